@@ -1,0 +1,3 @@
+//! The `opsclock` binary. Its `sla` commands arrive in the next commit.
+
+fn main() {}

@@ -1,0 +1,729 @@
+//! SLA clocks: a target duration counted in a calendar, started, paused and resumed, stopped,
+//! re-targeted or cancelled.
+//!
+//! A clock is its list of [`ClockEvent`]s. Its [`ClockStatus`] at an instant is a pure function of
+//! (calendar, events, instant): replaying the same events always gives the same deadline. Only
+//! events at or before the instant count, so a status can also be asked for the past.
+//!
+//! The budget is the working time the target allows from the start: for minutes and hours the
+//! duration itself; for days and working days the working time between the start and the deadline
+//! of the period rule (see [`crate::period`]). The clock consumes working time while it runs.
+//! The deadline is the earliest instant at which the consumed time reaches the budget, so a pause
+//! before the deadline moves it by exactly the paused working time, and a pause after a breach
+//! does not undo the breach. Re-targeting (re-grading) replaces the target, measured from the
+//! original start.
+//!
+//! ```
+//! use chrono::{DateTime, Utc};
+//! use sla_clock::{Calendar, Clock, ClockState};
+//! # let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/calendars/24x7.toml")).unwrap();
+//! let cal = Calendar::from_toml(&text).unwrap();
+//! let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+//!
+//! let mut clock = Clock::start(at("2026-11-23T10:00:00+08:00"), "4h".parse().unwrap());
+//! clock.pause(at("2026-11-23T11:00:00+08:00"), "awaiting reporter").unwrap();
+//! clock.resume(at("2026-11-23T11:30:00+08:00")).unwrap();
+//! let s = clock.status(&cal, at("2026-11-23T12:00:00+08:00")).unwrap();
+//! assert_eq!(s.state, ClockState::Running);
+//! assert_eq!(cal.local(s.deadline).to_rfc3339(), "2026-11-23T14:30:00+08:00"); // 4 h + 30 min paused
+//! assert_eq!(s.consumed.num_minutes(), 90);
+//! assert_eq!(s.share_used, 0.375);
+//! ```
+
+use std::fmt;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::calendar::{Calendar, CalendarError};
+use crate::duration::SlaDuration;
+
+/// Something that happened to a clock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum ClockEvent {
+    /// The clock started with a target (always the first event).
+    Started {
+        /// When.
+        at: DateTime<Utc>,
+        /// The target duration.
+        target: SlaDuration,
+    },
+    /// The clock stopped consuming time.
+    Paused {
+        /// When.
+        at: DateTime<Utc>,
+        /// Why (awaiting reporter, third party, a window the buyer must open, …).
+        reason: String,
+    },
+    /// The clock consumes time again.
+    Resumed {
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// The goal was reached (acknowledged, on site, restored).
+    Stopped {
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// The target was replaced (severity re-graded); it counts from the original start.
+    Retargeted {
+        /// When.
+        at: DateTime<Utc>,
+        /// The new target.
+        target: SlaDuration,
+        /// Why.
+        reason: String,
+    },
+    /// The clock no longer applies (ticket cancelled, duplicate, …).
+    Cancelled {
+        /// When.
+        at: DateTime<Utc>,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl ClockEvent {
+    /// When the event happened.
+    pub fn at(&self) -> DateTime<Utc> {
+        match self {
+            ClockEvent::Started { at, .. }
+            | ClockEvent::Paused { at, .. }
+            | ClockEvent::Resumed { at }
+            | ClockEvent::Stopped { at }
+            | ClockEvent::Retargeted { at, .. }
+            | ClockEvent::Cancelled { at, .. } => *at,
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            ClockEvent::Started { .. } => "start",
+            ClockEvent::Paused { .. } => "pause",
+            ClockEvent::Resumed { .. } => "resume",
+            ClockEvent::Stopped { .. } => "stop",
+            ClockEvent::Retargeted { .. } => "retarget",
+            ClockEvent::Cancelled { .. } => "cancel",
+        }
+    }
+}
+
+/// Where a clock is in its life, ignoring the deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Phase {
+    Running,
+    Paused,
+    Stopped,
+    Cancelled,
+}
+
+impl Phase {
+    fn name(self) -> &'static str {
+        match self {
+            Phase::Running => "running",
+            Phase::Paused => "paused",
+            Phase::Stopped => "stopped",
+            Phase::Cancelled => "cancelled",
+        }
+    }
+
+    fn allowed(self) -> &'static str {
+        match self {
+            Phase::Running => "pause, stop, retarget, cancel",
+            Phase::Paused => "resume, stop, retarget, cancel",
+            Phase::Stopped => "retarget",
+            Phase::Cancelled => "nothing",
+        }
+    }
+}
+
+/// An event that cannot follow the clock's events so far.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClockError {
+    /// The event is not allowed in the clock's current phase.
+    #[error("cannot {event} a {phase} clock; allowed: {allowed}")]
+    InvalidTransition {
+        /// The attempted event.
+        event: &'static str,
+        /// The clock's phase.
+        phase: &'static str,
+        /// What is allowed instead.
+        allowed: &'static str,
+    },
+    /// The event is earlier than the previous one.
+    #[error("event at {at} is earlier than the previous event at {previous}; events must be in time order")]
+    OutOfOrder {
+        /// The event's time.
+        at: DateTime<Utc>,
+        /// The previous event's time.
+        previous: DateTime<Utc>,
+    },
+    /// The first event must be `Started`, and only the first.
+    #[error("a clock's first event must be its start, and it starts only once")]
+    StartMisplaced,
+    /// A status was asked for an instant before the clock started.
+    #[error("the clock starts at {start}; there is no status at {at}")]
+    BeforeStart {
+        /// The clock's start.
+        start: DateTime<Utc>,
+        /// The instant asked about.
+        at: DateTime<Utc>,
+    },
+    /// The calendar could not answer.
+    #[error(transparent)]
+    Calendar(#[from] CalendarError),
+}
+
+/// The state of a clock at an instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockState {
+    /// Consuming time, deadline not passed.
+    Running,
+    /// Not consuming time (see [`ClockStatus::breached`] for whether it breached before).
+    Paused,
+    /// Stopped at or before the deadline.
+    Met,
+    /// Consuming time, deadline passed.
+    BreachedRunning,
+    /// Stopped after the deadline.
+    BreachedMet,
+    /// No longer applies.
+    Cancelled,
+}
+
+impl fmt::Display for ClockState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ClockState::Running => "running",
+            ClockState::Paused => "paused",
+            ClockState::Met => "met",
+            ClockState::BreachedRunning => "breached-running",
+            ClockState::BreachedMet => "breached-met",
+            ClockState::Cancelled => "cancelled",
+        })
+    }
+}
+
+/// What a clock reports at an instant.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClockStatus {
+    /// The state.
+    pub state: ClockState,
+    /// Whether the deadline passed while the clock was live (true for breached states; may be
+    /// true for a paused or cancelled clock).
+    pub breached: bool,
+    /// The target in force.
+    pub target: SlaDuration,
+    /// When the clock started.
+    pub started_at: DateTime<Utc>,
+    /// The deadline. For a paused clock that has not breached, the deadline if it resumed at the
+    /// instant asked about; for a stopped one, the deadline it was measured against.
+    pub deadline: DateTime<Utc>,
+    /// When it stopped or was cancelled, if it did.
+    pub ended_at: Option<DateTime<Utc>>,
+    /// Working time the target allows.
+    #[serde(with = "millis")]
+    pub budget: TimeDelta,
+    /// Working time consumed so far (up to the end, for stopped clocks).
+    #[serde(with = "millis")]
+    pub consumed: TimeDelta,
+    /// Working time left before the deadline (zero once breached).
+    #[serde(with = "millis")]
+    pub remaining: TimeDelta,
+    /// Working time consumed past the budget.
+    #[serde(with = "millis")]
+    pub overdue: TimeDelta,
+    /// Wall-clock time from the deadline to the instant (or the end), when breached.
+    #[serde(with = "millis")]
+    pub overdue_wall: TimeDelta,
+    /// Working time spent paused before the instant.
+    #[serde(with = "millis")]
+    pub paused: TimeDelta,
+    /// Consumed / budget (1.0 is the deadline; a zero budget counts as fully used).
+    pub share_used: f64,
+}
+
+mod millis {
+    use chrono::TimeDelta;
+    use serde::Serializer;
+
+    pub fn serialize<S: Serializer>(d: &TimeDelta, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_i64(d.num_milliseconds())
+    }
+}
+
+/// A clock: its events, validated as they are applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "Vec<ClockEvent>", into = "Vec<ClockEvent>")]
+pub struct Clock {
+    events: Vec<ClockEvent>,
+}
+
+impl TryFrom<Vec<ClockEvent>> for Clock {
+    type Error = ClockError;
+    fn try_from(events: Vec<ClockEvent>) -> Result<Self, Self::Error> {
+        Clock::from_events(events)
+    }
+}
+
+impl From<Clock> for Vec<ClockEvent> {
+    fn from(c: Clock) -> Self {
+        c.events
+    }
+}
+
+/// The running stretches of a clock up to an instant, and how it ended.
+pub(crate) struct Runs {
+    pub(crate) start: i64,
+    pub(crate) target: SlaDuration,
+    /// `[start, end)` in ms; the last may be open (running at the instant).
+    pub(crate) runs: Vec<(i64, Option<i64>)>,
+    pub(crate) phase: Phase,
+    pub(crate) ended_at: Option<i64>,
+}
+
+impl Clock {
+    /// A clock started at `at` with `target`.
+    pub fn start(at: DateTime<Utc>, target: SlaDuration) -> Clock {
+        Clock {
+            events: vec![ClockEvent::Started { at, target }],
+        }
+    }
+
+    /// Rebuilds a clock from stored events, checking that they make sense in order.
+    pub fn from_events(events: impl IntoIterator<Item = ClockEvent>) -> Result<Clock, ClockError> {
+        let mut iter = events.into_iter();
+        let mut clock = match iter.next() {
+            Some(ClockEvent::Started { at, target }) => Clock::start(at, target),
+            _ => return Err(ClockError::StartMisplaced),
+        };
+        for e in iter {
+            clock.apply(e)?;
+        }
+        Ok(clock)
+    }
+
+    /// The events so far.
+    pub fn events(&self) -> &[ClockEvent] {
+        &self.events
+    }
+
+    /// Every target the clock has had, with when it was set (the first is the original).
+    pub fn targets(&self) -> Vec<(DateTime<Utc>, SlaDuration)> {
+        self.events
+            .iter()
+            .filter_map(|e| match e {
+                ClockEvent::Started { at, target } | ClockEvent::Retargeted { at, target, .. } => Some((*at, *target)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn phase(&self) -> Phase {
+        self.events.iter().fold(Phase::Running, |p, e| match e {
+            ClockEvent::Paused { .. } => Phase::Paused,
+            ClockEvent::Resumed { .. } => Phase::Running,
+            ClockEvent::Stopped { .. } => Phase::Stopped,
+            ClockEvent::Cancelled { .. } => Phase::Cancelled,
+            ClockEvent::Started { .. } | ClockEvent::Retargeted { .. } => p,
+        })
+    }
+
+    /// Appends an event if it may follow the ones so far.
+    pub fn apply(&mut self, event: ClockEvent) -> Result<(), ClockError> {
+        if let Some(previous) = self.events.last().map(ClockEvent::at) {
+            if event.at() < previous {
+                return Err(ClockError::OutOfOrder {
+                    at: event.at(),
+                    previous,
+                });
+            }
+        }
+        let phase = self.phase();
+        let ok = match (&event, phase) {
+            (ClockEvent::Started { .. }, _) => return Err(ClockError::StartMisplaced),
+            (ClockEvent::Paused { .. }, Phase::Running) => true,
+            (ClockEvent::Resumed { .. }, Phase::Paused) => true,
+            (ClockEvent::Stopped { .. }, Phase::Running | Phase::Paused) => true,
+            (ClockEvent::Cancelled { .. }, Phase::Running | Phase::Paused) => true,
+            (ClockEvent::Retargeted { .. }, p) => p != Phase::Cancelled,
+            _ => false,
+        };
+        if !ok {
+            return Err(ClockError::InvalidTransition {
+                event: event.name(),
+                phase: phase.name(),
+                allowed: phase.allowed(),
+            });
+        }
+        self.events.push(event);
+        Ok(())
+    }
+
+    /// Pauses the clock.
+    pub fn pause(&mut self, at: DateTime<Utc>, reason: impl Into<String>) -> Result<(), ClockError> {
+        self.apply(ClockEvent::Paused {
+            at,
+            reason: reason.into(),
+        })
+    }
+
+    /// Resumes a paused clock.
+    pub fn resume(&mut self, at: DateTime<Utc>) -> Result<(), ClockError> {
+        self.apply(ClockEvent::Resumed { at })
+    }
+
+    /// Stops the clock: its goal was reached.
+    pub fn stop(&mut self, at: DateTime<Utc>) -> Result<(), ClockError> {
+        self.apply(ClockEvent::Stopped { at })
+    }
+
+    /// Replaces the target, counted from the original start.
+    pub fn retarget(
+        &mut self,
+        at: DateTime<Utc>,
+        target: SlaDuration,
+        reason: impl Into<String>,
+    ) -> Result<(), ClockError> {
+        self.apply(ClockEvent::Retargeted {
+            at,
+            target,
+            reason: reason.into(),
+        })
+    }
+
+    /// Cancels the clock.
+    pub fn cancel(&mut self, at: DateTime<Utc>, reason: impl Into<String>) -> Result<(), ClockError> {
+        self.apply(ClockEvent::Cancelled {
+            at,
+            reason: reason.into(),
+        })
+    }
+
+    /// The running stretches up to instant `now` (events after `now` are ignored).
+    pub(crate) fn runs(&self, now: i64) -> Result<Runs, ClockError> {
+        let (start, mut target) = match self.events.first() {
+            Some(ClockEvent::Started { at, target }) => (*at, *target),
+            _ => return Err(ClockError::StartMisplaced),
+        };
+        let start_ms = start.timestamp_millis();
+        if now < start_ms {
+            return Err(ClockError::BeforeStart {
+                start,
+                at: DateTime::from_timestamp_millis(now).unwrap_or(start),
+            });
+        }
+        let mut runs = vec![(start_ms, None)];
+        let mut phase = Phase::Running;
+        let mut ended_at = None;
+        for e in self.events.iter().skip(1) {
+            let t = e.at().timestamp_millis();
+            if t > now {
+                break;
+            }
+            match e {
+                ClockEvent::Paused { .. } | ClockEvent::Stopped { .. } | ClockEvent::Cancelled { .. } => {
+                    if let Some(last) = runs.last_mut().filter(|r| r.1.is_none()) {
+                        last.1 = Some(t);
+                    }
+                    phase = match e {
+                        ClockEvent::Paused { .. } => Phase::Paused,
+                        ClockEvent::Stopped { .. } => Phase::Stopped,
+                        _ => Phase::Cancelled,
+                    };
+                    if phase != Phase::Paused {
+                        ended_at = Some(t);
+                    }
+                }
+                ClockEvent::Resumed { .. } => {
+                    runs.push((t, None));
+                    phase = Phase::Running;
+                }
+                ClockEvent::Retargeted { target: new, .. } => target = *new,
+                ClockEvent::Started { .. } => return Err(ClockError::StartMisplaced),
+            }
+        }
+        Ok(Runs {
+            start: start_ms,
+            target,
+            runs,
+            phase,
+            ended_at,
+        })
+    }
+
+    /// The clock's status at `now` under the target in force then.
+    pub fn status(&self, calendar: &Calendar, now: DateTime<Utc>) -> Result<ClockStatus, ClockError> {
+        let runs = self.runs(now.timestamp_millis())?;
+        let target = runs.target;
+        runs.status(calendar, now.timestamp_millis(), target)
+    }
+
+    /// The clock's status at `now` had `target` been in force throughout (for reports that show
+    /// a ticket against its original target as well as the re-graded one).
+    pub fn status_for_target(
+        &self,
+        calendar: &Calendar,
+        now: DateTime<Utc>,
+        target: SlaDuration,
+    ) -> Result<ClockStatus, ClockError> {
+        self.runs(now.timestamp_millis())?
+            .status(calendar, now.timestamp_millis(), target)
+    }
+}
+
+impl Runs {
+    /// Working-time budget of `target` from the start.
+    pub(crate) fn budget(&self, calendar: &Calendar, target: SlaDuration) -> Result<i64, CalendarError> {
+        match target.working_millis() {
+            Some(ms) => Ok(ms),
+            None => {
+                let end = calendar.deadline_millis(self.start, target)?;
+                calendar.elapsed_millis(self.start, end)
+            }
+        }
+    }
+
+    /// Working time consumed while running, up to `now`.
+    pub(crate) fn consumed(&self, calendar: &Calendar, now: i64) -> Result<i64, CalendarError> {
+        let mut total = 0;
+        for &(s, e) in &self.runs {
+            total += calendar.elapsed_millis(s, e.unwrap_or(now))?;
+        }
+        Ok(total)
+    }
+
+    /// The earliest instant at which the consumed time reaches `amount`, if the runs reach it
+    /// (an open run reaches everything, possibly after `now`).
+    pub(crate) fn reach(&self, calendar: &Calendar, amount: i64) -> Result<Option<i64>, CalendarError> {
+        let mut before = 0;
+        for &(s, e) in &self.runs {
+            match e {
+                None => return calendar.add_working_millis(s, amount - before).map(Some),
+                Some(e) => {
+                    let w = calendar.elapsed_millis(s, e)?;
+                    if before + w >= amount {
+                        return calendar.add_working_millis(s, amount - before).map(Some);
+                    }
+                    before += w;
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    fn status(&self, calendar: &Calendar, now: i64, target: SlaDuration) -> Result<ClockStatus, ClockError> {
+        let budget = self.budget(calendar, target)?;
+        let consumed = self.consumed(calendar, now)?;
+        let end = self.ended_at.unwrap_or(now);
+        let deadline = match self.reach(calendar, budget)? {
+            Some(t) => t,
+            // Paused, stopped or cancelled short of the budget: the deadline had it resumed at the end.
+            None => calendar.add_working_millis(end, budget - consumed)?,
+        };
+        let breached = deadline < end;
+        let state = match (self.phase, breached) {
+            (Phase::Running, false) => ClockState::Running,
+            (Phase::Running, true) => ClockState::BreachedRunning,
+            (Phase::Paused, _) => ClockState::Paused,
+            (Phase::Stopped, false) => ClockState::Met,
+            (Phase::Stopped, true) => ClockState::BreachedMet,
+            (Phase::Cancelled, _) => ClockState::Cancelled,
+        };
+        let paused = calendar.elapsed_millis(self.start, end)? - consumed;
+        let ms = TimeDelta::milliseconds;
+        let at = |t: i64| DateTime::from_timestamp_millis(t).ok_or(CalendarError::InstantOutOfRange);
+        Ok(ClockStatus {
+            state,
+            breached,
+            target,
+            started_at: at(self.start)?,
+            deadline: at(deadline)?,
+            ended_at: self.ended_at.map(at).transpose()?,
+            budget: ms(budget),
+            consumed: ms(consumed),
+            remaining: ms((budget - consumed).max(0)),
+            overdue: ms((consumed - budget).max(0)),
+            overdue_wall: ms(if breached { end - deadline } else { 0 }),
+            paused: ms(paused),
+            share_used: if budget == 0 {
+                1.0
+            } else {
+                consumed as f64 / budget as f64
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{at, calendar};
+
+    fn h(n: u32) -> SlaDuration {
+        SlaDuration::new(n, crate::DurationUnit::Hours)
+    }
+
+    #[test]
+    fn a_running_clock_breaches_after_its_deadline() {
+        let cal = calendar("24x7");
+        let clock = Clock::start(at("2026-11-23T10:00:00+08:00"), h(4));
+        let s = clock.status(&cal, at("2026-11-23T14:00:00+08:00")).unwrap();
+        assert_eq!(
+            (s.state, s.breached),
+            (ClockState::Running, false),
+            "at the deadline itself: not yet breached"
+        );
+        assert_eq!(s.remaining, TimeDelta::zero());
+        let s = clock.status(&cal, at("2026-11-23T15:05:00+08:00")).unwrap();
+        assert_eq!(s.state, ClockState::BreachedRunning);
+        assert_eq!(s.overdue, TimeDelta::minutes(65));
+        assert_eq!(s.overdue_wall, TimeDelta::minutes(65));
+    }
+
+    #[test]
+    fn stopping_at_the_deadline_is_met_and_after_is_breached_met() {
+        let cal = calendar("24x7");
+        let mut met = Clock::start(at("2026-11-23T10:00:00+08:00"), h(4));
+        met.stop(at("2026-11-23T14:00:00+08:00")).unwrap();
+        let s = met.status(&cal, at("2026-11-24T00:00:00+08:00")).unwrap();
+        assert_eq!(s.state, ClockState::Met);
+        assert_eq!(s.consumed, TimeDelta::hours(4));
+        let mut late = Clock::start(at("2026-11-23T10:00:00+08:00"), h(4));
+        late.stop(at("2026-11-23T14:00:01+08:00")).unwrap();
+        let s = late.status(&cal, at("2026-11-24T00:00:00+08:00")).unwrap();
+        assert_eq!(s.state, ClockState::BreachedMet);
+        assert_eq!(s.overdue_wall, TimeDelta::seconds(1));
+    }
+
+    #[test]
+    fn pauses_in_working_hours_extend_the_deadline_outside_they_do_not() {
+        let cal = calendar("cn-5x8");
+        // Monday 2026-11-23 10:00, 4h → 14:00. Pause 11:00–11:30 → 14:30.
+        let mut c = Clock::start(at("2026-11-23T10:00:00+08:00"), h(4));
+        c.pause(at("2026-11-23T11:00:00+08:00"), "awaiting reporter").unwrap();
+        c.resume(at("2026-11-23T11:30:00+08:00")).unwrap();
+        let s = c.status(&cal, at("2026-11-23T12:00:00+08:00")).unwrap();
+        assert_eq!(s.deadline, at("2026-11-23T14:30:00+08:00"));
+        assert_eq!(s.paused, TimeDelta::minutes(30));
+        // A pause overnight costs no working time.
+        let mut n = Clock::start(at("2026-11-23T16:00:00+08:00"), h(4));
+        n.pause(at("2026-11-23T18:00:00+08:00"), "third party").unwrap();
+        n.resume(at("2026-11-24T08:00:00+08:00")).unwrap();
+        let s = n.status(&cal, at("2026-11-24T09:00:00+08:00")).unwrap();
+        assert_eq!(s.deadline, at("2026-11-24T12:00:00+08:00"));
+        assert_eq!(s.paused, TimeDelta::zero());
+    }
+
+    #[test]
+    fn a_paused_clock_projects_its_deadline_from_the_instant_asked() {
+        let cal = calendar("24x7");
+        let mut c = Clock::start(at("2026-11-23T10:00:00+08:00"), h(4));
+        c.pause(at("2026-11-23T11:00:00+08:00"), "awaiting reporter").unwrap();
+        let s = c.status(&cal, at("2026-11-23T13:00:00+08:00")).unwrap();
+        assert_eq!((s.state, s.breached), (ClockState::Paused, false));
+        assert_eq!(s.deadline, at("2026-11-23T16:00:00+08:00"));
+        assert_eq!(s.remaining, TimeDelta::hours(3));
+        assert_eq!(s.share_used, 0.25);
+    }
+
+    #[test]
+    fn a_pause_after_the_breach_does_not_undo_it() {
+        let cal = calendar("24x7");
+        let mut c = Clock::start(at("2026-11-23T10:00:00+08:00"), h(1));
+        c.pause(at("2026-11-23T12:00:00+08:00"), "awaiting reporter").unwrap();
+        c.resume(at("2026-11-23T15:00:00+08:00")).unwrap();
+        let s = c.status(&cal, at("2026-11-23T15:30:00+08:00")).unwrap();
+        assert_eq!(s.deadline, at("2026-11-23T11:00:00+08:00"));
+        assert_eq!(s.state, ClockState::BreachedRunning);
+        assert_eq!(s.overdue, TimeDelta::minutes(90), "1 h before the pause + 30 min after");
+    }
+
+    #[test]
+    fn regrading_measures_from_the_original_start_and_keeps_history() {
+        let cal = calendar("24x7");
+        let mut c = Clock::start(at("2026-11-23T10:00:00+08:00"), h(8));
+        c.retarget(at("2026-11-23T11:00:00+08:00"), h(2), "core function down")
+            .unwrap();
+        let s = c.status(&cal, at("2026-11-23T11:30:00+08:00")).unwrap();
+        assert_eq!(s.deadline, at("2026-11-23T12:00:00+08:00"));
+        assert_eq!(s.target, h(2));
+        // Before the re-grade, the old target was in force.
+        let s = c.status(&cal, at("2026-11-23T10:30:00+08:00")).unwrap();
+        assert_eq!(s.target, h(8));
+        assert_eq!(c.targets().len(), 2);
+        let original = c
+            .status_for_target(&cal, at("2026-11-23T11:30:00+08:00"), h(8))
+            .unwrap();
+        assert_eq!(original.deadline, at("2026-11-23T18:00:00+08:00"));
+        // Re-grading to a target already exceeded breaches at once.
+        c.retarget(at("2026-11-23T11:40:00+08:00"), h(1), "worse").unwrap();
+        let s = c.status(&cal, at("2026-11-23T11:45:00+08:00")).unwrap();
+        assert_eq!(s.state, ClockState::BreachedRunning);
+    }
+
+    #[test]
+    fn working_day_targets_budget_the_working_time_to_the_period_deadline() {
+        let cal = calendar("cn-5x8");
+        let c = Clock::start(at("2026-09-24T15:00:00+08:00"), "7wd".parse().unwrap());
+        let s = c.status(&cal, at("2026-09-24T15:00:00+08:00")).unwrap();
+        assert_eq!(s.deadline, at("2026-10-12T17:00:00+08:00"));
+        // 2 h on the 24th plus seven 8-hour working days.
+        assert_eq!(s.budget, TimeDelta::hours(2 + 7 * 8));
+    }
+
+    #[test]
+    fn immediate_targets_breach_as_soon_as_time_passes() {
+        let cal = calendar("24x7");
+        let c = Clock::start(at("2026-11-23T10:00:00+08:00"), SlaDuration::IMMEDIATE);
+        let s = c.status(&cal, at("2026-11-23T10:00:00+08:00")).unwrap();
+        assert_eq!((s.state, s.share_used), (ClockState::Running, 1.0));
+        let s = c.status(&cal, at("2026-11-23T10:00:01+08:00")).unwrap();
+        assert_eq!(s.state, ClockState::BreachedRunning);
+    }
+
+    #[test]
+    fn invalid_moves_say_what_is_allowed() {
+        let mut c = Clock::start(at("2026-11-23T10:00:00+08:00"), h(4));
+        let e = c.resume(at("2026-11-23T10:05:00+08:00")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "cannot resume a running clock; allowed: pause, stop, retarget, cancel"
+        );
+        c.cancel(at("2026-11-23T10:06:00+08:00"), "duplicate").unwrap();
+        assert!(matches!(
+            c.stop(at("2026-11-23T10:07:00+08:00")),
+            Err(ClockError::InvalidTransition { .. })
+        ));
+        let mut d = Clock::start(at("2026-11-23T10:00:00+08:00"), h(4));
+        let e = d.stop(at("2026-11-23T09:00:00+08:00")).unwrap_err();
+        assert!(matches!(e, ClockError::OutOfOrder { .. }));
+        let e = d
+            .status(&calendar("24x7"), at("2026-11-23T09:00:00+08:00"))
+            .unwrap_err();
+        assert!(matches!(e, ClockError::BeforeStart { .. }));
+    }
+
+    #[test]
+    fn events_round_trip_through_json_and_are_revalidated() {
+        let mut c = Clock::start(at("2026-11-23T10:00:00+08:00"), h(4));
+        c.pause(at("2026-11-23T11:00:00+08:00"), "awaiting reporter").unwrap();
+        let json = serde_json::to_string(&c).unwrap();
+        assert!(json.contains("\"event\":\"paused\""), "{json}");
+        assert_eq!(serde_json::from_str::<Clock>(&json).unwrap(), c);
+        let bad = json.replace("\"paused\"", "\"resumed\"");
+        assert!(serde_json::from_str::<Clock>(&bad).is_err());
+    }
+
+    #[test]
+    fn status_is_a_function_of_the_instant_even_in_the_past() {
+        let cal = calendar("24x7");
+        let mut c = Clock::start(at("2026-11-23T10:00:00+08:00"), h(4));
+        c.stop(at("2026-11-23T12:00:00+08:00")).unwrap();
+        let before = c.status(&cal, at("2026-11-23T11:00:00+08:00")).unwrap();
+        assert_eq!(before.state, ClockState::Running);
+        assert_eq!(before.ended_at, None);
+    }
+}
