@@ -178,24 +178,39 @@ pub(crate) fn natural_days_deadline(
         let year = chrono::Datelike::year(&tl.date_of_index(nominal));
         return Err(calendar.not_covered(year));
     }
-    let last = tl.next_working_day(nominal).map_err(|_| calendar.ran_out())?;
-    let close = tl.close_of(last).ok_or_else(|| calendar.ran_out())?;
+    let (close, last) = close_at_or_after(calendar, nominal, start)?;
     Ok((close, nominal, last))
+}
+
+/// The close of business of the first working day at or after day `day` that closes at or after
+/// `start`, with that day's index. Only a zero-day period can meet a day that closed before its
+/// start (a fault logged at 18:00 "within 0 working days" is due at the next close, not at the
+/// 17:00 already past); for N ≥ 1 the last day is after the start day.
+fn close_at_or_after(calendar: &Calendar, day: usize, start: i64) -> Result<(i64, usize), CalendarError> {
+    let tl = calendar.timeline();
+    let mut last = tl.next_working_day(day).map_err(|_| calendar.ran_out())?;
+    let mut close = tl.close_of(last).ok_or_else(|| calendar.ran_out())?;
+    if close < start {
+        last = tl.next_working_day(last + 1).map_err(|_| calendar.ran_out())?;
+        close = tl.close_of(last).ok_or_else(|| calendar.ran_out())?;
+    }
+    Ok((close, last))
 }
 
 /// Working days: the start day is not counted; the deadline is the close of business of the
 /// `days`-th working day after it (art. 201 ¶1, 203 ¶2). Zero working days means the close of
-/// business of the start day, or of the next working day if the start day does not work.
+/// business of the start day, or of the next working day if the start day does not work or has
+/// already closed.
 /// Returns the deadline and the day index of the last day.
 pub(crate) fn working_days_deadline(calendar: &Calendar, start: i64, days: u32) -> Result<(i64, usize), CalendarError> {
     let tl = calendar.timeline();
     let start_day = tl.day_index(start).map_err(|side| calendar.outside_at(side, start))?;
-    let last = if days == 0 {
-        tl.next_working_day(start_day)
-    } else {
-        tl.nth_working_day_after(start_day, days)
+    if days == 0 {
+        return close_at_or_after(calendar, start_day, start);
     }
-    .map_err(|_| calendar.ran_out())?;
+    let last = tl
+        .nth_working_day_after(start_day, days)
+        .map_err(|_| calendar.ran_out())?;
     let close = tl.close_of(last).ok_or_else(|| calendar.ran_out())?;
     Ok((close, last))
 }
