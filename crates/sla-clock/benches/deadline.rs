@@ -2,6 +2,8 @@
 //!
 //! Run with `cargo bench -p sla-clock --bench deadline`; figures go in `docs/benchmarks.md`.
 
+#![allow(missing_docs)] // criterion_group! generates undocumented functions
+
 use std::hint::black_box;
 
 use chrono::{DateTime, Utc};

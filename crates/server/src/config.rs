@@ -1,0 +1,77 @@
+//! The configuration file (`config/opsclock.toml` by default).
+//!
+//! Every key is optional; a missing default file means "all defaults". A file named explicitly
+//! with `--config` must exist.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::Deserialize;
+
+/// Where the configuration file is looked for when `--config` is not given.
+pub const DEFAULT_PATH: &str = "config/opsclock.toml";
+
+/// The whole file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// `[sla]`: period arithmetic.
+    #[serde(default)]
+    pub sla: SlaConfig,
+}
+
+/// `[sla]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlaConfig {
+    /// Directory of calendar files; relative paths are relative to the config file's directory's
+    /// parent (the deployment root), so `config/calendars` works from the repository root.
+    pub calendar_dir: Option<PathBuf>,
+}
+
+impl Config {
+    /// Reads `path`, or the default file if `path` is `None` (missing default → defaults).
+    pub fn load(path: Option<&Path>) -> anyhow::Result<Config> {
+        let (path, explicit) = match path {
+            Some(p) => (p, true),
+            None => (Path::new(DEFAULT_PATH), false),
+        };
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if !explicit && e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+            Err(e) => return Err(e).with_context(|| format!("cannot read config file {}", path.display())),
+        };
+        let mut config: Config =
+            toml::from_str(&text).with_context(|| format!("config file {} is not valid", path.display()))?;
+        if let Some(dir) = config.sla.calendar_dir.as_mut() {
+            if dir.is_relative() {
+                let root = path.parent().and_then(Path::parent).unwrap_or(Path::new(""));
+                *dir = root.join(&*dir);
+            }
+        }
+        Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_default_file_means_defaults_but_a_named_one_must_exist() {
+        let dir = std::env::temp_dir().join(format!("opsclock-config-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("config")).unwrap();
+        let err = Config::load(Some(&dir.join("nope.toml"))).unwrap_err();
+        assert!(format!("{err:#}").contains("nope.toml"));
+
+        let file = dir.join("config/opsclock.toml");
+        std::fs::write(&file, "[sla]\ncalendar_dir = \"config/calendars\"\n").unwrap();
+        let c = Config::load(Some(&file)).unwrap();
+        assert_eq!(c.sla.calendar_dir.unwrap(), dir.join("config/calendars"));
+
+        std::fs::write(&file, "[sla]\ncalender_dir = \"x\"\n").unwrap();
+        let err = format!("{:#}", Config::load(Some(&file)).unwrap_err());
+        assert!(err.contains("calender_dir"), "{err}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
