@@ -81,7 +81,20 @@ pub enum Rule {
 impl Rule {
     /// Writes the explanation with local times from `calendar`.
     pub fn explain(&self, calendar: &Calendar, at: DateTime<Utc>) -> String {
-        let close = calendar.local(at).format("%H:%M");
+        let local = calendar.local(at);
+        // A day that works until midnight closes at 24:00, which is the next day's 00:00.
+        let close = if local.time() == chrono::NaiveTime::MIN {
+            "24:00".to_owned()
+        } else {
+            local.format("%H:%M").to_string()
+        };
+        let plural = |n: &u32, one: &str, many: &str| {
+            if *n == 1 {
+                format!("1 {one}")
+            } else {
+                format!("{n} {many}")
+            }
+        };
         match self {
             Rule::WorkingTime {
                 duration,
@@ -112,19 +125,30 @@ impl Rule {
                     )
                 };
                 format!(
-                    "{days} natural days: the start day {start_date} is not counted (art. 201 ¶1); \
+                    "{}: the start day {start_date} is not counted (art. 201 ¶1); \
                      start date + {days} = {nominal_last_day}{moved}; the deadline is the close of business of \
-                     {last_day} at {close} (art. 203 ¶2)"
+                     {last_day} at {close} (art. 203 ¶2)",
+                    plural(days, "natural day", "natural days")
                 )
             }
+            Rule::WorkingDays {
+                days: 0,
+                start_date,
+                last_day,
+            } => format!(
+                "0 working days in {}: the deadline is the first close of business at or after the start \
+                 ({start_date}), which is {last_day} at {close}",
+                calendar.name()
+            ),
             Rule::WorkingDays {
                 days,
                 start_date,
                 last_day,
             } => format!(
-                "{days} working days in {}: the start day {start_date} is not counted (art. 201 ¶1); \
+                "{} in {}: the start day {start_date} is not counted (art. 201 ¶1); \
                  working day no. {days} is {last_day}; the deadline is its close of business at {close} \
                  (art. 203 ¶2)",
+                plural(days, "working day", "working days"),
                 calendar.name()
             ),
         }

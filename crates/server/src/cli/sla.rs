@@ -21,7 +21,7 @@ pub enum SlaCommand {
     ///
     /// Prints {"deadline", "calendar", "rule"} as JSON. With --batch, reads JSON lines
     /// {"start": RFC3339, "duration": DUR} on stdin and writes one line per input, in order:
-    /// {"deadline": RFC3339} or {"error": message}.
+    /// {"deadline": RFC3339} or {"error": message}; the exit status is 1 if any line was an error.
     #[command(
         after_help = "Durations: 30m, 4h, 3d (natural days), 7wd (working days), or the contracts' \
         Chinese: 30 分钟, 4 小时, 2 个小时, 3 天, 7 个工作日, 立即.\n\n\
@@ -153,7 +153,8 @@ pub fn run(cmd: SlaCommand, config: &Config) -> anyhow::Result<()> {
                 let summary = super::batch::run(&cal, stdin.lock(), &mut out)?;
                 out.flush()?;
                 if summary.errors > 0 {
-                    eprintln!("opsclock: {} of {} lines had errors", summary.errors, summary.lines);
+                    // Every line was answered; the status tells scripts that some answers are errors.
+                    anyhow::bail!("{} of {} lines had errors", summary.errors, summary.lines);
                 }
                 return Ok(());
             }

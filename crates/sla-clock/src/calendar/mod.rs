@@ -255,7 +255,7 @@ impl Calendar {
         self.instant(timeline::local_to_utc_millis(self.spec.zone, date, 0))
     }
 
-    /// Converts a local wall-clock time on `date` to an instant (see DST notes in [`spec`]).
+    /// Converts a local wall-clock time on `date` to an instant (a time skipped by a DST change means the first instant after the gap; a repeated one, the earlier).
     pub fn at_local(&self, date: NaiveDate, hour: u32, minute: u32) -> Option<DateTime<Utc>> {
         self.spec
             .zone

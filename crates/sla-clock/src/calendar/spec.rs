@@ -392,6 +392,13 @@ impl CalendarSpec {
                 }
             }
         }
+        if self.week.iter().all(|day| day.is_empty()) && self.makeup_days.is_empty() {
+            c.problem(
+                "week",
+                "no day has working hours, so no deadline could ever be reached; give at least one interval \
+                 (\"00:00-24:00\" for always)",
+            );
+        }
         let mut seen: BTreeMap<NaiveDate, usize> = BTreeMap::new();
         for (i, m) in self.makeup_days.iter().enumerate() {
             let path = format!("makeup_days[{i}]");
@@ -532,6 +539,13 @@ mod tests {
         ] {
             assert!(msg.contains(needle), "missing {needle:?} in {msg}");
         }
+    }
+
+    #[test]
+    fn a_calendar_without_any_working_hours_is_refused() {
+        let text = "name = \"never\"\ncovers = { from = 2026-01-01, to = 2026-12-31 }\n";
+        let msg = CalendarSpec::from_toml(text).unwrap_err().to_string();
+        assert!(msg.contains("week: no day has working hours"), "{msg}");
     }
 
     #[test]
