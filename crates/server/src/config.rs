@@ -18,6 +18,31 @@ pub struct Config {
     /// `[sla]`: period arithmetic.
     #[serde(default)]
     pub sla: SlaConfig,
+    /// `[server]`: where to listen.
+    #[serde(default)]
+    pub server: ServerConfig,
+    /// `[database]`: where the data lives.
+    #[serde(default)]
+    pub database: DatabaseConfig,
+}
+
+/// `[server]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address to listen on [default 127.0.0.1:8080; env `OPSCLOCK_LISTEN`].
+    pub listen: Option<String>,
+    /// Mark the session cookie `Secure` (set when served over HTTPS behind a proxy) [default false].
+    #[serde(default)]
+    pub secure_cookies: bool,
+}
+
+/// `[database]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `sqlite://PATH` or `postgres://…` [default sqlite://data/opsclock.db; env `OPSCLOCK_DATABASE_URL`].
+    pub url: Option<String>,
 }
 
 /// `[sla]`.

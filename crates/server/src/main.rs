@@ -1,19 +1,13 @@
 //! `opsclock`: incident and ticket tracker with SLA clocks for IT operations contracts.
 //!
-//! This binary is the only place with I/O: it reads configuration and calendar files and talks
-//! to people. The arithmetic lives in the pure `sla-clock` crate.
-
-mod calendars;
-mod cli;
-mod config;
+//! The binary is a thin door to [`opsclock::cli`].
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let args = cli::Cli::parse();
-    match cli::run(args) {
+    match opsclock::cli::run(opsclock::cli::Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("opsclock: {e:#}");

@@ -56,7 +56,8 @@ pub enum ClockEvent {
         /// Why (awaiting reporter, third party, a window the buyer must open, …).
         reason: String,
     },
-    /// The clock consumes time again.
+    /// The clock consumes time again: after a pause, or after a stop when the goal turned out
+    /// not to be reached (a ticket reopened). The time between stop and resume is not consumed.
     Resumed {
         /// When.
         at: DateTime<Utc>,
@@ -132,7 +133,7 @@ impl Phase {
         match self {
             Phase::Running => "pause, stop, retarget, cancel",
             Phase::Paused => "resume, stop, retarget, cancel",
-            Phase::Stopped => "retarget",
+            Phase::Stopped => "resume (reopen), retarget",
             Phase::Cancelled => "nothing",
         }
     }
@@ -345,7 +346,7 @@ impl Clock {
         let ok = match (&event, phase) {
             (ClockEvent::Started { .. }, _) => return Err(ClockError::StartMisplaced),
             (ClockEvent::Paused { .. }, Phase::Running) => true,
-            (ClockEvent::Resumed { .. }, Phase::Paused) => true,
+            (ClockEvent::Resumed { .. }, Phase::Paused | Phase::Stopped) => true,
             (ClockEvent::Stopped { .. }, Phase::Running | Phase::Paused) => true,
             (ClockEvent::Cancelled { .. }, Phase::Running | Phase::Paused) => true,
             (ClockEvent::Retargeted { .. }, p) => p != Phase::Cancelled,
@@ -370,7 +371,7 @@ impl Clock {
         })
     }
 
-    /// Resumes a paused clock.
+    /// Resumes a paused clock, or a stopped one whose goal turned out not to be reached.
     pub fn resume(&mut self, at: DateTime<Utc>) -> Result<(), ClockError> {
         self.apply(ClockEvent::Resumed { at })
     }
@@ -440,6 +441,7 @@ impl Clock {
                 ClockEvent::Resumed { .. } => {
                     runs.push((t, None));
                     phase = Phase::Running;
+                    ended_at = None;
                 }
                 ClockEvent::Retargeted { target: new, .. } => target = *new,
                 ClockEvent::Started { .. } => return Err(ClockError::StartMisplaced),
@@ -682,6 +684,28 @@ mod tests {
         assert_eq!((s.state, s.share_used), (ClockState::Running, 1.0));
         let s = c.status(&cal, at("2026-11-23T10:00:01+08:00")).unwrap();
         assert_eq!(s.state, ClockState::BreachedRunning);
+    }
+
+    #[test]
+    fn a_reopened_clock_runs_again_without_counting_the_resolved_gap() {
+        let cal = calendar("24x7");
+        let mut c = Clock::start(at("2026-11-23T10:00:00+08:00"), h(4));
+        c.stop(at("2026-11-23T12:00:00+08:00")).unwrap();
+        assert_eq!(
+            c.status(&cal, at("2026-11-23T13:00:00+08:00")).unwrap().state,
+            ClockState::Met
+        );
+        c.resume(at("2026-11-23T15:00:00+08:00")).unwrap();
+        let s = c.status(&cal, at("2026-11-23T16:00:00+08:00")).unwrap();
+        assert_eq!(s.state, ClockState::Running);
+        assert_eq!(s.ended_at, None);
+        assert_eq!(s.consumed, TimeDelta::hours(3));
+        // 2 h used before the stop, 2 h left from 15:00.
+        assert_eq!(s.deadline, at("2026-11-23T17:00:00+08:00"));
+        assert_eq!(
+            c.status(&cal, at("2026-11-23T17:30:00+08:00")).unwrap().state,
+            ClockState::BreachedRunning
+        );
     }
 
     #[test]

@@ -1,7 +1,36 @@
-//! The opsclock ticket aggregate: kinds, lifecycle state machine, commands and events.
+//! # ticket-domain
 //!
-//! This crate is pure (no I/O, no async, no database) and builds on [`sla_clock`] for the
-//! deadlines of a ticket's clocks. Its contents arrive with the "tickets end to end" issue; until
-//! then it only fixes the dependency direction `server → ticket-domain → sla-clock`.
+//! The opsclock ticket aggregate: what a ticket is ([`Kind`], [`Status`]), what can be asked of
+//! it ([`Command`]), what happened to it ([`Event`]) and the ticket as the fold of its events
+//! ([`Ticket`]), with its SLA clocks from [`sla_clock`].
+//!
+//! Pure: no I/O, no async, no database. The server stores the events and a projection of the
+//! ticket; replaying the events always gives the same ticket and the same deadlines.
+//!
+//! ## Lifecycle
+//!
+//! ```text
+//! new ──acknowledge──▶ acknowledged ──arrive──▶ on_site ──start──▶ in_progress ⇄ paused
+//!                          │  └──────────start─────────────────────▲  │
+//!                          └──────────────resolve──────────────────┴──┴──▶ resolved ──close──▶ closed
+//!                                                        reopen ◀──────────┴──────────────────┘
+//! cancel (duplicate / withdrawn) from any open status before resolved; comment always;
+//! regrade and assign while open.
+//! ```
+//!
+//! Clocks: `response` stops at acknowledge, `arrival` (on-site service modes only) at arrive and
+//! is cancelled if the ticket is resolved without a visit, `repair` pauses and resumes with the
+//! ticket, stops at resolve and runs again on reopen (the time between resolution and reopening is
+//! not counted). Faults, alarms and security events start their clocks when the problem began
+//! (`occurred_at`); requests when they were received.
 
+pub mod event;
+pub mod kind;
+pub mod policy;
+pub mod ticket;
+
+pub use event::{Command, Event, NewTicket, Resolution, UserId};
+pub use kind::{CancelReason, ClockName, Kind, PauseReason, ServiceMode, Status, UnknownValue};
+pub use policy::{Policy, Targets};
 pub use sla_clock;
+pub use ticket::{DomainError, MAX_TITLE_CHARS, Ticket};

@@ -2,10 +2,14 @@
 
 mod batch;
 mod sla;
+mod user;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
+
+use crate::calendars::CalendarSource;
+use crate::config::Config;
 
 /// opsclock: incident and ticket tracker with exact SLA clocks for IT operations contracts.
 #[derive(Debug, Parser)]
@@ -19,17 +23,111 @@ pub struct Cli {
     command: Command,
 }
 
+/// Where the database is, for commands that use it.
+#[derive(Debug, Args)]
+pub struct DatabaseArg {
+    /// Database URL: sqlite://PATH (created if missing) or postgres://… [default: [database] url
+    /// of the config file, else sqlite://data/opsclock.db].
+    #[arg(long, env = "OPSCLOCK_DATABASE_URL", value_name = "URL")]
+    database: Option<String>,
+}
+
+impl DatabaseArg {
+    /// The URL to use.
+    pub fn url(&self, config: &Config) -> String {
+        self.database
+            .clone()
+            .or_else(|| config.database.url.clone())
+            .unwrap_or_else(|| DEFAULT_DATABASE.to_owned())
+    }
+}
+
+/// The database used when nothing says otherwise.
+pub const DEFAULT_DATABASE: &str = "sqlite://data/opsclock.db";
+
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Runs the server: creates and migrates the database, loads a demo into an empty one, listens.
+    Serve(ServeArgs),
+    /// Applies pending database migrations and exits.
+    Migrate(DatabaseArg),
+    /// Manages users: add, passwd, token.
+    #[command(subcommand)]
+    User(user::UserCommand),
     /// SLA period arithmetic: deadlines, working time, calendars, severity.
     #[command(subcommand)]
     Sla(sla::SlaCommand),
 }
 
+#[derive(Debug, Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    database: DatabaseArg,
+    /// Address to listen on [default: [server] listen of the config file, else 127.0.0.1:8080].
+    #[arg(long, env = "OPSCLOCK_LISTEN", value_name = "ADDR")]
+    listen: Option<String>,
+    /// Do not load the demo into an empty database.
+    #[arg(long)]
+    no_demo: bool,
+    /// Directory of calendar files [default: as for `opsclock sla`].
+    #[arg(long, value_name = "DIR")]
+    calendar_dir: Option<PathBuf>,
+}
+
+/// Where calendars come from, given a flag and the config file.
+pub fn calendar_source(flag: Option<PathBuf>, config: &Config) -> anyhow::Result<CalendarSource> {
+    CalendarSource::choose(
+        flag.or_else(|| config.sla.calendar_dir.clone()),
+        Path::new(sla::DEFAULT_CALENDAR_DIR),
+    )
+}
+
 /// Runs the command the arguments name.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
-    let config = crate::config::Config::load(cli.config.as_deref())?;
+    let config = Config::load(cli.config.as_deref())?;
     match cli.command {
         Command::Sla(cmd) => sla::run(cmd, &config),
+        Command::Serve(a) => {
+            init_tracing();
+            let opts = crate::serve::ServeOptions {
+                database: a.database.url(&config),
+                listen: a
+                    .listen
+                    .or_else(|| config.server.listen.clone())
+                    .unwrap_or_else(|| "127.0.0.1:8080".to_owned()),
+                calendars: calendar_source(a.calendar_dir, &config)?,
+                demo: !a.no_demo,
+                secure_cookies: config.server.secure_cookies,
+            };
+            runtime()?.block_on(crate::serve::serve(opts))
+        }
+        Command::Migrate(db) => {
+            let url = db.url(&config);
+            runtime()?.block_on(async {
+                crate::serve::open_database(&url).await?;
+                println!("database {} is up to date", crate::serve::redact(&url));
+                Ok(())
+            })
+        }
+        Command::User(cmd) => runtime()?.block_on(user::run(cmd, &config)),
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+}
+
+/// Structured logs on stderr; `RUST_LOG` filters (default `info`), `OPSCLOCK_LOG_FORMAT=json`
+/// for JSON lines.
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if std::env::var("OPSCLOCK_LOG_FORMAT").is_ok_and(|v| v == "json") {
+        builder.json().init();
+    } else {
+        builder.init();
     }
 }

@@ -1,7 +1,7 @@
 //! `opsclock sla …`: the `sla-clock` library on the command line.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Context;
 use chrono::{DateTime, FixedOffset, TimeDelta};
@@ -13,7 +13,7 @@ use crate::calendars::CalendarSource;
 use crate::config::Config;
 
 /// Where calendars are looked for when neither `--calendar-dir` nor the config file says.
-const DEFAULT_CALENDAR_DIR: &str = "config/calendars";
+pub const DEFAULT_CALENDAR_DIR: &str = "config/calendars";
 
 #[derive(Debug, Subcommand)]
 pub enum SlaCommand {
@@ -46,8 +46,7 @@ pub struct CalendarDir {
 
 impl CalendarDir {
     fn source(&self, config: &Config) -> anyhow::Result<CalendarSource> {
-        let explicit = self.calendar_dir.clone().or_else(|| config.sla.calendar_dir.clone());
-        CalendarSource::choose(explicit, Path::new(DEFAULT_CALENDAR_DIR))
+        super::calendar_source(self.calendar_dir.clone(), config)
     }
 }
 

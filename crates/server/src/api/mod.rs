@@ -1,0 +1,131 @@
+//! The REST API under `/api/v1`: thin handlers over the ticket store and the catalogue.
+//!
+//! Every route is registered through [`utoipa_axum`], so the OpenAPI document served at
+//! `/api/v1/openapi.json` is generated from the same list as the router and cannot drift from it.
+
+pub mod catalog;
+pub mod problem;
+pub mod session;
+pub mod tickets;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sla_clock::Calendar;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// Largest request body accepted, in bytes.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub db: DatabaseConnection,
+    /// The calendars, by name.
+    pub calendars: Arc<BTreeMap<String, Calendar>>,
+    /// Whether the session cookie is marked `Secure`.
+    pub secure_cookies: bool,
+}
+
+impl AppState {
+    /// The calendar called `name`.
+    pub fn calendar(&self, name: &str) -> Result<&Calendar, problem::ApiError> {
+        self.calendars.get(name).ok_or_else(|| {
+            problem::ApiError::Internal(anyhow::anyhow!(
+                "calendar {name:?} is not loaded; known: {}",
+                self.calendars.keys().cloned().collect::<Vec<_>>().join(", ")
+            ))
+        })
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "opsclock API",
+        description = "Incident and ticket tracker with exact SLA clocks. Errors are application/problem+json (RFC 9457)."
+    ),
+    servers((url = "/api/v1")),
+    components(schemas(problem::Problem)),
+    modifiers(&BearerAuth)
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::auth::SESSION_COOKIE))),
+        );
+        openapi.security = Some(vec![
+            utoipa::openapi::security::SecurityRequirement::new("token", Vec::<String>::new()),
+            utoipa::openapi::security::SecurityRequirement::new("session", Vec::<String>::new()),
+        ]);
+    }
+}
+
+/// The `/api/v1` routes and their OpenAPI document.
+pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(session::sign_in, session::sign_out))
+        .routes(routes!(session::me))
+        .routes(routes!(catalog::list_units, catalog::create_unit))
+        .routes(routes!(catalog::get_unit, catalog::update_unit))
+        .routes(routes!(catalog::list_vendors, catalog::create_vendor))
+        .routes(routes!(catalog::get_vendor, catalog::update_vendor))
+        .routes(routes!(catalog::list_policies, catalog::create_policy))
+        .routes(routes!(catalog::get_policy, catalog::update_policy))
+        .routes(routes!(catalog::list_systems, catalog::create_system))
+        .routes(routes!(catalog::get_system, catalog::update_system))
+        .routes(routes!(tickets::create_ticket, tickets::list_tickets))
+        .routes(routes!(tickets::get_ticket))
+        .routes(routes!(tickets::act))
+        .split_for_parts()
+}
+
+/// The whole application: `/api/v1/…`, `/api/v1/openapi.json`, `/healthz`.
+pub fn app(state: AppState) -> Router {
+    let (api, doc) = api_routes();
+    let doc = Arc::new(doc);
+    Router::new()
+        .nest("/api/v1", api)
+        .route(
+            "/api/v1/openapi.json",
+            get(move || {
+                let doc = doc.clone();
+                async move { axum::Json(doc.as_ref().clone()) }
+            }),
+        )
+        .route("/healthz", get(healthz))
+        .fallback(|| async { problem::ApiError::NotFound("no such route".into()) })
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+    match state.db.execute_unprepared("SELECT 1").await {
+        Ok(_) => (StatusCode::OK, "ok\n"),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n")
+        }
+    }
+}

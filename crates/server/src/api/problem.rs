@@ -1,0 +1,246 @@
+//! Errors as `application/problem+json` (RFC 9457) with stable `type`s.
+//!
+//! Every error a client can get has a `type` of the form `/problems/<slug>` (relative to the
+//! server), a `title` that never changes for that type, a `status`, and a `detail` written for the
+//! person who has to act on it. Some carry extension members: `field` for the offending input,
+//! `current_version` on a version conflict, `allowed` on an invalid transition.
+
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// Stable identifier of the kind of problem, e.g. `/problems/not-found`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Short, fixed summary of the kind.
+    pub title: &'static str,
+    /// HTTP status.
+    pub status: u16,
+    /// What happened, for a person.
+    pub detail: String,
+    /// The input field at fault.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// On a version conflict: the ticket's current version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_version: Option<i64>,
+    /// On an invalid transition: the actions allowed now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed: Option<Vec<String>>,
+}
+
+/// Everything a handler can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// No or bad credentials.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Authenticated, but the role may not do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// No such thing (or not visible to the caller).
+    #[error("{0}")]
+    NotFound(String),
+    /// The request body is not JSON, or the query string cannot be read.
+    #[error("{0}")]
+    Malformed(String),
+    /// Well-formed, but a field is wrong.
+    #[error("{detail}")]
+    Invalid {
+        /// The field.
+        field: Option<String>,
+        /// What is wrong.
+        detail: String,
+    },
+    /// The ticket changed since the caller read it.
+    #[error("{detail}")]
+    VersionConflict {
+        /// What happened.
+        detail: String,
+        /// The current version.
+        current: i64,
+    },
+    /// The action is not allowed in the current state.
+    #[error("{detail}")]
+    InvalidTransition {
+        /// What happened.
+        detail: String,
+        /// What is allowed.
+        allowed: Vec<String>,
+    },
+    /// Something with that key exists.
+    #[error("{0}")]
+    Duplicate(String),
+    /// The body is over the limit.
+    #[error("{0}")]
+    TooLarge(String),
+    /// The body is not `application/json`.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// Our fault.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl ApiError {
+    /// A field-level validation error.
+    pub fn invalid(field: impl Into<String>, detail: impl Into<String>) -> ApiError {
+        ApiError::Invalid {
+            field: Some(field.into()),
+            detail: detail.into(),
+        }
+    }
+
+    fn parts(&self) -> (StatusCode, &'static str, &'static str) {
+        match self {
+            ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized", "Authentication required"),
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Not allowed for your role"),
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not-found", "Not found"),
+            ApiError::Malformed(_) => (StatusCode::BAD_REQUEST, "malformed", "Malformed request"),
+            ApiError::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid", "Invalid input"),
+            ApiError::VersionConflict { .. } => (StatusCode::CONFLICT, "version-conflict", "Version conflict"),
+            ApiError::InvalidTransition { .. } => {
+                (StatusCode::CONFLICT, "invalid-transition", "Action not allowed now")
+            }
+            ApiError::Duplicate(_) => (StatusCode::CONFLICT, "duplicate", "Already exists"),
+            ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too-large", "Request body too large"),
+            ApiError::UnsupportedMediaType(_) => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "Unsupported media type",
+            ),
+            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error"),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, slug, title) = self.parts();
+        let detail = match &self {
+            ApiError::Internal(e) => {
+                tracing::error!(error = format!("{e:#}"), "internal error");
+                "the server failed; the error is in its log".to_owned()
+            }
+            other => other.to_string(),
+        };
+        let problem = Problem {
+            kind: format!("/problems/{slug}"),
+            title,
+            status: status.as_u16(),
+            detail,
+            field: match &self {
+                ApiError::Invalid { field, .. } => field.clone(),
+                _ => None,
+            },
+            current_version: match &self {
+                ApiError::VersionConflict { current, .. } => Some(*current),
+                _ => None,
+            },
+            allowed: match &self {
+                ApiError::InvalidTransition { allowed, .. } => Some(allowed.clone()),
+                _ => None,
+            },
+        };
+        let mut res = (status, Json(problem)).into_response();
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if status == StatusCode::UNAUTHORIZED {
+            res.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"opsclock\""),
+            );
+        }
+        res
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(r: JsonRejection) -> Self {
+        match r {
+            JsonRejection::JsonDataError(e) => ApiError::Invalid {
+                field: None,
+                detail: format!(
+                    "the body does not fit: {}",
+                    e.body_text()
+                        .trim_start_matches("Failed to deserialize the JSON body into the target type: ")
+                ),
+            },
+            JsonRejection::JsonSyntaxError(e) => {
+                ApiError::Malformed(format!("the body is not valid JSON: {}", e.body_text()))
+            }
+            JsonRejection::MissingJsonContentType(_) => {
+                ApiError::UnsupportedMediaType("send the body as JSON with Content-Type: application/json".into())
+            }
+            other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                ApiError::TooLarge(format!("the body is over the limit of {} bytes", super::BODY_LIMIT))
+            }
+            other => ApiError::Malformed(other.body_text()),
+        }
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(r: QueryRejection) -> Self {
+        ApiError::Invalid {
+            field: None,
+            detail: format!("the query string does not fit: {}", r.body_text()),
+        }
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(r: PathRejection) -> Self {
+        ApiError::NotFound(format!("no such resource: {}", r.body_text()))
+    }
+}
+
+impl From<sea_orm::DbErr> for ApiError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        ApiError::Internal(anyhow::Error::new(e))
+    }
+}
+
+impl From<ticket_domain::DomainError> for ApiError {
+    fn from(e: ticket_domain::DomainError) -> Self {
+        use ticket_domain::DomainError as D;
+        match e {
+            D::InvalidTransition { ref allowed, .. } => ApiError::InvalidTransition {
+                allowed: allowed.split(", ").map(str::to_owned).collect(),
+                detail: e.to_string(),
+            },
+            D::Invalid { field, problem } => ApiError::Invalid {
+                field: Some(field.to_owned()),
+                detail: format!("{field}: {problem}"),
+            },
+            D::OutOfOrder { .. } => ApiError::invalid("at", e.to_string()),
+            D::Clock { .. } | D::NotOpened => ApiError::Internal(anyhow::Error::new(e)),
+        }
+    }
+}
+
+/// JSON body extractor whose rejections are problems.
+#[derive(Debug, axum::extract::FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct ApiJson<T>(pub T);
+
+/// Query extractor whose rejections are problems.
+#[derive(Debug, axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct ApiQuery<T>(pub T);
+
+/// Path extractor whose rejections are problems.
+#[derive(Debug, axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct ApiPath<T>(pub T);
+
+/// Result of a handler.
+pub type ApiResult<T> = Result<T, ApiError>;

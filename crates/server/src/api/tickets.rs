@@ -1,0 +1,792 @@
+//! Tickets: open, list, read (with clocks and timeline), act.
+
+use std::collections::{BTreeMap, HashMap};
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::{DateTime, TimeDelta, Utc};
+use sea_orm::sea_query::{Expr, Query};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::{Deserialize, Deserializer, Serialize};
+use sla_clock::{Calendar, Clock, Facts, Severity};
+use ticket_domain::{CancelReason, Command, Kind, NewTicket, PauseReason, Policy, Resolution, ServiceMode};
+use utoipa::{IntoParams, ToSchema};
+
+use super::AppState;
+use super::catalog::{can_see_system, visible_system_ids};
+use super::problem::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, Problem};
+use crate::audit::{self, ClientAddr};
+use crate::auth::Principal;
+use crate::db::entities::{clocks, policies, systems, ticket_events, tickets, users};
+
+/// How far in the future a client-given instant may be (clock skew).
+const FUTURE_SLACK: TimeDelta = TimeDelta::minutes(2);
+
+/// A clock, evaluated when the answer was made.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClockView {
+    /// `response`, `arrival` or `repair`.
+    pub name: String,
+    /// running, paused, met, breached-running, breached-met or cancelled.
+    pub state: String,
+    /// Whether the deadline has passed (or passed before the clock stopped).
+    pub breached: bool,
+    /// The target in force (e.g. `4h`, `3wd`).
+    pub target: String,
+    /// Every target it has had, oldest first (re-grading keeps the history).
+    pub targets: Vec<String>,
+    /// The calendar it counts in.
+    pub calendar: String,
+    /// The deadline (for a paused clock: if it resumed now).
+    pub deadline: DateTime<Utc>,
+    /// Working time left, seconds.
+    pub remaining_seconds: i64,
+    /// Working time past the deadline, seconds.
+    pub overdue_seconds: i64,
+    /// Working time paused, seconds.
+    pub paused_seconds: i64,
+    /// Share of the budget used (1.0 = all).
+    pub share_used: f64,
+}
+
+/// A ticket.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TicketView {
+    /// Human-friendly number, e.g. `INC-2026-000123`.
+    pub number: String,
+    /// fault, request, security or alarm.
+    pub kind: String,
+    /// The status.
+    pub status: String,
+    /// urgent, serious, general or minor.
+    pub severity: String,
+    /// 紧急, 严重, 一般 or 轻微.
+    pub severity_zh: String,
+    /// One-line summary.
+    pub title: String,
+    /// Details.
+    pub description: String,
+    /// The system's id.
+    pub system_id: i64,
+    /// The reporter's user id.
+    pub reporter_id: Option<i64>,
+    /// The assignee's user id.
+    pub assignee_id: Option<i64>,
+    /// Send this back with every action (optimistic concurrency).
+    pub version: i64,
+    /// When the problem began.
+    pub occurred_at: DateTime<Utc>,
+    /// When it was logged.
+    pub received_at: DateTime<Utc>,
+    /// First acknowledgement.
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    /// First arrival on site.
+    pub on_site_at: Option<DateTime<Utc>>,
+    /// Resolution (cleared on reopen).
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// Closure (cleared on reopen).
+    pub closed_at: Option<DateTime<Utc>>,
+    /// The clocks, evaluated now.
+    pub clocks: Vec<ClockView>,
+    /// Actions allowed now (for the ticket's state; your role may allow fewer).
+    pub allowed: Vec<String>,
+    /// Every event, oldest first (only when reading one ticket).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeline: Option<Vec<TimelineEntry>>,
+}
+
+/// One event of a ticket's history.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TimelineEntry {
+    /// 1, 2, 3, … (the ticket's version after it).
+    pub seq: i32,
+    /// When it happened.
+    pub at: DateTime<Utc>,
+    /// Who did it.
+    pub actor: Option<String>,
+    /// The event type (`opened`, `acknowledged`, …).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The event as stored.
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+}
+
+/// Facts for the severity classifier.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FactsBody {
+    /// `down`, `degraded` or `fine`.
+    #[schema(value_type = String)]
+    pub core_function: sla_clock::CoreFunction,
+    /// A workaround exists.
+    #[serde(default)]
+    pub workaround: bool,
+    /// `none`, `some` or `many`.
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub users_affected: sla_clock::UsersAffected,
+    /// A security incident.
+    #[serde(default)]
+    pub security_incident: bool,
+    /// A major-event window (重保) is in force.
+    #[serde(default)]
+    pub major_event_window: bool,
+}
+
+/// A new ticket.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTicket {
+    /// fault, request, security or alarm.
+    pub kind: String,
+    /// The system's code.
+    pub system: String,
+    /// urgent, serious, general, minor (or 紧急, 严重, 一般, 轻微); omit to classify from `facts`.
+    pub severity: Option<String>,
+    /// Why this severity.
+    pub severity_reason: Option<String>,
+    /// Facts for the classifier, when `severity` is omitted.
+    pub facts: Option<FactsBody>,
+    /// One-line summary (≤ 200 characters).
+    pub title: String,
+    /// Details.
+    #[serde(default)]
+    pub description: String,
+    /// When the problem began [default: received_at].
+    pub occurred_at: Option<DateTime<Utc>>,
+    /// When it was reported [default: now].
+    pub received_at: Option<DateTime<Utc>>,
+    /// Who works on it.
+    pub assignee_id: Option<i64>,
+}
+
+fn double_option<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// The body of every action; which fields apply depends on the action.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActionRequest {
+    /// The ticket's version as read (required).
+    pub version: i64,
+    /// When it happened [default: now]; not before the ticket's last event, not in the future.
+    pub at: Option<DateTime<Utc>>,
+    /// pause: awaiting_reporter | third_party | buyer_window; cancel: duplicate | withdrawn;
+    /// regrade, reopen: free text (required).
+    pub reason: Option<String>,
+    /// pause, close, cancel: remarks.
+    pub note: Option<String>,
+    /// regrade: the new severity.
+    pub severity: Option<String>,
+    /// resolve: root cause (required).
+    pub root_cause: Option<String>,
+    /// resolve: what was done (required).
+    pub fix: Option<String>,
+    /// resolve: when the impact began [default: occurred_at].
+    pub impact_from: Option<DateTime<Utc>>,
+    /// resolve: when the impact ended [default: at].
+    pub impact_to: Option<DateTime<Utc>>,
+    /// close: satisfaction 1–5.
+    pub satisfaction: Option<u8>,
+    /// assign: the user id, or null to unassign (required).
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i64>)]
+    pub assignee_id: Option<Option<i64>>,
+    /// comment: the text (required).
+    pub text: Option<String>,
+}
+
+/// Filters and paging for the ticket list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// Status.
+    pub status: Option<String>,
+    /// Kind.
+    pub kind: Option<String>,
+    /// Severity.
+    pub severity: Option<String>,
+    /// System code.
+    pub system: Option<String>,
+    /// Unit id.
+    pub unit: Option<i64>,
+    /// Vendor id.
+    pub vendor: Option<i64>,
+    /// Assignee user id.
+    pub assignee: Option<i64>,
+    /// Only tickets with (or without) a breached clock, as of now.
+    pub breached: Option<bool>,
+    /// Only tickets with a running clock due before this instant.
+    pub due_before: Option<DateTime<Utc>>,
+    /// From `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1–200 [default 50].
+    pub limit: Option<u64>,
+}
+
+/// A page of tickets.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TicketPage {
+    /// The tickets, newest first.
+    pub items: Vec<TicketView>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+fn parse<T: std::str::FromStr>(field: &str, v: &str) -> Result<T, ApiError>
+where
+    T::Err: std::fmt::Display,
+{
+    v.parse().map_err(|e: T::Err| ApiError::invalid(field, e.to_string()))
+}
+
+fn clock_view(row: &clocks::Model, calendar: &Calendar, now: DateTime<Utc>) -> Result<ClockView, ApiError> {
+    let clock: Clock = serde_json::from_value(row.events.clone())
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("clock {}: {e}", row.id)))?;
+    let s = clock
+        .status(calendar, now.max(clock.events().last().map_or(now, |e| e.at())))
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    Ok(ClockView {
+        name: row.name.clone(),
+        state: s.state.to_string(),
+        breached: s.breached,
+        target: s.target.to_string(),
+        targets: clock.targets().iter().map(|(_, t)| t.to_string()).collect(),
+        calendar: row.calendar.clone(),
+        deadline: s.deadline,
+        remaining_seconds: s.remaining.num_seconds(),
+        overdue_seconds: s.overdue.num_seconds(),
+        paused_seconds: s.paused.num_seconds(),
+        share_used: s.share_used,
+    })
+}
+
+async fn view(
+    db: &impl ConnectionTrait,
+    state: &AppState,
+    row: tickets::Model,
+    now: DateTime<Utc>,
+    allowed: Vec<String>,
+    timeline: Option<Vec<TimelineEntry>>,
+) -> ApiResult<TicketView> {
+    let mut clock_rows = clocks::Entity::find()
+        .filter(clocks::Column::TicketId.eq(row.id))
+        .all(db)
+        .await?;
+    clock_rows.sort_by_key(|c| ["response", "arrival", "repair"].iter().position(|n| *n == c.name));
+    let mut views = Vec::new();
+    for c in &clock_rows {
+        views.push(clock_view(c, state.calendar(&c.calendar)?, now)?);
+    }
+    let severity: Severity = parse("severity", &row.severity)?;
+    Ok(TicketView {
+        number: row.number,
+        kind: row.kind,
+        status: row.status,
+        severity: row.severity,
+        severity_zh: severity.label_zh().to_owned(),
+        title: row.title,
+        description: row.description,
+        system_id: row.system_id,
+        reporter_id: row.reporter_id,
+        assignee_id: row.assignee_id,
+        version: row.version,
+        occurred_at: row.occurred_at,
+        received_at: row.received_at,
+        acknowledged_at: row.acknowledged_at,
+        on_site_at: row.on_site_at,
+        resolved_at: row.resolved_at,
+        closed_at: row.closed_at,
+        clocks: views,
+        allowed,
+        timeline,
+    })
+}
+
+/// The system with `code` if the caller may see it.
+async fn system_in_scope(db: &impl ConnectionTrait, p: &Principal, code: &str) -> ApiResult<systems::Model> {
+    let s = systems::Entity::find()
+        .filter(systems::Column::Code.eq(code))
+        .one(db)
+        .await?;
+    match s {
+        Some(s) if can_see_system(db, p, s.id).await? => Ok(s),
+        _ => Err(ApiError::invalid(
+            "system",
+            format!("no system with code {code:?} (or not yours)"),
+        )),
+    }
+}
+
+async fn policy_of(db: &impl ConnectionTrait, system: &systems::Model) -> ApiResult<Policy> {
+    let p = policies::Entity::find_by_id(system.policy_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("system {} has no policy", system.code)))?;
+    serde_json::from_value(p.targets).map_err(|e| ApiError::Internal(anyhow::anyhow!("policy {}: {e}", p.code)))
+}
+
+async fn check_user(db: &impl ConnectionTrait, field: &str, id: i64) -> ApiResult<()> {
+    match users::Entity::find_by_id(id).one(db).await? {
+        Some(_) => Ok(()),
+        None => Err(ApiError::invalid(field, format!("no user {id}"))),
+    }
+}
+
+/// Opens a ticket. Severity is given, or proposed by the classifier from `facts`.
+#[utoipa::path(post, path = "/tickets", tag = "tickets", request_body = CreateTicket,
+    responses((status = 201, body = TicketView), (status = 422, body = Problem), (status = 413, body = Problem)))]
+pub async fn create_ticket(
+    State(state): State<AppState>,
+    p: Principal,
+    from: ClientAddr,
+    ApiJson(body): ApiJson<CreateTicket>,
+) -> ApiResult<(StatusCode, Json<TicketView>)> {
+    p.require_writer()?;
+    let now = Utc::now();
+    let kind: Kind = parse("kind", &body.kind)?;
+    let (severity, severity_reason) = match (&body.severity, &body.facts) {
+        (Some(s), _) => (parse::<Severity>("severity", s)?, body.severity_reason.clone()),
+        (None, Some(f)) => {
+            let c = sla_clock::classify(&Facts {
+                core_function: f.core_function,
+                workaround: f.workaround,
+                users_affected: f.users_affected,
+                security_incident: f.security_incident,
+                major_event_window: f.major_event_window,
+            });
+            (c.severity, Some(format!("{} / {}", c.reason_zh, c.reason_en)))
+        }
+        (None, None) => return Err(ApiError::invalid("severity", "give a severity, or facts to classify")),
+    };
+    let received_at = body.received_at.unwrap_or(now);
+    if received_at > now + FUTURE_SLACK {
+        return Err(ApiError::invalid("received_at", "is in the future"));
+    }
+    let txn = crate::db::begin_write(&state.db)
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    let system = system_in_scope(&txn, &p, &body.system).await?;
+    if let Some(a) = body.assignee_id {
+        check_user(&txn, "assignee_id", a).await?;
+    }
+    let calendar = state.calendar(&system.calendar)?;
+    let service_mode: ServiceMode = parse("service_mode", &system.service_mode)?;
+    let targets = policy_of(&txn, &system).await?.targets(kind, severity);
+    let new = NewTicket {
+        kind,
+        severity,
+        severity_reason,
+        title: body.title,
+        description: body.description,
+        occurred_at: body.occurred_at.unwrap_or(received_at),
+        received_at,
+        service_mode,
+        targets,
+        reporter: Some(p.user_id),
+        assignee: body.assignee_id,
+    };
+    let row = crate::tickets::create(&txn, calendar, system.id, new, p.user_id, now).await?;
+    audit::record(
+        &txn,
+        Some(p.user_id),
+        "ticket.open",
+        &row.number,
+        serde_json::json!({"system": system.code}),
+        &from,
+    )
+    .await?;
+    txn.commit().await?;
+    let loaded = crate::tickets::load(&state.db, &row.number)
+        .await?
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("ticket vanished")))?;
+    let allowed = loaded.ticket.allowed().iter().map(|s| s.to_string()).collect();
+    Ok((
+        StatusCode::CREATED,
+        Json(view(&state.db, &state, loaded.row, now, allowed, None).await?),
+    ))
+}
+
+/// Lists tickets in scope, newest first, with filters and cursor paging.
+#[utoipa::path(get, path = "/tickets", tag = "tickets", params(ListQuery),
+    responses((status = 200, body = TicketPage), (status = 422, body = Problem)))]
+pub async fn list_tickets(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Json<TicketPage>> {
+    let now = Utc::now();
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(ApiError::invalid("limit", "must be 1 to 200"));
+    }
+    let mut cond = Condition::all();
+    if let Some(ids) = visible_system_ids(&state.db, &p).await? {
+        cond = cond.add(tickets::Column::SystemId.is_in(ids));
+    }
+    if let Some(s) = &q.status {
+        cond = cond.add(tickets::Column::Status.eq(parse::<ticket_domain::Status>("status", s)?.key()));
+    }
+    if let Some(k) = &q.kind {
+        cond = cond.add(tickets::Column::Kind.eq(parse::<Kind>("kind", k)?.key()));
+    }
+    if let Some(s) = &q.severity {
+        cond = cond.add(tickets::Column::Severity.eq(parse::<Severity>("severity", s)?.key()));
+    }
+    if let Some(code) = &q.system {
+        let id = systems::Entity::find()
+            .filter(systems::Column::Code.eq(code.as_str()))
+            .one(&state.db)
+            .await?
+            .map_or(-1, |s| s.id);
+        cond = cond.add(tickets::Column::SystemId.eq(id));
+    }
+    if let Some(u) = q.unit {
+        cond = cond.add(
+            tickets::Column::SystemId.in_subquery(
+                Query::select()
+                    .column(systems::Column::Id)
+                    .from(systems::Entity)
+                    .and_where(systems::Column::UnitId.eq(u))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(v) = q.vendor {
+        use crate::db::entities::system_vendors;
+        cond = cond.add(
+            tickets::Column::SystemId.in_subquery(
+                Query::select()
+                    .column(system_vendors::Column::SystemId)
+                    .from(system_vendors::Entity)
+                    .and_where(system_vendors::Column::VendorId.eq(v))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(a) = q.assignee {
+        cond = cond.add(tickets::Column::AssigneeId.eq(a));
+    }
+    let running = crate::tickets::running_state();
+    if let Some(b) = q.breached {
+        // Stored clock rows are exact as of their last write; a running clock whose deadline has
+        // passed since is breached now.
+        let breached_now = Query::select()
+            .column(clocks::Column::TicketId)
+            .from(clocks::Entity)
+            .cond_where(
+                Condition::any().add(clocks::Column::Breached.eq(true)).add(
+                    Condition::all()
+                        .add(clocks::Column::State.eq(running.clone()))
+                        .add(clocks::Column::Deadline.lt(now)),
+                ),
+            )
+            .to_owned();
+        cond = cond.add(if b {
+            tickets::Column::Id.in_subquery(breached_now)
+        } else {
+            tickets::Column::Id.not_in_subquery(breached_now)
+        });
+    }
+    if let Some(t) = q.due_before {
+        cond = cond.add(
+            tickets::Column::Id.in_subquery(
+                Query::select()
+                    .column(clocks::Column::TicketId)
+                    .from(clocks::Entity)
+                    .and_where(clocks::Column::State.eq(running.clone()))
+                    .and_where(clocks::Column::Deadline.lt(t))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(c) = &q.cursor {
+        let id: i64 = c
+            .parse()
+            .map_err(|_| ApiError::invalid("cursor", "not a cursor from this API"))?;
+        cond = cond.add(tickets::Column::Id.lt(id));
+    }
+    let rows = tickets::Entity::find()
+        .filter(cond)
+        .order_by_desc(tickets::Column::Id)
+        .limit(limit)
+        .all(&state.db)
+        .await?;
+    let next_cursor = (rows.len() as u64 == limit)
+        .then(|| rows.last().map(|r| r.id.to_string()))
+        .flatten();
+    let mut items = Vec::with_capacity(rows.len());
+    for r in rows {
+        let status: ticket_domain::Status = parse("status", &r.status)?;
+        let allowed = allowed_by_status(status);
+        items.push(view(&state.db, &state, r, now, allowed, None).await?);
+    }
+    let _ = Expr::val(0);
+    Ok(Json(TicketPage { items, next_cursor }))
+}
+
+/// A list item's `allowed` without replaying the events: the actions the status allows.
+fn allowed_by_status(status: ticket_domain::Status) -> Vec<String> {
+    use ticket_domain::Status::*;
+    let v: &[&str] = match status {
+        New => &["acknowledge", "regrade", "cancel", "assign", "comment"],
+        Acknowledged => &["arrive", "start", "resolve", "regrade", "cancel", "assign", "comment"],
+        OnSite => &["start", "resolve", "regrade", "cancel", "assign", "comment"],
+        InProgress => &["arrive", "pause", "resolve", "regrade", "cancel", "assign", "comment"],
+        Paused => &["resume", "regrade", "cancel", "assign", "comment"],
+        Resolved => &["close", "reopen", "regrade", "comment"],
+        Closed => &["reopen", "comment"],
+        Cancelled => &["comment"],
+    };
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+/// The ticket with `number`, if the caller may see it (else 404).
+async fn load_in_scope(db: &impl ConnectionTrait, p: &Principal, number: &str) -> ApiResult<crate::tickets::Loaded> {
+    match crate::tickets::load(db, number).await? {
+        Some(l) if can_see_system(db, p, l.row.system_id).await? => Ok(l),
+        _ => Err(ApiError::NotFound(format!("no ticket {number}"))),
+    }
+}
+
+/// One ticket with its clocks and timeline.
+#[utoipa::path(get, path = "/tickets/{number}", tag = "tickets", params(("number" = String, Path)),
+    responses((status = 200, body = TicketView), (status = 404, body = Problem)))]
+pub async fn get_ticket(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiPath(number): ApiPath<String>,
+) -> ApiResult<Json<TicketView>> {
+    let now = Utc::now();
+    let loaded = load_in_scope(&state.db, &p, &number).await?;
+    let actor_ids: Vec<i64> = loaded.events.iter().filter_map(|(r, _)| r.actor_id).collect();
+    let names: HashMap<i64, String> = users::Entity::find()
+        .filter(users::Column::Id.is_in(actor_ids))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.username))
+        .collect();
+    let timeline = loaded
+        .events
+        .iter()
+        .map(|(r, _): &(ticket_events::Model, _)| TimelineEntry {
+            seq: r.seq,
+            at: r.at,
+            actor: r.actor_id.and_then(|a| names.get(&a).cloned()),
+            kind: r.kind.clone(),
+            data: r.data.clone(),
+        })
+        .collect();
+    let allowed = loaded.ticket.allowed().iter().map(|s| s.to_string()).collect();
+    Ok(Json(
+        view(&state.db, &state, loaded.row, now, allowed, Some(timeline)).await?,
+    ))
+}
+
+/// The actions, in the order of the lifecycle.
+pub const ACTIONS: [&str; 12] = [
+    "acknowledge",
+    "arrive",
+    "start",
+    "pause",
+    "resume",
+    "regrade",
+    "resolve",
+    "close",
+    "reopen",
+    "cancel",
+    "assign",
+    "comment",
+];
+
+/// Builds the domain command for `action` from the body, refusing fields that do not apply.
+fn command(
+    action: &str,
+    b: ActionRequest,
+    at: DateTime<Utc>,
+    occurred_at: DateTime<Utc>,
+) -> ApiResult<(Command, Option<Severity>)> {
+    let given: BTreeMap<&str, bool> = BTreeMap::from([
+        ("reason", b.reason.is_some()),
+        ("note", b.note.is_some()),
+        ("severity", b.severity.is_some()),
+        ("root_cause", b.root_cause.is_some()),
+        ("fix", b.fix.is_some()),
+        ("impact_from", b.impact_from.is_some()),
+        ("impact_to", b.impact_to.is_some()),
+        ("satisfaction", b.satisfaction.is_some()),
+        ("assignee_id", b.assignee_id.is_some()),
+        ("text", b.text.is_some()),
+    ]);
+    let applies: &[&str] = match action {
+        "pause" => &["reason", "note"],
+        "regrade" => &["severity", "reason"],
+        "resolve" => &["root_cause", "fix", "impact_from", "impact_to"],
+        "close" => &["satisfaction", "note"],
+        "reopen" => &["reason"],
+        "cancel" => &["reason", "note"],
+        "assign" => &["assignee_id"],
+        "comment" => &["text"],
+        _ => &[],
+    };
+    if let Some((field, _)) = given.iter().find(|(f, g)| **g && !applies.contains(f)) {
+        return Err(ApiError::invalid(
+            *field,
+            format!(
+                "{field} does not apply to {action}; {action} takes: version, at{}",
+                applies.iter().map(|a| format!(", {a}")).collect::<String>()
+            ),
+        ));
+    }
+    let need = |field: &'static str, v: Option<String>| {
+        v.ok_or_else(|| ApiError::invalid(field, format!("{action} needs {field}")))
+    };
+    Ok(match action {
+        "acknowledge" => (Command::Acknowledge { at }, None),
+        "arrive" => (Command::Arrive { at }, None),
+        "start" => (Command::Start { at }, None),
+        "pause" => (
+            Command::Pause {
+                at,
+                reason: parse::<PauseReason>("reason", &need("reason", b.reason)?)?,
+                note: b.note,
+            },
+            None,
+        ),
+        "resume" => (Command::Resume { at }, None),
+        "regrade" => {
+            let severity = parse::<Severity>("severity", &need("severity", b.severity)?)?;
+            let reason = need("reason", b.reason)?;
+            (
+                Command::Regrade {
+                    at,
+                    severity,
+                    reason,
+                    targets: Default::default(),
+                },
+                Some(severity),
+            )
+        }
+        "resolve" => (
+            Command::Resolve {
+                at,
+                resolution: Resolution {
+                    root_cause: need("root_cause", b.root_cause)?,
+                    fix: need("fix", b.fix)?,
+                    impact_from: b.impact_from.unwrap_or(occurred_at),
+                    impact_to: b.impact_to.unwrap_or(at),
+                },
+            },
+            None,
+        ),
+        "close" => (
+            Command::Close {
+                at,
+                satisfaction: b.satisfaction,
+                note: b.note,
+            },
+            None,
+        ),
+        "reopen" => (
+            Command::Reopen {
+                at,
+                reason: need("reason", b.reason)?,
+            },
+            None,
+        ),
+        "cancel" => (
+            Command::Cancel {
+                at,
+                reason: parse::<CancelReason>("reason", &need("reason", b.reason)?)?,
+                note: b.note,
+            },
+            None,
+        ),
+        "assign" => (
+            Command::Assign {
+                at,
+                assignee: b
+                    .assignee_id
+                    .ok_or_else(|| ApiError::invalid("assignee_id", "assign needs assignee_id (a user id, or null)"))?,
+            },
+            None,
+        ),
+        "comment" => (
+            Command::Comment {
+                at,
+                text: need("text", b.text)?,
+            },
+            None,
+        ),
+        other => {
+            return Err(ApiError::NotFound(format!(
+                "no action {other:?}; actions: {}",
+                ACTIONS.join(", ")
+            )));
+        }
+    })
+}
+
+/// Performs an action: acknowledge, arrive, start, pause, resume, regrade, resolve, close,
+/// reopen, cancel, assign or comment. The body carries the version read; a stale one gets 409
+/// with `current_version`.
+#[utoipa::path(post, path = "/tickets/{number}/{action}", tag = "tickets",
+    params(("number" = String, Path), ("action" = String, Path, description = "acknowledge | arrive | start | pause | resume | regrade | resolve | close | reopen | cancel | assign | comment")),
+    request_body = ActionRequest,
+    responses((status = 200, body = TicketView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn act(
+    State(state): State<AppState>,
+    p: Principal,
+    from: ClientAddr,
+    ApiPath((number, action)): ApiPath<(String, String)>,
+    ApiJson(body): ApiJson<ActionRequest>,
+) -> ApiResult<Json<TicketView>> {
+    let now = Utc::now();
+    if !ACTIONS.contains(&action.as_str()) {
+        return Err(ApiError::NotFound(format!(
+            "no action {action:?}; actions: {}",
+            ACTIONS.join(", ")
+        )));
+    }
+    let txn = crate::db::begin_write(&state.db)
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    let loaded = load_in_scope(&txn, &p, &number).await?;
+    p.require_writer()?;
+    let at = body.at.unwrap_or(now);
+    if at > now + FUTURE_SLACK {
+        return Err(ApiError::invalid("at", "is in the future"));
+    }
+    if let Some(Some(a)) = body.assignee_id {
+        check_user(&txn, "assignee_id", a).await?;
+    }
+    let version = body.version;
+    let (mut cmd, regrade_to) = command(&action, body, at, loaded.ticket.occurred_at())?;
+    let system = systems::Entity::find_by_id(loaded.row.system_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("ticket {number} has no system")))?;
+    if let (Some(sev), Command::Regrade { targets, .. }) = (regrade_to, &mut cmd) {
+        *targets = policy_of(&txn, &system).await?.targets(loaded.ticket.kind(), sev);
+    }
+    let calendar = state.calendar(&system.calendar)?;
+    let detail = serde_json::to_value(&cmd).map_err(|e| ApiError::Internal(e.into()))?;
+    let row = crate::tickets::act(&txn, calendar, loaded, version, cmd, p.user_id, now).await?;
+    audit::record(
+        &txn,
+        Some(p.user_id),
+        &format!("ticket.{action}"),
+        &row.number,
+        detail,
+        &from,
+    )
+    .await?;
+    txn.commit().await?;
+    let loaded = load_in_scope(&state.db, &p, &number).await?;
+    let allowed = loaded.ticket.allowed().iter().map(|s| s.to_string()).collect();
+    Ok(Json(view(&state.db, &state, loaded.row, now, allowed, None).await?))
+}

@@ -1,0 +1,51 @@
+//! The audit log: every write, who did it, when, from where.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
+
+use crate::db::entities::audit_log;
+
+/// The client's address, when the server knows it.
+#[derive(Debug, Clone, Default)]
+pub struct ClientAddr(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip().to_string()),
+        ))
+    }
+}
+
+/// Appends an entry.
+pub async fn record(
+    db: &impl ConnectionTrait,
+    user_id: Option<i64>,
+    action: &str,
+    target: &str,
+    detail: serde_json::Value,
+    from: &ClientAddr,
+) -> Result<(), DbErr> {
+    audit_log::ActiveModel {
+        at: Set(Utc::now()),
+        user_id: Set(user_id),
+        action: Set(action.to_owned()),
+        target: Set(target.to_owned()),
+        detail: Set(detail),
+        remote_addr: Set(from.0.clone()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map(|_| ())
+}

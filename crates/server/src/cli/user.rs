@@ -1,0 +1,158 @@
+//! `opsclock user add | passwd | token`.
+
+use chrono::Utc;
+use clap::Subcommand;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
+
+use super::DatabaseArg;
+use crate::auth::{Role, secret};
+use crate::config::Config;
+use crate::db::entities::{api_tokens, units, users, vendors};
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Adds a user and prints a one-time password.
+    Add {
+        /// Login name.
+        username: String,
+        /// admin, manager, engineer or viewer.
+        #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(["admin", "manager", "engineer", "viewer"]))]
+        role: String,
+        /// The buyer unit the user belongs to (its code).
+        #[arg(long, value_name = "CODE", conflicts_with = "vendor")]
+        unit: Option<String>,
+        /// The vendor the user belongs to (its code).
+        #[arg(long, value_name = "CODE")]
+        vendor: Option<String>,
+        /// Display name [default: the login name].
+        #[arg(long)]
+        name: Option<String>,
+        /// Email address for notifications.
+        #[arg(long)]
+        email: Option<String>,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+    /// Sets a new one-time password for a user and prints it.
+    Passwd {
+        /// Login name.
+        username: String,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+    /// Creates a personal API token for a user and prints it (shown once; stored hashed).
+    Token {
+        /// Login name.
+        username: String,
+        /// What the token is for.
+        #[arg(long, default_value = "cli")]
+        name: String,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+}
+
+pub async fn run(cmd: UserCommand, config: &Config) -> anyhow::Result<()> {
+    match cmd {
+        UserCommand::Add {
+            username,
+            role,
+            unit,
+            vendor,
+            name,
+            email,
+            database,
+        } => {
+            let db = crate::serve::open_database(&database.url(config)).await?;
+            let role: Role = role.parse().map_err(anyhow::Error::msg)?;
+            let unit_id = match unit {
+                Some(code) => Some(
+                    units::Entity::find()
+                        .filter(units::Column::Code.eq(code.as_str()))
+                        .one(&db)
+                        .await?
+                        .ok_or_else(|| anyhow::anyhow!("no unit with code {code:?}"))?
+                        .id,
+                ),
+                None => None,
+            };
+            let vendor_id = match vendor {
+                Some(code) => Some(
+                    vendors::Entity::find()
+                        .filter(vendors::Column::Code.eq(code.as_str()))
+                        .one(&db)
+                        .await?
+                        .ok_or_else(|| anyhow::anyhow!("no vendor with code {code:?}"))?
+                        .id,
+                ),
+                None => None,
+            };
+            if role != Role::Admin && unit_id.is_none() && vendor_id.is_none() {
+                anyhow::bail!("a {role} must belong to a unit (--unit CODE) or a vendor (--vendor CODE)");
+            }
+            let password = secret::one_time_password();
+            users::ActiveModel {
+                username: Set(username.clone()),
+                display_name: Set(name.unwrap_or_else(|| username.clone())),
+                email: Set(email),
+                password_hash: Set(Some(secret::hash_password(&password)?)),
+                role: Set(role.key().to_owned()),
+                unit_id: Set(unit_id),
+                vendor_id: Set(vendor_id),
+                disabled: Set(false),
+                must_change_password: Set(true),
+                created_at: Set(Utc::now()),
+                ..Default::default()
+            }
+            .insert(&db)
+            .await
+            .map_err(|e| match e.sql_err() {
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+                    anyhow::anyhow!("a user called {username:?} already exists")
+                }
+                _ => e.into(),
+            })?;
+            println!("added {username} ({role}); one-time password: {password}");
+        }
+        UserCommand::Passwd { username, database } => {
+            let db = crate::serve::open_database(&database.url(config)).await?;
+            let user = find(&db, &username).await?;
+            let password = secret::one_time_password();
+            let mut am = user.into_active_model();
+            am.password_hash = Set(Some(secret::hash_password(&password)?));
+            am.must_change_password = Set(true);
+            am.update(&db).await?;
+            println!("new one-time password for {username}: {password}");
+        }
+        UserCommand::Token {
+            username,
+            name,
+            database,
+        } => {
+            let db = crate::serve::open_database(&database.url(config)).await?;
+            let user = find(&db, &username).await?;
+            let token = secret::new_secret("ocp_");
+            api_tokens::ActiveModel {
+                user_id: Set(user.id),
+                name: Set(name),
+                token_hash: Set(secret::secret_hash(&token)),
+                created_at: Set(Utc::now()),
+                last_used_at: Set(None),
+                ..Default::default()
+            }
+            .insert(&db)
+            .await?;
+            println!("{token}");
+            eprintln!("API token for {username} (shown once; send as Authorization: Bearer <token>)");
+        }
+    }
+    Ok(())
+}
+
+async fn find(db: &sea_orm::DatabaseConnection, username: &str) -> anyhow::Result<users::Model> {
+    users::Entity::find()
+        .filter(users::Column::Username.eq(username))
+        .one(db)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no user called {username:?}"))
+}

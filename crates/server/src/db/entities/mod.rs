@@ -1,0 +1,39 @@
+//! sea-orm entities, one module per table of the `m20261123_000001_core` migration.
+//!
+//! The column types follow the migration: ids are `i64`, instants are [`DateTimeUtc`]
+//! (`chrono::DateTime<Utc>`), JSON documents are [`Json`] (`serde_json::Value`), and the
+//! enumerations (kinds, statuses, roles, …) are plain text, parsed by the domain layer.
+//!
+//! [`DateTimeUtc`]: sea_orm::prelude::DateTimeUtc
+//! [`Json`]: sea_orm::prelude::Json
+
+pub mod api_tokens;
+pub mod audit_log;
+pub mod clocks;
+pub mod policies;
+pub mod sessions;
+pub mod system_vendors;
+pub mod systems;
+pub mod ticket_counters;
+pub mod ticket_events;
+pub mod tickets;
+pub mod units;
+pub mod users;
+pub mod vendors;
+
+/// Every entity under its table's name in `CamelCase`: `use opsclock::db::entities::prelude::*`.
+pub mod prelude {
+    pub use super::api_tokens::Entity as ApiTokens;
+    pub use super::audit_log::Entity as AuditLog;
+    pub use super::clocks::Entity as Clocks;
+    pub use super::policies::Entity as Policies;
+    pub use super::sessions::Entity as Sessions;
+    pub use super::system_vendors::Entity as SystemVendors;
+    pub use super::systems::Entity as Systems;
+    pub use super::ticket_counters::Entity as TicketCounters;
+    pub use super::ticket_events::Entity as TicketEvents;
+    pub use super::tickets::Entity as Tickets;
+    pub use super::units::Entity as Units;
+    pub use super::users::Entity as Users;
+    pub use super::vendors::Entity as Vendors;
+}

@@ -1,0 +1,42 @@
+//! `policies`: SLA policies, i.e. the response/arrival/repair targets per ticket kind and severity.
+
+use sea_orm::entity::prelude::*;
+
+/// An SLA policy.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "policies")]
+pub struct Model {
+    /// Surrogate key.
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    /// Short unique code.
+    #[sea_orm(unique, column_type = "Text")]
+    pub code: String,
+    /// Display name.
+    #[sea_orm(column_type = "Text")]
+    pub name: String,
+    /// The targets, per kind × severity × {response, arrival, repair}, as duration strings; the
+    /// domain layer defines and validates the shape.
+    #[sea_orm(column_type = "JsonBinary")]
+    pub targets: Json,
+    /// When the row was created.
+    pub created_at: DateTimeUtc,
+    /// When the row was last changed.
+    pub updated_at: DateTimeUtc,
+}
+
+/// Relations of a policy.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    /// The systems governed by the policy.
+    #[sea_orm(has_many = "super::systems::Entity")]
+    Systems,
+}
+
+impl Related<super::systems::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Systems.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,108 @@
+//! `tickets`: incidents, requests and other tickets raised against a system.
+
+use sea_orm::entity::prelude::*;
+
+/// A ticket (its current state; the history is in `ticket_events`).
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "tickets")]
+pub struct Model {
+    /// Surrogate key.
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    /// Human-facing unique number, e.g. `INC-2026-000123`.
+    #[sea_orm(unique, column_type = "Text")]
+    pub number: String,
+    /// The ticket kind, as the domain layer spells it.
+    #[sea_orm(column_type = "Text")]
+    pub kind: String,
+    /// The workflow status, as the domain layer spells it.
+    #[sea_orm(column_type = "Text")]
+    pub status: String,
+    /// The severity, as the domain layer spells it.
+    #[sea_orm(column_type = "Text")]
+    pub severity: String,
+    /// The affected system.
+    pub system_id: i64,
+    /// One-line summary.
+    #[sea_orm(column_type = "Text")]
+    pub title: String,
+    /// Free-text description.
+    #[sea_orm(column_type = "Text")]
+    pub description: String,
+    /// Who reported the ticket, if it was a user of the system.
+    pub reporter_id: Option<i64>,
+    /// Who is working on it.
+    pub assignee_id: Option<i64>,
+    /// Optimistic-concurrency version (starts at 1; bump it on every update).
+    pub version: i64,
+    /// When the problem occurred.
+    pub occurred_at: DateTimeUtc,
+    /// When the vendor was notified (the SLA clocks start here).
+    pub received_at: DateTimeUtc,
+    /// When the vendor responded.
+    pub acknowledged_at: Option<DateTimeUtc>,
+    /// When an engineer arrived on site.
+    pub on_site_at: Option<DateTimeUtc>,
+    /// When the problem was fixed.
+    pub resolved_at: Option<DateTimeUtc>,
+    /// When the ticket was closed.
+    pub closed_at: Option<DateTimeUtc>,
+    /// Whether any SLA clock of the ticket has breached.
+    pub breached: bool,
+    /// When the row was created.
+    pub created_at: DateTimeUtc,
+    /// When the row was last changed.
+    pub updated_at: DateTimeUtc,
+}
+
+/// Relations of a ticket.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    /// The affected system.
+    #[sea_orm(
+        belongs_to = "super::systems::Entity",
+        from = "Column::SystemId",
+        to = "super::systems::Column::Id"
+    )]
+    System,
+    /// The reporter.
+    #[sea_orm(
+        belongs_to = "super::users::Entity",
+        from = "Column::ReporterId",
+        to = "super::users::Column::Id"
+    )]
+    Reporter,
+    /// The assignee.
+    #[sea_orm(
+        belongs_to = "super::users::Entity",
+        from = "Column::AssigneeId",
+        to = "super::users::Column::Id"
+    )]
+    Assignee,
+    /// The ticket's event log.
+    #[sea_orm(has_many = "super::ticket_events::Entity")]
+    Events,
+    /// The ticket's SLA clocks.
+    #[sea_orm(has_many = "super::clocks::Entity")]
+    Clocks,
+}
+
+impl Related<super::systems::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::System.def()
+    }
+}
+
+impl Related<super::ticket_events::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Events.def()
+    }
+}
+
+impl Related<super::clocks::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Clocks.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

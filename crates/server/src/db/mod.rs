@@ -1,0 +1,195 @@
+//! Persistence: connecting to SQLite or PostgreSQL, migrating, the sea-orm entities, and the few
+//! queries that need more than the entity API.
+//!
+//! The same schema and code run on both backends. SQLite is the small-deployment default: one
+//! file, write-ahead logging, foreign keys enforced on every connection, and a busy timeout so
+//! that concurrent writers queue instead of failing. Write transactions that read before they
+//! write should use [`begin_write`] so that they take SQLite's write lock up front.
+
+pub mod counters;
+pub mod entities;
+#[doc(hidden)]
+pub mod testing;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use migration::MigratorTrait;
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, SqlErr, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
+};
+
+/// How long a SQLite connection waits for another connection's write lock before giving up
+/// with `SQLITE_BUSY`.
+pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The size of the connection pool for a SQLite file. Readers run in parallel (WAL); writers are
+/// serialised by SQLite itself, waiting up to [`SQLITE_BUSY_TIMEOUT`].
+pub const SQLITE_MAX_CONNECTIONS: u32 = 8;
+
+/// The size of the connection pool for PostgreSQL.
+pub const POSTGRES_MAX_CONNECTIONS: u32 = 16;
+
+/// The database URL forms [`connect`] accepts, for error messages and `--help` texts.
+pub const ACCEPTED_URLS: &str = "`sqlite://PATH` (e.g. `sqlite://data/opsclock.db` or `sqlite:///var/lib/opsclock/opsclock.db`), \
+     `sqlite::memory:`, or `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`";
+
+/// Errors of the persistence layer.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// The URL names no backend opsclock supports. Only the scheme is kept, since the rest of a
+    /// URL may hold a password.
+    #[error("unsupported database URL scheme `{scheme}`: expected {ACCEPTED_URLS}")]
+    UnsupportedUrl {
+        /// The part of the URL before the first `:`.
+        scheme: String,
+    },
+    /// The URL has a supported scheme but cannot be understood.
+    #[error("invalid database URL: {reason}; expected {ACCEPTED_URLS}")]
+    InvalidUrl {
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The directory for a new SQLite database could not be created.
+    #[error("cannot create the directory {} for the SQLite database: {source}", path.display())]
+    CreateDir {
+        /// The directory.
+        path: PathBuf,
+        /// Why it could not be created.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A ticket counter statement returned no row (it always returns one; this is a bug).
+    #[error("allocating from ticket counter `{key}` returned no value")]
+    CounterNoValue {
+        /// The counter's key, e.g. `INC-2026`.
+        key: String,
+    },
+    /// An error reported by the database or the driver.
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+}
+
+impl DbError {
+    /// The portable classification of a constraint violation, if this is one.
+    pub fn sql_err(&self) -> Option<SqlErr> {
+        match self {
+            DbError::Db(e) => e.sql_err(),
+            _ => None,
+        }
+    }
+
+    /// Whether this is a unique-constraint violation (a duplicate code, number, …).
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+    }
+
+    /// Whether this is a foreign-key violation (a reference to a missing row, or deleting a row
+    /// that is still referred to).
+    pub fn is_foreign_key_violation(&self) -> bool {
+        matches!(self.sql_err(), Some(SqlErr::ForeignKeyConstraintViolation(_)))
+    }
+}
+
+/// Opens a connection pool for `url`; see [`ACCEPTED_URLS`].
+///
+/// A SQLite file and its parent directories are created if missing (unless the URL has an
+/// explicit `mode=` parameter, e.g. `?mode=ro`). Every pooled SQLite connection runs with
+/// `journal_mode = WAL`, `synchronous = NORMAL`, `foreign_keys = ON` and a busy timeout of
+/// [`SQLITE_BUSY_TIMEOUT`]. The schema is not touched: call [`migrate`] for that.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, DbError> {
+    if url.starts_with("sqlite:") {
+        connect_sqlite(url).await
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        connect_postgres(url).await
+    } else {
+        let scheme = url.split_once(':').map_or("", |(scheme, _)| scheme);
+        Err(DbError::UnsupportedUrl {
+            scheme: scheme.to_owned(),
+        })
+    }
+}
+
+async fn connect_sqlite(url: &str) -> Result<DatabaseConnection, DbError> {
+    let parsed: SqliteConnectOptions = url
+        .parse()
+        .map_err(|e| DbError::InvalidUrl { reason: format!("{e}") })?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    let (database, params) = rest.split_once('?').unwrap_or((rest, ""));
+    let params: Vec<(&str, &str)> = params.split('&').filter_map(|kv| kv.split_once('=')).collect();
+    let in_memory = database == ":memory:" || params.contains(&("mode", "memory"));
+    let explicit_mode = params.iter().any(|(k, _)| *k == "mode");
+    if !in_memory && database.is_empty() {
+        return Err(DbError::InvalidUrl {
+            reason: "the SQLite URL names no file".to_owned(),
+        });
+    }
+
+    if !in_memory && !explicit_mode {
+        let path = parsed.get_filename();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| DbError::CreateDir {
+                path: dir.to_owned(),
+                source,
+            })?;
+        }
+    }
+
+    let mut options = ConnectOptions::new(url);
+    options
+        .sqlx_logging(false)
+        .acquire_timeout(Duration::from_secs(30))
+        // An in-memory database lives in SQLite's shared cache, whose table locks fail with
+        // SQLITE_LOCKED instead of waiting; one connection avoids them.
+        .max_connections(if in_memory { 1 } else { SQLITE_MAX_CONNECTIONS })
+        .min_connections(1)
+        .map_sqlx_sqlite_opts(move |o| {
+            let o = o.foreign_keys(true).busy_timeout(SQLITE_BUSY_TIMEOUT);
+            let o = if explicit_mode { o } else { o.create_if_missing(true) };
+            if in_memory {
+                o
+            } else {
+                o.journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+            }
+        });
+    Ok(Database::connect(options).await?)
+}
+
+async fn connect_postgres(url: &str) -> Result<DatabaseConnection, DbError> {
+    let mut options = ConnectOptions::new(url);
+    options
+        .sqlx_logging(false)
+        .acquire_timeout(Duration::from_secs(30))
+        .connect_timeout(Duration::from_secs(10))
+        .max_connections(POSTGRES_MAX_CONNECTIONS)
+        .min_connections(1)
+        .set_application_name("opsclock");
+    Ok(Database::connect(options).await?)
+}
+
+/// Applies every pending migration; a no-op on an up-to-date schema.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbError> {
+    migration::Migrator::up(db, None).await?;
+    Ok(())
+}
+
+/// Starts a transaction that will write.
+///
+/// On SQLite this is `BEGIN IMMEDIATE`: the write lock is taken (waiting up to
+/// [`SQLITE_BUSY_TIMEOUT`]) before the first statement, so a transaction that reads and then
+/// writes cannot fail with `SQLITE_BUSY` half-way when another connection wrote in between. On
+/// PostgreSQL it is a plain `BEGIN`.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbError> {
+    let options = TransactionOptions {
+        sqlite_transaction_mode: (db.get_database_backend() == DbBackend::Sqlite)
+            .then_some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    };
+    Ok(db.begin_with_options(options).await?)
+}

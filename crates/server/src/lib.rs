@@ -1,0 +1,16 @@
+//! The opsclock server as a library, used by the binary and by integration tests.
+//!
+//! Everything with I/O lives here, split by job: [`api`] (HTTP), [`auth`] (who is asking),
+//! [`tickets`] (the event store of tickets), [`db`] (connections, schema, entities), [`cli`]
+//! (commands), [`serve`] (the server's life), [`demo`], [`audit`], [`config`], [`calendars`].
+
+pub mod api;
+pub mod audit;
+pub mod auth;
+pub mod calendars;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod serve;
+pub mod tickets;

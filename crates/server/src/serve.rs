@@ -1,0 +1,131 @@
+//! `opsclock serve`: open the database, migrate, load the demo on a fresh install, listen.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use axum::Router;
+use axum::response::Html;
+use axum::routing::get;
+
+use crate::api::{self, AppState};
+use crate::calendars::CalendarSource;
+
+/// What `serve` needs.
+pub struct ServeOptions {
+    /// Database URL.
+    pub database: String,
+    /// Address to listen on.
+    pub listen: String,
+    /// Where calendars come from.
+    pub calendars: CalendarSource,
+    /// Load the demo into an empty database.
+    pub demo: bool,
+    /// Mark the session cookie Secure.
+    pub secure_cookies: bool,
+}
+
+/// Opens (creating if needed) and migrates the database.
+pub async fn open_database(url: &str) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    let db = crate::db::connect(url)
+        .await
+        .with_context(|| format!("cannot open the database {}", redact(url)))?;
+    crate::db::migrate(&db).await.context("cannot migrate the database")?;
+    Ok(db)
+}
+
+/// A database URL with any password replaced by `***`, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Runs the server until SIGTERM or ctrl-c.
+pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
+    let db = open_database(&opts.database).await?;
+    let calendars = Arc::new(opts.calendars.all()?);
+    if opts.demo && crate::demo::is_empty(&db).await? {
+        let logins = crate::demo::load(&db, &calendars)
+            .await
+            .context("cannot load the demo data")?;
+        println!("Loaded demo data. One-time passwords (shown once; change them after signing in):");
+        for l in logins {
+            println!("  {:<10} {:<9} {}", l.username, l.role, l.password);
+        }
+    }
+    let state = AppState {
+        db,
+        calendars,
+        secure_cookies: opts.secure_cookies,
+    };
+    let app: Router = api::app(state).route("/", get(index));
+    let listener = tokio::net::TcpListener::bind(&opts.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", opts.listen))?;
+    let addr = listener.local_addr()?;
+    println!(
+        "opsclock is running: open http://{addr}/  (database {})",
+        redact(&opts.database)
+    );
+    tracing::info!(%addr, "listening");
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn index() -> Html<&'static str> {
+    Html(concat!(
+        "<!doctype html><meta charset=utf-8><title>opsclock</title>",
+        "<h1>opsclock</h1><p>Incident and ticket tracker with exact SLA clocks.</p><ul>",
+        "<li><a href=\"/api/v1/openapi.json\">API description (OpenAPI 3.1)</a></li>",
+        "<li><code>POST /api/v1/session</code> with <code>{\"username\", \"password\"}</code> to sign in</li>",
+        "<li><a href=\"/api/v1/tickets\">/api/v1/tickets</a> (after signing in)</li>",
+        "<li><a href=\"/healthz\">/healthz</a></li></ul>",
+        "<p>The web pages for engineers and managers are the next piece of work.</p>"
+    ))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_are_redacted_from_urls() {
+        assert_eq!(
+            super::redact("postgres://app:s3cret@db:5432/ops"),
+            "postgres://app:***@db:5432/ops"
+        );
+        assert_eq!(super::redact("postgres://app@db/ops"), "postgres://app@db/ops");
+        assert_eq!(super::redact("sqlite://data/opsclock.db"), "sqlite://data/opsclock.db");
+    }
+}

@@ -1,0 +1,223 @@
+//! The ticket store: tickets as appended events plus a projection for queries, written in one
+//! transaction with an optimistic version check.
+//!
+//! The events are the truth; the `tickets` row and the `clocks` rows are projections rebuilt
+//! from the fold of the events on every write, so they cannot disagree with the events.
+
+use chrono::{DateTime, Datelike, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, Set,
+};
+use sla_clock::{Calendar, ClockState, Ladder};
+use ticket_domain::{Command, Event, NewTicket, Ticket};
+
+use crate::api::problem::ApiError;
+use crate::db::entities::{clocks, ticket_events, tickets};
+
+/// A ticket as stored: its row, its events, and their fold.
+pub struct Loaded {
+    /// The projection row.
+    pub row: tickets::Model,
+    /// The events, in order, with actor ids.
+    pub events: Vec<(ticket_events::Model, Event)>,
+    /// The fold.
+    pub ticket: Ticket,
+}
+
+/// Loads the ticket with `number` (without any scope check).
+pub async fn load(db: &impl ConnectionTrait, number: &str) -> Result<Option<Loaded>, ApiError> {
+    let Some(row) = tickets::Entity::find()
+        .filter(tickets::Column::Number.eq(number))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let rows = ticket_events::Entity::find()
+        .filter(ticket_events::Column::TicketId.eq(row.id))
+        .order_by_asc(ticket_events::Column::Seq)
+        .all(db)
+        .await?;
+    let mut events = Vec::with_capacity(rows.len());
+    for r in rows {
+        let e: Event = serde_json::from_value(r.data.clone())
+            .map_err(|e| ApiError::Internal(anyhow::anyhow!("ticket {number} event {}: {e}", r.seq)))?;
+        events.push((r, e));
+    }
+    let ticket = Ticket::from_events(events.iter().map(|(_, e)| e))
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("ticket {number} does not replay: {e}")))?;
+    Ok(Some(Loaded { row, events, ticket }))
+}
+
+/// Opens a ticket against system `system_id`; returns its number.
+pub async fn create(
+    txn: &DatabaseTransaction,
+    calendar: &Calendar,
+    system_id: i64,
+    new: NewTicket,
+    actor: i64,
+    now: DateTime<Utc>,
+) -> Result<tickets::Model, ApiError> {
+    let (ticket, event) = Ticket::open(new)?;
+    let year = calendar.local(ticket.received_at()).year();
+    let number = crate::db::counters::next_ticket_number(txn, ticket.kind().number_prefix(), year)
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    let opened = ticket.opened_with();
+    let row = tickets::ActiveModel {
+        number: Set(number),
+        kind: Set(ticket.kind().key().to_owned()),
+        status: Set(ticket.status().key().to_owned()),
+        severity: Set(ticket.severity().key().to_owned()),
+        system_id: Set(system_id),
+        title: Set(opened.title.trim().to_owned()),
+        description: Set(opened.description.clone()),
+        reporter_id: Set(opened.reporter),
+        assignee_id: Set(ticket.assignee()),
+        version: Set(1),
+        occurred_at: Set(ticket.occurred_at()),
+        received_at: Set(ticket.received_at()),
+        acknowledged_at: Set(None),
+        on_site_at: Set(None),
+        resolved_at: Set(None),
+        closed_at: Set(None),
+        breached: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    append(txn, row.id, 1, &event, actor).await?;
+    let row = project(txn, row, &ticket, calendar, now).await?;
+    Ok(row)
+}
+
+/// Applies `command` to the ticket loaded as `loaded`, if `version` is still current.
+pub async fn act(
+    txn: &DatabaseTransaction,
+    calendar: &Calendar,
+    loaded: Loaded,
+    version: i64,
+    command: Command,
+    actor: i64,
+    now: DateTime<Utc>,
+) -> Result<tickets::Model, ApiError> {
+    let Loaded { row, mut ticket, .. } = loaded;
+    let conflict = |current: i64| ApiError::VersionConflict {
+        detail: format!(
+            "ticket {} changed since you read it (your version {version}, current {current}); reload and retry",
+            row.number
+        ),
+        current,
+    };
+    if row.version != version {
+        return Err(conflict(row.version));
+    }
+    let events = ticket.decide(command)?;
+    // Claim the version first: of two writers with the same version exactly one updates the row.
+    let claimed = tickets::Entity::update_many()
+        .col_expr(
+            tickets::Column::Version,
+            sea_orm::sea_query::Expr::value(version + events.len() as i64),
+        )
+        .filter(tickets::Column::Id.eq(row.id))
+        .filter(tickets::Column::Version.eq(version))
+        .exec(txn)
+        .await?;
+    if claimed.rows_affected != 1 {
+        let current = tickets::Entity::find_by_id(row.id)
+            .one(txn)
+            .await?
+            .map_or(version, |r| r.version);
+        return Err(conflict(current));
+    }
+    for (i, e) in events.iter().enumerate() {
+        ticket.apply(e)?;
+        append(txn, row.id, version as i32 + 1 + i as i32, e, actor).await?;
+    }
+    let mut row = row;
+    row.version = version + events.len() as i64;
+    project(txn, row, &ticket, calendar, now).await
+}
+
+async fn append(
+    txn: &DatabaseTransaction,
+    ticket_id: i64,
+    seq: i32,
+    event: &Event,
+    actor: i64,
+) -> Result<(), ApiError> {
+    ticket_events::ActiveModel {
+        ticket_id: Set(ticket_id),
+        seq: Set(seq),
+        at: Set(event.at()),
+        actor_id: Set(Some(actor)),
+        kind: Set(event.kind().to_owned()),
+        data: Set(serde_json::to_value(event).map_err(|e| ApiError::Internal(e.into()))?),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    Ok(())
+}
+
+/// Rewrites the ticket row's projected columns and its clock rows from the fold.
+async fn project(
+    txn: &DatabaseTransaction,
+    row: tickets::Model,
+    ticket: &Ticket,
+    calendar: &Calendar,
+    now: DateTime<Utc>,
+) -> Result<tickets::Model, ApiError> {
+    let ladder = Ladder::default_ladder();
+    let mut any_breached = false;
+    for (name, clock) in ticket.clocks() {
+        // Status at the later of now and the last event (events may be dated ahead by seconds).
+        let at = now.max(ticket.last_event_at());
+        let status = clock.status(calendar, at).map_err(|e| ApiError::Internal(e.into()))?;
+        let next_due_at = ladder
+            .evaluate(clock, calendar, at)
+            .map_err(|e| ApiError::Internal(e.into()))?
+            .next_due_at;
+        any_breached |= status.breached;
+        let existing = clocks::Entity::find()
+            .filter(clocks::Column::TicketId.eq(row.id))
+            .filter(clocks::Column::Name.eq(name.key()))
+            .one(txn)
+            .await?;
+        let mut am = match existing {
+            Some(c) => c.into_active_model(),
+            None => clocks::ActiveModel {
+                ticket_id: Set(row.id),
+                name: Set(name.key().to_owned()),
+                calendar: Set(calendar.name().to_owned()),
+                ..Default::default()
+            },
+        };
+        am.events = Set(serde_json::to_value(clock).map_err(|e| ApiError::Internal(e.into()))?);
+        am.state = Set(status.state.to_string());
+        am.deadline = Set(Some(status.deadline));
+        am.breached = Set(status.breached);
+        am.next_due_at = Set(next_due_at);
+        am.updated_at = Set(now);
+        am.save(txn).await?;
+    }
+    let mut am = row.into_active_model();
+    am.status = Set(ticket.status().key().to_owned());
+    am.severity = Set(ticket.severity().key().to_owned());
+    am.assignee_id = Set(ticket.assignee());
+    am.acknowledged_at = Set(ticket.acknowledged_at());
+    am.on_site_at = Set(ticket.on_site_at());
+    am.resolved_at = Set(ticket.resolved_at());
+    am.closed_at = Set(ticket.closed_at());
+    am.breached = Set(any_breached);
+    am.updated_at = Set(now);
+    Ok(am.update(txn).await?)
+}
+
+/// Whether a stored clock state counts as running (for "due before" and "breached" queries).
+pub fn running_state() -> String {
+    ClockState::Running.to_string()
+}

@@ -1,0 +1,326 @@
+//! What can be asked of a ticket ([`Command`]) and what happened to it ([`Event`]).
+//!
+//! Commands carry the instant they take effect; the server fills it with "now" unless a person
+//! back-dates an action (an arrival logged after the fact), and the ticket refuses instants earlier
+//! than its last event. Events are append-only; the ticket is their fold.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sla_clock::Severity;
+
+use crate::kind::{CancelReason, Kind, PauseReason, ServiceMode};
+use crate::policy::Targets;
+
+/// A user's id, as the server stores it.
+pub type UserId = i64;
+
+/// Everything needed to open a ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewTicket {
+    /// What it is about.
+    pub kind: Kind,
+    /// The severity, stated or proposed by the classifier.
+    pub severity: Severity,
+    /// Why this severity (the classifier's reason, or the person's).
+    pub severity_reason: Option<String>,
+    /// A one-line summary.
+    pub title: String,
+    /// The details.
+    pub description: String,
+    /// When the problem began (the alarm fired); at or before `received_at`.
+    pub occurred_at: DateTime<Utc>,
+    /// When the ticket was logged.
+    pub received_at: DateTime<Utc>,
+    /// How the system is served (decides whether the arrival clock runs).
+    pub service_mode: ServiceMode,
+    /// The clock targets from the system's policy for this kind and severity.
+    pub targets: Targets,
+    /// Who reported it.
+    pub reporter: Option<UserId>,
+    /// Who works on it, if known already.
+    pub assignee: Option<UserId>,
+}
+
+/// What an engineer found and did, required to resolve.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resolution {
+    /// Why it happened (根本原因).
+    pub root_cause: String,
+    /// What was done (处理措施).
+    pub fix: String,
+    /// When the impact began.
+    pub impact_from: DateTime<Utc>,
+    /// When the impact ended.
+    pub impact_to: DateTime<Utc>,
+}
+
+/// An action on an existing ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Command {
+    /// First answer (stops the response clock).
+    Acknowledge {
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// An engineer checked in on site (stops the arrival clock).
+    Arrive {
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// Work begins.
+    Start {
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// Waiting for someone else (pauses the repair clock).
+    Pause {
+        /// When.
+        at: DateTime<Utc>,
+        /// Why.
+        reason: PauseReason,
+        /// Details.
+        note: Option<String>,
+    },
+    /// Work continues (resumes the repair clock).
+    Resume {
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// The severity changes; the clocks get the new targets, measured from the original start.
+    Regrade {
+        /// When.
+        at: DateTime<Utc>,
+        /// The new severity.
+        severity: Severity,
+        /// Why (required).
+        reason: String,
+        /// The targets of the policy for the new severity.
+        targets: Targets,
+    },
+    /// Service restored (stops the repair clock).
+    Resolve {
+        /// When.
+        at: DateTime<Utc>,
+        /// What was found and done.
+        resolution: Resolution,
+    },
+    /// The reporter confirms.
+    Close {
+        /// When.
+        at: DateTime<Utc>,
+        /// Satisfaction 1–5, if given.
+        satisfaction: Option<u8>,
+        /// Remarks.
+        note: Option<String>,
+    },
+    /// It is not fixed after all (the repair clock runs again).
+    Reopen {
+        /// When.
+        at: DateTime<Utc>,
+        /// Why (required).
+        reason: String,
+    },
+    /// A duplicate or withdrawn (all clocks cancelled).
+    Cancel {
+        /// When.
+        at: DateTime<Utc>,
+        /// Why.
+        reason: CancelReason,
+        /// Details.
+        note: Option<String>,
+    },
+    /// Someone else works on it (or nobody).
+    Assign {
+        /// When.
+        at: DateTime<Utc>,
+        /// Who.
+        assignee: Option<UserId>,
+    },
+    /// A remark on the timeline.
+    Comment {
+        /// When.
+        at: DateTime<Utc>,
+        /// The text.
+        text: String,
+    },
+}
+
+/// Something that happened to a ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// The ticket was logged.
+    Opened {
+        /// When (the `received_at` instant).
+        at: DateTime<Utc>,
+        /// Everything it was opened with.
+        ticket: NewTicket,
+    },
+    /// See [`Command::Acknowledge`].
+    Acknowledged {
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// See [`Command::Arrive`].
+    Arrived {
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// See [`Command::Start`].
+    Started {
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// See [`Command::Pause`].
+    Paused {
+        /// When.
+        at: DateTime<Utc>,
+        /// Why.
+        reason: PauseReason,
+        /// Details.
+        note: Option<String>,
+    },
+    /// See [`Command::Resume`].
+    Resumed {
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// See [`Command::Regrade`].
+    Regraded {
+        /// When.
+        at: DateTime<Utc>,
+        /// The severity before.
+        from: Severity,
+        /// The severity after.
+        to: Severity,
+        /// Why.
+        reason: String,
+        /// The new targets.
+        targets: Targets,
+    },
+    /// See [`Command::Resolve`].
+    Resolved {
+        /// When.
+        at: DateTime<Utc>,
+        /// What was found and done.
+        resolution: Resolution,
+    },
+    /// See [`Command::Close`].
+    Closed {
+        /// When.
+        at: DateTime<Utc>,
+        /// Satisfaction 1–5.
+        satisfaction: Option<u8>,
+        /// Remarks.
+        note: Option<String>,
+    },
+    /// See [`Command::Reopen`].
+    Reopened {
+        /// When.
+        at: DateTime<Utc>,
+        /// Why.
+        reason: String,
+    },
+    /// See [`Command::Cancel`].
+    Cancelled {
+        /// When.
+        at: DateTime<Utc>,
+        /// Why.
+        reason: CancelReason,
+        /// Details.
+        note: Option<String>,
+    },
+    /// See [`Command::Assign`].
+    Assigned {
+        /// When.
+        at: DateTime<Utc>,
+        /// Who.
+        assignee: Option<UserId>,
+    },
+    /// See [`Command::Comment`].
+    Commented {
+        /// When.
+        at: DateTime<Utc>,
+        /// The text.
+        text: String,
+    },
+}
+
+impl Command {
+    /// When the command takes effect.
+    pub fn at(&self) -> DateTime<Utc> {
+        match self {
+            Command::Acknowledge { at }
+            | Command::Arrive { at }
+            | Command::Start { at }
+            | Command::Pause { at, .. }
+            | Command::Resume { at }
+            | Command::Regrade { at, .. }
+            | Command::Resolve { at, .. }
+            | Command::Close { at, .. }
+            | Command::Reopen { at, .. }
+            | Command::Cancel { at, .. }
+            | Command::Assign { at, .. }
+            | Command::Comment { at, .. } => *at,
+        }
+    }
+
+    /// The action's name, as in the API path (`acknowledge`, `arrive`, …).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Acknowledge { .. } => "acknowledge",
+            Command::Arrive { .. } => "arrive",
+            Command::Start { .. } => "start",
+            Command::Pause { .. } => "pause",
+            Command::Resume { .. } => "resume",
+            Command::Regrade { .. } => "regrade",
+            Command::Resolve { .. } => "resolve",
+            Command::Close { .. } => "close",
+            Command::Reopen { .. } => "reopen",
+            Command::Cancel { .. } => "cancel",
+            Command::Assign { .. } => "assign",
+            Command::Comment { .. } => "comment",
+        }
+    }
+}
+
+impl Event {
+    /// When it happened.
+    pub fn at(&self) -> DateTime<Utc> {
+        match self {
+            Event::Opened { at, .. }
+            | Event::Acknowledged { at }
+            | Event::Arrived { at }
+            | Event::Started { at }
+            | Event::Paused { at, .. }
+            | Event::Resumed { at }
+            | Event::Regraded { at, .. }
+            | Event::Resolved { at, .. }
+            | Event::Closed { at, .. }
+            | Event::Reopened { at, .. }
+            | Event::Cancelled { at, .. }
+            | Event::Assigned { at, .. }
+            | Event::Commented { at, .. } => *at,
+        }
+    }
+
+    /// The event's type name, as serialized (`opened`, `acknowledged`, …).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::Opened { .. } => "opened",
+            Event::Acknowledged { .. } => "acknowledged",
+            Event::Arrived { .. } => "arrived",
+            Event::Started { .. } => "started",
+            Event::Paused { .. } => "paused",
+            Event::Resumed { .. } => "resumed",
+            Event::Regraded { .. } => "regraded",
+            Event::Resolved { .. } => "resolved",
+            Event::Closed { .. } => "closed",
+            Event::Reopened { .. } => "reopened",
+            Event::Cancelled { .. } => "cancelled",
+            Event::Assigned { .. } => "assigned",
+            Event::Commented { .. } => "commented",
+        }
+    }
+}

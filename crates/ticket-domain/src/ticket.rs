@@ -1,0 +1,549 @@
+//! The ticket aggregate: the fold of its events, and the decisions that produce new ones.
+//!
+//! [`Ticket::open`] starts a ticket; [`Ticket::decide`] turns a [`Command`] into the events it
+//! causes, or a [`DomainError`] saying why not and what is allowed instead; [`Ticket::apply`]
+//! folds an event in. `decide` never changes the ticket: it checks the events by applying them to
+//! a copy, so anything `decide` returns can be stored and applied without failing.
+//!
+//! ```
+//! use chrono::{DateTime, Utc};
+//! use sla_clock::Severity;
+//! use ticket_domain::{ClockName, Command, Kind, NewTicket, ServiceMode, Status, Targets, Ticket};
+//!
+//! let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+//! let (mut ticket, opened) = Ticket::open(NewTicket {
+//!     kind: Kind::Fault,
+//!     severity: Severity::Urgent,
+//!     severity_reason: None,
+//!     title: "核心交换机宕机".into(),
+//!     description: String::new(),
+//!     occurred_at: at("2026-11-23T09:50:00+08:00"),
+//!     received_at: at("2026-11-23T10:00:00+08:00"),
+//!     service_mode: ServiceMode::OnSite,
+//!     targets: Targets { response: Some("15m".parse().unwrap()), arrival: Some("2h".parse().unwrap()), repair: Some("4h".parse().unwrap()) },
+//!     reporter: None,
+//!     assignee: None,
+//! }).unwrap();
+//! assert_eq!(ticket.status(), Status::New);
+//!
+//! // Resolving before anyone acknowledged is refused, saying what is allowed.
+//! let err = ticket.decide(Command::Start { at: at("2026-11-23T10:05:00+08:00") }).unwrap_err();
+//! assert_eq!(err.to_string(), "cannot start a ticket that is new; allowed now: acknowledge, regrade, cancel, assign, comment");
+//!
+//! for e in ticket.decide(Command::Acknowledge { at: at("2026-11-23T10:04:00+08:00") }).unwrap() {
+//!     ticket.apply(&e).unwrap();
+//! }
+//! assert_eq!(ticket.status(), Status::Acknowledged);
+//! // The clocks started when the fault began, 09:50.
+//! assert!(ticket.clock(ClockName::Response).unwrap().events().len() == 2);
+//! ```
+
+use chrono::{DateTime, Utc};
+use sla_clock::{Clock, ClockError, ClockEvent, Severity};
+
+use crate::event::{Command, Event, NewTicket, Resolution, UserId};
+use crate::kind::{ClockName, Kind, ServiceMode, Status};
+use crate::policy::Targets;
+
+/// Longest title accepted, in characters.
+pub const MAX_TITLE_CHARS: usize = 200;
+
+/// Why a command or an event does not fit the ticket.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DomainError {
+    /// The action is not allowed in the ticket's status.
+    #[error("cannot {action} a ticket that is {status}; allowed now: {allowed}")]
+    InvalidTransition {
+        /// The attempted action.
+        action: &'static str,
+        /// The ticket's status.
+        status: Status,
+        /// The actions allowed now, comma-separated.
+        allowed: String,
+    },
+    /// The action is dated before the ticket's last event.
+    #[error("{action} at {at} is earlier than the ticket's last event at {last}; actions must be in time order")]
+    OutOfOrder {
+        /// The attempted action.
+        action: &'static str,
+        /// Its instant.
+        at: DateTime<Utc>,
+        /// The last event's instant.
+        last: DateTime<Utc>,
+    },
+    /// A field is missing or wrong.
+    #[error("{field}: {problem}")]
+    Invalid {
+        /// The field, as named in the API.
+        field: &'static str,
+        /// What is wrong, for a person.
+        problem: String,
+    },
+    /// A clock refused an event (a defect: the status checks should have caught it).
+    #[error("{clock} clock: {source}")]
+    Clock {
+        /// Which clock.
+        clock: ClockName,
+        /// What it said.
+        source: ClockError,
+    },
+    /// Event streams start with exactly one `opened`.
+    #[error("a ticket's first event must be `opened`, and only the first")]
+    NotOpened,
+}
+
+fn invalid(field: &'static str, problem: impl Into<String>) -> DomainError {
+    DomainError::Invalid {
+        field,
+        problem: problem.into(),
+    }
+}
+
+/// A ticket: the fold of its events.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ticket {
+    opened: NewTicket,
+    status: Status,
+    severity: Severity,
+    assignee: Option<UserId>,
+    acknowledged_at: Option<DateTime<Utc>>,
+    on_site_at: Option<DateTime<Utc>>,
+    resolved_at: Option<DateTime<Utc>>,
+    closed_at: Option<DateTime<Utc>>,
+    resolution: Option<Resolution>,
+    satisfaction: Option<u8>,
+    reopened: u32,
+    clocks: Vec<(ClockName, Clock)>,
+    last_at: DateTime<Utc>,
+    events: usize,
+}
+
+impl Ticket {
+    /// Opens a ticket, checking what it is opened with.
+    pub fn open(new: NewTicket) -> Result<(Ticket, Event), DomainError> {
+        let event = Event::Opened {
+            at: new.received_at,
+            ticket: new,
+        };
+        let ticket = Ticket::from_events([&event])?;
+        Ok((ticket, event))
+    }
+
+    /// Rebuilds a ticket from its stored events, checking each.
+    pub fn from_events<'a>(events: impl IntoIterator<Item = &'a Event>) -> Result<Ticket, DomainError> {
+        let mut iter = events.into_iter();
+        let Some(Event::Opened { ticket: new, .. }) = iter.next() else {
+            return Err(DomainError::NotOpened);
+        };
+        let mut ticket = Ticket::opened(new.clone())?;
+        for e in iter {
+            ticket.apply(e)?;
+        }
+        Ok(ticket)
+    }
+
+    fn opened(new: NewTicket) -> Result<Ticket, DomainError> {
+        let title = new.title.trim();
+        if title.is_empty() {
+            return Err(invalid("title", "must not be empty"));
+        }
+        if title.chars().count() > MAX_TITLE_CHARS {
+            return Err(invalid(
+                "title",
+                format!("must be at most {MAX_TITLE_CHARS} characters"),
+            ));
+        }
+        if new.occurred_at > new.received_at {
+            return Err(invalid(
+                "occurred_at",
+                format!("{} is after received_at {}", new.occurred_at, new.received_at),
+            ));
+        }
+        let start = if new.kind.clocks_start_at_occurrence() {
+            new.occurred_at
+        } else {
+            new.received_at
+        };
+        let clocks = ClockName::ALL
+            .iter()
+            .filter(|c| **c != ClockName::Arrival || new.service_mode.has_on_site())
+            .filter_map(|c| new.targets.get(*c).map(|t| (*c, Clock::start(start, t))))
+            .collect();
+        Ok(Ticket {
+            status: Status::New,
+            severity: new.severity,
+            assignee: new.assignee,
+            acknowledged_at: None,
+            on_site_at: None,
+            resolved_at: None,
+            closed_at: None,
+            resolution: None,
+            satisfaction: None,
+            reopened: 0,
+            clocks,
+            last_at: new.received_at,
+            events: 1,
+            opened: new,
+        })
+    }
+
+    /// What the ticket was opened with.
+    pub fn opened_with(&self) -> &NewTicket {
+        &self.opened
+    }
+
+    /// Its kind.
+    pub fn kind(&self) -> Kind {
+        self.opened.kind
+    }
+
+    /// Its status.
+    pub fn status(&self) -> Status {
+        self.status
+    }
+
+    /// Its current severity.
+    pub fn severity(&self) -> Severity {
+        self.severity
+    }
+
+    /// Who works on it.
+    pub fn assignee(&self) -> Option<UserId> {
+        self.assignee
+    }
+
+    /// How the system is served.
+    pub fn service_mode(&self) -> ServiceMode {
+        self.opened.service_mode
+    }
+
+    /// When the problem began.
+    pub fn occurred_at(&self) -> DateTime<Utc> {
+        self.opened.occurred_at
+    }
+
+    /// When the ticket was logged.
+    pub fn received_at(&self) -> DateTime<Utc> {
+        self.opened.received_at
+    }
+
+    /// First acknowledgement.
+    pub fn acknowledged_at(&self) -> Option<DateTime<Utc>> {
+        self.acknowledged_at
+    }
+
+    /// First arrival on site.
+    pub fn on_site_at(&self) -> Option<DateTime<Utc>> {
+        self.on_site_at
+    }
+
+    /// The latest resolution, unless reopened since.
+    pub fn resolved_at(&self) -> Option<DateTime<Utc>> {
+        self.resolved_at
+    }
+
+    /// When the reporter confirmed, unless reopened since.
+    pub fn closed_at(&self) -> Option<DateTime<Utc>> {
+        self.closed_at
+    }
+
+    /// The latest resolution.
+    pub fn resolution(&self) -> Option<&Resolution> {
+        self.resolution.as_ref()
+    }
+
+    /// The reporter's satisfaction, 1–5.
+    pub fn satisfaction(&self) -> Option<u8> {
+        self.satisfaction
+    }
+
+    /// How many times it was reopened.
+    pub fn reopened(&self) -> u32 {
+        self.reopened
+    }
+
+    /// Its clocks, in the order response, arrival, repair (those that run).
+    pub fn clocks(&self) -> &[(ClockName, Clock)] {
+        &self.clocks
+    }
+
+    /// One clock.
+    pub fn clock(&self, name: ClockName) -> Option<&Clock> {
+        self.clocks.iter().find(|(n, _)| *n == name).map(|(_, c)| c)
+    }
+
+    /// The instant of the last event.
+    pub fn last_event_at(&self) -> DateTime<Utc> {
+        self.last_at
+    }
+
+    /// How many events the ticket has (its version).
+    pub fn event_count(&self) -> usize {
+        self.events
+    }
+
+    /// The actions allowed now, in a stable order.
+    pub fn allowed(&self) -> Vec<&'static str> {
+        let arrive_possible = self.service_mode().has_on_site() && self.on_site_at.is_none();
+        let mut out = Vec::new();
+        let mut add = |ok: bool, name: &'static str| {
+            if ok {
+                out.push(name)
+            }
+        };
+        use Status::*;
+        let s = self.status;
+        add(s == New, "acknowledge");
+        add(matches!(s, Acknowledged | InProgress) && arrive_possible, "arrive");
+        add(matches!(s, Acknowledged | OnSite), "start");
+        add(s == InProgress, "pause");
+        add(s == Paused, "resume");
+        add(matches!(s, Acknowledged | OnSite | InProgress), "resolve");
+        add(s == Resolved, "close");
+        add(matches!(s, Resolved | Closed), "reopen");
+        add(!matches!(s, Closed | Cancelled), "regrade");
+        add(matches!(s, New | Acknowledged | OnSite | InProgress | Paused), "cancel");
+        add(s.is_open(), "assign");
+        add(true, "comment");
+        out
+    }
+
+    /// The events `command` causes, or why it cannot be done. The ticket is not changed.
+    pub fn decide(&self, command: Command) -> Result<Vec<Event>, DomainError> {
+        let action = command.name();
+        if !self.allowed().contains(&action) {
+            if action == "arrive" && !self.service_mode().has_on_site() {
+                return Err(invalid(
+                    "action",
+                    "the system is served remotely; there is no arrival on site",
+                ));
+            }
+            return Err(DomainError::InvalidTransition {
+                action,
+                status: self.status,
+                allowed: self.allowed().join(", "),
+            });
+        }
+        let at = command.at();
+        if at < self.last_at {
+            return Err(DomainError::OutOfOrder {
+                action,
+                at,
+                last: self.last_at,
+            });
+        }
+        let event = match command {
+            Command::Acknowledge { at } => Event::Acknowledged { at },
+            Command::Arrive { at } => Event::Arrived { at },
+            Command::Start { at } => Event::Started { at },
+            Command::Pause { at, reason, note } => Event::Paused {
+                at,
+                reason,
+                note: non_blank(note),
+            },
+            Command::Resume { at } => Event::Resumed { at },
+            Command::Regrade {
+                at,
+                severity,
+                reason,
+                targets,
+            } => {
+                let reason = required("reason", reason)?;
+                if severity == self.severity {
+                    return Err(invalid("severity", format!("the ticket is already {}", severity.key())));
+                }
+                Event::Regraded {
+                    at,
+                    from: self.severity,
+                    to: severity,
+                    reason,
+                    targets,
+                }
+            }
+            Command::Resolve { at, resolution } => {
+                let resolution = Resolution {
+                    root_cause: required("root_cause", resolution.root_cause)?,
+                    fix: required("fix", resolution.fix)?,
+                    ..resolution
+                };
+                if resolution.impact_from > resolution.impact_to {
+                    return Err(invalid("impact_to", "the impact window ends before it begins"));
+                }
+                if resolution.impact_to > at {
+                    return Err(invalid("impact_to", "the impact window ends after the resolution"));
+                }
+                Event::Resolved { at, resolution }
+            }
+            Command::Close { at, satisfaction, note } => {
+                if let Some(s) = satisfaction.filter(|s| !(1..=5).contains(s)) {
+                    return Err(invalid("satisfaction", format!("{s} is not between 1 and 5")));
+                }
+                Event::Closed {
+                    at,
+                    satisfaction,
+                    note: non_blank(note),
+                }
+            }
+            Command::Reopen { at, reason } => Event::Reopened {
+                at,
+                reason: required("reason", reason)?,
+            },
+            Command::Cancel { at, reason, note } => Event::Cancelled {
+                at,
+                reason,
+                note: non_blank(note),
+            },
+            Command::Assign { at, assignee } => {
+                if assignee == self.assignee {
+                    return Err(invalid("assignee", "the ticket is already assigned so"));
+                }
+                Event::Assigned { at, assignee }
+            }
+            Command::Comment { at, text } => Event::Commented {
+                at,
+                text: required("text", text)?,
+            },
+        };
+        self.clone().apply(&event)?;
+        Ok(vec![event])
+    }
+
+    /// Folds one event in. Events from [`Ticket::decide`] always apply; stored events are
+    /// checked again, so a corrupted stream is an error rather than a wrong ticket.
+    pub fn apply(&mut self, event: &Event) -> Result<(), DomainError> {
+        let at = event.at();
+        if at < self.last_at {
+            return Err(DomainError::OutOfOrder {
+                action: event.kind(),
+                at,
+                last: self.last_at,
+            });
+        }
+        match event {
+            Event::Opened { .. } => return Err(DomainError::NotOpened),
+            Event::Acknowledged { at } => {
+                self.clock_op(ClockName::Response, |c| c.stop(*at))?;
+                self.acknowledged_at = Some(*at);
+                self.status = Status::Acknowledged;
+            }
+            Event::Arrived { at } => {
+                self.clock_op(ClockName::Arrival, |c| c.stop(*at))?;
+                self.on_site_at = Some(*at);
+                self.status = Status::OnSite;
+            }
+            Event::Started { .. } => self.status = Status::InProgress,
+            Event::Paused { at, reason, .. } => {
+                self.clock_op(ClockName::Repair, |c| c.pause(*at, reason.key()))?;
+                self.status = Status::Paused;
+            }
+            Event::Resumed { at } => {
+                self.clock_op(ClockName::Repair, |c| c.resume(*at))?;
+                self.status = Status::InProgress;
+            }
+            Event::Regraded {
+                at,
+                to,
+                reason,
+                targets,
+                ..
+            } => {
+                self.retarget(*at, targets, reason)?;
+                self.severity = *to;
+            }
+            Event::Resolved { at, resolution } => {
+                self.clock_op(ClockName::Repair, |c| c.stop(*at))?;
+                if self.on_site_at.is_none() {
+                    self.clock_op(ClockName::Arrival, |c| c.cancel(*at, "resolved without a visit"))?;
+                }
+                self.resolved_at = Some(*at);
+                self.resolution = Some(resolution.clone());
+                self.status = Status::Resolved;
+            }
+            Event::Closed { at, satisfaction, .. } => {
+                self.closed_at = Some(*at);
+                self.satisfaction = *satisfaction;
+                self.status = Status::Closed;
+            }
+            Event::Reopened { at, .. } => {
+                self.clock_op(ClockName::Repair, |c| c.resume(*at))?;
+                self.resolved_at = None;
+                self.closed_at = None;
+                self.satisfaction = None;
+                self.reopened += 1;
+                self.status = Status::InProgress;
+            }
+            Event::Cancelled { at, reason, .. } => {
+                for name in ClockName::ALL {
+                    self.clock_op(*name, |c| c.cancel(*at, reason.key()))?;
+                }
+                self.status = Status::Cancelled;
+            }
+            Event::Assigned { assignee, .. } => self.assignee = *assignee,
+            Event::Commented { .. } => {}
+        }
+        self.last_at = at;
+        self.events += 1;
+        Ok(())
+    }
+
+    /// Applies `op` to the clock `name` if it runs and has not ended.
+    fn clock_op(
+        &mut self,
+        name: ClockName,
+        op: impl FnOnce(&mut Clock) -> Result<(), ClockError>,
+    ) -> Result<(), DomainError> {
+        let Some((_, clock)) = self.clocks.iter_mut().find(|(n, _)| *n == name) else {
+            return Ok(());
+        };
+        let ended = matches!(last_phase_event(clock), Some(ClockEvent::Cancelled { .. }));
+        let stopped = matches!(last_phase_event(clock), Some(ClockEvent::Stopped { .. }));
+        let mut trial = clock.clone();
+        match op(&mut trial) {
+            Ok(()) => {
+                *clock = trial;
+                Ok(())
+            }
+            // Ending a clock that already ended is a no-op (cancelling a ticket whose response
+            // clock was met, resolving when the arrival clock was met).
+            Err(ClockError::InvalidTransition {
+                event: "cancel" | "stop",
+                ..
+            }) if ended || stopped => Ok(()),
+            Err(source) => Err(DomainError::Clock { clock: name, source }),
+        }
+    }
+
+    fn retarget(&mut self, at: DateTime<Utc>, targets: &Targets, reason: &str) -> Result<(), DomainError> {
+        for (name, clock) in &mut self.clocks {
+            let cancelled = matches!(last_phase_event(clock), Some(ClockEvent::Cancelled { .. }));
+            if let (Some(t), false) = (targets.get(*name), cancelled) {
+                clock
+                    .retarget(at, t, reason)
+                    .map_err(|source| DomainError::Clock { clock: *name, source })?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The last event of a clock that changed its phase (ignoring re-targets).
+fn last_phase_event(clock: &Clock) -> Option<&ClockEvent> {
+    clock
+        .events()
+        .iter()
+        .rev()
+        .find(|e| !matches!(e, ClockEvent::Retargeted { .. }))
+}
+
+fn required(field: &'static str, text: String) -> Result<String, DomainError> {
+    let t = text.trim();
+    if t.is_empty() {
+        Err(invalid(field, "is required"))
+    } else {
+        Ok(t.to_owned())
+    }
+}
+
+fn non_blank(text: Option<String>) -> Option<String> {
+    text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty())
+}

@@ -1,0 +1,21 @@
+//! The opsclock database schema as sea-orm migrations.
+//!
+//! Every migration is written with sea-orm-migration's schema builder, never raw SQL, so the same
+//! code creates the same schema on SQLite and on PostgreSQL. Instants are `timestamp with time
+//! zone` columns (text on SQLite), JSON documents are `jsonb` on PostgreSQL (text on SQLite), and
+//! ids are 64-bit auto-increment primary keys.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_core;
+
+/// Applies and reverts the opsclock schema; see [`MigratorTrait`] for `up`, `down`, `status`, ….
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_core::Migration)]
+    }
+}
