@@ -305,6 +305,26 @@ impl Event {
         }
     }
 
+    /// The action that causes the event (`acknowledge` for `acknowledged`, …); `None` for
+    /// `opened`.
+    pub fn action(&self) -> Option<&'static str> {
+        Some(match self {
+            Event::Opened { .. } => return None,
+            Event::Acknowledged { .. } => "acknowledge",
+            Event::Arrived { .. } => "arrive",
+            Event::Started { .. } => "start",
+            Event::Paused { .. } => "pause",
+            Event::Resumed { .. } => "resume",
+            Event::Regraded { .. } => "regrade",
+            Event::Resolved { .. } => "resolve",
+            Event::Closed { .. } => "close",
+            Event::Reopened { .. } => "reopen",
+            Event::Cancelled { .. } => "cancel",
+            Event::Assigned { .. } => "assign",
+            Event::Commented { .. } => "comment",
+        })
+    }
+
     /// The event's type name, as serialized (`opened`, `acknowledged`, …).
     pub fn kind(&self) -> &'static str {
         match self {

@@ -411,6 +411,17 @@ impl Ticket {
     /// Folds one event in. Events from [`Ticket::decide`] always apply; stored events are
     /// checked again, so a corrupted stream is an error rather than a wrong ticket.
     pub fn apply(&mut self, event: &Event) -> Result<(), DomainError> {
+        let Some(action) = event.action() else {
+            return Err(DomainError::NotOpened);
+        };
+        // Stored streams are checked like commands: an event its status does not allow is refused.
+        if !self.allowed().contains(&action) {
+            return Err(DomainError::InvalidTransition {
+                action,
+                status: self.status,
+                allowed: self.allowed().join(", "),
+            });
+        }
         let at = event.at();
         if at < self.last_at {
             return Err(DomainError::OutOfOrder {

@@ -1,0 +1,13 @@
+//! API tests against the real router and a real database, on SQLite and on PostgreSQL.
+//! Every test runs twice (`…::sqlite`, `…::postgres`), each on a database of its own.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod support;
+
+mod catalog;
+mod clocks;
+mod concurrency;
+mod lifecycle;
+mod openapi;
+mod session;

@@ -1,0 +1,95 @@
+//! The OpenAPI document describes exactly the routes the router serves.
+
+use std::collections::BTreeSet;
+
+use axum::http::{Method, StatusCode};
+
+use crate::both;
+
+both!(
+    every_documented_operation_is_routed_and_every_route_documented,
+    |t: crate::support::Harness| async move {
+        let doc = t.get("", "/api/v1/openapi.json").await.expect(StatusCode::OK);
+        assert!(
+            doc["openapi"].as_str().unwrap().starts_with("3.1"),
+            "{}",
+            doc["openapi"]
+        );
+        let mut documented = BTreeSet::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for method in item
+                .as_object()
+                .unwrap()
+                .keys()
+                .filter(|k| ["get", "post", "patch", "put", "delete"].contains(&k.as_str()))
+            {
+                documented.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+        let expected: BTreeSet<(String, String)> = [
+            ("POST", "/session"),
+            ("DELETE", "/session"),
+            ("GET", "/me"),
+            ("GET", "/units"),
+            ("POST", "/units"),
+            ("GET", "/units/{id}"),
+            ("PATCH", "/units/{id}"),
+            ("GET", "/vendors"),
+            ("POST", "/vendors"),
+            ("GET", "/vendors/{id}"),
+            ("PATCH", "/vendors/{id}"),
+            ("GET", "/policies"),
+            ("POST", "/policies"),
+            ("GET", "/policies/{id}"),
+            ("PATCH", "/policies/{id}"),
+            ("GET", "/systems"),
+            ("POST", "/systems"),
+            ("GET", "/systems/{id}"),
+            ("PATCH", "/systems/{id}"),
+            ("GET", "/tickets"),
+            ("POST", "/tickets"),
+            ("GET", "/tickets/{number}"),
+            ("POST", "/tickets/{number}/{action}"),
+        ]
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
+        assert_eq!(documented, expected);
+        // Each documented operation is served: the router answers with something other than its
+        // "no such route" fallback or 405.
+        for (method, path) in &documented {
+            let concrete = format!(
+                "/api/v1{}",
+                path.replace("{id}", "1")
+                    .replace("{number}", "INC-2026-000001")
+                    .replace("{action}", "comment")
+            );
+            let a = t
+                .raw(
+                    "admin",
+                    Method::from_bytes(method.as_bytes()).unwrap(),
+                    &concrete,
+                    Some("application/json"),
+                    b"{}".to_vec(),
+                )
+                .await;
+            assert_ne!(a.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {concrete}");
+            assert_ne!(a.body["detail"], "no such route", "{method} {concrete}");
+        }
+        // Errors are documented as problem documents.
+        assert!(doc["components"]["schemas"]["Problem"].is_object());
+    }
+);
+
+both!(
+    unknown_routes_are_problems_too,
+    |t: crate::support::Harness| async move {
+        let d = t
+            .get("admin", "/api/v1/nothing-here")
+            .await
+            .problem(StatusCode::NOT_FOUND, "not-found");
+        assert_eq!(d, "no such route");
+        let h = t.get("", "/healthz").await;
+        assert_eq!(h.status, StatusCode::OK);
+    }
+);

@@ -1,0 +1,686 @@
+//! Property tests of the ticket aggregate: random command sequences on random tickets, checked
+//! against the decide/apply contract, the allowed actions, a model of each action and the invariants.
+
+use std::sync::LazyLock;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use proptest::collection::vec;
+use proptest::option;
+use proptest::prelude::*;
+use proptest::sample::select;
+use proptest::test_runner::Config;
+use sla_clock::{Calendar, ClockState, DurationUnit, Severity, SlaDuration};
+use ticket_domain::{
+    CancelReason, ClockName, Command, DomainError, Event, Kind, NewTicket, PauseReason, Resolution, ServiceMode,
+    Status, Targets, Ticket, UserId,
+};
+
+/// The twelve actions, in the order of `Ticket::allowed`.
+const ACTIONS: [&str; 12] = [
+    "acknowledge",
+    "arrive",
+    "start",
+    "pause",
+    "resume",
+    "resolve",
+    "close",
+    "reopen",
+    "regrade",
+    "cancel",
+    "assign",
+    "comment",
+];
+
+/// The shipped calendars, built once.
+static CALENDARS: LazyLock<[Calendar; 2]> =
+    LazyLock::new(|| ["24x7", "cn-5x8"].map(|name| sla_clock::builtin::calendar(name).expect("shipped calendar")));
+
+/// Monday 2026-03-02 00:00 in Beijing: tickets open within the following month, so that every
+/// deadline stays inside cn-5x8's coverage (2025-2026).
+fn base() -> DateTime<Utc> {
+    "2026-03-02T00:00:00+08:00".parse().expect("base instant")
+}
+
+/// 256 cases (about a second in debug), unless `PROPTEST_CASES` asks for more; no regression
+/// files are written.
+fn config() -> Config {
+    let default = Config::default();
+    Config {
+        cases: if std::env::var_os("PROPTEST_CASES").is_some() {
+            default.cases
+        } else {
+            256
+        },
+        failure_persistence: None,
+        ..default
+    }
+}
+
+// ---- strategies ----------------------------------------------------------------------------------
+
+fn duration() -> impl Strategy<Value = SlaDuration> {
+    prop_oneof![
+        (0u32..=240).prop_map(|n| SlaDuration::new(n, DurationUnit::Minutes)),
+        (1u32..=48).prop_map(|n| SlaDuration::new(n, DurationUnit::Hours)),
+        (0u32..=3).prop_map(|n| SlaDuration::new(n, DurationUnit::Days)),
+        (0u32..=5).prop_map(|n| SlaDuration::new(n, DurationUnit::WorkingDays)),
+    ]
+}
+
+fn targets() -> impl Strategy<Value = Targets> {
+    (option::of(duration()), option::of(duration()), option::of(duration())).prop_map(|(response, arrival, repair)| {
+        Targets {
+            response,
+            arrival,
+            repair,
+        }
+    })
+}
+
+fn severity() -> impl Strategy<Value = Severity> {
+    select(Severity::ALL.to_vec())
+}
+
+fn assignee() -> impl Strategy<Value = Option<UserId>> {
+    option::of(1i64..=3)
+}
+
+/// Texts for reasons, comments, root causes and fixes: one in four blank.
+fn text() -> impl Strategy<Value = &'static str> {
+    select(vec![
+        "光模块老化",
+        "光模块老化",
+        " 等待厂商 ",
+        " 等待厂商 ",
+        "x",
+        "x",
+        "",
+        "  \t",
+    ])
+}
+
+/// Regrade targets: a few fixed sets (cheaper to generate per step than [`targets`]).
+fn regrade_targets() -> impl Strategy<Value = Targets> {
+    let d = |n, unit| Some(SlaDuration::new(n, unit));
+    select(vec![
+        Targets::default(),
+        Targets {
+            response: d(15, DurationUnit::Minutes),
+            arrival: d(2, DurationUnit::Hours),
+            repair: d(4, DurationUnit::Hours),
+        },
+        Targets {
+            response: d(0, DurationUnit::Minutes),
+            arrival: d(1, DurationUnit::Days),
+            repair: d(3, DurationUnit::WorkingDays),
+        },
+        Targets {
+            response: None,
+            arrival: None,
+            repair: d(1, DurationUnit::Minutes),
+        },
+        Targets {
+            response: d(8, DurationUnit::Hours),
+            arrival: d(0, DurationUnit::WorkingDays),
+            repair: d(2, DurationUnit::Days),
+        },
+    ])
+}
+
+prop_compose! {
+    fn new_ticket()(
+        kind in select(Kind::ALL.to_vec()),
+        severity in severity(),
+        service_mode in select(ServiceMode::ALL.to_vec()),
+        received in 0i64..30 * 24 * 3600,
+        lag in prop_oneof![Just(0i64), 0i64..6 * 3600],
+        targets in targets(),
+        reporter in assignee(),
+        assignee in assignee(),
+    ) -> NewTicket {
+        let received_at = base() + TimeDelta::seconds(received);
+        NewTicket {
+            kind,
+            severity,
+            severity_reason: None,
+            title: "核心交换机端口故障".into(),
+            description: String::new(),
+            occurred_at: received_at - TimeDelta::seconds(lag),
+            received_at,
+            service_mode,
+            targets,
+            reporter,
+            assignee,
+        }
+    }
+}
+
+/// One random command, relative to the ticket it is applied to.
+#[derive(Debug, Clone)]
+struct Step {
+    /// Pick among the allowed actions (to get deep into the lifecycle) or among all twelve.
+    from_allowed: bool,
+    /// Which one, weighted by [`weight`].
+    pick: u32,
+    /// Seconds after the ticket's last event (negative: out of order).
+    delta: i64,
+    severity: Severity,
+    targets: Targets,
+    text: &'static str,
+    fix: &'static str,
+    note: Option<&'static str>,
+    pause: PauseReason,
+    cancel: CancelReason,
+    satisfaction: Option<u8>,
+    assignee: Option<UserId>,
+    /// Seconds before the command's instant at which the impact window begins and ends.
+    impact: (i64, i64),
+}
+
+prop_compose! {
+    fn step()(
+        from_allowed in any::<bool>(),
+        pick in any::<u32>(),
+        delta in prop_oneof![6 => 0i64..12 * 3600, 2 => Just(0i64), 1 => -3600i64..0],
+        severity in severity(),
+        targets in regrade_targets(),
+        text in text(),
+        fix in text(),
+        note in select(vec![None, Some(""), Some(" 请尽快 "), Some("x")]),
+        pause in select(PauseReason::ALL.to_vec()),
+        cancel in select(CancelReason::ALL.to_vec()),
+        satisfaction in select(vec![None, Some(0u8), Some(1), Some(3), Some(5), Some(6)]),
+        assignee in select(vec![None, Some(1), Some(2), Some(3)]),
+        impact in (-600i64..7200, -600i64..7200, 0u8..5),
+    ) -> Step {
+        // Four in five impact windows are in order and end by the resolution.
+        let (a, b, order) = impact;
+        let impact = if order == 0 { (a, b) } else { (a.max(b).max(0), a.min(b).max(0)) };
+        Step { from_allowed, pick, delta, severity, targets, text, fix, note, pause, cancel, satisfaction, assignee, impact }
+    }
+}
+
+fn steps() -> impl Strategy<Value = Vec<Step>> {
+    vec(step(), 0..40)
+}
+
+// ---- commands ------------------------------------------------------------------------------------
+
+fn command(action: &str, at: DateTime<Utc>, s: &Step) -> Command {
+    let owned = |text: &str| text.to_owned();
+    match action {
+        "acknowledge" => Command::Acknowledge { at },
+        "arrive" => Command::Arrive { at },
+        "start" => Command::Start { at },
+        "pause" => Command::Pause {
+            at,
+            reason: s.pause,
+            note: s.note.map(owned),
+        },
+        "resume" => Command::Resume { at },
+        "regrade" => Command::Regrade {
+            at,
+            severity: s.severity,
+            reason: owned(s.text),
+            targets: s.targets,
+        },
+        "resolve" => Command::Resolve {
+            at,
+            resolution: Resolution {
+                root_cause: owned(s.text),
+                fix: owned(s.fix),
+                impact_from: at - TimeDelta::seconds(s.impact.0),
+                impact_to: at - TimeDelta::seconds(s.impact.1),
+            },
+        },
+        "close" => Command::Close {
+            at,
+            satisfaction: s.satisfaction,
+            note: s.note.map(owned),
+        },
+        "reopen" => Command::Reopen {
+            at,
+            reason: owned(s.text),
+        },
+        "cancel" => Command::Cancel {
+            at,
+            reason: s.cancel,
+            note: s.note.map(owned),
+        },
+        "assign" => Command::Assign {
+            at,
+            assignee: s.assignee,
+        },
+        "comment" => Command::Comment {
+            at,
+            text: owned(s.text),
+        },
+        other => panic!("unknown action {other}"),
+    }
+}
+
+/// The random command of `step` for `ticket`.
+fn random_command(ticket: &Ticket, step: &Step) -> Command {
+    let allowed = ticket.allowed();
+    let candidates: &[&str] = if step.from_allowed { &allowed } else { &ACTIONS };
+    let total: u32 = candidates.iter().map(|a| weight(a)).sum();
+    let mut r = step.pick % total;
+    let mut action = candidates[0];
+    for a in candidates {
+        if r < weight(a) {
+            action = a;
+            break;
+        }
+        r -= weight(a);
+    }
+    command(action, ticket.last_event_at() + TimeDelta::seconds(step.delta), step)
+}
+
+/// How often an action is picked: cancelling ends the interesting part of a ticket's life, and
+/// comments, assignments and regrades do not move it.
+fn weight(action: &str) -> u32 {
+    match action {
+        "cancel" => 1,
+        "comment" | "assign" | "regrade" => 3,
+        _ => 12,
+    }
+}
+
+/// A command for `action` with valid arguments, at the ticket's last event.
+fn probe(action: &str, ticket: &Ticket) -> Command {
+    let at = ticket.last_event_at();
+    let s = Step {
+        from_allowed: false,
+        pick: 0,
+        delta: 0,
+        severity: if ticket.severity() == Severity::Urgent {
+            Severity::Minor
+        } else {
+            Severity::Urgent
+        },
+        targets: ticket.opened_with().targets,
+        text: "probe",
+        fix: "probe",
+        note: None,
+        pause: PauseReason::ThirdParty,
+        cancel: CancelReason::Duplicate,
+        satisfaction: Some(3),
+        assignee: if ticket.assignee().is_some() { None } else { Some(99) },
+        impact: (0, 0),
+    };
+    command(action, at, &s)
+}
+
+/// What `decide` must answer, from the ticket's status and the command's fields alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expected {
+    Accepted,
+    NotAllowed,
+    ServedRemotely,
+    OutOfOrder,
+    Invalid(&'static str),
+}
+
+fn expected(ticket: &Ticket, cmd: &Command) -> Expected {
+    let blank = |s: &str| s.trim().is_empty();
+    if !ticket.allowed().contains(&cmd.name()) {
+        return if cmd.name() == "arrive" && !ticket.service_mode().has_on_site() {
+            Expected::ServedRemotely
+        } else {
+            Expected::NotAllowed
+        };
+    }
+    if cmd.at() < ticket.last_event_at() {
+        return Expected::OutOfOrder;
+    }
+    let invalid = match cmd {
+        Command::Regrade { reason, severity, .. } => {
+            if blank(reason) {
+                Some("reason")
+            } else if *severity == ticket.severity() {
+                Some("severity")
+            } else {
+                None
+            }
+        }
+        Command::Resolve { at, resolution: r } => {
+            if blank(&r.root_cause) {
+                Some("root_cause")
+            } else if blank(&r.fix) {
+                Some("fix")
+            } else if r.impact_from > r.impact_to || r.impact_to > *at {
+                Some("impact_to")
+            } else {
+                None
+            }
+        }
+        Command::Close {
+            satisfaction: Some(s), ..
+        } if !(1..=5).contains(s) => Some("satisfaction"),
+        Command::Reopen { reason, .. } if blank(reason) => Some("reason"),
+        Command::Assign { assignee, .. } if *assignee == ticket.assignee() => Some("assignee"),
+        Command::Comment { text, .. } if blank(text) => Some("text"),
+        _ => None,
+    };
+    invalid.map_or(Expected::Accepted, Expected::Invalid)
+}
+
+fn outcome(ticket: &Ticket, cmd: &Command, result: &Result<Vec<Event>, DomainError>) -> Result<(), TestCaseError> {
+    let expected = expected(ticket, cmd);
+    match (expected, result) {
+        (Expected::Accepted, Ok(events)) => {
+            prop_assert_eq!(events.len(), 1);
+            prop_assert_eq!(events[0].at(), cmd.at());
+            prop_assert_eq!(events[0].kind(), event_kind(cmd.name()));
+        }
+        (
+            Expected::NotAllowed,
+            Err(DomainError::InvalidTransition {
+                action,
+                status,
+                allowed,
+            }),
+        ) => {
+            prop_assert_eq!(*action, cmd.name());
+            prop_assert_eq!(*status, ticket.status());
+            prop_assert_eq!(allowed, &ticket.allowed().join(", "));
+        }
+        (Expected::ServedRemotely, Err(DomainError::Invalid { field, problem })) => {
+            prop_assert_eq!(*field, "action");
+            prop_assert_eq!(problem, "the system is served remotely; there is no arrival on site");
+        }
+        (Expected::OutOfOrder, Err(DomainError::OutOfOrder { action, at, last })) => {
+            prop_assert_eq!(*action, cmd.name());
+            prop_assert_eq!(*at, cmd.at());
+            prop_assert_eq!(*last, ticket.last_event_at());
+        }
+        (Expected::Invalid(want), Err(DomainError::Invalid { field, .. })) => prop_assert_eq!(*field, want),
+        (expected, actual) => {
+            prop_assert!(
+                false,
+                "{cmd:?} on a {} ticket: expected {expected:?}, got {actual:?}",
+                ticket.status()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn event_kind(action: &str) -> &'static str {
+    match action {
+        "acknowledge" => "acknowledged",
+        "arrive" => "arrived",
+        "start" => "started",
+        "pause" => "paused",
+        "resume" => "resumed",
+        "regrade" => "regraded",
+        "resolve" => "resolved",
+        "close" => "closed",
+        "reopen" => "reopened",
+        "cancel" => "cancelled",
+        "assign" => "assigned",
+        "comment" => "commented",
+        other => panic!("unknown action {other}"),
+    }
+}
+
+// ---- the model and the invariants ----------------------------------------------------------------
+
+/// What an accepted command did to the ticket, compared with what it was before.
+fn model(before: &Ticket, cmd: &Command, after: &Ticket) -> Result<(), TestCaseError> {
+    let status = match cmd {
+        Command::Acknowledge { .. } => Status::Acknowledged,
+        Command::Arrive { .. } => Status::OnSite,
+        Command::Start { .. } | Command::Resume { .. } | Command::Reopen { .. } => Status::InProgress,
+        Command::Pause { .. } => Status::Paused,
+        Command::Resolve { .. } => Status::Resolved,
+        Command::Close { .. } => Status::Closed,
+        Command::Cancel { .. } => Status::Cancelled,
+        Command::Regrade { .. } | Command::Assign { .. } | Command::Comment { .. } => before.status(),
+    };
+    prop_assert_eq!(after.status(), status, "after {:?}", cmd);
+    prop_assert_eq!(after.last_event_at(), cmd.at());
+    prop_assert_eq!(after.event_count(), before.event_count() + 1);
+
+    let at = Some(cmd.at());
+    let (ack, on_site) = match cmd {
+        Command::Acknowledge { .. } => (at, before.on_site_at()),
+        Command::Arrive { .. } => (before.acknowledged_at(), at),
+        _ => (before.acknowledged_at(), before.on_site_at()),
+    };
+    prop_assert_eq!(after.acknowledged_at(), ack);
+    prop_assert_eq!(after.on_site_at(), on_site);
+    let severity = match cmd {
+        Command::Regrade { severity, .. } => *severity,
+        _ => before.severity(),
+    };
+    prop_assert_eq!(after.severity(), severity);
+    let assignee = match cmd {
+        Command::Assign { assignee, .. } => *assignee,
+        _ => before.assignee(),
+    };
+    prop_assert_eq!(after.assignee(), assignee);
+    let reopened = before.reopened() + u32::from(matches!(cmd, Command::Reopen { .. }));
+    prop_assert_eq!(after.reopened(), reopened);
+    match cmd {
+        Command::Resolve { resolution, .. } => {
+            prop_assert_eq!(after.resolved_at(), at);
+            let stored = after.resolution().expect("a resolution after resolve");
+            prop_assert_eq!(stored.root_cause.as_str(), resolution.root_cause.trim());
+            prop_assert_eq!(stored.fix.as_str(), resolution.fix.trim());
+        }
+        Command::Close { satisfaction, .. } => {
+            prop_assert_eq!(after.closed_at(), at);
+            prop_assert_eq!(after.satisfaction(), *satisfaction);
+        }
+        Command::Reopen { .. } => {
+            prop_assert_eq!(after.resolved_at(), None);
+            prop_assert_eq!(after.closed_at(), None);
+            prop_assert_eq!(after.satisfaction(), None);
+        }
+        _ => {
+            prop_assert_eq!(after.resolved_at(), before.resolved_at());
+            prop_assert_eq!(after.closed_at(), before.closed_at());
+        }
+    }
+    prop_assert_eq!(after.opened_with(), before.opened_with());
+    Ok(())
+}
+
+fn invariants(ticket: &Ticket, events: &[Event]) -> Result<(), TestCaseError> {
+    let status = ticket.status();
+    prop_assert_eq!(ticket.event_count(), events.len());
+    prop_assert_eq!(Some(ticket.last_event_at()), events.last().map(Event::at));
+    prop_assert_eq!(
+        status == Status::Resolved || status == Status::Closed,
+        ticket.resolved_at().is_some(),
+        "resolved_at {:?} in {}",
+        ticket.resolved_at(),
+        status
+    );
+    if matches!(status, Status::Resolved | Status::Closed) {
+        prop_assert!(ticket.resolution().is_some());
+    }
+    prop_assert_eq!(status == Status::Closed, ticket.closed_at().is_some());
+    if ticket.satisfaction().is_some() {
+        prop_assert_eq!(status, Status::Closed);
+    }
+    if status == Status::New {
+        prop_assert_eq!(ticket.acknowledged_at(), None);
+    }
+    if !matches!(status, Status::New | Status::Cancelled) {
+        prop_assert!(ticket.acknowledged_at().is_some(), "{} without acknowledgement", status);
+    }
+    if status == Status::OnSite {
+        prop_assert!(ticket.on_site_at().is_some());
+    }
+    if !ticket.service_mode().has_on_site() {
+        prop_assert_eq!(ticket.on_site_at(), None);
+    }
+    let reopened = events.iter().filter(|e| matches!(e, Event::Reopened { .. })).count();
+    prop_assert_eq!(ticket.reopened() as usize, reopened);
+
+    // The clocks that run: those with a target, arrival only for on-site service modes.
+    let opened = ticket.opened_with();
+    let names: Vec<_> = ticket.clocks().iter().map(|(n, _)| *n).collect();
+    let expected_names: Vec<_> = ClockName::ALL
+        .iter()
+        .copied()
+        .filter(|n| opened.targets.get(*n).is_some())
+        .filter(|n| *n != ClockName::Arrival || opened.service_mode.has_on_site())
+        .collect();
+    prop_assert_eq!(names, expected_names);
+
+    let now = ticket.last_event_at();
+    let start = if opened.kind.clocks_start_at_occurrence() {
+        opened.occurred_at
+    } else {
+        opened.received_at
+    };
+    for calendar in CALENDARS.iter() {
+        for (name, clock) in ticket.clocks() {
+            let s = clock.status(calendar, now);
+            prop_assert!(s.is_ok(), "{} clock at {} in {}: {:?}", name, now, calendar.name(), s);
+            let s = s.expect("checked");
+            prop_assert_eq!(s.started_at, start);
+            use ClockState::*;
+            let ok = match (name, status) {
+                (_, Status::Cancelled) => matches!(s.state, Cancelled | Met | BreachedMet),
+                (ClockName::Response, Status::New) => matches!(s.state, Running | BreachedRunning),
+                (ClockName::Response, _) => matches!(s.state, Met | BreachedMet),
+                (ClockName::Arrival, _) if ticket.on_site_at().is_some() => {
+                    matches!(s.state, Met | BreachedMet | Cancelled)
+                }
+                (ClockName::Arrival, Status::Resolved | Status::Closed) => s.state == Cancelled,
+                (ClockName::Arrival, _) => {
+                    matches!(s.state, Running | BreachedRunning | Cancelled)
+                }
+                (ClockName::Repair, Status::Paused) => s.state == Paused,
+                (ClockName::Repair, Status::Resolved | Status::Closed) => {
+                    matches!(s.state, Met | BreachedMet)
+                }
+                (ClockName::Repair, _) => matches!(s.state, Running | BreachedRunning),
+            };
+            prop_assert!(ok, "{} clock {} in a {} ticket", name, s.state, status);
+            match s.state {
+                BreachedRunning | BreachedMet => prop_assert!(s.breached),
+                Running | Met => prop_assert!(!s.breached),
+                Paused | Cancelled => {}
+            }
+            // Short of a breach, the deadline is the clean one moved by the paused working time.
+            if !s.breached {
+                let clean = calendar.deadline(s.started_at, s.target);
+                prop_assert!(clean.is_ok(), "{:?}", clean);
+                let moved = calendar.add_working_time(clean.expect("checked"), s.paused);
+                prop_assert_eq!(moved, Ok(s.deadline), "{} clock in {}: {:?}", name, calendar.name(), s);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Every action: allowed ones succeed with valid arguments, the others are refused as not allowed
+/// (or, for `arrive` on a remote system, as served remotely).
+fn probes(ticket: &Ticket) -> Result<(), TestCaseError> {
+    let allowed = ticket.allowed();
+    let in_order: Vec<&str> = ACTIONS.iter().copied().filter(|a| allowed.contains(a)).collect();
+    prop_assert_eq!(
+        &allowed,
+        &in_order,
+        "allowed() is in the stable order, without duplicates"
+    );
+    prop_assert!(allowed.contains(&"comment"));
+    for action in ACTIONS {
+        let cmd = probe(action, ticket);
+        let result = ticket.decide(cmd.clone());
+        if allowed.contains(&action) {
+            prop_assert!(
+                result.is_ok(),
+                "{} is allowed in {} but {:?}",
+                action,
+                ticket.status(),
+                result
+            );
+        } else {
+            outcome(ticket, &cmd, &result)?;
+            prop_assert!(result.is_err());
+        }
+    }
+    Ok(())
+}
+
+// ---- the runs ------------------------------------------------------------------------------------
+
+/// Opens the ticket and runs the steps through `decide` and `apply`, checking the contract of
+/// the two (decide never changes the ticket, its events always apply) and calling `check` after
+/// each step with the ticket before, the command, the result and the events so far.
+fn run(
+    new: NewTicket,
+    steps: &[Step],
+    mut check: impl FnMut(
+        &Ticket,
+        &Command,
+        &Result<Vec<Event>, DomainError>,
+        &Ticket,
+        &[Event],
+    ) -> Result<(), TestCaseError>,
+) -> Result<(Ticket, Vec<Event>), TestCaseError> {
+    let (mut ticket, opened) = Ticket::open(new).map_err(|e| TestCaseError::fail(format!("open: {e}")))?;
+    let mut events = vec![opened];
+    for step in steps {
+        let before = ticket.clone();
+        let cmd = random_command(&ticket, step);
+        let result = ticket.decide(cmd.clone());
+        prop_assert_eq!(&ticket, &before, "decide changed the ticket");
+        prop_assert_eq!(&ticket.decide(cmd.clone()), &result, "decide is deterministic");
+        if let Ok(decided) = &result {
+            for e in decided {
+                let applied = ticket.apply(e);
+                prop_assert!(applied.is_ok(), "{:?} decided but did not apply: {:?}", e, applied);
+            }
+            events.extend(decided.iter().cloned());
+        }
+        check(&before, &cmd, &result, &ticket, &events)?;
+    }
+    Ok((ticket, events))
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Whatever `decide` accepts applies; it never changes the ticket; replaying the stored events
+    /// (also after a JSON round trip) gives the ticket built step by step.
+    #[test]
+    fn decided_events_apply_and_replay_to_the_same_ticket(new in new_ticket(), steps in steps()) {
+        let (ticket, events) = run(new, &steps, |_, _, _, _, _| Ok(()))?;
+        let replayed = Ticket::from_events(&events);
+        prop_assert_eq!(replayed.as_ref(), Ok(&ticket));
+        let json = serde_json::to_string(&events).expect("events serialize");
+        let stored: Vec<Event> = serde_json::from_str(&json).expect("events deserialize");
+        prop_assert_eq!(&stored, &events);
+        prop_assert_eq!(Ticket::from_events(&stored), Ok(ticket));
+        // Dropping the opened event is refused.
+        prop_assert_eq!(Ticket::from_events(&events[1..]).err(), Some(DomainError::NotOpened));
+    }
+
+    /// `decide` answers exactly as the status, the order of instants and the field rules say, and
+    /// `allowed()` lists exactly the actions that succeed with valid arguments.
+    #[test]
+    fn outcomes_follow_allowed_actions_and_field_rules(new in new_ticket(), steps in steps()) {
+        run(new, &steps, |before, cmd, result, after, _| {
+            outcome(before, cmd, result)?;
+            if result.is_ok() {
+                model(before, cmd, after)?;
+            }
+            probes(after)
+        })?;
+    }
+
+    /// After every step: the status agrees with the timestamps, the counters with the events, and
+    /// every clock can be evaluated at the last event, in a state that fits the ticket's status.
+    #[test]
+    fn invariants_hold_after_every_step(new in new_ticket(), steps in steps()) {
+        let (ticket, events) = run(new, &steps, |_, _, _, after, events| invariants(after, events))?;
+        invariants(&ticket, &events)?;
+    }
+}
