@@ -1,0 +1,226 @@
+//! `opsclock serve`, `migrate` and `user` as a user runs them: the real binary, a real SQLite
+//! file, real HTTP over TCP, and SIGTERM for a graceful stop.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("opsclock-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        Scratch(dir)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn opsclock(dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_opsclock"));
+    c.current_dir(dir)
+        .env_remove("OPSCLOCK_CONFIG")
+        .env_remove("OPSCLOCK_DATABASE_URL")
+        .env_remove("OPSCLOCK_LISTEN");
+    c
+}
+
+/// One HTTP/1.1 request over a fresh connection; returns (status, headers+body text).
+fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> (u16, String) {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    req.push_str(body);
+    s.write_all(req.as_bytes()).expect("write");
+    let mut out = String::new();
+    s.read_to_string(&mut out).expect("read");
+    let status = out
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .expect("a status line");
+    (status, out)
+}
+
+struct Server {
+    child: Child,
+    addr: String,
+    stdout_lines: Vec<String>,
+}
+
+fn start(dir: &Path, extra: &[&str]) -> Server {
+    let mut child = opsclock(dir)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let mut lines = Vec::new();
+    let mut reader = BufReader::new(child.stdout.take().expect("stdout"));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let mut line = String::new();
+        assert!(
+            reader.read_line(&mut line).expect("read stdout") > 0,
+            "serve exited early: {lines:?}"
+        );
+        lines.push(line.trim_end().to_owned());
+        if let Some(rest) = line.split("http://").nth(1) {
+            let addr = rest.split('/').next().expect("an address").to_owned();
+            return Server {
+                child,
+                addr,
+                stdout_lines: lines,
+            };
+        }
+        assert!(Instant::now() < deadline, "no URL printed: {lines:?}");
+    }
+}
+
+#[test]
+fn serve_creates_the_database_loads_the_demo_and_stops_on_sigterm() {
+    let scratch = Scratch::new("serve");
+    let mut server = start(&scratch.0, &[]);
+    assert!(
+        scratch.0.join("data/opsclock.db").exists(),
+        "the default SQLite file is created"
+    );
+    let admin_line = server
+        .stdout_lines
+        .iter()
+        .find(|l| l.trim_start().starts_with("admin"))
+        .unwrap_or_else(|| panic!("no admin password printed: {:?}", server.stdout_lines));
+    let password = admin_line.split_whitespace().nth(2).expect("a password");
+
+    let (status, _) = http(&server.addr, "GET", "/healthz", &[], "");
+    assert_eq!(status, 200);
+    let (status, page) = http(&server.addr, "GET", "/", &[], "");
+    assert_eq!(status, 200);
+    assert!(page.contains("openapi.json"));
+
+    let body = format!("{{\"username\":\"admin\",\"password\":\"{password}\"}}");
+    let (status, res) = http(
+        &server.addr,
+        "POST",
+        "/api/v1/session",
+        &[("Content-Type", "application/json")],
+        &body,
+    );
+    assert_eq!(status, 200, "{res}");
+    let cookie = res
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: "))
+        .and_then(|c| c.split(';').next())
+        .expect("a session cookie")
+        .to_owned();
+    let (status, tickets) = http(&server.addr, "GET", "/api/v1/tickets", &[("Cookie", &cookie)], "");
+    assert_eq!(status, 200);
+    assert!(
+        tickets.contains("INC-") && tickets.contains("ALM-"),
+        "the demo tickets are listed: {tickets}"
+    );
+
+    let kill = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(kill.success());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(s) = server.child.try_wait().expect("wait") {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "serve did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "graceful stop exits 0: {status:?}");
+
+    // A second start finds data: no demo, no new passwords.
+    let mut again = start(&scratch.0, &[]);
+    assert!(
+        !again.stdout_lines.iter().any(|l| l.contains("One-time passwords")),
+        "{:?}",
+        again.stdout_lines
+    );
+    let _ = again.child.kill();
+    let _ = again.child.wait();
+}
+
+#[test]
+fn migrate_and_user_commands_work_on_a_named_database() {
+    let scratch = Scratch::new("usercli");
+    let url = format!("sqlite://{}", scratch.0.join("ops.db").display());
+    let out = opsclock(&scratch.0)
+        .args(["migrate", "--database", &url])
+        .output()
+        .expect("migrate");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("up to date"));
+
+    let out = opsclock(&scratch.0)
+        .args(["user", "add", "ops-admin", "--role", "admin", "--database", &url])
+        .output()
+        .expect("user add");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("one-time password: "));
+
+    let out = opsclock(&scratch.0)
+        .args(["user", "add", "ops-admin", "--role", "admin", "--database", &url])
+        .output()
+        .expect("user add again");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
+
+    let out = opsclock(&scratch.0)
+        .args(["user", "add", "eng", "--role", "engineer", "--database", &url])
+        .output()
+        .expect("user add engineer");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("must belong to a unit"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let out = opsclock(&scratch.0)
+        .args(["user", "token", "ops-admin", "--database", &url])
+        .output()
+        .expect("user token");
+    let token = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    assert!(token.starts_with("ocp_") && token.len() == 68, "{token}");
+
+    // The token works against a server on the same database.
+    let mut server = start(&scratch.0, &["--database", &url]);
+    let auth = format!("Bearer {token}");
+    let (status, me) = http(&server.addr, "GET", "/api/v1/me", &[("Authorization", &auth)], "");
+    assert_eq!(status, 200, "{me}");
+    assert!(me.contains("\"ops-admin\""));
+    let _ = server.child.kill();
+    let _ = server.child.wait();
+
+    let out = opsclock(&scratch.0)
+        .args(["migrate", "--database", "mysql://x@y/z"])
+        .output()
+        .expect("migrate bad url");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("sqlite://PATH"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
