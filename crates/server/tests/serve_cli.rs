@@ -63,33 +63,39 @@ struct Server {
     stdout_lines: Vec<String>,
 }
 
+impl Drop for Server {
+    fn drop(&mut self) {
+        // Never leave a server behind, whatever a test did.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 fn start(dir: &Path, extra: &[&str]) -> Server {
-    let mut child = opsclock(dir)
+    let child = opsclock(dir)
         .args(["serve", "--listen", "127.0.0.1:0"])
         .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("serve starts");
-    let mut lines = Vec::new();
-    let mut reader = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut server = Server {
+        child,
+        addr: String::new(),
+        stdout_lines: Vec::new(),
+    };
+    let mut reader = BufReader::new(server.child.stdout.take().expect("stdout"));
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let mut line = String::new();
-        assert!(
-            reader.read_line(&mut line).expect("read stdout") > 0,
-            "serve exited early: {lines:?}"
-        );
-        lines.push(line.trim_end().to_owned());
+        let n = reader.read_line(&mut line).expect("read stdout");
+        assert!(n > 0, "serve exited early: {:?}", server.stdout_lines);
+        server.stdout_lines.push(line.trim_end().to_owned());
         if let Some(rest) = line.split("http://").nth(1) {
-            let addr = rest.split('/').next().expect("an address").to_owned();
-            return Server {
-                child,
-                addr,
-                stdout_lines: lines,
-            };
+            server.addr = rest.split('/').next().expect("an address").to_owned();
+            return server;
         }
-        assert!(Instant::now() < deadline, "no URL printed: {lines:?}");
+        assert!(Instant::now() < deadline, "no URL printed: {:?}", server.stdout_lines);
     }
 }
 
@@ -205,13 +211,12 @@ fn migrate_and_user_commands_work_on_a_named_database() {
     assert!(token.starts_with("ocp_") && token.len() == 68, "{token}");
 
     // The token works against a server on the same database.
-    let mut server = start(&scratch.0, &["--database", &url]);
+    let server = start(&scratch.0, &["--database", &url]);
     let auth = format!("Bearer {token}");
     let (status, me) = http(&server.addr, "GET", "/api/v1/me", &[("Authorization", &auth)], "");
     assert_eq!(status, 200, "{me}");
     assert!(me.contains("\"ops-admin\""));
-    let _ = server.child.kill();
-    let _ = server.child.wait();
+    drop(server);
 
     let out = opsclock(&scratch.0)
         .args(["migrate", "--database", "mysql://x@y/z"])
