@@ -135,6 +135,19 @@ fn serve_creates_the_database_loads_the_demo_and_stops_on_sigterm() {
         .and_then(|c| c.split(';').next())
         .expect("a session cookie")
         .to_owned();
+    // The demo password is one-time: nothing but changing it works until it is changed.
+    let (status, _) = http(&server.addr, "GET", "/api/v1/tickets", &[("Cookie", &cookie)], "");
+    assert_eq!(status, 403);
+    let change = format!("{{\"current\":\"{password}\",\"new\":\"my-own-password-42\"}}");
+    let json = ("Content-Type", "application/json");
+    let (status, res) = http(
+        &server.addr,
+        "POST",
+        "/api/v1/me/password",
+        &[("Cookie", &cookie), json],
+        &change,
+    );
+    assert_eq!(status, 204, "{res}");
     let (status, tickets) = http(&server.addr, "GET", "/api/v1/tickets", &[("Cookie", &cookie)], "");
     assert_eq!(status, 200);
     assert!(

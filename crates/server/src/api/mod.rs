@@ -86,6 +86,7 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(session::sign_in, session::sign_out))
         .routes(routes!(session::me))
+        .routes(routes!(session::change_password))
         .routes(routes!(catalog::list_units, catalog::create_unit))
         .routes(routes!(catalog::get_unit, catalog::update_unit))
         .routes(routes!(catalog::list_vendors, catalog::create_vendor))

@@ -120,3 +120,59 @@ pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> ApiR
 pub async fn me(principal: Principal) -> axum::Json<Principal> {
     axum::Json(principal)
 }
+
+/// A password change.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    /// The current (or one-time) password.
+    pub current: String,
+    /// The new password, at least 10 characters.
+    pub new: String,
+}
+
+/// Changes the caller's password (required after signing in with a one-time password).
+#[utoipa::path(post, path = "/me/password", tag = "session", request_body = PasswordChange,
+    responses((status = 204), (status = 422, body = super::problem::Problem)))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    p: Principal,
+    from: ClientAddr,
+    ApiJson(body): ApiJson<PasswordChange>,
+) -> ApiResult<StatusCode> {
+    let user = users::Entity::find_by_id(p.user_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::Unauthorized("the account is gone".into()))?;
+    if !user
+        .password_hash
+        .as_deref()
+        .is_some_and(|h| secret::verify_password(&body.current, h))
+    {
+        return Err(ApiError::invalid("current", "the current password is wrong"));
+    }
+    if body.new == body.current {
+        return Err(ApiError::invalid(
+            "new",
+            "the new password must differ from the current one",
+        ));
+    }
+    let hash = secret::hash_password(&body.new).map_err(|e| match e {
+        secret::PasswordError::TooShort => ApiError::invalid("new", e.to_string()),
+        other => ApiError::Internal(anyhow::anyhow!(other)),
+    })?;
+    let mut am = sea_orm::IntoActiveModel::into_active_model(user);
+    am.password_hash = Set(Some(hash));
+    am.must_change_password = Set(false);
+    am.update(&state.db).await?;
+    audit::record(
+        &state.db,
+        Some(p.user_id),
+        "user.password",
+        &p.username,
+        serde_json::json!({}),
+        &from,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

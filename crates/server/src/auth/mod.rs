@@ -162,6 +162,7 @@ impl FromRequestParts<AppState> for Principal {
                 "sign in (POST /api/v1/session) or send Authorization: Bearer <API token>".to_owned(),
             )
         };
+        let mut via_session = false;
         let bearer = parts
             .headers
             .get(header::AUTHORIZATION)
@@ -176,6 +177,7 @@ impl FromRequestParts<AppState> for Principal {
                 .ok_or_else(|| ApiError::Unauthorized("the API token is not valid (revoked or mistyped)".into()))?;
             row.user_id
         } else if let Some(cookie) = cookie(parts, SESSION_COOKIE) {
+            via_session = true;
             let row = sessions::Entity::find()
                 .filter(sessions::Column::TokenHash.eq(secret::secret_hash(&cookie)))
                 .one(&state.db)
@@ -191,6 +193,14 @@ impl FromRequestParts<AppState> for Principal {
             .await?
             .filter(|u| !u.disabled)
             .ok_or_else(|| ApiError::Unauthorized("the account is disabled".into()))?;
+        // A one-time password signs in only to be changed (API tokens are issued deliberately
+        // by an admin, so they are not held back).
+        let path = parts.uri.path();
+        if via_session && user.must_change_password && !path.ends_with("/me") && !path.ends_with("/me/password") {
+            return Err(ApiError::Forbidden(
+                "you signed in with a one-time password; set your own first: POST /api/v1/me/password".into(),
+            ));
+        }
         Principal::of(&user)
     }
 }

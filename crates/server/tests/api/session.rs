@@ -77,3 +77,81 @@ both!(
         );
     }
 );
+
+both!(
+    a_one_time_password_must_be_changed_before_anything_else,
+    |t: crate::support::Harness| async move {
+        use opsclock::db::entities::users;
+        use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
+        let u = users::Entity::find_by_id(t.user_ids["eng_a"])
+            .one(&t.db.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut am = u.into_active_model();
+        am.must_change_password = Set(true);
+        am.update(&t.db.db).await.unwrap();
+
+        let a = t
+            .post(
+                "",
+                "/api/v1/session",
+                json!({"username": "eng_a", "password": "password-of-eng_a"}),
+            )
+            .await;
+        let pair = a.set_cookie.clone().unwrap().split(';').next().unwrap().to_owned();
+        let send = |method: &str, path: &str, body: Option<serde_json::Value>| {
+            let mut req = Request::builder()
+                .method(method)
+                .uri(path)
+                .header(header::COOKIE, &pair);
+            if body.is_some() {
+                req = req.header(header::CONTENT_TYPE, "application/json");
+            }
+            let req = req
+                .body(body.map_or(Body::empty(), |b| Body::from(b.to_string())))
+                .unwrap();
+            t.router.clone().oneshot(req)
+        };
+        assert_eq!(
+            send("GET", "/api/v1/tickets", None).await.unwrap().status(),
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(send("GET", "/api/v1/me", None).await.unwrap().status(), StatusCode::OK);
+        let wrong = send(
+            "POST",
+            "/api/v1/me/password",
+            Some(json!({"current": "nope", "new": "a-new-password-1"})),
+        )
+        .await
+        .unwrap();
+        assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let short = send(
+            "POST",
+            "/api/v1/me/password",
+            Some(json!({"current": "password-of-eng_a", "new": "short"})),
+        )
+        .await
+        .unwrap();
+        assert_eq!(short.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let ok = send(
+            "POST",
+            "/api/v1/me/password",
+            Some(json!({"current": "password-of-eng_a", "new": "a-new-password-1"})),
+        )
+        .await
+        .unwrap();
+        assert_eq!(ok.status(), StatusCode::NO_CONTENT);
+        assert_eq!(
+            send("GET", "/api/v1/tickets", None).await.unwrap().status(),
+            StatusCode::OK
+        );
+        t.post(
+            "",
+            "/api/v1/session",
+            json!({"username": "eng_a", "password": "a-new-password-1"}),
+        )
+        .await
+        .expect(StatusCode::OK);
+    }
+);
