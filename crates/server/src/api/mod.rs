@@ -116,6 +116,12 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/healthz", get(healthz))
         .fallback(|| async { problem::ApiError::NotFound("no such route".into()) })
+        .method_not_allowed_fallback(|method: axum::http::Method, uri: axum::http::Uri| async move {
+            problem::ApiError::MethodNotAllowed(format!(
+                "{} does not take {method}; see /api/v1/openapi.json",
+                uri.path()
+            ))
+        })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(
             tower_http::trace::TraceLayer::new_for_http()

@@ -6,7 +6,7 @@
 //! `current_version` on a version conflict, `allowed` on an invalid transition.
 
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -80,6 +80,9 @@ pub enum ApiError {
     /// The body is over the limit.
     #[error("{0}")]
     TooLarge(String),
+    /// The path exists, the method does not.
+    #[error("{0}")]
+    MethodNotAllowed(String),
     /// The body is not `application/json`.
     #[error("{0}")]
     UnsupportedMediaType(String),
@@ -90,10 +93,18 @@ pub enum ApiError {
 
 impl ApiError {
     /// A field-level validation error.
+    /// The detail starts with the field's name unless it already does, so it can be acted on
+    /// where only the detail is shown.
     pub fn invalid(field: impl Into<String>, detail: impl Into<String>) -> ApiError {
+        let (field, detail) = (field.into(), detail.into());
+        let detail = if detail.starts_with(&field) {
+            detail
+        } else {
+            format!("{field}: {detail}")
+        };
         ApiError::Invalid {
-            field: Some(field.into()),
-            detail: detail.into(),
+            field: Some(field),
+            detail,
         }
     }
 
@@ -110,6 +121,11 @@ impl ApiError {
             }
             ApiError::Duplicate(_) => (StatusCode::CONFLICT, "duplicate", "Already exists"),
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too-large", "Request body too large"),
+            ApiError::MethodNotAllowed(_) => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method-not-allowed",
+                "Method not allowed",
+            ),
             ApiError::UnsupportedMediaType(_) => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported-media-type",
@@ -163,31 +179,6 @@ impl IntoResponse for ApiError {
     }
 }
 
-impl From<JsonRejection> for ApiError {
-    fn from(r: JsonRejection) -> Self {
-        match r {
-            JsonRejection::JsonDataError(e) => ApiError::Invalid {
-                field: None,
-                detail: format!(
-                    "the body does not fit: {}",
-                    e.body_text()
-                        .trim_start_matches("Failed to deserialize the JSON body into the target type: ")
-                ),
-            },
-            JsonRejection::JsonSyntaxError(e) => {
-                ApiError::Malformed(format!("the body is not valid JSON: {}", e.body_text()))
-            }
-            JsonRejection::MissingJsonContentType(_) => {
-                ApiError::UnsupportedMediaType("send the body as JSON with Content-Type: application/json".into())
-            }
-            other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                ApiError::TooLarge(format!("the body is over the limit of {} bytes", super::BODY_LIMIT))
-            }
-            other => ApiError::Malformed(other.body_text()),
-        }
-    }
-}
-
 impl From<QueryRejection> for ApiError {
     fn from(r: QueryRejection) -> Self {
         ApiError::Invalid {
@@ -227,10 +218,62 @@ impl From<ticket_domain::DomainError> for ApiError {
     }
 }
 
-/// JSON body extractor whose rejections are problems.
-#[derive(Debug, axum::extract::FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+/// JSON body extractor whose rejections are problems. The body is first read as JSON (a syntax
+/// error is 400 `malformed`, whatever fields came before it), must be an object, and only then is
+/// fitted to `T` (unknown fields, wrong types, missing fields: 422 `invalid`).
+#[derive(Debug)]
 pub struct ApiJson<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|m| {
+                let m = m.trim();
+                m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+            });
+        if !is_json {
+            return Err(ApiError::UnsupportedMediaType(
+                "send the body as JSON with Content-Type: application/json".into(),
+            ));
+        }
+        let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|r| {
+            if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::TooLarge(format!("the body is over the limit of {} bytes", super::BODY_LIMIT))
+            } else {
+                ApiError::Malformed(r.body_text())
+            }
+        })?;
+        let value: serde_json::Value = serde_json::from_slice(&bytes)
+            .map_err(|e| ApiError::Malformed(format!("the body is not valid JSON: {e}")))?;
+        if !value.is_object() {
+            return Err(ApiError::Invalid {
+                field: None,
+                detail: "the body must be a JSON object".into(),
+            });
+        }
+        serde_path_to_error::deserialize(value).map(ApiJson).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            if path == "." {
+                ApiError::Invalid {
+                    field: None,
+                    detail: format!("the body does not fit: {inner}"),
+                }
+            } else {
+                ApiError::Invalid {
+                    detail: format!("{path}: {inner}"),
+                    field: Some(path),
+                }
+            }
+        })
+    }
+}
 
 /// Query extractor whose rejections are problems.
 #[derive(Debug, axum::extract::FromRequestParts)]

@@ -5,6 +5,8 @@
 
 mod support;
 
+mod authz;
+mod bad_input;
 mod catalog;
 mod clocks;
 mod concurrency;

@@ -30,6 +30,7 @@ both!(
             ("POST", "/session"),
             ("DELETE", "/session"),
             ("GET", "/me"),
+            ("POST", "/me/password"),
             ("GET", "/units"),
             ("POST", "/units"),
             ("GET", "/units/{id}"),
