@@ -33,4 +33,4 @@ pub use event::{Command, Event, NewTicket, Resolution, UserId};
 pub use kind::{CancelReason, ClockName, Kind, PauseReason, ServiceMode, Status, UnknownValue};
 pub use policy::{Policy, Targets};
 pub use sla_clock;
-pub use ticket::{DomainError, MAX_TITLE_CHARS, Ticket};
+pub use ticket::{DomainError, MAX_TITLE_CHARS, Ticket, allowed_actions};

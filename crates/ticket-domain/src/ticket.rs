@@ -284,28 +284,10 @@ impl Ticket {
 
     /// The actions allowed now, in a stable order.
     pub fn allowed(&self) -> Vec<&'static str> {
-        let arrive_possible = self.service_mode().has_on_site() && self.on_site_at.is_none();
-        let mut out = Vec::new();
-        let mut add = |ok: bool, name: &'static str| {
-            if ok {
-                out.push(name)
-            }
-        };
-        use Status::*;
-        let s = self.status;
-        add(s == New, "acknowledge");
-        add(matches!(s, Acknowledged | InProgress) && arrive_possible, "arrive");
-        add(matches!(s, Acknowledged | OnSite), "start");
-        add(s == InProgress, "pause");
-        add(s == Paused, "resume");
-        add(matches!(s, Acknowledged | OnSite | InProgress), "resolve");
-        add(s == Resolved, "close");
-        add(matches!(s, Resolved | Closed), "reopen");
-        add(!matches!(s, Closed | Cancelled), "regrade");
-        add(matches!(s, New | Acknowledged | OnSite | InProgress | Paused), "cancel");
-        add(s.is_open(), "assign");
-        add(true, "comment");
-        out
+        allowed_actions(
+            self.status,
+            self.service_mode().has_on_site() && self.on_site_at.is_none(),
+        )
     }
 
     /// The events `command` causes, or why it cannot be done. The ticket is not changed.
@@ -535,6 +517,31 @@ impl Ticket {
         }
         Ok(())
     }
+}
+
+/// The actions a ticket in `status` allows, in a stable order; `arrive_possible` says whether the
+/// system is served on site and nobody has arrived yet. [`Ticket::allowed`] is this for a ticket;
+/// a list of stored tickets can call it without replaying their events.
+pub fn allowed_actions(status: Status, arrive_possible: bool) -> Vec<&'static str> {
+    use Status::*;
+    let s = status;
+    [
+        (s == New, "acknowledge"),
+        (matches!(s, Acknowledged | InProgress) && arrive_possible, "arrive"),
+        (matches!(s, Acknowledged | OnSite), "start"),
+        (s == InProgress, "pause"),
+        (s == Paused, "resume"),
+        (matches!(s, Acknowledged | OnSite | InProgress), "resolve"),
+        (s == Resolved, "close"),
+        (matches!(s, Resolved | Closed), "reopen"),
+        (!matches!(s, Closed | Cancelled), "regrade"),
+        (matches!(s, New | Acknowledged | OnSite | InProgress | Paused), "cancel"),
+        (s.is_open(), "assign"),
+        (true, "comment"),
+    ]
+    .into_iter()
+    .filter_map(|(ok, name)| ok.then_some(name))
+    .collect()
 }
 
 /// The last event of a clock that changed its phase (ignoring re-targets).

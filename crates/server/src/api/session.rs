@@ -93,15 +93,7 @@ pub async fn sign_in(
 /// Signs out: ends the session of the cookie sent.
 #[utoipa::path(delete, path = "/session", tag = "session", responses((status = 204)))]
 pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
-    let token = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == SESSION_COOKIE)
-        .map(|(_, v)| v.to_owned());
-    if let Some(token) = token {
+    if let Some(token) = crate::auth::cookie(&headers, SESSION_COOKIE) {
         sessions::Entity::delete_many()
             .filter(sessions::Column::TokenHash.eq(secret::secret_hash(&token)))
             .exec(&state.db)

@@ -518,29 +518,30 @@ pub async fn list_tickets(
     let next_cursor = (rows.len() as u64 == limit)
         .then(|| rows.last().map(|r| r.id.to_string()))
         .flatten();
+    let mut on_site: HashMap<i64, bool> = HashMap::new();
     let mut items = Vec::with_capacity(rows.len());
     for r in rows {
         let status: ticket_domain::Status = parse("status", &r.status)?;
-        let allowed = allowed_by_status(status);
+        let served_on_site = match on_site.get(&r.system_id) {
+            Some(b) => *b,
+            None => {
+                let mode = systems::Entity::find_by_id(r.system_id)
+                    .one(&state.db)
+                    .await?
+                    .map(|s| s.service_mode)
+                    .unwrap_or_default();
+                let b = parse::<ServiceMode>("service_mode", &mode)?.has_on_site();
+                on_site.insert(r.system_id, b);
+                b
+            }
+        };
+        let allowed = ticket_domain::allowed_actions(status, served_on_site && r.on_site_at.is_none())
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         items.push(view(&state.db, &state, r, now, allowed, None).await?);
     }
     Ok(Json(TicketPage { items, next_cursor }))
-}
-
-/// A list item's `allowed` without replaying the events: the actions the status allows.
-fn allowed_by_status(status: ticket_domain::Status) -> Vec<String> {
-    use ticket_domain::Status::*;
-    let v: &[&str] = match status {
-        New => &["acknowledge", "regrade", "cancel", "assign", "comment"],
-        Acknowledged => &["arrive", "start", "resolve", "regrade", "cancel", "assign", "comment"],
-        OnSite => &["start", "resolve", "regrade", "cancel", "assign", "comment"],
-        InProgress => &["arrive", "pause", "resolve", "regrade", "cancel", "assign", "comment"],
-        Paused => &["resume", "regrade", "cancel", "assign", "comment"],
-        Resolved => &["close", "reopen", "regrade", "comment"],
-        Closed => &["reopen", "comment"],
-        Cancelled => &["comment"],
-    };
-    v.iter().map(|s| s.to_string()).collect()
 }
 
 /// The ticket with `number`, if the caller may see it (else 404).

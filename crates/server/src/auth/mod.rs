@@ -176,7 +176,7 @@ impl FromRequestParts<AppState> for Principal {
                 .await?
                 .ok_or_else(|| ApiError::Unauthorized("the API token is not valid (revoked or mistyped)".into()))?;
             row.user_id
-        } else if let Some(cookie) = cookie(parts, SESSION_COOKIE) {
+        } else if let Some(cookie) = cookie(&parts.headers, SESSION_COOKIE) {
             via_session = true;
             let row = sessions::Entity::find()
                 .filter(sessions::Column::TokenHash.eq(secret::secret_hash(&cookie)))
@@ -206,9 +206,8 @@ impl FromRequestParts<AppState> for Principal {
 }
 
 /// The value of cookie `name`, if sent.
-fn cookie(parts: &Parts, name: &str) -> Option<String> {
-    parts
-        .headers
+pub fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())

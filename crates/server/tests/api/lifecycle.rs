@@ -281,3 +281,24 @@ both!(
         assert_eq!(listed["items"].as_array().unwrap().len(), 0);
     }
 );
+
+both!(
+    lists_offer_the_same_actions_as_the_ticket_itself,
+    |t: crate::support::Harness| async move {
+        for system in ["SA", "SB"] {
+            let v = t.open("admin", system, "fault", "urgent").await;
+            let v = t
+                .act("admin", &v, "acknowledge", json!({}))
+                .await
+                .expect(StatusCode::OK);
+            let listed = t
+                .get("admin", &format!("/api/v1/tickets?system={system}"))
+                .await
+                .expect(StatusCode::OK);
+            assert_eq!(listed["items"][0]["allowed"], v["allowed"], "{system}");
+            // SA is served on site, SB remotely.
+            let arrive = v["allowed"].as_array().unwrap().iter().any(|a| a == "arrive");
+            assert_eq!(arrive, system == "SA");
+        }
+    }
+);
