@@ -183,7 +183,11 @@ impl From<QueryRejection> for ApiError {
     fn from(r: QueryRejection) -> Self {
         ApiError::Invalid {
             field: None,
-            detail: format!("the query string does not fit: {}", r.body_text()),
+            detail: format!(
+                "the query string does not fit: {}; instants are RFC 3339 such as 2026-11-23T10:00:00Z \
+                 (write + as %2B), flags true or false",
+                r.body_text()
+            ),
         }
     }
 }

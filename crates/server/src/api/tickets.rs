@@ -10,7 +10,7 @@ use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Deserializer, Serialize};
 use sla_clock::{Calendar, Clock, Facts, Severity};
-use ticket_domain::{CancelReason, Command, Kind, NewTicket, PauseReason, Policy, Resolution, ServiceMode};
+use ticket_domain::{CancelReason, ClockName, Command, Kind, NewTicket, PauseReason, Policy, Resolution, ServiceMode};
 use utoipa::{IntoParams, ToSchema};
 
 use super::AppState;
@@ -264,6 +264,22 @@ fn clock_view(row: &clocks::Model, calendar: &Calendar, now: DateTime<Utc>) -> R
     })
 }
 
+/// The clock rows of `ticket_ids`, by ticket, each ticket's in the order response, arrival, repair.
+async fn clock_rows(db: &impl ConnectionTrait, ticket_ids: Vec<i64>) -> ApiResult<HashMap<i64, Vec<clocks::Model>>> {
+    let mut by_ticket: HashMap<i64, Vec<clocks::Model>> = HashMap::new();
+    for c in clocks::Entity::find()
+        .filter(clocks::Column::TicketId.is_in(ticket_ids))
+        .all(db)
+        .await?
+    {
+        by_ticket.entry(c.ticket_id).or_default().push(c);
+    }
+    for rows in by_ticket.values_mut() {
+        rows.sort_by_key(|c| ClockName::ALL.iter().position(|n| n.key() == c.name));
+    }
+    Ok(by_ticket)
+}
+
 async fn view(
     db: &impl ConnectionTrait,
     state: &AppState,
@@ -272,13 +288,20 @@ async fn view(
     allowed: Vec<String>,
     timeline: Option<Vec<TimelineEntry>>,
 ) -> ApiResult<TicketView> {
-    let mut clock_rows = clocks::Entity::find()
-        .filter(clocks::Column::TicketId.eq(row.id))
-        .all(db)
-        .await?;
-    clock_rows.sort_by_key(|c| ["response", "arrival", "repair"].iter().position(|n| *n == c.name));
+    let clock_rows = clock_rows(db, vec![row.id]).await?.remove(&row.id).unwrap_or_default();
+    view_with_clocks(state, row, &clock_rows, now, allowed, timeline)
+}
+
+fn view_with_clocks(
+    state: &AppState,
+    row: tickets::Model,
+    clock_rows: &[clocks::Model],
+    now: DateTime<Utc>,
+    allowed: Vec<String>,
+    timeline: Option<Vec<TimelineEntry>>,
+) -> ApiResult<TicketView> {
     let mut views = Vec::new();
-    for c in &clock_rows {
+    for c in clock_rows {
         views.push(clock_view(c, state.calendar(&c.calendar)?, now)?);
     }
     let severity: Severity = parse("severity", &row.severity)?;
@@ -518,28 +541,30 @@ pub async fn list_tickets(
     let next_cursor = (rows.len() as u64 == limit)
         .then(|| rows.last().map(|r| r.id.to_string()))
         .flatten();
-    let mut on_site: HashMap<i64, bool> = HashMap::new();
+    // Two queries for the whole page: the clocks, and the service modes of its systems.
+    let mut clocks_of = clock_rows(&state.db, rows.iter().map(|r| r.id).collect()).await?;
+    let on_site: HashMap<i64, bool> = systems::Entity::find()
+        .filter(systems::Column::Id.is_in(rows.iter().map(|r| r.system_id).collect::<Vec<_>>()))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|s| {
+            Ok((
+                s.id,
+                parse::<ServiceMode>("service_mode", &s.service_mode)?.has_on_site(),
+            ))
+        })
+        .collect::<ApiResult<_>>()?;
     let mut items = Vec::with_capacity(rows.len());
     for r in rows {
         let status: ticket_domain::Status = parse("status", &r.status)?;
-        let served_on_site = match on_site.get(&r.system_id) {
-            Some(b) => *b,
-            None => {
-                let mode = systems::Entity::find_by_id(r.system_id)
-                    .one(&state.db)
-                    .await?
-                    .map(|s| s.service_mode)
-                    .unwrap_or_default();
-                let b = parse::<ServiceMode>("service_mode", &mode)?.has_on_site();
-                on_site.insert(r.system_id, b);
-                b
-            }
-        };
+        let served_on_site = on_site.get(&r.system_id).copied().unwrap_or(false);
         let allowed = ticket_domain::allowed_actions(status, served_on_site && r.on_site_at.is_none())
             .iter()
             .map(|s| s.to_string())
             .collect();
-        items.push(view(&state.db, &state, r, now, allowed, None).await?);
+        let clocks = clocks_of.remove(&r.id).unwrap_or_default();
+        items.push(view_with_clocks(&state, r, &clocks, now, allowed, None)?);
     }
     Ok(Json(TicketPage { items, next_cursor }))
 }

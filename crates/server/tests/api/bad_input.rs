@@ -520,7 +520,7 @@ both!(tickets_list_query, |t: crate::support::Harness| async move {
         q("limit=-1").invalid(&["limit"]),
         q("limit=ten").invalid(&["limit"]),
         q("breached=maybe").invalid(&["breached", "true", "false"]),
-        q("due_before=yesterday").invalid(&["due_before"]),
+        q("due_before=yesterday").invalid(&["due_before", "RFC 3339", "%2B"]),
         q("unit=abc").invalid(&["unit"]),
         q("colour=red").invalid(&["unknown field", "colour"]),
         q("status=open")
