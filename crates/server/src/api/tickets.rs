@@ -371,18 +371,35 @@ pub async fn create_ticket(
     p.require_writer()?;
     let now = Utc::now();
     let kind: Kind = parse("kind", &body.kind)?;
-    let (severity, severity_reason) = match (&body.severity, &body.facts) {
-        (Some(s), _) => (parse::<Severity>("severity", s)?, body.severity_reason.clone()),
-        (None, Some(f)) => {
-            let c = sla_clock::classify(&Facts {
-                core_function: f.core_function,
-                workaround: f.workaround,
-                users_affected: f.users_affected,
-                security_incident: f.security_incident,
-                major_event_window: f.major_event_window,
-            });
-            (c.severity, Some(format!("{} / {}", c.reason_zh, c.reason_en)))
+    // The classifier's proposal, when facts are given; a stated severity overrides it, and then
+    // both the person's reason and the proposal are recorded.
+    let proposal = body.facts.as_ref().map(|f| {
+        sla_clock::classify(&Facts {
+            core_function: f.core_function,
+            workaround: f.workaround,
+            users_affected: f.users_affected,
+            security_incident: f.security_incident,
+            major_event_window: f.major_event_window,
+        })
+    });
+    let (severity, severity_reason) = match (&body.severity, proposal) {
+        (Some(s), None) => (parse::<Severity>("severity", s)?, body.severity_reason.clone()),
+        (Some(s), Some(c)) => {
+            let stated = parse::<Severity>("severity", s)?;
+            let why = body.severity_reason.as_deref().unwrap_or("stated");
+            let reason = if stated == c.severity {
+                format!("{why}; the classifier agrees: {} / {}", c.reason_zh, c.reason_en)
+            } else {
+                format!(
+                    "{why}; overrides the classifier's {} ({} / {})",
+                    c.severity.key(),
+                    c.reason_zh,
+                    c.reason_en
+                )
+            };
+            (stated, Some(reason))
         }
+        (None, Some(c)) => (c.severity, Some(format!("{} / {}", c.reason_zh, c.reason_en))),
         (None, None) => return Err(ApiError::invalid("severity", "give a severity, or facts to classify")),
     };
     let received_at = body.received_at.unwrap_or(now);

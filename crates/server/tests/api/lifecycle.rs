@@ -302,3 +302,65 @@ both!(
         }
     }
 );
+
+both!(
+    severity_comes_from_the_classifier_or_a_person_with_the_reason_kept,
+    |t: crate::support::Harness| async move {
+        let v = t
+            .post(
+                "eng_a",
+                "/api/v1/tickets",
+                json!({"kind": "fault", "system": "SA", "title": "挂号系统无法访问",
+                   "facts": {"core_function": "down", "users_affected": "many"}}),
+            )
+            .await
+            .expect(StatusCode::CREATED);
+        assert_eq!(v["severity"], "urgent");
+        let full = t
+            .get("eng_a", &format!("/api/v1/tickets/{}", v["number"].as_str().unwrap()))
+            .await
+            .expect(StatusCode::OK);
+        let reason = full["timeline"][0]["data"]["ticket"]["severity_reason"]
+            .as_str()
+            .unwrap();
+        assert!(
+            reason.contains("核心业务功能完全不可用") && reason.contains("core business function"),
+            "{reason}"
+        );
+
+        // A major-event window raises the proposal one level.
+        let v = t
+            .post(
+                "eng_a",
+                "/api/v1/tickets",
+                json!({"kind": "fault", "system": "SA", "title": "t",
+                   "facts": {"core_function": "degraded", "workaround": true, "major_event_window": true}}),
+            )
+            .await
+            .expect(StatusCode::CREATED);
+        assert_eq!(v["severity"], "serious");
+
+        // A stated severity wins over facts; the person's reason and the proposal are both kept.
+        let v = t
+        .post(
+            "mgr_a",
+            "/api/v1/tickets",
+            json!({"kind": "fault", "system": "SA", "title": "t", "severity": "minor", "severity_reason": "仅测试环境",
+                   "facts": {"core_function": "down", "users_affected": "many"}}),
+        )
+        .await
+        .expect(StatusCode::CREATED);
+        assert_eq!(v["severity"], "minor");
+        let full = t
+            .get("mgr_a", &format!("/api/v1/tickets/{}", v["number"].as_str().unwrap()))
+            .await
+            .expect(StatusCode::OK);
+        let reason = full["timeline"][0]["data"]["ticket"]["severity_reason"]
+            .as_str()
+            .unwrap();
+        assert!(
+            reason.starts_with("仅测试环境; overrides the classifier's urgent"),
+            "{reason}"
+        );
+    }
+);
