@@ -76,7 +76,7 @@ fn start(dir: &Path, extra: &[&str]) -> Server {
         .args(["serve", "--listen", "127.0.0.1:0"])
         .args(extra)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(dir.join("serve.log")).expect("log file"))
         .spawn()
         .expect("serve starts");
     let mut server = Server {
@@ -169,6 +169,14 @@ fn serve_creates_the_database_loads_the_demo_and_stops_on_sigterm() {
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(status.success(), "graceful stop exits 0: {status:?}");
+    // Structured request logs, without terminal colour codes when stderr is a file.
+    let log = std::fs::read_to_string(scratch.0.join("serve.log")).expect("the log");
+    assert!(
+        log.contains("finished processing request") && log.contains("uri=/healthz"),
+        "{log}"
+    );
+    assert!(log.contains("shutting down"), "{log}");
+    assert!(!log.contains('\u{1b}'), "ANSI escapes in a log file: {log}");
 
     // A second start finds data: no demo, no new passwords.
     let mut again = start(&scratch.0, &[]);
