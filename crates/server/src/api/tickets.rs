@@ -429,7 +429,7 @@ pub async fn create_ticket(
         reporter: Some(p.user_id),
         assignee: body.assignee_id,
     };
-    let row = crate::tickets::create(&txn, calendar, system.id, new, p.user_id, now).await?;
+    let (row, ticket) = crate::tickets::create(&txn, calendar, system.id, new, p.user_id, now).await?;
     audit::record(
         &txn,
         Some(p.user_id),
@@ -440,13 +440,9 @@ pub async fn create_ticket(
     )
     .await?;
     txn.commit().await?;
-    let loaded = crate::tickets::load(&state.db, &row.number)
-        .await?
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("ticket vanished")))?;
-    let allowed = loaded.ticket.allowed().iter().map(|s| s.to_string()).collect();
     Ok((
         StatusCode::CREATED,
-        Json(view(&state.db, &state, loaded.row, now, allowed, None).await?),
+        Json(view(&state.db, &state, row, now, allowed_of(&ticket), None).await?),
     ))
 }
 
@@ -586,6 +582,11 @@ pub async fn list_tickets(
     Ok(Json(TicketPage { items, next_cursor }))
 }
 
+/// The actions `ticket` allows now, as the API lists them.
+fn allowed_of(ticket: &ticket_domain::Ticket) -> Vec<String> {
+    ticket.allowed().iter().map(|s| s.to_string()).collect()
+}
+
 /// The ticket with `number`, if the caller may see it (else 404).
 async fn load_in_scope(db: &impl ConnectionTrait, p: &Principal, number: &str) -> ApiResult<crate::tickets::Loaded> {
     match crate::tickets::load(db, number).await? {
@@ -623,7 +624,7 @@ pub async fn get_ticket(
             data: r.data.clone(),
         })
         .collect();
-    let allowed = loaded.ticket.allowed().iter().map(|s| s.to_string()).collect();
+    let allowed = allowed_of(&loaded.ticket);
     Ok(Json(
         view(&state.db, &state, loaded.row, now, allowed, Some(timeline)).await?,
     ))
@@ -817,7 +818,7 @@ pub async fn act(
     }
     let calendar = state.calendar(&system.calendar)?;
     let detail = serde_json::to_value(&cmd).map_err(|e| ApiError::Internal(e.into()))?;
-    let row = crate::tickets::act(&txn, calendar, loaded, version, cmd, p.user_id, now).await?;
+    let (row, ticket) = crate::tickets::act(&txn, calendar, loaded, version, cmd, p.user_id, now).await?;
     audit::record(
         &txn,
         Some(p.user_id),
@@ -828,7 +829,7 @@ pub async fn act(
     )
     .await?;
     txn.commit().await?;
-    let loaded = load_in_scope(&state.db, &p, &number).await?;
-    let allowed = loaded.ticket.allowed().iter().map(|s| s.to_string()).collect();
-    Ok(Json(view(&state.db, &state, loaded.row, now, allowed, None).await?))
+    Ok(Json(
+        view(&state.db, &state, row, now, allowed_of(&ticket), None).await?,
+    ))
 }

@@ -50,7 +50,7 @@ pub async fn load(db: &impl ConnectionTrait, number: &str) -> Result<Option<Load
     Ok(Some(Loaded { row, events, ticket }))
 }
 
-/// Opens a ticket against system `system_id`; returns its number.
+/// Opens a ticket against system `system_id`; returns its row and the ticket.
 pub async fn create(
     txn: &DatabaseTransaction,
     calendar: &Calendar,
@@ -58,7 +58,7 @@ pub async fn create(
     new: NewTicket,
     actor: i64,
     now: DateTime<Utc>,
-) -> Result<tickets::Model, ApiError> {
+) -> Result<(tickets::Model, Ticket), ApiError> {
     let (ticket, event) = Ticket::open(new)?;
     let year = calendar.local(ticket.received_at()).year();
     let number = crate::db::counters::next_ticket_number(txn, ticket.kind().number_prefix(), year)
@@ -91,10 +91,11 @@ pub async fn create(
     .await?;
     append(txn, row.id, 1, &event, actor).await?;
     let row = project(txn, row, &ticket, calendar, now).await?;
-    Ok(row)
+    Ok((row, ticket))
 }
 
-/// Applies `command` to the ticket loaded as `loaded`, if `version` is still current.
+/// Applies `command` to the ticket loaded as `loaded`, if `version` is still current; returns
+/// the new row and the ticket after the command.
 pub async fn act(
     txn: &DatabaseTransaction,
     calendar: &Calendar,
@@ -103,7 +104,7 @@ pub async fn act(
     command: Command,
     actor: i64,
     now: DateTime<Utc>,
-) -> Result<tickets::Model, ApiError> {
+) -> Result<(tickets::Model, Ticket), ApiError> {
     let Loaded { row, mut ticket, .. } = loaded;
     let conflict = |current: i64| ApiError::VersionConflict {
         detail: format!(
@@ -139,7 +140,8 @@ pub async fn act(
     }
     let mut row = row;
     row.version = version + events.len() as i64;
-    project(txn, row, &ticket, calendar, now).await
+    let row = project(txn, row, &ticket, calendar, now).await?;
+    Ok((row, ticket))
 }
 
 async fn append(
@@ -173,6 +175,10 @@ async fn project(
 ) -> Result<tickets::Model, ApiError> {
     let ladder = Ladder::default_ladder();
     let mut any_breached = false;
+    let mut existing_rows = clocks::Entity::find()
+        .filter(clocks::Column::TicketId.eq(row.id))
+        .all(txn)
+        .await?;
     for (name, clock) in ticket.clocks() {
         // Status at the later of now and the last event (events may be dated ahead by seconds).
         let at = now.max(ticket.last_event_at());
@@ -182,11 +188,10 @@ async fn project(
             .map_err(|e| ApiError::Internal(e.into()))?
             .next_due_at;
         any_breached |= status.breached;
-        let existing = clocks::Entity::find()
-            .filter(clocks::Column::TicketId.eq(row.id))
-            .filter(clocks::Column::Name.eq(name.key()))
-            .one(txn)
-            .await?;
+        let existing = existing_rows
+            .iter()
+            .position(|c| c.name == name.key())
+            .map(|i| existing_rows.swap_remove(i));
         let mut am = match existing {
             Some(c) => c.into_active_model(),
             None => clocks::ActiveModel {
