@@ -29,23 +29,9 @@ pub struct ServeOptions {
 pub async fn open_database(url: &str) -> anyhow::Result<sea_orm::DatabaseConnection> {
     let db = crate::db::connect(url)
         .await
-        .with_context(|| format!("cannot open the database {}", redact(url)))?;
+        .with_context(|| format!("cannot open the database {}", crate::db::redact_url(url)))?;
     crate::db::migrate(&db).await.context("cannot migrate the database")?;
     Ok(db)
-}
-
-/// A database URL with any password replaced by `***`, for messages.
-pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => {
-            let creds = &url[s + 3..at];
-            match creds.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
-    }
 }
 
 /// Runs the server until SIGTERM or ctrl-c.
@@ -73,7 +59,7 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     println!(
         "opsclock is running: open http://{addr}/  (database {})",
-        redact(&opts.database)
+        crate::db::redact_url(&opts.database)
     );
     tracing::info!(%addr, "listening");
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
@@ -115,17 +101,4 @@ async fn shutdown_signal() {
         () = term => {},
     }
     tracing::info!("shutting down: finishing requests in flight");
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn passwords_are_redacted_from_urls() {
-        assert_eq!(
-            super::redact("postgres://app:s3cret@db:5432/ops"),
-            "postgres://app:***@db:5432/ops"
-        );
-        assert_eq!(super::redact("postgres://app@db/ops"), "postgres://app@db/ops");
-        assert_eq!(super::redact("sqlite://data/opsclock.db"), "sqlite://data/opsclock.db");
-    }
 }

@@ -105,7 +105,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let url = db.url(&config);
             runtime()?.block_on(async {
                 crate::serve::open_database(&url).await?;
-                println!("database {} is up to date", crate::serve::redact(&url));
+                println!("database {} is up to date", crate::db::redact_url(&url));
                 Ok(())
             })
         }

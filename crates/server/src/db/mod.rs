@@ -173,6 +173,20 @@ async fn connect_postgres(url: &str) -> Result<DatabaseConnection, DbError> {
     Ok(Database::connect(options).await?)
 }
 
+/// A database URL with any password replaced by `***`, for messages.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
 /// Applies every pending migration; a no-op on an up-to-date schema.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbError> {
     migration::Migrator::up(db, None).await?;
@@ -192,4 +206,20 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
         ..TransactionOptions::default()
     };
     Ok(db.begin_with_options(options).await?)
+}
+
+#[cfg(test)]
+mod redact_tests {
+    #[test]
+    fn passwords_are_redacted_from_urls() {
+        assert_eq!(
+            super::redact_url("postgres://app:s3cret@db:5432/ops"),
+            "postgres://app:***@db:5432/ops"
+        );
+        assert_eq!(super::redact_url("postgres://app@db/ops"), "postgres://app@db/ops");
+        assert_eq!(
+            super::redact_url("sqlite://data/opsclock.db"),
+            "sqlite://data/opsclock.db"
+        );
+    }
 }

@@ -183,21 +183,6 @@ fn with_database(url: &str, database: &str) -> String {
     }
 }
 
-/// `url` without its password, for messages.
-fn redacted(url: &str) -> String {
-    let authority_start = url.find("://").map_or(0, |i| i + 3);
-    match (url[authority_start..].find('@'), url[authority_start..].find(':')) {
-        (Some(at), Some(colon)) if colon < at => {
-            format!(
-                "{}:***{}",
-                &url[..authority_start + colon],
-                &url[authority_start + at..]
-            )
-        }
-        _ => url.to_owned(),
-    }
-}
-
 async fn connect_admin(admin_url: &str) -> DatabaseConnection {
     let mut options = ConnectOptions::new(admin_url);
     options
@@ -209,7 +194,7 @@ async fn connect_admin(admin_url: &str) -> DatabaseConnection {
         Ok(db) => db,
         Err(e) => panic!(
             "cannot reach PostgreSQL at {}: {e}\nTo run these tests, {HOW_TO_START_PG}.",
-            redacted(admin_url)
+            super::redact_url(admin_url)
         ),
     }
 }
@@ -379,7 +364,13 @@ mod tests {
 
     #[test]
     fn passwords_are_redacted() {
-        assert_eq!(redacted("postgres://u:secret@h/db"), "postgres://u:***@h/db");
-        assert_eq!(redacted("postgres://u@h:5432/db"), "postgres://u@h:5432/db");
+        assert_eq!(
+            super::super::redact_url("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
+        assert_eq!(
+            super::super::redact_url("postgres://u@h:5432/db"),
+            "postgres://u@h:5432/db"
+        );
     }
 }
