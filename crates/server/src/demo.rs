@@ -33,6 +33,7 @@ fn policy(template: &[(Severity, &str, Option<&str>, &str)]) -> Policy {
             response: d(response),
             arrival: arrival.and_then(d),
             repair: d(repair),
+            repair_from_arrival: false,
         };
         for kind in [Kind::Fault, Kind::Alarm, Kind::Security] {
             p.set(kind, *sev, t);
@@ -44,6 +45,7 @@ fn policy(template: &[(Severity, &str, Option<&str>, &str)]) -> Policy {
                 response: d("15m"),
                 arrival: None,
                 repair: None,
+                repair_from_arrival: false,
             },
         );
     }

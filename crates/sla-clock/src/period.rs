@@ -335,6 +335,44 @@ mod tests {
     }
 
     #[test]
+    fn an_all_hours_calendar_counts_wall_time_for_hours_and_official_working_days_for_days() {
+        let cn = calendar("cn-7x24");
+        // Hours run through the National Day holiday: 30 minutes on 1 October is wall time.
+        assert_eq!(
+            deadline(&cn, "2026-10-01T03:10:00+08:00", "30m"),
+            "2026-10-01T03:40:00+08:00"
+        );
+        assert_eq!(
+            deadline(&cn, "2026-10-03T22:00:00+08:00", "8h"),
+            "2026-10-04T06:00:00+08:00"
+        );
+        // The design's worked example, on a 7×24 system: the same working days, ending at 24:00.
+        assert_eq!(
+            deadline(&cn, "2026-09-24T15:00:00+08:00", "7wd"),
+            "2026-10-13T00:00:00+08:00"
+        );
+        // A Saturday made a working day (2026-10-10) is counted; the Sunday after is not.
+        assert_eq!(
+            deadline(&cn, "2026-10-09T10:00:00+08:00", "1wd"),
+            "2026-10-11T00:00:00+08:00"
+        );
+        assert_eq!(
+            deadline(&cn, "2026-10-10T10:00:00+08:00", "1wd"),
+            "2026-10-13T00:00:00+08:00"
+        );
+        // Calendar days whose last day is a holiday move to the day after it (art. 203 ¶1).
+        assert_eq!(
+            deadline(&cn, "2026-09-29T10:00:00+08:00", "3d"),
+            "2026-10-09T00:00:00+08:00"
+        );
+        // Whereas plain 24x7 has no holidays at all.
+        assert_eq!(
+            deadline(&calendar("24x7"), "2026-09-24T15:00:00+08:00", "7wd"),
+            "2026-10-02T00:00:00+08:00"
+        );
+    }
+
+    #[test]
     fn working_days_skip_holidays_and_count_make_up_days() {
         let cn = calendar("cn-5x8");
         // Friday 2025-09-26: Sunday 28 (make-up), 29, 30, then 1–8 October off, Thursday 9, Friday 10.

@@ -37,6 +37,11 @@ pub struct Targets {
     /// Until service is restored.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repair: Option<SlaDuration>,
+    /// The repair period starts when an engineer arrives on site ("到达现场后 1 小时内修复"), not
+    /// with the other clocks. Only on-site service modes with an arrival target have an arrival;
+    /// elsewhere the repair clock starts with the others.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub repair_from_arrival: bool,
 }
 
 impl Targets {

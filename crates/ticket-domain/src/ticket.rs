@@ -20,7 +20,7 @@
 //!     occurred_at: at("2026-11-23T09:50:00+08:00"),
 //!     received_at: at("2026-11-23T10:00:00+08:00"),
 //!     service_mode: ServiceMode::OnSite,
-//!     targets: Targets { response: Some("15m".parse().unwrap()), arrival: Some("2h".parse().unwrap()), repair: Some("4h".parse().unwrap()) },
+//!     targets: Targets { response: Some("15m".parse().unwrap()), arrival: Some("2h".parse().unwrap()), repair: Some("4h".parse().unwrap()), repair_from_arrival: false },
 //!     reporter: None,
 //!     assignee: None,
 //! }).unwrap();
@@ -39,7 +39,7 @@
 //! ```
 
 use chrono::{DateTime, Utc};
-use sla_clock::{Clock, ClockError, ClockEvent, Severity};
+use sla_clock::{Clock, ClockError, ClockEvent, Severity, SlaDuration};
 
 use crate::event::{Command, Event, NewTicket, Resolution, UserId};
 use crate::kind::{ClockName, Kind, ServiceMode, Status};
@@ -114,6 +114,8 @@ pub struct Ticket {
     satisfaction: Option<u8>,
     reopened: u32,
     clocks: Vec<(ClockName, Clock)>,
+    /// The repair target of a repair clock that starts at the first arrival, until it does.
+    repair_on_arrival: Option<SlaDuration>,
     last_at: DateTime<Utc>,
     events: usize,
 }
@@ -164,11 +166,14 @@ impl Ticket {
         } else {
             new.received_at
         };
+        let waits = repair_waits_for_arrival(&new.targets, new.service_mode);
         let clocks = ClockName::ALL
             .iter()
             .filter(|c| **c != ClockName::Arrival || new.service_mode.has_on_site())
+            .filter(|c| !(waits && **c == ClockName::Repair))
             .filter_map(|c| new.targets.get(*c).map(|t| (*c, Clock::start(start, t))))
             .collect();
+        let repair_on_arrival = if waits { new.targets.repair } else { None };
         Ok(Ticket {
             status: Status::New,
             severity: new.severity,
@@ -181,6 +186,7 @@ impl Ticket {
             satisfaction: None,
             reopened: 0,
             clocks,
+            repair_on_arrival,
             last_at: new.received_at,
             events: 1,
             opened: new,
@@ -421,6 +427,9 @@ impl Ticket {
             }
             Event::Arrived { at } => {
                 self.clock_op(ClockName::Arrival, |c| c.stop(*at))?;
+                if let Some(target) = self.repair_on_arrival.take() {
+                    self.clocks.push((ClockName::Repair, Clock::start(*at, target)));
+                }
                 self.on_site_at = Some(*at);
                 self.status = Status::OnSite;
             }
@@ -507,6 +516,11 @@ impl Ticket {
     }
 
     fn retarget(&mut self, at: DateTime<Utc>, targets: &Targets, reason: &str) -> Result<(), DomainError> {
+        // A regrade changes durations, never where a clock starts: a repair clock still waiting for
+        // the arrival keeps waiting, with the new target (or none).
+        if self.repair_on_arrival.is_some() {
+            self.repair_on_arrival = targets.repair;
+        }
         for (name, clock) in &mut self.clocks {
             let cancelled = matches!(last_phase_event(clock), Some(ClockEvent::Cancelled { .. }));
             if let (Some(t), false) = (targets.get(*name), cancelled) {
@@ -517,6 +531,12 @@ impl Ticket {
         }
         Ok(())
     }
+}
+
+/// Whether the repair clock starts at the first arrival rather than with the others: the targets
+/// say so, and there can be an arrival (an on-site mode with an arrival target).
+fn repair_waits_for_arrival(targets: &Targets, mode: ServiceMode) -> bool {
+    targets.repair_from_arrival && targets.arrival.is_some() && targets.repair.is_some() && mode.has_on_site()
 }
 
 /// The actions a ticket in `status` allows, in a stable order; `arrive_possible` says whether the

@@ -45,6 +45,7 @@ fn targets(response: Option<&str>, arrival: Option<&str>, repair: Option<&str>) 
         response: response.map(dur),
         arrival: arrival.map(dur),
         repair: repair.map(dur),
+        repair_from_arrival: false,
     }
 }
 
@@ -1843,5 +1844,81 @@ fn a_stored_stream_with_an_impossible_transition_is_refused() {
         accepted.is_empty(),
         "corrupted streams accepted:\n{}",
         accepted.join("\n")
+    );
+}
+
+#[test]
+fn repair_counted_from_arrival_starts_when_the_engineer_checks_in() {
+    // Seed 004 row 22: "2 小时内做出响应，3 小时内到达故障现场，到达现场后 1 小时内修复".
+    let from_arrival = Targets {
+        repair_from_arrival: true,
+        ..targets(Some("2h"), Some("3h"), Some("1h"))
+    };
+    let c24 = cal("24x7");
+    let mut log = Log::open(new_ticket(
+        Kind::Fault,
+        ServiceMode::OnSite,
+        "2026-11-23 10:00",
+        "2026-11-23 10:05",
+        from_arrival,
+    ));
+    assert_eq!(log.clock_names(), [ClockName::Response, ClockName::Arrival]);
+    log.ok(ack("2026-11-23 10:30"));
+    // A regrade before the arrival changes the waiting target, not where it starts.
+    log.ok(regrade(
+        "2026-11-23 10:40",
+        Severity::Urgent,
+        "全部业务中断",
+        Targets {
+            repair_from_arrival: true,
+            ..targets(Some("1h"), Some("3h"), Some("2h"))
+        },
+    ));
+    log.ok(arrive("2026-11-23 11:50"));
+    assert_eq!(
+        log.clock_names(),
+        [ClockName::Response, ClockName::Arrival, ClockName::Repair]
+    );
+    let r = log.clock(ClockName::Repair, &c24, "2026-11-23 12:00");
+    assert_eq!(
+        (r.started_at, r.deadline, r.state),
+        (t("2026-11-23 11:50"), t("2026-11-23 13:50"), ClockState::Running)
+    );
+    log.ok(start("2026-11-23 11:55"));
+    log.ok(resolve("2026-11-23 13:00", "2026-11-23 10:00"));
+    assert_eq!(
+        log.clock(ClockName::Repair, &c24, "2026-11-23 13:00").state,
+        ClockState::Met
+    );
+
+    // A remote ticket has no arrival: the same targets count repair from the start.
+    let log = Log::open(new_ticket(
+        Kind::Fault,
+        ServiceMode::Remote,
+        "2026-11-23 10:00",
+        "2026-11-23 10:05",
+        from_arrival,
+    ));
+    assert_eq!(log.clock_names(), [ClockName::Response, ClockName::Repair]);
+    assert_eq!(
+        log.clock(ClockName::Repair, &c24, "2026-11-23 10:05").deadline,
+        t("2026-11-23 11:00")
+    );
+
+    // Resolved without a visit: the repair clock never started, the arrival is cancelled.
+    let mut log = Log::open(new_ticket(
+        Kind::Fault,
+        ServiceMode::RemoteAndOnSite,
+        "2026-11-23 10:00",
+        "2026-11-23 10:05",
+        from_arrival,
+    ));
+    log.ok(ack("2026-11-23 10:10"));
+    log.ok(start("2026-11-23 10:15"));
+    log.ok(resolve("2026-11-23 10:45", "2026-11-23 10:00"));
+    assert_eq!(log.clock_names(), [ClockName::Response, ClockName::Arrival]);
+    assert_eq!(
+        log.clock(ClockName::Arrival, &c24, "2026-11-23 10:45").state,
+        ClockState::Cancelled
     );
 }

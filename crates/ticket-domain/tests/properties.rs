@@ -68,13 +68,18 @@ fn duration() -> impl Strategy<Value = SlaDuration> {
 }
 
 fn targets() -> impl Strategy<Value = Targets> {
-    (option::of(duration()), option::of(duration()), option::of(duration())).prop_map(|(response, arrival, repair)| {
-        Targets {
+    (
+        option::of(duration()),
+        option::of(duration()),
+        option::of(duration()),
+        any::<bool>(),
+    )
+        .prop_map(|(response, arrival, repair, repair_from_arrival)| Targets {
             response,
             arrival,
             repair,
-        }
-    })
+            repair_from_arrival,
+        })
 }
 
 fn severity() -> impl Strategy<Value = Severity> {
@@ -108,21 +113,25 @@ fn regrade_targets() -> impl Strategy<Value = Targets> {
             response: d(15, DurationUnit::Minutes),
             arrival: d(2, DurationUnit::Hours),
             repair: d(4, DurationUnit::Hours),
+            repair_from_arrival: true,
         },
         Targets {
             response: d(0, DurationUnit::Minutes),
             arrival: d(1, DurationUnit::Days),
             repair: d(3, DurationUnit::WorkingDays),
+            ..Targets::default()
         },
         Targets {
             response: None,
             arrival: None,
             repair: d(1, DurationUnit::Minutes),
+            ..Targets::default()
         },
         Targets {
             response: d(8, DurationUnit::Hours),
             arrival: d(0, DurationUnit::WorkingDays),
             repair: d(2, DurationUnit::Days),
+            ..Targets::default()
         },
     ])
 }
@@ -520,14 +529,19 @@ fn invariants(ticket: &Ticket, events: &[Event]) -> Result<(), TestCaseError> {
     let reopened = events.iter().filter(|e| matches!(e, Event::Reopened { .. })).count();
     prop_assert_eq!(ticket.reopened() as usize, reopened);
 
-    // The clocks that run: those with a target, arrival only for on-site service modes.
+    // The clocks that run: those with a target, arrival only for on-site service modes, and a
+    // repair counted from the arrival only once someone has arrived.
     let opened = ticket.opened_with();
-    let names: Vec<_> = ticket.clocks().iter().map(|(n, _)| *n).collect();
+    let t = &opened.targets;
+    let waits = t.repair_from_arrival && t.arrival.is_some() && t.repair.is_some() && opened.service_mode.has_on_site();
+    let mut names: Vec<_> = ticket.clocks().iter().map(|(n, _)| *n).collect();
+    names.sort();
     let expected_names: Vec<_> = ClockName::ALL
         .iter()
         .copied()
-        .filter(|n| opened.targets.get(*n).is_some())
+        .filter(|n| t.get(*n).is_some())
         .filter(|n| *n != ClockName::Arrival || opened.service_mode.has_on_site())
+        .filter(|n| *n != ClockName::Repair || !waits || ticket.on_site_at().is_some())
         .collect();
     prop_assert_eq!(names, expected_names);
 
@@ -542,7 +556,15 @@ fn invariants(ticket: &Ticket, events: &[Event]) -> Result<(), TestCaseError> {
             let s = clock.status(calendar, now);
             prop_assert!(s.is_ok(), "{} clock at {} in {}: {:?}", name, now, calendar.name(), s);
             let s = s.expect("checked");
-            prop_assert_eq!(s.started_at, start);
+            if waits && *name == ClockName::Repair {
+                let first_arrival = events.iter().find_map(|e| match e {
+                    Event::Arrived { at } => Some(*at),
+                    _ => None,
+                });
+                prop_assert_eq!(Some(s.started_at), first_arrival);
+            } else {
+                prop_assert_eq!(s.started_at, start);
+            }
             use ClockState::*;
             let ok = match (name, status) {
                 (_, Status::Cancelled) => matches!(s.state, Cancelled | Met | BreachedMet),

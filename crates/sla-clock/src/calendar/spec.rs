@@ -23,6 +23,22 @@
 //! ```
 //!
 //! Times are `HH:MM` in the calendar's zone; an interval may end at `24:00`.
+//!
+//! ## Service around the clock, deadlines in working days (`all_hours`)
+//!
+//! Many contracts promise 7×24 service ("30 分钟内响应") yet count long repairs in working days
+//! ("7 个工作日内修复"). With `all_hours = true` every minute of every covered day is service time
+//! (minutes and hours count wall-clock time, holidays included), while `[week]`, `holidays` and
+//! `makeup_days` decide only which days are *working days* for periods counted in days; such a
+//! day ends at 24:00 (art. 203 ¶2 with no business hours). The shipped `cn-7x24` works this way:
+//!
+//! ```toml
+//! name = "cn-7x24"
+//! all_hours = true
+//! makeup_hours = ["00:00-24:00"]
+//! [week]
+//! mon = ["00:00-24:00"]                # …tue to fri alike; sat and sun are not working days
+//! ```
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -129,6 +145,9 @@ pub struct CalendarSpec {
     pub holidays: Vec<Holiday>,
     /// Dated make-up working days.
     pub makeup_days: Vec<MakeupDay>,
+    /// Every minute is service time; the week, holidays and make-up days only say which days are
+    /// working days (see the module documentation).
+    pub all_hours: bool,
 }
 
 /// One thing wrong with a calendar, located by its key path in the file.
@@ -180,6 +199,8 @@ struct FileCalendar {
     holidays: Vec<FileHoliday>,
     #[serde(default)]
     makeup_days: Vec<FileMakeupDay>,
+    #[serde(default)]
+    all_hours: bool,
 }
 
 fn default_zone() -> String {
@@ -337,6 +358,7 @@ impl CalendarSpec {
             week,
             holidays,
             makeup_days,
+            all_hours: file.all_hours,
         };
         c.problems.extend(spec.problems());
         if c.problems.is_empty() {

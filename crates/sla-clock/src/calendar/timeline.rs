@@ -64,6 +64,9 @@ pub(crate) fn local_to_utc_millis(zone: Tz, date: NaiveDate, minute_of_day: u16)
     }
 }
 
+/// The whole day, as the service hours of an `all_hours` calendar.
+const ALL_DAY: [DayInterval; 1] = [DayInterval { start: 0, end: 1440 }];
+
 impl Timeline {
     pub(crate) fn build(spec: &CalendarSpec) -> Timeline {
         let days: Vec<NaiveDate> = spec
@@ -87,14 +90,17 @@ impl Timeline {
         for (i, &date) in days.iter().enumerate() {
             t.day_start.push(local_to_utc_millis(spec.zone, date, 0));
             let hours: &[DayInterval] = spec.intervals_on(date).hours();
+            let service: &[DayInterval] = if spec.all_hours { &ALL_DAY } else { hours };
             let mut close = i64::MIN;
-            for iv in hours {
+            for iv in service {
                 let s = local_to_utc_millis(spec.zone, date, iv.start);
                 let e = local_to_utc_millis(spec.zone, date, iv.end);
                 if e <= s {
                     continue; // swallowed by a DST change
                 }
-                close = e;
+                if !spec.all_hours {
+                    close = e;
+                }
                 cum += e - s;
                 match t.iv_end.last_mut() {
                     Some(last) if *last == s => {
@@ -109,6 +115,10 @@ impl Timeline {
                         t.cum_end.push(cum);
                     }
                 }
+            }
+            if spec.all_hours && !hours.is_empty() {
+                // A working day of an all-hours calendar ends at 24:00.
+                close = local_to_utc_millis(spec.zone, date, 1440);
             }
             t.day_close.push(close);
             if close != i64::MIN {
