@@ -8,6 +8,7 @@ pub mod api;
 pub mod audit;
 pub mod auth;
 pub mod calendars;
+pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod db;

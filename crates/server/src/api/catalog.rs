@@ -300,6 +300,8 @@ pub async fn update_policy(
     }
     if let Some(t) = body.targets {
         am.targets = Set(check_targets(t)?);
+        // The catalogue's tiers no longer describe these targets; an export writes them raw.
+        am.document = Set(None);
     }
     am.updated_at = Set(Utc::now());
     let r = am.update(&state.db).await?;

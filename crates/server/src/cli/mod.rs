@@ -1,6 +1,7 @@
 //! Command-line interface: `opsclock <command>`.
 
 mod batch;
+mod catalog;
 mod sla;
 mod user;
 
@@ -57,6 +58,12 @@ enum Command {
     /// SLA period arithmetic: deadlines, working time, calendars, severity.
     #[command(subcommand)]
     Sla(sla::SlaCommand),
+    /// Imports data: `import catalog FILE [--dry-run]`.
+    #[command(subcommand)]
+    Import(catalog::ImportCommand),
+    /// Exports data: `export catalog [--output FILE]`.
+    #[command(subcommand)]
+    Export(catalog::ExportCommand),
 }
 
 #[derive(Debug, Args)]
@@ -110,6 +117,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             })
         }
         Command::User(cmd) => runtime()?.block_on(user::run(cmd, &config)),
+        Command::Import(cmd) => runtime()?.block_on(catalog::import(cmd, &config)),
+        Command::Export(cmd) => runtime()?.block_on(catalog::export(cmd, &config)),
     }
 }
 

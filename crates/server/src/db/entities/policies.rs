@@ -19,6 +19,9 @@ pub struct Model {
     /// domain layer defines and validates the shape.
     #[sea_orm(column_type = "JsonBinary")]
     pub targets: Json,
+    /// The tiers as a catalogue file wrote them; none for policies made through the API.
+    #[sea_orm(column_type = "JsonBinary", nullable)]
+    pub document: Option<Json>,
     /// When the row was created.
     pub created_at: DateTimeUtc,
     /// When the row was last changed.

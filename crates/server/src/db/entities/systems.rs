@@ -31,6 +31,9 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     /// Optimistic-concurrency version (starts at 1; bump it on every update).
     pub version: i64,
+    /// The contract facts a catalogue file gave (source lines, inspection, …).
+    #[sea_orm(column_type = "JsonBinary", nullable)]
+    pub profile: Option<Json>,
 }
 
 /// Relations of a system.

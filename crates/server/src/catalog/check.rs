@@ -1,0 +1,474 @@
+//! From a parsed file to a [`Catalog`]: every value checked, every reference resolved, each
+//! policy's tiers compiled into the targets the clocks use. All problems are collected, so one run
+//! lists everything wrong with a file.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use sla_clock::{Severity, SlaDuration};
+use ticket_domain::{Kind, Policy, ServiceMode, Targets};
+
+use super::file::{CatalogFile, ContractFacts, FORMAT, MajorEventEntry, OrgEntry, PolicyEntry, RepairFrom, TierEntry};
+use super::{Catalog, OrgDef, PolicyDef, Problem, SystemDef};
+
+/// What already exists outside the file, for references the file does not define itself.
+#[derive(Debug, Default, Clone)]
+pub struct Known {
+    /// Unit codes in the database.
+    pub units: BTreeSet<String>,
+    /// Vendor codes in the database.
+    pub vendors: BTreeSet<String>,
+    /// Policy codes in the database.
+    pub policies: BTreeSet<String>,
+    /// Calendar names the server has loaded.
+    pub calendars: BTreeSet<String>,
+}
+
+/// The words a contract uses for "at once"; such a deadline is recorded, no clock runs for it.
+pub const IMMEDIATE: [&str; 4] = ["immediate", "立即", "立即响应", "即时响应"];
+
+/// The kinds a policy's tiers apply to when it does not say.
+pub const DEFAULT_KINDS: [Kind; 3] = [Kind::Fault, Kind::Alarm, Kind::Security];
+
+struct Checker<'a> {
+    text: &'a str,
+    problems: Vec<Problem>,
+}
+
+impl Checker<'_> {
+    fn line(&self, span: &std::ops::Range<usize>) -> Option<usize> {
+        let upto = self.text.get(..span.start)?;
+        Some(upto.bytes().filter(|b| *b == b'\n').count() + 1)
+    }
+
+    fn problem(&mut self, line: Option<usize>, path: String, message: impl Into<String>) {
+        self.problems.push(Problem {
+            line,
+            path,
+            message: message.into(),
+        });
+    }
+
+    fn code(&mut self, line: Option<usize>, path: &str, code: &str) {
+        let ok = !code.is_empty()
+            && code.len() <= 64
+            && code
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_');
+        if !ok {
+            self.problem(
+                line,
+                format!("{path}.code"),
+                format!("{code:?} must be 1 to 64 ASCII letters, digits, '-' or '_'"),
+            );
+        }
+    }
+
+    fn name(&mut self, line: Option<usize>, path: &str, name: &str) {
+        if name.trim().is_empty() || name.trim() != name || name.chars().count() > 200 {
+            self.problem(
+                line,
+                format!("{path}.name"),
+                format!("{name:?} must be 1 to 200 characters without leading or trailing spaces"),
+            );
+        }
+    }
+
+    /// A deadline: a duration, or (where `immediate_ok`) one of the words for "at once".
+    fn deadline(&mut self, line: Option<usize>, path: String, text: &Option<String>, immediate_ok: bool) -> Deadline {
+        let Some(text) = text else { return Deadline::None };
+        if IMMEDIATE.contains(&text.as_str()) {
+            if immediate_ok {
+                return Deadline::Immediate;
+            }
+            self.problem(
+                line,
+                path,
+                format!("{text:?}: only response and arrival may be immediate"),
+            );
+            return Deadline::None;
+        }
+        match text.parse::<SlaDuration>() {
+            Ok(d) => Deadline::Within(d),
+            Err(e) => {
+                let also = if immediate_ok { ", or \"immediate\"" } else { "" };
+                self.problem(
+                    line,
+                    path,
+                    format!(
+                        "{e}; expected a duration such as \"30m\", \"4h\", \"2d\", \"7wd\" or \"7 个工作日\"{also}"
+                    ),
+                );
+                Deadline::None
+            }
+        }
+    }
+
+    fn unique<'s>(&mut self, what: &str, entries: impl Iterator<Item = (Option<usize>, String, &'s str)>) {
+        let mut seen: BTreeMap<&str, String> = BTreeMap::new();
+        for (line, path, code) in entries {
+            if let Some(first) = seen.insert(code, path.clone()) {
+                self.problem(
+                    line,
+                    format!("{path}.code"),
+                    format!("{what} {code:?} is already defined at {first}"),
+                );
+            }
+        }
+    }
+}
+
+enum Deadline {
+    None,
+    Immediate,
+    Within(SlaDuration),
+}
+
+impl Deadline {
+    fn target(&self) -> Option<SlaDuration> {
+        match self {
+            Deadline::Within(d) => Some(*d),
+            Deadline::None | Deadline::Immediate => None,
+        }
+    }
+}
+
+/// Checks a parsed file against what exists; `text` is the file's text, for line numbers.
+pub fn check(file: &CatalogFile, text: &str, known: &Known) -> Result<Catalog, Vec<Problem>> {
+    let mut c = Checker {
+        text,
+        problems: Vec::new(),
+    };
+    if file.format != FORMAT {
+        c.problem(
+            Some(1),
+            "format".into(),
+            format!(
+                "{} is not a format this opsclock reads; expected format = {FORMAT}",
+                file.format
+            ),
+        );
+    }
+    let units = orgs(&mut c, "units", &file.units);
+    let vendors = orgs(&mut c, "vendors", &file.vendors);
+    let mut policies = Vec::new();
+    for (i, p) in file.policies.iter().enumerate() {
+        let line = c.line(&p.span());
+        if let Some(def) = policy(&mut c, line, &format!("policies[{i}]"), p.get_ref()) {
+            policies.push(def);
+        }
+    }
+    c.unique(
+        "policy",
+        file.policies
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (None, format!("policies[{i}]"), p.get_ref().code.as_str())),
+    );
+
+    let defined =
+        |defs: &[String], known: &BTreeSet<String>, code: &str| defs.iter().any(|d| d == code) || known.contains(code);
+    let unit_codes: Vec<String> = units.iter().map(|u| u.code.clone()).collect();
+    let vendor_codes: Vec<String> = vendors.iter().map(|u| u.code.clone()).collect();
+    let policy_codes: Vec<String> = file.policies.iter().map(|p| p.get_ref().code.clone()).collect();
+    let mut systems = Vec::new();
+    for (i, s) in file.systems.iter().enumerate() {
+        let line = c.line(&s.span());
+        let path = format!("systems[{i}]");
+        let s = s.get_ref();
+        c.code(line, &path, &s.code);
+        c.name(line, &path, &s.name);
+        if !defined(&unit_codes, &known.units, &s.unit) {
+            c.problem(
+                line,
+                format!("{path}.unit"),
+                missing("unit", &s.unit, &unit_codes, &known.units),
+            );
+        }
+        let mut seen = BTreeSet::new();
+        for (j, v) in s.vendors.iter().enumerate() {
+            if !defined(&vendor_codes, &known.vendors, v) {
+                c.problem(
+                    line,
+                    format!("{path}.vendors[{j}]"),
+                    missing("vendor", v, &vendor_codes, &known.vendors),
+                );
+            }
+            if !seen.insert(v) {
+                c.problem(
+                    line,
+                    format!("{path}.vendors[{j}]"),
+                    format!("vendor {v:?} is listed twice"),
+                );
+            }
+        }
+        if !defined(&policy_codes, &known.policies, &s.policy) {
+            c.problem(
+                line,
+                format!("{path}.policy"),
+                missing("policy", &s.policy, &policy_codes, &known.policies),
+            );
+        }
+        if !known.calendars.contains(&s.calendar) {
+            let names: Vec<&str> = known.calendars.iter().map(String::as_str).collect();
+            c.problem(
+                line,
+                format!("{path}.calendar"),
+                format!("no calendar {:?}; the server has: {}", s.calendar, names.join(", ")),
+            );
+        }
+        if s.service_mode.parse::<ServiceMode>().is_err() {
+            c.problem(
+                line,
+                format!("{path}.service_mode"),
+                format!("{:?} is not one of remote, on_site, remote_and_on_site", s.service_mode),
+            );
+        }
+        if let Some(facts) = &s.contract {
+            contract(&mut c, line, &format!("{path}.contract"), facts);
+        }
+        systems.push(SystemDef {
+            code: s.code.clone(),
+            name: s.name.clone(),
+            unit: s.unit.clone(),
+            vendors: s.vendors.clone(),
+            policy: s.policy.clone(),
+            calendar: s.calendar.clone(),
+            service_mode: s.service_mode.clone(),
+            profile: s
+                .contract
+                .as_ref()
+                .map(|f| serde_json::to_value(f).unwrap_or(serde_json::Value::Null)),
+        });
+    }
+    c.unique(
+        "system",
+        file.systems
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (None, format!("systems[{i}]"), s.get_ref().code.as_str())),
+    );
+    if c.problems.is_empty() {
+        Ok(Catalog {
+            units,
+            vendors,
+            policies,
+            systems,
+        })
+    } else {
+        Err(c.problems)
+    }
+}
+
+fn missing(what: &str, code: &str, file: &[String], known: &BTreeSet<String>) -> String {
+    let mut all: Vec<&str> = file
+        .iter()
+        .map(String::as_str)
+        .chain(known.iter().map(String::as_str))
+        .collect();
+    all.sort_unstable();
+    all.dedup();
+    let shown: Vec<&str> = all.iter().take(12).copied().collect();
+    let more = if all.len() > shown.len() {
+        format!(" and {} more", all.len() - shown.len())
+    } else {
+        String::new()
+    };
+    if all.is_empty() {
+        format!("no {what} {code:?}: neither the file nor the database defines any {what}")
+    } else {
+        format!(
+            "no {what} {code:?} in the file or the database; known: {}{more}",
+            shown.join(", ")
+        )
+    }
+}
+
+fn orgs(c: &mut Checker<'_>, list: &str, entries: &[toml::Spanned<OrgEntry>]) -> Vec<OrgDef> {
+    let mut out = Vec::new();
+    for (i, e) in entries.iter().enumerate() {
+        let line = c.line(&e.span());
+        let path = format!("{list}[{i}]");
+        let e = e.get_ref();
+        c.code(line, &path, &e.code);
+        c.name(line, &path, &e.name);
+        out.push(OrgDef {
+            code: e.code.clone(),
+            name: e.name.clone(),
+        });
+    }
+    let what = if list == "units" { "unit" } else { "vendor" };
+    c.unique(
+        what,
+        entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (None, format!("{list}[{i}]"), e.get_ref().code.as_str())),
+    );
+    out
+}
+
+fn policy(c: &mut Checker<'_>, line: Option<usize>, path: &str, p: &PolicyEntry) -> Option<PolicyDef> {
+    c.code(line, path, &p.code);
+    c.name(line, path, &p.name);
+    if let Some(raw) = &p.targets {
+        if !p.tiers.is_empty() || p.applies_to.is_some() || p.major_event.is_some() {
+            c.problem(
+                line,
+                format!("{path}.targets"),
+                "give either tiers (with applies_to, major_event) or raw targets, not both",
+            );
+        }
+        return Some(PolicyDef {
+            code: p.code.clone(),
+            name: p.name.clone(),
+            targets: raw.clone(),
+            document: None,
+        });
+    }
+    let kinds: Vec<Kind> = p.applies_to.clone().unwrap_or_else(|| DEFAULT_KINDS.to_vec());
+    if kinds.is_empty() {
+        c.problem(
+            line,
+            format!("{path}.applies_to"),
+            "must name at least one kind (fault, alarm, security, request)",
+        );
+    }
+    let mut compiled = Policy::default();
+    let mut claimed: BTreeMap<Severity, usize> = BTreeMap::new();
+    for (j, tier) in p.tiers.iter().enumerate() {
+        let tpath = format!("{path}.tiers[{j}]");
+        if let Some(targets) = tier_targets(c, line, &tpath, tier) {
+            for sev in tier.severity.iter().flat_map(|s| s.0.iter()) {
+                if let Some(k) = claimed.insert(*sev, j) {
+                    c.problem(
+                        line,
+                        format!("{tpath}.severity"),
+                        format!(
+                            "{} is already set by tiers[{k}] ({:?}); each severity may come from one tier — \
+                             leave the other tier's severity out to keep it as documentation",
+                            sev.key(),
+                            p.tiers[k].label
+                        ),
+                    );
+                    continue;
+                }
+                for kind in &kinds {
+                    compiled.set(*kind, *sev, targets);
+                }
+            }
+        }
+    }
+    if let Some(me) = &p.major_event {
+        major_event(c, line, &format!("{path}.major_event"), me);
+    }
+    let document = serde_json::to_value(PolicyDocument::from(p)).ok();
+    Some(PolicyDef {
+        code: p.code.clone(),
+        name: p.name.clone(),
+        targets: compiled,
+        document,
+    })
+}
+
+fn tier_targets(c: &mut Checker<'_>, line: Option<usize>, path: &str, t: &TierEntry) -> Option<Targets> {
+    if t.label.trim().is_empty() {
+        c.problem(
+            line,
+            format!("{path}.label"),
+            "must not be empty: the contract's name of the tier",
+        );
+    }
+    if t.severity.as_ref().is_some_and(|s| s.0.is_empty()) {
+        c.problem(
+            line,
+            format!("{path}.severity"),
+            "an empty list; leave severity out to keep the tier as documentation only",
+        );
+    }
+    let response = c.deadline(line, format!("{path}.response"), &t.response, true);
+    let arrival = c.deadline(line, format!("{path}.arrival"), &t.arrival, true);
+    let repair = c.deadline(line, format!("{path}.repair"), &t.repair, false);
+    let from_arrival = t.repair_from == Some(RepairFrom::Arrival);
+    if from_arrival && (arrival.target().is_none() || repair.target().is_none()) {
+        c.problem(
+            line,
+            format!("{path}.repair_from"),
+            "\"arrival\" needs both an arrival and a repair duration in the same tier",
+        );
+    }
+    Some(Targets {
+        response: response.target(),
+        arrival: arrival.target(),
+        repair: repair.target(),
+        repair_from_arrival: from_arrival,
+    })
+}
+
+fn major_event(c: &mut Checker<'_>, line: Option<usize>, path: &str, m: &MajorEventEntry) {
+    c.deadline(line, format!("{path}.response"), &m.response, true);
+    c.deadline(line, format!("{path}.arrival"), &m.arrival, true);
+    c.deadline(line, format!("{path}.repair"), &m.repair, false);
+    if m.response.is_none() && m.arrival.is_none() && m.repair.is_none() {
+        c.problem(
+            line,
+            path.to_owned(),
+            "gives no deadline; set response, arrival or repair, or remove it",
+        );
+    }
+}
+
+fn contract(c: &mut Checker<'_>, line: Option<usize>, path: &str, f: &ContractFacts) {
+    if let Some(start) = &f.service_start {
+        let ok = chrono::NaiveDate::parse_from_str(start, "%Y-%m-%d").is_ok()
+            || chrono::NaiveDate::parse_from_str(&format!("{start}-01"), "%Y-%m-%d").is_ok();
+        if !ok {
+            c.problem(
+                line,
+                format!("{path}.service_start"),
+                format!("{start:?} is not a date like \"2026-01-01\" or a month like \"2026-03\""),
+            );
+        }
+    }
+    if let Some(t) = f.availability_target {
+        if !(t > 0.0 && t <= 100.0) {
+            c.problem(
+                line,
+                format!("{path}.availability_target"),
+                format!("{t} is not a percentage in (0, 100]"),
+            );
+        }
+    }
+    for (i, ins) in f.inspection.iter().enumerate() {
+        if ins.times == 0 {
+            c.problem(line, format!("{path}.inspection[{i}].times"), "must be at least 1");
+        }
+    }
+}
+
+/// What a tiered policy stores besides its compiled targets, so an export can write it back.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct PolicyDocument {
+    /// As in the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applies_to: Option<Vec<Kind>>,
+    /// As in the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// As in the file.
+    #[serde(default)]
+    pub tiers: Vec<TierEntry>,
+    /// As in the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub major_event: Option<MajorEventEntry>,
+}
+
+impl From<&PolicyEntry> for PolicyDocument {
+    fn from(p: &PolicyEntry) -> Self {
+        PolicyDocument {
+            applies_to: p.applies_to.clone(),
+            note: p.note.clone(),
+            tiers: p.tiers.clone(),
+            major_event: p.major_event.clone(),
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! `opsclock import catalog FILE [--dry-run]` and `opsclock export catalog [--output FILE]`.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+
+use super::DatabaseArg;
+use crate::audit::ClientAddr;
+use crate::catalog::{self, store::Action};
+use crate::config::Config;
+
+/// What to import.
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Imports a catalogue file (units, vendors, policies, systems; see docs/catalog.md): checks
+    /// the whole file first, then applies it in one transaction. Importing the same file again
+    /// changes nothing.
+    Catalog(ImportCatalogArgs),
+}
+
+/// What to export.
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Writes the database's catalogue in the format `import catalog` reads.
+    Catalog(ExportCatalogArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportCatalogArgs {
+    /// The catalogue file (TOML).
+    file: PathBuf,
+    /// Check the file and print what would be created, changed or left alone; write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Directory of calendar files the systems may name [default: as for `opsclock sla`].
+    #[arg(long, value_name = "DIR")]
+    calendar_dir: Option<PathBuf>,
+    #[command(flatten)]
+    database: DatabaseArg,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportCatalogArgs {
+    /// Write to this file instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    #[command(flatten)]
+    database: DatabaseArg,
+}
+
+pub async fn import(cmd: ImportCommand, config: &Config) -> anyhow::Result<()> {
+    let ImportCommand::Catalog(a) = cmd;
+    let text = std::fs::read_to_string(&a.file).with_context(|| format!("cannot read {}", a.file.display()))?;
+    let calendars = super::calendar_source(a.calendar_dir, config)?.all()?;
+    let db = crate::serve::open_database(&a.database.url(config)).await?;
+    let name = a.file.display().to_string();
+    let plan = catalog::import(
+        &db,
+        &text,
+        &name,
+        calendars.keys().cloned(),
+        a.dry_run,
+        None,
+        &ClientAddr(Some("cli".into())),
+    )
+    .await?;
+    println!("{plan}");
+    if a.dry_run {
+        println!("dry run: nothing was written");
+    } else if plan.is_noop() {
+        println!("{name}: the database already matches; nothing changed");
+    } else {
+        println!(
+            "{name}: imported ({} created, {} changed)",
+            plan.count(Action::Create),
+            plan.count(Action::Change)
+        );
+    }
+    Ok(())
+}
+
+pub async fn export(cmd: ExportCommand, config: &Config) -> anyhow::Result<()> {
+    let ExportCommand::Catalog(a) = cmd;
+    let db = crate::serve::open_database(&a.database.url(config)).await?;
+    let text = catalog::to_toml(&catalog::store::export(&db).await?);
+    match a.output {
+        Some(path) => {
+            std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!("wrote {}", path.display());
+        }
+        None => print!("{text}"),
+    }
+    Ok(())
+}
