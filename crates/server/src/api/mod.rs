@@ -4,6 +4,7 @@
 //! `/api/v1/openapi.json` is generated from the same list as the router and cannot drift from it.
 
 pub mod catalog;
+pub mod catalog_file;
 pub mod problem;
 pub mod session;
 pub mod tickets;
@@ -98,6 +99,13 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(tickets::create_ticket, tickets::list_tickets))
         .routes(routes!(tickets::get_ticket))
         .routes(routes!(tickets::act))
+        .routes(routes!(catalog_file::export_catalog))
+        .merge(
+            // The catalogue file is larger than any JSON body; only this route takes that much.
+            OpenApiRouter::new()
+                .routes(routes!(catalog_file::import_catalog))
+                .layer(DefaultBodyLimit::max(catalog_file::CATALOG_LIMIT)),
+        )
         .split_for_parts()
 }
 

@@ -3,7 +3,8 @@
 //! Every error a client can get has a `type` of the form `/problems/<slug>` (relative to the
 //! server), a `title` that never changes for that type, a `status`, and a `detail` written for the
 //! person who has to act on it. Some carry extension members: `field` for the offending input,
-//! `current_version` on a version conflict, `allowed` on an invalid transition.
+//! `current_version` on a version conflict, `allowed` on an invalid transition, `problems` on an
+//! invalid uploaded file.
 
 use axum::Json;
 use axum::extract::rejection::{PathRejection, QueryRejection};
@@ -33,6 +34,9 @@ pub struct Problem {
     /// On an invalid transition: the actions allowed now.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allowed: Option<Vec<String>>,
+    /// On an invalid file: every problem, with its line and key path.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problems: Option<Vec<crate::catalog::Problem>>,
 }
 
 /// Everything a handler can fail with.
@@ -73,6 +77,14 @@ pub enum ApiError {
         detail: String,
         /// What is allowed.
         allowed: Vec<String>,
+    },
+    /// An uploaded file has problems; nothing was written.
+    #[error("{detail}")]
+    InvalidFile {
+        /// Summary.
+        detail: String,
+        /// Every problem.
+        problems: Vec<crate::catalog::Problem>,
     },
     /// Something with that key exists.
     #[error("{0}")]
@@ -115,6 +127,7 @@ impl ApiError {
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not-found", "Not found"),
             ApiError::Malformed(_) => (StatusCode::BAD_REQUEST, "malformed", "Malformed request"),
             ApiError::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid", "Invalid input"),
+            ApiError::InvalidFile { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid-file", "Invalid file"),
             ApiError::VersionConflict { .. } => (StatusCode::CONFLICT, "version-conflict", "Version conflict"),
             ApiError::InvalidTransition { .. } => {
                 (StatusCode::CONFLICT, "invalid-transition", "Action not allowed now")
@@ -161,6 +174,10 @@ impl IntoResponse for ApiError {
             },
             allowed: match &self {
                 ApiError::InvalidTransition { allowed, .. } => Some(allowed.clone()),
+                _ => None,
+            },
+            problems: match &self {
+                ApiError::InvalidFile { problems, .. } => Some(problems.clone()),
                 _ => None,
             },
         };

@@ -1,0 +1,125 @@
+//! The catalogue file over HTTP: `POST /catalog/import` (admins upload a file, optionally as a dry
+//! run) and `GET /catalog/export`. Same format, same checks and same single transaction as
+//! `opsclock import catalog`.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::IntoResponse;
+use axum::{Json, http::StatusCode};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::AppState;
+use super::problem::{ApiError, ApiQuery, ApiResult};
+use crate::audit::ClientAddr;
+use crate::auth::Principal;
+use crate::catalog::{self, ImportError, store::Action, store::Plan};
+
+/// Largest catalogue upload (the 154-system file is about 250 KiB).
+pub const CATALOG_LIMIT: usize = 4 * 1024 * 1024;
+
+/// Options of an import.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ImportParams {
+    /// Check and report what would happen; write nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// What an import did (or, on a dry run, would do).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportReport {
+    /// Whether this was a dry run.
+    pub dry_run: bool,
+    /// Entries created.
+    pub created: usize,
+    /// Entries changed.
+    pub changed: usize,
+    /// Entries already as in the file.
+    pub unchanged: usize,
+    /// The details.
+    pub plan: Plan,
+}
+
+/// Imports a catalogue file (admins): the body is the TOML text (`Content-Type: application/toml`
+/// or `text/plain`). Every problem of an invalid file is listed in `problems`; nothing is written.
+#[utoipa::path(post, path = "/catalog/import", tag = "catalogue", params(ImportParams),
+    request_body(content = String, content_type = "application/toml"),
+    responses((status = 200, body = ImportReport), (status = 422, body = super::problem::Problem)))]
+pub async fn import_catalog(
+    State(state): State<AppState>,
+    p: Principal,
+    from: ClientAddr,
+    ApiQuery(params): ApiQuery<ImportParams>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<ImportReport>> {
+    p.require_admin()?;
+    let media = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if !(media.starts_with("application/toml") || media.starts_with("text/")) {
+        return Err(ApiError::UnsupportedMediaType(format!(
+            "send the catalogue file as Content-Type: application/toml (got {:?})",
+            if media.is_empty() { "none" } else { media.as_str() }
+        )));
+    }
+    let text = std::str::from_utf8(&body)
+        .map_err(|e| ApiError::Malformed(format!("the catalogue file is not UTF-8 text: {e}")))?;
+    let source = format!("upload by {}", p.username);
+    let plan = catalog::import(
+        &state.db,
+        text,
+        &source,
+        state.calendars.keys().cloned(),
+        params.dry_run,
+        Some(p.user_id),
+        &from,
+    )
+    .await
+    .map_err(|e| match e {
+        ImportError::Invalid { problems, .. } => ApiError::InvalidFile {
+            detail: format!(
+                "the catalogue file has {} problem(s); nothing was imported. First: {}",
+                problems.len(),
+                problems.first().map(ToString::to_string).unwrap_or_default()
+            ),
+            problems,
+        },
+        ImportError::Db(e) => ApiError::from(e),
+    })?;
+    Ok(Json(ImportReport {
+        dry_run: params.dry_run,
+        created: plan.count(Action::Create),
+        changed: plan.count(Action::Change),
+        unchanged: plan.count(Action::Unchanged),
+        plan,
+    }))
+}
+
+/// Exports the catalogue as a TOML file that `POST /catalog/import` and `opsclock import catalog`
+/// read back unchanged (admins: the file holds every unit's systems).
+#[utoipa::path(get, path = "/catalog/export", tag = "catalogue",
+    responses((status = 200, content_type = "application/toml", body = String)))]
+pub async fn export_catalog(State(state): State<AppState>, p: Principal) -> ApiResult<impl IntoResponse> {
+    p.require_admin()?;
+    let text = catalog::to_toml(&catalog::store::export(&state.db).await?);
+    Ok((
+        StatusCode::OK,
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/toml; charset=utf-8"),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_static("attachment; filename=\"catalog.toml\""),
+            ),
+        ],
+        text,
+    ))
+}
