@@ -4,6 +4,7 @@
 
 use axum::body::Bytes;
 use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::IntoResponse;
 use axum::{Json, http::StatusCode};
@@ -54,9 +55,19 @@ pub async fn import_catalog(
     from: ClientAddr,
     ApiQuery(params): ApiQuery<ImportParams>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Json<ImportReport>> {
     p.require_admin()?;
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::TooLarge(format!(
+                "the catalogue file is over {} MiB; split it (an import never removes what a file leaves out)",
+                CATALOG_LIMIT / (1024 * 1024)
+            ))
+        } else {
+            ApiError::Malformed(format!("cannot read the request body: {e}"))
+        }
+    })?;
     let media = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

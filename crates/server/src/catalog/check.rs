@@ -36,8 +36,7 @@ struct Checker<'a> {
 
 impl Checker<'_> {
     fn line(&self, span: &std::ops::Range<usize>) -> Option<usize> {
-        let upto = self.text.get(..span.start)?;
-        Some(upto.bytes().filter(|b| *b == b'\n').count() + 1)
+        line_of(self.text, span)
     }
 
     fn problem(&mut self, line: Option<usize>, path: String, message: impl Into<String>) {
@@ -90,14 +89,12 @@ impl Checker<'_> {
         match text.parse::<SlaDuration>() {
             Ok(d) => Deadline::Within(d),
             Err(e) => {
-                let also = if immediate_ok { ", or \"immediate\"" } else { "" };
-                self.problem(
-                    line,
-                    path,
-                    format!(
-                        "{e}; expected a duration such as \"30m\", \"4h\", \"2d\", \"7wd\" or \"7 个工作日\"{also}"
-                    ),
-                );
+                let also = if immediate_ok {
+                    "; or \"immediate\" for 立即响应"
+                } else {
+                    ""
+                };
+                self.problem(line, path, format!("{e}{also}"));
                 Deadline::None
             }
         }
@@ -115,6 +112,12 @@ impl Checker<'_> {
             }
         }
     }
+}
+
+/// The 1-based line at which `span` starts.
+fn line_of(text: &str, span: &std::ops::Range<usize>) -> Option<usize> {
+    let upto = text.get(..span.start)?;
+    Some(upto.bytes().filter(|b| *b == b'\n').count() + 1)
 }
 
 enum Deadline {
@@ -159,10 +162,13 @@ pub fn check(file: &CatalogFile, text: &str, known: &Known) -> Result<Catalog, V
     }
     c.unique(
         "policy",
-        file.policies
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (None, format!("policies[{i}]"), p.get_ref().code.as_str())),
+        file.policies.iter().enumerate().map(|(i, p)| {
+            (
+                line_of(text, &p.span()),
+                format!("policies[{i}]"),
+                p.get_ref().code.as_str(),
+            )
+        }),
     );
 
     let defined =
@@ -242,10 +248,13 @@ pub fn check(file: &CatalogFile, text: &str, known: &Known) -> Result<Catalog, V
     }
     c.unique(
         "system",
-        file.systems
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (None, format!("systems[{i}]"), s.get_ref().code.as_str())),
+        file.systems.iter().enumerate().map(|(i, s)| {
+            (
+                line_of(text, &s.span()),
+                format!("systems[{i}]"),
+                s.get_ref().code.as_str(),
+            )
+        }),
     );
     if c.problems.is_empty() {
         Ok(Catalog {
@@ -284,6 +293,7 @@ fn missing(what: &str, code: &str, file: &[String], known: &BTreeSet<String>) ->
 }
 
 fn orgs(c: &mut Checker<'_>, list: &str, entries: &[toml::Spanned<OrgEntry>]) -> Vec<OrgDef> {
+    let text = c.text;
     let mut out = Vec::new();
     for (i, e) in entries.iter().enumerate() {
         let line = c.line(&e.span());
@@ -299,10 +309,13 @@ fn orgs(c: &mut Checker<'_>, list: &str, entries: &[toml::Spanned<OrgEntry>]) ->
     let what = if list == "units" { "unit" } else { "vendor" };
     c.unique(
         what,
-        entries
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (None, format!("{list}[{i}]"), e.get_ref().code.as_str())),
+        entries.iter().enumerate().map(|(i, e)| {
+            (
+                line_of(text, &e.span()),
+                format!("{list}[{i}]"),
+                e.get_ref().code.as_str(),
+            )
+        }),
     );
     out
 }

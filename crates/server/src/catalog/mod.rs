@@ -106,7 +106,8 @@ pub fn parse(text: &str) -> Result<CatalogFile, Problem> {
         message: e.message().trim().to_owned(),
     })?;
     serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
+        // Entries are wrapped in `toml::Spanned` for their line numbers; the wrapper is not a key.
+        let path = e.path().to_string().replace(".$__serde_spanned_private_value", "");
         let inner = e.into_inner();
         Problem {
             line: line_of(&inner),

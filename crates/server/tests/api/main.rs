@@ -8,6 +8,7 @@ mod support;
 mod authz;
 mod bad_input;
 mod catalog;
+mod catalog_file;
 mod clocks;
 mod concurrency;
 mod lifecycle;

@@ -47,6 +47,8 @@ both!(
             ("POST", "/systems"),
             ("GET", "/systems/{id}"),
             ("PATCH", "/systems/{id}"),
+            ("POST", "/catalog/import"),
+            ("GET", "/catalog/export"),
             ("GET", "/tickets"),
             ("POST", "/tickets"),
             ("GET", "/tickets/{number}"),
