@@ -234,21 +234,30 @@ fn sorted(v: &[String]) -> Vec<String> {
 
 fn compute(current: &Current, cat: &Catalog) -> Plan {
     let mut plan = Plan::default();
-    for u in &cat.units {
-        let row = current.units.get(&u.code);
-        let mut ch = Vec::new();
-        if let Some(r) = row {
-            change(&mut ch, "name", json!(r.name), json!(u.name));
+    for (entity, defs, rows) in [
+        (
+            "unit",
+            &cat.units,
+            current
+                .units
+                .iter()
+                .map(|(c, r)| (c, &r.name))
+                .collect::<BTreeMap<_, _>>(),
+        ),
+        (
+            "vendor",
+            &cat.vendors,
+            current.vendors.iter().map(|(c, r)| (c, &r.name)).collect(),
+        ),
+    ] {
+        for o in defs {
+            let row = rows.get(&o.code);
+            let mut ch = Vec::new();
+            if let Some(name) = row {
+                change(&mut ch, "name", json!(name), json!(o.name));
+            }
+            plan.entries.push(entry(entity, &o.code, row.is_some(), ch));
         }
-        plan.entries.push(entry("unit", &u.code, row.is_some(), ch));
-    }
-    for v in &cat.vendors {
-        let row = current.vendors.get(&v.code);
-        let mut ch = Vec::new();
-        if let Some(r) = row {
-            change(&mut ch, "name", json!(r.name), json!(v.name));
-        }
-        plan.entries.push(entry("vendor", &v.code, row.is_some(), ch));
     }
     for p in &cat.policies {
         let row = current.policies.get(&p.code);
@@ -342,52 +351,36 @@ pub async fn apply(
             .map_or(Action::Unchanged, |e| e.action)
     };
 
-    for OrgDef { code, name } in &cat.units {
-        match action_of("unit", code) {
-            Action::Create => {
-                let row = units::ActiveModel {
-                    code: Set(code.clone()),
-                    name: Set(name.clone()),
-                    created_at: Set(now),
-                    ..Default::default()
+    // Units and vendors have the same shape: create by code, or rename.
+    macro_rules! apply_orgs {
+        ($module:ident, $entity:literal, $defs:expr, $ids:ident) => {
+            for OrgDef { code, name } in $defs {
+                match action_of($entity, code) {
+                    Action::Create => {
+                        let row = $module::ActiveModel {
+                            code: Set(code.clone()),
+                            name: Set(name.clone()),
+                            created_at: Set(now),
+                            ..Default::default()
+                        }
+                        .insert(txn)
+                        .await?;
+                        $ids.insert(code.clone(), row.id);
+                    }
+                    Action::Change => {
+                        $module::Entity::update_many()
+                            .col_expr($module::Column::Name, name.clone().into())
+                            .filter($module::Column::Code.eq(code.as_str()))
+                            .exec(txn)
+                            .await?;
+                    }
+                    Action::Unchanged => {}
                 }
-                .insert(txn)
-                .await?;
-                unit_ids.insert(code.clone(), row.id);
             }
-            Action::Change => {
-                units::Entity::update_many()
-                    .col_expr(units::Column::Name, name.clone().into())
-                    .filter(units::Column::Code.eq(code.as_str()))
-                    .exec(txn)
-                    .await?;
-            }
-            Action::Unchanged => {}
-        }
+        };
     }
-    for OrgDef { code, name } in &cat.vendors {
-        match action_of("vendor", code) {
-            Action::Create => {
-                let row = vendors::ActiveModel {
-                    code: Set(code.clone()),
-                    name: Set(name.clone()),
-                    created_at: Set(now),
-                    ..Default::default()
-                }
-                .insert(txn)
-                .await?;
-                vendor_ids.insert(code.clone(), row.id);
-            }
-            Action::Change => {
-                vendors::Entity::update_many()
-                    .col_expr(vendors::Column::Name, name.clone().into())
-                    .filter(vendors::Column::Code.eq(code.as_str()))
-                    .exec(txn)
-                    .await?;
-            }
-            Action::Unchanged => {}
-        }
-    }
+    apply_orgs!(units, "unit", &cat.units, unit_ids);
+    apply_orgs!(vendors, "vendor", &cat.vendors, vendor_ids);
     for PolicyDef {
         code,
         name,
