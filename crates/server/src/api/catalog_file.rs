@@ -17,7 +17,7 @@ use crate::audit::ClientAddr;
 use crate::auth::Principal;
 use crate::catalog::{self, ImportError, store::Action, store::Plan};
 
-/// Largest catalogue upload (the 154-system file is about 250 KiB).
+/// Largest catalogue upload (the 154-system file is about 220 KiB).
 pub const CATALOG_LIMIT: usize = 4 * 1024 * 1024;
 
 /// Options of an import.

@@ -239,7 +239,11 @@ pub fn check(file: &CatalogFile, text: &str, known: &Known) -> Result<Catalog, V
             vendors: s.vendors.clone(),
             policy: s.policy.clone(),
             calendar: s.calendar.clone(),
-            service_mode: s.service_mode.clone(),
+            // Stored as its key, whichever form (remote, 远程, …) the file used.
+            service_mode: s
+                .service_mode
+                .parse::<ServiceMode>()
+                .map_or_else(|_| s.service_mode.clone(), |m| m.key().to_owned()),
             profile: s
                 .contract
                 .as_ref()

@@ -98,7 +98,17 @@ impl fmt::Display for Plan {
                 Action::Change => {
                     writeln!(f, "change {} {}", e.entity, e.code)?;
                     for c in &e.changes {
-                        writeln!(f, "    {}: {} -> {}", c.field, short(&c.from), short(&c.to))?;
+                        if c.from.is_object() && c.to.is_object() {
+                            // Documents: name the leaves that differ, not two long JSON texts.
+                            let (a, b) = (leaves(&c.from), leaves(&c.to));
+                            let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+                            for k in keys.into_iter().filter(|k| a.get(*k) != b.get(*k)) {
+                                let show = |v: Option<&Value>| v.map_or_else(|| "(none)".to_owned(), short);
+                                writeln!(f, "    {}.{k}: {} -> {}", c.field, show(a.get(k)), show(b.get(k)))?;
+                            }
+                        } else {
+                            writeln!(f, "    {}: {} -> {}", c.field, short(&c.from), short(&c.to))?;
+                        }
                     }
                 }
                 Action::Unchanged => {}
@@ -116,6 +126,25 @@ impl fmt::Display for Plan {
             self.kept.len()
         )
     }
+}
+
+/// A JSON document as `path -> scalar`, e.g. `fault.urgent.repair -> "8h"`, `tiers[3].label -> …`.
+fn leaves(v: &Value) -> BTreeMap<String, Value> {
+    fn walk(prefix: String, v: &Value, out: &mut BTreeMap<String, Value>) {
+        let join = |k: &str| if prefix.is_empty() { k.to_owned() } else { format!("{prefix}.{k}") };
+        match v {
+            Value::Object(m) => m.iter().for_each(|(k, v)| walk(join(k), v, out)),
+            Value::Array(a) if a.iter().any(|x| x.is_object()) => {
+                a.iter().enumerate().for_each(|(i, v)| walk(format!("{prefix}[{i}]"), v, out));
+            }
+            other => {
+                out.insert(prefix, other.clone());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(String::new(), v, &mut out);
+    out
 }
 
 fn short(v: &Value) -> String {
