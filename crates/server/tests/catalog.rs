@@ -296,8 +296,14 @@ both!(
         let dry = import(&t, &changed, true).await.unwrap();
         let text = dry.to_string();
         assert!(text.contains("change policy p1"), "{text}");
-    assert!(text.contains("    targets.alarm.urgent.repair: \"8h\" -> \"4h\""), "{text}");
-    assert!(text.contains("    document.tiers[0].repair: \"8h\" -> \"4h\""), "{text}");
+        assert!(
+            text.contains("    targets.alarm.urgent.repair: \"8h\" -> \"4h\""),
+            "{text}"
+        );
+        assert!(
+            text.contains("    document.tiers[0].repair: \"8h\" -> \"4h\""),
+            "{text}"
+        );
         assert_eq!(
             fault_targets(&t, "s1", Urgent).await.0.repair,
             d("8h"),
@@ -323,10 +329,10 @@ both!(
         assert_eq!(fields, ["targets", "document"]);
 
         // A service mode in Chinese is stored as its key: the same file in either form changes nothing.
-    let zh = changed.replace("service_mode = \"remote\"", "service_mode = \"远程\"");
-    assert!(import(&t, &zh, false).await.unwrap().is_noop());
+        let zh = changed.replace("service_mode = \"remote\"", "service_mode = \"远程\"");
+        assert!(import(&t, &zh, false).await.unwrap().is_noop());
 
-    // Rows the file does not mention are kept, and said to be.
+        // Rows the file does not mention are kept, and said to be.
         let only_unit = "format = 1\n[[units]]\ncode = \"u2\"\nname = \"区卫健委\"\n";
         let plan = import(&t, only_unit, false).await.unwrap();
         assert_eq!(plan.kept.len(), 4, "{plan}");

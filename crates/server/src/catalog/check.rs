@@ -354,24 +354,24 @@ fn policy(c: &mut Checker<'_>, line: Option<usize>, path: &str, p: &PolicyEntry)
     let mut claimed: BTreeMap<Severity, usize> = BTreeMap::new();
     for (j, tier) in p.tiers.iter().enumerate() {
         let tpath = format!("{path}.tiers[{j}]");
-        if let Some(targets) = tier_targets(c, line, &tpath, tier) {
-            for sev in tier.severity.iter().flat_map(|s| s.0.iter()) {
-                if let Some(k) = claimed.insert(*sev, j) {
-                    c.problem(
-                        line,
-                        format!("{tpath}.severity"),
-                        format!(
-                            "{} is already set by tiers[{k}] ({:?}); each severity may come from one tier — \
-                             leave the other tier's severity out to keep it as documentation",
-                            sev.key(),
-                            p.tiers[k].label
-                        ),
-                    );
-                    continue;
-                }
-                for kind in &kinds {
-                    compiled.set(*kind, *sev, targets);
-                }
+        let targets = tier_targets(c, line, &tpath, tier);
+        for sev in tier.severity.iter().flat_map(|s| s.0.iter()) {
+            if let Some(&k) = claimed.get(sev) {
+                c.problem(
+                    line,
+                    format!("{tpath}.severity"),
+                    format!(
+                        "{} is already set by tiers[{k}] ({:?}); each severity may come from one tier — \
+                         leave the other tier's severity out to keep it as documentation",
+                        sev.key(),
+                        p.tiers[k].label
+                    ),
+                );
+                continue;
+            }
+            claimed.insert(*sev, j);
+            for kind in &kinds {
+                compiled.set(*kind, *sev, targets);
             }
         }
     }
@@ -387,7 +387,7 @@ fn policy(c: &mut Checker<'_>, line: Option<usize>, path: &str, p: &PolicyEntry)
     })
 }
 
-fn tier_targets(c: &mut Checker<'_>, line: Option<usize>, path: &str, t: &TierEntry) -> Option<Targets> {
+fn tier_targets(c: &mut Checker<'_>, line: Option<usize>, path: &str, t: &TierEntry) -> Targets {
     if t.label.trim().is_empty() {
         c.problem(
             line,
@@ -413,12 +413,12 @@ fn tier_targets(c: &mut Checker<'_>, line: Option<usize>, path: &str, t: &TierEn
             "\"arrival\" needs both an arrival and a repair duration in the same tier",
         );
     }
-    Some(Targets {
+    Targets {
         response: response.target(),
         arrival: arrival.target(),
         repair: repair.target(),
         repair_from_arrival: from_arrival,
-    })
+    }
 }
 
 fn major_event(c: &mut Checker<'_>, line: Option<usize>, path: &str, m: &MajorEventEntry) {

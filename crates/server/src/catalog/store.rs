@@ -131,11 +131,19 @@ impl fmt::Display for Plan {
 /// A JSON document as `path -> scalar`, e.g. `fault.urgent.repair -> "8h"`, `tiers[3].label -> …`.
 fn leaves(v: &Value) -> BTreeMap<String, Value> {
     fn walk(prefix: String, v: &Value, out: &mut BTreeMap<String, Value>) {
-        let join = |k: &str| if prefix.is_empty() { k.to_owned() } else { format!("{prefix}.{k}") };
+        let join = |k: &str| {
+            if prefix.is_empty() {
+                k.to_owned()
+            } else {
+                format!("{prefix}.{k}")
+            }
+        };
         match v {
             Value::Object(m) => m.iter().for_each(|(k, v)| walk(join(k), v, out)),
             Value::Array(a) if a.iter().any(|x| x.is_object()) => {
-                a.iter().enumerate().for_each(|(i, v)| walk(format!("{prefix}[{i}]"), v, out));
+                a.iter()
+                    .enumerate()
+                    .for_each(|(i, v)| walk(format!("{prefix}[{i}]"), v, out));
             }
             other => {
                 out.insert(prefix, other.clone());
