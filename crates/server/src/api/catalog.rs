@@ -52,7 +52,7 @@ pub struct OrgPatch {
 /// Checks a code: 1–64 letters, digits, '-' or '_'.
 pub fn check_code(code: &str) -> Result<String, ApiError> {
     let c = code.trim();
-    if c.is_empty() || c.len() > 64 || !c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_') {
+    if !crate::catalog::is_valid_code(c) {
         return Err(ApiError::invalid(
             "code",
             format!("{code:?} must be 1 to 64 ASCII letters, digits, '-' or '_'"),

@@ -48,12 +48,7 @@ impl Checker<'_> {
     }
 
     fn code(&mut self, line: Option<usize>, path: &str, code: &str) {
-        let ok = !code.is_empty()
-            && code.len() <= 64
-            && code
-                .chars()
-                .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_');
-        if !ok {
+        if !super::is_valid_code(code) {
             self.problem(
                 line,
                 format!("{path}.code"),

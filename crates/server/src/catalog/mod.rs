@@ -18,6 +18,16 @@ use ticket_domain::Policy;
 pub use check::Known;
 pub use file::CatalogFile;
 
+/// Whether `code` is a valid code for a unit, vendor, policy or system: 1 to 64 ASCII letters,
+/// digits, '-' or '_'. The API and catalogue files apply the same rule.
+pub fn is_valid_code(code: &str) -> bool {
+    !code.is_empty()
+        && code.len() <= 64
+        && code
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
+}
+
 /// One thing wrong with a catalogue file.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Problem {
@@ -165,18 +175,18 @@ pub async fn import(
         problems,
     };
     if dry_run {
-        let known = store::known(db, calendars).await?;
-        let cat = load(text, &known).map_err(invalid)?;
-        return Ok(store::plan(db, &cat).await?);
+        let current = store::Current::load(db).await?;
+        let cat = load(text, &current.known(calendars)).map_err(invalid)?;
+        return Ok(current.plan(&cat));
     }
     let txn = crate::db::begin_write(db)
         .await
         .map_err(|e| ImportError::Db(sea_orm::DbErr::Custom(e.to_string())))?;
     // Checked inside the write transaction, so the references it resolves cannot change before
     // the writes that rely on them.
-    let known = store::known(&txn, calendars).await?;
-    let cat = load(text, &known).map_err(invalid)?;
-    let plan = store::apply(&txn, &cat, user_id, from, source_name).await?;
+    let current = store::Current::load(&txn).await?;
+    let cat = load(text, &current.known(calendars)).map_err(invalid)?;
+    let plan = store::apply(&txn, &current, &cat, user_id, from, source_name).await?;
     if plan.is_noop() {
         txn.rollback().await?;
     } else {

@@ -1,4 +1,4 @@
-//! The catalogue and the database: what an import would do ([`plan`]), doing it ([`apply`], one
+//! The catalogue and the database: what an import would do ([`Current::plan`]), doing it ([`apply`], one
 //! transaction, audited), and writing the database back as a file ([`export`]).
 //!
 //! Entries are matched by code. An import creates what is missing, changes what differs and
@@ -167,19 +167,9 @@ fn short(v: &Value) -> String {
     }
 }
 
-/// The codes in the database, and the calendar names, for checking a file's references.
-pub async fn known(db: &impl ConnectionTrait, calendars: impl IntoIterator<Item = String>) -> Result<Known, DbErr> {
-    let current = Current::load(db).await?;
-    Ok(Known {
-        units: current.units.keys().cloned().collect(),
-        vendors: current.vendors.keys().cloned().collect(),
-        policies: current.policies.keys().cloned().collect(),
-        calendars: calendars.into_iter().collect(),
-    })
-}
-
-/// Everything catalogue-shaped in the database, by code.
-struct Current {
+/// Everything catalogue-shaped in the database, by code: read once per import, then used to check
+/// the file's references, to plan and to apply.
+pub struct Current {
     units: BTreeMap<String, units::Model>,
     vendors: BTreeMap<String, vendors::Model>,
     policies: BTreeMap<String, policies::Model>,
@@ -188,7 +178,8 @@ struct Current {
 }
 
 impl Current {
-    async fn load(db: &impl ConnectionTrait) -> Result<Current, DbErr> {
+    /// Reads the catalogue rows of the database.
+    pub async fn load(db: &impl ConnectionTrait) -> Result<Current, DbErr> {
         let mut system_vendors: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
         for link in system_vendors::Entity::find().all(db).await? {
             system_vendors.entry(link.system_id).or_default().insert(link.vendor_id);
@@ -200,6 +191,21 @@ impl Current {
             systems: by_code(systems::Entity::find().all(db).await?, |r| &r.code),
             system_vendors,
         })
+    }
+
+    /// The codes in the database, and the calendar names, for checking a file's references.
+    pub fn known(&self, calendars: impl IntoIterator<Item = String>) -> Known {
+        Known {
+            units: self.units.keys().cloned().collect(),
+            vendors: self.vendors.keys().cloned().collect(),
+            policies: self.policies.keys().cloned().collect(),
+            calendars: calendars.into_iter().collect(),
+        }
+    }
+
+    /// What importing `cat` would do, without doing it.
+    pub fn plan(&self, cat: &Catalog) -> Plan {
+        compute(self, cat)
     }
 
     fn unit_code(&self, id: i64) -> String {
@@ -361,22 +367,18 @@ fn compute(current: &Current, cat: &Catalog) -> Plan {
     plan
 }
 
-/// What importing `cat` would do, without doing it.
-pub async fn plan(db: &impl ConnectionTrait, cat: &Catalog) -> Result<Plan, DbErr> {
-    Ok(compute(&Current::load(db).await?, cat))
-}
-
-/// Imports `cat` inside the caller's transaction: creates and changes as [`plan`] says, audits
-/// each created or changed entry and the import as a whole, and returns the plan it carried out.
+/// Imports `cat` inside the caller's transaction, in which `current` was read: creates and changes
+/// as [`Current::plan`] says, audits each created or changed entry and the import as a whole, and
+/// returns the plan it carried out.
 pub async fn apply(
     txn: &impl ConnectionTrait,
+    current: &Current,
     cat: &Catalog,
     user_id: Option<i64>,
     from: &ClientAddr,
     source: &str,
 ) -> Result<Plan, DbErr> {
-    let current = Current::load(txn).await?;
-    let plan = compute(&current, cat);
+    let plan = compute(current, cat);
     let now = Utc::now();
     let mut unit_ids: BTreeMap<String, i64> = current.units.iter().map(|(c, r)| (c.clone(), r.id)).collect();
     let mut vendor_ids: BTreeMap<String, i64> = current.vendors.iter().map(|(c, r)| (c.clone(), r.id)).collect();
