@@ -24,6 +24,25 @@ pub struct Config {
     /// `[database]`: where the data lives.
     #[serde(default)]
     pub database: DatabaseConfig,
+    /// `[mail]`: the SMTP server and the mailer.
+    #[serde(default)]
+    pub mail: crate::mail::MailConfig,
+    /// `[escalation]`: the sweep and the monthly summary.
+    #[serde(default)]
+    pub escalation: EscalationConfig,
+}
+
+/// `[escalation]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EscalationConfig {
+    /// Seconds between sweeps for due ladder steps [default 30].
+    pub sweep_every_secs: Option<u64>,
+    /// When the monthly summary is queued: a cron expression with seconds, in `summary_timezone`
+    /// [default "0 0 8 1 * *": 08:00 on the first day of the month]; "off" disables it.
+    pub summary_cron: Option<String>,
+    /// The zone of `summary_cron` and of the month boundaries [default Asia/Shanghai].
+    pub summary_timezone: Option<String>,
 }
 
 /// `[server]`.
@@ -35,6 +54,8 @@ pub struct ServerConfig {
     /// Mark the session cookie `Secure` (set when served over HTTPS behind a proxy) [default false].
     #[serde(default)]
     pub secure_cookies: bool,
+    /// The address users open opsclock at, for links in emails [default http://LISTEN].
+    pub public_url: Option<String>,
 }
 
 /// `[database]`.

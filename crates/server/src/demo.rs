@@ -59,16 +59,33 @@ pub async fn load(
         .map(|u| u.id);
     let mut logins = Vec::new();
     let mut engineer_id = 0;
-    for (username, display, role, unit, vendor) in [
-        ("admin", "系统管理员", "admin", None, None),
-        ("engineer", "统一运维 值班工程师", "engineer", None, vendor_id),
-        ("manager", "区经信局 信息化负责人", "manager", unit_id, None),
+    // Escalation roles, so that the demo's outbox fills with addressed mail (example.invalid
+    // addresses: nothing leaves the machine even if [mail] names a real server).
+    for (username, display, role, unit, vendor, notify) in [
+        ("admin", "系统管理员", "admin", None, None, &["buyer_ops_lead"][..]),
+        (
+            "engineer",
+            "统一运维 值班工程师",
+            "engineer",
+            None,
+            vendor_id,
+            &["on_duty", "vendor_manager"][..],
+        ),
+        (
+            "manager",
+            "区经信局 信息化负责人",
+            "manager",
+            unit_id,
+            None,
+            &["unit_head"][..],
+        ),
     ] {
         let password = secret::one_time_password();
         let u = users::ActiveModel {
             username: Set(username.into()),
             display_name: Set(display.into()),
-            email: Set(None),
+            email: Set(Some(format!("{username}@demo.example.invalid"))),
+            notify_roles: Set(Some(serde_json::json!(notify))),
             password_hash: Set(Some(secret::hash_password(&password)?)),
             role: Set(role.into()),
             unit_id: Set(unit),

@@ -2,7 +2,9 @@
 //!
 //! Everything with I/O lives here, split by job: [`api`] (HTTP), [`auth`] (who is asking),
 //! [`tickets`] (the event store of tickets), [`db`] (connections, schema, entities), [`cli`]
-//! (commands), [`serve`] (the server's life), [`demo`], [`audit`], [`config`], [`calendars`].
+//! (commands), [`serve`] (the server's life and its scheduled jobs), [`escalation`] (ladders and
+//! the sweep), [`mail`] (the outbox and SMTP), [`time`] (where "now" comes from), [`demo`],
+//! [`audit`], [`config`], [`calendars`].
 
 pub mod api;
 pub mod audit;
@@ -13,5 +15,9 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod escalation;
+pub mod jobs;
+pub mod mail;
 pub mod serve;
 pub mod tickets;
+pub mod time;

@@ -10,6 +10,9 @@ use axum::routing::get;
 
 use crate::api::{self, AppState};
 use crate::calendars::CalendarSource;
+use crate::escalation::Links;
+use crate::escalation::sweep::Sweeper;
+use crate::time::SystemTime;
 
 /// What `serve` needs.
 pub struct ServeOptions {
@@ -23,6 +26,10 @@ pub struct ServeOptions {
     pub demo: bool,
     /// Mark the session cookie Secure.
     pub secure_cookies: bool,
+    /// The address users open opsclock at (for links in emails) [default http://LISTEN].
+    pub public_url: Option<String>,
+    /// The escalation sweep, the mailer and the monthly summary.
+    pub jobs: crate::jobs::JobOptions,
 }
 
 /// Opens (creating if needed) and migrates the database.
@@ -52,11 +59,19 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
         calendars,
         secure_cookies: opts.secure_cookies,
     };
-    let app: Router = api::app(state).route("/", get(index));
     let listener = tokio::net::TcpListener::bind(&opts.listen)
         .await
         .with_context(|| format!("cannot listen on {}", opts.listen))?;
     let addr = listener.local_addr()?;
+    let sweeper = Sweeper {
+        db: state.db.clone(),
+        calendars: state.calendars.clone(),
+        time: Arc::new(SystemTime),
+        links: Links::new(opts.public_url.as_deref(), &addr.to_string(), opts.jobs.mail.domain()),
+        batch: 500,
+    };
+    let mut scheduler = crate::jobs::start(sweeper, opts.jobs).await?;
+    let app: Router = api::app(state).route("/", get(index));
     println!(
         "opsclock is running: open http://{addr}/  (database {})",
         crate::db::redact_url(&opts.database)
@@ -65,6 +80,7 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+    let _ = scheduler.shutdown().await;
     tracing::info!("stopped");
     Ok(())
 }

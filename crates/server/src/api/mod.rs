@@ -5,6 +5,7 @@
 
 pub mod catalog;
 pub mod catalog_file;
+pub mod escalation;
 pub mod problem;
 pub mod session;
 pub mod tickets;
@@ -100,6 +101,11 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(tickets::get_ticket))
         .routes(routes!(tickets::act))
         .routes(routes!(catalog_file::export_catalog))
+        .routes(routes!(escalation::list_ladders))
+        .routes(routes!(escalation::put_ladder, escalation::delete_ladder))
+        .routes(routes!(escalation::list_outbox))
+        .routes(routes!(escalation::get_outbox))
+        .routes(routes!(escalation::retry_outbox))
         .merge(
             // The catalogue file is larger than any JSON body; only this route takes that much.
             OpenApiRouter::new()

@@ -2,6 +2,8 @@
 
 mod batch;
 mod catalog;
+mod ladder;
+mod outbox;
 mod sla;
 mod user;
 
@@ -52,7 +54,7 @@ enum Command {
     Serve(ServeArgs),
     /// Applies pending database migrations and exits.
     Migrate(DatabaseArg),
-    /// Manages users: add, passwd, token.
+    /// Manages users: add, notify, passwd, token.
     #[command(subcommand)]
     User(user::UserCommand),
     /// SLA period arithmetic: deadlines, working time, calendars, severity.
@@ -64,6 +66,12 @@ enum Command {
     /// Exports data: `export catalog [--output FILE]`.
     #[command(subcommand)]
     Export(catalog::ExportCommand),
+    /// Escalation ladders: list, show, set FILE, remove.
+    #[command(subcommand)]
+    Ladder(ladder::LadderCommand),
+    /// The mail outbox: list, show, retry failed messages, queue a monthly summary.
+    #[command(subcommand)]
+    Outbox(outbox::OutboxCommand),
 }
 
 #[derive(Debug, Args)]
@@ -105,6 +113,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 calendars: calendar_source(a.calendar_dir, &config)?,
                 demo: !a.no_demo,
                 secure_cookies: config.server.secure_cookies,
+                public_url: config.server.public_url.clone(),
+                jobs: job_options(&config)?,
             };
             runtime()?.block_on(crate::serve::serve(opts))
         }
@@ -119,7 +129,32 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User(cmd) => runtime()?.block_on(user::run(cmd, &config)),
         Command::Import(cmd) => runtime()?.block_on(catalog::import(cmd, &config)),
         Command::Export(cmd) => runtime()?.block_on(catalog::export(cmd, &config)),
+        Command::Ladder(cmd) => runtime()?.block_on(ladder::run(cmd, &config)),
+        Command::Outbox(cmd) => runtime()?.block_on(outbox::run(cmd, &config)),
     }
+}
+
+/// The scheduled jobs' settings from the config file.
+fn job_options(config: &Config) -> anyhow::Result<crate::jobs::JobOptions> {
+    let e = &config.escalation;
+    let zone_name = e.summary_timezone.as_deref().unwrap_or("Asia/Shanghai");
+    let summary_zone = zone_name
+        .parse()
+        .map_err(|_| anyhow::anyhow!("[escalation] summary_timezone = {zone_name:?} is not an IANA time zone"))?;
+    let sweep_every = match e.sweep_every_secs.unwrap_or(30) {
+        0 => anyhow::bail!("[escalation] sweep_every_secs must be at least 1"),
+        n => std::time::Duration::from_secs(n),
+    };
+    Ok(crate::jobs::JobOptions {
+        sweep_every,
+        mail: crate::mail::MailSettings::from_config(&config.mail)?,
+        summary_cron: match e.summary_cron.as_deref() {
+            Some("off") => None,
+            Some(c) => Some(c.to_owned()),
+            None => Some("0 0 8 1 * *".to_owned()),
+        },
+        summary_zone,
+    })
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -130,7 +165,7 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 /// for JSON lines.
 fn init_tracing() {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tokio_cron_scheduler=warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -1,4 +1,4 @@
-//! `opsclock user add | passwd | token`.
+//! `opsclock user add | notify | passwd | token`.
 
 use chrono::Utc;
 use clap::Subcommand;
@@ -28,6 +28,26 @@ pub enum UserCommand {
         #[arg(long)]
         name: Option<String>,
         /// Email address for notifications.
+        #[arg(long)]
+        email: Option<String>,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+    /// Sets the escalation roles a user holds (and optionally their address); prints them.
+    ///
+    /// `on_duty` and `vendor_manager` apply to the systems of the user's vendor, `unit_head` to
+    /// those of the user's unit, `buyer_ops_lead` to the user's unit or, without one, to all.
+    Notify {
+        /// Login name.
+        username: String,
+        /// A role to hold (repeat for several); replaces the roles held before.
+        #[arg(long = "role", value_name = "ROLE",
+              value_parser = clap::builder::PossibleValuesParser::new(["on_duty", "vendor_manager", "unit_head", "buyer_ops_lead"]))]
+        roles: Vec<String>,
+        /// Hold no escalation role.
+        #[arg(long, conflicts_with = "roles")]
+        none: bool,
+        /// Email address to send escalations to.
         #[arg(long)]
         email: Option<String>,
         #[command(flatten)]
@@ -113,6 +133,42 @@ pub async fn run(cmd: UserCommand, config: &Config) -> anyhow::Result<()> {
                 _ => e.into(),
             })?;
             println!("added {username} ({role}); one-time password: {password}");
+        }
+        UserCommand::Notify {
+            username,
+            roles,
+            none,
+            email,
+            database,
+        } => {
+            let db = crate::serve::open_database(&database.url(config)).await?;
+            let user = find(&db, &username).await?;
+            let mut am = user.clone().into_active_model();
+            if none || !roles.is_empty() {
+                am.notify_roles = Set(Some(serde_json::json!(roles)));
+            }
+            if let Some(e) = email {
+                e.parse::<lettre::Address>()
+                    .map_err(|err| anyhow::anyhow!("{e:?} is not an email address: {err}"))?;
+                am.email = Set(Some(e));
+            }
+            let user = am.update(&db).await?;
+            let held: Vec<&str> = crate::escalation::recipients::held_roles(&user)
+                .into_iter()
+                .map(|r| r.key())
+                .collect();
+            println!(
+                "{username} <{}> holds: {}",
+                user.email.as_deref().unwrap_or("no address"),
+                if held.is_empty() {
+                    "no escalation role".to_owned()
+                } else {
+                    held.join(", ")
+                }
+            );
+            if user.email.is_none() && !held.is_empty() {
+                eprintln!("warning: {username} has no email address (--email), so receives nothing");
+            }
         }
         UserCommand::Passwd { username, database } => {
             let db = crate::serve::open_database(&database.url(config)).await?;

@@ -9,7 +9,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
     QueryOrder, Set,
 };
-use sla_clock::{Calendar, ClockState, Ladder};
+use sla_clock::{Calendar, ClockState};
 use ticket_domain::{Command, Event, NewTicket, Ticket};
 
 use crate::api::problem::ApiError;
@@ -173,7 +173,8 @@ async fn project(
     calendar: &Calendar,
     now: DateTime<Utc>,
 ) -> Result<tickets::Model, ApiError> {
-    let ladder = Ladder::default_ladder();
+    let ladder = crate::escalation::ladders::for_ticket(txn, row.system_id, ticket.severity().key()).await?;
+    let queued = crate::escalation::queued_keys(txn, row.id).await?;
     let mut any_breached = false;
     let mut existing_rows = clocks::Entity::find()
         .filter(clocks::Column::TicketId.eq(row.id))
@@ -183,10 +184,10 @@ async fn project(
         // Status at the later of now and the last event (events may be dated ahead by seconds).
         let at = now.max(ticket.last_event_at());
         let status = clock.status(calendar, at).map_err(|e| ApiError::Internal(e.into()))?;
-        let next_due_at = ladder
+        let evaluation = ladder
             .evaluate(clock, calendar, at)
-            .map_err(|e| ApiError::Internal(e.into()))?
-            .next_due_at;
+            .map_err(|e| ApiError::Internal(e.into()))?;
+        let next_due_at = crate::escalation::next_look(&row.number, name.key(), &evaluation, &queued);
         any_breached |= status.breached;
         let existing = existing_rows
             .iter()

@@ -1,4 +1,4 @@
-//! sea-orm entities, one module per table of the `m20261123_000001_core` migration.
+//! sea-orm entities, one module per table of the migrations.
 //!
 //! The column types follow the migration: ids are `i64`, instants are [`DateTimeUtc`]
 //! (`chrono::DateTime<Utc>`), JSON documents are [`Json`] (`serde_json::Value`), and the
@@ -10,6 +10,9 @@
 pub mod api_tokens;
 pub mod audit_log;
 pub mod clocks;
+pub mod escalation_ladders;
+pub mod outbox;
+pub mod outbox_attempts;
 pub mod policies;
 pub mod sessions;
 pub mod system_vendors;
@@ -26,6 +29,9 @@ pub mod prelude {
     pub use super::api_tokens::Entity as ApiTokens;
     pub use super::audit_log::Entity as AuditLog;
     pub use super::clocks::Entity as Clocks;
+    pub use super::escalation_ladders::Entity as EscalationLadders;
+    pub use super::outbox::Entity as Outbox;
+    pub use super::outbox_attempts::Entity as OutboxAttempts;
     pub use super::policies::Entity as Policies;
     pub use super::sessions::Entity as Sessions;
     pub use super::system_vendors::Entity as SystemVendors;

@@ -34,6 +34,10 @@ pub struct Model {
     pub must_change_password: bool,
     /// When the row was created.
     pub created_at: DateTimeUtc,
+    /// The escalation roles the user holds (a JSON array of `on_duty`, `vendor_manager`,
+    /// `unit_head`, `buyer_ops_lead`), scoped by the user's vendor or unit; `None` = none.
+    #[sea_orm(column_type = "JsonBinary", nullable)]
+    pub notify_roles: Option<Json>,
 }
 
 /// Relations of a user.

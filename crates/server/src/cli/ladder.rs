@@ -1,0 +1,124 @@
+//! `opsclock ladder list | show | set | remove`: escalation ladders as files.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use chrono::Utc;
+use clap::Subcommand;
+use sla_clock::Ladder;
+
+use super::DatabaseArg;
+use crate::audit::{self, ClientAddr};
+use crate::config::Config;
+use crate::escalation::ladders::{self, Scope};
+
+#[derive(Debug, Subcommand)]
+pub enum LadderCommand {
+    /// Lists the stored ladders (scopes without one use the next in line; see `ladder show`).
+    List {
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+    /// Prints a scope's stored ladder as TOML, or the built-in default for `default`.
+    Show {
+        /// `default`, a policy code, or `policy-code:severity` (e.g. `shunyi-a:urgent`).
+        scope: String,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+    /// Sets a scope's ladder from a TOML file of `[[steps]]` (see config/ladders/default.toml).
+    Set {
+        /// `default`, a policy code, or `policy-code:severity`.
+        scope: String,
+        /// The ladder file.
+        file: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+    /// Removes a scope's ladder, so that the next in line applies.
+    Remove {
+        /// `default`, a policy code, or `policy-code:severity`.
+        scope: String,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+}
+
+fn scope(text: &str) -> anyhow::Result<Scope> {
+    text.parse().map_err(anyhow::Error::msg)
+}
+
+pub async fn run(cmd: LadderCommand, config: &Config) -> anyhow::Result<()> {
+    match cmd {
+        LadderCommand::List { database } => {
+            let db = crate::serve::open_database(&database.url(config)).await?;
+            let stored = ladders::list(&db).await?;
+            if stored.is_empty() {
+                println!("no stored ladders: every ticket uses the built-in default (`opsclock ladder show default`)");
+            }
+            for (scope, ladder, updated) in stored {
+                println!("{scope}  (set {})", updated.format("%Y-%m-%d %H:%M UTC"));
+                for s in ladder.steps() {
+                    let notify: Vec<String> = s.notify.iter().map(ToString::to_string).collect();
+                    println!("  {:<12} {:<36} {}", s.id, s.when.to_string(), notify.join(", "));
+                }
+            }
+        }
+        LadderCommand::Show { scope: text, database } => {
+            let db = crate::serve::open_database(&database.url(config)).await?;
+            let scope = scope(&text)?;
+            let ladder = match ladders::get(&db, &scope).await? {
+                Some(l) => l,
+                None if scope == Scope::Default => {
+                    eprintln!("# no stored default: this is the built-in one");
+                    Ladder::default_ladder()
+                }
+                None => anyhow::bail!("no ladder is stored for {scope}; its tickets use the next in line"),
+            };
+            print!("{}", toml::to_string(&ladder)?);
+        }
+        LadderCommand::Set {
+            scope: text,
+            file,
+            database,
+        } => {
+            let scope = scope(&text)?;
+            let body = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let ladder: Ladder =
+                toml::from_str(&body).with_context(|| format!("{} is not a valid ladder", file.display()))?;
+            let db = crate::serve::open_database(&database.url(config)).await?;
+            let txn = crate::db::begin_write(&db).await?;
+            let changed = ladders::set(&txn, &scope, Some(&ladder), Utc::now()).await?;
+            if changed {
+                let detail = serde_json::json!({ "ladder": ladder, "file": file.display().to_string() });
+                audit::record(&txn, None, "ladder.set", &scope.to_string(), detail, &cli()).await?;
+            }
+            txn.commit().await?;
+            println!("{scope}: {}", if changed { "ladder set" } else { "unchanged" });
+        }
+        LadderCommand::Remove { scope: text, database } => {
+            let scope = scope(&text)?;
+            let db = crate::serve::open_database(&database.url(config)).await?;
+            let txn = crate::db::begin_write(&db).await?;
+            let changed = ladders::set(&txn, &scope, None, Utc::now()).await?;
+            if changed {
+                audit::record(
+                    &txn,
+                    None,
+                    "ladder.remove",
+                    &scope.to_string(),
+                    serde_json::json!({}),
+                    &cli(),
+                )
+                .await?;
+            }
+            txn.commit().await?;
+            println!("{scope}: {}", if changed { "ladder removed" } else { "had no ladder" });
+        }
+    }
+    Ok(())
+}
+
+fn cli() -> ClientAddr {
+    ClientAddr(Some("cli".into()))
+}

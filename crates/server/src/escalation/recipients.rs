@@ -1,0 +1,114 @@
+//! Who holds an escalation role for a ticket, as email addresses.
+//!
+//! | role | who |
+//! |---|---|
+//! | `assignee` | the user the ticket is assigned to |
+//! | `on_duty` | users holding `on_duty` who work for one of the system's vendors (until duty rosters exist) |
+//! | `vendor_manager` | users holding `vendor_manager` who work for one of the system's vendors |
+//! | `unit_head` | users holding `unit_head` who belong to the system's unit |
+//! | `buyer_ops_lead` | users holding `buyer_ops_lead` who belong to the system's unit or to no unit |
+//!
+//! A user holds roles through `users.notify_roles` (`opsclock user roles`). Disabled users and
+//! users without an address are skipped. A role nobody holds is reported, so that the outbox row
+//! says who was meant to hear and did not.
+
+use std::collections::BTreeSet;
+
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sla_clock::{Recipient, Role};
+
+use crate::db::entities::{system_vendors, systems, users};
+
+/// The addresses for a step, and the roles nobody could be found for.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    /// Distinct addresses, sorted.
+    pub addresses: Vec<String>,
+    /// Roles (by key) no reachable user holds for this ticket.
+    pub unfilled: Vec<&'static str>,
+}
+
+/// The roles of the users who may receive escalations, loaded once per sweep.
+#[derive(Debug, Default)]
+pub struct Directory {
+    users: Vec<users::Model>,
+}
+
+/// The roles a user can hold through `notify_roles` (every role but `assignee`, which comes from
+/// the ticket).
+pub const HELD_ROLES: [Role; 4] = [Role::OnDuty, Role::VendorManager, Role::UnitHead, Role::BuyerOpsLead];
+
+/// Reads a user's `notify_roles` column.
+pub fn held_roles(user: &users::Model) -> Vec<Role> {
+    user.notify_roles
+        .as_ref()
+        .and_then(|v| serde_json::from_value::<Vec<Role>>(v.clone()).ok())
+        .unwrap_or_default()
+}
+
+impl Directory {
+    /// Loads every enabled user with an address.
+    pub async fn load(db: &impl ConnectionTrait) -> Result<Directory, DbErr> {
+        let users = users::Entity::find()
+            .filter(users::Column::Disabled.eq(false))
+            .filter(users::Column::Email.is_not_null())
+            .all(db)
+            .await?;
+        Ok(Directory { users })
+    }
+
+    /// The addresses `recipients` stand for on a ticket of `system` assigned to `assignee`.
+    pub async fn resolve(
+        &self,
+        db: &impl ConnectionTrait,
+        system: &systems::Model,
+        assignee: Option<i64>,
+        recipients: &[Recipient],
+    ) -> Result<Resolved, DbErr> {
+        let vendors: Vec<i64> = system_vendors::Entity::find()
+            .filter(system_vendors::Column::SystemId.eq(system.id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|l| l.vendor_id)
+            .collect();
+        let mut addresses = BTreeSet::new();
+        let mut unfilled = Vec::new();
+        for r in recipients {
+            match r {
+                Recipient::Email(e) => {
+                    addresses.insert(e.clone());
+                }
+                Recipient::Role(role) => {
+                    let holders: Vec<&users::Model> = self
+                        .users
+                        .iter()
+                        .filter(|u| holds(u, *role, system, assignee, &vendors))
+                        .collect();
+                    if holders.is_empty() {
+                        unfilled.push(role.key());
+                    }
+                    addresses.extend(holders.into_iter().filter_map(|u| u.email.clone()));
+                }
+            }
+        }
+        Ok(Resolved {
+            addresses: addresses.into_iter().collect(),
+            unfilled,
+        })
+    }
+}
+
+/// Whether `user` holds `role` for a ticket of `system` assigned to `assignee`, whose system is
+/// served by `vendors`.
+fn holds(user: &users::Model, role: Role, system: &systems::Model, assignee: Option<i64>, vendors: &[i64]) -> bool {
+    if role == Role::Assignee {
+        return Some(user.id) == assignee;
+    }
+    let in_scope = match role {
+        Role::OnDuty | Role::VendorManager => user.vendor_id.is_some_and(|v| vendors.contains(&v)),
+        Role::UnitHead => user.unit_id == Some(system.unit_id),
+        Role::BuyerOpsLead | Role::Assignee => user.unit_id.is_none_or(|u| u == system.unit_id),
+    };
+    in_scope && held_roles(user).contains(&role)
+}

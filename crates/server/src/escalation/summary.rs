@@ -1,0 +1,225 @@
+//! The monthly summary email: on the first day of each month (by default 08:00 in the calendar's
+//! zone) managers receive the previous month's headline numbers and a link to the breach report.
+//!
+//! Recipients are the enabled users with an address who are managers or hold `buyer_ops_lead`.
+//! The message is queued in the outbox under `summary/YYYY-MM`, so however many replicas run the
+//! job, and however often it is run by hand (`opsclock outbox summary --month 2026-10`), a month is
+//! summarised once.
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono_tz::Tz;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter};
+use sla_clock::Role;
+
+use super::Links;
+use super::message::escape;
+use super::recipients::held_roles;
+use crate::db::entities::{outbox, tickets, users};
+
+/// A calendar month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Month {
+    /// Year.
+    pub year: i32,
+    /// Month, 1–12.
+    pub month: u32,
+}
+
+impl std::fmt::Display for Month {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
+impl std::str::FromStr for Month {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("{s:?} is not a month; write YYYY-MM, e.g. 2026-10");
+        let (y, m) = s.split_once('-').ok_or_else(bad)?;
+        let (year, month) = (y.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+        NaiveDate::from_ymd_opt(year, month, 1).ok_or_else(bad)?;
+        Ok(Month { year, month })
+    }
+}
+
+impl Month {
+    /// The month before the one containing `at` in `zone`.
+    pub fn previous(at: DateTime<Utc>, zone: Tz) -> Month {
+        let local = at.with_timezone(&zone);
+        match local.month() {
+            1 => Month {
+                year: local.year() - 1,
+                month: 12,
+            },
+            m => Month {
+                year: local.year(),
+                month: m - 1,
+            },
+        }
+    }
+
+    /// The first instant of the month and of the next one, in `zone`.
+    pub fn bounds(self, zone: Tz) -> (DateTime<Utc>, DateTime<Utc>) {
+        let start = |y: i32, m: u32| {
+            NaiveDate::from_ymd_opt(y, m, 1)
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .and_then(|t| t.and_local_timezone(zone).earliest())
+                .map(|t| t.with_timezone(&Utc))
+                .unwrap_or_default()
+        };
+        let (ny, nm) = if self.month == 12 {
+            (self.year + 1, 1)
+        } else {
+            (self.year, self.month + 1)
+        };
+        (start(self.year, self.month), start(ny, nm))
+    }
+}
+
+/// The month's headline numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Headline {
+    /// Tickets received in the month.
+    pub received: u64,
+    /// Of those, tickets that breached at least one deadline.
+    pub breached: u64,
+    /// Tickets resolved in the month.
+    pub resolved: u64,
+}
+
+impl Headline {
+    /// Share of the month's tickets that met every deadline, in per cent (one decimal).
+    pub fn compliance(&self) -> Option<f64> {
+        (self.received > 0)
+            .then(|| ((self.received - self.breached) as f64 * 1000.0 / self.received as f64).round() / 10.0)
+    }
+}
+
+/// Counts the month's tickets.
+pub async fn headline(db: &impl ConnectionTrait, month: Month, zone: Tz) -> Result<Headline, DbErr> {
+    let (from, to) = month.bounds(zone);
+    let received = || {
+        tickets::Entity::find()
+            .filter(tickets::Column::ReceivedAt.gte(from))
+            .filter(tickets::Column::ReceivedAt.lt(to))
+    };
+    Ok(Headline {
+        received: received().count(db).await?,
+        breached: received().filter(tickets::Column::Breached.eq(true)).count(db).await?,
+        resolved: tickets::Entity::find()
+            .filter(tickets::Column::ResolvedAt.gte(from))
+            .filter(tickets::Column::ResolvedAt.lt(to))
+            .count(db)
+            .await?,
+    })
+}
+
+/// Queues the summary of `month`; returns whether a message was queued (false if it already was,
+/// or nobody is to receive it).
+pub async fn queue(
+    db: &impl ConnectionTrait,
+    month: Month,
+    zone: Tz,
+    links: &Links,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let key = format!("summary/{month}");
+    let managers = users::Entity::find()
+        .filter(users::Column::Disabled.eq(false))
+        .filter(users::Column::Email.is_not_null())
+        .all(db)
+        .await?;
+    let mut to: Vec<String> = managers
+        .iter()
+        .filter(|u| u.role == "manager" || held_roles(u).contains(&Role::BuyerOpsLead))
+        .filter_map(|u| u.email.clone())
+        .collect();
+    to.sort();
+    to.dedup();
+    if to.is_empty() {
+        tracing::warn!(%month, "no manager has an email address; the monthly summary is not queued");
+        return Ok(false);
+    }
+    let h = headline(db, month, zone).await?;
+    let link = format!("{}/reports/breaches?period={month}", links.public_url);
+    let compliance = h.compliance().map_or("-".to_owned(), |c| format!("{c:.1}%"));
+    let subject = format!(
+        "[opsclock] {month} 月度运维报告：工单 {}，超时 {} | monthly summary",
+        h.received, h.breached
+    );
+    let text = format!(
+        "{month} 月度运维摘要\n受理工单：{r}\n超时工单：{b}\n按时率：{compliance}\n已解决：{s}\n违约报告：{link}\n\n\
+         -- English --\nSummary of {month}\nTickets received: {r}\nTickets that breached a deadline: {b}\n\
+         Met every deadline: {compliance}\nResolved: {s}\nBreach report: {link}\n",
+        r = h.received,
+        b = h.breached,
+        s = h.resolved,
+    );
+    let html = format!(
+        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{t}</title></head><body>\
+         <h2>{month} 月度运维摘要</h2><table cellpadding=\"4\">\
+         <tr><th align=\"left\">受理工单 Received</th><td>{r}</td></tr>\
+         <tr><th align=\"left\">超时工单 Breached</th><td>{b}</td></tr>\
+         <tr><th align=\"left\">按时率 Met every deadline</th><td>{compliance}</td></tr>\
+         <tr><th align=\"left\">已解决 Resolved</th><td>{s}</td></tr></table>\
+         <p><a href=\"{l}\">违约报告 / Breach report</a></p></body></html>",
+        t = escape(&subject),
+        r = h.received,
+        b = h.breached,
+        s = h.resolved,
+        l = escape(&link),
+    );
+    let row = outbox::ActiveModel {
+        dedup_key: sea_orm::Set(key.clone()),
+        kind: sea_orm::Set("summary".to_owned()),
+        ticket_id: sea_orm::Set(None),
+        clock: sea_orm::Set(None),
+        step: sea_orm::Set(None),
+        repeat: sea_orm::Set(None),
+        due_at: sea_orm::Set(month.bounds(zone).1),
+        recipients: sea_orm::Set(serde_json::json!(to)),
+        note: sea_orm::Set(None),
+        subject: sea_orm::Set(subject),
+        body_text: sea_orm::Set(text),
+        body_html: sea_orm::Set(html),
+        message_id: sea_orm::Set(links.message_id(&key)),
+        thread_id: sea_orm::Set(None),
+        status: sea_orm::Set("pending".to_owned()),
+        attempts: sea_orm::Set(0),
+        next_attempt_at: sea_orm::Set(now),
+        claimed_until: sea_orm::Set(None),
+        last_error: sea_orm::Set(None),
+        sent_at: sea_orm::Set(None),
+        created_at: sea_orm::Set(now),
+        ..Default::default()
+    };
+    let n = outbox::Entity::insert(row)
+        .on_conflict(OnConflict::column(outbox::Column::DedupKey).do_nothing().to_owned())
+        .exec_without_returning(db)
+        .await?;
+    Ok(n == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_parse_and_bound_in_the_zone() {
+        let m: Month = "2026-10".parse().unwrap();
+        let (a, b) = m.bounds(chrono_tz::Asia::Shanghai);
+        assert_eq!(a.to_rfc3339(), "2026-09-30T16:00:00+00:00");
+        assert_eq!(b.to_rfc3339(), "2026-10-31T16:00:00+00:00");
+        assert!("2026-13".parse::<Month>().is_err());
+        let jan: DateTime<Utc> = "2027-01-01T08:00:00+08:00".parse().unwrap();
+        assert_eq!(Month::previous(jan, chrono_tz::Asia::Shanghai).to_string(), "2026-12");
+        let h = Headline {
+            received: 3,
+            breached: 1,
+            resolved: 2,
+        };
+        assert_eq!(h.compliance(), Some(66.7));
+    }
+}

@@ -1,0 +1,131 @@
+//! The server's scheduled jobs, run by `tokio-cron-scheduler`:
+//!
+//! | job | when | what |
+//! |---|---|---|
+//! | sweep | every `[escalation] sweep_every_secs` (30 s) and at start | queue due ladder steps ([`crate::escalation::sweep`]) |
+//! | mailer | every `[mail] every_secs` (10 s), and right after a sweep queued something | send due outbox messages ([`crate::mail::Mailer`]) |
+//! | summary | `[escalation] summary_cron` (08:00 on the 1st) | queue last month's summary ([`crate::escalation::summary`]) |
+//!
+//! A job still running when its next turn comes skips that turn, so runs never pile up.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono_tz::Tz;
+use tokio::sync::{Mutex, Notify};
+use tokio_cron_scheduler::{Job, JobScheduler};
+
+use crate::escalation::summary::{self, Month};
+use crate::escalation::sweep::Sweeper;
+use crate::mail::{MailSettings, Mailer};
+
+/// What the jobs need besides the sweeper.
+pub struct JobOptions {
+    /// Time between sweeps.
+    pub sweep_every: Duration,
+    /// The mail settings (no host: the mailer does not run).
+    pub mail: MailSettings,
+    /// The summary's schedule, or `None` for no summary.
+    pub summary_cron: Option<String>,
+    /// The summary's zone.
+    pub summary_zone: Tz,
+}
+
+/// Starts the jobs; they run until the returned scheduler is shut down (or the process ends).
+pub async fn start(sweeper: Sweeper, opts: JobOptions) -> anyhow::Result<JobScheduler> {
+    let scheduler = JobScheduler::new().await?;
+    let wake_mailer = Arc::new(Notify::new());
+
+    let sweep_once = {
+        let sweeper = sweeper.clone();
+        let wake = wake_mailer.clone();
+        let busy = Arc::new(Mutex::new(()));
+        move || {
+            let (sweeper, wake, busy) = (sweeper.clone(), wake.clone(), busy.clone());
+            async move {
+                let Ok(_running) = busy.try_lock() else { return };
+                let started = std::time::Instant::now();
+                match sweeper.sweep().await {
+                    Ok(r) if r.queued > 0 || r.failed > 0 => {
+                        tracing::info!(
+                            clocks = r.clocks,
+                            queued = r.queued,
+                            failed = r.failed,
+                            ms = started.elapsed().as_millis() as u64,
+                            "sweep"
+                        );
+                        wake.notify_one();
+                    }
+                    Ok(r) => tracing::debug!(clocks = r.clocks, skipped = r.skipped, "sweep"),
+                    Err(e) => tracing::error!(error = %format!("{e:#}"), "sweep failed; trying again next round"),
+                }
+            }
+        }
+    };
+    tokio::spawn(sweep_once()); // catch up at start: steps that fell due while opsclock was down
+    let job = sweep_once.clone();
+    scheduler
+        .add(Job::new_repeated_async(opts.sweep_every, move |_, _| Box::pin(job()))?)
+        .await?;
+
+    if opts.mail.host.is_some() {
+        let mailer = Arc::new(Mailer::new(
+            sweeper.db.clone(),
+            opts.mail.clone(),
+            sweeper.time.clone(),
+        )?);
+        let busy = Arc::new(Mutex::new(()));
+        let drain = move || {
+            let (mailer, busy) = (mailer.clone(), busy.clone());
+            async move {
+                let Ok(_running) = busy.try_lock() else { return };
+                match mailer.drain().await {
+                    Ok(r) if r.sent + r.retrying + r.failed > 0 => {
+                        tracing::info!(sent = r.sent, retrying = r.retrying, failed = r.failed, "mailer")
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(error = %format!("{e:#}"), "mailer failed; trying again next round"),
+                }
+            }
+        };
+        let job = drain.clone();
+        scheduler
+            .add(Job::new_repeated_async(opts.mail.every, move |_, _| Box::pin(job()))?)
+            .await?;
+        let wake = wake_mailer.clone();
+        tokio::spawn(async move {
+            loop {
+                drain().await;
+                wake.notified().await;
+            }
+        });
+    } else {
+        tracing::warn!("[mail] host is not set: escalation emails are queued in the outbox but not sent");
+    }
+
+    if let Some(cron) = opts.summary_cron {
+        let (db, links, zone, time) = (
+            sweeper.db.clone(),
+            sweeper.links.clone(),
+            opts.summary_zone,
+            sweeper.time.clone(),
+        );
+        let job = Job::new_async_tz(cron.as_str(), zone, move |_, _| {
+            let (db, links, time) = (db.clone(), links.clone(), time.clone());
+            Box::pin(async move {
+                let now = time.now();
+                let month = Month::previous(now, zone);
+                match summary::queue(&db, month, zone, &links, now).await {
+                    Ok(true) => tracing::info!(%month, "monthly summary queued"),
+                    Ok(false) => tracing::info!(%month, "monthly summary already queued or nobody to send it to"),
+                    Err(e) => tracing::error!(%month, error = %e, "cannot queue the monthly summary"),
+                }
+            })
+        })
+        .with_context(|| format!("[escalation] summary_cron = {cron:?} is not a cron expression with seconds"))?;
+        scheduler.add(job).await?;
+    }
+    scheduler.start().await?;
+    Ok(scheduler)
+}

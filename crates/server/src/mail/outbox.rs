@@ -1,0 +1,144 @@
+//! The outbox as admins see it: list messages, read one with its attempts, send failed ones again.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::entities::{outbox, outbox_attempts};
+
+/// The statuses a message can have.
+pub const STATUSES: [&str; 4] = ["pending", "sending", "sent", "failed"];
+
+/// A message in the outbox.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OutboxView {
+    /// Id (for `retry`).
+    pub id: i64,
+    /// Identity: `T-2026-0001/repair/breach/0` or `summary/2026-10`.
+    pub key: String,
+    /// `escalation` or `summary`.
+    pub kind: String,
+    /// `pending`, `sending`, `sent` or `failed`.
+    pub status: String,
+    /// Addresses.
+    pub recipients: Vec<String>,
+    /// Subject line.
+    pub subject: String,
+    /// When the step fell due.
+    pub due_at: DateTime<Utc>,
+    /// Attempts so far.
+    pub attempts: i32,
+    /// When the next attempt may happen (pending messages).
+    pub next_attempt_at: DateTime<Utc>,
+    /// The last error.
+    pub last_error: Option<String>,
+    /// What the sweep noticed (e.g. roles nobody holds).
+    pub note: Option<String>,
+    /// When the SMTP server accepted it.
+    pub sent_at: Option<DateTime<Utc>>,
+    /// When it was queued.
+    pub created_at: DateTime<Utc>,
+}
+
+/// One delivery attempt.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AttemptView {
+    /// When it ended.
+    pub at: DateTime<Utc>,
+    /// Whether the server accepted the message.
+    pub ok: bool,
+    /// The server's answer or the error.
+    pub response: String,
+}
+
+/// A message with its attempts.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OutboxDetail {
+    /// The message.
+    #[serde(flatten)]
+    pub message: OutboxView,
+    /// Its attempts, oldest first.
+    pub attempts_log: Vec<AttemptView>,
+}
+
+impl From<outbox::Model> for OutboxView {
+    fn from(r: outbox::Model) -> Self {
+        OutboxView {
+            id: r.id,
+            key: r.dedup_key,
+            kind: r.kind,
+            status: r.status,
+            recipients: serde_json::from_value(r.recipients).unwrap_or_default(),
+            subject: r.subject,
+            due_at: r.due_at,
+            attempts: r.attempts,
+            next_attempt_at: r.next_attempt_at,
+            last_error: r.last_error,
+            note: r.note,
+            sent_at: r.sent_at,
+            created_at: r.created_at,
+        }
+    }
+}
+
+/// Messages with `status` (all if `None`), newest first, at most `limit`.
+pub async fn list(db: &impl ConnectionTrait, status: Option<&str>, limit: u64) -> Result<Vec<OutboxView>, DbErr> {
+    let mut q = outbox::Entity::find();
+    if let Some(s) = status {
+        q = q.filter(outbox::Column::Status.eq(s));
+    }
+    let rows = q.order_by_desc(outbox::Column::Id).limit(limit).all(db).await?;
+    Ok(rows.into_iter().map(OutboxView::from).collect())
+}
+
+/// How many messages have each status.
+pub async fn counts(db: &impl ConnectionTrait) -> Result<Vec<(String, i64)>, DbErr> {
+    outbox::Entity::find()
+        .select_only()
+        .column(outbox::Column::Status)
+        .column_as(outbox::Column::Id.count(), "n")
+        .group_by(outbox::Column::Status)
+        .order_by_asc(outbox::Column::Status)
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+/// One message with its attempts.
+pub async fn get(db: &impl ConnectionTrait, id: i64) -> Result<Option<OutboxDetail>, DbErr> {
+    let Some(row) = outbox::Entity::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
+    let attempts = outbox_attempts::Entity::find()
+        .filter(outbox_attempts::Column::OutboxId.eq(id))
+        .order_by_asc(outbox_attempts::Column::Id)
+        .all(db)
+        .await?;
+    Ok(Some(OutboxDetail {
+        message: row.into(),
+        attempts_log: attempts
+            .into_iter()
+            .map(|a| AttemptView {
+                at: a.at,
+                ok: a.ok,
+                response: a.response,
+            })
+            .collect(),
+    }))
+}
+
+/// Makes failed messages (the ones in `ids`, or all if `None`) pending again with a fresh set of
+/// attempts, due at `now`; returns how many. Messages in any other state are left alone.
+pub async fn retry(db: &impl ConnectionTrait, ids: Option<&[i64]>, now: DateTime<Utc>) -> Result<u64, DbErr> {
+    let mut q = outbox::Entity::update_many()
+        .col_expr(outbox::Column::Status, Expr::value("pending"))
+        .col_expr(outbox::Column::Attempts, Expr::value(0))
+        .col_expr(outbox::Column::NextAttemptAt, Expr::value(now))
+        .filter(outbox::Column::Status.eq("failed"));
+    if let Some(ids) = ids {
+        q = q.filter(outbox::Column::Id.is_in(ids.iter().copied()));
+    }
+    Ok(q.exec(db).await?.rows_affected)
+}
