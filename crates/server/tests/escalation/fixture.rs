@@ -1,0 +1,246 @@
+//! A small world to escalate in: a unit, two vendors, a policy, a 7×24 system, people holding
+//! every role, and helpers to open tickets and run the sweep and the mailer at a chosen instant.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use opsclock::db::entities::{outbox, policies, system_vendors, systems, units, users, vendors};
+use opsclock::db::testing::{Backend, TestDb};
+use opsclock::escalation::Links;
+use opsclock::escalation::ladders::{self, Scope};
+use opsclock::escalation::sweep::{SweepReport, Sweeper};
+use opsclock::mail::{DrainReport, MailConfig, MailSettings, Mailer, Security};
+use opsclock::time::ManualTime;
+use sea_orm::{ActiveModelTrait, EntityTrait, QueryOrder, Set};
+use serde_json::json;
+use sla_clock::{Calendar, Ladder, Severity};
+use ticket_domain::{Kind, NewTicket, ServiceMode, Targets};
+
+/// The instant the tests' tickets start at: 2026-11-23 10:00 in Beijing.
+pub fn t0() -> DateTime<Utc> {
+    at("2026-11-23T10:00:00+08:00")
+}
+
+/// Parses an RFC 3339 instant.
+pub fn at(s: &str) -> DateTime<Utc> {
+    s.parse().expect("an RFC 3339 instant")
+}
+
+/// The seeded world.
+pub struct World {
+    /// The database.
+    pub db: TestDb,
+    /// The system tickets are opened on.
+    pub system_id: i64,
+    /// The engineer (vendor A, on duty), assignee of the tickets.
+    pub engineer: i64,
+    /// The injected clock.
+    pub time: Arc<ManualTime>,
+    /// The calendars.
+    pub calendars: Arc<BTreeMap<String, Calendar>>,
+}
+
+/// The ladder the tests use: 50 %, 80 %, breach, then every 30 min twice.
+pub fn test_ladder() -> Ladder {
+    toml::from_str(
+        r#"
+        [[steps]]
+        id = "half"
+        when = "50%"
+        notify = ["assignee"]
+        [[steps]]
+        id = "warning"
+        when = "80%"
+        notify = ["assignee", "on_duty", "vendor_manager"]
+        [[steps]]
+        id = "breach"
+        when = "breach"
+        notify = ["assignee", "vendor_manager", "unit_head"]
+        [[steps]]
+        id = "overdue"
+        when = "every 30m after breach, 2 times"
+        notify = ["vendor_manager", "unit_head", "buyer_ops_lead", "duty-desk@bureau.test"]
+        "#,
+    )
+    .expect("the test ladder")
+}
+
+impl World {
+    /// Seeds a fresh database on `backend`; the policy uses [`test_ladder`].
+    pub async fn new(backend: Backend) -> World {
+        let db = TestDb::migrated(backend).await;
+        let now = Utc::now();
+        let conn = &db.db;
+        let unit = units::ActiveModel {
+            code: Set("cgw".into()),
+            name: Set("区城管委".into()),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(conn)
+        .await
+        .expect("unit");
+        let mut vendor_ids = Vec::new();
+        for code in ["vendor-a", "vendor-b"] {
+            let v = vendors::ActiveModel {
+                code: Set(code.into()),
+                name: Set(code.into()),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(conn)
+            .await
+            .expect("vendor");
+            vendor_ids.push(v.id);
+        }
+        let policy = policies::ActiveModel {
+            code: Set("p-test".into()),
+            name: Set("test policy".into()),
+            targets: Set(json!({})),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(conn)
+        .await
+        .expect("policy");
+        let system = systems::ActiveModel {
+            code: Set("sy-900".into()),
+            name: Set("数字城管平台".into()),
+            unit_id: Set(unit.id),
+            policy_id: Set(policy.id),
+            calendar: Set("24x7".into()),
+            service_mode: Set("remote".into()),
+            created_at: Set(now),
+            updated_at: Set(now),
+            version: Set(1),
+            ..Default::default()
+        }
+        .insert(conn)
+        .await
+        .expect("system");
+        system_vendors::ActiveModel {
+            system_id: Set(system.id),
+            vendor_id: Set(vendor_ids[0]),
+        }
+        .insert(conn)
+        .await
+        .expect("system vendor");
+        let mut engineer = 0;
+        for (name, role, unit_id, vendor_id, notify) in [
+            ("eng", "engineer", None, Some(vendor_ids[0]), json!(["on_duty"])),
+            ("pm", "engineer", None, Some(vendor_ids[0]), json!(["vendor_manager"])),
+            ("head", "manager", Some(unit.id), None, json!(["unit_head"])),
+            ("lead", "manager", None, None, json!(["buyer_ops_lead"])),
+            // Holds roles, but for another vendor's systems: must never hear of this system.
+            ("other-pm", "engineer", None, Some(vendor_ids[1]), json!(["vendor_manager", "on_duty"])),
+        ] {
+            let u = users::ActiveModel {
+                username: Set(name.into()),
+                display_name: Set(name.into()),
+                email: Set(Some(format!("{name}@ops.test"))),
+                password_hash: Set(None),
+                role: Set(role.into()),
+                unit_id: Set(unit_id),
+                vendor_id: Set(vendor_id),
+                disabled: Set(false),
+                must_change_password: Set(false),
+                created_at: Set(now),
+                notify_roles: Set(Some(notify)),
+                ..Default::default()
+            }
+            .insert(conn)
+            .await
+            .expect("user");
+            if name == "eng" {
+                engineer = u.id;
+            }
+        }
+        ladders::set(conn, &Scope::Policy("p-test".into()), Some(&test_ladder()), now)
+            .await
+            .expect("setting the ladder");
+        let calendars = sla_clock::builtin::calendars()
+            .into_iter()
+            .map(|c| (c.name().to_owned(), c))
+            .collect();
+        World {
+            db,
+            system_id: system.id,
+            engineer,
+            time: Arc::new(ManualTime::new(t0())),
+            calendars: Arc::new(calendars),
+        }
+    }
+
+    /// Opens an urgent fault that began at `occurred`, with a repair target of `repair`, assigned
+    /// to the engineer; returns its number.
+    pub async fn open(&self, occurred: DateTime<Utc>, repair: &str, now: DateTime<Utc>) -> String {
+        let cal = &self.calendars["24x7"];
+        let txn = opsclock::db::begin_write(&self.db.db).await.expect("begin");
+        let new = NewTicket {
+            kind: Kind::Fault,
+            severity: Severity::Urgent,
+            severity_reason: None,
+            title: "城管案件上报失败".into(),
+            description: String::new(),
+            occurred_at: occurred,
+            received_at: now,
+            service_mode: ServiceMode::Remote,
+            targets: Targets {
+                repair: Some(repair.parse().expect("a duration")),
+                ..Targets::default()
+            },
+            reporter: Some(self.engineer),
+            assignee: Some(self.engineer),
+        };
+        let (row, _) = opsclock::tickets::create(&txn, cal, self.system_id, new, self.engineer, now)
+            .await
+            .expect("opening a ticket");
+        txn.commit().await.expect("commit");
+        row.number
+    }
+
+    /// The sweeper, on the injected clock.
+    pub fn sweeper(&self) -> Sweeper {
+        Sweeper {
+            db: self.db.db.clone(),
+            calendars: self.calendars.clone(),
+            time: self.time.clone(),
+            links: Links::new(Some("https://opsclock.test"), "unused", "ops.test".into()),
+            batch: 3, // small, so that a sweep pages
+        }
+    }
+
+    /// A mailer sending to 127.0.0.1:`port`, on the injected clock.
+    pub fn mailer(&self, port: u16, max_attempts: u32) -> Mailer {
+        let settings = MailSettings::from_config(&MailConfig {
+            host: Some("127.0.0.1".into()),
+            port: Some(port),
+            security: Security::None,
+            from: Some("opsclock <opsclock@ops.test>".into()),
+            max_attempts: Some(max_attempts),
+            timeout_secs: Some(5),
+            ..MailConfig::default()
+        })
+        .expect("mail settings");
+        Mailer::new(self.db.db.clone(), settings, self.time.clone()).expect("a mailer")
+    }
+
+    /// Sets the clock to `t`, sweeps and drains through `mailer`.
+    pub async fn tick(&self, t: DateTime<Utc>, mailer: &Mailer) -> (SweepReport, DrainReport) {
+        self.time.set(t);
+        let s = self.sweeper().sweep().await.expect("a sweep");
+        let d = mailer.drain().await.expect("a drain");
+        (s, d)
+    }
+
+    /// Every outbox row, oldest first.
+    pub async fn outbox(&self) -> Vec<outbox::Model> {
+        outbox::Entity::find()
+            .order_by_asc(outbox::Column::Id)
+            .all(&self.db.db)
+            .await
+            .expect("reading the outbox")
+    }
+}

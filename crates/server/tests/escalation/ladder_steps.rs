@@ -1,0 +1,150 @@
+//! A ticket whose repair clock crosses 50 %, 80 %, breach and two repeats produces exactly those
+//! five emails, each once, to the right people, with the right words and threading headers.
+
+use chrono::TimeDelta;
+use opsclock::db::testing::Backend;
+
+use crate::both_backends;
+use crate::fixture::{World, at, t0};
+use crate::smtp::SmtpServer;
+
+async fn five_steps_five_emails(backend: Backend) {
+    let world = World::new(backend).await;
+    let smtp = SmtpServer::start();
+    let mailer = world.mailer(smtp.port, 8);
+    // Urgent fault at 10:00 Beijing, 4 h to repair on 7×24: half at 12:00, 80 % at 13:12,
+    // breach just after 14:00, reminders at 14:30 and 15:00.
+    let number = world.open(t0(), "4h", t0()).await;
+    assert_eq!(number, "INC-2026-000001");
+
+    let script: [(&str, usize); 11] = [
+        ("2026-11-23T10:00:00+08:00", 0),
+        ("2026-11-23T11:59:59+08:00", 0),
+        ("2026-11-23T12:00:00+08:00", 1), // half
+        ("2026-11-23T12:30:00+08:00", 1),
+        ("2026-11-23T13:12:00+08:00", 2), // warning
+        ("2026-11-23T14:00:00+08:00", 2), // the deadline itself is not yet a breach
+        ("2026-11-23T14:00:01+08:00", 3), // breach
+        ("2026-11-23T14:30:01+08:00", 4), // overdue 1
+        ("2026-11-23T14:45:00+08:00", 4),
+        ("2026-11-23T15:00:01+08:00", 5), // overdue 2, the last
+        ("2026-11-23T20:00:00+08:00", 5),
+    ];
+    for (when, expected) in script {
+        let (_, drained) = world.tick(at(when), &mailer).await;
+        assert_eq!(drained.retrying + drained.failed, 0, "at {when}: {drained:?}");
+        assert_eq!(smtp.messages().len(), expected, "emails received by {when}");
+    }
+    // Sweeping and draining again, much later, sends nothing more.
+    let (sweep, drained) = world.tick(t0() + TimeDelta::days(2), &mailer).await;
+    assert_eq!((sweep.queued, drained.sent), (0, 0));
+
+    let mails = smtp.messages();
+    let ids: Vec<&str> = mails.iter().map(|m| m.message_id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "INC-2026-000001.repair.breach.0@ops.test",
+            "INC-2026-000001.repair.half.0@ops.test",
+            "INC-2026-000001.repair.overdue.1@ops.test",
+            "INC-2026-000001.repair.overdue.2@ops.test",
+            "INC-2026-000001.repair.warning.0@ops.test",
+        ]
+    );
+    let by = |step: &str| mails.iter().find(|m| m.message_id.contains(step)).unwrap();
+
+    // Recipients by role: the engineer is assignee and on duty (one address); other-pm holds
+    // the roles for another vendor and never appears.
+    let rcpt = |step: &str| by(step).rcpt.clone();
+    assert_eq!(rcpt(".half."), ["eng@ops.test"]);
+    assert_eq!(rcpt(".warning."), ["eng@ops.test", "pm@ops.test"]);
+    assert_eq!(rcpt(".breach."), ["eng@ops.test", "head@ops.test", "pm@ops.test"]);
+    for step in [".overdue.1", ".overdue.2"] {
+        assert_eq!(
+            rcpt(step),
+            ["duty-desk@bureau.test", "head@ops.test", "lead@ops.test", "pm@ops.test"]
+        );
+        assert_eq!(by(step).to, rcpt(step), "To matches the envelope");
+    }
+
+    // Subjects: number, severity, system, and the time left or overdue.
+    assert_eq!(
+        by(".half.").subject,
+        "[紧急] INC-2026-000001 sy-900 数字城管平台：修复 2 小时后超时 | urgent: repair breaches in 2 h"
+    );
+    assert_eq!(
+        by(".warning.").subject,
+        "[紧急] INC-2026-000001 sy-900 数字城管平台：修复 48 分钟后超时 | urgent: repair breaches in 48 min"
+    );
+    assert!(by(".breach.").subject.ends_with("修复已超时 | urgent: repair has just breached"));
+    assert!(by(".overdue.1").subject.ends_with("修复已超时 30 分钟 | urgent: repair overdue by 30 min"));
+    assert!(by(".overdue.2").subject.ends_with("修复已超时 1 小时 | urgent: repair overdue by 1 h"));
+
+    for m in &mails {
+        // One thread per ticket.
+        assert_eq!(m.in_reply_to.as_deref(), Some("INC-2026-000001@ops.test"), "{}", m.message_id);
+        assert_eq!(m.references, ["INC-2026-000001@ops.test"]);
+        // Plain text and HTML alternatives, Chinese first, the deadline in Beijing time, a link.
+        assert_eq!(m.content_type, "multipart/alternative");
+        let (zh, en) = m.text.split_once("-- English --").expect("both languages");
+        assert!(zh.contains("截止 2026-11-23 14:00（Asia/Shanghai，日历 24x7）"), "{zh}");
+        assert!(en.contains("due 2026-11-23 14:00 (Asia/Shanghai, calendar 24x7)"), "{en}");
+        assert!(m.text.contains("https://opsclock.test/api/v1/tickets/INC-2026-000001"));
+        assert!(m.html.contains("href=\"https://opsclock.test/api/v1/tickets/INC-2026-000001\""));
+        assert!(m.html.contains("数字城管平台"));
+    }
+    assert!(by(".warning.").text.contains("升级步骤：warning（时限已用 80%）"));
+    assert!(by(".overdue.2").text.contains("overdue (every 30m after breach, reminder 2 of 2)"));
+
+    // The outbox recorded each step once, sent, with the SMTP server's answer.
+    let rows = world.outbox().await;
+    assert_eq!(rows.len(), 5);
+    for r in &rows {
+        assert_eq!((r.status.as_str(), r.attempts), ("sent", 1), "{}", r.dedup_key);
+        let detail = opsclock::mail::outbox::get(&world.db.db, r.id).await.unwrap().unwrap();
+        assert!(detail.attempts_log[0].ok && detail.attempts_log[0].response.starts_with("250"));
+    }
+}
+both_backends!(five_steps, five_steps_five_emails);
+
+/// A ticket resolved before its 80 % step hears nothing more; one paused stops escalating.
+async fn a_resolved_ticket_stops_escalating(backend: Backend) {
+    use ticket_domain::{Command, Resolution};
+    let world = World::new(backend).await;
+    let smtp = SmtpServer::start();
+    let mailer = world.mailer(smtp.port, 8);
+    let number = world.open(t0(), "4h", t0()).await;
+    world.tick(at("2026-11-23T12:00:00+08:00"), &mailer).await;
+    assert_eq!(smtp.messages().len(), 1);
+
+    // Acknowledge, start and resolve at 12:30.
+    let now = at("2026-11-23T12:30:00+08:00");
+    for command in [
+        Command::Acknowledge { at: now },
+        Command::Start { at: now },
+        Command::Resolve {
+            at: now,
+            resolution: Resolution {
+                root_cause: "进程挂起".into(),
+                fix: "重启服务".into(),
+                impact_from: t0(),
+                impact_to: now,
+            },
+        },
+    ] {
+        let txn = opsclock::db::begin_write(&world.db.db).await.unwrap();
+        let loaded = opsclock::tickets::load(&txn, &number).await.unwrap().unwrap();
+        let version = loaded.row.version;
+        let cal = &world.calendars["24x7"];
+        opsclock::tickets::act(&txn, cal, loaded, version, command, world.engineer, now)
+            .await
+            .unwrap();
+        txn.commit().await.unwrap();
+    }
+    for t in ["2026-11-23T13:12:00+08:00", "2026-11-23T14:00:01+08:00", "2026-11-24T10:00:00+08:00"] {
+        let (sweep, _) = world.tick(at(t), &mailer).await;
+        assert_eq!(sweep.queued, 0, "at {t}");
+    }
+    assert_eq!(smtp.messages().len(), 1);
+}
+both_backends!(resolved_ticket, a_resolved_ticket_stops_escalating);
