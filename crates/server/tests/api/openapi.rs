@@ -53,6 +53,12 @@ both!(
             ("POST", "/tickets"),
             ("GET", "/tickets/{number}"),
             ("POST", "/tickets/{number}/{action}"),
+            ("GET", "/ladders"),
+            ("PUT", "/ladders/{scope}"),
+            ("DELETE", "/ladders/{scope}"),
+            ("GET", "/outbox"),
+            ("GET", "/outbox/{id}"),
+            ("POST", "/outbox/{id}/retry"),
         ]
         .iter()
         .map(|(m, p)| (m.to_string(), p.to_string()))

@@ -134,7 +134,13 @@ impl World {
             ("head", "manager", Some(unit.id), None, json!(["unit_head"])),
             ("lead", "manager", None, None, json!(["buyer_ops_lead"])),
             // Holds roles, but for another vendor's systems: must never hear of this system.
-            ("other-pm", "engineer", None, Some(vendor_ids[1]), json!(["vendor_manager", "on_duty"])),
+            (
+                "other-pm",
+                "engineer",
+                None,
+                Some(vendor_ids[1]),
+                json!(["vendor_manager", "on_duty"]),
+            ),
         ] {
             let u = users::ActiveModel {
                 username: Set(name.into()),

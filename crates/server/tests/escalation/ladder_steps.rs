@@ -76,25 +76,52 @@ async fn five_steps_five_emails(backend: Backend) {
         by(".warning.").subject,
         "[紧急] INC-2026-000001 sy-900 数字城管平台：修复 48 分钟后超时 | urgent: repair breaches in 48 min"
     );
-    assert!(by(".breach.").subject.ends_with("修复已超时 | urgent: repair has just breached"));
-    assert!(by(".overdue.1").subject.ends_with("修复已超时 30 分钟 | urgent: repair overdue by 30 min"));
-    assert!(by(".overdue.2").subject.ends_with("修复已超时 1 小时 | urgent: repair overdue by 1 h"));
+    assert!(
+        by(".breach.")
+            .subject
+            .ends_with("修复已超时 | urgent: repair has just breached")
+    );
+    assert!(
+        by(".overdue.1")
+            .subject
+            .ends_with("修复已超时 30 分钟 | urgent: repair overdue by 30 min")
+    );
+    assert!(
+        by(".overdue.2")
+            .subject
+            .ends_with("修复已超时 1 小时 | urgent: repair overdue by 1 h")
+    );
 
     for m in &mails {
         // One thread per ticket.
-        assert_eq!(m.in_reply_to.as_deref(), Some("INC-2026-000001@ops.test"), "{}", m.message_id);
+        assert_eq!(
+            m.in_reply_to.as_deref(),
+            Some("INC-2026-000001@ops.test"),
+            "{}",
+            m.message_id
+        );
         assert_eq!(m.references, ["INC-2026-000001@ops.test"]);
         // Plain text and HTML alternatives, Chinese first, the deadline in Beijing time, a link.
         assert_eq!(m.content_type, "multipart/alternative");
         let (zh, en) = m.text.split_once("-- English --").expect("both languages");
         assert!(zh.contains("截止 2026-11-23 14:00（Asia/Shanghai，日历 24x7）"), "{zh}");
-        assert!(en.contains("due 2026-11-23 14:00 (Asia/Shanghai, calendar 24x7)"), "{en}");
+        assert!(
+            en.contains("due 2026-11-23 14:00 (Asia/Shanghai, calendar 24x7)"),
+            "{en}"
+        );
         assert!(m.text.contains("https://opsclock.test/api/v1/tickets/INC-2026-000001"));
-        assert!(m.html.contains("href=\"https://opsclock.test/api/v1/tickets/INC-2026-000001\""));
+        assert!(
+            m.html
+                .contains("href=\"https://opsclock.test/api/v1/tickets/INC-2026-000001\"")
+        );
         assert!(m.html.contains("数字城管平台"));
     }
     assert!(by(".warning.").text.contains("升级步骤：warning（时限已用 80%）"));
-    assert!(by(".overdue.2").text.contains("overdue (every 30m after breach, reminder 2 of 2)"));
+    assert!(
+        by(".overdue.2")
+            .text
+            .contains("overdue (every 30m after breach, reminder 2 of 2)")
+    );
 
     // The outbox recorded each step once, sent, with the SMTP server's answer.
     let rows = world.outbox().await;
@@ -141,7 +168,11 @@ async fn a_resolved_ticket_stops_escalating(backend: Backend) {
             .unwrap();
         txn.commit().await.unwrap();
     }
-    for t in ["2026-11-23T13:12:00+08:00", "2026-11-23T14:00:01+08:00", "2026-11-24T10:00:00+08:00"] {
+    for t in [
+        "2026-11-23T13:12:00+08:00",
+        "2026-11-23T14:00:01+08:00",
+        "2026-11-24T10:00:00+08:00",
+    ] {
         let (sweep, _) = world.tick(at(t), &mailer).await;
         assert_eq!(sweep.queued, 0, "at {t}");
     }

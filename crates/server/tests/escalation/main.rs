@@ -3,6 +3,7 @@
 //! sent twice across a SIGKILL or by two servers sharing one PostgreSQL database.
 #![allow(clippy::unwrap_used)]
 
+mod cli;
 mod fixture;
 mod ladder_steps;
 mod outage;

@@ -28,7 +28,11 @@ async fn nothing_lost_while_smtp_is_down(backend: Backend) {
         assert_eq!((r.status.as_str(), r.attempts), ("pending", 2));
         let d = outbox::get(&world.db.db, r.id).await.unwrap().unwrap();
         assert_eq!(d.attempts_log.len(), 2);
-        assert!(d.attempts_log.iter().all(|a| !a.ok && !a.response.is_empty()), "{:?}", d.attempts_log);
+        assert!(
+            d.attempts_log.iter().all(|a| !a.ok && !a.response.is_empty()),
+            "{:?}",
+            d.attempts_log
+        );
     }
 
     // The server comes back; the next due attempt delivers each step once.
@@ -44,7 +48,13 @@ async fn nothing_lost_while_smtp_is_down(backend: Backend) {
     let mut ids: Vec<_> = mails.iter().map(|m| m.message_id.clone()).collect();
     ids.dedup();
     assert_eq!(ids.len(), 5, "no step twice");
-    assert!(world.outbox().await.iter().all(|r| r.status == "sent" && r.attempts == 3));
+    assert!(
+        world
+            .outbox()
+            .await
+            .iter()
+            .all(|r| r.status == "sent" && r.attempts == 3)
+    );
 }
 both_backends!(smtp_down, nothing_lost_while_smtp_is_down);
 
@@ -58,20 +68,38 @@ async fn parked_after_the_last_attempt_and_retried(backend: Backend) {
     let (_, drained) = world.tick(t0() + TimeDelta::hours(1), &mailer).await;
     assert_eq!(drained.failed, 2, "parked after 2 attempts");
     let (_, drained) = world.tick(t0() + TimeDelta::minutes(80), &mailer).await;
-    assert_eq!(drained, Default::default(), "parked messages are not retried by themselves");
+    assert_eq!(
+        drained,
+        Default::default(),
+        "parked messages are not retried by themselves"
+    );
     let failed = outbox::list(&world.db.db, Some("failed"), 10).await.unwrap();
     assert_eq!(failed.len(), 2);
-    assert!(failed[0].last_error.as_deref().unwrap_or("").contains("onnection"), "{failed:?}");
+    assert!(
+        failed[0].last_error.as_deref().unwrap_or("").contains("onnection"),
+        "{failed:?}"
+    );
 
     let smtp = SmtpServer::start_on(port);
     let now = t0() + TimeDelta::minutes(85);
-    assert_eq!(outbox::retry(&world.db.db, Some(&[failed[0].id]), now).await.unwrap(), 1);
+    assert_eq!(
+        outbox::retry(&world.db.db, Some(&[failed[0].id]), now).await.unwrap(),
+        1
+    );
     let (_, drained) = world.tick(now, &mailer).await;
     assert_eq!(drained.sent, 1);
-    assert_eq!(outbox::retry(&world.db.db, None, now).await.unwrap(), 1, "the other one");
+    assert_eq!(
+        outbox::retry(&world.db.db, None, now).await.unwrap(),
+        1,
+        "the other one"
+    );
     let (_, drained) = world.tick(now, &mailer).await;
     assert_eq!(drained.sent, 1);
     assert_eq!(smtp.messages().len(), 2);
-    assert_eq!(outbox::retry(&world.db.db, None, now).await.unwrap(), 0, "sent ones are not retried");
+    assert_eq!(
+        outbox::retry(&world.db.db, None, now).await.unwrap(),
+        0,
+        "sent ones are not retried"
+    );
 }
 both_backends!(parking, parked_after_the_last_attempt_and_retried);

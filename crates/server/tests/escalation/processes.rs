@@ -26,7 +26,15 @@ impl Server {
         let log = config.with_file_name(format!("{name}.log"));
         let out = std::fs::File::create(&log).unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_opsclock"))
-            .args(["serve", "--no-demo", "--listen", "127.0.0.1:0", "--database", database, "--config"])
+            .args([
+                "serve",
+                "--no-demo",
+                "--listen",
+                "127.0.0.1:0",
+                "--database",
+                database,
+                "--config",
+            ])
             .arg(config)
             .env("RUST_LOG", "info,opsclock=debug")
             .stdout(Stdio::null())
@@ -106,10 +114,14 @@ async fn sigkill_between_claim_and_send_then_restart_sends_each_step_once() {
         }
     });
     let mut first = Server::start(&world.db.url, &write_config(&dir, "hole", hole_port), "first");
-    wait_for("five messages claimed by the first server", Duration::from_secs(60), || async {
-        let s = statuses(&world).await;
-        s.len() == 5 && s.iter().all(|s| s == "sending")
-    })
+    wait_for(
+        "five messages claimed by the first server",
+        Duration::from_secs(60),
+        || async {
+            let s = statuses(&world).await;
+            s.len() == 5 && s.iter().all(|s| s == "sending")
+        },
+    )
     .await;
     first.kill9();
     let attempts = outbox_attempts::Entity::find().count(&world.db.db).await.unwrap();

@@ -38,11 +38,7 @@ impl SmtpServer {
     pub fn start_on(port: u16) -> SmtpServer {
         let dir = std::env::temp_dir().join(format!("opsclock-smtp-{}-{port}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let mut s = SmtpServer {
-            child: None,
-            port,
-            dir,
-        };
+        let mut s = SmtpServer { child: None, port, dir };
         s.restart();
         s
     }
@@ -87,7 +83,9 @@ impl SmtpServer {
     pub fn messages(&self) -> Vec<Received> {
         let mut out = Vec::new();
         for sub in ["new", "cur"] {
-            let Ok(entries) = std::fs::read_dir(self.dir.join(sub)) else { continue };
+            let Ok(entries) = std::fs::read_dir(self.dir.join(sub)) else {
+                continue;
+            };
             for e in entries.flatten() {
                 let raw = std::fs::read(e.path()).expect("reading a received message");
                 out.push(Received::parse(&raw));

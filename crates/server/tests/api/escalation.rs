@@ -1,0 +1,156 @@
+//! Ladders and the outbox over HTTP: who may read and change them, what bad input gets.
+
+use std::sync::Arc;
+
+use axum::http::{Method, StatusCode};
+use chrono::{TimeDelta, Utc};
+use opsclock::escalation::Links;
+use opsclock::escalation::sweep::Sweeper;
+use opsclock::time::SystemTime;
+use serde_json::{Value, json};
+
+use crate::both;
+use crate::support::Harness;
+
+async fn put(t: &Harness, who: &str, path: &str, body: Value) -> crate::support::Answer {
+    t.raw(
+        who,
+        Method::PUT,
+        path,
+        Some("application/json"),
+        body.to_string().into_bytes(),
+    )
+    .await
+}
+
+fn ladder() -> Value {
+    json!({"steps": [
+        {"id": "warn", "when": "75%", "notify": ["assignee", "vendor_manager"]},
+        {"id": "late", "when": "breach", "notify": ["unit_head", "noc@bureau.test"]},
+        {"id": "again", "when": "every 2h after breach, 3 times", "notify": ["buyer_ops_lead"]}
+    ]})
+}
+
+both!(
+    admins_set_and_remove_ladders_everyone_reads_them,
+    |t: Harness| async move {
+        let all = t.get("eng_a", "/api/v1/ladders").await.expect(StatusCode::OK);
+        assert_eq!(all["stored"], json!([]));
+        let builtin: Vec<&str> = all["builtin_default"]["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["when"].as_str().unwrap())
+            .collect();
+        assert_eq!(builtin, ["50%", "80%", "breach", "every 1h after breach, 8 times"]);
+
+        put(&t, "eng_a", "/api/v1/ladders/P", ladder())
+            .await
+            .problem(StatusCode::FORBIDDEN, "forbidden");
+        let set = put(&t, "admin", "/api/v1/ladders/P:urgent", ladder())
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(set["scope"], "P:urgent");
+        assert_eq!(set["ladder"], ladder());
+        put(&t, "admin", "/api/v1/ladders/default", ladder())
+            .await
+            .expect(StatusCode::OK);
+        let all = t.get("mgr_a", "/api/v1/ladders").await.expect(StatusCode::OK);
+        let scopes: Vec<&str> = all["stored"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["scope"].as_str().unwrap())
+            .collect();
+        assert_eq!(scopes, ["P:urgent", "default"]);
+
+        // Bad input says what is wrong.
+        let bad = json!({"steps": [{"id": "x", "when": "120%", "notify": ["assignee"]}]});
+        let detail = put(&t, "admin", "/api/v1/ladders/P", bad)
+            .await
+            .problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+        assert!(detail.contains("1 to 100"), "{detail}");
+        let bad = json!({"steps": [{"id": "x", "when": "breach", "notify": ["the boss"]}]});
+        let detail = put(&t, "admin", "/api/v1/ladders/P", bad)
+            .await
+            .problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+        assert!(detail.contains("neither a role"), "{detail}");
+        let detail = put(&t, "admin", "/api/v1/ladders/P:fatal", ladder())
+            .await
+            .problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+        assert!(detail.contains("fatal"), "{detail}");
+        let detail = put(&t, "admin", "/api/v1/ladders/NOPE", ladder())
+            .await
+            .problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+        assert!(detail.contains("NOPE"), "{detail}");
+
+        let gone = t
+            .raw("admin", Method::DELETE, "/api/v1/ladders/P:urgent", None, vec![])
+            .await;
+        assert_eq!(gone.status, StatusCode::NO_CONTENT);
+        let again = t
+            .raw("admin", Method::DELETE, "/api/v1/ladders/P:urgent", None, vec![])
+            .await;
+        again.problem(StatusCode::NOT_FOUND, "not-found");
+    }
+);
+
+both!(admins_see_the_outbox_and_retry_failed_mail, |t: Harness| async move {
+    // An urgent fault that began an hour ago on a system whose people have no addresses: its
+    // response steps are due at once and have nobody to go to, so they are parked as failed.
+    let occurred = Utc::now() - TimeDelta::hours(1);
+    t.post(
+        "eng_a",
+        "/api/v1/tickets",
+        json!({"kind": "fault", "system": "SA", "severity": "urgent", "title": "down", "occurred_at": occurred}),
+    )
+    .await
+    .expect(StatusCode::CREATED);
+    let sweeper = Sweeper {
+        db: t.state.db.clone(),
+        calendars: t.state.calendars.clone(),
+        time: Arc::new(SystemTime),
+        links: Links::new(None, "127.0.0.1:8080", "ops.test".into()),
+        batch: 100,
+    };
+    let report = sweeper.sweep().await.unwrap();
+    assert!(report.queued >= 3, "{report:?}");
+
+    t.get("mgr_a", "/api/v1/outbox")
+        .await
+        .problem(StatusCode::FORBIDDEN, "forbidden");
+    let list = t
+        .get("admin", "/api/v1/outbox?status=failed")
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(list["counts"]["failed"].as_u64(), Some(report.queued as u64));
+    let first = &list["messages"][0];
+    assert_eq!(first["last_error"], "no recipients: nobody holds the step's roles");
+    assert!(first["note"].as_str().unwrap().starts_with("nobody holds:"), "{first}");
+    let id = first["id"].as_i64().unwrap();
+
+    let one = t
+        .get("admin", &format!("/api/v1/outbox/{id}"))
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(one["key"], first["key"]);
+    assert_eq!(one["attempts_log"], json!([]));
+    let retried = t
+        .post("admin", &format!("/api/v1/outbox/{id}/retry"), json!({}))
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(retried["status"], "pending");
+    let detail = t
+        .post("admin", &format!("/api/v1/outbox/{id}/retry"), json!({}))
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    assert!(detail.contains("only failed messages"), "{detail}");
+    t.post("admin", "/api/v1/outbox/999999/retry", json!({}))
+        .await
+        .problem(StatusCode::NOT_FOUND, "not-found");
+    t.get("admin", "/api/v1/outbox?status=lost")
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    // A second sweep queues nothing more: each step is in the outbox once.
+    assert_eq!(sweeper.sweep().await.unwrap().queued, 0);
+});
