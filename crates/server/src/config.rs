@@ -104,6 +104,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_shipped_config_files_are_valid() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        for f in ["config/opsclock.toml", "deploy/opsclock.toml"] {
+            Config::load(Some(&root.join(f))).unwrap_or_else(|e| panic!("{f}: {e:#}"));
+        }
+        let c = Config::load(Some(&root.join("config/opsclock.toml"))).unwrap();
+        let mail = crate::mail::MailSettings::from_config(&c.mail).unwrap();
+        assert!(mail.host.is_none(), "the repository's config sends no mail");
+        assert_eq!((mail.max_attempts, mail.domain().as_str()), (8, "localhost"));
+        assert_eq!(c.escalation.summary_cron.as_deref(), Some("0 0 8 1 * *"));
+    }
+
+    #[test]
     fn missing_default_file_means_defaults_but_a_named_one_must_exist() {
         let dir = std::env::temp_dir().join(format!("opsclock-config-{}", std::process::id()));
         std::fs::create_dir_all(dir.join("config")).unwrap();
