@@ -15,7 +15,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter,
     QueryOrder, Set,
 };
-use sla_clock::{Ladder, Severity};
+use sla_clock::{ClockState, Ladder, Severity};
 
 use crate::db::entities::{clocks, escalation_ladders, policies, systems, tickets};
 
@@ -153,7 +153,7 @@ pub enum SetError {
 }
 
 /// Stores `ladder` for `scope` (replacing any), or removes the scope's ladder if `ladder` is
-/// `None`; returns whether anything changed. Running clocks the change may concern are marked due
+/// `None`; returns whether anything changed. Live clocks the change may concern are marked due
 /// now, so the next sweep re-evaluates them by the new ladder: steps the new ladder has that are
 /// already past are then sent (late rather than never); steps already sent are not sent again.
 pub async fn set(
@@ -219,11 +219,14 @@ pub async fn set(
     Ok(changed)
 }
 
-/// Marks the running clocks of `policy_id`'s tickets (all tickets for `None`) due at `now`.
+/// The stored states of clocks that may still escalate (met and cancelled clocks never do).
+const LIVE_STATES: [ClockState; 3] = [ClockState::Running, ClockState::BreachedRunning, ClockState::Paused];
+
+/// Marks the live clocks of `policy_id`'s tickets (all tickets for `None`) due at `now`.
 async fn wake_clocks(db: &impl ConnectionTrait, policy_id: Option<i64>, now: DateTime<Utc>) -> Result<(), DbErr> {
     let mut update = clocks::Entity::update_many()
         .col_expr(clocks::Column::NextDueAt, Expr::value(now))
-        .filter(clocks::Column::State.eq(crate::tickets::running_state()));
+        .filter(clocks::Column::State.is_in(LIVE_STATES.map(|s| s.to_string())));
     if let Some(policy_id) = policy_id {
         update = update.filter(
             clocks::Column::TicketId.in_subquery(

@@ -179,3 +179,44 @@ async fn a_resolved_ticket_stops_escalating(backend: Backend) {
     assert_eq!(smtp.messages().len(), 1);
 }
 both_backends!(resolved_ticket, a_resolved_ticket_stops_escalating);
+
+/// A ladder changed while a ticket is open applies at the next sweep: a new step already past is
+/// sent (late rather than never), steps already sent are not sent again.
+async fn a_changed_ladder_applies_to_open_tickets(backend: Backend) {
+    use opsclock::escalation::ladders::{self, Scope};
+    let world = World::new(backend).await;
+    let smtp = SmtpServer::start();
+    let mailer = world.mailer(smtp.port, 8);
+    world.open(t0(), "4h", t0()).await;
+    world.tick(at("2026-11-23T12:00:00+08:00"), &mailer).await;
+    // A sweep long before the 80 % step: the clock is not due again until 13:12.
+    let (sweep, _) = world.tick(at("2026-11-23T12:10:00+08:00"), &mailer).await;
+    assert_eq!(sweep.clocks, 0, "an idle clock is not looked at");
+
+    let mut steps = crate::fixture::test_ladder().steps().to_vec();
+    steps.insert(
+        0,
+        sla_clock::LadderStep {
+            id: "early".into(),
+            when: "25%".parse().unwrap(),
+            notify: vec!["lead@ops.test".parse().unwrap()],
+        },
+    );
+    let ladder = sla_clock::Ladder::new(steps).unwrap();
+    let changed = ladders::set(&world.db.db, &Scope::Policy("p-test".into()), Some(&ladder), t0())
+        .await
+        .unwrap();
+    assert!(changed);
+    let (sweep, drained) = world.tick(at("2026-11-23T12:11:00+08:00"), &mailer).await;
+    assert_eq!((sweep.queued, drained.sent), (1, 1));
+    let mails = smtp.messages();
+    let ids: Vec<&str> = mails.iter().map(|m| m.message_id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "INC-2026-000001.repair.early.0@ops.test",
+            "INC-2026-000001.repair.half.0@ops.test"
+        ]
+    );
+}
+both_backends!(changed_ladder, a_changed_ladder_applies_to_open_tickets);
