@@ -517,9 +517,10 @@ impl Ticket {
 
     fn retarget(&mut self, at: DateTime<Utc>, targets: &Targets, reason: &str) -> Result<(), DomainError> {
         // A regrade changes durations, never where a clock starts: a repair clock still waiting for
-        // the arrival keeps waiting, with the new target (or none).
-        if self.repair_on_arrival.is_some() {
-            self.repair_on_arrival = targets.repair;
+        // the arrival keeps waiting, with the new target. New targets without a repair duration
+        // leave it as it was, exactly as they leave a running clock's target.
+        if let (Some(waiting), Some(new)) = (self.repair_on_arrival.as_mut(), targets.repair) {
+            *waiting = new;
         }
         for (name, clock) in &mut self.clocks {
             let cancelled = matches!(last_phase_event(clock), Some(ClockEvent::Cancelled { .. }));

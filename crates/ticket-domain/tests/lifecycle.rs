@@ -1922,3 +1922,34 @@ fn repair_counted_from_arrival_starts_when_the_engineer_checks_in() {
         ClockState::Cancelled
     );
 }
+
+#[test]
+fn a_regrade_without_a_repair_target_keeps_the_waiting_repair_clock() {
+    // Found by the property test: new targets without a repair duration used to drop the repair
+    // clock still waiting for the arrival, while a running one keeps its target. Both keep it.
+    let from_arrival = Targets {
+        repair_from_arrival: true,
+        ..targets(None, Some("1h"), Some("4h"))
+    };
+    let c24 = cal("24x7");
+    let mut log = Log::open(new_ticket(
+        Kind::Fault,
+        ServiceMode::OnSite,
+        "2026-11-23 10:00",
+        "2026-11-23 10:00",
+        from_arrival,
+    ));
+    log.ok(regrade(
+        "2026-11-23 10:10",
+        Severity::General,
+        "影响有限",
+        targets(None, None, None),
+    ));
+    log.ok(ack("2026-11-23 10:20"));
+    log.ok(arrive("2026-11-23 10:50"));
+    assert_eq!(log.clock_names(), [ClockName::Arrival, ClockName::Repair]);
+    assert_eq!(
+        log.clock(ClockName::Repair, &c24, "2026-11-23 11:00").deadline,
+        t("2026-11-23 14:50")
+    );
+}
