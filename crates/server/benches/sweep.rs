@@ -3,6 +3,8 @@
 //!
 //! `cargo bench -p opsclock --bench sweep` (SQLite in a temporary directory; set
 //! `OPSCLOCK_BENCH_PG=1` to run on PostgreSQL at 127.0.0.1 too). Figures: docs/benchmarks.md.
+#![allow(missing_docs)] // criterion_group! generates undocumented functions
+#![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
