@@ -112,7 +112,7 @@ mod tests {
         let c = Config::load(Some(&root.join("config/opsclock.toml"))).unwrap();
         let mail = crate::mail::MailSettings::from_config(&c.mail).unwrap();
         assert!(mail.host.is_none(), "the repository's config sends no mail");
-        assert_eq!((mail.max_attempts, mail.domain().as_str()), (8, "localhost"));
+        assert_eq!((mail.max_attempts, mail.domain().as_str()), (24, "localhost"));
         assert_eq!(c.escalation.summary_cron.as_deref(), Some("0 0 8 1 * *"));
     }
 

@@ -614,8 +614,10 @@ pub async fn update_system(
     if let Some(n) = &body.name {
         am.name = Set(check_name(n)?);
     }
-    if let Some(v) = body.policy_id {
+    if let Some(v) = body.policy_id.filter(|v| *v != s.policy_id) {
         am.policy_id = Set(v);
+        // Its tickets may escalate by another ladder now.
+        crate::escalation::ladders::wake_system(&txn, id, Utc::now()).await?;
     }
     if let Some(v) = body.calendar {
         am.calendar = Set(v);

@@ -485,6 +485,9 @@ pub async fn apply(
                     .filter(system_vendors::Column::SystemId.eq(row.id))
                     .exec(txn)
                     .await?;
+                if row.policy_id != policy_id {
+                    crate::escalation::ladders::wake_system(txn, row.id, now).await?;
+                }
                 row.id
             }
             _ => {

@@ -152,7 +152,12 @@ pub async fn run(cmd: UserCommand, config: &Config) -> anyhow::Result<()> {
                     .map_err(|err| anyhow::anyhow!("{e:?} is not an email address: {err}"))?;
                 am.email = Set(Some(e));
             }
-            let user = am.update(&db).await?;
+            let txn = crate::db::begin_write(&db).await?;
+            let user = am.update(&txn).await?;
+            let detail = serde_json::json!({ "notify_roles": user.notify_roles, "email": user.email });
+            let from = crate::audit::ClientAddr(Some("cli".into()));
+            crate::audit::record(&txn, None, "user.notify", &username, detail, &from).await?;
+            txn.commit().await?;
             let held: Vec<&str> = crate::escalation::recipients::held_roles(&user)
                 .into_iter()
                 .map(|r| r.key())

@@ -10,7 +10,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter,
     QueryOrder, Set,
@@ -107,12 +107,17 @@ pub async fn effective(db: &impl ConnectionTrait, policy_id: i64, severity: &str
         .filter_map(|r| rank(r).map(|k| (k, r)))
         .min_by_key(|(k, _)| *k)
     {
-        Some((_, row)) => parse(row),
+        // Ladders are checked when set; one edited by hand into nonsense must not stop ticket
+        // writes, so it is logged and the built-in default escalates meanwhile.
+        Some((_, row)) => Ok(parse(row).unwrap_or_else(|e| {
+            tracing::error!(scope = %row.scope, error = %e, "using the built-in default ladder instead");
+            Ladder::default_ladder()
+        })),
         None => Ok(Ladder::default_ladder()),
     }
 }
 
-/// The ladder for the ticket with id `ticket_id` (its system's policy, its current severity).
+/// The ladder for a ticket of system `system_id` at `severity`.
 pub async fn for_ticket(db: &impl ConnectionTrait, system_id: i64, severity: &str) -> Result<Ladder, DbErr> {
     let system = systems::Entity::find_by_id(system_id)
         .one(db)
@@ -224,26 +229,46 @@ const LIVE_STATES: [ClockState; 3] = [ClockState::Running, ClockState::BreachedR
 
 /// Marks the live clocks of `policy_id`'s tickets (all tickets for `None`) due at `now`.
 async fn wake_clocks(db: &impl ConnectionTrait, policy_id: Option<i64>, now: DateTime<Utc>) -> Result<(), DbErr> {
-    let mut update = clocks::Entity::update_many()
-        .col_expr(clocks::Column::NextDueAt, Expr::value(now))
-        .filter(clocks::Column::State.is_in(LIVE_STATES.map(|s| s.to_string())));
+    let mut tickets_of = Query::select()
+        .column((tickets::Entity, tickets::Column::Id))
+        .from(tickets::Entity)
+        .to_owned();
     if let Some(policy_id) = policy_id {
-        update = update.filter(
-            clocks::Column::TicketId.in_subquery(
-                Query::select()
-                    .column((tickets::Entity, tickets::Column::Id))
-                    .from(tickets::Entity)
-                    .inner_join(
-                        systems::Entity,
-                        Expr::col((systems::Entity, systems::Column::Id))
-                            .equals((tickets::Entity, tickets::Column::SystemId)),
-                    )
-                    .and_where(Expr::col((systems::Entity, systems::Column::PolicyId)).eq(policy_id))
-                    .to_owned(),
-            ),
-        );
+        tickets_of
+            .inner_join(
+                systems::Entity,
+                Expr::col((systems::Entity, systems::Column::Id)).equals((tickets::Entity, tickets::Column::SystemId)),
+            )
+            .and_where(Expr::col((systems::Entity, systems::Column::PolicyId)).eq(policy_id));
     }
-    update.exec(db).await?;
+    wake(db, tickets_of, now).await
+}
+
+/// Marks the live clocks of system `system_id`'s tickets due at `now` (its policy changed, so
+/// its tickets may escalate by another ladder).
+pub async fn wake_system(db: &impl ConnectionTrait, system_id: i64, now: DateTime<Utc>) -> Result<(), DbErr> {
+    let tickets_of = Query::select()
+        .column(tickets::Column::Id)
+        .from(tickets::Entity)
+        .and_where(Expr::col(tickets::Column::SystemId).eq(system_id))
+        .to_owned();
+    wake(db, tickets_of, now).await
+}
+
+async fn wake(db: &impl ConnectionTrait, tickets_of: SelectStatement, now: DateTime<Utc>) -> Result<(), DbErr> {
+    // Lock the tickets first, as every ticket write and the sweep do: a ticket write that read
+    // the old ladder finishes before the wake-up, and one that starts later reads the new ladder.
+    tickets::Entity::update_many()
+        .col_expr(tickets::Column::Version, Expr::col(tickets::Column::Version))
+        .filter(tickets::Column::Id.in_subquery(tickets_of.clone()))
+        .exec(db)
+        .await?;
+    clocks::Entity::update_many()
+        .col_expr(clocks::Column::NextDueAt, Expr::value(now))
+        .filter(clocks::Column::State.is_in(LIVE_STATES.map(|s| s.to_string())))
+        .filter(clocks::Column::TicketId.in_subquery(tickets_of))
+        .exec(db)
+        .await?;
     Ok(())
 }
 

@@ -135,6 +135,8 @@ pub fn render(f: &StepFacts<'_>) -> Rendered {
     let (state_zh, state_en) = state(f);
     let (step_zh, step_en) = step_words(f);
     let deadline = f.calendar.local(f.deadline).format("%Y-%m-%d %H:%M");
+    // When the message was written: a message delayed by a mail outage still reads true.
+    let written = f.calendar.local(f.now).format("%Y-%m-%d %H:%M");
     let zone = f.calendar.zone();
     let cal = f.calendar.name();
     let subject = format!(
@@ -170,7 +172,7 @@ pub fn render(f: &StepFacts<'_>) -> Rendered {
                 f.target
             ),
         ),
-        ("状态", state_zh.clone()),
+        ("状态", format!("{state_zh}（截至 {written}）")),
         ("升级步骤", step_zh),
     ];
     let rows_en = [
@@ -188,7 +190,7 @@ pub fn render(f: &StepFacts<'_>) -> Rendered {
                 f.target
             ),
         ),
-        ("Status", state_en.clone()),
+        ("Status", format!("{state_en} (as of {written})")),
         ("Escalation step", step_en),
     ];
     let mut text = String::new();
@@ -330,6 +332,15 @@ mod tests {
         let en = r.text.find("due 2026-11-23 14:00").unwrap();
         assert!(zh < r.text.find("-- English --").unwrap() && r.text.find("-- English --").unwrap() < en);
         assert!(r.text.contains("warning (80% of the time used)"));
+        assert!(
+            r.text.contains("状态：修复 12 分钟后超时（截至 2026-11-23 13:48）"),
+            "{}",
+            r.text
+        );
+        assert!(
+            r.text
+                .contains("Status: repair breaches in 12 min (as of 2026-11-23 13:48)")
+        );
         assert!(r.html.contains("门户 &lt;首页&gt; 打不开"));
         assert!(!r.html.contains("<首页>"));
         assert!(r.html.contains("href=\"http://127.0.0.1:8080/tickets/T-2026-0001\""));

@@ -58,6 +58,88 @@ pub async fn queued_keys(db: &impl ConnectionTrait, ticket_id: i64) -> Result<Ha
     Ok(keys.into_iter().collect())
 }
 
+/// The step of a ticket's clock a message is about.
+#[derive(Debug, Clone)]
+pub struct StepRef {
+    /// The ticket's id.
+    pub ticket_id: i64,
+    /// The clock's name.
+    pub clock: String,
+    /// The ladder step's id.
+    pub step: String,
+    /// The repeat.
+    pub repeat: u32,
+}
+
+/// A message to put in the outbox.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    /// Its identity (see [`step_key`]); a second message with the same key is not queued.
+    pub key: String,
+    /// `escalation` or `summary`.
+    pub kind: &'static str,
+    /// The escalation step, if it is one.
+    pub step: Option<StepRef>,
+    /// When it fell due.
+    pub due_at: DateTime<Utc>,
+    /// The addresses.
+    pub recipients: Vec<String>,
+    /// What the sender noticed (roles nobody holds).
+    pub note: Option<String>,
+    /// Subject and bodies.
+    pub mail: message::Rendered,
+    /// The thread it belongs to.
+    pub thread_id: Option<String>,
+}
+
+/// Queues `m` unless a message with its key is queued already; returns whether it was. A message
+/// without recipients is parked as `failed` at once, where admins see it.
+pub async fn enqueue(
+    db: &impl ConnectionTrait,
+    links: &Links,
+    m: NewMessage,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    use sea_orm::Set;
+    let nobody = m.recipients.is_empty();
+    let row = outbox::ActiveModel {
+        message_id: Set(links.message_id(&m.key)),
+        dedup_key: Set(m.key),
+        kind: Set(m.kind.to_owned()),
+        ticket_id: Set(m.step.as_ref().map(|s| s.ticket_id)),
+        clock: Set(m.step.as_ref().map(|s| s.clock.clone())),
+        step: Set(m.step.as_ref().map(|s| s.step.clone())),
+        repeat: Set(m.step.as_ref().map(|s| s.repeat as i32)),
+        due_at: Set(m.due_at),
+        recipients: Set(serde_json::json!(m.recipients)),
+        note: Set(m.note),
+        subject: Set(m.mail.subject),
+        body_text: Set(m.mail.text),
+        body_html: Set(m.mail.html),
+        thread_id: Set(m.thread_id),
+        status: Set(if nobody { "failed" } else { "pending" }.to_owned()),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        claimed_until: Set(None),
+        last_error: Set(nobody.then(|| NO_RECIPIENTS.to_owned())),
+        sent_at: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    };
+    let inserted = outbox::Entity::insert(row)
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::column(outbox::Column::DedupKey)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    Ok(inserted == 1)
+}
+
+/// The error of a message parked because nobody was to receive it.
+pub const NO_RECIPIENTS: &str = "no recipients: nobody holds the step's roles";
+
 /// How links and message ids are written.
 #[derive(Debug, Clone)]
 pub struct Links {
@@ -91,4 +173,51 @@ impl Links {
     pub fn thread_id(&self, number: &str) -> String {
         format!("{number}@{}", self.mail_domain)
     }
+}
+
+/// Resolves the recipients again for failed escalation messages that had none (the ones in
+/// `ids`, or all): after an admin gives someone the missing role, a retry reaches them. Returns
+/// how many messages now have recipients.
+pub async fn readdress(db: &impl ConnectionTrait, ids: Option<&[i64]>) -> Result<u64, DbErr> {
+    use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
+
+    use crate::db::entities::{systems, tickets};
+    let mut q = outbox::Entity::find()
+        .filter(outbox::Column::Status.eq("failed"))
+        .filter(outbox::Column::Kind.eq("escalation"));
+    if let Some(ids) = ids {
+        q = q.filter(outbox::Column::Id.is_in(ids.iter().copied()));
+    }
+    let rows: Vec<outbox::Model> = q.all(db).await?;
+    let directory = recipients::Directory::load(db).await?;
+    let mut readdressed = 0;
+    for row in rows {
+        let empty = serde_json::from_value::<Vec<String>>(row.recipients.clone()).map_or(true, |r| r.is_empty());
+        let (Some(ticket_id), Some(step_id), true) = (row.ticket_id, row.step.clone(), empty) else {
+            continue;
+        };
+        let Some(ticket) = tickets::Entity::find_by_id(ticket_id).one(db).await? else {
+            continue;
+        };
+        let Some(system) = systems::Entity::find_by_id(ticket.system_id).one(db).await? else {
+            continue;
+        };
+        let ladder = ladders::effective(db, system.policy_id, &ticket.severity).await?;
+        let Some(step) = ladder.steps().iter().find(|s| s.id == step_id) else {
+            continue;
+        };
+        let to = directory
+            .for_system(db, &system)
+            .await?
+            .resolve(ticket.assignee_id, &step.notify);
+        if to.addresses.is_empty() {
+            continue;
+        }
+        let mut am = row.into_active_model();
+        am.recipients = Set(serde_json::json!(to.addresses));
+        am.note = Set((!to.unfilled.is_empty()).then(|| format!("nobody holds: {}", to.unfilled.join(", "))));
+        am.update(db).await?;
+        readdressed += 1;
+    }
+    Ok(readdressed)
 }

@@ -34,10 +34,6 @@ pub struct Directory {
     users: Vec<users::Model>,
 }
 
-/// The roles a user can hold through `notify_roles` (every role but `assignee`, which comes from
-/// the ticket).
-pub const HELD_ROLES: [Role; 4] = [Role::OnDuty, Role::VendorManager, Role::UnitHead, Role::BuyerOpsLead];
-
 /// Reads a user's `notify_roles` column.
 pub fn held_roles(user: &users::Model) -> Vec<Role> {
     user.notify_roles
@@ -57,21 +53,38 @@ impl Directory {
         Ok(Directory { users })
     }
 
-    /// The addresses `recipients` stand for on a ticket of `system` assigned to `assignee`.
-    pub async fn resolve(
-        &self,
+    /// The people who may hold roles for tickets of `system`.
+    pub async fn for_system<'a>(
+        &'a self,
         db: &impl ConnectionTrait,
-        system: &systems::Model,
-        assignee: Option<i64>,
-        recipients: &[Recipient],
-    ) -> Result<Resolved, DbErr> {
-        let vendors: Vec<i64> = system_vendors::Entity::find()
+        system: &'a systems::Model,
+    ) -> Result<SystemContacts<'a>, DbErr> {
+        let vendors = system_vendors::Entity::find()
             .filter(system_vendors::Column::SystemId.eq(system.id))
             .all(db)
             .await?
             .into_iter()
             .map(|l| l.vendor_id)
             .collect();
+        Ok(SystemContacts {
+            users: &self.users,
+            system,
+            vendors,
+        })
+    }
+}
+
+/// The people who may hold roles for one system's tickets.
+#[derive(Debug)]
+pub struct SystemContacts<'a> {
+    users: &'a [users::Model],
+    system: &'a systems::Model,
+    vendors: Vec<i64>,
+}
+
+impl SystemContacts<'_> {
+    /// The addresses `recipients` stand for on a ticket assigned to `assignee`.
+    pub fn resolve(&self, assignee: Option<i64>, recipients: &[Recipient]) -> Resolved {
         let mut addresses = BTreeSet::new();
         let mut unfilled = Vec::new();
         for r in recipients {
@@ -83,7 +96,7 @@ impl Directory {
                     let holders: Vec<&users::Model> = self
                         .users
                         .iter()
-                        .filter(|u| holds(u, *role, system, assignee, &vendors))
+                        .filter(|u| holds(u, *role, self.system, assignee, &self.vendors))
                         .collect();
                     if holders.is_empty() {
                         unfilled.push(role.key());
@@ -92,10 +105,10 @@ impl Directory {
                 }
             }
         }
-        Ok(Resolved {
+        Resolved {
             addresses: addresses.into_iter().collect(),
             unfilled,
-        })
+        }
     }
 }
 

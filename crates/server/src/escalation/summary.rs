@@ -1,5 +1,5 @@
-//! The monthly summary email: on the first day of each month (by default 08:00 in the calendar's
-//! zone) managers receive the previous month's headline numbers and a link to the breach report.
+//! The monthly summary email: on the first day of each month (by default 08:00 in
+//! `[escalation] summary_timezone`) managers receive the previous month's headline numbers and a link to the breach report.
 //!
 //! Recipients are the enabled users with an address who are managers or hold `buyer_ops_lead`.
 //! The message is queued in the outbox under `summary/YYYY-MM`, so however many replicas run the
@@ -8,14 +8,14 @@
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use chrono_tz::Tz;
-use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter};
 use sla_clock::Role;
 
-use super::Links;
+use super::message::Rendered;
 use super::message::escape;
 use super::recipients::held_roles;
-use crate::db::entities::{outbox, tickets, users};
+use super::{Links, NewMessage, enqueue};
+use crate::db::entities::{tickets, users};
 
 /// A calendar month.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,35 +171,17 @@ pub async fn queue(
         s = h.resolved,
         l = escape(&link),
     );
-    let row = outbox::ActiveModel {
-        dedup_key: sea_orm::Set(key.clone()),
-        kind: sea_orm::Set("summary".to_owned()),
-        ticket_id: sea_orm::Set(None),
-        clock: sea_orm::Set(None),
-        step: sea_orm::Set(None),
-        repeat: sea_orm::Set(None),
-        due_at: sea_orm::Set(month.bounds(zone).1),
-        recipients: sea_orm::Set(serde_json::json!(to)),
-        note: sea_orm::Set(None),
-        subject: sea_orm::Set(subject),
-        body_text: sea_orm::Set(text),
-        body_html: sea_orm::Set(html),
-        message_id: sea_orm::Set(links.message_id(&key)),
-        thread_id: sea_orm::Set(None),
-        status: sea_orm::Set("pending".to_owned()),
-        attempts: sea_orm::Set(0),
-        next_attempt_at: sea_orm::Set(now),
-        claimed_until: sea_orm::Set(None),
-        last_error: sea_orm::Set(None),
-        sent_at: sea_orm::Set(None),
-        created_at: sea_orm::Set(now),
-        ..Default::default()
+    let message = NewMessage {
+        key,
+        kind: "summary",
+        step: None,
+        due_at: month.bounds(zone).1,
+        recipients: to,
+        note: None,
+        mail: Rendered { subject, text, html },
+        thread_id: None,
     };
-    let n = outbox::Entity::insert(row)
-        .on_conflict(OnConflict::column(outbox::Column::DedupKey).do_nothing().to_owned())
-        .exec_without_returning(db)
-        .await?;
-    Ok(n == 1)
+    enqueue(db, links, message, now).await
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, anyhow};
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, IntoActiveModel, QueryFilter,
     QueryOrder, QuerySelect, Set,
@@ -24,8 +24,8 @@ use sla_clock::{Calendar, Ladder};
 use ticket_domain::ClockName;
 
 use super::recipients::Directory;
-use super::{Links, ladders, message, next_look, queued_keys, step_key};
-use crate::db::entities::{clocks, outbox, systems, tickets, units};
+use super::{Links, NewMessage, StepRef, enqueue, ladders, message, next_look, queued_keys, step_key};
+use crate::db::entities::{clocks, systems, tickets, units};
 use crate::time::TimeSource;
 
 /// The advisory-lock key of the sweep on PostgreSQL (ASCII "opsclock" as a number).
@@ -157,13 +157,17 @@ impl Sweeper {
         let sla: sla_clock::Clock =
             serde_json::from_value(clock.events.clone()).with_context(|| format!("clock {clock_id}'s events"))?;
         let ladder: Ladder = ladders::effective(&txn, system.policy_id, &ticket.severity).await?;
-        let evaluation = ladder.evaluate(&sla, calendar, now)?;
-        let status = sla.status(calendar, now)?;
+        // As a ticket write does: at the later of now and the clock's last event, which may be
+        // dated up to a few minutes ahead (a resume at 10:01 recorded at 10:00 must count).
+        let at = sla.events().last().map_or(now, |e| now.max(e.at()));
+        let evaluation = ladder.evaluate(&sla, calendar, at)?;
+        let status = sla.status(calendar, at)?;
         let clock_name: ClockName = clock.name.parse().map_err(|e| anyhow!("clock {clock_id}: {e}"))?;
         let severity = ticket
             .severity
             .parse()
             .map_err(|e| anyhow!("ticket {}: {e}", ticket.number))?;
+        let contacts = directory.for_system(&txn, &system).await?;
         let mut queued = queued_keys(&txn, ticket_id).await?;
         let mut inserted = 0;
         for due in &evaluation.due {
@@ -171,12 +175,12 @@ impl Sweeper {
             if queued.contains(&key) {
                 continue;
             }
-            let Some(step) = ladder.steps().iter().find(|s| s.id == due.step) else {
-                continue;
-            };
-            let to = directory
-                .resolve(&txn, &system, ticket.assignee_id, &due.recipients)
-                .await?;
+            let step = ladder
+                .steps()
+                .iter()
+                .find(|s| s.id == due.step)
+                .ok_or_else(|| anyhow!("the ladder evaluated a step {:?} it does not have", due.step))?;
+            let to = contacts.resolve(ticket.assignee_id, &due.recipients);
             let link = self.links.ticket(&ticket.number);
             let mail = message::render(&message::StepFacts {
                 ticket: &ticket.number,
@@ -196,38 +200,22 @@ impl Sweeper {
                 link: &link,
                 unfilled: &to.unfilled,
             });
-            let nobody = to.addresses.is_empty();
-            let note = (!to.unfilled.is_empty()).then(|| format!("nobody holds: {}", to.unfilled.join(", ")));
-            let row = outbox::ActiveModel {
-                dedup_key: Set(key.clone()),
-                kind: Set("escalation".to_owned()),
-                ticket_id: Set(Some(ticket_id)),
-                clock: Set(Some(clock.name.clone())),
-                step: Set(Some(due.step.clone())),
-                repeat: Set(Some(due.repeat as i32)),
-                due_at: Set(due.due_at),
-                recipients: Set(serde_json::json!(to.addresses)),
-                note: Set(note),
-                subject: Set(mail.subject),
-                body_text: Set(mail.text),
-                body_html: Set(mail.html),
-                message_id: Set(self.links.message_id(&key)),
-                thread_id: Set(Some(self.links.thread_id(&ticket.number))),
-                // A step with nobody to tell is parked where admins see it rather than retried.
-                status: Set(if nobody { "failed" } else { "pending" }.to_owned()),
-                attempts: Set(0),
-                next_attempt_at: Set(now),
-                claimed_until: Set(None),
-                last_error: Set(nobody.then(|| "no recipients: nobody holds the step's roles".to_owned())),
-                sent_at: Set(None),
-                created_at: Set(now),
-                ..Default::default()
+            let message = NewMessage {
+                key: key.clone(),
+                kind: "escalation",
+                step: Some(StepRef {
+                    ticket_id,
+                    clock: clock.name.clone(),
+                    step: due.step.clone(),
+                    repeat: due.repeat,
+                }),
+                due_at: due.due_at,
+                recipients: to.addresses,
+                note: (!to.unfilled.is_empty()).then(|| format!("nobody holds: {}", to.unfilled.join(", "))),
+                mail,
+                thread_id: Some(self.links.thread_id(&ticket.number)),
             };
-            let result = outbox::Entity::insert(row)
-                .on_conflict(OnConflict::column(outbox::Column::DedupKey).do_nothing().to_owned())
-                .exec_without_returning(&txn)
-                .await?;
-            inserted += result as usize;
+            inserted += usize::from(enqueue(&txn, &self.links, message, now).await?);
             queued.insert(key);
         }
         let next = next_look(&ticket.number, &clock.name, &evaluation, &queued);
@@ -258,32 +246,29 @@ impl SweepLock {
 
 impl SweepLock {
     async fn release(mut self) {
-        if let Some(mut conn) = self.conn.take() {
-            let unlocked = sea_orm::sqlx::query("SELECT pg_advisory_unlock($1)")
-                .bind(SWEEP_LOCK_KEY)
-                .execute(&mut *conn)
-                .await;
-            if unlocked.is_err() {
-                conn.detach(); // closing the connection releases the lock
-            }
+        if let Some(conn) = self.conn.take() {
+            unlock(conn).await;
         }
+    }
+}
+
+/// Unlocks on the same connection before it returns to the pool, or closes the connection,
+/// which releases the lock too.
+async fn unlock(mut conn: sea_orm::sqlx::pool::PoolConnection<sea_orm::sqlx::Postgres>) {
+    let unlocked = sea_orm::sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(SWEEP_LOCK_KEY)
+        .execute(&mut *conn)
+        .await;
+    if unlocked.is_err() {
+        conn.detach();
     }
 }
 
 impl Drop for SweepLock {
     fn drop(&mut self) {
-        if let Some(mut conn) = self.conn.take() {
-            // Dropped without `release` (the sweep was cancelled): unlock on the same connection
-            // before it returns to the pool, or close it, which releases the lock too.
-            tokio::spawn(async move {
-                let unlocked = sea_orm::sqlx::query("SELECT pg_advisory_unlock($1)")
-                    .bind(SWEEP_LOCK_KEY)
-                    .execute(&mut *conn)
-                    .await;
-                if unlocked.is_err() {
-                    conn.detach();
-                }
-            });
+        // Dropped without `release` (the sweep was cancelled).
+        if let Some(conn) = self.conn.take() {
+            tokio::spawn(unlock(conn));
         }
     }
 }

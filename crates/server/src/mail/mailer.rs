@@ -4,7 +4,8 @@
 //! passed, and `sending` ones whose claim expired because the process that claimed them died —
 //! by marking them `sending` until `now + lease` in one short transaction (on PostgreSQL with
 //! `FOR UPDATE SKIP LOCKED`, so replicas claim disjoint rows). It then sends each, outside any
-//! transaction, and records the attempt and the outcome:
+//! transaction, renewing the claim just before and bounding the attempt to two timeouts, so an
+//! attempt always ends inside its lease; and records the attempt and the outcome:
 //!
 //! | outcome | the message becomes |
 //! |---|---|
@@ -15,11 +16,13 @@
 //! The backoff doubles from `retry_initial` up to `retry_max`, each delay drawn uniformly from
 //! its upper half (jitter), so that many messages failing together do not retry in lockstep.
 //! A message is sent at least once; it is sent twice only if the process dies after the SMTP
-//! server accepted it and before the row was marked sent.
+//! server accepted it and before the row was marked sent, or stalls (not merely waits on the
+//! network) for longer than the lease.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::SubsecRound;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -95,6 +98,9 @@ impl Mailer {
                 return Ok(report);
             }
             for row in claimed {
+                // The claim covers the whole batch; renew it for this message just before its
+                // attempt, so that a slow server earlier in the batch cannot let it expire.
+                let Some(row) = self.renew(row).await? else { continue };
                 match self.deliver(row).await? {
                     Outcome::Sent => report.sent += 1,
                     Outcome::Retry => report.retrying += 1,
@@ -107,7 +113,8 @@ impl Mailer {
     /// Marks up to a batch of due messages as ours until `now + lease`.
     async fn claim(&self) -> anyhow::Result<Vec<outbox::Model>> {
         let now = self.time.now();
-        let until = now + self.settings.lease();
+        // Microseconds, as both databases store them: the claim is compared for equality later.
+        let until = (now + self.settings.lease()).trunc_subsecs(6);
         let txn = crate::db::begin_write(&self.db).await?;
         let due = Condition::any()
             .add(
@@ -147,17 +154,44 @@ impl Mailer {
             .collect())
     }
 
+    /// Extends the claim on `row` to `now + lease`, if it is still ours.
+    async fn renew(&self, mut row: outbox::Model) -> anyhow::Result<Option<outbox::Model>> {
+        let until = (self.time.now() + self.settings.lease()).trunc_subsecs(6);
+        let renewed = outbox::Entity::update_many()
+            .col_expr(outbox::Column::ClaimedUntil, Expr::value(until))
+            .filter(outbox::Column::Id.eq(row.id))
+            .filter(outbox::Column::Status.eq("sending"))
+            .filter(outbox::Column::ClaimedUntil.eq(row.claimed_until))
+            .exec(&self.db)
+            .await?;
+        if renewed.rows_affected == 0 {
+            tracing::warn!(
+                outbox_id = row.id,
+                "claim expired before the attempt; another mailer took it over"
+            );
+            return Ok(None);
+        }
+        row.claimed_until = Some(until);
+        Ok(Some(row))
+    }
+
     /// Sends one claimed message and records the attempt.
     async fn deliver(&self, row: outbox::Model) -> anyhow::Result<Outcome> {
         let (ok, permanent, response) = match self.message(&row) {
             Err(e) => (false, true, format!("cannot build the message: {e}")),
-            Ok(message) => match self.transport.send(message).await {
-                Ok(r) => (
+            // Bounded well inside the lease (2 × timeout + 5 s), whatever the server does.
+            Ok(message) => match tokio::time::timeout(self.settings.timeout * 2, self.transport.send(message)).await {
+                Ok(Ok(r)) => (
                     true,
                     false,
                     format!("{} {}", r.code(), r.message().collect::<Vec<_>>().join(" ")),
                 ),
-                Err(e) => (false, e.is_permanent(), format!("{e}")),
+                Ok(Err(e)) => (false, e.is_permanent(), format!("{e}")),
+                Err(_) => (
+                    false,
+                    false,
+                    format!("no answer within {} s", (self.settings.timeout * 2).as_secs()),
+                ),
             },
         };
         let now = self.time.now();

@@ -8,7 +8,7 @@
 //! username = "opsclock"          # the password comes from the environment variable
 //! password_env = "OPSCLOCK_SMTP_PASSWORD"
 //! from = "opsclock <opsclock@example.gov.cn>"
-//! max_attempts = 8               # then the message is parked as failed
+//! max_attempts = 24              # then the message is parked as failed
 //! retry_initial_secs = 30        # first retry after 15-30 s, doubling up to retry_max_secs
 //! retry_max_secs = 3600
 //! timeout_secs = 30
@@ -51,7 +51,7 @@ pub struct MailConfig {
     pub password_env: Option<String>,
     /// The sender [default `opsclock <opsclock@localhost>`].
     pub from: Option<String>,
-    /// Attempts before a message is parked as failed [default 8].
+    /// Attempts before a message is parked as failed [default 24: 8½ to 17 hours of retries].
     pub max_attempts: Option<u32>,
     /// The first retry delay in seconds [default 30].
     pub retry_initial_secs: Option<u64>,
@@ -106,7 +106,7 @@ impl MailSettings {
                 Some((user.clone(), password))
             }
         };
-        let max_attempts = config.max_attempts.unwrap_or(8);
+        let max_attempts = config.max_attempts.unwrap_or(24);
         if max_attempts == 0 {
             bail!("[mail] max_attempts must be at least 1");
         }

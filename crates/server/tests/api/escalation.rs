@@ -4,9 +4,11 @@ use std::sync::Arc;
 
 use axum::http::{Method, StatusCode};
 use chrono::{TimeDelta, Utc};
+use opsclock::db::entities::users;
 use opsclock::escalation::Links;
 use opsclock::escalation::sweep::Sweeper;
 use opsclock::time::SystemTime;
+use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
 use serde_json::{Value, json};
 
 use crate::both;
@@ -124,10 +126,25 @@ both!(admins_see_the_outbox_and_retry_failed_mail, |t: Harness| async move {
         .await
         .expect(StatusCode::OK);
     assert_eq!(list["counts"]["failed"].as_u64(), Some(report.queued as u64));
-    let first = &list["messages"][0];
+    let messages = list["messages"].as_array().unwrap();
+    let first = messages
+        .iter()
+        .find(|m| m["key"].as_str().unwrap().ends_with("/response/breach/0"))
+        .expect("the response breach step");
     assert_eq!(first["last_error"], "no recipients: nobody holds the step's roles");
     assert!(first["note"].as_str().unwrap().starts_with("nobody holds:"), "{first}");
     let id = first["id"].as_i64().unwrap();
+
+    // The unit's head gets an address and the role: a retry reaches them.
+    let mut head = users::Entity::find_by_id(t.user_ids["mgr_a"])
+        .one(&t.db.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .into_active_model();
+    head.email = Set(Some("mgr_a@ops.test".into()));
+    head.notify_roles = Set(Some(json!(["unit_head"])));
+    head.update(&t.db.db).await.unwrap();
 
     let one = t
         .get("admin", &format!("/api/v1/outbox/{id}"))
@@ -140,6 +157,8 @@ both!(admins_see_the_outbox_and_retry_failed_mail, |t: Harness| async move {
         .await
         .expect(StatusCode::OK);
     assert_eq!(retried["status"], "pending");
+    assert_eq!(retried["recipients"], json!(["mgr_a@ops.test"]));
+    assert_eq!(retried["note"], "nobody holds: assignee, vendor_manager");
     let detail = t
         .post("admin", &format!("/api/v1/outbox/{id}/retry"), json!({}))
         .await

@@ -207,6 +207,28 @@ impl World {
         row.number
     }
 
+    /// Applies `command` to ticket `number`, written at `now`.
+    pub async fn act(&self, number: &str, command: ticket_domain::Command, now: DateTime<Utc>) {
+        let txn = opsclock::db::begin_write(&self.db.db).await.expect("begin");
+        let loaded = opsclock::tickets::load(&txn, number)
+            .await
+            .expect("load")
+            .expect("the ticket");
+        let version = loaded.row.version;
+        opsclock::tickets::act(
+            &txn,
+            &self.calendars["24x7"],
+            loaded,
+            version,
+            command,
+            self.engineer,
+            now,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("acting on {number}: {e}"));
+        txn.commit().await.expect("commit");
+    }
+
     /// The sweeper, on the injected clock.
     pub fn sweeper(&self) -> Sweeper {
         Sweeper {

@@ -159,14 +159,7 @@ async fn a_resolved_ticket_stops_escalating(backend: Backend) {
             },
         },
     ] {
-        let txn = opsclock::db::begin_write(&world.db.db).await.unwrap();
-        let loaded = opsclock::tickets::load(&txn, &number).await.unwrap().unwrap();
-        let version = loaded.row.version;
-        let cal = &world.calendars["24x7"];
-        opsclock::tickets::act(&txn, cal, loaded, version, command, world.engineer, now)
-            .await
-            .unwrap();
-        txn.commit().await.unwrap();
+        world.act(&number, command, now).await;
     }
     for t in [
         "2026-11-23T13:12:00+08:00",
@@ -220,3 +213,42 @@ async fn a_changed_ladder_applies_to_open_tickets(backend: Backend) {
     );
 }
 both_backends!(changed_ladder, a_changed_ladder_applies_to_open_tickets);
+
+/// A resume dated a minute ahead of when it was written (the API allows a little clock skew)
+/// counts in the sweep as it does in the ticket write: the clock is running, not paused.
+async fn a_resume_dated_ahead_still_escalates(backend: Backend) {
+    use ticket_domain::{Command, PauseReason};
+    let world = World::new(backend).await;
+    let smtp = SmtpServer::start();
+    let mailer = world.mailer(smtp.port, 8);
+    let number = world.open(t0(), "4h", t0()).await;
+    let at11 = at("2026-11-23T11:00:00+08:00");
+    world.act(&number, Command::Acknowledge { at: at11 }, at11).await;
+    world.act(&number, Command::Start { at: at11 }, at11).await;
+    let pause = Command::Pause {
+        at: at11,
+        reason: PauseReason::AwaitingReporter,
+        note: None,
+    };
+    world.act(&number, pause, at11).await;
+    // Resumed at 12:01, written at 12:00; the paused hour moves the 50 % step to 13:01.
+    let (noon, resumed) = (at("2026-11-23T12:00:00+08:00"), at("2026-11-23T12:01:00+08:00"));
+    world.act(&number, Command::Resume { at: resumed }, noon).await;
+    // Something wakes the clock at noon (here: the ladder is set again, changed).
+    let mut ladder = crate::fixture::test_ladder().steps().to_vec();
+    ladder[0].notify.push("noc@ops.test".parse().unwrap());
+    let ladder = sla_clock::Ladder::new(ladder).unwrap();
+    opsclock::escalation::ladders::set(
+        &world.db.db,
+        &opsclock::escalation::ladders::Scope::Policy("p-test".into()),
+        Some(&ladder),
+        noon,
+    )
+    .await
+    .unwrap();
+    world.tick(noon, &mailer).await;
+    let (_, drained) = world.tick(at("2026-11-23T13:01:00+08:00"), &mailer).await;
+    assert_eq!(drained.sent, 1, "the 50 % step after the pause");
+    assert_eq!(smtp.messages()[0].rcpt, ["eng@ops.test", "noc@ops.test"]);
+}
+both_backends!(resume_ahead, a_resume_dated_ahead_still_escalates);
