@@ -12,13 +12,13 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use opsclock::db::entities::{clocks, outbox, tickets};
+use opsclock::db::entities::{clocks, outbox, tickets, users};
 use opsclock::db::testing::{Backend, TestDb, seed};
 use opsclock::escalation::Links;
 use opsclock::escalation::sweep::Sweeper;
 use opsclock::time::ManualTime;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use sla_clock::Severity;
 use ticket_domain::{Kind, NewTicket, ServiceMode, Targets};
 
@@ -44,6 +44,19 @@ async fn world(backend: Backend, idle: usize, due: usize) -> Bench {
         .exec(&db.db)
         .await
         .expect("removing the seed ticket");
+    let actor = users::ActiveModel {
+        username: Set("bench".into()),
+        display_name: Set("bench".into()),
+        role: Set("admin".into()),
+        disabled: Set(false),
+        must_change_password: Set(false),
+        created_at: Set(now()),
+        ..Default::default()
+    }
+    .insert(&db.db)
+    .await
+    .expect("a user")
+    .id;
     let calendar = sla_clock::builtin::calendar("24x7").expect("24x7");
     let mut due_tickets = Vec::new();
     for (count, occurred) in [(idle, now()), (due, now() - TimeDelta::hours(5))] {
@@ -66,7 +79,7 @@ async fn world(backend: Backend, idle: usize, due: usize) -> Bench {
                     reporter: None,
                     assignee: None,
                 };
-                let (row, _) = opsclock::tickets::create(&txn, &calendar, seeded.system_id, new, 1, now())
+                let (row, _) = opsclock::tickets::create(&txn, &calendar, seeded.system_id, new, actor, now())
                     .await
                     .expect("a ticket");
                 if occurred < now() {
