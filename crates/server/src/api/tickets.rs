@@ -18,7 +18,7 @@ use super::catalog::{can_see_system, visible_system_ids};
 use super::problem::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, Problem};
 use crate::audit::{self, ClientAddr};
 use crate::auth::Principal;
-use crate::db::entities::{clocks, policies, systems, ticket_events, tickets, users};
+use crate::db::entities::{clocks, outbox, policies, systems, ticket_events, tickets, users};
 
 /// How far in the future a client-given instant may be (clock skew).
 const FUTURE_SLACK: TimeDelta = TimeDelta::minutes(2);
@@ -94,6 +94,29 @@ pub struct TicketView {
     /// Every event, oldest first (only when reading one ticket).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeline: Option<Vec<TimelineEntry>>,
+    /// The escalation emails queued for the ticket, by when they fell due (only when reading
+    /// one ticket).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub escalations: Option<Vec<EscalationEntry>>,
+}
+
+/// An escalation email of a ticket: one ladder step of one clock.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EscalationEntry {
+    /// `response`, `arrival` or `repair`.
+    pub clock: String,
+    /// The ladder step.
+    pub step: String,
+    /// 0, or the reminder's number after the breach.
+    pub repeat: i32,
+    /// When the step fell due.
+    pub due_at: DateTime<Utc>,
+    /// `pending`, `sending`, `sent` or `failed`.
+    pub status: String,
+    /// Who it goes to.
+    pub recipients: Vec<String>,
+    /// When the mail server accepted it.
+    pub sent_at: Option<DateTime<Utc>>,
 }
 
 /// One event of a ticket's history.
@@ -326,6 +349,7 @@ fn view_with_clocks(
         clocks: views,
         allowed,
         timeline,
+        escalations: None,
     })
 }
 
@@ -624,10 +648,27 @@ pub async fn get_ticket(
             data: r.data.clone(),
         })
         .collect();
+    let escalations = outbox::Entity::find()
+        .filter(outbox::Column::TicketId.eq(loaded.row.id))
+        .order_by_asc(outbox::Column::DueAt)
+        .order_by_asc(outbox::Column::Id)
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|m| EscalationEntry {
+            clock: m.clock.unwrap_or_default(),
+            step: m.step.unwrap_or_default(),
+            repeat: m.repeat.unwrap_or_default(),
+            due_at: m.due_at,
+            status: m.status,
+            recipients: serde_json::from_value(m.recipients).unwrap_or_default(),
+            sent_at: m.sent_at,
+        })
+        .collect();
     let allowed = allowed_of(&loaded.ticket);
-    Ok(Json(
-        view(&state.db, &state, loaded.row, now, allowed, Some(timeline)).await?,
-    ))
+    let mut view = view(&state.db, &state, loaded.row, now, allowed, Some(timeline)).await?;
+    view.escalations = Some(escalations);
+    Ok(Json(view))
 }
 
 /// The actions, in the order of the lifecycle.

@@ -101,13 +101,18 @@ both!(admins_see_the_outbox_and_retry_failed_mail, |t: Harness| async move {
     // An urgent fault that began an hour ago on a system whose people have no addresses: its
     // response steps are due at once and have nobody to go to, so they are parked as failed.
     let occurred = Utc::now() - TimeDelta::hours(1);
-    t.post(
-        "eng_a",
-        "/api/v1/tickets",
-        json!({"kind": "fault", "system": "SA", "severity": "urgent", "title": "down", "occurred_at": occurred}),
-    )
-    .await
-    .expect(StatusCode::CREATED);
+    let ticket = t
+        .post(
+            "eng_a",
+            "/api/v1/tickets",
+            json!({"kind": "fault", "system": "SA", "severity": "urgent", "title": "down", "occurred_at": occurred}),
+        )
+        .await
+        .expect(StatusCode::CREATED);
+    assert!(
+        ticket.get("escalations").is_none(),
+        "only a single ticket's view lists them"
+    );
     let sweeper = Sweeper {
         db: t.state.db.clone(),
         calendars: t.state.calendars.clone(),
@@ -117,6 +122,31 @@ both!(admins_see_the_outbox_and_retry_failed_mail, |t: Harness| async move {
     };
     let report = sweeper.sweep().await.unwrap();
     assert!(report.queued >= 3, "{report:?}");
+
+    // The ticket lists its escalations, by when they fell due.
+    let number = ticket["number"].as_str().unwrap();
+    let one = t
+        .get("eng_a", &format!("/api/v1/tickets/{number}"))
+        .await
+        .expect(StatusCode::OK);
+    let steps: Vec<String> = one["escalations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{}/{}/{}:{}",
+                e["clock"].as_str().unwrap(),
+                e["step"].as_str().unwrap(),
+                e["repeat"],
+                e["status"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert!(
+        steps.len() == report.queued && steps.contains(&"response/breach/0:failed".to_owned()),
+        "{steps:?}"
+    );
 
     t.get("mgr_a", "/api/v1/outbox")
         .await
