@@ -45,6 +45,15 @@ pub struct EscalationConfig {
     pub summary_timezone: Option<String>,
 }
 
+impl EscalationConfig {
+    /// The zone of the monthly summary, checked.
+    pub fn summary_zone(&self) -> anyhow::Result<chrono_tz::Tz> {
+        let name = self.summary_timezone.as_deref().unwrap_or("Asia/Shanghai");
+        name.parse()
+            .map_err(|_| anyhow::anyhow!("[escalation] summary_timezone = {name:?} is not an IANA time zone"))
+    }
+}
+
 /// `[server]`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]

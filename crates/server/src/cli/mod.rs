@@ -137,10 +137,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 /// The scheduled jobs' settings from the config file.
 fn job_options(config: &Config) -> anyhow::Result<crate::jobs::JobOptions> {
     let e = &config.escalation;
-    let zone_name = e.summary_timezone.as_deref().unwrap_or("Asia/Shanghai");
-    let summary_zone = zone_name
-        .parse()
-        .map_err(|_| anyhow::anyhow!("[escalation] summary_timezone = {zone_name:?} is not an IANA time zone"))?;
+    let summary_zone = e.summary_zone()?;
     let sweep_every = match e.sweep_every_secs.unwrap_or(30) {
         0 => anyhow::bail!("[escalation] sweep_every_secs must be at least 1"),
         n => std::time::Duration::from_secs(n),

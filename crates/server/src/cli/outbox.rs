@@ -121,10 +121,7 @@ pub async fn run(cmd: OutboxCommand, config: &Config) -> anyhow::Result<()> {
         }
         OutboxCommand::Summary { month, database } => {
             let db = crate::serve::open_database(&database.url(config)).await?;
-            let zone_name = config.escalation.summary_timezone.as_deref().unwrap_or("Asia/Shanghai");
-            let zone = zone_name
-                .parse()
-                .map_err(|_| anyhow::anyhow!("[escalation] summary_timezone = {zone_name:?} is not a time zone"))?;
+            let zone = config.escalation.summary_zone()?;
             let now = Utc::now();
             let month = month.unwrap_or_else(|| Month::previous(now, zone));
             let mail = MailSettings::from_config(&config.mail)?;

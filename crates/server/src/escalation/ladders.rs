@@ -258,11 +258,7 @@ pub async fn wake_system(db: &impl ConnectionTrait, system_id: i64, now: DateTim
 async fn wake(db: &impl ConnectionTrait, tickets_of: SelectStatement, now: DateTime<Utc>) -> Result<(), DbErr> {
     // Lock the tickets first, as every ticket write and the sweep do: a ticket write that read
     // the old ladder finishes before the wake-up, and one that starts later reads the new ladder.
-    tickets::Entity::update_many()
-        .col_expr(tickets::Column::Version, Expr::col(tickets::Column::Version))
-        .filter(tickets::Column::Id.in_subquery(tickets_of.clone()))
-        .exec(db)
-        .await?;
+    crate::tickets::lock(db, tickets::Column::Id.in_subquery(tickets_of.clone()).into()).await?;
     clocks::Entity::update_many()
         .col_expr(clocks::Column::NextDueAt, Expr::value(now))
         .filter(clocks::Column::State.is_in(LIVE_STATES.map(|s| s.to_string())))

@@ -215,7 +215,7 @@ pub async fn readdress(db: &impl ConnectionTrait, ids: Option<&[i64]>) -> Result
         }
         let mut am = row.into_active_model();
         am.recipients = Set(serde_json::json!(to.addresses));
-        am.note = Set((!to.unfilled.is_empty()).then(|| format!("nobody holds: {}", to.unfilled.join(", "))));
+        am.note = Set(to.note());
         am.update(db).await?;
         readdressed += 1;
     }

@@ -28,6 +28,13 @@ pub struct Resolved {
     pub unfilled: Vec<&'static str>,
 }
 
+impl Resolved {
+    /// What an outbox row notes about the resolution: the roles nobody holds, if any.
+    pub fn note(&self) -> Option<String> {
+        (!self.unfilled.is_empty()).then(|| format!("nobody holds: {}", self.unfilled.join(", ")))
+    }
+}
+
 /// The roles of the users who may receive escalations, loaded once per sweep.
 #[derive(Debug, Default)]
 pub struct Directory {

@@ -15,7 +15,6 @@ use std::sync::Arc;
 
 use anyhow::{Context, anyhow};
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, IntoActiveModel, QueryFilter,
     QueryOrder, QuerySelect, Set,
@@ -83,7 +82,9 @@ impl Sweeper {
 
     async fn sweep_due(&self) -> anyhow::Result<SweepReport> {
         let now = self.time.now();
-        let directory = Directory::load(&self.db).await?;
+        // Who holds which role is read once per sweep, and only when something is due: an idle
+        // sweep is the one indexed query.
+        let mut directory: Option<Directory> = None;
         let mut report = SweepReport::default();
         let mut failed_ids = Vec::new();
         loop {
@@ -100,9 +101,16 @@ impl Sweeper {
                 .all(&self.db)
                 .await?;
             let full = due.len() as u64 == self.batch;
+            if due.is_empty() {
+                break;
+            }
+            let directory = match directory.as_mut() {
+                Some(d) => d,
+                None => directory.insert(Directory::load(&self.db).await?),
+            };
             for (clock_id, ticket_id) in due {
                 report.clocks += 1;
-                match self.escalate(clock_id, ticket_id, now, &directory).await {
+                match self.escalate(clock_id, ticket_id, now, directory).await {
                     Ok(n) => report.queued += n,
                     Err(e) => {
                         tracing::error!(clock_id, ticket_id, error = %format!("{e:#}"), "cannot escalate a clock");
@@ -127,12 +135,7 @@ impl Sweeper {
         directory: &Directory,
     ) -> anyhow::Result<usize> {
         let txn = crate::db::begin_write(&self.db).await?;
-        // Lock the ticket row: every ticket write updates it first.
-        tickets::Entity::update_many()
-            .col_expr(tickets::Column::Version, Expr::col(tickets::Column::Version))
-            .filter(tickets::Column::Id.eq(ticket_id))
-            .exec(&txn)
-            .await?;
+        crate::tickets::lock(&txn, tickets::Column::Id.eq(ticket_id).into()).await?;
         let Some(clock) = clocks::Entity::find_by_id(clock_id).one(&txn).await? else {
             return Ok(0);
         };
@@ -210,8 +213,8 @@ impl Sweeper {
                     repeat: due.repeat,
                 }),
                 due_at: due.due_at,
+                note: to.note(),
                 recipients: to.addresses,
-                note: (!to.unfilled.is_empty()).then(|| format!("nobody holds: {}", to.unfilled.join(", "))),
                 mail,
                 thread_id: Some(self.links.thread_id(&ticket.number)),
             };

@@ -113,8 +113,7 @@ impl Mailer {
     /// Marks up to a batch of due messages as ours until `now + lease`.
     async fn claim(&self) -> anyhow::Result<Vec<outbox::Model>> {
         let now = self.time.now();
-        // Microseconds, as both databases store them: the claim is compared for equality later.
-        let until = (now + self.settings.lease()).trunc_subsecs(6);
+        let until = self.lease_from(now);
         let txn = crate::db::begin_write(&self.db).await?;
         let due = Condition::any()
             .add(
@@ -154,9 +153,15 @@ impl Mailer {
             .collect())
     }
 
+    /// When a claim taken at `now` expires: in microseconds, as both databases store instants,
+    /// because claims are compared for equality.
+    fn lease_from(&self, now: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+        (now + self.settings.lease()).trunc_subsecs(6)
+    }
+
     /// Extends the claim on `row` to `now + lease`, if it is still ours.
     async fn renew(&self, mut row: outbox::Model) -> anyhow::Result<Option<outbox::Model>> {
-        let until = (self.time.now() + self.settings.lease()).trunc_subsecs(6);
+        let until = self.lease_from(self.time.now());
         let renewed = outbox::Entity::update_many()
             .col_expr(outbox::Column::ClaimedUntil, Expr::value(until))
             .filter(outbox::Column::Id.eq(row.id))

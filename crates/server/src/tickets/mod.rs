@@ -223,6 +223,21 @@ async fn project(
     Ok(am.update(txn).await?)
 }
 
+/// Locks the ticket rows matching `filter` for the rest of the transaction with a write that
+/// changes nothing. Every ticket write updates its row first (the version claim), so whoever
+/// locks a ticket this way does not interleave with a write to it.
+pub async fn lock(db: &impl ConnectionTrait, filter: sea_orm::Condition) -> Result<(), sea_orm::DbErr> {
+    tickets::Entity::update_many()
+        .col_expr(
+            tickets::Column::Version,
+            sea_orm::sea_query::Expr::col(tickets::Column::Version),
+        )
+        .filter(filter)
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// Whether a stored clock state counts as running (for "due before" and "breached" queries).
 pub fn running_state() -> String {
     ClockState::Running.to_string()
