@@ -78,10 +78,19 @@ async fn world(backend: Backend, idle: usize, due: usize) -> Bench {
                     },
                     reporter: None,
                     assignee: None,
+                    major_event: None,
                 };
-                let (row, _) = opsclock::tickets::create(&txn, &calendar, seeded.system_id, new, actor, now())
-                    .await
-                    .expect("a ticket");
+                let (row, _) = opsclock::tickets::create(
+                    &txn,
+                    &calendar,
+                    seeded.system_id,
+                    new,
+                    Some(actor),
+                    now(),
+                    Default::default(),
+                )
+                .await
+                .expect("a ticket");
                 if occurred < now() {
                     due_tickets.push(row.id);
                 }

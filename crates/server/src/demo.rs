@@ -151,8 +151,9 @@ pub async fn load(
             targets: policy.targets(kind, severity),
             reporter: Some(engineer_id),
             assignee: Some(engineer_id),
+            major_event: None,
         };
-        crate::tickets::create(&txn, calendar, s.id, new, engineer_id, now)
+        crate::tickets::create(&txn, calendar, s.id, new, Some(engineer_id), now, Default::default())
             .await
             .map_err(|e| anyhow::anyhow!("demo ticket: {e}"))?;
     }

@@ -15,6 +15,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod duty;
 pub mod escalation;
 pub mod jobs;
 pub mod mail;

@@ -255,6 +255,18 @@ mod millis {
     }
 }
 
+/// A window during which a clock does not consume time, as if paused: approved maintenance,
+/// force majeure. See [`Clock::excluding`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exclusion {
+    /// Where the window begins (included).
+    pub from: DateTime<Utc>,
+    /// Where the window ends (excluded). A window with `to <= from` is empty.
+    pub to: DateTime<Utc>,
+    /// Why (maintenance ticket, force-majeure notice, …); the reason of the pauses it causes.
+    pub reason: String,
+}
+
 /// A clock: its events, validated as they are applied.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "Vec<ClockEvent>", into = "Vec<ClockEvent>")]
@@ -403,6 +415,70 @@ impl Clock {
         })
     }
 
+    /// The clock with the given exclusion windows taken out of its running time: approved
+    /// maintenance or force-majeure windows, during which the clock consumes no time, as in a
+    /// pause.
+    ///
+    /// The result's events are this clock's with `Paused { at: from, reason }` and
+    /// `Resumed { at: to }` merged in, so that at every instant the clock is in the phase it was,
+    /// except that running inside a window becomes paused. Windows may be in any order and may
+    /// overlap; overlapping or adjacent windows are merged (a merged window takes the reason of
+    /// its earliest). Empty windows (`to <= from`) and the parts of windows before the start are
+    /// ignored. A window is `[from, to)`: events at `from` happen inside it, events at `to` after
+    /// it. This clock's own pauses and resumes that change nothing inside a window are dropped;
+    /// a reopen inside a window becomes a resume and a pause at the same instant; its starts,
+    /// stops, re-targets and cancellations are kept (a window that begins as the clock stops adds
+    /// nothing).
+    ///
+    /// Like any event, a window counts only in statuses at or after the instants it begins and
+    /// ends: a window still to come does not move the deadline of a status asked before it. The
+    /// result is meant to be read (statuses, reports); new events for the ticket belong on the
+    /// original clock, from which the windowed one can be derived again.
+    ///
+    /// ```
+    /// use chrono::{DateTime, Utc};
+    /// use sla_clock::{Calendar, Clock, ClockState, Exclusion};
+    /// # let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/calendars/24x7.toml")).unwrap();
+    /// let cal = Calendar::from_toml(&text).unwrap();
+    /// let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+    ///
+    /// let clock = Clock::start(at("2026-11-23T10:00:00+08:00"), "4h".parse().unwrap());
+    /// let maintenance = Exclusion {
+    ///     from: at("2026-11-23T11:00:00+08:00"),
+    ///     to: at("2026-11-23T12:00:00+08:00"),
+    ///     reason: "approved maintenance window".into(),
+    /// };
+    /// let windowed = clock.excluding(&[maintenance]).unwrap();
+    /// let s = windowed.status(&cal, at("2026-11-23T12:30:00+08:00")).unwrap();
+    /// assert_eq!(s.state, ClockState::Running);
+    /// assert_eq!(cal.local(s.deadline).to_rfc3339(), "2026-11-23T15:00:00+08:00"); // 4 h + 1 h excluded
+    /// let s = windowed.status(&cal, at("2026-11-23T11:30:00+08:00")).unwrap();
+    /// assert_eq!(s.state, ClockState::Paused);
+    /// assert_eq!(clock.excluding(&[]).unwrap(), clock);
+    /// ```
+    pub fn excluding(&self, windows: &[Exclusion]) -> Result<Clock, ClockError> {
+        let (first, rest) = match self.events.split_first() {
+            Some((first @ ClockEvent::Started { .. }, rest)) => (first, rest),
+            _ => return Err(ClockError::StartMisplaced),
+        };
+        let windows = merge_windows(first.at(), windows);
+        let mut sweep = Sweep {
+            events: Vec::with_capacity(self.events.len() + 2 * windows.len()),
+            original: Phase::Running,
+            effective: Phase::Running,
+            window: None,
+            window_pause: None,
+            windows: windows.iter(),
+        };
+        sweep.events.push(first.clone());
+        for event in rest {
+            sweep.boundaries_until(Some(event.at()));
+            sweep.event(event)?;
+        }
+        sweep.boundaries_until(None);
+        Clock::from_events(sweep.events)
+    }
+
     /// The running stretches up to instant `now` (events after `now` are ignored).
     pub(crate) fn runs(&self, now: i64) -> Result<Runs, ClockError> {
         let (start, mut target) = match self.events.first() {
@@ -473,6 +549,136 @@ impl Clock {
     ) -> Result<ClockStatus, ClockError> {
         self.runs(now.timestamp_millis())?
             .status(calendar, now.timestamp_millis(), target)
+    }
+}
+
+/// The windows that matter to a clock started at `start`, clipped to begin no earlier than the
+/// start, without empty ones, merged where they overlap or touch, in time order.
+fn merge_windows(start: DateTime<Utc>, windows: &[Exclusion]) -> Vec<Exclusion> {
+    let mut sorted: Vec<&Exclusion> = windows.iter().filter(|w| w.from < w.to && start < w.to).collect();
+    // The whole window as key, so that the result does not depend on the order given.
+    sorted.sort_by(|a, b| (a.from, a.to, &a.reason).cmp(&(b.from, b.to, &b.reason)));
+    let mut merged: Vec<Exclusion> = Vec::with_capacity(sorted.len());
+    for w in sorted {
+        let from = w.from.max(start);
+        match merged.last_mut() {
+            Some(last) if from <= last.to => last.to = last.to.max(w.to),
+            _ => merged.push(Exclusion {
+                from,
+                to: w.to,
+                reason: w.reason.clone(),
+            }),
+        }
+    }
+    merged
+}
+
+/// The state of [`Clock::excluding`] as it walks through a clock's events and the merged windows.
+struct Sweep<'a> {
+    /// The events emitted so far.
+    events: Vec<ClockEvent>,
+    /// The original clock's phase after the events so far.
+    original: Phase,
+    /// The emitted events' phase: `original`, except `Paused` for `Running` inside a window.
+    effective: Phase,
+    /// The window the sweep is in.
+    window: Option<&'a Exclusion>,
+    /// Where in `events` the last pause the sweep added for a window is.
+    window_pause: Option<usize>,
+    /// The windows still to come.
+    windows: std::slice::Iter<'a, Exclusion>,
+}
+
+impl<'a> Sweep<'a> {
+    /// Enters and leaves the windows whose boundaries are at or before `until` (all, if `None`).
+    /// A boundary at the instant of an event comes before the event, so the event sees whether
+    /// the window covers that instant.
+    fn boundaries_until(&mut self, until: Option<DateTime<Utc>>) {
+        let due = |t: DateTime<Utc>| until.is_none_or(|u| t <= u);
+        loop {
+            match self.window {
+                Some(w) if due(w.to) => {
+                    self.window = None;
+                    if self.original == Phase::Running && self.effective == Phase::Paused {
+                        self.events.push(ClockEvent::Resumed { at: w.to });
+                        self.effective = Phase::Running;
+                    }
+                }
+                Some(_) => break,
+                None => match self.windows.as_slice().first() {
+                    Some(w) if due(w.from) => {
+                        self.windows.next();
+                        self.window = Some(w);
+                        if self.effective == Phase::Running {
+                            self.window_pause = Some(self.events.len());
+                            self.events.push(ClockEvent::Paused {
+                                at: w.from,
+                                reason: w.reason.clone(),
+                            });
+                            self.effective = Phase::Paused;
+                        }
+                    }
+                    _ => break,
+                },
+            }
+        }
+    }
+
+    /// Passes an original event through, or drops it when it does not change the effective phase.
+    fn event(&mut self, event: &ClockEvent) -> Result<(), ClockError> {
+        match event {
+            ClockEvent::Started { .. } => return Err(ClockError::StartMisplaced),
+            ClockEvent::Retargeted { .. } => self.events.push(event.clone()),
+            ClockEvent::Stopped { .. } | ClockEvent::Cancelled { .. } => {
+                // A window that begins as the clock ends adds a pause of no length: leave it out.
+                if let Some(i) = self.window_pause.take() {
+                    let same_instant = self.events.get(i).is_some_and(|p| p.at() == event.at());
+                    let only_retargets_since = self
+                        .events
+                        .get(i + 1..)
+                        .is_some_and(|rest| rest.iter().all(|e| matches!(e, ClockEvent::Retargeted { .. })));
+                    if same_instant && only_retargets_since {
+                        self.events.remove(i);
+                    }
+                }
+                self.original = if matches!(event, ClockEvent::Stopped { .. }) {
+                    Phase::Stopped
+                } else {
+                    Phase::Cancelled
+                };
+                self.effective = self.original;
+                self.events.push(event.clone());
+            }
+            ClockEvent::Paused { .. } => {
+                self.original = Phase::Paused;
+                if self.effective == Phase::Running {
+                    self.events.push(event.clone());
+                    self.effective = Phase::Paused;
+                }
+            }
+            ClockEvent::Resumed { at } => {
+                self.original = Phase::Running;
+                match self.window {
+                    None => {
+                        self.events.push(event.clone());
+                        self.effective = Phase::Running;
+                    }
+                    // Reopened inside a window: paused, which only a running clock may be.
+                    Some(w) if self.effective == Phase::Stopped => {
+                        self.events.push(event.clone());
+                        self.window_pause = Some(self.events.len());
+                        self.events.push(ClockEvent::Paused {
+                            at: *at,
+                            reason: w.reason.clone(),
+                        });
+                        self.effective = Phase::Paused;
+                    }
+                    // Resumed from a pause inside a window: still paused.
+                    Some(_) => {}
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -749,5 +955,361 @@ mod tests {
         let before = c.status(&cal, at("2026-11-23T11:00:00+08:00")).unwrap();
         assert_eq!(before.state, ClockState::Running);
         assert_eq!(before.ended_at, None);
+    }
+
+    fn window(from: &str, to: &str, reason: &str) -> Exclusion {
+        Exclusion {
+            from: at(from),
+            to: at(to),
+            reason: reason.into(),
+        }
+    }
+
+    #[test]
+    fn excluding_a_window_inside_a_run_moves_the_deadline_by_its_working_time() {
+        let cal = calendar("24x7");
+        let c = Clock::start(at("2026-11-23T10:00:00+08:00"), h(4));
+        let w = c
+            .excluding(&[window(
+                "2026-11-23T11:00:00+08:00",
+                "2026-11-23T11:45:00+08:00",
+                "maintenance",
+            )])
+            .unwrap();
+        assert_eq!(
+            w.events()[1..],
+            [
+                ClockEvent::Paused {
+                    at: at("2026-11-23T11:00:00+08:00"),
+                    reason: "maintenance".into()
+                },
+                ClockEvent::Resumed {
+                    at: at("2026-11-23T11:45:00+08:00")
+                },
+            ]
+        );
+        let s = w.status(&cal, at("2026-11-23T12:00:00+08:00")).unwrap();
+        assert_eq!(s.deadline, at("2026-11-23T14:45:00+08:00"));
+        assert_eq!(
+            (s.consumed, s.paused),
+            (TimeDelta::hours(1) + TimeDelta::minutes(15), TimeDelta::minutes(45))
+        );
+        // In working hours: Monday 16:00 to Tuesday 10:00 holds 2 h of working time (16–17, 09–10).
+        let cal = calendar("cn-5x8");
+        let c = Clock::start(at("2026-11-23T14:00:00+08:00"), h(4));
+        let before = c.status(&cal, at("2026-11-23T14:00:00+08:00")).unwrap().deadline;
+        assert_eq!(before, at("2026-11-24T10:00:00+08:00"));
+        let w = c
+            .excluding(&[window(
+                "2026-11-23T16:00:00+08:00",
+                "2026-11-24T10:00:00+08:00",
+                "maintenance",
+            )])
+            .unwrap();
+        let s = w.status(&cal, at("2026-11-24T10:00:00+08:00")).unwrap();
+        assert_eq!(s.deadline, at("2026-11-24T12:00:00+08:00"));
+        assert_eq!(s.paused, TimeDelta::hours(2));
+    }
+
+    #[test]
+    fn excluding_a_window_over_a_pause_counts_their_union_once() {
+        let cal = calendar("24x7");
+        let mut c = Clock::start(at("2026-11-23T10:00:00+08:00"), h(4));
+        c.pause(at("2026-11-23T11:00:00+08:00"), "awaiting reporter").unwrap();
+        c.resume(at("2026-11-23T12:00:00+08:00")).unwrap();
+        let w = c
+            .excluding(&[window(
+                "2026-11-23T11:30:00+08:00",
+                "2026-11-23T12:30:00+08:00",
+                "maintenance",
+            )])
+            .unwrap();
+        // The original resume at 12:00 is inside the window: dropped; the window's end resumes.
+        assert_eq!(
+            w.events()[1..],
+            [
+                ClockEvent::Paused {
+                    at: at("2026-11-23T11:00:00+08:00"),
+                    reason: "awaiting reporter".into()
+                },
+                ClockEvent::Resumed {
+                    at: at("2026-11-23T12:30:00+08:00")
+                },
+            ]
+        );
+        let s = w.status(&cal, at("2026-11-23T13:00:00+08:00")).unwrap();
+        assert_eq!(s.paused, TimeDelta::minutes(90));
+        assert_eq!(s.deadline, at("2026-11-23T15:30:00+08:00"));
+        // A window wholly inside the pause changes nothing.
+        let inside = c
+            .excluding(&[window(
+                "2026-11-23T11:10:00+08:00",
+                "2026-11-23T11:50:00+08:00",
+                "maintenance",
+            )])
+            .unwrap();
+        assert_eq!(inside, c);
+        // Nor does a pause wholly inside a window add anything: the window alone counts.
+        let around = c
+            .excluding(&[window(
+                "2026-11-23T10:30:00+08:00",
+                "2026-11-23T12:30:00+08:00",
+                "maintenance",
+            )])
+            .unwrap();
+        let s = around.status(&cal, at("2026-11-23T13:00:00+08:00")).unwrap();
+        assert_eq!(s.paused, TimeDelta::hours(2));
+        assert_eq!(around.events().len(), 3, "{:?}", around.events());
+    }
+
+    #[test]
+    fn excluding_a_window_around_a_stop_keeps_the_stop_and_does_not_resume() {
+        let cal = calendar("24x7");
+        let mut c = Clock::start(at("2026-11-23T10:00:00+08:00"), h(4));
+        c.stop(at("2026-11-23T11:00:00+08:00")).unwrap();
+        let w = c
+            .excluding(&[window(
+                "2026-11-23T10:30:00+08:00",
+                "2026-11-23T12:00:00+08:00",
+                "maintenance",
+            )])
+            .unwrap();
+        assert_eq!(
+            w.events()[1..],
+            [
+                ClockEvent::Paused {
+                    at: at("2026-11-23T10:30:00+08:00"),
+                    reason: "maintenance".into()
+                },
+                ClockEvent::Stopped {
+                    at: at("2026-11-23T11:00:00+08:00")
+                },
+            ]
+        );
+        let s = w.status(&cal, at("2026-11-23T13:00:00+08:00")).unwrap();
+        assert_eq!(s.state, ClockState::Met);
+        assert_eq!(s.ended_at, Some(at("2026-11-23T11:00:00+08:00")));
+        assert_eq!(s.consumed, TimeDelta::minutes(30));
+    }
+
+    #[test]
+    fn excluding_a_window_around_a_reopen_pauses_the_reopened_clock_until_it_ends() {
+        let cal = calendar("24x7");
+        let mut c = Clock::start(at("2026-11-23T10:00:00+08:00"), h(4));
+        c.stop(at("2026-11-23T11:00:00+08:00")).unwrap();
+        c.resume(at("2026-11-23T12:00:00+08:00")).unwrap();
+        let w = c
+            .excluding(&[window(
+                "2026-11-23T11:30:00+08:00",
+                "2026-11-23T13:00:00+08:00",
+                "maintenance",
+            )])
+            .unwrap();
+        assert_eq!(
+            w.events()[1..],
+            [
+                ClockEvent::Stopped {
+                    at: at("2026-11-23T11:00:00+08:00")
+                },
+                ClockEvent::Resumed {
+                    at: at("2026-11-23T12:00:00+08:00")
+                },
+                ClockEvent::Paused {
+                    at: at("2026-11-23T12:00:00+08:00"),
+                    reason: "maintenance".into()
+                },
+                ClockEvent::Resumed {
+                    at: at("2026-11-23T13:00:00+08:00")
+                },
+            ]
+        );
+        for (when, state) in [
+            ("2026-11-23T11:45:00+08:00", ClockState::Met),
+            ("2026-11-23T12:00:00+08:00", ClockState::Paused),
+            ("2026-11-23T12:30:00+08:00", ClockState::Paused),
+            ("2026-11-23T13:00:00+08:00", ClockState::Running),
+        ] {
+            assert_eq!(w.status(&cal, at(when)).unwrap().state, state, "at {when}");
+        }
+        let s = w.status(&cal, at("2026-11-23T12:30:00+08:00")).unwrap();
+        assert_eq!((s.consumed, s.ended_at), (TimeDelta::hours(1), None));
+        let s = w.status(&cal, at("2026-11-23T14:00:00+08:00")).unwrap();
+        assert_eq!(s.consumed, TimeDelta::hours(2));
+        assert_eq!(s.deadline, at("2026-11-23T16:00:00+08:00"));
+    }
+
+    #[test]
+    fn excluding_windows_before_the_start_or_after_the_stop_changes_nothing() {
+        let mut c = Clock::start(at("2026-11-23T10:00:00+08:00"), h(4));
+        c.pause(at("2026-11-23T11:00:00+08:00"), "awaiting reporter").unwrap();
+        c.resume(at("2026-11-23T11:30:00+08:00")).unwrap();
+        c.stop(at("2026-11-23T12:00:00+08:00")).unwrap();
+        let w = c
+            .excluding(&[
+                window("2026-11-23T13:00:00+08:00", "2026-11-23T14:00:00+08:00", "after"),
+                window("2026-11-23T08:00:00+08:00", "2026-11-23T09:00:00+08:00", "before"),
+                window(
+                    "2026-11-23T09:00:00+08:00",
+                    "2026-11-23T10:00:00+08:00",
+                    "up to the start",
+                ),
+                window(
+                    "2026-11-23T12:00:00+08:00",
+                    "2026-11-23T12:30:00+08:00",
+                    "from the stop",
+                ),
+                window("2026-11-23T10:30:00+08:00", "2026-11-23T10:30:00+08:00", "empty"),
+                window("2026-11-23T10:40:00+08:00", "2026-11-23T10:20:00+08:00", "backwards"),
+            ])
+            .unwrap();
+        assert_eq!(w, c);
+        assert_eq!(c.excluding(&[]).unwrap(), c);
+    }
+
+    #[test]
+    fn excluding_a_window_from_before_the_start_pauses_at_the_start() {
+        let cal = calendar("24x7");
+        let c = Clock::start(at("2026-11-23T10:00:00+08:00"), h(4));
+        for from in ["2026-11-23T09:00:00+08:00", "2026-11-23T10:00:00+08:00"] {
+            let w = c
+                .excluding(&[window(from, "2026-11-23T10:30:00+08:00", "maintenance")])
+                .unwrap();
+            assert_eq!(
+                w.events()[1..],
+                [
+                    ClockEvent::Paused {
+                        at: at("2026-11-23T10:00:00+08:00"),
+                        reason: "maintenance".into()
+                    },
+                    ClockEvent::Resumed {
+                        at: at("2026-11-23T10:30:00+08:00")
+                    },
+                ]
+            );
+            let s = w.status(&cal, at("2026-11-23T10:00:00+08:00")).unwrap();
+            assert_eq!((s.state, s.consumed), (ClockState::Paused, TimeDelta::zero()));
+            let s = w.status(&cal, at("2026-11-23T11:00:00+08:00")).unwrap();
+            assert_eq!(s.deadline, at("2026-11-23T14:30:00+08:00"));
+        }
+    }
+
+    #[test]
+    fn excluding_a_window_over_the_breach_turns_a_stop_right_after_into_met() {
+        let cal = calendar("24x7");
+        // 1 h from 10:00: due 11:00; stopped 11:20, breached.
+        let mut c = Clock::start(at("2026-11-23T10:00:00+08:00"), h(1));
+        c.stop(at("2026-11-23T11:20:00+08:00")).unwrap();
+        let s = c.status(&cal, at("2026-11-23T12:00:00+08:00")).unwrap();
+        assert_eq!(s.state, ClockState::BreachedMet);
+        // Maintenance 10:50–11:15 covers the breach: due 11:25, stopped at 11:20, met.
+        let w = c
+            .excluding(&[window(
+                "2026-11-23T10:50:00+08:00",
+                "2026-11-23T11:15:00+08:00",
+                "maintenance",
+            )])
+            .unwrap();
+        let s = w.status(&cal, at("2026-11-23T12:00:00+08:00")).unwrap();
+        assert_eq!((s.state, s.breached), (ClockState::Met, false));
+        assert_eq!(s.deadline, at("2026-11-23T11:25:00+08:00"));
+        assert_eq!(s.consumed, TimeDelta::minutes(55));
+    }
+
+    #[test]
+    fn excluding_merges_overlapping_windows_in_any_order() {
+        let cal = calendar("24x7");
+        let c = Clock::start(at("2026-11-23T10:00:00+08:00"), h(4));
+        let windows = [
+            window("2026-11-23T12:00:00+08:00", "2026-11-23T12:30:00+08:00", "adjacent"),
+            window("2026-11-23T11:15:00+08:00", "2026-11-23T11:45:00+08:00", "inner"),
+            window("2026-11-23T11:00:00+08:00", "2026-11-23T12:00:00+08:00", "first"),
+            window("2026-11-23T13:00:00+08:00", "2026-11-23T13:10:00+08:00", "separate"),
+        ];
+        let w = c.excluding(&windows).unwrap();
+        assert_eq!(
+            w.events()[1..],
+            [
+                ClockEvent::Paused {
+                    at: at("2026-11-23T11:00:00+08:00"),
+                    reason: "first".into()
+                },
+                ClockEvent::Resumed {
+                    at: at("2026-11-23T12:30:00+08:00")
+                },
+                ClockEvent::Paused {
+                    at: at("2026-11-23T13:00:00+08:00"),
+                    reason: "separate".into()
+                },
+                ClockEvent::Resumed {
+                    at: at("2026-11-23T13:10:00+08:00")
+                },
+            ]
+        );
+        let mut reversed = windows.clone();
+        reversed.reverse();
+        assert_eq!(c.excluding(&reversed).unwrap(), w);
+        let s = w.status(&cal, at("2026-11-23T14:00:00+08:00")).unwrap();
+        assert_eq!(s.paused, TimeDelta::minutes(100));
+    }
+
+    #[test]
+    fn excluding_keeps_events_at_window_edges_in_an_order_clocks_accept() {
+        let cal = calendar("24x7");
+        // Resumed exactly where a window begins (dropped: the window pauses it), paused exactly
+        // where one ends (the window's end resumes, the pause follows at the same instant),
+        // re-targeted and cancelled inside a window.
+        let mut c = Clock::start(at("2026-11-23T10:00:00+08:00"), h(4));
+        c.pause(at("2026-11-23T10:30:00+08:00"), "awaiting reporter").unwrap();
+        c.resume(at("2026-11-23T11:00:00+08:00")).unwrap();
+        c.pause(at("2026-11-23T12:00:00+08:00"), "third party").unwrap();
+        c.resume(at("2026-11-23T13:00:00+08:00")).unwrap();
+        c.retarget(at("2026-11-23T13:30:00+08:00"), h(8), "re-graded").unwrap();
+        c.cancel(at("2026-11-23T13:40:00+08:00"), "duplicate").unwrap();
+        let w = c
+            .excluding(&[
+                window("2026-11-23T11:00:00+08:00", "2026-11-23T12:00:00+08:00", "maintenance"),
+                window(
+                    "2026-11-23T13:20:00+08:00",
+                    "2026-11-23T14:00:00+08:00",
+                    "force majeure",
+                ),
+            ])
+            .unwrap();
+        assert_eq!(
+            w.events()[1..],
+            [
+                ClockEvent::Paused {
+                    at: at("2026-11-23T10:30:00+08:00"),
+                    reason: "awaiting reporter".into()
+                },
+                ClockEvent::Resumed {
+                    at: at("2026-11-23T12:00:00+08:00")
+                },
+                ClockEvent::Paused {
+                    at: at("2026-11-23T12:00:00+08:00"),
+                    reason: "third party".into()
+                },
+                ClockEvent::Resumed {
+                    at: at("2026-11-23T13:00:00+08:00")
+                },
+                ClockEvent::Paused {
+                    at: at("2026-11-23T13:20:00+08:00"),
+                    reason: "force majeure".into()
+                },
+                ClockEvent::Retargeted {
+                    at: at("2026-11-23T13:30:00+08:00"),
+                    target: h(8),
+                    reason: "re-graded".into()
+                },
+                ClockEvent::Cancelled {
+                    at: at("2026-11-23T13:40:00+08:00"),
+                    reason: "duplicate".into()
+                },
+            ]
+        );
+        let s = w.status(&cal, at("2026-11-23T15:00:00+08:00")).unwrap();
+        assert_eq!(s.state, ClockState::Cancelled);
+        assert_eq!(s.consumed, TimeDelta::minutes(30 + 20));
+        assert_eq!(s.target, h(8));
     }
 }

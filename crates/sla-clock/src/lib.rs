@@ -40,7 +40,7 @@ pub mod severity;
 mod testing;
 
 pub use calendar::{Calendar, CalendarError, CalendarFileError, CalendarSpec, DayKind};
-pub use clock::{Clock, ClockError, ClockEvent, ClockState, ClockStatus};
+pub use clock::{Clock, ClockError, ClockEvent, ClockState, ClockStatus, Exclusion};
 pub use duration::{DurationParseError, DurationUnit, SlaDuration};
 pub use ladder::{DueStep, Ladder, LadderError, LadderEvaluation, LadderStep, Recipient, Role, Trigger};
 pub use period::{Deadline, Rule};

@@ -39,6 +39,23 @@ pub struct NewTicket {
     pub reporter: Option<UserId>,
     /// Who works on it, if known already.
     pub assignee: Option<UserId>,
+    /// The major-event window (重保) its clocks started in, if any: the targets above are the
+    /// window's, and the clocks count in the window's calendar.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub major_event: Option<MajorEventRef>,
+}
+
+/// The major-event window a ticket was opened in, and why its targets are what they are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MajorEventRef {
+    /// The window's code.
+    pub code: String,
+    /// The window's name (e.g. 2026 国庆重保).
+    pub name: String,
+    /// The calendar the clocks count in during the window.
+    pub calendar: String,
+    /// What the window changed, for the reader ("response 15m → 1h was looser, kept 15m; …").
+    pub reason: String,
 }
 
 /// What an engineer found and did, required to resolve.

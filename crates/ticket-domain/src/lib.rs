@@ -27,9 +27,10 @@
 pub mod event;
 pub mod kind;
 pub mod policy;
+pub mod roster;
 pub mod ticket;
 
-pub use event::{Command, Event, NewTicket, Resolution, UserId};
+pub use event::{Command, Event, MajorEventRef, NewTicket, Resolution, UserId};
 pub use kind::{CancelReason, ClockName, Kind, PauseReason, ServiceMode, Status, UnknownValue};
 pub use policy::{Policy, Targets};
 pub use sla_clock;

@@ -223,6 +223,16 @@ impl Ticket {
         self.opened.service_mode
     }
 
+    /// When the clocks start: when the problem began for faults, alarms and security events,
+    /// when it was received for requests.
+    pub fn clocks_start(&self) -> DateTime<Utc> {
+        if self.opened.kind.clocks_start_at_occurrence() {
+            self.opened.occurred_at
+        } else {
+            self.opened.received_at
+        }
+    }
+
     /// When the problem began.
     pub fn occurred_at(&self) -> DateTime<Utc> {
         self.opened.occurred_at

@@ -62,6 +62,7 @@ fn new_ticket(kind: Kind, mode: ServiceMode, occurred: &str, received: &str, tar
         targets,
         reporter: Some(3),
         assignee: Some(7),
+        major_event: None,
     }
 }
 

@@ -160,6 +160,7 @@ prop_compose! {
             targets,
             reporter,
             assignee,
+            major_event: None,
         }
     }
 }

@@ -98,6 +98,26 @@ pub struct TicketView {
     /// one ticket).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub escalations: Option<Vec<EscalationEntry>>,
+    /// The major-event window (重保) the ticket was opened under, and what it changed (only when
+    /// reading one ticket).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub major_event: Option<MajorEventView>,
+    /// The scheduled duty it belongs to (only when reading one ticket).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duty: Option<String>,
+}
+
+/// Why a ticket's targets are a major-event window's.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MajorEventView {
+    /// The window's code.
+    pub code: String,
+    /// The window's name.
+    pub name: String,
+    /// The calendar its clocks count in.
+    pub calendar: String,
+    /// What the window changed, clock by clock.
+    pub reason: String,
 }
 
 /// An escalation email of a ticket: one ladder step of one clock.
@@ -181,8 +201,10 @@ pub struct CreateTicket {
     pub occurred_at: Option<DateTime<Utc>>,
     /// When it was reported [default: now].
     pub received_at: Option<DateTime<Utc>>,
-    /// Who works on it.
+    /// Who works on it [default: the system's on-duty engineer by the duty rosters, if any].
     pub assignee_id: Option<i64>,
+    /// The code of the scheduled duty it counts towards (e.g. a penetration test for a quota).
+    pub duty: Option<String>,
 }
 
 fn double_option<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
@@ -350,6 +372,8 @@ fn view_with_clocks(
         allowed,
         timeline,
         escalations: None,
+        major_event: None,
+        duty: None,
     })
 }
 
@@ -368,12 +392,49 @@ async fn system_in_scope(db: &impl ConnectionTrait, p: &Principal, code: &str) -
     }
 }
 
-async fn policy_of(db: &impl ConnectionTrait, system: &systems::Model) -> ApiResult<Policy> {
-    let p = policies::Entity::find_by_id(system.policy_id)
+async fn policy_row(db: &impl ConnectionTrait, system: &systems::Model) -> ApiResult<policies::Model> {
+    policies::Entity::find_by_id(system.policy_id)
         .one(db)
         .await?
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("system {} has no policy", system.code)))?;
-    serde_json::from_value(p.targets).map_err(|e| ApiError::Internal(anyhow::anyhow!("policy {}: {e}", p.code)))
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("system {} has no policy", system.code)))
+}
+
+fn policy_targets(p: &policies::Model) -> ApiResult<Policy> {
+    serde_json::from_value(p.targets.clone()).map_err(|e| ApiError::Internal(anyhow::anyhow!("policy {}: {e}", p.code)))
+}
+
+/// The severity of a new ticket and why: stated, or proposed by the classifier from the facts
+/// (with the major-event fact set when a window covers the system), or both, recorded.
+fn severity_of(body: &CreateTicket, in_window: bool) -> ApiResult<(Severity, Option<String>)> {
+    let proposal = body.facts.as_ref().map(|f| {
+        sla_clock::classify(&Facts {
+            core_function: f.core_function,
+            workaround: f.workaround,
+            users_affected: f.users_affected,
+            security_incident: f.security_incident,
+            major_event_window: f.major_event_window || in_window,
+        })
+    });
+    Ok(match (&body.severity, proposal) {
+        (Some(s), None) => (parse::<Severity>("severity", s)?, body.severity_reason.clone()),
+        (Some(s), Some(c)) => {
+            let stated = parse::<Severity>("severity", s)?;
+            let why = body.severity_reason.as_deref().unwrap_or("stated");
+            let reason = if stated == c.severity {
+                format!("{why}; the classifier agrees: {} / {}", c.reason_zh, c.reason_en)
+            } else {
+                format!(
+                    "{why}; overrides the classifier's {} ({} / {})",
+                    c.severity.key(),
+                    c.reason_zh,
+                    c.reason_en
+                )
+            };
+            (stated, Some(reason))
+        }
+        (None, Some(c)) => (c.severity, Some(format!("{} / {}", c.reason_zh, c.reason_en))),
+        (None, None) => return Err(ApiError::invalid("severity", "give a severity, or facts to classify")),
+    })
 }
 
 async fn check_user(db: &impl ConnectionTrait, field: &str, id: i64) -> ApiResult<()> {
@@ -395,41 +456,16 @@ pub async fn create_ticket(
     p.require_writer()?;
     let now = Utc::now();
     let kind: Kind = parse("kind", &body.kind)?;
-    // The classifier's proposal, when facts are given; a stated severity overrides it, and then
-    // both the person's reason and the proposal are recorded.
-    let proposal = body.facts.as_ref().map(|f| {
-        sla_clock::classify(&Facts {
-            core_function: f.core_function,
-            workaround: f.workaround,
-            users_affected: f.users_affected,
-            security_incident: f.security_incident,
-            major_event_window: f.major_event_window,
-        })
-    });
-    let (severity, severity_reason) = match (&body.severity, proposal) {
-        (Some(s), None) => (parse::<Severity>("severity", s)?, body.severity_reason.clone()),
-        (Some(s), Some(c)) => {
-            let stated = parse::<Severity>("severity", s)?;
-            let why = body.severity_reason.as_deref().unwrap_or("stated");
-            let reason = if stated == c.severity {
-                format!("{why}; the classifier agrees: {} / {}", c.reason_zh, c.reason_en)
-            } else {
-                format!(
-                    "{why}; overrides the classifier's {} ({} / {})",
-                    c.severity.key(),
-                    c.reason_zh,
-                    c.reason_en
-                )
-            };
-            (stated, Some(reason))
-        }
-        (None, Some(c)) => (c.severity, Some(format!("{} / {}", c.reason_zh, c.reason_en))),
-        (None, None) => return Err(ApiError::invalid("severity", "give a severity, or facts to classify")),
-    };
     let received_at = body.received_at.unwrap_or(now);
     if received_at > now + FUTURE_SLACK {
         return Err(ApiError::invalid("received_at", "is in the future"));
     }
+    let occurred_at = body.occurred_at.unwrap_or(received_at);
+    let clocks_start = if kind.clocks_start_at_occurrence() {
+        occurred_at
+    } else {
+        received_at
+    };
     let txn = crate::db::begin_write(&state.db)
         .await
         .map_err(|e| ApiError::Internal(e.into()))?;
@@ -437,29 +473,59 @@ pub async fn create_ticket(
     if let Some(a) = body.assignee_id {
         check_user(&txn, "assignee_id", a).await?;
     }
-    let calendar = state.calendar(&system.calendar)?;
+    let window = crate::duty::windows::covering(&txn, &system, clocks_start).await?;
+    let (severity, severity_reason) = severity_of(&body, window.is_some())?;
     let service_mode: ServiceMode = parse("service_mode", &system.service_mode)?;
-    let targets = policy_of(&txn, &system).await?.targets(kind, severity);
+    let policy = policy_row(&txn, &system).await?;
+    let usual = policy_targets(&policy)?.targets(kind, severity);
+    let (targets, major_event) = match &window {
+        Some(w) => match crate::duty::windows::apply(w, &state.calendars, &policy, kind, usual, clocks_start)? {
+            Some((t, r)) => (t, Some(r)),
+            None => (usual, None),
+        },
+        None => (usual, None),
+    };
+    let calendar = state.calendar(major_event.as_ref().map_or(&system.calendar, |m| &m.calendar))?;
+    // Nobody named: the system's on-duty engineer by its vendors' rosters.
+    let (assignee, assigned_by) = match body.assignee_id {
+        Some(a) => (Some(a), None),
+        None => match crate::duty::rosters::pick_assignee(&txn, &state.calendars, &system, received_at).await? {
+            Some(d) => (
+                Some(d.user_id),
+                Some(format!("on duty: {} ({}, {})", d.username, d.roster, d.line)),
+            ),
+            None => (None, None),
+        },
+    };
+    let duty_id = match &body.duty {
+        Some(code) => Some(crate::duty::scheduled::id_of(&txn, code).await?),
+        None => None,
+    };
     let new = NewTicket {
         kind,
         severity,
         severity_reason,
         title: body.title,
         description: body.description,
-        occurred_at: body.occurred_at.unwrap_or(received_at),
+        occurred_at,
         received_at,
         service_mode,
         targets,
         reporter: Some(p.user_id),
-        assignee: body.assignee_id,
+        assignee,
+        major_event,
     };
-    let (row, ticket) = crate::tickets::create(&txn, calendar, system.id, new, p.user_id, now).await?;
+    let origin = crate::tickets::Origin {
+        major_event_id: window.as_ref().filter(|_| new.major_event.is_some()).map(|w| w.row.id),
+        duty_id,
+    };
+    let (row, ticket) = crate::tickets::create(&txn, calendar, system.id, new, Some(p.user_id), now, origin).await?;
     audit::record(
         &txn,
         Some(p.user_id),
         "ticket.open",
         &row.number,
-        serde_json::json!({"system": system.code}),
+        serde_json::json!({"system": system.code, "assigned": assigned_by}),
         &from,
     )
     .await?;
@@ -666,8 +732,28 @@ pub async fn get_ticket(
         })
         .collect();
     let allowed = allowed_of(&loaded.ticket);
+    let major_event = loaded
+        .ticket
+        .opened_with()
+        .major_event
+        .as_ref()
+        .map(|m| MajorEventView {
+            code: m.code.clone(),
+            name: m.name.clone(),
+            calendar: m.calendar.clone(),
+            reason: m.reason.clone(),
+        });
+    let duty = match loaded.row.duty_id {
+        Some(id) => crate::db::entities::duties::Entity::find_by_id(id)
+            .one(&state.db)
+            .await?
+            .map(|d| d.code),
+        None => None,
+    };
     let mut view = view(&state.db, &state, loaded.row, now, allowed, Some(timeline)).await?;
     view.escalations = Some(escalations);
+    view.major_event = major_event;
+    view.duty = duty;
     Ok(Json(view))
 }
 
@@ -855,9 +941,23 @@ pub async fn act(
         .await?
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("ticket {number} has no system")))?;
     if let (Some(sev), Command::Regrade { targets, .. }) = (regrade_to, &mut cmd) {
-        *targets = policy_of(&txn, &system).await?.targets(loaded.ticket.kind(), sev);
+        let policy = policy_row(&txn, &system).await?;
+        let usual = policy_targets(&policy)?.targets(loaded.ticket.kind(), sev);
+        // A ticket opened under a major-event window is re-graded under it too.
+        let window = match loaded.row.major_event_id {
+            Some(id) => crate::duty::windows::by_id(&txn, id).await?,
+            None => None,
+        };
+        *targets = match window {
+            Some(w) => {
+                let start = loaded.ticket.clocks_start();
+                crate::duty::windows::apply(&w, &state.calendars, &policy, loaded.ticket.kind(), usual, start)?
+                    .map_or(usual, |(t, _)| t)
+            }
+            None => usual,
+        };
     }
-    let calendar = state.calendar(&system.calendar)?;
+    let calendar = state.calendar(crate::tickets::calendar_name(&loaded.ticket, &system.calendar))?;
     let detail = serde_json::to_value(&cmd).map_err(|e| ApiError::Internal(e.into()))?;
     let (row, ticket) = crate::tickets::act(&txn, calendar, loaded, version, cmd, p.user_id, now).await?;
     audit::record(

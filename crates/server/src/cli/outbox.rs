@@ -102,8 +102,9 @@ pub async fn run(cmd: OutboxCommand, config: &Config) -> anyhow::Result<()> {
         } => {
             let db = crate::serve::open_database(&database.url(config)).await?;
             let chosen = (!all_failed).then_some(ids.as_slice());
+            let calendars = super::calendar_source(None, config)?.all()?;
             let txn = crate::db::begin_write(&db).await?;
-            let n = outbox::retry(&txn, chosen, Utc::now()).await?;
+            let n = outbox::retry(&txn, &calendars, chosen, Utc::now()).await?;
             if n > 0 {
                 let detail = serde_json::json!({ "ids": chosen, "count": n });
                 audit::record(

@@ -17,7 +17,7 @@ use sea_orm::{
 };
 use sla_clock::{ClockState, Ladder, Severity};
 
-use crate::db::entities::{clocks, escalation_ladders, policies, systems, tickets};
+use crate::db::entities::{clocks, escalation_ladders, major_events, policies, systems, tickets};
 
 /// What a stored ladder applies to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,13 +117,34 @@ pub async fn effective(db: &impl ConnectionTrait, policy_id: i64, severity: &str
     }
 }
 
-/// The ladder for a ticket of system `system_id` at `severity`.
-pub async fn for_ticket(db: &impl ConnectionTrait, system_id: i64, severity: &str) -> Result<Ladder, DbErr> {
-    let system = systems::Entity::find_by_id(system_id)
+/// The ladder for a ticket: its major-event window's if it has one, else its policy's for its
+/// severity (see [`effective`]).
+pub async fn for_ticket(db: &impl ConnectionTrait, ticket: &tickets::Model) -> Result<Ladder, DbErr> {
+    if let Some(ladder) = window_ladder(db, ticket.major_event_id).await? {
+        return Ok(ladder);
+    }
+    let system = systems::Entity::find_by_id(ticket.system_id)
         .one(db)
         .await?
-        .ok_or_else(|| DbErr::RecordNotFound(format!("system {system_id}")))?;
-    effective(db, system.policy_id, severity).await
+        .ok_or_else(|| DbErr::RecordNotFound(format!("system {}", ticket.system_id)))?;
+    effective(db, system.policy_id, &ticket.severity).await
+}
+
+/// The ladder of the major-event window a ticket was opened under, if the window has one.
+async fn window_ladder(db: &impl ConnectionTrait, window: Option<i64>) -> Result<Option<Ladder>, DbErr> {
+    let Some(id) = window else { return Ok(None) };
+    let Some(row) = major_events::Entity::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
+    Ok(row.document.get("ladder").filter(|l| !l.is_null()).and_then(|l| {
+        match serde_json::from_value::<Ladder>(l.clone()) {
+            Ok(l) => Some(l),
+            Err(e) => {
+                tracing::error!(window = %row.code, error = %e, "unreadable window ladder; using the usual one");
+                None
+            }
+        }
+    }))
 }
 
 /// Every stored ladder, by scope.

@@ -178,7 +178,12 @@ impl Links {
 /// Resolves the recipients again for failed escalation messages that had none (the ones in
 /// `ids`, or all): after an admin gives someone the missing role, a retry reaches them. Returns
 /// how many messages now have recipients.
-pub async fn readdress(db: &impl ConnectionTrait, ids: Option<&[i64]>) -> Result<u64, DbErr> {
+pub async fn readdress(
+    db: &impl ConnectionTrait,
+    calendars: &std::collections::BTreeMap<String, sla_clock::Calendar>,
+    ids: Option<&[i64]>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<u64, DbErr> {
     use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
 
     use crate::db::entities::{systems, tickets};
@@ -202,12 +207,12 @@ pub async fn readdress(db: &impl ConnectionTrait, ids: Option<&[i64]>) -> Result
         let Some(system) = systems::Entity::find_by_id(ticket.system_id).one(db).await? else {
             continue;
         };
-        let ladder = ladders::effective(db, system.policy_id, &ticket.severity).await?;
+        let ladder = ladders::for_ticket(db, &ticket).await?;
         let Some(step) = ladder.steps().iter().find(|s| s.id == step_id) else {
             continue;
         };
         let to = directory
-            .for_system(db, &system)
+            .for_system(db, calendars, &system, now)
             .await?
             .resolve(ticket.assignee_id, &step.notify);
         if to.addresses.is_empty() {

@@ -3,7 +3,7 @@
 //! | role | who |
 //! |---|---|
 //! | `assignee` | the user the ticket is assigned to |
-//! | `on_duty` | users holding `on_duty` who work for one of the system's vendors (until duty rosters exist) |
+//! | `on_duty` | the people on duty for the system now by its vendors' duty rosters; where no roster covers the system, users holding `on_duty` who work for one of its vendors |
 //! | `vendor_manager` | users holding `vendor_manager` who work for one of the system's vendors |
 //! | `unit_head` | users holding `unit_head` who belong to the system's unit |
 //! | `buyer_ops_lead` | users holding `buyer_ops_lead` who belong to the system's unit or to no unit |
@@ -64,8 +64,14 @@ impl Directory {
     pub async fn for_system<'a>(
         &'a self,
         db: &impl ConnectionTrait,
+        calendars: &std::collections::BTreeMap<String, sla_clock::Calendar>,
         system: &'a systems::Model,
+        now: chrono::DateTime<chrono::Utc>,
     ) -> Result<SystemContacts<'a>, DbErr> {
+        let on_duty = crate::duty::rosters::on_duty(db, calendars, system, now)
+            .await
+            .map_err(|e| DbErr::Custom(format!("who is on duty for {}: {e}", system.code)))?
+            .map(|people| people.into_iter().map(|p| p.user_id).collect());
         let vendors = system_vendors::Entity::find()
             .filter(system_vendors::Column::SystemId.eq(system.id))
             .all(db)
@@ -77,6 +83,7 @@ impl Directory {
             users: &self.users,
             system,
             vendors,
+            on_duty,
         })
     }
 }
@@ -87,6 +94,8 @@ pub struct SystemContacts<'a> {
     users: &'a [users::Model],
     system: &'a systems::Model,
     vendors: Vec<i64>,
+    /// The users on duty by the rosters, or `None` where no roster covers the system.
+    on_duty: Option<Vec<i64>>,
 }
 
 impl SystemContacts<'_> {
@@ -103,7 +112,10 @@ impl SystemContacts<'_> {
                     let holders: Vec<&users::Model> = self
                         .users
                         .iter()
-                        .filter(|u| holds(u, *role, self.system, assignee, &self.vendors))
+                        .filter(|u| match (role, &self.on_duty) {
+                            (Role::OnDuty, Some(ids)) => ids.contains(&u.id),
+                            _ => holds(u, *role, self.system, assignee, &self.vendors),
+                        })
                         .collect();
                     if holders.is_empty() {
                         unfilled.push(role.key());

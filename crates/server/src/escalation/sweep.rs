@@ -159,7 +159,7 @@ impl Sweeper {
         })?;
         let sla: sla_clock::Clock =
             serde_json::from_value(clock.events.clone()).with_context(|| format!("clock {clock_id}'s events"))?;
-        let ladder: Ladder = ladders::effective(&txn, system.policy_id, &ticket.severity).await?;
+        let ladder: Ladder = ladders::for_ticket(&txn, &ticket).await?;
         // As a ticket write does: at the later of now and the clock's last event, which may be
         // dated up to a few minutes ahead (a resume at 10:01 recorded at 10:00 must count).
         let at = sla.events().last().map_or(now, |e| now.max(e.at()));
@@ -170,7 +170,7 @@ impl Sweeper {
             .severity
             .parse()
             .map_err(|e| anyhow!("ticket {}: {e}", ticket.number))?;
-        let contacts = directory.for_system(&txn, &system).await?;
+        let contacts = directory.for_system(&txn, &self.calendars, &system, now).await?;
         let mut queued = queued_keys(&txn, ticket_id).await?;
         let mut inserted = 0;
         for due in &evaluation.due {

@@ -133,8 +133,13 @@ pub async fn get(db: &impl ConnectionTrait, id: i64) -> Result<Option<OutboxDeta
 /// attempts, due at `now`; returns how many. Messages in any other state are left alone. An
 /// escalation parked for want of recipients has them resolved again first (someone may hold the
 /// role now).
-pub async fn retry(db: &impl ConnectionTrait, ids: Option<&[i64]>, now: DateTime<Utc>) -> Result<u64, DbErr> {
-    crate::escalation::readdress(db, ids).await?;
+pub async fn retry(
+    db: &impl ConnectionTrait,
+    calendars: &std::collections::BTreeMap<String, sla_clock::Calendar>,
+    ids: Option<&[i64]>,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    crate::escalation::readdress(db, calendars, ids, now).await?;
     let mut q = outbox::Entity::update_many()
         .col_expr(outbox::Column::Status, Expr::value("pending"))
         .col_expr(outbox::Column::Attempts, Expr::value(0))

@@ -50,14 +50,25 @@ pub async fn load(db: &impl ConnectionTrait, number: &str) -> Result<Option<Load
     Ok(Some(Loaded { row, events, ticket }))
 }
 
-/// Opens a ticket against system `system_id`; returns its row and the ticket.
+/// Where a new ticket comes from, besides its events.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Origin {
+    /// The major-event window it was opened under.
+    pub major_event_id: Option<i64>,
+    /// The scheduled duty it belongs to.
+    pub duty_id: Option<i64>,
+}
+
+/// Opens a ticket against system `system_id` (`actor`: who, or `None` for the scheduler);
+/// returns its row and the ticket.
 pub async fn create(
     txn: &DatabaseTransaction,
     calendar: &Calendar,
     system_id: i64,
     new: NewTicket,
-    actor: i64,
+    actor: Option<i64>,
     now: DateTime<Utc>,
+    origin: Origin,
 ) -> Result<(tickets::Model, Ticket), ApiError> {
     let (ticket, event) = Ticket::open(new)?;
     let year = calendar.local(ticket.received_at()).year();
@@ -85,6 +96,8 @@ pub async fn create(
         breached: Set(false),
         created_at: Set(now),
         updated_at: Set(now),
+        major_event_id: Set(origin.major_event_id),
+        duty_id: Set(origin.duty_id),
         ..Default::default()
     }
     .insert(txn)
@@ -136,7 +149,7 @@ pub async fn act(
     }
     for (i, e) in events.iter().enumerate() {
         ticket.apply(e)?;
-        append(txn, row.id, version as i32 + 1 + i as i32, e, actor).await?;
+        append(txn, row.id, version as i32 + 1 + i as i32, e, Some(actor)).await?;
     }
     let mut row = row;
     row.version = version + events.len() as i64;
@@ -149,13 +162,13 @@ async fn append(
     ticket_id: i64,
     seq: i32,
     event: &Event,
-    actor: i64,
+    actor: Option<i64>,
 ) -> Result<(), ApiError> {
     ticket_events::ActiveModel {
         ticket_id: Set(ticket_id),
         seq: Set(seq),
         at: Set(event.at()),
-        actor_id: Set(Some(actor)),
+        actor_id: Set(actor),
         kind: Set(event.kind().to_owned()),
         data: Set(serde_json::to_value(event).map_err(|e| ApiError::Internal(e.into()))?),
         ..Default::default()
@@ -173,7 +186,8 @@ async fn project(
     calendar: &Calendar,
     now: DateTime<Utc>,
 ) -> Result<tickets::Model, ApiError> {
-    let ladder = crate::escalation::ladders::for_ticket(txn, row.system_id, ticket.severity().key()).await?;
+    let ladder = crate::escalation::ladders::for_ticket(txn, &row).await?;
+    let excluded = crate::duty::exclusions::approved_for(txn, row.system_id).await?;
     let queued = crate::escalation::queued_keys(txn, row.id).await?;
     let mut any_breached = false;
     let mut existing_rows = clocks::Entity::find()
@@ -181,6 +195,10 @@ async fn project(
         .all(txn)
         .await?;
     for (name, clock) in ticket.clocks() {
+        // Approved exclusion windows pause the clock as stored (the fold keeps the events).
+        let clock = &clock
+            .excluding(&excluded)
+            .map_err(|e| ApiError::Internal(anyhow::anyhow!("ticket {}: {e}", row.number)))?;
         // Status at the later of now and the last event (events may be dated ahead by seconds).
         let at = now.max(ticket.last_event_at());
         let status = clock.status(calendar, at).map_err(|e| ApiError::Internal(e.into()))?;
@@ -221,6 +239,39 @@ async fn project(
     am.breached = Set(any_breached);
     am.updated_at = Set(now);
     Ok(am.update(txn).await?)
+}
+
+/// The name of the calendar a ticket's clocks count in: its major-event window's, else its
+/// system's.
+pub fn calendar_name<'a>(ticket: &'a Ticket, system_calendar: &'a str) -> &'a str {
+    ticket
+        .opened_with()
+        .major_event
+        .as_ref()
+        .map_or(system_calendar, |m| m.calendar.as_str())
+}
+
+/// Re-projects ticket `number` (after something outside its events changed, e.g. an exclusion
+/// window of its system was approved or revoked).
+pub async fn refresh(
+    txn: &DatabaseTransaction,
+    calendars: &std::collections::BTreeMap<String, Calendar>,
+    number: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let Some(loaded) = load(txn, number).await? else {
+        return Ok(());
+    };
+    let system = crate::db::entities::systems::Entity::find_by_id(loaded.row.system_id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("ticket {number}: system is gone")))?;
+    let name = calendar_name(&loaded.ticket, &system.calendar);
+    let calendar = calendars
+        .get(name)
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("ticket {number}: calendar {name:?} is not loaded")))?;
+    project(txn, loaded.row, &loaded.ticket, calendar, now).await?;
+    Ok(())
 }
 
 /// Locks the ticket rows matching `filter` for the rest of the transaction with a write that

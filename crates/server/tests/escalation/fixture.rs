@@ -199,10 +199,19 @@ impl World {
             },
             reporter: Some(self.engineer),
             assignee: Some(self.engineer),
+            major_event: None,
         };
-        let (row, _) = opsclock::tickets::create(&txn, cal, self.system_id, new, self.engineer, now)
-            .await
-            .expect("opening a ticket");
+        let (row, _) = opsclock::tickets::create(
+            &txn,
+            cal,
+            self.system_id,
+            new,
+            Some(self.engineer),
+            now,
+            Default::default(),
+        )
+        .await
+        .expect("opening a ticket");
         txn.commit().await.expect("commit");
         row.number
     }

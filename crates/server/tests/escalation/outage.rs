@@ -83,13 +83,13 @@ async fn parked_after_the_last_attempt_and_retried(backend: Backend) {
     let smtp = SmtpServer::start_on(port);
     let now = t0() + TimeDelta::minutes(85);
     assert_eq!(
-        outbox::retry(&world.db.db, Some(&[failed[0].id]), now).await.unwrap(),
+        outbox::retry(&world.db.db, &world.calendars, Some(&[failed[0].id]), now).await.unwrap(),
         1
     );
     let (_, drained) = world.tick(now, &mailer).await;
     assert_eq!(drained.sent, 1);
     assert_eq!(
-        outbox::retry(&world.db.db, None, now).await.unwrap(),
+        outbox::retry(&world.db.db, &world.calendars, None, now).await.unwrap(),
         1,
         "the other one"
     );
@@ -97,7 +97,7 @@ async fn parked_after_the_last_attempt_and_retried(backend: Backend) {
     assert_eq!(drained.sent, 1);
     assert_eq!(smtp.messages().len(), 2);
     assert_eq!(
-        outbox::retry(&world.db.db, None, now).await.unwrap(),
+        outbox::retry(&world.db.db, &world.calendars, None, now).await.unwrap(),
         0,
         "sent ones are not retried"
     );

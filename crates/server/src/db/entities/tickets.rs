@@ -53,6 +53,10 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// When the row was last changed.
     pub updated_at: DateTimeUtc,
+    /// The major-event window its clocks started in.
+    pub major_event_id: Option<i64>,
+    /// The scheduled duty that opened it (or that it counts towards).
+    pub duty_id: Option<i64>,
 }
 
 /// Relations of a ticket.

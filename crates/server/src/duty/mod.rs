@@ -1,0 +1,32 @@
+//! Time that is not a single ticket: who is on duty ([`rosters`], exported as iCalendar by
+//! [`ics`]), major-event windows with stricter deadlines ([`windows`]), approved downtime that
+//! counts against nothing ([`exclusions`]) and recurring work that opens tickets ([`scheduled`]).
+
+pub mod exclusions;
+pub mod ics;
+pub mod rosters;
+pub mod scheduled;
+pub mod windows;
+
+use std::collections::BTreeMap;
+
+use sla_clock::Calendar;
+
+use crate::api::problem::ApiError;
+
+/// The calendar called `name` among the loaded ones, as a 422 on `field` if there is none.
+pub fn calendar<'a>(
+    calendars: &'a BTreeMap<String, Calendar>,
+    field: &str,
+    name: &str,
+) -> Result<&'a Calendar, ApiError> {
+    calendars.get(name).ok_or_else(|| {
+        ApiError::invalid(
+            field,
+            format!(
+                "no calendar {name:?}; there are: {}",
+                calendars.keys().cloned().collect::<Vec<_>>().join(", ")
+            ),
+        )
+    })
+}
