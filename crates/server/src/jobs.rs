@@ -2,7 +2,7 @@
 //!
 //! | job | when | what |
 //! |---|---|---|
-//! | sweep | every `[escalation] sweep_every_secs` (30 s) and at start | queue due ladder steps ([`crate::escalation::sweep`]) |
+//! | sweep | every `[escalation] sweep_every_secs` (30 s) and at start | open the tickets of due scheduled duties ([`crate::duty::scheduled`]), then queue due ladder steps ([`crate::escalation::sweep`]) |
 //! | mailer | every `[mail] every_secs` (10 s), and right after a sweep queued something | send due outbox messages ([`crate::mail::Mailer`]) |
 //! | summary | `[escalation] summary_cron` (08:00 on the 1st) | queue last month's summary ([`crate::escalation::summary`]) |
 //!
@@ -46,6 +46,12 @@ pub async fn start(sweeper: Sweeper, opts: JobOptions) -> anyhow::Result<JobSche
             async move {
                 let Ok(_running) = busy.try_lock() else { return };
                 let started = std::time::Instant::now();
+                // Scheduled duties first, so that a ticket they open is swept in the same round.
+                match crate::duty::scheduled::run_due(&sweeper.db, &sweeper.calendars, sweeper.time.now()).await {
+                    Ok(opened) if !opened.is_empty() => tracing::info!(tickets = ?opened, "scheduled duties"),
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(error = %e, "scheduled duties failed; trying again next round"),
+                }
                 match sweeper.sweep().await {
                     Ok(r) if r.queued > 0 || r.failed > 0 => {
                         tracing::info!(

@@ -5,6 +5,7 @@
 
 pub mod catalog;
 pub mod catalog_file;
+pub mod duty;
 pub mod escalation;
 pub mod problem;
 pub mod session;
@@ -106,6 +107,19 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(escalation::list_outbox))
         .routes(routes!(escalation::get_outbox))
         .routes(routes!(escalation::retry_outbox))
+        .routes(routes!(duty::list_rosters))
+        .routes(routes!(duty::put_roster, duty::delete_roster))
+        .routes(routes!(duty::add_override))
+        .routes(routes!(duty::on_duty))
+        .routes(routes!(duty::gaps))
+        .routes(routes!(duty::shifts_ics))
+        .routes(routes!(duty::list_windows))
+        .routes(routes!(duty::put_window, duty::delete_window))
+        .routes(routes!(duty::window_template))
+        .routes(routes!(duty::list_exclusions, duty::create_exclusion))
+        .routes(routes!(duty::decide_exclusion))
+        .routes(routes!(duty::list_duties))
+        .routes(routes!(duty::put_duty, duty::delete_duty))
         .merge(
             // The catalogue file is larger than any JSON body; only this route takes that much.
             OpenApiRouter::new()

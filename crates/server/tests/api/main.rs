@@ -11,6 +11,7 @@ mod catalog;
 mod catalog_file;
 mod clocks;
 mod concurrency;
+mod duty;
 mod escalation;
 mod lifecycle;
 mod openapi;

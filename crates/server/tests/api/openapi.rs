@@ -59,6 +59,23 @@ both!(
             ("GET", "/outbox"),
             ("GET", "/outbox/{id}"),
             ("POST", "/outbox/{id}/retry"),
+            ("GET", "/rosters"),
+            ("PUT", "/rosters/{code}"),
+            ("DELETE", "/rosters/{code}"),
+            ("POST", "/rosters/{code}/overrides"),
+            ("GET", "/rosters/gaps"),
+            ("GET", "/on-duty"),
+            ("GET", "/users/{username}/shifts.ics"),
+            ("GET", "/windows"),
+            ("PUT", "/windows/{code}"),
+            ("DELETE", "/windows/{code}"),
+            ("GET", "/windows/template"),
+            ("GET", "/exclusions"),
+            ("POST", "/exclusions"),
+            ("POST", "/exclusions/{id}/{decision}"),
+            ("GET", "/duties"),
+            ("PUT", "/duties/{code}"),
+            ("DELETE", "/duties/{code}"),
         ]
         .iter()
         .map(|(m, p)| (m.to_string(), p.to_string()))

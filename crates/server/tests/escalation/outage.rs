@@ -83,7 +83,9 @@ async fn parked_after_the_last_attempt_and_retried(backend: Backend) {
     let smtp = SmtpServer::start_on(port);
     let now = t0() + TimeDelta::minutes(85);
     assert_eq!(
-        outbox::retry(&world.db.db, &world.calendars, Some(&[failed[0].id]), now).await.unwrap(),
+        outbox::retry(&world.db.db, &world.calendars, Some(&[failed[0].id]), now)
+            .await
+            .unwrap(),
         1
     );
     let (_, drained) = world.tick(now, &mailer).await;

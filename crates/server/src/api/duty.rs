@@ -1,0 +1,535 @@
+//! Duty over HTTP: rosters and who is on duty (`/rosters`, `/on-duty`, `/users/{name}/shifts.ics`),
+//! major-event windows (`/windows`), exclusion windows (`/exclusions`) and scheduled duties
+//! (`/duties`).
+//!
+//! Who may write: admins everything; managers rosters of their own vendor (or any, if they
+//! belong to a buyer unit), windows, duties and exclusion decisions; engineers may propose
+//! maintenance windows.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use chrono::{DateTime, TimeDelta, Utc};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde::{Deserialize, Serialize};
+use ticket_domain::roster::Override;
+use utoipa::{IntoParams, ToSchema};
+
+use super::AppState;
+use super::problem::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, Problem};
+use crate::audit::{self, ClientAddr};
+use crate::auth::{Principal, Role, Scope};
+use crate::db::entities::{systems, users, vendors};
+use crate::duty::exclusions::{self, ExclusionView};
+use crate::duty::rosters::{self, OnDuty, RosterDoc, StaffingGap, UserShift};
+use crate::duty::scheduled::{self, DutyDoc, DutyView};
+use crate::duty::windows::{self, WindowDoc};
+
+fn require_manager(p: &Principal) -> ApiResult<()> {
+    match p.role {
+        Role::Admin | Role::Manager => Ok(()),
+        _ => Err(ApiError::Forbidden(format!(
+            "only managers and admins may do this; you are {}",
+            p.role
+        ))),
+    }
+}
+
+fn same_code(path: &str, body: &str) -> ApiResult<()> {
+    if path == body {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(
+            "code",
+            format!("{body:?} differs from the path's {path:?}"),
+        ))
+    }
+}
+
+async fn begin(state: &AppState) -> ApiResult<sea_orm::DatabaseTransaction> {
+    crate::db::begin_write(&state.db)
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))
+}
+
+// ---- rosters -------------------------------------------------------------------------------------
+
+/// Every roster.
+#[utoipa::path(get, path = "/rosters", tag = "duty", responses((status = 200, body = Vec<RosterDoc>)))]
+pub async fn list_rosters(State(state): State<AppState>, _p: Principal) -> ApiResult<Json<Vec<RosterDoc>>> {
+    Ok(Json(
+        rosters::list(&state.db).await?.into_iter().map(|r| r.doc).collect(),
+    ))
+}
+
+/// Sets a roster (admins; managers of its vendor). Its members must be users of the vendor.
+#[utoipa::path(put, path = "/rosters/{code}", tag = "duty", params(("code" = String, Path)),
+    request_body = RosterDoc, responses((status = 200, body = RosterDoc), (status = 422, body = Problem)))]
+pub async fn put_roster(
+    State(state): State<AppState>,
+    p: Principal,
+    from: ClientAddr,
+    ApiPath(code): ApiPath<String>,
+    ApiJson(doc): ApiJson<RosterDoc>,
+) -> ApiResult<Json<RosterDoc>> {
+    require_manager(&p)?;
+    same_code(&code, &doc.code)?;
+    let txn = begin(&state).await?;
+    if let Scope::Vendor(v) = p.scope {
+        let mine = vendors::Entity::find_by_id(v).one(&txn).await?.map(|v| v.code);
+        if mine.as_deref() != Some(doc.vendor.as_str()) {
+            return Err(ApiError::Forbidden("you may set only your own vendor's rosters".into()));
+        }
+    }
+    if rosters::set(&txn, &state.calendars, &doc, Utc::now()).await? {
+        audit::record(
+            &txn,
+            Some(p.user_id),
+            "roster.set",
+            &doc.code,
+            serde_json::json!(doc),
+            &from,
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(Json(doc))
+}
+
+/// Removes a roster and its overrides (admins).
+#[utoipa::path(delete, path = "/rosters/{code}", tag = "duty", params(("code" = String, Path)),
+    responses((status = 204), (status = 404, body = Problem)))]
+pub async fn delete_roster(
+    State(state): State<AppState>,
+    p: Principal,
+    from: ClientAddr,
+    ApiPath(code): ApiPath<String>,
+) -> ApiResult<StatusCode> {
+    p.require_admin()?;
+    let txn = begin(&state).await?;
+    if !rosters::remove(&txn, &code).await? {
+        return Err(ApiError::NotFound(format!("no roster {code:?}")));
+    }
+    audit::record(
+        &txn,
+        Some(p.user_id),
+        "roster.remove",
+        &code,
+        serde_json::json!({}),
+        &from,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Changes one shift: `off` does not work it, `on` does (managers and admins). A swap is two
+/// overrides.
+#[utoipa::path(post, path = "/rosters/{code}/overrides", tag = "duty", params(("code" = String, Path)),
+    request_body = Object, responses((status = 201), (status = 422, body = Problem)))]
+pub async fn add_override(
+    State(state): State<AppState>,
+    p: Principal,
+    from: ClientAddr,
+    ApiPath(code): ApiPath<String>,
+    ApiJson(o): ApiJson<Override>,
+) -> ApiResult<StatusCode> {
+    require_manager(&p)?;
+    let txn = begin(&state).await?;
+    rosters::add_override(&txn, &code, &o, Some(p.user_id), Utc::now()).await?;
+    audit::record(
+        &txn,
+        Some(p.user_id),
+        "roster.override",
+        &code,
+        serde_json::json!(o),
+        &from,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(StatusCode::CREATED)
+}
+
+/// Which system and when.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct OnDutyQuery {
+    /// The system's code.
+    pub system: String,
+    /// The instant [default: now].
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// Who is on duty for a system.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OnDutyAnswer {
+    /// The system's code.
+    pub system: String,
+    /// The instant asked about.
+    pub at: DateTime<Utc>,
+    /// Whether any roster covers the system.
+    pub covered: bool,
+    /// The people on duty (empty where covered: a gap).
+    pub on_duty: Vec<OnDuty>,
+}
+
+/// Who is on duty for a system at an instant, by its vendors' rosters.
+#[utoipa::path(get, path = "/on-duty", tag = "duty", params(OnDutyQuery),
+    responses((status = 200, body = OnDutyAnswer), (status = 422, body = Problem)))]
+pub async fn on_duty(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiQuery(q): ApiQuery<OnDutyQuery>,
+) -> ApiResult<Json<OnDutyAnswer>> {
+    let system = systems::Entity::find()
+        .filter(systems::Column::Code.eq(&q.system))
+        .one(&state.db)
+        .await?;
+    let system = match system {
+        Some(s) if super::catalog::can_see_system(&state.db, &p, s.id).await? => s,
+        _ => {
+            return Err(ApiError::invalid(
+                "system",
+                format!("no system {:?} (or not yours)", q.system),
+            ));
+        }
+    };
+    let at = q.at.unwrap_or_else(Utc::now);
+    let people = rosters::on_duty(&state.db, &state.calendars, &system, at).await?;
+    Ok(Json(OnDutyAnswer {
+        system: system.code,
+        at,
+        covered: people.is_some(),
+        on_duty: people.unwrap_or_default(),
+    }))
+}
+
+/// A range of time.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct RangeQuery {
+    /// From [default: now].
+    pub from: Option<DateTime<Utc>>,
+    /// To [default: from + 14 days; at most 800 days after from].
+    pub to: Option<DateTime<Utc>>,
+}
+
+impl RangeQuery {
+    fn range(&self, default_days: i64) -> (DateTime<Utc>, DateTime<Utc>) {
+        let from = self.from.unwrap_or_else(Utc::now);
+        (from, self.to.unwrap_or(from + TimeDelta::days(default_days)))
+    }
+}
+
+/// Staffing shortfalls in a range: each roster against its rules, each vendor against the
+/// rules of the major-event windows in the range.
+#[utoipa::path(get, path = "/rosters/gaps", tag = "duty", params(RangeQuery),
+    responses((status = 200, body = Vec<StaffingGap>), (status = 422, body = Problem)))]
+pub async fn gaps(
+    State(state): State<AppState>,
+    _p: Principal,
+    ApiQuery(q): ApiQuery<RangeQuery>,
+) -> ApiResult<Json<Vec<StaffingGap>>> {
+    let (from, to) = q.range(14);
+    Ok(Json(rosters::gaps(&state.db, &state.calendars, from, to).await?))
+}
+
+/// A person's shifts as iCalendar (`text/calendar`), for their phone; yourself, or anyone for
+/// managers and admins.
+#[utoipa::path(get, path = "/users/{username}/shifts.ics", tag = "duty", params(("username" = String, Path), RangeQuery),
+    responses((status = 200, content_type = "text/calendar", body = String), (status = 404, body = Problem)))]
+pub async fn shifts_ics(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiPath(username): ApiPath<String>,
+    ApiQuery(q): ApiQuery<RangeQuery>,
+) -> ApiResult<impl IntoResponse> {
+    if p.username != username {
+        require_manager(&p)?;
+    }
+    if users::Entity::find()
+        .filter(users::Column::Username.eq(&username))
+        .one(&state.db)
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::NotFound(format!("no user {username:?}")));
+    }
+    let (from, to) = q.range(90);
+    let shifts: Vec<UserShift> = rosters::shifts_of(&state.db, &state.calendars, &username, from, to).await?;
+    let body = crate::duty::ics::render(&username, &shifts, "opsclock", Utc::now());
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/calendar; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{username}-shifts.ics\""),
+            ),
+        ],
+        body,
+    ))
+}
+
+// ---- major-event windows -------------------------------------------------------------------------
+
+/// Every major-event window, by start.
+#[utoipa::path(get, path = "/windows", tag = "duty", responses((status = 200, body = Vec<WindowDoc>)))]
+pub async fn list_windows(State(state): State<AppState>, _p: Principal) -> ApiResult<Json<Vec<WindowDoc>>> {
+    Ok(Json(
+        windows::list(&state.db).await?.into_iter().map(|w| w.doc).collect(),
+    ))
+}
+
+/// Sets a major-event window (managers and admins). Tickets already open keep their deadlines.
+#[utoipa::path(put, path = "/windows/{code}", tag = "duty", params(("code" = String, Path)),
+    request_body = WindowDoc, responses((status = 200, body = WindowDoc), (status = 422, body = Problem)))]
+pub async fn put_window(
+    State(state): State<AppState>,
+    p: Principal,
+    from: ClientAddr,
+    ApiPath(code): ApiPath<String>,
+    ApiJson(doc): ApiJson<WindowDoc>,
+) -> ApiResult<Json<WindowDoc>> {
+    require_manager(&p)?;
+    same_code(&code, &doc.code)?;
+    let txn = begin(&state).await?;
+    if windows::set(&txn, &state.calendars, &doc, Utc::now()).await? {
+        audit::record(
+            &txn,
+            Some(p.user_id),
+            "window.set",
+            &doc.code,
+            serde_json::json!(doc),
+            &from,
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(Json(doc))
+}
+
+/// Removes a window (admins); tickets opened under it keep its targets.
+#[utoipa::path(delete, path = "/windows/{code}", tag = "duty", params(("code" = String, Path)),
+    responses((status = 204), (status = 404, body = Problem)))]
+pub async fn delete_window(
+    State(state): State<AppState>,
+    p: Principal,
+    from: ClientAddr,
+    ApiPath(code): ApiPath<String>,
+) -> ApiResult<StatusCode> {
+    p.require_admin()?;
+    let txn = begin(&state).await?;
+    if !windows::remove(&txn, &code).await? {
+        return Err(ApiError::NotFound(format!("no major-event window {code:?}")));
+    }
+    audit::record(
+        &txn,
+        Some(p.user_id),
+        "window.remove",
+        &code,
+        serde_json::json!({}),
+        &from,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Which year, from which calendar.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateQuery {
+    /// The year.
+    pub year: i32,
+    /// The calendar whose holidays to offer [default: cn-5x8].
+    pub calendar: Option<String>,
+}
+
+/// Proposed windows for a year: one per official holiday of the calendar, to edit and store.
+#[utoipa::path(get, path = "/windows/template", tag = "duty", params(TemplateQuery),
+    responses((status = 200, body = Vec<WindowDoc>), (status = 422, body = Problem)))]
+pub async fn window_template(
+    State(state): State<AppState>,
+    _p: Principal,
+    ApiQuery(q): ApiQuery<TemplateQuery>,
+) -> ApiResult<Json<Vec<WindowDoc>>> {
+    let name = q.calendar.as_deref().unwrap_or("cn-5x8");
+    let cal = crate::duty::calendar(&state.calendars, "calendar", name)?;
+    Ok(Json(windows::template(cal, q.year)?))
+}
+
+// ---- exclusions ----------------------------------------------------------------------------------
+
+/// Filters of the exclusion list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ExclusionQuery {
+    /// A system's code.
+    pub system: Option<String>,
+    /// `proposed`, `approved`, `rejected` or `revoked`.
+    pub status: Option<String>,
+}
+
+/// Exclusion windows, newest first.
+#[utoipa::path(get, path = "/exclusions", tag = "duty", params(ExclusionQuery),
+    responses((status = 200, body = Vec<ExclusionView>)))]
+pub async fn list_exclusions(
+    State(state): State<AppState>,
+    _p: Principal,
+    ApiQuery(q): ApiQuery<ExclusionQuery>,
+) -> ApiResult<Json<Vec<ExclusionView>>> {
+    Ok(Json(
+        exclusions::list(&state.db, q.system.as_deref(), q.status.as_deref()).await?,
+    ))
+}
+
+/// A new exclusion window.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewExclusion {
+    /// The system's code.
+    pub system: String,
+    /// `maintenance`, `force_majeure` or `third_party`.
+    pub kind: String,
+    /// When it begins.
+    pub starts: DateTime<Utc>,
+    /// When it ends.
+    pub ends: DateTime<Utc>,
+    /// Why (the approval's reference, the event).
+    pub reason: String,
+}
+
+/// Records an exclusion window. Engineers propose maintenance; a manager's or admin's is
+/// approved at once, and only they may mark force majeure or third-party works.
+#[utoipa::path(post, path = "/exclusions", tag = "duty", request_body = NewExclusion,
+    responses((status = 201, body = ExclusionView), (status = 422, body = Problem)))]
+pub async fn create_exclusion(
+    State(state): State<AppState>,
+    p: Principal,
+    from: ClientAddr,
+    ApiJson(body): ApiJson<NewExclusion>,
+) -> ApiResult<(StatusCode, Json<ExclusionView>)> {
+    p.require_writer()?;
+    let decider = matches!(p.role, Role::Admin | Role::Manager);
+    let req = exclusions::Request {
+        system: body.system,
+        kind: body.kind,
+        starts: body.starts,
+        ends: body.ends,
+        reason: body.reason,
+    };
+    let txn = begin(&state).await?;
+    let v = exclusions::record(&txn, &state.calendars, &req, p.user_id, decider, Utc::now()).await?;
+    audit::record(
+        &txn,
+        Some(p.user_id),
+        "exclusion.record",
+        &v.id.to_string(),
+        serde_json::json!(v),
+        &from,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((StatusCode::CREATED, Json(v)))
+}
+
+/// A decision's note.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionBody {
+    /// Why (required to revoke).
+    pub note: Option<String>,
+}
+
+/// Approves, rejects or revokes an exclusion (managers and admins); `decision` is `approve`,
+/// `reject` or `revoke`. Approving and revoking re-evaluate the system's affected tickets.
+#[utoipa::path(post, path = "/exclusions/{id}/{decision}", tag = "duty",
+    params(("id" = i64, Path), ("decision" = String, Path)), request_body = DecisionBody,
+    responses((status = 200, body = ExclusionView), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn decide_exclusion(
+    State(state): State<AppState>,
+    p: Principal,
+    from: ClientAddr,
+    ApiPath((id, decision)): ApiPath<(i64, String)>,
+    ApiJson(body): ApiJson<DecisionBody>,
+) -> ApiResult<Json<ExclusionView>> {
+    require_manager(&p)?;
+    let d: exclusions::Decision = decision.parse().map_err(|e: String| ApiError::invalid("decision", e))?;
+    let txn = begin(&state).await?;
+    let v = exclusions::decide(&txn, &state.calendars, id, d, body.note, p.user_id, Utc::now()).await?;
+    audit::record(
+        &txn,
+        Some(p.user_id),
+        &format!("exclusion.{decision}"),
+        &id.to_string(),
+        serde_json::json!(v),
+        &from,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Json(v))
+}
+
+// ---- scheduled duties ----------------------------------------------------------------------------
+
+/// Every scheduled duty with its next occurrence and quota progress.
+#[utoipa::path(get, path = "/duties", tag = "duty", responses((status = 200, body = Vec<DutyView>)))]
+pub async fn list_duties(State(state): State<AppState>, _p: Principal) -> ApiResult<Json<Vec<DutyView>>> {
+    Ok(Json(scheduled::list(&state.db, &state.calendars, Utc::now()).await?))
+}
+
+/// Sets a scheduled duty (managers and admins); its next occurrence is the first after now.
+#[utoipa::path(put, path = "/duties/{code}", tag = "duty", params(("code" = String, Path)),
+    request_body = DutyDoc, responses((status = 200, body = DutyDoc), (status = 422, body = Problem)))]
+pub async fn put_duty(
+    State(state): State<AppState>,
+    p: Principal,
+    from: ClientAddr,
+    ApiPath(code): ApiPath<String>,
+    ApiJson(doc): ApiJson<DutyDoc>,
+) -> ApiResult<Json<DutyDoc>> {
+    require_manager(&p)?;
+    same_code(&code, &doc.code)?;
+    let txn = begin(&state).await?;
+    if scheduled::set(&txn, &state.calendars, &doc, Utc::now()).await? {
+        audit::record(
+            &txn,
+            Some(p.user_id),
+            "duty.set",
+            &doc.code,
+            serde_json::json!(doc),
+            &from,
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(Json(doc))
+}
+
+/// Removes a scheduled duty (admins); its tickets stay.
+#[utoipa::path(delete, path = "/duties/{code}", tag = "duty", params(("code" = String, Path)),
+    responses((status = 204), (status = 404, body = Problem)))]
+pub async fn delete_duty(
+    State(state): State<AppState>,
+    p: Principal,
+    from: ClientAddr,
+    ApiPath(code): ApiPath<String>,
+) -> ApiResult<StatusCode> {
+    p.require_admin()?;
+    let txn = begin(&state).await?;
+    if !scheduled::remove(&txn, &code).await? {
+        return Err(ApiError::NotFound(format!("no duty {code:?}")));
+    }
+    audit::record(
+        &txn,
+        Some(p.user_id),
+        "duty.remove",
+        &code,
+        serde_json::json!({}),
+        &from,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
