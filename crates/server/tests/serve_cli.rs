@@ -250,3 +250,46 @@ fn migrate_and_user_commands_work_on_a_named_database() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `opsclock window template | set | list` and `opsclock duty run` as a user runs them.
+#[test]
+fn major_event_windows_from_the_holiday_template_and_duties_from_the_command_line() {
+    let scratch = Scratch::new("window-cli");
+    let db = format!("sqlite://{}/w.db", scratch.0.display());
+    let out = opsclock(&scratch.0)
+        .args(["window", "template", "--year", "2026"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let template = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(template.contains("code = \"guoqing-2026\""), "{template}");
+    std::fs::write(scratch.0.join("windows.toml"), &template).expect("write");
+    let out = opsclock(&scratch.0)
+        .args(["window", "set", "windows.toml", "--database", &db])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 7);
+    let out = opsclock(&scratch.0)
+        .args(["window", "list", "--database", &db])
+        .output()
+        .expect("run");
+    let listed = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        listed.contains("guoqing-2026  2026 国庆节重保  2026-09-30 16:00:00 UTC – 2026-10-07 16:00:00 UTC"),
+        "{listed}"
+    );
+    // A year the calendar does not cover is refused with the reason.
+    let out = opsclock(&scratch.0)
+        .args(["window", "template", "--year", "2031"])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("covers 2025–2026, not 2031"));
+    let out = opsclock(&scratch.0)
+        .args(["duty", "run", "--database", &db])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "0 ticket(s) opened");
+}

@@ -2,6 +2,7 @@
 
 mod batch;
 mod catalog;
+mod duty;
 mod ladder;
 mod outbox;
 mod sla;
@@ -72,6 +73,15 @@ enum Command {
     /// The mail outbox: list, show, retry failed messages, queue a monthly summary.
     #[command(subcommand)]
     Outbox(outbox::OutboxCommand),
+    /// Duty rosters (值班): list, set FILE, who is on duty, gaps, a person's shifts as .ics.
+    #[command(subcommand)]
+    Roster(duty::RosterCommand),
+    /// Major-event windows (重保): list, set FILE, template from a year's holidays, remove.
+    #[command(subcommand)]
+    Window(duty::WindowCommand),
+    /// Scheduled duties (inspections, backup checks, drills): list with quotas, set FILE, run.
+    #[command(subcommand)]
+    Duty(duty::DutyCommand),
 }
 
 #[derive(Debug, Args)]
@@ -131,6 +141,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Export(cmd) => runtime()?.block_on(catalog::export(cmd, &config)),
         Command::Ladder(cmd) => runtime()?.block_on(ladder::run(cmd, &config)),
         Command::Outbox(cmd) => runtime()?.block_on(outbox::run(cmd, &config)),
+        Command::Roster(cmd) => runtime()?.block_on(duty::roster(cmd, &config)),
+        Command::Window(cmd) => runtime()?.block_on(duty::window(cmd, &config)),
+        Command::Duty(cmd) => runtime()?.block_on(duty::duty(cmd, &config)),
     }
 }
 
