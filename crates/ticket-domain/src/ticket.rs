@@ -23,6 +23,7 @@
 //!     targets: Targets { response: Some("15m".parse().unwrap()), arrival: Some("2h".parse().unwrap()), repair: Some("4h".parse().unwrap()), repair_from_arrival: false },
 //!     reporter: None,
 //!     assignee: None,
+//!     major_event: None,
 //! }).unwrap();
 //! assert_eq!(ticket.status(), Status::New);
 //!

@@ -53,6 +53,34 @@ async fn begin(state: &AppState) -> ApiResult<sea_orm::DatabaseTransaction> {
         .map_err(|e| ApiError::Internal(e.into()))
 }
 
+/// Fails unless `p` may change roster `code` (now of vendor `vendor`, when given): admins and
+/// buyer-side managers any; a vendor's managers only their own vendor's, and they may not take
+/// over another vendor's roster by its code.
+async fn roster_owner(
+    db: &impl sea_orm::ConnectionTrait,
+    p: &Principal,
+    code: &str,
+    vendor: Option<&str>,
+) -> ApiResult<()> {
+    let own = match p.scope {
+        Scope::All | Scope::Unit(_) => return Ok(()),
+        Scope::Nothing => return Err(ApiError::Forbidden("you belong to no unit or vendor".into())),
+        Scope::Vendor(v) => v,
+    };
+    let existing = crate::db::entities::rosters::Entity::find()
+        .filter(crate::db::entities::rosters::Column::Code.eq(code))
+        .one(db)
+        .await?;
+    let mine = vendors::Entity::find_by_id(own).one(db).await?.map(|v| v.code);
+    let stranger = existing.is_some_and(|r| r.vendor_id != own) || vendor.is_some_and(|v| Some(v) != mine.as_deref());
+    if stranger {
+        return Err(ApiError::Forbidden(
+            "you may change only your own vendor's rosters".into(),
+        ));
+    }
+    Ok(())
+}
+
 // ---- rosters -------------------------------------------------------------------------------------
 
 /// Every roster.
@@ -76,12 +104,7 @@ pub async fn put_roster(
     require_manager(&p)?;
     same_code(&code, &doc.code)?;
     let txn = begin(&state).await?;
-    if let Scope::Vendor(v) = p.scope {
-        let mine = vendors::Entity::find_by_id(v).one(&txn).await?.map(|v| v.code);
-        if mine.as_deref() != Some(doc.vendor.as_str()) {
-            return Err(ApiError::Forbidden("you may set only your own vendor's rosters".into()));
-        }
-    }
+    roster_owner(&txn, &p, &doc.code, Some(&doc.vendor)).await?;
     if rosters::set(&txn, &state.calendars, &doc, Utc::now()).await? {
         audit::record(
             &txn,
@@ -137,6 +160,7 @@ pub async fn add_override(
 ) -> ApiResult<StatusCode> {
     require_manager(&p)?;
     let txn = begin(&state).await?;
+    roster_owner(&txn, &p, &code, None).await?;
     rosters::add_override(&txn, &code, &o, Some(p.user_id), Utc::now()).await?;
     audit::record(
         &txn,
@@ -359,6 +383,31 @@ pub async fn window_template(
     Ok(Json(windows::template(cal, q.year)?))
 }
 
+/// The system with `code` if `p` may see it (else a 422 that does not say whether it exists).
+async fn visible_system(state: &AppState, p: &Principal, code: &str) -> ApiResult<systems::Model> {
+    match systems::Entity::find()
+        .filter(systems::Column::Code.eq(code))
+        .one(&state.db)
+        .await?
+    {
+        Some(s) if super::catalog::can_see_system(&state.db, p, s.id).await? => Ok(s),
+        _ => Err(ApiError::invalid(
+            "system",
+            format!("no system {code:?} (or not yours)"),
+        )),
+    }
+}
+
+/// Whether `p` decides on exclusions of `system`: admins, and managers of the buyer unit that
+/// owns it (the buyer approves downtime, not the vendor who asks for it).
+fn may_decide(p: &Principal, system: &systems::Model) -> bool {
+    match (p.role, p.scope) {
+        (Role::Admin, _) => true,
+        (Role::Manager, Scope::Unit(u)) => u == system.unit_id,
+        _ => false,
+    }
+}
+
 // ---- exclusions ----------------------------------------------------------------------------------
 
 /// Filters of the exclusion list.
@@ -376,12 +425,27 @@ pub struct ExclusionQuery {
     responses((status = 200, body = Vec<ExclusionView>)))]
 pub async fn list_exclusions(
     State(state): State<AppState>,
-    _p: Principal,
+    p: Principal,
     ApiQuery(q): ApiQuery<ExclusionQuery>,
 ) -> ApiResult<Json<Vec<ExclusionView>>> {
-    Ok(Json(
-        exclusions::list(&state.db, q.system.as_deref(), q.status.as_deref()).await?,
-    ))
+    let visible = super::catalog::visible_system_ids(&state.db, &p).await?;
+    let codes: Option<Vec<String>> = match visible {
+        None => None,
+        Some(ids) => Some(
+            systems::Entity::find()
+                .filter(systems::Column::Id.is_in(ids))
+                .all(&state.db)
+                .await?
+                .into_iter()
+                .map(|s| s.code)
+                .collect(),
+        ),
+    };
+    let mut all = exclusions::list(&state.db, q.system.as_deref(), q.status.as_deref()).await?;
+    if let Some(codes) = codes {
+        all.retain(|e| codes.contains(&e.system));
+    }
+    Ok(Json(all))
 }
 
 /// A new exclusion window.
@@ -411,7 +475,8 @@ pub async fn create_exclusion(
     ApiJson(body): ApiJson<NewExclusion>,
 ) -> ApiResult<(StatusCode, Json<ExclusionView>)> {
     p.require_writer()?;
-    let decider = matches!(p.role, Role::Admin | Role::Manager);
+    let system = visible_system(&state, &p, &body.system).await?;
+    let decider = may_decide(&p, &system);
     let req = exclusions::Request {
         system: body.system,
         kind: body.kind,
@@ -454,9 +519,24 @@ pub async fn decide_exclusion(
     ApiPath((id, decision)): ApiPath<(i64, String)>,
     ApiJson(body): ApiJson<DecisionBody>,
 ) -> ApiResult<Json<ExclusionView>> {
-    require_manager(&p)?;
     let d: exclusions::Decision = decision.parse().map_err(|e: String| ApiError::invalid("decision", e))?;
     let txn = begin(&state).await?;
+    let row = crate::db::entities::exclusions::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no exclusion {id}")))?;
+    let system = systems::Entity::find_by_id(row.system_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no exclusion {id}")))?;
+    if !super::catalog::can_see_system(&txn, &p, system.id).await? {
+        return Err(ApiError::NotFound(format!("no exclusion {id}")));
+    }
+    if !may_decide(&p, &system) {
+        return Err(ApiError::Forbidden(
+            "only an admin or a manager of the system's own unit may decide on its exclusions".into(),
+        ));
+    }
     let v = exclusions::decide(&txn, &state.calendars, id, d, body.note, p.user_id, Utc::now()).await?;
     audit::record(
         &txn,

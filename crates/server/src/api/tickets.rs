@@ -292,7 +292,7 @@ fn clock_view(row: &clocks::Model, calendar: &Calendar, now: DateTime<Utc>) -> R
     let clock: Clock = serde_json::from_value(row.events.clone())
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("clock {}: {e}", row.id)))?;
     let s = clock
-        .status(calendar, now.max(clock.events().last().map_or(now, |e| e.at())))
+        .status(calendar, crate::escalation::read_at(&clock, now))
         .map_err(|e| ApiError::Internal(e.into()))?;
     Ok(ClockView {
         name: row.name.clone(),
@@ -498,7 +498,7 @@ pub async fn create_ticket(
         },
     };
     let duty_id = match &body.duty {
-        Some(code) => Some(crate::duty::scheduled::id_of(&txn, code).await?),
+        Some(code) => Some(crate::duty::scheduled::id_of(&txn, code, system.id).await?),
         None => None,
     };
     let new = NewTicket {

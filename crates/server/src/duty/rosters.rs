@@ -181,12 +181,20 @@ pub async fn on_duty(
     }
     let mut out = Vec::new();
     for r in &covering {
-        let cal = super::calendar(calendars, "calendar", &r.doc.calendar)?;
-        let shifts = r
-            .doc
-            .roster()
-            .on_duty(cal, at, &r.overrides)
-            .map_err(|e| ApiError::Internal(anyhow::anyhow!("roster {}: {e}", r.doc.code)))?;
+        // A roster that cannot answer (its calendar does not cover the date) must not stop ticket
+        // writes or escalations: it is logged and counts as nobody on duty.
+        let shifts = match super::calendar(calendars, "calendar", &r.doc.calendar).and_then(|cal| {
+            r.doc
+                .roster()
+                .on_duty(cal, at, &r.overrides)
+                .map_err(|e| ApiError::invalid("roster", e.to_string()))
+        }) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(roster = %r.doc.code, error = %e, "roster cannot say who is on duty");
+                continue;
+            }
+        };
         let names: Vec<String> = shifts.iter().flat_map(|s| s.members.clone()).collect();
         let people = users::Entity::find()
             .filter(users::Column::Username.is_in(names))

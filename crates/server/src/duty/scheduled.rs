@@ -306,14 +306,20 @@ pub async fn list(
     Ok(out)
 }
 
-/// The id of duty `code`.
-pub async fn id_of(db: &impl ConnectionTrait, code: &str) -> Result<i64, ApiError> {
-    duties::Entity::find()
+/// The id of duty `code`, which must be a duty of system `system_id`.
+pub async fn id_of(db: &impl ConnectionTrait, code: &str, system_id: i64) -> Result<i64, ApiError> {
+    let d = duties::Entity::find()
         .filter(duties::Column::Code.eq(code))
         .one(db)
         .await?
-        .map(|d| d.id)
-        .ok_or_else(|| ApiError::invalid("duty", format!("no duty {code:?}")))
+        .ok_or_else(|| ApiError::invalid("duty", format!("no duty {code:?}")))?;
+    if d.system_id != system_id {
+        return Err(ApiError::invalid(
+            "duty",
+            format!("duty {code:?} is for another system"),
+        ));
+    }
+    Ok(d.id)
 }
 
 /// Opens the tickets of every occurrence due by `now`; returns the ticket numbers opened.
@@ -333,7 +339,15 @@ pub async fn run_due(
             let txn = crate::db::begin_write(db)
                 .await
                 .map_err(|e| ApiError::Internal(e.into()))?;
-            let step = run_one(&txn, calendars, d.id, now).await?;
+            // One duty that cannot run (its calendar ran out, its system was re-configured) is
+            // logged and retried next round; it does not hold up the others.
+            let step = match run_one(&txn, calendars, d.id, now).await {
+                Ok(step) => step,
+                Err(e) => {
+                    tracing::error!(duty = %d.code, error = %e, "scheduled duty failed");
+                    break;
+                }
+            };
             txn.commit().await?;
             match step {
                 Step::Opened(number) => opened.push(number),

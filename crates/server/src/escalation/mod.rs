@@ -46,6 +46,35 @@ pub fn next_look(
         .or(evaluation.next_due_at)
 }
 
+/// How far ahead of now a recorded event may be dated (clock skew, a resume typed a minute early).
+const EVENT_SLACK: chrono::TimeDelta = chrono::TimeDelta::minutes(2);
+
+/// The instant a stored clock is read at: now, or its last event if that is dated up to a few
+/// minutes ahead. Events further ahead are an exclusion window still to come or still running
+/// (see `sla_clock::Clock::excluding`); reading at them would jump the ladder forward.
+pub fn read_at(clock: &sla_clock::Clock, now: DateTime<Utc>) -> DateTime<Utc> {
+    clock
+        .events()
+        .iter()
+        .map(|e| e.at())
+        .filter(|t| *t <= now + EVENT_SLACK)
+        .fold(now, DateTime::max)
+}
+
+/// [`next_look`], but no later than the clock's next event after `at` (an exclusion window
+/// starting or ending), so that the sweep re-evaluates the clock then.
+pub fn next_look_or_event(
+    next: Option<DateTime<Utc>>,
+    clock: &sla_clock::Clock,
+    at: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let event = clock.events().iter().map(|e| e.at()).filter(|t| *t > at).min();
+    match (next, event) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
 /// The outbox identities already recorded for a ticket.
 pub async fn queued_keys(db: &impl ConnectionTrait, ticket_id: i64) -> Result<HashSet<String>, DbErr> {
     let keys: Vec<String> = outbox::Entity::find()

@@ -162,7 +162,7 @@ impl Sweeper {
         let ladder: Ladder = ladders::for_ticket(&txn, &ticket).await?;
         // As a ticket write does: at the later of now and the clock's last event, which may be
         // dated up to a few minutes ahead (a resume at 10:01 recorded at 10:00 must count).
-        let at = sla.events().last().map_or(now, |e| now.max(e.at()));
+        let at = super::read_at(&sla, now);
         let evaluation = ladder.evaluate(&sla, calendar, at)?;
         let status = sla.status(calendar, at)?;
         let clock_name: ClockName = clock.name.parse().map_err(|e| anyhow!("clock {clock_id}: {e}"))?;
@@ -221,7 +221,7 @@ impl Sweeper {
             inserted += usize::from(enqueue(&txn, &self.links, message, now).await?);
             queued.insert(key);
         }
-        let next = next_look(&ticket.number, &clock.name, &evaluation, &queued);
+        let next = super::next_look_or_event(next_look(&ticket.number, &clock.name, &evaluation, &queued), &sla, at);
         let mut am = clock.into_active_model();
         am.next_due_at = Set(next);
         am.update(&txn).await?;

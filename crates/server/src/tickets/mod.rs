@@ -205,7 +205,11 @@ async fn project(
         let evaluation = ladder
             .evaluate(clock, calendar, at)
             .map_err(|e| ApiError::Internal(e.into()))?;
-        let next_due_at = crate::escalation::next_look(&row.number, name.key(), &evaluation, &queued);
+        let next_due_at = crate::escalation::next_look_or_event(
+            crate::escalation::next_look(&row.number, name.key(), &evaluation, &queued),
+            clock,
+            at,
+        );
         any_breached |= status.breached;
         let existing = existing_rows
             .iter()
@@ -259,6 +263,8 @@ pub async fn refresh(
     number: &str,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
+    // Lock first, so that a concurrent write to the ticket does not interleave with this one.
+    lock(txn, sea_orm::Condition::all().add(tickets::Column::Number.eq(number))).await?;
     let Some(loaded) = load(txn, number).await? else {
         return Ok(());
     };

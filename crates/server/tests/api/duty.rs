@@ -535,6 +535,51 @@ both!(
                 "exclusion.revoke"
             ]
         );
+
+        // Other units and vendors cannot see, record or decide on System A's exclusions.
+        let other = json!({"system": "SA", "kind": "maintenance", "starts": start,
+            "ends": start + TimeDelta::minutes(5), "reason": "x"});
+        t.post("eng_b", "/api/v1/exclusions", other)
+            .await
+            .problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+        t.post(
+            "mgr_b",
+            &format!("/api/v1/exclusions/{id}/revoke"),
+            json!({"note": "x"}),
+        )
+        .await
+        .problem(StatusCode::NOT_FOUND, "not-found");
+        assert_eq!(
+            t.get("mgr_b", "/api/v1/exclusions").await.expect(StatusCode::OK),
+            json!([])
+        );
+
+        // A window still to come: the clock runs until it starts, and the sweep is told to look
+        // again when it does (not to read the clock at the window's end).
+        let now = Utc::now();
+        let soon = json!({"system": "SA", "kind": "maintenance", "starts": now + TimeDelta::minutes(10),
+            "ends": now + TimeDelta::minutes(20), "reason": "planned"});
+        t.post("mgr_a", "/api/v1/exclusions", soon)
+            .await
+            .expect(StatusCode::CREATED);
+        let read = t
+            .get("mgr_a", &format!("/api/v1/tickets/{number}"))
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(repair(&read)["state"], "running");
+        // A clock's status knows only what happened by now: the deadline moves when the window begins.
+        assert_eq!(deadline(&read), original + Duration::minutes(30));
+        let row = opsclock::db::entities::clocks::Entity::find()
+            .filter(opsclock::db::entities::clocks::Column::Name.eq("repair"))
+            .one(&t.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let next = row.next_due_at.expect("a next look");
+        assert!(
+            next <= now + TimeDelta::minutes(10) + TimeDelta::seconds(1),
+            "{next} vs {now}"
+        );
     }
 );
 
