@@ -413,6 +413,22 @@ pub async fn visible_system_ids(db: &impl ConnectionTrait, p: &Principal) -> Res
     })
 }
 
+/// The system with `code` if the caller may see it; else a 422 on `system` that does not say
+/// whether it exists.
+pub async fn system_in_scope(db: &impl ConnectionTrait, p: &Principal, code: &str) -> ApiResult<systems::Model> {
+    let s = systems::Entity::find()
+        .filter(systems::Column::Code.eq(code))
+        .one(db)
+        .await?;
+    match s {
+        Some(s) if can_see_system(db, p, s.id).await? => Ok(s),
+        _ => Err(ApiError::invalid(
+            "system",
+            format!("no system with code {code:?} (or not yours)"),
+        )),
+    }
+}
+
 /// Whether `p` may see system `id`.
 pub async fn can_see_system(db: &impl ConnectionTrait, p: &Principal, id: i64) -> Result<bool, DbErr> {
     Ok(visible_system_ids(db, p).await?.is_none_or(|ids| ids.contains(&id)))

@@ -26,16 +26,6 @@ use crate::duty::rosters::{self, OnDuty, RosterDoc, StaffingGap, UserShift};
 use crate::duty::scheduled::{self, DutyDoc, DutyView};
 use crate::duty::windows::{self, WindowDoc};
 
-fn require_manager(p: &Principal) -> ApiResult<()> {
-    match p.role {
-        Role::Admin | Role::Manager => Ok(()),
-        _ => Err(ApiError::Forbidden(format!(
-            "only managers and admins may do this; you are {}",
-            p.role
-        ))),
-    }
-}
-
 fn same_code(path: &str, body: &str) -> ApiResult<()> {
     if path == body {
         Ok(())
@@ -101,7 +91,7 @@ pub async fn put_roster(
     ApiPath(code): ApiPath<String>,
     ApiJson(doc): ApiJson<RosterDoc>,
 ) -> ApiResult<Json<RosterDoc>> {
-    require_manager(&p)?;
+    p.require_manager()?;
     same_code(&code, &doc.code)?;
     let txn = begin(&state).await?;
     roster_owner(&txn, &p, &doc.code, Some(&doc.vendor)).await?;
@@ -158,7 +148,7 @@ pub async fn add_override(
     ApiPath(code): ApiPath<String>,
     ApiJson(o): ApiJson<Override>,
 ) -> ApiResult<StatusCode> {
-    require_manager(&p)?;
+    p.require_manager()?;
     let txn = begin(&state).await?;
     roster_owner(&txn, &p, &code, None).await?;
     rosters::add_override(&txn, &code, &o, Some(p.user_id), Utc::now()).await?;
@@ -206,19 +196,7 @@ pub async fn on_duty(
     p: Principal,
     ApiQuery(q): ApiQuery<OnDutyQuery>,
 ) -> ApiResult<Json<OnDutyAnswer>> {
-    let system = systems::Entity::find()
-        .filter(systems::Column::Code.eq(&q.system))
-        .one(&state.db)
-        .await?;
-    let system = match system {
-        Some(s) if super::catalog::can_see_system(&state.db, &p, s.id).await? => s,
-        _ => {
-            return Err(ApiError::invalid(
-                "system",
-                format!("no system {:?} (or not yours)", q.system),
-            ));
-        }
-    };
+    let system = super::catalog::system_in_scope(&state.db, &p, &q.system).await?;
     let at = q.at.unwrap_or_else(Utc::now);
     let people = rosters::on_duty(&state.db, &state.calendars, &system, at).await?;
     Ok(Json(OnDutyAnswer {
@@ -270,7 +248,7 @@ pub async fn shifts_ics(
     ApiQuery(q): ApiQuery<RangeQuery>,
 ) -> ApiResult<impl IntoResponse> {
     if p.username != username {
-        require_manager(&p)?;
+        p.require_manager()?;
     }
     if users::Entity::find()
         .filter(users::Column::Username.eq(&username))
@@ -315,7 +293,7 @@ pub async fn put_window(
     ApiPath(code): ApiPath<String>,
     ApiJson(doc): ApiJson<WindowDoc>,
 ) -> ApiResult<Json<WindowDoc>> {
-    require_manager(&p)?;
+    p.require_manager()?;
     same_code(&code, &doc.code)?;
     let txn = begin(&state).await?;
     if windows::set(&txn, &state.calendars, &doc, Utc::now()).await? {
@@ -381,21 +359,6 @@ pub async fn window_template(
     let name = q.calendar.as_deref().unwrap_or("cn-5x8");
     let cal = crate::duty::calendar(&state.calendars, "calendar", name)?;
     Ok(Json(windows::template(cal, q.year)?))
-}
-
-/// The system with `code` if `p` may see it (else a 422 that does not say whether it exists).
-async fn visible_system(state: &AppState, p: &Principal, code: &str) -> ApiResult<systems::Model> {
-    match systems::Entity::find()
-        .filter(systems::Column::Code.eq(code))
-        .one(&state.db)
-        .await?
-    {
-        Some(s) if super::catalog::can_see_system(&state.db, p, s.id).await? => Ok(s),
-        _ => Err(ApiError::invalid(
-            "system",
-            format!("no system {code:?} (or not yours)"),
-        )),
-    }
 }
 
 /// Whether `p` decides on exclusions of `system`: admins, and managers of the buyer unit that
@@ -475,7 +438,7 @@ pub async fn create_exclusion(
     ApiJson(body): ApiJson<NewExclusion>,
 ) -> ApiResult<(StatusCode, Json<ExclusionView>)> {
     p.require_writer()?;
-    let system = visible_system(&state, &p, &body.system).await?;
+    let system = super::catalog::system_in_scope(&state.db, &p, &body.system).await?;
     let decider = may_decide(&p, &system);
     let req = exclusions::Request {
         system: body.system,
@@ -569,7 +532,7 @@ pub async fn put_duty(
     ApiPath(code): ApiPath<String>,
     ApiJson(doc): ApiJson<DutyDoc>,
 ) -> ApiResult<Json<DutyDoc>> {
-    require_manager(&p)?;
+    p.require_manager()?;
     same_code(&code, &doc.code)?;
     let txn = begin(&state).await?;
     if scheduled::set(&txn, &state.calendars, &doc, Utc::now()).await? {

@@ -14,7 +14,7 @@ use ticket_domain::{CancelReason, ClockName, Command, Kind, NewTicket, PauseReas
 use utoipa::{IntoParams, ToSchema};
 
 use super::AppState;
-use super::catalog::{can_see_system, visible_system_ids};
+use super::catalog::{can_see_system, system_in_scope, visible_system_ids};
 use super::problem::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, Problem};
 use crate::audit::{self, ClientAddr};
 use crate::auth::Principal;
@@ -375,21 +375,6 @@ fn view_with_clocks(
         major_event: None,
         duty: None,
     })
-}
-
-/// The system with `code` if the caller may see it.
-async fn system_in_scope(db: &impl ConnectionTrait, p: &Principal, code: &str) -> ApiResult<systems::Model> {
-    let s = systems::Entity::find()
-        .filter(systems::Column::Code.eq(code))
-        .one(db)
-        .await?;
-    match s {
-        Some(s) if can_see_system(db, p, s.id).await? => Ok(s),
-        _ => Err(ApiError::invalid(
-            "system",
-            format!("no system with code {code:?} (or not yours)"),
-        )),
-    }
 }
 
 async fn policy_row(db: &impl ConnectionTrait, system: &systems::Model) -> ApiResult<policies::Model> {

@@ -141,6 +141,17 @@ impl Principal {
         }
     }
 
+    /// Fails unless the caller is a manager or an admin.
+    pub fn require_manager(&self) -> Result<(), ApiError> {
+        match self.role {
+            Role::Admin | Role::Manager => Ok(()),
+            _ => Err(ApiError::Forbidden(format!(
+                "only managers and admins may do this; you are {}",
+                self.role
+            ))),
+        }
+    }
+
     /// Fails unless the caller may change tickets (not a viewer).
     pub fn require_writer(&self) -> Result<(), ApiError> {
         if self.role == Role::Viewer {

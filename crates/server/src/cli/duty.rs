@@ -144,6 +144,36 @@ fn read_docs<T: DeserializeOwned>(file: &Path, key: &str) -> anyhow::Result<Vec<
     serde_json::from_value(json).with_context(|| format!("{} is not valid", file.display()))
 }
 
+/// Stores `docs` with `set` in one transaction, auditing each change as `<what>.set` and saying
+/// for each whether it changed; the first refusal names its document and rolls all back.
+async fn set_all<T: serde::Serialize>(
+    db: &sea_orm::DatabaseConnection,
+    docs: &[T],
+    what: &str,
+    code: impl Fn(&T) -> &str,
+    set: impl AsyncFn(&sea_orm::DatabaseTransaction, &T) -> Result<bool, crate::api::problem::ApiError>,
+) -> anyhow::Result<()> {
+    let txn = crate::db::begin_write(db).await?;
+    for doc in docs {
+        let code = code(doc);
+        let changed = set(&txn, doc).await.map_err(|e| anyhow::anyhow!("{code}: {e}"))?;
+        if changed {
+            let action = format!("{what}.set");
+            audit::record(&txn, None, &action, code, serde_json::json!(doc), &cli()).await?;
+        }
+        println!(
+            "{code}: {}",
+            if changed {
+                format!("{what} set")
+            } else {
+                "unchanged".to_owned()
+            }
+        );
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
 pub async fn roster(cmd: RosterCommand, config: &Config) -> anyhow::Result<()> {
     let calendars = super::calendar_source(None, config)?.all()?;
     match cmd {
@@ -171,17 +201,14 @@ pub async fn roster(cmd: RosterCommand, config: &Config) -> anyhow::Result<()> {
         RosterCommand::Set { file, database } => {
             let docs: Vec<rosters::RosterDoc> = read_docs(&file, "rosters")?;
             let db = crate::serve::open_database(&database.url(config)).await?;
-            let txn = crate::db::begin_write(&db).await?;
-            for doc in &docs {
-                let changed = rosters::set(&txn, &calendars, doc, Utc::now())
-                    .await
-                    .map_err(|e| anyhow::anyhow!("{}: {e}", doc.code))?;
-                if changed {
-                    audit::record(&txn, None, "roster.set", &doc.code, serde_json::json!(doc), &cli()).await?;
-                }
-                println!("{}: {}", doc.code, if changed { "roster set" } else { "unchanged" });
-            }
-            txn.commit().await?;
+            set_all(
+                &db,
+                &docs,
+                "roster",
+                |d| &d.code,
+                async |txn, doc| rosters::set(txn, &calendars, doc, Utc::now()).await,
+            )
+            .await?;
         }
         RosterCommand::Who { system, at, database } => {
             use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -262,17 +289,14 @@ pub async fn window(cmd: WindowCommand, config: &Config) -> anyhow::Result<()> {
         WindowCommand::Set { file, database } => {
             let docs: Vec<windows::WindowDoc> = read_docs(&file, "windows")?;
             let db = crate::serve::open_database(&database.url(config)).await?;
-            let txn = crate::db::begin_write(&db).await?;
-            for doc in &docs {
-                let changed = windows::set(&txn, &calendars, doc, Utc::now())
-                    .await
-                    .map_err(|e| anyhow::anyhow!("{}: {e}", doc.code))?;
-                if changed {
-                    audit::record(&txn, None, "window.set", &doc.code, serde_json::json!(doc), &cli()).await?;
-                }
-                println!("{}: {}", doc.code, if changed { "window set" } else { "unchanged" });
-            }
-            txn.commit().await?;
+            set_all(
+                &db,
+                &docs,
+                "window",
+                |d| &d.code,
+                async |txn, doc| windows::set(txn, &calendars, doc, Utc::now()).await,
+            )
+            .await?;
         }
         WindowCommand::Template { year, calendar } => {
             let cal = crate::duty::calendar(&calendars, "calendar", &calendar)?;
@@ -322,17 +346,14 @@ pub async fn duty(cmd: DutyCommand, config: &Config) -> anyhow::Result<()> {
         DutyCommand::Set { file, database } => {
             let docs: Vec<scheduled::DutyDoc> = read_docs(&file, "duties")?;
             let db = crate::serve::open_database(&database.url(config)).await?;
-            let txn = crate::db::begin_write(&db).await?;
-            for doc in &docs {
-                let changed = scheduled::set(&txn, &calendars, doc, Utc::now())
-                    .await
-                    .map_err(|e| anyhow::anyhow!("{}: {e}", doc.code))?;
-                if changed {
-                    audit::record(&txn, None, "duty.set", &doc.code, serde_json::json!(doc), &cli()).await?;
-                }
-                println!("{}: {}", doc.code, if changed { "duty set" } else { "unchanged" });
-            }
-            txn.commit().await?;
+            set_all(
+                &db,
+                &docs,
+                "duty",
+                |d| &d.code,
+                async |txn, doc| scheduled::set(txn, &calendars, doc, Utc::now()).await,
+            )
+            .await?;
         }
         DutyCommand::Run { database } => {
             let db = crate::serve::open_database(&database.url(config)).await?;
