@@ -500,7 +500,7 @@ pub async fn decide_exclusion(
             "only an admin or a manager of the system's own unit may decide on its exclusions".into(),
         ));
     }
-    let v = exclusions::decide(&txn, &state.calendars, id, d, body.note, p.user_id, Utc::now()).await?;
+    let v = exclusions::decide(&txn, &state.calendars, row, d, body.note, p.user_id, Utc::now()).await?;
     audit::record(
         &txn,
         Some(p.user_id),

@@ -172,20 +172,17 @@ pub async fn record(
     view(txn, row).await
 }
 
-/// Approves, rejects or revokes exclusion `id`.
+/// Approves, rejects or revokes the exclusion `row` (read in `txn`).
 pub async fn decide(
     txn: &DatabaseTransaction,
     calendars: &std::collections::BTreeMap<String, sla_clock::Calendar>,
-    id: i64,
+    row: exclusions::Model,
     decision: Decision,
     note: Option<String>,
     by: i64,
     now: DateTime<Utc>,
 ) -> Result<ExclusionView, ApiError> {
-    let row = exclusions::Entity::find_by_id(id)
-        .one(txn)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no exclusion {id}")))?;
+    let id = row.id;
     let (from, to) = match decision {
         Decision::Approve => ("proposed", "approved"),
         Decision::Reject => ("proposed", "rejected"),
