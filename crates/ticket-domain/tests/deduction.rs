@@ -1,0 +1,292 @@
+//! Property tests of contract deductions: caps hold, amounts are never negative, more lateness
+//! never costs less, delay days are ⌈overdue / 24 h⌉ summed, memo rules never reach the total, and
+//! the total and exposure add up to the outcomes.
+
+use proptest::collection::vec;
+use proptest::option;
+use proptest::prelude::*;
+use proptest::sample::select;
+use proptest::test_runner::Config;
+use ticket_domain::ClockName;
+use ticket_domain::deduction::{
+    Amount, Assessment, Availability, Average, Condition, Contract, Impact, Late, Metrics, Outage, Rule, Status, assess,
+};
+
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+fn config() -> Config {
+    let default = Config::default();
+    Config {
+        cases: if std::env::var_os("PROPTEST_CASES").is_some() {
+            default.cases
+        } else {
+            256
+        },
+        failure_persistence: None,
+        ..default
+    }
+}
+
+const SYSTEMS: [&str; 4] = ["sy-a", "sy-b", "sy-c", "sy-d"];
+
+fn clock() -> impl Strategy<Value = ClockName> {
+    select(ClockName::ALL.to_vec())
+}
+
+fn impact() -> impl Strategy<Value = Impact> {
+    select(vec![Impact::Any, Impact::Major, Impact::NoMajor])
+}
+
+fn condition() -> impl Strategy<Value = Condition> {
+    prop_oneof![
+        (clock(), 0.0..120.0f64, option::of(1.0..120.0f64), impact()).prop_map(|(clock, above, width, impact)| {
+            Condition::AverageTime {
+                clock,
+                above_minutes: above,
+                below_minutes: width.map(|w| above + w),
+                impact,
+            }
+        }),
+        (90.0..=100.0f64, impact()).prop_map(|(below_pct, impact)| Condition::Availability { below_pct, impact }),
+        (clock(), 1u32..4, option::of(1u32..5)).prop_map(|(clock, from_count, serious_from)| Condition::Late {
+            clock,
+            from_count,
+            serious_from,
+        }),
+        (0.0..600.0f64).prop_map(|minutes| Condition::OutageLonger { minutes }),
+        (option::of(0u32..5), option::of(0.0..1000.0f64))
+            .prop_filter("a bound", |(c, t)| c.is_some() || t.is_some())
+            .prop_map(|(count_over, total_minutes_over)| Condition::OutageTotal {
+                count_over,
+                total_minutes_over,
+            }),
+        (clock(), option::of(0u32..60)).prop_map(|(clock, terminate_after_days)| Condition::Delay {
+            clock,
+            terminate_after_days,
+        }),
+        Just(Condition::Manual),
+    ]
+}
+
+fn amount() -> impl Strategy<Value = Amount> {
+    prop_oneof![
+        (0.0..300.0f64).prop_map(|pct| Amount::MonthlyFee { pct }),
+        (0.0..5.0f64).prop_map(|pct| Amount::Price { pct }),
+    ]
+}
+
+fn rule() -> impl Strategy<Value = Rule> {
+    (condition(), amount(), any::<bool>(), option::of(0.0..10.0f64)).prop_map(|(when, amount, memo, cap)| Rule {
+        id: String::new(),
+        label: "rule".into(),
+        source: None,
+        when,
+        amount,
+        memo,
+        cap_pct_of_price: cap,
+    })
+}
+
+fn contract() -> impl Strategy<Value = Contract> {
+    (
+        0i64..10_000_000_000,
+        1u32..37,
+        vec(rule(), 1..8),
+        option::of(0.0..20.0f64),
+        vec(select(SYSTEMS.to_vec()), 0..3),
+    )
+        .prop_map(|(price_fen, months, mut rules, cap, systems)| {
+            for (i, r) in rules.iter_mut().enumerate() {
+                r.id = format!("r{i}");
+            }
+            Contract {
+                code: "c".into(),
+                name: "contract".into(),
+                vendor: "v".into(),
+                price_fen,
+                months,
+                systems: systems.into_iter().map(String::from).collect(),
+                source: None,
+                cap_pct_of_price: cap,
+                rules,
+            }
+        })
+}
+
+fn late_entry() -> impl Strategy<Value = Late> {
+    (clock(), 0u32..20, -DAY_MS..40 * DAY_MS).prop_map(|(clock, t, overdue_wall_ms)| Late {
+        clock,
+        ticket: format!("INC-{t}"),
+        overdue_wall_ms,
+    })
+}
+
+fn metrics() -> impl Strategy<Value = Metrics> {
+    (
+        vec((clock(), 0u64..50, 0.0..200.0f64), 0..4),
+        vec(late_entry(), 0..12),
+        vec((select(SYSTEMS.to_vec()), 95.0..=100.0f64), 0..5),
+        vec((select(SYSTEMS.to_vec()), 0u32..20, 0.0..600.0f64), 0..8),
+    )
+        .prop_map(|(averages, late, availability, outages)| Metrics {
+            averages: averages
+                .into_iter()
+                .map(|(clock, count, mean_minutes)| Average {
+                    clock,
+                    count,
+                    mean_minutes,
+                })
+                .collect(),
+            late,
+            availability: availability
+                .into_iter()
+                .map(|(s, pct)| Availability { system: s.into(), pct })
+                .collect(),
+            outages: outages
+                .into_iter()
+                .map(|(s, t, minutes)| Outage {
+                    system: s.into(),
+                    tickets: vec![format!("INC-{t}")],
+                    minutes,
+                })
+                .collect(),
+        })
+}
+
+/// `pct` per cent of the price, computed here independently of the crate.
+fn cap_fen(price_fen: i64, pct: f64) -> i64 {
+    (price_fen as f64 * pct / 100.0).round() as i64
+}
+
+fn outcome_sum(a: &Assessment) -> i64 {
+    a.outcomes.iter().map(|o| o.amount_fen).sum()
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn generated_contracts_are_valid(c in contract()) {
+        prop_assert_eq!(c.validate(), Ok(()));
+    }
+
+    /// (1) The total never exceeds the contract's cap, nor an outcome its rule's cap.
+    #[test]
+    fn caps_hold(c in contract(), m in metrics()) {
+        let a = assess(&c, &m);
+        if let Some(pct) = c.cap_pct_of_price {
+            prop_assert!(a.total_fen <= cap_fen(c.price_fen, pct), "{} > cap", a.total_fen);
+        }
+        for (rule, o) in c.rules.iter().zip(&a.outcomes) {
+            prop_assert_eq!(&o.rule, &rule.id);
+            if let Some(pct) = rule.cap_pct_of_price {
+                prop_assert!(o.amount_fen <= cap_fen(c.price_fen, pct), "{:?}", o);
+            }
+            if o.capped {
+                prop_assert!(rule.cap_pct_of_price.is_some());
+            }
+        }
+        prop_assert_eq!(a.capped, c.cap_pct_of_price.is_some_and(|p| {
+            let fired: i64 = a.outcomes.iter().filter(|o| o.status == Status::Fired).map(|o| o.amount_fen).sum();
+            fired > cap_fen(c.price_fen, p)
+        }));
+    }
+
+    /// (2) No amount is negative; rules that neither fired nor are exposures owe nothing.
+    #[test]
+    fn amounts_are_never_negative(c in contract(), m in metrics()) {
+        let a = assess(&c, &m);
+        prop_assert!(a.total_fen >= 0 && a.exposure_fen >= 0);
+        for o in &a.outcomes {
+            prop_assert!(o.amount_fen >= 0, "{:?}", o);
+            if matches!(o.status, Status::NotFired | Status::NotMeasured) {
+                prop_assert_eq!((o.amount_fen, o.occurrences), (0, 0));
+                prop_assert!(o.evidence.is_empty());
+            }
+        }
+    }
+
+    /// (3) One more late clock never lowers a Late or Delay rule's amount or multiplier.
+    #[test]
+    fn more_lateness_never_costs_less(c in contract(), m in metrics(), extra in late_entry()) {
+        let before = assess(&c, &m);
+        let mut more = m.clone();
+        more.late.push(extra);
+        let after = assess(&c, &more);
+        for ((rule, b), a) in c.rules.iter().zip(&before.outcomes).zip(&after.outcomes) {
+            if matches!(rule.when, Condition::Late { .. } | Condition::Delay { .. }) {
+                prop_assert!(a.amount_fen >= b.amount_fen, "{:?} then {:?}", b, a);
+                prop_assert!(a.occurrences >= b.occurrences, "{:?} then {:?}", b, a);
+            }
+        }
+    }
+
+    /// (4) A Delay rule's days are the sum of ⌈overdue / 24 h⌉ over its clock's late entries, and
+    /// its amount is pct of the price per day.
+    #[test]
+    fn delay_days_are_ceiled_and_summed(
+        clock in clock(),
+        m in metrics(),
+        pct in 0.0..1.0f64,
+        price_fen in 0i64..10_000_000_000,
+    ) {
+        let c = Contract {
+            code: "000".into(),
+            name: "delay".into(),
+            vendor: "v".into(),
+            price_fen,
+            months: 12,
+            systems: Vec::new(),
+            source: None,
+            cap_pct_of_price: None,
+            rules: vec![Rule {
+                id: "d".into(),
+                label: "每延迟1日 0.1%".into(),
+                source: None,
+                when: Condition::Delay { clock, terminate_after_days: Some(30) },
+                amount: Amount::Price { pct },
+                memo: false,
+                cap_pct_of_price: None,
+            }],
+        };
+        let days: u64 = m
+            .late
+            .iter()
+            .filter(|l| l.clock == clock && l.overdue_wall_ms > 0)
+            .map(|l| (l.overdue_wall_ms as f64 / DAY_MS as f64).ceil() as u64)
+            .sum();
+        let a = assess(&c, &m);
+        let o = &a.outcomes[0];
+        prop_assert_eq!(o.occurrences, days);
+        prop_assert_eq!(o.status, if days > 0 { Status::Fired } else { Status::NotFired });
+        let expected = (price_fen as f64 * pct * days as f64 / 100.0).round() as i64;
+        prop_assert!((o.amount_fen - expected).abs() <= 1, "{} vs {}", o.amount_fen, expected);
+        prop_assert_eq!(a.notes.iter().any(|n| n.contains("may terminate")), days > 30);
+    }
+
+    /// (5) Memo rules are never fired and never change the total.
+    #[test]
+    fn memo_rules_never_reach_the_total(c in contract(), m in metrics()) {
+        let a = assess(&c, &m);
+        for (rule, o) in c.rules.iter().zip(&a.outcomes) {
+            if rule.memo {
+                prop_assert_ne!(o.status, Status::Fired);
+            }
+        }
+        let without = Contract { rules: c.rules.iter().filter(|r| !r.memo).cloned().collect(), ..c.clone() };
+        prop_assert_eq!(assess(&without, &m).total_fen, a.total_fen);
+    }
+
+    /// (6) Without the contract's cap, total and exposure add up to the outcomes' amounts.
+    #[test]
+    fn total_and_exposure_add_up(c in contract(), m in metrics()) {
+        let uncapped = Contract { cap_pct_of_price: None, ..c.clone() };
+        let a = assess(&uncapped, &m);
+        prop_assert!(!a.capped);
+        prop_assert_eq!(a.total_fen + a.exposure_fen, outcome_sum(&a));
+        let a = assess(&c, &m);
+        if !a.capped {
+            prop_assert_eq!(a.total_fen + a.exposure_fen, outcome_sum(&a));
+        }
+    }
+}
