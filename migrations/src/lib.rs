@@ -11,6 +11,7 @@ mod m20261123_000001_core;
 mod m20261124_000002_catalog_documents;
 mod m20261125_000003_escalation;
 mod m20261126_000004_duty;
+mod m20261127_000005_reports;
 
 /// Applies and reverts the opsclock schema; see [`MigratorTrait`] for `up`, `down`, `status`, ….
 #[derive(Debug, Clone, Copy, Default)]
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000002_catalog_documents::Migration),
             Box::new(m20261125_000003_escalation::Migration),
             Box::new(m20261126_000004_duty::Migration),
+            Box::new(m20261127_000005_reports::Migration),
         ]
     }
 }

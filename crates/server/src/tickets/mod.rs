@@ -230,9 +230,20 @@ async fn project(
         am.breached = Set(status.breached);
         am.next_due_at = Set(next_due_at);
         am.updated_at = Set(now);
+        let ms = |d: chrono::TimeDelta| Set(Some(d.num_milliseconds()));
+        am.started_at = Set(Some(status.started_at));
+        am.ended_at = Set(status.ended_at);
+        am.target = Set(Some(status.target.to_string()));
+        am.budget_ms = ms(status.budget);
+        am.consumed_ms = ms(status.consumed);
+        am.wall_ms = ms(status.ended_at.unwrap_or(at) - status.started_at);
+        am.overdue_ms = ms(status.overdue);
+        am.overdue_wall_ms = ms(status.overdue_wall);
         am.save(txn).await?;
     }
+    let vendor_id = vendor_of(txn, ticket.assignee(), row.system_id).await?;
     let mut am = row.into_active_model();
+    am.vendor_id = Set(vendor_id);
     am.status = Set(ticket.status().key().to_owned());
     am.severity = Set(ticket.severity().key().to_owned());
     am.assignee_id = Set(ticket.assignee());
@@ -243,6 +254,26 @@ async fn project(
     am.breached = Set(any_breached);
     am.updated_at = Set(now);
     Ok(am.update(txn).await?)
+}
+
+/// The vendor a ticket counts against in reports: its assignee's, else its system's first (by id).
+async fn vendor_of(
+    txn: &DatabaseTransaction,
+    assignee: Option<i64>,
+    system_id: i64,
+) -> Result<Option<i64>, sea_orm::DbErr> {
+    use crate::db::entities::{system_vendors, users};
+    if let Some(id) = assignee
+        && let Some(vendor) = users::Entity::find_by_id(id).one(txn).await?.and_then(|u| u.vendor_id)
+    {
+        return Ok(Some(vendor));
+    }
+    Ok(system_vendors::Entity::find()
+        .filter(system_vendors::Column::SystemId.eq(system_id))
+        .order_by_asc(system_vendors::Column::VendorId)
+        .one(txn)
+        .await?
+        .map(|sv| sv.vendor_id))
 }
 
 /// The name of the calendar a ticket's clocks count in: its major-event window's, else its

@@ -31,6 +31,23 @@ pub struct Model {
     pub next_due_at: Option<DateTimeUtc>,
     /// When the row was last changed.
     pub updated_at: DateTimeUtc,
+    /// When the clock started.
+    pub started_at: Option<DateTimeUtc>,
+    /// When it stopped or was cancelled, if it did.
+    pub ended_at: Option<DateTimeUtc>,
+    /// The target in force, as the contract writes it (`30m`, `7 个工作日`, …).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub target: Option<String>,
+    /// Working time the target allows, in milliseconds.
+    pub budget_ms: Option<i64>,
+    /// Working time consumed (to the end, or to the last projection), in milliseconds.
+    pub consumed_ms: Option<i64>,
+    /// Wall time from start to end (or to the last projection), in milliseconds.
+    pub wall_ms: Option<i64>,
+    /// Working time consumed past the budget, in milliseconds.
+    pub overdue_ms: Option<i64>,
+    /// Wall time from the deadline to the end (or the last projection), when breached.
+    pub overdue_wall_ms: Option<i64>,
 }
 
 /// Relations of a clock.

@@ -10,6 +10,7 @@
 pub mod api_tokens;
 pub mod audit_log;
 pub mod clocks;
+pub mod contracts;
 pub mod duties;
 pub mod duty_runs;
 pub mod escalation_ladders;
@@ -35,6 +36,7 @@ pub mod prelude {
     pub use super::api_tokens::Entity as ApiTokens;
     pub use super::audit_log::Entity as AuditLog;
     pub use super::clocks::Entity as Clocks;
+    pub use super::contracts::Entity as Contracts;
     pub use super::duties::Entity as Duties;
     pub use super::duty_runs::Entity as DutyRuns;
     pub use super::escalation_ladders::Entity as EscalationLadders;

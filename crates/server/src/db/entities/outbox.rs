@@ -65,6 +65,9 @@ pub struct Model {
     pub sent_at: Option<DateTimeUtc>,
     /// When the row was inserted.
     pub created_at: DateTimeUtc,
+    /// Files sent with the message (`crate::mail::Attachment` list), if any.
+    #[sea_orm(column_type = "JsonBinary", nullable)]
+    pub attachments: Option<Json>,
 }
 
 /// Relations of an outbox row.

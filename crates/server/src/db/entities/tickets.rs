@@ -57,6 +57,8 @@ pub struct Model {
     pub major_event_id: Option<i64>,
     /// The scheduled duty that opened it (or that it counts towards).
     pub duty_id: Option<i64>,
+    /// The vendor the ticket counts against (the assignee's, else the system's first).
+    pub vendor_id: Option<i64>,
 }
 
 /// Relations of a ticket.
