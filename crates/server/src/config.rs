@@ -43,6 +43,8 @@ pub struct EscalationConfig {
     pub summary_cron: Option<String>,
     /// The zone of `summary_cron` and of the month boundaries [default Asia/Shanghai].
     pub summary_timezone: Option<String>,
+    /// Whether the summary carries the month's breach report as an XLSX file [default true].
+    pub summary_attach_xlsx: Option<bool>,
 }
 
 impl EscalationConfig {

@@ -15,6 +15,9 @@ use crate::db::entities::{policies, systems, units, users, vendors};
 /// The shipped Shunyi catalogue.
 pub const SHUNYI_CATALOG: &str = include_str!("../../../config/catalogs/shunyi-2026.toml");
 
+/// The Shunyi contract's deduction rules (`config/contracts/shunyi-2026.toml`), compiled in.
+pub const SHUNYI_CONTRACT: &str = include_str!("../../../config/contracts/shunyi-2026.toml");
+
 /// A user the demo created, with the password to print once.
 pub struct DemoLogin {
     /// Login name.
@@ -156,6 +159,15 @@ pub async fn load(
         crate::tickets::create(&txn, calendar, s.id, new, Some(engineer_id), now, Default::default())
             .await
             .map_err(|e| anyhow::anyhow!("demo ticket: {e}"))?;
+    }
+    #[derive(serde::Deserialize)]
+    struct Contracts {
+        contracts: Vec<ticket_domain::deduction::Contract>,
+    }
+    for c in toml::from_str::<Contracts>(SHUNYI_CONTRACT)?.contracts {
+        crate::reports::deductions::set(&txn, c, now)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo contract: {e}"))?;
     }
     txn.commit().await?;
     Ok(logins)

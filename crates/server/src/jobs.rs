@@ -30,6 +30,8 @@ pub struct JobOptions {
     pub summary_cron: Option<String>,
     /// The summary's zone.
     pub summary_zone: Tz,
+    /// Whether the summary attaches the month's breach report (XLSX).
+    pub summary_attach: bool,
 }
 
 /// Starts the jobs; they run until the returned scheduler is shut down (or the process ends).
@@ -117,12 +119,13 @@ pub async fn start(sweeper: Sweeper, opts: JobOptions) -> anyhow::Result<JobSche
             opts.summary_zone,
             sweeper.time.clone(),
         );
+        let calendars = opts.summary_attach.then(|| sweeper.calendars.clone());
         let job = Job::new_async_tz(cron.as_str(), zone, move |_, _| {
-            let (db, links, time) = (db.clone(), links.clone(), time.clone());
+            let (db, links, time, calendars) = (db.clone(), links.clone(), time.clone(), calendars.clone());
             Box::pin(async move {
                 let now = time.now();
                 let month = Month::previous(now, zone);
-                match summary::queue(&db, month, zone, &links, now).await {
+                match summary::queue(&db, month, zone, &links, now, calendars.as_deref()).await {
                     Ok(true) => tracing::info!(%month, "monthly summary queued"),
                     Ok(false) => tracing::info!(%month, "monthly summary already queued or nobody to send it to"),
                     Err(e) => tracing::error!(%month, error = %e, "cannot queue the monthly summary"),

@@ -19,6 +19,7 @@ pub mod duty;
 pub mod escalation;
 pub mod jobs;
 pub mod mail;
+pub mod reports;
 pub mod serve;
 pub mod tickets;
 pub mod time;

@@ -45,6 +45,12 @@ pub async fn open_database(url: &str) -> anyhow::Result<sea_orm::DatabaseConnect
 pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
     let db = open_database(&opts.database).await?;
     let calendars = Arc::new(opts.calendars.all()?);
+    let measured = crate::reports::backfill(&db, &calendars)
+        .await
+        .context("cannot measure the clocks of tickets written before reports existed")?;
+    if measured > 0 {
+        println!("Measured {measured} ticket(s) written before reports existed.");
+    }
     if opts.demo && crate::demo::is_empty(&db).await? {
         let logins = crate::demo::load(&db, &calendars)
             .await

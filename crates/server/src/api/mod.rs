@@ -8,6 +8,7 @@ pub mod catalog_file;
 pub mod duty;
 pub mod escalation;
 pub mod problem;
+pub mod reports;
 pub mod session;
 pub mod tickets;
 
@@ -120,6 +121,9 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(duty::decide_exclusion))
         .routes(routes!(duty::list_duties))
         .routes(routes!(duty::put_duty, duty::delete_duty))
+        .routes(routes!(reports::breaches))
+        .routes(routes!(reports::list_contracts))
+        .routes(routes!(reports::put_contract))
         .merge(
             // The catalogue file is larger than any JSON body; only this route takes that much.
             OpenApiRouter::new()
@@ -143,6 +147,7 @@ pub fn app(state: AppState) -> Router {
             }),
         )
         .route("/healthz", get(healthz))
+        .route("/reports/breaches", get(reports::page))
         .fallback(|| async { problem::ApiError::NotFound("no such route".into()) })
         .method_not_allowed_fallback(|method: axum::http::Method, uri: axum::http::Uri| async move {
             problem::ApiError::MethodNotAllowed(format!(

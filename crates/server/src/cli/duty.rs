@@ -128,7 +128,7 @@ fn cli() -> ClientAddr {
 }
 
 /// A TOML or JSON file: one document, or TOML with `[[key]]` tables of them.
-fn read_docs<T: DeserializeOwned>(file: &Path, key: &str) -> anyhow::Result<Vec<T>> {
+pub(super) fn read_docs<T: DeserializeOwned>(file: &Path, key: &str) -> anyhow::Result<Vec<T>> {
     let body = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
     if file.extension().is_some_and(|e| e == "json") {
         return Ok(vec![
@@ -146,7 +146,7 @@ fn read_docs<T: DeserializeOwned>(file: &Path, key: &str) -> anyhow::Result<Vec<
 
 /// Stores `docs` with `set` in one transaction, auditing each change as `<what>.set` and saying
 /// for each whether it changed; the first refusal names its document and rolls all back.
-async fn set_all<T: serde::Serialize>(
+pub(super) async fn set_all<T: serde::Serialize>(
     db: &sea_orm::DatabaseConnection,
     docs: &[T],
     what: &str,

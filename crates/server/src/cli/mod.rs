@@ -5,6 +5,7 @@ mod catalog;
 mod duty;
 mod ladder;
 mod outbox;
+mod report;
 mod sla;
 mod user;
 
@@ -82,6 +83,12 @@ enum Command {
     /// Scheduled duties (inspections, backup checks, drills): list with quotas, set FILE, run.
     #[command(subcommand)]
     Duty(duty::DutyCommand),
+    /// Reports: `report breaches --period 2026-03 --format xlsx`.
+    #[command(subcommand)]
+    Report(report::ReportCommand),
+    /// Contracts and their deduction rules: list, set FILE.
+    #[command(subcommand)]
+    Contract(report::ContractCommand),
 }
 
 #[derive(Debug, Args)]
@@ -144,6 +151,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Roster(cmd) => runtime()?.block_on(duty::roster(cmd, &config)),
         Command::Window(cmd) => runtime()?.block_on(duty::window(cmd, &config)),
         Command::Duty(cmd) => runtime()?.block_on(duty::duty(cmd, &config)),
+        Command::Report(cmd) => runtime()?.block_on(report::report(cmd, &config)),
+        Command::Contract(cmd) => runtime()?.block_on(report::contract(cmd, &config)),
     }
 }
 
@@ -164,6 +173,7 @@ fn job_options(config: &Config) -> anyhow::Result<crate::jobs::JobOptions> {
             None => Some("0 0 8 1 * *".to_owned()),
         },
         summary_zone,
+        summary_attach: e.summary_attach_xlsx.unwrap_or(true),
     })
 }
 

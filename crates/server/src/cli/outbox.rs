@@ -128,7 +128,13 @@ pub async fn run(cmd: OutboxCommand, config: &Config) -> anyhow::Result<()> {
             let mail = MailSettings::from_config(&config.mail)?;
             let listen = config.server.listen.as_deref().unwrap_or("127.0.0.1:8080");
             let links = Links::new(config.server.public_url.as_deref(), listen, mail.domain());
-            if summary::queue(&db, month, zone, &links, now).await? {
+            let calendars = super::calendar_source(None, config)?.all()?;
+            let attach = config
+                .escalation
+                .summary_attach_xlsx
+                .unwrap_or(true)
+                .then_some(&calendars);
+            if summary::queue(&db, month, zone, &links, now, attach).await? {
                 println!("summary of {month} queued");
             } else {
                 println!("summary of {month} not queued: it already was, or no manager has an email address");

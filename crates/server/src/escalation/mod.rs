@@ -119,6 +119,8 @@ pub struct NewMessage {
     pub mail: message::Rendered,
     /// The thread it belongs to.
     pub thread_id: Option<String>,
+    /// Files sent with it.
+    pub attachments: Vec<crate::mail::Attachment>,
 }
 
 /// Queues `m` unless a message with its key is queued already; returns whether it was. A message
@@ -146,6 +148,7 @@ pub async fn enqueue(
         body_text: Set(m.mail.text),
         body_html: Set(m.mail.html),
         thread_id: Set(m.thread_id),
+        attachments: Set((!m.attachments.is_empty()).then(|| serde_json::json!(m.attachments))),
         status: Set(if nobody { "failed" } else { "pending" }.to_owned()),
         attempts: Set(0),
         next_attempt_at: Set(now),

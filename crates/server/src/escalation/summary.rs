@@ -15,7 +15,9 @@ use super::message::Rendered;
 use super::message::escape;
 use super::recipients::held_roles;
 use super::{Links, NewMessage, enqueue};
-use crate::db::entities::{tickets, users};
+use crate::db::entities::{outbox, tickets, users};
+use sla_clock::Calendar;
+use std::collections::BTreeMap;
 
 /// A calendar month.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,14 +119,16 @@ pub async fn headline(db: &impl ConnectionTrait, month: Month, zone: Tz) -> Resu
 }
 
 /// Queues the summary of `month`; returns whether a message was queued (false if it already was,
-/// or nobody is to receive it).
+/// or nobody is to receive it). With `attach` (the calendars), the month's breach report is
+/// attached as an XLSX workbook.
 pub async fn queue(
     db: &impl ConnectionTrait,
     month: Month,
     zone: Tz,
     links: &Links,
     now: DateTime<Utc>,
-) -> Result<bool, DbErr> {
+    attach: Option<&BTreeMap<String, Calendar>>,
+) -> anyhow::Result<bool> {
     let key = format!("summary/{month}");
     let managers = users::Entity::find()
         .filter(users::Column::Disabled.eq(false))
@@ -142,7 +146,28 @@ pub async fn queue(
         tracing::warn!(%month, "no manager has an email address; the monthly summary is not queued");
         return Ok(false);
     }
+    let key_taken = outbox::Entity::find()
+        .filter(outbox::Column::DedupKey.eq(&key))
+        .count(db)
+        .await?
+        > 0;
+    if key_taken {
+        return Ok(false);
+    }
     let h = headline(db, month, zone).await?;
+    let mut attachments = Vec::new();
+    if let Some(calendars) = attach {
+        let period = crate::reports::Period::month(month, zone);
+        let report = crate::reports::breaches(db, calendars, period, Default::default(), None, now)
+            .await
+            .map_err(|e| anyhow::anyhow!("the breach report of {month}: {e}"))?;
+        let format = crate::reports::export::Format::Xlsx;
+        attachments.push(crate::mail::Attachment::new(
+            crate::reports::export::file_name(&report, format),
+            format.content_type(),
+            &crate::reports::export::xlsx::write(&report)?,
+        ));
+    }
     let link = format!("{}/reports/breaches?period={month}", links.public_url);
     let compliance = h.compliance().map_or("-".to_owned(), |c| format!("{c:.1}%"));
     let subject = format!(
@@ -180,8 +205,9 @@ pub async fn queue(
         note: None,
         mail: Rendered { subject, text, html },
         thread_id: None,
+        attachments,
     };
-    enqueue(db, links, message, now).await
+    Ok(enqueue(db, links, message, now).await?)
 }
 
 #[cfg(test)]

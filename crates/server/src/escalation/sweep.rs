@@ -217,6 +217,7 @@ impl Sweeper {
                 recipients: to.addresses,
                 mail,
                 thread_id: Some(self.links.thread_id(&ticket.number)),
+                attachments: Vec::new(),
             };
             inserted += usize::from(enqueue(&txn, &self.links, message, now).await?);
             queued.insert(key);

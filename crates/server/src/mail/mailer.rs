@@ -289,10 +289,21 @@ impl Mailer {
             let mailbox: Mailbox = r.parse().map_err(|e| anyhow::anyhow!("recipient {r:?}: {e}"))?;
             builder = builder.to(mailbox);
         }
-        Ok(builder.multipart(MultiPart::alternative_plain_html(
-            row.body_text.clone(),
-            row.body_html.clone(),
-        ))?)
+        let body = MultiPart::alternative_plain_html(row.body_text.clone(), row.body_html.clone());
+        let files: Vec<super::Attachment> = match &row.attachments {
+            Some(json) => serde_json::from_value(json.clone())?,
+            None => Vec::new(),
+        };
+        if files.is_empty() {
+            return Ok(builder.multipart(body)?);
+        }
+        let mut mixed = MultiPart::mixed().multipart(body);
+        for f in files {
+            let kind = lettre::message::header::ContentType::parse(&f.content_type)
+                .map_err(|e| anyhow::anyhow!("attachment {}: {e}", f.filename))?;
+            mixed = mixed.singlepart(lettre::message::Attachment::new(f.filename.clone()).body(f.bytes()?, kind));
+        }
+        Ok(builder.multipart(mixed)?)
     }
 }
 

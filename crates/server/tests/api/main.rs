@@ -15,4 +15,5 @@ mod duty;
 mod escalation;
 mod lifecycle;
 mod openapi;
+mod reports;
 mod session;

@@ -76,6 +76,9 @@ both!(
             ("GET", "/duties"),
             ("PUT", "/duties/{code}"),
             ("DELETE", "/duties/{code}"),
+            ("GET", "/reports/breaches"),
+            ("GET", "/contracts"),
+            ("PUT", "/contracts/{code}"),
         ]
         .iter()
         .map(|(m, p)| (m.to_string(), p.to_string()))

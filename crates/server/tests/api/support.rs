@@ -278,6 +278,29 @@ impl Harness {
         }
     }
 
+    /// GETs `path` as `who` and returns the status, content type and raw bytes (files).
+    pub async fn download(&self, who: &str, path: &str) -> (StatusCode, String, Vec<u8>) {
+        let mut req = Request::builder().method(Method::GET).uri(path);
+        if let Some(t) = self.tokens.get(who) {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        let res = self
+            .router
+            .clone()
+            .oneshot(req.body(Body::empty()).expect("request"))
+            .await
+            .expect("infallible");
+        let status = res.status();
+        let content_type = res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let bytes = res.into_body().collect().await.expect("body").to_bytes();
+        (status, content_type, bytes.to_vec())
+    }
+
     pub async fn get(&self, who: &str, path: &str) -> Answer {
         self.raw(who, Method::GET, path, None, vec![]).await
     }

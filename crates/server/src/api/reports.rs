@@ -1,0 +1,178 @@
+//! Reports over HTTP: `GET /reports/breaches` (JSON, CSV, XLSX or printable HTML) and the
+//! contracts whose deduction rules the report applies (`/contracts`).
+//!
+//! Everyone signed in may read a report, over the systems they may see; a vendor's people see
+//! only what counts against their own vendor. Contracts are listed to managers and admins and
+//! set by admins.
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use sea_orm::EntityTrait;
+use serde::Deserialize;
+use ticket_domain::deduction::Contract;
+use utoipa::IntoParams;
+
+use super::AppState;
+use super::problem::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, Problem};
+use crate::audit::{self, ClientAddr};
+use crate::auth::{Principal, Scope};
+use crate::db::entities::vendors;
+use crate::reports::export::{self, Format};
+use crate::reports::{self as report, Filters, Period};
+
+/// The query of `GET /reports/breaches`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BreachQuery {
+    /// The period: `2026-03`, `2026-Q1`, `2026` or `2026-03-01..2026-03-15`.
+    pub period: String,
+    /// Only this unit (code).
+    pub unit: Option<String>,
+    /// Only this vendor (code).
+    pub vendor: Option<String>,
+    /// Only this system (code).
+    pub system: Option<String>,
+    /// Only this kind.
+    pub kind: Option<String>,
+    /// Only this severity.
+    pub severity: Option<String>,
+    /// `json` (default), `csv`, `xlsx` or `html`.
+    pub format: Option<String>,
+    /// For CSV: the section (summary, clocks, latency, breached, vendors, availability,
+    /// deductions; default breached).
+    pub section: Option<String>,
+    /// The zone days are counted in (default Asia/Shanghai).
+    pub timezone: Option<String>,
+    /// Report as of this instant (default now; never later than now).
+    pub as_of: Option<DateTime<Utc>>,
+}
+
+/// The breach report for a period: counts, compliance, MTTA/MTTR, breached clocks, vendor
+/// scorecard, availability and contract deductions.
+#[utoipa::path(get, path = "/reports/breaches", tag = "reports", params(BreachQuery),
+    responses((status = 200, body = report::Report, description = "JSON, or the file in the format asked for"),
+              (status = 422, body = Problem)))]
+pub async fn breaches(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiQuery(q): ApiQuery<BreachQuery>,
+) -> ApiResult<Response> {
+    render(&state, &p, q, Format::Json).await
+}
+
+/// The same report as a page (`/reports/breaches?period=…`, linked from the monthly email).
+pub async fn page(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiQuery(q): ApiQuery<BreachQuery>,
+) -> ApiResult<Response> {
+    render(&state, &p, q, Format::Html).await
+}
+
+async fn render(state: &AppState, p: &Principal, q: BreachQuery, default: Format) -> ApiResult<Response> {
+    let format: Format = match &q.format {
+        Some(f) => f.parse().map_err(|e: String| ApiError::invalid("format", e))?,
+        None => default,
+    };
+    let zone: chrono_tz::Tz = match &q.timezone {
+        Some(z) => z
+            .parse()
+            .map_err(|_| ApiError::invalid("timezone", format!("{z:?} is not an IANA time zone")))?,
+        None => chrono_tz::Asia::Shanghai,
+    };
+    let period = Period::parse(&q.period, zone).map_err(|e| ApiError::invalid("period", e))?;
+    let mut filters = Filters {
+        unit: q.unit,
+        vendor: q.vendor,
+        system: q.system,
+        kind: q.kind,
+        severity: q.severity,
+    };
+    if let Scope::Vendor(own) = p.scope {
+        let own = vendors::Entity::find_by_id(own).one(&state.db).await?.map(|v| v.code);
+        match (&filters.vendor, own) {
+            (Some(asked), Some(own)) if *asked != own => {
+                return Err(ApiError::Forbidden(format!(
+                    "you may read only your own vendor's report ({own})"
+                )));
+            }
+            (_, own) => filters.vendor = own,
+        }
+    }
+    let visible = crate::api::catalog::visible_system_ids(&state.db, p).await?;
+    let now = Utc::now();
+    let as_of = q.as_of.map_or(now, |t| t.min(now));
+    let r = report::breaches(&state.db, &state.calendars, period, filters, visible, as_of).await?;
+    let bytes = match format {
+        Format::Json => return Ok(Json(r).into_response()),
+        Format::Csv => export::csv::write(&r, q.section.as_deref().unwrap_or("breached"))
+            .map_err(|e| ApiError::invalid("section", e))?,
+        Format::Xlsx => export::xlsx::write(&r).map_err(|e| ApiError::Internal(anyhow::anyhow!("XLSX: {e}")))?,
+        Format::Html => export::html::write(&r).into_bytes(),
+    };
+    let disposition = if format == Format::Html {
+        "inline".to_owned()
+    } else {
+        format!("attachment; filename=\"{}\"", export::file_name(&r, format))
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, format.content_type().to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        Body::from(bytes),
+    )
+        .into_response())
+}
+
+/// Every contract with its deduction rules.
+#[utoipa::path(get, path = "/contracts", tag = "reports", responses((status = 200, body = Vec<Object>)))]
+pub async fn list_contracts(State(state): State<AppState>, p: Principal) -> ApiResult<Json<Vec<Contract>>> {
+    p.require_manager()?;
+    Ok(Json(
+        report::deductions::list(&state.db)
+            .await?
+            .into_iter()
+            .map(|s| s.contract)
+            .collect(),
+    ))
+}
+
+/// Creates or replaces a contract (admins).
+#[utoipa::path(put, path = "/contracts/{code}", tag = "reports", request_body = Object,
+    responses((status = 200, body = Object), (status = 422, body = Problem)))]
+pub async fn put_contract(
+    State(state): State<AppState>,
+    p: Principal,
+    from: ClientAddr,
+    ApiPath(code): ApiPath<String>,
+    ApiJson(c): ApiJson<Contract>,
+) -> ApiResult<Json<Contract>> {
+    p.require_admin()?;
+    if c.code != code {
+        return Err(ApiError::invalid(
+            "code",
+            format!("{:?} differs from the path's {code:?}", c.code),
+        ));
+    }
+    let txn = crate::db::begin_write(&state.db)
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    if report::deductions::set(&txn, c.clone(), Utc::now()).await? {
+        audit::record(
+            &txn,
+            Some(p.user_id),
+            "contract.set",
+            &c.code,
+            serde_json::json!(c),
+            &from,
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(Json(c))
+}

@@ -1,0 +1,244 @@
+//! Contract deductions in the report: each vendor contract ([`Contract`], stored in `contracts`)
+//! is assessed over the period's tickets of its vendor and systems, and the report shows each rule,
+//! whether it fired, its evidence and its amount given the contract's price (see
+//! [`ticket_domain::deduction`] for the rules).
+//!
+//! A contract is assessed over all of its own scope (its vendor's tickets on its systems), whatever
+//! kind or severity filter the report has: the contract's averages are over all its tickets. A
+//! unit or system filter, or the caller's visibility, restricts which contracts are shown: those
+//! with a system in view.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
+};
+use serde::Serialize;
+use sla_clock::Calendar;
+use ticket_domain::ClockName;
+use ticket_domain::deduction::{self, Assessment, Contract, Metrics};
+use utoipa::ToSchema;
+
+use super::sql::Scope;
+use super::{availability, breached, latency};
+use crate::api::problem::{ApiError, ApiResult};
+use crate::db::entities::{contracts, system_vendors, systems, vendors};
+
+/// One contract's deductions over the period.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ContractDeductions {
+    /// Contract code.
+    pub contract: String,
+    /// Contract name.
+    pub name: String,
+    /// Vendor code.
+    pub vendor: String,
+    /// The contract price, fen.
+    pub price_fen: i64,
+    /// The monthly fee (price / months), fen.
+    pub monthly_fee_fen: i64,
+    /// The rules, their outcomes and the totals.
+    #[schema(value_type = Object)]
+    pub assessment: Assessment,
+}
+
+/// A stored contract with its vendor and system ids.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    /// The contract.
+    pub contract: Contract,
+    /// Its vendor.
+    pub vendor_id: i64,
+    /// The systems it covers (its list, or every system its vendor serves).
+    pub system_ids: Vec<i64>,
+}
+
+/// Creates or replaces contract `c` (by code), after checking it; returns whether it changed.
+pub async fn set(db: &impl ConnectionTrait, c: Contract, now: DateTime<Utc>) -> ApiResult<bool> {
+    c.validate().map_err(|e| ApiError::invalid("contract", e.to_string()))?;
+    let vendor = vendors::Entity::find()
+        .filter(vendors::Column::Code.eq(&c.vendor))
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::invalid("vendor", format!("no vendor with code {:?}", c.vendor)))?;
+    for code in &c.systems {
+        systems::Entity::find()
+            .filter(systems::Column::Code.eq(code))
+            .one(db)
+            .await?
+            .ok_or_else(|| ApiError::invalid("systems", format!("no system with code {code:?}")))?;
+    }
+    let document = serde_json::to_value(&c).map_err(|e| ApiError::Internal(e.into()))?;
+    let existing = contracts::Entity::find()
+        .filter(contracts::Column::Code.eq(&c.code))
+        .one(db)
+        .await?;
+    if existing
+        .as_ref()
+        .is_some_and(|r| r.document == document && r.name == c.name && r.vendor_id == vendor.id)
+    {
+        return Ok(false);
+    }
+    let mut am = match existing {
+        Some(row) => row.into_active_model(),
+        None => contracts::ActiveModel {
+            code: Set(c.code.clone()),
+            ..Default::default()
+        },
+    };
+    am.name = Set(c.name.clone());
+    am.vendor_id = Set(vendor.id);
+    am.document = Set(document);
+    am.updated_at = Set(now);
+    am.save(db).await?;
+    Ok(true)
+}
+
+/// Every stored contract, by code.
+pub async fn list(db: &impl ConnectionTrait) -> ApiResult<Vec<Stored>> {
+    let codes: BTreeMap<String, i64> = systems::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.code, s.id))
+        .collect();
+    let mut out = Vec::new();
+    for row in contracts::Entity::find()
+        .order_by_asc(contracts::Column::Code)
+        .all(db)
+        .await?
+    {
+        let contract: Contract = serde_json::from_value(row.document)
+            .map_err(|e| ApiError::Internal(anyhow::anyhow!("contract {}: {e}", row.code)))?;
+        let system_ids = if contract.systems.is_empty() {
+            system_vendors::Entity::find()
+                .filter(system_vendors::Column::VendorId.eq(row.vendor_id))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|sv| sv.system_id)
+                .collect()
+        } else {
+            contract.systems.iter().filter_map(|c| codes.get(c).copied()).collect()
+        };
+        out.push(Stored {
+            contract,
+            vendor_id: row.vendor_id,
+            system_ids,
+        });
+    }
+    Ok(out)
+}
+
+/// Assesses every contract in view of `scope` over its period.
+pub async fn assess(
+    db: &impl ConnectionTrait,
+    calendars: &BTreeMap<String, Calendar>,
+    scope: &Scope,
+) -> ApiResult<Vec<ContractDeductions>> {
+    let in_view: Option<Vec<i64>> = match (&scope.systems, scope.unit) {
+        (None, None) => None,
+        (ids, unit) => {
+            let mut q = systems::Entity::find();
+            if let Some(ids) = ids {
+                q = q.filter(systems::Column::Id.is_in(ids.clone()));
+            }
+            if let Some(u) = unit {
+                q = q.filter(systems::Column::UnitId.eq(u));
+            }
+            Some(q.all(db).await?.into_iter().map(|s| s.id).collect())
+        }
+    };
+    let mut out = Vec::new();
+    for stored in list(db).await? {
+        if scope.vendor.is_some_and(|v| v != stored.vendor_id)
+            || in_view
+                .as_ref()
+                .is_some_and(|v| !stored.system_ids.iter().any(|id| v.contains(id)))
+        {
+            continue;
+        }
+        let metrics = metrics(db, calendars, scope, &stored).await?;
+        let c = &stored.contract;
+        out.push(ContractDeductions {
+            contract: c.code.clone(),
+            name: c.name.clone(),
+            vendor: c.vendor.clone(),
+            price_fen: c.price_fen,
+            monthly_fee_fen: c.amount_fen(deduction::Amount::MonthlyFee { pct: 100.0 }, 1),
+            assessment: deduction::assess(c, &metrics),
+        });
+    }
+    Ok(out)
+}
+
+/// What the contract's rules read, measured over its vendor's tickets on its systems.
+pub async fn metrics(
+    db: &impl ConnectionTrait,
+    calendars: &BTreeMap<String, Calendar>,
+    scope: &Scope,
+    stored: &Stored,
+) -> ApiResult<Metrics> {
+    let own = Scope {
+        from: scope.from,
+        to: scope.to,
+        as_of: scope.as_of,
+        systems: Some(stored.system_ids.clone()),
+        vendor: Some(stored.vendor_id),
+        ..Scope::default()
+    };
+    let clock = |name: &str| name.parse::<ClockName>().ok();
+    let averages = latency::latencies(db, &own)
+        .await?
+        .into_iter()
+        .filter_map(|l| {
+            Some(deduction::Average {
+                clock: clock(&l.clock)?,
+                count: l.count.max(0) as u64,
+                mean_minutes: l.working.mean_min?,
+            })
+        })
+        .collect();
+    let late = breached::list(db, calendars, &own)
+        .await?
+        .into_iter()
+        .filter_map(|b| {
+            Some(deduction::Late {
+                clock: clock(&b.clock)?,
+                ticket: b.ticket,
+                overdue_wall_ms: b.overdue_wall_ms,
+            })
+        })
+        .collect();
+    // Availability is the system's, whoever the tickets count against.
+    let systems = availability::systems(
+        db,
+        &Scope {
+            vendor: None,
+            ..own.clone()
+        },
+    )
+    .await?;
+    let mut m = Metrics {
+        averages,
+        late,
+        ..Metrics::default()
+    };
+    for s in systems {
+        if let Some(pct) = s.availability_pct {
+            m.availability.push(deduction::Availability {
+                system: s.system.clone(),
+                pct,
+            });
+        }
+        for o in s.outages {
+            m.outages.push(deduction::Outage {
+                system: s.system.clone(),
+                tickets: o.tickets,
+                minutes: o.minutes,
+            });
+        }
+    }
+    Ok(m)
+}

@@ -1,0 +1,133 @@
+//! The report's SQL: one `WHERE` for "the tickets of this scope", written once for SQLite and
+//! PostgreSQL (only the placeholders differ), and aggregates cast so that both return the same
+//! Rust types (`SUM` and `AVG` are `numeric` on PostgreSQL).
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult, Statement, Value};
+
+/// What a report covers: the tickets received in `[from, to)` that pass the filters, measured as
+/// of `as_of`.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    /// The first instant.
+    pub from: DateTime<Utc>,
+    /// The first instant after.
+    pub to: DateTime<Utc>,
+    /// The instant the report describes (running clocks past their deadline count as breached).
+    pub as_of: DateTime<Utc>,
+    /// Only these systems (`None`: all; an empty list: none).
+    pub systems: Option<Vec<i64>>,
+    /// Only systems of this unit.
+    pub unit: Option<i64>,
+    /// Only tickets counted against this vendor.
+    pub vendor: Option<i64>,
+    /// Only this kind (`fault`, `request`, …).
+    pub kind: Option<String>,
+    /// Only this severity (`urgent`, …).
+    pub severity: Option<String>,
+}
+
+/// A statement under construction: text with placeholders in the backend's style, and values.
+pub struct Sql {
+    backend: DbBackend,
+    text: String,
+    values: Vec<Value>,
+}
+
+impl Sql {
+    /// An empty statement for `db`'s backend.
+    pub fn new(db: &impl ConnectionTrait) -> Sql {
+        Sql {
+            backend: db.get_database_backend(),
+            text: String::new(),
+            values: Vec::new(),
+        }
+    }
+
+    /// Appends text.
+    pub fn push(&mut self, text: &str) -> &mut Sql {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends a placeholder for `value`.
+    pub fn bind(&mut self, value: impl Into<Value>) -> &mut Sql {
+        self.values.push(value.into());
+        match self.backend {
+            DbBackend::Postgres => {
+                let n = self.values.len();
+                self.text.push_str(&format!("${n}"));
+            }
+            _ => self.text.push('?'),
+        }
+        self
+    }
+
+    /// `FROM tickets t JOIN systems s … WHERE <scope>` (aliases `t` and `s`).
+    pub fn from_scope(&mut self, scope: &Scope) -> &mut Sql {
+        self.push(" FROM tickets t JOIN systems s ON s.id = t.system_id WHERE t.received_at >= ")
+            .bind(scope.from)
+            .push(" AND t.received_at < ")
+            .bind(scope.to);
+        self.filters(scope)
+    }
+
+    /// The scope's filters other than the period, each as ` AND …`.
+    pub fn filters(&mut self, scope: &Scope) -> &mut Sql {
+        if let Some(ids) = &scope.systems {
+            self.push(" AND t.system_id IN (-1");
+            for id in ids {
+                self.push(", ").bind(*id);
+            }
+            self.push(")");
+        }
+        if let Some(u) = scope.unit {
+            self.push(" AND s.unit_id = ").bind(u);
+        }
+        if let Some(v) = scope.vendor {
+            self.push(" AND t.vendor_id = ").bind(v);
+        }
+        if let Some(k) = &scope.kind {
+            self.push(" AND t.kind = ").bind(k.clone());
+        }
+        if let Some(sev) = &scope.severity {
+            self.push(" AND t.severity = ").bind(sev.clone());
+        }
+        self
+    }
+
+    /// `1` when clock alias `c` counts as breached at `as_of`, else `0`: marked breached, or
+    /// still running past its deadline (the sweep has not looked yet).
+    pub fn breached_case(&mut self, as_of: DateTime<Utc>) -> &mut Sql {
+        self.push("(CASE WHEN c.state <> 'cancelled' AND (c.breached = ")
+            .bind(true)
+            .push(" OR (c.state = 'running' AND c.deadline < ")
+            .bind(as_of)
+            .push(")) THEN 1 ELSE 0 END)")
+    }
+
+    /// Runs the statement.
+    pub async fn all(&self, db: &impl ConnectionTrait) -> Result<Vec<QueryResult>, DbErr> {
+        db.query_all_raw(Statement::from_sql_and_values(
+            self.backend,
+            self.text.clone(),
+            self.values.clone(),
+        ))
+        .await
+    }
+}
+
+/// Column `col` of `row` as an integer (0 when NULL).
+pub fn int(row: &QueryResult, col: &str) -> Result<i64, DbErr> {
+    Ok(row.try_get::<Option<i64>>("", col)?.unwrap_or(0))
+}
+
+/// Column `col` of `row` as a float, if not NULL.
+pub fn float(row: &QueryResult, col: &str) -> Result<Option<f64>, DbErr> {
+    row.try_get::<Option<f64>>("", col)
+}
+
+/// Milliseconds to minutes, rounded to a hundredth.
+pub fn minutes(ms: f64) -> f64 {
+    (ms / 600.0).round() / 100.0
+}
