@@ -31,7 +31,7 @@ pub struct Latency {
     pub measure: String,
     /// The clock.
     pub clock: String,
-    /// Stopped clocks measured.
+    /// Stopped clocks measured (clocks not yet measured, see [`super::backfill`], are left out).
     pub count: i64,
     /// In working time.
     pub working: Stats,
@@ -58,7 +58,8 @@ pub async fn latencies(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<L
     let mut out = Vec::new();
     for (clock, measure) in MEASURES {
         let mut q = Sql::new(db);
-        q.push("SELECT COUNT(*) AS n, CAST(AVG(c.consumed_ms) AS DOUBLE PRECISION) AS working, ")
+        q.push("SELECT COUNT(c.consumed_ms) AS n, COUNT(c.wall_ms) AS n_wall, ")
+            .push("CAST(AVG(c.consumed_ms) AS DOUBLE PRECISION) AS working, ")
             .push("CAST(AVG(c.wall_ms) AS DOUBLE PRECISION) AS wall");
         stopped(&mut q, scope, clock);
         let Some(row) = q.all(db).await?.into_iter().next() else {
@@ -69,15 +70,18 @@ pub async fn latencies(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<L
             continue;
         }
         let mut stats = [Stats::default(); 2];
-        for (i, (column, mean)) in [("consumed_ms", "working"), ("wall_ms", "wall")]
+        let n_wall = int(&row, "n_wall")?;
+        for (i, (column, mean, n)) in [("consumed_ms", "working", count), ("wall_ms", "wall", n_wall)]
             .into_iter()
             .enumerate()
         {
-            stats[i] = Stats {
-                mean_min: float(&row, mean)?.map(minutes),
-                median_min: percentile(db, scope, clock, column, count, 0.5).await?,
-                p90_min: percentile(db, scope, clock, column, count, 0.9).await?,
-            };
+            if n > 0 {
+                stats[i] = Stats {
+                    mean_min: float(&row, mean)?.map(minutes),
+                    median_min: percentile(db, scope, clock, column, n, 0.5).await?,
+                    p90_min: percentile(db, scope, clock, column, n, 0.9).await?,
+                };
+            }
         }
         out.push(Latency {
             measure: measure.to_owned(),
@@ -103,7 +107,9 @@ async fn percentile(
     let mut q = Sql::new(db);
     q.push(&format!("SELECT c.{column} AS v"));
     stopped(&mut q, scope, clock);
-    q.push(&format!(" ORDER BY c.{column} LIMIT 2 OFFSET {lo}"));
+    q.push(&format!(
+        " AND c.{column} IS NOT NULL ORDER BY c.{column} LIMIT 2 OFFSET {lo}"
+    ));
     let values: Vec<f64> = q
         .all(db)
         .await?

@@ -409,3 +409,40 @@ fn the_shipped_contracts_parse_and_validate() {
     }
     assert_eq!(n, 3);
 }
+
+both!(
+    clocks_written_before_reports_existed_are_measured_at_start,
+    |t: Harness| async move {
+        use opsclock::db::entities::clocks;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+        build_march(&t).await;
+        // As a database migrated from before migration 5 holds them: no measured values.
+        clocks::Entity::update_many()
+            .col_expr(
+                clocks::Column::StartedAt,
+                Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
+            )
+            .col_expr(clocks::Column::ConsumedMs, Expr::value(Option::<i64>::None))
+            .exec(&t.db.db)
+            .await
+            .unwrap();
+        let before = t.get("admin", MARCH).await.expect(StatusCode::OK);
+        assert_eq!(before["latency"], json!([]), "nothing measured yet");
+        assert_eq!(
+            opsclock::reports::backfill(&t.db.db, &t.state.calendars).await.unwrap(),
+            6
+        );
+        assert_eq!(
+            opsclock::reports::backfill(&t.db.db, &t.state.calendars).await.unwrap(),
+            0
+        );
+        let unmeasured = clocks::Entity::find()
+            .filter(clocks::Column::StartedAt.is_null())
+            .all(&t.db.db)
+            .await
+            .unwrap();
+        assert!(unmeasured.is_empty());
+        let after = t.get("admin", MARCH).await.expect(StatusCode::OK);
+        assert_eq!(after["latency"][0]["working"]["mean_min"], 37.0);
+    }
+);

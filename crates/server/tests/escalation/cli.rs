@@ -107,4 +107,90 @@ async fn ladders_roles_outbox_and_summary_from_the_command_line() {
     assert_eq!(summary.rcpt, ["head@ops.test", "lead@ops.test"]);
     assert!(summary.subject.contains("工单 1，超时 0"), "{}", summary.subject);
     assert!(summary.text.contains(&format!("/reports/breaches?period={month}")));
+    // The month's breach report rides along as a workbook that Excel (here calamine) opens.
+    assert_eq!(summary.content_type, "multipart/mixed");
+    let [(name, content_type, bytes)] = &summary.attachments[..] else {
+        panic!("one attachment expected: {:?}", summary.attachments.len());
+    };
+    assert_eq!(name, &format!("breaches-{month}.xlsx"));
+    assert_eq!(
+        content_type,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    use calamine::Reader as _;
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.clone())).unwrap();
+    let summary_sheet = book.worksheet_range("概况").unwrap();
+    assert_eq!(summary_sheet.get_value((1, 1)).unwrap().to_string(), month);
+    assert_eq!(
+        summary_sheet.get_value((3, 1)),
+        Some(&calamine::Data::Float(1.0)),
+        "受理工单"
+    );
+
+    // The same report from the command line, as the README shows it.
+    let file = std::env::temp_dir().join(format!("opsclock-report-{}.xlsx", std::process::id()));
+    let (ok, _, err) = opsclock(
+        &[
+            "report",
+            "breaches",
+            "--period",
+            &month,
+            "--format",
+            "xlsx",
+            "-o",
+            file.to_str().unwrap(),
+        ],
+        &url,
+    );
+    assert!(ok && err.contains("1 tickets"), "{err}");
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&file).unwrap();
+    assert_eq!(book.sheet_names().len(), 7);
+    assert_eq!(
+        book.worksheet_range("概况").unwrap().get_value((3, 1)),
+        Some(&calamine::Data::Float(1.0))
+    );
+    let (ok, out, _) = opsclock(
+        &[
+            "report",
+            "breaches",
+            "--period",
+            &month,
+            "--format",
+            "csv",
+            "--section",
+            "clocks",
+            "-o",
+            "-",
+        ],
+        &url,
+    );
+    assert!(
+        ok && out.starts_with("\u{feff}时钟,总数,达标,超时,进行中,已取消,达标率"),
+        "{out}"
+    );
+    let (ok, _, err) = opsclock(&["report", "breaches", "--period", "March"], &url);
+    assert!(!ok && err.contains("is not a period"), "{err}");
+    // Contracts from a file: the shipped 003 contract needs its vendor first.
+    let sme = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../config/contracts/sme-platform-2025.toml"
+    );
+    let (ok, _, err) = opsclock(&["contract", "set", sme], &url);
+    assert!(!ok && err.contains("no vendor with code \"sme-om\""), "{err}");
+    let text = std::fs::read_to_string(sme)
+        .unwrap()
+        .replace("\"sme-om\"", "\"vendor-a\"");
+    let mine = std::env::temp_dir().join(format!("opsclock-contract-{}.toml", std::process::id()));
+    std::fs::write(&mine, text).unwrap();
+    let (ok, out, err) = opsclock(&["contract", "set", mine.to_str().unwrap()], &url);
+    assert!(ok && out.contains("sme-platform-2025: contract set"), "{out}{err}");
+    let (ok, out, _) = opsclock(&["contract", "set", mine.to_str().unwrap()], &url);
+    assert!(ok && out.contains("unchanged"), "{out}");
+    let (ok, out, _) = opsclock(&["contract", "list"], &url);
+    assert!(
+        ok && out.contains("price ¥3,278,000.00  12 months  14 rule(s)"),
+        "{out}"
+    );
+    let _ = std::fs::remove_file(&mine);
+    let _ = std::fs::remove_file(&file);
 }

@@ -124,6 +124,8 @@ pub struct Received {
     pub text: String,
     /// The text/html part.
     pub html: String,
+    /// Attachments: file name, content type, bytes.
+    pub attachments: Vec<(String, String, Vec<u8>)>,
 }
 
 impl Received {
@@ -163,6 +165,16 @@ impl Received {
             content_type: ct,
             text: m.body_text(0).map(|c| c.into_owned()).unwrap_or_default(),
             html: m.body_html(0).map(|c| c.into_owned()).unwrap_or_default(),
+            attachments: m
+                .attachments()
+                .map(|a| {
+                    let ct = a
+                        .content_type()
+                        .map(|c| format!("{}/{}", c.ctype(), c.subtype().unwrap_or("")))
+                        .unwrap_or_default();
+                    (a.attachment_name().unwrap_or("").to_owned(), ct, a.contents().to_vec())
+                })
+                .collect(),
         }
     }
 }
