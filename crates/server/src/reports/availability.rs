@@ -25,6 +25,9 @@ use crate::duty::exclusions::{subtract, total};
 /// One system's availability over the period.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct SystemAvailability {
+    /// The system's id.
+    #[serde(skip)]
+    pub id: i64,
     /// System code.
     pub system: String,
     /// System name.
@@ -130,6 +133,7 @@ pub async fn systems(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<Sys
             .and_then(|p| p.get("availability_target"))
             .and_then(serde_json::Value::as_f64);
         out.push(SystemAvailability {
+            id: s.id,
             unit: unit_names.get(&s.unit_id).cloned().unwrap_or_default(),
             system: s.code,
             name: s.name,
@@ -160,7 +164,9 @@ async fn impact_windows(
     let mut q = Sql::new(db);
     q.push("SELECT t.system_id, t.number, t.occurred_at, t.resolved_at FROM tickets t")
         .push(" WHERE t.kind IN ('fault', 'alarm') AND t.severity IN ('urgent', 'serious')")
-        .push(" AND t.status <> 'cancelled' AND ((t.occurred_at >= ")
+        .push(" AND t.status <> 'cancelled' AND t.occurred_at < ")
+        .bind(end)
+        .push(" AND ((t.occurred_at >= ")
         .bind(from)
         .push(" AND t.occurred_at < ")
         .bind(end)
@@ -168,7 +174,7 @@ async fn impact_windows(
         .bind(from)
         .push(" AND (t.resolved_at IS NULL OR t.resolved_at > ")
         .bind(from)
-        .push("))) AND t.system_id IN (-1");
+        .push("))) AND +t.system_id IN (-1");
     for id in systems {
         q.push(", ").bind(*id);
     }

@@ -52,6 +52,9 @@ pub struct BreachedClock {
     /// Milliseconds of the same (for per-day delay penalties).
     #[serde(skip)]
     pub overdue_wall_ms: i64,
+    /// The system's id.
+    #[serde(skip)]
+    pub system_id: i64,
 }
 
 /// Every breached clock in the scope, oldest ticket first.
@@ -62,9 +65,10 @@ pub async fn list(
 ) -> Result<Vec<BreachedClock>, DbErr> {
     let mut q = Sql::new(db);
     q.push(
-        "SELECT t.number, t.title, t.kind, t.severity, s.code AS system, s.name AS system_name, \
+        "SELECT t.system_id, t.number, t.title, t.kind, t.severity, s.code AS system, s.name AS system_name, \
          u.name AS unit, v.code AS vendor, c.name AS clock, c.target, c.started_at, c.deadline, \
-         c.ended_at, c.state, c.overdue_ms, c.overdue_wall_ms, c.calendar, c.events \
+         c.ended_at, c.state, c.overdue_ms, c.overdue_wall_ms, c.calendar, \
+         CASE WHEN c.ended_at IS NULL THEN c.events END AS events \
          FROM tickets t JOIN systems s ON s.id = t.system_id JOIN units u ON u.id = s.unit_id \
          JOIN clocks c ON c.ticket_id = t.id LEFT JOIN vendors v ON v.id = t.vendor_id WHERE t.received_at >= ",
     )
@@ -98,12 +102,13 @@ pub async fn list(
             overdue_min: minutes(get_ms("overdue_ms")? as f64),
             overdue_wall_min: minutes(get_ms("overdue_wall_ms")? as f64),
             overdue_wall_ms: get_ms("overdue_wall_ms")?,
+            system_id: row.try_get("", "system_id")?,
         };
         if b.ended_at.is_none() {
             let calendar: String = row.try_get("", "calendar")?;
-            let events: serde_json::Value = row.try_get("", "events")?;
-            let status = serde_json::from_value::<Clock>(events)
-                .ok()
+            let events: Option<serde_json::Value> = row.try_get("", "events")?;
+            let status = events
+                .and_then(|e| serde_json::from_value::<Clock>(e).ok())
                 .zip(calendars.get(&calendar))
                 .and_then(|(clock, cal)| clock.status(cal, scope.as_of).ok());
             if let Some(s) = status {

@@ -1,4 +1,8 @@
 //! Ticket counts and, per clock, how many met or breached their deadline.
+//!
+//! Two scans of the period serve the summary, the compliance table, the vendor scorecard and the
+//! contracts' average times: tickets grouped by severity and vendor ([`ticket_rows`]), clocks
+//! grouped by vendor and clock ([`clock_rows`]).
 
 use sea_orm::{ConnectionTrait, DbErr};
 use serde::Serialize;
@@ -53,78 +57,175 @@ pub struct ClockCompliance {
     pub compliance_pct: Option<f64>,
 }
 
-/// Per-cent share, one decimal... kept to two for sums that must add up.
+/// Tickets of one severity and vendor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketRow {
+    /// Severity.
+    pub severity: String,
+    /// The vendor they count against.
+    pub vendor_id: Option<i64>,
+    /// Received.
+    pub received: i64,
+    /// Resolved or closed.
+    pub resolved: i64,
+    /// Cancelled.
+    pub cancelled: i64,
+    /// With a breached clock.
+    pub breached: i64,
+}
+
+/// Clocks of one name and vendor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClockRow {
+    /// The vendor their tickets count against.
+    pub vendor_id: Option<i64>,
+    /// `response`, `arrival`, `repair`.
+    pub clock: String,
+    /// All.
+    pub total: i64,
+    /// Met.
+    pub met: i64,
+    /// Breached (as [`Sql::breached_case`]).
+    pub breached: i64,
+    /// Cancelled.
+    pub cancelled: i64,
+    /// Stopped and measured.
+    pub stopped: i64,
+    /// Their working time, milliseconds in all.
+    pub consumed_ms: i64,
+}
+
+impl ClockRow {
+    /// Mean working time of the stopped clocks, minutes.
+    pub fn mean_min(&self) -> Option<f64> {
+        (self.stopped > 0).then(|| super::sql::minutes(self.consumed_ms as f64 / self.stopped as f64))
+    }
+}
+
+/// Per-cent share, two decimals.
 pub fn pct(part: i64, whole: i64) -> Option<f64> {
     (whole > 0).then(|| (part as f64 * 10000.0 / whole as f64).round() / 100.0)
 }
 
-/// Counts the scope's tickets.
-pub async fn tickets(db: &impl ConnectionTrait, scope: &Scope) -> Result<TicketCounts, DbErr> {
+/// The scope's tickets by severity and vendor.
+pub async fn ticket_rows(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<TicketRow>, DbErr> {
     let mut q = Sql::new(db);
-    q.push("SELECT t.severity AS severity, COUNT(*) AS received, ")
+    q.push("SELECT t.severity AS severity, t.vendor_id AS vendor_id, COUNT(*) AS received, ")
         .push("CAST(SUM(CASE WHEN t.status IN ('resolved', 'closed') THEN 1 ELSE 0 END) AS BIGINT) AS resolved, ")
         .push("CAST(SUM(CASE WHEN t.status = 'cancelled' THEN 1 ELSE 0 END) AS BIGINT) AS cancelled, ")
         .push("CAST(SUM(CASE WHEN t.breached = ")
         .bind(true)
-        .push(" OR EXISTS (SELECT 1 FROM clocks c WHERE c.ticket_id = t.id AND c.state = 'running' AND c.deadline < ")
+        // Only an open ticket can have a clock still running past its deadline.
+        .push(" OR (t.status NOT IN ('resolved', 'closed', 'cancelled') AND EXISTS (SELECT 1 FROM clocks c ")
+        .push("WHERE c.ticket_id = t.id AND c.state = 'running' AND c.deadline < ")
         .bind(scope.as_of)
-        .push(") THEN 1 ELSE 0 END) AS BIGINT) AS breached")
+        .push(")) THEN 1 ELSE 0 END) AS BIGINT) AS breached")
         .from_scope(scope)
-        .push(" GROUP BY t.severity");
+        .push(" GROUP BY t.severity, t.vendor_id");
+    q.all(db)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(TicketRow {
+                severity: row.try_get("", "severity")?,
+                vendor_id: row.try_get("", "vendor_id")?,
+                received: int(row, "received")?,
+                resolved: int(row, "resolved")?,
+                cancelled: int(row, "cancelled")?,
+                breached: int(row, "breached")?,
+            })
+        })
+        .collect()
+}
+
+/// The scope's clocks by vendor and name.
+pub async fn clock_rows(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<ClockRow>, DbErr> {
+    let stopped = "c.state IN ('met', 'breached-met') AND c.consumed_ms IS NOT NULL";
+    let mut q = Sql::new(db);
+    q.push("SELECT t.vendor_id AS vendor_id, c.name AS clock, COUNT(*) AS total, ")
+        .push("CAST(SUM(CASE WHEN c.state = 'cancelled' THEN 1 ELSE 0 END) AS BIGINT) AS cancelled, ")
+        .push("CAST(SUM(CASE WHEN c.state = 'met' THEN 1 ELSE 0 END) AS BIGINT) AS met, CAST(SUM")
+        .breached_case(scope.as_of)
+        .push(" AS BIGINT) AS breached, ")
+        .push(&format!("CAST(SUM(CASE WHEN {stopped} THEN 1 ELSE 0 END) AS BIGINT) AS stopped, "))
+        .push(&format!("CAST(SUM(CASE WHEN {stopped} THEN c.consumed_ms ELSE 0 END) AS BIGINT) AS consumed"))
+        .from_clocks(scope)
+        .push(" GROUP BY t.vendor_id, c.name");
+    q.all(db)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(ClockRow {
+                vendor_id: row.try_get("", "vendor_id")?,
+                clock: row.try_get("", "clock")?,
+                total: int(row, "total")?,
+                met: int(row, "met")?,
+                breached: int(row, "breached")?,
+                cancelled: int(row, "cancelled")?,
+                stopped: int(row, "stopped")?,
+                consumed_ms: int(row, "consumed")?,
+            })
+        })
+        .collect()
+}
+
+/// The summary of the ticket rows.
+pub fn tickets(rows: &[TicketRow]) -> TicketCounts {
     let mut out = TicketCounts::default();
-    for row in q.all(db).await? {
-        let s = SeverityCount {
-            severity: row.try_get("", "severity")?,
-            received: int(&row, "received")?,
-            breached: int(&row, "breached")?,
-        };
-        out.received += s.received;
-        out.breached += s.breached;
-        out.resolved += int(&row, "resolved")?;
-        out.cancelled += int(&row, "cancelled")?;
-        out.by_severity.push(s);
+    for r in rows {
+        out.received += r.received;
+        out.breached += r.breached;
+        out.resolved += r.resolved;
+        out.cancelled += r.cancelled;
+        match out.by_severity.iter_mut().find(|s| s.severity == r.severity) {
+            Some(s) => {
+                s.received += r.received;
+                s.breached += r.breached;
+            }
+            None => out.by_severity.push(SeverityCount {
+                severity: r.severity.clone(),
+                received: r.received,
+                breached: r.breached,
+            }),
+        }
     }
     out.open = out.received - out.resolved - out.cancelled;
     let rank = |s: &str| ["urgent", "serious", "general", "minor"].iter().position(|x| *x == s);
     out.by_severity.sort_by_key(|s| rank(&s.severity));
-    Ok(out)
+    out
 }
 
-/// Met, breached, pending and cancelled, per clock.
-pub async fn compliance(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<ClockCompliance>, DbErr> {
-    let mut q = Sql::new(db);
-    q.push("SELECT c.name AS clock, COUNT(*) AS total, ")
-        .push("CAST(SUM(CASE WHEN c.state = 'cancelled' THEN 1 ELSE 0 END) AS BIGINT) AS cancelled, ")
-        .push("CAST(SUM(CASE WHEN c.state = 'met' THEN 1 ELSE 0 END) AS BIGINT) AS met, CAST(SUM")
-        .breached_case(scope.as_of)
-        .push(" AS BIGINT) AS breached")
-        .push(" FROM tickets t JOIN systems s ON s.id = t.system_id JOIN clocks c ON c.ticket_id = t.id")
-        .push(" WHERE t.received_at >= ")
-        .bind(scope.from)
-        .push(" AND t.received_at < ")
-        .bind(scope.to)
-        .filters(scope)
-        .push(" GROUP BY c.name");
-    let mut out = Vec::new();
-    for row in q.all(db).await? {
-        let (total, met, breached, cancelled) = (
-            int(&row, "total")?,
-            int(&row, "met")?,
-            int(&row, "breached")?,
-            int(&row, "cancelled")?,
-        );
-        out.push(ClockCompliance {
-            clock: row.try_get("", "clock")?,
-            total,
-            met,
-            breached,
-            pending: total - met - breached - cancelled,
-            cancelled,
-            compliance_pct: pct(met, met + breached),
-        });
+/// Met, breached, pending and cancelled, per clock, over all vendors.
+pub fn compliance(rows: &[ClockRow]) -> Vec<ClockCompliance> {
+    let mut out: Vec<ClockCompliance> = Vec::new();
+    for r in rows {
+        let c = match out.iter_mut().position(|c| c.clock == r.clock) {
+            Some(i) => &mut out[i],
+            None => {
+                out.push(ClockCompliance {
+                    clock: r.clock.clone(),
+                    total: 0,
+                    met: 0,
+                    breached: 0,
+                    pending: 0,
+                    cancelled: 0,
+                    compliance_pct: None,
+                });
+                let last = out.len() - 1;
+                &mut out[last]
+            }
+        };
+        c.total += r.total;
+        c.met += r.met;
+        c.breached += r.breached;
+        c.cancelled += r.cancelled;
+    }
+    for c in &mut out {
+        c.pending = c.total - c.met - c.breached - c.cancelled;
+        c.compliance_pct = pct(c.met, c.met + c.breached);
     }
     out.sort_by_key(|c| clock_rank(&c.clock));
-    Ok(out)
+    out
 }
 
 /// Clocks in the order a ticket runs them.

@@ -21,7 +21,9 @@ use ticket_domain::deduction::{self, Assessment, Contract, Metrics};
 use utoipa::ToSchema;
 
 use super::sql::Scope;
-use super::{availability, breached, latency};
+use super::availability::{self, SystemAvailability};
+use super::breached::{self, BreachedClock};
+use super::counts::{self, ClockRow};
 use crate::api::problem::{ApiError, ApiResult};
 use crate::db::entities::{contracts, system_vendors, systems, vendors};
 
@@ -131,11 +133,23 @@ pub async fn list(db: &impl ConnectionTrait) -> ApiResult<Vec<Stored>> {
     Ok(out)
 }
 
+/// What the report has measured already, for contracts that cover exactly what it covers.
+#[derive(Debug, Clone, Copy)]
+pub struct Measured<'a> {
+    /// The period's clocks by vendor and name.
+    pub clocks: &'a [ClockRow],
+    /// The breached clocks.
+    pub breached: &'a [BreachedClock],
+    /// Every system's availability.
+    pub availability: &'a [SystemAvailability],
+}
+
 /// Assesses every contract in view of `scope` over its period.
 pub async fn assess(
     db: &impl ConnectionTrait,
     calendars: &BTreeMap<String, Calendar>,
     scope: &Scope,
+    measured: Measured<'_>,
 ) -> ApiResult<Vec<ContractDeductions>> {
     let in_view: Option<Vec<i64>> = match (&scope.systems, scope.unit) {
         (None, None) => None,
@@ -150,16 +164,21 @@ pub async fn assess(
             Some(q.all(db).await?.into_iter().map(|s| s.id).collect())
         }
     };
+    // The report's own figures serve when it covers every ticket of every system (a vendor
+    // filter only narrows which vendor's tickets, which each contract narrows anyway).
+    let whole = in_view.is_none() && scope.kind.is_none() && scope.severity.is_none();
     let mut out = Vec::new();
     for stored in list(db).await? {
         if scope.vendor.is_some_and(|v| v != stored.vendor_id)
-            || in_view
-                .as_ref()
-                .is_some_and(|v| !stored.system_ids.iter().any(|id| v.contains(id)))
+            || in_view.as_ref().is_some_and(|v| !stored.system_ids.iter().any(|id| v.contains(id)))
         {
             continue;
         }
-        let metrics = metrics(db, calendars, scope, &stored).await?;
+        let metrics = if whole {
+            from_measured(&stored, measured)
+        } else {
+            metrics(db, calendars, scope, &stored).await?
+        };
         let c = &stored.contract;
         out.push(ContractDeductions {
             contract: c.code.clone(),
@@ -171,6 +190,66 @@ pub async fn assess(
         });
     }
     Ok(out)
+}
+
+fn clock(name: &str) -> Option<ClockName> {
+    name.parse().ok()
+}
+
+/// The contract's metrics out of what the report measured over everything.
+fn from_measured(stored: &Stored, m: Measured<'_>) -> Metrics {
+    let covers = |id: i64| stored.system_ids.contains(&id);
+    let mut out = Metrics::default();
+    // Averages need the contract's systems; the clock rows are per vendor only, so they serve
+    // when the contract covers all of its vendor's systems (the usual case).
+    if stored.contract.systems.is_empty() {
+        out.averages = averages(m.clocks.iter().filter(|r| r.vendor_id == Some(stored.vendor_id)));
+    }
+    out.late = m
+        .breached
+        .iter()
+        .filter(|b| b.vendor.as_deref() == Some(stored.contract.vendor.as_str()) && covers(b.system_id))
+        .filter_map(late)
+        .collect();
+    push_systems(&mut out, m.availability.iter().filter(|s| covers(s.id)));
+    out
+}
+
+fn averages<'a>(rows: impl Iterator<Item = &'a ClockRow>) -> Vec<deduction::Average> {
+    rows.filter_map(|r| {
+        Some(deduction::Average {
+            clock: clock(&r.clock)?,
+            count: r.stopped.max(0) as u64,
+            mean_minutes: r.mean_min()?,
+        })
+    })
+    .collect()
+}
+
+fn late(b: &BreachedClock) -> Option<deduction::Late> {
+    Some(deduction::Late {
+        clock: clock(&b.clock)?,
+        ticket: b.ticket.clone(),
+        overdue_wall_ms: b.overdue_wall_ms,
+    })
+}
+
+fn push_systems<'a>(m: &mut Metrics, systems: impl Iterator<Item = &'a SystemAvailability>) {
+    for s in systems {
+        if let Some(pct) = s.availability_pct {
+            m.availability.push(deduction::Availability {
+                system: s.system.clone(),
+                pct,
+            });
+        }
+        for o in &s.outages {
+            m.outages.push(deduction::Outage {
+                system: s.system.clone(),
+                tickets: o.tickets.clone(),
+                minutes: o.minutes,
+            });
+        }
+    }
 }
 
 /// What the contract's rules read, measured over its vendor's tickets on its systems.
@@ -188,29 +267,11 @@ pub async fn metrics(
         vendor: Some(stored.vendor_id),
         ..Scope::default()
     };
-    let clock = |name: &str| name.parse::<ClockName>().ok();
-    let averages = latency::latencies(db, &own)
-        .await?
-        .into_iter()
-        .filter_map(|l| {
-            Some(deduction::Average {
-                clock: clock(&l.clock)?,
-                count: l.count.max(0) as u64,
-                mean_minutes: l.working.mean_min?,
-            })
-        })
-        .collect();
-    let late = breached::list(db, calendars, &own)
-        .await?
-        .into_iter()
-        .filter_map(|b| {
-            Some(deduction::Late {
-                clock: clock(&b.clock)?,
-                ticket: b.ticket,
-                overdue_wall_ms: b.overdue_wall_ms,
-            })
-        })
-        .collect();
+    let mut m = Metrics {
+        averages: averages(counts::clock_rows(db, &own).await?.iter()),
+        late: breached::list(db, calendars, &own).await?.iter().filter_map(late).collect(),
+        ..Metrics::default()
+    };
     // Availability is the system's, whoever the tickets count against.
     let systems = availability::systems(
         db,
@@ -220,25 +281,6 @@ pub async fn metrics(
         },
     )
     .await?;
-    let mut m = Metrics {
-        averages,
-        late,
-        ..Metrics::default()
-    };
-    for s in systems {
-        if let Some(pct) = s.availability_pct {
-            m.availability.push(deduction::Availability {
-                system: s.system.clone(),
-                pct,
-            });
-        }
-        for o in s.outages {
-            m.outages.push(deduction::Outage {
-                system: s.system.clone(),
-                tickets: o.tickets,
-                minutes: o.minutes,
-            });
-        }
-    }
+    push_systems(&mut m, systems.iter());
     Ok(m)
 }

@@ -4,14 +4,15 @@
 //!
 //! Only clocks that stopped count. Percentiles interpolate between the two nearest ranks
 //! (PostgreSQL's `percentile_cont`): the median of 10, 20, 30, 40 minutes is 25, their p90 37.
-//! Each percentile is one indexed `ORDER BY … LIMIT 2 OFFSET k` query, so the rows never leave the
-//! database.
+//! Two queries, neither returning the period's rows: see [`latencies`].
 
 use sea_orm::{ConnectionTrait, DbErr};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::sql::{Scope, Sql, float, int, minutes};
+use std::collections::BTreeMap;
+
+use super::sql::{Scope, Sql, int, minutes};
 
 /// Mean, median and p90, in minutes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, ToSchema)]
@@ -41,96 +42,157 @@ pub struct Latency {
 
 const MEASURES: [(&str, &str); 3] = [("response", "MTTA"), ("arrival", "MTTArrival"), ("repair", "MTTR")];
 
-fn stopped(q: &mut Sql, scope: &Scope, clock: &str) {
-    q.push(" FROM tickets t JOIN systems s ON s.id = t.system_id JOIN clocks c ON c.ticket_id = t.id")
-        .push(" WHERE t.received_at >= ")
-        .bind(scope.from)
-        .push(" AND t.received_at < ")
-        .bind(scope.to)
-        .filters(scope)
-        .push(" AND c.name = ")
-        .bind(clock.to_owned())
-        .push(" AND c.state IN ('met', 'breached-met')");
+/// The measured columns: working time, wall time.
+const COLUMNS: [&str; 2] = ["consumed_ms", "wall_ms"];
+
+/// `FROM … WHERE …` for the scope's stopped, measured clocks.
+fn stopped(q: &mut Sql, scope: &Scope) {
+    q.from_clocks(scope)
+        .push(" AND c.state IN ('met', 'breached-met') AND c.consumed_ms IS NOT NULL AND c.wall_ms IS NOT NULL");
 }
 
 /// The times of each clock that stopped at least once in the scope.
+///
+/// Exact percentiles without sorting the period in SQL (SQLite's sorts and window functions cost
+/// seconds over a month of a large install): one query counts the stopped clocks per whole minute
+/// of working time and of wall time (a histogram, a few thousand rows at most), which gives the
+/// counts, the means and the minute each needed rank falls in; a second query returns the values
+/// inside just those minutes, sorted in memory. Ranks and interpolation as [`rank`].
 pub async fn latencies(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<Latency>, DbErr> {
-    let mut out = Vec::new();
-    for (clock, measure) in MEASURES {
-        let mut q = Sql::new(db);
-        q.push("SELECT COUNT(c.consumed_ms) AS n, COUNT(c.wall_ms) AS n_wall, ")
-            .push("CAST(AVG(c.consumed_ms) AS DOUBLE PRECISION) AS working, ")
-            .push("CAST(AVG(c.wall_ms) AS DOUBLE PRECISION) AS wall");
-        stopped(&mut q, scope, clock);
-        let Some(row) = q.all(db).await?.into_iter().next() else {
-            continue;
-        };
-        let count = int(&row, "n")?;
-        if count == 0 {
-            continue;
+    // (clock, measure) → minute bucket → (count, sum of ms)
+    let mut hist: BTreeMap<(String, usize), BTreeMap<i64, (i64, i64)>> = BTreeMap::new();
+    let mut q = Sql::new(db);
+    for (i, column) in COLUMNS.iter().enumerate() {
+        if i > 0 {
+            q.push(" UNION ALL ");
         }
-        let mut stats = [Stats::default(); 2];
-        let n_wall = int(&row, "n_wall")?;
-        for (i, (column, mean, n)) in [("consumed_ms", "working", count), ("wall_ms", "wall", n_wall)]
-            .into_iter()
-            .enumerate()
-        {
-            if n > 0 {
-                stats[i] = Stats {
-                    mean_min: float(&row, mean)?.map(minutes),
-                    median_min: percentile(db, scope, clock, column, n, 0.5).await?,
-                    p90_min: percentile(db, scope, clock, column, n, 0.9).await?,
-                };
+        q.push(&format!(
+            "SELECT c.name AS clock, CAST({i} AS BIGINT) AS m, c.{column} / 60000 AS b, COUNT(*) AS k, \
+             CAST(SUM(c.{column}) AS BIGINT) AS total"
+        ));
+        stopped(&mut q, scope);
+        q.push(" GROUP BY c.name, b");
+    }
+    for row in q.all(db).await? {
+        let key = (row.try_get::<String>("", "clock")?, int(&row, "m")? as usize);
+        hist.entry(key)
+            .or_default()
+            .insert(int(&row, "b")?, (int(&row, "k")?, int(&row, "total")?));
+    }
+    // The minutes holding the ranks each percentile needs, and the rank within the minute.
+    let mut wanted: BTreeMap<(String, usize), BTreeMap<i64, Vec<i64>>> = BTreeMap::new();
+    for (key, buckets) in &hist {
+        let n: i64 = buckets.values().map(|(k, _)| k).sum();
+        for p in [0.5, 0.9] {
+            let (lo, _) = rank(n, p);
+            for r in [lo, (lo + 1).min(n - 1)] {
+                if let Some((bucket, _)) = locate(buckets, r) {
+                    wanted.entry(key.clone()).or_default().entry(bucket).or_default().push(r);
+                }
             }
         }
-        out.push(Latency {
-            measure: measure.to_owned(),
-            clock: clock.to_owned(),
-            count,
-            working: stats[0],
-            wall: stats[1],
-        });
+    }
+    let mut values: BTreeMap<(String, usize, i64), Vec<i64>> = BTreeMap::new();
+    if !wanted.is_empty() {
+        let mut q = Sql::new(db);
+        let mut first = true;
+        for (i, column) in COLUMNS.iter().enumerate() {
+            let picks: Vec<_> = wanted
+                .iter()
+                .filter(|((_, m), _)| *m == i)
+                .flat_map(|((clock, _), b)| b.keys().map(move |b| (clock.clone(), *b)))
+                .collect();
+            if picks.is_empty() {
+                continue;
+            }
+            if !first {
+                q.push(" UNION ALL ");
+            }
+            first = false;
+            q.push(&format!("SELECT c.name AS clock, CAST({i} AS BIGINT) AS m, c.{column} AS v"));
+            stopped(&mut q, scope);
+            q.push(" AND (");
+            for (j, (clock, bucket)) in picks.into_iter().enumerate() {
+                q.push(if j == 0 { "(c.name = " } else { " OR (c.name = " })
+                    .bind(clock)
+                    .push(&format!(" AND c.{column} >= "))
+                    .bind(bucket * 60_000)
+                    .push(&format!(" AND c.{column} < "))
+                    .bind((bucket + 1) * 60_000)
+                    .push(")");
+            }
+            q.push(")");
+        }
+        for row in q.all(db).await? {
+            let v = int(&row, "v")?;
+            let key = (row.try_get::<String>("", "clock")?, int(&row, "m")? as usize, v / 60_000);
+            values.entry(key).or_default().push(v);
+        }
+        for v in values.values_mut() {
+            v.sort_unstable();
+        }
+    }
+    let value_at = |clock: &str, m: usize, buckets: &BTreeMap<i64, (i64, i64)>, r: i64| -> Option<f64> {
+        let (bucket, before) = locate(buckets, r)?;
+        let inside = values.get(&(clock.to_owned(), m, bucket))?;
+        inside.get(usize::try_from(r - before).ok()?).map(|v| *v as f64)
+    };
+    let mut out = Vec::new();
+    for (clock, measure) in MEASURES {
+        let mut stats = [Stats::default(); 2];
+        let mut count = 0;
+        for (m, s) in stats.iter_mut().enumerate() {
+            let Some(buckets) = hist.get(&(clock.to_owned(), m)) else {
+                continue;
+            };
+            let n: i64 = buckets.values().map(|(k, _)| k).sum();
+            let total: i64 = buckets.values().map(|(_, t)| t).sum();
+            if m == 0 {
+                count = n;
+            }
+            let percentile = |p: f64| {
+                let (lo, frac) = rank(n, p);
+                let a = value_at(clock, m, buckets, lo)?;
+                let b = if lo + 1 < n { value_at(clock, m, buckets, lo + 1)? } else { a };
+                Some(minutes(a + frac * (b - a)))
+            };
+            *s = Stats {
+                mean_min: (n > 0).then(|| minutes(total as f64 / n as f64)),
+                median_min: percentile(0.5),
+                p90_min: percentile(0.9),
+            };
+        }
+        if count > 0 {
+            out.push(Latency {
+                measure: measure.to_owned(),
+                clock: clock.to_owned(),
+                count,
+                working: stats[0],
+                wall: stats[1],
+            });
+        }
     }
     Ok(out)
 }
 
-/// The `p` percentile of `column` over the `n` stopped clocks, in minutes.
-async fn percentile(
-    db: &impl ConnectionTrait,
-    scope: &Scope,
-    clock: &str,
-    column: &str,
-    n: i64,
-    p: f64,
-) -> Result<Option<f64>, DbErr> {
-    let (lo, frac) = rank(n, p);
-    let mut q = Sql::new(db);
-    q.push(&format!("SELECT c.{column} AS v"));
-    stopped(&mut q, scope, clock);
-    q.push(&format!(
-        " AND c.{column} IS NOT NULL ORDER BY c.{column} LIMIT 2 OFFSET {lo}"
-    ));
-    let values: Vec<f64> = q
-        .all(db)
-        .await?
-        .iter()
-        .map(|r| int(r, "v").map(|v| v as f64))
-        .collect::<Result<_, _>>()?;
-    Ok(interpolate(&values, frac).map(minutes))
+/// The minute holding 0-based rank `r`, and how many values come before that minute.
+fn locate(buckets: &BTreeMap<i64, (i64, i64)>, r: i64) -> Option<(i64, i64)> {
+    let mut before = 0;
+    for (bucket, (k, _)) in buckets {
+        if r < before + k {
+            return Some((*bucket, before));
+        }
+        before += k;
+    }
+    None
 }
 
 /// The 0-based rank below percentile `p` of `n` sorted values, and how far towards the next.
 pub fn rank(n: i64, p: f64) -> (i64, f64) {
-    let r = p * (n - 1).max(0) as f64;
-    (r.floor() as i64, r - r.floor())
-}
-
-fn interpolate(values: &[f64], frac: f64) -> Option<f64> {
-    match values {
-        [] => None,
-        [v] => Some(*v),
-        [a, b, ..] => Some(a + frac * (b - a)),
-    }
+    // In tenths, so that the rank is exact (0.9 × 30 is 26.999… in floating point).
+    let tenths = (p * 10.0).round() as i64;
+    let scaled = (n - 1).max(0) * tenths;
+    (scaled / 10, (scaled % 10) as f64 / 10.0)
 }
 
 #[cfg(test)]
@@ -138,15 +200,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn percentiles_interpolate_like_percentile_cont() {
-        let sorted = [10.0, 20.0, 30.0, 40.0];
-        let at = |p| {
-            let (lo, frac) = rank(4, p);
-            interpolate(&sorted[lo as usize..], frac).unwrap()
-        };
-        assert_eq!(at(0.5), 25.0);
-        assert!((at(0.9) - 37.0).abs() < 1e-9);
+    fn ranks_are_exact_and_minutes_locate_them() {
+        assert_eq!(rank(4, 0.5), (1, 0.5));
+        assert_eq!(rank(5, 0.9), (3, 0.6));
         assert_eq!(rank(1, 0.9), (0, 0.0));
-        assert_eq!(interpolate(&[5.0], 0.0), Some(5.0));
+        for n in 1..200i64 {
+            assert_eq!(rank(n, 0.9).0, (n - 1) * 9 / 10, "{n}");
+        }
+        // Minutes 3 (two values), 5 (one), 9 (three): rank 2 is the one in minute 5.
+        let buckets: BTreeMap<i64, (i64, i64)> = [(3, (2, 0)), (5, (1, 0)), (9, (3, 0))].into();
+        assert_eq!(locate(&buckets, 0), Some((3, 0)));
+        assert_eq!(locate(&buckets, 2), Some((5, 2)));
+        assert_eq!(locate(&buckets, 5), Some((9, 3)));
+        assert_eq!(locate(&buckets, 6), None);
     }
 }

@@ -89,14 +89,23 @@ pub async fn breaches(
     as_of: DateTime<Utc>,
 ) -> ApiResult<Report> {
     let scope = resolve(db, &period, &filters, visible, as_of).await?;
+    let ticket_rows = counts::ticket_rows(db, &scope).await?;
+    let clock_rows = counts::clock_rows(db, &scope).await?;
+    let breached = breached::list(db, calendars, &scope).await?;
+    let availability = availability::systems(db, &scope).await?;
+    let measured = deductions::Measured {
+        clocks: &clock_rows,
+        breached: &breached,
+        availability: &availability,
+    };
     Ok(Report {
-        tickets: counts::tickets(db, &scope).await?,
-        clocks: counts::compliance(db, &scope).await?,
+        tickets: counts::tickets(&ticket_rows),
+        clocks: counts::compliance(&clock_rows),
         latency: latency::latencies(db, &scope).await?,
-        breached: breached::list(db, calendars, &scope).await?,
-        vendors: scorecard::vendors(db, &scope).await?,
-        availability: availability::systems(db, &scope).await?,
-        deductions: deductions::assess(db, calendars, &scope).await?,
+        vendors: scorecard::vendors(db, &ticket_rows, &clock_rows).await?,
+        deductions: deductions::assess(db, calendars, &scope, measured).await?,
+        breached,
+        availability,
         period,
         as_of,
         filters,

@@ -4,12 +4,12 @@
 
 use std::collections::BTreeMap;
 
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::counts::pct;
-use super::sql::{Scope, Sql, float, int, minutes};
+use super::counts::{ClockRow, TicketRow, pct};
+use crate::db::entities::vendors;
 
 /// One vendor's record.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
@@ -45,59 +45,38 @@ pub struct Tally {
     pub compliance_pct: Option<f64>,
 }
 
-/// The scorecard, vendors by code.
-pub async fn vendors(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<VendorScore>, DbErr> {
+/// The scorecard, vendors by code, from the period's ticket and clock rows.
+pub async fn vendors(
+    db: &impl ConnectionTrait,
+    tickets: &[TicketRow],
+    clocks: &[ClockRow],
+) -> Result<Vec<VendorScore>, DbErr> {
     let mut by_vendor: BTreeMap<Option<i64>, VendorScore> = BTreeMap::new();
-    let mut q = Sql::new(db);
-    q.push("SELECT t.vendor_id AS vendor_id, COUNT(*) AS tickets, CAST(SUM(CASE WHEN t.breached = ")
-        .bind(true)
-        .push(" OR EXISTS (SELECT 1 FROM clocks c WHERE c.ticket_id = t.id AND c.state = 'running' AND c.deadline < ")
-        .bind(scope.as_of)
-        .push(") THEN 1 ELSE 0 END) AS BIGINT) AS breached")
-        .from_scope(scope)
-        .push(" GROUP BY t.vendor_id");
-    for row in q.all(db).await? {
-        let v = by_vendor.entry(row.try_get("", "vendor_id")?).or_default();
-        v.tickets = int(&row, "tickets")?;
-        v.breached_tickets = int(&row, "breached")?;
+    for r in tickets {
+        let v = by_vendor.entry(r.vendor_id).or_default();
+        v.tickets += r.received;
+        v.breached_tickets += r.breached;
     }
-    let mut q = Sql::new(db);
-    q.push("SELECT t.vendor_id AS vendor_id, c.name AS clock, ")
-        .push("CAST(SUM(CASE WHEN c.state = 'met' THEN 1 ELSE 0 END) AS BIGINT) AS met, CAST(SUM")
-        .breached_case(scope.as_of)
-        .push(" AS BIGINT) AS breached, CAST(AVG(CASE WHEN c.state IN ('met', 'breached-met') THEN c.consumed_ms END)")
-        .push(" AS DOUBLE PRECISION) AS mean_ms")
-        .push(" FROM tickets t JOIN systems s ON s.id = t.system_id JOIN clocks c ON c.ticket_id = t.id")
-        .push(" WHERE t.received_at >= ")
-        .bind(scope.from)
-        .push(" AND t.received_at < ")
-        .bind(scope.to)
-        .filters(scope)
-        .push(" GROUP BY t.vendor_id, c.name");
-    for row in q.all(db).await? {
-        let v = by_vendor.entry(row.try_get("", "vendor_id")?).or_default();
-        let (met, breached) = (int(&row, "met")?, int(&row, "breached")?);
+    for r in clocks {
+        let v = by_vendor.entry(r.vendor_id).or_default();
         let tally = Tally {
-            met,
-            breached,
-            compliance_pct: pct(met, met + breached),
+            met: r.met,
+            breached: r.breached,
+            compliance_pct: pct(r.met, r.met + r.breached),
         };
-        let mean = float(&row, "mean_ms")?.map(minutes);
-        match row.try_get::<String>("", "clock")?.as_str() {
-            "response" => (v.response, v.mtta_min) = (tally, mean),
+        match r.clock.as_str() {
+            "response" => (v.response, v.mtta_min) = (tally, r.mean_min()),
             "arrival" => v.arrival = tally,
-            "repair" => (v.repair, v.mttr_min) = (tally, mean),
+            "repair" => (v.repair, v.mttr_min) = (tally, r.mean_min()),
             _ => {}
         }
     }
-    let mut q = Sql::new(db);
-    q.push("SELECT id, code, name FROM vendors");
-    let names: BTreeMap<i64, (String, String)> = q
+    let names: BTreeMap<i64, (String, String)> = vendors::Entity::find()
         .all(db)
         .await?
-        .iter()
-        .map(|r| Ok((r.try_get("", "id")?, (r.try_get("", "code")?, r.try_get("", "name")?))))
-        .collect::<Result<_, DbErr>>()?;
+        .into_iter()
+        .map(|v| (v.id, (v.code, v.name)))
+        .collect();
     let mut out: Vec<VendorScore> = by_vendor
         .into_iter()
         .map(|(id, mut v)| {

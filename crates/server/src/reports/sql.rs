@@ -63,19 +63,34 @@ impl Sql {
         self
     }
 
-    /// `FROM tickets t JOIN systems s … WHERE <scope>` (aliases `t` and `s`).
+    /// `FROM tickets t WHERE <scope>` (with `systems s` joined when a unit filter needs it).
     pub fn from_scope(&mut self, scope: &Scope) -> &mut Sql {
-        self.push(" FROM tickets t JOIN systems s ON s.id = t.system_id WHERE t.received_at >= ")
+        self.push(" FROM tickets t");
+        self.scope_where(scope)
+    }
+
+    /// `FROM tickets t JOIN clocks c … WHERE <scope>`: the clocks of the scope's tickets.
+    pub fn from_clocks(&mut self, scope: &Scope) -> &mut Sql {
+        self.push(" FROM tickets t JOIN clocks c ON c.ticket_id = t.id");
+        self.scope_where(scope)
+    }
+
+    fn scope_where(&mut self, scope: &Scope) -> &mut Sql {
+        if scope.unit.is_some() {
+            self.push(" JOIN systems s ON s.id = t.system_id");
+        }
+        self.push(" WHERE t.received_at >= ")
             .bind(scope.from)
             .push(" AND t.received_at < ")
             .bind(scope.to);
         self.filters(scope)
     }
 
-    /// The scope's filters other than the period, each as ` AND …`.
+    /// The scope's filters other than the period, each as ` AND …` (a unit filter needs `s`).
     pub fn filters(&mut self, scope: &Scope) -> &mut Sql {
         if let Some(ids) = &scope.systems {
-            self.push(" AND t.system_id IN (-1");
+            // `+`: not an index choice; the period's index is the one to scan.
+            self.push(" AND +t.system_id IN (-1");
             for id in ids {
                 self.push(", ").bind(*id);
             }
