@@ -136,7 +136,9 @@ impl MigrationTrait for Migration {
             ("idx_tickets_outages", Tickets::Table.into_iden()),
             ("idx_clocks_report", Clocks::Table.into_iden()),
         ] {
-            manager.drop_index(Index::drop().name(index).table(table).to_owned()).await?;
+            manager
+                .drop_index(Index::drop().name(index).table(table).to_owned())
+                .await?;
         }
         manager
             .drop_table(Table::drop().table(Contracts::Table).if_exists().to_owned())

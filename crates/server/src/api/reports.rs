@@ -19,7 +19,7 @@ use utoipa::IntoParams;
 use super::AppState;
 use super::problem::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, Problem};
 use crate::audit::{self, ClientAddr};
-use crate::auth::{Principal, Scope};
+use crate::auth::{Principal, Role, Scope};
 use crate::db::entities::vendors;
 use crate::reports::export::{self, Format};
 use crate::reports::{self as report, Filters, Period};
@@ -93,20 +93,41 @@ async fn render(state: &AppState, p: &Principal, q: BreachQuery, default: Format
         severity: q.severity,
     };
     if let Scope::Vendor(own) = p.scope {
-        let own = vendors::Entity::find_by_id(own).one(&state.db).await?.map(|v| v.code);
-        match (&filters.vendor, own) {
-            (Some(asked), Some(own)) if *asked != own => {
+        let Some(own) = vendors::Entity::find_by_id(own).one(&state.db).await?.map(|v| v.code) else {
+            return Err(ApiError::Forbidden("your vendor no longer exists".into()));
+        };
+        match &filters.vendor {
+            Some(asked) if *asked != own => {
                 return Err(ApiError::Forbidden(format!(
                     "you may read only your own vendor's report ({own})"
                 )));
             }
-            (_, own) => filters.vendor = own,
+            _ => filters.vendor = Some(own),
         }
     }
+    if p.role != Role::Admin && period.to - period.from > chrono::TimeDelta::days(366) {
+        return Err(ApiError::invalid(
+            "period",
+            "at most a year at a time (admins may ask for more, or use opsclock report)",
+        ));
+    }
+    // Contract prices and deduction evidence span all of a contract's systems: managers who see
+    // everything, or their own vendor's.
+    let with_deductions =
+        matches!(p.role, Role::Admin | Role::Manager) && matches!(p.scope, Scope::All | Scope::Vendor(_));
     let visible = crate::api::catalog::visible_system_ids(&state.db, p).await?;
     let now = Utc::now();
     let as_of = q.as_of.map_or(now, |t| t.min(now));
-    let r = report::breaches(&state.db, &state.calendars, period, filters, visible, as_of).await?;
+    let r = report::breaches(
+        &state.db,
+        &state.calendars,
+        period,
+        filters,
+        visible,
+        as_of,
+        with_deductions,
+    )
+    .await?;
     let bytes = match format {
         Format::Json => return Ok(Json(r).into_response()),
         Format::Csv => export::csv::write(&r, q.section.as_deref().unwrap_or("breached"))

@@ -115,6 +115,7 @@ pub async fn report(cmd: ReportCommand, config: &Config) -> anyhow::Result<()> {
         filters,
         None,
         as_of.map_or(now, |t| t.min(now)),
+        true,
     )
     .await?;
     let took = started.elapsed();

@@ -118,6 +118,26 @@ pub async fn headline(db: &impl ConnectionTrait, month: Month, zone: Tz) -> Resu
     })
 }
 
+/// The month's breach report as an XLSX attachment.
+async fn workbook(
+    db: &impl ConnectionTrait,
+    calendars: &BTreeMap<String, Calendar>,
+    month: Month,
+    zone: Tz,
+    now: DateTime<Utc>,
+) -> anyhow::Result<crate::mail::Attachment> {
+    let period = crate::reports::Period::month(month, zone);
+    let report = crate::reports::breaches(db, calendars, period, Default::default(), None, now, true)
+        .await
+        .map_err(|e| anyhow::anyhow!("the breach report of {month}: {e}"))?;
+    let format = crate::reports::export::Format::Xlsx;
+    Ok(crate::mail::Attachment::new(
+        crate::reports::export::file_name(&report, format),
+        format.content_type(),
+        &crate::reports::export::xlsx::write(&report)?,
+    ))
+}
+
 /// Queues the summary of `month`; returns whether a message was queued (false if it already was,
 /// or nobody is to receive it). With `attach` (the calendars), the month's breach report is
 /// attached as an XLSX workbook.
@@ -135,11 +155,16 @@ pub async fn queue(
         .filter(users::Column::Email.is_not_null())
         .all(db)
         .await?;
-    let mut to: Vec<String> = managers
+    let readers: Vec<&users::Model> = managers
         .iter()
         .filter(|u| u.role == "manager" || held_roles(u).contains(&Role::BuyerOpsLead))
-        .filter_map(|u| u.email.clone())
+        .filter(|u| u.email.is_some())
         .collect();
+    // The workbook holds every unit's tickets and every contract's deductions: it goes only to
+    // a list of readers who all see the whole install. Others follow the link, which shows each
+    // reader what they may see.
+    let all_see_everything = readers.iter().all(|u| u.unit_id.is_none() && u.vendor_id.is_none());
+    let mut to: Vec<String> = readers.iter().filter_map(|u| u.email.clone()).collect();
     to.sort();
     to.dedup();
     if to.is_empty() {
@@ -156,17 +181,16 @@ pub async fn queue(
     }
     let h = headline(db, month, zone).await?;
     let mut attachments = Vec::new();
-    if let Some(calendars) = attach {
-        let period = crate::reports::Period::month(month, zone);
-        let report = crate::reports::breaches(db, calendars, period, Default::default(), None, now)
-            .await
-            .map_err(|e| anyhow::anyhow!("the breach report of {month}: {e}"))?;
-        let format = crate::reports::export::Format::Xlsx;
-        attachments.push(crate::mail::Attachment::new(
-            crate::reports::export::file_name(&report, format),
-            format.content_type(),
-            &crate::reports::export::xlsx::write(&report)?,
-        ));
+    match attach {
+        Some(_) if !all_see_everything => {
+            tracing::info!(%month, "some recipients see only their unit or vendor: the summary links to the report, no workbook attached");
+        }
+        Some(calendars) => match workbook(db, calendars, month, zone, now).await {
+            Ok(file) => attachments.push(file),
+            // The summary still goes out; the link still works.
+            Err(e) => tracing::error!(%month, error = %e, "cannot attach the breach report to the summary"),
+        },
+        None => {}
     }
     let link = format!("{}/reports/breaches?period={month}", links.public_url);
     let compliance = h.compliance().map_or("-".to_owned(), |c| format!("{c:.1}%"));

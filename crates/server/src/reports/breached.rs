@@ -76,11 +76,9 @@ pub async fn list(
     .push(" AND t.received_at < ")
     .bind(scope.to)
     .filters(scope)
-    .push(" AND c.state <> 'cancelled' AND (c.breached = ")
-    .bind(true)
-    .push(" OR (c.state = 'running' AND c.deadline < ")
-    .bind(scope.as_of)
-    .push(")) ORDER BY t.received_at, t.number, c.name");
+    .push(" AND ")
+    .breached(scope.as_of)
+    .push(" ORDER BY t.received_at, t.number, c.name");
     let mut out = Vec::new();
     for row in q.all(db).await? {
         let get_ms = |col: &str| row.try_get::<Option<i64>>("", col).map(|v| v.unwrap_or(0));

@@ -96,9 +96,14 @@ pub struct ClockRow {
 }
 
 impl ClockRow {
-    /// Mean working time of the stopped clocks, minutes.
+    /// Mean working time of the stopped clocks, minutes to the hundredth (for display).
     pub fn mean_min(&self) -> Option<f64> {
-        (self.stopped > 0).then(|| super::sql::minutes(self.consumed_ms as f64 / self.stopped as f64))
+        self.mean_exact_min().map(|m| super::sql::minutes(m * 60_000.0))
+    }
+
+    /// The same, unrounded (contract bands compare it: 30.004 minutes is above 30).
+    pub fn mean_exact_min(&self) -> Option<f64> {
+        (self.stopped > 0).then(|| self.consumed_ms as f64 / self.stopped as f64 / 60_000.0)
     }
 }
 
@@ -113,13 +118,14 @@ pub async fn ticket_rows(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec
     q.push("SELECT t.severity AS severity, t.vendor_id AS vendor_id, COUNT(*) AS received, ")
         .push("CAST(SUM(CASE WHEN t.status IN ('resolved', 'closed') THEN 1 ELSE 0 END) AS BIGINT) AS resolved, ")
         .push("CAST(SUM(CASE WHEN t.status = 'cancelled' THEN 1 ELSE 0 END) AS BIGINT) AS cancelled, ")
-        .push("CAST(SUM(CASE WHEN t.breached = ")
+        // A clock can breach only if the ticket is marked, or is open (running past a deadline
+        // the sweep has not seen): the subquery runs for those alone.
+        .push("CAST(SUM(CASE WHEN (t.breached = ")
         .bind(true)
-        // Only an open ticket can have a clock still running past its deadline.
-        .push(" OR (t.status NOT IN ('resolved', 'closed', 'cancelled') AND EXISTS (SELECT 1 FROM clocks c ")
-        .push("WHERE c.ticket_id = t.id AND c.state = 'running' AND c.deadline < ")
-        .bind(scope.as_of)
-        .push(")) THEN 1 ELSE 0 END) AS BIGINT) AS breached")
+        .push(" OR t.status NOT IN ('resolved', 'closed', 'cancelled')) AND EXISTS (SELECT 1 FROM clocks c ")
+        .push("WHERE c.ticket_id = t.id AND ")
+        .breached(scope.as_of)
+        .push(") THEN 1 ELSE 0 END) AS BIGINT) AS breached")
         .from_scope(scope)
         .push(" GROUP BY t.severity, t.vendor_id");
     q.all(db)
@@ -147,8 +153,12 @@ pub async fn clock_rows(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<
         .push("CAST(SUM(CASE WHEN c.state = 'met' THEN 1 ELSE 0 END) AS BIGINT) AS met, CAST(SUM")
         .breached_case(scope.as_of)
         .push(" AS BIGINT) AS breached, ")
-        .push(&format!("CAST(SUM(CASE WHEN {stopped} THEN 1 ELSE 0 END) AS BIGINT) AS stopped, "))
-        .push(&format!("CAST(SUM(CASE WHEN {stopped} THEN c.consumed_ms ELSE 0 END) AS BIGINT) AS consumed"))
+        .push(&format!(
+            "CAST(SUM(CASE WHEN {stopped} THEN 1 ELSE 0 END) AS BIGINT) AS stopped, "
+        ))
+        .push(&format!(
+            "CAST(SUM(CASE WHEN {stopped} THEN c.consumed_ms ELSE 0 END) AS BIGINT) AS consumed"
+        ))
         .from_clocks(scope)
         .push(" GROUP BY t.vendor_id, c.name");
     q.all(db)

@@ -20,10 +20,10 @@ use ticket_domain::ClockName;
 use ticket_domain::deduction::{self, Assessment, Contract, Metrics};
 use utoipa::ToSchema;
 
-use super::sql::Scope;
 use super::availability::{self, SystemAvailability};
 use super::breached::{self, BreachedClock};
 use super::counts::{self, ClockRow};
+use super::sql::Scope;
 use crate::api::problem::{ApiError, ApiResult};
 use crate::db::entities::{contracts, system_vendors, systems, vendors};
 
@@ -165,16 +165,19 @@ pub async fn assess(
         }
     };
     // The report's own figures serve when it covers every ticket of every system (a vendor
-    // filter only narrows which vendor's tickets, which each contract narrows anyway).
+    // filter only narrows which vendor's tickets, which each contract narrows anyway) and the
+    // contract covers all of its vendor's systems.
     let whole = in_view.is_none() && scope.kind.is_none() && scope.severity.is_none();
     let mut out = Vec::new();
     for stored in list(db).await? {
         if scope.vendor.is_some_and(|v| v != stored.vendor_id)
-            || in_view.as_ref().is_some_and(|v| !stored.system_ids.iter().any(|id| v.contains(id)))
+            || in_view
+                .as_ref()
+                .is_some_and(|v| !stored.system_ids.iter().any(|id| v.contains(id)))
         {
             continue;
         }
-        let metrics = if whole {
+        let metrics = if whole && stored.contract.systems.is_empty() {
             from_measured(&stored, measured)
         } else {
             metrics(db, calendars, scope, &stored).await?
@@ -199,18 +202,17 @@ fn clock(name: &str) -> Option<ClockName> {
 /// The contract's metrics out of what the report measured over everything.
 fn from_measured(stored: &Stored, m: Measured<'_>) -> Metrics {
     let covers = |id: i64| stored.system_ids.contains(&id);
-    let mut out = Metrics::default();
-    // Averages need the contract's systems; the clock rows are per vendor only, so they serve
-    // when the contract covers all of its vendor's systems (the usual case).
-    if stored.contract.systems.is_empty() {
-        out.averages = averages(m.clocks.iter().filter(|r| r.vendor_id == Some(stored.vendor_id)));
-    }
-    out.late = m
-        .breached
-        .iter()
-        .filter(|b| b.vendor.as_deref() == Some(stored.contract.vendor.as_str()) && covers(b.system_id))
-        .filter_map(late)
-        .collect();
+    let mut out = Metrics {
+        // The clock rows are per vendor: they serve a contract over all of its vendor's systems.
+        averages: averages(m.clocks.iter().filter(|r| r.vendor_id == Some(stored.vendor_id))),
+        late: m
+            .breached
+            .iter()
+            .filter(|b| b.vendor.as_deref() == Some(stored.contract.vendor.as_str()) && covers(b.system_id))
+            .filter_map(late)
+            .collect(),
+        ..Metrics::default()
+    };
     push_systems(&mut out, m.availability.iter().filter(|s| covers(s.id)));
     out
 }
@@ -220,7 +222,7 @@ fn averages<'a>(rows: impl Iterator<Item = &'a ClockRow>) -> Vec<deduction::Aver
         Some(deduction::Average {
             clock: clock(&r.clock)?,
             count: r.stopped.max(0) as u64,
-            mean_minutes: r.mean_min()?,
+            mean_minutes: r.mean_exact_min()?,
         })
     })
     .collect()
@@ -269,7 +271,11 @@ pub async fn metrics(
     };
     let mut m = Metrics {
         averages: averages(counts::clock_rows(db, &own).await?.iter()),
-        late: breached::list(db, calendars, &own).await?.iter().filter_map(late).collect(),
+        late: breached::list(db, calendars, &own)
+            .await?
+            .iter()
+            .filter_map(late)
+            .collect(),
         ..Metrics::default()
     };
     // Availability is the system's, whoever the tickets count against.

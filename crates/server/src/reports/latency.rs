@@ -87,7 +87,12 @@ pub async fn latencies(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<L
             let (lo, _) = rank(n, p);
             for r in [lo, (lo + 1).min(n - 1)] {
                 if let Some((bucket, _)) = locate(buckets, r) {
-                    wanted.entry(key.clone()).or_default().entry(bucket).or_default().push(r);
+                    wanted
+                        .entry(key.clone())
+                        .or_default()
+                        .entry(bucket)
+                        .or_default()
+                        .push(r);
                 }
             }
         }
@@ -109,7 +114,9 @@ pub async fn latencies(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<L
                 q.push(" UNION ALL ");
             }
             first = false;
-            q.push(&format!("SELECT c.name AS clock, CAST({i} AS BIGINT) AS m, c.{column} AS v"));
+            q.push(&format!(
+                "SELECT c.name AS clock, CAST({i} AS BIGINT) AS m, c.{column} AS v"
+            ));
             stopped(&mut q, scope);
             q.push(" AND (");
             for (j, (clock, bucket)) in picks.into_iter().enumerate() {
@@ -125,7 +132,11 @@ pub async fn latencies(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<L
         }
         for row in q.all(db).await? {
             let v = int(&row, "v")?;
-            let key = (row.try_get::<String>("", "clock")?, int(&row, "m")? as usize, v / 60_000);
+            let key = (
+                row.try_get::<String>("", "clock")?,
+                int(&row, "m")? as usize,
+                v / 60_000,
+            );
             values.entry(key).or_default().push(v);
         }
         for v in values.values_mut() {
@@ -153,7 +164,11 @@ pub async fn latencies(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<L
             let percentile = |p: f64| {
                 let (lo, frac) = rank(n, p);
                 let a = value_at(clock, m, buckets, lo)?;
-                let b = if lo + 1 < n { value_at(clock, m, buckets, lo + 1)? } else { a };
+                let b = if lo + 1 < n {
+                    value_at(clock, m, buckets, lo + 1)?
+                } else {
+                    a
+                };
                 Some(minutes(a + frac * (b - a)))
             };
             *s = Stats {

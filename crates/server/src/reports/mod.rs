@@ -79,7 +79,9 @@ pub struct Report {
 }
 
 /// Computes the breach report for `period`, `filters` and the systems the caller may see
-/// (`None`: all), as of `as_of`.
+/// (`None`: all), with deadlines judged at `as_of`. `with_deductions` is for readers entitled to
+/// contract prices and to the evidence across every system of a contract (admins, buyer-wide
+/// managers, a vendor's own managers); otherwise the section is empty.
 pub async fn breaches(
     db: &impl ConnectionTrait,
     calendars: &BTreeMap<String, Calendar>,
@@ -87,12 +89,18 @@ pub async fn breaches(
     filters: Filters,
     visible: Option<Vec<i64>>,
     as_of: DateTime<Utc>,
+    with_deductions: bool,
 ) -> ApiResult<Report> {
     let scope = resolve(db, &period, &filters, visible, as_of).await?;
-    let ticket_rows = counts::ticket_rows(db, &scope).await?;
-    let clock_rows = counts::clock_rows(db, &scope).await?;
-    let breached = breached::list(db, calendars, &scope).await?;
-    let availability = availability::systems(db, &scope).await?;
+    // Independent scans, run at once: on a pool each takes its own connection (SQLite readers
+    // do not block each other in WAL mode), inside a transaction they simply take turns.
+    let (ticket_rows, clock_rows, latency, breached, availability) = tokio::try_join!(
+        counts::ticket_rows(db, &scope),
+        counts::clock_rows(db, &scope),
+        latency::latencies(db, &scope),
+        breached::list(db, calendars, &scope),
+        availability::systems(db, &scope),
+    )?;
     let measured = deductions::Measured {
         clocks: &clock_rows,
         breached: &breached,
@@ -101,9 +109,13 @@ pub async fn breaches(
     Ok(Report {
         tickets: counts::tickets(&ticket_rows),
         clocks: counts::compliance(&clock_rows),
-        latency: latency::latencies(db, &scope).await?,
+        latency,
         vendors: scorecard::vendors(db, &ticket_rows, &clock_rows).await?,
-        deductions: deductions::assess(db, calendars, &scope, measured).await?,
+        deductions: if with_deductions {
+            deductions::assess(db, calendars, &scope, measured).await?
+        } else {
+            Vec::new()
+        },
         breached,
         availability,
         period,
@@ -132,11 +144,15 @@ pub async fn backfill(db: &sea_orm::DatabaseConnection, calendars: &BTreeMap<Str
             continue;
         };
         let txn = crate::db::begin_write(db).await?;
-        crate::tickets::refresh(&txn, calendars, &t.number, chrono::Utc::now())
-            .await
-            .map_err(|e| anyhow::anyhow!("ticket {}: {e}", t.number))?;
-        txn.commit().await?;
-        done += 1;
+        // One ticket that cannot be measured (say its calendar is gone) must not keep the
+        // server down: it is logged and left out of reports until fixed.
+        match crate::tickets::refresh(&txn, calendars, &t.number, chrono::Utc::now()).await {
+            Ok(()) => {
+                txn.commit().await?;
+                done += 1;
+            }
+            Err(e) => tracing::error!(ticket = %t.number, error = %e, "cannot measure the ticket's clocks for reports"),
+        }
     }
     Ok(done)
 }

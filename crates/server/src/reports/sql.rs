@@ -111,14 +111,20 @@ impl Sql {
         self
     }
 
-    /// `1` when clock alias `c` counts as breached at `as_of`, else `0`: marked breached, or
-    /// still running past its deadline (the sweep has not looked yet).
+    /// `1` when clock alias `c` counts as breached at `as_of`, else `0`.
     pub fn breached_case(&mut self, as_of: DateTime<Utc>) -> &mut Sql {
-        self.push("(CASE WHEN c.state <> 'cancelled' AND (c.breached = ")
+        self.push("(CASE WHEN ").breached(as_of).push(" THEN 1 ELSE 0 END)")
+    }
+
+    /// The condition "clock `c` of ticket `t` counts as breached at `as_of`": marked breached
+    /// or still running past its deadline (the sweep has not looked yet); neither the clock nor
+    /// the ticket cancelled (a duplicate or withdrawn ticket breaches nothing).
+    pub fn breached(&mut self, as_of: DateTime<Utc>) -> &mut Sql {
+        self.push("(c.state <> 'cancelled' AND t.status <> 'cancelled' AND (c.breached = ")
             .bind(true)
             .push(" OR (c.state = 'running' AND c.deadline < ")
             .bind(as_of)
-            .push(")) THEN 1 ELSE 0 END)")
+            .push(")))")
     }
 
     /// Runs the statement.

@@ -299,12 +299,21 @@ both!(a_hand_built_month_gives_the_known_report, |t: Harness| async move {
         .expect(StatusCode::OK);
     assert_eq!(serious["tickets"]["received"], 1);
     assert_eq!(serious["breached"].as_array().map(Vec::len), Some(2));
+    // A contract is assessed over all of its tickets whatever the filter: measured afresh for a
+    // filtered report, taken from the report's own figures for a whole one, alike.
+    assert_eq!(serious["deductions"], r["deductions"]);
     t.get("admin", &format!("{MARCH}&unit=nope"))
         .await
         .problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
     t.get("admin", "/api/v1/reports/breaches?period=2026-13")
         .await
         .problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    // A unit's manager sees the unit's tickets but no contract: its prices and evidence span units.
+    let unit = t.get("mgr_a", MARCH).await.expect(StatusCode::OK);
+    assert_eq!(
+        (unit["tickets"]["received"].as_i64(), unit["deductions"].clone()),
+        (Some(4), json!([]))
+    );
     // Vendor B's engineer sees only vendor B, and may not ask for vendor A.
     let own = t.get("eng_b", MARCH).await.expect(StatusCode::OK);
     assert_eq!(

@@ -107,7 +107,36 @@ async fn ladders_roles_outbox_and_summary_from_the_command_line() {
     assert_eq!(summary.rcpt, ["head@ops.test", "lead@ops.test"]);
     assert!(summary.subject.contains("工单 1，超时 0"), "{}", summary.subject);
     assert!(summary.text.contains(&format!("/reports/breaches?period={month}")));
-    // The month's breach report rides along as a workbook that Excel (here calamine) opens.
+    // The unit head sees one unit only: no workbook of the whole install goes to that list.
+    assert_eq!(summary.content_type, "multipart/alternative");
+    assert!(summary.attachments.is_empty());
+
+    // Readers who all see everything get the month's breach report as a workbook that Excel
+    // (here calamine) opens.
+    use opsclock::db::entities::{outbox, users};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    users::Entity::update_many()
+        .col_expr(users::Column::UnitId, Expr::value(Option::<i64>::None))
+        .col_expr(users::Column::VendorId, Expr::value(Option::<i64>::None))
+        .filter(users::Column::Username.is_in(["head", "lead"]))
+        .exec(&world.db.db)
+        .await
+        .unwrap();
+    outbox::Entity::delete_many()
+        .filter(outbox::Column::DedupKey.eq(format!("summary/{month}")))
+        .exec(&world.db.db)
+        .await
+        .unwrap();
+    let smtp = SmtpServer::start();
+    let (ok, out, _) = opsclock(&["outbox", "summary", "--month", &month], &url);
+    assert!(ok && out.contains("queued"), "{out}");
+    world.time.set(Utc::now());
+    world.mailer(smtp.port, 3).drain().await.unwrap();
+    let summary = smtp
+        .messages()
+        .into_iter()
+        .find(|m| m.message_id.starts_with("summary."))
+        .expect("the summary was sent");
     assert_eq!(summary.content_type, "multipart/mixed");
     let [(name, content_type, bytes)] = &summary.attachments[..] else {
         panic!("one attachment expected: {:?}", summary.attachments.len());

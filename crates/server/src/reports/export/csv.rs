@@ -4,6 +4,15 @@
 use super::{Section, zone};
 use crate::reports::Report;
 
+/// Text a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, carriage return first)
+/// gets a leading `'`: a ticket title is data, never a formula. Numbers are left alone.
+fn defuse(cell: &super::Cell, text: String) -> String {
+    match cell {
+        super::Cell::Text(_) if text.starts_with(['=', '+', '-', '@', '\t', '\r']) => format!("'{text}"),
+        _ => text,
+    }
+}
+
 /// Writes section `key` of `r` (see [`super::SECTIONS`]).
 pub fn write(r: &Report, key: &str) -> Result<Vec<u8>, String> {
     let sections = super::sections(r);
@@ -20,7 +29,23 @@ pub fn write(r: &Report, key: &str) -> Result<Vec<u8>, String> {
     let fail = |e: ::csv::Error| e.to_string();
     w.write_record(&section.headers).map_err(fail)?;
     for row in &section.rows {
-        w.write_record(row.iter().map(|c| c.text(z))).map_err(fail)?;
+        w.write_record(row.iter().map(|c| defuse(c, c.text(z)))).map_err(fail)?;
     }
     w.into_inner().map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Cell;
+    use super::defuse;
+
+    #[test]
+    fn text_that_looks_like_a_formula_is_quoted() {
+        let t = |s: &str| defuse(&Cell::Text(s.into()), s.into());
+        assert_eq!(t("=HYPERLINK(\"http://x\")"), "'=HYPERLINK(\"http://x\")");
+        assert_eq!(t("+1"), "'+1");
+        assert_eq!(t("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(t("数据库告警"), "数据库告警");
+        assert_eq!(defuse(&Cell::Num(-3.0), "-3.00".into()), "-3.00");
+    }
 }

@@ -33,7 +33,7 @@ pub fn write(r: &Report) -> Result<Vec<u8>, XlsxError> {
                 let col = c as u16;
                 match cell {
                     Cell::Text(s) => {
-                        sheet.write_string(row_n, col, s)?;
+                        sheet.write_string(row_n, col, fit(s))?;
                     }
                     Cell::Int(n) => {
                         sheet.write_number(row_n, col, *n as f64)?;
@@ -63,6 +63,16 @@ pub fn write(r: &Report) -> Result<Vec<u8>, XlsxError> {
         sheet.set_freeze_panes(1, 0)?;
     }
     book.save_to_buffer()
+}
+
+/// At most the 32 767 characters a cell holds (a year's evidence list can be longer).
+fn fit(s: &str) -> std::borrow::Cow<'_, str> {
+    const MAX: usize = 32_767;
+    if s.chars().count() <= MAX {
+        return s.into();
+    }
+    let kept: String = s.chars().take(MAX - 20).collect();
+    format!("{kept} …(truncated)").into()
 }
 
 /// Columns a string takes: CJK characters count two.
