@@ -13,6 +13,8 @@ use sla_clock::{Calendar, Clock};
 use utoipa::ToSchema;
 
 use super::sql::{Scope, Sql, minutes};
+use crate::db::entities::{systems, units, vendors};
+use sea_orm::EntityTrait;
 
 /// One breached clock.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -65,32 +67,52 @@ pub async fn list(
 ) -> Result<Vec<BreachedClock>, DbErr> {
     let mut q = Sql::new(db);
     q.push(
-        "SELECT t.system_id, t.number, t.title, t.kind, t.severity, s.code AS system, s.name AS system_name, \
-         u.name AS unit, v.code AS vendor, c.name AS clock, c.target, c.started_at, c.deadline, \
-         c.ended_at, c.state, c.overdue_ms, c.overdue_wall_ms, c.calendar, \
-         CASE WHEN c.ended_at IS NULL THEN c.events END AS events \
-         FROM tickets t JOIN systems s ON s.id = t.system_id JOIN units u ON u.id = s.unit_id \
-         JOIN clocks c ON c.ticket_id = t.id LEFT JOIN vendors v ON v.id = t.vendor_id WHERE t.received_at >= ",
+        "SELECT t.system_id, t.vendor_id, t.number, t.title, t.kind, t.severity, c.name AS clock, c.target, \
+         c.started_at, c.deadline, c.ended_at, c.state, c.overdue_ms, c.overdue_wall_ms, \
+         CASE WHEN c.ended_at IS NULL THEN c.calendar END AS calendar, \
+         CASE WHEN c.ended_at IS NULL THEN c.events END AS events",
     )
-    .bind(scope.from)
-    .push(" AND t.received_at < ")
-    .bind(scope.to)
-    .filters(scope)
+    .from_clocks(scope)
     .push(" AND ")
     .breached(scope.as_of)
     .push(" ORDER BY t.received_at, t.number, c.name");
+    // Names from the catalogue (small tables), not from a join per row.
+    let units: BTreeMap<i64, String> = units::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect();
+    let systems: BTreeMap<i64, (String, String, String)> = systems::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| {
+            let unit = units.get(&s.unit_id).cloned().unwrap_or_default();
+            (s.id, (s.code, s.name, unit))
+        })
+        .collect();
+    let vendors: BTreeMap<i64, String> = vendors::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|v| (v.id, v.code))
+        .collect();
     let mut out = Vec::new();
     for row in q.all(db).await? {
+        let system_id: i64 = row.try_get("", "system_id")?;
+        let (system, system_name, unit) = systems.get(&system_id).cloned().unwrap_or_default();
+        let vendor_id: Option<i64> = row.try_get("", "vendor_id")?;
         let get_ms = |col: &str| row.try_get::<Option<i64>>("", col).map(|v| v.unwrap_or(0));
         let mut b = BreachedClock {
             ticket: row.try_get("", "number")?,
             title: row.try_get("", "title")?,
             kind: row.try_get("", "kind")?,
             severity: row.try_get("", "severity")?,
-            system: row.try_get("", "system")?,
-            system_name: row.try_get("", "system_name")?,
-            unit: row.try_get("", "unit")?,
-            vendor: row.try_get("", "vendor")?,
+            system,
+            system_name,
+            unit,
+            vendor: vendor_id.and_then(|v| vendors.get(&v).cloned()),
             clock: row.try_get("", "clock")?,
             target: row.try_get("", "target")?,
             started_at: row.try_get("", "started_at")?,
@@ -100,10 +122,10 @@ pub async fn list(
             overdue_min: minutes(get_ms("overdue_ms")? as f64),
             overdue_wall_min: minutes(get_ms("overdue_wall_ms")? as f64),
             overdue_wall_ms: get_ms("overdue_wall_ms")?,
-            system_id: row.try_get("", "system_id")?,
+            system_id,
         };
         if b.ended_at.is_none() {
-            let calendar: String = row.try_get("", "calendar")?;
+            let calendar: String = row.try_get::<Option<String>>("", "calendar")?.unwrap_or_default();
             let events: Option<serde_json::Value> = row.try_get("", "events")?;
             let status = events
                 .and_then(|e| serde_json::from_value::<Clock>(e).ok())

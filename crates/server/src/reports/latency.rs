@@ -99,45 +99,36 @@ pub async fn latencies(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<L
     }
     let mut values: BTreeMap<(String, usize, i64), Vec<i64>> = BTreeMap::new();
     if !wanted.is_empty() {
+        // One scan for both measures: a row comes back if either of its values lies in a
+        // wanted minute, and each value is kept only where it was wanted.
         let mut q = Sql::new(db);
+        q.push("SELECT c.name AS clock, c.consumed_ms AS w, c.wall_ms AS ww");
+        stopped(&mut q, scope);
+        q.push(" AND (");
         let mut first = true;
-        for (i, column) in COLUMNS.iter().enumerate() {
-            let picks: Vec<_> = wanted
-                .iter()
-                .filter(|((_, m), _)| *m == i)
-                .flat_map(|((clock, _), b)| b.keys().map(move |b| (clock.clone(), *b)))
-                .collect();
-            if picks.is_empty() {
-                continue;
-            }
-            if !first {
-                q.push(" UNION ALL ");
-            }
-            first = false;
-            q.push(&format!(
-                "SELECT c.name AS clock, CAST({i} AS BIGINT) AS m, c.{column} AS v"
-            ));
-            stopped(&mut q, scope);
-            q.push(" AND (");
-            for (j, (clock, bucket)) in picks.into_iter().enumerate() {
-                q.push(if j == 0 { "(c.name = " } else { " OR (c.name = " })
-                    .bind(clock)
+        for ((clock, m), buckets) in &wanted {
+            let column = COLUMNS[*m];
+            for bucket in buckets.keys() {
+                q.push(if first { "(c.name = " } else { " OR (c.name = " })
+                    .bind(clock.clone())
                     .push(&format!(" AND c.{column} >= "))
                     .bind(bucket * 60_000)
                     .push(&format!(" AND c.{column} < "))
                     .bind((bucket + 1) * 60_000)
                     .push(")");
+                first = false;
             }
-            q.push(")");
         }
+        q.push(")");
         for row in q.all(db).await? {
-            let v = int(&row, "v")?;
-            let key = (
-                row.try_get::<String>("", "clock")?,
-                int(&row, "m")? as usize,
-                v / 60_000,
-            );
-            values.entry(key).or_default().push(v);
+            let clock: String = row.try_get("", "clock")?;
+            for (m, column) in ["w", "ww"].into_iter().enumerate() {
+                let v = int(&row, column)?;
+                let bucket = v / 60_000;
+                if wanted.get(&(clock.clone(), m)).is_some_and(|b| b.contains_key(&bucket)) {
+                    values.entry((clock.clone(), m, bucket)).or_default().push(v);
+                }
+            }
         }
         for v in values.values_mut() {
             v.sort_unstable();
