@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 use ticket_domain::roster::Override;
 use utoipa::{IntoParams, ToSchema};
 
-use super::AppState;
 use super::problem::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, Problem};
+use super::{AppState, same_code};
 use crate::audit::{self, ClientAddr};
 use crate::auth::{Principal, Role, Scope};
 use crate::db::entities::{systems, users, vendors};
@@ -25,23 +25,6 @@ use crate::duty::exclusions::{self, ExclusionView};
 use crate::duty::rosters::{self, OnDuty, RosterDoc, StaffingGap, UserShift};
 use crate::duty::scheduled::{self, DutyDoc, DutyView};
 use crate::duty::windows::{self, WindowDoc};
-
-fn same_code(path: &str, body: &str) -> ApiResult<()> {
-    if path == body {
-        Ok(())
-    } else {
-        Err(ApiError::invalid(
-            "code",
-            format!("{body:?} differs from the path's {path:?}"),
-        ))
-    }
-}
-
-async fn begin(state: &AppState) -> ApiResult<sea_orm::DatabaseTransaction> {
-    crate::db::begin_write(&state.db)
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))
-}
 
 /// Fails unless `p` may change roster `code` (now of vendor `vendor`, when given): admins and
 /// buyer-side managers any; a vendor's managers only their own vendor's, and they may not take
@@ -93,7 +76,7 @@ pub async fn put_roster(
 ) -> ApiResult<Json<RosterDoc>> {
     p.require_manager()?;
     same_code(&code, &doc.code)?;
-    let txn = begin(&state).await?;
+    let txn = state.begin_write().await?;
     roster_owner(&txn, &p, &doc.code, Some(&doc.vendor)).await?;
     if rosters::set(&txn, &state.calendars, &doc, Utc::now()).await? {
         audit::record(
@@ -120,7 +103,7 @@ pub async fn delete_roster(
     ApiPath(code): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
     p.require_admin()?;
-    let txn = begin(&state).await?;
+    let txn = state.begin_write().await?;
     if !rosters::remove(&txn, &code).await? {
         return Err(ApiError::NotFound(format!("no roster {code:?}")));
     }
@@ -149,7 +132,7 @@ pub async fn add_override(
     ApiJson(o): ApiJson<Override>,
 ) -> ApiResult<StatusCode> {
     p.require_manager()?;
-    let txn = begin(&state).await?;
+    let txn = state.begin_write().await?;
     roster_owner(&txn, &p, &code, None).await?;
     rosters::add_override(&txn, &code, &o, Some(p.user_id), Utc::now()).await?;
     audit::record(
@@ -295,7 +278,7 @@ pub async fn put_window(
 ) -> ApiResult<Json<WindowDoc>> {
     p.require_manager()?;
     same_code(&code, &doc.code)?;
-    let txn = begin(&state).await?;
+    let txn = state.begin_write().await?;
     if windows::set(&txn, &state.calendars, &doc, Utc::now()).await? {
         audit::record(
             &txn,
@@ -321,7 +304,7 @@ pub async fn delete_window(
     ApiPath(code): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
     p.require_admin()?;
-    let txn = begin(&state).await?;
+    let txn = state.begin_write().await?;
     if !windows::remove(&txn, &code).await? {
         return Err(ApiError::NotFound(format!("no major-event window {code:?}")));
     }
@@ -447,7 +430,7 @@ pub async fn create_exclusion(
         ends: body.ends,
         reason: body.reason,
     };
-    let txn = begin(&state).await?;
+    let txn = state.begin_write().await?;
     let v = exclusions::record(&txn, &state.calendars, &req, p.user_id, decider, Utc::now()).await?;
     audit::record(
         &txn,
@@ -483,7 +466,7 @@ pub async fn decide_exclusion(
     ApiJson(body): ApiJson<DecisionBody>,
 ) -> ApiResult<Json<ExclusionView>> {
     let d: exclusions::Decision = decision.parse().map_err(|e: String| ApiError::invalid("decision", e))?;
-    let txn = begin(&state).await?;
+    let txn = state.begin_write().await?;
     let row = crate::db::entities::exclusions::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -534,7 +517,7 @@ pub async fn put_duty(
 ) -> ApiResult<Json<DutyDoc>> {
     p.require_manager()?;
     same_code(&code, &doc.code)?;
-    let txn = begin(&state).await?;
+    let txn = state.begin_write().await?;
     if scheduled::set(&txn, &state.calendars, &doc, Utc::now()).await? {
         audit::record(
             &txn,
@@ -560,7 +543,7 @@ pub async fn delete_duty(
     ApiPath(code): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
     p.require_admin()?;
-    let txn = begin(&state).await?;
+    let txn = state.begin_write().await?;
     if !scheduled::remove(&txn, &code).await? {
         return Err(ApiError::NotFound(format!("no duty {code:?}")));
     }

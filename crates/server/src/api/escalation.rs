@@ -123,9 +123,7 @@ pub async fn put_ladder(
     let scope = scope(&text)?;
     let ladder = doc.ladder()?;
     let now = Utc::now();
-    let txn = crate::db::begin_write(&state.db)
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?;
+    let txn = state.begin_write().await?;
     let changed = ladders::set(&txn, &scope, Some(&ladder), now)
         .await
         .map_err(set_error)?;
@@ -152,9 +150,7 @@ pub async fn delete_ladder(
 ) -> ApiResult<StatusCode> {
     p.require_admin()?;
     let scope = scope(&text)?;
-    let txn = crate::db::begin_write(&state.db)
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?;
+    let txn = state.begin_write().await?;
     if !ladders::set(&txn, &scope, None, Utc::now()).await.map_err(set_error)? {
         return Err(ApiError::NotFound(format!("no ladder is stored for {scope}")));
     }
@@ -248,9 +244,7 @@ pub async fn retry_outbox(
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<OutboxDetail>> {
     p.require_admin()?;
-    let txn = crate::db::begin_write(&state.db)
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?;
+    let txn = state.begin_write().await?;
     let Some(current) = outbox::get(&txn, id).await? else {
         return Err(ApiError::NotFound(format!("no outbox message {id}")));
     };

@@ -41,6 +41,13 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// A write transaction (see [`crate::db::begin_write`]).
+    pub async fn begin_write(&self) -> Result<sea_orm::DatabaseTransaction, problem::ApiError> {
+        crate::db::begin_write(&self.db)
+            .await
+            .map_err(|e| problem::ApiError::Internal(e.into()))
+    }
+
     /// The calendar called `name`.
     pub fn calendar(&self, name: &str) -> Result<&Calendar, problem::ApiError> {
         self.calendars.get(name).ok_or_else(|| {
@@ -49,6 +56,18 @@ impl AppState {
                 self.calendars.keys().cloned().collect::<Vec<_>>().join(", ")
             ))
         })
+    }
+}
+
+/// Fails unless the code in a body matches the code in the path (`PUT /things/{code}`).
+pub(crate) fn same_code(path: &str, body: &str) -> problem::ApiResult<()> {
+    if path == body {
+        Ok(())
+    } else {
+        Err(problem::ApiError::invalid(
+            "code",
+            format!("{body:?} differs from the path's {path:?}"),
+        ))
     }
 }
 

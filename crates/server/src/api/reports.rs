@@ -174,15 +174,8 @@ pub async fn put_contract(
     ApiJson(c): ApiJson<Contract>,
 ) -> ApiResult<Json<Contract>> {
     p.require_admin()?;
-    if c.code != code {
-        return Err(ApiError::invalid(
-            "code",
-            format!("{:?} differs from the path's {code:?}", c.code),
-        ));
-    }
-    let txn = crate::db::begin_write(&state.db)
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?;
+    super::same_code(&code, &c.code)?;
+    let txn = state.begin_write().await?;
     if report::deductions::set(&txn, c.clone(), Utc::now()).await? {
         audit::record(
             &txn,

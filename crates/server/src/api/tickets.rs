@@ -451,9 +451,7 @@ pub async fn create_ticket(
     } else {
         received_at
     };
-    let txn = crate::db::begin_write(&state.db)
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?;
+    let txn = state.begin_write().await?;
     let system = system_in_scope(&txn, &p, &body.system).await?;
     if let Some(a) = body.assignee_id {
         check_user(&txn, "assignee_id", a).await?;
@@ -907,9 +905,7 @@ pub async fn act(
             ACTIONS.join(", ")
         )));
     }
-    let txn = crate::db::begin_write(&state.db)
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?;
+    let txn = state.begin_write().await?;
     let loaded = load_in_scope(&txn, &p, &number).await?;
     p.require_writer()?;
     let at = body.at.unwrap_or(now);

@@ -229,15 +229,16 @@ impl Harness {
         self.user_ids.insert(name, u.id);
     }
 
-    /// Sends a request as `who` (a user name, or "" for nobody) with a raw body.
-    pub async fn raw(
+    /// Sends a request as `who` (a user name, or "" for nobody); returns the status, content
+    /// type, `Set-Cookie` and body bytes.
+    async fn send(
         &self,
         who: &str,
         method: Method,
         path: &str,
         content_type: Option<&str>,
         body: Vec<u8>,
-    ) -> Answer {
+    ) -> (StatusCode, String, Option<String>, Vec<u8>) {
         let mut req = Request::builder().method(method).uri(path);
         if let Some(t) = self.tokens.get(who) {
             req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
@@ -251,19 +252,28 @@ impl Harness {
             .oneshot(req.body(Body::from(body)).expect("request"))
             .await
             .expect("infallible");
-        let status = res.status();
-        let content_type = res
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
-        let set_cookie = res
-            .headers()
-            .get(header::SET_COOKIE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let header_text = |name| {
+            res.headers()
+                .get(name)
+                .and_then(|v: &header::HeaderValue| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let (status, content_type) = (res.status(), header_text(header::CONTENT_TYPE).unwrap_or_default());
+        let set_cookie = header_text(header::SET_COOKIE);
         let bytes = res.into_body().collect().await.expect("body").to_bytes();
+        (status, content_type, set_cookie, bytes.to_vec())
+    }
+
+    /// Sends a request as `who` (a user name, or "" for nobody) with a raw body.
+    pub async fn raw(
+        &self,
+        who: &str,
+        method: Method,
+        path: &str,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> Answer {
+        let (status, content_type, set_cookie, bytes) = self.send(who, method, path, content_type, body).await;
         let body = if bytes.is_empty() {
             Value::Null
         } else {
@@ -280,25 +290,8 @@ impl Harness {
 
     /// GETs `path` as `who` and returns the status, content type and raw bytes (files).
     pub async fn download(&self, who: &str, path: &str) -> (StatusCode, String, Vec<u8>) {
-        let mut req = Request::builder().method(Method::GET).uri(path);
-        if let Some(t) = self.tokens.get(who) {
-            req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
-        }
-        let res = self
-            .router
-            .clone()
-            .oneshot(req.body(Body::empty()).expect("request"))
-            .await
-            .expect("infallible");
-        let status = res.status();
-        let content_type = res
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
-        let bytes = res.into_body().collect().await.expect("body").to_bytes();
-        (status, content_type, bytes.to_vec())
+        let (status, content_type, _, bytes) = self.send(who, Method::GET, path, None, vec![]).await;
+        (status, content_type, bytes)
     }
 
     pub async fn get(&self, who: &str, path: &str) -> Answer {
