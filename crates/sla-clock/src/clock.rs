@@ -539,6 +539,44 @@ impl Clock {
         runs.status(calendar, now.timestamp_millis(), target)
     }
 
+    /// The instant at which the clock has used `percent` % of its budget (rounded up to the
+    /// millisecond, as the escalation ladder counts), if it gets there: while it runs, the share
+    /// is reached after `now` or was reached before; a paused, stopped or cancelled clock that
+    /// had not reached it never will (`None`).
+    ///
+    /// The board colours a countdown at 50 % and 80 % with these instants, so that a clock on
+    /// a business-hours calendar changes colour when the working time says, not the wall clock.
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use sla_clock::{Clock, builtin};
+    ///
+    /// let cal = builtin::calendar("cn-5x8").unwrap();
+    /// // Friday 2026-03-06 16:00 Beijing time (08:00 UTC), 4 working hours.
+    /// let start = Utc.with_ymd_and_hms(2026, 3, 6, 8, 0, 0).unwrap();
+    /// let clock = Clock::start(start, "4h".parse().unwrap());
+    /// // Half the budget is two working hours: Friday 16:00–17:00, then Monday 09:00–10:00.
+    /// let half = clock.share_reached_at(&cal, start, 50).unwrap();
+    /// assert_eq!(half, Some(Utc.with_ymd_and_hms(2026, 3, 9, 2, 0, 0).unwrap()));
+    /// // 100 % is the deadline.
+    /// let due = clock.status(&cal, start).unwrap().deadline;
+    /// assert_eq!(clock.share_reached_at(&cal, start, 100).unwrap(), Some(due));
+    /// ```
+    pub fn share_reached_at(
+        &self,
+        calendar: &Calendar,
+        now: DateTime<Utc>,
+        percent: u32,
+    ) -> Result<Option<DateTime<Utc>>, ClockError> {
+        let runs = self.runs(now.timestamp_millis())?;
+        let budget = runs.budget(calendar, runs.target)?;
+        let amount = (budget * i64::from(percent) + 99) / 100;
+        Ok(match runs.reach(calendar, amount)? {
+            Some(t) => Some(calendar.instant(t)?),
+            None => None,
+        })
+    }
+
     /// The clock's status at `now` had `target` been in force throughout (for reports that show
     /// a ticket against its original target as well as the re-graded one).
     pub fn status_for_target(

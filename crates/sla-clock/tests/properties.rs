@@ -108,6 +108,30 @@ proptest! {
         prop_assert_eq!(cal.elapsed(before, after).expect("covered"), paused);
     }
 
+    /// The countdown's colour instants are ordered (50 % ≤ 80 % ≤ 100 %), 100 % is the deadline,
+    /// and the clock has used at least that share by then: for a running clock, with or without a
+    /// pause behind it.
+    #[test]
+    fn share_instants_are_ordered_and_end_at_the_deadline(
+        cal in calendars(),
+        start in instant(),
+        d in duration(),
+        pause_len in 0i64..(2 * 24 * 3600),
+    ) {
+        let mut clock = Clock::start(start, d);
+        if pause_len > 0 {
+            clock.pause(start, "awaiting reporter").expect("running");
+            clock.resume(start + TimeDelta::seconds(pause_len)).expect("paused");
+        }
+        let now = start + TimeDelta::seconds(pause_len);
+        let at = |p| clock.share_reached_at(cal, now, p).expect("covered").expect("running");
+        let (half, most, all) = (at(50), at(80), at(100));
+        prop_assert!(half <= most && most <= all, "{half} {most} {all}");
+        prop_assert_eq!(all, clock.status(cal, now).expect("covered").deadline);
+        let s = clock.status(cal, most.max(now)).expect("covered");
+        prop_assert!(s.share_used >= 0.8 || s.budget.is_zero(), "{:?}", s);
+    }
+
     /// Re-grading replaces the target as if it had been the target from the original start.
     #[test]
     fn regrading_is_measured_from_the_original_start(
