@@ -119,6 +119,7 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(catalog::list_systems, catalog::create_system))
         .routes(routes!(catalog::get_system, catalog::update_system))
         .routes(routes!(tickets::create_ticket, tickets::list_tickets))
+        .routes(routes!(tickets::preview_ticket))
         .routes(routes!(tickets::get_ticket))
         .routes(routes!(tickets::act))
         .routes(routes!(catalog_file::export_catalog))

@@ -48,6 +48,11 @@ pub struct ClockView {
     pub paused_seconds: i64,
     /// Share of the budget used (1.0 = all).
     pub share_used: f64,
+    /// When (if it keeps running) it has used half its budget, as the escalation ladder counts
+    /// working time; absent for clocks that are paused or stopped short of it.
+    pub at_50: Option<DateTime<Utc>>,
+    /// The same for 80 %.
+    pub at_80: Option<DateTime<Utc>>,
 }
 
 /// A ticket.
@@ -291,9 +296,15 @@ where
 fn clock_view(row: &clocks::Model, calendar: &Calendar, now: DateTime<Utc>) -> Result<ClockView, ApiError> {
     let clock: Clock = serde_json::from_value(row.events.clone())
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("clock {}: {e}", row.id)))?;
+    let read_at = crate::escalation::read_at(&clock, now);
     let s = clock
-        .status(calendar, crate::escalation::read_at(&clock, now))
+        .status(calendar, read_at)
         .map_err(|e| ApiError::Internal(e.into()))?;
+    let share_at = |percent| {
+        clock
+            .share_reached_at(calendar, read_at, percent)
+            .map_err(|e| ApiError::Internal(e.into()))
+    };
     Ok(ClockView {
         name: row.name.clone(),
         state: s.state.to_string(),
@@ -306,6 +317,8 @@ fn clock_view(row: &clocks::Model, calendar: &Calendar, now: DateTime<Utc>) -> R
         overdue_seconds: s.overdue.num_seconds(),
         paused_seconds: s.paused.num_seconds(),
         share_used: s.share_used,
+        at_50: share_at(50)?,
+        at_80: share_at(80)?,
     })
 }
 
@@ -388,10 +401,10 @@ fn policy_targets(p: &policies::Model) -> ApiResult<Policy> {
     serde_json::from_value(p.targets.clone()).map_err(|e| ApiError::Internal(anyhow::anyhow!("policy {}: {e}", p.code)))
 }
 
-/// The severity of a new ticket and why: stated, or proposed by the classifier from the facts
-/// (with the major-event fact set when a window covers the system), or both, recorded.
-fn severity_of(body: &CreateTicket, in_window: bool) -> ApiResult<(Severity, Option<String>)> {
-    let proposal = body.facts.as_ref().map(|f| {
+/// What the classifier proposes from the facts given (with the major-event fact set when a
+/// window covers the system).
+fn proposal_of(body: &CreateTicket, in_window: bool) -> Option<sla_clock::Classification> {
+    body.facts.as_ref().map(|f| {
         sla_clock::classify(&Facts {
             core_function: f.core_function,
             workaround: f.workaround,
@@ -399,7 +412,15 @@ fn severity_of(body: &CreateTicket, in_window: bool) -> ApiResult<(Severity, Opt
             security_incident: f.security_incident,
             major_event_window: f.major_event_window || in_window,
         })
-    });
+    })
+}
+
+/// The severity of a new ticket and why: stated, or proposed by the classifier, or both,
+/// recorded.
+fn severity_of(
+    body: &CreateTicket,
+    proposal: Option<&sla_clock::Classification>,
+) -> ApiResult<(Severity, Option<String>)> {
     Ok(match (&body.severity, proposal) {
         (Some(s), None) => (parse::<Severity>("severity", s)?, body.severity_reason.clone()),
         (Some(s), Some(c)) => {
@@ -429,16 +450,23 @@ async fn check_user(db: &impl ConnectionTrait, field: &str, id: i64) -> ApiResul
     }
 }
 
-/// Opens a ticket. Severity is given, or proposed by the classifier from `facts`.
-#[utoipa::path(post, path = "/tickets", tag = "tickets", request_body = CreateTicket,
-    responses((status = 201, body = TicketView), (status = 422, body = Problem), (status = 413, body = Problem)))]
-pub async fn create_ticket(
-    State(state): State<AppState>,
-    p: Principal,
-    from: ClientAddr,
-    ApiJson(body): ApiJson<CreateTicket>,
-) -> ApiResult<(StatusCode, Json<TicketView>)> {
-    p.require_writer()?;
+/// What opening a ticket would do: the system, the window it falls under, the ticket as the
+/// domain would open it, who gets it and why. Shared by [`create_ticket`] and [`preview_ticket`],
+/// so that the preview shows exactly what submitting creates.
+struct Plan {
+    system: systems::Model,
+    window: Option<crate::duty::windows::Loaded>,
+    new: NewTicket,
+    /// The calendar the clocks count in (the window's, under a major event).
+    calendar: String,
+    /// How the assignee was chosen, when the rosters chose.
+    assigned_by: Option<String>,
+    duty_id: Option<i64>,
+    /// What the classifier proposed, when facts were given.
+    proposal: Option<sla_clock::Classification>,
+}
+
+async fn plan(txn: &impl ConnectionTrait, state: &AppState, p: &Principal, body: CreateTicket) -> ApiResult<Plan> {
     let now = Utc::now();
     let kind: Kind = parse("kind", &body.kind)?;
     let received_at = body.received_at.unwrap_or(now);
@@ -451,15 +479,15 @@ pub async fn create_ticket(
     } else {
         received_at
     };
-    let txn = state.begin_write().await?;
-    let system = system_in_scope(&txn, &p, &body.system).await?;
+    let system = system_in_scope(txn, p, &body.system).await?;
     if let Some(a) = body.assignee_id {
-        check_user(&txn, "assignee_id", a).await?;
+        check_user(txn, "assignee_id", a).await?;
     }
-    let window = crate::duty::windows::covering(&txn, &system, clocks_start).await?;
-    let (severity, severity_reason) = severity_of(&body, window.is_some())?;
+    let window = crate::duty::windows::covering(txn, &system, clocks_start).await?;
+    let proposal = proposal_of(&body, window.is_some());
+    let (severity, severity_reason) = severity_of(&body, proposal.as_ref())?;
     let service_mode: ServiceMode = parse("service_mode", &system.service_mode)?;
-    let policy = policy_row(&txn, &system).await?;
+    let policy = policy_row(txn, &system).await?;
     let usual = policy_targets(&policy)?.targets(kind, severity);
     let (targets, major_event) = match &window {
         Some(w) => match crate::duty::windows::apply(w, &state.calendars, &policy, kind, usual, clocks_start)? {
@@ -468,11 +496,12 @@ pub async fn create_ticket(
         },
         None => (usual, None),
     };
-    let calendar = state.calendar(major_event.as_ref().map_or(&system.calendar, |m| &m.calendar))?;
+    let calendar = major_event.as_ref().map_or(&system.calendar, |m| &m.calendar).clone();
+    state.calendar(&calendar)?;
     // Nobody named: the system's on-duty engineer by its vendors' rosters.
     let (assignee, assigned_by) = match body.assignee_id {
         Some(a) => (Some(a), None),
-        None => match crate::duty::rosters::pick_assignee(&txn, &state.calendars, &system, received_at).await? {
+        None => match crate::duty::rosters::pick_assignee(txn, &state.calendars, &system, received_at).await? {
             Some(d) => (
                 Some(d.user_id),
                 Some(format!("on duty: {} ({}, {})", d.username, d.roster, d.line)),
@@ -481,7 +510,7 @@ pub async fn create_ticket(
         },
     };
     let duty_id = match &body.duty {
-        Some(code) => Some(crate::duty::scheduled::id_of(&txn, code, system.id).await?),
+        Some(code) => Some(crate::duty::scheduled::id_of(txn, code, system.id).await?),
         None => None,
     };
     let new = NewTicket {
@@ -498,17 +527,47 @@ pub async fn create_ticket(
         assignee,
         major_event,
     };
-    let origin = crate::tickets::Origin {
-        major_event_id: window.as_ref().filter(|_| new.major_event.is_some()).map(|w| w.row.id),
+    Ok(Plan {
+        system,
+        window,
+        new,
+        calendar,
+        assigned_by,
         duty_id,
+        proposal,
+    })
+}
+
+/// Opens a ticket. Severity is given, or proposed by the classifier from `facts`.
+#[utoipa::path(post, path = "/tickets", tag = "tickets", request_body = CreateTicket,
+    responses((status = 201, body = TicketView), (status = 422, body = Problem), (status = 413, body = Problem)))]
+pub async fn create_ticket(
+    State(state): State<AppState>,
+    p: Principal,
+    from: ClientAddr,
+    ApiJson(body): ApiJson<CreateTicket>,
+) -> ApiResult<(StatusCode, Json<TicketView>)> {
+    p.require_writer()?;
+    let now = Utc::now();
+    let txn = state.begin_write().await?;
+    let plan = plan(&txn, &state, &p, body).await?;
+    let origin = crate::tickets::Origin {
+        major_event_id: plan
+            .window
+            .as_ref()
+            .filter(|_| plan.new.major_event.is_some())
+            .map(|w| w.row.id),
+        duty_id: plan.duty_id,
     };
-    let (row, ticket) = crate::tickets::create(&txn, calendar, system.id, new, Some(p.user_id), now, origin).await?;
+    let calendar = state.calendar(&plan.calendar)?;
+    let (row, ticket) =
+        crate::tickets::create(&txn, calendar, plan.system.id, plan.new, Some(p.user_id), now, origin).await?;
     audit::record(
         &txn,
         Some(p.user_id),
         "ticket.open",
         &row.number,
-        serde_json::json!({"system": system.code, "assigned": assigned_by}),
+        serde_json::json!({"system": plan.system.code, "assigned": plan.assigned_by}),
         &from,
     )
     .await?;
@@ -517,6 +576,106 @@ pub async fn create_ticket(
         StatusCode::CREATED,
         Json(view(&state.db, &state, row, now, allowed_of(&ticket), None).await?),
     ))
+}
+
+/// What a new ticket would get, before it is opened.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TicketPreview {
+    /// The severity it would get.
+    pub severity: String,
+    /// 紧急, 严重, 一般 or 轻微.
+    pub severity_zh: String,
+    /// Why (stated, or the classifier's reason, or both).
+    pub severity_reason: Option<String>,
+    /// The classifier's proposal from the facts, if facts were given.
+    pub proposed: Option<String>,
+    /// The classifier's reason, in Chinese.
+    pub proposed_reason_zh: Option<String>,
+    /// The classifier's reason, in English.
+    pub proposed_reason_en: Option<String>,
+    /// The system's name.
+    pub system_name: String,
+    /// The calendar the clocks would count in.
+    pub calendar: String,
+    /// The major-event window it would be opened under, and what that changes.
+    pub major_event: Option<MajorEventView>,
+    /// Who would get it, when the rosters choose.
+    pub assigned_by: Option<String>,
+    /// The clocks it would start, with their deadlines.
+    pub clocks: Vec<PreviewClock>,
+    /// A repair clock that starts only when an engineer arrives, with its target.
+    pub repair_on_arrival: Option<String>,
+}
+
+/// A clock a new ticket would start.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PreviewClock {
+    /// `response`, `arrival` or `repair`.
+    pub name: String,
+    /// The target (e.g. `15m`, `4h`, `3wd`).
+    pub target: String,
+    /// The deadline.
+    pub deadline: DateTime<Utc>,
+    /// How the deadline was counted, in the calendar's words.
+    pub explanation: String,
+}
+
+/// Shows what opening a ticket would do — the severity (and the classifier's proposal), the
+/// major-event window, the assignee and every deadline — without opening it. Same body as
+/// `POST /tickets`.
+#[utoipa::path(post, path = "/tickets/preview", tag = "tickets", request_body = CreateTicket,
+    responses((status = 200, body = TicketPreview), (status = 422, body = Problem)))]
+pub async fn preview_ticket(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiJson(body): ApiJson<CreateTicket>,
+) -> ApiResult<Json<TicketPreview>> {
+    let plan = plan(&state.db, &state, &p, body).await?;
+    let calendar = state.calendar(&plan.calendar)?;
+    let repair_on_arrival = plan
+        .new
+        .targets
+        .repair
+        .filter(|_| plan.new.targets.repair_from_arrival && plan.new.service_mode.has_on_site())
+        .map(|t| t.to_string());
+    let (ticket, _) = ticket_domain::Ticket::open(plan.new)?;
+    let start = ticket.clocks_start();
+    let mut clocks = Vec::new();
+    for (name, clock) in ticket.clocks() {
+        let status = clock
+            .status(calendar, start)
+            .map_err(|e| ApiError::Internal(e.into()))?;
+        let explained = calendar
+            .explain_deadline(start, status.target)
+            .map_err(|e| ApiError::Internal(e.into()))?;
+        clocks.push(PreviewClock {
+            name: name.key().to_owned(),
+            target: status.target.to_string(),
+            deadline: status.deadline,
+            explanation: explained.rule.explain(calendar, start),
+        });
+    }
+    let severity = ticket.severity();
+    let opened = ticket.opened_with();
+    Ok(Json(TicketPreview {
+        severity: severity.key().to_owned(),
+        severity_zh: severity.label_zh().to_owned(),
+        severity_reason: opened.severity_reason.clone(),
+        proposed: plan.proposal.as_ref().map(|c| c.severity.key().to_owned()),
+        proposed_reason_zh: plan.proposal.as_ref().map(|c| c.reason_zh.to_string()),
+        proposed_reason_en: plan.proposal.as_ref().map(|c| c.reason_en.to_string()),
+        system_name: plan.system.name,
+        calendar: plan.calendar,
+        major_event: opened.major_event.as_ref().map(|m| MajorEventView {
+            code: m.code.clone(),
+            name: m.name.clone(),
+            calendar: m.calendar.clone(),
+            reason: m.reason.clone(),
+        }),
+        assigned_by: plan.assigned_by,
+        clocks,
+        repair_on_arrival: repair_on_arrival.filter(|_| ticket.clock(ClockName::Repair).is_none()),
+    }))
 }
 
 /// Lists tickets in scope, newest first, with filters and cursor paging.

@@ -209,3 +209,65 @@ both!(lists_page_with_a_cursor, |t: crate::support::Harness| async move {
         .expect(StatusCode::OK);
     assert_eq!(by_vendor["items"].as_array().unwrap().len(), 5);
 });
+
+both!(
+    a_preview_shows_what_opening_creates_and_opens_nothing,
+    |t: crate::support::Harness| async move {
+        let occurred: DateTime<Utc> = "2026-09-30T15:00:00+08:00".parse().unwrap();
+        let body = json!({"kind": "fault", "system": "SB", "title": "挂号系统无法访问",
+            "facts": {"core_function": "down", "users_affected": "many"},
+            "occurred_at": occurred, "received_at": occurred});
+        let before = t.get("eng_b", "/api/v1/tickets").await.expect(StatusCode::OK);
+        let p = t
+            .post("eng_b", "/api/v1/tickets/preview", body.clone())
+            .await
+            .expect(StatusCode::OK);
+        let after = t.get("eng_b", "/api/v1/tickets").await.expect(StatusCode::OK);
+        assert_eq!(before["items"], after["items"], "a preview opens no ticket");
+        assert_eq!(p["severity"], "urgent");
+        assert_eq!(p["proposed"], "urgent");
+        assert!(p["proposed_reason_zh"].as_str().unwrap().contains("核心"), "{p}");
+        // cn-5x8: 15m from Wednesday 15:00 is 15:15; 4h of working time is two hours that day and
+        // two after the National Day holiday (1–7 October): Thursday 8 October 11:00.
+        assert_eq!(p["clocks"][0]["name"], "response");
+        assert_eq!(p["clocks"][0]["deadline"], "2026-09-30T07:15:00Z");
+        assert_eq!(p["clocks"][1]["name"], "repair");
+        assert_eq!(p["clocks"][1]["deadline"], "2026-10-08T03:00:00Z");
+        assert!(!p["clocks"][1]["explanation"].as_str().unwrap().is_empty());
+        let v = t
+            .post("eng_b", "/api/v1/tickets", body)
+            .await
+            .expect(StatusCode::CREATED);
+        for i in 0..2 {
+            assert_eq!(v["clocks"][i]["deadline"], p["clocks"][i]["deadline"], "clock {i}");
+        }
+        // The countdown's colour instants: 4h of working time, half at 17:00 (the day's end)…
+        assert_eq!(v["clocks"][1]["at_50"], "2026-09-30T09:00:00Z");
+        // A stated severity that differs from the classifier is recorded as an override.
+        let p = t
+            .post(
+                "eng_b",
+                "/api/v1/tickets/preview",
+                json!({"kind": "fault", "system": "SB", "title": "t", "severity": "minor",
+                    "severity_reason": "只影响一台终端", "facts": {"core_function": "down", "users_affected": "many"}}),
+            )
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(p["severity"], "minor");
+        assert!(
+            p["severity_reason"]
+                .as_str()
+                .unwrap()
+                .contains("overrides the classifier's urgent"),
+            "{p}"
+        );
+        // Out of scope, like opening: a system that is not yours is not there.
+        t.post(
+            "eng_a",
+            "/api/v1/tickets/preview",
+            json!({"kind": "fault", "system": "SB", "title": "t", "severity": "minor"}),
+        )
+        .await
+        .expect(StatusCode::UNPROCESSABLE_ENTITY);
+    }
+);

@@ -51,6 +51,7 @@ both!(
             ("GET", "/catalog/export"),
             ("GET", "/tickets"),
             ("POST", "/tickets"),
+            ("POST", "/tickets/preview"),
             ("GET", "/tickets/{number}"),
             ("POST", "/tickets/{number}/{action}"),
             ("GET", "/ladders"),
