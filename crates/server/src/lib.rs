@@ -23,3 +23,4 @@ pub mod reports;
 pub mod serve;
 pub mod tickets;
 pub mod time;
+pub mod web;

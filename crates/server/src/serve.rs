@@ -5,8 +5,6 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use axum::Router;
-use axum::response::Html;
-use axum::routing::get;
 
 use crate::api::{self, AppState};
 use crate::calendars::CalendarSource;
@@ -77,7 +75,7 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
         batch: 500,
     };
     let mut scheduler = crate::jobs::start(sweeper, opts.jobs).await?;
-    let app: Router = api::app(state).route("/", get(index));
+    let app: Router = api::app(state);
     println!(
         "opsclock is running: open http://{addr}/  (database {})",
         crate::db::redact_url(&opts.database)
@@ -89,18 +87,6 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
     let _ = scheduler.shutdown().await;
     tracing::info!("stopped");
     Ok(())
-}
-
-async fn index() -> Html<&'static str> {
-    Html(concat!(
-        "<!doctype html><meta charset=utf-8><title>opsclock</title>",
-        "<h1>opsclock</h1><p>Incident and ticket tracker with exact SLA clocks.</p><ul>",
-        "<li><a href=\"/api/v1/openapi.json\">API description (OpenAPI 3.1)</a></li>",
-        "<li><code>POST /api/v1/session</code> with <code>{\"username\", \"password\"}</code> to sign in</li>",
-        "<li><a href=\"/api/v1/tickets\">/api/v1/tickets</a> (after signing in)</li>",
-        "<li><a href=\"/healthz\">/healthz</a></li></ul>",
-        "<p>The web pages for engineers and managers are the next piece of work.</p>"
-    ))
 }
 
 async fn shutdown_signal() {

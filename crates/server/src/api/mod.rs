@@ -167,7 +167,7 @@ pub fn app(state: AppState) -> Router {
             }),
         )
         .route("/healthz", get(healthz))
-        .route("/reports/breaches", get(reports::page))
+        .merge(crate::web::routes())
         .fallback(|| async { problem::ApiError::NotFound("no such route".into()) })
         .method_not_allowed_fallback(|method: axum::http::Method, uri: axum::http::Uri| async move {
             problem::ApiError::MethodNotAllowed(format!(

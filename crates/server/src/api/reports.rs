@@ -25,7 +25,7 @@ use crate::reports::export::{self, Format};
 use crate::reports::{self as report, Filters, Period};
 
 /// The query of `GET /reports/breaches`.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct BreachQuery {
     /// The period: `2026-03`, `2026-Q1`, `2026` or `2026-03-01..2026-03-15`.
@@ -73,11 +73,23 @@ pub async fn page(
     render(&state, &p, q, Format::Html).await
 }
 
-async fn render(state: &AppState, p: &Principal, q: BreachQuery, default: Format) -> ApiResult<Response> {
-    let format: Format = match &q.format {
-        Some(f) => f.parse().map_err(|e: String| ApiError::invalid("format", e))?,
-        None => default,
-    };
+/// A report request, checked against the caller: the period, the filters (a vendor's people
+/// get their own vendor's), the systems they see, and whether contract deductions are theirs.
+pub(crate) struct Authorized {
+    /// The period.
+    pub period: Period,
+    /// The filters.
+    pub filters: Filters,
+    /// The systems the caller sees (`None`: all).
+    pub visible: Option<Vec<i64>>,
+    /// The instant judged.
+    pub as_of: chrono::DateTime<Utc>,
+    /// Whether the deductions section is for this reader.
+    pub with_deductions: bool,
+}
+
+/// Checks `q` for `p` (see [`Authorized`]).
+pub(crate) async fn authorize(state: &AppState, p: &Principal, q: &BreachQuery) -> ApiResult<Authorized> {
     let zone: chrono_tz::Tz = match &q.timezone {
         Some(z) => z
             .parse()
@@ -86,11 +98,11 @@ async fn render(state: &AppState, p: &Principal, q: BreachQuery, default: Format
     };
     let period = Period::parse(&q.period, zone).map_err(|e| ApiError::invalid("period", e))?;
     let mut filters = Filters {
-        unit: q.unit,
-        vendor: q.vendor,
-        system: q.system,
-        kind: q.kind,
-        severity: q.severity,
+        unit: q.unit.clone(),
+        vendor: q.vendor.clone(),
+        system: q.system.clone(),
+        kind: q.kind.clone(),
+        severity: q.severity.clone(),
     };
     if let Scope::Vendor(own) = p.scope {
         let Some(own) = vendors::Entity::find_by_id(own).one(&state.db).await?.map(|v| v.code) else {
@@ -117,15 +129,29 @@ async fn render(state: &AppState, p: &Principal, q: BreachQuery, default: Format
         matches!(p.role, Role::Admin | Role::Manager) && matches!(p.scope, Scope::All | Scope::Vendor(_));
     let visible = crate::api::catalog::visible_system_ids(&state.db, p).await?;
     let now = Utc::now();
-    let as_of = q.as_of.map_or(now, |t| t.min(now));
-    let r = report::breaches(
-        &state.db,
-        &state.calendars,
+    Ok(Authorized {
         period,
         filters,
         visible,
-        as_of,
+        as_of: q.as_of.map_or(now, |t| t.min(now)),
         with_deductions,
+    })
+}
+
+async fn render(state: &AppState, p: &Principal, q: BreachQuery, default: Format) -> ApiResult<Response> {
+    let format: Format = match &q.format {
+        Some(f) => f.parse().map_err(|e: String| ApiError::invalid("format", e))?,
+        None => default,
+    };
+    let a = authorize(state, p, &q).await?;
+    let r = report::breaches(
+        &state.db,
+        &state.calendars,
+        a.period,
+        a.filters,
+        a.visible,
+        a.as_of,
+        a.with_deductions,
     )
     .await?;
     let bytes = match format {

@@ -786,7 +786,17 @@ pub async fn list_tickets(
     let next_cursor = (rows.len() as u64 == limit)
         .then(|| rows.last().map(|r| r.id.to_string()))
         .flatten();
-    // Two queries for the whole page: the clocks, and the service modes of its systems.
+    let items = views_of(&state, rows, now).await?;
+    Ok(Json(TicketPage { items, next_cursor }))
+}
+
+/// The views of ticket rows, as listed (no timeline): two queries for all of them, the clocks
+/// and the service modes of their systems.
+pub(crate) async fn views_of(
+    state: &AppState,
+    rows: Vec<tickets::Model>,
+    now: DateTime<Utc>,
+) -> ApiResult<Vec<TicketView>> {
     let mut clocks_of = clock_rows(&state.db, rows.iter().map(|r| r.id).collect()).await?;
     let on_site: HashMap<i64, bool> = systems::Entity::find()
         .filter(systems::Column::Id.is_in(rows.iter().map(|r| r.system_id).collect::<Vec<_>>()))
@@ -809,9 +819,9 @@ pub async fn list_tickets(
             .map(|s| s.to_string())
             .collect();
         let clocks = clocks_of.remove(&r.id).unwrap_or_default();
-        items.push(view_with_clocks(&state, r, &clocks, now, allowed, None)?);
+        items.push(view_with_clocks(state, r, &clocks, now, allowed, None)?);
     }
-    Ok(Json(TicketPage { items, next_cursor }))
+    Ok(items)
 }
 
 /// The actions `ticket` allows now, as the API lists them.

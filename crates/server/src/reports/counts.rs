@@ -118,14 +118,9 @@ pub async fn ticket_rows(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec
     q.push("SELECT t.severity AS severity, t.vendor_id AS vendor_id, COUNT(*) AS received, ")
         .push("CAST(SUM(CASE WHEN t.status IN ('resolved', 'closed') THEN 1 ELSE 0 END) AS BIGINT) AS resolved, ")
         .push("CAST(SUM(CASE WHEN t.status = 'cancelled' THEN 1 ELSE 0 END) AS BIGINT) AS cancelled, ")
-        // A clock can breach only if the ticket is marked, or is open (running past a deadline
-        // the sweep has not seen): the subquery runs for those alone.
-        .push("CAST(SUM(CASE WHEN (t.breached = ")
-        .bind(true)
-        .push(" OR t.status NOT IN ('resolved', 'closed', 'cancelled')) AND EXISTS (SELECT 1 FROM clocks c ")
-        .push("WHERE c.ticket_id = t.id AND ")
-        .breached(scope.as_of)
-        .push(") THEN 1 ELSE 0 END) AS BIGINT) AS breached")
+        .push("CAST(SUM(CASE WHEN ")
+        .ticket_breached(scope.as_of)
+        .push(" THEN 1 ELSE 0 END) AS BIGINT) AS breached")
         .from_scope(scope)
         .push(" GROUP BY t.severity, t.vendor_id");
     q.all(db)

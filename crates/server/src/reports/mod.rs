@@ -18,6 +18,7 @@ pub mod latency;
 pub mod period;
 pub mod scorecard;
 pub mod sql;
+pub mod trend;
 
 use std::collections::BTreeMap;
 
@@ -157,8 +158,8 @@ pub async fn backfill(db: &sea_orm::DatabaseConnection, calendars: &BTreeMap<Str
     Ok(done)
 }
 
-/// Turns codes into ids, checking each.
-async fn resolve(
+/// Turns codes into ids, checking each: the scope [`breaches`] reports on.
+pub async fn resolve(
     db: &impl ConnectionTrait,
     period: &Period,
     f: &Filters,

@@ -75,6 +75,25 @@ impl Sql {
         self.scope_where(scope)
     }
 
+    /// The same with each clock's unit as `u` (through the ticket's system, `us`).
+    pub fn from_clocks_by_unit(&mut self, scope: &Scope) -> &mut Sql {
+        self.push(" FROM tickets t JOIN clocks c ON c.ticket_id = t.id")
+            .push(" JOIN systems us ON us.id = t.system_id JOIN units u ON u.id = us.unit_id");
+        self.scope_where(scope)
+    }
+
+    /// The condition "ticket `t` has a clock that counts as breached at `as_of`". Only tickets
+    /// marked breached, or open (running past a deadline the sweep has not seen), can: the
+    /// subquery runs for those alone.
+    pub fn ticket_breached(&mut self, as_of: DateTime<Utc>) -> &mut Sql {
+        self.push("((t.breached = ")
+            .bind(true)
+            .push(" OR t.status NOT IN ('resolved', 'closed', 'cancelled')) AND EXISTS (SELECT 1 FROM clocks c ")
+            .push("WHERE c.ticket_id = t.id AND ")
+            .breached(as_of)
+            .push("))")
+    }
+
     fn scope_where(&mut self, scope: &Scope) -> &mut Sql {
         if scope.unit.is_some() {
             self.push(" JOIN systems s ON s.id = t.system_id");

@@ -1,0 +1,303 @@
+//! Administration pages (admins only): users and API tokens, calendars as a month view, the
+//! escalation ladders, the major-event windows and the mail outbox.
+
+use std::collections::HashMap;
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use chrono::{Datelike, Months, NaiveDate, Utc};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use serde::Deserialize;
+use serde_json::json;
+use sla_clock::DayKind;
+
+use super::templates::ZONE;
+use super::{Viewer, WebResult, redirect_with};
+use crate::api::AppState;
+use crate::api::escalation::OutboxQuery;
+use crate::api::problem::{ApiError, ApiPath, ApiQuery};
+use crate::audit::ClientAddr;
+use crate::auth::secret;
+use crate::db::entities::{api_tokens, units, users, vendors};
+
+type Fields = Form<HashMap<String, String>>;
+
+async fn users_page(state: &AppState, v: &Viewer, new_token: Option<String>) -> WebResult {
+    let units: HashMap<i64, String> = units::Entity::find()
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect();
+    let vendors: HashMap<i64, String> = vendors::Entity::find()
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|x| (x.id, x.name))
+        .collect();
+    let all = users::Entity::find()
+        .order_by_asc(users::Column::Username)
+        .all(&state.db)
+        .await?;
+    let names: HashMap<i64, String> = all.iter().map(|u| (u.id, u.username.clone())).collect();
+    let users: Vec<serde_json::Value> = all
+        .iter()
+        .map(|u| {
+            json!({
+                "username": u.username, "display_name": u.display_name, "role": u.role, "email": u.email,
+                "disabled": u.disabled, "must_change_password": u.must_change_password,
+                "belongs_to": u.unit_id.and_then(|i| units.get(&i).cloned())
+                    .or_else(|| u.vendor_id.and_then(|i| vendors.get(&i).cloned())),
+            })
+        })
+        .collect();
+    let tokens: Vec<serde_json::Value> = api_tokens::Entity::find()
+        .order_by_asc(api_tokens::Column::Id)
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|t| {
+            json!({"id": t.id, "username": names.get(&t.user_id), "name": t.name,
+                "created_at": t.created_at, "last_used_at": t.last_used_at})
+        })
+        .collect();
+    super::page(
+        v,
+        "admin_users.html",
+        ctx! { users => users, tokens => tokens, new_token => new_token },
+    )
+}
+
+/// `GET /admin/users`: users and API tokens.
+pub async fn users(State(state): State<AppState>, v: Viewer) -> WebResult {
+    v.p.require_admin()?;
+    users_page(&state, &v, None).await
+}
+
+/// `POST /admin/tokens`: a new API token for a user, shown once.
+pub async fn create_token(State(state): State<AppState>, v: Viewer, from: ClientAddr, Form(f): Fields) -> WebResult {
+    v.p.require_admin()?;
+    v.check_csrf(f.get("csrf").map(String::as_str))?;
+    let username = f.get("username").map(|s| s.trim()).unwrap_or("");
+    let user = users::Entity::find()
+        .filter(users::Column::Username.eq(username))
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::invalid("username", format!("no user {username:?}")))?;
+    let name = f
+        .get("name")
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .unwrap_or("web");
+    let token = secret::new_secret("ocp_");
+    let txn = state.begin_write().await?;
+    api_tokens::ActiveModel {
+        user_id: Set(user.id),
+        name: Set(name.to_owned()),
+        token_hash: Set(secret::secret_hash(&token)),
+        created_at: Set(Utc::now()),
+        last_used_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    crate::audit::record(
+        &txn,
+        Some(v.p.user_id),
+        "token.create",
+        &user.username,
+        json!({"name": name}),
+        &from,
+    )
+    .await?;
+    txn.commit().await?;
+    users_page(&state, &v, Some(token)).await
+}
+
+/// `POST /admin/tokens/{id}/revoke`.
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    v: Viewer,
+    from: ClientAddr,
+    Path(id): Path<i64>,
+    Form(f): Fields,
+) -> WebResult {
+    v.p.require_admin()?;
+    v.check_csrf(f.get("csrf").map(String::as_str))?;
+    let txn = state.begin_write().await?;
+    let gone = api_tokens::Entity::delete_by_id(id).exec(&txn).await?.rows_affected;
+    if gone == 0 {
+        return Err(ApiError::NotFound(format!("no token {id}")).into());
+    }
+    crate::audit::record(
+        &txn,
+        Some(v.p.user_id),
+        "token.revoke",
+        &id.to_string(),
+        json!({}),
+        &from,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(redirect_with("/admin/users", &format!("token {id} revoked")))
+}
+
+/// The calendar page's query.
+#[derive(Debug, Deserialize)]
+pub struct MonthQuery {
+    name: Option<String>,
+    /// `2026-10`.
+    month: Option<String>,
+}
+
+/// `GET /admin/calendars?name=cn-5x8&month=2026-10`: a month with its holidays and make-up days.
+pub async fn calendars(State(state): State<AppState>, v: Viewer, Query(q): Query<MonthQuery>) -> WebResult {
+    v.p.require_admin()?;
+    let names: Vec<String> = state.calendars.keys().cloned().collect();
+    let name = q
+        .name
+        .filter(|n| state.calendars.contains_key(n))
+        .or_else(|| names.iter().find(|n| *n == "cn-5x8").cloned())
+        .or_else(|| names.first().cloned())
+        .unwrap_or_default();
+    let cal = state.calendar(&name)?;
+    let first = match q.month.as_deref() {
+        Some(m) => NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d")
+            .map_err(|_| ApiError::invalid("month", format!("{m:?} is not a month like 2026-10")))?,
+        None => {
+            let today = Utc::now().with_timezone(&ZONE).date_naive();
+            today.with_day(1).unwrap_or(today)
+        }
+    };
+    let next = first + Months::new(1);
+    let mut weeks: Vec<Vec<Option<serde_json::Value>>> = Vec::new();
+    let mut week: Vec<Option<serde_json::Value>> = vec![None; first.weekday().num_days_from_monday() as usize];
+    for date in first.iter_days().take_while(|d| *d < next) {
+        let hours =
+            |h: &[sla_clock::calendar::DayInterval]| h.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(" ");
+        let (kind, label, hours) = match cal.day(date) {
+            Ok(DayKind::Regular { hours: h }) => ("regular", None, hours(h)),
+            Ok(DayKind::Rest) => ("rest", None, String::new()),
+            Ok(DayKind::Holiday { name }) => ("holiday", Some(name.to_owned()), String::new()),
+            Ok(DayKind::MakeupDay { name, hours: h }) => ("makeup", Some(name.to_owned()), hours(h)),
+            Err(e) => ("rest", Some(e.to_string()), String::new()),
+        };
+        week.push(Some(
+            json!({"date": date.to_string(), "day": date.day(), "kind": kind, "name": label, "hours": hours}),
+        ));
+        if week.len() == 7 {
+            weeks.push(std::mem::take(&mut week));
+        }
+    }
+    if !week.is_empty() {
+        week.resize(7, None);
+        weeks.push(week);
+    }
+    let weekdays = if v.lang == super::Lang::Zh {
+        ["一", "二", "三", "四", "五", "六", "日"]
+    } else {
+        ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    };
+    super::page(
+        &v,
+        "admin_calendars.html",
+        ctx! {
+            names => names, name => name, description => cal.spec().description.clone(),
+            month => first.format("%Y-%m").to_string(),
+            prev => (first - Months::new(1)).format("%Y-%m").to_string(),
+            next => next.format("%Y-%m").to_string(),
+            weeks => weeks, weekdays => weekdays,
+        },
+    )
+}
+
+/// `GET /admin/ladders`.
+pub async fn ladders(State(state): State<AppState>, v: Viewer) -> WebResult {
+    v.p.require_admin()?;
+    let all = crate::api::escalation::list_ladders(State(state), v.p.clone()).await?.0;
+    let all = serde_json::to_value(&all).map_err(|e| ApiError::Internal(e.into()))?;
+    let steps = |ladder: &serde_json::Value| -> Vec<serde_json::Value> {
+        ladder["steps"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|s| {
+                let text = |v: &serde_json::Value| match v {
+                    serde_json::Value::String(s) => s.clone(),
+                    serde_json::Value::Array(a) => a
+                        .iter()
+                        .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_owned))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    other => other.to_string(),
+                };
+                json!({"id": text(&s["id"]), "when": text(&s["when"]), "notify": text(&s["notify"])})
+            })
+            .collect()
+    };
+    let mut ladders: Vec<serde_json::Value> = all["stored"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|l| json!({"scope": l["scope"], "steps": steps(&l["ladder"])}))
+        .collect();
+    ladders.push(json!({"scope": "builtin default", "steps": steps(&all["builtin_default"])}));
+    super::page(&v, "admin_ladders.html", ctx! { ladders => ladders })
+}
+
+/// `GET /admin/windows`.
+pub async fn windows(State(state): State<AppState>, v: Viewer) -> WebResult {
+    v.p.require_admin()?;
+    let docs = crate::api::duty::list_windows(State(state), v.p.clone()).await?.0;
+    let windows: Vec<serde_json::Value> = docs
+        .iter()
+        .map(|w| {
+            let scope = if w.units.is_empty() && w.systems.is_empty() {
+                "*".to_owned()
+            } else {
+                w.units.iter().chain(&w.systems).cloned().collect::<Vec<_>>().join(", ")
+            };
+            json!({"code": w.code, "name": w.name, "starts": w.starts, "ends": w.ends, "calendar": w.calendar, "scope": scope})
+        })
+        .collect();
+    super::page(&v, "admin_windows.html", ctx! { windows => windows })
+}
+
+/// `GET /admin/outbox?status=failed`.
+pub async fn outbox(State(state): State<AppState>, v: Viewer, Query(q): Query<HashMap<String, String>>) -> WebResult {
+    v.p.require_admin()?;
+    let status = q.get("status").cloned().filter(|s| !s.is_empty());
+    let list = crate::api::escalation::list_outbox(
+        State(state),
+        v.p.clone(),
+        ApiQuery(OutboxQuery {
+            status: status.clone(),
+            limit: Some(200),
+        }),
+    )
+    .await?
+    .0;
+    super::page(
+        &v,
+        "admin_outbox.html",
+        ctx! { counts => list.counts, messages => list.messages, status => status },
+    )
+}
+
+/// `POST /admin/outbox/{id}/retry`.
+pub async fn retry(
+    State(state): State<AppState>,
+    v: Viewer,
+    from: ClientAddr,
+    Path(id): Path<i64>,
+    Form(f): Fields,
+) -> WebResult {
+    v.check_csrf(f.get("csrf").map(String::as_str))?;
+    match crate::api::escalation::retry_outbox(State(state), v.p.clone(), from, ApiPath(id)).await {
+        Ok(_) => Ok(redirect_with("/admin/outbox", &format!("#{id} ✓"))),
+        Err(e @ (ApiError::Invalid { .. } | ApiError::NotFound(_))) => {
+            Ok(redirect_with("/admin/outbox", &e.to_string()))
+        }
+        Err(e) => Err(e.into()),
+    }
+}

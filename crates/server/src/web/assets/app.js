@@ -1,0 +1,76 @@
+// opsclock pages: live countdowns, the system search, the new ticket's preview. No dependencies.
+"use strict";
+
+// Countdowns: time left to the deadline (wall clock), coloured when the clock has used 50 % and
+// 80 % of its working-time budget (instants computed by the server, so business hours count).
+function fmt(ms) {
+  const s = Math.floor(Math.abs(ms) / 1000);
+  const d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+  const pad = (n) => String(n).padStart(2, "0");
+  return (d ? d + "d " : "") + pad(h) + ":" + pad(m) + ":" + pad(sec);
+}
+function tick() {
+  const now = Date.now();
+  for (const el of document.querySelectorAll(".cd[data-live=yes]")) {
+    const deadline = Date.parse(el.dataset.deadline);
+    const at50 = el.dataset.at50 ? Date.parse(el.dataset.at50) : Infinity;
+    const at80 = el.dataset.at80 ? Date.parse(el.dataset.at80) : Infinity;
+    const left = deadline - now;
+    const level = left < 0 ? "breached" : now >= at80 ? "80" : now >= at50 ? "50" : "ok";
+    el.textContent = (left < 0 ? el.dataset.late : el.dataset.left) + " " + fmt(left);
+    el.className = "cd lvl-" + level;
+    el.dataset.level = level;
+    const bar = el.closest(".clock");
+    if (bar) bar.className = "clock lvl-" + level;
+  }
+}
+
+// The system picker: filter the list by code, name or unit as one types.
+function systemSearch() {
+  const q = document.getElementById("system-search");
+  const sel = document.getElementById("system");
+  if (!q || !sel) return;
+  const count = document.getElementById("system-count");
+  q.addEventListener("input", () => {
+    const words = q.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+    let shown = 0, first = null;
+    for (const o of sel.options) {
+      const hay = (o.dataset.search || o.text).toLowerCase();
+      const ok = words.every((w) => hay.includes(w));
+      o.hidden = !ok;
+      if (ok) { shown++; if (!first) first = o; }
+    }
+    if (count) count.textContent = String(shown);
+    if (shown === 1 && first) { first.selected = true; sel.dispatchEvent(new Event("change", { bubbles: true })); }
+  });
+  q.addEventListener("keydown", (e) => { if (e.key === "Enter") e.preventDefault(); });
+}
+
+// The preview: what the ticket would get (severity, reason, deadlines), asked of the server on
+// every change, before submitting.
+function preview() {
+  const form = document.getElementById("new-ticket");
+  const box = document.getElementById("preview");
+  if (!form || !box) return;
+  let timer = null, seq = 0;
+  const run = async () => {
+    if (!form.elements.system.value) return;
+    const mine = ++seq;
+    const body = new URLSearchParams(new FormData(form));
+    const res = await fetch(form.dataset.preview, { method: "POST", body, credentials: "same-origin" });
+    if (mine !== seq) return;
+    box.innerHTML = await res.text();
+    box.dataset.ready = String(mine);
+  };
+  const later = () => { clearTimeout(timer); timer = setTimeout(run, 250); };
+  form.addEventListener("change", later);
+  form.addEventListener("input", (e) => { if (e.target.name === "title") return; later(); });
+  run();
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  tick();
+  setInterval(tick, 1000);
+  systemSearch();
+  preview();
+});

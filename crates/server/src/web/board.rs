@@ -1,0 +1,107 @@
+//! The engineer's board: my open tickets and the on-duty queue, most urgent first (by the
+//! earliest deadline of a clock still counting), with live countdowns and one-click actions.
+
+use std::collections::HashMap;
+
+use axum::extract::State;
+use chrono::Utc;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use super::{Viewer, WebResult};
+use crate::api::AppState;
+use crate::api::problem::ApiError;
+use crate::db::entities::{systems, tickets, users};
+use crate::reports::sql::Sql;
+
+/// At most this many tickets on the board.
+const LIMIT: i64 = 200;
+
+/// `GET /board`.
+pub async fn page(State(state): State<AppState>, v: Viewer) -> WebResult {
+    let now = Utc::now();
+    let visible = crate::api::catalog::visible_system_ids(&state.db, &v.p).await?;
+    // Open tickets with a clock still counting, by its earliest deadline.
+    let mut q = Sql::new(&state.db);
+    q.push("SELECT t.id AS id FROM tickets t JOIN clocks c ON c.ticket_id = t.id")
+        .push(" WHERE t.status IN ('new', 'acknowledged', 'on_site', 'in_progress', 'paused')")
+        .push(" AND c.state IN ('running', 'breached-running', 'paused')");
+    if let Some(ids) = &visible {
+        q.push(" AND t.system_id IN (-1");
+        for id in ids {
+            q.push(", ").bind(*id);
+        }
+        q.push(")");
+    }
+    q.push(" GROUP BY t.id ORDER BY MIN(c.deadline), t.id LIMIT ")
+        .bind(LIMIT + 1);
+    let mut ids: Vec<i64> = q
+        .all(&state.db)
+        .await?
+        .iter()
+        .map(|r| r.try_get::<i64>("", "id"))
+        .collect::<Result<_, _>>()?;
+    let truncated = ids.len() as i64 > LIMIT;
+    ids.truncate(LIMIT as usize);
+    let mut rows = tickets::Entity::find()
+        .filter(tickets::Column::Id.is_in(ids.clone()))
+        .all(&state.db)
+        .await?;
+    let rank: HashMap<i64, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    rows.sort_by_key(|r| rank.get(&r.id).copied());
+    let names = Names::load(&state, &rows).await?;
+    let mine_ids: Vec<bool> = rows.iter().map(|r| r.assignee_id == Some(v.p.user_id)).collect();
+    let views = crate::api::tickets::views_of(&state, rows, now).await?;
+    let (mut mine, mut queue) = (Vec::new(), Vec::new());
+    for (view, is_mine) in views.into_iter().zip(mine_ids) {
+        let item = names.decorate(&view)?;
+        if is_mine { mine.push(item) } else { queue.push(item) }
+    }
+    super::page(
+        &v,
+        "board.html",
+        ctx! {
+            sections => vec![
+                ctx! { id => "mine", title => "board_mine", tickets => mine },
+                ctx! { id => "queue", title => "board_queue", tickets => queue },
+            ],
+            truncated => truncated,
+        },
+    )
+}
+
+/// System and user names for a page of tickets.
+pub struct Names {
+    systems: HashMap<i64, (String, String)>,
+    users: HashMap<i64, String>,
+}
+
+impl Names {
+    /// The names the tickets in `rows` refer to.
+    pub async fn load(state: &AppState, rows: &[tickets::Model]) -> Result<Names, ApiError> {
+        let systems = systems::Entity::find()
+            .filter(systems::Column::Id.is_in(rows.iter().map(|r| r.system_id).collect::<Vec<_>>()))
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, (s.code, s.name)))
+            .collect();
+        let users = users::Entity::find()
+            .filter(users::Column::Id.is_in(rows.iter().filter_map(|r| r.assignee_id).collect::<Vec<_>>()))
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.display_name))
+            .collect();
+        Ok(Names { systems, users })
+    }
+
+    /// The ticket's view with `system_code`, `system_name` and `assignee` (a name) added.
+    pub fn decorate(&self, t: &crate::api::tickets::TicketView) -> Result<serde_json::Value, ApiError> {
+        let mut v = serde_json::to_value(t).map_err(|e| ApiError::Internal(e.into()))?;
+        let (code, name) = self.systems.get(&t.system_id).cloned().unwrap_or_default();
+        v["system_code"] = code.into();
+        v["system_name"] = name.into();
+        v["assignee"] = t.assignee_id.and_then(|a| self.users.get(&a).cloned()).into();
+        Ok(v)
+    }
+}

@@ -1,0 +1,134 @@
+//! The manager's dashboard: a period's figures, the breach trend by month, compliance by vendor
+//! and by unit, availability against target and the contract deductions, with the exports.
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use chrono::{TimeDelta, Utc};
+use serde::Deserialize;
+
+use super::svg::{self, Row, Stack};
+use super::templates::ZONE;
+use super::{Viewer, WebResult};
+use crate::api::AppState;
+use crate::api::problem::{ApiError, ApiQuery};
+use crate::api::reports::BreachQuery;
+use crate::reports::{self, trend};
+
+/// The dashboard's query.
+#[derive(Debug, Deserialize)]
+pub struct DashboardQuery {
+    /// `2026-03`, `2026-Q1`, …; default this month.
+    period: Option<String>,
+}
+
+/// `GET /dashboard?period=2026-03`.
+pub async fn page(
+    State(state): State<AppState>,
+    v: Viewer,
+    q: Result<Query<DashboardQuery>, QueryRejection>,
+) -> WebResult {
+    v.p.require_manager()?;
+    let q = q.map_err(|e| ApiError::Malformed(e.body_text()))?.0;
+    let period = q
+        .period
+        .filter(|p| !p.trim().is_empty())
+        .unwrap_or_else(|| Utc::now().with_timezone(&ZONE).format("%Y-%m").to_string());
+    let bq = BreachQuery {
+        period,
+        ..BreachQuery::default()
+    };
+    let a = crate::api::reports::authorize(&state, &v.p, &bq).await?;
+    let months = trend::months_to(a.period.to - TimeDelta::milliseconds(1), ZONE, 12)
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("months: {e}")))?;
+    let scope = reports::resolve(&state.db, &a.period, &a.filters, a.visible.clone(), a.as_of).await?;
+    let (r, monthly, units) = tokio::try_join!(
+        reports::breaches(
+            &state.db,
+            &state.calendars,
+            a.period.clone(),
+            a.filters.clone(),
+            a.visible.clone(),
+            a.as_of,
+            a.with_deductions,
+        ),
+        async { Ok::<_, ApiError>(trend::monthly(&state.db, &scope, &months).await?) },
+        async { Ok::<_, ApiError>(trend::units(&state.db, &scope).await?) },
+    )?;
+    let tr = super::i18n::words(v.lang);
+    let word = |k: &'static str| tr.get(k).copied().unwrap_or(k);
+    let bars: Vec<Stack<'_>> = monthly
+        .iter()
+        .map(|m| Stack {
+            label: &m.month,
+            total: m.received,
+            part: m.breached,
+        })
+        .collect();
+    let trend_svg = svg::stacked_bars(&bars, word("received"), word("breached_tickets"));
+    let vendor_labels: Vec<String> = r
+        .vendors
+        .iter()
+        .map(|s| s.name.clone().or(s.vendor.clone()).unwrap_or_else(|| "—".into()))
+        .collect();
+    let vendor_rows: Vec<Row<'_>> = r
+        .vendors
+        .iter()
+        .zip(&vendor_labels)
+        .map(|(s, label)| {
+            let met = s.response.met + s.arrival.met + s.repair.met;
+            let breached = s.response.breached + s.arrival.breached + s.repair.breached;
+            Row {
+                label,
+                pct: reports::counts::pct(met, met + breached),
+                target: None,
+            }
+        })
+        .collect();
+    let unit_rows: Vec<Row<'_>> = units
+        .iter()
+        .map(|u| Row {
+            label: &u.name,
+            pct: u.compliance_pct,
+            target: None,
+        })
+        .collect();
+    // Systems with an outage or under target first; at most 30 rows.
+    let mut avail: Vec<&reports::availability::SystemAvailability> = r.availability.iter().collect();
+    avail.sort_by(|a, b| {
+        a.availability_pct
+            .unwrap_or(100.0)
+            .total_cmp(&b.availability_pct.unwrap_or(100.0))
+            .then_with(|| a.system.cmp(&b.system))
+    });
+    let avail_rows: Vec<Row<'_>> = avail
+        .iter()
+        .take(30)
+        .map(|s| Row {
+            label: &s.name,
+            pct: s.availability_pct,
+            target: s.target_pct,
+        })
+        .collect();
+    let none = word("none_yet");
+    super::page(
+        &v,
+        "dashboard.html",
+        ctx! {
+            r => r,
+            trend_svg => trend_svg,
+            vendors_svg => svg::percent_bars(&vendor_rows, 0.0, none),
+            units_svg => svg::percent_bars(&unit_rows, 0.0, none),
+            availability_svg => svg::percent_bars(&avail_rows, 90.0, none),
+        },
+    )
+}
+
+/// `GET /reports/breaches?period=…`: the printable report (the link in the monthly email).
+pub async fn printable(
+    State(state): State<AppState>,
+    v: Viewer,
+    q: Result<Query<BreachQuery>, QueryRejection>,
+) -> WebResult {
+    let q = q.map_err(|e| ApiError::Malformed(e.body_text()))?.0;
+    Ok(crate::api::reports::page(State(state), v.p, ApiQuery(q)).await?)
+}

@@ -1,0 +1,418 @@
+//! The pages' words in Chinese (the default) and English. A reader switches with `/lang?to=en`,
+//! kept in a cookie; templates read `tr.key`.
+
+use std::collections::BTreeMap;
+
+use axum::extract::Query;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+/// Name of the language cookie.
+pub const LANG_COOKIE: &str = "opsclock_lang";
+
+/// A page language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// 中文 (default).
+    Zh,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// The reader's language: the cookie's, else Chinese.
+    pub fn of(headers: &HeaderMap) -> Lang {
+        match crate::auth::cookie(headers, LANG_COOKIE).as_deref() {
+            Some("en") => Lang::En,
+            _ => Lang::Zh,
+        }
+    }
+
+    /// `zh` or `en`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+}
+
+/// `(key, 中文, English)`.
+const WORDS: &[(&str, &str, &str)] = &[
+    ("nav_board", "值班台", "Board"),
+    ("nav_new", "报障", "Log a fault"),
+    ("nav_dashboard", "仪表盘", "Dashboard"),
+    ("nav_catalog", "系统目录", "Catalogue"),
+    ("nav_admin", "管理", "Admin"),
+    ("sign_in", "登录", "Sign in"),
+    ("sign_out", "退出", "Sign out"),
+    ("username", "用户名", "Username"),
+    ("password", "密码", "Password"),
+    ("set_password", "设置密码", "Set your password"),
+    (
+        "set_password_why",
+        "您使用一次性密码登录，请先设置自己的密码（至少 10 个字符）。",
+        "You signed in with a one-time password; set your own first (at least 10 characters).",
+    ),
+    ("password_current", "当前密码", "Current password"),
+    ("password_new", "新密码", "New password"),
+    ("save", "保存", "Save"),
+    ("error_title", "出错了", "Something went wrong"),
+    ("error_home", "返回值班台", "Back to the board"),
+    ("error_back", "返回上一页", "Go back"),
+    ("board_mine", "我的工单", "My tickets"),
+    ("board_queue", "值班队列", "On-duty queue"),
+    ("board_empty", "暂无。", "Nothing here."),
+    (
+        "board_truncated",
+        "只显示最紧迫的 200 张工单。",
+        "Showing the 200 most urgent tickets.",
+    ),
+    ("ticket", "工单", "Ticket"),
+    ("system", "系统", "System"),
+    ("severity", "等级", "Severity"),
+    ("status", "状态", "Status"),
+    ("clocks", "时限", "Clocks"),
+    ("clock", "时限", "Clock"),
+    ("open", "打开", "Open"),
+    ("unassigned", "未分派", "Unassigned"),
+    ("left", "剩余", "left"),
+    ("late", "超时", "late"),
+    ("deadline", "截止", "Deadline"),
+    ("paused_for", "已暂停", "paused for"),
+    ("targets_history", "时限变更", "targets"),
+    ("kind", "类型", "Kind"),
+    ("assignee", "处理人", "Assignee"),
+    ("occurred_at", "发生时间", "Occurred"),
+    ("received_at", "受理时间", "Received"),
+    ("major_event", "重保期", "Major-event window"),
+    ("duty", "计划任务", "Scheduled duty"),
+    ("no_clocks", "此工单没有时限。", "This ticket has no clocks."),
+    ("actions", "操作", "Actions"),
+    ("reason", "原因", "Reason"),
+    ("note", "备注", "Note"),
+    ("root_cause", "根本原因", "Root cause"),
+    ("fix", "处理措施", "What was done"),
+    ("satisfaction", "满意度", "Satisfaction"),
+    ("comment_text", "内容", "Text"),
+    ("timeline", "处理记录", "Timeline"),
+    ("what_happened", "发生了什么", "What happened"),
+    ("title_field", "标题", "Title"),
+    ("description", "详细描述", "Details"),
+    (
+        "system_search",
+        "按名称、单位或编号搜索",
+        "Search by name, unit or code",
+    ),
+    ("systems_in_scope", "个系统", "systems"),
+    ("questions", "分级问题", "Classifier's questions"),
+    ("q_core", "核心功能是否可用？", "Is the core function working?"),
+    ("core_down", "不可用", "Down"),
+    ("core_degraded", "部分受损", "Degraded"),
+    ("core_fine", "正常", "Working"),
+    ("q_users", "影响多少用户？", "How many users are affected?"),
+    ("users_many", "大量", "Many"),
+    ("users_some", "部分", "Some"),
+    ("users_none", "无", "None"),
+    ("q_workaround", "有临时替代办法", "A workaround exists"),
+    ("q_security", "安全事件", "It is a security incident"),
+    ("preview", "预计", "Preview"),
+    (
+        "preview_hint",
+        "选择系统后，这里显示建议等级和各项截止时间。",
+        "Choose a system to see the proposed severity and every deadline here.",
+    ),
+    ("proposed", "分级建议", "The classifier proposes"),
+    (
+        "overridden",
+        "已人工调整等级（需填写理由）。",
+        "Severity overridden (a reason is required).",
+    ),
+    ("target", "时限", "Target"),
+    ("how_counted", "计算方式", "How it is counted"),
+    (
+        "repair_on_arrival",
+        "到达现场后开始计时",
+        "starts when an engineer arrives",
+    ),
+    ("calendar", "日历", "Calendar"),
+    ("goes_to", "分派给", "goes to"),
+    ("override", "调整等级（可选）", "Override (optional)"),
+    ("as_proposed", "按建议", "As proposed"),
+    ("override_reason", "调整理由", "Reason for the override"),
+    ("submit_ticket", "提交工单", "Open the ticket"),
+    ("period", "期间", "Period"),
+    ("show", "查看", "Show"),
+    ("printable", "可打印报告", "Printable report"),
+    ("received", "受理", "Received"),
+    ("breached_tickets", "超时工单", "Breached tickets"),
+    ("open_tickets", "未结", "Open"),
+    ("compliance", "达标率", "compliance"),
+    ("trend", "按月超时趋势", "Breaches by month"),
+    ("by_vendor", "各服务商达标率", "Compliance by vendor"),
+    ("by_unit", "各单位达标率", "Compliance by unit"),
+    ("availability", "系统可用率（对照目标）", "Availability against target"),
+    ("deductions", "合同扣款", "Contract deductions"),
+    ("contract", "合同", "Contract"),
+    ("deducted", "扣款", "Deducted"),
+    ("exposure", "待认定", "Exposure"),
+    ("rules_fired", "触发条款", "Rules"),
+    ("late_clocks", "超时明细", "Late clocks"),
+    ("late_by", "超时（工作时间）", "Late by (working time)"),
+    ("code", "编号", "Code"),
+    ("unit", "单位", "Unit"),
+    ("vendors", "服务商", "Vendors"),
+    ("policy", "服务等级", "Policy"),
+    ("service_mode", "服务方式", "Service mode"),
+    ("search", "搜索", "Search"),
+    ("availability_target", "可用率目标", "Availability target"),
+    ("targets", "时限要求", "Targets"),
+    ("from_arrival", "自到场起", "from arrival"),
+    ("admin_users", "用户与令牌", "Users and tokens"),
+    ("admin_calendars", "日历", "Calendars"),
+    ("admin_ladders", "升级阶梯", "Ladders"),
+    ("admin_windows", "重保期", "Windows"),
+    ("admin_outbox", "邮件发件箱", "Mail outbox"),
+    ("token_created", "已创建令牌", "Token created"),
+    (
+        "token_once",
+        "只显示这一次，请立即复制保存。",
+        "Shown once: copy it now.",
+    ),
+    ("name", "名称", "Name"),
+    ("role", "角色", "Role"),
+    ("belongs_to", "所属", "Belongs to"),
+    ("email", "邮箱", "Email"),
+    ("state", "状态", "State"),
+    ("disabled", "已停用", "disabled"),
+    ("one_time_password", "待改密", "one-time password"),
+    ("active", "正常", "active"),
+    ("users_cli", "添加用户：", "Add users with"),
+    ("tokens", "API 令牌", "API tokens"),
+    ("created", "创建", "Created"),
+    ("last_used", "最近使用", "Last used"),
+    ("revoke", "吊销", "Revoke"),
+    ("create_token", "创建令牌", "Create a token"),
+    ("month", "月份", "Month"),
+    ("step", "步骤", "Step"),
+    ("when", "触发", "When"),
+    ("notify", "通知", "Notify"),
+    ("ladders_cli", "修改阶梯：", "Change a ladder with"),
+    ("starts", "开始", "Starts"),
+    ("ends", "结束", "Ends"),
+    ("scope", "范围", "Scope"),
+    ("none_yet", "暂无。", "None yet."),
+    (
+        "windows_cli",
+        "按节假日生成重保期：",
+        "Plan windows from the holidays with",
+    ),
+    ("due", "应发", "Due"),
+    ("subject", "主题", "Subject"),
+    ("recipients", "收件人", "Recipients"),
+    ("attempts", "尝试", "Attempts"),
+    ("retry", "重发", "Retry"),
+    ("day_regular", "工作日", "working day"),
+    ("day_rest", "休息日", "rest day"),
+    ("day_holiday", "法定节假日", "holiday"),
+    ("day_makeup", "调休上班", "make-up working day"),
+    ("mail_pending", "待发", "pending"),
+    ("mail_sending", "发送中", "sending"),
+    ("mail_sent", "已发", "sent"),
+    ("mail_failed", "失败", "failed"),
+    ("lat_response", "平均响应", "MTTA"),
+    ("lat_arrival", "平均到场", "Mean time to arrive"),
+    ("lat_repair", "平均修复", "MTTR"),
+    ("sev_urgent", "紧急", "Urgent"),
+    ("sev_serious", "严重", "Serious"),
+    ("sev_general", "一般", "General"),
+    ("sev_minor", "轻微", "Minor"),
+    ("status_new", "新建", "New"),
+    ("status_acknowledged", "已响应", "Acknowledged"),
+    ("status_on_site", "已到场", "On site"),
+    ("status_in_progress", "处理中", "In progress"),
+    ("status_paused", "挂起", "Paused"),
+    ("status_resolved", "已解决", "Resolved"),
+    ("status_closed", "已关闭", "Closed"),
+    ("status_cancelled", "已取消", "Cancelled"),
+    ("kind_fault", "故障", "Fault"),
+    ("kind_request", "服务请求", "Request"),
+    ("kind_security", "安全事件", "Security event"),
+    ("kind_alarm", "监控告警", "Alarm"),
+    ("clock_response", "响应", "Response"),
+    ("clock_arrival", "到场", "Arrival"),
+    ("clock_repair", "修复", "Repair"),
+    ("clock_state_running", "计时中", "running"),
+    ("clock_state_paused", "已暂停", "paused"),
+    ("clock_state_met", "已达标", "met"),
+    ("clock_state_breached-running", "已超时", "breached"),
+    ("clock_state_breached-met", "超时完成", "met late"),
+    ("clock_state_cancelled", "已取消", "cancelled"),
+    ("act_acknowledge", "响应", "Acknowledge"),
+    ("act_arrive", "到场", "Arrived"),
+    ("act_start", "开始处理", "Start"),
+    ("act_pause", "挂起", "Pause"),
+    ("act_resume", "恢复", "Resume"),
+    ("act_regrade", "调整等级", "Re-grade"),
+    ("act_resolve", "解决", "Resolve"),
+    ("act_close", "关闭", "Close"),
+    ("act_reopen", "重新打开", "Reopen"),
+    ("act_cancel", "取消", "Cancel"),
+    ("act_assign", "分派", "Assign"),
+    ("act_comment", "备注", "Comment"),
+    ("pause_awaiting_reporter", "等待报告人", "Awaiting the reporter"),
+    ("pause_third_party", "等待第三方", "Awaiting a third party"),
+    ("pause_buyer_window", "等待用户窗口", "Awaiting the buyer's window"),
+    ("cancel_duplicate", "重复", "Duplicate"),
+    ("cancel_withdrawn", "撤回", "Withdrawn"),
+    ("ev_opened", "创建", "Opened"),
+    ("ev_acknowledged", "响应", "Acknowledged"),
+    ("ev_arrived", "到场", "Arrived"),
+    ("ev_started", "开始处理", "Started"),
+    ("ev_paused", "挂起", "Paused"),
+    ("ev_resumed", "恢复", "Resumed"),
+    ("ev_regraded", "调整等级", "Re-graded"),
+    ("ev_resolved", "解决", "Resolved"),
+    ("ev_closed", "关闭", "Closed"),
+    ("ev_reopened", "重新打开", "Reopened"),
+    ("ev_cancelled", "取消", "Cancelled"),
+    ("ev_assigned", "分派", "Assigned"),
+    ("ev_commented", "备注", "Comment"),
+    ("ev_email", "升级邮件", "Escalation email"),
+    ("done", "完成", "Done"),
+];
+
+/// The words of `lang`, by key.
+pub fn words(lang: Lang) -> BTreeMap<&'static str, &'static str> {
+    WORDS
+        .iter()
+        .map(|(k, zh, en)| (*k, if lang == Lang::Zh { *zh } else { *en }))
+        .collect()
+}
+
+/// Both languages at once ("出错了 / Something went wrong"), for pages that cannot know which.
+pub fn both() -> BTreeMap<&'static str, String> {
+    WORDS.iter().map(|(k, zh, en)| (*k, format!("{zh} / {en}"))).collect()
+}
+
+/// The language switch's query.
+#[derive(Debug, Deserialize)]
+pub struct Switch {
+    /// `zh` or `en`.
+    to: String,
+    /// The page to go back to.
+    back: Option<String>,
+}
+
+/// `/lang?to=en&back=/board`: sets the language cookie and goes back.
+pub async fn switch(Query(q): Query<Switch>) -> Response {
+    let lang = if q.to == "en" { "en" } else { "zh" };
+    let back = super::local_path(q.back.as_deref(), "/board");
+    let mut res = (StatusCode::SEE_OTHER, [(header::LOCATION, back)]).into_response();
+    let cookie = format!("{LANG_COOKIE}={lang}; Path=/; Max-Age=31536000; SameSite=Lax");
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        res.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every `tr.key` a template uses exists, and every family of computed keys
+    /// (`tr['sev_' ~ …]`) has a word for each value it can take.
+    #[test]
+    fn every_word_a_template_uses_exists() {
+        let have = words(Lang::En);
+        let mut keys = std::collections::BTreeSet::new();
+        for (name, source) in super::super::templates::sources() {
+            let mut rest = source;
+            while let Some(i) = rest.find("tr.") {
+                let tail = &rest[i + 3..];
+                let end = tail
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(tail.len());
+                if end > 0 {
+                    keys.insert((name, tail[..end].to_owned()));
+                }
+                rest = &tail[end..];
+            }
+        }
+        let missing: Vec<_> = keys.iter().filter(|(_, k)| !have.contains_key(k.as_str())).collect();
+        assert!(missing.is_empty(), "missing words: {missing:?}");
+        let families: [(&str, &[&str]); 14] = [
+            ("sev_", &["urgent", "serious", "general", "minor"]),
+            (
+                "status_",
+                &[
+                    "new",
+                    "acknowledged",
+                    "on_site",
+                    "in_progress",
+                    "paused",
+                    "resolved",
+                    "closed",
+                    "cancelled",
+                ],
+            ),
+            ("kind_", &["fault", "request", "security", "alarm"]),
+            ("clock_", &["response", "arrival", "repair"]),
+            (
+                "clock_state_",
+                &[
+                    "running",
+                    "paused",
+                    "met",
+                    "breached-running",
+                    "breached-met",
+                    "cancelled",
+                ],
+            ),
+            ("act_", &crate::api::tickets::ACTIONS),
+            ("pause_", &["awaiting_reporter", "third_party", "buyer_window"]),
+            ("cancel_", &["duplicate", "withdrawn"]),
+            (
+                "ev_",
+                &[
+                    "opened",
+                    "acknowledged",
+                    "arrived",
+                    "started",
+                    "paused",
+                    "resumed",
+                    "regraded",
+                    "resolved",
+                    "closed",
+                    "reopened",
+                    "cancelled",
+                    "assigned",
+                    "commented",
+                    "email",
+                ],
+            ),
+            ("core_", &["down", "degraded", "fine"]),
+            ("users_", &["many", "some", "none"]),
+            ("day_", &["regular", "rest", "holiday", "makeup"]),
+            ("mail_", &["pending", "sending", "sent", "failed"]),
+            ("lat_", &["response", "arrival", "repair"]),
+        ];
+        for (prefix, values) in families {
+            for v in values {
+                assert!(
+                    have.contains_key(format!("{prefix}{v}").as_str()),
+                    "no word for {prefix}{v}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn keys_are_unique() {
+        let mut seen = std::collections::BTreeSet::new();
+        for (k, _, _) in WORDS {
+            assert!(seen.insert(k), "{k} twice");
+        }
+    }
+}

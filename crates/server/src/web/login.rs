@@ -1,0 +1,128 @@
+//! Signing in and out, and setting one's own password after a one-time one.
+
+use std::collections::HashMap;
+
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+
+use super::i18n::{self, Lang};
+use super::{Viewer, WebResult, csrf, local_path, templates};
+use crate::api::AppState;
+use crate::api::problem::{ApiError, ApiJson};
+use crate::api::session::{PasswordChange, SignIn};
+use crate::audit::ClientAddr;
+use crate::auth::secret;
+
+/// The sign-in form's double-submit cookie.
+const LOGIN_COOKIE: &str = "opsclock_login";
+
+type Fields = Form<HashMap<String, String>>;
+
+fn render_login(lang: Lang, token: &str, next: &str, username: Option<&str>, error: Option<String>) -> WebResult {
+    let html = templates::render(
+        "login.html",
+        ctx! {
+            lang => lang.key(), tr => i18n::words(lang), path => "/login",
+            login_csrf => token, next => next, username => username, error => error,
+        },
+    )
+    .map_err(|e| ApiError::Internal(anyhow::anyhow!("template login.html: {e:#}")))?;
+    let mut res = ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response();
+    let cookie = format!("{LOGIN_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600");
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(res)
+}
+
+/// `GET /login`.
+pub async fn form(headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> WebResult {
+    let next = local_path(q.get("next").map(String::as_str), "/board");
+    render_login(Lang::of(&headers), &secret::new_secret("ocl_"), &next, None, None)
+}
+
+/// `POST /login`: the API's sign-in, then on to where the reader was going.
+pub async fn submit(State(state): State<AppState>, headers: HeaderMap, from: ClientAddr, Form(f): Fields) -> WebResult {
+    let lang = Lang::of(&headers);
+    let next = local_path(f.get("next").map(String::as_str), "/board");
+    let expected = crate::auth::cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
+    let fresh = secret::new_secret("ocl_");
+    if !csrf::matches(&expected, f.get("csrf").map(String::as_str)) {
+        let msg = "the sign-in form expired; please try again";
+        return render_login(
+            lang,
+            &fresh,
+            &next,
+            f.get("username").map(String::as_str),
+            Some(msg.into()),
+        );
+    }
+    let body = SignIn {
+        username: f.get("username").cloned().unwrap_or_default(),
+        password: f.get("password").cloned().unwrap_or_default(),
+    };
+    let username = body.username.clone();
+    match crate::api::session::sign_in(State(state), from, ApiJson(body)).await {
+        Ok(res) => {
+            // The API's answer carries the session cookie; the page goes on.
+            let mut out = axum::response::Redirect::to(&next).into_response();
+            for c in res.headers().get_all(header::SET_COOKIE) {
+                out.headers_mut().append(header::SET_COOKIE, c.clone());
+            }
+            Ok(out)
+        }
+        Err(ApiError::Unauthorized(_)) => {
+            let msg = if lang == Lang::Zh {
+                "用户名或密码错误"
+            } else {
+                "wrong username or password"
+            };
+            render_login(lang, &fresh, &next, Some(&username), Some(msg.into()))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /logout`.
+pub async fn logout(State(state): State<AppState>, v: Viewer, headers: HeaderMap, Form(f): Fields) -> WebResult {
+    v.check_csrf(f.get("csrf").map(String::as_str))?;
+    let res = crate::api::session::sign_out(State(state), headers).await?;
+    let mut out = axum::response::Redirect::to("/login").into_response();
+    for c in res.headers().get_all(header::SET_COOKIE) {
+        out.headers_mut().append(header::SET_COOKIE, c.clone());
+    }
+    Ok(out)
+}
+
+/// `GET /me/password`.
+pub async fn password_form(v: Viewer) -> WebResult {
+    super::page(&v, "password.html", ctx! {})
+}
+
+/// `POST /me/password`.
+pub async fn password_submit(
+    State(state): State<AppState>,
+    v: Viewer,
+    from: ClientAddr,
+    Form(f): Fields,
+) -> WebResult<Response> {
+    v.check_csrf(f.get("csrf").map(String::as_str))?;
+    let body = PasswordChange {
+        current: f.get("current").cloned().unwrap_or_default(),
+        new: f.get("new").cloned().unwrap_or_default(),
+    };
+    match crate::api::session::change_password(State(state), v.p.clone(), from, ApiJson(body)).await {
+        Ok(_) => Ok(super::redirect_with(
+            "/board",
+            if v.lang == Lang::Zh {
+                "密码已设置"
+            } else {
+                "Password set"
+            },
+        )),
+        Err(ApiError::Invalid { detail, .. }) => super::page(&v, "password.html", ctx! { error => detail }),
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,312 @@
+//! The web pages: server-rendered HTML for the on-duty engineer and the manager, served by the
+//! same binary as the API, with one small script of our own (no CDN, nothing to build).
+//!
+//! Pages are thin: each one calls the API's own handler functions (the same scope checks, the
+//! same validation, the same audit records) and renders the answer with a template from
+//! [`templates`]. Forms post `application/x-www-form-urlencoded` with a CSRF token ([`csrf`]);
+//! errors come back as a message on the page, never as a stack trace.
+//!
+//! | page | for |
+//! |---|---|
+//! | `/board` | my tickets and the on-duty queue, by time to breach, with live countdowns |
+//! | `/tickets/new` | logging a fault: system search, the classifier's questions, a preview |
+//! | `/tickets/{number}` | clocks, timeline, the actions allowed now |
+//! | `/dashboard` | trend, compliance by vendor and unit, availability, deductions |
+//! | `/catalog` | systems and their policies |
+//! | `/admin/…` | users and tokens, calendars, ladders, windows, the outbox |
+
+/// A template context: `ctx! { key => value, … }` with any serializable values.
+macro_rules! ctx {
+    ($($key:ident => $value:expr),* $(,)?) => {{
+        #[allow(unused_mut)]
+        let mut m = std::collections::BTreeMap::<&str, minijinja::Value>::new();
+        $( m.insert(stringify!($key), minijinja::Value::from(minijinja::value::Serde(&$value))); )*
+        minijinja::Value::from(minijinja::value::Serde(&m))
+    }};
+}
+
+mod admin;
+mod board;
+mod catalog;
+pub mod csrf;
+mod dashboard;
+pub mod i18n;
+mod login;
+mod svg;
+pub mod templates;
+mod ticket;
+
+use axum::Router;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use minijinja::Value;
+
+use crate::api::AppState;
+use crate::api::problem::ApiError;
+use crate::auth::{Principal, Role, SESSION_COOKIE, Scope};
+pub use i18n::Lang;
+
+/// Name of the cookie that carries a one-shot message to the next page.
+const FLASH_COOKIE: &str = "opsclock_flash";
+
+/// The page routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/board") }))
+        .route("/login", get(login::form).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route("/me/password", get(login::password_form).post(login::password_submit))
+        .route("/lang", get(i18n::switch))
+        .route("/board", get(board::page))
+        .route("/tickets/new", get(ticket::new_form).post(ticket::create))
+        .route("/tickets/new/preview", post(ticket::preview))
+        .route("/tickets/{number}", get(ticket::page))
+        .route("/tickets/{number}/act/{action}", post(ticket::act))
+        .route("/dashboard", get(dashboard::page))
+        .route("/reports/breaches", get(dashboard::printable))
+        .route("/catalog", get(catalog::list))
+        .route("/catalog/{code}", get(catalog::system))
+        .route("/admin", get(|| async { Redirect::to("/admin/users") }))
+        .route("/admin/users", get(admin::users))
+        .route("/admin/tokens", post(admin::create_token))
+        .route("/admin/tokens/{id}/revoke", post(admin::revoke_token))
+        .route("/admin/calendars", get(admin::calendars))
+        .route("/admin/ladders", get(admin::ladders))
+        .route("/admin/windows", get(admin::windows))
+        .route("/admin/outbox", get(admin::outbox))
+        .route("/admin/outbox/{id}/retry", post(admin::retry))
+        .route("/assets/{file}", get(templates::asset))
+}
+
+/// The signed-in reader of a page: who, their CSRF token, their language, and the message the
+/// previous page left.
+pub struct Viewer {
+    /// Who.
+    pub p: Principal,
+    /// The token every form of theirs carries.
+    pub csrf: String,
+    /// Chinese unless they switched.
+    pub lang: Lang,
+    /// A one-shot message from the previous request.
+    pub flash: Option<String>,
+    /// The page's path and query (for "back" links and the language switch).
+    pub path: String,
+}
+
+impl Viewer {
+    /// Whether they see everything a manager sees (dashboard, reports).
+    pub fn is_manager(&self) -> bool {
+        matches!(self.p.role, Role::Admin | Role::Manager)
+    }
+
+    /// Whether they may change tickets.
+    pub fn can_write(&self) -> bool {
+        self.p.role != Role::Viewer
+    }
+
+    /// Fails with a friendly page unless the form's token is theirs.
+    pub fn check_csrf(&self, sent: Option<&str>) -> Result<(), WebError> {
+        if csrf::matches(&self.csrf, sent) {
+            Ok(())
+        } else {
+            Err(WebError::Api(ApiError::Forbidden(
+                "the form has expired or did not come from this site; reload the page and try again".into(),
+            )))
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let lang = Lang::of(&parts.headers);
+        let path = parts
+            .uri
+            .path_and_query()
+            .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
+        let p = match Principal::from_request_parts(parts, state).await {
+            Ok(p) => p,
+            Err(ApiError::Unauthorized(_)) => {
+                return Err(WebError::Redirect(format!("/login?next={}", encode(&path))));
+            }
+            // Signed in with a one-time password: set one's own first.
+            Err(ApiError::Forbidden(m)) if m.contains("one-time password") => {
+                return Err(WebError::Redirect("/me/password".into()));
+            }
+            Err(e) => return Err(WebError::Api(e)),
+        };
+        let csrf = crate::auth::cookie(&parts.headers, SESSION_COOKIE)
+            .map(|t| csrf::for_session(&t))
+            .unwrap_or_default();
+        let flash = crate::auth::cookie(&parts.headers, FLASH_COOKIE).and_then(|v| flash_decode(&v));
+        Ok(Viewer {
+            p,
+            csrf,
+            lang,
+            flash,
+            path,
+        })
+    }
+}
+
+/// What a page can fail with.
+#[derive(Debug)]
+pub enum WebError {
+    /// Go elsewhere (sign in, set a password).
+    Redirect(String),
+    /// Shown as a friendly page with the status.
+    Api(ApiError),
+}
+
+impl From<ApiError> for WebError {
+    fn from(e: ApiError) -> Self {
+        WebError::Api(e)
+    }
+}
+
+impl From<sea_orm::DbErr> for WebError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        WebError::Api(e.into())
+    }
+}
+
+/// A page's result.
+pub type WebResult<T = Response> = Result<T, WebError>;
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        match self {
+            WebError::Redirect(to) => Redirect::to(&to).into_response(),
+            WebError::Api(e) => {
+                let status = e.status();
+                // Internal errors are logged in full, shown in a sentence.
+                let detail = if status.is_server_error() {
+                    tracing::error!(error = %e, "page failed");
+                    "something went wrong on the server; it has been logged. Try again, or tell the administrator"
+                        .to_owned()
+                } else {
+                    e.to_string()
+                };
+                let html = templates::render(
+                    "error.html",
+                    ctx! { status => status.as_u16(), detail => detail, tr => i18n::both() },
+                )
+                .unwrap_or_else(|_| format!("{status}: {detail}"));
+                (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
+            }
+        }
+    }
+}
+
+/// Renders page `name` for `v` with `ctx`, plus what every page has: the user, the CSRF token,
+/// the language and its words, the flash message (then cleared).
+pub fn page(v: &Viewer, name: &str, ctx: Value) -> WebResult {
+    let me = ctx! {
+        username => v.p.username.clone(),
+        role => v.p.role.key(),
+        manager => v.is_manager(),
+        admin => v.p.role == Role::Admin,
+        writer => v.can_write(),
+        vendor => matches!(v.p.scope, Scope::Vendor(_)),
+    };
+    let common = ctx! {
+        me => me,
+        csrf => v.csrf.clone(),
+        lang => v.lang.key(),
+        tr => i18n::words(v.lang),
+        flash => v.flash.clone(),
+        path => v.path.clone(),
+    };
+    let html = templates::render(name, minijinja::context! { ..common, ..ctx })
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("template {name}: {e:#}")))?;
+    let mut res = (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        html,
+    )
+        .into_response();
+    if v.flash.is_some() {
+        res.headers_mut().append(
+            header::SET_COOKIE,
+            HeaderValue::from_static("opsclock_flash=; Path=/; Max-Age=0; SameSite=Lax"),
+        );
+    }
+    Ok(res)
+}
+
+/// A redirect (303, so the browser follows with GET) that leaves `message` for the next page.
+pub fn redirect_with(to: &str, message: &str) -> Response {
+    let mut res = (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_owned())]).into_response();
+    let cookie = format!(
+        "{FLASH_COOKIE}={}; Path=/; Max-Age=60; HttpOnly; SameSite=Lax",
+        flash_encode(message)
+    );
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}
+
+/// A local path to go back to: only our own absolute paths (not `//elsewhere`).
+pub fn local_path(to: Option<&str>, default: &str) -> String {
+    match to {
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_owned(),
+        _ => default.to_owned(),
+    }
+}
+
+fn flash_encode(message: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(message.as_bytes())
+}
+
+fn flash_decode(v: &str) -> Option<String> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(v).ok()?;
+    String::from_utf8(bytes).ok().filter(|s| !s.is_empty())
+}
+
+/// Percent-encodes `s` for a query string (everything but unreserved characters).
+pub fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert_eq!(local_path(Some("/tickets/INC-1"), "/board"), "/tickets/INC-1");
+        assert_eq!(local_path(Some("//evil.example/"), "/board"), "/board");
+        assert_eq!(local_path(Some("https://evil.example/"), "/board"), "/board");
+        assert_eq!(local_path(Some("/\\evil.example"), "/board"), "/board");
+        assert_eq!(local_path(None, "/board"), "/board");
+    }
+
+    #[test]
+    fn flash_messages_survive_the_cookie() {
+        let m = "已响应 INC-2026-000001; done";
+        assert_eq!(flash_decode(&flash_encode(m)).as_deref(), Some(m));
+        assert_eq!(flash_decode("%%%"), None);
+    }
+
+    #[test]
+    fn next_is_encoded() {
+        assert_eq!(encode("/board?x=1&y=中"), "/board%3Fx%3D1%26y%3D%E4%B8%AD");
+    }
+}
