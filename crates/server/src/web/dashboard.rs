@@ -116,9 +116,9 @@ pub async fn page(
         ctx! {
             r => r,
             trend_svg => trend_svg,
-            vendors_svg => svg::percent_bars(&vendor_rows, 0.0, none),
-            units_svg => svg::percent_bars(&unit_rows, 0.0, none),
-            availability_svg => svg::percent_bars(&avail_rows, 90.0, none),
+            vendors_svg => svg::percent_bars(&vendor_rows, 0.0, 480.0, none),
+            units_svg => svg::percent_bars(&unit_rows, 0.0, 480.0, none),
+            availability_svg => svg::percent_bars(&avail_rows, 90.0, 720.0, none),
         },
     )
 }

@@ -86,18 +86,21 @@ pub struct Row<'a> {
 
 /// Horizontal bars from `floor` % to 100 %, each with its value and, if given, a target mark;
 /// bars under their target (or under 90 % without one) are red.
-pub fn percent_bars(rows: &[Row<'_>], floor: f64, empty: &str) -> String {
+/// `width` is the drawing's own width: smaller for a chart in half a page, so that its text
+/// is not scaled down as far.
+pub fn percent_bars(rows: &[Row<'_>], floor: f64, width: f64, empty: &str) -> String {
     if rows.is_empty() {
         return format!(r#"<p class="muted">{}</p>"#, esc(empty));
     }
-    let (w, row_h, label_w, value_w) = (720.0, 22.0, 220.0, 70.0);
+    let (w, row_h, label_w, value_w) = (width, 22.0, width * 0.3, 70.0);
     let h = row_h * rows.len() as f64 + 6.0;
     let span = w - label_w - value_w;
     let x_of = |p: f64| label_w + span * ((p - floor) / (100.0 - floor)).clamp(0.0, 1.0);
     let mut s = format!(r##"<svg viewBox="0 0 {w} {h}" xmlns="http://www.w3.org/2000/svg" role="img">"##);
     for (i, r) in rows.iter().enumerate() {
         let y = 3.0 + row_h * i as f64;
-        let short: String = r.label.chars().take(18).collect();
+        // A CJK character is about 12 units wide at this size.
+        let short: String = r.label.chars().take(((label_w - 8.0) / 12.0) as usize).collect();
         let _ = write!(
             s,
             r##"<g data-row="{label}"><title>{label}</title><text x="0" y="{ty:.1}">{short}</text><rect x="{label_w}" y="{y:.1}" width="{span}" height="{bh:.1}" fill="#eceff1"/>"##,
@@ -188,11 +191,12 @@ mod tests {
                 },
             ],
             90.0,
+            720.0,
             "",
         );
         assert!(svg.contains("98.12 %") && svg.contains("100.00 %"));
         assert_eq!(svg.matches("#c62828").count(), 1, "only HIS is under its target");
         assert_eq!(svg.matches("<line").count(), 2);
-        assert!(percent_bars(&[], 0.0, "nothing").contains("nothing"));
+        assert!(percent_bars(&[], 0.0, 480.0, "nothing").contains("nothing"));
     }
 }

@@ -1,0 +1,266 @@
+// End-to-end tests of the opsclock web pages in a real browser (Debian's Chromium, driven by
+// playwright-core). Run by ./scripts/test; by hand:
+//
+//   cargo build -p opsclock && (cd tests/e2e && npm ci) && node tests/e2e/run.mjs
+//
+// It starts `opsclock serve` on a fresh SQLite database with the demo data, signs in as the
+// demo's engineer, logs a fault, watches its countdown, acknowledges and resolves it, finds it
+// in the manager's month, and checks that another vendor's engineer cannot open it.
+//
+// Environment: OPSCLOCK_BIN (default target/debug/opsclock, or $CARGO_TARGET_DIR/debug/opsclock),
+// CHROMIUM (default /usr/bin/chromium), E2E_SCREENSHOTS=DIR to save the main pages there
+// (docs/screenshots is what the README shows). A failing step saves target/e2e/failure.png.
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import assert from "node:assert/strict";
+import { chromium } from "playwright-core";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const bin = process.env.OPSCLOCK_BIN || join(process.env.CARGO_TARGET_DIR || join(root, "target"), "debug/opsclock");
+const shots = process.env.E2E_SCREENSHOTS ? resolve(root, process.env.E2E_SCREENSHOTS) : null;
+const dir = mkdtempSync(join(tmpdir(), "opsclock-e2e-"));
+const db = `sqlite://${dir}/e2e.db`;
+
+function cli(...args) {
+  return execFileSync(bin, [...args, "--database", db], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
+
+/** Starts the server; resolves with its address and the demo's one-time passwords. */
+function serve() {
+  return new Promise((ok, fail) => {
+    const child = spawn(bin, ["serve", "--database", db, "--listen", "127.0.0.1:0"], {
+      cwd: root,
+      env: { ...process.env, RUST_LOG: "warn" },
+    });
+    const passwords = {};
+    let out = "";
+    const timer = setTimeout(() => fail(new Error(`opsclock did not start:\n${out}`)), 60_000);
+    child.stdout.on("data", (d) => {
+      out += d;
+      for (const m of out.matchAll(/^\s+(admin|engineer|manager)\s+\w+\s+(\S+)$/gm)) passwords[m[1]] = m[2];
+      const url = out.match(/open (http:\/\/[\d.:]+)\//);
+      if (url) {
+        clearTimeout(timer);
+        ok({ child, base: url[1], passwords });
+      }
+    });
+    child.stderr.on("data", (d) => (out += d));
+    child.on("exit", (code) => fail(new Error(`opsclock exited with ${code}:\n${out}`)));
+  });
+}
+
+const { child, base, passwords } = await serve();
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", headless: true });
+const results = [];
+let current = null;
+
+async function step(name, fn) {
+  process.stdout.write(`e2e: ${name} … `);
+  try {
+    await fn();
+    results.push([name, true]);
+    console.log("ok");
+  } catch (e) {
+    results.push([name, false]);
+    console.log("FAILED");
+    console.error(e);
+    if (current) {
+      mkdirSync(join(root, "target/e2e"), { recursive: true });
+      await current.screenshot({ path: join(root, "target/e2e/failure.png"), fullPage: true }).catch(() => {});
+    }
+    throw e;
+  }
+}
+
+async function shot(page, name) {
+  if (!shots) return;
+  mkdirSync(shots, { recursive: true });
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}
+
+/** A signed-in page for `user`, whose one-time password is replaced by `password` first. */
+async function signIn(user, oneTime, password, viewport = { width: 1280, height: 900 }) {
+  const context = await browser.newContext({ viewport, locale: "zh-CN", timezoneId: "Asia/Shanghai" });
+  const page = await context.newPage();
+  current = page;
+  await page.goto(`${base}/board`);
+  assert.match(page.url(), /\/login\?next=/, "an anonymous reader is sent to sign in");
+  await page.fill("input[name=username]", user);
+  await page.fill("input[name=password]", oneTime);
+  await page.click("#sign-in");
+  await page.waitForURL(/\/me\/password$/);
+  await page.fill("input[name=current]", oneTime);
+  await page.fill("input[name=new]", password);
+  await page.click("#set-password");
+  await page.waitForURL(/\/board$/);
+  return page;
+}
+
+let failed = false;
+try {
+  let engineer, number, receivedBefore;
+
+  await step("the manager's month before the fault", async () => {
+    const page = await signIn("manager", passwords.manager, "manager-pass-2026");
+    await page.goto(`${base}/dashboard`);
+    receivedBefore = Number(await page.textContent("#kpi-received"));
+    await page.close();
+  });
+
+  await step("sign in with a one-time password, set one's own, see the board", async () => {
+    engineer = await signIn("engineer", passwords.engineer, "engineer-pass-2026");
+    await engineer.waitForSelector("#mine");
+    assert.equal(await engineer.textContent("h1"), "值班台");
+    await shot(engineer, "board");
+  });
+
+  await step("log a fault: search the system, answer the questions, see the deadlines first", async () => {
+    const page = engineer;
+    await page.click("#nav-new");
+    await page.fill("#system-search", "电子政务");
+    const options = await page.$$eval("#system option:not([hidden])", (os) => os.map((o) => o.value));
+    assert.ok(options.includes("sy-002"), `the search finds 电子政务办公服务平台: ${options}`);
+    assert.ok(options.length < 154, "and filters out the rest");
+    await page.selectOption("#system", "sy-002");
+    await page.check("input[name=core_function][value=down]");
+    await page.check("input[name=users_affected][value=many]");
+    await page.fill("#title", "电子政务办公平台无法登录");
+    await page.waitForFunction(() => document.querySelector("#preview-severity")?.textContent.includes("紧急"));
+    const rows = await page.$$eval("#preview table.deadlines tbody tr[data-clock]", (rs) => rs.map((r) => r.dataset.clock));
+    assert.ok(rows.includes("response"), `deadlines shown before submitting: ${rows}`);
+    const deadline = await page.textContent("#preview tr[data-clock=response] .deadline");
+    assert.match(deadline, /^\d{4}-\d\d-\d\d \d\d:\d\d$/);
+    await shot(page, "new-ticket");
+    await page.click("#submit-ticket");
+    await page.waitForURL(/\/tickets\/INC-\d{4}-\d+$/);
+    number = page.url().split("/").pop();
+    assert.match(await page.textContent(".flash"), new RegExp(number));
+  });
+
+  await step("its countdown runs on the ticket page", async () => {
+    const page = engineer;
+    const cd = page.locator("#clocks .clock[data-clock=response] .cd");
+    const first = await cd.textContent();
+    await page.waitForTimeout(2100);
+    const later = await cd.textContent();
+    assert.notEqual(first, later, "the countdown ticks");
+    assert.match(later, /剩余 \d\d:\d\d:\d\d/);
+    assert.equal(await cd.getAttribute("data-level"), "ok");
+    await shot(page, "ticket");
+  });
+
+  await step("acknowledge, then resolve: only the allowed actions are offered", async () => {
+    const page = engineer;
+    assert.equal(await page.locator("#actions form[data-action=close]").count(), 0, "no close before resolving");
+    await page.click("#actions form[data-action=acknowledge] button");
+    await page.waitForLoadState();
+    assert.equal((await page.textContent("#status")).trim(), "已响应");
+    assert.equal(await page.locator("#actions form[data-action=acknowledge]").count(), 0);
+    assert.match(await page.textContent("#clocks .clock[data-clock=response]"), /已达标/);
+    await page.fill("#actions form[data-action=resolve] textarea[name=root_cause]", "认证服务证书过期");
+    await page.fill("#actions form[data-action=resolve] textarea[name=fix]", "更换证书并重启认证服务");
+    await page.click("#actions form[data-action=resolve] button");
+    await page.waitForLoadState();
+    assert.equal((await page.textContent("#status")).trim(), "已解决");
+    const timeline = await page.textContent("#timeline");
+    assert.match(timeline, /认证服务证书过期/);
+    assert.match(timeline, /响应/);
+  });
+
+  await step("a form without its CSRF token is refused", async () => {
+    const res = await engineer.request.post(`${base}/tickets/${number}/act/comment`, {
+      form: { version: "3", text: "forged" },
+      maxRedirects: 0,
+    });
+    assert.equal(res.status(), 403);
+    assert.match(await res.text(), /did not come from this site/);
+  });
+
+  await step("the English switch", async () => {
+    const page = engineer;
+    await page.click("#lang-switch");
+    await page.waitForURL(new RegExp(`/tickets/${number}$`));
+    assert.equal((await page.textContent("#status")).trim(), "Resolved");
+    await page.click("#lang-switch");
+    await page.waitForURL(new RegExp(`/tickets/${number}$`));
+  });
+
+  await step("the manager sees it in the month's report", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    current = page;
+    await page.goto(`${base}/login`);
+    await page.fill("input[name=username]", "manager");
+    await page.fill("input[name=password]", "manager-pass-2026");
+    await page.click("#sign-in");
+    await page.waitForURL(/\/board$/);
+    await page.goto(`${base}/dashboard`);
+    assert.equal(Number(await page.textContent("#kpi-received")), receivedBefore + 1);
+    assert.ok(await page.locator("#chart-trend svg g[data-month]").count() === 12, "twelve months of trend");
+    await shot(page, "dashboard");
+    const csv = await page.request.get(base + (await page.getAttribute("#export-csv", "href")));
+    assert.equal(csv.status(), 200);
+    assert.match(csv.headers()["content-type"], /text\/csv/);
+    const xlsx = await page.request.get(base + (await page.getAttribute("#export-xlsx", "href")));
+    assert.equal(xlsx.status(), 200);
+    await page.goto(`${base}/tickets/${number}`);
+    assert.equal((await page.textContent("#status")).trim(), "已解决");
+    await page.close();
+  });
+
+  await step("another vendor's engineer cannot open the ticket", async () => {
+    const token = cli("user", "token", "admin").trim();
+    const res = await fetch(`${base}/api/v1/vendors`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ code: "other-vendor", name: "另一家服务商" }),
+    });
+    assert.equal(res.status, 201, await res.text());
+    const added = cli("user", "add", "outsider", "--role", "engineer", "--vendor", "other-vendor");
+    const oneTime = added.match(/one-time password: (\S+)/)[1];
+    const page = await signIn("outsider", oneTime, "outsider-pass-2026");
+    assert.equal(await page.locator(`tr[data-ticket=${number}]`).count(), 0, "not on their board");
+    const res2 = await page.goto(`${base}/tickets/${number}`);
+    assert.equal(res2.status(), 404);
+    assert.match(await page.textContent(".card.error"), /出错了/);
+    assert.doesNotMatch(await page.content(), /电子政务办公平台无法登录/, "nothing of the ticket leaks");
+    const api = await page.request.get(`${base}/api/v1/tickets/${number}`);
+    assert.equal(api.status(), 404);
+    await page.close();
+  });
+
+  await step("the admin pages and the phone-sized board", async () => {
+    const page = await signIn("admin", passwords.admin, "admin-pass-2026");
+    await page.goto(`${base}/admin/calendars?name=cn-5x8&month=2026-10`);
+    assert.equal(await page.getAttribute("td[data-date='2026-10-01']", "class"), "holiday");
+    assert.equal(await page.getAttribute("td[data-date='2026-10-10']", "class"), "makeup");
+    await shot(page, "calendar");
+    await page.goto(`${base}/catalog`);
+    assert.equal(await page.locator("table.systems tbody tr").count(), 154);
+    await page.goto(`${base}/admin/outbox`);
+    assert.ok((await page.locator("#outbox tbody tr").count()) >= 1);
+    await page.close();
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
+    const p = await phone.newPage();
+    current = p;
+    await p.goto(`${base}/login`);
+    await p.fill("input[name=username]", "engineer");
+    await p.fill("input[name=password]", "engineer-pass-2026");
+    await p.click("#sign-in");
+    await p.waitForURL(/\/board$/);
+    const width = await p.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 400, `the board fits a phone (${width}px wide)`);
+    await shot(p, "board-phone");
+  });
+} catch {
+  failed = true;
+} finally {
+  await browser.close();
+  child.kill("SIGTERM");
+  rmSync(dir, { recursive: true, force: true });
+}
+const passed = results.filter(([, ok]) => ok).length;
+console.log(`e2e: ${passed} of ${results.length} steps passed${failed ? " (stopped at the first failure)" : ""}`);
+process.exit(failed ? 1 : 0);
