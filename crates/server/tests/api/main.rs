@@ -17,3 +17,4 @@ mod lifecycle;
 mod openapi;
 mod reports;
 mod session;
+mod web;
