@@ -466,8 +466,13 @@ struct Plan {
     proposal: Option<sla_clock::Classification>,
 }
 
-async fn plan(txn: &impl ConnectionTrait, state: &AppState, p: &Principal, body: CreateTicket) -> ApiResult<Plan> {
-    let now = Utc::now();
+async fn plan(
+    txn: &impl ConnectionTrait,
+    state: &AppState,
+    p: &Principal,
+    body: CreateTicket,
+    now: DateTime<Utc>,
+) -> ApiResult<Plan> {
     let kind: Kind = parse("kind", &body.kind)?;
     let received_at = body.received_at.unwrap_or(now);
     if received_at > now + FUTURE_SLACK {
@@ -550,7 +555,7 @@ pub async fn create_ticket(
     p.require_writer()?;
     let now = Utc::now();
     let txn = state.begin_write().await?;
-    let plan = plan(&txn, &state, &p, body).await?;
+    let plan = plan(&txn, &state, &p, body, now).await?;
     let origin = crate::tickets::Origin {
         major_event_id: plan
             .window
@@ -630,8 +635,11 @@ pub async fn preview_ticket(
     p: Principal,
     ApiJson(body): ApiJson<CreateTicket>,
 ) -> ApiResult<Json<TicketPreview>> {
-    let plan = plan(&state.db, &state, &p, body).await?;
+    p.require_writer()?;
+    let plan = plan(&state.db, &state, &p, body, Utc::now()).await?;
     let calendar = state.calendar(&plan.calendar)?;
+    // Approved maintenance and force-majeure windows pause the clocks, as when opening.
+    let excluded = crate::duty::exclusions::approved_for(&state.db, plan.system.id).await?;
     let repair_on_arrival = plan
         .new
         .targets
@@ -642,17 +650,22 @@ pub async fn preview_ticket(
     let start = ticket.clocks_start();
     let mut clocks = Vec::new();
     for (name, clock) in ticket.clocks() {
+        let clock = clock.excluding(&excluded).map_err(|e| ApiError::Internal(e.into()))?;
         let status = clock
             .status(calendar, start)
             .map_err(|e| ApiError::Internal(e.into()))?;
         let explained = calendar
             .explain_deadline(start, status.target)
             .map_err(|e| ApiError::Internal(e.into()))?;
+        let mut explanation = explained.rule.explain(calendar, start);
+        if explained.at != status.deadline {
+            explanation.push_str("; moved later by an approved exclusion window");
+        }
         clocks.push(PreviewClock {
             name: name.key().to_owned(),
             target: status.target.to_string(),
             deadline: status.deadline,
-            explanation: explained.rule.explain(calendar, start),
+            explanation,
         });
     }
     let severity = ticket.severity();

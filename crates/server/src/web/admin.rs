@@ -12,15 +12,13 @@ use serde_json::json;
 use sla_clock::DayKind;
 
 use super::templates::ZONE;
-use super::{Viewer, WebResult, redirect_with};
+use super::{Fields, Viewer, WebResult, redirect_with};
 use crate::api::AppState;
 use crate::api::escalation::OutboxQuery;
 use crate::api::problem::{ApiError, ApiPath, ApiQuery};
 use crate::audit::ClientAddr;
 use crate::auth::secret;
 use crate::db::entities::{api_tokens, units, users, vendors};
-
-type Fields = Form<HashMap<String, String>>;
 
 async fn users_page(state: &AppState, v: &Viewer, new_token: Option<String>) -> WebResult {
     let units: HashMap<i64, String> = units::Entity::find()
@@ -77,7 +75,7 @@ pub async fn users(State(state): State<AppState>, v: Viewer) -> WebResult {
 /// `POST /admin/tokens`: a new API token for a user, shown once.
 pub async fn create_token(State(state): State<AppState>, v: Viewer, from: ClientAddr, Form(f): Fields) -> WebResult {
     v.p.require_admin()?;
-    v.check_csrf(f.get("csrf").map(String::as_str))?;
+    v.check_form(&f)?;
     let username = f.get("username").map(|s| s.trim()).unwrap_or("");
     let user = users::Entity::find()
         .filter(users::Column::Username.eq(username))
@@ -123,7 +121,7 @@ pub async fn revoke_token(
     Form(f): Fields,
 ) -> WebResult {
     v.p.require_admin()?;
-    v.check_csrf(f.get("csrf").map(String::as_str))?;
+    v.check_form(&f)?;
     let txn = state.begin_write().await?;
     let gone = api_tokens::Entity::delete_by_id(id).exec(&txn).await?.rows_affected;
     if gone == 0 {
@@ -169,7 +167,16 @@ pub async fn calendars(State(state): State<AppState>, v: Viewer, Query(q): Query
             today.with_day(1).unwrap_or(today)
         }
     };
-    let next = first + Months::new(1);
+    let shift = |months: i32| {
+        let m = Months::new(months.unsigned_abs());
+        if months < 0 {
+            first.checked_sub_months(m)
+        } else {
+            first.checked_add_months(m)
+        }
+        .ok_or_else(|| ApiError::invalid("month", "out of range"))
+    };
+    let (prev, next) = (shift(-1)?, shift(1)?);
     let mut weeks: Vec<Vec<Option<serde_json::Value>>> = Vec::new();
     let mut week: Vec<Option<serde_json::Value>> = vec![None; first.weekday().num_days_from_monday() as usize];
     for date in first.iter_days().take_while(|d| *d < next) {
@@ -204,7 +211,7 @@ pub async fn calendars(State(state): State<AppState>, v: Viewer, Query(q): Query
         ctx! {
             names => names, name => name, description => cal.spec().description.clone(),
             month => first.format("%Y-%m").to_string(),
-            prev => (first - Months::new(1)).format("%Y-%m").to_string(),
+            prev => prev.format("%Y-%m").to_string(),
             next => next.format("%Y-%m").to_string(),
             weeks => weeks, weekdays => weekdays,
         },
@@ -292,7 +299,7 @@ pub async fn retry(
     Path(id): Path<i64>,
     Form(f): Fields,
 ) -> WebResult {
-    v.check_csrf(f.get("csrf").map(String::as_str))?;
+    v.check_form(&f)?;
     match crate::api::escalation::retry_outbox(State(state), v.p.clone(), from, ApiPath(id)).await {
         Ok(_) => Ok(redirect_with("/admin/outbox", &format!("#{id} ✓"))),
         Err(e @ (ApiError::Invalid { .. } | ApiError::NotFound(_))) => {

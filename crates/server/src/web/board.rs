@@ -20,11 +20,12 @@ const LIMIT: i64 = 200;
 pub async fn page(State(state): State<AppState>, v: Viewer) -> WebResult {
     let now = Utc::now();
     let visible = crate::api::catalog::visible_system_ids(&state.db, &v.p).await?;
-    // Open tickets with a clock still counting, by its earliest deadline.
+    // Open tickets by the earliest deadline of a clock still counting; those with none (no
+    // targets, or every clock stopped) after them.
     let mut q = Sql::new(&state.db);
-    q.push("SELECT t.id AS id FROM tickets t JOIN clocks c ON c.ticket_id = t.id")
-        .push(" WHERE t.status IN ('new', 'acknowledged', 'on_site', 'in_progress', 'paused')")
-        .push(" AND c.state IN ('running', 'breached-running', 'paused')");
+    q.push("SELECT t.id AS id FROM tickets t LEFT JOIN clocks c ON c.ticket_id = t.id")
+        .push(" AND c.state IN ('running', 'breached-running', 'paused')")
+        .push(" WHERE t.status IN ('new', 'acknowledged', 'on_site', 'in_progress', 'paused')");
     if let Some(ids) = &visible {
         q.push(" AND t.system_id IN (-1");
         for id in ids {
@@ -32,7 +33,8 @@ pub async fn page(State(state): State<AppState>, v: Viewer) -> WebResult {
         }
         q.push(")");
     }
-    q.push(" GROUP BY t.id ORDER BY MIN(c.deadline), t.id LIMIT ")
+    q.push(" GROUP BY t.id ORDER BY CASE WHEN MIN(c.deadline) IS NULL THEN 1 ELSE 0 END, MIN(c.deadline), t.id")
+        .push(" LIMIT ")
         .bind(LIMIT + 1);
     let mut ids: Vec<i64> = q
         .all(&state.db)

@@ -123,6 +123,11 @@ const WORDS: &[(&str, &str, &str)] = &[
         "选择系统后，这里显示建议等级和各项截止时间。",
         "Choose a system to see the proposed severity and every deadline here.",
     ),
+    (
+        "preview_stale",
+        "无法预览，请刷新页面（可能已退出登录）。",
+        "No preview: reload the page (signed out?).",
+    ),
     ("proposed", "分级建议", "The classifier proposes"),
     (
         "overridden",

@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
 use super::i18n::{self, Lang};
-use super::{Viewer, WebResult, csrf, local_path, templates};
+use super::{Fields, Viewer, WebResult, csrf, local_path, templates};
 use crate::api::AppState;
 use crate::api::problem::{ApiError, ApiJson};
 use crate::api::session::{PasswordChange, SignIn};
@@ -17,8 +17,6 @@ use crate::auth::secret;
 
 /// The sign-in form's double-submit cookie.
 const LOGIN_COOKIE: &str = "opsclock_login";
-
-type Fields = Form<HashMap<String, String>>;
 
 fn render_login(lang: Lang, token: &str, next: &str, username: Option<&str>, error: Option<String>) -> WebResult {
     let html = templates::render(
@@ -87,7 +85,7 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, from: Cli
 
 /// `POST /logout`.
 pub async fn logout(State(state): State<AppState>, v: Viewer, headers: HeaderMap, Form(f): Fields) -> WebResult {
-    v.check_csrf(f.get("csrf").map(String::as_str))?;
+    v.check_form(&f)?;
     let res = crate::api::session::sign_out(State(state), headers).await?;
     let mut out = axum::response::Redirect::to("/login").into_response();
     for c in res.headers().get_all(header::SET_COOKIE) {
@@ -108,7 +106,7 @@ pub async fn password_submit(
     from: ClientAddr,
     Form(f): Fields,
 ) -> WebResult<Response> {
-    v.check_csrf(f.get("csrf").map(String::as_str))?;
+    v.check_form(&f)?;
     let body = PasswordChange {
         current: f.get("current").cloned().unwrap_or_default(),
         new: f.get("new").cloned().unwrap_or_default(),

@@ -49,6 +49,9 @@ use crate::api::problem::ApiError;
 use crate::auth::{Principal, Role, SESSION_COOKIE, Scope};
 pub use i18n::Lang;
 
+/// A posted form, field by field.
+pub type Fields = axum::Form<std::collections::HashMap<String, String>>;
+
 /// Name of the cookie that carries a one-shot message to the next page.
 const FLASH_COOKIE: &str = "opsclock_flash";
 
@@ -105,6 +108,11 @@ impl Viewer {
     /// Whether they may change tickets.
     pub fn can_write(&self) -> bool {
         self.p.role != Role::Viewer
+    }
+
+    /// Fails unless the form's `csrf` field is their token (see [`Viewer::check_csrf`]).
+    pub fn check_form(&self, form: &std::collections::HashMap<String, String>) -> Result<(), WebError> {
+        self.check_csrf(form.get("csrf").map(String::as_str))
     }
 
     /// Fails with a friendly page unless the form's token is theirs.
@@ -256,7 +264,16 @@ pub fn redirect_with(to: &str, message: &str) -> Response {
 /// A local path to go back to: only our own absolute paths (not `//elsewhere`).
 pub fn local_path(to: Option<&str>, default: &str) -> String {
     match to {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_owned(),
+        // Printable ASCII only: browsers drop tabs and newlines from a URL, so `/\t/host` would
+        // become `//host`, another site.
+        Some(p)
+            if p.starts_with('/')
+                && !p.starts_with("//")
+                && !p.contains('\\')
+                && p.bytes().all(|b| b.is_ascii_graphic()) =>
+        {
+            p.to_owned()
+        }
         _ => default.to_owned(),
     }
 }
@@ -296,6 +313,9 @@ mod tests {
         assert_eq!(local_path(Some("https://evil.example/"), "/board"), "/board");
         assert_eq!(local_path(Some("/\\evil.example"), "/board"), "/board");
         assert_eq!(local_path(None, "/board"), "/board");
+        assert_eq!(local_path(Some("/\t/evil.example"), "/board"), "/board");
+        assert_eq!(local_path(Some("/\r\nSet-Cookie:x"), "/board"), "/board");
+        assert_eq!(local_path(Some("/board?period=2026-03"), "/x"), "/board?period=2026-03");
     }
 
     #[test]

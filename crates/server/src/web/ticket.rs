@@ -12,14 +12,12 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Map, Value as Json, json};
 
 use super::i18n::{self, Lang};
-use super::{Viewer, WebError, WebResult, local_path, redirect_with, templates};
+use super::{Fields, Viewer, WebError, WebResult, local_path, redirect_with, templates};
 use crate::api::AppState;
 use crate::api::problem::{ApiError, ApiJson, ApiPath};
 use crate::api::tickets::{ActionRequest, CreateTicket, TicketView};
 use crate::audit::ClientAddr;
 use crate::db::entities::{system_vendors, systems, units, users};
-
-type Fields = Form<HashMap<String, String>>;
 
 fn field<'a>(f: &'a HashMap<String, String>, k: &str) -> Option<&'a str> {
     f.get(k).map(|s| s.trim()).filter(|s| !s.is_empty())
@@ -41,8 +39,15 @@ pub async fn page(State(state): State<AppState>, v: Viewer, Path(number): Path<S
         .into_iter()
         .map(|sv| sv.vendor_id)
         .collect();
+    // Whom the ticket can be assigned to: the system's vendors' people (a vendor's own people
+    // see only their colleagues), and only for readers who may assign now.
+    let vendor_ids: Vec<i64> = match v.p.scope {
+        crate::auth::Scope::Vendor(own) => vendor_ids.into_iter().filter(|id| *id == own).collect(),
+        _ => vendor_ids,
+    };
+    let may_assign = v.can_write() && t.allowed.iter().any(|a| a == "assign");
     let engineers: Vec<Json> = users::Entity::find()
-        .filter(users::Column::VendorId.is_in(vendor_ids))
+        .filter(users::Column::VendorId.is_in(if may_assign { vendor_ids } else { Vec::new() }))
         .filter(users::Column::Disabled.eq(false))
         .filter(users::Column::Role.is_in(["engineer", "manager"]))
         .order_by_asc(users::Column::Username)
@@ -51,7 +56,14 @@ pub async fn page(State(state): State<AppState>, v: Viewer, Path(number): Path<S
         .into_iter()
         .map(|u| json!({"id": u.id, "name": format!("{} ({})", u.display_name, u.username)}))
         .collect();
+    // The names the page shows: the assignee's, and those of every assignment in the timeline.
+    let named: Vec<i64> = t
+        .assignee_id
+        .into_iter()
+        .chain(t.timeline.iter().flatten().filter_map(|e| e.data["assignee"].as_i64()))
+        .collect();
     let names: HashMap<i64, String> = users::Entity::find()
+        .filter(users::Column::Id.is_in(named))
         .all(&state.db)
         .await?
         .into_iter()
@@ -152,26 +164,30 @@ pub async fn act(
     Path((number, action)): Path<(String, String)>,
     Form(f): Fields,
 ) -> WebResult {
-    v.check_csrf(f.get("csrf").map(String::as_str))?;
+    v.check_form(&f)?;
     let back = local_path(f.get("back").map(String::as_str), &format!("/tickets/{number}"));
+    // A number that does not read is refused, never guessed (a guessed assignee would unassign).
+    let number_of = |k: &str| -> Result<Option<i64>, ApiError> {
+        field(&f, k)
+            .map(|s| {
+                s.parse::<i64>()
+                    .map_err(|_| ApiError::invalid(k, format!("{s:?} is not a number")))
+            })
+            .transpose()
+    };
     let mut body = Map::new();
-    body.insert(
-        "version".into(),
-        json!(field(&f, "version").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0)),
-    );
+    let version = number_of("version")?.ok_or_else(|| ApiError::invalid("version", "the form has no version"))?;
+    body.insert("version".into(), json!(version));
     for k in ["reason", "note", "severity", "root_cause", "fix", "text"] {
         if let Some(x) = field(&f, k) {
             body.insert(k.into(), json!(x));
         }
     }
-    if let Some(n) = field(&f, "satisfaction") {
-        body.insert("satisfaction".into(), json!(n.parse::<u8>().unwrap_or(0)));
+    if let Some(n) = number_of("satisfaction")? {
+        body.insert("satisfaction".into(), json!(n));
     }
     if action == "assign" {
-        body.insert(
-            "assignee_id".into(),
-            json!(field(&f, "assignee_id").and_then(|s| s.parse::<i64>().ok())),
-        );
+        body.insert("assignee_id".into(), json!(number_of("assignee_id")?));
     }
     let request: ActionRequest = serde_json::from_value(Json::Object(body))
         .map_err(|e| ApiError::Malformed(format!("the form cannot be read: {e}")))?;
@@ -266,7 +282,7 @@ async fn refuse(state: &AppState, v: &Viewer, f: &HashMap<String, String>, error
 
 /// `POST /tickets/new`: opens the ticket, or shows the form again with what was wrong.
 pub async fn create(State(state): State<AppState>, v: Viewer, from: ClientAddr, Form(f): Fields) -> WebResult {
-    v.check_csrf(f.get("csrf").map(String::as_str))?;
+    v.check_form(&f)?;
     if field(&f, "severity").is_some() && field(&f, "severity_reason").is_none() {
         return refuse(
             &state,
@@ -296,7 +312,7 @@ pub async fn create(State(state): State<AppState>, v: Viewer, from: ClientAddr, 
 
 /// `POST /tickets/new/preview`: the preview section alone (the page's script puts it in place).
 pub async fn preview(State(state): State<AppState>, v: Viewer, Form(mut f): Fields) -> WebResult {
-    v.check_csrf(f.get("csrf").map(String::as_str))?;
+    v.check_form(&f)?;
     // The deadlines do not depend on the title, which may not be written yet.
     if field(&f, "title").is_none() {
         f.insert("title".into(), "…".into());

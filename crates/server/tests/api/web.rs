@@ -81,10 +81,20 @@ both!(
         // Admin pages are for admins.
         assert_eq!(page("mgr_a", "/admin/users".into()).await.0, StatusCode::FORBIDDEN);
         assert_eq!(page("admin", "/admin/users".into()).await.0, StatusCode::OK);
-        assert_eq!(
-            page("admin", "/admin/calendars?month=2026-10".into()).await.0,
-            StatusCode::OK
-        );
+        for path in [
+            "/admin/calendars?month=2026-10",
+            "/admin/ladders",
+            "/admin/windows",
+            "/admin/outbox",
+            "/board",
+            "/tickets/new",
+            "/catalog?q=System",
+            "/dashboard?period=2026",
+        ] {
+            assert_eq!(page("admin", path.into()).await.0, StatusCode::OK, "{path}");
+        }
+        let (status, _, html) = page("admin", "/admin/calendars?month=262142-12".into()).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
 
         // Strangers are sent to sign in.
         let answer = t.get("", "/board").await;

@@ -59,6 +59,11 @@ function preview() {
     const body = new URLSearchParams(new FormData(form));
     const res = await fetch(form.dataset.preview, { method: "POST", body, credentials: "same-origin" });
     if (mine !== seq) return;
+    if (!res.ok || res.redirected) {
+      // Signed out meanwhile, or refused: say so rather than show another page in the box.
+      box.textContent = form.dataset.stale + " (HTTP " + res.status + ")";
+      return;
+    }
     box.innerHTML = await res.text();
     box.dataset.ready = String(mine);
   };
