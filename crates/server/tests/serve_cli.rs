@@ -116,9 +116,16 @@ fn serve_creates_the_database_loads_the_demo_and_stops_on_sigterm() {
 
     let (status, _) = http(&server.addr, "GET", "/healthz", &[], "");
     assert_eq!(status, 200);
-    let (status, page) = http(&server.addr, "GET", "/", &[], "");
+    // The URL it prints leads to the board, which sends a stranger to sign in.
+    let (status, head) = http(&server.addr, "GET", "/", &[], "");
+    assert_eq!(status, 303);
+    assert!(head.to_lowercase().contains("location: /board"), "{head}");
+    let (status, head) = http(&server.addr, "GET", "/board", &[], "");
+    assert_eq!(status, 303);
+    assert!(head.to_lowercase().contains("location: /login?next=/board"), "{head}");
+    let (status, page) = http(&server.addr, "GET", "/login", &[], "");
     assert_eq!(status, 200);
-    assert!(page.contains("openapi.json"));
+    assert!(page.contains(r#"name="password""#) && page.contains("登录"), "{page}");
 
     let body = format!("{{\"username\":\"admin\",\"password\":\"{password}\"}}");
     let (status, res) = http(
