@@ -619,3 +619,23 @@ pub async fn export(db: &impl ConnectionTrait) -> Result<CatalogFile, DbErr> {
     }
     Ok(out)
 }
+
+/// Every buyer unit's name, by id (a small table, read whole).
+pub async fn unit_names(db: &impl ConnectionTrait) -> Result<BTreeMap<i64, String>, DbErr> {
+    Ok(units::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect())
+}
+
+/// Every vendor's name, by id.
+pub async fn vendor_names(db: &impl ConnectionTrait) -> Result<BTreeMap<i64, String>, DbErr> {
+    Ok(vendors::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|v| (v.id, v.name))
+        .collect())
+}

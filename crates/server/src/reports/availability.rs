@@ -19,7 +19,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::sql::{Scope, Sql, minutes};
-use crate::db::entities::{exclusions, system_vendors, systems, units};
+use crate::db::entities::{exclusions, system_vendors, systems};
 use crate::duty::exclusions::{subtract, total};
 
 /// One system's availability over the period.
@@ -87,12 +87,7 @@ pub async fn systems(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<Sys
     if list.is_empty() {
         return Ok(Vec::new());
     }
-    let unit_names: BTreeMap<i64, String> = units::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.name))
-        .collect();
+    let unit_names = crate::catalog::store::unit_names(db).await?;
     let ids: Vec<i64> = list.iter().map(|s| s.id).collect();
     let impacts = impact_windows(db, &ids, scope.from, end, scope.as_of).await?;
     let excluded = exclusion_windows(db, &ids, scope.from, end).await?;

@@ -13,7 +13,7 @@ use sla_clock::{Calendar, Clock};
 use utoipa::ToSchema;
 
 use super::sql::{Scope, Sql, minutes};
-use crate::db::entities::{systems, units, vendors};
+use crate::db::entities::{systems, vendors};
 use sea_orm::EntityTrait;
 
 /// One breached clock.
@@ -77,12 +77,7 @@ pub async fn list(
     .breached(scope.as_of)
     .push(" ORDER BY t.received_at, t.number, c.name");
     // Names from the catalogue (small tables), not from a join per row.
-    let units: BTreeMap<i64, String> = units::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.name))
-        .collect();
+    let units = crate::catalog::store::unit_names(db).await?;
     let systems: BTreeMap<i64, (String, String, String)> = systems::Entity::find()
         .all(db)
         .await?

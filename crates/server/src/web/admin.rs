@@ -18,21 +18,11 @@ use crate::api::escalation::OutboxQuery;
 use crate::api::problem::{ApiError, ApiPath, ApiQuery};
 use crate::audit::ClientAddr;
 use crate::auth::secret;
-use crate::db::entities::{api_tokens, units, users, vendors};
+use crate::db::entities::{api_tokens, users};
 
 async fn users_page(state: &AppState, v: &Viewer, new_token: Option<String>) -> WebResult {
-    let units: HashMap<i64, String> = units::Entity::find()
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.name))
-        .collect();
-    let vendors: HashMap<i64, String> = vendors::Entity::find()
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|x| (x.id, x.name))
-        .collect();
+    let units = crate::catalog::store::unit_names(&state.db).await?;
+    let vendors = crate::catalog::store::vendor_names(&state.db).await?;
     let all = users::Entity::find()
         .order_by_asc(users::Column::Username)
         .all(&state.db)

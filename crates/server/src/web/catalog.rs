@@ -1,6 +1,6 @@
 //! The catalogue: the systems the reader sees, and one system's policy, clock by clock.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use axum::extract::{Path, Query, State};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -12,7 +12,7 @@ use ticket_domain::{Kind, Policy};
 use super::{Viewer, WebResult};
 use crate::api::AppState;
 use crate::api::problem::ApiError;
-use crate::db::entities::{policies, system_vendors, systems, units, vendors};
+use crate::db::entities::{policies, system_vendors, systems};
 
 /// The list's search.
 #[derive(Debug, Deserialize)]
@@ -23,8 +23,8 @@ pub struct Search {
 
 /// Names of units, vendors and policies, and each system's vendors.
 struct Lookup {
-    units: HashMap<i64, String>,
-    vendors: HashMap<i64, String>,
+    units: BTreeMap<i64, String>,
+    vendors: BTreeMap<i64, String>,
     policies: HashMap<i64, policies::Model>,
     system_vendors: HashMap<i64, Vec<i64>>,
 }
@@ -36,18 +36,8 @@ impl Lookup {
             system_vendors.entry(sv.system_id).or_default().push(sv.vendor_id);
         }
         Ok(Lookup {
-            units: units::Entity::find()
-                .all(&state.db)
-                .await?
-                .into_iter()
-                .map(|u| (u.id, u.name))
-                .collect(),
-            vendors: vendors::Entity::find()
-                .all(&state.db)
-                .await?
-                .into_iter()
-                .map(|v| (v.id, v.name))
-                .collect(),
+            units: crate::catalog::store::unit_names(&state.db).await?,
+            vendors: crate::catalog::store::vendor_names(&state.db).await?,
             policies: policies::Entity::find()
                 .all(&state.db)
                 .await?

@@ -17,7 +17,7 @@ use crate::api::AppState;
 use crate::api::problem::{ApiError, ApiJson, ApiPath};
 use crate::api::tickets::{ActionRequest, CreateTicket, TicketView};
 use crate::audit::ClientAddr;
-use crate::db::entities::{system_vendors, systems, units, users};
+use crate::db::entities::{system_vendors, systems, users};
 
 fn field<'a>(f: &'a HashMap<String, String>, k: &str) -> Option<&'a str> {
     f.get(k).map(|s| s.trim()).filter(|s| !s.is_empty())
@@ -225,12 +225,7 @@ async fn systems_in_scope(state: &AppState, v: &Viewer) -> Result<Vec<Json>, Api
     if let Some(ids) = crate::api::catalog::visible_system_ids(&state.db, &v.p).await? {
         q = q.filter(systems::Column::Id.is_in(ids));
     }
-    let units: HashMap<i64, String> = units::Entity::find()
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.name))
-        .collect();
+    let units = crate::catalog::store::unit_names(&state.db).await?;
     Ok(q.all(&state.db)
         .await?
         .into_iter()
