@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use axum::extract::Query;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
@@ -315,10 +315,10 @@ pub async fn switch(Query(q): Query<Switch>) -> Response {
     let lang = if q.to == "en" { "en" } else { "zh" };
     let back = super::local_path(q.back.as_deref(), "/board");
     let mut res = (StatusCode::SEE_OTHER, [(header::LOCATION, back)]).into_response();
-    let cookie = format!("{LANG_COOKIE}={lang}; Path=/; Max-Age=31536000; SameSite=Lax");
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
-        res.headers_mut().insert(header::SET_COOKIE, v);
-    }
+    super::set_cookie(
+        &mut res,
+        &format!("{LANG_COOKIE}={lang}; Path=/; Max-Age=31536000; SameSite=Lax"),
+    );
     res
 }
 

@@ -4,11 +4,11 @@ use std::collections::HashMap;
 
 use axum::Form;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 
 use super::i18n::{self, Lang};
-use super::{Fields, Viewer, WebResult, csrf, local_path, templates};
+use super::{Fields, Viewer, WebResult, csrf, local_path};
 use crate::api::AppState;
 use crate::api::problem::{ApiError, ApiJson};
 use crate::api::session::{PasswordChange, SignIn};
@@ -19,19 +19,15 @@ use crate::auth::secret;
 const LOGIN_COOKIE: &str = "opsclock_login";
 
 fn render_login(lang: Lang, token: &str, next: &str, username: Option<&str>, error: Option<String>) -> WebResult {
-    let html = templates::render(
+    let mut res = super::html(
         "login.html",
         ctx! {
             lang => lang.key(), tr => i18n::words(lang), path => "/login",
             login_csrf => token, next => next, username => username, error => error,
         },
-    )
-    .map_err(|e| ApiError::Internal(anyhow::anyhow!("template login.html: {e:#}")))?;
-    let mut res = ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response();
+    )?;
     let cookie = format!("{LOGIN_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600");
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
-        res.headers_mut().append(header::SET_COOKIE, v);
-    }
+    super::set_cookie(&mut res, &cookie);
     Ok(res)
 }
 
@@ -65,11 +61,7 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, from: Cli
     match crate::api::session::sign_in(State(state), from, ApiJson(body)).await {
         Ok(res) => {
             // The API's answer carries the session cookie; the page goes on.
-            let mut out = axum::response::Redirect::to(&next).into_response();
-            for c in res.headers().get_all(header::SET_COOKIE) {
-                out.headers_mut().append(header::SET_COOKIE, c.clone());
-            }
-            Ok(out)
+            Ok(super::redirect_keeping_cookies(&next, &res))
         }
         Err(ApiError::Unauthorized(_)) => {
             let msg = if lang == Lang::Zh {
@@ -87,11 +79,7 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, from: Cli
 pub async fn logout(State(state): State<AppState>, v: Viewer, headers: HeaderMap, Form(f): Fields) -> WebResult {
     v.check_form(&f)?;
     let res = crate::api::session::sign_out(State(state), headers).await?;
-    let mut out = axum::response::Redirect::to("/login").into_response();
-    for c in res.headers().get_all(header::SET_COOKIE) {
-        out.headers_mut().append(header::SET_COOKIE, c.clone());
-    }
-    Ok(out)
+    Ok(super::redirect_keeping_cookies("/login", &res))
 }
 
 /// `GET /me/password`.

@@ -229,23 +229,36 @@ pub fn page(v: &Viewer, name: &str, ctx: Value) -> WebResult {
         flash => v.flash.clone(),
         path => v.path.clone(),
     };
-    let html = templates::render(name, minijinja::context! { ..common, ..ctx })
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("template {name}: {e:#}")))?;
-    let mut res = (
-        [
-            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-            (header::CACHE_CONTROL, "no-store"),
-        ],
-        html,
-    )
-        .into_response();
+    let mut res = html(name, minijinja::context! { ..common, ..ctx })?;
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     if v.flash.is_some() {
-        res.headers_mut().append(
-            header::SET_COOKIE,
-            HeaderValue::from_static("opsclock_flash=; Path=/; Max-Age=0; SameSite=Lax"),
-        );
+        set_cookie(&mut res, "opsclock_flash=; Path=/; Max-Age=0; SameSite=Lax");
     }
     Ok(res)
+}
+
+/// Template `name` rendered with `ctx` alone (no page context), as an HTML response.
+pub fn html(name: &str, ctx: Value) -> WebResult {
+    let html =
+        templates::render(name, ctx).map_err(|e| ApiError::Internal(anyhow::anyhow!("template {name}: {e:#}")))?;
+    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
+}
+
+/// Adds a `Set-Cookie` header to `res` (our cookies are ASCII; one that is not is left out).
+pub fn set_cookie(res: &mut Response, cookie: &str) {
+    if let Ok(v) = HeaderValue::from_str(cookie) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
+/// A redirect to `to` that keeps the cookies `answer` sets (the API's sign-in and sign-out).
+pub fn redirect_keeping_cookies(to: &str, answer: &Response) -> Response {
+    let mut out = Redirect::to(to).into_response();
+    for c in answer.headers().get_all(header::SET_COOKIE) {
+        out.headers_mut().append(header::SET_COOKIE, c.clone());
+    }
+    out
 }
 
 /// A redirect (303, so the browser follows with GET) that leaves `message` for the next page.
@@ -255,9 +268,7 @@ pub fn redirect_with(to: &str, message: &str) -> Response {
         "{FLASH_COOKIE}={}; Path=/; Max-Age=60; HttpOnly; SameSite=Lax",
         flash_encode(message)
     );
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
-        res.headers_mut().append(header::SET_COOKIE, v);
-    }
+    set_cookie(&mut res, &cookie);
     res
 }
 

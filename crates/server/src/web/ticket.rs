@@ -5,14 +5,13 @@ use std::collections::HashMap;
 
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
+use axum::http::StatusCode;
 use chrono::Utc;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Map, Value as Json, json};
 
 use super::i18n::{self, Lang};
-use super::{Fields, Viewer, WebError, WebResult, local_path, redirect_with, templates};
+use super::{Fields, Viewer, WebError, WebResult, local_path, redirect_with};
 use crate::api::AppState;
 use crate::api::problem::{ApiError, ApiJson, ApiPath};
 use crate::api::tickets::{ActionRequest, CreateTicket, TicketView};
@@ -323,7 +322,5 @@ pub async fn preview(State(state): State<AppState>, v: Viewer, Form(mut f): Fiel
         Err(e @ ApiError::Internal(_)) => return Err(e.into()),
         Err(e) => ctx! { preview_error => e.to_string(), lang => v.lang.key(), tr => i18n::words(v.lang) },
     };
-    let html = templates::render("preview.html", ctx)
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("template preview.html: {e:#}")))?;
-    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
+    super::html("preview.html", ctx)
 }
