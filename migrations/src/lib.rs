@@ -12,6 +12,7 @@ mod m20261124_000002_catalog_documents;
 mod m20261125_000003_escalation;
 mod m20261126_000004_duty;
 mod m20261127_000005_reports;
+mod m20261128_000006_intake;
 
 /// Applies and reverts the opsclock schema; see [`MigratorTrait`] for `up`, `down`, `status`, ….
 #[derive(Debug, Clone, Copy, Default)]
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_escalation::Migration),
             Box::new(m20261126_000004_duty::Migration),
             Box::new(m20261127_000005_reports::Migration),
+            Box::new(m20261128_000006_intake::Migration),
         ]
     }
 }

@@ -30,6 +30,22 @@ pub struct Config {
     /// `[escalation]`: the sweep and the monthly summary.
     #[serde(default)]
     pub escalation: EscalationConfig,
+    /// `[webhooks]`: the webhook sender's patience.
+    #[serde(default)]
+    pub webhooks: crate::webhooks::sender::WebhookConfig,
+    /// `[intake]`: where the alert mapping rules come from.
+    #[serde(default)]
+    pub intake: IntakeConfig,
+}
+
+/// `[intake]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntakeConfig {
+    /// A TOML file of alert mapping rules (see `docs/intake.md`). When set, the file is the rules'
+    /// only source: it is loaded at start and `PUT /api/v1/intake/rules` is refused. Relative
+    /// to the deployment root, like `calendar_dir`.
+    pub rules_file: Option<PathBuf>,
 }
 
 /// `[escalation]`.
@@ -100,10 +116,14 @@ impl Config {
         };
         let mut config: Config =
             toml::from_str(&text).with_context(|| format!("config file {} is not valid", path.display()))?;
-        if let Some(dir) = config.sla.calendar_dir.as_mut() {
-            if dir.is_relative() {
-                let root = path.parent().and_then(Path::parent).unwrap_or(Path::new(""));
-                *dir = root.join(&*dir);
+        // Relative paths are relative to the deployment root: the config directory's parent.
+        let root = path.parent().and_then(Path::parent).unwrap_or(Path::new(""));
+        for p in [config.sla.calendar_dir.as_mut(), config.intake.rules_file.as_mut()]
+            .into_iter()
+            .flatten()
+        {
+            if p.is_relative() {
+                *p = root.join(&*p);
             }
         }
         Ok(config)

@@ -4,6 +4,7 @@
 //! |---|---|---|
 //! | sweep | every `[escalation] sweep_every_secs` (30 s) and at start | open the tickets of due scheduled duties ([`crate::duty::scheduled`]), then queue due ladder steps ([`crate::escalation::sweep`]) |
 //! | mailer | every `[mail] every_secs` (10 s), and right after a sweep queued something | send due outbox messages ([`crate::mail::Mailer`]) |
+//! | webhooks | every `[webhooks] every_secs` (5 s) | post due webhook rows ([`crate::webhooks::sender`]) |
 //! | summary | `[escalation] summary_cron` (08:00 on the 1st) | queue last month's summary ([`crate::escalation::summary`]) |
 //!
 //! A job still running when its next turn comes skips that turn, so runs never pile up.
@@ -32,6 +33,8 @@ pub struct JobOptions {
     pub summary_zone: Tz,
     /// Whether the summary attaches the month's breach report (XLSX).
     pub summary_attach: bool,
+    /// The webhook sender's settings.
+    pub webhooks: crate::webhooks::sender::WebhookSettings,
 }
 
 /// Starts the jobs; they run until the returned scheduler is shut down (or the process ends).
@@ -111,6 +114,33 @@ pub async fn start(sweeper: Sweeper, opts: JobOptions) -> anyhow::Result<JobSche
     } else {
         tracing::warn!("[mail] host is not set: escalation emails are queued in the outbox but not sent");
     }
+
+    let poster = Arc::new(crate::webhooks::sender::sender(
+        sweeper.db.clone(),
+        opts.webhooks,
+        sweeper.time.clone(),
+        sweeper.links.clone(),
+    )?);
+    let busy = Arc::new(Mutex::new(()));
+    let post = move || {
+        let (poster, busy) = (poster.clone(), busy.clone());
+        async move {
+            let Ok(_running) = busy.try_lock() else { return };
+            match poster.drain().await {
+                Ok(r) if r.sent + r.retrying + r.failed > 0 => {
+                    tracing::info!(sent = r.sent, retrying = r.retrying, failed = r.failed, "webhooks")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %format!("{e:#}"), "webhook sender failed; trying again next round"),
+            }
+        }
+    };
+    tokio::spawn(post());
+    scheduler
+        .add(Job::new_repeated_async(opts.webhooks.every, move |_, _| {
+            Box::pin(post())
+        })?)
+        .await?;
 
     if let Some(cron) = opts.summary_cron {
         let (db, links, zone, time) = (

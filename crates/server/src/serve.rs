@@ -26,6 +26,8 @@ pub struct ServeOptions {
     pub secure_cookies: bool,
     /// The address users open opsclock at (for links in emails) [default http://LISTEN].
     pub public_url: Option<String>,
+    /// The alert mapping rules file (`[intake] rules_file`), if the rules are kept in a file.
+    pub intake_rules: Option<std::path::PathBuf>,
     /// The escalation sweep, the mailer and the monthly summary.
     pub jobs: crate::jobs::JobOptions,
 }
@@ -57,6 +59,10 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
         for l in logins {
             println!("  {:<10} {:<9} {}", l.username, l.role, l.password);
         }
+    }
+    let rules = crate::intake::store::load_at_start(&db, opts.intake_rules.as_deref(), chrono::Utc::now()).await?;
+    if let Some(file) = &opts.intake_rules {
+        println!("Loaded {rules} alert mapping rule(s) from {}.", file.display());
     }
     let state = AppState {
         db,

@@ -7,10 +7,12 @@ pub mod catalog;
 pub mod catalog_file;
 pub mod duty;
 pub mod escalation;
+pub mod intake;
 pub mod problem;
 pub mod reports;
 pub mod session;
 pub mod tickets;
+pub mod webhooks;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -144,6 +146,23 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(reports::breaches))
         .routes(routes!(reports::list_contracts))
         .routes(routes!(reports::put_contract))
+        .routes(routes!(intake::get_rules, intake::put_rules))
+        .routes(routes!(intake::test_rules))
+        .routes(routes!(intake::list_sources, intake::create_source))
+        .routes(routes!(intake::revoke_source))
+        .routes(routes!(intake::list_alerts))
+        .routes(routes!(intake::open_alert))
+        .routes(routes!(intake::dismiss_alert))
+        .routes(routes!(webhooks::list_webhooks))
+        .routes(routes!(webhooks::put_webhook, webhooks::delete_webhook))
+        .routes(routes!(webhooks::ping_webhook))
+        .merge(
+            // An Alertmanager group can carry many alerts.
+            OpenApiRouter::new()
+                .routes(routes!(intake::alertmanager_webhook))
+                .routes(routes!(intake::generic_webhook))
+                .layer(DefaultBodyLimit::max(intake::INTAKE_LIMIT)),
+        )
         .merge(
             // The catalogue file is larger than any JSON body; only this route takes that much.
             OpenApiRouter::new()

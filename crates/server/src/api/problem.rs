@@ -89,6 +89,9 @@ pub enum ApiError {
     /// Something with that key exists.
     #[error("{0}")]
     Duplicate(String),
+    /// The request conflicts with how the server is set up (e.g. the thing is managed by a file).
+    #[error("{0}")]
+    Conflict(String),
     /// The body is over the limit.
     #[error("{0}")]
     TooLarge(String),
@@ -138,6 +141,7 @@ impl ApiError {
                 (StatusCode::CONFLICT, "invalid-transition", "Action not allowed now")
             }
             ApiError::Duplicate(_) => (StatusCode::CONFLICT, "duplicate", "Already exists"),
+            ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict", "Conflicts with the configuration"),
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too-large", "Request body too large"),
             ApiError::MethodNotAllowed(_) => (
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -275,30 +279,36 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<
                 ApiError::Malformed(r.body_text())
             }
         })?;
-        let value: serde_json::Value = serde_json::from_slice(&bytes)
-            .map_err(|e| ApiError::Malformed(format!("the body is not valid JSON: {e}")))?;
-        if !value.is_object() {
-            return Err(ApiError::Invalid {
-                field: None,
-                detail: "the body must be a JSON object".into(),
-            });
-        }
-        serde_path_to_error::deserialize(value).map(ApiJson).map_err(|e| {
-            let path = e.path().to_string();
-            let inner = e.into_inner();
-            if path == "." {
-                ApiError::Invalid {
-                    field: None,
-                    detail: format!("the body does not fit: {inner}"),
-                }
-            } else {
-                ApiError::Invalid {
-                    detail: format!("{path}: {inner}"),
-                    field: Some(path),
-                }
-            }
-        })
+        parse_json(&bytes).map(ApiJson)
     }
+}
+
+/// Reads a JSON object from `bytes` into `T`, with the same problems as [`ApiJson`]: malformed
+/// JSON, not an object, or the path of the field that does not fit.
+pub fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| ApiError::Malformed(format!("the body is not valid JSON: {e}")))?;
+    if !value.is_object() {
+        return Err(ApiError::Invalid {
+            field: None,
+            detail: "the body must be a JSON object".into(),
+        });
+    }
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if path == "." {
+            ApiError::Invalid {
+                field: None,
+                detail: format!("the body does not fit: {inner}"),
+            }
+        } else {
+            ApiError::Invalid {
+                detail: format!("{path}: {inner}"),
+                field: Some(path),
+            }
+        }
+    })
 }
 
 /// Query extractor whose rejections are problems.

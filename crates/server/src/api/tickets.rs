@@ -7,7 +7,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::sea_query::Query;
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use serde::{Deserialize, Deserializer, Serialize};
 use sla_clock::{Calendar, Clock, Facts, Severity};
 use ticket_domain::{CancelReason, ClockName, Command, Kind, NewTicket, PauseReason, Policy, Resolution, ServiceMode};
@@ -338,7 +340,7 @@ async fn clock_rows(db: &impl ConnectionTrait, ticket_ids: Vec<i64>) -> ApiResul
     Ok(by_ticket)
 }
 
-async fn view(
+pub(crate) async fn view(
     db: &impl ConnectionTrait,
     state: &AppState,
     row: tickets::Model,
@@ -453,7 +455,7 @@ async fn check_user(db: &impl ConnectionTrait, field: &str, id: i64) -> ApiResul
 /// What opening a ticket would do: the system, the window it falls under, the ticket as the
 /// domain would open it, who gets it and why. Shared by [`create_ticket`] and [`preview_ticket`],
 /// so that the preview shows exactly what submitting creates.
-struct Plan {
+pub(crate) struct Plan {
     system: systems::Model,
     window: Option<crate::duty::windows::Loaded>,
     new: NewTicket,
@@ -466,10 +468,13 @@ struct Plan {
     proposal: Option<sla_clock::Classification>,
 }
 
-async fn plan(
+/// `system` is the one `body` names, already checked against the reader's scope; `reporter` who
+/// reports it (`None`: a monitor).
+pub(crate) async fn plan(
     txn: &impl ConnectionTrait,
     state: &AppState,
-    p: &Principal,
+    system: systems::Model,
+    reporter: Option<i64>,
     body: CreateTicket,
     now: DateTime<Utc>,
 ) -> ApiResult<Plan> {
@@ -484,7 +489,6 @@ async fn plan(
     } else {
         received_at
     };
-    let system = system_in_scope(txn, p, &body.system).await?;
     if let Some(a) = body.assignee_id {
         check_user(txn, "assignee_id", a).await?;
     }
@@ -528,7 +532,7 @@ async fn plan(
         received_at,
         service_mode,
         targets,
-        reporter: Some(p.user_id),
+        reporter,
         assignee,
         major_event,
     };
@@ -555,7 +559,26 @@ pub async fn create_ticket(
     p.require_writer()?;
     let now = Utc::now();
     let txn = state.begin_write().await?;
-    let plan = plan(&txn, &state, &p, body, now).await?;
+    let system = system_in_scope(&txn, &p, &body.system).await?;
+    let plan = plan(&txn, &state, system, Some(p.user_id), body, now).await?;
+    let (row, ticket) = open(&txn, &state, plan, Some(p.user_id), now, &from).await?;
+    txn.commit().await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(view(&state.db, &state, row, now, allowed_of(&ticket), None).await?),
+    ))
+}
+
+/// Opens the ticket `plan` describes (`actor`: who, `None` for a monitor) and records it in the
+/// audit log.
+pub(crate) async fn open(
+    txn: &DatabaseTransaction,
+    state: &AppState,
+    plan: Plan,
+    actor: Option<i64>,
+    now: DateTime<Utc>,
+    from: &ClientAddr,
+) -> ApiResult<(tickets::Model, ticket_domain::Ticket)> {
     let origin = crate::tickets::Origin {
         major_event_id: plan
             .window
@@ -565,22 +588,17 @@ pub async fn create_ticket(
         duty_id: plan.duty_id,
     };
     let calendar = state.calendar(&plan.calendar)?;
-    let (row, ticket) =
-        crate::tickets::create(&txn, calendar, plan.system.id, plan.new, Some(p.user_id), now, origin).await?;
+    let (row, ticket) = crate::tickets::create(txn, calendar, plan.system.id, plan.new, actor, now, origin).await?;
     audit::record(
-        &txn,
-        Some(p.user_id),
+        txn,
+        actor,
         "ticket.open",
         &row.number,
         serde_json::json!({"system": plan.system.code, "assigned": plan.assigned_by}),
-        &from,
+        from,
     )
     .await?;
-    txn.commit().await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(view(&state.db, &state, row, now, allowed_of(&ticket), None).await?),
-    ))
+    Ok((row, ticket))
 }
 
 /// What a new ticket would get, before it is opened.
@@ -636,7 +654,8 @@ pub async fn preview_ticket(
     ApiJson(body): ApiJson<CreateTicket>,
 ) -> ApiResult<Json<TicketPreview>> {
     p.require_writer()?;
-    let plan = plan(&state.db, &state, &p, body, Utc::now()).await?;
+    let system = system_in_scope(&state.db, &p, &body.system).await?;
+    let plan = plan(&state.db, &state, system, Some(p.user_id), body, Utc::now()).await?;
     let calendar = state.calendar(&plan.calendar)?;
     // Approved maintenance and force-majeure windows pause the clocks, as when opening.
     let excluded = crate::duty::exclusions::approved_for(&state.db, plan.system.id).await?;
@@ -838,7 +857,7 @@ pub(crate) async fn views_of(
 }
 
 /// The actions `ticket` allows now, as the API lists them.
-fn allowed_of(ticket: &ticket_domain::Ticket) -> Vec<String> {
+pub(crate) fn allowed_of(ticket: &ticket_domain::Ticket) -> Vec<String> {
     ticket.allowed().iter().map(|s| s.to_string()).collect()
 }
 
@@ -1122,7 +1141,7 @@ pub async fn act(
     }
     let calendar = state.calendar(crate::tickets::calendar_name(&loaded.ticket, &system.calendar))?;
     let detail = serde_json::to_value(&cmd).map_err(|e| ApiError::Internal(e.into()))?;
-    let (row, ticket) = crate::tickets::act(&txn, calendar, loaded, version, cmd, p.user_id, now).await?;
+    let (row, ticket) = crate::tickets::act(&txn, calendar, loaded, version, cmd, Some(p.user_id), now).await?;
     audit::record(
         &txn,
         Some(p.user_id),

@@ -15,6 +15,7 @@
 //! unit's systems; a vendor's people see the tickets of the systems the vendor is responsible for.
 //! Anything out of scope answers 404, as if it did not exist.
 
+pub mod hmac;
 pub mod secret;
 
 use std::fmt;

@@ -131,6 +131,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 demo: !a.no_demo,
                 secure_cookies: config.server.secure_cookies,
                 public_url: config.server.public_url.clone(),
+                intake_rules: config.intake.rules_file.clone(),
                 jobs: job_options(&config)?,
             };
             runtime()?.block_on(crate::serve::serve(opts))
@@ -174,6 +175,7 @@ fn job_options(config: &Config) -> anyhow::Result<crate::jobs::JobOptions> {
         },
         summary_zone,
         summary_attach: e.summary_attach_xlsx.unwrap_or(true),
+        webhooks: crate::webhooks::sender::WebhookSettings::from_config(&config.webhooks)?,
     })
 }
 

@@ -156,6 +156,8 @@ pub async fn enqueue(
         last_error: Set(nobody.then(|| NO_RECIPIENTS.to_owned())),
         sent_at: Set(None),
         created_at: Set(now),
+        channel: Set("email".to_owned()),
+        subscription_id: Set(None),
         ..Default::default()
     };
     let inserted = outbox::Entity::insert(row)
@@ -194,6 +196,11 @@ impl Links {
     /// The page of a ticket.
     pub fn ticket(&self, number: &str) -> String {
         format!("{}/api/v1/tickets/{number}", self.public_url)
+    }
+
+    /// The web page of a ticket.
+    pub fn page(&self, number: &str) -> String {
+        format!("{}/tickets/{number}", self.public_url)
     }
 
     /// The `Message-ID` (without brackets) of the message with outbox identity `key`.

@@ -222,6 +222,9 @@ impl Sweeper {
             inserted += usize::from(enqueue(&txn, &self.links, message, now).await?);
             queued.insert(key);
         }
+        if status.breached {
+            inserted += crate::webhooks::queue_breach(&txn, &ticket, &clock.name, status.deadline, now).await?;
+        }
         let next = super::next_look_or_event(next_look(&ticket.number, &clock.name, &evaluation, &queued), &sla, at);
         let mut am = clock.into_active_model();
         am.next_due_at = Set(next);

@@ -135,10 +135,15 @@ impl MailSettings {
         })
     }
 
-    /// How long a mailer holds a claimed message before another may take it over: longer than
-    /// any one attempt can take (twice the timeout, plus a margin).
-    pub fn lease(&self) -> Duration {
-        self.timeout * 2 + Duration::from_secs(5)
+    /// The outbox worker's patience with the SMTP server.
+    pub fn patience(&self) -> crate::delivery::Patience {
+        crate::delivery::Patience {
+            max_attempts: self.max_attempts,
+            retry_initial: self.retry_initial,
+            retry_max: self.retry_max,
+            timeout: self.timeout,
+            batch: self.batch,
+        }
     }
 
     /// The domain of the sender address, used in `Message-ID`s.

@@ -2,7 +2,8 @@
 //! transaction with an optimistic version check.
 //!
 //! The events are the truth; the `tickets` row and the `clocks` rows are projections rebuilt
-//! from the fold of the events on every write, so they cannot disagree with the events.
+//! from the fold of the events on every write, so they cannot disagree with the events. The
+//! webhook messages of the new events are queued in the same transaction ([`crate::webhooks`]).
 
 use chrono::{DateTime, Datelike, Utc};
 use sea_orm::{
@@ -104,6 +105,7 @@ pub async fn create(
     .await?;
     append(txn, row.id, 1, &event, actor).await?;
     let row = project(txn, row, &ticket, calendar, now).await?;
+    crate::webhooks::queue_ticket_events(txn, &row, &[(1, &event)], now).await?;
     Ok((row, ticket))
 }
 
@@ -115,7 +117,7 @@ pub async fn act(
     loaded: Loaded,
     version: i64,
     command: Command,
-    actor: i64,
+    actor: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<(tickets::Model, Ticket), ApiError> {
     let Loaded { row, mut ticket, .. } = loaded;
@@ -149,11 +151,13 @@ pub async fn act(
     }
     for (i, e) in events.iter().enumerate() {
         ticket.apply(e)?;
-        append(txn, row.id, version as i32 + 1 + i as i32, e, Some(actor)).await?;
+        append(txn, row.id, version as i32 + 1 + i as i32, e, actor).await?;
     }
     let mut row = row;
     row.version = version + events.len() as i64;
     let row = project(txn, row, &ticket, calendar, now).await?;
+    let numbered: Vec<(i32, &Event)> = (version as i32 + 1..).zip(events.iter()).collect();
+    crate::webhooks::queue_ticket_events(txn, &row, &numbered, now).await?;
     Ok((row, ticket))
 }
 

@@ -230,7 +230,7 @@ impl World {
             loaded,
             version,
             command,
-            self.engineer,
+            Some(self.engineer),
             now,
         )
         .await

@@ -7,6 +7,7 @@
 //! [`DateTimeUtc`]: sea_orm::prelude::DateTimeUtc
 //! [`Json`]: sea_orm::prelude::Json
 
+pub mod alerts;
 pub mod api_tokens;
 pub mod audit_log;
 pub mod clocks;
@@ -15,6 +16,7 @@ pub mod duties;
 pub mod duty_runs;
 pub mod escalation_ladders;
 pub mod exclusions;
+pub mod intake_sources;
 pub mod major_events;
 pub mod outbox;
 pub mod outbox_attempts;
@@ -22,6 +24,7 @@ pub mod policies;
 pub mod roster_overrides;
 pub mod rosters;
 pub mod sessions;
+pub mod settings;
 pub mod system_vendors;
 pub mod systems;
 pub mod ticket_counters;
@@ -30,9 +33,11 @@ pub mod tickets;
 pub mod units;
 pub mod users;
 pub mod vendors;
+pub mod webhook_subscriptions;
 
 /// Every entity under its table's name in `CamelCase`: `use opsclock::db::entities::prelude::*`.
 pub mod prelude {
+    pub use super::alerts::Entity as Alerts;
     pub use super::api_tokens::Entity as ApiTokens;
     pub use super::audit_log::Entity as AuditLog;
     pub use super::clocks::Entity as Clocks;
@@ -41,6 +46,7 @@ pub mod prelude {
     pub use super::duty_runs::Entity as DutyRuns;
     pub use super::escalation_ladders::Entity as EscalationLadders;
     pub use super::exclusions::Entity as Exclusions;
+    pub use super::intake_sources::Entity as IntakeSources;
     pub use super::major_events::Entity as MajorEvents;
     pub use super::outbox::Entity as Outbox;
     pub use super::outbox_attempts::Entity as OutboxAttempts;
@@ -48,6 +54,7 @@ pub mod prelude {
     pub use super::roster_overrides::Entity as RosterOverrides;
     pub use super::rosters::Entity as Rosters;
     pub use super::sessions::Entity as Sessions;
+    pub use super::settings::Entity as Settings;
     pub use super::system_vendors::Entity as SystemVendors;
     pub use super::systems::Entity as Systems;
     pub use super::ticket_counters::Entity as TicketCounters;
@@ -56,4 +63,5 @@ pub mod prelude {
     pub use super::units::Entity as Units;
     pub use super::users::Entity as Users;
     pub use super::vendors::Entity as Vendors;
+    pub use super::webhook_subscriptions::Entity as WebhookSubscriptions;
 }

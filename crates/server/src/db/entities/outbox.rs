@@ -68,6 +68,11 @@ pub struct Model {
     /// Files sent with the message (`crate::mail::Attachment` list), if any.
     #[sea_orm(column_type = "JsonBinary", nullable)]
     pub attachments: Option<Json>,
+    /// `email` (sent by the mailer) or `webhook` (posted by the webhook sender).
+    #[sea_orm(column_type = "Text")]
+    pub channel: String,
+    /// The webhook subscription a `webhook` message goes to.
+    pub subscription_id: Option<i64>,
 }
 
 /// Relations of an outbox row.
