@@ -7,7 +7,7 @@
 //! | the alert | and opsclock knows | then |
 //! |---|---|---|
 //! | firing | nothing of this fingerprint, or only tickets no longer open | the [`rules`] map it: an `alarm` ticket is opened with `occurred_at` = the alert's start (its clocks start there); if no rule maps it, it waits in triage |
-//! | firing | an open ticket for it | it is added to that ticket: a new firing episode as a comment, a repeated notification as a count |
+//! | firing | a ticket for it still being worked on (not yet resolved) | it is added to that ticket: a new firing episode as a comment, a repeated notification as a count |
 //! | firing | the same episode, ticket already resolved by a person | counted, nothing reopened |
 //! | resolved | the firing episode | recorded on the ticket as a comment; if the rule says `auto_resolve`, the ticket is resolved (by opsclock, acknowledged first if nobody had) |
 //! | resolved | nothing | kept in triage ("only seen resolved") |
@@ -192,10 +192,12 @@ pub async fn receive(
         return match map(txn, source, rules, &alert).await? {
             Ok((mapping, system)) => {
                 let opened = open(txn, state, &alert, &mapping, system, now, from).await?;
+                let row_notifications = row.notifications;
                 let mut am: alerts::ActiveModel = row.into();
                 am.ticket_id = Set(Some(opened.id));
                 am.rule = Set(Some(mapping.rule));
                 am.triage_reason = Set(None);
+                am.notifications = Set(row_notifications + 1);
                 am.last_seen_at = Set(now);
                 am.update(txn).await?;
                 Ok(Received::new(&alert, "opened", Some(&opened.number)))
@@ -239,8 +241,13 @@ pub async fn receive(
     }
 }
 
+/// Whether an alert joins the ticket: its work is not done yet. A resolved ticket counts as done
+/// (its clocks have stopped), so an alert firing again after the repair opens a new ticket with
+/// clocks of its own instead of a comment nobody is measured on.
 fn is_open(status: &str) -> bool {
-    status.parse::<Status>().is_ok_and(Status::is_open)
+    status
+        .parse::<Status>()
+        .is_ok_and(|s| s.is_open() && s != Status::Resolved)
 }
 
 /// Serialises alerts of one fingerprint: a PostgreSQL advisory lock for the transaction (SQLite

@@ -1,4 +1,5 @@
-//! The outbox as admins see it: list messages, read one with its attempts, send failed ones again.
+//! The outbox as admins see it (email and webhooks): list messages, read one with its attempts,
+//! send failed ones again.
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
@@ -18,8 +19,10 @@ pub struct OutboxView {
     pub id: i64,
     /// Identity: `T-2026-0001/repair/breach/0` or `summary/2026-10`.
     pub key: String,
-    /// `escalation` or `summary`.
+    /// `escalation`, `summary` or `webhook`.
     pub kind: String,
+    /// `email` or `webhook`.
+    pub channel: String,
     /// `pending`, `sending`, `sent` or `failed`.
     pub status: String,
     /// Addresses.
@@ -69,6 +72,7 @@ impl From<outbox::Model> for OutboxView {
             id: r.id,
             key: r.dedup_key,
             kind: r.kind,
+            channel: r.channel,
             status: r.status,
             recipients: serde_json::from_value(r.recipients).unwrap_or_default(),
             subject: r.subject,

@@ -5,6 +5,7 @@
 
 mod support;
 
+mod alertmanager;
 mod authz;
 mod bad_input;
 mod catalog;
@@ -13,8 +14,10 @@ mod clocks;
 mod concurrency;
 mod duty;
 mod escalation;
+mod intake;
 mod lifecycle;
 mod openapi;
 mod reports;
 mod session;
 mod web;
+mod webhooks;

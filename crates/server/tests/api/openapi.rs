@@ -80,6 +80,21 @@ both!(
             ("GET", "/reports/breaches"),
             ("GET", "/contracts"),
             ("PUT", "/contracts/{code}"),
+            ("POST", "/intake/alertmanager"),
+            ("POST", "/intake/generic/{source}"),
+            ("GET", "/intake/rules"),
+            ("PUT", "/intake/rules"),
+            ("POST", "/intake/rules/test"),
+            ("GET", "/intake/sources"),
+            ("POST", "/intake/sources"),
+            ("DELETE", "/intake/sources/{code}"),
+            ("GET", "/intake/alerts"),
+            ("POST", "/intake/alerts/{id}/open"),
+            ("POST", "/intake/alerts/{id}/dismiss"),
+            ("GET", "/webhooks"),
+            ("PUT", "/webhooks/{name}"),
+            ("DELETE", "/webhooks/{name}"),
+            ("POST", "/webhooks/{name}/ping"),
         ]
         .iter()
         .map(|(m, p)| (m.to_string(), p.to_string()))

@@ -237,6 +237,7 @@ impl Harness {
         method: Method,
         path: &str,
         content_type: Option<&str>,
+        headers: &[(&str, &str)],
         body: Vec<u8>,
     ) -> (StatusCode, String, Option<String>, Vec<u8>) {
         let mut req = Request::builder().method(method).uri(path);
@@ -245,6 +246,9 @@ impl Harness {
         }
         if let Some(ct) = content_type {
             req = req.header(header::CONTENT_TYPE, ct);
+        }
+        for (name, value) in headers {
+            req = req.header(*name, *value);
         }
         let res = self
             .router
@@ -273,7 +277,20 @@ impl Harness {
         content_type: Option<&str>,
         body: Vec<u8>,
     ) -> Answer {
-        let (status, content_type, set_cookie, bytes) = self.send(who, method, path, content_type, body).await;
+        self.with_headers(who, method, path, content_type, &[], body).await
+    }
+
+    /// Sends a request as `who` with extra headers and a raw body.
+    pub async fn with_headers(
+        &self,
+        who: &str,
+        method: Method,
+        path: &str,
+        content_type: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> Answer {
+        let (status, content_type, set_cookie, bytes) = self.send(who, method, path, content_type, headers, body).await;
         let body = if bytes.is_empty() {
             Value::Null
         } else {
@@ -290,7 +307,7 @@ impl Harness {
 
     /// GETs `path` as `who` and returns the status, content type and raw bytes (files).
     pub async fn download(&self, who: &str, path: &str) -> (StatusCode, String, Vec<u8>) {
-        let (status, content_type, _, bytes) = self.send(who, Method::GET, path, None, vec![]).await;
+        let (status, content_type, _, bytes) = self.send(who, Method::GET, path, None, &[], vec![]).await;
         (status, content_type, bytes)
     }
 
@@ -313,6 +330,17 @@ impl Harness {
         self.raw(
             who,
             Method::PATCH,
+            path,
+            Some("application/json"),
+            body.to_string().into_bytes(),
+        )
+        .await
+    }
+
+    pub async fn put(&self, who: &str, path: &str, body: Value) -> Answer {
+        self.raw(
+            who,
+            Method::PUT,
             path,
             Some("application/json"),
             body.to_string().into_bytes(),
