@@ -140,6 +140,11 @@ mod tests {
         for f in ["config/opsclock.toml", "deploy/opsclock.toml"] {
             Config::load(Some(&root.join(f))).unwrap_or_else(|e| panic!("{f}: {e:#}"));
         }
+        let rules = std::fs::read_to_string(root.join("config/intake/rules.toml")).unwrap();
+        let rules: crate::intake::rules::RuleSet = toml::from_str(&rules).unwrap();
+        rules
+            .compile()
+            .unwrap_or_else(|p| panic!("config/intake/rules.toml: {p:?}"));
         let c = Config::load(Some(&root.join("config/opsclock.toml"))).unwrap();
         let mail = crate::mail::MailSettings::from_config(&c.mail).unwrap();
         assert!(mail.host.is_none(), "the repository's config sends no mail");
