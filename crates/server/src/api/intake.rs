@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -41,14 +41,9 @@ pub async fn alertmanager_webhook(
     from: ClientAddr,
     body: Bytes,
 ) -> ApiResult<Json<IntakeReport>> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .ok_or_else(|| {
-            ApiError::Unauthorized("send the intake source's token as Authorization: Bearer oci_…".into())
-        })?;
+    let token = crate::auth::bearer(&headers).ok_or_else(|| {
+        ApiError::Unauthorized("send the intake source's token as Authorization: Bearer oci_…".into())
+    })?;
     let source = store::source_by_token(&state.db, token)
         .await?
         .ok_or_else(|| ApiError::Unauthorized("unknown or revoked intake token".into()))?;
@@ -73,11 +68,11 @@ pub async fn generic_webhook(
 ) -> ApiResult<Json<IntakeReport>> {
     let source = store::generic_source(&state.db, &code).await?;
     let secret = source.as_ref().and_then(|s| s.secret.as_deref());
+    // An unknown source answers as a bad signature does, so codes cannot be probed.
     let Some((source, secret)) = source.as_ref().zip(secret) else {
-        return Err(ApiError::Unauthorized(format!(
-            "no generic intake source {code:?} (or it was revoked)"
-        )));
+        return Err(ApiError::Unauthorized(generic::BAD_SIGNATURE.into()));
     };
+
     let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     generic::check(
         secret,
@@ -143,7 +138,7 @@ pub async fn put_rules(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleTest {
-    /// The source's code [default: any].
+    /// The source's code [default: none, so rules limited to sources do not apply].
     #[serde(default)]
     pub source: String,
     /// The alert's labels.
@@ -433,9 +428,14 @@ pub async fn dismiss_alert(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Alert `id`, if it waits in triage.
-async fn waiting(db: &impl sea_orm::ConnectionTrait, id: i64) -> ApiResult<crate::db::entities::alerts::Model> {
-    let row = store::alert(db, id)
+/// Alert `id`, if it waits in triage; its fingerprint is locked for the rest of `txn`, so a
+/// notification of the same alert arriving now cannot map it at the same time.
+async fn waiting(txn: &sea_orm::DatabaseTransaction, id: i64) -> ApiResult<crate::db::entities::alerts::Model> {
+    let found = store::alert(txn, id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no alert {id}")))?;
+    crate::intake::lock_fingerprint(txn, found.source_id, &found.fingerprint).await?;
+    let row = store::alert(txn, id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no alert {id}")))?;
     if row.ticket_id.is_some() || row.triage_outcome.is_some() {

@@ -21,7 +21,7 @@ use crate::webhooks::{EVENTS, Format};
 pub struct SubscriptionView {
     /// Its name.
     pub name: String,
-    /// Where events are posted.
+    /// Where events are posted, with the query's values hidden (a robot's token is its credential).
     pub url: String,
     /// json, dingtalk, wecom or feishu.
     pub format: String,
@@ -41,7 +41,7 @@ impl From<webhook_subscriptions::Model> for SubscriptionView {
             events: serde_json::from_value(s.events).unwrap_or_default(),
             signed: s.secret.is_some(),
             name: s.name,
-            url: s.url,
+            url: crate::webhooks::masked(&s.url),
             format: s.format,
             active: s.active,
             created_at: s.created_at,
@@ -61,8 +61,9 @@ pub struct SubscriptionDoc {
     /// paused, resumed, regraded, resolved, closed, reopened, cancelled, assigned, commented,
     /// breached.
     pub events: Option<Vec<String>>,
-    /// The signing secret: for json, the HMAC key [default: a new random one, shown once]; for
-    /// dingtalk and feishu, the robot's 加签 secret, if it has one.
+    /// The signing secret: for json, the HMAC key [default: the current one; for a new
+    /// subscription a random one, shown once]; for dingtalk and feishu, the robot's 加签 secret
+    /// [default: the current one; "" for none].
     pub secret: Option<String>,
     /// Whether events are queued for it [default true].
     pub active: Option<bool>,
@@ -123,14 +124,27 @@ pub async fn put_webhook(
             format!("{bad:?} is not an event; events: {}", EVENTS.join(", ")),
         ));
     }
-    let generated = (format == Format::Json && doc.secret.is_none()).then(|| crate::auth::secret::new_secret("ocw_"));
-    let secret = doc.secret.filter(|s| !s.is_empty()).or_else(|| generated.clone());
+    if format == Format::Json && doc.secret.as_deref() == Some("") {
+        return Err(ApiError::invalid(
+            "secret",
+            "a json subscription is always signed: give a secret, or leave it out to keep the current one",
+        ));
+    }
     let now = Utc::now();
     let txn = state.begin_write().await?;
     let existing = webhook_subscriptions::Entity::find()
         .filter(webhook_subscriptions::Column::Name.eq(&name))
         .one(&txn)
         .await?;
+    // Left out: the current secret stays (a new json subscription gets one of its own); "": none.
+    let current = existing.as_ref().and_then(|e| e.secret.clone());
+    let generated = (format == Format::Json && doc.secret.is_none() && current.is_none())
+        .then(|| crate::auth::secret::new_secret("ocw_"));
+    let secret = match doc.secret {
+        Some(s) if s.is_empty() => None,
+        Some(s) => Some(s),
+        None => current.or_else(|| generated.clone()),
+    };
     let mut am = match existing {
         Some(row) => row.into(),
         None => webhook_subscriptions::ActiveModel {
@@ -154,7 +168,7 @@ pub async fn put_webhook(
         Some(p.user_id),
         "webhook.put",
         &name,
-        serde_json::json!({"url": doc.url, "format": format.key(), "events": events}),
+        serde_json::json!({"url": crate::webhooks::masked(&doc.url), "format": format.key(), "events": events}),
         &from,
     )
     .await?;
@@ -165,7 +179,7 @@ pub async fn put_webhook(
     }))
 }
 
-/// Deletes subscription `name` (admins); its queued events are not sent.
+/// Deletes subscription `name` (admins); its events not yet sent are parked as failed.
 #[utoipa::path(delete, path = "/webhooks/{name}", tag = "webhooks", params(("name" = String, Path)),
     responses((status = 204), (status = 404, body = super::problem::Problem)))]
 pub async fn delete_webhook(
@@ -183,6 +197,7 @@ pub async fn delete_webhook(
     if deleted.rows_affected == 0 {
         return Err(ApiError::NotFound(format!("no webhook subscription {name:?}")));
     }
+    crate::webhooks::park_orphans(&txn, Utc::now()).await?;
     audit::record(
         &txn,
         Some(p.user_id),

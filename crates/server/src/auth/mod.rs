@@ -96,6 +96,15 @@ pub enum Scope {
     Nothing,
 }
 
+/// The token of an `Authorization: Bearer …` header, if there is one.
+pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+}
+
 /// The authenticated caller.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Principal {
@@ -175,12 +184,7 @@ impl FromRequestParts<AppState> for Principal {
             )
         };
         let mut via_session = false;
-        let bearer = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim);
+        let bearer = bearer(&parts.headers);
         let user_id = if let Some(token) = bearer {
             let row = api_tokens::Entity::find()
                 .filter(api_tokens::Column::TokenHash.eq(secret::secret_hash(token)))

@@ -85,29 +85,17 @@ impl Notification {
             .into_iter()
             .enumerate()
             .map(|(i, a)| {
-                let firing = match a.status.as_str() {
-                    "firing" => true,
-                    "resolved" => false,
-                    other => {
-                        return Err(ApiError::invalid(
-                            format!("alerts[{i}].status"),
-                            format!("{other:?} is neither firing nor resolved"),
-                        ));
-                    }
-                };
-                Ok(Alert {
-                    fingerprint: a
-                        .fingerprint
-                        .filter(|f| !f.is_empty())
-                        .unwrap_or_else(|| fingerprint_of(&a.labels)),
-                    firing,
-                    starts_at: a.starts_at,
+                Alert::parse(
+                    i,
+                    a.fingerprint,
+                    &a.status,
+                    a.labels,
+                    a.annotations,
+                    a.starts_at,
                     // Alertmanager writes the zero time for "not ended".
-                    ends_at: a.ends_at.filter(|t| t.timestamp() > 0),
-                    labels: a.labels,
-                    annotations: a.annotations,
-                    link: a.generator_url.filter(|u| !u.is_empty()),
-                })
+                    a.ends_at.filter(|t| t.timestamp() > 0),
+                    a.generator_url,
+                )
             })
             .collect()
     }

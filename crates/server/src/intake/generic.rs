@@ -34,7 +34,10 @@ use super::Alert;
 use crate::api::problem::ApiError;
 
 /// How far a request's timestamp may be from the server's clock.
-pub const MAX_SKEW_SECS: i64 = 300;
+pub const MAX_SKEW_SECS: u64 = 300;
+
+/// The answer to a signature that does not check (or a source that does not exist).
+pub const BAD_SIGNATURE: &str = "the signature does not match the body and timestamp";
 
 /// The body.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -73,28 +76,16 @@ impl Batch {
             .into_iter()
             .enumerate()
             .map(|(i, a)| {
-                let firing = match a.status.as_str() {
-                    "firing" => true,
-                    "resolved" => false,
-                    other => {
-                        return Err(ApiError::invalid(
-                            format!("alerts[{i}].status"),
-                            format!("{other:?} is neither firing nor resolved"),
-                        ));
-                    }
-                };
-                Ok(Alert {
-                    fingerprint: a
-                        .id
-                        .filter(|f| !f.is_empty())
-                        .unwrap_or_else(|| super::alertmanager::fingerprint_of(&a.labels)),
-                    firing,
-                    labels: a.labels,
-                    annotations: a.annotations,
-                    starts_at: a.starts_at,
-                    ends_at: a.ends_at,
-                    link: a.url,
-                })
+                Alert::parse(
+                    i,
+                    a.id,
+                    &a.status,
+                    a.labels,
+                    a.annotations,
+                    a.starts_at,
+                    a.ends_at,
+                    a.url,
+                )
             })
             .collect()
     }
@@ -112,17 +103,19 @@ pub fn check(
     let Some(ts) = timestamp.map(str::trim) else {
         return unauthorized("X-Opsclock-Timestamp is missing".into());
     };
-    let Ok(ts) = ts.parse::<i64>() else {
+    // Digits only: the signature covers the number as sent, and only one spelling of it exists.
+    let digits = !ts.is_empty() && ts.bytes().all(|b| b.is_ascii_digit()) && (ts == "0" || !ts.starts_with('0'));
+    let Some(ts) = ts.parse::<i64>().ok().filter(|_| digits) else {
         return unauthorized(format!("X-Opsclock-Timestamp {ts:?} is not Unix seconds"));
     };
     let Some(signature) = signature else {
         return unauthorized("X-Opsclock-Signature is missing".into());
     };
     if !crate::auth::hmac::verify(secret, ts, body, signature) {
-        return unauthorized("the signature does not match the body and timestamp".into());
+        return unauthorized(BAD_SIGNATURE.into());
     }
-    let skew = now.timestamp() - ts;
-    if skew.abs() > MAX_SKEW_SECS {
+    let skew = now.timestamp().abs_diff(ts);
+    if skew > MAX_SKEW_SECS {
         return unauthorized(format!(
             "the timestamp is {skew} s from the server's clock; requests more than {MAX_SKEW_SECS} s old (or ahead) are refused as replays"
         ));

@@ -70,6 +70,46 @@ pub struct Received {
     pub reason: Option<String>,
 }
 
+impl Alert {
+    /// An alert as a monitor wrote it (`status` "firing" or "resolved", checked; the `i`th of its
+    /// request, for the error). Without an `id` the fingerprint is a hash of the labels. Instants
+    /// are kept to the microsecond, as the databases store them, so that a repeat compares equal.
+    #[allow(clippy::too_many_arguments)]
+    pub fn parse(
+        i: usize,
+        id: Option<String>,
+        status: &str,
+        labels: BTreeMap<String, String>,
+        annotations: BTreeMap<String, String>,
+        starts_at: DateTime<Utc>,
+        ends_at: Option<DateTime<Utc>>,
+        link: Option<String>,
+    ) -> ApiResult<Alert> {
+        use chrono::SubsecRound;
+        let firing = match status {
+            "firing" => true,
+            "resolved" => false,
+            other => {
+                return Err(ApiError::invalid(
+                    format!("alerts[{i}].status"),
+                    format!("{other:?} is neither firing nor resolved"),
+                ));
+            }
+        };
+        Ok(Alert {
+            fingerprint: id
+                .filter(|f| !f.is_empty())
+                .unwrap_or_else(|| alertmanager::fingerprint_of(&labels)),
+            firing,
+            labels,
+            annotations,
+            starts_at: starts_at.trunc_subsecs(6),
+            ends_at: ends_at.map(|t| t.trunc_subsecs(6)),
+            link: link.filter(|l| !l.is_empty()),
+        })
+    }
+}
+
 impl Received {
     fn new(alert: &Alert, outcome: &str, ticket: Option<&str>) -> Received {
         Received {
@@ -93,8 +133,27 @@ pub async fn receive_all(
     for alert in alerts {
         let now = Utc::now();
         let txn = state.begin_write().await?;
-        let received = receive(&txn, state, source, &rules, alert, now, from).await?;
-        txn.commit().await?;
+        let received = match receive(&txn, state, source, &rules, alert.clone(), now, from).await {
+            Ok(r) => {
+                txn.commit().await?;
+                r
+            }
+            // Our fault or the database's: the monitor sends the notification again (5xx).
+            Err(e @ ApiError::Internal(_)) => return Err(e),
+            // Anything else would only fail again: kept in triage with the reason, never dropped,
+            // and the alerts after it are still taken in.
+            Err(e) => {
+                drop(txn);
+                let reason = format!("could not be taken in: {e}");
+                let txn = state.begin_write().await?;
+                insert(&txn, source, &alert, None, None, Some(&reason), now).await?;
+                txn.commit().await?;
+                Received {
+                    reason: Some(reason),
+                    ..Received::new(&alert, "triage", None)
+                }
+            }
+        };
         if received.outcome != "repeated" {
             tracing::info!(source = %source.code, fingerprint = %received.fingerprint, outcome = %received.outcome,
                 ticket = ?received.ticket, reason = ?received.reason, "alert");
@@ -136,8 +195,13 @@ pub async fn receive(
     let ticket_open = ticket.as_ref().is_some_and(|t| is_open(&t.status));
     let number = ticket.as_ref().map(|t| t.number.clone());
     let same_episode = latest.as_ref().is_some_and(|a| a.starts_at == alert.starts_at);
+    // A notification about an episode older than the latest one (a late or replayed request).
+    let stale = latest.as_ref().is_some_and(|a| alert.starts_at < a.starts_at);
 
     if !alert.firing {
+        if stale {
+            return Ok(Received::new(&alert, "repeated", number.as_deref()));
+        }
         let Some(row) = latest.filter(|a| same_episode || a.status == "firing") else {
             insert(
                 txn,
@@ -155,8 +219,12 @@ pub async fn receive(
             });
         };
         let was_firing = row.status == "firing";
+        let in_triage = row.ticket_id.is_none() && row.triage_outcome.is_none();
         let rule = row.rule.clone();
         seen(txn, row, &alert, now).await?;
+        if in_triage {
+            return Ok(Received::new(&alert, "triage", None));
+        }
         let (Some(number), true) = (number, was_firing) else {
             return Ok(Received::new(
                 &alert,
@@ -181,6 +249,9 @@ pub async fn receive(
         return Ok(Received::new(&alert, "resolved", Some(&number)));
     }
 
+    if stale {
+        return Ok(Received::new(&alert, "repeated", number.as_deref()));
+    }
     if let Some(row) = latest.clone().filter(|_| same_episode) {
         // A repeated notification of the episode already recorded.
         let in_triage = row.ticket_id.is_none() && row.triage_outcome.is_none();
@@ -197,6 +268,9 @@ pub async fn receive(
                 am.ticket_id = Set(Some(opened.id));
                 am.rule = Set(Some(mapping.rule));
                 am.triage_reason = Set(None);
+                am.status = Set("firing".to_owned());
+                am.ends_at = Set(None);
+                am.annotations = Set(serde_json::json!(alert.annotations));
                 am.notifications = Set(row_notifications + 1);
                 am.last_seen_at = Set(now);
                 am.update(txn).await?;
@@ -252,7 +326,11 @@ fn is_open(status: &str) -> bool {
 
 /// Serialises alerts of one fingerprint: a PostgreSQL advisory lock for the transaction (SQLite
 /// write transactions are serial already).
-async fn lock_fingerprint(txn: &DatabaseTransaction, source: i64, fingerprint: &str) -> Result<(), sea_orm::DbErr> {
+pub(crate) async fn lock_fingerprint(
+    txn: &DatabaseTransaction,
+    source: i64,
+    fingerprint: &str,
+) -> Result<(), sea_orm::DbErr> {
     if txn.get_database_backend() != sea_orm::DbBackend::Postgres {
         return Ok(());
     }
@@ -324,8 +402,8 @@ async fn open(
 
 /// A title from the alert's name and summary, at most 200 characters.
 pub fn title_of(alert: &Alert) -> String {
-    let name = alert.labels.get("alertname").filter(|s| !s.is_empty());
-    let summary = alert.annotations.get("summary").filter(|s| !s.is_empty());
+    let name = alert.labels.get("alertname").filter(|s| !s.trim().is_empty());
+    let summary = alert.annotations.get("summary").filter(|s| !s.trim().is_empty());
     let title = match (name, summary) {
         (Some(n), Some(s)) => format!("{n}: {s}"),
         (Some(n), None) => n.clone(),
@@ -394,11 +472,14 @@ async fn seen(
     now: DateTime<Utc>,
 ) -> Result<(), sea_orm::DbErr> {
     let notifications = row.notifications + 1;
+    // An episode that ended stays ended: a firing notification for it is late or replayed.
+    let resolved = !alert.firing || row.status == "resolved";
+    let ends_at = if alert.firing { row.ends_at } else { alert.ends_at };
     let mut am: alerts::ActiveModel = row.into();
     am.notifications = Set(notifications);
     am.last_seen_at = Set(now);
-    am.status = Set(if alert.firing { "firing" } else { "resolved" }.to_owned());
-    am.ends_at = Set(alert.ends_at.filter(|_| !alert.firing));
+    am.status = Set(if resolved { "resolved" } else { "firing" }.to_owned());
+    am.ends_at = Set(ends_at.filter(|_| resolved));
     am.annotations = Set(serde_json::json!(alert.annotations));
     am.update(txn).await?;
     Ok(())
@@ -413,6 +494,8 @@ async fn act(
     now: DateTime<Utc>,
     make: impl FnOnce(DateTime<Utc>) -> Command,
 ) -> ApiResult<()> {
+    // As every ticket write does: lock first, so a person acting on it now waits for us.
+    crate::tickets::lock(txn, tickets::Column::Number.eq(number).into()).await?;
     let loaded = crate::tickets::load(txn, number)
         .await?
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("ticket {number} is gone")))?;

@@ -155,13 +155,53 @@ fn note_of(e: &Event) -> Option<String> {
     }
 }
 
-/// The active subscriptions that want `event`.
-async fn subscribers(db: &impl ConnectionTrait, event: &str) -> Result<Vec<webhook_subscriptions::Model>, DbErr> {
-    let all = webhook_subscriptions::Entity::find()
+/// The active subscriptions.
+async fn active(db: &impl ConnectionTrait) -> Result<Vec<webhook_subscriptions::Model>, DbErr> {
+    webhook_subscriptions::Entity::find()
         .filter(webhook_subscriptions::Column::Active.eq(true))
         .all(db)
+        .await
+}
+
+/// `url` with the values of its query hidden: robots carry their credential there
+/// (`access_token=…`, `key=…`).
+pub fn masked(url: &str) -> String {
+    match url.split_once('?') {
+        None => url.to_owned(),
+        Some((base, query)) => {
+            let hidden: Vec<String> = query
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some((k, _)) => format!("{k}=…"),
+                    None => pair.to_owned(),
+                })
+                .collect();
+            format!("{base}?{}", hidden.join("&"))
+        }
+    }
+}
+
+/// Parks the unsent webhook rows of subscriptions that no longer exist.
+pub async fn park_orphans(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64, DbErr> {
+    use sea_orm::sea_query::{Expr, Query};
+    let r = outbox::Entity::update_many()
+        .col_expr(outbox::Column::Status, Expr::value("failed"))
+        .col_expr(outbox::Column::LastError, Expr::value("the subscription was deleted"))
+        .col_expr(outbox::Column::ClaimedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(outbox::Column::NextAttemptAt, Expr::value(now))
+        .filter(outbox::Column::Channel.eq("webhook"))
+        .filter(outbox::Column::Status.is_in(["pending", "sending"]))
+        .filter(
+            outbox::Column::SubscriptionId.not_in_subquery(
+                Query::select()
+                    .column(webhook_subscriptions::Column::Id)
+                    .from(webhook_subscriptions::Entity)
+                    .to_owned(),
+            ),
+        )
+        .exec(db)
         .await?;
-    Ok(all.into_iter().filter(|s| wants(s, event)).collect())
+    Ok(r.rows_affected)
 }
 
 /// Whether subscription `s` wants `event`.
@@ -200,10 +240,7 @@ pub async fn queue_ticket_events(
     events: &[(i32, &Event)],
     now: DateTime<Utc>,
 ) -> Result<usize, DbErr> {
-    let subs = webhook_subscriptions::Entity::find()
-        .filter(webhook_subscriptions::Column::Active.eq(true))
-        .all(db)
-        .await?;
+    let subs = active(db).await?;
     if subs.is_empty() {
         return Ok(0);
     }
@@ -236,7 +273,7 @@ pub async fn queue_breach(
     deadline: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<usize, DbErr> {
-    let subs = subscribers(db, "breached").await?;
+    let subs: Vec<_> = active(db).await?.into_iter().filter(|s| wants(s, "breached")).collect();
     if subs.is_empty() {
         return Ok(0);
     }
@@ -302,7 +339,8 @@ async fn enqueue(
         step: Set(None),
         repeat: Set(None),
         due_at: Set(payload.at),
-        recipients: Set(serde_json::json!([s.url])),
+        // The subscription's name, not its address: a robot's address carries its credential.
+        recipients: Set(serde_json::json!([format!("webhook:{}", s.name)])),
         note: Set(None),
         subject: Set(subject),
         body_text: Set(serde_json::to_string(payload).map_err(|e| DbErr::Custom(e.to_string()))?),
@@ -327,4 +365,18 @@ async fn enqueue(
         .exec_without_returning(db)
         .await?;
     Ok(inserted == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masked_urls_hide_query_values_only() {
+        assert_eq!(
+            masked("https://oapi.dingtalk.com/robot/send?access_token=abc&x=1"),
+            "https://oapi.dingtalk.com/robot/send?access_token=…&x=…"
+        );
+        assert_eq!(masked("http://hooks.local/ops"), "http://hooks.local/ops");
+    }
 }

@@ -11,7 +11,9 @@
 //!
 //! A 2xx answer delivers the row, unless a chat robot says in the body that it refused the
 //! message (then it is retried). 408, 429 and 5xx answers and network errors are retried; other
-//! 4xx answers park the row at once, since sending the same request again cannot help.
+//! answers (4xx, and 3xx: redirects are not followed) park the row at once, since sending the
+//! same request again cannot help. Errors are recorded without the URL, whose query may hold a
+//! robot's token.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -151,10 +153,20 @@ impl Transport for Poster {
             builder = builder.header(*name, value);
         }
         match builder.body(req.body).send().await {
-            Err(e) => Attempt::failed(false, error_chain(&e)),
-            Ok(resp) => {
+            // Without the URL: a robot's address carries its credential.
+            Err(e) => Attempt::failed(false, error_chain(&e.without_url())),
+            Ok(mut resp) => {
                 let status = resp.status();
-                let text = resp.text().await.unwrap_or_default();
+                // The first 4 KiB of the answer are enough to record and to read a robot's code.
+                let mut bytes = Vec::new();
+                while bytes.len() < 4096 {
+                    match resp.chunk().await {
+                        Ok(Some(chunk)) => bytes.extend_from_slice(&chunk),
+                        _ => break,
+                    }
+                }
+                bytes.truncate(4096);
+                let text = String::from_utf8_lossy(&bytes).into_owned();
                 let answer = format!("{status} {}", text.chars().take(300).collect::<String>());
                 if status.is_success() {
                     match robot_refusal(format, &text) {

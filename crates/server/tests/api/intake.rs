@@ -172,6 +172,9 @@ both!(
             .await
             .expect(StatusCode::OK);
         assert_eq!(comments(&ticket).len(), 1);
+        // A late or replayed firing of the ended episode does not revive it.
+        let late = outcome(&t, &token, &notification("fp-1", true, labels.clone(), starts, None)).await;
+        assert_eq!(late["outcome"], "repeated");
 
         // It fires again while the ticket is open: added to it.
         let refire = Utc::now();
@@ -192,9 +195,23 @@ both!(
             .expect(StatusCode::OK);
         assert_eq!(episodes.as_array().unwrap().len(), 2, "{episodes}");
         assert_eq!(
-            episodes[1]["notifications"], 4,
-            "fired, repeated, resolved, resolved again"
+            episodes[1]["notifications"], 5,
+            "fired, repeated, resolved, resolved again, late firing"
         );
+        assert_eq!(episodes[1]["status"], "resolved");
+        // The old episode's resolution arriving again now says nothing about the new one.
+        let old = outcome(
+            &t,
+            &token,
+            &notification("fp-1", false, labels.clone(), starts, Some(ends)),
+        )
+        .await;
+        assert_eq!(old["outcome"], "repeated");
+        let ticket = t
+            .get("admin", &format!("/api/v1/tickets/{number}"))
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(comments(&ticket).len(), 2, "{:?}", comments(&ticket));
 
         // After a person closes the ticket, a new episode opens a new ticket.
         let v = t

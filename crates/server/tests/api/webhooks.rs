@@ -269,5 +269,47 @@ both!(
         assert!(ping["key"].as_str().unwrap().starts_with("webhook/"));
         let list = t.get("admin", "/api/v1/webhooks").await.expect(StatusCode::OK);
         assert_eq!(list.as_array().unwrap().len(), 2, "{list}");
+        // The robot's token in its URL is not shown back, nor recorded in the outbox.
+        let robot = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == "dingtalk")
+            .unwrap();
+        assert!(
+            robot["url"].as_str().unwrap().ends_with("/robot/send?access_token=…"),
+            "{robot}"
+        );
+        let outbox = t
+            .get("admin", "/api/v1/outbox")
+            .await
+            .expect(StatusCode::OK)
+            .to_string();
+        assert!(!outbox.contains("access_token=abc"), "{outbox}");
+        // Changing a subscription without a secret keeps its secret: the ping is signed with it.
+        let changed = t
+            .put(
+                "admin",
+                "/api/v1/webhooks/ops-json",
+                json!({"url": format!("{base}/json"), "events": ["*"]}),
+            )
+            .await
+            .expect(StatusCode::OK);
+        assert!(
+            changed["secret"].is_null() && changed["subscription"]["signed"] == true,
+            "{changed}"
+        );
+        let before = r.hits.lock().unwrap().len();
+        assert_eq!(poster.drain().await.unwrap().sent, 1);
+        let hits = r.hits.lock().unwrap().clone();
+        let ping = &hits[before];
+        let ts: i64 = header(ping, "x-opsclock-timestamp").parse().unwrap();
+        assert!(opsclock::auth::hmac::verify(
+            &secret,
+            ts,
+            ping.body.as_bytes(),
+            &header(ping, "x-opsclock-signature")
+        ));
+        assert_eq!(header(ping, "x-opsclock-event"), "ping");
     }
 );
