@@ -231,7 +231,7 @@ pub async fn list_sources(State(state): State<AppState>, p: Principal) -> ApiRes
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewSource {
-    /// Its code (lower-case letters, digits, '-', '_').
+    /// Its code (1 to 64 ASCII letters, digits, '-' or '_').
     pub code: String,
     /// alertmanager (bearer token) or generic (HMAC secret).
     pub kind: String,

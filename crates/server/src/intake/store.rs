@@ -128,17 +128,8 @@ pub async fn add_source(
     kind: &str,
     now: DateTime<Utc>,
 ) -> ApiResult<(intake_sources::Model, String)> {
-    if code.is_empty()
-        || code.len() > 40
-        || !code
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
-    {
-        return Err(ApiError::invalid(
-            "code",
-            "use 1-40 lower-case letters, digits, '-' or '_'",
-        ));
-    }
+    let code = crate::api::catalog::check_code(code)?;
+    let code = code.as_str();
     if !SOURCE_KINDS.contains(&kind) {
         return Err(ApiError::invalid(
             "kind",

@@ -291,7 +291,7 @@ both!(intake_tokens_are_checked_and_revocable, |t: Harness| async move {
         .post(
             "admin",
             "/api/v1/intake/sources",
-            json!({"code": "Bad Code", "kind": "generic"}),
+            json!({"code": "bad code", "kind": "generic"}),
         )
         .await
         .problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
