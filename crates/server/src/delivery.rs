@@ -35,6 +35,20 @@ use sea_orm::{
 use crate::db::entities::{outbox, outbox_attempts};
 use crate::time::TimeSource;
 
+/// Inserts `row` into the outbox unless a row with its `dedup_key` is there already; returns
+/// whether it was inserted. The unique key is the last line of defence against queuing twice.
+pub async fn insert_once(db: &impl sea_orm::ConnectionTrait, row: outbox::ActiveModel) -> Result<bool, sea_orm::DbErr> {
+    let inserted = outbox::Entity::insert(row)
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::column(outbox::Column::DedupKey)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    Ok(inserted == 1)
+}
+
 /// How patient a worker is with the far end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Patience {
@@ -305,13 +319,14 @@ impl<T: Transport> Worker<T> {
             );
         }
         let (id, key, channel) = (row.id, &row.dedup_key, T::CHANNEL);
+        let noun = if channel == "email" { "mail" } else { channel };
         match outcome {
-            Outcome::Sent => tracing::info!(outbox_id = id, %key, channel, %response, "delivered"),
+            Outcome::Sent => tracing::info!(outbox_id = id, %key, channel, %response, "{noun} sent"),
             Outcome::Retry => {
-                tracing::warn!(outbox_id = id, %key, channel, %response, attempts, "not delivered; will retry")
+                tracing::warn!(outbox_id = id, %key, channel, %response, attempts, "{noun} not sent; will retry")
             }
             Outcome::Failed => {
-                tracing::error!(outbox_id = id, %key, channel, %response, attempts, "parked as failed")
+                tracing::error!(outbox_id = id, %key, channel, %response, attempts, "{noun} parked as failed")
             }
         }
         Ok(outcome)

@@ -160,15 +160,7 @@ pub async fn enqueue(
         subscription_id: Set(None),
         ..Default::default()
     };
-    let inserted = outbox::Entity::insert(row)
-        .on_conflict(
-            sea_orm::sea_query::OnConflict::column(outbox::Column::DedupKey)
-                .do_nothing()
-                .to_owned(),
-        )
-        .exec_without_returning(db)
-        .await?;
-    Ok(inserted == 1)
+    crate::delivery::insert_once(db, row).await
 }
 
 /// The error of a message parked because nobody was to receive it.

@@ -356,15 +356,7 @@ async fn enqueue(
         created_at: Set(now),
         ..Default::default()
     };
-    let inserted = outbox::Entity::insert(row)
-        .on_conflict(
-            sea_orm::sea_query::OnConflict::column(outbox::Column::DedupKey)
-                .do_nothing()
-                .to_owned(),
-        )
-        .exec_without_returning(db)
-        .await?;
-    Ok(inserted == 1)
+    crate::delivery::insert_once(db, row).await
 }
 
 #[cfg(test)]
