@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::AppState;
 use super::problem::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, parse_json};
-use super::tickets::{CreateTicket, TicketView};
+use super::tickets::TicketView;
 use crate::audit::{self, ClientAddr};
 use crate::auth::Principal;
 use crate::intake::rules::{Mapped, RuleSet};
@@ -367,31 +367,25 @@ pub async fn open_alert(
     let now = Utc::now();
     let txn = state.begin_write().await?;
     let row = waiting(&txn, id).await?;
-    let alert = crate::intake::Alert {
-        fingerprint: row.fingerprint.clone(),
-        firing: row.status == "firing",
-        labels: serde_json::from_value(row.labels.clone()).unwrap_or_default(),
-        annotations: serde_json::from_value(row.annotations.clone()).unwrap_or_default(),
-        starts_at: row.starts_at,
-        ends_at: row.ends_at,
-        link: None,
+    let system = crate::api::catalog::system_in_scope(&txn, &p, &body.system).await?;
+    let opening = crate::intake::Opening {
+        severity: body.severity,
+        reason: format!("triaged by {}", p.username),
+        title: body.title,
+        note: Some(format!("(triaged from alert {})", row.id)),
+        reporter: Some(p.user_id),
+        received_at: row.first_seen_at,
     };
-    let create = CreateTicket {
-        kind: "alarm".into(),
-        system: body.system.clone(),
-        severity: Some(body.severity),
-        severity_reason: Some(format!("triaged by {}", p.username)),
-        facts: None,
-        title: body.title.unwrap_or_else(|| crate::intake::title_of(&alert)),
-        description: format!("{}\n\n(triaged from alert {})", row.fingerprint, row.id),
-        occurred_at: Some(row.starts_at.min(now)),
-        received_at: Some(row.first_seen_at.min(now)),
-        assignee_id: None,
-        duty: None,
-    };
-    let system = crate::api::catalog::system_in_scope(&txn, &p, &create.system).await?;
-    let plan = super::tickets::plan(&txn, &state, system, Some(p.user_id), create, now).await?;
-    let (ticket, allowed) = super::tickets::open(&txn, &state, plan, Some(p.user_id), now, &from).await?;
+    let (ticket, allowed) = crate::intake::open_alarm(
+        &txn,
+        &state,
+        &crate::intake::Alert::from(&row),
+        system,
+        opening,
+        now,
+        &from,
+    )
+    .await?;
     store::triaged(&txn, row, Some(ticket.id), p.user_id, now).await?;
     txn.commit().await?;
     let allowed = super::tickets::allowed_of(&allowed);

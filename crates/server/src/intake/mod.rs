@@ -110,6 +110,20 @@ impl Alert {
     }
 }
 
+impl From<&alerts::Model> for Alert {
+    fn from(row: &alerts::Model) -> Alert {
+        Alert {
+            fingerprint: row.fingerprint.clone(),
+            firing: row.status == "firing",
+            labels: serde_json::from_value(row.labels.clone()).unwrap_or_default(),
+            annotations: serde_json::from_value(row.annotations.clone()).unwrap_or_default(),
+            starts_at: row.starts_at,
+            ends_at: row.ends_at,
+            link: None,
+        }
+    }
+}
+
 impl Received {
     fn new(alert: &Alert, outcome: &str, ticket: Option<&str>) -> Received {
         Received {
@@ -262,7 +276,8 @@ pub async fn receive(
         // Still in triage: the rules may have changed since.
         return match map(txn, source, rules, &alert).await? {
             Ok((mapping, system)) => {
-                let opened = open(txn, state, &alert, &mapping, system, now, from).await?;
+                let (opened, _) =
+                    open_alarm(txn, state, &alert, system, Opening::by_rule(&mapping, now), now, from).await?;
                 let row_notifications = row.notifications;
                 let mut am: alerts::ActiveModel = row.into();
                 am.ticket_id = Set(Some(opened.id));
@@ -301,7 +316,8 @@ pub async fn receive(
 
     match map(txn, source, rules, &alert).await? {
         Ok((mapping, system)) => {
-            let opened = open(txn, state, &alert, &mapping, system, now, from).await?;
+            let (opened, _) =
+                open_alarm(txn, state, &alert, system, Opening::by_rule(&mapping, now), now, from).await?;
             insert(txn, source, &alert, Some(opened.id), Some(&mapping.rule), None, now).await?;
             Ok(Received::new(&alert, "opened", Some(&opened.number)))
         }
@@ -371,33 +387,65 @@ async fn map(
     })
 }
 
-/// Opens the alarm ticket of `alert` as `mapping` says.
-async fn open(
+/// How an alarm ticket is opened for an alert: as a rule maps it, or as an admin triages it.
+pub(crate) struct Opening {
+    /// The severity, as requests write it.
+    pub severity: String,
+    /// Why this severity.
+    pub reason: String,
+    /// The title [default: from the alert].
+    pub title: Option<String>,
+    /// A line added to the description.
+    pub note: Option<String>,
+    /// Who opens it (`None`: the monitor).
+    pub reporter: Option<i64>,
+    /// When it counts as received.
+    pub received_at: DateTime<Utc>,
+}
+
+impl Opening {
+    fn by_rule(mapping: &Mapping, now: DateTime<Utc>) -> Opening {
+        Opening {
+            severity: mapping.severity.key().to_owned(),
+            reason: format!("alert rule {:?}", mapping.rule),
+            title: None,
+            note: None,
+            reporter: None,
+            received_at: now,
+        }
+    }
+}
+
+/// Opens the alarm ticket of `alert` on `system`: its clocks start when the alert started.
+pub(crate) async fn open_alarm(
     txn: &DatabaseTransaction,
     state: &AppState,
     alert: &Alert,
-    mapping: &Mapping,
     system: systems::Model,
+    opening: Opening,
     now: DateTime<Utc>,
     from: &ClientAddr,
-) -> ApiResult<tickets::Model> {
+) -> ApiResult<(tickets::Model, ticket_domain::Ticket)> {
+    let mut description = description_of(alert);
+    if let Some(note) = opening.note {
+        description.push_str(&format!("\n{note}"));
+    }
     let body = crate::api::tickets::CreateTicket {
         kind: "alarm".into(),
         system: system.code.clone(),
-        severity: Some(mapping.severity.key().to_owned()),
-        severity_reason: Some(format!("alert rule {:?}", mapping.rule)),
+        severity: Some(opening.severity),
+        severity_reason: Some(opening.reason),
         facts: None,
-        title: title_of(alert),
-        description: description_of(alert),
+        title: opening.title.unwrap_or_else(|| title_of(alert)),
+        description,
         // A monitor's clock may run slightly ahead; the clocks never start in the future.
         occurred_at: Some(alert.starts_at.min(now)),
-        received_at: Some(now),
+        received_at: Some(opening.received_at.min(now)),
         assignee_id: None,
         duty: None,
     };
-    let plan = crate::api::tickets::plan(txn, state, system, None, body, now).await?;
-    let (row, _) = crate::api::tickets::open(txn, state, plan, None, now, from).await?;
-    Ok(row)
+    let plan = crate::api::tickets::plan(txn, state, system, opening.reporter, body, now).await?;
+    crate::api::tickets::open(txn, state, plan, opening.reporter, now, from).await
 }
 
 /// A title from the alert's name and summary, at most 200 characters.
