@@ -152,12 +152,9 @@ pub fn event_zh(event: &str) -> &'static str {
 }
 
 fn clock_zh(clock: &str) -> &str {
-    match clock {
-        "response" => "响应",
-        "arrival" => "到场",
-        "repair" => "修复",
-        other => other,
-    }
+    clock
+        .parse::<ticket_domain::ClockName>()
+        .map_or(clock, |c| c.label_zh())
 }
 
 /// A title line and detail lines (plain text with `**bold**` labels).
