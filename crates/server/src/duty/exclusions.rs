@@ -14,9 +14,10 @@
 //! tickets it touches are re-projected when it is approved or revoked.
 
 use chrono::{DateTime, TimeDelta, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, Set,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -197,12 +198,27 @@ pub async fn decide(
     if decision == Decision::Revoke && note.as_deref().is_none_or(|n| n.trim().is_empty()) {
         return Err(ApiError::invalid("note", "say why it is revoked"));
     }
-    let mut am = row.into_active_model();
-    am.status = Set(to.to_owned());
-    am.decided_by = Set(Some(by));
-    am.decided_at = Set(Some(now));
-    am.decision_note = Set(note);
-    let row = am.update(txn).await?;
+    // Only if it is still `from`: two people deciding at once on PostgreSQL (read committed) both
+    // read `proposed`; the second update waits for the first and then matches nothing.
+    let changed = exclusions::Entity::update_many()
+        .col_expr(exclusions::Column::Status, Expr::value(to))
+        .col_expr(exclusions::Column::DecidedBy, Expr::value(Some(by)))
+        .col_expr(exclusions::Column::DecidedAt, Expr::value(Some(now)))
+        .col_expr(exclusions::Column::DecisionNote, Expr::value(note))
+        .filter(exclusions::Column::Id.eq(id))
+        .filter(exclusions::Column::Status.eq(from))
+        .exec(txn)
+        .await?;
+    if changed.rows_affected != 1 {
+        return Err(ApiError::InvalidTransition {
+            detail: format!("exclusion {id} was decided by someone else meanwhile; reload it"),
+            allowed: Vec::new(),
+        });
+    }
+    let row = exclusions::Entity::find_by_id(id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no exclusion {id}")))?;
     if decision != Decision::Reject {
         refresh_tickets(txn, calendars, &row, now).await?;
     }
