@@ -142,7 +142,7 @@ async fn connect_sqlite(url: &str) -> Result<DatabaseConnection, DbError> {
 
     let mut options = ConnectOptions::new(url);
     options
-        .sqlx_logging(false)
+        .sqlx_logging(sql_logging())
         .acquire_timeout(Duration::from_secs(30))
         // An in-memory database lives in SQLite's shared cache, whose table locks fail with
         // SQLITE_LOCKED instead of waiting; one connection avoids them.
@@ -161,10 +161,16 @@ async fn connect_sqlite(url: &str) -> Result<DatabaseConnection, DbError> {
     Ok(Database::connect(options).await?)
 }
 
+/// Statements are logged (at debug level, target `sqlx::query`) only when
+/// `OPSCLOCK_SQL_LOG=1`, for finding out what a request costs.
+fn sql_logging() -> bool {
+    std::env::var("OPSCLOCK_SQL_LOG").is_ok_and(|v| v == "1")
+}
+
 async fn connect_postgres(url: &str) -> Result<DatabaseConnection, DbError> {
     let mut options = ConnectOptions::new(url);
     options
-        .sqlx_logging(false)
+        .sqlx_logging(sql_logging())
         .acquire_timeout(Duration::from_secs(30))
         .connect_timeout(Duration::from_secs(10))
         .max_connections(POSTGRES_MAX_CONNECTIONS)
@@ -188,10 +194,36 @@ pub fn redact_url(url: &str) -> String {
 }
 
 /// Applies every pending migration; a no-op on an up-to-date schema.
+///
+/// On PostgreSQL, replicas starting together take turns: the migrations run under a session
+/// advisory lock (sea-orm-migration takes none), so one applies them and the others then find
+/// nothing to do instead of failing half-way on a table another just created.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbError> {
-    migration::Migrator::up(db, None).await?;
+    if db.get_database_backend() != DbBackend::Postgres {
+        migration::Migrator::up(db, None).await?;
+        return Ok(());
+    }
+    let sqlx_err = |e: sea_orm::sqlx::Error| DbError::Db(DbErr::Custom(format!("migration lock: {e}")));
+    let mut conn = db.get_postgres_connection_pool().acquire().await.map_err(sqlx_err)?;
+    sea_orm::sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(MIGRATION_LOCK_KEY)
+        .execute(&mut *conn)
+        .await
+        .map_err(sqlx_err)?;
+    let result = migration::Migrator::up(db, None).await;
+    let unlocked = sea_orm::sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(MIGRATION_LOCK_KEY)
+        .execute(&mut *conn)
+        .await;
+    if unlocked.is_err() {
+        conn.detach(); // closing the connection releases the lock
+    }
+    result?;
     Ok(())
 }
+
+/// The advisory-lock key of [`migrate`] on PostgreSQL (ASCII "opsmigr8").
+pub const MIGRATION_LOCK_KEY: i64 = 0x6f70_736d_6967_7238;
 
 /// Starts a transaction that will write.
 ///
