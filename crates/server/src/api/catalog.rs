@@ -5,10 +5,9 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::Utc;
-use sea_orm::sea_query::Query;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
-    SqlErr, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, SqlErr, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use ticket_domain::{Policy, ServiceMode};
@@ -379,37 +378,37 @@ pub struct SystemPatch {
     pub vendor_ids: Option<Vec<i64>>,
 }
 
-/// The ids of the systems `p` may see; `None` means all.
+/// The ids of the systems `p` may see; `None` means all of them.
+///
+/// A scope that covers every system (a single O&M vendor for the whole district) answers `None`
+/// too, so that lists filter nothing and walk the newest tickets in id order, O(page), instead of
+/// gathering every ticket of a long list of systems to sort them.
 pub async fn visible_system_ids(db: &impl ConnectionTrait, p: &Principal) -> Result<Option<Vec<i64>>, DbErr> {
-    Ok(match p.scope {
-        Scope::All => None,
-        Scope::Nothing => Some(vec![]),
+    let ids = match p.scope {
+        Scope::All => return Ok(None),
+        Scope::Nothing => return Ok(Some(vec![])),
         Scope::Unit(u) => Some(
             systems::Entity::find()
+                .select_only()
+                .column(systems::Column::Id)
                 .filter(systems::Column::UnitId.eq(u))
+                .into_tuple::<i64>()
                 .all(db)
-                .await?
-                .into_iter()
-                .map(|s| s.id)
-                .collect(),
+                .await?,
         ),
         Scope::Vendor(v) => Some(
-            systems::Entity::find()
-                .filter(
-                    systems::Column::Id.in_subquery(
-                        Query::select()
-                            .column(system_vendors::Column::SystemId)
-                            .from(system_vendors::Entity)
-                            .and_where(system_vendors::Column::VendorId.eq(v))
-                            .to_owned(),
-                    ),
-                )
+            system_vendors::Entity::find()
+                .select_only()
+                .column(system_vendors::Column::SystemId)
+                .filter(system_vendors::Column::VendorId.eq(v))
+                .into_tuple::<i64>()
                 .all(db)
-                .await?
-                .into_iter()
-                .map(|s| s.id)
-                .collect(),
+                .await?,
         ),
+    };
+    Ok(match ids {
+        Some(ids) if !ids.is_empty() && ids.len() as u64 == systems::Entity::find().count(db).await? => None,
+        other => other,
     })
 }
 
@@ -429,9 +428,27 @@ pub async fn system_in_scope(db: &impl ConnectionTrait, p: &Principal, code: &st
     }
 }
 
-/// Whether `p` may see system `id`.
+/// Whether `p` may see system `id`: one indexed lookup, not the list of every visible system.
 pub async fn can_see_system(db: &impl ConnectionTrait, p: &Principal, id: i64) -> Result<bool, DbErr> {
-    Ok(visible_system_ids(db, p).await?.is_none_or(|ids| ids.contains(&id)))
+    Ok(match p.scope {
+        Scope::All => true,
+        Scope::Nothing => false,
+        Scope::Unit(u) => {
+            systems::Entity::find_by_id(id)
+                .filter(systems::Column::UnitId.eq(u))
+                .count(db)
+                .await?
+                > 0
+        }
+        Scope::Vendor(v) => {
+            system_vendors::Entity::find()
+                .filter(system_vendors::Column::SystemId.eq(id))
+                .filter(system_vendors::Column::VendorId.eq(v))
+                .count(db)
+                .await?
+                > 0
+        }
+    })
 }
 
 async fn system_view(db: &impl ConnectionTrait, s: systems::Model) -> Result<SystemView, DbErr> {
