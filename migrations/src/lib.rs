@@ -13,6 +13,7 @@ mod m20261125_000003_escalation;
 mod m20261126_000004_duty;
 mod m20261127_000005_reports;
 mod m20261128_000006_intake;
+mod m20261129_000007_operations;
 
 /// Applies and reverts the opsclock schema; see [`MigratorTrait`] for `up`, `down`, `status`, ….
 #[derive(Debug, Clone, Copy, Default)]
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000004_duty::Migration),
             Box::new(m20261127_000005_reports::Migration),
             Box::new(m20261128_000006_intake::Migration),
+            Box::new(m20261129_000007_operations::Migration),
         ]
     }
 }

@@ -14,16 +14,26 @@ use crate::db::entities::audit_log;
 #[derive(Debug, Clone, Default)]
 pub struct ClientAddr(pub Option<String>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+/// The peer's address, or, with `[server] trust_forwarded_for` (behind a reverse proxy that
+/// appends the client to `X-Forwarded-For`), the last address in that header.
+impl FromRequestParts<crate::api::AppState> for ClientAddr {
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddr(
+    async fn from_request_parts(parts: &mut Parts, state: &crate::api::AppState) -> Result<Self, Self::Rejection> {
+        let forwarded = state
+            .limits
+            .trust_forwarded_for
+            .then(|| parts.headers.get_all("x-forwarded-for").iter().next_back())
+            .flatten()
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .and_then(|last| last.trim().parse::<std::net::IpAddr>().ok());
+        Ok(ClientAddr(forwarded.map(|ip| ip.to_string()).or_else(|| {
             parts
                 .extensions
                 .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip().to_string()),
-        ))
+                .map(|c| c.0.ip().to_string())
+        })))
     }
 }
 

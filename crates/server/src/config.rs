@@ -36,6 +36,9 @@ pub struct Config {
     /// `[intake]`: where the alert mapping rules come from.
     #[serde(default)]
     pub intake: IntakeConfig,
+    /// `[retention]`: how long the audit log, delivered messages and alerts are kept.
+    #[serde(default)]
+    pub retention: RetentionConfig,
 }
 
 /// `[intake]`.
@@ -83,6 +86,64 @@ pub struct ServerConfig {
     pub secure_cookies: bool,
     /// The address users open opsclock at, for links in emails [default http://LISTEN].
     pub public_url: Option<String>,
+    /// Longest a request may take before it is answered with 503 [default 30].
+    pub request_timeout_secs: Option<u64>,
+    /// Sign-in attempts allowed per client address per minute [default 30].
+    pub sign_ins_per_minute: Option<u32>,
+    /// Failed sign-ins in a row that lock an account [default 5].
+    pub lockout_after: Option<u32>,
+    /// How long a locked account stays locked, in minutes [default 15].
+    pub lockout_minutes: Option<u32>,
+    /// Take the client address from the last `X-Forwarded-For` entry; set only behind a reverse
+    /// proxy that appends it (nginx `proxy_add_x_forwarded_for`) [default false].
+    #[serde(default)]
+    pub trust_forwarded_for: bool,
+    /// A bearer token `/metrics` requires [default: none, `/metrics` is open; restrict it at the
+    /// proxy]. Env `OPSCLOCK_METRICS_TOKEN`.
+    pub metrics_token: Option<String>,
+}
+
+impl ServerConfig {
+    /// The limits these settings ask for.
+    pub fn limits(&self) -> anyhow::Result<crate::api::limits::Limits> {
+        let positive = |v: Option<u64>, key: &str| match v {
+            Some(0) => anyhow::bail!("[server] {key} must be at least 1"),
+            other => Ok(other),
+        };
+        let mut l = crate::api::limits::Limits::default();
+        if let Some(s) = positive(self.request_timeout_secs, "request_timeout_secs")? {
+            l.request_timeout = std::time::Duration::from_secs(s);
+        }
+        if let Some(n) = positive(self.sign_ins_per_minute.map(u64::from), "sign_ins_per_minute")? {
+            l.sign_ins_per_minute = n as u32;
+        }
+        if let Some(n) = positive(self.lockout_after.map(u64::from), "lockout_after")? {
+            l.lockout_after = n as i32;
+        }
+        if let Some(m) = positive(self.lockout_minutes.map(u64::from), "lockout_minutes")? {
+            l.lockout_for = chrono::TimeDelta::minutes(m as i64);
+        }
+        l.trust_forwarded_for = self.trust_forwarded_for;
+        l.metrics_token = std::env::var("OPSCLOCK_METRICS_TOKEN")
+            .ok()
+            .or_else(|| self.metrics_token.clone())
+            .filter(|t| !t.is_empty());
+        Ok(l)
+    }
+}
+
+/// `[retention]`: how long records that are not tickets are kept. Tickets, their events and
+/// clocks are never purged.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionConfig {
+    /// Days the audit log is kept [default 1096, three years; at least 183, the contracts'
+    /// six months for logs].
+    pub audit_days: Option<u32>,
+    /// Days delivered (and parked) outbox messages of finished tickets are kept [default 366].
+    pub outbox_days: Option<u32>,
+    /// Days ended alerts are kept [default 366].
+    pub alerts_days: Option<u32>,
 }
 
 /// `[database]`.

@@ -6,6 +6,7 @@
 //! | mailer | every `[mail] every_secs` (10 s), and right after a sweep queued something | send due outbox messages ([`crate::mail::Mailer`]) |
 //! | webhooks | every `[webhooks] every_secs` (5 s) | post due webhook rows ([`crate::webhooks::sender`]) |
 //! | summary | `[escalation] summary_cron` (08:00 on the 1st) | queue last month's summary ([`crate::escalation::summary`]) |
+//! | retention | at start and every 24 h | purge the audit log, outbox and alerts past `[retention]` ([`crate::retention`]) |
 //!
 //! A job still running when its next turn comes skips that turn, so runs never pile up.
 
@@ -35,6 +36,8 @@ pub struct JobOptions {
     pub summary_attach: bool,
     /// The webhook sender's settings.
     pub webhooks: crate::webhooks::sender::WebhookSettings,
+    /// How long records that are not tickets are kept.
+    pub retention: crate::retention::Retention,
 }
 
 /// Starts the jobs; they run until the returned scheduler is shut down (or the process ends).
@@ -57,7 +60,9 @@ pub async fn start(sweeper: Sweeper, opts: JobOptions) -> anyhow::Result<JobSche
                     Ok(_) => {}
                     Err(e) => tracing::error!(error = %e, "scheduled duties failed; trying again next round"),
                 }
-                match sweeper.sweep().await {
+                let swept = sweeper.sweep().await;
+                crate::metrics::REGISTRY.sweep(started.elapsed(), swept.is_ok(), chrono::Utc::now());
+                match swept {
                     Ok(r) if r.queued > 0 || r.failed > 0 => {
                         tracing::info!(
                             clocks = r.clocks,
@@ -139,6 +144,29 @@ pub async fn start(sweeper: Sweeper, opts: JobOptions) -> anyhow::Result<JobSche
     scheduler
         .add(Job::new_repeated_async(opts.webhooks.every, move |_, _| {
             Box::pin(post())
+        })?)
+        .await?;
+
+    let (db, retention) = (sweeper.db.clone(), opts.retention);
+    let purge = move || {
+        let db = db.clone();
+        async move {
+            match crate::retention::purge(&db, retention, chrono::Utc::now()).await {
+                Ok(p) => tracing::info!(
+                    audit = p.audit,
+                    outbox = p.outbox,
+                    alerts = p.alerts,
+                    sessions = p.sessions,
+                    "retention purge"
+                ),
+                Err(e) => tracing::error!(error = %e, "retention purge failed; trying again tomorrow"),
+            }
+        }
+    };
+    tokio::spawn(purge());
+    scheduler
+        .add(Job::new_repeated_async(Duration::from_secs(24 * 3600), move |_, _| {
+            Box::pin(purge())
         })?)
         .await?;
 

@@ -4,11 +4,12 @@
 //! [`tickets`] (the event store of tickets), [`db`] (connections, schema, entities), [`cli`]
 //! (commands), [`serve`] (the server's life and its scheduled jobs), [`escalation`] (ladders and
 //! the sweep), [`mail`] (the outbox and SMTP), [`time`] (where "now" comes from), [`demo`],
-//! [`audit`], [`config`], [`calendars`].
+//! [`backup`], [`audit`], [`config`], [`calendars`].
 
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod calendars;
 pub mod catalog;
 pub mod cli;
@@ -21,7 +22,9 @@ pub mod escalation;
 pub mod intake;
 pub mod jobs;
 pub mod mail;
+pub mod metrics;
 pub mod reports;
+pub mod retention;
 pub mod serve;
 pub mod tickets;
 pub mod time;

@@ -24,6 +24,8 @@ pub struct ServeOptions {
     pub demo: bool,
     /// Mark the session cookie Secure.
     pub secure_cookies: bool,
+    /// Timeouts, sign-in throttling and lockout, the metrics token.
+    pub limits: crate::api::limits::Limits,
     /// The address users open opsclock at (for links in emails) [default http://LISTEN].
     pub public_url: Option<String>,
     /// The alert mapping rules file (`[intake] rules_file`), if the rules are kept in a file.
@@ -64,11 +66,7 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
     if let Some(file) = &opts.intake_rules {
         println!("Loaded {rules} alert mapping rule(s) from {}.", file.display());
     }
-    let state = AppState {
-        db,
-        calendars,
-        secure_cookies: opts.secure_cookies,
-    };
+    let state = AppState::new(db, calendars, opts.secure_cookies, opts.limits);
     let listener = tokio::net::TcpListener::bind(&opts.listen)
         .await
         .with_context(|| format!("cannot listen on {}", opts.listen))?;

@@ -300,3 +300,138 @@ fn major_event_windows_from_the_holiday_template_and_duties_from_the_command_lin
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "0 ticket(s) opened");
 }
+
+/// Counts in a SQLite file, read with a connection of its own.
+fn counts(db: &Path) -> (i64, i64) {
+    let c = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).expect("open");
+    let tickets: i64 = c
+        .query_row("SELECT count(*) FROM tickets", [], |r| r.get(0))
+        .expect("count");
+    // A consistent snapshot has no ticket without its first event or its clocks.
+    let torn: i64 = c
+        .query_row(
+            "SELECT count(*) FROM tickets t WHERE NOT EXISTS (SELECT 1 FROM ticket_events e \
+             WHERE e.ticket_id = t.id AND e.seq = 1) OR NOT EXISTS (SELECT 1 FROM clocks k WHERE k.ticket_id = t.id)",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    (tickets, torn)
+}
+
+#[test]
+fn backup_while_serving_under_writes_then_restore() {
+    let scratch = Scratch::new("backup");
+    let server = start(&scratch.0, &[]);
+    let token = opsclock(&scratch.0)
+        .args(["user", "token", "engineer", "--name", "backup-test"])
+        .output()
+        .expect("token");
+    let token = String::from_utf8(token.stdout).expect("utf-8").trim().to_owned();
+    let auth = format!("Bearer {token}");
+
+    // Writers keep creating tickets while the backup runs.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writers: Vec<_> = (0..3)
+        .map(|w| {
+            let (addr, auth, stop) = (server.addr.clone(), auth.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut created = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let body = format!(
+                        r#"{{"kind":"fault","system":"sy-00{}","severity":"general","title":"w{w}"}}"#,
+                        w + 1
+                    );
+                    let (status, res) = http(
+                        &addr,
+                        "POST",
+                        "/api/v1/tickets",
+                        &[("Authorization", &auth), ("Content-Type", "application/json")],
+                        &body,
+                    );
+                    assert_eq!(status, 201, "{res}");
+                    created += 1;
+                }
+                created
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(500));
+    let backup = scratch.0.join("backups/first.db");
+    std::fs::create_dir_all(backup.parent().unwrap()).unwrap();
+    let out = opsclock(&scratch.0)
+        .arg("backup")
+        .arg(&backup)
+        .output()
+        .expect("backup");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("integrity check ok"), "{said}");
+    std::thread::sleep(Duration::from_millis(300));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let created: i32 = writers.into_iter().map(|w| w.join().expect("writer")).sum();
+    assert!(created > 0);
+
+    let (in_backup, torn) = counts(&backup);
+    assert_eq!(torn, 0, "the backup is a consistent snapshot");
+    let (live, _) = counts(&scratch.0.join("data/opsclock.db"));
+    assert!(
+        in_backup < live,
+        "tickets were written after the snapshot: {in_backup} vs {live}"
+    );
+    assert!(!scratch.0.join("backups/first.db.partial").exists());
+
+    // Refusals say what to do.
+    let again = opsclock(&scratch.0)
+        .arg("backup")
+        .arg(&backup)
+        .output()
+        .expect("backup");
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
+    let pg = opsclock(&scratch.0)
+        .args(["backup", "x.db", "--database", "postgres://ops:secret@db/ops"])
+        .output()
+        .expect("backup");
+    let pg_err = String::from_utf8_lossy(&pg.stderr);
+    assert!(
+        !pg.status.success() && pg_err.contains("pg_dump") && !pg_err.contains("secret"),
+        "{pg_err}"
+    );
+    drop(server);
+    let unconfirmed = opsclock(&scratch.0)
+        .arg("restore")
+        .arg(&backup)
+        .output()
+        .expect("restore");
+    assert!(!unconfirmed.status.success());
+    assert!(String::from_utf8_lossy(&unconfirmed.stderr).contains("--yes"));
+
+    // Restored over the live file (the server stopped): the snapshot comes back, the database
+    // as it was is kept beside it, and the server starts on it.
+    let out = opsclock(&scratch.0)
+        .arg("restore")
+        .arg(&backup)
+        .arg("--yes")
+        .output()
+        .expect("restore");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("kept as"), "{said}");
+    assert_eq!(counts(&scratch.0.join("data/opsclock.db")), (in_backup, 0));
+    let kept = std::fs::read_dir(scratch.0.join("data"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .find(|e| e.file_name().to_string_lossy().contains("before-restore"))
+        .expect("the previous database is kept");
+    assert_eq!(counts(&kept.path()).0, live);
+    let server = start(&scratch.0, &[]);
+    let (status, page) = http(
+        &server.addr,
+        "GET",
+        "/api/v1/tickets?limit=1",
+        &[("Authorization", &auth)],
+        "",
+    );
+    assert_eq!(status, 200, "{page}");
+}

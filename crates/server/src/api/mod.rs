@@ -8,6 +8,7 @@ pub mod catalog_file;
 pub mod duty;
 pub mod escalation;
 pub mod intake;
+pub mod limits;
 pub mod problem;
 pub mod reports;
 pub mod session;
@@ -40,9 +41,38 @@ pub struct AppState {
     pub calendars: Arc<BTreeMap<String, Calendar>>,
     /// Whether the session cookie is marked `Secure`.
     pub secure_cookies: bool,
+    /// Timeouts, sign-in throttling and lockout.
+    pub limits: Arc<limits::Limits>,
+    /// On SQLite, requests that may write take turns here (see [`AppState::new`]).
+    pub writes: Option<Arc<tokio::sync::Semaphore>>,
 }
 
 impl AppState {
+    /// The state of a server over `db`.
+    ///
+    /// SQLite lets one transaction write at a time, and a connection that finds the write lock
+    /// taken sleeps in SQLite's busy handler (1, 2, 5, … up to 100 ms between tries) rather than
+    /// queueing. Under many concurrent writers that wastes most of the time the lock is free and
+    /// stretches the tail latency to seconds. So on SQLite, requests that may write (every method
+    /// but GET and HEAD) take turns on an in-process semaphore, first come first served, and only
+    /// the background jobs ever meet the busy handler. Reads never wait for it.
+    pub fn new(
+        db: DatabaseConnection,
+        calendars: Arc<BTreeMap<String, Calendar>>,
+        secure_cookies: bool,
+        limits: limits::Limits,
+    ) -> AppState {
+        let writes =
+            (db.get_database_backend() == sea_orm::DbBackend::Sqlite).then(|| Arc::new(tokio::sync::Semaphore::new(1)));
+        AppState {
+            db,
+            calendars,
+            secure_cookies,
+            limits: Arc::new(limits),
+            writes,
+        }
+    }
+
     /// A write transaction (see [`crate::db::begin_write`]).
     pub async fn begin_write(&self) -> Result<sea_orm::DatabaseTransaction, problem::ApiError> {
         crate::db::begin_write(&self.db)
@@ -186,6 +216,7 @@ pub fn app(state: AppState) -> Router {
             }),
         )
         .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
         .merge(crate::web::routes())
         .fallback(|| async { problem::ApiError::NotFound("no such route".into()) })
         .method_not_allowed_fallback(|method: axum::http::Method, uri: axum::http::Uri| async move {
@@ -195,6 +226,7 @@ pub fn app(state: AppState) -> Router {
             ))
         })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), observe))
         .layer(
             tower_http::trace::TraceLayer::new_for_http()
                 .make_span_with(tower_http::trace::DefaultMakeSpan::new().level(tracing::Level::INFO))
@@ -205,6 +237,73 @@ pub fn app(state: AppState) -> Router {
                 ),
         )
         .with_state(state)
+}
+
+/// Answers `[server] request_timeout_secs` late requests with 503, lets writing requests take
+/// turns on SQLite (see [`AppState::new`]) and records every request's latency by route pattern
+/// for `/metrics`.
+async fn observe(
+    State(state): State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let started = std::time::Instant::now();
+    let method = req.method().as_str().to_owned();
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
+    let timeout = state.limits.request_timeout;
+    let writes = state
+        .writes
+        .clone()
+        .filter(|_| !matches!(*req.method(), axum::http::Method::GET | axum::http::Method::HEAD))
+        // Signing in spends tens of milliseconds hashing a password before its one insert; it
+        // should not hold up ticket writes meanwhile.
+        .filter(|_| !matches!(route.as_str(), "/api/v1/session" | "/login"));
+    let run = async move {
+        let _turn = match writes {
+            Some(w) => w.acquire_owned().await.ok(),
+            None => None,
+        };
+        next.run(req).await
+    };
+    let res = match tokio::time::timeout(timeout, run).await {
+        Ok(res) => res,
+        Err(_) => {
+            tracing::warn!(%method, %route, secs = timeout.as_secs(), "request timed out");
+            problem::ApiError::Timeout(format!(
+                "the request took longer than {} s and was abandoned; anything it wrote was rolled back",
+                timeout.as_secs()
+            ))
+            .into_response()
+        }
+    };
+    crate::metrics::REGISTRY.http(&method, &route, res.status().as_u16(), started.elapsed());
+    res
+}
+
+/// `GET /metrics`: Prometheus text format (see [`crate::metrics`]); with `[server] metrics_token`
+/// set, only for `Authorization: Bearer <token>`.
+async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderMap) -> axum::response::Response {
+    if let Some(want) = &state.limits.metrics_token {
+        let given = crate::auth::bearer(&headers).unwrap_or_default();
+        // Comparing digests leaks nothing about the token through timing.
+        if crate::auth::secret::secret_hash(given) != crate::auth::secret::secret_hash(want) {
+            return problem::ApiError::Unauthorized("/metrics needs the metrics token".into()).into_response();
+        }
+    }
+    match crate::metrics::render(&state.db, chrono::Utc::now()).await {
+        Ok(text) => (
+            [(
+                axum::http::header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            )],
+            text,
+        )
+            .into_response(),
+        Err(e) => problem::ApiError::Internal(e.into()).into_response(),
+    }
 }
 
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {

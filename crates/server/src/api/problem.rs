@@ -101,6 +101,17 @@ pub enum ApiError {
     /// The body is not `application/json`.
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// Too many attempts (sign-in rate limit or account lockout); try again after the delay.
+    #[error("{detail}")]
+    TooManyRequests {
+        /// What was limited and until when.
+        detail: String,
+        /// Seconds until a new attempt can succeed (the `Retry-After` header).
+        retry_after: u64,
+    },
+    /// The request took longer than `[server] request_timeout_secs`.
+    #[error("{0}")]
+    Timeout(String),
     /// Our fault.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -153,6 +164,10 @@ impl ApiError {
                 "unsupported-media-type",
                 "Unsupported media type",
             ),
+            ApiError::TooManyRequests { .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, "too-many-requests", "Too many attempts")
+            }
+            ApiError::Timeout(_) => (StatusCode::SERVICE_UNAVAILABLE, "timeout", "The request took too long"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error"),
         }
     }
@@ -195,6 +210,10 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if let ApiError::TooManyRequests { retry_after, .. } = &self {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+        }
         if status == StatusCode::UNAUTHORIZED {
             res.headers_mut().insert(
                 header::WWW_AUTHENTICATE,

@@ -4,6 +4,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{TimeDelta, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -28,17 +29,28 @@ pub struct SignIn {
 }
 
 /// Signs in: sets an HttpOnly session cookie and returns the principal.
+///
+/// Throttled per client address, and an account is locked for a while after too many failed
+/// sign-ins in a row (see [`super::limits`]); both answer 429 with `Retry-After`.
 #[utoipa::path(post, path = "/session", tag = "session", request_body = SignIn, security(()),
-    responses((status = 200, body = Principal), (status = 401, body = super::problem::Problem)))]
+    responses((status = 200, body = Principal), (status = 401, body = super::problem::Problem),
+        (status = 429, body = super::problem::Problem)))]
 pub async fn sign_in(
     State(state): State<AppState>,
     from: ClientAddr,
     ApiJson(body): ApiJson<SignIn>,
 ) -> ApiResult<Response> {
+    state
+        .limits
+        .sign_in_attempt(from.0.as_deref().unwrap_or("unknown"), std::time::Instant::now())?;
+    let now = Utc::now();
     let user = users::Entity::find()
         .filter(users::Column::Username.eq(body.username.trim()))
         .one(&state.db)
         .await?;
+    if let Some(until) = user.as_ref().and_then(|u| u.locked_until).filter(|t| *t > now) {
+        return Err(locked(until, now));
+    }
     let ok = user.as_ref().is_some_and(|u| {
         !u.disabled
             && u.password_hash
@@ -55,10 +67,32 @@ pub async fn sign_in(
             &from,
         )
         .await?;
+        if let Some(until) = count_failure(&state, body.username.trim(), now).await? {
+            audit::record(
+                &state.db,
+                None,
+                "session.locked",
+                &body.username,
+                serde_json::json!({ "until": until }),
+                &from,
+            )
+            .await?;
+            return Err(locked(until, now));
+        }
         return Err(ApiError::Unauthorized("wrong username or password".into()));
     };
+    if user.failed_sign_ins != 0 || user.locked_until.is_some() {
+        users::Entity::update_many()
+            .col_expr(users::Column::FailedSignIns, Expr::value(0))
+            .col_expr(
+                users::Column::LockedUntil,
+                Expr::value(Option::<chrono::DateTime<Utc>>::None),
+            )
+            .filter(users::Column::Id.eq(user.id))
+            .exec(&state.db)
+            .await?;
+    }
     let token = secret::new_secret("ocs_");
-    let now = Utc::now();
     sessions::ActiveModel {
         user_id: Set(user.id),
         token_hash: Set(secret::secret_hash(&token)),
@@ -88,6 +122,48 @@ pub async fn sign_in(
         HeaderValue::from_str(&cookie).map_err(|e| ApiError::Internal(e.into()))?,
     );
     Ok(res)
+}
+
+/// Counts a failed sign-in of an existing account (in one statement, so concurrent failures all
+/// count); locks the account when the count reaches the limit and returns until when.
+async fn count_failure(
+    state: &AppState,
+    username: &str,
+    now: chrono::DateTime<Utc>,
+) -> ApiResult<Option<chrono::DateTime<Utc>>> {
+    let by_name = users::Column::Username.eq(username);
+    users::Entity::update_many()
+        .col_expr(
+            users::Column::FailedSignIns,
+            Expr::col(users::Column::FailedSignIns).add(1),
+        )
+        .filter(by_name.clone())
+        .exec(&state.db)
+        .await?;
+    let until = now + state.limits.lockout_for;
+    let locked = users::Entity::update_many()
+        .col_expr(users::Column::FailedSignIns, Expr::value(0))
+        .col_expr(users::Column::LockedUntil, Expr::value(Some(until)))
+        .filter(by_name)
+        .filter(users::Column::FailedSignIns.gte(state.limits.lockout_after))
+        .exec(&state.db)
+        .await?;
+    Ok((locked.rows_affected > 0).then_some(until))
+}
+
+fn locked(until: chrono::DateTime<Utc>, now: chrono::DateTime<Utc>) -> ApiError {
+    let wait = Ord::max((until - now).num_seconds(), 1) as u64;
+    ApiError::TooManyRequests {
+        detail: format!(
+            "the account is locked after too many failed sign-ins until {} (in {} min); an \
+             administrator can reset it with `opsclock user passwd`",
+            until
+                .with_timezone(&crate::web::templates::ZONE)
+                .format("%Y-%m-%d %H:%M CST"),
+            wait.div_ceil(60)
+        ),
+        retry_after: wait,
+    }
 }
 
 /// Signs out: ends the session of the cookie sent.

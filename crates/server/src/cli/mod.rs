@@ -89,6 +89,34 @@ enum Command {
     /// Contracts and their deduction rules: list, set FILE.
     #[command(subcommand)]
     Contract(report::ContractCommand),
+    /// Copies the SQLite database to PATH while the server runs (a consistent snapshot).
+    Backup(BackupArgs),
+    /// Replaces the SQLite database with a backup (stop the server first).
+    Restore(RestoreArgs),
+}
+
+#[derive(Debug, Args)]
+struct BackupArgs {
+    /// Where to write the backup (a new file).
+    #[arg(value_name = "PATH")]
+    path: PathBuf,
+    /// Replace PATH if it exists.
+    #[arg(long)]
+    force: bool,
+    #[command(flatten)]
+    database: DatabaseArg,
+}
+
+#[derive(Debug, Args)]
+struct RestoreArgs {
+    /// The backup file to restore.
+    #[arg(value_name = "PATH")]
+    path: PathBuf,
+    /// Confirms that the server is stopped and the database may be replaced.
+    #[arg(long)]
+    yes: bool,
+    #[command(flatten)]
+    database: DatabaseArg,
 }
 
 #[derive(Debug, Args)]
@@ -130,6 +158,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 calendars: calendar_source(a.calendar_dir, &config)?,
                 demo: !a.no_demo,
                 secure_cookies: config.server.secure_cookies,
+                limits: config.server.limits()?,
                 public_url: config.server.public_url.clone(),
                 intake_rules: config.intake.rules_file.clone(),
                 jobs: job_options(&config)?,
@@ -154,6 +183,44 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Duty(cmd) => runtime()?.block_on(duty::duty(cmd, &config)),
         Command::Report(cmd) => runtime()?.block_on(report::report(cmd, &config)),
         Command::Contract(cmd) => runtime()?.block_on(report::contract(cmd, &config)),
+        Command::Backup(a) => {
+            let db = crate::backup::sqlite_file(&a.database.url(&config))?;
+            eprintln!("backing up {} to {} …", db.display(), a.path.display());
+            let c = crate::backup::backup(&db, &a.path, a.force)?;
+            println!(
+                "backup written to {}: {} pages, {:.1} MiB, schema {}, {:.2} s; integrity check ok",
+                a.path.display(),
+                c.pages,
+                c.bytes as f64 / 1_048_576.0,
+                c.schema,
+                c.took.as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Restore(a) => {
+            let db = crate::backup::sqlite_file(&a.database.url(&config))?;
+            if !a.yes {
+                anyhow::bail!(
+                    "restore replaces {} with {}: stop the server first, then run again with --yes",
+                    db.display(),
+                    a.path.display()
+                );
+            }
+            let (c, kept) = crate::backup::restore(&a.path, &db)?;
+            if let Some(kept) = kept {
+                println!("the database as it was is kept as {}", kept.display());
+            }
+            println!(
+                "restored {} from {}: {} pages, {:.1} MiB, schema {}, {:.2} s; integrity check ok",
+                db.display(),
+                a.path.display(),
+                c.pages,
+                c.bytes as f64 / 1_048_576.0,
+                c.schema,
+                c.took.as_secs_f64()
+            );
+            Ok(())
+        }
     }
 }
 
@@ -176,6 +243,7 @@ fn job_options(config: &Config) -> anyhow::Result<crate::jobs::JobOptions> {
         summary_zone,
         summary_attach: e.summary_attach_xlsx.unwrap_or(true),
         webhooks: crate::webhooks::sender::WebhookSettings::from_config(&config.webhooks)?,
+        retention: crate::retention::Retention::from_config(&config.retention)?,
     })
 }
 

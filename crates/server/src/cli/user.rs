@@ -182,6 +182,9 @@ pub async fn run(cmd: UserCommand, config: &Config) -> anyhow::Result<()> {
             let mut am = user.into_active_model();
             am.password_hash = Set(Some(secret::hash_password(&password)?));
             am.must_change_password = Set(true);
+            // A new password also lifts a lockout after failed sign-ins.
+            am.failed_sign_ins = Set(0);
+            am.locked_until = Set(None);
             am.update(&db).await?;
             println!("new one-time password for {username}: {password}");
         }

@@ -71,6 +71,15 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, from: Cli
             };
             render_login(lang, &fresh, &next, Some(&username), Some(msg.into()))
         }
+        Err(ApiError::TooManyRequests { retry_after, .. }) => {
+            let minutes = retry_after.div_ceil(60);
+            let msg = if lang == Lang::Zh {
+                format!("登录失败次数过多，请 {minutes} 分钟后再试")
+            } else {
+                format!("too many failed sign-ins; try again in {minutes} min")
+            };
+            render_login(lang, &fresh, &next, Some(&username), Some(msg))
+        }
         Err(e) => Err(e.into()),
     }
 }

@@ -17,6 +17,7 @@ mod escalation;
 mod intake;
 mod lifecycle;
 mod openapi;
+mod operations;
 mod reports;
 mod session;
 mod web;

@@ -117,11 +117,7 @@ impl Harness {
             .into_iter()
             .map(|c| (c.name().to_owned(), c))
             .collect();
-        let state = AppState {
-            db: db.db.clone(),
-            calendars: Arc::new(calendars),
-            secure_cookies: false,
-        };
+        let state = AppState::new(db.db.clone(), Arc::new(calendars), false, Default::default());
         let router = app(state.clone());
         let mut h = Harness {
             db,

@@ -16,13 +16,18 @@ use crate::fixture::World;
 use crate::smtp::SmtpServer;
 
 /// A running `opsclock serve`, killed (SIGKILL) when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
     log: PathBuf,
 }
 
 impl Server {
     fn start(database: &str, config: &Path, name: &str) -> Server {
+        Server::start_on(database, config, name, "127.0.0.1:0")
+    }
+
+    /// Starts a server listening on `listen`.
+    pub(crate) fn start_on(database: &str, config: &Path, name: &str, listen: &str) -> Server {
         let log = config.with_file_name(format!("{name}.log"));
         let out = std::fs::File::create(&log).unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_opsclock"))
@@ -30,7 +35,7 @@ impl Server {
                 "serve",
                 "--no-demo",
                 "--listen",
-                "127.0.0.1:0",
+                listen,
                 "--database",
                 database,
                 "--config",
@@ -44,12 +49,12 @@ impl Server {
         Server { child, log }
     }
 
-    fn kill9(&mut self) {
+    pub(crate) fn kill9(&mut self) {
         let _ = self.child.kill(); // SIGKILL on Unix
         let _ = self.child.wait();
     }
 
-    fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 }
@@ -60,7 +65,7 @@ impl Drop for Server {
     }
 }
 
-fn write_config(dir: &Path, name: &str, smtp_port: u16) -> PathBuf {
+pub(crate) fn write_config(dir: &Path, name: &str, smtp_port: u16) -> PathBuf {
     std::fs::create_dir_all(dir).unwrap();
     let path = dir.join(format!("{name}.toml"));
     std::fs::write(
@@ -76,7 +81,7 @@ fn write_config(dir: &Path, name: &str, smtp_port: u16) -> PathBuf {
     path
 }
 
-fn scratch(name: &str) -> PathBuf {
+pub(crate) fn scratch(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!("opsclock-proc-{name}-{}", std::process::id()))
 }
 
@@ -84,7 +89,7 @@ async fn statuses(world: &World) -> Vec<String> {
     world.outbox().await.into_iter().map(|r| r.status).collect()
 }
 
-async fn wait_for<F, Fut>(what: &str, within: Duration, mut done: F)
+pub(crate) async fn wait_for<F, Fut>(what: &str, within: Duration, mut done: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,

@@ -38,6 +38,10 @@ pub struct Model {
     /// `unit_head`, `buyer_ops_lead`), scoped by the user's vendor or unit; `None` = none.
     #[sea_orm(column_type = "JsonBinary", nullable)]
     pub notify_roles: Option<Json>,
+    /// Failed sign-ins since the last successful one (or the last lockout).
+    pub failed_sign_ins: i32,
+    /// Sign-ins are refused until then, after too many failed ones.
+    pub locked_until: Option<DateTimeUtc>,
 }
 
 /// Relations of a user.

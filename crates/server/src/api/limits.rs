@@ -1,0 +1,128 @@
+//! What protects the server from too much: request timeouts, sign-in throttling per client
+//! address, account lockout after repeated failed sign-ins, and who may read `/metrics`.
+//!
+//! | limit | default | kept | answer |
+//! |---|---|---|---|
+//! | request body | 64 KiB (1 MiB intake, catalogue file larger) | — | 413 |
+//! | request time | 30 s (`[server] request_timeout_secs`) | — | 503 `timeout` |
+//! | sign-in attempts per client address | 30 a minute (`[server] sign_ins_per_minute`) | in memory, per replica | 429 + `Retry-After` |
+//! | failed sign-ins per account | 5, then locked 15 min (`lockout_after`, `lockout_minutes`) | in the database, shared by replicas | 429 + `Retry-After` |
+//!
+//! A locked account refuses even the right password until the lock expires (or an administrator
+//! runs `opsclock user passwd`), and the password is not checked meanwhile, so a locked account
+//! costs no hashing.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use chrono::TimeDelta;
+
+use super::problem::ApiError;
+
+/// The limits in force.
+#[derive(Debug)]
+pub struct Limits {
+    /// How long a request may take before it is answered with 503.
+    pub request_timeout: Duration,
+    /// Sign-in attempts a client address may make per minute.
+    pub sign_ins_per_minute: u32,
+    /// Failed sign-ins in a row that lock an account.
+    pub lockout_after: i32,
+    /// How long a locked account stays locked.
+    pub lockout_for: TimeDelta,
+    /// Take the client address from the last `X-Forwarded-For` entry (behind a reverse proxy).
+    pub trust_forwarded_for: bool,
+    /// The bearer token `/metrics` requires, if any.
+    pub metrics_token: Option<String>,
+    /// The sign-in attempts counted so far, by client address.
+    pub attempts: Attempts,
+}
+
+/// Sign-in attempts per client address in the current minute (kept in memory).
+#[derive(Debug, Default)]
+pub struct Attempts(Mutex<HashMap<String, Window>>);
+
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    started: Instant,
+    attempts: u32,
+}
+
+/// How long a sign-in window lasts.
+const WINDOW: Duration = Duration::from_secs(60);
+
+/// Addresses remembered before expired windows are swept out.
+const SWEEP_AT: usize = 10_000;
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            request_timeout: Duration::from_secs(30),
+            sign_ins_per_minute: 30,
+            lockout_after: 5,
+            lockout_for: TimeDelta::minutes(15),
+            trust_forwarded_for: false,
+            metrics_token: None,
+            attempts: Attempts::default(),
+        }
+    }
+}
+
+impl Limits {
+    /// Counts a sign-in attempt from `addr`; refuses it when the address has used up its minute.
+    pub fn sign_in_attempt(&self, addr: &str, now: Instant) -> Result<(), ApiError> {
+        let mut windows = self.attempts.0.lock().unwrap_or_else(|e| e.into_inner());
+        if windows.len() >= SWEEP_AT {
+            windows.retain(|_, w| now.duration_since(w.started) < WINDOW);
+        }
+        let w = windows.entry(addr.to_owned()).or_insert(Window {
+            started: now,
+            attempts: 0,
+        });
+        if now.duration_since(w.started) >= WINDOW {
+            *w = Window {
+                started: now,
+                attempts: 0,
+            };
+        }
+        if w.attempts >= self.sign_ins_per_minute {
+            let wait = WINDOW.saturating_sub(now.duration_since(w.started)).as_secs().max(1);
+            return Err(ApiError::TooManyRequests {
+                detail: format!(
+                    "too many sign-in attempts from {addr}: at most {} a minute; try again in {wait} s",
+                    self.sign_ins_per_minute
+                ),
+                retry_after: wait,
+            });
+        }
+        w.attempts += 1;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_address_gets_its_quota_per_minute_and_others_are_not_affected() {
+        let limits = Limits {
+            sign_ins_per_minute: 3,
+            ..Limits::default()
+        };
+        let t0 = Instant::now();
+        for _ in 0..3 {
+            limits.sign_in_attempt("10.0.0.1", t0).unwrap();
+        }
+        let refused = limits
+            .sign_in_attempt("10.0.0.1", t0 + Duration::from_secs(20))
+            .unwrap_err();
+        match refused {
+            ApiError::TooManyRequests { retry_after, .. } => assert_eq!(retry_after, 40),
+            other => panic!("{other:?}"),
+        }
+        limits.sign_in_attempt("10.0.0.2", t0).unwrap();
+        limits.sign_in_attempt("10.0.0.1", t0 + WINDOW).unwrap();
+    }
+}

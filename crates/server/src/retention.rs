@@ -1,0 +1,144 @@
+//! Retention: how long the records that are not tickets are kept, and the daily purge.
+//!
+//! | record | default | never less than | purged when |
+//! |---|---|---|---|
+//! | audit log | 1 096 days (3 years) | 183 days | its entry is older |
+//! | outbox messages (mail, webhooks) and their attempts | 366 days | 90 days | created before, delivered or parked, and the ticket (if any) closed or cancelled |
+//! | alerts | 366 days | 90 days | last seen before, and ended |
+//! | sign-in sessions | — | — | expired a day ago |
+//!
+//! The floor of 183 days is the tender's "日志保存不少于半年" (logs kept at least six months); the
+//! default of three years covers a contract term and the audit after it. Tickets, their events,
+//! clocks and measurements are **never** purged: they are the evidence of the SLA. A message of a
+//! ticket still being worked on is kept whatever its age, because its dedup key is what stops the
+//! escalation sweep from sending that step twice. The server's own log lines go to stderr
+//! (journald under systemd); their retention is journald's (`MaxRetentionSec`, see
+//! `docs/operations.md`).
+
+use chrono::{DateTime, TimeDelta, Utc};
+use sea_orm::sea_query::Query;
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, ExprTrait, QueryFilter};
+
+use crate::config::RetentionConfig;
+use crate::db::entities::{alerts, audit_log, outbox, sessions, tickets};
+
+/// How long each kind of record is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// The audit log.
+    pub audit: TimeDelta,
+    /// Delivered or parked outbox messages of finished tickets.
+    pub outbox: TimeDelta,
+    /// Ended alerts.
+    pub alerts: TimeDelta,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention {
+            audit: TimeDelta::days(1096),
+            outbox: TimeDelta::days(366),
+            alerts: TimeDelta::days(366),
+        }
+    }
+}
+
+impl Retention {
+    /// The settings of `[retention]`, refusing periods below the floors.
+    pub fn from_config(c: &RetentionConfig) -> anyhow::Result<Retention> {
+        let d = Retention::default();
+        let days = |v: Option<u32>, key: &str, floor: i64, default: TimeDelta| match v {
+            Some(n) if i64::from(n) < floor => {
+                anyhow::bail!("[retention] {key} = {n} is below the minimum of {floor} days")
+            }
+            Some(n) => Ok(TimeDelta::days(i64::from(n))),
+            None => Ok(default),
+        };
+        Ok(Retention {
+            audit: days(c.audit_days, "audit_days", 183, d.audit)?,
+            outbox: days(c.outbox_days, "outbox_days", 90, d.outbox)?,
+            alerts: days(c.alerts_days, "alerts_days", 90, d.alerts)?,
+        })
+    }
+}
+
+/// What one purge removed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Purged {
+    /// Audit log entries.
+    pub audit: u64,
+    /// Outbox messages (their attempts go with them).
+    pub outbox: u64,
+    /// Alerts.
+    pub alerts: u64,
+    /// Expired sessions.
+    pub sessions: u64,
+}
+
+/// Deletes what is older than `r` allows as of `now`.
+pub async fn purge(db: &DatabaseConnection, r: Retention, now: DateTime<Utc>) -> Result<Purged, DbErr> {
+    let audit = audit_log::Entity::delete_many()
+        .filter(audit_log::Column::At.lt(now - r.audit))
+        .exec(db)
+        .await?
+        .rows_affected;
+    let finished = Query::select()
+        .column(tickets::Column::Id)
+        .from(tickets::Entity)
+        .and_where(tickets::Column::Status.is_in(["closed", "cancelled"]))
+        .to_owned();
+    let outbox = outbox::Entity::delete_many()
+        .filter(outbox::Column::CreatedAt.lt(now - r.outbox))
+        .filter(outbox::Column::Status.is_in(["sent", "failed"]))
+        .filter(
+            outbox::Column::TicketId
+                .is_null()
+                .or(outbox::Column::TicketId.in_subquery(finished)),
+        )
+        .exec(db)
+        .await?
+        .rows_affected;
+    let alerts = alerts::Entity::delete_many()
+        .filter(alerts::Column::LastSeenAt.lt(now - r.alerts))
+        .filter(alerts::Column::EndsAt.is_not_null())
+        .exec(db)
+        .await?
+        .rows_affected;
+    let sessions = sessions::Entity::delete_many()
+        .filter(sessions::Column::ExpiresAt.lt(now - TimeDelta::days(1)))
+        .exec(db)
+        .await?
+        .rows_affected;
+    Ok(Purged {
+        audit,
+        outbox,
+        alerts,
+        sessions,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods_below_the_floor_are_refused() {
+        let c = RetentionConfig {
+            audit_days: Some(90),
+            ..RetentionConfig::default()
+        };
+        let e = Retention::from_config(&c).unwrap_err().to_string();
+        assert!(e.contains("audit_days = 90 is below the minimum of 183"), "{e}");
+        let c = RetentionConfig {
+            audit_days: Some(400),
+            ..RetentionConfig::default()
+        };
+        let r = Retention::from_config(&c).unwrap();
+        assert_eq!(r.audit, TimeDelta::days(400));
+        assert_eq!(r.outbox, TimeDelta::days(366));
+        assert_eq!(
+            Retention::from_config(&RetentionConfig::default()).unwrap(),
+            Retention::default()
+        );
+    }
+}

@@ -1,0 +1,321 @@
+//! Operations: sign-in lockout and throttling, request timeouts, `/metrics`, retention.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use chrono::{TimeDelta, Utc};
+use http_body_util::BodyExt;
+use opsclock::api::AppState;
+use opsclock::api::limits::Limits;
+use opsclock::db::entities::{audit_log, outbox, sessions, users};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use serde_json::json;
+use tower::ServiceExt;
+
+use crate::both;
+use crate::support::Harness;
+
+/// The harness's application with other limits.
+fn app_with(t: &Harness, limits: Limits) -> axum::Router {
+    opsclock::api::app(AppState {
+        limits: Arc::new(limits),
+        ..t.state.clone()
+    })
+}
+
+async fn sign_in(app: &axum::Router, user: &str, password: &str, from: &str) -> (StatusCode, Option<String>, String) {
+    let req = Request::post("/api/v1/session")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header("x-forwarded-for", from)
+        .body(Body::from(json!({"username": user, "password": password}).to_string()))
+        .unwrap();
+    let res = app.clone().oneshot(req).await.unwrap();
+    let retry = res
+        .headers()
+        .get(header::RETRY_AFTER)
+        .map(|v| v.to_str().unwrap().to_owned());
+    let status = res.status();
+    let body = String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+    (status, retry, body)
+}
+
+both!(
+    five_failed_sign_ins_lock_the_account_for_a_while,
+    |t: Harness| async move {
+        let app = app_with(
+            &t,
+            Limits {
+                trust_forwarded_for: true,
+                ..Limits::default()
+            },
+        );
+        for i in 0..4 {
+            let (s, _, _) = sign_in(&app, "eng_a", "wrong-password", &format!("10.0.0.{i}")).await;
+            assert_eq!(s, StatusCode::UNAUTHORIZED);
+        }
+        // The fifth failure locks, even though it comes from yet another address.
+        let (s, retry, body) = sign_in(&app, "eng_a", "wrong-password", "10.0.0.9").await;
+        assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "{body}");
+        assert!(body.contains("locked"), "{body}");
+        let retry: u64 = retry.expect("Retry-After").parse().unwrap();
+        assert!((14 * 60..=15 * 60).contains(&retry), "{retry}");
+        // The right password is refused while locked; other accounts are not affected.
+        let (s, _, _) = sign_in(&app, "eng_a", "password-of-eng_a", "10.0.0.10").await;
+        assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
+        let (s, _, _) = sign_in(&app, "eng_b", "password-of-eng_b", "10.0.0.10").await;
+        assert_eq!(s, StatusCode::OK);
+        let locked = users::Entity::find()
+            .filter(users::Column::Username.eq("eng_a"))
+            .one(&t.db.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(locked.locked_until.unwrap() > Utc::now() + TimeDelta::minutes(14));
+        let audited = audit_log::Entity::find()
+            .filter(audit_log::Column::Action.eq("session.locked"))
+            .count(&t.db.db)
+            .await
+            .unwrap();
+        assert_eq!(audited, 1);
+        // When the lock has expired, the right password works and the count starts again.
+        let mut am: users::ActiveModel = locked.into();
+        am.locked_until = Set(Some(Utc::now() - TimeDelta::seconds(1)));
+        am.update(&t.db.db).await.unwrap();
+        let (s, _, _) = sign_in(&app, "eng_a", "password-of-eng_a", "10.0.0.11").await;
+        assert_eq!(s, StatusCode::OK);
+        let after = users::Entity::find()
+            .filter(users::Column::Username.eq("eng_a"))
+            .one(&t.db.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((after.failed_sign_ins, after.locked_until), (0, None));
+    }
+);
+
+both!(
+    an_address_that_tries_too_often_waits_but_others_do_not,
+    |t: Harness| async move {
+        let app = app_with(
+            &t,
+            Limits {
+                trust_forwarded_for: true,
+                sign_ins_per_minute: 3,
+                ..Limits::default()
+            },
+        );
+        for _ in 0..3 {
+            let (s, _, _) = sign_in(&app, "nobody-here", "x", "192.0.2.7").await;
+            assert_eq!(s, StatusCode::UNAUTHORIZED);
+        }
+        let (s, retry, body) = sign_in(&app, "eng_a", "password-of-eng_a", "192.0.2.7").await;
+        assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "{body}");
+        assert!(body.contains("192.0.2.7") && retry.is_some(), "{body}");
+        let (s, _, _) = sign_in(&app, "eng_a", "password-of-eng_a", "192.0.2.8").await;
+        assert_eq!(s, StatusCode::OK);
+        // Without trust in the proxy the header is ignored: all these came from no known peer.
+        let untrusting = app_with(
+            &t,
+            Limits {
+                sign_ins_per_minute: 1,
+                ..Limits::default()
+            },
+        );
+        let (s, _, _) = sign_in(&untrusting, "eng_a", "password-of-eng_a", "198.51.100.1").await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, _, _) = sign_in(&untrusting, "eng_a", "password-of-eng_a", "198.51.100.2").await;
+        assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
+    }
+);
+
+both!(requests_that_take_too_long_answer_503, |t: Harness| async move {
+    let app = app_with(
+        &t,
+        Limits {
+            request_timeout: Duration::from_nanos(1),
+            ..Limits::default()
+        },
+    );
+    let req = Request::get("/api/v1/tickets")
+        .header(header::AUTHORIZATION, format!("Bearer {}", t.tokens["admin"]))
+        .body(Body::empty())
+        .unwrap();
+    let res = app.oneshot(req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body: serde_json::Value = serde_json::from_slice(&res.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    assert_eq!(body["type"], "/problems/timeout");
+});
+
+/// The value of the sample `name{labels}` in a Prometheus text page.
+fn sample(page: &str, series: &str) -> f64 {
+    page.lines()
+        .find_map(|l| l.strip_prefix(series).and_then(|rest| rest.strip_prefix(' ')))
+        .unwrap_or_else(|| panic!("no {series} in\n{page}"))
+        .parse()
+        .unwrap()
+}
+
+both!(
+    metrics_report_tickets_clocks_outbox_and_latency,
+    |t: Harness| async move {
+        t.open("eng_a", "SA", "fault", "urgent").await;
+        t.open("eng_a", "SA", "fault", "urgent").await;
+        let minor = t.open("eng_a", "SA", "fault", "minor").await;
+        t.act("eng_a", &minor, "cancel", json!({"reason": "duplicate"}))
+            .await
+            .expect(StatusCode::OK);
+        let res = t
+            .router
+            .clone()
+            .oneshot(Request::get("/metrics").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert!(
+            res.headers()[header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .starts_with("text/plain; version=0.0.4")
+        );
+        let page = String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+        assert_eq!(sample(&page, "opsclock_tickets_open{severity=\"urgent\"}"), 2.0);
+        assert_eq!(sample(&page, "opsclock_tickets_open{severity=\"minor\"}"), 0.0);
+        assert_eq!(sample(&page, "opsclock_outbox_failed{channel=\"mail\"}"), 0.0);
+        assert_eq!(sample(&page, "opsclock_clocks_overdue{clock=\"response\"}"), 0.0);
+        // Urgent: response 15m, so both running response clocks fall due within the hour.
+        assert_eq!(sample(&page, "opsclock_clocks_at_risk{clock=\"response\"}"), 2.0);
+        assert!(
+            sample(
+                &page,
+                "opsclock_http_request_duration_seconds_count{method=\"POST\",route=\"/api/v1/tickets\",status=\"201\"}"
+            ) >= 3.0
+        );
+        assert!(sample(&page, "opsclock_process_resident_memory_bytes") > 0.0);
+        // Every sample belongs to a declared metric, and the format is the text format's.
+        let declared: Vec<&str> = page
+            .lines()
+            .filter_map(|l| l.strip_prefix("# TYPE "))
+            .map(|l| l.split(' ').next().unwrap())
+            .collect();
+        for line in page.lines().filter(|l| !l.starts_with('#')) {
+            let name = line.split(['{', ' ']).next().unwrap();
+            let base = ["_bucket", "_sum", "_count"]
+                .iter()
+                .find_map(|s| name.strip_suffix(s))
+                .filter(|b| declared.contains(b))
+                .unwrap_or(name);
+            assert!(declared.contains(&base), "undeclared {name}");
+            let value = line.rsplit(' ').next().unwrap();
+            assert!(value.parse::<f64>().is_ok(), "not a number: {line}");
+        }
+
+        // With a token set, /metrics wants it.
+        let app = app_with(
+            &t,
+            Limits {
+                metrics_token: Some("scrape-me".into()),
+                ..Limits::default()
+            },
+        );
+        let res = app
+            .clone()
+            .oneshot(Request::get("/metrics").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+        let req = Request::get("/metrics")
+            .header(header::AUTHORIZATION, "Bearer scrape-me")
+            .body(Body::empty())
+            .unwrap();
+        assert_eq!(app.oneshot(req).await.unwrap().status(), StatusCode::OK);
+    }
+);
+
+both!(
+    retention_purges_old_records_but_keeps_evidence,
+    |t: Harness| async move {
+        use opsclock::retention::{Retention, purge};
+        let now = Utc::now();
+        let db = &t.db.db;
+        let old = now - TimeDelta::days(1200);
+        for at in [old, now - TimeDelta::days(10)] {
+            audit_log::ActiveModel {
+                at: Set(at),
+                user_id: Set(None),
+                action: Set("test.entry".into()),
+                target: Set("x".into()),
+                detail: Set(json!({})),
+                remote_addr: Set(None),
+                ..Default::default()
+            }
+            .insert(db)
+            .await
+            .unwrap();
+        }
+        // An old message of a ticket still being worked on is kept (its key stops a second send);
+        // an old message with no ticket goes.
+        let open = t.open("eng_a", "SA", "fault", "urgent").await;
+        let ticket_id = opsclock::db::entities::tickets::Entity::find()
+            .filter(opsclock::db::entities::tickets::Column::Number.eq(open["number"].as_str().unwrap()))
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        for (key, ticket) in [("old-open", Some(ticket_id)), ("old-none", None)] {
+            outbox::ActiveModel {
+                dedup_key: Set(key.into()),
+                kind: Set("escalation".into()),
+                ticket_id: Set(ticket),
+                due_at: Set(old),
+                recipients: Set(json!([])),
+                subject: Set("s".into()),
+                body_text: Set("b".into()),
+                body_html: Set("b".into()),
+                message_id: Set(format!("<{key}@test>")),
+                status: Set("sent".into()),
+                attempts: Set(1),
+                next_attempt_at: Set(old),
+                sent_at: Set(Some(old)),
+                created_at: Set(old),
+                channel: Set("email".into()),
+                ..Default::default()
+            }
+            .insert(db)
+            .await
+            .unwrap();
+        }
+        sessions::ActiveModel {
+            user_id: Set(t.user_ids["eng_a"]),
+            token_hash: Set("expired".into()),
+            created_at: Set(now - TimeDelta::days(3)),
+            expires_at: Set(now - TimeDelta::days(2)),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .unwrap();
+        let before = audit_log::Entity::find().count(db).await.unwrap();
+        let purged = purge(db, Retention::default(), now).await.unwrap();
+        assert_eq!((purged.audit, purged.outbox, purged.sessions), (1, 1, 1), "{purged:?}");
+        assert_eq!(audit_log::Entity::find().count(db).await.unwrap(), before - 1);
+        let kept: Vec<String> = outbox::Entity::find()
+            .all(db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.dedup_key)
+            .collect();
+        assert_eq!(kept, ["old-open"]);
+        // Tickets are never purged.
+        t.get(
+            "eng_a",
+            &format!("/api/v1/tickets/{}", open["number"].as_str().unwrap()),
+        )
+        .await
+        .expect(StatusCode::OK);
+        assert_eq!(purge(db, Retention::default(), now).await.unwrap(), Default::default());
+    }
+);
