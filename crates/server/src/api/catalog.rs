@@ -658,7 +658,8 @@ pub async fn update_system(
     if let Some(v) = body.service_mode {
         am.service_mode = Set(v);
     }
-    am.version = Set(body.version + 1);
+    // From the stored version: the client's may be anything (i64::MAX overflowed here).
+    am.version = Set(s.version + 1);
     am.updated_at = Set(Utc::now());
     let res = systems::Entity::update_many()
         .set(am)

@@ -115,6 +115,60 @@ pub(crate) fn same_code(path: &str, body: &str) -> problem::ApiResult<()> {
 )]
 struct ApiDoc;
 
+/// Errors as the server sends them: every `Problem` answer is `application/problem+json`, and
+/// every operation has a `default` response for the errors it does not list one by one (400 on
+/// a malformed body, 401, 403, 404, 413, 415, 429, 503 on a timeout …), so that the document
+/// describes every answer a client can get.
+struct Problems;
+
+impl utoipa::Modify for Problems {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, RefOr, ResponseBuilder};
+        const PROBLEM: &str = "application/problem+json";
+        let problem_content = || {
+            ContentBuilder::new()
+                .schema(Some(utoipa::openapi::Ref::from_schema_name("Problem")))
+                .build()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+                &mut item.head,
+                &mut item.options,
+                &mut item.trace,
+            ];
+            for op in operations.into_iter().flatten() {
+                for (status, response) in op.responses.responses.iter_mut() {
+                    if let RefOr::T(r) = response {
+                        // An error listed without a body still answers with a problem document.
+                        if r.content.is_empty() && status.starts_with(['4', '5']) {
+                            r.content.insert(PROBLEM.to_owned(), problem_content());
+                        }
+                        let is_problem = r.content.get("application/json").is_some_and(|c| {
+                            matches!(&c.schema, Some(RefOr::Ref(reference)) if reference.ref_location.ends_with("/Problem"))
+                        });
+                        if is_problem && let Some(c) = r.content.shift_remove("application/json") {
+                            r.content.insert(PROBLEM.to_owned(), c);
+                        }
+                    }
+                }
+                op.responses.responses.entry("default".to_owned()).or_insert_with(|| {
+                    RefOr::T(
+                        ResponseBuilder::new()
+                            .description("An error, as an RFC 9457 problem document")
+                            .content(PROBLEM, problem_content())
+                            .build(),
+                    )
+                });
+            }
+        }
+    }
+}
+
 struct BearerAuth;
 
 impl utoipa::Modify for BearerAuth {
@@ -138,7 +192,7 @@ impl utoipa::Modify for BearerAuth {
 
 /// The `/api/v1` routes and their OpenAPI document.
 pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(session::sign_in, session::sign_out))
         .routes(routes!(session::me))
         .routes(routes!(session::change_password))
@@ -199,7 +253,11 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                 .routes(routes!(catalog_file::import_catalog))
                 .layer(DefaultBodyLimit::max(catalog_file::CATALOG_LIMIT)),
         )
-        .split_for_parts()
+        .split_for_parts();
+    // After the routes are in: a modifier on `ApiDoc` would run before they were added.
+    let mut doc = doc;
+    utoipa::Modify::modify(&Problems, &mut doc);
+    (router, doc)
 }
 
 /// The whole application: `/api/v1/…`, `/api/v1/openapi.json`, `/healthz`.
@@ -227,6 +285,9 @@ pub fn app(state: AppState) -> Router {
         })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(state.clone(), observe))
+        // A bug that panics answers 500 with a problem document and is logged, instead of
+        // closing the connection without a word.
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
         .layer(
             tower_http::trace::TraceLayer::new_for_http()
                 .make_span_with(tower_http::trace::DefaultMakeSpan::new().level(tracing::Level::INFO))
@@ -304,6 +365,15 @@ async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderMap) 
             .into_response(),
         Err(e) => problem::ApiError::Internal(e.into()).into_response(),
     }
+}
+
+fn panicked(err: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    let what = err
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| err.downcast_ref::<&str>().copied())
+        .unwrap_or("a panic");
+    problem::ApiError::Internal(anyhow::anyhow!("handler panicked: {what}")).into_response()
 }
 
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {

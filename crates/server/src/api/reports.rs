@@ -191,6 +191,7 @@ pub async fn list_contracts(State(state): State<AppState>, p: Principal) -> ApiR
 
 /// Creates or replaces a contract (admins).
 #[utoipa::path(put, path = "/contracts/{code}", tag = "reports", request_body = Object,
+    params(("code" = String, Path, description = "The contract's code")),
     responses((status = 200, body = Object), (status = 422, body = Problem)))]
 pub async fn put_contract(
     State(state): State<AppState>,

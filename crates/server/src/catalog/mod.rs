@@ -29,7 +29,10 @@ pub fn is_valid_code(code: &str) -> bool {
 }
 
 /// One thing wrong with a catalogue file.
+// Named apart from the API's `Problem` (RFC 9457), which it would otherwise replace in the
+// OpenAPI document's schemas.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = FileProblem)]
 pub struct Problem {
     /// 1-based line of the entry (or of the syntax error), when known.
     pub line: Option<usize>,

@@ -726,3 +726,12 @@ both!(wrong_methods_are_problems, |t: crate::support::Harness| async move {
         wrong.join("\n")
     );
 });
+
+// Found by schemathesis: a version of i64::MAX overflowed `version + 1` and the handler's panic
+// closed the connection without an answer.
+both!(the_largest_version_is_a_conflict_not_a_panic, |t: Harness| async move {
+    let path = format!("/api/v1/systems/{}", t.ids.sys_a);
+    t.patch("admin", &path, json!({"version": i64::MAX, "name": "x"}))
+        .await
+        .problem(StatusCode::CONFLICT, "version-conflict");
+});
