@@ -9,8 +9,9 @@
 //! then renamed to `PATH`: a file at `PATH` is always a whole, checked backup.
 //!
 //! A restore checks the backup the same way, refuses a backup written by a newer opsclock (one
-//! with migrations this binary does not know), keeps the current database as
-//! `DB.before-restore-TIMESTAMP`, and copies the backup into the database with the same API.
+//! with migrations this binary does not know), keeps the current database's files as they are
+//! (`DB.before-restore-TIMESTAMP`, with its `-wal` if any; unchecked, since it may be the broken
+//! one), and copies the backup into the database with the same API.
 //!
 //! PostgreSQL is backed up with its own tools (`pg_dump`); see `docs/operations.md`.
 //!
@@ -101,10 +102,16 @@ pub fn restore(from: &Path, db: &Path) -> anyhow::Result<(Copied, Option<PathBuf
         );
     }
     let kept = if db.exists() {
+        // A plain copy of the files, unchecked: the database being replaced may be the broken one.
         let stamp = chrono::Local::now().format("%Y%m%dT%H%M%S");
         let kept = with_suffix(db, &format!(".before-restore-{stamp}"));
-        let current = open(db, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-        copy(&current, &kept).with_context(|| format!("cannot keep the current database as {}", kept.display()))?;
+        for suffix in ["", "-wal", "-shm"] {
+            let from = with_suffix(db, suffix);
+            if from.exists() {
+                std::fs::copy(&from, with_suffix(&kept, suffix))
+                    .with_context(|| format!("cannot keep the current database as {}", kept.display()))?;
+            }
+        }
         Some(kept)
     } else {
         None

@@ -61,7 +61,13 @@ pub async fn start(sweeper: Sweeper, opts: JobOptions) -> anyhow::Result<JobSche
                     Err(e) => tracing::error!(error = %e, "scheduled duties failed; trying again next round"),
                 }
                 let swept = sweeper.sweep().await;
-                crate::metrics::REGISTRY.sweep(started.elapsed(), swept.is_ok(), chrono::Utc::now());
+                // A round another replica held the lock for is not a success of this one; a round
+                // with clocks that failed is a failure.
+                match &swept {
+                    Ok(r) if r.skipped => {}
+                    Ok(r) => crate::metrics::REGISTRY.sweep(started.elapsed(), r.failed == 0, chrono::Utc::now()),
+                    Err(_) => crate::metrics::REGISTRY.sweep(started.elapsed(), false, chrono::Utc::now()),
+                }
                 match swept {
                     Ok(r) if r.queued > 0 || r.failed > 0 => {
                         tracing::info!(
@@ -155,6 +161,7 @@ pub async fn start(sweeper: Sweeper, opts: JobOptions) -> anyhow::Result<JobSche
                 Ok(p) => tracing::info!(
                     audit = p.audit,
                     outbox = p.outbox,
+                    emptied = p.emptied,
                     alerts = p.alerts,
                     sessions = p.sessions,
                     "retention purge"

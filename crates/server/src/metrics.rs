@@ -90,8 +90,13 @@ pub struct Registry {
 pub static REGISTRY: LazyLock<Registry> = LazyLock::new(Registry::default);
 
 impl Registry {
-    /// Records one HTTP request: its method, route pattern (or `unmatched`) and status.
+    /// Records one HTTP request: its method (a standard one, else `OTHER`, so that made-up
+    /// methods cannot grow the label set), route pattern (or `unmatched`) and status.
     pub fn http(&self, method: &str, route: &str, status: u16, took: Duration) {
+        let method = match method {
+            "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS" => method,
+            _ => "OTHER",
+        };
         let mut map = self.http.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(h) = map.get(&(method.to_owned(), route.to_owned(), status)) {
             h.observe(took);
@@ -206,11 +211,13 @@ pub async fn render(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Strin
         backend,
         1,
         &format!(
-            "SELECT name, COUNT(*) FROM clocks WHERE state = {} AND deadline <= {} GROUP BY name",
+            "SELECT name, COUNT(*) FROM clocks WHERE state IN ({}, {}) AND deadline <= {} GROUP BY name",
             p(1),
-            p(2)
+            p(2),
+            p(3)
         ),
-        vec![running.into(), now.into()],
+        // A clock written after its deadline is stored as breached-running.
+        vec![running.into(), "breached-running".into(), now.into()],
     )
     .await?;
     let breached = counts(
@@ -264,7 +271,7 @@ pub async fn render(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Strin
         (
             "opsclock_outbox_pending",
             "pending",
-            "Outbox messages waiting to be delivered (or retried), by channel.",
+            "Outbox messages waiting to be delivered (or retried), by channel (email, webhook).",
         ),
         (
             "opsclock_outbox_failed",
@@ -273,7 +280,7 @@ pub async fn render(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Strin
         ),
     ] {
         header(&mut out, name, "gauge", help);
-        for channel in ["mail", "webhook"] {
+        for channel in ["email", "webhook"] {
             let n = outbox
                 .get(&vec![channel.to_owned(), status.to_owned()])
                 .copied()

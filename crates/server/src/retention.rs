@@ -3,21 +3,22 @@
 //! | record | default | never less than | purged when |
 //! |---|---|---|---|
 //! | audit log | 1 096 days (3 years) | 183 days | its entry is older |
-//! | outbox messages (mail, webhooks) and their attempts | 366 days | 90 days | created before, delivered or parked, and the ticket (if any) closed or cancelled |
+//! | outbox messages of no ticket (summaries, pings) and their attempts | 366 days | 90 days | created before, delivered or parked |
+//! | text of outbox messages of a ticket | 366 days | 90 days | created before, delivered or parked, the ticket closed or cancelled; the row and its dedup key stay |
 //! | alerts | 366 days | 90 days | last seen before, and ended |
 //! | sign-in sessions | — | — | expired a day ago |
 //!
 //! The floor of 183 days is the tender's "日志保存不少于半年" (logs kept at least six months); the
 //! default of three years covers a contract term and the audit after it. Tickets, their events,
 //! clocks and measurements are **never** purged: they are the evidence of the SLA. A message of a
-//! ticket still being worked on is kept whatever its age, because its dedup key is what stops the
-//! escalation sweep from sending that step twice. The server's own log lines go to stderr
+//! ticket is never deleted, only emptied of its text once the ticket is finished: its dedup key is
+//! what stops the escalation sweep sending that step twice, and a closed ticket can be reopened. The server's own log lines go to stderr
 //! (journald under systemd); their retention is journald's (`MaxRetentionSec`, see
 //! `docs/operations.md`).
 
 use chrono::{DateTime, TimeDelta, Utc};
-use sea_orm::sea_query::Query;
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, ExprTrait, QueryFilter};
+use sea_orm::sea_query::{Expr, Query};
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 
 use crate::config::RetentionConfig;
 use crate::db::entities::{alerts, audit_log, outbox, sessions, tickets};
@@ -67,8 +68,10 @@ impl Retention {
 pub struct Purged {
     /// Audit log entries.
     pub audit: u64,
-    /// Outbox messages (their attempts go with them).
+    /// Outbox messages of no ticket (their attempts go with them).
     pub outbox: u64,
+    /// Outbox messages of finished tickets whose text was removed (the row and its key stay).
+    pub emptied: u64,
     /// Alerts.
     pub alerts: u64,
     /// Expired sessions.
@@ -87,14 +90,28 @@ pub async fn purge(db: &DatabaseConnection, r: Retention, now: DateTime<Utc>) ->
         .from(tickets::Entity)
         .and_where(tickets::Column::Status.is_in(["closed", "cancelled"]))
         .to_owned();
+    let old_and_done = Condition::all()
+        .add(outbox::Column::CreatedAt.lt(now - r.outbox))
+        .add(outbox::Column::Status.is_in(["sent", "failed"]));
+    // Messages of no ticket (monthly summaries, pings) go.
     let outbox = outbox::Entity::delete_many()
-        .filter(outbox::Column::CreatedAt.lt(now - r.outbox))
-        .filter(outbox::Column::Status.is_in(["sent", "failed"]))
-        .filter(
-            outbox::Column::TicketId
-                .is_null()
-                .or(outbox::Column::TicketId.in_subquery(finished)),
+        .filter(old_and_done.clone())
+        .filter(outbox::Column::TicketId.is_null())
+        .exec(db)
+        .await?
+        .rows_affected;
+    // A finished ticket's messages lose their text but keep their row: a closed ticket can be
+    // reopened, and the rows' dedup keys are what stop the sweep sending its past steps again.
+    let emptied = outbox::Entity::update_many()
+        .col_expr(outbox::Column::BodyText, Expr::value(""))
+        .col_expr(outbox::Column::BodyHtml, Expr::value(""))
+        .col_expr(
+            outbox::Column::Attachments,
+            Expr::value(Option::<serde_json::Value>::None),
         )
+        .filter(old_and_done)
+        .filter(outbox::Column::TicketId.in_subquery(finished))
+        .filter(outbox::Column::BodyText.ne(""))
         .exec(db)
         .await?
         .rows_affected;
@@ -112,6 +129,7 @@ pub async fn purge(db: &DatabaseConnection, r: Retention, now: DateTime<Utc>) ->
     Ok(Purged {
         audit,
         outbox,
+        emptied,
         alerts,
         sessions,
     })

@@ -284,10 +284,10 @@ pub fn app(state: AppState) -> Router {
             ))
         })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), observe))
         // A bug that panics answers 500 with a problem document and is logged, instead of
-        // closing the connection without a word.
+        // closing the connection without a word (inside `observe`, so that it is counted).
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), observe))
         .layer(
             tower_http::trace::TraceLayer::new_for_http()
                 .make_span_with(tower_http::trace::DefaultMakeSpan::new().level(tracing::Level::INFO))
@@ -323,18 +323,26 @@ async fn observe(
         // should not hold up ticket writes meanwhile.
         .filter(|_| !matches!(route.as_str(), "/api/v1/session" | "/login"));
     let run = async move {
-        let _turn = match writes {
-            Some(w) => w.acquire_owned().await.ok(),
-            None => None,
+        let Some(writes) = writes else {
+            return next.run(req).await;
         };
-        next.run(req).await
+        // The body is read before the turn is taken, so that a slow upload does not hold up
+        // every other write (the timeout bounds the upload too).
+        let (parts, body) = req.into_parts();
+        let Ok(bytes) = axum::body::to_bytes(body, catalog_file::CATALOG_LIMIT + 1).await else {
+            return problem::ApiError::TooLarge("the request body is too large or was cut off".into()).into_response();
+        };
+        let _turn = writes.acquire_owned().await.ok();
+        next.run(axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes)))
+            .await
     };
     let res = match tokio::time::timeout(timeout, run).await {
         Ok(res) => res,
         Err(_) => {
             tracing::warn!(%method, %route, secs = timeout.as_secs(), "request timed out");
             problem::ApiError::Timeout(format!(
-                "the request took longer than {} s and was abandoned; anything it wrote was rolled back",
+                "the request took longer than {} s and was abandoned; it may or may not have been \
+                 applied, so look before repeating it",
                 timeout.as_secs()
             ))
             .into_response()

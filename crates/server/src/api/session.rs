@@ -44,19 +44,39 @@ pub async fn sign_in(
         .limits
         .sign_in_attempt(from.0.as_deref().unwrap_or("unknown"), std::time::Instant::now())?;
     let now = Utc::now();
+    let name = body.username.trim();
+    // Each attempt is counted before the password is checked, in one statement, so that
+    // parallel guesses (from several addresses or replicas) cannot all slip in under the limit.
+    users::Entity::update_many()
+        .col_expr(
+            users::Column::FailedSignIns,
+            Expr::col(users::Column::FailedSignIns).add(1),
+        )
+        .filter(users::Column::Username.eq(name))
+        .filter(
+            users::Column::LockedUntil
+                .is_null()
+                .or(users::Column::LockedUntil.lte(now)),
+        )
+        .exec(&state.db)
+        .await?;
     let user = users::Entity::find()
-        .filter(users::Column::Username.eq(body.username.trim()))
+        .filter(users::Column::Username.eq(name))
         .one(&state.db)
         .await?;
     if let Some(until) = user.as_ref().and_then(|u| u.locked_until).filter(|t| *t > now) {
         return Err(locked(until, now));
     }
-    let ok = user.as_ref().is_some_and(|u| {
-        !u.disabled
-            && u.password_hash
-                .as_deref()
-                .is_some_and(|h| secret::verify_password(&body.password, h))
-    });
+    let over = user
+        .as_ref()
+        .is_some_and(|u| u.failed_sign_ins > state.limits.lockout_after);
+    let ok = !over
+        && user.as_ref().is_some_and(|u| {
+            !u.disabled
+                && u.password_hash
+                    .as_deref()
+                    .is_some_and(|h| secret::verify_password(&body.password, h))
+        });
     let Some(user) = user.filter(|_| ok) else {
         audit::record(
             &state.db,
@@ -67,7 +87,7 @@ pub async fn sign_in(
             &from,
         )
         .await?;
-        if let Some(until) = count_failure(&state, body.username.trim(), now).await? {
+        if let Some(until) = lock_if_due(&state, name, now).await? {
             audit::record(
                 &state.db,
                 None,
@@ -81,17 +101,21 @@ pub async fn sign_in(
         }
         return Err(ApiError::Unauthorized("wrong username or password".into()));
     };
-    if user.failed_sign_ins != 0 || user.locked_until.is_some() {
-        users::Entity::update_many()
-            .col_expr(users::Column::FailedSignIns, Expr::value(0))
-            .col_expr(
-                users::Column::LockedUntil,
-                Expr::value(Option::<chrono::DateTime<Utc>>::None),
-            )
-            .filter(users::Column::Id.eq(user.id))
-            .exec(&state.db)
-            .await?;
-    }
+    // Signed in: the count starts again (unless a lock was set meanwhile).
+    users::Entity::update_many()
+        .col_expr(users::Column::FailedSignIns, Expr::value(0))
+        .col_expr(
+            users::Column::LockedUntil,
+            Expr::value(Option::<chrono::DateTime<Utc>>::None),
+        )
+        .filter(users::Column::Id.eq(user.id))
+        .filter(
+            users::Column::LockedUntil
+                .is_null()
+                .or(users::Column::LockedUntil.lte(now)),
+        )
+        .exec(&state.db)
+        .await?;
     let token = secret::new_secret("ocs_");
     sessions::ActiveModel {
         user_id: Set(user.id),
@@ -124,28 +148,24 @@ pub async fn sign_in(
     Ok(res)
 }
 
-/// Counts a failed sign-in of an existing account (in one statement, so concurrent failures all
-/// count); locks the account when the count reaches the limit and returns until when.
-async fn count_failure(
+/// Locks the account when its counted attempts have reached the limit (the attempt was counted
+/// before the password was checked); returns until when, if this call locked it.
+async fn lock_if_due(
     state: &AppState,
     username: &str,
     now: chrono::DateTime<Utc>,
 ) -> ApiResult<Option<chrono::DateTime<Utc>>> {
-    let by_name = users::Column::Username.eq(username);
-    users::Entity::update_many()
-        .col_expr(
-            users::Column::FailedSignIns,
-            Expr::col(users::Column::FailedSignIns).add(1),
-        )
-        .filter(by_name.clone())
-        .exec(&state.db)
-        .await?;
     let until = now + state.limits.lockout_for;
     let locked = users::Entity::update_many()
         .col_expr(users::Column::FailedSignIns, Expr::value(0))
         .col_expr(users::Column::LockedUntil, Expr::value(Some(until)))
-        .filter(by_name)
+        .filter(users::Column::Username.eq(username))
         .filter(users::Column::FailedSignIns.gte(state.limits.lockout_after))
+        .filter(
+            users::Column::LockedUntil
+                .is_null()
+                .or(users::Column::LockedUntil.lte(now)),
+        )
         .exec(&state.db)
         .await?;
     Ok((locked.rows_affected > 0).then_some(until))

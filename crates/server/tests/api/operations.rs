@@ -131,19 +131,26 @@ both!(
 );
 
 both!(requests_that_take_too_long_answer_503, |t: Harness| async move {
-    let app = app_with(
-        &t,
-        Limits {
-            request_timeout: Duration::from_nanos(1),
+    // A write that can never get its turn: the timeout answers for it.
+    let app = opsclock::api::app(AppState {
+        limits: Arc::new(Limits {
+            request_timeout: Duration::from_millis(300),
             ..Limits::default()
-        },
-    );
-    let req = Request::get("/api/v1/tickets")
-        .header(header::AUTHORIZATION, format!("Bearer {}", t.tokens["admin"]))
-        .body(Body::empty())
+        }),
+        writes: Some(Arc::new(tokio::sync::Semaphore::new(0))),
+        ..t.state.clone()
+    });
+    let req = Request::post("/api/v1/tickets")
+        .header(header::AUTHORIZATION, format!("Bearer {}", t.tokens["eng_a"]))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(
+            json!({"kind": "fault", "system": "SA", "severity": "urgent", "title": "slow"}).to_string(),
+        ))
         .unwrap();
+    let started = std::time::Instant::now();
     let res = app.oneshot(req).await.unwrap();
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(started.elapsed() >= Duration::from_millis(300));
     let body: serde_json::Value = serde_json::from_slice(&res.into_body().collect().await.unwrap().to_bytes()).unwrap();
     assert_eq!(body["type"], "/problems/timeout");
 });
@@ -166,6 +173,25 @@ both!(
         t.act("eng_a", &minor, "cancel", json!({"reason": "duplicate"}))
             .await
             .expect(StatusCode::OK);
+        outbox::ActiveModel {
+            dedup_key: Set("parked".into()),
+            kind: Set("summary".into()),
+            due_at: Set(Utc::now()),
+            recipients: Set(json!([])),
+            subject: Set("s".into()),
+            body_text: Set("b".into()),
+            body_html: Set("b".into()),
+            message_id: Set("<parked@test>".into()),
+            status: Set("failed".into()),
+            attempts: Set(3),
+            next_attempt_at: Set(Utc::now()),
+            created_at: Set(Utc::now()),
+            channel: Set("email".into()),
+            ..Default::default()
+        }
+        .insert(&t.db.db)
+        .await
+        .unwrap();
         let res = t
             .router
             .clone()
@@ -182,7 +208,7 @@ both!(
         let page = String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
         assert_eq!(sample(&page, "opsclock_tickets_open{severity=\"urgent\"}"), 2.0);
         assert_eq!(sample(&page, "opsclock_tickets_open{severity=\"minor\"}"), 0.0);
-        assert_eq!(sample(&page, "opsclock_outbox_failed{channel=\"mail\"}"), 0.0);
+        assert_eq!(sample(&page, "opsclock_outbox_failed{channel=\"email\"}"), 1.0);
         assert_eq!(sample(&page, "opsclock_clocks_overdue{clock=\"response\"}"), 0.0);
         // Urgent: response 15m, so both running response clocks fall due within the hour.
         assert_eq!(sample(&page, "opsclock_clocks_at_risk{clock=\"response\"}"), 2.0);
@@ -298,8 +324,22 @@ both!(
         .await
         .unwrap();
         let before = audit_log::Entity::find().count(db).await.unwrap();
+        // Once the ticket is closed, its old message keeps its row and key but loses its text.
+        let mut am: opsclock::db::entities::tickets::ActiveModel =
+            opsclock::db::entities::tickets::Entity::find_by_id(ticket_id)
+                .one(db)
+                .await
+                .unwrap()
+                .unwrap()
+                .into();
+        am.status = Set("closed".into());
+        am.update(db).await.unwrap();
         let purged = purge(db, Retention::default(), now).await.unwrap();
-        assert_eq!((purged.audit, purged.outbox, purged.sessions), (1, 1, 1), "{purged:?}");
+        assert_eq!(
+            (purged.audit, purged.outbox, purged.emptied, purged.sessions),
+            (1, 1, 1, 1),
+            "{purged:?}"
+        );
         assert_eq!(audit_log::Entity::find().count(db).await.unwrap(), before - 1);
         let kept: Vec<String> = outbox::Entity::find()
             .all(db)
@@ -309,6 +349,8 @@ both!(
             .map(|r| r.dedup_key)
             .collect();
         assert_eq!(kept, ["old-open"]);
+        let emptied = outbox::Entity::find().one(db).await.unwrap().unwrap();
+        assert_eq!((emptied.body_text.as_str(), emptied.body_html.as_str()), ("", ""));
         // Tickets are never purged.
         t.get(
             "eng_a",
