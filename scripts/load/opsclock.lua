@@ -49,6 +49,8 @@ function request()
     return wrk.format("POST", "/api/v1/tickets", headers, body)
   elseif mode == "list" then
     return wrk.format("GET", "/api/v1/tickets?limit=50" .. query, headers)
+  elseif #tickets == 0 then
+    return wrk.format("GET", "/healthz")
   else
     local t = tickets[((n - 1) % #tickets) + 1]
     return wrk.format("POST", "/api/v1/tickets/" .. t[1] .. "/acknowledge", headers,
