@@ -37,6 +37,20 @@ pub struct Copied {
     pub schema: String,
 }
 
+impl std::fmt::Display for Copied {
+    /// `12 pages, 0.1 MiB, schema m2026…, 0.01 s; integrity check ok`
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} pages, {:.1} MiB, schema {}, {:.2} s; integrity check ok",
+            self.pages,
+            self.bytes as f64 / 1_048_576.0,
+            self.schema,
+            self.took.as_secs_f64()
+        )
+    }
+}
+
 /// The SQLite file a database URL names, or an error saying what to do instead.
 pub fn sqlite_file(url: &str) -> anyhow::Result<PathBuf> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {

@@ -53,11 +53,7 @@ pub async fn sign_in(
             Expr::col(users::Column::FailedSignIns).add(1),
         )
         .filter(users::Column::Username.eq(name))
-        .filter(
-            users::Column::LockedUntil
-                .is_null()
-                .or(users::Column::LockedUntil.lte(now)),
-        )
+        .filter(not_locked(now))
         .exec(&state.db)
         .await?;
     let user = users::Entity::find()
@@ -109,11 +105,7 @@ pub async fn sign_in(
             Expr::value(Option::<chrono::DateTime<Utc>>::None),
         )
         .filter(users::Column::Id.eq(user.id))
-        .filter(
-            users::Column::LockedUntil
-                .is_null()
-                .or(users::Column::LockedUntil.lte(now)),
-        )
+        .filter(not_locked(now))
         .exec(&state.db)
         .await?;
     let token = secret::new_secret("ocs_");
@@ -161,14 +153,17 @@ async fn lock_if_due(
         .col_expr(users::Column::LockedUntil, Expr::value(Some(until)))
         .filter(users::Column::Username.eq(username))
         .filter(users::Column::FailedSignIns.gte(state.limits.lockout_after))
-        .filter(
-            users::Column::LockedUntil
-                .is_null()
-                .or(users::Column::LockedUntil.lte(now)),
-        )
+        .filter(not_locked(now))
         .exec(&state.db)
         .await?;
     Ok((locked.rows_affected > 0).then_some(until))
+}
+
+/// The account is not locked at `now` (never locked, or the lock has run out).
+fn not_locked(now: chrono::DateTime<Utc>) -> sea_orm::Condition {
+    sea_orm::Condition::any()
+        .add(users::Column::LockedUntil.is_null())
+        .add(users::Column::LockedUntil.lte(now))
 }
 
 fn locked(until: chrono::DateTime<Utc>, now: chrono::DateTime<Utc>) -> ApiError {

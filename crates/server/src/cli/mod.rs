@@ -187,14 +187,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let db = crate::backup::sqlite_file(&a.database.url(&config))?;
             eprintln!("backing up {} to {} …", db.display(), a.path.display());
             let c = crate::backup::backup(&db, &a.path, a.force)?;
-            println!(
-                "backup written to {}: {} pages, {:.1} MiB, schema {}, {:.2} s; integrity check ok",
-                a.path.display(),
-                c.pages,
-                c.bytes as f64 / 1_048_576.0,
-                c.schema,
-                c.took.as_secs_f64()
-            );
+            println!("backup written to {}: {c}", a.path.display());
             Ok(())
         }
         Command::Restore(a) => {
@@ -210,15 +203,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             if let Some(kept) = kept {
                 println!("the database as it was is kept as {}", kept.display());
             }
-            println!(
-                "restored {} from {}: {} pages, {:.1} MiB, schema {}, {:.2} s; integrity check ok",
-                db.display(),
-                a.path.display(),
-                c.pages,
-                c.bytes as f64 / 1_048_576.0,
-                c.schema,
-                c.took.as_secs_f64()
-            );
+            println!("restored {} from {}: {c}", db.display(), a.path.display());
             Ok(())
         }
     }
