@@ -54,8 +54,9 @@ impl AppState {
     /// taken sleeps in SQLite's busy handler (1, 2, 5, … up to 100 ms between tries) rather than
     /// queueing. Under many concurrent writers that wastes most of the time the lock is free and
     /// stretches the tail latency to seconds. So on SQLite, requests that may write (every method
-    /// but GET and HEAD) take turns on an in-process semaphore, first come first served, and only
-    /// the background jobs ever meet the busy handler. Reads never wait for it.
+    /// but GET and HEAD, and signing in) take turns on an in-process semaphore, first come first
+    /// served, each after its body has arrived; only sign-ins, the background jobs and CLI
+    /// commands still meet the busy handler. Reads never wait for it.
     pub fn new(
         db: DatabaseConnection,
         calendars: Arc<BTreeMap<String, Calendar>>,
