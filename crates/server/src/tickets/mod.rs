@@ -131,7 +131,22 @@ pub async fn act(
     if row.version != version {
         return Err(conflict(row.version));
     }
-    let events = ticket.decide(command)?;
+    let events = match ticket.decide(command) {
+        Ok(events) => events,
+        Err(refused) => {
+            // On PostgreSQL (read committed) the row and its events are read by two statements,
+            // and another writer may commit between them: its event then makes this command look
+            // out of order. If the version has moved on, that is the answer.
+            let current = tickets::Entity::find_by_id(row.id)
+                .one(txn)
+                .await?
+                .map_or(version, |r| r.version);
+            if current != version {
+                return Err(conflict(current));
+            }
+            return Err(refused.into());
+        }
+    };
     // Claim the version first: of two writers with the same version exactly one updates the row.
     let claimed = tickets::Entity::update_many()
         .col_expr(
