@@ -23,9 +23,11 @@ use std::sync::{LazyLock, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, Value};
+use sea_orm::DatabaseConnection;
 use sla_clock::Severity;
 use ticket_domain::Status;
+
+use crate::reports::sql::Sql;
 
 /// Upper bounds of the latency buckets, in seconds.
 const BOUNDS: [f64; 14] = [
@@ -141,27 +143,19 @@ impl Registry {
             "Escalation sweep rounds run by this process (scheduled duties included).",
         );
         self.sweep.write(out, "opsclock_sweep_duration_seconds", "");
-        header(
+        single(
             out,
             "opsclock_sweep_failures_total",
             "counter",
             "Sweep rounds that failed in this process.",
+            self.sweep_failures.load(Ordering::Relaxed),
         );
-        let _ = writeln!(
-            out,
-            "opsclock_sweep_failures_total {}",
-            self.sweep_failures.load(Ordering::Relaxed)
-        );
-        header(
+        single(
             out,
             "opsclock_sweep_last_success_timestamp_seconds",
             "gauge",
             "When this process last finished a sweep (0: not yet).",
-        );
-        let _ = writeln!(
-            out,
-            "opsclock_sweep_last_success_timestamp_seconds {}",
-            self.sweep_last_success.load(Ordering::Relaxed)
+            self.sweep_last_success.load(Ordering::Relaxed),
         );
     }
 }
@@ -169,17 +163,18 @@ impl Registry {
 /// Renders every metric: the database's figures as of `now`, then this process's.
 pub async fn render(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<String, sea_orm::DbErr> {
     let mut out = String::with_capacity(16 * 1024);
-    let backend = db.get_database_backend();
-    let open: Vec<Value> = Status::ALL
+    let mut q = Sql::new(db);
+    q.push("SELECT severity, COUNT(*) FROM tickets WHERE status IN (");
+    let open = Status::ALL
         .iter()
-        .filter(|s| !matches!(s, Status::Resolved | Status::Closed | Status::Cancelled))
-        .map(|s| s.key().into())
-        .collect();
-    let open_sql = format!(
-        "SELECT severity, COUNT(*) FROM tickets WHERE status IN ({}) GROUP BY severity",
-        placeholders(backend, 1, open.len())
-    );
-    let by_severity = counts(db, backend, 1, &open_sql, open).await?;
+        .filter(|s| !matches!(s, Status::Resolved | Status::Closed | Status::Cancelled));
+    for (i, s) in open.enumerate() {
+        if i > 0 {
+            q.push(", ");
+        }
+        q.bind(s.key());
+    }
+    let by_severity = counts(db, 1, q.push(") GROUP BY severity")).await?;
     header(
         &mut out,
         "opsclock_tickets_open",
@@ -192,43 +187,40 @@ pub async fn render(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Strin
     }
 
     let running = crate::tickets::running_state();
-    let p = |i| placeholder(backend, i);
     let at_risk = counts(
         db,
-        backend,
         1,
-        &format!(
-            "SELECT name, COUNT(*) FROM clocks WHERE state = {} AND deadline > {} AND deadline <= {} GROUP BY name",
-            p(1),
-            p(2),
-            p(3)
-        ),
-        vec![running.clone().into(), now.into(), (now + AT_RISK).into()],
+        Sql::new(db)
+            .push("SELECT name, COUNT(*) FROM clocks WHERE state = ")
+            .bind(running.clone())
+            .push(" AND deadline > ")
+            .bind(now)
+            .push(" AND deadline <= ")
+            .bind(now + AT_RISK)
+            .push(" GROUP BY name"),
     )
     .await?;
+    // A clock written after its deadline is stored as breached-running.
     let overdue = counts(
         db,
-        backend,
         1,
-        &format!(
-            "SELECT name, COUNT(*) FROM clocks WHERE state IN ({}, {}) AND deadline <= {} GROUP BY name",
-            p(1),
-            p(2),
-            p(3)
-        ),
-        // A clock written after its deadline is stored as breached-running.
-        vec![running.into(), "breached-running".into(), now.into()],
+        Sql::new(db)
+            .push("SELECT name, COUNT(*) FROM clocks WHERE state IN (")
+            .bind(running)
+            .push(", ")
+            .bind("breached-running")
+            .push(") AND deadline <= ")
+            .bind(now)
+            .push(" GROUP BY name"),
     )
     .await?;
     let breached = counts(
         db,
-        backend,
         1,
-        &format!(
-            "SELECT name, COUNT(*) FROM clocks WHERE breached = {} GROUP BY name",
-            p(1)
-        ),
-        vec![true.into()],
+        Sql::new(db)
+            .push("SELECT name, COUNT(*) FROM clocks WHERE breached = ")
+            .bind(true)
+            .push(" GROUP BY name"),
     )
     .await?;
     for (name, help, rows) in [
@@ -257,14 +249,13 @@ pub async fn render(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Strin
 
     let outbox = counts(
         db,
-        backend,
         2,
-        &format!(
-            "SELECT channel, status, COUNT(*) FROM outbox WHERE status IN ({}, {}) GROUP BY channel, status",
-            p(1),
-            p(2)
-        ),
-        vec!["pending".into(), "failed".into()],
+        Sql::new(db)
+            .push("SELECT channel, status, COUNT(*) FROM outbox WHERE status IN (")
+            .bind("pending")
+            .push(", ")
+            .bind("failed")
+            .push(") GROUP BY channel, status"),
     )
     .await?;
     for (name, status, help) in [
@@ -290,13 +281,13 @@ pub async fn render(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Strin
     }
 
     REGISTRY.write(&mut out);
-    header(
+    single(
         &mut out,
         "opsclock_process_resident_memory_bytes",
         "gauge",
         "Resident memory of this process.",
+        resident_bytes(),
     );
-    let _ = writeln!(out, "opsclock_process_resident_memory_bytes {}", resident_bytes());
     header(
         &mut out,
         "opsclock_build_info",
@@ -312,18 +303,9 @@ pub async fn render(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Strin
 }
 
 /// Rows of `labels` label columns then a count, as a map from the labels to the count.
-async fn counts(
-    db: &DatabaseConnection,
-    backend: DbBackend,
-    labels: usize,
-    sql: &str,
-    values: Vec<Value>,
-) -> Result<BTreeMap<Vec<String>, i64>, sea_orm::DbErr> {
-    let rows = db
-        .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
-        .await?;
+async fn counts(db: &DatabaseConnection, labels: usize, q: &Sql) -> Result<BTreeMap<Vec<String>, i64>, sea_orm::DbErr> {
     let mut out = BTreeMap::new();
-    for row in rows {
+    for row in q.all(db).await? {
         let mut key = Vec::with_capacity(labels);
         for i in 0..labels {
             key.push(row.try_get_by_index::<String>(i)?);
@@ -333,18 +315,10 @@ async fn counts(
     Ok(out)
 }
 
-fn placeholder(backend: DbBackend, i: usize) -> String {
-    match backend {
-        DbBackend::Postgres => format!("${i}"),
-        _ => "?".to_owned(),
-    }
-}
-
-fn placeholders(backend: DbBackend, from: usize, n: usize) -> String {
-    (from..from + n)
-        .map(|i| placeholder(backend, i))
-        .collect::<Vec<_>>()
-        .join(", ")
+/// A metric with one sample and no labels.
+fn single(out: &mut String, name: &str, kind: &str, help: &str, value: impl std::fmt::Display) {
+    header(out, name, kind, help);
+    let _ = writeln!(out, "{name} {value}");
 }
 
 fn header(out: &mut String, name: &str, kind: &str, help: &str) {
