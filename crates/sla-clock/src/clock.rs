@@ -244,6 +244,10 @@ pub struct ClockStatus {
     pub paused: TimeDelta,
     /// Consumed / budget (1.0 is the deadline; a zero budget counts as fully used).
     pub share_used: f64,
+    /// Whether the deadline rests on days the calendar has not published (counted with its weekly
+    /// schedule alone, see [`Calendar::is_provisional`]): it is escalated on as it stands, and may
+    /// move when that year's holidays are added.
+    pub provisional: bool,
 }
 
 mod millis {
@@ -779,6 +783,11 @@ impl Runs {
             (Phase::Cancelled, _) => ClockState::Cancelled,
         };
         let paused = calendar.elapsed_millis(self.start, end)? - consumed;
+        // Counting to the deadline passed every day before it; a target in days also rests on the
+        // day its period ends, which on an all-hours calendar the wall-clock deadline does not show.
+        let provisional = calendar.provisional_ms(deadline, false)
+            || (target.unit().is_days()
+                && calendar.provisional_ms(calendar.deadline_millis(self.start, target)?, true));
         let ms = TimeDelta::milliseconds;
         let at = |t: i64| DateTime::from_timestamp_millis(t).ok_or(CalendarError::InstantOutOfRange);
         Ok(ClockStatus {
@@ -799,6 +808,7 @@ impl Runs {
             } else {
                 consumed as f64 / budget as f64
             },
+            provisional,
         })
     }
 }

@@ -39,6 +39,11 @@ pub enum DurationUnit {
 }
 
 impl DurationUnit {
+    /// Whether the unit counts days (natural or working), whose ends depend on which days work.
+    pub fn is_days(self) -> bool {
+        matches!(self, DurationUnit::Days | DurationUnit::WorkingDays)
+    }
+
     /// The ASCII suffix used in the canonical form (`m`, `h`, `d`, `wd`).
     pub fn suffix(self) -> &'static str {
         match self {

@@ -44,6 +44,10 @@ pub struct Deadline {
     pub at: DateTime<Utc>,
     /// How it was counted.
     pub rule: Rule,
+    /// Whether counting went past the calendar's published days, so that the deadline rests on
+    /// the weekly schedule alone there and may move when that year's arrangement is published
+    /// (see [`Calendar::is_provisional`]).
+    pub provisional: bool,
 }
 
 /// How a deadline was counted.
@@ -163,8 +167,33 @@ pub struct Explained<'a> {
 
 impl fmt::Display for Explained<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.deadline.rule.explain(self.calendar, self.deadline.at))
+        f.write_str(&self.deadline.rule.explain(self.calendar, self.deadline.at))?;
+        if self.deadline.provisional {
+            write!(f, "; {}", provisional_note(self.calendar))?;
+        }
+        Ok(())
     }
+}
+
+/// Why a deadline of `calendar` is provisional, as one clause.
+///
+/// ```
+/// let cn = sla_clock::builtin::calendar("cn-5x8").unwrap();
+/// let (_, last) = cn.covered_dates();
+/// assert_eq!(
+///     sla_clock::period::provisional_note(&cn),
+///     format!("provisional: cn-5x8 has no published holidays after {last}, so the days after it \
+///              were counted with the weekly schedule alone; the deadline is measured again when \
+///              that year is added")
+/// );
+/// ```
+pub fn provisional_note(calendar: &Calendar) -> String {
+    let last = calendar.covered_dates().1;
+    format!(
+        "provisional: {} has no published holidays after {last}, so the days after it were counted \
+         with the weekly schedule alone; the deadline is measured again when that year is added",
+        calendar.name()
+    )
 }
 
 impl Deadline {
@@ -303,6 +332,7 @@ impl Calendar {
         Ok(Deadline {
             at: self.instant(at)?,
             rule,
+            provisional: self.provisional_ms(at, duration.unit().is_days()),
         })
     }
 }
@@ -466,18 +496,96 @@ mod tests {
         );
     }
 
+    /// A 5×8 calendar whose only published year is 2026, with National Day off.
+    fn published_2026(all_hours: bool) -> Calendar {
+        Calendar::from_toml(&format!(
+            r#"
+            name = "t"
+            covers = {{ from = 2026-01-01, to = 2026-12-31 }}
+            all_hours = {all_hours}
+            [week]
+            mon = ["09:00-17:00"]
+            tue = ["09:00-17:00"]
+            wed = ["09:00-17:00"]
+            thu = ["09:00-17:00"]
+            fri = ["09:00-17:00"]
+            [[holidays]]
+            name = "国庆节"
+            from = 2026-10-01
+            to = 2026-10-07
+            "#
+        ))
+        .unwrap()
+    }
+
     #[test]
-    fn leaving_the_covered_years_is_an_error_naming_the_year() {
-        let cn = calendar("cn-5x8");
-        for (start, d, year) in [
-            ("2026-12-28T10:00:00+08:00", "7wd", 2027),
-            ("2026-12-31T16:00:00+08:00", "2h", 2027),
-            ("2026-12-30T10:00:00+08:00", "3d", 2027),
-            ("2024-12-31T10:00:00+08:00", "1h", 2024),
+    fn past_the_published_years_counting_goes_on_with_the_week_and_says_so() {
+        let cal = published_2026(false);
+        for (start, d, due, provisional) in [
+            // Thursday 31 December 16:00: 1 h ends that day, exactly at the close; final.
+            ("2026-12-31T16:00:00+08:00", "1h", "2026-12-31T17:00:00+08:00", false),
+            // 2 h runs into 2027, whose New Year holiday is not published: Friday 1 January counts.
+            ("2026-12-31T16:00:00+08:00", "2h", "2027-01-01T10:00:00+08:00", true),
+            // 3 working days: Friday 1, Monday 4, Tuesday 5 January by the weekly schedule.
+            ("2026-12-31T16:00:00+08:00", "3wd", "2027-01-05T17:00:00+08:00", true),
+            // 3 natural days: Saturday 2 January does not work, so Monday 4 January.
+            ("2026-12-30T10:00:00+08:00", "3d", "2027-01-04T17:00:00+08:00", true),
+            // Counting inside the published year is final, holidays and all.
+            ("2026-09-30T15:00:00+08:00", "4h", "2026-10-08T11:00:00+08:00", false),
         ] {
-            match cn.deadline(at(start), d.parse().unwrap()) {
+            let d = cal.explain_deadline(at(start), d.parse().unwrap()).unwrap();
+            assert_eq!(cal.local(d.at).to_rfc3339(), due, "{start} {d:?}");
+            assert_eq!(d.provisional, provisional, "{start} {d:?}");
+            let text = d.explained(&cal).to_string();
+            assert_eq!(
+                text.contains("provisional: t has no published holidays after 2026-12-31"),
+                provisional,
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn on_an_all_hours_calendar_only_day_counts_need_a_published_year() {
+        let cal = published_2026(true);
+        // 1 h across midnight into 2027 is 1 h of wall time: final.
+        let d = cal
+            .explain_deadline(at("2026-12-31T23:30:00+08:00"), "1h".parse().unwrap())
+            .unwrap();
+        assert_eq!(
+            (cal.local(d.at).to_rfc3339().as_str(), d.provisional),
+            ("2027-01-01T00:30:00+08:00", false)
+        );
+        // Wall time needs no year at all, before or long after the published ones.
+        for start in ["2019-05-01T10:00:00+08:00", "2045-05-01T10:00:00+08:00"] {
+            let due = cal.deadline(at(start), "30m".parse().unwrap()).unwrap();
+            assert_eq!(due - at(start), chrono::TimeDelta::minutes(30));
+        }
+        // A working day in 2027 rests on the unpublished arrangement: Friday 1 January, 24:00.
+        let d = cal
+            .explain_deadline(at("2026-12-31T16:00:00+08:00"), "1wd".parse().unwrap())
+            .unwrap();
+        assert_eq!(
+            (cal.local(d.at).to_rfc3339().as_str(), d.provisional),
+            ("2027-01-02T00:00:00+08:00", true)
+        );
+    }
+
+    #[test]
+    fn before_the_published_years_and_past_the_provisional_ones_is_an_error_naming_the_year() {
+        let cal = published_2026(false);
+        assert_eq!(cal.counts_to().to_string(), "2031-12-31");
+        for (start, d, year) in [
+            ("2025-12-31T10:00:00+08:00", "1h", 2025),
+            ("2025-12-31T10:00:00+08:00", "3wd", 2025),
+            ("2031-12-31T16:00:00+08:00", "2h", 2032),
+            ("2031-12-30T10:00:00+08:00", "3wd", 2032),
+            ("2031-12-30T10:00:00+08:00", "3d", 2032),
+            ("2040-06-01T10:00:00+08:00", "1h", 2040),
+        ] {
+            match cal.deadline(at(start), d.parse().unwrap()) {
                 Err(CalendarError::NotCovered { calendar, year: y, .. }) => {
-                    assert_eq!((calendar.as_str(), y), ("cn-5x8", year), "{start} {d}");
+                    assert_eq!((calendar.as_str(), y), ("t", year), "{start} {d}");
                 }
                 other => panic!("{start} {d}: expected NotCovered, got {other:?}"),
             }

@@ -1,13 +1,22 @@
 //! Calendars: when work happens, in which zone, over which covered dates.
 //!
 //! A [`Calendar`] is built from a [`CalendarSpec`] (usually read from a TOML file, see
-//! [`spec`]) and precomputes its covered range once, so each question afterwards costs a binary
-//! search. Every question about an instant or date outside the covered range is a
-//! [`CalendarError::NotCovered`] naming the calendar and the missing year — never a guess.
+//! [`spec`]) and precomputes the range it answers once, so each question afterwards costs a binary
+//! search.
+//!
+//! The range has two parts. The *published* years (`covers` in the file) have their holidays and
+//! make-up working days. Past them, for [`spec::PROVISIONAL_YEARS`] years, the calendar counts with
+//! its weekly schedule alone: an answer that rests on those days is *provisional*
+//! ([`Calendar::is_provisional`]) — computed, usable, escalated on, and to be measured again once
+//! the year is published. A question before the published years, or past the provisional ones, is a
+//! [`CalendarError::NotCovered`] naming the calendar and the year — never a guess.
+//!
+//! Minutes and hours on an `all_hours` calendar are wall-clock time and need no published year at
+//! all; a calendar without `covers` (no holidays to publish, like `24x7`) is exact on every date.
 //!
 //! ```
-//! use chrono::{DateTime, Utc};
-//! use sla_clock::Calendar;
+//! use chrono::{DateTime, TimeDelta, Utc};
+//! use sla_clock::{Calendar, DurationUnit};
 //!
 //! let cal = Calendar::from_toml(r#"
 //!     name = "office"
@@ -21,9 +30,16 @@
 //! // Monday 11:00 to Tuesday 10:00: 1 h before lunch, 4 h after, 1 h on Tuesday.
 //! let worked = cal.elapsed(at("2026-11-23T11:00:00+08:00"), at("2026-11-24T10:00:00+08:00")).unwrap();
 //! assert_eq!(worked.num_hours(), 6);
-//! // A question about 2027 is an error, not a guess.
-//! let err = cal.elapsed(at("2026-12-31T10:00:00+08:00"), at("2027-01-04T10:00:00+08:00")).unwrap_err();
-//! assert_eq!(err.to_string(), "calendar \"office\" has no data for 2027 (it covers 2026-01-01 to 2026-12-31); add 2027 to the calendar file");
+//! // 2027 is not published: counted from the weekly schedule alone, and marked provisional.
+//! // Tuesday 29 December 16:00 + 2 h: 1 h that day, then 09:00-10:00 on Monday 4 January 2027.
+//! let due = cal.add_working_time(at("2026-12-29T16:00:00+08:00"), TimeDelta::hours(2)).unwrap();
+//! assert_eq!(due, at("2027-01-04T10:00:00+08:00"));
+//! assert!(cal.is_provisional(due, DurationUnit::Hours));
+//! assert!(!cal.is_provisional(at("2026-12-29T17:00:00+08:00"), DurationUnit::Hours));
+//! // Before the published years there is nothing to count with: an error, not a guess.
+//! let err = cal.elapsed(at("2025-12-31T10:00:00+08:00"), at("2026-01-05T10:00:00+08:00")).unwrap_err();
+//! assert_eq!(err.to_string(), "calendar \"office\" has no data for 2025 (it covers 2026-01-01 to 2026-12-31, \
+//!     then counts provisionally with its weekly schedule up to 2031-12-31); add 2025 to the calendar file");
 //! ```
 
 pub mod spec;
@@ -34,7 +50,8 @@ use std::ops::RangeInclusive;
 use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
 
-pub use spec::{CalendarFileError, CalendarSpec, DayInterval, DayKind, Holiday, MakeupDay};
+use crate::duration::DurationUnit;
+pub use spec::{CalendarFileError, CalendarSpec, DayInterval, DayKind, Holiday, MakeupDay, PROVISIONAL_YEARS};
 use timeline::{Outside, Timeline};
 
 /// A question fell outside what a calendar knows.
@@ -42,22 +59,33 @@ use timeline::{Outside, Timeline};
 pub enum CalendarError {
     /// The calendar has no data for the year the question needs.
     #[error(
-        "calendar {calendar:?} has no data for {year} (it covers {first} to {last}); add {year} to \
-         the calendar file"
+        "calendar {calendar:?} has no data for {year} (it covers {first} to {last}{}); add {year} to \
+         the calendar file",
+        provisional_part(*last, *counts_to)
     )]
     NotCovered {
         /// The calendar's name.
         calendar: String,
         /// The year that is missing.
         year: i32,
-        /// First covered date.
+        /// First covered (published) date.
         first: NaiveDate,
-        /// Last covered date.
+        /// Last covered (published) date.
         last: NaiveDate,
+        /// Last date it counts at all (provisionally after `last`).
+        counts_to: NaiveDate,
     },
     /// An instant cannot be represented (beyond chrono's range).
     #[error("instant out of range")]
     InstantOutOfRange,
+}
+
+fn provisional_part(last: NaiveDate, counts_to: NaiveDate) -> String {
+    if counts_to > last {
+        format!(", then counts provisionally with its weekly schedule up to {counts_to}")
+    } else {
+        String::new()
+    }
 }
 
 /// A working calendar: zone, weekly schedule, dated overrides, covered range.
@@ -65,6 +93,10 @@ pub enum CalendarError {
 pub struct Calendar {
     spec: CalendarSpec,
     timeline: Timeline,
+    /// The last date it answers: `covers_to` if undated, else [`PROVISIONAL_YEARS`] years past it.
+    counts_to: NaiveDate,
+    /// For a dated calendar, the instant its published days end (24:00 of `covers_to`).
+    published_end: Option<i64>,
 }
 
 impl Calendar {
@@ -77,8 +109,24 @@ impl Calendar {
                 problems,
             });
         }
-        let timeline = Timeline::build(&spec);
-        Ok(Calendar { spec, timeline })
+        let counts_to = if spec.dated {
+            NaiveDate::from_ymd_opt(spec.covers_to.year() + PROVISIONAL_YEARS, 12, 31)
+                .unwrap_or(spec::UNDATED_TO)
+                .min(spec::UNDATED_TO)
+                .max(spec.covers_to)
+        } else {
+            spec.covers_to
+        };
+        let timeline = Timeline::build(&spec, counts_to);
+        let published_end = spec
+            .dated
+            .then(|| timeline::local_to_utc_millis(spec.zone, spec.covers_to, 1440));
+        Ok(Calendar {
+            spec,
+            timeline,
+            counts_to,
+            published_end,
+        })
     }
 
     /// Reads and builds a calendar from the text of a TOML calendar file (format: [`spec`]).
@@ -101,7 +149,7 @@ impl Calendar {
         &self.spec
     }
 
-    /// The first and last covered dates.
+    /// The first and last covered dates: the published ones of a dated calendar.
     pub fn covered_dates(&self) -> (NaiveDate, NaiveDate) {
         (self.spec.covers_from, self.spec.covers_to)
     }
@@ -109,6 +157,59 @@ impl Calendar {
     /// The covered years (partly covered years included).
     pub fn covered_years(&self) -> RangeInclusive<i32> {
         self.spec.covers_from.year()..=self.spec.covers_to.year()
+    }
+
+    /// The last date the calendar answers at all: past [`Calendar::covered_dates`] a dated calendar
+    /// counts provisionally up to here.
+    pub fn counts_to(&self) -> NaiveDate {
+        self.counts_to
+    }
+
+    /// The last date whose holidays and make-up days are published, for a calendar that follows
+    /// dated arrangements; `None` for one whose weekly schedule is the whole truth (`24x7`).
+    pub fn published_to(&self) -> Option<NaiveDate> {
+        self.spec.dated.then_some(self.spec.covers_to)
+    }
+
+    /// The instant after which answers of a dated calendar are provisional (24:00 of its last
+    /// published date); `None` if nothing it says is ever provisional.
+    pub fn provisional_after(&self) -> Option<DateTime<Utc>> {
+        self.published_end.and_then(DateTime::from_timestamp_millis)
+    }
+
+    /// Whether a deadline (or any instant reached by counting) at `at`, counted in `unit`, rests on
+    /// days whose arrangement is not published yet, so that publishing it may move the answer.
+    ///
+    /// Counting reaches `at` through every day before it, so an answer is provisional exactly when
+    /// it lies past the published days — except minutes and hours on an `all_hours` calendar,
+    /// which are wall-clock time whatever the holidays.
+    ///
+    /// ```
+    /// use chrono::{DateTime, Utc};
+    /// use sla_clock::{DurationUnit, builtin};
+    /// let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+    /// let cn = builtin::calendar("cn-7x24").unwrap();
+    /// let (_, last) = cn.covered_dates();
+    /// let past = at(&format!("{}T01:00:00+08:00", last.succ_opt().unwrap()));
+    /// // 1 h across midnight into an unpublished year is still exactly 1 h on a 7×24 calendar…
+    /// assert!(!cn.is_provisional(past, DurationUnit::Hours));
+    /// // …but which days are working days is not known yet.
+    /// assert!(cn.is_provisional(past, DurationUnit::WorkingDays));
+    /// ```
+    pub fn is_provisional(&self, at: DateTime<Utc>, unit: DurationUnit) -> bool {
+        self.provisional_ms(at.timestamp_millis(), unit.is_days())
+    }
+
+    pub(crate) fn provisional_ms(&self, t: i64, by_days: bool) -> bool {
+        match self.published_end {
+            Some(end) => t > end && (by_days || !self.spec.all_hours),
+            None => false,
+        }
+    }
+
+    /// Whether `date`'s holidays and make-up days are published (always, for an undated calendar).
+    pub fn is_published(&self, date: NaiveDate) -> bool {
+        date >= self.spec.covers_from && date <= self.spec.covers_to
     }
 
     /// An instant shown in the calendar's zone.
@@ -126,6 +227,7 @@ impl Calendar {
             year,
             first: self.spec.covers_from,
             last: self.spec.covers_to,
+            counts_to: self.counts_to,
         }
     }
 
@@ -135,18 +237,18 @@ impl Calendar {
             .map(|t| self.local(t).year())
             .unwrap_or(match side {
                 Outside::Before => self.spec.covers_from.year() - 1,
-                Outside::After => self.spec.covers_to.year() + 1,
+                Outside::After => self.counts_to.year() + 1,
             });
         let year = match side {
             Outside::Before => year.min(self.spec.covers_from.year() - 1),
-            Outside::After => year.max(self.spec.covers_to.year() + 1),
+            Outside::After => year.max(self.counts_to.year() + 1),
         };
         self.not_covered(year)
     }
 
     /// The error for a computation that ran past the covered range.
     pub(crate) fn ran_out(&self) -> CalendarError {
-        self.not_covered(self.spec.covers_to.year() + 1)
+        self.not_covered(self.counts_to.year() + 1)
     }
 
     pub(crate) fn instant(&self, t: i64) -> Result<DateTime<Utc>, CalendarError> {
@@ -154,7 +256,7 @@ impl Calendar {
     }
 
     fn date_index(&self, date: NaiveDate) -> Result<usize, CalendarError> {
-        if date < self.spec.covers_from || date > self.spec.covers_to {
+        if date < self.spec.covers_from || date > self.counts_to {
             return Err(self.not_covered(date.year()));
         }
         Ok((date - self.spec.covers_from).num_days() as usize)
@@ -183,7 +285,12 @@ impl Calendar {
     /// assert_eq!(cal.day(d("2026-10-01")).unwrap(), DayKind::Holiday { name: "国庆节" });
     /// assert!(cal.is_working_day(d("2026-10-10")).unwrap());
     /// assert!(!cal.is_working_day(d("2026-10-11")).unwrap());
-    /// assert!(cal.day(d("2027-01-01")).is_err());
+    /// // Past the covered range the weekly schedule answers, provisionally, for five years.
+    /// assert!(!cal.is_published(d("2027-01-01")));
+    /// assert_eq!(cal.day(d("2027-01-07")).unwrap(), DayKind::Regular { hours: &cal.spec().week[3] });
+    /// assert!(cal.day(d("2032-01-01")).is_err());
+    /// // Before it, nothing.
+    /// assert!(cal.day(d("2025-12-31")).is_err());
     /// ```
     pub fn day(&self, date: NaiveDate) -> Result<DayKind<'_>, CalendarError> {
         self.date_index(date)?;
@@ -218,6 +325,12 @@ impl Calendar {
     }
 
     pub(crate) fn elapsed_millis(&self, from: i64, to: i64) -> Result<i64, CalendarError> {
+        if self.spec.all_hours {
+            // Every minute is service time: wall-clock time, whatever the year.
+            self.instant(from)?;
+            self.instant(to)?;
+            return Ok(to - from);
+        }
         let a = self.timeline.cumulative(from).map_err(|s| self.outside_at(s, from))?;
         let b = self.timeline.cumulative(to).map_err(|s| self.outside_at(s, to))?;
         Ok(b - a)
@@ -232,6 +345,12 @@ impl Calendar {
     }
 
     pub(crate) fn add_working_millis(&self, from: i64, amount: i64) -> Result<i64, CalendarError> {
+        if self.spec.all_hours {
+            let to = from
+                .checked_add(amount.max(0))
+                .ok_or(CalendarError::InstantOutOfRange)?;
+            return self.instant(to).map(|_| to);
+        }
         self.timeline.add_working(from, amount).map_err(|side| match side {
             Outside::Before => self.outside_at(side, from),
             Outside::After if self.timeline.cumulative(from).is_err() => self.outside_at(side, from),
@@ -241,6 +360,9 @@ impl Calendar {
 
     /// The first working instant at or after `t`.
     pub fn next_working_instant(&self, t: DateTime<Utc>) -> Result<DateTime<Utc>, CalendarError> {
+        if self.spec.all_hours {
+            return Ok(t);
+        }
         let ms = t.timestamp_millis();
         let next = self.timeline.next_working_instant(ms).map_err(|side| match side {
             Outside::After if self.timeline.day_index(ms).is_ok() => self.ran_out(),
@@ -268,6 +390,7 @@ impl Calendar {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::DurationUnit;
 
     fn cal(week: &str) -> Calendar {
         Calendar::from_toml(&format!(
@@ -327,16 +450,49 @@ mod tests {
     }
 
     #[test]
-    fn running_past_the_covered_range_names_the_next_year() {
+    fn past_the_covered_range_counts_provisionally_then_names_the_year() {
         let c = cal("mon = [\"09:00-17:00\"]");
-        let e = c
+        // Monday 30 March 10:00 + 8 h: 7 h that day, 1 h the next Monday, 6 April, past `covers`.
+        let t = c
             .add_working_time(at("2026-03-30T10:00:00+08:00"), TimeDelta::hours(8))
+            .unwrap();
+        assert_eq!(t, at("2026-04-06T10:00:00+08:00"));
+        assert!(c.is_provisional(t, DurationUnit::Hours));
+        assert!(c.day("2026-04-06".parse().unwrap()).is_ok());
+        assert!(!c.is_published("2026-04-06".parse().unwrap()));
+        // Provisional counting stops at the end of the fifth year after the covered one.
+        assert_eq!(c.counts_to().to_string(), "2031-12-31");
+        let e = c
+            .add_working_time(at("2031-12-29T10:00:00+08:00"), TimeDelta::hours(8))
             .unwrap_err();
-        assert!(matches!(e, CalendarError::NotCovered { year: 2027, .. }), "{e}");
+        assert!(matches!(e, CalendarError::NotCovered { year: 2032, .. }), "{e}");
         let e = c
             .elapsed(at("2025-12-31T10:00:00+08:00"), at("2026-03-03T10:00:00+08:00"))
             .unwrap_err();
         assert!(matches!(e, CalendarError::NotCovered { year: 2025, .. }), "{e}");
+    }
+
+    #[test]
+    fn an_undated_calendar_is_exact_on_every_date() {
+        let c =
+            Calendar::from_toml("name = \"always\"\n[week]\nmon = [\"00:00-24:00\"]\nsun = [\"00:00-24:00\"]").unwrap();
+        assert_eq!(c.published_to(), None);
+        assert_eq!(c.provisional_after(), None);
+        let t = c
+            .add_working_time(at("2150-01-04T10:00:00+08:00"), TimeDelta::hours(20))
+            .unwrap();
+        assert_eq!(
+            t,
+            at("2150-01-05T06:00:00+08:00"),
+            "Sunday 10:00 + 14 h, Monday 00:00 + 6 h"
+        );
+        assert!(!c.is_provisional(t, DurationUnit::WorkingDays));
+        // Holidays need the years they belong to.
+        let err = Calendar::from_toml(
+            "name = \"x\"\n[week]\nmon = [\"09:00-17:00\"]\n[[holidays]]\nname = \"h\"\nfrom = 2026-01-05\n",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("covers: missing"), "{err}");
     }
 
     #[test]

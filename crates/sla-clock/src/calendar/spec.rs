@@ -4,7 +4,7 @@
 //! name = "cn-5x8"                      # must match the file name (cn-5x8.toml)
 //! zone = "Asia/Shanghai"               # IANA time zone
 //! description = "China's official working days, 09:00-17:00"
-//! covers = { from = 2025-01-01, to = 2026-12-31 }   # dates outside are an error, never a guess
+//! covers = { from = 2025-01-01, to = 2026-12-31 }   # the years whose arrangements are published
 //! makeup_hours = ["09:00-17:00"]       # default hours of a make-up working day
 //!
 //! [week]                               # working intervals per weekday; a missing day does not work
@@ -23,6 +23,18 @@
 //! ```
 //!
 //! Times are `HH:MM` in the calendar's zone; an interval may end at `24:00`.
+//!
+//! ## Coverage: published years, then provisional
+//!
+//! `covers` names the dates whose holidays and make-up days the file has: the published years.
+//! Before `covers.from` a calendar answers nothing (a question about 2023 is an error that names
+//! 2023). After `covers.to` it keeps counting for [`PROVISIONAL_YEARS`] more years with the weekly
+//! schedule alone, and every answer that rests on those days is *provisional*: the State Council
+//! may still declare a holiday there (see [`super::Calendar::is_provisional`]).
+//!
+//! A calendar with no holidays and no make-up days may leave out `covers`: its weekly schedule is
+//! the whole truth, so it answers every date from [`UNDATED_FROM`] to [`UNDATED_TO`] and nothing it
+//! says is provisional. The shipped `24x7` is such a calendar.
 //!
 //! ## Service around the clock, deadlines in working days (`all_hours`)
 //!
@@ -104,6 +116,22 @@ fn parse_hhmm(text: &str) -> Result<u16, String> {
     Ok(h * 60 + m)
 }
 
+/// How many years past `covers.to` a dated calendar keeps counting from its weekly schedule alone
+/// (provisionally) before a question is an error.
+pub const PROVISIONAL_YEARS: i32 = 5;
+
+/// The first date an undated calendar (no `covers`) answers.
+pub const UNDATED_FROM: NaiveDate = match NaiveDate::from_ymd_opt(1970, 1, 1) {
+    Some(d) => d,
+    None => panic!("a valid date"),
+};
+
+/// The last date an undated calendar (no `covers`) answers.
+pub const UNDATED_TO: NaiveDate = match NaiveDate::from_ymd_opt(2199, 12, 31) {
+    Some(d) => d,
+    None => panic!("a valid date"),
+};
+
 /// A dated run of non-working days.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Holiday {
@@ -135,10 +163,15 @@ pub struct CalendarSpec {
     pub zone: Tz,
     /// One line for people.
     pub description: String,
-    /// First covered date.
+    /// First covered date: the first day of the published years (or [`UNDATED_FROM`]).
     pub covers_from: NaiveDate,
-    /// Last covered date (inclusive).
+    /// Last covered date (inclusive): the last day whose holidays and make-up days are known (or
+    /// [`UNDATED_TO`]).
     pub covers_to: NaiveDate,
+    /// Whether the file gave `covers`: a dated calendar follows published arrangements and counts
+    /// provisionally past `covers_to`; an undated one (no `covers`, no holidays, no make-up days)
+    /// is exact on every date from [`UNDATED_FROM`] to [`UNDATED_TO`].
+    pub dated: bool,
     /// Working intervals per weekday, Monday first; sorted, not overlapping.
     pub week: [Vec<DayInterval>; 7],
     /// Dated holidays.
@@ -190,7 +223,8 @@ struct FileCalendar {
     zone: String,
     #[serde(default)]
     description: String,
-    covers: FileCovers,
+    #[serde(default)]
+    covers: Option<FileCovers>,
     #[serde(default)]
     makeup_hours: Option<Vec<String>>,
     #[serde(default)]
@@ -289,8 +323,19 @@ impl CalendarSpec {
                 None
             }
         };
-        let covers_from = c.date("covers.from", &file.covers.from);
-        let covers_to = c.date("covers.to", &file.covers.to);
+        let (covers_from, covers_to) = match &file.covers {
+            Some(covers) => (c.date("covers.from", &covers.from), c.date("covers.to", &covers.to)),
+            None => {
+                if !file.holidays.is_empty() || !file.makeup_days.is_empty() {
+                    c.problem(
+                        "covers",
+                        "missing: a calendar with holidays or make-up days must say which years it covers, \
+                         e.g. covers = { from = 2026-01-01, to = 2026-12-31 }",
+                    );
+                }
+                (Some(UNDATED_FROM), Some(UNDATED_TO))
+            }
+        };
         let mut week: [Vec<DayInterval>; 7] = Default::default();
         for (key, texts) in &file.week {
             match WEEKDAY_KEYS.iter().position(|k| k == key) {
@@ -355,6 +400,7 @@ impl CalendarSpec {
             description: file.description,
             covers_from,
             covers_to,
+            dated: file.covers.is_some(),
             week,
             holidays,
             makeup_days,
@@ -393,6 +439,12 @@ impl CalendarSpec {
         }
         if self.covers_from.year() < 1970 || self.covers_to.year() > 2199 {
             c.problem("covers", "coverage must lie within the years 1970 to 2199");
+        }
+        if !self.dated && (!self.holidays.is_empty() || !self.makeup_days.is_empty()) {
+            c.problem(
+                "covers",
+                "missing: a calendar with holidays or make-up days must say which years it covers",
+            );
         }
         let covered = |d: NaiveDate| d >= self.covers_from && d <= self.covers_to;
         let mut off: BTreeMap<NaiveDate, usize> = BTreeMap::new();

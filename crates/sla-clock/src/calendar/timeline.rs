@@ -68,12 +68,10 @@ pub(crate) fn local_to_utc_millis(zone: Tz, date: NaiveDate, minute_of_day: u16)
 const ALL_DAY: [DayInterval; 1] = [DayInterval { start: 0, end: 1440 }];
 
 impl Timeline {
-    pub(crate) fn build(spec: &CalendarSpec) -> Timeline {
-        let days: Vec<NaiveDate> = spec
-            .covers_from
-            .iter_days()
-            .take_while(|d| *d <= spec.covers_to)
-            .collect();
+    /// Lays out the days from `spec.covers_from` to `last` (at or after `spec.covers_to`; the days
+    /// past `covers_to` have no dated overrides, so they follow the weekly schedule alone).
+    pub(crate) fn build(spec: &CalendarSpec, last: NaiveDate) -> Timeline {
+        let days: Vec<NaiveDate> = spec.covers_from.iter_days().take_while(|d| *d <= last).collect();
         let n = days.len();
         let mut t = Timeline {
             first_date: spec.covers_from,
