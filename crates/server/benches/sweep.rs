@@ -101,7 +101,7 @@ async fn world(backend: Backend, idle: usize, due: usize) -> Bench {
     let calendars: BTreeMap<_, _> = [(calendar.name().to_owned(), calendar)].into_iter().collect();
     let sweeper = Sweeper {
         db: db.db.clone(),
-        calendars: Arc::new(calendars),
+        calendars: opsclock::calendars::Calendars::fixed(calendars),
         time: Arc::new(ManualTime::new(now())),
         links: Links::new(None, "127.0.0.1:8080", "bench.test".into()),
         batch: 500,

@@ -1,10 +1,115 @@
-//! Finding calendars: a directory of `NAME.toml` files, or the ones compiled into the binary.
+//! Finding calendars: a directory of `NAME.toml` files, or the ones compiled into the binary; and
+//! [`Calendars`], the set a running server counts with, replaced whole when the files change.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
 
 use anyhow::{Context, bail};
 use sla_clock::Calendar;
+
+/// The calendars a running server counts with, by name.
+///
+/// A cheap handle: clones share one set. [`Calendars::snapshot`] gives the set as it is now, for
+/// the length of one request or one job; [`Calendars::reload`] reads the source again and replaces
+/// the set whole, so a request sees either the old calendars or the new ones, never a mix.
+///
+/// ```
+/// use opsclock::calendars::{CalendarSource, Calendars};
+/// let cals = Calendars::load(CalendarSource::Builtin).unwrap();
+/// assert!(cals.snapshot().contains_key("cn-5x8"));
+/// assert!(cals.reload().unwrap().is_empty(), "nothing changed");
+/// ```
+#[derive(Clone)]
+pub struct Calendars {
+    current: Arc<RwLock<Arc<BTreeMap<String, Calendar>>>>,
+    source: Option<CalendarSource>,
+}
+
+impl std::fmt::Debug for Calendars {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Calendars")
+            .field("names", &self.snapshot().keys().collect::<Vec<_>>())
+            .field("source", &self.source)
+            .finish()
+    }
+}
+
+/// One calendar that a reload changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CalendarChange {
+    /// The calendar's name.
+    pub name: String,
+    /// Published range before (`None`: the calendar is new).
+    pub before: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
+    /// Published range after (`None`: the calendar is gone; it stays in use until restart).
+    pub after: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
+}
+
+impl Calendars {
+    /// Reads every calendar of `source`.
+    pub fn load(source: CalendarSource) -> anyhow::Result<Calendars> {
+        let all = source.all()?;
+        Ok(Calendars {
+            current: Arc::new(RwLock::new(Arc::new(all))),
+            source: Some(source),
+        })
+    }
+
+    /// A fixed set (tests, benchmarks): [`Calendars::reload`] keeps it as it is.
+    pub fn fixed(calendars: BTreeMap<String, Calendar>) -> Calendars {
+        Calendars {
+            current: Arc::new(RwLock::new(Arc::new(calendars))),
+            source: None,
+        }
+    }
+
+    /// The calendars as they are now.
+    pub fn snapshot(&self) -> Arc<BTreeMap<String, Calendar>> {
+        self.current.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Where the calendars come from (`None` for a fixed set).
+    pub fn source(&self) -> Option<&CalendarSource> {
+        self.source.as_ref()
+    }
+
+    /// Reads the source again and, if every file is valid, replaces the set; returns what changed
+    /// (empty if nothing did). An invalid file changes nothing and is the error. A calendar whose
+    /// file was removed stays in use, since open clocks may run on it.
+    pub fn reload(&self) -> anyhow::Result<Vec<CalendarChange>> {
+        let Some(source) = &self.source else {
+            return Ok(Vec::new());
+        };
+        let fresh = source.all()?;
+        self.replace(fresh)
+    }
+
+    /// Replaces the set with `fresh` (keeping calendars `fresh` lacks); returns what changed.
+    pub fn replace(&self, fresh: BTreeMap<String, Calendar>) -> anyhow::Result<Vec<CalendarChange>> {
+        let mut guard = self.current.write().unwrap_or_else(|e| e.into_inner());
+        let old = guard.clone();
+        let mut changes = Vec::new();
+        let mut next: BTreeMap<String, Calendar> = (*old).clone();
+        for (name, cal) in fresh {
+            match old.get(&name) {
+                Some(o) if o.spec() == cal.spec() => {}
+                o => {
+                    changes.push(CalendarChange {
+                        name: name.clone(),
+                        before: o.map(Calendar::covered_dates),
+                        after: Some(cal.covered_dates()),
+                    });
+                    next.insert(name, cal);
+                }
+            }
+        }
+        if !changes.is_empty() {
+            *guard = Arc::new(next);
+        }
+        Ok(changes)
+    }
+}
 
 /// Where calendars come from.
 #[derive(Debug, Clone)]

@@ -55,7 +55,9 @@ pub async fn start(sweeper: Sweeper, opts: JobOptions) -> anyhow::Result<JobSche
                 let Ok(_running) = busy.try_lock() else { return };
                 let started = std::time::Instant::now();
                 // Scheduled duties first, so that a ticket they open is swept in the same round.
-                match crate::duty::scheduled::run_due(&sweeper.db, &sweeper.calendars, sweeper.time.now()).await {
+                match crate::duty::scheduled::run_due(&sweeper.db, &sweeper.calendars.snapshot(), sweeper.time.now())
+                    .await
+                {
                     Ok(opened) if !opened.is_empty() => tracing::info!(tickets = ?opened, "scheduled duties"),
                     Ok(_) => {}
                     Err(e) => tracing::error!(error = %e, "scheduled duties failed; trying again next round"),
@@ -190,7 +192,16 @@ pub async fn start(sweeper: Sweeper, opts: JobOptions) -> anyhow::Result<JobSche
             Box::pin(async move {
                 let now = time.now();
                 let month = Month::previous(now, zone);
-                match summary::queue(&db, month, zone, &links, now, calendars.as_deref()).await {
+                match summary::queue(
+                    &db,
+                    month,
+                    zone,
+                    &links,
+                    now,
+                    calendars.as_ref().map(|c| c.snapshot()).as_deref(),
+                )
+                .await
+                {
                     Ok(true) => tracing::info!(%month, "monthly summary queued"),
                     Ok(false) => tracing::info!(%month, "monthly summary already queued or nobody to send it to"),
                     Err(e) => tracing::error!(%month, error = %e, "cannot queue the monthly summary"),

@@ -10,6 +10,7 @@ pub mod api;
 pub mod audit;
 pub mod auth;
 pub mod backup;
+pub mod calendar_notice;
 pub mod calendars;
 pub mod catalog;
 pub mod cli;

@@ -7,7 +7,7 @@ use anyhow::Context;
 use axum::Router;
 
 use crate::api::{self, AppState};
-use crate::calendars::CalendarSource;
+use crate::calendars::{CalendarSource, Calendars};
 use crate::escalation::Links;
 use crate::escalation::sweep::Sweeper;
 use crate::time::SystemTime;
@@ -46,15 +46,16 @@ pub async fn open_database(url: &str) -> anyhow::Result<sea_orm::DatabaseConnect
 /// Runs the server until SIGTERM or ctrl-c.
 pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
     let db = open_database(&opts.database).await?;
-    let calendars = Arc::new(opts.calendars.all()?);
-    let measured = crate::reports::backfill(&db, &calendars)
+    let calendars = Calendars::load(opts.calendars.clone())?;
+    let loaded = calendars.snapshot();
+    let measured = crate::reports::backfill(&db, &loaded)
         .await
         .context("cannot measure the clocks of tickets written before reports existed")?;
     if measured > 0 {
         println!("Measured {measured} ticket(s) written before reports existed.");
     }
     if opts.demo && crate::demo::is_empty(&db).await? {
-        let logins = crate::demo::load(&db, &calendars)
+        let logins = crate::demo::load(&db, &loaded)
             .await
             .context("cannot load the demo data")?;
         println!("Loaded demo data. One-time passwords (shown once; change them after signing in):");

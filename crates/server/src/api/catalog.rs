@@ -527,12 +527,18 @@ async fn check_system_refs(
         }
     }
     if let Some(c) = calendar {
-        if !state.calendars.contains_key(c) {
+        if !state.calendars.snapshot().contains_key(c) {
             return Err(ApiError::invalid(
                 "calendar",
                 format!(
                     "no calendar {c:?}; known: {}",
-                    state.calendars.keys().cloned().collect::<Vec<_>>().join(", ")
+                    state
+                        .calendars
+                        .snapshot()
+                        .keys()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             ));
         }

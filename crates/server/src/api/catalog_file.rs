@@ -86,7 +86,7 @@ pub async fn import_catalog(
         &state.db,
         text,
         &source,
-        state.calendars.keys().cloned(),
+        state.calendars.snapshot().keys().cloned(),
         params.dry_run,
         Some(p.user_id),
         &from,

@@ -78,7 +78,7 @@ pub async fn put_roster(
     same_code(&code, &doc.code)?;
     let txn = state.begin_write().await?;
     roster_owner(&txn, &p, &doc.code, Some(&doc.vendor)).await?;
-    if rosters::set(&txn, &state.calendars, &doc, Utc::now()).await? {
+    if rosters::set(&txn, &state.calendars.snapshot(), &doc, Utc::now()).await? {
         audit::record(
             &txn,
             Some(p.user_id),
@@ -181,7 +181,7 @@ pub async fn on_duty(
 ) -> ApiResult<Json<OnDutyAnswer>> {
     let system = super::catalog::system_in_scope(&state.db, &p, &q.system).await?;
     let at = q.at.unwrap_or_else(Utc::now);
-    let people = rosters::on_duty(&state.db, &state.calendars, &system, at).await?;
+    let people = rosters::on_duty(&state.db, &state.calendars.snapshot(), &system, at).await?;
     Ok(Json(OnDutyAnswer {
         system: system.code,
         at,
@@ -217,7 +217,9 @@ pub async fn gaps(
     ApiQuery(q): ApiQuery<RangeQuery>,
 ) -> ApiResult<Json<Vec<StaffingGap>>> {
     let (from, to) = q.range(14);
-    Ok(Json(rosters::gaps(&state.db, &state.calendars, from, to).await?))
+    Ok(Json(
+        rosters::gaps(&state.db, &state.calendars.snapshot(), from, to).await?,
+    ))
 }
 
 /// A person's shifts as iCalendar (`text/calendar`), for their phone; yourself, or anyone for
@@ -242,7 +244,8 @@ pub async fn shifts_ics(
         return Err(ApiError::NotFound(format!("no user {username:?}")));
     }
     let (from, to) = q.range(90);
-    let shifts: Vec<UserShift> = rosters::shifts_of(&state.db, &state.calendars, &username, from, to).await?;
+    let shifts: Vec<UserShift> =
+        rosters::shifts_of(&state.db, &state.calendars.snapshot(), &username, from, to).await?;
     let body = crate::duty::ics::render(&username, &shifts, "opsclock", Utc::now());
     Ok((
         [
@@ -279,7 +282,7 @@ pub async fn put_window(
     p.require_manager()?;
     same_code(&code, &doc.code)?;
     let txn = state.begin_write().await?;
-    if windows::set(&txn, &state.calendars, &doc, Utc::now()).await? {
+    if windows::set(&txn, &state.calendars.snapshot(), &doc, Utc::now()).await? {
         audit::record(
             &txn,
             Some(p.user_id),
@@ -340,7 +343,8 @@ pub async fn window_template(
     ApiQuery(q): ApiQuery<TemplateQuery>,
 ) -> ApiResult<Json<Vec<WindowDoc>>> {
     let name = q.calendar.as_deref().unwrap_or("cn-5x8");
-    let cal = crate::duty::calendar(&state.calendars, "calendar", name)?;
+    let cals = state.calendars.snapshot();
+    let cal = crate::duty::calendar(&cals, "calendar", name)?;
     Ok(Json(windows::template(cal, q.year)?))
 }
 
@@ -431,7 +435,7 @@ pub async fn create_exclusion(
         reason: body.reason,
     };
     let txn = state.begin_write().await?;
-    let v = exclusions::record(&txn, &state.calendars, &req, p.user_id, decider, Utc::now()).await?;
+    let v = exclusions::record(&txn, &state.calendars.snapshot(), &req, p.user_id, decider, Utc::now()).await?;
     audit::record(
         &txn,
         Some(p.user_id),
@@ -483,7 +487,16 @@ pub async fn decide_exclusion(
             "only an admin or a manager of the system's own unit may decide on its exclusions".into(),
         ));
     }
-    let v = exclusions::decide(&txn, &state.calendars, row, d, body.note, p.user_id, Utc::now()).await?;
+    let v = exclusions::decide(
+        &txn,
+        &state.calendars.snapshot(),
+        row,
+        d,
+        body.note,
+        p.user_id,
+        Utc::now(),
+    )
+    .await?;
     audit::record(
         &txn,
         Some(p.user_id),
@@ -502,7 +515,9 @@ pub async fn decide_exclusion(
 /// Every scheduled duty with its next occurrence and quota progress.
 #[utoipa::path(get, path = "/duties", tag = "duty", responses((status = 200, body = Vec<DutyView>)))]
 pub async fn list_duties(State(state): State<AppState>, _p: Principal) -> ApiResult<Json<Vec<DutyView>>> {
-    Ok(Json(scheduled::list(&state.db, &state.calendars, Utc::now()).await?))
+    Ok(Json(
+        scheduled::list(&state.db, &state.calendars.snapshot(), Utc::now()).await?,
+    ))
 }
 
 /// Sets a scheduled duty (managers and admins); its next occurrence is the first after now.
@@ -518,7 +533,7 @@ pub async fn put_duty(
     p.require_manager()?;
     same_code(&code, &doc.code)?;
     let txn = state.begin_write().await?;
-    if scheduled::set(&txn, &state.calendars, &doc, Utc::now()).await? {
+    if scheduled::set(&txn, &state.calendars.snapshot(), &doc, Utc::now()).await? {
         audit::record(
             &txn,
             Some(p.user_id),

@@ -248,7 +248,7 @@ pub async fn retry_outbox(
     let Some(current) = outbox::get(&txn, id).await? else {
         return Err(ApiError::NotFound(format!("no outbox message {id}")));
     };
-    if outbox::retry(&txn, &state.calendars, Some(&[id]), Utc::now()).await? == 0 {
+    if outbox::retry(&txn, &state.calendars.snapshot(), Some(&[id]), Utc::now()).await? == 0 {
         return Err(ApiError::Invalid {
             field: None,
             detail: format!(

@@ -37,8 +37,11 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 pub struct AppState {
     /// The database.
     pub db: DatabaseConnection,
-    /// The calendars, by name.
-    pub calendars: Arc<BTreeMap<String, Calendar>>,
+    /// The calendars, by name (replaceable while the server runs: take a
+    /// [`snapshot`](crate::calendars::Calendars::snapshot) for the length of a request).
+    pub calendars: crate::calendars::Calendars,
+    /// Where "now" comes from: the system clock, or a test's.
+    pub time: Arc<dyn crate::time::TimeSource>,
     /// Whether the session cookie is marked `Secure`.
     pub secure_cookies: bool,
     /// Timeouts, sign-in throttling and lockout.
@@ -59,7 +62,7 @@ impl AppState {
     /// commands still meet the busy handler. Reads never wait for it.
     pub fn new(
         db: DatabaseConnection,
-        calendars: Arc<BTreeMap<String, Calendar>>,
+        calendars: crate::calendars::Calendars,
         secure_cookies: bool,
         limits: limits::Limits,
     ) -> AppState {
@@ -68,10 +71,22 @@ impl AppState {
         AppState {
             db,
             calendars,
+            time: Arc::new(crate::time::SystemTime),
             secure_cookies,
             limits: Arc::new(limits),
             writes,
         }
+    }
+
+    /// The same state with "now" taken from `time` (tests pin it; see [`crate::time`]).
+    pub fn with_time(mut self, time: Arc<dyn crate::time::TimeSource>) -> AppState {
+        self.time = time;
+        self
+    }
+
+    /// The current instant, from [`AppState::time`]. Handlers never read the system clock.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.time.now()
     }
 
     /// A write transaction (see [`crate::db::begin_write`]).
@@ -81,14 +96,39 @@ impl AppState {
             .map_err(|e| problem::ApiError::Internal(e.into()))
     }
 
-    /// The calendar called `name`.
-    pub fn calendar(&self, name: &str) -> Result<&Calendar, problem::ApiError> {
-        self.calendars.get(name).ok_or_else(|| {
-            problem::ApiError::Internal(anyhow::anyhow!(
-                "calendar {name:?} is not loaded; known: {}",
-                self.calendars.keys().cloned().collect::<Vec<_>>().join(", ")
-            ))
+    /// The calendar called `name`, as the calendars are now.
+    pub fn calendar(&self, name: &str) -> Result<CalendarRef, problem::ApiError> {
+        calendar_in(self.calendars.snapshot(), name)
+    }
+}
+
+/// One calendar of a [snapshot](crate::calendars::Calendars::snapshot), usable as a `&Calendar`.
+#[derive(Clone)]
+pub struct CalendarRef {
+    set: Arc<BTreeMap<String, Calendar>>,
+    name: String,
+}
+
+impl std::ops::Deref for CalendarRef {
+    type Target = Calendar;
+    fn deref(&self) -> &Calendar {
+        // `calendar_in` checked the name, and the set is immutable.
+        &self.set[&self.name]
+    }
+}
+
+/// The calendar called `name` in `set`, or an internal error listing the names there are.
+pub fn calendar_in(set: Arc<BTreeMap<String, Calendar>>, name: &str) -> Result<CalendarRef, problem::ApiError> {
+    if set.contains_key(name) {
+        Ok(CalendarRef {
+            set,
+            name: name.to_owned(),
         })
+    } else {
+        Err(problem::ApiError::Internal(anyhow::anyhow!(
+            "calendar {name:?} is not loaded; known: {}",
+            set.keys().cloned().collect::<Vec<_>>().join(", ")
+        )))
     }
 }
 

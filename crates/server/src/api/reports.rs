@@ -146,7 +146,7 @@ async fn render(state: &AppState, p: &Principal, q: BreachQuery, default: Format
     let a = authorize(state, p, &q).await?;
     let r = report::breaches(
         &state.db,
-        &state.calendars,
+        &state.calendars.snapshot(),
         a.period,
         a.filters,
         a.visible,

@@ -362,7 +362,8 @@ fn view_with_clocks(
 ) -> ApiResult<TicketView> {
     let mut views = Vec::new();
     for c in clock_rows {
-        views.push(clock_view(c, state.calendar(&c.calendar)?, now)?);
+        let calendar = state.calendar(&c.calendar)?;
+        views.push(clock_view(c, &calendar, now)?);
     }
     let severity: Severity = parse("severity", &row.severity)?;
     Ok(TicketView {
@@ -499,10 +500,12 @@ pub(crate) async fn plan(
     let policy = policy_row(txn, &system).await?;
     let usual = policy_targets(&policy)?.targets(kind, severity);
     let (targets, major_event) = match &window {
-        Some(w) => match crate::duty::windows::apply(w, &state.calendars, &policy, kind, usual, clocks_start)? {
-            Some((t, r)) => (t, Some(r)),
-            None => (usual, None),
-        },
+        Some(w) => {
+            match crate::duty::windows::apply(w, &state.calendars.snapshot(), &policy, kind, usual, clocks_start)? {
+                Some((t, r)) => (t, Some(r)),
+                None => (usual, None),
+            }
+        }
         None => (usual, None),
     };
     let calendar = major_event.as_ref().map_or(&system.calendar, |m| &m.calendar).clone();
@@ -510,13 +513,15 @@ pub(crate) async fn plan(
     // Nobody named: the system's on-duty engineer by its vendors' rosters.
     let (assignee, assigned_by) = match body.assignee_id {
         Some(a) => (Some(a), None),
-        None => match crate::duty::rosters::pick_assignee(txn, &state.calendars, &system, received_at).await? {
-            Some(d) => (
-                Some(d.user_id),
-                Some(format!("on duty: {} ({}, {})", d.username, d.roster, d.line)),
-            ),
-            None => (None, None),
-        },
+        None => {
+            match crate::duty::rosters::pick_assignee(txn, &state.calendars.snapshot(), &system, received_at).await? {
+                Some(d) => (
+                    Some(d.user_id),
+                    Some(format!("on duty: {} ({}, {})", d.username, d.roster, d.line)),
+                ),
+                None => (None, None),
+            }
+        }
     };
     let duty_id = match &body.duty {
         Some(code) => Some(crate::duty::scheduled::id_of(txn, code, system.id).await?),
@@ -588,7 +593,7 @@ pub(crate) async fn open(
         duty_id: plan.duty_id,
     };
     let calendar = state.calendar(&plan.calendar)?;
-    let (row, ticket) = crate::tickets::create(txn, calendar, plan.system.id, plan.new, actor, now, origin).await?;
+    let (row, ticket) = crate::tickets::create(txn, &calendar, plan.system.id, plan.new, actor, now, origin).await?;
     audit::record(
         txn,
         actor,
@@ -671,12 +676,12 @@ pub async fn preview_ticket(
     for (name, clock) in ticket.clocks() {
         let clock = clock.excluding(&excluded).map_err(|e| ApiError::Internal(e.into()))?;
         let status = clock
-            .status(calendar, start)
+            .status(&calendar, start)
             .map_err(|e| ApiError::Internal(e.into()))?;
         let explained = calendar
             .explain_deadline(start, status.target)
             .map_err(|e| ApiError::Internal(e.into()))?;
-        let mut explanation = explained.rule.explain(calendar, start);
+        let mut explanation = explained.rule.explain(&calendar, start);
         if explained.at != status.deadline {
             explanation.push_str("; moved later by an approved exclusion window");
         }
@@ -1133,15 +1138,22 @@ pub async fn act(
         *targets = match window {
             Some(w) => {
                 let start = loaded.ticket.clocks_start();
-                crate::duty::windows::apply(&w, &state.calendars, &policy, loaded.ticket.kind(), usual, start)?
-                    .map_or(usual, |(t, _)| t)
+                crate::duty::windows::apply(
+                    &w,
+                    &state.calendars.snapshot(),
+                    &policy,
+                    loaded.ticket.kind(),
+                    usual,
+                    start,
+                )?
+                .map_or(usual, |(t, _)| t)
             }
             None => usual,
         };
     }
     let calendar = state.calendar(crate::tickets::calendar_name(&loaded.ticket, &system.calendar))?;
     let detail = serde_json::to_value(&cmd).map_err(|e| ApiError::Internal(e.into()))?;
-    let (row, ticket) = crate::tickets::act(&txn, calendar, loaded, version, cmd, Some(p.user_id), now).await?;
+    let (row, ticket) = crate::tickets::act(&txn, &calendar, loaded, version, cmd, Some(p.user_id), now).await?;
     audit::record(
         &txn,
         Some(p.user_id),

@@ -1,6 +1,7 @@
 //! Command-line interface: `opsclock <command>`.
 
 mod batch;
+mod calendar;
 mod catalog;
 mod duty;
 mod ladder;
@@ -62,6 +63,9 @@ enum Command {
     /// SLA period arithmetic: deadlines, working time, calendars, severity.
     #[command(subcommand)]
     Sla(sla::SlaCommand),
+    /// Calendar files: `calendar import-notice --year 2027 FILE` adds the State Council notice.
+    #[command(subcommand)]
+    Calendar(calendar::CalendarCommand),
     /// Imports data: `import catalog FILE [--dry-run]`.
     #[command(subcommand)]
     Import(catalog::ImportCommand),
@@ -147,6 +151,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::load(cli.config.as_deref())?;
     match cli.command {
         Command::Sla(cmd) => sla::run(cmd, &config),
+        Command::Calendar(cmd) => calendar::run(cmd, &config),
         Command::Serve(a) => {
             init_tracing();
             let opts = crate::serve::ServeOptions {

@@ -4,10 +4,10 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use chrono::{DateTime, FixedOffset, TimeDelta};
+use chrono::{DateTime, FixedOffset, NaiveDate, TimeDelta};
 use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
-use sla_clock::{Calendar, CoreFunction, Facts, SlaDuration, UsersAffected, classify};
+use sla_clock::{Calendar, CoreFunction, DayKind, Facts, SlaDuration, UsersAffected, classify};
 
 use crate::calendars::CalendarSource;
 use crate::config::Config;
@@ -32,6 +32,16 @@ pub enum SlaCommand {
     Elapsed(ElapsedArgs),
     /// Lists the calendars: names, zones, covered years.
     Calendars(CalendarsArgs),
+    /// What kind of day each date is: one JSON line per date.
+    ///
+    /// Prints {"date", "working", "kind", "name"} for every date from --from to --to: kind is
+    /// regular (a working day by the week), rest (a day the week does not work), holiday or makeup
+    /// (a make-up working day, 调休上班); name is the holiday's or make-up day's name. A date past
+    /// the published years, answered from the weekly schedule alone, also has "provisional": true.
+    /// A date the calendar cannot answer is an error naming the calendar and the year, and then
+    /// nothing is printed.
+    #[command(after_help = "Example: opsclock sla days --calendar cn-5x8 --from 2026-02-13 --to 2026-02-16")]
+    Days(DaysArgs),
     /// Proposes a severity (紧急 / 严重 / 一般 / 轻微) from the facts of a fault.
     Classify(ClassifyArgs),
 }
@@ -89,6 +99,21 @@ pub struct ElapsedArgs {
     /// To (RFC 3339); must not be before --from.
     #[arg(long, value_name = "RFC3339")]
     to: DateTime<FixedOffset>,
+    #[command(flatten)]
+    dir: CalendarDir,
+}
+
+#[derive(Debug, Args)]
+pub struct DaysArgs {
+    /// Calendar name (see `opsclock sla calendars`).
+    #[arg(long, value_name = "NAME")]
+    calendar: String,
+    /// First date (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    from: NaiveDate,
+    /// Last date (YYYY-MM-DD, included); must not be before --from.
+    #[arg(long, value_name = "DATE")]
+    to: NaiveDate,
     #[command(flatten)]
     dir: CalendarDir,
 }
@@ -199,6 +224,18 @@ pub fn run(cmd: SlaCommand, config: &Config) -> anyhow::Result<()> {
             };
             writeln!(out, "{}", serde_json::to_string(&o)?)?;
         }
+        SlaCommand::Days(a) => {
+            let cal = a.dir.source(config)?.get(&a.calendar)?;
+            if a.to < a.from {
+                anyhow::bail!("--to ({}) is before --from ({})", a.to, a.from);
+            }
+            // Both ends answer, or nothing is printed.
+            cal.day(a.from)?;
+            cal.day(a.to)?;
+            for date in a.from.iter_days().take_while(|d| *d <= a.to) {
+                writeln!(out, "{}", serde_json::to_string(&DayRow::of(&cal, date)?)?)?;
+            }
+        }
         SlaCommand::Calendars(a) => {
             let source = a.dir.source(config)?;
             let cals = source.all()?;
@@ -249,6 +286,36 @@ pub fn run(cmd: SlaCommand, config: &Config) -> anyhow::Result<()> {
     }
     out.flush()?;
     Ok(())
+}
+
+/// One line of `opsclock sla days`.
+#[derive(Serialize)]
+struct DayRow<'a> {
+    date: NaiveDate,
+    working: bool,
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    provisional: bool,
+}
+
+impl<'a> DayRow<'a> {
+    fn of(cal: &'a Calendar, date: NaiveDate) -> anyhow::Result<DayRow<'a>> {
+        let (kind, name) = match cal.day(date)? {
+            DayKind::Regular { .. } => ("regular", None),
+            DayKind::Rest => ("rest", None),
+            DayKind::Holiday { name } => ("holiday", Some(name)),
+            DayKind::MakeupDay { name, .. } => ("makeup", Some(name)),
+        };
+        Ok(DayRow {
+            date,
+            working: cal.is_working_day(date)?,
+            kind,
+            name,
+            provisional: !cal.is_published(date),
+        })
+    }
 }
 
 #[derive(Serialize)]

@@ -10,7 +10,6 @@
 //! On PostgreSQL the whole sweep runs under a session advisory lock, so of several replicas one
 //! sweeps at a time and the others skip that round; on SQLite one process does the work.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use anyhow::{Context, anyhow};
@@ -19,7 +18,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, IntoActiveModel, QueryFilter,
     QueryOrder, QuerySelect, Set,
 };
-use sla_clock::{Calendar, Ladder};
+use sla_clock::Ladder;
 use ticket_domain::ClockName;
 
 use super::recipients::Directory;
@@ -36,7 +35,7 @@ pub struct Sweeper {
     /// The database.
     pub db: DatabaseConnection,
     /// The calendars clocks run on, by name.
-    pub calendars: Arc<BTreeMap<String, Calendar>>,
+    pub calendars: crate::calendars::Calendars,
     /// Where "now" comes from.
     pub time: Arc<dyn TimeSource>,
     /// Links and message ids.
@@ -151,7 +150,8 @@ impl Sweeper {
             .await?
             .ok_or_else(|| anyhow!("system {} is gone", ticket.system_id))?;
         let unit = units::Entity::find_by_id(system.unit_id).one(&txn).await?;
-        let calendar = self.calendars.get(&clock.calendar).ok_or_else(|| {
+        let calendars = self.calendars.snapshot();
+        let calendar = calendars.get(&clock.calendar).ok_or_else(|| {
             anyhow!(
                 "clock {clock_id} runs on calendar {:?}, which is not loaded",
                 clock.calendar
@@ -170,7 +170,7 @@ impl Sweeper {
             .severity
             .parse()
             .map_err(|e| anyhow!("ticket {}: {e}", ticket.number))?;
-        let contacts = directory.for_system(&txn, &self.calendars, &system, now).await?;
+        let contacts = directory.for_system(&txn, &calendars, &system, now).await?;
         let mut queued = queued_keys(&txn, ticket_id).await?;
         let mut inserted = 0;
         for due in &evaluation.due {

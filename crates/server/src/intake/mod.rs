@@ -554,7 +554,7 @@ async fn act(
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("ticket {number} has no system")))?;
     let calendar = state.calendar(crate::tickets::calendar_name(&loaded.ticket, &system.calendar))?;
     let version = loaded.row.version;
-    crate::tickets::act(txn, calendar, loaded, version, command, None, now).await?;
+    crate::tickets::act(txn, &calendar, loaded, version, command, None, now).await?;
     Ok(())
 }
 

@@ -141,10 +141,10 @@ pub struct MonthQuery {
 /// `GET /admin/calendars?name=cn-5x8&month=2026-10`: a month with its holidays and make-up days.
 pub async fn calendars(State(state): State<AppState>, v: Viewer, Query(q): Query<MonthQuery>) -> WebResult {
     v.p.require_admin()?;
-    let names: Vec<String> = state.calendars.keys().cloned().collect();
+    let names: Vec<String> = state.calendars.snapshot().keys().cloned().collect();
     let name = q
         .name
-        .filter(|n| state.calendars.contains_key(n))
+        .filter(|n| state.calendars.snapshot().contains_key(n))
         .or_else(|| names.iter().find(|n| *n == "cn-5x8").cloned())
         .or_else(|| names.first().cloned())
         .unwrap_or_default();

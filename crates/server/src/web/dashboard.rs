@@ -41,10 +41,11 @@ pub async fn page(
     let months = trend::months_to(a.period.to - TimeDelta::milliseconds(1), ZONE, 12)
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("months: {e}")))?;
     let scope = reports::resolve(&state.db, &a.period, &a.filters, a.visible.clone(), a.as_of).await?;
+    let calendars = state.calendars.snapshot();
     let (r, monthly, units) = tokio::try_join!(
         reports::breaches(
             &state.db,
-            &state.calendars,
+            &calendars,
             a.period.clone(),
             a.filters.clone(),
             a.visible.clone(),

@@ -12,7 +12,7 @@ both!(
     |t: crate::support::Harness| async move {
         // System B runs on cn-5x8. A fault at 15:00 on Wednesday 2026-09-30, before National Day.
         let occurred: DateTime<Utc> = "2026-09-30T15:00:00+08:00".parse().unwrap();
-        let cn = &t.state.calendars["cn-5x8"];
+        let cn = &t.state.calendars.snapshot()["cn-5x8"].clone();
         for (severity, response, repair) in [
             ("urgent", "15m", "4h"),
             ("serious", "30m", "8h"),
@@ -83,7 +83,7 @@ both!(
             .act("eng_a", &v, "resume", json!({"at": resume}))
             .await
             .expect(StatusCode::OK);
-        let cal = &t.state.calendars["24x7"];
+        let cal = &t.state.calendars.snapshot()["24x7"].clone();
         let mut clock = Clock::start(start, "8h".parse().unwrap());
         clock.pause(pause, "third_party").unwrap();
         clock.resume(resume).unwrap();

@@ -619,15 +619,16 @@ both!(
         am.next_run_at = Set(Some(first));
         am.update(&t.state.db).await.unwrap();
         let now = Utc::now();
+        let calendars = t.state.calendars.snapshot();
         let (a, b) = tokio::join!(
-            opsclock::duty::scheduled::run_due(&t.state.db, &t.state.calendars, now),
-            opsclock::duty::scheduled::run_due(&t.state.db, &t.state.calendars, now),
+            opsclock::duty::scheduled::run_due(&t.state.db, &calendars, now),
+            opsclock::duty::scheduled::run_due(&t.state.db, &calendars, now),
         );
         let mut opened = a.unwrap();
         opened.extend(b.unwrap());
         assert_eq!(opened.len(), 3, "{opened:?}");
         assert!(
-            opsclock::duty::scheduled::run_due(&t.state.db, &t.state.calendars, now)
+            opsclock::duty::scheduled::run_due(&t.state.db, &t.state.calendars.snapshot(), now)
                 .await
                 .unwrap()
                 .is_empty()

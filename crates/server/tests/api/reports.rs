@@ -438,11 +438,15 @@ both!(
         let before = t.get("admin", MARCH).await.expect(StatusCode::OK);
         assert_eq!(before["latency"], json!([]), "nothing measured yet");
         assert_eq!(
-            opsclock::reports::backfill(&t.db.db, &t.state.calendars).await.unwrap(),
+            opsclock::reports::backfill(&t.db.db, &t.state.calendars.snapshot())
+                .await
+                .unwrap(),
             6
         );
         assert_eq!(
-            opsclock::reports::backfill(&t.db.db, &t.state.calendars).await.unwrap(),
+            opsclock::reports::backfill(&t.db.db, &t.state.calendars.snapshot())
+                .await
+                .unwrap(),
             0
         );
         let unmeasured = clocks::Entity::find()

@@ -2,7 +2,6 @@
 //! router, a catalogue built through the API, and users with tokens of every role and scope.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
@@ -117,7 +116,12 @@ impl Harness {
             .into_iter()
             .map(|c| (c.name().to_owned(), c))
             .collect();
-        let state = AppState::new(db.db.clone(), Arc::new(calendars), false, Default::default());
+        let state = AppState::new(
+            db.db.clone(),
+            opsclock::calendars::Calendars::fixed(calendars),
+            false,
+            Default::default(),
+        );
         let router = app(state.clone());
         let mut h = Harness {
             db,

@@ -242,7 +242,7 @@ impl World {
     pub fn sweeper(&self) -> Sweeper {
         Sweeper {
             db: self.db.db.clone(),
-            calendars: self.calendars.clone(),
+            calendars: opsclock::calendars::Calendars::fixed((*self.calendars).clone()),
             time: self.time.clone(),
             links: Links::new(Some("https://opsclock.test"), "unused", "ops.test".into()),
             batch: 3, // small, so that a sweep pages
