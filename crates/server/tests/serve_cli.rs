@@ -292,7 +292,7 @@ fn major_event_windows_from_the_holiday_template_and_duties_from_the_command_lin
         .output()
         .expect("run");
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("covers 2025–2026, not 2031"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("covers 2024–2026, not 2031"));
     let out = opsclock(&scratch.0)
         .args(["duty", "run", "--database", &db])
         .output()
