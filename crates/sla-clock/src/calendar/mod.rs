@@ -42,6 +42,7 @@
 //!     then counts provisionally with its weekly schedule up to 2031-12-31); add 2025 to the calendar file");
 //! ```
 
+pub mod notice;
 pub mod spec;
 pub(crate) mod timeline;
 
