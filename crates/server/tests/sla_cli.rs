@@ -65,7 +65,23 @@ fn deadline_prints_the_worked_example_with_its_rule() {
 
 #[test]
 fn deadline_outside_the_covered_years_names_the_calendar_and_year() {
+    // Before the published years: an error naming the year.
     let out = opsclock(&[
+        "sla",
+        "deadline",
+        "--calendar",
+        "cn-5x8",
+        "--start",
+        "2023-12-29T10:00:00+08:00",
+        "--duration",
+        "1h",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("\"cn-5x8\" has no data for 2023"), "{err}");
+    assert!(out.stdout.is_empty());
+    // Into the first unpublished year: counted from the week alone, and said to be provisional.
+    let v = json(&opsclock(&[
         "sla",
         "deadline",
         "--calendar",
@@ -74,11 +90,9 @@ fn deadline_outside_the_covered_years_names_the_calendar_and_year() {
         "2026-12-28T10:00:00+08:00",
         "--duration",
         "7wd",
-    ]);
-    assert_eq!(out.status.code(), Some(1));
-    let err = stderr(&out);
-    assert!(err.contains("\"cn-5x8\" has no data for 2027"), "{err}");
-    assert!(out.stdout.is_empty());
+    ]));
+    assert_eq!(v["deadline"], "2027-01-06T17:00:00+08:00");
+    assert!(v["rule"].as_str().unwrap().contains("provisional"), "{v}");
 }
 
 #[test]
@@ -288,4 +302,107 @@ fn invalid_calendar_files_report_every_problem_with_the_file() {
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(err.contains("bad.toml") && err.contains("week.mon"), "{err}");
+}
+
+fn json_lines(out: &Output) -> Vec<Value> {
+    assert!(out.status.success(), "failed: {}", stderr(out));
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect()
+}
+
+#[test]
+fn days_gives_each_date_its_kind() {
+    // 2024's Spring Festival: Sunday 4 February is a make-up working day, 10-17 February are off.
+    let days = json_lines(&opsclock(&[
+        "sla",
+        "days",
+        "--calendar",
+        "cn-5x8",
+        "--from",
+        "2024-02-03",
+        "--to",
+        "2024-02-10",
+    ]));
+    assert_eq!(days.len(), 8);
+    use serde_json::json;
+    assert_eq!(days[0], json!({"date": "2024-02-03", "working": false, "kind": "rest"}));
+    assert_eq!(
+        days[1],
+        json!({"date": "2024-02-04", "working": true, "kind": "makeup", "name": "春节调休"})
+    );
+    assert_eq!(
+        days[2],
+        json!({"date": "2024-02-05", "working": true, "kind": "regular"})
+    );
+    assert_eq!(
+        days[7],
+        json!({"date": "2024-02-10", "working": false, "kind": "holiday", "name": "春节"})
+    );
+    // The raw output keeps the documented key order.
+    let out = opsclock(&[
+        "sla",
+        "days",
+        "--calendar",
+        "cn-7x24",
+        "--from",
+        "2026-10-01",
+        "--to",
+        "2026-10-01",
+    ]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "{\"date\":\"2026-10-01\",\"working\":false,\"kind\":\"holiday\",\"name\":\"国庆节\"}\n"
+    );
+
+    // Past the published years the weekly schedule answers, marked provisional.
+    let days = json_lines(&opsclock(&[
+        "sla",
+        "days",
+        "--calendar",
+        "cn-5x8",
+        "--from",
+        "2031-01-01",
+        "--to",
+        "2031-01-01",
+    ]));
+    assert_eq!(
+        (days[0]["kind"].as_str(), days[0]["provisional"].as_bool()),
+        (Some("regular"), Some(true))
+    );
+}
+
+#[test]
+fn days_the_calendar_cannot_answer_are_an_error_and_nothing_is_printed() {
+    let out = opsclock(&[
+        "sla",
+        "days",
+        "--calendar",
+        "cn-5x8",
+        "--from",
+        "2023-12-30",
+        "--to",
+        "2024-01-02",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("\"cn-5x8\" has no data for 2023"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(out.stdout.is_empty());
+
+    let out = opsclock(&[
+        "sla",
+        "days",
+        "--calendar",
+        "cn-5x8",
+        "--from",
+        "2024-01-02",
+        "--to",
+        "2024-01-01",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("is before --from"), "{}", stderr(&out));
 }
