@@ -161,6 +161,18 @@ pub struct SlaConfig {
     /// Directory of calendar files; relative paths are relative to the config file's directory's
     /// parent (the deployment root), so `config/calendars` works from the repository root.
     pub calendar_dir: Option<PathBuf>,
+    /// How many days before a dated calendar's last published date (`covers.to`) the warnings
+    /// start: at start-up, on the admin pages, in a weekly email to admins; `/metrics` always has
+    /// the days left [default 60]. See [`crate::coverage`].
+    pub coverage_warning_days: Option<u32>,
+}
+
+impl SlaConfig {
+    /// `coverage_warning_days`, or its default.
+    pub fn coverage_warning_days(&self) -> u32 {
+        self.coverage_warning_days
+            .unwrap_or(crate::coverage::DEFAULT_WARNING_DAYS)
+    }
 }
 
 impl Config {
@@ -211,6 +223,8 @@ mod tests {
         assert!(mail.host.is_none(), "the repository's config sends no mail");
         assert_eq!((mail.max_attempts, mail.domain().as_str()), (24, "localhost"));
         assert_eq!(c.escalation.summary_cron.as_deref(), Some("0 0 8 1 * *"));
+        assert_eq!(c.sla.coverage_warning_days(), crate::coverage::DEFAULT_WARNING_DAYS);
+        assert_eq!(Config::default().sla.coverage_warning_days(), 60);
     }
 
     #[test]

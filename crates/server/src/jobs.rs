@@ -7,6 +7,7 @@
 //! | webhooks | every `[webhooks] every_secs` (5 s) | post due webhook rows ([`crate::webhooks::sender`]) |
 //! | summary | `[escalation] summary_cron` (08:00 on the 1st) | queue last month's summary ([`crate::escalation::summary`]) |
 //! | retention | at start and every 24 h | purge the audit log, outbox and alerts past `[retention]` ([`crate::retention`]) |
+//! | coverage | daily at 09:00 in `[escalation] summary_timezone` | queue this ISO week's email to admins about calendars whose published holidays run out within `[sla] coverage_warning_days` ([`crate::coverage::queue_weekly`]; once per calendar per week) |
 //!
 //! A job still running when its next turn comes skips that turn, so runs never pile up.
 
@@ -38,7 +39,13 @@ pub struct JobOptions {
     pub webhooks: crate::webhooks::sender::WebhookSettings,
     /// How long records that are not tickets are kept.
     pub retention: crate::retention::Retention,
+    /// Days before a calendar's published holidays run out that admins are mailed weekly.
+    pub coverage_warning_days: u32,
 }
+
+/// When the coverage job runs (in the summary's zone): every day at 09:00. It queues a calendar's
+/// email once per ISO week, so running daily only catches a week whose first run was missed.
+pub const COVERAGE_CRON: &str = "0 0 9 * * *";
 
 /// Starts the jobs; they run until the returned scheduler is shut down (or the process ends).
 pub async fn start(sweeper: Sweeper, opts: JobOptions) -> anyhow::Result<JobScheduler> {
@@ -178,6 +185,29 @@ pub async fn start(sweeper: Sweeper, opts: JobOptions) -> anyhow::Result<JobSche
             Box::pin(purge())
         })?)
         .await?;
+
+    let (db, links, time, calendars, window) = (
+        sweeper.db.clone(),
+        sweeper.links.clone(),
+        sweeper.time.clone(),
+        sweeper.calendars.clone(),
+        opts.coverage_warning_days,
+    );
+    let coverage = Job::new_async_tz(COVERAGE_CRON, opts.summary_zone, move |_, _| {
+        let (db, links, time, calendars) = (db.clone(), links.clone(), time.clone(), calendars.clone());
+        Box::pin(async move {
+            match crate::coverage::queue_weekly(&db, &calendars.snapshot(), window, &links, time.now()).await {
+                Ok(keys) if !keys.is_empty() => {
+                    tracing::warn!(?keys, "calendar coverage warning queued for the admins")
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot queue the calendar coverage warning; trying again tomorrow")
+                }
+            }
+        })
+    })?;
+    scheduler.add(coverage).await?;
 
     if let Some(cron) = opts.summary_cron {
         let (db, links, zone, time) = (

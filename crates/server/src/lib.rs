@@ -4,7 +4,8 @@
 //! [`tickets`] (the event store of tickets), [`db`] (connections, schema, entities), [`cli`]
 //! (commands), [`serve`] (the server's life and its scheduled jobs), [`escalation`] (ladders and
 //! the sweep), [`mail`] (the outbox and SMTP), [`time`] (where "now" comes from), [`demo`],
-//! [`backup`], [`audit`], [`config`], [`calendars`].
+//! [`backup`], [`audit`], [`config`], [`calendars`], [`coverage`] (warnings ahead of a calendar's
+//! published holidays running out).
 
 pub mod api;
 pub mod audit;
@@ -15,6 +16,7 @@ pub mod calendars;
 pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod coverage;
 pub mod db;
 pub mod delivery;
 pub mod demo;

@@ -6,6 +6,9 @@
 //!   nothing is lost on restart: open tickets by severity, running clocks at risk (deadline within
 //!   the next hour) and overdue, breached clocks, outbox depth and parked (failed) messages by
 //!   channel. Each is one indexed query.
+//! - **Computed from the calendars at each scrape** (the set in use now: calendars can be
+//!   reloaded while the server runs): the days left of each dated calendar's published holidays
+//!   ([`crate::coverage`]), negative once past.
 //! - **Counted in this process** since it started: HTTP request latency by route (the route
 //!   pattern, never the raw path, so ticket numbers do not explode the label set), sweep duration
 //!   and failures, resident memory.
@@ -160,8 +163,13 @@ impl Registry {
     }
 }
 
-/// Renders every metric: the database's figures as of `now`, then this process's.
-pub async fn render(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<String, sea_orm::DbErr> {
+/// Renders every metric: the database's figures as of `now`, the coverage of `calendars` on
+/// `now`'s date, then this process's.
+pub async fn render(
+    db: &DatabaseConnection,
+    calendars: &BTreeMap<String, sla_clock::Calendar>,
+    now: DateTime<Utc>,
+) -> Result<String, sea_orm::DbErr> {
     let mut out = String::with_capacity(16 * 1024);
     let mut q = Sql::new(db);
     q.push("SELECT severity, COUNT(*) FROM tickets WHERE status IN (");
@@ -278,6 +286,22 @@ pub async fn render(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Strin
                 .unwrap_or(0);
             let _ = writeln!(out, "{name}{{channel=\"{channel}\"}} {n}");
         }
+    }
+
+    header(
+        &mut out,
+        "opsclock_calendar_coverage_days_left",
+        "gauge",
+        "Days from today (in the calendar's zone) to the last date whose holidays a dated calendar has \
+         published; negative once past, when deadlines after it are provisional.",
+    );
+    for c in crate::coverage::all(calendars, now) {
+        let _ = writeln!(
+            out,
+            "opsclock_calendar_coverage_days_left{{calendar=\"{}\"}} {}",
+            escape(&c.calendar),
+            c.days_left
+        );
     }
 
     REGISTRY.write(&mut out);

@@ -67,7 +67,20 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
     if let Some(file) = &opts.intake_rules {
         println!("Loaded {rules} alert mapping rule(s) from {}.", file.display());
     }
-    let state = AppState::new(db, calendars, opts.secure_cookies, opts.limits);
+    let state = AppState::new(db, calendars, opts.secure_cookies, opts.limits)
+        .with_coverage_warning_days(opts.jobs.coverage_warning_days);
+    // Calendars whose published holidays run out soon (or have): said now, and on the admin
+    // pages, in /metrics and in a weekly email while the server runs.
+    for c in crate::coverage::warnings(&state.calendars.snapshot(), state.now(), state.coverage_warning_days) {
+        println!("警告 Warning: {}\n  {}", c.message_zh(), c.message_en());
+        tracing::warn!(
+            calendar = %c.calendar,
+            published_to = %c.published_to,
+            days_left = c.days_left,
+            "{}",
+            c.message_en()
+        );
+    }
     let listener = tokio::net::TcpListener::bind(&opts.listen)
         .await
         .with_context(|| format!("cannot listen on {}", opts.listen))?;

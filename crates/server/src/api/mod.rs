@@ -48,6 +48,9 @@ pub struct AppState {
     pub limits: Arc<limits::Limits>,
     /// On SQLite, requests that may write take turns here (see [`AppState::new`]).
     pub writes: Option<Arc<tokio::sync::Semaphore>>,
+    /// Days before a calendar's published holidays run out that the admin pages warn
+    /// (`[sla] coverage_warning_days`, see [`crate::coverage`]).
+    pub coverage_warning_days: u32,
 }
 
 impl AppState {
@@ -75,7 +78,14 @@ impl AppState {
             secure_cookies,
             limits: Arc::new(limits),
             writes,
+            coverage_warning_days: crate::coverage::DEFAULT_WARNING_DAYS,
         }
+    }
+
+    /// The same state with another coverage warning window (`[sla] coverage_warning_days`).
+    pub fn with_coverage_warning_days(mut self, days: u32) -> AppState {
+        self.coverage_warning_days = days;
+        self
     }
 
     /// The same state with "now" taken from `time` (tests pin it; see [`crate::time`]).
@@ -403,7 +413,7 @@ async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderMap) 
             return problem::ApiError::Unauthorized("/metrics needs the metrics token".into()).into_response();
         }
     }
-    match crate::metrics::render(&state.db, chrono::Utc::now()).await {
+    match crate::metrics::render(&state.db, &state.calendars.snapshot(), state.now()).await {
         Ok(text) => (
             [(
                 axum::http::header::CONTENT_TYPE,

@@ -234,6 +234,7 @@ fn job_options(config: &Config) -> anyhow::Result<crate::jobs::JobOptions> {
         summary_attach: e.summary_attach_xlsx.unwrap_or(true),
         webhooks: crate::webhooks::sender::WebhookSettings::from_config(&config.webhooks)?,
         retention: crate::retention::Retention::from_config(&config.retention)?,
+        coverage_warning_days: config.sla.coverage_warning_days(),
     })
 }
 

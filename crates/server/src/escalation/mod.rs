@@ -105,7 +105,7 @@ pub struct StepRef {
 pub struct NewMessage {
     /// Its identity (see [`step_key`]); a second message with the same key is not queued.
     pub key: String,
-    /// `escalation` or `summary`.
+    /// `escalation`, `summary` or `coverage` ([`crate::coverage`]).
     pub kind: &'static str,
     /// The escalation step, if it is one.
     pub step: Option<StepRef>,

@@ -20,6 +20,22 @@ use crate::audit::ClientAddr;
 use crate::auth::secret;
 use crate::db::entities::{api_tokens, users};
 
+/// The banner of every admin page: the calendars whose published holidays run out within
+/// `[sla] coverage_warning_days` or have run out ([`crate::coverage`]), in the reader's language.
+fn coverage_banner(state: &AppState, v: &Viewer) -> Vec<serde_json::Value> {
+    crate::coverage::warnings(&state.calendars.snapshot(), state.now(), state.coverage_warning_days)
+        .into_iter()
+        .map(|c| {
+            let message = if v.lang == super::Lang::Zh {
+                c.message_zh()
+            } else {
+                c.message_en()
+            };
+            json!({"calendar": c.calendar, "days_left": c.days_left, "past": c.days_left < 0, "message": message})
+        })
+        .collect()
+}
+
 async fn users_page(state: &AppState, v: &Viewer, new_token: Option<String>) -> WebResult {
     let units = crate::catalog::store::unit_names(&state.db).await?;
     let vendors = crate::catalog::store::vendor_names(&state.db).await?;
@@ -52,7 +68,7 @@ async fn users_page(state: &AppState, v: &Viewer, new_token: Option<String>) -> 
     super::page(
         v,
         "admin_users.html",
-        ctx! { users => users, tokens => tokens, new_token => new_token },
+        ctx! { users => users, tokens => tokens, new_token => new_token, coverage => coverage_banner(state, v) },
     )
 }
 
@@ -204,6 +220,7 @@ pub async fn calendars(State(state): State<AppState>, v: Viewer, Query(q): Query
             prev => prev.format("%Y-%m").to_string(),
             next => next.format("%Y-%m").to_string(),
             weeks => weeks, weekdays => weekdays,
+            coverage => coverage_banner(&state, &v),
         },
     )
 }
@@ -211,6 +228,7 @@ pub async fn calendars(State(state): State<AppState>, v: Viewer, Query(q): Query
 /// `GET /admin/ladders`.
 pub async fn ladders(State(state): State<AppState>, v: Viewer) -> WebResult {
     v.p.require_admin()?;
+    let coverage = coverage_banner(&state, &v);
     let all = crate::api::escalation::list_ladders(State(state), v.p.clone()).await?.0;
     let all = serde_json::to_value(&all).map_err(|e| ApiError::Internal(e.into()))?;
     let steps = |ladder: &serde_json::Value| -> Vec<serde_json::Value> {
@@ -239,12 +257,17 @@ pub async fn ladders(State(state): State<AppState>, v: Viewer) -> WebResult {
         .map(|l| json!({"scope": l["scope"], "steps": steps(&l["ladder"])}))
         .collect();
     ladders.push(json!({"scope": "builtin default", "steps": steps(&all["builtin_default"])}));
-    super::page(&v, "admin_ladders.html", ctx! { ladders => ladders })
+    super::page(
+        &v,
+        "admin_ladders.html",
+        ctx! { ladders => ladders, coverage => coverage },
+    )
 }
 
 /// `GET /admin/windows`.
 pub async fn windows(State(state): State<AppState>, v: Viewer) -> WebResult {
     v.p.require_admin()?;
+    let coverage = coverage_banner(&state, &v);
     let docs = crate::api::duty::list_windows(State(state), v.p.clone()).await?.0;
     let windows: Vec<serde_json::Value> = docs
         .iter()
@@ -257,13 +280,18 @@ pub async fn windows(State(state): State<AppState>, v: Viewer) -> WebResult {
             json!({"code": w.code, "name": w.name, "starts": w.starts, "ends": w.ends, "calendar": w.calendar, "scope": scope})
         })
         .collect();
-    super::page(&v, "admin_windows.html", ctx! { windows => windows })
+    super::page(
+        &v,
+        "admin_windows.html",
+        ctx! { windows => windows, coverage => coverage },
+    )
 }
 
 /// `GET /admin/outbox?status=failed`.
 pub async fn outbox(State(state): State<AppState>, v: Viewer, Query(q): Query<HashMap<String, String>>) -> WebResult {
     v.p.require_admin()?;
     let status = q.get("status").cloned().filter(|s| !s.is_empty());
+    let coverage = coverage_banner(&state, &v);
     let list = crate::api::escalation::list_outbox(
         State(state),
         v.p.clone(),
@@ -277,7 +305,7 @@ pub async fn outbox(State(state): State<AppState>, v: Viewer, Query(q): Query<Ha
     super::page(
         &v,
         "admin_outbox.html",
-        ctx! { counts => list.counts, messages => list.messages, status => status },
+        ctx! { counts => list.counts, messages => list.messages, status => status, coverage => coverage },
     )
 }
 

@@ -179,6 +179,8 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("admin_ladders", "升级阶梯", "Ladders"),
     ("admin_windows", "重保期", "Windows"),
     ("admin_outbox", "邮件发件箱", "Mail outbox"),
+    ("coverage_banner", "节假日安排待更新：", "Holidays to publish:"),
+    ("coverage_open", "查看日历", "See the calendar"),
     ("token_created", "已创建令牌", "Token created"),
     (
         "token_once",

@@ -12,6 +12,7 @@ mod catalog;
 mod catalog_file;
 mod clocks;
 mod concurrency;
+mod coverage;
 mod duty;
 mod escalation;
 mod intake;
