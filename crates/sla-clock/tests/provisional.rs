@@ -9,6 +9,8 @@
 //!    provisional count is exactly "the weekly schedule, as if nothing were declared";
 //! 3. turn provisional answers that now rest on published days into final ones.
 
+#![allow(clippy::unwrap_used)]
+
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use proptest::prelude::*;
 use sla_clock::{Calendar, SlaDuration};
