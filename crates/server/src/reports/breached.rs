@@ -3,6 +3,8 @@
 //!
 //! Stopped clocks are read as stored. Clocks still running or paused past their deadline are
 //! measured again at the report's instant from their stored events, so "overdue" is never stale.
+//! Each row says whether its deadline is provisional (it runs into days whose holidays the
+//! calendar has not published): as measured again for those, as stored for the others.
 
 use std::collections::BTreeMap;
 
@@ -51,6 +53,10 @@ pub struct BreachedClock {
     pub overdue_min: f64,
     /// Wall time from the deadline to the stop (or the report's instant), in minutes.
     pub overdue_wall_min: f64,
+    /// Whether the deadline is provisional: counted past the calendar's published holidays with
+    /// its weekly schedule alone, and measured again when the year is added (it may move, and
+    /// the breach with it).
+    pub provisional: bool,
     /// Milliseconds of the same (for per-day delay penalties).
     #[serde(skip)]
     pub overdue_wall_ms: i64,
@@ -68,7 +74,7 @@ pub async fn list(
     let mut q = Sql::new(db);
     q.push(
         "SELECT t.system_id, t.vendor_id, t.number, t.title, t.kind, t.severity, c.name AS clock, c.target, \
-         c.started_at, c.deadline, c.ended_at, c.state, c.overdue_ms, c.overdue_wall_ms, \
+         c.started_at, c.deadline, c.ended_at, c.state, c.overdue_ms, c.overdue_wall_ms, c.provisional, \
          CASE WHEN c.ended_at IS NULL THEN c.calendar END AS calendar, \
          CASE WHEN c.ended_at IS NULL THEN c.events END AS events",
     )
@@ -116,6 +122,7 @@ pub async fn list(
             state: row.try_get("", "state")?,
             overdue_min: minutes(get_ms("overdue_ms")? as f64),
             overdue_wall_min: minutes(get_ms("overdue_wall_ms")? as f64),
+            provisional: row.try_get("", "provisional")?,
             overdue_wall_ms: get_ms("overdue_wall_ms")?,
             system_id,
         };
@@ -132,6 +139,7 @@ pub async fn list(
                 b.overdue_min = minutes(s.overdue.num_milliseconds() as f64);
                 b.overdue_wall_min = minutes(s.overdue_wall.num_milliseconds() as f64);
                 b.overdue_wall_ms = s.overdue_wall.num_milliseconds();
+                b.provisional = s.provisional;
             }
         }
         out.push(b);

@@ -7,6 +7,10 @@
 //! kind or severity filter the report has: the contract's averages are over all its tickets. A
 //! unit or system filter, or the caller's visibility, restricts which contracts are shown: those
 //! with a system in view.
+//!
+//! A late or delay rule that counts a breach whose deadline is provisional (it runs into a year
+//! whose holidays are not published yet) says so in its notes, and the contract lists the rule in
+//! `provisional_rules`: the breach, and the amount with it, may change when the year is added.
 
 use std::collections::BTreeMap;
 
@@ -17,7 +21,7 @@ use sea_orm::{
 use serde::Serialize;
 use sla_clock::Calendar;
 use ticket_domain::ClockName;
-use ticket_domain::deduction::{self, Assessment, Contract, Metrics};
+use ticket_domain::deduction::{self, Assessment, Condition, Contract, Metrics, Status};
 use utoipa::ToSchema;
 
 use super::availability::{self, SystemAvailability};
@@ -43,6 +47,10 @@ pub struct ContractDeductions {
     /// The rules, their outcomes and the totals.
     #[schema(value_type = Object)]
     pub assessment: Assessment,
+    /// The fired or exposed rules that count a breach whose deadline is provisional (their notes
+    /// name the tickets); left out of the JSON when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub provisional_rules: Vec<String>,
 }
 
 /// A stored contract with its vendor and system ids.
@@ -177,19 +185,22 @@ pub async fn assess(
         {
             continue;
         }
-        let metrics = if whole && stored.contract.systems.is_empty() {
+        let (metrics, provisional) = if whole && stored.contract.systems.is_empty() {
             from_measured(&stored, measured)
         } else {
-            metrics(db, calendars, scope, &stored).await?
+            measure(db, calendars, scope, &stored).await?
         };
         let c = &stored.contract;
+        let mut assessment = deduction::assess(c, &metrics);
+        let provisional_rules = mark_provisional(c, &mut assessment, &provisional);
         out.push(ContractDeductions {
             contract: c.code.clone(),
             name: c.name.clone(),
             vendor: c.vendor.clone(),
             price_fen: c.price_fen,
             monthly_fee_fen: c.amount_fen(deduction::Amount::MonthlyFee { pct: 100.0 }, 1),
-            assessment: deduction::assess(c, &metrics),
+            assessment,
+            provisional_rules,
         });
     }
     Ok(out)
@@ -199,22 +210,78 @@ fn clock(name: &str) -> Option<ClockName> {
     name.parse().ok()
 }
 
-/// The contract's metrics out of what the report measured over everything.
-fn from_measured(stored: &Stored, m: Measured<'_>) -> Metrics {
+/// A late clock whose deadline is provisional: its name and ticket.
+type ProvisionalLate = (ClockName, String);
+
+/// The contract's metrics out of what the report measured over everything, with the late clocks
+/// among them whose deadline is provisional.
+fn from_measured(stored: &Stored, m: Measured<'_>) -> (Metrics, Vec<ProvisionalLate>) {
     let covers = |id: i64| stored.system_ids.contains(&id);
+    let own: Vec<&BreachedClock> = m
+        .breached
+        .iter()
+        .filter(|b| b.vendor.as_deref() == Some(stored.contract.vendor.as_str()) && covers(b.system_id))
+        .collect();
     let mut out = Metrics {
         // The clock rows are per vendor: they serve a contract over all of its vendor's systems.
         averages: averages(m.clocks.iter().filter(|r| r.vendor_id == Some(stored.vendor_id))),
-        late: m
-            .breached
-            .iter()
-            .filter(|b| b.vendor.as_deref() == Some(stored.contract.vendor.as_str()) && covers(b.system_id))
-            .filter_map(late)
-            .collect(),
+        late: own.iter().copied().filter_map(late).collect(),
         ..Metrics::default()
     };
     push_systems(&mut out, m.availability.iter().filter(|s| covers(s.id)));
-    out
+    (out, provisional_late(own.into_iter()))
+}
+
+fn provisional_late<'a>(rows: impl Iterator<Item = &'a BreachedClock>) -> Vec<ProvisionalLate> {
+    rows.filter(|b| b.provisional && b.overdue_wall_ms > 0)
+        .filter_map(|b| Some((clock(&b.clock)?, b.ticket.clone())))
+        .collect()
+}
+
+/// Notes each fired or exposed late or delay rule of `c` whose evidence holds a provisional late
+/// clock, and the assessment once; returns those rules' ids.
+fn mark_provisional(c: &Contract, a: &mut Assessment, provisional: &[ProvisionalLate]) -> Vec<String> {
+    let mut marked = Vec::new();
+    for o in &mut a.outcomes {
+        let Some(rule) = c.rules.iter().find(|r| r.id == o.rule) else {
+            continue;
+        };
+        let (Condition::Late { clock, .. } | Condition::Delay { clock, .. }) = rule.when else {
+            continue;
+        };
+        if !matches!(o.status, Status::Fired | Status::Exposure) {
+            continue;
+        }
+        let tickets: Vec<&str> = provisional
+            .iter()
+            .filter(|(name, ticket)| *name == clock && o.evidence.contains(ticket))
+            .map(|(_, ticket)| ticket.as_str())
+            .collect();
+        if tickets.is_empty() {
+            continue;
+        }
+        o.notes.push(format!(
+            "暂定：其中 {n} 个超时时限（{list}）的截止时间为暂定，导入国务院通知后重新计算，次数、天数和金额可能变化 / \
+             provisional: {n} of the late clocks ({list}) {have} provisional, measured again when the \
+             State Council's notice is imported; the count, days and amount may change",
+            n = tickets.len(),
+            have = if tickets.len() == 1 {
+                "has a deadline"
+            } else {
+                "have deadlines"
+            },
+            list = tickets.join(" "),
+        ));
+        marked.push(o.rule.clone());
+    }
+    if !marked.is_empty() {
+        a.notes.push(format!(
+            "暂定：{rules} 依据暂定截止时间，合计可能变化 / provisional: {rules} rest on provisional deadlines; \
+             the totals may change",
+            rules = marked.join(", "),
+        ));
+    }
+    marked
 }
 
 fn averages<'a>(rows: impl Iterator<Item = &'a ClockRow>) -> Vec<deduction::Average> {
@@ -261,6 +328,16 @@ pub async fn metrics(
     scope: &Scope,
     stored: &Stored,
 ) -> ApiResult<Metrics> {
+    Ok(measure(db, calendars, scope, stored).await?.0)
+}
+
+/// The same, with the late clocks whose deadline is provisional.
+async fn measure(
+    db: &impl ConnectionTrait,
+    calendars: &BTreeMap<String, Calendar>,
+    scope: &Scope,
+    stored: &Stored,
+) -> ApiResult<(Metrics, Vec<ProvisionalLate>)> {
     let own = Scope {
         from: scope.from,
         to: scope.to,
@@ -269,13 +346,10 @@ pub async fn metrics(
         vendor: Some(stored.vendor_id),
         ..Scope::default()
     };
+    let breached = breached::list(db, calendars, &own).await?;
     let mut m = Metrics {
         averages: averages(counts::clock_rows(db, &own).await?.iter()),
-        late: breached::list(db, calendars, &own)
-            .await?
-            .iter()
-            .filter_map(late)
-            .collect(),
+        late: breached.iter().filter_map(late).collect(),
         ..Metrics::default()
     };
     // Availability is the system's, whoever the tickets count against.
@@ -288,5 +362,5 @@ pub async fn metrics(
     )
     .await?;
     push_systems(&mut m, systems.iter());
-    Ok(m)
+    Ok((m, provisional_late(breached.iter())))
 }

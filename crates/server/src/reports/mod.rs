@@ -15,6 +15,7 @@ pub mod counts;
 pub mod deductions;
 pub mod export;
 pub mod latency;
+pub mod notes;
 pub mod period;
 pub mod scorecard;
 pub mod sql;
@@ -77,6 +78,8 @@ pub struct Report {
     pub availability: Vec<availability::SystemAvailability>,
     /// Per contract: the deduction rules that fired, their evidence and amounts.
     pub deductions: Vec<deductions::ContractDeductions>,
+    /// Footnotes every printed form carries (e.g. provisional deadlines); empty when none.
+    pub notes: Vec<notes::Footnote>,
 }
 
 /// Computes the breach report for `period`, `filters` and the systems the caller may see
@@ -95,9 +98,10 @@ pub async fn breaches(
     let scope = resolve(db, &period, &filters, visible, as_of).await?;
     // Independent scans, run at once: on a pool each takes its own connection (SQLite readers
     // do not block each other in WAL mode), inside a transaction they simply take turns.
-    let (ticket_rows, clock_rows, latency, breached, availability) = tokio::try_join!(
+    let (ticket_rows, clock_rows, provisional, latency, breached, availability) = tokio::try_join!(
         counts::ticket_rows(db, &scope),
         counts::clock_rows(db, &scope),
+        counts::provisional_rows(db, &scope),
         latency::latencies(db, &scope),
         breached::list(db, calendars, &scope),
         availability::systems(db, &scope),
@@ -107,9 +111,11 @@ pub async fn breaches(
         breached: &breached,
         availability: &availability,
     };
+    let clocks = counts::compliance(&clock_rows, &provisional);
     Ok(Report {
         tickets: counts::tickets(&ticket_rows),
-        clocks: counts::compliance(&clock_rows),
+        notes: notes::footnotes(&clocks, &provisional, calendars),
+        clocks,
         latency,
         vendors: scorecard::vendors(db, &ticket_rows, &clock_rows).await?,
         deductions: if with_deductions {

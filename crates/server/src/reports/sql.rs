@@ -75,6 +75,16 @@ impl Sql {
         self.scope_where(scope)
     }
 
+    /// `FROM clocks c CROSS JOIN tickets t … WHERE <scope> AND c.provisional`: the scope's clocks
+    /// whose deadline is provisional. `CROSS JOIN` keeps SQLite's join order: the provisional
+    /// clocks first (by their index), then each one's ticket; PostgreSQL plans it as any join.
+    pub fn from_provisional_clocks(&mut self, scope: &Scope) -> &mut Sql {
+        self.push(" FROM clocks c CROSS JOIN tickets t");
+        self.scope_where(scope)
+            .push(" AND t.id = c.ticket_id AND c.provisional = ")
+            .bind(true)
+    }
+
     /// The same with each clock's unit as `u` (through the ticket's system, `us`).
     pub fn from_clocks_by_unit(&mut self, scope: &Scope) -> &mut Sql {
         self.push(" FROM tickets t JOIN clocks c ON c.ticket_id = t.id")

@@ -1,5 +1,7 @@
 //! One section of the report as CSV, UTF-8 with a byte-order mark (so that Excel and WPS read the
-//! Chinese headers) and CRLF line ends.
+//! Chinese headers) and CRLF line ends. The report's footnotes, if any, are the last rows: the
+//! text in the first cell (starting with `*`), the other cells empty so that every row has as
+//! many fields as the header.
 
 use super::{Section, zone};
 use crate::reports::Report;
@@ -30,6 +32,11 @@ pub fn write(r: &Report, key: &str) -> Result<Vec<u8>, String> {
     w.write_record(&section.headers).map_err(fail)?;
     for row in &section.rows {
         w.write_record(row.iter().map(|c| defuse(c, c.text(z)))).map_err(fail)?;
+    }
+    for line in super::footnote_lines(r) {
+        let mut record = vec![line];
+        record.resize(section.headers.len().max(1), "");
+        w.write_record(&record).map_err(fail)?;
     }
     w.into_inner().map_err(|e| e.to_string())
 }

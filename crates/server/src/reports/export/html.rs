@@ -1,6 +1,7 @@
 //! The report as one printable HTML page: every section as a table, Chinese headings with English
 //! subtitles, a print stylesheet (A4 landscape, headers repeated on each page, no page break inside
-//! a row) and a signature block for the monthly assessment record.
+//! a row), the report's footnotes under the tables and a signature block for the monthly
+//! assessment record.
 
 use std::fmt::Write as _;
 
@@ -13,7 +14,7 @@ h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:24px 0 6px;border-bott
 h2 small{color:#666;font-weight:normal;margin-left:8px}.meta{color:#555;margin-bottom:12px}\
 table{border-collapse:collapse;width:100%;font-size:12px}th,td{border:1px solid #bbb;padding:3px 6px;text-align:left}\
 th{background:#ddebf7}td.n{text-align:right;white-space:nowrap}tr.total td{font-weight:bold;background:#f4f4f4}\
-.sign{margin-top:36px;display:flex;gap:64px}.sign div{border-top:1px solid #333;padding-top:4px;min-width:200px}\
+.notes{margin-top:16px;font-size:12px;color:#333}.notes p{margin:2px 0}.sign{margin-top:36px;display:flex;gap:64px}.sign div{border-top:1px solid #333;padding-top:4px;min-width:200px}\
 @media print{body{margin:0}@page{size:A4 landscape;margin:12mm}thead{display:table-header-group}tr{page-break-inside:avoid}}";
 
 /// Writes the page.
@@ -61,6 +62,14 @@ pub fn write(r: &Report) -> String {
             out.push_str("</tr>");
         }
         out.push_str("</tbody></table>");
+    }
+    let notes = super::footnote_lines(r);
+    if !notes.is_empty() {
+        out.push_str("<div class=\"notes\" id=\"notes\">");
+        for line in notes {
+            let _ = write!(out, "<p>{}</p>", escape(line));
+        }
+        out.push_str("</div>");
     }
     out.push_str(
         "<div class=\"sign\"><div>采购人（用户单位）签字 / 日期</div><div>服务商签字 / 日期</div></div></body></html>",

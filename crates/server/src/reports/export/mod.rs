@@ -1,6 +1,7 @@
 //! The report as tables: seven sections (summary, clocks, times, breached clocks, vendors,
 //! availability, deductions), each with Chinese headers, written as CSV (one section), XLSX (one
-//! sheet per section) or a printable HTML page (all sections).
+//! sheet per section) or a printable HTML page (all sections). The report's footnotes
+//! ([`footnote_lines`]) follow: the CSV's last rows, a 说明 sheet, a paragraph under the tables.
 
 pub mod csv;
 pub mod html;
@@ -187,6 +188,10 @@ pub fn sections(r: &Report) -> Vec<Section> {
             summary.push(vec![t(name), Text(zh(v))]);
         }
     }
+    let provisional: i64 = r.clocks.iter().map(|c| c.provisional).sum();
+    if provisional > 0 {
+        summary.push(vec![t("暂定时限（见说明）"), Int(provisional)]);
+    }
     for s in &r.tickets.by_severity {
         summary.push(vec![
             Text(format!("{}：受理 / 超时", zh(&s.severity))),
@@ -205,7 +210,19 @@ pub fn sections(r: &Report) -> Vec<Section> {
             key: "clocks",
             title: "时限达标",
             english: "Compliance per clock",
-            headers: vec!["时钟", "总数", "达标", "超时", "进行中", "已取消", "达标率"],
+            headers: vec![
+                "时钟",
+                "总数",
+                "达标",
+                "超时",
+                "进行中",
+                "已取消",
+                "达标率",
+                "暂定",
+                "其中达标",
+                "其中超时",
+                "达标率(不含暂定)",
+            ],
             rows: r
                 .clocks
                 .iter()
@@ -218,6 +235,10 @@ pub fn sections(r: &Report) -> Vec<Section> {
                         Int(c.pending),
                         Int(c.cancelled),
                         Cell::opt(c.compliance_pct, Pct),
+                        Int(c.provisional),
+                        Int(c.provisional_met),
+                        Int(c.provisional_breached),
+                        Cell::opt(c.final_pct(), Pct),
                     ]
                 })
                 .collect(),
@@ -276,6 +297,7 @@ pub fn sections(r: &Report) -> Vec<Section> {
                 "状态",
                 "超时(工作分钟)",
                 "超时(自然分钟)",
+                "暂定",
             ],
             rows: r
                 .breached
@@ -298,6 +320,7 @@ pub fn sections(r: &Report) -> Vec<Section> {
                         Text(zh(&b.state)),
                         Num(b.overdue_min),
                         Num(b.overdue_wall_min),
+                        if b.provisional { t(PROVISIONAL_MARK) } else { Empty },
                     ]
                 })
                 .collect(),
@@ -439,6 +462,14 @@ pub fn sections(r: &Report) -> Vec<Section> {
                 .collect(),
         },
     ]
+}
+
+/// How a row with a provisional deadline is marked; the footnote starting with `*` explains it.
+pub const PROVISIONAL_MARK: &str = "是 *";
+
+/// The report's footnotes as lines, each in Chinese then in English; none when it has none.
+pub fn footnote_lines(r: &Report) -> Vec<&str> {
+    r.notes.iter().flat_map(|n| [n.zh.as_str(), n.en.as_str()]).collect()
 }
 
 /// The zone the report's days are counted in.

@@ -1,7 +1,7 @@
 //! The report as an Excel workbook: one sheet per section, Chinese headers in bold on a shaded,
 //! frozen first row, numbers as numbers (minutes to two decimals, percentages, yuan with
 //! thousands separators), instants as Excel date-times in the report's zone, and columns wide
-//! enough to read.
+//! enough to read. The report's footnotes, if any, on a last sheet, 说明.
 
 use rust_xlsxwriter::{Color, Format as Style, FormatBorder, Workbook, XlsxError};
 
@@ -61,6 +61,17 @@ pub fn write(r: &Report) -> Result<Vec<u8>, XlsxError> {
             sheet.set_column_width(c as u16, (*w as f64 + 2.0).max(8.0))?;
         }
         sheet.set_freeze_panes(1, 0)?;
+    }
+    let notes = super::footnote_lines(r);
+    if !notes.is_empty() {
+        let sheet = book.add_worksheet();
+        sheet.set_name("说明")?;
+        sheet.write_string_with_format(0, 0, "说明 / Notes", &header)?;
+        let wrap = Style::new().set_text_wrap();
+        for (i, line) in notes.iter().enumerate() {
+            sheet.write_string_with_format(i as u32 + 1, 0, *line, &wrap)?;
+        }
+        sheet.set_column_width(0, 120.0)?;
     }
     book.save_to_buffer()
 }
