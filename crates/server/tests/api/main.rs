@@ -20,6 +20,7 @@ mod lifecycle;
 mod openapi;
 mod operations;
 mod reports;
+mod reports_provisional;
 mod session;
 mod web;
 mod webhooks;
