@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
 
 use crate::db::entities::audit_log;
@@ -37,7 +37,8 @@ impl FromRequestParts<crate::api::AppState> for ClientAddr {
     }
 }
 
-/// Appends an entry.
+/// Appends an entry made at `at` (a handler's [`AppState::now`](crate::api::AppState::now), so
+/// that the log agrees with the clock the request was judged by).
 pub async fn record(
     db: &impl ConnectionTrait,
     user_id: Option<i64>,
@@ -45,9 +46,10 @@ pub async fn record(
     target: &str,
     detail: serde_json::Value,
     from: &ClientAddr,
+    at: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     audit_log::ActiveModel {
-        at: Set(Utc::now()),
+        at: Set(at),
         user_id: Set(user_id),
         action: Set(action.to_owned()),
         target: Set(target.to_owned()),

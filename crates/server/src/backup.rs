@@ -117,6 +117,7 @@ pub fn restore(from: &Path, db: &Path) -> anyhow::Result<(Copied, Option<PathBuf
     }
     let kept = if db.exists() {
         // A plain copy of the files, unchecked: the database being replaced may be the broken one.
+        // Named by the system clock: only `opsclock restore` (a CLI command, server stopped) runs this.
         let stamp = chrono::Local::now().format("%Y%m%dT%H%M%S");
         let kept = with_suffix(db, &format!(".before-restore-{stamp}"));
         for suffix in ["", "-wal", "-shm"] {

@@ -74,8 +74,8 @@ pub async fn start(sweeper: Sweeper, opts: JobOptions) -> anyhow::Result<JobSche
                 // with clocks that failed is a failure.
                 match &swept {
                     Ok(r) if r.skipped => {}
-                    Ok(r) => crate::metrics::REGISTRY.sweep(started.elapsed(), r.failed == 0, chrono::Utc::now()),
-                    Err(_) => crate::metrics::REGISTRY.sweep(started.elapsed(), false, chrono::Utc::now()),
+                    Ok(r) => crate::metrics::REGISTRY.sweep(started.elapsed(), r.failed == 0, sweeper.time.now()),
+                    Err(_) => crate::metrics::REGISTRY.sweep(started.elapsed(), false, sweeper.time.now()),
                 }
                 match swept {
                     Ok(r) if r.queued > 0 || r.failed > 0 => {
@@ -162,11 +162,11 @@ pub async fn start(sweeper: Sweeper, opts: JobOptions) -> anyhow::Result<JobSche
         })?)
         .await?;
 
-    let (db, retention) = (sweeper.db.clone(), opts.retention);
+    let (db, retention, time) = (sweeper.db.clone(), opts.retention, sweeper.time.clone());
     let purge = move || {
-        let db = db.clone();
+        let (db, time) = (db.clone(), time.clone());
         async move {
-            match crate::retention::purge(&db, retention, chrono::Utc::now()).await {
+            match crate::retention::purge(&db, retention, time.now()).await {
                 Ok(p) => tracing::info!(
                     audit = p.audit,
                     outbox = p.outbox,

@@ -10,7 +10,7 @@ use crate::api::{self, AppState};
 use crate::calendars::{CalendarSource, Calendars};
 use crate::escalation::Links;
 use crate::escalation::sweep::Sweeper;
-use crate::time::SystemTime;
+use crate::time::{SystemTime, TimeSource};
 
 /// What `serve` needs.
 pub struct ServeOptions {
@@ -48,14 +48,15 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
     let db = open_database(&opts.database).await?;
     let calendars = Calendars::load(opts.calendars.clone())?;
     let loaded = calendars.snapshot();
-    let measured = crate::reports::backfill(&db, &loaded)
+    // The server runs on the system clock (a test runs the whole binary under faketime).
+    let measured = crate::reports::backfill(&db, &loaded, SystemTime.now())
         .await
         .context("cannot measure the clocks of tickets written before reports existed")?;
     if measured > 0 {
         println!("Measured {measured} ticket(s) written before reports existed.");
     }
     if opts.demo && crate::demo::is_empty(&db).await? {
-        let logins = crate::demo::load(&db, &loaded)
+        let logins = crate::demo::load(&db, &loaded, SystemTime.now())
             .await
             .context("cannot load the demo data")?;
         println!("Loaded demo data. One-time passwords (shown once; change them after signing in):");
@@ -63,7 +64,7 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
             println!("  {:<10} {:<9} {}", l.username, l.role, l.password);
         }
     }
-    let rules = crate::intake::store::load_at_start(&db, opts.intake_rules.as_deref(), chrono::Utc::now()).await?;
+    let rules = crate::intake::store::load_at_start(&db, opts.intake_rules.as_deref(), SystemTime.now()).await?;
     if let Some(file) = &opts.intake_rules {
         println!("Loaded {rules} alert mapping rule(s) from {}.", file.display());
     }

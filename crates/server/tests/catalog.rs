@@ -39,7 +39,18 @@ fn calendars() -> Vec<String> {
 }
 
 async fn import(t: &TestDb, text: &str, dry_run: bool) -> Result<Plan, ImportError> {
-    catalog::import(&t.db, text, "test.toml", calendars(), dry_run, None, &ClientAddr(None)).await
+    let at = opsclock::db::testing::test_now();
+    catalog::import(
+        &t.db,
+        text,
+        "test.toml",
+        calendars(),
+        dry_run,
+        None,
+        &ClientAddr(None),
+        at,
+    )
+    .await
 }
 
 async fn export(t: &TestDb) -> String {

@@ -9,7 +9,7 @@ use anyhow::Context as _;
 use chrono::{DateTime, TimeZone, Utc};
 use migration::{Migrator, MigratorTrait};
 use opsclock::db::entities::{systems, ticket_events, tickets, units};
-use opsclock::db::testing::{Backend, TestDb, seed};
+use opsclock::db::testing::{Backend, TestDb, seed, test_now};
 use opsclock::db::{self, DbError, counters::next_ticket_number};
 use sea_orm::{
     ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait, QuerySelect, Set,
@@ -124,7 +124,7 @@ async fn down_then_up_recreates_the_schema(backend: Backend) -> anyhow::Result<(
 }
 
 fn dangling_system(n: usize) -> systems::ActiveModel {
-    let now = Utc::now();
+    let now = test_now();
     systems::ActiveModel {
         code: Set(format!("DANGLING-{n}")),
         name: Set("refers to nothing".to_owned()),
@@ -279,7 +279,7 @@ fn event(ticket_id: i64, seq: i32) -> ticket_events::ActiveModel {
     ticket_events::ActiveModel {
         ticket_id: Set(ticket_id),
         seq: Set(seq),
-        at: Set(Utc::now()),
+        at: Set(test_now()),
         actor_id: Set(None),
         kind: Set("created".to_owned()),
         data: Set(json!({"seq": seq})),

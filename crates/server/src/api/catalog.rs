@@ -4,7 +4,6 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, Set, SqlErr, TransactionTrait,
@@ -100,14 +99,14 @@ macro_rules! org_handlers {
             let row = $entity::ActiveModel {
                 code: Set(code.clone()),
                 name: Set(check_name(&body.name)?),
-                created_at: Set(Utc::now()),
+                created_at: Set(state.now()),
                 ..Default::default()
             }
             .insert(&state.db)
             .await
             .map_err(duplicate($what, &code))?;
             audit::record(&state.db, Some(p.user_id), concat!($what, ".create"), &row.code,
-                serde_json::json!({"name": row.name}), &from).await?;
+                serde_json::json!({"name": row.name}), &from, state.now()).await?;
             Ok((StatusCode::CREATED, Json(OrgView { id: row.id, code: row.code, name: row.name })))
         }
 
@@ -137,7 +136,7 @@ macro_rules! org_handlers {
             am.name = Set(check_name(&body.name)?);
             let r = am.update(&state.db).await?;
             audit::record(&state.db, Some(p.user_id), concat!($what, ".update"), &r.code,
-                serde_json::json!({"name": r.name}), &from).await?;
+                serde_json::json!({"name": r.name}), &from, state.now()).await?;
             Ok(Json(OrgView { id: r.id, code: r.code, name: r.name }))
         }
     };
@@ -239,7 +238,7 @@ pub async fn create_policy(
 ) -> ApiResult<(StatusCode, Json<PolicyView>)> {
     p.require_admin()?;
     let code = check_code(&body.code)?;
-    let now = Utc::now();
+    let now = state.now();
     let r = policies::ActiveModel {
         code: Set(code.clone()),
         name: Set(check_name(&body.name)?),
@@ -258,6 +257,7 @@ pub async fn create_policy(
         &r.code,
         r.targets.clone(),
         &from,
+        now,
     )
     .await?;
     Ok((StatusCode::CREATED, Json(policy_view(r))))
@@ -302,7 +302,8 @@ pub async fn update_policy(
         // The catalogue's tiers no longer describe these targets; an export writes them raw.
         am.document = Set(None);
     }
-    am.updated_at = Set(Utc::now());
+    let now = state.now();
+    am.updated_at = Set(now);
     let r = am.update(&state.db).await?;
     audit::record(
         &state.db,
@@ -311,6 +312,7 @@ pub async fn update_policy(
         &r.code,
         r.targets.clone(),
         &from,
+        now,
     )
     .await?;
     Ok(Json(policy_view(r)))
@@ -592,7 +594,7 @@ pub async fn create_system(
         Some(&body.service_mode),
     )
     .await?;
-    let now = Utc::now();
+    let now = state.now();
     let s = systems::ActiveModel {
         code: Set(code.clone()),
         name: Set(name),
@@ -617,6 +619,7 @@ pub async fn create_system(
         &view.code,
         serde_json::json!({"id": view.id}),
         &from,
+        now,
     )
     .await?;
     txn.commit().await?;
@@ -634,6 +637,7 @@ pub async fn update_system(
     ApiJson(body): ApiJson<SystemPatch>,
 ) -> ApiResult<Json<SystemView>> {
     p.require_admin()?;
+    let now = state.now();
     let txn = state.db.begin().await?;
     let s = systems::Entity::find_by_id(id)
         .one(&txn)
@@ -656,7 +660,7 @@ pub async fn update_system(
     if let Some(v) = body.policy_id.filter(|v| *v != s.policy_id) {
         am.policy_id = Set(v);
         // Its tickets may escalate by another ladder now.
-        crate::escalation::ladders::wake_system(&txn, id, Utc::now()).await?;
+        crate::escalation::ladders::wake_system(&txn, id, now).await?;
     }
     if let Some(v) = body.calendar {
         am.calendar = Set(v);
@@ -666,7 +670,7 @@ pub async fn update_system(
     }
     // From the stored version: the client's may be anything (i64::MAX overflowed here).
     am.version = Set(s.version + 1);
-    am.updated_at = Set(Utc::now());
+    am.updated_at = Set(now);
     let res = systems::Entity::update_many()
         .set(am)
         .filter(systems::Column::Id.eq(id))
@@ -697,6 +701,7 @@ pub async fn update_system(
         &view.code,
         serde_json::json!({"version": view.version}),
         &from,
+        now,
     )
     .await?;
     txn.commit().await?;

@@ -90,6 +90,7 @@ pub async fn import_catalog(
         params.dry_run,
         Some(p.user_id),
         &from,
+        state.now(),
     )
     .await
     .map_err(|e| match e {

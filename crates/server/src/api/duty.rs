@@ -77,8 +77,9 @@ pub async fn put_roster(
     p.require_manager()?;
     same_code(&code, &doc.code)?;
     let txn = state.begin_write().await?;
+    let now = state.now();
     roster_owner(&txn, &p, &doc.code, Some(&doc.vendor)).await?;
-    if rosters::set(&txn, &state.calendars.snapshot(), &doc, Utc::now()).await? {
+    if rosters::set(&txn, &state.calendars.snapshot(), &doc, now).await? {
         audit::record(
             &txn,
             Some(p.user_id),
@@ -86,6 +87,7 @@ pub async fn put_roster(
             &doc.code,
             serde_json::json!(doc),
             &from,
+            now,
         )
         .await?;
     }
@@ -104,6 +106,7 @@ pub async fn delete_roster(
 ) -> ApiResult<StatusCode> {
     p.require_admin()?;
     let txn = state.begin_write().await?;
+    let now = state.now();
     if !rosters::remove(&txn, &code).await? {
         return Err(ApiError::NotFound(format!("no roster {code:?}")));
     }
@@ -114,6 +117,7 @@ pub async fn delete_roster(
         &code,
         serde_json::json!({}),
         &from,
+        now,
     )
     .await?;
     txn.commit().await?;
@@ -133,8 +137,9 @@ pub async fn add_override(
 ) -> ApiResult<StatusCode> {
     p.require_manager()?;
     let txn = state.begin_write().await?;
+    let now = state.now();
     roster_owner(&txn, &p, &code, None).await?;
-    rosters::add_override(&txn, &code, &o, Some(p.user_id), Utc::now()).await?;
+    rosters::add_override(&txn, &code, &o, Some(p.user_id), now).await?;
     audit::record(
         &txn,
         Some(p.user_id),
@@ -142,6 +147,7 @@ pub async fn add_override(
         &code,
         serde_json::json!(o),
         &from,
+        now,
     )
     .await?;
     txn.commit().await?;
@@ -180,7 +186,7 @@ pub async fn on_duty(
     ApiQuery(q): ApiQuery<OnDutyQuery>,
 ) -> ApiResult<Json<OnDutyAnswer>> {
     let system = super::catalog::system_in_scope(&state.db, &p, &q.system).await?;
-    let at = q.at.unwrap_or_else(Utc::now);
+    let at = q.at.unwrap_or_else(|| state.now());
     let people = rosters::on_duty(&state.db, &state.calendars.snapshot(), &system, at).await?;
     Ok(Json(OnDutyAnswer {
         system: system.code,
@@ -201,8 +207,8 @@ pub struct RangeQuery {
 }
 
 impl RangeQuery {
-    fn range(&self, default_days: i64) -> (DateTime<Utc>, DateTime<Utc>) {
-        let from = self.from.unwrap_or_else(Utc::now);
+    fn range(&self, default_days: i64, now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
+        let from = self.from.unwrap_or(now);
         (from, self.to.unwrap_or(from + TimeDelta::days(default_days)))
     }
 }
@@ -216,7 +222,7 @@ pub async fn gaps(
     _p: Principal,
     ApiQuery(q): ApiQuery<RangeQuery>,
 ) -> ApiResult<Json<Vec<StaffingGap>>> {
-    let (from, to) = q.range(14);
+    let (from, to) = q.range(14, state.now());
     Ok(Json(
         rosters::gaps(&state.db, &state.calendars.snapshot(), from, to).await?,
     ))
@@ -243,10 +249,11 @@ pub async fn shifts_ics(
     {
         return Err(ApiError::NotFound(format!("no user {username:?}")));
     }
-    let (from, to) = q.range(90);
+    let now = state.now();
+    let (from, to) = q.range(90, now);
     let shifts: Vec<UserShift> =
         rosters::shifts_of(&state.db, &state.calendars.snapshot(), &username, from, to).await?;
-    let body = crate::duty::ics::render(&username, &shifts, "opsclock", Utc::now());
+    let body = crate::duty::ics::render(&username, &shifts, "opsclock", now);
     Ok((
         [
             (header::CONTENT_TYPE, "text/calendar; charset=utf-8".to_owned()),
@@ -282,7 +289,8 @@ pub async fn put_window(
     p.require_manager()?;
     same_code(&code, &doc.code)?;
     let txn = state.begin_write().await?;
-    if windows::set(&txn, &state.calendars.snapshot(), &doc, Utc::now()).await? {
+    let now = state.now();
+    if windows::set(&txn, &state.calendars.snapshot(), &doc, now).await? {
         audit::record(
             &txn,
             Some(p.user_id),
@@ -290,6 +298,7 @@ pub async fn put_window(
             &doc.code,
             serde_json::json!(doc),
             &from,
+            now,
         )
         .await?;
     }
@@ -308,6 +317,7 @@ pub async fn delete_window(
 ) -> ApiResult<StatusCode> {
     p.require_admin()?;
     let txn = state.begin_write().await?;
+    let now = state.now();
     if !windows::remove(&txn, &code).await? {
         return Err(ApiError::NotFound(format!("no major-event window {code:?}")));
     }
@@ -318,6 +328,7 @@ pub async fn delete_window(
         &code,
         serde_json::json!({}),
         &from,
+        now,
     )
     .await?;
     txn.commit().await?;
@@ -435,7 +446,8 @@ pub async fn create_exclusion(
         reason: body.reason,
     };
     let txn = state.begin_write().await?;
-    let v = exclusions::record(&txn, &state.calendars.snapshot(), &req, p.user_id, decider, Utc::now()).await?;
+    let now = state.now();
+    let v = exclusions::record(&txn, &state.calendars.snapshot(), &req, p.user_id, decider, now).await?;
     audit::record(
         &txn,
         Some(p.user_id),
@@ -443,6 +455,7 @@ pub async fn create_exclusion(
         &v.id.to_string(),
         serde_json::json!(v),
         &from,
+        now,
     )
     .await?;
     txn.commit().await?;
@@ -471,6 +484,7 @@ pub async fn decide_exclusion(
 ) -> ApiResult<Json<ExclusionView>> {
     let d: exclusions::Decision = decision.parse().map_err(|e: String| ApiError::invalid("decision", e))?;
     let txn = state.begin_write().await?;
+    let now = state.now();
     let row = crate::db::entities::exclusions::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -487,16 +501,7 @@ pub async fn decide_exclusion(
             "only an admin or a manager of the system's own unit may decide on its exclusions".into(),
         ));
     }
-    let v = exclusions::decide(
-        &txn,
-        &state.calendars.snapshot(),
-        row,
-        d,
-        body.note,
-        p.user_id,
-        Utc::now(),
-    )
-    .await?;
+    let v = exclusions::decide(&txn, &state.calendars.snapshot(), row, d, body.note, p.user_id, now).await?;
     audit::record(
         &txn,
         Some(p.user_id),
@@ -504,6 +509,7 @@ pub async fn decide_exclusion(
         &id.to_string(),
         serde_json::json!(v),
         &from,
+        now,
     )
     .await?;
     txn.commit().await?;
@@ -516,7 +522,7 @@ pub async fn decide_exclusion(
 #[utoipa::path(get, path = "/duties", tag = "duty", responses((status = 200, body = Vec<DutyView>)))]
 pub async fn list_duties(State(state): State<AppState>, _p: Principal) -> ApiResult<Json<Vec<DutyView>>> {
     Ok(Json(
-        scheduled::list(&state.db, &state.calendars.snapshot(), Utc::now()).await?,
+        scheduled::list(&state.db, &state.calendars.snapshot(), state.now()).await?,
     ))
 }
 
@@ -533,7 +539,8 @@ pub async fn put_duty(
     p.require_manager()?;
     same_code(&code, &doc.code)?;
     let txn = state.begin_write().await?;
-    if scheduled::set(&txn, &state.calendars.snapshot(), &doc, Utc::now()).await? {
+    let now = state.now();
+    if scheduled::set(&txn, &state.calendars.snapshot(), &doc, now).await? {
         audit::record(
             &txn,
             Some(p.user_id),
@@ -541,6 +548,7 @@ pub async fn put_duty(
             &doc.code,
             serde_json::json!(doc),
             &from,
+            now,
         )
         .await?;
     }
@@ -559,6 +567,7 @@ pub async fn delete_duty(
 ) -> ApiResult<StatusCode> {
     p.require_admin()?;
     let txn = state.begin_write().await?;
+    let now = state.now();
     if !scheduled::remove(&txn, &code).await? {
         return Err(ApiError::NotFound(format!("no duty {code:?}")));
     }
@@ -569,6 +578,7 @@ pub async fn delete_duty(
         &code,
         serde_json::json!({}),
         &from,
+        now,
     )
     .await?;
     txn.commit().await?;

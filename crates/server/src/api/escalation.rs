@@ -122,14 +122,23 @@ pub async fn put_ladder(
     p.require_admin()?;
     let scope = scope(&text)?;
     let ladder = doc.ladder()?;
-    let now = Utc::now();
+    let now = state.now();
     let txn = state.begin_write().await?;
     let changed = ladders::set(&txn, &scope, Some(&ladder), now)
         .await
         .map_err(set_error)?;
     if changed {
         let detail = serde_json::json!({ "ladder": ladder });
-        audit::record(&txn, Some(p.user_id), "ladder.set", &scope.to_string(), detail, &from).await?;
+        audit::record(
+            &txn,
+            Some(p.user_id),
+            "ladder.set",
+            &scope.to_string(),
+            detail,
+            &from,
+            now,
+        )
+        .await?;
     }
     txn.commit().await?;
     Ok(Json(StoredLadder {
@@ -151,7 +160,8 @@ pub async fn delete_ladder(
     p.require_admin()?;
     let scope = scope(&text)?;
     let txn = state.begin_write().await?;
-    if !ladders::set(&txn, &scope, None, Utc::now()).await.map_err(set_error)? {
+    let now = state.now();
+    if !ladders::set(&txn, &scope, None, now).await.map_err(set_error)? {
         return Err(ApiError::NotFound(format!("no ladder is stored for {scope}")));
     }
     audit::record(
@@ -161,6 +171,7 @@ pub async fn delete_ladder(
         &scope.to_string(),
         serde_json::json!({}),
         &from,
+        now,
     )
     .await?;
     txn.commit().await?;
@@ -245,10 +256,11 @@ pub async fn retry_outbox(
 ) -> ApiResult<Json<OutboxDetail>> {
     p.require_admin()?;
     let txn = state.begin_write().await?;
+    let now = state.now();
     let Some(current) = outbox::get(&txn, id).await? else {
         return Err(ApiError::NotFound(format!("no outbox message {id}")));
     };
-    if outbox::retry(&txn, &state.calendars.snapshot(), Some(&[id]), Utc::now()).await? == 0 {
+    if outbox::retry(&txn, &state.calendars.snapshot(), Some(&[id]), now).await? == 0 {
         return Err(ApiError::Invalid {
             field: None,
             detail: format!(
@@ -258,7 +270,7 @@ pub async fn retry_outbox(
         });
     }
     let detail = serde_json::json!({ "ids": [id], "key": current.message.key });
-    audit::record(&txn, Some(p.user_id), "outbox.retry", "outbox", detail, &from).await?;
+    audit::record(&txn, Some(p.user_id), "outbox.retry", "outbox", detail, &from, now).await?;
     let after = outbox::get(&txn, id).await?;
     txn.commit().await?;
     after

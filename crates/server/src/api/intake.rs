@@ -79,7 +79,7 @@ pub async fn generic_webhook(
         text("x-opsclock-timestamp"),
         text("x-opsclock-signature"),
         &body,
-        Utc::now(),
+        state.now(),
     )?;
     let batch: generic::Batch = parse_json(&body)?;
     let alerts = batch.into_alerts()?;
@@ -120,7 +120,8 @@ pub async fn put_rules(
         )));
     }
     let doc = StoredRules { file: None, rules: set };
-    store::save(&txn, &doc, Some(p.user_id), Utc::now()).await?;
+    let now = state.now();
+    store::save(&txn, &doc, Some(p.user_id), now).await?;
     audit::record(
         &txn,
         Some(p.user_id),
@@ -128,6 +129,7 @@ pub async fn put_rules(
         store::RULES_KEY,
         serde_json::json!({"rules": doc.rules.rules.len()}),
         &from,
+        now,
     )
     .await?;
     txn.commit().await?;
@@ -257,7 +259,8 @@ pub async fn create_source(
 ) -> ApiResult<(StatusCode, Json<CreatedSource>)> {
     p.require_admin()?;
     let txn = state.begin_write().await?;
-    let (row, credential) = store::add_source(&txn, &body.code, &body.kind, Utc::now()).await?;
+    let now = state.now();
+    let (row, credential) = store::add_source(&txn, &body.code, &body.kind, now).await?;
     audit::record(
         &txn,
         Some(p.user_id),
@@ -265,6 +268,7 @@ pub async fn create_source(
         &row.code,
         serde_json::json!({"kind": row.kind}),
         &from,
+        now,
     )
     .await?;
     txn.commit().await?;
@@ -288,7 +292,8 @@ pub async fn revoke_source(
 ) -> ApiResult<StatusCode> {
     p.require_admin()?;
     let txn = state.begin_write().await?;
-    if !store::revoke_source(&txn, &code, Utc::now()).await? {
+    let now = state.now();
+    if !store::revoke_source(&txn, &code, now).await? {
         return Err(ApiError::NotFound(format!("no live intake source {code:?}")));
     }
     audit::record(
@@ -298,6 +303,7 @@ pub async fn revoke_source(
         &code,
         serde_json::json!({}),
         &from,
+        now,
     )
     .await?;
     txn.commit().await?;
@@ -364,7 +370,7 @@ pub async fn open_alert(
     ApiJson(body): ApiJson<TriageOpen>,
 ) -> ApiResult<(StatusCode, Json<TicketView>)> {
     p.require_admin()?;
-    let now = Utc::now();
+    let now = state.now();
     let txn = state.begin_write().await?;
     let row = waiting(&txn, id).await?;
     let system = crate::api::catalog::system_in_scope(&txn, &p, &body.system).await?;
@@ -408,7 +414,8 @@ pub async fn dismiss_alert(
     let txn = state.begin_write().await?;
     let row = waiting(&txn, id).await?;
     let fingerprint = row.fingerprint.clone();
-    store::triaged(&txn, row, None, p.user_id, Utc::now()).await?;
+    let now = state.now();
+    store::triaged(&txn, row, None, p.user_id, now).await?;
     audit::record(
         &txn,
         Some(p.user_id),
@@ -416,6 +423,7 @@ pub async fn dismiss_alert(
         &fingerprint,
         serde_json::json!({"alert": id}),
         &from,
+        now,
     )
     .await?;
     txn.commit().await?;

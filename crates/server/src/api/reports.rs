@@ -128,7 +128,7 @@ pub(crate) async fn authorize(state: &AppState, p: &Principal, q: &BreachQuery) 
     let with_deductions =
         matches!(p.role, Role::Admin | Role::Manager) && matches!(p.scope, Scope::All | Scope::Vendor(_));
     let visible = crate::api::catalog::visible_system_ids(&state.db, p).await?;
-    let now = Utc::now();
+    let now = state.now();
     Ok(Authorized {
         period,
         filters,
@@ -203,7 +203,8 @@ pub async fn put_contract(
     p.require_admin()?;
     super::same_code(&code, &c.code)?;
     let txn = state.begin_write().await?;
-    if report::deductions::set(&txn, c.clone(), Utc::now()).await? {
+    let now = state.now();
+    if report::deductions::set(&txn, c.clone(), now).await? {
         audit::record(
             &txn,
             Some(p.user_id),
@@ -211,6 +212,7 @@ pub async fn put_contract(
             &c.code,
             serde_json::json!(c),
             &from,
+            now,
         )
         .await?;
     }

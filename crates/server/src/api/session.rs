@@ -43,7 +43,7 @@ pub async fn sign_in(
     state
         .limits
         .sign_in_attempt(from.0.as_deref().unwrap_or("unknown"), std::time::Instant::now())?;
-    let now = Utc::now();
+    let now = state.now();
     let name = body.username.trim();
     // Each attempt is counted before the password is checked, in one statement, so that
     // parallel guesses (from several addresses or replicas) cannot all slip in under the limit.
@@ -81,6 +81,7 @@ pub async fn sign_in(
             &body.username,
             serde_json::json!({}),
             &from,
+            now,
         )
         .await?;
         if let Some(until) = lock_if_due(&state, name, now).await? {
@@ -91,6 +92,7 @@ pub async fn sign_in(
                 &body.username,
                 serde_json::json!({ "until": until }),
                 &from,
+                now,
             )
             .await?;
             return Err(locked(until, now));
@@ -125,6 +127,7 @@ pub async fn sign_in(
         &user.username,
         serde_json::json!({}),
         &from,
+        now,
     )
     .await?;
     let cookie = format!(
@@ -255,6 +258,7 @@ pub async fn change_password(
         &p.username,
         serde_json::json!({}),
         &from,
+        state.now(),
     )
     .await?;
     Ok(StatusCode::NO_CONTENT)

@@ -562,7 +562,7 @@ pub async fn create_ticket(
     ApiJson(body): ApiJson<CreateTicket>,
 ) -> ApiResult<(StatusCode, Json<TicketView>)> {
     p.require_writer()?;
-    let now = Utc::now();
+    let now = state.now();
     let txn = state.begin_write().await?;
     let system = system_in_scope(&txn, &p, &body.system).await?;
     let plan = plan(&txn, &state, system, Some(p.user_id), body, now).await?;
@@ -601,6 +601,7 @@ pub(crate) async fn open(
         &row.number,
         serde_json::json!({"system": plan.system.code, "assigned": plan.assigned_by}),
         from,
+        now,
     )
     .await?;
     Ok((row, ticket))
@@ -660,7 +661,7 @@ pub async fn preview_ticket(
 ) -> ApiResult<Json<TicketPreview>> {
     p.require_writer()?;
     let system = system_in_scope(&state.db, &p, &body.system).await?;
-    let plan = plan(&state.db, &state, system, Some(p.user_id), body, Utc::now()).await?;
+    let plan = plan(&state.db, &state, system, Some(p.user_id), body, state.now()).await?;
     let calendar = state.calendar(&plan.calendar)?;
     // Approved maintenance and force-majeure windows pause the clocks, as when opening.
     let excluded = crate::duty::exclusions::approved_for(&state.db, plan.system.id).await?;
@@ -723,7 +724,7 @@ pub async fn list_tickets(
     p: Principal,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<TicketPage>> {
-    let now = Utc::now();
+    let now = state.now();
     let limit = q.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
         return Err(ApiError::invalid("limit", "must be 1 to 200"));
@@ -882,7 +883,7 @@ pub async fn get_ticket(
     p: Principal,
     ApiPath(number): ApiPath<String>,
 ) -> ApiResult<Json<TicketView>> {
-    let now = Utc::now();
+    let now = state.now();
     let loaded = load_in_scope(&state.db, &p, &number).await?;
     let actor_ids: Vec<i64> = loaded.events.iter().filter_map(|(r, _)| r.actor_id).collect();
     let names: HashMap<i64, String> = users::Entity::find()
@@ -1104,7 +1105,7 @@ pub async fn act(
     ApiPath((number, action)): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<ActionRequest>,
 ) -> ApiResult<Json<TicketView>> {
-    let now = Utc::now();
+    let now = state.now();
     if !ACTIONS.contains(&action.as_str()) {
         return Err(ApiError::NotFound(format!(
             "no action {action:?}; actions: {}",
@@ -1161,6 +1162,7 @@ pub async fn act(
         &row.number,
         detail,
         &from,
+        now,
     )
     .await?;
     txn.commit().await?;

@@ -130,7 +130,7 @@ pub async fn put_webhook(
             "a json subscription is always signed: give a secret, or leave it out to keep the current one",
         ));
     }
-    let now = Utc::now();
+    let now = state.now();
     let txn = state.begin_write().await?;
     let existing = webhook_subscriptions::Entity::find()
         .filter(webhook_subscriptions::Column::Name.eq(&name))
@@ -170,6 +170,7 @@ pub async fn put_webhook(
         &name,
         serde_json::json!({"url": crate::webhooks::masked(&doc.url), "format": format.key(), "events": events}),
         &from,
+        now,
     )
     .await?;
     txn.commit().await?;
@@ -197,7 +198,8 @@ pub async fn delete_webhook(
     if deleted.rows_affected == 0 {
         return Err(ApiError::NotFound(format!("no webhook subscription {name:?}")));
     }
-    crate::webhooks::park_orphans(&txn, Utc::now()).await?;
+    let now = state.now();
+    crate::webhooks::park_orphans(&txn, now).await?;
     audit::record(
         &txn,
         Some(p.user_id),
@@ -205,6 +207,7 @@ pub async fn delete_webhook(
         &name,
         serde_json::json!({}),
         &from,
+        now,
     )
     .await?;
     txn.commit().await?;
@@ -233,6 +236,6 @@ pub async fn ping_webhook(
         .one(&state.db)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no webhook subscription {name:?}")))?;
-    let key = crate::webhooks::queue_ping(&state.db, &s, Utc::now()).await?;
+    let key = crate::webhooks::queue_ping(&state.db, &s, state.now()).await?;
     Ok((StatusCode::ACCEPTED, Json(Pinged { key })))
 }

@@ -24,7 +24,6 @@ use std::str::FromStr;
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
-use chrono::Utc;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -198,7 +197,7 @@ impl FromRequestParts<AppState> for Principal {
                 .filter(sessions::Column::TokenHash.eq(secret::secret_hash(&cookie)))
                 .one(&state.db)
                 .await?
-                .filter(|s| s.expires_at > Utc::now())
+                .filter(|s| s.expires_at > state.now())
                 .ok_or_else(|| ApiError::Unauthorized("the session has expired; sign in again".into()))?;
             row.user_id
         } else {

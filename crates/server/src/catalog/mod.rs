@@ -162,8 +162,9 @@ pub enum ImportError {
     Db(#[from] sea_orm::DbErr),
 }
 
-/// Checks `text` and, unless `dry_run`, imports it in one write transaction. Either way returns
-/// the plan: what is (or would be) created, changed and left alone.
+/// Checks `text` and, unless `dry_run`, imports it in one write transaction at `now`. Either way
+/// returns the plan: what is (or would be) created, changed and left alone.
+#[allow(clippy::too_many_arguments)]
 pub async fn import(
     db: &sea_orm::DatabaseConnection,
     text: &str,
@@ -172,6 +173,7 @@ pub async fn import(
     dry_run: bool,
     user_id: Option<i64>,
     from: &crate::audit::ClientAddr,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<store::Plan, ImportError> {
     let invalid = |problems| ImportError::Invalid {
         source_name: source_name.to_owned(),
@@ -189,7 +191,7 @@ pub async fn import(
     // the writes that rely on them.
     let current = store::Current::load(&txn).await?;
     let cat = load(text, &current.known(calendars)).map_err(invalid)?;
-    let plan = store::apply(&txn, &current, &cat, user_id, from, source_name).await?;
+    let plan = store::apply(&txn, &current, &cat, user_id, from, source_name, now).await?;
     if plan.is_noop() {
         txn.rollback().await?;
     } else {

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -368,8 +368,8 @@ fn compute(current: &Current, cat: &Catalog) -> Plan {
 }
 
 /// Imports `cat` inside the caller's transaction, in which `current` was read: creates and changes
-/// as [`Current::plan`] says, audits each created or changed entry and the import as a whole, and
-/// returns the plan it carried out.
+/// as [`Current::plan`] says, audits each created or changed entry and the import as a whole (all
+/// at `now`), and returns the plan it carried out.
 pub async fn apply(
     txn: &impl ConnectionTrait,
     current: &Current,
@@ -377,9 +377,9 @@ pub async fn apply(
     user_id: Option<i64>,
     from: &ClientAddr,
     source: &str,
+    now: DateTime<Utc>,
 ) -> Result<Plan, DbErr> {
     let plan = compute(current, cat);
-    let now = Utc::now();
     let mut unit_ids: BTreeMap<String, i64> = current.units.iter().map(|(c, r)| (c.clone(), r.id)).collect();
     let mut vendor_ids: BTreeMap<String, i64> = current.vendors.iter().map(|(c, r)| (c.clone(), r.id)).collect();
     let mut policy_ids: BTreeMap<String, i64> = current.policies.iter().map(|(c, r)| (c.clone(), r.id)).collect();
@@ -527,7 +527,16 @@ pub async fn apply(
                 json!({"source": source, "changes": serde_json::to_value(&e.changes).unwrap_or(Value::Null)}),
             ),
         };
-        audit::record(txn, user_id, action, &format!("{}:{}", e.entity, e.code), detail, from).await?;
+        audit::record(
+            txn,
+            user_id,
+            action,
+            &format!("{}:{}", e.entity, e.code),
+            detail,
+            from,
+            now,
+        )
+        .await?;
     }
     audit::record(
         txn,
@@ -541,6 +550,7 @@ pub async fn apply(
             "kept": plan.kept.len(),
         }),
         from,
+        now,
     )
     .await?;
     Ok(plan)

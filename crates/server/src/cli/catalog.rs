@@ -63,6 +63,7 @@ pub async fn import(cmd: ImportCommand, config: &Config) -> anyhow::Result<()> {
         a.dry_run,
         None,
         &ClientAddr(Some("cli".into())),
+        chrono::Utc::now(),
     )
     .await?;
     println!("{plan}");

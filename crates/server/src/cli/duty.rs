@@ -159,7 +159,7 @@ pub(super) async fn set_all<T: serde::Serialize>(
         let changed = set(&txn, doc).await.map_err(|e| anyhow::anyhow!("{code}: {e}"))?;
         if changed {
             let action = format!("{what}.set");
-            audit::record(&txn, None, &action, code, serde_json::json!(doc), &cli()).await?;
+            audit::record(&txn, None, &action, code, serde_json::json!(doc), &cli(), Utc::now()).await?;
         }
         println!(
             "{code}: {}",
@@ -312,7 +312,16 @@ pub async fn window(cmd: WindowCommand, config: &Config) -> anyhow::Result<()> {
             let txn = crate::db::begin_write(&db).await?;
             let removed = windows::remove(&txn, &code).await?;
             if removed {
-                audit::record(&txn, None, "window.remove", &code, serde_json::json!({}), &cli()).await?;
+                audit::record(
+                    &txn,
+                    None,
+                    "window.remove",
+                    &code,
+                    serde_json::json!({}),
+                    &cli(),
+                    Utc::now(),
+                )
+                .await?;
             }
             txn.commit().await?;
             println!("{code}: {}", if removed { "removed" } else { "no such window" });

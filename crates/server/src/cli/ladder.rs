@@ -88,10 +88,11 @@ pub async fn run(cmd: LadderCommand, config: &Config) -> anyhow::Result<()> {
                 toml::from_str(&body).with_context(|| format!("{} is not a valid ladder", file.display()))?;
             let db = crate::serve::open_database(&database.url(config)).await?;
             let txn = crate::db::begin_write(&db).await?;
-            let changed = ladders::set(&txn, &scope, Some(&ladder), Utc::now()).await?;
+            let now = Utc::now();
+            let changed = ladders::set(&txn, &scope, Some(&ladder), now).await?;
             if changed {
                 let detail = serde_json::json!({ "ladder": ladder, "file": file.display().to_string() });
-                audit::record(&txn, None, "ladder.set", &scope.to_string(), detail, &cli()).await?;
+                audit::record(&txn, None, "ladder.set", &scope.to_string(), detail, &cli(), now).await?;
             }
             txn.commit().await?;
             println!("{scope}: {}", if changed { "ladder set" } else { "unchanged" });
@@ -100,7 +101,8 @@ pub async fn run(cmd: LadderCommand, config: &Config) -> anyhow::Result<()> {
             let scope = scope(&text)?;
             let db = crate::serve::open_database(&database.url(config)).await?;
             let txn = crate::db::begin_write(&db).await?;
-            let changed = ladders::set(&txn, &scope, None, Utc::now()).await?;
+            let now = Utc::now();
+            let changed = ladders::set(&txn, &scope, None, now).await?;
             if changed {
                 audit::record(
                     &txn,
@@ -109,6 +111,7 @@ pub async fn run(cmd: LadderCommand, config: &Config) -> anyhow::Result<()> {
                     &scope.to_string(),
                     serde_json::json!({}),
                     &cli(),
+                    now,
                 )
                 .await?;
             }

@@ -104,7 +104,8 @@ pub async fn run(cmd: OutboxCommand, config: &Config) -> anyhow::Result<()> {
             let chosen = (!all_failed).then_some(ids.as_slice());
             let calendars = super::calendar_source(None, config)?.all()?;
             let txn = crate::db::begin_write(&db).await?;
-            let n = outbox::retry(&txn, &calendars, chosen, Utc::now()).await?;
+            let now = Utc::now();
+            let n = outbox::retry(&txn, &calendars, chosen, now).await?;
             if n > 0 {
                 let detail = serde_json::json!({ "ids": chosen, "count": n });
                 audit::record(
@@ -114,6 +115,7 @@ pub async fn run(cmd: OutboxCommand, config: &Config) -> anyhow::Result<()> {
                     "outbox",
                     detail,
                     &ClientAddr(Some("cli".into())),
+                    now,
                 )
                 .await?;
             }

@@ -156,7 +156,7 @@ pub async fn run(cmd: UserCommand, config: &Config) -> anyhow::Result<()> {
             let user = am.update(&txn).await?;
             let detail = serde_json::json!({ "notify_roles": user.notify_roles, "email": user.email });
             let from = crate::audit::ClientAddr(Some("cli".into()));
-            crate::audit::record(&txn, None, "user.notify", &username, detail, &from).await?;
+            crate::audit::record(&txn, None, "user.notify", &username, detail, &from, Utc::now()).await?;
             txn.commit().await?;
             let held: Vec<&str> = crate::escalation::recipients::held_roles(&user)
                 .into_iter()

@@ -12,11 +12,18 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Set, Statement};
 use serde_json::json;
 
 use super::entities::{policies, systems, tickets, units};
+
+/// The instant tests take as "now": Wednesday 2026-11-25 10:00 in Beijing (02:00 UTC), a working
+/// morning inside the published years of the shipped calendars, so that what a test computes does
+/// not depend on the day it runs (the API harness pins its clock here; [`seed`] dates its rows here).
+pub fn test_now() -> DateTime<Utc> {
+    DateTime::from_timestamp(1_795_572_000, 0).expect("a valid instant")
+}
 
 /// The PostgreSQL server tests use unless `OPSCLOCK_TEST_PG_URL` says otherwise. Its database
 /// part only names the database to connect to for creating and dropping the test databases.
@@ -277,9 +284,10 @@ pub struct Seeded {
     pub ticket_id: i64,
 }
 
-/// Inserts the minimum a ticket needs: a unit, a policy, a system and the ticket itself.
+/// Inserts the minimum a ticket needs: a unit, a policy, a system and the ticket itself, all
+/// dated [`test_now`].
 pub async fn seed<C: ConnectionTrait>(db: &C) -> Seeded {
-    let now = Utc::now();
+    let now = test_now();
     let unit = units::ActiveModel {
         code: Set("U1".to_owned()),
         name: Set("Unit one".to_owned()),
@@ -351,6 +359,11 @@ pub async fn seed<C: ConnectionTrait>(db: &C) -> Seeded {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn test_now_is_a_wednesday_morning_in_beijing() {
+        assert_eq!(test_now().to_rfc3339(), "2026-11-25T02:00:00+00:00");
+    }
 
     #[test]
     fn database_is_replaced_keeping_the_query() {

@@ -145,7 +145,7 @@ pub async fn receive_all(
     let rules = store::rules(&state.db).await?;
     let mut out = Vec::with_capacity(alerts.len());
     for alert in alerts {
-        let now = Utc::now();
+        let now = state.now();
         let txn = state.begin_write().await?;
         let received = match receive(&txn, state, source, &rules, alert.clone(), now, from).await {
             Ok(r) => {
@@ -177,7 +177,7 @@ pub async fn receive_all(
     intake_sources::Entity::update_many()
         .col_expr(
             intake_sources::Column::LastUsedAt,
-            sea_orm::sea_query::Expr::value(Utc::now()),
+            sea_orm::sea_query::Expr::value(state.now()),
         )
         .filter(intake_sources::Column::Id.eq(source.id))
         .exec(&state.db)

@@ -27,6 +27,8 @@ pub struct Mailer {
 pub struct Smtp {
     settings: MailSettings,
     transport: AsyncSmtpTransport<Tokio1Executor>,
+    /// Dates the messages (lettre would read the system clock).
+    time: Arc<dyn TimeSource>,
 }
 
 impl Mailer {
@@ -49,6 +51,7 @@ impl Mailer {
         let smtp = Smtp {
             transport: builder.build(),
             settings,
+            time: time.clone(),
         };
         Ok(Mailer {
             worker: Worker::new(db, patience, time, smtp),
@@ -84,6 +87,7 @@ impl Smtp {
         let mut builder = Message::builder()
             .from(self.settings.from.clone())
             .subject(row.subject.clone())
+            .date(self.time.now().into())
             .message_id(Some(format!("<{}>", row.message_id)));
         if let Some(thread) = &row.thread_id {
             builder = builder

@@ -132,9 +132,13 @@ pub async fn breaches(
 }
 
 /// Re-projects the tickets whose clocks were written before the report columns existed
-/// (migration 5), so that reports count them; returns how many. Each ticket in its own
-/// transaction, under its lock; a no-op once done.
-pub async fn backfill(db: &sea_orm::DatabaseConnection, calendars: &BTreeMap<String, Calendar>) -> anyhow::Result<u64> {
+/// (migration 5), so that reports count them as of `now`; returns how many. Each ticket in its
+/// own transaction, under its lock; a no-op once done.
+pub async fn backfill(
+    db: &sea_orm::DatabaseConnection,
+    calendars: &BTreeMap<String, Calendar>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<u64> {
     use crate::db::entities::{clocks, tickets};
     use sea_orm::QuerySelect;
     let ids: Vec<i64> = clocks::Entity::find()
@@ -153,7 +157,7 @@ pub async fn backfill(db: &sea_orm::DatabaseConnection, calendars: &BTreeMap<Str
         let txn = crate::db::begin_write(db).await?;
         // One ticket that cannot be measured (say its calendar is gone) must not keep the
         // server down: it is logged and left out of reports until fixed.
-        match crate::tickets::refresh(&txn, calendars, &t.number, chrono::Utc::now()).await {
+        match crate::tickets::refresh(&txn, calendars, &t.number, now).await {
             Ok(()) => {
                 txn.commit().await?;
                 done += 1;

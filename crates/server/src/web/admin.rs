@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use chrono::{Datelike, Months, NaiveDate, Utc};
+use chrono::{Datelike, Months, NaiveDate};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::Deserialize;
 use serde_json::json;
@@ -95,11 +95,12 @@ pub async fn create_token(State(state): State<AppState>, v: Viewer, from: Client
         .unwrap_or("web");
     let token = secret::new_secret("ocp_");
     let txn = state.begin_write().await?;
+    let now = state.now();
     api_tokens::ActiveModel {
         user_id: Set(user.id),
         name: Set(name.to_owned()),
         token_hash: Set(secret::secret_hash(&token)),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
         last_used_at: Set(None),
         ..Default::default()
     }
@@ -112,6 +113,7 @@ pub async fn create_token(State(state): State<AppState>, v: Viewer, from: Client
         &user.username,
         json!({"name": name}),
         &from,
+        now,
     )
     .await?;
     txn.commit().await?;
@@ -140,6 +142,7 @@ pub async fn revoke_token(
         &id.to_string(),
         json!({}),
         &from,
+        state.now(),
     )
     .await?;
     txn.commit().await?;
@@ -169,7 +172,7 @@ pub async fn calendars(State(state): State<AppState>, v: Viewer, Query(q): Query
         Some(m) => NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d")
             .map_err(|_| ApiError::invalid("month", format!("{m:?} is not a month like 2026-10")))?,
         None => {
-            let today = Utc::now().with_timezone(&ZONE).date_naive();
+            let today = state.now().with_timezone(&ZONE).date_naive();
             today.with_day(1).unwrap_or(today)
         }
     };

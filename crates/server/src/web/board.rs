@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 
 use axum::extract::State;
-use chrono::Utc;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::{Viewer, WebResult};
@@ -18,7 +17,7 @@ const LIMIT: i64 = 200;
 
 /// `GET /board`.
 pub async fn page(State(state): State<AppState>, v: Viewer) -> WebResult {
-    let now = Utc::now();
+    let now = state.now();
     let visible = crate::api::catalog::visible_system_ids(&state.db, &v.p).await?;
     // Open tickets by the earliest deadline of a clock still counting; those with none (no
     // targets, or every clock stopped) after them.

@@ -3,7 +3,7 @@
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use chrono::{TimeDelta, Utc};
+use chrono::TimeDelta;
 use serde::Deserialize;
 
 use super::svg::{self, Row, Stack};
@@ -32,7 +32,7 @@ pub async fn page(
     let period = q
         .period
         .filter(|p| !p.trim().is_empty())
-        .unwrap_or_else(|| Utc::now().with_timezone(&ZONE).format("%Y-%m").to_string());
+        .unwrap_or_else(|| state.now().with_timezone(&ZONE).format("%Y-%m").to_string());
     let bq = BreachQuery {
         period,
         ..BreachQuery::default()

@@ -168,7 +168,8 @@ both!(
         });
         let am = Alertmanager::start(&format!("http://{addr}"), &token).await;
 
-        let starts = DateTime::from_timestamp_millis((Utc::now() - TimeDelta::minutes(2)).timestamp_millis()).unwrap();
+        // Alertmanager relays the instants it is given; opsclock judges them by its own (pinned) clock.
+        let starts = DateTime::from_timestamp_millis((t.now() - TimeDelta::minutes(2)).timestamp_millis()).unwrap();
         let alert = json!({
             "labels": {"alertname": "InstanceDown", "system": "jingban", "severity": "critical", "instance": "10.1.2.3:9100"},
             "annotations": {"summary": "10.1.2.3 is down"},
@@ -216,7 +217,7 @@ both!(
 
         // The alert ends: Alertmanager sends it resolved; opsclock records it on the ticket.
         let mut ended = alert.clone();
-        ended["endsAt"] = json!(rfc3339(Utc::now()));
+        ended["endsAt"] = json!(rfc3339(t.now()));
         am.inject(json!([ended])).await;
         let row = eventually("the resolved notification", || async {
             let a = alerts_of(&t).await;

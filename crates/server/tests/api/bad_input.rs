@@ -5,7 +5,7 @@
 //! reported together.
 
 use axum::http::{Method, StatusCode};
-use chrono::{TimeDelta, Utc};
+use chrono::TimeDelta;
 use serde_json::{Value, json};
 
 use crate::both;
@@ -451,7 +451,7 @@ both!(tickets_create, |t: crate::support::Harness| async move {
         }
         v
     };
-    let future = (Utc::now() + TimeDelta::hours(1)).to_rfc3339();
+    let future = (t.now() + TimeDelta::hours(1)).to_rfc3339();
     let mut cases = body_cases("eng_a", Method::POST, path, good(json!({})));
     cases.extend([
         Case::post("eng_a", path, good(json!({"priority": "high"}))).invalid(&["unknown field", "priority"]),
@@ -543,8 +543,8 @@ both!(ticket_actions, |t: crate::support::Harness| async move {
     let remote = t.open("eng_b", "SB", "fault", "urgent").await;
     let remote = remote["number"].as_str().unwrap().to_owned();
     let path = format!("/api/v1/tickets/{n}/acknowledge");
-    let before_opening = (Utc::now() - TimeDelta::hours(1)).to_rfc3339();
-    let future = (Utc::now() + TimeDelta::hours(1)).to_rfc3339();
+    let before_opening = (t.now() - TimeDelta::hours(1)).to_rfc3339();
+    let future = (t.now() + TimeDelta::hours(1)).to_rfc3339();
     let act = |action: &str, body: Value| Case::act("eng_a", &n, action, body);
     let mut cases = body_cases("eng_a", Method::POST, &path, json!({"version": 1}));
     cases.extend([
@@ -675,7 +675,7 @@ both!(
 both!(details_name_the_field, |t: crate::support::Harness| async move {
     let v = t.open("eng_a", "SA", "fault", "urgent").await;
     let n = v["number"].as_str().unwrap();
-    let future = (Utc::now() + TimeDelta::hours(1)).to_rfc3339();
+    let future = (t.now() + TimeDelta::hours(1)).to_rfc3339();
     let cases = vec![
         Case::post("admin", "/api/v1/units", json!({"code": "N", "name": " "}))
             .invalid(&["name", "1 to 200 characters"])

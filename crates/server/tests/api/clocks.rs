@@ -54,7 +54,7 @@ both!(
     a_paused_clock_in_the_api_matches_a_paused_sla_clock,
     |t: crate::support::Harness| async move {
         // Whole seconds: instants are counted to the millisecond.
-        let now = chrono::DurationRound::duration_trunc(Utc::now(), chrono::TimeDelta::seconds(1)).unwrap();
+        let now = chrono::DurationRound::duration_trunc(t.now(), chrono::TimeDelta::seconds(1)).unwrap();
         let start = now - chrono::TimeDelta::hours(3);
         let v = t
         .post(
@@ -87,7 +87,7 @@ both!(
         let mut clock = Clock::start(start, "8h".parse().unwrap());
         clock.pause(pause, "third_party").unwrap();
         clock.resume(resume).unwrap();
-        let want = clock.status(cal, Utc::now()).unwrap();
+        let want = clock.status(cal, t.now()).unwrap();
         let got = &v["clocks"][2];
         assert_eq!(
             got["deadline"].as_str().unwrap().parse::<DateTime<Utc>>().unwrap(),
@@ -103,7 +103,7 @@ both!(
 both!(
     breached_and_due_before_filters_see_the_clock_now,
     |t: crate::support::Harness| async move {
-        let now = Utc::now();
+        let now = t.now();
         let late = now - chrono::TimeDelta::hours(1);
         // Response target 15 min, occurred an hour ago: breached now although nothing was written since.
         t.post(

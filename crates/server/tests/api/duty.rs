@@ -1,13 +1,10 @@
 //! Duty rosters, major-event windows, exclusion windows and scheduled duties over HTTP.
 
-use std::sync::Arc;
-
 use axum::http::{Method, StatusCode};
 use chrono::{DateTime, Duration, TimeDelta, Utc};
 use opsclock::db::entities::{audit_log, duties, outbox, users};
 use opsclock::escalation::Links;
 use opsclock::escalation::sweep::Sweeper;
-use opsclock::time::SystemTime;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 use serde_json::{Value, json};
 
@@ -255,7 +252,7 @@ both!(
         )
         .await
         .expect(StatusCode::OK);
-        let now = Utc::now();
+        let now = t.now();
         let ticket = t
             .post(
                 "mgr_a",
@@ -268,7 +265,7 @@ both!(
         let sweeper = Sweeper {
             db: t.state.db.clone(),
             calendars: t.state.calendars.clone(),
-            time: Arc::new(SystemTime),
+            time: t.time.clone(),
             links: Links::new(None, "127.0.0.1:8080", "ops.test".into()),
             batch: 100,
         };
@@ -415,7 +412,7 @@ both!(
 both!(
     an_approved_exclusion_moves_deadlines_and_every_step_is_audited,
     |t: Harness| async move {
-        let start = Utc::now() - TimeDelta::hours(3);
+        let start = t.now() - TimeDelta::hours(3);
         let ticket = t
             .post(
                 "mgr_a",
@@ -556,7 +553,7 @@ both!(
 
         // A window still to come: the clock runs until it starts, and the sweep is told to look
         // again when it does (not to read the clock at the window's end).
-        let now = Utc::now();
+        let now = t.now();
         let soon = json!({"system": "SA", "kind": "maintenance", "starts": now + TimeDelta::minutes(10),
             "ends": now + TimeDelta::minutes(20), "reason": "planned"});
         t.post("mgr_a", "/api/v1/exclusions", soon)
@@ -602,7 +599,7 @@ both!(
             .expect(StatusCode::OK);
         let listed = t.get("mgr_a", "/api/v1/duties").await.expect(StatusCode::OK);
         let next: DateTime<Utc> = listed[0]["next_run_at"].as_str().unwrap().parse().unwrap();
-        assert!(next > Utc::now() && next <= Utc::now() + TimeDelta::days(1), "{next}");
+        assert!(next > t.now() && next <= t.now() + TimeDelta::days(1), "{next}");
         assert_eq!(
             next.with_timezone(&chrono_tz::Asia::Shanghai)
                 .format("%H:%M")
@@ -618,7 +615,7 @@ both!(
         let mut am = row.into_active_model();
         am.next_run_at = Set(Some(first));
         am.update(&t.state.db).await.unwrap();
-        let now = Utc::now();
+        let now = t.now();
         let calendars = t.state.calendars.snapshot();
         let (a, b) = tokio::join!(
             opsclock::duty::scheduled::run_due(&t.state.db, &calendars, now),
@@ -703,7 +700,7 @@ both!(
         assert_eq!(pentest["quota"]["met"], false);
         assert_eq!(
             pentest["quota"]["period"],
-            Utc::now()
+            t.now()
                 .with_timezone(&chrono_tz::Asia::Shanghai)
                 .format("%Y")
                 .to_string()

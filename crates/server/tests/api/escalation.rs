@@ -1,13 +1,10 @@
 //! Ladders and the outbox over HTTP: who may read and change them, what bad input gets.
 
-use std::sync::Arc;
-
 use axum::http::{Method, StatusCode};
-use chrono::{TimeDelta, Utc};
+use chrono::TimeDelta;
 use opsclock::db::entities::users;
 use opsclock::escalation::Links;
 use opsclock::escalation::sweep::Sweeper;
-use opsclock::time::SystemTime;
 use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
 use serde_json::{Value, json};
 
@@ -100,7 +97,7 @@ both!(
 both!(admins_see_the_outbox_and_retry_failed_mail, |t: Harness| async move {
     // An urgent fault that began an hour ago on a system whose people have no addresses: its
     // response steps are due at once and have nobody to go to, so they are parked as failed.
-    let occurred = Utc::now() - TimeDelta::hours(1);
+    let occurred = t.now() - TimeDelta::hours(1);
     let ticket = t
         .post(
             "eng_a",
@@ -116,7 +113,7 @@ both!(admins_see_the_outbox_and_retry_failed_mail, |t: Harness| async move {
     let sweeper = Sweeper {
         db: t.state.db.clone(),
         calendars: t.state.calendars.clone(),
-        time: Arc::new(SystemTime),
+        time: t.time.clone(),
         links: Links::new(None, "127.0.0.1:8080", "ops.test".into()),
         batch: 100,
     };

@@ -96,7 +96,7 @@ both!(
             json!([{"name": "system-a", "matchers": ["system=\"a\""], "system": "SA"}]),
         )
         .await;
-        let starts = (Utc::now() - TimeDelta::minutes(10)).with_timezone(&Utc);
+        let starts = (t.now() - TimeDelta::minutes(10)).with_timezone(&Utc);
         let starts = DateTime::from_timestamp_millis(starts.timestamp_millis()).unwrap();
         let labels = json!({"alertname": "NodeDown", "system": "a", "severity": "critical"});
 
@@ -140,8 +140,9 @@ both!(
         );
         assert_eq!(alarms(&t).await.len(), 1);
 
-        // Resolved: recorded on the ticket, which stays open for a person to confirm.
-        let ends = Utc::now();
+        // Resolved a minute later: recorded on the ticket, which stays open for a person to confirm.
+        t.time.advance(TimeDelta::minutes(1));
+        let ends = t.now();
         let resolved = outcome(
             &t,
             &token,
@@ -176,8 +177,9 @@ both!(
         let late = outcome(&t, &token, &notification("fp-1", true, labels.clone(), starts, None)).await;
         assert_eq!(late["outcome"], "repeated");
 
-        // It fires again while the ticket is open: added to it.
-        let refire = Utc::now();
+        // It fires again a minute later while the ticket is open: added to it.
+        t.time.advance(TimeDelta::minutes(1));
+        let refire = t.now();
         let added = outcome(&t, &token, &notification("fp-1", true, labels.clone(), refire, None)).await;
         assert_eq!(
             (added["outcome"].as_str(), added["ticket"].as_str()),
@@ -222,7 +224,8 @@ both!(
         t.act("eng_a", &v, "resolve", json!({"root_cause": "psu", "fix": "swapped"}))
             .await
             .expect(StatusCode::OK);
-        let later = Utc::now();
+        t.time.advance(TimeDelta::minutes(1));
+        let later = t.now();
         let reopened = outcome(
             &t,
             &token,
@@ -237,7 +240,7 @@ both!(
 
 both!(intake_tokens_are_checked_and_revocable, |t: Harness| async move {
     let token = source(&t, "prom", "alertmanager").await;
-    let body = notification("fp", true, json!({"system": "a"}), Utc::now(), None);
+    let body = notification("fp", true, json!({"system": "a"}), t.now(), None);
     let detail = deliver(&t, "oci_wrong", &body)
         .await
         .problem(StatusCode::UNAUTHORIZED, "unauthorized");
@@ -307,17 +310,12 @@ both!(
             json!([{"name": "db", "matchers": ["team=\"db\""], "system_label": "sys", "auto_resolve": true}]),
         )
         .await;
-        let starts = Utc::now() - TimeDelta::minutes(3);
+        let starts = t.now() - TimeDelta::minutes(3);
         let labels = json!({"team": "db", "sys": "SA", "severity": "warning"});
         let opened = outcome(&t, &token, &notification("db-1", true, labels.clone(), starts, None)).await;
         assert_eq!(opened["outcome"], "opened");
         let number = opened["ticket"].as_str().unwrap().to_owned();
-        let resolved = outcome(
-            &t,
-            &token,
-            &notification("db-1", false, labels, starts, Some(Utc::now())),
-        )
-        .await;
+        let resolved = outcome(&t, &token, &notification("db-1", false, labels, starts, Some(t.now()))).await;
         assert_eq!(resolved["outcome"], "auto_resolved", "{resolved}");
         let ticket = t
             .get("admin", &format!("/api/v1/tickets/{number}"))
@@ -417,7 +415,7 @@ both!(
         let late = outcome(
             &t,
             &token,
-            &notification("ghost", false, json!({"team": "x"}), starts, Some(Utc::now())),
+            &notification("ghost", false, json!({"team": "x"}), starts, Some(t.now())),
         )
         .await;
         assert_eq!(late["reason"], "only seen resolved");
@@ -489,7 +487,7 @@ both!(
             "[[rules]]\nname = \"from-file\"\nsystem = \"SB\"\nseverity = \"minor\"\n",
         )
         .unwrap();
-        let n = opsclock::intake::store::load_at_start(&t.state.db, Some(&file), Utc::now())
+        let n = opsclock::intake::store::load_at_start(&t.state.db, Some(&file), t.now())
             .await
             .unwrap();
         assert_eq!(n, 1);
@@ -503,12 +501,12 @@ both!(
         assert!(detail.contains("rules_file"), "{detail}");
         // A broken file stops the start with every problem.
         std::fs::write(&file, "[[rules]]\nname = \"bad\"\n").unwrap();
-        let err = opsclock::intake::store::load_at_start(&t.state.db, Some(&file), Utc::now())
+        let err = opsclock::intake::store::load_at_start(&t.state.db, Some(&file), t.now())
             .await
             .unwrap_err();
         assert!(format!("{err:#}").contains("give system or system_label"), "{err:#}");
         // Without the file the API manages them again, starting from the file's last rules.
-        opsclock::intake::store::load_at_start(&t.state.db, None, Utc::now())
+        opsclock::intake::store::load_at_start(&t.state.db, None, t.now())
             .await
             .unwrap();
         rules(&t, json!([])).await;
@@ -542,10 +540,10 @@ both!(
         .await;
         let body = json!({"alerts": [{"id": "zbx-10422", "status": "firing",
             "labels": {"system": "SA", "severity": "critical", "alertname": "Disk full"},
-            "annotations": {"summary": "/data 98 %"}, "starts_at": rfc3339(Utc::now() - TimeDelta::minutes(2))}]})
+            "annotations": {"summary": "/data 98 %"}, "starts_at": rfc3339(t.now() - TimeDelta::minutes(2))}]})
         .to_string()
         .into_bytes();
-        let now = Utc::now().timestamp();
+        let now = t.now().timestamp();
 
         // Wrong signature, wrong secret, unknown source: refused, nothing written.
         let detail = generic(&t, "zabbix", &secret, now, &body, Some("sha256=00".into()))
@@ -581,7 +579,7 @@ both!(
         generic(&t, "prom", &token, now, &body, None)
             .await
             .problem(StatusCode::UNAUTHORIZED, "unauthorized");
-        deliver(&t, &secret, &notification("x", true, json!({}), Utc::now(), None))
+        deliver(&t, &secret, &notification("x", true, json!({}), t.now(), None))
             .await
             .problem(StatusCode::UNAUTHORIZED, "unauthorized");
     }

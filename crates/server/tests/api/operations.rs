@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use chrono::{TimeDelta, Utc};
+use chrono::TimeDelta;
 use http_body_util::BodyExt;
 use opsclock::api::AppState;
 use opsclock::api::limits::Limits;
@@ -72,17 +72,19 @@ both!(
             .await
             .unwrap()
             .unwrap();
-        assert!(locked.locked_until.unwrap() > Utc::now() + TimeDelta::minutes(14));
+        assert_eq!(locked.locked_until, Some(t.now() + TimeDelta::minutes(15)));
         let audited = audit_log::Entity::find()
             .filter(audit_log::Column::Action.eq("session.locked"))
             .count(&t.db.db)
             .await
             .unwrap();
         assert_eq!(audited, 1);
-        // When the lock has expired, the right password works and the count starts again.
-        let mut am: users::ActiveModel = locked.into();
-        am.locked_until = Set(Some(Utc::now() - TimeDelta::seconds(1)));
-        am.update(&t.db.db).await.unwrap();
+        // Fourteen minutes on, still locked; when the lock has expired, the right password works
+        // and the count starts again.
+        t.time.advance(TimeDelta::minutes(14));
+        let (s, retry, _) = sign_in(&app, "eng_a", "password-of-eng_a", "10.0.0.12").await;
+        assert_eq!((s, retry.as_deref()), (StatusCode::TOO_MANY_REQUESTS, Some("60")));
+        t.time.advance(TimeDelta::minutes(1));
         let (s, _, _) = sign_in(&app, "eng_a", "password-of-eng_a", "10.0.0.11").await;
         assert_eq!(s, StatusCode::OK);
         let after = users::Entity::find()
@@ -176,7 +178,7 @@ both!(
         outbox::ActiveModel {
             dedup_key: Set("parked".into()),
             kind: Set("summary".into()),
-            due_at: Set(Utc::now()),
+            due_at: Set(t.now()),
             recipients: Set(json!([])),
             subject: Set("s".into()),
             body_text: Set("b".into()),
@@ -184,8 +186,8 @@ both!(
             message_id: Set("<parked@test>".into()),
             status: Set("failed".into()),
             attempts: Set(3),
-            next_attempt_at: Set(Utc::now()),
-            created_at: Set(Utc::now()),
+            next_attempt_at: Set(t.now()),
+            created_at: Set(t.now()),
             channel: Set("email".into()),
             ..Default::default()
         }
@@ -263,7 +265,7 @@ both!(
     retention_purges_old_records_but_keeps_evidence,
     |t: Harness| async move {
         use opsclock::retention::{Retention, purge};
-        let now = Utc::now();
+        let now = t.now();
         let db = &t.db.db;
         let old = now - TimeDelta::days(1200);
         for at in [old, now - TimeDelta::days(10)] {

@@ -2,16 +2,18 @@
 //! router, a catalogue built through the API, and users with tokens of every role and scope.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use http_body_util::BodyExt;
 use opsclock::api::{AppState, app};
 use opsclock::auth::secret;
 use opsclock::db::entities::{api_tokens, users};
 use opsclock::db::testing::{Backend, TestDb};
+use opsclock::time::{ManualTime, TimeSource};
 use sea_orm::{ActiveModelTrait, Set};
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -81,11 +83,20 @@ pub struct Ids {
     pub sys_b: i64,
 }
 
+/// Where the harness's clock stands when a test begins: Wednesday 2026-11-25 10:00 in Beijing
+/// (02:00 UTC), a working morning inside the calendars' published years.
+pub fn pinned() -> DateTime<Utc> {
+    opsclock::db::testing::test_now()
+}
+
 /// Everything a test needs.
 pub struct Harness {
     pub db: TestDb,
     pub router: Router,
     pub state: AppState,
+    /// The server's clock: every handler reads "now" here. It stands at [`pinned`] until a test
+    /// moves it (`t.time.set(…)`, `t.time.advance(…)`), so no result depends on the real date.
+    pub time: Arc<ManualTime>,
     /// Token by user name: admin, mgr_a (unit A manager), eng_a (vendor A engineer),
     /// viewer_a (unit A viewer), eng_b (vendor B engineer), mgr_b (unit B manager), nobody
     /// (engineer with neither unit nor vendor).
@@ -110,23 +121,34 @@ pub fn policy_targets() -> Value {
 }
 
 impl Harness {
+    /// The harness over the built-in calendars, its clock at [`pinned`].
     pub async fn new(backend: Backend) -> Harness {
-        let db = TestDb::migrated(backend).await;
         let calendars: BTreeMap<String, sla_clock::Calendar> = sla_clock::builtin::calendars()
             .into_iter()
             .map(|c| (c.name().to_owned(), c))
             .collect();
-        let state = AppState::new(
-            db.db.clone(),
+        Harness::with_calendars(
+            backend,
             opsclock::calendars::Calendars::fixed(calendars),
-            false,
-            Default::default(),
-        );
+            Arc::new(ManualTime::new(pinned())),
+        )
+        .await
+    }
+
+    /// The harness over `calendars`, its clock `time` (a test that needs another day sets it).
+    pub async fn with_calendars(
+        backend: Backend,
+        calendars: opsclock::calendars::Calendars,
+        time: Arc<ManualTime>,
+    ) -> Harness {
+        let db = TestDb::migrated(backend).await;
+        let state = AppState::new(db.db.clone(), calendars, false, Default::default()).with_time(time.clone());
         let router = app(state.clone());
         let mut h = Harness {
             db,
             router,
             state,
+            time,
             tokens: BTreeMap::new(),
             user_ids: BTreeMap::new(),
             ids: Ids {
@@ -193,6 +215,11 @@ impl Harness {
         h
     }
 
+    /// The server's "now" (see [`Harness::time`]).
+    pub fn now(&self) -> DateTime<Utc> {
+        self.time.now()
+    }
+
     /// Adds a user with password `password-of-<name>` and an API token.
     pub async fn add_user(&mut self, name: &'static str, role: &str, unit: Option<i64>, vendor: Option<i64>) {
         let u = users::ActiveModel {
@@ -207,7 +234,7 @@ impl Harness {
             vendor_id: Set(vendor),
             disabled: Set(false),
             must_change_password: Set(false),
-            created_at: Set(Utc::now()),
+            created_at: Set(self.now()),
             ..Default::default()
         }
         .insert(&self.db.db)
@@ -218,7 +245,7 @@ impl Harness {
             user_id: Set(u.id),
             name: Set("test".to_owned()),
             token_hash: Set(secret::secret_hash(&token)),
-            created_at: Set(Utc::now()),
+            created_at: Set(self.now()),
             last_used_at: Set(None),
             ..Default::default()
         }

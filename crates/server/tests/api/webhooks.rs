@@ -5,10 +5,10 @@ use std::sync::{Arc, Mutex};
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, Method, StatusCode};
-use chrono::{TimeDelta, Utc};
+use chrono::TimeDelta;
 use opsclock::delivery::DrainReport;
 use opsclock::escalation::Links;
-use opsclock::time::{ManualTime, TimeSource};
+use opsclock::time::TimeSource;
 use opsclock::webhooks::sender::{WebhookConfig, WebhookSettings, sender};
 use serde_json::{Value, json};
 
@@ -146,7 +146,8 @@ both!(
             "json: created + acknowledged; dingtalk: created; wecom: created + acknowledged: {queued}"
         );
 
-        let time = Arc::new(ManualTime::new(Utc::now()));
+        // The server's own clock: the sender, the sweep and the handlers read the same "now".
+        let time = t.time.clone();
         let settings = WebhookSettings::from_config(&WebhookConfig {
             retry_initial_secs: Some(30),
             max_attempts: Some(5),
@@ -240,7 +241,7 @@ both!(
             links,
             batch: 100,
         };
-        time.set(Utc::now() + TimeDelta::hours(5));
+        time.set(crate::support::pinned() + TimeDelta::hours(5));
         sweeper.sweep().await.unwrap();
         time.advance(TimeDelta::hours(1));
         sweeper.sweep().await.unwrap();

@@ -6,7 +6,7 @@ use chrono::{TimeDelta, Utc};
 use opsclock::db::testing::Backend;
 use sla_clock::Ladder;
 
-use crate::fixture::World;
+use crate::fixture::{World, t0};
 use crate::smtp::SmtpServer;
 
 fn opsclock(args: &[&str], database: &str) -> (bool, String, String) {
@@ -76,8 +76,9 @@ async fn ladders_roles_outbox_and_summary_from_the_command_line() {
     let (ok, _, err) = opsclock(&["user", "notify", "head", "--email", "not an address"], &url);
     assert!(!ok && err.contains("not an email address"), "{err}");
 
-    // A ticket with due steps; nobody sends them (no mailer runs), so they wait in the outbox.
-    let now = Utc::now();
+    // A ticket with due steps; nobody sends them (no mailer runs), so they wait in the outbox. The
+    // ticket and the sweep are on the injected clock; the commands below run on the system clock.
+    let now = t0();
     world.open(now - TimeDelta::hours(3), "4h", now).await;
     world.time.set(now);
     world.sweeper().sweep().await.unwrap();
@@ -97,7 +98,8 @@ async fn ladders_roles_outbox_and_summary_from_the_command_line() {
     let (ok, out, _) = opsclock(&["outbox", "summary", "--month", &month], &url);
     assert!(ok && out.contains("not queued"), "{out}");
     let smtp = SmtpServer::start();
-    world.time.set(Utc::now());
+    // The command queued the summary at the system clock's now: the mailer must be there too.
+    world.time.set(Utc::now().max(now));
     world.mailer(smtp.port, 3).drain().await.unwrap();
     let summary = smtp
         .messages()
@@ -130,7 +132,7 @@ async fn ladders_roles_outbox_and_summary_from_the_command_line() {
     let smtp = SmtpServer::start();
     let (ok, out, _) = opsclock(&["outbox", "summary", "--month", &month], &url);
     assert!(ok && out.contains("queued"), "{out}");
-    world.time.set(Utc::now());
+    world.time.set(Utc::now().max(now));
     world.mailer(smtp.port, 3).drain().await.unwrap();
     let summary = smtp
         .messages()

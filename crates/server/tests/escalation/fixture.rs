@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use opsclock::db::entities::{outbox, policies, system_vendors, systems, units, users, vendors};
 use opsclock::db::testing::{Backend, TestDb};
 use opsclock::escalation::Links;
@@ -70,7 +70,8 @@ impl World {
     /// Seeds a fresh database on `backend`; the policy uses [`test_ladder`].
     pub async fn new(backend: Backend) -> World {
         let db = TestDb::migrated(backend).await;
-        let now = Utc::now();
+        // Set up the day before the tests' tickets, whatever the real date.
+        let now = t0() - TimeDelta::days(1);
         let conn = &db.db;
         let unit = units::ActiveModel {
             code: Set("cgw".into()),

@@ -104,6 +104,8 @@ where
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_between_claim_and_send_then_restart_sends_each_step_once() {
     let world = World::new(Backend::Sqlite).await;
+    // The servers run on the system clock, so the ticket is opened on it too (24x7: wall time,
+    // the same in any year).
     let now = Utc::now();
     world.open(now - TimeDelta::hours(5), "4h", now).await; // five steps due
     let dir = scratch("sigkill");
@@ -154,6 +156,7 @@ async fn sigkill_between_claim_and_send_then_restart_sends_each_step_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_servers_on_one_postgres_send_no_duplicates() {
     let world = World::new(Backend::Postgres).await;
+    // On the system clock, as the servers are (24x7: wall time, the same in any year).
     let now = Utc::now();
     for _ in 0..6 {
         world.open(now - TimeDelta::hours(5), "4h", now).await;
