@@ -14,6 +14,7 @@ mod m20261126_000004_duty;
 mod m20261127_000005_reports;
 mod m20261128_000006_intake;
 mod m20261129_000007_operations;
+mod m20261203_000008_provisional;
 
 /// Applies and reverts the opsclock schema; see [`MigratorTrait`] for `up`, `down`, `status`, ….
 #[derive(Debug, Clone, Copy, Default)]
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000005_reports::Migration),
             Box::new(m20261128_000006_intake::Migration),
             Box::new(m20261129_000007_operations::Migration),
+            Box::new(m20261203_000008_provisional::Migration),
         ]
     }
 }

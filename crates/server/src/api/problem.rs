@@ -134,6 +134,21 @@ impl ApiError {
         }
     }
 
+    /// What to tell the caller: the message, except for internal failures, which are logged
+    /// whole and summarised (a calendar that cannot answer is the caller's problem and is named).
+    pub fn detail(&self) -> String {
+        match self {
+            ApiError::Internal(e) => match calendar_cannot_answer(e) {
+                Some(c) => c.to_string(),
+                None => {
+                    tracing::error!(error = format!("{e:#}"), "internal error");
+                    "the server failed; the error is in its log".to_owned()
+                }
+            },
+            other => other.to_string(),
+        }
+    }
+
     /// The HTTP status it answers with.
     pub fn status(&self) -> StatusCode {
         self.parts().0
@@ -141,6 +156,11 @@ impl ApiError {
 
     fn parts(&self) -> (StatusCode, &'static str, &'static str) {
         match self {
+            ApiError::Internal(e) if calendar_cannot_answer(e).is_some() => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "calendar-not-covered",
+                "The calendar cannot answer for that time",
+            ),
             ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized", "Authentication required"),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Not allowed for your role"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not-found", "Not found"),
@@ -173,16 +193,40 @@ impl ApiError {
     }
 }
 
+/// The calendar error behind `e`, if a calendar could not answer a question (an instant before
+/// its published years, or past the years it counts provisionally). Such a failure is the
+/// request's, not the server's: it answers 422 `/problems/calendar-not-covered`, naming the
+/// calendar and the year, on whichever route met it.
+///
+/// ```
+/// use sla_clock::builtin;
+/// let cn = builtin::calendar("cn-5x8").unwrap();
+/// let err = cn.deadline("2001-03-01T10:00:00+08:00".parse().unwrap(), "4h".parse().unwrap()).unwrap_err();
+/// let e = anyhow::Error::new(sla_clock::ClockError::from(err)).context("opening INC-1");
+/// let found = opsclock::api::problem::calendar_cannot_answer(&e).unwrap();
+/// assert!(found.to_string().starts_with("calendar \"cn-5x8\" has no data for 2001"));
+/// ```
+pub fn calendar_cannot_answer(e: &anyhow::Error) -> Option<&sla_clock::CalendarError> {
+    e.chain().find_map(|cause| {
+        if let Some(c) = cause.downcast_ref::<sla_clock::CalendarError>() {
+            return Some(c);
+        }
+        if let Some(sla_clock::ClockError::Calendar(c)) = cause.downcast_ref::<sla_clock::ClockError>() {
+            return Some(c);
+        }
+        if let Some(ticket_domain::roster::RosterError::Calendar(c)) =
+            cause.downcast_ref::<ticket_domain::roster::RosterError>()
+        {
+            return Some(c);
+        }
+        None
+    })
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, slug, title) = self.parts();
-        let detail = match &self {
-            ApiError::Internal(e) => {
-                tracing::error!(error = format!("{e:#}"), "internal error");
-                "the server failed; the error is in its log".to_owned()
-            }
-            other => other.to_string(),
-        };
+        let detail = self.detail();
         let problem = Problem {
             kind: format!("/problems/{slug}"),
             title,

@@ -55,6 +55,12 @@ pub struct ClockView {
     pub at_50: Option<DateTime<Utc>>,
     /// The same for 80 %.
     pub at_80: Option<DateTime<Utc>>,
+    /// Whether the deadline rests on days whose holidays are not published yet (counted with the
+    /// calendar's weekly schedule alone). It is escalated on as it stands and measured again when
+    /// the year is added to the calendar.
+    pub provisional: bool,
+    /// Why the deadline is provisional, when it is.
+    pub provisional_reason: Option<String>,
 }
 
 /// A ticket.
@@ -321,6 +327,8 @@ fn clock_view(row: &clocks::Model, calendar: &Calendar, now: DateTime<Utc>) -> R
         share_used: s.share_used,
         at_50: share_at(50)?,
         at_80: share_at(80)?,
+        provisional: s.provisional,
+        provisional_reason: s.provisional.then(|| sla_clock::period::provisional_note(calendar)),
     })
 }
 
@@ -647,6 +655,9 @@ pub struct PreviewClock {
     pub deadline: DateTime<Utc>,
     /// How the deadline was counted, in the calendar's words.
     pub explanation: String,
+    /// Whether the deadline rests on days whose holidays are not published yet (see
+    /// [`ClockView::provisional`]).
+    pub provisional: bool,
 }
 
 /// Shows what opening a ticket would do — the severity (and the classifier's proposal), the
@@ -686,11 +697,16 @@ pub async fn preview_ticket(
         if explained.at != status.deadline {
             explanation.push_str("; moved later by an approved exclusion window");
         }
+        if status.provisional {
+            explanation.push_str("; ");
+            explanation.push_str(&sla_clock::period::provisional_note(&calendar));
+        }
         clocks.push(PreviewClock {
             name: name.key().to_owned(),
             target: status.target.to_string(),
             deadline: status.deadline,
             explanation,
+            provisional: status.provisional,
         });
     }
     let severity = ticket.severity();

@@ -13,12 +13,19 @@ struct Case {
     duration: SlaDuration,
 }
 
-/// One output line.
+/// One output line: `{"deadline": …}` (with `"provisional": true` when it runs past the
+/// calendar's published holidays), or `{"error": …}`.
 #[derive(Serialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(untagged)]
 enum Answer {
-    Deadline(String),
-    Error(String),
+    Deadline {
+        deadline: String,
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        provisional: bool,
+    },
+    Error {
+        error: String,
+    },
 }
 
 /// How a batch went.
@@ -43,16 +50,23 @@ pub fn run(cal: &Calendar, input: impl BufRead, mut output: impl Write) -> anyho
                     buf.clear();
                     use std::fmt::Write as _;
                     write!(buf, "{}", cal.local(at).format("%Y-%m-%dT%H:%M:%S%.f%:z"))?;
-                    Answer::Deadline(buf.clone())
+                    Answer::Deadline {
+                        deadline: buf.clone(),
+                        provisional: cal.is_provisional(at, case.duration.unit()),
+                    }
                 }
-                Err(e) => Answer::Error(format!("line {}: {e}", summary.lines)),
+                Err(e) => Answer::Error {
+                    error: format!("line {}: {e}", summary.lines),
+                },
             },
-            Err(e) => Answer::Error(format!(
-                "line {}: expected {{\"start\": RFC3339, \"duration\": DUR}}: {e}",
-                summary.lines
-            )),
+            Err(e) => Answer::Error {
+                error: format!(
+                    "line {}: expected {{\"start\": RFC3339, \"duration\": DUR}}: {e}",
+                    summary.lines
+                ),
+            },
         };
-        if matches!(answer, Answer::Error(_)) {
+        if matches!(answer, Answer::Error { .. }) {
             summary.errors += 1;
         }
         serde_json::to_writer(&mut output, &answer)?;
@@ -69,7 +83,7 @@ mod tests {
         let input = concat!(
             "{\"start\":\"2026-09-24T15:00:00+08:00\",\"duration\":\"7wd\"}\n",
             "not json\n",
-            "{\"start\":\"2026-12-30T15:00:00+08:00\",\"duration\":\"7 个工作日\"}\n",
+            "{\"start\":\"2001-12-30T15:00:00+08:00\",\"duration\":\"7 个工作日\"}\n",
             "{\"start\":\"2026-09-30T15:00:00Z\",\"duration\":\"4h\"}\n",
         );
         let mut out = Vec::new();
@@ -82,8 +96,25 @@ mod tests {
         assert_eq!((s.lines, s.errors), (4, 2));
         assert_eq!(lines[0]["deadline"], "2026-10-12T17:00:00+08:00");
         assert!(lines[1]["error"].as_str().unwrap().starts_with("line 2: expected"));
-        assert!(lines[2]["error"].as_str().unwrap().contains("no data for 2027"));
+        assert!(lines[2]["error"].as_str().unwrap().contains("no data for 2001"));
         // 15:00Z is 23:00 in Shanghai: counting starts on 8 October at 09:00.
         assert_eq!(lines[3]["deadline"], "2026-10-08T13:00:00+08:00");
+        assert!(lines[3].get("provisional").is_none(), "final answers carry no flag");
+        // Past the published years: answered, and marked.
+        let cal = sla_clock::Calendar::from_toml(
+            "name = \"t\"\ncovers = { from = 2026-01-01, to = 2026-12-31 }\n[week]\nthu = [\"09:00-17:00\"]\n",
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        super::run(
+            &cal,
+            &b"{\"start\":\"2026-12-31T16:00:00+08:00\",\"duration\":\"2h\"}\n"[..],
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "{\"deadline\":\"2027-01-07T10:00:00+08:00\",\"provisional\":true}\n"
+        );
     }
 }

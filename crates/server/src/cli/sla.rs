@@ -193,11 +193,13 @@ pub fn run(cmd: SlaCommand, config: &Config) -> anyhow::Result<()> {
                 deadline: String,
                 calendar: &'a str,
                 rule: String,
+                provisional: bool,
             }
             let o = Out {
                 deadline: cal.local(d.at).to_rfc3339(),
                 calendar: cal.name(),
                 rule: d.explained(&cal).to_string(),
+                provisional: d.provisional,
             };
             writeln!(out, "{}", serde_json::to_string(&o)?)?;
         }

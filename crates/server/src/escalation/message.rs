@@ -34,6 +34,8 @@ pub struct StepFacts<'a> {
     pub target: SlaDuration,
     /// The clock's deadline.
     pub deadline: DateTime<Utc>,
+    /// Whether the deadline rests on days whose holidays are not published yet (said in the mail).
+    pub provisional: bool,
     /// The calendar the clock runs on.
     pub calendar: &'a Calendar,
     /// The ladder step's id.
@@ -135,6 +137,14 @@ pub fn render(f: &StepFacts<'_>) -> Rendered {
     let (state_zh, state_en) = state(f);
     let (step_zh, step_en) = step_words(f);
     let deadline = f.calendar.local(f.deadline).format("%Y-%m-%d %H:%M");
+    let (provisional_zh, provisional_en) = if f.provisional {
+        (
+            "；暂定：下一年节假日安排尚未发布，按每周工作安排暂算，发布后重新计算",
+            "; provisional: next year's holidays are not published yet, counted with the weekly schedule, measured again once they are",
+        )
+    } else {
+        ("", "")
+    };
     // When the message was written: a message delayed by a mail outage still reads true.
     let written = f.calendar.local(f.now).format("%Y-%m-%d %H:%M");
     let zone = f.calendar.zone();
@@ -167,7 +177,7 @@ pub fn render(f: &StepFacts<'_>) -> Rendered {
         (
             "时限",
             format!(
-                "{}目标 {}，截止 {deadline}（{zone}，日历 {cal}）",
+                "{}目标 {}，截止 {deadline}（{zone}，日历 {cal}{provisional_zh}）",
                 f.clock.label_zh(),
                 f.target
             ),
@@ -185,7 +195,7 @@ pub fn render(f: &StepFacts<'_>) -> Rendered {
         (
             "Deadline",
             format!(
-                "{} target {}, due {deadline} ({zone}, calendar {cal})",
+                "{} target {}, due {deadline} ({zone}, calendar {cal}{provisional_en})",
                 f.clock.key(),
                 f.target
             ),
@@ -274,6 +284,7 @@ mod tests {
             clock: ClockName::Repair,
             target: "4h".parse().unwrap(),
             deadline: at("2026-11-23T14:00:00+08:00"),
+            provisional: false,
             calendar: cal,
             step: "warning",
             trigger,
@@ -344,5 +355,25 @@ mod tests {
         assert!(r.html.contains("门户 &lt;首页&gt; 打不开"));
         assert!(!r.html.contains("<首页>"));
         assert!(r.html.contains("href=\"http://127.0.0.1:8080/tickets/T-2026-0001\""));
+        assert!(!r.text.contains("暂定"), "a final deadline is not called provisional");
+    }
+
+    #[test]
+    fn a_provisional_deadline_says_so_in_both_languages() {
+        let cal = sla_clock::builtin::calendar("cn-5x8").unwrap();
+        let mut f = facts(&cal, "2026-11-23T13:48:00+08:00", Trigger::Breach);
+        f.provisional = true;
+        let r = render(&f);
+        assert!(
+            r.text.contains("日历 cn-5x8；暂定：下一年节假日安排尚未发布"),
+            "{}",
+            r.text
+        );
+        assert!(
+            r.text.contains("calendar cn-5x8; provisional: next year's holidays"),
+            "{}",
+            r.text
+        );
+        assert!(r.html.contains("暂定"));
     }
 }

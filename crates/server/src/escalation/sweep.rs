@@ -195,6 +195,7 @@ impl Sweeper {
                 clock: clock_name,
                 target: status.target,
                 deadline: status.deadline,
+                provisional: status.provisional,
                 calendar,
                 step: &step.id,
                 trigger: step.when,

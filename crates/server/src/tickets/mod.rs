@@ -16,6 +16,8 @@ use ticket_domain::{Command, Event, NewTicket, Ticket};
 use crate::api::problem::ApiError;
 use crate::db::entities::{clocks, ticket_events, tickets};
 
+pub mod remeasure;
+
 /// A ticket as stored: its row, its events, and their fold.
 pub struct Loaded {
     /// The projection row.
@@ -258,6 +260,7 @@ async fn project(
         am.wall_ms = ms(status.ended_at.unwrap_or(at) - status.started_at);
         am.overdue_ms = ms(status.overdue);
         am.overdue_wall_ms = ms(status.overdue_wall);
+        am.provisional = Set(status.provisional);
         am.save(txn).await?;
     }
     let vendor_id = vendor_of(txn, ticket.assignee(), row.system_id).await?;

@@ -48,6 +48,9 @@ pub struct Model {
     pub overdue_ms: Option<i64>,
     /// Wall time from the deadline to the end (or the last projection), when breached.
     pub overdue_wall_ms: Option<i64>,
+    /// Whether the deadline rests on days whose holidays the calendar has not published yet
+    /// (counted with its weekly schedule alone; measured again when the year is added).
+    pub provisional: bool,
 }
 
 /// Relations of a clock.
