@@ -24,6 +24,8 @@
 //! ```
 
 use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use chrono::{Datelike, NaiveDate};
@@ -400,4 +402,72 @@ mod tests {
         assert_eq!(diff("x", "a\nb\n", "a\nb\n"), "--- x\n+++ x\n");
         assert_eq!(diff("x", "a\nb\nc\n", "a\nc\n"), "--- x\n+++ x\n@@ -2 +1,0 @@\n-b\n");
     }
+}
+
+/// The calendars a notice goes into when none are named: the shipped CN calendars.
+pub const DEFAULT_CALENDARS: [&str; 2] = ["cn-5x8", "cn-7x24"];
+
+/// One calendar file a notice changes: its path, its text before and after.
+#[derive(Debug, Clone)]
+pub struct FileChange {
+    /// `DIR/NAME.toml`.
+    pub path: PathBuf,
+    /// The text now.
+    pub old: String,
+    /// The text with the notice's year.
+    pub new: String,
+}
+
+impl FileChange {
+    /// What changes, as lines prefixed `-` and `+` (see [`diff`]).
+    pub fn diff(&self) -> String {
+        diff(&self.path.display().to_string(), &self.old, &self.new)
+    }
+
+    /// Writes the new text so that a reader sees the old file or the new one, never a part:
+    /// `NAME.toml.partial` is written and flushed to disk, then renamed over the file.
+    pub fn write(&self) -> anyhow::Result<()> {
+        write_atomically(&self.path, &self.new)
+    }
+}
+
+/// What adding `notice` (for `year`) to the calendars `names` of `dir` would write: every file is
+/// read and changed in memory first, so that either all take the notice or the error says which
+/// does not and nothing is written.
+pub fn plan(dir: &Path, names: &[String], notice: &Notice, year: i32) -> anyhow::Result<Vec<FileChange>> {
+    let mut changes = Vec::new();
+    for name in names {
+        let path = dir.join(format!("{name}.toml"));
+        let old = std::fs::read_to_string(&path).with_context(|| format!("cannot read calendar {name:?}"))?;
+        let new = apply_notice(&old, notice).with_context(|| format!("cannot add {year} to {}", path.display()))?;
+        changes.push(FileChange { path, old, new });
+    }
+    Ok(changes)
+}
+
+/// Writes `text` to `path` so that a reader sees the old file or the new one, never a part:
+/// `NAME.toml.partial` is written and flushed to disk, then renamed over `path`.
+pub fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = PathBuf::from(partial);
+    let write = || -> std::io::Result<()> {
+        let mut f = std::fs::File::create(&partial)?;
+        f.write_all(text.as_bytes())?;
+        if let Ok(meta) = std::fs::metadata(path) {
+            f.set_permissions(meta.permissions())?;
+        }
+        f.sync_all()?;
+        drop(f);
+        std::fs::rename(&partial, path)?;
+        // The rename itself is durable once the directory is.
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::File::open(dir)?.sync_all()?;
+        }
+        Ok(())
+    };
+    write().with_context(|| {
+        let _ = std::fs::remove_file(&partial);
+        format!("cannot write {}", path.display())
+    })
 }

@@ -4,7 +4,8 @@
 //! [`tickets`] (the event store of tickets), [`db`] (connections, schema, entities), [`cli`]
 //! (commands), [`serve`] (the server's life and its scheduled jobs), [`escalation`] (ladders and
 //! the sweep), [`mail`] (the outbox and SMTP), [`time`] (where "now" comes from), [`demo`],
-//! [`backup`], [`audit`], [`config`], [`calendars`], [`coverage`] (warnings ahead of a calendar's
+//! [`backup`], [`audit`], [`config`], [`calendars`], [`calendar_reload`] (reloading them while
+//! running, on every replica, and measuring provisional deadlines again), [`coverage`] (warnings ahead of a calendar's
 //! published holidays running out).
 
 pub mod api;
@@ -12,6 +13,7 @@ pub mod audit;
 pub mod auth;
 pub mod backup;
 pub mod calendar_notice;
+pub mod calendar_reload;
 pub mod calendars;
 pub mod catalog;
 pub mod cli;

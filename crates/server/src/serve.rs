@@ -55,6 +55,18 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
     if measured > 0 {
         println!("Measured {measured} ticket(s) written before reports existed.");
     }
+    // Calendar files may have gained a year while the server was down: settle what they publish.
+    let startup_links = Links::new(opts.public_url.as_deref(), &opts.listen, opts.jobs.mail.domain());
+    match crate::calendar_reload::remeasure_all(&db, &calendars, &startup_links, None, SystemTime.now()).await {
+        Ok(r) if !r.moved.is_empty() || r.settled > 0 => println!(
+            "Measured {} provisional deadline(s) again: {} moved, {} final now.",
+            r.clocks,
+            r.moved.len(),
+            r.settled
+        ),
+        Ok(_) => {}
+        Err(e) => tracing::error!(error = %e.detail(), "cannot measure the provisional deadlines again"),
+    }
     if opts.demo && crate::demo::is_empty(&db).await? {
         let logins = crate::demo::load(&db, &loaded, SystemTime.now())
             .await
@@ -93,6 +105,8 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
         links: Links::new(opts.public_url.as_deref(), &addr.to_string(), opts.jobs.mail.domain()),
         batch: 500,
     };
+    let state = state.with_links(sweeper.links.clone());
+    follow_calendar_reloads(&state);
     let mut scheduler = crate::jobs::start(sweeper, opts.jobs).await?;
     let app: Router = api::app(state);
     println!(
@@ -106,6 +120,55 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
     let _ = scheduler.shutdown().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Reloads the calendars on SIGHUP, and when another replica did (checked every minute); either
+/// way the provisional deadlines of the calendars that changed are measured again.
+fn follow_calendar_reloads(state: &AppState) {
+    let follower = Arc::new(crate::calendar_reload::Follower::default());
+    let s = state.clone();
+    let f = follower.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            match f.follow(&s.db, &s.calendars, &s.links, s.now()).await {
+                Ok(Some(r)) => tracing::info!(
+                    changed = r.changed.len(),
+                    remeasured = r.remeasured.clocks,
+                    moved = r.remeasured.moved.len(),
+                    "calendars reloaded after another replica did"
+                ),
+                Ok(None) => {}
+                Err(e) => tracing::error!(error = %e.detail(), "cannot follow the calendar reloads"),
+            }
+        }
+    });
+    #[cfg(unix)]
+    {
+        let s = state.clone();
+        tokio::spawn(async move {
+            let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else {
+                return;
+            };
+            while hup.recv().await.is_some() {
+                match crate::calendar_reload::reload(&s.db, &s.calendars, &s.links, None, s.now(), true).await {
+                    Ok(r) => {
+                        println!(
+                            "SIGHUP: calendars reloaded: {} changed, {} provisional clock(s) measured again, {} deadline(s) moved.",
+                            r.changed.len(),
+                            r.remeasured.clocks,
+                            r.remeasured.moved.len()
+                        );
+                        for m in &r.remeasured.moved {
+                            println!("  {} {}: {} -> {}", m.ticket, m.clock, m.before, m.after);
+                        }
+                    }
+                    Err(e) => eprintln!("SIGHUP: calendars not reloaded: {}", e.detail()),
+                }
+            }
+        });
+    }
 }
 
 async fn shutdown_signal() {

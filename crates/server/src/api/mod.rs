@@ -3,6 +3,7 @@
 //! Every route is registered through [`utoipa_axum`], so the OpenAPI document served at
 //! `/api/v1/openapi.json` is generated from the same list as the router and cannot drift from it.
 
+pub mod calendars;
 pub mod catalog;
 pub mod catalog_file;
 pub mod duty;
@@ -48,6 +49,8 @@ pub struct AppState {
     pub limits: Arc<limits::Limits>,
     /// On SQLite, requests that may write take turns here (see [`AppState::new`]).
     pub writes: Option<Arc<tokio::sync::Semaphore>>,
+    /// How links in emails are written (the server sets its public URL).
+    pub links: crate::escalation::Links,
     /// Days before a calendar's published holidays run out that the admin pages warn
     /// (`[sla] coverage_warning_days`, see [`crate::coverage`]).
     pub coverage_warning_days: u32,
@@ -79,12 +82,19 @@ impl AppState {
             limits: Arc::new(limits),
             writes,
             coverage_warning_days: crate::coverage::DEFAULT_WARNING_DAYS,
+            links: crate::escalation::Links::new(None, "127.0.0.1:8080", "opsclock.localhost".to_owned()),
         }
     }
 
     /// The same state with another coverage warning window (`[sla] coverage_warning_days`).
     pub fn with_coverage_warning_days(mut self, days: u32) -> AppState {
         self.coverage_warning_days = days;
+        self
+    }
+
+    /// The same state writing links with `links` (the server's public URL and mail domain).
+    pub fn with_links(mut self, links: crate::escalation::Links) -> AppState {
+        self.links = links;
         self
     }
 
@@ -260,6 +270,8 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(tickets::get_ticket))
         .routes(routes!(tickets::act))
         .routes(routes!(catalog_file::export_catalog))
+        .routes(routes!(calendars::list_calendars))
+        .routes(routes!(calendars::reload_calendars))
         .routes(routes!(escalation::list_ladders))
         .routes(routes!(escalation::put_ladder, escalation::delete_ladder))
         .routes(routes!(escalation::list_outbox))

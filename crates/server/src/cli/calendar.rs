@@ -7,12 +7,9 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use sla_clock::calendar::notice::parse_notice;
 
-use crate::calendar_notice::{apply_notice, diff};
+use crate::calendar_notice::{DEFAULT_CALENDARS, plan};
 use crate::calendars::CalendarSource;
 use crate::config::Config;
-
-/// The calendars a notice goes into when no --calendar is given.
-const DEFAULT_CALENDARS: [&str; 2] = ["cn-5x8", "cn-7x24"];
 
 #[derive(Debug, Subcommand)]
 pub enum CalendarCommand {
@@ -73,14 +70,7 @@ fn import_notice(a: ImportNoticeArgs, config: &Config) -> anyhow::Result<()> {
         a.calendars
     };
     // Every file first: all take the notice, or nothing is written.
-    let mut changes = Vec::new();
-    for name in &names {
-        let path = dir.join(format!("{name}.toml"));
-        let old = std::fs::read_to_string(&path).with_context(|| format!("cannot read calendar {name:?}"))?;
-        let new =
-            apply_notice(&old, &notice).with_context(|| format!("cannot add {} to {}", a.year, path.display()))?;
-        changes.push((path, old, new));
-    }
+    let changes = plan(&dir, &names, &notice, a.year)?;
 
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -91,16 +81,16 @@ fn import_notice(a: ImportNoticeArgs, config: &Config) -> anyhow::Result<()> {
         notice.holidays.len(),
         notice.makeup_days.len()
     )?;
-    for (path, old, new) in &changes {
-        write!(out, "{}", diff(&path.display().to_string(), old, new))?;
+    for c in &changes {
+        write!(out, "{}", c.diff())?;
     }
     if !a.yes {
         writeln!(out, "nothing written: run again with --yes to write")?;
         return Ok(());
     }
-    for (path, _, new) in &changes {
-        write_atomically(path, new)?;
-        writeln!(out, "wrote {}", path.display())?;
+    for c in &changes {
+        c.write()?;
+        writeln!(out, "wrote {}", c.path.display())?;
     }
     Ok(())
 }
@@ -119,32 +109,5 @@ fn read_notice(file: &Path) -> anyhow::Result<String> {
             "the notice {} is not UTF-8 text (save it as UTF-8; GBK is not read)",
             file.display()
         )
-    })
-}
-
-/// Writes `text` to `path` so that a reader sees the old file or the new one, never a part:
-/// `NAME.toml.partial` is written and flushed to disk, then renamed over `path`.
-fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
-    let mut partial = path.as_os_str().to_owned();
-    partial.push(".partial");
-    let partial = PathBuf::from(partial);
-    let write = || -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&partial)?;
-        f.write_all(text.as_bytes())?;
-        if let Ok(meta) = std::fs::metadata(path) {
-            f.set_permissions(meta.permissions())?;
-        }
-        f.sync_all()?;
-        drop(f);
-        std::fs::rename(&partial, path)?;
-        // The rename itself is durable once the directory is.
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::File::open(dir)?.sync_all()?;
-        }
-        Ok(())
-    };
-    write().with_context(|| {
-        let _ = std::fs::remove_file(&partial);
-        format!("cannot write {}", path.display())
     })
 }

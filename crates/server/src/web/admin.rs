@@ -198,8 +198,11 @@ pub async fn calendars(State(state): State<AppState>, v: Viewer, Query(q): Query
             Ok(DayKind::MakeupDay { name, hours: h }) => ("makeup", Some(name.to_owned()), hours(h)),
             Err(e) => ("rest", Some(e.to_string()), String::new()),
         };
+        // Past the published years the weekly schedule answers alone: say so on each such day.
+        let provisional = !cal.is_published(date) && cal.day(date).is_ok();
         week.push(Some(
-            json!({"date": date.to_string(), "day": date.day(), "kind": kind, "name": label, "hours": hours}),
+            json!({"date": date.to_string(), "day": date.day(), "kind": kind, "name": label,
+            "hours": hours, "provisional": provisional}),
         ));
         if week.len() == 7 {
             weeks.push(std::mem::take(&mut week));
@@ -224,6 +227,154 @@ pub async fn calendars(State(state): State<AppState>, v: Viewer, Query(q): Query
             next => next.format("%Y-%m").to_string(),
             weeks => weeks, weekdays => weekdays,
             coverage => coverage_banner(&state, &v),
+            published_to => cal.published_to().map(|d| d.to_string()),
+            counts_to => cal.counts_to().to_string(),
+            can_import => matches!(state.calendars.source(), Some(crate::calendars::CalendarSource::Dir(_))),
+            next_year => cal.covered_dates().1.year() + 1,
+            notice_preview => Option::<Vec<String>>::None,
+            notice_text => "", notice_error => Option::<String>::None,
+        },
+    )
+}
+
+/// `POST /admin/calendars/reload`: reads the calendar files again and measures the provisional
+/// deadlines of the calendars that changed (see [`crate::calendar_reload`]).
+pub async fn reload_calendars(State(state): State<AppState>, v: Viewer, Form(f): Fields) -> WebResult {
+    v.check_form(&f)?;
+    v.p.require_admin()?;
+    let message = match crate::calendar_reload::reload(
+        &state.db,
+        &state.calendars,
+        &state.links,
+        Some(v.p.user_id),
+        state.now(),
+        true,
+    )
+    .await
+    {
+        Ok(r) => reload_summary(&r, v.lang == super::Lang::Zh),
+        Err(e @ ApiError::Invalid { .. }) => e.to_string(),
+        Err(e) => return Err(e.into()),
+    };
+    Ok(redirect_with("/admin/calendars", &message))
+}
+
+fn reload_summary(r: &crate::calendar_reload::Reloaded, zh: bool) -> String {
+    let names: Vec<&str> = r.changed.iter().map(|c| c.name.as_str()).collect();
+    let moved: Vec<String> = r
+        .remeasured
+        .moved
+        .iter()
+        .map(|m| format!("{} {}", m.ticket, m.clock))
+        .collect();
+    match (names.is_empty(), zh) {
+        (true, true) => "日历文件没有变化".to_owned(),
+        (true, false) => "the calendar files have not changed".to_owned(),
+        (false, true) => format!(
+            "已重新加载 {}；重新计算 {} 个暂定时限，{} 个截止时间变动{}",
+            names.join("、"),
+            r.remeasured.clocks,
+            moved.len(),
+            if moved.is_empty() {
+                String::new()
+            } else {
+                format!("：{}", moved.join("、"))
+            }
+        ),
+        (false, false) => format!(
+            "reloaded {}; {} provisional clock(s) measured again, {} deadline(s) moved{}",
+            names.join(", "),
+            r.remeasured.clocks,
+            moved.len(),
+            if moved.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", moved.join(", "))
+            }
+        ),
+    }
+}
+
+/// `POST /admin/calendars/notice`: the State Council's notice for a year, pasted as published.
+/// Without `apply` it shows what would change in cn-5x8 and cn-7x24 (or says which line it could
+/// not read); with `apply` it writes the files and reloads them, measuring again the provisional
+/// deadlines — the same as `opsclock calendar import-notice --yes` followed by a reload.
+pub async fn import_notice(State(state): State<AppState>, v: Viewer, Form(f): Fields) -> WebResult {
+    v.check_form(&f)?;
+    v.p.require_admin()?;
+    let Some(crate::calendars::CalendarSource::Dir(dir)) = state.calendars.source().cloned() else {
+        return Ok(redirect_with(
+            "/admin/calendars",
+            "the server counts with the calendars built into it: give it a calendar directory ([sla] calendar_dir) to import into",
+        ));
+    };
+    let text = f.get("text").cloned().unwrap_or_default();
+    let year: i32 = match f.get("year").map(|y| y.trim().parse()) {
+        Some(Ok(y)) => y,
+        _ => return Err(ApiError::invalid("year", "give the year the notice arranges, e.g. 2027").into()),
+    };
+    let names: Vec<String> = crate::calendar_notice::DEFAULT_CALENDARS
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+    let planned = sla_clock::calendar::notice::parse_notice(year, &text)
+        .map_err(anyhow::Error::new)
+        .and_then(|notice| crate::calendar_notice::plan(&dir, &names, &notice, year));
+    let changes = match planned {
+        Ok(c) => c,
+        Err(e) => return notice_page(&state, &v, year, &text, None, Some(format!("{e:#}"))),
+    };
+    if f.get("apply").is_none_or(|a| a.is_empty()) {
+        let diffs = changes.iter().map(crate::calendar_notice::FileChange::diff).collect();
+        return notice_page(&state, &v, year, &text, Some(diffs), None);
+    }
+    for c in &changes {
+        c.write().map_err(ApiError::Internal)?;
+    }
+    crate::audit::record(
+        &state.db,
+        Some(v.p.user_id),
+        "calendar.import_notice",
+        &names.join(","),
+        json!({"year": year, "files": changes.iter().map(|c| c.path.display().to_string()).collect::<Vec<_>>()}),
+        &ClientAddr(None),
+        state.now(),
+    )
+    .await?;
+    let r = crate::calendar_reload::reload(
+        &state.db,
+        &state.calendars,
+        &state.links,
+        Some(v.p.user_id),
+        state.now(),
+        true,
+    )
+    .await?;
+    Ok(redirect_with(
+        "/admin/calendars",
+        &reload_summary(&r, v.lang == super::Lang::Zh),
+    ))
+}
+
+fn notice_page(
+    state: &AppState,
+    v: &Viewer,
+    year: i32,
+    text: &str,
+    preview: Option<Vec<String>>,
+    error: Option<String>,
+) -> WebResult {
+    super::page(
+        v,
+        "admin_calendars.html",
+        ctx! {
+            names => Vec::<String>::new(), name => "", description => "",
+            month => "", prev => "", next => "", weeks => Vec::<Vec<Option<serde_json::Value>>>::new(),
+            weekdays => Vec::<String>::new(),
+            coverage => coverage_banner(state, v),
+            published_to => Option::<String>::None, counts_to => "",
+            can_import => true, next_year => year,
+            notice_preview => preview, notice_text => text, notice_error => error,
         },
     )
 }

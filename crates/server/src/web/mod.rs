@@ -77,6 +77,8 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/tokens", post(admin::create_token))
         .route("/admin/tokens/{id}/revoke", post(admin::revoke_token))
         .route("/admin/calendars", get(admin::calendars))
+        .route("/admin/calendars/reload", post(admin::reload_calendars))
+        .route("/admin/calendars/notice", post(admin::import_notice))
         .route("/admin/ladders", get(admin::ladders))
         .route("/admin/windows", get(admin::windows))
         .route("/admin/outbox", get(admin::outbox))
@@ -197,7 +199,7 @@ impl IntoResponse for WebError {
                     "something went wrong on the server; it has been logged. Try again, or tell the administrator"
                         .to_owned()
                 } else {
-                    e.to_string()
+                    e.detail()
                 };
                 let html = templates::render(
                     "error.html",

@@ -24,3 +24,4 @@ mod reports_provisional;
 mod session;
 mod web;
 mod webhooks;
+mod year_end;

@@ -49,6 +49,8 @@ both!(
             ("PATCH", "/systems/{id}"),
             ("POST", "/catalog/import"),
             ("GET", "/catalog/export"),
+            ("GET", "/calendars"),
+            ("POST", "/calendars/reload"),
             ("GET", "/tickets"),
             ("POST", "/tickets"),
             ("POST", "/tickets/preview"),

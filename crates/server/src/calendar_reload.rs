@@ -1,0 +1,166 @@
+//! Reloading calendars while the server runs — on SIGHUP, on an admin's request, or because
+//! another replica did — and measuring again the provisional deadlines of the calendars that
+//! changed.
+//!
+//! Each replica reads its own calendar files (the `[sla] calendar_dir` every replica is deployed
+//! with). An admin's reload (`POST /api/v1/calendars/reload`, the button on `/admin/calendars`,
+//! `opsclock calendar import-notice --yes` followed by either) reads the files on the replica that
+//! answered, re-measures, and bumps a generation number in the `settings` table; every other
+//! replica sees the new number within a minute ([`Follower`]) and reloads its own files. SIGHUP
+//! reloads the replica it is sent to.
+//!
+//! A reload that finds an invalid file changes nothing and says which file and why; the server
+//! keeps counting with the calendars it had.
+
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
+use serde::Serialize;
+
+use crate::api::problem::ApiError;
+use crate::calendars::{CalendarChange, Calendars};
+use crate::db::entities::settings;
+use crate::escalation::Links;
+use crate::tickets::remeasure::{Remeasured, remeasure};
+
+/// The `settings` key of the calendar generation replicas follow.
+pub const GENERATION_KEY: &str = "calendars.generation";
+
+/// A calendar whose published range changed, as answered to an admin.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ChangedCalendar {
+    /// The calendar's name.
+    pub name: String,
+    /// Last published date before (absent: the calendar is new).
+    pub before_to: Option<chrono::NaiveDate>,
+    /// Last published date now.
+    pub after_to: Option<chrono::NaiveDate>,
+}
+
+impl From<&CalendarChange> for ChangedCalendar {
+    fn from(c: &CalendarChange) -> Self {
+        ChangedCalendar {
+            name: c.name.clone(),
+            before_to: c.before.map(|r| r.1),
+            after_to: c.after.map(|r| r.1),
+        }
+    }
+}
+
+/// What a reload did.
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct Reloaded {
+    /// The calendars whose files changed (empty: nothing changed, nothing was measured).
+    pub changed: Vec<ChangedCalendar>,
+    /// The provisional clocks measured again.
+    pub remeasured: Remeasured,
+}
+
+/// Reads the calendar files again; if any changed, counts with them from now on and measures
+/// again the provisional clocks on those calendars (one audited step). With `announce`, records a
+/// new generation so that the other replicas follow.
+pub async fn reload(
+    db: &DatabaseConnection,
+    calendars: &Calendars,
+    links: &Links,
+    actor: Option<i64>,
+    now: DateTime<Utc>,
+    announce: bool,
+) -> Result<Reloaded, ApiError> {
+    let changes = calendars.reload().map_err(|e| ApiError::Invalid {
+        field: None,
+        detail: format!("the calendars were not reloaded: {e:#}"),
+    })?;
+    if announce {
+        bump_generation(db, actor, now).await?;
+    }
+    if !changes.is_empty() {
+        let names: Vec<&str> = changes.iter().map(|c| c.name.as_str()).collect();
+        tracing::info!(calendars = names.join(","), "calendars reloaded");
+    }
+    // Every provisional clock, not only those of the calendars that changed now: a re-measure
+    // that failed after an earlier reload swapped the calendars in is made good by the next one.
+    let remeasured = remeasure_all(db, calendars, links, actor, now).await?;
+    Ok(Reloaded {
+        changed: changes.iter().map(ChangedCalendar::from).collect(),
+        remeasured,
+    })
+}
+
+/// Measures again every provisional clock with the calendars as they are (see
+/// [`crate::tickets::remeasure`]); the server does this at start-up, so that calendar files
+/// changed while it was down (or shipped with an upgrade) settle the deadlines they publish.
+pub async fn remeasure_all(
+    db: &DatabaseConnection,
+    calendars: &Calendars,
+    links: &Links,
+    actor: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<Remeasured, ApiError> {
+    let snapshot = calendars.snapshot();
+    let names: Vec<String> = snapshot.keys().cloned().collect();
+    remeasure(db, &snapshot, &names, links, actor, now).await
+}
+
+async fn generation(db: &DatabaseConnection) -> Result<i64, sea_orm::DbErr> {
+    Ok(settings::Entity::find_by_id(GENERATION_KEY)
+        .one(db)
+        .await?
+        .and_then(|s| s.value.as_i64())
+        .unwrap_or(0))
+}
+
+async fn bump_generation(
+    db: &DatabaseConnection,
+    actor: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    let next = generation(db).await? + 1;
+    let row = settings::ActiveModel {
+        key: Set(GENERATION_KEY.to_owned()),
+        value: Set(serde_json::json!(next)),
+        updated_at: Set(now),
+        updated_by: Set(actor),
+    };
+    settings::Entity::insert(row)
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::column(settings::Column::Key)
+                .update_columns([
+                    settings::Column::Value,
+                    settings::Column::UpdatedAt,
+                    settings::Column::UpdatedBy,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// A replica following the others' reloads: remembers the generation it has seen.
+#[derive(Debug, Default)]
+pub struct Follower {
+    seen: Mutex<Option<i64>>,
+}
+
+impl Follower {
+    /// Reloads when the stored generation differs from the one seen last (the first look only
+    /// remembers it: a replica starting up has just read its files). Returns the reload, if any.
+    pub async fn follow(
+        &self,
+        db: &DatabaseConnection,
+        calendars: &Calendars,
+        links: &Links,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Reloaded>, ApiError> {
+        let current = generation(db).await?;
+        let seen = *self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        let result = match seen {
+            Some(s) if s != current => Some(reload(db, calendars, links, None, now, false).await?),
+            _ => None,
+        };
+        *self.seen.lock().unwrap_or_else(|e| e.into_inner()) = Some(current);
+        Ok(result)
+    }
+}
