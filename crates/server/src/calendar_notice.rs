@@ -423,12 +423,6 @@ impl FileChange {
     pub fn diff(&self) -> String {
         diff(&self.path.display().to_string(), &self.old, &self.new)
     }
-
-    /// Writes the new text so that a reader sees the old file or the new one, never a part:
-    /// `NAME.toml.partial` is written and flushed to disk, then renamed over the file.
-    pub fn write(&self) -> anyhow::Result<()> {
-        write_atomically(&self.path, &self.new)
-    }
 }
 
 /// What adding `notice` (for `year`) to the calendars `names` of `dir` would write: every file is
@@ -437,6 +431,10 @@ impl FileChange {
 pub fn plan(dir: &Path, names: &[String], notice: &Notice, year: i32) -> anyhow::Result<Vec<FileChange>> {
     let mut changes = Vec::new();
     for name in names {
+        // A calendar's name is its file's stem, so nothing but a plain name may reach the path.
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            bail!("{name:?} is not a calendar name (ASCII letters, digits, '-' and '_')");
+        }
         let path = dir.join(format!("{name}.toml"));
         let old = std::fs::read_to_string(&path).with_context(|| format!("cannot read calendar {name:?}"))?;
         let new = apply_notice(&old, notice).with_context(|| format!("cannot add {year} to {}", path.display()))?;
@@ -445,29 +443,48 @@ pub fn plan(dir: &Path, names: &[String], notice: &Notice, year: i32) -> anyhow:
     Ok(changes)
 }
 
-/// Writes `text` to `path` so that a reader sees the old file or the new one, never a part:
-/// `NAME.toml.partial` is written and flushed to disk, then renamed over `path`.
-pub fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
-    let mut partial = path.as_os_str().to_owned();
-    partial.push(".partial");
-    let partial = PathBuf::from(partial);
-    let write = || -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&partial)?;
-        f.write_all(text.as_bytes())?;
-        if let Ok(meta) = std::fs::metadata(path) {
-            f.set_permissions(meta.permissions())?;
-        }
-        f.sync_all()?;
-        drop(f);
-        std::fs::rename(&partial, path)?;
-        // The rename itself is durable once the directory is.
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::File::open(dir)?.sync_all()?;
-        }
-        Ok(())
+/// Writes every change so that readers see all the old files or all the new ones, as nearly as
+/// a file system allows: each `NAME.toml.partial` is written and flushed first (a failure there
+/// removes them and changes nothing), then each is renamed over its file, then the directory is
+/// flushed. A half-applied notice (cn-5x8 with 2027, cn-7x24 without) would otherwise refuse to
+/// be applied again.
+pub fn write_all(changes: &[FileChange]) -> anyhow::Result<()> {
+    let partial_of = |path: &Path| {
+        let mut p = path.as_os_str().to_owned();
+        p.push(".partial");
+        PathBuf::from(p)
     };
-    write().with_context(|| {
-        let _ = std::fs::remove_file(&partial);
-        format!("cannot write {}", path.display())
-    })
+    let mut written: Vec<PathBuf> = Vec::new();
+    for c in changes {
+        let partial = partial_of(&c.path);
+        let write = || -> std::io::Result<()> {
+            let mut f = std::fs::File::create(&partial)?;
+            f.write_all(c.new.as_bytes())?;
+            if let Ok(meta) = std::fs::metadata(&c.path) {
+                f.set_permissions(meta.permissions())?;
+            }
+            f.sync_all()
+        };
+        if let Err(e) = write() {
+            for p in written.iter().chain(std::iter::once(&partial)) {
+                let _ = std::fs::remove_file(p);
+            }
+            return Err(
+                anyhow::Error::new(e).context(format!("cannot write {}; nothing was changed", partial.display()))
+            );
+        }
+        written.push(partial);
+    }
+    for (partial, c) in written.iter().zip(changes) {
+        std::fs::rename(partial, &c.path).with_context(|| format!("cannot replace {}", c.path.display()))?;
+    }
+    // The renames are durable once the directories are.
+    for c in changes {
+        if let Some(dir) = c.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::File::open(dir)
+                .and_then(|d| d.sync_all())
+                .with_context(|| format!("cannot flush {}", dir.display()))?;
+        }
+    }
+    Ok(())
 }

@@ -5,7 +5,8 @@
 //! Each replica reads its own calendar files (the `[sla] calendar_dir` every replica is deployed
 //! with). An admin's reload (`POST /api/v1/calendars/reload`, the button on `/admin/calendars`,
 //! `opsclock calendar import-notice --yes` followed by either) reads the files on the replica that
-//! answered, re-measures, and bumps a generation number in the `settings` table; every other
+//! answered, re-measures, and writes a new generation (a fresh random token, so that two reloads
+//! at once cannot write the same one) in the `settings` table; every other
 //! replica sees the new number within a minute ([`Follower`]) and reloads its own files. SIGHUP
 //! reloads the replica it is sent to.
 //!
@@ -22,7 +23,7 @@ use crate::api::problem::ApiError;
 use crate::calendars::{CalendarChange, Calendars};
 use crate::db::entities::settings;
 use crate::escalation::Links;
-use crate::tickets::remeasure::{Remeasured, remeasure};
+use crate::tickets::remeasure::{Affected, Remeasured, remeasure};
 
 /// The `settings` key of the calendar generation replicas follow.
 pub const GENERATION_KEY: &str = "calendars.generation";
@@ -79,9 +80,22 @@ pub async fn reload(
         let names: Vec<&str> = changes.iter().map(|c| c.name.as_str()).collect();
         tracing::info!(calendars = names.join(","), "calendars reloaded");
     }
-    // Every provisional clock, not only those of the calendars that changed now: a re-measure
-    // that failed after an earlier reload swapped the calendars in is made good by the next one.
-    let remeasured = remeasure_all(db, calendars, links, actor, now).await?;
+    // Every provisional clock, not only those of the calendars that changed now (a re-measure
+    // that failed after an earlier reload swapped the calendars in is made good by the next one),
+    // and every deadline from a published day the change touched.
+    let snapshot = calendars.snapshot();
+    let affected: Vec<Affected> = snapshot
+        .iter()
+        .map(|(name, cal)| Affected {
+            calendar: name.clone(),
+            changed_from: changes
+                .iter()
+                .find(|c| &c.name == name)
+                .and_then(|c| c.first_changed)
+                .and_then(|d| cal.start_of_day(d).ok()),
+        })
+        .collect();
+    let remeasured = remeasure(db, &snapshot, &affected, links, actor, now).await?;
     Ok(Reloaded {
         changed: changes.iter().map(ChangedCalendar::from).collect(),
         remeasured,
@@ -99,16 +113,22 @@ pub async fn remeasure_all(
     now: DateTime<Utc>,
 ) -> Result<Remeasured, ApiError> {
     let snapshot = calendars.snapshot();
-    let names: Vec<String> = snapshot.keys().cloned().collect();
-    remeasure(db, &snapshot, &names, links, actor, now).await
+    let affected: Vec<Affected> = snapshot
+        .keys()
+        .map(|name| Affected {
+            calendar: name.clone(),
+            changed_from: None,
+        })
+        .collect();
+    remeasure(db, &snapshot, &affected, links, actor, now).await
 }
 
-async fn generation(db: &DatabaseConnection) -> Result<i64, sea_orm::DbErr> {
+async fn generation(db: &DatabaseConnection) -> Result<serde_json::Value, sea_orm::DbErr> {
     Ok(settings::Entity::find_by_id(GENERATION_KEY)
         .one(db)
         .await?
-        .and_then(|s| s.value.as_i64())
-        .unwrap_or(0))
+        .map(|s| s.value)
+        .unwrap_or(serde_json::Value::Null))
 }
 
 async fn bump_generation(
@@ -116,7 +136,8 @@ async fn bump_generation(
     actor: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<(), sea_orm::DbErr> {
-    let next = generation(db).await? + 1;
+    // A fresh token rather than a counter: no read-then-write for two reloads to race on.
+    let next = format!("{}-{:016x}", now.timestamp_micros(), rand::random::<u64>());
     let row = settings::ActiveModel {
         key: Set(GENERATION_KEY.to_owned()),
         value: Set(serde_json::json!(next)),
@@ -141,7 +162,7 @@ async fn bump_generation(
 /// A replica following the others' reloads: remembers the generation it has seen.
 #[derive(Debug, Default)]
 pub struct Follower {
-    seen: Mutex<Option<i64>>,
+    seen: Mutex<Option<serde_json::Value>>,
 }
 
 impl Follower {
@@ -155,7 +176,7 @@ impl Follower {
         now: DateTime<Utc>,
     ) -> Result<Option<Reloaded>, ApiError> {
         let current = generation(db).await?;
-        let seen = *self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner()).clone();
         let result = match seen {
             Some(s) if s != current => Some(reload(db, calendars, links, None, now, false).await?),
             _ => None,

@@ -44,6 +44,44 @@ pub struct CalendarChange {
     pub before: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
     /// Published range after (`None`: the calendar is gone; it stays in use until restart).
     pub after: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
+    /// The first date of the old published range that the new calendar answers differently
+    /// (`None`: the change only adds days past it, or the calendar is new). A notice can change
+    /// the last days of the year before it — 2019's made 29 December 2018 a working day — so
+    /// deadlines from that day on, final ones included, must be measured again.
+    pub first_changed: Option<chrono::NaiveDate>,
+}
+
+/// The first date within `old`'s published range on which `new` answers differently.
+///
+/// ```
+/// use opsclock::calendars::first_difference;
+/// let old = sla_clock::Calendar::from_toml(
+///     "name = \"c\"\ncovers = { from = 2018-01-01, to = 2018-12-31 }\nmakeup_hours = [\"09:00-17:00\"]\n[week]\nmon = [\"09:00-17:00\"]\n",
+/// ).unwrap();
+/// // The 2019 notice: Saturday 29 December 2018 worked, 31 December off.
+/// let new = sla_clock::Calendar::from_toml(
+///     "name = \"c\"\ncovers = { from = 2018-01-01, to = 2019-12-31 }\nmakeup_hours = [\"09:00-17:00\"]\n[week]\nmon = [\"09:00-17:00\"]\n\
+///      [[makeup_days]]\nname = \"元旦调休\"\ndate = 2018-12-29\n[[holidays]]\nname = \"元旦\"\nfrom = 2018-12-30\nto = 2019-01-01\n",
+/// ).unwrap();
+/// assert_eq!(first_difference(&old, &new), Some("2018-12-29".parse().unwrap()));
+/// assert_eq!(first_difference(&old, &old), None);
+/// ```
+pub fn first_difference(old: &Calendar, new: &Calendar) -> Option<chrono::NaiveDate> {
+    let (from, to) = old.covered_dates();
+    let (a, b) = (old.spec(), new.spec());
+    if a.zone != b.zone || a.week != b.week || a.all_hours != b.all_hours {
+        return Some(from);
+    }
+    let dated = a
+        .holidays
+        .iter()
+        .chain(&b.holidays)
+        .flat_map(|h| h.from.iter_days().take_while(move |d| *d <= h.to))
+        .chain(a.makeup_days.iter().chain(&b.makeup_days).map(|m| m.date));
+    dated
+        .filter(|d| *d >= from && *d <= to)
+        .filter(|d| old.day(*d).ok() != new.day(*d).ok())
+        .min()
 }
 
 impl Calendars {
@@ -99,6 +137,7 @@ impl Calendars {
                         name: name.clone(),
                         before: o.map(Calendar::covered_dates),
                         after: Some(cal.covered_dates()),
+                        first_changed: o.and_then(|o| first_difference(o, &cal)),
                     });
                     next.insert(name, cal);
                 }

@@ -4,7 +4,9 @@
 //! such answers provisional. Publishing Y+1 (holidays, make-up days) must then:
 //!
 //! 1. leave every answer that was *final* exactly as it was — a deadline opsclock told both
-//!    parties was final never moves;
+//!    parties was final never moves — as long as the year's entries lie in that year (a notice
+//!    that also changes the last days of the year before, as 2019's did, is handled by the
+//!    server measuring every deadline from the first changed day again);
 //! 2. give the same answers as before when the year is published with no holidays at all — the
 //!    provisional count is exactly "the weekly schedule, as if nothing were declared";
 //! 3. turn provisional answers that now rest on published days into final ones.

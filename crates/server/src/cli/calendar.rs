@@ -88,8 +88,8 @@ fn import_notice(a: ImportNoticeArgs, config: &Config) -> anyhow::Result<()> {
         writeln!(out, "nothing written: run again with --yes to write")?;
         return Ok(());
     }
+    crate::calendar_notice::write_all(&changes)?;
     for c in &changes {
-        c.write()?;
         writeln!(out, "wrote {}", c.path.display())?;
     }
     Ok(())

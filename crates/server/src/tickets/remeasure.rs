@@ -21,7 +21,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
 use serde::Serialize;
 use sla_clock::Calendar;
 use ticket_domain::{ClockName, Command};
@@ -56,31 +56,67 @@ pub struct Remeasured {
     pub moved: Vec<MovedDeadline>,
     /// Of those, the ones that are final now.
     pub settled: usize,
+    /// Tickets that could not be measured (their calendar cannot answer); left as they were.
+    pub failed: Vec<String>,
 }
 
-/// Measures again every provisional clock counting in one of `names`, with `calendars` as they
-/// are now, in one transaction (see the module documentation). `actor` is the admin who asked
-/// (`None` for a signal or a replica following another).
+/// Which clocks of a calendar to measure again: the provisional ones, and, when the calendar
+/// changed inside its published years, every one whose deadline is on or after the first changed
+/// day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Affected {
+    /// The calendar's name.
+    pub calendar: String,
+    /// The start of the first changed published day, if any.
+    pub changed_from: Option<DateTime<Utc>>,
+}
+
+impl Affected {
+    fn condition(&self) -> sea_orm::Condition {
+        let mut any = sea_orm::Condition::any().add(clocks::Column::Provisional.eq(true));
+        if let Some(from) = self.changed_from {
+            any = any.add(clocks::Column::Deadline.gte(from));
+        }
+        sea_orm::Condition::all()
+            .add(clocks::Column::Calendar.eq(self.calendar.as_str()))
+            .add(any)
+    }
+
+    fn covers(&self, c: &clocks::Model) -> bool {
+        c.calendar == self.calendar
+            && (c.provisional
+                || self
+                    .changed_from
+                    .is_some_and(|from| c.deadline.is_some_and(|d| d >= from)))
+    }
+}
+
+/// Measures again the clocks `affected` names, with `calendars` as they are now, in one
+/// transaction (see the module documentation). `actor` is the admin who asked (`None` for a
+/// signal, start-up or a replica following another). A ticket that cannot be measured (its
+/// calendar cannot answer) is left as it was and logged; the others go on.
 pub async fn remeasure(
     db: &DatabaseConnection,
     calendars: &BTreeMap<String, Calendar>,
-    names: &[String],
+    affected: &[Affected],
     links: &Links,
     actor: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<Remeasured, ApiError> {
     let mut out = Remeasured::default();
-    if names.is_empty() {
+    if affected.is_empty() {
         return Ok(out);
     }
     let txn = crate::db::begin_write(db)
         .await
         .map_err(|e| ApiError::Internal(e.into()))?;
+    let scope = affected
+        .iter()
+        .fold(sea_orm::Condition::any(), |c, a| c.add(a.condition()));
     let ticket_ids: Vec<i64> = clocks::Entity::find()
         .select_only()
         .column(clocks::Column::TicketId)
-        .filter(clocks::Column::Provisional.eq(true))
-        .filter(clocks::Column::Calendar.is_in(names.iter().cloned()))
+        .filter(scope)
         .distinct()
         .order_by_asc(clocks::Column::TicketId)
         .into_tuple()
@@ -94,10 +130,18 @@ pub async fn remeasure(
             continue;
         };
         let before = clock_rows(&txn, ticket_id).await?;
-        crate::tickets::refresh(&txn, calendars, &row.number, now).await?;
+        // A savepoint per ticket: one that cannot be measured is rolled back alone.
+        let one = txn.begin().await?;
+        if let Err(e) = crate::tickets::refresh(&one, calendars, &row.number, now).await {
+            one.rollback().await?;
+            tracing::error!(ticket = %row.number, error = %e.detail(), "cannot measure the ticket's deadlines again");
+            out.failed.push(row.number.clone());
+            continue;
+        }
+        one.commit().await?;
         let after = clock_rows(&txn, ticket_id).await?;
         let mut moved_here = Vec::new();
-        for b in before.iter().filter(|b| b.provisional && names.contains(&b.calendar)) {
+        for b in before.iter().filter(|b| affected.iter().any(|a| a.covers(b))) {
             out.clocks += 1;
             let Some(a) = after.iter().find(|a| a.name == b.name) else {
                 continue;
@@ -126,13 +170,14 @@ pub async fn remeasure(
         notify(&txn, links, calendar, &row, &moved_here, now).await?;
         out.moved.extend(moved_here);
     }
-    if out.clocks > 0 {
+    if out.clocks > 0 || !out.failed.is_empty() {
+        let names: Vec<&str> = affected.iter().map(|a| a.calendar.as_str()).collect();
         crate::audit::record(
             &txn,
             actor,
             "calendar.remeasure",
             &names.join(","),
-            serde_json::json!({"clocks": out.clocks, "settled": out.settled, "moved": out.moved}),
+            serde_json::json!({"clocks": out.clocks, "settled": out.settled, "moved": out.moved, "failed": out.failed}),
             &crate::audit::ClientAddr(None),
             now,
         )

@@ -328,9 +328,7 @@ pub async fn import_notice(State(state): State<AppState>, v: Viewer, Form(f): Fi
         let diffs = changes.iter().map(crate::calendar_notice::FileChange::diff).collect();
         return notice_page(&state, &v, year, &text, Some(diffs), None);
     }
-    for c in &changes {
-        c.write().map_err(ApiError::Internal)?;
-    }
+    crate::calendar_notice::write_all(&changes).map_err(ApiError::Internal)?;
     crate::audit::record(
         &state.db,
         Some(v.p.user_id),

@@ -401,3 +401,55 @@ fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+mod a_change_inside_the_published_year_measures_final_deadlines_again {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::change_inside_published(opsclock::db::testing::Backend::Sqlite).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        super::change_inside_published(opsclock::db::testing::Backend::Postgres).await;
+    }
+}
+
+/// A notice may change the last days of the year before it (2019's made Saturday 29 December
+/// 2018 a working day). Then deadlines from the first changed day on, final ones included, are
+/// measured again.
+async fn change_inside_published(backend: opsclock::db::testing::Backend) {
+    let dir = calendar_dir(&format!("inside-{backend:?}"));
+    let calendars = Calendars::load(CalendarSource::Dir(dir.0.clone())).unwrap();
+    let time = Arc::new(ManualTime::new(at("2026-12-28T10:00:00+08:00")));
+    let t = Harness::with_calendars(backend, calendars, time).await;
+    // SB is on cn-5x8; a general fault's repair is "2wd": Tuesday 29 and Wednesday 30 December.
+    let ticket = t
+        .post(
+            "eng_b",
+            "/api/v1/tickets",
+            json!({"kind": "fault", "system": "SB", "severity": "general", "title": "t"}),
+        )
+        .await
+        .expect(StatusCode::CREATED);
+    let number = ticket["number"].as_str().unwrap().to_owned();
+    assert_eq!(ticket["clocks"][1]["deadline"], "2026-12-30T09:00:00Z", "{ticket}");
+    assert_eq!(
+        ticket["clocks"][1]["provisional"], false,
+        "final: December 2026 is published"
+    );
+    // A test input, not a published arrangement: 29 December 2026 declared a day off.
+    let path = dir.0.join("cn-5x8.toml");
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str("\n[[holidays]]\nname = \"测试假日\"\nfrom = 2026-12-29\n");
+    std::fs::write(&path, text).unwrap();
+    let reloaded = t
+        .post("admin", "/api/v1/calendars/reload", json!({}))
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(
+        reloaded["remeasured"]["moved"],
+        json!([{"ticket": number, "clock": "repair", "calendar": "cn-5x8",
+            "before": "2026-12-30T09:00:00Z", "after": "2026-12-31T09:00:00Z", "provisional": false}]),
+        "{reloaded}"
+    );
+}
