@@ -72,9 +72,14 @@ impl Drop for Server {
 }
 
 fn start(dir: &Path, extra: &[&str]) -> Server {
-    let child = opsclock(dir)
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .args(extra)
+    let mut serve = opsclock(dir);
+    serve.args(["serve", "--listen", "127.0.0.1:0"]).args(extra);
+    spawn_server(serve, dir)
+}
+
+/// Spawns `serve` (a command that runs `opsclock serve`) and waits for the URL it prints.
+fn spawn_server(mut serve: Command, dir: &Path) -> Server {
+    let child = serve
         .stdout(Stdio::piped())
         .stderr(std::fs::File::create(dir.join("serve.log")).expect("log file"))
         .spawn()
@@ -437,4 +442,214 @@ fn backup_while_serving_under_writes_then_restore() {
         "",
     );
     assert_eq!(status, 200, "{page}");
+}
+
+// ---- the whole binary at a year end, under libfaketime --------------------------------------------
+
+/// Whether `faketime` (Debian's package `faketime`) can run programs here.
+fn faketime_available() -> bool {
+    Command::new("faketime")
+        .args(["-f", "@2026-01-01 00:00:00", "true"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// A server under `faketime`, which runs it as a child of its own: both are killed as a process
+/// group (killing `faketime` alone would leave the server running).
+struct FakedServer(Server);
+
+impl Drop for FakedServer {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.0.child.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+    }
+}
+
+/// `opsclock serve` on a fresh SQLite file in `dir` with the demo, its system clock starting at
+/// `beijing` (wall time in Asia/Shanghai, "YYYY-MM-DD HH:MM:SS") and running on from there. The
+/// zone is given explicitly: faketime reads the time in the process's local zone, and
+/// 2026-12-31 16:00:00 in Beijing is 08:00:00 UTC. Monotonic clocks are left alone, so tokio's
+/// timers behave as usual.
+fn start_faked(dir: &Path, beijing: &str, calendars: &Path) -> FakedServer {
+    let mut serve = Command::new("faketime");
+    serve
+        .current_dir(dir)
+        .env_remove("OPSCLOCK_CONFIG")
+        .env_remove("OPSCLOCK_DATABASE_URL")
+        .env_remove("OPSCLOCK_LISTEN")
+        .env("TZ", "Asia/Shanghai")
+        .env("FAKETIME_DONT_FAKE_MONOTONIC", "1")
+        .args(["-m", "-f", &format!("@{beijing}")])
+        .arg(env!("CARGO_BIN_EXE_opsclock"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--calendar-dir"])
+        .arg(calendars);
+    std::os::unix::process::CommandExt::process_group(&mut serve, 0);
+    FakedServer(spawn_server(serve, dir))
+}
+
+/// The shipped calendars with nothing published after `last`: whatever years the repository
+/// ships by the time this runs, the year after `last` is unpublished, as at the end of 2026.
+fn calendars_published_to(dir: &Path, last: u16) -> PathBuf {
+    let out = dir.join("calendars");
+    std::fs::create_dir_all(&out).expect("calendar dir");
+    let year = |v: &toml::Value| v.as_datetime().and_then(|d| d.date).map(|d| d.year);
+    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/calendars");
+    for entry in std::fs::read_dir(shipped).expect("config/calendars") {
+        let path = entry.expect("an entry").path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("a calendar file");
+        let mut cal: toml::Table = toml::from_str(&text).expect("a calendar");
+        for (list, field) in [("holidays", "from"), ("makeup_days", "date")] {
+            if let Some(items) = cal.get_mut(list).and_then(toml::Value::as_array_mut) {
+                items.retain(|i| i.get(field).and_then(year).is_none_or(|y| y <= last));
+            }
+        }
+        if let Some(covers) = cal.get_mut("covers").and_then(toml::Value::as_table_mut)
+            && covers.get("to").and_then(year).is_some_and(|y| y > last)
+        {
+            let end: toml::value::Datetime = format!("{last}-12-31").parse().expect("a date");
+            covers.insert("to".into(), toml::Value::Datetime(end));
+        }
+        let name = path.file_name().expect("a name");
+        std::fs::write(out.join(name), toml::to_string(&cal).expect("TOML")).expect("write");
+    }
+    out
+}
+
+/// The JSON body of an answer [`http`] returned.
+fn body(res: &str) -> serde_json::Value {
+    let text = res.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {res}"))
+}
+
+/// Starts the binary at `beijing` (see [`start_faked`]) with the demo, signs in as the demo's
+/// admin, and opens a fault with a 3-working-day repair on a cn-5x8 system: it must answer 201
+/// with `repair_deadline`, provisional because the year after 2026 is not published; the ticket
+/// list must answer 200 with the demo's tickets and the new one, dated by the faked clock
+/// (`utc_date`, "YYYY-MM-DD").
+fn year_end_case(tag: &str, beijing: &str, utc_date: &str, repair_deadline: &str) {
+    let scratch = Scratch::new(tag);
+    let calendars = calendars_published_to(&scratch.0, 2026);
+    let server = start_faked(&scratch.0, beijing, &calendars);
+    let lines = &server.0.stdout_lines;
+    assert!(
+        lines.iter().any(|l| l.starts_with("Loaded demo data")),
+        "the demo loads at {beijing}: {lines:?}"
+    );
+    let password = lines
+        .iter()
+        .find(|l| l.trim_start().starts_with("admin"))
+        .and_then(|l| l.split_whitespace().nth(2))
+        .unwrap_or_else(|| panic!("no admin password printed: {lines:?}"))
+        .to_owned();
+    let addr = server.0.addr.clone();
+    let json = ("Content-Type", "application/json");
+
+    let (status, res) = http(
+        &addr,
+        "POST",
+        "/api/v1/session",
+        &[json],
+        &format!("{{\"username\":\"admin\",\"password\":\"{password}\"}}"),
+    );
+    assert_eq!(status, 200, "sign-in at {beijing}: {res}");
+    let cookie = res
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: "))
+        .and_then(|c| c.split(';').next())
+        .expect("a session cookie")
+        .to_owned();
+    let cookie = ("Cookie", cookie.as_str());
+    let change = format!("{{\"current\":\"{password}\",\"new\":\"year-end-password-42\"}}");
+    let (status, res) = http(&addr, "POST", "/api/v1/me/password", &[cookie, json], &change);
+    assert_eq!(status, 204, "{res}");
+
+    // A policy with "3 个工作日内修复" and a system on cn-5x8 under it, in the demo's unit and vendor.
+    let (status, res) = http(&addr, "GET", "/api/v1/units", &[cookie], "");
+    assert_eq!(status, 200, "{res}");
+    let unit = body(&res)[0]["id"].as_i64().expect("a unit");
+    let (status, res) = http(&addr, "GET", "/api/v1/vendors", &[cookie], "");
+    assert_eq!(status, 200, "{res}");
+    let vendor = body(&res)[0]["id"].as_i64().expect("a vendor");
+    let policy =
+        r#"{"code":"ye-3wd","name":"3 working days","targets":{"fault":{"general":{"response":"1h","repair":"3wd"}}}}"#;
+    let (status, res) = http(&addr, "POST", "/api/v1/policies", &[cookie, json], policy);
+    assert_eq!(status, 201, "{res}");
+    let policy = body(&res)["id"].as_i64().expect("a policy");
+    let system = format!(
+        r#"{{"code":"ye-1","name":"年末打印服务","unit_id":{unit},"vendor_ids":[{vendor}],"policy_id":{policy},"calendar":"cn-5x8","service_mode":"remote"}}"#
+    );
+    let (status, res) = http(&addr, "POST", "/api/v1/systems", &[cookie, json], &system);
+    assert_eq!(status, 201, "{res}");
+
+    let fault = r#"{"kind":"fault","system":"ye-1","severity":"general","title":"打印服务中断"}"#;
+    let (status, res) = http(&addr, "POST", "/api/v1/tickets", &[cookie, json], fault);
+    assert_eq!(status, 201, "a fault opened at {beijing}: {res}");
+    let ticket = body(&res);
+    let received = ticket["received_at"].as_str().expect("received_at");
+    assert!(
+        received.starts_with(utc_date),
+        "the server's clock is the faked one ({beijing} in Beijing is {utc_date} UTC): {ticket}"
+    );
+    let repair = ticket["clocks"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["name"] == "repair"))
+        .unwrap_or_else(|| panic!("no repair clock: {ticket}"));
+    assert_eq!(repair["deadline"], repair_deadline, "{ticket}");
+    assert_eq!(
+        repair["provisional"], true,
+        "counted into a year whose holidays are not published: {ticket}"
+    );
+    let reason = repair["provisional_reason"].as_str().unwrap_or_default();
+    assert!(reason.contains("2026-12-31"), "{reason}");
+
+    let (status, res) = http(&addr, "GET", "/api/v1/tickets", &[cookie], "");
+    assert_eq!(status, 200, "the list at {beijing}: {res}");
+    let numbers: Vec<String> = body(&res)["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|t| t["number"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(numbers.len(), 3, "two demo tickets and the fault: {numbers:?}");
+    assert!(numbers.iter().any(|n| n.starts_with("ALM-")), "{numbers:?}");
+    assert!(numbers.contains(&ticket["number"].as_str().unwrap_or_default().to_owned()));
+}
+
+/// The whole binary on the system clock of another day: 16:00 on the last day of the published
+/// year, and a Saturday after it. Runs wherever `faketime` is installed; CI must have it.
+#[test]
+fn serve_works_at_a_year_end_under_faketime() {
+    if !faketime_available() {
+        let why = "faketime is not installed (apt-get install faketime; ./scripts/test installs it)";
+        assert!(
+            std::env::var_os("CI").is_none_or(|v| v.is_empty()),
+            "CI runs this test: {why}"
+        );
+        // Past the test harness's capture, so that the skip is seen.
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED serve_works_at_a_year_end_under_faketime: {why}"
+        );
+        return;
+    }
+    // Thursday 31 December 2026, 16:00: the repair's three working days are Friday 1, Monday 4
+    // and Tuesday 5 January 2027 by the weekly schedule alone.
+    year_end_case(
+        "faketime-12-31",
+        "2026-12-31 16:00:00",
+        "2026-12-31T08:0",
+        "2027-01-05T09:00:00Z",
+    );
+    // Saturday 2 January 2027, 10:00: Monday 4, Tuesday 5 and Wednesday 6 January.
+    year_end_case(
+        "faketime-01-02",
+        "2027-01-02 10:00:00",
+        "2027-01-02T02:0",
+        "2027-01-06T09:00:00Z",
+    );
 }
