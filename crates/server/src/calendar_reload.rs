@@ -12,6 +12,11 @@
 //!
 //! A reload that finds an invalid file changes nothing and says which file and why; the server
 //! keeps counting with the calendars it had.
+//!
+//! Every replica must count with the same files, or a ticket's deadline would depend on which
+//! replica wrote it last. The generation carries a fingerprint of each calendar as the reloading
+//! replica read it; a replica whose own file differs says so in its log and in `/metrics`
+//! (`opsclock_calendar_file_mismatch`), until its files are put right and reloaded.
 
 use std::sync::Mutex;
 
@@ -74,7 +79,7 @@ pub async fn reload(
         detail: format!("the calendars were not reloaded: {e:#}"),
     })?;
     if announce {
-        bump_generation(db, actor, now).await?;
+        bump_generation(db, calendars, actor, now).await?;
     }
     if !changes.is_empty() {
         let names: Vec<&str> = changes.iter().map(|c| c.name.as_str()).collect();
@@ -123,6 +128,45 @@ pub async fn remeasure_all(
     remeasure(db, &snapshot, &affected, links, actor, now).await
 }
 
+/// A fingerprint of each calendar: SHA-256 of what it was built from.
+pub fn fingerprints(
+    calendars: &std::collections::BTreeMap<String, sla_clock::Calendar>,
+) -> std::collections::BTreeMap<String, String> {
+    use sha2::{Digest, Sha256};
+    calendars
+        .iter()
+        .map(|(name, cal)| {
+            (
+                name.clone(),
+                hex::encode(Sha256::digest(format!("{:?}", cal.spec()).as_bytes())),
+            )
+        })
+        .collect()
+}
+
+/// Compares this replica's calendars with the fingerprints in `generation`; remembers and logs
+/// the ones that differ.
+fn check_fingerprints(generation: &serde_json::Value, calendars: &Calendars) {
+    let Some(published) = generation.get("fingerprints").and_then(|f| f.as_object()) else {
+        return;
+    };
+    let own = fingerprints(&calendars.snapshot());
+    let differ: std::collections::BTreeSet<String> = published
+        .iter()
+        .filter(|(name, fp)| own.get(*name).map(String::as_str) != fp.as_str())
+        .map(|(name, _)| name.clone())
+        .collect();
+    for name in &differ {
+        tracing::error!(
+            calendar = %name,
+            "this replica's calendar file differs from the one the last reload read on another replica; \
+             deploy the same calendar files to every replica and reload, or deadlines will depend on which \
+             replica wrote them"
+        );
+    }
+    calendars.set_mismatched(differ);
+}
+
 async fn generation(db: &DatabaseConnection) -> Result<serde_json::Value, sea_orm::DbErr> {
     Ok(settings::Entity::find_by_id(GENERATION_KEY)
         .one(db)
@@ -133,14 +177,16 @@ async fn generation(db: &DatabaseConnection) -> Result<serde_json::Value, sea_or
 
 async fn bump_generation(
     db: &DatabaseConnection,
+    calendars: &Calendars,
     actor: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<(), sea_orm::DbErr> {
     // A fresh token rather than a counter: no read-then-write for two reloads to race on.
-    let next = format!("{}-{:016x}", now.timestamp_micros(), rand::random::<u64>());
+    let token = format!("{}-{:016x}", now.timestamp_micros(), rand::random::<u64>());
+    calendars.set_mismatched(Default::default());
     let row = settings::ActiveModel {
         key: Set(GENERATION_KEY.to_owned()),
-        value: Set(serde_json::json!(next)),
+        value: Set(serde_json::json!({"token": token, "fingerprints": fingerprints(&calendars.snapshot())})),
         updated_at: Set(now),
         updated_by: Set(actor),
     };
@@ -177,10 +223,13 @@ impl Follower {
     ) -> Result<Option<Reloaded>, ApiError> {
         let current = generation(db).await?;
         let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        let result = match seen {
-            Some(s) if s != current => Some(reload(db, calendars, links, None, now, false).await?),
+        let result = match &seen {
+            Some(s) if *s != current => Some(reload(db, calendars, links, None, now, false).await?),
             _ => None,
         };
+        if seen.as_ref() != Some(&current) {
+            check_fingerprints(&current, calendars);
+        }
         *self.seen.lock().unwrap_or_else(|e| e.into_inner()) = Some(current);
         Ok(result)
     }

@@ -24,6 +24,9 @@ use sla_clock::Calendar;
 pub struct Calendars {
     current: Arc<RwLock<Arc<BTreeMap<String, Calendar>>>>,
     source: Option<CalendarSource>,
+    /// Calendars whose file here differs from the one the last announced reload read
+    /// (see [`crate::calendar_reload`]).
+    mismatched: Arc<std::sync::Mutex<std::collections::BTreeSet<String>>>,
 }
 
 impl std::fmt::Debug for Calendars {
@@ -91,6 +94,7 @@ impl Calendars {
         Ok(Calendars {
             current: Arc::new(RwLock::new(Arc::new(all))),
             source: Some(source),
+            mismatched: Arc::default(),
         })
     }
 
@@ -99,12 +103,28 @@ impl Calendars {
         Calendars {
             current: Arc::new(RwLock::new(Arc::new(calendars))),
             source: None,
+            mismatched: Arc::default(),
         }
     }
 
     /// The calendars as they are now.
     pub fn snapshot(&self) -> Arc<BTreeMap<String, Calendar>> {
         self.current.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The calendars whose file here differs from the one the last announced reload read.
+    pub fn mismatched(&self) -> Vec<String> {
+        self.mismatched
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .cloned()
+            .collect()
+    }
+
+    /// Records which calendars differ from the last announced reload (see [`Calendars::mismatched`]).
+    pub fn set_mismatched(&self, names: std::collections::BTreeSet<String>) {
+        *self.mismatched.lock().unwrap_or_else(|e| e.into_inner()) = names;
     }
 
     /// Where the calendars come from (`None` for a fixed set).

@@ -163,11 +163,13 @@ impl Registry {
     }
 }
 
-/// Renders every metric: the database's figures as of `now`, the coverage of `calendars` on
+/// Renders every metric (`mismatched`: the calendars whose file here differs from the last
+/// announced reload's): the database's figures as of `now`, the coverage of `calendars` on
 /// `now`'s date, then this process's.
 pub async fn render(
     db: &DatabaseConnection,
     calendars: &BTreeMap<String, sla_clock::Calendar>,
+    mismatched: &[String],
     now: DateTime<Utc>,
 ) -> Result<String, sea_orm::DbErr> {
     let mut out = String::with_capacity(16 * 1024);
@@ -301,6 +303,21 @@ pub async fn render(
             "opsclock_calendar_coverage_days_left{{calendar=\"{}\"}} {}",
             escape(&c.calendar),
             c.days_left
+        );
+    }
+
+    header(
+        &mut out,
+        "opsclock_calendar_file_mismatch",
+        "gauge",
+        "1 for a calendar whose file on this replica differs from the one the last reload read on \
+         another replica: deploy the same calendar files everywhere and reload.",
+    );
+    for name in mismatched {
+        let _ = writeln!(
+            out,
+            "opsclock_calendar_file_mismatch{{calendar=\"{}\"}} 1",
+            escape(&name)
         );
     }
 

@@ -425,7 +425,14 @@ async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderMap) 
             return problem::ApiError::Unauthorized("/metrics needs the metrics token".into()).into_response();
         }
     }
-    match crate::metrics::render(&state.db, &state.calendars.snapshot(), state.now()).await {
+    match crate::metrics::render(
+        &state.db,
+        &state.calendars.snapshot(),
+        &state.calendars.mismatched(),
+        state.now(),
+    )
+    .await
+    {
         Ok(text) => (
             [(
                 axum::http::header::CONTENT_TYPE,

@@ -453,3 +453,53 @@ async fn change_inside_published(backend: opsclock::db::testing::Backend) {
         "{reloaded}"
     );
 }
+
+mod replicas_follow_a_reload_and_say_when_their_files_differ {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::replicas_follow(opsclock::db::testing::Backend::Sqlite).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        super::replicas_follow(opsclock::db::testing::Backend::Postgres).await;
+    }
+}
+
+/// Two replicas over one database, each with its own calendar directory: one reloads after the
+/// notice is imported, the other follows; a third whose files were not updated says so.
+async fn replicas_follow(backend: opsclock::db::testing::Backend) {
+    use opsclock::calendar_reload::{Follower, reload};
+    let (dir_a, dir_b, dir_c) = (
+        calendar_dir(&format!("ra-{backend:?}")),
+        calendar_dir(&format!("rb-{backend:?}")),
+        calendar_dir(&format!("rc-{backend:?}")),
+    );
+    let a = Calendars::load(CalendarSource::Dir(dir_a.0.clone())).unwrap();
+    let b = Calendars::load(CalendarSource::Dir(dir_b.0.clone())).unwrap();
+    let c = Calendars::load(CalendarSource::Dir(dir_c.0.clone())).unwrap();
+    let time = Arc::new(ManualTime::new(at("2026-12-31T16:00:00+08:00")));
+    let t = Harness::with_calendars(backend, a.clone(), time).await;
+    let links = Links::new(None, "127.0.0.1:8080", "ops.test".into());
+    let now = at("2026-12-31T16:00:00+08:00");
+    let (follow_b, follow_c) = (Follower::default(), Follower::default());
+    // Each replica's first look only remembers the generation.
+    assert!(follow_b.follow(&t.db.db, &b, &links, now).await.unwrap().is_none());
+    assert!(follow_c.follow(&t.db.db, &c, &links, now).await.unwrap().is_none());
+    // The notice reaches replicas A and B (a shared or redeployed directory), not C.
+    import_2027(&dir_a.0);
+    import_2027(&dir_b.0);
+    let done = reload(&t.db.db, &a, &links, None, now, true).await.unwrap();
+    assert_eq!(done.changed.len(), 2);
+    // B follows: it reads its own files, which have 2027 now, and agrees.
+    let followed = follow_b.follow(&t.db.db, &b, &links, now).await.unwrap().unwrap();
+    assert_eq!(followed.changed.len(), 2);
+    assert_eq!(b.snapshot()["cn-5x8"].covered_dates().1.to_string(), "2027-12-31");
+    assert!(b.mismatched().is_empty(), "{:?}", b.mismatched());
+    // C follows too, but its files still end with 2026: it says so (log and /metrics).
+    let followed = follow_c.follow(&t.db.db, &c, &links, now).await.unwrap().unwrap();
+    assert!(followed.changed.is_empty());
+    assert_eq!(c.mismatched(), ["cn-5x8", "cn-7x24"]);
+    // Nothing new: no second reload.
+    assert!(follow_b.follow(&t.db.db, &b, &links, now).await.unwrap().is_none());
+}
