@@ -317,7 +317,7 @@ pub async fn render(
         let _ = writeln!(
             out,
             "opsclock_calendar_file_mismatch{{calendar=\"{}\"}} 1",
-            escape(&name)
+            escape(name)
         );
     }
 
