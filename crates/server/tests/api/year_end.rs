@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use opsclock::calendars::{CalendarSource, Calendars};
-use opsclock::db::entities::{audit_log, outbox, tickets};
+use opsclock::db::entities::{audit_log, outbox, tickets, users};
 use opsclock::escalation::Links;
 use opsclock::escalation::sweep::Sweeper;
 use opsclock::time::ManualTime;
@@ -166,6 +166,15 @@ async fn provisional_then_measured_again(backend: opsclock::db::testing::Backend
 
     // The 2027 notice arrives: New Year's Day is a holiday. An admin reloads; the repair
     // deadline moves to Wednesday 6 January 17:00 and is final now.
+    // The assignee has an address: the move is mailed to them.
+    let eng_b = users::Entity::find_by_id(t.user_ids["eng_b"])
+        .one(&t.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut am: users::ActiveModel = eng_b.into();
+    am.email = sea_orm::Set(Some("eng-b@vendor.example".to_owned()));
+    sea_orm::ActiveModelTrait::update(am, &t.state.db).await.unwrap();
     import_2027(&dir.0);
     let reloaded = t
         .post("admin", "/api/v1/calendars/reload", json!({}))
@@ -206,14 +215,31 @@ async fn provisional_then_measured_again(backend: opsclock::db::testing::Backend
         .unwrap();
     assert_eq!(audit.len(), 1, "{audit:?}");
     assert_eq!(audit[0].detail["moved"][0]["ticket"], number.as_str());
-    // The assignee has no address here; give one and a later move would be mailed (the
-    // message is keyed by the new deadline, so a second reload queues nothing).
+    let mails = outbox::Entity::find()
+        .filter(outbox::Column::Kind.eq("remeasure"))
+        .all(&t.state.db)
+        .await
+        .unwrap();
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert_eq!(mails[0].recipients, json!(["eng-b@vendor.example"]));
+    assert!(
+        mails[0].body_text.contains("修复 2027-01-05 17:00 → 2027-01-06 17:00"),
+        "{}",
+        mails[0].body_text
+    );
+    // Reloading again changes nothing, notes nothing and mails nothing.
     let again = t
         .post("admin", "/api/v1/calendars/reload", json!({}))
         .await
         .expect(StatusCode::OK);
     assert_eq!(again["changed"], json!([]), "{again}");
     assert_eq!(again["remeasured"]["clocks"], 0, "{again}");
+    let mails_after = outbox::Entity::find()
+        .filter(outbox::Column::Kind.eq("remeasure"))
+        .all(&t.state.db)
+        .await
+        .unwrap();
+    assert_eq!(mails_after.len(), 1);
     // Only admins reload.
     t.post("eng_b", "/api/v1/calendars/reload", json!({}))
         .await
