@@ -99,6 +99,9 @@ pub struct Viewer {
     pub flash: Option<String>,
     /// The page's path and query (for "back" links and the language switch).
     pub path: String,
+    /// The server's "now" as the page was made: the countdowns count from it, so that a phone
+    /// whose clock is off still shows the time left the server measures.
+    pub now: chrono::DateTime<chrono::Utc>,
 }
 
 impl Viewer {
@@ -159,6 +162,7 @@ impl FromRequestParts<AppState> for Viewer {
             lang,
             flash,
             path,
+            now: state.now(),
         })
     }
 }
@@ -230,6 +234,7 @@ pub fn page(v: &Viewer, name: &str, ctx: Value) -> WebResult {
         tr => i18n::words(v.lang),
         flash => v.flash.clone(),
         path => v.path.clone(),
+        server_now => v.now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
     };
     let mut res = html(name, minijinja::context! { ..common, ..ctx })?;
     res.headers_mut()

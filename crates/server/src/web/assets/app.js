@@ -9,8 +9,14 @@ function fmt(ms) {
   const pad = (n) => String(n).padStart(2, "0");
   return (d ? d + "d " : "") + pad(h) + ":" + pad(m) + ":" + pad(sec);
 }
+// The server's clock, not the device's: the page says what time the server had when it made
+// the page, and the difference is kept (a phone set a few minutes wrong still counts right).
+const skew = (() => {
+  const server = Date.parse(document.body ? document.body.dataset.serverNow : "");
+  return Number.isNaN(server) ? 0 : server - Date.now();
+})();
 function tick() {
-  const now = Date.now();
+  const now = Date.now() + skew;
   for (const el of document.querySelectorAll(".cd[data-live=yes]")) {
     const deadline = Date.parse(el.dataset.deadline);
     const at50 = el.dataset.at50 ? Date.parse(el.dataset.at50) : Infinity;
