@@ -137,6 +137,16 @@ async fn provisional_then_measured_again(backend: opsclock::db::testing::Backend
     );
     // The response clock (1 h, 16:00 to 17:00 the same day) rests on published days only.
     assert_eq!(ticket["clocks"][0]["provisional"], false, "{ticket}");
+    // The ticket's page marks the repair deadline 暂定, once (the response clock is final).
+    let (status, _, page) = t.download("eng_b", &format!("/tickets/{number}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let page = String::from_utf8(page).unwrap();
+    assert_eq!(
+        page.matches(r#"<abbr class="provisional""#).count(),
+        2,
+        "deadline and countdown: {page}"
+    );
+    assert!(page.contains(">暂定</abbr>"), "{page}");
 
     // Escalation runs on the provisional deadline: past half the budget (12.5 of 25 working
     // hours, Monday 12:30), a mail is queued.
