@@ -21,7 +21,7 @@
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
+use sea_orm::{DatabaseConnection, EntityTrait};
 use serde::Serialize;
 
 use crate::api::problem::ApiError;
@@ -184,25 +184,8 @@ async fn bump_generation(
     // A fresh token rather than a counter: no read-then-write for two reloads to race on.
     let token = format!("{}-{:016x}", now.timestamp_micros(), rand::random::<u64>());
     calendars.set_mismatched(Default::default());
-    let row = settings::ActiveModel {
-        key: Set(GENERATION_KEY.to_owned()),
-        value: Set(serde_json::json!({"token": token, "fingerprints": fingerprints(&calendars.snapshot())})),
-        updated_at: Set(now),
-        updated_by: Set(actor),
-    };
-    settings::Entity::insert(row)
-        .on_conflict(
-            sea_orm::sea_query::OnConflict::column(settings::Column::Key)
-                .update_columns([
-                    settings::Column::Value,
-                    settings::Column::UpdatedAt,
-                    settings::Column::UpdatedBy,
-                ])
-                .to_owned(),
-        )
-        .exec_without_returning(db)
-        .await?;
-    Ok(())
+    let value = serde_json::json!({"token": token, "fingerprints": fingerprints(&calendars.snapshot())});
+    crate::db::put_setting(db, GENERATION_KEY, value, actor, now).await
 }
 
 /// A replica following the others' reloads: remembers the generation it has seen.

@@ -240,6 +240,37 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     Ok(db.begin_with_options(options).await?)
 }
 
+/// Writes the `settings` row `key` (inserted, or replaced whole), saying who and when.
+pub async fn put_setting(
+    db: &impl sea_orm::ConnectionTrait,
+    key: &str,
+    value: serde_json::Value,
+    by: Option<i64>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    use entities::settings;
+    use sea_orm::{ActiveValue::Set, EntityTrait};
+    let row = settings::ActiveModel {
+        key: Set(key.to_owned()),
+        value: Set(value),
+        updated_at: Set(now),
+        updated_by: Set(by),
+    };
+    settings::Entity::insert(row)
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::column(settings::Column::Key)
+                .update_columns([
+                    settings::Column::Value,
+                    settings::Column::UpdatedAt,
+                    settings::Column::UpdatedBy,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod redact_tests {
     #[test]

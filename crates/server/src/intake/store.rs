@@ -4,7 +4,7 @@ use std::path::Path;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
@@ -55,25 +55,8 @@ pub async fn save(
     by: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    let row = settings::ActiveModel {
-        key: Set(RULES_KEY.to_owned()),
-        value: Set(serde_json::to_value(doc).map_err(|e| DbErr::Custom(e.to_string()))?),
-        updated_at: Set(now),
-        updated_by: Set(by),
-    };
-    settings::Entity::insert(row)
-        .on_conflict(
-            OnConflict::column(settings::Column::Key)
-                .update_columns([
-                    settings::Column::Value,
-                    settings::Column::UpdatedAt,
-                    settings::Column::UpdatedBy,
-                ])
-                .to_owned(),
-        )
-        .exec_without_returning(db)
-        .await?;
-    Ok(())
+    let value = serde_json::to_value(doc).map_err(|e| DbErr::Custom(e.to_string()))?;
+    crate::db::put_setting(db, RULES_KEY, value, by, now).await
 }
 
 /// At start: with `file`, loads it as the rules (refusing to start if it does not check); without,
