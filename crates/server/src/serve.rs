@@ -152,19 +152,21 @@ fn follow_calendar_reloads(state: &AppState) {
                 return;
             };
             while hup.recv().await.is_some() {
+                // Logged, not printed: stdout may be long gone (a pipe closed after start-up).
                 match crate::calendar_reload::reload(&s.db, &s.calendars, &s.links, None, s.now(), true).await {
                     Ok(r) => {
-                        println!(
-                            "SIGHUP: calendars reloaded: {} changed, {} provisional clock(s) measured again, {} deadline(s) moved.",
-                            r.changed.len(),
-                            r.remeasured.clocks,
-                            r.remeasured.moved.len()
+                        let changed: Vec<&str> = r.changed.iter().map(|c| c.name.as_str()).collect();
+                        tracing::info!(
+                            changed = changed.join(","),
+                            remeasured = r.remeasured.clocks,
+                            moved = r.remeasured.moved.len(),
+                            "SIGHUP: calendars reloaded"
                         );
                         for m in &r.remeasured.moved {
-                            println!("  {} {}: {} -> {}", m.ticket, m.clock, m.before, m.after);
+                            tracing::info!(ticket = %m.ticket, clock = %m.clock, before = %m.before, after = %m.after, "deadline moved");
                         }
                     }
-                    Err(e) => eprintln!("SIGHUP: calendars not reloaded: {}", e.detail()),
+                    Err(e) => tracing::error!(error = %e.detail(), "SIGHUP: calendars not reloaded"),
                 }
             }
         });

@@ -653,3 +653,62 @@ fn serve_works_at_a_year_end_under_faketime() {
         "2027-01-06T09:00:00Z",
     );
 }
+
+/// SIGHUP makes a running server read its calendar files again: a holiday added to cn-5x8 (a
+/// test input) is reported as a change in the log, and an invalid file changes nothing.
+#[test]
+fn sighup_reloads_the_calendar_files() {
+    let scratch = Scratch::new("sighup");
+    let cals = scratch.0.join("calendars");
+    std::fs::create_dir_all(&cals).unwrap();
+    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/calendars");
+    for name in ["24x7", "cn-5x8", "cn-7x24"] {
+        std::fs::copy(format!("{shipped}/{name}.toml"), cals.join(format!("{name}.toml"))).unwrap();
+    }
+    let server = start(&scratch.0, &["--calendar-dir", cals.to_str().unwrap()]);
+    let log = scratch.0.join("serve.log");
+    let hup = || {
+        let ok = Command::new("kill")
+            .args(["-HUP", &server.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    };
+    let wait_for = |needle: &str, count: usize| {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            if text.matches(needle).count() >= count {
+                return text;
+            }
+            assert!(Instant::now() < deadline, "no {needle:?} in the log: {text}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    // An invalid file: refused, named, nothing changes.
+    let path = cals.join("cn-5x8.toml");
+    let good = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        good.replace("zone = \"Asia/Shanghai\"", "zone = \"Mars/Olympus\""),
+    )
+    .unwrap();
+    hup();
+    let text = wait_for("SIGHUP: calendars not reloaded", 1);
+    assert!(text.contains("Mars/Olympus"), "{text}");
+    // A valid change: reloaded, cn-5x8 named as changed.
+    std::fs::write(
+        &path,
+        format!("{good}\n[[holidays]]\nname = \"测试\"\nfrom = 2026-12-29\n"),
+    )
+    .unwrap();
+    hup();
+    let text = wait_for("SIGHUP: calendars reloaded", 1);
+    assert!(
+        text.contains("changed=\"cn-5x8\"") || text.contains("changed=cn-5x8"),
+        "{text}"
+    );
+    // The server still answers.
+    let (status, _) = http(&server.addr, "GET", "/healthz", &[], "");
+    assert_eq!(status, 200);
+}
