@@ -8,7 +8,8 @@
 //!   where the new year covers it);
 //! - a ticket whose deadline moved gets a remark on its timeline saying which clock moved from when
 //!   to when, and its assignee an email;
-//! - one audit entry, `calendar.remeasure`, lists every clock measured and every deadline moved.
+//! - one audit entry, `calendar.remeasure`, lists how many clocks were measured, which deadlines
+//!   moved and which settled (none when nothing changed, so start-ups leave no noise).
 //!
 //! For example, a fault logged on cn-5x8 at 16:00 on Thursday 31 December 2026 with "3 个工作日内修复"
 //! is due, by the weekly schedule alone, on Tuesday 5 January 2027 at 17:00 (Friday 1, Monday 4,
@@ -54,7 +55,7 @@ pub struct Remeasured {
     pub clocks: usize,
     /// Of those, the ones whose deadline moved.
     pub moved: Vec<MovedDeadline>,
-    /// Of those, the ones that are final now.
+    /// Of those, the ones that were provisional and are final now.
     pub settled: usize,
     /// Tickets that could not be measured (their calendar cannot answer); left as they were.
     pub failed: Vec<String>,
@@ -146,7 +147,7 @@ pub async fn remeasure(
             let Some(a) = after.iter().find(|a| a.name == b.name) else {
                 continue;
             };
-            if !a.provisional {
+            if b.provisional && !a.provisional {
                 out.settled += 1;
             }
             if let (Some(from), Some(to)) = (b.deadline, a.deadline)
@@ -170,7 +171,9 @@ pub async fn remeasure(
         notify(&txn, links, calendar, &row, &moved_here, now).await?;
         out.moved.extend(moved_here);
     }
-    if out.clocks > 0 || !out.failed.is_empty() {
+    // Only what changed is recorded: a reload or a start-up that finds nothing to move (next
+    // year still unpublished) leaves no entry each time.
+    if !out.moved.is_empty() || out.settled > 0 || !out.failed.is_empty() {
         let names: Vec<&str> = affected.iter().map(|a| a.calendar.as_str()).collect();
         crate::audit::record(
             &txn,
