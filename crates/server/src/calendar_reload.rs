@@ -63,9 +63,9 @@ pub struct Reloaded {
     pub remeasured: Remeasured,
 }
 
-/// Reads the calendar files again; if any changed, counts with them from now on and measures
-/// again the provisional clocks on those calendars (one audited step). With `announce`, records a
-/// new generation so that the other replicas follow.
+/// Reads the calendar files again and counts with them from now on, then measures again every
+/// provisional clock, and every deadline from a published day a changed file touched (one audited
+/// step). With `announce`, records a new generation so that the other replicas follow.
 pub async fn reload(
     db: &DatabaseConnection,
     calendars: &Calendars,
@@ -85,22 +85,7 @@ pub async fn reload(
         let names: Vec<&str> = changes.iter().map(|c| c.name.as_str()).collect();
         tracing::info!(calendars = names.join(","), "calendars reloaded");
     }
-    // Every provisional clock, not only those of the calendars that changed now (a re-measure
-    // that failed after an earlier reload swapped the calendars in is made good by the next one),
-    // and every deadline from a published day the change touched.
-    let snapshot = calendars.snapshot();
-    let affected: Vec<Affected> = snapshot
-        .iter()
-        .map(|(name, cal)| Affected {
-            calendar: name.clone(),
-            changed_from: changes
-                .iter()
-                .find(|c| &c.name == name)
-                .and_then(|c| c.first_changed)
-                .and_then(|d| cal.start_of_day(d).ok()),
-        })
-        .collect();
-    let remeasured = remeasure(db, &snapshot, &affected, links, actor, now).await?;
+    let remeasured = measure_again(db, calendars, &changes, links, actor, now).await?;
     Ok(Reloaded {
         changed: changes.iter().map(ChangedCalendar::from).collect(),
         remeasured,
@@ -117,12 +102,30 @@ pub async fn remeasure_all(
     actor: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<Remeasured, ApiError> {
+    measure_again(db, calendars, &[], links, actor, now).await
+}
+
+/// Every provisional clock of every calendar — not only of those that changed now, so that a
+/// re-measure that failed after an earlier reload is made good by the next — and, for each of
+/// `changes`, every deadline from the first published day it touched.
+async fn measure_again(
+    db: &DatabaseConnection,
+    calendars: &Calendars,
+    changes: &[CalendarChange],
+    links: &Links,
+    actor: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<Remeasured, ApiError> {
     let snapshot = calendars.snapshot();
     let affected: Vec<Affected> = snapshot
-        .keys()
-        .map(|name| Affected {
+        .iter()
+        .map(|(name, cal)| Affected {
             calendar: name.clone(),
-            changed_from: None,
+            changed_from: changes
+                .iter()
+                .find(|c| &c.name == name)
+                .and_then(|c| c.first_changed)
+                .and_then(|d| cal.start_of_day(d).ok()),
         })
         .collect();
     remeasure(db, &snapshot, &affected, links, actor, now).await

@@ -55,18 +55,6 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
     if measured > 0 {
         println!("Measured {measured} ticket(s) written before reports existed.");
     }
-    // Calendar files may have gained a year while the server was down: settle what they publish.
-    let startup_links = Links::new(opts.public_url.as_deref(), &opts.listen, opts.jobs.mail.domain());
-    match crate::calendar_reload::remeasure_all(&db, &calendars, &startup_links, None, SystemTime.now()).await {
-        Ok(r) if !r.moved.is_empty() || r.settled > 0 => println!(
-            "Measured {} provisional deadline(s) again: {} moved, {} final now.",
-            r.clocks,
-            r.moved.len(),
-            r.settled
-        ),
-        Ok(_) => {}
-        Err(e) => tracing::error!(error = %e.detail(), "cannot measure the provisional deadlines again"),
-    }
     if opts.demo && crate::demo::is_empty(&db).await? {
         let logins = crate::demo::load(&db, &loaded, SystemTime.now())
             .await
@@ -106,6 +94,18 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
         batch: 500,
     };
     let state = state.with_links(sweeper.links.clone());
+    // Calendar files may have gained a year while the server was down: settle what they publish
+    // (with the links of the address now bound, for the mails of moved deadlines).
+    match crate::calendar_reload::remeasure_all(&state.db, &state.calendars, &state.links, None, state.now()).await {
+        Ok(r) if !r.moved.is_empty() || r.settled > 0 => println!(
+            "Measured {} provisional deadline(s) again: {} moved, {} final now.",
+            r.clocks,
+            r.moved.len(),
+            r.settled
+        ),
+        Ok(_) => {}
+        Err(e) => tracing::error!(error = %e.detail(), "cannot measure the provisional deadlines again"),
+    }
     follow_calendar_reloads(&state);
     let mut scheduler = crate::jobs::start(sweeper, opts.jobs).await?;
     let app: Router = api::app(state);
@@ -123,11 +123,10 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
 }
 
 /// Reloads the calendars on SIGHUP, and when another replica did (checked every minute); either
-/// way the provisional deadlines of the calendars that changed are measured again.
+/// way the provisional deadlines are measured again (see [`crate::calendar_reload::reload`]).
 fn follow_calendar_reloads(state: &AppState) {
-    let follower = Arc::new(crate::calendar_reload::Follower::default());
+    let f = crate::calendar_reload::Follower::default();
     let s = state.clone();
-    let f = follower.clone();
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
         loop {

@@ -229,7 +229,7 @@ async fn remark(
         return Ok(());
     };
     let text = format!(
-        "日历 {} 的节假日安排已更新，暂定的截止时间已重新计算：{}",
+        "日历 {} 的节假日安排已更新，截止时间已重新计算：{}",
         calendar.name(),
         moves_zh(Some(calendar), moved)
     );
