@@ -299,7 +299,7 @@ fn reload_summary(r: &crate::calendar_reload::Reloaded, zh: bool) -> String {
 /// Without `apply` it shows what would change in cn-5x8 and cn-7x24 (or says which line it could
 /// not read); with `apply` it writes the files and reloads them, measuring again the provisional
 /// deadlines — the same as `opsclock calendar import-notice --yes` followed by a reload.
-pub async fn import_notice(State(state): State<AppState>, v: Viewer, Form(f): Fields) -> WebResult {
+pub async fn import_notice(State(state): State<AppState>, v: Viewer, from: ClientAddr, Form(f): Fields) -> WebResult {
     v.check_form(&f)?;
     v.p.require_admin()?;
     let Some(crate::calendars::CalendarSource::Dir(dir)) = state.calendars.source().cloned() else {
@@ -335,7 +335,7 @@ pub async fn import_notice(State(state): State<AppState>, v: Viewer, Form(f): Fi
         "calendar.import_notice",
         &names.join(","),
         json!({"year": year, "files": changes.iter().map(|c| c.path.display().to_string()).collect::<Vec<_>>()}),
-        &ClientAddr(None),
+        &from,
         state.now(),
     )
     .await?;
