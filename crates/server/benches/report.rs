@@ -20,8 +20,8 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
+use opsclock::app::reports::{self, Filters, Period};
 use opsclock::db::entities::{systems, vendors};
-use opsclock::reports::{self, Filters, Period};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     Statement, Value,
@@ -162,7 +162,7 @@ fn year_start() -> DateTime<Utc> {
 async fn generate(db: &DatabaseConnection, n: u64) {
     let cals = calendars();
     // The demo as of the year's first hour, whatever the real date: its two tickets are part of the year.
-    opsclock::demo::load(db, &cals, year_start() + TimeDelta::hours(1))
+    opsclock::app::demo::load(db, &cals, year_start() + TimeDelta::hours(1))
         .await
         .unwrap();
     let vendor = vendors::Entity::find()
@@ -338,7 +338,7 @@ async fn prepared(url: &str, n: u64) -> DatabaseConnection {
 
 /// Times each part of the report once, so a slow one stands out.
 async fn sections(db: &DatabaseConnection, cals: &BTreeMap<String, Calendar>, p: &Period, as_of: DateTime<Utc>) {
-    use opsclock::reports::{availability, breached, counts, deductions, latency, scorecard};
+    use opsclock::app::reports::{availability, breached, counts, deductions, latency, scorecard};
     let scope = reports::Scope {
         from: p.from,
         to: p.to,

@@ -12,10 +12,10 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use opsclock::app::escalation::Links;
+use opsclock::app::escalation::sweep::Sweeper;
 use opsclock::db::entities::{clocks, outbox, tickets, users};
 use opsclock::db::testing::{Backend, TestDb, seed};
-use opsclock::escalation::Links;
-use opsclock::escalation::sweep::Sweeper;
 use opsclock::time::ManualTime;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
@@ -80,7 +80,7 @@ async fn world(backend: Backend, idle: usize, due: usize) -> Bench {
                     assignee: None,
                     major_event: None,
                 };
-                let (row, _) = opsclock::tickets::create(
+                let (row, _) = opsclock::app::tickets::create(
                     &txn,
                     &calendar,
                     seeded.system_id,

@@ -25,7 +25,7 @@ pub struct Calendars {
     current: Arc<RwLock<Arc<BTreeMap<String, Calendar>>>>,
     source: Option<CalendarSource>,
     /// Calendars whose file here differs from the one the last announced reload read
-    /// (see [`crate::calendar_reload`]).
+    /// (see [`crate::app::calendar_reload`]).
     mismatched: Arc<std::sync::Mutex<std::collections::BTreeSet<String>>>,
 }
 

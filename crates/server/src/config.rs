@@ -32,7 +32,7 @@ pub struct Config {
     pub escalation: EscalationConfig,
     /// `[webhooks]`: the webhook sender's patience.
     #[serde(default)]
-    pub webhooks: crate::webhooks::sender::WebhookConfig,
+    pub webhooks: crate::app::webhooks::sender::WebhookConfig,
     /// `[intake]`: where the alert mapping rules come from.
     #[serde(default)]
     pub intake: IntakeConfig,
@@ -163,7 +163,7 @@ pub struct SlaConfig {
     pub calendar_dir: Option<PathBuf>,
     /// How many days before a dated calendar's last published date (`covers.to`) the warnings
     /// start: at start-up, on the admin pages, in a weekly email to admins; `/metrics` always has
-    /// the days left [default 60]. See [`crate::coverage`].
+    /// the days left [default 60]. See [`crate::app::coverage`].
     pub coverage_warning_days: Option<u32>,
 }
 
@@ -171,7 +171,7 @@ impl SlaConfig {
     /// `coverage_warning_days`, or its default.
     pub fn coverage_warning_days(&self) -> u32 {
         self.coverage_warning_days
-            .unwrap_or(crate::coverage::DEFAULT_WARNING_DAYS)
+            .unwrap_or(crate::app::coverage::DEFAULT_WARNING_DAYS)
     }
 }
 
@@ -214,7 +214,7 @@ mod tests {
             Config::load(Some(&root.join(f))).unwrap_or_else(|e| panic!("{f}: {e:#}"));
         }
         let rules = std::fs::read_to_string(root.join("config/intake/rules.toml")).unwrap();
-        let rules: crate::intake::rules::RuleSet = toml::from_str(&rules).unwrap();
+        let rules: crate::app::intake::rules::RuleSet = toml::from_str(&rules).unwrap();
         rules
             .compile()
             .unwrap_or_else(|p| panic!("config/intake/rules.toml: {p:?}"));
@@ -223,7 +223,10 @@ mod tests {
         assert!(mail.host.is_none(), "the repository's config sends no mail");
         assert_eq!((mail.max_attempts, mail.domain().as_str()), (24, "localhost"));
         assert_eq!(c.escalation.summary_cron.as_deref(), Some("0 0 8 1 * *"));
-        assert_eq!(c.sla.coverage_warning_days(), crate::coverage::DEFAULT_WARNING_DAYS);
+        assert_eq!(
+            c.sla.coverage_warning_days(),
+            crate::app::coverage::DEFAULT_WARNING_DAYS
+        );
         assert_eq!(Config::default().sla.coverage_warning_days(), 60);
     }
 

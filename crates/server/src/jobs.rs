@@ -2,12 +2,12 @@
 //!
 //! | job | when | what |
 //! |---|---|---|
-//! | sweep | every `[escalation] sweep_every_secs` (30 s) and at start | open the tickets of due scheduled duties ([`crate::duty::scheduled`]), then queue due ladder steps ([`crate::escalation::sweep`]) |
+//! | sweep | every `[escalation] sweep_every_secs` (30 s) and at start | open the tickets of due scheduled duties ([`crate::app::duty::scheduled`]), then queue due ladder steps ([`crate::app::escalation::sweep`]) |
 //! | mailer | every `[mail] every_secs` (10 s), and right after a sweep queued something | send due outbox messages ([`crate::mail::Mailer`]) |
-//! | webhooks | every `[webhooks] every_secs` (5 s) | post due webhook rows ([`crate::webhooks::sender`]) |
-//! | summary | `[escalation] summary_cron` (08:00 on the 1st) | queue last month's summary ([`crate::escalation::summary`]) |
-//! | retention | at start and every 24 h | purge the audit log, outbox and alerts past `[retention]` ([`crate::retention`]) |
-//! | coverage | daily at 09:00 in `[escalation] summary_timezone` | queue this ISO week's email to admins about calendars whose published holidays run out within `[sla] coverage_warning_days` ([`crate::coverage::queue_weekly`]; once per calendar per week) |
+//! | webhooks | every `[webhooks] every_secs` (5 s) | post due webhook rows ([`crate::app::webhooks::sender`]) |
+//! | summary | `[escalation] summary_cron` (08:00 on the 1st) | queue last month's summary ([`crate::app::escalation::summary`]) |
+//! | retention | at start and every 24 h | purge the audit log, outbox and alerts past `[retention]` ([`crate::app::retention`]) |
+//! | coverage | daily at 09:00 in `[escalation] summary_timezone` | queue this ISO week's email to admins about calendars whose published holidays run out within `[sla] coverage_warning_days` ([`crate::app::coverage::queue_weekly`]; once per calendar per week) |
 //!
 //! A job still running when its next turn comes skips that turn, so runs never pile up.
 
@@ -19,8 +19,8 @@ use chrono_tz::Tz;
 use tokio::sync::{Mutex, Notify};
 use tokio_cron_scheduler::{Job, JobScheduler};
 
-use crate::escalation::summary::{self, Month};
-use crate::escalation::sweep::Sweeper;
+use crate::app::escalation::summary::{self, Month};
+use crate::app::escalation::sweep::Sweeper;
 use crate::mail::{MailSettings, Mailer};
 
 /// What the jobs need besides the sweeper.
@@ -36,9 +36,9 @@ pub struct JobOptions {
     /// Whether the summary attaches the month's breach report (XLSX).
     pub summary_attach: bool,
     /// The webhook sender's settings.
-    pub webhooks: crate::webhooks::sender::WebhookSettings,
+    pub webhooks: crate::app::webhooks::sender::WebhookSettings,
     /// How long records that are not tickets are kept.
-    pub retention: crate::retention::Retention,
+    pub retention: crate::app::retention::Retention,
     /// Days before a calendar's published holidays run out that admins are mailed weekly.
     pub coverage_warning_days: u32,
 }
@@ -62,8 +62,12 @@ pub async fn start(sweeper: Sweeper, opts: JobOptions) -> anyhow::Result<JobSche
                 let Ok(_running) = busy.try_lock() else { return };
                 let started = std::time::Instant::now();
                 // Scheduled duties first, so that a ticket they open is swept in the same round.
-                match crate::duty::scheduled::run_due(&sweeper.db, &sweeper.calendars.snapshot(), sweeper.time.now())
-                    .await
+                match crate::app::duty::scheduled::run_due(
+                    &sweeper.db,
+                    &sweeper.calendars.snapshot(),
+                    sweeper.time.now(),
+                )
+                .await
                 {
                     Ok(opened) if !opened.is_empty() => tracing::info!(tickets = ?opened, "scheduled duties"),
                     Ok(_) => {}
@@ -135,7 +139,7 @@ pub async fn start(sweeper: Sweeper, opts: JobOptions) -> anyhow::Result<JobSche
         tracing::warn!("[mail] host is not set: escalation emails are queued in the outbox but not sent");
     }
 
-    let poster = Arc::new(crate::webhooks::sender::sender(
+    let poster = Arc::new(crate::app::webhooks::sender::sender(
         sweeper.db.clone(),
         opts.webhooks,
         sweeper.time.clone(),
@@ -166,7 +170,7 @@ pub async fn start(sweeper: Sweeper, opts: JobOptions) -> anyhow::Result<JobSche
     let purge = move || {
         let (db, time) = (db.clone(), time.clone());
         async move {
-            match crate::retention::purge(&db, retention, time.now()).await {
+            match crate::app::retention::purge(&db, retention, time.now()).await {
                 Ok(p) => tracing::info!(
                     audit = p.audit,
                     outbox = p.outbox,
@@ -196,7 +200,7 @@ pub async fn start(sweeper: Sweeper, opts: JobOptions) -> anyhow::Result<JobSche
     let coverage = Job::new_async_tz(COVERAGE_CRON, opts.summary_zone, move |_, _| {
         let (db, links, time, calendars) = (db.clone(), links.clone(), time.clone(), calendars.clone());
         Box::pin(async move {
-            match crate::coverage::queue_weekly(&db, &calendars.snapshot(), window, &links, time.now()).await {
+            match crate::app::coverage::queue_weekly(&db, &calendars.snapshot(), window, &links, time.now()).await {
                 Ok(keys) if !keys.is_empty() => {
                     tracing::warn!(?keys, "calendar coverage warning queued for the admins")
                 }

@@ -9,29 +9,15 @@
 //! published holidays running out).
 
 pub mod api;
-pub mod audit;
-pub mod auth;
-pub mod backup;
-pub mod calendar_notice;
-pub mod calendar_reload;
+pub mod app;
 pub mod calendars;
-pub mod catalog;
 pub mod cli;
 pub mod config;
-pub mod coverage;
 pub mod db;
 pub mod delivery;
-pub mod demo;
-pub mod duty;
-pub mod escalation;
-pub mod intake;
 pub mod jobs;
 pub mod mail;
 pub mod metrics;
-pub mod reports;
-pub mod retention;
 pub mod serve;
-pub mod tickets;
 pub mod time;
 pub mod web;
-pub mod webhooks;

@@ -8,7 +8,7 @@
 //!   channel. Each is one indexed query.
 //! - **Computed from the calendars at each scrape** (the set in use now: calendars can be
 //!   reloaded while the server runs): the days left of each dated calendar's published holidays
-//!   ([`crate::coverage`]), negative once past.
+//!   ([`crate::app::coverage`]), negative once past.
 //! - **Counted in this process** since it started: HTTP request latency by route (the route
 //!   pattern, never the raw path, so ticket numbers do not explode the label set), sweep duration
 //!   and failures, resident memory.
@@ -30,7 +30,7 @@ use sea_orm::DatabaseConnection;
 use sla_clock::Severity;
 use ticket_domain::Status;
 
-use crate::reports::sql::Sql;
+use crate::app::reports::sql::Sql;
 
 /// Upper bounds of the latency buckets, in seconds.
 const BOUNDS: [f64; 14] = [
@@ -196,7 +196,7 @@ pub async fn render(
         let _ = writeln!(out, "opsclock_tickets_open{{severity=\"{}\"}} {n}", s.key());
     }
 
-    let running = crate::tickets::running_state();
+    let running = crate::app::tickets::running_state();
     let at_risk = counts(
         db,
         1,
@@ -297,7 +297,7 @@ pub async fn render(
         "Days from today (in the calendar's zone) to the last date whose holidays a dated calendar has \
          published; negative once past, when deadlines after it are provisional.",
     );
-    for c in crate::coverage::all(calendars, now) {
+    for c in crate::app::coverage::all(calendars, now) {
         let _ = writeln!(
             out,
             "opsclock_calendar_coverage_days_left{{calendar=\"{}\"}} {}",

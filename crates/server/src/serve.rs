@@ -7,9 +7,9 @@ use anyhow::Context;
 use axum::Router;
 
 use crate::api::{self, AppState};
+use crate::app::escalation::Links;
+use crate::app::escalation::sweep::Sweeper;
 use crate::calendars::{CalendarSource, Calendars};
-use crate::escalation::Links;
-use crate::escalation::sweep::Sweeper;
 use crate::time::{SystemTime, TimeSource};
 
 /// What `serve` needs.
@@ -49,14 +49,14 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
     let calendars = Calendars::load(opts.calendars.clone())?;
     let loaded = calendars.snapshot();
     // The server runs on the system clock (a test runs the whole binary under faketime).
-    let measured = crate::reports::backfill(&db, &loaded, SystemTime.now())
+    let measured = crate::app::reports::backfill(&db, &loaded, SystemTime.now())
         .await
         .context("cannot measure the clocks of tickets written before reports existed")?;
     if measured > 0 {
         println!("Measured {measured} ticket(s) written before reports existed.");
     }
-    if opts.demo && crate::demo::is_empty(&db).await? {
-        let logins = crate::demo::load(&db, &loaded, SystemTime.now())
+    if opts.demo && crate::app::demo::is_empty(&db).await? {
+        let logins = crate::app::demo::load(&db, &loaded, SystemTime.now())
             .await
             .context("cannot load the demo data")?;
         println!("Loaded demo data. One-time passwords (shown once; change them after signing in):");
@@ -64,7 +64,7 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
             println!("  {:<10} {:<9} {}", l.username, l.role, l.password);
         }
     }
-    let rules = crate::intake::store::load_at_start(&db, opts.intake_rules.as_deref(), SystemTime.now()).await?;
+    let rules = crate::app::intake::store::load_at_start(&db, opts.intake_rules.as_deref(), SystemTime.now()).await?;
     if let Some(file) = &opts.intake_rules {
         println!("Loaded {rules} alert mapping rule(s) from {}.", file.display());
     }
@@ -72,7 +72,7 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
         .with_coverage_warning_days(opts.jobs.coverage_warning_days);
     // Calendars whose published holidays run out soon (or have): said now, and on the admin
     // pages, in /metrics and in a weekly email while the server runs.
-    for c in crate::coverage::warnings(&state.calendars.snapshot(), state.now(), state.coverage_warning_days) {
+    for c in crate::app::coverage::warnings(&state.calendars.snapshot(), state.now(), state.coverage_warning_days) {
         println!("警告 Warning: {}\n  {}", c.message_zh(), c.message_en());
         tracing::warn!(
             calendar = %c.calendar,
@@ -96,7 +96,8 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
     let state = state.with_links(sweeper.links.clone());
     // Calendar files may have gained a year while the server was down: settle what they publish
     // (with the links of the address now bound, for the mails of moved deadlines).
-    match crate::calendar_reload::remeasure_all(&state.db, &state.calendars, &state.links, None, state.now()).await {
+    match crate::app::calendar_reload::remeasure_all(&state.db, &state.calendars, &state.links, None, state.now()).await
+    {
         Ok(r) if !r.moved.is_empty() || r.settled > 0 => println!(
             "Measured {} provisional deadline(s) again: {} moved, {} final now.",
             r.clocks,
@@ -123,9 +124,9 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
 }
 
 /// Reloads the calendars on SIGHUP, and when another replica did (checked every minute); either
-/// way the provisional deadlines are measured again (see [`crate::calendar_reload::reload`]).
+/// way the provisional deadlines are measured again (see [`crate::app::calendar_reload::reload`]).
 fn follow_calendar_reloads(state: &AppState) {
-    let f = crate::calendar_reload::Follower::default();
+    let f = crate::app::calendar_reload::Follower::default();
     let s = state.clone();
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
@@ -152,7 +153,7 @@ fn follow_calendar_reloads(state: &AppState) {
             };
             while hup.recv().await.is_some() {
                 // Logged, not printed: stdout may be long gone (a pipe closed after start-up).
-                match crate::calendar_reload::reload(&s.db, &s.calendars, &s.links, None, s.now(), true).await {
+                match crate::app::calendar_reload::reload(&s.db, &s.calendars, &s.links, None, s.now(), true).await {
                     Ok(r) => {
                         let changed: Vec<&str> = r.changed.iter().map(|c| c.name.as_str()).collect();
                         tracing::info!(

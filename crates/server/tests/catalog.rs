@@ -4,11 +4,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use opsclock::audit::ClientAddr;
-use opsclock::catalog::{self, ImportError, store::Action, store::Plan};
+use opsclock::app::audit::ClientAddr;
+use opsclock::app::catalog::{self, ImportError, store::Action, store::Plan};
+use opsclock::app::demo::SHUNYI_CATALOG;
 use opsclock::db::entities::{audit_log, policies, systems};
 use opsclock::db::testing::{Backend, TestDb};
-use opsclock::demo::SHUNYI_CATALOG;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use sla_clock::Severity::{self, *};
 use ticket_domain::{Kind, Policy, Targets};

@@ -10,8 +10,8 @@ use utoipa::ToSchema;
 
 use super::AppState;
 use super::problem::{ApiResult, Problem};
-use crate::auth::Principal;
-use crate::calendar_reload::{self, Reloaded};
+use crate::app::auth::Principal;
+use crate::app::calendar_reload::{self, Reloaded};
 use crate::db::entities::clocks;
 
 /// A calendar and what it can answer.

@@ -14,8 +14,8 @@ use utoipa::ToSchema;
 
 use super::AppState;
 use super::problem::{ApiError, ApiJson, ApiPath, ApiResult};
-use crate::audit::{self, ClientAddr};
-use crate::auth::{Principal, Scope};
+use crate::app::audit::{self, ClientAddr};
+use crate::app::auth::{Principal, Scope};
 use crate::db::entities::{policies, system_vendors, systems, units, vendors};
 
 /// A unit or a vendor.
@@ -50,7 +50,7 @@ pub struct OrgPatch {
 /// Checks a code: 1–64 letters, digits, '-' or '_'.
 pub fn check_code(code: &str) -> Result<String, ApiError> {
     let c = code.trim();
-    if !crate::catalog::is_valid_code(c) {
+    if !crate::app::catalog::is_valid_code(c) {
         return Err(ApiError::invalid(
             "code",
             format!("{code:?} must be 1 to 64 ASCII letters, digits, '-' or '_'"),
@@ -660,7 +660,7 @@ pub async fn update_system(
     if let Some(v) = body.policy_id.filter(|v| *v != s.policy_id) {
         am.policy_id = Set(v);
         // Its tickets may escalate by another ladder now.
-        crate::escalation::ladders::wake_system(&txn, id, now).await?;
+        crate::app::escalation::ladders::wake_system(&txn, id, now).await?;
     }
     if let Some(v) = body.calendar {
         am.calendar = Set(v);

@@ -13,9 +13,9 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::AppState;
 use super::problem::{ApiError, ApiQuery, ApiResult};
-use crate::audit::ClientAddr;
-use crate::auth::Principal;
-use crate::catalog::{self, ImportError, store::Action, store::Plan};
+use crate::app::audit::ClientAddr;
+use crate::app::auth::Principal;
+use crate::app::catalog::{self, ImportError, store::Action, store::Plan};
 
 /// Largest catalogue upload (the 154-system file is about 220 KiB).
 pub const CATALOG_LIMIT: usize = 4 * 1024 * 1024;

@@ -18,13 +18,13 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::problem::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, Problem};
 use super::{AppState, same_code};
-use crate::audit::{self, ClientAddr};
-use crate::auth::{Principal, Role, Scope};
+use crate::app::audit::{self, ClientAddr};
+use crate::app::auth::{Principal, Role, Scope};
+use crate::app::duty::exclusions::{self, ExclusionView};
+use crate::app::duty::rosters::{self, OnDuty, RosterDoc, StaffingGap, UserShift};
+use crate::app::duty::scheduled::{self, DutyDoc, DutyView};
+use crate::app::duty::windows::{self, WindowDoc};
 use crate::db::entities::{systems, users, vendors};
-use crate::duty::exclusions::{self, ExclusionView};
-use crate::duty::rosters::{self, OnDuty, RosterDoc, StaffingGap, UserShift};
-use crate::duty::scheduled::{self, DutyDoc, DutyView};
-use crate::duty::windows::{self, WindowDoc};
 
 /// Fails unless `p` may change roster `code` (now of vendor `vendor`, when given): admins and
 /// buyer-side managers any; a vendor's managers only their own vendor's, and they may not take
@@ -253,7 +253,7 @@ pub async fn shifts_ics(
     let (from, to) = q.range(90, now);
     let shifts: Vec<UserShift> =
         rosters::shifts_of(&state.db, &state.calendars.snapshot(), &username, from, to).await?;
-    let body = crate::duty::ics::render(&username, &shifts, "opsclock", now);
+    let body = crate::app::duty::ics::render(&username, &shifts, "opsclock", now);
     Ok((
         [
             (header::CONTENT_TYPE, "text/calendar; charset=utf-8".to_owned()),
@@ -355,7 +355,7 @@ pub async fn window_template(
 ) -> ApiResult<Json<Vec<WindowDoc>>> {
     let name = q.calendar.as_deref().unwrap_or("cn-5x8");
     let cals = state.calendars.snapshot();
-    let cal = crate::duty::calendar(&cals, "calendar", name)?;
+    let cal = crate::app::duty::calendar(&cals, "calendar", name)?;
     Ok(Json(windows::template(cal, q.year)?))
 }
 

@@ -10,9 +10,9 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::AppState;
 use super::problem::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
-use crate::audit::{self, ClientAddr};
-use crate::auth::Principal;
-use crate::escalation::ladders::{self, Scope, SetError};
+use crate::app::audit::{self, ClientAddr};
+use crate::app::auth::Principal;
+use crate::app::escalation::ladders::{self, Scope, SetError};
 use crate::mail::outbox::{self, OutboxDetail, OutboxView, STATUSES};
 
 /// A ladder as JSON: its steps in order.

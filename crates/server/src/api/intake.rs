@@ -1,5 +1,5 @@
 //! Alert intake over HTTP: the Alertmanager webhook, the signed generic intake, and for admins
-//! the sources, the mapping rules and the triage queue (see [`crate::intake`]).
+//! the sources, the mapping rules and the triage queue (see [`crate::app::intake`]).
 
 use std::collections::BTreeMap;
 
@@ -14,11 +14,11 @@ use utoipa::{IntoParams, ToSchema};
 use super::AppState;
 use super::problem::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, parse_json};
 use super::tickets::TicketView;
-use crate::audit::{self, ClientAddr};
-use crate::auth::Principal;
-use crate::intake::rules::{Mapped, RuleSet};
-use crate::intake::store::{self, AlertView, StoredRules};
-use crate::intake::{Received, alertmanager, generic};
+use crate::app::audit::{self, ClientAddr};
+use crate::app::auth::Principal;
+use crate::app::intake::rules::{Mapped, RuleSet};
+use crate::app::intake::store::{self, AlertView, StoredRules};
+use crate::app::intake::{Received, alertmanager, generic};
 
 /// Largest intake body, in bytes: an Alertmanager group can hold many alerts.
 pub const INTAKE_LIMIT: usize = 1024 * 1024;
@@ -41,7 +41,7 @@ pub async fn alertmanager_webhook(
     from: ClientAddr,
     body: Bytes,
 ) -> ApiResult<Json<IntakeReport>> {
-    let token = crate::auth::bearer(&headers).ok_or_else(|| {
+    let token = crate::app::auth::bearer(&headers).ok_or_else(|| {
         ApiError::Unauthorized("send the intake source's token as Authorization: Bearer oci_…".into())
     })?;
     let source = store::source_by_token(&state.db, token)
@@ -49,7 +49,7 @@ pub async fn alertmanager_webhook(
         .ok_or_else(|| ApiError::Unauthorized("unknown or revoked intake token".into()))?;
     let notification: alertmanager::Notification = parse_json(&body)?;
     let alerts = notification.into_alerts()?;
-    let received = crate::intake::receive_all(&state, &source, alerts, &from).await?;
+    let received = crate::app::intake::receive_all(&state, &source, alerts, &from).await?;
     Ok(Json(IntakeReport { received }))
 }
 
@@ -83,7 +83,7 @@ pub async fn generic_webhook(
     )?;
     let batch: generic::Batch = parse_json(&body)?;
     let alerts = batch.into_alerts()?;
-    let received = crate::intake::receive_all(&state, source, alerts, &from).await?;
+    let received = crate::app::intake::receive_all(&state, source, alerts, &from).await?;
     Ok(Json(IntakeReport { received }))
 }
 
@@ -334,7 +334,7 @@ pub async fn list_alerts(
     p.require_admin()?;
     let ticket = match &q.ticket {
         Some(number) => Some(
-            crate::tickets::load(&state.db, number)
+            crate::app::tickets::load(&state.db, number)
                 .await?
                 .ok_or_else(|| ApiError::NotFound(format!("no ticket {number}")))?
                 .row
@@ -374,7 +374,7 @@ pub async fn open_alert(
     let txn = state.begin_write().await?;
     let row = waiting(&txn, id).await?;
     let system = crate::api::catalog::system_in_scope(&txn, &p, &body.system).await?;
-    let opening = crate::intake::Opening {
+    let opening = crate::app::intake::Opening {
         severity: body.severity,
         reason: format!("triaged by {}", p.username),
         title: body.title,
@@ -382,10 +382,10 @@ pub async fn open_alert(
         reporter: Some(p.user_id),
         received_at: row.first_seen_at,
     };
-    let (ticket, allowed) = crate::intake::open_alarm(
+    let (ticket, allowed) = crate::app::intake::open_alarm(
         &txn,
         &state,
-        &crate::intake::Alert::from(&row),
+        &crate::app::intake::Alert::from(&row),
         system,
         opening,
         now,
@@ -436,7 +436,7 @@ async fn waiting(txn: &sea_orm::DatabaseTransaction, id: i64) -> ApiResult<crate
     let found = store::alert(txn, id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no alert {id}")))?;
-    crate::intake::lock_fingerprint(txn, found.source_id, &found.fingerprint).await?;
+    crate::app::intake::lock_fingerprint(txn, found.source_id, &found.fingerprint).await?;
     let row = store::alert(txn, id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no alert {id}")))?;

@@ -50,9 +50,9 @@ pub struct AppState {
     /// On SQLite, requests that may write take turns here (see [`AppState::new`]).
     pub writes: Option<Arc<tokio::sync::Semaphore>>,
     /// How links in emails are written (the server sets its public URL).
-    pub links: crate::escalation::Links,
+    pub links: crate::app::escalation::Links,
     /// Days before a calendar's published holidays run out that the admin pages warn
-    /// (`[sla] coverage_warning_days`, see [`crate::coverage`]).
+    /// (`[sla] coverage_warning_days`, see [`crate::app::coverage`]).
     pub coverage_warning_days: u32,
 }
 
@@ -81,8 +81,8 @@ impl AppState {
             secure_cookies,
             limits: Arc::new(limits),
             writes,
-            coverage_warning_days: crate::coverage::DEFAULT_WARNING_DAYS,
-            links: crate::escalation::Links::new(None, "127.0.0.1:8080", "opsclock.localhost".to_owned()),
+            coverage_warning_days: crate::app::coverage::DEFAULT_WARNING_DAYS,
+            links: crate::app::escalation::Links::new(None, "127.0.0.1:8080", "opsclock.localhost".to_owned()),
         }
     }
 
@@ -93,7 +93,7 @@ impl AppState {
     }
 
     /// The same state writing links with `links` (the server's public URL and mail domain).
-    pub fn with_links(mut self, links: crate::escalation::Links) -> AppState {
+    pub fn with_links(mut self, links: crate::app::escalation::Links) -> AppState {
         self.links = links;
         self
     }
@@ -242,7 +242,7 @@ impl utoipa::Modify for BearerAuth {
         );
         components.add_security_scheme(
             "session",
-            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::auth::SESSION_COOKIE))),
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::app::auth::SESSION_COOKIE))),
         );
         openapi.security = Some(vec![
             utoipa::openapi::security::SecurityRequirement::new("token", Vec::<String>::new()),
@@ -419,9 +419,9 @@ async fn observe(
 /// set, only for `Authorization: Bearer <token>`.
 async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderMap) -> axum::response::Response {
     if let Some(want) = &state.limits.metrics_token {
-        let given = crate::auth::bearer(&headers).unwrap_or_default();
+        let given = crate::app::auth::bearer(&headers).unwrap_or_default();
         // Comparing digests leaks nothing about the token through timing.
-        if crate::auth::secret::secret_hash(given) != crate::auth::secret::secret_hash(want) {
+        if crate::app::auth::secret::secret_hash(given) != crate::app::auth::secret::secret_hash(want) {
             return problem::ApiError::Unauthorized("/metrics needs the metrics token".into()).into_response();
         }
     }

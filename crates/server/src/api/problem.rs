@@ -36,7 +36,7 @@ pub struct Problem {
     pub allowed: Option<Vec<String>>,
     /// On an invalid file: every problem, with its line and key path.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub problems: Option<Vec<crate::catalog::Problem>>,
+    pub problems: Option<Vec<crate::app::catalog::Problem>>,
 }
 
 /// Everything a handler can fail with.
@@ -84,7 +84,7 @@ pub enum ApiError {
         /// Summary.
         detail: String,
         /// Every problem.
-        problems: Vec<crate::catalog::Problem>,
+        problems: Vec<crate::app::catalog::Problem>,
     },
     /// Something with that key exists.
     #[error("{0}")]

@@ -18,11 +18,11 @@ use utoipa::IntoParams;
 
 use super::AppState;
 use super::problem::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, Problem};
-use crate::audit::{self, ClientAddr};
-use crate::auth::{Principal, Role, Scope};
+use crate::app::audit::{self, ClientAddr};
+use crate::app::auth::{Principal, Role, Scope};
+use crate::app::reports::export::{self, Format};
+use crate::app::reports::{self as report, Filters, Period};
 use crate::db::entities::vendors;
-use crate::reports::export::{self, Format};
-use crate::reports::{self as report, Filters, Period};
 
 /// The query of `GET /reports/breaches`.
 #[derive(Debug, Default, Deserialize, IntoParams)]

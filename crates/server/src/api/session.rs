@@ -11,8 +11,8 @@ use utoipa::ToSchema;
 
 use super::AppState;
 use super::problem::{ApiError, ApiJson, ApiResult};
-use crate::audit::{self, ClientAddr};
-use crate::auth::{Principal, SESSION_COOKIE, secret};
+use crate::app::audit::{self, ClientAddr};
+use crate::app::auth::{Principal, SESSION_COOKIE, secret};
 use crate::db::entities::{sessions, users};
 
 /// How long a session lasts.
@@ -187,7 +187,7 @@ fn locked(until: chrono::DateTime<Utc>, now: chrono::DateTime<Utc>) -> ApiError 
 /// Signs out: ends the session of the cookie sent.
 #[utoipa::path(delete, path = "/session", tag = "session", responses((status = 204)))]
 pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
-    if let Some(token) = crate::auth::cookie(&headers, SESSION_COOKIE) {
+    if let Some(token) = crate::app::auth::cookie(&headers, SESSION_COOKIE) {
         sessions::Entity::delete_many()
             .filter(sessions::Column::TokenHash.eq(secret::secret_hash(&token)))
             .exec(&state.db)

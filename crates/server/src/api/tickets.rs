@@ -18,8 +18,8 @@ use utoipa::{IntoParams, ToSchema};
 use super::AppState;
 use super::catalog::{can_see_system, system_in_scope, visible_system_ids};
 use super::problem::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, Problem};
-use crate::audit::{self, ClientAddr};
-use crate::auth::Principal;
+use crate::app::audit::{self, ClientAddr};
+use crate::app::auth::Principal;
 use crate::db::entities::{clocks, outbox, policies, systems, ticket_events, tickets, users};
 
 /// How far in the future a client-given instant may be (clock skew).
@@ -304,7 +304,7 @@ where
 fn clock_view(row: &clocks::Model, calendar: &Calendar, now: DateTime<Utc>) -> Result<ClockView, ApiError> {
     let clock: Clock = serde_json::from_value(row.events.clone())
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("clock {}: {e}", row.id)))?;
-    let read_at = crate::escalation::read_at(&clock, now);
+    let read_at = crate::app::escalation::read_at(&clock, now);
     let s = clock
         .status(calendar, read_at)
         .map_err(|e| ApiError::Internal(e.into()))?;
@@ -466,7 +466,7 @@ async fn check_user(db: &impl ConnectionTrait, field: &str, id: i64) -> ApiResul
 /// so that the preview shows exactly what submitting creates.
 pub(crate) struct Plan {
     system: systems::Model,
-    window: Option<crate::duty::windows::Loaded>,
+    window: Option<crate::app::duty::windows::Loaded>,
     new: NewTicket,
     /// The calendar the clocks count in (the window's, under a major event).
     calendar: String,
@@ -501,7 +501,7 @@ pub(crate) async fn plan(
     if let Some(a) = body.assignee_id {
         check_user(txn, "assignee_id", a).await?;
     }
-    let window = crate::duty::windows::covering(txn, &system, clocks_start).await?;
+    let window = crate::app::duty::windows::covering(txn, &system, clocks_start).await?;
     let proposal = proposal_of(&body, window.is_some());
     let (severity, severity_reason) = severity_of(&body, proposal.as_ref())?;
     let service_mode: ServiceMode = parse("service_mode", &system.service_mode)?;
@@ -509,7 +509,8 @@ pub(crate) async fn plan(
     let usual = policy_targets(&policy)?.targets(kind, severity);
     let (targets, major_event) = match &window {
         Some(w) => {
-            match crate::duty::windows::apply(w, &state.calendars.snapshot(), &policy, kind, usual, clocks_start)? {
+            match crate::app::duty::windows::apply(w, &state.calendars.snapshot(), &policy, kind, usual, clocks_start)?
+            {
                 Some((t, r)) => (t, Some(r)),
                 None => (usual, None),
             }
@@ -522,7 +523,9 @@ pub(crate) async fn plan(
     let (assignee, assigned_by) = match body.assignee_id {
         Some(a) => (Some(a), None),
         None => {
-            match crate::duty::rosters::pick_assignee(txn, &state.calendars.snapshot(), &system, received_at).await? {
+            match crate::app::duty::rosters::pick_assignee(txn, &state.calendars.snapshot(), &system, received_at)
+                .await?
+            {
                 Some(d) => (
                     Some(d.user_id),
                     Some(format!("on duty: {} ({}, {})", d.username, d.roster, d.line)),
@@ -532,7 +535,7 @@ pub(crate) async fn plan(
         }
     };
     let duty_id = match &body.duty {
-        Some(code) => Some(crate::duty::scheduled::id_of(txn, code, system.id).await?),
+        Some(code) => Some(crate::app::duty::scheduled::id_of(txn, code, system.id).await?),
         None => None,
     };
     let new = NewTicket {
@@ -592,7 +595,7 @@ pub(crate) async fn open(
     now: DateTime<Utc>,
     from: &ClientAddr,
 ) -> ApiResult<(tickets::Model, ticket_domain::Ticket)> {
-    let origin = crate::tickets::Origin {
+    let origin = crate::app::tickets::Origin {
         major_event_id: plan
             .window
             .as_ref()
@@ -601,7 +604,8 @@ pub(crate) async fn open(
         duty_id: plan.duty_id,
     };
     let calendar = state.calendar(&plan.calendar)?;
-    let (row, ticket) = crate::tickets::create(txn, &calendar, plan.system.id, plan.new, actor, now, origin).await?;
+    let (row, ticket) =
+        crate::app::tickets::create(txn, &calendar, plan.system.id, plan.new, actor, now, origin).await?;
     audit::record(
         txn,
         actor,
@@ -675,7 +679,7 @@ pub async fn preview_ticket(
     let plan = plan(&state.db, &state, system, Some(p.user_id), body, state.now()).await?;
     let calendar = state.calendar(&plan.calendar)?;
     // Approved maintenance and force-majeure windows pause the clocks, as when opening.
-    let excluded = crate::duty::exclusions::approved_for(&state.db, plan.system.id).await?;
+    let excluded = crate::app::duty::exclusions::approved_for(&state.db, plan.system.id).await?;
     let repair_on_arrival = plan
         .new
         .targets
@@ -792,7 +796,7 @@ pub async fn list_tickets(
     if let Some(a) = q.assignee {
         cond = cond.add(tickets::Column::AssigneeId.eq(a));
     }
-    let running = crate::tickets::running_state();
+    let running = crate::app::tickets::running_state();
     if let Some(b) = q.breached {
         // Stored clock rows are exact as of their last write; a running clock whose deadline has
         // passed since is breached now.
@@ -884,8 +888,12 @@ pub(crate) fn allowed_of(ticket: &ticket_domain::Ticket) -> Vec<String> {
 }
 
 /// The ticket with `number`, if the caller may see it (else 404).
-async fn load_in_scope(db: &impl ConnectionTrait, p: &Principal, number: &str) -> ApiResult<crate::tickets::Loaded> {
-    match crate::tickets::load(db, number).await? {
+async fn load_in_scope(
+    db: &impl ConnectionTrait,
+    p: &Principal,
+    number: &str,
+) -> ApiResult<crate::app::tickets::Loaded> {
+    match crate::app::tickets::load(db, number).await? {
         Some(l) if can_see_system(db, p, l.row.system_id).await? => Ok(l),
         _ => Err(ApiError::NotFound(format!("no ticket {number}"))),
     }
@@ -1149,13 +1157,13 @@ pub async fn act(
         let usual = policy_targets(&policy)?.targets(loaded.ticket.kind(), sev);
         // A ticket opened under a major-event window is re-graded under it too.
         let window = match loaded.row.major_event_id {
-            Some(id) => crate::duty::windows::by_id(&txn, id).await?,
+            Some(id) => crate::app::duty::windows::by_id(&txn, id).await?,
             None => None,
         };
         *targets = match window {
             Some(w) => {
                 let start = loaded.ticket.clocks_start();
-                crate::duty::windows::apply(
+                crate::app::duty::windows::apply(
                     &w,
                     &state.calendars.snapshot(),
                     &policy,
@@ -1168,9 +1176,9 @@ pub async fn act(
             None => usual,
         };
     }
-    let calendar = state.calendar(crate::tickets::calendar_name(&loaded.ticket, &system.calendar))?;
+    let calendar = state.calendar(crate::app::tickets::calendar_name(&loaded.ticket, &system.calendar))?;
     let detail = serde_json::to_value(&cmd).map_err(|e| ApiError::Internal(e.into()))?;
-    let (row, ticket) = crate::tickets::act(&txn, &calendar, loaded, version, cmd, Some(p.user_id), now).await?;
+    let (row, ticket) = crate::app::tickets::act(&txn, &calendar, loaded, version, cmd, Some(p.user_id), now).await?;
     audit::record(
         &txn,
         Some(p.user_id),

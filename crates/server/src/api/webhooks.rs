@@ -1,5 +1,5 @@
 //! Webhook subscriptions over HTTP (admins): where ticket events are posted (see
-//! [`crate::webhooks`]).
+//! [`crate::app::webhooks`]).
 
 use axum::Json;
 use axum::extract::State;
@@ -11,10 +11,10 @@ use utoipa::ToSchema;
 
 use super::AppState;
 use super::problem::{ApiError, ApiJson, ApiPath, ApiResult};
-use crate::audit::{self, ClientAddr};
-use crate::auth::Principal;
+use crate::app::audit::{self, ClientAddr};
+use crate::app::auth::Principal;
+use crate::app::webhooks::{EVENTS, Format};
 use crate::db::entities::webhook_subscriptions;
-use crate::webhooks::{EVENTS, Format};
 
 /// A subscription.
 #[derive(Debug, Serialize, ToSchema)]
@@ -41,7 +41,7 @@ impl From<webhook_subscriptions::Model> for SubscriptionView {
             events: serde_json::from_value(s.events).unwrap_or_default(),
             signed: s.secret.is_some(),
             name: s.name,
-            url: crate::webhooks::masked(&s.url),
+            url: crate::app::webhooks::masked(&s.url),
             format: s.format,
             active: s.active,
             created_at: s.created_at,
@@ -139,7 +139,7 @@ pub async fn put_webhook(
     // Left out: the current secret stays (a new json subscription gets one of its own); "": none.
     let current = existing.as_ref().and_then(|e| e.secret.clone());
     let generated = (format == Format::Json && doc.secret.is_none() && current.is_none())
-        .then(|| crate::auth::secret::new_secret("ocw_"));
+        .then(|| crate::app::auth::secret::new_secret("ocw_"));
     let secret = match doc.secret {
         Some(s) if s.is_empty() => None,
         Some(s) => Some(s),
@@ -168,7 +168,7 @@ pub async fn put_webhook(
         Some(p.user_id),
         "webhook.put",
         &name,
-        serde_json::json!({"url": crate::webhooks::masked(&doc.url), "format": format.key(), "events": events}),
+        serde_json::json!({"url": crate::app::webhooks::masked(&doc.url), "format": format.key(), "events": events}),
         &from,
         now,
     )
@@ -199,7 +199,7 @@ pub async fn delete_webhook(
         return Err(ApiError::NotFound(format!("no webhook subscription {name:?}")));
     }
     let now = state.now();
-    crate::webhooks::park_orphans(&txn, now).await?;
+    crate::app::webhooks::park_orphans(&txn, now).await?;
     audit::record(
         &txn,
         Some(p.user_id),
@@ -236,6 +236,6 @@ pub async fn ping_webhook(
         .one(&state.db)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no webhook subscription {name:?}")))?;
-    let key = crate::webhooks::queue_ping(&state.db, &s, state.now()).await?;
+    let key = crate::app::webhooks::queue_ping(&state.db, &s, state.now()).await?;
     Ok((StatusCode::ACCEPTED, Json(Pinged { key })))
 }

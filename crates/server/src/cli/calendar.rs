@@ -7,7 +7,7 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use sla_clock::calendar::notice::parse_notice;
 
-use crate::calendar_notice::{DEFAULT_CALENDARS, plan};
+use crate::app::calendar_notice::{DEFAULT_CALENDARS, plan};
 use crate::calendars::CalendarSource;
 use crate::config::Config;
 
@@ -88,7 +88,7 @@ fn import_notice(a: ImportNoticeArgs, config: &Config) -> anyhow::Result<()> {
         writeln!(out, "nothing written: run again with --yes to write")?;
         return Ok(());
     }
-    crate::calendar_notice::write_all(&changes)?;
+    crate::app::calendar_notice::write_all(&changes)?;
     for c in &changes {
         writeln!(out, "wrote {}", c.path.display())?;
     }

@@ -6,8 +6,8 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 
 use super::DatabaseArg;
-use crate::audit::ClientAddr;
-use crate::catalog::{self, store::Action};
+use crate::app::audit::ClientAddr;
+use crate::app::catalog::{self, store::Action};
 use crate::config::Config;
 
 /// What to import.

@@ -10,10 +10,10 @@ use clap::Subcommand;
 use serde::de::DeserializeOwned;
 
 use super::DatabaseArg;
-use crate::audit::{self, ClientAddr};
+use crate::app::audit::{self, ClientAddr};
+use crate::app::duty::{rosters, scheduled, windows};
 use crate::config::Config;
 use crate::db::entities::systems;
-use crate::duty::{rosters, scheduled, windows};
 
 #[derive(Debug, Subcommand)]
 pub enum RosterCommand {
@@ -256,7 +256,7 @@ pub async fn roster(cmd: RosterCommand, config: &Config) -> anyhow::Result<()> {
             let db = crate::serve::open_database(&database.url(config)).await?;
             let from = from.unwrap_or_else(Utc::now);
             let shifts = rosters::shifts_of(&db, &calendars, &user, from, from + TimeDelta::days(days)).await?;
-            let text = crate::duty::ics::render(&user, &shifts, "opsclock", Utc::now());
+            let text = crate::app::duty::ics::render(&user, &shifts, "opsclock", Utc::now());
             match output {
                 Some(path) => {
                     std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
@@ -299,7 +299,7 @@ pub async fn window(cmd: WindowCommand, config: &Config) -> anyhow::Result<()> {
             .await?;
         }
         WindowCommand::Template { year, calendar } => {
-            let cal = crate::duty::calendar(&calendars, "calendar", &calendar)?;
+            let cal = crate::app::duty::calendar(&calendars, "calendar", &calendar)?;
             let docs = windows::template(cal, year)?;
             println!(
                 "# {year} major-event windows proposed from {calendar}'s holidays: edit, then `opsclock window set FILE`"

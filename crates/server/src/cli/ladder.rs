@@ -8,9 +8,9 @@ use clap::Subcommand;
 use sla_clock::Ladder;
 
 use super::DatabaseArg;
-use crate::audit::{self, ClientAddr};
+use crate::app::audit::{self, ClientAddr};
+use crate::app::escalation::ladders::{self, Scope};
 use crate::config::Config;
-use crate::escalation::ladders::{self, Scope};
 
 #[derive(Debug, Subcommand)]
 pub enum LadderCommand {

@@ -189,14 +189,14 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Report(cmd) => runtime()?.block_on(report::report(cmd, &config)),
         Command::Contract(cmd) => runtime()?.block_on(report::contract(cmd, &config)),
         Command::Backup(a) => {
-            let db = crate::backup::sqlite_file(&a.database.url(&config))?;
+            let db = crate::app::backup::sqlite_file(&a.database.url(&config))?;
             eprintln!("backing up {} to {} …", db.display(), a.path.display());
-            let c = crate::backup::backup(&db, &a.path, a.force)?;
+            let c = crate::app::backup::backup(&db, &a.path, a.force)?;
             println!("backup written to {}: {c}", a.path.display());
             Ok(())
         }
         Command::Restore(a) => {
-            let db = crate::backup::sqlite_file(&a.database.url(&config))?;
+            let db = crate::app::backup::sqlite_file(&a.database.url(&config))?;
             if !a.yes {
                 anyhow::bail!(
                     "restore replaces {} with {}: stop the server first, then run again with --yes",
@@ -204,7 +204,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     a.path.display()
                 );
             }
-            let (c, kept) = crate::backup::restore(&a.path, &db)?;
+            let (c, kept) = crate::app::backup::restore(&a.path, &db)?;
             if let Some(kept) = kept {
                 println!("the database as it was is kept as {}", kept.display());
             }
@@ -232,8 +232,8 @@ fn job_options(config: &Config) -> anyhow::Result<crate::jobs::JobOptions> {
         },
         summary_zone,
         summary_attach: e.summary_attach_xlsx.unwrap_or(true),
-        webhooks: crate::webhooks::sender::WebhookSettings::from_config(&config.webhooks)?,
-        retention: crate::retention::Retention::from_config(&config.retention)?,
+        webhooks: crate::app::webhooks::sender::WebhookSettings::from_config(&config.webhooks)?,
+        retention: crate::app::retention::Retention::from_config(&config.retention)?,
         coverage_warning_days: config.sla.coverage_warning_days(),
     })
 }

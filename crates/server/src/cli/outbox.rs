@@ -4,10 +4,10 @@ use chrono::Utc;
 use clap::Subcommand;
 
 use super::DatabaseArg;
-use crate::audit::{self, ClientAddr};
+use crate::app::audit::{self, ClientAddr};
+use crate::app::escalation::Links;
+use crate::app::escalation::summary::{self, Month};
 use crate::config::Config;
-use crate::escalation::Links;
-use crate::escalation::summary::{self, Month};
 use crate::mail::MailSettings;
 use crate::mail::outbox::{self, STATUSES};
 

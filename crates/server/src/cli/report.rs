@@ -10,9 +10,9 @@ use ticket_domain::deduction::{Contract, format_yuan};
 
 use super::DatabaseArg;
 use super::duty::{read_docs, set_all};
+use crate::app::reports::export::{self, Format};
+use crate::app::reports::{self, Filters, Period};
 use crate::config::Config;
-use crate::reports::export::{self, Format};
-use crate::reports::{self, Filters, Period};
 
 #[derive(Debug, Subcommand)]
 pub enum ReportCommand {

@@ -5,7 +5,7 @@ use clap::Subcommand;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 
 use super::DatabaseArg;
-use crate::auth::{Role, secret};
+use crate::app::auth::{Role, secret};
 use crate::config::Config;
 use crate::db::entities::{api_tokens, units, users, vendors};
 
@@ -155,10 +155,10 @@ pub async fn run(cmd: UserCommand, config: &Config) -> anyhow::Result<()> {
             let txn = crate::db::begin_write(&db).await?;
             let user = am.update(&txn).await?;
             let detail = serde_json::json!({ "notify_roles": user.notify_roles, "email": user.email });
-            let from = crate::audit::ClientAddr(Some("cli".into()));
-            crate::audit::record(&txn, None, "user.notify", &username, detail, &from, Utc::now()).await?;
+            let from = crate::app::audit::ClientAddr(Some("cli".into()));
+            crate::app::audit::record(&txn, None, "user.notify", &username, detail, &from, Utc::now()).await?;
             txn.commit().await?;
-            let held: Vec<&str> = crate::escalation::recipients::held_roles(&user)
+            let held: Vec<&str> = crate::app::escalation::recipients::held_roles(&user)
                 .into_iter()
                 .map(|r| r.key())
                 .collect();

@@ -143,7 +143,7 @@ pub async fn retry(
     ids: Option<&[i64]>,
     now: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
-    crate::escalation::readdress(db, calendars, ids, now).await?;
+    crate::app::escalation::readdress(db, calendars, ids, now).await?;
     let mut q = outbox::Entity::update_many()
         .col_expr(outbox::Column::Status, Expr::value("pending"))
         .col_expr(outbox::Column::Attempts, Expr::value(0))

@@ -16,14 +16,14 @@ use super::{Fields, Viewer, WebResult, redirect_with};
 use crate::api::AppState;
 use crate::api::escalation::OutboxQuery;
 use crate::api::problem::{ApiError, ApiPath, ApiQuery};
-use crate::audit::ClientAddr;
-use crate::auth::secret;
+use crate::app::audit::ClientAddr;
+use crate::app::auth::secret;
 use crate::db::entities::{api_tokens, users};
 
 /// The banner of every admin page: the calendars whose published holidays run out within
-/// `[sla] coverage_warning_days` or have run out ([`crate::coverage`]), in the reader's language.
+/// `[sla] coverage_warning_days` or have run out ([`crate::app::coverage`]), in the reader's language.
 fn coverage_banner(state: &AppState, v: &Viewer) -> Vec<serde_json::Value> {
-    crate::coverage::warnings(&state.calendars.snapshot(), state.now(), state.coverage_warning_days)
+    crate::app::coverage::warnings(&state.calendars.snapshot(), state.now(), state.coverage_warning_days)
         .into_iter()
         .map(|c| {
             let message = if v.lang == super::Lang::Zh {
@@ -37,8 +37,8 @@ fn coverage_banner(state: &AppState, v: &Viewer) -> Vec<serde_json::Value> {
 }
 
 async fn users_page(state: &AppState, v: &Viewer, new_token: Option<String>) -> WebResult {
-    let units = crate::catalog::store::unit_names(&state.db).await?;
-    let vendors = crate::catalog::store::vendor_names(&state.db).await?;
+    let units = crate::app::catalog::store::unit_names(&state.db).await?;
+    let vendors = crate::app::catalog::store::vendor_names(&state.db).await?;
     let all = users::Entity::find()
         .order_by_asc(users::Column::Username)
         .all(&state.db)
@@ -106,7 +106,7 @@ pub async fn create_token(State(state): State<AppState>, v: Viewer, from: Client
     }
     .insert(&txn)
     .await?;
-    crate::audit::record(
+    crate::app::audit::record(
         &txn,
         Some(v.p.user_id),
         "token.create",
@@ -135,7 +135,7 @@ pub async fn revoke_token(
     if gone == 0 {
         return Err(ApiError::NotFound(format!("no token {id}")).into());
     }
-    crate::audit::record(
+    crate::app::audit::record(
         &txn,
         Some(v.p.user_id),
         "token.revoke",
@@ -238,11 +238,11 @@ pub async fn calendars(State(state): State<AppState>, v: Viewer, Query(q): Query
 }
 
 /// `POST /admin/calendars/reload`: reads the calendar files again and measures the provisional
-/// deadlines of the calendars that changed (see [`crate::calendar_reload`]).
+/// deadlines of the calendars that changed (see [`crate::app::calendar_reload`]).
 pub async fn reload_calendars(State(state): State<AppState>, v: Viewer, Form(f): Fields) -> WebResult {
     v.check_form(&f)?;
     v.p.require_admin()?;
-    let message = match crate::calendar_reload::reload(
+    let message = match crate::app::calendar_reload::reload(
         &state.db,
         &state.calendars,
         &state.links,
@@ -259,7 +259,7 @@ pub async fn reload_calendars(State(state): State<AppState>, v: Viewer, Form(f):
     Ok(redirect_with("/admin/calendars", &message))
 }
 
-fn reload_summary(r: &crate::calendar_reload::Reloaded, zh: bool) -> String {
+fn reload_summary(r: &crate::app::calendar_reload::Reloaded, zh: bool) -> String {
     let names: Vec<&str> = r.changed.iter().map(|c| c.name.as_str()).collect();
     let moved: Vec<String> = r
         .remeasured
@@ -313,23 +313,26 @@ pub async fn import_notice(State(state): State<AppState>, v: Viewer, from: Clien
         Some(Ok(y)) => y,
         _ => return Err(ApiError::invalid("year", "give the year the notice arranges, e.g. 2027").into()),
     };
-    let names: Vec<String> = crate::calendar_notice::DEFAULT_CALENDARS
+    let names: Vec<String> = crate::app::calendar_notice::DEFAULT_CALENDARS
         .iter()
         .map(|s| (*s).to_owned())
         .collect();
     let planned = sla_clock::calendar::notice::parse_notice(year, &text)
         .map_err(anyhow::Error::new)
-        .and_then(|notice| crate::calendar_notice::plan(&dir, &names, &notice, year));
+        .and_then(|notice| crate::app::calendar_notice::plan(&dir, &names, &notice, year));
     let changes = match planned {
         Ok(c) => c,
         Err(e) => return notice_page(&state, &v, year, &text, None, Some(format!("{e:#}"))),
     };
     if f.get("apply").is_none_or(|a| a.is_empty()) {
-        let diffs = changes.iter().map(crate::calendar_notice::FileChange::diff).collect();
+        let diffs = changes
+            .iter()
+            .map(crate::app::calendar_notice::FileChange::diff)
+            .collect();
         return notice_page(&state, &v, year, &text, Some(diffs), None);
     }
-    crate::calendar_notice::write_all(&changes).map_err(ApiError::Internal)?;
-    crate::audit::record(
+    crate::app::calendar_notice::write_all(&changes).map_err(ApiError::Internal)?;
+    crate::app::audit::record(
         &state.db,
         Some(v.p.user_id),
         "calendar.import_notice",
@@ -339,7 +342,7 @@ pub async fn import_notice(State(state): State<AppState>, v: Viewer, from: Clien
         state.now(),
     )
     .await?;
-    let r = crate::calendar_reload::reload(
+    let r = crate::app::calendar_reload::reload(
         &state.db,
         &state.calendars,
         &state.links,

@@ -9,8 +9,8 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use super::{Viewer, WebResult};
 use crate::api::AppState;
 use crate::api::problem::ApiError;
+use crate::app::reports::sql::Sql;
 use crate::db::entities::{systems, tickets, users};
-use crate::reports::sql::Sql;
 
 /// At most this many tickets on the board.
 const LIMIT: i64 = 200;

@@ -12,7 +12,7 @@ use super::{Viewer, WebResult};
 use crate::api::AppState;
 use crate::api::problem::{ApiError, ApiQuery};
 use crate::api::reports::BreachQuery;
-use crate::reports::{self, trend};
+use crate::app::reports::{self, trend};
 
 /// The dashboard's query.
 #[derive(Debug, Deserialize)]

@@ -23,7 +23,7 @@ pub enum Lang {
 impl Lang {
     /// The reader's language: the cookie's, else Chinese.
     pub fn of(headers: &HeaderMap) -> Lang {
-        match crate::auth::cookie(headers, LANG_COOKIE).as_deref() {
+        match crate::app::auth::cookie(headers, LANG_COOKIE).as_deref() {
             Some("en") => Lang::En,
             _ => Lang::Zh,
         }

@@ -12,8 +12,8 @@ use super::{Fields, Viewer, WebResult, csrf, local_path};
 use crate::api::AppState;
 use crate::api::problem::{ApiError, ApiJson};
 use crate::api::session::{PasswordChange, SignIn};
-use crate::audit::ClientAddr;
-use crate::auth::secret;
+use crate::app::audit::ClientAddr;
+use crate::app::auth::secret;
 
 /// The sign-in form's double-submit cookie.
 const LOGIN_COOKIE: &str = "opsclock_login";
@@ -41,7 +41,7 @@ pub async fn form(headers: HeaderMap, Query(q): Query<HashMap<String, String>>) 
 pub async fn submit(State(state): State<AppState>, headers: HeaderMap, from: ClientAddr, Form(f): Fields) -> WebResult {
     let lang = Lang::of(&headers);
     let next = local_path(f.get("next").map(String::as_str), "/board");
-    let expected = crate::auth::cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
+    let expected = crate::app::auth::cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
     let fresh = secret::new_secret("ocl_");
     if !csrf::matches(&expected, f.get("csrf").map(String::as_str)) {
         let msg = "the sign-in form expired; please try again";

@@ -46,7 +46,7 @@ use minijinja::Value;
 
 use crate::api::AppState;
 use crate::api::problem::ApiError;
-use crate::auth::{Principal, Role, SESSION_COOKIE, Scope};
+use crate::app::auth::{Principal, Role, SESSION_COOKIE, Scope};
 pub use i18n::Lang;
 
 /// A posted form, field by field.
@@ -152,10 +152,10 @@ impl FromRequestParts<AppState> for Viewer {
             }
             Err(e) => return Err(WebError::Api(e)),
         };
-        let csrf = crate::auth::cookie(&parts.headers, SESSION_COOKIE)
+        let csrf = crate::app::auth::cookie(&parts.headers, SESSION_COOKIE)
             .map(|t| csrf::for_session(&t))
             .unwrap_or_default();
-        let flash = crate::auth::cookie(&parts.headers, FLASH_COOKIE).and_then(|v| flash_decode(&v));
+        let flash = crate::app::auth::cookie(&parts.headers, FLASH_COOKIE).and_then(|v| flash_decode(&v));
         Ok(Viewer {
             p,
             csrf,

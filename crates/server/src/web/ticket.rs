@@ -15,7 +15,7 @@ use super::{Fields, Viewer, WebError, WebResult, local_path, redirect_with};
 use crate::api::AppState;
 use crate::api::problem::{ApiError, ApiJson, ApiPath};
 use crate::api::tickets::{ActionRequest, CreateTicket, TicketView};
-use crate::audit::ClientAddr;
+use crate::app::audit::ClientAddr;
 use crate::db::entities::{system_vendors, systems, users};
 
 fn field<'a>(f: &'a HashMap<String, String>, k: &str) -> Option<&'a str> {
@@ -41,7 +41,7 @@ pub async fn page(State(state): State<AppState>, v: Viewer, Path(number): Path<S
     // Whom the ticket can be assigned to: the system's vendors' people (a vendor's own people
     // see only their colleagues), and only for readers who may assign now.
     let vendor_ids: Vec<i64> = match v.p.scope {
-        crate::auth::Scope::Vendor(own) => vendor_ids.into_iter().filter(|id| *id == own).collect(),
+        crate::app::auth::Scope::Vendor(own) => vendor_ids.into_iter().filter(|id| *id == own).collect(),
         _ => vendor_ids,
     };
     let may_assign = v.can_write() && t.allowed.iter().any(|a| a == "assign");
@@ -224,7 +224,7 @@ async fn systems_in_scope(state: &AppState, v: &Viewer) -> Result<Vec<Json>, Api
     if let Some(ids) = crate::api::catalog::visible_system_ids(&state.db, &v.p).await? {
         q = q.filter(systems::Column::Id.is_in(ids));
     }
-    let units = crate::catalog::store::unit_names(&state.db).await?;
+    let units = crate::app::catalog::store::unit_names(&state.db).await?;
     Ok(q.all(&state.db)
         .await?
         .into_iter()

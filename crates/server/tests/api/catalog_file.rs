@@ -1,7 +1,7 @@
 //! The catalogue file over HTTP: admins upload (dry run or real) and export; others cannot.
 
 use axum::http::{Method, StatusCode};
-use opsclock::demo::SHUNYI_CATALOG;
+use opsclock::app::demo::SHUNYI_CATALOG;
 
 use crate::both;
 use crate::support::Harness;

@@ -8,9 +8,9 @@ use std::sync::Arc;
 use axum::http::{Method, StatusCode};
 use chrono::{DateTime, Utc};
 use opsclock::api::{AppState, app};
+use opsclock::app::escalation::Links;
 use opsclock::calendars::Calendars;
 use opsclock::db::entities::{outbox, users};
-use opsclock::escalation::Links;
 use opsclock::time::ManualTime;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use sla_clock::Calendar;
@@ -230,7 +230,7 @@ both!(admins_are_mailed_once_a_week_per_calendar, |t: Harness| async move {
     let queue = |now: &'static str| {
         let (cals, links) = (&cals, &links);
         async move {
-            opsclock::coverage::queue_weekly(db, cals, 60, links, at(now))
+            opsclock::app::coverage::queue_weekly(db, cals, 60, links, at(now))
                 .await
                 .unwrap()
         }
@@ -281,7 +281,7 @@ both!(admins_are_mailed_once_a_week_per_calendar, |t: Harness| async move {
     // An undated calendar never warns, however far on.
     let only_24x7 = set(&[ALWAYS]);
     for now in ["2026-12-03T09:00:00+08:00", "2199-06-01T09:00:00+08:00"] {
-        let queued = opsclock::coverage::queue_weekly(db, &only_24x7, 60, &links, at(now))
+        let queued = opsclock::app::coverage::queue_weekly(db, &only_24x7, 60, &links, at(now))
             .await
             .unwrap();
         assert!(queued.is_empty());

@@ -2,9 +2,9 @@
 
 use axum::http::{Method, StatusCode};
 use chrono::{DateTime, Duration, TimeDelta, Utc};
+use opsclock::app::escalation::Links;
+use opsclock::app::escalation::sweep::Sweeper;
 use opsclock::db::entities::{audit_log, duties, outbox, users};
-use opsclock::escalation::Links;
-use opsclock::escalation::sweep::Sweeper;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 use serde_json::{Value, json};
 
@@ -618,14 +618,14 @@ both!(
         let now = t.now();
         let calendars = t.state.calendars.snapshot();
         let (a, b) = tokio::join!(
-            opsclock::duty::scheduled::run_due(&t.state.db, &calendars, now),
-            opsclock::duty::scheduled::run_due(&t.state.db, &calendars, now),
+            opsclock::app::duty::scheduled::run_due(&t.state.db, &calendars, now),
+            opsclock::app::duty::scheduled::run_due(&t.state.db, &calendars, now),
         );
         let mut opened = a.unwrap();
         opened.extend(b.unwrap());
         assert_eq!(opened.len(), 3, "{opened:?}");
         assert!(
-            opsclock::duty::scheduled::run_due(&t.state.db, &t.state.calendars.snapshot(), now)
+            opsclock::app::duty::scheduled::run_due(&t.state.db, &t.state.calendars.snapshot(), now)
                 .await
                 .unwrap()
                 .is_empty()

@@ -2,9 +2,9 @@
 
 use axum::http::{Method, StatusCode};
 use chrono::TimeDelta;
+use opsclock::app::escalation::Links;
+use opsclock::app::escalation::sweep::Sweeper;
 use opsclock::db::entities::users;
-use opsclock::escalation::Links;
-use opsclock::escalation::sweep::Sweeper;
 use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
 use serde_json::{Value, json};
 

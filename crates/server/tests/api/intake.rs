@@ -487,7 +487,7 @@ both!(
             "[[rules]]\nname = \"from-file\"\nsystem = \"SB\"\nseverity = \"minor\"\n",
         )
         .unwrap();
-        let n = opsclock::intake::store::load_at_start(&t.state.db, Some(&file), t.now())
+        let n = opsclock::app::intake::store::load_at_start(&t.state.db, Some(&file), t.now())
             .await
             .unwrap();
         assert_eq!(n, 1);
@@ -501,12 +501,12 @@ both!(
         assert!(detail.contains("rules_file"), "{detail}");
         // A broken file stops the start with every problem.
         std::fs::write(&file, "[[rules]]\nname = \"bad\"\n").unwrap();
-        let err = opsclock::intake::store::load_at_start(&t.state.db, Some(&file), t.now())
+        let err = opsclock::app::intake::store::load_at_start(&t.state.db, Some(&file), t.now())
             .await
             .unwrap_err();
         assert!(format!("{err:#}").contains("give system or system_label"), "{err:#}");
         // Without the file the API manages them again, starting from the file's last rules.
-        opsclock::intake::store::load_at_start(&t.state.db, None, t.now())
+        opsclock::app::intake::store::load_at_start(&t.state.db, None, t.now())
             .await
             .unwrap();
         rules(&t, json!([])).await;
@@ -516,7 +516,7 @@ both!(
 
 /// Posts `body` to the generic intake of `source`, signed with `secret` at `ts`.
 async fn generic(t: &Harness, source: &str, secret: &str, ts: i64, body: &[u8], signature: Option<String>) -> Answer {
-    let sig = signature.unwrap_or_else(|| opsclock::auth::hmac::sign(secret, ts, body));
+    let sig = signature.unwrap_or_else(|| opsclock::app::auth::hmac::sign(secret, ts, body));
     let ts = ts.to_string();
     t.with_headers(
         "",

@@ -264,7 +264,7 @@ both!(
 both!(
     retention_purges_old_records_but_keeps_evidence,
     |t: Harness| async move {
-        use opsclock::retention::{Retention, purge};
+        use opsclock::app::retention::{Retention, purge};
         let now = t.now();
         let db = &t.db.db;
         let old = now - TimeDelta::days(1200);

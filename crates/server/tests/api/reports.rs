@@ -438,13 +438,13 @@ both!(
         let before = t.get("admin", MARCH).await.expect(StatusCode::OK);
         assert_eq!(before["latency"], json!([]), "nothing measured yet");
         assert_eq!(
-            opsclock::reports::backfill(&t.db.db, &t.state.calendars.snapshot(), t.now())
+            opsclock::app::reports::backfill(&t.db.db, &t.state.calendars.snapshot(), t.now())
                 .await
                 .unwrap(),
             6
         );
         assert_eq!(
-            opsclock::reports::backfill(&t.db.db, &t.state.calendars.snapshot(), t.now())
+            opsclock::app::reports::backfill(&t.db.db, &t.state.calendars.snapshot(), t.now())
                 .await
                 .unwrap(),
             0

@@ -10,7 +10,7 @@ use axum::http::{Method, Request, StatusCode, header};
 use chrono::{DateTime, Utc};
 use http_body_util::BodyExt;
 use opsclock::api::{AppState, app};
-use opsclock::auth::secret;
+use opsclock::app::auth::secret;
 use opsclock::db::entities::{api_tokens, users};
 use opsclock::db::testing::{Backend, TestDb};
 use opsclock::time::{ManualTime, TimeSource};

@@ -6,10 +6,10 @@ use std::sync::{Arc, Mutex};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use chrono::TimeDelta;
+use opsclock::app::escalation::Links;
+use opsclock::app::webhooks::sender::{WebhookConfig, WebhookSettings, sender};
 use opsclock::delivery::DrainReport;
-use opsclock::escalation::Links;
 use opsclock::time::TimeSource;
-use opsclock::webhooks::sender::{WebhookConfig, WebhookSettings, sender};
 use serde_json::{Value, json};
 
 use crate::both;
@@ -201,7 +201,7 @@ both!(
             let ts: i64 = header(h, "x-opsclock-timestamp").parse().unwrap();
             let sig = header(h, "x-opsclock-signature");
             assert!(
-                opsclock::auth::hmac::verify(&secret, ts, h.body.as_bytes(), &sig),
+                opsclock::app::auth::hmac::verify(&secret, ts, h.body.as_bytes(), &sig),
                 "signature of {}",
                 h.body
             );
@@ -234,7 +234,7 @@ both!(
         );
 
         // A breach is posted once, however many sweeps see it.
-        let sweeper = opsclock::escalation::sweep::Sweeper {
+        let sweeper = opsclock::app::escalation::sweep::Sweeper {
             db: t.state.db.clone(),
             calendars: t.state.calendars.clone(),
             time: time.clone() as Arc<dyn TimeSource>,
@@ -305,7 +305,7 @@ both!(
         let hits = r.hits.lock().unwrap().clone();
         let ping = &hits[before];
         let ts: i64 = header(ping, "x-opsclock-timestamp").parse().unwrap();
-        assert!(opsclock::auth::hmac::verify(
+        assert!(opsclock::app::auth::hmac::verify(
             &secret,
             ts,
             ping.body.as_bytes(),

@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
+use opsclock::app::escalation::Links;
+use opsclock::app::escalation::sweep::Sweeper;
 use opsclock::calendars::{CalendarSource, Calendars};
 use opsclock::db::entities::{audit_log, outbox, tickets, users};
-use opsclock::escalation::Links;
-use opsclock::escalation::sweep::Sweeper;
 use opsclock::time::ManualTime;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
@@ -67,7 +67,7 @@ fn import_2027(dir: &std::path::Path) {
     for name in ["cn-5x8", "cn-7x24"] {
         let path = dir.join(format!("{name}.toml"));
         let text = std::fs::read_to_string(&path).unwrap();
-        let new = opsclock::calendar_notice::apply_notice(&text, &notice).unwrap();
+        let new = opsclock::app::calendar_notice::apply_notice(&text, &notice).unwrap();
         std::fs::write(&path, new).unwrap();
     }
 }
@@ -505,7 +505,7 @@ mod replicas_follow_a_reload_and_say_when_their_files_differ {
 /// Two replicas over one database, each with its own calendar directory: one reloads after the
 /// notice is imported, the other follows; a third whose files were not updated says so.
 async fn replicas_follow(backend: opsclock::db::testing::Backend) {
-    use opsclock::calendar_reload::{Follower, reload};
+    use opsclock::app::calendar_reload::{Follower, reload};
     let (dir_a, dir_b, dir_c) = (
         calendar_dir(&format!("ra-{backend:?}")),
         calendar_dir(&format!("rb-{backend:?}")),

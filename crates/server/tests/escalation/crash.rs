@@ -34,7 +34,7 @@ async fn sigkill_under_write_load_loses_nothing(backend: Backend) {
     api_tokens::ActiveModel {
         user_id: Set(world.engineer),
         name: Set("crash".into()),
-        token_hash: Set(opsclock::auth::secret::secret_hash(token)),
+        token_hash: Set(opsclock::app::auth::secret::secret_hash(token)),
         created_at: Set(Utc::now()),
         last_used_at: Set(None),
         ..Default::default()

@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
+use opsclock::app::escalation::Links;
+use opsclock::app::escalation::ladders::{self, Scope};
+use opsclock::app::escalation::sweep::{SweepReport, Sweeper};
 use opsclock::db::entities::{outbox, policies, system_vendors, systems, units, users, vendors};
 use opsclock::db::testing::{Backend, TestDb};
-use opsclock::escalation::Links;
-use opsclock::escalation::ladders::{self, Scope};
-use opsclock::escalation::sweep::{SweepReport, Sweeper};
 use opsclock::mail::{DrainReport, MailConfig, MailSettings, Mailer, Security};
 use opsclock::time::ManualTime;
 use sea_orm::{ActiveModelTrait, EntityTrait, QueryOrder, Set};
@@ -202,7 +202,7 @@ impl World {
             assignee: Some(self.engineer),
             major_event: None,
         };
-        let (row, _) = opsclock::tickets::create(
+        let (row, _) = opsclock::app::tickets::create(
             &txn,
             cal,
             self.system_id,
@@ -220,12 +220,12 @@ impl World {
     /// Applies `command` to ticket `number`, written at `now`.
     pub async fn act(&self, number: &str, command: ticket_domain::Command, now: DateTime<Utc>) {
         let txn = opsclock::db::begin_write(&self.db.db).await.expect("begin");
-        let loaded = opsclock::tickets::load(&txn, number)
+        let loaded = opsclock::app::tickets::load(&txn, number)
             .await
             .expect("load")
             .expect("the ticket");
         let version = loaded.row.version;
-        opsclock::tickets::act(
+        opsclock::app::tickets::act(
             &txn,
             &self.calendars["24x7"],
             loaded,

@@ -176,7 +176,7 @@ both_backends!(resolved_ticket, a_resolved_ticket_stops_escalating);
 /// A ladder changed while a ticket is open applies at the next sweep: a new step already past is
 /// sent (late rather than never), steps already sent are not sent again.
 async fn a_changed_ladder_applies_to_open_tickets(backend: Backend) {
-    use opsclock::escalation::ladders::{self, Scope};
+    use opsclock::app::escalation::ladders::{self, Scope};
     let world = World::new(backend).await;
     let smtp = SmtpServer::start();
     let mailer = world.mailer(smtp.port, 8);
@@ -238,9 +238,9 @@ async fn a_resume_dated_ahead_still_escalates(backend: Backend) {
     let mut ladder = crate::fixture::test_ladder().steps().to_vec();
     ladder[0].notify.push("noc@ops.test".parse().unwrap());
     let ladder = sla_clock::Ladder::new(ladder).unwrap();
-    opsclock::escalation::ladders::set(
+    opsclock::app::escalation::ladders::set(
         &world.db.db,
-        &opsclock::escalation::ladders::Scope::Policy("p-test".into()),
+        &opsclock::app::escalation::ladders::Scope::Policy("p-test".into()),
         Some(&ladder),
         noon,
     )

@@ -1,0 +1,201 @@
+//! System catalogues: units, vendors, SLA policies and systems as one TOML file, imported in one
+//! transaction and exported in the same format. `docs/catalog.md` is the reference for the format;
+//! `config/catalogs/shunyi-2026.toml` is the Shunyi district's 154 systems.
+//!
+//! - [`file`]: the TOML types;
+//! - [`check`]: validation and compilation of tiers into clock targets;
+//! - [`store`]: the plan (what an import would create, change or leave), the import itself and
+//!   the export.
+
+pub mod check;
+pub mod file;
+pub mod store;
+
+use std::fmt;
+
+use ticket_domain::Policy;
+
+pub use check::Known;
+pub use file::CatalogFile;
+
+/// Whether `code` is a valid code for a unit, vendor, policy or system: 1 to 64 ASCII letters,
+/// digits, '-' or '_'. The API and catalogue files apply the same rule.
+pub fn is_valid_code(code: &str) -> bool {
+    !code.is_empty()
+        && code.len() <= 64
+        && code
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
+}
+
+/// One thing wrong with a catalogue file.
+// Named apart from the API's `Problem` (RFC 9457), which it would otherwise replace in the
+// OpenAPI document's schemas.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = FileProblem)]
+pub struct Problem {
+    /// 1-based line of the entry (or of the syntax error), when known.
+    pub line: Option<usize>,
+    /// Key path, e.g. `systems[17].policy`.
+    pub path: String,
+    /// What is wrong and what is expected.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "line {line}: {}: {}", self.path, self.message),
+            None => write!(f, "{}: {}", self.path, self.message),
+        }
+    }
+}
+
+/// A checked catalogue, ready to compare with the database and apply.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Catalog {
+    /// Units, in file order.
+    pub units: Vec<OrgDef>,
+    /// Vendors, in file order.
+    pub vendors: Vec<OrgDef>,
+    /// Policies, in file order.
+    pub policies: Vec<PolicyDef>,
+    /// Systems, in file order.
+    pub systems: Vec<SystemDef>,
+}
+
+/// A unit or vendor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgDef {
+    /// Code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+}
+
+/// A policy: compiled targets and, for a tiered policy, the document that describes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyDef {
+    /// Code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// What the clocks use.
+    pub targets: Policy,
+    /// The tiers as written, if the file gave tiers.
+    pub document: Option<serde_json::Value>,
+}
+
+/// A system, referring to others by code.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SystemDef {
+    /// Code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Unit code.
+    pub unit: String,
+    /// Vendor codes.
+    pub vendors: Vec<String>,
+    /// Policy code.
+    pub policy: String,
+    /// Calendar name.
+    pub calendar: String,
+    /// Service mode key.
+    pub service_mode: String,
+    /// The contract facts, as JSON.
+    pub profile: Option<serde_json::Value>,
+}
+
+/// Reads the text of a catalogue file: a syntax or type error is one problem with its line.
+pub fn parse(text: &str) -> Result<CatalogFile, Problem> {
+    let line_of = |e: &toml::de::Error| {
+        e.span()
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
+    };
+    let de = toml::de::Deserializer::parse(text).map_err(|e| Problem {
+        line: line_of(&e),
+        path: "(syntax)".into(),
+        message: e.message().trim().to_owned(),
+    })?;
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        // Entries are wrapped in `toml::Spanned` for their line numbers; the wrapper is not a key.
+        let path = e.path().to_string().replace(".$__serde_spanned_private_value", "");
+        let inner = e.into_inner();
+        Problem {
+            line: line_of(&inner),
+            path: if path == "." { "(top level)".into() } else { path },
+            message: inner.message().trim().to_owned(),
+        }
+    })
+}
+
+/// Parses and checks: every problem found, or the catalogue.
+pub fn load(text: &str, known: &Known) -> Result<Catalog, Vec<Problem>> {
+    let file = parse(text).map_err(|p| vec![p])?;
+    check::check(&file, text, known)
+}
+
+/// Writes a catalogue file as TOML.
+pub fn to_toml(file: &CatalogFile) -> String {
+    let body = toml::to_string(file).unwrap_or_else(|e| format!("# export failed: {e}\n"));
+    format!(
+        "# opsclock catalogue (format {}): units, vendors, policies, systems. See docs/catalog.md.\n{body}",
+        file::FORMAT
+    )
+}
+
+/// Why an import did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The file has problems; nothing was written.
+    #[error("{source_name} has {} problem(s); nothing was imported:\n{}", problems.len(),
+        problems.iter().map(|p| format!("  {source_name}: {p}")).collect::<Vec<_>>().join("\n"))]
+    Invalid {
+        /// The file's name, for messages.
+        source_name: String,
+        /// Every problem found.
+        problems: Vec<Problem>,
+    },
+    /// The database failed; the transaction was rolled back.
+    #[error("the database refused the import (nothing was imported): {0}")]
+    Db(#[from] sea_orm::DbErr),
+}
+
+/// Checks `text` and, unless `dry_run`, imports it in one write transaction at `now`. Either way
+/// returns the plan: what is (or would be) created, changed and left alone.
+#[allow(clippy::too_many_arguments)]
+pub async fn import(
+    db: &sea_orm::DatabaseConnection,
+    text: &str,
+    source_name: &str,
+    calendars: impl IntoIterator<Item = String>,
+    dry_run: bool,
+    user_id: Option<i64>,
+    from: &crate::app::audit::ClientAddr,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<store::Plan, ImportError> {
+    let invalid = |problems| ImportError::Invalid {
+        source_name: source_name.to_owned(),
+        problems,
+    };
+    if dry_run {
+        let current = store::Current::load(db).await?;
+        let cat = load(text, &current.known(calendars)).map_err(invalid)?;
+        return Ok(current.plan(&cat));
+    }
+    let txn = crate::db::begin_write(db)
+        .await
+        .map_err(|e| ImportError::Db(sea_orm::DbErr::Custom(e.to_string())))?;
+    // Checked inside the write transaction, so the references it resolves cannot change before
+    // the writes that rely on them.
+    let current = store::Current::load(&txn).await?;
+    let cat = load(text, &current.known(calendars)).map_err(invalid)?;
+    let plan = store::apply(&txn, &current, &cat, user_id, from, source_name, now).await?;
+    if plan.is_noop() {
+        txn.rollback().await?;
+    } else {
+        txn.commit().await?;
+    }
+    Ok(plan)
+}

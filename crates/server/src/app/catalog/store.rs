@@ -1,0 +1,651 @@
+//! The catalogue and the database: what an import would do ([`Current::plan`]), doing it ([`apply`], one
+//! transaction, audited), and writing the database back as a file ([`export`]).
+//!
+//! Entries are matched by code. An import creates what is missing, changes what differs and
+//! leaves everything else alone, including rows the file does not mention: importing a file that
+//! only lists new systems never removes the others. Importing the same file twice changes nothing.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use serde::Serialize;
+use serde_json::{Value, json};
+use ticket_domain::Policy;
+use toml::Spanned;
+
+use super::check::PolicyDocument;
+use super::file::{CatalogFile, ContractFacts, FORMAT, OrgEntry, PolicyEntry, SystemEntry};
+use super::{Catalog, Known, OrgDef, PolicyDef};
+use crate::app::audit::{self, ClientAddr};
+use crate::db::entities::{policies, system_vendors, systems, units, vendors};
+
+/// What happens to one entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Not in the database yet.
+    Create,
+    /// In the database with different values.
+    Change,
+    /// In the database exactly as in the file.
+    Unchanged,
+}
+
+/// One field that changes.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct FieldChange {
+    /// Field name.
+    pub field: String,
+    /// Value now.
+    #[schema(value_type = Object)]
+    pub from: Value,
+    /// Value after the import.
+    #[schema(value_type = Object)]
+    pub to: Value,
+}
+
+/// One entry of the file and what the import does with it.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct PlanEntry {
+    /// unit, vendor, policy or system.
+    pub entity: &'static str,
+    /// Its code.
+    pub code: String,
+    /// What happens.
+    pub action: Action,
+    /// The fields that change (for `change`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<FieldChange>,
+}
+
+/// An entry in the database that the file does not mention; an import leaves it alone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Kept {
+    /// unit, vendor, policy or system.
+    pub entity: &'static str,
+    /// Its code.
+    pub code: String,
+}
+
+/// What an import does.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Plan {
+    /// Every entry of the file, in file order (units, vendors, policies, systems).
+    pub entries: Vec<PlanEntry>,
+    /// Database entries the file does not mention.
+    pub kept: Vec<Kept>,
+}
+
+impl Plan {
+    /// How many entries take `action`.
+    pub fn count(&self, action: Action) -> usize {
+        self.entries.iter().filter(|e| e.action == action).count()
+    }
+
+    /// Whether the import changes nothing.
+    pub fn is_noop(&self) -> bool {
+        self.count(Action::Unchanged) == self.entries.len()
+    }
+}
+
+impl fmt::Display for Plan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for e in &self.entries {
+            match e.action {
+                Action::Create => writeln!(f, "create {} {}", e.entity, e.code)?,
+                Action::Change => {
+                    writeln!(f, "change {} {}", e.entity, e.code)?;
+                    for c in &e.changes {
+                        if c.from.is_object() && c.to.is_object() {
+                            // Documents: name the leaves that differ, not two long JSON texts.
+                            let (a, b) = (leaves(&c.from), leaves(&c.to));
+                            let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+                            for k in keys.into_iter().filter(|k| a.get(*k) != b.get(*k)) {
+                                let show = |v: Option<&Value>| v.map_or_else(|| "(none)".to_owned(), short);
+                                writeln!(f, "    {}.{k}: {} -> {}", c.field, show(a.get(k)), show(b.get(k)))?;
+                            }
+                        } else {
+                            writeln!(f, "    {}: {} -> {}", c.field, short(&c.from), short(&c.to))?;
+                        }
+                    }
+                }
+                Action::Unchanged => {}
+            }
+        }
+        for k in &self.kept {
+            writeln!(f, "keep   {} {} (in the database, not in the file)", k.entity, k.code)?;
+        }
+        write!(
+            f,
+            "{} to create, {} to change, {} unchanged, {} not in the file (kept)",
+            self.count(Action::Create),
+            self.count(Action::Change),
+            self.count(Action::Unchanged),
+            self.kept.len()
+        )
+    }
+}
+
+/// A JSON document as `path -> scalar`, e.g. `fault.urgent.repair -> "8h"`, `tiers[3].label -> …`.
+fn leaves(v: &Value) -> BTreeMap<String, Value> {
+    fn walk(prefix: String, v: &Value, out: &mut BTreeMap<String, Value>) {
+        let join = |k: &str| {
+            if prefix.is_empty() {
+                k.to_owned()
+            } else {
+                format!("{prefix}.{k}")
+            }
+        };
+        match v {
+            Value::Object(m) => m.iter().for_each(|(k, v)| walk(join(k), v, out)),
+            Value::Array(a) if a.iter().any(|x| x.is_object()) => {
+                a.iter()
+                    .enumerate()
+                    .for_each(|(i, v)| walk(format!("{prefix}[{i}]"), v, out));
+            }
+            other => {
+                out.insert(prefix, other.clone());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(String::new(), v, &mut out);
+    out
+}
+
+fn short(v: &Value) -> String {
+    let s = match v {
+        Value::String(s) => format!("{s:?}"),
+        other => other.to_string(),
+    };
+    if s.chars().count() > 100 {
+        format!("{}…", s.chars().take(100).collect::<String>())
+    } else {
+        s
+    }
+}
+
+/// Everything catalogue-shaped in the database, by code: read once per import, then used to check
+/// the file's references, to plan and to apply.
+pub struct Current {
+    units: BTreeMap<String, units::Model>,
+    vendors: BTreeMap<String, vendors::Model>,
+    policies: BTreeMap<String, policies::Model>,
+    systems: BTreeMap<String, systems::Model>,
+    system_vendors: BTreeMap<i64, BTreeSet<i64>>,
+}
+
+impl Current {
+    /// Reads the catalogue rows of the database.
+    pub async fn load(db: &impl ConnectionTrait) -> Result<Current, DbErr> {
+        let mut system_vendors: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
+        for link in system_vendors::Entity::find().all(db).await? {
+            system_vendors.entry(link.system_id).or_default().insert(link.vendor_id);
+        }
+        Ok(Current {
+            units: by_code(units::Entity::find().all(db).await?, |r| &r.code),
+            vendors: by_code(vendors::Entity::find().all(db).await?, |r| &r.code),
+            policies: by_code(policies::Entity::find().all(db).await?, |r| &r.code),
+            systems: by_code(systems::Entity::find().all(db).await?, |r| &r.code),
+            system_vendors,
+        })
+    }
+
+    /// The codes in the database, and the calendar names, for checking a file's references.
+    pub fn known(&self, calendars: impl IntoIterator<Item = String>) -> Known {
+        Known {
+            units: self.units.keys().cloned().collect(),
+            vendors: self.vendors.keys().cloned().collect(),
+            policies: self.policies.keys().cloned().collect(),
+            calendars: calendars.into_iter().collect(),
+        }
+    }
+
+    /// What importing `cat` would do, without doing it.
+    pub fn plan(&self, cat: &Catalog) -> Plan {
+        compute(self, cat)
+    }
+
+    fn unit_code(&self, id: i64) -> String {
+        self.units
+            .values()
+            .find(|u| u.id == id)
+            .map(|u| u.code.clone())
+            .unwrap_or_default()
+    }
+
+    fn policy_code(&self, id: i64) -> String {
+        self.policies
+            .values()
+            .find(|p| p.id == id)
+            .map(|p| p.code.clone())
+            .unwrap_or_default()
+    }
+
+    fn vendor_codes(&self, system_id: i64) -> Vec<String> {
+        let ids = self.system_vendors.get(&system_id).cloned().unwrap_or_default();
+        let mut codes: Vec<String> = self
+            .vendors
+            .values()
+            .filter(|v| ids.contains(&v.id))
+            .map(|v| v.code.clone())
+            .collect();
+        codes.sort();
+        codes
+    }
+}
+
+fn by_code<T>(rows: Vec<T>, code: impl Fn(&T) -> &String) -> BTreeMap<String, T> {
+    rows.into_iter().map(|r| (code(&r).clone(), r)).collect()
+}
+
+fn change(changes: &mut Vec<FieldChange>, field: &str, from: Value, to: Value) {
+    if from != to {
+        changes.push(FieldChange {
+            field: field.to_owned(),
+            from,
+            to,
+        });
+    }
+}
+
+fn entry(entity: &'static str, code: &str, exists: bool, changes: Vec<FieldChange>) -> PlanEntry {
+    let action = match (exists, changes.is_empty()) {
+        (false, _) => Action::Create,
+        (true, true) => Action::Unchanged,
+        (true, false) => Action::Change,
+    };
+    PlanEntry {
+        entity,
+        code: code.to_owned(),
+        action,
+        changes: if exists { changes } else { Vec::new() },
+    }
+}
+
+fn targets_json(p: &Policy) -> Value {
+    serde_json::to_value(p).unwrap_or(Value::Null)
+}
+
+fn sorted(v: &[String]) -> Vec<String> {
+    let mut v = v.to_vec();
+    v.sort();
+    v
+}
+
+fn compute(current: &Current, cat: &Catalog) -> Plan {
+    let mut plan = Plan::default();
+    for (entity, defs, rows) in [
+        (
+            "unit",
+            &cat.units,
+            current
+                .units
+                .iter()
+                .map(|(c, r)| (c, &r.name))
+                .collect::<BTreeMap<_, _>>(),
+        ),
+        (
+            "vendor",
+            &cat.vendors,
+            current.vendors.iter().map(|(c, r)| (c, &r.name)).collect(),
+        ),
+    ] {
+        for o in defs {
+            let row = rows.get(&o.code);
+            let mut ch = Vec::new();
+            if let Some(name) = row {
+                change(&mut ch, "name", json!(name), json!(o.name));
+            }
+            plan.entries.push(entry(entity, &o.code, row.is_some(), ch));
+        }
+    }
+    for p in &cat.policies {
+        let row = current.policies.get(&p.code);
+        let mut ch = Vec::new();
+        if let Some(r) = row {
+            change(&mut ch, "name", json!(r.name), json!(p.name));
+            change(&mut ch, "targets", r.targets.clone(), targets_json(&p.targets));
+            change(
+                &mut ch,
+                "document",
+                r.document.clone().unwrap_or(Value::Null),
+                p.document.clone().unwrap_or(Value::Null),
+            );
+        }
+        plan.entries.push(entry("policy", &p.code, row.is_some(), ch));
+    }
+    for s in &cat.systems {
+        let row = current.systems.get(&s.code);
+        let mut ch = Vec::new();
+        if let Some(r) = row {
+            change(&mut ch, "name", json!(r.name), json!(s.name));
+            change(&mut ch, "unit", json!(current.unit_code(r.unit_id)), json!(s.unit));
+            change(
+                &mut ch,
+                "vendors",
+                json!(current.vendor_codes(r.id)),
+                json!(sorted(&s.vendors)),
+            );
+            change(
+                &mut ch,
+                "policy",
+                json!(current.policy_code(r.policy_id)),
+                json!(s.policy),
+            );
+            change(&mut ch, "calendar", json!(r.calendar), json!(s.calendar));
+            change(&mut ch, "service_mode", json!(r.service_mode), json!(s.service_mode));
+            change(
+                &mut ch,
+                "contract",
+                r.profile.clone().unwrap_or(Value::Null),
+                s.profile.clone().unwrap_or(Value::Null),
+            );
+        }
+        plan.entries.push(entry("system", &s.code, row.is_some(), ch));
+    }
+    let mentioned = |entity: &str, code: &str| plan.entries.iter().any(|e| e.entity == entity && e.code == code);
+    let mut kept = Vec::new();
+    for (entity, codes) in [
+        ("unit", current.units.keys().collect::<Vec<_>>()),
+        ("vendor", current.vendors.keys().collect()),
+        ("policy", current.policies.keys().collect()),
+        ("system", current.systems.keys().collect()),
+    ] {
+        for code in codes {
+            if !mentioned(entity, code) {
+                kept.push(Kept {
+                    entity,
+                    code: code.clone(),
+                });
+            }
+        }
+    }
+    plan.kept = kept;
+    plan
+}
+
+/// Imports `cat` inside the caller's transaction, in which `current` was read: creates and changes
+/// as [`Current::plan`] says, audits each created or changed entry and the import as a whole (all
+/// at `now`), and returns the plan it carried out.
+pub async fn apply(
+    txn: &impl ConnectionTrait,
+    current: &Current,
+    cat: &Catalog,
+    user_id: Option<i64>,
+    from: &ClientAddr,
+    source: &str,
+    now: DateTime<Utc>,
+) -> Result<Plan, DbErr> {
+    let plan = compute(current, cat);
+    let mut unit_ids: BTreeMap<String, i64> = current.units.iter().map(|(c, r)| (c.clone(), r.id)).collect();
+    let mut vendor_ids: BTreeMap<String, i64> = current.vendors.iter().map(|(c, r)| (c.clone(), r.id)).collect();
+    let mut policy_ids: BTreeMap<String, i64> = current.policies.iter().map(|(c, r)| (c.clone(), r.id)).collect();
+    let action_of = |entity: &str, code: &str| {
+        plan.entries
+            .iter()
+            .find(|e| e.entity == entity && e.code == code)
+            .map_or(Action::Unchanged, |e| e.action)
+    };
+
+    // Units and vendors have the same shape: create by code, or rename.
+    macro_rules! apply_orgs {
+        ($module:ident, $entity:literal, $defs:expr, $ids:ident) => {
+            for OrgDef { code, name } in $defs {
+                match action_of($entity, code) {
+                    Action::Create => {
+                        let row = $module::ActiveModel {
+                            code: Set(code.clone()),
+                            name: Set(name.clone()),
+                            created_at: Set(now),
+                            ..Default::default()
+                        }
+                        .insert(txn)
+                        .await?;
+                        $ids.insert(code.clone(), row.id);
+                    }
+                    Action::Change => {
+                        $module::Entity::update_many()
+                            .col_expr($module::Column::Name, name.clone().into())
+                            .filter($module::Column::Code.eq(code.as_str()))
+                            .exec(txn)
+                            .await?;
+                    }
+                    Action::Unchanged => {}
+                }
+            }
+        };
+    }
+    apply_orgs!(units, "unit", &cat.units, unit_ids);
+    apply_orgs!(vendors, "vendor", &cat.vendors, vendor_ids);
+    for PolicyDef {
+        code,
+        name,
+        targets,
+        document,
+    } in &cat.policies
+    {
+        match action_of("policy", code) {
+            Action::Create => {
+                let row = policies::ActiveModel {
+                    code: Set(code.clone()),
+                    name: Set(name.clone()),
+                    targets: Set(targets_json(targets)),
+                    document: Set(document.clone()),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    ..Default::default()
+                }
+                .insert(txn)
+                .await?;
+                policy_ids.insert(code.clone(), row.id);
+            }
+            Action::Change => {
+                policies::Entity::update_many()
+                    .col_expr(policies::Column::Name, name.clone().into())
+                    .col_expr(policies::Column::Targets, targets_json(targets).into())
+                    .col_expr(policies::Column::Document, document.clone().into())
+                    .col_expr(policies::Column::UpdatedAt, now.into())
+                    .filter(policies::Column::Code.eq(code.as_str()))
+                    .exec(txn)
+                    .await?;
+            }
+            Action::Unchanged => {}
+        }
+    }
+    let id_of = |ids: &BTreeMap<String, i64>, what: &str, code: &str| {
+        ids.get(code)
+            .copied()
+            .ok_or_else(|| DbErr::Custom(format!("{what} {code:?} vanished during the import")))
+    };
+    for s in &cat.systems {
+        let action = action_of("system", &s.code);
+        if action == Action::Unchanged {
+            continue;
+        }
+        let unit_id = id_of(&unit_ids, "unit", &s.unit)?;
+        let policy_id = id_of(&policy_ids, "policy", &s.policy)?;
+        let system_id = match (action, current.systems.get(&s.code)) {
+            (Action::Change, Some(row)) => {
+                systems::Entity::update_many()
+                    .col_expr(systems::Column::Name, s.name.clone().into())
+                    .col_expr(systems::Column::UnitId, unit_id.into())
+                    .col_expr(systems::Column::PolicyId, policy_id.into())
+                    .col_expr(systems::Column::Calendar, s.calendar.clone().into())
+                    .col_expr(systems::Column::ServiceMode, s.service_mode.clone().into())
+                    .col_expr(systems::Column::Profile, s.profile.clone().into())
+                    .col_expr(systems::Column::Version, (row.version + 1).into())
+                    .col_expr(systems::Column::UpdatedAt, now.into())
+                    .filter(systems::Column::Id.eq(row.id))
+                    .exec(txn)
+                    .await?;
+                system_vendors::Entity::delete_many()
+                    .filter(system_vendors::Column::SystemId.eq(row.id))
+                    .exec(txn)
+                    .await?;
+                if row.policy_id != policy_id {
+                    crate::app::escalation::ladders::wake_system(txn, row.id, now).await?;
+                }
+                row.id
+            }
+            _ => {
+                systems::ActiveModel {
+                    code: Set(s.code.clone()),
+                    name: Set(s.name.clone()),
+                    unit_id: Set(unit_id),
+                    policy_id: Set(policy_id),
+                    calendar: Set(s.calendar.clone()),
+                    service_mode: Set(s.service_mode.clone()),
+                    profile: Set(s.profile.clone()),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    version: Set(1),
+                    ..Default::default()
+                }
+                .insert(txn)
+                .await?
+                .id
+            }
+        };
+        for v in &s.vendors {
+            system_vendors::ActiveModel {
+                system_id: Set(system_id),
+                vendor_id: Set(id_of(&vendor_ids, "vendor", v)?),
+            }
+            .insert(txn)
+            .await?;
+        }
+    }
+
+    for e in plan.entries.iter().filter(|e| e.action != Action::Unchanged) {
+        let (action, detail) = match e.action {
+            Action::Create => ("catalog.create", json!({"source": source})),
+            _ => (
+                "catalog.change",
+                json!({"source": source, "changes": serde_json::to_value(&e.changes).unwrap_or(Value::Null)}),
+            ),
+        };
+        audit::record(
+            txn,
+            user_id,
+            action,
+            &format!("{}:{}", e.entity, e.code),
+            detail,
+            from,
+            now,
+        )
+        .await?;
+    }
+    audit::record(
+        txn,
+        user_id,
+        "catalog.import",
+        source,
+        json!({
+            "created": plan.count(Action::Create),
+            "changed": plan.count(Action::Change),
+            "unchanged": plan.count(Action::Unchanged),
+            "kept": plan.kept.len(),
+        }),
+        from,
+        now,
+    )
+    .await?;
+    Ok(plan)
+}
+
+/// The database's catalogue as a file, in creation order.
+pub async fn export(db: &impl ConnectionTrait) -> Result<CatalogFile, DbErr> {
+    let current = Current::load(db).await?;
+    let org = |code: &str, name: &str| {
+        Spanned::new(
+            0..0,
+            OrgEntry {
+                code: code.to_owned(),
+                name: name.to_owned(),
+            },
+        )
+    };
+    let units = units::Entity::find().order_by_asc(units::Column::Id).all(db).await?;
+    let vendors = vendors::Entity::find()
+        .order_by_asc(vendors::Column::Id)
+        .all(db)
+        .await?;
+    let policies = policies::Entity::find()
+        .order_by_asc(policies::Column::Id)
+        .all(db)
+        .await?;
+    let systems = systems::Entity::find()
+        .order_by_asc(systems::Column::Id)
+        .all(db)
+        .await?;
+    let mut out = CatalogFile {
+        format: FORMAT,
+        units: units.iter().map(|u| org(&u.code, &u.name)).collect(),
+        vendors: vendors.iter().map(|v| org(&v.code, &v.name)).collect(),
+        ..Default::default()
+    };
+    for p in policies {
+        let document: Option<PolicyDocument> = p.document.clone().and_then(|d| serde_json::from_value(d).ok());
+        let entry = match document {
+            Some(d) => PolicyEntry {
+                code: p.code,
+                name: p.name,
+                applies_to: d.applies_to,
+                note: d.note,
+                tiers: d.tiers,
+                major_event: d.major_event,
+                targets: None,
+            },
+            None => PolicyEntry {
+                code: p.code,
+                name: p.name,
+                applies_to: None,
+                note: None,
+                tiers: Vec::new(),
+                major_event: None,
+                targets: Some(serde_json::from_value(p.targets).map_err(|e| DbErr::Json(e.to_string()))?),
+            },
+        };
+        out.policies.push(Spanned::new(0..0, entry));
+    }
+    for s in systems {
+        let contract: Option<ContractFacts> = s.profile.clone().and_then(|p| serde_json::from_value(p).ok());
+        out.systems.push(Spanned::new(
+            0..0,
+            SystemEntry {
+                unit: current.unit_code(s.unit_id),
+                vendors: current.vendor_codes(s.id),
+                policy: current.policy_code(s.policy_id),
+                code: s.code,
+                name: s.name,
+                calendar: s.calendar,
+                service_mode: s.service_mode,
+                contract,
+            },
+        ));
+    }
+    Ok(out)
+}
+
+/// Every buyer unit's name, by id (a small table, read whole).
+pub async fn unit_names(db: &impl ConnectionTrait) -> Result<BTreeMap<i64, String>, DbErr> {
+    Ok(units::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect())
+}
+
+/// Every vendor's name, by id.
+pub async fn vendor_names(db: &impl ConnectionTrait) -> Result<BTreeMap<i64, String>, DbErr> {
+    Ok(vendors::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|v| (v.id, v.name))
+        .collect())
+}

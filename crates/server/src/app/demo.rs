@@ -1,0 +1,179 @@
+//! The demo loaded into an empty database by `opsclock serve`: the real catalogue of the Shunyi
+//! district tender (`config/catalogs/shunyi-2026.toml`: 54 units, the vendor, 54 policies and
+//! 154 systems, compiled into the binary), an admin, a vendor engineer and a unit manager with
+//! one-time passwords, and two open tickets.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use sla_clock::Severity;
+use ticket_domain::{Kind, NewTicket, Policy};
+
+use crate::app::audit::ClientAddr;
+use crate::app::auth::secret;
+use crate::db::entities::{policies, systems, units, users, vendors};
+
+/// The shipped Shunyi catalogue.
+pub const SHUNYI_CATALOG: &str = include_str!("../../../../config/catalogs/shunyi-2026.toml");
+
+/// The Shunyi contract's deduction rules (`config/contracts/shunyi-2026.toml`), compiled in.
+pub const SHUNYI_CONTRACT: &str = include_str!("../../../../config/contracts/shunyi-2026.toml");
+
+/// A user the demo created, with the password to print once.
+pub struct DemoLogin {
+    /// Login name.
+    pub username: String,
+    /// Role.
+    pub role: &'static str,
+    /// One-time password (must be changed after signing in).
+    pub password: String,
+}
+
+/// Whether the database has no users (a fresh install).
+pub async fn is_empty(db: &DatabaseConnection) -> Result<bool, sea_orm::DbErr> {
+    Ok(users::Entity::find().count(db).await? == 0)
+}
+
+/// Loads the demo as of `now` (its two tickets were reported minutes before); returns the
+/// logins to print.
+///
+/// Any `now` works: near a year's end the tickets' working-day deadlines may reach past the
+/// calendar's published holidays, and are then counted provisionally rather than refused.
+pub async fn load(
+    db: &DatabaseConnection,
+    calendars: &std::collections::BTreeMap<String, sla_clock::Calendar>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<DemoLogin>> {
+    crate::app::catalog::import(
+        db,
+        SHUNYI_CATALOG,
+        "demo: config/catalogs/shunyi-2026.toml",
+        calendars.keys().cloned(),
+        false,
+        None,
+        &ClientAddr(Some("demo".into())),
+        now,
+    )
+    .await?;
+    let txn = crate::db::begin_write(db).await?;
+    let vendor_id = vendors::Entity::find()
+        .filter(vendors::Column::Code.eq("shunyi-om"))
+        .one(&txn)
+        .await?
+        .map(|v| v.id);
+    let unit_id = units::Entity::find()
+        .filter(units::Column::Code.eq("qjxj"))
+        .one(&txn)
+        .await?
+        .map(|u| u.id);
+    let mut logins = Vec::new();
+    let mut engineer_id = 0;
+    // Escalation roles, so that the demo's outbox fills with addressed mail (example.invalid
+    // addresses: nothing leaves the machine even if [mail] names a real server).
+    for (username, display, role, unit, vendor, notify) in [
+        ("admin", "系统管理员", "admin", None, None, &["buyer_ops_lead"][..]),
+        (
+            "engineer",
+            "统一运维 值班工程师",
+            "engineer",
+            None,
+            vendor_id,
+            &["on_duty", "vendor_manager"][..],
+        ),
+        (
+            "manager",
+            "区经信局 信息化负责人",
+            "manager",
+            unit_id,
+            None,
+            &["unit_head"][..],
+        ),
+    ] {
+        let password = secret::one_time_password();
+        let u = users::ActiveModel {
+            username: Set(username.into()),
+            display_name: Set(display.into()),
+            email: Set(Some(format!("{username}@demo.example.invalid"))),
+            notify_roles: Set(Some(serde_json::json!(notify))),
+            password_hash: Set(Some(secret::hash_password(&password)?)),
+            role: Set(role.into()),
+            unit_id: Set(unit),
+            vendor_id: Set(vendor),
+            disabled: Set(false),
+            must_change_password: Set(true),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        if role == "engineer" {
+            engineer_id = u.id;
+        }
+        logins.push(DemoLogin {
+            username: username.into(),
+            role,
+            password,
+        });
+    }
+    // Two open tickets, so the lists are not empty: a serious fault on the GIS platform (row 1)
+    // and a general alarm on the road cameras of 空港街道 (row 129, on site within 2 h).
+    let tickets = [
+        (
+            "sy-001",
+            Kind::Fault,
+            Severity::Serious,
+            "基础地理信息平台 地图服务响应缓慢",
+            TimeDelta::minutes(50),
+        ),
+        (
+            "sy-129",
+            Kind::Alarm,
+            Severity::General,
+            "空港街道道路监控 3 路摄像机离线告警",
+            TimeDelta::minutes(10),
+        ),
+    ];
+    for (code, kind, severity, title, ago) in tickets {
+        let s = systems::Entity::find()
+            .filter(systems::Column::Code.eq(code))
+            .one(&txn)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("the demo catalogue has no system {code}"))?;
+        let s = &s;
+        let policy: Policy = serde_json::from_value(
+            policies::Entity::find_by_id(s.policy_id)
+                .one(&txn)
+                .await?
+                .map(|p| p.targets)
+                .unwrap_or_default(),
+        )?;
+        let calendar = &calendars[&s.calendar];
+        let new = NewTicket {
+            kind,
+            severity,
+            severity_reason: Some("demo".into()),
+            title: title.into(),
+            description: "演示数据 (demo data)".into(),
+            occurred_at: now - ago,
+            received_at: now - ago + TimeDelta::minutes(2),
+            service_mode: s.service_mode.parse()?,
+            targets: policy.targets(kind, severity),
+            reporter: Some(engineer_id),
+            assignee: Some(engineer_id),
+            major_event: None,
+        };
+        crate::app::tickets::create(&txn, calendar, s.id, new, Some(engineer_id), now, Default::default())
+            .await
+            .map_err(|e| anyhow::anyhow!("demo ticket: {e}"))?;
+    }
+    #[derive(serde::Deserialize)]
+    struct Contracts {
+        contracts: Vec<ticket_domain::deduction::Contract>,
+    }
+    for c in toml::from_str::<Contracts>(SHUNYI_CONTRACT)?.contracts {
+        crate::app::reports::deductions::set(&txn, c, now)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo contract: {e}"))?;
+    }
+    txn.commit().await?;
+    Ok(logins)
+}

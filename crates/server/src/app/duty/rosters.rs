@@ -1,0 +1,559 @@
+//! Duty rosters as stored: one document per roster, overrides beside it, and the question every
+//! other part asks: who is on duty for system S at instant T.
+//!
+//! A roster belongs to a vendor and covers the systems it lists, or every system the vendor
+//! serves. Its members are user names; on-duty answers name only enabled users of that vendor.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
+};
+use serde::{Deserialize, Serialize};
+use sla_clock::Calendar;
+use ticket_domain::roster::{Gap, Override, Roster, ShiftInstance, ShiftLine, StaffingRule};
+use utoipa::ToSchema;
+
+use crate::api::problem::ApiError;
+use crate::db::entities::{roster_overrides, rosters, system_vendors, systems, users, vendors};
+
+/// A roster as written in a file or sent to the API.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RosterDoc {
+    /// Stable code.
+    pub code: String,
+    /// Display name.
+    pub name: String,
+    /// The vendor's code: its people hold the shifts.
+    pub vendor: String,
+    /// The calendar whose working days, holidays and zone the shifts follow.
+    pub calendar: String,
+    /// Codes of the systems covered; empty: every system the vendor serves.
+    #[serde(default)]
+    pub systems: Vec<String>,
+    /// The shift lines (see `ticket_domain::roster`).
+    #[schema(value_type = Vec<Object>)]
+    pub shifts: Vec<ShiftLine>,
+    /// Staffing rules checked at every instant.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<Object>)]
+    pub staffing: Vec<StaffingRule>,
+}
+
+impl RosterDoc {
+    /// The pure roster.
+    pub fn roster(&self) -> Roster {
+        Roster {
+            shifts: self.shifts.clone(),
+            staffing: self.staffing.clone(),
+        }
+    }
+}
+
+/// A stored roster with what it needs to answer questions.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The row.
+    pub row: rosters::Model,
+    /// The document.
+    pub doc: RosterDoc,
+    /// Its overrides.
+    pub overrides: Vec<Override>,
+}
+
+impl Loaded {
+    /// Every shift of the roster overlapping `[from, to)`.
+    pub fn instances(
+        &self,
+        calendars: &BTreeMap<String, Calendar>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<ShiftInstance>, ApiError> {
+        let cal = super::calendar(calendars, "calendar", &self.doc.calendar)?;
+        self.doc
+            .roster()
+            .instances(cal, from, to, &self.overrides)
+            .map_err(|e| ApiError::invalid("roster", format!("{}: {e}", self.doc.code)))
+    }
+}
+
+/// Someone on duty.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct OnDuty {
+    /// The user's id.
+    pub user_id: i64,
+    /// The user's name.
+    pub username: String,
+    /// The roster's code.
+    pub roster: String,
+    /// The shift line.
+    pub line: String,
+    /// The line's team.
+    pub team: String,
+    /// When the shift ends.
+    pub until: DateTime<Utc>,
+}
+
+fn parse(row: &rosters::Model) -> Result<RosterDoc, ApiError> {
+    serde_json::from_value(row.document.clone())
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("roster {} is unreadable: {e}", row.code)))
+}
+
+async fn load_rows(db: &impl ConnectionTrait, rows: Vec<rosters::Model>) -> Result<Vec<Loaded>, ApiError> {
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let doc = parse(&row)?;
+        let overrides = roster_overrides::Entity::find()
+            .filter(roster_overrides::Column::RosterId.eq(row.id))
+            .order_by_asc(roster_overrides::Column::Id)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|o| Override {
+                line: o.line,
+                date: o.date,
+                off: o.off_user,
+                on: o.on_user,
+                reason: o.reason,
+            })
+            .collect();
+        out.push(Loaded { row, doc, overrides });
+    }
+    Ok(out)
+}
+
+/// Every roster, by code.
+pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<Loaded>, ApiError> {
+    let rows = rosters::Entity::find()
+        .order_by_asc(rosters::Column::Code)
+        .all(db)
+        .await?;
+    load_rows(db, rows).await
+}
+
+/// The roster with `code`.
+pub async fn get(db: &impl ConnectionTrait, code: &str) -> Result<Loaded, ApiError> {
+    let rows = rosters::Entity::find()
+        .filter(rosters::Column::Code.eq(code))
+        .all(db)
+        .await?;
+    load_rows(db, rows)
+        .await?
+        .pop()
+        .ok_or_else(|| ApiError::NotFound(format!("no roster {code:?}")))
+}
+
+/// The rosters covering `system`.
+pub async fn covering(db: &impl ConnectionTrait, system: &systems::Model) -> Result<Vec<Loaded>, ApiError> {
+    let vendor_ids: Vec<i64> = system_vendors::Entity::find()
+        .filter(system_vendors::Column::SystemId.eq(system.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|l| l.vendor_id)
+        .collect();
+    if vendor_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = rosters::Entity::find()
+        .filter(rosters::Column::VendorId.is_in(vendor_ids))
+        .order_by_asc(rosters::Column::Code)
+        .all(db)
+        .await?;
+    let mut loaded = load_rows(db, rows).await?;
+    loaded.retain(|l| l.doc.systems.is_empty() || l.doc.systems.contains(&system.code));
+    Ok(loaded)
+}
+
+/// Who is on duty for `system` at `at`: `None` when no roster covers the system (the caller
+/// falls back to whoever holds the role), else the people, possibly none (a gap).
+pub async fn on_duty(
+    db: &impl ConnectionTrait,
+    calendars: &BTreeMap<String, Calendar>,
+    system: &systems::Model,
+    at: DateTime<Utc>,
+) -> Result<Option<Vec<OnDuty>>, ApiError> {
+    let covering = covering(db, system).await?;
+    if covering.is_empty() {
+        return Ok(None);
+    }
+    let mut out = Vec::new();
+    for r in &covering {
+        // A roster that cannot answer (its calendar does not cover the date) must not stop ticket
+        // writes or escalations: it is logged and counts as nobody on duty.
+        let shifts = match super::calendar(calendars, "calendar", &r.doc.calendar).and_then(|cal| {
+            r.doc
+                .roster()
+                .on_duty(cal, at, &r.overrides)
+                .map_err(|e| ApiError::invalid("roster", e.to_string()))
+        }) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(roster = %r.doc.code, error = %e, "roster cannot say who is on duty");
+                continue;
+            }
+        };
+        let names: Vec<String> = shifts.iter().flat_map(|s| s.members.clone()).collect();
+        let people = users::Entity::find()
+            .filter(users::Column::Username.is_in(names))
+            .filter(users::Column::VendorId.eq(r.row.vendor_id))
+            .filter(users::Column::Disabled.eq(false))
+            .all(db)
+            .await?;
+        for s in &shifts {
+            for m in &s.members {
+                if let Some(u) = people.iter().find(|u| &u.username == m) {
+                    if !out.iter().any(|o: &OnDuty| o.user_id == u.id) {
+                        out.push(OnDuty {
+                            user_id: u.id,
+                            username: u.username.clone(),
+                            roster: r.doc.code.clone(),
+                            line: s.line.clone(),
+                            team: s.team.clone(),
+                            until: s.end,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    Ok(Some(out))
+}
+
+/// Checks a roster against the catalogue and the users, then stores it (replacing the roster with
+/// the same code). Returns whether anything changed.
+pub async fn set(
+    db: &impl ConnectionTrait,
+    calendars: &BTreeMap<String, Calendar>,
+    doc: &RosterDoc,
+    now: DateTime<Utc>,
+) -> Result<bool, ApiError> {
+    if !crate::app::catalog::is_valid_code(&doc.code) {
+        return Err(ApiError::invalid(
+            "code",
+            "use letters, digits, '-' and '_' (at most 64)",
+        ));
+    }
+    if doc.name.trim().is_empty() {
+        return Err(ApiError::invalid("name", "must not be empty"));
+    }
+    let problems = doc.roster().problems();
+    if !problems.is_empty() {
+        return Err(ApiError::invalid("shifts", problems.join("; ")));
+    }
+    super::calendar(calendars, "calendar", &doc.calendar)?;
+    let vendor = vendors::Entity::find()
+        .filter(vendors::Column::Code.eq(&doc.vendor))
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::invalid("vendor", format!("no vendor {:?}", doc.vendor)))?;
+    for code in &doc.systems {
+        let served = match systems::Entity::find()
+            .filter(systems::Column::Code.eq(code))
+            .one(db)
+            .await?
+        {
+            None => return Err(ApiError::invalid("systems", format!("no system {code:?}"))),
+            Some(s) => system_vendors::Entity::find()
+                .filter(system_vendors::Column::SystemId.eq(s.id))
+                .filter(system_vendors::Column::VendorId.eq(vendor.id))
+                .one(db)
+                .await?
+                .is_some(),
+        };
+        if !served {
+            return Err(ApiError::invalid(
+                "systems",
+                format!("vendor {:?} does not serve system {code:?}", doc.vendor),
+            ));
+        }
+    }
+    let mut names: Vec<&String> = doc.shifts.iter().flat_map(|l| &l.members).collect();
+    names.sort();
+    names.dedup();
+    check_members(
+        db,
+        vendor.id,
+        &doc.vendor,
+        names.into_iter().cloned().collect(),
+        "shifts",
+    )
+    .await?;
+    let document = serde_json::to_value(doc).map_err(|e| ApiError::Internal(e.into()))?;
+    let systems_json = serde_json::to_value(&doc.systems).map_err(|e| ApiError::Internal(e.into()))?;
+    let existing = rosters::Entity::find()
+        .filter(rosters::Column::Code.eq(&doc.code))
+        .one(db)
+        .await?;
+    match existing {
+        Some(row) if row.document == document && row.vendor_id == vendor.id => Ok(false),
+        Some(row) => {
+            let mut am = row.into_active_model();
+            am.name = Set(doc.name.clone());
+            am.vendor_id = Set(vendor.id);
+            am.calendar = Set(doc.calendar.clone());
+            am.systems = Set(systems_json);
+            am.document = Set(document);
+            am.updated_at = Set(now);
+            am.update(db).await?;
+            Ok(true)
+        }
+        None => {
+            rosters::ActiveModel {
+                code: Set(doc.code.clone()),
+                name: Set(doc.name.clone()),
+                vendor_id: Set(vendor.id),
+                calendar: Set(doc.calendar.clone()),
+                systems: Set(systems_json),
+                document: Set(document),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?;
+            Ok(true)
+        }
+    }
+}
+
+/// Fails unless every name is an enabled user of vendor `vendor_id`.
+async fn check_members(
+    db: &impl ConnectionTrait,
+    vendor_id: i64,
+    vendor: &str,
+    names: Vec<String>,
+    field: &str,
+) -> Result<(), ApiError> {
+    let found = users::Entity::find()
+        .filter(users::Column::Username.is_in(names.clone()))
+        .all(db)
+        .await?;
+    for n in &names {
+        match found.iter().find(|u| &u.username == n) {
+            None => return Err(ApiError::invalid(field, format!("no user {n:?}"))),
+            Some(u) if u.vendor_id != Some(vendor_id) => {
+                return Err(ApiError::invalid(
+                    field,
+                    format!("user {n:?} does not work for vendor {vendor:?}"),
+                ));
+            }
+            Some(u) if u.disabled => return Err(ApiError::invalid(field, format!("user {n:?} is disabled"))),
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// Removes a roster and its overrides; whether there was one.
+pub async fn remove(db: &impl ConnectionTrait, code: &str) -> Result<bool, ApiError> {
+    let Some(row) = rosters::Entity::find()
+        .filter(rosters::Column::Code.eq(code))
+        .one(db)
+        .await?
+    else {
+        return Ok(false);
+    };
+    roster_overrides::Entity::delete_many()
+        .filter(roster_overrides::Column::RosterId.eq(row.id))
+        .exec(db)
+        .await?;
+    rosters::Entity::delete_by_id(row.id).exec(db).await?;
+    Ok(true)
+}
+
+/// Records an override of one shift of roster `code`.
+pub async fn add_override(
+    db: &impl ConnectionTrait,
+    code: &str,
+    o: &Override,
+    by: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let r = get(db, code).await?;
+    if r.doc.roster().line(&o.line).is_none() {
+        let lines: Vec<&str> = r.doc.shifts.iter().map(|l| l.name.as_str()).collect();
+        return Err(ApiError::invalid(
+            "line",
+            format!("roster {code:?} has no line {:?}; it has: {}", o.line, lines.join(", ")),
+        ));
+    }
+    if o.off.is_none() && o.on.is_none() {
+        return Err(ApiError::invalid("off", "give off, on, or both"));
+    }
+    if o.reason.trim().is_empty() {
+        return Err(ApiError::invalid("reason", "say why"));
+    }
+    let vendor_code = vendors::Entity::find_by_id(r.row.vendor_id)
+        .one(db)
+        .await?
+        .map(|v| v.code)
+        .unwrap_or_default();
+    let names: Vec<String> = o.off.iter().chain(&o.on).cloned().collect();
+    check_members(db, r.row.vendor_id, &vendor_code, names, "on").await?;
+    roster_overrides::ActiveModel {
+        roster_id: Set(r.row.id),
+        line: Set(o.line.clone()),
+        date: Set(o.date),
+        off_user: Set(o.off.clone()),
+        on_user: Set(o.on.clone()),
+        reason: Set(o.reason.clone()),
+        created_by: Set(by),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// A shift of one user, for their calendar.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UserShift {
+    /// The roster's code.
+    pub roster: String,
+    /// The roster's name.
+    pub roster_name: String,
+    /// The shift line.
+    pub line: String,
+    /// The team.
+    pub team: String,
+    /// The day it begins.
+    pub date: NaiveDate,
+    /// When it begins.
+    pub start: DateTime<Utc>,
+    /// When it ends.
+    pub end: DateTime<Utc>,
+    /// Everyone on the shift.
+    pub members: Vec<String>,
+}
+
+/// Every shift `username` holds in `[from, to)`, across all rosters.
+pub async fn shifts_of(
+    db: &impl ConnectionTrait,
+    calendars: &BTreeMap<String, Calendar>,
+    username: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<UserShift>, ApiError> {
+    let mut out = Vec::new();
+    for r in list(db).await? {
+        for s in r.instances(calendars, from, to)? {
+            if s.members.iter().any(|m| m == username) {
+                out.push(UserShift {
+                    roster: r.doc.code.clone(),
+                    roster_name: r.doc.name.clone(),
+                    line: s.line,
+                    team: s.team,
+                    date: s.date,
+                    start: s.start,
+                    end: s.end,
+                    members: s.members,
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| (a.start, &a.roster).cmp(&(b.start, &b.roster)));
+    Ok(out)
+}
+
+/// A staffing shortfall, and the rule it breaks.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StaffingGap {
+    /// The roster's code, or `window:CODE` for a major-event window's rule.
+    pub source: String,
+    /// The vendor's code.
+    pub vendor: String,
+    /// The shortfall.
+    #[schema(value_type = Object)]
+    pub gap: Gap,
+}
+
+/// Every staffing shortfall in `[from, to)`: each roster against its own rules, and each vendor
+/// against the rules of the major-event windows that overlap the range (counted over all of
+/// the vendor's rosters, during the window only).
+pub async fn gaps(
+    db: &impl ConnectionTrait,
+    calendars: &BTreeMap<String, Calendar>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<StaffingGap>, ApiError> {
+    let all = list(db).await?;
+    let vendor_codes: BTreeMap<i64, String> = vendors::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|v| (v.id, v.code))
+        .collect();
+    let mut by_vendor: BTreeMap<i64, Vec<ShiftInstance>> = BTreeMap::new();
+    let mut out = Vec::new();
+    for r in &all {
+        let shifts = r.instances(calendars, from, to)?;
+        let vendor = vendor_codes.get(&r.row.vendor_id).cloned().unwrap_or_default();
+        for gap in ticket_domain::roster::gaps(&shifts, &r.doc.staffing, from, to) {
+            out.push(StaffingGap {
+                source: r.doc.code.clone(),
+                vendor: vendor.clone(),
+                gap,
+            });
+        }
+        by_vendor.entry(r.row.vendor_id).or_default().extend(shifts);
+    }
+    for w in super::windows::overlapping(db, from, to).await? {
+        let (a, b) = (w.row.starts_at.max(from), w.row.ends_at.min(to));
+        for rule in &w.doc.staffing {
+            let vendors: Vec<i64> = match &rule.vendor {
+                Some(code) => vendor_codes
+                    .iter()
+                    .filter(|(_, c)| *c == code)
+                    .map(|(id, _)| *id)
+                    .collect(),
+                None => by_vendor.keys().copied().collect(),
+            };
+            for v in vendors {
+                let shifts = by_vendor.get(&v).map(Vec::as_slice).unwrap_or_default();
+                let r = StaffingRule {
+                    team: rule.team.clone(),
+                    min: rule.min,
+                };
+                for gap in ticket_domain::roster::gaps(shifts, &[r], a, b) {
+                    out.push(StaffingGap {
+                        source: format!("window:{}", w.doc.code),
+                        vendor: vendor_codes.get(&v).cloned().unwrap_or_default(),
+                        gap,
+                    });
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Who a new ticket of `system` goes to at `at`: of the people on duty, the one with the fewest
+/// unresolved tickets assigned (then the earliest in the roster). `None` when no roster covers
+/// the system or nobody is on duty.
+pub async fn pick_assignee(
+    db: &impl ConnectionTrait,
+    calendars: &BTreeMap<String, Calendar>,
+    system: &systems::Model,
+    at: DateTime<Utc>,
+) -> Result<Option<OnDuty>, ApiError> {
+    use sea_orm::PaginatorTrait;
+    let Some(people) = on_duty(db, calendars, system, at).await? else {
+        return Ok(None);
+    };
+    let done = ["resolved", "closed", "cancelled"];
+    let mut best: Option<(u64, OnDuty)> = None;
+    for p in people {
+        let load = crate::db::entities::tickets::Entity::find()
+            .filter(crate::db::entities::tickets::Column::AssigneeId.eq(p.user_id))
+            .filter(crate::db::entities::tickets::Column::Status.is_not_in(done))
+            .count(db)
+            .await?;
+        if best.as_ref().is_none_or(|(n, _)| load < *n) {
+            best = Some((load, p));
+        }
+    }
+    Ok(best.map(|(_, p)| p))
+}

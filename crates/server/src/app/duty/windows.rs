@@ -1,0 +1,441 @@
+//! Major-event protection windows (重保): a named stretch of time over some units or systems in
+//! which stricter deadlines, a round-the-clock calendar, a ladder and minimum staffing hold.
+//!
+//! **Which tickets.** A ticket whose clocks start inside a window that covers its system is
+//! opened under the window: its targets and calendar are the window's, and the opened event
+//! records the window and why (`major_event` on the ticket). A window that starts while a ticket
+//! is already open does not change that ticket: its deadlines were fixed when its clocks started
+//! (the Civil Code counts a period from its start), and a deadline that moved under an engineer's
+//! feet would be unfair both ways. Re-grading a ticket opened under a window stays under it.
+//!
+//! **Which targets.** Per clock, the window's target (its own `targets`, else the `major_event`
+//! targets of the system's policy) or the policy's usual target, whichever gives the earlier
+//! deadline counted in the window's calendar: a window never loosens a deadline. Kinds the policy
+//! does not apply to (requests, unless it says so) are not affected.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Datelike, TimeDelta, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    Set,
+};
+use serde::{Deserialize, Serialize};
+use sla_clock::{Calendar, Ladder, SlaDuration};
+use ticket_domain::{ClockName, Kind, MajorEventRef, Targets};
+use utoipa::ToSchema;
+
+use crate::api::problem::ApiError;
+use crate::app::catalog::check::{IMMEDIATE, PolicyDocument};
+use crate::app::catalog::file::MajorEventEntry;
+use crate::db::entities::{major_events, policies, systems, units};
+
+/// The calendar a window counts in unless it says otherwise.
+pub const DEFAULT_CALENDAR: &str = "cn-7x24";
+
+/// A window as written in a file or sent to the API.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WindowDoc {
+    /// Stable code, e.g. `guoqing-2026`.
+    pub code: String,
+    /// Display name, e.g. `2026 国庆节重保`.
+    pub name: String,
+    /// When it begins (with an offset, e.g. `2026-10-01T00:00:00+08:00`).
+    pub starts: DateTime<Utc>,
+    /// When it ends (exclusive).
+    pub ends: DateTime<Utc>,
+    /// Codes of the units whose systems it covers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub units: Vec<String>,
+    /// Codes of further systems it covers. With neither units nor systems: every system.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub systems: Vec<String>,
+    /// The calendar the clocks count in [default: cn-7x24].
+    #[serde(default = "default_calendar")]
+    pub calendar: String,
+    /// The window's own targets for every severity; without them each policy's `major_event`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub targets: Option<MajorEventEntry>,
+    /// The escalation ladder of tickets opened in the window (`{"steps": [...]}`); without it the
+    /// usual ladder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub ladder: Option<Ladder>,
+    /// Minimum staffing during the window, per vendor (each vendor, or the one named).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub staffing: Vec<WindowStaffing>,
+    /// Free text (the clause it comes from).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+fn default_calendar() -> String {
+    DEFAULT_CALENDAR.to_owned()
+}
+
+/// At least `min` people of `team` on duty throughout the window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WindowStaffing {
+    /// The team (`ops`, `security`).
+    pub team: String,
+    /// The fewest people.
+    pub min: u32,
+    /// A vendor's code; without it, every vendor with a roster.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vendor: Option<String>,
+}
+
+/// A stored window.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The row.
+    pub row: major_events::Model,
+    /// The document.
+    pub doc: WindowDoc,
+}
+
+impl Loaded {
+    /// Whether the window covers `system` (of unit `unit_code`).
+    pub fn covers(&self, system: &systems::Model, unit_code: &str) -> bool {
+        (self.doc.units.is_empty() && self.doc.systems.is_empty())
+            || self.doc.systems.contains(&system.code)
+            || self.doc.units.iter().any(|u| u == unit_code)
+    }
+}
+
+fn parse(row: major_events::Model) -> Result<Loaded, ApiError> {
+    let doc = serde_json::from_value(row.document.clone())
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("window {} is unreadable: {e}", row.code)))?;
+    Ok(Loaded { row, doc })
+}
+
+/// Every window, by start.
+pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<Loaded>, ApiError> {
+    major_events::Entity::find()
+        .order_by_asc(major_events::Column::StartsAt)
+        .order_by_asc(major_events::Column::Code)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(parse)
+        .collect()
+}
+
+/// The window with `code`.
+pub async fn get(db: &impl ConnectionTrait, code: &str) -> Result<Loaded, ApiError> {
+    major_events::Entity::find()
+        .filter(major_events::Column::Code.eq(code))
+        .one(db)
+        .await?
+        .map(parse)
+        .transpose()?
+        .ok_or_else(|| ApiError::NotFound(format!("no major-event window {code:?}")))
+}
+
+/// The window with id `id`, if it still exists.
+pub async fn by_id(db: &impl ConnectionTrait, id: i64) -> Result<Option<Loaded>, ApiError> {
+    major_events::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(parse)
+        .transpose()
+}
+
+/// The windows overlapping `[from, to)`.
+pub async fn overlapping(
+    db: &impl ConnectionTrait,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<Loaded>, ApiError> {
+    major_events::Entity::find()
+        .filter(
+            Condition::all()
+                .add(major_events::Column::StartsAt.lt(to))
+                .add(major_events::Column::EndsAt.gt(from)),
+        )
+        .order_by_asc(major_events::Column::StartsAt)
+        .order_by_asc(major_events::Column::Code)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(parse)
+        .collect()
+}
+
+/// The window covering `system` at `at`: of several, the one that began first (then by code).
+pub async fn covering(
+    db: &impl ConnectionTrait,
+    system: &systems::Model,
+    at: DateTime<Utc>,
+) -> Result<Option<Loaded>, ApiError> {
+    let live = overlapping(db, at, at + TimeDelta::milliseconds(1)).await?;
+    if live.is_empty() {
+        return Ok(None);
+    }
+    let unit = units::Entity::find_by_id(system.unit_id)
+        .one(db)
+        .await?
+        .map(|u| u.code)
+        .unwrap_or_default();
+    Ok(live.into_iter().find(|w| w.covers(system, &unit)))
+}
+
+/// A deadline word of a window: a duration, "immediate" (no clock of its own: the usual target
+/// holds), or nothing.
+fn target(field: &str, text: &Option<String>) -> Result<Option<SlaDuration>, ApiError> {
+    match text {
+        None => Ok(None),
+        Some(t) if IMMEDIATE.contains(&t.as_str()) => Ok(None),
+        Some(t) => t
+            .parse::<SlaDuration>()
+            .map(Some)
+            .map_err(|e| ApiError::invalid(field, format!("{t:?}: {e}"))),
+    }
+}
+
+fn entry_targets(entry: &MajorEventEntry, field: &str) -> Result<[Option<SlaDuration>; 3], ApiError> {
+    Ok([
+        target(&format!("{field}.response"), &entry.response)?,
+        target(&format!("{field}.arrival"), &entry.arrival)?,
+        target(&format!("{field}.repair"), &entry.repair)?,
+    ])
+}
+
+/// The targets, calendar and explanation of a ticket of `kind` opened under window `w` on a
+/// system with `policy`, whose clocks start at `start`; `usual` are the policy's targets.
+/// `None` when the window changes nothing for this kind.
+pub fn apply(
+    w: &Loaded,
+    calendars: &BTreeMap<String, Calendar>,
+    policy: &policies::Model,
+    kind: Kind,
+    usual: Targets,
+    start: DateTime<Utc>,
+) -> Result<Option<(Targets, MajorEventRef)>, ApiError> {
+    let document: Option<PolicyDocument> = policy
+        .document
+        .as_ref()
+        .and_then(|d| serde_json::from_value(d.clone()).ok());
+    let applies_to = document
+        .as_ref()
+        .and_then(|d| d.applies_to.clone())
+        .unwrap_or_else(|| vec![Kind::Fault, Kind::Alarm, Kind::Security]);
+    if !applies_to.contains(&kind) {
+        return Ok(None);
+    }
+    let (entry, source) = match (&w.doc.targets, document.as_ref().and_then(|d| d.major_event.as_ref())) {
+        (Some(e), _) => (Some(e), "window"),
+        (None, Some(e)) => (Some(e), "policy major_event"),
+        (None, None) => (None, "none"),
+    };
+    let stricter = match entry {
+        Some(e) => entry_targets(e, "targets")?,
+        None => [None; 3],
+    };
+    let cal = super::calendar(calendars, "calendar", &w.doc.calendar)?;
+    let deadline = |d: SlaDuration| {
+        cal.deadline(start, d)
+            .map_err(|e| ApiError::Internal(anyhow::anyhow!("window {}: {e}", w.doc.code)))
+    };
+    let mut out = usual;
+    let mut why = Vec::new();
+    for (i, clock) in ClockName::ALL.iter().enumerate() {
+        let (normal, major) = (usual.get(*clock), stricter[i]);
+        let chosen = match (normal, major) {
+            (Some(n), Some(m)) if deadline(m)? < deadline(n)? => {
+                why.push(format!("{} {m} ({source}; usual {n})", clock.key()));
+                Some(m)
+            }
+            (Some(n), Some(m)) => {
+                why.push(format!("{} {n} (usual; {source} {m} is not stricter)", clock.key()));
+                Some(n)
+            }
+            (None, Some(m)) => {
+                why.push(format!("{} {m} ({source})", clock.key()));
+                Some(m)
+            }
+            (n, None) => n,
+        };
+        match clock {
+            ClockName::Response => out.response = chosen,
+            ClockName::Arrival => out.arrival = chosen,
+            ClockName::Repair => out.repair = chosen,
+        }
+    }
+    why.push(format!("calendar {}", w.doc.calendar));
+    Ok(Some((
+        out,
+        MajorEventRef {
+            code: w.doc.code.clone(),
+            name: w.doc.name.clone(),
+            calendar: w.doc.calendar.clone(),
+            reason: format!("重保 {} ({}): {}", w.doc.name, w.doc.code, why.join("; ")),
+        },
+    )))
+}
+
+/// Checks a window and stores it (replacing the one with the same code); whether anything
+/// changed. Tickets already opened under it keep what they were opened with.
+pub async fn set(
+    db: &impl ConnectionTrait,
+    calendars: &BTreeMap<String, Calendar>,
+    doc: &WindowDoc,
+    now: DateTime<Utc>,
+) -> Result<bool, ApiError> {
+    if !crate::app::catalog::is_valid_code(&doc.code) {
+        return Err(ApiError::invalid(
+            "code",
+            "use letters, digits, '-' and '_' (at most 64)",
+        ));
+    }
+    if doc.name.trim().is_empty() {
+        return Err(ApiError::invalid("name", "must not be empty"));
+    }
+    if doc.ends <= doc.starts {
+        return Err(ApiError::invalid(
+            "ends",
+            format!("{} is not after starts {}", doc.ends, doc.starts),
+        ));
+    }
+    super::calendar(calendars, "calendar", &doc.calendar)?;
+    if let Some(t) = &doc.targets {
+        entry_targets(t, "targets")?;
+    }
+    for code in &doc.units {
+        if units::Entity::find()
+            .filter(units::Column::Code.eq(code))
+            .one(db)
+            .await?
+            .is_none()
+        {
+            return Err(ApiError::invalid("units", format!("no unit {code:?}")));
+        }
+    }
+    for code in &doc.systems {
+        if systems::Entity::find()
+            .filter(systems::Column::Code.eq(code))
+            .one(db)
+            .await?
+            .is_none()
+        {
+            return Err(ApiError::invalid("systems", format!("no system {code:?}")));
+        }
+    }
+    for (i, s) in doc.staffing.iter().enumerate() {
+        if s.min == 0 {
+            return Err(ApiError::invalid(format!("staffing[{i}].min"), "must be at least 1"));
+        }
+    }
+    let document = serde_json::to_value(doc).map_err(|e| ApiError::Internal(e.into()))?;
+    let existing = major_events::Entity::find()
+        .filter(major_events::Column::Code.eq(&doc.code))
+        .one(db)
+        .await?;
+    match existing {
+        Some(row) if row.document == document => Ok(false),
+        Some(row) => {
+            let mut am = row.into_active_model();
+            am.name = Set(doc.name.clone());
+            am.starts_at = Set(doc.starts);
+            am.ends_at = Set(doc.ends);
+            am.document = Set(document);
+            am.updated_at = Set(now);
+            am.update(db).await?;
+            Ok(true)
+        }
+        None => {
+            major_events::ActiveModel {
+                code: Set(doc.code.clone()),
+                name: Set(doc.name.clone()),
+                starts_at: Set(doc.starts),
+                ends_at: Set(doc.ends),
+                document: Set(document),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?;
+            Ok(true)
+        }
+    }
+}
+
+/// Removes a window; whether there was one. Tickets opened under it keep its targets.
+pub async fn remove(db: &impl ConnectionTrait, code: &str) -> Result<bool, ApiError> {
+    let r = major_events::Entity::delete_many()
+        .filter(major_events::Column::Code.eq(code))
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected > 0)
+}
+
+/// A code for a holiday's name: the pinyin of the seven official holidays, else `holiday-N`.
+fn holiday_code(name: &str, n: usize) -> String {
+    const KNOWN: [(&str, &str); 7] = [
+        ("元旦", "yuandan"),
+        ("春节", "chunjie"),
+        ("清明", "qingming"),
+        ("劳动", "laodong"),
+        ("端午", "duanwu"),
+        ("中秋", "zhongqiu"),
+        ("国庆", "guoqing"),
+    ];
+    KNOWN
+        .iter()
+        .find(|(zh, _)| name.contains(zh))
+        .map_or_else(|| format!("holiday-{n}"), |(_, code)| (*code).to_owned())
+}
+
+/// Proposed windows for `year`: one per official holiday of `calendar`, from local midnight of
+/// its first day to local midnight after its last, covering every system, in the default
+/// calendar, for a person to edit (add the Two Sessions, 护网, staffing) and store.
+pub fn template(calendar: &Calendar, year: i32) -> Result<Vec<WindowDoc>, ApiError> {
+    if !calendar.covered_years().contains(&year) {
+        return Err(ApiError::invalid(
+            "year",
+            format!(
+                "calendar {} covers {}–{}, not {year}",
+                calendar.name(),
+                calendar.covered_years().start(),
+                calendar.covered_years().end()
+            ),
+        ));
+    }
+    let mut out: Vec<WindowDoc> = Vec::new();
+    for (n, h) in calendar
+        .spec()
+        .holidays
+        .iter()
+        .filter(|h| h.from.year() == year)
+        .enumerate()
+    {
+        let start = calendar.start_of_day(h.from);
+        let end = calendar
+            .start_of_day(h.to + TimeDelta::days(1))
+            .or_else(|_| calendar.start_of_day(h.to).map(|t| t + TimeDelta::days(1)));
+        let (Ok(starts), Ok(ends)) = (start, end) else { continue };
+        let code = format!("{}-{year}", holiday_code(&h.name, n + 1));
+        // A holiday split in the calendar file (two entries of one name) becomes one window.
+        if let Some(last) = out.last_mut().filter(|w| w.code == code && w.ends >= starts) {
+            last.ends = ends;
+            continue;
+        }
+        out.push(WindowDoc {
+            code,
+            name: format!("{year} {}重保", h.name),
+            starts,
+            ends,
+            units: Vec::new(),
+            systems: Vec::new(),
+            calendar: DEFAULT_CALENDAR.to_owned(),
+            targets: None,
+            ladder: None,
+            staffing: Vec::new(),
+            note: Some(format!("{} {}–{} ({})", h.name, h.from, h.to, calendar.name())),
+        });
+    }
+    Ok(out)
+}

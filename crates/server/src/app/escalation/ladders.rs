@@ -1,0 +1,305 @@
+//! Where ladders are kept and which one a ticket uses.
+//!
+//! A ticket's clocks escalate by the first ladder found among, in order: the ladder for its
+//! policy and severity (scope `policy:severity`), the ladder for its policy (scope `policy`), the
+//! stored default (scope `default`), and the built-in [`Ladder::default_ladder`]. Ladders are set
+//! through `PUT /api/v1/ladders/{scope}` or `opsclock ladder set`; `config/ladders/default.toml`
+//! is the built-in default written out as a file to start from.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, Set,
+};
+use sla_clock::{ClockState, Ladder, Severity};
+
+use crate::db::entities::{clocks, escalation_ladders, major_events, policies, systems, tickets};
+
+/// What a stored ladder applies to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Every policy without a ladder of its own.
+    Default,
+    /// One policy (by code), every severity without a ladder of its own.
+    Policy(String),
+    /// One severity of one policy.
+    PolicySeverity(String, Severity),
+}
+
+impl FromStr for Scope {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s == "default" {
+            return Ok(Scope::Default);
+        }
+        let (code, severity) = match s.split_once(':') {
+            Some((c, sev)) => (c, Some(sev)),
+            None => (s, None),
+        };
+        if !crate::app::catalog::is_valid_code(code) {
+            return Err(format!(
+                "scope {s:?} is not \"default\", a policy code, or \"policy-code:severity\""
+            ));
+        }
+        match severity {
+            None => Ok(Scope::Policy(code.to_owned())),
+            Some(sev) => sev
+                .parse::<Severity>()
+                .map(|sev| Scope::PolicySeverity(code.to_owned(), sev))
+                .map_err(|e| format!("scope {s:?}: {e}")),
+        }
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Scope::Default => f.write_str("default"),
+            Scope::Policy(code) => f.write_str(code),
+            Scope::PolicySeverity(code, sev) => write!(f, "{code}:{}", sev.key()),
+        }
+    }
+}
+
+impl Scope {
+    /// The policy code, if the scope names one.
+    pub fn policy(&self) -> Option<&str> {
+        match self {
+            Scope::Default => None,
+            Scope::Policy(c) | Scope::PolicySeverity(c, _) => Some(c),
+        }
+    }
+}
+
+/// A stored ladder could not be read back (someone edited the database by hand).
+fn unreadable(scope: &str, e: impl fmt::Display) -> DbErr {
+    DbErr::Custom(format!("stored ladder {scope:?} is not a valid ladder: {e}"))
+}
+
+/// Reads a stored row's ladder.
+pub fn parse(row: &escalation_ladders::Model) -> Result<Ladder, DbErr> {
+    serde_json::from_value(row.steps.clone()).map_err(|e| unreadable(&row.scope, e))
+}
+
+/// The ladder for tickets of `policy_id` at `severity` (see the module docs for the order).
+pub async fn effective(db: &impl ConnectionTrait, policy_id: i64, severity: &str) -> Result<Ladder, DbErr> {
+    let rows = escalation_ladders::Entity::find()
+        .filter(
+            Condition::any()
+                .add(escalation_ladders::Column::PolicyId.eq(policy_id))
+                .add(escalation_ladders::Column::PolicyId.is_null()),
+        )
+        .all(db)
+        .await?;
+    let rank = |r: &escalation_ladders::Model| match (r.policy_id, r.severity.as_deref()) {
+        (Some(_), Some(s)) if s == severity => Some(0),
+        (Some(_), None) => Some(1),
+        (None, _) => Some(2),
+        _ => None,
+    };
+    match rows
+        .iter()
+        .filter_map(|r| rank(r).map(|k| (k, r)))
+        .min_by_key(|(k, _)| *k)
+    {
+        // Ladders are checked when set; one edited by hand into nonsense must not stop ticket
+        // writes, so it is logged and the built-in default escalates meanwhile.
+        Some((_, row)) => Ok(parse(row).unwrap_or_else(|e| {
+            tracing::error!(scope = %row.scope, error = %e, "using the built-in default ladder instead");
+            Ladder::default_ladder()
+        })),
+        None => Ok(Ladder::default_ladder()),
+    }
+}
+
+/// The ladder for a ticket: its major-event window's if it has one, else its policy's for its
+/// severity (see [`effective`]).
+pub async fn for_ticket(db: &impl ConnectionTrait, ticket: &tickets::Model) -> Result<Ladder, DbErr> {
+    if let Some(ladder) = window_ladder(db, ticket.major_event_id).await? {
+        return Ok(ladder);
+    }
+    let system = systems::Entity::find_by_id(ticket.system_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("system {}", ticket.system_id)))?;
+    effective(db, system.policy_id, &ticket.severity).await
+}
+
+/// The ladder of the major-event window a ticket was opened under, if the window has one.
+async fn window_ladder(db: &impl ConnectionTrait, window: Option<i64>) -> Result<Option<Ladder>, DbErr> {
+    let Some(id) = window else { return Ok(None) };
+    let Some(row) = major_events::Entity::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
+    Ok(row.document.get("ladder").filter(|l| !l.is_null()).and_then(|l| {
+        match serde_json::from_value::<Ladder>(l.clone()) {
+            Ok(l) => Some(l),
+            Err(e) => {
+                tracing::error!(window = %row.code, error = %e, "unreadable window ladder; using the usual one");
+                None
+            }
+        }
+    }))
+}
+
+/// Every stored ladder, by scope.
+pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<(String, Ladder, DateTime<Utc>)>, DbErr> {
+    let rows = escalation_ladders::Entity::find()
+        .order_by_asc(escalation_ladders::Column::Scope)
+        .all(db)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.scope.clone(), parse(r)?, r.updated_at)))
+        .collect()
+}
+
+/// The stored ladder of `scope`, if any.
+pub async fn get(db: &impl ConnectionTrait, scope: &Scope) -> Result<Option<Ladder>, DbErr> {
+    let row = escalation_ladders::Entity::find()
+        .filter(escalation_ladders::Column::Scope.eq(scope.to_string()))
+        .one(db)
+        .await?;
+    row.as_ref().map(parse).transpose()
+}
+
+/// Why a ladder could not be set.
+#[derive(Debug, thiserror::Error)]
+pub enum SetError {
+    /// The scope names a policy that does not exist.
+    #[error("no policy with code {0:?}")]
+    NoPolicy(String),
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+/// Stores `ladder` for `scope` (replacing any), or removes the scope's ladder if `ladder` is
+/// `None`; returns whether anything changed. Live clocks the change may concern are marked due
+/// now, so the next sweep re-evaluates them by the new ladder: steps the new ladder has that are
+/// already past are then sent (late rather than never); steps already sent are not sent again.
+pub async fn set(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    ladder: Option<&Ladder>,
+    now: DateTime<Utc>,
+) -> Result<bool, SetError> {
+    let policy = match scope.policy() {
+        Some(code) => Some(
+            policies::Entity::find()
+                .filter(policies::Column::Code.eq(code))
+                .one(db)
+                .await?
+                .ok_or_else(|| SetError::NoPolicy(code.to_owned()))?,
+        ),
+        None => None,
+    };
+    let key = scope.to_string();
+    let existing = escalation_ladders::Entity::find()
+        .filter(escalation_ladders::Column::Scope.eq(&key))
+        .one(db)
+        .await?;
+    let steps = ladder.map(|l| serde_json::to_value(l).map_err(|e| DbErr::Custom(e.to_string())));
+    let changed = match (existing, steps) {
+        (None, None) => false,
+        (Some(row), None) => {
+            escalation_ladders::Entity::delete_by_id(row.id).exec(db).await?;
+            true
+        }
+        (Some(row), Some(steps)) => {
+            let steps = steps?;
+            if row.steps == steps {
+                false
+            } else {
+                let mut am = row.into_active_model();
+                am.steps = Set(steps);
+                am.updated_at = Set(now);
+                am.update(db).await?;
+                true
+            }
+        }
+        (None, Some(steps)) => {
+            escalation_ladders::ActiveModel {
+                scope: Set(key),
+                policy_id: Set(policy.as_ref().map(|p| p.id)),
+                severity: Set(match scope {
+                    Scope::PolicySeverity(_, s) => Some(s.key().to_owned()),
+                    _ => None,
+                }),
+                steps: Set(steps?),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?;
+            true
+        }
+    };
+    if changed {
+        wake_clocks(db, policy.map(|p| p.id), now).await?;
+    }
+    Ok(changed)
+}
+
+/// The stored states of clocks that may still escalate (met and cancelled clocks never do).
+const LIVE_STATES: [ClockState; 3] = [ClockState::Running, ClockState::BreachedRunning, ClockState::Paused];
+
+/// Marks the live clocks of `policy_id`'s tickets (all tickets for `None`) due at `now`.
+async fn wake_clocks(db: &impl ConnectionTrait, policy_id: Option<i64>, now: DateTime<Utc>) -> Result<(), DbErr> {
+    let mut tickets_of = Query::select()
+        .column((tickets::Entity, tickets::Column::Id))
+        .from(tickets::Entity)
+        .to_owned();
+    if let Some(policy_id) = policy_id {
+        tickets_of
+            .inner_join(
+                systems::Entity,
+                Expr::col((systems::Entity, systems::Column::Id)).equals((tickets::Entity, tickets::Column::SystemId)),
+            )
+            .and_where(Expr::col((systems::Entity, systems::Column::PolicyId)).eq(policy_id));
+    }
+    wake(db, tickets_of, now).await
+}
+
+/// Marks the live clocks of system `system_id`'s tickets due at `now` (its policy changed, so
+/// its tickets may escalate by another ladder).
+pub async fn wake_system(db: &impl ConnectionTrait, system_id: i64, now: DateTime<Utc>) -> Result<(), DbErr> {
+    let tickets_of = Query::select()
+        .column(tickets::Column::Id)
+        .from(tickets::Entity)
+        .and_where(Expr::col(tickets::Column::SystemId).eq(system_id))
+        .to_owned();
+    wake(db, tickets_of, now).await
+}
+
+async fn wake(db: &impl ConnectionTrait, tickets_of: SelectStatement, now: DateTime<Utc>) -> Result<(), DbErr> {
+    // Lock the tickets first, as every ticket write and the sweep do: a ticket write that read
+    // the old ladder finishes before the wake-up, and one that starts later reads the new ladder.
+    crate::app::tickets::lock(db, tickets::Column::Id.in_subquery(tickets_of.clone()).into()).await?;
+    clocks::Entity::update_many()
+        .col_expr(clocks::Column::NextDueAt, Expr::value(now))
+        .filter(clocks::Column::State.is_in(LIVE_STATES.map(|s| s.to_string())))
+        .filter(clocks::Column::TicketId.in_subquery(tickets_of))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_read_and_write_back() {
+        for s in ["default", "shunyi-a", "shunyi-a:urgent"] {
+            assert_eq!(s.parse::<Scope>().unwrap().to_string(), s);
+        }
+        assert!("shunyi-a:fatal".parse::<Scope>().unwrap_err().contains("fatal"));
+        assert!("a/b".parse::<Scope>().unwrap_err().contains("default"));
+        assert_eq!("shunyi-a:serious".parse::<Scope>().unwrap().policy(), Some("shunyi-a"));
+    }
+}

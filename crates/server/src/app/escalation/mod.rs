@@ -1,0 +1,259 @@
+//! Escalation: which ladder a ticket uses, who its roles are, what the email says, and the sweep
+//! that records each due step in the outbox exactly once.
+//!
+//! The flow, all in the database so that restarts and several replicas are safe:
+//!
+//! 1. Every ticket write stores, per clock, `next_due_at`: the earliest instant at which a ladder
+//!    step not yet in the outbox is or becomes due ([`next_look`]).
+//! 2. The [`sweep`] (every 30 s by default) takes the clocks whose `next_due_at` has passed, and
+//!    for each, in one transaction that also locks the ticket: evaluates the ladder with
+//!    `sla-clock`, inserts one outbox row per due step under its unique identity
+//!    `ticket/clock/step/repeat` ([`step_key`]), and advances `next_due_at`.
+//! 3. The mailer ([`crate::mail`]) sends the outbox rows.
+
+pub mod ladders;
+pub mod message;
+pub mod recipients;
+pub mod summary;
+pub mod sweep;
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
+use sla_clock::{DueStep, LadderEvaluation};
+
+use crate::db::entities::outbox;
+
+/// The outbox identity of a step: `T-2026-0001/repair/breach/0`.
+pub fn step_key(ticket: &str, clock: &str, due: &DueStep) -> String {
+    due.identity(&format!("{ticket}/{clock}"))
+}
+
+/// When the sweep must next look at a clock: the earliest due step not yet queued, else the
+/// instant the next step becomes due.
+pub fn next_look(
+    ticket: &str,
+    clock: &str,
+    evaluation: &LadderEvaluation,
+    queued: &HashSet<String>,
+) -> Option<DateTime<Utc>> {
+    evaluation
+        .due
+        .iter()
+        .find(|d| !queued.contains(&step_key(ticket, clock, d)))
+        .map(|d| d.due_at)
+        .or(evaluation.next_due_at)
+}
+
+/// How far ahead of now a recorded event may be dated (clock skew, a resume typed a minute early).
+const EVENT_SLACK: chrono::TimeDelta = chrono::TimeDelta::minutes(2);
+
+/// The instant a stored clock is read at: now, or its last event if that is dated up to a few
+/// minutes ahead. Events further ahead are an exclusion window still to come or still running
+/// (see `sla_clock::Clock::excluding`); reading at them would jump the ladder forward.
+pub fn read_at(clock: &sla_clock::Clock, now: DateTime<Utc>) -> DateTime<Utc> {
+    clock
+        .events()
+        .iter()
+        .map(|e| e.at())
+        .filter(|t| *t <= now + EVENT_SLACK)
+        .fold(now, DateTime::max)
+}
+
+/// [`next_look`], but no later than the clock's next event after `at` (an exclusion window
+/// starting or ending), so that the sweep re-evaluates the clock then.
+pub fn next_look_or_event(
+    next: Option<DateTime<Utc>>,
+    clock: &sla_clock::Clock,
+    at: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let event = clock.events().iter().map(|e| e.at()).filter(|t| *t > at).min();
+    match (next, event) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// The outbox identities already recorded for a ticket.
+pub async fn queued_keys(db: &impl ConnectionTrait, ticket_id: i64) -> Result<HashSet<String>, DbErr> {
+    let keys: Vec<String> = outbox::Entity::find()
+        .select_only()
+        .column(outbox::Column::DedupKey)
+        .filter(outbox::Column::TicketId.eq(ticket_id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(keys.into_iter().collect())
+}
+
+/// The step of a ticket's clock a message is about.
+#[derive(Debug, Clone)]
+pub struct StepRef {
+    /// The ticket's id.
+    pub ticket_id: i64,
+    /// The clock's name.
+    pub clock: String,
+    /// The ladder step's id.
+    pub step: String,
+    /// The repeat.
+    pub repeat: u32,
+}
+
+/// A message to put in the outbox.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    /// Its identity (see [`step_key`]); a second message with the same key is not queued.
+    pub key: String,
+    /// `escalation`, `summary` or `coverage` ([`crate::app::coverage`]).
+    pub kind: &'static str,
+    /// The escalation step, if it is one.
+    pub step: Option<StepRef>,
+    /// When it fell due.
+    pub due_at: DateTime<Utc>,
+    /// The addresses.
+    pub recipients: Vec<String>,
+    /// What the sender noticed (roles nobody holds).
+    pub note: Option<String>,
+    /// Subject and bodies.
+    pub mail: message::Rendered,
+    /// The thread it belongs to.
+    pub thread_id: Option<String>,
+    /// Files sent with it.
+    pub attachments: Vec<crate::mail::Attachment>,
+}
+
+/// Queues `m` unless a message with its key is queued already; returns whether it was. A message
+/// without recipients is parked as `failed` at once, where admins see it.
+pub async fn enqueue(
+    db: &impl ConnectionTrait,
+    links: &Links,
+    m: NewMessage,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    use sea_orm::Set;
+    let nobody = m.recipients.is_empty();
+    let row = outbox::ActiveModel {
+        message_id: Set(links.message_id(&m.key)),
+        dedup_key: Set(m.key),
+        kind: Set(m.kind.to_owned()),
+        ticket_id: Set(m.step.as_ref().map(|s| s.ticket_id)),
+        clock: Set(m.step.as_ref().map(|s| s.clock.clone())),
+        step: Set(m.step.as_ref().map(|s| s.step.clone())),
+        repeat: Set(m.step.as_ref().map(|s| s.repeat as i32)),
+        due_at: Set(m.due_at),
+        recipients: Set(serde_json::json!(m.recipients)),
+        note: Set(m.note),
+        subject: Set(m.mail.subject),
+        body_text: Set(m.mail.text),
+        body_html: Set(m.mail.html),
+        thread_id: Set(m.thread_id),
+        attachments: Set((!m.attachments.is_empty()).then(|| serde_json::json!(m.attachments))),
+        status: Set(if nobody { "failed" } else { "pending" }.to_owned()),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        claimed_until: Set(None),
+        last_error: Set(nobody.then(|| NO_RECIPIENTS.to_owned())),
+        sent_at: Set(None),
+        created_at: Set(now),
+        channel: Set("email".to_owned()),
+        subscription_id: Set(None),
+        ..Default::default()
+    };
+    crate::delivery::insert_once(db, row).await
+}
+
+/// The error of a message parked because nobody was to receive it.
+pub const NO_RECIPIENTS: &str = "no recipients: nobody holds the step's roles";
+
+/// How links and message ids are written.
+#[derive(Debug, Clone)]
+pub struct Links {
+    /// The address users open opsclock at, without a trailing slash.
+    pub public_url: String,
+    /// The domain part of `Message-ID`s.
+    pub mail_domain: String,
+}
+
+impl Links {
+    /// Links to `public_url` if given, else to `http://{listen}`; message ids in `mail_domain`.
+    pub fn new(public_url: Option<&str>, listen: &str, mail_domain: String) -> Links {
+        let base = public_url.map_or_else(|| format!("http://{listen}"), str::to_owned);
+        Links {
+            public_url: base.trim_end_matches('/').to_owned(),
+            mail_domain,
+        }
+    }
+
+    /// The page of a ticket.
+    pub fn ticket(&self, number: &str) -> String {
+        format!("{}/api/v1/tickets/{number}", self.public_url)
+    }
+
+    /// The web page of a ticket.
+    pub fn page(&self, number: &str) -> String {
+        format!("{}/tickets/{number}", self.public_url)
+    }
+
+    /// The `Message-ID` (without brackets) of the message with outbox identity `key`.
+    pub fn message_id(&self, key: &str) -> String {
+        format!("{}@{}", key.replace('/', "."), self.mail_domain)
+    }
+
+    /// The id every message about a ticket refers to, so that mail clients thread them.
+    pub fn thread_id(&self, number: &str) -> String {
+        format!("{number}@{}", self.mail_domain)
+    }
+}
+
+/// Resolves the recipients again for failed escalation messages that had none (the ones in
+/// `ids`, or all): after an admin gives someone the missing role, a retry reaches them. Returns
+/// how many messages now have recipients.
+pub async fn readdress(
+    db: &impl ConnectionTrait,
+    calendars: &std::collections::BTreeMap<String, sla_clock::Calendar>,
+    ids: Option<&[i64]>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<u64, DbErr> {
+    use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
+
+    use crate::db::entities::{systems, tickets};
+    let mut q = outbox::Entity::find()
+        .filter(outbox::Column::Status.eq("failed"))
+        .filter(outbox::Column::Kind.eq("escalation"));
+    if let Some(ids) = ids {
+        q = q.filter(outbox::Column::Id.is_in(ids.iter().copied()));
+    }
+    let rows: Vec<outbox::Model> = q.all(db).await?;
+    let directory = recipients::Directory::load(db).await?;
+    let mut readdressed = 0;
+    for row in rows {
+        let empty = serde_json::from_value::<Vec<String>>(row.recipients.clone()).map_or(true, |r| r.is_empty());
+        let (Some(ticket_id), Some(step_id), true) = (row.ticket_id, row.step.clone(), empty) else {
+            continue;
+        };
+        let Some(ticket) = tickets::Entity::find_by_id(ticket_id).one(db).await? else {
+            continue;
+        };
+        let Some(system) = systems::Entity::find_by_id(ticket.system_id).one(db).await? else {
+            continue;
+        };
+        let ladder = ladders::for_ticket(db, &ticket).await?;
+        let Some(step) = ladder.steps().iter().find(|s| s.id == step_id) else {
+            continue;
+        };
+        let to = directory
+            .for_system(db, calendars, &system, now)
+            .await?
+            .resolve(ticket.assignee_id, &step.notify);
+        if to.addresses.is_empty() {
+            continue;
+        }
+        let mut am = row.into_active_model();
+        am.recipients = Set(serde_json::json!(to.addresses));
+        am.note = Set(to.note());
+        am.update(db).await?;
+        readdressed += 1;
+    }
+    Ok(readdressed)
+}

@@ -1,0 +1,146 @@
+//! Who holds an escalation role for a ticket, as email addresses.
+//!
+//! | role | who |
+//! |---|---|
+//! | `assignee` | the user the ticket is assigned to |
+//! | `on_duty` | the people on duty for the system now by its vendors' duty rosters; where no roster covers the system, users holding `on_duty` who work for one of its vendors |
+//! | `vendor_manager` | users holding `vendor_manager` who work for one of the system's vendors |
+//! | `unit_head` | users holding `unit_head` who belong to the system's unit |
+//! | `buyer_ops_lead` | users holding `buyer_ops_lead` who belong to the system's unit or to no unit |
+//!
+//! A user holds roles through `users.notify_roles` (`opsclock user roles`). Disabled users and
+//! users without an address are skipped. A role nobody holds is reported, so that the outbox row
+//! says who was meant to hear and did not.
+
+use std::collections::BTreeSet;
+
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sla_clock::{Recipient, Role};
+
+use crate::db::entities::{system_vendors, systems, users};
+
+/// The addresses for a step, and the roles nobody could be found for.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    /// Distinct addresses, sorted.
+    pub addresses: Vec<String>,
+    /// Roles (by key) no reachable user holds for this ticket.
+    pub unfilled: Vec<&'static str>,
+}
+
+impl Resolved {
+    /// What an outbox row notes about the resolution: the roles nobody holds, if any.
+    pub fn note(&self) -> Option<String> {
+        (!self.unfilled.is_empty()).then(|| format!("nobody holds: {}", self.unfilled.join(", ")))
+    }
+}
+
+/// The roles of the users who may receive escalations, loaded once per sweep.
+#[derive(Debug, Default)]
+pub struct Directory {
+    users: Vec<users::Model>,
+}
+
+/// Reads a user's `notify_roles` column.
+pub fn held_roles(user: &users::Model) -> Vec<Role> {
+    user.notify_roles
+        .as_ref()
+        .and_then(|v| serde_json::from_value::<Vec<Role>>(v.clone()).ok())
+        .unwrap_or_default()
+}
+
+impl Directory {
+    /// Loads every enabled user with an address.
+    pub async fn load(db: &impl ConnectionTrait) -> Result<Directory, DbErr> {
+        let users = users::Entity::find()
+            .filter(users::Column::Disabled.eq(false))
+            .filter(users::Column::Email.is_not_null())
+            .all(db)
+            .await?;
+        Ok(Directory { users })
+    }
+
+    /// The people who may hold roles for tickets of `system`.
+    pub async fn for_system<'a>(
+        &'a self,
+        db: &impl ConnectionTrait,
+        calendars: &std::collections::BTreeMap<String, sla_clock::Calendar>,
+        system: &'a systems::Model,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<SystemContacts<'a>, DbErr> {
+        let on_duty = crate::app::duty::rosters::on_duty(db, calendars, system, now)
+            .await
+            .map_err(|e| DbErr::Custom(format!("who is on duty for {}: {e}", system.code)))?
+            .map(|people| people.into_iter().map(|p| p.user_id).collect());
+        let vendors = system_vendors::Entity::find()
+            .filter(system_vendors::Column::SystemId.eq(system.id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|l| l.vendor_id)
+            .collect();
+        Ok(SystemContacts {
+            users: &self.users,
+            system,
+            vendors,
+            on_duty,
+        })
+    }
+}
+
+/// The people who may hold roles for one system's tickets.
+#[derive(Debug)]
+pub struct SystemContacts<'a> {
+    users: &'a [users::Model],
+    system: &'a systems::Model,
+    vendors: Vec<i64>,
+    /// The users on duty by the rosters, or `None` where no roster covers the system.
+    on_duty: Option<Vec<i64>>,
+}
+
+impl SystemContacts<'_> {
+    /// The addresses `recipients` stand for on a ticket assigned to `assignee`.
+    pub fn resolve(&self, assignee: Option<i64>, recipients: &[Recipient]) -> Resolved {
+        let mut addresses = BTreeSet::new();
+        let mut unfilled = Vec::new();
+        for r in recipients {
+            match r {
+                Recipient::Email(e) => {
+                    addresses.insert(e.clone());
+                }
+                Recipient::Role(role) => {
+                    let holders: Vec<&users::Model> = self
+                        .users
+                        .iter()
+                        .filter(|u| match (role, &self.on_duty) {
+                            (Role::OnDuty, Some(ids)) => ids.contains(&u.id),
+                            _ => holds(u, *role, self.system, assignee, &self.vendors),
+                        })
+                        .collect();
+                    if holders.is_empty() {
+                        unfilled.push(role.key());
+                    }
+                    addresses.extend(holders.into_iter().filter_map(|u| u.email.clone()));
+                }
+            }
+        }
+        Resolved {
+            addresses: addresses.into_iter().collect(),
+            unfilled,
+        }
+    }
+}
+
+/// Whether `user` holds `role` for a ticket of `system` assigned to `assignee`, whose system is
+/// served by `vendors`.
+fn holds(user: &users::Model, role: Role, system: &systems::Model, assignee: Option<i64>, vendors: &[i64]) -> bool {
+    if role == Role::Assignee {
+        return Some(user.id) == assignee;
+    }
+    let in_scope = match role {
+        Role::OnDuty | Role::VendorManager => user.vendor_id.is_some_and(|v| vendors.contains(&v)),
+        Role::UnitHead => user.unit_id == Some(system.unit_id),
+        Role::BuyerOpsLead | Role::Assignee => user.unit_id.is_none_or(|u| u == system.unit_id),
+    };
+    in_scope && held_roles(user).contains(&role)
+}

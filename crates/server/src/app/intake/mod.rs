@@ -1,0 +1,596 @@
+//! Alert intake: monitors open and update `alarm` tickets by themselves.
+//!
+//! An alert arrives from an intake source (an Alertmanager webhook, or the generic signed JSON
+//! intake) with a fingerprint, labels, a status and when it started. In one transaction per
+//! alert, under a lock on its fingerprint:
+//!
+//! | the alert | and opsclock knows | then |
+//! |---|---|---|
+//! | firing | nothing of this fingerprint, or only tickets no longer open | the [`rules`] map it: an `alarm` ticket is opened with `occurred_at` = the alert's start (its clocks start there); if no rule maps it, it waits in triage |
+//! | firing | a ticket for it still being worked on (not yet resolved) | it is added to that ticket: a new firing episode as a comment, a repeated notification as a count |
+//! | firing | the same episode, ticket already resolved by a person | counted, nothing reopened |
+//! | resolved | the firing episode | recorded on the ticket as a comment; if the rule says `auto_resolve`, the ticket is resolved (by opsclock, acknowledged first if nobody had) |
+//! | resolved | nothing | kept in triage ("only seen resolved") |
+//!
+//! Nothing is dropped: every alert is a row in `alerts`, mapped or not. Alertmanager repeats its
+//! notifications, so the same notification twice changes only the counts.
+
+pub mod alertmanager;
+pub mod generic;
+pub mod rules;
+pub mod store;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Set,
+};
+use serde::Serialize;
+use ticket_domain::{Command, Resolution, Status};
+use utoipa::ToSchema;
+
+use crate::api::AppState;
+use crate::api::problem::{ApiError, ApiResult};
+use crate::app::audit::ClientAddr;
+use crate::db::entities::{alerts, intake_sources, systems, tickets};
+use rules::{Mapped, Mapping, Rules};
+
+/// An alert as a monitor sends it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alert {
+    /// The monitor's identity of the alert (stable across notifications).
+    pub fingerprint: String,
+    /// Firing (`true`) or resolved.
+    pub firing: bool,
+    /// Its labels.
+    pub labels: BTreeMap<String, String>,
+    /// Its annotations (`summary`, `description`, …).
+    pub annotations: BTreeMap<String, String>,
+    /// When it began firing.
+    pub starts_at: DateTime<Utc>,
+    /// When it stopped (resolved alerts).
+    pub ends_at: Option<DateTime<Utc>>,
+    /// Where the monitor shows it.
+    pub link: Option<String>,
+}
+
+/// What became of one alert.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Received {
+    /// The alert's fingerprint.
+    pub fingerprint: String,
+    /// `opened` (a new ticket), `added` (to an open ticket), `resolved` (recorded on its ticket),
+    /// `auto_resolved` (and the ticket resolved), `repeated` (a repeated notification, counted),
+    /// or `triage` (no rule maps it).
+    pub outcome: String,
+    /// The ticket, if any.
+    pub ticket: Option<String>,
+    /// Why it waits in triage.
+    pub reason: Option<String>,
+}
+
+impl Alert {
+    /// An alert as a monitor wrote it (`status` "firing" or "resolved", checked; the `i`th of its
+    /// request, for the error). Without an `id` the fingerprint is a hash of the labels. Instants
+    /// are kept to the microsecond, as the databases store them, so that a repeat compares equal.
+    #[allow(clippy::too_many_arguments)]
+    pub fn parse(
+        i: usize,
+        id: Option<String>,
+        status: &str,
+        labels: BTreeMap<String, String>,
+        annotations: BTreeMap<String, String>,
+        starts_at: DateTime<Utc>,
+        ends_at: Option<DateTime<Utc>>,
+        link: Option<String>,
+    ) -> ApiResult<Alert> {
+        use chrono::SubsecRound;
+        let firing = match status {
+            "firing" => true,
+            "resolved" => false,
+            other => {
+                return Err(ApiError::invalid(
+                    format!("alerts[{i}].status"),
+                    format!("{other:?} is neither firing nor resolved"),
+                ));
+            }
+        };
+        Ok(Alert {
+            fingerprint: id
+                .filter(|f| !f.is_empty())
+                .unwrap_or_else(|| alertmanager::fingerprint_of(&labels)),
+            firing,
+            labels,
+            annotations,
+            starts_at: starts_at.trunc_subsecs(6),
+            ends_at: ends_at.map(|t| t.trunc_subsecs(6)),
+            link: link.filter(|l| !l.is_empty()),
+        })
+    }
+}
+
+impl From<&alerts::Model> for Alert {
+    fn from(row: &alerts::Model) -> Alert {
+        Alert {
+            fingerprint: row.fingerprint.clone(),
+            firing: row.status == "firing",
+            labels: serde_json::from_value(row.labels.clone()).unwrap_or_default(),
+            annotations: serde_json::from_value(row.annotations.clone()).unwrap_or_default(),
+            starts_at: row.starts_at,
+            ends_at: row.ends_at,
+            link: None,
+        }
+    }
+}
+
+impl Received {
+    fn new(alert: &Alert, outcome: &str, ticket: Option<&str>) -> Received {
+        Received {
+            fingerprint: alert.fingerprint.clone(),
+            outcome: outcome.to_owned(),
+            ticket: ticket.map(str::to_owned),
+            reason: None,
+        }
+    }
+}
+
+/// Takes in `alerts` from `source`, each in its own transaction, and marks the source used.
+pub async fn receive_all(
+    state: &AppState,
+    source: &intake_sources::Model,
+    alerts: Vec<Alert>,
+    from: &ClientAddr,
+) -> ApiResult<Vec<Received>> {
+    let rules = store::rules(&state.db).await?;
+    let mut out = Vec::with_capacity(alerts.len());
+    for alert in alerts {
+        let now = state.now();
+        let txn = state.begin_write().await?;
+        let received = match receive(&txn, state, source, &rules, alert.clone(), now, from).await {
+            Ok(r) => {
+                txn.commit().await?;
+                r
+            }
+            // Our fault or the database's: the monitor sends the notification again (5xx).
+            Err(e @ ApiError::Internal(_)) => return Err(e),
+            // Anything else would only fail again: kept in triage with the reason, never dropped,
+            // and the alerts after it are still taken in.
+            Err(e) => {
+                drop(txn);
+                let reason = format!("could not be taken in: {e}");
+                let txn = state.begin_write().await?;
+                insert(&txn, source, &alert, None, None, Some(&reason), now).await?;
+                txn.commit().await?;
+                Received {
+                    reason: Some(reason),
+                    ..Received::new(&alert, "triage", None)
+                }
+            }
+        };
+        if received.outcome != "repeated" {
+            tracing::info!(source = %source.code, fingerprint = %received.fingerprint, outcome = %received.outcome,
+                ticket = ?received.ticket, reason = ?received.reason, "alert");
+        }
+        out.push(received);
+    }
+    intake_sources::Entity::update_many()
+        .col_expr(
+            intake_sources::Column::LastUsedAt,
+            sea_orm::sea_query::Expr::value(state.now()),
+        )
+        .filter(intake_sources::Column::Id.eq(source.id))
+        .exec(&state.db)
+        .await?;
+    Ok(out)
+}
+
+/// Takes in one alert inside `txn`.
+pub async fn receive(
+    txn: &DatabaseTransaction,
+    state: &AppState,
+    source: &intake_sources::Model,
+    rules: &Rules,
+    alert: Alert,
+    now: DateTime<Utc>,
+    from: &ClientAddr,
+) -> ApiResult<Received> {
+    lock_fingerprint(txn, source.id, &alert.fingerprint).await?;
+    let latest = alerts::Entity::find()
+        .filter(alerts::Column::SourceId.eq(source.id))
+        .filter(alerts::Column::Fingerprint.eq(&alert.fingerprint))
+        .order_by_desc(alerts::Column::Id)
+        .one(txn)
+        .await?;
+    let ticket = match latest.as_ref().and_then(|a| a.ticket_id) {
+        Some(id) => tickets::Entity::find_by_id(id).one(txn).await?,
+        None => None,
+    };
+    let ticket_open = ticket.as_ref().is_some_and(|t| is_open(&t.status));
+    let number = ticket.as_ref().map(|t| t.number.clone());
+    let same_episode = latest.as_ref().is_some_and(|a| a.starts_at == alert.starts_at);
+    // A notification about an episode older than the latest one (a late or replayed request).
+    let stale = latest.as_ref().is_some_and(|a| alert.starts_at < a.starts_at);
+
+    if !alert.firing {
+        if stale {
+            return Ok(Received::new(&alert, "repeated", number.as_deref()));
+        }
+        let Some(row) = latest.filter(|a| same_episode || a.status == "firing") else {
+            insert(
+                txn,
+                source,
+                &alert,
+                None,
+                None,
+                Some("only seen resolved: its firing never reached opsclock"),
+                now,
+            )
+            .await?;
+            return Ok(Received {
+                reason: Some("only seen resolved".into()),
+                ..Received::new(&alert, "triage", None)
+            });
+        };
+        let was_firing = row.status == "firing";
+        let in_triage = row.ticket_id.is_none() && row.triage_outcome.is_none();
+        let rule = row.rule.clone();
+        seen(txn, row, &alert, now).await?;
+        if in_triage {
+            return Ok(Received::new(&alert, "triage", None));
+        }
+        let (Some(number), true) = (number, was_firing) else {
+            return Ok(Received::new(
+                &alert,
+                "repeated",
+                ticket.as_ref().map(|t| t.number.as_str()),
+            ));
+        };
+        if !ticket_open {
+            return Ok(Received::new(&alert, "resolved", Some(&number)));
+        }
+        let ends = alert.ends_at.unwrap_or(now).min(now);
+        let text = format!(
+            "告警已恢复 / alert resolved: {} ({})",
+            title_of(&alert),
+            ends.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        );
+        act(txn, state, &number, now, |at| Command::Comment { at, text }).await?;
+        if rule.is_some_and(|r| rules.auto_resolves(&r)) {
+            auto_resolve(txn, state, &number, ends, now).await?;
+            return Ok(Received::new(&alert, "auto_resolved", Some(&number)));
+        }
+        return Ok(Received::new(&alert, "resolved", Some(&number)));
+    }
+
+    if stale {
+        return Ok(Received::new(&alert, "repeated", number.as_deref()));
+    }
+    if let Some(row) = latest.clone().filter(|_| same_episode) {
+        // A repeated notification of the episode already recorded.
+        let in_triage = row.ticket_id.is_none() && row.triage_outcome.is_none();
+        if !in_triage {
+            seen(txn, row, &alert, now).await?;
+            return Ok(Received::new(&alert, "repeated", number.as_deref()));
+        }
+        // Still in triage: the rules may have changed since.
+        return match map(txn, source, rules, &alert).await? {
+            Ok((mapping, system)) => {
+                let (opened, _) =
+                    open_alarm(txn, state, &alert, system, Opening::by_rule(&mapping, now), now, from).await?;
+                let row_notifications = row.notifications;
+                let mut am: alerts::ActiveModel = row.into();
+                am.ticket_id = Set(Some(opened.id));
+                am.rule = Set(Some(mapping.rule));
+                am.triage_reason = Set(None);
+                am.status = Set("firing".to_owned());
+                am.ends_at = Set(None);
+                am.annotations = Set(serde_json::json!(alert.annotations));
+                am.notifications = Set(row_notifications + 1);
+                am.last_seen_at = Set(now);
+                am.update(txn).await?;
+                Ok(Received::new(&alert, "opened", Some(&opened.number)))
+            }
+            Err(reason) => {
+                seen(txn, row, &alert, now).await?;
+                Ok(Received {
+                    reason: Some(reason),
+                    ..Received::new(&alert, "triage", None)
+                })
+            }
+        };
+    }
+
+    if let (true, Some(t)) = (ticket_open, &ticket) {
+        // A new firing episode while its ticket is open: added to it.
+        let rule = latest.and_then(|a| a.rule);
+        insert(txn, source, &alert, Some(t.id), rule.as_deref(), None, now).await?;
+        let text = format!(
+            "告警再次触发 / alert fired again: {} ({})",
+            title_of(&alert),
+            alert.starts_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        );
+        act(txn, state, &t.number, now, |at| Command::Comment { at, text }).await?;
+        return Ok(Received::new(&alert, "added", Some(&t.number)));
+    }
+
+    match map(txn, source, rules, &alert).await? {
+        Ok((mapping, system)) => {
+            let (opened, _) =
+                open_alarm(txn, state, &alert, system, Opening::by_rule(&mapping, now), now, from).await?;
+            insert(txn, source, &alert, Some(opened.id), Some(&mapping.rule), None, now).await?;
+            Ok(Received::new(&alert, "opened", Some(&opened.number)))
+        }
+        Err(reason) => {
+            insert(txn, source, &alert, None, None, Some(&reason), now).await?;
+            Ok(Received {
+                reason: Some(reason),
+                ..Received::new(&alert, "triage", None)
+            })
+        }
+    }
+}
+
+/// Whether an alert joins the ticket: its work is not done yet. A resolved ticket counts as done
+/// (its clocks have stopped), so an alert firing again after the repair opens a new ticket with
+/// clocks of its own instead of a comment nobody is measured on.
+fn is_open(status: &str) -> bool {
+    status
+        .parse::<Status>()
+        .is_ok_and(|s| s.is_open() && s != Status::Resolved)
+}
+
+/// Serialises alerts of one fingerprint: a PostgreSQL advisory lock for the transaction (SQLite
+/// write transactions are serial already).
+pub(crate) async fn lock_fingerprint(
+    txn: &DatabaseTransaction,
+    source: i64,
+    fingerprint: &str,
+) -> Result<(), sea_orm::DbErr> {
+    if txn.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return Ok(());
+    }
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(format!("opsclock-alert/{source}/{fingerprint}"));
+    let mut key = [0u8; 8];
+    key.copy_from_slice(&digest[..8]);
+    txn.execute_raw(sea_orm::Statement::from_sql_and_values(
+        sea_orm::DbBackend::Postgres,
+        "SELECT pg_advisory_xact_lock($1)",
+        [i64::from_be_bytes(key).into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// The rule's mapping and its system, or why the alert goes to triage.
+async fn map(
+    txn: &DatabaseTransaction,
+    source: &intake_sources::Model,
+    rules: &Rules,
+    alert: &Alert,
+) -> ApiResult<Result<(Mapping, systems::Model), String>> {
+    let mapping = match rules.map(&source.code, &alert.labels) {
+        Mapped::To(m) => m,
+        Mapped::Triage(reason) => return Ok(Err(reason)),
+    };
+    let system = systems::Entity::find()
+        .filter(systems::Column::Code.eq(&mapping.system))
+        .one(txn)
+        .await?;
+    Ok(match system {
+        Some(s) => Ok((mapping, s)),
+        None => Err(format!(
+            "rule {:?}: there is no system {:?}",
+            mapping.rule, mapping.system
+        )),
+    })
+}
+
+/// How an alarm ticket is opened for an alert: as a rule maps it, or as an admin triages it.
+pub(crate) struct Opening {
+    /// The severity, as requests write it.
+    pub severity: String,
+    /// Why this severity.
+    pub reason: String,
+    /// The title [default: from the alert].
+    pub title: Option<String>,
+    /// A line added to the description.
+    pub note: Option<String>,
+    /// Who opens it (`None`: the monitor).
+    pub reporter: Option<i64>,
+    /// When it counts as received.
+    pub received_at: DateTime<Utc>,
+}
+
+impl Opening {
+    fn by_rule(mapping: &Mapping, now: DateTime<Utc>) -> Opening {
+        Opening {
+            severity: mapping.severity.key().to_owned(),
+            reason: format!("alert rule {:?}", mapping.rule),
+            title: None,
+            note: None,
+            reporter: None,
+            received_at: now,
+        }
+    }
+}
+
+/// Opens the alarm ticket of `alert` on `system`: its clocks start when the alert started.
+pub(crate) async fn open_alarm(
+    txn: &DatabaseTransaction,
+    state: &AppState,
+    alert: &Alert,
+    system: systems::Model,
+    opening: Opening,
+    now: DateTime<Utc>,
+    from: &ClientAddr,
+) -> ApiResult<(tickets::Model, ticket_domain::Ticket)> {
+    let mut description = description_of(alert);
+    if let Some(note) = opening.note {
+        description.push_str(&format!("\n{note}"));
+    }
+    let body = crate::api::tickets::CreateTicket {
+        kind: "alarm".into(),
+        system: system.code.clone(),
+        severity: Some(opening.severity),
+        severity_reason: Some(opening.reason),
+        facts: None,
+        title: opening.title.unwrap_or_else(|| title_of(alert)),
+        description,
+        // A monitor's clock may run slightly ahead; the clocks never start in the future.
+        occurred_at: Some(alert.starts_at.min(now)),
+        received_at: Some(opening.received_at.min(now)),
+        assignee_id: None,
+        duty: None,
+    };
+    let plan = crate::api::tickets::plan(txn, state, system, opening.reporter, body, now).await?;
+    crate::api::tickets::open(txn, state, plan, opening.reporter, now, from).await
+}
+
+/// A title from the alert's name and summary, at most 200 characters.
+pub fn title_of(alert: &Alert) -> String {
+    let name = alert.labels.get("alertname").filter(|s| !s.trim().is_empty());
+    let summary = alert.annotations.get("summary").filter(|s| !s.trim().is_empty());
+    let title = match (name, summary) {
+        (Some(n), Some(s)) => format!("{n}: {s}"),
+        (Some(n), None) => n.clone(),
+        (None, Some(s)) => s.clone(),
+        (None, None) => format!("alert {}", alert.fingerprint),
+    };
+    title.chars().take(200).collect()
+}
+
+fn description_of(alert: &Alert) -> String {
+    let mut s = String::new();
+    if let Some(d) = alert.annotations.get("description") {
+        s.push_str(d);
+        s.push_str("\n\n");
+    }
+    let labels: Vec<String> = alert.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    s.push_str(&format!(
+        "labels: {}\nfingerprint: {}",
+        labels.join(", "),
+        alert.fingerprint
+    ));
+    if let Some(l) = &alert.link {
+        s.push_str(&format!("\nsource: {l}"));
+    }
+    s
+}
+
+async fn insert(
+    txn: &DatabaseTransaction,
+    source: &intake_sources::Model,
+    alert: &Alert,
+    ticket_id: Option<i64>,
+    rule: Option<&str>,
+    triage_reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    alerts::ActiveModel {
+        source_id: Set(source.id),
+        fingerprint: Set(alert.fingerprint.clone()),
+        ticket_id: Set(ticket_id),
+        rule: Set(rule.map(str::to_owned)),
+        status: Set(if alert.firing { "firing" } else { "resolved" }.to_owned()),
+        labels: Set(serde_json::json!(alert.labels)),
+        annotations: Set(serde_json::json!(alert.annotations)),
+        starts_at: Set(alert.starts_at),
+        ends_at: Set(alert.ends_at.filter(|_| !alert.firing)),
+        notifications: Set(1),
+        first_seen_at: Set(now),
+        last_seen_at: Set(now),
+        triage_reason: Set(triage_reason.map(str::to_owned)),
+        triage_outcome: Set(None),
+        triaged_by: Set(None),
+        triaged_at: Set(None),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    Ok(())
+}
+
+/// Records another notification of the alert in `row`.
+async fn seen(
+    txn: &DatabaseTransaction,
+    row: alerts::Model,
+    alert: &Alert,
+    now: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    let notifications = row.notifications + 1;
+    // An episode that ended stays ended: a firing notification for it is late or replayed.
+    let resolved = !alert.firing || row.status == "resolved";
+    let ends_at = if alert.firing { row.ends_at } else { alert.ends_at };
+    let mut am: alerts::ActiveModel = row.into();
+    am.notifications = Set(notifications);
+    am.last_seen_at = Set(now);
+    am.status = Set(if resolved { "resolved" } else { "firing" }.to_owned());
+    am.ends_at = Set(ends_at.filter(|_| resolved));
+    am.annotations = Set(serde_json::json!(alert.annotations));
+    am.update(txn).await?;
+    Ok(())
+}
+
+/// Applies the command `make` builds (given the ticket's last event time, so it is never dated
+/// before it) to ticket `number`, as opsclock (no actor).
+async fn act(
+    txn: &DatabaseTransaction,
+    state: &AppState,
+    number: &str,
+    now: DateTime<Utc>,
+    make: impl FnOnce(DateTime<Utc>) -> Command,
+) -> ApiResult<()> {
+    // As every ticket write does: lock first, so a person acting on it now waits for us.
+    crate::app::tickets::lock(txn, tickets::Column::Number.eq(number).into()).await?;
+    let loaded = crate::app::tickets::load(txn, number)
+        .await?
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("ticket {number} is gone")))?;
+    let command = make(now.max(loaded.ticket.last_event_at()));
+    let system = systems::Entity::find_by_id(loaded.row.system_id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("ticket {number} has no system")))?;
+    let calendar = state.calendar(crate::app::tickets::calendar_name(&loaded.ticket, &system.calendar))?;
+    let version = loaded.row.version;
+    crate::app::tickets::act(txn, &calendar, loaded, version, command, None, now).await?;
+    Ok(())
+}
+
+/// Resolves ticket `number` because its alert ended at `ends`: acknowledging or resuming it first
+/// if it needs that to be resolved.
+async fn auto_resolve(
+    txn: &DatabaseTransaction,
+    state: &AppState,
+    number: &str,
+    ends: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    for _ in 0..3 {
+        let loaded = crate::app::tickets::load(txn, number)
+            .await?
+            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("ticket {number} is gone")))?;
+        let allowed = loaded.ticket.allowed();
+        let occurred = loaded.ticket.occurred_at();
+        if allowed.contains(&"resolve") {
+            return act(txn, state, number, now, |at| Command::Resolve {
+                at,
+                resolution: Resolution {
+                    root_cause: "监控告警已恢复 / the alert resolved".into(),
+                    fix: "告警恢复，按规则自动解决 / resolved automatically by the rule's auto_resolve".into(),
+                    impact_from: occurred.min(ends),
+                    impact_to: ends.max(occurred).min(at),
+                },
+            })
+            .await;
+        } else if allowed.contains(&"acknowledge") {
+            act(txn, state, number, now, |at| Command::Acknowledge { at }).await?;
+        } else if allowed.contains(&"resume") {
+            act(txn, state, number, now, |at| Command::Resume { at }).await?;
+        } else {
+            return Ok(());
+        }
+    }
+    Ok(())
+}

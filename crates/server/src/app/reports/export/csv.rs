@@ -1,0 +1,58 @@
+//! One section of the report as CSV, UTF-8 with a byte-order mark (so that Excel and WPS read the
+//! Chinese headers) and CRLF line ends. The report's footnotes, if any, are the last rows: the
+//! text in the first cell (starting with `*`), the other cells empty so that every row has as
+//! many fields as the header.
+
+use super::{Section, zone};
+use crate::app::reports::Report;
+
+/// Text a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, carriage return first)
+/// gets a leading `'`: a ticket title is data, never a formula. Numbers are left alone.
+fn defuse(cell: &super::Cell, text: String) -> String {
+    match cell {
+        super::Cell::Text(_) if text.starts_with(['=', '+', '-', '@', '\t', '\r']) => format!("'{text}"),
+        _ => text,
+    }
+}
+
+/// Writes section `key` of `r` (see [`super::SECTIONS`]).
+pub fn write(r: &Report, key: &str) -> Result<Vec<u8>, String> {
+    let sections = super::sections(r);
+    let section: &Section = sections.iter().find(|s| s.key == key).ok_or_else(|| {
+        format!(
+            "{key:?} is not a report section; expected one of: {}",
+            super::SECTIONS.join(", ")
+        )
+    })?;
+    let z = zone(r);
+    let mut w = ::csv::WriterBuilder::new()
+        .terminator(::csv::Terminator::CRLF)
+        .from_writer(b"\xEF\xBB\xBF".to_vec());
+    let fail = |e: ::csv::Error| e.to_string();
+    w.write_record(&section.headers).map_err(fail)?;
+    for row in &section.rows {
+        w.write_record(row.iter().map(|c| defuse(c, c.text(z)))).map_err(fail)?;
+    }
+    for line in super::footnote_lines(r) {
+        let mut record = vec![line];
+        record.resize(section.headers.len().max(1), "");
+        w.write_record(&record).map_err(fail)?;
+    }
+    w.into_inner().map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Cell;
+    use super::defuse;
+
+    #[test]
+    fn text_that_looks_like_a_formula_is_quoted() {
+        let t = |s: &str| defuse(&Cell::Text(s.into()), s.into());
+        assert_eq!(t("=HYPERLINK(\"http://x\")"), "'=HYPERLINK(\"http://x\")");
+        assert_eq!(t("+1"), "'+1");
+        assert_eq!(t("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(t("数据库告警"), "数据库告警");
+        assert_eq!(defuse(&Cell::Num(-3.0), "-3.00".into()), "-3.00");
+    }
+}
