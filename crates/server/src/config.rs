@@ -105,12 +105,12 @@ pub struct ServerConfig {
 
 impl ServerConfig {
     /// The limits these settings ask for.
-    pub fn limits(&self) -> anyhow::Result<crate::api::limits::Limits> {
+    pub fn limits(&self) -> anyhow::Result<crate::http::limits::Limits> {
         let positive = |v: Option<u64>, key: &str| match v {
             Some(0) => anyhow::bail!("[server] {key} must be at least 1"),
             other => Ok(other),
         };
-        let mut l = crate::api::limits::Limits::default();
+        let mut l = crate::http::limits::Limits::default();
         if let Some(s) = positive(self.request_timeout_secs, "request_timeout_secs")? {
             l.request_timeout = std::time::Duration::from_secs(s);
         }

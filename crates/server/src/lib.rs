@@ -15,6 +15,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod delivery;
+pub mod http;
 pub mod jobs;
 pub mod mail;
 pub mod metrics;

@@ -6,10 +6,18 @@ use std::sync::Arc;
 use anyhow::Context;
 use axum::Router;
 
-use crate::api::{self, AppState};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use sea_orm::ConnectionTrait;
+
+use crate::api::{self, problem::ApiError};
+use crate::app::AppError;
 use crate::app::escalation::Links;
 use crate::app::escalation::sweep::Sweeper;
 use crate::calendars::{CalendarSource, Calendars};
+use crate::http::AppState;
 use crate::time::{SystemTime, TimeSource};
 
 /// What `serve` needs.
@@ -25,7 +33,7 @@ pub struct ServeOptions {
     /// Mark the session cookie Secure.
     pub secure_cookies: bool,
     /// Timeouts, sign-in throttling and lockout, the metrics token.
-    pub limits: crate::api::limits::Limits,
+    pub limits: crate::http::limits::Limits,
     /// The address users open opsclock at (for links in emails) [default http://LISTEN].
     pub public_url: Option<String>,
     /// The alert mapping rules file (`[intake] rules_file`), if the rules are kept in a file.
@@ -109,7 +117,7 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
     }
     follow_calendar_reloads(&state);
     let mut scheduler = crate::jobs::start(sweeper, opts.jobs).await?;
-    let app: Router = api::app(state);
+    let app: Router = app(state);
     println!(
         "opsclock is running: open http://{addr}/  (database {})",
         crate::db::redact_url(&opts.database)
@@ -193,4 +201,147 @@ async fn shutdown_signal() {
         () = term => {},
     }
     tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// The whole application, the one place the doors meet: the API (`/api/v1/…`,
+/// `/api/v1/openapi.json`), the pages, `/healthz` and `/metrics`, and around them the
+/// timeout, the write turns, panics answered as problems, tracing.
+pub fn app(state: AppState) -> Router {
+    let (api, doc) = api::api_routes();
+    let doc = Arc::new(doc);
+    Router::new()
+        .nest("/api/v1", api)
+        .route(
+            "/api/v1/openapi.json",
+            get(move || {
+                let doc = doc.clone();
+                async move { axum::Json(doc.as_ref().clone()) }
+            }),
+        )
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .merge(crate::web::routes())
+        .fallback(|| async { ApiError::from(AppError::NotFound("no such route".into())) })
+        .method_not_allowed_fallback(|method: axum::http::Method, uri: axum::http::Uri| async move {
+            ApiError::MethodNotAllowed(format!(
+                "{} does not take {method}; see /api/v1/openapi.json",
+                uri.path()
+            ))
+        })
+        .layer(DefaultBodyLimit::max(api::BODY_LIMIT))
+        // A bug that panics answers 500 with a problem document and is logged, instead of
+        // closing the connection without a word (inside `observe`, so that it is counted).
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), observe))
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http()
+                .make_span_with(tower_http::trace::DefaultMakeSpan::new().level(tracing::Level::INFO))
+                .on_response(
+                    tower_http::trace::DefaultOnResponse::new()
+                        .level(tracing::Level::INFO)
+                        .latency_unit(tower_http::LatencyUnit::Micros),
+                ),
+        )
+        .with_state(state)
+}
+
+/// Answers `[server] request_timeout_secs` late requests with 503, lets writing requests take
+/// turns on SQLite (see [`AppState::new`]) and records every request's latency by route pattern
+/// for `/metrics`.
+async fn observe(
+    State(state): State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let started = std::time::Instant::now();
+    let method = req.method().as_str().to_owned();
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
+    let timeout = state.limits.request_timeout;
+    let writes = state
+        .writes
+        .clone()
+        .filter(|_| !matches!(*req.method(), axum::http::Method::GET | axum::http::Method::HEAD))
+        // Signing in spends tens of milliseconds hashing a password before its one insert; it
+        // should not hold up ticket writes meanwhile.
+        .filter(|_| !matches!(route.as_str(), "/api/v1/session" | "/login"));
+    let run = async move {
+        let Some(writes) = writes else {
+            return next.run(req).await;
+        };
+        // The body is read before the turn is taken, so that a slow upload does not hold up
+        // every other write (the timeout bounds the upload too).
+        let (parts, body) = req.into_parts();
+        let Ok(bytes) = axum::body::to_bytes(body, api::catalog_file::CATALOG_LIMIT + 1).await else {
+            return ApiError::TooLarge("the request body is too large or was cut off".into()).into_response();
+        };
+        let _turn = writes.acquire_owned().await.ok();
+        next.run(axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes)))
+            .await
+    };
+    let res = match tokio::time::timeout(timeout, run).await {
+        Ok(res) => res,
+        Err(_) => {
+            tracing::warn!(%method, %route, secs = timeout.as_secs(), "request timed out");
+            ApiError::Timeout(format!(
+                "the request took longer than {} s and was abandoned; it may or may not have been \
+                 applied, so look before repeating it",
+                timeout.as_secs()
+            ))
+            .into_response()
+        }
+    };
+    crate::metrics::REGISTRY.http(&method, &route, res.status().as_u16(), started.elapsed());
+    res
+}
+
+/// `GET /metrics`: Prometheus text format (see [`crate::metrics`]); with `[server] metrics_token`
+/// set, only for `Authorization: Bearer <token>`.
+async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderMap) -> axum::response::Response {
+    if let Some(want) = &state.limits.metrics_token {
+        let given = crate::http::extract::bearer(&headers).unwrap_or_default();
+        // Comparing digests leaks nothing about the token through timing.
+        if crate::app::auth::secret::secret_hash(given) != crate::app::auth::secret::secret_hash(want) {
+            return ApiError::from(AppError::Unauthorized("/metrics needs the metrics token".into())).into_response();
+        }
+    }
+    match crate::metrics::render(
+        &state.db,
+        &state.calendars.snapshot(),
+        &state.calendars.mismatched(),
+        state.now(),
+    )
+    .await
+    {
+        Ok(text) => (
+            [(
+                axum::http::header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            )],
+            text,
+        )
+            .into_response(),
+        Err(e) => ApiError::from(AppError::Internal(e.into())).into_response(),
+    }
+}
+
+fn panicked(err: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    let what = err
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| err.downcast_ref::<&str>().copied())
+        .unwrap_or("a panic");
+    ApiError::from(AppError::Internal(anyhow::anyhow!("handler panicked: {what}"))).into_response()
+}
+
+async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+    match state.db.execute_unprepared("SELECT 1").await {
+        Ok(_) => (StatusCode::OK, "ok\n"),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n")
+        }
+    }
 }

@@ -8,11 +8,11 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::AppState;
 use super::problem::{ApiResult, Problem};
 use crate::app::auth::Principal;
 use crate::app::calendar_reload::{self, Reloaded};
 use crate::db::entities::clocks;
+use crate::http::AppState;
 
 /// A calendar and what it can answer.
 #[derive(Debug, Serialize, ToSchema)]

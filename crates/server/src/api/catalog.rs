@@ -5,18 +5,21 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, SqlErr, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use ticket_domain::{Policy, ServiceMode};
 use utoipa::ToSchema;
 
-use super::AppState;
-use super::problem::{ApiError, ApiJson, ApiPath, ApiResult};
+use super::problem::{ApiJson, ApiPath, ApiResult};
+use crate::app::AppError;
 use crate::app::audit::{self, ClientAddr};
-use crate::app::auth::{Principal, Scope};
+use crate::app::auth::Principal;
+use crate::app::catalog::{check_code, check_name, duplicate};
+use crate::app::scope::{can_see_system, visible_system_ids};
 use crate::db::entities::{policies, system_vendors, systems, units, vendors};
+use crate::http::AppState;
 
 /// A unit or a vendor.
 #[derive(Debug, Serialize, ToSchema)]
@@ -45,35 +48,6 @@ pub struct NewOrg {
 pub struct OrgPatch {
     /// New name.
     pub name: String,
-}
-
-/// Checks a code: 1–64 letters, digits, '-' or '_'.
-pub fn check_code(code: &str) -> Result<String, ApiError> {
-    let c = code.trim();
-    if !crate::app::catalog::is_valid_code(c) {
-        return Err(ApiError::invalid(
-            "code",
-            format!("{code:?} must be 1 to 64 ASCII letters, digits, '-' or '_'"),
-        ));
-    }
-    Ok(c.to_owned())
-}
-
-fn check_name(name: &str) -> Result<String, ApiError> {
-    let n = name.trim();
-    if n.is_empty() || n.chars().count() > 200 {
-        return Err(ApiError::invalid("name", "must be 1 to 200 characters"));
-    }
-    Ok(n.to_owned())
-}
-
-/// Maps a unique-key violation to a 409 naming the code.
-fn duplicate(what: &str, code: &str) -> impl FnOnce(DbErr) -> ApiError {
-    let msg = format!("a {what} with code {code:?} already exists");
-    move |e| match e.sql_err() {
-        Some(SqlErr::UniqueConstraintViolation(_)) => ApiError::Duplicate(msg),
-        _ => e.into(),
-    }
 }
 
 macro_rules! org_handlers {
@@ -115,7 +89,7 @@ macro_rules! org_handlers {
             responses((status = 200, body = OrgView), (status = 404, body = super::problem::Problem)))]
         pub async fn $get(State(state): State<AppState>, _p: Principal, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<OrgView>> {
             let r = $entity::Entity::find_by_id(id).one(&state.db).await?
-                .ok_or_else(|| ApiError::NotFound(format!(concat!("no ", $what, " {}"), id)))?;
+                .ok_or_else(|| AppError::NotFound(format!(concat!("no ", $what, " {}"), id)))?;
             Ok(Json(OrgView { id: r.id, code: r.code, name: r.name }))
         }
 
@@ -131,7 +105,7 @@ macro_rules! org_handlers {
         ) -> ApiResult<Json<OrgView>> {
             p.require_admin()?;
             let r = $entity::Entity::find_by_id(id).one(&state.db).await?
-                .ok_or_else(|| ApiError::NotFound(format!(concat!("no ", $what, " {}"), id)))?;
+                .ok_or_else(|| AppError::NotFound(format!(concat!("no ", $what, " {}"), id)))?;
             let mut am = r.into_active_model();
             am.name = Set(check_name(&body.name)?);
             let r = am.update(&state.db).await?;
@@ -203,9 +177,9 @@ pub struct PolicyPatch {
     pub targets: Option<serde_json::Value>,
 }
 
-fn check_targets(v: serde_json::Value) -> Result<serde_json::Value, ApiError> {
-    let p: Policy = serde_json::from_value(v).map_err(|e| ApiError::invalid("targets", e.to_string()))?;
-    serde_json::to_value(&p).map_err(|e| ApiError::Internal(e.into()))
+fn check_targets(v: serde_json::Value) -> crate::app::AppResult<serde_json::Value> {
+    let p: Policy = serde_json::from_value(v).map_err(|e| AppError::invalid("targets", e.to_string()))?;
+    serde_json::to_value(&p).map_err(|e| AppError::Internal(e.into()))
 }
 
 fn policy_view(r: policies::Model) -> PolicyView {
@@ -274,7 +248,7 @@ pub async fn get_policy(
     let r = policies::Entity::find_by_id(id)
         .one(&state.db)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no policy {id}")))?;
+        .ok_or_else(|| AppError::NotFound(format!("no policy {id}")))?;
     Ok(Json(policy_view(r)))
 }
 
@@ -292,7 +266,7 @@ pub async fn update_policy(
     let r = policies::Entity::find_by_id(id)
         .one(&state.db)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no policy {id}")))?;
+        .ok_or_else(|| AppError::NotFound(format!("no policy {id}")))?;
     let mut am = r.into_active_model();
     if let Some(n) = body.name {
         am.name = Set(check_name(&n)?);
@@ -380,79 +354,6 @@ pub struct SystemPatch {
     pub vendor_ids: Option<Vec<i64>>,
 }
 
-/// The ids of the systems `p` may see; `None` means all of them.
-///
-/// A scope that covers every system (a single O&M vendor for the whole district) answers `None`
-/// too, so that lists filter nothing and walk the newest tickets in id order, O(page), instead of
-/// gathering every ticket of a long list of systems to sort them.
-pub async fn visible_system_ids(db: &impl ConnectionTrait, p: &Principal) -> Result<Option<Vec<i64>>, DbErr> {
-    let ids = match p.scope {
-        Scope::All => return Ok(None),
-        Scope::Nothing => return Ok(Some(vec![])),
-        Scope::Unit(u) => Some(
-            systems::Entity::find()
-                .select_only()
-                .column(systems::Column::Id)
-                .filter(systems::Column::UnitId.eq(u))
-                .into_tuple::<i64>()
-                .all(db)
-                .await?,
-        ),
-        Scope::Vendor(v) => Some(
-            system_vendors::Entity::find()
-                .select_only()
-                .column(system_vendors::Column::SystemId)
-                .filter(system_vendors::Column::VendorId.eq(v))
-                .into_tuple::<i64>()
-                .all(db)
-                .await?,
-        ),
-    };
-    Ok(match ids {
-        Some(ids) if !ids.is_empty() && ids.len() as u64 == systems::Entity::find().count(db).await? => None,
-        other => other,
-    })
-}
-
-/// The system with `code` if the caller may see it; else a 422 on `system` that does not say
-/// whether it exists.
-pub async fn system_in_scope(db: &impl ConnectionTrait, p: &Principal, code: &str) -> ApiResult<systems::Model> {
-    let s = systems::Entity::find()
-        .filter(systems::Column::Code.eq(code))
-        .one(db)
-        .await?;
-    match s {
-        Some(s) if can_see_system(db, p, s.id).await? => Ok(s),
-        _ => Err(ApiError::invalid(
-            "system",
-            format!("no system with code {code:?} (or not yours)"),
-        )),
-    }
-}
-
-/// Whether `p` may see system `id`: one indexed lookup, not the list of every visible system.
-pub async fn can_see_system(db: &impl ConnectionTrait, p: &Principal, id: i64) -> Result<bool, DbErr> {
-    Ok(match p.scope {
-        Scope::All => true,
-        Scope::Nothing => false,
-        Scope::Unit(u) => {
-            systems::Entity::find_by_id(id)
-                .filter(systems::Column::UnitId.eq(u))
-                .count(db)
-                .await?
-                > 0
-        }
-        Scope::Vendor(v) => {
-            system_vendors::Entity::find()
-                .filter(system_vendors::Column::SystemId.eq(id))
-                .filter(system_vendors::Column::VendorId.eq(v))
-                .count(db)
-                .await?
-                > 0
-        }
-    })
-}
-
 async fn system_view(db: &impl ConnectionTrait, s: systems::Model) -> Result<SystemView, DbErr> {
     let vendor_ids = system_vendors::Entity::find()
         .filter(system_vendors::Column::SystemId.eq(s.id))
@@ -500,7 +401,7 @@ pub async fn get_system(
     let s = systems::Entity::find_by_id(id).one(&state.db).await?;
     match s {
         Some(s) if can_see_system(&state.db, &p, s.id).await? => Ok(Json(system_view(&state.db, s).await?)),
-        _ => Err(ApiError::NotFound(format!("no system {id}"))),
+        _ => Err(AppError::NotFound(format!("no system {id}")).into()),
     }
 }
 
@@ -512,25 +413,25 @@ async fn check_system_refs(
     vendor_ids: &[i64],
     calendar: Option<&str>,
     service_mode: Option<&str>,
-) -> Result<(), ApiError> {
+) -> crate::app::AppResult<()> {
     if let Some(u) = unit_id {
         if units::Entity::find_by_id(u).one(db).await?.is_none() {
-            return Err(ApiError::invalid("unit_id", format!("no unit {u}")));
+            return Err(AppError::invalid("unit_id", format!("no unit {u}")).into());
         }
     }
     if let Some(pid) = policy_id {
         if policies::Entity::find_by_id(pid).one(db).await?.is_none() {
-            return Err(ApiError::invalid("policy_id", format!("no policy {pid}")));
+            return Err(AppError::invalid("policy_id", format!("no policy {pid}")).into());
         }
     }
     for v in vendor_ids {
         if vendors::Entity::find_by_id(*v).one(db).await?.is_none() {
-            return Err(ApiError::invalid("vendor_ids", format!("no vendor {v}")));
+            return Err(AppError::invalid("vendor_ids", format!("no vendor {v}")).into());
         }
     }
     if let Some(c) = calendar {
         if !state.calendars.snapshot().contains_key(c) {
-            return Err(ApiError::invalid(
+            return Err(AppError::invalid(
                 "calendar",
                 format!(
                     "no calendar {c:?}; known: {}",
@@ -542,12 +443,13 @@ async fn check_system_refs(
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
-            ));
+            )
+            .into());
         }
     }
     if let Some(m) = service_mode {
         m.parse::<ServiceMode>()
-            .map_err(|e| ApiError::invalid("service_mode", e.to_string()))?;
+            .map_err(|e| AppError::invalid("service_mode", e.to_string()))?;
     }
     Ok(())
 }
@@ -642,7 +544,7 @@ pub async fn update_system(
     let s = systems::Entity::find_by_id(id)
         .one(&txn)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no system {id}")))?;
+        .ok_or_else(|| AppError::NotFound(format!("no system {id}")))?;
     check_system_refs(
         &state,
         &txn,
@@ -678,13 +580,14 @@ pub async fn update_system(
         .exec(&txn)
         .await?;
     if res.rows_affected == 0 {
-        return Err(ApiError::VersionConflict {
+        return Err(AppError::VersionConflict {
             detail: format!(
                 "system {} changed since you read it (your version {}, current {}); reload and retry",
                 s.code, body.version, s.version
             ),
             current: s.version,
-        });
+        }
+        .into());
     }
     if let Some(v) = &body.vendor_ids {
         set_vendors(&txn, id, v).await?;
@@ -692,7 +595,7 @@ pub async fn update_system(
     let s = systems::Entity::find_by_id(id)
         .one(&txn)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no system {id}")))?;
+        .ok_or_else(|| AppError::NotFound(format!("no system {id}")))?;
     let view = system_view(&txn, s).await?;
     audit::record(
         &txn,

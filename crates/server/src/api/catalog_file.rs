@@ -11,11 +11,12 @@ use axum::{Json, http::StatusCode};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::AppState;
 use super::problem::{ApiError, ApiQuery, ApiResult};
+use crate::app::AppError;
 use crate::app::audit::ClientAddr;
 use crate::app::auth::Principal;
 use crate::app::catalog::{self, ImportError, store::Action, store::Plan};
+use crate::http::AppState;
 
 /// Largest catalogue upload (the 154-system file is about 220 KiB).
 pub const CATALOG_LIMIT: usize = 4 * 1024 * 1024;
@@ -94,7 +95,7 @@ pub async fn import_catalog(
     )
     .await
     .map_err(|e| match e {
-        ImportError::Invalid { problems, .. } => ApiError::InvalidFile {
+        ImportError::Invalid { problems, .. } => AppError::InvalidFile {
             detail: format!(
                 "the catalogue file has {} problem(s); nothing was imported. First: {}",
                 problems.len(),
@@ -102,7 +103,7 @@ pub async fn import_catalog(
             ),
             problems,
         },
-        ImportError::Db(e) => ApiError::from(e),
+        ImportError::Db(e) => AppError::from(e),
     })?;
     Ok(Json(ImportReport {
         dry_run: params.dry_run,

@@ -16,8 +16,9 @@ use serde::{Deserialize, Serialize};
 use ticket_domain::roster::Override;
 use utoipa::{IntoParams, ToSchema};
 
-use super::problem::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, Problem};
+use super::problem::{ApiJson, ApiPath, ApiQuery, ApiResult, Problem};
 use super::{AppState, same_code};
+use crate::app::AppError;
 use crate::app::audit::{self, ClientAddr};
 use crate::app::auth::{Principal, Role, Scope};
 use crate::app::duty::exclusions::{self, ExclusionView};
@@ -37,7 +38,7 @@ async fn roster_owner(
 ) -> ApiResult<()> {
     let own = match p.scope {
         Scope::All | Scope::Unit(_) => return Ok(()),
-        Scope::Nothing => return Err(ApiError::Forbidden("you belong to no unit or vendor".into())),
+        Scope::Nothing => return Err(AppError::Forbidden("you belong to no unit or vendor".into()).into()),
         Scope::Vendor(v) => v,
     };
     let existing = crate::db::entities::rosters::Entity::find()
@@ -47,9 +48,7 @@ async fn roster_owner(
     let mine = vendors::Entity::find_by_id(own).one(db).await?.map(|v| v.code);
     let stranger = existing.is_some_and(|r| r.vendor_id != own) || vendor.is_some_and(|v| Some(v) != mine.as_deref());
     if stranger {
-        return Err(ApiError::Forbidden(
-            "you may change only your own vendor's rosters".into(),
-        ));
+        return Err(AppError::Forbidden("you may change only your own vendor's rosters".into()).into());
     }
     Ok(())
 }
@@ -108,7 +107,7 @@ pub async fn delete_roster(
     let txn = state.begin_write().await?;
     let now = state.now();
     if !rosters::remove(&txn, &code).await? {
-        return Err(ApiError::NotFound(format!("no roster {code:?}")));
+        return Err(AppError::NotFound(format!("no roster {code:?}")).into());
     }
     audit::record(
         &txn,
@@ -185,7 +184,7 @@ pub async fn on_duty(
     p: Principal,
     ApiQuery(q): ApiQuery<OnDutyQuery>,
 ) -> ApiResult<Json<OnDutyAnswer>> {
-    let system = super::catalog::system_in_scope(&state.db, &p, &q.system).await?;
+    let system = crate::app::scope::system_in_scope(&state.db, &p, &q.system).await?;
     let at = q.at.unwrap_or_else(|| state.now());
     let people = rosters::on_duty(&state.db, &state.calendars.snapshot(), &system, at).await?;
     Ok(Json(OnDutyAnswer {
@@ -247,7 +246,7 @@ pub async fn shifts_ics(
         .await?
         .is_none()
     {
-        return Err(ApiError::NotFound(format!("no user {username:?}")));
+        return Err(AppError::NotFound(format!("no user {username:?}")).into());
     }
     let now = state.now();
     let (from, to) = q.range(90, now);
@@ -319,7 +318,7 @@ pub async fn delete_window(
     let txn = state.begin_write().await?;
     let now = state.now();
     if !windows::remove(&txn, &code).await? {
-        return Err(ApiError::NotFound(format!("no major-event window {code:?}")));
+        return Err(AppError::NotFound(format!("no major-event window {code:?}")).into());
     }
     audit::record(
         &txn,
@@ -389,7 +388,7 @@ pub async fn list_exclusions(
     p: Principal,
     ApiQuery(q): ApiQuery<ExclusionQuery>,
 ) -> ApiResult<Json<Vec<ExclusionView>>> {
-    let visible = super::catalog::visible_system_ids(&state.db, &p).await?;
+    let visible = crate::app::scope::visible_system_ids(&state.db, &p).await?;
     let codes: Option<Vec<String>> = match visible {
         None => None,
         Some(ids) => Some(
@@ -436,7 +435,7 @@ pub async fn create_exclusion(
     ApiJson(body): ApiJson<NewExclusion>,
 ) -> ApiResult<(StatusCode, Json<ExclusionView>)> {
     p.require_writer()?;
-    let system = super::catalog::system_in_scope(&state.db, &p, &body.system).await?;
+    let system = crate::app::scope::system_in_scope(&state.db, &p, &body.system).await?;
     let decider = may_decide(&p, &system);
     let req = exclusions::Request {
         system: body.system,
@@ -482,24 +481,25 @@ pub async fn decide_exclusion(
     ApiPath((id, decision)): ApiPath<(i64, String)>,
     ApiJson(body): ApiJson<DecisionBody>,
 ) -> ApiResult<Json<ExclusionView>> {
-    let d: exclusions::Decision = decision.parse().map_err(|e: String| ApiError::invalid("decision", e))?;
+    let d: exclusions::Decision = decision.parse().map_err(|e: String| AppError::invalid("decision", e))?;
     let txn = state.begin_write().await?;
     let now = state.now();
     let row = crate::db::entities::exclusions::Entity::find_by_id(id)
         .one(&txn)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no exclusion {id}")))?;
+        .ok_or_else(|| AppError::NotFound(format!("no exclusion {id}")))?;
     let system = systems::Entity::find_by_id(row.system_id)
         .one(&txn)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no exclusion {id}")))?;
-    if !super::catalog::can_see_system(&txn, &p, system.id).await? {
-        return Err(ApiError::NotFound(format!("no exclusion {id}")));
+        .ok_or_else(|| AppError::NotFound(format!("no exclusion {id}")))?;
+    if !crate::app::scope::can_see_system(&txn, &p, system.id).await? {
+        return Err(AppError::NotFound(format!("no exclusion {id}")).into());
     }
     if !may_decide(&p, &system) {
-        return Err(ApiError::Forbidden(
+        return Err(AppError::Forbidden(
             "only an admin or a manager of the system's own unit may decide on its exclusions".into(),
-        ));
+        )
+        .into());
     }
     let v = exclusions::decide(&txn, &state.calendars.snapshot(), row, d, body.note, p.user_id, now).await?;
     audit::record(
@@ -569,7 +569,7 @@ pub async fn delete_duty(
     let txn = state.begin_write().await?;
     let now = state.now();
     if !scheduled::remove(&txn, &code).await? {
-        return Err(ApiError::NotFound(format!("no duty {code:?}")));
+        return Err(AppError::NotFound(format!("no duty {code:?}")).into());
     }
     audit::record(
         &txn,

@@ -11,14 +11,15 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::AppState;
-use super::problem::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, parse_json};
-use super::tickets::TicketView;
+use super::problem::{ApiJson, ApiPath, ApiQuery, ApiResult, parse_json};
+use crate::app::AppError;
 use crate::app::audit::{self, ClientAddr};
 use crate::app::auth::Principal;
 use crate::app::intake::rules::{Mapped, RuleSet};
 use crate::app::intake::store::{self, AlertView, StoredRules};
 use crate::app::intake::{Received, alertmanager, generic};
+use crate::app::tickets::views::TicketView;
+use crate::http::AppState;
 
 /// Largest intake body, in bytes: an Alertmanager group can hold many alerts.
 pub const INTAKE_LIMIT: usize = 1024 * 1024;
@@ -41,12 +42,12 @@ pub async fn alertmanager_webhook(
     from: ClientAddr,
     body: Bytes,
 ) -> ApiResult<Json<IntakeReport>> {
-    let token = crate::app::auth::bearer(&headers).ok_or_else(|| {
-        ApiError::Unauthorized("send the intake source's token as Authorization: Bearer oci_…".into())
+    let token = crate::http::extract::bearer(&headers).ok_or_else(|| {
+        AppError::Unauthorized("send the intake source's token as Authorization: Bearer oci_…".into())
     })?;
     let source = store::source_by_token(&state.db, token)
         .await?
-        .ok_or_else(|| ApiError::Unauthorized("unknown or revoked intake token".into()))?;
+        .ok_or_else(|| AppError::Unauthorized("unknown or revoked intake token".into()))?;
     let notification: alertmanager::Notification = parse_json(&body)?;
     let alerts = notification.into_alerts()?;
     let received = crate::app::intake::receive_all(&state, &source, alerts, &from).await?;
@@ -70,7 +71,7 @@ pub async fn generic_webhook(
     let secret = source.as_ref().and_then(|s| s.secret.as_deref());
     // An unknown source answers as a bad signature does, so codes cannot be probed.
     let Some((source, secret)) = source.as_ref().zip(secret) else {
-        return Err(ApiError::Unauthorized(generic::BAD_SIGNATURE.into()));
+        return Err(AppError::Unauthorized(generic::BAD_SIGNATURE.into()).into());
     };
 
     let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
@@ -107,17 +108,19 @@ pub async fn put_rules(
 ) -> ApiResult<Json<StoredRules>> {
     p.require_admin()?;
     if let Err(problems) = set.compile() {
-        return Err(ApiError::Invalid {
+        return Err(AppError::Invalid {
             field: Some("rules".into()),
             detail: problems.join("; "),
-        });
+        }
+        .into());
     }
     let txn = state.begin_write().await?;
     let current = store::stored(&txn).await?;
     if let Some(file) = current.file {
-        return Err(ApiError::Conflict(format!(
+        return Err(AppError::Conflict(format!(
             "the rules are managed by the configuration's [intake] rules_file ({file}); edit that file"
-        )));
+        ))
+        .into());
     }
     let doc = StoredRules { file: None, rules: set };
     let now = state.now();
@@ -294,7 +297,7 @@ pub async fn revoke_source(
     let txn = state.begin_write().await?;
     let now = state.now();
     if !store::revoke_source(&txn, &code, now).await? {
-        return Err(ApiError::NotFound(format!("no live intake source {code:?}")));
+        return Err(AppError::NotFound(format!("no live intake source {code:?}")).into());
     }
     audit::record(
         &txn,
@@ -336,7 +339,7 @@ pub async fn list_alerts(
         Some(number) => Some(
             crate::app::tickets::load(&state.db, number)
                 .await?
-                .ok_or_else(|| ApiError::NotFound(format!("no ticket {number}")))?
+                .ok_or_else(|| AppError::NotFound(format!("no ticket {number}")))?
                 .row
                 .id,
         ),
@@ -373,7 +376,7 @@ pub async fn open_alert(
     let now = state.now();
     let txn = state.begin_write().await?;
     let row = waiting(&txn, id).await?;
-    let system = crate::api::catalog::system_in_scope(&txn, &p, &body.system).await?;
+    let system = crate::app::scope::system_in_scope(&txn, &p, &body.system).await?;
     let opening = crate::app::intake::Opening {
         severity: body.severity,
         reason: format!("triaged by {}", p.username),
@@ -394,10 +397,10 @@ pub async fn open_alert(
     .await?;
     store::triaged(&txn, row, Some(ticket.id), p.user_id, now).await?;
     txn.commit().await?;
-    let allowed = super::tickets::allowed_of(&allowed);
+    let allowed = crate::app::tickets::views::allowed_of(&allowed);
     Ok((
         StatusCode::CREATED,
-        Json(super::tickets::view(&state.db, &state, ticket, now, allowed, None).await?),
+        Json(crate::app::tickets::views::view(&state.db, &state, ticket, now, allowed, None).await?),
     ))
 }
 
@@ -435,13 +438,13 @@ pub async fn dismiss_alert(
 async fn waiting(txn: &sea_orm::DatabaseTransaction, id: i64) -> ApiResult<crate::db::entities::alerts::Model> {
     let found = store::alert(txn, id)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no alert {id}")))?;
+        .ok_or_else(|| AppError::NotFound(format!("no alert {id}")))?;
     crate::app::intake::lock_fingerprint(txn, found.source_id, &found.fingerprint).await?;
     let row = store::alert(txn, id)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no alert {id}")))?;
+        .ok_or_else(|| AppError::NotFound(format!("no alert {id}")))?;
     if row.ticket_id.is_some() || row.triage_outcome.is_some() {
-        return Err(ApiError::Conflict(format!("alert {id} is not waiting in triage")));
+        return Err(AppError::Conflict(format!("alert {id} is not waiting in triage")).into());
     }
     Ok(row)
 }

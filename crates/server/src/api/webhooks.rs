@@ -9,12 +9,13 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrde
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::AppState;
-use super::problem::{ApiError, ApiJson, ApiPath, ApiResult};
+use super::problem::{ApiJson, ApiPath, ApiResult};
+use crate::app::AppError;
 use crate::app::audit::{self, ClientAddr};
 use crate::app::auth::Principal;
 use crate::app::webhooks::{EVENTS, Format};
 use crate::db::entities::webhook_subscriptions;
+use crate::http::AppState;
 
 /// A subscription.
 #[derive(Debug, Serialize, ToSchema)]
@@ -102,33 +103,35 @@ pub async fn put_webhook(
 ) -> ApiResult<Json<SavedSubscription>> {
     p.require_admin()?;
     if name.trim().is_empty() || name.len() > 80 {
-        return Err(ApiError::invalid("name", "give a name of 1-80 characters"));
+        return Err(AppError::invalid("name", "give a name of 1-80 characters").into());
     }
-    let url = reqwest::Url::parse(&doc.url).map_err(|e| ApiError::invalid("url", format!("{e}")))?;
+    let url = reqwest::Url::parse(&doc.url).map_err(|e| AppError::invalid("url", format!("{e}")))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err(ApiError::invalid("url", "must be an http or https address"));
+        return Err(AppError::invalid("url", "must be an http or https address").into());
     }
     let format: Format = doc
         .format
         .as_deref()
         .unwrap_or("json")
         .parse()
-        .map_err(|e: String| ApiError::invalid("format", e))?;
+        .map_err(|e: String| AppError::invalid("format", e))?;
     let events = doc.events.unwrap_or_else(|| vec!["*".to_owned()]);
     if events.is_empty() {
-        return Err(ApiError::invalid("events", "name at least one event, or \"*\""));
+        return Err(AppError::invalid("events", "name at least one event, or \"*\"").into());
     }
     if let Some(bad) = events.iter().find(|e| *e != "*" && !EVENTS.contains(&e.as_str())) {
-        return Err(ApiError::invalid(
+        return Err(AppError::invalid(
             "events",
             format!("{bad:?} is not an event; events: {}", EVENTS.join(", ")),
-        ));
+        )
+        .into());
     }
     if format == Format::Json && doc.secret.as_deref() == Some("") {
-        return Err(ApiError::invalid(
+        return Err(AppError::invalid(
             "secret",
             "a json subscription is always signed: give a secret, or leave it out to keep the current one",
-        ));
+        )
+        .into());
     }
     let now = state.now();
     let txn = state.begin_write().await?;
@@ -162,7 +165,7 @@ pub async fn put_webhook(
     let row = am.save(&txn).await?;
     let row: webhook_subscriptions::Model = row
         .try_into()
-        .map_err(|e: sea_orm::DbErr| ApiError::Internal(e.into()))?;
+        .map_err(|e: sea_orm::DbErr| AppError::Internal(e.into()))?;
     audit::record(
         &txn,
         Some(p.user_id),
@@ -196,7 +199,7 @@ pub async fn delete_webhook(
         .exec(&txn)
         .await?;
     if deleted.rows_affected == 0 {
-        return Err(ApiError::NotFound(format!("no webhook subscription {name:?}")));
+        return Err(AppError::NotFound(format!("no webhook subscription {name:?}")).into());
     }
     let now = state.now();
     crate::app::webhooks::park_orphans(&txn, now).await?;
@@ -235,7 +238,7 @@ pub async fn ping_webhook(
         .filter(webhook_subscriptions::Column::Name.eq(&name))
         .one(&state.db)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no webhook subscription {name:?}")))?;
+        .ok_or_else(|| AppError::NotFound(format!("no webhook subscription {name:?}")))?;
     let key = crate::app::webhooks::queue_ping(&state.db, &s, state.now()).await?;
     Ok((StatusCode::ACCEPTED, Json(Pinged { key })))
 }

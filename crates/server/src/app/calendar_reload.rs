@@ -24,7 +24,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{DatabaseConnection, EntityTrait};
 use serde::Serialize;
 
-use crate::api::problem::ApiError;
+use crate::app::AppError;
 use crate::app::escalation::Links;
 use crate::app::tickets::remeasure::{Affected, Remeasured, remeasure};
 use crate::calendars::{CalendarChange, Calendars};
@@ -73,8 +73,8 @@ pub async fn reload(
     actor: Option<i64>,
     now: DateTime<Utc>,
     announce: bool,
-) -> Result<Reloaded, ApiError> {
-    let changes = calendars.reload().map_err(|e| ApiError::Invalid {
+) -> Result<Reloaded, AppError> {
+    let changes = calendars.reload().map_err(|e| AppError::Invalid {
         field: None,
         detail: format!("the calendars were not reloaded: {e:#}"),
     })?;
@@ -101,7 +101,7 @@ pub async fn remeasure_all(
     links: &Links,
     actor: Option<i64>,
     now: DateTime<Utc>,
-) -> Result<Remeasured, ApiError> {
+) -> Result<Remeasured, AppError> {
     measure_again(db, calendars, &[], links, actor, now).await
 }
 
@@ -115,7 +115,7 @@ async fn measure_again(
     links: &Links,
     actor: Option<i64>,
     now: DateTime<Utc>,
-) -> Result<Remeasured, ApiError> {
+) -> Result<Remeasured, AppError> {
     let snapshot = calendars.snapshot();
     let affected: Vec<Affected> = snapshot
         .iter()
@@ -206,7 +206,7 @@ impl Follower {
         calendars: &Calendars,
         links: &Links,
         now: DateTime<Utc>,
-    ) -> Result<Option<Reloaded>, ApiError> {
+    ) -> Result<Option<Reloaded>, AppError> {
         let current = generation(db).await?;
         let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner()).clone();
         let result = match &seen {

@@ -151,7 +151,7 @@ pub(super) async fn set_all<T: serde::Serialize>(
     docs: &[T],
     what: &str,
     code: impl Fn(&T) -> &str,
-    set: impl AsyncFn(&sea_orm::DatabaseTransaction, &T) -> Result<bool, crate::api::problem::ApiError>,
+    set: impl AsyncFn(&sea_orm::DatabaseTransaction, &T) -> crate::app::AppResult<bool>,
 ) -> anyhow::Result<()> {
     let txn = crate::db::begin_write(db).await?;
     for doc in docs {

@@ -7,9 +7,9 @@ use super::DatabaseArg;
 use crate::app::audit::{self, ClientAddr};
 use crate::app::escalation::Links;
 use crate::app::escalation::summary::{self, Month};
+use crate::app::outbox::{self, STATUSES};
 use crate::config::Config;
 use crate::mail::MailSettings;
-use crate::mail::outbox::{self, STATUSES};
 
 #[derive(Debug, Subcommand)]
 pub enum OutboxCommand {

@@ -13,9 +13,10 @@ use sla_clock::DayKind;
 
 use super::templates::ZONE;
 use super::{Fields, Viewer, WebResult, redirect_with};
-use crate::api::AppState;
-use crate::api::escalation::OutboxQuery;
-use crate::api::problem::{ApiError, ApiPath, ApiQuery};
+use crate::app::AppError;
+use crate::app::outbox::OutboxQuery;
+use crate::http::AppState;
+
 use crate::app::audit::ClientAddr;
 use crate::app::auth::secret;
 use crate::db::entities::{api_tokens, users};
@@ -87,7 +88,7 @@ pub async fn create_token(State(state): State<AppState>, v: Viewer, from: Client
         .filter(users::Column::Username.eq(username))
         .one(&state.db)
         .await?
-        .ok_or_else(|| ApiError::invalid("username", format!("no user {username:?}")))?;
+        .ok_or_else(|| AppError::invalid("username", format!("no user {username:?}")))?;
     let name = f
         .get("name")
         .map(|s| s.trim())
@@ -133,7 +134,7 @@ pub async fn revoke_token(
     let txn = state.begin_write().await?;
     let gone = api_tokens::Entity::delete_by_id(id).exec(&txn).await?.rows_affected;
     if gone == 0 {
-        return Err(ApiError::NotFound(format!("no token {id}")).into());
+        return Err(AppError::NotFound(format!("no token {id}")).into());
     }
     crate::app::audit::record(
         &txn,
@@ -170,7 +171,7 @@ pub async fn calendars(State(state): State<AppState>, v: Viewer, Query(q): Query
     let cal = state.calendar(&name)?;
     let first = match q.month.as_deref() {
         Some(m) => NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d")
-            .map_err(|_| ApiError::invalid("month", format!("{m:?} is not a month like 2026-10")))?,
+            .map_err(|_| AppError::invalid("month", format!("{m:?} is not a month like 2026-10")))?,
         None => {
             let today = state.now().with_timezone(&ZONE).date_naive();
             today.with_day(1).unwrap_or(today)
@@ -183,7 +184,7 @@ pub async fn calendars(State(state): State<AppState>, v: Viewer, Query(q): Query
         } else {
             first.checked_add_months(m)
         }
-        .ok_or_else(|| ApiError::invalid("month", "out of range"))
+        .ok_or_else(|| AppError::invalid("month", "out of range"))
     };
     let (prev, next) = (shift(-1)?, shift(1)?);
     let mut weeks: Vec<Vec<Option<serde_json::Value>>> = Vec::new();
@@ -253,7 +254,7 @@ pub async fn reload_calendars(State(state): State<AppState>, v: Viewer, Form(f):
     .await
     {
         Ok(r) => reload_summary(&r, v.lang == super::Lang::Zh),
-        Err(e @ ApiError::Invalid { .. }) => e.to_string(),
+        Err(e @ AppError::Invalid { .. }) => e.to_string(),
         Err(e) => return Err(e.into()),
     };
     Ok(redirect_with("/admin/calendars", &message))
@@ -311,7 +312,7 @@ pub async fn import_notice(State(state): State<AppState>, v: Viewer, from: Clien
     let text = f.get("text").cloned().unwrap_or_default();
     let year: i32 = match f.get("year").map(|y| y.trim().parse()) {
         Some(Ok(y)) => y,
-        _ => return Err(ApiError::invalid("year", "give the year the notice arranges, e.g. 2027").into()),
+        _ => return Err(AppError::invalid("year", "give the year the notice arranges, e.g. 2027").into()),
     };
     let names: Vec<String> = crate::app::calendar_notice::DEFAULT_CALENDARS
         .iter()
@@ -331,7 +332,7 @@ pub async fn import_notice(State(state): State<AppState>, v: Viewer, from: Clien
             .collect();
         return notice_page(&state, &v, year, &text, Some(diffs), None);
     }
-    crate::app::calendar_notice::write_all(&changes).map_err(ApiError::Internal)?;
+    crate::app::calendar_notice::write_all(&changes).map_err(AppError::Internal)?;
     crate::app::audit::record(
         &state.db,
         Some(v.p.user_id),
@@ -384,8 +385,8 @@ fn notice_page(
 pub async fn ladders(State(state): State<AppState>, v: Viewer) -> WebResult {
     v.p.require_admin()?;
     let coverage = coverage_banner(&state, &v);
-    let all = crate::api::escalation::list_ladders(State(state), v.p.clone()).await?.0;
-    let all = serde_json::to_value(&all).map_err(|e| ApiError::Internal(e.into()))?;
+    let all = crate::app::escalation::ladders::overview(&state.db).await?;
+    let all = serde_json::to_value(&all).map_err(|e| AppError::Internal(e.into()))?;
     let steps = |ladder: &serde_json::Value| -> Vec<serde_json::Value> {
         ladder["steps"]
             .as_array()
@@ -423,7 +424,11 @@ pub async fn ladders(State(state): State<AppState>, v: Viewer) -> WebResult {
 pub async fn windows(State(state): State<AppState>, v: Viewer) -> WebResult {
     v.p.require_admin()?;
     let coverage = coverage_banner(&state, &v);
-    let docs = crate::api::duty::list_windows(State(state), v.p.clone()).await?.0;
+    let docs: Vec<_> = crate::app::duty::windows::list(&state.db)
+        .await?
+        .into_iter()
+        .map(|w| w.doc)
+        .collect();
     let windows: Vec<serde_json::Value> = docs
         .iter()
         .map(|w| {
@@ -447,16 +452,11 @@ pub async fn outbox(State(state): State<AppState>, v: Viewer, Query(q): Query<Ha
     v.p.require_admin()?;
     let status = q.get("status").cloned().filter(|s| !s.is_empty());
     let coverage = coverage_banner(&state, &v);
-    let list = crate::api::escalation::list_outbox(
-        State(state),
-        v.p.clone(),
-        ApiQuery(OutboxQuery {
-            status: status.clone(),
-            limit: Some(200),
-        }),
-    )
-    .await?
-    .0;
+    let query = OutboxQuery {
+        status: status.clone(),
+        limit: Some(200),
+    };
+    let list = crate::app::outbox::list_for(&state, &v.p, query).await?;
     super::page(
         &v,
         "admin_outbox.html",
@@ -473,9 +473,9 @@ pub async fn retry(
     Form(f): Fields,
 ) -> WebResult {
     v.check_form(&f)?;
-    match crate::api::escalation::retry_outbox(State(state), v.p.clone(), from, ApiPath(id)).await {
+    match crate::app::outbox::retry_one(&state, &v.p, &from, id).await {
         Ok(_) => Ok(redirect_with("/admin/outbox", &format!("#{id} ✓"))),
-        Err(e @ (ApiError::Invalid { .. } | ApiError::NotFound(_))) => {
+        Err(e @ (AppError::Invalid { .. } | AppError::NotFound(_))) => {
             Ok(redirect_with("/admin/outbox", &e.to_string()))
         }
         Err(e) => Err(e.into()),

@@ -7,10 +7,10 @@ use axum::extract::State;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::{Viewer, WebResult};
-use crate::api::AppState;
-use crate::api::problem::ApiError;
+use crate::app::AppError;
 use crate::app::reports::sql::Sql;
 use crate::db::entities::{systems, tickets, users};
+use crate::http::AppState;
 
 /// At most this many tickets on the board.
 const LIMIT: i64 = 200;
@@ -18,7 +18,7 @@ const LIMIT: i64 = 200;
 /// `GET /board`.
 pub async fn page(State(state): State<AppState>, v: Viewer) -> WebResult {
     let now = state.now();
-    let visible = crate::api::catalog::visible_system_ids(&state.db, &v.p).await?;
+    let visible = crate::app::scope::visible_system_ids(&state.db, &v.p).await?;
     // Open tickets by the earliest deadline of a clock still counting; those with none (no
     // targets, or every clock stopped) after them.
     let mut q = Sql::new(&state.db);
@@ -51,7 +51,7 @@ pub async fn page(State(state): State<AppState>, v: Viewer) -> WebResult {
     rows.sort_by_key(|r| rank.get(&r.id).copied());
     let names = Names::load(&state, &rows).await?;
     let mine_ids: Vec<bool> = rows.iter().map(|r| r.assignee_id == Some(v.p.user_id)).collect();
-    let views = crate::api::tickets::views_of(&state, rows, now).await?;
+    let views = crate::app::tickets::views::views_of(&state, rows, now).await?;
     let (mut mine, mut queue) = (Vec::new(), Vec::new());
     for (view, is_mine) in views.into_iter().zip(mine_ids) {
         let item = names.decorate(&view)?;
@@ -78,7 +78,7 @@ pub struct Names {
 
 impl Names {
     /// The names the tickets in `rows` refer to.
-    pub async fn load(state: &AppState, rows: &[tickets::Model]) -> Result<Names, ApiError> {
+    pub async fn load(state: &AppState, rows: &[tickets::Model]) -> crate::app::AppResult<Names> {
         let systems = systems::Entity::find()
             .filter(systems::Column::Id.is_in(rows.iter().map(|r| r.system_id).collect::<Vec<_>>()))
             .all(&state.db)
@@ -97,8 +97,8 @@ impl Names {
     }
 
     /// The ticket's view with `system_code`, `system_name` and `assignee` (a name) added.
-    pub fn decorate(&self, t: &crate::api::tickets::TicketView) -> Result<serde_json::Value, ApiError> {
-        let mut v = serde_json::to_value(t).map_err(|e| ApiError::Internal(e.into()))?;
+    pub fn decorate(&self, t: &crate::app::tickets::views::TicketView) -> crate::app::AppResult<serde_json::Value> {
+        let mut v = serde_json::to_value(t).map_err(|e| AppError::Internal(e.into()))?;
         let (code, name) = self.systems.get(&t.system_id).cloned().unwrap_or_default();
         v["system_code"] = code.into();
         v["system_name"] = name.into();

@@ -10,9 +10,9 @@ use sla_clock::Severity;
 use ticket_domain::{Kind, Policy};
 
 use super::{Viewer, WebResult};
-use crate::api::AppState;
-use crate::api::problem::ApiError;
+use crate::app::AppError;
 use crate::db::entities::{policies, system_vendors, systems};
+use crate::http::AppState;
 
 /// The list's search.
 #[derive(Debug, Deserialize)]
@@ -30,7 +30,7 @@ struct Lookup {
 }
 
 impl Lookup {
-    async fn load(state: &AppState) -> Result<Lookup, ApiError> {
+    async fn load(state: &AppState) -> crate::app::AppResult<Lookup> {
         let mut system_vendors: HashMap<i64, Vec<i64>> = HashMap::new();
         for sv in system_vendors::Entity::find().all(&state.db).await? {
             system_vendors.entry(sv.system_id).or_default().push(sv.vendor_id);
@@ -68,7 +68,7 @@ impl Lookup {
 /// `GET /catalog?q=…`.
 pub async fn list(State(state): State<AppState>, v: Viewer, Query(q): Query<Search>) -> WebResult {
     let mut find = systems::Entity::find().order_by_asc(systems::Column::Code);
-    if let Some(ids) = crate::api::catalog::visible_system_ids(&state.db, &v.p).await? {
+    if let Some(ids) = crate::app::scope::visible_system_ids(&state.db, &v.p).await? {
         find = find.filter(systems::Column::Id.is_in(ids));
     }
     let lookup = Lookup::load(&state).await?;
@@ -93,14 +93,14 @@ pub async fn list(State(state): State<AppState>, v: Viewer, Query(q): Query<Sear
 
 /// `GET /catalog/{code}`.
 pub async fn system(State(state): State<AppState>, v: Viewer, Path(code): Path<String>) -> WebResult {
-    let s = crate::api::catalog::system_in_scope(&state.db, &v.p, &code)
+    let s = crate::app::scope::system_in_scope(&state.db, &v.p, &code)
         .await
-        .map_err(|_| ApiError::NotFound(format!("no system {code}")))?;
+        .map_err(|_| AppError::NotFound(format!("no system {code}")))?;
     let lookup = Lookup::load(&state).await?;
     let policy: Policy = match lookup.policies.get(&s.policy_id) {
         Some(p) => serde_json::from_value(p.targets.clone())
-            .map_err(|e| ApiError::Internal(anyhow::anyhow!("policy {}: {e}", p.code)))?,
-        None => return Err(ApiError::Internal(anyhow::anyhow!("system {code} has no policy")).into()),
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("policy {}: {e}", p.code)))?,
+        None => return Err(AppError::Internal(anyhow::anyhow!("system {code} has no policy")).into()),
     };
     let mut targets = Vec::new();
     for kind in Kind::ALL {

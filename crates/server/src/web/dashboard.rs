@@ -3,16 +3,19 @@
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::IntoResponse;
 use chrono::TimeDelta;
 use serde::Deserialize;
 
 use super::svg::{self, Row, Stack};
 use super::templates::ZONE;
-use super::{Viewer, WebResult};
-use crate::api::AppState;
-use crate::api::problem::{ApiError, ApiQuery};
-use crate::api::reports::BreachQuery;
+use super::{Viewer, WebError, WebResult};
+use crate::app::AppError;
+use crate::app::reports::export::Format;
+use crate::app::reports::request::{self, BreachQuery, Rendered};
 use crate::app::reports::{self, trend};
+use crate::http::AppState;
 
 /// The dashboard's query.
 #[derive(Debug, Deserialize)]
@@ -28,7 +31,7 @@ pub async fn page(
     q: Result<Query<DashboardQuery>, QueryRejection>,
 ) -> WebResult {
     v.p.require_manager()?;
-    let q = q.map_err(|e| ApiError::Malformed(e.body_text()))?.0;
+    let q = q.map_err(|e| WebError::BadRequest(e.body_text()))?.0;
     let period = q
         .period
         .filter(|p| !p.trim().is_empty())
@@ -37,9 +40,9 @@ pub async fn page(
         period,
         ..BreachQuery::default()
     };
-    let a = crate::api::reports::authorize(&state, &v.p, &bq).await?;
+    let a = request::authorize(&state, &v.p, &bq).await?;
     let months = trend::months_to(a.period.to - TimeDelta::milliseconds(1), ZONE, 12)
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("months: {e}")))?;
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("months: {e}")))?;
     let scope = reports::resolve(&state.db, &a.period, &a.filters, a.visible.clone(), a.as_of).await?;
     let calendars = state.calendars.snapshot();
     let (r, monthly, units) = tokio::try_join!(
@@ -52,8 +55,8 @@ pub async fn page(
             a.as_of,
             a.with_deductions,
         ),
-        async { Ok::<_, ApiError>(trend::monthly(&state.db, &scope, &months).await?) },
-        async { Ok::<_, ApiError>(trend::units(&state.db, &scope).await?) },
+        async { Ok::<_, AppError>(trend::monthly(&state.db, &scope, &months).await?) },
+        async { Ok::<_, AppError>(trend::units(&state.db, &scope).await?) },
     )?;
     let tr = super::i18n::words(v.lang);
     let word = |k: &'static str| tr.get(k).copied().unwrap_or(k);
@@ -130,6 +133,20 @@ pub async fn printable(
     v: Viewer,
     q: Result<Query<BreachQuery>, QueryRejection>,
 ) -> WebResult {
-    let q = q.map_err(|e| ApiError::Malformed(e.body_text()))?.0;
-    Ok(crate::api::reports::page(State(state), v.p, ApiQuery(q)).await?)
+    let q = q.map_err(|e| WebError::BadRequest(e.body_text()))?.0;
+    Ok(match request::breach_report(&state, &v.p, q, Format::Html).await? {
+        Rendered::Json(r) => axum::Json(*r).into_response(),
+        Rendered::File {
+            content_type,
+            disposition,
+            bytes,
+        } => (
+            [
+                (header::CONTENT_TYPE, content_type),
+                (header::CONTENT_DISPOSITION, disposition),
+            ],
+            bytes,
+        )
+            .into_response(),
+    })
 }

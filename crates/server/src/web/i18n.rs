@@ -23,7 +23,7 @@ pub enum Lang {
 impl Lang {
     /// The reader's language: the cookie's, else Chinese.
     pub fn of(headers: &HeaderMap) -> Lang {
-        match crate::app::auth::cookie(headers, LANG_COOKIE).as_deref() {
+        match crate::http::extract::cookie(headers, LANG_COOKIE).as_deref() {
             Some("en") => Lang::En,
             _ => Lang::Zh,
         }
@@ -416,7 +416,7 @@ mod tests {
                     "cancelled",
                 ],
             ),
-            ("act_", &crate::api::tickets::ACTIONS),
+            ("act_", &crate::app::tickets::actions::ACTIONS),
             ("pause_", &["awaiting_reporter", "third_party", "buyer_window"]),
             ("cancel_", &["duplicate", "withdrawn"]),
             (

@@ -4,16 +4,16 @@ use std::collections::HashMap;
 
 use axum::Form;
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 
 use super::i18n::{self, Lang};
 use super::{Fields, Viewer, WebResult, csrf, local_path};
-use crate::api::AppState;
-use crate::api::problem::{ApiError, ApiJson};
-use crate::api::session::{PasswordChange, SignIn};
+use crate::app::AppError;
 use crate::app::audit::ClientAddr;
 use crate::app::auth::secret;
+use crate::app::auth::session::{PasswordChange, SignIn};
+use crate::http::AppState;
 
 /// The sign-in form's double-submit cookie.
 const LOGIN_COOKIE: &str = "opsclock_login";
@@ -41,7 +41,7 @@ pub async fn form(headers: HeaderMap, Query(q): Query<HashMap<String, String>>) 
 pub async fn submit(State(state): State<AppState>, headers: HeaderMap, from: ClientAddr, Form(f): Fields) -> WebResult {
     let lang = Lang::of(&headers);
     let next = local_path(f.get("next").map(String::as_str), "/board");
-    let expected = crate::app::auth::cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
+    let expected = crate::http::extract::cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
     let fresh = secret::new_secret("ocl_");
     if !csrf::matches(&expected, f.get("csrf").map(String::as_str)) {
         let msg = "the sign-in form expired; please try again";
@@ -58,12 +58,12 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, from: Cli
         password: f.get("password").cloned().unwrap_or_default(),
     };
     let username = body.username.clone();
-    match crate::api::session::sign_in(State(state), from, ApiJson(body)).await {
+    match crate::http::session::sign_in(&state, &from, &body).await {
         Ok(res) => {
-            // The API's answer carries the session cookie; the page goes on.
+            // The answer carries the session cookie; the page goes on.
             Ok(super::redirect_keeping_cookies(&next, &res))
         }
-        Err(ApiError::Unauthorized(_)) => {
+        Err(AppError::Unauthorized(_)) => {
             let msg = if lang == Lang::Zh {
                 "用户名或密码错误"
             } else {
@@ -71,7 +71,7 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, from: Cli
             };
             render_login(lang, &fresh, &next, Some(&username), Some(msg.into()))
         }
-        Err(ApiError::TooManyRequests { retry_after, .. }) => {
+        Err(AppError::TooManyRequests { retry_after, .. }) => {
             let minutes = retry_after.div_ceil(60);
             let msg = if lang == Lang::Zh {
                 format!("登录失败次数过多，请 {minutes} 分钟后再试")
@@ -87,7 +87,7 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, from: Cli
 /// `POST /logout`.
 pub async fn logout(State(state): State<AppState>, v: Viewer, headers: HeaderMap, Form(f): Fields) -> WebResult {
     v.check_form(&f)?;
-    let res = crate::api::session::sign_out(State(state), headers).await?;
+    let res = crate::http::session::sign_out(&state, &headers, StatusCode::NO_CONTENT.into_response()).await?;
     Ok(super::redirect_keeping_cookies("/login", &res))
 }
 
@@ -108,7 +108,7 @@ pub async fn password_submit(
         current: f.get("current").cloned().unwrap_or_default(),
         new: f.get("new").cloned().unwrap_or_default(),
     };
-    match crate::api::session::change_password(State(state), v.p.clone(), from, ApiJson(body)).await {
+    match crate::app::auth::session::change_password(&state, &v.p, &from, &body).await {
         Ok(_) => Ok(super::redirect_with(
             "/board",
             if v.lang == Lang::Zh {
@@ -117,7 +117,7 @@ pub async fn password_submit(
                 "Password set"
             },
         )),
-        Err(ApiError::Invalid { detail, .. }) => super::page(&v, "password.html", ctx! { error => detail }),
+        Err(AppError::Invalid { detail, .. }) => super::page(&v, "password.html", ctx! { error => detail }),
         Err(e) => Err(e.into()),
     }
 }

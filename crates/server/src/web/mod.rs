@@ -44,9 +44,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use minijinja::Value;
 
-use crate::api::AppState;
-use crate::api::problem::ApiError;
-use crate::app::auth::{Principal, Role, SESSION_COOKIE, Scope};
+use crate::app::AppError;
+use crate::app::auth::{Principal, Role, Scope};
+use crate::http::AppState;
+use crate::http::extract::SESSION_COOKIE;
 pub use i18n::Lang;
 
 /// A posted form, field by field.
@@ -125,7 +126,7 @@ impl Viewer {
         if csrf::matches(&self.csrf, sent) {
             Ok(())
         } else {
-            Err(WebError::Api(ApiError::Forbidden(
+            Err(WebError::App(AppError::Forbidden(
                 "the form has expired or did not come from this site; reload the page and try again".into(),
             )))
         }
@@ -141,21 +142,21 @@ impl FromRequestParts<AppState> for Viewer {
             .uri
             .path_and_query()
             .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
-        let p = match Principal::from_request_parts(parts, state).await {
+        let p = match crate::http::extract::authenticate(parts, state).await {
             Ok(p) => p,
-            Err(ApiError::Unauthorized(_)) => {
+            Err(AppError::Unauthorized(_)) => {
                 return Err(WebError::Redirect(format!("/login?next={}", encode(&path))));
             }
             // Signed in with a one-time password: set one's own first.
-            Err(ApiError::Forbidden(m)) if m.contains("one-time password") => {
+            Err(AppError::Forbidden(m)) if m.contains("one-time password") => {
                 return Err(WebError::Redirect("/me/password".into()));
             }
-            Err(e) => return Err(WebError::Api(e)),
+            Err(e) => return Err(WebError::App(e)),
         };
-        let csrf = crate::app::auth::cookie(&parts.headers, SESSION_COOKIE)
+        let csrf = crate::http::extract::cookie(&parts.headers, SESSION_COOKIE)
             .map(|t| csrf::for_session(&t))
             .unwrap_or_default();
-        let flash = crate::app::auth::cookie(&parts.headers, FLASH_COOKIE).and_then(|v| flash_decode(&v));
+        let flash = crate::http::extract::cookie(&parts.headers, FLASH_COOKIE).and_then(|v| flash_decode(&v));
         Ok(Viewer {
             p,
             csrf,
@@ -172,31 +173,52 @@ impl FromRequestParts<AppState> for Viewer {
 pub enum WebError {
     /// Go elsewhere (sign in, set a password).
     Redirect(String),
-    /// Shown as a friendly page with the status.
-    Api(ApiError),
+    /// A use case failed: shown as a friendly page with the status [`status_of`] gives it.
+    App(AppError),
+    /// The form or the address could not be read (400).
+    BadRequest(String),
 }
 
-impl From<ApiError> for WebError {
-    fn from(e: ApiError) -> Self {
-        WebError::Api(e)
+impl From<AppError> for WebError {
+    fn from(e: AppError) -> Self {
+        WebError::App(e)
     }
 }
 
 impl From<sea_orm::DbErr> for WebError {
     fn from(e: sea_orm::DbErr) -> Self {
-        WebError::Api(e.into())
+        WebError::App(e.into())
     }
 }
 
 /// A page's result.
 pub type WebResult<T = Response> = Result<T, WebError>;
 
+/// The status of the friendly page for a failed use case (the API says the same with a problem
+/// document; the pages say it in a sentence).
+pub fn status_of(e: &AppError) -> StatusCode {
+    match e {
+        AppError::Internal(_) if e.calendar_not_covered().is_some() => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+        AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+        AppError::NotFound(_) => StatusCode::NOT_FOUND,
+        AppError::Invalid { .. } | AppError::InvalidFile { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::VersionConflict { .. }
+        | AppError::InvalidTransition { .. }
+        | AppError::Duplicate(_)
+        | AppError::Conflict(_) => StatusCode::CONFLICT,
+        AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+        AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
-        match self {
-            WebError::Redirect(to) => Redirect::to(&to).into_response(),
-            WebError::Api(e) => {
-                let status = e.status();
+        let (status, detail) = match self {
+            WebError::Redirect(to) => return Redirect::to(&to).into_response(),
+            WebError::BadRequest(detail) => (StatusCode::BAD_REQUEST, detail),
+            WebError::App(e) => {
+                let status = status_of(&e);
                 // Internal errors are logged in full, shown in a sentence.
                 let detail = if status.is_server_error() {
                     tracing::error!(error = %e, "page failed");
@@ -205,14 +227,15 @@ impl IntoResponse for WebError {
                 } else {
                     e.detail()
                 };
-                let html = templates::render(
-                    "error.html",
-                    ctx! { status => status.as_u16(), detail => detail, tr => i18n::both() },
-                )
-                .unwrap_or_else(|_| format!("{status}: {detail}"));
-                (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
+                (status, detail)
             }
-        }
+        };
+        let html = templates::render(
+            "error.html",
+            ctx! { status => status.as_u16(), detail => detail, tr => i18n::both() },
+        )
+        .unwrap_or_else(|_| format!("{status}: {detail}"));
+        (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
     }
 }
 
@@ -248,7 +271,7 @@ pub fn page(v: &Viewer, name: &str, ctx: Value) -> WebResult {
 /// Template `name` rendered with `ctx` alone (no page context), as an HTML response.
 pub fn html(name: &str, ctx: Value) -> WebResult {
     let html =
-        templates::render(name, ctx).map_err(|e| ApiError::Internal(anyhow::anyhow!("template {name}: {e:#}")))?;
+        templates::render(name, ctx).map_err(|e| AppError::Internal(anyhow::anyhow!("template {name}: {e:#}")))?;
     Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
 }
 

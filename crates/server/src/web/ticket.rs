@@ -12,11 +12,13 @@ use serde_json::{Map, Value as Json, json};
 
 use super::i18n::{self, Lang};
 use super::{Fields, Viewer, WebError, WebResult, local_path, redirect_with};
-use crate::api::AppState;
-use crate::api::problem::{ApiError, ApiJson, ApiPath};
-use crate::api::tickets::{ActionRequest, CreateTicket, TicketView};
+use crate::app::AppError;
 use crate::app::audit::ClientAddr;
+use crate::app::tickets::actions::ActionRequest;
+use crate::app::tickets::open::CreateTicket;
+use crate::app::tickets::views::TicketView;
 use crate::db::entities::{system_vendors, systems, users};
+use crate::http::AppState;
 
 fn field<'a>(f: &'a HashMap<String, String>, k: &str) -> Option<&'a str> {
     f.get(k).map(|s| s.trim()).filter(|s| !s.is_empty())
@@ -24,13 +26,11 @@ fn field<'a>(f: &'a HashMap<String, String>, k: &str) -> Option<&'a str> {
 
 /// `GET /tickets/{number}`.
 pub async fn page(State(state): State<AppState>, v: Viewer, Path(number): Path<String>) -> WebResult {
-    let t = crate::api::tickets::get_ticket(State(state.clone()), v.p.clone(), ApiPath(number))
-        .await?
-        .0;
+    let t = crate::app::tickets::read::get(&state, &v.p, &number).await?;
     let system = systems::Entity::find_by_id(t.system_id)
         .one(&state.db)
         .await?
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("ticket {} has no system", t.number)))?;
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("ticket {} has no system", t.number)))?;
     let vendor_ids: Vec<i64> = system_vendors::Entity::find()
         .filter(system_vendors::Column::SystemId.eq(system.id))
         .all(&state.db)
@@ -74,7 +74,7 @@ pub async fn page(State(state): State<AppState>, v: Viewer, Path(number): Path<S
         &v,
         "ticket.html",
         ctx! {
-            t => serde_json::to_value(&t).map_err(|e| ApiError::Internal(e.into()))?,
+            t => serde_json::to_value(&t).map_err(|e| AppError::Internal(e.into()))?,
             system => json!({"code": system.code, "name": system.name}),
             assignee => t.assignee_id.and_then(|a| names.get(&a).cloned()),
             engineers => engineers,
@@ -155,7 +155,7 @@ fn timeline(t: &TicketView, names: &HashMap<i64, String>, lang: Lang) -> Vec<Jso
     out.into_iter().map(|(_, v)| v).collect()
 }
 
-/// `POST /tickets/{number}/act/{action}`: the API's action, then back with a message.
+/// `POST /tickets/{number}/act/{action}`: the action, then back with a message.
 pub async fn act(
     State(state): State<AppState>,
     v: Viewer,
@@ -166,16 +166,16 @@ pub async fn act(
     v.check_form(&f)?;
     let back = local_path(f.get("back").map(String::as_str), &format!("/tickets/{number}"));
     // A number that does not read is refused, never guessed (a guessed assignee would unassign).
-    let number_of = |k: &str| -> Result<Option<i64>, ApiError> {
+    let number_of = |k: &str| -> crate::app::AppResult<Option<i64>> {
         field(&f, k)
             .map(|s| {
                 s.parse::<i64>()
-                    .map_err(|_| ApiError::invalid(k, format!("{s:?} is not a number")))
+                    .map_err(|_| AppError::invalid(k, format!("{s:?} is not a number")))
             })
             .transpose()
     };
     let mut body = Map::new();
-    let version = number_of("version")?.ok_or_else(|| ApiError::invalid("version", "the form has no version"))?;
+    let version = number_of("version")?.ok_or_else(|| AppError::invalid("version", "the form has no version"))?;
     body.insert("version".into(), json!(version));
     for k in ["reason", "note", "severity", "root_cause", "fix", "text"] {
         if let Some(x) = field(&f, k) {
@@ -189,23 +189,15 @@ pub async fn act(
         body.insert("assignee_id".into(), json!(number_of("assignee_id")?));
     }
     let request: ActionRequest = serde_json::from_value(Json::Object(body))
-        .map_err(|e| ApiError::Malformed(format!("the form cannot be read: {e}")))?;
+        .map_err(|e| WebError::BadRequest(format!("the form cannot be read: {e}")))?;
     let label = i18n::words(v.lang)
         .get(format!("act_{action}").as_str())
         .copied()
         .unwrap_or("");
-    match crate::api::tickets::act(
-        State(state),
-        v.p.clone(),
-        from,
-        ApiPath((number.clone(), action.clone())),
-        ApiJson(request),
-    )
-    .await
-    {
+    match crate::app::tickets::actions::perform(&state, &v.p, &from, &number, &action, request).await {
         Ok(_) => Ok(redirect_with(&back, &format!("{label} · {number} ✓"))),
-        Err(e @ ApiError::Internal(_)) => Err(e.into()),
-        Err(ApiError::VersionConflict { .. }) => Ok(redirect_with(
+        Err(e @ AppError::Internal(_)) => Err(e.into()),
+        Err(AppError::VersionConflict { .. }) => Ok(redirect_with(
             &back,
             if v.lang == Lang::Zh {
                 "工单刚被他人更新，已显示最新状态，请再操作一次。"
@@ -213,15 +205,15 @@ pub async fn act(
                 "Someone changed the ticket meanwhile; this is its latest state, please try again."
             },
         )),
-        Err(ApiError::NotFound(m)) => Err(WebError::Api(ApiError::NotFound(m))),
+        Err(AppError::NotFound(m)) => Err(WebError::App(AppError::NotFound(m))),
         Err(e) => Ok(redirect_with(&back, &format!("{label} · {number} ✗ {e}"))),
     }
 }
 
 /// The systems the reader may log against, with their units, by name.
-async fn systems_in_scope(state: &AppState, v: &Viewer) -> Result<Vec<Json>, ApiError> {
+async fn systems_in_scope(state: &AppState, v: &Viewer) -> crate::app::AppResult<Vec<Json>> {
     let mut q = systems::Entity::find().order_by_asc(systems::Column::Name);
-    if let Some(ids) = crate::api::catalog::visible_system_ids(&state.db, &v.p).await? {
+    if let Some(ids) = crate::app::scope::visible_system_ids(&state.db, &v.p).await? {
         q = q.filter(systems::Column::Id.is_in(ids));
     }
     let units = crate::app::catalog::store::unit_names(&state.db).await?;
@@ -243,8 +235,8 @@ pub async fn new_form(State(state): State<AppState>, v: Viewer) -> WebResult {
     )
 }
 
-/// The form as the API's body.
-fn create_body(f: &HashMap<String, String>) -> Result<CreateTicket, ApiError> {
+/// The form as the body of [`open_ticket`](crate::app::tickets::open::open_ticket).
+fn create_body(f: &HashMap<String, String>) -> crate::app::AppResult<CreateTicket> {
     let mut body = Map::new();
     for k in ["kind", "system", "title", "description", "severity", "severity_reason"] {
         if let Some(x) = field(f, k) {
@@ -263,7 +255,10 @@ fn create_body(f: &HashMap<String, String>) -> Result<CreateTicket, ApiError> {
             }),
         );
     }
-    serde_json::from_value(Json::Object(body)).map_err(|e| ApiError::Malformed(format!("the form cannot be read: {e}")))
+    serde_json::from_value(Json::Object(body)).map_err(|e| AppError::Invalid {
+        field: None,
+        detail: format!("the form cannot be read: {e}"),
+    })
 }
 
 /// The form again, with what was wrong (422).
@@ -294,12 +289,12 @@ pub async fn create(State(state): State<AppState>, v: Viewer, from: ClientAddr, 
         Ok(b) => b,
         Err(e) => return refuse(&state, &v, &f, e.to_string()).await,
     };
-    match crate::api::tickets::create_ticket(State(state.clone()), v.p.clone(), from, ApiJson(body)).await {
-        Ok((_, t)) => Ok(redirect_with(
-            &format!("/tickets/{}", t.0.number),
-            &format!("{} ✓", t.0.number),
+    match crate::app::tickets::open::open_ticket(&state, &v.p, body, &from).await {
+        Ok(t) => Ok(redirect_with(
+            &format!("/tickets/{}", t.number),
+            &format!("{} ✓", t.number),
         )),
-        Err(e @ ApiError::Internal(_)) => Err(e.into()),
+        Err(e @ AppError::Internal(_)) => Err(e.into()),
         Err(e) => refuse(&state, &v, &f, e.to_string()).await,
     }
 }
@@ -312,14 +307,12 @@ pub async fn preview(State(state): State<AppState>, v: Viewer, Form(mut f): Fiel
         f.insert("title".into(), "…".into());
     }
     let answer = match create_body(&f) {
-        Ok(body) => crate::api::tickets::preview_ticket(State(state), v.p.clone(), ApiJson(body))
-            .await
-            .map(|j| j.0),
+        Ok(body) => crate::app::tickets::preview::preview(&state, &v.p, body).await,
         Err(e) => Err(e),
     };
     let ctx = match answer {
         Ok(p) => ctx! { preview => p, lang => v.lang.key(), tr => i18n::words(v.lang) },
-        Err(e @ ApiError::Internal(_)) => return Err(e.into()),
+        Err(e @ AppError::Internal(_)) => return Err(e.into()),
         Err(e) => ctx! { preview_error => e.to_string(), lang => v.lang.key(), tr => i18n::words(v.lang) },
     };
     super::html("preview.html", ctx)

@@ -151,8 +151,8 @@ async fn alerts_of(t: &Harness) -> Vec<Value> {
 both!(
     alertmanager_firing_opens_one_ticket_repeats_keep_it_one_and_resolution_is_recorded,
     |t: Harness| async move {
-        let token = crate::app::intake::source(&t, "prometheus", "alertmanager").await;
-        crate::app::intake::rules(
+        let token = crate::intake::source(&t, "prometheus", "alertmanager").await;
+        crate::intake::rules(
             &t,
             json!([{"name": "jingban", "matchers": ["system=\"jingban\""], "system": "SA"}]),
         )

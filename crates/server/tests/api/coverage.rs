@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use axum::http::{Method, StatusCode};
 use chrono::{DateTime, Utc};
-use opsclock::api::{AppState, app};
+use opsclock::app::Context;
+use opsclock::http::AppState;
+use opsclock::serve::app;
 use opsclock::app::escalation::Links;
 use opsclock::calendars::Calendars;
 use opsclock::db::entities::{outbox, users};
@@ -75,7 +77,10 @@ fn at(s: &str) -> DateTime<Utc> {
 /// The harness with these calendars, "now" on `clock`, and its router rebuilt over them.
 fn pinned(mut t: Harness, calendars: &Calendars, clock: &Arc<ManualTime>) -> Harness {
     t.state = AppState {
-        calendars: calendars.clone(),
+        ctx: Context {
+            calendars: calendars.clone(),
+            ..t.state.ctx.clone()
+        },
         ..t.state.clone()
     }
     .with_time(clock.clone());

@@ -7,8 +7,8 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use chrono::TimeDelta;
 use http_body_util::BodyExt;
-use opsclock::api::AppState;
-use opsclock::api::limits::Limits;
+use opsclock::http::AppState;
+use opsclock::http::limits::Limits;
 use opsclock::db::entities::{audit_log, outbox, sessions, users};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use serde_json::json;
@@ -19,7 +19,7 @@ use crate::support::Harness;
 
 /// The harness's application with other limits.
 fn app_with(t: &Harness, limits: Limits) -> axum::Router {
-    opsclock::api::app(AppState {
+    opsclock::serve::app(AppState {
         limits: Arc::new(limits),
         ..t.state.clone()
     })
@@ -134,7 +134,7 @@ both!(
 
 both!(requests_that_take_too_long_answer_503, |t: Harness| async move {
     // A write that can never get its turn: the timeout answers for it.
-    let app = opsclock::api::app(AppState {
+    let app = opsclock::serve::app(AppState {
         limits: Arc::new(Limits {
             request_timeout: Duration::from_millis(300),
             ..Limits::default()

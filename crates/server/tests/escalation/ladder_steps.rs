@@ -128,7 +128,7 @@ async fn five_steps_five_emails(backend: Backend) {
     assert_eq!(rows.len(), 5);
     for r in &rows {
         assert_eq!((r.status.as_str(), r.attempts), ("sent", 1), "{}", r.dedup_key);
-        let detail = opsclock::mail::outbox::get(&world.db.db, r.id).await.unwrap().unwrap();
+        let detail = opsclock::app::outbox::get(&world.db.db, r.id).await.unwrap().unwrap();
         assert!(detail.attempts_log[0].ok && detail.attempts_log[0].response.starts_with("250"));
     }
 }

@@ -3,8 +3,8 @@
 //! parked as failed, and a retry sends it.
 
 use chrono::TimeDelta;
+use opsclock::app::outbox;
 use opsclock::db::testing::Backend;
-use opsclock::mail::outbox;
 
 use crate::both_backends;
 use crate::fixture::{World, t0};

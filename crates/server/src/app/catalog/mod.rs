@@ -13,7 +13,10 @@ pub mod store;
 
 use std::fmt;
 
+use sea_orm::{DbErr, SqlErr};
 use ticket_domain::Policy;
+
+use crate::app::{AppError, AppResult};
 
 pub use check::Known;
 pub use file::CatalogFile;
@@ -198,4 +201,34 @@ pub async fn import(
         txn.commit().await?;
     }
     Ok(plan)
+}
+
+/// Checks a code: 1–64 letters, digits, '-' or '_'.
+pub fn check_code(code: &str) -> AppResult<String> {
+    let c = code.trim();
+    if !is_valid_code(c) {
+        return Err(AppError::invalid(
+            "code",
+            format!("{code:?} must be 1 to 64 ASCII letters, digits, '-' or '_'"),
+        ));
+    }
+    Ok(c.to_owned())
+}
+
+/// Checks a name: 1–200 characters once trimmed.
+pub fn check_name(name: &str) -> AppResult<String> {
+    let n = name.trim();
+    if n.is_empty() || n.chars().count() > 200 {
+        return Err(AppError::invalid("name", "must be 1 to 200 characters"));
+    }
+    Ok(n.to_owned())
+}
+
+/// Maps a unique-key violation to [`AppError::Duplicate`] naming the code.
+pub fn duplicate(what: &str, code: &str) -> impl FnOnce(DbErr) -> AppError {
+    let msg = format!("a {what} with code {code:?} already exists");
+    move |e| match e.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => AppError::Duplicate(msg),
+        _ => e.into(),
+    }
 }

@@ -22,7 +22,7 @@ use sea_orm::{
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::api::problem::ApiError;
+use crate::app::AppError;
 use crate::db::entities::{exclusions, systems, tickets};
 
 /// The kinds of exclusion.
@@ -94,7 +94,7 @@ impl std::str::FromStr for Decision {
     }
 }
 
-async fn view(db: &impl ConnectionTrait, r: exclusions::Model) -> Result<ExclusionView, ApiError> {
+async fn view(db: &impl ConnectionTrait, r: exclusions::Model) -> Result<ExclusionView, AppError> {
     let system = systems::Entity::find_by_id(r.system_id)
         .one(db)
         .await?
@@ -124,33 +124,33 @@ pub async fn record(
     by: i64,
     decider: bool,
     now: DateTime<Utc>,
-) -> Result<ExclusionView, ApiError> {
+) -> Result<ExclusionView, AppError> {
     if !KINDS.contains(&req.kind.as_str()) {
-        return Err(ApiError::invalid(
+        return Err(AppError::invalid(
             "kind",
             format!("{:?} is not one of {}", req.kind, KINDS.join(", ")),
         ));
     }
     if req.kind != "maintenance" && !decider {
-        return Err(ApiError::Forbidden(format!(
+        return Err(AppError::Forbidden(format!(
             "only a manager or admin may mark {} (with a reason)",
             req.kind
         )));
     }
     if req.ends <= req.starts {
-        return Err(ApiError::invalid(
+        return Err(AppError::invalid(
             "ends",
             format!("{} is not after starts {}", req.ends, req.starts),
         ));
     }
     if req.reason.trim().is_empty() {
-        return Err(ApiError::invalid("reason", "say why (the approval or the event)"));
+        return Err(AppError::invalid("reason", "say why (the approval or the event)"));
     }
     let system = systems::Entity::find()
         .filter(systems::Column::Code.eq(&req.system))
         .one(txn)
         .await?
-        .ok_or_else(|| ApiError::invalid("system", format!("no system {:?}", req.system)))?;
+        .ok_or_else(|| AppError::invalid("system", format!("no system {:?}", req.system)))?;
     let row = exclusions::ActiveModel {
         system_id: Set(system.id),
         kind: Set(req.kind.clone()),
@@ -182,7 +182,7 @@ pub async fn decide(
     note: Option<String>,
     by: i64,
     now: DateTime<Utc>,
-) -> Result<ExclusionView, ApiError> {
+) -> Result<ExclusionView, AppError> {
     let id = row.id;
     let (from, to) = match decision {
         Decision::Approve => ("proposed", "approved"),
@@ -190,13 +190,13 @@ pub async fn decide(
         Decision::Revoke => ("approved", "revoked"),
     };
     if row.status != from {
-        return Err(ApiError::InvalidTransition {
+        return Err(AppError::InvalidTransition {
             detail: format!("exclusion {id} is {}; only a {from} one can be {to}", row.status),
             allowed: Vec::new(),
         });
     }
     if decision == Decision::Revoke && note.as_deref().is_none_or(|n| n.trim().is_empty()) {
-        return Err(ApiError::invalid("note", "say why it is revoked"));
+        return Err(AppError::invalid("note", "say why it is revoked"));
     }
     // Only if it is still `from`: two people deciding at once on PostgreSQL (read committed) both
     // read `proposed`; the second update waits for the first and then matches nothing.
@@ -210,7 +210,7 @@ pub async fn decide(
         .exec(txn)
         .await?;
     if changed.rows_affected != 1 {
-        return Err(ApiError::InvalidTransition {
+        return Err(AppError::InvalidTransition {
             detail: format!("exclusion {id} was decided by someone else meanwhile; reload it"),
             allowed: Vec::new(),
         });
@@ -218,7 +218,7 @@ pub async fn decide(
     let row = exclusions::Entity::find_by_id(id)
         .one(txn)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no exclusion {id}")))?;
+        .ok_or_else(|| AppError::NotFound(format!("no exclusion {id}")))?;
     if decision != Decision::Reject {
         refresh_tickets(txn, calendars, &row, now).await?;
     }
@@ -231,7 +231,7 @@ async fn refresh_tickets(
     calendars: &std::collections::BTreeMap<String, sla_clock::Calendar>,
     row: &exclusions::Model,
     now: DateTime<Utc>,
-) -> Result<(), ApiError> {
+) -> Result<(), AppError> {
     let touched = tickets::Entity::find()
         .filter(tickets::Column::SystemId.eq(row.system_id))
         .filter(tickets::Column::OccurredAt.lt(row.ends_at))
@@ -273,7 +273,7 @@ pub async fn list(
     db: &impl ConnectionTrait,
     system: Option<&str>,
     status: Option<&str>,
-) -> Result<Vec<ExclusionView>, ApiError> {
+) -> Result<Vec<ExclusionView>, AppError> {
     let mut q = exclusions::Entity::find().order_by_desc(exclusions::Column::StartsAt);
     if let Some(code) = system {
         let id = systems::Entity::find()

@@ -12,16 +12,16 @@ use std::collections::BTreeMap;
 
 use sla_clock::Calendar;
 
-use crate::api::problem::ApiError;
+use crate::app::AppError;
 
 /// The calendar called `name` among the loaded ones, as a 422 on `field` if there is none.
 pub fn calendar<'a>(
     calendars: &'a BTreeMap<String, Calendar>,
     field: &str,
     name: &str,
-) -> Result<&'a Calendar, ApiError> {
+) -> Result<&'a Calendar, AppError> {
     calendars.get(name).ok_or_else(|| {
-        ApiError::invalid(
+        AppError::invalid(
             field,
             format!(
                 "no calendar {name:?}; there are: {}",

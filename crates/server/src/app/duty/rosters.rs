@@ -15,7 +15,7 @@ use sla_clock::Calendar;
 use ticket_domain::roster::{Gap, Override, Roster, ShiftInstance, ShiftLine, StaffingRule};
 use utoipa::ToSchema;
 
-use crate::api::problem::ApiError;
+use crate::app::AppError;
 use crate::db::entities::{roster_overrides, rosters, system_vendors, systems, users, vendors};
 
 /// A roster as written in a file or sent to the API.
@@ -70,12 +70,12 @@ impl Loaded {
         calendars: &BTreeMap<String, Calendar>,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
-    ) -> Result<Vec<ShiftInstance>, ApiError> {
+    ) -> Result<Vec<ShiftInstance>, AppError> {
         let cal = super::calendar(calendars, "calendar", &self.doc.calendar)?;
         self.doc
             .roster()
             .instances(cal, from, to, &self.overrides)
-            .map_err(|e| ApiError::invalid("roster", format!("{}: {e}", self.doc.code)))
+            .map_err(|e| AppError::invalid("roster", format!("{}: {e}", self.doc.code)))
     }
 }
 
@@ -96,12 +96,12 @@ pub struct OnDuty {
     pub until: DateTime<Utc>,
 }
 
-fn parse(row: &rosters::Model) -> Result<RosterDoc, ApiError> {
+fn parse(row: &rosters::Model) -> Result<RosterDoc, AppError> {
     serde_json::from_value(row.document.clone())
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("roster {} is unreadable: {e}", row.code)))
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("roster {} is unreadable: {e}", row.code)))
 }
 
-async fn load_rows(db: &impl ConnectionTrait, rows: Vec<rosters::Model>) -> Result<Vec<Loaded>, ApiError> {
+async fn load_rows(db: &impl ConnectionTrait, rows: Vec<rosters::Model>) -> Result<Vec<Loaded>, AppError> {
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let doc = parse(&row)?;
@@ -125,7 +125,7 @@ async fn load_rows(db: &impl ConnectionTrait, rows: Vec<rosters::Model>) -> Resu
 }
 
 /// Every roster, by code.
-pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<Loaded>, ApiError> {
+pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<Loaded>, AppError> {
     let rows = rosters::Entity::find()
         .order_by_asc(rosters::Column::Code)
         .all(db)
@@ -134,7 +134,7 @@ pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<Loaded>, ApiError> {
 }
 
 /// The roster with `code`.
-pub async fn get(db: &impl ConnectionTrait, code: &str) -> Result<Loaded, ApiError> {
+pub async fn get(db: &impl ConnectionTrait, code: &str) -> Result<Loaded, AppError> {
     let rows = rosters::Entity::find()
         .filter(rosters::Column::Code.eq(code))
         .all(db)
@@ -142,11 +142,11 @@ pub async fn get(db: &impl ConnectionTrait, code: &str) -> Result<Loaded, ApiErr
     load_rows(db, rows)
         .await?
         .pop()
-        .ok_or_else(|| ApiError::NotFound(format!("no roster {code:?}")))
+        .ok_or_else(|| AppError::NotFound(format!("no roster {code:?}")))
 }
 
 /// The rosters covering `system`.
-pub async fn covering(db: &impl ConnectionTrait, system: &systems::Model) -> Result<Vec<Loaded>, ApiError> {
+pub async fn covering(db: &impl ConnectionTrait, system: &systems::Model) -> Result<Vec<Loaded>, AppError> {
     let vendor_ids: Vec<i64> = system_vendors::Entity::find()
         .filter(system_vendors::Column::SystemId.eq(system.id))
         .all(db)
@@ -174,7 +174,7 @@ pub async fn on_duty(
     calendars: &BTreeMap<String, Calendar>,
     system: &systems::Model,
     at: DateTime<Utc>,
-) -> Result<Option<Vec<OnDuty>>, ApiError> {
+) -> Result<Option<Vec<OnDuty>>, AppError> {
     let covering = covering(db, system).await?;
     if covering.is_empty() {
         return Ok(None);
@@ -187,7 +187,7 @@ pub async fn on_duty(
             r.doc
                 .roster()
                 .on_duty(cal, at, &r.overrides)
-                .map_err(|e| ApiError::invalid("roster", e.to_string()))
+                .map_err(|e| AppError::invalid("roster", e.to_string()))
         }) {
             Ok(s) => s,
             Err(e) => {
@@ -229,33 +229,33 @@ pub async fn set(
     calendars: &BTreeMap<String, Calendar>,
     doc: &RosterDoc,
     now: DateTime<Utc>,
-) -> Result<bool, ApiError> {
+) -> Result<bool, AppError> {
     if !crate::app::catalog::is_valid_code(&doc.code) {
-        return Err(ApiError::invalid(
+        return Err(AppError::invalid(
             "code",
             "use letters, digits, '-' and '_' (at most 64)",
         ));
     }
     if doc.name.trim().is_empty() {
-        return Err(ApiError::invalid("name", "must not be empty"));
+        return Err(AppError::invalid("name", "must not be empty"));
     }
     let problems = doc.roster().problems();
     if !problems.is_empty() {
-        return Err(ApiError::invalid("shifts", problems.join("; ")));
+        return Err(AppError::invalid("shifts", problems.join("; ")));
     }
     super::calendar(calendars, "calendar", &doc.calendar)?;
     let vendor = vendors::Entity::find()
         .filter(vendors::Column::Code.eq(&doc.vendor))
         .one(db)
         .await?
-        .ok_or_else(|| ApiError::invalid("vendor", format!("no vendor {:?}", doc.vendor)))?;
+        .ok_or_else(|| AppError::invalid("vendor", format!("no vendor {:?}", doc.vendor)))?;
     for code in &doc.systems {
         let served = match systems::Entity::find()
             .filter(systems::Column::Code.eq(code))
             .one(db)
             .await?
         {
-            None => return Err(ApiError::invalid("systems", format!("no system {code:?}"))),
+            None => return Err(AppError::invalid("systems", format!("no system {code:?}"))),
             Some(s) => system_vendors::Entity::find()
                 .filter(system_vendors::Column::SystemId.eq(s.id))
                 .filter(system_vendors::Column::VendorId.eq(vendor.id))
@@ -264,7 +264,7 @@ pub async fn set(
                 .is_some(),
         };
         if !served {
-            return Err(ApiError::invalid(
+            return Err(AppError::invalid(
                 "systems",
                 format!("vendor {:?} does not serve system {code:?}", doc.vendor),
             ));
@@ -281,8 +281,8 @@ pub async fn set(
         "shifts",
     )
     .await?;
-    let document = serde_json::to_value(doc).map_err(|e| ApiError::Internal(e.into()))?;
-    let systems_json = serde_json::to_value(&doc.systems).map_err(|e| ApiError::Internal(e.into()))?;
+    let document = serde_json::to_value(doc).map_err(|e| AppError::Internal(e.into()))?;
+    let systems_json = serde_json::to_value(&doc.systems).map_err(|e| AppError::Internal(e.into()))?;
     let existing = rosters::Entity::find()
         .filter(rosters::Column::Code.eq(&doc.code))
         .one(db)
@@ -325,21 +325,21 @@ async fn check_members(
     vendor: &str,
     names: Vec<String>,
     field: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), AppError> {
     let found = users::Entity::find()
         .filter(users::Column::Username.is_in(names.clone()))
         .all(db)
         .await?;
     for n in &names {
         match found.iter().find(|u| &u.username == n) {
-            None => return Err(ApiError::invalid(field, format!("no user {n:?}"))),
+            None => return Err(AppError::invalid(field, format!("no user {n:?}"))),
             Some(u) if u.vendor_id != Some(vendor_id) => {
-                return Err(ApiError::invalid(
+                return Err(AppError::invalid(
                     field,
                     format!("user {n:?} does not work for vendor {vendor:?}"),
                 ));
             }
-            Some(u) if u.disabled => return Err(ApiError::invalid(field, format!("user {n:?} is disabled"))),
+            Some(u) if u.disabled => return Err(AppError::invalid(field, format!("user {n:?} is disabled"))),
             Some(_) => {}
         }
     }
@@ -347,7 +347,7 @@ async fn check_members(
 }
 
 /// Removes a roster and its overrides; whether there was one.
-pub async fn remove(db: &impl ConnectionTrait, code: &str) -> Result<bool, ApiError> {
+pub async fn remove(db: &impl ConnectionTrait, code: &str) -> Result<bool, AppError> {
     let Some(row) = rosters::Entity::find()
         .filter(rosters::Column::Code.eq(code))
         .one(db)
@@ -370,20 +370,20 @@ pub async fn add_override(
     o: &Override,
     by: Option<i64>,
     now: DateTime<Utc>,
-) -> Result<(), ApiError> {
+) -> Result<(), AppError> {
     let r = get(db, code).await?;
     if r.doc.roster().line(&o.line).is_none() {
         let lines: Vec<&str> = r.doc.shifts.iter().map(|l| l.name.as_str()).collect();
-        return Err(ApiError::invalid(
+        return Err(AppError::invalid(
             "line",
             format!("roster {code:?} has no line {:?}; it has: {}", o.line, lines.join(", ")),
         ));
     }
     if o.off.is_none() && o.on.is_none() {
-        return Err(ApiError::invalid("off", "give off, on, or both"));
+        return Err(AppError::invalid("off", "give off, on, or both"));
     }
     if o.reason.trim().is_empty() {
-        return Err(ApiError::invalid("reason", "say why"));
+        return Err(AppError::invalid("reason", "say why"));
     }
     let vendor_code = vendors::Entity::find_by_id(r.row.vendor_id)
         .one(db)
@@ -436,7 +436,7 @@ pub async fn shifts_of(
     username: &str,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-) -> Result<Vec<UserShift>, ApiError> {
+) -> Result<Vec<UserShift>, AppError> {
     let mut out = Vec::new();
     for r in list(db).await? {
         for s in r.instances(calendars, from, to)? {
@@ -478,7 +478,7 @@ pub async fn gaps(
     calendars: &BTreeMap<String, Calendar>,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-) -> Result<Vec<StaffingGap>, ApiError> {
+) -> Result<Vec<StaffingGap>, AppError> {
     let all = list(db).await?;
     let vendor_codes: BTreeMap<i64, String> = vendors::Entity::find()
         .all(db)
@@ -538,7 +538,7 @@ pub async fn pick_assignee(
     calendars: &BTreeMap<String, Calendar>,
     system: &systems::Model,
     at: DateTime<Utc>,
-) -> Result<Option<OnDuty>, ApiError> {
+) -> Result<Option<OnDuty>, AppError> {
     use sea_orm::PaginatorTrait;
     let Some(people) = on_duty(db, calendars, system, at).await? else {
         return Ok(None);

@@ -23,7 +23,7 @@ use sla_clock::{Calendar, Severity, SlaDuration};
 use ticket_domain::{Kind, NewTicket, ServiceMode, Targets};
 use utoipa::ToSchema;
 
-use crate::api::problem::ApiError;
+use crate::app::AppError;
 use crate::db::entities::{duties, duty_runs, systems, tickets, users};
 
 /// At most this many missed occurrences of one duty are opened in one pass.
@@ -93,9 +93,9 @@ pub struct DutyView {
     pub quota: Option<QuotaProgress>,
 }
 
-fn cron(text: &str) -> Result<Cron, ApiError> {
+fn cron(text: &str) -> Result<Cron, AppError> {
     text.parse::<Cron>()
-        .map_err(|e| ApiError::invalid("schedule", format!("{text:?} is not a cron rule: {e}")))
+        .map_err(|e| AppError::invalid("schedule", format!("{text:?} is not a cron rule: {e}")))
 }
 
 /// The first occurrence of `schedule` strictly after `after`, in `calendar`'s zone.
@@ -103,24 +103,24 @@ pub fn next_occurrence(
     schedule: &str,
     calendar: &Calendar,
     after: DateTime<Utc>,
-) -> Result<Option<DateTime<Utc>>, ApiError> {
+) -> Result<Option<DateTime<Utc>>, AppError> {
     let c = cron(schedule)?;
     Ok(c.find_next_occurrence(&calendar.local(after), false)
         .ok()
         .map(|t| t.with_timezone(&Utc)))
 }
 
-fn parse_doc(row: &duties::Model) -> Result<DutyDoc, ApiError> {
+fn parse_doc(row: &duties::Model) -> Result<DutyDoc, AppError> {
     serde_json::from_value(row.document.clone())
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("duty {} is unreadable: {e}", row.code)))
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("duty {} is unreadable: {e}", row.code)))
 }
 
-async fn system_of(db: &impl ConnectionTrait, code: &str) -> Result<systems::Model, ApiError> {
+async fn system_of(db: &impl ConnectionTrait, code: &str) -> Result<systems::Model, AppError> {
     systems::Entity::find()
         .filter(systems::Column::Code.eq(code))
         .one(db)
         .await?
-        .ok_or_else(|| ApiError::invalid("system", format!("no system {code:?}")))
+        .ok_or_else(|| AppError::invalid("system", format!("no system {code:?}")))
 }
 
 /// Checks a duty and stores it; its next occurrence is the first after `now`.
@@ -129,29 +129,29 @@ pub async fn set(
     calendars: &BTreeMap<String, Calendar>,
     doc: &DutyDoc,
     now: DateTime<Utc>,
-) -> Result<bool, ApiError> {
+) -> Result<bool, AppError> {
     if !crate::app::catalog::is_valid_code(&doc.code) {
-        return Err(ApiError::invalid(
+        return Err(AppError::invalid(
             "code",
             "use letters, digits, '-' and '_' (at most 64)",
         ));
     }
     if doc.name.trim().is_empty() {
-        return Err(ApiError::invalid("name", "must not be empty"));
+        return Err(AppError::invalid("name", "must not be empty"));
     }
     let system = system_of(db, &doc.system).await?;
     let calendar = super::calendar(calendars, "system", &system.calendar)?;
     if let Some(d) = &doc.due {
         d.parse::<SlaDuration>()
-            .map_err(|e| ApiError::invalid("due", format!("{d:?}: {e}")))?;
+            .map_err(|e| AppError::invalid("due", format!("{d:?}: {e}")))?;
     }
     if let Some(q) = &doc.quota {
         if q.count == 0 || !["month", "quarter", "year"].contains(&q.per.as_str()) {
-            return Err(ApiError::invalid("quota", "count ≥ 1 per month, quarter or year"));
+            return Err(AppError::invalid("quota", "count ≥ 1 per month, quarter or year"));
         }
     }
     if doc.schedule.is_some() && doc.due.is_none() {
-        return Err(ApiError::invalid(
+        return Err(AppError::invalid(
             "due",
             "a scheduled duty needs a due period, e.g. \"5wd\"",
         ));
@@ -163,14 +163,14 @@ pub async fn set(
             .await?
             .is_none()
         {
-            return Err(ApiError::invalid("assignee", format!("no user {a:?}")));
+            return Err(AppError::invalid("assignee", format!("no user {a:?}")));
         }
     }
     let next = match &doc.schedule {
         Some(s) => next_occurrence(s, calendar, now)?,
         None => None,
     };
-    let document = serde_json::to_value(doc).map_err(|e| ApiError::Internal(e.into()))?;
+    let document = serde_json::to_value(doc).map_err(|e| AppError::Internal(e.into()))?;
     let existing = duties::Entity::find()
         .filter(duties::Column::Code.eq(&doc.code))
         .one(db)
@@ -205,7 +205,7 @@ pub async fn set(
 }
 
 /// Removes a duty (its tickets stay); whether there was one.
-pub async fn remove(db: &impl ConnectionTrait, code: &str) -> Result<bool, ApiError> {
+pub async fn remove(db: &impl ConnectionTrait, code: &str) -> Result<bool, AppError> {
     let Some(row) = duties::Entity::find()
         .filter(duties::Column::Code.eq(code))
         .one(db)
@@ -261,7 +261,7 @@ pub async fn list(
     db: &impl ConnectionTrait,
     calendars: &BTreeMap<String, Calendar>,
     now: DateTime<Utc>,
-) -> Result<Vec<DutyView>, ApiError> {
+) -> Result<Vec<DutyView>, AppError> {
     let mut out = Vec::new();
     for row in duties::Entity::find()
         .order_by_asc(duties::Column::Code)
@@ -280,7 +280,7 @@ pub async fn list(
                 let cal = system
                     .as_ref()
                     .and_then(|s| calendars.get(&s.calendar))
-                    .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("duty {}: no calendar", row.code)))?;
+                    .ok_or_else(|| AppError::Internal(anyhow::anyhow!("duty {}: no calendar", row.code)))?;
                 let (period, from, to) = period_of(&q.per, cal, now);
                 let done = tickets::Entity::find()
                     .filter(tickets::Column::DutyId.eq(row.id))
@@ -307,14 +307,14 @@ pub async fn list(
 }
 
 /// The id of duty `code`, which must be a duty of system `system_id`.
-pub async fn id_of(db: &impl ConnectionTrait, code: &str, system_id: i64) -> Result<i64, ApiError> {
+pub async fn id_of(db: &impl ConnectionTrait, code: &str, system_id: i64) -> Result<i64, AppError> {
     let d = duties::Entity::find()
         .filter(duties::Column::Code.eq(code))
         .one(db)
         .await?
-        .ok_or_else(|| ApiError::invalid("duty", format!("no duty {code:?}")))?;
+        .ok_or_else(|| AppError::invalid("duty", format!("no duty {code:?}")))?;
     if d.system_id != system_id {
-        return Err(ApiError::invalid(
+        return Err(AppError::invalid(
             "duty",
             format!("duty {code:?} is for another system"),
         ));
@@ -327,7 +327,7 @@ pub async fn run_due(
     db: &DatabaseConnection,
     calendars: &BTreeMap<String, Calendar>,
     now: DateTime<Utc>,
-) -> Result<Vec<String>, ApiError> {
+) -> Result<Vec<String>, AppError> {
     let due = duties::Entity::find()
         .filter(duties::Column::NextRunAt.lte(now))
         .order_by_asc(duties::Column::NextRunAt)
@@ -338,7 +338,7 @@ pub async fn run_due(
         for _ in 0..CATCH_UP {
             let txn = crate::db::begin_write(db)
                 .await
-                .map_err(|e| ApiError::Internal(e.into()))?;
+                .map_err(|e| AppError::Internal(e.into()))?;
             // One duty that cannot run (its calendar ran out, its system was re-configured) is
             // logged and retried next round; it does not hold up the others.
             let step = match run_one(&txn, calendars, d.id, now).await {
@@ -371,7 +371,7 @@ async fn run_one(
     calendars: &BTreeMap<String, Calendar>,
     duty_id: i64,
     now: DateTime<Utc>,
-) -> Result<Step, ApiError> {
+) -> Result<Step, AppError> {
     // Claim the row first (a write), so two schedulers take turns on it.
     duties::Entity::update_many()
         .col_expr(
@@ -391,7 +391,7 @@ async fn run_one(
     let system = systems::Entity::find_by_id(row.system_id)
         .one(txn)
         .await?
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("duty {}: system is gone", row.code)))?;
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("duty {}: system is gone", row.code)))?;
     let calendar = super::calendar(calendars, "system", &system.calendar)?;
     let next = match &doc.schedule {
         Some(s) => next_occurrence(s, calendar, at)?,
@@ -422,7 +422,7 @@ async fn run_one(
         .as_deref()
         .unwrap_or("1d")
         .parse()
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("duty {}: due: {e}", row.code)))?;
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("duty {}: due: {e}", row.code)))?;
     let assignee = match &doc.assignee {
         Some(name) => users::Entity::find()
             .filter(users::Column::Username.eq(name))
@@ -436,7 +436,7 @@ async fn run_one(
     let service_mode: ServiceMode = system
         .service_mode
         .parse()
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("system {}: {e}", system.code)))?;
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("system {}: {e}", system.code)))?;
     let local = calendar.local(at).format("%Y-%m-%d %H:%M");
     let new = NewTicket {
         kind: Kind::Request,

@@ -25,7 +25,7 @@ use sla_clock::{Calendar, Ladder, SlaDuration};
 use ticket_domain::{ClockName, Kind, MajorEventRef, Targets};
 use utoipa::ToSchema;
 
-use crate::api::problem::ApiError;
+use crate::app::AppError;
 use crate::app::catalog::check::{IMMEDIATE, PolicyDocument};
 use crate::app::catalog::file::MajorEventEntry;
 use crate::db::entities::{major_events, policies, systems, units};
@@ -106,14 +106,14 @@ impl Loaded {
     }
 }
 
-fn parse(row: major_events::Model) -> Result<Loaded, ApiError> {
+fn parse(row: major_events::Model) -> Result<Loaded, AppError> {
     let doc = serde_json::from_value(row.document.clone())
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("window {} is unreadable: {e}", row.code)))?;
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("window {} is unreadable: {e}", row.code)))?;
     Ok(Loaded { row, doc })
 }
 
 /// Every window, by start.
-pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<Loaded>, ApiError> {
+pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<Loaded>, AppError> {
     major_events::Entity::find()
         .order_by_asc(major_events::Column::StartsAt)
         .order_by_asc(major_events::Column::Code)
@@ -125,18 +125,18 @@ pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<Loaded>, ApiError> {
 }
 
 /// The window with `code`.
-pub async fn get(db: &impl ConnectionTrait, code: &str) -> Result<Loaded, ApiError> {
+pub async fn get(db: &impl ConnectionTrait, code: &str) -> Result<Loaded, AppError> {
     major_events::Entity::find()
         .filter(major_events::Column::Code.eq(code))
         .one(db)
         .await?
         .map(parse)
         .transpose()?
-        .ok_or_else(|| ApiError::NotFound(format!("no major-event window {code:?}")))
+        .ok_or_else(|| AppError::NotFound(format!("no major-event window {code:?}")))
 }
 
 /// The window with id `id`, if it still exists.
-pub async fn by_id(db: &impl ConnectionTrait, id: i64) -> Result<Option<Loaded>, ApiError> {
+pub async fn by_id(db: &impl ConnectionTrait, id: i64) -> Result<Option<Loaded>, AppError> {
     major_events::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -149,7 +149,7 @@ pub async fn overlapping(
     db: &impl ConnectionTrait,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-) -> Result<Vec<Loaded>, ApiError> {
+) -> Result<Vec<Loaded>, AppError> {
     major_events::Entity::find()
         .filter(
             Condition::all()
@@ -170,7 +170,7 @@ pub async fn covering(
     db: &impl ConnectionTrait,
     system: &systems::Model,
     at: DateTime<Utc>,
-) -> Result<Option<Loaded>, ApiError> {
+) -> Result<Option<Loaded>, AppError> {
     let live = overlapping(db, at, at + TimeDelta::milliseconds(1)).await?;
     if live.is_empty() {
         return Ok(None);
@@ -185,18 +185,18 @@ pub async fn covering(
 
 /// A deadline word of a window: a duration, "immediate" (no clock of its own: the usual target
 /// holds), or nothing.
-fn target(field: &str, text: &Option<String>) -> Result<Option<SlaDuration>, ApiError> {
+fn target(field: &str, text: &Option<String>) -> Result<Option<SlaDuration>, AppError> {
     match text {
         None => Ok(None),
         Some(t) if IMMEDIATE.contains(&t.as_str()) => Ok(None),
         Some(t) => t
             .parse::<SlaDuration>()
             .map(Some)
-            .map_err(|e| ApiError::invalid(field, format!("{t:?}: {e}"))),
+            .map_err(|e| AppError::invalid(field, format!("{t:?}: {e}"))),
     }
 }
 
-fn entry_targets(entry: &MajorEventEntry, field: &str) -> Result<[Option<SlaDuration>; 3], ApiError> {
+fn entry_targets(entry: &MajorEventEntry, field: &str) -> Result<[Option<SlaDuration>; 3], AppError> {
     Ok([
         target(&format!("{field}.response"), &entry.response)?,
         target(&format!("{field}.arrival"), &entry.arrival)?,
@@ -214,7 +214,7 @@ pub fn apply(
     kind: Kind,
     usual: Targets,
     start: DateTime<Utc>,
-) -> Result<Option<(Targets, MajorEventRef)>, ApiError> {
+) -> Result<Option<(Targets, MajorEventRef)>, AppError> {
     let document: Option<PolicyDocument> = policy
         .document
         .as_ref()
@@ -238,7 +238,7 @@ pub fn apply(
     let cal = super::calendar(calendars, "calendar", &w.doc.calendar)?;
     let deadline = |d: SlaDuration| {
         cal.deadline(start, d)
-            .map_err(|e| ApiError::Internal(anyhow::anyhow!("window {}: {e}", w.doc.code)))
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("window {}: {e}", w.doc.code)))
     };
     let mut out = usual;
     let mut why = Vec::new();
@@ -284,18 +284,18 @@ pub async fn set(
     calendars: &BTreeMap<String, Calendar>,
     doc: &WindowDoc,
     now: DateTime<Utc>,
-) -> Result<bool, ApiError> {
+) -> Result<bool, AppError> {
     if !crate::app::catalog::is_valid_code(&doc.code) {
-        return Err(ApiError::invalid(
+        return Err(AppError::invalid(
             "code",
             "use letters, digits, '-' and '_' (at most 64)",
         ));
     }
     if doc.name.trim().is_empty() {
-        return Err(ApiError::invalid("name", "must not be empty"));
+        return Err(AppError::invalid("name", "must not be empty"));
     }
     if doc.ends <= doc.starts {
-        return Err(ApiError::invalid(
+        return Err(AppError::invalid(
             "ends",
             format!("{} is not after starts {}", doc.ends, doc.starts),
         ));
@@ -311,7 +311,7 @@ pub async fn set(
             .await?
             .is_none()
         {
-            return Err(ApiError::invalid("units", format!("no unit {code:?}")));
+            return Err(AppError::invalid("units", format!("no unit {code:?}")));
         }
     }
     for code in &doc.systems {
@@ -321,15 +321,15 @@ pub async fn set(
             .await?
             .is_none()
         {
-            return Err(ApiError::invalid("systems", format!("no system {code:?}")));
+            return Err(AppError::invalid("systems", format!("no system {code:?}")));
         }
     }
     for (i, s) in doc.staffing.iter().enumerate() {
         if s.min == 0 {
-            return Err(ApiError::invalid(format!("staffing[{i}].min"), "must be at least 1"));
+            return Err(AppError::invalid(format!("staffing[{i}].min"), "must be at least 1"));
         }
     }
-    let document = serde_json::to_value(doc).map_err(|e| ApiError::Internal(e.into()))?;
+    let document = serde_json::to_value(doc).map_err(|e| AppError::Internal(e.into()))?;
     let existing = major_events::Entity::find()
         .filter(major_events::Column::Code.eq(&doc.code))
         .one(db)
@@ -364,7 +364,7 @@ pub async fn set(
 }
 
 /// Removes a window; whether there was one. Tickets opened under it keep its targets.
-pub async fn remove(db: &impl ConnectionTrait, code: &str) -> Result<bool, ApiError> {
+pub async fn remove(db: &impl ConnectionTrait, code: &str) -> Result<bool, AppError> {
     let r = major_events::Entity::delete_many()
         .filter(major_events::Column::Code.eq(code))
         .exec(db)
@@ -392,9 +392,9 @@ fn holiday_code(name: &str, n: usize) -> String {
 /// Proposed windows for `year`: one per official holiday of `calendar`, from local midnight of
 /// its first day to local midnight after its last, covering every system, in the default
 /// calendar, for a person to edit (add the Two Sessions, 护网, staffing) and store.
-pub fn template(calendar: &Calendar, year: i32) -> Result<Vec<WindowDoc>, ApiError> {
+pub fn template(calendar: &Calendar, year: i32) -> Result<Vec<WindowDoc>, AppError> {
     if !calendar.covered_years().contains(&year) {
-        return Err(ApiError::invalid(
+        return Err(AppError::invalid(
             "year",
             format!(
                 "calendar {} covers {}–{}, not {year}",

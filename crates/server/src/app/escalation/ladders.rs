@@ -15,8 +15,11 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter,
     QueryOrder, Set,
 };
+use serde::{Deserialize, Serialize};
 use sla_clock::{ClockState, Ladder, Severity};
+use utoipa::ToSchema;
 
+use crate::app::AppError;
 use crate::db::entities::{clocks, escalation_ladders, major_events, policies, systems, tickets};
 
 /// What a stored ladder applies to.
@@ -302,4 +305,91 @@ mod tests {
         assert!("a/b".parse::<Scope>().unwrap_err().contains("default"));
         assert_eq!("shunyi-a:serious".parse::<Scope>().unwrap().policy(), Some("shunyi-a"));
     }
+}
+
+/// A ladder as JSON: its steps in order.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LadderDoc {
+    /// The steps.
+    pub steps: Vec<StepDoc>,
+}
+
+/// One step of a ladder.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StepDoc {
+    /// A name unique in the ladder, part of each email's identity: keep it stable.
+    #[schema(example = "warning")]
+    pub id: String,
+    /// `"50%"` (share of the budget), `"breach"`, or `"every 30m after breach, 8 times"`.
+    #[schema(example = "80%")]
+    pub when: String,
+    /// Roles (`assignee`, `on_duty`, `vendor_manager`, `unit_head`, `buyer_ops_lead`) and/or addresses.
+    #[schema(example = json!(["assignee", "vendor_manager"]))]
+    pub notify: Vec<String>,
+}
+
+impl LadderDoc {
+    /// The document of `ladder`.
+    pub fn of(ladder: &Ladder) -> LadderDoc {
+        LadderDoc {
+            steps: ladder
+                .steps()
+                .iter()
+                .map(|s| StepDoc {
+                    id: s.id.clone(),
+                    when: s.when.to_string(),
+                    notify: s.notify.iter().map(ToString::to_string).collect(),
+                })
+                .collect(),
+        }
+    }
+
+    /// The ladder the document describes, or what is wrong with its steps.
+    pub fn ladder(&self) -> crate::app::AppResult<Ladder> {
+        let value = serde_json::to_value(self).map_err(|e| AppError::Internal(e.into()))?;
+        serde_json::from_value(value).map_err(|e| AppError::Invalid {
+            field: Some("steps".into()),
+            detail: e.to_string(),
+        })
+    }
+}
+
+/// A stored ladder.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StoredLadder {
+    /// `default`, a policy code, or `policy-code:severity`.
+    pub scope: String,
+    /// The ladder.
+    pub ladder: LadderDoc,
+    /// When it was set.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Every stored ladder, and the built-in default.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Ladders {
+    /// Stored ladders by scope. A ticket uses the ladder of `policy:severity`, else `policy`, else
+    /// `default`, else `builtin_default`.
+    pub stored: Vec<StoredLadder>,
+    /// The ladder used when none is stored.
+    pub builtin_default: LadderDoc,
+}
+
+/// Every stored ladder and the built-in default, as documents.
+pub async fn overview(db: &impl sea_orm::ConnectionTrait) -> crate::app::AppResult<Ladders> {
+    let stored = list(db)
+        .await?
+        .into_iter()
+        .map(|(scope, ladder, updated_at)| StoredLadder {
+            scope,
+            ladder: LadderDoc::of(&ladder),
+            updated_at,
+        })
+        .collect();
+    Ok(Ladders {
+        stored,
+        builtin_default: LadderDoc::of(&Ladder::default_ladder()),
+    })
 }

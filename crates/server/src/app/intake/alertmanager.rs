@@ -17,7 +17,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::Alert;
-use crate::api::problem::ApiError;
+use crate::app::AppError;
 
 /// The notification.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -68,9 +68,9 @@ pub struct AmAlert {
 
 impl Notification {
     /// The alerts, checked.
-    pub fn into_alerts(self) -> Result<Vec<Alert>, ApiError> {
+    pub fn into_alerts(self) -> Result<Vec<Alert>, AppError> {
         if self.version != "4" {
-            return Err(ApiError::invalid(
+            return Err(AppError::invalid(
                 "version",
                 format!(
                     "version {:?} is not supported; Alertmanager sends version \"4\"",

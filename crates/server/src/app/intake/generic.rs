@@ -31,7 +31,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::Alert;
-use crate::api::problem::ApiError;
+use crate::app::AppError;
 
 /// How far a request's timestamp may be from the server's clock.
 pub const MAX_SKEW_SECS: u64 = 300;
@@ -71,7 +71,7 @@ pub struct GenericAlert {
 
 impl Batch {
     /// The alerts, checked.
-    pub fn into_alerts(self) -> Result<Vec<Alert>, ApiError> {
+    pub fn into_alerts(self) -> Result<Vec<Alert>, AppError> {
         self.alerts
             .into_iter()
             .enumerate()
@@ -98,8 +98,8 @@ pub fn check(
     signature: Option<&str>,
     body: &[u8],
     now: DateTime<Utc>,
-) -> Result<(), ApiError> {
-    let unauthorized = |m: String| Err(ApiError::Unauthorized(m));
+) -> Result<(), AppError> {
+    let unauthorized = |m: String| Err(AppError::Unauthorized(m));
     let Some(ts) = timestamp.map(str::trim) else {
         return unauthorized("X-Opsclock-Timestamp is missing".into());
     };
@@ -135,7 +135,7 @@ mod tests {
         let ts = now.timestamp() - 30;
         let sig = sign("s", ts, body);
         assert!(check("s", Some(&ts.to_string()), Some(&sig), body, now).is_ok());
-        let err = |r: Result<(), ApiError>| r.unwrap_err().to_string();
+        let err = |r: Result<(), AppError>| r.unwrap_err().to_string();
         assert!(
             err(check("s", Some(&ts.to_string()), Some(&sig), br#"{"alerts":[1]}"#, now)).contains("does not match")
         );

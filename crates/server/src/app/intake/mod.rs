@@ -30,9 +30,9 @@ use serde::Serialize;
 use ticket_domain::{Command, Resolution, Status};
 use utoipa::ToSchema;
 
-use crate::api::AppState;
-use crate::api::problem::{ApiError, ApiResult};
+use crate::app::Context;
 use crate::app::audit::ClientAddr;
+use crate::app::{AppError, AppResult};
 use crate::db::entities::{alerts, intake_sources, systems, tickets};
 use rules::{Mapped, Mapping, Rules};
 
@@ -84,13 +84,13 @@ impl Alert {
         starts_at: DateTime<Utc>,
         ends_at: Option<DateTime<Utc>>,
         link: Option<String>,
-    ) -> ApiResult<Alert> {
+    ) -> AppResult<Alert> {
         use chrono::SubsecRound;
         let firing = match status {
             "firing" => true,
             "resolved" => false,
             other => {
-                return Err(ApiError::invalid(
+                return Err(AppError::invalid(
                     format!("alerts[{i}].status"),
                     format!("{other:?} is neither firing nor resolved"),
                 ));
@@ -137,11 +137,11 @@ impl Received {
 
 /// Takes in `alerts` from `source`, each in its own transaction, and marks the source used.
 pub async fn receive_all(
-    state: &AppState,
+    state: &Context,
     source: &intake_sources::Model,
     alerts: Vec<Alert>,
     from: &ClientAddr,
-) -> ApiResult<Vec<Received>> {
+) -> AppResult<Vec<Received>> {
     let rules = store::rules(&state.db).await?;
     let mut out = Vec::with_capacity(alerts.len());
     for alert in alerts {
@@ -153,7 +153,7 @@ pub async fn receive_all(
                 r
             }
             // Our fault or the database's: the monitor sends the notification again (5xx).
-            Err(e @ ApiError::Internal(_)) => return Err(e),
+            Err(e @ AppError::Internal(_)) => return Err(e),
             // Anything else would only fail again: kept in triage with the reason, never dropped,
             // and the alerts after it are still taken in.
             Err(e) => {
@@ -188,13 +188,13 @@ pub async fn receive_all(
 /// Takes in one alert inside `txn`.
 pub async fn receive(
     txn: &DatabaseTransaction,
-    state: &AppState,
+    state: &Context,
     source: &intake_sources::Model,
     rules: &Rules,
     alert: Alert,
     now: DateTime<Utc>,
     from: &ClientAddr,
-) -> ApiResult<Received> {
+) -> AppResult<Received> {
     lock_fingerprint(txn, source.id, &alert.fingerprint).await?;
     let latest = alerts::Entity::find()
         .filter(alerts::Column::SourceId.eq(source.id))
@@ -369,7 +369,7 @@ async fn map(
     source: &intake_sources::Model,
     rules: &Rules,
     alert: &Alert,
-) -> ApiResult<Result<(Mapping, systems::Model), String>> {
+) -> AppResult<Result<(Mapping, systems::Model), String>> {
     let mapping = match rules.map(&source.code, &alert.labels) {
         Mapped::To(m) => m,
         Mapped::Triage(reason) => return Ok(Err(reason)),
@@ -419,18 +419,18 @@ impl Opening {
 /// Opens the alarm ticket of `alert` on `system`: its clocks start when the alert started.
 pub(crate) async fn open_alarm(
     txn: &DatabaseTransaction,
-    state: &AppState,
+    state: &Context,
     alert: &Alert,
     system: systems::Model,
     opening: Opening,
     now: DateTime<Utc>,
     from: &ClientAddr,
-) -> ApiResult<(tickets::Model, ticket_domain::Ticket)> {
+) -> AppResult<(tickets::Model, ticket_domain::Ticket)> {
     let mut description = description_of(alert);
     if let Some(note) = opening.note {
         description.push_str(&format!("\n{note}"));
     }
-    let body = crate::api::tickets::CreateTicket {
+    let body = crate::app::tickets::open::CreateTicket {
         kind: "alarm".into(),
         system: system.code.clone(),
         severity: Some(opening.severity),
@@ -444,8 +444,8 @@ pub(crate) async fn open_alarm(
         assignee_id: None,
         duty: None,
     };
-    let plan = crate::api::tickets::plan(txn, state, system, opening.reporter, body, now).await?;
-    crate::api::tickets::open(txn, state, plan, opening.reporter, now, from).await
+    let plan = crate::app::tickets::open::plan(txn, state, system, opening.reporter, body, now).await?;
+    crate::app::tickets::open::open(txn, state, plan, opening.reporter, now, from).await
 }
 
 /// A title from the alert's name and summary, at most 200 characters.
@@ -537,21 +537,21 @@ async fn seen(
 /// before it) to ticket `number`, as opsclock (no actor).
 async fn act(
     txn: &DatabaseTransaction,
-    state: &AppState,
+    state: &Context,
     number: &str,
     now: DateTime<Utc>,
     make: impl FnOnce(DateTime<Utc>) -> Command,
-) -> ApiResult<()> {
+) -> AppResult<()> {
     // As every ticket write does: lock first, so a person acting on it now waits for us.
     crate::app::tickets::lock(txn, tickets::Column::Number.eq(number).into()).await?;
     let loaded = crate::app::tickets::load(txn, number)
         .await?
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("ticket {number} is gone")))?;
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("ticket {number} is gone")))?;
     let command = make(now.max(loaded.ticket.last_event_at()));
     let system = systems::Entity::find_by_id(loaded.row.system_id)
         .one(txn)
         .await?
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("ticket {number} has no system")))?;
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("ticket {number} has no system")))?;
     let calendar = state.calendar(crate::app::tickets::calendar_name(&loaded.ticket, &system.calendar))?;
     let version = loaded.row.version;
     crate::app::tickets::act(txn, &calendar, loaded, version, command, None, now).await?;
@@ -562,15 +562,15 @@ async fn act(
 /// if it needs that to be resolved.
 async fn auto_resolve(
     txn: &DatabaseTransaction,
-    state: &AppState,
+    state: &Context,
     number: &str,
     ends: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> ApiResult<()> {
+) -> AppResult<()> {
     for _ in 0..3 {
         let loaded = crate::app::tickets::load(txn, number)
             .await?
-            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("ticket {number} is gone")))?;
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("ticket {number} is gone")))?;
         let allowed = loaded.ticket.allowed();
         let occurred = loaded.ticket.occurred_at();
         if allowed.contains(&"resolve") {

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::rules::{RuleSet, Rules};
-use crate::api::problem::{ApiError, ApiResult};
 use crate::app::auth::secret::{new_secret, secret_hash};
+use crate::app::{AppError, AppResult};
 use crate::db::entities::{alerts, intake_sources, settings, tickets};
 
 /// The setting the rules are kept under.
@@ -30,18 +30,18 @@ pub struct StoredRules {
 }
 
 /// The rules as kept (none yet: an empty set).
-pub async fn stored(db: &impl ConnectionTrait) -> ApiResult<StoredRules> {
+pub async fn stored(db: &impl ConnectionTrait) -> AppResult<StoredRules> {
     match settings::Entity::find_by_id(RULES_KEY).one(db).await? {
         Some(row) => serde_json::from_value(row.value)
-            .map_err(|e| ApiError::Internal(anyhow::anyhow!("setting {RULES_KEY} does not read: {e}"))),
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("setting {RULES_KEY} does not read: {e}"))),
         None => Ok(StoredRules::default()),
     }
 }
 
 /// The rules, ready to match.
-pub async fn rules(db: &impl ConnectionTrait) -> ApiResult<Rules> {
+pub async fn rules(db: &impl ConnectionTrait) -> AppResult<Rules> {
     stored(db).await?.rules.compile().map_err(|p| {
-        ApiError::Internal(anyhow::anyhow!(
+        AppError::Internal(anyhow::anyhow!(
             "the stored intake rules do not compile: {}",
             p.join("; ")
         ))
@@ -110,11 +110,11 @@ pub async fn add_source(
     code: &str,
     kind: &str,
     now: DateTime<Utc>,
-) -> ApiResult<(intake_sources::Model, String)> {
-    let code = crate::api::catalog::check_code(code)?;
+) -> AppResult<(intake_sources::Model, String)> {
+    let code = crate::app::catalog::check_code(code)?;
     let code = code.as_str();
     if !SOURCE_KINDS.contains(&kind) {
-        return Err(ApiError::invalid(
+        return Err(AppError::invalid(
             "kind",
             format!("{kind:?} is not a kind; expected one of: {}", SOURCE_KINDS.join(", ")),
         ));
@@ -125,7 +125,7 @@ pub async fn add_source(
         .await?
         .is_some()
     {
-        return Err(ApiError::Duplicate(format!("an intake source {code:?} exists")));
+        return Err(AppError::Duplicate(format!("an intake source {code:?} exists")));
     }
     let (credential, token_hash, secret) = if kind == "alertmanager" {
         let token = new_secret("oci_");

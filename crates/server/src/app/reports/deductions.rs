@@ -28,7 +28,7 @@ use super::availability::{self, SystemAvailability};
 use super::breached::{self, BreachedClock};
 use super::counts::{self, ClockRow};
 use super::sql::Scope;
-use crate::api::problem::{ApiError, ApiResult};
+use crate::app::{AppError, AppResult};
 use crate::db::entities::{contracts, system_vendors, systems, vendors};
 
 /// One contract's deductions over the period.
@@ -65,21 +65,21 @@ pub struct Stored {
 }
 
 /// Creates or replaces contract `c` (by code), after checking it; returns whether it changed.
-pub async fn set(db: &impl ConnectionTrait, c: Contract, now: DateTime<Utc>) -> ApiResult<bool> {
-    c.validate().map_err(|e| ApiError::invalid("contract", e.to_string()))?;
+pub async fn set(db: &impl ConnectionTrait, c: Contract, now: DateTime<Utc>) -> AppResult<bool> {
+    c.validate().map_err(|e| AppError::invalid("contract", e.to_string()))?;
     let vendor = vendors::Entity::find()
         .filter(vendors::Column::Code.eq(&c.vendor))
         .one(db)
         .await?
-        .ok_or_else(|| ApiError::invalid("vendor", format!("no vendor with code {:?}", c.vendor)))?;
+        .ok_or_else(|| AppError::invalid("vendor", format!("no vendor with code {:?}", c.vendor)))?;
     for code in &c.systems {
         systems::Entity::find()
             .filter(systems::Column::Code.eq(code))
             .one(db)
             .await?
-            .ok_or_else(|| ApiError::invalid("systems", format!("no system with code {code:?}")))?;
+            .ok_or_else(|| AppError::invalid("systems", format!("no system with code {code:?}")))?;
     }
-    let document = serde_json::to_value(&c).map_err(|e| ApiError::Internal(e.into()))?;
+    let document = serde_json::to_value(&c).map_err(|e| AppError::Internal(e.into()))?;
     let existing = contracts::Entity::find()
         .filter(contracts::Column::Code.eq(&c.code))
         .one(db)
@@ -106,7 +106,7 @@ pub async fn set(db: &impl ConnectionTrait, c: Contract, now: DateTime<Utc>) -> 
 }
 
 /// Every stored contract, by code.
-pub async fn list(db: &impl ConnectionTrait) -> ApiResult<Vec<Stored>> {
+pub async fn list(db: &impl ConnectionTrait) -> AppResult<Vec<Stored>> {
     let codes: BTreeMap<String, i64> = systems::Entity::find()
         .all(db)
         .await?
@@ -120,7 +120,7 @@ pub async fn list(db: &impl ConnectionTrait) -> ApiResult<Vec<Stored>> {
         .await?
     {
         let contract: Contract = serde_json::from_value(row.document)
-            .map_err(|e| ApiError::Internal(anyhow::anyhow!("contract {}: {e}", row.code)))?;
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("contract {}: {e}", row.code)))?;
         let system_ids = if contract.systems.is_empty() {
             system_vendors::Entity::find()
                 .filter(system_vendors::Column::VendorId.eq(row.vendor_id))
@@ -158,7 +158,7 @@ pub async fn assess(
     calendars: &BTreeMap<String, Calendar>,
     scope: &Scope,
     measured: Measured<'_>,
-) -> ApiResult<Vec<ContractDeductions>> {
+) -> AppResult<Vec<ContractDeductions>> {
     let in_view: Option<Vec<i64>> = match (&scope.systems, scope.unit) {
         (None, None) => None,
         (ids, unit) => {
@@ -327,7 +327,7 @@ pub async fn metrics(
     calendars: &BTreeMap<String, Calendar>,
     scope: &Scope,
     stored: &Stored,
-) -> ApiResult<Metrics> {
+) -> AppResult<Metrics> {
     Ok(measure(db, calendars, scope, stored).await?.0)
 }
 
@@ -337,7 +337,7 @@ async fn measure(
     calendars: &BTreeMap<String, Calendar>,
     scope: &Scope,
     stored: &Stored,
-) -> ApiResult<(Metrics, Vec<ProvisionalLate>)> {
+) -> AppResult<(Metrics, Vec<ProvisionalLate>)> {
     let own = Scope {
         from: scope.from,
         to: scope.to,

@@ -17,6 +17,7 @@ pub mod export;
 pub mod latency;
 pub mod notes;
 pub mod period;
+pub mod request;
 pub mod scorecard;
 pub mod sql;
 pub mod trend;
@@ -29,7 +30,7 @@ use serde::{Deserialize, Serialize};
 use sla_clock::Calendar;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::problem::{ApiError, ApiResult};
+use crate::app::{AppError, AppResult};
 use crate::db::entities::{systems, units, vendors};
 pub use period::Period;
 pub use sql::Scope;
@@ -94,7 +95,7 @@ pub async fn breaches(
     visible: Option<Vec<i64>>,
     as_of: DateTime<Utc>,
     with_deductions: bool,
-) -> ApiResult<Report> {
+) -> AppResult<Report> {
     let scope = resolve(db, &period, &filters, visible, as_of).await?;
     // Independent scans, run at once: on a pool each takes its own connection (SQLite readers
     // do not block each other in WAL mode), inside a transaction they simply take turns.
@@ -175,7 +176,7 @@ pub async fn resolve(
     f: &Filters,
     visible: Option<Vec<i64>>,
     as_of: DateTime<Utc>,
-) -> ApiResult<Scope> {
+) -> AppResult<Scope> {
     let mut scope = Scope {
         from: period.from,
         to: period.to,
@@ -189,7 +190,7 @@ pub async fn resolve(
             .one(db)
             .await?;
         scope.unit = Some(
-            u.ok_or_else(|| ApiError::invalid("unit", format!("no unit with code {code:?}")))?
+            u.ok_or_else(|| AppError::invalid("unit", format!("no unit with code {code:?}")))?
                 .id,
         );
     }
@@ -199,7 +200,7 @@ pub async fn resolve(
             .one(db)
             .await?;
         scope.vendor = Some(
-            v.ok_or_else(|| ApiError::invalid("vendor", format!("no vendor with code {code:?}")))?
+            v.ok_or_else(|| AppError::invalid("vendor", format!("no vendor with code {code:?}")))?
                 .id,
         );
     }
@@ -209,19 +210,19 @@ pub async fn resolve(
             .one(db)
             .await?
             .filter(|s| scope.systems.as_ref().is_none_or(|v| v.contains(&s.id)))
-            .ok_or_else(|| ApiError::invalid("system", format!("no system with code {code:?} (or not yours)")))?;
+            .ok_or_else(|| AppError::invalid("system", format!("no system with code {code:?} (or not yours)")))?;
         scope.systems = Some(vec![s.id]);
     }
     if let Some(k) = &f.kind {
         let kind: ticket_domain::Kind = k
             .parse()
-            .map_err(|e: ticket_domain::UnknownValue| ApiError::invalid("kind", e.to_string()))?;
+            .map_err(|e: ticket_domain::UnknownValue| AppError::invalid("kind", e.to_string()))?;
         scope.kind = Some(kind.key().to_owned());
     }
     if let Some(s) = &f.severity {
         let sev: sla_clock::Severity = s
             .parse()
-            .map_err(|e: sla_clock::SeverityParseError| ApiError::invalid("severity", e.to_string()))?;
+            .map_err(|e: sla_clock::SeverityParseError| AppError::invalid("severity", e.to_string()))?;
         scope.severity = Some(sev.key().to_owned());
     }
     Ok(scope)

@@ -27,7 +27,7 @@ use serde::Serialize;
 use sla_clock::Calendar;
 use ticket_domain::{ClockName, Command};
 
-use crate::api::problem::ApiError;
+use crate::app::AppError;
 use crate::app::escalation::{Links, NewMessage, message};
 use crate::db::entities::{clocks, tickets, users};
 
@@ -103,14 +103,14 @@ pub async fn remeasure(
     links: &Links,
     actor: Option<i64>,
     now: DateTime<Utc>,
-) -> Result<Remeasured, ApiError> {
+) -> Result<Remeasured, AppError> {
     let mut out = Remeasured::default();
     if affected.is_empty() {
         return Ok(out);
     }
     let txn = crate::db::begin_write(db)
         .await
-        .map_err(|e| ApiError::Internal(e.into()))?;
+        .map_err(|e| AppError::Internal(e.into()))?;
     let scope = affected
         .iter()
         .fold(sea_orm::Condition::any(), |c, a| c.add(a.condition()));
@@ -190,7 +190,7 @@ pub async fn remeasure(
     Ok(out)
 }
 
-async fn clock_rows(txn: &sea_orm::DatabaseTransaction, ticket_id: i64) -> Result<Vec<clocks::Model>, ApiError> {
+async fn clock_rows(txn: &sea_orm::DatabaseTransaction, ticket_id: i64) -> Result<Vec<clocks::Model>, AppError> {
     Ok(clocks::Entity::find()
         .filter(clocks::Column::TicketId.eq(ticket_id))
         .all(txn)
@@ -221,7 +221,7 @@ async fn remark(
     number: &str,
     moved: &[MovedDeadline],
     now: DateTime<Utc>,
-) -> Result<(), ApiError> {
+) -> Result<(), AppError> {
     let Some(calendar) = calendar else {
         return Ok(());
     };
@@ -237,7 +237,7 @@ async fn remark(
     let at = now.max(loaded.ticket.last_event_at());
     match crate::app::tickets::act(txn, calendar, loaded, version, Command::Comment { at, text }, None, now).await {
         // A finished ticket takes no remarks; the audit entry still lists the move.
-        Ok(_) | Err(ApiError::InvalidTransition { .. }) => Ok(()),
+        Ok(_) | Err(AppError::InvalidTransition { .. }) => Ok(()),
         Err(e) => Err(e),
     }
 }
@@ -250,7 +250,7 @@ async fn notify(
     row: &tickets::Model,
     moved: &[MovedDeadline],
     now: DateTime<Utc>,
-) -> Result<(), ApiError> {
+) -> Result<(), AppError> {
     let Some(assignee) = row.assignee_id else {
         return Ok(());
     };

@@ -4,9 +4,12 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
+use crate::app::audit::{self, ClientAddr};
+use crate::app::auth::Principal;
+use crate::app::{AppError, AppResult, Context};
 use crate::db::entities::{outbox, outbox_attempts};
 
 /// The statuses a message can have.
@@ -153,4 +156,71 @@ pub async fn retry(
         q = q.filter(outbox::Column::Id.is_in(ids.iter().copied()));
     }
     Ok(q.exec(db).await?.rows_affected)
+}
+
+/// Filters of the outbox list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct OutboxQuery {
+    /// `pending`, `sending`, `sent` or `failed`.
+    pub status: Option<String>,
+    /// At most this many, newest first [default 100, at most 1000].
+    pub limit: Option<u64>,
+}
+
+/// The outbox.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OutboxList {
+    /// How many messages have each status.
+    pub counts: std::collections::BTreeMap<String, i64>,
+    /// The messages, newest first.
+    pub messages: Vec<OutboxView>,
+}
+
+/// The outbox as an admin lists it: counts by status, and the newest messages with `q`'s status.
+pub async fn list_for(ctx: &Context, p: &Principal, q: OutboxQuery) -> AppResult<OutboxList> {
+    p.require_admin()?;
+    if let Some(s) = q.status.as_deref().filter(|s| !STATUSES.contains(s)) {
+        return Err(AppError::Invalid {
+            field: Some("status".into()),
+            detail: format!("{s:?} is not a status; expected one of: {}", STATUSES.join(", ")),
+        });
+    }
+    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    Ok(OutboxList {
+        counts: counts(&ctx.db).await?.into_iter().collect(),
+        messages: list(&ctx.db, q.status.as_deref(), limit).await?,
+    })
+}
+
+/// One message with every delivery attempt (admins).
+pub async fn detail(ctx: &Context, p: &Principal, id: i64) -> AppResult<OutboxDetail> {
+    p.require_admin()?;
+    get(&ctx.db, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no outbox message {id}")))
+}
+
+/// Sends failed message `id` again with a fresh set of attempts (admins), and records who did.
+pub async fn retry_one(ctx: &Context, p: &Principal, from: &ClientAddr, id: i64) -> AppResult<OutboxDetail> {
+    p.require_admin()?;
+    let txn = ctx.begin_write().await?;
+    let now = ctx.now();
+    let Some(current) = get(&txn, id).await? else {
+        return Err(AppError::NotFound(format!("no outbox message {id}")));
+    };
+    if retry(&txn, &ctx.calendars.snapshot(), Some(&[id]), now).await? == 0 {
+        return Err(AppError::Invalid {
+            field: None,
+            detail: format!(
+                "message {id} is {}; only failed messages are retried",
+                current.message.status
+            ),
+        });
+    }
+    let detail = serde_json::json!({ "ids": [id], "key": current.message.key });
+    audit::record(&txn, Some(p.user_id), "outbox.retry", "outbox", detail, from, now).await?;
+    let after = get(&txn, id).await?;
+    txn.commit().await?;
+    after.ok_or_else(|| AppError::NotFound(format!("no outbox message {id}")))
 }

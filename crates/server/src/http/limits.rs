@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use chrono::TimeDelta;
 
-use super::problem::ApiError;
+use crate::app::AppError;
 
 /// The limits in force.
 #[derive(Debug)]
@@ -71,7 +71,7 @@ impl Default for Limits {
 
 impl Limits {
     /// Counts a sign-in attempt from `addr`; refuses it when the address has used up its minute.
-    pub fn sign_in_attempt(&self, addr: &str, now: Instant) -> Result<(), ApiError> {
+    pub fn sign_in_attempt(&self, addr: &str, now: Instant) -> Result<(), AppError> {
         let mut windows = self.attempts.0.lock().unwrap_or_else(|e| e.into_inner());
         if windows.len() >= SWEEP_AT {
             windows.retain(|_, w| now.duration_since(w.started) < WINDOW);
@@ -88,7 +88,7 @@ impl Limits {
         }
         if w.attempts >= self.sign_ins_per_minute {
             let wait = WINDOW.saturating_sub(now.duration_since(w.started)).as_secs().max(1);
-            return Err(ApiError::TooManyRequests {
+            return Err(AppError::TooManyRequests {
                 detail: format!(
                     "too many sign-in attempts from {addr}: at most {} a minute; try again in {wait} s",
                     self.sign_ins_per_minute
@@ -119,7 +119,7 @@ mod tests {
             .sign_in_attempt("10.0.0.1", t0 + Duration::from_secs(20))
             .unwrap_err();
         match refused {
-            ApiError::TooManyRequests { retry_after, .. } => assert_eq!(retry_after, 40),
+            AppError::TooManyRequests { retry_after, .. } => assert_eq!(retry_after, 40),
             other => panic!("{other:?}"),
         }
         limits.sign_in_attempt("10.0.0.2", t0).unwrap();

@@ -1,0 +1,92 @@
+//! Scope: who may see which systems, and so which tickets, duties and reports.
+//!
+//! A user belongs to a buyer unit or a vendor ([`Scope`]). A unit's people see that unit's
+//! systems; a vendor's people see the systems the vendor is responsible for; admins see all;
+//! anyone else nothing. Anything out of scope answers as if it did not exist. Every door and
+//! every use case asks here; none decides it for itself.
+//!
+//! ```text
+//! Scope::All        every system
+//! Scope::Unit(7)    systems.unit_id = 7
+//! Scope::Vendor(3)  systems linked to vendor 3 in system_vendors
+//! Scope::Nothing    none
+//! ```
+
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect};
+
+use crate::app::auth::{Principal, Scope};
+use crate::app::{AppError, AppResult};
+use crate::db::entities::{system_vendors, systems};
+
+/// The ids of the systems `p` may see; `None` means all of them.
+///
+/// A scope that covers every system (a single O&M vendor for the whole district) answers `None`
+/// too, so that lists filter nothing and walk the newest tickets in id order, O(page), instead of
+/// gathering every ticket of a long list of systems to sort them.
+pub async fn visible_system_ids(db: &impl ConnectionTrait, p: &Principal) -> Result<Option<Vec<i64>>, DbErr> {
+    let ids = match p.scope {
+        Scope::All => return Ok(None),
+        Scope::Nothing => return Ok(Some(vec![])),
+        Scope::Unit(u) => Some(
+            systems::Entity::find()
+                .select_only()
+                .column(systems::Column::Id)
+                .filter(systems::Column::UnitId.eq(u))
+                .into_tuple::<i64>()
+                .all(db)
+                .await?,
+        ),
+        Scope::Vendor(v) => Some(
+            system_vendors::Entity::find()
+                .select_only()
+                .column(system_vendors::Column::SystemId)
+                .filter(system_vendors::Column::VendorId.eq(v))
+                .into_tuple::<i64>()
+                .all(db)
+                .await?,
+        ),
+    };
+    Ok(match ids {
+        Some(ids) if !ids.is_empty() && ids.len() as u64 == systems::Entity::find().count(db).await? => None,
+        other => other,
+    })
+}
+
+/// The system with `code` if the caller may see it; else an invalid `system` that does not say
+/// whether it exists.
+pub async fn system_in_scope(db: &impl ConnectionTrait, p: &Principal, code: &str) -> AppResult<systems::Model> {
+    let s = systems::Entity::find()
+        .filter(systems::Column::Code.eq(code))
+        .one(db)
+        .await?;
+    match s {
+        Some(s) if can_see_system(db, p, s.id).await? => Ok(s),
+        _ => Err(AppError::invalid(
+            "system",
+            format!("no system with code {code:?} (or not yours)"),
+        )),
+    }
+}
+
+/// Whether `p` may see system `id`: one indexed lookup, not the list of every visible system.
+pub async fn can_see_system(db: &impl ConnectionTrait, p: &Principal, id: i64) -> Result<bool, DbErr> {
+    Ok(match p.scope {
+        Scope::All => true,
+        Scope::Nothing => false,
+        Scope::Unit(u) => {
+            systems::Entity::find_by_id(id)
+                .filter(systems::Column::UnitId.eq(u))
+                .count(db)
+                .await?
+                > 0
+        }
+        Scope::Vendor(v) => {
+            system_vendors::Entity::find()
+                .filter(system_vendors::Column::SystemId.eq(id))
+                .filter(system_vendors::Column::VendorId.eq(v))
+                .count(db)
+                .await?
+                > 0
+        }
+    })
+}

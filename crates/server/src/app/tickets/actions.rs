@@ -1,0 +1,271 @@
+//! Acting on a ticket: acknowledge, arrive, start, pause, resume, regrade, resolve, close,
+//! reopen, cancel, assign, comment.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::EntityTrait;
+use serde::{Deserialize, Deserializer};
+use sla_clock::Severity;
+use ticket_domain::{CancelReason, Command, PauseReason, Resolution};
+use utoipa::ToSchema;
+
+use super::open::{check_user, policy_row, policy_targets};
+use super::read::load_in_scope;
+use super::views::{TicketView, allowed_of, view};
+use super::{FUTURE_SLACK, parse};
+use crate::app::audit::{self, ClientAddr};
+use crate::app::auth::Principal;
+use crate::app::{AppError, AppResult, Context};
+use crate::db::entities::systems;
+
+fn double_option<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// The body of every action; which fields apply depends on the action.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActionRequest {
+    /// The ticket's version as read (required).
+    pub version: i64,
+    /// When it happened [default: now]; not before the ticket's last event, not in the future.
+    pub at: Option<DateTime<Utc>>,
+    /// pause: awaiting_reporter | third_party | buyer_window; cancel: duplicate | withdrawn;
+    /// regrade, reopen: free text (required).
+    pub reason: Option<String>,
+    /// pause, close, cancel: remarks.
+    pub note: Option<String>,
+    /// regrade: the new severity.
+    pub severity: Option<String>,
+    /// resolve: root cause (required).
+    pub root_cause: Option<String>,
+    /// resolve: what was done (required).
+    pub fix: Option<String>,
+    /// resolve: when the impact began [default: occurred_at].
+    pub impact_from: Option<DateTime<Utc>>,
+    /// resolve: when the impact ended [default: at].
+    pub impact_to: Option<DateTime<Utc>>,
+    /// close: satisfaction 1–5.
+    pub satisfaction: Option<u8>,
+    /// assign: the user id, or null to unassign (required).
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i64>)]
+    pub assignee_id: Option<Option<i64>>,
+    /// comment: the text (required).
+    pub text: Option<String>,
+}
+
+/// The actions, in the order of the lifecycle.
+pub const ACTIONS: [&str; 12] = [
+    "acknowledge",
+    "arrive",
+    "start",
+    "pause",
+    "resume",
+    "regrade",
+    "resolve",
+    "close",
+    "reopen",
+    "cancel",
+    "assign",
+    "comment",
+];
+
+/// Builds the domain command for `action` from the body, refusing fields that do not apply.
+fn command(
+    action: &str,
+    b: ActionRequest,
+    at: DateTime<Utc>,
+    occurred_at: DateTime<Utc>,
+) -> AppResult<(Command, Option<Severity>)> {
+    let given: BTreeMap<&str, bool> = BTreeMap::from([
+        ("reason", b.reason.is_some()),
+        ("note", b.note.is_some()),
+        ("severity", b.severity.is_some()),
+        ("root_cause", b.root_cause.is_some()),
+        ("fix", b.fix.is_some()),
+        ("impact_from", b.impact_from.is_some()),
+        ("impact_to", b.impact_to.is_some()),
+        ("satisfaction", b.satisfaction.is_some()),
+        ("assignee_id", b.assignee_id.is_some()),
+        ("text", b.text.is_some()),
+    ]);
+    let applies: &[&str] = match action {
+        "pause" => &["reason", "note"],
+        "regrade" => &["severity", "reason"],
+        "resolve" => &["root_cause", "fix", "impact_from", "impact_to"],
+        "close" => &["satisfaction", "note"],
+        "reopen" => &["reason"],
+        "cancel" => &["reason", "note"],
+        "assign" => &["assignee_id"],
+        "comment" => &["text"],
+        _ => &[],
+    };
+    if let Some((field, _)) = given.iter().find(|(f, g)| **g && !applies.contains(f)) {
+        return Err(AppError::invalid(
+            *field,
+            format!(
+                "{field} does not apply to {action}; {action} takes: version, at{}",
+                applies.iter().map(|a| format!(", {a}")).collect::<String>()
+            ),
+        )
+        .into());
+    }
+    let need = |field: &'static str, v: Option<String>| {
+        v.ok_or_else(|| AppError::invalid(field, format!("{action} needs {field}")))
+    };
+    Ok(match action {
+        "acknowledge" => (Command::Acknowledge { at }, None),
+        "arrive" => (Command::Arrive { at }, None),
+        "start" => (Command::Start { at }, None),
+        "pause" => (
+            Command::Pause {
+                at,
+                reason: parse::<PauseReason>("reason", &need("reason", b.reason)?)?,
+                note: b.note,
+            },
+            None,
+        ),
+        "resume" => (Command::Resume { at }, None),
+        "regrade" => {
+            let severity = parse::<Severity>("severity", &need("severity", b.severity)?)?;
+            let reason = need("reason", b.reason)?;
+            (
+                Command::Regrade {
+                    at,
+                    severity,
+                    reason,
+                    targets: Default::default(),
+                },
+                Some(severity),
+            )
+        }
+        "resolve" => (
+            Command::Resolve {
+                at,
+                resolution: Resolution {
+                    root_cause: need("root_cause", b.root_cause)?,
+                    fix: need("fix", b.fix)?,
+                    impact_from: b.impact_from.unwrap_or(occurred_at),
+                    impact_to: b.impact_to.unwrap_or(at),
+                },
+            },
+            None,
+        ),
+        "close" => (
+            Command::Close {
+                at,
+                satisfaction: b.satisfaction,
+                note: b.note,
+            },
+            None,
+        ),
+        "reopen" => (
+            Command::Reopen {
+                at,
+                reason: need("reason", b.reason)?,
+            },
+            None,
+        ),
+        "cancel" => (
+            Command::Cancel {
+                at,
+                reason: parse::<CancelReason>("reason", &need("reason", b.reason)?)?,
+                note: b.note,
+            },
+            None,
+        ),
+        "assign" => (
+            Command::Assign {
+                at,
+                assignee: b
+                    .assignee_id
+                    .ok_or_else(|| AppError::invalid("assignee_id", "assign needs assignee_id (a user id, or null)"))?,
+            },
+            None,
+        ),
+        "comment" => (
+            Command::Comment {
+                at,
+                text: need("text", b.text)?,
+            },
+            None,
+        ),
+        other => {
+            return Err(AppError::NotFound(format!("no action {other:?}; actions: {}", ACTIONS.join(", "))).into());
+        }
+    })
+}
+
+/// Performs `action` on ticket `number` for `p`: acknowledge, arrive, start, pause, resume,
+/// regrade, resolve, close, reopen, cancel, assign or comment. The body carries the version
+/// read; a stale one is a [`AppError::VersionConflict`] with the current version.
+pub async fn perform(
+    ctx: &Context,
+    p: &Principal,
+    from: &ClientAddr,
+    number: &str,
+    action: &str,
+    body: ActionRequest,
+) -> AppResult<TicketView> {
+    let now = ctx.now();
+    if !ACTIONS.contains(&action) {
+        return Err(AppError::NotFound(format!("no action {action:?}; actions: {}", ACTIONS.join(", "))).into());
+    }
+    let txn = ctx.begin_write().await?;
+    let loaded = load_in_scope(&txn, p, number).await?;
+    p.require_writer()?;
+    let at = body.at.unwrap_or(now);
+    if at > now + FUTURE_SLACK {
+        return Err(AppError::invalid("at", "is in the future").into());
+    }
+    if let Some(Some(a)) = body.assignee_id {
+        check_user(&txn, "assignee_id", a).await?;
+    }
+    let version = body.version;
+    let (mut cmd, regrade_to) = command(action, body, at, loaded.ticket.occurred_at())?;
+    let system = systems::Entity::find_by_id(loaded.row.system_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("ticket {number} has no system")))?;
+    if let (Some(sev), Command::Regrade { targets, .. }) = (regrade_to, &mut cmd) {
+        let policy = policy_row(&txn, &system).await?;
+        let usual = policy_targets(&policy)?.targets(loaded.ticket.kind(), sev);
+        // A ticket opened under a major-event window is re-graded under it too.
+        let window = match loaded.row.major_event_id {
+            Some(id) => crate::app::duty::windows::by_id(&txn, id).await?,
+            None => None,
+        };
+        *targets = match window {
+            Some(w) => {
+                let start = loaded.ticket.clocks_start();
+                crate::app::duty::windows::apply(
+                    &w,
+                    &ctx.calendars.snapshot(),
+                    &policy,
+                    loaded.ticket.kind(),
+                    usual,
+                    start,
+                )?
+                .map_or(usual, |(t, _)| t)
+            }
+            None => usual,
+        };
+    }
+    let calendar = ctx.calendar(super::calendar_name(&loaded.ticket, &system.calendar))?;
+    let detail = serde_json::to_value(&cmd).map_err(|e| AppError::Internal(e.into()))?;
+    let (row, ticket) = super::act(&txn, &calendar, loaded, version, cmd, Some(p.user_id), now).await?;
+    audit::record(
+        &txn,
+        Some(p.user_id),
+        &format!("ticket.{action}"),
+        &row.number,
+        detail,
+        from,
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    view(&ctx.db, ctx, row, now, allowed_of(&ticket), None).await
+}

@@ -1,0 +1,276 @@
+//! Opening a ticket: one use case, whichever door asks (the API, the pages, alert intake, a
+//! scheduled duty). [`plan`] decides what the ticket would be — scope, major-event window, policy,
+//! classifier, roster assignment — and [`open`] opens it and writes the audit entry; the preview
+//! ([`super::preview`]) shows the same plan without opening it.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait};
+use serde::Deserialize;
+use sla_clock::{Facts, Severity};
+use ticket_domain::{Kind, NewTicket, Policy, ServiceMode};
+use utoipa::ToSchema;
+
+use super::views::{TicketView, allowed_of, view};
+use super::{FUTURE_SLACK, parse};
+use crate::app::audit::{self, ClientAddr};
+use crate::app::auth::Principal;
+use crate::app::scope::system_in_scope;
+use crate::app::{AppError, AppResult, Context};
+use crate::db::entities::{policies, systems, tickets, users};
+
+/// Facts for the severity classifier.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FactsBody {
+    /// `down`, `degraded` or `fine`.
+    #[schema(value_type = String)]
+    pub core_function: sla_clock::CoreFunction,
+    /// A workaround exists.
+    #[serde(default)]
+    pub workaround: bool,
+    /// `none`, `some` or `many`.
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub users_affected: sla_clock::UsersAffected,
+    /// A security incident.
+    #[serde(default)]
+    pub security_incident: bool,
+    /// A major-event window (重保) is in force.
+    #[serde(default)]
+    pub major_event_window: bool,
+}
+
+/// A new ticket.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTicket {
+    /// fault, request, security or alarm.
+    pub kind: String,
+    /// The system's code.
+    pub system: String,
+    /// urgent, serious, general, minor (or 紧急, 严重, 一般, 轻微); omit to classify from `facts`.
+    pub severity: Option<String>,
+    /// Why this severity.
+    pub severity_reason: Option<String>,
+    /// Facts for the classifier, when `severity` is omitted.
+    pub facts: Option<FactsBody>,
+    /// One-line summary (≤ 200 characters).
+    pub title: String,
+    /// Details.
+    #[serde(default)]
+    pub description: String,
+    /// When the problem began [default: received_at].
+    pub occurred_at: Option<DateTime<Utc>>,
+    /// When it was reported [default: now].
+    pub received_at: Option<DateTime<Utc>>,
+    /// Who works on it [default: the system's on-duty engineer by the duty rosters, if any].
+    pub assignee_id: Option<i64>,
+    /// The code of the scheduled duty it counts towards (e.g. a penetration test for a quota).
+    pub duty: Option<String>,
+}
+
+pub(crate) async fn policy_row(db: &impl ConnectionTrait, system: &systems::Model) -> AppResult<policies::Model> {
+    policies::Entity::find_by_id(system.policy_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("system {} has no policy", system.code)))
+}
+
+pub(crate) fn policy_targets(p: &policies::Model) -> AppResult<Policy> {
+    serde_json::from_value(p.targets.clone()).map_err(|e| AppError::Internal(anyhow::anyhow!("policy {}: {e}", p.code)))
+}
+
+/// What the classifier proposes from the facts given (with the major-event fact set when a
+/// window covers the system).
+fn proposal_of(body: &CreateTicket, in_window: bool) -> Option<sla_clock::Classification> {
+    body.facts.as_ref().map(|f| {
+        sla_clock::classify(&Facts {
+            core_function: f.core_function,
+            workaround: f.workaround,
+            users_affected: f.users_affected,
+            security_incident: f.security_incident,
+            major_event_window: f.major_event_window || in_window,
+        })
+    })
+}
+
+/// The severity of a new ticket and why: stated, or proposed by the classifier, or both,
+/// recorded.
+fn severity_of(
+    body: &CreateTicket,
+    proposal: Option<&sla_clock::Classification>,
+) -> AppResult<(Severity, Option<String>)> {
+    Ok(match (&body.severity, proposal) {
+        (Some(s), None) => (parse::<Severity>("severity", s)?, body.severity_reason.clone()),
+        (Some(s), Some(c)) => {
+            let stated = parse::<Severity>("severity", s)?;
+            let why = body.severity_reason.as_deref().unwrap_or("stated");
+            let reason = if stated == c.severity {
+                format!("{why}; the classifier agrees: {} / {}", c.reason_zh, c.reason_en)
+            } else {
+                format!(
+                    "{why}; overrides the classifier's {} ({} / {})",
+                    c.severity.key(),
+                    c.reason_zh,
+                    c.reason_en
+                )
+            };
+            (stated, Some(reason))
+        }
+        (None, Some(c)) => (c.severity, Some(format!("{} / {}", c.reason_zh, c.reason_en))),
+        (None, None) => return Err(AppError::invalid("severity", "give a severity, or facts to classify").into()),
+    })
+}
+
+pub(crate) async fn check_user(db: &impl ConnectionTrait, field: &str, id: i64) -> AppResult<()> {
+    match users::Entity::find_by_id(id).one(db).await? {
+        Some(_) => Ok(()),
+        None => Err(AppError::invalid(field, format!("no user {id}")).into()),
+    }
+}
+
+/// What opening a ticket would do: the system, the window it falls under, the ticket as the
+/// domain would open it, who gets it and why. Shared by [`create_ticket`] and [`preview_ticket`],
+/// so that the preview shows exactly what submitting creates.
+pub(crate) struct Plan {
+    pub(super) system: systems::Model,
+    pub(super) window: Option<crate::app::duty::windows::Loaded>,
+    pub(super) new: NewTicket,
+    /// The calendar the clocks count in (the window's, under a major event).
+    pub(super) calendar: String,
+    /// How the assignee was chosen, when the rosters chose.
+    pub(super) assigned_by: Option<String>,
+    pub(super) duty_id: Option<i64>,
+    /// What the classifier proposed, when facts were given.
+    pub(super) proposal: Option<sla_clock::Classification>,
+}
+
+/// `system` is the one `body` names, already checked against the reader's scope; `reporter` who
+/// reports it (`None`: a monitor).
+pub(crate) async fn plan(
+    txn: &impl ConnectionTrait,
+    ctx: &Context,
+    system: systems::Model,
+    reporter: Option<i64>,
+    body: CreateTicket,
+    now: DateTime<Utc>,
+) -> AppResult<Plan> {
+    let kind: Kind = parse("kind", &body.kind)?;
+    let received_at = body.received_at.unwrap_or(now);
+    if received_at > now + FUTURE_SLACK {
+        return Err(AppError::invalid("received_at", "is in the future").into());
+    }
+    let occurred_at = body.occurred_at.unwrap_or(received_at);
+    let clocks_start = if kind.clocks_start_at_occurrence() {
+        occurred_at
+    } else {
+        received_at
+    };
+    if let Some(a) = body.assignee_id {
+        check_user(txn, "assignee_id", a).await?;
+    }
+    let window = crate::app::duty::windows::covering(txn, &system, clocks_start).await?;
+    let proposal = proposal_of(&body, window.is_some());
+    let (severity, severity_reason) = severity_of(&body, proposal.as_ref())?;
+    let service_mode: ServiceMode = parse("service_mode", &system.service_mode)?;
+    let policy = policy_row(txn, &system).await?;
+    let usual = policy_targets(&policy)?.targets(kind, severity);
+    let (targets, major_event) = match &window {
+        Some(w) => {
+            match crate::app::duty::windows::apply(w, &ctx.calendars.snapshot(), &policy, kind, usual, clocks_start)? {
+                Some((t, r)) => (t, Some(r)),
+                None => (usual, None),
+            }
+        }
+        None => (usual, None),
+    };
+    let calendar = major_event.as_ref().map_or(&system.calendar, |m| &m.calendar).clone();
+    ctx.calendar(&calendar)?;
+    // Nobody named: the system's on-duty engineer by its vendors' rosters.
+    let (assignee, assigned_by) = match body.assignee_id {
+        Some(a) => (Some(a), None),
+        None => {
+            match crate::app::duty::rosters::pick_assignee(txn, &ctx.calendars.snapshot(), &system, received_at).await?
+            {
+                Some(d) => (
+                    Some(d.user_id),
+                    Some(format!("on duty: {} ({}, {})", d.username, d.roster, d.line)),
+                ),
+                None => (None, None),
+            }
+        }
+    };
+    let duty_id = match &body.duty {
+        Some(code) => Some(crate::app::duty::scheduled::id_of(txn, code, system.id).await?),
+        None => None,
+    };
+    let new = NewTicket {
+        kind,
+        severity,
+        severity_reason,
+        title: body.title,
+        description: body.description,
+        occurred_at,
+        received_at,
+        service_mode,
+        targets,
+        reporter,
+        assignee,
+        major_event,
+    };
+    Ok(Plan {
+        system,
+        window,
+        new,
+        calendar,
+        assigned_by,
+        duty_id,
+        proposal,
+    })
+}
+
+/// Opens a ticket for a person: the system must be in their scope and they may not be a viewer.
+/// Severity is given, or proposed by the classifier from `facts`.
+pub async fn open_ticket(ctx: &Context, p: &Principal, body: CreateTicket, from: &ClientAddr) -> AppResult<TicketView> {
+    p.require_writer()?;
+    let now = ctx.now();
+    let txn = ctx.begin_write().await?;
+    let system = system_in_scope(&txn, p, &body.system).await?;
+    let plan = plan(&txn, ctx, system, Some(p.user_id), body, now).await?;
+    let (row, ticket) = open(&txn, ctx, plan, Some(p.user_id), now, from).await?;
+    txn.commit().await?;
+    view(&ctx.db, ctx, row, now, allowed_of(&ticket), None).await
+}
+
+/// Opens the ticket `plan` describes (`actor`: who, `None` for a monitor) and records it in the
+/// audit log.
+pub(crate) async fn open(
+    txn: &DatabaseTransaction,
+    ctx: &Context,
+    plan: Plan,
+    actor: Option<i64>,
+    now: DateTime<Utc>,
+    from: &ClientAddr,
+) -> AppResult<(tickets::Model, ticket_domain::Ticket)> {
+    let origin = super::Origin {
+        major_event_id: plan
+            .window
+            .as_ref()
+            .filter(|_| plan.new.major_event.is_some())
+            .map(|w| w.row.id),
+        duty_id: plan.duty_id,
+    };
+    let calendar = ctx.calendar(&plan.calendar)?;
+    let (row, ticket) = super::create(txn, &calendar, plan.system.id, plan.new, actor, now, origin).await?;
+    audit::record(
+        txn,
+        actor,
+        "ticket.open",
+        &row.number,
+        serde_json::json!({"system": plan.system.code, "assigned": plan.assigned_by}),
+        from,
+        now,
+    )
+    .await?;
+    Ok((row, ticket))
+}

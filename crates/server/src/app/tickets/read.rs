@@ -1,0 +1,228 @@
+//! Reading tickets: the list with its filters, and one ticket with its timeline.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Query;
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::Deserialize;
+use sla_clock::Severity;
+use ticket_domain::Kind;
+use utoipa::IntoParams;
+
+use super::parse;
+use super::views::{
+    EscalationEntry, MajorEventView, TicketPage, TicketView, TimelineEntry, allowed_of, view, views_of,
+};
+use crate::app::auth::Principal;
+use crate::app::scope::{can_see_system, visible_system_ids};
+use crate::app::{AppError, AppResult, Context};
+use crate::db::entities::{clocks, outbox, systems, ticket_events, tickets, users};
+
+/// Filters and paging for the ticket list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// Status.
+    pub status: Option<String>,
+    /// Kind.
+    pub kind: Option<String>,
+    /// Severity.
+    pub severity: Option<String>,
+    /// System code.
+    pub system: Option<String>,
+    /// Unit id.
+    pub unit: Option<i64>,
+    /// Vendor id.
+    pub vendor: Option<i64>,
+    /// Assignee user id.
+    pub assignee: Option<i64>,
+    /// Only tickets with (or without) a breached clock, as of now.
+    pub breached: Option<bool>,
+    /// Only tickets with a running clock due before this instant.
+    pub due_before: Option<DateTime<Utc>>,
+    /// From `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1–200 [default 50].
+    pub limit: Option<u64>,
+}
+
+/// The tickets `p` may see, newest first, with the filters of `q` and cursor paging.
+pub async fn list(ctx: &Context, p: &Principal, q: ListQuery) -> AppResult<TicketPage> {
+    let now = ctx.now();
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(AppError::invalid("limit", "must be 1 to 200").into());
+    }
+    let mut cond = Condition::all();
+    if let Some(ids) = visible_system_ids(&ctx.db, p).await? {
+        cond = cond.add(tickets::Column::SystemId.is_in(ids));
+    }
+    if let Some(s) = &q.status {
+        cond = cond.add(tickets::Column::Status.eq(parse::<ticket_domain::Status>("status", s)?.key()));
+    }
+    if let Some(k) = &q.kind {
+        cond = cond.add(tickets::Column::Kind.eq(parse::<Kind>("kind", k)?.key()));
+    }
+    if let Some(s) = &q.severity {
+        cond = cond.add(tickets::Column::Severity.eq(parse::<Severity>("severity", s)?.key()));
+    }
+    if let Some(code) = &q.system {
+        let id = systems::Entity::find()
+            .filter(systems::Column::Code.eq(code.as_str()))
+            .one(&ctx.db)
+            .await?
+            .map_or(-1, |s| s.id);
+        cond = cond.add(tickets::Column::SystemId.eq(id));
+    }
+    if let Some(u) = q.unit {
+        cond = cond.add(
+            tickets::Column::SystemId.in_subquery(
+                Query::select()
+                    .column(systems::Column::Id)
+                    .from(systems::Entity)
+                    .and_where(systems::Column::UnitId.eq(u))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(v) = q.vendor {
+        use crate::db::entities::system_vendors;
+        cond = cond.add(
+            tickets::Column::SystemId.in_subquery(
+                Query::select()
+                    .column(system_vendors::Column::SystemId)
+                    .from(system_vendors::Entity)
+                    .and_where(system_vendors::Column::VendorId.eq(v))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(a) = q.assignee {
+        cond = cond.add(tickets::Column::AssigneeId.eq(a));
+    }
+    let running = super::running_state();
+    if let Some(b) = q.breached {
+        // Stored clock rows are exact as of their last write; a running clock whose deadline has
+        // passed since is breached now.
+        let breached_now = Query::select()
+            .column(clocks::Column::TicketId)
+            .from(clocks::Entity)
+            .cond_where(
+                Condition::any().add(clocks::Column::Breached.eq(true)).add(
+                    Condition::all()
+                        .add(clocks::Column::State.eq(running.clone()))
+                        .add(clocks::Column::Deadline.lt(now)),
+                ),
+            )
+            .to_owned();
+        cond = cond.add(if b {
+            tickets::Column::Id.in_subquery(breached_now)
+        } else {
+            tickets::Column::Id.not_in_subquery(breached_now)
+        });
+    }
+    if let Some(t) = q.due_before {
+        cond = cond.add(
+            tickets::Column::Id.in_subquery(
+                Query::select()
+                    .column(clocks::Column::TicketId)
+                    .from(clocks::Entity)
+                    .and_where(clocks::Column::State.eq(running.clone()))
+                    .and_where(clocks::Column::Deadline.lt(t))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(c) = &q.cursor {
+        let id: i64 = c
+            .parse()
+            .map_err(|_| AppError::invalid("cursor", "not a cursor from this API"))?;
+        cond = cond.add(tickets::Column::Id.lt(id));
+    }
+    let rows = tickets::Entity::find()
+        .filter(cond)
+        .order_by_desc(tickets::Column::Id)
+        .limit(limit)
+        .all(&ctx.db)
+        .await?;
+    let next_cursor = (rows.len() as u64 == limit)
+        .then(|| rows.last().map(|r| r.id.to_string()))
+        .flatten();
+    let items = views_of(ctx, rows, now).await?;
+    Ok(TicketPage { items, next_cursor })
+}
+
+/// The ticket with `number`, if the caller may see it (else 404).
+pub(crate) async fn load_in_scope(db: &impl ConnectionTrait, p: &Principal, number: &str) -> AppResult<super::Loaded> {
+    match super::load(db, number).await? {
+        Some(l) if can_see_system(db, p, l.row.system_id).await? => Ok(l),
+        _ => Err(AppError::NotFound(format!("no ticket {number}")).into()),
+    }
+}
+
+/// One ticket with its clocks, timeline and escalations, if `p` may see it.
+pub async fn get(ctx: &Context, p: &Principal, number: &str) -> AppResult<TicketView> {
+    let now = ctx.now();
+    let loaded = load_in_scope(&ctx.db, p, number).await?;
+    let actor_ids: Vec<i64> = loaded.events.iter().filter_map(|(r, _)| r.actor_id).collect();
+    let names: HashMap<i64, String> = users::Entity::find()
+        .filter(users::Column::Id.is_in(actor_ids))
+        .all(&ctx.db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.username))
+        .collect();
+    let timeline = loaded
+        .events
+        .iter()
+        .map(|(r, _): &(ticket_events::Model, _)| TimelineEntry {
+            seq: r.seq,
+            at: r.at,
+            actor: r.actor_id.and_then(|a| names.get(&a).cloned()),
+            kind: r.kind.clone(),
+            data: r.data.clone(),
+        })
+        .collect();
+    let escalations = outbox::Entity::find()
+        .filter(outbox::Column::TicketId.eq(loaded.row.id))
+        .order_by_asc(outbox::Column::DueAt)
+        .order_by_asc(outbox::Column::Id)
+        .all(&ctx.db)
+        .await?
+        .into_iter()
+        .map(|m| EscalationEntry {
+            clock: m.clock.unwrap_or_default(),
+            step: m.step.unwrap_or_default(),
+            repeat: m.repeat.unwrap_or_default(),
+            due_at: m.due_at,
+            status: m.status,
+            recipients: serde_json::from_value(m.recipients).unwrap_or_default(),
+            sent_at: m.sent_at,
+        })
+        .collect();
+    let allowed = allowed_of(&loaded.ticket);
+    let major_event = loaded
+        .ticket
+        .opened_with()
+        .major_event
+        .as_ref()
+        .map(|m| MajorEventView {
+            code: m.code.clone(),
+            name: m.name.clone(),
+            calendar: m.calendar.clone(),
+            reason: m.reason.clone(),
+        });
+    let duty = match loaded.row.duty_id {
+        Some(id) => crate::db::entities::duties::Entity::find_by_id(id)
+            .one(&ctx.db)
+            .await?
+            .map(|d| d.code),
+        None => None,
+    };
+    let mut view = view(&ctx.db, ctx, loaded.row, now, allowed, Some(timeline)).await?;
+    view.escalations = Some(escalations);
+    view.major_event = major_event;
+    view.duty = duty;
+    Ok(view)
+}

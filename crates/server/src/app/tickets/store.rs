@@ -1,0 +1,352 @@
+//! The ticket store: tickets as appended events plus a projection for queries, written in one
+//! transaction with an optimistic version check.
+//!
+//! The events are the truth; the `tickets` row and the `clocks` rows are projections rebuilt
+//! from the fold of the events on every write, so they cannot disagree with the events. The
+//! webhook messages of the new events are queued in the same transaction ([`crate::app::webhooks`]).
+
+use chrono::{DateTime, Datelike, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, Set,
+};
+use sla_clock::{Calendar, ClockState};
+use ticket_domain::{Command, Event, NewTicket, Ticket};
+
+use crate::app::AppError;
+use crate::db::entities::{clocks, ticket_events, tickets};
+
+/// A ticket as stored: its row, its events, and their fold.
+pub struct Loaded {
+    /// The projection row.
+    pub row: tickets::Model,
+    /// The events, in order, with actor ids.
+    pub events: Vec<(ticket_events::Model, Event)>,
+    /// The fold.
+    pub ticket: Ticket,
+}
+
+/// Loads the ticket with `number` (without any scope check).
+pub async fn load(db: &impl ConnectionTrait, number: &str) -> Result<Option<Loaded>, AppError> {
+    let Some(row) = tickets::Entity::find()
+        .filter(tickets::Column::Number.eq(number))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let rows = ticket_events::Entity::find()
+        .filter(ticket_events::Column::TicketId.eq(row.id))
+        .order_by_asc(ticket_events::Column::Seq)
+        .all(db)
+        .await?;
+    let mut events = Vec::with_capacity(rows.len());
+    for r in rows {
+        let e: Event = serde_json::from_value(r.data.clone())
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("ticket {number} event {}: {e}", r.seq)))?;
+        events.push((r, e));
+    }
+    let ticket = Ticket::from_events(events.iter().map(|(_, e)| e))
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("ticket {number} does not replay: {e}")))?;
+    Ok(Some(Loaded { row, events, ticket }))
+}
+
+/// Where a new ticket comes from, besides its events.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Origin {
+    /// The major-event window it was opened under.
+    pub major_event_id: Option<i64>,
+    /// The scheduled duty it belongs to.
+    pub duty_id: Option<i64>,
+}
+
+/// Opens a ticket against system `system_id` (`actor`: who, or `None` for the scheduler);
+/// returns its row and the ticket.
+pub async fn create(
+    txn: &DatabaseTransaction,
+    calendar: &Calendar,
+    system_id: i64,
+    new: NewTicket,
+    actor: Option<i64>,
+    now: DateTime<Utc>,
+    origin: Origin,
+) -> Result<(tickets::Model, Ticket), AppError> {
+    let (ticket, event) = Ticket::open(new)?;
+    let year = calendar.local(ticket.received_at()).year();
+    let number = crate::db::counters::next_ticket_number(txn, ticket.kind().number_prefix(), year)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let opened = ticket.opened_with();
+    let row = tickets::ActiveModel {
+        number: Set(number),
+        kind: Set(ticket.kind().key().to_owned()),
+        status: Set(ticket.status().key().to_owned()),
+        severity: Set(ticket.severity().key().to_owned()),
+        system_id: Set(system_id),
+        title: Set(opened.title.trim().to_owned()),
+        description: Set(opened.description.clone()),
+        reporter_id: Set(opened.reporter),
+        assignee_id: Set(ticket.assignee()),
+        version: Set(1),
+        occurred_at: Set(ticket.occurred_at()),
+        received_at: Set(ticket.received_at()),
+        acknowledged_at: Set(None),
+        on_site_at: Set(None),
+        resolved_at: Set(None),
+        closed_at: Set(None),
+        breached: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+        major_event_id: Set(origin.major_event_id),
+        duty_id: Set(origin.duty_id),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    append(txn, row.id, 1, &event, actor).await?;
+    let row = project(txn, row, &ticket, calendar, now).await?;
+    crate::app::webhooks::queue_ticket_events(txn, &row, &[(1, &event)], now).await?;
+    Ok((row, ticket))
+}
+
+/// Applies `command` to the ticket loaded as `loaded`, if `version` is still current; returns
+/// the new row and the ticket after the command.
+pub async fn act(
+    txn: &DatabaseTransaction,
+    calendar: &Calendar,
+    loaded: Loaded,
+    version: i64,
+    command: Command,
+    actor: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<(tickets::Model, Ticket), AppError> {
+    let Loaded { row, mut ticket, .. } = loaded;
+    let conflict = |current: i64| AppError::VersionConflict {
+        detail: format!(
+            "ticket {} changed since you read it (your version {version}, current {current}); reload and retry",
+            row.number
+        ),
+        current,
+    };
+    if row.version != version {
+        return Err(conflict(row.version));
+    }
+    let events = match ticket.decide(command) {
+        Ok(events) => events,
+        Err(refused) => {
+            // On PostgreSQL (read committed) the row and its events are read by two statements,
+            // and another writer may commit between them: its event then makes this command look
+            // out of order. If the version has moved on, that is the answer.
+            let current = tickets::Entity::find_by_id(row.id)
+                .one(txn)
+                .await?
+                .map_or(version, |r| r.version);
+            if current != version {
+                return Err(conflict(current));
+            }
+            return Err(refused.into());
+        }
+    };
+    // Claim the version first: of two writers with the same version exactly one updates the row.
+    let claimed = tickets::Entity::update_many()
+        .col_expr(
+            tickets::Column::Version,
+            sea_orm::sea_query::Expr::value(version + events.len() as i64),
+        )
+        .filter(tickets::Column::Id.eq(row.id))
+        .filter(tickets::Column::Version.eq(version))
+        .exec(txn)
+        .await?;
+    if claimed.rows_affected != 1 {
+        let current = tickets::Entity::find_by_id(row.id)
+            .one(txn)
+            .await?
+            .map_or(version, |r| r.version);
+        return Err(conflict(current));
+    }
+    for (i, e) in events.iter().enumerate() {
+        ticket.apply(e)?;
+        append(txn, row.id, version as i32 + 1 + i as i32, e, actor).await?;
+    }
+    let mut row = row;
+    row.version = version + events.len() as i64;
+    let row = project(txn, row, &ticket, calendar, now).await?;
+    let numbered: Vec<(i32, &Event)> = (version as i32 + 1..).zip(events.iter()).collect();
+    crate::app::webhooks::queue_ticket_events(txn, &row, &numbered, now).await?;
+    Ok((row, ticket))
+}
+
+async fn append(
+    txn: &DatabaseTransaction,
+    ticket_id: i64,
+    seq: i32,
+    event: &Event,
+    actor: Option<i64>,
+) -> Result<(), AppError> {
+    ticket_events::ActiveModel {
+        ticket_id: Set(ticket_id),
+        seq: Set(seq),
+        at: Set(event.at()),
+        actor_id: Set(actor),
+        kind: Set(event.kind().to_owned()),
+        data: Set(serde_json::to_value(event).map_err(|e| AppError::Internal(e.into()))?),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    Ok(())
+}
+
+/// Rewrites the ticket row's projected columns and its clock rows from the fold.
+async fn project(
+    txn: &DatabaseTransaction,
+    row: tickets::Model,
+    ticket: &Ticket,
+    calendar: &Calendar,
+    now: DateTime<Utc>,
+) -> Result<tickets::Model, AppError> {
+    let ladder = crate::app::escalation::ladders::for_ticket(txn, &row).await?;
+    let excluded = crate::app::duty::exclusions::approved_for(txn, row.system_id).await?;
+    let queued = crate::app::escalation::queued_keys(txn, row.id).await?;
+    let mut any_breached = false;
+    let mut existing_rows = clocks::Entity::find()
+        .filter(clocks::Column::TicketId.eq(row.id))
+        .all(txn)
+        .await?;
+    for (name, clock) in ticket.clocks() {
+        // Approved exclusion windows pause the clock as stored (the fold keeps the events).
+        let clock = &clock
+            .excluding(&excluded)
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("ticket {}: {e}", row.number)))?;
+        // Status at the later of now and the last event (events may be dated ahead by seconds).
+        let at = now.max(ticket.last_event_at());
+        let status = clock.status(calendar, at).map_err(|e| AppError::Internal(e.into()))?;
+        let evaluation = ladder
+            .evaluate(clock, calendar, at)
+            .map_err(|e| AppError::Internal(e.into()))?;
+        let next_due_at = crate::app::escalation::next_look_or_event(
+            crate::app::escalation::next_look(&row.number, name.key(), &evaluation, &queued),
+            clock,
+            at,
+        );
+        any_breached |= status.breached;
+        let existing = existing_rows
+            .iter()
+            .position(|c| c.name == name.key())
+            .map(|i| existing_rows.swap_remove(i));
+        let mut am = match existing {
+            Some(c) => c.into_active_model(),
+            None => clocks::ActiveModel {
+                ticket_id: Set(row.id),
+                name: Set(name.key().to_owned()),
+                calendar: Set(calendar.name().to_owned()),
+                ..Default::default()
+            },
+        };
+        am.events = Set(serde_json::to_value(clock).map_err(|e| AppError::Internal(e.into()))?);
+        am.state = Set(status.state.to_string());
+        am.deadline = Set(Some(status.deadline));
+        am.breached = Set(status.breached);
+        am.next_due_at = Set(next_due_at);
+        am.updated_at = Set(now);
+        let ms = |d: chrono::TimeDelta| Set(Some(d.num_milliseconds()));
+        am.started_at = Set(Some(status.started_at));
+        am.ended_at = Set(status.ended_at);
+        am.target = Set(Some(status.target.to_string()));
+        am.budget_ms = ms(status.budget);
+        am.consumed_ms = ms(status.consumed);
+        am.wall_ms = ms(status.ended_at.unwrap_or(at) - status.started_at);
+        am.overdue_ms = ms(status.overdue);
+        am.overdue_wall_ms = ms(status.overdue_wall);
+        am.provisional = Set(status.provisional);
+        am.save(txn).await?;
+    }
+    let vendor_id = vendor_of(txn, ticket.assignee(), row.system_id).await?;
+    let mut am = row.into_active_model();
+    am.vendor_id = Set(vendor_id);
+    am.status = Set(ticket.status().key().to_owned());
+    am.severity = Set(ticket.severity().key().to_owned());
+    am.assignee_id = Set(ticket.assignee());
+    am.acknowledged_at = Set(ticket.acknowledged_at());
+    am.on_site_at = Set(ticket.on_site_at());
+    am.resolved_at = Set(ticket.resolved_at());
+    am.closed_at = Set(ticket.closed_at());
+    am.breached = Set(any_breached);
+    am.updated_at = Set(now);
+    Ok(am.update(txn).await?)
+}
+
+/// The vendor a ticket counts against in reports: its assignee's, else its system's first (by id).
+async fn vendor_of(
+    txn: &DatabaseTransaction,
+    assignee: Option<i64>,
+    system_id: i64,
+) -> Result<Option<i64>, sea_orm::DbErr> {
+    use crate::db::entities::{system_vendors, users};
+    if let Some(id) = assignee
+        && let Some(vendor) = users::Entity::find_by_id(id).one(txn).await?.and_then(|u| u.vendor_id)
+    {
+        return Ok(Some(vendor));
+    }
+    Ok(system_vendors::Entity::find()
+        .filter(system_vendors::Column::SystemId.eq(system_id))
+        .order_by_asc(system_vendors::Column::VendorId)
+        .one(txn)
+        .await?
+        .map(|sv| sv.vendor_id))
+}
+
+/// The name of the calendar a ticket's clocks count in: its major-event window's, else its
+/// system's.
+pub fn calendar_name<'a>(ticket: &'a Ticket, system_calendar: &'a str) -> &'a str {
+    ticket
+        .opened_with()
+        .major_event
+        .as_ref()
+        .map_or(system_calendar, |m| m.calendar.as_str())
+}
+
+/// Re-projects ticket `number` (after something outside its events changed, e.g. an exclusion
+/// window of its system was approved or revoked).
+pub async fn refresh(
+    txn: &DatabaseTransaction,
+    calendars: &std::collections::BTreeMap<String, Calendar>,
+    number: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    // Lock first, so that a concurrent write to the ticket does not interleave with this one.
+    lock(txn, sea_orm::Condition::all().add(tickets::Column::Number.eq(number))).await?;
+    let Some(loaded) = load(txn, number).await? else {
+        return Ok(());
+    };
+    let system = crate::db::entities::systems::Entity::find_by_id(loaded.row.system_id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("ticket {number}: system is gone")))?;
+    let name = calendar_name(&loaded.ticket, &system.calendar);
+    let calendar = calendars
+        .get(name)
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("ticket {number}: calendar {name:?} is not loaded")))?;
+    project(txn, loaded.row, &loaded.ticket, calendar, now).await?;
+    Ok(())
+}
+
+/// Locks the ticket rows matching `filter` for the rest of the transaction with a write that
+/// changes nothing. Every ticket write updates its row first (the version claim), so whoever
+/// locks a ticket this way does not interleave with a write to it.
+pub async fn lock(db: &impl ConnectionTrait, filter: sea_orm::Condition) -> Result<(), sea_orm::DbErr> {
+    tickets::Entity::update_many()
+        .col_expr(
+            tickets::Column::Version,
+            sea_orm::sea_query::Expr::col(tickets::Column::Version),
+        )
+        .filter(filter)
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Whether a stored clock state counts as running (for "due before" and "breached" queries).
+pub fn running_state() -> String {
+    ClockState::Running.to_string()
+}
