@@ -23,11 +23,7 @@
 //! ticket, stops at resolve and runs again on reopen (the time between resolution and reopening is
 //! not counted). Faults, alarms and security events start their clocks when the problem began
 //! (`occurred_at`); requests when they were received.
-//!
-//! [`deduction`] turns a contract's deduction clauses (违约金) into data and assesses them against
-//! a period's metrics.
 
-pub mod deduction;
 pub mod event;
 pub mod kind;
 pub mod policy;

@@ -11,9 +11,9 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
+use contract_terms::Contract;
 use sea_orm::EntityTrait;
 use serde::Deserialize;
-use ticket_domain::deduction::Contract;
 use utoipa::IntoParams;
 
 use super::AppState;
