@@ -27,7 +27,6 @@
 pub mod event;
 pub mod kind;
 pub mod policy;
-pub mod roster;
 pub mod ticket;
 
 pub use event::{Command, Event, MajorEventRef, NewTicket, Resolution, UserId};
