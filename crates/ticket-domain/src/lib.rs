@@ -23,6 +23,9 @@
 //! ticket, stops at resolve and runs again on reopen (the time between resolution and reopening is
 //! not counted). Faults, alarms and security events start their clocks when the problem began
 //! (`occurred_at`); requests when they were received.
+//!
+//! Not here: a contract's deduction clauses (违约金) are in `contract-terms`, which reads the clocks
+//! measured here, and who is on duty is in `duty-roster`. Nothing in this crate depends on either.
 
 pub mod event;
 pub mod kind;
