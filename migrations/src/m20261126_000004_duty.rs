@@ -2,7 +2,7 @@
 //! and scheduled duties.
 //!
 //! - `rosters`: a vendor's duty roster as one document (shift lines with rotations, staffing
-//!   rules, see `ticket_domain::roster`), the calendar its days follow and the systems it covers
+//!   rules, see `duty_roster`), the calendar its days follow and the systems it covers
 //!   (an empty list: every system the vendor serves).
 //! - `roster_overrides`: one shift changed: someone off, someone on, with a reason and who said so.
 //! - `major_events`: a window (start, end, covered units and systems) with the stricter targets,

@@ -10,7 +10,7 @@
 //!   assignee's vendor, else the system's first vendor). No foreign key: SQLite cannot add one to
 //!   an existing table.
 //! - `contracts`: a vendor's contract as one document (price, months, systems, deduction rules;
-//!   see `ticket_domain::deduction`).
+//!   see `contract_terms`).
 //! - `outbox.attachments`: files sent with a message (the monthly summary's XLSX), as JSON.
 //! - covering indexes, so that the report's aggregates read indexes only, never the rows (a
 //!   clock row carries its events, a ticket row its text): tickets by received time with the

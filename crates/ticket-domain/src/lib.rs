@@ -24,14 +24,12 @@
 //! not counted). Faults, alarms and security events start their clocks when the problem began
 //! (`occurred_at`); requests when they were received.
 //!
-//! [`deduction`] turns a contract's deduction clauses (违约金) into data and assesses them against
-//! a period's metrics.
+//! Not here: a contract's deduction clauses (违约金) are in `contract-terms`, which reads the clocks
+//! measured here, and who is on duty is in `duty-roster`. Nothing in this crate depends on either.
 
-pub mod deduction;
 pub mod event;
 pub mod kind;
 pub mod policy;
-pub mod roster;
 pub mod ticket;
 
 pub use event::{Command, Event, MajorEventRef, NewTicket, Resolution, UserId};

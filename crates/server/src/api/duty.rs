@@ -11,9 +11,9 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use chrono::{DateTime, TimeDelta, Utc};
+use duty_roster::Override;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
-use ticket_domain::roster::Override;
 use utoipa::{IntoParams, ToSchema};
 
 use super::problem::{ApiJson, ApiPath, ApiQuery, ApiResult, Problem};

@@ -10,7 +10,7 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use ticket_domain::deduction::Contract;
+use contract_terms::Contract;
 
 use super::problem::{ApiJson, ApiPath, ApiQuery, ApiResult, Problem};
 use crate::app::audit::{self, ClientAddr};

@@ -167,7 +167,7 @@ pub async fn load(
     }
     #[derive(serde::Deserialize)]
     struct Contracts {
-        contracts: Vec<ticket_domain::deduction::Contract>,
+        contracts: Vec<contract_terms::Contract>,
     }
     for c in toml::from_str::<Contracts>(SHUNYI_CONTRACT)?.contracts {
         crate::app::reports::deductions::set(&txn, c, now)

@@ -138,9 +138,7 @@ pub fn calendar_cannot_answer(e: &anyhow::Error) -> Option<&sla_clock::CalendarE
         if let Some(sla_clock::ClockError::Calendar(c)) = cause.downcast_ref::<sla_clock::ClockError>() {
             return Some(c);
         }
-        if let Some(ticket_domain::roster::RosterError::Calendar(c)) =
-            cause.downcast_ref::<ticket_domain::roster::RosterError>()
-        {
+        if let Some(duty_roster::RosterError::Calendar(c)) = cause.downcast_ref::<duty_roster::RosterError>() {
             return Some(c);
         }
         None

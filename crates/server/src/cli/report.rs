@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use clap::Subcommand;
-use ticket_domain::deduction::{Contract, format_yuan};
+use contract_terms::{Contract, format_yuan};
 
 use super::DatabaseArg;
 use super::duty::{read_docs, set_all};

@@ -103,7 +103,7 @@ fn pct(v: Value) -> String {
 
 /// Fen as yuan (`¥88,400.00`).
 fn yuan(fen: i64) -> String {
-    ticket_domain::deduction::format_yuan(fen)
+    contract_terms::format_yuan(fen)
 }
 
 /// A clock's colour: `done` when stopped, else `breached`, `80`, `50` or `ok` by the share of

@@ -404,7 +404,7 @@ both!(the_report_exports_as_csv_xlsx_and_html, |t: Harness| async move {
 fn the_shipped_contracts_parse_and_validate() {
     #[derive(serde::Deserialize)]
     struct File {
-        contracts: Vec<ticket_domain::deduction::Contract>,
+        contracts: Vec<contract_terms::Contract>,
     }
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/contracts");
     let mut n = 0;

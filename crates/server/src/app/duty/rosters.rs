@@ -7,12 +7,12 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use duty_roster::{Gap, Override, Roster, ShiftInstance, ShiftLine, StaffingRule};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
 };
 use serde::{Deserialize, Serialize};
 use sla_clock::Calendar;
-use ticket_domain::roster::{Gap, Override, Roster, ShiftInstance, ShiftLine, StaffingRule};
 use utoipa::ToSchema;
 
 use crate::app::AppError;
@@ -33,7 +33,7 @@ pub struct RosterDoc {
     /// Codes of the systems covered; empty: every system the vendor serves.
     #[serde(default)]
     pub systems: Vec<String>,
-    /// The shift lines (see `ticket_domain::roster`).
+    /// The shift lines (see `duty_roster`).
     #[schema(value_type = Vec<Object>)]
     pub shifts: Vec<ShiftLine>,
     /// Staffing rules checked at every instant.
@@ -491,7 +491,7 @@ pub async fn gaps(
     for r in &all {
         let shifts = r.instances(calendars, from, to)?;
         let vendor = vendor_codes.get(&r.row.vendor_id).cloned().unwrap_or_default();
-        for gap in ticket_domain::roster::gaps(&shifts, &r.doc.staffing, from, to) {
+        for gap in duty_roster::gaps(&shifts, &r.doc.staffing, from, to) {
             out.push(StaffingGap {
                 source: r.doc.code.clone(),
                 vendor: vendor.clone(),
@@ -517,7 +517,7 @@ pub async fn gaps(
                     team: rule.team.clone(),
                     min: rule.min,
                 };
-                for gap in ticket_domain::roster::gaps(shifts, &[r], a, b) {
+                for gap in duty_roster::gaps(shifts, &[r], a, b) {
                     out.push(StaffingGap {
                         source: format!("window:{}", w.doc.code),
                         vendor: vendor_codes.get(&v).cloned().unwrap_or_default(),

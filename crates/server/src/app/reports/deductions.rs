@@ -1,7 +1,7 @@
 //! Contract deductions in the report: each vendor contract ([`Contract`], stored in `contracts`)
 //! is assessed over the period's tickets of its vendor and systems, and the report shows each rule,
 //! whether it fired, its evidence and its amount given the contract's price (see
-//! [`ticket_domain::deduction`] for the rules).
+//! [`contract_terms`] for the rules).
 //!
 //! A contract is assessed over all of its own scope (its vendor's tickets on its systems), whatever
 //! kind or severity filter the report has: the contract's averages are over all its tickets. A
@@ -15,13 +15,13 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use contract_terms::{self as deduction, Assessment, Condition, Contract, Metrics, Status};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
 };
 use serde::Serialize;
 use sla_clock::Calendar;
 use ticket_domain::ClockName;
-use ticket_domain::deduction::{self, Assessment, Condition, Contract, Metrics, Status};
 use utoipa::ToSchema;
 
 use super::availability::{self, SystemAvailability};

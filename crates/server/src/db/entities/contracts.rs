@@ -17,7 +17,7 @@ pub struct Model {
     pub name: String,
     /// The vendor bound by it.
     pub vendor_id: i64,
-    /// The contract (`ticket_domain::deduction::Contract`).
+    /// The contract (`contract_terms::Contract`).
     #[sea_orm(column_type = "JsonBinary")]
     pub document: Json,
     /// When it was last set.

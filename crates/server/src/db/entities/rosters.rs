@@ -23,7 +23,7 @@ pub struct Model {
     /// Codes of the systems it covers; empty: every system the vendor serves.
     #[sea_orm(column_type = "JsonBinary")]
     pub systems: Json,
-    /// `ticket_domain::roster::Roster` as JSON.
+    /// `duty_roster::Roster` as JSON.
     #[sea_orm(column_type = "JsonBinary")]
     pub document: Json,
     /// When it was last set.

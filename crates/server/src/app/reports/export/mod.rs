@@ -9,7 +9,7 @@ pub mod xlsx;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use ticket_domain::deduction::{Status, format_yuan};
+use contract_terms::{Status, format_yuan};
 
 use super::Report;
 

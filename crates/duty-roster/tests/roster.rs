@@ -4,12 +4,12 @@
 use std::sync::LazyLock;
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use duty_roster::{Days, Override, Roster, Rotate, ShiftLine, StaffingRule, gaps};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::test_runner::Config;
 use sla_clock::Calendar;
-use ticket_domain::roster::{Days, Override, Roster, Rotate, ShiftLine, StaffingRule, gaps};
 
 static CALENDAR: LazyLock<Calendar> =
     LazyLock::new(|| sla_clock::builtin::calendar("cn-5x8").expect("shipped calendar"));

@@ -2,15 +2,15 @@
 //! never costs less, delay days are ⌈overdue / 24 h⌉ summed, memo rules never reach the total, and
 //! the total and exposure add up to the outcomes.
 
+use contract_terms::{
+    Amount, Assessment, Availability, Average, Condition, Contract, Impact, Late, Metrics, Outage, Rule, Status, assess,
+};
 use proptest::collection::vec;
 use proptest::option;
 use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::test_runner::Config;
 use ticket_domain::ClockName;
-use ticket_domain::deduction::{
-    Amount, Assessment, Availability, Average, Condition, Contract, Impact, Late, Metrics, Outage, Rule, Status, assess,
-};
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 

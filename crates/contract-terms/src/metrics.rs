@@ -1,0 +1,71 @@
+//! What the server measured in the period, for one contract: average working times, breached
+//! clocks, availability and outages. Building them from tickets is the caller's job.
+
+use serde::{Deserialize, Serialize};
+use ticket_domain::ClockName;
+
+/// The period's measured metrics for one contract.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Metrics {
+    /// Mean working time per clock over the period's stopped clocks.
+    #[serde(default)]
+    pub averages: Vec<Average>,
+    /// One entry per breached clock.
+    #[serde(default)]
+    pub late: Vec<Late>,
+    /// Availability per system.
+    #[serde(default)]
+    pub availability: Vec<Availability>,
+    /// One entry per merged outage interval.
+    #[serde(default)]
+    pub outages: Vec<Outage>,
+}
+
+/// The mean working time of one clock.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Average {
+    /// The clock.
+    pub clock: ClockName,
+    /// How many stopped clocks the mean is over.
+    pub count: u64,
+    /// The mean working time, in minutes.
+    pub mean_minutes: f64,
+}
+
+/// A breached clock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Late {
+    /// The clock.
+    pub clock: ClockName,
+    /// The ticket's number.
+    pub ticket: String,
+    /// How long past its deadline it stopped (or the period ended), in wall-clock milliseconds.
+    /// An entry with 0 or less is not a breach and is ignored.
+    pub overdue_wall_ms: i64,
+}
+
+/// A system's availability over the period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Availability {
+    /// The system's code.
+    pub system: String,
+    /// The availability, in per cent.
+    pub pct: f64,
+}
+
+/// An outage: an urgent or serious fault's impact window, overlapping windows of one system
+/// merged.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Outage {
+    /// The system's code.
+    pub system: String,
+    /// The tickets whose windows make up the outage.
+    pub tickets: Vec<String>,
+    /// Its length, in minutes.
+    pub minutes: f64,
+}

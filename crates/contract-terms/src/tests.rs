@@ -1,0 +1,549 @@
+use serde_json::json;
+use ticket_domain::ClockName;
+
+use super::*;
+
+const HOUR_MS: i64 = 60 * 60 * 1000;
+
+/// The 003 contract (中小企业公共服务平台 系统运维): 3,278,000.00 yuan over 12 months,
+/// 附件5 (重大违约行为) and 附件6 (一般违约行为), per cent of the monthly fee.
+fn c003() -> Contract {
+    serde_json::from_value(json!({
+        "code": "003", "name": "北京市中小企业公共服务平台 系统运维", "vendor": "v-003",
+        "price_fen": 327_800_000, "months": 12, "source": "003 第十四条, 附件5/6",
+        "rules": [
+            {"id": "a5-4", "label": "平均响应时间大于 15 分钟且小于 30 分钟，造成重大事故", "source": "附件5 第4项",
+             "when": {"metric": "average_time", "clock": "response",
+                      "above_minutes": 15, "below_minutes": 30, "impact": "major"},
+             "amount": {"of": "monthly_fee", "pct": 100}},
+            {"id": "a6-5", "label": "运维需求平均响应时间大于 30 分钟且小于 60 分钟，出现问题但未造成重大影响",
+             "source": "附件6 第5项",
+             "when": {"metric": "average_time", "clock": "response",
+                      "above_minutes": 30, "below_minutes": 60, "impact": "no_major"},
+             "amount": {"of": "monthly_fee", "pct": 30}},
+            {"id": "a6-2", "label": "因所提供的运维服务出现故障，造成某服务中断 2 小时以上", "source": "附件6 第2项",
+             "when": {"metric": "outage_longer", "minutes": 120},
+             "amount": {"of": "monthly_fee", "pct": 30}},
+            {"id": "a6-3", "label": "因所提供的运维服务出现故障，造成某服务中断 3 次以上或累计 8 小时以上",
+             "source": "附件6 第3项",
+             "when": {"metric": "outage_total", "count_over": 3, "total_minutes_over": 480},
+             "amount": {"of": "monthly_fee", "pct": 60}},
+            {"id": "a6-1", "label": "所提供的服务可用性达不到 99.9%，出现问题但未造成重大损失的", "source": "附件6 第1项",
+             "when": {"metric": "availability", "below_pct": 99.9, "impact": "no_major"},
+             "amount": {"of": "monthly_fee", "pct": 50}},
+            {"id": "a5-8", "label": "现场无人值守超过大于 1 小时且小于 2 小时，造成重大事故", "source": "附件5 第8项",
+             "when": {"metric": "manual"},
+             "amount": {"of": "monthly_fee", "pct": 100}}
+        ]
+    }))
+    .expect("003 contract")
+}
+
+/// The 000 contract's delay clause, on a 10,000,000.00 yuan price.
+fn c000() -> Contract {
+    serde_json::from_value(json!({
+        "code": "000", "name": "京办 运维", "vendor": "v-000",
+        "price_fen": 1_000_000_000, "months": 12, "source": "000 第十条",
+        "rules": [
+            {"id": "10-2", "label": "每延迟1日，应向甲方支付本合同项下服务费总额的0.1%违约金", "source": "第十条 2",
+             "when": {"metric": "delay", "clock": "repair", "terminate_after_days": 30},
+             "amount": {"of": "price", "pct": 0.1}}
+        ]
+    }))
+    .expect("000 contract")
+}
+
+/// The 004 contract's late-arrival clause, on an illustrative 5,000,000.00 yuan price (the
+/// tender leaves the price blank).
+fn c004() -> Contract {
+    serde_json::from_value(json!({
+        "code": "004", "name": "顺义统一运维", "vendor": "v-004",
+        "price_fen": 500_000_000, "months": 12, "source": "004 八、违约与赔偿责任",
+        "rules": [
+            {"id": "8-4", "label": "不能及时到达现场进行维护的 … 本合同总价款百分之零点一（0.1%）", "source": "八、4",
+             "when": {"metric": "late", "clock": "arrival", "serious_from": 2},
+             "amount": {"of": "price", "pct": 0.1}, "memo": true}
+        ]
+    }))
+    .expect("004 contract")
+}
+
+fn avg(mean: f64, count: u64) -> Metrics {
+    Metrics {
+        averages: vec![Average {
+            clock: ClockName::Response,
+            count,
+            mean_minutes: mean,
+        }],
+        ..Metrics::default()
+    }
+}
+
+fn outage(system: &str, ticket: &str, minutes: f64) -> Outage {
+    Outage {
+        system: system.into(),
+        tickets: vec![ticket.into()],
+        minutes,
+    }
+}
+
+fn late(clock: ClockName, ticket: &str, overdue_wall_ms: i64) -> Late {
+    Late {
+        clock,
+        ticket: ticket.into(),
+        overdue_wall_ms,
+    }
+}
+
+fn outcome<'a>(a: &'a Assessment, id: &str) -> &'a Outcome {
+    a.outcomes.iter().find(|o| o.rule == id).expect("rule")
+}
+
+#[test]
+fn seed_contracts_are_valid() {
+    for c in [c003(), c000(), c004()] {
+        assert_eq!(c.validate(), Ok(()), "{}", c.code);
+    }
+}
+
+#[test]
+fn average_response_15_to_30_with_major_accident_is_an_exposure() {
+    let a = assess(&c003(), &avg(22.5, 8));
+    let o = outcome(&a, "a5-4");
+    assert_eq!(o.status, Status::Exposure);
+    assert_eq!(o.occurrences, 1);
+    assert_eq!(o.evidence, ["mean 22.5 min over 8 clocks"]);
+    // 100 % of 3,278,000.00 / 12 = 273,166.666…, rounded once.
+    assert_eq!(o.amount_fen, 27_316_667);
+    assert_eq!(format_yuan(o.amount_fen), "¥273,166.67");
+    assert!(o.notes.iter().any(|n| n.contains("造成重大事故")), "{:?}", o.notes);
+    assert_eq!(outcome(&a, "a6-5").status, Status::NotFired);
+    assert_eq!(a.total_fen, 0);
+    assert_eq!(a.exposure_fen, 27_316_667);
+    assert_eq!(a.outcomes.len(), 6);
+}
+
+#[test]
+fn average_response_30_to_60_without_major_impact_is_an_exposure() {
+    let a = assess(&c003(), &avg(45.0, 3));
+    let o = outcome(&a, "a6-5");
+    assert_eq!(o.status, Status::Exposure);
+    assert_eq!(o.amount_fen, 8_195_000);
+    assert!(o.notes.iter().any(|n| n.contains("未造成重大影响")), "{:?}", o.notes);
+    assert_eq!(outcome(&a, "a5-4").status, Status::NotFired);
+}
+
+#[test]
+fn average_bands_are_strict_at_their_bounds() {
+    for mean in [15.0, 30.0, 60.0] {
+        let a = assess(&c003(), &avg(mean, 10));
+        for id in ["a5-4", "a6-5"] {
+            assert_eq!(outcome(&a, id).status, Status::NotFired, "mean {mean}, rule {id}");
+        }
+    }
+    let a = assess(&c003(), &avg(30.0, 10));
+    assert_eq!(
+        outcome(&a, "a5-4").notes,
+        ["mean 30 min over 10 clocks: not strictly between 15 and 30 min"]
+    );
+    assert_eq!(
+        outcome(&assess(&c003(), &avg(30.01, 10)), "a6-5").status,
+        Status::Exposure
+    );
+}
+
+#[test]
+fn no_stopped_clocks_means_not_fired() {
+    for m in [Metrics::default(), avg(22.5, 0)] {
+        let a = assess(&c003(), &m);
+        assert_eq!(outcome(&a, "a5-4").status, Status::NotFired);
+        assert_eq!(outcome(&a, "a5-4").amount_fen, 0);
+    }
+}
+
+#[test]
+fn averages_listed_twice_are_pooled_by_count() {
+    let mut m = avg(10.0, 1);
+    m.averages.push(Average {
+        clock: ClockName::Response,
+        count: 3,
+        mean_minutes: 50.0,
+    });
+    m.averages.push(Average {
+        clock: ClockName::Repair,
+        count: 100,
+        mean_minutes: 500.0,
+    });
+    let a = assess(&c003(), &m);
+    assert_eq!(outcome(&a, "a6-5").evidence, ["mean 40 min over 4 clocks"]);
+}
+
+#[test]
+fn an_outage_over_two_hours_fires_once() {
+    let m = Metrics {
+        outages: vec![
+            outage("sy-003", "INC-1", 150.0),
+            outage("sy-004", "INC-2", 121.0),
+            outage("sy-003", "INC-3", 120.0),
+        ],
+        ..Metrics::default()
+    };
+    let a = assess(&c003(), &m);
+    let o = outcome(&a, "a6-2");
+    assert_eq!(o.status, Status::Fired);
+    assert_eq!(o.occurrences, 1);
+    assert_eq!(o.evidence, ["INC-1", "INC-2"]);
+    assert_eq!(o.amount_fen, 8_195_000);
+    assert_eq!(a.total_fen, 8_195_000);
+    // Exactly 2 hours is not "longer than".
+    let m = Metrics {
+        outages: vec![outage("sy-003", "INC-3", 120.0)],
+        ..Metrics::default()
+    };
+    assert_eq!(outcome(&assess(&c003(), &m), "a6-2").status, Status::NotFired);
+}
+
+#[test]
+fn outages_of_one_system_by_count_or_total() {
+    let rule = |outages: Vec<Outage>| {
+        let a = assess(
+            &c003(),
+            &Metrics {
+                outages,
+                ..Metrics::default()
+            },
+        );
+        outcome(&a, "a6-3").clone()
+    };
+    // Four outages of one system: more than 3.
+    let o = rule((1..=4).map(|i| outage("sy-a", &format!("INC-{i}"), 30.0)).collect());
+    assert_eq!(o.status, Status::Fired);
+    assert_eq!(o.evidence, ["sy-a"]);
+    assert_eq!(o.amount_fen, 16_390_000);
+    assert_eq!(o.notes, ["sy-a: 4 outages, 120 min in all"]);
+    // Three outages, 300 min: neither bound passed.
+    assert_eq!(
+        rule((1..=3).map(|i| outage("sy-a", &format!("INC-{i}"), 100.0)).collect()).status,
+        Status::NotFired
+    );
+    // Two outages, 500 min in all: more than 8 hours.
+    let o = rule(vec![outage("sy-b", "INC-1", 250.0), outage("sy-b", "INC-2", 250.0)]);
+    assert_eq!(o.status, Status::Fired);
+    assert_eq!(o.evidence, ["sy-b"]);
+    // Four outages spread over systems: no single system over.
+    let o = rule(vec![
+        outage("sy-a", "INC-1", 30.0),
+        outage("sy-b", "INC-2", 30.0),
+        outage("sy-a", "INC-3", 30.0),
+        outage("sy-c", "INC-4", 30.0),
+    ]);
+    assert_eq!(o.status, Status::NotFired);
+}
+
+#[test]
+fn availability_below_target_names_the_systems() {
+    let m = Metrics {
+        availability: vec![
+            Availability {
+                system: "sy-a".into(),
+                pct: 99.5,
+            },
+            Availability {
+                system: "sy-b".into(),
+                pct: 99.9,
+            },
+        ],
+        ..Metrics::default()
+    };
+    let a = assess(&c003(), &m);
+    let o = outcome(&a, "a6-1");
+    assert_eq!(o.status, Status::Exposure);
+    assert_eq!(o.evidence, ["sy-a"]);
+    assert_eq!(o.amount_fen, 13_658_333);
+}
+
+#[test]
+fn manual_rules_are_not_measured() {
+    let a = assess(&c003(), &avg(22.5, 8));
+    let o = outcome(&a, "a5-8");
+    assert_eq!(o.status, Status::NotMeasured);
+    assert_eq!((o.amount_fen, o.occurrences), (0, 0));
+    assert!(a.notes.iter().any(|n| n.contains("a5-8")), "{:?}", a.notes);
+}
+
+#[test]
+fn delay_counts_part_days_as_whole_days() {
+    let days = |overdue: &[i64]| {
+        let m = Metrics {
+            late: overdue
+                .iter()
+                .enumerate()
+                .map(|(i, &ms)| late(ClockName::Repair, &format!("INC-{i}"), ms))
+                .collect(),
+            ..Metrics::default()
+        };
+        outcome(&assess(&c000(), &m), "10-2").clone()
+    };
+    // 25 hours → 2 days → 0.1 % × 2 of 10,000,000.00 yuan.
+    let o = days(&[25 * HOUR_MS]);
+    assert_eq!(o.status, Status::Fired);
+    assert_eq!(o.occurrences, 2);
+    assert_eq!(o.amount_fen, 2_000_000);
+    assert_eq!(format_yuan(o.amount_fen), "¥20,000.00");
+    assert_eq!(o.evidence, ["INC-0"]);
+    assert_eq!(days(&[24 * HOUR_MS]).occurrences, 1);
+    assert_eq!(days(&[24 * HOUR_MS + 1]).occurrences, 2);
+    assert_eq!(days(&[1]).occurrences, 1);
+    assert_eq!(days(&[HOUR_MS, 49 * HOUR_MS]).occurrences, 4);
+    assert_eq!(days(&[0, -5]).status, Status::NotFired);
+    // Other clocks do not count.
+    let m = Metrics {
+        late: vec![late(ClockName::Arrival, "INC-9", 5 * 24 * HOUR_MS)],
+        ..Metrics::default()
+    };
+    assert_eq!(outcome(&assess(&c000(), &m), "10-2").status, Status::NotFired);
+}
+
+#[test]
+fn delay_over_thirty_days_lets_the_buyer_terminate() {
+    let m = |days: i64| Metrics {
+        late: vec![
+            late(ClockName::Repair, "INC-1", 10 * 24 * HOUR_MS),
+            late(ClockName::Repair, "INC-2", (days - 10) * 24 * HOUR_MS),
+        ],
+        ..Metrics::default()
+    };
+    let a = assess(&c000(), &m(31));
+    let o = outcome(&a, "10-2");
+    assert_eq!(o.occurrences, 31);
+    assert_eq!(o.amount_fen, 31_000_000);
+    assert!(o.notes[0].contains("累计延迟超过 30 日"), "{:?}", o.notes);
+    assert!(a.notes.iter().any(|n| n.contains("may terminate")), "{:?}", a.notes);
+    let a = assess(&c000(), &m(30));
+    assert!(!outcome(&a, "10-2").notes[0].contains("terminate"));
+    assert!(!a.notes.iter().any(|n| n.contains("terminate")));
+}
+
+#[test]
+fn late_arrivals_under_a_memo_are_an_exposure_and_serious_from_two() {
+    let m = Metrics {
+        late: vec![
+            late(ClockName::Arrival, "INC-1", HOUR_MS),
+            late(ClockName::Arrival, "INC-2", 2 * HOUR_MS),
+            late(ClockName::Response, "INC-3", HOUR_MS),
+        ],
+        ..Metrics::default()
+    };
+    let a = assess(&c004(), &m);
+    let o = outcome(&a, "8-4");
+    assert_eq!(o.status, Status::Exposure);
+    assert_eq!(o.occurrences, 2);
+    assert_eq!(o.evidence, ["INC-1", "INC-2"]);
+    // 0.1 % × 2 of 5,000,000.00 yuan.
+    assert_eq!(o.amount_fen, 1_000_000);
+    assert!(
+        o.notes.contains(
+            &"2 late arrivals: from 2 the contract calls it serious (情节严重); the buyer may terminate".to_owned()
+        ),
+        "{:?}",
+        o.notes
+    );
+    assert!(o.notes.iter().any(|n| n.contains("管理备忘录")));
+    assert_eq!((a.total_fen, a.exposure_fen), (0, 1_000_000));
+
+    let one = Metrics {
+        late: m.late[..1].to_vec(),
+        ..Metrics::default()
+    };
+    let o = outcome(&assess(&c004(), &one), "8-4").clone();
+    assert_eq!(o.occurrences, 1);
+    assert!(!o.notes.iter().any(|n| n.contains("情节严重")));
+}
+
+#[test]
+fn late_fires_from_its_count_and_multiplies_by_all_occurrences() {
+    let mut c = c004();
+    c.rules[0].memo = false;
+    c.rules[0].when = Condition::Late {
+        clock: ClockName::Arrival,
+        from_count: 3,
+        serious_from: None,
+    };
+    let m = |n: usize| Metrics {
+        late: (0..n)
+            .map(|i| late(ClockName::Arrival, &format!("INC-{i}"), HOUR_MS))
+            .collect(),
+        ..Metrics::default()
+    };
+    assert_eq!(assess(&c, &m(2)).outcomes[0].status, Status::NotFired);
+    let a = assess(&c, &m(3));
+    assert_eq!(a.outcomes[0].status, Status::Fired);
+    assert_eq!(a.total_fen, 1_500_000);
+}
+
+#[test]
+fn caps_limit_a_rule_and_the_total() {
+    let mut c = c003();
+    c.rules[2].cap_pct_of_price = Some(1.0); // 30 % of a month is 2.5 % of the price
+    c.cap_pct_of_price = Some(3.0);
+    let m = Metrics {
+        outages: (1..=4).map(|i| outage("sy-a", &format!("INC-{i}"), 150.0)).collect(),
+        ..Metrics::default()
+    };
+    let a = assess(&c, &m);
+    let o = outcome(&a, "a6-2");
+    assert!(o.capped);
+    assert_eq!(o.amount_fen, 3_278_000);
+    // 1 % + 5 % of the price fired; the contract caps it at 3 %.
+    assert_eq!(outcome(&a, "a6-3").amount_fen, 16_390_000);
+    assert!(a.capped);
+    assert_eq!(a.total_fen, 9_834_000);
+    assert!(a.notes[0].contains("capped at ¥98,340.00"), "{:?}", a.notes);
+}
+
+#[test]
+fn systems_limit_availability_and_outages() {
+    let mut c = c003();
+    c.systems = vec!["sy-a".into()];
+    let m = Metrics {
+        outages: vec![outage("sy-b", "INC-1", 600.0)],
+        availability: vec![Availability {
+            system: "sy-b".into(),
+            pct: 50.0,
+        }],
+        ..Metrics::default()
+    };
+    let a = assess(&c, &m);
+    for id in ["a6-1", "a6-2", "a6-3"] {
+        assert_eq!(outcome(&a, id).status, Status::NotFired, "{id}");
+    }
+}
+
+#[test]
+fn alternative_findings_are_noted() {
+    let mut c = c003();
+    c.rules[0].when = Condition::AverageTime {
+        clock: ClockName::Response,
+        above_minutes: 30.0,
+        below_minutes: Some(60.0),
+        impact: Impact::Major,
+    };
+    let a = assess(&c, &avg(45.0, 3));
+    assert_eq!(a.exposure_fen, 27_316_667 + 8_195_000);
+    assert!(a.notes.iter().any(|n| n.contains("alternatives")), "{:?}", a.notes);
+}
+
+#[test]
+fn problems_name_their_fields() {
+    let c: Contract = serde_json::from_value(json!({
+        "code": " ", "name": "x", "vendor": "v", "price_fen": -1, "months": 0, "cap_pct_of_price": -1,
+        "rules": [
+            {"id": "r", "label": "", "when": {"metric": "average_time", "clock": "response",
+              "above_minutes": 30, "below_minutes": 30}, "amount": {"of": "price", "pct": -0.1}},
+            {"id": "r", "label": "", "when": {"metric": "outage_total"},
+             "amount": {"of": "price", "pct": 1}},
+            {"id": "", "label": "", "when": {"metric": "late", "clock": "arrival", "from_count": 0},
+             "amount": {"of": "price", "pct": 1}},
+            {"id": "q", "label": "", "when": {"metric": "availability", "below_pct": 101},
+             "amount": {"of": "monthly_fee", "pct": 1}},
+            {"id": "s", "label": "", "when": {"metric": "outage_longer", "minutes": -1},
+             "amount": {"of": "monthly_fee", "pct": 1}}
+        ]
+    }))
+    .expect("parses");
+    let mut c = c;
+    c.rules[1].cap_pct_of_price = Some(f64::INFINITY);
+    let p = c.problems();
+    for want in [
+        "code: must not be empty",
+        "months: must be at least 1",
+        "price_fen: -1 is negative",
+        "cap_pct_of_price: -1 is not a finite, non-negative number",
+        "rules[0].amount.pct: -0.1 is not a finite, non-negative number",
+        "rules[0].when.below_minutes: 30 must be greater than above_minutes (30)",
+        "rules[1].id: \"r\" is also the id of rules[0]",
+        "rules[1].cap_pct_of_price: inf is not a finite, non-negative number",
+        "rules[1].when: give count_over, total_minutes_over or both",
+        "rules[2].id: must not be empty",
+        "rules[2].when.from_count: must be at least 1",
+        "rules[3].when.below_pct: 101 is not between 0 and 100",
+        "rules[4].when.minutes: -1 is not a finite, non-negative number",
+    ] {
+        assert!(p.iter().any(|s| s == want), "missing {want:?} in {p:#?}");
+    }
+    assert_eq!(p.len(), 13, "{p:#?}");
+    let err = c.validate().expect_err("invalid").to_string();
+    assert!(err.starts_with("code: must not be empty; "), "{err}");
+    let empty = Contract {
+        rules: Vec::new(),
+        ..c000()
+    };
+    assert_eq!(empty.problems(), ["rules: give at least one rule"]);
+}
+
+#[test]
+fn serde_forms() {
+    let c = c003();
+    let back: Contract = serde_json::from_value(serde_json::to_value(&c).expect("ser")).expect("de");
+    assert_eq!(back, c);
+    // Late defaults from_count to 1.
+    assert_eq!(
+        c004().rules[0].when,
+        Condition::Late {
+            clock: ClockName::Arrival,
+            from_count: 1,
+            serious_from: Some(2)
+        }
+    );
+    // Unknown fields are refused, in conditions too.
+    let bad = json!({"metric": "outage_longer", "minutes": 120, "minutess": 1});
+    assert!(serde_json::from_value::<Condition>(bad).is_err());
+    let bad = json!({"averages": [], "lates": []});
+    assert!(serde_json::from_value::<Metrics>(bad).is_err());
+    assert_eq!(
+        serde_json::to_value(Status::NotMeasured).expect("ser"),
+        json!("not_measured")
+    );
+    assert_eq!(serde_json::to_value(Impact::NoMajor).expect("ser"), json!("no_major"));
+    let m: Metrics = serde_json::from_value(json!({})).expect("empty metrics");
+    assert_eq!(m, Metrics::default());
+}
+
+#[test]
+fn yuan_formatting() {
+    assert_eq!(format_yuan(0), "¥0.00");
+    assert_eq!(format_yuan(99), "¥0.99");
+    assert_eq!(format_yuan(100_000), "¥1,000.00");
+    assert_eq!(format_yuan(99_999), "¥999.99");
+    assert_eq!(format_yuan(327_800_000), "¥3,278,000.00");
+    assert_eq!(format_yuan(-123_456_789), "-¥1,234,567.89");
+    assert_eq!(format_yuan(i64::MIN), "-¥92,233,720,368,547,758.08");
+    assert_eq!(format_yuan(i64::MAX), "¥92,233,720,368,547,758.07");
+}
+
+#[test]
+fn rounding_is_half_away_from_zero_once() {
+    // 1 fen × 50 % = 0.5 fen → 1 fen.
+    let c = Contract {
+        price_fen: 1,
+        months: 1,
+        ..c000()
+    };
+    assert_eq!(c.amount_fen(Amount::Price { pct: 50.0 }, 1), 1);
+    assert_eq!(c.amount_fen(Amount::Price { pct: 49.0 }, 1), 0);
+    // 3 fen / 12 months × 100 % × 2 = 0.5 fen → 1 fen, not 2 × round(0.25) = 0.
+    let c = Contract {
+        price_fen: 3,
+        months: 12,
+        ..c000()
+    };
+    assert_eq!(c.amount_fen(Amount::MonthlyFee { pct: 100.0 }, 2), 1);
+    // An invalid contract never gives a negative amount or panics.
+    let c = Contract {
+        price_fen: -100,
+        months: 0,
+        ..c000()
+    };
+    assert_eq!(c.amount_fen(Amount::MonthlyFee { pct: 100.0 }, 1), 0);
+    assert_eq!(c.amount_fen(Amount::Price { pct: f64::NAN }, 1), 0);
+}
