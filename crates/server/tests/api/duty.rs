@@ -717,3 +717,46 @@ both!(
         assert!(bad.contains("no duty"), "{bad}");
     }
 );
+
+both!(
+    a_scheduled_duty_opens_its_ticket_through_the_one_opening_and_is_audited,
+    |t: Harness| async move {
+        // A roster-less duty with a named assignee, due now.
+        put(
+            &t,
+            "mgr_a",
+            "/api/v1/duties/backup-sa",
+            json!({"code": "backup-sa", "name": "System A 备份检查", "system": "SA", "schedule": "0 9 * * *",
+                "due": "4h", "assignee": "eng_a"}),
+        )
+        .await
+        .expect(StatusCode::OK);
+        let row = duties::Entity::find().one(&t.state.db).await.unwrap().unwrap();
+        let mut am = row.into_active_model();
+        am.next_run_at = Set(Some(t.now() - TimeDelta::hours(1)));
+        am.update(&t.state.db).await.unwrap();
+        let opened = opsclock::app::duty::scheduled::run_due(&t.state.db, &t.state.calendars.snapshot(), t.now())
+            .await
+            .unwrap();
+        assert_eq!(opened.len(), 1, "{opened:?}");
+
+        // Opened like a ticket from the API: one `ticket.open` entry naming the system, by no
+        // user (the schedule opened it) and from no address.
+        let audited = audit_log::Entity::find()
+            .filter(audit_log::Column::Target.eq(opened[0].as_str()))
+            .all(&t.state.db)
+            .await
+            .unwrap();
+        assert_eq!(audited.len(), 1, "{audited:?}");
+        assert_eq!(audited[0].action, "ticket.open");
+        assert_eq!(audited[0].user_id, None);
+        assert_eq!(audited[0].remote_addr, None);
+        assert_eq!(audited[0].detail["system"], "SA");
+        let v = t
+            .get("mgr_a", &format!("/api/v1/tickets/{}", opened[0]))
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(v["duty"], "backup-sa");
+        assert_eq!(v["assignee_id"], t.user_ids["eng_a"]);
+    }
+);

@@ -423,15 +423,22 @@ async fn run_one(
         .unwrap_or("1d")
         .parse()
         .map_err(|e| AppError::Internal(anyhow::anyhow!("duty {}: due: {e}", row.code)))?;
-    let assignee = match &doc.assignee {
-        Some(name) => users::Entity::find()
-            .filter(users::Column::Username.eq(name))
-            .one(txn)
-            .await?
-            .map(|u| u.id),
-        None => super::rosters::pick_assignee(txn, calendars, &system, at)
-            .await?
-            .map(|p| p.user_id),
+    let (assignee, assigned_by) = match &doc.assignee {
+        Some(name) => (
+            users::Entity::find()
+                .filter(users::Column::Username.eq(name))
+                .one(txn)
+                .await?
+                .map(|u| u.id),
+            None,
+        ),
+        None => match super::rosters::pick_assignee(txn, calendars, &system, at).await? {
+            Some(d) => (
+                Some(d.user_id),
+                Some(format!("on duty: {} ({}, {})", d.username, d.roster, d.line)),
+            ),
+            None => (None, None),
+        },
     };
     let service_mode: ServiceMode = system
         .service_mode
@@ -457,17 +464,23 @@ async fn run_one(
         assignee,
         major_event: None,
     };
-    let (ticket, _) = crate::app::tickets::create(
-        txn,
-        calendar,
-        system.id,
+    // Opened like every other ticket (and audited as one, by no one: the schedule opened it).
+    let plan = crate::app::tickets::open::Plan {
+        calendar: system.calendar.clone(),
+        system,
+        window: None,
         new,
+        assigned_by,
+        duty_id: Some(row.id),
+        proposal: None,
+    };
+    let (ticket, _) = crate::app::tickets::open::open(
+        txn,
+        calendars,
+        plan,
         None,
         now,
-        crate::app::tickets::Origin {
-            major_event_id: None,
-            duty_id: Some(row.id),
-        },
+        &crate::app::audit::ClientAddr::default(),
     )
     .await?;
     let mut am = ticket.clone().into_active_model();

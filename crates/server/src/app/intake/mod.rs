@@ -445,7 +445,7 @@ pub(crate) async fn open_alarm(
         duty: None,
     };
     let plan = crate::app::tickets::open::plan(txn, state, system, opening.reporter, body, now).await?;
-    crate::app::tickets::open::open(txn, state, plan, opening.reporter, now, from).await
+    crate::app::tickets::open::open(txn, &state.calendars.snapshot(), plan, opening.reporter, now, from).await
 }
 
 /// A title from the alert's name and summary, at most 200 characters.

@@ -3,10 +3,12 @@
 //! classifier, roster assignment — and [`open`] opens it and writes the audit entry; the preview
 //! ([`super::preview`]) shows the same plan without opening it.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait};
 use serde::Deserialize;
-use sla_clock::{Facts, Severity};
+use sla_clock::{Calendar, Facts, Severity};
 use ticket_domain::{Kind, NewTicket, Policy, ServiceMode};
 use utoipa::ToSchema;
 
@@ -130,24 +132,30 @@ pub(crate) async fn check_user(db: &impl ConnectionTrait, field: &str, id: i64) 
 }
 
 /// What opening a ticket would do: the system, the window it falls under, the ticket as the
-/// domain would open it, who gets it and why. Shared by [`create_ticket`] and [`preview_ticket`],
-/// so that the preview shows exactly what submitting creates.
-pub(crate) struct Plan {
-    pub(super) system: systems::Model,
-    pub(super) window: Option<crate::app::duty::windows::Loaded>,
-    pub(super) new: NewTicket,
+/// domain would open it, who gets it and why. [`plan`] makes one from a request (the API, the
+/// pages, alert intake) and the preview shows it, so that the preview shows exactly what
+/// submitting creates; a scheduled duty makes its own (its targets are the duty's, not the
+/// policy's). Whichever made it, [`open`] opens it.
+pub struct Plan {
+    /// The system the ticket is logged against.
+    pub system: systems::Model,
+    /// The major-event window it falls under, if any.
+    pub window: Option<crate::app::duty::windows::Loaded>,
+    /// The ticket as the domain opens it.
+    pub new: NewTicket,
     /// The calendar the clocks count in (the window's, under a major event).
-    pub(super) calendar: String,
+    pub calendar: String,
     /// How the assignee was chosen, when the rosters chose.
-    pub(super) assigned_by: Option<String>,
-    pub(super) duty_id: Option<i64>,
+    pub assigned_by: Option<String>,
+    /// The scheduled duty the ticket is an occurrence of (or is logged against).
+    pub duty_id: Option<i64>,
     /// What the classifier proposed, when facts were given.
-    pub(super) proposal: Option<sla_clock::Classification>,
+    pub proposal: Option<sla_clock::Classification>,
 }
 
 /// `system` is the one `body` names, already checked against the reader's scope; `reporter` who
 /// reports it (`None`: a monitor).
-pub(crate) async fn plan(
+pub async fn plan(
     txn: &impl ConnectionTrait,
     ctx: &Context,
     system: systems::Model,
@@ -237,16 +245,16 @@ pub async fn open_ticket(ctx: &Context, p: &Principal, body: CreateTicket, from:
     let txn = ctx.begin_write().await?;
     let system = system_in_scope(&txn, p, &body.system).await?;
     let plan = plan(&txn, ctx, system, Some(p.user_id), body, now).await?;
-    let (row, ticket) = open(&txn, ctx, plan, Some(p.user_id), now, from).await?;
+    let (row, ticket) = open(&txn, &ctx.calendars.snapshot(), plan, Some(p.user_id), now, from).await?;
     txn.commit().await?;
     view(&ctx.db, ctx, row, now, allowed_of(&ticket), None).await
 }
 
 /// Opens the ticket `plan` describes (`actor`: who, `None` for a monitor) and records it in the
 /// audit log.
-pub(crate) async fn open(
+pub async fn open(
     txn: &DatabaseTransaction,
-    ctx: &Context,
+    calendars: &BTreeMap<String, Calendar>,
     plan: Plan,
     actor: Option<i64>,
     now: DateTime<Utc>,
@@ -260,8 +268,10 @@ pub(crate) async fn open(
             .map(|w| w.row.id),
         duty_id: plan.duty_id,
     };
-    let calendar = ctx.calendar(&plan.calendar)?;
-    let (row, ticket) = super::create(txn, &calendar, plan.system.id, plan.new, actor, now, origin).await?;
+    let calendar = calendars
+        .get(&plan.calendar)
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("calendar {:?} is not loaded", plan.calendar)))?;
+    let (row, ticket) = super::create(txn, calendar, plan.system.id, plan.new, actor, now, origin).await?;
     audit::record(
         txn,
         actor,
