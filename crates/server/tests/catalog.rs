@@ -54,7 +54,7 @@ async fn import(t: &TestDb, text: &str, dry_run: bool) -> Result<Plan, ImportErr
 }
 
 async fn export(t: &TestDb) -> String {
-    catalog::to_toml(&catalog::store::export(&t.db).await.expect("export"))
+    catalog::to_toml(&catalog::export::export(&t.db).await.expect("export"))
 }
 
 async fn audit_count(t: &TestDb) -> u64 {

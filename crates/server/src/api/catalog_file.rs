@@ -120,7 +120,7 @@ pub async fn import_catalog(
     responses((status = 200, content_type = "application/toml", body = String)))]
 pub async fn export_catalog(State(state): State<AppState>, p: Principal) -> ApiResult<impl IntoResponse> {
     p.require_admin()?;
-    let text = catalog::to_toml(&catalog::store::export(&state.db).await?);
+    let text = catalog::to_toml(&catalog::export::export(&state.db).await?);
     Ok((
         StatusCode::OK,
         [

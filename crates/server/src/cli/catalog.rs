@@ -84,7 +84,7 @@ pub async fn import(cmd: ImportCommand, config: &Config) -> anyhow::Result<()> {
 pub async fn export(cmd: ExportCommand, config: &Config) -> anyhow::Result<()> {
     let ExportCommand::Catalog(a) = cmd;
     let db = crate::serve::open_database(&a.database.url(config)).await?;
-    let text = catalog::to_toml(&catalog::store::export(&db).await?);
+    let text = catalog::to_toml(&catalog::export::export(&db).await?);
     match a.output {
         Some(path) => {
             std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;

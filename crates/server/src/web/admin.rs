@@ -38,8 +38,8 @@ fn coverage_banner(state: &AppState, v: &Viewer) -> Vec<serde_json::Value> {
 }
 
 async fn users_page(state: &AppState, v: &Viewer, new_token: Option<String>) -> WebResult {
-    let units = crate::app::catalog::store::unit_names(&state.db).await?;
-    let vendors = crate::app::catalog::store::vendor_names(&state.db).await?;
+    let units = crate::app::catalog::export::unit_names(&state.db).await?;
+    let vendors = crate::app::catalog::export::vendor_names(&state.db).await?;
     let all = users::Entity::find()
         .order_by_asc(users::Column::Username)
         .all(&state.db)

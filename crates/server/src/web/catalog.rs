@@ -36,8 +36,8 @@ impl Lookup {
             system_vendors.entry(sv.system_id).or_default().push(sv.vendor_id);
         }
         Ok(Lookup {
-            units: crate::app::catalog::store::unit_names(&state.db).await?,
-            vendors: crate::app::catalog::store::vendor_names(&state.db).await?,
+            units: crate::app::catalog::export::unit_names(&state.db).await?,
+            vendors: crate::app::catalog::export::vendor_names(&state.db).await?,
             policies: policies::Entity::find()
                 .all(&state.db)
                 .await?

@@ -216,7 +216,7 @@ async fn systems_in_scope(state: &AppState, v: &Viewer) -> crate::app::AppResult
     if let Some(ids) = crate::app::scope::visible_system_ids(&state.db, &v.p).await? {
         q = q.filter(systems::Column::Id.is_in(ids));
     }
-    let units = crate::app::catalog::store::unit_names(&state.db).await?;
+    let units = crate::app::catalog::export::unit_names(&state.db).await?;
     Ok(q.all(&state.db)
         .await?
         .into_iter()

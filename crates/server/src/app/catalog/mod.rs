@@ -4,12 +4,17 @@
 //!
 //! - [`file`]: the TOML types;
 //! - [`check`]: validation and compilation of tiers into clock targets;
-//! - [`store`]: the plan (what an import would create, change or leave), the import itself and
-//!   the export.
+//! - [`orgs`], [`policies`], [`systems`]: reading and editing one record at a time;
+//! - [`store`]: the plan (what an import would create, change or leave) and the import itself;
+//! - [`export`]: the database written back as a file.
 
 pub mod check;
+pub mod export;
 pub mod file;
+pub mod orgs;
+pub mod policies;
 pub mod store;
+pub mod systems;
 
 use std::fmt;
 

@@ -87,7 +87,7 @@ pub async fn systems(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<Sys
     if list.is_empty() {
         return Ok(Vec::new());
     }
-    let unit_names = crate::app::catalog::store::unit_names(db).await?;
+    let unit_names = crate::app::catalog::export::unit_names(db).await?;
     let ids: Vec<i64> = list.iter().map(|s| s.id).collect();
     let impacts = impact_windows(db, &ids, scope.from, end, scope.as_of).await?;
     let excluded = exclusion_windows(db, &ids, scope.from, end).await?;

@@ -83,7 +83,7 @@ pub async fn list(
     .breached(scope.as_of)
     .push(" ORDER BY t.received_at, t.number, c.name");
     // Names from the catalogue (small tables), not from a join per row.
-    let units = crate::app::catalog::store::unit_names(db).await?;
+    let units = crate::app::catalog::export::unit_names(db).await?;
     let systems: BTreeMap<i64, (String, String, String)> = systems::Entity::find()
         .all(db)
         .await?

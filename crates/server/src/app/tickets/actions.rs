@@ -109,8 +109,7 @@ fn command(
                 "{field} does not apply to {action}; {action} takes: version, at{}",
                 applies.iter().map(|a| format!(", {a}")).collect::<String>()
             ),
-        )
-        .into());
+        ));
     }
     let need = |field: &'static str, v: Option<String>| {
         v.ok_or_else(|| AppError::invalid(field, format!("{action} needs {field}")))
@@ -193,7 +192,10 @@ fn command(
             None,
         ),
         other => {
-            return Err(AppError::NotFound(format!("no action {other:?}; actions: {}", ACTIONS.join(", "))).into());
+            return Err(AppError::NotFound(format!(
+                "no action {other:?}; actions: {}",
+                ACTIONS.join(", ")
+            )));
         }
     })
 }
@@ -211,14 +213,17 @@ pub async fn perform(
 ) -> AppResult<TicketView> {
     let now = ctx.now();
     if !ACTIONS.contains(&action) {
-        return Err(AppError::NotFound(format!("no action {action:?}; actions: {}", ACTIONS.join(", "))).into());
+        return Err(AppError::NotFound(format!(
+            "no action {action:?}; actions: {}",
+            ACTIONS.join(", ")
+        )));
     }
     let txn = ctx.begin_write().await?;
     let loaded = load_in_scope(&txn, p, number).await?;
     p.require_writer()?;
     let at = body.at.unwrap_or(now);
     if at > now + FUTURE_SLACK {
-        return Err(AppError::invalid("at", "is in the future").into());
+        return Err(AppError::invalid("at", "is in the future"));
     }
     if let Some(Some(a)) = body.assignee_id {
         check_user(&txn, "assignee_id", a).await?;

@@ -120,14 +120,14 @@ fn severity_of(
             (stated, Some(reason))
         }
         (None, Some(c)) => (c.severity, Some(format!("{} / {}", c.reason_zh, c.reason_en))),
-        (None, None) => return Err(AppError::invalid("severity", "give a severity, or facts to classify").into()),
+        (None, None) => return Err(AppError::invalid("severity", "give a severity, or facts to classify")),
     })
 }
 
 pub(crate) async fn check_user(db: &impl ConnectionTrait, field: &str, id: i64) -> AppResult<()> {
     match users::Entity::find_by_id(id).one(db).await? {
         Some(_) => Ok(()),
-        None => Err(AppError::invalid(field, format!("no user {id}")).into()),
+        None => Err(AppError::invalid(field, format!("no user {id}"))),
     }
 }
 
@@ -166,7 +166,7 @@ pub async fn plan(
     let kind: Kind = parse("kind", &body.kind)?;
     let received_at = body.received_at.unwrap_or(now);
     if received_at > now + FUTURE_SLACK {
-        return Err(AppError::invalid("received_at", "is in the future").into());
+        return Err(AppError::invalid("received_at", "is in the future"));
     }
     let occurred_at = body.occurred_at.unwrap_or(received_at);
     let clocks_start = if kind.clocks_start_at_occurrence() {

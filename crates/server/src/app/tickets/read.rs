@@ -52,7 +52,7 @@ pub async fn list(ctx: &Context, p: &Principal, q: ListQuery) -> AppResult<Ticke
     let now = ctx.now();
     let limit = q.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
-        return Err(AppError::invalid("limit", "must be 1 to 200").into());
+        return Err(AppError::invalid("limit", "must be 1 to 200"));
     }
     let mut cond = Condition::all();
     if let Some(ids) = visible_system_ids(&ctx.db, p).await? {
@@ -157,7 +157,7 @@ pub async fn list(ctx: &Context, p: &Principal, q: ListQuery) -> AppResult<Ticke
 pub(crate) async fn load_in_scope(db: &impl ConnectionTrait, p: &Principal, number: &str) -> AppResult<super::Loaded> {
     match super::load(db, number).await? {
         Some(l) if can_see_system(db, p, l.row.system_id).await? => Ok(l),
-        _ => Err(AppError::NotFound(format!("no ticket {number}")).into()),
+        _ => Err(AppError::NotFound(format!("no ticket {number}"))),
     }
 }
 

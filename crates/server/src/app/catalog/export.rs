@@ -1,0 +1,106 @@
+//! The database's catalogue written back as a file (`opsclock catalog export`,
+//! `GET /api/v1/catalog/export`), and the names of units and vendors by id.
+
+use std::collections::BTreeMap;
+
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryOrder};
+use toml::Spanned;
+
+use super::check::PolicyDocument;
+use super::file::{CatalogFile, ContractFacts, FORMAT, OrgEntry, PolicyEntry, SystemEntry};
+use super::store::Current;
+use crate::db::entities::{policies, systems, units, vendors};
+
+/// The database's catalogue as a file, in creation order.
+pub async fn export(db: &impl ConnectionTrait) -> Result<CatalogFile, DbErr> {
+    let current = Current::load(db).await?;
+    let org = |code: &str, name: &str| {
+        Spanned::new(
+            0..0,
+            OrgEntry {
+                code: code.to_owned(),
+                name: name.to_owned(),
+            },
+        )
+    };
+    let units = units::Entity::find().order_by_asc(units::Column::Id).all(db).await?;
+    let vendors = vendors::Entity::find()
+        .order_by_asc(vendors::Column::Id)
+        .all(db)
+        .await?;
+    let policies = policies::Entity::find()
+        .order_by_asc(policies::Column::Id)
+        .all(db)
+        .await?;
+    let systems = systems::Entity::find()
+        .order_by_asc(systems::Column::Id)
+        .all(db)
+        .await?;
+    let mut out = CatalogFile {
+        format: FORMAT,
+        units: units.iter().map(|u| org(&u.code, &u.name)).collect(),
+        vendors: vendors.iter().map(|v| org(&v.code, &v.name)).collect(),
+        ..Default::default()
+    };
+    for p in policies {
+        let document: Option<PolicyDocument> = p.document.clone().and_then(|d| serde_json::from_value(d).ok());
+        let entry = match document {
+            Some(d) => PolicyEntry {
+                code: p.code,
+                name: p.name,
+                applies_to: d.applies_to,
+                note: d.note,
+                tiers: d.tiers,
+                major_event: d.major_event,
+                targets: None,
+            },
+            None => PolicyEntry {
+                code: p.code,
+                name: p.name,
+                applies_to: None,
+                note: None,
+                tiers: Vec::new(),
+                major_event: None,
+                targets: Some(serde_json::from_value(p.targets).map_err(|e| DbErr::Json(e.to_string()))?),
+            },
+        };
+        out.policies.push(Spanned::new(0..0, entry));
+    }
+    for s in systems {
+        let contract: Option<ContractFacts> = s.profile.clone().and_then(|p| serde_json::from_value(p).ok());
+        out.systems.push(Spanned::new(
+            0..0,
+            SystemEntry {
+                unit: current.unit_code(s.unit_id),
+                vendors: current.vendor_codes(s.id),
+                policy: current.policy_code(s.policy_id),
+                code: s.code,
+                name: s.name,
+                calendar: s.calendar,
+                service_mode: s.service_mode,
+                contract,
+            },
+        ));
+    }
+    Ok(out)
+}
+
+/// Every buyer unit's name, by id (a small table, read whole).
+pub async fn unit_names(db: &impl ConnectionTrait) -> Result<BTreeMap<i64, String>, DbErr> {
+    Ok(units::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect())
+}
+
+/// Every vendor's name, by id.
+pub async fn vendor_names(db: &impl ConnectionTrait) -> Result<BTreeMap<i64, String>, DbErr> {
+    Ok(vendors::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|v| (v.id, v.name))
+        .collect())
+}

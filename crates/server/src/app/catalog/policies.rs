@@ -1,0 +1,150 @@
+//! SLA policies: targets per kind × severity × clock. Listed to everyone signed in, created and
+//! changed by admins; open tickets keep the targets they were opened with.
+
+use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, QueryOrder, Set};
+use serde::{Deserialize, Serialize};
+use ticket_domain::Policy;
+use utoipa::ToSchema;
+
+use crate::app::audit::{self, ClientAddr};
+use crate::app::auth::Principal;
+use crate::app::catalog::{check_code, check_name, duplicate};
+use crate::app::{AppError, AppResult, Context};
+use crate::db::entities::policies;
+
+/// An SLA policy: targets per kind × severity × clock.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PolicyView {
+    /// Id.
+    pub id: i64,
+    /// Short unique code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// `{kind: {severity: {response, arrival, repair}}}` with durations like `15m`, `4h`, `3wd`.
+    #[schema(value_type = Object)]
+    pub targets: serde_json::Value,
+}
+
+/// A new policy.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPolicy {
+    /// Short unique code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// `{kind: {severity: {response, arrival, repair}}}`.
+    #[schema(value_type = Object)]
+    pub targets: serde_json::Value,
+}
+
+/// A change to a policy.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyPatch {
+    /// New name.
+    pub name: Option<String>,
+    /// New targets.
+    #[schema(value_type = Option<Object>)]
+    pub targets: Option<serde_json::Value>,
+}
+
+fn check_targets(v: serde_json::Value) -> AppResult<serde_json::Value> {
+    let p: Policy = serde_json::from_value(v).map_err(|e| AppError::invalid("targets", e.to_string()))?;
+    serde_json::to_value(&p).map_err(|e| AppError::Internal(e.into()))
+}
+
+fn policy_view(r: policies::Model) -> PolicyView {
+    PolicyView {
+        id: r.id,
+        code: r.code,
+        name: r.name,
+        targets: r.targets,
+    }
+}
+
+/// Every policy, by code.
+pub async fn list(ctx: &Context) -> AppResult<Vec<PolicyView>> {
+    let rows = policies::Entity::find()
+        .order_by_asc(policies::Column::Code)
+        .all(&ctx.db)
+        .await?;
+    Ok(rows.into_iter().map(policy_view).collect())
+}
+
+/// Creates a policy (admins).
+pub async fn create(ctx: &Context, p: &Principal, from: &ClientAddr, body: NewPolicy) -> AppResult<PolicyView> {
+    p.require_admin()?;
+    let code = check_code(&body.code)?;
+    let now = ctx.now();
+    let r = policies::ActiveModel {
+        code: Set(code.clone()),
+        name: Set(check_name(&body.name)?),
+        targets: Set(check_targets(body.targets)?),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&ctx.db)
+    .await
+    .map_err(duplicate("policy", &code))?;
+    audit::record(
+        &ctx.db,
+        Some(p.user_id),
+        "policy.create",
+        &r.code,
+        r.targets.clone(),
+        from,
+        now,
+    )
+    .await?;
+    Ok(policy_view(r))
+}
+
+/// The policy with `id`.
+pub async fn get(ctx: &Context, id: i64) -> AppResult<PolicyView> {
+    let r = policies::Entity::find_by_id(id)
+        .one(&ctx.db)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no policy {id}")))?;
+    Ok(policy_view(r))
+}
+
+/// Changes a policy (admins). Open tickets keep the targets they were opened with.
+pub async fn update(
+    ctx: &Context,
+    p: &Principal,
+    from: &ClientAddr,
+    id: i64,
+    body: PolicyPatch,
+) -> AppResult<PolicyView> {
+    p.require_admin()?;
+    let r = policies::Entity::find_by_id(id)
+        .one(&ctx.db)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no policy {id}")))?;
+    let mut am = r.into_active_model();
+    if let Some(n) = body.name {
+        am.name = Set(check_name(&n)?);
+    }
+    if let Some(t) = body.targets {
+        am.targets = Set(check_targets(t)?);
+        // The catalogue's tiers no longer describe these targets; an export writes them raw.
+        am.document = Set(None);
+    }
+    let now = ctx.now();
+    am.updated_at = Set(now);
+    let r = am.update(&ctx.db).await?;
+    audit::record(
+        &ctx.db,
+        Some(p.user_id),
+        "policy.update",
+        &r.code,
+        r.targets.clone(),
+        from,
+        now,
+    )
+    .await?;
+    Ok(policy_view(r))
+}

@@ -1,0 +1,312 @@
+//! Systems under contract: read in scope by everyone signed in, created and changed by admins
+//! (a change carries the version read; a stale one is a version conflict).
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use ticket_domain::ServiceMode;
+use utoipa::ToSchema;
+
+use crate::app::audit::{self, ClientAddr};
+use crate::app::auth::Principal;
+use crate::app::catalog::{check_code, check_name, duplicate};
+use crate::app::scope::{can_see_system, visible_system_ids};
+use crate::app::{AppError, AppResult, Context};
+use crate::db::entities::{policies, system_vendors, systems, units, vendors};
+
+/// A system under contract.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SystemView {
+    /// Id.
+    pub id: i64,
+    /// Short unique code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// The owning unit.
+    pub unit_id: i64,
+    /// The responsible vendors.
+    pub vendor_ids: Vec<i64>,
+    /// The SLA policy.
+    pub policy_id: i64,
+    /// The calendar its clocks run on.
+    pub calendar: String,
+    /// `remote`, `on_site` or `remote_and_on_site`.
+    pub service_mode: String,
+    /// Version, for updates.
+    pub version: i64,
+}
+
+/// A new system.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewSystem {
+    /// Short unique code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// The owning unit.
+    pub unit_id: i64,
+    /// The responsible vendors.
+    #[serde(default)]
+    pub vendor_ids: Vec<i64>,
+    /// The SLA policy.
+    pub policy_id: i64,
+    /// The calendar its clocks run on (see `opsclock sla calendars`).
+    pub calendar: String,
+    /// `remote`, `on_site` or `remote_and_on_site`.
+    pub service_mode: String,
+}
+
+/// A change to a system; `version` must be the one read.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SystemPatch {
+    /// The version read.
+    pub version: i64,
+    /// New name.
+    pub name: Option<String>,
+    /// New policy.
+    pub policy_id: Option<i64>,
+    /// New calendar.
+    pub calendar: Option<String>,
+    /// New service mode.
+    pub service_mode: Option<String>,
+    /// New vendor list.
+    pub vendor_ids: Option<Vec<i64>>,
+}
+
+async fn system_view(db: &impl ConnectionTrait, s: systems::Model) -> Result<SystemView, DbErr> {
+    let vendor_ids = system_vendors::Entity::find()
+        .filter(system_vendors::Column::SystemId.eq(s.id))
+        .order_by_asc(system_vendors::Column::VendorId)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|l| l.vendor_id)
+        .collect();
+    Ok(SystemView {
+        id: s.id,
+        code: s.code,
+        name: s.name,
+        unit_id: s.unit_id,
+        vendor_ids,
+        policy_id: s.policy_id,
+        calendar: s.calendar,
+        service_mode: s.service_mode,
+        version: s.version,
+    })
+}
+
+async fn check_system_refs(
+    ctx: &Context,
+    db: &impl ConnectionTrait,
+    unit_id: Option<i64>,
+    policy_id: Option<i64>,
+    vendor_ids: &[i64],
+    calendar: Option<&str>,
+    service_mode: Option<&str>,
+) -> AppResult<()> {
+    if let Some(u) = unit_id {
+        if units::Entity::find_by_id(u).one(db).await?.is_none() {
+            return Err(AppError::invalid("unit_id", format!("no unit {u}")));
+        }
+    }
+    if let Some(pid) = policy_id {
+        if policies::Entity::find_by_id(pid).one(db).await?.is_none() {
+            return Err(AppError::invalid("policy_id", format!("no policy {pid}")));
+        }
+    }
+    for v in vendor_ids {
+        if vendors::Entity::find_by_id(*v).one(db).await?.is_none() {
+            return Err(AppError::invalid("vendor_ids", format!("no vendor {v}")));
+        }
+    }
+    if let Some(c) = calendar {
+        if !ctx.calendars.snapshot().contains_key(c) {
+            return Err(AppError::invalid(
+                "calendar",
+                format!(
+                    "no calendar {c:?}; known: {}",
+                    ctx.calendars.snapshot().keys().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            ));
+        }
+    }
+    if let Some(m) = service_mode {
+        m.parse::<ServiceMode>()
+            .map_err(|e| AppError::invalid("service_mode", e.to_string()))?;
+    }
+    Ok(())
+}
+
+async fn set_vendors(db: &impl ConnectionTrait, system_id: i64, vendor_ids: &[i64]) -> Result<(), DbErr> {
+    system_vendors::Entity::delete_many()
+        .filter(system_vendors::Column::SystemId.eq(system_id))
+        .exec(db)
+        .await?;
+    let mut ids = vendor_ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    for v in ids {
+        system_vendors::ActiveModel {
+            system_id: Set(system_id),
+            vendor_id: Set(v),
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The systems `p` may see, by code.
+pub async fn list(ctx: &Context, p: &Principal) -> AppResult<Vec<SystemView>> {
+    let mut q = systems::Entity::find().order_by_asc(systems::Column::Code);
+    if let Some(ids) = visible_system_ids(&ctx.db, p).await? {
+        q = q.filter(systems::Column::Id.is_in(ids));
+    }
+    let mut out = Vec::new();
+    for s in q.all(&ctx.db).await? {
+        out.push(system_view(&ctx.db, s).await?);
+    }
+    Ok(out)
+}
+
+/// The system with `id`, if `p` may see it (else not found).
+pub async fn get(ctx: &Context, p: &Principal, id: i64) -> AppResult<SystemView> {
+    let s = systems::Entity::find_by_id(id).one(&ctx.db).await?;
+    match s {
+        Some(s) if can_see_system(&ctx.db, p, s.id).await? => Ok(system_view(&ctx.db, s).await?),
+        _ => Err(AppError::NotFound(format!("no system {id}"))),
+    }
+}
+
+/// Creates a system (admins).
+pub async fn create(ctx: &Context, p: &Principal, from: &ClientAddr, body: NewSystem) -> AppResult<SystemView> {
+    p.require_admin()?;
+    let code = check_code(&body.code)?;
+    let name = check_name(&body.name)?;
+    let txn = ctx.db.begin().await?;
+    check_system_refs(
+        ctx,
+        &txn,
+        Some(body.unit_id),
+        Some(body.policy_id),
+        &body.vendor_ids,
+        Some(&body.calendar),
+        Some(&body.service_mode),
+    )
+    .await?;
+    let now = ctx.now();
+    let s = systems::ActiveModel {
+        code: Set(code.clone()),
+        name: Set(name),
+        unit_id: Set(body.unit_id),
+        policy_id: Set(body.policy_id),
+        calendar: Set(body.calendar),
+        service_mode: Set(body.service_mode),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(duplicate("system", &code))?;
+    set_vendors(&txn, s.id, &body.vendor_ids).await?;
+    let view = system_view(&txn, s).await?;
+    audit::record(
+        &txn,
+        Some(p.user_id),
+        "system.create",
+        &view.code,
+        serde_json::json!({"id": view.id}),
+        from,
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+/// Changes a system (admins); a stale `version` is a version conflict with the current one.
+pub async fn update(
+    ctx: &Context,
+    p: &Principal,
+    from: &ClientAddr,
+    id: i64,
+    body: SystemPatch,
+) -> AppResult<SystemView> {
+    p.require_admin()?;
+    let now = ctx.now();
+    let txn = ctx.db.begin().await?;
+    let s = systems::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no system {id}")))?;
+    check_system_refs(
+        ctx,
+        &txn,
+        None,
+        body.policy_id,
+        body.vendor_ids.as_deref().unwrap_or_default(),
+        body.calendar.as_deref(),
+        body.service_mode.as_deref(),
+    )
+    .await?;
+    let mut am = s.clone().into_active_model();
+    if let Some(n) = &body.name {
+        am.name = Set(check_name(n)?);
+    }
+    if let Some(v) = body.policy_id.filter(|v| *v != s.policy_id) {
+        am.policy_id = Set(v);
+        // Its tickets may escalate by another ladder now.
+        crate::app::escalation::ladders::wake_system(&txn, id, now).await?;
+    }
+    if let Some(v) = body.calendar {
+        am.calendar = Set(v);
+    }
+    if let Some(v) = body.service_mode {
+        am.service_mode = Set(v);
+    }
+    // From the stored version: the client's may be anything (i64::MAX overflowed here).
+    am.version = Set(s.version + 1);
+    am.updated_at = Set(now);
+    let res = systems::Entity::update_many()
+        .set(am)
+        .filter(systems::Column::Id.eq(id))
+        .filter(systems::Column::Version.eq(body.version))
+        .exec(&txn)
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(AppError::VersionConflict {
+            detail: format!(
+                "system {} changed since you read it (your version {}, current {}); reload and retry",
+                s.code, body.version, s.version
+            ),
+            current: s.version,
+        });
+    }
+    if let Some(v) = &body.vendor_ids {
+        set_vendors(&txn, id, v).await?;
+    }
+    let s = systems::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no system {id}")))?;
+    let view = system_view(&txn, s).await?;
+    audit::record(
+        &txn,
+        Some(p.user_id),
+        "system.update",
+        &view.code,
+        serde_json::json!({"version": view.version}),
+        from,
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(view)
+}
