@@ -103,35 +103,6 @@ pub struct ServerConfig {
     pub metrics_token: Option<String>,
 }
 
-impl ServerConfig {
-    /// The limits these settings ask for.
-    pub fn limits(&self) -> anyhow::Result<crate::http::limits::Limits> {
-        let positive = |v: Option<u64>, key: &str| match v {
-            Some(0) => anyhow::bail!("[server] {key} must be at least 1"),
-            other => Ok(other),
-        };
-        let mut l = crate::http::limits::Limits::default();
-        if let Some(s) = positive(self.request_timeout_secs, "request_timeout_secs")? {
-            l.request_timeout = std::time::Duration::from_secs(s);
-        }
-        if let Some(n) = positive(self.sign_ins_per_minute.map(u64::from), "sign_ins_per_minute")? {
-            l.sign_ins_per_minute = n as u32;
-        }
-        if let Some(n) = positive(self.lockout_after.map(u64::from), "lockout_after")? {
-            l.lockout_after = n as i32;
-        }
-        if let Some(m) = positive(self.lockout_minutes.map(u64::from), "lockout_minutes")? {
-            l.lockout_for = chrono::TimeDelta::minutes(m as i64);
-        }
-        l.trust_forwarded_for = self.trust_forwarded_for;
-        l.metrics_token = std::env::var("OPSCLOCK_METRICS_TOKEN")
-            .ok()
-            .or_else(|| self.metrics_token.clone())
-            .filter(|t| !t.is_empty());
-        Ok(l)
-    }
-}
-
 /// `[retention]`: how long records that are not tickets are kept. Tickets, their events and
 /// clocks are never purged.
 #[derive(Debug, Default, Deserialize)]

@@ -42,6 +42,11 @@ pub struct ServeOptions {
     pub jobs: crate::jobs::JobOptions,
 }
 
+/// The HTTP limits `[server]` asks for (see [`crate::http::limits`]).
+pub fn limits(server: &crate::config::ServerConfig) -> anyhow::Result<crate::http::limits::Limits> {
+    crate::http::limits::Limits::from_config(server)
+}
+
 /// Opens (creating if needed) and migrates the database.
 pub async fn open_database(url: &str) -> anyhow::Result<sea_orm::DatabaseConnection> {
     let db = crate::db::connect(url)

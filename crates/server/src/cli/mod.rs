@@ -163,7 +163,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 calendars: calendar_source(a.calendar_dir, &config)?,
                 demo: !a.no_demo,
                 secure_cookies: config.server.secure_cookies,
-                limits: config.server.limits()?,
+                limits: crate::serve::limits(&config.server)?,
                 public_url: config.server.public_url.clone(),
                 intake_rules: config.intake.rules_file.clone(),
                 jobs: job_options(&config)?,

@@ -101,6 +101,35 @@ impl Limits {
     }
 }
 
+impl Limits {
+    /// The limits `[server]` asks for (defaults where it says nothing).
+    pub fn from_config(server: &crate::config::ServerConfig) -> anyhow::Result<Limits> {
+        let positive = |v: Option<u64>, key: &str| match v {
+            Some(0) => anyhow::bail!("[server] {key} must be at least 1"),
+            other => Ok(other),
+        };
+        let mut l = Limits::default();
+        if let Some(s) = positive(server.request_timeout_secs, "request_timeout_secs")? {
+            l.request_timeout = std::time::Duration::from_secs(s);
+        }
+        if let Some(n) = positive(server.sign_ins_per_minute.map(u64::from), "sign_ins_per_minute")? {
+            l.sign_ins_per_minute = n as u32;
+        }
+        if let Some(n) = positive(server.lockout_after.map(u64::from), "lockout_after")? {
+            l.lockout_after = n as i32;
+        }
+        if let Some(m) = positive(server.lockout_minutes.map(u64::from), "lockout_minutes")? {
+            l.lockout_for = chrono::TimeDelta::minutes(m as i64);
+        }
+        l.trust_forwarded_for = server.trust_forwarded_for;
+        l.metrics_token = std::env::var("OPSCLOCK_METRICS_TOKEN")
+            .ok()
+            .or_else(|| server.metrics_token.clone())
+            .filter(|t| !t.is_empty());
+        Ok(l)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
