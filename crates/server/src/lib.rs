@@ -1,12 +1,16 @@
 //! The opsclock server as a library, used by the binary and by integration tests.
 //!
-//! Everything with I/O lives here, split by job: [`api`] (HTTP), [`auth`] (who is asking),
-//! [`tickets`] (the event store of tickets), [`db`] (connections, schema, entities), [`cli`]
-//! (commands), [`serve`] (the server's life and its scheduled jobs), [`escalation`] (ladders and
-//! the sweep), [`mail`] (the outbox and SMTP), [`time`] (where "now" comes from), [`demo`],
-//! [`backup`], [`audit`], [`config`], [`calendars`], [`calendar_reload`] (reloading them while
-//! running, on every replica, and measuring provisional deadlines again), [`coverage`] (warnings ahead of a calendar's
-//! published holidays running out).
+//! Four doors over one house (see `docs/architecture.md`):
+//!
+//! - the doors: [`api`] (the JSON API), [`web`] (the pages), [`cli`] (commands) and [`jobs`]
+//!   (the scheduled jobs); [`http`] is what the two HTTP doors share, and [`serve`] is the one
+//!   place the doors are wired together;
+//! - the house: [`app`], every use case (tickets, intake, duty, catalogue, reports, escalation,
+//!   webhooks, sign-in, scope …), taking an [`app::Context`] and the acting principal and
+//!   answering with domain results or an [`app::AppError`];
+//! - what the house stands on: [`db`] (connections, schema, entities), [`mail`] (SMTP),
+//!   [`delivery`] (the outbox worker), [`calendars`], [`time`] (where "now" comes from),
+//!   [`config`], [`metrics`].
 
 pub mod api;
 pub mod app;
