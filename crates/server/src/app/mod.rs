@@ -21,3 +21,16 @@ pub mod webhooks;
 
 pub use context::{CalendarRef, Context, calendar_in};
 pub use error::{AppError, AppResult};
+
+/// Fails unless `body`, the code in a document, is `addressed`, the code the document was sent
+/// to (`PUT /things/{code}`): a document cannot rename what it replaces.
+pub fn same_code(addressed: &str, body: &str) -> AppResult<()> {
+    if addressed == body {
+        Ok(())
+    } else {
+        Err(AppError::invalid(
+            "code",
+            format!("{body:?} differs from the path's {addressed:?}"),
+        ))
+    }
+}

@@ -424,11 +424,7 @@ pub async fn ladders(State(state): State<AppState>, v: Viewer) -> WebResult {
 pub async fn windows(State(state): State<AppState>, v: Viewer) -> WebResult {
     v.p.require_admin()?;
     let coverage = coverage_banner(&state, &v);
-    let docs: Vec<_> = crate::app::duty::windows::list(&state.db)
-        .await?
-        .into_iter()
-        .map(|w| w.doc)
-        .collect();
+    let docs = crate::app::duty::manage::list_windows(&state).await?;
     let windows: Vec<serde_json::Value> = docs
         .iter()
         .map(|w| {
