@@ -27,18 +27,6 @@ use crate::http::AppState;
 /// Largest request body accepted, in bytes.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
-/// Fails unless the code in a body matches the code in the path (`PUT /things/{code}`).
-pub(crate) fn same_code(path: &str, body: &str) -> crate::app::AppResult<()> {
-    if path == body {
-        Ok(())
-    } else {
-        Err(crate::app::AppError::invalid(
-            "code",
-            format!("{body:?} differs from the path's {path:?}"),
-        ))
-    }
-}
-
 #[derive(OpenApi)]
 #[openapi(
     info(

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use contract_terms::Contract;
 
 use super::problem::{ApiJson, ApiPath, ApiQuery, ApiResult, Problem};
-use crate::app::audit::{self, ClientAddr};
+use crate::app::audit::ClientAddr;
 use crate::app::auth::Principal;
 use crate::app::reports::export::Format;
 use crate::app::reports::request::{BreachQuery, Rendered};
@@ -63,14 +63,7 @@ async fn render(state: &AppState, p: &Principal, q: BreachQuery, default: Format
 /// Every contract with its deduction rules.
 #[utoipa::path(get, path = "/contracts", tag = "reports", responses((status = 200, body = Vec<Object>)))]
 pub async fn list_contracts(State(state): State<AppState>, p: Principal) -> ApiResult<Json<Vec<Contract>>> {
-    p.require_manager()?;
-    Ok(Json(
-        report::deductions::list(&state.db)
-            .await?
-            .into_iter()
-            .map(|s| s.contract)
-            .collect(),
-    ))
+    Ok(Json(report::contracts::list(&state, &p).await?))
 }
 
 /// Creates or replaces a contract (admins).
@@ -84,22 +77,5 @@ pub async fn put_contract(
     ApiPath(code): ApiPath<String>,
     ApiJson(c): ApiJson<Contract>,
 ) -> ApiResult<Json<Contract>> {
-    p.require_admin()?;
-    super::same_code(&code, &c.code)?;
-    let txn = state.begin_write().await?;
-    let now = state.now();
-    if report::deductions::set(&txn, c.clone(), now).await? {
-        audit::record(
-            &txn,
-            Some(p.user_id),
-            "contract.set",
-            &c.code,
-            serde_json::json!(c),
-            &from,
-            now,
-        )
-        .await?;
-    }
-    txn.commit().await?;
-    Ok(Json(c))
+    Ok(Json(report::contracts::put(&state, &p, &from, &code, c).await?))
 }

@@ -11,6 +11,7 @@
 
 pub mod availability;
 pub mod breached;
+pub mod contracts;
 pub mod counts;
 pub mod deductions;
 pub mod export;
