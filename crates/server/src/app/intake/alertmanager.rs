@@ -16,8 +16,10 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::Alert;
-use crate::app::AppError;
+use super::{Alert, IntakeReport};
+use crate::app::audit::ClientAddr;
+use crate::app::{AppError, AppResult, Context};
+use crate::db::entities::intake_sources;
 
 /// The notification.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -64,6 +66,30 @@ pub struct AmAlert {
     /// The alert's identity; computed from the labels when missing.
     #[serde(default)]
     pub fingerprint: Option<String>,
+}
+
+/// The intake source whose bearer token is `token` (Alertmanager's
+/// `http_config.authorization.credentials`): refused (401) without one, or with one unknown or
+/// revoked.
+pub async fn source(ctx: &Context, token: Option<&str>) -> AppResult<intake_sources::Model> {
+    let token = token.ok_or_else(|| {
+        AppError::Unauthorized("send the intake source's token as Authorization: Bearer oci_…".into())
+    })?;
+    super::store::source_by_token(&ctx.db, token)
+        .await?
+        .ok_or_else(|| AppError::Unauthorized("unknown or revoked intake token".into()))
+}
+
+/// Takes in `notification` from `source` (see [`super::receive_all`]).
+pub async fn take(
+    ctx: &Context,
+    source: &intake_sources::Model,
+    notification: Notification,
+    from: &ClientAddr,
+) -> AppResult<IntakeReport> {
+    let alerts = notification.into_alerts()?;
+    let received = super::receive_all(ctx, source, alerts, from).await?;
+    Ok(IntakeReport { received })
 }
 
 impl Notification {

@@ -30,8 +30,10 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::Alert;
-use crate::app::AppError;
+use super::{Alert, IntakeReport};
+use crate::app::audit::ClientAddr;
+use crate::app::{AppError, AppResult, Context};
+use crate::db::entities::intake_sources;
 
 /// How far a request's timestamp may be from the server's clock.
 pub const MAX_SKEW_SECS: u64 = 300;
@@ -89,6 +91,36 @@ impl Batch {
             })
             .collect()
     }
+}
+
+/// Generic source `code`, if `signature` signs `timestamp` and `body` under its secret and the
+/// timestamp is fresh (see [`check`]). An unknown source answers as a bad signature does, so
+/// codes cannot be probed.
+pub async fn source(
+    ctx: &Context,
+    code: &str,
+    timestamp: Option<&str>,
+    signature: Option<&str>,
+    body: &[u8],
+) -> AppResult<intake_sources::Model> {
+    let source = super::store::generic_source(&ctx.db, code).await?;
+    let Some((source, secret)) = source.and_then(|s| s.secret.clone().map(|secret| (s, secret))) else {
+        return Err(AppError::Unauthorized(BAD_SIGNATURE.into()));
+    };
+    check(&secret, timestamp, signature, body, ctx.now())?;
+    Ok(source)
+}
+
+/// Takes in `batch` from `source` (see [`super::receive_all`]).
+pub async fn take(
+    ctx: &Context,
+    source: &intake_sources::Model,
+    batch: Batch,
+    from: &ClientAddr,
+) -> AppResult<IntakeReport> {
+    let alerts = batch.into_alerts()?;
+    let received = super::receive_all(ctx, source, alerts, from).await?;
+    Ok(IntakeReport { received })
 }
 
 /// Checks a request's timestamp and signature against `secret` at `now`.
