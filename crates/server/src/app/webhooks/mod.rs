@@ -10,9 +10,12 @@
 //!
 //! The row keeps the event's facts as JSON ([`Payload`]); the body is rendered and signed when it
 //! is sent ([`format`]), because the chat robots' signatures carry the time of sending.
+//!
+//! Admins manage the subscriptions through [`subscriptions`].
 
 pub mod format;
 pub mod sender;
+pub mod subscriptions;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
