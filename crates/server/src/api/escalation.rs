@@ -4,20 +4,12 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 
-use super::problem::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
-use crate::app::AppError;
-use crate::app::audit::{self, ClientAddr};
+use super::problem::{ApiJson, ApiPath, ApiQuery, ApiResult};
+use crate::app::audit::ClientAddr;
 use crate::app::auth::Principal;
-use crate::app::escalation::ladders::{self, LadderDoc, Ladders, Scope, SetError, StoredLadder};
+use crate::app::escalation::ladders::{self, LadderDoc, Ladders, StoredLadder};
 use crate::app::outbox::{self, OutboxDetail, OutboxList, OutboxQuery};
 use crate::http::AppState;
-
-fn scope(text: &str) -> crate::app::AppResult<Scope> {
-    text.parse().map_err(|detail| AppError::Invalid {
-        field: Some("scope".into()),
-        detail,
-    })
-}
 
 /// Lists the stored escalation ladders and the built-in default.
 #[utoipa::path(get, path = "/ladders", tag = "escalation", responses((status = 200, body = Ladders)))]
@@ -36,33 +28,7 @@ pub async fn put_ladder(
     ApiPath(text): ApiPath<String>,
     ApiJson(doc): ApiJson<LadderDoc>,
 ) -> ApiResult<Json<StoredLadder>> {
-    p.require_admin()?;
-    let scope = scope(&text)?;
-    let ladder = doc.ladder()?;
-    let now = state.now();
-    let txn = state.begin_write().await?;
-    let changed = ladders::set(&txn, &scope, Some(&ladder), now)
-        .await
-        .map_err(set_error)?;
-    if changed {
-        let detail = serde_json::json!({ "ladder": ladder });
-        audit::record(
-            &txn,
-            Some(p.user_id),
-            "ladder.set",
-            &scope.to_string(),
-            detail,
-            &from,
-            now,
-        )
-        .await?;
-    }
-    txn.commit().await?;
-    Ok(Json(StoredLadder {
-        scope: scope.to_string(),
-        ladder: LadderDoc::of(&ladder),
-        updated_at: now,
-    }))
+    Ok(Json(ladders::put(&state, &p, &from, &text, doc).await?))
 }
 
 /// Removes the ladder of a scope (admins), so that the next in line applies.
@@ -74,36 +40,8 @@ pub async fn delete_ladder(
     from: ClientAddr,
     ApiPath(text): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
-    p.require_admin()?;
-    let scope = scope(&text)?;
-    let txn = state.begin_write().await?;
-    let now = state.now();
-    if !ladders::set(&txn, &scope, None, now).await.map_err(set_error)? {
-        return Err(AppError::NotFound(format!("no ladder is stored for {scope}")).into());
-    }
-    audit::record(
-        &txn,
-        Some(p.user_id),
-        "ladder.remove",
-        &scope.to_string(),
-        serde_json::json!({}),
-        &from,
-        now,
-    )
-    .await?;
-    txn.commit().await?;
+    ladders::remove(&state, &p, &from, &text).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-fn set_error(e: SetError) -> ApiError {
-    match e {
-        SetError::NoPolicy(code) => AppError::Invalid {
-            field: Some("scope".into()),
-            detail: format!("no policy with code {code:?}"),
-        }
-        .into(),
-        SetError::Db(e) => e.into(),
-    }
 }
 
 /// Lists outbox messages (admins).

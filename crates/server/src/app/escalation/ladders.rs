@@ -19,7 +19,9 @@ use serde::{Deserialize, Serialize};
 use sla_clock::{ClockState, Ladder, Severity};
 use utoipa::ToSchema;
 
-use crate::app::AppError;
+use crate::app::audit::{self, ClientAddr};
+use crate::app::auth::Principal;
+use crate::app::{AppError, AppResult, Context};
 use crate::db::entities::{clocks, escalation_ladders, major_events, policies, systems, tickets};
 
 /// What a stored ladder applies to.
@@ -392,4 +394,82 @@ pub async fn overview(db: &impl sea_orm::ConnectionTrait) -> crate::app::AppResu
         stored,
         builtin_default: LadderDoc::of(&Ladder::default_ladder()),
     })
+}
+
+/// Scope `text` (`default`, a policy code, or `policy-code:severity`), or why not.
+fn scope_of(text: &str) -> AppResult<Scope> {
+    text.parse().map_err(|detail| AppError::Invalid {
+        field: Some("scope".into()),
+        detail,
+    })
+}
+
+/// A refusal of [`set`] as the caller's mistake (a policy that does not exist) or ours.
+fn set_error(e: SetError) -> AppError {
+    match e {
+        SetError::NoPolicy(code) => AppError::Invalid {
+            field: Some("scope".into()),
+            detail: format!("no policy with code {code:?}"),
+        },
+        SetError::Db(e) => e.into(),
+    }
+}
+
+/// Sets the ladder of scope `text` to `doc` (admins), auditing it if it changed. Open tickets
+/// under it are re-evaluated at the next sweep; steps already sent are not sent again.
+pub async fn put(
+    ctx: &Context,
+    p: &Principal,
+    from: &ClientAddr,
+    text: &str,
+    doc: LadderDoc,
+) -> AppResult<StoredLadder> {
+    p.require_admin()?;
+    let scope = scope_of(text)?;
+    let ladder = doc.ladder()?;
+    let now = ctx.now();
+    let txn = ctx.begin_write().await?;
+    let changed = set(&txn, &scope, Some(&ladder), now).await.map_err(set_error)?;
+    if changed {
+        let detail = serde_json::json!({ "ladder": ladder });
+        audit::record(
+            &txn,
+            Some(p.user_id),
+            "ladder.set",
+            &scope.to_string(),
+            detail,
+            from,
+            now,
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(StoredLadder {
+        scope: scope.to_string(),
+        ladder: LadderDoc::of(&ladder),
+        updated_at: now,
+    })
+}
+
+/// Removes the ladder of scope `text` (admins), so that the next in line applies.
+pub async fn remove(ctx: &Context, p: &Principal, from: &ClientAddr, text: &str) -> AppResult<()> {
+    p.require_admin()?;
+    let scope = scope_of(text)?;
+    let txn = ctx.begin_write().await?;
+    let now = ctx.now();
+    if !set(&txn, &scope, None, now).await.map_err(set_error)? {
+        return Err(AppError::NotFound(format!("no ladder is stored for {scope}")));
+    }
+    audit::record(
+        &txn,
+        Some(p.user_id),
+        "ladder.remove",
+        &scope.to_string(),
+        serde_json::json!({}),
+        from,
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
 }
