@@ -1,6 +1,6 @@
-//! Reloading calendars while the server runs — on SIGHUP, on an admin's request, or because
-//! another replica did — and measuring again the provisional deadlines of the calendars that
-//! changed.
+//! Reloading calendars while the server runs — on SIGHUP, on an admin's request ([`reload_by`]),
+//! or because another replica did — and measuring again the provisional deadlines of the
+//! calendars that changed; and which calendars are loaded, with what they cover ([`list`]).
 //!
 //! Each replica reads its own calendar files (the `[sla] calendar_dir` every replica is deployed
 //! with). An admin's reload (`POST /api/v1/calendars/reload`, the button on `/admin/calendars`,
@@ -20,15 +20,16 @@
 
 use std::sync::Mutex;
 
-use chrono::{DateTime, Utc};
-use sea_orm::{DatabaseConnection, EntityTrait};
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use serde::Serialize;
 
-use crate::app::AppError;
+use crate::app::auth::Principal;
 use crate::app::escalation::Links;
 use crate::app::tickets::remeasure::{Affected, Remeasured, remeasure};
+use crate::app::{AppError, AppResult, Context};
 use crate::calendars::{CalendarChange, Calendars};
-use crate::db::entities::settings;
+use crate::db::entities::{clocks, settings};
 
 /// The `settings` key of the calendar generation replicas follow.
 pub const GENERATION_KEY: &str = "calendars.generation";
@@ -90,6 +91,55 @@ pub async fn reload(
         changed: changes.iter().map(ChangedCalendar::from).collect(),
         remeasured,
     })
+}
+
+/// An admin's reload (see [`reload`]), announced to the other replicas.
+pub async fn reload_by(ctx: &Context, p: &Principal) -> AppResult<Reloaded> {
+    p.require_admin()?;
+    reload(&ctx.db, &ctx.calendars, &ctx.links, Some(p.user_id), ctx.now(), true).await
+}
+
+/// A calendar and what it can answer.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CalendarInfo {
+    /// Its name, e.g. `cn-5x8`.
+    pub name: String,
+    /// One line for people.
+    pub description: String,
+    /// Its time zone.
+    pub zone: String,
+    /// First date it answers.
+    pub covers_from: NaiveDate,
+    /// Last date whose holidays and make-up days are published; absent for a calendar with no
+    /// holidays to publish (`24x7`), which is exact on every date.
+    pub published_to: Option<NaiveDate>,
+    /// Last date it answers at all; after `published_to` its answers are provisional.
+    pub counts_to: NaiveDate,
+    /// Clocks on it whose deadline is provisional now.
+    pub provisional_clocks: u64,
+}
+
+/// Every calendar loaded now, with the dates it covers and how many deadlines on it are
+/// provisional.
+pub async fn list(ctx: &Context) -> AppResult<Vec<CalendarInfo>> {
+    let mut out = Vec::new();
+    for (name, cal) in ctx.calendars.snapshot().iter() {
+        let provisional_clocks = clocks::Entity::find()
+            .filter(clocks::Column::Provisional.eq(true))
+            .filter(clocks::Column::Calendar.eq(name.as_str()))
+            .count(&ctx.db)
+            .await?;
+        out.push(CalendarInfo {
+            name: name.clone(),
+            description: cal.spec().description.clone(),
+            zone: cal.zone().name().to_owned(),
+            covers_from: cal.covered_dates().0,
+            published_to: cal.published_to(),
+            counts_to: cal.counts_to(),
+            provisional_clocks,
+        });
+    }
+    Ok(out)
 }
 
 /// Measures again every provisional clock with the calendars as they are (see

@@ -242,17 +242,7 @@ pub async fn calendars(State(state): State<AppState>, v: Viewer, Query(q): Query
 /// deadlines of the calendars that changed (see [`crate::app::calendar_reload`]).
 pub async fn reload_calendars(State(state): State<AppState>, v: Viewer, Form(f): Fields) -> WebResult {
     v.check_form(&f)?;
-    v.p.require_admin()?;
-    let message = match crate::app::calendar_reload::reload(
-        &state.db,
-        &state.calendars,
-        &state.links,
-        Some(v.p.user_id),
-        state.now(),
-        true,
-    )
-    .await
-    {
+    let message = match crate::app::calendar_reload::reload_by(&state, &v.p).await {
         Ok(r) => reload_summary(&r, v.lang == super::Lang::Zh),
         Err(e @ AppError::Invalid { .. }) => e.to_string(),
         Err(e) => return Err(e.into()),
@@ -343,15 +333,7 @@ pub async fn import_notice(State(state): State<AppState>, v: Viewer, from: Clien
         state.now(),
     )
     .await?;
-    let r = crate::app::calendar_reload::reload(
-        &state.db,
-        &state.calendars,
-        &state.links,
-        Some(v.p.user_id),
-        state.now(),
-        true,
-    )
-    .await?;
+    let r = crate::app::calendar_reload::reload_by(&state, &v.p).await?;
     Ok(redirect_with(
         "/admin/calendars",
         &reload_summary(&r, v.lang == super::Lang::Zh),
