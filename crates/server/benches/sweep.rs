@@ -47,7 +47,7 @@ async fn world(backend: Backend, idle: usize, due: usize) -> Bench {
     let actor = users::ActiveModel {
         username: Set("bench".into()),
         display_name: Set("bench".into()),
-        role: Set("admin".into()),
+        role: Set(opsclock::app::auth::Role::Admin.into()),
         disabled: Set(false),
         must_change_password: Set(false),
         created_at: Set(now()),

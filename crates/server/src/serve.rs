@@ -74,7 +74,7 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
             .context("cannot load the demo data")?;
         println!("Loaded demo data. One-time passwords (shown once; change them after signing in):");
         for l in logins {
-            println!("  {:<10} {:<9} {}", l.username, l.role, l.password);
+            println!("  {:<10} {:<9} {}", l.username, l.role.key(), l.password);
         }
     }
     let rules = crate::app::intake::store::load_at_start(&db, opts.intake_rules.as_deref(), SystemTime.now()).await?;

@@ -52,8 +52,10 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
 use sla_clock::Calendar;
 
+use crate::app::auth::Role;
 use crate::app::escalation::message::{Rendered, escape};
 use crate::app::escalation::{Links, NewMessage, enqueue};
+use crate::db::Key;
 use crate::db::entities::{outbox, users};
 
 /// How many days before a calendar's last published date the warnings start, unless
@@ -244,7 +246,7 @@ pub async fn queue_weekly(
 /// The addresses of the enabled admins, sorted, each once.
 async fn admin_addresses(db: &impl ConnectionTrait) -> Result<Vec<String>, DbErr> {
     let mut to: Vec<String> = users::Entity::find()
-        .filter(users::Column::Role.eq("admin"))
+        .filter(users::Column::Role.eq(Key(Role::Admin)))
         .filter(users::Column::Disabled.eq(false))
         .filter(users::Column::Email.is_not_null())
         .all(db)

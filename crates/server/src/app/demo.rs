@@ -9,7 +9,7 @@ use sla_clock::Severity;
 use ticket_domain::{Kind, NewTicket, Policy};
 
 use crate::app::audit::ClientAddr;
-use crate::app::auth::secret;
+use crate::app::auth::{Role, secret};
 use crate::db::entities::{policies, systems, units, users, vendors};
 
 /// The shipped Shunyi catalogue.
@@ -23,7 +23,7 @@ pub struct DemoLogin {
     /// Login name.
     pub username: String,
     /// Role.
-    pub role: &'static str,
+    pub role: Role,
     /// One-time password (must be changed after signing in).
     pub password: String,
 }
@@ -70,11 +70,11 @@ pub async fn load(
     // Escalation roles, so that the demo's outbox fills with addressed mail (example.invalid
     // addresses: nothing leaves the machine even if [mail] names a real server).
     for (username, display, role, unit, vendor, notify) in [
-        ("admin", "系统管理员", "admin", None, None, &["buyer_ops_lead"][..]),
+        ("admin", "系统管理员", Role::Admin, None, None, &["buyer_ops_lead"][..]),
         (
             "engineer",
             "统一运维 值班工程师",
-            "engineer",
+            Role::Engineer,
             None,
             vendor_id,
             &["on_duty", "vendor_manager"][..],
@@ -82,7 +82,7 @@ pub async fn load(
         (
             "manager",
             "区经信局 信息化负责人",
-            "manager",
+            Role::Manager,
             unit_id,
             None,
             &["unit_head"][..],
@@ -105,7 +105,7 @@ pub async fn load(
         }
         .insert(&txn)
         .await?;
-        if role == "engineer" {
+        if role == Role::Engineer {
             engineer_id = u.id;
         }
         logins.push(DemoLogin {

@@ -21,7 +21,9 @@ use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 
 use crate::config::RetentionConfig;
+use crate::db::Key;
 use crate::db::entities::{alerts, audit_log, outbox, sessions, tickets};
+use ticket_domain::Status;
 
 /// How long each kind of record is kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,7 +90,7 @@ pub async fn purge(db: &DatabaseConnection, r: Retention, now: DateTime<Utc>) ->
     let finished = Query::select()
         .column(tickets::Column::Id)
         .from(tickets::Entity)
-        .and_where(tickets::Column::Status.is_in(["closed", "cancelled"]))
+        .and_where(tickets::Column::Status.is_in([Key(Status::Closed), Key(Status::Cancelled)]))
         .to_owned();
     let old_and_done = Condition::all()
         .add(outbox::Column::CreatedAt.lt(now - r.outbox))

@@ -116,7 +116,7 @@ pub async fn run(cmd: UserCommand, config: &Config) -> anyhow::Result<()> {
                 display_name: Set(name.unwrap_or_else(|| username.clone())),
                 email: Set(email),
                 password_hash: Set(Some(secret::hash_password(&password)?)),
-                role: Set(role.key().to_owned()),
+                role: Set(role.into()),
                 unit_id: Set(unit_id),
                 vendor_id: Set(vendor_id),
                 disabled: Set(false),

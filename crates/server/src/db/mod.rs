@@ -7,6 +7,9 @@
 //! write should use [`begin_write`] so that they take SQLite's write lock up front.
 
 pub mod counters;
+pub mod key;
+
+pub use key::Key;
 pub mod entities;
 #[doc(hidden)]
 pub mod testing;

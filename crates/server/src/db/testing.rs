@@ -325,9 +325,9 @@ pub async fn seed<C: ConnectionTrait>(db: &C) -> Seeded {
     .expect("inserting the seed system");
     let ticket = tickets::ActiveModel {
         number: Set("INC-2026-000001".to_owned()),
-        kind: Set("incident".to_owned()),
-        status: Set("open".to_owned()),
-        severity: Set("p2".to_owned()),
+        kind: Set(crate::db::Key(ticket_domain::Kind::Fault)),
+        status: Set(crate::db::Key(ticket_domain::Status::New)),
+        severity: Set(crate::db::Key(sla_clock::Severity::Serious)),
         system_id: Set(system.id),
         title: Set("Seed ticket".to_owned()),
         description: Set(String::new()),

@@ -49,7 +49,7 @@ async fn users_page(state: &AppState, v: &Viewer, new_token: Option<String>) -> 
         .iter()
         .map(|u| {
             json!({
-                "username": u.username, "display_name": u.display_name, "role": u.role, "email": u.email,
+                "username": u.username, "display_name": u.display_name, "role": u.role.key(), "email": u.email,
                 "disabled": u.disabled, "must_change_password": u.must_change_password,
                 "belongs_to": u.unit_id.and_then(|i| units.get(&i).cloned())
                     .or_else(|| u.vendor_id.and_then(|i| vendors.get(&i).cloned())),

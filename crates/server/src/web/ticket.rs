@@ -14,9 +14,11 @@ use super::i18n::{self, Lang};
 use super::{Fields, Viewer, WebError, WebResult, local_path, redirect_with};
 use crate::app::AppError;
 use crate::app::audit::ClientAddr;
+use crate::app::auth::Role;
 use crate::app::tickets::actions::ActionRequest;
 use crate::app::tickets::open::CreateTicket;
 use crate::app::tickets::views::TicketView;
+use crate::db::Key;
 use crate::db::entities::{system_vendors, systems, users};
 use crate::http::AppState;
 
@@ -48,7 +50,7 @@ pub async fn page(State(state): State<AppState>, v: Viewer, Path(number): Path<S
     let engineers: Vec<Json> = users::Entity::find()
         .filter(users::Column::VendorId.is_in(if may_assign { vendor_ids } else { Vec::new() }))
         .filter(users::Column::Disabled.eq(false))
-        .filter(users::Column::Role.is_in(["engineer", "manager"]))
+        .filter(users::Column::Role.is_in([Key(Role::Engineer), Key(Role::Manager)]))
         .order_by_asc(users::Column::Username)
         .all(&state.db)
         .await?

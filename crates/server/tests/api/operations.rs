@@ -334,7 +334,7 @@ both!(
                 .unwrap()
                 .unwrap()
                 .into();
-        am.status = Set("closed".into());
+        am.status = Set(ticket_domain::Status::Closed.into());
         am.update(db).await.unwrap();
         let purged = purge(db, Retention::default(), now).await.unwrap();
         assert_eq!(

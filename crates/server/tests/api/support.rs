@@ -230,7 +230,7 @@ impl Harness {
             password_hash: Set(Some(
                 secret::hash_password(&format!("password-of-{name}")).expect("hash"),
             )),
-            role: Set(role.to_owned()),
+            role: Set(opsclock::db::Key(role.parse().expect("a role"))),
             unit_id: Set(unit),
             vendor_id: Set(vendor),
             disabled: Set(false),

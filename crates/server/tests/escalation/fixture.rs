@@ -148,7 +148,7 @@ impl World {
                 display_name: Set(name.into()),
                 email: Set(Some(format!("{name}@ops.test"))),
                 password_hash: Set(None),
-                role: Set(role.into()),
+                role: Set(opsclock::db::Key(role.parse().expect("a role"))),
                 unit_id: Set(unit_id),
                 vendor_id: Set(vendor_id),
                 disabled: Set(false),

@@ -104,10 +104,7 @@ pub struct Principal {
 impl Principal {
     /// Builds the principal of a stored user.
     pub fn of(user: &users::Model) -> Result<Principal, AppError> {
-        let role: Role = user
-            .role
-            .parse()
-            .map_err(|e: String| AppError::Internal(anyhow::anyhow!("user {}: {e}", user.id)))?;
+        let role: Role = *user.role;
         let scope = match (role, user.unit_id, user.vendor_id) {
             (Role::Admin, _, _) => Scope::All,
             (_, Some(u), _) => Scope::Unit(u),

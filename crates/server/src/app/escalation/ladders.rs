@@ -132,7 +132,7 @@ pub async fn for_ticket(db: &impl ConnectionTrait, ticket: &tickets::Model) -> R
         .one(db)
         .await?
         .ok_or_else(|| DbErr::RecordNotFound(format!("system {}", ticket.system_id)))?;
-    effective(db, system.policy_id, &ticket.severity).await
+    effective(db, system.policy_id, ticket.severity.key()).await
 }
 
 /// The ladder of the major-event window a ticket was opened under, if the window has one.

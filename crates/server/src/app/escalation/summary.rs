@@ -157,7 +157,7 @@ pub async fn queue(
         .await?;
     let readers: Vec<&users::Model> = managers
         .iter()
-        .filter(|u| u.role == "manager" || held_roles(u).contains(&Role::BuyerOpsLead))
+        .filter(|u| *u.role == crate::app::auth::Role::Manager || held_roles(u).contains(&Role::BuyerOpsLead))
         .filter(|u| u.email.is_some())
         .collect();
     // The workbook holds every unit's tickets and every contract's deductions: it goes only to

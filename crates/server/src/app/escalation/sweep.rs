@@ -166,10 +166,7 @@ impl Sweeper {
         let evaluation = ladder.evaluate(&sla, calendar, at)?;
         let status = sla.status(calendar, at)?;
         let clock_name: ClockName = clock.name.parse().map_err(|e| anyhow!("clock {clock_id}: {e}"))?;
-        let severity = ticket
-            .severity
-            .parse()
-            .map_err(|e| anyhow!("ticket {}: {e}", ticket.number))?;
+        let severity = *ticket.severity;
         let contacts = directory.for_system(&txn, &calendars, &system, now).await?;
         let mut queued = queued_keys(&txn, ticket_id).await?;
         let mut inserted = 0;

@@ -219,7 +219,7 @@ pub async fn receive(
         Some(id) => tickets::Entity::find_by_id(id).one(txn).await?,
         None => None,
     };
-    let ticket_open = ticket.as_ref().is_some_and(|t| is_open(&t.status));
+    let ticket_open = ticket.as_ref().is_some_and(|t| is_open(*t.status));
     let number = ticket.as_ref().map(|t| t.number.clone());
     let same_episode = latest.as_ref().is_some_and(|a| a.starts_at == alert.starts_at);
     // A notification about an episode older than the latest one (a late or replayed request).
@@ -347,10 +347,8 @@ pub async fn receive(
 /// Whether an alert joins the ticket: its work is not done yet. A resolved ticket counts as done
 /// (its clocks have stopped), so an alert firing again after the repair opens a new ticket with
 /// clocks of its own instead of a comment nobody is measured on.
-fn is_open(status: &str) -> bool {
-    status
-        .parse::<Status>()
-        .is_ok_and(|s| s.is_open() && s != Status::Resolved)
+fn is_open(status: Status) -> bool {
+    status.is_open() && status != Status::Resolved
 }
 
 /// Serialises alerts of one fingerprint: a PostgreSQL advisory lock for the transaction (SQLite

@@ -21,6 +21,8 @@ use utoipa::ToSchema;
 use super::sql::{Scope, Sql, minutes};
 use crate::app::duty::exclusions::{subtract, total};
 use crate::db::entities::{exclusions, system_vendors, systems};
+use sla_clock::Severity;
+use ticket_domain::{Kind, Status};
 
 /// One system's availability over the period.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -158,8 +160,13 @@ async fn impact_windows(
 ) -> Result<BTreeMap<i64, Vec<Window>>, DbErr> {
     let mut q = Sql::new(db);
     q.push("SELECT t.system_id, t.number, t.occurred_at, t.resolved_at FROM tickets t")
-        .push(" WHERE t.kind IN ('fault', 'alarm') AND t.severity IN ('urgent', 'serious')")
-        .push(" AND t.status <> 'cancelled' AND t.occurred_at < ")
+        .push(" WHERE t.kind IN (")
+        .keys(&[Kind::Fault, Kind::Alarm])
+        .push(") AND t.severity IN (")
+        .keys(&[Severity::Urgent, Severity::Serious])
+        .push(") AND t.status NOT IN (")
+        .keys(&[Status::Cancelled])
+        .push(") AND t.occurred_at < ")
         .bind(end)
         .push(" AND ((t.occurred_at >= ")
         .bind(from)

@@ -9,6 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::sql::{Scope, Sql, int};
+use ticket_domain::Status;
 
 /// The period's tickets.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
@@ -165,8 +166,12 @@ pub fn pct(part: i64, whole: i64) -> Option<f64> {
 pub async fn ticket_rows(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<TicketRow>, DbErr> {
     let mut q = Sql::new(db);
     q.push("SELECT t.severity AS severity, t.vendor_id AS vendor_id, COUNT(*) AS received, ")
-        .push("CAST(SUM(CASE WHEN t.status IN ('resolved', 'closed') THEN 1 ELSE 0 END) AS BIGINT) AS resolved, ")
-        .push("CAST(SUM(CASE WHEN t.status = 'cancelled' THEN 1 ELSE 0 END) AS BIGINT) AS cancelled, ")
+        .push("CAST(SUM(CASE WHEN t.status IN (")
+        .keys(&[Status::Resolved, Status::Closed])
+        .push(") THEN 1 ELSE 0 END) AS BIGINT) AS resolved, ")
+        .push("CAST(SUM(CASE WHEN t.status IN (")
+        .keys(&[Status::Cancelled])
+        .push(") THEN 1 ELSE 0 END) AS BIGINT) AS cancelled, ")
         .push("CAST(SUM(CASE WHEN ")
         .ticket_breached(scope.as_of)
         .push(" THEN 1 ELSE 0 END) AS BIGINT) AS breached")

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult, Statement, Value};
+use ticket_domain::Status;
 
 /// What a report covers: the tickets received in `[from, to)` that pass the filters, measured as
 /// of `as_of`.
@@ -47,6 +48,24 @@ impl Sql {
     /// Appends text.
     pub fn push(&mut self, text: &str) -> &mut Sql {
         self.text.push_str(text);
+        self
+    }
+
+    /// Appends `values` as a list of SQL string literals, `'resolved', 'closed'`, for `IN (…)`:
+    /// the stored keys of typed values (statuses, kinds, severities), which are fixed identifiers
+    /// of our own types, so a literal is safe and lets the planner use it.
+    ///
+    /// `keys(&[Status::Resolved, Status::Closed])` appends `'resolved', 'closed'`.
+    pub fn keys<T: std::fmt::Display>(&mut self, values: &[T]) -> &mut Sql {
+        let list: Vec<String> = values.iter().map(|v| format!("'{v}'")).collect();
+        debug_assert!(
+            values.iter().all(|v| v
+                .to_string()
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')),
+            "a key is an identifier"
+        );
+        self.text.push_str(&list.join(", "));
         self
     }
 
@@ -98,7 +117,9 @@ impl Sql {
     pub fn ticket_breached(&mut self, as_of: DateTime<Utc>) -> &mut Sql {
         self.push("((t.breached = ")
             .bind(true)
-            .push(" OR t.status NOT IN ('resolved', 'closed', 'cancelled')) AND EXISTS (SELECT 1 FROM clocks c ")
+            .push(" OR t.status NOT IN (")
+            .keys(&[Status::Resolved, Status::Closed, Status::Cancelled])
+            .push(")) AND EXISTS (SELECT 1 FROM clocks c ")
             .push("WHERE c.ticket_id = t.id AND ")
             .breached(as_of)
             .push("))")
@@ -149,7 +170,9 @@ impl Sql {
     /// or still running past its deadline (the sweep has not looked yet); neither the clock nor
     /// the ticket cancelled (a duplicate or withdrawn ticket breaches nothing).
     pub fn breached(&mut self, as_of: DateTime<Utc>) -> &mut Sql {
-        self.push("(c.state <> 'cancelled' AND t.status <> 'cancelled' AND (c.breached = ")
+        self.push("(c.state <> 'cancelled' AND t.status NOT IN (")
+            .keys(&[Status::Cancelled])
+            .push(") AND (c.breached = ")
             .bind(true)
             .push(" OR (c.state = 'running' AND c.deadline < ")
             .bind(as_of)

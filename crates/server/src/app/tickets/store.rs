@@ -14,6 +14,7 @@ use sla_clock::{Calendar, ClockState};
 use ticket_domain::{Command, Event, NewTicket, Ticket};
 
 use crate::app::AppError;
+use crate::db::Key;
 use crate::db::entities::{clocks, ticket_events, tickets};
 
 /// A ticket as stored: its row, its events, and their fold.
@@ -79,9 +80,9 @@ pub async fn create(
     let opened = ticket.opened_with();
     let row = tickets::ActiveModel {
         number: Set(number),
-        kind: Set(ticket.kind().key().to_owned()),
-        status: Set(ticket.status().key().to_owned()),
-        severity: Set(ticket.severity().key().to_owned()),
+        kind: Set(Key(ticket.kind())),
+        status: Set(Key(ticket.status())),
+        severity: Set(Key(ticket.severity())),
         system_id: Set(system_id),
         title: Set(opened.title.trim().to_owned()),
         description: Set(opened.description.clone()),
@@ -264,8 +265,8 @@ async fn project(
     let vendor_id = vendor_of(txn, ticket.assignee(), row.system_id).await?;
     let mut am = row.into_active_model();
     am.vendor_id = Set(vendor_id);
-    am.status = Set(ticket.status().key().to_owned());
-    am.severity = Set(ticket.severity().key().to_owned());
+    am.status = Set(Key(ticket.status()));
+    am.severity = Set(Key(ticket.severity()));
     am.assignee_id = Set(ticket.assignee());
     am.acknowledged_at = Set(ticket.acknowledged_at());
     am.on_site_at = Set(ticket.on_site_at());

@@ -241,12 +241,12 @@ pub(crate) fn view_with_clocks(
         let calendar = ctx.calendar(&c.calendar)?;
         views.push(clock_view(c, &calendar, now)?);
     }
-    let severity: Severity = parse("severity", &row.severity)?;
+    let severity: Severity = *row.severity;
     Ok(TicketView {
         number: row.number,
-        kind: row.kind,
-        status: row.status,
-        severity: row.severity,
+        kind: row.kind.to_string(),
+        status: row.status.to_string(),
+        severity: row.severity.to_string(),
         severity_zh: severity.label_zh().to_owned(),
         title: row.title,
         description: row.description,
@@ -291,7 +291,7 @@ pub(crate) async fn views_of(
         .collect::<AppResult<_>>()?;
     let mut items = Vec::with_capacity(rows.len());
     for r in rows {
-        let status: ticket_domain::Status = parse("status", &r.status)?;
+        let status = *r.status;
         let served_on_site = on_site.get(&r.system_id).copied().unwrap_or(false);
         let allowed = ticket_domain::allowed_actions(status, served_on_site && r.on_site_at.is_none())
             .iter()

@@ -222,9 +222,9 @@ async fn facts(db: &impl ConnectionTrait, row: &tickets::Model) -> Result<Ticket
     Ok(TicketFacts {
         number: row.number.clone(),
         title: row.title.clone(),
-        kind: row.kind.clone(),
-        severity: row.severity.clone(),
-        status: row.status.clone(),
+        kind: row.kind.to_string(),
+        severity: row.severity.to_string(),
+        status: row.status.to_string(),
         system: system.as_ref().map_or_else(String::new, |s| s.code.clone()),
         system_name: system.map_or_else(String::new, |s| s.name),
         assignee,

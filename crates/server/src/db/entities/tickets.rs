@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::db::Key;
+
 /// A ticket (its current state; the history is in `ticket_events`).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "tickets")]
@@ -12,15 +14,15 @@ pub struct Model {
     /// Human-facing unique number, e.g. `INC-2026-000123`.
     #[sea_orm(unique, column_type = "Text")]
     pub number: String,
-    /// The ticket kind, as the domain layer spells it.
+    /// The ticket kind (stored as its key, e.g. `fault`).
     #[sea_orm(column_type = "Text")]
-    pub kind: String,
-    /// The workflow status, as the domain layer spells it.
+    pub kind: Key<ticket_domain::Kind>,
+    /// The workflow status (stored as its key, e.g. `in_progress`).
     #[sea_orm(column_type = "Text")]
-    pub status: String,
-    /// The severity, as the domain layer spells it.
+    pub status: Key<ticket_domain::Status>,
+    /// The severity (stored as its key, e.g. `urgent`).
     #[sea_orm(column_type = "Text")]
-    pub severity: String,
+    pub severity: Key<sla_clock::Severity>,
     /// The affected system.
     pub system_id: i64,
     /// One-line summary.

@@ -21,9 +21,9 @@ pub struct Model {
     /// Password hash (PHC string); `None` for token-only accounts.
     #[sea_orm(column_type = "Text", nullable)]
     pub password_hash: Option<String>,
-    /// `admin`, `manager`, `engineer` or `viewer`.
+    /// `admin`, `manager`, `engineer` or `viewer` (stored as its key).
     #[sea_orm(column_type = "Text")]
-    pub role: String,
+    pub role: crate::db::Key<crate::app::auth::Role>,
     /// The unit the user works for, if any.
     pub unit_id: Option<i64>,
     /// The vendor the user works for, if any.
