@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use libfuzzer_sys::fuzz_target;
-use opsclock::catalog::{self, Known};
+use opsclock::app::catalog::{self, Known};
 
 fn known() -> Known {
     let set = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<BTreeSet<_>>();

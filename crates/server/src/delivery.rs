@@ -184,12 +184,12 @@ impl<T: Transport> Worker<T> {
         let due = Condition::any()
             .add(
                 Condition::all()
-                    .add(outbox::Column::Status.eq("pending"))
+                    .add(outbox::Column::Status.eq(crate::db::Key(outbox::Status::Pending)))
                     .add(outbox::Column::NextAttemptAt.lte(now)),
             )
             .add(
                 Condition::all()
-                    .add(outbox::Column::Status.eq("sending"))
+                    .add(outbox::Column::Status.eq(crate::db::Key(outbox::Status::Sending)))
                     .add(outbox::Column::ClaimedUntil.lt(now)),
             );
         let rows = outbox::Entity::find()
@@ -203,7 +203,7 @@ impl<T: Transport> Worker<T> {
             .await?;
         if !rows.is_empty() {
             outbox::Entity::update_many()
-                .col_expr(outbox::Column::Status, Expr::value("sending"))
+                .col_expr(outbox::Column::Status, Expr::value(outbox::Status::Sending.key()))
                 .col_expr(outbox::Column::ClaimedUntil, Expr::value(until))
                 .filter(outbox::Column::Id.is_in(rows.iter().map(|r| r.id)))
                 .exec(&txn)
@@ -213,7 +213,7 @@ impl<T: Transport> Worker<T> {
         Ok(rows
             .into_iter()
             .map(|mut r| {
-                r.status = "sending".to_owned();
+                r.status = crate::db::Key(outbox::Status::Sending);
                 r.claimed_until = Some(until);
                 r
             })
@@ -232,7 +232,7 @@ impl<T: Transport> Worker<T> {
         let renewed = outbox::Entity::update_many()
             .col_expr(outbox::Column::ClaimedUntil, Expr::value(until))
             .filter(outbox::Column::Id.eq(row.id))
-            .filter(outbox::Column::Status.eq("sending"))
+            .filter(outbox::Column::Status.eq(crate::db::Key(outbox::Status::Sending)))
             .filter(outbox::Column::ClaimedUntil.eq(row.claimed_until))
             .exec(&self.db)
             .await?;
@@ -281,7 +281,7 @@ impl<T: Transport> Worker<T> {
         am.claimed_until = Set(None);
         match outcome {
             Outcome::Sent => {
-                am.status = Set("sent".to_owned());
+                am.status = Set(crate::db::Key(outbox::Status::Sent));
                 am.sent_at = Set(Some(now));
                 am.last_error = Set(None);
             }
@@ -292,12 +292,12 @@ impl<T: Transport> Worker<T> {
                     attempts as u32,
                     &mut rand::rng(),
                 );
-                am.status = Set("pending".to_owned());
+                am.status = Set(crate::db::Key(outbox::Status::Pending));
                 am.next_attempt_at = Set(now + delay);
                 am.last_error = Set(Some(response.clone()));
             }
             Outcome::Failed => {
-                am.status = Set("failed".to_owned());
+                am.status = Set(crate::db::Key(outbox::Status::Failed));
                 am.last_error = Set(Some(response.clone()));
             }
         }
@@ -306,7 +306,7 @@ impl<T: Transport> Worker<T> {
         let updated = outbox::Entity::update_many()
             .set(am)
             .filter(outbox::Column::Id.eq(row.id))
-            .filter(outbox::Column::Status.eq("sending"))
+            .filter(outbox::Column::Status.eq(crate::db::Key(outbox::Status::Sending)))
             .filter(outbox::Column::ClaimedUntil.eq(row.claimed_until))
             .exec(&txn)
             .await?;

@@ -79,31 +79,29 @@ impl ApiError {
         self.parts().0
     }
 
-    /// Status, problem `type` slug and title: the one table from errors to HTTP.
+    /// Status, problem `type` slug and title: the one table from errors to problem types (the
+    /// status of a use case's error is [`crate::http::status_of`]'s, shared with the pages).
     fn parts(&self) -> (StatusCode, &'static str, &'static str) {
         match self {
-            ApiError::App(e) => match e {
-                AppError::Internal(_) if e.calendar_not_covered().is_some() => (
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "calendar-not-covered",
-                    "The calendar cannot answer for that time",
-                ),
-                AppError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized", "Authentication required"),
-                AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Not allowed for your role"),
-                AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not-found", "Not found"),
-                AppError::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid", "Invalid input"),
-                AppError::InvalidFile { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid-file", "Invalid file"),
-                AppError::VersionConflict { .. } => (StatusCode::CONFLICT, "version-conflict", "Version conflict"),
-                AppError::InvalidTransition { .. } => {
-                    (StatusCode::CONFLICT, "invalid-transition", "Action not allowed now")
-                }
-                AppError::Duplicate(_) => (StatusCode::CONFLICT, "duplicate", "Already exists"),
-                AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict", "Conflicts with the configuration"),
-                AppError::TooManyRequests { .. } => {
-                    (StatusCode::TOO_MANY_REQUESTS, "too-many-requests", "Too many attempts")
-                }
-                AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error"),
-            },
+            ApiError::App(e) => {
+                let (slug, title) = match e {
+                    AppError::Internal(_) if e.calendar_not_covered().is_some() => {
+                        ("calendar-not-covered", "The calendar cannot answer for that time")
+                    }
+                    AppError::Unauthorized(_) => ("unauthorized", "Authentication required"),
+                    AppError::Forbidden(_) => ("forbidden", "Not allowed for your role"),
+                    AppError::NotFound(_) => ("not-found", "Not found"),
+                    AppError::Invalid { .. } => ("invalid", "Invalid input"),
+                    AppError::InvalidFile { .. } => ("invalid-file", "Invalid file"),
+                    AppError::VersionConflict { .. } => ("version-conflict", "Version conflict"),
+                    AppError::InvalidTransition { .. } => ("invalid-transition", "Action not allowed now"),
+                    AppError::Duplicate(_) => ("duplicate", "Already exists"),
+                    AppError::Conflict(_) => ("conflict", "Conflicts with the configuration"),
+                    AppError::TooManyRequests { .. } => ("too-many-requests", "Too many attempts"),
+                    AppError::Internal(_) => ("internal", "Internal error"),
+                };
+                (crate::http::status_of(e), slug, title)
+            }
             ApiError::Malformed(_) => (StatusCode::BAD_REQUEST, "malformed", "Malformed request"),
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too-large", "Request body too large"),
             ApiError::MethodNotAllowed(_) => (

@@ -6,9 +6,7 @@
 //! set by admins.
 
 use axum::Json;
-use axum::body::Body;
 use axum::extract::State;
-use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use contract_terms::Contract;
 
@@ -16,7 +14,7 @@ use super::problem::{ApiJson, ApiPath, ApiQuery, ApiResult, Problem};
 use crate::app::audit::ClientAddr;
 use crate::app::auth::Principal;
 use crate::app::reports::export::Format;
-use crate::app::reports::request::{BreachQuery, Rendered};
+use crate::app::reports::request::BreachQuery;
 use crate::app::reports::{self as report};
 use crate::http::AppState;
 
@@ -33,31 +31,10 @@ pub async fn breaches(
     render(&state, &p, q, Format::Json).await
 }
 
-/// The same report as a page (`/reports/breaches?period=…`, linked from the monthly email).
-pub async fn page(
-    State(state): State<AppState>,
-    p: Principal,
-    ApiQuery(q): ApiQuery<BreachQuery>,
-) -> ApiResult<Response> {
-    render(&state, &p, q, Format::Html).await
-}
-
 async fn render(state: &AppState, p: &Principal, q: BreachQuery, default: Format) -> ApiResult<Response> {
-    Ok(match report::request::breach_report(state, p, q, default).await? {
-        Rendered::Json(r) => Json(*r).into_response(),
-        Rendered::File {
-            content_type,
-            disposition,
-            bytes,
-        } => (
-            [
-                (header::CONTENT_TYPE, content_type),
-                (header::CONTENT_DISPOSITION, disposition),
-            ],
-            Body::from(bytes),
-        )
-            .into_response(),
-    })
+    Ok(report::request::breach_report(state, p, q, default)
+        .await?
+        .into_response())
 }
 
 /// Every contract with its deduction rules.

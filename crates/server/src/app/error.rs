@@ -1,7 +1,7 @@
 //! What a use case can fail with, whichever door asked.
 //!
 //! Each door says it in its own words: the API as `application/problem+json` with a status and a
-//! stable `type` ([`crate::api::problem`] holds that table, the only one), the pages as their
+//! stable `type` (`api/problem.rs` holds that table, the only one), the pages as their
 //! friendly error page, the CLI as a message and an exit code.
 
 /// A use case's failure.

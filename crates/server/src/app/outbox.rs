@@ -76,7 +76,7 @@ impl From<outbox::Model> for OutboxView {
             key: r.dedup_key,
             kind: r.kind,
             channel: r.channel,
-            status: r.status,
+            status: r.status.to_string(),
             recipients: serde_json::from_value(r.recipients).unwrap_or_default(),
             subject: r.subject,
             due_at: r.due_at,
@@ -148,10 +148,10 @@ pub async fn retry(
 ) -> Result<u64, DbErr> {
     crate::app::escalation::readdress(db, calendars, ids, now).await?;
     let mut q = outbox::Entity::update_many()
-        .col_expr(outbox::Column::Status, Expr::value("pending"))
+        .col_expr(outbox::Column::Status, Expr::value(outbox::Status::Pending.key()))
         .col_expr(outbox::Column::Attempts, Expr::value(0))
         .col_expr(outbox::Column::NextAttemptAt, Expr::value(now))
-        .filter(outbox::Column::Status.eq("failed"));
+        .filter(outbox::Column::Status.eq(crate::db::Key(outbox::Status::Failed)));
     if let Some(ids) = ids {
         q = q.filter(outbox::Column::Id.is_in(ids.iter().copied()));
     }

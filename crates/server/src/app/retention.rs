@@ -92,9 +92,13 @@ pub async fn purge(db: &DatabaseConnection, r: Retention, now: DateTime<Utc>) ->
         .from(tickets::Entity)
         .and_where(tickets::Column::Status.is_in([Key(Status::Closed), Key(Status::Cancelled)]))
         .to_owned();
-    let old_and_done = Condition::all()
-        .add(outbox::Column::CreatedAt.lt(now - r.outbox))
-        .add(outbox::Column::Status.is_in(["sent", "failed"]));
+    let old_and_done =
+        Condition::all()
+            .add(outbox::Column::CreatedAt.lt(now - r.outbox))
+            .add(outbox::Column::Status.is_in([
+                crate::db::Key(outbox::Status::Sent),
+                crate::db::Key(outbox::Status::Failed),
+            ]));
     // Messages of no ticket (monthly summaries, pings) go.
     let outbox = outbox::Entity::delete_many()
         .filter(old_and_done.clone())

@@ -38,6 +38,45 @@ impl<T> From<T> for Key<T> {
     }
 }
 
+/// A value with a fixed text key (the stored enums of [`stored_enum!`](crate::stored_enum), and
+/// the domain's statuses, kinds and severities).
+pub trait StoredKey: Copy {
+    /// The key the database keeps.
+    fn stored_key(self) -> &'static str;
+}
+
+impl StoredKey for ticket_domain::Status {
+    fn stored_key(self) -> &'static str {
+        self.key()
+    }
+}
+
+impl StoredKey for ticket_domain::Kind {
+    fn stored_key(self) -> &'static str {
+        self.key()
+    }
+}
+
+impl StoredKey for sla_clock::Severity {
+    fn stored_key(self) -> &'static str {
+        self.key()
+    }
+}
+
+impl<T: StoredKey> Key<T> {
+    /// The key the database keeps (`in_progress`).
+    pub fn as_str(&self) -> &'static str {
+        self.0.stored_key()
+    }
+}
+
+/// A typed value equals the text of its key: `row.status == "sent"`.
+impl<T: StoredKey> PartialEq<&str> for Key<T> {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 impl<T: Display> Display for Key<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         self.0.fmt(f)
@@ -97,4 +136,64 @@ where
     fn into_active_value(self) -> sea_orm::ActiveValue<Key<T>> {
         sea_orm::ActiveValue::Set(self)
     }
+}
+
+/// Declares an enum of values stored by their keys, with `key()`, `ALL`, `Display` and
+/// `FromStr` (an unknown key names the ones there are), for use as a [`Key`] column.
+///
+/// ```
+/// opsclock::stored_enum! {
+///     /// A light.
+///     pub enum Light { Red = "red", Green = "green" }
+/// }
+/// assert_eq!(Light::Green.to_string(), "green");
+/// assert_eq!("red".parse::<Light>(), Ok(Light::Red));
+/// assert_eq!("blue".parse::<Light>().unwrap_err(), "\"blue\" is not one of red, green");
+/// ```
+#[macro_export]
+macro_rules! stored_enum {
+    ($(#[$meta:meta])* $vis:vis enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $key:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        $vis enum $name {
+            $($(#[$vmeta])* #[doc = concat!("`", $key, "`")] $variant),+
+        }
+
+        impl $name {
+            /// Every value, in order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The key the database keeps.
+            pub fn key(self) -> &'static str {
+                match self {
+                    $($name::$variant => $key),+
+                }
+            }
+        }
+
+        impl $crate::db::key::StoredKey for $name {
+            fn stored_key(self) -> &'static str {
+                self.key()
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.key())
+            }
+        }
+
+        impl ::std::str::FromStr for $name {
+            type Err = String;
+
+            fn from_str(s: &str) -> Result<Self, String> {
+                Self::ALL.iter().copied().find(|v| v.key() == s).ok_or_else(|| {
+                    format!(
+                        "{s:?} is not one of {}",
+                        Self::ALL.iter().map(|v| v.key()).collect::<Vec<_>>().join(", ")
+                    )
+                })
+            }
+        }
+    };
 }

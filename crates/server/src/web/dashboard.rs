@@ -3,7 +3,6 @@
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::header;
 use axum::response::IntoResponse;
 use chrono::TimeDelta;
 use serde::Deserialize;
@@ -13,7 +12,7 @@ use super::templates::ZONE;
 use super::{Viewer, WebError, WebResult};
 use crate::app::AppError;
 use crate::app::reports::export::Format;
-use crate::app::reports::request::{self, BreachQuery, Rendered};
+use crate::app::reports::request::{self, BreachQuery};
 use crate::app::reports::{self, trend};
 use crate::http::AppState;
 
@@ -134,19 +133,7 @@ pub async fn printable(
     q: Result<Query<BreachQuery>, QueryRejection>,
 ) -> WebResult {
     let q = q.map_err(|e| WebError::BadRequest(e.body_text()))?.0;
-    Ok(match request::breach_report(&state, &v.p, q, Format::Html).await? {
-        Rendered::Json(r) => axum::Json(*r).into_response(),
-        Rendered::File {
-            content_type,
-            disposition,
-            bytes,
-        } => (
-            [
-                (header::CONTENT_TYPE, content_type),
-                (header::CONTENT_DISPOSITION, disposition),
-            ],
-            bytes,
-        )
-            .into_response(),
-    })
+    Ok(request::breach_report(&state, &v.p, q, Format::Html)
+        .await?
+        .into_response())
 }

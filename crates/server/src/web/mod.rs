@@ -173,7 +173,8 @@ impl FromRequestParts<AppState> for Viewer {
 pub enum WebError {
     /// Go elsewhere (sign in, set a password).
     Redirect(String),
-    /// A use case failed: shown as a friendly page with the status [`status_of`] gives it.
+    /// A use case failed: shown as a friendly page with the status
+    /// [`status_of`](crate::http::status_of) gives it.
     App(AppError),
     /// The form or the address could not be read (400).
     BadRequest(String),
@@ -194,31 +195,13 @@ impl From<sea_orm::DbErr> for WebError {
 /// A page's result.
 pub type WebResult<T = Response> = Result<T, WebError>;
 
-/// The status of the friendly page for a failed use case (the API says the same with a problem
-/// document; the pages say it in a sentence).
-pub fn status_of(e: &AppError) -> StatusCode {
-    match e {
-        AppError::Internal(_) if e.calendar_not_covered().is_some() => StatusCode::UNPROCESSABLE_ENTITY,
-        AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-        AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-        AppError::NotFound(_) => StatusCode::NOT_FOUND,
-        AppError::Invalid { .. } | AppError::InvalidFile { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-        AppError::VersionConflict { .. }
-        | AppError::InvalidTransition { .. }
-        | AppError::Duplicate(_)
-        | AppError::Conflict(_) => StatusCode::CONFLICT,
-        AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-        AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-    }
-}
-
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         let (status, detail) = match self {
             WebError::Redirect(to) => return Redirect::to(&to).into_response(),
             WebError::BadRequest(detail) => (StatusCode::BAD_REQUEST, detail),
             WebError::App(e) => {
-                let status = status_of(&e);
+                let status = crate::http::status_of(&e);
                 // Internal errors are logged in full, shown in a sentence.
                 let detail = if status.is_server_error() {
                     tracing::error!(error = %e, "page failed");

@@ -86,7 +86,7 @@ pub(crate) fn scratch(name: &str) -> PathBuf {
 }
 
 async fn statuses(world: &World) -> Vec<String> {
-    world.outbox().await.into_iter().map(|r| r.status).collect()
+    world.outbox().await.into_iter().map(|r| r.status.to_string()).collect()
 }
 
 pub(crate) async fn wait_for<F, Fut>(what: &str, within: Duration, mut done: F)

@@ -57,6 +57,12 @@ impl Role {
     }
 }
 
+impl crate::db::key::StoredKey for Role {
+    fn stored_key(self) -> &'static str {
+        self.key()
+    }
+}
+
 impl fmt::Display for Role {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.key())

@@ -107,7 +107,7 @@ async fn view(db: &impl ConnectionTrait, r: exclusions::Model) -> Result<Exclusi
         starts: r.starts_at,
         ends: r.ends_at,
         reason: r.reason,
-        status: r.status,
+        status: r.status.to_string(),
         requested_by: r.requested_by,
         decided_by: r.decided_by,
         decided_at: r.decided_at,
@@ -157,7 +157,11 @@ pub async fn record(
         starts_at: Set(req.starts),
         ends_at: Set(req.ends),
         reason: Set(req.reason.trim().to_owned()),
-        status: Set(if decider { "approved" } else { "proposed" }.to_owned()),
+        status: Set(crate::db::Key(if decider {
+            crate::db::entities::exclusions::Status::Approved
+        } else {
+            crate::db::entities::exclusions::Status::Proposed
+        })),
         requested_by: Set(Some(by)),
         decided_by: Set(decider.then_some(by)),
         decided_at: Set(decider.then_some(now)),
@@ -184,12 +188,13 @@ pub async fn decide(
     now: DateTime<Utc>,
 ) -> Result<ExclusionView, AppError> {
     let id = row.id;
+    use crate::db::entities::exclusions::Status;
     let (from, to) = match decision {
-        Decision::Approve => ("proposed", "approved"),
-        Decision::Reject => ("proposed", "rejected"),
-        Decision::Revoke => ("approved", "revoked"),
+        Decision::Approve => (Status::Proposed, Status::Approved),
+        Decision::Reject => (Status::Proposed, Status::Rejected),
+        Decision::Revoke => (Status::Approved, Status::Revoked),
     };
-    if row.status != from {
+    if *row.status != from {
         return Err(AppError::InvalidTransition {
             detail: format!("exclusion {id} is {}; only a {from} one can be {to}", row.status),
             allowed: Vec::new(),
@@ -201,12 +206,12 @@ pub async fn decide(
     // Only if it is still `from`: two people deciding at once on PostgreSQL (read committed) both
     // read `proposed`; the second update waits for the first and then matches nothing.
     let changed = exclusions::Entity::update_many()
-        .col_expr(exclusions::Column::Status, Expr::value(to))
+        .col_expr(exclusions::Column::Status, Expr::value(to.key()))
         .col_expr(exclusions::Column::DecidedBy, Expr::value(Some(by)))
         .col_expr(exclusions::Column::DecidedAt, Expr::value(Some(now)))
         .col_expr(exclusions::Column::DecisionNote, Expr::value(note))
         .filter(exclusions::Column::Id.eq(id))
-        .filter(exclusions::Column::Status.eq(from))
+        .filter(exclusions::Column::Status.eq(crate::db::Key(from)))
         .exec(txn)
         .await?;
     if changed.rows_affected != 1 {
@@ -255,7 +260,7 @@ pub async fn approved_for(
 ) -> Result<Vec<sla_clock::Exclusion>, sea_orm::DbErr> {
     Ok(exclusions::Entity::find()
         .filter(exclusions::Column::SystemId.eq(system_id))
-        .filter(exclusions::Column::Status.eq("approved"))
+        .filter(exclusions::Column::Status.eq(crate::db::Key(exclusions::Status::Approved)))
         .order_by_asc(exclusions::Column::StartsAt)
         .all(db)
         .await?

@@ -13,6 +13,7 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 use sla_clock::Calendar;
+use ticket_domain::Status;
 use utoipa::ToSchema;
 
 use crate::app::AppError;
@@ -543,7 +544,7 @@ pub async fn pick_assignee(
     let Some(people) = on_duty(db, calendars, system, at).await? else {
         return Ok(None);
     };
-    let done = ["resolved", "closed", "cancelled"];
+    let done = [Status::Resolved, Status::Closed, Status::Cancelled].map(crate::db::Key);
     let mut best: Option<(u64, OnDuty)> = None;
     for p in people {
         let load = crate::db::entities::tickets::Entity::find()

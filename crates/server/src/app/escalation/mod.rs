@@ -149,7 +149,11 @@ pub async fn enqueue(
         body_html: Set(m.mail.html),
         thread_id: Set(m.thread_id),
         attachments: Set((!m.attachments.is_empty()).then(|| serde_json::json!(m.attachments))),
-        status: Set(if nobody { "failed" } else { "pending" }.to_owned()),
+        status: Set(crate::db::Key(if nobody {
+            crate::db::entities::outbox::Status::Failed
+        } else {
+            crate::db::entities::outbox::Status::Pending
+        })),
         attempts: Set(0),
         next_attempt_at: Set(now),
         claimed_until: Set(None),
@@ -219,7 +223,7 @@ pub async fn readdress(
 
     use crate::db::entities::{systems, tickets};
     let mut q = outbox::Entity::find()
-        .filter(outbox::Column::Status.eq("failed"))
+        .filter(outbox::Column::Status.eq(crate::db::Key(outbox::Status::Failed)))
         .filter(outbox::Column::Kind.eq("escalation"));
     if let Some(ids) = ids {
         q = q.filter(outbox::Column::Id.is_in(ids.iter().copied()));

@@ -127,7 +127,7 @@ impl From<&alerts::Model> for Alert {
     fn from(row: &alerts::Model) -> Alert {
         Alert {
             fingerprint: row.fingerprint.clone(),
-            firing: row.status == "firing",
+            firing: *row.status == crate::db::entities::alerts::Status::Firing,
             labels: serde_json::from_value(row.labels.clone()).unwrap_or_default(),
             annotations: serde_json::from_value(row.annotations.clone()).unwrap_or_default(),
             starts_at: row.starts_at,
@@ -229,7 +229,8 @@ pub async fn receive(
         if stale {
             return Ok(Received::new(&alert, "repeated", number.as_deref()));
         }
-        let Some(row) = latest.filter(|a| same_episode || a.status == "firing") else {
+        let Some(row) = latest.filter(|a| same_episode || *a.status == crate::db::entities::alerts::Status::Firing)
+        else {
             insert(
                 txn,
                 source,
@@ -245,7 +246,7 @@ pub async fn receive(
                 ..Received::new(&alert, "triage", None)
             });
         };
-        let was_firing = row.status == "firing";
+        let was_firing = *row.status == crate::db::entities::alerts::Status::Firing;
         let in_triage = row.ticket_id.is_none() && row.triage_outcome.is_none();
         let rule = row.rule.clone();
         seen(txn, row, &alert, now).await?;
@@ -296,7 +297,7 @@ pub async fn receive(
                 am.ticket_id = Set(Some(opened.id));
                 am.rule = Set(Some(mapping.rule));
                 am.triage_reason = Set(None);
-                am.status = Set("firing".to_owned());
+                am.status = Set(crate::db::Key(crate::db::entities::alerts::Status::Firing));
                 am.ends_at = Set(None);
                 am.annotations = Set(serde_json::json!(alert.annotations));
                 am.notifications = Set(row_notifications + 1);
@@ -412,7 +413,11 @@ async fn insert(
         fingerprint: Set(alert.fingerprint.clone()),
         ticket_id: Set(ticket_id),
         rule: Set(rule.map(str::to_owned)),
-        status: Set(if alert.firing { "firing" } else { "resolved" }.to_owned()),
+        status: Set(crate::db::Key(if alert.firing {
+            crate::db::entities::alerts::Status::Firing
+        } else {
+            crate::db::entities::alerts::Status::Resolved
+        })),
         labels: Set(serde_json::json!(alert.labels)),
         annotations: Set(serde_json::json!(alert.annotations)),
         starts_at: Set(alert.starts_at),
@@ -440,12 +445,16 @@ async fn seen(
 ) -> Result<(), sea_orm::DbErr> {
     let notifications = row.notifications + 1;
     // An episode that ended stays ended: a firing notification for it is late or replayed.
-    let resolved = !alert.firing || row.status == "resolved";
+    let resolved = !alert.firing || *row.status == crate::db::entities::alerts::Status::Resolved;
     let ends_at = if alert.firing { row.ends_at } else { alert.ends_at };
     let mut am: alerts::ActiveModel = row.into();
     am.notifications = Set(notifications);
     am.last_seen_at = Set(now);
-    am.status = Set(if resolved { "resolved" } else { "firing" }.to_owned());
+    am.status = Set(crate::db::Key(if resolved {
+        crate::db::entities::alerts::Status::Resolved
+    } else {
+        crate::db::entities::alerts::Status::Firing
+    }));
     am.ends_at = Set(ends_at.filter(|_| resolved));
     am.annotations = Set(serde_json::json!(alert.annotations));
     am.update(txn).await?;

@@ -267,7 +267,7 @@ async fn views(db: &impl ConnectionTrait, rows: Vec<alerts::Model>) -> Result<Ve
             id: r.id,
             source: sources.get(&r.source_id).cloned().unwrap_or_default(),
             fingerprint: r.fingerprint,
-            status: r.status,
+            status: r.status.to_string(),
             ticket: r.ticket_id.and_then(|t| numbers.get(&t).cloned()),
             rule: r.rule,
             labels: r.labels,

@@ -204,7 +204,7 @@ async fn exclusion_windows(
 ) -> Result<BTreeMap<i64, Vec<(DateTime<Utc>, DateTime<Utc>)>>, DbErr> {
     let mut out: BTreeMap<i64, Vec<_>> = BTreeMap::new();
     for e in exclusions::Entity::find()
-        .filter(exclusions::Column::Status.eq("approved"))
+        .filter(exclusions::Column::Status.eq(crate::db::Key(exclusions::Status::Approved)))
         .filter(exclusions::Column::SystemId.is_in(systems.to_vec()))
         .filter(exclusions::Column::StartsAt.lt(end))
         .filter(exclusions::Column::EndsAt.gt(from))

@@ -6,6 +6,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult, Statement, Value};
 use ticket_domain::Status;
 
+use crate::db::key::StoredKey;
+
 /// What a report covers: the tickets received in `[from, to)` that pass the filters, measured as
 /// of `as_of`.
 #[derive(Debug, Clone, Default)]
@@ -53,18 +55,12 @@ impl Sql {
 
     /// Appends `values` as a list of SQL string literals, `'resolved', 'closed'`, for `IN (…)`:
     /// the stored keys of typed values (statuses, kinds, severities), which are fixed identifiers
-    /// of our own types, so a literal is safe and lets the planner use it.
+    /// of our own types (only [`StoredKey`]s, whose keys are `&'static str` constants), so a literal
+    /// is safe and lets the planner use it.
     ///
     /// `keys(&[Status::Resolved, Status::Closed])` appends `'resolved', 'closed'`.
-    pub fn keys<T: std::fmt::Display>(&mut self, values: &[T]) -> &mut Sql {
-        let list: Vec<String> = values.iter().map(|v| format!("'{v}'")).collect();
-        debug_assert!(
-            values.iter().all(|v| v
-                .to_string()
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')),
-            "a key is an identifier"
-        );
+    pub fn keys<T: StoredKey>(&mut self, values: &[T]) -> &mut Sql {
+        let list: Vec<String> = values.iter().map(|v| format!("'{}'", v.stored_key())).collect();
         self.text.push_str(&list.join(", "));
         self
     }

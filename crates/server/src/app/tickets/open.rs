@@ -49,7 +49,7 @@ pub struct CreateTicket {
     /// fault, request, security or alarm.
     pub kind: String,
     /// The system's code.
-    pub system: String,
+    pub(crate) system: String,
     /// urgent, serious, general, minor (or 紧急, 严重, 一般, 轻微); omit to classify from `facts`.
     pub severity: Option<String>,
     /// Why this severity.
@@ -136,26 +136,26 @@ pub(crate) async fn check_user(db: &impl ConnectionTrait, field: &str, id: i64) 
 /// pages, alert intake) and the preview shows it, so that the preview shows exactly what
 /// submitting creates; a scheduled duty makes its own (its targets are the duty's, not the
 /// policy's). Whichever made it, [`open`] opens it.
-pub struct Plan {
+pub(crate) struct Plan {
     /// The system the ticket is logged against.
-    pub system: systems::Model,
+    pub(crate) system: systems::Model,
     /// The major-event window it falls under, if any.
-    pub window: Option<crate::app::duty::windows::Loaded>,
+    pub(crate) window: Option<crate::app::duty::windows::Loaded>,
     /// The ticket as the domain opens it.
-    pub new: NewTicket,
+    pub(crate) new: NewTicket,
     /// The calendar the clocks count in (the window's, under a major event).
-    pub calendar: String,
+    pub(crate) calendar: String,
     /// How the assignee was chosen, when the rosters chose.
-    pub assigned_by: Option<String>,
+    pub(crate) assigned_by: Option<String>,
     /// The scheduled duty the ticket is an occurrence of (or is logged against).
-    pub duty_id: Option<i64>,
+    pub(crate) duty_id: Option<i64>,
     /// What the classifier proposed, when facts were given.
-    pub proposal: Option<sla_clock::Classification>,
+    pub(crate) proposal: Option<sla_clock::Classification>,
 }
 
 /// `system` is the one `body` names, already checked against the reader's scope; `reporter` who
 /// reports it (`None`: a monitor).
-pub async fn plan(
+pub(crate) async fn plan(
     txn: &impl ConnectionTrait,
     ctx: &Context,
     system: systems::Model,
@@ -252,7 +252,7 @@ pub async fn open_ticket(ctx: &Context, p: &Principal, body: CreateTicket, from:
 
 /// Opens the ticket `plan` describes (`actor`: who, `None` for a monitor) and records it in the
 /// audit log.
-pub async fn open(
+pub(crate) async fn open(
     txn: &DatabaseTransaction,
     calendars: &BTreeMap<String, Calendar>,
     plan: Plan,

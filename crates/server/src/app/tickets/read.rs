@@ -196,7 +196,7 @@ pub async fn get(ctx: &Context, p: &Principal, number: &str) -> AppResult<Ticket
             step: m.step.unwrap_or_default(),
             repeat: m.repeat.unwrap_or_default(),
             due_at: m.due_at,
-            status: m.status,
+            status: m.status.to_string(),
             recipients: serde_json::from_value(m.recipients).unwrap_or_default(),
             sent_at: m.sent_at,
         })

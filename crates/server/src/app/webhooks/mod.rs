@@ -188,12 +188,15 @@ pub fn masked(url: &str) -> String {
 pub async fn park_orphans(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64, DbErr> {
     use sea_orm::sea_query::{Expr, Query};
     let r = outbox::Entity::update_many()
-        .col_expr(outbox::Column::Status, Expr::value("failed"))
+        .col_expr(outbox::Column::Status, Expr::value(outbox::Status::Failed.key()))
         .col_expr(outbox::Column::LastError, Expr::value("the subscription was deleted"))
         .col_expr(outbox::Column::ClaimedUntil, Expr::value(Option::<DateTime<Utc>>::None))
         .col_expr(outbox::Column::NextAttemptAt, Expr::value(now))
         .filter(outbox::Column::Channel.eq("webhook"))
-        .filter(outbox::Column::Status.is_in(["pending", "sending"]))
+        .filter(outbox::Column::Status.is_in([
+            crate::db::Key(outbox::Status::Pending),
+            crate::db::Key(outbox::Status::Sending),
+        ]))
         .filter(
             outbox::Column::SubscriptionId.not_in_subquery(
                 Query::select()
@@ -350,7 +353,7 @@ async fn enqueue(
         body_html: Set(String::new()),
         thread_id: Set(None),
         attachments: Set(None),
-        status: Set("pending".to_owned()),
+        status: Set(crate::db::Key(crate::db::entities::outbox::Status::Pending)),
         attempts: Set(0),
         next_attempt_at: Set(now),
         claimed_until: Set(None),

@@ -22,7 +22,7 @@ pub struct Model {
     pub rule: Option<String>,
     /// `firing` or `resolved`.
     #[sea_orm(column_type = "Text")]
-    pub status: String,
+    pub status: crate::db::Key<Status>,
     /// Its labels, a JSON object of strings.
     #[sea_orm(column_type = "JsonBinary")]
     pub labels: Json,
@@ -56,3 +56,13 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+crate::stored_enum! {
+    /// Whether the monitor says the alert is on.
+    pub enum Status {
+        /// The monitor says it is on.
+        Firing = "firing",
+        /// The monitor says it ended.
+        Resolved = "resolved",
+    }
+}

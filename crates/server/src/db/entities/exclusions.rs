@@ -24,7 +24,7 @@ pub struct Model {
     pub reason: String,
     /// `proposed`, `approved`, `rejected` or `revoked`.
     #[sea_orm(column_type = "Text")]
-    pub status: String,
+    pub status: crate::db::Key<Status>,
     /// Who asked.
     pub requested_by: Option<i64>,
     /// Who approved, rejected or revoked it.
@@ -43,3 +43,17 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+crate::stored_enum! {
+    /// Where an exclusion window is in its approval.
+    pub enum Status {
+        /// Asked for, not decided.
+        Proposed = "proposed",
+        /// Approved: it pauses the clocks it covers.
+        Approved = "approved",
+        /// Refused.
+        Rejected = "rejected",
+        /// Approved, then withdrawn.
+        Revoked = "revoked",
+    }
+}

@@ -51,7 +51,7 @@ pub struct Model {
     pub thread_id: Option<String>,
     /// `pending`, `sending`, `sent` or `failed`.
     #[sea_orm(column_type = "Text")]
-    pub status: String,
+    pub status: crate::db::Key<Status>,
     /// Delivery attempts so far.
     pub attempts: i32,
     /// When the mailer may next try (pending rows).
@@ -90,3 +90,17 @@ impl Related<super::outbox_attempts::Entity> for Entity {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+crate::stored_enum! {
+    /// Where a message is on its way out.
+    pub enum Status {
+        /// Waiting for its next attempt.
+        Pending = "pending",
+        /// Claimed by a worker until its lease runs out.
+        Sending = "sending",
+        /// Delivered.
+        Sent = "sent",
+        /// Parked after its last attempt (or for want of recipients).
+        Failed = "failed",
+    }
+}
