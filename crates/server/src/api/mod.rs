@@ -1,4 +1,4 @@
-//! The REST API under `/api/v1`: thin handlers over the ticket store and the catalogue.
+//! The REST API under `/api/v1`: thin handlers over the use cases in [`crate::app`].
 //!
 //! Every route is registered through [`utoipa_axum`], so the OpenAPI document served at
 //! `/api/v1/openapi.json` is generated from the same list as the router and cannot drift from it.

@@ -12,9 +12,10 @@ use crate::time::TimeSource;
 
 /// The world a use case sees. Cheap to clone (every field is shared).
 ///
-/// The HTTP doors keep one inside their state, the CLI builds one per command, the jobs share
-/// the server's. A use case never reads the system clock or a configuration file: it asks the
-/// context, so a test (or `faketime`) moves time for all of them at once.
+/// The HTTP doors keep one in their state; the CLI and the jobs still pass its pieces (database,
+/// calendars, now) one by one. A use case never reads the system clock or a configuration file:
+/// it asks the context (or is given "now"), so a test (or `faketime`) moves time for all of them
+/// at once.
 #[derive(Clone)]
 pub struct Context {
     /// The database.

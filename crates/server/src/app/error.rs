@@ -1,8 +1,9 @@
 //! What a use case can fail with, whichever door asked.
 //!
 //! Each door says it in its own words: the API as `application/problem+json` with a status and a
-//! stable `type` (`api/problem.rs` holds that table, the only one), the pages as their
-//! friendly error page, the CLI as a message and an exit code.
+//! stable `type`, the pages as their friendly error page, the CLI as a message and an exit code.
+//! Both HTTP doors take the status from one table (`http::status_of`); the API adds the problem
+//! `type` and title (`api/problem.rs`).
 
 /// A use case's failure.
 #[derive(Debug, thiserror::Error)]

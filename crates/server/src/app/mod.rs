@@ -1,4 +1,44 @@
 //! The application layer: every use case of opsclock, whichever door asks for it.
+//!
+//! The doors (`api/`, `web/`, `cli/`, `jobs.rs`) only read a request and say the answer in their
+//! own words; what may be done, by whom, and what it writes is decided here, once. The rules (see
+//! `docs/architecture.md`):
+//!
+//! - A use case takes a [`&Context`](Context) (the database, the calendars, "now") and, where a
+//!   person acts, the [`&Principal`](auth::Principal) acting and the
+//!   [`&ClientAddr`](audit::ClientAddr) they act from; it returns an [`AppResult`], failing with
+//!   an [`AppError`] that every door knows how to say.
+//! - It imports no door and not `crate::http` (`tests/architecture.rs` fails if it does).
+//! - Who sees what is asked of [`scope`], never decided on the spot: out of scope answers as if
+//!   absent.
+//! - What must stand or fall together is written in one [`Context::begin_write`] transaction,
+//!   with an [`audit::record`] before the commit; "now" is [`Context::now`], never the system
+//!   clock.
+//!
+//! Some use cases the jobs and the CLI call still take the context's pieces (a database
+//! connection, the calendars, `now`) instead of a [`Context`].
+//!
+//! | module | what |
+//! |---|---|
+//! | [`tickets`] | every use case on tickets (open, preview, read, act, re-measure), and the store that keeps them |
+//! | [`scope`] | who may see which systems, and so which tickets, duties and reports |
+//! | [`auth`] | who is asking and what they may see and do: principals, roles, sessions, secrets |
+//! | [`audit`] | the audit log: every write, who did it, when, from where |
+//! | [`catalog`] | system catalogues: units, vendors, SLA policies and systems, one at a time or as one TOML file |
+//! | [`intake`] | alert intake: monitors open and update `alarm` tickets by themselves |
+//! | [`duty`] | rosters, major-event windows, exclusions and scheduled duties ([`duty::manage`] holds the use cases) |
+//! | [`reports`] | breach reports for managers, as a reader asks for them ([`reports::request`]), and the contracts they apply ([`reports::contracts`]) |
+//! | [`escalation`] | which ladder a ticket uses, who its roles are, what the email says, and the sweep |
+//! | [`webhooks`] | outbound webhooks: ticket events posted to chat robots and other systems |
+//! | [`outbox`] | the outbox as admins see it (email and webhooks): list, read with attempts, send again |
+//! | [`calendar_reload`] | reloading calendars while the server runs, and which calendars are loaded |
+//! | [`calendar_notice`] | adding a year's State Council holiday notice to a calendar file |
+//! | [`coverage`] | warnings ahead of a dated calendar running out of published holidays |
+//! | [`retention`] | how long the records that are not tickets are kept, and the daily purge |
+//! | [`backup`] | `opsclock backup` and `opsclock restore` for a SQLite database |
+//! | [`demo`] | the demo loaded into an empty database by `opsclock serve` |
+//! | [`context`] | what every use case runs with: [`Context`] |
+//! | [`error`] | what a use case can fail with, whichever door asked: [`AppError`], [`AppResult`] |
 pub mod audit;
 pub mod auth;
 pub mod backup;

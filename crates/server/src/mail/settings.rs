@@ -49,7 +49,7 @@ pub struct MailConfig {
     pub username: Option<String>,
     /// The environment variable holding the SMTP password [default OPSCLOCK_SMTP_PASSWORD].
     pub password_env: Option<String>,
-    /// The sender [default `opsclock <opsclock@localhost>`].
+    /// The sender \[default `opsclock <opsclock@localhost>`\].
     pub from: Option<String>,
     /// Attempts before a message is parked as failed [default 24: 8½ to 17 hours of retries].
     pub max_attempts: Option<u32>,

@@ -37,7 +37,8 @@ pub async fn form(headers: HeaderMap, Query(q): Query<HashMap<String, String>>) 
     render_login(Lang::of(&headers), &secret::new_secret("ocl_"), &next, None, None)
 }
 
-/// `POST /login`: the API's sign-in, then on to where the reader was going.
+/// `POST /login`: the sign-in both HTTP doors share ([`crate::http::session::sign_in`]), then on
+/// to where the reader was going.
 pub async fn submit(State(state): State<AppState>, headers: HeaderMap, from: ClientAddr, Form(f): Fields) -> WebResult {
     let lang = Lang::of(&headers);
     let next = local_path(f.get("next").map(String::as_str), "/board");

@@ -1,10 +1,11 @@
 //! The web pages: server-rendered HTML for the on-duty engineer and the manager, served by the
 //! same binary as the API, with one small script of our own (no CDN, nothing to build).
 //!
-//! Pages are thin: each one calls the API's own handler functions (the same scope checks, the
-//! same validation, the same audit records) and renders the answer with a template from
-//! [`templates`]. Forms post `application/x-www-form-urlencoded` with a CSRF token ([`csrf`]);
-//! errors come back as a message on the page, never as a stack trace.
+//! Pages are thin: each one calls the same use cases in [`crate::app`] as the API does, never an
+//! API handler (so the same scope checks, the same validation, the same audit records), and
+//! renders the answer with a template from [`templates`]. Forms post
+//! `application/x-www-form-urlencoded` with a CSRF token ([`csrf`]); errors come back as a message
+//! on the page, never as a stack trace.
 //!
 //! | page | for |
 //! |---|---|
@@ -265,7 +266,8 @@ pub fn set_cookie(res: &mut Response, cookie: &str) {
     }
 }
 
-/// A redirect to `to` that keeps the cookies `answer` sets (the API's sign-in and sign-out).
+/// A redirect to `to` that keeps the cookies `answer` sets (the sign-in and sign-out both HTTP
+/// doors share, [`crate::http::session`]).
 pub fn redirect_keeping_cookies(to: &str, answer: &Response) -> Response {
     let mut out = Redirect::to(to).into_response();
     for c in answer.headers().get_all(header::SET_COOKIE) {

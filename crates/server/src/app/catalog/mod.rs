@@ -2,7 +2,7 @@
 //! transaction and exported in the same format. `docs/catalog.md` is the reference for the format;
 //! `config/catalogs/shunyi-2026.toml` is the Shunyi district's 154 systems.
 //!
-//! - [`file`]: the TOML types;
+//! - [`file`](mod@file): the TOML types;
 //! - [`check`]: validation and compilation of tiers into clock targets;
 //! - [`orgs`], [`policies`], [`systems`]: reading and editing one record at a time;
 //! - [`store`]: the plan (what an import would create, change or leave) and the import itself;

@@ -1,6 +1,6 @@
 //! Opening a ticket: one use case, whichever door asks (the API, the pages, alert intake, a
-//! scheduled duty). [`plan`] decides what the ticket would be — scope, major-event window, policy,
-//! classifier, roster assignment — and [`open`] opens it and writes the audit entry; the preview
+//! scheduled duty). `plan` decides what the ticket would be — scope, major-event window, policy,
+//! classifier, roster assignment — and `open` opens it and writes the audit entry; the preview
 //! ([`super::preview`]) shows the same plan without opening it.
 
 use std::collections::BTreeMap;

@@ -58,7 +58,7 @@ pub struct PreviewClock {
 
 /// What opening a ticket would do — the severity (and the classifier's proposal), the
 /// major-event window, the assignee and every deadline — without opening it: the same
-/// [`plan`](super::open::plan) as opening.
+/// `plan` (in [`super::open`]) as opening.
 pub async fn preview(ctx: &Context, p: &Principal, body: CreateTicket) -> AppResult<TicketPreview> {
     p.require_writer()?;
     let system = system_in_scope(&ctx.db, p, &body.system).await?;

@@ -9,7 +9,7 @@
 //! and network errors, parked after the last attempt, visible and retryable in the outbox pages.
 //!
 //! The row keeps the event's facts as JSON ([`Payload`]); the body is rendered and signed when it
-//! is sent ([`format`]), because the chat robots' signatures carry the time of sending.
+//! is sent ([`format`](mod@format)), because the chat robots' signatures carry the time of sending.
 //!
 //! Admins manage the subscriptions through [`subscriptions`].
 
