@@ -8,14 +8,13 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::IntoResponse;
 use axum::{Json, http::StatusCode};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use super::problem::{ApiError, ApiQuery, ApiResult};
-use crate::app::AppError;
 use crate::app::audit::ClientAddr;
 use crate::app::auth::Principal;
-use crate::app::catalog::{self, ImportError, store::Action, store::Plan};
+use crate::app::catalog::{self, ImportReport};
 use crate::http::AppState;
 
 /// Largest catalogue upload (the 154-system file is about 220 KiB).
@@ -28,21 +27,6 @@ pub struct ImportParams {
     /// Check and report what would happen; write nothing.
     #[serde(default)]
     pub dry_run: bool,
-}
-
-/// What an import did (or, on a dry run, would do).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ImportReport {
-    /// Whether this was a dry run.
-    pub dry_run: bool,
-    /// Entries created.
-    pub created: usize,
-    /// Entries changed.
-    pub changed: usize,
-    /// Entries already as in the file.
-    pub unchanged: usize,
-    /// The details.
-    pub plan: Plan,
 }
 
 /// Imports a catalogue file (admins): the body is the TOML text (`Content-Type: application/toml`
@@ -82,36 +66,7 @@ pub async fn import_catalog(
     }
     let text = std::str::from_utf8(&body)
         .map_err(|e| ApiError::Malformed(format!("the catalogue file is not UTF-8 text: {e}")))?;
-    let source = format!("upload by {}", p.username);
-    let plan = catalog::import(
-        &state.db,
-        text,
-        &source,
-        state.calendars.snapshot().keys().cloned(),
-        params.dry_run,
-        Some(p.user_id),
-        &from,
-        state.now(),
-    )
-    .await
-    .map_err(|e| match e {
-        ImportError::Invalid { problems, .. } => AppError::InvalidFile {
-            detail: format!(
-                "the catalogue file has {} problem(s); nothing was imported. First: {}",
-                problems.len(),
-                problems.first().map(ToString::to_string).unwrap_or_default()
-            ),
-            problems,
-        },
-        ImportError::Db(e) => AppError::from(e),
-    })?;
-    Ok(Json(ImportReport {
-        dry_run: params.dry_run,
-        created: plan.count(Action::Create),
-        changed: plan.count(Action::Change),
-        unchanged: plan.count(Action::Unchanged),
-        plan,
-    }))
+    Ok(Json(catalog::upload(&state, &p, &from, text, params.dry_run).await?))
 }
 
 /// Exports the catalogue as a TOML file that `POST /catalog/import` and `opsclock import catalog`

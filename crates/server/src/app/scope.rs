@@ -90,3 +90,22 @@ pub async fn can_see_system(db: &impl ConnectionTrait, p: &Principal, id: i64) -
         }
     })
 }
+
+/// The vendors whose people `p` may assign a ticket of system `system_id` to: the system's
+/// vendors, and for a vendor's own people only their own vendor (they see only their colleagues).
+pub async fn assignable_vendor_ids(
+    db: &impl ConnectionTrait,
+    p: &Principal,
+    system_id: i64,
+) -> Result<Vec<i64>, DbErr> {
+    let vendor_ids = system_vendors::Entity::find()
+        .filter(system_vendors::Column::SystemId.eq(system_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|sv| sv.vendor_id);
+    Ok(match p.scope {
+        Scope::Vendor(own) => vendor_ids.filter(|id| *id == own).collect(),
+        _ => vendor_ids.collect(),
+    })
+}

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use chrono::{Datelike, Months, NaiveDate};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{EntityTrait, QueryOrder};
 use serde::Deserialize;
 use serde_json::json;
 use sla_clock::DayKind;
@@ -18,7 +18,6 @@ use crate::app::outbox::OutboxQuery;
 use crate::http::AppState;
 
 use crate::app::audit::ClientAddr;
-use crate::app::auth::secret;
 use crate::db::entities::{api_tokens, users};
 
 /// The banner of every admin page: the calendars whose published holidays run out within
@@ -84,40 +83,12 @@ pub async fn create_token(State(state): State<AppState>, v: Viewer, from: Client
     v.p.require_admin()?;
     v.check_form(&f)?;
     let username = f.get("username").map(|s| s.trim()).unwrap_or("");
-    let user = users::Entity::find()
-        .filter(users::Column::Username.eq(username))
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| AppError::invalid("username", format!("no user {username:?}")))?;
     let name = f
         .get("name")
         .map(|s| s.trim())
         .filter(|s| !s.is_empty())
         .unwrap_or("web");
-    let token = secret::new_secret("ocp_");
-    let txn = state.begin_write().await?;
-    let now = state.now();
-    api_tokens::ActiveModel {
-        user_id: Set(user.id),
-        name: Set(name.to_owned()),
-        token_hash: Set(secret::secret_hash(&token)),
-        created_at: Set(now),
-        last_used_at: Set(None),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    crate::app::audit::record(
-        &txn,
-        Some(v.p.user_id),
-        "token.create",
-        &user.username,
-        json!({"name": name}),
-        &from,
-        now,
-    )
-    .await?;
-    txn.commit().await?;
+    let token = crate::app::auth::tokens::create(&state, &v.p, &from, username, name).await?;
     users_page(&state, &v, Some(token)).await
 }
 
@@ -131,22 +102,7 @@ pub async fn revoke_token(
 ) -> WebResult {
     v.p.require_admin()?;
     v.check_form(&f)?;
-    let txn = state.begin_write().await?;
-    let gone = api_tokens::Entity::delete_by_id(id).exec(&txn).await?.rows_affected;
-    if gone == 0 {
-        return Err(AppError::NotFound(format!("no token {id}")).into());
-    }
-    crate::app::audit::record(
-        &txn,
-        Some(v.p.user_id),
-        "token.revoke",
-        &id.to_string(),
-        json!({}),
-        &from,
-        state.now(),
-    )
-    .await?;
-    txn.commit().await?;
+    crate::app::auth::tokens::revoke(&state, &v.p, &from, id).await?;
     Ok(redirect_with("/admin/users", &format!("token {id} revoked")))
 }
 

@@ -19,7 +19,7 @@ use crate::app::tickets::actions::ActionRequest;
 use crate::app::tickets::open::CreateTicket;
 use crate::app::tickets::views::TicketView;
 use crate::db::Key;
-use crate::db::entities::{system_vendors, systems, users};
+use crate::db::entities::{systems, users};
 use crate::http::AppState;
 
 fn field<'a>(f: &'a HashMap<String, String>, k: &str) -> Option<&'a str> {
@@ -33,19 +33,8 @@ pub async fn page(State(state): State<AppState>, v: Viewer, Path(number): Path<S
         .one(&state.db)
         .await?
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("ticket {} has no system", t.number)))?;
-    let vendor_ids: Vec<i64> = system_vendors::Entity::find()
-        .filter(system_vendors::Column::SystemId.eq(system.id))
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|sv| sv.vendor_id)
-        .collect();
-    // Whom the ticket can be assigned to: the system's vendors' people (a vendor's own people
-    // see only their colleagues), and only for readers who may assign now.
-    let vendor_ids: Vec<i64> = match v.p.scope {
-        crate::app::auth::Scope::Vendor(own) => vendor_ids.into_iter().filter(|id| *id == own).collect(),
-        _ => vendor_ids,
-    };
+    // Whom the ticket can be assigned to, and only for readers who may assign now.
+    let vendor_ids = crate::app::scope::assignable_vendor_ids(&state.db, &v.p, system.id).await?;
     let may_assign = v.can_write() && t.allowed.iter().any(|a| a == "assign");
     let engineers: Vec<Json> = users::Entity::find()
         .filter(users::Column::VendorId.is_in(if may_assign { vendor_ids } else { Vec::new() }))

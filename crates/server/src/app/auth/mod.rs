@@ -18,6 +18,7 @@
 pub mod hmac;
 pub mod secret;
 pub mod session;
+pub mod tokens;
 
 use std::fmt;
 use std::str::FromStr;

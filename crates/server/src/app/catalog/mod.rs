@@ -237,3 +237,60 @@ pub fn duplicate(what: &str, code: &str) -> impl FnOnce(DbErr) -> AppError {
         _ => e.into(),
     }
 }
+
+/// What an import did (or, on a dry run, would do).
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ImportReport {
+    /// Whether this was a dry run.
+    pub dry_run: bool,
+    /// Entries created.
+    pub created: usize,
+    /// Entries changed.
+    pub changed: usize,
+    /// Entries already as in the file.
+    pub unchanged: usize,
+    /// The details.
+    pub plan: store::Plan,
+}
+
+/// Imports a catalogue file an admin uploaded (`source` names them), or on a dry run reports
+/// what it would do; an invalid file lists every problem and writes nothing.
+pub async fn upload(
+    ctx: &crate::app::Context,
+    p: &crate::app::auth::Principal,
+    from: &crate::app::audit::ClientAddr,
+    text: &str,
+    dry_run: bool,
+) -> AppResult<ImportReport> {
+    p.require_admin()?;
+    let source = format!("upload by {}", p.username);
+    let plan = import(
+        &ctx.db,
+        text,
+        &source,
+        ctx.calendars.snapshot().keys().cloned(),
+        dry_run,
+        Some(p.user_id),
+        from,
+        ctx.now(),
+    )
+    .await
+    .map_err(|e| match e {
+        ImportError::Invalid { problems, .. } => AppError::InvalidFile {
+            detail: format!(
+                "the catalogue file has {} problem(s); nothing was imported. First: {}",
+                problems.len(),
+                problems.first().map(ToString::to_string).unwrap_or_default()
+            ),
+            problems,
+        },
+        ImportError::Db(e) => AppError::from(e),
+    })?;
+    Ok(ImportReport {
+        dry_run,
+        created: plan.count(store::Action::Create),
+        changed: plan.count(store::Action::Change),
+        unchanged: plan.count(store::Action::Unchanged),
+        plan,
+    })
+}
