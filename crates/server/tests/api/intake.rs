@@ -479,7 +479,13 @@ both!(
         assert_eq!(tried["triage"], "no rule matches its labels");
 
         // A rules file named in the configuration replaces them and locks the API out.
-        let dir = std::env::temp_dir().join(format!("opsclock-rules-{}-{}", std::process::id(), t.ids.sys_a));
+        // Its own directory: the SQLite and PostgreSQL runs of this test share the process and
+        // the ids, and one removing the other's file made this flaky.
+        let unique = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        let dir = std::env::temp_dir().join(format!("opsclock-rules-{}-{unique}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("intake-rules.toml");
         std::fs::write(
