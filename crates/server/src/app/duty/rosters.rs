@@ -97,6 +97,13 @@ pub struct OnDuty {
     pub until: DateTime<Utc>,
 }
 
+impl OnDuty {
+    /// Why a ticket went to them, as its audit entry says: `on duty: eng_a (ops, day)`.
+    pub fn assigned_by(&self) -> String {
+        format!("on duty: {} ({}, {})", self.username, self.roster, self.line)
+    }
+}
+
 fn parse(row: &rosters::Model) -> Result<RosterDoc, AppError> {
     serde_json::from_value(row.document.clone())
         .map_err(|e| AppError::Internal(anyhow::anyhow!("roster {} is unreadable: {e}", row.code)))

@@ -433,10 +433,7 @@ async fn run_one(
             None,
         ),
         None => match super::rosters::pick_assignee(txn, calendars, &system, at).await? {
-            Some(d) => (
-                Some(d.user_id),
-                Some(format!("on duty: {} ({}, {})", d.username, d.roster, d.line)),
-            ),
+            Some(d) => (Some(d.user_id), Some(d.assigned_by())),
             None => (None, None),
         },
     };

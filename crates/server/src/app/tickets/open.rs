@@ -200,10 +200,7 @@ pub(crate) async fn plan(
         None => {
             match crate::app::duty::rosters::pick_assignee(txn, &ctx.calendars.snapshot(), &system, received_at).await?
             {
-                Some(d) => (
-                    Some(d.user_id),
-                    Some(format!("on duty: {} ({}, {})", d.username, d.roster, d.line)),
-                ),
+                Some(d) => (Some(d.user_id), Some(d.assigned_by())),
                 None => (None, None),
             }
         }
