@@ -79,6 +79,7 @@ async fn world(backend: Backend, idle: usize, due: usize) -> Bench {
                     reporter: None,
                     assignee: None,
                     major_event: None,
+                    clocks_from: None,
                 };
                 let (row, _) = opsclock::app::tickets::create(
                     &txn,

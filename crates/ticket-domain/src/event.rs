@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sla_clock::Severity;
 
+use crate::evidence::{Change, Claim, Side};
 use crate::kind::{CancelReason, Kind, PauseReason, ServiceMode};
 use crate::policy::Targets;
 
@@ -43,6 +44,12 @@ pub struct NewTicket {
     /// window's, and the clocks count in the window's calendar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub major_event: Option<MajorEventRef>,
+    /// When set, the clocks start here rather than at the stated start (`occurred_at` for
+    /// faults, alarms and security events, `received_at` for requests): the stated start is
+    /// earlier than the ticket was recorded by more than the tolerance, and counts only once the
+    /// other party accepts it (see [`crate::evidence`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clocks_from: Option<DateTime<Utc>>,
 }
 
 /// The major-event window a ticket was opened in, and why its targets are what they are.
@@ -161,6 +168,17 @@ pub enum Command {
         /// The text.
         text: String,
     },
+    /// The other party approves or rejects a pending claim or request (see [`crate::evidence`]).
+    Decide {
+        /// When.
+        at: DateTime<Utc>,
+        /// The index of the `claimed` or `requested` event decided on.
+        on: usize,
+        /// Approve (true) or reject (false).
+        approve: bool,
+        /// Why (required to reject).
+        note: Option<String>,
+    },
 }
 
 /// Something that happened to a ticket.
@@ -262,6 +280,42 @@ pub enum Event {
         /// The text.
         text: String,
     },
+    /// A part of an earlier event that counts only once the other party accepts it: an earlier
+    /// time than recorded, or a pause for a reason the buyer answers for. Until then the event
+    /// counts as recorded (see [`crate::evidence`]).
+    Claimed {
+        /// When it was recorded (the instant of the event it is about).
+        at: DateTime<Utc>,
+        /// The index of the event it is about.
+        event: usize,
+        /// What is claimed.
+        claim: Claim,
+        /// Who claims it.
+        by: Side,
+    },
+    /// The measured party asks for a change that would clear a breach (a downgrade, a
+    /// cancellation). Nothing changes until the other party approves it.
+    Requested {
+        /// When.
+        at: DateTime<Utc>,
+        /// What is asked for.
+        change: Change,
+        /// Who asks.
+        by: Side,
+    },
+    /// See [`Command::Decide`].
+    Decided {
+        /// When.
+        at: DateTime<Utc>,
+        /// The index of the `claimed` or `requested` event decided on.
+        on: usize,
+        /// Approved (true) or rejected.
+        approved: bool,
+        /// Why.
+        note: Option<String>,
+        /// Who decided.
+        by: Side,
+    },
 }
 
 impl Command {
@@ -279,8 +333,29 @@ impl Command {
             | Command::Reopen { at, .. }
             | Command::Cancel { at, .. }
             | Command::Assign { at, .. }
-            | Command::Comment { at, .. } => *at,
+            | Command::Comment { at, .. }
+            | Command::Decide { at, .. } => *at,
         }
+    }
+
+    /// The same command at another instant.
+    pub fn with_at(mut self, instant: DateTime<Utc>) -> Command {
+        match &mut self {
+            Command::Acknowledge { at }
+            | Command::Arrive { at }
+            | Command::Start { at }
+            | Command::Pause { at, .. }
+            | Command::Resume { at }
+            | Command::Regrade { at, .. }
+            | Command::Resolve { at, .. }
+            | Command::Close { at, .. }
+            | Command::Reopen { at, .. }
+            | Command::Cancel { at, .. }
+            | Command::Assign { at, .. }
+            | Command::Comment { at, .. }
+            | Command::Decide { at, .. } => *at = instant,
+        }
+        self
     }
 
     /// The action's name, as in the API path (`acknowledge`, `arrive`, …).
@@ -298,6 +373,8 @@ impl Command {
             Command::Cancel { .. } => "cancel",
             Command::Assign { .. } => "assign",
             Command::Comment { .. } => "comment",
+            Command::Decide { approve: true, .. } => "approve",
+            Command::Decide { approve: false, .. } => "reject",
         }
     }
 }
@@ -318,8 +395,36 @@ impl Event {
             | Event::Reopened { at, .. }
             | Event::Cancelled { at, .. }
             | Event::Assigned { at, .. }
-            | Event::Commented { at, .. } => *at,
+            | Event::Commented { at, .. }
+            | Event::Claimed { at, .. }
+            | Event::Requested { at, .. }
+            | Event::Decided { at, .. } => *at,
         }
+    }
+
+    /// The same event at another instant (an accepted claim of an earlier time). The opening
+    /// keeps its instant and drops `clocks_from`: the stated start counts.
+    pub(crate) fn with_at(&self, instant: DateTime<Utc>) -> Event {
+        let mut e = self.clone();
+        match &mut e {
+            Event::Opened { ticket, .. } => ticket.clocks_from = None,
+            Event::Acknowledged { at }
+            | Event::Arrived { at }
+            | Event::Started { at }
+            | Event::Paused { at, .. }
+            | Event::Resumed { at }
+            | Event::Regraded { at, .. }
+            | Event::Resolved { at, .. }
+            | Event::Closed { at, .. }
+            | Event::Reopened { at, .. }
+            | Event::Cancelled { at, .. }
+            | Event::Assigned { at, .. }
+            | Event::Commented { at, .. }
+            | Event::Claimed { at, .. }
+            | Event::Requested { at, .. }
+            | Event::Decided { at, .. } => *at = instant,
+        }
+        e
     }
 
     /// The action that causes the event (`acknowledge` for `acknowledged`, …); `None` for
@@ -339,6 +444,10 @@ impl Event {
             Event::Cancelled { .. } => "cancel",
             Event::Assigned { .. } => "assign",
             Event::Commented { .. } => "comment",
+            Event::Claimed { .. } => "claim",
+            Event::Requested { .. } => "request",
+            Event::Decided { approved: true, .. } => "approve",
+            Event::Decided { approved: false, .. } => "reject",
         })
     }
 
@@ -358,6 +467,9 @@ impl Event {
             Event::Cancelled { .. } => "cancelled",
             Event::Assigned { .. } => "assigned",
             Event::Commented { .. } => "commented",
+            Event::Claimed { .. } => "claimed",
+            Event::Requested { .. } => "requested",
+            Event::Decided { .. } => "decided",
         }
     }
 }

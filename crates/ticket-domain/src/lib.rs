@@ -24,15 +24,22 @@
 //! not counted). Faults, alarms and security events start their clocks when the problem began
 //! (`occurred_at`); requests when they were received.
 //!
+//! Two parties share a ticket: the buyer and the vendor it measures. [`evidence`] holds their
+//! rules — a back-dated claim waits for the other party, a breach the vendor alone cannot clear,
+//! pauses the buyer answers for need the buyer's word — through [`Ticket::open_as`] and
+//! [`Ticket::decide_as`].
+//!
 //! Not here: a contract's deduction clauses (违约金) are in `contract-terms`, which reads the clocks
 //! measured here, and who is on duty is in `duty-roster`. Nothing in this crate depends on either.
 
 pub mod event;
+pub mod evidence;
 pub mod kind;
 pub mod policy;
 pub mod ticket;
 
 pub use event::{Command, Event, MajorEventRef, NewTicket, Resolution, UserId};
+pub use evidence::{Change, Claim, Pending, Recording, Side};
 pub use kind::{CancelReason, ClockName, Kind, PauseReason, ServiceMode, Status, UnknownValue};
 pub use policy::{Policy, Targets};
 pub use sla_clock;

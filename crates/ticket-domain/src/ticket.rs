@@ -24,6 +24,7 @@
 //!     reporter: None,
 //!     assignee: None,
 //!     major_event: None,
+//!     clocks_from: None,
 //! }).unwrap();
 //! assert_eq!(ticket.status(), Status::New);
 //!
@@ -42,7 +43,10 @@
 use chrono::{DateTime, Utc};
 use sla_clock::{Clock, ClockError, ClockEvent, Severity, SlaDuration};
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use crate::event::{Command, Event, NewTicket, Resolution, UserId};
+use crate::evidence::{Change, Claim, Decision, Pending};
 use crate::kind::{ClockName, Kind, ServiceMode, Status};
 use crate::policy::Targets;
 
@@ -103,22 +107,31 @@ fn invalid(field: &'static str, problem: impl Into<String>) -> DomainError {
 /// A ticket: the fold of its events.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ticket {
-    opened: NewTicket,
-    status: Status,
-    severity: Severity,
-    assignee: Option<UserId>,
-    acknowledged_at: Option<DateTime<Utc>>,
-    on_site_at: Option<DateTime<Utc>>,
-    resolved_at: Option<DateTime<Utc>>,
-    closed_at: Option<DateTime<Utc>>,
-    resolution: Option<Resolution>,
-    satisfaction: Option<u8>,
-    reopened: u32,
-    clocks: Vec<(ClockName, Clock)>,
+    pub(crate) opened: NewTicket,
+    pub(crate) status: Status,
+    pub(crate) severity: Severity,
+    pub(crate) assignee: Option<UserId>,
+    pub(crate) acknowledged_at: Option<DateTime<Utc>>,
+    pub(crate) on_site_at: Option<DateTime<Utc>>,
+    pub(crate) resolved_at: Option<DateTime<Utc>>,
+    pub(crate) closed_at: Option<DateTime<Utc>>,
+    pub(crate) resolution: Option<Resolution>,
+    pub(crate) satisfaction: Option<u8>,
+    pub(crate) reopened: u32,
+    pub(crate) clocks: Vec<(ClockName, Clock)>,
     /// The repair target of a repair clock that starts at the first arrival, until it does.
-    repair_on_arrival: Option<SlaDuration>,
-    last_at: DateTime<Utc>,
-    events: usize,
+    pub(crate) repair_on_arrival: Option<SlaDuration>,
+    pub(crate) last_at: DateTime<Utc>,
+    /// Every event so far, in order (an approved claim re-folds them).
+    pub(crate) history: Vec<Event>,
+    /// Claims and requests, with their decisions.
+    pub(crate) pending: Vec<Pending>,
+    /// The claims (indices of `claimed` events) known to be approved when the fold began.
+    pub(crate) approved: BTreeSet<usize>,
+    /// When the current pause began, while paused.
+    pub(crate) paused_at: Option<DateTime<Utc>>,
+    /// The current pause waits for the buyer: the repair clock runs on.
+    pub(crate) pause_uncounted: bool,
 }
 
 impl Ticket {
@@ -133,14 +146,36 @@ impl Ticket {
     }
 
     /// Rebuilds a ticket from its stored events, checking each.
+    ///
+    /// Claims the other party approved count as claimed: the events they are about are folded at
+    /// the claimed instants (see [`crate::evidence`]).
     pub fn from_events<'a>(events: impl IntoIterator<Item = &'a Event>) -> Result<Ticket, DomainError> {
-        let mut iter = events.into_iter();
-        let Some(Event::Opened { ticket: new, .. }) = iter.next() else {
+        let events: Vec<&Event> = events.into_iter().collect();
+        // Which claims were approved, and the instants they move events to.
+        let mut approved = BTreeSet::new();
+        let mut moved: BTreeMap<usize, DateTime<Utc>> = BTreeMap::new();
+        for e in &events {
+            if let Event::Decided { on, approved: true, .. } = e
+                && let Some(Event::Claimed { event, claim, .. }) = events.get(*on)
+            {
+                approved.insert(*on);
+                if let Claim::EarlierTime { at } = claim {
+                    moved.insert(*event, *at);
+                }
+            }
+        }
+        let event = |i: usize| match moved.get(&i) {
+            Some(at) => events[i].with_at(*at),
+            None => events[i].clone(),
+        };
+        let Some(Event::Opened { ticket: new, .. }) = events.first().map(|_| event(0)) else {
             return Err(DomainError::NotOpened);
         };
-        let mut ticket = Ticket::opened(new.clone())?;
-        for e in iter {
-            ticket.apply(e)?;
+        let mut ticket = Ticket::opened(new)?;
+        ticket.history = vec![events[0].clone()];
+        ticket.approved = approved;
+        for (i, stored) in events.iter().enumerate().skip(1) {
+            ticket.apply_moved(stored, &event(i))?;
         }
         Ok(ticket)
     }
@@ -162,11 +197,11 @@ impl Ticket {
                 format!("{} is after received_at {}", new.occurred_at, new.received_at),
             ));
         }
-        let start = if new.kind.clocks_start_at_occurrence() {
+        let start = new.clocks_from.unwrap_or(if new.kind.clocks_start_at_occurrence() {
             new.occurred_at
         } else {
             new.received_at
-        };
+        });
         let waits = repair_waits_for_arrival(&new.targets, new.service_mode);
         let clocks = ClockName::ALL
             .iter()
@@ -189,8 +224,12 @@ impl Ticket {
             clocks,
             repair_on_arrival,
             last_at: new.received_at,
-            events: 1,
-            opened: new,
+            history: Vec::new(),
+            pending: Vec::new(),
+            approved: BTreeSet::new(),
+            paused_at: None,
+            pause_uncounted: false,
+            opened: new.clone(),
         })
     }
 
@@ -225,13 +264,30 @@ impl Ticket {
     }
 
     /// When the clocks start: when the problem began for faults, alarms and security events,
-    /// when it was received for requests.
+    /// when it was received for requests — unless that stated start still waits for the other
+    /// party ([`NewTicket::clocks_from`]).
     pub fn clocks_start(&self) -> DateTime<Utc> {
+        self.opened.clocks_from.unwrap_or(self.stated_start())
+    }
+
+    /// The start the ticket was opened with: when the problem began for faults, alarms and
+    /// security events, when it was received for requests.
+    pub fn stated_start(&self) -> DateTime<Utc> {
         if self.opened.kind.clocks_start_at_occurrence() {
             self.opened.occurred_at
         } else {
             self.opened.received_at
         }
+    }
+
+    /// Every event, in order.
+    pub fn events(&self) -> &[Event] {
+        &self.history
+    }
+
+    /// Whether the current pause waits for the buyer's confirmation (the repair clock runs on).
+    pub fn pause_unconfirmed(&self) -> bool {
+        self.pause_uncounted
     }
 
     /// When the problem began.
@@ -296,7 +352,7 @@ impl Ticket {
 
     /// How many events the ticket has (its version).
     pub fn event_count(&self) -> usize {
-        self.events
+        self.history.len()
     }
 
     /// The actions allowed now, in a stable order.
@@ -308,8 +364,18 @@ impl Ticket {
     }
 
     /// The events `command` causes, or why it cannot be done. The ticket is not changed.
+    ///
+    /// This is the ticket's own rule, regardless of who asks; [`Ticket::decide_as`] adds the
+    /// rules of the two parties. A [`Command::Decide`] needs the deciding party and goes through
+    /// [`Ticket::decide_as`].
     pub fn decide(&self, command: Command) -> Result<Vec<Event>, DomainError> {
         let action = command.name();
+        if let Command::Decide { .. } = command {
+            return Err(invalid(
+                "action",
+                "approving or rejecting needs the deciding party (decide_as)",
+            ));
+        }
         if !self.allowed().contains(&action) {
             if action == "arrive" && !self.service_mode().has_on_site() {
                 return Err(invalid(
@@ -402,6 +468,7 @@ impl Ticket {
                 at,
                 text: required("text", text)?,
             },
+            Command::Decide { .. } => unreachable!("refused above"),
         };
         self.clone().apply(&event)?;
         Ok(vec![event])
@@ -410,11 +477,21 @@ impl Ticket {
     /// Folds one event in. Events from [`Ticket::decide`] always apply; stored events are
     /// checked again, so a corrupted stream is an error rather than a wrong ticket.
     pub fn apply(&mut self, event: &Event) -> Result<(), DomainError> {
+        self.apply_moved(event, event)
+    }
+
+    /// Folds `stored`, counting it as `effective` (the same event, or the event at the instant an
+    /// approved claim moved it to).
+    fn apply_moved(&mut self, stored: &Event, event: &Event) -> Result<(), DomainError> {
         let Some(action) = event.action() else {
             return Err(DomainError::NotOpened);
         };
+        let record = matches!(
+            event,
+            Event::Claimed { .. } | Event::Requested { .. } | Event::Decided { .. }
+        );
         // Stored streams are checked like commands: an event its status does not allow is refused.
-        if !self.allowed().contains(&action) {
+        if !record && !self.allowed().contains(&action) {
             return Err(DomainError::InvalidTransition {
                 action,
                 status: self.status,
@@ -447,10 +524,14 @@ impl Ticket {
             Event::Started { .. } => self.status = Status::InProgress,
             Event::Paused { at, reason, .. } => {
                 self.clock_op(ClockName::Repair, |c| c.pause(*at, reason.key()))?;
+                self.paused_at = Some(*at);
                 self.status = Status::Paused;
             }
             Event::Resumed { at } => {
-                self.clock_op(ClockName::Repair, |c| c.resume(*at))?;
+                if !std::mem::take(&mut self.pause_uncounted) {
+                    self.clock_op(ClockName::Repair, |c| c.resume(*at))?;
+                }
+                self.paused_at = None;
                 self.status = Status::InProgress;
             }
             Event::Regraded {
@@ -485,17 +566,130 @@ impl Ticket {
                 self.reopened += 1;
                 self.status = Status::InProgress;
             }
-            Event::Cancelled { at, reason, .. } => {
-                for name in ClockName::ALL {
-                    self.clock_op(*name, |c| c.cancel(*at, reason.key()))?;
-                }
-                self.status = Status::Cancelled;
-            }
+            Event::Cancelled { at, reason, .. } => self.cancel(*at, reason.key())?,
             Event::Assigned { assignee, .. } => self.assignee = *assignee,
             Event::Commented { .. } => {}
+            Event::Claimed { at, event, claim, by } => {
+                let index = self.history.len();
+                let about = self.history.get(*event).filter(|_| *event < index);
+                if about.is_none_or(|e| {
+                    matches!(
+                        e,
+                        Event::Claimed { .. } | Event::Requested { .. } | Event::Decided { .. }
+                    )
+                }) {
+                    return Err(invalid(
+                        "event",
+                        format!("a claim must be about an earlier action, not event {event}"),
+                    ));
+                }
+                if let Claim::BuyerPause { .. } = claim {
+                    let follows = matches!(self.history.get(*event), Some(Event::Paused { .. }))
+                        && self.history[*event + 1..]
+                            .iter()
+                            .all(|e| matches!(e, Event::Claimed { .. }));
+                    if self.status != Status::Paused || !follows {
+                        return Err(invalid("event", "a pause claim follows its pause"));
+                    }
+                    // Until the buyer confirms it, the pause does not stop the clock: it resumes at
+                    // once, and the resumption ahead does nothing.
+                    if !self.approved.contains(&index) {
+                        let began = self.paused_at.unwrap_or(*at);
+                        self.clock_op(ClockName::Repair, |c| c.resume(began))?;
+                        self.pause_uncounted = true;
+                    }
+                }
+                self.pending.push(Pending {
+                    index,
+                    event: Some(*event),
+                    by: *by,
+                    recorded_at: *at,
+                    claim: Some(claim.clone()),
+                    change: None,
+                    decision: None,
+                });
+            }
+            Event::Requested { at, change, by } => {
+                let index = self.history.len();
+                self.pending.push(Pending {
+                    index,
+                    event: None,
+                    by: *by,
+                    recorded_at: *at,
+                    claim: None,
+                    change: Some(change.clone()),
+                    decision: None,
+                });
+            }
+            Event::Decided {
+                at,
+                on,
+                approved,
+                note,
+                by,
+            } => {
+                let Some(p) = self.pending.iter_mut().find(|p| p.index == *on) else {
+                    return Err(invalid(
+                        "on",
+                        format!("event {on} is not a claim or request of this ticket"),
+                    ));
+                };
+                if p.decision.is_some() {
+                    return Err(invalid("on", format!("event {on} was already decided")));
+                }
+                p.decision = Some(Decision {
+                    approved: *approved,
+                    by: *by,
+                    at: *at,
+                    note: note.clone(),
+                });
+                let change = p.change.clone();
+                if *approved {
+                    match change {
+                        // An approved claim re-folds every event with the claimed instants.
+                        None if !self.approved.contains(on) => {
+                            let mut events = self.history.clone();
+                            events.push(stored.clone());
+                            *self = Ticket::from_events(&events)?;
+                            return Ok(());
+                        }
+                        None => {}
+                        Some(Change::Regrade {
+                            to, reason, targets, ..
+                        }) => {
+                            if matches!(self.status, Status::Closed | Status::Cancelled) {
+                                return Err(invalid(
+                                    "on",
+                                    format!("the ticket is {} now; it cannot be re-graded", self.status),
+                                ));
+                            }
+                            self.retarget(*at, &targets, &reason)?;
+                            self.severity = to;
+                        }
+                        Some(Change::Cancel { reason, .. }) => {
+                            if !self.allowed().contains(&"cancel") {
+                                return Err(invalid(
+                                    "on",
+                                    format!("the ticket is {} now; it cannot be cancelled", self.status),
+                                ));
+                            }
+                            self.cancel(*at, reason.key())?;
+                        }
+                    }
+                }
+            }
         }
         self.last_at = at;
-        self.events += 1;
+        self.history.push(stored.clone());
+        Ok(())
+    }
+
+    fn cancel(&mut self, at: DateTime<Utc>, reason: &str) -> Result<(), DomainError> {
+        self.pause_uncounted = false;
+        for name in ClockName::ALL {
+            self.clock_op(*name, |c| c.cancel(at, reason))?;
+        }
+        self.status = Status::Cancelled;
         Ok(())
     }
 

@@ -63,6 +63,7 @@ fn new_ticket(kind: Kind, mode: ServiceMode, occurred: &str, received: &str, tar
         reporter: Some(3),
         assignee: Some(7),
         major_event: None,
+        clocks_from: None,
     }
 }
 

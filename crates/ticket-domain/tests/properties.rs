@@ -10,6 +10,7 @@ use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::test_runner::Config;
 use sla_clock::{Calendar, ClockState, DurationUnit, Severity, SlaDuration};
+use ticket_domain::evidence::{Recording, Side};
 use ticket_domain::{
     CancelReason, ClockName, Command, DomainError, Event, Kind, NewTicket, PauseReason, Resolution, ServiceMode,
     Status, Targets, Ticket, UserId,
@@ -161,6 +162,7 @@ prop_compose! {
             reporter,
             assignee,
             major_event: None,
+            clocks_from: None,
         }
     }
 }
@@ -446,7 +448,9 @@ fn model(before: &Ticket, cmd: &Command, after: &Ticket) -> Result<(), TestCaseE
         Command::Resolve { .. } => Status::Resolved,
         Command::Close { .. } => Status::Closed,
         Command::Cancel { .. } => Status::Cancelled,
-        Command::Regrade { .. } | Command::Assign { .. } | Command::Comment { .. } => before.status(),
+        Command::Regrade { .. } | Command::Assign { .. } | Command::Comment { .. } | Command::Decide { .. } => {
+            before.status()
+        }
     };
     prop_assert_eq!(after.status(), status, "after {:?}", cmd);
     prop_assert_eq!(after.last_event_at(), cmd.at());
@@ -705,5 +709,86 @@ proptest! {
     fn invariants_hold_after_every_step(new in new_ticket(), steps in steps()) {
         let (ticket, events) = run(new, &steps, |_, _, _, after, events| invariants(after, events))?;
         invariants(&ticket, &events)?;
+    }
+
+    /// Two parties, one record: no sequence of the vendor's own actions — back-dated as far as
+    /// it likes, re-graded, paused, cancelled, approving its own claims — turns a clock that was
+    /// breached when an action was recorded into one that is not (see `ticket_domain::evidence`).
+    #[test]
+    fn the_vendor_alone_never_clears_a_breach(
+        new in new_ticket(),
+        steps in steps(),
+        backs in vec(prop_oneof![2 => Just(0i64), 1 => 0i64..300, 3 => 0i64..6 * 3600], 40),
+        cal in 0usize..2,
+    ) {
+        let calendar = &CALENDARS[cal];
+        let Ok((mut ticket, opened)) = Ticket::open(new) else { return Ok(()) };
+        let mut events = vec![opened];
+        let mut recorded = ticket.last_event_at();
+        let mut ever: Vec<ClockName> = Vec::new();
+        for (step, back) in steps.iter().zip(backs) {
+            recorded += TimeDelta::seconds(step.delta.abs());
+            let claimed = (recorded - TimeDelta::seconds(back)).max(ticket.last_event_at());
+            let mut cmd = random_command(&ticket, step).with_at(claimed);
+            if step.pick % 7 == 0
+                && let Some(p) = ticket.claims_and_requests().last()
+            {
+                cmd = Command::Decide { at: claimed, on: p.index, approve: true, note: None };
+            }
+            let rec = Recording { side: Side::Vendor, at: recorded, tolerance: TimeDelta::minutes(5) };
+            if let Ok(new_events) = ticket.decide_as(cmd.clone(), &rec, calendar) {
+                prop_assert!(!matches!(cmd, Command::Decide { .. }), "the vendor decided its own claim: {:?}", new_events);
+                for e in &new_events {
+                    ticket.apply(e).map_err(|e| TestCaseError::fail(format!("decided event does not apply: {e}")))?;
+                }
+                events.extend(new_events);
+            }
+            let now = ticket
+                .breached_clocks(calendar, recorded)
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            for c in &ever {
+                prop_assert!(now.contains(c), "{c} was breached and is not after {:?} recorded at {recorded}", cmd);
+            }
+            ever = now;
+        }
+        prop_assert_eq!(Ticket::from_events(&events), Ok(ticket));
+    }
+
+    /// With both parties acting and deciding each other's claims and requests, every decided
+    /// event applies, and replaying the stored events gives the same ticket: an approved claim
+    /// re-measures the clocks the same way step by step and from the store.
+    #[test]
+    fn claims_and_decisions_replay_to_the_same_ticket(
+        new in new_ticket(),
+        steps in steps(),
+        backs in vec(prop_oneof![1 => Just(0i64), 3 => 0i64..6 * 3600], 40),
+        sides in vec(select(vec![Side::Buyer, Side::Vendor, Side::Supervisor]), 40),
+        cal in 0usize..2,
+    ) {
+        let calendar = &CALENDARS[cal];
+        let rec = Recording { side: Side::Buyer, at: new.received_at, tolerance: TimeDelta::minutes(5) };
+        let received = new.received_at;
+        let Ok((mut ticket, mut events)) = Ticket::open_as(new, &Recording { at: received + TimeDelta::minutes(20), ..rec }) else {
+            return Ok(());
+        };
+        let mut recorded = received + TimeDelta::minutes(20);
+        for ((step, back), side) in steps.iter().zip(backs).zip(sides) {
+            recorded += TimeDelta::seconds(step.delta.abs());
+            let claimed = (recorded - TimeDelta::seconds(back)).max(ticket.last_event_at());
+            let mut cmd = random_command(&ticket, step).with_at(claimed);
+            if step.pick % 3 == 0
+                && let Some(p) = ticket.pending().first()
+            {
+                cmd = Command::Decide { at: claimed, on: p.index, approve: step.pick % 2 == 0, note: Some("核实".into()) };
+            }
+            let rec = Recording { side, at: recorded, tolerance: TimeDelta::minutes(5) };
+            if let Ok(new_events) = ticket.decide_as(cmd, &rec, calendar) {
+                for e in &new_events {
+                    ticket.apply(e).map_err(|e| TestCaseError::fail(format!("decided event does not apply: {e}")))?;
+                }
+                events.extend(new_events);
+            }
+        }
+        prop_assert_eq!(Ticket::from_events(&events), Ok(ticket));
     }
 }

@@ -160,6 +160,7 @@ pub async fn load(
             reporter: Some(engineer_id),
             assignee: Some(engineer_id),
             major_event: None,
+            clocks_from: None,
         };
         crate::app::tickets::create(&txn, calendar, s.id, new, Some(engineer_id), now, Default::default())
             .await

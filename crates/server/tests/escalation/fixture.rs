@@ -201,6 +201,7 @@ impl World {
             reporter: Some(self.engineer),
             assignee: Some(self.engineer),
             major_event: None,
+            clocks_from: None,
         };
         let (row, _) = opsclock::app::tickets::create(
             &txn,

@@ -460,6 +460,7 @@ async fn run_one(
         reporter: None,
         assignee,
         major_event: None,
+        clocks_from: None,
     };
     // Opened like every other ticket (and audited as one, by no one: the schedule opened it).
     let plan = crate::app::tickets::open::Plan {

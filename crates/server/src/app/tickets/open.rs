@@ -222,6 +222,7 @@ pub(crate) async fn plan(
         reporter,
         assignee,
         major_event,
+        clocks_from: None,
     };
     Ok(Plan {
         system,
