@@ -8,9 +8,13 @@
 //! 1. **A claim older than the tolerance waits.** An action claimed earlier than its recording
 //!    by more than the tolerance (a contract setting, a few minutes by default) counts at the
 //!    instant it was recorded; the claimed instant is kept beside it ([`Event::Claimed`]) and
-//!    counts once the other party approves it. The same holds for a ticket whose stated start
-//!    is earlier than its recording: its clocks start when it was recorded
-//!    ([`NewTicket::clocks_from`]) until the other party accepts the stated start.
+//!    counts once the other party approves it. The same holds for a ticket the buyer opens with
+//!    a stated start earlier than its recording: its clocks start when it was recorded
+//!    ([`NewTicket::clocks_from`]) until the vendor accepts the stated start. Only claims that
+//!    could favour the claimant wait: the vendor's earlier acknowledgement, arrival, pause,
+//!    resolution, cancellation or re-grade; the buyer's earlier start, resumption, reopening or
+//!    re-grade. A claim that can only make the claimant's own measure worse (the vendor logging
+//!    a fault that began an hour ago) counts at once.
 //! 2. **A breach that happened stays on record.** No action of the vendor alone turns a clock
 //!    that was breached when the action was recorded into one that was met: a back-dated claim
 //!    that would do so waits like rule 1 even inside the tolerance, and a downgrade or a
@@ -192,19 +196,28 @@ pub struct Decision {
     pub note: Option<String>,
 }
 
-/// Commands whose instant a clock feels: only these may claim an earlier time.
-fn clock_relevant(c: &Command) -> bool {
-    matches!(
+/// Whether an earlier instant for `c` could favour `side`, so that the other party must approve
+/// it. Stopping, pausing, cancelling or re-grading a clock earlier favours the vendor; resuming or
+/// reopening it earlier favours the buyer (and the supervisor, who does no work, is held to the
+/// buyer's rule). A claim that can only make the claimant's own measure worse counts at once.
+fn favours(side: Side, c: &Command) -> bool {
+    let vendor = matches!(
         c,
         Command::Acknowledge { .. }
             | Command::Arrive { .. }
             | Command::Pause { .. }
-            | Command::Resume { .. }
-            | Command::Regrade { .. }
             | Command::Resolve { .. }
-            | Command::Reopen { .. }
             | Command::Cancel { .. }
-    )
+            | Command::Regrade { .. }
+    );
+    let buyer = matches!(
+        c,
+        Command::Resume { .. } | Command::Reopen { .. } | Command::Regrade { .. }
+    );
+    match side {
+        Side::Vendor => vendor,
+        Side::Buyer | Side::Supervisor => buyer,
+    }
 }
 
 /// Whether `reason` is one the contract ties to the buyer.
@@ -222,7 +235,8 @@ impl Ticket {
         } else {
             new.received_at
         };
-        let claim = rec.at - stated > rec.tolerance;
+        // An earlier start makes the vendor's clocks stricter: the vendor's own counts at once.
+        let claim = rec.side != Side::Vendor && rec.at - stated > rec.tolerance;
         if claim {
             new.clocks_from = Some(rec.at);
         }
@@ -292,7 +306,7 @@ impl Ticket {
         }
         let mut events = self.decide(command.clone())?;
         // Rule 1 (and rule 2 inside the tolerance): an earlier claim waits for the other party.
-        let back_dated = claimed < rec.at && clock_relevant(&command);
+        let back_dated = claimed < rec.at && favours(rec.side, &command);
         if back_dated
             && (rec.at - claimed > rec.tolerance
                 || (measured && self.clears_breach(&events, &breached, calendar, rec.at)?))

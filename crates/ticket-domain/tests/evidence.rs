@@ -318,3 +318,29 @@ fn a_ticket_opened_with_an_old_start_starts_its_clocks_when_recorded_until_the_v
     assert_eq!(state(&t, ClockName::Response, "10:10"), ClockState::BreachedRunning);
     assert_eq!(Ticket::from_events(t.events()), Ok(t));
 }
+
+#[test]
+fn a_claim_that_can_only_hurt_the_claimant_counts_at_once() {
+    // The vendor logs a fault that began two hours ago: its own clocks are the stricter for it.
+    let mut new = ticket().opened_with().clone();
+    new.occurred_at = at("08:00");
+    let (t, events) = Ticket::open_as(new, &rec(Side::Vendor, "10:00")).expect("opens");
+    assert_eq!(events.len(), 1);
+    assert_eq!(t.clocks_start(), at("08:00"));
+    // The vendor's resumption dated an hour back counts: less pause, more time used.
+    let mut t = ticket();
+    act(
+        &mut t,
+        Command::Acknowledge { at: at("10:05") },
+        rec(Side::Vendor, "10:05"),
+    );
+    act(&mut t, Command::Start { at: at("10:06") }, rec(Side::Vendor, "10:06"));
+    let pause = Command::Pause {
+        at: at("10:10"),
+        reason: PauseReason::ThirdParty,
+        note: Some("等运营商".into()),
+    };
+    act(&mut t, pause, rec(Side::Vendor, "10:10"));
+    let events = act(&mut t, Command::Resume { at: at("11:00") }, rec(Side::Vendor, "12:00"));
+    assert_eq!(events, vec![Event::Resumed { at: at("11:00") }]);
+}
