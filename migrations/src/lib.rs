@@ -15,6 +15,7 @@ mod m20261127_000005_reports;
 mod m20261128_000006_intake;
 mod m20261129_000007_operations;
 mod m20261203_000008_provisional;
+mod m20261203_000009_parties;
 
 /// Applies and reverts the opsclock schema; see [`MigratorTrait`] for `up`, `down`, `status`, ….
 #[derive(Debug, Clone, Copy, Default)]
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000006_intake::Migration),
             Box::new(m20261129_000007_operations::Migration),
             Box::new(m20261203_000008_provisional::Migration),
+            Box::new(m20261203_000009_parties::Migration),
         ]
     }
 }

@@ -5,7 +5,7 @@ use clap::Subcommand;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 
 use super::DatabaseArg;
-use crate::app::auth::{Role, secret};
+use crate::app::auth::{PartyKind, Role, secret};
 use crate::config::Config;
 use crate::db::entities::{api_tokens, units, users, vendors};
 
@@ -19,11 +19,15 @@ pub enum UserCommand {
         #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(["admin", "manager", "engineer", "viewer"]))]
         role: String,
         /// The buyer unit the user belongs to (its code).
-        #[arg(long, value_name = "CODE", conflicts_with = "vendor")]
+        #[arg(long, value_name = "CODE", conflicts_with_all = ["vendor", "party"])]
         unit: Option<String>,
         /// The vendor the user belongs to (its code).
-        #[arg(long, value_name = "CODE")]
+        #[arg(long, value_name = "CODE", conflicts_with = "party")]
         vendor: Option<String>,
+        /// For the bureau's people (the buyer, over every unit) and the supervisor's (监理), who
+        /// belong to no unit and no vendor.
+        #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(["bureau", "supervisor"]))]
+        party: Option<String>,
         /// Display name [default: the login name].
         #[arg(long)]
         name: Option<String>,
@@ -79,6 +83,7 @@ pub async fn run(cmd: UserCommand, config: &Config) -> anyhow::Result<()> {
             role,
             unit,
             vendor,
+            party,
             name,
             email,
             database,
@@ -107,8 +112,12 @@ pub async fn run(cmd: UserCommand, config: &Config) -> anyhow::Result<()> {
                 ),
                 None => None,
             };
-            if role != Role::Admin && unit_id.is_none() && vendor_id.is_none() {
-                anyhow::bail!("a {role} must belong to a unit (--unit CODE) or a vendor (--vendor CODE)");
+            let party: Option<PartyKind> = party.map(|p| p.parse()).transpose().map_err(anyhow::Error::msg)?;
+            if role != Role::Admin && unit_id.is_none() && vendor_id.is_none() && party.is_none() {
+                anyhow::bail!(
+                    "a {role} must belong to a unit (--unit CODE), a vendor (--vendor CODE), the bureau (--party bureau) \
+                     or the supervisor (--party supervisor)"
+                );
             }
             let password = secret::one_time_password();
             users::ActiveModel {
@@ -119,6 +128,7 @@ pub async fn run(cmd: UserCommand, config: &Config) -> anyhow::Result<()> {
                 role: Set(role.into()),
                 unit_id: Set(unit_id),
                 vendor_id: Set(vendor_id),
+                party: Set(party.map(Into::into)),
                 disabled: Set(false),
                 must_change_password: Set(true),
                 created_at: Set(Utc::now()),
@@ -132,7 +142,8 @@ pub async fn run(cmd: UserCommand, config: &Config) -> anyhow::Result<()> {
                 }
                 _ => e.into(),
             })?;
-            println!("added {username} ({role}); one-time password: {password}");
+            let of = party.map_or(String::new(), |p| format!(", {p}"));
+            println!("added {username} ({role}{of}); one-time password: {password}");
         }
         UserCommand::Notify {
             username,

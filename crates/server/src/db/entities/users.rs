@@ -1,4 +1,5 @@
-//! `users`: people who sign in, belonging to a unit, to a vendor, or (administrators) to neither.
+//! `users`: people who sign in, belonging to a unit, to a vendor, to the bureau or to the
+//! supervisor (`party`), or (administrators) to none of them.
 
 use sea_orm::entity::prelude::*;
 
@@ -28,6 +29,10 @@ pub struct Model {
     pub unit_id: Option<i64>,
     /// The vendor the user works for, if any.
     pub vendor_id: Option<i64>,
+    /// `bureau` or `supervisor` for the buyer's bureau and the supervisor (监理), who have no
+    /// unit and no vendor; `None` otherwise (a CHECK keeps it so).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub party: Option<crate::db::Key<crate::app::auth::PartyKind>>,
     /// Disabled accounts cannot sign in; users are disabled rather than deleted.
     pub disabled: bool,
     /// The user must choose a new password at the next sign-in.
