@@ -42,7 +42,7 @@ pub async fn import_catalog(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Json<ImportReport>> {
-    p.require_admin()?;
+    crate::app::permissions::check(&p, crate::app::permissions::Action::CatalogFile)?;
     let body = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::TooLarge(format!(
@@ -74,7 +74,7 @@ pub async fn import_catalog(
 #[utoipa::path(get, path = "/catalog/export", tag = "catalogue",
     responses((status = 200, content_type = "application/toml", body = String)))]
 pub async fn export_catalog(State(state): State<AppState>, p: Principal) -> ApiResult<impl IntoResponse> {
-    p.require_admin()?;
+    crate::app::permissions::check(&p, crate::app::permissions::Action::CatalogFile)?;
     let text = catalog::to_toml(&catalog::export::export(&state.db).await?);
     Ok((
         StatusCode::OK,

@@ -25,11 +25,11 @@ use crate::app::duty::windows::WindowDoc;
 
 /// Every roster.
 #[utoipa::path(get, path = "/rosters", tag = "duty", responses((status = 200, body = Vec<RosterDoc>)))]
-pub async fn list_rosters(State(state): State<AppState>, _p: Principal) -> ApiResult<Json<Vec<RosterDoc>>> {
-    Ok(Json(manage::list_rosters(&state).await?))
+pub async fn list_rosters(State(state): State<AppState>, p: Principal) -> ApiResult<Json<Vec<RosterDoc>>> {
+    Ok(Json(manage::list_rosters(&state, &p).await?))
 }
 
-/// Sets a roster (admins; managers of its vendor). Its members must be users of the vendor.
+/// Sets a roster (the buyer's managers; a vendor's managers their own vendor's). Its members must be users of the vendor.
 #[utoipa::path(put, path = "/rosters/{code}", tag = "duty", params(("code" = String, Path)),
     request_body = RosterDoc, responses((status = 200, body = RosterDoc), (status = 422, body = Problem)))]
 pub async fn put_roster(
@@ -87,10 +87,10 @@ pub async fn on_duty(
     responses((status = 200, body = Vec<StaffingGap>), (status = 422, body = Problem)))]
 pub async fn gaps(
     State(state): State<AppState>,
-    _p: Principal,
+    p: Principal,
     ApiQuery(q): ApiQuery<RangeQuery>,
 ) -> ApiResult<Json<Vec<StaffingGap>>> {
-    Ok(Json(manage::gaps(&state, q).await?))
+    Ok(Json(manage::gaps(&state, &p, q).await?))
 }
 
 /// A person's shifts as iCalendar (`text/calendar`), for their phone; yourself, or anyone for
@@ -120,11 +120,11 @@ pub async fn shifts_ics(
 
 /// Every major-event window, by start.
 #[utoipa::path(get, path = "/windows", tag = "duty", responses((status = 200, body = Vec<WindowDoc>)))]
-pub async fn list_windows(State(state): State<AppState>, _p: Principal) -> ApiResult<Json<Vec<WindowDoc>>> {
-    Ok(Json(manage::list_windows(&state).await?))
+pub async fn list_windows(State(state): State<AppState>, p: Principal) -> ApiResult<Json<Vec<WindowDoc>>> {
+    Ok(Json(manage::list_windows(&state, &p).await?))
 }
 
-/// Sets a major-event window (managers and admins). Tickets already open keep their deadlines.
+/// Sets a major-event window (the buyer's managers; a unit's only over their own unit). Tickets already open keep their deadlines.
 #[utoipa::path(put, path = "/windows/{code}", tag = "duty", params(("code" = String, Path)),
     request_body = WindowDoc, responses((status = 200, body = WindowDoc), (status = 422, body = Problem)))]
 pub async fn put_window(
@@ -155,10 +155,10 @@ pub async fn delete_window(
     responses((status = 200, body = Vec<WindowDoc>), (status = 422, body = Problem)))]
 pub async fn window_template(
     State(state): State<AppState>,
-    _p: Principal,
+    p: Principal,
     ApiQuery(q): ApiQuery<TemplateQuery>,
 ) -> ApiResult<Json<Vec<WindowDoc>>> {
-    Ok(Json(manage::window_template(&state, q)?))
+    Ok(Json(manage::window_template(&state, &p, q)?))
 }
 
 // ---- exclusions ----------------------------------------------------------------------------------
@@ -174,8 +174,9 @@ pub async fn list_exclusions(
     Ok(Json(manage::list_exclusions(&state, &p, q).await?))
 }
 
-/// Records an exclusion window. Engineers propose maintenance; a manager's or admin's is
-/// approved at once, and only they may mark force majeure or third-party works.
+/// Records an exclusion window. The buyer's and the vendor's engineers and managers propose; one
+/// recorded by someone who may decide on it is approved at once, and only they may mark force
+/// majeure or third-party works.
 #[utoipa::path(post, path = "/exclusions", tag = "duty", request_body = NewExclusion,
     responses((status = 201, body = ExclusionView), (status = 422, body = Problem)))]
 pub async fn create_exclusion(
@@ -190,7 +191,7 @@ pub async fn create_exclusion(
     ))
 }
 
-/// Approves, rejects or revokes an exclusion (managers and admins); `decision` is `approve`,
+/// Approves, rejects or revokes an exclusion (the bureau's managers and the system's unit's); `decision` is `approve`,
 /// `reject` or `revoke`. Approving and revoking re-evaluate the system's affected tickets.
 #[utoipa::path(post, path = "/exclusions/{id}/{decision}", tag = "duty",
     params(("id" = i64, Path), ("decision" = String, Path)), request_body = DecisionBody,
@@ -211,11 +212,12 @@ pub async fn decide_exclusion(
 
 /// Every scheduled duty with its next occurrence and quota progress.
 #[utoipa::path(get, path = "/duties", tag = "duty", responses((status = 200, body = Vec<DutyView>)))]
-pub async fn list_duties(State(state): State<AppState>, _p: Principal) -> ApiResult<Json<Vec<DutyView>>> {
-    Ok(Json(manage::list_duties(&state).await?))
+pub async fn list_duties(State(state): State<AppState>, p: Principal) -> ApiResult<Json<Vec<DutyView>>> {
+    Ok(Json(manage::list_duties(&state, &p).await?))
 }
 
-/// Sets a scheduled duty (managers and admins); its next occurrence is the first after now.
+/// Sets a scheduled duty (the buyer's managers, on systems in their scope, with an assignee who
+/// sees the system); its next occurrence is the first after now.
 #[utoipa::path(put, path = "/duties/{code}", tag = "duty", params(("code" = String, Path)),
     request_body = DutyDoc, responses((status = 200, body = DutyDoc), (status = 422, body = Problem)))]
 pub async fn put_duty(

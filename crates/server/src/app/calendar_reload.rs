@@ -95,7 +95,7 @@ pub async fn reload(
 
 /// An admin's reload (see [`reload`]), announced to the other replicas.
 pub async fn reload_by(ctx: &Context, p: &Principal) -> AppResult<Reloaded> {
-    p.require_admin()?;
+    crate::app::permissions::check(p, crate::app::permissions::Action::CalendarChange)?;
     reload(&ctx.db, &ctx.calendars, &ctx.links, Some(p.user_id), ctx.now(), true).await
 }
 

@@ -9,7 +9,8 @@
 //!   [`&ClientAddr`](audit::ClientAddr) they act from; it returns an [`AppResult`], failing with
 //!   an [`AppError`] that every door knows how to say.
 //! - It imports no door and not `crate::http` (`tests/architecture.rs` fails if it does).
-//! - Who sees what is asked of [`scope`], never decided on the spot: out of scope answers as if
+//! - Who may do what is asked of [`permissions`], and who sees what of [`scope`], never decided
+//!   on the spot: a party or role that may not is refused (403), out of scope answers as if
 //!   absent.
 //! - What must stand or fall together is written in one [`Context::begin_write`] transaction,
 //!   with an [`audit::record`] before the commit; "now" is [`Context::now`], never the system
@@ -22,7 +23,8 @@
 //! |---|---|
 //! | [`tickets`] | every use case on tickets (open, preview, read, act, re-measure), and the store that keeps them |
 //! | [`scope`] | who may see which systems, and so which tickets, duties and reports |
-//! | [`auth`] | who is asking and what they may see and do: principals, roles, sessions, secrets |
+//! | [`auth`] | who is asking and what they may see and do: principals, parties, roles, sessions, secrets |
+//! | [`permissions`] | what each party and role may do: the one table every door and use case asks |
 //! | [`audit`] | the audit log: every write, who did it, when, from where |
 //! | [`catalog`] | system catalogues: units, vendors, SLA policies and systems, one at a time or as one TOML file |
 //! | [`intake`] | alert intake: monitors open and update `alarm` tickets by themselves |
@@ -53,6 +55,7 @@ pub mod error;
 pub mod escalation;
 pub mod intake;
 pub mod outbox;
+pub mod permissions;
 pub mod reports;
 pub mod retention;
 pub mod scope;

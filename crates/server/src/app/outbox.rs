@@ -179,7 +179,7 @@ pub struct OutboxList {
 
 /// The outbox as an admin lists it: counts by status, and the newest messages with `q`'s status.
 pub async fn list_for(ctx: &Context, p: &Principal, q: OutboxQuery) -> AppResult<OutboxList> {
-    p.require_admin()?;
+    crate::app::permissions::check(p, crate::app::permissions::Action::Outbox)?;
     if let Some(s) = q.status.as_deref().filter(|s| !STATUSES.contains(s)) {
         return Err(AppError::Invalid {
             field: Some("status".into()),
@@ -195,7 +195,7 @@ pub async fn list_for(ctx: &Context, p: &Principal, q: OutboxQuery) -> AppResult
 
 /// One message with every delivery attempt (admins).
 pub async fn detail(ctx: &Context, p: &Principal, id: i64) -> AppResult<OutboxDetail> {
-    p.require_admin()?;
+    crate::app::permissions::check(p, crate::app::permissions::Action::Outbox)?;
     get(&ctx.db, id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("no outbox message {id}")))
@@ -203,7 +203,7 @@ pub async fn detail(ctx: &Context, p: &Principal, id: i64) -> AppResult<OutboxDe
 
 /// Sends failed message `id` again with a fresh set of attempts (admins), and records who did.
 pub async fn retry_one(ctx: &Context, p: &Principal, from: &ClientAddr, id: i64) -> AppResult<OutboxDetail> {
-    p.require_admin()?;
+    crate::app::permissions::check(p, crate::app::permissions::Action::Outbox)?;
     let txn = ctx.begin_write().await?;
     let now = ctx.now();
     let Some(current) = get(&txn, id).await? else {

@@ -1,12 +1,12 @@
 //! Scope: who may see which systems, and so which tickets, duties and reports.
 //!
-//! A user belongs to a buyer unit or a vendor ([`Scope`]). A unit's people see that unit's
-//! systems; a vendor's people see the systems the vendor is responsible for; admins see all;
-//! anyone else nothing. Anything out of scope answers as if it did not exist. Every door and
+//! A user belongs to a party ([`crate::app::auth::Party`]), and sees by it ([`Scope`]): a unit's
+//! people see that unit's systems; a vendor's people see the systems the vendor is responsible
+//! for; the bureau, the supervisor and admins see all; an account of no party nothing. Anything out of scope answers as if it did not exist. Every door and
 //! every use case asks here; none decides it for itself.
 //!
 //! ```text
-//! Scope::All        every system
+//! Scope::All        every system (admins, the bureau, the supervisor)
 //! Scope::Unit(7)    systems.unit_id = 7
 //! Scope::Vendor(3)  systems linked to vendor 3 in system_vendors
 //! Scope::Nothing    none
@@ -16,7 +16,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, 
 
 use crate::app::auth::{Principal, Scope};
 use crate::app::{AppError, AppResult};
-use crate::db::entities::{system_vendors, systems};
+use crate::db::entities::{system_vendors, systems, users};
 
 /// The ids of the systems `p` may see; `None` means all of them.
 ///
@@ -89,6 +89,20 @@ pub async fn can_see_system(db: &impl ConnectionTrait, p: &Principal, id: i64) -
                 > 0
         }
     })
+}
+
+/// Whether user `user_id` may see system `system_id`, by the user's own party: what assigning a
+/// ticket, or naming the assignee of a scheduled duty, asks of the person assigned (a disabled
+/// or unknown user sees nothing).
+pub async fn may_see_system(db: &impl ConnectionTrait, user_id: i64, system_id: i64) -> AppResult<bool> {
+    let Some(user) = users::Entity::find_by_id(user_id).one(db).await? else {
+        return Ok(false);
+    };
+    if user.disabled {
+        return Ok(false);
+    }
+    let p = Principal::of(&user)?;
+    Ok(can_see_system(db, &p, system_id).await?)
 }
 
 /// The vendors whose people `p` may assign a ticket of system `system_id` to: the system's

@@ -14,7 +14,9 @@ use sla_clock::DayKind;
 use super::templates::ZONE;
 use super::{Fields, Viewer, WebResult, redirect_with};
 use crate::app::AppError;
+use crate::app::auth::PartyKind;
 use crate::app::outbox::OutboxQuery;
+use crate::app::permissions::{self, Action};
 use crate::http::AppState;
 
 use crate::app::audit::ClientAddr;
@@ -51,7 +53,11 @@ async fn users_page(state: &AppState, v: &Viewer, new_token: Option<String>) -> 
                 "username": u.username, "display_name": u.display_name, "role": u.role.key(), "email": u.email,
                 "disabled": u.disabled, "must_change_password": u.must_change_password,
                 "belongs_to": u.unit_id.and_then(|i| units.get(&i).cloned())
-                    .or_else(|| u.vendor_id.and_then(|i| vendors.get(&i).cloned())),
+                    .or_else(|| u.vendor_id.and_then(|i| vendors.get(&i).cloned()))
+                    .or_else(|| u.party.as_deref().map(|p| match p {
+                        PartyKind::Supervisor => "监理 supervisor".to_owned(),
+                        _ => "区局 bureau".to_owned(),
+                    })),
             })
         })
         .collect();
@@ -74,13 +80,13 @@ async fn users_page(state: &AppState, v: &Viewer, new_token: Option<String>) -> 
 
 /// `GET /admin/users`: users and API tokens.
 pub async fn users(State(state): State<AppState>, v: Viewer) -> WebResult {
-    v.p.require_admin()?;
+    permissions::check(&v.p, Action::UserManage)?;
     users_page(&state, &v, None).await
 }
 
 /// `POST /admin/tokens`: a new API token for a user, shown once.
 pub async fn create_token(State(state): State<AppState>, v: Viewer, from: ClientAddr, Form(f): Fields) -> WebResult {
-    v.p.require_admin()?;
+    permissions::check(&v.p, Action::TokenManage)?;
     v.check_form(&f)?;
     let username = f.get("username").map(|s| s.trim()).unwrap_or("");
     let name = f
@@ -100,7 +106,7 @@ pub async fn revoke_token(
     Path(id): Path<i64>,
     Form(f): Fields,
 ) -> WebResult {
-    v.p.require_admin()?;
+    permissions::check(&v.p, Action::TokenManage)?;
     v.check_form(&f)?;
     crate::app::auth::tokens::revoke(&state, &v.p, &from, id).await?;
     Ok(redirect_with("/admin/users", &format!("token {id} revoked")))
@@ -116,7 +122,7 @@ pub struct MonthQuery {
 
 /// `GET /admin/calendars?name=cn-5x8&month=2026-10`: a month with its holidays and make-up days.
 pub async fn calendars(State(state): State<AppState>, v: Viewer, Query(q): Query<MonthQuery>) -> WebResult {
-    v.p.require_admin()?;
+    permissions::check(&v.p, Action::Administer)?;
     let names: Vec<String> = state.calendars.snapshot().keys().cloned().collect();
     let name = q
         .name
@@ -248,7 +254,7 @@ fn reload_summary(r: &crate::app::calendar_reload::Reloaded, zh: bool) -> String
 /// deadlines — the same as `opsclock calendar import-notice --yes` followed by a reload.
 pub async fn import_notice(State(state): State<AppState>, v: Viewer, from: ClientAddr, Form(f): Fields) -> WebResult {
     v.check_form(&f)?;
-    v.p.require_admin()?;
+    permissions::check(&v.p, Action::CalendarChange)?;
     let Some(crate::calendars::CalendarSource::Dir(dir)) = state.calendars.source().cloned() else {
         return Ok(redirect_with(
             "/admin/calendars",
@@ -321,7 +327,7 @@ fn notice_page(
 
 /// `GET /admin/ladders`.
 pub async fn ladders(State(state): State<AppState>, v: Viewer) -> WebResult {
-    v.p.require_admin()?;
+    permissions::check(&v.p, Action::Administer)?;
     let coverage = coverage_banner(&state, &v);
     let all = crate::app::escalation::ladders::overview(&state.db).await?;
     let all = serde_json::to_value(&all).map_err(|e| AppError::Internal(e.into()))?;
@@ -360,9 +366,9 @@ pub async fn ladders(State(state): State<AppState>, v: Viewer) -> WebResult {
 
 /// `GET /admin/windows`.
 pub async fn windows(State(state): State<AppState>, v: Viewer) -> WebResult {
-    v.p.require_admin()?;
+    permissions::check(&v.p, Action::Administer)?;
     let coverage = coverage_banner(&state, &v);
-    let docs = crate::app::duty::manage::list_windows(&state).await?;
+    let docs = crate::app::duty::manage::list_windows(&state, &v.p).await?;
     let windows: Vec<serde_json::Value> = docs
         .iter()
         .map(|w| {
@@ -383,7 +389,7 @@ pub async fn windows(State(state): State<AppState>, v: Viewer) -> WebResult {
 
 /// `GET /admin/outbox?status=failed`.
 pub async fn outbox(State(state): State<AppState>, v: Viewer, Query(q): Query<HashMap<String, String>>) -> WebResult {
-    v.p.require_admin()?;
+    permissions::check(&v.p, Action::Administer)?;
     let status = q.get("status").cloned().filter(|s| !s.is_empty());
     let coverage = coverage_banner(&state, &v);
     let query = OutboxQuery {

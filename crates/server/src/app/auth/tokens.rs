@@ -5,12 +5,13 @@ use serde_json::json;
 
 use crate::app::audit::{self, ClientAddr};
 use crate::app::auth::{Principal, secret};
+use crate::app::permissions::{self, Action};
 use crate::app::{AppError, AppResult, Context};
 use crate::db::entities::{api_tokens, users};
 
 /// Issues a token called `name` for `username` (admins) and returns it: the only time it is seen.
 pub async fn create(ctx: &Context, p: &Principal, from: &ClientAddr, username: &str, name: &str) -> AppResult<String> {
-    p.require_admin()?;
+    permissions::check(p, Action::TokenManage)?;
     let user = users::Entity::find()
         .filter(users::Column::Username.eq(username))
         .one(&ctx.db)
@@ -45,7 +46,7 @@ pub async fn create(ctx: &Context, p: &Principal, from: &ClientAddr, username: &
 
 /// Revokes token `id` (admins).
 pub async fn revoke(ctx: &Context, p: &Principal, from: &ClientAddr, id: i64) -> AppResult<()> {
-    p.require_admin()?;
+    permissions::check(p, Action::TokenManage)?;
     let txn = ctx.begin_write().await?;
     let gone = api_tokens::Entity::delete_by_id(id).exec(&txn).await?.rows_affected;
     if gone == 0 {

@@ -262,7 +262,7 @@ pub async fn upload(
     text: &str,
     dry_run: bool,
 ) -> AppResult<ImportReport> {
-    p.require_admin()?;
+    crate::app::permissions::check(p, crate::app::permissions::Action::CatalogFile)?;
     let source = format!("upload by {}", p.username);
     let plan = import(
         &ctx.db,

@@ -54,7 +54,7 @@ macro_rules! org_use_cases {
 
             #[doc = concat!("Creates a ", $what, " (admins).")]
             pub async fn create(ctx: &Context, p: &Principal, from: &ClientAddr, body: NewOrg) -> AppResult<OrgView> {
-                p.require_admin()?;
+                crate::app::permissions::check(p, crate::app::permissions::Action::CatalogWrite)?;
                 let code = check_code(&body.code)?;
                 let row = $entity::ActiveModel {
                     code: Set(code.clone()),
@@ -79,7 +79,7 @@ macro_rules! org_use_cases {
 
             #[doc = concat!("Renames a ", $what, " (admins).")]
             pub async fn rename(ctx: &Context, p: &Principal, from: &ClientAddr, id: i64, body: OrgPatch) -> AppResult<OrgView> {
-                p.require_admin()?;
+                crate::app::permissions::check(p, crate::app::permissions::Action::CatalogWrite)?;
                 let r = $entity::Entity::find_by_id(id).one(&ctx.db).await?
                     .ok_or_else(|| AppError::NotFound(format!(concat!("no ", $what, " {}"), id)))?;
                 let mut am = r.into_active_model();

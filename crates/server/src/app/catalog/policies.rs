@@ -73,9 +73,9 @@ pub async fn list(ctx: &Context) -> AppResult<Vec<PolicyView>> {
     Ok(rows.into_iter().map(policy_view).collect())
 }
 
-/// Creates a policy (admins).
+/// Creates a policy (the bureau's managers and admins).
 pub async fn create(ctx: &Context, p: &Principal, from: &ClientAddr, body: NewPolicy) -> AppResult<PolicyView> {
-    p.require_admin()?;
+    crate::app::permissions::check(p, crate::app::permissions::Action::PolicyWrite)?;
     let code = check_code(&body.code)?;
     let now = ctx.now();
     let r = policies::ActiveModel {
@@ -111,7 +111,7 @@ pub async fn get(ctx: &Context, id: i64) -> AppResult<PolicyView> {
     Ok(policy_view(r))
 }
 
-/// Changes a policy (admins). Open tickets keep the targets they were opened with.
+/// Changes a policy (the bureau's managers and admins). Open tickets keep the targets they were opened with.
 pub async fn update(
     ctx: &Context,
     p: &Principal,
@@ -119,7 +119,7 @@ pub async fn update(
     id: i64,
     body: PolicyPatch,
 ) -> AppResult<PolicyView> {
-    p.require_admin()?;
+    crate::app::permissions::check(p, crate::app::permissions::Action::PolicyWrite)?;
     let r = policies::Entity::find_by_id(id)
         .one(&ctx.db)
         .await?

@@ -185,7 +185,7 @@ pub async fn get(ctx: &Context, p: &Principal, id: i64) -> AppResult<SystemView>
 
 /// Creates a system (admins).
 pub async fn create(ctx: &Context, p: &Principal, from: &ClientAddr, body: NewSystem) -> AppResult<SystemView> {
-    p.require_admin()?;
+    crate::app::permissions::check(p, crate::app::permissions::Action::CatalogWrite)?;
     let code = check_code(&body.code)?;
     let name = check_name(&body.name)?;
     let txn = ctx.db.begin().await?;
@@ -239,7 +239,7 @@ pub async fn update(
     id: i64,
     body: SystemPatch,
 ) -> AppResult<SystemView> {
-    p.require_admin()?;
+    crate::app::permissions::check(p, crate::app::permissions::Action::CatalogWrite)?;
     let now = ctx.now();
     let txn = ctx.db.begin().await?;
     let s = systems::Entity::find_by_id(id)

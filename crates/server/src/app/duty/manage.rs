@@ -2,13 +2,15 @@
 //! and scheduled duties, change a shift, record and decide exclusions, and ask who is on duty,
 //! where the staffing falls short and what a person's shifts are.
 //!
-//! Who may write: admins everything; managers rosters of their own vendor (or any, if they
-//! belong to a buyer unit), windows, duties and exclusion decisions; engineers may propose
-//! maintenance windows. Every write is one transaction with its audit entry.
+//! Who may do what is [`crate::app::permissions`]'s table; here, what it leaves to the thing
+//! itself: a vendor's managers change only their own vendor's rosters; windows, scheduled duties
+//! and exclusion decisions are the buyer's, and a unit's managers set them only over their own
+//! unit's systems; a duty's assignee must be someone who sees its system. Every write is one
+//! transaction with its audit entry.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use duty_roster::Override;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -17,18 +19,23 @@ use super::rosters::{self, OnDuty, RosterDoc, StaffingGap, UserShift};
 use super::scheduled::{self, DutyDoc, DutyView};
 use super::windows::{self, WindowDoc};
 use crate::app::audit::{self, ClientAddr};
-use crate::app::auth::{Principal, Role, Scope};
+use crate::app::auth::{Party, Principal, Role};
+use crate::app::permissions::{self, Action};
 use crate::app::{AppError, AppResult, Context, same_code};
-use crate::db::entities::{systems, users, vendors};
+use crate::db::entities::{duties, systems, units, users, vendors};
 
-/// Fails unless `p` may change roster `code` (now of vendor `vendor`, when given): admins and
-/// buyer-side managers any; a vendor's managers only their own vendor's, and they may not take
-/// over another vendor's roster by its code.
+/// Fails unless `p` may change roster `code` (now of vendor `vendor`, when given): admins and the
+/// buyer's managers any; a vendor's managers only their own vendor's, and they may not take over
+/// another vendor's roster by its code.
 async fn roster_owner(db: &impl ConnectionTrait, p: &Principal, code: &str, vendor: Option<&str>) -> AppResult<()> {
-    let own = match p.scope {
-        Scope::All | Scope::Unit(_) => return Ok(()),
-        Scope::Nothing => return Err(AppError::Forbidden("you belong to no unit or vendor".into())),
-        Scope::Vendor(v) => v,
+    let own = match (p.role, p.party) {
+        (Role::Admin, _) | (_, Some(Party::Bureau | Party::Unit(_))) => return Ok(()),
+        (_, Some(Party::Vendor(v))) => v,
+        (_, Some(Party::Supervisor) | None) => {
+            return Err(AppError::Forbidden(
+                "only the buyer and the roster's own vendor change rosters".into(),
+            ));
+        }
     };
     let existing = crate::db::entities::rosters::Entity::find()
         .filter(crate::db::entities::rosters::Column::Code.eq(code))
@@ -47,7 +54,8 @@ async fn roster_owner(db: &impl ConnectionTrait, p: &Principal, code: &str, vend
 // ---- rosters -------------------------------------------------------------------------------------
 
 /// Every roster.
-pub async fn list_rosters(ctx: &Context) -> AppResult<Vec<RosterDoc>> {
+pub async fn list_rosters(ctx: &Context, p: &Principal) -> AppResult<Vec<RosterDoc>> {
+    permissions::check(p, Action::DutyRead)?;
     Ok(rosters::list(&ctx.db).await?.into_iter().map(|r| r.doc).collect())
 }
 
@@ -60,7 +68,7 @@ pub async fn put_roster(
     code: &str,
     doc: RosterDoc,
 ) -> AppResult<RosterDoc> {
-    p.require_manager()?;
+    permissions::check(p, Action::RosterWrite)?;
     same_code(code, &doc.code)?;
     let txn = ctx.begin_write().await?;
     let now = ctx.now();
@@ -83,7 +91,7 @@ pub async fn put_roster(
 
 /// Removes roster `code` and its overrides (admins).
 pub async fn delete_roster(ctx: &Context, p: &Principal, from: &ClientAddr, code: &str) -> AppResult<()> {
-    p.require_admin()?;
+    permissions::check(p, Action::RosterRemove)?;
     let txn = ctx.begin_write().await?;
     let now = ctx.now();
     if !rosters::remove(&txn, code).await? {
@@ -105,7 +113,7 @@ pub async fn delete_roster(ctx: &Context, p: &Principal, from: &ClientAddr, code
 
 /// Changes one shift of roster `code` (managers and admins): `off` does not work it, `on` does.
 pub async fn add_override(ctx: &Context, p: &Principal, from: &ClientAddr, code: &str, o: Override) -> AppResult<()> {
-    p.require_manager()?;
+    permissions::check(p, Action::RosterWrite)?;
     let txn = ctx.begin_write().await?;
     let now = ctx.now();
     roster_owner(&txn, p, code, None).await?;
@@ -149,6 +157,7 @@ pub struct OnDutyAnswer {
 
 /// Who is on duty for a system `p` may see, at an instant, by its vendors' rosters.
 pub async fn on_duty(ctx: &Context, p: &Principal, q: OnDutyQuery) -> AppResult<OnDutyAnswer> {
+    permissions::check(p, Action::DutyRead)?;
     let system = crate::app::scope::system_in_scope(&ctx.db, p, &q.system).await?;
     let at = q.at.unwrap_or_else(|| ctx.now());
     let people = rosters::on_duty(&ctx.db, &ctx.calendars.snapshot(), &system, at).await?;
@@ -179,7 +188,8 @@ impl RangeQuery {
 
 /// Staffing shortfalls in a range (by default the next 14 days): each roster against its rules,
 /// each vendor against the rules of the major-event windows in the range.
-pub async fn gaps(ctx: &Context, q: RangeQuery) -> AppResult<Vec<StaffingGap>> {
+pub async fn gaps(ctx: &Context, p: &Principal, q: RangeQuery) -> AppResult<Vec<StaffingGap>> {
+    permissions::check(p, Action::DutyRead)?;
     let (from, to) = q.range(14, ctx.now());
     rosters::gaps(&ctx.db, &ctx.calendars.snapshot(), from, to).await
 }
@@ -187,8 +197,9 @@ pub async fn gaps(ctx: &Context, q: RangeQuery) -> AppResult<Vec<StaffingGap>> {
 /// `username`'s shifts in a range (by default the next 90 days) as an iCalendar text; `p`'s own,
 /// or anyone's for managers and admins.
 pub async fn shifts_ics(ctx: &Context, p: &Principal, username: &str, q: RangeQuery) -> AppResult<String> {
+    permissions::check(p, Action::DutyRead)?;
     if p.username != username {
-        p.require_manager()?;
+        permissions::check(p, Action::ShiftsOfOthers)?;
     }
     if users::Entity::find()
         .filter(users::Column::Username.eq(username))
@@ -207,12 +218,14 @@ pub async fn shifts_ics(ctx: &Context, p: &Principal, username: &str, q: RangeQu
 // ---- major-event windows -------------------------------------------------------------------------
 
 /// Every major-event window, by start.
-pub async fn list_windows(ctx: &Context) -> AppResult<Vec<WindowDoc>> {
+pub async fn list_windows(ctx: &Context, p: &Principal) -> AppResult<Vec<WindowDoc>> {
+    permissions::check(p, Action::DutyRead)?;
     Ok(windows::list(&ctx.db).await?.into_iter().map(|w| w.doc).collect())
 }
 
-/// Sets major-event window `code` to `doc` (managers and admins), auditing it if it changed.
-/// Tickets already open keep their deadlines.
+/// Sets major-event window `code` to `doc` (the buyer's managers; a unit's only a window over
+/// their own unit's systems and nothing else), auditing it if it changed. Tickets
+/// already open keep their deadlines.
 pub async fn put_window(
     ctx: &Context,
     p: &Principal,
@@ -220,10 +233,11 @@ pub async fn put_window(
     code: &str,
     doc: WindowDoc,
 ) -> AppResult<WindowDoc> {
-    p.require_manager()?;
+    permissions::check(p, Action::WindowWrite)?;
     same_code(code, &doc.code)?;
     let txn = ctx.begin_write().await?;
     let now = ctx.now();
+    own_unit_window(&txn, p, &doc).await?;
     if windows::set(&txn, &ctx.calendars.snapshot(), &doc, now).await? {
         audit::record(
             &txn,
@@ -240,9 +254,60 @@ pub async fn put_window(
     Ok(doc)
 }
 
+/// Fails unless `p` may set `doc` over the systems it covers, and replace the window of that
+/// code if there is one: a unit's managers only a window that covers their own unit's systems and
+/// nothing else (a window over every system, or over another unit's, is the bureau's).
+async fn own_unit_window(db: &impl ConnectionTrait, p: &Principal, doc: &WindowDoc) -> AppResult<()> {
+    let unit_id = match (p.role, p.party) {
+        (Role::Admin, _) | (_, Some(Party::Bureau)) => return Ok(()),
+        (_, Some(Party::Unit(u))) => u,
+        _ => return Err(AppError::Forbidden("only the buyer sets major-event windows".into())),
+    };
+    let own_code = units::Entity::find_by_id(unit_id).one(db).await?.map(|u| u.code);
+    let existing = windows::list(db).await?.into_iter().find(|w| w.doc.code == doc.code);
+    let mut mine = window_within_unit(db, doc, unit_id, own_code.as_deref()).await?;
+    if let Some(w) = existing {
+        mine = mine && window_within_unit(db, &w.doc, unit_id, own_code.as_deref()).await?;
+    }
+    if mine {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "a unit's managers may set only a window that covers their own unit's systems and no others; a window \
+             over every system or another unit's is the bureau's"
+                .into(),
+        ))
+    }
+}
+
+/// Whether window `w` covers some systems, all of them of unit `unit_id` (code `unit_code`).
+async fn window_within_unit(
+    db: &impl ConnectionTrait,
+    w: &WindowDoc,
+    unit_id: i64,
+    unit_code: Option<&str>,
+) -> AppResult<bool> {
+    if w.units.is_empty() && w.systems.is_empty() {
+        return Ok(false);
+    }
+    if !w.units.iter().all(|u| Some(u.as_str()) == unit_code) {
+        return Ok(false);
+    }
+    if w.systems.is_empty() {
+        return Ok(true);
+    }
+    let codes: std::collections::BTreeSet<&String> = w.systems.iter().collect();
+    let theirs = systems::Entity::find()
+        .filter(systems::Column::Code.is_in(codes.iter().map(|c| c.as_str())))
+        .filter(systems::Column::UnitId.eq(unit_id))
+        .count(db)
+        .await?;
+    Ok(theirs as usize == codes.len())
+}
+
 /// Removes window `code` (admins); tickets opened under it keep its targets.
 pub async fn delete_window(ctx: &Context, p: &Principal, from: &ClientAddr, code: &str) -> AppResult<()> {
-    p.require_admin()?;
+    permissions::check(p, Action::WindowRemove)?;
     let txn = ctx.begin_write().await?;
     let now = ctx.now();
     if !windows::remove(&txn, code).await? {
@@ -273,7 +338,8 @@ pub struct TemplateQuery {
 }
 
 /// Proposed windows for a year: one per official holiday of the calendar, to edit and store.
-pub fn window_template(ctx: &Context, q: TemplateQuery) -> AppResult<Vec<WindowDoc>> {
+pub fn window_template(ctx: &Context, p: &Principal, q: TemplateQuery) -> AppResult<Vec<WindowDoc>> {
+    permissions::check(p, Action::DutyRead)?;
     let name = q.calendar.as_deref().unwrap_or("cn-5x8");
     let cals = ctx.calendars.snapshot();
     let cal = super::calendar(&cals, "calendar", name)?;
@@ -282,14 +348,15 @@ pub fn window_template(ctx: &Context, q: TemplateQuery) -> AppResult<Vec<WindowD
 
 // ---- exclusions ----------------------------------------------------------------------------------
 
-/// Whether `p` decides on exclusions of `system`: admins, and managers of the buyer unit that
-/// owns it (the buyer approves downtime, not the vendor who asks for it).
+/// Whether `p` decides on exclusions of `system`: admins, the bureau's managers, and managers of
+/// the buyer unit that owns it (the buyer approves downtime, not the vendor who asks for it).
 fn may_decide(p: &Principal, system: &systems::Model) -> bool {
-    match (p.role, p.scope) {
-        (Role::Admin, _) => true,
-        (Role::Manager, Scope::Unit(u)) => u == system.unit_id,
-        _ => false,
-    }
+    permissions::may(p, Action::ExclusionDecide)
+        && match (p.role, p.party) {
+            (Role::Admin, _) | (_, Some(Party::Bureau)) => true,
+            (_, Some(Party::Unit(u))) => u == system.unit_id,
+            _ => false,
+        }
 }
 
 /// Filters of the exclusion list.
@@ -304,6 +371,7 @@ pub struct ExclusionQuery {
 
 /// Exclusion windows of the systems `p` may see, newest first.
 pub async fn list_exclusions(ctx: &Context, p: &Principal, q: ExclusionQuery) -> AppResult<Vec<ExclusionView>> {
+    permissions::check(p, Action::DutyRead)?;
     let visible = crate::app::scope::visible_system_ids(&ctx.db, p).await?;
     let codes: Option<Vec<String>> = match visible {
         None => None,
@@ -340,15 +408,16 @@ pub struct NewExclusion {
     pub reason: String,
 }
 
-/// Records an exclusion window. Engineers propose maintenance; a manager's or admin's is
-/// approved at once, and only they may mark force majeure or third-party works.
+/// Records an exclusion window. The buyer's and the vendor's engineers propose; one recorded by
+/// someone who may decide on it (see [`decide_exclusion`]) is approved at once, and only they
+/// may mark force majeure or third-party works.
 pub async fn create_exclusion(
     ctx: &Context,
     p: &Principal,
     from: &ClientAddr,
     body: NewExclusion,
 ) -> AppResult<ExclusionView> {
-    p.require_writer()?;
+    permissions::check(p, Action::ExclusionPropose)?;
     let system = crate::app::scope::system_in_scope(&ctx.db, p, &body.system).await?;
     let decider = may_decide(p, &system);
     let req = exclusions::Request {
@@ -383,8 +452,8 @@ pub struct DecisionBody {
     pub note: Option<String>,
 }
 
-/// Approves, rejects or revokes exclusion `id` (admins, and managers of the unit that owns its
-/// system); `decision` is `approve`, `reject` or `revoke`. Approving and revoking re-evaluate
+/// Approves, rejects or revokes exclusion `id` (admins, the bureau's managers and managers of
+/// the unit that owns its system); `decision` is `approve`, `reject` or `revoke`. Approving and revoking re-evaluate
 /// the system's affected tickets. An exclusion of a system `p` may not see is not found.
 pub async fn decide_exclusion(
     ctx: &Context,
@@ -394,6 +463,7 @@ pub async fn decide_exclusion(
     decision: &str,
     body: DecisionBody,
 ) -> AppResult<ExclusionView> {
+    permissions::check(p, Action::ExclusionDecide)?;
     let d: exclusions::Decision = decision.parse().map_err(|e: String| AppError::invalid("decision", e))?;
     let txn = ctx.begin_write().await?;
     let now = ctx.now();
@@ -410,7 +480,8 @@ pub async fn decide_exclusion(
     }
     if !may_decide(p, &system) {
         return Err(AppError::Forbidden(
-            "only an admin or a manager of the system's own unit may decide on its exclusions".into(),
+            "only an admin, the bureau's managers or a manager of the system's own unit may decide on its exclusions"
+                .into(),
         ));
     }
     let v = exclusions::decide(&txn, &ctx.calendars.snapshot(), row, d, body.note, p.user_id, now).await?;
@@ -431,17 +502,49 @@ pub async fn decide_exclusion(
 // ---- scheduled duties ----------------------------------------------------------------------------
 
 /// Every scheduled duty with its next occurrence and quota progress.
-pub async fn list_duties(ctx: &Context) -> AppResult<Vec<DutyView>> {
+pub async fn list_duties(ctx: &Context, p: &Principal) -> AppResult<Vec<DutyView>> {
+    permissions::check(p, Action::DutyRead)?;
     scheduled::list(&ctx.db, &ctx.calendars.snapshot(), ctx.now()).await
 }
 
-/// Sets scheduled duty `code` to `doc` (managers and admins), auditing it if it changed; its
-/// next occurrence is the first after now.
+/// Sets scheduled duty `code` to `doc` (the buyer's managers: the bureau's on any system, a
+/// unit's on their own unit's), auditing it if it changed; its next occurrence is the first
+/// after now. The system must be one `p` sees (else it reads as unknown), a duty of that code
+/// already on a system `p` does not see is not theirs to replace, and the assignee must be
+/// someone who sees the system.
 pub async fn put_duty(ctx: &Context, p: &Principal, from: &ClientAddr, code: &str, doc: DutyDoc) -> AppResult<DutyDoc> {
-    p.require_manager()?;
+    permissions::check(p, Action::DutyWrite)?;
     same_code(code, &doc.code)?;
     let txn = ctx.begin_write().await?;
     let now = ctx.now();
+    let system = crate::app::scope::system_in_scope(&txn, p, &doc.system).await?;
+    if let Some(existing) = duties::Entity::find()
+        .filter(duties::Column::Code.eq(&doc.code))
+        .one(&txn)
+        .await?
+        && !crate::app::scope::can_see_system(&txn, p, existing.system_id).await?
+    {
+        return Err(AppError::Forbidden(format!(
+            "duty {:?} is on a system outside your scope; only its own unit or the bureau may change it",
+            doc.code
+        )));
+    }
+    if let Some(name) = &doc.assignee {
+        let user = users::Entity::find()
+            .filter(users::Column::Username.eq(name))
+            .one(&txn)
+            .await?
+            .ok_or_else(|| AppError::invalid("assignee", format!("no user {name:?}")))?;
+        if !crate::app::scope::may_see_system(&txn, user.id, system.id).await? {
+            return Err(AppError::invalid(
+                "assignee",
+                format!(
+                    "{name:?} cannot see system {:?}, so cannot be its assignee",
+                    system.code
+                ),
+            ));
+        }
+    }
     if scheduled::set(&txn, &ctx.calendars.snapshot(), &doc, now).await? {
         audit::record(
             &txn,
@@ -460,7 +563,7 @@ pub async fn put_duty(ctx: &Context, p: &Principal, from: &ClientAddr, code: &st
 
 /// Removes scheduled duty `code` (admins); its tickets stay.
 pub async fn delete_duty(ctx: &Context, p: &Principal, from: &ClientAddr, code: &str) -> AppResult<()> {
-    p.require_admin()?;
+    permissions::check(p, Action::DutyRemove)?;
     let txn = ctx.begin_write().await?;
     let now = ctx.now();
     if !scheduled::remove(&txn, code).await? {

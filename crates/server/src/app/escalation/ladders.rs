@@ -424,7 +424,7 @@ pub async fn put(
     text: &str,
     doc: LadderDoc,
 ) -> AppResult<StoredLadder> {
-    p.require_admin()?;
+    crate::app::permissions::check(p, crate::app::permissions::Action::LadderWrite)?;
     let scope = scope_of(text)?;
     let ladder = doc.ladder()?;
     let now = ctx.now();
@@ -453,7 +453,7 @@ pub async fn put(
 
 /// Removes the ladder of scope `text` (admins), so that the next in line applies.
 pub async fn remove(ctx: &Context, p: &Principal, from: &ClientAddr, text: &str) -> AppResult<()> {
-    p.require_admin()?;
+    crate::app::permissions::check(p, crate::app::permissions::Action::LadderWrite)?;
     let scope = scope_of(text)?;
     let txn = ctx.begin_write().await?;
     let now = ctx.now();

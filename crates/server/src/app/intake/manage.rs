@@ -14,6 +14,7 @@ use super::rules::{Mapped, RuleSet};
 use super::store::{self, AlertView, StoredRules};
 use crate::app::audit::{self, ClientAddr};
 use crate::app::auth::Principal;
+use crate::app::permissions::{self, Action};
 use crate::app::tickets::views::TicketView;
 use crate::app::{AppError, AppResult, Context};
 use crate::db::entities::{alerts, intake_sources};
@@ -22,14 +23,14 @@ use crate::db::entities::{alerts, intake_sources};
 
 /// The mapping rules and where they come from (admins).
 pub async fn get_rules(ctx: &Context, p: &Principal) -> AppResult<StoredRules> {
-    p.require_admin()?;
+    permissions::check(p, Action::IntakeManage)?;
     store::stored(&ctx.db).await
 }
 
 /// Replaces the mapping rules with `set` (admins). Every problem is reported at once; nothing
 /// changes unless all rules check. Refused (a conflict) while `[intake] rules_file` manages them.
 pub async fn put_rules(ctx: &Context, p: &Principal, from: &ClientAddr, set: RuleSet) -> AppResult<StoredRules> {
-    p.require_admin()?;
+    permissions::check(p, Action::IntakeManage)?;
     if let Err(problems) = set.compile() {
         return Err(AppError::Invalid {
             field: Some("rules".into()),
@@ -88,7 +89,7 @@ pub struct RuleTestResult {
 
 /// What the stored rules make of `t`'s labels, without opening anything (admins).
 pub async fn test_rules(ctx: &Context, p: &Principal, t: RuleTest) -> AppResult<RuleTestResult> {
-    p.require_admin()?;
+    permissions::check(p, Action::IntakeManage)?;
     let rules = store::rules(&ctx.db).await?;
     Ok(match rules.map(&t.source, &t.labels) {
         Mapped::To(m) => RuleTestResult {
@@ -139,7 +140,7 @@ impl From<intake_sources::Model> for SourceView {
 
 /// The intake sources, by code (admins).
 pub async fn list_sources(ctx: &Context, p: &Principal) -> AppResult<Vec<SourceView>> {
-    p.require_admin()?;
+    permissions::check(p, Action::IntakeManage)?;
     let rows = intake_sources::Entity::find()
         .order_by_asc(intake_sources::Column::Code)
         .all(&ctx.db)
@@ -173,7 +174,7 @@ pub async fn create_source(
     from: &ClientAddr,
     body: NewSource,
 ) -> AppResult<CreatedSource> {
-    p.require_admin()?;
+    permissions::check(p, Action::IntakeManage)?;
     let txn = ctx.begin_write().await?;
     let now = ctx.now();
     let (row, credential) = store::add_source(&txn, &body.code, &body.kind, now).await?;
@@ -196,7 +197,7 @@ pub async fn create_source(
 
 /// Revokes intake source `code` (admins): its token or secret stops working; its alerts stay.
 pub async fn revoke_source(ctx: &Context, p: &Principal, from: &ClientAddr, code: &str) -> AppResult<()> {
-    p.require_admin()?;
+    permissions::check(p, Action::IntakeManage)?;
     let txn = ctx.begin_write().await?;
     let now = ctx.now();
     if !store::revoke_source(&txn, code, now).await? {
@@ -233,7 +234,7 @@ pub struct AlertQuery {
 
 /// Alerts received, newest first; with `triage`, the triage queue (admins).
 pub async fn list_alerts(ctx: &Context, p: &Principal, q: AlertQuery) -> AppResult<Vec<AlertView>> {
-    p.require_admin()?;
+    permissions::check(p, Action::IntakeTriage)?;
     let ticket = match &q.ticket {
         Some(number) => Some(
             crate::app::tickets::load(&ctx.db, number)
@@ -269,7 +270,7 @@ pub async fn open_alert(
     id: i64,
     body: TriageOpen,
 ) -> AppResult<TicketView> {
-    p.require_admin()?;
+    permissions::check(p, Action::IntakeTriage)?;
     let now = ctx.now();
     let txn = ctx.begin_write().await?;
     let row = waiting(&txn, id).await?;
@@ -292,7 +293,7 @@ pub async fn open_alert(
 
 /// Dismisses alert `id`, waiting in triage (admins): it stays recorded, out of the queue.
 pub async fn dismiss_alert(ctx: &Context, p: &Principal, from: &ClientAddr, id: i64) -> AppResult<()> {
-    p.require_admin()?;
+    permissions::check(p, Action::IntakeTriage)?;
     let txn = ctx.begin_write().await?;
     let row = waiting(&txn, id).await?;
     let fingerprint = row.fingerprint.clone();

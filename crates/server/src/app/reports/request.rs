@@ -7,6 +7,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::app::auth::{Principal, Role, Scope};
+use crate::app::permissions::{self, Action};
 use crate::app::reports::export::{self, Format};
 use crate::app::reports::{self as report, Filters, Period, Report};
 use crate::app::{AppError, AppResult, Context};
@@ -72,6 +73,7 @@ pub struct Authorized {
 
 /// Checks `q` for `p` (see [`Authorized`]).
 pub async fn authorize(ctx: &Context, p: &Principal, q: &BreachQuery) -> AppResult<Authorized> {
+    permissions::check(p, Action::ReportRead)?;
     let zone: chrono_tz::Tz = match &q.timezone {
         Some(z) => z
             .parse()
@@ -105,10 +107,9 @@ pub async fn authorize(ctx: &Context, p: &Principal, q: &BreachQuery) -> AppResu
             "at most a year at a time (admins may ask for more, or use opsclock report)",
         ));
     }
-    // Contract prices and deduction evidence span all of a contract's systems: managers who see
-    // everything, or their own vendor's.
-    let with_deductions =
-        matches!(p.role, Role::Admin | Role::Manager) && matches!(p.scope, Scope::All | Scope::Vendor(_));
+    // Contract prices and deduction evidence span all of a contract's systems: for those who may
+    // read contracts and see every system (the bureau, the supervisor) or their own vendor's.
+    let with_deductions = permissions::may(p, Action::ContractRead) && matches!(p.scope, Scope::All | Scope::Vendor(_));
     let visible = crate::app::scope::visible_system_ids(&ctx.db, p).await?;
     let now = ctx.now();
     Ok(Authorized {

@@ -84,7 +84,7 @@ pub struct Pinged {
 
 /// The subscriptions, by name (admins).
 pub async fn list(ctx: &Context, p: &Principal) -> AppResult<Vec<SubscriptionView>> {
-    p.require_admin()?;
+    crate::app::permissions::check(p, crate::app::permissions::Action::Webhooks)?;
     let rows = webhook_subscriptions::Entity::find()
         .order_by_asc(webhook_subscriptions::Column::Name)
         .all(&ctx.db)
@@ -101,7 +101,7 @@ pub async fn put(
     name: &str,
     doc: SubscriptionDoc,
 ) -> AppResult<SavedSubscription> {
-    p.require_admin()?;
+    crate::app::permissions::check(p, crate::app::permissions::Action::Webhooks)?;
     if name.trim().is_empty() || name.len() > 80 {
         return Err(AppError::invalid("name", "give a name of 1-80 characters"));
     }
@@ -183,7 +183,7 @@ pub async fn put(
 
 /// Deletes subscription `name` (admins); its events not yet sent are parked as failed.
 pub async fn delete(ctx: &Context, p: &Principal, from: &ClientAddr, name: &str) -> AppResult<()> {
-    p.require_admin()?;
+    crate::app::permissions::check(p, crate::app::permissions::Action::Webhooks)?;
     let txn = ctx.begin_write().await?;
     let deleted = webhook_subscriptions::Entity::delete_many()
         .filter(webhook_subscriptions::Column::Name.eq(name))
@@ -211,7 +211,7 @@ pub async fn delete(ctx: &Context, p: &Principal, from: &ClientAddr, name: &str)
 /// Queues a `ping` to subscription `name` (admins), to try its address and secret; the outbox
 /// shows how it went.
 pub async fn ping(ctx: &Context, p: &Principal, name: &str) -> AppResult<Pinged> {
-    p.require_admin()?;
+    crate::app::permissions::check(p, crate::app::permissions::Action::Webhooks)?;
     let s = webhook_subscriptions::Entity::find()
         .filter(webhook_subscriptions::Column::Name.eq(name))
         .one(&ctx.db)
