@@ -215,7 +215,14 @@ pub fn app(state: AppState) -> Router {
     let (api, doc) = api::api_routes();
     let doc = Arc::new(doc);
     Router::new()
-        .nest("/api/v1", api)
+        // Every API route asks the permission table before its handler runs.
+        .nest(
+            "/api/v1",
+            api.route_layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                api::permissions::guard,
+            )),
+        )
         .route(
             "/api/v1/openapi.json",
             get(move || {

@@ -1,9 +1,10 @@
 //! Reports over HTTP: `GET /reports/breaches` (JSON, CSV, XLSX or printable HTML) and the
 //! contracts whose deduction rules the report applies (`/contracts`).
 //!
-//! Everyone signed in may read a report, over the systems they may see; a vendor's people see
-//! only what counts against their own vendor. Contracts are listed to managers and admins and
-//! set by admins.
+//! Every party may read a report, over the systems it may see; a vendor's people see only what
+//! counts against their own vendor. Contracts are read by the buyer's managers and the
+//! supervisor, a vendor's managers only their own vendor's, and set by the bureau's managers
+//! (see [`crate::app::permissions`]).
 
 use axum::Json;
 use axum::extract::State;
@@ -37,13 +38,25 @@ async fn render(state: &AppState, p: &Principal, q: BreachQuery, default: Format
         .into_response())
 }
 
-/// Every contract with its deduction rules.
+/// Every contract with its deduction rules that the caller may read.
 #[utoipa::path(get, path = "/contracts", tag = "reports", responses((status = 200, body = Vec<Object>)))]
 pub async fn list_contracts(State(state): State<AppState>, p: Principal) -> ApiResult<Json<Vec<Contract>>> {
     Ok(Json(report::contracts::list(&state, &p).await?))
 }
 
-/// Creates or replaces a contract (admins).
+/// One contract with its deduction rules; another vendor's is not found.
+#[utoipa::path(get, path = "/contracts/{code}", tag = "reports",
+    params(("code" = String, Path, description = "The contract's code")),
+    responses((status = 200, body = Object), (status = 404, body = Problem)))]
+pub async fn get_contract(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiPath(code): ApiPath<String>,
+) -> ApiResult<Json<Contract>> {
+    Ok(Json(report::contracts::get(&state, &p, &code).await?))
+}
+
+/// Creates or replaces a contract (the bureau's managers and admins).
 #[utoipa::path(put, path = "/contracts/{code}", tag = "reports", request_body = Object,
     params(("code" = String, Path, description = "The contract's code")),
     responses((status = 200, body = Object), (status = 422, body = Problem)))]
