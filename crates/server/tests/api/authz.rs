@@ -2,7 +2,9 @@
 //!
 //! Each test is a table of (user, request, expected answer) rows run in order; every row is
 //! checked and the whole matrix is printed, with the wrong rows marked, if any row is wrong.
-//! Out of scope is always 404 (never 403), so nobody learns what exists outside their scope.
+//! Out of scope is always 404, so nobody learns what exists outside their scope; 403 only where
+//! the caller's party and role may not do the thing anywhere (which says nothing about what
+//! exists). `permissions.rs` checks every route against the permission table.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -110,6 +112,10 @@ fn forbidden() -> Want {
 
 fn not_found(detail: String) -> Want {
     Want::Problem(StatusCode::NOT_FOUND, "not-found", Detail::Is(detail))
+}
+
+fn name_of(who: &str) -> String {
+    format!("renamed by {who}")
 }
 
 fn get(p: impl Into<String>) -> Req {
@@ -314,6 +320,42 @@ both!(catalogue_matrix, |t: crate::support::Harness| async move {
         ));
     }
 
+    // SLA policies are the buyer's rules: the bureau's managers set them too; the rest of the
+    // catalogue stays the admins'.
+    rows.push(row(
+        "bureau",
+        Req::Post(
+            "/api/v1/policies".into(),
+            json!({"code": "X-bureau", "name": "Policy", "targets": policy_targets()}),
+        ),
+        ok(StatusCode::CREATED),
+    ));
+    rows.push(row(
+        "bureau",
+        Req::Patch(
+            format!("/api/v1/policies/{p}"),
+            json!({"name": "renamed by the bureau"}),
+        ),
+        ok(StatusCode::OK),
+    ));
+    for who in ["bureau", "vmgr_a", "sup"] {
+        rows.push(row(
+            who,
+            Req::Post(
+                "/api/v1/units".into(),
+                json!({"code": format!("Y-{who}"), "name": "Unit"}),
+            ),
+            forbidden(),
+        ));
+    }
+    for who in ["vmgr_a", "sup", "ueng_a"] {
+        rows.push(row(
+            who,
+            Req::Patch(format!("/api/v1/policies/{p}"), json!({"name": name_of(who)})),
+            forbidden(),
+        ));
+    }
+
     // No credentials (or a forged token): 401 everywhere.
     for (who, detail) in [("", "Bearer"), ("forged", "not valid")] {
         let unauthorized = || Want::Problem(StatusCode::UNAUTHORIZED, "unauthorized", Detail::Has(detail.into()));
@@ -395,22 +437,22 @@ both!(tickets_matrix, |t: crate::support::Harness| async move {
         not_found("no ticket INC-1999-999999".into()),
     ));
 
-    // Actions: out of scope 404 before anything else; viewers 403 in scope (404 outside it).
+    // Actions: who may never do an action is refused (403) wherever the ticket is, viewers and
+    // accounts of no party every action, a vendor's engineer closing; anyone else out of scope
+    // gets 404 before anything else.
     for action in ACTIONS {
         for who in ["eng_b", "mgr_b", "nobody"] {
-            rows.push(row(
-                who,
-                Req::Act(ta.clone(), action, json!({})),
-                not_found(format!("no ticket {ta}")),
-            ));
+            let never = who == "nobody" || (who == "eng_b" && action == "close");
+            let want = if never {
+                forbidden()
+            } else {
+                not_found(format!("no ticket {ta}"))
+            };
+            rows.push(row(who, Req::Act(ta.clone(), action, json!({})), want));
         }
         rows.push(row("viewer_a", Req::Act(ta.clone(), action, json!({})), forbidden()));
+        rows.push(row("viewer_a", Req::Act(tb.clone(), action, json!({})), forbidden()));
     }
-    rows.push(row(
-        "viewer_a",
-        Req::Act(tb.clone(), "acknowledge", json!({})),
-        not_found(format!("no ticket {tb}")),
-    ));
     for who in ["admin", "mgr_a", "eng_a"] {
         rows.push(row(
             who,
@@ -419,8 +461,8 @@ both!(tickets_matrix, |t: crate::support::Harness| async move {
         ));
     }
 
-    // Opening: writers in scope 201; viewers 403; out of scope 422 that reads exactly like an
-    // unknown code.
+    // Opening: writers in scope 201; viewers and accounts of no party 403; out of scope 422 that
+    // reads exactly like an unknown code.
     let open = |system: &str| {
         Req::Post(
             "/api/v1/tickets".into(),
@@ -437,7 +479,7 @@ both!(tickets_matrix, |t: crate::support::Harness| async move {
     for who in USERS {
         let want = match who {
             "admin" | "mgr_a" | "eng_a" => ok(StatusCode::CREATED),
-            "viewer_a" => forbidden(),
+            "viewer_a" | "nobody" => forbidden(),
             _ => not_yours("SA"),
         };
         rows.push(row(who, open("SA"), want));

@@ -178,9 +178,10 @@ both!(
         "from": "2026-11-02T00:00:00Z", "to": "2026-11-03T00:00:00Z", "have": 1, "need": 2}}])
         );
         // A window asking for two security people on duty shows their absence too, for its span only.
+        // (Over every system: the bureau's to set, not a unit's.)
         put(
             &t,
-            "mgr_a",
+            "bureau",
             "/api/v1/windows/drill",
             json!({"code": "drill", "name": "护网演练",
         "starts": "2026-11-02T12:00:00+08:00", "ends": "2026-11-02T14:00:00+08:00",

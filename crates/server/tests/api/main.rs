@@ -19,6 +19,7 @@ mod intake;
 mod lifecycle;
 mod openapi;
 mod operations;
+mod permissions;
 mod reports;
 mod reports_provisional;
 mod session;

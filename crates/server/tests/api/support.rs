@@ -100,7 +100,8 @@ pub struct Harness {
     pub time: Arc<ManualTime>,
     /// Token by user name: admin, mgr_a (unit A manager), eng_a (vendor A engineer),
     /// viewer_a (unit A viewer), eng_b (vendor B engineer), mgr_b (unit B manager), nobody
-    /// (engineer with neither unit nor vendor).
+    /// (engineer with neither unit nor vendor), bureau (the bureau's manager: the buyer over every
+    /// unit), vmgr_a (vendor A manager), ueng_a (unit A engineer), sup (supervisor engineer, 监理).
     pub tokens: BTreeMap<&'static str, String>,
     pub user_ids: BTreeMap<&'static str, i64>,
     pub ids: Ids,
@@ -213,6 +214,10 @@ impl Harness {
         h.add_user("eng_b", "engineer", None, Some(vb)).await;
         h.add_user("mgr_b", "manager", Some(ub), None).await;
         h.add_user("nobody", "engineer", None, None).await;
+        h.add_party_user("bureau", "manager", "bureau").await;
+        h.add_user("vmgr_a", "manager", None, Some(va)).await;
+        h.add_user("ueng_a", "engineer", Some(ua), None).await;
+        h.add_party_user("sup", "engineer", "supervisor").await;
         h
     }
 
@@ -255,6 +260,20 @@ impl Harness {
         .expect("insert token");
         self.tokens.insert(name, token);
         self.user_ids.insert(name, u.id);
+    }
+
+    /// Adds a user of the bureau or the supervisor (`party`), with no unit and no vendor.
+    pub async fn add_party_user(&mut self, name: &'static str, role: &str, party: &str) {
+        self.add_user(name, role, None, None).await;
+        let id = self.user_ids[name];
+        users::ActiveModel {
+            id: sea_orm::ActiveValue::Unchanged(id),
+            party: Set(Some(opsclock::db::Key(party.parse().expect("a party")))),
+            ..Default::default()
+        }
+        .update(&self.db.db)
+        .await
+        .expect("set the party");
     }
 
     /// Sends a request as `who` (a user name, or "" for nobody); returns the status, content

@@ -1,0 +1,441 @@
+//! The permission table, route by route: every route of the OpenAPI document has a rule, every
+//! party and role is refused exactly where the table refuses it, `docs/permissions.md` prints the
+//! table the code enforces, and the holes of issue 23 stay closed.
+
+use std::collections::BTreeSet;
+
+use axum::http::{Method, StatusCode};
+use opsclock::api::permissions::{self as routes, Need};
+use opsclock::app::auth::Principal;
+use opsclock::app::permissions::{self, Action};
+use opsclock::db::entities::users;
+use sea_orm::EntityTrait;
+use serde_json::{Value, json};
+
+use crate::both;
+use crate::support::Harness;
+
+/// Every persona of the matrix: admin; the bureau's manager; unit A's manager, engineer and
+/// viewer; vendor A's manager and engineer; the supervisor; an account of no party.
+const PERSONAS: [&str; 9] = [
+    "admin", "bureau", "mgr_a", "ueng_a", "viewer_a", "vmgr_a", "eng_a", "sup", "nobody",
+];
+
+/// Every name a ticket action's `{action}` segment can take.
+const TICKET_ACTIONS: [&str; 14] = [
+    "acknowledge",
+    "arrive",
+    "start",
+    "pause",
+    "resume",
+    "regrade",
+    "resolve",
+    "close",
+    "reopen",
+    "cancel",
+    "assign",
+    "comment",
+    "approve",
+    "reject",
+];
+
+/// Every (method, path) operation of an OpenAPI document.
+fn operations(doc: &Value) -> BTreeSet<(String, String)> {
+    let mut out = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for method in item.as_object().expect("a path item").keys() {
+            if ["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+                out.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// The operations of the document the router was built with (the same list as the router:
+/// every route is registered through utoipa-axum; see `openapi.rs`).
+fn documented() -> BTreeSet<(String, String)> {
+    let (_, doc) = opsclock::api::api_routes();
+    operations(&serde_json::to_value(doc).expect("the document as JSON"))
+}
+
+#[test]
+fn every_route_has_a_rule_and_every_rule_a_route() {
+    let documented = documented();
+    let missing: Vec<String> = documented
+        .iter()
+        .filter(|(m, p)| routes::need(m, p).is_none())
+        .map(|(m, p)| format!("{m} {p}"))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "routes without a permission rule (add a row to ROUTES in crates/server/src/api/permissions.rs):\n  {}",
+        missing.join("\n  ")
+    );
+    let stale: Vec<String> = routes::ROUTES
+        .iter()
+        .filter(|r| !documented.contains(&(r.method.to_owned(), r.path.to_owned())))
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "rules for routes that do not exist:\n  {}",
+        stale.join("\n  ")
+    );
+    let mut seen = BTreeSet::new();
+    for r in routes::ROUTES {
+        assert!(seen.insert((r.method, r.path)), "two rules for {} {}", r.method, r.path);
+    }
+}
+
+#[test]
+fn every_action_has_one_row_in_order() {
+    let rows: Vec<Action> = permissions::TABLE.iter().map(|r| r.action).collect();
+    assert_eq!(rows, permissions::Action::ALL, "one row per Action, in its order");
+}
+
+/// The text between `<!-- BEGIN name -->` and `<!-- END name -->` in `doc`.
+fn section<'a>(doc: &'a str, name: &str) -> &'a str {
+    let (from, to) = section_at(doc, name);
+    &doc[from..to]
+}
+
+/// Where [`section`] is in `doc`.
+fn section_at(doc: &str, name: &str) -> (usize, usize) {
+    let begin = format!(
+        "<!-- BEGIN {name} (generated: OPSCLOCK_BLESS=1 cargo test -p opsclock --test api docs_permissions) -->\n"
+    );
+    let end = format!("<!-- END {name} -->");
+    let from = doc
+        .find(&begin)
+        .unwrap_or_else(|| panic!("docs/permissions.md has no line {begin:?}"))
+        + begin.len();
+    let to = doc[from..]
+        .find(&end)
+        .unwrap_or_else(|| panic!("docs/permissions.md has no line {end:?}"))
+        + from;
+    (from, to)
+}
+
+/// `docs/permissions.md` prints the tables the code enforces. `OPSCLOCK_BLESS=1` rewrites its
+/// generated sections instead of comparing them.
+#[test]
+fn docs_permissions_md_prints_the_tables_the_code_enforces() {
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/permissions.md");
+    let mut doc = std::fs::read_to_string(file).expect("docs/permissions.md");
+    let generated = [("actions", permissions::markdown()), ("routes", routes::markdown())];
+    if std::env::var_os("OPSCLOCK_BLESS").is_some() {
+        for (name, text) in &generated {
+            let (from, to) = section_at(&doc, name);
+            doc.replace_range(from..to, text);
+        }
+        std::fs::write(file, &doc).expect("write docs/permissions.md");
+        return;
+    }
+    for (name, text) in &generated {
+        assert_eq!(
+            section(&doc, name),
+            text,
+            "docs/permissions.md's {name} table differs from the code; run OPSCLOCK_BLESS=1 cargo test -p opsclock \
+             --test api docs_permissions and read the change"
+        );
+    }
+}
+
+/// `path` with its parameters filled in for `who`: ids and codes that do not exist, the
+/// caller's own user name, `approve` for a decision.
+fn concrete(path: &str, who: &str, ticket_action: &str) -> String {
+    let path = path
+        .replace("{id}", "999999")
+        .replace("{code}", "nope")
+        .replace("{scope}", "nope")
+        .replace("{name}", "nope")
+        .replace("{source}", "nope")
+        .replace("{number}", "INC-2099-999999")
+        .replace("{username}", who)
+        .replace("{decision}", "approve")
+        .replace("{action}", ticket_action);
+    format!("/api/v1{path}")
+}
+
+async fn principal(t: &Harness, who: &str) -> Principal {
+    let user = users::Entity::find_by_id(t.user_ids[who])
+        .one(&t.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    Principal::of(&user).unwrap()
+}
+
+both!(
+    every_route_refuses_exactly_whom_the_table_refuses,
+    |t: crate::support::Harness| async move {
+        let doc = t.get("", "/api/v1/openapi.json").await.expect(StatusCode::OK);
+        let ops = operations(&doc);
+        assert!(ops.len() > 60, "{} operations", ops.len());
+        let mut report = Vec::new();
+        let mut wrong = 0;
+        let mut refused = 0;
+        for who in PERSONAS {
+            let p = principal(&t, who).await;
+            for (method, path) in &ops {
+                let need = routes::need(method, path).unwrap_or_else(|| panic!("no rule for {method} {path}"));
+                let cases: Vec<(String, Option<Action>)> = match need {
+                    Need::Public(_) => vec![(concrete(path, who, ""), None)],
+                    Need::Act(a) => vec![(concrete(path, who, ""), Some(a))],
+                    Need::TicketAction => TICKET_ACTIONS
+                        .iter()
+                        .map(|name| (concrete(path, who, name), Action::for_ticket_action(name)))
+                        .collect(),
+                };
+                for (uri, action) in cases {
+                    let allowed = action.is_none_or(|a| permissions::may_at_all(&p, a));
+                    let m: Method = method.parse().unwrap();
+                    let body = if m == Method::GET { None } else { Some(b"{}".to_vec()) };
+                    let a = t
+                        .raw(
+                            who,
+                            m,
+                            &uri,
+                            body.as_ref().map(|_| "application/json"),
+                            body.unwrap_or_default(),
+                        )
+                        .await;
+                    let fine = if allowed {
+                        a.status != StatusCode::FORBIDDEN && !a.status.is_server_error()
+                    } else {
+                        refused += 1;
+                        a.status == StatusCode::FORBIDDEN
+                            && a.body["type"] == "/problems/forbidden"
+                            && a.body["detail"].as_str().is_some_and(|d| d.contains("only "))
+                    };
+                    let want = if allowed { "not 403" } else { "403" };
+                    let line = format!(
+                        "{who:<9} {method:<6} {uri:<52} want {want:<7} got {}",
+                        a.status.as_u16()
+                    );
+                    if fine {
+                        report.push(format!("   ok  {line}"));
+                    } else {
+                        wrong += 1;
+                        report.push(format!("WRONG  {line} {}", a.body));
+                    }
+                }
+            }
+        }
+        assert!(refused > 100, "the matrix refuses only {refused} requests");
+        assert!(wrong == 0, "{wrong} of {} wrong:\n{}", report.len(), report.join("\n"));
+    }
+);
+
+both!(
+    a_refusal_says_who_may_and_who_you_are,
+    |t: crate::support::Harness| async move {
+        let window = json!({"code": "w", "name": "w", "starts": "2026-12-01T00:00:00+08:00",
+            "ends": "2026-12-02T00:00:00+08:00"});
+        let detail = t
+            .put("vmgr_a", "/api/v1/windows/w", window)
+            .await
+            .problem(StatusCode::FORBIDDEN, "forbidden");
+        assert_eq!(
+            detail,
+            "only admins, the bureau's managers and a unit's managers (own unit only) may set a major-event \
+             window; you are a vendor manager"
+        );
+        let detail = t
+            .post("eng_a", "/api/v1/tickets/INC-2099-999999/close", json!({"version": 1}))
+            .await
+            .problem(StatusCode::FORBIDDEN, "forbidden");
+        assert!(detail.contains("close a ticket"), "{detail}");
+        assert!(detail.ends_with("you are a vendor engineer"), "{detail}");
+    }
+);
+
+/// A window over every system, as the buyer sets it.
+fn guoqing(name: &str) -> Value {
+    json!({"code": "guoqing", "name": name, "calendar": "24x7",
+        "starts": "2026-10-01T00:00:00+08:00", "ends": "2026-10-08T00:00:00+08:00",
+        "targets": {"response": "10m", "arrival": "1h", "repair": "2h"}})
+}
+
+both!(
+    a_vendor_manager_cannot_overwrite_the_buyers_window,
+    |t: crate::support::Harness| async move {
+        t.put("bureau", "/api/v1/windows/guoqing", guoqing("国庆重保"))
+            .await
+            .expect(StatusCode::OK);
+        for who in ["vmgr_a", "eng_a", "sup", "viewer_a", "ueng_a"] {
+            t.put(who, "/api/v1/windows/guoqing", guoqing("loosened"))
+                .await
+                .problem(StatusCode::FORBIDDEN, "forbidden");
+        }
+        // A unit's manager may not either: a window over every system is the bureau's.
+        t.put("mgr_a", "/api/v1/windows/guoqing", guoqing("loosened"))
+            .await
+            .problem(StatusCode::FORBIDDEN, "forbidden");
+        let listed = t.get("vmgr_a", "/api/v1/windows").await.expect(StatusCode::OK);
+        assert_eq!(listed[0]["name"], "国庆重保", "{listed}");
+        assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+        // Over their own unit, a unit's manager may; over another unit's, not.
+        let mut own = guoqing("UA 重保");
+        own["code"] = json!("ua-guoqing");
+        own["units"] = json!(["UA"]);
+        t.put("mgr_a", "/api/v1/windows/ua-guoqing", own.clone())
+            .await
+            .expect(StatusCode::OK);
+        t.put("mgr_b", "/api/v1/windows/ua-guoqing", {
+            let mut o = own.clone();
+            o["units"] = json!(["UB"]);
+            o
+        })
+        .await
+        .problem(StatusCode::FORBIDDEN, "forbidden");
+        let mut theirs = own;
+        theirs["code"] = json!("ub-guoqing");
+        theirs["units"] = json!([]);
+        theirs["systems"] = json!(["SB"]);
+        t.put("mgr_a", "/api/v1/windows/ub-guoqing", theirs)
+            .await
+            .problem(StatusCode::FORBIDDEN, "forbidden");
+    }
+);
+
+/// A daily check of `system`, done by `assignee`.
+fn duty(code: &str, system: &str, assignee: &str) -> Value {
+    json!({"code": code, "name": "日巡检", "system": system, "schedule": "0 9 * * *", "due": "4h",
+        "assignee": assignee, "quota": {"count": 20, "per": "month"}})
+}
+
+both!(
+    scheduled_duties_are_the_buyers_and_only_in_its_scope,
+    |t: crate::support::Harness| async move {
+        // Not the vendor's, nor the supervisor's.
+        for who in ["vmgr_a", "eng_a", "sup", "ueng_a"] {
+            t.put(who, "/api/v1/duties/inspect-sa", duty("inspect-sa", "SA", "eng_a"))
+                .await
+                .problem(StatusCode::FORBIDDEN, "forbidden");
+        }
+        // A unit's manager: not on another unit's system (it reads as unknown, like opening a
+        // ticket there), and not over a duty of that code the other unit has.
+        let detail = t
+            .put("mgr_a", "/api/v1/duties/inspect-sb", duty("inspect-sb", "SB", "eng_b"))
+            .await
+            .problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+        assert!(detail.contains("not yours"), "{detail}");
+        t.put("mgr_b", "/api/v1/duties/inspect-sb", duty("inspect-sb", "SB", "eng_b"))
+            .await
+            .expect(StatusCode::OK);
+        t.put("mgr_a", "/api/v1/duties/inspect-sb", duty("inspect-sb", "SA", "eng_a"))
+            .await
+            .problem(StatusCode::FORBIDDEN, "forbidden");
+        // The assignee must see the system: not another vendor's engineer.
+        let detail = t
+            .put("bureau", "/api/v1/duties/inspect-sa", duty("inspect-sa", "SA", "eng_b"))
+            .await
+            .problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+        assert!(detail.contains("cannot see system"), "{detail}");
+        t.put("mgr_a", "/api/v1/duties/inspect-sa", duty("inspect-sa", "SA", "eng_a"))
+            .await
+            .expect(StatusCode::OK);
+        t.put(
+            "bureau",
+            "/api/v1/duties/inspect-sa",
+            duty("inspect-sa", "SA", "ueng_a"),
+        )
+        .await
+        .expect(StatusCode::OK);
+        let listed = t.get("sup", "/api/v1/duties").await.expect(StatusCode::OK);
+        let mut assignees: Vec<&str> = listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["duty"]["assignee"].as_str().unwrap())
+            .collect();
+        assignees.sort_unstable();
+        assert_eq!(assignees, ["eng_b", "ueng_a"], "{listed}");
+    }
+);
+
+/// A contract of `vendor` with one rule.
+fn contract(code: &str, vendor: &str) -> Value {
+    json!({"code": code, "name": format!("{vendor} O&M"), "vendor": vendor, "price_fen": 120_000_000,
+        "months": 12, "rules": [{"id": "late-repair", "label": "修复超时 每次 0.1%",
+        "when": {"metric": "late", "clock": "repair"}, "amount": {"of": "price", "pct": 0.1}}]})
+}
+
+both!(
+    a_vendor_reads_only_its_own_contracts,
+    |t: crate::support::Harness| async move {
+        t.put("bureau", "/api/v1/contracts/va-2026", contract("va-2026", "VA"))
+            .await
+            .expect(StatusCode::OK);
+        t.put("admin", "/api/v1/contracts/vb-2026", contract("vb-2026", "VB"))
+            .await
+            .expect(StatusCode::OK);
+        for who in ["vmgr_a", "mgr_a", "sup", "eng_a"] {
+            t.put(who, "/api/v1/contracts/vb-2026", contract("vb-2026", "VB"))
+                .await
+                .problem(StatusCode::FORBIDDEN, "forbidden");
+        }
+        let codes = |v: Value| -> Vec<String> {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["code"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        let listed = t.get("vmgr_a", "/api/v1/contracts").await.expect(StatusCode::OK);
+        assert_eq!(codes(listed), ["va-2026"]);
+        for who in ["bureau", "mgr_a", "sup", "admin"] {
+            let listed = t.get(who, "/api/v1/contracts").await.expect(StatusCode::OK);
+            assert_eq!(codes(listed), ["va-2026", "vb-2026"], "{who}");
+        }
+        let own = t
+            .get("vmgr_a", "/api/v1/contracts/va-2026")
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(own["vendor"], "VA");
+        let detail = t
+            .get("vmgr_a", "/api/v1/contracts/vb-2026")
+            .await
+            .problem(StatusCode::NOT_FOUND, "not-found");
+        assert_eq!(detail, "no contract \"vb-2026\"");
+        assert_eq!(
+            detail,
+            t.get("vmgr_a", "/api/v1/contracts/nope")
+                .await
+                .problem(StatusCode::NOT_FOUND, "not-found")
+                .replace("nope", "vb-2026")
+        );
+        // A vendor's engineers and the buyer's viewers read no contract.
+        for who in ["eng_a", "viewer_a", "ueng_a", "nobody"] {
+            t.get(who, "/api/v1/contracts")
+                .await
+                .problem(StatusCode::FORBIDDEN, "forbidden");
+        }
+    }
+);
+
+both!(parties_are_told_by_me, |t: crate::support::Harness| async move {
+    let ua = t.ids.unit_a;
+    let va = t.ids.vendor_a;
+    for (who, party, scope) in [
+        ("bureau", json!({"kind": "bureau"}), json!({"kind": "all"})),
+        ("sup", json!({"kind": "supervisor"}), json!({"kind": "all"})),
+        (
+            "mgr_a",
+            json!({"kind": "unit", "id": ua}),
+            json!({"kind": "unit", "id": ua}),
+        ),
+        (
+            "vmgr_a",
+            json!({"kind": "vendor", "id": va}),
+            json!({"kind": "vendor", "id": va}),
+        ),
+        ("admin", json!({"kind": "bureau"}), json!({"kind": "all"})),
+        ("nobody", Value::Null, json!({"kind": "nothing"})),
+    ] {
+        let me = t.get(who, "/api/v1/me").await.expect(StatusCode::OK);
+        assert_eq!((&me["party"], &me["scope"]), (&party, &scope), "{who}: {me}");
+    }
+});
