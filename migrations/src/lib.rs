@@ -16,6 +16,7 @@ mod m20261128_000006_intake;
 mod m20261129_000007_operations;
 mod m20261203_000008_provisional;
 mod m20261203_000009_parties;
+mod m20261203_000010_recorded;
 
 /// Applies and reverts the opsclock schema; see [`MigratorTrait`] for `up`, `down`, `status`, ….
 #[derive(Debug, Clone, Copy, Default)]
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000007_operations::Migration),
             Box::new(m20261203_000008_provisional::Migration),
             Box::new(m20261203_000009_parties::Migration),
+            Box::new(m20261203_000010_recorded::Migration),
         ]
     }
 }

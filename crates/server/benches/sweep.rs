@@ -89,6 +89,7 @@ async fn world(backend: Backend, idle: usize, due: usize) -> Bench {
                     Some(actor),
                     now(),
                     Default::default(),
+                    None,
                 )
                 .await
                 .expect("a ticket");

@@ -136,9 +136,28 @@ pub struct SlaConfig {
     /// start: at start-up, on the admin pages, in a weekly email to admins; `/metrics` always has
     /// the days left [default 60]. See [`crate::app::coverage`].
     pub coverage_warning_days: Option<u32>,
+    /// How much earlier than it is recorded an action may say it happened and count at once
+    /// (e.g. `"5m"`); an older claim counts as recorded until the other party approves it
+    /// [default 5m]. See [`crate::app::tickets::evidence`].
+    pub claim_tolerance: Option<String>,
+    /// How long the buyer has to confirm a vendor's pause awaiting the reporter or the buyer's
+    /// window; unconfirmed, the pause never stops the clock [default 24h].
+    pub pause_confirm_within: Option<String>,
+    /// How long after resolution a ticket nobody closed or reopened closes by itself, without a
+    /// rating [default 7d; "off" never].
+    pub auto_close_after: Option<String>,
 }
 
 impl SlaConfig {
+    /// The evidence rules these settings give (defaults for what is not set).
+    pub fn evidence(&self) -> anyhow::Result<crate::app::tickets::evidence::Rules> {
+        crate::app::tickets::evidence::Rules::from_settings(
+            self.claim_tolerance.as_deref(),
+            self.pause_confirm_within.as_deref(),
+            self.auto_close_after.as_deref(),
+        )
+    }
+
     /// `coverage_warning_days`, or its default.
     pub fn coverage_warning_days(&self) -> u32 {
         self.coverage_warning_days

@@ -41,6 +41,9 @@ pub struct JobOptions {
     pub retention: crate::app::retention::Retention,
     /// Days before a calendar's published holidays run out that admins are mailed weekly.
     pub coverage_warning_days: u32,
+    /// The two parties' rules (`[sla]`): the auto-close job closes resolved tickets after
+    /// `auto_close_after`.
+    pub evidence: crate::app::tickets::evidence::Rules,
 }
 
 /// When the coverage job runs (in the summary's zone): every day at 09:00. It queues a calendar's

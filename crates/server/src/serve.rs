@@ -82,7 +82,8 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
         println!("Loaded {rules} alert mapping rule(s) from {}.", file.display());
     }
     let state = AppState::new(db, calendars, opts.secure_cookies, opts.limits)
-        .with_coverage_warning_days(opts.jobs.coverage_warning_days);
+        .with_coverage_warning_days(opts.jobs.coverage_warning_days)
+        .with_evidence(opts.jobs.evidence);
     // Calendars whose published holidays run out soon (or have): said now, and on the admin
     // pages, in /metrics and in a weekly email while the server runs.
     for c in crate::app::coverage::warnings(&state.calendars.snapshot(), state.now(), state.coverage_warning_days) {

@@ -244,7 +244,7 @@ impl Ticket {
         let mut events = vec![opened];
         if claim {
             let e = Event::Claimed {
-                at: ticket.last_event_at(),
+                at: rec.at.max(ticket.last_event_at()),
                 event: 0,
                 claim: Claim::EarlierTime { at: stated },
                 by: rec.side,

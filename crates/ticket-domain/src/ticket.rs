@@ -295,9 +295,19 @@ impl Ticket {
         self.opened.occurred_at
     }
 
-    /// When the ticket was logged.
+    /// When the ticket was logged, as stated.
     pub fn received_at(&self) -> DateTime<Utc> {
         self.opened.received_at
+    }
+
+    /// When the ticket counts as received: as stated, or, while a stated start earlier than its
+    /// recording waits for the other party ([`NewTicket::clocks_from`]), no earlier than the
+    /// recording. Reports file a ticket under the period it counts as received in, so a ticket
+    /// back-dated into a period already reported changes that period only once accepted.
+    pub fn counts_as_received_at(&self) -> DateTime<Utc> {
+        self.opened
+            .clocks_from
+            .map_or(self.opened.received_at, |from| from.max(self.opened.received_at))
     }
 
     /// First acknowledgement.

@@ -30,6 +30,9 @@ pub struct Context {
     /// Days before a calendar's published holidays run out that the admin pages warn
     /// (`[sla] coverage_warning_days`, see [`crate::app::coverage`]).
     pub coverage_warning_days: u32,
+    /// The two parties' rules for claims, pauses and closing (`[sla]`, see
+    /// [`crate::app::tickets::evidence`]).
+    pub evidence: crate::app::tickets::evidence::Rules,
 }
 
 impl Context {
@@ -42,6 +45,7 @@ impl Context {
             time: Arc::new(crate::time::SystemTime),
             links: crate::app::escalation::Links::new(None, "127.0.0.1:8080", "opsclock.localhost".to_owned()),
             coverage_warning_days: crate::app::coverage::DEFAULT_WARNING_DAYS,
+            evidence: Default::default(),
         }
     }
 

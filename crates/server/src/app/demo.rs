@@ -162,9 +162,18 @@ pub async fn load(
             major_event: None,
             clocks_from: None,
         };
-        crate::app::tickets::create(&txn, calendar, s.id, new, Some(engineer_id), now, Default::default())
-            .await
-            .map_err(|e| anyhow::anyhow!("demo ticket: {e}"))?;
+        crate::app::tickets::create(
+            &txn,
+            calendar,
+            s.id,
+            new,
+            Some(engineer_id),
+            now,
+            Default::default(),
+            None,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("demo ticket: {e}"))?;
     }
     #[derive(serde::Deserialize)]
     struct Contracts {

@@ -235,6 +235,7 @@ fn job_options(config: &Config) -> anyhow::Result<crate::jobs::JobOptions> {
         webhooks: crate::app::webhooks::sender::WebhookSettings::from_config(&config.webhooks)?,
         retention: crate::app::retention::Retention::from_config(&config.retention)?,
         coverage_warning_days: config.sla.coverage_warning_days(),
+        evidence: config.sla.evidence()?,
     })
 }
 

@@ -59,6 +59,12 @@ impl AppState {
         self
     }
 
+    /// The same state with other evidence rules (`[sla] claim_tolerance`, …).
+    pub fn with_evidence(mut self, rules: crate::app::tickets::evidence::Rules) -> AppState {
+        self.ctx.evidence = rules;
+        self
+    }
+
     /// The same state writing links with `links` (the server's public URL and mail domain).
     pub fn with_links(mut self, links: crate::app::escalation::Links) -> AppState {
         self.ctx.links = links;

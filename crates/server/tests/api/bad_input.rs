@@ -589,8 +589,9 @@ both!(ticket_actions, |t: crate::support::Harness| async move {
         act("comment", json!({"text": "x", "root_cause": "y"}))
             .invalid(&["root_cause does not apply to comment", "text"])
             .member("field", json!("root_cause")),
-        act("close", json!({"satisfaction": "five"})).invalid(&["satisfaction"]),
-        act("close", json!({"satisfaction": 300})).invalid(&["satisfaction"]),
+        // Closing is the buyer's (the unit's manager here).
+        Case::act("mgr_a", &n, "close", json!({"satisfaction": "five"})).invalid(&["satisfaction"]),
+        Case::act("mgr_a", &n, "close", json!({"satisfaction": 300})).invalid(&["satisfaction"]),
         act("comment", json!({}))
             .invalid(&["comment needs text"])
             .member("field", json!("text")),
@@ -606,7 +607,7 @@ both!(ticket_actions, |t: crate::support::Harness| async move {
                 "allowed",
                 json!(["acknowledge", "regrade", "cancel", "assign", "comment"]),
             ),
-        act("close", json!({}))
+        Case::act("mgr_a", &n, "close", json!({}))
             .wants(StatusCode::CONFLICT, "invalid-transition", &["cannot close", "new"])
             .member(
                 "allowed",

@@ -67,20 +67,30 @@ both!(
         let ack = start + chrono::TimeDelta::minutes(10);
         let pause = start + chrono::TimeDelta::hours(1);
         let resume = start + chrono::TimeDelta::hours(2);
-        let v = t
-            .act("eng_a", &v, "acknowledge", json!({"at": ack}))
+        // Each action recorded when it happened (a back-dated one would wait for the buyer).
+        use crate::recorded::act_at;
+        let v = act_at(&t, "eng_a", &v, "acknowledge", ack, json!({}))
             .await
             .expect(StatusCode::OK);
-        let v = t
-            .act("eng_a", &v, "start", json!({"at": ack}))
+        let v = act_at(&t, "eng_a", &v, "start", ack, json!({}))
             .await
             .expect(StatusCode::OK);
-        let v = t
-            .act("eng_a", &v, "pause", json!({"at": pause, "reason": "third_party"}))
+        let v = act_at(
+            &t,
+            "eng_a",
+            &v,
+            "pause",
+            pause,
+            json!({"reason": "third_party", "note": "等运营商"}),
+        )
+        .await
+        .expect(StatusCode::OK);
+        let v = act_at(&t, "eng_a", &v, "resume", resume, json!({}))
             .await
             .expect(StatusCode::OK);
+        // Read now, as the reader would.
         let v = t
-            .act("eng_a", &v, "resume", json!({"at": resume}))
+            .get("eng_a", &format!("/api/v1/tickets/{}", v["number"].as_str().unwrap()))
             .await
             .expect(StatusCode::OK);
         let cal = &t.state.calendars.snapshot()["24x7"].clone();

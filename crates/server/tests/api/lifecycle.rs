@@ -44,10 +44,24 @@ both!(
             )
             .await
             .expect(StatusCode::OK);
+        // Awaiting the reporter is the buyer's to confirm: work stops, the clock runs on ...
+        assert_eq!(
+            (v["status"].as_str(), v["clocks"][2]["state"].as_str()),
+            (Some("paused"), Some("running"))
+        );
+        assert_eq!(v["claims"][0]["kind"], "buyer_pause", "{v}");
+        assert_eq!(v["claims"][0]["status"], "pending");
+        // ... until the unit's manager confirms it; it counts from when it began.
+        let seq = v["claims"][0]["seq"].clone();
+        let v = t
+            .act("mgr_a", &v, "approve", json!({"event": seq}))
+            .await
+            .expect(StatusCode::OK);
         assert_eq!(
             (v["status"].as_str(), v["clocks"][2]["state"].as_str()),
             (Some("paused"), Some("paused"))
         );
+        assert_eq!(v["claims"][0]["status"], "approved");
         let v = t.act("eng_a", &v, "resume", json!({})).await.expect(StatusCode::OK);
         let v = t
             .act("eng_a", &v, "comment", json!({"text": "已更换电源模块"}))
@@ -92,6 +106,8 @@ both!(
                 "arrived",
                 "started",
                 "paused",
+                "claimed",
+                "decided",
                 "resumed",
                 "commented",
                 "resolved",
@@ -99,8 +115,11 @@ both!(
             ]
         );
         assert_eq!(full["timeline"][0]["actor"], "eng_a");
-        assert_eq!(full["timeline"][8]["actor"], "mgr_a");
-        assert_eq!(full["version"], 9);
+        // The pause's claim is the engineer's, its confirmation the unit manager's.
+        assert_eq!(full["timeline"][5]["actor"], "eng_a");
+        assert_eq!(full["timeline"][6]["actor"], "mgr_a");
+        assert_eq!(full["timeline"][10]["actor"], "mgr_a");
+        assert_eq!(full["version"], 11);
 
         // Every write is in the audit log, with who did it.
         use opsclock::db::entities::audit_log;
@@ -110,7 +129,7 @@ both!(
             .all(&t.db.db)
             .await
             .unwrap();
-        assert_eq!(audit.len(), 9);
+        assert_eq!(audit.len(), 10);
         assert!(audit.iter().all(|a| a.user_id.is_some()));
     }
 );
@@ -134,7 +153,17 @@ both!(
             .map(|c| c["name"].as_str().unwrap())
             .collect();
         assert_eq!(names, ["response", "repair"]);
-        // 30 minutes from receipt (02:00Z), not from occurrence.
+        // Logged two days after it was received: the unit's claim waits for the vendor, and the
+        // clocks start when it was recorded (the harness's now, 02:00Z on the 25th).
+        assert_eq!(v["clocks"][0]["deadline"], "2026-11-25T02:30:00Z");
+        assert_eq!(v["claims"][0]["kind"], "earlier_time", "{v}");
+        assert_eq!(v["claims"][0]["claimed_at"], "2026-11-23T02:00:00Z");
+        // The vendor accepts it: 30 minutes from receipt (02:00Z), not from occurrence.
+        let seq = v["claims"][0]["seq"].clone();
+        let v = t
+            .act("vmgr_a", &v, "approve", json!({"event": seq}))
+            .await
+            .expect(StatusCode::OK);
         assert_eq!(v["clocks"][0]["deadline"], "2026-11-23T02:30:00Z");
         let v = t
             .act("eng_a", &v, "acknowledge", json!({}))
@@ -182,8 +211,21 @@ both!(
                 .await
                 .problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
             assert!(detail.contains("served remotely"), "{detail}");
+            // The response was late: the vendor cancelling it asks unit B's manager.
             let v = t
-                .act("eng_b", &v, "cancel", json!({"reason": "duplicate"}))
+                .act(
+                    "eng_b",
+                    &v,
+                    "cancel",
+                    json!({"reason": "duplicate", "note": "与上一单重复"}),
+                )
+                .await
+                .expect(StatusCode::OK);
+            assert_eq!(v["status"], "acknowledged");
+            assert_eq!(v["claims"][0]["kind"], "cancel", "{v}");
+            let seq = v["claims"][0]["seq"].clone();
+            let v = t
+                .act("mgr_b", &v, "approve", json!({"event": seq}))
                 .await
                 .expect(StatusCode::OK);
             assert_eq!(v["status"], "cancelled");

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod recorded;
 mod support;
 
 mod alertmanager;
@@ -15,6 +16,7 @@ mod concurrency;
 mod coverage;
 mod duty;
 mod escalation;
+mod evidence;
 mod intake;
 mod lifecycle;
 mod openapi;

@@ -172,9 +172,14 @@ both!(
         t.open("eng_a", "SA", "fault", "urgent").await;
         t.open("eng_a", "SA", "fault", "urgent").await;
         let minor = t.open("eng_a", "SA", "fault", "minor").await;
-        t.act("eng_a", &minor, "cancel", json!({"reason": "duplicate"}))
-            .await
-            .expect(StatusCode::OK);
+        t.act(
+            "eng_a",
+            &minor,
+            "cancel",
+            json!({"reason": "duplicate", "note": "重复"}),
+        )
+        .await
+        .expect(StatusCode::OK);
         outbox::ActiveModel {
             dedup_key: Set("parked".into()),
             kind: Set("summary".into()),

@@ -3,6 +3,7 @@
 //! figure below is worked out by hand in the comments.
 
 use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use crate::both;
@@ -12,9 +13,10 @@ const MARCH: &str = "/api/v1/reports/breaches?period=2026-03";
 
 /// Performs `action` at `at` (Beijing time) and returns the new view.
 async fn step(t: &Harness, t_view: &Value, action: &str, at: &str, extra: Value) -> Value {
-    let mut body = json!({"at": format!("{at}+08:00")});
-    body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
-    t.act("eng_a", t_view, action, body).await.expect(StatusCode::OK)
+    let at: DateTime<Utc> = format!("{at}+08:00").parse().unwrap();
+    crate::recorded::act_at(t, "eng_a", t_view, action, at, extra)
+        .await
+        .expect(StatusCode::OK)
 }
 
 async fn open(t: &Harness, who: &str, system: &str, kind: &str, severity: &str, at: &str) -> Value {
@@ -68,7 +70,8 @@ async fn build_march(t: &Harness) -> [String; 6] {
     // T6: minor fault on System B (vendor B), Monday 16 Mar 10:00; ack 11:00 (60 working
     // minutes); never resolved: its 7wd repair clock is past its deadline now.
     let t6 = open(t, "eng_b", "SB", "fault", "minor", "2026-03-16T10:00:00").await;
-    t.act("eng_b", &t6, "acknowledge", json!({"at": "2026-03-16T11:00:00+08:00"}))
+    let at = "2026-03-16T11:00:00+08:00".parse().unwrap();
+    crate::recorded::act_at(t, "eng_b", &t6, "acknowledge", at, json!({}))
         .await
         .expect(StatusCode::OK);
     // Force majeure on System A, 2 Mar 12:00–12:30 (a manager's record, approved at once).

@@ -86,8 +86,8 @@ both!(
         // December: Thursday 31 December 16:00. Acknowledged at 16:20 (response met). The repair's
         // seven working days run into 2027, which cn-5x8 does not publish: provisional.
         let dec = open_sb(&t, "2026-12-31T16:00:00+08:00").await;
-        let dec = t
-            .act("eng_b", &dec, "acknowledge", json!({"at": "2026-12-31T16:20:00+08:00"}))
+        let at = "2026-12-31T16:20:00+08:00".parse().unwrap();
+        let dec = crate::recorded::act_at(&t, "eng_b", &dec, "acknowledge", at, json!({}))
             .await
             .expect(StatusCode::OK);
         let number = dec["number"].as_str().unwrap().to_owned();

@@ -211,6 +211,7 @@ impl World {
             Some(self.engineer),
             now,
             Default::default(),
+            None,
         )
         .await
         .expect("opening a ticket");
@@ -234,6 +235,7 @@ impl World {
             command,
             Some(self.engineer),
             now,
+            None,
         )
         .await
         .unwrap_or_else(|e| panic!("acting on {number}: {e}"));

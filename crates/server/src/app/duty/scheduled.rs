@@ -471,6 +471,7 @@ async fn run_one(
         assigned_by,
         duty_id: Some(row.id),
         proposal: None,
+        recording: None,
     };
     let (ticket, _) = crate::app::tickets::open::open(
         txn,

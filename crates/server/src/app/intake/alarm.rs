@@ -125,7 +125,7 @@ pub(super) async fn act(
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("ticket {number} has no system")))?;
     let calendar = state.calendar(crate::app::tickets::calendar_name(&loaded.ticket, &system.calendar))?;
     let version = loaded.row.version;
-    crate::app::tickets::act(txn, &calendar, loaded, version, command, None, now).await?;
+    crate::app::tickets::act(txn, &calendar, loaded, version, command, None, now, None).await?;
     Ok(())
 }
 

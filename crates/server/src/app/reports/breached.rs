@@ -53,6 +53,9 @@ pub struct BreachedClock {
     pub overdue_min: f64,
     /// Wall time from the deadline to the stop (or the report's instant), in minutes.
     pub overdue_wall_min: f64,
+    /// Working time the clock spent paused, in minutes (pauses the buyer had to confirm count
+    /// only once confirmed).
+    pub paused_min: f64,
     /// Whether the deadline is provisional: counted past the calendar's published holidays with
     /// its weekly schedule alone, and measured again when the year is added (it may move, and
     /// the breach with it).
@@ -74,7 +77,7 @@ pub async fn list(
     let mut q = Sql::new(db);
     q.push(
         "SELECT t.system_id, t.vendor_id, t.number, t.title, t.kind, t.severity, c.name AS clock, c.target, \
-         c.started_at, c.deadline, c.ended_at, c.state, c.overdue_ms, c.overdue_wall_ms, c.provisional, \
+         c.started_at, c.deadline, c.ended_at, c.state, c.overdue_ms, c.overdue_wall_ms, c.paused_ms, c.provisional, \
          CASE WHEN c.ended_at IS NULL THEN c.calendar END AS calendar, \
          CASE WHEN c.ended_at IS NULL THEN c.events END AS events",
     )
@@ -122,6 +125,7 @@ pub async fn list(
             state: row.try_get("", "state")?,
             overdue_min: minutes(get_ms("overdue_ms")? as f64),
             overdue_wall_min: minutes(get_ms("overdue_wall_ms")? as f64),
+            paused_min: minutes(get_ms("paused_ms")? as f64),
             provisional: row.try_get("", "provisional")?,
             overdue_wall_ms: get_ms("overdue_wall_ms")?,
             system_id,
@@ -139,6 +143,7 @@ pub async fn list(
                 b.overdue_min = minutes(s.overdue.num_milliseconds() as f64);
                 b.overdue_wall_min = minutes(s.overdue_wall.num_milliseconds() as f64);
                 b.overdue_wall_ms = s.overdue_wall.num_milliseconds();
+                b.paused_min = minutes(s.paused.num_milliseconds() as f64);
                 b.provisional = s.provisional;
             }
         }

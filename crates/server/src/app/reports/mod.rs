@@ -12,6 +12,7 @@
 pub mod availability;
 pub mod breached;
 pub mod contracts;
+pub mod corrections;
 pub mod counts;
 pub mod deductions;
 pub mod export;
@@ -82,6 +83,9 @@ pub struct Report {
     pub deductions: Vec<deductions::ContractDeductions>,
     /// Footnotes every printed form carries (e.g. provisional deadlines); empty when none.
     pub notes: Vec<notes::Footnote>,
+    /// Every claim, request and cancellation on the period's tickets, decided or not: how a
+    /// figure changed after the fact, and the attempts that did not.
+    pub corrections: Vec<corrections::Correction>,
 }
 
 /// Computes the breach report for `period`, `filters` and the systems the caller may see
@@ -100,13 +104,14 @@ pub async fn breaches(
     let scope = resolve(db, &period, &filters, visible, as_of).await?;
     // Independent scans, run at once: on a pool each takes its own connection (SQLite readers
     // do not block each other in WAL mode), inside a transaction they simply take turns.
-    let (ticket_rows, clock_rows, provisional, latency, breached, availability) = tokio::try_join!(
+    let (ticket_rows, clock_rows, provisional, latency, breached, availability, corrections) = tokio::try_join!(
         counts::ticket_rows(db, &scope),
         counts::clock_rows(db, &scope),
         counts::provisional_rows(db, &scope),
         latency::latencies(db, &scope),
         breached::list(db, calendars, &scope),
         availability::systems(db, &scope),
+        corrections::list(db, &scope),
     )?;
     let measured = deductions::Measured {
         clocks: &clock_rows,
@@ -127,6 +132,7 @@ pub async fn breaches(
         },
         breached,
         availability,
+        corrections,
         period,
         as_of,
         filters,

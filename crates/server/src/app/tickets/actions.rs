@@ -1,5 +1,9 @@
 //! Acting on a ticket: acknowledge, arrive, start, pause, resume, regrade, resolve, close,
-//! reopen, cancel, assign, comment.
+//! reopen, cancel, assign, comment — and approve or reject the other party's claim or request.
+//!
+//! Who may is [`crate::app::permissions`]; what an action by one party leaves waiting for the
+//! other is [`super::evidence`] (a back-dated claim, a downgrade after a breach, a pause the
+//! buyer answers for).
 
 use std::collections::BTreeMap;
 
@@ -10,7 +14,7 @@ use sla_clock::Severity;
 use ticket_domain::{CancelReason, Command, PauseReason, Resolution};
 use utoipa::ToSchema;
 
-use super::open::{check_user, policy_row, policy_targets};
+use super::open::{check_assignee, policy_row, policy_targets};
 use super::read::load_in_scope;
 use super::views::{TicketView, allowed_of, view};
 use super::{FUTURE_SLACK, parse};
@@ -34,8 +38,12 @@ pub struct ActionRequest {
     /// pause: awaiting_reporter | third_party | buyer_window; cancel: duplicate | withdrawn;
     /// regrade, reopen: free text (required).
     pub reason: Option<String>,
-    /// pause, close, cancel: remarks.
+    /// pause, cancel: what is awaited / why it is void (required); close: remarks; approve,
+    /// reject: why (required to reject).
     pub note: Option<String>,
+    /// approve, reject: the timeline entry (`seq`) of the claim or request decided on
+    /// (required; see `claims` in the ticket).
+    pub event: Option<i64>,
     /// regrade: the new severity.
     pub severity: Option<String>,
     /// resolve: root cause (required).
@@ -57,7 +65,7 @@ pub struct ActionRequest {
 }
 
 /// The actions, in the order of the lifecycle.
-pub const ACTIONS: [&str; 12] = [
+pub const ACTIONS: [&str; 14] = [
     "acknowledge",
     "arrive",
     "start",
@@ -70,6 +78,8 @@ pub const ACTIONS: [&str; 12] = [
     "cancel",
     "assign",
     "comment",
+    "approve",
+    "reject",
 ];
 
 /// Builds the domain command for `action` from the body, refusing fields that do not apply.
@@ -90,6 +100,7 @@ fn command(
         ("satisfaction", b.satisfaction.is_some()),
         ("assignee_id", b.assignee_id.is_some()),
         ("text", b.text.is_some()),
+        ("event", b.event.is_some()),
     ]);
     let applies: &[&str] = match action {
         "pause" => &["reason", "note"],
@@ -100,6 +111,7 @@ fn command(
         "cancel" => &["reason", "note"],
         "assign" => &["assignee_id"],
         "comment" => &["text"],
+        "approve" | "reject" => &["event", "note"],
         _ => &[],
     };
     if let Some((field, _)) = given.iter().find(|(f, g)| **g && !applies.contains(f)) {
@@ -122,7 +134,7 @@ fn command(
             Command::Pause {
                 at,
                 reason: parse::<PauseReason>("reason", &need("reason", b.reason)?)?,
-                note: b.note,
+                note: Some(need_text("note", b.note, "pause needs a note saying what is awaited")?),
             },
             None,
         ),
@@ -171,7 +183,11 @@ fn command(
             Command::Cancel {
                 at,
                 reason: parse::<CancelReason>("reason", &need("reason", b.reason)?)?,
-                note: b.note,
+                note: Some(need_text(
+                    "note",
+                    b.note,
+                    "cancelling voids the ticket and takes it out of every SLA figure; say why in a note",
+                )?),
             },
             None,
         ),
@@ -191,6 +207,25 @@ fn command(
             },
             None,
         ),
+        "approve" | "reject" => {
+            let seq = b.event.ok_or_else(|| {
+                AppError::invalid(
+                    "event",
+                    format!("{action} needs event: the seq of the claim or request"),
+                )
+            })?;
+            let on = usize::try_from(seq - 1)
+                .map_err(|_| AppError::invalid("event", format!("{seq} is not an entry of the timeline")))?;
+            (
+                Command::Decide {
+                    at,
+                    on,
+                    approve: action == "approve",
+                    note: b.note,
+                },
+                None,
+            )
+        }
         other => {
             return Err(AppError::NotFound(format!(
                 "no action {other:?}; actions: {}",
@@ -198,6 +233,14 @@ fn command(
             )));
         }
     })
+}
+
+/// `v` trimmed, or an invalid-input error on `field` saying `why`.
+fn need_text(field: &str, v: Option<String>, why: &str) -> AppResult<String> {
+    match v.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()) {
+        Some(t) => Ok(t),
+        None => Err(AppError::invalid(field, why)),
+    }
 }
 
 /// Performs `action` on ticket `number` for `p`: acknowledge, arrive, start, pause, resume,
@@ -220,13 +263,15 @@ pub async fn perform(
     }
     let txn = ctx.begin_write().await?;
     let loaded = load_in_scope(&txn, p, number).await?;
-    p.require_writer()?;
+    let permission = crate::app::permissions::Action::for_ticket_action(action)
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("action {action} has no permission rule")))?;
+    crate::app::permissions::check_ticket(p, permission, loaded.row.vendor_id.is_some())?;
     let at = body.at.unwrap_or(now);
     if at > now + FUTURE_SLACK {
         return Err(AppError::invalid("at", "is in the future"));
     }
     if let Some(Some(a)) = body.assignee_id {
-        check_user(&txn, "assignee_id", a).await?;
+        check_assignee(&txn, "assignee_id", a, loaded.row.system_id).await?;
     }
     let version = body.version;
     let (mut cmd, regrade_to) = command(action, body, at, loaded.ticket.occurred_at())?;
@@ -258,9 +303,13 @@ pub async fn perform(
             None => usual,
         };
     }
+    if let Command::Decide { on, .. } = &cmd {
+        super::evidence::check_decision(ctx, &loaded.ticket, *on, now)?;
+    }
     let calendar = ctx.calendar(super::calendar_name(&loaded.ticket, &system.calendar))?;
     let detail = serde_json::to_value(&cmd).map_err(|e| AppError::Internal(e.into()))?;
-    let (row, ticket) = super::act(&txn, &calendar, loaded, version, cmd, Some(p.user_id), now).await?;
+    let rec = super::recording(ctx, p, now);
+    let (row, ticket) = super::act(&txn, &calendar, loaded, version, cmd, Some(p.user_id), now, Some(&rec)).await?;
     audit::record(
         &txn,
         Some(p.user_id),
@@ -272,5 +321,8 @@ pub async fn perform(
     )
     .await?;
     txn.commit().await?;
-    view(&ctx.db, ctx, row, now, allowed_of(&ticket), None).await
+    let mut view = view(&ctx.db, ctx, row, now, allowed_of(&ticket), None).await?;
+    view.claims = Some(super::evidence::claims_of(&ticket));
+    view.clocks_from = ticket.opened_with().clocks_from;
+    Ok(view)
 }

@@ -4,13 +4,15 @@
 //! |---|---|
 //! | [`open`] | open a ticket (the API, the pages, alert intake and scheduled duties all come here) |
 //! | [`preview`] | what opening would do, without opening |
-//! | [`actions`] | acknowledge, arrive, pause, regrade, resolve … |
+//! | [`actions`] | acknowledge, arrive, pause, regrade, resolve …, approve and reject the other party's claims |
+//! | [`evidence`] | who records as which party, the claims and requests a reader sees, auto-close |
 //! | [`read`] | the list with its filters, one ticket with its timeline |
 //! | [`views`] | what a reader sees: the row, the clocks evaluated now, the actions allowed |
 //! | [`remeasure`] | measure the clocks again after the calendars changed |
 //! | [`store`] | the events and their projections, written in one transaction |
 
 pub mod actions;
+pub mod evidence;
 pub mod open;
 pub mod preview;
 pub mod read;
@@ -22,6 +24,7 @@ use chrono::TimeDelta;
 
 use crate::app::{AppError, AppResult};
 
+pub use evidence::recording;
 pub use store::*;
 
 /// How far in the future a client-given instant may be (clock skew).

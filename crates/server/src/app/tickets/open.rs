@@ -124,11 +124,20 @@ fn severity_of(
     })
 }
 
-pub(crate) async fn check_user(db: &impl ConnectionTrait, field: &str, id: i64) -> AppResult<()> {
-    match users::Entity::find_by_id(id).one(db).await? {
-        Some(_) => Ok(()),
-        None => Err(AppError::invalid(field, format!("no user {id}"))),
+/// Checks that user `id` may be given a ticket of system `system_id`: they exist, are enabled
+/// and can see the system (another vendor's engineer cannot: they would get its escalation
+/// mail for a system they may not open).
+pub(crate) async fn check_assignee(db: &impl ConnectionTrait, field: &str, id: i64, system_id: i64) -> AppResult<()> {
+    if users::Entity::find_by_id(id).one(db).await?.is_none() {
+        return Err(AppError::invalid(field, format!("no user {id}")));
     }
+    if !crate::app::scope::may_see_system(db, id, system_id).await? {
+        return Err(AppError::invalid(
+            field,
+            format!("user {id} cannot see this ticket's system; assign it to someone of its unit or its vendors"),
+        ));
+    }
+    Ok(())
 }
 
 /// What opening a ticket would do: the system, the window it falls under, the ticket as the
@@ -151,6 +160,8 @@ pub(crate) struct Plan {
     pub(crate) duty_id: Option<i64>,
     /// What the classifier proposed, when facts were given.
     pub(crate) proposal: Option<sla_clock::Classification>,
+    /// Which party records it, for a person; `None` for a monitor or the scheduler.
+    pub(crate) recording: Option<ticket_domain::Recording>,
 }
 
 /// `system` is the one `body` names, already checked against the reader's scope; `reporter` who
@@ -175,7 +186,7 @@ pub(crate) async fn plan(
         received_at
     };
     if let Some(a) = body.assignee_id {
-        check_user(txn, "assignee_id", a).await?;
+        check_assignee(txn, "assignee_id", a, system.id).await?;
     }
     let window = crate::app::duty::windows::covering(txn, &system, clocks_start).await?;
     let proposal = proposal_of(&body, window.is_some());
@@ -232,6 +243,7 @@ pub(crate) async fn plan(
         assigned_by,
         duty_id,
         proposal,
+        recording: None,
     })
 }
 
@@ -242,10 +254,14 @@ pub async fn open_ticket(ctx: &Context, p: &Principal, body: CreateTicket, from:
     let now = ctx.now();
     let txn = ctx.begin_write().await?;
     let system = system_in_scope(&txn, p, &body.system).await?;
-    let plan = plan(&txn, ctx, system, Some(p.user_id), body, now).await?;
+    let mut plan = plan(&txn, ctx, system, Some(p.user_id), body, now).await?;
+    plan.recording = Some(super::recording(ctx, p, now));
     let (row, ticket) = open(&txn, &ctx.calendars.snapshot(), plan, Some(p.user_id), now, from).await?;
     txn.commit().await?;
-    view(&ctx.db, ctx, row, now, allowed_of(&ticket), None).await
+    let mut view = view(&ctx.db, ctx, row, now, allowed_of(&ticket), None).await?;
+    view.claims = Some(super::evidence::claims_of(&ticket));
+    view.clocks_from = ticket.opened_with().clocks_from;
+    Ok(view)
 }
 
 /// Opens the ticket `plan` describes (`actor`: who, `None` for a monitor) and records it in the
@@ -269,7 +285,17 @@ pub(crate) async fn open(
     let calendar = calendars
         .get(&plan.calendar)
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("calendar {:?} is not loaded", plan.calendar)))?;
-    let (row, ticket) = super::create(txn, calendar, plan.system.id, plan.new, actor, now, origin).await?;
+    let (row, ticket) = super::create(
+        txn,
+        calendar,
+        plan.system.id,
+        plan.new,
+        actor,
+        now,
+        origin,
+        plan.recording.as_ref(),
+    )
+    .await?;
     audit::record(
         txn,
         actor,

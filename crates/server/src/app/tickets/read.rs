@@ -179,6 +179,7 @@ pub async fn get(ctx: &Context, p: &Principal, number: &str) -> AppResult<Ticket
         .map(|(r, _): &(ticket_events::Model, _)| TimelineEntry {
             seq: r.seq,
             at: r.at,
+            recorded_at: r.recorded_at,
             actor: r.actor_id.and_then(|a| names.get(&a).cloned()),
             kind: r.kind.clone(),
             data: r.data.clone(),
@@ -220,7 +221,11 @@ pub async fn get(ctx: &Context, p: &Principal, number: &str) -> AppResult<Ticket
             .map(|d| d.code),
         None => None,
     };
+    let claims = super::evidence::claims_of(&loaded.ticket);
+    let clocks_from = loaded.ticket.opened_with().clocks_from;
     let mut view = view(&ctx.db, ctx, loaded.row, now, allowed, Some(timeline)).await?;
+    view.claims = Some(claims);
+    view.clocks_from = clocks_from;
     view.escalations = Some(escalations);
     view.major_event = major_event;
     view.duty = duty;

@@ -235,7 +235,18 @@ async fn remark(
     );
     let version = loaded.row.version;
     let at = now.max(loaded.ticket.last_event_at());
-    match crate::app::tickets::act(txn, calendar, loaded, version, Command::Comment { at, text }, None, now).await {
+    match crate::app::tickets::act(
+        txn,
+        calendar,
+        loaded,
+        version,
+        Command::Comment { at, text },
+        None,
+        now,
+        None,
+    )
+    .await
+    {
         // A finished ticket takes no remarks; the audit entry still lists the move.
         Ok(_) | Err(AppError::InvalidTransition { .. }) => Ok(()),
         Err(e) => Err(e),

@@ -11,7 +11,7 @@ use sea_orm::{
     QueryOrder, Set,
 };
 use sla_clock::{Calendar, ClockState};
-use ticket_domain::{Command, Event, NewTicket, Ticket};
+use ticket_domain::{Command, Event, NewTicket, Recording, Ticket};
 
 use crate::app::AppError;
 use crate::db::Key;
@@ -62,7 +62,10 @@ pub struct Origin {
 }
 
 /// Opens a ticket against system `system_id` (`actor`: who, or `None` for the scheduler);
-/// returns its row and the ticket.
+/// returns its row and the ticket. `rec` says which party records it, for a person
+/// ([`Ticket::open_as`]: a stated start older than the tolerance waits for the other party);
+/// `None` for a monitor or the scheduler, whose instants are the machine's.
+#[allow(clippy::too_many_arguments)]
 pub async fn create(
     txn: &DatabaseTransaction,
     calendar: &Calendar,
@@ -71,8 +74,12 @@ pub async fn create(
     actor: Option<i64>,
     now: DateTime<Utc>,
     origin: Origin,
+    rec: Option<&Recording>,
 ) -> Result<(tickets::Model, Ticket), AppError> {
-    let (ticket, event) = Ticket::open(new)?;
+    let (ticket, events) = match rec {
+        Some(rec) => Ticket::open_as(new, rec)?,
+        None => Ticket::open(new).map(|(t, e)| (t, vec![e]))?,
+    };
     let year = calendar.local(ticket.received_at()).year();
     let number = crate::db::counters::next_ticket_number(txn, ticket.kind().number_prefix(), year)
         .await
@@ -88,9 +95,9 @@ pub async fn create(
         description: Set(opened.description.clone()),
         reporter_id: Set(opened.reporter),
         assignee_id: Set(ticket.assignee()),
-        version: Set(1),
+        version: Set(events.len() as i64),
         occurred_at: Set(ticket.occurred_at()),
-        received_at: Set(ticket.received_at()),
+        received_at: Set(ticket.counts_as_received_at()),
         acknowledged_at: Set(None),
         on_site_at: Set(None),
         resolved_at: Set(None),
@@ -104,14 +111,20 @@ pub async fn create(
     }
     .insert(txn)
     .await?;
-    append(txn, row.id, 1, &event, actor).await?;
+    for (seq, e) in (1..).zip(&events) {
+        append(txn, row.id, seq, e, actor, now).await?;
+    }
     let row = project(txn, row, &ticket, calendar, now).await?;
-    crate::app::webhooks::queue_ticket_events(txn, &row, &[(1, &event)], now).await?;
+    let numbered: Vec<(i32, &Event)> = (1..).zip(events.iter()).collect();
+    crate::app::webhooks::queue_ticket_events(txn, &row, &numbered, now).await?;
     Ok((row, ticket))
 }
 
 /// Applies `command` to the ticket loaded as `loaded`, if `version` is still current; returns
-/// the new row and the ticket after the command.
+/// the new row and the ticket after the command. `rec` says which party records it, for a
+/// person ([`Ticket::decide_as`]: claims and requests wait for the other party); `None` for the
+/// system (a monitor, a re-measurement note).
+#[allow(clippy::too_many_arguments)]
 pub async fn act(
     txn: &DatabaseTransaction,
     calendar: &Calendar,
@@ -120,6 +133,7 @@ pub async fn act(
     command: Command,
     actor: Option<i64>,
     now: DateTime<Utc>,
+    rec: Option<&Recording>,
 ) -> Result<(tickets::Model, Ticket), AppError> {
     let Loaded { row, mut ticket, .. } = loaded;
     let conflict = |current: i64| AppError::VersionConflict {
@@ -132,7 +146,11 @@ pub async fn act(
     if row.version != version {
         return Err(conflict(row.version));
     }
-    let events = match ticket.decide(command) {
+    let decided = match rec {
+        Some(rec) => ticket.decide_as(command, rec, calendar),
+        None => ticket.decide(command),
+    };
+    let events = match decided {
         Ok(events) => events,
         Err(refused) => {
             // On PostgreSQL (read committed) the row and its events are read by two statements,
@@ -167,7 +185,7 @@ pub async fn act(
     }
     for (i, e) in events.iter().enumerate() {
         ticket.apply(e)?;
-        append(txn, row.id, version as i32 + 1 + i as i32, e, actor).await?;
+        append(txn, row.id, version as i32 + 1 + i as i32, e, actor, now).await?;
     }
     let mut row = row;
     row.version = version + events.len() as i64;
@@ -183,6 +201,7 @@ async fn append(
     seq: i32,
     event: &Event,
     actor: Option<i64>,
+    recorded_at: DateTime<Utc>,
 ) -> Result<(), AppError> {
     ticket_events::ActiveModel {
         ticket_id: Set(ticket_id),
@@ -191,6 +210,7 @@ async fn append(
         actor_id: Set(actor),
         kind: Set(event.kind().to_owned()),
         data: Set(serde_json::to_value(event).map_err(|e| AppError::Internal(e.into()))?),
+        recorded_at: Set(Some(recorded_at)),
         ..Default::default()
     }
     .insert(txn)
@@ -259,6 +279,7 @@ async fn project(
         am.wall_ms = ms(status.ended_at.unwrap_or(at) - status.started_at);
         am.overdue_ms = ms(status.overdue);
         am.overdue_wall_ms = ms(status.overdue_wall);
+        am.paused_ms = ms(status.paused);
         am.provisional = Set(status.provisional);
         am.save(txn).await?;
     }
@@ -267,6 +288,8 @@ async fn project(
     am.vendor_id = Set(vendor_id);
     am.status = Set(Key(ticket.status()));
     am.severity = Set(Key(ticket.severity()));
+    // A stated start the vendor accepted files the ticket under its stated receipt.
+    am.received_at = Set(ticket.counts_as_received_at());
     am.assignee_id = Set(ticket.assignee());
     am.acknowledged_at = Set(ticket.acknowledged_at());
     am.on_site_at = Set(ticket.on_site_at());

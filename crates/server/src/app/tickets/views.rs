@@ -106,6 +106,16 @@ pub struct TicketView {
     /// The scheduled duty it belongs to (only when reading one ticket).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub duty: Option<String>,
+    /// The claims and requests between the two parties, with their decisions: actions dated
+    /// earlier than recorded, pauses the buyer must confirm, downgrades and cancellations that
+    /// would clear a breach (only when reading one ticket, and after an action).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claims: Option<Vec<super::evidence::ClaimView>>,
+    /// When the clocks start, if not at the stated start: the buyer opened it with a start
+    /// earlier than recorded, and the vendor has not accepted it yet (only when reading one
+    /// ticket, and after an action).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clocks_from: Option<DateTime<Utc>>,
 }
 
 /// Why a ticket's targets are a major-event window's.
@@ -145,8 +155,11 @@ pub struct EscalationEntry {
 pub struct TimelineEntry {
     /// 1, 2, 3, … (the ticket's version after it).
     pub seq: i32,
-    /// When it happened.
+    /// When it counts (for an action dated earlier than recorded and not yet approved: when it
+    /// was recorded; the claimed instant is in the `claimed` entry that follows it).
     pub at: DateTime<Utc>,
+    /// When the server recorded it (absent on entries older than this field).
+    pub recorded_at: Option<DateTime<Utc>>,
     /// Who did it.
     pub actor: Option<String>,
     /// The event type (`opened`, `acknowledged`, …).
@@ -266,6 +279,8 @@ pub(crate) fn view_with_clocks(
         escalations: None,
         major_event: None,
         duty: None,
+        claims: None,
+        clocks_from: None,
     })
 }
 
@@ -303,7 +318,12 @@ pub(crate) async fn views_of(
     Ok(items)
 }
 
-/// The actions `ticket` allows now, as the API lists them.
+/// The actions `ticket` allows now, as the API lists them: approve and reject while a claim or
+/// request waits (who may decide it is the other party's; see [`super::evidence`]).
 pub(crate) fn allowed_of(ticket: &ticket_domain::Ticket) -> Vec<String> {
-    ticket.allowed().iter().map(|s| s.to_string()).collect()
+    let mut allowed: Vec<String> = ticket.allowed().iter().map(|s| s.to_string()).collect();
+    if !ticket.pending().is_empty() {
+        allowed.extend(["approve".to_owned(), "reject".to_owned()]);
+    }
+    allowed
 }

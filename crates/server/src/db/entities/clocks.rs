@@ -51,6 +51,8 @@ pub struct Model {
     /// Whether the deadline rests on days whose holidays the calendar has not published yet
     /// (counted with its weekly schedule alone; measured again when the year is added).
     pub provisional: bool,
+    /// Working time spent paused, as of `updated_at` (none on rows older than the column).
+    pub paused_ms: Option<i64>,
 }
 
 /// Relations of a clock.

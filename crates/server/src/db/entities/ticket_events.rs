@@ -23,6 +23,8 @@ pub struct Model {
     /// The event's payload.
     #[sea_orm(column_type = "JsonBinary")]
     pub data: Json,
+    /// When the server wrote it (`at` is when it counts); `None` on rows older than the column.
+    pub recorded_at: Option<DateTimeUtc>,
 }
 
 /// Relations of a ticket event.

@@ -1,5 +1,5 @@
-//! The report as tables: seven sections (summary, clocks, times, breached clocks, vendors,
-//! availability, deductions), each with Chinese headers, written as CSV (one section), XLSX (one
+//! The report as tables: eight sections (summary, clocks, times, breached clocks, vendors,
+//! availability, deductions, corrections), each with Chinese headers, written as CSV (one section), XLSX (one
 //! sheet per section) or a printable HTML page (all sections). The report's footnotes
 //! ([`footnote_lines`]) follow: the CSV's last rows, a 说明 sheet, a paragraph under the tables.
 
@@ -119,7 +119,7 @@ pub struct Section {
 }
 
 /// The section keys, in order.
-pub const SECTIONS: [&str; 7] = [
+pub const SECTIONS: [&str; 8] = [
     "summary",
     "clocks",
     "latency",
@@ -127,6 +127,7 @@ pub const SECTIONS: [&str; 7] = [
     "vendors",
     "availability",
     "deductions",
+    "corrections",
 ];
 
 /// Chinese names of the clocks, kinds, severities and states.
@@ -148,7 +149,18 @@ fn zh(key: &str) -> String {
         "met" => "达标",
         "breached-running" => "超时未完成",
         "breached-met" => "超时完成",
-        "cancelled" => "已取消",
+        "cancelled" => "已作废",
+        "earlier_time" => "申报时间早于记录",
+        "buyer_pause" => "待甲方确认的暂停",
+        "regrade" => "降级申请",
+        "cancel" => "作废申请",
+        "buyer" => "甲方",
+        "vendor" => "乙方",
+        "supervisor" => "监理",
+        "pending" => "待决定",
+        "approved" => "已同意",
+        "rejected" => "已驳回",
+        "done" => "已生效",
         other => other,
     }
     .to_owned()
@@ -297,6 +309,7 @@ pub fn sections(r: &Report) -> Vec<Section> {
                 "状态",
                 "超时(工作分钟)",
                 "超时(自然分钟)",
+                "暂停(工作分钟)",
                 "暂定",
             ],
             rows: r
@@ -320,6 +333,7 @@ pub fn sections(r: &Report) -> Vec<Section> {
                         Text(zh(&b.state)),
                         Num(b.overdue_min),
                         Num(b.overdue_wall_min),
+                        Num(b.paused_min),
                         if b.provisional { t(PROVISIONAL_MARK) } else { Empty },
                     ]
                 })
@@ -458,6 +472,47 @@ pub fn sections(r: &Report) -> Vec<Section> {
                         ]);
                     }
                     rows
+                })
+                .collect(),
+        },
+        Section {
+            key: "corrections",
+            title: "更正与申请",
+            english: "Corrections, claims and requests",
+            headers: vec![
+                "工单号",
+                "系统编码",
+                "类别",
+                "内容",
+                "提出方",
+                "提出人",
+                "记录时间",
+                "申报时间",
+                "状态",
+                "决定方",
+                "决定人",
+                "决定时间",
+                "说明",
+            ],
+            rows: r
+                .corrections
+                .iter()
+                .map(|c| {
+                    vec![
+                        Text(c.ticket.clone()),
+                        Text(c.system.clone()),
+                        Text(zh(&c.kind)),
+                        Text(c.summary.clone()),
+                        Text(zh(&c.by)),
+                        Cell::opt(c.actor.clone(), Text),
+                        When(c.recorded_at),
+                        Cell::opt(c.claimed_at, When),
+                        Text(zh(&c.status)),
+                        Cell::opt(c.decided_by.as_deref().map(zh), Text),
+                        Cell::opt(c.decider.clone(), Text),
+                        Cell::opt(c.decided_at, When),
+                        Cell::opt(c.note.clone(), Text),
+                    ]
                 })
                 .collect(),
         },

@@ -1,0 +1,278 @@
+//! Two parties, one record: who records an action, what they may claim, and what waits for the
+//! other party (the rules are `ticket_domain::evidence`; this is how the server applies them).
+//!
+//! | setting (`[sla]`) | default | what it does |
+//! |---|---|---|
+//! | `claim_tolerance` | `5m` | an action dated earlier than it is recorded by more than this counts as recorded until the other party approves the earlier time |
+//! | `pause_confirm_within` | `24h` | a vendor's pause awaiting the reporter or the buyer's window stops the clock only if the buyer confirms it within this |
+//! | `auto_close_after` | `7d` | a resolved ticket nobody closed or reopened closes by itself after this, without a rating (`off`: never) |
+//!
+//! The defaults are opsclock's, not a contract's: none of the seed contracts sets a figure.
+//!
+//! Who is which party: a vendor's people record as the vendor (the measured party); the bureau's
+//! and the units' people, and admins of no vendor, as the buyer; the supervisor (监理) as the
+//! supervisor. Alert intake and scheduled duties record as the machine: their instants are the
+//! monitor's and the schedule's, not a person's claim.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::Serialize;
+use ticket_domain::evidence::{Change, Claim};
+use ticket_domain::{Recording, Side, Ticket};
+use utoipa::ToSchema;
+
+use crate::app::auth::{Party, Principal};
+use crate::app::{AppError, AppResult, Context};
+use crate::db::Key;
+use crate::db::entities::tickets;
+
+/// The two parties' rules, from `[sla]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rules {
+    /// See the module's table.
+    pub claim_tolerance: TimeDelta,
+    /// See the module's table.
+    pub pause_confirm_within: TimeDelta,
+    /// See the module's table; `None`: never.
+    pub auto_close_after: Option<TimeDelta>,
+}
+
+impl Default for Rules {
+    fn default() -> Rules {
+        Rules {
+            claim_tolerance: TimeDelta::minutes(5),
+            pause_confirm_within: TimeDelta::hours(24),
+            auto_close_after: Some(TimeDelta::days(7)),
+        }
+    }
+}
+
+impl Rules {
+    /// The rules the settings give; what is not set keeps its default.
+    ///
+    /// ```
+    /// use chrono::TimeDelta;
+    /// use opsclock::app::tickets::evidence::Rules;
+    ///
+    /// let r = Rules::from_settings(Some("10m"), None, Some("off")).unwrap();
+    /// assert_eq!(r.claim_tolerance, TimeDelta::minutes(10));
+    /// assert_eq!(r.pause_confirm_within, TimeDelta::hours(24));
+    /// assert_eq!(r.auto_close_after, None);
+    /// assert!(Rules::from_settings(Some("2wd"), None, None).unwrap_err().to_string().contains("claim_tolerance"));
+    /// ```
+    pub fn from_settings(
+        claim_tolerance: Option<&str>,
+        pause_confirm_within: Option<&str>,
+        auto_close_after: Option<&str>,
+    ) -> anyhow::Result<Rules> {
+        let d = Rules::default();
+        Ok(Rules {
+            claim_tolerance: claim_tolerance.map_or(Ok(d.claim_tolerance), |s| wall("claim_tolerance", s))?,
+            pause_confirm_within: pause_confirm_within
+                .map_or(Ok(d.pause_confirm_within), |s| wall("pause_confirm_within", s))?,
+            auto_close_after: match auto_close_after {
+                None => d.auto_close_after,
+                Some("off") => None,
+                Some(s) => Some(wall("auto_close_after", s)?),
+            },
+        })
+    }
+}
+
+/// A wall-clock duration written `30m`, `24h` or `7d`.
+fn wall(setting: &str, s: &str) -> anyhow::Result<TimeDelta> {
+    let bad =
+        || anyhow::anyhow!("[sla] {setting} = {s:?}: expected minutes, hours or days, e.g. \"5m\", \"24h\", \"7d\"");
+    let (n, unit) = s.trim().split_at(s.trim().len().saturating_sub(1));
+    let n: i64 = n.parse().map_err(|_| bad())?;
+    match unit {
+        "m" => Ok(TimeDelta::minutes(n)),
+        "h" => Ok(TimeDelta::hours(n)),
+        "d" => Ok(TimeDelta::days(n)),
+        _ => Err(bad()),
+    }
+}
+
+/// `t` in Beijing time, to the minute (as the pages and mails write instants).
+fn local(t: DateTime<Utc>) -> String {
+    t.with_timezone(&chrono_tz::Asia::Shanghai)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+/// The side `p` records as.
+pub fn side_of(p: &Principal) -> Side {
+    match p.party {
+        Some(Party::Vendor(_)) => Side::Vendor,
+        Some(Party::Supervisor) => Side::Supervisor,
+        _ => Side::Buyer,
+    }
+}
+
+/// The side a stored user records as (the same rule as [`side_of`]).
+pub fn side_of_user(u: &crate::db::entities::users::Model) -> Side {
+    match Party::of(u) {
+        Some(Party::Vendor(_)) => Side::Vendor,
+        Some(Party::Supervisor) => Side::Supervisor,
+        _ => Side::Buyer,
+    }
+}
+
+/// How `p` records an action at `now`.
+pub fn recording(ctx: &Context, p: &Principal, now: DateTime<Utc>) -> Recording {
+    Recording {
+        side: side_of(p),
+        at: now,
+        tolerance: ctx.evidence.claim_tolerance,
+    }
+}
+
+/// A claim or request of a ticket, as a reader sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClaimView {
+    /// The timeline entry of the claim or request (what `approve` and `reject` name as `event`).
+    pub seq: i32,
+    /// `earlier_time` (an action dated earlier than recorded), `buyer_pause` (a pause the buyer
+    /// must confirm), `regrade` or `cancel` (a request that would clear a breach).
+    pub kind: String,
+    /// The timeline entry a claim is about.
+    pub about_seq: Option<i32>,
+    /// Who made it: `buyer`, `vendor` or `supervisor`.
+    pub by: String,
+    /// When it was recorded.
+    pub recorded_at: DateTime<Utc>,
+    /// For `earlier_time`: the instant claimed.
+    pub claimed_at: Option<DateTime<Utc>>,
+    /// What it asks, in Chinese.
+    pub summary: String,
+    /// `pending`, `approved` or `rejected`.
+    pub status: String,
+    /// Who decided it.
+    pub decided_by: Option<String>,
+    /// When.
+    pub decided_at: Option<DateTime<Utc>>,
+    /// Why.
+    pub note: Option<String>,
+}
+
+/// The claims and requests of `ticket`, oldest first.
+pub fn claims_of(ticket: &Ticket) -> Vec<ClaimView> {
+    let seq = |i: usize| i as i32 + 1;
+    ticket
+        .claims_and_requests()
+        .iter()
+        .map(|p| {
+            let about = p.event.and_then(|i| ticket.events().get(i));
+            let action = about.map_or("", |e| e.kind());
+            let (kind, claimed_at, summary) = match (&p.claim, &p.change) {
+                (Some(Claim::EarlierTime { at }), _) => (
+                    "earlier_time",
+                    Some(*at),
+                    format!(
+                        "{} 申报时间 {} 早于记录时间 {}",
+                        action_zh(action),
+                        local(*at),
+                        local(p.recorded_at)
+                    ),
+                ),
+                (Some(Claim::BuyerPause { reason }), _) => (
+                    "buyer_pause",
+                    None,
+                    format!("暂停（{}）需甲方确认后才计入暂停时间", reason.label_zh()),
+                ),
+                (None, Some(Change::Regrade { from, to, reason, .. })) => (
+                    "regrade",
+                    None,
+                    format!("申请降级 {} → {}：{reason}", from.label_zh(), to.label_zh()),
+                ),
+                (None, Some(Change::Cancel { reason, note })) => (
+                    "cancel",
+                    None,
+                    format!(
+                        "申请作废工单（{}）{}",
+                        reason.label_zh(),
+                        note.as_deref().map(|n| format!("：{n}")).unwrap_or_default()
+                    ),
+                ),
+                (None, None) => ("unknown", None, String::new()),
+            };
+            ClaimView {
+                seq: seq(p.index),
+                kind: kind.into(),
+                about_seq: p.event.map(seq),
+                by: p.by.key().into(),
+                recorded_at: p.recorded_at,
+                claimed_at,
+                summary,
+                status: match &p.decision {
+                    None => "pending",
+                    Some(d) if d.approved => "approved",
+                    Some(_) => "rejected",
+                }
+                .into(),
+                decided_by: p.decision.as_ref().map(|d| d.by.key().to_owned()),
+                decided_at: p.decision.as_ref().map(|d| d.at),
+                note: p.decision.as_ref().and_then(|d| d.note.clone()),
+            }
+        })
+        .collect()
+}
+
+/// The Chinese name of an event type.
+pub fn action_zh(kind: &str) -> &'static str {
+    match kind {
+        "opened" => "开单（故障开始时间）",
+        "acknowledged" => "响应",
+        "arrived" => "到场",
+        "started" => "开始处理",
+        "paused" => "暂停",
+        "resumed" => "恢复",
+        "regraded" => "调整级别",
+        "resolved" => "解决",
+        "closed" => "关闭",
+        "reopened" => "重开",
+        "cancelled" => "作废",
+        "assigned" => "指派",
+        "commented" => "备注",
+        _ => "操作",
+    }
+}
+
+/// Checks, before a decision, what the server adds to the domain's rules: a pause claim is
+/// confirmed within `[sla] pause_confirm_within` of its recording, or not at all.
+pub fn check_decision(ctx: &Context, ticket: &Ticket, on: usize, now: DateTime<Utc>) -> AppResult<()> {
+    let Some(p) = ticket.claims_and_requests().iter().find(|p| p.index == on) else {
+        return Ok(());
+    };
+    if let Some(Claim::BuyerPause { .. }) = p.claim
+        && now - p.recorded_at > ctx.evidence.pause_confirm_within
+    {
+        return Err(AppError::invalid(
+            "event",
+            format!(
+                "the pause was recorded at {} and had to be confirmed within {} hours; it does not count",
+                local(p.recorded_at),
+                ctx.evidence.pause_confirm_within.num_hours()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Resolved tickets whose resolution is older than `[sla] auto_close_after`, oldest first, at
+/// most `limit`: the auto-close job closes them.
+pub async fn due_for_auto_close(ctx: &Context, now: DateTime<Utc>, limit: u64) -> AppResult<Vec<String>> {
+    let Some(after) = ctx.evidence.auto_close_after else {
+        return Ok(Vec::new());
+    };
+    Ok(tickets::Entity::find()
+        .select_only()
+        .column(tickets::Column::Number)
+        .filter(tickets::Column::Status.eq(Key(ticket_domain::Status::Resolved)))
+        .filter(tickets::Column::ResolvedAt.lte(now - after))
+        .order_by_asc(tickets::Column::ResolvedAt)
+        .limit(limit)
+        .into_tuple::<String>()
+        .all(&ctx.db)
+        .await?)
+}
