@@ -439,3 +439,67 @@ both!(parties_are_told_by_me, |t: crate::support::Harness| async move {
         assert_eq!((&me["party"], &me["scope"]), (&party, &scope), "{who}: {me}");
     }
 });
+
+/// Runs `opsclock` with `args` and the harness's database; returns (success, stdout, stderr).
+fn opsclock(t: &Harness, args: &[&str]) -> (bool, String, String) {
+    let dir = std::env::temp_dir();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_opsclock"))
+        .current_dir(dir)
+        .env_remove("OPSCLOCK_CONFIG")
+        .env_remove("OPSCLOCK_DATABASE_URL")
+        .args(args)
+        .args(["--database", &t.db.url])
+        .output()
+        .expect("run opsclock");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+async fn user(t: &Harness, name: &str) -> users::Model {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    users::Entity::find()
+        .filter(users::Column::Username.eq(name))
+        .one(&t.state.db)
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("no user {name}"))
+}
+
+both!(
+    the_bureaus_and_the_supervisors_people_are_added_with_their_party_and_nobody_else_has_one,
+    |t: crate::support::Harness| async move {
+        use opsclock::app::auth::{Party, PartyKind};
+        use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
+        let (ok, out, err) = opsclock(
+            &t,
+            &["user", "add", "li", "--role", "engineer", "--party", "supervisor"],
+        );
+        assert!(ok && out.contains("(engineer, supervisor)"), "{out}{err}");
+        assert_eq!(Party::of(&user(&t, "li").await), Some(Party::Supervisor));
+        let (ok, _, err) = opsclock(
+            &t,
+            &[
+                "user", "add", "wang", "--role", "manager", "--party", "bureau", "--unit", "UA",
+            ],
+        );
+        assert!(!ok && err.contains("cannot be used with"), "{err}");
+        // The database keeps a party off an account with a unit or a vendor, and keeps it to the
+        // bureau and the supervisor.
+        for (who, party) in [
+            ("mgr_a", PartyKind::Bureau),
+            ("eng_a", PartyKind::Supervisor),
+            ("nobody", PartyKind::Unit),
+        ] {
+            let mut am = user(&t, who).await.into_active_model();
+            am.party = Set(Some(opsclock::db::Key(party)));
+            assert!(am.update(&t.state.db).await.is_err(), "{who} took party {party}");
+        }
+        let mut am = user(&t, "nobody").await.into_active_model();
+        am.party = Set(Some(opsclock::db::Key(PartyKind::Bureau)));
+        let nobody = am.update(&t.state.db).await.unwrap();
+        assert_eq!(Party::of(&nobody), Some(Party::Bureau));
+    }
+);

@@ -2,14 +2,15 @@
 //!
 //! A request is authenticated by a personal API token (`Authorization: Bearer ocp_…`) or by the
 //! session cookie the web pages get from `POST /api/v1/session`. The [`Principal`] carries the
-//! user's role and scope:
+//! user's role, party and scope. Roles, in short (what each may do, by party, is the table in
+//! [`crate::app::permissions`]):
 //!
 //! | role | may |
 //! |---|---|
 //! | admin | everything, everywhere |
-//! | manager | read and act on tickets in scope |
-//! | engineer | read and act on tickets in scope |
-//! | viewer | read tickets in scope |
+//! | manager | what its party's engineers may, and decide: set its party's rules, approve |
+//! | engineer | read and act on tickets in scope, as its party may |
+//! | viewer | read what its party reads |
 //!
 //! Party: every account belongs to the buyer (the bureau, or one of its units), to a vendor, or
 //! to the supervisor (监理) — a [`Party`]. Scope follows from it: a unit's people see the tickets
@@ -243,19 +244,8 @@ impl Principal {
         }
     }
 
-    /// Fails unless the caller is an admin.
-    pub fn require_admin(&self) -> Result<(), AppError> {
-        if self.role == Role::Admin {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden(format!(
-                "only admins may do this; you are {}",
-                self.role
-            )))
-        }
-    }
-
-    /// Fails unless the caller is a manager or an admin.
+    /// Fails unless the caller is a manager or an admin. Prefer
+    /// [`crate::app::permissions::check`], which also asks the caller's party.
     pub fn require_manager(&self) -> Result<(), AppError> {
         match self.role {
             Role::Admin | Role::Manager => Ok(()),
@@ -266,7 +256,8 @@ impl Principal {
         }
     }
 
-    /// Fails unless the caller may change tickets (not a viewer).
+    /// Fails unless the caller may change tickets (not a viewer). Prefer
+    /// [`crate::app::permissions::check`], which also asks the caller's party.
     pub fn require_writer(&self) -> Result<(), AppError> {
         if self.role == Role::Viewer {
             Err(AppError::Forbidden(
