@@ -79,6 +79,8 @@ actions! {
     TicketCancel = "ticket.cancel", "cancel a ticket";
     TicketAssign = "ticket.assign", "assign a ticket";
     TicketComment = "ticket.comment", "comment on a ticket";
+    TicketGradeImpact = "ticket.grade_impact", "grade an event's impact after it (事后定级)";
+    TicketCorrect = "ticket.correct", "correct a ticket's title, description or system";
     TicketDecide = "ticket.decide", "approve or reject the other party's claim or request on a ticket";
     DutyRead = "duty.read", "read rosters, windows, exclusions, scheduled duties, who is on duty and staffing gaps";
     RosterWrite = "roster.write", "set a roster or change one of its shifts";
@@ -103,8 +105,9 @@ actions! {
 
 impl Action {
     /// The action a ticket action's name asks for (`POST /tickets/{number}/{action}`, the
-    /// ticket page's buttons): `acknowledge` … `comment`, and `approve` / `reject` (a decision
-    /// on the other party's pending claim or request). `None` for a name that is no action.
+    /// ticket page's buttons): `acknowledge` … `comment`, `grade_impact`, `correct`, and
+    /// `approve` / `reject` (a decision on the other party's pending claim or request). `None`
+    /// for a name that is no action.
     pub fn for_ticket_action(name: &str) -> Option<Action> {
         Some(match name {
             "acknowledge" => Action::TicketAcknowledge,
@@ -119,6 +122,8 @@ impl Action {
             "cancel" => Action::TicketCancel,
             "assign" => Action::TicketAssign,
             "comment" => Action::TicketComment,
+            "grade_impact" => Action::TicketGradeImpact,
+            "correct" => Action::TicketCorrect,
             "approve" | "reject" => Action::TicketDecide,
             _ => return None,
         })
@@ -289,6 +294,8 @@ pub const TABLE: &[Rule] = &[
     row(Action::TicketCancel, BUYER_AND_VENDOR_WRITERS),
     row(Action::TicketAssign, BUYER_AND_VENDOR_WRITERS),
     row(Action::TicketComment, EVERY_PARTY_WRITERS),
+    row(Action::TicketGradeImpact, BUYER_AND_VENDOR_WRITERS),
+    row(Action::TicketCorrect, BUYER_AND_VENDOR_WRITERS),
     row(Action::TicketDecide, DECIDERS),
     row(Action::DutyRead, EVERY_PARTY),
     row(Action::RosterWrite, ROSTER_KEEPERS),

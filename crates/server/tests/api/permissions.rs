@@ -22,22 +22,7 @@ const PERSONAS: [&str; 9] = [
 ];
 
 /// Every name a ticket action's `{action}` segment can take.
-const TICKET_ACTIONS: [&str; 14] = [
-    "acknowledge",
-    "arrive",
-    "start",
-    "pause",
-    "resume",
-    "regrade",
-    "resolve",
-    "close",
-    "reopen",
-    "cancel",
-    "assign",
-    "comment",
-    "approve",
-    "reject",
-];
+const TICKET_ACTIONS: &[&str] = &opsclock::app::tickets::actions::ACTIONS;
 
 /// Every (method, path) operation of an OpenAPI document.
 fn operations(doc: &Value) -> BTreeSet<(String, String)> {
@@ -81,6 +66,16 @@ fn every_route_has_a_rule_and_every_rule_a_route() {
         stale.is_empty(),
         "rules for routes that do not exist:\n  {}",
         stale.join("\n  ")
+    );
+    let unruled: Vec<&str> = TICKET_ACTIONS
+        .iter()
+        .copied()
+        .filter(|name| Action::for_ticket_action(name).is_none())
+        .collect();
+    assert!(
+        unruled.is_empty(),
+        "ticket actions without a permission rule (add them to Action::for_ticket_action and the table in \
+         crates/server/src/app/permissions.rs): {unruled:?}"
     );
     let mut seen = BTreeSet::new();
     for r in routes::ROUTES {
