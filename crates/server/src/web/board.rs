@@ -1,7 +1,8 @@
 //! The engineer's board: my open tickets and the on-duty queue, most urgent first (by the
-//! earliest deadline of a clock still counting), with live countdowns and one-click actions.
+//! earliest deadline of a clock still counting), with live countdowns, one-click actions (those
+//! the reader may take) and a mark on tickets with a claim or request awaiting a decision.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use axum::extract::State;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -9,11 +10,38 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use super::{Viewer, WebResult};
 use crate::app::AppError;
 use crate::app::reports::sql::Sql;
-use crate::db::entities::{systems, tickets, users};
+use crate::db::entities::{systems, ticket_events, tickets, users};
 use crate::http::AppState;
 
 /// At most this many tickets on the board.
 const LIMIT: i64 = 200;
+
+/// The actions the board offers as one click (the others need a form: the ticket page).
+const ONE_CLICK: [&str; 4] = ["acknowledge", "arrive", "start", "resume"];
+
+/// Which of the tickets `ids` have a claim or request not decided yet: a `claimed` or
+/// `requested` entry that no `decided` entry names (`on` is its position, counting from 0).
+async fn pending(state: &AppState, ids: &[i64]) -> crate::app::AppResult<HashSet<i64>> {
+    let rows = ticket_events::Entity::find()
+        .filter(ticket_events::Column::TicketId.is_in(ids.to_vec()))
+        .filter(ticket_events::Column::Kind.is_in(["claimed", "requested", "decided"]))
+        .all(&state.db)
+        .await?;
+    let mut open: HashMap<i64, BTreeSet<i64>> = HashMap::new();
+    for r in rows.iter().filter(|r| r.kind != "decided") {
+        open.entry(r.ticket_id).or_default().insert(i64::from(r.seq));
+    }
+    for r in rows.iter().filter(|r| r.kind == "decided") {
+        if let (Some(set), Some(on)) = (open.get_mut(&r.ticket_id), r.data["on"].as_i64()) {
+            set.remove(&(on + 1));
+        }
+    }
+    Ok(open
+        .into_iter()
+        .filter(|(_, s)| !s.is_empty())
+        .map(|(t, _)| t)
+        .collect())
+}
 
 /// `GET /board`.
 pub async fn page(State(state): State<AppState>, v: Viewer) -> WebResult {
@@ -50,11 +78,29 @@ pub async fn page(State(state): State<AppState>, v: Viewer) -> WebResult {
     let rank: HashMap<i64, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
     rows.sort_by_key(|r| rank.get(&r.id).copied());
     let names = Names::load(&state, &rows).await?;
-    let mine_ids: Vec<bool> = rows.iter().map(|r| r.assignee_id == Some(v.p.user_id)).collect();
+    let pending = pending(&state, &ids).await?;
+    let facts: Vec<(bool, bool, bool)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.assignee_id == Some(v.p.user_id),
+                r.vendor_id.is_some(),
+                pending.contains(&r.id),
+            )
+        })
+        .collect();
     let views = crate::app::tickets::views::views_of(&state, rows, now).await?;
     let (mut mine, mut queue) = (Vec::new(), Vec::new());
-    for (view, is_mine) in views.into_iter().zip(mine_ids) {
-        let item = names.decorate(&view)?;
+    for (view, (is_mine, has_vendor, waits)) in views.into_iter().zip(facts) {
+        let mut item = names.decorate(&view)?;
+        // The one-click actions allowed now that this reader may take.
+        let actions: Vec<&String> = view
+            .allowed
+            .iter()
+            .filter(|a| ONE_CLICK.contains(&a.as_str()) && super::ticket::permitted(&v, a, has_vendor))
+            .collect();
+        item["actions"] = serde_json::json!(actions);
+        item["pending"] = waits.into();
         if is_mine { mine.push(item) } else { queue.push(item) }
     }
     super::page(

@@ -1,5 +1,6 @@
-//! One ticket (clocks, timeline, the actions allowed now) and logging a new one (system search,
-//! the classifier's questions, a preview of the severity and deadlines before submitting).
+//! One ticket (clocks, the claims and requests between the two parties, timeline, the actions
+//! the reader may take now) and logging a new one (system search, the classifier's questions, a
+//! preview of the severity and deadlines before submitting).
 
 use std::collections::HashMap;
 
@@ -15,15 +16,25 @@ use super::{Fields, Viewer, WebError, WebResult, local_path, redirect_with};
 use crate::app::AppError;
 use crate::app::audit::ClientAddr;
 use crate::app::auth::Role;
+use crate::app::permissions::{Action, check_ticket};
 use crate::app::tickets::actions::ActionRequest;
+use crate::app::tickets::evidence::{ClaimView, side_of};
 use crate::app::tickets::open::CreateTicket;
-use crate::app::tickets::views::TicketView;
+use crate::app::tickets::views::{TicketView, TimelineEntry};
 use crate::db::Key;
-use crate::db::entities::{systems, users};
+use crate::db::entities::{systems, tickets, users};
 use crate::http::AppState;
+use ticket_domain::Side;
 
 fn field<'a>(f: &'a HashMap<String, String>, k: &str) -> Option<&'a str> {
     f.get(k).map(|s| s.trim()).filter(|s| !s.is_empty())
+}
+
+/// Whether `v` may do ticket action `action` (`acknowledge` … `approve`) on a ticket whose system
+/// has a vendor or none: the permission table's answer (the use case asks it again), so that a
+/// page offers no button its reader may not use.
+pub(super) fn permitted(v: &Viewer, action: &str, ticket_has_vendor: bool) -> bool {
+    v.can_write() && Action::for_ticket_action(action).is_some_and(|a| check_ticket(&v.p, a, ticket_has_vendor).is_ok())
 }
 
 /// `GET /tickets/{number}`.
@@ -33,9 +44,22 @@ pub async fn page(State(state): State<AppState>, v: Viewer, Path(number): Path<S
         .one(&state.db)
         .await?
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("ticket {} has no system", t.number)))?;
+    // Whether a vendor serves the ticket: then the buyer's people leave the vendor's work to it.
+    let has_vendor = tickets::Entity::find()
+        .filter(tickets::Column::Number.eq(t.number.as_str()))
+        .one(&state.db)
+        .await?
+        .is_some_and(|r| r.vendor_id.is_some());
+    // The actions allowed now that the reader may take; approve and reject are the claims' own.
+    let actions: Vec<String> = t
+        .allowed
+        .iter()
+        .filter(|a| !matches!(a.as_str(), "approve" | "reject") && permitted(&v, a, has_vendor))
+        .cloned()
+        .collect();
     // Whom the ticket can be assigned to, and only for readers who may assign now.
     let vendor_ids = crate::app::scope::assignable_vendor_ids(&state.db, &v.p, system.id).await?;
-    let may_assign = v.can_write() && t.allowed.iter().any(|a| a == "assign");
+    let may_assign = actions.iter().any(|a| a == "assign");
     let engineers: Vec<Json> = users::Entity::find()
         .filter(users::Column::VendorId.is_in(if may_assign { vendor_ids } else { Vec::new() }))
         .filter(users::Column::Disabled.eq(false))
@@ -60,7 +84,9 @@ pub async fn page(State(state): State<AppState>, v: Viewer, Path(number): Path<S
         .map(|u| (u.id, u.display_name))
         .collect();
     let timeline = timeline(&t, &names, v.lang);
-    let actions: Vec<String> = if v.can_write() { t.allowed.clone() } else { Vec::new() };
+    let may_decide = permitted(&v, "approve", has_vendor);
+    let claims = claims(&t, &v, may_decide);
+    let pending = claims.iter().any(|c| c["status"] == "pending");
     super::page(
         &v,
         "ticket.html",
@@ -71,8 +97,96 @@ pub async fn page(State(state): State<AppState>, v: Viewer, Path(number): Path<S
             engineers => engineers,
             actions => actions,
             timeline => timeline,
+            claims => claims,
+            pending => pending,
+            side => side_of(&v.p).key(),
         },
     )
+}
+
+/// The ticket's claims and requests as the page lists them: who made each (party and person),
+/// what it asks in the reader's language, who decided it, and whether this reader may decide it
+/// now (a writer of the other party, or the supervisor, with the permission to decide).
+fn claims(t: &TicketView, v: &Viewer, may_decide: bool) -> Vec<Json> {
+    let entries: Vec<&TimelineEntry> = t.timeline.iter().flatten().collect();
+    let entry = |seq: i32| entries.iter().find(|e| e.seq == seq).copied();
+    let reader = side_of(&v.p);
+    t.claims
+        .iter()
+        .flatten()
+        .map(|c| {
+            let by: Option<Side> = serde_json::from_value(json!(c.by)).ok();
+            // The decision is the `decided` entry that names this one (`on` counts from 0).
+            let decision = entries
+                .iter()
+                .find(|e| e.kind == "decided" && e.data["on"].as_i64() == Some(i64::from(c.seq) - 1));
+            let can_decide = c.status == "pending" && may_decide && by.is_some_and(|b| reader.may_decide(b));
+            json!({
+                "seq": c.seq,
+                "kind": c.kind,
+                "about_seq": c.about_seq,
+                "summary": claim_summary(c, entry(c.seq), entry(c.about_seq.unwrap_or(0)), v.lang),
+                "by": c.by,
+                "person": entry(c.seq).and_then(|e| e.actor.clone()),
+                "recorded_at": c.recorded_at,
+                "claimed_at": c.claimed_at,
+                "status": c.status,
+                "decided_by": c.decided_by,
+                "decider": decision.and_then(|e| e.actor.clone()),
+                "decided_at": c.decided_at,
+                "note": c.note,
+                "can_decide": can_decide,
+            })
+        })
+        .collect()
+}
+
+/// What a claim or request asks: the server's Chinese sentence, or the same in English from its
+/// timeline entry (`entry`) and the entry it is about (`about`).
+fn claim_summary(c: &ClaimView, entry: Option<&TimelineEntry>, about: Option<&TimelineEntry>, lang: Lang) -> String {
+    if lang == Lang::Zh {
+        return c.summary.clone();
+    }
+    let words = i18n::words(lang);
+    let word = |key: String| words.get(key.as_str()).map_or(key.clone(), |w| (*w).to_owned());
+    let text = |v: &Json| v.as_str().unwrap_or("").to_owned();
+    let Some(data) = entry.map(|e| &e.data) else {
+        return word(format!("claim_kind_{}", c.kind));
+    };
+    match c.kind.as_str() {
+        "earlier_time" => format!(
+            "{} claimed at {}, recorded at {}",
+            about.map_or_else(|| "The action".to_owned(), |a| word(format!("ev_{}", a.kind))),
+            local(c.claimed_at.unwrap_or(c.recorded_at)),
+            local(c.recorded_at)
+        ),
+        "buyer_pause" => format!(
+            "Pause ({}) counts only once the buyer confirms it",
+            word(format!("pause_{}", text(&data["claim"]["reason"])))
+        ),
+        "regrade" => format!(
+            "Downgrade {} → {}: {}",
+            word(format!("sev_{}", text(&data["change"]["from"]))),
+            word(format!("sev_{}", text(&data["change"]["to"]))),
+            text(&data["change"]["reason"])
+        ),
+        "cancel" => format!(
+            "Void the ticket ({}){}",
+            word(format!("cancel_{}", text(&data["change"]["reason"]))),
+            data["change"]["note"]
+                .as_str()
+                .map(|n| format!(": {n}"))
+                .unwrap_or_default()
+        ),
+        _ => c.summary.clone(),
+    }
+}
+
+/// `t` as the pages write it: Beijing time, to the minute.
+fn local(t: chrono::DateTime<Utc>) -> String {
+    t.with_timezone(&super::templates::ZONE)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 /// The ticket's events and escalation emails, oldest first, each with a one-line detail.
@@ -117,11 +231,67 @@ fn timeline(t: &TicketView, names: &HashMap<i64, String>, lang: Lang) -> Vec<Jso
                 .and_then(|a| names.get(&a).cloned())
                 .unwrap_or_else(|| word("", "unassigned")),
             "commented" => s(d, "text"),
+            "claimed" => {
+                let about = d["event"].as_i64().map_or(0, |i| i + 1);
+                let action = t
+                    .timeline
+                    .iter()
+                    .flatten()
+                    .find(|x| i64::from(x.seq) == about)
+                    .map_or_else(String::new, |x| word("ev_", &x.kind));
+                match d["claim"]["kind"].as_str() {
+                    Some("earlier_time") => format!(
+                        "{action} #{about} · {} {}",
+                        word("", "claimed_time"),
+                        d["claim"]["at"]
+                            .as_str()
+                            .and_then(|a| a.parse().ok())
+                            .map(local)
+                            .unwrap_or_default()
+                    ),
+                    Some("buyer_pause") => format!(
+                        "{action} #{about} · {} · {}",
+                        word("pause_", d["claim"]["reason"].as_str().unwrap_or("")),
+                        word("", "pause_needs_buyer")
+                    ),
+                    _ => String::new(),
+                }
+            }
+            "requested" => match d["change"]["kind"].as_str() {
+                Some("regrade") => format!(
+                    "{} → {} · {}",
+                    word("sev_", d["change"]["from"].as_str().unwrap_or("")),
+                    word("sev_", d["change"]["to"].as_str().unwrap_or("")),
+                    d["change"]["reason"].as_str().unwrap_or("")
+                ),
+                Some("cancel") => format!(
+                    "{} · {} {}",
+                    word("act_", "cancel"),
+                    word("cancel_", d["change"]["reason"].as_str().unwrap_or("")),
+                    d["change"]["note"].as_str().unwrap_or("")
+                ),
+                _ => String::new(),
+            },
+            "decided" => format!(
+                "{} #{} {}",
+                word(
+                    "claim_",
+                    if d["approved"].as_bool() == Some(true) {
+                        "approved"
+                    } else {
+                        "rejected"
+                    }
+                ),
+                d["on"].as_i64().map_or(0, |i| i + 1),
+                s(d, "note")
+            ),
             _ => String::new(),
         };
+        // An entry that counts at another instant than it was recorded shows both.
+        let recorded = e.recorded_at.filter(|r| (*r - e.at).num_seconds().abs() > 60);
         out.push((
             e.at,
-            json!({"at": e.at, "kind": e.kind, "who": e.actor, "detail": detail.trim()}),
+            json!({"at": e.at, "recorded": recorded, "kind": e.kind, "who": e.actor, "detail": detail.trim()}),
         ));
     }
     for m in t.escalations.iter().flatten() {
@@ -176,6 +346,10 @@ pub async fn act(
     if let Some(n) = number_of("satisfaction")? {
         body.insert("satisfaction".into(), json!(n));
     }
+    // approve, reject: the timeline entry of the claim or request decided on.
+    if let Some(n) = number_of("event")? {
+        body.insert("event".into(), json!(n));
+    }
     if action == "assign" {
         body.insert("assignee_id".into(), json!(number_of("assignee_id")?));
     }
@@ -186,7 +360,24 @@ pub async fn act(
         .copied()
         .unwrap_or("");
     match crate::app::tickets::actions::perform(&state, &v.p, &from, &number, &action, request).await {
-        Ok(_) => Ok(redirect_with(&back, &format!("{label} · {number} ✓"))),
+        // What the action left waiting for the other party (a request, a claim) is said at once.
+        Ok(after) => {
+            let waiting = after
+                .claims
+                .iter()
+                .flatten()
+                .filter(|c| c.status == "pending" && i64::from(c.seq) > version)
+                .map(|c| claim_summary(c, None, None, v.lang))
+                .collect::<Vec<_>>();
+            let message = if waiting.is_empty() {
+                format!("{label} · {number} ✓")
+            } else if v.lang == Lang::Zh {
+                format!("{label} · {number} ✓ 待对方确认：{}", waiting.join("；"))
+            } else {
+                format!("{label} · {number} ✓ waits for the other party: {}", waiting.join("; "))
+            };
+            Ok(redirect_with(&back, &message))
+        }
         Err(e @ AppError::Internal(_)) => Err(e.into()),
         Err(AppError::VersionConflict { .. }) => Ok(redirect_with(
             &back,

@@ -119,3 +119,260 @@ both!(
         assert_eq!(after["version"], a["version"], "nothing was written");
     }
 );
+
+/// A browser's session for `who`: signs in through the API and returns the cookie to send.
+async fn session(t: &crate::support::Harness, who: &str) -> String {
+    let signed_in = t
+        .post(
+            "",
+            "/api/v1/session",
+            json!({"username": who, "password": format!("password-of-{who}")}),
+        )
+        .await;
+    assert_eq!(signed_in.status, StatusCode::OK, "{:?}", signed_in.body);
+    let cookie = signed_in.set_cookie.expect("a session cookie");
+    cookie.split(';').next().unwrap().to_owned()
+}
+
+/// GETs `path` with `cookies` (no token): the status and the page.
+async fn browse(t: &crate::support::Harness, cookies: &str, path: &str) -> (StatusCode, String) {
+    let a = t
+        .with_headers("", Method::GET, path, None, &[("cookie", cookies)], vec![])
+        .await;
+    (a.status, a.body.as_str().unwrap_or_default().to_owned())
+}
+
+/// POSTs a page form with `cookies`; returns the answer and the cookies to follow it with
+/// (the session's, plus the message the redirect leaves).
+async fn submit(
+    t: &crate::support::Harness,
+    cookies: &str,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> (crate::support::Answer, String) {
+    let body = fields
+        .iter()
+        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    let a = t
+        .with_headers(
+            "",
+            Method::POST,
+            path,
+            Some("application/x-www-form-urlencoded"),
+            &[("cookie", cookies)],
+            body.into_bytes(),
+        )
+        .await;
+    let next = match a.set_cookie.as_deref().and_then(|c| c.split(';').next()) {
+        Some(flash) => format!("{cookies}; {flash}"),
+        None => cookies.to_owned(),
+    };
+    (a, next)
+}
+
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The page's form token.
+fn csrf_of(html: &str) -> String {
+    html.split(r#"name="csrf" value=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a form with a token")
+        .to_owned()
+}
+
+/// The `<form>` of `action` on the page, if there is one (the first).
+fn form_of<'a>(html: &'a str, action: &str) -> Option<&'a str> {
+    let start = html.find(&format!("/act/{action}\""))?;
+    let end = html[start..].find("</form>")? + start;
+    Some(&html[start..end])
+}
+
+both!(
+    the_buyer_decides_a_downgrade_request_on_the_ticket_page,
+    |t: crate::support::Harness| async move {
+        // Unit A's manager logs an urgent fault; 30 minutes later the response (15m) is breached
+        // and vendor A's engineer asks to downgrade it: a request that waits for the buyer.
+        let v = t.open("mgr_a", "SA", "fault", "urgent").await;
+        t.time.advance(chrono::TimeDelta::minutes(30));
+        let v = t
+            .act(
+                "eng_a",
+                &v,
+                "regrade",
+                json!({"severity": "minor", "reason": "只影响一台终端"}),
+            )
+            .await
+            .expect(StatusCode::OK);
+        let number = v["number"].as_str().unwrap().to_owned();
+        let seq = v["claims"][0]["seq"].as_i64().unwrap();
+        let page = |who: &'static str, path: String| {
+            let t = &t;
+            async move {
+                let (status, _, body) = t.download(who, &path).await;
+                assert_eq!(status, StatusCode::OK, "{path}");
+                String::from_utf8(body).expect("UTF-8")
+            }
+        };
+        let row = format!(r#"data-claim="{seq}" data-status="pending""#);
+
+        // The vendor's engineer and manager see their request waiting, and cannot decide it.
+        for who in ["eng_a", "vmgr_a"] {
+            let html = page(who, format!("/tickets/{number}")).await;
+            assert!(html.contains(r#"id="claims""#) && html.contains(&row), "{who}: {html}");
+            assert!(html.contains("降级申请") && html.contains("待决定") && html.contains("乙方 · eng_a"));
+            assert!(html.contains(r#"id="pending-badge""#), "{who}: the header says so");
+            assert!(
+                form_of(&html, "approve").is_none() && form_of(&html, "reject").is_none(),
+                "{who}"
+            );
+        }
+        // The unit's manager may approve or reject it (a reason is required to reject), and sees
+        // none of the vendor's work as a button.
+        let html = page("mgr_a", format!("/tickets/{number}")).await;
+        let approve = form_of(&html, "approve").expect("an approve form");
+        assert!(approve.contains(&format!(r#"name="event" value="{seq}""#)), "{approve}");
+        let reject = form_of(&html, "reject").expect("a reject form");
+        assert!(reject.contains(r#"<textarea name="note" required"#), "{reject}");
+        for work in ["acknowledge", "arrive", "start", "pause", "resolve"] {
+            assert!(
+                form_of(&html, work).is_none(),
+                "no {work} for the buyer's manager: {html}"
+            );
+        }
+        // Nor on the board, which marks the ticket as awaiting a decision.
+        let board = page("mgr_a", "/board".into()).await;
+        let line = board
+            .split(&format!(r#"<tr data-ticket="{number}""#))
+            .nth(1)
+            .and_then(|r| r.split("</tr>").next())
+            .expect("the ticket is on the board");
+        assert!(line.contains("有待确认事项"), "{line}");
+        assert!(!line.contains(r#"data-action="acknowledge""#), "{line}");
+        let board = page("eng_a", "/board".into()).await;
+        assert!(
+            board.contains(r#"data-action="acknowledge""#),
+            "the vendor's engineer has it: {board}"
+        );
+
+        // Approving from the page: back to the ticket, now 轻微, the request approved by unit
+        // A's manager.
+        let cookies = session(&t, "mgr_a").await;
+        let (_, html) = browse(&t, &cookies, &format!("/tickets/{number}")).await;
+        let (answer, cookies) = submit(
+            &t,
+            &cookies,
+            &format!("/tickets/{number}/act/approve"),
+            &[
+                ("csrf", &csrf_of(&html)),
+                ("version", &v["version"].to_string()),
+                ("event", &seq.to_string()),
+                ("note", "现场确认只影响一台终端"),
+                ("back", &format!("/tickets/{number}")),
+            ],
+        )
+        .await;
+        assert_eq!(answer.status, StatusCode::SEE_OTHER, "{:?}", answer.body);
+        let (status, html) = browse(&t, &cookies, &format!("/tickets/{number}")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains("同意 · ") && html.contains(" ✓"), "the message: {html}");
+        assert!(html.contains(r#"<span class="sev sev-minor">轻微</span>"#), "{html}");
+        assert!(
+            html.contains(&format!(r#"data-claim="{seq}" data-status="approved""#)) && html.contains("已同意"),
+            "{html}"
+        );
+        assert!(html.contains("甲方 · mgr_a") && html.contains("现场确认只影响一台终端"));
+        assert!(!html.contains(r#"id="pending-badge""#) && form_of(&html, "approve").is_none());
+        assert!(html.contains("ev-decided"), "the timeline has the decision: {html}");
+    }
+);
+
+both!(
+    voiding_a_ticket_says_what_it_does_and_needs_a_note,
+    |t: crate::support::Harness| async move {
+        // Logged 10 minutes ago; the engineer answered 3 minutes ago and records it now.
+        let v = t.open("eng_a", "SA", "fault", "urgent").await;
+        t.time.advance(chrono::TimeDelta::minutes(10));
+        let at = t.now() - chrono::TimeDelta::minutes(3);
+        let v = t
+            .act("eng_a", &v, "acknowledge", json!({"at": at}))
+            .await
+            .expect(StatusCode::OK);
+        let v = t.act("eng_a", &v, "start", json!({})).await.expect(StatusCode::OK);
+        let number = v["number"].as_str().unwrap().to_owned();
+        let cookies = session(&t, "eng_a").await;
+        let (_, html) = browse(&t, &cookies, &format!("/tickets/{number}")).await;
+        // The timeline shows both instants of the acknowledgement.
+        assert!(
+            html.contains("申报 2026-11-25 10:07</time> · <time") && html.contains("记录 2026-11-25 10:10"),
+            "{html}"
+        );
+        // The button says what it does, the form asks first and needs a note.
+        let cancel = form_of(&html, "cancel").expect("a cancel form");
+        assert!(
+            cancel.contains("data-confirm=") && cancel.contains("作废工单"),
+            "{cancel}"
+        );
+        assert!(cancel.contains(r#"<textarea name="note" required"#), "{cancel}");
+        let pause = form_of(&html, "pause").expect("a pause form");
+        assert!(
+            pause.contains(r#"<textarea name="note" required"#) && pause.contains("需甲方确认"),
+            "{pause}"
+        );
+        // The vendor does not close tickets: no such button, whatever the status.
+        assert!(form_of(&html, "close").is_none());
+
+        // Sent without a note (no browser to stop it), it is refused and the page says why.
+        let (answer, with_message) = submit(
+            &t,
+            &cookies,
+            &format!("/tickets/{number}/act/cancel"),
+            &[
+                ("csrf", &csrf_of(&html)),
+                ("version", &v["version"].to_string()),
+                ("reason", "duplicate"),
+                ("back", &format!("/tickets/{number}")),
+            ],
+        )
+        .await;
+        assert_eq!(answer.status, StatusCode::SEE_OTHER);
+        let (_, html) = browse(&t, &with_message, &format!("/tickets/{number}")).await;
+        assert!(
+            html.contains("作废工单 · ") && html.contains("✗") && html.contains("say why in a note"),
+            "{html}"
+        );
+        let after = t
+            .get("eng_a", &format!("/api/v1/tickets/{number}"))
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(after["status"], "in_progress", "nothing was voided");
+        // With a note it is voided.
+        let (answer, _) = submit(
+            &t,
+            &cookies,
+            &format!("/tickets/{number}/act/cancel"),
+            &[
+                ("csrf", &csrf_of(&html)),
+                ("version", &v["version"].to_string()),
+                ("reason", "duplicate"),
+                ("note", "与 INC-2026-000001 重复"),
+            ],
+        )
+        .await;
+        assert_eq!(answer.status, StatusCode::SEE_OTHER);
+        let after = t
+            .get("eng_a", &format!("/api/v1/tickets/{number}"))
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(after["status"], "cancelled");
+    }
+);

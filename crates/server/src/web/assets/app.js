@@ -1,4 +1,5 @@
-// opsclock pages: live countdowns, the system search, the new ticket's preview. No dependencies.
+// opsclock pages: live countdowns, the system search, the new ticket's preview, confirmations.
+// No dependencies.
 "use strict";
 
 // Countdowns: time left to the deadline (wall clock), coloured when the clock has used 50 % and
@@ -79,9 +80,20 @@ function preview() {
   run();
 }
 
+// Forms that do something hard to undo (voiding a ticket) ask first. Without the script they
+// still need their note, and the server refuses one without it.
+function confirmations() {
+  for (const form of document.querySelectorAll("form[data-confirm]")) {
+    form.addEventListener("submit", (e) => {
+      if (!window.confirm(form.dataset.confirm)) e.preventDefault();
+    });
+  }
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   tick();
   setInterval(tick, 1000);
   systemSearch();
   preview();
+  confirmations();
 });
