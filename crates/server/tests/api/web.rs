@@ -236,6 +236,22 @@ both!(
                 "{who}"
             );
         }
+        // In English too.
+        let english = t
+            .with_headers(
+                "eng_a",
+                Method::GET,
+                &format!("/tickets/{number}"),
+                None,
+                &[("cookie", "opsclock_lang=en")],
+                vec![],
+            )
+            .await;
+        let english = english.body.as_str().unwrap_or_default();
+        assert!(
+            english.contains("Downgrade Urgent → Minor: 只影响一台终端") && english.contains("Awaiting a decision"),
+            "{english}"
+        );
         // The unit's manager may approve or reject it (a reason is required to reject), and sees
         // none of the vendor's work as a button.
         let html = page("mgr_a", format!("/tickets/{number}")).await;
