@@ -5,7 +5,8 @@
 //
 // It starts `opsclock serve` on a fresh SQLite database with the demo data, signs in as the
 // demo's engineer, logs a fault, watches its countdown, acknowledges and resolves it, finds it
-// in the manager's month, and checks that another vendor's engineer cannot open it.
+// in the manager's month, has the unit's manager approve the engineer's downgrade of a breached
+// fault, and checks that another vendor's engineer cannot open the first ticket.
 //
 // Environment: OPSCLOCK_BIN (default target/debug/opsclock, or $CARGO_TARGET_DIR/debug/opsclock),
 // CHROMIUM (default /usr/bin/chromium), E2E_SCREENSHOTS=DIR to save the main pages there
@@ -208,6 +209,65 @@ try {
     await page.goto(`${base}/tickets/${number}`);
     assert.equal((await page.textContent("#status")).trim(), "已解决");
     await page.close();
+  });
+
+  await step("the buyer approves a downgrade", async () => {
+    // The vendor's engineer logs an urgent fault on 移动短信机 (sy-004: 7x24, response 30m) that
+    // began an hour ago. The vendor's own earlier start counts at once: the response is breached.
+    const token = cli("user", "token", "engineer").trim();
+    const res = await fetch(`${base}/api/v1/tickets`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        kind: "fault",
+        system: "sy-004",
+        severity: "urgent",
+        title: "移动短信机 短信全部发送失败",
+        occurred_at: new Date(Date.now() - 3_600_000).toISOString(),
+      }),
+    });
+    const body = await res.text();
+    assert.equal(res.status, 201, body);
+    const opened = JSON.parse(body);
+    assert.ok(opened.clocks.find((c) => c.name === "response").breached, "the response clock is breached");
+
+    // On the ticket page the engineer re-grades it to 轻微: a request that waits for the buyer.
+    const page = engineer;
+    current = page;
+    await page.goto(`${base}/tickets/${opened.number}`);
+    const regrade = "#actions form[data-action=regrade]";
+    await page.selectOption(`${regrade} select[name=severity]`, "minor");
+    await page.fill(`${regrade} input[name=reason]`, "只影响一条短信通道");
+    await page.click(`${regrade} button`);
+    await page.waitForSelector("#claims tr[data-status=pending]");
+    assert.match(await page.textContent(".flash"), /待对方确认/);
+    assert.equal((await page.textContent(".page-head .sev")).trim(), "紧急", "nothing changed yet");
+    assert.match(await page.textContent("#claims tr[data-status=pending]"), /降级申请[\s\S]*紧急 → 轻微[\s\S]*乙方 · engineer[\s\S]*待决定/);
+    assert.equal(await page.locator("#claims form[data-action=approve]").count(), 0, "the vendor does not decide its own request");
+    assert.equal(await page.locator("#pending-badge").count(), 1);
+    await shot(page, "ticket-claim-vendor");
+
+    // The unit's manager signs in, sees the ticket marked on the board, and approves it.
+    const m = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    current = m;
+    await m.goto(`${base}/login`);
+    await m.fill("input[name=username]", "manager");
+    await m.fill("input[name=password]", "manager-pass-2026");
+    await m.click("#sign-in");
+    await m.waitForURL(/\/board$/);
+    assert.match(await m.textContent(`tr[data-ticket=${opened.number}]`), /有待确认事项/);
+    assert.equal(await m.locator(`tr[data-ticket=${opened.number}] [data-action=acknowledge]`).count(), 0, "the vendor's work is not the buyer's");
+    await m.goto(`${base}/tickets/${opened.number}`);
+    assert.equal(await m.locator("#actions form[data-action=acknowledge]").count(), 0);
+    await shot(m, "ticket-claims");
+    await m.click("#claims form[data-action=approve] button");
+    await m.waitForSelector("#claims tr[data-status=approved]");
+    assert.equal((await m.textContent(".page-head .sev")).trim(), "轻微");
+    assert.match(await m.textContent("#claims tr[data-status=approved]"), /已同意[\s\S]*甲方 · manager/);
+    assert.equal(await m.locator("#pending-badge").count(), 0);
+    assert.match(await m.textContent("#timeline"), /决定/);
+    await shot(m, "ticket-claim-approved");
+    await m.close();
   });
 
   await step("another vendor's engineer cannot open the ticket", async () => {
