@@ -7,6 +7,7 @@
 //! | webhooks | every `[webhooks] every_secs` (5 s) | post due webhook rows ([`crate::app::webhooks::sender`]) |
 //! | summary | `[escalation] summary_cron` (08:00 on the 1st) | queue last month's summary ([`crate::app::escalation::summary`]) |
 //! | retention | at start and every 24 h | purge the audit log, outbox and alerts past `[retention]` ([`crate::app::retention`]) |
+//! | auto-close | every hour, and at start | close, as the system and without a rating, tickets resolved longer than `[sla] auto_close_after` ago that nobody closed or reopened ([`crate::app::tickets::evidence::auto_close`]) |
 //! | coverage | daily at 09:00 in `[escalation] summary_timezone` | queue this ISO week's email to admins about calendars whose published holidays run out within `[sla] coverage_warning_days` ([`crate::app::coverage::queue_weekly`]; once per calendar per week) |
 //!
 //! A job still running when its next turn comes skips that turn, so runs never pile up.
@@ -192,6 +193,26 @@ pub async fn start(sweeper: Sweeper, opts: JobOptions) -> anyhow::Result<JobSche
             Box::pin(purge())
         })?)
         .await?;
+
+    if let Some(after) = opts.evidence.auto_close_after {
+        let (db, calendars, time) = (sweeper.db.clone(), sweeper.calendars.clone(), sweeper.time.clone());
+        let close = move || {
+            let (db, calendars, time) = (db.clone(), calendars.clone(), time.clone());
+            async move {
+                match crate::app::tickets::evidence::auto_close(&db, &calendars, after, time.now(), 500).await {
+                    Ok(closed) if closed.is_empty() => {}
+                    Ok(closed) => tracing::info!(?closed, "resolved tickets closed by themselves"),
+                    Err(e) => tracing::error!(error = %e, "auto-close failed; trying again in an hour"),
+                }
+            }
+        };
+        tokio::spawn(close());
+        scheduler
+            .add(Job::new_repeated_async(Duration::from_secs(3600), move |_, _| {
+                Box::pin(close())
+            })?)
+            .await?;
+    }
 
     let (db, links, time, calendars, window) = (
         sweeper.db.clone(),

@@ -168,6 +168,27 @@ pub enum Command {
         /// The text.
         text: String,
     },
+    /// The impact grade after the event (事后定级: 000 "事后需要综合事件损失和影响面，对事件
+    /// 重新定级，重新报备"), kept apart from the SLA severity: it moves no clock.
+    GradeImpact {
+        /// When.
+        at: DateTime<Utc>,
+        /// The grade, on the four-step scale.
+        grade: Severity,
+        /// Why: the loss and the reach found (required).
+        reason: String,
+    },
+    /// The title or the description is corrected; the old text stays in the event stream.
+    Correct {
+        /// When.
+        at: DateTime<Utc>,
+        /// The new title, if it changes.
+        title: Option<String>,
+        /// The new description, if it changes.
+        description: Option<String>,
+        /// Why (required).
+        reason: String,
+    },
     /// The other party approves or rejects a pending claim or request (see [`crate::evidence`]).
     Decide {
         /// When.
@@ -280,6 +301,28 @@ pub enum Event {
         /// The text.
         text: String,
     },
+    /// See [`Command::GradeImpact`].
+    ImpactGraded {
+        /// When.
+        at: DateTime<Utc>,
+        /// The grade before, if there was one.
+        from: Option<Severity>,
+        /// The grade now.
+        to: Severity,
+        /// Why.
+        reason: String,
+    },
+    /// See [`Command::Correct`].
+    Corrected {
+        /// When.
+        at: DateTime<Utc>,
+        /// The new title, if it changed.
+        title: Option<String>,
+        /// The new description, if it changed.
+        description: Option<String>,
+        /// Why.
+        reason: String,
+    },
     /// A part of an earlier event that counts only once the other party accepts it: an earlier
     /// time than recorded, or a pause for a reason the buyer answers for. Until then the event
     /// counts as recorded (see [`crate::evidence`]).
@@ -334,6 +377,8 @@ impl Command {
             | Command::Cancel { at, .. }
             | Command::Assign { at, .. }
             | Command::Comment { at, .. }
+            | Command::GradeImpact { at, .. }
+            | Command::Correct { at, .. }
             | Command::Decide { at, .. } => *at,
         }
     }
@@ -353,6 +398,8 @@ impl Command {
             | Command::Cancel { at, .. }
             | Command::Assign { at, .. }
             | Command::Comment { at, .. }
+            | Command::GradeImpact { at, .. }
+            | Command::Correct { at, .. }
             | Command::Decide { at, .. } => *at = instant,
         }
         self
@@ -373,6 +420,8 @@ impl Command {
             Command::Cancel { .. } => "cancel",
             Command::Assign { .. } => "assign",
             Command::Comment { .. } => "comment",
+            Command::GradeImpact { .. } => "grade_impact",
+            Command::Correct { .. } => "correct",
             Command::Decide { approve: true, .. } => "approve",
             Command::Decide { approve: false, .. } => "reject",
         }
@@ -396,6 +445,8 @@ impl Event {
             | Event::Cancelled { at, .. }
             | Event::Assigned { at, .. }
             | Event::Commented { at, .. }
+            | Event::ImpactGraded { at, .. }
+            | Event::Corrected { at, .. }
             | Event::Claimed { at, .. }
             | Event::Requested { at, .. }
             | Event::Decided { at, .. } => *at,
@@ -420,6 +471,8 @@ impl Event {
             | Event::Cancelled { at, .. }
             | Event::Assigned { at, .. }
             | Event::Commented { at, .. }
+            | Event::ImpactGraded { at, .. }
+            | Event::Corrected { at, .. }
             | Event::Claimed { at, .. }
             | Event::Requested { at, .. }
             | Event::Decided { at, .. } => *at = instant,
@@ -444,6 +497,8 @@ impl Event {
             Event::Cancelled { .. } => "cancel",
             Event::Assigned { .. } => "assign",
             Event::Commented { .. } => "comment",
+            Event::ImpactGraded { .. } => "grade_impact",
+            Event::Corrected { .. } => "correct",
             Event::Claimed { .. } => "claim",
             Event::Requested { .. } => "request",
             Event::Decided { approved: true, .. } => "approve",
@@ -467,6 +522,8 @@ impl Event {
             Event::Cancelled { .. } => "cancelled",
             Event::Assigned { .. } => "assigned",
             Event::Commented { .. } => "commented",
+            Event::ImpactGraded { .. } => "impact_graded",
+            Event::Corrected { .. } => "corrected",
             Event::Claimed { .. } => "claimed",
             Event::Requested { .. } => "requested",
             Event::Decided { .. } => "decided",

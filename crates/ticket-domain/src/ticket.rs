@@ -132,6 +132,11 @@ pub struct Ticket {
     pub(crate) paused_at: Option<DateTime<Utc>>,
     /// The current pause waits for the buyer: the repair clock runs on.
     pub(crate) pause_uncounted: bool,
+    /// The title and the description, as last corrected.
+    pub(crate) title: String,
+    pub(crate) description: String,
+    /// The impact grade after the event, if graded.
+    pub(crate) impact: Option<Severity>,
 }
 
 impl Ticket {
@@ -229,6 +234,9 @@ impl Ticket {
             approved: BTreeSet::new(),
             paused_at: None,
             pause_uncounted: false,
+            title: title.to_owned(),
+            description: new.description.clone(),
+            impact: None,
             opened: new.clone(),
         })
     }
@@ -251,6 +259,21 @@ impl Ticket {
     /// Its current severity.
     pub fn severity(&self) -> Severity {
         self.severity
+    }
+
+    /// The title, as last corrected.
+    pub fn title(&self) -> &str {
+        &self.title
+    }
+
+    /// The description, as last corrected.
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    /// The impact grade after the event (事后定级), if graded: apart from the SLA severity.
+    pub fn impact(&self) -> Option<Severity> {
+        self.impact
     }
 
     /// Who works on it.
@@ -386,7 +409,10 @@ impl Ticket {
                 "approving or rejecting needs the deciding party (decide_as)",
             ));
         }
-        if !self.allowed().contains(&action) {
+        // Grading the impact and correcting the text are always possible, in any status: they move
+        // no clock and are not steps of the lifecycle (not in `allowed`).
+        let annotation = matches!(command, Command::GradeImpact { .. } | Command::Correct { .. });
+        if !annotation && !self.allowed().contains(&action) {
             if action == "arrive" && !self.service_mode().has_on_site() {
                 return Err(invalid(
                     "action",
@@ -478,6 +504,40 @@ impl Ticket {
                 at,
                 text: required("text", text)?,
             },
+            Command::GradeImpact { at, grade, reason } => Event::ImpactGraded {
+                at,
+                from: self.impact,
+                to: grade,
+                reason: required("reason", reason)?,
+            },
+            Command::Correct {
+                at,
+                title,
+                description,
+                reason,
+            } => {
+                let title = non_blank(title).filter(|t| t != &self.title);
+                let description = description
+                    .map(|d| d.trim().to_owned())
+                    .filter(|d| d != &self.description);
+                if title.is_none() && description.is_none() {
+                    return Err(invalid("title", "nothing to correct: give a new title or description"));
+                }
+                if let Some(t) = &title
+                    && t.chars().count() > MAX_TITLE_CHARS
+                {
+                    return Err(invalid(
+                        "title",
+                        format!("must be at most {MAX_TITLE_CHARS} characters"),
+                    ));
+                }
+                Event::Corrected {
+                    at,
+                    title,
+                    description,
+                    reason: required("reason", reason)?,
+                }
+            }
             Command::Decide { .. } => unreachable!("refused above"),
         };
         self.clone().apply(&event)?;
@@ -498,7 +558,11 @@ impl Ticket {
         };
         let record = matches!(
             event,
-            Event::Claimed { .. } | Event::Requested { .. } | Event::Decided { .. }
+            Event::Claimed { .. }
+                | Event::Requested { .. }
+                | Event::Decided { .. }
+                | Event::ImpactGraded { .. }
+                | Event::Corrected { .. }
         );
         // Stored streams are checked like commands: an event its status does not allow is refused.
         if !record && !self.allowed().contains(&action) {
@@ -579,6 +643,15 @@ impl Ticket {
             Event::Cancelled { at, reason, .. } => self.cancel(*at, reason.key())?,
             Event::Assigned { assignee, .. } => self.assignee = *assignee,
             Event::Commented { .. } => {}
+            Event::ImpactGraded { to, .. } => self.impact = Some(*to),
+            Event::Corrected { title, description, .. } => {
+                if let Some(t) = title {
+                    self.title = t.clone();
+                }
+                if let Some(d) = description {
+                    self.description = d.clone();
+                }
+            }
             Event::Claimed { at, event, claim, by } => {
                 let index = self.history.len();
                 let about = self.history.get(*event).filter(|_| *event < index);

@@ -16,8 +16,8 @@ use ticket_domain::{
     Status, Targets, Ticket, UserId,
 };
 
-/// The twelve actions, in the order of `Ticket::allowed`.
-const ACTIONS: [&str; 12] = [
+/// The fourteen actions, in the order of `Ticket::allowed`.
+const ACTIONS: [&str; 14] = [
     "acknowledge",
     "arrive",
     "start",
@@ -30,6 +30,8 @@ const ACTIONS: [&str; 12] = [
     "cancel",
     "assign",
     "comment",
+    "grade_impact",
+    "correct",
 ];
 
 /// The shipped calendars, built once.
@@ -267,6 +269,17 @@ fn command(action: &str, at: DateTime<Utc>, s: &Step) -> Command {
             at,
             text: owned(s.text),
         },
+        "grade_impact" => Command::GradeImpact {
+            at,
+            grade: s.severity,
+            reason: owned(s.text),
+        },
+        "correct" => Command::Correct {
+            at,
+            title: s.note.map(owned),
+            description: None,
+            reason: owned(s.fix),
+        },
         other => panic!("unknown action {other}"),
     }
 }
@@ -323,6 +336,12 @@ fn probe(action: &str, ticket: &Ticket) -> Command {
     command(action, at, &s)
 }
 
+/// Whether the probe of an always-possible action is refused for its fields (the probe's
+/// correction repeats no title, so it has nothing to correct).
+fn probe_is_invalid(cmd: &Command, ticket: &Ticket) -> bool {
+    matches!(expected(ticket, cmd), Expected::Invalid(_))
+}
+
 /// What `decide` must answer, from the ticket's status and the command's fields alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Expected {
@@ -335,7 +354,8 @@ enum Expected {
 
 fn expected(ticket: &Ticket, cmd: &Command) -> Expected {
     let blank = |s: &str| s.trim().is_empty();
-    if !ticket.allowed().contains(&cmd.name()) {
+    let annotation = matches!(cmd, Command::GradeImpact { .. } | Command::Correct { .. });
+    if !annotation && !ticket.allowed().contains(&cmd.name()) {
         return if cmd.name() == "arrive" && !ticket.service_mode().has_on_site() {
             Expected::ServedRemotely
         } else {
@@ -372,6 +392,11 @@ fn expected(ticket: &Ticket, cmd: &Command) -> Expected {
         Command::Reopen { reason, .. } if blank(reason) => Some("reason"),
         Command::Assign { assignee, .. } if *assignee == ticket.assignee() => Some("assignee"),
         Command::Comment { text, .. } if blank(text) => Some("text"),
+        Command::GradeImpact { reason, .. } if blank(reason) => Some("reason"),
+        Command::Correct { title, .. } if title.as_deref().is_none_or(|t| blank(t) || t.trim() == ticket.title()) => {
+            Some("title")
+        }
+        Command::Correct { reason, .. } if blank(reason) => Some("reason"),
         _ => None,
     };
     invalid.map_or(Expected::Accepted, Expected::Invalid)
@@ -432,6 +457,8 @@ fn event_kind(action: &str) -> &'static str {
         "cancel" => "cancelled",
         "assign" => "assigned",
         "comment" => "commented",
+        "grade_impact" => "impact_graded",
+        "correct" => "corrected",
         other => panic!("unknown action {other}"),
     }
 }
@@ -448,9 +475,12 @@ fn model(before: &Ticket, cmd: &Command, after: &Ticket) -> Result<(), TestCaseE
         Command::Resolve { .. } => Status::Resolved,
         Command::Close { .. } => Status::Closed,
         Command::Cancel { .. } => Status::Cancelled,
-        Command::Regrade { .. } | Command::Assign { .. } | Command::Comment { .. } | Command::Decide { .. } => {
-            before.status()
-        }
+        Command::Regrade { .. }
+        | Command::Assign { .. }
+        | Command::Comment { .. }
+        | Command::GradeImpact { .. }
+        | Command::Correct { .. }
+        | Command::Decide { .. } => before.status(),
     };
     prop_assert_eq!(after.status(), status, "after {:?}", cmd);
     prop_assert_eq!(after.last_event_at(), cmd.at());
@@ -630,7 +660,9 @@ fn probes(ticket: &Ticket) -> Result<(), TestCaseError> {
             );
         } else {
             outcome(ticket, &cmd, &result)?;
-            prop_assert!(result.is_err());
+            // Grading the impact and correcting the text are always possible (not in `allowed`).
+            let annotation = matches!(action, "grade_impact" | "correct");
+            prop_assert_eq!(result.is_err(), !annotation || probe_is_invalid(&cmd, ticket));
         }
     }
     Ok(())

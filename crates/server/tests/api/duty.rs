@@ -254,15 +254,17 @@ both!(
         .await
         .expect(StatusCode::OK);
         let now = t.now();
-        let ticket = t
-            .post(
-                "mgr_a",
-                "/api/v1/tickets",
-                json!({"kind": "fault", "system": "SA", "severity": "general",
+        // Logged two hours ago, when it was received (a back-dated opening would wait for the vendor).
+        let ticket = crate::recorded::post_at(
+            &t,
+            "mgr_a",
+            "/api/v1/tickets",
+            json!({"kind": "fault", "system": "SA", "severity": "general",
         "title": "late", "assignee_id": t.user_ids["eng_a"], "received_at": now - TimeDelta::hours(2)}),
-            )
-            .await
-            .expect(StatusCode::CREATED);
+            now - TimeDelta::hours(2),
+        )
+        .await
+        .expect(StatusCode::CREATED);
         let sweeper = Sweeper {
             db: t.state.db.clone(),
             calendars: t.state.calendars.clone(),
@@ -311,11 +313,14 @@ both!(
             let t = &t;
             async move {
                 let who = if system == "SA" { "mgr_a" } else { "mgr_b" };
-                t.post(
+                // Logged when it happened.
+                crate::recorded::post_at(
+                    t,
                     who,
                     "/api/v1/tickets",
                     json!({"kind": kind, "system": system, "severity": sev, "title": "x",
                 "occurred_at": at, "received_at": at}),
+                    at.parse().unwrap(),
                 )
                 .await
                 .expect(StatusCode::CREATED)
@@ -414,15 +419,16 @@ both!(
     an_approved_exclusion_moves_deadlines_and_every_step_is_audited,
     |t: Harness| async move {
         let start = t.now() - TimeDelta::hours(3);
-        let ticket = t
-            .post(
-                "mgr_a",
-                "/api/v1/tickets",
-                json!({"kind": "fault", "system": "SA", "severity": "urgent",
+        let ticket = crate::recorded::post_at(
+            &t,
+            "mgr_a",
+            "/api/v1/tickets",
+            json!({"kind": "fault", "system": "SA", "severity": "urgent",
         "title": "down", "received_at": start}),
-            )
-            .await
-            .expect(StatusCode::CREATED);
+            start,
+        )
+        .await
+        .expect(StatusCode::CREATED);
         let number = ticket["number"].as_str().unwrap().to_owned();
         let repair = |v: &Value| {
             v["clocks"]

@@ -330,3 +330,89 @@ both!(
             .expect(StatusCode::OK);
     }
 );
+
+both!(
+    a_resolved_ticket_nobody_closes_closes_by_itself_without_a_rating,
+    |t: Harness| async move {
+        let v = t.open("mgr_a", "SA", "fault", "minor").await;
+        let v = t
+            .act("eng_a", &v, "acknowledge", json!({}))
+            .await
+            .expect(StatusCode::OK);
+        let v = t
+            .act("eng_a", &v, "resolve", json!({"root_cause": "配置", "fix": "已修正"}))
+            .await
+            .expect(StatusCode::OK);
+        let rules = t.state.evidence;
+        let after = rules.auto_close_after.expect("on by default");
+        assert_eq!(after, TimeDelta::days(7));
+        let close = |now| opsclock::app::tickets::evidence::auto_close(&t.db.db, &t.state.calendars, after, now, 100);
+        // Six days on: not yet.
+        assert!(close(t.now() + TimeDelta::days(6)).await.unwrap().is_empty());
+        t.time.advance(TimeDelta::days(7) + TimeDelta::minutes(1));
+        let closed = close(t.now()).await.unwrap();
+        assert_eq!(closed, [v["number"].as_str().unwrap()]);
+        let number = v["number"].as_str().unwrap();
+        let got = t
+            .get("mgr_a", &format!("/api/v1/tickets/{number}"))
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(got["status"], "closed");
+        let last = got["timeline"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!((last["type"].as_str(), last["actor"].as_str()), (Some("closed"), None));
+        assert_eq!(last["data"]["satisfaction"], Value::Null);
+        assert_eq!(last["data"]["note"], opsclock::app::tickets::evidence::AUTO_CLOSE_NOTE);
+        // Run again: nothing more.
+        assert!(close(t.now()).await.unwrap().is_empty());
+    }
+);
+
+both!(
+    the_impact_grade_and_corrections_keep_their_own_history,
+    |t: Harness| async move {
+        let v = t.open("eng_a", "SA", "security", "serious").await;
+        // 事后定级: the impact grade moves no clock and leaves the SLA severity alone.
+        let v = t
+            .act(
+                "eng_a",
+                &v,
+                "grade_impact",
+                json!({"severity": "urgent", "reason": "泄露 2 万条记录"}),
+            )
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(
+            (v["severity"].as_str(), v["impact"].as_str()),
+            (Some("serious"), Some("urgent"))
+        );
+        let v = t
+            .act(
+                "mgr_a",
+                &v,
+                "correct",
+                json!({"title": "门户网站数据泄露", "reason": "标题写错系统"}),
+            )
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(v["title"], "门户网站数据泄露");
+        let detail = t
+            .act("mgr_a", &v, "correct", json!({"reason": "无"}))
+            .await
+            .problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+        assert!(detail.contains("nothing to correct"), "{detail}");
+        let number = v["number"].as_str().unwrap();
+        let got = t
+            .get("admin", &format!("/api/v1/tickets/{number}"))
+            .await
+            .expect(StatusCode::OK);
+        let kinds: Vec<&str> = got["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["type"].as_str().unwrap())
+            .collect();
+        assert_eq!(kinds, ["opened", "impact_graded", "corrected"]);
+        // The old title stays in the opening entry.
+        assert_eq!(got["timeline"][0]["data"]["ticket"]["title"], "security on SA");
+    }
+);

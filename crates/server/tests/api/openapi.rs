@@ -81,6 +81,7 @@ both!(
             ("DELETE", "/duties/{code}"),
             ("GET", "/reports/breaches"),
             ("GET", "/contracts"),
+            ("GET", "/contracts/{code}"),
             ("PUT", "/contracts/{code}"),
             ("POST", "/intake/alertmanager"),
             ("POST", "/intake/generic/{source}"),

@@ -15,3 +15,12 @@ pub async fn act_at(t: &Harness, who: &str, ticket: &Value, action: &str, at: Da
     t.time.set(now);
     answer
 }
+
+/// Posts `body` to `path` as `who`, recorded at `at` (a ticket the buyer logs when it happens).
+pub async fn post_at(t: &Harness, who: &str, path: &str, body: Value, at: DateTime<Utc>) -> Answer {
+    let now = t.now();
+    t.time.set(at);
+    let answer = t.post(who, path, body).await;
+    t.time.set(now);
+    answer
+}

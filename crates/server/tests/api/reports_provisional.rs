@@ -178,10 +178,13 @@ both!(
         assert_eq!(status, StatusCode::OK);
         let mut reader = csv::Reader::from_reader(&bytes[3..]);
         let headers = reader.headers().unwrap().clone();
-        assert_eq!((&headers[15], &headers[16]), ("超时(自然分钟)", "暂定"));
+        assert_eq!(
+            (&headers[15], &headers[16], &headers[17]),
+            ("超时(自然分钟)", "暂停(工作分钟)", "暂定")
+        );
         let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
         assert_eq!(records.len(), 3, "{records:?}");
-        assert_eq!((&records[0][0], &records[0][16]), (number.as_str(), "是 *"));
+        assert_eq!((&records[0][0], &records[0][17]), (number.as_str(), "是 *"));
         assert_eq!(&records[1][0], zh);
         assert_eq!(&records[2][0], en);
         assert!(records[1].iter().skip(1).all(str::is_empty));
@@ -202,8 +205,8 @@ both!(
         assert_eq!(notes_sheet.get_value((1, 0)), Some(&Data::String(zh.to_owned())));
         assert_eq!(notes_sheet.get_value((2, 0)), Some(&Data::String(en.to_owned())));
         let late = book.worksheet_range("超时明细").unwrap();
-        assert_eq!(late.get_value((0, 16)), Some(&Data::String("暂定".into())));
-        assert_eq!(late.get_value((1, 16)), Some(&Data::String("是 *".into())));
+        assert_eq!(late.get_value((0, 17)), Some(&Data::String("暂定".into())));
+        assert_eq!(late.get_value((1, 17)), Some(&Data::String("是 *".into())));
         let clocks = book.worksheet_range("时限达标").unwrap();
         assert_eq!(clocks.get_value((0, 7)), Some(&Data::String("暂定".into())));
         // Repair (row 2): 1 provisional, 0 of them met, 1 late.
@@ -267,10 +270,10 @@ both!(
         let mut reader = csv::Reader::from_reader(text.as_bytes());
         let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
         assert_eq!(records.len(), 2);
-        assert!(records.iter().all(|r| r[16].is_empty()));
+        assert!(records.iter().all(|r| r[17].is_empty()));
         let (_, _, bytes) = t.download("admin", &format!("{november}&format=xlsx")).await;
         let book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
-        assert_eq!(book.sheet_names().len(), 7);
+        assert_eq!(book.sheet_names().len(), 8);
         assert!(!book.sheet_names().iter().any(|s| s == "说明"));
         let (_, _, bytes) = t.download("admin", &format!("{november}&format=html")).await;
         let page = String::from_utf8(bytes).unwrap();

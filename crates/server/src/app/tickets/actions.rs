@@ -36,7 +36,7 @@ pub struct ActionRequest {
     /// When it happened [default: now]; not before the ticket's last event, not in the future.
     pub at: Option<DateTime<Utc>>,
     /// pause: awaiting_reporter | third_party | buyer_window; cancel: duplicate | withdrawn;
-    /// regrade, reopen: free text (required).
+    /// regrade, reopen, grade_impact, correct: free text (required).
     pub reason: Option<String>,
     /// pause, cancel: what is awaited / why it is void (required); close: remarks; approve,
     /// reject: why (required to reject).
@@ -44,8 +44,13 @@ pub struct ActionRequest {
     /// approve, reject: the timeline entry (`seq`) of the claim or request decided on
     /// (required; see `claims` in the ticket).
     pub event: Option<i64>,
-    /// regrade: the new severity.
+    /// regrade: the new severity; grade_impact: the impact grade after the event (urgent,
+    /// serious, general, minor).
     pub severity: Option<String>,
+    /// correct: the corrected title.
+    pub title: Option<String>,
+    /// correct: the corrected description.
+    pub description: Option<String>,
     /// resolve: root cause (required).
     pub root_cause: Option<String>,
     /// resolve: what was done (required).
@@ -65,7 +70,7 @@ pub struct ActionRequest {
 }
 
 /// The actions, in the order of the lifecycle.
-pub const ACTIONS: [&str; 14] = [
+pub const ACTIONS: [&str; 16] = [
     "acknowledge",
     "arrive",
     "start",
@@ -78,6 +83,8 @@ pub const ACTIONS: [&str; 14] = [
     "cancel",
     "assign",
     "comment",
+    "grade_impact",
+    "correct",
     "approve",
     "reject",
 ];
@@ -101,6 +108,8 @@ fn command(
         ("assignee_id", b.assignee_id.is_some()),
         ("text", b.text.is_some()),
         ("event", b.event.is_some()),
+        ("title", b.title.is_some()),
+        ("description", b.description.is_some()),
     ]);
     let applies: &[&str] = match action {
         "pause" => &["reason", "note"],
@@ -112,6 +121,8 @@ fn command(
         "assign" => &["assignee_id"],
         "comment" => &["text"],
         "approve" | "reject" => &["event", "note"],
+        "grade_impact" => &["severity", "reason"],
+        "correct" => &["title", "description", "reason"],
         _ => &[],
     };
     if let Some((field, _)) = given.iter().find(|(f, g)| **g && !applies.contains(f)) {
@@ -204,6 +215,23 @@ fn command(
             Command::Comment {
                 at,
                 text: need("text", b.text)?,
+            },
+            None,
+        ),
+        "grade_impact" => (
+            Command::GradeImpact {
+                at,
+                grade: parse::<Severity>("severity", &need("severity", b.severity)?)?,
+                reason: need("reason", b.reason)?,
+            },
+            None,
+        ),
+        "correct" => (
+            Command::Correct {
+                at,
+                title: b.title,
+                description: b.description,
+                reason: need("reason", b.reason)?,
             },
             None,
         ),
@@ -324,5 +352,6 @@ pub async fn perform(
     let mut view = view(&ctx.db, ctx, row, now, allowed_of(&ticket), None).await?;
     view.claims = Some(super::evidence::claims_of(&ticket));
     view.clocks_from = ticket.opened_with().clocks_from;
+    view.impact = ticket.impact().map(|s| s.key().to_owned());
     Ok(view)
 }

@@ -259,13 +259,21 @@ pub fn check_decision(ctx: &Context, ticket: &Ticket, on: usize, now: DateTime<U
     Ok(())
 }
 
-/// Resolved tickets whose resolution is older than `[sla] auto_close_after`, oldest first, at
-/// most `limit`: the auto-close job closes them.
-pub async fn due_for_auto_close(ctx: &Context, now: DateTime<Utc>, limit: u64) -> AppResult<Vec<String>> {
-    let Some(after) = ctx.evidence.auto_close_after else {
-        return Ok(Vec::new());
-    };
-    Ok(tickets::Entity::find()
+/// What closing a ticket by itself says on its timeline.
+pub const AUTO_CLOSE_NOTE: &str = "解决后无人确认，系统自动关闭（未评价）";
+
+/// Closes, as the system, the tickets resolved more than `after` before `now` that nobody closed
+/// or reopened: without a rating, with [`AUTO_CLOSE_NOTE`], at most `limit` per run (oldest
+/// first), each in its own transaction under its version check (a person acting at the same
+/// moment wins). Returns the numbers closed.
+pub async fn auto_close(
+    db: &sea_orm::DatabaseConnection,
+    calendars: &crate::calendars::Calendars,
+    after: TimeDelta,
+    now: DateTime<Utc>,
+    limit: u64,
+) -> AppResult<Vec<String>> {
+    let due: Vec<String> = tickets::Entity::find()
         .select_only()
         .column(tickets::Column::Number)
         .filter(tickets::Column::Status.eq(Key(ticket_domain::Status::Resolved)))
@@ -273,6 +281,49 @@ pub async fn due_for_auto_close(ctx: &Context, now: DateTime<Utc>, limit: u64) -
         .order_by_asc(tickets::Column::ResolvedAt)
         .limit(limit)
         .into_tuple::<String>()
-        .all(&ctx.db)
-        .await?)
+        .all(db)
+        .await?;
+    let mut closed = Vec::new();
+    for number in due {
+        let txn = crate::db::begin_write(db)
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?;
+        let Some(loaded) = super::load(&txn, &number).await? else {
+            continue;
+        };
+        let system = crate::db::entities::systems::Entity::find_by_id(loaded.row.system_id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("ticket {number} has no system")))?;
+        let calendar = crate::app::context::calendar_in(
+            calendars.snapshot(),
+            super::calendar_name(&loaded.ticket, &system.calendar),
+        )?;
+        let version = loaded.row.version;
+        let close = ticket_domain::Command::Close {
+            at: now,
+            satisfaction: None,
+            note: Some(AUTO_CLOSE_NOTE.to_owned()),
+        };
+        match super::act(&txn, &calendar, loaded, version, close, None, now, None).await {
+            Ok(_) => {
+                crate::app::audit::record(
+                    &txn,
+                    None,
+                    "ticket.close",
+                    &number,
+                    serde_json::json!({"auto": true, "after_hours": after.num_hours()}),
+                    &crate::app::audit::ClientAddr(None),
+                    now,
+                )
+                .await?;
+                txn.commit().await?;
+                closed.push(number);
+            }
+            // Someone acted on it meanwhile: their word stands.
+            Err(AppError::VersionConflict { .. } | AppError::InvalidTransition { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(closed)
 }

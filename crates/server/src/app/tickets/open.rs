@@ -250,7 +250,7 @@ pub(crate) async fn plan(
 /// Opens a ticket for a person: the system must be in their scope and they may not be a viewer.
 /// Severity is given, or proposed by the classifier from `facts`.
 pub async fn open_ticket(ctx: &Context, p: &Principal, body: CreateTicket, from: &ClientAddr) -> AppResult<TicketView> {
-    p.require_writer()?;
+    crate::app::permissions::check(p, crate::app::permissions::Action::TicketOpen)?;
     let now = ctx.now();
     let txn = ctx.begin_write().await?;
     let system = system_in_scope(&txn, p, &body.system).await?;
@@ -261,6 +261,7 @@ pub async fn open_ticket(ctx: &Context, p: &Principal, body: CreateTicket, from:
     let mut view = view(&ctx.db, ctx, row, now, allowed_of(&ticket), None).await?;
     view.claims = Some(super::evidence::claims_of(&ticket));
     view.clocks_from = ticket.opened_with().clocks_from;
+    view.impact = ticket.impact().map(|s| s.key().to_owned());
     Ok(view)
 }
 

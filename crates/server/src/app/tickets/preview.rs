@@ -60,7 +60,7 @@ pub struct PreviewClock {
 /// major-event window, the assignee and every deadline — without opening it: the same
 /// `plan` (in [`super::open`]) as opening.
 pub async fn preview(ctx: &Context, p: &Principal, body: CreateTicket) -> AppResult<TicketPreview> {
-    p.require_writer()?;
+    crate::app::permissions::check(p, crate::app::permissions::Action::TicketOpen)?;
     let system = system_in_scope(&ctx.db, p, &body.system).await?;
     let plan = plan(&ctx.db, ctx, system, Some(p.user_id), body, ctx.now()).await?;
     let calendar = ctx.calendar(&plan.calendar)?;

@@ -223,9 +223,11 @@ pub async fn get(ctx: &Context, p: &Principal, number: &str) -> AppResult<Ticket
     };
     let claims = super::evidence::claims_of(&loaded.ticket);
     let clocks_from = loaded.ticket.opened_with().clocks_from;
+    let impact = loaded.ticket.impact().map(|s| s.key().to_owned());
     let mut view = view(&ctx.db, ctx, loaded.row, now, allowed, Some(timeline)).await?;
     view.claims = Some(claims);
     view.clocks_from = clocks_from;
+    view.impact = impact;
     view.escalations = Some(escalations);
     view.major_event = major_event;
     view.duty = duty;

@@ -288,6 +288,8 @@ async fn project(
     am.vendor_id = Set(vendor_id);
     am.status = Set(Key(ticket.status()));
     am.severity = Set(Key(ticket.severity()));
+    am.title = Set(ticket.title().to_owned());
+    am.description = Set(ticket.description().to_owned());
     // A stated start the vendor accepted files the ticket under its stated receipt.
     am.received_at = Set(ticket.counts_as_received_at());
     am.assignee_id = Set(ticket.assignee());

@@ -111,6 +111,11 @@ pub struct TicketView {
     /// would clear a breach (only when reading one ticket, and after an action).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub claims: Option<Vec<super::evidence::ClaimView>>,
+    /// The impact grade after the event (事后定级), apart from `severity`, which sets the
+    /// deadlines; graded with the `grade_impact` action (only when reading one ticket, and after
+    /// an action).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub impact: Option<String>,
     /// When the clocks start, if not at the stated start: the buyer opened it with a start
     /// earlier than recorded, and the vendor has not accepted it yet (only when reading one
     /// ticket, and after an action).
@@ -280,6 +285,7 @@ pub(crate) fn view_with_clocks(
         major_event: None,
         duty: None,
         claims: None,
+        impact: None,
         clocks_from: None,
     })
 }
