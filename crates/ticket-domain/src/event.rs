@@ -189,6 +189,14 @@ pub enum Command {
         /// Why (required).
         reason: String,
     },
+    /// The other party disputes a cancellation: the ticket stays cancelled, the dispute is on
+    /// record (and in the report) for the assessment to settle.
+    Contest {
+        /// When.
+        at: DateTime<Utc>,
+        /// Why it should count (required).
+        reason: String,
+    },
     /// The other party approves or rejects a pending claim or request (see [`crate::evidence`]).
     Decide {
         /// When.
@@ -323,6 +331,13 @@ pub enum Event {
         /// Why.
         reason: String,
     },
+    /// See [`Command::Contest`].
+    Contested {
+        /// When.
+        at: DateTime<Utc>,
+        /// Why.
+        reason: String,
+    },
     /// A part of an earlier event that counts only once the other party accepts it: an earlier
     /// time than recorded, or a pause for a reason the buyer answers for. Until then the event
     /// counts as recorded (see [`crate::evidence`]).
@@ -379,6 +394,7 @@ impl Command {
             | Command::Comment { at, .. }
             | Command::GradeImpact { at, .. }
             | Command::Correct { at, .. }
+            | Command::Contest { at, .. }
             | Command::Decide { at, .. } => *at,
         }
     }
@@ -400,6 +416,7 @@ impl Command {
             | Command::Comment { at, .. }
             | Command::GradeImpact { at, .. }
             | Command::Correct { at, .. }
+            | Command::Contest { at, .. }
             | Command::Decide { at, .. } => *at = instant,
         }
         self
@@ -422,6 +439,7 @@ impl Command {
             Command::Comment { .. } => "comment",
             Command::GradeImpact { .. } => "grade_impact",
             Command::Correct { .. } => "correct",
+            Command::Contest { .. } => "contest",
             Command::Decide { approve: true, .. } => "approve",
             Command::Decide { approve: false, .. } => "reject",
         }
@@ -447,6 +465,7 @@ impl Event {
             | Event::Commented { at, .. }
             | Event::ImpactGraded { at, .. }
             | Event::Corrected { at, .. }
+            | Event::Contested { at, .. }
             | Event::Claimed { at, .. }
             | Event::Requested { at, .. }
             | Event::Decided { at, .. } => *at,
@@ -473,6 +492,7 @@ impl Event {
             | Event::Commented { at, .. }
             | Event::ImpactGraded { at, .. }
             | Event::Corrected { at, .. }
+            | Event::Contested { at, .. }
             | Event::Claimed { at, .. }
             | Event::Requested { at, .. }
             | Event::Decided { at, .. } => *at = instant,
@@ -499,6 +519,7 @@ impl Event {
             Event::Commented { .. } => "comment",
             Event::ImpactGraded { .. } => "grade_impact",
             Event::Corrected { .. } => "correct",
+            Event::Contested { .. } => "contest",
             Event::Claimed { .. } => "claim",
             Event::Requested { .. } => "request",
             Event::Decided { approved: true, .. } => "approve",
@@ -524,6 +545,7 @@ impl Event {
             Event::Commented { .. } => "commented",
             Event::ImpactGraded { .. } => "impact_graded",
             Event::Corrected { .. } => "corrected",
+            Event::Contested { .. } => "contested",
             Event::Claimed { .. } => "claimed",
             Event::Requested { .. } => "requested",
             Event::Decided { .. } => "decided",

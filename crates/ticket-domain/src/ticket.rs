@@ -411,7 +411,10 @@ impl Ticket {
         }
         // Grading the impact and correcting the text are always possible, in any status: they move
         // no clock and are not steps of the lifecycle (not in `allowed`).
-        let annotation = matches!(command, Command::GradeImpact { .. } | Command::Correct { .. });
+        let annotation = matches!(
+            command,
+            Command::GradeImpact { .. } | Command::Correct { .. } | Command::Contest { .. }
+        );
         if !annotation && !self.allowed().contains(&action) {
             if action == "arrive" && !self.service_mode().has_on_site() {
                 return Err(invalid(
@@ -538,6 +541,18 @@ impl Ticket {
                     reason: required("reason", reason)?,
                 }
             }
+            Command::Contest { at, reason } => {
+                if self.status != Status::Cancelled {
+                    return Err(invalid(
+                        "action",
+                        format!("only a cancelled ticket can be contested; this one is {}", self.status),
+                    ));
+                }
+                Event::Contested {
+                    at,
+                    reason: required("reason", reason)?,
+                }
+            }
             Command::Decide { .. } => unreachable!("refused above"),
         };
         self.clone().apply(&event)?;
@@ -563,6 +578,7 @@ impl Ticket {
                 | Event::Decided { .. }
                 | Event::ImpactGraded { .. }
                 | Event::Corrected { .. }
+                | Event::Contested { .. }
         );
         // Stored streams are checked like commands: an event its status does not allow is refused.
         if !record && !self.allowed().contains(&action) {
@@ -644,6 +660,7 @@ impl Ticket {
             Event::Assigned { assignee, .. } => self.assignee = *assignee,
             Event::Commented { .. } => {}
             Event::ImpactGraded { to, .. } => self.impact = Some(*to),
+            Event::Contested { .. } => {}
             Event::Corrected { title, description, .. } => {
                 if let Some(t) = title {
                     self.title = t.clone();

@@ -480,6 +480,7 @@ fn model(before: &Ticket, cmd: &Command, after: &Ticket) -> Result<(), TestCaseE
         | Command::Comment { .. }
         | Command::GradeImpact { .. }
         | Command::Correct { .. }
+        | Command::Contest { .. }
         | Command::Decide { .. } => before.status(),
     };
     prop_assert_eq!(after.status(), status, "after {:?}", cmd);

@@ -80,7 +80,8 @@ actions! {
     TicketAssign = "ticket.assign", "assign a ticket";
     TicketComment = "ticket.comment", "comment on a ticket";
     TicketGradeImpact = "ticket.grade_impact", "grade an event's impact after it (事后定级)";
-    TicketCorrect = "ticket.correct", "correct a ticket's title, description or system";
+    TicketCorrect = "ticket.correct", "correct a ticket's title or description";
+    TicketContest = "ticket.contest", "contest the other party's cancellation of a ticket";
     TicketDecide = "ticket.decide", "approve or reject the other party's claim or request on a ticket";
     DutyRead = "duty.read", "read rosters, windows, exclusions, scheduled duties, who is on duty and staffing gaps";
     RosterWrite = "roster.write", "set a roster or change one of its shifts";
@@ -124,6 +125,7 @@ impl Action {
             "comment" => Action::TicketComment,
             "grade_impact" => Action::TicketGradeImpact,
             "correct" => Action::TicketCorrect,
+            "contest" => Action::TicketContest,
             "approve" | "reject" => Action::TicketDecide,
             _ => return None,
         })
@@ -296,6 +298,7 @@ pub const TABLE: &[Rule] = &[
     row(Action::TicketComment, EVERY_PARTY_WRITERS),
     row(Action::TicketGradeImpact, BUYER_AND_VENDOR_WRITERS),
     row(Action::TicketCorrect, BUYER_AND_VENDOR_WRITERS),
+    row(Action::TicketContest, BUYER_AND_VENDOR_WRITERS),
     row(Action::TicketDecide, DECIDERS),
     row(Action::DutyRead, EVERY_PARTY),
     row(Action::RosterWrite, ROSTER_KEEPERS),

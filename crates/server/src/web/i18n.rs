@@ -309,6 +309,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("act_comment", "备注", "Comment"),
     ("act_grade_impact", "事后定级", "Grade the impact"),
     ("act_correct", "更正", "Correct"),
+    ("act_contest", "对作废提出异议", "Contest the cancellation"),
     ("act_approve", "同意", "Approve"),
     ("act_reject", "驳回", "Reject"),
     ("pause_awaiting_reporter", "等待报告人", "Awaiting the reporter"),

@@ -416,3 +416,45 @@ both!(
         assert_eq!(got["timeline"][0]["data"]["ticket"]["title"], "security on SA");
     }
 );
+
+both!(
+    the_other_party_contests_a_cancellation_and_the_report_lists_it,
+    |t: Harness| async move {
+        let v = t.open("mgr_a", "SA", "fault", "minor").await;
+        let v = t
+            .act(
+                "mgr_a",
+                &v,
+                "cancel",
+                json!({"reason": "withdrawn", "note": "用户撤回"}),
+            )
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(v["status"], "cancelled");
+        // The buyer does not contest its own cancellation; the vendor may.
+        let detail = t
+            .act("mgr_a", &v, "contest", json!({"reason": "x"}))
+            .await
+            .problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+        assert!(detail.contains("other party"), "{detail}");
+        let v = t
+            .act(
+                "eng_a",
+                &v,
+                "contest",
+                json!({"reason": "已到场处理 2 小时，工作量应计入"}),
+            )
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(v["status"], "cancelled");
+        let r = t.get("admin", NOVEMBER).await.expect(StatusCode::OK);
+        let kinds: Vec<&str> = r["corrections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["kind"].as_str().unwrap())
+            .collect();
+        assert_eq!(kinds, ["cancelled", "contested"], "{r}");
+        assert_eq!(r["corrections"][1]["by"], "vendor");
+    }
+);

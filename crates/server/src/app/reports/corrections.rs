@@ -25,8 +25,9 @@ pub struct Correction {
     pub ticket: String,
     /// System code.
     pub system: String,
-    /// `earlier_time`, `buyer_pause`, `regrade`, `cancel` (a request to cancel) or `cancelled`
-    /// (a cancellation that took effect at once).
+    /// `earlier_time`, `buyer_pause`, `regrade`, `cancel` (a request to cancel), `cancelled`
+    /// (a cancellation that took effect at once) or `contested` (the other party disputes a
+    /// cancellation; the assessment settles it).
     pub kind: String,
     /// What it asks or did, in Chinese.
     pub summary: String,
@@ -38,7 +39,8 @@ pub struct Correction {
     pub recorded_at: DateTime<Utc>,
     /// For `earlier_time`: the instant claimed.
     pub claimed_at: Option<DateTime<Utc>>,
-    /// `pending`, `approved`, `rejected`, or `done` for a cancellation that needed nobody.
+    /// `pending`, `approved`, `rejected`; `done` for a cancellation that needed nobody;
+    /// `disputed` for a contest.
     pub status: String,
     /// The party that decided it.
     pub decided_by: Option<String>,
@@ -55,7 +57,7 @@ pub async fn list(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<Correc
     let mut q = Sql::new(db);
     q.push("SELECT t.number, t.system_id").from_scope(scope).push(
         " AND EXISTS (SELECT 1 FROM ticket_events e WHERE e.ticket_id = t.id \
-             AND e.kind IN ('claimed', 'requested', 'cancelled')) ORDER BY t.received_at, t.number",
+             AND e.kind IN ('claimed', 'requested', 'cancelled', 'contested')) ORDER BY t.received_at, t.number",
     );
     let rows = q.all(db).await?;
     if rows.is_empty() {
@@ -114,6 +116,24 @@ pub async fn list(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<Correc
             });
         }
         for (r, e) in &loaded.events {
+            if let Event::Contested { at, reason } = e {
+                let actor = r.actor_id.and_then(|id| people.get(&id));
+                out.push(Correction {
+                    ticket: number.clone(),
+                    system: system.clone(),
+                    kind: "contested".into(),
+                    summary: format!("对作废提出异议：{reason}"),
+                    by: actor.map_or("buyer", |u| side_of_user(u).key()).into(),
+                    actor: actor.map(|u| u.username.clone()),
+                    recorded_at: r.recorded_at.unwrap_or(*at),
+                    claimed_at: None,
+                    status: "disputed".into(),
+                    decided_by: None,
+                    decider: None,
+                    decided_at: None,
+                    note: None,
+                });
+            }
             if let Event::Cancelled { at, reason, note } = e {
                 // (An approved request to cancel is a `decided` entry, listed above.)
                 let actor = r.actor_id.and_then(|id| people.get(&id));

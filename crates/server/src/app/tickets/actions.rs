@@ -70,7 +70,7 @@ pub struct ActionRequest {
 }
 
 /// The actions, in the order of the lifecycle.
-pub const ACTIONS: [&str; 16] = [
+pub const ACTIONS: [&str; 17] = [
     "acknowledge",
     "arrive",
     "start",
@@ -85,6 +85,7 @@ pub const ACTIONS: [&str; 16] = [
     "comment",
     "grade_impact",
     "correct",
+    "contest",
     "approve",
     "reject",
 ];
@@ -123,6 +124,7 @@ fn command(
         "approve" | "reject" => &["event", "note"],
         "grade_impact" => &["severity", "reason"],
         "correct" => &["title", "description", "reason"],
+        "contest" => &["reason"],
         _ => &[],
     };
     if let Some((field, _)) = given.iter().find(|(f, g)| **g && !applies.contains(f)) {
@@ -235,6 +237,13 @@ fn command(
             },
             None,
         ),
+        "contest" => (
+            Command::Contest {
+                at,
+                reason: need("reason", b.reason)?,
+            },
+            None,
+        ),
         "approve" | "reject" => {
             let seq = b.event.ok_or_else(|| {
                 AppError::invalid(
@@ -333,6 +342,9 @@ pub async fn perform(
     }
     if let Command::Decide { on, .. } = &cmd {
         super::evidence::check_decision(ctx, &loaded.ticket, *on, now)?;
+    }
+    if let Command::Contest { .. } = &cmd {
+        super::evidence::check_contest(&txn, &loaded, p).await?;
     }
     let calendar = ctx.calendar(super::calendar_name(&loaded.ticket, &system.calendar))?;
     let detail = serde_json::to_value(&cmd).map_err(|e| AppError::Internal(e.into()))?;

@@ -259,6 +259,39 @@ pub fn check_decision(ctx: &Context, ticket: &Ticket, on: usize, now: DateTime<U
     Ok(())
 }
 
+/// Checks that `p` contests a cancellation made by the other party: a party does not dispute
+/// its own.
+pub async fn check_contest(db: &impl sea_orm::ConnectionTrait, loaded: &super::Loaded, p: &Principal) -> AppResult<()> {
+    let canceller = loaded
+        .events
+        .iter()
+        .rev()
+        .find(|(_, e)| {
+            matches!(
+                e,
+                ticket_domain::Event::Cancelled { .. } | ticket_domain::Event::Decided { .. }
+            )
+        })
+        .and_then(|(r, _)| r.actor_id);
+    let side = match canceller {
+        Some(id) => crate::db::entities::users::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map_or(Side::Buyer, |u| side_of_user(&u)),
+        None => Side::Buyer,
+    };
+    if side == side_of(p) {
+        return Err(AppError::invalid(
+            "action",
+            format!(
+                "the {} cancelled it; only the other party contests a cancellation",
+                side.key()
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// What closing a ticket by itself says on its timeline.
 pub const AUTO_CLOSE_NOTE: &str = "解决后无人确认，系统自动关闭（未评价）";
 

@@ -161,6 +161,8 @@ fn zh(key: &str) -> String {
         "approved" => "已同意",
         "rejected" => "已驳回",
         "done" => "已生效",
+        "contested" => "对作废的异议",
+        "disputed" => "有争议（待考核认定）",
         other => other,
     }
     .to_owned()
