@@ -69,15 +69,44 @@ pub async fn load(
     let mut engineer_id = 0;
     // Escalation roles, so that the demo's outbox fills with addressed mail (example.invalid
     // addresses: nothing leaves the machine even if [mail] names a real server).
-    for (username, display, role, unit, vendor, notify) in [
-        ("admin", "系统管理员", Role::Admin, None, None, &["buyer_ops_lead"][..]),
+    // One account of each party: the buyer's unit manager, the vendor's engineer and manager,
+    // the supervisor (监理), so that the two parties' rules can be tried (docs/evidence.md).
+    for (username, display, role, unit, vendor, notify, party) in [
+        (
+            "admin",
+            "系统管理员",
+            Role::Admin,
+            None,
+            None,
+            &["buyer_ops_lead"][..],
+            None,
+        ),
         (
             "engineer",
             "统一运维 值班工程师",
             Role::Engineer,
             None,
             vendor_id,
-            &["on_duty", "vendor_manager"][..],
+            &["on_duty"][..],
+            None,
+        ),
+        (
+            "vendor_manager",
+            "统一运维 项目经理",
+            Role::Manager,
+            None,
+            vendor_id,
+            &["vendor_manager"][..],
+            None,
+        ),
+        (
+            "supervisor",
+            "监理单位 监理工程师",
+            Role::Engineer,
+            None,
+            None,
+            &[][..],
+            Some(crate::app::auth::PartyKind::Supervisor),
         ),
         (
             "manager",
@@ -86,6 +115,7 @@ pub async fn load(
             unit_id,
             None,
             &["unit_head"][..],
+            None,
         ),
     ] {
         let password = secret::one_time_password();
@@ -98,6 +128,7 @@ pub async fn load(
             role: Set(role.into()),
             unit_id: Set(unit),
             vendor_id: Set(vendor),
+            party: Set(party.map(crate::db::Key)),
             disabled: Set(false),
             must_change_password: Set(true),
             created_at: Set(now),
