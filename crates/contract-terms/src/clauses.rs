@@ -30,6 +30,12 @@ pub struct Contract {
     /// A cap on the period's total of fired amounts, in per cent of the price.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cap_pct_of_price: Option<f64>,
+    /// How many minutes earlier than it is recorded an action on this contract's tickets may say
+    /// it happened and count at once; an older claim waits for the other party (see
+    /// `ticket_domain::evidence`). None of the seed contracts sets a figure: absent, the server's
+    /// `[sla] claim_tolerance` holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claim_tolerance_min: Option<u32>,
     /// The rules, in the contract's order.
     pub rules: Vec<Rule>,
 }

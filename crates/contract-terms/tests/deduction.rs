@@ -108,6 +108,7 @@ fn contract() -> impl Strategy<Value = Contract> {
                 systems: systems.into_iter().map(String::from).collect(),
                 source: None,
                 cap_pct_of_price: cap,
+                claim_tolerance_min: None,
                 rules,
             }
         })
@@ -239,6 +240,7 @@ proptest! {
             systems: Vec::new(),
             source: None,
             cap_pct_of_price: None,
+            claim_tolerance_min: None,
             rules: vec![Rule {
                 id: "d".into(),
                 label: "每延迟1日 0.1%".into(),

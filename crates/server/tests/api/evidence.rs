@@ -458,3 +458,45 @@ both!(
         assert_eq!(r["corrections"][1]["by"], "vendor");
     }
 );
+
+both!(a_contract_sets_its_own_claim_tolerance, |t: Harness| async move {
+    // Default 5 minutes: an acknowledgement dated 30 minutes back waits for the buyer.
+    let v = t.open("mgr_a", "SA", "fault", "minor").await;
+    let opened = t.now();
+    t.time.advance(TimeDelta::minutes(40));
+    let v = t
+        .act(
+            "eng_a",
+            &v,
+            "acknowledge",
+            json!({"at": opened + TimeDelta::minutes(10)}),
+        )
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(v["claims"][0]["status"], "pending", "{v}");
+    // Vendor A's contract allows an hour: the same claim counts at once.
+    t.put(
+        "bureau",
+        "/api/v1/contracts/va-2026",
+        json!({"code": "va-2026", "name": "VA O&M", "vendor": "VA", "price_fen": 120_000_000, "months": 12,
+                   "claim_tolerance_min": 60,
+                   "rules": [{"id": "late-repair", "label": "修复超时 每次 0.1%",
+                              "when": {"metric": "late", "clock": "repair"}, "amount": {"of": "price", "pct": 0.1}}]}),
+    )
+    .await
+    .expect(StatusCode::OK);
+    let w = t.open("mgr_a", "SA", "fault", "minor").await;
+    let opened = t.now();
+    t.time.advance(TimeDelta::minutes(40));
+    let w = t
+        .act(
+            "eng_a",
+            &w,
+            "acknowledge",
+            json!({"at": opened + TimeDelta::minutes(10)}),
+        )
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(w["claims"], json!([]), "{w}");
+    assert_eq!(w["acknowledged_at"], json!(opened + TimeDelta::minutes(10)));
+});

@@ -348,7 +348,7 @@ pub async fn perform(
     }
     let calendar = ctx.calendar(super::calendar_name(&loaded.ticket, &system.calendar))?;
     let detail = serde_json::to_value(&cmd).map_err(|e| AppError::Internal(e.into()))?;
-    let rec = super::recording(ctx, p, now);
+    let rec = super::recording(&txn, ctx, p, &system, now).await?;
     let (row, ticket) = super::act(&txn, &calendar, loaded, version, cmd, Some(p.user_id), now, Some(&rec)).await?;
     audit::record(
         &txn,

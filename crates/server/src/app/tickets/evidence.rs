@@ -118,13 +118,51 @@ pub fn side_of_user(u: &crate::db::entities::users::Model) -> Side {
     }
 }
 
-/// How `p` records an action at `now`.
-pub fn recording(ctx: &Context, p: &Principal, now: DateTime<Utc>) -> Recording {
-    Recording {
+/// How `p` records an action at `now` on a ticket of `system`: the tolerance is the contract's
+/// (`claim_tolerance_min` of a contract of a vendor serving the system and covering it; the
+/// strictest if several), else `[sla] claim_tolerance`.
+pub async fn recording(
+    db: &impl sea_orm::ConnectionTrait,
+    ctx: &Context,
+    p: &Principal,
+    system: &crate::db::entities::systems::Model,
+    now: DateTime<Utc>,
+) -> AppResult<Recording> {
+    Ok(Recording {
         side: side_of(p),
         at: now,
-        tolerance: ctx.evidence.claim_tolerance,
+        tolerance: tolerance_for(db, system).await?.unwrap_or(ctx.evidence.claim_tolerance),
+    })
+}
+
+/// The claim tolerance the contracts covering `system` set, if any (the strictest).
+pub async fn tolerance_for(
+    db: &impl sea_orm::ConnectionTrait,
+    system: &crate::db::entities::systems::Model,
+) -> AppResult<Option<TimeDelta>> {
+    use crate::db::entities::{contracts, system_vendors};
+    let vendors: Vec<i64> = system_vendors::Entity::find()
+        .filter(system_vendors::Column::SystemId.eq(system.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|sv| sv.vendor_id)
+        .collect();
+    let mut strictest: Option<TimeDelta> = None;
+    for row in contracts::Entity::find()
+        .filter(contracts::Column::VendorId.is_in(vendors))
+        .all(db)
+        .await?
+    {
+        let c: contract_terms::Contract = serde_json::from_value(row.document)
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("contract {}: {e}", row.code)))?;
+        let covers = c.systems.is_empty() || c.systems.iter().any(|s| s == &system.code);
+        if let (true, Some(min)) = (covers, c.claim_tolerance_min) {
+            let t = TimeDelta::minutes(i64::from(min));
+            strictest = Some(strictest.map_or(t, |s| s.min(t)));
+        }
     }
+    Ok(strictest)
 }
 
 /// A claim or request of a ticket, as a reader sees it.

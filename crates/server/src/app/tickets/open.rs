@@ -255,7 +255,7 @@ pub async fn open_ticket(ctx: &Context, p: &Principal, body: CreateTicket, from:
     let txn = ctx.begin_write().await?;
     let system = system_in_scope(&txn, p, &body.system).await?;
     let mut plan = plan(&txn, ctx, system, Some(p.user_id), body, now).await?;
-    plan.recording = Some(super::recording(ctx, p, now));
+    plan.recording = Some(super::recording(&txn, ctx, p, &plan.system, now).await?);
     let (row, ticket) = open(&txn, &ctx.calendars.snapshot(), plan, Some(p.user_id), now, from).await?;
     txn.commit().await?;
     let mut view = view(&ctx.db, ctx, row, now, allowed_of(&ticket), None).await?;
