@@ -317,6 +317,7 @@ pub(crate) async fn views_of(
         let allowed = ticket_domain::allowed_actions(status, served_on_site && r.on_site_at.is_none())
             .iter()
             .map(|s| s.to_string())
+            .chain(annotations(status))
             .collect();
         let clocks = clocks_of.remove(&r.id).unwrap_or_default();
         items.push(view_with_clocks(ctx, r, &clocks, now, allowed, None)?);
@@ -324,12 +325,23 @@ pub(crate) async fn views_of(
     Ok(items)
 }
 
-/// The actions `ticket` allows now, as the API lists them: approve and reject while a claim or
-/// request waits (who may decide it is the other party's; see [`super::evidence`]).
+/// The actions `ticket` allows now, as the API lists them: the lifecycle's, then grading the
+/// impact and correcting (always), contesting (once cancelled), and approve and reject while a
+/// claim or request waits (who may decide it is the other party's; see [`super::evidence`]).
 pub(crate) fn allowed_of(ticket: &ticket_domain::Ticket) -> Vec<String> {
     let mut allowed: Vec<String> = ticket.allowed().iter().map(|s| s.to_string()).collect();
+    allowed.extend(annotations(ticket.status()));
     if !ticket.pending().is_empty() {
         allowed.extend(["approve".to_owned(), "reject".to_owned()]);
     }
     allowed
+}
+
+/// The actions outside the lifecycle a ticket in `status` allows.
+fn annotations(status: ticket_domain::Status) -> impl Iterator<Item = String> {
+    let contest = (status == ticket_domain::Status::Cancelled).then_some("contest");
+    ["grade_impact", "correct"]
+        .into_iter()
+        .chain(contest)
+        .map(str::to_owned)
 }
