@@ -94,6 +94,7 @@ actions! {
     DutyWrite = "duty.write", "set a scheduled duty";
     DutyRemove = "duty.remove", "remove a scheduled duty";
     ReportRead = "report.read", "read the breach report";
+    Dashboard = "dashboard", "read the dashboard (the breach report's trend, compliance, availability and deductions)";
     ContractRead = "contract.read", "read contracts, their prices and deduction rules";
     ContractWrite = "contract.write", "create or replace a contract";
     IntakeManage = "intake.manage", "read and change alert mapping rules and intake sources";
@@ -263,6 +264,13 @@ const REPORT_READERS: &[Grant] = &[
     to_only(PartyKind::Vendor, MEV, Only::OwnVendor),
     to(PartyKind::Supervisor, MEV),
 ];
+/// The dashboard is the managers' view of the report: the report's readers, managers only.
+const DASHBOARD_READERS: &[Grant] = &[
+    to(PartyKind::Bureau, M),
+    to(PartyKind::Unit, M),
+    to_only(PartyKind::Vendor, M, Only::OwnVendor),
+    to(PartyKind::Supervisor, M),
+];
 const CONTRACT_READERS: &[Grant] = &[
     to(PartyKind::Bureau, M),
     to(PartyKind::Unit, M),
@@ -311,6 +319,7 @@ pub const TABLE: &[Rule] = &[
     row(Action::DutyWrite, BUYER_MANAGERS_OWN_UNIT),
     row(Action::DutyRemove, ADMINS),
     row(Action::ReportRead, REPORT_READERS),
+    row(Action::Dashboard, DASHBOARD_READERS),
     row(Action::ContractRead, CONTRACT_READERS),
     row(Action::ContractWrite, BUREAU_MANAGERS),
     row(Action::IntakeManage, ADMINS),
