@@ -233,7 +233,7 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
-        .merge(crate::web::routes())
+        .merge(crate::web::routes(state.clone()))
         .fallback(|| async { ApiError::from(AppError::NotFound("no such route".into())) })
         .method_not_allowed_fallback(|method: axum::http::Method, uri: axum::http::Uri| async move {
             ApiError::MethodNotAllowed(format!(

@@ -3,10 +3,10 @@
 //! Every account belongs to a [`Party`](crate::app::auth::Party): the buyer (the bureau, or one of
 //! its units), a vendor, or the supervisor (监理). What it may do is a row of [`TABLE`]: for each
 //! [`Action`], which parties and which of their roles may. Admins may everything. The API asks
-//! before a handler runs (`api/permissions.rs` maps every route to its action), the use cases in
-//! `app/` ask again with what they know about the thing acted on, and the pages come through the
-//! same use cases. `docs/permissions.md` prints this table ([`markdown`]); a test keeps the two
-//! the same.
+//! before a handler runs (`api/permissions.rs` maps every route to its action), so do the pages
+//! (`web/permissions.rs` maps every page), and the use cases in `app/` ask again with what they
+//! know about the thing acted on. `docs/permissions.md` prints this table ([`markdown`]); a test
+//! keeps the two the same.
 //!
 //! Some grants hold only under a condition the use case checks ([`Only`]): a unit's managers set
 //! only windows and duties of their own unit, a vendor reads only its own contracts, and the buyer

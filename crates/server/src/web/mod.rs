@@ -5,7 +5,8 @@
 //! API handler (so the same scope checks, the same validation, the same audit records), and
 //! renders the answer with a template from [`templates`]. Forms post
 //! `application/x-www-form-urlencoded` with a CSRF token ([`csrf`]); errors come back as a message
-//! on the page, never as a stack trace.
+//! on the page, never as a stack trace. Every page asks the permission table before its handler
+//! runs ([`permissions`]: one row per page route, like the API's).
 //!
 //! | page | for |
 //! |---|---|
@@ -33,16 +34,18 @@ pub mod csrf;
 mod dashboard;
 pub mod i18n;
 mod login;
+pub mod permissions;
 mod svg;
 pub mod templates;
 mod ticket;
 
 use axum::Router;
 use axum::extract::FromRequestParts;
+use axum::handler::Handler;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use minijinja::Value;
 
 use crate::app::AppError;
@@ -57,35 +60,68 @@ pub type Fields = axum::Form<std::collections::HashMap<String, String>>;
 /// Name of the cookie that carries a one-shot message to the next page.
 const FLASH_COOKIE: &str = "opsclock_flash";
 
-/// The page routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/", get(|| async { Redirect::to("/board") }))
-        .route("/login", get(login::form).post(login::submit))
-        .route("/logout", post(login::logout))
-        .route("/me/password", get(login::password_form).post(login::password_submit))
-        .route("/lang", get(i18n::switch))
-        .route("/board", get(board::page))
-        .route("/tickets/new", get(ticket::new_form).post(ticket::create))
-        .route("/tickets/new/preview", post(ticket::preview))
-        .route("/tickets/{number}", get(ticket::page))
-        .route("/tickets/{number}/act/{action}", post(ticket::act))
-        .route("/dashboard", get(dashboard::page))
-        .route("/reports/breaches", get(dashboard::printable))
-        .route("/catalog", get(catalog::list))
-        .route("/catalog/{code}", get(catalog::system))
-        .route("/admin", get(|| async { Redirect::to("/admin/users") }))
-        .route("/admin/users", get(admin::users))
-        .route("/admin/tokens", post(admin::create_token))
-        .route("/admin/tokens/{id}/revoke", post(admin::revoke_token))
-        .route("/admin/calendars", get(admin::calendars))
-        .route("/admin/calendars/reload", post(admin::reload_calendars))
-        .route("/admin/calendars/notice", post(admin::import_notice))
-        .route("/admin/ladders", get(admin::ladders))
-        .route("/admin/windows", get(admin::windows))
-        .route("/admin/outbox", get(admin::outbox))
-        .route("/admin/outbox/{id}/retry", post(admin::retry))
-        .route("/assets/{file}", get(templates::asset))
+/// A page route: its method, its path as the router writes it, and its handler.
+type PageRoute = (&'static str, &'static str, MethodRouter<AppState>);
+
+fn at_get<H: Handler<T, AppState>, T: 'static>(path: &'static str, handler: H) -> PageRoute {
+    ("GET", path, get(handler))
+}
+
+fn at_post<H: Handler<T, AppState>, T: 'static>(path: &'static str, handler: H) -> PageRoute {
+    ("POST", path, post(handler))
+}
+
+/// Every page route. The router is built from this list alone and [`route_list`] reads it, so a
+/// route cannot be added without the test that compares the list with
+/// [`permissions::PAGES`] seeing it.
+fn pages() -> Vec<PageRoute> {
+    vec![
+        at_get("/", || async { Redirect::to("/board") }),
+        at_get("/login", login::form),
+        at_post("/login", login::submit),
+        at_post("/logout", login::logout),
+        at_get("/me/password", login::password_form),
+        at_post("/me/password", login::password_submit),
+        at_get("/lang", i18n::switch),
+        at_get("/board", board::page),
+        at_get("/tickets/new", ticket::new_form),
+        at_post("/tickets/new", ticket::create),
+        at_post("/tickets/new/preview", ticket::preview),
+        at_get("/tickets/{number}", ticket::page),
+        at_post("/tickets/{number}/act/{action}", ticket::act),
+        at_get("/dashboard", dashboard::page),
+        at_get("/reports/breaches", dashboard::printable),
+        at_get("/catalog", catalog::list),
+        at_get("/catalog/{code}", catalog::system),
+        at_get("/admin", || async { Redirect::to("/admin/users") }),
+        at_get("/admin/users", admin::users),
+        at_post("/admin/tokens", admin::create_token),
+        at_post("/admin/tokens/{id}/revoke", admin::revoke_token),
+        at_get("/admin/calendars", admin::calendars),
+        at_post("/admin/calendars/reload", admin::reload_calendars),
+        at_post("/admin/calendars/notice", admin::import_notice),
+        at_get("/admin/ladders", admin::ladders),
+        at_get("/admin/windows", admin::windows),
+        at_get("/admin/outbox", admin::outbox),
+        at_post("/admin/outbox/{id}/retry", admin::retry),
+        at_get("/assets/{file}", templates::asset),
+    ]
+}
+
+/// Every page route the router has, as (method, path as the router writes it): what
+/// `tests/api/page_permissions.rs` holds against the page table.
+pub fn route_list() -> &'static [(&'static str, &'static str)] {
+    static LIST: std::sync::OnceLock<Vec<(&'static str, &'static str)>> = std::sync::OnceLock::new();
+    LIST.get_or_init(|| pages().into_iter().map(|(method, path, _)| (method, path)).collect())
+}
+
+/// The page routes, each behind [`permissions::guard`], which asks the permission table before
+/// the page's handler runs.
+pub fn routes(state: AppState) -> Router<AppState> {
+    pages()
+        .into_iter()
+        .fold(Router::new(), |router, (_, path, route)| router.route(path, route))
+        .route_layer(axum::middleware::from_fn_with_state(state, permissions::guard))
 }
 
 /// The signed-in reader of a page: who, their CSRF token, their language, and the message the
@@ -107,9 +143,10 @@ pub struct Viewer {
 }
 
 impl Viewer {
-    /// Whether they see everything a manager sees (dashboard, reports).
+    /// Whether they may see the dashboard (the table's `dashboard`: admins and the parties'
+    /// managers), so that the pages link to it only for them.
     pub fn is_manager(&self) -> bool {
-        matches!(self.p.role, Role::Admin | Role::Manager)
+        crate::app::permissions::may_at_all(&self.p, crate::app::permissions::Action::Dashboard)
     }
 
     /// Whether they may change tickets.
@@ -143,7 +180,12 @@ impl FromRequestParts<AppState> for Viewer {
             .uri
             .path_and_query()
             .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
-        let p = match crate::http::extract::authenticate(parts, state).await {
+        // The reader [`permissions::guard`] authenticated, or, without one, authenticated here.
+        let signed_in = match parts.extensions.get::<Principal>() {
+            Some(p) => Ok(p.clone()),
+            None => crate::http::extract::authenticate(parts, state).await,
+        };
+        let p = match signed_in {
             Ok(p) => p,
             Err(AppError::Unauthorized(_)) => {
                 return Err(WebError::Redirect(format!("/login?next={}", encode(&path))));
