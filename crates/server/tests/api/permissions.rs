@@ -118,7 +118,11 @@ fn section_at(doc: &str, name: &str) -> (usize, usize) {
 fn docs_permissions_md_prints_the_tables_the_code_enforces() {
     let file = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/permissions.md");
     let mut doc = std::fs::read_to_string(file).expect("docs/permissions.md");
-    let generated = [("actions", permissions::markdown()), ("routes", routes::markdown())];
+    let generated = [
+        ("actions", permissions::markdown()),
+        ("routes", routes::markdown()),
+        ("pages", opsclock::web::permissions::markdown()),
+    ];
     if std::env::var_os("OPSCLOCK_BLESS").is_some() {
         for (name, text) in &generated {
             let (from, to) = section_at(&doc, name);
