@@ -189,6 +189,21 @@ pub enum Command {
         /// Why (required).
         reason: String,
     },
+    /// The ticket was logged against the wrong system: it moves to `system`, and its clocks get
+    /// that system's targets, measured from the same start (like a re-grade). The service mode
+    /// must allow the same clocks (on site or remote).
+    ChangeSystem {
+        /// When.
+        at: DateTime<Utc>,
+        /// The new system's code.
+        system: String,
+        /// How the new system is served.
+        service_mode: ServiceMode,
+        /// The new system's targets for the ticket's kind and severity.
+        targets: Targets,
+        /// Why (required).
+        reason: String,
+    },
     /// The other party disputes a cancellation: the ticket stays cancelled, the dispute is on
     /// record (and in the report) for the assessment to settle.
     Contest {
@@ -331,6 +346,17 @@ pub enum Event {
         /// Why.
         reason: String,
     },
+    /// See [`Command::ChangeSystem`].
+    SystemChanged {
+        /// When.
+        at: DateTime<Utc>,
+        /// The new system's code.
+        system: String,
+        /// The new targets.
+        targets: Targets,
+        /// Why.
+        reason: String,
+    },
     /// See [`Command::Contest`].
     Contested {
         /// When.
@@ -395,6 +421,7 @@ impl Command {
             | Command::GradeImpact { at, .. }
             | Command::Correct { at, .. }
             | Command::Contest { at, .. }
+            | Command::ChangeSystem { at, .. }
             | Command::Decide { at, .. } => *at,
         }
     }
@@ -417,6 +444,7 @@ impl Command {
             | Command::GradeImpact { at, .. }
             | Command::Correct { at, .. }
             | Command::Contest { at, .. }
+            | Command::ChangeSystem { at, .. }
             | Command::Decide { at, .. } => *at = instant,
         }
         self
@@ -440,6 +468,7 @@ impl Command {
             Command::GradeImpact { .. } => "grade_impact",
             Command::Correct { .. } => "correct",
             Command::Contest { .. } => "contest",
+            Command::ChangeSystem { .. } => "correct",
             Command::Decide { approve: true, .. } => "approve",
             Command::Decide { approve: false, .. } => "reject",
         }
@@ -466,6 +495,7 @@ impl Event {
             | Event::ImpactGraded { at, .. }
             | Event::Corrected { at, .. }
             | Event::Contested { at, .. }
+            | Event::SystemChanged { at, .. }
             | Event::Claimed { at, .. }
             | Event::Requested { at, .. }
             | Event::Decided { at, .. } => *at,
@@ -493,6 +523,7 @@ impl Event {
             | Event::ImpactGraded { at, .. }
             | Event::Corrected { at, .. }
             | Event::Contested { at, .. }
+            | Event::SystemChanged { at, .. }
             | Event::Claimed { at, .. }
             | Event::Requested { at, .. }
             | Event::Decided { at, .. } => *at = instant,
@@ -520,6 +551,7 @@ impl Event {
             Event::ImpactGraded { .. } => "grade_impact",
             Event::Corrected { .. } => "correct",
             Event::Contested { .. } => "contest",
+            Event::SystemChanged { .. } => "correct",
             Event::Claimed { .. } => "claim",
             Event::Requested { .. } => "request",
             Event::Decided { approved: true, .. } => "approve",
@@ -546,6 +578,7 @@ impl Event {
             Event::ImpactGraded { .. } => "impact_graded",
             Event::Corrected { .. } => "corrected",
             Event::Contested { .. } => "contested",
+            Event::SystemChanged { .. } => "system_changed",
             Event::Claimed { .. } => "claimed",
             Event::Requested { .. } => "requested",
             Event::Decided { .. } => "decided",

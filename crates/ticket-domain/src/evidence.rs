@@ -144,6 +144,15 @@ pub enum Change {
         /// The targets for `to`.
         targets: Targets,
     },
+    /// Moving the ticket to another system, with its targets.
+    System {
+        /// The new system's code.
+        system: String,
+        /// Its targets.
+        targets: Targets,
+        /// Why.
+        reason: String,
+    },
     /// Cancelling the ticket.
     Cancel {
         /// Why.
@@ -287,6 +296,7 @@ impl Ticket {
                             targets: *targets,
                         })
                 }
+                Command::ChangeSystem { .. } => None,
                 Command::Cancel { reason, note, .. } => {
                     self.decide(command.clone().with_at(rec.at))?;
                     Some(Change::Cancel {
@@ -303,6 +313,29 @@ impl Ticket {
                     by: rec.side,
                 }]);
             }
+        }
+        // A system change by the vendor once the ticket left `new` is the buyer's to approve.
+        if let (
+            true,
+            Command::ChangeSystem {
+                system,
+                targets,
+                reason,
+                ..
+            },
+        ) = (measured, &command)
+            && (self.status() != crate::kind::Status::New || !breached.is_empty())
+        {
+            self.decide(command.clone().with_at(rec.at))?;
+            return Ok(vec![Event::Requested {
+                at: rec.at.max(self.last_event_at()),
+                change: Change::System {
+                    system: system.clone(),
+                    targets: *targets,
+                    reason: reason.trim().to_owned(),
+                },
+                by: rec.side,
+            }]);
         }
         let mut events = self.decide(command.clone())?;
         // Rule 1 (and rule 2 inside the tolerance): an earlier claim waits for the other party.

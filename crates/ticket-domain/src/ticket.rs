@@ -137,6 +137,8 @@ pub struct Ticket {
     pub(crate) description: String,
     /// The impact grade after the event, if graded.
     pub(crate) impact: Option<Severity>,
+    /// The system it was moved to, if it was.
+    pub(crate) system: Option<String>,
 }
 
 impl Ticket {
@@ -237,6 +239,7 @@ impl Ticket {
             title: title.to_owned(),
             description: new.description.clone(),
             impact: None,
+            system: None,
             opened: new.clone(),
         })
     }
@@ -269,6 +272,12 @@ impl Ticket {
     /// The description, as last corrected.
     pub fn description(&self) -> &str {
         &self.description
+    }
+
+    /// The code of the system the ticket was last moved to, if it was moved (else it is the one
+    /// it was opened against, which the server keeps).
+    pub fn moved_to(&self) -> Option<&str> {
+        self.system.as_deref()
     }
 
     /// The impact grade after the event (事后定级), if graded: apart from the SLA severity.
@@ -413,7 +422,10 @@ impl Ticket {
         // no clock and are not steps of the lifecycle (not in `allowed`).
         let annotation = matches!(
             command,
-            Command::GradeImpact { .. } | Command::Correct { .. } | Command::Contest { .. }
+            Command::GradeImpact { .. }
+                | Command::Correct { .. }
+                | Command::Contest { .. }
+                | Command::ChangeSystem { .. }
         );
         if !annotation && !self.allowed().contains(&action) {
             if action == "arrive" && !self.service_mode().has_on_site() {
@@ -541,6 +553,44 @@ impl Ticket {
                     reason: required("reason", reason)?,
                 }
             }
+            Command::ChangeSystem {
+                at,
+                system,
+                service_mode,
+                targets,
+                reason,
+            } => {
+                if service_mode.has_on_site() != self.service_mode().has_on_site() {
+                    return Err(invalid(
+                        "system",
+                        format!(
+                            "{system} is served {}, this ticket {}: its clocks would differ; void this ticket and open one on {system}",
+                            if service_mode.has_on_site() {
+                                "on site"
+                            } else {
+                                "remotely"
+                            },
+                            if self.service_mode().has_on_site() {
+                                "on site"
+                            } else {
+                                "remotely"
+                            },
+                        ),
+                    ));
+                }
+                if matches!(self.status, Status::Closed | Status::Cancelled) {
+                    return Err(invalid(
+                        "system",
+                        format!("the ticket is {}; its system stays", self.status),
+                    ));
+                }
+                Event::SystemChanged {
+                    at,
+                    system,
+                    targets,
+                    reason: required("reason", reason)?,
+                }
+            }
             Command::Contest { at, reason } => {
                 if self.status != Status::Cancelled {
                     return Err(invalid(
@@ -579,6 +629,7 @@ impl Ticket {
                 | Event::ImpactGraded { .. }
                 | Event::Corrected { .. }
                 | Event::Contested { .. }
+                | Event::SystemChanged { .. }
         );
         // Stored streams are checked like commands: an event its status does not allow is refused.
         if !record && !self.allowed().contains(&action) {
@@ -661,6 +712,21 @@ impl Ticket {
             Event::Commented { .. } => {}
             Event::ImpactGraded { to, .. } => self.impact = Some(*to),
             Event::Contested { .. } => {}
+            Event::SystemChanged {
+                at,
+                system,
+                targets,
+                reason,
+            } => {
+                if matches!(self.status, Status::Closed | Status::Cancelled) {
+                    return Err(invalid(
+                        "system",
+                        format!("the ticket is {}; its system stays", self.status),
+                    ));
+                }
+                self.retarget(*at, targets, reason)?;
+                self.system = Some(system.clone());
+            }
             Event::Corrected { title, description, .. } => {
                 if let Some(t) = title {
                     self.title = t.clone();
@@ -765,6 +831,20 @@ impl Ticket {
                             }
                             self.retarget(*at, &targets, &reason)?;
                             self.severity = to;
+                        }
+                        Some(Change::System {
+                            system,
+                            targets,
+                            reason,
+                        }) => {
+                            if matches!(self.status, Status::Closed | Status::Cancelled) {
+                                return Err(invalid(
+                                    "on",
+                                    format!("the ticket is {} now; its system stays", self.status),
+                                ));
+                            }
+                            self.retarget(*at, &targets, &reason)?;
+                            self.system = Some(system);
                         }
                         Some(Change::Cancel { reason, .. }) => {
                             if !self.allowed().contains(&"cancel") {

@@ -481,6 +481,7 @@ fn model(before: &Ticket, cmd: &Command, after: &Ticket) -> Result<(), TestCaseE
         | Command::GradeImpact { .. }
         | Command::Correct { .. }
         | Command::Contest { .. }
+        | Command::ChangeSystem { .. }
         | Command::Decide { .. } => before.status(),
     };
     prop_assert_eq!(after.status(), status, "after {:?}", cmd);

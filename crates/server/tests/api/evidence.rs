@@ -500,3 +500,67 @@ both!(a_contract_sets_its_own_claim_tolerance, |t: Harness| async move {
     assert_eq!(w["claims"], json!([]), "{w}");
     assert_eq!(w["acknowledged_at"], json!(opened + TimeDelta::minutes(10)));
 });
+
+both!(
+    a_ticket_moves_to_the_right_system_and_its_clocks_follow,
+    |t: Harness| async move {
+        let (ua, va, p) = (t.ids.unit_a, t.ids.vendor_a, t.ids.policy);
+        t.post(
+            "admin",
+            "/api/v1/systems",
+            json!({"code": "SA2", "name": "System A2", "unit_id": ua, "vendor_ids": [va],
+                   "policy_id": p, "calendar": "cn-5x8", "service_mode": "on_site"}),
+        )
+        .await
+        .expect(StatusCode::CREATED);
+        let v = t.open("mgr_a", "SA", "fault", "urgent").await;
+        let calendars = |v: &Value| -> Vec<String> {
+            v["clocks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["calendar"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        assert_eq!(calendars(&v), ["24x7"; 3]);
+        // The unit's manager moves it while it is new: at once, measured in the new calendar.
+        let v = t
+            .act("mgr_a", &v, "correct", json!({"system": "SA2", "reason": "报错了系统"}))
+            .await
+            .expect(StatusCode::OK);
+        let sa2 = v["system_id"].as_i64().unwrap();
+        assert_ne!(sa2, t.ids.sys_a);
+        assert_eq!(calendars(&v), ["cn-5x8"; 3], "{v}");
+        // Not to a system served otherwise.
+        let detail = t
+            .act("admin", &v, "correct", json!({"system": "SB", "reason": "x"}))
+            .await
+            .problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+        assert!(detail.contains("served remotely"), "{detail}");
+        // The vendor, once it acknowledged, asks; the buyer approves.
+        let v = t
+            .act("eng_a", &v, "acknowledge", json!({}))
+            .await
+            .expect(StatusCode::OK);
+        let v = t
+            .act(
+                "eng_a",
+                &v,
+                "correct",
+                json!({"system": "SA", "reason": "实际是 System A"}),
+            )
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(v["system_id"], sa2, "a request, nothing moved: {v}");
+        assert_eq!(v["claims"][0]["kind"], "system");
+        let seq = v["claims"][0]["seq"].clone();
+        let v = t
+            .act("mgr_a", &v, "approve", json!({"event": seq}))
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(v["system_id"], t.ids.sys_a);
+        assert_eq!(calendars(&v), ["24x7"; 3], "{v}");
+        let r = t.get("admin", NOVEMBER).await.expect(StatusCode::OK);
+        assert_eq!(r["corrections"][0]["kind"], "system", "{r}");
+    }
+);

@@ -51,6 +51,10 @@ pub struct ActionRequest {
     pub title: Option<String>,
     /// correct: the corrected description.
     pub description: Option<String>,
+    /// correct: the code of the system the ticket belongs to instead (alone: not with a title or
+    /// description); its clocks get that system's targets from the same start. The vendor's,
+    /// once the ticket left `new`, is a request the buyer approves.
+    pub system: Option<String>,
     /// resolve: root cause (required).
     pub root_cause: Option<String>,
     /// resolve: what was done (required).
@@ -110,6 +114,7 @@ fn command(
         ("text", b.text.is_some()),
         ("event", b.event.is_some()),
         ("title", b.title.is_some()),
+        ("system", b.system.is_some()),
         ("description", b.description.is_some()),
     ]);
     let applies: &[&str] = match action {
@@ -123,7 +128,7 @@ fn command(
         "comment" => &["text"],
         "approve" | "reject" => &["event", "note"],
         "grade_impact" => &["severity", "reason"],
-        "correct" => &["title", "description", "reason"],
+        "correct" => &["title", "description", "system", "reason"],
         "contest" => &["reason"],
         _ => &[],
     };
@@ -228,6 +233,25 @@ fn command(
             },
             None,
         ),
+        "correct" if b.system.is_some() => {
+            if b.title.is_some() || b.description.is_some() {
+                return Err(AppError::invalid(
+                    "system",
+                    "correct the system alone, then the title or description",
+                ));
+            }
+            // The service mode and targets are filled in by `perform` from the new system.
+            (
+                Command::ChangeSystem {
+                    at,
+                    system: b.system.unwrap_or_default(),
+                    service_mode: ticket_domain::ServiceMode::Remote,
+                    targets: Default::default(),
+                    reason: need("reason", b.reason)?,
+                },
+                None,
+            )
+        }
         "correct" => (
             Command::Correct {
                 at,
@@ -346,10 +370,39 @@ pub async fn perform(
     if let Command::Contest { .. } = &cmd {
         super::evidence::check_contest(&txn, &loaded, p).await?;
     }
+    if let Command::ChangeSystem {
+        system: code,
+        service_mode,
+        targets,
+        ..
+    } = &mut cmd
+    {
+        let to = crate::app::scope::system_in_scope(&txn, p, code).await?;
+        if to.id == system.id {
+            return Err(AppError::invalid("system", format!("the ticket is already on {code}")));
+        }
+        if loaded.row.major_event_id.is_some() {
+            return Err(AppError::invalid(
+                "system",
+                "the ticket was opened under a major-event window; void it and open one on the right system",
+            ));
+        }
+        *service_mode = parse("service_mode", &to.service_mode)?;
+        *targets =
+            policy_targets(&policy_row(&txn, &to).await?)?.targets(loaded.ticket.kind(), loaded.ticket.severity());
+    }
     let calendar = ctx.calendar(super::calendar_name(&loaded.ticket, &system.calendar))?;
     let detail = serde_json::to_value(&cmd).map_err(|e| AppError::Internal(e.into()))?;
     let rec = super::recording(&txn, ctx, p, &system, now).await?;
-    let (row, ticket) = super::act(&txn, &calendar, loaded, version, cmd, Some(p.user_id), now, Some(&rec)).await?;
+    let (mut row, ticket) = super::act(&txn, &calendar, loaded, version, cmd, Some(p.user_id), now, Some(&rec)).await?;
+    if row.system_id != system.id {
+        // Moved: measure again in the new system's calendar.
+        super::refresh(&txn, &ctx.calendars.snapshot(), &row.number, now).await?;
+        row = super::load(&txn, &row.number)
+            .await?
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("ticket {number} is gone")))?
+            .row;
+    }
     audit::record(
         &txn,
         Some(p.user_id),

@@ -171,7 +171,8 @@ pub struct ClaimView {
     /// The timeline entry of the claim or request (what `approve` and `reject` name as `event`).
     pub seq: i32,
     /// `earlier_time` (an action dated earlier than recorded), `buyer_pause` (a pause the buyer
-    /// must confirm), `regrade` or `cancel` (a request that would clear a breach).
+    /// must confirm), `regrade` or `cancel` (a request that would clear a breach), `system` (the
+    /// vendor moving a ticket to another system once it left `new`).
     pub kind: String,
     /// The timeline entry a claim is about.
     pub about_seq: Option<i32>,
@@ -232,6 +233,9 @@ pub fn claims_of(ticket: &Ticket) -> Vec<ClaimView> {
                         note.as_deref().map(|n| format!("：{n}")).unwrap_or_default()
                     ),
                 ),
+                (None, Some(Change::System { system, reason, .. })) => {
+                    ("system", None, format!("申请改到系统 {system}：{reason}"))
+                }
                 (None, None) => ("unknown", None, String::new()),
             };
             ClaimView {

@@ -189,6 +189,15 @@ pub async fn act(
     }
     let mut row = row;
     row.version = version + events.len() as i64;
+    // Moved to another system (approved or direct): the row follows.
+    if let Some(code) = ticket.moved_to() {
+        let to = crate::db::entities::systems::Entity::find()
+            .filter(crate::db::entities::systems::Column::Code.eq(code))
+            .one(txn)
+            .await?
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("ticket {}: no system {code}", row.number)))?;
+        row.system_id = to.id;
+    }
     let row = project(txn, row, &ticket, calendar, now).await?;
     let numbered: Vec<(i32, &Event)> = (version as i32 + 1..).zip(events.iter()).collect();
     crate::app::webhooks::queue_ticket_events(txn, &row, &numbered, now).await?;
@@ -265,6 +274,7 @@ async fn project(
             },
         };
         am.events = Set(serde_json::to_value(clock).map_err(|e| AppError::Internal(e.into()))?);
+        am.calendar = Set(calendar.name().to_owned());
         am.state = Set(status.state.to_string());
         am.deadline = Set(Some(status.deadline));
         am.breached = Set(status.breached);
@@ -284,7 +294,9 @@ async fn project(
         am.save(txn).await?;
     }
     let vendor_id = vendor_of(txn, ticket.assignee(), row.system_id).await?;
+    let system_id = row.system_id;
     let mut am = row.into_active_model();
+    am.system_id = Set(system_id);
     am.vendor_id = Set(vendor_id);
     am.status = Set(Key(ticket.status()));
     am.severity = Set(Key(ticket.severity()));

@@ -154,6 +154,7 @@ fn zh(key: &str) -> String {
         "buyer_pause" => "待甲方确认的暂停",
         "regrade" => "降级申请",
         "cancel" => "作废申请",
+        "system" => "改系统申请",
         "buyer" => "甲方",
         "vendor" => "乙方",
         "supervisor" => "监理",
