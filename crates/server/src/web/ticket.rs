@@ -37,6 +37,24 @@ pub(super) fn permitted(v: &Viewer, action: &str, ticket_has_vendor: bool) -> bo
     v.can_write() && Action::for_ticket_action(action).is_some_and(|a| check_ticket(&v.p, a, ticket_has_vendor).is_ok())
 }
 
+/// The actions the ticket page keeps under 更多操作, apart from the everyday buttons.
+const MORE_ACTIONS: [&str; 3] = ["grade_impact", "correct", "contest"];
+
+/// `more` without `contest` when the reader's party is the one that cancelled the ticket: the
+/// use case's own rule ([`check_contest`](crate::app::tickets::evidence::check_contest)), asked
+/// before offering a button it would refuse.
+async fn may_contest(state: &AppState, v: &Viewer, number: &str, more: Vec<String>) -> WebResult<Vec<String>> {
+    if !more.iter().any(|a| a == "contest") {
+        return Ok(more);
+    }
+    let loaded = crate::app::tickets::read::load_in_scope(&state.db, &v.p, number).await?;
+    match crate::app::tickets::evidence::check_contest(&state.db, &loaded, &v.p).await {
+        Ok(()) => Ok(more),
+        Err(AppError::Invalid { .. }) => Ok(more.into_iter().filter(|a| a != "contest").collect()),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// `GET /tickets/{number}`.
 pub async fn page(State(state): State<AppState>, v: Viewer, Path(number): Path<String>) -> WebResult {
     let t = crate::app::tickets::read::get(&state, &v.p, &number).await?;
@@ -51,12 +69,14 @@ pub async fn page(State(state): State<AppState>, v: Viewer, Path(number): Path<S
         .await?
         .is_some_and(|r| r.vendor_id.is_some());
     // The actions allowed now that the reader may take; approve and reject are the claims' own.
-    let actions: Vec<String> = t
+    // The less frequent ones (grading the impact, correcting, contesting) go under 更多操作.
+    let (more, actions): (Vec<String>, Vec<String>) = t
         .allowed
         .iter()
         .filter(|a| !matches!(a.as_str(), "approve" | "reject") && permitted(&v, a, has_vendor))
         .cloned()
-        .collect();
+        .partition(|a| MORE_ACTIONS.contains(&a.as_str()));
+    let more = may_contest(&state, &v, &t.number, more).await?;
     // Whom the ticket can be assigned to, and only for readers who may assign now.
     let vendor_ids = crate::app::scope::assignable_vendor_ids(&state.db, &v.p, system.id).await?;
     let may_assign = actions.iter().any(|a| a == "assign");
@@ -96,6 +116,7 @@ pub async fn page(State(state): State<AppState>, v: Viewer, Path(number): Path<S
             assignee => t.assignee_id.and_then(|a| names.get(&a).cloned()),
             engineers => engineers,
             actions => actions,
+            more => more,
             timeline => timeline,
             claims => claims,
             pending => pending,
@@ -178,6 +199,11 @@ fn claim_summary(c: &ClaimView, entry: Option<&TimelineEntry>, about: Option<&Ti
                 .map(|n| format!(": {n}"))
                 .unwrap_or_default()
         ),
+        "system" => format!(
+            "Move to system {}: {}",
+            text(&data["change"]["system"]),
+            text(&data["change"]["reason"])
+        ),
         _ => c.summary.clone(),
     }
 }
@@ -199,14 +225,51 @@ fn timeline(t: &TicketView, names: &HashMap<i64, String>, lang: Lang) -> Vec<Jso
     };
     let s = |d: &Json, k: &str| d.get(k).and_then(Json::as_str).unwrap_or("").to_owned();
     let mut out: Vec<(chrono::DateTime<Utc>, Json)> = Vec::new();
+    // The title and description as they stood, so that a correction shows what it replaced.
+    let (mut title, mut description) = (String::new(), String::new());
     for e in t.timeline.iter().flatten() {
         let d = &e.data;
         let detail = match e.kind.as_str() {
-            "opened" => format!(
-                "{} · {}",
-                word("sev_", d["ticket"]["severity"].as_str().unwrap_or("")),
-                d["ticket"]["severity_reason"].as_str().unwrap_or("")
+            "opened" => {
+                title = s(&d["ticket"], "title");
+                description = s(&d["ticket"], "description");
+                format!(
+                    "{} · {}",
+                    word("sev_", d["ticket"]["severity"].as_str().unwrap_or("")),
+                    d["ticket"]["severity_reason"].as_str().unwrap_or("")
+                )
+            }
+            "corrected" => {
+                let (colon, open, close) = if lang == Lang::Zh {
+                    ("：", "「", "」")
+                } else {
+                    (": ", "“", "”")
+                };
+                let mut lines = Vec::new();
+                if let Some(new) = d["title"].as_str() {
+                    let label = word("", "title_field");
+                    lines.push(format!("{label}{colon}{open}{title}{close} → {open}{new}{close}"));
+                    title = new.to_owned();
+                }
+                if let Some(new) = d["description"].as_str() {
+                    let label = word("", "description");
+                    lines.push(format!("{label}{colon}{open}{description}{close} → {open}{new}{close}"));
+                    description = new.to_owned();
+                }
+                lines.push(format!("{}{colon}{}", word("", "reason"), s(d, "reason")));
+                lines.join("\n")
+            }
+            "impact_graded" => format!(
+                "{}{} · {}",
+                d["from"]
+                    .as_str()
+                    .map(|from| format!("{} → ", word("sev_", from)))
+                    .unwrap_or_default(),
+                word("sev_", &s(d, "to")),
+                s(d, "reason")
             ),
+            "contested" => s(d, "reason"),
+            "system_changed" => format!("→ {} · {}", s(d, "system"), s(d, "reason")),
             "paused" => format!("{} {}", word("pause_", &s(d, "reason")), s(d, "note")),
             "regraded" => format!(
                 "{} → {} · {}",
@@ -269,6 +332,12 @@ fn timeline(t: &TicketView, names: &HashMap<i64, String>, lang: Lang) -> Vec<Jso
                     word("act_", "cancel"),
                     word("cancel_", d["change"]["reason"].as_str().unwrap_or("")),
                     d["change"]["note"].as_str().unwrap_or("")
+                ),
+                Some("system") => format!(
+                    "{} → {} · {}",
+                    word("", "system"),
+                    d["change"]["system"].as_str().unwrap_or(""),
+                    d["change"]["reason"].as_str().unwrap_or("")
                 ),
                 _ => String::new(),
             },
@@ -338,9 +407,25 @@ pub async fn act(
     let mut body = Map::new();
     let version = number_of("version")?.ok_or_else(|| AppError::invalid("version", "the form has no version"))?;
     body.insert("version".into(), json!(version));
-    for k in ["reason", "note", "severity", "root_cause", "fix", "text"] {
+    for k in ["reason", "note", "severity", "root_cause", "fix", "text", "title"] {
         if let Some(x) = field(&f, k) {
             body.insert(k.into(), json!(x));
+        }
+    }
+    // correct: the form sends the title and the description as they stand (prefilled); the
+    // domain leaves out what did not change. A browser sends a textarea's lines as CRLF, so the
+    // description counts as changed only if it differs in more than that; emptied, it is cleared.
+    if action == "correct"
+        && let Some(d) = f.get("description")
+    {
+        let lines = |s: &str| s.replace("\r\n", "\n").trim().to_owned();
+        let current = tickets::Entity::find()
+            .filter(tickets::Column::Number.eq(number.as_str()))
+            .one(&state.db)
+            .await?
+            .map(|r| lines(&r.description));
+        if current.as_deref() != Some(lines(d).as_str()) {
+            body.insert("description".into(), json!(lines(d)));
         }
     }
     if let Some(n) = number_of("satisfaction")? {

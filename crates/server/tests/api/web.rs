@@ -392,3 +392,291 @@ both!(
         assert_eq!(after["status"], "cancelled");
     }
 );
+
+/// The version the page's forms send back.
+fn version_of(html: &str) -> String {
+    html.split(r#"name="version" value=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a form with the version")
+        .to_owned()
+}
+
+/// The `<details>` 更多操作 of the ticket page, if there is one.
+fn more_of(html: &str) -> Option<&str> {
+    let start = html.find(r#"<details class="more-actions""#)?;
+    let end = html[start..].find("</details>")? + start;
+    Some(&html[start..end])
+}
+
+/// The timeline entry of `kind` on the page (the last one).
+fn entry_of<'a>(html: &'a str, kind: &str) -> Option<&'a str> {
+    let start = html.rfind(&format!(r#"<li class="ev-{kind}">"#))?;
+    let end = html[start..].find("</li>")? + start;
+    Some(&html[start..end])
+}
+
+both!(
+    the_impact_is_graded_and_the_title_corrected_on_the_ticket_page,
+    |t: crate::support::Harness| async move {
+        let v = t
+            .post(
+                "mgr_a",
+                "/api/v1/tickets",
+                json!({"kind": "security", "system": "SA", "severity": "general",
+                       "title": "门户首页被篡改", "description": "首页出现异常链接\n已截图留存"}),
+            )
+            .await
+            .expect(StatusCode::CREATED);
+        let number = v["number"].as_str().unwrap().to_owned();
+        let path = format!("/tickets/{number}");
+        let cookies = session(&t, "eng_a").await;
+        let (status, html) = browse(&t, &cookies, &path).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(!html.contains(r#"id="impact""#), "not graded yet: {html}");
+
+        // The everyday buttons stay; grading and correcting wait under 更多操作, and there is
+        // nothing to contest on a ticket that is not voided.
+        let more = more_of(&html).expect("更多操作");
+        assert!(more.contains("<summary>更多操作</summary>"), "{more}");
+        assert!(form_of(more, "acknowledge").is_none() && form_of(&html, "acknowledge").is_some());
+        let grade = form_of(more, "grade_impact").expect("a grade_impact form");
+        assert!(
+            grade.contains(r#"<select name="severity">"#) && grade.contains(r#"<textarea name="reason" required"#),
+            "{grade}"
+        );
+        let correct = form_of(more, "correct").expect("a correct form");
+        assert!(
+            correct.contains(r#"value="门户首页被篡改""#)
+                && correct.contains("首页出现异常链接\n已截图留存</textarea>")
+                && correct.contains(r#"<textarea name="reason" required"#),
+            "prefilled, and a reason is required: {correct}"
+        );
+        assert!(form_of(more, "contest").is_none(), "{more}");
+        // A viewer is offered none of it.
+        let (_, _, viewer) = t.download("viewer_a", &path).await;
+        assert!(more_of(&String::from_utf8(viewer).unwrap()).is_none());
+
+        // Without a reason (no browser to stop it) the grade is refused, and the page says why.
+        let (answer, with_message) = submit(
+            &t,
+            &cookies,
+            &format!("{path}/act/grade_impact"),
+            &[
+                ("csrf", &csrf_of(&html)),
+                ("version", &version_of(&html)),
+                ("severity", "urgent"),
+                ("back", &path),
+            ],
+        )
+        .await;
+        assert_eq!(answer.status, StatusCode::SEE_OTHER);
+        let (_, html) = browse(&t, &with_message, &path).await;
+        assert!(
+            html.contains("事后定级 · ") && html.contains("✗") && html.contains("needs reason"),
+            "{html}"
+        );
+
+        // Graded 紧急 after the event: the header says so beside the severity, which stays.
+        let (answer, with_message) = submit(
+            &t,
+            &cookies,
+            &format!("{path}/act/grade_impact"),
+            &[
+                ("csrf", &csrf_of(&html)),
+                ("version", &version_of(&html)),
+                ("severity", "urgent"),
+                ("reason", "泄露 3 万条用户记录，影响全市"),
+                ("back", &path),
+            ],
+        )
+        .await;
+        assert_eq!(answer.status, StatusCode::SEE_OTHER, "{:?}", answer.body);
+        let (_, html) = browse(&t, &with_message, &path).await;
+        assert!(html.contains(&format!("事后定级 · {number} ✓")), "{html}");
+        assert!(
+            html.contains(
+                r#"<span class="sev sev-general">一般</span> <span class="impact impact-urgent" id="impact""#
+            ) && html.contains(">事后定级：紧急</span>"),
+            "{html}"
+        );
+        let graded = entry_of(&html, "impact_graded").expect("the grade in the timeline");
+        assert!(
+            graded.contains("<strong>事后定级</strong> · eng_a")
+                && graded.contains("紧急 · 泄露 3 万条用户记录，影响全市"),
+            "{graded}"
+        );
+
+        // The title corrected; the description sent back as a browser does (CRLF), unchanged.
+        let (answer, with_message) = submit(
+            &t,
+            &cookies,
+            &format!("{path}/act/correct"),
+            &[
+                ("csrf", &csrf_of(&html)),
+                ("version", &version_of(&html)),
+                ("title", "门户网站首页被篡改（外链注入）"),
+                ("description", "首页出现异常链接\r\n已截图留存"),
+                ("reason", "标题写得不准确"),
+                ("back", &path),
+            ],
+        )
+        .await;
+        assert_eq!(answer.status, StatusCode::SEE_OTHER, "{:?}", answer.body);
+        let (_, html) = browse(&t, &with_message, &path).await;
+        assert!(html.contains(&format!("更正 · {number} ✓")), "{html}");
+        assert!(
+            html.contains(r#"<h2 class="title">门户网站首页被篡改（外链注入）</h2>"#),
+            "{html}"
+        );
+        let corrected = entry_of(&html, "corrected").expect("the correction in the timeline");
+        assert!(
+            corrected.contains("<strong>更正</strong> · eng_a")
+                && corrected.contains("标题：「门户首页被篡改」 → 「门户网站首页被篡改（外链注入）」")
+                && corrected.contains("原因：标题写得不准确"),
+            "{corrected}"
+        );
+        assert!(
+            !corrected.contains("详细描述"),
+            "the description did not change: {corrected}"
+        );
+        let after = t
+            .get("mgr_a", &format!("/api/v1/tickets/{number}"))
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(after["impact"], "urgent");
+        assert_eq!(after["severity"], "general", "the SLA severity stays");
+        assert_eq!(after["title"], "门户网站首页被篡改（外链注入）");
+        assert_eq!(after["description"], "首页出现异常链接\n已截图留存");
+
+        // The description corrected too; the timeline shows what it replaced.
+        let (answer, _) = submit(
+            &t,
+            &cookies,
+            &format!("{path}/act/correct"),
+            &[
+                ("csrf", &csrf_of(&html)),
+                ("version", &version_of(&html)),
+                ("title", "门户网站首页被篡改（外链注入）"),
+                ("description", "首页被植入赌博外链"),
+                ("reason", "补充核实结果"),
+            ],
+        )
+        .await;
+        assert_eq!(answer.status, StatusCode::SEE_OTHER);
+        let (_, html) = browse(&t, &cookies, &path).await;
+        let corrected = entry_of(&html, "corrected").expect("the second correction");
+        assert!(
+            corrected.contains("详细描述：「首页出现异常链接\n已截图留存」 → 「首页被植入赌博外链」")
+                && !corrected.contains("标题："),
+            "{corrected}"
+        );
+
+        // In English.
+        let english = t
+            .with_headers(
+                "eng_a",
+                Method::GET,
+                &path,
+                None,
+                &[("cookie", "opsclock_lang=en")],
+                vec![],
+            )
+            .await;
+        let english = english.body.as_str().unwrap_or_default();
+        assert!(
+            english.contains(">Impact grade: Urgent</span>") && english.contains("<summary>More actions</summary>"),
+            "{english}"
+        );
+        assert!(
+            english.contains("<strong>Impact graded</strong>") && english.contains("<strong>Corrected</strong>"),
+            "{english}"
+        );
+    }
+);
+
+both!(
+    the_vendor_contests_on_the_ticket_page_a_ticket_the_buyer_voided,
+    |t: crate::support::Harness| async move {
+        let v = t.open("mgr_a", "SA", "fault", "minor").await;
+        let v = t
+            .act(
+                "mgr_a",
+                &v,
+                "cancel",
+                json!({"reason": "withdrawn", "note": "用户撤回"}),
+            )
+            .await
+            .expect(StatusCode::OK);
+        let number = v["number"].as_str().unwrap().to_owned();
+        let path = format!("/tickets/{number}");
+
+        // The unit's manager voided it: no contest for the buyer, which does not contest itself.
+        let buyer = session(&t, "mgr_a").await;
+        let (_, html) = browse(&t, &buyer, &path).await;
+        assert!(form_of(&html, "contest").is_none(), "{html}");
+        // Sent anyway, it is refused with the reason.
+        let (answer, with_message) = submit(
+            &t,
+            &buyer,
+            &format!("{path}/act/contest"),
+            &[
+                ("csrf", &csrf_of(&html)),
+                ("version", &version_of(&html)),
+                ("reason", "x"),
+                ("back", &path),
+            ],
+        )
+        .await;
+        assert_eq!(answer.status, StatusCode::SEE_OTHER);
+        let (_, html) = browse(&t, &with_message, &path).await;
+        assert!(
+            html.contains("对作废提出异议 · ") && html.contains("✗") && html.contains("only the other party contests"),
+            "{html}"
+        );
+
+        // Vendor A's engineer may contest it, under 更多操作, with a reason.
+        let vendor = session(&t, "eng_a").await;
+        let (_, html) = browse(&t, &vendor, &path).await;
+        assert!(
+            html.contains(r#"<span class="status" id="status">已作废</span>"#),
+            "{html}"
+        );
+        let more = more_of(&html).expect("更多操作");
+        let contest = form_of(more, "contest").expect("a contest form");
+        assert!(
+            contest.contains(r#"<textarea name="reason" required"#) && contest.contains("对作废提出异议"),
+            "{contest}"
+        );
+        let (answer, with_message) = submit(
+            &t,
+            &vendor,
+            &format!("{path}/act/contest"),
+            &[
+                ("csrf", &csrf_of(&html)),
+                ("version", &version_of(&html)),
+                ("reason", "已到场处理 2 小时，工作量应计入"),
+                ("back", &path),
+            ],
+        )
+        .await;
+        assert_eq!(answer.status, StatusCode::SEE_OTHER, "{:?}", answer.body);
+        let (_, html) = browse(&t, &with_message, &path).await;
+        assert!(html.contains(&format!("对作废提出异议 · {number} ✓")), "{html}");
+        assert!(html.contains(r#"id="status">已作废</span>"#), "it stays voided");
+        let contested = entry_of(&html, "contested").expect("the dispute in the timeline");
+        assert!(
+            contested.contains("<strong>对作废提出异议</strong> · eng_a")
+                && contested.contains("已到场处理 2 小时，工作量应计入"),
+            "{contested}"
+        );
+        let after = t
+            .get("mgr_a", &format!("/api/v1/tickets/{number}"))
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(after["status"], "cancelled");
+        let last = after["timeline"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!(last["type"], "contested", "{last}");
+        assert_eq!(last["data"]["reason"], "已到场处理 2 小时，工作量应计入");
+    }
+);
