@@ -207,7 +207,7 @@ pub fn markdown() -> String {
         let need = match r.need {
             Need::Public(why) => format!("nobody signed in ({why})"),
             Need::Act(a) => format!("`{}`", a.key()),
-            Need::TicketAction => "the `{action}`'s: `ticket.acknowledge` … `ticket.correct`, `ticket.decide` for \
+            Need::TicketAction => "the `{action}`'s: `ticket.acknowledge` … `ticket.contest`, `ticket.decide` for \
                                    `approve` and `reject`"
                 .to_owned(),
         };

@@ -29,7 +29,8 @@ pub async fn page(
     v: Viewer,
     q: Result<Query<DashboardQuery>, QueryRejection>,
 ) -> WebResult {
-    v.p.require_manager()?;
+    // A vendor's managers see their own vendor only: the report request scopes it.
+    crate::app::permissions::check_at_all(&v.p, crate::app::permissions::Action::Dashboard)?;
     let q = q.map_err(|e| WebError::BadRequest(e.body_text()))?.0;
     let period = q
         .period

@@ -274,6 +274,7 @@ pub fn page(v: &Viewer, name: &str, ctx: Value) -> WebResult {
         manager => v.is_manager(),
         admin => v.p.role == Role::Admin,
         writer => v.can_write(),
+        opener => crate::app::permissions::may(&v.p, crate::app::permissions::Action::TicketOpen),
         vendor => matches!(v.p.scope, Scope::Vendor(_)),
     };
     let common = ctx! {
