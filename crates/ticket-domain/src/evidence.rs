@@ -277,8 +277,11 @@ impl Ticket {
         } else {
             Vec::new()
         };
-        // Rule 2: a vendor's downgrade or cancellation that would clear a breach is a request.
-        if measured && !breached.is_empty() {
+        // Rule 2: the vendor's cancellation, its downgrade once the ticket was acknowledged, and
+        // any re-grade of its that would clear a breach are requests; so is the buyer's re-grade
+        // of a resolved ticket (it would re-measure clocks that stopped).
+        let status = self.status();
+        {
             let change = match &command {
                 Command::Regrade {
                     severity,
@@ -286,18 +289,21 @@ impl Ticket {
                     targets,
                     ..
                 } => {
-                    // A downgrade usually; any re-grade whose targets would clear the breach.
                     let events = self.decide(command.clone().with_at(rec.at))?;
-                    self.clears_breach(&events, &breached, calendar, rec.at)?
-                        .then(|| Change::Regrade {
-                            from: self.severity(),
-                            to: *severity,
-                            reason: reason.trim().to_owned(),
-                            targets: *targets,
-                        })
+                    let asks = if measured {
+                        (*severity > self.severity() && status != crate::kind::Status::New)
+                            || self.clears_breach(&events, &breached, calendar, rec.at)?
+                    } else {
+                        status == crate::kind::Status::Resolved
+                    };
+                    asks.then(|| Change::Regrade {
+                        from: self.severity(),
+                        to: *severity,
+                        reason: reason.trim().to_owned(),
+                        targets: *targets,
+                    })
                 }
-                Command::ChangeSystem { .. } => None,
-                Command::Cancel { reason, note, .. } => {
+                Command::Cancel { reason, note, .. } if measured => {
                     self.decide(command.clone().with_at(rec.at))?;
                     Some(Change::Cancel {
                         reason: *reason,

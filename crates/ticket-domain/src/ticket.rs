@@ -332,6 +332,14 @@ impl Ticket {
         self.opened.received_at
     }
 
+    /// When the problem counts as begun (outages in availability): as stated, or no earlier than
+    /// the recording while a stated start earlier than it waits for the other party.
+    pub fn counts_as_occurred_at(&self) -> DateTime<Utc> {
+        self.opened
+            .clocks_from
+            .map_or(self.opened.occurred_at, |from| from.max(self.opened.occurred_at))
+    }
+
     /// When the ticket counts as received: as stated, or, while a stated start earlier than its
     /// recording waits for the other party ([`NewTicket::clocks_from`]), no earlier than the
     /// recording. Reports file a ticket under the period it counts as received in, so a ticket
@@ -491,6 +499,12 @@ impl Ticket {
                 Event::Resolved { at, resolution }
             }
             Command::Close { at, satisfaction, note } => {
+                if self.pending.iter().any(|p| p.change.is_some() && p.decision.is_none()) {
+                    return Err(invalid(
+                        "action",
+                        "a request waits for a decision; decide it before closing",
+                    ));
+                }
                 if let Some(s) = satisfaction.filter(|s| !(1..=5).contains(s)) {
                     return Err(invalid("satisfaction", format!("{s} is not between 1 and 5")));
                 }
@@ -821,8 +835,21 @@ impl Ticket {
                         }
                         None => {}
                         Some(Change::Regrade {
-                            to, reason, targets, ..
+                            from,
+                            to,
+                            reason,
+                            targets,
                         }) => {
+                            if from != self.severity {
+                                return Err(invalid(
+                                    "on",
+                                    format!(
+                                        "the severity changed since the request ({} then, {} now); it must be asked again",
+                                        from.key(),
+                                        self.severity.key()
+                                    ),
+                                ));
+                            }
                             if matches!(self.status, Status::Closed | Status::Cancelled) {
                                 return Err(invalid(
                                     "on",

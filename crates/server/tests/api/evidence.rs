@@ -295,6 +295,10 @@ both!(
         let after = t.get("admin", october).await.expect(StatusCode::OK);
         assert_eq!(after["tickets"], before["tickets"], "October unchanged");
         assert_eq!(after["clocks"], before["clocks"]);
+        assert_eq!(
+            after["availability"], before["availability"],
+            "no October outage either"
+        );
         let (_, _, november) = response_figures(&t).await;
         assert_eq!(november["corrections"][0]["claimed_at"], "2026-10-20T02:00:00Z");
         // The vendor's manager accepts the stated start: the ticket moves to October, breached.
@@ -562,5 +566,126 @@ both!(
         assert_eq!(calendars(&v), ["24x7"; 3], "{v}");
         let r = t.get("admin", NOVEMBER).await.expect(StatusCode::OK);
         assert_eq!(r["corrections"][0]["kind"], "system", "{r}");
+    }
+);
+
+both!(
+    the_vendor_voids_or_downgrades_only_with_the_buyers_word_even_before_a_breach,
+    |t: Harness| async move {
+        // Not breached yet: the vendor's voiding still asks (it would leave every figure).
+        let v = t.open("mgr_a", "SA", "fault", "urgent").await;
+        let v = t
+            .act(
+                "eng_a",
+                &v,
+                "cancel",
+                json!({"reason": "withdrawn", "note": "用户说好了"}),
+            )
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(
+            (v["status"].as_str(), v["claims"][0]["kind"].as_str()),
+            (Some("new"), Some("cancel"))
+        );
+        // Acknowledged in time; a downgrade afterwards asks too, and a stale one is refused.
+        let w = t.open("mgr_a", "SA", "fault", "serious").await;
+        let w = t
+            .act("eng_a", &w, "acknowledge", json!({}))
+            .await
+            .expect(StatusCode::OK);
+        let w = t
+            .act(
+                "eng_a",
+                &w,
+                "regrade",
+                json!({"severity": "general", "reason": "影响小"}),
+            )
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(
+            (w["severity"].as_str(), w["claims"][0]["kind"].as_str()),
+            (Some("serious"), Some("regrade"))
+        );
+        let seq = w["claims"][0]["seq"].clone();
+        let w = t
+            .act(
+                "mgr_a",
+                &w,
+                "regrade",
+                json!({"severity": "urgent", "reason": "全部用户受影响"}),
+            )
+            .await
+            .expect(StatusCode::OK);
+        let detail = t
+            .act("mgr_a", &w, "approve", json!({"event": seq}))
+            .await
+            .problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+        assert!(detail.contains("changed since the request"), "{detail}");
+    }
+);
+
+both!(
+    a_pending_request_holds_the_closing_and_the_vendor_does_not_reopen_a_closed_ticket,
+    |t: Harness| async move {
+        let v = t.open("mgr_a", "SA", "fault", "general").await;
+        let v = t
+            .act("eng_a", &v, "acknowledge", json!({}))
+            .await
+            .expect(StatusCode::OK);
+        let v = t
+            .act("eng_a", &v, "resolve", json!({"root_cause": "c", "fix": "f"}))
+            .await
+            .expect(StatusCode::OK);
+        let v = t
+            .act("eng_a", &v, "regrade", json!({"severity": "minor", "reason": "影响小"}))
+            .await
+            .expect(StatusCode::OK);
+        let detail = t
+            .act("mgr_a", &v, "close", json!({"satisfaction": 2}))
+            .await
+            .problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+        assert!(detail.contains("decide it before closing"), "{detail}");
+        let seq = v["claims"][0]["seq"].clone();
+        let v = t
+            .act("mgr_a", &v, "reject", json!({"event": seq, "note": "影响面大"}))
+            .await
+            .expect(StatusCode::OK);
+        let v = t
+            .act("mgr_a", &v, "close", json!({"satisfaction": 2}))
+            .await
+            .expect(StatusCode::OK);
+        // Reopening would clear the buyer's rating: the vendor may not.
+        t.act("eng_a", &v, "reopen", json!({"reason": "再看看"}))
+            .await
+            .problem(StatusCode::FORBIDDEN, "forbidden");
+    }
+);
+
+both!(
+    a_vendor_hands_work_only_to_its_own_people_on_a_shared_system,
+    |t: Harness| async move {
+        let (ua, va, vb, p) = (t.ids.unit_a, t.ids.vendor_a, t.ids.vendor_b, t.ids.policy);
+        t.post(
+            "admin",
+            "/api/v1/systems",
+            json!({"code": "SAB", "name": "Shared", "unit_id": ua, "vendor_ids": [va, vb],
+                   "policy_id": p, "calendar": "24x7", "service_mode": "on_site"}),
+        )
+        .await
+        .expect(StatusCode::CREATED);
+        let v = t.open("mgr_a", "SAB", "fault", "minor").await;
+        let v = t
+            .act("mgr_a", &v, "assign", json!({"assignee_id": t.user_ids["eng_a"]}))
+            .await
+            .expect(StatusCode::OK);
+        let detail = t
+            .act("eng_a", &v, "assign", json!({"assignee_id": t.user_ids["eng_b"]}))
+            .await
+            .problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+        assert!(detail.contains("not of your vendor"), "{detail}");
+        // Vendor B does not act on vendor A's ticket either.
+        t.act("eng_b", &v, "acknowledge", json!({}))
+            .await
+            .problem(StatusCode::FORBIDDEN, "forbidden");
     }
 );

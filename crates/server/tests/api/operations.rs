@@ -173,7 +173,7 @@ both!(
         t.open("eng_a", "SA", "fault", "urgent").await;
         let minor = t.open("eng_a", "SA", "fault", "minor").await;
         t.act(
-            "eng_a",
+            "mgr_a",
             &minor,
             "cancel",
             json!({"reason": "duplicate", "note": "重复"}),

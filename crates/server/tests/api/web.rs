@@ -371,7 +371,7 @@ both!(
             .await
             .expect(StatusCode::OK);
         assert_eq!(after["status"], "in_progress", "nothing was voided");
-        // With a note it is voided.
+        // With a note the vendor's voiding becomes a request the buyer decides.
         let (answer, _) = submit(
             &t,
             &cookies,
@@ -387,6 +387,13 @@ both!(
         assert_eq!(answer.status, StatusCode::SEE_OTHER);
         let after = t
             .get("eng_a", &format!("/api/v1/tickets/{number}"))
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(after["status"], "in_progress", "the buyer has not decided yet");
+        assert_eq!(after["claims"][0]["kind"], "cancel", "{after}");
+        let seq = after["claims"][0]["seq"].clone();
+        let after = t
+            .act("mgr_a", &after, "approve", json!({"event": seq}))
             .await
             .expect(StatusCode::OK);
         assert_eq!(after["status"], "cancelled");

@@ -327,12 +327,14 @@ pub async fn perform(
     let permission = crate::app::permissions::Action::for_ticket_action(action)
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("action {action} has no permission rule")))?;
     crate::app::permissions::check_ticket(p, permission, loaded.row.vendor_id.is_some())?;
+    super::evidence::check_own_vendor(p, &loaded, action)?;
     let at = body.at.unwrap_or(now);
     if at > now + FUTURE_SLACK {
         return Err(AppError::invalid("at", "is in the future"));
     }
     if let Some(Some(a)) = body.assignee_id {
         check_assignee(&txn, "assignee_id", a, loaded.row.system_id).await?;
+        super::evidence::check_vendor_assignee(&txn, p, a).await?;
     }
     let version = body.version;
     let (mut cmd, regrade_to) = command(action, body, at, loaded.ticket.occurred_at())?;

@@ -96,7 +96,7 @@ pub async fn create(
         reporter_id: Set(opened.reporter),
         assignee_id: Set(ticket.assignee()),
         version: Set(events.len() as i64),
-        occurred_at: Set(ticket.occurred_at()),
+        occurred_at: Set(ticket.counts_as_occurred_at()),
         received_at: Set(ticket.counts_as_received_at()),
         acknowledged_at: Set(None),
         on_site_at: Set(None),
@@ -304,6 +304,7 @@ async fn project(
     am.description = Set(ticket.description().to_owned());
     // A stated start the vendor accepted files the ticket under its stated receipt.
     am.received_at = Set(ticket.counts_as_received_at());
+    am.occurred_at = Set(ticket.counts_as_occurred_at());
     am.assignee_id = Set(ticket.assignee());
     am.acknowledged_at = Set(ticket.acknowledged_at());
     am.on_site_at = Set(ticket.on_site_at());
