@@ -17,10 +17,13 @@
 //!    a fault that began an hour ago) counts at once.
 //! 2. **A breach that happened stays on record.** No action of the vendor alone turns a clock
 //!    that was breached when the action was recorded into one that was met: a back-dated claim
-//!    that would do so waits like rule 1 even inside the tolerance, and a downgrade or a
-//!    cancellation that would clear a breach is a request ([`Event::Requested`]) that changes
-//!    nothing until the buyer approves it. An upgrade needs no approval (it cannot clear a
-//!    breach; a re-grade whose targets would, whatever the severity, is a request too).
+//!    that would do so waits like rule 1 even inside the tolerance; every cancellation by the
+//!    vendor, its downgrade once the ticket was acknowledged, its system move once the ticket
+//!    left `new`, and any re-grade of its whose targets would clear a breach are requests
+//!    ([`Event::Requested`]) that change nothing until the buyer approves them. An upgrade needs
+//!    no approval. The buyer's re-grade of a resolved ticket (it would re-measure stopped clocks)
+//!    is a request the vendor decides; a request whose severity changed since cannot be
+//!    approved, and a ticket with a request waiting cannot be closed.
 //! 3. **Pauses the buyer answers for need the buyer's word.** A vendor's pause for a reason tied
 //!    to the buyer (awaiting the reporter, the buyer's window) stops the work but not the clock
 //!    until the buyer confirms it; confirmed, it counts from when it began.
