@@ -2,7 +2,7 @@
 //! what opsclock writes on it by itself when the alert fires again or resolves.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait};
+use sea_orm::{ColumnTrait, DatabaseTransaction};
 use ticket_domain::{Command, Resolution};
 
 use super::Alert;
@@ -119,10 +119,7 @@ pub(super) async fn act(
         .await?
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("ticket {number} is gone")))?;
     let command = make(now.max(loaded.ticket.last_event_at()));
-    let system = systems::Entity::find_by_id(loaded.row.system_id)
-        .one(txn)
-        .await?
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("ticket {number} has no system")))?;
+    let system = loaded.system(txn).await?;
     let calendar = state.calendar(crate::app::tickets::calendar_name(&loaded.ticket, &system.calendar))?;
     let version = loaded.row.version;
     crate::app::tickets::act(txn, &calendar, loaded, version, command, None, now, None).await?;

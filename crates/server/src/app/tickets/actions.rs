@@ -8,7 +8,6 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::EntityTrait;
 use serde::{Deserialize, Deserializer};
 use sla_clock::Severity;
 use ticket_domain::{CancelReason, Command, PauseReason, Resolution};
@@ -21,7 +20,6 @@ use super::{FUTURE_SLACK, parse};
 use crate::app::audit::{self, ClientAddr};
 use crate::app::auth::Principal;
 use crate::app::{AppError, AppResult, Context};
-use crate::db::entities::systems;
 
 fn double_option<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
@@ -338,10 +336,7 @@ pub async fn perform(
     }
     let version = body.version;
     let (mut cmd, regrade_to) = command(action, body, at, loaded.ticket.occurred_at())?;
-    let system = systems::Entity::find_by_id(loaded.row.system_id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("ticket {number} has no system")))?;
+    let system = loaded.system(&txn).await?;
     if let (Some(sev), Command::Regrade { targets, .. }) = (regrade_to, &mut cmd) {
         let policy = policy_row(&txn, &system).await?;
         let usual = policy_targets(&policy)?.targets(loaded.ticket.kind(), sev);

@@ -102,16 +102,18 @@ fn local(t: DateTime<Utc>) -> String {
 
 /// The side `p` records as.
 pub fn side_of(p: &Principal) -> Side {
-    match p.party {
-        Some(Party::Vendor(_)) => Side::Vendor,
-        Some(Party::Supervisor) => Side::Supervisor,
-        _ => Side::Buyer,
-    }
+    side_of_party(p.party)
 }
 
 /// The side a stored user records as (the same rule as [`side_of`]).
 pub fn side_of_user(u: &crate::db::entities::users::Model) -> Side {
-    match Party::of(u) {
+    side_of_party(Party::of(u))
+}
+
+/// A vendor's people record as the vendor, the supervisor's as the supervisor, everyone else
+/// (the bureau, a unit, an admin of no vendor) as the buyer.
+fn side_of_party(party: Option<Party>) -> Side {
+    match party {
         Some(Party::Vendor(_)) => Side::Vendor,
         Some(Party::Supervisor) => Side::Supervisor,
         _ => Side::Buyer,
@@ -410,10 +412,7 @@ pub async fn auto_close(
         let Some(loaded) = super::load(&txn, &number).await? else {
             continue;
         };
-        let system = crate::db::entities::systems::Entity::find_by_id(loaded.row.system_id)
-            .one(&txn)
-            .await?
-            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("ticket {number} has no system")))?;
+        let system = loaded.system(&txn).await?;
         let calendar = crate::app::context::calendar_in(
             calendars.snapshot(),
             super::calendar_name(&loaded.ticket, &system.calendar),

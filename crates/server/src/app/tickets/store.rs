@@ -27,6 +27,16 @@ pub struct Loaded {
     pub ticket: Ticket,
 }
 
+impl Loaded {
+    /// The system the ticket is on (an internal error if it is gone: tickets keep their system).
+    pub async fn system(&self, db: &impl ConnectionTrait) -> Result<crate::db::entities::systems::Model, AppError> {
+        crate::db::entities::systems::Entity::find_by_id(self.row.system_id)
+            .one(db)
+            .await?
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("ticket {} has no system", self.row.number)))
+    }
+}
+
 /// Loads the ticket with `number` (without any scope check).
 pub async fn load(db: &impl ConnectionTrait, number: &str) -> Result<Option<Loaded>, AppError> {
     let Some(row) = tickets::Entity::find()
@@ -358,10 +368,7 @@ pub async fn refresh(
     let Some(loaded) = load(txn, number).await? else {
         return Ok(());
     };
-    let system = crate::db::entities::systems::Entity::find_by_id(loaded.row.system_id)
-        .one(txn)
-        .await?
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("ticket {number}: system is gone")))?;
+    let system = loaded.system(txn).await?;
     let name = calendar_name(&loaded.ticket, &system.calendar);
     let calendar = calendars
         .get(name)
