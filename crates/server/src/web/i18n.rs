@@ -384,7 +384,7 @@ const WORDS: &[(&str, &str, &str)] = &[
         "挂起待甲方确认",
         "Pause for the buyer to confirm",
     ),
-    ("claim_kind_regrade", "降级申请", "Downgrade request"),
+    ("claim_kind_regrade", "改级申请", "Re-grade request"),
     ("claim_kind_cancel", "作废申请", "Request to void"),
     ("claim_kind_system", "更正系统申请", "Request to move to another system"),
     ("party_buyer", "甲方", "Buyer"),

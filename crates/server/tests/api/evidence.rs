@@ -565,7 +565,9 @@ both!(
         assert_eq!(v["system_id"], t.ids.sys_a);
         assert_eq!(calendars(&v), ["24x7"; 3], "{v}");
         let r = t.get("admin", NOVEMBER).await.expect(StatusCode::OK);
-        assert_eq!(r["corrections"][0]["kind"], "system", "{r}");
+        // The unit manager's own move, then the vendor's approved request.
+        assert_eq!(r["corrections"][0]["kind"], "system_changed", "{r}");
+        assert_eq!(r["corrections"][1]["kind"], "system", "{r}");
     }
 );
 

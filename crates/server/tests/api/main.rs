@@ -13,6 +13,7 @@ mod catalog;
 mod catalog_file;
 mod clocks;
 mod concurrency;
+mod corrections;
 mod coverage;
 mod duty;
 mod escalation;

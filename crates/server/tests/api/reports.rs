@@ -357,7 +357,7 @@ both!(the_report_exports_as_csv_xlsx_and_html, |t: Harness| async move {
         let (status, ..) = t.download("mgr_a", &format!("{MARCH}&{bad}")).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
     }
-    // XLSX: read back with calamine: eight sheets with Chinese names, numbers as numbers.
+    // XLSX: read back with calamine: nine sheets with Chinese names, numbers as numbers.
     let (status, ct, bytes) = t.download("mgr_a", &format!("{MARCH}&format=xlsx")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(ct.starts_with("application/vnd.openxmlformats-officedocument.spreadsheetml"));
@@ -370,6 +370,7 @@ both!(the_report_exports_as_csv_xlsx_and_html, |t: Harness| async move {
             "时限达标",
             "时长统计",
             "超时明细",
+            "暂停明细",
             "服务商评分",
             "可用性",
             "违约扣款",

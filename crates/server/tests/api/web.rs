@@ -229,7 +229,7 @@ both!(
         for who in ["eng_a", "vmgr_a"] {
             let html = page(who, format!("/tickets/{number}")).await;
             assert!(html.contains(r#"id="claims""#) && html.contains(&row), "{who}: {html}");
-            assert!(html.contains("降级申请") && html.contains("待决定") && html.contains("乙方 · eng_a"));
+            assert!(html.contains("改级申请") && html.contains("待决定") && html.contains("乙方 · eng_a"));
             assert!(html.contains(r#"id="pending-badge""#), "{who}: the header says so");
             assert!(
                 form_of(&html, "approve").is_none() && form_of(&html, "reject").is_none(),

@@ -18,6 +18,7 @@ pub mod deductions;
 pub mod export;
 pub mod latency;
 pub mod notes;
+pub mod paused;
 pub mod period;
 pub mod request;
 pub mod scorecard;
@@ -86,6 +87,8 @@ pub struct Report {
     /// Every claim, request and cancellation on the period's tickets, decided or not: how a
     /// figure changed after the fact, and the attempts that did not.
     pub corrections: Vec<corrections::Correction>,
+    /// Every clock of the period's tickets that spent time paused: how long, how often, why.
+    pub paused: Vec<paused::PausedClock>,
 }
 
 /// Computes the breach report for `period`, `filters` and the systems the caller may see
@@ -104,7 +107,7 @@ pub async fn breaches(
     let scope = resolve(db, &period, &filters, visible, as_of).await?;
     // Independent scans, run at once: on a pool each takes its own connection (SQLite readers
     // do not block each other in WAL mode), inside a transaction they simply take turns.
-    let (ticket_rows, clock_rows, provisional, latency, breached, availability, corrections) = tokio::try_join!(
+    let (ticket_rows, clock_rows, provisional, latency, breached, availability, corrections, paused) = tokio::try_join!(
         counts::ticket_rows(db, &scope),
         counts::clock_rows(db, &scope),
         counts::provisional_rows(db, &scope),
@@ -112,6 +115,7 @@ pub async fn breaches(
         breached::list(db, calendars, &scope),
         availability::systems(db, &scope),
         corrections::list(db, &scope),
+        paused::list(db, calendars, &scope),
     )?;
     let measured = deductions::Measured {
         clocks: &clock_rows,
@@ -133,6 +137,7 @@ pub async fn breaches(
         breached,
         availability,
         corrections,
+        paused,
         period,
         as_of,
         filters,

@@ -224,7 +224,12 @@ pub fn claims_of(ticket: &Ticket) -> Vec<ClaimView> {
                 (None, Some(Change::Regrade { from, to, reason, .. })) => (
                     "regrade",
                     None,
-                    format!("申请降级 {} → {}：{reason}", from.label_zh(), to.label_zh()),
+                    format!(
+                        "申请{} {} → {}：{reason}",
+                        if to > from { "降级" } else { "升级" },
+                        from.label_zh(),
+                        to.label_zh()
+                    ),
                 ),
                 (None, Some(Change::Cancel { reason, note })) => (
                     "cancel",

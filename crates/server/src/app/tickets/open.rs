@@ -188,7 +188,13 @@ pub(crate) async fn plan(
     if let Some(a) = body.assignee_id {
         check_assignee(txn, "assignee_id", a, system.id).await?;
     }
-    let window = crate::app::duty::windows::covering(txn, &system, clocks_start).await?;
+    // The window in force when the clocks start; failing that, the one in force as the ticket is
+    // recorded: a start stated before a major-event window began cannot take a fault logged
+    // during the window out of its stricter targets (they count from the stated start).
+    let window = match crate::app::duty::windows::covering(txn, &system, clocks_start).await? {
+        None if clocks_start < now => crate::app::duty::windows::covering(txn, &system, now).await?,
+        found => found,
+    };
     let proposal = proposal_of(&body, window.is_some());
     let (severity, severity_reason) = severity_of(&body, proposal.as_ref())?;
     let service_mode: ServiceMode = parse("service_mode", &system.service_mode)?;

@@ -119,11 +119,12 @@ pub struct Section {
 }
 
 /// The section keys, in order.
-pub const SECTIONS: [&str; 8] = [
+pub const SECTIONS: [&str; 9] = [
     "summary",
     "clocks",
     "latency",
     "breached",
+    "paused",
     "vendors",
     "availability",
     "deductions",
@@ -152,9 +153,13 @@ fn zh(key: &str) -> String {
         "cancelled" => "已作废",
         "earlier_time" => "申报时间早于记录",
         "buyer_pause" => "待甲方确认的暂停",
-        "regrade" => "降级申请",
+        "regrade" => "改级申请",
         "cancel" => "作废申请",
         "system" => "改系统申请",
+        "regraded" => "改级",
+        "system_changed" => "改系统",
+        "corrected" => "更正标题/描述",
+        "impact_graded" => "影响定级",
         "buyer" => "甲方",
         "vendor" => "乙方",
         "supervisor" => "监理",
@@ -343,6 +348,37 @@ pub fn sections(r: &Report) -> Vec<Section> {
                 .collect(),
         },
         Section {
+            key: "paused",
+            title: "暂停明细",
+            english: "Paused clocks",
+            headers: vec![
+                "工单号",
+                "标题",
+                "系统编码",
+                "时钟",
+                "状态",
+                "暂停次数",
+                "暂停原因",
+                "暂停(工作分钟)",
+            ],
+            rows: r
+                .paused
+                .iter()
+                .map(|p| {
+                    vec![
+                        Text(p.ticket.clone()),
+                        Text(p.title.clone()),
+                        Text(p.system.clone()),
+                        Text(zh(&p.clock)),
+                        Text(zh(&p.state)),
+                        Int(p.pauses as i64),
+                        Text(p.reasons.join("、")),
+                        Num(p.paused_min),
+                    ]
+                })
+                .collect(),
+        },
+        Section {
             key: "vendors",
             title: "服务商评分",
             english: "Vendor scorecard",
@@ -484,6 +520,7 @@ pub fn sections(r: &Report) -> Vec<Section> {
             english: "Corrections, claims and requests",
             headers: vec![
                 "工单号",
+                "工单受理时间",
                 "系统编码",
                 "类别",
                 "内容",
@@ -503,10 +540,11 @@ pub fn sections(r: &Report) -> Vec<Section> {
                 .map(|c| {
                     vec![
                         Text(c.ticket.clone()),
+                        When(c.ticket_received_at),
                         Text(c.system.clone()),
                         Text(zh(&c.kind)),
                         Text(c.summary.clone()),
-                        Text(zh(&c.by)),
+                        Text(if c.by == "system" { "系统".into() } else { zh(&c.by) }),
                         Cell::opt(c.actor.clone(), Text),
                         When(c.recorded_at),
                         Cell::opt(c.claimed_at, When),

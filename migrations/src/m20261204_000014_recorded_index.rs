@@ -1,0 +1,41 @@
+//! An index on `ticket_events.recorded_at`: a report lists the corrections recorded in its
+//! period on earlier tickets too (a November ticket re-graded in December shows in December's
+//! report), found by when each event was written rather than by the ticket's period.
+
+use sea_orm_migration::prelude::*;
+
+/// Adds `ticket_events_recorded_at`.
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_index(
+                Index::create()
+                    .name("ticket_events_recorded_at")
+                    .table(TicketEvents::Table)
+                    .col(TicketEvents::RecordedAt)
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("ticket_events_recorded_at")
+                    .table(TicketEvents::Table)
+                    .to_owned(),
+            )
+            .await
+    }
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+enum TicketEvents {
+    Table,
+    RecordedAt,
+}
