@@ -612,6 +612,14 @@ impl Ticket {
                         format!("only a cancelled ticket can be contested; this one is {}", self.status),
                     ));
                 }
+                // A voided ticket stays void, so one contest stands for it until the assessment
+                // settles it; a second would only repeat the first.
+                if self.history.iter().any(|e| matches!(e, Event::Contested { .. })) {
+                    return Err(invalid(
+                        "action",
+                        "this cancellation is already contested; the assessment settles it".to_owned(),
+                    ));
+                }
                 Event::Contested {
                     at,
                     reason: required("reason", reason)?,

@@ -451,6 +451,13 @@ both!(
             .await
             .expect(StatusCode::OK);
         assert_eq!(v["status"], "cancelled");
+        // One contest stands: not offered again, and refused if sent (by its manager too).
+        assert!(!v["allowed"].as_array().unwrap().contains(&json!("contest")), "{v}");
+        let detail = t
+            .act("vmgr_a", &v, "contest", json!({"reason": "再次申诉"}))
+            .await
+            .problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+        assert!(detail.contains("already contested"), "{detail}");
         let r = t.get("admin", NOVEMBER).await.expect(StatusCode::OK);
         let kinds: Vec<&str> = r["corrections"]
             .as_array()
@@ -503,6 +510,29 @@ both!(a_contract_sets_its_own_claim_tolerance, |t: Harness| async move {
         .expect(StatusCode::OK);
     assert_eq!(w["claims"], json!([]), "{w}");
     assert_eq!(w["acknowledged_at"], json!(opened + TimeDelta::minutes(10)));
+    // A stored document this version cannot read (an older schema) sets no tolerance, and does
+    // not stop work on the system's tickets: the default holds again.
+    use sea_orm::{ConnectionTrait, Statement};
+    let db = &t.state.db;
+    db.execute_raw(Statement::from_string(
+        db.get_database_backend(),
+        "UPDATE contracts SET document = '{\"rules\": \"not a list\"}' WHERE code = 'va-2026'",
+    ))
+    .await
+    .unwrap();
+    let x = t.open("mgr_a", "SA", "fault", "minor").await;
+    let opened = t.now();
+    t.time.advance(TimeDelta::minutes(40));
+    let x = t
+        .act(
+            "eng_a",
+            &x,
+            "acknowledge",
+            json!({"at": opened + TimeDelta::minutes(10)}),
+        )
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(x["claims"][0]["status"], "pending", "{x}");
 });
 
 both!(

@@ -137,7 +137,8 @@ pub async fn recording(
     })
 }
 
-/// The claim tolerance the contracts covering `system` set, if any (the strictest).
+/// The claim tolerance the contracts covering `system` set, if any (the strictest). Contracts
+/// carry no dates (a contract is in force while it is stored), so every stored one counts.
 pub async fn tolerance_for(
     db: &impl sea_orm::ConnectionTrait,
     system: &crate::db::entities::systems::Model,
@@ -156,8 +157,16 @@ pub async fn tolerance_for(
         .all(db)
         .await?
     {
-        let c: contract_terms::Contract = serde_json::from_value(row.document)
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("contract {}: {e}", row.code)))?;
+        // A stored document this version cannot read (saved documents are checked, so only an
+        // older schema) must not stop work on the system's tickets: it sets no tolerance, and
+        // the log says which contract to look at.
+        let c: contract_terms::Contract = match serde_json::from_value(row.document) {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(contract = %row.code, error = %e, "contract document unreadable; its claim tolerance is ignored");
+                continue;
+            }
+        };
         let covers = c.systems.is_empty() || c.systems.iter().any(|s| s == &system.code);
         if let (true, Some(min)) = (covers, c.claim_tolerance_min) {
             let t = TimeDelta::minutes(i64::from(min));

@@ -331,6 +331,14 @@ pub(crate) async fn views_of(
 pub(crate) fn allowed_of(ticket: &ticket_domain::Ticket) -> Vec<String> {
     let mut allowed: Vec<String> = ticket.allowed().iter().map(|s| s.to_string()).collect();
     allowed.extend(annotations(ticket.status()));
+    // One contest stands for a voiding (the assessment settles it).
+    if ticket
+        .events()
+        .iter()
+        .any(|e| matches!(e, ticket_domain::Event::Contested { .. }))
+    {
+        allowed.retain(|a| a != "contest");
+    }
     if !ticket.pending().is_empty() {
         allowed.extend(["approve".to_owned(), "reject".to_owned()]);
     }
