@@ -9,7 +9,7 @@
 //! nothing about whether the thing asked for exists; the use case then checks the thing itself
 //! (scope, own unit, own vendor, a ticket with or without a vendor).
 
-use axum::extract::{FromRequestParts, MatchedPath, RawPathParams, Request, State};
+use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -17,45 +17,8 @@ use super::problem::ApiError;
 use crate::app::AppError;
 use crate::app::permissions::{self, Action};
 use crate::http::AppState;
-
-/// What a route needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Need {
-    /// No caller: signing in and out, or a route that authenticates by a secret of its own (why).
-    Public(&'static str),
-    /// A caller who may do this action.
-    Act(Action),
-    /// A caller who may do the ticket action named by the `{action}` segment
-    /// ([`Action::for_ticket_action`]); a name that is no action is left to the handler (404).
-    TicketAction,
-}
-
-/// A row of the route table.
-#[derive(Debug, Clone, Copy)]
-pub struct Route {
-    /// `GET`, `POST`, `PUT`, `PATCH` or `DELETE`.
-    pub method: &'static str,
-    /// The path under `/api/v1`, as the OpenAPI document writes it (`/tickets/{number}`).
-    pub path: &'static str,
-    /// What it needs.
-    pub need: Need,
-}
-
-const fn r(method: &'static str, path: &'static str, a: Action) -> Route {
-    Route {
-        method,
-        path,
-        need: Need::Act(a),
-    }
-}
-
-const fn public(method: &'static str, path: &'static str, why: &'static str) -> Route {
-    Route {
-        method,
-        path,
-        need: Need::Public(why),
-    }
-}
+pub use crate::http::routes::{Need, Route};
+use crate::http::routes::{public, r};
 
 /// Every route of the API and what it needs.
 pub const ROUTES: &[Route] = &[
@@ -151,10 +114,7 @@ pub const ROUTES: &[Route] = &[
 /// What `method` on `path` (under `/api/v1`, as the OpenAPI document writes it) needs; `None`
 /// for a route without a row.
 pub fn need(method: &str, path: &str) -> Option<Need> {
-    ROUTES
-        .iter()
-        .find(|r| r.method.eq_ignore_ascii_case(method) && r.path == path)
-        .map(|r| r.need)
+    crate::http::routes::need(ROUTES, method, path)
 }
 
 /// The middleware around every API route: finds the route's row, authenticates the caller
@@ -162,31 +122,18 @@ pub fn need(method: &str, path: &str) -> Option<Need> {
 /// and hands the caller on to the handler. A route without a row is refused as an internal error.
 pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let (mut parts, body) = req.into_parts();
-    let route = parts
-        .extensions
-        .get::<MatchedPath>()
-        .map_or_else(|| parts.uri.path().to_owned(), |m| m.as_str().to_owned());
-    let path = route.strip_prefix("/api/v1").unwrap_or(&route);
-    let Some(need) = need(parts.method.as_str(), path) else {
+    let path = crate::http::routes::matched(&parts, "/api/v1");
+    let Some(need) = need(parts.method.as_str(), &path) else {
         return ApiError::from(AppError::Internal(anyhow::anyhow!(
-            "no permission rule for {} {route}: every route needs a row in api/permissions.rs",
+            "no permission rule for {} /api/v1{path}: every route needs a row in api/permissions.rs",
             parts.method
         )))
         .into_response();
     };
-    let action = match need {
-        Need::Public(_) => return next.run(Request::from_parts(parts, body)).await,
-        Need::Act(a) => Some(a),
-        Need::TicketAction => RawPathParams::from_request_parts(&mut parts, &state)
-            .await
-            .ok()
-            .and_then(|params| {
-                params
-                    .iter()
-                    .find(|(name, _)| *name == "action")
-                    .and_then(|(_, value)| Action::for_ticket_action(value))
-            }),
-    };
+    if let Need::Public(_) = need {
+        return next.run(Request::from_parts(parts, body)).await;
+    }
+    let action = crate::http::routes::action(need, &mut parts, &state).await;
     let p = match crate::http::extract::authenticate(&parts, &state).await {
         Ok(p) => p,
         Err(e) => return ApiError::from(e).into_response(),
@@ -202,16 +149,8 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
 
 /// The route table as `docs/permissions.md` prints it.
 pub fn markdown() -> String {
-    let mut s = String::from("| method | path | needs |\n|---|---|---|\n");
-    for r in ROUTES {
-        let need = match r.need {
-            Need::Public(why) => format!("nobody signed in ({why})"),
-            Need::Act(a) => format!("`{}`", a.key()),
-            Need::TicketAction => "the `{action}`'s: `ticket.acknowledge` … `ticket.contest`, `ticket.decide` for \
-                                   `approve` and `reject`"
-                .to_owned(),
-        };
-        s.push_str(&format!("| {} | `{}` | {need} |\n", r.method, r.path));
-    }
-    s
+    crate::http::routes::markdown(
+        ROUTES,
+        "the `{action}`'s: `ticket.acknowledge` … `ticket.contest`, `ticket.decide` for `approve` and `reject`",
+    )
 }

@@ -4,6 +4,7 @@
 
 pub mod extract;
 pub mod limits;
+pub mod routes;
 pub mod session;
 pub mod state;
 

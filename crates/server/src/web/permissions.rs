@@ -11,7 +11,7 @@
 //! out of scope is as absent, 404). A reader who is not signed in is left to the handler, which
 //! sends them to sign in (or, signed in with a one-time password, to set their own).
 
-use axum::extract::{FromRequestParts, MatchedPath, RawPathParams, Request, State};
+use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -19,45 +19,8 @@ use super::WebError;
 use crate::app::AppError;
 use crate::app::permissions::{self, Action};
 use crate::http::AppState;
-
-/// What a page needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Need {
-    /// Nobody signed in (why): signing in and out, a redirect, the stylesheet.
-    Public(&'static str),
-    /// A reader who may do this action.
-    Act(Action),
-    /// A reader who may do the ticket action named by the `{action}` segment
-    /// ([`Action::for_ticket_action`]); a name that is no action is left to the handler.
-    TicketAction,
-}
-
-/// A row of the page table.
-#[derive(Debug, Clone, Copy)]
-pub struct Page {
-    /// `GET` or `POST` (a `HEAD` is asked as the `GET` it is answered by).
-    pub method: &'static str,
-    /// The path as the router writes it (`/tickets/{number}`).
-    pub path: &'static str,
-    /// What it needs.
-    pub need: Need,
-}
-
-const fn r(method: &'static str, path: &'static str, a: Action) -> Page {
-    Page {
-        method,
-        path,
-        need: Need::Act(a),
-    }
-}
-
-const fn public(method: &'static str, path: &'static str, why: &'static str) -> Page {
-    Page {
-        method,
-        path,
-        need: Need::Public(why),
-    }
-}
+pub use crate::http::routes::{Need, Route as Page};
+use crate::http::routes::{public, r};
 
 /// Every page route and what it needs.
 pub const PAGES: &[Page] = &[
@@ -107,15 +70,7 @@ pub const PAGES: &[Page] = &[
 /// What `method` on `path` (as the router writes it) needs; `None` for a route without a row. A
 /// `HEAD` needs what the `GET` needs.
 pub fn need(method: &str, path: &str) -> Option<Need> {
-    let method = if method.eq_ignore_ascii_case("HEAD") {
-        "GET"
-    } else {
-        method
-    };
-    PAGES
-        .iter()
-        .find(|p| p.method.eq_ignore_ascii_case(method) && p.path == path)
-        .map(|p| p.need)
+    crate::http::routes::need(PAGES, method, path)
 }
 
 /// The middleware around every page route: finds the route's row, and refuses with the 403 page
@@ -124,10 +79,7 @@ pub fn need(method: &str, path: &str) -> Option<Need> {
 /// error. The reader it authenticated is handed on, so the page does not ask the database again.
 pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let (mut parts, body) = req.into_parts();
-    let route = parts
-        .extensions
-        .get::<MatchedPath>()
-        .map_or_else(|| parts.uri.path().to_owned(), |m| m.as_str().to_owned());
+    let route = crate::http::routes::matched(&parts, "");
     let Some(need) = need(parts.method.as_str(), &route) else {
         return WebError::App(AppError::Internal(anyhow::anyhow!(
             "no permission rule for the page {} {route}: every page route needs a row in web/permissions.rs",
@@ -135,19 +87,10 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         )))
         .into_response();
     };
-    let action = match need {
-        Need::Public(_) => return next.run(Request::from_parts(parts, body)).await,
-        Need::Act(a) => Some(a),
-        Need::TicketAction => RawPathParams::from_request_parts(&mut parts, &state)
-            .await
-            .ok()
-            .and_then(|params| {
-                params
-                    .iter()
-                    .find(|(name, _)| *name == "action")
-                    .and_then(|(_, value)| Action::for_ticket_action(value))
-            }),
-    };
+    if let Need::Public(_) = need {
+        return next.run(Request::from_parts(parts, body)).await;
+    }
+    let action = crate::http::routes::action(need, &mut parts, &state).await;
     // Not signed in, a session that ran out, a one-time password: the page's `Viewer` says
     // where to go (the sign-in page, the password form).
     let Ok(p) = crate::http::extract::authenticate(&parts, &state).await else {
@@ -164,43 +107,8 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
 
 /// The page table as `docs/permissions.md` prints it.
 pub fn markdown() -> String {
-    let mut s = String::from("| method | path | needs |\n|---|---|---|\n");
-    for p in PAGES {
-        let need = match p.need {
-            Need::Public(why) => format!("nobody signed in ({why})"),
-            Need::Act(a) => format!("`{}`", a.key()),
-            Need::TicketAction => {
-                "the `{action}`'s: `ticket.{action}`, and `ticket.decide` for `approve` and `reject`".to_owned()
-            }
-        };
-        s.push_str(&format!("| {} | `{}` | {need} |\n", p.method, p.path));
-    }
-    s
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_head_needs_what_its_get_needs_and_an_unknown_route_nothing() {
-        assert_eq!(need("HEAD", "/board"), Some(Need::Act(Action::TicketRead)));
-        assert_eq!(need("get", "/board"), need("GET", "/board"));
-        assert_eq!(need("POST", "/board"), None);
-        assert_eq!(need("GET", "/nowhere"), None);
-    }
-
-    /// What [`markdown`] says of the ticket actions holds for every one of them.
-    #[test]
-    fn every_ticket_action_needs_its_namesake_or_decide() {
-        for name in crate::app::tickets::actions::ACTIONS {
-            let a = Action::for_ticket_action(name).unwrap_or_else(|| panic!("{name} has no action"));
-            let want = if matches!(name, "approve" | "reject") {
-                "ticket.decide".to_owned()
-            } else {
-                format!("ticket.{name}")
-            };
-            assert_eq!(a.key(), want, "{name}");
-        }
-    }
+    crate::http::routes::markdown(
+        PAGES,
+        "the `{action}`'s: `ticket.{action}`, and `ticket.decide` for `approve` and `reject`",
+    )
 }
