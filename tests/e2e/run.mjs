@@ -242,7 +242,7 @@ try {
     await page.waitForSelector("#claims tr[data-status=pending]");
     assert.match(await page.textContent(".flash"), /待对方确认/);
     assert.equal((await page.textContent(".page-head .sev")).trim(), "紧急", "nothing changed yet");
-    assert.match(await page.textContent("#claims tr[data-status=pending]"), /降级申请[\s\S]*紧急 → 轻微[\s\S]*乙方 · engineer[\s\S]*待决定/);
+    assert.match(await page.textContent("#claims tr[data-status=pending]"), /改级申请[\s\S]*紧急 → 轻微[\s\S]*乙方 · engineer[\s\S]*待决定/);
     assert.equal(await page.locator("#claims form[data-action=approve]").count(), 0, "the vendor does not decide its own request");
     assert.equal(await page.locator("#pending-badge").count(), 1);
     await shot(page, "ticket-claim-vendor");

@@ -186,7 +186,7 @@ fn claim_summary(c: &ClaimView, entry: Option<&TimelineEntry>, about: Option<&Ti
             word(format!("pause_{}", text(&data["claim"]["reason"])))
         ),
         "regrade" => format!(
-            "Downgrade {} → {}: {}",
+            "Re-grade {} → {}: {}",
             word(format!("sev_{}", text(&data["change"]["from"]))),
             word(format!("sev_{}", text(&data["change"]["to"]))),
             text(&data["change"]["reason"])
