@@ -249,7 +249,7 @@ both!(
             .await;
         let english = english.body.as_str().unwrap_or_default();
         assert!(
-            english.contains("Downgrade Urgent → Minor: 只影响一台终端") && english.contains("Awaiting a decision"),
+            english.contains("Re-grade Urgent → Minor: 只影响一台终端") && english.contains("Awaiting a decision"),
             "{english}"
         );
         // The unit's manager may approve or reject it (a reason is required to reject), and sees
