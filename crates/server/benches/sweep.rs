@@ -90,6 +90,7 @@ async fn world(backend: Backend, idle: usize, due: usize) -> Bench {
                     now(),
                     Default::default(),
                     None,
+                    false,
                 )
                 .await
                 .expect("a ticket");

@@ -241,14 +241,26 @@ impl Ticket {
     /// Opens a ticket recorded by `rec`: a stated start earlier than the recording by more than
     /// the tolerance is a claim (rule 1), and the clocks start at the recording until the other
     /// party accepts it.
-    pub fn open_as(mut new: NewTicket, rec: &Recording) -> Result<(Ticket, Vec<Event>), DomainError> {
+    pub fn open_as(new: NewTicket, rec: &Recording) -> Result<(Ticket, Vec<Event>), DomainError> {
+        // An earlier start makes the vendor's clocks stricter: the vendor's own counts at once.
+        Ticket::open_as_with(new, rec, rec.side != Side::Vendor)
+    }
+
+    /// [`Ticket::open_as`], saying whether an earlier stated start could favour the party that
+    /// records it (`favours`). The buyer's always could; the vendor's could when it would take
+    /// the ticket out of a major-event window in force at the recording (the window's stricter
+    /// targets), which the caller knows. A favourable start beyond the tolerance is a claim.
+    pub fn open_as_with(
+        mut new: NewTicket,
+        rec: &Recording,
+        favours: bool,
+    ) -> Result<(Ticket, Vec<Event>), DomainError> {
         let stated = if new.kind.clocks_start_at_occurrence() {
             new.occurred_at
         } else {
             new.received_at
         };
-        // An earlier start makes the vendor's clocks stricter: the vendor's own counts at once.
-        let claim = rec.side != Side::Vendor && rec.at - stated > rec.tolerance;
+        let claim = favours && rec.at - stated > rec.tolerance;
         if claim {
             new.clocks_from = Some(rec.at);
         }

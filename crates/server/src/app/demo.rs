@@ -202,6 +202,7 @@ pub async fn load(
             now,
             Default::default(),
             None,
+            false,
         )
         .await
         .map_err(|e| anyhow::anyhow!("demo ticket: {e}"))?;

@@ -152,6 +152,32 @@ both!(every_paused_clock_shows_its_paused_time, |t: Harness| async move {
     assert_eq!(&reader.headers().unwrap()[7], "暂停(工作分钟)");
     let row = reader.records().next().unwrap().unwrap();
     assert_eq!((&row[3], &row[5], &row[7]), ("修复", "2", "90.00"));
+    // A pause for the reporter, which the buyer has not confirmed, took no time: not listed.
+    let v = t
+        .get("admin", &format!("/api/v1/tickets/{}", v["number"].as_str().unwrap()))
+        .await
+        .expect(StatusCode::OK);
+    let v = t.act("eng_a", &v, "resume", json!({})).await.expect(StatusCode::OK);
+    t.time.advance(TimeDelta::minutes(10));
+    let v = t
+        .act(
+            "eng_a",
+            &v,
+            "pause",
+            json!({"reason": "awaiting_reporter", "note": "联系不上报告人"}),
+        )
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(v["claims"][0]["kind"], "buyer_pause", "{v}");
+    t.time.advance(TimeDelta::minutes(30));
+    let r = t.get("admin", NOVEMBER).await.expect(StatusCode::OK);
+    let p = &r["paused"][0];
+    assert_eq!(
+        (p["state"].as_str(), p["pauses"].as_i64(), p["paused_min"].as_f64()),
+        (Some("running"), Some(2), Some(90.0)),
+        "{p}"
+    );
+    assert_eq!(p["reasons"], json!(["等待第三方"]));
 });
 
 both!(
@@ -171,7 +197,9 @@ both!(
         )
         .await
         .expect(StatusCode::OK);
-        // At 10:00 the vendor's engineer logs a fault, saying it began at 08:30.
+        // At 10:00 the vendor's engineer logs a fault, saying it began at 08:30: that start
+        // would take it out of the window, so it waits for the buyer, and the clocks start at
+        // the recording, inside the window, with its 10 minutes.
         let v = t
             .post(
                 "eng_a",
@@ -187,12 +215,25 @@ both!(
             .await
             .expect(StatusCode::OK);
         assert_eq!(read["major_event"]["code"], "hw", "{read}");
-        let response = &v["clocks"][0];
+        let response = &read["clocks"][0];
         assert_eq!(
             (response["name"].as_str(), response["target"].as_str()),
             (Some("response"), Some("10m"))
         );
-        // Counted from the stated start (08:30 + 10m): the vendor's own claim that can only hurt it.
-        assert_eq!(response["deadline"], json!("2026-11-25T00:40:00Z"));
+        assert_eq!(response["deadline"], json!("2026-11-25T02:10:00Z"), "{read}");
+        assert_eq!(
+            (read["claims"][0]["kind"].as_str(), read["claims"][0]["by"].as_str()),
+            (Some("earlier_time"), Some("vendor")),
+            "{read}"
+        );
+        // A start before the window that the vendor states within the tolerance, or on a system
+        // no window covers, counts at once as before (it can only hurt the vendor): see the
+        // evidence tests. A move into the window's unit does not skip it either.
+        let elsewhere = t.open("mgr_b", "SB", "fault", "urgent").await;
+        let detail = t
+            .act("admin", &elsewhere, "correct", json!({"system": "SA", "reason": "x"}))
+            .await
+            .problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+        assert!(detail.contains("major-event window"), "{detail}");
     }
 );

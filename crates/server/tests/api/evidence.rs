@@ -510,8 +510,8 @@ both!(a_contract_sets_its_own_claim_tolerance, |t: Harness| async move {
         .expect(StatusCode::OK);
     assert_eq!(w["claims"], json!([]), "{w}");
     assert_eq!(w["acknowledged_at"], json!(opened + TimeDelta::minutes(10)));
-    // A stored document this version cannot read (an older schema) sets no tolerance, and does
-    // not stop work on the system's tickets: the default holds again.
+    // A stored document this version cannot read (an older schema) does not stop work on the
+    // system's tickets, nor loosen them: no tolerance, the claim waits.
     use sea_orm::{ConnectionTrait, Statement};
     let db = &t.state.db;
     db.execute_raw(Statement::from_string(

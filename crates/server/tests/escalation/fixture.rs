@@ -212,6 +212,7 @@ impl World {
             now,
             Default::default(),
             None,
+            false,
         )
         .await
         .expect("opening a ticket");

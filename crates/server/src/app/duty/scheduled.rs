@@ -472,6 +472,7 @@ async fn run_one(
         duty_id: Some(row.id),
         proposal: None,
         recording: None,
+        start_escapes_window: false,
     };
     let (ticket, _) = crate::app::tickets::open::open(
         txn,

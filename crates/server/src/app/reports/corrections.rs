@@ -160,15 +160,16 @@ fn of_ticket(loaded: &Loaded, system: &str, people: &BTreeMap<i64, users::Model>
     let mut out: Vec<(i32, Correction)> = claims_of(&loaded.ticket)
         .into_iter()
         .map(|c| {
-            // The decision is the entry that names this one.
-            let decider = loaded.events.iter().find_map(|(r, e)| match e {
-                Event::Decided { on, .. } if *on as i32 + 1 == c.seq => person(r.actor_id),
+            // The decision is the entry that names this one. Both are filed by when the server
+            // wrote them (the claim's own instant may be stated earlier, within the tolerance).
+            let decision = loaded.events.iter().find_map(|(r, e)| match e {
+                Event::Decided { on, .. } if *on as i32 + 1 == c.seq => Some(r),
                 _ => None,
             });
-            let actor = loaded
-                .events
-                .get(c.seq as usize - 1)
-                .and_then(|(r, _)| person(r.actor_id));
+            let decider = decision.and_then(|r| person(r.actor_id));
+            let row = loaded.events.get(c.seq as usize - 1).map(|(r, _)| r);
+            let actor = row.and_then(|r| person(r.actor_id));
+            let written = |r: Option<&ticket_events::Model>| r.and_then(|r| r.recorded_at);
             let correction = Correction {
                 ticket: loaded.row.number.clone(),
                 ticket_received_at: loaded.row.received_at,
@@ -177,12 +178,12 @@ fn of_ticket(loaded: &Loaded, system: &str, people: &BTreeMap<i64, users::Model>
                 summary: c.summary,
                 by: c.by,
                 actor: actor.map(|u| u.username.clone()),
-                recorded_at: c.recorded_at,
+                recorded_at: written(row).unwrap_or(c.recorded_at),
                 claimed_at: c.claimed_at,
                 status: c.status,
                 decided_by: c.decided_by,
                 decider: decider.map(|u| u.username.clone()),
-                decided_at: c.decided_at,
+                decided_at: written(decision).or(c.decided_at),
                 note: c.note,
             };
             (c.seq, correction)

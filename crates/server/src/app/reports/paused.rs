@@ -53,8 +53,9 @@ pub async fn list(
     let mut q = Sql::new(db);
     q.push("SELECT t.number, t.title, t.system_id, c.name, c.state, c.paused_ms, c.calendar, c.events")
         .from_clocks(scope)
-        // A clock paused right now has 0 stored (it was written as the pause began).
-        .push(" AND (c.paused_ms > 0 OR c.paused_ms IS NULL OR c.state = 'paused') ORDER BY t.received_at, t.number, c.name");
+        // A clock paused right now has 0 stored (it was written as the pause began). A cancelled
+        // ticket's clocks are out of every figure, as in the breached section.
+        .push(" AND t.status <> 'cancelled' AND (c.paused_ms > 0 OR c.paused_ms IS NULL OR c.state = 'paused') ORDER BY t.received_at, t.number, c.name");
     let rows = q.all(db).await?;
     if rows.is_empty() {
         return Ok(Vec::new());
@@ -71,17 +72,30 @@ pub async fn list(
         let Ok(clock) = serde_json::from_value::<Clock>(events) else {
             continue;
         };
+        // The pauses that took time by the report's instant: a pause the buyer did not confirm is
+        // stored as paused and resumed at the same instant (it counted for nothing), and an
+        // approved exclusion window pauses the clock as well (listed as such).
+        let events = clock.events();
         let mut reasons: Vec<String> = Vec::new();
         let mut pauses = 0;
-        for e in clock.events() {
-            if let ClockEvent::Paused { reason, .. } = e {
-                pauses += 1;
-                let label = reason
+        for (i, e) in events.iter().enumerate() {
+            let ClockEvent::Paused { at, reason } = e else {
+                continue;
+            };
+            let ended = events.get(i + 1).map(ClockEvent::at);
+            if *at > scope.as_of || ended == Some(*at) {
+                continue;
+            }
+            pauses += 1;
+            let label = if reason.starts_with("excluded") {
+                "核准的除外时段".to_owned()
+            } else {
+                reason
                     .parse::<PauseReason>()
-                    .map_or_else(|_| reason.clone(), |r| r.label_zh().to_owned());
-                if !reasons.contains(&label) {
-                    reasons.push(label);
-                }
+                    .map_or_else(|_| reason.clone(), |r| r.label_zh().to_owned())
+            };
+            if !reasons.contains(&label) {
+                reasons.push(label);
             }
         }
         if pauses == 0 {
@@ -92,12 +106,15 @@ pub async fn list(
         // when its calendar is gone.
         let calendar: String = row.try_get("", "calendar")?;
         let stored: Option<i64> = row.try_get("", "paused_ms")?;
-        let measured = calendars
+        let status = calendars
             .get(&calendar)
-            .and_then(|cal| clock.status(cal, scope.as_of).ok())
-            .map(|s| s.paused.num_milliseconds());
-        let Some(paused_ms) = measured.or(stored) else {
+            .and_then(|cal| clock.status(cal, scope.as_of).ok());
+        let Some(paused_ms) = status.as_ref().map(|s| s.paused.num_milliseconds()).or(stored) else {
             continue;
+        };
+        let state = match &status {
+            Some(s) => s.state.to_string(),
+            None => row.try_get("", "state")?,
         };
         let system_id: i64 = row.try_get("", "system_id")?;
         out.push(PausedClock {
@@ -105,7 +122,7 @@ pub async fn list(
             title: row.try_get("", "title")?,
             system: systems.get(&system_id).cloned().unwrap_or_default(),
             clock: row.try_get("", "name")?,
-            state: row.try_get("", "state")?,
+            state,
             pauses,
             reasons,
             paused_min: minutes(paused_ms as f64),

@@ -384,6 +384,16 @@ pub async fn perform(
                 "the ticket was opened under a major-event window; void it and open one on the right system",
             ));
         }
+        // Nor into one: a window over the new system, in force when the clocks started or now,
+        // would have set the stricter targets of a ticket opened there; a move must not skip them.
+        for at in [loaded.ticket.clocks_start(), now] {
+            if crate::app::duty::windows::covering(&txn, &to, at).await?.is_some() {
+                return Err(AppError::invalid(
+                    "system",
+                    format!("{code} is under a major-event window; void this ticket and open one on {code}"),
+                ));
+            }
+        }
         *service_mode = parse("service_mode", &to.service_mode)?;
         *targets =
             policy_targets(&policy_row(&txn, &to).await?)?.targets(loaded.ticket.kind(), loaded.ticket.severity());

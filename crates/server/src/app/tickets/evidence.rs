@@ -158,12 +158,13 @@ pub async fn tolerance_for(
         .await?
     {
         // A stored document this version cannot read (saved documents are checked, so only an
-        // older schema) must not stop work on the system's tickets: it sets no tolerance, and
-        // the log says which contract to look at.
+        // older schema) must not stop work on the system's tickets, nor loosen them: it counts as
+        // no tolerance at all (every earlier claim waits), and the log says which contract to fix.
         let c: contract_terms::Contract = match serde_json::from_value(row.document) {
             Ok(c) => c,
             Err(e) => {
-                tracing::warn!(contract = %row.code, error = %e, "contract document unreadable; its claim tolerance is ignored");
+                tracing::warn!(contract = %row.code, error = %e, "contract document unreadable; claims on its vendor's systems get no tolerance");
+                strictest = Some(TimeDelta::zero());
                 continue;
             }
         };

@@ -162,6 +162,11 @@ pub(crate) struct Plan {
     pub(crate) proposal: Option<sla_clock::Classification>,
     /// Which party records it, for a person; `None` for a monitor or the scheduler.
     pub(crate) recording: Option<ticket_domain::Recording>,
+    /// The vendor states a start before the major-event window in force as it records the
+    /// ticket: the earlier start would take the ticket out of the window's stricter targets, so
+    /// it is a claim the buyer decides ([`ticket_domain::Ticket::open_as_with`]), and until then
+    /// the clocks start at the recording, inside the window.
+    pub(crate) start_escapes_window: bool,
 }
 
 /// `system` is the one `body` names, already checked against the reader's scope; `reporter` who
@@ -173,6 +178,19 @@ pub(crate) async fn plan(
     reporter: Option<i64>,
     body: CreateTicket,
     now: DateTime<Utc>,
+) -> AppResult<Plan> {
+    plan_as(txn, ctx, system, reporter, body, now, None).await
+}
+
+/// [`plan`] for a person of party `side` (`None`: a monitor).
+pub(crate) async fn plan_as(
+    txn: &impl ConnectionTrait,
+    ctx: &Context,
+    system: systems::Model,
+    reporter: Option<i64>,
+    body: CreateTicket,
+    now: DateTime<Utc>,
+    side: Option<ticket_domain::Side>,
 ) -> AppResult<Plan> {
     let kind: Kind = parse("kind", &body.kind)?;
     let received_at = body.received_at.unwrap_or(now);
@@ -188,11 +206,16 @@ pub(crate) async fn plan(
     if let Some(a) = body.assignee_id {
         check_assignee(txn, "assignee_id", a, system.id).await?;
     }
-    // The window in force when the clocks start; failing that, the one in force as the ticket is
-    // recorded: a start stated before a major-event window began cannot take a fault logged
-    // during the window out of its stricter targets (they count from the stated start).
+    // The window in force when the clocks start. The vendor cannot leave one in force as it
+    // records the ticket by stating an earlier start: that start waits for the buyer, and the
+    // window holds meanwhile (see `start_escapes_window`).
+    let mut start_escapes_window = false;
     let window = match crate::app::duty::windows::covering(txn, &system, clocks_start).await? {
-        None if clocks_start < now => crate::app::duty::windows::covering(txn, &system, now).await?,
+        None if side == Some(ticket_domain::Side::Vendor) && clocks_start < now => {
+            let now_window = crate::app::duty::windows::covering(txn, &system, now).await?;
+            start_escapes_window = now_window.is_some();
+            now_window
+        }
         found => found,
     };
     let proposal = proposal_of(&body, window.is_some());
@@ -250,6 +273,7 @@ pub(crate) async fn plan(
         duty_id,
         proposal,
         recording: None,
+        start_escapes_window,
     })
 }
 
@@ -260,7 +284,8 @@ pub async fn open_ticket(ctx: &Context, p: &Principal, body: CreateTicket, from:
     let now = ctx.now();
     let txn = ctx.begin_write().await?;
     let system = system_in_scope(&txn, p, &body.system).await?;
-    let mut plan = plan(&txn, ctx, system, Some(p.user_id), body, now).await?;
+    let side = Some(super::evidence::side_of(p));
+    let mut plan = plan_as(&txn, ctx, system, Some(p.user_id), body, now, side).await?;
     plan.recording = Some(super::recording(&txn, ctx, p, &plan.system, now).await?);
     let (row, ticket) = open(&txn, &ctx.calendars.snapshot(), plan, Some(p.user_id), now, from).await?;
     txn.commit().await?;
@@ -301,6 +326,7 @@ pub(crate) async fn open(
         now,
         origin,
         plan.recording.as_ref(),
+        plan.start_escapes_window,
     )
     .await?;
     audit::record(

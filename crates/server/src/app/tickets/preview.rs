@@ -5,7 +5,7 @@ use serde::Serialize;
 use ticket_domain::ClockName;
 use utoipa::ToSchema;
 
-use super::open::{CreateTicket, plan};
+use super::open::CreateTicket;
 use super::views::MajorEventView;
 use crate::app::auth::Principal;
 use crate::app::scope::system_in_scope;
@@ -62,7 +62,8 @@ pub struct PreviewClock {
 pub async fn preview(ctx: &Context, p: &Principal, body: CreateTicket) -> AppResult<TicketPreview> {
     crate::app::permissions::check(p, crate::app::permissions::Action::TicketOpen)?;
     let system = system_in_scope(&ctx.db, p, &body.system).await?;
-    let plan = plan(&ctx.db, ctx, system, Some(p.user_id), body, ctx.now()).await?;
+    let side = Some(super::evidence::side_of(p));
+    let plan = super::open::plan_as(&ctx.db, ctx, system, Some(p.user_id), body, ctx.now(), side).await?;
     let calendar = ctx.calendar(&plan.calendar)?;
     // Approved maintenance and force-majeure windows pause the clocks, as when opening.
     let excluded = crate::app::duty::exclusions::approved_for(&ctx.db, plan.system.id).await?;

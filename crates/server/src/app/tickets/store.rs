@@ -74,7 +74,8 @@ pub struct Origin {
 /// Opens a ticket against system `system_id` (`actor`: who, or `None` for the scheduler);
 /// returns its row and the ticket. `rec` says which party records it, for a person
 /// ([`Ticket::open_as`]: a stated start older than the tolerance waits for the other party);
-/// `None` for a monitor or the scheduler, whose instants are the machine's.
+/// `None` for a monitor or the scheduler, whose instants are the machine's. `start_escapes_window`:
+/// see [`super::open::Plan::start_escapes_window`].
 #[allow(clippy::too_many_arguments)]
 pub async fn create(
     txn: &DatabaseTransaction,
@@ -85,9 +86,16 @@ pub async fn create(
     now: DateTime<Utc>,
     origin: Origin,
     rec: Option<&Recording>,
+    start_escapes_window: bool,
 ) -> Result<(tickets::Model, Ticket), AppError> {
     let (ticket, events) = match rec {
-        Some(rec) => Ticket::open_as(new, rec)?,
+        // The buyer's earlier start is stricter on the vendor, so it waits; the vendor's waits
+        // only when it would leave a major-event window (otherwise it only hurts the vendor).
+        Some(rec) => Ticket::open_as_with(
+            new,
+            rec,
+            rec.side != ticket_domain::Side::Vendor || start_escapes_window,
+        )?,
         None => Ticket::open(new).map(|(t, e)| (t, vec![e]))?,
     };
     let year = calendar.local(ticket.received_at()).year();
