@@ -207,7 +207,32 @@ both!(users_see_and_end_their_own_sessions, |t: Harness| async move {
     assert_eq!(page.status, StatusCode::OK);
     let html = page.body.as_str().unwrap();
     assert!(html.contains("当前会话"), "{html}");
-    assert!(html.contains("/me/tokens/"), "the API token is listed: {html}");
+    let token_id = t.get("eng_a", "/api/v1/me/tokens").await.expect(StatusCode::OK)[0]["id"]
+        .as_i64()
+        .unwrap();
+    let action = format!("/me/tokens/{token_id}/revoke");
+    assert!(html.contains(&action), "the API token is listed: {html}");
+    // Its button revokes it.
+    let csrf = html
+        .split(r#"name="csrf" value=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    let done = t
+        .with_headers(
+            "",
+            Method::POST,
+            &action,
+            Some("application/x-www-form-urlencoded"),
+            &[("cookie", &mine)],
+            format!("csrf={csrf}").into_bytes(),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    t.get("eng_a", "/api/v1/me")
+        .await
+        .problem(StatusCode::UNAUTHORIZED, "unauthorized");
 });
 
 both!(a_revoked_token_is_refused, |t: Harness| async move {
