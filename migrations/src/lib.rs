@@ -17,6 +17,7 @@ mod m20261129_000007_operations;
 mod m20261203_000008_provisional;
 mod m20261203_000009_parties;
 mod m20261203_000010_recorded;
+mod m20261204_000011_sessions;
 mod m20261204_000014_recorded_index;
 
 /// Applies and reverts the opsclock schema; see [`MigratorTrait`] for `up`, `down`, `status`, ….
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000008_provisional::Migration),
             Box::new(m20261203_000009_parties::Migration),
             Box::new(m20261203_000010_recorded::Migration),
+            Box::new(m20261204_000011_sessions::Migration),
             Box::new(m20261204_000014_recorded_index::Migration),
         ]
     }

@@ -90,9 +90,11 @@ pub struct ServerConfig {
     pub request_timeout_secs: Option<u64>,
     /// Sign-in attempts allowed per client address per minute [default 30].
     pub sign_ins_per_minute: Option<u32>,
-    /// Failed sign-ins in a row that lock an account [default 5].
+    /// Failed sign-ins per (login name, client address) before that pair has to wait between
+    /// attempts (30 s, doubling after each further failure) [default 5]. No account is locked.
     pub lockout_after: Option<u32>,
-    /// How long a locked account stays locked, in minutes [default 15].
+    /// The longest a (login name, client address) pair waits between attempts, in minutes
+    /// [default 15].
     pub lockout_minutes: Option<u32>,
     /// Take the client address from the last `X-Forwarded-For` entry; set only behind a reverse
     /// proxy that appends it (nginx `proxy_add_x_forwarded_for`) [default false].

@@ -1,20 +1,23 @@
-//! Signing in and out; who am I. The use cases are [`crate::app::auth::session`]'s; the
-//! cookie is [`crate::http::session`]'s.
+//! Signing in and out; who am I; my password, my sessions and my API tokens. The use cases are
+//! [`crate::app::auth::session`]'s and [`crate::app::auth::tokens`]'; the cookie is
+//! [`crate::http::session`]'s.
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use super::problem::{ApiJson, ApiResult};
+use super::problem::{ApiJson, ApiPath, ApiResult};
 use crate::app::audit::ClientAddr;
 use crate::app::auth::Principal;
-use crate::app::auth::session::{self, PasswordChange, SignIn};
+use crate::app::auth::session::{self, PasswordChange, SessionView, SignIn};
+use crate::app::auth::tokens::{self, TokenView};
 use crate::http::AppState;
 
 /// Signs in: sets an HttpOnly session cookie and returns the principal.
 ///
-/// Throttled per client address, and an account is locked for a while after too many failed
-/// sign-ins in a row (see [`super::limits`]); both answer 429 with `Retry-After`.
+/// Throttled per client address, and per login name and address: after a few failed sign-ins
+/// that pair waits before its next attempt, longer after each failure (the account's owner, from
+/// another address, is not held up). Both answer 429 with `Retry-After`.
 #[utoipa::path(post, path = "/session", tag = "session", request_body = SignIn, security(()),
     responses((status = 200, body = Principal), (status = 401, body = super::problem::Problem),
         (status = 429, body = super::problem::Problem)))]
@@ -38,15 +41,67 @@ pub async fn me(principal: Principal) -> axum::Json<Principal> {
     axum::Json(principal)
 }
 
-/// Changes the caller's password (required after signing in with a one-time password).
+/// Changes the caller's password (required after signing in with a one-time password). Ends the
+/// account's other sessions (the one making the change stays signed in) and, with
+/// `"revoke_tokens": true`, revokes its API tokens.
 #[utoipa::path(post, path = "/me/password", tag = "session", request_body = PasswordChange,
     responses((status = 204), (status = 422, body = super::problem::Problem)))]
 pub async fn change_password(
     State(state): State<AppState>,
     p: Principal,
     from: ClientAddr,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<PasswordChange>,
 ) -> ApiResult<StatusCode> {
-    session::change_password(&state, &p, &from, &body).await?;
+    let current = crate::http::session::current_session(&headers);
+    session::change_password(&state, &p, &from, &body, current.as_deref()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The caller's sessions that have not expired, newest first; `current` marks this request's.
+#[utoipa::path(get, path = "/me/sessions", tag = "session",
+    responses((status = 200, body = Vec<SessionView>)))]
+pub async fn my_sessions(
+    State(state): State<AppState>,
+    p: Principal,
+    headers: HeaderMap,
+) -> ApiResult<axum::Json<Vec<SessionView>>> {
+    let current = crate::http::session::current_session(&headers);
+    Ok(axum::Json(session::my_sessions(&state, &p, current.as_deref()).await?))
+}
+
+/// Ends one of the caller's sessions (signed in elsewhere, or a device left behind).
+#[utoipa::path(delete, path = "/me/sessions/{id}", tag = "session", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = super::problem::Problem)))]
+pub async fn end_my_session(
+    State(state): State<AppState>,
+    p: Principal,
+    from: ClientAddr,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<StatusCode> {
+    session::end_my_session(&state, &p, &from, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The caller's API tokens (never their secrets): when each was last used and when it expires.
+#[utoipa::path(get, path = "/me/tokens", tag = "session",
+    responses((status = 200, body = Vec<TokenView>)))]
+pub async fn my_tokens(State(state): State<AppState>, p: Principal) -> ApiResult<axum::Json<Vec<TokenView>>> {
+    Ok(axum::Json(tokens::mine(&state, &p).await?))
+}
+
+/// Revokes one of the caller's API tokens; not the one this request is authenticated by (409).
+#[utoipa::path(delete, path = "/me/tokens/{id}", tag = "session", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = super::problem::Problem),
+        (status = 409, body = super::problem::Problem)))]
+pub async fn revoke_my_token(
+    State(state): State<AppState>,
+    p: Principal,
+    from: ClientAddr,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<StatusCode> {
+    let used = crate::http::extract::bearer(&headers);
+    tokens::revoke_mine(&state, &p, &from, id, used).await?;
     Ok(StatusCode::NO_CONTENT)
 }

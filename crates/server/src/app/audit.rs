@@ -33,3 +33,46 @@ pub async fn record(
     .await
     .map(|_| ())
 }
+
+/// Who made a change: a person signed in, or an operator at the server's command line.
+#[derive(Debug, Clone, Copy)]
+pub enum Actor<'a> {
+    /// A signed-in user: their id goes into the entry.
+    Person(&'a crate::app::auth::Principal),
+    /// Someone running `opsclock` on the server (no account), named by the operating system's
+    /// user name: the entry has no user id, `cli` as its address and `"by": "cli:<name>"`.
+    Operator(&'a str),
+}
+
+impl Actor<'_> {
+    /// The user id an entry by this actor carries.
+    pub fn user_id(&self) -> Option<i64> {
+        match self {
+            Actor::Person(p) => Some(p.user_id),
+            Actor::Operator(_) => None,
+        }
+    }
+}
+
+/// Appends an entry made by `actor` (see [`Actor`]); `from` is ignored for an operator.
+pub async fn record_by(
+    db: &impl ConnectionTrait,
+    actor: Actor<'_>,
+    action: &str,
+    target: &str,
+    mut detail: serde_json::Value,
+    from: &ClientAddr,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let cli = ClientAddr(Some("cli".into()));
+    let from = match actor {
+        Actor::Person(_) => from,
+        Actor::Operator(name) => {
+            if let Some(map) = detail.as_object_mut() {
+                map.insert("by".into(), serde_json::Value::String(format!("cli:{name}")));
+            }
+            &cli
+        }
+    };
+    record(db, actor.user_id(), action, target, detail, from, at).await
+}

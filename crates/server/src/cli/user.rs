@@ -1,13 +1,19 @@
-//! `opsclock user add | notify | passwd | token`.
+//! `opsclock user add | notify | passwd | token | revoke-token`.
+//!
+//! Each command calls the same use case as the API and the pages ([`crate::app::auth::accounts`],
+//! [`crate::app::auth::tokens`]) and is audited like them, with the operator as the actor: no
+//! user id, `cli` as the address and `"by": "cli:<login name of the operating system>"`.
 
 use chrono::Utc;
 use clap::Subcommand;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 
 use super::DatabaseArg;
-use crate::app::auth::{PartyKind, Role, secret};
+use crate::app::Context;
+use crate::app::audit::{Actor, ClientAddr};
+use crate::app::auth::{PartyKind, Role, accounts, tokens};
 use crate::config::Config;
-use crate::db::entities::{api_tokens, units, users, vendors};
+use crate::db::entities::users;
 
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
@@ -57,10 +63,13 @@ pub enum UserCommand {
         #[command(flatten)]
         database: DatabaseArg,
     },
-    /// Sets a new one-time password for a user and prints it.
+    /// Sets a new one-time password for a user and prints it; ends every session of the user.
     Passwd {
         /// Login name.
         username: String,
+        /// Also revoke every API token of the user.
+        #[arg(long)]
+        revoke_tokens: bool,
         #[command(flatten)]
         database: DatabaseArg,
     },
@@ -71,12 +80,25 @@ pub enum UserCommand {
         /// What the token is for.
         #[arg(long, default_value = "cli")]
         name: String,
+        /// The token stops being valid this many days from now [default: it does not expire].
+        #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..))]
+        expires_in_days: Option<u32>,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+    /// Revokes an API token by its id (as `/admin/users` lists them).
+    RevokeToken {
+        /// The token's id.
+        id: i64,
         #[command(flatten)]
         database: DatabaseArg,
     },
 }
 
 pub async fn run(cmd: UserCommand, config: &Config) -> anyhow::Result<()> {
+    let operator = operator();
+    let by = Actor::Operator(&operator);
+    let from = ClientAddr(Some("cli".into()));
     match cmd {
         UserCommand::Add {
             username,
@@ -88,60 +110,19 @@ pub async fn run(cmd: UserCommand, config: &Config) -> anyhow::Result<()> {
             email,
             database,
         } => {
-            let db = crate::serve::open_database(&database.url(config)).await?;
+            let ctx = context(&database, config).await?;
             let role: Role = role.parse().map_err(anyhow::Error::msg)?;
-            let unit_id = match unit {
-                Some(code) => Some(
-                    units::Entity::find()
-                        .filter(units::Column::Code.eq(code.as_str()))
-                        .one(&db)
-                        .await?
-                        .ok_or_else(|| anyhow::anyhow!("no unit with code {code:?}"))?
-                        .id,
-                ),
-                None => None,
-            };
-            let vendor_id = match vendor {
-                Some(code) => Some(
-                    vendors::Entity::find()
-                        .filter(vendors::Column::Code.eq(code.as_str()))
-                        .one(&db)
-                        .await?
-                        .ok_or_else(|| anyhow::anyhow!("no vendor with code {code:?}"))?
-                        .id,
-                ),
-                None => None,
-            };
             let party: Option<PartyKind> = party.map(|p| p.parse()).transpose().map_err(anyhow::Error::msg)?;
-            if role != Role::Admin && unit_id.is_none() && vendor_id.is_none() && party.is_none() {
-                anyhow::bail!(
-                    "a {role} must belong to a unit (--unit CODE), a vendor (--vendor CODE), the bureau (--party bureau) \
-                     or the supervisor (--party supervisor)"
-                );
-            }
-            let password = secret::one_time_password();
-            users::ActiveModel {
-                username: Set(username.clone()),
-                display_name: Set(name.unwrap_or_else(|| username.clone())),
-                email: Set(email),
-                password_hash: Set(Some(secret::hash_password(&password)?)),
-                role: Set(role.into()),
-                unit_id: Set(unit_id),
-                vendor_id: Set(vendor_id),
-                party: Set(party.map(Into::into)),
-                disabled: Set(false),
-                must_change_password: Set(true),
-                created_at: Set(Utc::now()),
-                ..Default::default()
-            }
-            .insert(&db)
-            .await
-            .map_err(|e| match e.sql_err() {
-                Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
-                    anyhow::anyhow!("a user called {username:?} already exists")
-                }
-                _ => e.into(),
-            })?;
+            let new = accounts::NewUser {
+                username: username.clone(),
+                role,
+                unit,
+                vendor,
+                party,
+                display_name: name,
+                email,
+            };
+            let password = accounts::add(&ctx, by, &from, new).await?;
             let of = party.map_or(String::new(), |p| format!(", {p}"));
             println!("added {username} ({role}{of}); one-time password: {password}");
         }
@@ -166,8 +147,7 @@ pub async fn run(cmd: UserCommand, config: &Config) -> anyhow::Result<()> {
             let txn = crate::db::begin_write(&db).await?;
             let user = am.update(&txn).await?;
             let detail = serde_json::json!({ "notify_roles": user.notify_roles, "email": user.email });
-            let from = crate::app::audit::ClientAddr(Some("cli".into()));
-            crate::app::audit::record(&txn, None, "user.notify", &username, detail, &from, Utc::now()).await?;
+            crate::app::audit::record_by(&txn, by, "user.notify", &username, detail, &from, Utc::now()).await?;
             txn.commit().await?;
             let held: Vec<&str> = crate::app::escalation::recipients::held_roles(&user)
                 .into_iter()
@@ -186,42 +166,57 @@ pub async fn run(cmd: UserCommand, config: &Config) -> anyhow::Result<()> {
                 eprintln!("warning: {username} has no email address (--email), so receives nothing");
             }
         }
-        UserCommand::Passwd { username, database } => {
-            let db = crate::serve::open_database(&database.url(config)).await?;
-            let user = find(&db, &username).await?;
-            let password = secret::one_time_password();
-            let mut am = user.into_active_model();
-            am.password_hash = Set(Some(secret::hash_password(&password)?));
-            am.must_change_password = Set(true);
-            // A new password also lifts a lockout after failed sign-ins.
-            am.failed_sign_ins = Set(0);
-            am.locked_until = Set(None);
-            am.update(&db).await?;
+        UserCommand::Passwd {
+            username,
+            revoke_tokens,
+            database,
+        } => {
+            let ctx = context(&database, config).await?;
+            let (password, ended) = accounts::reset_password(&ctx, by, &from, &username, revoke_tokens).await?;
             println!("new one-time password for {username}: {password}");
+            eprintln!(
+                "ended {} session(s) of {username}; revoked {} API token(s)",
+                ended.sessions, ended.tokens
+            );
         }
         UserCommand::Token {
             username,
             name,
+            expires_in_days,
             database,
         } => {
-            let db = crate::serve::open_database(&database.url(config)).await?;
-            let user = find(&db, &username).await?;
-            let token = secret::new_secret("ocp_");
-            api_tokens::ActiveModel {
-                user_id: Set(user.id),
-                name: Set(name),
-                token_hash: Set(secret::secret_hash(&token)),
-                created_at: Set(Utc::now()),
-                last_used_at: Set(None),
-                ..Default::default()
-            }
-            .insert(&db)
-            .await?;
+            let ctx = context(&database, config).await?;
+            let expires_at = expires_in_days.map(|d| ctx.now() + chrono::TimeDelta::days(i64::from(d)));
+            let token = tokens::create(&ctx, by, &from, &username, &name, expires_at).await?;
             println!("{token}");
-            eprintln!("API token for {username} (shown once; send as Authorization: Bearer <token>)");
+            match expires_at {
+                Some(at) => eprintln!(
+                    "API token for {username}, valid until {at} (shown once; send as Authorization: Bearer <token>)"
+                ),
+                None => eprintln!("API token for {username} (shown once; send as Authorization: Bearer <token>)"),
+            }
+        }
+        UserCommand::RevokeToken { id, database } => {
+            let ctx = context(&database, config).await?;
+            tokens::revoke(&ctx, by, &from, id).await?;
+            println!("revoked API token {id}");
         }
     }
     Ok(())
+}
+
+/// Who runs the command, as the audit log names them.
+fn operator() -> String {
+    ["SUDO_USER", "USER", "LOGNAME"]
+        .into_iter()
+        .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// The use cases' context over the database (these commands need no calendar).
+async fn context(database: &DatabaseArg, config: &Config) -> anyhow::Result<Context> {
+    let db = crate::serve::open_database(&database.url(config)).await?;
+    Ok(Context::new(db, crate::calendars::Calendars::fixed(Default::default())))
 }
 
 async fn find(db: &sea_orm::DatabaseConnection, username: &str) -> anyhow::Result<users::Model> {

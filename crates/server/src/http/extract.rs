@@ -11,7 +11,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use crate::app::audit::ClientAddr;
 use crate::app::auth::{Principal, secret};
 use crate::app::{AppError, AppResult};
-use crate::db::entities::{api_tokens, sessions, users};
+use crate::db::entities::{sessions, users};
 use crate::http::AppState;
 
 /// Name of the session cookie.
@@ -36,12 +36,7 @@ pub async fn authenticate(parts: &Parts, state: &AppState) -> AppResult<Principa
     let mut via_session = false;
     let bearer = bearer(&parts.headers);
     let user_id = if let Some(token) = bearer {
-        let row = api_tokens::Entity::find()
-            .filter(api_tokens::Column::TokenHash.eq(secret::secret_hash(token)))
-            .one(&state.db)
-            .await?
-            .ok_or_else(|| AppError::Unauthorized("the API token is not valid (revoked or mistyped)".into()))?;
-        row.user_id
+        crate::app::auth::tokens::authenticate(state, token).await?
     } else if let Some(cookie) = cookie(&parts.headers, SESSION_COOKIE) {
         via_session = true;
         let row = sessions::Entity::find()

@@ -6,22 +6,24 @@ use axum::response::{IntoResponse, Response};
 
 use crate::app::audit::ClientAddr;
 use crate::app::auth::Principal;
-use crate::app::auth::session::{self, Lockout, SESSION_HOURS, SignIn};
+use crate::app::auth::session::{self, SESSION_HOURS, SignIn};
+use crate::app::auth::throttle::Backoff;
 use crate::app::{AppError, AppResult};
 use crate::http::AppState;
 use crate::http::extract::{SESSION_COOKIE, cookie};
 
-/// Signs in (throttled per client address, see [`crate::http::limits`]) and answers with the
-/// principal as JSON and the HttpOnly session cookie.
+/// Signs in (throttled per client address, see [`crate::http::limits`], and per name and address,
+/// see [`crate::app::auth::throttle`]) and answers with the principal as JSON and the HttpOnly
+/// session cookie.
 pub async fn sign_in(state: &AppState, from: &ClientAddr, body: &SignIn) -> AppResult<Response> {
     state
         .limits
         .sign_in_attempt(from.0.as_deref().unwrap_or("unknown"), std::time::Instant::now())?;
-    let lockout = Lockout {
-        after: state.limits.lockout_after,
-        lock_for: state.limits.lockout_for,
+    let backoff = Backoff {
+        free: state.limits.lockout_after,
+        longest: state.limits.lockout_for,
     };
-    let (principal, token): (Principal, String) = session::sign_in(state, lockout, body, from).await?;
+    let (principal, token): (Principal, String) = session::sign_in(state, backoff, body, from).await?;
     let cookie = format!(
         "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
         SESSION_HOURS * 3600,
@@ -45,4 +47,9 @@ pub async fn sign_out(state: &AppState, headers: &HeaderMap, mut res: Response) 
         HeaderValue::from_static("opsclock_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
     );
     Ok(res)
+}
+
+/// The secret of the session cookie sent, if any: the session a password change keeps.
+pub fn current_session(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, SESSION_COOKIE)
 }

@@ -68,7 +68,7 @@ async fn users_page(state: &AppState, v: &Viewer, new_token: Option<String>) -> 
         .into_iter()
         .map(|t| {
             json!({"id": t.id, "username": names.get(&t.user_id), "name": t.name,
-                "created_at": t.created_at, "last_used_at": t.last_used_at})
+                "created_at": t.created_at, "last_used_at": t.last_used_at, "expires_at": t.expires_at})
         })
         .collect();
     super::page(
@@ -94,7 +94,21 @@ pub async fn create_token(State(state): State<AppState>, v: Viewer, from: Client
         .map(|s| s.trim())
         .filter(|s| !s.is_empty())
         .unwrap_or("web");
-    let token = crate::app::auth::tokens::create(&state, &v.p, &from, username, name).await?;
+    let expires_at = match f.get("expires_days").map(|d| d.trim()).filter(|d| !d.is_empty()) {
+        None => None,
+        Some(d) => match d.parse::<u32>() {
+            Ok(days) if days > 0 => Some(state.now() + chrono::TimeDelta::days(i64::from(days))),
+            _ => {
+                return Err(AppError::invalid(
+                    "expires_days",
+                    format!("{d:?} is not a number of days (1 or more; empty: never expires)"),
+                )
+                .into());
+            }
+        },
+    };
+    let by = crate::app::audit::Actor::Person(&v.p);
+    let token = crate::app::auth::tokens::create(&state, by, &from, username, name, expires_at).await?;
     users_page(&state, &v, Some(token)).await
 }
 
@@ -108,7 +122,7 @@ pub async fn revoke_token(
 ) -> WebResult {
     permissions::check(&v.p, Action::TokenManage)?;
     v.check_form(&f)?;
-    crate::app::auth::tokens::revoke(&state, &v.p, &from, id).await?;
+    crate::app::auth::tokens::revoke(&state, crate::app::audit::Actor::Person(&v.p), &from, id).await?;
     Ok(redirect_with("/admin/users", &format!("token {id} revoked")))
 }
 

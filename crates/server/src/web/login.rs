@@ -98,18 +98,23 @@ pub async fn password_form(v: Viewer) -> WebResult {
 }
 
 /// `POST /me/password`.
+/// Ends the account's other sessions (this one stays signed in) and, when the box is ticked, its
+/// API tokens.
 pub async fn password_submit(
     State(state): State<AppState>,
     v: Viewer,
     from: ClientAddr,
+    headers: HeaderMap,
     Form(f): Fields,
 ) -> WebResult<Response> {
     v.check_form(&f)?;
     let body = PasswordChange {
         current: f.get("current").cloned().unwrap_or_default(),
         new: f.get("new").cloned().unwrap_or_default(),
+        revoke_tokens: f.get("revoke_tokens").is_some_and(|v| !v.is_empty()),
     };
-    match crate::app::auth::session::change_password(&state, &v.p, &from, &body).await {
+    let current = crate::http::session::current_session(&headers);
+    match crate::app::auth::session::change_password(&state, &v.p, &from, &body, current.as_deref()).await {
         Ok(_) => Ok(super::redirect_with(
             "/board",
             if v.lang == Lang::Zh {

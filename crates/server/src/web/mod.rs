@@ -27,6 +27,7 @@ macro_rules! ctx {
     }};
 }
 
+mod account;
 mod admin;
 mod board;
 mod catalog;
@@ -82,6 +83,9 @@ fn pages() -> Vec<PageRoute> {
         at_post("/logout", login::logout),
         at_get("/me/password", login::password_form),
         at_post("/me/password", login::password_submit),
+        at_get("/me/security", account::page),
+        at_post("/me/sessions/{id}/end", account::end_session),
+        at_post("/me/tokens/{id}/revoke", account::revoke_token),
         at_get("/lang", i18n::switch),
         at_get("/board", board::page),
         at_get("/tickets/new", ticket::new_form),

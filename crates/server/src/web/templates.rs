@@ -10,12 +10,13 @@ use chrono::{DateTime, Utc};
 use minijinja::{Environment, Value};
 
 /// Every template, by name.
-const TEMPLATES: [(&str, &str); 18] = [
+const TEMPLATES: [(&str, &str); 19] = [
     ("base.html", include_str!("templates/base.html")),
     ("macros.html", include_str!("templates/macros.html")),
     ("error.html", include_str!("templates/error.html")),
     ("login.html", include_str!("templates/login.html")),
     ("password.html", include_str!("templates/password.html")),
+    ("me_security.html", include_str!("templates/me_security.html")),
     ("board.html", include_str!("templates/board.html")),
     ("ticket.html", include_str!("templates/ticket.html")),
     ("new.html", include_str!("templates/new.html")),

@@ -6,6 +6,7 @@
 mod recorded;
 mod support;
 
+mod access;
 mod alertmanager;
 mod authz;
 mod bad_input;

@@ -19,9 +19,11 @@
 //! 404, as if it did not exist. What each party and role may do is one table,
 //! [`crate::app::permissions`] (`docs/permissions.md`).
 
+pub mod accounts;
 pub mod hmac;
 pub mod secret;
 pub mod session;
+pub mod throttle;
 pub mod tokens;
 
 use std::fmt;

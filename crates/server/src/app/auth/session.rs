@@ -1,16 +1,19 @@
-//! Signing in and out, and changing one's password: the use cases behind both doors' sign-in
-//! (the cookie and the per-address throttle are the HTTP doors', in [`crate::http::session`]).
+//! Signing in and out, changing one's password, and one's own sessions: the use cases behind
+//! both doors' sign-in (the cookie and the per-address limit are the HTTP doors', in
+//! [`crate::http::session`]).
 
-use chrono::{TimeDelta, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
-use serde::Deserialize;
+use chrono::{DateTime, TimeDelta, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
+};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::app::audit::{self, ClientAddr};
+use crate::app::auth::throttle::{self, Backoff};
 use crate::app::auth::{Principal, secret};
 use crate::app::{AppError, AppResult, Context};
-use crate::db::entities::{sessions, users};
+use crate::db::entities::{api_tokens, sessions, users};
 
 /// How long a session lasts.
 pub const SESSION_HOURS: i64 = 12;
@@ -25,94 +28,49 @@ pub struct SignIn {
     pub password: String,
 }
 
-/// When an account is locked: after `after` failed sign-ins in a row, for `lock_for`.
-#[derive(Debug, Clone, Copy)]
-pub struct Lockout {
-    /// Failed sign-ins in a row that lock the account.
-    pub after: i32,
-    /// How long it stays locked.
-    pub lock_for: TimeDelta,
-}
-
-/// Signs `body`'s user in: checks the password (counting the attempt first, and locking the
-/// account per `lockout`), starts a session and returns who signed in with the session's secret.
+/// Signs `body`'s user in from `from`: counts the attempt for the (name, address) pair first
+/// ([`throttle`]: a pair that failed too often waits), checks the password off the async threads
+/// (against a dummy hash when the name has none, so that every refusal takes as long), starts a
+/// session and returns who signed in with the session's secret.
 pub async fn sign_in(
     ctx: &Context,
-    lockout: Lockout,
+    backoff: Backoff,
     body: &SignIn,
     from: &ClientAddr,
 ) -> AppResult<(Principal, String)> {
     let now = ctx.now();
     let name = body.username.trim();
-    // Each attempt is counted before the password is checked, in one statement, so that
-    // parallel guesses (from several addresses or replicas) cannot all slip in under the limit.
-    users::Entity::update_many()
-        .col_expr(
-            users::Column::FailedSignIns,
-            Expr::col(users::Column::FailedSignIns).add(1),
-        )
-        .filter(users::Column::Username.eq(name))
-        .filter(not_locked(now))
-        .exec(&ctx.db)
-        .await?;
+    let addr = from.0.as_deref().unwrap_or("unknown");
+    let failures = throttle::attempt(&ctx.db, backoff, name, addr, now).await?;
     let user = users::Entity::find()
         .filter(users::Column::Username.eq(name))
         .one(&ctx.db)
         .await?;
-    if let Some(until) = user.as_ref().and_then(|u| u.locked_until).filter(|t| *t > now) {
-        return Err(locked(until, now));
-    }
-    let over = user.as_ref().is_some_and(|u| u.failed_sign_ins > lockout.after);
-    let ok = !over
-        && user.as_ref().is_some_and(|u| {
-            !u.disabled
-                && u.password_hash
-                    .as_deref()
-                    .is_some_and(|h| secret::verify_password(&body.password, h))
-        });
-    let Some(user) = user.filter(|_| ok) else {
+    let stored = user.as_ref().and_then(|u| u.password_hash.as_deref());
+    let matches = secret::check_password(&body.password, stored)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let Some(user) = user.filter(|u| matches && !u.disabled) else {
         audit::record(
             &ctx.db,
             None,
             "session.failed",
             &body.username,
-            serde_json::json!({}),
+            serde_json::json!({ "failures": failures }),
             from,
             now,
         )
         .await?;
-        if let Some(until) = lock_if_due(ctx, lockout, name, now).await? {
-            audit::record(
-                &ctx.db,
-                None,
-                "session.locked",
-                &body.username,
-                serde_json::json!({ "until": until }),
-                from,
-                now,
-            )
-            .await?;
-            return Err(locked(until, now));
-        }
         return Err(AppError::Unauthorized("wrong username or password".into()));
     };
-    // Signed in: the count starts again (unless a lock was set meanwhile).
-    users::Entity::update_many()
-        .col_expr(users::Column::FailedSignIns, Expr::value(0))
-        .col_expr(
-            users::Column::LockedUntil,
-            Expr::value(Option::<chrono::DateTime<Utc>>::None),
-        )
-        .filter(users::Column::Id.eq(user.id))
-        .filter(not_locked(now))
-        .exec(&ctx.db)
-        .await?;
+    throttle::clear(&ctx.db, name, addr).await?;
     let token = secret::new_secret("ocs_");
     sessions::ActiveModel {
         user_id: Set(user.id),
         token_hash: Set(secret::secret_hash(&token)),
         created_at: Set(now),
         expires_at: Set(now + TimeDelta::hours(SESSION_HOURS)),
+        remote_addr: Set(from.0.clone()),
         ..Default::default()
     }
     .insert(&ctx.db)
@@ -128,48 +86,6 @@ pub async fn sign_in(
     )
     .await?;
     Ok((Principal::of(&user)?, token))
-}
-
-/// Locks the account when its counted attempts have reached the limit (the attempt was counted
-/// before the password was checked); returns until when, if this call locked it.
-async fn lock_if_due(
-    ctx: &Context,
-    lockout: Lockout,
-    username: &str,
-    now: chrono::DateTime<Utc>,
-) -> AppResult<Option<chrono::DateTime<Utc>>> {
-    let until = now + lockout.lock_for;
-    let locked = users::Entity::update_many()
-        .col_expr(users::Column::FailedSignIns, Expr::value(0))
-        .col_expr(users::Column::LockedUntil, Expr::value(Some(until)))
-        .filter(users::Column::Username.eq(username))
-        .filter(users::Column::FailedSignIns.gte(lockout.after))
-        .filter(not_locked(now))
-        .exec(&ctx.db)
-        .await?;
-    Ok((locked.rows_affected > 0).then_some(until))
-}
-
-/// The account is not locked at `now` (never locked, or the lock has run out).
-fn not_locked(now: chrono::DateTime<Utc>) -> sea_orm::Condition {
-    sea_orm::Condition::any()
-        .add(users::Column::LockedUntil.is_null())
-        .add(users::Column::LockedUntil.lte(now))
-}
-
-fn locked(until: chrono::DateTime<Utc>, now: chrono::DateTime<Utc>) -> AppError {
-    let wait = Ord::max((until - now).num_seconds(), 1) as u64;
-    AppError::TooManyRequests {
-        detail: format!(
-            "the account is locked after too many failed sign-ins until {} (in {} min); an \
-             administrator can reset it with `opsclock user passwd`",
-            until
-                .with_timezone(&chrono_tz::Asia::Shanghai)
-                .format("%Y-%m-%d %H:%M CST"),
-            wait.div_ceil(60)
-        ),
-        retry_after: wait,
-    }
 }
 
 /// Ends the session whose secret is `token` (nothing if there is none).
@@ -189,19 +105,40 @@ pub struct PasswordChange {
     pub current: String,
     /// The new password, at least 10 characters.
     pub new: String,
+    /// Also revoke every API token of the account [default false: tokens are issued by an
+    /// administrator for scripts, and a password does not give them]. The account's other
+    /// sessions end in any case.
+    #[serde(default)]
+    pub revoke_tokens: bool,
 }
 
-/// Changes `p`'s password (required after signing in with a one-time password).
-pub async fn change_password(ctx: &Context, p: &Principal, from: &ClientAddr, body: &PasswordChange) -> AppResult<()> {
+/// What a password change or reset ended.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Ended {
+    /// Sessions ended.
+    pub sessions: u64,
+    /// API tokens revoked.
+    pub tokens: u64,
+}
+
+/// Changes `p`'s password (required after signing in with a one-time password) and ends the
+/// account's other sessions: every one but `current_session` (the secret of the session making
+/// the change, if it is made from one), and, with `revoke_tokens`, its API tokens.
+pub async fn change_password(
+    ctx: &Context,
+    p: &Principal,
+    from: &ClientAddr,
+    body: &PasswordChange,
+    current_session: Option<&str>,
+) -> AppResult<Ended> {
     let user = users::Entity::find_by_id(p.user_id)
         .one(&ctx.db)
         .await?
         .ok_or_else(|| AppError::Unauthorized("the account is gone".into()))?;
-    if !user
-        .password_hash
-        .as_deref()
-        .is_some_and(|h| secret::verify_password(&body.current, h))
-    {
+    let matches = secret::check_password(&body.current, user.password_hash.as_deref())
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    if !matches {
         return Err(AppError::invalid("current", "the current password is wrong"));
     }
     if body.new == body.current {
@@ -210,23 +147,109 @@ pub async fn change_password(ctx: &Context, p: &Principal, from: &ClientAddr, bo
             "the new password must differ from the current one",
         ));
     }
-    let hash = secret::hash_password(&body.new).map_err(|e| match e {
+    let hash = secret::hash_password_off_thread(&body.new).await.map_err(|e| match e {
         secret::PasswordError::TooShort => AppError::invalid("new", e.to_string()),
         other => AppError::Internal(anyhow::anyhow!(other)),
     })?;
-    let mut am = sea_orm::IntoActiveModel::into_active_model(user);
+    let txn = ctx.begin_write().await?;
+    let mut am = user.into_active_model();
     am.password_hash = Set(Some(hash));
     am.must_change_password = Set(false);
-    am.update(&ctx.db).await?;
+    am.update(&txn).await?;
+    let ended = end_access(&txn, p.user_id, current_session, body.revoke_tokens).await?;
     audit::record(
-        &ctx.db,
+        &txn,
         Some(p.user_id),
         "user.password",
         &p.username,
-        serde_json::json!({}),
+        serde_json::json!({ "sessions_ended": ended.sessions, "tokens_revoked": ended.tokens }),
         from,
         ctx.now(),
     )
     .await?;
+    txn.commit().await?;
+    Ok(ended)
+}
+
+/// Ends `user_id`'s sessions but the one whose secret is `keep`, and with `tokens` revokes its
+/// API tokens.
+pub async fn end_access(db: &impl ConnectionTrait, user_id: i64, keep: Option<&str>, tokens: bool) -> AppResult<Ended> {
+    let mut sessions_of = sessions::Entity::delete_many().filter(sessions::Column::UserId.eq(user_id));
+    if let Some(keep) = keep {
+        sessions_of = sessions_of.filter(sessions::Column::TokenHash.ne(secret::secret_hash(keep)));
+    }
+    let sessions = sessions_of.exec(db).await?.rows_affected;
+    let tokens = if tokens {
+        api_tokens::Entity::delete_many()
+            .filter(api_tokens::Column::UserId.eq(user_id))
+            .exec(db)
+            .await?
+            .rows_affected
+    } else {
+        0
+    };
+    Ok(Ended { sessions, tokens })
+}
+
+/// One of the caller's sessions.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SessionView {
+    /// Its id (to end it).
+    pub id: i64,
+    /// When it started.
+    pub created_at: DateTime<Utc>,
+    /// When it ends by itself.
+    pub expires_at: DateTime<Utc>,
+    /// The address it was started from, when known.
+    pub remote_addr: Option<String>,
+    /// Whether it is the session of this request.
+    pub current: bool,
+}
+
+/// The caller's sessions that have not expired, newest first; `current_session` is the secret of
+/// the request's own, if it came with one.
+pub async fn my_sessions(ctx: &Context, p: &Principal, current_session: Option<&str>) -> AppResult<Vec<SessionView>> {
+    let current = current_session.map(secret::secret_hash);
+    Ok(sessions::Entity::find()
+        .filter(sessions::Column::UserId.eq(p.user_id))
+        .filter(sessions::Column::ExpiresAt.gt(ctx.now()))
+        .order_by_desc(sessions::Column::CreatedAt)
+        .order_by_desc(sessions::Column::Id)
+        .all(&ctx.db)
+        .await?
+        .into_iter()
+        .map(|s| SessionView {
+            id: s.id,
+            created_at: s.created_at,
+            expires_at: s.expires_at,
+            remote_addr: s.remote_addr,
+            current: current.as_deref() == Some(s.token_hash.as_str()),
+        })
+        .collect())
+}
+
+/// Ends the caller's session `id` (another's, or none, answers 404).
+pub async fn end_my_session(ctx: &Context, p: &Principal, from: &ClientAddr, id: i64) -> AppResult<()> {
+    let txn = ctx.begin_write().await?;
+    let gone = sessions::Entity::delete_many()
+        .filter(sessions::Column::Id.eq(id))
+        .filter(sessions::Column::UserId.eq(p.user_id))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    if gone == 0 {
+        return Err(AppError::NotFound(format!("you have no session {id}")));
+    }
+    audit::record(
+        &txn,
+        Some(p.user_id),
+        "session.end",
+        &p.username,
+        serde_json::json!({ "session": id }),
+        from,
+        ctx.now(),
+    )
+    .await?;
+    txn.commit().await?;
     Ok(())
 }

@@ -19,8 +19,10 @@ pub struct Model {
     pub token_hash: String,
     /// When the token was issued.
     pub created_at: DateTimeUtc,
-    /// When the token was last presented, if ever.
+    /// When the token was last presented, if ever (written at most once a minute per token).
     pub last_used_at: Option<DateTimeUtc>,
+    /// When the token stops being valid; `None`: until revoked.
+    pub expires_at: Option<DateTimeUtc>,
 }
 
 /// Relations of an API token.

@@ -25,6 +25,7 @@ pub mod roster_overrides;
 pub mod rosters;
 pub mod sessions;
 pub mod settings;
+pub mod sign_in_throttle;
 pub mod system_vendors;
 pub mod systems;
 pub mod ticket_counters;
@@ -55,6 +56,7 @@ pub mod prelude {
     pub use super::rosters::Entity as Rosters;
     pub use super::sessions::Entity as Sessions;
     pub use super::settings::Entity as Settings;
+    pub use super::sign_in_throttle::Entity as SignInThrottle;
     pub use super::system_vendors::Entity as SystemVendors;
     pub use super::systems::Entity as Systems;
     pub use super::ticket_counters::Entity as TicketCounters;

@@ -18,6 +18,9 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// When the session stops being valid.
     pub expires_at: DateTimeUtc,
+    /// The client address the session was started from, when known.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub remote_addr: Option<String>,
 }
 
 /// Relations of a session.

@@ -1,0 +1,119 @@
+//! Every `opsclock user …` change is in the audit log, with the operator as the actor, on SQLite
+//! and on PostgreSQL (issue 25): the real binary against a migrated database of its own.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::process::Command;
+
+use opsclock::db::entities::{api_tokens, audit_log, sessions, users};
+use opsclock::db::testing::{Backend, TestDb, test_now};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use serde_json::json;
+
+/// Runs `opsclock user ARGS --database URL` as operator `ops-alice`; its stdout.
+fn user(url: &str, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_opsclock"))
+        .env_remove("OPSCLOCK_CONFIG")
+        .env_remove("OPSCLOCK_DATABASE_URL")
+        .env_remove("SUDO_USER")
+        .env("USER", "ops-alice")
+        .arg("user")
+        .args(args)
+        .args(["--database", url])
+        .output()
+        .expect("opsclock runs");
+    assert!(
+        out.status.success(),
+        "opsclock user {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+async fn every_user_command_is_audited(backend: Backend) {
+    let t = TestDb::migrated(backend).await;
+    let url = t.url.clone();
+    let out = user(
+        &url,
+        &["add", "zhang", "--role", "admin", "--email", "zhang@example.com"],
+    );
+    assert!(out.contains("one-time password: "), "{out}");
+    let zhang = users::Entity::find()
+        .filter(users::Column::Username.eq("zhang"))
+        .one(&t.db)
+        .await
+        .unwrap()
+        .unwrap();
+    user(&url, &["notify", "zhang", "--role", "buyer_ops_lead"]);
+    let token = user(&url, &["token", "zhang", "--name", "backup", "--expires-in-days", "30"]);
+    assert!(token.trim().starts_with("ocp_"), "{token}");
+    let issued = api_tokens::Entity::find()
+        .filter(api_tokens::Column::UserId.eq(zhang.id))
+        .one(&t.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let valid = issued.expires_at.expect("an expiry") - issued.created_at;
+    assert!(
+        (valid - chrono::TimeDelta::days(30)).num_seconds().abs() < 60,
+        "{valid:?}"
+    );
+    // A session to be ended by the reset.
+    sessions::ActiveModel {
+        user_id: Set(zhang.id),
+        token_hash: Set("f".repeat(64)),
+        created_at: Set(test_now()),
+        expires_at: Set(chrono::Utc::now() + chrono::TimeDelta::hours(12)),
+        ..Default::default()
+    }
+    .insert(&t.db)
+    .await
+    .unwrap();
+    user(&url, &["passwd", "zhang"]);
+    assert!(
+        sessions::Entity::find()
+            .filter(sessions::Column::UserId.eq(zhang.id))
+            .one(&t.db)
+            .await
+            .unwrap()
+            .is_none(),
+        "the reset ends the user's sessions"
+    );
+    user(&url, &["revoke-token", &issued.id.to_string()]);
+
+    let log = audit_log::Entity::find()
+        .order_by_asc(audit_log::Column::Id)
+        .all(&t.db)
+        .await
+        .unwrap();
+    let actions: Vec<(&str, &str)> = log.iter().map(|e| (e.action.as_str(), e.target.as_str())).collect();
+    let revoked = issued.id.to_string();
+    assert_eq!(
+        actions,
+        [
+            ("user.add", "zhang"),
+            ("user.notify", "zhang"),
+            ("token.create", "zhang"),
+            ("user.reset_password", "zhang"),
+            ("token.revoke", revoked.as_str()),
+        ]
+    );
+    for e in &log {
+        assert_eq!(e.user_id, None, "{e:?}");
+        assert_eq!(e.remote_addr.as_deref(), Some("cli"), "{e:?}");
+        assert_eq!(e.detail["by"], "cli:ops-alice", "{e:?}");
+    }
+    assert_eq!(log[0].detail["role"], "admin");
+    assert_eq!(log[2].detail["name"], "backup");
+    assert_eq!(log[3].detail["sessions_ended"], json!(1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_user_command_is_audited_on_sqlite() {
+    every_user_command_is_audited(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_user_command_is_audited_on_postgres() {
+    every_user_command_is_audited(Backend::Postgres).await;
+}
