@@ -657,6 +657,13 @@ both!(
             ],
         );
         assert!(!ok && err.contains("cannot be used with"), "{err}");
+        // An admin acts as the bureau: not tied to a vendor, a unit or the supervisor.
+        for tie in [["--vendor", "VA"], ["--unit", "UA"], ["--party", "supervisor"]] {
+            let (ok, _, err) = opsclock(&t, &["user", "add", "root2", "--role", "admin", tie[0], tie[1]]);
+            assert!(!ok && err.contains("an admin acts as the bureau"), "{tie:?}: {err}");
+        }
+        let (ok, out, err) = opsclock(&t, &["user", "add", "root3", "--role", "admin"]);
+        assert!(ok, "{out}{err}");
         // The database keeps a party off an account with a unit or a vendor, and keeps it to the
         // bureau and the supervisor.
         for (who, party) in [

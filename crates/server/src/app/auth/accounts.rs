@@ -56,6 +56,17 @@ pub async fn add(ctx: &Context, by: Actor<'_>, from: &ClientAddr, new: NewUser) 
         ),
         None => None,
     };
+    // An admin may do everything and acts as the bureau: tied to a vendor it would record the
+    // vendor's side with an admin's rights (deciding the buyer's claims, setting the rules).
+    if new.role == Role::Admin
+        && (unit_id.is_some() || vendor_id.is_some() || new.party.is_some_and(|p| p != PartyKind::Bureau))
+    {
+        return Err(AppError::invalid(
+            "role",
+            "an admin acts as the bureau and belongs to no unit, vendor or supervisor; give the account a \
+             manager's role in its party instead",
+        ));
+    }
     if new.role != Role::Admin && unit_id.is_none() && vendor_id.is_none() && new.party.is_none() {
         return Err(AppError::invalid(
             "party",
