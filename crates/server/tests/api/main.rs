@@ -21,6 +21,7 @@ mod intake;
 mod lifecycle;
 mod openapi;
 mod operations;
+mod outbound;
 mod page_permissions;
 mod permissions;
 mod reports;

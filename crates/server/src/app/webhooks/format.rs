@@ -110,7 +110,8 @@ pub fn render(
 }
 
 /// The chat robots answer 200 with an error code in the body when they refuse a message
-/// (DingTalk and WeCom `errcode`, Feishu `code`): `Some(description)` for such a refusal.
+/// (DingTalk and WeCom `errcode`, Feishu `code`): `Some(description)` for such a refusal (the
+/// sender adds a short excerpt of the answer).
 pub fn robot_refusal(format: Format, body: &str) -> Option<String> {
     if format == Format::Json {
         return None;
@@ -121,12 +122,7 @@ pub fn robot_refusal(format: Format, body: &str) -> Option<String> {
         .or_else(|| v.get("code"))
         .or_else(|| v.get("StatusCode"))?;
     let code = code.as_i64()?;
-    (code != 0).then(|| {
-        format!(
-            "robot refused the message: {}",
-            body.chars().take(300).collect::<String>()
-        )
-    })
+    (code != 0).then(|| format!("robot refused the message (code {code})"))
 }
 
 /// The event in Chinese.
