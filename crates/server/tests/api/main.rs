@@ -8,6 +8,7 @@ mod support;
 
 mod alertmanager;
 mod authz;
+mod bad_alerts;
 mod bad_input;
 mod catalog;
 mod catalog_file;
