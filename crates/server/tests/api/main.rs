@@ -30,4 +30,5 @@ mod reports_provisional;
 mod session;
 mod web;
 mod webhooks;
+mod window_rules;
 mod year_end;
