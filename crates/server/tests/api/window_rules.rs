@@ -89,3 +89,24 @@ both!(
         .expect(StatusCode::CREATED);
     }
 );
+
+both!(
+    a_policy_target_that_cannot_be_counted_is_refused,
+    |t: Harness| async move {
+        let mut targets = crate::support::policy_targets();
+        targets["fault"]["minor"]["repair"] = json!("3000d");
+        let path = format!("/api/v1/policies/{}", t.ids.policy);
+        let answer = t.patch("admin", &path, json!({ "targets": targets })).await;
+        assert_eq!(answer.body["field"], "targets.fault.minor.repair", "{}", answer.body);
+        let detail = answer.problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+        assert!(detail.contains("3000d"), "{detail}");
+        // Nothing changed: the policy's tickets still open.
+        t.post(
+            "mgr_a",
+            "/api/v1/tickets",
+            json!({"kind": "fault", "system": "SA", "severity": "minor", "title": "x"}),
+        )
+        .await
+        .expect(StatusCode::CREATED);
+    }
+);
