@@ -33,6 +33,9 @@ pub struct Config {
     /// `[webhooks]`: the webhook sender's patience.
     #[serde(default)]
     pub webhooks: crate::app::webhooks::sender::WebhookConfig,
+    /// `[outbound]`: what outbound HTTP (webhooks) may reach besides the public internet.
+    #[serde(default)]
+    pub outbound: crate::app::outbound::OutboundConfig,
     /// `[intake]`: where the alert mapping rules come from.
     #[serde(default)]
     pub intake: IntakeConfig,

@@ -38,6 +38,8 @@ pub struct JobOptions {
     pub summary_attach: bool,
     /// The webhook sender's settings.
     pub webhooks: crate::app::webhooks::sender::WebhookSettings,
+    /// What outbound HTTP may reach (`[outbound]`).
+    pub outbound: crate::app::outbound::Outbound,
     /// How long records that are not tickets are kept.
     pub retention: crate::app::retention::Retention,
     /// Days before a calendar's published holidays run out that admins are mailed weekly.
@@ -146,6 +148,7 @@ pub async fn start(sweeper: Sweeper, opts: JobOptions) -> anyhow::Result<JobSche
     let poster = Arc::new(crate::app::webhooks::sender::sender(
         sweeper.db.clone(),
         opts.webhooks,
+        &opts.outbound,
         sweeper.time.clone(),
         sweeper.links.clone(),
     )?);

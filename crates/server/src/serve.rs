@@ -83,7 +83,8 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
     }
     let state = AppState::new(db, calendars, opts.secure_cookies, opts.limits)
         .with_coverage_warning_days(opts.jobs.coverage_warning_days)
-        .with_evidence(opts.jobs.evidence);
+        .with_evidence(opts.jobs.evidence)
+        .with_outbound(opts.jobs.outbound.clone());
     // Calendars whose published holidays run out soon (or have): said now, and on the admin
     // pages, in /metrics and in a weekly email while the server runs.
     for c in crate::app::coverage::warnings(&state.calendars.snapshot(), state.now(), state.coverage_warning_days) {

@@ -7,7 +7,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 
-use super::problem::{ApiJson, ApiPath, ApiQuery, ApiResult, parse_json};
+use super::problem::{ApiJson, ApiPath, ApiQuery, ApiResult, parse_json_keeping_nul};
 use crate::app::audit::ClientAddr;
 use crate::app::auth::Principal;
 use crate::app::intake::manage::{
@@ -34,7 +34,8 @@ pub async fn alertmanager_webhook(
     body: Bytes,
 ) -> ApiResult<Json<IntakeReport>> {
     let source = alertmanager::source(&state, crate::http::extract::bearer(&headers)).await?;
-    let notification: alertmanager::Notification = parse_json(&body)?;
+    // An alert with NUL bytes is parked on its own, not the notification refused.
+    let notification: alertmanager::Notification = parse_json_keeping_nul(&body)?;
     Ok(Json(alertmanager::take(&state, &source, notification, &from).await?))
 }
 
@@ -60,7 +61,7 @@ pub async fn generic_webhook(
         &body,
     )
     .await?;
-    let batch: generic::Batch = parse_json(&body)?;
+    let batch: generic::Batch = parse_json_keeping_nul(&body)?;
     Ok(Json(generic::take(&state, &source, batch, &from).await?))
 }
 

@@ -241,8 +241,23 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<
 }
 
 /// Reads a JSON object from `bytes` into `T`, with the same problems as [`ApiJson`]: malformed
-/// JSON, not an object, or the path of the field that does not fit.
+/// JSON, not an object, text holding a NUL byte (422 naming the field, see
+/// [`crate::http::extract::nul_in`]), or the path of the field that does not fit.
 pub fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let value = json_object(bytes)?;
+    if let Some(path) = crate::http::extract::nul_in(&value) {
+        return Err(AppError::invalid(path.clone(), "text may not hold NUL bytes (\\u0000)").into());
+    }
+    fit_json(value)
+}
+
+/// [`parse_json`] letting NUL bytes through, for the alert intake, which parks such an alert
+/// instead of refusing its whole notification (see [`crate::app::intake`]).
+pub fn parse_json_keeping_nul<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    fit_json(json_object(bytes)?)
+}
+
+fn json_object(bytes: &[u8]) -> Result<serde_json::Value, ApiError> {
     let value: serde_json::Value =
         serde_json::from_slice(bytes).map_err(|e| ApiError::Malformed(format!("the body is not valid JSON: {e}")))?;
     if !value.is_object() {
@@ -252,6 +267,10 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Api
         }
         .into());
     }
+    Ok(value)
+}
+
+fn fit_json<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();

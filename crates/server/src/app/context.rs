@@ -33,6 +33,8 @@ pub struct Context {
     /// The two parties' rules for claims, pauses and closing (`[sla]`, see
     /// [`crate::app::tickets::evidence`]).
     pub evidence: crate::app::tickets::evidence::Rules,
+    /// What outbound HTTP may reach (`[outbound]`, see [`crate::app::outbound`]).
+    pub outbound: crate::app::outbound::Outbound,
 }
 
 impl Context {
@@ -46,6 +48,7 @@ impl Context {
             links: crate::app::escalation::Links::new(None, "127.0.0.1:8080", "opsclock.localhost".to_owned()),
             coverage_warning_days: crate::app::coverage::DEFAULT_WARNING_DAYS,
             evidence: Default::default(),
+            outbound: Default::default(),
         }
     }
 

@@ -32,6 +32,7 @@
 //! | [`reports`] | breach reports for managers, as a reader asks for them ([`reports::request`]), and the contracts they apply ([`reports::contracts`]) |
 //! | [`escalation`] | which ladder a ticket uses, who its roles are, what the email says, and the sweep |
 //! | [`webhooks`] | outbound webhooks: ticket events posted to chat robots and other systems |
+//! | [`outbound`] | the one HTTP client for requests to other servers: no internal addresses unless `[outbound] allow` names them, no redirects |
 //! | [`outbox`] | the outbox as admins see it (email and webhooks): list, read with attempts, send again |
 //! | [`calendar_reload`] | reloading calendars while the server runs, and which calendars are loaded |
 //! | [`calendar_notice`] | adding a year's State Council holiday notice to a calendar file |
@@ -54,6 +55,7 @@ pub mod duty;
 pub mod error;
 pub mod escalation;
 pub mod intake;
+pub mod outbound;
 pub mod outbox;
 pub mod permissions;
 pub mod reports;

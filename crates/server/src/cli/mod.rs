@@ -233,6 +233,7 @@ fn job_options(config: &Config) -> anyhow::Result<crate::jobs::JobOptions> {
         summary_zone,
         summary_attach: e.summary_attach_xlsx.unwrap_or(true),
         webhooks: crate::app::webhooks::sender::WebhookSettings::from_config(&config.webhooks)?,
+        outbound: crate::app::outbound::Outbound::from_config(&config.outbound)?,
         retention: crate::app::retention::Retention::from_config(&config.retention)?,
         coverage_warning_days: config.sla.coverage_warning_days(),
         evidence: config.sla.evidence()?,

@@ -65,6 +65,12 @@ impl AppState {
         self
     }
 
+    /// The same state with another outbound policy (`[outbound] allow`).
+    pub fn with_outbound(mut self, outbound: crate::app::outbound::Outbound) -> AppState {
+        self.ctx.outbound = outbound;
+        self
+    }
+
     /// The same state writing links with `links` (the server's public URL and mail domain).
     pub fn with_links(mut self, links: crate::app::escalation::Links) -> AppState {
         self.ctx.links = links;

@@ -144,7 +144,11 @@ impl Harness {
         time: Arc<ManualTime>,
     ) -> Harness {
         let db = TestDb::migrated(backend).await;
-        let state = AppState::new(db.db.clone(), calendars, false, Default::default()).with_time(time.clone());
+        // The webhook tests' receivers listen on loopback, which outbound HTTP refuses unless
+        // `[outbound] allow` names it: the harness allows it as a deployment would.
+        let state = AppState::new(db.db.clone(), calendars, false, Default::default())
+            .with_time(time.clone())
+            .with_outbound(loopback_allowed());
         let router = app(state.clone());
         let mut h = Harness {
             db,
@@ -416,4 +420,10 @@ impl Harness {
         self.post(who, &format!("/api/v1/tickets/{number}/{action}"), body)
             .await
     }
+}
+
+/// The outbound policy of the harness: the public internet and 127.0.0.1, where the tests'
+/// receivers listen (a test of the default policy sets `Outbound::default()`).
+pub fn loopback_allowed() -> opsclock::app::outbound::Outbound {
+    opsclock::app::outbound::Outbound::allowing(["127.0.0.1/32"]).unwrap()
 }

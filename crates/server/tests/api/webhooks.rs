@@ -155,7 +155,14 @@ both!(
         })
         .unwrap();
         let links = Links::new(Some("https://ops.example"), "unused", "ops.example".into());
-        let poster = sender(t.state.db.clone(), settings, time.clone(), links.clone()).unwrap();
+        let poster = sender(
+            t.state.db.clone(),
+            settings,
+            &t.state.outbound,
+            time.clone(),
+            links.clone(),
+        )
+        .unwrap();
         // First round: five requests in queue order: the first two (json and dingtalk "created")
         // answered 500, the wecom ones 404 (parked at once), json "acknowledged" accepted.
         assert_eq!(

@@ -50,8 +50,29 @@ pub struct PolicyPatch {
     pub targets: Option<serde_json::Value>,
 }
 
-fn check_targets(v: serde_json::Value) -> AppResult<serde_json::Value> {
+/// Reads the targets, and checks each can be counted from `now` in every loaded calendar (any
+/// system may count in any of them): a target that parses but no calendar can count (`"3000d"`,
+/// beyond the years a calendar counts) would make every ticket on the policy's systems fail.
+fn check_targets(ctx: &Context, v: serde_json::Value) -> AppResult<serde_json::Value> {
     let p: Policy = serde_json::from_value(v).map_err(|e| AppError::invalid("targets", e.to_string()))?;
+    let calendars = ctx.calendars.snapshot();
+    let now = ctx.now();
+    for kind in ticket_domain::Kind::ALL {
+        for severity in sla_clock::Severity::ALL {
+            let targets = p.targets(*kind, severity);
+            for clock in ticket_domain::ClockName::ALL {
+                let Some(d) = targets.get(*clock) else { continue };
+                for (name, cal) in calendars.iter() {
+                    if let Err(e) = cal.deadline(now, d) {
+                        return Err(AppError::invalid(
+                            format!("targets.{kind}.{}.{}", severity.key(), clock.key()),
+                            format!("{d} cannot be counted in calendar {name:?}: {e}"),
+                        ));
+                    }
+                }
+            }
+        }
+    }
     serde_json::to_value(&p).map_err(|e| AppError::Internal(e.into()))
 }
 
@@ -81,7 +102,7 @@ pub async fn create(ctx: &Context, p: &Principal, from: &ClientAddr, body: NewPo
     let r = policies::ActiveModel {
         code: Set(code.clone()),
         name: Set(check_name(&body.name)?),
-        targets: Set(check_targets(body.targets)?),
+        targets: Set(check_targets(ctx, body.targets)?),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -129,7 +150,7 @@ pub async fn update(
         am.name = Set(check_name(&n)?);
     }
     if let Some(t) = body.targets {
-        am.targets = Set(check_targets(t)?);
+        am.targets = Set(check_targets(ctx, t)?);
         // The catalogue's tiers no longer describe these targets; an export writes them raw.
         am.document = Set(None);
     }

@@ -300,9 +300,22 @@ pub async fn set(
             format!("{} is not after starts {}", doc.ends, doc.starts),
         ));
     }
-    super::calendar(calendars, "calendar", &doc.calendar)?;
+    let cal = super::calendar(calendars, "calendar", &doc.calendar)?;
     if let Some(t) = &doc.targets {
-        entry_targets(t, "targets")?;
+        // Each target must be countable in the window's calendar from any moment of the window,
+        // or every ticket opened under it would fail: checked from its first and last moment.
+        let targets = entry_targets(t, "targets")?;
+        for (clock, d) in ClockName::ALL.iter().zip(targets) {
+            let Some(d) = d else { continue };
+            for from in [doc.starts, doc.ends] {
+                if let Err(e) = cal.deadline(from, d) {
+                    return Err(AppError::invalid(
+                        format!("targets.{}", clock.key()),
+                        format!("{d} cannot be counted in calendar {:?} from {from}: {e}", doc.calendar),
+                    ));
+                }
+            }
+        }
     }
     for code in &doc.units {
         if units::Entity::find()

@@ -15,6 +15,14 @@
 //! Nothing is dropped: every alert is a row in `alerts`, mapped or not. Alertmanager repeats its
 //! notifications, so the same notification twice changes only the counts.
 //!
+//! Each alert of a notification stands on its own ([`receive_all`]): one that cannot be taken in
+//! (its ticket cannot be opened, e.g. it started before the calendars' published holidays; a
+//! database error on its row) is *parked* in triage with the reason, and the alerts after it are
+//! still taken in; the notification is answered 2xx once every alert is stored or parked. Only
+//! when even parking fails (the database is gone) is it answered 5xx, for the monitor to send it
+//! again. Text with NUL bytes (which PostgreSQL cannot store) has them replaced by U+FFFD and the
+//! alert is parked, with the reason, rather than mapped to a ticket.
+//!
 //! The monitors come in through [`alertmanager`] and [`generic`]; what is written on the tickets
 //! is in [`alarm`]; admins manage the sources, the rules and the triage queue through [`manage`].
 
@@ -59,6 +67,8 @@ pub struct Alert {
     pub ends_at: Option<DateTime<Utc>>,
     /// Where the monitor shows it.
     pub link: Option<String>,
+    /// Why the alert is parked in triage whatever the rules say (it held NUL bytes), if it is.
+    pub defect: Option<String>,
 }
 
 /// What became of one alert.
@@ -99,6 +109,36 @@ impl Alert {
         link: Option<String>,
     ) -> AppResult<Alert> {
         use chrono::SubsecRound;
+        // PostgreSQL stores no NUL in text or JSON: replaced, and the alert parked (see above).
+        let mut nul = Vec::new();
+        let mut clean = |what: String, s: String| -> String {
+            if s.contains('\0') {
+                nul.push(what);
+                s.replace('\0', "\u{fffd}")
+            } else {
+                s
+            }
+        };
+        let clean_map = |name: &str, m: BTreeMap<String, String>, clean: &mut dyn FnMut(String, String) -> String| {
+            m.into_iter()
+                .map(|(k, v)| {
+                    let k = clean(format!("alerts[{i}].{name}"), k);
+                    let v = clean(format!("alerts[{i}].{name}.{k}"), v);
+                    (k, v)
+                })
+                .collect::<BTreeMap<_, _>>()
+        };
+        let labels = clean_map("labels", labels, &mut clean);
+        let annotations = clean_map("annotations", annotations, &mut clean);
+        let id = id.map(|f| clean(format!("alerts[{i}].fingerprint"), f));
+        let link = link.map(|l| clean(format!("alerts[{i}].link"), l));
+        let status = &*clean(format!("alerts[{i}].status"), status.to_owned());
+        let defect = (!nul.is_empty()).then(|| {
+            format!(
+                "NUL bytes in {} (replaced by U+FFFD); parked, not mapped",
+                nul.join(", ")
+            )
+        });
         let firing = match status {
             "firing" => true,
             "resolved" => false,
@@ -119,6 +159,7 @@ impl Alert {
             starts_at: starts_at.trunc_subsecs(6),
             ends_at: ends_at.map(|t| t.trunc_subsecs(6)),
             link: link.filter(|l| !l.is_empty()),
+            defect,
         })
     }
 }
@@ -133,6 +174,7 @@ impl From<&alerts::Model> for Alert {
             starts_at: row.starts_at,
             ends_at: row.ends_at,
             link: None,
+            defect: None,
         }
     }
 }
@@ -148,7 +190,9 @@ impl Received {
     }
 }
 
-/// Takes in `alerts` from `source`, each in its own transaction, and marks the source used.
+/// Takes in `alerts` from `source`, each in its own transaction, and marks the source used. An
+/// alert that cannot be taken in is parked in triage with the reason; an error is returned only
+/// when an alert can be neither taken in nor parked (the monitor should send it again).
 pub async fn receive_all(
     state: &Context,
     source: &intake_sources::Model,
@@ -159,22 +203,16 @@ pub async fn receive_all(
     let mut out = Vec::with_capacity(alerts.len());
     for alert in alerts {
         let now = state.now();
-        let txn = state.begin_write().await?;
-        let received = match receive(&txn, state, source, &rules, alert.clone(), now, from).await {
-            Ok(r) => {
-                txn.commit().await?;
-                r
-            }
-            // Our fault or the database's: the monitor sends the notification again (5xx).
-            Err(e @ AppError::Internal(_)) => return Err(e),
-            // Anything else would only fail again: kept in triage with the reason, never dropped,
-            // and the alerts after it are still taken in.
-            Err(e) => {
-                drop(txn);
-                let reason = format!("could not be taken in: {e}");
-                let txn = state.begin_write().await?;
-                insert(&txn, source, &alert, None, None, Some(&reason), now).await?;
-                txn.commit().await?;
+        let taken = match &alert.defect {
+            Some(defect) => Err(defect.clone()),
+            None => receive_one(state, source, &rules, alert.clone(), now, from).await,
+        };
+        let received = match taken {
+            Ok(r) => r,
+            // It would only fail again: parked in triage with the reason, never dropped, and the
+            // alerts after it are still taken in. If even that fails, the monitor sends again.
+            Err(reason) => {
+                park(state, source, &alert, &reason, now).await?;
                 Received {
                     reason: Some(reason),
                     ..Received::new(&alert, "triage", None)
@@ -196,6 +234,73 @@ pub async fn receive_all(
         .exec(&state.db)
         .await?;
     Ok(out)
+}
+
+/// Takes in one alert in a transaction of its own, or says why it could not be.
+async fn receive_one(
+    state: &Context,
+    source: &intake_sources::Model,
+    rules: &Rules,
+    alert: Alert,
+    now: DateTime<Utc>,
+    from: &ClientAddr,
+) -> Result<Received, String> {
+    let fingerprint = alert.fingerprint.clone();
+    let attempt = async {
+        let txn = state.begin_write().await?;
+        let r = receive(&txn, state, source, rules, alert, now, from).await?;
+        txn.commit().await?;
+        Ok::<_, AppError>(r)
+    };
+    attempt.await.map_err(|e| {
+        if let AppError::Internal(inner) = &e {
+            tracing::error!(source = %source.code, %fingerprint, error = %format!("{inner:#}"), "alert could not be taken in; parked in triage");
+        }
+        let detail = match &e {
+            AppError::Internal(_) => match e.calendar_not_covered() {
+                Some(_) => format!("{e}"),
+                None => "an internal error (logged)".to_owned(),
+            },
+            _ => e.to_string(),
+        };
+        format!("could not be taken in: {detail}")
+    })
+}
+
+/// Parks `alert` in triage with `reason`: a new row, or, for a repeat of an episode already
+/// parked, the same row counted again (the monitor repeats its notifications).
+async fn park(
+    state: &Context,
+    source: &intake_sources::Model,
+    alert: &Alert,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let txn = state.begin_write().await?;
+    lock_fingerprint(&txn, source.id, &alert.fingerprint).await?;
+    let parked = alerts::Entity::find()
+        .filter(alerts::Column::SourceId.eq(source.id))
+        .filter(alerts::Column::Fingerprint.eq(&alert.fingerprint))
+        .filter(alerts::Column::StartsAt.eq(alert.starts_at))
+        .filter(alerts::Column::TicketId.is_null())
+        .filter(alerts::Column::TriageOutcome.is_null())
+        .order_by_desc(alerts::Column::Id)
+        .one(&txn)
+        .await?;
+    match parked {
+        Some(row) => {
+            let id = row.id;
+            seen(&txn, row, alert, now).await?;
+            alerts::Entity::update_many()
+                .col_expr(alerts::Column::TriageReason, sea_orm::sea_query::Expr::value(reason))
+                .filter(alerts::Column::Id.eq(id))
+                .exec(&txn)
+                .await?;
+        }
+        None => insert(&txn, source, alert, None, None, Some(reason), now).await?,
+    }
+    txn.commit().await?;
+    Ok(())
 }
 
 /// Takes in one alert inside `txn`.

@@ -225,9 +225,26 @@ pub(crate) async fn plan_as(
     let usual = policy_targets(&policy)?.targets(kind, severity);
     let (targets, major_event) = match &window {
         Some(w) => {
-            match crate::app::duty::windows::apply(w, &ctx.calendars.snapshot(), &policy, kind, usual, clocks_start)? {
-                Some((t, r)) => (t, Some(r)),
-                None => (usual, None),
+            match crate::app::duty::windows::apply(w, &ctx.calendars.snapshot(), &policy, kind, usual, clocks_start) {
+                Ok(Some((t, r))) => (t, Some(r)),
+                Ok(None) => (usual, None),
+                // A window that cannot be applied (stored before its targets were checked, or its
+                // calendar changed since) does not stop the ticket: it opens on the usual targets
+                // and calendar, and says why.
+                Err(e) => {
+                    tracing::warn!(window = %w.doc.code, system = %system.code, error = %e, "major-event window not applied");
+                    let reason = format!(
+                        "重保 {} ({}) could not be applied: {e}; the usual targets and calendar hold",
+                        w.doc.name, w.doc.code
+                    );
+                    let r = ticket_domain::MajorEventRef {
+                        code: w.doc.code.clone(),
+                        name: w.doc.name.clone(),
+                        calendar: system.calendar.clone(),
+                        reason,
+                    };
+                    (usual, Some(r))
+                }
             }
         }
         None => (usual, None),

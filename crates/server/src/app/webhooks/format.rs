@@ -9,6 +9,14 @@
 //!
 //! Chat messages are in Chinese, with times in China Standard Time, the severity first and a link
 //! to the ticket's page.
+//!
+//! What opsclock did not write itself (a ticket's title, which may come from an alert's labels, the
+//! system's code and name, the assignee, a note) is escaped for the format it goes into, so that
+//! nobody can put a heading, a link, an image or a mention into the ops group: on one line
+//! (control characters and newlines become spaces), and for the markdown robots (DingTalk, WeCom)
+//! every markdown special backslash-escaped and `<`, `>`, `&` written as entities (both render
+//! HTML tags such as `<font>` and WeCom's `<@userid>` mentions); for Feishu's text messages, whose
+//! only markup is the `<at user_id="…">` tag, `<` and `>` become their full-width forms.
 
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
@@ -65,7 +73,7 @@ pub fn render(
             }
         }
         Format::Dingtalk => {
-            let (title, lines) = text(payload, link);
+            let (title, lines) = text(payload, link, escape_markdown);
             let body = json!({"msgtype": "markdown", "markdown": {"title": title, "text": markdown(&title, &lines)}});
             let url = match secret {
                 Some(s) => {
@@ -83,7 +91,7 @@ pub fn render(
             }
         }
         Format::Wecom => {
-            let (title, lines) = text(payload, link);
+            let (title, lines) = text(payload, link, escape_markdown);
             let body = json!({"msgtype": "markdown", "markdown": {"content": markdown(&title, &lines)}});
             Request {
                 url: url.to_owned(),
@@ -92,7 +100,7 @@ pub fn render(
             }
         }
         Format::Feishu => {
-            let (title, lines) = text(payload, link);
+            let (title, lines) = text(payload, link, escape_text);
             let mut body = json!({"msg_type": "text", "content": {"text": format!("{title}\n{}", lines.join("\n"))}});
             if let Some(s) = secret {
                 let ts = now.timestamp();
@@ -110,7 +118,8 @@ pub fn render(
 }
 
 /// The chat robots answer 200 with an error code in the body when they refuse a message
-/// (DingTalk and WeCom `errcode`, Feishu `code`): `Some(description)` for such a refusal.
+/// (DingTalk and WeCom `errcode`, Feishu `code`): `Some(description)` for such a refusal (the
+/// sender adds a short excerpt of the answer).
 pub fn robot_refusal(format: Format, body: &str) -> Option<String> {
     if format == Format::Json {
         return None;
@@ -121,12 +130,7 @@ pub fn robot_refusal(format: Format, body: &str) -> Option<String> {
         .or_else(|| v.get("code"))
         .or_else(|| v.get("StatusCode"))?;
     let code = code.as_i64()?;
-    (code != 0).then(|| {
-        format!(
-            "robot refused the message: {}",
-            body.chars().take(300).collect::<String>()
-        )
-    })
+    (code != 0).then(|| format!("robot refused the message (code {code})"))
 }
 
 /// The event in Chinese.
@@ -157,15 +161,55 @@ fn clock_zh(clock: &str) -> &str {
         .map_or(clock, |c| c.label_zh())
 }
 
-/// A title line and detail lines (plain text with `**bold**` labels).
-fn text(p: &Payload, link: Option<&str>) -> (String, Vec<String>) {
+/// `s` on one line: control characters (newlines, tabs, escapes) become spaces.
+fn one_line(s: &str) -> impl Iterator<Item = char> + '_ {
+    s.chars().map(|c| if c.is_control() { ' ' } else { c })
+}
+
+/// `s` as literal text in DingTalk's and WeCom's markdown: one line, markdown specials
+/// backslash-escaped, `<`, `>` and `&` as entities.
+pub fn escape_markdown(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in one_line(s) {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '#' | '!' | '~' | '|' => {
+                out.push('\\');
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// `s` as literal text in a Feishu text message: one line, `<` and `>` in their full-width forms
+/// (Feishu reads `<at user_id="all">` as a mention of everyone).
+pub fn escape_text(s: &str) -> String {
+    one_line(s)
+        .map(|c| match c {
+            '<' => '＜',
+            '>' => '＞',
+            c => c,
+        })
+        .collect()
+}
+
+/// A title line and detail lines (plain text with `**bold**` labels); `esc` escapes what
+/// opsclock did not write.
+fn text(p: &Payload, link: Option<&str>, esc: fn(&str) -> String) -> (String, Vec<String>) {
     let when = |t: DateTime<Utc>| {
         t.with_timezone(&chrono_tz::Asia::Shanghai)
             .format("%Y-%m-%d %H:%M")
             .to_string()
     };
     let Some(t) = &p.ticket else {
-        let lines = vec![format!("**时间**：{}", when(p.at)), p.note.clone().unwrap_or_default()];
+        let lines = vec![
+            format!("**时间**：{}", when(p.at)),
+            esc(p.note.as_deref().unwrap_or_default()),
+        ];
         return (format!("opsclock {}", event_zh(&p.event)), lines);
     };
     let severity = t
@@ -178,17 +222,17 @@ fn text(p: &Payload, link: Option<&str>) -> (String, Vec<String>) {
     };
     let title = format!("【{severity}】{} {what}", t.number);
     let mut lines = vec![
-        format!("**标题**：{}", t.title),
-        format!("**系统**：{} {}", t.system, t.system_name),
-        format!("**状态**：{}", t.status),
-        format!("**处理人**：{}", t.assignee.as_deref().unwrap_or("未指派")),
+        format!("**标题**：{}", esc(&t.title)),
+        format!("**系统**：{} {}", esc(&t.system), esc(&t.system_name)),
+        format!("**状态**：{}", esc(&t.status)),
+        format!("**处理人**：{}", t.assignee.as_deref().map_or("未指派".to_owned(), esc)),
         format!("**发生**：{}", when(t.occurred_at)),
     ];
     if let Some(d) = p.deadline {
         lines.push(format!("**时限**：{}", when(d)));
     }
     if let Some(n) = p.note.as_deref().filter(|n| !n.is_empty()) {
-        lines.push(format!("**说明**：{n}"));
+        lines.push(format!("**说明**：{}", esc(n)));
     }
     lines.push(format!("**时间**：{}", when(p.at)));
     if let Some(l) = link {
@@ -369,5 +413,81 @@ mod tests {
     #[test]
     fn percent_encoding_keeps_only_unreserved_characters() {
         assert_eq!(percent_encode("a+b/c=="), "a%2Bb%2Fc%3D%3D");
+    }
+
+    /// A ticket whose every outside text is hostile: a heading, a phishing link, a tracking image,
+    /// HTML, a mention of everyone, a fake line.
+    fn hostile() -> Payload {
+        let mut p = payload("created");
+        let t = p.ticket.as_mut().unwrap();
+        t.title = "# 紧急通知\n[点此重置密码](http://evil.example/login) ![](http://evil.example/t.gif)".into();
+        t.system = "<font color=red>sy</font>".into();
+        t.system_name = "**粗** `code` _斜_ <@all> <at user_id=\"all\">所有人</at>".into();
+        t.assignee = Some("eng\r\n### 假标题".into());
+        p.note = Some("line\n- [x](javascript:alert(1)) &amp;".into());
+        p
+    }
+
+    fn markdown_of(format: Format) -> String {
+        let r = render(
+            format,
+            "http://x",
+            None,
+            "d",
+            &hostile(),
+            Some("http://ops/t/A-1"),
+            at("2026-11-24T02:00:05Z"),
+        );
+        let body: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        let text = &body["markdown"][if format == Format::Dingtalk { "text" } else { "content" }];
+        text.as_str().unwrap().to_owned()
+    }
+
+    #[test]
+    fn markdown_robots_get_outside_text_escaped() {
+        for format in [Format::Dingtalk, Format::Wecom] {
+            let text = markdown_of(format);
+            // Our own lines: one heading, one list item per line, one link, which is ours.
+            let lines: Vec<&str> = text.lines().collect();
+            assert!(lines[0].starts_with("### 【紧急】"), "{text}");
+            assert!(lines[1..].iter().all(|l| l.starts_with("- ")), "{format:?}: {text}");
+            assert_eq!(lines.iter().filter(|l| l.contains("#")).count(), 3, "{text}");
+            assert_eq!(text.matches("](").count(), 1, "only our link: {text}");
+            assert!(text.contains("[打开工单](http://ops/t/A-1)"), "{text}");
+            for raw in ["<font", "</font>", "<@all>", "<at ", "![", "`code`", "**粗**", "_斜_"] {
+                assert!(!text.contains(raw), "{format:?} keeps {raw:?}: {text}");
+            }
+            assert!(text.contains("\\# 紧急通知 \\[点此重置密码\\]\\(http://evil"), "{text}");
+            assert!(text.contains("&lt;font color=red&gt;"), "{text}");
+            assert!(text.contains("\\!\\[\\]\\(http://evil.example/t.gif\\)"), "{text}");
+            assert!(text.contains("eng  \\#\\#\\# 假标题"), "{text}");
+            assert!(text.contains("&amp;amp;"), "an entity in the text stays text: {text}");
+        }
+    }
+
+    #[test]
+    fn feishu_text_gets_no_mention_and_no_extra_lines() {
+        let r = render(
+            Format::Feishu,
+            "http://x",
+            None,
+            "d",
+            &hostile(),
+            None,
+            at("2026-11-24T02:00:05Z"),
+        );
+        let body: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        let text = body["content"]["text"].as_str().unwrap();
+        assert!(!text.contains('<') && !text.contains('>'), "{text}");
+        assert!(text.contains("＜at user_id=\"all\"＞所有人＜/at＞"), "{text}");
+        // Title, then one line per field: system, status, assignee, occurred, note, time.
+        assert_eq!(text.lines().count(), 8, "{text}");
+        assert!(text.lines().any(|l| l == "**处理人**：eng  ### 假标题"), "{text}");
+    }
+
+    #[test]
+    fn escaping_keeps_plain_chinese_as_it_is() {
+        assert_eq!(escape_markdown("核心交换机端口告警"), "核心交换机端口告警");
+        assert_eq!(escape_text("核心交换机端口告警"), "核心交换机端口告警");
     }
 }

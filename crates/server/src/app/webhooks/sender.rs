@@ -14,6 +14,12 @@
 //! answers (4xx, and 3xx: redirects are not followed) park the row at once, since sending the
 //! same request again cannot help. Errors are recorded without the URL, whose query may hold a
 //! robot's token.
+//!
+//! Requests go through [`crate::app::outbound`]'s client: an internal address (loopback, private,
+//! link-local, metadata, …) is refused unless `[outbound] allow` names it, checked on the
+//! addresses the name resolves to at connection. Of an answer only the status and a short excerpt
+//! (at most [`EXCERPT_CHARS`] characters, control characters replaced by spaces) are kept in the
+//! attempts log, so the log cannot be used to read another server's pages.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -83,7 +89,7 @@ impl WebhookSettings {
 /// The HTTP transport of webhook rows.
 pub struct Poster {
     db: DatabaseConnection,
-    client: reqwest::Client,
+    client: crate::app::outbound::Client,
     links: Links,
     time: Arc<dyn TimeSource>,
 }
@@ -91,19 +97,16 @@ pub struct Poster {
 /// Posts the outbox's webhook rows.
 pub type WebhookSender = Worker<Poster>;
 
-/// A sender for the `webhook` channel; `links` makes the ticket links in messages.
+/// A sender for the `webhook` channel, reaching what `outbound` allows; `links` makes the ticket
+/// links in messages.
 pub fn sender(
     db: DatabaseConnection,
     settings: WebhookSettings,
+    outbound: &crate::app::outbound::Outbound,
     time: Arc<dyn TimeSource>,
     links: Links,
 ) -> anyhow::Result<WebhookSender> {
-    let client = reqwest::Client::builder()
-        .connect_timeout(settings.patience.timeout)
-        .timeout(settings.patience.timeout)
-        .user_agent(concat!("opsclock/", env!("CARGO_PKG_VERSION")))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()?;
+    let client = outbound.client(settings.patience.timeout)?;
     let poster = Poster {
         db: db.clone(),
         client,
@@ -145,10 +148,11 @@ impl Transport for Poster {
             link.as_deref(),
             self.time.now(),
         );
-        let mut builder = self
-            .client
-            .post(&req.url)
-            .header(reqwest::header::CONTENT_TYPE, "application/json; charset=utf-8");
+        let mut builder = match self.client.post(&req.url) {
+            Ok(b) => b.header(reqwest::header::CONTENT_TYPE, "application/json; charset=utf-8"),
+            // The address cannot become allowed by itself: parked until an admin changes it.
+            Err(refused) => return Attempt::failed(true, refused),
+        };
         for (name, value) in &req.headers {
             builder = builder.header(*name, value);
         }
@@ -167,10 +171,10 @@ impl Transport for Poster {
                 }
                 bytes.truncate(4096);
                 let text = String::from_utf8_lossy(&bytes).into_owned();
-                let answer = format!("{status} {}", text.chars().take(300).collect::<String>());
+                let answer = format!("{status} {}", excerpt(&text));
                 if status.is_success() {
                     match robot_refusal(format, &text) {
-                        Some(refused) => Attempt::failed(false, refused),
+                        Some(refused) => Attempt::failed(false, format!("{refused}: {}", excerpt(&text))),
                         None => Attempt::accepted(answer),
                     }
                 } else {
@@ -182,6 +186,20 @@ impl Transport for Poster {
     }
 }
 
+/// How many characters of an answer the attempts log keeps.
+pub const EXCERPT_CHARS: usize = 200;
+
+/// The first [`EXCERPT_CHARS`] characters of `text`, control characters (newlines included)
+/// replaced by spaces.
+pub fn excerpt(text: &str) -> String {
+    text.chars()
+        .take(EXCERPT_CHARS)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .trim()
+        .to_owned()
+}
+
 fn error_chain(e: &dyn std::error::Error) -> String {
     let mut s = e.to_string();
     let mut source = e.source();
@@ -191,4 +209,18 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         source = inner.source();
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_answer_is_kept_short_and_on_one_line() {
+        let page = format!("<html>\n\r\t\u{1b}[31msecret{}</html>", "x".repeat(1000));
+        let e = excerpt(&page);
+        assert_eq!(e.chars().count(), EXCERPT_CHARS);
+        assert!(e.starts_with("<html>    [31msecret"), "{e}");
+        assert!(!e.chars().any(char::is_control), "{e}");
+    }
 }

@@ -106,9 +106,7 @@ pub async fn put(
         return Err(AppError::invalid("name", "give a name of 1-80 characters"));
     }
     let url = reqwest::Url::parse(&doc.url).map_err(|e| AppError::invalid("url", format!("{e}")))?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err(AppError::invalid("url", "must be an http or https address"));
-    }
+    ctx.outbound.check_url(&url).map_err(|e| AppError::invalid("url", e))?;
     let format: Format = doc
         .format
         .as_deref()
