@@ -246,6 +246,8 @@ pub fn app(state: AppState) -> Router {
         // closing the connection without a word (inside `observe`, so that it is counted).
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
         .layer(axum::middleware::from_fn_with_state(state.clone(), observe))
+        // Outside the write turns, so that a forged request never waits for one.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security))
         .layer(
             tower_http::trace::TraceLayer::new_for_http()
                 .make_span_with(tower_http::trace::DefaultMakeSpan::new().level(tracing::Level::INFO))
@@ -256,6 +258,22 @@ pub fn app(state: AppState) -> Router {
                 ),
         )
         .with_state(state)
+}
+
+/// Refuses cookie-authenticated API writes that do not come from opsclock's own pages, and adds
+/// the security headers to every answer (see [`crate::http::security`]).
+async fn security(
+    State(state): State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use crate::http::security::{add_headers, check_api_request};
+    let mut res = match check_api_request(req.method(), req.uri().path(), req.headers(), &state.links.public_url) {
+        Ok(()) => next.run(req).await,
+        Err(e) => ApiError::from(e).into_response(),
+    };
+    add_headers(res.headers_mut());
+    res
 }
 
 /// Answers `[server] request_timeout_secs` late requests with 503, lets writing requests take

@@ -44,6 +44,10 @@ fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &s
     for (k, v) in headers {
         req.push_str(&format!("{k}: {v}\r\n"));
     }
+    if method != "GET" {
+        // As a browser on opsclock's own page sends it (writes signed in by the cookie need it).
+        req.push_str(&format!("Origin: http://{addr}\r\n"));
+    }
     req.push_str("\r\n");
     req.push_str(body);
     s.write_all(req.as_bytes()).expect("write");

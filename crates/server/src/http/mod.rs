@@ -4,6 +4,7 @@
 
 pub mod extract;
 pub mod limits;
+pub mod security;
 pub mod session;
 pub mod state;
 

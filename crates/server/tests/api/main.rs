@@ -17,6 +17,7 @@ mod coverage;
 mod duty;
 mod escalation;
 mod evidence;
+mod hardening;
 mod intake;
 mod lifecycle;
 mod openapi;
