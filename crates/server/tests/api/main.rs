@@ -11,6 +11,7 @@ mod authz;
 mod bad_input;
 mod catalog;
 mod catalog_file;
+mod catalog_scale;
 mod clocks;
 mod concurrency;
 mod coverage;

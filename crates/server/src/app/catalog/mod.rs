@@ -144,6 +144,36 @@ pub fn load(text: &str, known: &Known) -> Result<Catalog, Vec<Problem>> {
     check::check(&file, text, known)
 }
 
+/// [`load`] on tokio's blocking pool (a large file is CPU work that would otherwise stall the
+/// runtime's threads), counting in `progress`; dropping the future (a request that timed out or
+/// whose client went away) cancels the check at its next entry.
+pub async fn load_with(
+    text: &str,
+    known: Known,
+    progress: std::sync::Arc<check::Progress>,
+) -> Result<Catalog, Vec<Problem>> {
+    struct CancelOnDrop(std::sync::Arc<check::Progress>);
+    impl Drop for CancelOnDrop {
+        fn drop(&mut self) {
+            self.0.cancelled.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+    let _cancel = CancelOnDrop(progress.clone());
+    let text = text.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let file = parse(&text).map_err(|p| vec![p])?;
+        check::check_with(&file, &text, &known, &progress)
+    })
+    .await
+    .unwrap_or_else(|e| {
+        Err(vec![Problem {
+            line: None,
+            path: "(top level)".into(),
+            message: format!("the check stopped: {e}"),
+        }])
+    })
+}
+
 /// Writes a catalogue file as TOML.
 pub fn to_toml(file: &CatalogFile) -> String {
     let body = toml::to_string(file).unwrap_or_else(|e| format!("# export failed: {e}\n"));
@@ -189,7 +219,9 @@ pub async fn import(
     };
     if dry_run {
         let current = store::Current::load(db).await?;
-        let cat = load(text, &current.known(calendars)).map_err(invalid)?;
+        let cat = load_with(text, current.known(calendars), Default::default())
+            .await
+            .map_err(invalid)?;
         return Ok(current.plan(&cat));
     }
     let txn = crate::db::begin_write(db)
@@ -198,7 +230,9 @@ pub async fn import(
     // Checked inside the write transaction, so the references it resolves cannot change before
     // the writes that rely on them.
     let current = store::Current::load(&txn).await?;
-    let cat = load(text, &current.known(calendars)).map_err(invalid)?;
+    let cat = load_with(text, current.known(calendars), Default::default())
+        .await
+        .map_err(invalid)?;
     let plan = store::apply(&txn, &current, &cat, user_id, from, source_name, now).await?;
     if plan.is_noop() {
         txn.rollback().await?;
