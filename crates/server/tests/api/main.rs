@@ -9,6 +9,7 @@ mod support;
 mod alertmanager;
 mod authz;
 mod bad_input;
+mod blocking;
 mod catalog;
 mod catalog_file;
 mod catalog_scale;
