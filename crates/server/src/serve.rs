@@ -1,6 +1,5 @@
 //! `opsclock serve`: open the database, migrate, load the demo on a fresh install, listen.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -81,6 +80,7 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
     if let Some(file) = &opts.intake_rules {
         println!("Loaded {rules} alert mapping rule(s) from {}.", file.display());
     }
+    let connections = opts.limits.connections;
     let state = AppState::new(db, calendars, opts.secure_cookies, opts.limits)
         .with_coverage_warning_days(opts.jobs.coverage_warning_days)
         .with_evidence(opts.jobs.evidence);
@@ -129,9 +129,7 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
         crate::db::redact_url(&opts.database)
     );
     tracing::info!(%addr, "listening");
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    serve_connections(listener, app, connections, shutdown_signal()).await;
     let _ = scheduler.shutdown().await;
     tracing::info!("stopped");
     Ok(())
@@ -184,6 +182,184 @@ fn follow_calendar_reloads(state: &AppState) {
                 }
             }
         });
+    }
+}
+
+/// Serves `app` on `listener` until `shutdown` completes, then lets the requests in flight finish
+/// (idle connections are closed at once) and returns. Each connection must send a request's head
+/// within `limits.header_timeout` (also the idle time between requests), is closed after
+/// `limits.idle_timeout` without a byte either way while none of its requests is being handled,
+/// and at most `limits.max_connections` are served at once (the next ones wait in the listen
+/// queue). Handlers see the peer as `ConnectInfo<SocketAddr>`.
+pub async fn serve_connections(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    limits: crate::http::limits::Connections,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::ServiceExt;
+
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout);
+    let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => slot.expect("the semaphore is never closed"),
+            () = &mut shutdown => break,
+        };
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = &mut shutdown => break,
+        };
+        let (stream, peer) = match accepted {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                // Out of file handles, most likely: wait for some to close rather than spin.
+                tracing::warn!(error = %e, "cannot accept a connection");
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let activity = Activity::default();
+        let watched = Watched {
+            inner: stream,
+            activity: activity.clone(),
+        };
+        let (app, busy) = (app.clone(), activity.clone());
+        let service = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+            req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+            let handling = busy.handling();
+            let answer = app.clone().oneshot(req.map(axum::body::Body::new));
+            async move {
+                let answer = answer.await;
+                drop(handling);
+                answer
+            }
+        });
+        let conn = graceful.watch(http.serve_connection(TokioIo::new(watched), service));
+        let idle_timeout = limits.idle_timeout;
+        tokio::spawn(async move {
+            let _slot = slot;
+            tokio::select! {
+                done = conn => if let Err(e) = done {
+                    tracing::debug!(%peer, error = %e, "connection ended with an error");
+                },
+                () = activity.idle(idle_timeout) => tracing::debug!(%peer, "idle connection closed"),
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+}
+
+/// When a connection last moved a byte, and how many of its requests are being handled.
+#[derive(Debug, Clone)]
+struct Activity(Arc<ActivityState>);
+
+#[derive(Debug)]
+struct ActivityState {
+    since: std::time::Instant,
+    /// Milliseconds from `since` to the last byte read or written.
+    last: std::sync::atomic::AtomicU64,
+    handling: std::sync::atomic::AtomicUsize,
+}
+
+impl Default for Activity {
+    fn default() -> Self {
+        Activity(Arc::new(ActivityState {
+            since: std::time::Instant::now(),
+            last: 0.into(),
+            handling: 0.into(),
+        }))
+    }
+}
+
+/// Counts a request as being handled while it lives.
+struct Handling(Activity);
+
+impl Drop for Handling {
+    fn drop(&mut self) {
+        self.0.0.handling.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+        self.0.moved();
+    }
+}
+
+impl Activity {
+    fn moved(&self) {
+        let ms = self.0.since.elapsed().as_millis() as u64;
+        self.0.last.store(ms, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn handling(&self) -> Handling {
+        self.0.handling.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Handling(self.clone())
+    }
+
+    /// Completes once the connection has moved no byte for `limit` while handling no request.
+    async fn idle(&self, limit: std::time::Duration) {
+        use std::sync::atomic::Ordering::Relaxed;
+        loop {
+            let last = std::time::Duration::from_millis(self.0.last.load(Relaxed));
+            let quiet = self.0.since.elapsed().saturating_sub(last);
+            if self.0.handling.load(Relaxed) == 0 && quiet >= limit {
+                return;
+            }
+            let wait = if quiet < limit { limit - quiet } else { limit };
+            tokio::time::sleep(wait.max(std::time::Duration::from_millis(50))).await;
+        }
+    }
+}
+
+/// A connection's stream that notes in its [`Activity`] when it last moved a byte.
+struct Watched {
+    inner: tokio::net::TcpStream,
+    activity: Activity,
+}
+
+impl tokio::io::AsyncRead for Watched {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = std::pin::Pin::new(&mut self.inner).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            self.activity.moved();
+        }
+        polled
+    }
+}
+
+impl tokio::io::AsyncWrite for Watched {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_write(cx, buf);
+        if matches!(polled, std::task::Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.moved();
+        }
+        polled
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }
 

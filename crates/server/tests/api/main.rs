@@ -15,6 +15,7 @@ mod catalog_file;
 mod catalog_scale;
 mod clocks;
 mod concurrency;
+mod connections;
 mod coverage;
 mod duty;
 mod escalation;
