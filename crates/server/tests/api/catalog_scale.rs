@@ -83,16 +83,13 @@ async fn dropping_the_import_stops_the_check() {
         }
     }
     drop(load);
-    // Let the blocking thread notice.
-    let mut last = usize::MAX;
-    loop {
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        let now = progress.examined.load(std::sync::atomic::Ordering::Relaxed);
-        if now == last {
-            break;
-        }
-        last = now;
+    // Wait for the blocking thread to return, however it ends.
+    let started = Instant::now();
+    while !progress.finished.load(std::sync::atomic::Ordering::Relaxed) {
+        assert!(started.elapsed() < Duration::from_secs(300), "the check never returned");
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    let last = progress.examined.load(std::sync::atomic::Ordering::Relaxed);
     assert!(
         last < n,
         "the check went on after its request was dropped: {last} of {} entries examined",

@@ -43,6 +43,8 @@ pub struct Progress {
     pub cancelled: AtomicBool,
     /// Entries examined so far.
     pub examined: AtomicUsize,
+    /// Set by [`super::load_with`] once the check has returned, whatever it found.
+    pub finished: AtomicBool,
 }
 
 impl Progress {

@@ -161,8 +161,11 @@ pub async fn load_with(
     let _cancel = CancelOnDrop(progress.clone());
     let text = text.to_owned();
     tokio::task::spawn_blocking(move || {
-        let file = parse(&text).map_err(|p| vec![p])?;
-        check::check_with(&file, &text, &known, &progress)
+        let checked = parse(&text)
+            .map_err(|p| vec![p])
+            .and_then(|file| check::check_with(&file, &text, &known, &progress));
+        progress.finished.store(true, std::sync::atomic::Ordering::Relaxed);
+        checked
     })
     .await
     .unwrap_or_else(|e| {
