@@ -78,7 +78,7 @@ pub async fn import_catalog(
     responses((status = 200, content_type = "application/toml", body = String)))]
 pub async fn export_catalog(State(state): State<AppState>, p: Principal) -> ApiResult<impl IntoResponse> {
     crate::app::permissions::check(&p, crate::app::permissions::Action::CatalogFile)?;
-    let text = catalog::to_toml(&catalog::export::export(&state.db).await?);
+    let text = catalog::to_toml_off_thread(catalog::export::export(&state.db).await?).await?;
     Ok((
         StatusCode::OK,
         [

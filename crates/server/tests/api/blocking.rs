@@ -38,3 +38,22 @@ async fn the_workbook_is_written_off_the_async_threads() {
         );
     }
 }
+
+/// The catalogue export's file is serialised on the blocking pool too.
+#[tokio::test(flavor = "current_thread")]
+async fn the_catalogue_file_is_written_off_the_async_threads() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let t = Harness::new(opsclock::db::testing::Backend::Sqlite).await;
+    let file = opsclock::app::catalog::export::export(&t.state.db).await.unwrap();
+    let other = Arc::new(AtomicBool::new(false));
+    let flag = other.clone();
+    tokio::spawn(async move { flag.store(true, Ordering::SeqCst) });
+    let text = opsclock::app::catalog::to_toml_off_thread(file).await.unwrap();
+    assert!(text.contains("code = \"SA\""), "{text}");
+    assert!(
+        other.load(Ordering::SeqCst),
+        "the catalogue file was written on the runtime's thread, holding up every other task"
+    );
+}

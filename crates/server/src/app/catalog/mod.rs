@@ -186,6 +186,14 @@ pub fn to_toml(file: &CatalogFile) -> String {
     )
 }
 
+/// [`to_toml`] on tokio's blocking pool: serialising a large catalogue is CPU work that would
+/// otherwise hold one of the runtime's few worker threads (`GET /catalog/export`).
+pub async fn to_toml_off_thread(file: CatalogFile) -> AppResult<String> {
+    tokio::task::spawn_blocking(move || to_toml(&file))
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("the catalogue file was not written: {e}")))
+}
+
 /// Why an import did not happen.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
