@@ -224,11 +224,8 @@ pub async fn serve_connections(
             }
         };
         let _ = stream.set_nodelay(true);
-        let activity = Activity::default();
-        let watched = Watched {
-            inner: stream,
-            activity: activity.clone(),
-        };
+        let activity = crate::http::conn::Activity::default();
+        let watched = crate::http::conn::Watched::new(stream, activity.clone());
         let (app, busy) = (app.clone(), activity.clone());
         let service = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
             req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
@@ -254,113 +251,6 @@ pub async fn serve_connections(
     }
     drop(listener);
     graceful.shutdown().await;
-}
-
-/// When a connection last moved a byte, and how many of its requests are being handled.
-#[derive(Debug, Clone)]
-struct Activity(Arc<ActivityState>);
-
-#[derive(Debug)]
-struct ActivityState {
-    since: std::time::Instant,
-    /// Milliseconds from `since` to the last byte read or written.
-    last: std::sync::atomic::AtomicU64,
-    handling: std::sync::atomic::AtomicUsize,
-}
-
-impl Default for Activity {
-    fn default() -> Self {
-        Activity(Arc::new(ActivityState {
-            since: std::time::Instant::now(),
-            last: 0.into(),
-            handling: 0.into(),
-        }))
-    }
-}
-
-/// Counts a request as being handled while it lives.
-struct Handling(Activity);
-
-impl Drop for Handling {
-    fn drop(&mut self) {
-        self.0.0.handling.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
-        self.0.moved();
-    }
-}
-
-impl Activity {
-    fn moved(&self) {
-        let ms = self.0.since.elapsed().as_millis() as u64;
-        self.0.last.store(ms, std::sync::atomic::Ordering::Relaxed);
-    }
-
-    fn handling(&self) -> Handling {
-        self.0.handling.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        Handling(self.clone())
-    }
-
-    /// Completes once the connection has moved no byte for `limit` while handling no request.
-    async fn idle(&self, limit: std::time::Duration) {
-        use std::sync::atomic::Ordering::Relaxed;
-        loop {
-            let last = std::time::Duration::from_millis(self.0.last.load(Relaxed));
-            let quiet = self.0.since.elapsed().saturating_sub(last);
-            if self.0.handling.load(Relaxed) == 0 && quiet >= limit {
-                return;
-            }
-            let wait = if quiet < limit { limit - quiet } else { limit };
-            tokio::time::sleep(wait.max(std::time::Duration::from_millis(50))).await;
-        }
-    }
-}
-
-/// A connection's stream that notes in its [`Activity`] when it last moved a byte.
-struct Watched {
-    inner: tokio::net::TcpStream,
-    activity: Activity,
-}
-
-impl tokio::io::AsyncRead for Watched {
-    fn poll_read(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-        buf: &mut tokio::io::ReadBuf<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        let before = buf.filled().len();
-        let polled = std::pin::Pin::new(&mut self.inner).poll_read(cx, buf);
-        if buf.filled().len() > before {
-            self.activity.moved();
-        }
-        polled
-    }
-}
-
-impl tokio::io::AsyncWrite for Watched {
-    fn poll_write(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-        buf: &[u8],
-    ) -> std::task::Poll<std::io::Result<usize>> {
-        let polled = std::pin::Pin::new(&mut self.inner).poll_write(cx, buf);
-        if matches!(polled, std::task::Poll::Ready(Ok(n)) if n > 0) {
-            self.activity.moved();
-        }
-        polled
-    }
-
-    fn poll_flush(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
-    }
-
-    fn poll_shutdown(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
-    }
 }
 
 async fn shutdown_signal() {

@@ -2,6 +2,7 @@
 //! asking and from where, and the limits on requests. Neither door imports the other; both
 //! import this, and this imports no door.
 
+pub mod conn;
 pub mod extract;
 pub mod limits;
 pub mod security;
