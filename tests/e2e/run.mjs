@@ -58,6 +58,28 @@ const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || 
 const results = [];
 let current = null;
 
+// Every page is watched for what the server's Content-Security-Policy blocked (an inline script,
+// an on…= handler or a javascript: link the pages still had would show up here); the last step
+// fails if anything was.
+const blocked = [];
+const watched = new WeakSet();
+function watch(page) {
+  if (watched.has(page)) return;
+  watched.add(page);
+  page.on("console", (m) => {
+    if (/Content Security Policy/i.test(m.text())) blocked.push(`${page.url()}: ${m.text()}`);
+  });
+}
+for (const method of ["newContext", "newPage"]) {
+  const original = browser[method].bind(browser);
+  browser[method] = async (...args) => {
+    const made = await original(...args);
+    if (method === "newContext") made.on("page", watch);
+    else watch(made);
+    return made;
+  };
+}
+
 async function step(name, fn) {
   process.stdout.write(`e2e: ${name} … `);
   try {
@@ -313,6 +335,10 @@ try {
     const width = await p.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= 400, `the board fits a phone (${width}px wide)`);
     await shot(p, "board-phone");
+  });
+
+  await step("nothing was blocked by the Content-Security-Policy", async () => {
+    assert.deepEqual(blocked, []);
   });
 } catch {
   failed = true;

@@ -106,6 +106,16 @@ pub struct ServerConfig {
     /// A bearer token `/metrics` requires [default: none, `/metrics` is open; restrict it at the
     /// proxy]. Env `OPSCLOCK_METRICS_TOKEN`.
     pub metrics_token: Option<String>,
+    /// Longest a client may take to send a request's line and headers; on a kept-alive
+    /// connection it counts from the end of the previous answer, so it is also how long an idle
+    /// connection is kept [default 15].
+    pub header_timeout_secs: Option<u64>,
+    /// Longest a connection may go with no byte either way while no request of it is being
+    /// handled (e.g. a client that stops reading its answer) [default 60].
+    pub idle_timeout_secs: Option<u64>,
+    /// Connections served at once; more wait in the listen queue until one closes. Keep it well
+    /// under the open-files limit (`ulimit -n`) [default 512].
+    pub max_connections: Option<u32>,
 }
 
 /// `[retention]`: how long records that are not tickets are kept. Tickets, their events and

@@ -1,6 +1,5 @@
 //! `opsclock serve`: open the database, migrate, load the demo on a fresh install, listen.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -81,6 +80,7 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
     if let Some(file) = &opts.intake_rules {
         println!("Loaded {rules} alert mapping rule(s) from {}.", file.display());
     }
+    let connections = opts.limits.connections;
     let state = AppState::new(db, calendars, opts.secure_cookies, opts.limits)
         .with_coverage_warning_days(opts.jobs.coverage_warning_days)
         .with_evidence(opts.jobs.evidence)
@@ -130,9 +130,7 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
         crate::db::redact_url(&opts.database)
     );
     tracing::info!(%addr, "listening");
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    serve_connections(listener, app, connections, shutdown_signal()).await;
     let _ = scheduler.shutdown().await;
     tracing::info!("stopped");
     Ok(())
@@ -186,6 +184,74 @@ fn follow_calendar_reloads(state: &AppState) {
             }
         });
     }
+}
+
+/// Serves `app` on `listener` until `shutdown` completes, then lets the requests in flight finish
+/// (idle connections are closed at once) and returns. Each connection must send a request's head
+/// within `limits.header_timeout` (also the idle time between requests), is closed after
+/// `limits.idle_timeout` without a byte either way while none of its requests is being handled,
+/// and at most `limits.max_connections` are served at once (the next ones wait in the listen
+/// queue). Handlers see the peer as `ConnectInfo<SocketAddr>`.
+pub async fn serve_connections(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    limits: crate::http::limits::Connections,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::ServiceExt;
+
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout);
+    let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => slot.expect("the semaphore is never closed"),
+            () = &mut shutdown => break,
+        };
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = &mut shutdown => break,
+        };
+        let (stream, peer) = match accepted {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                // Out of file handles, most likely: wait for some to close rather than spin.
+                tracing::warn!(error = %e, "cannot accept a connection");
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let activity = crate::http::conn::Activity::default();
+        let watched = crate::http::conn::Watched::new(stream, activity.clone());
+        let (app, busy) = (app.clone(), activity.clone());
+        let service = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+            req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+            let handling = busy.handling();
+            let answer = app.clone().oneshot(req.map(axum::body::Body::new));
+            async move {
+                let answer = answer.await;
+                drop(handling);
+                answer
+            }
+        });
+        let conn = graceful.watch(http.serve_connection(TokioIo::new(watched), service));
+        let idle_timeout = limits.idle_timeout;
+        tokio::spawn(async move {
+            let _slot = slot;
+            tokio::select! {
+                done = conn => if let Err(e) = done {
+                    tracing::debug!(%peer, error = %e, "connection ended with an error");
+                },
+                () = activity.idle(idle_timeout) => tracing::debug!(%peer, "idle connection closed"),
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
 }
 
 async fn shutdown_signal() {
@@ -247,6 +313,8 @@ pub fn app(state: AppState) -> Router {
         // closing the connection without a word (inside `observe`, so that it is counted).
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
         .layer(axum::middleware::from_fn_with_state(state.clone(), observe))
+        // Outside the write turns, so that a forged request never waits for one.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security))
         .layer(
             tower_http::trace::TraceLayer::new_for_http()
                 .make_span_with(tower_http::trace::DefaultMakeSpan::new().level(tracing::Level::INFO))
@@ -257,6 +325,22 @@ pub fn app(state: AppState) -> Router {
                 ),
         )
         .with_state(state)
+}
+
+/// Refuses cookie-authenticated API writes that do not come from opsclock's own pages, and adds
+/// the security headers to every answer (see [`crate::http::security`]).
+async fn security(
+    State(state): State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use crate::http::security::{add_headers, check_api_request};
+    let mut res = match check_api_request(req.method(), req.uri().path(), req.headers(), &state.links.public_url) {
+        Ok(()) => next.run(req).await,
+        Err(e) => ApiError::from(e).into_response(),
+    };
+    add_headers(res.headers_mut());
+    res
 }
 
 /// Answers `[server] request_timeout_secs` late requests with 503, lets writing requests take
@@ -280,7 +364,10 @@ async fn observe(
         .filter(|_| !matches!(*req.method(), axum::http::Method::GET | axum::http::Method::HEAD))
         // Signing in spends tens of milliseconds hashing a password before its one insert; it
         // should not hold up ticket writes meanwhile.
-        .filter(|_| !matches!(route.as_str(), "/api/v1/session" | "/login"));
+        .filter(|_| !matches!(route.as_str(), "/api/v1/session" | "/login"))
+        // A dry run of the catalogue import only reads; it should not hold up ticket writes
+        // while it checks a large file.
+        .filter(|_| !(route == "/api/v1/catalog/import" && is_dry_run(req.uri())));
     let run = async move {
         let Some(writes) = writes else {
             return next.run(req).await;
@@ -309,6 +396,12 @@ async fn observe(
     };
     crate::metrics::REGISTRY.http(&method, &route, res.status().as_u16(), started.elapsed());
     res
+}
+
+/// Whether the query says `dry_run=true` (as `POST /catalog/import?dry_run=true` does).
+fn is_dry_run(uri: &axum::http::Uri) -> bool {
+    uri.query()
+        .is_some_and(|q| q.split('&').any(|pair| pair == "dry_run=true"))
 }
 
 /// `GET /metrics`: Prometheus text format (see [`crate::metrics`]); with `[server] metrics_token`

@@ -29,8 +29,9 @@ pub struct ImportParams {
     pub dry_run: bool,
 }
 
-/// Imports a catalogue file (admins): the body is the TOML text (`Content-Type: application/toml`
-/// or `text/plain`). Every problem of an invalid file is listed in `problems`; nothing is written.
+/// Imports a catalogue file (admins): the body is the TOML text, sent as
+/// `Content-Type: application/toml` (no other type: a page of another site can send `text/plain`
+/// without asking). Every problem of an invalid file is listed in `problems`; nothing is written.
 #[utoipa::path(post, path = "/catalog/import", tag = "catalogue", params(ImportParams),
     request_body(content = String, content_type = "application/toml"),
     responses((status = 200, body = ImportReport), (status = 422, body = super::problem::Problem)))]
@@ -58,7 +59,9 @@ pub async fn import_catalog(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_ascii_lowercase();
-    if !(media.starts_with("application/toml") || media.starts_with("text/")) {
+    // Only its own type: `text/plain` is one a form of another site may send without asking.
+    let essence = media.split(';').next().unwrap_or("").trim();
+    if essence != "application/toml" {
         return Err(ApiError::UnsupportedMediaType(format!(
             "send the catalogue file as Content-Type: application/toml (got {:?})",
             if media.is_empty() { "none" } else { media.as_str() }
@@ -75,7 +78,7 @@ pub async fn import_catalog(
     responses((status = 200, content_type = "application/toml", body = String)))]
 pub async fn export_catalog(State(state): State<AppState>, p: Principal) -> ApiResult<impl IntoResponse> {
     crate::app::permissions::check(&p, crate::app::permissions::Action::CatalogFile)?;
-    let text = catalog::to_toml(&catalog::export::export(&state.db).await?);
+    let text = catalog::to_toml_off_thread(catalog::export::export(&state.db).await?).await?;
     Ok((
         StatusCode::OK,
         [

@@ -7,6 +7,9 @@
 //! | request time | 30 s (`[server] request_timeout_secs`) | — | 503 `timeout` |
 //! | sign-in attempts per client address | 30 a minute (`[server] sign_ins_per_minute`) | in memory, per replica | 429 + `Retry-After` |
 //! | failed sign-ins per account | 5, then locked 15 min (`lockout_after`, `lockout_minutes`) | in the database, shared by replicas | 429 + `Retry-After` |
+//! | request line and headers | 15 s (`header_timeout_secs`), also the keep-alive idle time | — | connection closed |
+//! | a connection moving no byte while no request is handled | 60 s (`idle_timeout_secs`) | — | connection closed |
+//! | connections at once | 512 (`max_connections`) | per process | the next waits in the listen queue |
 //!
 //! A locked account refuses even the right password until the lock expires (or an administrator
 //! runs `opsclock user passwd`), and the password is not checked meanwhile, so a locked account
@@ -37,6 +40,30 @@ pub struct Limits {
     pub metrics_token: Option<String>,
     /// The sign-in attempts counted so far, by client address.
     pub attempts: Attempts,
+    /// How connections are kept (read by `serve`'s accept loop).
+    pub connections: Connections,
+}
+
+/// How long a connection may dawdle, and how many are served at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Connections {
+    /// Longest a client may take to send a request's line and headers (counted, on a kept-alive
+    /// connection, from the end of the previous answer).
+    pub header_timeout: Duration,
+    /// Longest a connection may go with no byte either way while no request is handled.
+    pub idle_timeout: Duration,
+    /// Connections served at once.
+    pub max_connections: usize,
+}
+
+impl Default for Connections {
+    fn default() -> Self {
+        Connections {
+            header_timeout: Duration::from_secs(15),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: 512,
+        }
+    }
 }
 
 /// Sign-in attempts per client address in the current minute (kept in memory).
@@ -65,6 +92,7 @@ impl Default for Limits {
             trust_forwarded_for: false,
             metrics_token: None,
             attempts: Attempts::default(),
+            connections: Connections::default(),
         }
     }
 }
@@ -120,6 +148,15 @@ impl Limits {
         }
         if let Some(m) = positive(server.lockout_minutes.map(u64::from), "lockout_minutes")? {
             l.lockout_for = chrono::TimeDelta::minutes(m as i64);
+        }
+        if let Some(s) = positive(server.header_timeout_secs, "header_timeout_secs")? {
+            l.connections.header_timeout = Duration::from_secs(s);
+        }
+        if let Some(s) = positive(server.idle_timeout_secs, "idle_timeout_secs")? {
+            l.connections.idle_timeout = Duration::from_secs(s);
+        }
+        if let Some(n) = positive(server.max_connections.map(u64::from), "max_connections")? {
+            l.connections.max_connections = n as usize;
         }
         l.trust_forwarded_for = server.trust_forwarded_for;
         l.metrics_token = std::env::var("OPSCLOCK_METRICS_TOKEN")

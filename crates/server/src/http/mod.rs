@@ -2,9 +2,11 @@
 //! asking and from where, and the limits on requests. Neither door imports the other; both
 //! import this, and this imports no door.
 
+pub mod conn;
 pub mod extract;
 pub mod limits;
 pub mod routes;
+pub mod security;
 pub mod session;
 pub mod state;
 

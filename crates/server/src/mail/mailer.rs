@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sea_orm::DatabaseConnection;
 
@@ -38,10 +39,19 @@ impl Mailer {
             .host
             .clone()
             .ok_or_else(|| anyhow::anyhow!("[mail] host is not set"))?;
+        // What starttls_relay and relay do, with the configured CA trusted besides the system's.
+        let tls = || -> anyhow::Result<TlsParameters> {
+            let mut params = TlsParameters::builder(host.clone());
+            if let Some(pem) = &settings.extra_ca {
+                params = params.add_root_certificate(Certificate::from_pem(pem)?);
+            }
+            Ok(params.build()?)
+        };
+        let plain = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&host);
         let builder = match settings.security {
-            Security::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&host),
-            Security::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&host)?,
-            Security::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&host)?,
+            Security::None => plain,
+            Security::Starttls => plain.tls(Tls::Required(tls()?)),
+            Security::Tls => plain.tls(Tls::Wrapper(tls()?)),
         };
         let mut builder = builder.port(settings.port).timeout(Some(settings.timeout));
         if let Some((user, password)) = &settings.credentials {

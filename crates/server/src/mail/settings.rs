@@ -7,6 +7,7 @@
 //! security = "starttls"          # "none", "starttls" or "tls" (implicit TLS)
 //! username = "opsclock"          # the password comes from the environment variable
 //! password_env = "OPSCLOCK_SMTP_PASSWORD"
+//! ca_file = "/etc/opsclock/mail-ca.pem"  # a CA to trust besides the system's (an internal one)
 //! from = "opsclock <opsclock@example.gov.cn>"
 //! max_attempts = 24              # then the message is parked as failed
 //! retry_initial_secs = 30        # first retry after 15-30 s, doubling up to retry_max_secs
@@ -49,6 +50,9 @@ pub struct MailConfig {
     pub username: Option<String>,
     /// The environment variable holding the SMTP password [default OPSCLOCK_SMTP_PASSWORD].
     pub password_env: Option<String>,
+    /// A PEM file with the certificate of a CA to trust for the SMTP server's TLS certificate,
+    /// besides the system's (a mail server under an internal CA) [default: the system's only].
+    pub ca_file: Option<std::path::PathBuf>,
     /// The sender \[default `opsclock <opsclock@localhost>`\].
     pub from: Option<String>,
     /// Attempts before a message is parked as failed [default 24: 8½ to 17 hours of retries].
@@ -74,6 +78,8 @@ pub struct MailSettings {
     pub security: Security,
     /// SMTP AUTH user and password.
     pub credentials: Option<(String, String)>,
+    /// The PEM text of a CA certificate trusted besides the system's (`ca_file`).
+    pub extra_ca: Option<Vec<u8>>,
     /// The sender.
     pub from: Mailbox,
     /// Attempts before parking.
@@ -106,6 +112,16 @@ impl MailSettings {
                 Some((user.clone(), password))
             }
         };
+        let extra_ca = match &config.ca_file {
+            None => None,
+            Some(path) => {
+                let pem = std::fs::read(path)
+                    .with_context(|| format!("[mail] ca_file = {:?} cannot be read", path.display()))?;
+                lettre::transport::smtp::client::Certificate::from_pem(&pem)
+                    .with_context(|| format!("[mail] ca_file = {:?} is not a PEM certificate", path.display()))?;
+                Some(pem)
+            }
+        };
         let max_attempts = config.max_attempts.unwrap_or(24);
         if max_attempts == 0 {
             bail!("[mail] max_attempts must be at least 1");
@@ -125,6 +141,7 @@ impl MailSettings {
             }),
             security: config.security,
             credentials,
+            extra_ca,
             from,
             max_attempts,
             retry_initial: secs(config.retry_initial_secs, 30, "retry_initial_secs")?,

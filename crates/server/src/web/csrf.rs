@@ -5,6 +5,10 @@
 //! sign-in form, before there is a session, uses a double-submit cookie instead: a random value
 //! in an HttpOnly cookie that the form must repeat. Both are compared in constant time.
 //!
+//! The token is the same one a script may send to the API in the `X-CSRF-Token` header
+//! ([`crate::http::security`], which also checks the origin of the API's cookie-authenticated
+//! writes); it is computed there, so that both doors agree.
+//!
 //! ```
 //! use opsclock::web::csrf;
 //! let t = csrf::for_session("ocs_secret");
@@ -13,25 +17,4 @@
 //! assert!(!csrf::matches("", Some("")), "no session, no token");
 //! ```
 
-use sha2::{Digest, Sha256};
-
-/// The form token of the session whose cookie holds `session_secret`.
-pub fn for_session(session_secret: &str) -> String {
-    let mut h = Sha256::new();
-    h.update(b"opsclock-csrf\0");
-    h.update(session_secret.as_bytes());
-    hex::encode(h.finalize())
-}
-
-/// Whether `sent` is the expected (non-empty) token.
-pub fn matches(expected: &str, sent: Option<&str>) -> bool {
-    let Some(sent) = sent else { return false };
-    if expected.is_empty() || expected.len() != sent.len() {
-        return false;
-    }
-    expected
-        .bytes()
-        .zip(sent.bytes())
-        .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-        == 0
-}
+pub use crate::http::security::{for_session, matches};

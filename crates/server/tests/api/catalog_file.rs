@@ -61,7 +61,7 @@ both!(
         );
         let text = export.body.as_str().expect("TOML text").to_owned();
         assert!(text.contains("name = \"智慧顺义基础地理信息平台\""));
-        let again = upload(&t, "admin", "", "text/plain; charset=utf-8", &text)
+        let again = upload(&t, "admin", "", "application/toml; charset=utf-8", &text)
             .await
             .expect(StatusCode::OK);
         assert_eq!(

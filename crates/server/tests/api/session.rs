@@ -26,6 +26,7 @@ both!(
         let pair = cookie.split(';').next().unwrap().to_owned();
         let req = Request::get("/api/v1/me")
             .header(header::COOKIE, &pair)
+            .header("sec-fetch-site", "same-origin")
             .body(Body::empty())
             .unwrap();
         let res = t.router.clone().oneshot(req).await.unwrap();
@@ -33,6 +34,7 @@ both!(
         // Signing out ends it.
         let req = Request::delete("/api/v1/session")
             .header(header::COOKIE, &pair)
+            .header("sec-fetch-site", "same-origin")
             .body(Body::empty())
             .unwrap();
         assert_eq!(
@@ -41,6 +43,7 @@ both!(
         );
         let req = Request::get("/api/v1/me")
             .header(header::COOKIE, &pair)
+            .header("sec-fetch-site", "same-origin")
             .body(Body::empty())
             .unwrap();
         assert_eq!(
@@ -104,7 +107,8 @@ both!(
             let mut req = Request::builder()
                 .method(method)
                 .uri(path)
-                .header(header::COOKIE, &pair);
+                .header(header::COOKIE, &pair)
+                .header("sec-fetch-site", "same-origin");
             if body.is_some() {
                 req = req.header(header::CONTENT_TYPE, "application/json");
             }

@@ -11,6 +11,7 @@ mod ladder_steps;
 mod outage;
 mod processes;
 mod smtp;
+mod tls_auth;
 
 /// Runs an async test body on SQLite and on PostgreSQL.
 macro_rules! both_backends {

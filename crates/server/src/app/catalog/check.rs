@@ -3,6 +3,7 @@
 //! lists everything wrong with a file.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use sla_clock::{Severity, SlaDuration};
 use ticket_domain::{Kind, Policy, ServiceMode, Targets};
@@ -29,14 +30,69 @@ pub const IMMEDIATE: [&str; 4] = ["immediate", "立即", "立即响应", "即时
 /// The kinds a policy's tiers apply to when it does not say.
 pub const DEFAULT_KINDS: [Kind; 3] = [Kind::Fault, Kind::Alarm, Kind::Security];
 
+/// The most entries (units, vendors, policies and systems together) one file may hold: 100 times
+/// the Shunyi tender's 263, well past any district's catalogue, and small enough that a file is
+/// checked in a second or two.
+pub const MAX_ENTRIES: usize = 25_000;
+
+/// A check's progress, and the way to stop it: [`super::import`] sets `cancelled` when the request
+/// (or command) that asked for it goes away, and the check stops at the next entry.
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// Set to stop the check; it then answers a single "cancelled" problem.
+    pub cancelled: AtomicBool,
+    /// Entries examined so far.
+    pub examined: AtomicUsize,
+    /// Set by [`super::load_with`] once the check has returned, whatever it found.
+    pub finished: AtomicBool,
+}
+
+impl Progress {
+    /// Counts an entry; false once the check has been cancelled.
+    fn step(&self) -> bool {
+        self.examined.fetch_add(1, Ordering::Relaxed);
+        !self.cancelled.load(Ordering::Relaxed)
+    }
+}
+
+/// Where each line of a text starts, to turn byte offsets into line numbers in O(log n) (counting
+/// newlines from the top for every entry made a large file quadratic).
+#[derive(Debug)]
+pub struct Lines {
+    starts: Vec<usize>,
+    len: usize,
+}
+
+impl Lines {
+    /// The line starts of `text`.
+    pub fn new(text: &str) -> Lines {
+        let mut starts = vec![0];
+        starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        Lines {
+            starts,
+            len: text.len(),
+        }
+    }
+
+    /// The 1-based line at which `span` starts (none past the end of the text).
+    pub fn of(&self, span: &std::ops::Range<usize>) -> Option<usize> {
+        (span.start <= self.len).then(|| self.starts.partition_point(|start| *start <= span.start))
+    }
+}
+
 struct Checker<'a> {
-    text: &'a str,
+    lines: &'a Lines,
     problems: Vec<Problem>,
 }
 
 impl Checker<'_> {
     fn line(&self, span: &std::ops::Range<usize>) -> Option<usize> {
-        line_of(self.text, span)
+        self.lines.of(span)
     }
 
     fn problem(&mut self, line: Option<usize>, path: String, message: impl Into<String>) {
@@ -109,12 +165,6 @@ impl Checker<'_> {
     }
 }
 
-/// The 1-based line at which `span` starts.
-fn line_of(text: &str, span: &std::ops::Range<usize>) -> Option<usize> {
-    let upto = text.get(..span.start)?;
-    Some(upto.bytes().filter(|b| *b == b'\n').count() + 1)
-}
-
 enum Deadline {
     None,
     Immediate,
@@ -132,8 +182,34 @@ impl Deadline {
 
 /// Checks a parsed file against what exists; `text` is the file's text, for line numbers.
 pub fn check(file: &CatalogFile, text: &str, known: &Known) -> Result<Catalog, Vec<Problem>> {
+    check_with(file, text, known, &Progress::default())
+}
+
+/// [`check`], counting its entries in `progress` and stopping when it is cancelled. Linear in the
+/// size of the file (and logarithmic in what the database holds); a file of more than
+/// [`MAX_ENTRIES`] entries is refused before any is looked at.
+pub fn check_with(file: &CatalogFile, text: &str, known: &Known, progress: &Progress) -> Result<Catalog, Vec<Problem>> {
+    let entries = file.units.len() + file.vendors.len() + file.policies.len() + file.systems.len();
+    if entries > MAX_ENTRIES {
+        return Err(vec![Problem {
+            line: None,
+            path: "(top level)".into(),
+            message: format!(
+                "the file holds {entries} entries (units, vendors, policies and systems); one import \
+                 takes at most {MAX_ENTRIES}: split it (an import never removes what a file leaves out)"
+            ),
+        }]);
+    }
+    let cancelled = || {
+        Err(vec![Problem {
+            line: None,
+            path: "(top level)".into(),
+            message: "the check was cancelled".into(),
+        }])
+    };
+    let lines = &Lines::new(text);
     let mut c = Checker {
-        text,
+        lines,
         problems: Vec::new(),
     };
     if file.format != FORMAT {
@@ -146,10 +222,17 @@ pub fn check(file: &CatalogFile, text: &str, known: &Known) -> Result<Catalog, V
             ),
         );
     }
-    let units = orgs(&mut c, "units", &file.units);
-    let vendors = orgs(&mut c, "vendors", &file.vendors);
+    let Some(units) = orgs(&mut c, "units", &file.units, progress) else {
+        return cancelled();
+    };
+    let Some(vendors) = orgs(&mut c, "vendors", &file.vendors, progress) else {
+        return cancelled();
+    };
     let mut policies = Vec::new();
     for (i, p) in file.policies.iter().enumerate() {
+        if !progress.step() {
+            return cancelled();
+        }
         let line = c.line(&p.span());
         if let Some(def) = policy(&mut c, line, &format!("policies[{i}]"), p.get_ref()) {
             policies.push(def);
@@ -157,42 +240,44 @@ pub fn check(file: &CatalogFile, text: &str, known: &Known) -> Result<Catalog, V
     }
     c.unique(
         "policy",
-        file.policies.iter().enumerate().map(|(i, p)| {
-            (
-                line_of(text, &p.span()),
-                format!("policies[{i}]"),
-                p.get_ref().code.as_str(),
-            )
-        }),
+        file.policies
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (lines.of(&p.span()), format!("policies[{i}]"), p.get_ref().code.as_str())),
     );
 
     let defined =
-        |defs: &[String], known: &BTreeSet<String>, code: &str| defs.iter().any(|d| d == code) || known.contains(code);
-    let unit_codes: Vec<String> = units.iter().map(|u| u.code.clone()).collect();
-    let vendor_codes: Vec<String> = vendors.iter().map(|u| u.code.clone()).collect();
-    let policy_codes: Vec<String> = file.policies.iter().map(|p| p.get_ref().code.clone()).collect();
+        |defs: &BTreeSet<&str>, known: &BTreeSet<String>, code: &str| defs.contains(code) || known.contains(code);
+    let unit_codes: BTreeSet<&str> = units.iter().map(|u| u.code.as_str()).collect();
+    let vendor_codes: BTreeSet<&str> = vendors.iter().map(|u| u.code.as_str()).collect();
+    let policy_codes: BTreeSet<&str> = file.policies.iter().map(|p| p.get_ref().code.as_str()).collect();
+    // What a missing reference's message lists, made once rather than for every miss.
+    let known_units = Hint::new("unit", &unit_codes, &known.units);
+    let known_vendors = Hint::new("vendor", &vendor_codes, &known.vendors);
+    let known_policies = Hint::new("policy", &policy_codes, &known.policies);
+    let calendar_names = known
+        .calendars
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
     let mut systems = Vec::new();
     for (i, s) in file.systems.iter().enumerate() {
+        if !progress.step() {
+            return cancelled();
+        }
         let line = c.line(&s.span());
         let path = format!("systems[{i}]");
         let s = s.get_ref();
         c.code(line, &path, &s.code);
         c.name(line, &path, &s.name);
         if !defined(&unit_codes, &known.units, &s.unit) {
-            c.problem(
-                line,
-                format!("{path}.unit"),
-                missing("unit", &s.unit, &unit_codes, &known.units),
-            );
+            c.problem(line, format!("{path}.unit"), known_units.missing(&s.unit));
         }
         let mut seen = BTreeSet::new();
         for (j, v) in s.vendors.iter().enumerate() {
             if !defined(&vendor_codes, &known.vendors, v) {
-                c.problem(
-                    line,
-                    format!("{path}.vendors[{j}]"),
-                    missing("vendor", v, &vendor_codes, &known.vendors),
-                );
+                c.problem(line, format!("{path}.vendors[{j}]"), known_vendors.missing(v));
             }
             if !seen.insert(v) {
                 c.problem(
@@ -203,18 +288,13 @@ pub fn check(file: &CatalogFile, text: &str, known: &Known) -> Result<Catalog, V
             }
         }
         if !defined(&policy_codes, &known.policies, &s.policy) {
-            c.problem(
-                line,
-                format!("{path}.policy"),
-                missing("policy", &s.policy, &policy_codes, &known.policies),
-            );
+            c.problem(line, format!("{path}.policy"), known_policies.missing(&s.policy));
         }
         if !known.calendars.contains(&s.calendar) {
-            let names: Vec<&str> = known.calendars.iter().map(String::as_str).collect();
             c.problem(
                 line,
                 format!("{path}.calendar"),
-                format!("no calendar {:?}; the server has: {}", s.calendar, names.join(", ")),
+                format!("no calendar {:?}; the server has: {calendar_names}", s.calendar),
             );
         }
         if s.service_mode.parse::<ServiceMode>().is_err() {
@@ -247,13 +327,10 @@ pub fn check(file: &CatalogFile, text: &str, known: &Known) -> Result<Catalog, V
     }
     c.unique(
         "system",
-        file.systems.iter().enumerate().map(|(i, s)| {
-            (
-                line_of(text, &s.span()),
-                format!("systems[{i}]"),
-                s.get_ref().code.as_str(),
-            )
-        }),
+        file.systems
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (lines.of(&s.span()), format!("systems[{i}]"), s.get_ref().code.as_str())),
     );
     if c.problems.is_empty() {
         Ok(Catalog {
@@ -267,34 +344,54 @@ pub fn check(file: &CatalogFile, text: &str, known: &Known) -> Result<Catalog, V
     }
 }
 
-fn missing(what: &str, code: &str, file: &[String], known: &BTreeSet<String>) -> String {
-    let mut all: Vec<&str> = file
-        .iter()
-        .map(String::as_str)
-        .chain(known.iter().map(String::as_str))
-        .collect();
-    all.sort_unstable();
-    all.dedup();
-    let shown: Vec<&str> = all.iter().take(12).copied().collect();
-    let more = if all.len() > shown.len() {
-        format!(" and {} more", all.len() - shown.len())
-    } else {
-        String::new()
-    };
-    if all.is_empty() {
-        format!("no {what} {code:?}: neither the file nor the database defines any {what}")
-    } else {
-        format!(
-            "no {what} {code:?} in the file or the database; known: {}{more}",
-            shown.join(", ")
-        )
+/// The codes a reference could have named, for the message of one that names none of them.
+struct Hint {
+    what: &'static str,
+    shown: String,
+    total: usize,
+}
+
+impl Hint {
+    fn new(what: &'static str, file: &BTreeSet<&str>, known: &BTreeSet<String>) -> Hint {
+        let all: BTreeSet<&str> = file.iter().copied().chain(known.iter().map(String::as_str)).collect();
+        Hint {
+            what,
+            shown: all.iter().take(12).copied().collect::<Vec<_>>().join(", "),
+            total: all.len(),
+        }
+    }
+
+    fn missing(&self, code: &str) -> String {
+        let what = self.what;
+        let shown = self.total.min(12);
+        let more = if self.total > shown {
+            format!(" and {} more", self.total - shown)
+        } else {
+            String::new()
+        };
+        if self.total == 0 {
+            format!("no {what} {code:?}: neither the file nor the database defines any {what}")
+        } else {
+            format!(
+                "no {what} {code:?} in the file or the database; known: {}{more}",
+                self.shown
+            )
+        }
     }
 }
 
-fn orgs(c: &mut Checker<'_>, list: &str, entries: &[toml::Spanned<OrgEntry>]) -> Vec<OrgDef> {
-    let text = c.text;
+fn orgs(
+    c: &mut Checker<'_>,
+    list: &str,
+    entries: &[toml::Spanned<OrgEntry>],
+    progress: &Progress,
+) -> Option<Vec<OrgDef>> {
+    let lines = c.lines;
     let mut out = Vec::new();
     for (i, e) in entries.iter().enumerate() {
+        if !progress.step() {
+            return None;
+        }
         let line = c.line(&e.span());
         let path = format!("{list}[{i}]");
         let e = e.get_ref();
@@ -308,15 +405,12 @@ fn orgs(c: &mut Checker<'_>, list: &str, entries: &[toml::Spanned<OrgEntry>]) ->
     let what = if list == "units" { "unit" } else { "vendor" };
     c.unique(
         what,
-        entries.iter().enumerate().map(|(i, e)| {
-            (
-                line_of(text, &e.span()),
-                format!("{list}[{i}]"),
-                e.get_ref().code.as_str(),
-            )
-        }),
+        entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (lines.of(&e.span()), format!("{list}[{i}]"), e.get_ref().code.as_str())),
     );
-    out
+    Some(out)
 }
 
 fn policy(c: &mut Checker<'_>, line: Option<usize>, path: &str, p: &PolicyEntry) -> Option<PolicyDef> {
@@ -482,5 +576,21 @@ impl From<&PolicyEntry> for PolicyDocument {
             tiers: p.tiers.clone(),
             major_event: p.major_event.clone(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Lines;
+
+    #[test]
+    fn lines_are_counted_as_before() {
+        let text = "a = 1\n\nb = [\n  2,\n]\n";
+        let lines = Lines::new(text);
+        for start in 0..=text.len() {
+            let counted = text[..start].bytes().filter(|b| *b == b'\n').count() + 1;
+            assert_eq!(lines.of(&(start..start)), Some(counted), "at {start}");
+        }
+        assert_eq!(lines.of(&(text.len() + 1..text.len() + 2)), None);
     }
 }

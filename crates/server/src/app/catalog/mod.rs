@@ -144,6 +144,39 @@ pub fn load(text: &str, known: &Known) -> Result<Catalog, Vec<Problem>> {
     check::check(&file, text, known)
 }
 
+/// [`load`] on tokio's blocking pool (a large file is CPU work that would otherwise stall the
+/// runtime's threads), counting in `progress`; dropping the future (a request that timed out or
+/// whose client went away) cancels the check at its next entry.
+pub async fn load_with(
+    text: &str,
+    known: Known,
+    progress: std::sync::Arc<check::Progress>,
+) -> Result<Catalog, Vec<Problem>> {
+    struct CancelOnDrop(std::sync::Arc<check::Progress>);
+    impl Drop for CancelOnDrop {
+        fn drop(&mut self) {
+            self.0.cancelled.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+    let _cancel = CancelOnDrop(progress.clone());
+    let text = text.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let checked = parse(&text)
+            .map_err(|p| vec![p])
+            .and_then(|file| check::check_with(&file, &text, &known, &progress));
+        progress.finished.store(true, std::sync::atomic::Ordering::Relaxed);
+        checked
+    })
+    .await
+    .unwrap_or_else(|e| {
+        Err(vec![Problem {
+            line: None,
+            path: "(top level)".into(),
+            message: format!("the check stopped: {e}"),
+        }])
+    })
+}
+
 /// Writes a catalogue file as TOML.
 pub fn to_toml(file: &CatalogFile) -> String {
     let body = toml::to_string(file).unwrap_or_else(|e| format!("# export failed: {e}\n"));
@@ -151,6 +184,14 @@ pub fn to_toml(file: &CatalogFile) -> String {
         "# opsclock catalogue (format {}): units, vendors, policies, systems. See docs/catalog.md.\n{body}",
         file::FORMAT
     )
+}
+
+/// [`to_toml`] on tokio's blocking pool: serialising a large catalogue is CPU work that would
+/// otherwise hold one of the runtime's few worker threads (`GET /catalog/export`).
+pub async fn to_toml_off_thread(file: CatalogFile) -> AppResult<String> {
+    tokio::task::spawn_blocking(move || to_toml(&file))
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("the catalogue file was not written: {e}")))
 }
 
 /// Why an import did not happen.
@@ -189,7 +230,9 @@ pub async fn import(
     };
     if dry_run {
         let current = store::Current::load(db).await?;
-        let cat = load(text, &current.known(calendars)).map_err(invalid)?;
+        let cat = load_with(text, current.known(calendars), Default::default())
+            .await
+            .map_err(invalid)?;
         return Ok(current.plan(&cat));
     }
     let txn = crate::db::begin_write(db)
@@ -198,7 +241,9 @@ pub async fn import(
     // Checked inside the write transaction, so the references it resolves cannot change before
     // the writes that rely on them.
     let current = store::Current::load(&txn).await?;
-    let cat = load(text, &current.known(calendars)).map_err(invalid)?;
+    let cat = load_with(text, current.known(calendars), Default::default())
+        .await
+        .map_err(invalid)?;
     let plan = store::apply(&txn, &current, &cat, user_id, from, source_name, now).await?;
     if plan.is_noop() {
         txn.rollback().await?;

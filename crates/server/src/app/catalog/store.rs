@@ -173,6 +173,7 @@ pub struct Current {
     policies: BTreeMap<String, policies::Model>,
     systems: BTreeMap<String, systems::Model>,
     system_vendors: BTreeMap<i64, BTreeSet<i64>>,
+    codes: Codes,
 }
 
 impl Current {
@@ -182,12 +183,21 @@ impl Current {
         for link in system_vendors::Entity::find().all(db).await? {
             system_vendors.entry(link.system_id).or_default().insert(link.vendor_id);
         }
+        let units = by_code(units::Entity::find().all(db).await?, |r| &r.code);
+        let vendors = by_code(vendors::Entity::find().all(db).await?, |r| &r.code);
+        let policies = by_code(policies::Entity::find().all(db).await?, |r| &r.code);
+        let codes = Codes {
+            units: units.values().map(|r| (r.id, r.code.clone())).collect(),
+            vendors: vendors.values().map(|r| (r.id, r.code.clone())).collect(),
+            policies: policies.values().map(|r| (r.id, r.code.clone())).collect(),
+        };
         Ok(Current {
-            units: by_code(units::Entity::find().all(db).await?, |r| &r.code),
-            vendors: by_code(vendors::Entity::find().all(db).await?, |r| &r.code),
-            policies: by_code(policies::Entity::find().all(db).await?, |r| &r.code),
+            units,
+            vendors,
+            policies,
             systems: by_code(systems::Entity::find().all(db).await?, |r| &r.code),
             system_vendors,
+            codes,
         })
     }
 
@@ -207,32 +217,32 @@ impl Current {
     }
 
     pub(super) fn unit_code(&self, id: i64) -> String {
-        self.units
-            .values()
-            .find(|u| u.id == id)
-            .map(|u| u.code.clone())
-            .unwrap_or_default()
+        self.codes.units.get(&id).cloned().unwrap_or_default()
     }
 
     pub(super) fn policy_code(&self, id: i64) -> String {
-        self.policies
-            .values()
-            .find(|p| p.id == id)
-            .map(|p| p.code.clone())
-            .unwrap_or_default()
+        self.codes.policies.get(&id).cloned().unwrap_or_default()
     }
 
     pub(super) fn vendor_codes(&self, system_id: i64) -> Vec<String> {
-        let ids = self.system_vendors.get(&system_id).cloned().unwrap_or_default();
         let mut codes: Vec<String> = self
-            .vendors
-            .values()
-            .filter(|v| ids.contains(&v.id))
-            .map(|v| v.code.clone())
+            .system_vendors
+            .get(&system_id)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.codes.vendors.get(id).cloned())
             .collect();
         codes.sort();
         codes
     }
+}
+
+/// Codes by id, so that the plan looks each up once instead of scanning every row per system.
+#[derive(Debug, Default)]
+struct Codes {
+    units: BTreeMap<i64, String>,
+    vendors: BTreeMap<i64, String>,
+    policies: BTreeMap<i64, String>,
 }
 
 fn by_code<T>(rows: Vec<T>, code: impl Fn(&T) -> &String) -> BTreeMap<String, T> {
@@ -344,7 +354,8 @@ fn compute(current: &Current, cat: &Catalog) -> Plan {
         }
         plan.entries.push(entry("system", &s.code, row.is_some(), ch));
     }
-    let mentioned = |entity: &str, code: &str| plan.entries.iter().any(|e| e.entity == entity && e.code == code);
+    let in_file: BTreeSet<(&str, &str)> = plan.entries.iter().map(|e| (e.entity, e.code.as_str())).collect();
+    let mentioned = |entity: &str, code: &str| in_file.contains(&(entity, code));
     let mut kept = Vec::new();
     for (entity, codes) in [
         ("unit", current.units.keys().collect::<Vec<_>>()),
@@ -381,12 +392,13 @@ pub async fn apply(
     let mut unit_ids: BTreeMap<String, i64> = current.units.iter().map(|(c, r)| (c.clone(), r.id)).collect();
     let mut vendor_ids: BTreeMap<String, i64> = current.vendors.iter().map(|(c, r)| (c.clone(), r.id)).collect();
     let mut policy_ids: BTreeMap<String, i64> = current.policies.iter().map(|(c, r)| (c.clone(), r.id)).collect();
-    let action_of = |entity: &str, code: &str| {
-        plan.entries
-            .iter()
-            .find(|e| e.entity == entity && e.code == code)
-            .map_or(Action::Unchanged, |e| e.action)
-    };
+    // The first entry of a code decides, as a scan from the top would (codes are unique in a
+    // checked file anyway).
+    let mut actions: BTreeMap<(&str, &str), Action> = BTreeMap::new();
+    for e in &plan.entries {
+        actions.entry((e.entity, e.code.as_str())).or_insert(e.action);
+    }
+    let action_of = |entity: &str, code: &str| actions.get(&(entity, code)).copied().unwrap_or(Action::Unchanged);
 
     // Units and vendors have the same shape: create by code, or rename.
     macro_rules! apply_orgs {

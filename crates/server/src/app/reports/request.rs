@@ -138,18 +138,15 @@ pub async fn breach_report(ctx: &Context, p: &Principal, q: BreachQuery, default
         a.with_deductions,
     )
     .await?;
-    let bytes = match format {
-        Format::Json => return Ok(Rendered::Json(Box::new(r))),
-        Format::Csv => export::csv::write(&r, q.section.as_deref().unwrap_or("breached"))
-            .map_err(|e| AppError::invalid("section", e))?,
-        Format::Xlsx => export::xlsx::write(&r).map_err(|e| AppError::Internal(anyhow::anyhow!("XLSX: {e}")))?,
-        Format::Html => export::html::write(&r).into_bytes(),
-    };
+    if format == Format::Json {
+        return Ok(Rendered::Json(Box::new(r)));
+    }
     let disposition = if format == Format::Html {
         "inline".to_owned()
     } else {
         format!("attachment; filename=\"{}\"", export::file_name(&r, format))
     };
+    let bytes = export::render_file(r, format, q.section).await?;
     Ok(Rendered::File {
         content_type: format.content_type().to_owned(),
         disposition,

@@ -97,3 +97,14 @@ document.addEventListener("DOMContentLoaded", () => {
   preview();
   confirmations();
 });
+
+// "Back" on the error page: the previous page (a link, not an inline script, which the
+// Content-Security-Policy forbids; without script it leads to the board).
+for (const a of document.querySelectorAll("a[data-back]")) {
+  a.addEventListener("click", (e) => {
+    if (history.length > 1) {
+      e.preventDefault();
+      history.back();
+    }
+  });
+}

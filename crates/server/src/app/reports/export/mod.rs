@@ -65,6 +65,23 @@ impl Format {
     }
 }
 
+/// Writes `r` as a file in `format` (CSV of `section`, XLSX or HTML; JSON is not a file) on
+/// tokio's blocking pool: building a workbook is CPU work of tens to hundreds of milliseconds,
+/// which on the runtime's few worker threads would stall every other request meanwhile.
+pub async fn render_file(r: Report, format: Format, section: Option<String>) -> crate::app::AppResult<Vec<u8>> {
+    use crate::app::AppError;
+    tokio::task::spawn_blocking(move || match format {
+        Format::Csv => {
+            csv::write(&r, section.as_deref().unwrap_or("breached")).map_err(|e| AppError::invalid("section", e))
+        }
+        Format::Xlsx => xlsx::write(&r).map_err(|e| AppError::Internal(anyhow::anyhow!("XLSX: {e}"))),
+        Format::Html => Ok(html::write(&r).into_bytes()),
+        Format::Json => serde_json::to_vec(&r).map_err(|e| AppError::Internal(e.into())),
+    })
+    .await
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("the report's file was not written: {e}")))?
+}
+
 /// One value of a table.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
