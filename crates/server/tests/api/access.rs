@@ -36,7 +36,16 @@ async fn principal(t: &Harness, who: &str) -> opsclock::app::auth::Principal {
 async fn with_cookie(t: &Harness, cookie: &str, method: Method, path: &str, body: Option<Value>) -> Answer {
     let ct = body.as_ref().map(|_| "application/json");
     let bytes = body.map_or_else(Vec::new, |b| b.to_string().into_bytes());
-    t.with_headers("", method, path, ct, &[("cookie", cookie)], bytes).await
+    // As a browser sends it from opsclock's own pages (a cookie write from elsewhere is refused).
+    t.with_headers(
+        "",
+        method,
+        path,
+        ct,
+        &[("cookie", cookie), ("sec-fetch-site", "same-origin")],
+        bytes,
+    )
+    .await
 }
 
 /// A request with a bearer token.
