@@ -14,9 +14,9 @@
 
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect};
 
-use crate::app::auth::{Principal, Scope};
+use crate::app::auth::{Party, Principal, Role, Scope};
 use crate::app::{AppError, AppResult};
-use crate::db::entities::{system_vendors, systems, users};
+use crate::db::entities::{system_vendors, systems, users, vendors};
 
 /// The ids of the systems `p` may see; `None` means all of them.
 ///
@@ -122,4 +122,20 @@ pub async fn assignable_vendor_ids(
         Scope::Vendor(own) => vendor_ids.filter(|id| *id == own).collect(),
         _ => vendor_ids.collect(),
     })
+}
+
+/// The code of `p`'s vendor, for a vendor's people (not admins): they see their own vendor's
+/// rosters, staffing gaps and people, not a competitor's (who is on duty when, and how thinly).
+pub async fn own_vendor_code(db: &impl ConnectionTrait, p: &Principal) -> Result<Option<String>, DbErr> {
+    match (p.role, p.party) {
+        (Role::Admin, _) => Ok(None),
+        (_, Some(Party::Vendor(id))) => Ok(Some(
+            vendors::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .map(|v| v.code)
+                .unwrap_or_default(),
+        )),
+        _ => Ok(None),
+    }
 }

@@ -681,3 +681,54 @@ both!(
         assert_eq!(Party::of(&nobody), Some(Party::Bureau));
     }
 );
+
+both!(
+    a_vendor_sees_only_its_own_rosters_gaps_and_people,
+    |t: crate::support::Harness| async move {
+        let roster = |code: &str, vendor: &str, member: &str| {
+            json!({"code": code, "name": code, "vendor": vendor, "calendar": "cn-5x8",
+                "shifts": [{"name": "day", "start": "08:00", "end": "20:00", "anchor": "2026-11-02",
+                            "members": [member]}],
+                "staffing": [{"team": "ops", "min": 2}]})
+        };
+        t.put("admin", "/api/v1/rosters/va-duty", roster("va-duty", "VA", "eng_a"))
+            .await
+            .expect(StatusCode::OK);
+        t.put("admin", "/api/v1/rosters/vb-duty", roster("vb-duty", "VB", "eng_b"))
+            .await
+            .expect(StatusCode::OK);
+        let codes = |v: &Value, key: &str| -> BTreeSet<String> {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r[key].as_str().unwrap().to_owned())
+                .collect()
+        };
+        let gaps = "/api/v1/rosters/gaps?from=2026-11-02T08:00:00%2B08:00&to=2026-11-03T08:00:00%2B08:00";
+        // Vendor A's people: their own vendor's roster, gaps and people only.
+        for who in ["vmgr_a", "eng_a"] {
+            let listed = t.get(who, "/api/v1/rosters").await.expect(StatusCode::OK);
+            assert_eq!(codes(&listed, "code"), BTreeSet::from(["va-duty".to_owned()]), "{who}");
+            let g = t.get(who, gaps).await.expect(StatusCode::OK);
+            assert_eq!(codes(&g, "vendor"), BTreeSet::from(["VA".to_owned()]), "{who}: {g}");
+        }
+        t.get("vmgr_a", "/api/v1/users/eng_b/shifts.ics")
+            .await
+            .problem(StatusCode::NOT_FOUND, "not-found");
+        assert_eq!(
+            t.get("vmgr_a", "/api/v1/users/eng_a/shifts.ics").await.status,
+            StatusCode::OK
+        );
+        // The buyer and the supervisor see every vendor's.
+        for who in ["bureau", "mgr_a", "sup", "admin"] {
+            let listed = t.get(who, "/api/v1/rosters").await.expect(StatusCode::OK);
+            assert_eq!(listed.as_array().unwrap().len(), 2, "{who}");
+            let g = t.get(who, gaps).await.expect(StatusCode::OK);
+            assert_eq!(codes(&g, "vendor").len(), 2, "{who}: {g}");
+        }
+        assert_eq!(
+            t.get("mgr_a", "/api/v1/users/eng_b/shifts.ics").await.status,
+            StatusCode::OK
+        );
+    }
+);

@@ -53,10 +53,16 @@ async fn roster_owner(db: &impl ConnectionTrait, p: &Principal, code: &str, vend
 
 // ---- rosters -------------------------------------------------------------------------------------
 
-/// Every roster.
+/// Every roster (a vendor's people: their own vendor's).
 pub async fn list_rosters(ctx: &Context, p: &Principal) -> AppResult<Vec<RosterDoc>> {
     permissions::check(p, Action::DutyRead)?;
-    Ok(rosters::list(&ctx.db).await?.into_iter().map(|r| r.doc).collect())
+    let own = crate::app::scope::own_vendor_code(&ctx.db, p).await?;
+    Ok(rosters::list(&ctx.db)
+        .await?
+        .into_iter()
+        .map(|r| r.doc)
+        .filter(|d| own.as_ref().is_none_or(|v| &d.vendor == v))
+        .collect())
 }
 
 /// Sets roster `code` to `doc` (admins; managers of its vendor), auditing it if it changed. Its
@@ -191,7 +197,12 @@ impl RangeQuery {
 pub async fn gaps(ctx: &Context, p: &Principal, q: RangeQuery) -> AppResult<Vec<StaffingGap>> {
     permissions::check(p, Action::DutyRead)?;
     let (from, to) = q.range(14, ctx.now());
-    rosters::gaps(&ctx.db, &ctx.calendars.snapshot(), from, to).await
+    let own = crate::app::scope::own_vendor_code(&ctx.db, p).await?;
+    Ok(rosters::gaps(&ctx.db, &ctx.calendars.snapshot(), from, to)
+        .await?
+        .into_iter()
+        .filter(|g| own.as_ref().is_none_or(|v| &g.vendor == v))
+        .collect())
 }
 
 /// `username`'s shifts in a range (by default the next 90 days) as an iCalendar text; `p`'s own,
@@ -201,12 +212,16 @@ pub async fn shifts_ics(ctx: &Context, p: &Principal, username: &str, q: RangeQu
     if p.username != username {
         permissions::check(p, Action::ShiftsOfOthers)?;
     }
-    if users::Entity::find()
+    let user = users::Entity::find()
         .filter(users::Column::Username.eq(username))
         .one(&ctx.db)
-        .await?
-        .is_none()
-    {
+        .await?;
+    // A vendor's manager reads its own people's shifts; another vendor's person is as absent.
+    let own_vendor_id = match p.party {
+        Some(Party::Vendor(v)) if p.role != Role::Admin => Some(v),
+        _ => None,
+    };
+    if user.is_none_or(|u| own_vendor_id.is_some_and(|v| u.vendor_id != Some(v))) {
         return Err(AppError::NotFound(format!("no user {username:?}")));
     }
     let now = ctx.now();
