@@ -327,14 +327,42 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Refuses cookie-authenticated API writes that do not come from opsclock's own pages, and adds
-/// the security headers to every answer (see [`crate::http::security`]).
+/// Refuses a NUL byte in a path, query or form (422), and cookie-authenticated API writes that do
+/// not come from opsclock's own pages, and adds the security headers to every answer (see
+/// [`crate::http::security`]).
 async fn security(
     State(state): State<AppState>,
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    use crate::http::security::{add_headers, check_api_request};
+    use crate::http::security::{add_headers, check_api_request, nul_in};
+    // A NUL byte in the path, the query or a form (a JSON body is checked where it is parsed).
+    let is_form = req
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+    let (req, form) = if is_form {
+        let (parts, body) = req.into_parts();
+        let Ok(bytes) = axum::body::to_bytes(body, api::catalog_file::CATALOG_LIMIT + 1).await else {
+            return ApiError::TooLarge("the request body is too large or was cut off".into()).into_response();
+        };
+        (
+            axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes.clone())),
+            Some(bytes),
+        )
+    } else {
+        (req, None)
+    };
+    if let Some(place) = nul_in(req.uri().path(), req.uri().query(), form.as_deref()) {
+        let mut res = ApiError::from(crate::app::AppError::invalid(
+            place,
+            "holds a NUL byte (%00), which no text may hold",
+        ))
+        .into_response();
+        add_headers(res.headers_mut());
+        return res;
+    }
     let mut res = match check_api_request(req.method(), req.uri().path(), req.headers(), &state.links.public_url) {
         Ok(()) => next.run(req).await,
         Err(e) => ApiError::from(e).into_response(),

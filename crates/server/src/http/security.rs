@@ -133,3 +133,27 @@ pub fn add_headers(headers: &mut HeaderMap) {
         }
     }
 }
+
+/// Where a request carries a NUL byte outside a JSON body (which `api::problem::parse_json`
+/// checks field by field): its path, its query, or a form's body. PostgreSQL stores no NUL in
+/// text, so such a value would fail deep inside (500); it is refused at the door instead (422).
+/// `%00` is NUL percent-encoded, the only way it reaches a URL or a form.
+///
+/// ```
+/// use opsclock::http::security::nul_in;
+/// assert_eq!(nul_in("/api/v1/tickets/INC%00", None, None), Some("path"));
+/// assert_eq!(nul_in("/login", None, Some(b"username=a%00&password=x")), Some("form"));
+/// assert_eq!(nul_in("/board", Some("q=100%25"), None), None);
+/// ```
+pub fn nul_in(path: &str, query: Option<&str>, form: Option<&[u8]>) -> Option<&'static str> {
+    let has = |b: &[u8]| b.contains(&0) || b.windows(3).any(|w| w == b"%00");
+    if has(path.as_bytes()) {
+        Some("path")
+    } else if query.is_some_and(|q| has(q.as_bytes())) {
+        Some("query")
+    } else if form.is_some_and(has) {
+        Some("form")
+    } else {
+        None
+    }
+}

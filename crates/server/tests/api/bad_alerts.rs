@@ -118,3 +118,47 @@ both!(
         assert_eq!(list["items"].as_array().unwrap().len(), 0, "{list}");
     }
 );
+
+both!(
+    nul_bytes_in_a_path_a_query_or_a_form_are_refused_not_a_500,
+    |t: Harness| async move {
+        // Before signing in, too: the sign-in form, an intake source's path.
+        for (who, method, uri, form) in [
+            ("", Method::POST, "/login", Some("username=adm%00in&password=x&csrf=y")),
+            ("", Method::POST, "/api/v1/intake/generic/a%00b", None),
+            ("admin", Method::GET, "/api/v1/tickets/INC%00", None),
+            ("admin", Method::GET, "/api/v1/tickets?system=a%00b", None),
+            (
+                "mgr_a",
+                Method::POST,
+                "/tickets/new",
+                Some("system=SA&title=x%00y&kind=fault"),
+            ),
+        ] {
+            let a = t
+                .raw(
+                    who,
+                    method.clone(),
+                    uri,
+                    form.map(|_| "application/x-www-form-urlencoded"),
+                    form.unwrap_or_default().as_bytes().to_vec(),
+                )
+                .await;
+            assert_eq!(
+                a.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{method} {uri}: {:?}",
+                a.body
+            );
+            assert!(
+                a.body["detail"].as_str().is_some_and(|d| d.contains("NUL")),
+                "{method} {uri}: {:?}",
+                a.body
+            );
+        }
+        // A percent sign that is no NUL passes.
+        t.get("admin", "/api/v1/tickets?system=SA%2500")
+            .await
+            .expect(StatusCode::OK);
+    }
+);
