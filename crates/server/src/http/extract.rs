@@ -56,8 +56,10 @@ pub async fn authenticate(parts: &Parts, state: &AppState) -> AppResult<Principa
         .ok_or_else(|| AppError::Unauthorized("the account is disabled".into()))?;
     // A one-time password signs in only to be changed (API tokens are issued deliberately
     // by an admin, so they are not held back).
+    // Exactly these paths: a suffix would also let `/api/v1/windows/me` through.
+    const TO_CHANGE_IT: [&str; 4] = ["/me", "/me/password", "/api/v1/me", "/api/v1/me/password"];
     let path = parts.uri.path();
-    if via_session && user.must_change_password && !path.ends_with("/me") && !path.ends_with("/me/password") {
+    if via_session && user.must_change_password && !TO_CHANGE_IT.contains(&path) {
         return Err(AppError::Forbidden(
             "you signed in with a one-time password; set your own first: POST /api/v1/me/password".into(),
         ));

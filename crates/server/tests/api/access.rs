@@ -156,8 +156,18 @@ both!(
             .await
             .expect(StatusCode::OK);
         t.get("eng_a", "/api/v1/me").await.expect(StatusCode::OK);
-        // The one-time password signs in (to be changed); with --revoke-tokens the token goes too.
-        session_of(&t, "eng_a", &password).await;
+        // The one-time password signs in (to be changed) and does nothing else, not even on a
+        // path that merely ends like the account's own (a ticket numbered "me").
+        let once = session_of(&t, "eng_a", &password).await;
+        with_cookie(&t, &once, Method::GET, "/api/v1/me", None)
+            .await
+            .expect(StatusCode::OK);
+        for path in ["/api/v1/tickets", "/api/v1/tickets/me", "/api/v1/users/me/shifts.ics"] {
+            with_cookie(&t, &once, Method::GET, path, None)
+                .await
+                .problem(StatusCode::FORBIDDEN, "forbidden");
+        }
+        // With --revoke-tokens the token goes too.
         let (_, ended) = accounts::reset_password(&t.state, Actor::Operator("root"), &from, "eng_a", true)
             .await
             .unwrap();
