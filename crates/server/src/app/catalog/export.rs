@@ -95,6 +95,16 @@ pub async fn unit_names(db: &impl ConnectionTrait) -> Result<BTreeMap<i64, Strin
         .collect())
 }
 
+/// Every system's code, by id (reports name systems by code).
+pub async fn system_codes(db: &impl ConnectionTrait) -> Result<BTreeMap<i64, String>, DbErr> {
+    Ok(systems::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.code))
+        .collect())
+}
+
 /// Every vendor's name, by id.
 pub async fn vendor_names(db: &impl ConnectionTrait) -> Result<BTreeMap<i64, String>, DbErr> {
     Ok(vendors::Entity::find()

@@ -18,7 +18,7 @@ use utoipa::ToSchema;
 use super::sql::{Scope, Sql};
 use crate::app::tickets::Loaded;
 use crate::app::tickets::evidence::{claims_of, side_of_user};
-use crate::db::entities::{systems, ticket_events, users};
+use crate::db::entities::{ticket_events, users};
 
 /// One claim, request or cancellation.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -99,12 +99,7 @@ pub async fn list(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<Correc
     if own.is_empty() && earlier.is_empty() {
         return Ok(Vec::new());
     }
-    let systems: BTreeMap<i64, String> = systems::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s.code))
-        .collect();
+    let systems = crate::app::catalog::export::system_codes(db).await?;
     let people: BTreeMap<i64, users::Model> = users::Entity::find()
         .all(db)
         .await?

@@ -14,14 +14,13 @@
 
 use std::collections::BTreeMap;
 
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
+use sea_orm::{ConnectionTrait, DbErr};
 use serde::Serialize;
 use sla_clock::{Calendar, Clock, ClockEvent};
 use ticket_domain::PauseReason;
 use utoipa::ToSchema;
 
 use super::sql::{Scope, Sql, minutes};
-use crate::db::entities::systems;
 
 /// One clock that was paused.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -60,12 +59,7 @@ pub async fn list(
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let systems: BTreeMap<i64, String> = systems::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s.code))
-        .collect();
+    let systems = crate::app::catalog::export::system_codes(db).await?;
     let mut out = Vec::new();
     for row in rows {
         let events: serde_json::Value = row.try_get("", "events")?;
