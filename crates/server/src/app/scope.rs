@@ -124,18 +124,26 @@ pub async fn assignable_vendor_ids(
     })
 }
 
-/// The code of `p`'s vendor, for a vendor's people (not admins): they see their own vendor's
-/// rosters, staffing gaps and people, not a competitor's (who is on duty when, and how thinly).
-pub async fn own_vendor_code(db: &impl ConnectionTrait, p: &Principal) -> Result<Option<String>, DbErr> {
+/// `p`'s vendor, for a vendor's people (not admins): they see their own vendor's rosters,
+/// staffing gaps and people, not a competitor's (who is on duty when, and how thinly).
+pub fn own_vendor(p: &Principal) -> Option<i64> {
     match (p.role, p.party) {
-        (Role::Admin, _) => Ok(None),
-        (_, Some(Party::Vendor(id))) => Ok(Some(
-            vendors::Entity::find_by_id(id)
-                .one(db)
-                .await?
-                .map(|v| v.code)
-                .unwrap_or_default(),
-        )),
-        _ => Ok(None),
+        (Role::Admin, _) => None,
+        (_, Some(Party::Vendor(id))) => Some(id),
+        _ => None,
     }
+}
+
+/// The code of [`own_vendor`].
+pub async fn own_vendor_code(db: &impl ConnectionTrait, p: &Principal) -> Result<Option<String>, DbErr> {
+    let Some(id) = own_vendor(p) else {
+        return Ok(None);
+    };
+    Ok(Some(
+        vendors::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|v| v.code)
+            .unwrap_or_default(),
+    ))
 }

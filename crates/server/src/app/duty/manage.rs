@@ -217,11 +217,8 @@ pub async fn shifts_ics(ctx: &Context, p: &Principal, username: &str, q: RangeQu
         .one(&ctx.db)
         .await?;
     // A vendor's manager reads its own people's shifts; another vendor's person is as absent.
-    let own_vendor_id = match p.party {
-        Some(Party::Vendor(v)) if p.role != Role::Admin => Some(v),
-        _ => None,
-    };
-    if user.is_none_or(|u| own_vendor_id.is_some_and(|v| u.vendor_id != Some(v))) {
+    let own = crate::app::scope::own_vendor(p);
+    if user.is_none_or(|u| own.is_some_and(|v| u.vendor_id != Some(v))) {
         return Err(AppError::NotFound(format!("no user {username:?}")));
     }
     let now = ctx.now();
