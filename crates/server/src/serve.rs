@@ -278,11 +278,11 @@ async fn shutdown_signal() {
 
 /// The whole application, the one place the doors meet: the API (`/api/v1/…`,
 /// `/api/v1/openapi.json`), the pages, `/healthz` and `/metrics`, and around them the
-/// timeout, the write turns, panics answered as problems, tracing.
+/// timeout, the write turns, panics answered as problems, tracing ([`layered`]).
 pub fn app(state: AppState) -> Router {
     let (api, doc) = api::api_routes();
     let doc = Arc::new(doc);
-    Router::new()
+    let routes = Router::new()
         // Every API route asks the permission table before its handler runs.
         .nest(
             "/api/v1",
@@ -307,7 +307,31 @@ pub fn app(state: AppState) -> Router {
                 "{} does not take {method}; see /api/v1/openapi.json",
                 uri.path()
             ))
-        })
+        });
+    layered(routes, state)
+}
+
+/// `routes` behind the middleware every answer of the application passes through, innermost
+/// first: the body limit, panics answered as a 500 problem, the request timeout and write turns
+/// with their metrics ([`observe`]), the NUL and origin checks and the security headers
+/// ([`security`]), tracing. [`app`] is `layered` around the real routes; a test puts a route of
+/// its own behind the same stack, e.g. one that panics:
+///
+/// ```no_run
+/// use axum::{Router, routing::get};
+///
+/// async fn boom() -> &'static str {
+///     panic!("a bug")
+/// }
+///
+/// # fn f(state: opsclock::http::AppState) {
+/// let app = opsclock::serve::layered(Router::new().route("/boom", get(boom)), state);
+/// // GET /boom answers 500 application/problem+json, type `/problems/internal`, with the
+/// // fixed detail; the panic's message goes to the log only.
+/// # }
+/// ```
+pub fn layered(routes: Router<AppState>, state: AppState) -> Router {
+    routes
         .layer(DefaultBodyLimit::max(api::BODY_LIMIT))
         // A bug that panics answers 500 with a problem document and is logged, instead of
         // closing the connection without a word (inside `observe`, so that it is counted).

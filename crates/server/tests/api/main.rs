@@ -8,6 +8,7 @@ mod support;
 
 mod access;
 mod alertmanager;
+mod asvs;
 mod authz;
 mod bad_alerts;
 mod bad_input;
