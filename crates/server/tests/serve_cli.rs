@@ -818,3 +818,63 @@ fn sigterm_lets_the_requests_in_flight_finish_and_loses_none() {
     }
     drop(again);
 }
+
+// ---- the log ------------------------------------------------------------------------------------
+
+/// OWASP ASVS 1.7.1 and 7.3.4: with `OPSCLOCK_LOG_FORMAT=json`, as `deploy/opsclock.service` sets
+/// it, every line the server logs is one JSON object with its time in UTC (whatever the host's
+/// zone), its level, its target and its message; a request's line carries the method, the URI and
+/// the status.
+#[test]
+fn json_logs_are_one_object_a_line_in_utc() {
+    let scratch = Scratch::new("json-logs");
+    let mut serve = opsclock(&scratch.0);
+    serve
+        .env("OPSCLOCK_LOG_FORMAT", "json")
+        .env("RUST_LOG", "info")
+        .env("TZ", "Asia/Shanghai")
+        .args(["serve", "--no-demo", "--listen", "127.0.0.1:0"]);
+    let mut server = spawn_server(serve, &scratch.0);
+    assert_eq!(http(&server.addr, "GET", "/healthz", &[], "").0, 200);
+    assert_eq!(http(&server.addr, "GET", "/api/v1/tickets", &[], "").0, 401);
+    let kill = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(kill.success());
+    assert!(server.child.wait().expect("wait").success());
+
+    let log = std::fs::read_to_string(scratch.0.join("serve.log")).expect("the log");
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON object ({e}): {l}")))
+        .collect();
+    assert!(lines.len() >= 4, "{log}");
+    for line in &lines {
+        let at = line["timestamp"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no timestamp: {line}"));
+        assert!(
+            at.ends_with('Z') && chrono::DateTime::parse_from_rfc3339(at).is_ok(),
+            "not an RFC 3339 instant in UTC: {line}"
+        );
+        assert!(
+            ["ERROR", "WARN", "INFO", "DEBUG", "TRACE"].contains(&line["level"].as_str().unwrap_or_default()),
+            "{line}"
+        );
+        assert!(line["target"].is_string(), "{line}");
+        assert!(line["fields"]["message"].is_string(), "{line}");
+    }
+    for (uri, status) in [("/healthz", 200), ("/api/v1/tickets", 401)] {
+        assert!(
+            lines.iter().any(|l| {
+                l["fields"]["message"] == "finished processing request"
+                    && l["fields"]["status"] == status
+                    && l["span"]["method"] == "GET"
+                    && l["span"]["uri"] == uri
+            }),
+            "no request line for {uri}: {log}"
+        );
+    }
+}

@@ -117,3 +117,72 @@ async fn every_user_command_is_audited_on_sqlite() {
 async fn every_user_command_is_audited_on_postgres() {
     every_user_command_is_audited(Backend::Postgres).await;
 }
+
+/// OWASP ASVS 2.5.1: a one-time password goes to the operator's terminal and nowhere else. The
+/// user has an e-mail address, yet nothing waits in the outbox (no mail, no webhook); neither the
+/// audit log nor any user row holds it, and on SQLite neither does the database file.
+async fn one_time_passwords_go_to_the_operators_terminal_only(backend: Backend) {
+    let t = TestDb::migrated(backend).await;
+    let url = t.url.clone();
+    let added = user(
+        &url,
+        &[
+            "add",
+            "li",
+            "--role",
+            "engineer",
+            "--party",
+            "bureau",
+            "--email",
+            "li@example.com",
+        ],
+    );
+    let reset = user(&url, &["passwd", "li"]);
+    let first = added
+        .split("one-time password: ")
+        .nth(1)
+        .expect("printed")
+        .trim()
+        .to_owned();
+    let second = reset
+        .split("new one-time password for li: ")
+        .nth(1)
+        .expect("printed")
+        .trim()
+        .to_owned();
+    assert_eq!((first.len(), second.len()), (16, 16), "{added}{reset}");
+    assert_ne!(first, second);
+    let outbox = opsclock::db::entities::outbox::Entity::find().all(&t.db).await.unwrap();
+    assert!(outbox.is_empty(), "{outbox:?}");
+    let rows = format!(
+        "{:?}{:?}",
+        audit_log::Entity::find().all(&t.db).await.unwrap(),
+        users::Entity::find().all(&t.db).await.unwrap()
+    );
+    assert!(rows.contains("li@example.com"), "the rows were read: {rows}");
+    for password in [&first, &second] {
+        assert!(!rows.contains(password.as_str()), "{password} is stored: {rows}");
+    }
+    if backend == Backend::Sqlite {
+        let file = url.strip_prefix("sqlite://").expect("a SQLite URL");
+        let mut bytes = std::fs::read(file).unwrap();
+        bytes.extend(std::fs::read(format!("{file}-wal")).unwrap_or_default());
+        assert!(bytes.windows(11).any(|w| w == b"li@example."), "the file was read");
+        for password in [&first, &second] {
+            assert!(
+                !bytes.windows(password.len()).any(|w| w == password.as_bytes()),
+                "{password} is in the database file"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_time_passwords_go_to_the_operators_terminal_only_on_sqlite() {
+    one_time_passwords_go_to_the_operators_terminal_only(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_time_passwords_go_to_the_operators_terminal_only_on_postgres() {
+    one_time_passwords_go_to_the_operators_terminal_only(Backend::Postgres).await;
+}
