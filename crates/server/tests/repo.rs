@@ -353,3 +353,90 @@ fn the_build_is_locked_and_ci_runs_every_check() {
         last = at;
     }
 }
+
+/// `docs/security.md`'s promise: every ASVS row that is met names a test that exists, or says
+/// why no test can show it ("not testable in code: …"); a row's test is written
+/// `` `name` (path) `` (the path under `crates/server/` unless it starts with `crates/`), or
+/// `e2e: "step"` for a step of `tests/e2e/run.mjs`; the summary table counts the rows.
+#[test]
+fn docs_security_names_a_real_test_for_every_met_row() {
+    let doc = read("docs/security.md");
+    let row = regex::Regex::new(r"^\| (\d+\.\d+\.\d+) \| [^|]+ \| ([^|]+) \| .* \| ([^|]*) \|$").unwrap();
+    let named = regex::Regex::new(r"^`([a-z0-9_]+)` \(([^)]+)\)$").unwrap();
+    let e2e = read("tests/e2e/run.mjs");
+    let mut chapter = String::new();
+    let mut counted: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+    let mut rows = 0;
+    for line in doc.lines() {
+        if let Some(rest) = line.strip_prefix("### V") {
+            chapter = format!("V{}", rest.split(' ').next().unwrap());
+            continue;
+        }
+        let Some(c) = row.captures(line) else { continue };
+        rows += 1;
+        let (id, status, tests) = (&c[1], c[2].trim(), c[3].trim());
+        *counted
+            .entry(chapter.clone())
+            .or_default()
+            .entry(status.to_owned())
+            .or_default() += 1;
+        if status == "met" {
+            assert!(!tests.is_empty() && tests != "—", "{id} is met but names no test");
+        }
+        for test in tests.split("<br>").filter(|t| !t.is_empty() && *t != "—") {
+            if test.contains("not testable in code") {
+                continue;
+            }
+            if let Some(step) = test.strip_prefix("e2e: ") {
+                let step = step.trim().trim_matches('"');
+                assert!(e2e.contains(&format!("step(\"{step}\"")), "{id}: no e2e step {step:?}");
+                continue;
+            }
+            let c = named
+                .captures(test.trim())
+                .unwrap_or_else(|| panic!("{id}: {test:?} is neither `name` (path), e2e: \"step\" nor not testable"));
+            let (name, path) = (&c[1], &c[2]);
+            let file = if path.starts_with("crates/") {
+                path.to_owned()
+            } else {
+                format!("crates/server/{path}")
+            };
+            let text = read(&file);
+            let defined = regex::Regex::new(&format!(r"fn {name}\b|both!\(\s*{name}\s*,")).unwrap();
+            assert!(defined.is_match(&text), "{id}: no test {name} in {file}");
+        }
+    }
+    assert!(rows > 250, "{rows} rows");
+    // The summary table: met, partly, not met, n/a and all, per chapter.
+    let summary =
+        regex::Regex::new(r"^\| \[(V\d+) [^\]]+\]\([^)]+\) \| (\d+) \| (\d+) \| (\d+) \| (\d+) \| (\d+) \|$").unwrap();
+    let mut chapters = 0;
+    for line in doc.lines() {
+        let Some(c) = summary.captures(line) else { continue };
+        chapters += 1;
+        let have = &counted[&c[1]];
+        let n = |status: &str| have.get(status).copied().unwrap_or(0);
+        let said: Vec<usize> = (2..=6).map(|i| c[i].parse().unwrap()).collect();
+        let counts = vec![n("met"), n("partly"), n("not met"), n("n/a"), have.values().sum()];
+        assert_eq!(said, counts, "the summary of {}", &c[1]);
+    }
+    assert_eq!(chapters, counted.len());
+    let all = regex::Regex::new(
+        r"(?m)^\| \*\*all\*\* \| \*\*(\d+)\*\* \| \*\*(\d+)\*\* \| \*\*(\d+)\*\* \| \*\*(\d+)\*\* \| \*\*(\d+)\*\* \|$",
+    )
+    .unwrap()
+    .captures(&doc)
+    .expect("the summary's last row");
+    let said: Vec<usize> = (1..=5).map(|i| all[i].parse().unwrap()).collect();
+    let total = |status: &str| {
+        counted
+            .values()
+            .map(|c| c.get(status).copied().unwrap_or(0))
+            .sum::<usize>()
+    };
+    assert_eq!(
+        said,
+        [total("met"), total("partly"), total("not met"), total("n/a"), rows],
+        "the summary's total"
+    );
+}
