@@ -290,6 +290,8 @@ fn averages<'a>(rows: impl Iterator<Item = &'a ClockRow>) -> Vec<deduction::Aver
             clock: clock(&r.clock)?,
             count: r.stopped.max(0) as u64,
             mean_minutes: r.mean_exact_min()?,
+            kind: None,
+            scheduled: false,
         })
     })
     .collect()
