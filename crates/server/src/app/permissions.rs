@@ -97,6 +97,8 @@ actions! {
     Dashboard = "dashboard", "read the dashboard (the breach report's trend, compliance, availability and deductions)";
     ContractRead = "contract.read", "read contracts, their prices and deduction rules";
     ContractWrite = "contract.write", "create or replace a contract";
+    FindingRead = "finding.read", "read the findings (认定) against the contracts and tickets in your scope";
+    FindingWrite = "finding.write", "record or withdraw a finding (认定) on a ticket or a contract's month";
     IntakeManage = "intake.manage", "read and change alert mapping rules and intake sources";
     IntakeTriage = "intake.triage", "open or dismiss alerts in the triage queue";
     Webhooks = "webhooks", "read and change webhook subscriptions";
@@ -277,6 +279,14 @@ const CONTRACT_READERS: &[Grant] = &[
     to_only(PartyKind::Vendor, M, Only::OwnVendor),
     to(PartyKind::Supervisor, ME),
 ];
+/// Findings are read by the buyer (a unit's people for its own systems), the vendor a finding is
+/// against and the supervisor.
+const FINDING_READERS: &[Grant] = &[
+    to(PartyKind::Bureau, MEV),
+    to_only(PartyKind::Unit, MEV, Only::OwnUnit),
+    to_only(PartyKind::Vendor, MEV, Only::OwnVendor),
+    to(PartyKind::Supervisor, MEV),
+];
 
 /// The permission table: one row per [`Action`], in its order.
 pub const TABLE: &[Rule] = &[
@@ -322,6 +332,8 @@ pub const TABLE: &[Rule] = &[
     row(Action::Dashboard, DASHBOARD_READERS),
     row(Action::ContractRead, CONTRACT_READERS),
     row(Action::ContractWrite, BUREAU_MANAGERS),
+    row(Action::FindingRead, FINDING_READERS),
+    row(Action::FindingWrite, BUYER_MANAGERS_OWN_UNIT),
     row(Action::IntakeManage, ADMINS),
     row(Action::IntakeTriage, ADMINS),
     row(Action::Webhooks, ADMINS),
@@ -576,6 +588,7 @@ mod tests {
                     | Action::LadderRead
                     | Action::DutyRead
                     | Action::ReportRead
+                    | Action::FindingRead
             );
             assert_eq!(may_at_all(&viewer, *a), reads, "viewer {a:?}");
             let signed_in = matches!(a, Action::Own | Action::CatalogRead | Action::TicketRead);

@@ -60,8 +60,25 @@ pub struct Stored {
     pub contract: Contract,
     /// Its vendor.
     pub vendor_id: i64,
-    /// The systems it covers (its list, or every system its vendor serves).
+    /// The other members of its consortium ([`Contract::members`]), by id; a member whose code
+    /// names no vendor is left out.
+    pub member_ids: Vec<i64>,
+    /// The systems it covers (its list, or every system its vendor or a member serves).
     pub system_ids: Vec<i64>,
+}
+
+impl Stored {
+    /// The vendor and the members: the tickets counted against any of them are the contract's.
+    pub fn vendor_ids(&self) -> Vec<i64> {
+        let mut ids = vec![self.vendor_id];
+        ids.extend(self.member_ids.iter().copied().filter(|m| *m != self.vendor_id));
+        ids
+    }
+
+    /// Whether vendor `id` is bound by the contract (its vendor or a member).
+    pub fn binds(&self, id: i64) -> bool {
+        self.vendor_id == id || self.member_ids.contains(&id)
+    }
 }
 
 /// Creates or replaces contract `c` (by code), after checking it; returns whether it changed.
@@ -72,6 +89,13 @@ pub async fn set(db: &impl ConnectionTrait, c: Contract, now: DateTime<Utc>) -> 
         .one(db)
         .await?
         .ok_or_else(|| AppError::invalid("vendor", format!("no vendor with code {:?}", c.vendor)))?;
+    for code in &c.members {
+        vendors::Entity::find()
+            .filter(vendors::Column::Code.eq(code))
+            .one(db)
+            .await?
+            .ok_or_else(|| AppError::invalid("members", format!("no vendor with code {code:?}")))?;
+    }
     for code in &c.systems {
         systems::Entity::find()
             .filter(systems::Column::Code.eq(code))
@@ -113,6 +137,12 @@ pub async fn list(db: &impl ConnectionTrait) -> AppResult<Vec<Stored>> {
         .into_iter()
         .map(|s| (s.code, s.id))
         .collect();
+    let vendor_codes: BTreeMap<String, i64> = vendors::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|v| (v.code, v.id))
+        .collect();
     let mut out = Vec::new();
     for row in contracts::Entity::find()
         .order_by_asc(contracts::Column::Code)
@@ -121,20 +151,31 @@ pub async fn list(db: &impl ConnectionTrait) -> AppResult<Vec<Stored>> {
     {
         let contract: Contract = serde_json::from_value(row.document)
             .map_err(|e| AppError::Internal(anyhow::anyhow!("contract {}: {e}", row.code)))?;
+        let member_ids: Vec<i64> = contract
+            .members
+            .iter()
+            .filter_map(|c| vendor_codes.get(c).copied())
+            .collect();
         let system_ids = if contract.systems.is_empty() {
-            system_vendors::Entity::find()
-                .filter(system_vendors::Column::VendorId.eq(row.vendor_id))
+            let mut vendor_ids = member_ids.clone();
+            vendor_ids.push(row.vendor_id);
+            let mut ids: Vec<i64> = system_vendors::Entity::find()
+                .filter(system_vendors::Column::VendorId.is_in(vendor_ids))
                 .all(db)
                 .await?
                 .into_iter()
                 .map(|sv| sv.system_id)
-                .collect()
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids
         } else {
             contract.systems.iter().filter_map(|c| codes.get(c).copied()).collect()
         };
         out.push(Stored {
             contract,
             vendor_id: row.vendor_id,
+            member_ids,
             system_ids,
         });
     }
