@@ -23,6 +23,7 @@ mod coverage;
 mod duty;
 mod escalation;
 mod evidence;
+mod findings;
 mod hardening;
 mod intake;
 mod lifecycle;
