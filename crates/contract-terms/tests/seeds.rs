@@ -130,7 +130,11 @@ fn every_shipped_rule_is_tested() {
                 .split('L')
                 .skip(1)
                 .any(|rest| rest.starts_with(|ch: char| ch.is_ascii_digit()));
-            assert!(names_a_line, "{} {}: the source names the seed line: {source:?}", c.code, r.id);
+            assert!(
+                names_a_line,
+                "{} {}: the source names the seed line: {source:?}",
+                c.code, r.id
+            );
         }
     }
 }
@@ -234,14 +238,29 @@ fn shunyi_8_4_two_late_clocks_with_business_impact_are_serious() {
             "findings": findings,
         }))
     };
-    let a = assess(&c, &metrics(json!([finding("F-9", "business_impact", Some("INC-2026-000004"))])));
+    let a = assess(
+        &c,
+        &metrics(json!([finding("F-9", "business_impact", Some("INC-2026-000004"))])),
+    );
     let o = fired(&a, "8-4-arrival", SHUNYI_0_1_PCT);
     assert!(o.notes.iter().any(|n| n.contains("情节严重")), "{o:#?}");
-    assert!(a.notes.iter().any(|n| n.contains("terminate") && n.contains("8-4-arrival")), "{:?}", a.notes);
+    assert!(
+        a.notes
+            .iter()
+            .any(|n| n.contains("terminate") && n.contains("8-4-arrival")),
+        "{:?}",
+        a.notes
+    );
     // Without the finding the count alone is not serious.
     let a = assess(&c, &metrics(json!([])));
     fired(&a, "8-4-arrival", SHUNYI_0_1_PCT);
-    assert!(!a.notes.iter().any(|n| n.contains("terminate") && n.contains("8-4-arrival")), "{:?}", a.notes);
+    assert!(
+        !a.notes
+            .iter()
+            .any(|n| n.contains("terminate") && n.contains("8-4-arrival")),
+        "{:?}",
+        a.notes
+    );
 }
 
 #[test]
@@ -258,13 +277,17 @@ fn shunyi_8_4_a_late_repair_owes_0_1_pct_only_with_the_cause_found() {
     // The cause found on another ticket decides nothing here.
     let a = assess(
         &c,
-        &month(json!({"late": [repair], "findings": [finding("F-4", "insufficient_capability", Some("INC-2026-000099"))]})),
+        &month(
+            json!({"late": [repair], "findings": [finding("F-4", "insufficient_capability", Some("INC-2026-000099"))]}),
+        ),
     );
     assert_eq!(status(&a, "8-4-repair"), Status::Exposure);
     // Found on its ticket: fired.
     let a = assess(
         &c,
-        &month(json!({"late": [repair], "findings": [finding("F-4", "insufficient_capability", Some("INC-2026-000006"))]})),
+        &month(
+            json!({"late": [repair], "findings": [finding("F-4", "insufficient_capability", Some("INC-2026-000006"))]}),
+        ),
     );
     let o = fired(&a, "8-4-repair", SHUNYI_0_1_PCT);
     assert_eq!(o.findings, ["F-4"]);
@@ -311,7 +334,11 @@ fn shunyi_8_8_and_8_9_are_listed_for_assessment_by_hand() {
     let a = assess(&contract(SHUNYI), &Metrics::default());
     assert_eq!(status(&a, "8-8"), Status::NotMeasured);
     assert_eq!(status(&a, "8-9"), Status::NotMeasured);
-    assert!(a.notes.iter().any(|n| n.contains("8-8") && n.contains("8-9")), "{:?}", a.notes);
+    assert!(
+        a.notes.iter().any(|n| n.contains("8-8") && n.contains("8-9")),
+        "{:?}",
+        a.notes
+    );
 }
 
 #[test]
@@ -358,7 +385,10 @@ fn sme_a5_1_availability_below_99_9_with_a_major_loss_owes_a_month() {
 fn sme_a5_2_data_loss_owes_two_months() {
     // L809: "导致中小企业基础数据库、政策库、重点省市投融资数据丢失，造成重大影响 200%". The only
     // data-loss row: the data_loss finding is read as its fact (a finding rule takes no `needs`).
-    let a = assess(&contract(SME), &month(json!({"findings": [finding("F-1", "data_loss", None)]})));
+    let a = assess(
+        &contract(SME),
+        &month(json!({"findings": [finding("F-1", "data_loss", None)]})),
+    );
     let o = fired(&a, "a5-2", FEE_200);
     assert_eq!(o.findings, ["F-1"]);
 }
@@ -404,17 +434,26 @@ fn sme_a5_5_and_a6_5_mean_response_to_needs_between_30_and_60_min() {
     // L812: "运维需求平均响应时间大于 30 分钟且小于 60 分钟，造成重大事故 200%";
     // L830: "…出现问题但未造成重大影响 30%". Mean (45 × 2 + 40 × 6) / 8 = 41.25 min.
     let c = contract(SME);
-    let averages = json!([average("response", "fault", 2, 45.0), average("response", "request", 6, 40.0)]);
+    let averages = json!([
+        average("response", "fault", 2, 45.0),
+        average("response", "request", 6, 40.0)
+    ]);
     let a = assess(&c, &month(json!({"averages": averages, "findings": [major()]})));
     let o = fired(&a, "a5-5", FEE_200);
-    assert!(o.evidence.iter().any(|e| e.contains("41.25")), "faults and requests pooled: {o:#?}");
+    assert!(
+        o.evidence.iter().any(|e| e.contains("41.25")),
+        "faults and requests pooled: {o:#?}"
+    );
     assert_eq!(status(&a, "a6-5"), Status::NotFired);
     let a = assess(&c, &month(json!({"averages": averages, "findings": [no_major()]})));
     let o = fired(&a, "a6-5", FEE_30);
     assert!(o.evidence.iter().any(|e| e.contains("41.25")), "{o:#?}");
     // No finding either way: both are exposures, and neither reaches the total.
     let a = assess(&c, &month(json!({"averages": averages})));
-    assert_eq!((status(&a, "a5-5"), status(&a, "a6-5")), (Status::Exposure, Status::Exposure));
+    assert_eq!(
+        (status(&a, "a5-5"), status(&a, "a6-5")),
+        (Status::Exposure, Status::Exposure)
+    );
     assert_eq!(a.total_fen, 0);
 }
 
@@ -441,7 +480,10 @@ fn sme_a5_7_mean_repair_between_60_and_120_min_with_a_major_impact() {
 #[test]
 fn sme_a5_10_three_months_below_60_is_listed_for_assessment_by_hand() {
     // L817: "连续 3 个月考核得分低于 60 分的 100%" — needs the months before.
-    let a = assess(&contract(SME), &month(json!({"findings": [finding("F-6", "low_monthly_score", None)]})));
+    let a = assess(
+        &contract(SME),
+        &month(json!({"findings": [finding("F-6", "low_monthly_score", None)]})),
+    );
     assert_eq!(status(&a, "a5-10"), Status::NotMeasured);
 }
 
@@ -450,7 +492,9 @@ fn sme_a6_1_availability_below_99_9_without_a_major_loss_owes_half_a_month() {
     // L826: "所提供的服务可用性达不到 99.9%，出现问题但未造成重大损失的 50%".
     let a = assess(
         &contract(SME),
-        &month(json!({"availability": [{"system": "sme-01", "pct": 99.5}, {"system": "sme-02", "pct": 99.0}], "findings": [no_major()]})),
+        &month(
+            json!({"availability": [{"system": "sme-01", "pct": 99.5}, {"system": "sme-02", "pct": 99.0}], "findings": [no_major()]}),
+        ),
     );
     // Two systems below the target in one month: once per month.
     fired(&a, "a6-1", FEE_50);
@@ -461,15 +505,23 @@ fn sme_a6_1_availability_below_99_9_without_a_major_loss_owes_half_a_month() {
 fn sme_a6_2_an_outage_of_exactly_2_hours_fires() {
     // L827: "造成某服务中断 2 小时以上 30%"; 以上 includes the number (民法典 第1259条).
     let c = contract(SME);
-    let a = assess(&c, &month(json!({"outages": [outage("sme-01", "INC-2026-000010", 120.0)]})));
+    let a = assess(
+        &c,
+        &month(json!({"outages": [outage("sme-01", "INC-2026-000010", 120.0)]})),
+    );
     let o = fired(&a, "a6-2", FEE_30);
     assert_eq!(o.evidence, ["INC-2026-000010"]);
-    let a = assess(&c, &month(json!({"outages": [outage("sme-01", "INC-2026-000010", 119.99)]})));
+    let a = assess(
+        &c,
+        &month(json!({"outages": [outage("sme-01", "INC-2026-000010", 119.99)]})),
+    );
     assert_eq!(status(&a, "a6-2"), Status::NotFired);
     // Two long outages in one month: once (附件6-3 is the row for repeated outages).
     let a = assess(
         &c,
-        &month(json!({"outages": [outage("sme-01", "INC-2026-000010", 180.0), outage("sme-02", "INC-2026-000011", 200.0)]})),
+        &month(
+            json!({"outages": [outage("sme-01", "INC-2026-000010", 180.0), outage("sme-02", "INC-2026-000011", 200.0)]}),
+        ),
     );
     fired(&a, "a6-2", FEE_30);
 }
@@ -498,12 +550,16 @@ fn sme_a6_3_exactly_3_outages_or_exactly_8_hours_fires() {
     // 200 + 280 = 480 minutes in all: exactly 8 hours.
     let a = assess(
         &c,
-        &month(json!({"outages": [outage("sme-01", "INC-2026-000015", 200.0), outage("sme-01", "INC-2026-000016", 280.0)]})),
+        &month(
+            json!({"outages": [outage("sme-01", "INC-2026-000015", 200.0), outage("sme-01", "INC-2026-000016", 280.0)]}),
+        ),
     );
     fired(&a, "a6-3", FEE_60);
     let a = assess(
         &c,
-        &month(json!({"outages": [outage("sme-01", "INC-2026-000015", 200.0), outage("sme-01", "INC-2026-000016", 279.5)]})),
+        &month(
+            json!({"outages": [outage("sme-01", "INC-2026-000015", 200.0), outage("sme-01", "INC-2026-000016", 279.5)]}),
+        ),
     );
     assert_eq!(status(&a, "a6-3"), Status::NotFired);
 }
@@ -543,7 +599,9 @@ fn sme_a6_11_a_monthly_score_below_60_owes_40_pct() {
     // L836: "月考核得分低于 60 分的 40%" — a finding of the month; once per month.
     let a = assess(
         &contract(SME),
-        &month(json!({"findings": [finding("F-7", "low_monthly_score", None), finding("F-8", "low_monthly_score", None)]})),
+        &month(
+            json!({"findings": [finding("F-7", "low_monthly_score", None), finding("F-8", "low_monthly_score", None)]}),
+        ),
     );
     fired(&a, "a6-11", FEE_40);
 }
@@ -636,7 +694,11 @@ fn jingban_10_2_more_than_30_days_lets_the_buyer_terminate() {
         &month(json!({"late": [late("response", "INC-2026-000004", 31 * 24 * HOUR_MS)]})),
     );
     fired(&a, "10-2", 31 * JINGBAN_DAY);
-    assert!(a.notes.iter().any(|n| n.contains("terminate") && n.contains("10-2")), "{:?}", a.notes);
+    assert!(
+        a.notes.iter().any(|n| n.contains("terminate") && n.contains("10-2")),
+        "{:?}",
+        a.notes
+    );
     let a = assess(
         &contract(JINGBAN),
         &month(json!({"late": [late("response", "INC-2026-000004", 30 * 24 * HOUR_MS)]})),
