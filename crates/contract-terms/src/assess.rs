@@ -1,10 +1,13 @@
-//! Assessing a contract: one [`Outcome`] per rule (fired, exposure, not fired, not measured), the
-//! rule and contract caps, and the [`Assessment`] that adds them up.
+//! Assessing a contract for one month: one [`Outcome`] per rule (fired, exposure, not fired, not
+//! measured), decided by the findings the rule needs, the rule and contract caps, and the
+//! [`Assessment`] that adds them up. `months` assesses several months and sums them.
 
 use serde::{Deserialize, Serialize};
 
-use crate::clauses::{Condition, Contract, Impact, Rule};
-use crate::evaluate::{Eval, Scoped, evaluate};
+use crate::clauses::{Condition, Contract, Counts, Rule};
+use crate::decide::decide;
+use crate::evaluate::{Eval, Occurrence, Scoped, evaluate, push_unique, serious};
+use crate::findings::FindingKind;
 use crate::metrics::Metrics;
 use crate::money::format_yuan;
 use crate::text::num;
@@ -15,12 +18,26 @@ use crate::text::num;
 pub enum Status {
     /// The condition holds: the amount is owed.
     Fired,
-    /// The condition holds but the deduction depends on a finding or memo opsclock cannot make.
+    /// The condition holds on the metric but the deduction waits on a finding not yet made, or on
+    /// a memo.
     Exposure,
     /// The condition does not hold.
     NotFired,
     /// opsclock does not measure the condition.
     NotMeasured,
+}
+
+/// The part of a fired outcome still waiting on a finding: occurrences that hold on the metric
+/// but whose tickets have no finding of the kind the rule needs yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pending {
+    /// Their multiplier (occurrences or days).
+    pub occurrences: u64,
+    /// Their tickets or systems.
+    pub evidence: Vec<String>,
+    /// What they would cost if the finding were made, in fen; summed into
+    /// [`Assessment::exposure_fen`].
+    pub amount_fen: i64,
 }
 
 /// One rule's result.
@@ -34,57 +51,109 @@ pub struct Outcome {
     pub source: Option<String>,
     /// Whether it fired.
     pub status: Status,
-    /// The multiplier: occurrences ([`Condition::Late`]), days ([`Condition::Delay`]) or 1; 0 if
-    /// the rule neither fired nor is an exposure.
+    /// How it counts ([`Counts::label`] says it to people).
+    pub counts: Counts,
+    /// The months ("2026-11") in which it fired or is an exposure; empty from [`assess`].
+    pub months: Vec<String>,
+    /// The multiplier: occurrences (or days, for [`Condition::Delay`]) under
+    /// [`Counts::PerOccurrence`], months under [`Counts::PerMonth`]; 0 if the rule neither fired
+    /// nor is an exposure.
     pub occurrences: u64,
-    /// Ticket numbers, system codes or the measured mean.
+    /// Ticket numbers, system codes, the measured mean, and the findings that decided it.
     pub evidence: Vec<String>,
-    /// The amount after the rule's cap, in fen; 0 unless fired or an exposure.
+    /// The amount after the rule's cap, in fen: the fired amount, or the exposure's; 0 unless
+    /// fired or an exposure.
     pub amount_fen: i64,
     /// Whether the rule's cap lowered the amount.
     pub capped: bool,
+    /// For a fired outcome, the occurrences still waiting on a finding.
+    pub pending: Option<Pending>,
+    /// The finding that would decide the exposure or the pending part.
+    pub needs: Option<FindingKind>,
+    /// The ids of the findings behind it.
+    pub findings: Vec<String>,
     /// Explanations: findings needed, seriousness, termination rights, measured values.
     pub notes: Vec<String>,
 }
 
-/// A contract's deductions for a period.
+/// One month's totals in an [`Assessment`] over several months.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MonthTotal {
+    /// The month, "2026-11".
+    pub month: String,
+    /// The month's fired amounts after the contract's cap, in fen.
+    pub total_fen: i64,
+    /// The month's exposure amounts, in fen.
+    pub exposure_fen: i64,
+    /// Whether the contract's cap lowered the month's total.
+    pub capped: bool,
+}
+
+/// A contract's deductions for a month, or for several months summed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Assessment {
     /// The contract's code.
     pub contract: String,
     /// One outcome per rule, in the contract's order.
     pub outcomes: Vec<Outcome>,
-    /// The sum of fired amounts after the contract's cap, in fen.
+    /// The sum of fired amounts after the contract's cap (applied per month), in fen.
     pub total_fen: i64,
-    /// The sum of exposure amounts, in fen (not capped by the contract's cap).
+    /// The sum of exposure amounts, pending parts included, in fen (not capped by the contract's
+    /// cap).
     pub exposure_fen: i64,
-    /// Whether the contract's cap lowered the total.
+    /// Whether the contract's cap lowered the total (of some month).
     pub capped: bool,
+    /// Each month's totals; empty from [`assess`].
+    pub months: Vec<MonthTotal>,
     /// Explanations: the cap, termination rights, unmeasured rules, alternative findings.
     pub notes: Vec<String>,
 }
 
-fn impact_of(when: &Condition) -> Impact {
-    match *when {
-        Condition::AverageTime { impact, .. } | Condition::Availability { impact, .. } => impact,
-        _ => Impact::Any,
+fn collect_evidence<'a>(occurrences: impl IntoIterator<Item = &'a Occurrence>) -> Vec<String> {
+    let mut out = Vec::new();
+    for o in occurrences {
+        for e in &o.evidence {
+            push_unique(&mut out, e);
+        }
+    }
+    out
+}
+
+fn multiplier<'a>(counts: Counts, occurrences: impl IntoIterator<Item = &'a Occurrence>) -> u64 {
+    let mut any = false;
+    let mut sum = 0u64;
+    for o in occurrences {
+        any = true;
+        sum = sum.saturating_add(o.weight);
+    }
+    match counts {
+        Counts::PerOccurrence => sum,
+        Counts::PerMonth => u64::from(any),
     }
 }
 
 /// One rule's outcome and whether it lets the buyer terminate.
-fn assess_rule(contract: &Contract, rule: &Rule, metrics: &Scoped<'_>) -> (Outcome, bool) {
+fn assess_rule(contract: &Contract, rule: &Rule, metrics: &Scoped<'_>, findings: &[crate::Finding]) -> (Outcome, bool) {
+    let counts = rule.counts();
     let mut outcome = Outcome {
         rule: rule.id.clone(),
         label: rule.label.clone(),
         source: rule.source.clone(),
         status: Status::NotFired,
+        counts,
+        months: Vec::new(),
         occurrences: 0,
         evidence: Vec::new(),
         amount_fen: 0,
         capped: false,
+        pending: None,
+        needs: None,
+        findings: Vec::new(),
         notes: Vec::new(),
     };
-    let hit = match evaluate(&rule.when, metrics) {
+    let mut terminate = false;
+    let serious_note = serious(&rule.when, metrics);
+    let measured = match evaluate(&rule.when, metrics) {
         Eval::NotMeasured => {
             outcome.status = Status::NotMeasured;
             outcome
@@ -94,15 +163,66 @@ fn assess_rule(contract: &Contract, rule: &Rule, metrics: &Scoped<'_>) -> (Outco
         }
         Eval::Fails(notes) => {
             outcome.notes = notes;
-            return (outcome, false);
+            if let Some((note, t)) = serious_note {
+                outcome.notes.push(note);
+                terminate = t;
+            }
+            return (outcome, terminate);
         }
-        Eval::Holds(hit) => hit,
+        Eval::Holds(measured) => measured,
     };
-    let mut amount = contract.amount_fen(rule.amount, hit.multiplier);
+    let needs = rule.when.needs();
+    let decision = decide(needs, &measured.occurrences, findings);
+    let mut notes = measured.notes;
+    notes.extend(decision.excluded.iter().cloned());
+    let decided: Vec<&Occurrence> = decision.decided.iter().map(|(o, _)| *o).collect();
+    let eligible = decided.len() + decision.undecided.len();
+    let gate = measured.gate.max(1);
+    let fires = !rule.memo && decided.len() as u64 >= gate;
+    let exposed = !fires && eligible as u64 >= gate;
+    if !fires && !exposed {
+        if eligible > 0 {
+            notes.push(format!("{eligible} counted; the rule fires from {gate}"));
+        }
+        outcome.notes = notes;
+        if let Some((note, t)) = serious_note {
+            outcome.notes.push(note);
+            terminate = t;
+        }
+        return (outcome, terminate);
+    }
+    // The occurrences the amount is for, and those still waiting on a finding.
+    let (charged, waiting): (Vec<&Occurrence>, Vec<&Occurrence>) = if fires {
+        let waiting = if counts == Counts::PerOccurrence {
+            decision.undecided.clone()
+        } else {
+            Vec::new()
+        };
+        (decided.clone(), waiting)
+    } else {
+        (
+            decided
+                .iter()
+                .copied()
+                .chain(decision.undecided.iter().copied())
+                .collect(),
+            Vec::new(),
+        )
+    };
+    let mult = multiplier(counts, charged.iter().copied());
+    let mut amount = contract.amount_fen(rule.amount, mult);
+    let mut pending = (!waiting.is_empty()).then(|| {
+        let occurrences = multiplier(counts, waiting.iter().copied());
+        Pending {
+            occurrences,
+            evidence: collect_evidence(waiting.iter().copied()),
+            amount_fen: contract.amount_fen(rule.amount, occurrences),
+        }
+    });
     if let Some(cap_pct) = rule.cap_pct_of_price {
         let cap = contract.pct_of_price_fen(cap_pct);
         if amount > cap {
-            outcome.notes.push(format!(
+            notes.push(format!(
                 "capped at {} ({}% of the price) from {}",
                 format_yuan(cap),
                 num(cap_pct, 3),
@@ -111,41 +231,78 @@ fn assess_rule(contract: &Contract, rule: &Rule, metrics: &Scoped<'_>) -> (Outco
             amount = cap;
             outcome.capped = true;
         }
-    }
-    let mut notes = hit.notes;
-    let mut exposure = false;
-    match impact_of(&rule.when) {
-        Impact::Any => {}
-        Impact::Major => {
-            exposure = true;
-            notes.push(
-                "depends on a finding that it caused a major accident or impact (造成重大事故/重大影响)".to_owned(),
-            );
+        if let Some(p) = pending.as_mut() {
+            p.amount_fen = p.amount_fen.min(cap.saturating_sub(amount).max(0));
         }
-        Impact::NoMajor => {
-            exposure = true;
-            notes.push("depends on a finding that it caused a problem but no major impact (未造成重大影响)".to_owned());
+    }
+    let mut evidence = collect_evidence(charged.iter().copied());
+    let used: Vec<&crate::Finding> = decision
+        .decided
+        .iter()
+        .filter(|(o, _)| charged.iter().any(|c| std::ptr::eq(*c, *o)))
+        .flat_map(|(_, f)| f.iter().copied())
+        .collect();
+    for f in &used {
+        push_unique(&mut evidence, &f.evidence());
+        push_unique(&mut outcome.findings, &f.id);
+    }
+    for o in &charged {
+        for id in &o.findings {
+            push_unique(&mut outcome.findings, id);
+        }
+    }
+    if let Some(kind) = needs {
+        if exposed && !decision.undecided.is_empty() {
+            outcome.needs = Some(kind);
+            notes.push(kind.needed_note());
+        }
+        if let Some(p) = &pending {
+            outcome.needs = Some(kind);
+            notes.push(format!("{} for {}", kind.needed_note(), p.evidence.join(", ")));
         }
     }
     if rule.memo {
-        exposure = true;
         notes.push("the contract leaves this deduction to a memo (管理备忘录)".to_owned());
     }
-    notes.append(&mut outcome.notes);
+    if let Condition::Delay {
+        terminate_after_days: Some(t),
+        ..
+    } = rule.when
+    {
+        let days: u64 = charged.iter().map(|o| o.weight).fold(0, u64::saturating_add);
+        if days > u64::from(t) {
+            if fires {
+                terminate = true;
+                notes.push(format!(
+                    "more than {t} days: the buyer may terminate (累计延迟超过 {t} 日)"
+                ));
+            } else {
+                notes.push(format!(
+                    "more than {t} days if confirmed: the buyer could terminate (累计延迟超过 {t} 日)"
+                ));
+            }
+        }
+    }
+    if let Some((note, t)) = serious_note {
+        notes.push(note);
+        terminate |= t;
+    }
     outcome.notes = notes;
-    outcome.status = if exposure { Status::Exposure } else { Status::Fired };
-    outcome.occurrences = hit.multiplier;
-    outcome.evidence = hit.evidence;
+    outcome.status = if fires { Status::Fired } else { Status::Exposure };
+    outcome.occurrences = mult;
+    outcome.evidence = evidence;
     outcome.amount_fen = amount;
-    (outcome, hit.terminate)
+    outcome.pending = pending;
+    (outcome, terminate)
 }
 
-/// Assesses a contract's rules against a period's metrics.
+/// Assesses a contract's rules against one month's metrics (use [`crate::assess_months`] for a
+/// quarter or a year).
 ///
 /// Every rule gives one [`Outcome`], in the contract's order. [`Assessment::total_fen`] sums the
 /// [`Status::Fired`] amounts, capped by [`Contract::cap_pct_of_price`];
-/// [`Assessment::exposure_fen`] sums the [`Status::Exposure`] amounts, which depend on a finding
-/// or memo. Average bands are strict: a mean of exactly 30.0 minutes is in neither
+/// [`Assessment::exposure_fen`] sums the [`Status::Exposure`] amounts and the [`Pending`] parts,
+/// which wait on a finding or memo. Average bands are strict: a mean of exactly 30.0 minutes is in neither
 /// "大于 15 分钟且小于 30 分钟" nor "大于 30 分钟且小于 60 分钟".
 ///
 /// The contract should pass [`Contract::validate`]; an invalid one gives meaningless amounts but
@@ -193,7 +350,7 @@ pub fn assess(contract: &Contract, metrics: &Metrics) -> Assessment {
     let mut outcomes = Vec::with_capacity(contract.rules.len());
     let mut terminate = Vec::new();
     for rule in &contract.rules {
-        let (outcome, may_terminate) = assess_rule(contract, rule, &scoped);
+        let (outcome, may_terminate) = assess_rule(contract, rule, &scoped, &metrics.findings);
         if may_terminate {
             terminate.push(rule.id.as_str());
         }
@@ -206,7 +363,10 @@ pub fn assess(contract: &Contract, metrics: &Metrics) -> Assessment {
             .fold(0i64, |acc, o| acc.saturating_add(o.amount_fen))
     };
     let fired = sum(Status::Fired);
-    let exposure_fen = sum(Status::Exposure);
+    let exposure_fen = outcomes
+        .iter()
+        .filter_map(|o| o.pending.as_ref())
+        .fold(sum(Status::Exposure), |acc, p| acc.saturating_add(p.amount_fen));
     let mut notes = Vec::new();
     let mut total_fen = fired;
     let mut capped = false;
@@ -235,14 +395,8 @@ pub fn assess(contract: &Contract, metrics: &Metrics) -> Assessment {
             terminate.join(", ")
         ));
     }
-    let exposures_with = |impact: Impact| {
-        contract
-            .rules
-            .iter()
-            .zip(&outcomes)
-            .any(|(r, o)| o.status == Status::Exposure && impact_of(&r.when) == impact)
-    };
-    if exposures_with(Impact::Major) && exposures_with(Impact::NoMajor) {
+    let exposures_with = |kind: FindingKind| outcomes.iter().any(|o| o.needs == Some(kind));
+    if exposures_with(FindingKind::MajorImpact) && exposures_with(FindingKind::NoMajorImpact) {
         notes.push(
             "exposures needing a major-impact finding and a no-major-impact finding are alternatives: \
              the exposure total counts both"
@@ -263,6 +417,7 @@ pub fn assess(contract: &Contract, metrics: &Metrics) -> Assessment {
         total_fen,
         exposure_fen,
         capped,
+        months: Vec::new(),
         notes,
     }
 }

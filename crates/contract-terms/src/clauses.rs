@@ -2,7 +2,9 @@
 //! [`Amount`] (what it costs), as a contract file writes them. Unknown fields are refused.
 
 use serde::{Deserialize, Serialize};
-use ticket_domain::ClockName;
+use ticket_domain::{ClockName, Kind};
+
+use crate::findings::FindingKind;
 
 #[cfg(doc)]
 use crate::Status;
@@ -21,13 +23,17 @@ pub struct Contract {
     pub price_fen: i64,
     /// The number of service months; the monthly fee is `price_fen / months`.
     pub months: u32,
+    /// More vendors, by code, that share the one fee with [`Contract::vendor`] (a consortium,
+    /// 联合体: 000 L1148 "联合体各方共同与采购人签订合同"); their tickets count as the vendor's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<String>,
     /// The systems covered, by code; empty means every system of the vendor.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub systems: Vec<String>,
     /// Where in the contract the clauses are (`"003 附件5/6"`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
-    /// A cap on the period's total of fired amounts, in per cent of the price.
+    /// A cap on each assessed month's total of fired amounts, in per cent of the price.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cap_pct_of_price: Option<f64>,
     /// How many minutes earlier than it is recorded an action on this contract's tickets may say
@@ -59,9 +65,49 @@ pub struct Rule {
     /// condition holds is an [`Status::Exposure`], never [`Status::Fired`].
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub memo: bool,
-    /// A cap on this rule's amount, in per cent of the price.
+    /// A cap on this rule's amount in each assessed month, in per cent of the price.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cap_pct_of_price: Option<f64>,
+    /// How the amount counts; absent, [`Condition::default_counts`] (the behaviour before the
+    /// field existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counts: Option<Counts>,
+}
+
+impl Rule {
+    /// How the rule counts: [`Rule::counts`], or its condition's default.
+    pub fn counts(&self) -> Counts {
+        self.counts.unwrap_or_else(|| self.when.default_counts())
+    }
+}
+
+/// How a rule's amount counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Counts {
+    /// The amount is multiplied by the occurrences (days for [`Condition::Delay`]): "每次",
+    /// "每延迟1日".
+    PerOccurrence,
+    /// The amount is charged once in each assessed month in which the condition holds.
+    PerMonth,
+}
+
+impl Counts {
+    /// The stable key.
+    pub fn key(self) -> &'static str {
+        match self {
+            Counts::PerOccurrence => "per_occurrence",
+            Counts::PerMonth => "per_month",
+        }
+    }
+
+    /// How it reads to people: `每次 / per occurrence`, `每月一次 / once per month`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Counts::PerOccurrence => "每次 / per occurrence",
+            Counts::PerMonth => "每月一次 / once per month",
+        }
+    }
 }
 
 fn one() -> u32 {
@@ -72,9 +118,9 @@ fn one() -> u32 {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "metric", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Condition {
-    /// The average working time of a clock over the period's stopped clocks lies strictly between
+    /// The average working time of a clock over the month's stopped clocks lies strictly between
     /// the bounds ("平均响应时间大于 15 分钟且小于 30 分钟"). A mean equal to a bound does not
-    /// match. Fires once.
+    /// match.
     AverageTime {
         /// The clock averaged.
         clock: ClockName,
@@ -83,62 +129,141 @@ pub enum Condition {
         /// The mean must be strictly less than this; `None` leaves the band open above.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         below_minutes: Option<f64>,
-        /// The finding on consequences the contract adds.
-        #[serde(default)]
+        /// The ticket kinds averaged ("运维需求" = requests); empty means every kind.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        kinds: Vec<Kind>,
+        /// Whether tickets opened by scheduled duties (inspections) are averaged too; by default
+        /// they are left out.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        include_scheduled: bool,
+        /// The finding on consequences the contract adds (kept for stored contracts; `major` is
+        /// `needs = major_impact`, `no_major` is `needs = no_major_impact`).
+        #[serde(default, skip_serializing_if = "Impact::is_any")]
         impact: Impact,
+        /// The finding the deduction needs besides the metric.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        needs: Option<FindingKind>,
     },
-    /// Some system's availability is strictly below `below_pct` ("可用性低于 99.9%"). Fires once;
-    /// the evidence is the systems' codes.
+    /// Some system's availability is strictly below `below_pct` ("可用性低于 99.9%"); each such
+    /// system is an occurrence.
     Availability {
         /// The target, in per cent.
         below_pct: f64,
-        /// The finding on consequences the contract adds.
-        #[serde(default)]
+        /// The finding on consequences the contract adds (see [`Condition::AverageTime`]).
+        #[serde(default, skip_serializing_if = "Impact::is_any")]
         impact: Impact,
+        /// The finding the deduction needs besides the metric.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        needs: Option<FindingKind>,
     },
-    /// Each breached clock of this name is one occurrence ("每次未按时到场 0.1%"); fires when there
-    /// are at least `from_count`. The amount is multiplied by the occurrences.
+    /// Each breached clock of this name is one occurrence; fires when there are at least
+    /// `from_count`.
     Late {
         /// The clock.
         clock: ClockName,
         /// The fewest occurrences that fire the rule (default 1).
         #[serde(default = "one")]
         from_count: u32,
-        /// From this many occurrences on, the contract calls it serious (情节严重) and lets the
-        /// buyer terminate.
+        /// From this many breaches of `serious_clocks` in the month on, the contract calls it
+        /// serious (情节严重) and lets the buyer terminate.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         serious_from: Option<u32>,
+        /// The clocks whose breaches count toward `serious_from`; empty means `clock` alone.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        serious_clocks: Vec<ClockName>,
+        /// The finding 情节严重 needs besides the count (004 八-4 (2): "影响甲方或用户单位正常业务
+        /// 运行").
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        serious_needs: Option<FindingKind>,
+        /// The finding each occurrence needs (004 八-4: "因工作服务能力不足").
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        needs: Option<FindingKind>,
     },
-    /// Each outage strictly longer than `minutes` is one occurrence ("服务中断 2 小时以上"). Fires
-    /// once if there is any; the amount is not multiplied.
+    /// Each outage of at least `at_least_minutes` (以上, 以内: the number included) or longer than
+    /// `over_minutes` (超过: excluded) is one occurrence; exactly one of the two is given.
     OutageLonger {
-        /// The threshold, in minutes.
-        minutes: f64,
+        /// "2 小时以上": an outage of exactly this many minutes counts.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        at_least_minutes: Option<f64>,
+        /// "超过 2 小时": only longer outages count. Stored contracts' `minutes` means this.
+        #[serde(default, alias = "minutes", skip_serializing_if = "Option::is_none")]
+        over_minutes: Option<f64>,
+        /// The finding each occurrence needs.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        needs: Option<FindingKind>,
     },
-    /// Some system had strictly more than `count_over` outages or strictly more than
-    /// `total_minutes_over` minutes of outage in all ("中断 3 次以上或累计 8 小时以上"). Fires once;
-    /// the evidence is the systems' codes.
+    /// Some system had too many outages or too many minutes of outage in all ("中断 3 次以上或累计
+    /// 8 小时以上"); each such system is an occurrence. At least one bound; per quantity at most
+    /// one of the inclusive (`_at_least`, 以上) and exclusive (`_over`, 超过) forms.
     OutageTotal {
-        /// The most outages allowed.
+        /// More than this many outages (超过).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         count_over: Option<u32>,
-        /// The most minutes of outage allowed in all.
+        /// More than this many minutes of outage in all (超过).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         total_minutes_over: Option<f64>,
+        /// This many outages or more (以上).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        count_at_least: Option<u32>,
+        /// This many minutes of outage in all or more (以上).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        total_minutes_at_least: Option<f64>,
+        /// The finding each occurrence needs.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        needs: Option<FindingKind>,
     },
     /// So much per day of delay: each breached clock of this name is late by
-    /// ⌈overdue wall time / 24 h⌉ days (不足1日按1日). The amount is multiplied by the days summed
-    /// over all such clocks.
+    /// ⌈overdue wall time / 24 h⌉ days (不足1日按1日).
     Delay {
         /// The clock.
         clock: ClockName,
-        /// When the total days exceed this (累计延迟超过 30 日), the buyer may terminate.
+        /// When the month's total days exceed this (累计延迟超过 30 日), the buyer may terminate.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         terminate_after_days: Option<u32>,
+        /// The finding each late clock needs.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        needs: Option<FindingKind>,
     },
-    /// Something opsclock does not measure (现场无人值守, 考核得分): always
-    /// [`Status::NotMeasured`].
+    /// Each finding of this kind in the month is one occurrence; for
+    /// [`FindingKind::UnattendedSite`] only those whose minutes lie strictly between the bounds
+    /// ("现场无人值守超过大于 1 小时且小于 2 小时").
+    Finding {
+        /// The kind.
+        kind: FindingKind,
+        /// The finding's minutes must be strictly greater than this.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        above_minutes: Option<f64>,
+        /// The finding's minutes must be strictly less than this.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        below_minutes: Option<f64>,
+    },
+    /// Something opsclock does not measure: always [`Status::NotMeasured`].
     Manual,
+}
+
+impl Condition {
+    /// How the condition counted before [`Rule::counts`] existed: per occurrence for `late`,
+    /// `delay` and `finding`, once per month for the others.
+    pub fn default_counts(&self) -> Counts {
+        match self {
+            Condition::Late { .. } | Condition::Delay { .. } | Condition::Finding { .. } => Counts::PerOccurrence,
+            _ => Counts::PerMonth,
+        }
+    }
+
+    /// The finding the condition needs: `needs`, or what `impact` says.
+    pub fn needs(&self) -> Option<FindingKind> {
+        match *self {
+            Condition::AverageTime { impact, needs, .. } | Condition::Availability { impact, needs, .. } => {
+                needs.or(impact.needs())
+            }
+            Condition::Late { needs, .. }
+            | Condition::OutageLonger { needs, .. }
+            | Condition::OutageTotal { needs, .. }
+            | Condition::Delay { needs, .. } => needs,
+            Condition::Finding { .. } | Condition::Manual => None,
+        }
+    }
 }
 
 /// The finding on consequences a rule needs besides its metric.
@@ -152,6 +277,21 @@ pub enum Impact {
     Major,
     /// It caused a problem but no major impact (出现问题但未造成重大影响).
     NoMajor,
+}
+
+impl Impact {
+    /// The finding it stands for.
+    pub fn needs(self) -> Option<FindingKind> {
+        match self {
+            Impact::Any => None,
+            Impact::Major => Some(FindingKind::MajorImpact),
+            Impact::NoMajor => Some(FindingKind::NoMajorImpact),
+        }
+    }
+
+    fn is_any(&self) -> bool {
+        *self == Impact::Any
+    }
 }
 
 /// What a deduction is a percentage of.

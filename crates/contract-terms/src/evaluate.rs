@@ -1,18 +1,21 @@
-//! Evaluating one [`Condition`] against the period's metrics within the contract's scope: whether
-//! it holds, and if so the multiplier (occurrences or days), the evidence and the notes.
+//! Evaluating one [`Condition`] against a month's metrics within the contract's scope: whether it
+//! holds on the metric, and if so its occurrences (each with its weight, evidence and the tickets
+//! whose findings decide it). Whether the findings the rule needs were made is decided after, in
+//! `decide`.
 
 use std::collections::BTreeSet;
 
-use ticket_domain::ClockName;
+use ticket_domain::{ClockName, Kind};
 
 use crate::clauses::{Condition, Contract};
-use crate::metrics::{Availability, Late, Metrics, Outage};
+use crate::findings::{Finding, FindingKind};
+use crate::metrics::{Availability, Average, Late, Metrics, Outage};
 use crate::text::{num, plural};
 
 /// Milliseconds in a day of delay.
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
-fn clock_noun(clock: ClockName) -> &'static str {
+pub(crate) fn clock_noun(clock: ClockName) -> &'static str {
     match clock {
         ClockName::Response => "response",
         ClockName::Arrival => "arrival",
@@ -21,7 +24,7 @@ fn clock_noun(clock: ClockName) -> &'static str {
 }
 
 /// Pushes `s` unless it is already there.
-fn push_unique(out: &mut Vec<String>, s: &str) {
+pub(crate) fn push_unique(out: &mut Vec<String>, s: &str) {
     if !out.iter().any(|e| e == s) {
         out.push(s.to_owned());
     }
@@ -36,18 +39,42 @@ fn delay_days(overdue_wall_ms: i64) -> u64 {
     }
 }
 
-/// A condition that holds.
-pub(crate) struct Hit {
-    pub(crate) multiplier: u64,
+/// One occurrence of a condition that holds on the metric.
+#[derive(Debug, Clone)]
+pub(crate) struct Occurrence {
+    /// What shows it: ticket numbers, system codes, the measured mean, finding ids.
     pub(crate) evidence: Vec<String>,
+    /// The tickets whose findings decide it; empty for a figure of the whole month (an average,
+    /// an availability), which any finding of the month decides.
+    pub(crate) tickets: Vec<String>,
+    /// Its multiplier under [`crate::Counts::PerOccurrence`]: 1, or its days of delay.
+    pub(crate) weight: u64,
+    /// The findings it is (for [`Condition::Finding`]).
+    pub(crate) findings: Vec<String>,
+}
+
+impl Occurrence {
+    fn of_tickets(tickets: Vec<String>, weight: u64) -> Self {
+        Occurrence {
+            evidence: tickets.clone(),
+            tickets,
+            weight,
+            findings: Vec::new(),
+        }
+    }
+}
+
+/// A condition that holds on the metric.
+pub(crate) struct Measured {
+    pub(crate) occurrences: Vec<Occurrence>,
+    /// The fewest occurrences that fire the rule (`from_count`, else 1).
+    pub(crate) gate: u64,
     pub(crate) notes: Vec<String>,
-    /// The buyer may terminate the contract.
-    pub(crate) terminate: bool,
 }
 
 /// What a condition gives: it holds, it fails (with the reasons), or opsclock does not measure it.
 pub(crate) enum Eval {
-    Holds(Hit),
+    Holds(Measured),
     Fails(Vec<String>),
     NotMeasured,
 }
@@ -70,11 +97,103 @@ impl<'a> Scoped<'a> {
         }
     }
 
-    fn late(&self, clock: ClockName) -> impl Iterator<Item = &'a Late> {
+    pub(crate) fn late(&self, clock: ClockName) -> impl Iterator<Item = &'a Late> {
         self.metrics
             .late
             .iter()
             .filter(move |l| l.clock == clock && l.overdue_wall_ms > 0)
+    }
+
+    /// The month's findings of one kind.
+    pub(crate) fn findings(&self, kind: FindingKind) -> impl Iterator<Item = &'a Finding> {
+        self.metrics.findings.iter().filter(move |f| f.kind == kind)
+    }
+}
+
+fn holds(occurrences: Vec<Occurrence>, notes: Vec<String>) -> Eval {
+    Eval::Holds(Measured {
+        occurrences,
+        gate: 1,
+        notes,
+    })
+}
+
+/// What the averaged entries cover, when the caller split them by kind or source or the rule
+/// picks kinds: ` (request; scheduled duties left out)`.
+fn coverage(averages: &[Average], kinds: &[Kind], include_scheduled: bool) -> String {
+    let split = averages.iter().any(|a| a.kind.is_some() || a.scheduled);
+    if !split && kinds.is_empty() {
+        return String::new();
+    }
+    let kinds = if kinds.is_empty() {
+        "every kind".to_owned()
+    } else {
+        kinds.iter().map(|k| k.key()).collect::<Vec<_>>().join(", ")
+    };
+    let scheduled = if include_scheduled {
+        "scheduled duties included"
+    } else {
+        "scheduled duties left out"
+    };
+    format!(" ({kinds}; {scheduled})")
+}
+
+fn average_time(
+    m: &Scoped<'_>,
+    clock: ClockName,
+    above_minutes: f64,
+    below_minutes: Option<f64>,
+    kinds: &[Kind],
+    include_scheduled: bool,
+) -> Eval {
+    let (count, sum) = m
+        .metrics
+        .averages
+        .iter()
+        .filter(|a| a.clock == clock && a.count > 0 && a.mean_minutes.is_finite())
+        .filter(|a| kinds.is_empty() || a.kind.is_some_and(|k| kinds.contains(&k)))
+        .filter(|a| include_scheduled || !a.scheduled)
+        .fold((0u64, 0.0), |(c, s), a| {
+            (c.saturating_add(a.count), s + a.mean_minutes * a.count as f64)
+        });
+    let covers = coverage(&m.metrics.averages, kinds, include_scheduled);
+    if count == 0 {
+        return Eval::Fails(vec![format!(
+            "no stopped {} clocks in the period{covers}",
+            clock_noun(clock)
+        )]);
+    }
+    let mean = sum / count as f64;
+    let evidence = format!(
+        "mean {} min over {}{covers}",
+        num(mean, 2),
+        plural(count, "clock", "clocks")
+    );
+    if mean > above_minutes && below_minutes.is_none_or(|b| mean < b) {
+        holds(
+            vec![Occurrence {
+                evidence: vec![evidence],
+                tickets: Vec::new(),
+                weight: 1,
+                findings: Vec::new(),
+            }],
+            Vec::new(),
+        )
+    } else {
+        let band = match below_minutes {
+            Some(b) => format!("strictly between {} and {} min", num(above_minutes, 3), num(b, 3)),
+            None => format!("strictly above {} min", num(above_minutes, 3)),
+        };
+        Eval::Fails(vec![format!("{evidence}: not {band}")])
+    }
+}
+
+/// "以上" (the number included) or "超过" (excluded), for notes.
+fn bound_word(inclusive: bool) -> &'static str {
+    if inclusive {
+        "at least (以上)"
+    } else {
+        "more than (超过)"
     }
 }
 
@@ -84,46 +203,27 @@ pub(crate) fn evaluate(when: &Condition, m: &Scoped<'_>) -> Eval {
             clock,
             above_minutes,
             below_minutes,
+            ref kinds,
+            include_scheduled,
             ..
-        } => {
-            let (count, sum) = m
-                .metrics
-                .averages
-                .iter()
-                .filter(|a| a.clock == clock && a.count > 0 && a.mean_minutes.is_finite())
-                .fold((0u64, 0.0), |(c, s), a| {
-                    (c.saturating_add(a.count), s + a.mean_minutes * a.count as f64)
-                });
-            if count == 0 {
-                return Eval::Fails(vec![format!("no stopped {} clocks in the period", clock_noun(clock))]);
-            }
-            let mean = sum / count as f64;
-            let evidence = format!("mean {} min over {}", num(mean, 2), plural(count, "clock", "clocks"));
-            if mean > above_minutes && below_minutes.is_none_or(|b| mean < b) {
-                Eval::Holds(Hit {
-                    multiplier: 1,
-                    evidence: vec![evidence],
-                    notes: Vec::new(),
-                    terminate: false,
-                })
-            } else {
-                let band = match below_minutes {
-                    Some(b) => format!("strictly between {} and {} min", num(above_minutes, 3), num(b, 3)),
-                    None => format!("strictly above {} min", num(above_minutes, 3)),
-                };
-                Eval::Fails(vec![format!("{evidence}: not {band}")])
-            }
-        }
+        } => average_time(m, clock, above_minutes, below_minutes, kinds, include_scheduled),
         Condition::Availability { below_pct, .. } => {
-            let mut evidence = Vec::new();
+            let mut seen: Vec<&str> = Vec::new();
+            let mut occurrences = Vec::new();
             let mut values = Vec::new();
             for a in m.availability.iter().filter(|a| a.pct < below_pct) {
-                if !evidence.contains(&a.system) {
-                    evidence.push(a.system.clone());
+                if !seen.contains(&a.system.as_str()) {
+                    seen.push(&a.system);
+                    occurrences.push(Occurrence {
+                        evidence: vec![a.system.clone()],
+                        tickets: Vec::new(),
+                        weight: 1,
+                        findings: Vec::new(),
+                    });
                     values.push(format!("{} {}%", a.system, num(a.pct, 3)));
                 }
             }
-            if evidence.is_empty() {
+            if occurrences.is_empty() {
                 let why = if m.availability.is_empty() {
                     "no availability measured".to_owned()
                 } else {
@@ -131,24 +231,17 @@ pub(crate) fn evaluate(when: &Condition, m: &Scoped<'_>) -> Eval {
                 };
                 return Eval::Fails(vec![why]);
             }
-            Eval::Holds(Hit {
-                multiplier: 1,
-                evidence,
-                notes: vec![format!("below {}%: {}", num(below_pct, 3), values.join(", "))],
-                terminate: false,
-            })
+            holds(
+                occurrences,
+                vec![format!("below {}%: {}", num(below_pct, 3), values.join(", "))],
+            )
         }
-        Condition::Late {
-            clock,
-            from_count,
-            serious_from,
-        } => {
-            let mut n = 0u64;
-            let mut evidence = Vec::new();
-            for l in m.late(clock) {
-                n += 1;
-                push_unique(&mut evidence, &l.ticket);
-            }
+        Condition::Late { clock, from_count, .. } => {
+            let occurrences: Vec<Occurrence> = m
+                .late(clock)
+                .map(|l| Occurrence::of_tickets(vec![l.ticket.clone()], 1))
+                .collect();
+            let n = occurrences.len() as u64;
             let what = plural(
                 n,
                 &format!("late {}", clock_noun(clock)),
@@ -157,125 +250,271 @@ pub(crate) fn evaluate(when: &Condition, m: &Scoped<'_>) -> Eval {
             if n == 0 || n < u64::from(from_count) {
                 return Eval::Fails(vec![format!("{what}; the rule fires from {from_count}")]);
             }
-            let serious = serious_from.filter(|&s| n >= u64::from(s));
-            let note = match serious {
-                Some(s) => {
-                    format!("{what}: from {s} the contract calls it serious (情节严重); the buyer may terminate")
-                }
-                None => what,
-            };
-            Eval::Holds(Hit {
-                multiplier: n,
-                evidence,
-                notes: vec![note],
-                terminate: serious.is_some(),
+            Eval::Holds(Measured {
+                occurrences,
+                gate: u64::from(from_count),
+                notes: vec![what],
             })
         }
-        Condition::OutageLonger { minutes } => {
-            let long: Vec<&Outage> = m.outages.iter().copied().filter(|o| o.minutes > minutes).collect();
+        Condition::OutageLonger {
+            at_least_minutes,
+            over_minutes,
+            ..
+        } => {
+            let (inclusive, minutes) = match (at_least_minutes, over_minutes) {
+                (Some(m), _) => (true, m),
+                (None, Some(m)) => (false, m),
+                (None, None) => return Eval::Fails(vec!["no threshold given".to_owned()]),
+            };
+            let long: Vec<&Outage> = m
+                .outages
+                .iter()
+                .copied()
+                .filter(|o| {
+                    if inclusive {
+                        o.minutes >= minutes
+                    } else {
+                        o.minutes > minutes
+                    }
+                })
+                .collect();
+            let word = if inclusive {
+                "of at least (以上)"
+            } else {
+                "longer than (超过)"
+            };
             if long.is_empty() {
-                return Eval::Fails(vec![format!("no outage longer than {} min", num(minutes, 3))]);
-            }
-            let mut evidence = Vec::new();
-            for t in long.iter().flat_map(|o| &o.tickets) {
-                push_unique(&mut evidence, t);
+                return Eval::Fails(vec![format!("no outage {word} {} min", num(minutes, 3))]);
             }
             let list: Vec<String> = long
                 .iter()
                 .map(|o| format!("{} {} min", o.system, num(o.minutes, 2)))
                 .collect();
-            Eval::Holds(Hit {
-                multiplier: 1,
-                evidence,
-                notes: vec![format!(
-                    "{} longer than {} min (counted once): {}",
-                    plural(long.len() as u64, "outage", "outages"),
-                    num(minutes, 3),
-                    list.join(", ")
-                )],
-                terminate: false,
-            })
+            let note = format!(
+                "{} {word} {} min: {}",
+                plural(long.len() as u64, "outage", "outages"),
+                num(minutes, 3),
+                list.join(", ")
+            );
+            let occurrences = long
+                .iter()
+                .map(|o| Occurrence::of_tickets(o.tickets.clone(), 1))
+                .collect();
+            holds(occurrences, vec![note])
         }
         Condition::OutageTotal {
             count_over,
             total_minutes_over,
-        } => {
-            let mut systems: Vec<(&str, u64, f64)> = Vec::new();
-            for o in &m.outages {
-                match systems.iter_mut().find(|(s, _, _)| *s == o.system) {
-                    Some(entry) => {
-                        entry.1 += 1;
-                        entry.2 += o.minutes;
-                    }
-                    None => systems.push((&o.system, 1, o.minutes)),
-                }
-            }
-            let over: Vec<&(&str, u64, f64)> = systems
-                .iter()
-                .filter(|(_, n, total)| {
-                    count_over.is_some_and(|c| *n > u64::from(c)) || total_minutes_over.is_some_and(|t| *total > t)
-                })
+            count_at_least,
+            total_minutes_at_least,
+            ..
+        } => outage_total(
+            m,
+            count_over,
+            total_minutes_over,
+            count_at_least,
+            total_minutes_at_least,
+        ),
+        Condition::Delay { clock, .. } => {
+            let occurrences: Vec<Occurrence> = m
+                .late(clock)
+                .map(|l| Occurrence::of_tickets(vec![l.ticket.clone()], delay_days(l.overdue_wall_ms)))
                 .collect();
-            if over.is_empty() {
-                return Eval::Fails(vec![if systems.is_empty() {
-                    "no outages".to_owned()
-                } else {
-                    "no system over the count or total".to_owned()
-                }]);
-            }
-            Eval::Holds(Hit {
-                multiplier: 1,
-                evidence: over.iter().map(|(s, _, _)| (*s).to_owned()).collect(),
-                notes: over
-                    .iter()
-                    .map(|(s, n, total)| {
-                        format!(
-                            "{s}: {}, {} min in all",
-                            plural(*n, "outage", "outages"),
-                            num(*total, 2)
-                        )
-                    })
-                    .collect(),
-                terminate: false,
-            })
-        }
-        Condition::Delay {
-            clock,
-            terminate_after_days,
-        } => {
-            let mut clocks = 0u64;
-            let mut days = 0u64;
-            let mut evidence = Vec::new();
-            for l in m.late(clock) {
-                clocks += 1;
-                days = days.saturating_add(delay_days(l.overdue_wall_ms));
-                push_unique(&mut evidence, &l.ticket);
-            }
-            let what = plural(
-                clocks,
-                &format!("late {}", clock_noun(clock)),
-                &format!("late {}s", clock_noun(clock)),
-            );
+            let days: u64 = occurrences.iter().map(|o| o.weight).fold(0, u64::saturating_add);
             if days == 0 {
                 return Eval::Fails(vec![format!("no late {}s", clock_noun(clock))]);
             }
-            let mut note = format!(
+            let what = plural(
+                occurrences.len() as u64,
+                &format!("late {}", clock_noun(clock)),
+                &format!("late {}s", clock_noun(clock)),
+            );
+            let note = format!(
                 "{what}, {} of delay in all (a part-day counts as a day, 不足1日按1日)",
                 plural(days, "day", "days")
             );
-            let terminate = terminate_after_days.is_some_and(|t| days > u64::from(t));
-            if let Some(t) = terminate_after_days.filter(|_| terminate) {
-                note.push_str(&format!(
-                    "; more than {t} days: the buyer may terminate (累计延迟超过 {t} 日)"
-                ));
+            holds(occurrences, vec![note])
+        }
+        Condition::Finding {
+            kind,
+            above_minutes,
+            below_minutes,
+        } => {
+            let bounded = above_minutes.is_some() || below_minutes.is_some();
+            let mut occurrences = Vec::new();
+            let mut notes = Vec::new();
+            for f in m.findings(kind) {
+                if bounded {
+                    let Some(minutes) = f.minutes else {
+                        notes.push(format!("{}: no minutes recorded, not counted", f.id));
+                        continue;
+                    };
+                    if !(above_minutes.is_none_or(|a| minutes > a) && below_minutes.is_none_or(|b| minutes < b)) {
+                        notes.push(format!("{}: {} min is outside the band", f.id, num(minutes, 2)));
+                        continue;
+                    }
+                }
+                if f.serious {
+                    notes.push(format!("{}: the buyer found it serious (情节严重)", f.id));
+                }
+                occurrences.push(Occurrence {
+                    evidence: vec![f.evidence()],
+                    tickets: f.ticket.iter().cloned().collect(),
+                    weight: 1,
+                    findings: vec![f.id.clone()],
+                });
             }
-            Eval::Holds(Hit {
-                multiplier: days,
-                evidence,
-                notes: vec![note],
-                terminate,
-            })
+            if occurrences.is_empty() {
+                notes.insert(0, format!("no finding of {} in the month", kind.needed_note()));
+                return Eval::Fails(notes);
+            }
+            notes.insert(
+                0,
+                format!(
+                    "{} of {} ({})",
+                    plural(occurrences.len() as u64, "finding", "findings"),
+                    kind.label_zh(),
+                    kind.key()
+                ),
+            );
+            holds(occurrences, notes)
         }
         Condition::Manual => Eval::NotMeasured,
+    }
+}
+
+fn outage_total(
+    m: &Scoped<'_>,
+    count_over: Option<u32>,
+    total_minutes_over: Option<f64>,
+    count_at_least: Option<u32>,
+    total_minutes_at_least: Option<f64>,
+) -> Eval {
+    // Per system: outages, minutes, tickets.
+    let mut systems: Vec<(&str, u64, f64, Vec<String>)> = Vec::new();
+    for o in &m.outages {
+        let entry = match systems.iter().position(|(s, ..)| *s == o.system) {
+            Some(i) => &mut systems[i],
+            None => {
+                systems.push((&o.system, 0, 0.0, Vec::new()));
+                systems.last_mut().expect("just pushed")
+            }
+        };
+        entry.1 += 1;
+        entry.2 += o.minutes;
+        for t in &o.tickets {
+            push_unique(&mut entry.3, t);
+        }
+    }
+    let over = |n: u64, total: f64| {
+        count_over.is_some_and(|c| n > u64::from(c))
+            || count_at_least.is_some_and(|c| n >= u64::from(c))
+            || total_minutes_over.is_some_and(|t| total > t)
+            || total_minutes_at_least.is_some_and(|t| total >= t)
+    };
+    let hit: Vec<&(&str, u64, f64, Vec<String>)> = systems.iter().filter(|(_, n, total, _)| over(*n, *total)).collect();
+    if hit.is_empty() {
+        return Eval::Fails(vec![if systems.is_empty() {
+            "no outages".to_owned()
+        } else {
+            "no system over the count or total".to_owned()
+        }]);
+    }
+    let mut notes: Vec<String> = hit
+        .iter()
+        .map(|(s, n, total, _)| {
+            format!(
+                "{s}: {}, {} min in all",
+                plural(*n, "outage", "outages"),
+                num(*total, 2)
+            )
+        })
+        .collect();
+    {
+        let mut bounds = Vec::new();
+        if let Some(c) = count_at_least {
+            bounds.push(format!("{} {c} outages", bound_word(true)));
+        }
+        if let Some(c) = count_over {
+            bounds.push(format!("{} {c} outages", bound_word(false)));
+        }
+        if let Some(t) = total_minutes_at_least {
+            bounds.push(format!("{} {} min in all", bound_word(true), num(t, 3)));
+        }
+        if let Some(t) = total_minutes_over {
+            bounds.push(format!("{} {} min in all", bound_word(false), num(t, 3)));
+        }
+        notes.push(format!("bounds: {}", bounds.join(" or ")));
+    }
+    let occurrences = hit
+        .iter()
+        .map(|(s, _, _, tickets)| Occurrence {
+            evidence: vec![(*s).to_owned()],
+            tickets: tickets.clone(),
+            weight: 1,
+            findings: Vec::new(),
+        })
+        .collect();
+    holds(occurrences, notes)
+}
+
+/// The 情节严重 reading of a `late` rule: how many breaches of its serious clocks the month had,
+/// and whether the finding it needs was made. `None` when the rule sets no `serious_from` or the
+/// count is not reached; otherwise the note and whether the buyer may terminate.
+pub(crate) fn serious(when: &Condition, m: &Scoped<'_>) -> Option<(String, bool)> {
+    let Condition::Late {
+        clock,
+        serious_from: Some(from),
+        ref serious_clocks,
+        serious_needs,
+        ..
+    } = *when
+    else {
+        return None;
+    };
+    let clocks: Vec<ClockName> = if serious_clocks.is_empty() {
+        vec![clock]
+    } else {
+        serious_clocks.clone()
+    };
+    let n = clocks.iter().map(|&c| m.late(c).count() as u64).sum::<u64>();
+    if n < u64::from(from) {
+        return None;
+    }
+    let what = if clocks == [clock] {
+        plural(
+            n,
+            &format!("late {}", clock_noun(clock)),
+            &format!("late {}s", clock_noun(clock)),
+        )
+    } else {
+        let names: Vec<&str> = clocks.iter().map(|&c| clock_noun(c)).collect();
+        format!("{n} late clocks ({})", names.join(", "))
+    };
+    match serious_needs {
+        None => Some((
+            format!("{what}: from {from} the contract calls it serious (情节严重); the buyer may terminate"),
+            true,
+        )),
+        Some(kind) => {
+            let found: Vec<String> = m.findings(kind).map(Finding::evidence).collect();
+            if found.is_empty() {
+                Some((
+                    format!(
+                        "{what} reach the count of 情节严重 ({from}), which also needs a finding: {}",
+                        kind.needed_note()
+                    ),
+                    false,
+                ))
+            } else {
+                Some((
+                    format!(
+                        "{what} and {}: from {from} the contract calls it serious (情节严重); the buyer may terminate",
+                        found.join(", ")
+                    ),
+                    true,
+                ))
+            }
+        }
     }
 }

@@ -16,17 +16,19 @@
 //! The crate is pure: no I/O, no async, no database. The same contract and metrics give the same
 //! amounts to the fen on every machine.
 //!
-//! - [`Contract`], [`Rule`], [`Condition`], [`Amount`], [`Impact`]: the clauses, as a contract
-//!   file writes them; [`Contract::validate`] names each problem by its field.
-//! - [`Metrics`] ([`Average`], [`Late`], [`Availability`], [`Outage`]): what was measured.
-//! - [`assess`]: one [`Outcome`] per rule with its [`Status`], added up in an [`Assessment`].
+//! - [`Contract`], [`Rule`], [`Condition`], [`Amount`], [`Counts`], [`Impact`]: the clauses, as a
+//!   contract file writes them; [`Contract::validate`] names each problem by its field.
+//! - [`Metrics`] ([`Average`], [`Late`], [`Availability`], [`Outage`], [`Finding`]): what was
+//!   measured in one month, and what the buyer found ([`FindingKind`]).
+//! - [`assess`]: one month, one [`Outcome`] per rule with its [`Status`], added up in an
+//!   [`Assessment`]; [`assess_months`]: several months, each assessed on its own and summed.
 //! - [`format_yuan`]: fen printed as yuan.
 //!
 //! ## Contract deductions (违约金) as data
 //!
 //! A [`Contract`] has a price and a list of [`Rule`]s taken from its 违约责任 clauses and annexes.
-//! Given the period's measured [`Metrics`], [`assess`] says for each rule whether it fired, the
-//! evidence (ticket numbers, system codes or the measured mean), and the amount; the
+//! Given a month's measured [`Metrics`], [`assess`] says for each rule whether it fired, the
+//! evidence (ticket numbers, system codes, the measured mean, the findings), and the amount; the
 //! [`Assessment`] adds them up.
 //!
 //! Money is `i64` fen (1 yuan = 100 fen; [`format_yuan`] prints it). Percentages are `f64` in per
@@ -43,8 +45,30 @@
 //! - [`Amount::Price`]: per cent of the total price. The 000 contract: "服务费总额的 0.1%"; the
 //!   004 contract: "本合同总价款百分之零点一（0.1%）".
 //!
-//! The multiplier is the number of occurrences for [`Condition::Late`], the number of days for
-//! [`Condition::Delay`], and 1 for every other condition.
+//! ## Counting: [`Counts`]
+//!
+//! Each rule says how it counts ([`Rule::counts`]), and the report's label says it:
+//!
+//! - `per_occurrence` ("每次 / per occurrence"): the amount is multiplied by the occurrences —
+//!   late clocks, long outages, systems over a bound, findings, or days for [`Condition::Delay`]
+//!   (000 第十条 2 "每延迟1日 … 0.1%").
+//! - `per_month` ("每月一次 / once per month"): the amount is charged once in each assessed month
+//!   in which the condition holds (003 附件6 第2项 "造成某服务中断 2 小时以上 30%", a share of the
+//!   monthly fee, seed 003 L827).
+//!
+//! Absent, a rule counts as it did before the field existed: `late`, `delay` and `finding` per
+//! occurrence, every other condition per month. The 004 late-arrival clause says no "每次"
+//! (seed 004 L28658–28664: "不能及时到达现场进行维护的 … 0.1%"), so a contract that reads it as
+//! one charge per month writes `counts = "per_month"`.
+//!
+//! ## Month by month: [`assess_months`]
+//!
+//! A quarter is three months: [`assess_months`] assesses each `("2026-10", metrics)` on its own
+//! and sums them, so a `per_month` rule that holds in all three charges three times (not once
+//! per report). Each [`Outcome::months`] names the months in which it fired or is an exposure,
+//! and [`Assessment::months`] gives each month's totals. The rule's and the contract's caps
+//! apply per month, because the contracts cap what one assessment (考核) charges and they assess
+//! monthly (003 附件7: "每类工作每月考核一次", seed 003 L852).
 //!
 //! ## Conditions: [`Condition`]
 //!
@@ -60,16 +84,25 @@
 //! `above_minutes` and `below_minutes`, as the contract says: 大于 and 小于 both exclude the bound.
 //! A mean of exactly 30.0 minutes therefore matches neither "15–30" nor "30–60". With no
 //! `below_minutes` the band is open above. No stopped clocks (or a count of 0) → not fired.
-//! Fires once; the evidence is the mean, e.g. `"mean 22.5 min over 8 clocks"`. Which tickets feed
-//! the average (all, or only 运维需求 requests) is the caller's choice when it builds the metrics.
+//! One occurrence; the evidence is the mean, e.g. `"mean 22.5 min over 8 clocks"`.
+//!
+//! **What is averaged.** `kinds` picks the ticket kinds averaged (empty: every kind) and
+//! `include_scheduled` whether tickets opened by scheduled duties count (default: no). 003's
+//! repair averages ("运维需求平均故障恢复时间", seed 003 L813) are about faults and requests, and a
+//! few multi-day inspections pooled with them would push every mean out of the bounded bands. The
+//! caller gives one [`Average`] per clock, kind ([`Average::kind`]) and source
+//! ([`Average::scheduled`]); the rule pools those it covers, and the evidence names them:
+//! `kinds = ["fault"]` over 4 faults at 90 min and 2 inspections at 4,000 min gives
+//! `"mean 90 min over 4 clocks (fault; scheduled duties left out)"`, which lies in
+//! "大于 60 分钟且小于 120 分钟".
 //!
 //! ### `availability`: a system below its availability target
 //!
 //! 003 附件5 第1项: "所提供的服务可用性低于 99.9%，出现问题并造成重大损失的 100%"; 附件6 第1项:
 //! "可用性达不到 99.9%，出现问题但未造成重大损失的 50%".
 //!
-//! Fires once if some system's availability is strictly below `below_pct`; the evidence is the
-//! systems' codes.
+//! Holds if some system's availability is strictly below `below_pct`; each such system is an
+//! occurrence, and the evidence is the systems' codes.
 //!
 //! ### `late`: each late clock is one occurrence
 //!
@@ -77,26 +110,43 @@
 //! 情节严重的，甲方有权视情况终止合同 … 出现多次（例如两次及以上）无法按约定时间到场维护".
 //!
 //! Each breached clock of the named clock is one occurrence; the rule fires when there are at
-//! least `from_count` (default 1) and the amount is multiplied by the number of occurrences (all
-//! of them, not only those past `from_count`). From `serious_from` occurrences on, the outcome
-//! notes that the contract calls it serious (情节严重) and lets the buyer terminate. The evidence
-//! is the ticket numbers.
+//! least `from_count` (default 1), and per occurrence the amount is multiplied by all of them, not
+//! only those past `from_count`. The evidence is the ticket numbers.
 //!
-//! ### `outage_longer`: an outage longer than a threshold
+//! **情节严重.** From `serious_from` breaches in the month on, the outcome notes that the contract
+//! calls it serious and lets the buyer terminate. 004 八-4 情节严重 (2) (seed 004 L28670–28672)
+//! counts "多次（例如两次及以上）无法按约定时间到场维护、远程响应明显滞后" *and* asks that it
+//! "影响甲方或用户单位正常业务运行": `serious_clocks = ["arrival", "response"]` counts both clocks'
+//! breaches (default: the rule's own clock), and `serious_needs = "business_impact"` asks for that
+//! finding in the month. One late arrival and one late response without the finding give the note
+//! "2 late clocks (arrival, response) reach the count of 情节严重 (2), which also needs a finding:
+//! 需认定：影响甲方或用户单位正常业务运行 (business_impact)" and no termination right.
 //!
-//! 003 附件6 第2项: "因所提供的运维服务出现故障，造成某服务中断 2 小时以上 30%".
+//! ### 以上 includes the number, 超过 does not
 //!
-//! Each outage (an urgent or serious fault's merged impact window, see [`Outage`]) strictly longer
-//! than `minutes` is one occurrence, but the rule fires once: the amount is not multiplied. The
-//! evidence is the tickets behind the long outages.
+//! 民法典 第1259条: "民法所称的'以上'、'以下'、'以内'、'届满'，包括本数；所称的'不满'、'超过'、'以外'，
+//! 不包括本数". Bounds on outages come in both forms, and the contract file picks the one its text
+//! uses; the notes say which word applies ("at least (以上)", "more than (超过)").
+//!
+//! ### `outage_longer`: an outage of at least, or longer than, a threshold
+//!
+//! 003 附件6 第2项 (seed 003 L827): "因所提供的运维服务出现故障，造成某服务中断 2 小时以上 30%".
+//!
+//! Each outage (an urgent or serious fault's merged impact window, see [`Outage`]) of at least
+//! `at_least_minutes` (以上: exactly 120 min counts for `at_least_minutes = 120`) or strictly longer
+//! than `over_minutes` (超过: exactly 120 min does not) is one occurrence; give exactly one of the
+//! two. Stored contracts' `minutes` is read as `over_minutes`, the strict meaning it always had.
+//! The evidence is the tickets behind the long outages.
 //!
 //! ### `outage_total`: too many or too long outages of one system
 //!
-//! 003 附件6 第3项: "造成某服务中断 3 次以上或累计 8 小时以上 60%".
+//! 003 附件6 第3项 (seed 003 L828): "造成某服务中断 3 次以上或累计 8 小时以上 60%", i.e.
+//! `count_at_least = 3, total_minutes_at_least = 480`.
 //!
-//! Fires once if some system had strictly more than `count_over` outages, or strictly more than
-//! `total_minutes_over` minutes of outage in all; at least one bound must be given. The evidence
-//! is the systems' codes.
+//! Holds if some system had `count_at_least` outages or more, more than `count_over`, at least
+//! `total_minutes_at_least` minutes in all, or more than `total_minutes_over`; at least one bound,
+//! and per quantity not both forms. Each such system is an occurrence; the evidence is the
+//! systems' codes. Exactly 3 outages fire `count_at_least = 3` and not `count_over = 3`.
 //!
 //! ### `delay`: so much per day of delay
 //!
@@ -106,28 +156,67 @@
 //! Each breached clock of the named clock is late by ⌈overdue wall time / 24 h⌉ days: a part-day
 //! counts as a whole day, exactly 24 h is 1 day and 24 h + 1 ms is 2. The amount is per day,
 //! multiplied by the days summed over all such clocks. If `terminate_after_days` is set and the
-//! total exceeds it (累计延迟超过 30 日), a note says the buyer may terminate. The evidence is the
-//! ticket numbers.
+//! month's fired days exceed it (累计延迟超过 30 日), a note says the buyer may terminate. The
+//! evidence is the ticket numbers.
+//!
+//! ### `finding`: what the buyer found
+//!
+//! 004 八-1 (seed 004 L28611–28615): "违反本合同所规定的保密义务的 … 另行支付本合同总价款百分之零点一
+//! （0.1%）的金额作为违约金" is `{metric = "finding", kind = "confidentiality_breach"}`; 八-2 wage
+//! arrears, 八-3 external sanctions, 八-6 a refused handover and 八-7 a refused rectification
+//! likewise. Each [`Finding`] of the kind in the month is one occurrence; the evidence is the
+//! findings with their tickets (`"F-12 (INC-2026-000017)"`). For
+//! [`FindingKind::UnattendedSite`], `above_minutes`/`below_minutes` bound the finding's
+//! [`Finding::minutes`] strictly, as 003 附件5 第8项 says (seed 003 L815: "现场无人值守超过大于 1
+//! 小时且小于 2 小时"): 60 and 120 minutes are both outside `above_minutes = 60, below_minutes =
+//! 120`, 90 is inside. A finding the buyer marked [`Finding::serious`] is noted (情节严重).
 //!
 //! ### `manual`: what opsclock does not measure
 //!
-//! 003 附件5 第8项 "现场无人值守超过大于 1 小时且小于 2 小时", 第10项 "连续 3 个月考核得分低于 60 分":
-//! the rule is listed so the report is complete, and is always [`Status::NotMeasured`].
+//! 003 附件5 第10项 "连续 3 个月考核得分低于 60 分" (seed 003 L817): the rule is listed so the
+//! report is complete, and is always [`Status::NotMeasured`].
 //!
-//! ## Findings and memos: [`Status::Exposure`]
+//! ## Findings: `finding` and `needs`
 //!
-//! Some rules need a finding opsclock cannot make. [`Impact::Major`] ("造成重大事故/重大影响") and
-//! [`Impact::NoMajor`] ("未造成重大影响") depend on how bad the consequences were; a rule with
-//! [`Rule::memo`] set is one the contract leaves to a memo (管理备忘录: the 004 contract's "对运行维护
-//! 质量未达要求的，按管理备忘录和相应处理规则处理"). When such a rule's metric condition holds, the
-//! outcome is an *exposure*: the amount is computed, noted and summed into
+//! Some rules need a fact only the buyer can establish: how bad the consequences were (003
+//! 附件5 "造成重大事故", 附件6 "出现问题但未造成重大影响"), the cause (004 八-4
+//! "出现因工作服务能力不足导致故障不能及时排除", seed 004 L28660–28662). A buyer-side manager
+//! records it as a [`Finding`] on a ticket or on the month, and the caller passes the month's
+//! findings that are not withdrawn in [`Metrics::findings`].
+//!
+//! Every metric condition takes `needs = "<finding kind>"`. For conditions whose occurrences have
+//! tickets (`late`, `delay`, `outage_longer`, `outage_total`) an occurrence counts only if one of
+//! its tickets has a finding of that kind, or a finding of that kind about the month exists; for
+//! `average_time` and `availability` any finding of the kind in the month decides. Occurrences
+//! that hold on the metric but wait on the finding are an *exposure* whose note names it:
+//! `late, clock = "repair", needs = "insufficient_capability"` with one late repair and no finding
+//! is an exposure noted "需认定：因工作服务能力不足 (insufficient_capability)"; with a finding
+//! `F-7` on that ticket it fires, the evidence `["INC-1", "F-7 (INC-1)"]`. When some occurrences
+//! fired and others still wait, the outcome is fired and [`Outcome::pending`] holds the rest.
+//!
+//! `impact` (kept because contracts are stored as JSON) means `needs`: `"major"` is
+//! `major_impact`, `"no_major"` is `no_major_impact`. The two exclude each other (003 附件5 注1,
+//! seed 003 L819, makes 重大影响 and 重大事故 one thing): a `no_major_impact` rule does not count an
+//! occurrence covered by a `major_impact` finding, and vice versa, and the note says why.
+//!
+//! ## Memos: [`Status::Exposure`]
+//!
+//! A rule with [`Rule::memo`] set is one the contract leaves to a memo (管理备忘录: the 004
+//! contract's "对运行维护质量未达要求的，按管理备忘录和相应处理规则处理"): it never fires, whatever
+//! the findings. An exposure's amount is computed, noted and summed into
 //! [`Assessment::exposure_fen`], but not into [`Assessment::total_fen`].
 //!
 //! ## Caps
 //!
-//! [`Rule::cap_pct_of_price`] caps one outcome's amount (fired or exposure);
-//! [`Contract::cap_pct_of_price`] caps the period's total of fired amounts. Both are per cent of
-//! the total price.
+//! [`Rule::cap_pct_of_price`] caps one outcome's amount (fired, and fired plus pending) in a month;
+//! [`Contract::cap_pct_of_price`] caps a month's total of fired amounts. Both are per cent of the
+//! total price.
+//!
+//! ## Consortium
+//!
+//! [`Contract::members`] lists more vendors that share the one fee (000: "联合体各方共同与采购人签订
+//! 合同", seed 000 L1148, and the four members' shares at L1165–1172): the caller counts their
+//! tickets as the contract's.
 //!
 //! ## Scope
 //!
@@ -137,26 +226,27 @@
 //!
 //! ## Known readings
 //!
-//! - Under 民法典 第1259条 "以上" includes the number itself, but `outage_longer` and
-//!   `outage_total` compare strictly ("longer than", "more than"), so an outage of exactly
-//!   2 hours does not fire a rule written `minutes = 120`. Encode "3 次以上" as `count_over = 2`
-//!   to read it inclusively.
 //! - 003 附件6's table header gives the base as "某业务系统云服务费 / 服务月数" while its note says
 //!   "服务合同总金额 / 服务月数"; [`Amount::MonthlyFee`] follows the note.
 
 mod assess;
 mod clauses;
+mod decide;
 mod evaluate;
+mod findings;
 mod metrics;
 mod money;
+mod months;
 mod text;
 mod validate;
 
 #[cfg(test)]
 mod tests;
 
-pub use assess::{Assessment, Outcome, Status, assess};
-pub use clauses::{Amount, Condition, Contract, Impact, Rule};
+pub use assess::{Assessment, MonthTotal, Outcome, Pending, Status, assess};
+pub use clauses::{Amount, Condition, Contract, Counts, Impact, Rule};
+pub use findings::{Finding, FindingKind, UnknownFindingKind};
 pub use metrics::{Availability, Average, Late, Metrics, Outage};
 pub use money::format_yuan;
+pub use months::assess_months;
 pub use validate::DeductionError;

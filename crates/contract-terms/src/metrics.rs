@@ -1,8 +1,11 @@
-//! What the server measured in the period, for one contract: average working times, breached
-//! clocks, availability and outages. Building them from tickets is the caller's job.
+//! What the server measured in one month, for one contract: average working times, breached
+//! clocks, availability, outages, and the findings the buyer made. Building them from tickets is
+//! the caller's job.
 
 use serde::{Deserialize, Serialize};
-use ticket_domain::ClockName;
+use ticket_domain::{ClockName, Kind};
+
+use crate::findings::Finding;
 
 /// The period's measured metrics for one contract.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -20,6 +23,9 @@ pub struct Metrics {
     /// One entry per merged outage interval.
     #[serde(default)]
     pub outages: Vec<Outage>,
+    /// The findings of the month that are not withdrawn.
+    #[serde(default)]
+    pub findings: Vec<Finding>,
 }
 
 /// The mean working time of one clock.
@@ -32,6 +38,12 @@ pub struct Average {
     pub count: u64,
     /// The mean working time, in minutes.
     pub mean_minutes: f64,
+    /// The ticket kind the mean is over; `None` for tickets of every kind pooled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<Kind>,
+    /// Whether the mean is over tickets opened by scheduled duties (inspections, backups).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub scheduled: bool,
 }
 
 /// A breached clock.

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use crate::clauses::{Condition, Contract};
+use crate::findings::FindingKind;
 use crate::text::num;
 
 /// A contract is not valid.
@@ -31,6 +32,15 @@ impl Contract {
             out.push(format!("price_fen: {} is negative", self.price_fen));
         }
         check_non_negative(&mut out, "cap_pct_of_price", self.cap_pct_of_price);
+        for (i, m) in self.members.iter().enumerate() {
+            if m.trim().is_empty() {
+                out.push(format!("members[{i}]: must not be empty"));
+            } else if *m == self.vendor {
+                out.push(format!("members[{i}]: {m:?} is the vendor itself"));
+            } else if let Some(j) = self.members[..i].iter().position(|x| x == m) {
+                out.push(format!("members[{i}]: {m:?} is also members[{j}]"));
+            }
+        }
         let mut ids: HashMap<&str, usize> = HashMap::new();
         for (i, rule) in self.rules.iter().enumerate() {
             let at = format!("rules[{i}]");
@@ -45,55 +55,7 @@ impl Contract {
             check_non_negative(&mut out, &format!("{at}.cap_pct_of_price"), rule.cap_pct_of_price);
             check_non_negative(&mut out, &format!("{at}.amount.pct"), Some(rule.amount.pct()));
             let when = format!("{at}.when");
-            match rule.when {
-                Condition::AverageTime {
-                    above_minutes,
-                    below_minutes,
-                    ..
-                } => {
-                    check_non_negative(&mut out, &format!("{when}.above_minutes"), Some(above_minutes));
-                    check_non_negative(&mut out, &format!("{when}.below_minutes"), below_minutes);
-                    if let Some(below) = below_minutes {
-                        if below <= above_minutes {
-                            out.push(format!(
-                                "{when}.below_minutes: {} must be greater than above_minutes ({})",
-                                num(below, 3),
-                                num(above_minutes, 3)
-                            ));
-                        }
-                    }
-                }
-                Condition::Availability { below_pct, .. } => {
-                    if !(below_pct.is_finite() && (0.0..=100.0).contains(&below_pct)) {
-                        out.push(format!("{when}.below_pct: {below_pct} is not between 0 and 100"));
-                    }
-                }
-                Condition::Late {
-                    from_count,
-                    serious_from,
-                    ..
-                } => {
-                    if from_count == 0 {
-                        out.push(format!("{when}.from_count: must be at least 1"));
-                    }
-                    if serious_from == Some(0) {
-                        out.push(format!("{when}.serious_from: must be at least 1"));
-                    }
-                }
-                Condition::OutageLonger { minutes } => {
-                    check_non_negative(&mut out, &format!("{when}.minutes"), Some(minutes));
-                }
-                Condition::OutageTotal {
-                    count_over,
-                    total_minutes_over,
-                } => {
-                    if count_over.is_none() && total_minutes_over.is_none() {
-                        out.push(format!("{when}: give count_over, total_minutes_over or both"));
-                    }
-                    check_non_negative(&mut out, &format!("{when}.total_minutes_over"), total_minutes_over);
-                }
-                Condition::Delay { .. } | Condition::Manual => {}
-            }
+            check_condition(&mut out, &when, &rule.when);
         }
         out
     }
@@ -113,6 +75,148 @@ fn check_non_negative(out: &mut Vec<String>, field: &str, value: Option<f64>) {
     if let Some(v) = value {
         if !v.is_finite() || v < 0.0 {
             out.push(format!("{field}: {v} is not a finite, non-negative number"));
+        }
+    }
+}
+
+fn check_condition(out: &mut Vec<String>, when: &str, condition: &Condition) {
+    match *condition {
+        Condition::AverageTime {
+            above_minutes,
+            below_minutes,
+            impact,
+            needs,
+            ..
+        } => {
+            check_non_negative(out, &format!("{when}.above_minutes"), Some(above_minutes));
+            check_non_negative(out, &format!("{when}.below_minutes"), below_minutes);
+            if let Some(below) = below_minutes {
+                if below <= above_minutes {
+                    out.push(format!(
+                        "{when}.below_minutes: {} must be greater than above_minutes ({})",
+                        num(below, 3),
+                        num(above_minutes, 3)
+                    ));
+                }
+            }
+            check_impact(out, when, impact.needs(), needs);
+        }
+        Condition::Availability {
+            below_pct,
+            impact,
+            needs,
+        } => {
+            if !(below_pct.is_finite() && (0.0..=100.0).contains(&below_pct)) {
+                out.push(format!("{when}.below_pct: {below_pct} is not between 0 and 100"));
+            }
+            check_impact(out, when, impact.needs(), needs);
+        }
+        Condition::Late {
+            from_count,
+            serious_from,
+            ref serious_clocks,
+            serious_needs,
+            ..
+        } => {
+            if from_count == 0 {
+                out.push(format!("{when}.from_count: must be at least 1"));
+            }
+            if serious_from == Some(0) {
+                out.push(format!("{when}.serious_from: must be at least 1"));
+            }
+            if serious_from.is_none() && (!serious_clocks.is_empty() || serious_needs.is_some()) {
+                out.push(format!(
+                    "{when}.serious_from: give it, or drop serious_clocks and serious_needs (they qualify it)"
+                ));
+            }
+            for (i, c) in serious_clocks.iter().enumerate() {
+                if serious_clocks[..i].contains(c) {
+                    out.push(format!("{when}.serious_clocks[{i}]: {c} is listed twice"));
+                }
+            }
+        }
+        Condition::OutageLonger {
+            at_least_minutes,
+            over_minutes,
+            ..
+        } => {
+            match (at_least_minutes, over_minutes) {
+                (None, None) => out.push(format!(
+                    "{when}: give at_least_minutes (以上, the number included) or over_minutes (超过, excluded)"
+                )),
+                (Some(_), Some(_)) => out.push(format!(
+                    "{when}.over_minutes: give at_least_minutes (以上) or over_minutes (超过), not both"
+                )),
+                _ => {}
+            }
+            check_non_negative(out, &format!("{when}.at_least_minutes"), at_least_minutes);
+            check_non_negative(out, &format!("{when}.over_minutes"), over_minutes);
+        }
+        Condition::OutageTotal {
+            count_over,
+            total_minutes_over,
+            count_at_least,
+            total_minutes_at_least,
+            ..
+        } => {
+            if count_over.is_none()
+                && total_minutes_over.is_none()
+                && count_at_least.is_none()
+                && total_minutes_at_least.is_none()
+            {
+                out.push(format!(
+                    "{when}: give count_over, total_minutes_over, count_at_least or total_minutes_at_least"
+                ));
+            }
+            if count_over.is_some() && count_at_least.is_some() {
+                out.push(format!(
+                    "{when}.count_at_least: give count_at_least (以上) or count_over (超过), not both"
+                ));
+            }
+            if total_minutes_over.is_some() && total_minutes_at_least.is_some() {
+                out.push(format!(
+                    "{when}.total_minutes_at_least: give total_minutes_at_least (以上) or total_minutes_over (超过), not both"
+                ));
+            }
+            if count_at_least == Some(0) {
+                out.push(format!("{when}.count_at_least: must be at least 1"));
+            }
+            check_non_negative(out, &format!("{when}.total_minutes_over"), total_minutes_over);
+            check_non_negative(out, &format!("{when}.total_minutes_at_least"), total_minutes_at_least);
+        }
+        Condition::Finding {
+            kind,
+            above_minutes,
+            below_minutes,
+        } => {
+            if kind != FindingKind::UnattendedSite && (above_minutes.is_some() || below_minutes.is_some()) {
+                out.push(format!(
+                    "{when}.above_minutes: minutes bound only unattended_site findings, not {kind}"
+                ));
+            }
+            check_non_negative(out, &format!("{when}.above_minutes"), above_minutes);
+            check_non_negative(out, &format!("{when}.below_minutes"), below_minutes);
+            if let (Some(a), Some(b)) = (above_minutes, below_minutes) {
+                if b <= a {
+                    out.push(format!(
+                        "{when}.below_minutes: {} must be greater than above_minutes ({})",
+                        num(b, 3),
+                        num(a, 3)
+                    ));
+                }
+            }
+        }
+        Condition::Delay { .. } | Condition::Manual => {}
+    }
+}
+
+/// `impact` (kept for stored contracts) and `needs` must not say different things.
+fn check_impact(out: &mut Vec<String>, when: &str, from_impact: Option<FindingKind>, needs: Option<FindingKind>) {
+    if let (Some(a), Some(b)) = (from_impact, needs) {
+        if a != b {
+            out.push(format!(
+                "{when}.needs: {b} contradicts impact (which means {a}); drop impact"
+            ));
         }
     }
 }

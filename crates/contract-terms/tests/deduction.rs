@@ -3,14 +3,15 @@
 //! the total and exposure add up to the outcomes.
 
 use contract_terms::{
-    Amount, Assessment, Availability, Average, Condition, Contract, Impact, Late, Metrics, Outage, Rule, Status, assess,
+    Amount, Assessment, Availability, Average, Condition, Contract, Counts, Finding, FindingKind, Impact, Late,
+    Metrics, Outage, Rule, Status, assess,
 };
 use proptest::collection::vec;
 use proptest::option;
 use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::test_runner::Config;
-use ticket_domain::ClockName;
+use ticket_domain::{ClockName, Kind};
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
@@ -37,32 +38,101 @@ fn impact() -> impl Strategy<Value = Impact> {
     select(vec![Impact::Any, Impact::Major, Impact::NoMajor])
 }
 
+fn finding_kind() -> impl Strategy<Value = FindingKind> {
+    select(FindingKind::ALL.to_vec())
+}
+
+fn needs() -> impl Strategy<Value = Option<FindingKind>> {
+    option::of(finding_kind())
+}
+
+/// `impact` and `needs` that do not contradict each other (validate refuses those that do).
+fn impact_and_needs() -> impl Strategy<Value = (Impact, Option<FindingKind>)> {
+    (impact(), needs()).prop_map(|(impact, needs)| match (impact.needs(), needs) {
+        (Some(a), Some(b)) if a != b => (impact, None),
+        _ => (impact, needs),
+    })
+}
+
 fn condition() -> impl Strategy<Value = Condition> {
     prop_oneof![
-        (clock(), 0.0..120.0f64, option::of(1.0..120.0f64), impact()).prop_map(|(clock, above, width, impact)| {
-            Condition::AverageTime {
-                clock,
-                above_minutes: above,
-                below_minutes: width.map(|w| above + w),
-                impact,
-            }
-        }),
-        (90.0..=100.0f64, impact()).prop_map(|(below_pct, impact)| Condition::Availability { below_pct, impact }),
-        (clock(), 1u32..4, option::of(1u32..5)).prop_map(|(clock, from_count, serious_from)| Condition::Late {
-            clock,
-            from_count,
-            serious_from,
-        }),
-        (0.0..600.0f64).prop_map(|minutes| Condition::OutageLonger { minutes }),
-        (option::of(0u32..5), option::of(0.0..1000.0f64))
-            .prop_filter("a bound", |(c, t)| c.is_some() || t.is_some())
-            .prop_map(|(count_over, total_minutes_over)| Condition::OutageTotal {
-                count_over,
-                total_minutes_over,
+        (
+            clock(),
+            0.0..120.0f64,
+            option::of(1.0..120.0f64),
+            impact_and_needs(),
+            vec(select(Kind::ALL.to_vec()), 0..2),
+            any::<bool>()
+        )
+            .prop_map(|(clock, above, width, (impact, needs), kinds, include_scheduled)| {
+                Condition::AverageTime {
+                    clock,
+                    above_minutes: above,
+                    below_minutes: width.map(|w| above + w),
+                    kinds,
+                    include_scheduled,
+                    impact,
+                    needs,
+                }
             }),
-        (clock(), option::of(0u32..60)).prop_map(|(clock, terminate_after_days)| Condition::Delay {
+        (90.0..=100.0f64, impact_and_needs()).prop_map(|(below_pct, (impact, needs))| Condition::Availability {
+            below_pct,
+            impact,
+            needs
+        }),
+        (
+            clock(),
+            1u32..4,
+            option::of((1u32..5, vec(clock(), 0..2), needs())),
+            needs()
+        )
+            .prop_map(|(clock, from_count, serious, needs)| {
+                let (serious_from, mut serious_clocks, serious_needs) = match serious {
+                    Some((f, c, n)) => (Some(f), c, n),
+                    None => (None, Vec::new(), None),
+                };
+                serious_clocks.dedup();
+                Condition::Late {
+                    clock,
+                    from_count,
+                    serious_from,
+                    serious_clocks,
+                    serious_needs,
+                    needs,
+                }
+            }),
+        (0.0..600.0f64, any::<bool>(), needs()).prop_map(|(minutes, inclusive, needs)| Condition::OutageLonger {
+            at_least_minutes: inclusive.then_some(minutes),
+            over_minutes: (!inclusive).then_some(minutes),
+            needs,
+        }),
+        (
+            option::of(0u32..5),
+            option::of(0.0..1000.0f64),
+            any::<bool>(),
+            any::<bool>(),
+            needs()
+        )
+            .prop_filter("a bound", |(c, t, ..)| c.is_some() || t.is_some())
+            .prop_map(|(count, total, count_incl, total_incl, needs)| Condition::OutageTotal {
+                count_over: count.filter(|_| !count_incl),
+                total_minutes_over: total.filter(|_| !total_incl),
+                count_at_least: count.filter(|_| count_incl).map(|c| c + 1),
+                total_minutes_at_least: total.filter(|_| total_incl),
+                needs,
+            }),
+        (clock(), option::of(0u32..60), needs()).prop_map(|(clock, terminate_after_days, needs)| Condition::Delay {
             clock,
             terminate_after_days,
+            needs,
+        }),
+        (finding_kind(), option::of((0.0..120.0f64, 1.0..240.0f64))).prop_map(|(kind, band)| {
+            let band = band.filter(|_| kind == FindingKind::UnattendedSite);
+            Condition::Finding {
+                kind,
+                above_minutes: band.map(|(a, _)| a),
+                below_minutes: band.map(|(a, w)| a + w),
+            }
         }),
         Just(Condition::Manual),
     ]
@@ -76,15 +146,23 @@ fn amount() -> impl Strategy<Value = Amount> {
 }
 
 fn rule() -> impl Strategy<Value = Rule> {
-    (condition(), amount(), any::<bool>(), option::of(0.0..10.0f64)).prop_map(|(when, amount, memo, cap)| Rule {
-        id: String::new(),
-        label: "rule".into(),
-        source: None,
-        when,
-        amount,
-        memo,
-        cap_pct_of_price: cap,
-    })
+    (
+        condition(),
+        amount(),
+        any::<bool>(),
+        option::of(0.0..10.0f64),
+        option::of(select(vec![Counts::PerOccurrence, Counts::PerMonth])),
+    )
+        .prop_map(|(when, amount, memo, cap, counts)| Rule {
+            id: String::new(),
+            label: "rule".into(),
+            source: None,
+            when,
+            amount,
+            memo,
+            cap_pct_of_price: cap,
+            counts,
+        })
 }
 
 fn contract() -> impl Strategy<Value = Contract> {
@@ -103,6 +181,7 @@ fn contract() -> impl Strategy<Value = Contract> {
                 code: "c".into(),
                 name: "contract".into(),
                 vendor: "v".into(),
+                members: Vec::new(),
                 price_fen,
                 months,
                 systems: systems.into_iter().map(String::from).collect(),
@@ -122,22 +201,53 @@ fn late_entry() -> impl Strategy<Value = Late> {
     })
 }
 
+fn finding() -> impl Strategy<Value = Finding> {
+    (
+        0u32..100,
+        finding_kind(),
+        option::of(0u32..20),
+        option::of(0.0..300.0f64),
+        any::<bool>(),
+    )
+        .prop_map(|(id, kind, ticket, minutes, serious)| Finding {
+            id: format!("F-{id}"),
+            kind,
+            ticket: ticket.map(|t| format!("INC-{t}")),
+            summary: "finding".into(),
+            minutes,
+            serious,
+        })
+}
+
 fn metrics() -> impl Strategy<Value = Metrics> {
     (
-        vec((clock(), 0u64..50, 0.0..200.0f64), 0..4),
+        vec(
+            (
+                clock(),
+                0u64..50,
+                0.0..200.0f64,
+                option::of(select(Kind::ALL.to_vec())),
+                any::<bool>(),
+            ),
+            0..4,
+        ),
         vec(late_entry(), 0..12),
         vec((select(SYSTEMS.to_vec()), 95.0..=100.0f64), 0..5),
         vec((select(SYSTEMS.to_vec()), 0u32..20, 0.0..600.0f64), 0..8),
+        vec(finding(), 0..6),
     )
-        .prop_map(|(averages, late, availability, outages)| Metrics {
+        .prop_map(|(averages, late, availability, outages, findings)| Metrics {
             averages: averages
                 .into_iter()
-                .map(|(clock, count, mean_minutes)| Average {
+                .map(|(clock, count, mean_minutes, kind, scheduled)| Average {
                     clock,
                     count,
                     mean_minutes,
+                    kind,
+                    scheduled,
                 })
                 .collect(),
+            findings,
             late,
             availability: availability
                 .into_iter()
@@ -159,8 +269,12 @@ fn cap_fen(price_fen: i64, pct: f64) -> i64 {
     (price_fen as f64 * pct / 100.0).round() as i64
 }
 
+/// The outcomes' amounts, pending parts included.
 fn outcome_sum(a: &Assessment) -> i64 {
-    a.outcomes.iter().map(|o| o.amount_fen).sum()
+    a.outcomes
+        .iter()
+        .map(|o| o.amount_fen + o.pending.as_ref().map_or(0, |p| p.amount_fen))
+        .sum()
 }
 
 proptest! {
@@ -235,6 +349,7 @@ proptest! {
             code: "000".into(),
             name: "delay".into(),
             vendor: "v".into(),
+            members: Vec::new(),
             price_fen,
             months: 12,
             systems: Vec::new(),
@@ -245,10 +360,11 @@ proptest! {
                 id: "d".into(),
                 label: "每延迟1日 0.1%".into(),
                 source: None,
-                when: Condition::Delay { clock, terminate_after_days: Some(30) },
+                when: Condition::Delay { clock, terminate_after_days: Some(30), needs: None },
                 amount: Amount::Price { pct },
                 memo: false,
                 cap_pct_of_price: None,
+                counts: None,
             }],
         };
         let days: u64 = m
@@ -290,5 +406,22 @@ proptest! {
         if !a.capped {
             prop_assert_eq!(a.total_fen + a.exposure_fen, outcome_sum(&a));
         }
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// (7) Every condition, rule and metrics survive a JSON round trip unchanged.
+    #[test]
+    fn serde_round_trips(c in contract(), m in metrics()) {
+        for r in &c.rules {
+            let json = serde_json::to_value(&r.when).expect("ser");
+            prop_assert_eq!(&serde_json::from_value::<Condition>(json.clone()).expect("de"), &r.when, "{}", json);
+        }
+        let back: Contract = serde_json::from_value(serde_json::to_value(&c).expect("ser")).expect("de");
+        prop_assert_eq!(back, c);
+        let back: Metrics = serde_json::from_value(serde_json::to_value(&m).expect("ser")).expect("de");
+        prop_assert_eq!(back, m);
     }
 }

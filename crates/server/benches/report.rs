@@ -364,11 +364,10 @@ async fn sections(db: &DatabaseConnection, cals: &BTreeMap<String, Calendar>, p:
     let availability = availability::systems(db, &scope).await.unwrap();
     mark("availability");
     let measured = deductions::Measured {
-        clocks: &clocks,
         breached: &breached,
         availability: &availability,
     };
-    deductions::assess(db, cals, &scope, measured).await.unwrap();
+    deductions::assess(db, cals, &scope, p, measured).await.unwrap();
     mark("deductions");
     eprintln!("  {}:{line}", p.label);
 }

@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod catalog_file;
 pub mod duty;
 pub mod escalation;
+pub mod findings;
 pub mod intake;
 pub mod permissions;
 pub mod problem;
@@ -163,6 +164,8 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(reports::breaches))
         .routes(routes!(reports::list_contracts))
         .routes(routes!(reports::get_contract, reports::put_contract))
+        .routes(routes!(findings::list_findings, findings::record_finding))
+        .routes(routes!(findings::withdraw_finding))
         .routes(routes!(intake::get_rules, intake::put_rules))
         .routes(routes!(intake::test_rules))
         .routes(routes!(intake::list_sources, intake::create_source))

@@ -90,6 +90,9 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/contracts", Action::ContractRead),
     r("GET", "/contracts/{code}", Action::ContractRead),
     r("PUT", "/contracts/{code}", Action::ContractWrite),
+    r("GET", "/findings", Action::FindingRead),
+    r("POST", "/findings", Action::FindingWrite),
+    r("POST", "/findings/{id}/withdraw", Action::FindingWrite),
     public(
         "POST",
         "/intake/alertmanager",

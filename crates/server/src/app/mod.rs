@@ -30,6 +30,7 @@
 //! | [`intake`] | alert intake: monitors open and update `alarm` tickets by themselves |
 //! | [`duty`] | rosters, major-event windows, exclusions and scheduled duties ([`duty::manage`] holds the use cases) |
 //! | [`reports`] | breach reports for managers, as a reader asks for them ([`reports::request`]), and the contracts they apply ([`reports::contracts`]) |
+//! | [`findings`] | findings (认定) a buyer-side manager records on a ticket or a contract's month, which contract rules need |
 //! | [`escalation`] | which ladder a ticket uses, who its roles are, what the email says, and the sweep |
 //! | [`webhooks`] | outbound webhooks: ticket events posted to chat robots and other systems |
 //! | [`outbound`] | the one HTTP client for requests to other servers: no internal addresses unless `[outbound] allow` names them, no redirects |
@@ -54,6 +55,7 @@ pub mod demo;
 pub mod duty;
 pub mod error;
 pub mod escalation;
+pub mod findings;
 pub mod intake;
 pub mod outbound;
 pub mod outbox;

@@ -159,8 +159,11 @@ pub async fn contract(cmd: ContractCommand, config: &Config) -> anyhow::Result<(
                     c.rules.len(),
                     s.system_ids.len()
                 );
+                if !c.members.is_empty() {
+                    println!("  consortium members: {}", c.members.join(", "));
+                }
                 for r in &c.rules {
-                    println!("  {}  {}", r.id, r.label);
+                    println!("  {}  {}  [{}]", r.id, r.label, r.counts().label());
                 }
             }
         }

@@ -63,6 +63,12 @@ impl StoredKey for sla_clock::Severity {
     }
 }
 
+impl StoredKey for contract_terms::FindingKind {
+    fn stored_key(self) -> &'static str {
+        self.key()
+    }
+}
+
 impl<T: StoredKey> Key<T> {
     /// The key the database keeps (`in_progress`).
     pub fn as_str(&self) -> &'static str {

@@ -118,6 +118,7 @@ pub async fn page(
         &v,
         "dashboard.html",
         ctx! {
+            findings => super::findings::labels(v.lang),
             r => r,
             trend_svg => trend_svg,
             vendors_svg => svg::percent_bars(&vendor_rows, 0.0, 480.0, none),

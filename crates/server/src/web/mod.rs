@@ -14,6 +14,7 @@
 //! | `/tickets/new` | logging a fault: system search, the classifier's questions, a preview |
 //! | `/tickets/{number}` | clocks, timeline, the actions allowed now |
 //! | `/dashboard` | trend, compliance by vendor and unit, availability, deductions |
+//! | `/findings` | findings (认定) of a contract's month, and recording one |
 //! | `/catalog` | systems and their policies |
 //! | `/admin/…` | users and tokens, calendars, ladders, windows, the outbox |
 
@@ -33,6 +34,7 @@ mod board;
 mod catalog;
 pub mod csrf;
 mod dashboard;
+mod findings;
 pub mod i18n;
 mod login;
 pub mod permissions;
@@ -95,6 +97,9 @@ fn pages() -> Vec<PageRoute> {
         at_post("/tickets/{number}/act/{action}", ticket::act),
         at_get("/dashboard", dashboard::page),
         at_get("/reports/breaches", dashboard::printable),
+        at_get("/findings", findings::page),
+        at_post("/findings", findings::record),
+        at_post("/findings/{id}/withdraw", findings::withdraw),
         at_get("/catalog", catalog::list),
         at_get("/catalog/{code}", catalog::system),
         at_get("/admin", || async { Redirect::to("/admin/users") }),

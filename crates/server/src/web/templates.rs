@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use minijinja::{Environment, Value};
 
 /// Every template, by name.
-const TEMPLATES: [(&str, &str); 19] = [
+const TEMPLATES: [(&str, &str); 20] = [
     ("base.html", include_str!("templates/base.html")),
     ("macros.html", include_str!("templates/macros.html")),
     ("error.html", include_str!("templates/error.html")),
@@ -22,6 +22,7 @@ const TEMPLATES: [(&str, &str); 19] = [
     ("new.html", include_str!("templates/new.html")),
     ("preview.html", include_str!("templates/preview.html")),
     ("dashboard.html", include_str!("templates/dashboard.html")),
+    ("findings.html", include_str!("templates/findings.html")),
     ("catalog.html", include_str!("templates/catalog.html")),
     ("system.html", include_str!("templates/system.html")),
     ("admin_nav.html", include_str!("templates/admin_nav.html")),

@@ -63,11 +63,13 @@ pub async fn page(State(state): State<AppState>, v: Viewer, Path(number): Path<S
         .await?
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("ticket {} has no system", t.number)))?;
     // Whether a vendor serves the ticket: then the buyer's people leave the vendor's work to it.
-    let has_vendor = tickets::Entity::find()
+    let vendor_id = tickets::Entity::find()
         .filter(tickets::Column::Number.eq(t.number.as_str()))
         .one(&state.db)
         .await?
-        .is_some_and(|r| r.vendor_id.is_some());
+        .and_then(|r| r.vendor_id);
+    let has_vendor = vendor_id.is_some();
+    let findings = super::findings::ticket_section(&state, &v, &t.number, system.id, vendor_id).await?;
     // The actions allowed now that the reader may take; approve and reject are the claims' own.
     // The less frequent ones (grading the impact, correcting, contesting) go under 更多操作.
     let (more, actions): (Vec<String>, Vec<String>) = t
@@ -121,6 +123,7 @@ pub async fn page(State(state): State<AppState>, v: Viewer, Path(number): Path<S
             claims => claims,
             pending => pending,
             side => side_of(&v.p).key(),
+            findings => findings,
         },
     )
 }

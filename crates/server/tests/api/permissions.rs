@@ -74,6 +74,10 @@ pub(crate) fn policy(action: &str) -> &'static [&'static str] {
         "roster.remove" | "window.remove" | "duty.remove" => ADMIN,
         // A vendor's manager reads its own contracts; the supervisor reads all.
         "contract.read" => &["admin", "bureau", "mgr_a", "vmgr_a", "sup"],
+        // Findings (认定): the buyer's managers record them (a unit's on its own); every party
+        // reads those that concern it.
+        "finding.read" => PARTIES,
+        "finding.write" => BUYER_MANAGERS,
         "intake.manage" | "intake.triage" | "webhooks" | "user.manage" | "token.manage" | "administer" => ADMIN,
         other => panic!(
             "action {other:?} has no written expectation: add it to policy() in tests/api/permissions.rs, \

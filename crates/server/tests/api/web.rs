@@ -121,7 +121,7 @@ both!(
 );
 
 /// A browser's session for `who`: signs in through the API and returns the cookie to send.
-async fn session(t: &crate::support::Harness, who: &str) -> String {
+pub(crate) async fn session(t: &crate::support::Harness, who: &str) -> String {
     let signed_in = t
         .post(
             "",
@@ -135,7 +135,7 @@ async fn session(t: &crate::support::Harness, who: &str) -> String {
 }
 
 /// GETs `path` with `cookies` (no token): the status and the page.
-async fn browse(t: &crate::support::Harness, cookies: &str, path: &str) -> (StatusCode, String) {
+pub(crate) async fn browse(t: &crate::support::Harness, cookies: &str, path: &str) -> (StatusCode, String) {
     let a = t
         .with_headers("", Method::GET, path, None, &[("cookie", cookies)], vec![])
         .await;
@@ -144,7 +144,7 @@ async fn browse(t: &crate::support::Harness, cookies: &str, path: &str) -> (Stat
 
 /// POSTs a page form with `cookies`; returns the answer and the cookies to follow it with
 /// (the session's, plus the message the redirect leaves).
-async fn submit(
+pub(crate) async fn submit(
     t: &crate::support::Harness,
     cookies: &str,
     path: &str,
@@ -182,7 +182,7 @@ fn encode(s: &str) -> String {
 }
 
 /// The page's form token.
-fn csrf_of(html: &str) -> String {
+pub(crate) fn csrf_of(html: &str) -> String {
     html.split(r#"name="csrf" value=""#)
         .nth(1)
         .and_then(|rest| rest.split('"').next())

@@ -219,7 +219,7 @@ async fn ladders_roles_outbox_and_summary_from_the_command_line() {
     assert!(ok && out.contains("unchanged"), "{out}");
     let (ok, out, _) = opsclock(&["contract", "list"], &url);
     assert!(
-        ok && out.contains("price ¥3,278,000.00  12 months  14 rule(s)"),
+        ok && out.contains("price ¥3,278,000.00  12 months  22 rule(s)"),
         "{out}"
     );
     let _ = std::fs::remove_file(&mine);

@@ -24,9 +24,10 @@ use sla_clock::Calendar;
 use ticket_domain::ClockName;
 use utoipa::ToSchema;
 
-use super::availability::{self, SystemAvailability};
-use super::breached::{self, BreachedClock};
-use super::counts::{self, ClockRow};
+use super::availability::SystemAvailability;
+use super::breached::BreachedClock;
+use super::contract_months;
+use super::period::Period;
 use super::sql::Scope;
 use crate::app::{AppError, AppResult};
 use crate::db::entities::{contracts, system_vendors, systems, vendors};
@@ -40,11 +41,15 @@ pub struct ContractDeductions {
     pub name: String,
     /// Vendor code.
     pub vendor: String,
+    /// The other members of its consortium (vendor codes), whose tickets count too.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<String>,
     /// The contract price, fen.
     pub price_fen: i64,
     /// The monthly fee (price / months), fen.
     pub monthly_fee_fen: i64,
-    /// The rules, their outcomes and the totals.
+    /// The rules, their outcomes (each with how it counts, its months and the findings behind
+    /// it) and the totals, month by month.
     #[schema(value_type = Object)]
     pub assessment: Assessment,
     /// The fired or exposed rules that count a breach whose deadline is provisional (their notes
@@ -60,8 +65,25 @@ pub struct Stored {
     pub contract: Contract,
     /// Its vendor.
     pub vendor_id: i64,
-    /// The systems it covers (its list, or every system its vendor serves).
+    /// The other members of its consortium ([`Contract::members`]), by id; a member whose code
+    /// names no vendor is left out.
+    pub member_ids: Vec<i64>,
+    /// The systems it covers (its list, or every system its vendor or a member serves).
     pub system_ids: Vec<i64>,
+}
+
+impl Stored {
+    /// The vendor and the members: the tickets counted against any of them are the contract's.
+    pub fn vendor_ids(&self) -> Vec<i64> {
+        let mut ids = vec![self.vendor_id];
+        ids.extend(self.member_ids.iter().copied().filter(|m| *m != self.vendor_id));
+        ids
+    }
+
+    /// Whether vendor `id` is bound by the contract (its vendor or a member).
+    pub fn binds(&self, id: i64) -> bool {
+        self.vendor_id == id || self.member_ids.contains(&id)
+    }
 }
 
 /// Creates or replaces contract `c` (by code), after checking it; returns whether it changed.
@@ -72,6 +94,13 @@ pub async fn set(db: &impl ConnectionTrait, c: Contract, now: DateTime<Utc>) -> 
         .one(db)
         .await?
         .ok_or_else(|| AppError::invalid("vendor", format!("no vendor with code {:?}", c.vendor)))?;
+    for code in &c.members {
+        vendors::Entity::find()
+            .filter(vendors::Column::Code.eq(code))
+            .one(db)
+            .await?
+            .ok_or_else(|| AppError::invalid("members", format!("no vendor with code {code:?}")))?;
+    }
     for code in &c.systems {
         systems::Entity::find()
             .filter(systems::Column::Code.eq(code))
@@ -113,6 +142,12 @@ pub async fn list(db: &impl ConnectionTrait) -> AppResult<Vec<Stored>> {
         .into_iter()
         .map(|s| (s.code, s.id))
         .collect();
+    let vendor_codes: BTreeMap<String, i64> = vendors::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|v| (v.code, v.id))
+        .collect();
     let mut out = Vec::new();
     for row in contracts::Entity::find()
         .order_by_asc(contracts::Column::Code)
@@ -121,20 +156,31 @@ pub async fn list(db: &impl ConnectionTrait) -> AppResult<Vec<Stored>> {
     {
         let contract: Contract = serde_json::from_value(row.document)
             .map_err(|e| AppError::Internal(anyhow::anyhow!("contract {}: {e}", row.code)))?;
+        let member_ids: Vec<i64> = contract
+            .members
+            .iter()
+            .filter_map(|c| vendor_codes.get(c).copied())
+            .collect();
         let system_ids = if contract.systems.is_empty() {
-            system_vendors::Entity::find()
-                .filter(system_vendors::Column::VendorId.eq(row.vendor_id))
+            let mut vendor_ids = member_ids.clone();
+            vendor_ids.push(row.vendor_id);
+            let mut ids: Vec<i64> = system_vendors::Entity::find()
+                .filter(system_vendors::Column::VendorId.is_in(vendor_ids))
                 .all(db)
                 .await?
                 .into_iter()
                 .map(|sv| sv.system_id)
-                .collect()
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids
         } else {
             contract.systems.iter().filter_map(|c| codes.get(c).copied()).collect()
         };
         out.push(Stored {
             contract,
             vendor_id: row.vendor_id,
+            member_ids,
             system_ids,
         });
     }
@@ -144,19 +190,19 @@ pub async fn list(db: &impl ConnectionTrait) -> AppResult<Vec<Stored>> {
 /// What the report has measured already, for contracts that cover exactly what it covers.
 #[derive(Debug, Clone, Copy)]
 pub struct Measured<'a> {
-    /// The period's clocks by vendor and name.
-    pub clocks: &'a [ClockRow],
-    /// The breached clocks.
+    /// The period's breached clocks.
     pub breached: &'a [BreachedClock],
     /// Every system's availability.
     pub availability: &'a [SystemAvailability],
 }
 
-/// Assesses every contract in view of `scope` over its period.
+/// Assesses every contract in view of `scope` over `period`, month by month (see
+/// [`super::contract_months`]).
 pub async fn assess(
     db: &impl ConnectionTrait,
     calendars: &BTreeMap<String, Calendar>,
     scope: &Scope,
+    period: &Period,
     measured: Measured<'_>,
 ) -> AppResult<Vec<ContractDeductions>> {
     let in_view: Option<Vec<i64>> = match (&scope.systems, scope.unit) {
@@ -172,31 +218,41 @@ pub async fn assess(
             Some(q.all(db).await?.into_iter().map(|s| s.id).collect())
         }
     };
-    // The report's own figures serve when it covers every ticket of every system (a vendor
-    // filter only narrows which vendor's tickets, which each contract narrows anyway) and the
-    // contract covers all of its vendor's systems.
-    let whole = in_view.is_none() && scope.kind.is_none() && scope.severity.is_none();
+    let months = contract_months::months(period)?;
+    // The report's own late clocks and availability serve when it is one month and covers every
+    // ticket of every system (a vendor filter only narrows which vendor's tickets, which each
+    // contract narrows anyway) and the contract covers all of its vendors' systems.
+    let whole = months.len() == 1 && in_view.is_none() && scope.kind.is_none() && scope.severity.is_none();
     let mut out = Vec::new();
     for stored in list(db).await? {
-        if scope.vendor.is_some_and(|v| v != stored.vendor_id)
+        if scope.vendor.is_some_and(|v| !stored.binds(v))
             || in_view
                 .as_ref()
                 .is_some_and(|v| !stored.system_ids.iter().any(|id| v.contains(id)))
         {
             continue;
         }
-        let (metrics, provisional) = if whole && stored.contract.systems.is_empty() {
-            from_measured(&stored, measured)
-        } else {
-            measure(db, calendars, scope, &stored).await?
-        };
         let c = &stored.contract;
-        let mut assessment = deduction::assess(c, &metrics);
+        let mut by_month = Vec::with_capacity(months.len());
+        let mut provisional = Vec::new();
+        for month in &months {
+            let (mut metrics, late) = if whole && c.systems.is_empty() {
+                from_measured(db, scope, month, &stored, measured).await?
+            } else {
+                let (m, breached) = contract_months::measure(db, calendars, scope, month, &stored).await?;
+                (m, provisional_late(breached.iter()))
+            };
+            metrics.findings = crate::app::findings::for_month(db, &c.code, &month.label).await?;
+            provisional.extend(late);
+            by_month.push((month.label.clone(), metrics));
+        }
+        let mut assessment = deduction::assess_months(c, &by_month);
         let provisional_rules = mark_provisional(c, &mut assessment, &provisional);
         out.push(ContractDeductions {
             contract: c.code.clone(),
             name: c.name.clone(),
             vendor: c.vendor.clone(),
+            members: c.members.clone(),
             price_fen: c.price_fen,
             monthly_fee_fen: c.amount_fen(deduction::Amount::MonthlyFee { pct: 100.0 }, 1),
             assessment,
@@ -213,23 +269,35 @@ fn clock(name: &str) -> Option<ClockName> {
 /// A late clock whose deadline is provisional: its name and ticket.
 type ProvisionalLate = (ClockName, String);
 
-/// The contract's metrics out of what the report measured over everything, with the late clocks
-/// among them whose deadline is provisional.
-fn from_measured(stored: &Stored, m: Measured<'_>) -> (Metrics, Vec<ProvisionalLate>) {
+/// The contract's metrics for the report's one month out of what the report measured over
+/// everything (its averages, split by kind and source, measured for it if it has average rules),
+/// with the late clocks among them whose deadline is provisional.
+async fn from_measured(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    month: &contract_months::Month,
+    stored: &Stored,
+    m: Measured<'_>,
+) -> AppResult<(Metrics, Vec<ProvisionalLate>)> {
     let covers = |id: i64| stored.system_ids.contains(&id);
+    let c = &stored.contract;
+    let bound = |vendor: Option<&str>| vendor.is_some_and(|v| v == c.vendor || c.members.iter().any(|m| m == v));
     let own: Vec<&BreachedClock> = m
         .breached
         .iter()
-        .filter(|b| b.vendor.as_deref() == Some(stored.contract.vendor.as_str()) && covers(b.system_id))
+        .filter(|b| bound(b.vendor.as_deref()) && covers(b.system_id))
         .collect();
     let mut out = Metrics {
-        // The clock rows are per vendor: they serve a contract over all of its vendor's systems.
-        averages: averages(m.clocks.iter().filter(|r| r.vendor_id == Some(stored.vendor_id))),
-        late: own.iter().copied().filter_map(late).collect(),
+        averages: if contract_months::averages_needed(c) {
+            contract_months::averages(db, &contract_months::own_scope(scope, month, stored)).await?
+        } else {
+            Vec::new()
+        },
+        late: own.iter().copied().filter_map(contract_months::late).collect(),
         ..Metrics::default()
     };
-    push_systems(&mut out, m.availability.iter().filter(|s| covers(s.id)));
-    (out, provisional_late(own.into_iter()))
+    contract_months::push_systems(&mut out, m.availability.iter().filter(|s| covers(s.id)));
+    Ok((out, provisional_late(own.into_iter())))
 }
 
 fn provisional_late<'a>(rows: impl Iterator<Item = &'a BreachedClock>) -> Vec<ProvisionalLate> {
@@ -284,83 +352,16 @@ fn mark_provisional(c: &Contract, a: &mut Assessment, provisional: &[Provisional
     marked
 }
 
-fn averages<'a>(rows: impl Iterator<Item = &'a ClockRow>) -> Vec<deduction::Average> {
-    rows.filter_map(|r| {
-        Some(deduction::Average {
-            clock: clock(&r.clock)?,
-            count: r.stopped.max(0) as u64,
-            mean_minutes: r.mean_exact_min()?,
-        })
-    })
-    .collect()
-}
-
-fn late(b: &BreachedClock) -> Option<deduction::Late> {
-    Some(deduction::Late {
-        clock: clock(&b.clock)?,
-        ticket: b.ticket.clone(),
-        overdue_wall_ms: b.overdue_wall_ms,
-    })
-}
-
-fn push_systems<'a>(m: &mut Metrics, systems: impl Iterator<Item = &'a SystemAvailability>) {
-    for s in systems {
-        if let Some(pct) = s.availability_pct {
-            m.availability.push(deduction::Availability {
-                system: s.system.clone(),
-                pct,
-            });
-        }
-        for o in &s.outages {
-            m.outages.push(deduction::Outage {
-                system: s.system.clone(),
-                tickets: o.tickets.clone(),
-                minutes: o.minutes,
-            });
-        }
-    }
-}
-
-/// What the contract's rules read, measured over its vendor's tickets on its systems.
+/// What the contract's rules read in one month, measured over its vendors' tickets on its
+/// systems, with the month's findings.
 pub async fn metrics(
     db: &impl ConnectionTrait,
     calendars: &BTreeMap<String, Calendar>,
     scope: &Scope,
+    month: &contract_months::Month,
     stored: &Stored,
 ) -> AppResult<Metrics> {
-    Ok(measure(db, calendars, scope, stored).await?.0)
-}
-
-/// The same, with the late clocks whose deadline is provisional.
-async fn measure(
-    db: &impl ConnectionTrait,
-    calendars: &BTreeMap<String, Calendar>,
-    scope: &Scope,
-    stored: &Stored,
-) -> AppResult<(Metrics, Vec<ProvisionalLate>)> {
-    let own = Scope {
-        from: scope.from,
-        to: scope.to,
-        as_of: scope.as_of,
-        systems: Some(stored.system_ids.clone()),
-        vendor: Some(stored.vendor_id),
-        ..Scope::default()
-    };
-    let breached = breached::list(db, calendars, &own).await?;
-    let mut m = Metrics {
-        averages: averages(counts::clock_rows(db, &own).await?.iter()),
-        late: breached.iter().filter_map(late).collect(),
-        ..Metrics::default()
-    };
-    // Availability is the system's, whoever the tickets count against.
-    let systems = availability::systems(
-        db,
-        &Scope {
-            vendor: None,
-            ..own.clone()
-        },
-    )
-    .await?;
-    push_systems(&mut m, systems.iter());
-    Ok((m, provisional_late(breached.iter())))
+    let (mut m, _) = contract_months::measure(db, calendars, scope, month, stored).await?;
+    m.findings = crate::app::findings::for_month(db, &stored.contract.code, &month.label).await?;
+    Ok(m)
 }

@@ -11,6 +11,7 @@
 
 pub mod availability;
 pub mod breached;
+pub mod contract_months;
 pub mod contracts;
 pub mod corrections;
 pub mod counts;
@@ -118,7 +119,6 @@ pub async fn breaches(
         paused::list(db, calendars, &scope),
     )?;
     let measured = deductions::Measured {
-        clocks: &clock_rows,
         breached: &breached,
         availability: &availability,
     };
@@ -130,7 +130,7 @@ pub async fn breaches(
         latency,
         vendors: scorecard::vendors(db, &ticket_rows, &clock_rows).await?,
         deductions: if with_deductions {
-            deductions::assess(db, calendars, &scope, measured).await?
+            deductions::assess(db, calendars, &scope, &period, measured).await?
         } else {
             Vec::new()
         },

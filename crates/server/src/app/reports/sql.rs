@@ -24,6 +24,8 @@ pub struct Scope {
     pub unit: Option<i64>,
     /// Only tickets counted against this vendor.
     pub vendor: Option<i64>,
+    /// Only tickets counted against one of these vendors (a consortium contract's members).
+    pub vendors: Option<Vec<i64>>,
     /// Only this kind (`fault`, `request`, …).
     pub kind: Option<String>,
     /// Only this severity (`urgent`, …).
@@ -147,6 +149,13 @@ impl Sql {
         }
         if let Some(v) = scope.vendor {
             self.push(" AND t.vendor_id = ").bind(v);
+        }
+        if let Some(vs) = &scope.vendors {
+            self.push(" AND t.vendor_id IN (-1");
+            for v in vs {
+                self.push(", ").bind(*v);
+            }
+            self.push(")");
         }
         if let Some(k) = &scope.kind {
             self.push(" AND t.kind = ").bind(k.clone());
