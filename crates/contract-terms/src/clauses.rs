@@ -236,6 +236,19 @@ pub enum Condition {
         /// The finding's minutes must be strictly less than this.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         below_minutes: Option<f64>,
+        /// A second finding each occurrence needs, on the same ticket or about the month: 003
+        /// 附件5-3 "在安全监管部门已发出整改通知后未正确处置，出现问题并造成重大事故" is a
+        /// `rectification_mishandled` finding that needs `major_impact`, 附件6-4 the same with
+        /// `no_major_impact`; one finding of the first kind then fires exactly one of the two rows.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        needs: Option<FindingKind>,
+        /// A finding that covers a breached clock of this name in the month is charged by the
+        /// rule on that clock, not here: 004 八-4 names "服务能力…不能满足…要求" and "因工作服务能力
+        /// 不足导致故障不能及时排除" as two facts of one clause, and an `insufficient_capability`
+        /// finding on a late repair establishes the second (rule `8-4-repair`), so `8-4-capability`
+        /// (with `except_late = "repair"`) does not charge it again.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        except_late: Option<ClockName>,
     },
     /// Something opsclock does not measure: always [`Status::NotMeasured`].
     Manual,
@@ -260,8 +273,9 @@ impl Condition {
             Condition::Late { needs, .. }
             | Condition::OutageLonger { needs, .. }
             | Condition::OutageTotal { needs, .. }
-            | Condition::Delay { needs, .. } => needs,
-            Condition::Finding { .. } | Condition::Manual => None,
+            | Condition::Delay { needs, .. }
+            | Condition::Finding { needs, .. } => needs,
+            Condition::Manual => None,
         }
     }
 }

@@ -339,11 +339,29 @@ pub(crate) fn evaluate(when: &Condition, m: &Scoped<'_>) -> Eval {
             kind,
             above_minutes,
             below_minutes,
+            except_late,
+            ..
         } => {
             let bounded = above_minutes.is_some() || below_minutes.is_some();
             let mut occurrences = Vec::new();
             let mut notes = Vec::new();
             for f in m.findings(kind) {
+                if let Some(clock) = except_late {
+                    let late: Vec<&str> = m
+                        .late(clock)
+                        .filter(|l| f.covers(std::slice::from_ref(&l.ticket)))
+                        .map(|l| l.ticket.as_str())
+                        .collect();
+                    if !late.is_empty() {
+                        notes.push(format!(
+                            "{}: charged by the late-{} rule ({}), not again here",
+                            f.id,
+                            clock_noun(clock),
+                            late.join(", ")
+                        ));
+                        continue;
+                    }
+                }
                 if bounded {
                     let Some(minutes) = f.minutes else {
                         notes.push(format!("{}: no minutes recorded, not counted", f.id));

@@ -88,8 +88,8 @@
 //!
 //! **What is averaged.** `kinds` picks the ticket kinds averaged (empty: every kind) and
 //! `include_scheduled` whether tickets opened by scheduled duties count (default: no). 003's
-//! repair averages ("运维需求平均故障恢复时间", seed 003 L813) are about faults and requests, and a
-//! few multi-day inspections pooled with them would push every mean out of the bounded bands. The
+//! repair averages ("运维需求平均故障恢复时间", seed 003 L813) are about the needs raised to the
+//! vendor (which kinds is a reading: docs/contracts.md), and a few multi-day inspections pooled with them would push every mean out of the bounded bands. The
 //! caller gives one [`Average`] per clock, kind ([`Average::kind`]) and source
 //! ([`Average::scheduled`]); the rule pools those it covers, and the evidence names them:
 //! `kinds = ["fault"]` over 4 faults at 90 min and 2 inspections at 4,000 min gives
@@ -170,6 +170,17 @@
 //! [`Finding::minutes`] strictly, as 003 附件5 第8项 says (seed 003 L815: "现场无人值守超过大于 1
 //! 小时且小于 2 小时"): 60 and 120 minutes are both outside `above_minutes = 60, below_minutes =
 //! 120`, 90 is inside. A finding the buyer marked [`Finding::serious`] is noted (情节严重).
+//!
+//! A `finding` rule may also need a second finding (`needs`, as below): 003 附件5-3 "在安全监管部门
+//! 已发出整改通知后未正确处置，出现问题并造成重大事故" (seed 003 L810) is `{metric = "finding", kind =
+//! "rectification_mishandled", needs = "major_impact"}` and 附件6-4 (L829) the same with
+//! `needs = "no_major_impact"`, so one `rectification_mishandled` finding fires exactly one of the
+//! two rows, and neither until the impact is found. `except_late = "repair"` leaves out a finding
+//! that covers a late repair of the month, because the rule on that clock charges it: 004 八-4's
+//! `8-4-capability` and `8-4-repair` are two facts of one clause with one 0.1 % (seed 004
+//! L28658–28664), and a capability finding on a late repair's ticket is charged once, by
+//! `8-4-repair`; the outcome's notes say so (`"F-4: charged by the late-repair rule
+//! (INC-2026-000006), not again here"`).
 //!
 //! ### `manual`: what opsclock does not measure
 //!

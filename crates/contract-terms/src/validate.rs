@@ -188,7 +188,12 @@ fn check_condition(out: &mut Vec<String>, when: &str, condition: &Condition) {
             kind,
             above_minutes,
             below_minutes,
+            needs,
+            ..
         } => {
+            if needs == Some(kind) {
+                out.push(format!("{when}.needs: a {kind} finding cannot need itself"));
+            }
             if kind != FindingKind::UnattendedSite && (above_minutes.is_some() || below_minutes.is_some()) {
                 out.push(format!(
                     "{when}.above_minutes: minutes bound only unattended_site findings, not {kind}"

@@ -126,14 +126,22 @@ fn condition() -> impl Strategy<Value = Condition> {
             terminate_after_days,
             needs,
         }),
-        (finding_kind(), option::of((0.0..120.0f64, 1.0..240.0f64))).prop_map(|(kind, band)| {
-            let band = band.filter(|_| kind == FindingKind::UnattendedSite);
-            Condition::Finding {
-                kind,
-                above_minutes: band.map(|(a, _)| a),
-                below_minutes: band.map(|(a, w)| a + w),
-            }
-        }),
+        (
+            finding_kind(),
+            option::of((0.0..120.0f64, 1.0..240.0f64)),
+            needs(),
+            option::of(clock())
+        )
+            .prop_map(|(kind, band, needs, except_late)| {
+                let band = band.filter(|_| kind == FindingKind::UnattendedSite);
+                Condition::Finding {
+                    kind,
+                    above_minutes: band.map(|(a, _)| a),
+                    below_minutes: band.map(|(a, w)| a + w),
+                    needs: needs.filter(|n| *n != kind),
+                    except_late,
+                }
+            }),
         Just(Condition::Manual),
     ]
 }

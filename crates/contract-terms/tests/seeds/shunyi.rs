@@ -158,6 +158,33 @@ fn shunyi_8_4_a_late_repair_owes_0_1_pct_only_with_the_cause_found() {
 }
 
 #[test]
+fn shunyi_8_4_one_capability_finding_on_a_late_repair_is_charged_once() {
+    // L28658–28664 names "服务能力…不能满足…要求" and "因工作服务能力不足导致故障不能及时排除" as facts
+    // of one clause with one 0.1 %: the finding on the late repair's ticket establishes the second
+    // (8-4-repair) and 8-4-capability does not charge it again; a finding on a ticket without a late
+    // repair is charged by 8-4-capability. 2 × 7 713 330 fen in all, not 3.
+    let c = contract(SHUNYI);
+    let a = assess(
+        &c,
+        &month(json!({
+            "late": [late("repair", "INC-2026-000006", 2 * HOUR_MS)],
+            "findings": [
+                finding("F-4", "insufficient_capability", Some("INC-2026-000006")),
+                finding("F-5", "insufficient_capability", Some("INC-2026-000007")),
+            ],
+        })),
+    );
+    assert_eq!(fired(&a, "8-4-repair", SHUNYI_0_1_PCT).findings, ["F-4"]);
+    let o = fired(&a, "8-4-capability", SHUNYI_0_1_PCT);
+    assert_eq!(o.findings, ["F-5"]);
+    assert!(
+        o.notes.iter().any(|n| n.contains("F-4") && n.contains("late-repair")),
+        "{o:#?}"
+    );
+    assert_eq!(a.total_fen, 2 * SHUNYI_0_1_PCT);
+}
+
+#[test]
 fn shunyi_8_5_late_responses_are_left_to_the_memo() {
     // L28683–28685: "对运行维护质量未达要求的，按管理备忘录和相应处理规则处理" — never fired, the
     // memos' figures are not in the tender (amount 0), the late responses are the evidence.

@@ -50,26 +50,60 @@ fn sme_a5_2_data_loss_owes_two_months() {
 }
 
 #[test]
-fn sme_rows_told_apart_only_by_the_impact_of_a_finding_are_assessed_by_hand() {
-    // L810 "在安全监管部门已发出整改通知后未正确处置，出现问题并造成重大事故 100%" against L829 "…未造成
-    // 重大影响 50%"; L815/L816 "现场无人值守超过大于 1 小时且小于 2 小时 / 2 小时且小于 4 小时，造成重大事故"
-    // against L834/L835 "…出现问题但未造成重大影响". A finding rule cannot need the impact finding, so a
-    // finding would fire both tables' rows: each is listed, not measured, whatever was found.
-    let a = assess(
-        &contract(SME),
-        &month(json!({"findings": [
-            finding("F-2", "rectification_mishandled", None),
-            unattended("F-3", 90.0),
-            unattended("F-4", 150.0),
-            major(),
-        ]})),
+fn sme_a5_3_and_a6_4_a_mishandled_rectification_notice_is_told_apart_by_its_impact() {
+    // L810 "在安全监管部门已发出整改通知后未正确处置，出现问题并造成重大事故 100%" against L829 "…出现问题
+    // 的，未造成重大影响 50%": the fact is one finding, the impact another; each fires one row.
+    let c = contract(SME);
+    let fact = finding("F-2", "rectification_mishandled", None);
+    let a = assess(&c, &month(json!({"findings": [fact.clone(), major()]})));
+    let o = fired(&a, "a5-3", FEE_100);
+    let mut findings = o.findings.clone();
+    findings.sort();
+    assert_eq!(
+        findings,
+        ["F-2", "F-M"],
+        "the fact and its impact are the evidence: {o:#?}"
     );
-    for rule in ["a5-3", "a6-4", "a5-8", "a5-9", "a6-9", "a6-10"] {
+    assert_eq!(status(&a, "a6-4"), Status::NotFired);
+    assert_eq!(a.total_fen, FEE_100);
+    let a = assess(&c, &month(json!({"findings": [fact.clone(), no_major()]})));
+    fired(&a, "a6-4", FEE_50);
+    assert_eq!(status(&a, "a5-3"), Status::NotFired);
+    // The impact not yet found: both rows wait on it, nothing is charged.
+    let a = assess(&c, &month(json!({"findings": [fact]})));
+    for rule in ["a5-3", "a6-4"] {
         let o = outcome(&a, rule);
-        assert_eq!((o.status, o.amount_fen), (Status::NotMeasured, 0), "{rule}");
-        assert!(o.label.contains("人工评估"), "{rule}: the label says why: {}", o.label);
+        assert_eq!(o.status, Status::Exposure, "{rule}: {o:#?}");
     }
+    assert_eq!(
+        outcome(&a, "a5-3").needs,
+        Some(contract_terms::FindingKind::MajorImpact)
+    );
     assert_eq!(a.total_fen, 0);
+}
+
+#[test]
+fn sme_a5_8_a5_9_a6_9_a6_10_unattended_site_by_its_length_and_impact() {
+    // L815/L816 "现场无人值守超过大于 1 小时且小于 2 小时 / 2 小时且小于 4 小时，造成重大事故 100% / 200%";
+    // L834/L835 the same bands "出现问题但未造成重大影响 30% / 50%". Both bounds excluded.
+    let c = contract(SME);
+    for (minutes, impact, rule, fen) in [
+        (90.0, major(), "a5-8", FEE_100),
+        (150.0, major(), "a5-9", FEE_200),
+        (90.0, no_major(), "a6-9", FEE_30),
+        (150.0, no_major(), "a6-10", FEE_50),
+    ] {
+        let a = assess(&c, &month(json!({"findings": [unattended("F-3", minutes), impact]})));
+        fired(&a, rule, fen);
+        assert_eq!(a.total_fen, fen, "{minutes} min fires {rule} alone: {a:#?}");
+    }
+    // Exactly 2 h, exactly 1 h, exactly 4 h: on a bound, in no band.
+    for minutes in [60.0, 120.0, 240.0] {
+        let a = assess(&c, &month(json!({"findings": [unattended("F-3", minutes), major()]})));
+        for rule in ["a5-8", "a5-9"] {
+            assert_eq!(status(&a, rule), Status::NotFired, "{minutes} min, {rule}");
+        }
+    }
 }
 
 #[test]
