@@ -14,6 +14,7 @@ mod bad_input;
 mod blocking;
 mod catalog;
 mod catalog_file;
+mod catalog_rules;
 mod catalog_scale;
 mod clocks;
 mod concurrency;

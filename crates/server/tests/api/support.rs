@@ -427,3 +427,33 @@ impl Harness {
 pub fn loopback_allowed() -> opsclock::app::outbound::Outbound {
     opsclock::app::outbound::Outbound::allowing(["127.0.0.1/32"]).unwrap()
 }
+
+/// Runs `opsclock` with `args` against the harness's database; (success, stdout, stderr).
+pub fn opsclock(t: &Harness, args: &[&str]) -> (bool, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_opsclock"))
+        .current_dir(std::env::temp_dir())
+        .env_remove("OPSCLOCK_CONFIG")
+        .env_remove("OPSCLOCK_DATABASE_URL")
+        .args(args)
+        .args(["--database", &t.db.url])
+        .output()
+        .expect("run opsclock");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A file in a directory of this test's own.
+pub fn scratch(t: &Harness, name: &str, text: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "opsclock-settings-{}-{}",
+        std::process::id(),
+        t.db.url.rsplit(['/', '_']).next().unwrap_or("db")
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}

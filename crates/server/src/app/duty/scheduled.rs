@@ -473,6 +473,7 @@ async fn run_one(
         proposal: None,
         recording: None,
         start_escapes_window: false,
+        targets_from: format!("定期任务 {}", doc.code),
     };
     let (ticket, _) = crate::app::tickets::open::open(
         txn,
