@@ -35,6 +35,7 @@ mod permissions;
 mod reports;
 mod reports_provisional;
 mod session;
+mod setting_rules;
 mod web;
 mod webhooks;
 mod window_rules;
