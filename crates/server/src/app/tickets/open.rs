@@ -299,7 +299,9 @@ pub(crate) async fn plan_as(
 }
 
 /// Drops each target of `new` that cannot be counted in `calendar` from the clocks' start (no
-/// clock runs for it, as for an "immediate" one) and says why, one reason per target dropped.
+/// clock runs for it, as for an "immediate" one) and says why, one reason per target dropped. A
+/// start the calendar does not answer for at all drops nothing: opening then fails naming the
+/// calendar and the year, as it always has.
 ///
 /// Targets are checked when they are saved (policies, catalogue files, windows, scheduled
 /// duties), but a calendar's coverage ends as time passes: a `1800d` repair target countable in
@@ -312,6 +314,12 @@ pub(crate) fn countable_targets(calendar: &Calendar, new: &mut NewTicket, target
         new.received_at
     });
     let mut dropped = Vec::new();
+    // A start the calendar does not answer for (a ticket dated 2001) is the request's mistake,
+    // refused as such when the clocks are measured; only a target reaching past what the
+    // calendar counts is dropped.
+    if crate::app::countable::span(calendar, start, start).is_err() {
+        return dropped;
+    }
     for clock in ticket_domain::ClockName::ALL {
         let Some(d) = new.targets.get(*clock) else { continue };
         if let Err(why) = crate::app::countable::duration(calendar, start, d) {
