@@ -186,9 +186,9 @@ pub enum SetError {
     /// The scope names a policy that does not exist.
     #[error("no policy with code {0:?}")]
     NoPolicy(String),
-    /// A step cannot be computed for the tickets the ladder would escalate.
+    /// A step cannot be computed for the tickets the ladder would escalate, or holds a NUL byte.
     #[error("{field}: {detail}")]
-    Uncountable {
+    Invalid {
         /// The step's field, e.g. `steps[3].when`.
         field: String,
         /// Why.
@@ -221,6 +221,13 @@ pub async fn set(
         None => None,
     };
     if let Some(ladder) = ladder {
+        if let Some(field) = serde_json::to_value(ladder)
+            .ok()
+            .and_then(|v| crate::app::text::nul_in(&v))
+        {
+            let detail = "holds a NUL byte (\\u0000), which no text may hold".to_owned();
+            return Err(SetError::Invalid { field, detail });
+        }
         // The targets of the tickets it would escalate: the policy's (at the severity), or every
         // policy's for the default.
         let rows = match &policy {
@@ -238,7 +245,7 @@ pub async fn set(
         let targets = crate::app::countable::targets_of(&read, severity);
         let calendars: Vec<&Calendar> = calendars.values().collect();
         if let Some((field, detail)) = countable_steps(ladder, &targets, &calendars, now) {
-            return Err(SetError::Uncountable { field, detail });
+            return Err(SetError::Invalid { field, detail });
         }
     }
     let key = scope.to_string();
@@ -506,7 +513,7 @@ fn set_error(e: SetError) -> AppError {
             field: Some("scope".into()),
             detail: format!("no policy with code {code:?}"),
         },
-        SetError::Uncountable { field, detail } => AppError::invalid(field, detail),
+        SetError::Invalid { field, detail } => AppError::invalid(field, detail),
         SetError::Db(e) => e.into(),
     }
 }
