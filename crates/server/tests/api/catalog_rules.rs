@@ -123,9 +123,9 @@ both!(
             .expect(StatusCode::OK);
 
         // The command line checks the same way, dry run or not.
-        let file = scratch(&t, "long.toml", &cases[0].0);
+        let file = scratch("long.toml", &cases[0].0);
         for extra in [&["--dry-run"][..], &[]] {
-            let mut args = vec!["import", "catalog", file.to_str().unwrap()];
+            let mut args = vec!["import", "catalog", file.path()];
             args.extend_from_slice(extra);
             let (ok, _, err) = opsclock(&t, &args);
             assert!(
@@ -264,8 +264,8 @@ both!(
         let units = t.get("admin", "/api/v1/units").await.expect(StatusCode::OK);
         assert!(!units.to_string().contains("u-nul"), "{units}");
 
-        let file = scratch(&t, "nul.toml", WITH_NUL);
-        let (ok, _, err) = opsclock(&t, &["import", "catalog", file.to_str().unwrap()]);
+        let file = scratch("nul.toml", WITH_NUL);
+        let (ok, _, err) = opsclock(&t, &["import", "catalog", file.path()]);
         assert!(
             !ok && err.contains("nul.toml has 2 problem(s); nothing was imported")
                 && err.contains(&format!(

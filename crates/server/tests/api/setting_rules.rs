@@ -415,29 +415,33 @@ both!(
 
 both!(the_command_line_refuses_the_same_settings, |t: Harness| async move {
     let ladder = scratch(
-        &t,
         "ladder.toml",
         "[[steps]]\nid = \"half\"\nwhen = \"50%\"\nnotify = [\"assignee\"]\n\n[[steps]]\nid = \"yearly\"\n\
              when = \"every 12000h after breach, 1 times\"\nnotify = [\"unit_head\"]\n",
     );
-    let (ok, _, err) = opsclock(&t, &["ladder", "set", "P", ladder.to_str().unwrap()]);
+    let (ok, _, err) = opsclock(&t, &["ladder", "set", "P", ladder.path()]);
     assert!(
         !ok && err.contains("steps[1].when") && err.contains("\"yearly\""),
         "{err}"
     );
+    // TOML reads "\u0000" as a NUL byte, which no text may hold.
+    let nul = scratch(
+        "nul-ladder.toml",
+        "[[steps]]\nid = \"half\\u0000\"\nwhen = \"50%\"\nnotify = [\"assignee\"]\n",
+    );
+    let (ok, _, err) = opsclock(&t, &["ladder", "set", "P", nul.path()]);
+    assert!(!ok && err.contains("steps[0].id: holds a NUL byte"), "{err}");
     let duty = scratch(
-        &t,
         "duty.toml",
         "[[duties]]\ncode = \"long\"\nname = \"巡检\"\nsystem = \"SB\"\nschedule = \"0 9 * * *\"\ndue = \"3000d\"\n",
     );
-    let (ok, _, err) = opsclock(&t, &["duty", "set", duty.to_str().unwrap()]);
+    let (ok, _, err) = opsclock(&t, &["duty", "set", duty.path()]);
     assert!(!ok && err.contains("long: due: 3000d cannot be counted"), "{err}");
     let roster = scratch(
-        &t,
         "roster.json",
         &roster("early", "workdays", "2020-01-06", &["eng_a"]).to_string(),
     );
-    let (ok, _, err) = opsclock(&t, &["roster", "set", roster.to_str().unwrap()]);
+    let (ok, _, err) = opsclock(&t, &["roster", "set", roster.path()]);
     assert!(!ok && err.contains("early: shifts[0].anchor"), "{err}");
     assert!(
         escalation_ladders::Entity::find()

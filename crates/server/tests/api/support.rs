@@ -445,15 +445,32 @@ pub fn opsclock(t: &Harness, args: &[&str]) -> (bool, String, String) {
     )
 }
 
-/// A file in a directory of this test's own.
-pub fn scratch(t: &Harness, name: &str, text: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "opsclock-settings-{}-{}",
-        std::process::id(),
-        t.db.url.rsplit(['/', '_']).next().unwrap_or("db")
-    ));
+/// A file written for a command to read, in a directory of its own, removed when dropped.
+pub struct Scratch(std::path::PathBuf);
+
+impl Scratch {
+    /// The file's path, as an argument.
+    pub fn path(&self) -> &str {
+        self.0.to_str().expect("a UTF-8 path")
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+        if let Some(dir) = self.0.parent() {
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+}
+
+/// Writes `text` to a file called `name` in a directory no other test uses.
+pub fn scratch(name: &str, text: &str) -> Scratch {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("opsclock-scratch-{}-{n}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap();
-    path
+    Scratch(path)
 }
