@@ -31,11 +31,13 @@ macro_rules! both {
     };
 }
 
-fn calendars() -> Vec<String> {
-    sla_clock::builtin::calendars()
-        .iter()
-        .map(|c| c.name().to_owned())
-        .collect()
+fn calendars() -> std::sync::Arc<std::collections::BTreeMap<String, sla_clock::Calendar>> {
+    std::sync::Arc::new(
+        sla_clock::builtin::calendars()
+            .into_iter()
+            .map(|c| (c.name().to_owned(), c))
+            .collect(),
+    )
 }
 
 async fn import(t: &TestDb, text: &str, dry_run: bool) -> Result<Plan, ImportError> {

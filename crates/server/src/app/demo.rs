@@ -47,7 +47,7 @@ pub async fn load(
         db,
         SHUNYI_CATALOG,
         "demo: config/catalogs/shunyi-2026.toml",
-        calendars.keys().cloned(),
+        std::sync::Arc::new(calendars.clone()),
         false,
         None,
         &ClientAddr(Some("demo".into())),

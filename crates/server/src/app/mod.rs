@@ -37,6 +37,8 @@
 //! | [`outbox`] | the outbox as admins see it (email and webhooks): list, read with attempts, send again |
 //! | [`calendar_reload`] | reloading calendars while the server runs, and which calendars are loaded |
 //! | [`calendar_notice`] | adding a year's State Council holiday notice to a calendar file |
+//! | [`countable`] | whether what a setting names can be counted in the calendars: the check behind every setting saved, and behind isolating one that no longer can be |
+//! | [`text`] | rules for any text that is stored: no NUL byte, found by its path |
 //! | [`coverage`] | warnings ahead of a dated calendar running out of published holidays |
 //! | [`retention`] | how long the records that are not tickets are kept, and the daily purge |
 //! | [`backup`] | `opsclock backup` and `opsclock restore` for a SQLite database |
@@ -50,6 +52,7 @@ pub mod calendar_notice;
 pub mod calendar_reload;
 pub mod catalog;
 pub mod context;
+pub mod countable;
 pub mod coverage;
 pub mod demo;
 pub mod duty;
@@ -63,6 +66,7 @@ pub mod permissions;
 pub mod reports;
 pub mod retention;
 pub mod scope;
+pub mod text;
 pub mod tickets;
 pub mod webhooks;
 

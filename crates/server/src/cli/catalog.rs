@@ -59,7 +59,7 @@ pub async fn import(cmd: ImportCommand, config: &Config) -> anyhow::Result<()> {
         &db,
         &text,
         &name,
-        calendars.keys().cloned(),
+        std::sync::Arc::new(calendars),
         a.dry_run,
         None,
         &ClientAddr(Some("cli".into())),

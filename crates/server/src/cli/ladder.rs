@@ -86,10 +86,11 @@ pub async fn run(cmd: LadderCommand, config: &Config) -> anyhow::Result<()> {
             let body = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let ladder: Ladder =
                 toml::from_str(&body).with_context(|| format!("{} is not a valid ladder", file.display()))?;
+            let calendars = super::calendar_source(None, config)?.all()?;
             let db = crate::serve::open_database(&database.url(config)).await?;
             let txn = crate::db::begin_write(&db).await?;
             let now = Utc::now();
-            let changed = ladders::set(&txn, &scope, Some(&ladder), now).await?;
+            let changed = ladders::set(&txn, &calendars, &scope, Some(&ladder), now).await?;
             if changed {
                 let detail = serde_json::json!({ "ladder": ladder, "file": file.display().to_string() });
                 audit::record(&txn, None, "ladder.set", &scope.to_string(), detail, &cli(), now).await?;
@@ -102,7 +103,7 @@ pub async fn run(cmd: LadderCommand, config: &Config) -> anyhow::Result<()> {
             let db = crate::serve::open_database(&database.url(config)).await?;
             let txn = crate::db::begin_write(&db).await?;
             let now = Utc::now();
-            let changed = ladders::set(&txn, &scope, None, now).await?;
+            let changed = ladders::set(&txn, &Default::default(), &scope, None, now).await?;
             if changed {
                 audit::record(
                     &txn,

@@ -180,6 +180,11 @@ const WORDS: &[(&str, &str, &str)] = &[
         "到达现场后开始计时",
         "starts when an engineer arrives",
     ),
+    (
+        "unapplied",
+        "以下时限在日历中无法计算，提交后这些时钟不会启动（原因会记入工单时间线）：",
+        "These targets cannot be counted in the calendar; their clocks will not start (the ticket's timeline will say why):",
+    ),
     ("calendar", "日历", "Calendar"),
     ("goes_to", "分派给", "goes to"),
     ("override", "调整等级（可选）", "Override (optional)"),

@@ -427,3 +427,50 @@ impl Harness {
 pub fn loopback_allowed() -> opsclock::app::outbound::Outbound {
     opsclock::app::outbound::Outbound::allowing(["127.0.0.1/32"]).unwrap()
 }
+
+/// Runs `opsclock` with `args` against the harness's database; (success, stdout, stderr).
+pub fn opsclock(t: &Harness, args: &[&str]) -> (bool, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_opsclock"))
+        .current_dir(std::env::temp_dir())
+        .env_remove("OPSCLOCK_CONFIG")
+        .env_remove("OPSCLOCK_DATABASE_URL")
+        .args(args)
+        .args(["--database", &t.db.url])
+        .output()
+        .expect("run opsclock");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A file written for a command to read, in a directory of its own, removed when dropped.
+pub struct Scratch(std::path::PathBuf);
+
+impl Scratch {
+    /// The file's path, as an argument.
+    pub fn path(&self) -> &str {
+        self.0.to_str().expect("a UTF-8 path")
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+        if let Some(dir) = self.0.parent() {
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+}
+
+/// Writes `text` to a file called `name` in a directory no other test uses.
+pub fn scratch(name: &str, text: &str) -> Scratch {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("opsclock-scratch-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    Scratch(path)
+}

@@ -687,3 +687,44 @@ both!(
         assert_eq!(last["data"]["reason"], "已到场处理 2 小时，工作量应计入");
     }
 );
+
+both!(
+    the_new_ticket_page_says_which_targets_cannot_be_counted_and_opens_without_them,
+    |t: crate::support::Harness| async move {
+        // Countable from the pinned 2026-11-25 (1800 days end in October 2031), not from June
+        // 2028 (they would end in 2033, past what cn-5x8 counts).
+        let mut targets = crate::support::policy_targets();
+        targets["fault"]["minor"]["repair"] = json!("1800d");
+        t.patch(
+            "admin",
+            &format!("/api/v1/policies/{}", t.ids.policy),
+            json!({ "targets": targets }),
+        )
+        .await
+        .expect(StatusCode::OK);
+        t.time.set("2028-06-01T02:00:00Z".parse().unwrap());
+        let cookies = session(&t, "mgr_b").await;
+        let (status, html) = browse(&t, &cookies, "/tickets/new").await;
+        assert_eq!(status, StatusCode::OK);
+        let csrf = csrf_of(&html);
+        let fields = [
+            ("csrf", csrf.as_str()),
+            ("system", "SB"),
+            ("kind", "fault"),
+            ("severity", "minor"),
+            ("severity_reason", "打印慢，不影响业务"),
+            ("title", "打印慢"),
+        ];
+        let (answer, _) = submit(&t, &cookies, "/tickets/new/preview", &fields).await;
+        assert_eq!(answer.status, StatusCode::OK);
+        let html = answer.body.as_str().unwrap_or_default().to_owned();
+        assert!(
+            html.contains("id=\"preview-unapplied\"")
+                && html.contains("以下时限在日历中无法计算")
+                && html.contains("1800d"),
+            "{html}"
+        );
+        let (answer, _) = submit(&t, &cookies, "/tickets/new", &fields).await;
+        assert_eq!(answer.status, StatusCode::SEE_OTHER, "{:?}", answer.body);
+    }
+);

@@ -164,13 +164,19 @@ impl World {
                 engineer = u.id;
             }
         }
-        ladders::set(conn, &Scope::Policy("p-test".into()), Some(&test_ladder()), now)
-            .await
-            .expect("setting the ladder");
-        let calendars = sla_clock::builtin::calendars()
+        let calendars: BTreeMap<String, Calendar> = sla_clock::builtin::calendars()
             .into_iter()
             .map(|c| (c.name().to_owned(), c))
             .collect();
+        ladders::set(
+            conn,
+            &calendars,
+            &Scope::Policy("p-test".into()),
+            Some(&test_ladder()),
+            now,
+        )
+        .await
+        .expect("setting the ladder");
         World {
             db,
             system_id: system.id,

@@ -196,9 +196,15 @@ async fn a_changed_ladder_applies_to_open_tickets(backend: Backend) {
         },
     );
     let ladder = sla_clock::Ladder::new(steps).unwrap();
-    let changed = ladders::set(&world.db.db, &Scope::Policy("p-test".into()), Some(&ladder), t0())
-        .await
-        .unwrap();
+    let changed = ladders::set(
+        &world.db.db,
+        &world.calendars,
+        &Scope::Policy("p-test".into()),
+        Some(&ladder),
+        t0(),
+    )
+    .await
+    .unwrap();
     assert!(changed);
     let (sweep, drained) = world.tick(at("2026-11-23T12:11:00+08:00"), &mailer).await;
     assert_eq!((sweep.queued, drained.sent), (1, 1));
@@ -240,6 +246,7 @@ async fn a_resume_dated_ahead_still_escalates(backend: Backend) {
     let ladder = sla_clock::Ladder::new(ladder).unwrap();
     opsclock::app::escalation::ladders::set(
         &world.db.db,
+        &world.calendars,
         &opsclock::app::escalation::ladders::Scope::Policy("p-test".into()),
         Some(&ladder),
         noon,

@@ -1,15 +1,19 @@
 //! From a parsed file to a [`Catalog`]: every value checked, every reference resolved, each
 //! policy's tiers compiled into the targets the clocks use. All problems are collected, so one run
-//! lists everything wrong with a file.
+//! lists everything wrong with a file. Policies are checked in [`super::tiers`].
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use sla_clock::{Severity, SlaDuration};
-use ticket_domain::{Kind, Policy, ServiceMode, Targets};
+use chrono::{DateTime, Utc};
+use sla_clock::{Calendar, SlaDuration};
+use ticket_domain::{Kind, ServiceMode};
 
-use super::file::{CatalogFile, ContractFacts, FORMAT, MajorEventEntry, OrgEntry, PolicyEntry, RepairFrom, TierEntry};
-use super::{Catalog, OrgDef, PolicyDef, Problem, SystemDef};
+use super::file::{CatalogFile, ContractFacts, FORMAT, OrgEntry};
+use super::{Catalog, OrgDef, Problem, SystemDef};
+
+pub use super::tiers::PolicyDocument;
 
 /// What already exists outside the file, for references the file does not define itself.
 #[derive(Debug, Default, Clone)]
@@ -22,6 +26,35 @@ pub struct Known {
     pub policies: BTreeSet<String>,
     /// Calendar names the server has loaded.
     pub calendars: BTreeSet<String>,
+    /// The loaded calendars and "now", to count every policy target in (as a policy saved
+    /// through the API is); without them (a check of the file's form alone) targets are read but
+    /// not counted.
+    pub counting: Option<Counting>,
+}
+
+/// What a policy's targets are counted in: every loaded calendar, from now.
+#[derive(Clone)]
+pub struct Counting {
+    /// The loaded calendars, by name.
+    pub calendars: Arc<BTreeMap<String, Calendar>>,
+    /// The instant each target is counted from.
+    pub now: DateTime<Utc>,
+}
+
+impl Counting {
+    /// Counting in `calendars` from `now`; the calendar names a file's systems may use are theirs.
+    pub fn known(calendars: Arc<BTreeMap<String, Calendar>>, now: DateTime<Utc>) -> Counting {
+        Counting { calendars, now }
+    }
+}
+
+impl std::fmt::Debug for Counting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Counting")
+            .field("calendars", &self.calendars.keys().collect::<Vec<_>>())
+            .field("now", &self.now)
+            .finish()
+    }
 }
 
 /// The words a contract uses for "at once"; such a deadline is recorded, no clock runs for it.
@@ -85,9 +118,13 @@ impl Lines {
     }
 }
 
-struct Checker<'a> {
+pub(super) struct Checker<'a> {
     lines: &'a Lines,
     problems: Vec<Problem>,
+    pub(super) counting: Option<&'a Counting>,
+    /// Whether the text may hold a NUL byte at all (a `\u0000` escape): only then are the
+    /// entries' texts searched for one.
+    nul_possible: bool,
 }
 
 impl Checker<'_> {
@@ -95,7 +132,7 @@ impl Checker<'_> {
         self.lines.of(span)
     }
 
-    fn problem(&mut self, line: Option<usize>, path: String, message: impl Into<String>) {
+    pub(super) fn problem(&mut self, line: Option<usize>, path: String, message: impl Into<String>) {
         self.problems.push(Problem {
             line,
             path,
@@ -103,7 +140,7 @@ impl Checker<'_> {
         });
     }
 
-    fn code(&mut self, line: Option<usize>, path: &str, code: &str) {
+    pub(super) fn code(&mut self, line: Option<usize>, path: &str, code: &str) {
         if !super::is_valid_code(code) {
             self.problem(
                 line,
@@ -113,7 +150,7 @@ impl Checker<'_> {
         }
     }
 
-    fn name(&mut self, line: Option<usize>, path: &str, name: &str) {
+    pub(super) fn name(&mut self, line: Option<usize>, path: &str, name: &str) {
         if name.trim().is_empty() || name.trim() != name || name.chars().count() > 200 {
             self.problem(
                 line,
@@ -124,7 +161,13 @@ impl Checker<'_> {
     }
 
     /// A deadline: a duration, or (where `immediate_ok`) one of the words for "at once".
-    fn deadline(&mut self, line: Option<usize>, path: String, text: &Option<String>, immediate_ok: bool) -> Deadline {
+    pub(super) fn deadline(
+        &mut self,
+        line: Option<usize>,
+        path: String,
+        text: &Option<String>,
+        immediate_ok: bool,
+    ) -> Deadline {
         let Some(text) = text else { return Deadline::None };
         if IMMEDIATE.contains(&text.as_str()) {
             if immediate_ok {
@@ -151,6 +194,35 @@ impl Checker<'_> {
         }
     }
 
+    /// A deadline read at `path` (of `what`, e.g. `policy "p1", tier "紧急故障"`) must be
+    /// countable from now in every loaded calendar, when the check knows them.
+    pub(super) fn countable(&mut self, line: Option<usize>, path: String, what: &str, d: &Deadline) {
+        let (Some(counting), Some(d)) = (self.counting, d.target()) else {
+            return;
+        };
+        if let Err(why) = crate::app::countable::in_every(&counting.calendars, counting.now, d) {
+            self.problem(line, path, format!("{what}: {why}"));
+        }
+    }
+
+    /// An entry whose text holds a NUL byte (`name = "a\u0000"`) is refused naming its field:
+    /// PostgreSQL stores no NUL in text, and the import would fail there half-way through.
+    fn no_nul(&mut self, line: Option<usize>, path: &str, entry: &impl serde::Serialize) {
+        if !self.nul_possible {
+            return;
+        }
+        let field = serde_json::to_value(entry)
+            .ok()
+            .and_then(|v| crate::app::text::nul_in(&v));
+        if let Some(field) = field {
+            self.problem(
+                line,
+                format!("{path}.{field}"),
+                "holds a NUL byte (\\u0000); no text may hold one",
+            );
+        }
+    }
+
     fn unique<'s>(&mut self, what: &str, entries: impl Iterator<Item = (Option<usize>, String, &'s str)>) {
         let mut seen: BTreeMap<&str, String> = BTreeMap::new();
         for (line, path, code) in entries {
@@ -165,14 +237,14 @@ impl Checker<'_> {
     }
 }
 
-enum Deadline {
+pub(super) enum Deadline {
     None,
     Immediate,
     Within(SlaDuration),
 }
 
 impl Deadline {
-    fn target(&self) -> Option<SlaDuration> {
+    pub(super) fn target(&self) -> Option<SlaDuration> {
         match self {
             Deadline::Within(d) => Some(*d),
             Deadline::None | Deadline::Immediate => None,
@@ -211,6 +283,8 @@ pub fn check_with(file: &CatalogFile, text: &str, known: &Known, progress: &Prog
     let mut c = Checker {
         lines,
         problems: Vec::new(),
+        counting: known.counting.as_ref(),
+        nul_possible: text.contains('\0') || text.contains("\\u0000") || text.contains("\\U00000000"),
     };
     if file.format != FORMAT {
         c.problem(
@@ -234,7 +308,8 @@ pub fn check_with(file: &CatalogFile, text: &str, known: &Known, progress: &Prog
             return cancelled();
         }
         let line = c.line(&p.span());
-        if let Some(def) = policy(&mut c, line, &format!("policies[{i}]"), p.get_ref()) {
+        c.no_nul(line, &format!("policies[{i}]"), p.get_ref());
+        if let Some(def) = super::tiers::policy(&mut c, line, &format!("policies[{i}]"), p.get_ref()) {
             policies.push(def);
         }
     }
@@ -269,6 +344,7 @@ pub fn check_with(file: &CatalogFile, text: &str, known: &Known, progress: &Prog
         let line = c.line(&s.span());
         let path = format!("systems[{i}]");
         let s = s.get_ref();
+        c.no_nul(line, &path, s);
         c.code(line, &path, &s.code);
         c.name(line, &path, &s.name);
         if !defined(&unit_codes, &known.units, &s.unit) {
@@ -395,6 +471,7 @@ fn orgs(
         let line = c.line(&e.span());
         let path = format!("{list}[{i}]");
         let e = e.get_ref();
+        c.no_nul(line, &path, e);
         c.code(line, &path, &e.code);
         c.name(line, &path, &e.name);
         out.push(OrgDef {
@@ -411,116 +488,6 @@ fn orgs(
             .map(|(i, e)| (lines.of(&e.span()), format!("{list}[{i}]"), e.get_ref().code.as_str())),
     );
     Some(out)
-}
-
-fn policy(c: &mut Checker<'_>, line: Option<usize>, path: &str, p: &PolicyEntry) -> Option<PolicyDef> {
-    c.code(line, path, &p.code);
-    c.name(line, path, &p.name);
-    if let Some(raw) = &p.targets {
-        if !p.tiers.is_empty() || p.applies_to.is_some() || p.major_event.is_some() {
-            c.problem(
-                line,
-                format!("{path}.targets"),
-                "give either tiers (with applies_to, major_event) or raw targets, not both",
-            );
-        }
-        return Some(PolicyDef {
-            code: p.code.clone(),
-            name: p.name.clone(),
-            targets: raw.clone(),
-            document: None,
-        });
-    }
-    let kinds: Vec<Kind> = p.applies_to.clone().unwrap_or_else(|| DEFAULT_KINDS.to_vec());
-    if kinds.is_empty() {
-        c.problem(
-            line,
-            format!("{path}.applies_to"),
-            "must name at least one kind (fault, alarm, security, request)",
-        );
-    }
-    let mut compiled = Policy::default();
-    let mut claimed: BTreeMap<Severity, usize> = BTreeMap::new();
-    for (j, tier) in p.tiers.iter().enumerate() {
-        let tpath = format!("{path}.tiers[{j}]");
-        let targets = tier_targets(c, line, &tpath, tier);
-        for sev in tier.severity.iter().flat_map(|s| s.0.iter()) {
-            if let Some(&k) = claimed.get(sev) {
-                c.problem(
-                    line,
-                    format!("{tpath}.severity"),
-                    format!(
-                        "{} is already set by tiers[{k}] ({:?}); each severity may come from one tier — \
-                         leave the other tier's severity out to keep it as documentation",
-                        sev.key(),
-                        p.tiers[k].label
-                    ),
-                );
-                continue;
-            }
-            claimed.insert(*sev, j);
-            for kind in &kinds {
-                compiled.set(*kind, *sev, targets);
-            }
-        }
-    }
-    if let Some(me) = &p.major_event {
-        major_event(c, line, &format!("{path}.major_event"), me);
-    }
-    let document = serde_json::to_value(PolicyDocument::from(p)).ok();
-    Some(PolicyDef {
-        code: p.code.clone(),
-        name: p.name.clone(),
-        targets: compiled,
-        document,
-    })
-}
-
-fn tier_targets(c: &mut Checker<'_>, line: Option<usize>, path: &str, t: &TierEntry) -> Targets {
-    if t.label.trim().is_empty() {
-        c.problem(
-            line,
-            format!("{path}.label"),
-            "must not be empty: the contract's name of the tier",
-        );
-    }
-    if t.severity.as_ref().is_some_and(|s| s.0.is_empty()) {
-        c.problem(
-            line,
-            format!("{path}.severity"),
-            "an empty list; leave severity out to keep the tier as documentation only",
-        );
-    }
-    let response = c.deadline(line, format!("{path}.response"), &t.response, true);
-    let arrival = c.deadline(line, format!("{path}.arrival"), &t.arrival, true);
-    let repair = c.deadline(line, format!("{path}.repair"), &t.repair, false);
-    let from_arrival = t.repair_from == Some(RepairFrom::Arrival);
-    if from_arrival && (arrival.target().is_none() || repair.target().is_none()) {
-        c.problem(
-            line,
-            format!("{path}.repair_from"),
-            "\"arrival\" needs both an arrival and a repair duration in the same tier",
-        );
-    }
-    Targets {
-        response: response.target(),
-        arrival: arrival.target(),
-        repair: repair.target(),
-        repair_from_arrival: from_arrival,
-    }
-}
-
-fn major_event(c: &mut Checker<'_>, line: Option<usize>, path: &str, m: &MajorEventEntry) {
-    c.deadline(line, format!("{path}.response"), &m.response, true);
-    c.deadline(line, format!("{path}.arrival"), &m.arrival, true);
-    c.deadline(line, format!("{path}.repair"), &m.repair, false);
-    if m.response.is_none() && m.arrival.is_none() && m.repair.is_none() {
-        c.problem(
-            line,
-            path.to_owned(),
-            "gives no deadline; set response, arrival or repair, or remove it",
-        );
-    }
 }
 
 fn contract(c: &mut Checker<'_>, line: Option<usize>, path: &str, f: &ContractFacts) {
@@ -547,34 +514,6 @@ fn contract(c: &mut Checker<'_>, line: Option<usize>, path: &str, f: &ContractFa
     for (i, ins) in f.inspection.iter().enumerate() {
         if ins.times == 0 {
             c.problem(line, format!("{path}.inspection[{i}].times"), "must be at least 1");
-        }
-    }
-}
-
-/// What a tiered policy stores besides its compiled targets, so an export can write it back.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct PolicyDocument {
-    /// As in the file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub applies_to: Option<Vec<Kind>>,
-    /// As in the file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-    /// As in the file.
-    #[serde(default)]
-    pub tiers: Vec<TierEntry>,
-    /// As in the file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub major_event: Option<MajorEventEntry>,
-}
-
-impl From<&PolicyEntry> for PolicyDocument {
-    fn from(p: &PolicyEntry) -> Self {
-        PolicyDocument {
-            applies_to: p.applies_to.clone(),
-            note: p.note.clone(),
-            tiers: p.tiers.clone(),
-            major_event: p.major_event.clone(),
         }
     }
 }

@@ -3,7 +3,8 @@
 //! `config/catalogs/shunyi-2026.toml` is the Shunyi district's 154 systems.
 //!
 //! - [`file`](mod@file): the TOML types;
-//! - [`check`]: validation and compilation of tiers into clock targets;
+//! - [`check`]: validation of every entry, references resolved; [`tiers`]: a policy's tiers
+//!   compiled into clock targets, each target counted in the loaded calendars;
 //! - [`orgs`], [`policies`], [`systems`]: reading and editing one record at a time;
 //! - [`store`]: the plan (what an import would create, change or leave) and the import itself;
 //! - [`export`]: the database written back as a file.
@@ -15,6 +16,7 @@ pub mod orgs;
 pub mod policies;
 pub mod store;
 pub mod systems;
+pub mod tiers;
 
 use std::fmt;
 
@@ -212,13 +214,14 @@ pub enum ImportError {
 }
 
 /// Checks `text` and, unless `dry_run`, imports it in one write transaction at `now`. Either way
-/// returns the plan: what is (or would be) created, changed and left alone.
+/// returns the plan: what is (or would be) created, changed and left alone. Systems may name any of
+/// `calendars`, and every policy target must be countable in each of them from `now`.
 #[allow(clippy::too_many_arguments)]
 pub async fn import(
     db: &sea_orm::DatabaseConnection,
     text: &str,
     source_name: &str,
-    calendars: impl IntoIterator<Item = String>,
+    calendars: std::sync::Arc<std::collections::BTreeMap<String, sla_clock::Calendar>>,
     dry_run: bool,
     user_id: Option<i64>,
     from: &crate::app::audit::ClientAddr,
@@ -230,7 +233,7 @@ pub async fn import(
     };
     if dry_run {
         let current = store::Current::load(db).await?;
-        let cat = load_with(text, current.known(calendars), Default::default())
+        let cat = load_with(text, current.known(calendars, now), Default::default())
             .await
             .map_err(invalid)?;
         return Ok(current.plan(&cat));
@@ -241,7 +244,7 @@ pub async fn import(
     // Checked inside the write transaction, so the references it resolves cannot change before
     // the writes that rely on them.
     let current = store::Current::load(&txn).await?;
-    let cat = load_with(text, current.known(calendars), Default::default())
+    let cat = load_with(text, current.known(calendars, now), Default::default())
         .await
         .map_err(invalid)?;
     let plan = store::apply(&txn, &current, &cat, user_id, from, source_name, now).await?;
@@ -313,7 +316,7 @@ pub async fn upload(
         &ctx.db,
         text,
         &source,
-        ctx.calendars.snapshot().keys().cloned(),
+        ctx.calendars.snapshot(),
         dry_run,
         Some(p.user_id),
         from,

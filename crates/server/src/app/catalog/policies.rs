@@ -52,26 +52,12 @@ pub struct PolicyPatch {
 
 /// Reads the targets, and checks each can be counted from `now` in every loaded calendar (any
 /// system may count in any of them): a target that parses but no calendar can count (`"3000d"`,
-/// beyond the years a calendar counts) would make every ticket on the policy's systems fail.
+/// beyond the years a calendar counts) would make every ticket on the policy's systems fail. A
+/// catalogue file's policies are counted the same way ([`super::tiers`]).
 fn check_targets(ctx: &Context, v: serde_json::Value) -> AppResult<serde_json::Value> {
     let p: Policy = serde_json::from_value(v).map_err(|e| AppError::invalid("targets", e.to_string()))?;
-    let calendars = ctx.calendars.snapshot();
-    let now = ctx.now();
-    for kind in ticket_domain::Kind::ALL {
-        for severity in sla_clock::Severity::ALL {
-            let targets = p.targets(*kind, severity);
-            for clock in ticket_domain::ClockName::ALL {
-                let Some(d) = targets.get(*clock) else { continue };
-                for (name, cal) in calendars.iter() {
-                    if let Err(e) = cal.deadline(now, d) {
-                        return Err(AppError::invalid(
-                            format!("targets.{kind}.{}.{}", severity.key(), clock.key()),
-                            format!("{d} cannot be counted in calendar {name:?}: {e}"),
-                        ));
-                    }
-                }
-            }
-        }
+    if let Some((path, why)) = crate::app::countable::policy(&p, &ctx.calendars.snapshot(), ctx.now()) {
+        return Err(AppError::invalid(format!("targets.{path}"), why));
     }
     serde_json::to_value(&p).map_err(|e| AppError::Internal(e.into()))
 }

@@ -201,13 +201,19 @@ impl Current {
         })
     }
 
-    /// The codes in the database, and the calendar names, for checking a file's references.
-    pub fn known(&self, calendars: impl IntoIterator<Item = String>) -> Known {
+    /// The codes in the database and the loaded calendars, for checking a file's references; its
+    /// policies' targets are counted in those calendars from `now`.
+    pub fn known(
+        &self,
+        calendars: std::sync::Arc<std::collections::BTreeMap<String, sla_clock::Calendar>>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Known {
         Known {
             units: self.units.keys().cloned().collect(),
             vendors: self.vendors.keys().cloned().collect(),
             policies: self.policies.keys().cloned().collect(),
-            calendars: calendars.into_iter().collect(),
+            calendars: calendars.keys().cloned().collect(),
+            counting: Some(super::check::Counting::known(calendars, now)),
         }
     }
 

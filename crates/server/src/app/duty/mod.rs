@@ -1,6 +1,7 @@
-//! Time that is not a single ticket: who is on duty ([`rosters`], exported as iCalendar by
-//! [`ics`]), major-event windows with stricter deadlines ([`windows`]), approved downtime that
-//! counts against nothing ([`exclusions`]) and recurring work that opens tickets ([`scheduled`]).
+//! Time that is not a single ticket: who is on duty ([`rosters`]; across rosters [`shifts`],
+//! exported as iCalendar by [`ics`]), major-event windows with stricter deadlines ([`windows`]),
+//! approved downtime that counts against nothing ([`exclusions`]) and recurring work that opens
+//! tickets ([`scheduled`]).
 //! [`manage`] holds the use cases: who may change or ask what, in one audited transaction.
 
 pub mod exclusions;
@@ -8,6 +9,7 @@ pub mod ics;
 pub mod manage;
 pub mod rosters;
 pub mod scheduled;
+pub mod shifts;
 pub mod windows;
 
 use std::collections::BTreeMap;

@@ -6,8 +6,8 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
-use duty_roster::{Gap, Override, Roster, ShiftInstance, ShiftLine, StaffingRule};
+use chrono::{DateTime, Utc};
+use duty_roster::{Override, Roster, ShiftInstance, ShiftLine, StaffingRule};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
 };
@@ -18,6 +18,8 @@ use utoipa::ToSchema;
 
 use crate::app::AppError;
 use crate::db::entities::{roster_overrides, rosters, system_vendors, systems, users, vendors};
+
+pub use super::shifts::{StaffingGap, UserShift, gaps, shifts_of};
 
 /// A roster as written in a file or sent to the API.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -109,10 +111,19 @@ fn parse(row: &rosters::Model) -> Result<RosterDoc, AppError> {
         .map_err(|e| AppError::Internal(anyhow::anyhow!("roster {} is unreadable: {e}", row.code)))
 }
 
+/// The rosters of `rows` with their overrides. One that cannot be read (its document edited by
+/// hand, or written by a version of opsclock whose format has changed) is left out and logged:
+/// it must not stop ticket openings, escalations or the other rosters' answers.
 async fn load_rows(db: &impl ConnectionTrait, rows: Vec<rosters::Model>) -> Result<Vec<Loaded>, AppError> {
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
-        let doc = parse(&row)?;
+        let doc = match parse(&row) {
+            Ok(doc) => doc,
+            Err(e) => {
+                tracing::error!(roster = %row.code, error = %e, "roster left out: it cannot be read");
+                continue;
+            }
+        };
         let overrides = roster_overrides::Entity::find()
             .filter(roster_overrides::Column::RosterId.eq(row.id))
             .order_by_asc(roster_overrides::Column::Id)
@@ -147,6 +158,9 @@ pub async fn get(db: &impl ConnectionTrait, code: &str) -> Result<Loaded, AppErr
         .filter(rosters::Column::Code.eq(code))
         .all(db)
         .await?;
+    for row in &rows {
+        parse(row)?;
+    }
     load_rows(db, rows)
         .await?
         .pop()
@@ -251,7 +265,27 @@ pub async fn set(
     if !problems.is_empty() {
         return Err(AppError::invalid("shifts", problems.join("; ")));
     }
-    super::calendar(calendars, "calendar", &doc.calendar)?;
+    crate::app::text::refuse_nul(doc)?;
+    let cal = super::calendar(calendars, "calendar", &doc.calendar)?;
+    // Turns are counted day by day from each line's anchor, in the calendar: an anchor the
+    // calendar does not answer for would make the roster unable to say who is on duty.
+    for (i, line) in doc.shifts.iter().enumerate() {
+        if let Err(e) = cal.day(line.anchor) {
+            return Err(AppError::invalid(
+                format!("shifts[{i}].anchor"),
+                format!(
+                    "{}: calendar {:?} cannot count from this date ({e}); anchor the line on a date it covers",
+                    line.anchor, doc.calendar
+                ),
+            ));
+        }
+    }
+    if let Err(e) = doc.roster().on_duty(cal, now, &[]) {
+        return Err(AppError::invalid(
+            "shifts",
+            format!("the roster cannot say who is on duty now: {e}"),
+        ));
+    }
     let vendor = vendors::Entity::find()
         .filter(vendors::Column::Code.eq(&doc.vendor))
         .one(db)
@@ -414,128 +448,6 @@ pub async fn add_override(
     .insert(db)
     .await?;
     Ok(())
-}
-
-/// A shift of one user, for their calendar.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct UserShift {
-    /// The roster's code.
-    pub roster: String,
-    /// The roster's name.
-    pub roster_name: String,
-    /// The shift line.
-    pub line: String,
-    /// The team.
-    pub team: String,
-    /// The day it begins.
-    pub date: NaiveDate,
-    /// When it begins.
-    pub start: DateTime<Utc>,
-    /// When it ends.
-    pub end: DateTime<Utc>,
-    /// Everyone on the shift.
-    pub members: Vec<String>,
-}
-
-/// Every shift `username` holds in `[from, to)`, across all rosters.
-pub async fn shifts_of(
-    db: &impl ConnectionTrait,
-    calendars: &BTreeMap<String, Calendar>,
-    username: &str,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> Result<Vec<UserShift>, AppError> {
-    let mut out = Vec::new();
-    for r in list(db).await? {
-        for s in r.instances(calendars, from, to)? {
-            if s.members.iter().any(|m| m == username) {
-                out.push(UserShift {
-                    roster: r.doc.code.clone(),
-                    roster_name: r.doc.name.clone(),
-                    line: s.line,
-                    team: s.team,
-                    date: s.date,
-                    start: s.start,
-                    end: s.end,
-                    members: s.members,
-                });
-            }
-        }
-    }
-    out.sort_by(|a, b| (a.start, &a.roster).cmp(&(b.start, &b.roster)));
-    Ok(out)
-}
-
-/// A staffing shortfall, and the rule it breaks.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct StaffingGap {
-    /// The roster's code, or `window:CODE` for a major-event window's rule.
-    pub source: String,
-    /// The vendor's code.
-    pub vendor: String,
-    /// The shortfall.
-    #[schema(value_type = Object)]
-    pub gap: Gap,
-}
-
-/// Every staffing shortfall in `[from, to)`: each roster against its own rules, and each vendor
-/// against the rules of the major-event windows that overlap the range (counted over all of
-/// the vendor's rosters, during the window only).
-pub async fn gaps(
-    db: &impl ConnectionTrait,
-    calendars: &BTreeMap<String, Calendar>,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> Result<Vec<StaffingGap>, AppError> {
-    let all = list(db).await?;
-    let vendor_codes: BTreeMap<i64, String> = vendors::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|v| (v.id, v.code))
-        .collect();
-    let mut by_vendor: BTreeMap<i64, Vec<ShiftInstance>> = BTreeMap::new();
-    let mut out = Vec::new();
-    for r in &all {
-        let shifts = r.instances(calendars, from, to)?;
-        let vendor = vendor_codes.get(&r.row.vendor_id).cloned().unwrap_or_default();
-        for gap in duty_roster::gaps(&shifts, &r.doc.staffing, from, to) {
-            out.push(StaffingGap {
-                source: r.doc.code.clone(),
-                vendor: vendor.clone(),
-                gap,
-            });
-        }
-        by_vendor.entry(r.row.vendor_id).or_default().extend(shifts);
-    }
-    for w in super::windows::overlapping(db, from, to).await? {
-        let (a, b) = (w.row.starts_at.max(from), w.row.ends_at.min(to));
-        for rule in &w.doc.staffing {
-            let vendors: Vec<i64> = match &rule.vendor {
-                Some(code) => vendor_codes
-                    .iter()
-                    .filter(|(_, c)| *c == code)
-                    .map(|(id, _)| *id)
-                    .collect(),
-                None => by_vendor.keys().copied().collect(),
-            };
-            for v in vendors {
-                let shifts = by_vendor.get(&v).map(Vec::as_slice).unwrap_or_default();
-                let r = StaffingRule {
-                    team: rule.team.clone(),
-                    min: rule.min,
-                };
-                for gap in duty_roster::gaps(shifts, &[r], a, b) {
-                    out.push(StaffingGap {
-                        source: format!("window:{}", w.doc.code),
-                        vendor: vendor_codes.get(&v).cloned().unwrap_or_default(),
-                        gap,
-                    });
-                }
-            }
-        }
-    }
-    Ok(out)
 }
 
 /// Who a new ticket of `system` goes to at `at`: of the people on duty, the one with the fewest

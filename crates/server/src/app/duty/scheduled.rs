@@ -166,10 +166,28 @@ pub async fn set(
             return Err(AppError::invalid("assignee", format!("no user {a:?}")));
         }
     }
+    crate::app::text::refuse_nul(doc)?;
     let next = match &doc.schedule {
         Some(s) => next_occurrence(s, calendar, now)?,
         None => None,
     };
+    if let (Some(schedule), None) = (&doc.schedule, next) {
+        return Err(AppError::invalid(
+            "schedule",
+            format!(
+                "{schedule:?} never occurs after now (in calendar {:?}), so the duty would never open a ticket",
+                system.calendar
+            ),
+        ));
+    }
+    // Each occurrence's ticket is due `due` after it: countable from the next occurrence (the
+    // counting must also be possible at the occurrences after it, which the opening checks).
+    if let (Some(at), Some(due)) = (next, doc.due.as_deref()) {
+        let d: SlaDuration = due
+            .parse()
+            .map_err(|e| AppError::invalid("due", format!("{due:?}: {e}")))?;
+        crate::app::countable::duration(calendar, at, d).map_err(|why| AppError::invalid("due", why))?;
+    }
     let document = serde_json::to_value(doc).map_err(|e| AppError::Internal(e.into()))?;
     let existing = duties::Entity::find()
         .filter(duties::Column::Code.eq(&doc.code))
@@ -268,7 +286,14 @@ pub async fn list(
         .all(db)
         .await?
     {
-        let doc = parse_doc(&row)?;
+        // One that cannot be read is left out (and logged), not the whole list.
+        let doc = match parse_doc(&row) {
+            Ok(doc) => doc,
+            Err(e) => {
+                tracing::error!(duty = %row.code, error = %e, "duty left out of the list");
+                continue;
+            }
+        };
         let count = tickets::Entity::find()
             .filter(tickets::Column::DutyId.eq(row.id))
             .count(db)
@@ -277,10 +302,16 @@ pub async fn list(
             None => None,
             Some(q) => {
                 let system = systems::Entity::find_by_id(row.system_id).one(db).await?;
-                let cal = system
-                    .as_ref()
-                    .and_then(|s| calendars.get(&s.calendar))
-                    .ok_or_else(|| AppError::Internal(anyhow::anyhow!("duty {}: no calendar", row.code)))?;
+                let Some(cal) = system.as_ref().and_then(|s| calendars.get(&s.calendar)) else {
+                    tracing::error!(duty = %row.code, "no calendar for the duty's system: its quota is not counted");
+                    out.push(DutyView {
+                        duty: doc,
+                        next_run_at: row.next_run_at,
+                        tickets: count,
+                        quota: None,
+                    });
+                    continue;
+                };
                 let (period, from, to) = period_of(&q.per, cal, now);
                 let done = tickets::Entity::find()
                     .filter(tickets::Column::DutyId.eq(row.id))
@@ -473,6 +504,7 @@ async fn run_one(
         proposal: None,
         recording: None,
         start_escapes_window: false,
+        targets_from: format!("定期任务 {}", doc.code),
     };
     let (ticket, _) = crate::app::tickets::open::open(
         txn,

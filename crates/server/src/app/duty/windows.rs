@@ -317,6 +317,25 @@ pub async fn set(
             }
         }
     }
+    if let Some(ladder) = &doc.ladder {
+        // Its steps escalate the tickets opened under it, in its calendar, until its end.
+        let read: Vec<ticket_domain::Policy> = policies::Entity::find()
+            .all(db)
+            .await?
+            .iter()
+            .filter_map(|p| serde_json::from_value(p.targets.clone()).ok())
+            .collect();
+        let mut targets = crate::app::countable::targets_of(&read, None);
+        if let Some(t) = &doc.targets {
+            targets.extend(entry_targets(t, "targets")?.into_iter().flatten());
+        }
+        for from in [doc.starts, doc.ends] {
+            if let Some((field, why)) = crate::app::escalation::ladders::countable_steps(ladder, &targets, &[cal], from)
+            {
+                return Err(AppError::invalid(format!("ladder.{field}"), why));
+            }
+        }
+    }
     for code in &doc.units {
         if units::Entity::find()
             .filter(units::Column::Code.eq(code))
@@ -337,6 +356,7 @@ pub async fn set(
             return Err(AppError::invalid("systems", format!("no system {code:?}")));
         }
     }
+    crate::app::text::refuse_nul(doc)?;
     for (i, s) in doc.staffing.iter().enumerate() {
         if s.min == 0 {
             return Err(AppError::invalid(format!("staffing[{i}].min"), "must be at least 1"));

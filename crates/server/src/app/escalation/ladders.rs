@@ -5,7 +5,15 @@
 //! stored default (scope `default`), and the built-in [`Ladder::default_ladder`]. Ladders are set
 //! through `PUT /api/v1/ladders/{scope}` or `opsclock ladder set`; `config/ladders/default.toml`
 //! is the built-in default written out as a file to start from.
+//!
+//! A ladder is checked when it is set ([`countable_steps`]): every step must be computable for the
+//! tickets it will escalate. A step `every 12000h after breach, 1 times` reaches six years of
+//! working time past the deadline, beyond what a 5×8 calendar counts, and every ticket under it
+//! would fail to open; it is refused naming `steps[3].when`. A stored step that cannot be
+//! computed anyway (set before the check, or a calendar's coverage ran out since) is skipped with
+//! the reason logged while the ladder's other steps escalate ([`super::evaluate`]).
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -16,7 +24,7 @@ use sea_orm::{
     QueryOrder, Set,
 };
 use serde::{Deserialize, Serialize};
-use sla_clock::{ClockState, Ladder, Severity};
+use sla_clock::{Calendar, ClockState, Ladder, Severity, SlaDuration, Trigger};
 use utoipa::ToSchema;
 
 use crate::app::audit::{self, ClientAddr};
@@ -178,6 +186,14 @@ pub enum SetError {
     /// The scope names a policy that does not exist.
     #[error("no policy with code {0:?}")]
     NoPolicy(String),
+    /// A step cannot be computed for the tickets the ladder would escalate, or holds a NUL byte.
+    #[error("{field}: {detail}")]
+    Invalid {
+        /// The step's field, e.g. `steps[3].when`.
+        field: String,
+        /// Why.
+        detail: String,
+    },
     /// The database failed.
     #[error(transparent)]
     Db(#[from] DbErr),
@@ -189,6 +205,7 @@ pub enum SetError {
 /// already past are then sent (late rather than never); steps already sent are not sent again.
 pub async fn set(
     db: &impl ConnectionTrait,
+    calendars: &BTreeMap<String, Calendar>,
     scope: &Scope,
     ladder: Option<&Ladder>,
     now: DateTime<Utc>,
@@ -203,6 +220,34 @@ pub async fn set(
         ),
         None => None,
     };
+    if let Some(ladder) = ladder {
+        if let Some(field) = serde_json::to_value(ladder)
+            .ok()
+            .and_then(|v| crate::app::text::nul_in(&v))
+        {
+            let detail = "holds a NUL byte (\\u0000), which no text may hold".to_owned();
+            return Err(SetError::Invalid { field, detail });
+        }
+        // The targets of the tickets it would escalate: the policy's (at the severity), or every
+        // policy's for the default.
+        let rows = match &policy {
+            Some(p) => vec![p.clone()],
+            None => policies::Entity::find().all(db).await?,
+        };
+        let severity = match scope {
+            Scope::PolicySeverity(_, s) => Some(*s),
+            _ => None,
+        };
+        let read: Vec<ticket_domain::Policy> = rows
+            .iter()
+            .filter_map(|r| serde_json::from_value(r.targets.clone()).ok())
+            .collect();
+        let targets = crate::app::countable::targets_of(&read, severity);
+        let calendars: Vec<&Calendar> = calendars.values().collect();
+        if let Some((field, detail)) = countable_steps(ladder, &targets, &calendars, now) {
+            return Err(SetError::Invalid { field, detail });
+        }
+    }
     let key = scope.to_string();
     let existing = escalation_ladders::Entity::find()
         .filter(escalation_ladders::Column::Scope.eq(&key))
@@ -248,6 +293,63 @@ pub async fn set(
         wake_clocks(db, policy.map(|p| p.id), now).await?;
     }
     Ok(changed)
+}
+
+/// The first step of `ladder` that cannot be computed for a ticket whose clock starts at `from`
+/// with one of `targets`, in one of `calendars`: its field (`steps[3].when`) and why. A share of
+/// the budget and the breach fall at or before the deadline, which the target's own check
+/// counts; the repeats after a breach reach `limit × every` of working time past it, so the last
+/// one must be countable from the latest deadline.
+///
+/// ```
+/// use opsclock::app::escalation::ladders::countable_steps;
+/// let builtin = sla_clock::builtin::calendars();
+/// let cals: Vec<&sla_clock::Calendar> = builtin.iter().collect();
+/// let now = "2026-11-25T10:00:00+08:00".parse().unwrap();
+/// let targets = ["4h".parse().unwrap(), "7wd".parse().unwrap()];
+/// assert_eq!(countable_steps(&sla_clock::Ladder::default_ladder(), &targets, &cals, now), None);
+/// let ladder: sla_clock::Ladder = serde_json::from_value(serde_json::json!({"steps": [
+///     {"id": "breach", "when": "breach", "notify": ["assignee"]},
+///     {"id": "yearly", "when": "every 12000h after breach, 1 times", "notify": ["unit_head"]}]})).unwrap();
+/// let (field, why) = countable_steps(&ladder, &targets, &cals, now).unwrap();
+/// assert_eq!(field, "steps[1].when");
+/// assert!(why.contains("calendar \"cn-5x8\""), "{why}");
+/// ```
+pub fn countable_steps(
+    ladder: &Ladder,
+    targets: &[SlaDuration],
+    calendars: &[&Calendar],
+    from: DateTime<Utc>,
+) -> Option<(String, String)> {
+    for (i, step) in ladder.steps().iter().enumerate() {
+        let Trigger::AfterBreach { every, limit } = step.when else {
+            continue;
+        };
+        let field = format!("steps[{i}].when");
+        let what = format!("step {:?} ({})", step.id, step.when);
+        let span = every
+            .working_millis()
+            .and_then(|ms| ms.checked_mul(i64::from(limit)))
+            .and_then(chrono::TimeDelta::try_milliseconds);
+        let Some(span) = span else {
+            return Some((
+                field,
+                format!("{what}: the repeats reach further than any calendar counts"),
+            ));
+        };
+        for cal in calendars {
+            // The latest deadline of the targets this calendar can count (one it cannot is the
+            // policy's problem, refused where the policy is saved).
+            let latest = targets
+                .iter()
+                .filter_map(|d| crate::app::countable::duration(cal, from, *d).ok())
+                .fold(from, Ord::max);
+            if let Err(why) = crate::app::countable::working_time(cal, latest, span) {
+                return Some((field, format!("{what}: its last repeat cannot be computed: {why}")));
+            }
+        }
+    }
+    None
 }
 
 /// The stored states of clocks that may still escalate (met and cancelled clocks never do).
@@ -411,6 +513,7 @@ fn set_error(e: SetError) -> AppError {
             field: Some("scope".into()),
             detail: format!("no policy with code {code:?}"),
         },
+        SetError::Invalid { field, detail } => AppError::invalid(field, detail),
         SetError::Db(e) => e.into(),
     }
 }
@@ -429,7 +532,9 @@ pub async fn put(
     let ladder = doc.ladder()?;
     let now = ctx.now();
     let txn = ctx.begin_write().await?;
-    let changed = set(&txn, &scope, Some(&ladder), now).await.map_err(set_error)?;
+    let changed = set(&txn, &ctx.calendars.snapshot(), &scope, Some(&ladder), now)
+        .await
+        .map_err(set_error)?;
     if changed {
         let detail = serde_json::json!({ "ladder": ladder });
         audit::record(
@@ -457,7 +562,10 @@ pub async fn remove(ctx: &Context, p: &Principal, from: &ClientAddr, text: &str)
     let scope = scope_of(text)?;
     let txn = ctx.begin_write().await?;
     let now = ctx.now();
-    if !set(&txn, &scope, None, now).await.map_err(set_error)? {
+    if !set(&txn, &ctx.calendars.snapshot(), &scope, None, now)
+        .await
+        .map_err(set_error)?
+    {
         return Err(AppError::NotFound(format!("no ladder is stored for {scope}")));
     }
     audit::record(

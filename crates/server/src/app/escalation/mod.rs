@@ -21,7 +21,7 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
-use sla_clock::{DueStep, LadderEvaluation};
+use sla_clock::{Calendar, Clock, ClockError, DueStep, Ladder, LadderEvaluation};
 
 use crate::db::entities::outbox;
 
@@ -44,6 +44,65 @@ pub fn next_look(
         .find(|d| !queued.contains(&step_key(ticket, clock, d)))
         .map(|d| d.due_at)
         .or(evaluation.next_due_at)
+}
+
+/// The steps of `ladder` due for `clock` at `at`, as [`Ladder::evaluate`] answers, and what it left
+/// out: a step that cannot be computed (a stored `every 12000h after breach`, or repeats that ran
+/// past the years the calendar counts) is skipped and described, so that the ladder's other steps
+/// still escalate and the ticket can still be written. Only a clock that cannot be measured at
+/// all (its own target cannot be counted) is an error.
+///
+/// ```
+/// use opsclock::app::escalation::evaluate;
+/// use sla_clock::{Clock, Ladder};
+/// let cal = sla_clock::builtin::calendar("cn-5x8").unwrap();
+/// let at = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+/// let ladder: Ladder = serde_json::from_value(serde_json::json!({"steps": [
+///     {"id": "half", "when": "50%", "notify": ["assignee"]},
+///     {"id": "yearly", "when": "every 12000h after breach, 1 times", "notify": ["unit_head"]}]})).unwrap();
+/// let clock = Clock::start(at("2026-11-25T09:00:00+08:00"), "4h".parse().unwrap());
+/// assert!(ladder.evaluate(&clock, &cal, at("2026-11-25T12:00:00+08:00")).is_err());
+/// let (e, skipped) = evaluate(&ladder, &clock, &cal, at("2026-11-25T12:00:00+08:00")).unwrap();
+/// assert_eq!(e.due.len(), 1); // 50 % of 4 h fell due at 11:00
+/// assert!(skipped[0].starts_with("step \"yearly\""), "{skipped:?}");
+/// ```
+pub fn evaluate(
+    ladder: &Ladder,
+    clock: &Clock,
+    calendar: &Calendar,
+    at: DateTime<Utc>,
+) -> Result<(LadderEvaluation, Vec<String>), ClockError> {
+    let whole = match ladder.evaluate(clock, calendar, at) {
+        Ok(e) => return Ok((e, Vec::new())),
+        Err(e) => e,
+    };
+    // The clock's own measure failing is not the ladder's fault.
+    clock.status(calendar, at)?;
+    let mut out = LadderEvaluation {
+        due: Vec::new(),
+        next_due_at: None,
+    };
+    let mut skipped = Vec::new();
+    for step in ladder.steps() {
+        let one = Ladder::new(vec![step.clone()]).map(|l| l.evaluate(clock, calendar, at));
+        match one {
+            Ok(Ok(e)) => {
+                out.due.extend(e.due);
+                out.next_due_at = match (out.next_due_at, e.next_due_at) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+            }
+            Ok(Err(e)) => skipped.push(format!("step {:?} ({}): {e}", step.id, step.when)),
+            Err(e) => skipped.push(format!("step {:?}: {e}", step.id)),
+        }
+    }
+    if skipped.is_empty() {
+        // Every step alone answers, so the whole did too: nothing to isolate.
+        return Err(whole);
+    }
+    out.due.sort_by_key(|d| d.due_at);
+    Ok((out, skipped))
 }
 
 /// How far ahead of now a recorded event may be dated (clock skew, a resume typed a minute early).

@@ -55,6 +55,9 @@ pub struct SweepReport {
     pub queued: usize,
     /// Clocks that could not be evaluated (logged; they stay due and are tried again next sweep).
     pub failed: usize,
+    /// Ladder steps that could not be computed and were skipped (logged with the reason), while
+    /// the other steps of their ladders were queued.
+    pub steps_skipped: usize,
 }
 
 impl Sweeper {
@@ -110,7 +113,10 @@ impl Sweeper {
             for (clock_id, ticket_id) in due {
                 report.clocks += 1;
                 match self.escalate(clock_id, ticket_id, now, directory).await {
-                    Ok(n) => report.queued += n,
+                    Ok((n, skipped)) => {
+                        report.queued += n;
+                        report.steps_skipped += skipped;
+                    }
                     Err(e) => {
                         tracing::error!(clock_id, ticket_id, error = %format!("{e:#}"), "cannot escalate a clock");
                         report.failed += 1;
@@ -125,21 +131,22 @@ impl Sweeper {
         Ok(report)
     }
 
-    /// Queues the due steps of one clock and advances its `next_due_at`, in one transaction.
+    /// Queues the due steps of one clock and advances its `next_due_at`, in one transaction;
+    /// returns how many messages it queued and how many steps it had to skip.
     async fn escalate(
         &self,
         clock_id: i64,
         ticket_id: i64,
         now: DateTime<Utc>,
         directory: &Directory,
-    ) -> anyhow::Result<usize> {
+    ) -> anyhow::Result<(usize, usize)> {
         let txn = crate::db::begin_write(&self.db).await?;
         crate::app::tickets::lock(&txn, tickets::Column::Id.eq(ticket_id).into()).await?;
         let Some(clock) = clocks::Entity::find_by_id(clock_id).one(&txn).await? else {
-            return Ok(0);
+            return Ok((0, 0));
         };
         if clock.next_due_at.is_none_or(|t| t > now) {
-            return Ok(0); // another sweep or a ticket write got here first
+            return Ok((0, 0)); // another sweep or a ticket write got here first
         }
         let ticket = tickets::Entity::find_by_id(ticket_id)
             .one(&txn)
@@ -163,7 +170,11 @@ impl Sweeper {
         // As a ticket write does: at the later of now and the clock's last event, which may be
         // dated up to a few minutes ahead (a resume at 10:01 recorded at 10:00 must count).
         let at = super::read_at(&sla, now);
-        let evaluation = ladder.evaluate(&sla, calendar, at)?;
+        // A step that cannot be computed is skipped (and logged); the ladder's others still go.
+        let (evaluation, skipped) = super::evaluate(&ladder, &sla, calendar, at)?;
+        if !skipped.is_empty() {
+            tracing::warn!(ticket = %ticket.number, clock = %clock.name, skipped = ?skipped, "escalation steps skipped");
+        }
         let status = sla.status(calendar, at)?;
         let clock_name: ClockName = clock.name.parse().map_err(|e| anyhow!("clock {clock_id}: {e}"))?;
         let severity = *ticket.severity;
@@ -228,7 +239,7 @@ impl Sweeper {
         am.next_due_at = Set(next);
         am.update(&txn).await?;
         txn.commit().await?;
-        Ok(inserted)
+        Ok((inserted, skipped.len()))
     }
 }
 

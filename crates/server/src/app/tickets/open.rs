@@ -167,6 +167,9 @@ pub(crate) struct Plan {
     /// it is a claim the buyer decides ([`ticket_domain::Ticket::open_as_with`]), and until then
     /// the clocks start at the recording, inside the window.
     pub(crate) start_escapes_window: bool,
+    /// Where the targets come from, for the reason recorded when one of them cannot be counted
+    /// (`策略 shunyi-a`, `定期任务 backup-sa`).
+    pub(crate) targets_from: String,
 }
 
 /// `system` is the one `body` names, already checked against the reader's scope; `reporter` who
@@ -291,7 +294,47 @@ pub(crate) async fn plan_as(
         proposal,
         recording: None,
         start_escapes_window,
+        targets_from: format!("策略 {}", policy.code),
     })
+}
+
+/// Drops each target of `new` that cannot be counted in `calendar` from the clocks' start (no
+/// clock runs for it, as for an "immediate" one) and says why, one reason per target dropped. A
+/// start the calendar does not answer for at all drops nothing: opening then fails naming the
+/// calendar and the year, as it always has.
+///
+/// Targets are checked when they are saved (policies, catalogue files, windows, scheduled
+/// duties), but a calendar's coverage ends as time passes: a `1800d` repair target countable in
+/// 2026 cannot be counted from 2028 by a calendar that counts to 2031. Such a ticket still opens,
+/// on the targets that can be counted, and the reason is recorded on its timeline (issue 25).
+pub(crate) fn countable_targets(calendar: &Calendar, new: &mut NewTicket, targets_from: &str) -> Vec<String> {
+    let start = new.clocks_from.unwrap_or(if new.kind.clocks_start_at_occurrence() {
+        new.occurred_at
+    } else {
+        new.received_at
+    });
+    let mut dropped = Vec::new();
+    // A start the calendar does not answer for (a ticket dated 2001) is the request's mistake,
+    // refused as such when the clocks are measured; only a target reaching past what the
+    // calendar counts is dropped.
+    if crate::app::countable::span(calendar, start, start).is_err() {
+        return dropped;
+    }
+    for clock in ticket_domain::ClockName::ALL {
+        let Some(d) = new.targets.get(*clock) else { continue };
+        if let Err(why) = crate::app::countable::duration(calendar, start, d) {
+            dropped.push(format!(
+                "{targets_from} 的{}时限 {d} 无法计算，此时钟未启动（{why}）",
+                clock.label_zh()
+            ));
+            match clock {
+                ticket_domain::ClockName::Response => new.targets.response = None,
+                ticket_domain::ClockName::Arrival => new.targets.arrival = None,
+                ticket_domain::ClockName::Repair => new.targets.repair = None,
+            }
+        }
+    }
+    dropped
 }
 
 /// Opens a ticket for a person: the system must be in their scope and they may not be a viewer.
@@ -334,11 +377,13 @@ pub(crate) async fn open(
     let calendar = calendars
         .get(&plan.calendar)
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("calendar {:?} is not loaded", plan.calendar)))?;
-    let (row, ticket) = super::create(
+    let mut new = plan.new;
+    let unapplied = countable_targets(calendar, &mut new, &plan.targets_from);
+    let (mut row, mut ticket) = super::create(
         txn,
         calendar,
         plan.system.id,
-        plan.new,
+        new,
         actor,
         now,
         origin,
@@ -346,15 +391,28 @@ pub(crate) async fn open(
         plan.start_escapes_window,
     )
     .await?;
-    audit::record(
-        txn,
-        actor,
-        "ticket.open",
-        &row.number,
-        serde_json::json!({"system": plan.system.code, "assigned": plan.assigned_by}),
-        from,
-        now,
-    )
-    .await?;
+    let mut detail = serde_json::json!({"system": plan.system.code, "assigned": plan.assigned_by});
+    if !unapplied.is_empty() {
+        tracing::warn!(ticket = %row.number, reasons = ?unapplied, "ticket opened without the targets that cannot be counted");
+        detail["unapplied"] = serde_json::json!(unapplied);
+        // On the timeline, where the people working the ticket see why a clock is missing.
+        let loaded = super::load(txn, &row.number)
+            .await?
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("ticket {} vanished", row.number)))?;
+        let (version, at) = (loaded.row.version, now.max(ticket.last_event_at()));
+        let text = unapplied.join("；");
+        (row, ticket) = super::act(
+            txn,
+            calendar,
+            loaded,
+            version,
+            ticket_domain::Command::Comment { at, text },
+            None,
+            now,
+            None,
+        )
+        .await?;
+    }
+    audit::record(txn, actor, "ticket.open", &row.number, detail, from, now).await?;
     Ok((row, ticket))
 }

@@ -38,6 +38,10 @@ pub struct TicketPreview {
     pub clocks: Vec<PreviewClock>,
     /// A repair clock that starts only when an engineer arrives, with its target.
     pub repair_on_arrival: Option<String>,
+    /// Targets that cannot be counted in the calendar from the clocks' start, and why: the ticket
+    /// would open without those clocks, and say so on its timeline.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unapplied: Vec<String>,
 }
 
 /// A clock a new ticket would start.
@@ -63,8 +67,9 @@ pub async fn preview(ctx: &Context, p: &Principal, body: CreateTicket) -> AppRes
     crate::app::permissions::check(p, crate::app::permissions::Action::TicketOpen)?;
     let system = system_in_scope(&ctx.db, p, &body.system).await?;
     let side = Some(super::evidence::side_of(p));
-    let plan = super::open::plan_as(&ctx.db, ctx, system, Some(p.user_id), body, ctx.now(), side).await?;
+    let mut plan = super::open::plan_as(&ctx.db, ctx, system, Some(p.user_id), body, ctx.now(), side).await?;
     let calendar = ctx.calendar(&plan.calendar)?;
+    let unapplied = super::open::countable_targets(&calendar, &mut plan.new, &plan.targets_from);
     // Approved maintenance and force-majeure windows pause the clocks, as when opening.
     let excluded = crate::app::duty::exclusions::approved_for(&ctx.db, plan.system.id).await?;
     let repair_on_arrival = plan
@@ -120,5 +125,6 @@ pub async fn preview(ctx: &Context, p: &Principal, body: CreateTicket) -> AppRes
         assigned_by: plan.assigned_by,
         clocks,
         repair_on_arrival: repair_on_arrival.filter(|_| ticket.clock(ClockName::Repair).is_none()),
+        unapplied,
     })
 }

@@ -269,9 +269,12 @@ async fn project(
         // Status at the later of now and the last event (events may be dated ahead by seconds).
         let at = now.max(ticket.last_event_at());
         let status = clock.status(calendar, at).map_err(|e| AppError::Internal(e.into()))?;
-        let evaluation = ladder
-            .evaluate(clock, calendar, at)
-            .map_err(|e| AppError::Internal(e.into()))?;
+        // A step that cannot be computed is left out (and logged), not the ticket write.
+        let (evaluation, skipped) =
+            crate::app::escalation::evaluate(&ladder, clock, calendar, at).map_err(|e| AppError::Internal(e.into()))?;
+        if !skipped.is_empty() {
+            tracing::warn!(ticket = %row.number, clock = %name.key(), skipped = ?skipped, "escalation steps skipped");
+        }
         let next_due_at = crate::app::escalation::next_look_or_event(
             crate::app::escalation::next_look(&row.number, name.key(), &evaluation, &queued),
             clock,
