@@ -34,6 +34,7 @@ mod permissions;
 mod reports;
 mod reports_provisional;
 mod session;
+mod sign_in_cap;
 mod web;
 mod webhooks;
 mod window_rules;
