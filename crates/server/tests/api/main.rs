@@ -12,6 +12,7 @@ mod authz;
 mod bad_alerts;
 mod bad_input;
 mod blocking;
+mod bodies;
 mod catalog;
 mod catalog_file;
 mod catalog_scale;
