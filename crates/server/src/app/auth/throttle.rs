@@ -175,7 +175,8 @@ pub fn address_group(addr: &str) -> String {
 /// it (429 with `Retry-After`) while its pair has to wait, or while the account has to and the
 /// address has not signed in to it within [`KNOWN_FOR`]. The waits the attempt earns if it fails
 /// are set now, so that parallel guesses cannot slip in before they are; [`signed_in`] lifts
-/// them on success. A refused attempt is counted nowhere.
+/// them on success. A refused attempt is counted nowhere (but when two attempts of one pair race
+/// and the pair refuses the second only once the account has counted it).
 pub async fn attempt(
     db: &impl ConnectionTrait,
     throttle: Throttle,
