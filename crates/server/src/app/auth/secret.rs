@@ -66,6 +66,7 @@ struct Gate {
     waiting: AtomicUsize,
     running: AtomicUsize,
     peak: AtomicUsize,
+    dummy_checks: AtomicUsize,
 }
 
 /// The longest a password waits for its turn before it is refused as [`PasswordError::Busy`].
@@ -88,6 +89,7 @@ impl PasswordGate {
                 waiting: AtomicUsize::new(0),
                 running: AtomicUsize::new(0),
                 peak: AtomicUsize::new(0),
+                dummy_checks: AtomicUsize::new(0),
             }),
         }
     }
@@ -106,6 +108,12 @@ impl PasswordGate {
     /// The most checks that ever ran at once through this gate.
     pub fn peak(&self) -> usize {
         self.inner.peak.load(Ordering::Relaxed)
+    }
+
+    /// How many sign-ins without a stored hash this gate has checked against [`dummy_hash`] (the
+    /// timing-uniformity test reads it).
+    pub fn dummy_checks(&self) -> usize {
+        self.inner.dummy_checks.load(Ordering::Relaxed)
     }
 
     /// A turn to check or hash one password: at once if one is free, after a short wait if few
@@ -176,11 +184,12 @@ impl PasswordTurn {
     pub async fn check(self, password: &str, stored: Option<&str>) -> Result<bool, PasswordError> {
         let password = password.to_owned();
         let stored = stored.map(str::to_owned);
+        let gate = self.gate.clone();
         self.run(move || match stored {
             Some(hash) => verify_password(&password, &hash),
             None => {
                 let _ = verify_password(&password, dummy_hash());
-                DUMMY_CHECKS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                gate.dummy_checks.fetch_add(1, Ordering::Relaxed);
                 false
             }
         })
@@ -196,15 +205,6 @@ pub async fn hash_password_off_thread(gate: &PasswordGate, password: &str) -> Re
 /// [`PasswordTurn::check`], after a turn at `gate`.
 pub async fn check_password(gate: &PasswordGate, password: &str, stored: Option<&str>) -> Result<bool, PasswordError> {
     gate.turn().await?.check(password, stored).await
-}
-
-/// Checks made against [`dummy_hash`] since the process started.
-static DUMMY_CHECKS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
-/// How many sign-ins without a stored hash have been checked against [`dummy_hash`] (the
-/// timing-uniformity test reads it).
-pub fn dummy_checks() -> u64 {
-    DUMMY_CHECKS.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 /// A hash with the same parameters as every stored one, of a password nobody has: what a sign-in
