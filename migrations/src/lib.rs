@@ -19,6 +19,7 @@ mod m20261203_000009_parties;
 mod m20261203_000010_recorded;
 mod m20261204_000011_sessions;
 mod m20261204_000014_recorded_index;
+mod m20261205_000015_sign_in_accounts;
 mod m20261205_000024_findings;
 
 /// Applies and reverts the opsclock schema; see [`MigratorTrait`] for `up`, `down`, `status`, ….
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000010_recorded::Migration),
             Box::new(m20261204_000011_sessions::Migration),
             Box::new(m20261204_000014_recorded_index::Migration),
+            Box::new(m20261205_000015_sign_in_accounts::Migration),
             Box::new(m20261205_000024_findings::Migration),
         ]
     }

@@ -99,6 +99,15 @@ pub struct ServerConfig {
     /// The longest a (login name, client address) pair waits between attempts, in minutes
     /// [default 15].
     pub lockout_minutes: Option<u32>,
+    /// Failed sign-ins per login name over all addresses (without 15 quiet minutes between them)
+    /// before an address that has not signed in to it must wait its turn (1 s, doubling after
+    /// each further failure) [default 10]. No account is locked.
+    pub account_free_failures: Option<u32>,
+    /// The longest such an address waits, in seconds [default 60].
+    pub account_longest_wait_secs: Option<u32>,
+    /// Passwords checked (Argon2, about 19 MiB of memory each) at once; as many more wait, and
+    /// sign-ins beyond those are answered 503 with `Retry-After` [default: twice the cores].
+    pub password_checks_at_once: Option<u32>,
     /// Take the client address from the last `X-Forwarded-For` entry; set only behind a reverse
     /// proxy that appends it (nginx `proxy_add_x_forwarded_for`) [default false].
     #[serde(default)]

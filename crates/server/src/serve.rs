@@ -351,53 +351,38 @@ pub fn layered(routes: Router<AppState>, state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Refuses a NUL byte in a path, query or form (422), and cookie-authenticated API writes that do
-/// not come from opsclock's own pages, and adds the security headers to every answer (see
-/// [`crate::http::security`]).
+/// Refuses a NUL byte in a path or query (422; a form's is refused once its body is read, in
+/// [`admit`]), and cookie-authenticated API writes that do not come from opsclock's own pages,
+/// and adds the security headers to every answer (see [`crate::http::security`]).
 async fn security(
     State(state): State<AppState>,
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     use crate::http::security::{add_headers, check_api_request, nul_in};
-    // A NUL byte in the path, the query or a form (a JSON body is checked where it is parsed).
-    let is_form = req
-        .headers()
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
-    let (req, form) = if is_form {
-        let (parts, body) = req.into_parts();
-        let Ok(bytes) = axum::body::to_bytes(body, api::catalog_file::CATALOG_LIMIT + 1).await else {
-            return ApiError::TooLarge("the request body is too large or was cut off".into()).into_response();
-        };
-        (
-            axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes.clone())),
-            Some(bytes),
-        )
+    let mut res = if let Some(place) = nul_in(req.uri().path(), req.uri().query(), None) {
+        nul_refused(place)
     } else {
-        (req, None)
-    };
-    if let Some(place) = nul_in(req.uri().path(), req.uri().query(), form.as_deref()) {
-        let mut res = ApiError::from(crate::app::AppError::invalid(
-            place,
-            "holds a NUL byte (%00), which no text may hold",
-        ))
-        .into_response();
-        add_headers(res.headers_mut());
-        return res;
-    }
-    let mut res = match check_api_request(req.method(), req.uri().path(), req.headers(), &state.links.public_url) {
-        Ok(()) => next.run(req).await,
-        Err(e) => ApiError::from(e).into_response(),
+        match check_api_request(req.method(), req.uri().path(), req.headers(), &state.links.public_url) {
+            Ok(()) => next.run(req).await,
+            Err(e) => ApiError::from(e).into_response(),
+        }
     };
     add_headers(res.headers_mut());
     res
 }
 
-/// Answers `[server] request_timeout_secs` late requests with 503, lets writing requests take
-/// turns on SQLite (see [`AppState::new`]) and records every request's latency by route pattern
-/// for `/metrics`.
+fn nul_refused(place: &str) -> axum::response::Response {
+    ApiError::from(AppError::invalid(
+        place,
+        "holds a NUL byte (%00), which no text may hold",
+    ))
+    .into_response()
+}
+
+/// Answers `[server] request_timeout_secs` late requests with 503, admits writes ([`admit`]:
+/// the caller first, then the body, then on SQLite a turn) and records every request's latency
+/// by route pattern for `/metrics`.
 async fn observe(
     State(state): State<AppState>,
     req: axum::extract::Request,
@@ -410,31 +395,7 @@ async fn observe(
         .get::<axum::extract::MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
     let timeout = state.limits.request_timeout;
-    let writes = state
-        .writes
-        .clone()
-        .filter(|_| !matches!(*req.method(), axum::http::Method::GET | axum::http::Method::HEAD))
-        // Signing in spends tens of milliseconds hashing a password before its one insert; it
-        // should not hold up ticket writes meanwhile.
-        .filter(|_| !matches!(route.as_str(), "/api/v1/session" | "/login"))
-        // A dry run of the catalogue import only reads; it should not hold up ticket writes
-        // while it checks a large file.
-        .filter(|_| !(route == "/api/v1/catalog/import" && is_dry_run(req.uri())));
-    let run = async move {
-        let Some(writes) = writes else {
-            return next.run(req).await;
-        };
-        // The body is read before the turn is taken, so that a slow upload does not hold up
-        // every other write (the timeout bounds the upload too).
-        let (parts, body) = req.into_parts();
-        let Ok(bytes) = axum::body::to_bytes(body, api::catalog_file::CATALOG_LIMIT + 1).await else {
-            return ApiError::TooLarge("the request body is too large or was cut off".into()).into_response();
-        };
-        let _turn = writes.acquire_owned().await.ok();
-        next.run(axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes)))
-            .await
-    };
-    let res = match tokio::time::timeout(timeout, run).await {
+    let res = match tokio::time::timeout(timeout, admit(&state, &route, req, next)).await {
         Ok(res) => res,
         Err(_) => {
             tracing::warn!(%method, %route, secs = timeout.as_secs(), "request timed out");
@@ -448,6 +409,95 @@ async fn observe(
     };
     crate::metrics::REGISTRY.http(&method, &route, res.status().as_u16(), started.elapsed());
     res
+}
+
+/// A request that may write, admitted in this order, so that nobody the server does not know
+/// can make it hold a body:
+///
+/// 1. the caller: a route that needs someone signed in authenticates them now, from the headers
+///    alone; an API request without valid credentials is answered 401 (or 403) without reading
+///    its body, and a page's is handed to the page, which sends the person to sign in without
+///    reading it either. The principal found is handed on to the door's guard. The public
+///    routes are signing in and out (small bodies) and the intake, whose token, or source and
+///    timestamp, are checked first ([`api::intake::before_body`]);
+/// 2. the body, when it must be read here (a form, checked for NUL bytes; any write on SQLite),
+///    up to the route's own limit ([`api::body_limit`]: 64 KiB but for the intake and the
+///    catalogue file), not the largest any route takes: 413 beyond it;
+/// 3. on SQLite, a turn to write (see [`AppState::new`]), taken once the body has arrived so
+///    that a slow upload does not hold up every other write. Signing in spends tens of
+///    milliseconds hashing a password before its one insert, and a dry run of the catalogue
+///    import only reads: neither takes a turn.
+///
+/// ```text
+/// POST /api/v1/tickets, Content-Length: 4194304, no credentials  →  401 after the headers
+/// POST /api/v1/tickets, Bearer ocp_…, 4 MiB                      →  413 after 64 KiB
+/// POST /tickets/new (a page), no session                         →  303 /login, body unread
+/// ```
+async fn admit(
+    state: &AppState,
+    route: &str,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use crate::http::routes::Need;
+    use axum::http::Method;
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(req).await;
+    }
+    // A route of neither table is answered by the router (404, 405) or its guard (500) unread.
+    let api_route = route.strip_prefix("/api/v1");
+    let need = match api_route {
+        Some(path) => api::permissions::need(req.method().as_str(), path),
+        None => crate::web::permissions::need(req.method().as_str(), route),
+    };
+    let Some(need) = need else {
+        return next.run(req).await;
+    };
+    let (mut parts, body) = req.into_parts();
+    if let Need::Public(_) = need {
+        if let Some(path) = api_route
+            && let Err(e) = api::intake::before_body(state, path, &mut parts).await
+        {
+            return e.into_response();
+        }
+    } else {
+        match crate::http::extract::authenticate(&parts, state).await {
+            Ok(p) => {
+                parts.extensions.insert(p);
+            }
+            Err(e) if api_route.is_some() => return ApiError::from(e).into_response(),
+            Err(_) => return next.run(axum::extract::Request::from_parts(parts, body)).await,
+        }
+    }
+    let is_form = parts
+        .headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+    let writes = state
+        .writes
+        .clone()
+        .filter(|_| !matches!(route, "/api/v1/session" | "/login"))
+        .filter(|_| !(route == "/api/v1/catalog/import" && is_dry_run(&parts.uri)));
+    if !is_form && writes.is_none() {
+        return next.run(axum::extract::Request::from_parts(parts, body)).await;
+    }
+    let limit = api_route.map_or(api::BODY_LIMIT, api::body_limit);
+    let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
+        return ApiError::TooLarge(format!(
+            "the request body is over this route's limit of {limit} bytes, or was cut off"
+        ))
+        .into_response();
+    };
+    if is_form && let Some(place) = crate::http::security::nul_in("", None, Some(&bytes)) {
+        return nul_refused(place);
+    }
+    let _turn = match writes {
+        Some(writes) => writes.acquire_owned().await.ok(),
+        None => None,
+    };
+    next.run(axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes)))
+        .await
 }
 
 /// Whether the query says `dry_run=true` (as `POST /catalog/import?dry_run=true` does).

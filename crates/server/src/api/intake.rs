@@ -7,7 +7,9 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 
-use super::problem::{ApiJson, ApiPath, ApiQuery, ApiResult, parse_json_keeping_nul};
+use axum::extract::FromRequestParts;
+
+use super::problem::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, parse_json_keeping_nul};
 use crate::app::audit::ClientAddr;
 use crate::app::auth::Principal;
 use crate::app::intake::manage::{
@@ -21,6 +23,39 @@ use crate::http::AppState;
 
 /// Largest intake body, in bytes: an Alertmanager group can hold many alerts.
 pub const INTAKE_LIMIT: usize = 1024 * 1024;
+
+/// What can be checked of an intake request before its body is read, so that a sender who is
+/// no monitor is refused (401) before the server holds up to [`INTAKE_LIMIT`] of its body: the
+/// Alertmanager route's token must be a live source's, and a generic request must name a
+/// generic source and carry a fresh timestamp (its signature covers the body, so it can only be
+/// checked once the body is in). `route` is the route as the OpenAPI document writes it.
+pub async fn before_body(
+    state: &AppState,
+    route: &str,
+    parts: &mut axum::http::request::Parts,
+) -> Result<(), ApiError> {
+    match route {
+        "/intake/alertmanager" => {
+            alertmanager::source(state, crate::http::extract::bearer(&parts.headers)).await?;
+        }
+        "/intake/generic/{source}" => {
+            let code = axum::extract::RawPathParams::from_request_parts(parts, state)
+                .await
+                .ok()
+                .and_then(|params| {
+                    params
+                        .iter()
+                        .find(|(name, _)| *name == "source")
+                        .map(|(_, v)| v.to_owned())
+                })
+                .unwrap_or_default();
+            let timestamp = parts.headers.get("x-opsclock-timestamp").and_then(|v| v.to_str().ok());
+            generic::known_and_fresh(state, &code, timestamp).await?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
 
 /// Takes in an Alertmanager notification (webhook payload version 4). Authenticated by an
 /// intake source's bearer token (`Authorization: Bearer oci_…` — Alertmanager's

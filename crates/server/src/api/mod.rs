@@ -31,6 +31,18 @@ use crate::http::AppState;
 /// Largest request body accepted, in bytes.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
+/// The largest body route `path` (under `/api/v1`, as the OpenAPI document writes it) takes: the
+/// limit of its `DefaultBodyLimit` layer in [`api_routes`]. A write's body is read up to it, and
+/// only once the caller is known (`serve`'s `admit`), so nobody can make the server hold more
+/// of a body than the route could take.
+pub fn body_limit(path: &str) -> usize {
+    match path {
+        "/catalog/import" => catalog_file::CATALOG_LIMIT,
+        "/intake/alertmanager" | "/intake/generic/{source}" => intake::INTAKE_LIMIT,
+        _ => BODY_LIMIT,
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(

@@ -141,9 +141,14 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         return next.run(Request::from_parts(parts, body)).await;
     }
     let action = crate::http::routes::action(need, &mut parts, &state).await;
-    let p = match crate::http::extract::authenticate(&parts, &state).await {
-        Ok(p) => p,
-        Err(e) => return ApiError::from(e).into_response(),
+    // A write's caller was authenticated before its body was read (`serve`'s `admit`).
+    let known = parts.extensions.get::<crate::app::auth::Principal>().cloned();
+    let p = match known {
+        Some(p) => p,
+        None => match crate::http::extract::authenticate(&parts, &state).await {
+            Ok(p) => p,
+            Err(e) => return ApiError::from(e).into_response(),
+        },
     };
     if let Some(a) = action
         && let Err(e) = permissions::check_at_all(&p, a)

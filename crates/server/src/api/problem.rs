@@ -98,6 +98,7 @@ impl ApiError {
                     AppError::Duplicate(_) => ("duplicate", "Already exists"),
                     AppError::Conflict(_) => ("conflict", "Conflicts with the configuration"),
                     AppError::TooManyRequests { .. } => ("too-many-requests", "Too many attempts"),
+                    AppError::Busy { .. } => ("busy", "The server is busy"),
                     AppError::Internal(_) => ("internal", "Internal error"),
                 };
                 (crate::http::status_of(e), slug, title)
@@ -154,7 +155,7 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
-        if let Some(AppError::TooManyRequests { retry_after, .. }) = app {
+        if let Some(AppError::TooManyRequests { retry_after, .. } | AppError::Busy { retry_after, .. }) = app {
             res.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
         }

@@ -15,12 +15,15 @@ use crate::http::AppState;
 
 /// Signs in: sets an HttpOnly session cookie and returns the principal.
 ///
-/// Throttled per client address, and per login name and address: after a few failed sign-ins
-/// that pair waits before its next attempt, longer after each failure (the account's owner, from
-/// another address, is not held up). Both answer 429 with `Retry-After`.
+/// Throttled per client address (an IPv6 address by its /64), per login name and address (after
+/// a few failed sign-ins that pair waits before its next attempt, longer after each failure),
+/// and per login name from addresses that have never signed in to it (after ten failures each
+/// next such address waits up to a minute; the account's owner, from an address they signed in
+/// from, is not held up). Each answers 429 with `Retry-After`. When the server is checking as
+/// many passwords as it may at once, 503 with `Retry-After`.
 #[utoipa::path(post, path = "/session", tag = "session", request_body = SignIn, security(()),
     responses((status = 200, body = Principal), (status = 401, body = super::problem::Problem),
-        (status = 429, body = super::problem::Problem)))]
+        (status = 429, body = super::problem::Problem), (status = 503, body = super::problem::Problem)))]
 pub async fn sign_in(
     State(state): State<AppState>,
     from: ClientAddr,

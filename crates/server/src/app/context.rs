@@ -35,6 +35,9 @@ pub struct Context {
     pub evidence: crate::app::tickets::evidence::Rules,
     /// What outbound HTTP may reach (`[outbound]`, see [`crate::app::outbound`]).
     pub outbound: crate::app::outbound::Outbound,
+    /// How many passwords are checked at once (`[server] password_checks_at_once`, see
+    /// [`crate::app::auth::secret::PasswordGate`]).
+    pub passwords: crate::app::auth::secret::PasswordGate,
 }
 
 impl Context {
@@ -49,6 +52,7 @@ impl Context {
             coverage_warning_days: crate::app::coverage::DEFAULT_WARNING_DAYS,
             evidence: Default::default(),
             outbound: Default::default(),
+            passwords: crate::app::auth::secret::PasswordGate::for_this_machine(),
         }
     }
 

@@ -63,6 +63,15 @@ pub enum AppError {
         /// Seconds until a new attempt can succeed.
         retry_after: u64,
     },
+    /// The server is doing as much of this as it may at once (checking passwords); try again
+    /// after the delay.
+    #[error("{detail}")]
+    Busy {
+        /// What is busy.
+        detail: String,
+        /// Seconds after which a new attempt may find room.
+        retry_after: u64,
+    },
     /// Our fault (or a calendar that cannot answer: see [`AppError::calendar_not_covered`]).
     #[error(transparent)]
     Internal(#[from] anyhow::Error),

@@ -2,16 +2,37 @@
 //! ([`Outbound::client`]), so that an admin who may name a URL (a webhook) cannot make the server
 //! reach inside its own network.
 //!
-//! The client refuses addresses that are not on the public internet: loopback, unspecified,
-//! private (RFC 1918, IPv6 ULA `fc00::/7`), carrier-grade NAT (`100.64.0.0/10`), link-local
-//! (`169.254.0.0/16`, `fe80::/10`, with the cloud metadata addresses `169.254.169.254` and
-//! `fd00:ec2::254`), multicast, broadcast, reserved and documentation ranges; an IPv6 address
-//! that carries an IPv4 one (`::ffff:a.b.c.d`, NAT64, 6to4) is judged by that address. The check
-//! is made where the connection is made:
+//! The client refuses addresses that are not on the public internet, after IANA's special-purpose
+//! address registries (RFC 6890 and its updates):
+//!
+//! | IPv4 | IPv6 | refused as |
+//! |---|---|---|
+//! | `0.0.0.0/8` | `::/128` | unspecified |
+//! | `127.0.0.0/8` | `::1/128` | loopback |
+//! | `10.0.0.0/8`, `172.16.0.0/12`, `192.168.0.0/16` | `fc00::/7` | private |
+//! | `100.64.0.0/10` | | carrier-grade NAT |
+//! | `169.254.0.0/16` (and `169.254.169.254`) | `fe80::/10`, `fec0::/10` (and `fd00:ec2::254`) | link-local, site-local, cloud metadata |
+//! | `192.0.0.0/24` | `2001::/23` (but Teredo) | IETF protocol assignments |
+//! | | `2001::/32` | Teredo |
+//! | `192.0.2.0/24`, `198.51.100.0/24`, `203.0.113.0/24` | `2001:db8::/32`, `3fff::/20` | documentation |
+//! | `198.18.0.0/15` | `2001:2::/48` | benchmarking |
+//! | `192.88.99.0/24` | | the former 6to4 relay anycast |
+//! | `224.0.0.0/4` | `ff00::/8` | multicast |
+//! | `240.0.0.0/4`, `255.255.255.255` | everything outside `2000::/3` (`100::/64` discard, `5f00::/16`, `::a.b.c.d`, …) | reserved, broadcast |
+//! | | `64:ff9b:1::/48` | local-use NAT64 (RFC 8215) |
+//!
+//! An IPv6 address that stands for an IPv4 one is judged by that address: mapped
+//! (`::ffff:a.b.c.d`), translated (`::ffff:0:a.b.c.d`), NAT64's well-known prefix
+//! (`64:ff9b::a.b.c.d`) and 6to4 (`2002:AABB:CCDD::/48`), so `[::ffff:127.0.0.1]` and
+//! `[64:ff9b::a9fe:a9fe]` (169.254.169.254) are refused and `[64:ff9b::808:808]` (8.8.8.8) is not.
+//! The check is made where the connection is made:
 //!
 //! - a host name is resolved by the client's own resolver ([`Guard`]), which refuses the name if
 //!   any of its addresses is refused, so a name that points inside (or is re-pointed there after
-//!   it was saved: DNS rebinding) is never connected to;
+//!   it was saved: DNS rebinding) is never connected to. The refusal says only that the name
+//!   "resolves to a non-public address", not which one (the outbox shows it to the admin who
+//!   named the host, and what a name points to inside is the network's business); the address
+//!   and the reason are logged at debug level;
 //! - an address written in the URL (reqwest does not resolve those) is checked before the request
 //!   is built ([`Client::post`]); the URL parser has already turned decimal, octal and hex
 //!   spellings (`http://2130706433/`, `http://0x7f.1/`) into the address they mean.
@@ -233,8 +254,12 @@ impl reqwest::dns::Resolve for Guard {
                     .iter()
                     .find_map(|a| policy.refusal(a.ip()).map(|why| (a.ip(), why)))
             {
+                // Which internal address a name points at is itself something to keep inside:
+                // the message (kept in the outbox's attempts log) does not say it; the log does.
+                tracing::debug!(%host, %ip, why, "outbound: a name resolves to a non-public address");
                 return Err(format!(
-                    "{host} resolves to {ip}, which is {why}; not connecting (allow it in [outbound] allow)"
+                    "refused: {host} resolves to a non-public address; not connecting (name it in [outbound] allow \
+                     to reach it)"
                 )
                 .into());
             }
@@ -265,35 +290,54 @@ fn internal_v4(ip: Ipv4Addr) -> Option<&'static str> {
         [169, 254, ..] => "a link-local address",
         [192, 0, 0, _] => "an IETF protocol address",
         [192, 0, 2, _] | [198, 51, 100, _] | [203, 0, 113, _] => "a documentation address",
+        [192, 88, 99, _] => "a reserved address (the former 6to4 relay anycast)",
         [198, b, ..] if b == 18 || b == 19 => "a benchmarking address",
         [a, ..] if (224..240).contains(&a) => "a multicast address",
-        [a, ..] if a >= 240 => "a reserved or broadcast address",
+        [255, 255, 255, 255] => "the broadcast address",
+        [a, ..] if a >= 240 => "a reserved address",
         _ => return None,
     })
 }
 
+/// The IPv4 address an IPv6 address carries and stands for, if any: mapped (`::ffff:a.b.c.d`),
+/// translated (`::ffff:0:a.b.c.d`, SIIT), NAT64's well-known prefix (`64:ff9b::/96`) and 6to4
+/// (`2002:AABB:CCDD::/48`). Reaching one of these reaches (or is routed by) that IPv4 address.
+fn embedded_v4(s: [u16; 8]) -> Option<Ipv4Addr> {
+    let v4 = |hi: u16, lo: u16| Some(Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8));
+    match s {
+        [0, 0, 0, 0, 0, 0xffff, hi, lo] | [0, 0, 0, 0, 0xffff, 0, hi, lo] | [0x64, 0xff9b, 0, 0, 0, 0, hi, lo] => {
+            v4(hi, lo)
+        }
+        [0x2002, hi, lo, ..] => v4(hi, lo),
+        _ => None,
+    }
+}
+
 fn internal_v6(ip: Ipv6Addr) -> Option<&'static str> {
     let s = ip.segments();
-    // IPv4 inside: mapped (::ffff:a.b.c.d), compatible (::a.b.c.d), NAT64 (64:ff9b::/96).
-    if s[..5] == [0; 5] && (s[5] == 0xffff || (s[5] == 0 && (s[6] != 0 || s[7] > 1)))
-        || s[..6] == [0x64, 0xff9b, 0, 0, 0, 0]
-    {
-        let v4 = Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8);
-        return internal_v4(v4);
-    }
-    if s[0] == 0x2002 {
-        let v4 = Ipv4Addr::new((s[1] >> 8) as u8, s[1] as u8, (s[2] >> 8) as u8, s[2] as u8);
+    if let Some(v4) = embedded_v4(s) {
         return internal_v4(v4);
     }
     Some(match s {
         [0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254] => "the cloud metadata address",
         _ if ip.is_unspecified() => "an unspecified address",
         _ if ip.is_loopback() => "a loopback address",
-        [a, ..] if a & 0xfe00 == 0xfc00 => "a private (unique local) address",
-        [a, ..] if a & 0xffc0 == 0xfe80 || a & 0xffc0 == 0xfec0 => "a link-local address",
-        [a, ..] if a & 0xff00 == 0xff00 => "a multicast address",
+        // RFC 8215: for a network's own NAT64, which may lead anywhere inside it.
+        [0x64, 0xff9b, 1, ..] => "a local-use NAT64 address",
+        // Teredo carries its client's IPv4 address, obfuscated, and its server's.
+        [0x2001, 0, ..] => "a Teredo address",
+        [0x2001, 2, 0, ..] => "a benchmarking address",
         [0x2001, 0xdb8, ..] => "a documentation address",
+        [0x2001, b, ..] if b < 0x200 => "an IETF protocol address",
+        [0x3fff, b, ..] if b < 0x1000 => "a documentation address",
+        [a, ..] if a & 0xfe00 == 0xfc00 => "a private (unique local) address",
+        [a, ..] if a & 0xffc0 == 0xfe80 => "a link-local address",
+        [a, ..] if a & 0xffc0 == 0xfec0 => "a site-local address",
+        [a, ..] if a & 0xff00 == 0xff00 => "a multicast address",
         [0x100, 0, 0, 0, ..] => "a discard address",
+        // Only 2000::/3 is handed out for the internet; the rest is reserved (IPv4-compatible
+        // `::a.b.c.d`, the discard and dummy prefixes, segment routing's `5f00::/16`, …).
+        [a, ..] if a & 0xe000 != 0x2000 => "a reserved address",
         _ => return None,
     })
 }
@@ -354,6 +398,97 @@ mod tests {
         }
     }
 
+    /// One address of every range of IANA's special-purpose registries that is not on the
+    /// public internet, and the reason it is refused with.
+    #[test]
+    fn every_special_purpose_range_is_refused() {
+        for (addr, why) in [
+            ("0.1.2.3", "unspecified"),
+            ("127.255.0.1", "loopback"),
+            ("10.255.255.255", "private"),
+            ("172.20.0.1", "private"),
+            ("192.168.200.1", "private"),
+            ("100.64.0.1", "carrier-grade NAT"),
+            ("100.127.255.254", "carrier-grade NAT"),
+            ("169.254.169.254", "cloud metadata"),
+            ("169.254.10.1", "link-local"),
+            ("192.0.0.8", "IETF protocol"),
+            ("192.0.2.1", "documentation"),
+            ("198.51.100.7", "documentation"),
+            ("203.0.113.9", "documentation"),
+            ("192.88.99.1", "6to4 relay"),
+            ("198.18.0.1", "benchmarking"),
+            ("198.19.255.255", "benchmarking"),
+            ("224.0.0.251", "multicast"),
+            ("239.255.255.250", "multicast"),
+            ("240.0.0.1", "reserved"),
+            ("255.255.255.255", "broadcast"),
+            ("::", "unspecified"),
+            ("::1", "loopback"),
+            ("::ffff:10.0.0.1", "private"),
+            ("::ffff:0:127.0.0.1", "loopback"),
+            ("::ffff:0:a9fe:a9fe", "cloud metadata"),
+            ("64:ff9b::10.1.2.3", "private"),
+            ("64:ff9b::7f00:1", "loopback"),
+            ("64:ff9b:1::808:808", "local-use NAT64"),
+            ("64:ff9b:1:ffff::1", "local-use NAT64"),
+            ("2001::1", "Teredo"),
+            ("2001:0:4136:e378:8000:63bf:3fff:fdd2", "Teredo"),
+            ("2001:2::1", "benchmarking"),
+            ("2001:10::1", "IETF protocol"),
+            ("2001:db8::1", "documentation"),
+            ("3fff:fff::1", "documentation"),
+            ("2002:0a00:0001::1", "private"),
+            ("2002:7f00:1::1", "loopback"),
+            ("2002:c0a8:101::1", "private"),
+            ("fc00::1", "unique local"),
+            ("fdff:ffff::1", "unique local"),
+            ("fd00:ec2::254", "cloud metadata"),
+            ("fe80::1", "link-local"),
+            ("febf::1", "link-local"),
+            ("fec0::1", "site-local"),
+            ("ff02::1", "multicast"),
+            ("ff0e::101", "multicast"),
+            ("100::1", "discard"),
+            ("100:0:0:1::1", "reserved"),
+            ("::10.0.0.1", "reserved"),
+            ("::8.8.8.8", "reserved"),
+            ("5f00::1", "reserved"),
+            ("4000::1", "reserved"),
+        ] {
+            let ip: IpAddr = addr.parse().unwrap();
+            let refused = internal(ip).unwrap_or_else(|| panic!("{addr} must be refused ({why})"));
+            assert!(refused.contains(why), "{addr}: {refused}, expected {why}");
+        }
+    }
+
+    /// A public IPv4 address stays public in IPv6 clothing, and the internet's IPv6 is open.
+    #[test]
+    fn public_addresses_pass_in_every_spelling() {
+        for addr in [
+            "8.8.8.8",
+            "1.1.1.1",
+            "100.128.0.1",
+            "172.32.0.1",
+            "192.0.1.1",
+            "192.88.98.1",
+            "198.20.0.1",
+            "223.255.255.255",
+            "::ffff:8.8.8.8",
+            "::ffff:0:8.8.8.8",
+            "64:ff9b::808:808",
+            "2002:808:808::1",
+            "2001:200::1",
+            "2001:4860:4860::8888",
+            "2606:4700::1111",
+            "240e::1",
+            "3fff:1000::1",
+        ] {
+            let ip: IpAddr = addr.parse().unwrap();
+            assert_eq!(internal(ip), None, "{addr} is public");
+        }
+    }
+
     #[test]
     fn the_allow_list_names_ranges_and_hosts() {
         let p = Outbound::allowing(["127.0.0.1/32", "10.1.0.0/16", "fd00::/8", "Hooks.Corp", "localhost"]).unwrap();
@@ -384,8 +519,12 @@ mod tests {
             .send()
             .await
             .unwrap_err();
-        let chain = format!("{:?}", anyhow::Error::from(err));
-        assert!(chain.contains("loopback"), "{chain}");
+        let chain = format!("{:#}", anyhow::Error::from(err));
+        assert!(chain.contains("localhost resolves to a non-public address"), "{chain}");
+        // Not which one, nor why: the name's owner learns nothing of what it points at inside.
+        for told in ["127.0.0.1", "::1", "loopback"] {
+            assert!(!chain.contains(told), "{told} in {chain}");
+        }
         // Allowed, the same request connects.
         let open = Outbound::allowing(["localhost"])
             .unwrap()

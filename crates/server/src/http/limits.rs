@@ -1,19 +1,21 @@
 //! What protects the server from too much: request timeouts, sign-in throttling per client
-//! address, account lockout after repeated failed sign-ins, and who may read `/metrics`.
+//! address (and, through [`crate::app::auth::throttle`], per name and address and per name),
+//! how many passwords are checked at once, and who may read `/metrics`.
 //!
 //! | limit | default | kept | answer |
 //! |---|---|---|---|
-//! | request body | 64 KiB (1 MiB intake, catalogue file larger) | — | 413 |
+//! | request body | 64 KiB (1 MiB intake, catalogue file larger), read only once the caller is known | — | 413 |
 //! | request time | 30 s (`[server] request_timeout_secs`) | — | 503 `timeout` |
-//! | sign-in attempts per client address | 30 a minute (`[server] sign_ins_per_minute`) | in memory, per replica | 429 + `Retry-After` |
-//! | failed sign-ins per account | 5, then locked 15 min (`lockout_after`, `lockout_minutes`) | in the database, shared by replicas | 429 + `Retry-After` |
+//! | sign-in attempts per client address (an IPv6 address by its /64) | 30 a minute (`[server] sign_ins_per_minute`) | in memory, per replica | 429 + `Retry-After` |
+//! | failed sign-ins per (name, address) | 5 free, then 30 s doubling up to 15 min (`lockout_after`, `lockout_minutes`) | in the database, shared by replicas | 429 + `Retry-After` |
+//! | failed sign-ins per name over all addresses | 10 free, then 1 s doubling up to 60 s for addresses that have not signed in to it (`account_free_failures`, `account_longest_wait_secs`) | in the database, shared by replicas | 429 + `Retry-After` |
+//! | passwords checked at once | twice the cores, as many more waiting (`password_checks_at_once`) | per process | 503 `busy` + `Retry-After` |
 //! | request line and headers | 15 s (`header_timeout_secs`), also the keep-alive idle time | — | connection closed |
 //! | a connection moving no byte while no request is handled | 60 s (`idle_timeout_secs`) | — | connection closed |
 //! | connections at once | 512 (`max_connections`) | per process | the next waits in the listen queue |
 //!
-//! A locked account refuses even the right password until the lock expires (or an administrator
-//! runs `opsclock user passwd`), and the password is not checked meanwhile, so a locked account
-//! costs no hashing.
+//! No count locks an account: the right password is refused only while the address that sends
+//! it waits, and an address the account has signed in from waits only for its own failures.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -22,6 +24,7 @@ use std::time::{Duration, Instant};
 use chrono::TimeDelta;
 
 use crate::app::AppError;
+use crate::app::auth::throttle::{AccountBackoff, Backoff, Throttle};
 
 /// The limits in force.
 #[derive(Debug)]
@@ -30,10 +33,17 @@ pub struct Limits {
     pub request_timeout: Duration,
     /// Sign-in attempts a client address may make per minute.
     pub sign_ins_per_minute: u32,
-    /// Failed sign-ins in a row that lock an account.
+    /// Failed sign-ins per (name, address) before the pair has to wait.
     pub lockout_after: i32,
-    /// How long a locked account stays locked.
+    /// The longest a (name, address) pair waits.
     pub lockout_for: TimeDelta,
+    /// Failed sign-ins per name over all addresses before its attempts are spaced out.
+    pub account_free: i32,
+    /// The longest space between a name's attempts from addresses new to it.
+    pub account_longest: TimeDelta,
+    /// Passwords checked at once (as many more may wait; see
+    /// [`PasswordGate`](crate::app::auth::secret::PasswordGate)).
+    pub password_checks_at_once: usize,
     /// Take the client address from the last `X-Forwarded-For` entry (behind a reverse proxy).
     pub trust_forwarded_for: bool,
     /// The bearer token `/metrics` requires, if any.
@@ -89,6 +99,9 @@ impl Default for Limits {
             sign_ins_per_minute: 30,
             lockout_after: 5,
             lockout_for: TimeDelta::minutes(15),
+            account_free: 10,
+            account_longest: TimeDelta::seconds(60),
+            password_checks_at_once: crate::app::auth::secret::PasswordGate::for_this_machine().at_once(),
             trust_forwarded_for: false,
             metrics_token: None,
             attempts: Attempts::default(),
@@ -98,7 +111,22 @@ impl Default for Limits {
 }
 
 impl Limits {
-    /// Counts a sign-in attempt from `addr`; refuses it when the address has used up its minute.
+    /// The sign-in backoffs per (name, address) and per name these limits ask for.
+    pub fn throttle(&self) -> Throttle {
+        Throttle {
+            pair: Backoff {
+                free: self.lockout_after,
+                longest: self.lockout_for,
+            },
+            account: AccountBackoff {
+                free: self.account_free,
+                longest: self.account_longest,
+            },
+        }
+    }
+
+    /// Counts a sign-in attempt from `addr` (an [`address_group`](crate::app::auth::throttle::address_group));
+    /// refuses it when the address has used up its minute.
     pub fn sign_in_attempt(&self, addr: &str, now: Instant) -> Result<(), AppError> {
         let mut windows = self.attempts.0.lock().unwrap_or_else(|e| e.into_inner());
         if windows.len() >= SWEEP_AT {
@@ -148,6 +176,18 @@ impl Limits {
         }
         if let Some(m) = positive(server.lockout_minutes.map(u64::from), "lockout_minutes")? {
             l.lockout_for = chrono::TimeDelta::minutes(m as i64);
+        }
+        if let Some(n) = positive(server.account_free_failures.map(u64::from), "account_free_failures")? {
+            l.account_free = n as i32;
+        }
+        if let Some(s) = positive(
+            server.account_longest_wait_secs.map(u64::from),
+            "account_longest_wait_secs",
+        )? {
+            l.account_longest = chrono::TimeDelta::seconds(s as i64);
+        }
+        if let Some(n) = positive(server.password_checks_at_once.map(u64::from), "password_checks_at_once")? {
+            l.password_checks_at_once = n as usize;
         }
         if let Some(s) = positive(server.header_timeout_secs, "header_timeout_secs")? {
             l.connections.header_timeout = Duration::from_secs(s);

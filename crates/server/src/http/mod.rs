@@ -30,6 +30,7 @@ pub fn status_of(e: &AppError) -> StatusCode {
         | AppError::Duplicate(_)
         | AppError::Conflict(_) => StatusCode::CONFLICT,
         AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+        AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

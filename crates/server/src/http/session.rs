@@ -7,23 +7,18 @@ use axum::response::{IntoResponse, Response};
 use crate::app::audit::ClientAddr;
 use crate::app::auth::Principal;
 use crate::app::auth::session::{self, SESSION_HOURS, SignIn};
-use crate::app::auth::throttle::Backoff;
+use crate::app::auth::throttle::address_group;
 use crate::app::{AppError, AppResult};
 use crate::http::AppState;
 use crate::http::extract::{SESSION_COOKIE, cookie};
 
-/// Signs in (throttled per client address, see [`crate::http::limits`], and per name and address,
-/// see [`crate::app::auth::throttle`]) and answers with the principal as JSON and the HttpOnly
-/// session cookie.
+/// Signs in (throttled per client address, see [`crate::http::limits`], and per name and
+/// address and per name over all addresses, see [`crate::app::auth::throttle`]) and answers with
+/// the principal as JSON and the HttpOnly session cookie.
 pub async fn sign_in(state: &AppState, from: &ClientAddr, body: &SignIn) -> AppResult<Response> {
-    state
-        .limits
-        .sign_in_attempt(from.0.as_deref().unwrap_or("unknown"), std::time::Instant::now())?;
-    let backoff = Backoff {
-        free: state.limits.lockout_after,
-        longest: state.limits.lockout_for,
-    };
-    let (principal, token): (Principal, String) = session::sign_in(state, backoff, body, from).await?;
+    let group = address_group(from.0.as_deref().unwrap_or("unknown"));
+    state.limits.sign_in_attempt(&group, std::time::Instant::now())?;
+    let (principal, token): (Principal, String) = session::sign_in(state, state.limits.throttle(), body, from).await?;
     let cookie = format!(
         "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
         SESSION_HOURS * 3600,

@@ -45,8 +45,10 @@ impl AppState {
     pub fn new(db: DatabaseConnection, calendars: Calendars, secure_cookies: bool, limits: Limits) -> AppState {
         let writes =
             (db.get_database_backend() == sea_orm::DbBackend::Sqlite).then(|| Arc::new(tokio::sync::Semaphore::new(1)));
+        let mut ctx = Context::new(db, calendars);
+        ctx.passwords = crate::app::auth::secret::PasswordGate::new(limits.password_checks_at_once);
         AppState {
-            ctx: Context::new(db, calendars),
+            ctx,
             secure_cookies,
             limits: Arc::new(limits),
             writes,

@@ -73,13 +73,25 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, from: Cli
             render_login(lang, &fresh, &next, Some(&username), Some(msg.into()))
         }
         Err(AppError::TooManyRequests { retry_after, .. }) => {
-            let minutes = retry_after.div_ceil(60);
-            let msg = if lang == Lang::Zh {
-                format!("登录失败次数过多，请 {minutes} 分钟后再试")
-            } else {
-                format!("too many failed sign-ins; try again in {minutes} min")
+            // The account's waits are seconds, the address's minutes.
+            let msg = match (lang == Lang::Zh, retry_after < 120) {
+                (true, true) => format!("登录失败次数过多，请 {retry_after} 秒后再试"),
+                (true, false) => format!("登录失败次数过多，请 {} 分钟后再试", retry_after.div_ceil(60)),
+                (false, true) => format!("too many failed sign-ins; try again in {retry_after} s"),
+                (false, false) => format!(
+                    "too many failed sign-ins; try again in {} min",
+                    retry_after.div_ceil(60)
+                ),
             };
             render_login(lang, &fresh, &next, Some(&username), Some(msg))
+        }
+        Err(AppError::Busy { .. }) => {
+            let msg = if lang == Lang::Zh {
+                "服务器正忙，请稍后再试"
+            } else {
+                "the server is busy; try again in a moment"
+            };
+            render_login(lang, &fresh, &next, Some(&username), Some(msg.into()))
         }
         Err(e) => Err(e.into()),
     }

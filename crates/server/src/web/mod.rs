@@ -255,7 +255,7 @@ impl IntoResponse for WebError {
             WebError::App(e) => {
                 let status = crate::http::status_of(&e);
                 // Internal errors are logged in full, shown in a sentence.
-                let detail = if status.is_server_error() {
+                let detail = if status.is_server_error() && !matches!(e, AppError::Busy { .. }) {
                     tracing::error!(error = %e, "page failed");
                     "something went wrong on the server; it has been logged. Try again, or tell the administrator"
                         .to_owned()

@@ -99,7 +99,13 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
     let action = crate::http::routes::action(need, &mut parts, &state).await;
     // Not signed in, a session that ran out, a one-time password: the page's `Viewer` says
     // where to go (the sign-in page, the password form).
-    let Ok(p) = crate::http::extract::authenticate(&parts, &state).await else {
+    // A write's reader was authenticated before its body was read (`serve`'s `admit`).
+    let known = parts.extensions.get::<crate::app::auth::Principal>().cloned();
+    let signed_in = match known {
+        Some(p) => Ok(p),
+        None => crate::http::extract::authenticate(&parts, &state).await,
+    };
+    let Ok(p) = signed_in else {
         return next.run(Request::from_parts(parts, body)).await;
     };
     if let Some(a) = action

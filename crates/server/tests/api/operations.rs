@@ -142,6 +142,9 @@ both!(
 );
 
 both!(requests_that_take_too_long_answer_503, |t: Harness| async move {
+    // The whole harness, its database included: the caller is authenticated before the turn is
+    // waited for (a closure would otherwise take only the fields it names).
+    let t = t;
     // A write that can never get its turn: the timeout answers for it.
     let app = opsclock::serve::app(AppState {
         limits: Arc::new(Limits {

@@ -78,9 +78,9 @@ pub async fn add(ctx: &Context, by: Actor<'_>, from: &ClientAddr, new: NewUser) 
         ));
     }
     let password = secret::one_time_password();
-    let hash = secret::hash_password_off_thread(&password)
+    let hash = secret::hash_password_off_thread(&ctx.passwords, &password)
         .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+        .map_err(secret::PasswordError::into_app)?;
     let now = ctx.now();
     let txn = ctx.begin_write().await?;
     let username = new.username.clone();
@@ -138,9 +138,9 @@ pub async fn reset_password(
         .await?
         .ok_or_else(|| AppError::NotFound(format!("no user called {username:?}")))?;
     let password = secret::one_time_password();
-    let hash = secret::hash_password_off_thread(&password)
+    let hash = secret::hash_password_off_thread(&ctx.passwords, &password)
         .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+        .map_err(secret::PasswordError::into_app)?;
     let txn = ctx.begin_write().await?;
     let user_id = user.id;
     let mut am = user.into_active_model();

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::app::audit::{self, ClientAddr};
-use crate::app::auth::throttle::{self, Backoff};
+use crate::app::auth::throttle::{self, Throttle};
 use crate::app::auth::{Principal, secret};
 use crate::app::{AppError, AppResult, Context};
 use crate::db::entities::{api_tokens, sessions, users};
@@ -28,42 +28,46 @@ pub struct SignIn {
     pub password: String,
 }
 
-/// Signs `body`'s user in from `from`: counts the attempt for the (name, address) pair first
-/// ([`throttle`]: a pair that failed too often waits), checks the password off the async threads
-/// (against a dummy hash when the name has none, so that every refusal takes as long), starts a
-/// session and returns who signed in with the session's secret.
+/// Signs `body`'s user in from `from`: counts the attempt for the (name, address) pair and for
+/// the name over all addresses first ([`throttle`]: a pair that failed too often waits, and so
+/// do addresses new to an account that failed too often from anywhere), checks the password off
+/// the async threads (against a dummy hash when the name has none, so that every refusal takes
+/// as long), starts a session and returns who signed in with the session's secret.
 pub async fn sign_in(
     ctx: &Context,
-    backoff: Backoff,
+    limits: Throttle,
     body: &SignIn,
     from: &ClientAddr,
 ) -> AppResult<(Principal, String)> {
     let now = ctx.now();
     let name = body.username.trim();
     let addr = from.0.as_deref().unwrap_or("unknown");
-    let failures = throttle::attempt(&ctx.db, backoff, name, addr, now).await?;
+    // A turn to check the password first: a sign-in the server has no room for is not counted.
+    let turn = ctx.passwords.turn().await.map_err(secret::PasswordError::into_app)?;
+    let counted = throttle::attempt(&ctx.db, limits, name, addr, now).await?;
     let user = users::Entity::find()
         .filter(users::Column::Username.eq(name))
         .one(&ctx.db)
         .await?;
     let stored = user.as_ref().and_then(|u| u.password_hash.as_deref());
-    let matches = secret::check_password(&body.password, stored)
+    let matches = turn
+        .check(&body.password, stored)
         .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+        .map_err(secret::PasswordError::into_app)?;
     let Some(user) = user.filter(|u| matches && !u.disabled) else {
         audit::record(
             &ctx.db,
             None,
             "session.failed",
             &body.username,
-            serde_json::json!({ "failures": failures }),
+            serde_json::json!({ "failures": counted.pair, "account_failures": counted.account }),
             from,
             now,
         )
         .await?;
         return Err(AppError::Unauthorized("wrong username or password".into()));
     };
-    throttle::clear(&ctx.db, name, addr).await?;
+    throttle::signed_in(&ctx.db, name, addr, counted, now).await?;
     let token = secret::new_secret("ocs_");
     sessions::ActiveModel {
         user_id: Set(user.id),
@@ -135,9 +139,9 @@ pub async fn change_password(
         .one(&ctx.db)
         .await?
         .ok_or_else(|| AppError::Unauthorized("the account is gone".into()))?;
-    let matches = secret::check_password(&body.current, user.password_hash.as_deref())
+    let matches = secret::check_password(&ctx.passwords, &body.current, user.password_hash.as_deref())
         .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+        .map_err(secret::PasswordError::into_app)?;
     if !matches {
         return Err(AppError::invalid("current", "the current password is wrong"));
     }
@@ -147,10 +151,12 @@ pub async fn change_password(
             "the new password must differ from the current one",
         ));
     }
-    let hash = secret::hash_password_off_thread(&body.new).await.map_err(|e| match e {
-        secret::PasswordError::TooShort => AppError::invalid("new", e.to_string()),
-        other => AppError::Internal(anyhow::anyhow!(other)),
-    })?;
+    let hash = secret::hash_password_off_thread(&ctx.passwords, &body.new)
+        .await
+        .map_err(|e| match e {
+            secret::PasswordError::TooShort => AppError::invalid("new", e.to_string()),
+            other => other.into_app(),
+        })?;
     let txn = ctx.begin_write().await?;
     let mut am = user.into_active_model();
     am.password_hash = Set(Some(hash));

@@ -111,6 +111,17 @@ pub async fn source(
     Ok(source)
 }
 
+/// Whether generic source `code` exists and `timestamp` is fresh: what can be checked before the
+/// body is read (the signature covers it). Refused as [`source`] refuses, so codes cannot be
+/// probed.
+pub async fn known_and_fresh(ctx: &Context, code: &str, timestamp: Option<&str>) -> AppResult<()> {
+    let source = super::store::generic_source(&ctx.db, code).await?;
+    if source.and_then(|s| s.secret).is_none() {
+        return Err(AppError::Unauthorized(BAD_SIGNATURE.into()));
+    }
+    fresh(timestamp, ctx.now()).map(|_| ())
+}
+
 /// Takes in `batch` from `source` (see [`super::receive_all`]).
 pub async fn take(
     ctx: &Context,
@@ -131,6 +142,18 @@ pub fn check(
     body: &[u8],
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
+    let ts = fresh(timestamp, now)?;
+    let Some(signature) = signature else {
+        return Err(AppError::Unauthorized("X-Opsclock-Signature is missing".into()));
+    };
+    if !crate::app::auth::hmac::verify(secret, ts, body, signature) {
+        return Err(AppError::Unauthorized(BAD_SIGNATURE.into()));
+    }
+    Ok(())
+}
+
+/// The request's timestamp, if it is Unix seconds within [`MAX_SKEW_SECS`] of `now`.
+fn fresh(timestamp: Option<&str>, now: DateTime<Utc>) -> Result<i64, AppError> {
     let unauthorized = |m: String| Err(AppError::Unauthorized(m));
     let Some(ts) = timestamp.map(str::trim) else {
         return unauthorized("X-Opsclock-Timestamp is missing".into());
@@ -140,19 +163,13 @@ pub fn check(
     let Some(ts) = ts.parse::<i64>().ok().filter(|_| digits) else {
         return unauthorized(format!("X-Opsclock-Timestamp {ts:?} is not Unix seconds"));
     };
-    let Some(signature) = signature else {
-        return unauthorized("X-Opsclock-Signature is missing".into());
-    };
-    if !crate::app::auth::hmac::verify(secret, ts, body, signature) {
-        return unauthorized(BAD_SIGNATURE.into());
-    }
     let skew = now.timestamp().abs_diff(ts);
     if skew > MAX_SKEW_SECS {
         return unauthorized(format!(
             "the timestamp is {skew} s from the server's clock; requests more than {MAX_SKEW_SECS} s old (or ahead) are refused as replays"
         ));
     }
-    Ok(())
+    Ok(ts)
 }
 
 #[cfg(test)]

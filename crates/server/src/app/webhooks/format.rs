@@ -11,18 +11,22 @@
 //! to the ticket's page.
 //!
 //! What opsclock did not write itself (a ticket's title, which may come from an alert's labels, the
-//! system's code and name, the assignee, a note) is escaped for the format it goes into, so that
-//! nobody can put a heading, a link, an image or a mention into the ops group: on one line
-//! (control characters and newlines become spaces), and for the markdown robots (DingTalk, WeCom)
-//! every markdown special backslash-escaped and `<`, `>`, `&` written as entities (both render
-//! HTML tags such as `<font>` and WeCom's `<@userid>` mentions); for Feishu's text messages, whose
-//! only markup is the `<at user_id="…">` tag, `<` and `>` become their full-width forms.
+//! system's code and name, the assignee, a note) is escaped for the format it goes into
+//! ([`super::escape`]), so that nobody can put a heading, a link, an image or a mention into the
+//! ops group: on one line (control characters and newlines become spaces), web addresses
+//! defanged so that no client makes a link of them (`http://evil.example/login` arrives as
+//! `http[:]//evil[.]example/login`), and for the markdown robots (DingTalk, WeCom) every markdown
+//! special backslash-escaped and `<`, `>`, `&` written as entities (both render HTML tags such as
+//! `<font>` and WeCom's `<@userid>` mentions); for Feishu's text messages, whose only markup is
+//! the `<at user_id="…">` tag, `<` and `>` become their full-width forms. The only link in a
+//! message is opsclock's own, to the ticket.
 
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use sla_clock::Severity;
 
+use super::escape::{escape_markdown, escape_text};
 use super::{Format, Payload};
 use crate::app::auth::hmac::{mac, sign};
 
@@ -159,42 +163,6 @@ fn clock_zh(clock: &str) -> &str {
     clock
         .parse::<ticket_domain::ClockName>()
         .map_or(clock, |c| c.label_zh())
-}
-
-/// `s` on one line: control characters (newlines, tabs, escapes) become spaces.
-fn one_line(s: &str) -> impl Iterator<Item = char> + '_ {
-    s.chars().map(|c| if c.is_control() { ' ' } else { c })
-}
-
-/// `s` as literal text in DingTalk's and WeCom's markdown: one line, markdown specials
-/// backslash-escaped, `<`, `>` and `&` as entities.
-pub fn escape_markdown(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in one_line(s) {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '#' | '!' | '~' | '|' => {
-                out.push('\\');
-                out.push(c);
-            }
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-/// `s` as literal text in a Feishu text message: one line, `<` and `>` in their full-width forms
-/// (Feishu reads `<at user_id="all">` as a mention of everyone).
-pub fn escape_text(s: &str) -> String {
-    one_line(s)
-        .map(|c| match c {
-            '<' => '＜',
-            '>' => '＞',
-            c => c,
-        })
-        .collect()
 }
 
 /// A title line and detail lines (plain text with `**bold**` labels); `esc` escapes what
@@ -457,9 +425,15 @@ mod tests {
             for raw in ["<font", "</font>", "<@all>", "<at ", "![", "`code`", "**粗**", "_斜_"] {
                 assert!(!text.contains(raw), "{format:?} keeps {raw:?}: {text}");
             }
-            assert!(text.contains("\\# 紧急通知 \\[点此重置密码\\]\\(http://evil"), "{text}");
+            assert!(
+                text.contains("\\# 紧急通知 \\[点此重置密码\\]\\(http\\[:\\]//evil\\[.\\]example/login\\)"),
+                "{text}"
+            );
             assert!(text.contains("&lt;font color=red&gt;"), "{text}");
-            assert!(text.contains("\\!\\[\\]\\(http://evil.example/t.gif\\)"), "{text}");
+            assert!(
+                text.contains("\\!\\[\\]\\(http\\[:\\]//evil\\[.\\]example/t.gif\\)"),
+                "{text}"
+            );
             assert!(text.contains("eng  \\#\\#\\# 假标题"), "{text}");
             assert!(text.contains("&amp;amp;"), "an entity in the text stays text: {text}");
         }
@@ -485,9 +459,81 @@ mod tests {
         assert!(text.lines().any(|l| l == "**处理人**：eng  ### 假标题"), "{text}");
     }
 
+    /// A title with bare addresses, as an alert's labels or an engineer may write one.
+    fn with_bare_addresses() -> Payload {
+        let mut p = payload("created");
+        let t = p.ticket.as_mut().unwrap();
+        t.title = "请访问http://evil.example/login?next=a.b 或 HTTPS://user@Evil.Example:8443/x，\
+                   再看 www.evil.example/t.gif 和 ftp://files.evil.example"
+            .into();
+        p.note = Some("WWW.Evil.example".into());
+        p
+    }
+
+    /// Each web address of the outside text, as it must arrive: no `://`, no `www.`, no dotted
+    /// host left for a client to make a link of.
+    fn assert_no_bare_address(format: Format, text: &str, ours: &str) {
+        let theirs = text.replace(ours, "");
+        let lower = theirs.to_lowercase();
+        for link in ["://", "www.", "evil.example", "files.evil"] {
+            assert!(!lower.contains(link), "{format:?} keeps {link:?}: {text}");
+        }
+        assert!(text.contains(ours), "{format:?} lost opsclock's own link: {text}");
+    }
+
     #[test]
-    fn escaping_keeps_plain_chinese_as_it_is() {
-        assert_eq!(escape_markdown("核心交换机端口告警"), "核心交换机端口告警");
-        assert_eq!(escape_text("核心交换机端口告警"), "核心交换机端口告警");
+    fn bare_addresses_become_no_links_in_dingtalk_and_wecom() {
+        for format in [Format::Dingtalk, Format::Wecom] {
+            let r = render(
+                format,
+                "http://x",
+                None,
+                "d",
+                &with_bare_addresses(),
+                Some("https://ops.example/tickets/A-1"),
+                at("2026-11-24T02:00:05Z"),
+            );
+            let body: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+            let text = body["markdown"][if format == Format::Dingtalk { "text" } else { "content" }]
+                .as_str()
+                .unwrap();
+            assert_no_bare_address(format, text, "(https://ops.example/tickets/A-1)");
+            // Readable: the brackets are markdown-escaped, so they show as `[:]` and `[.]`.
+            assert!(
+                text.contains("请访问http\\[:\\]//evil\\[.\\]example/login?next=a.b 或"),
+                "{text}"
+            );
+            assert!(
+                text.contains("HTTPS\\[:\\]//user@Evil\\[.\\]Example:8443/x，"),
+                "{text}"
+            );
+            assert!(text.contains("www\\[.\\]evil\\[.\\]example/t.gif"), "{text}");
+            assert!(text.contains("ftp\\[:\\]//files\\[.\\]evil\\[.\\]example"), "{text}");
+            assert!(text.contains("WWW\\[.\\]Evil\\[.\\]example"), "{text}");
+        }
+    }
+
+    #[test]
+    fn bare_addresses_become_no_links_in_feishu() {
+        let r = render(
+            Format::Feishu,
+            "http://x",
+            None,
+            "d",
+            &with_bare_addresses(),
+            Some("https://ops.example/tickets/A-1"),
+            at("2026-11-24T02:00:05Z"),
+        );
+        let body: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        let text = body["content"]["text"].as_str().unwrap();
+        assert_no_bare_address(Format::Feishu, text, "(https://ops.example/tickets/A-1)");
+        assert!(
+            text.contains("请访问http[:]//evil[.]example/login?next=a.b 或 HTTPS[:]//user@Evil[.]Example:8443/x，"),
+            "{text}"
+        );
+        assert!(
+            text.contains("www[.]evil[.]example/t.gif 和 ftp[:]//files[.]evil[.]example"),
+            "{text}"
+        );
     }
 }

@@ -13,6 +13,7 @@
 //!
 //! Admins manage the subscriptions through [`subscriptions`].
 
+pub mod escape;
 pub mod format;
 pub mod sender;
 pub mod subscriptions;

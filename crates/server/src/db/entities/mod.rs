@@ -26,6 +26,7 @@ pub mod roster_overrides;
 pub mod rosters;
 pub mod sessions;
 pub mod settings;
+pub mod sign_in_accounts;
 pub mod sign_in_throttle;
 pub mod system_vendors;
 pub mod systems;
@@ -58,6 +59,7 @@ pub mod prelude {
     pub use super::rosters::Entity as Rosters;
     pub use super::sessions::Entity as Sessions;
     pub use super::settings::Entity as Settings;
+    pub use super::sign_in_accounts::Entity as SignInAccounts;
     pub use super::sign_in_throttle::Entity as SignInThrottle;
     pub use super::system_vendors::Entity as SystemVendors;
     pub use super::systems::Entity as Systems;

@@ -1,5 +1,6 @@
 //! `sign_in_throttle`: failed sign-ins per (login name as typed, client address), and until when
-//! that pair must wait before trying again (see [`crate::app::auth::throttle`]).
+//! that pair must wait before trying again, and when it last signed in (see
+//! [`crate::app::auth::throttle`]).
 
 use sea_orm::entity::prelude::*;
 
@@ -22,6 +23,9 @@ pub struct Model {
     pub blocked_until: Option<DateTimeUtc>,
     /// When the pair last tried.
     pub last_at: DateTimeUtc,
+    /// When the pair last signed in: the address is then one its owner uses, and the account's
+    /// count over all addresses does not hold it up.
+    pub signed_in_at: Option<DateTimeUtc>,
 }
 
 /// No relations: the row exists for names that are no account too.
