@@ -57,7 +57,7 @@ pub async fn change_password(
     ApiJson(body): ApiJson<PasswordChange>,
 ) -> ApiResult<StatusCode> {
     let current = crate::http::session::current_session(&headers);
-    session::change_password(&state, &p, &from, &body, current.as_deref()).await?;
+    session::change_password(&state, state.limits.throttle(), &p, &from, &body, current.as_deref()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

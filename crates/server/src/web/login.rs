@@ -126,7 +126,16 @@ pub async fn password_submit(
         revoke_tokens: f.get("revoke_tokens").is_some_and(|v| !v.is_empty()),
     };
     let current = crate::http::session::current_session(&headers);
-    match crate::app::auth::session::change_password(&state, &v.p, &from, &body, current.as_deref()).await {
+    match crate::app::auth::session::change_password(
+        &state,
+        state.limits.throttle(),
+        &v.p,
+        &from,
+        &body,
+        current.as_deref(),
+    )
+    .await
+    {
         Ok(_) => Ok(super::redirect_with(
             "/board",
             if v.lang == Lang::Zh {

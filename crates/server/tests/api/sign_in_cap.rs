@@ -197,3 +197,63 @@ both!(
         assert_eq!(s, StatusCode::OK, "{body}");
     }
 );
+
+both!(
+    a_name_longer_than_any_login_name_is_refused_before_it_is_counted,
+    |t: Harness| async move {
+        // Every attempt writes its name into the throttle's tables and a failure into the audit
+        // log (kept for years): a name up to the body limit would fill the disk with guesses.
+        let app = behind_proxy(&t, 1000);
+        let long = "x".repeat(65);
+        let (s, _, body) = sign_in(&app, &long, "wrong-password", "203.0.113.7").await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(body.contains("username") && body.contains("64"), "{body}");
+        let recorded = audit_log::Entity::find()
+            .filter(audit_log::Column::Target.eq(long.as_str()))
+            .all(&t.state.db)
+            .await
+            .unwrap();
+        assert!(recorded.is_empty(), "{recorded:?}");
+        // 64 characters is still a name, refused only as a wrong one.
+        let (s, _, body) = sign_in(&app, &"x".repeat(64), "wrong-password", "203.0.113.7").await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{body}");
+    }
+);
+
+both!(
+    the_current_password_of_a_change_is_a_guess_counted_like_a_sign_in,
+    |t: Harness| async move {
+        // Whoever holds a stolen session or token must not try the owner's password faster at
+        // the password change than at the sign-in: the same throttle counts it.
+        let wrong = json!({"current": "not-the-password", "new": "a-brand-new-password-1"});
+        let mut statuses = Vec::new();
+        for _ in 0..8 {
+            let a = t.post("eng_a", "/api/v1/me/password", wrong.clone()).await;
+            statuses.push(a.status);
+            if a.status == StatusCode::TOO_MANY_REQUESTS {
+                break;
+            }
+        }
+        assert_eq!(statuses[0], StatusCode::UNPROCESSABLE_ENTITY, "{statuses:?}");
+        assert_eq!(
+            statuses.last(),
+            Some(&StatusCode::TOO_MANY_REQUESTS),
+            "wrong current passwords are held up: {statuses:?}"
+        );
+        // Each wrong one is on the record, as the account that tried it.
+        let failed = audit_log::Entity::find()
+            .filter(audit_log::Column::Action.eq("password.change_failed"))
+            .order_by_asc(audit_log::Column::Id)
+            .all(&t.state.db)
+            .await
+            .unwrap();
+        assert_eq!(failed.len(), statuses.len() - 1, "{failed:?}");
+        assert!(failed.iter().all(|e| e.target == "eng_a"), "{failed:?}");
+        // Meanwhile even the right password waits: the account's guesser cannot tell.
+        let right = json!({"current": "password-of-eng_a", "new": "a-brand-new-password-1"});
+        assert_eq!(
+            t.post("eng_a", "/api/v1/me/password", right).await.status,
+            StatusCode::TOO_MANY_REQUESTS
+        );
+    }
+);

@@ -58,6 +58,7 @@ pub async fn add(ctx: &Context, by: Actor<'_>, from: &ClientAddr, new: NewUser) 
     };
     // An admin may do everything and acts as the bureau: tied to a vendor it would record the
     // vendor's side with an admin's rights (deciding the buyer's claims, setting the rules).
+    crate::app::auth::session::check_username(&new.username)?;
     if new.role == Role::Admin
         && (unit_id.is_some() || vendor_id.is_some() || new.party.is_some_and(|p| p != PartyKind::Bureau))
     {

@@ -18,6 +18,25 @@ use crate::db::entities::{api_tokens, sessions, users};
 /// How long a session lasts.
 pub const SESSION_HOURS: i64 = 12;
 
+/// The longest login name, in characters. A longer name is refused before anything is counted
+/// or recorded: every sign-in attempt writes its name into the throttle's tables and a failed
+/// one into the audit log, so an unbounded name (up to the 64 KiB body limit) would let anyone
+/// fill the disk with guesses. Accounts are created under the same bound
+/// ([`crate::app::auth::accounts`]).
+pub const MAX_USERNAME_CHARS: usize = 64;
+
+/// Refuses a login name longer than [`MAX_USERNAME_CHARS`], naming the field.
+pub fn check_username(name: &str) -> AppResult<()> {
+    let n = name.chars().count();
+    if n > MAX_USERNAME_CHARS {
+        return Err(AppError::invalid(
+            "username",
+            format!("{n} characters; a login name has at most {MAX_USERNAME_CHARS}"),
+        ));
+    }
+    Ok(())
+}
+
 /// Credentials.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -41,6 +60,7 @@ pub async fn sign_in(
 ) -> AppResult<(Principal, String)> {
     let now = ctx.now();
     let name = body.username.trim();
+    check_username(name)?;
     let addr = from.0.as_deref().unwrap_or("unknown");
     // A turn to check the password first: a sign-in the server has no room for is not counted.
     let turn = ctx.passwords.turn().await.map_err(secret::PasswordError::into_app)?;
@@ -128,23 +148,45 @@ pub struct Ended {
 /// Changes `p`'s password (required after signing in with a one-time password) and ends the
 /// account's other sessions: every one but `current_session` (the secret of the session making
 /// the change, if it is made from one), and, with `revoke_tokens`, its API tokens.
+///
+/// The current password is a guess like a sign-in's, counted by the same [`throttle`] under the
+/// account's name and the caller's address: whoever holds a stolen session or token cannot try
+/// passwords faster here than at the sign-in, and each wrong one is audited
+/// (`password.change_failed`).
 pub async fn change_password(
     ctx: &Context,
+    limits: Throttle,
     p: &Principal,
     from: &ClientAddr,
     body: &PasswordChange,
     current_session: Option<&str>,
 ) -> AppResult<Ended> {
+    let now = ctx.now();
     let user = users::Entity::find_by_id(p.user_id)
         .one(&ctx.db)
         .await?
         .ok_or_else(|| AppError::Unauthorized("the account is gone".into()))?;
-    let matches = secret::check_password(&ctx.passwords, &body.current, user.password_hash.as_deref())
+    let addr = from.0.as_deref().unwrap_or("unknown");
+    let turn = ctx.passwords.turn().await.map_err(secret::PasswordError::into_app)?;
+    let counted = throttle::attempt(&ctx.db, limits, &user.username, addr, now).await?;
+    let matches = turn
+        .check(&body.current, user.password_hash.as_deref())
         .await
         .map_err(secret::PasswordError::into_app)?;
     if !matches {
+        audit::record(
+            &ctx.db,
+            Some(p.user_id),
+            "password.change_failed",
+            &user.username,
+            serde_json::json!({ "failures": counted.pair, "account_failures": counted.account }),
+            from,
+            now,
+        )
+        .await?;
         return Err(AppError::invalid("current", "the current password is wrong"));
     }
+    throttle::signed_in(&ctx.db, &user.username, addr, counted, now).await?;
     if body.new == body.current {
         return Err(AppError::invalid(
             "new",
