@@ -473,6 +473,7 @@ async fn run_one(
         proposal: None,
         recording: None,
         start_escapes_window: false,
+        outside_service: None,
     };
     let (ticket, _) = crate::app::tickets::open::open(
         txn,

@@ -9,13 +9,14 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait};
 use serde::Deserialize;
 use sla_clock::{Calendar, Facts, Severity};
-use ticket_domain::{Kind, NewTicket, Policy, ServiceMode};
+use ticket_domain::{Command, Kind, NewTicket, Policy, ServiceMode, Targets};
 use utoipa::ToSchema;
 
 use super::views::{TicketView, allowed_of, view};
 use super::{FUTURE_SLACK, parse};
 use crate::app::audit::{self, ClientAddr};
 use crate::app::auth::Principal;
+use crate::app::catalog::service::ServiceDates;
 use crate::app::scope::system_in_scope;
 use crate::app::{AppError, AppResult, Context};
 use crate::db::entities::{policies, systems, tickets, users};
@@ -167,6 +168,9 @@ pub(crate) struct Plan {
     /// it is a claim the buyer decides ([`ticket_domain::Ticket::open_as_with`]), and until then
     /// the clocks start at the recording, inside the window.
     pub(crate) start_escapes_window: bool,
+    /// Why the ticket gets no contract clocks: its problem began outside the system's days of
+    /// service ([`crate::app::catalog::service`]); [`open`] writes it on the timeline.
+    pub(crate) outside_service: Option<String>,
 }
 
 /// `system` is the one `body` names, already checked against the reader's scope; `reporter` who
@@ -249,6 +253,13 @@ pub(crate) async fn plan_as(
         }
         None => (usual, None),
     };
+    // A problem outside the system's days of service is accepted, with no contract clocks.
+    let outside_service = ServiceDates::of(system.profile.as_ref()).outside(occurred_at);
+    let targets = if outside_service.is_some() {
+        Targets::default()
+    } else {
+        targets
+    };
     let calendar = major_event.as_ref().map_or(&system.calendar, |m| &m.calendar).clone();
     ctx.calendar(&calendar)?;
     // Nobody named: the system's on-duty engineer by its vendors' rosters.
@@ -291,6 +302,7 @@ pub(crate) async fn plan_as(
         proposal,
         recording: None,
         start_escapes_window,
+        outside_service,
     })
 }
 
@@ -334,6 +346,7 @@ pub(crate) async fn open(
     let calendar = calendars
         .get(&plan.calendar)
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("calendar {:?} is not loaded", plan.calendar)))?;
+    let outside_service = plan.outside_service.clone();
     let (row, ticket) = super::create(
         txn,
         calendar,
@@ -356,5 +369,25 @@ pub(crate) async fn open(
         now,
     )
     .await?;
-    Ok((row, ticket))
+    match outside_service {
+        // Said on the timeline, by no one: the catalogue decided it.
+        Some(text) => {
+            let loaded = super::load(txn, &row.number)
+                .await?
+                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("ticket {} vanished", row.number)))?;
+            let (version, at) = (loaded.row.version, now.max(loaded.ticket.last_event_at()));
+            super::act(
+                txn,
+                calendar,
+                loaded,
+                version,
+                Command::Comment { at, text },
+                None,
+                now,
+                None,
+            )
+            .await
+        }
+        None => Ok((row, ticket)),
+    }
 }
