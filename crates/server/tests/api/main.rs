@@ -34,6 +34,7 @@ mod page_permissions;
 mod permissions;
 mod reports;
 mod reports_provisional;
+mod service_dates;
 mod session;
 mod web;
 mod webhooks;
