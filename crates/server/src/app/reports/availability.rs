@@ -43,7 +43,8 @@ pub struct SystemAvailability {
     pub unit: String,
     /// The contract's target, per cent (e.g. 99.9), if the catalogue gives one.
     pub target_pct: Option<f64>,
-    /// Minutes measured (the period, up to the report's instant).
+    /// Minutes measured (the period, up to the report's instant, cut to the system's service
+    /// dates: 0 when none of the period is served).
     pub period_min: f64,
     /// Minutes of outage counted (after exclusions).
     pub outage_min: f64,
