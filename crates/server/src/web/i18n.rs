@@ -207,6 +207,8 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("deducted", "扣款", "Deducted"),
     ("exposure", "待认定", "Exposure"),
     ("rules_fired", "触发条款", "Rules"),
+    ("service_reduction", "核减", "Fee reduction"),
+    ("days_not_served", "天未在运维服务期内", "days outside service"),
     ("late_clocks", "超时明细", "Late clocks"),
     ("late_by", "超时（工作时间）", "Late by (working time)"),
     ("code", "编号", "Code"),

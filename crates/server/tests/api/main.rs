@@ -37,6 +37,7 @@ mod page_permissions;
 mod permissions;
 mod reports;
 mod reports_provisional;
+mod service_dates;
 mod session;
 mod setting_rules;
 mod shipped_contracts;

@@ -491,16 +491,8 @@ fn orgs(
 }
 
 fn contract(c: &mut Checker<'_>, line: Option<usize>, path: &str, f: &ContractFacts) {
-    if let Some(start) = &f.service_start {
-        let ok = chrono::NaiveDate::parse_from_str(start, "%Y-%m-%d").is_ok()
-            || chrono::NaiveDate::parse_from_str(&format!("{start}-01"), "%Y-%m-%d").is_ok();
-        if !ok {
-            c.problem(
-                line,
-                format!("{path}.service_start"),
-                format!("{start:?} is not a date like \"2026-01-01\" or a month like \"2026-03\""),
-            );
-        }
+    for (field, message) in super::service::problems(f) {
+        c.problem(line, format!("{path}.{field}"), message);
     }
     if let Some(t) = f.availability_target {
         if !(t > 0.0 && t <= 100.0) {

@@ -162,6 +162,12 @@ pub struct ContractFacts {
     /// Service start, YYYY-MM-DD or YYYY-MM.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_start: Option<String>,
+    /// Service end, the last day served: YYYY-MM-DD or YYYY-MM (its last day).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_end: Option<String>,
+    /// The system's fee for one year of service, fen (see [`super::service`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fee_fen: Option<i64>,
     /// The service mode as the contract words it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_mode_text: Option<String>,

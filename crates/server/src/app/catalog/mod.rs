@@ -7,13 +7,15 @@
 //!   compiled into clock targets, each target counted in the loaded calendars;
 //! - [`orgs`], [`policies`], [`systems`]: reading and editing one record at a time;
 //! - [`store`]: the plan (what an import would create, change or leave) and the import itself;
-//! - [`export`]: the database written back as a file.
+//! - [`export`]: the database written back as a file;
+//! - [`service`]: a system's service dates and fee.
 
 pub mod check;
 pub mod export;
 pub mod file;
 pub mod orgs;
 pub mod policies;
+pub mod service;
 pub mod store;
 pub mod systems;
 pub mod tiers;

@@ -505,6 +505,7 @@ async fn run_one(
         recording: None,
         start_escapes_window: false,
         targets_from: format!("定期任务 {}", doc.code),
+        outside_service: None,
     };
     let (ticket, _) = crate::app::tickets::open::open(
         txn,

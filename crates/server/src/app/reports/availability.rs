@@ -8,6 +8,11 @@
 //! earlier, so a month in progress is measured so far. Kind and severity filters do not apply:
 //! availability is about the system.
 //!
+//! A system is measured only over its days of service (`service_start` to `service_end` in the
+//! catalogue, see [`crate::app::catalog::service`]): a system whose service ends on 20 March is
+//! measured in March over 20 days (28 800 minutes), one that starts in September is not measured
+//! in March at all (no percentage).
+//!
 //! Example: a 30-day month is 43 200 minutes; a 3-hour urgent fault of which 1 hour fell in an
 //! approved maintenance window leaves 120 minutes of outage: 1 − 120 / 43 200 = 99.7222 %.
 
@@ -38,7 +43,8 @@ pub struct SystemAvailability {
     pub unit: String,
     /// The contract's target, per cent (e.g. 99.9), if the catalogue gives one.
     pub target_pct: Option<f64>,
-    /// Minutes measured (the period, up to the report's instant).
+    /// Minutes measured (the period, up to the report's instant, cut to the system's service
+    /// dates: 0 when none of the period is served).
     pub period_min: f64,
     /// Minutes of outage counted (after exclusions).
     pub outage_min: f64,
@@ -93,10 +99,21 @@ pub async fn systems(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<Sys
     let ids: Vec<i64> = list.iter().map(|s| s.id).collect();
     let impacts = impact_windows(db, &ids, scope.from, end, scope.as_of).await?;
     let excluded = exclusion_windows(db, &ids, scope.from, end).await?;
-    let period = end - scope.from;
     let mut out = Vec::new();
     for s in list {
-        let windows = impacts.get(&s.id).map(Vec::as_slice).unwrap_or_default();
+        // Only the system's days of service count: its period and its outages are cut to them.
+        let dates = crate::app::catalog::service::ServiceDates::of(s.profile.as_ref());
+        let (sa, sb) = dates.clip(scope.from, end).unwrap_or((scope.from, scope.from));
+        let period = sb - sa;
+        let windows: Vec<Window> = impacts
+            .get(&s.id)
+            .into_iter()
+            .flatten()
+            .filter_map(|(a, b, n)| {
+                let (a, b) = ((*a).max(sa), (*b).min(sb));
+                (a < b).then(|| (a, b, n.clone()))
+            })
+            .collect();
         let spans: Vec<_> = windows.iter().map(|(a, b, _)| (*a, *b)).collect();
         let counted = subtract(&spans, excluded.get(&s.id).map(Vec::as_slice).unwrap_or_default());
         let raw = subtract(&spans, &[]);

@@ -56,6 +56,11 @@ pub struct ContractDeductions {
     /// name the tickets); left out of the JSON when none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub provisional_rules: Vec<String>,
+    /// Fee reductions (核减) for its systems not served on some days of the period, apart from
+    /// the deductions (see [`super::reductions`]).
+    pub service_reductions: Vec<super::reductions::ServiceReduction>,
+    /// Their sum, fen.
+    pub service_reduction_fen: i64,
 }
 
 /// A stored contract with its vendor and system ids.
@@ -248,6 +253,7 @@ pub async fn assess(
         }
         let mut assessment = deduction::assess_months(c, &by_month);
         let provisional_rules = mark_provisional(c, &mut assessment, &provisional);
+        let service_reductions = super::reductions::of(db, &stored.system_ids, scope.from, scope.to).await?;
         out.push(ContractDeductions {
             contract: c.code.clone(),
             name: c.name.clone(),
@@ -257,6 +263,8 @@ pub async fn assess(
             monthly_fee_fen: c.amount_fen(deduction::Amount::MonthlyFee { pct: 100.0 }, 1),
             assessment,
             provisional_rules,
+            service_reduction_fen: service_reductions.iter().filter_map(|r| r.reduction_fen).sum(),
+            service_reductions,
         });
     }
     Ok(out)

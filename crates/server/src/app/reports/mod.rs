@@ -21,6 +21,7 @@ pub mod latency;
 pub mod notes;
 pub mod paused;
 pub mod period;
+pub mod reductions;
 pub mod request;
 pub mod scorecard;
 pub mod sql;

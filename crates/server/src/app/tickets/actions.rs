@@ -360,6 +360,7 @@ pub async fn perform(
             }
             None => usual,
         };
+        out_of_service(&system, &loaded.ticket, targets);
     }
     if let Command::Decide { on, .. } = &cmd {
         super::evidence::check_decision(ctx, &loaded.ticket, *on, now)?;
@@ -397,6 +398,7 @@ pub async fn perform(
         *service_mode = parse("service_mode", &to.service_mode)?;
         *targets =
             policy_targets(&policy_row(&txn, &to).await?)?.targets(loaded.ticket.kind(), loaded.ticket.severity());
+        out_of_service(&to, &loaded.ticket, targets);
     }
     let calendar = ctx.calendar(super::calendar_name(&loaded.ticket, &system.calendar))?;
     let detail = serde_json::to_value(&cmd).map_err(|e| AppError::Internal(e.into()))?;
@@ -426,4 +428,17 @@ pub async fn perform(
     view.clocks_from = ticket.opened_with().clocks_from;
     view.impact = ticket.impact().map(|s| s.key().to_owned());
     Ok(view)
+}
+
+/// A ticket whose problem began outside `system`'s days of service keeps no contract clocks
+/// through a re-grade or a move (see [`crate::app::catalog::service`]).
+fn out_of_service(
+    system: &crate::db::entities::systems::Model,
+    t: &ticket_domain::Ticket,
+    targets: &mut ticket_domain::Targets,
+) {
+    let dates = crate::app::catalog::service::ServiceDates::of(system.profile.as_ref());
+    if dates.outside(t.occurred_at()).is_some() {
+        *targets = ticket_domain::Targets::default();
+    }
 }

@@ -9,13 +9,14 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait};
 use serde::Deserialize;
 use sla_clock::{Calendar, Facts, Severity};
-use ticket_domain::{Kind, NewTicket, Policy, ServiceMode};
+use ticket_domain::{Command, Kind, NewTicket, Policy, ServiceMode, Targets};
 use utoipa::ToSchema;
 
 use super::views::{TicketView, allowed_of, view};
 use super::{FUTURE_SLACK, parse};
 use crate::app::audit::{self, ClientAddr};
 use crate::app::auth::Principal;
+use crate::app::catalog::service::ServiceDates;
 use crate::app::scope::system_in_scope;
 use crate::app::{AppError, AppResult, Context};
 use crate::db::entities::{policies, systems, tickets, users};
@@ -170,6 +171,9 @@ pub(crate) struct Plan {
     /// Where the targets come from, for the reason recorded when one of them cannot be counted
     /// (`策略 shunyi-a`, `定期任务 backup-sa`).
     pub(crate) targets_from: String,
+    /// Why the ticket gets no contract clocks: its problem began outside the system's days of
+    /// service ([`crate::app::catalog::service`]); [`open`] writes it on the timeline.
+    pub(crate) outside_service: Option<String>,
 }
 
 /// `system` is the one `body` names, already checked against the reader's scope; `reporter` who
@@ -252,6 +256,13 @@ pub(crate) async fn plan_as(
         }
         None => (usual, None),
     };
+    // A problem outside the system's days of service is accepted, with no contract clocks.
+    let outside_service = ServiceDates::of(system.profile.as_ref()).outside(occurred_at);
+    let targets = if outside_service.is_some() {
+        Targets::default()
+    } else {
+        targets
+    };
     let calendar = major_event.as_ref().map_or(&system.calendar, |m| &m.calendar).clone();
     ctx.calendar(&calendar)?;
     // Nobody named: the system's on-duty engineer by its vendors' rosters.
@@ -295,6 +306,7 @@ pub(crate) async fn plan_as(
         recording: None,
         start_escapes_window,
         targets_from: format!("策略 {}", policy.code),
+        outside_service,
     })
 }
 
@@ -379,6 +391,7 @@ pub(crate) async fn open(
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("calendar {:?} is not loaded", plan.calendar)))?;
     let mut new = plan.new;
     let unapplied = countable_targets(calendar, &mut new, &plan.targets_from);
+    let outside_service = plan.outside_service.clone();
     let (mut row, mut ticket) = super::create(
         txn,
         calendar,
@@ -392,21 +405,29 @@ pub(crate) async fn open(
     )
     .await?;
     let mut detail = serde_json::json!({"system": plan.system.code, "assigned": plan.assigned_by});
+    // Said on the timeline, where the people working the ticket see why a clock is missing: the
+    // targets that cannot be counted, and the days of service the problem began outside of.
+    let mut said = Vec::new();
     if !unapplied.is_empty() {
         tracing::warn!(ticket = %row.number, reasons = ?unapplied, "ticket opened without the targets that cannot be counted");
         detail["unapplied"] = serde_json::json!(unapplied);
-        // On the timeline, where the people working the ticket see why a clock is missing.
+        said.push(unapplied.join("；"));
+    }
+    said.extend(outside_service);
+    for text in said {
         let loaded = super::load(txn, &row.number)
             .await?
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("ticket {} vanished", row.number)))?;
-        let (version, at) = (loaded.row.version, now.max(ticket.last_event_at()));
-        let text = unapplied.join("；");
+        let (version, at) = (
+            loaded.row.version,
+            now.max(loaded.ticket.last_event_at()).max(ticket.last_event_at()),
+        );
         (row, ticket) = super::act(
             txn,
             calendar,
             loaded,
             version,
-            ticket_domain::Command::Comment { at, text },
+            Command::Comment { at, text },
             None,
             now,
             None,

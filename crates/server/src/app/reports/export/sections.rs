@@ -381,7 +381,32 @@ pub fn sections(r: &Report) -> Vec<Section> {
                             ]
                         })
                         .collect();
-                    for (label, fen) in [("合计扣款", a.total_fen), ("风险敞口合计", a.exposure_fen)] {
+                    for s in &d.service_reductions {
+                        rows.push(vec![
+                            Text(d.contract.clone()),
+                            Text(d.vendor.clone()),
+                            t("核减"),
+                            Text(format!(
+                                "{} 运维服务 {}～{} 外 {} 天",
+                                s.system,
+                                s.service_start.as_deref().unwrap_or(""),
+                                s.service_end.as_deref().unwrap_or(""),
+                                s.days_outside
+                            )),
+                            t("004 九-3"),
+                            Empty,
+                            Int(s.days_outside),
+                            Text(s.system.clone()),
+                            Cell::opt(s.reduction_fen, Yuan),
+                            Empty,
+                            Text(s.note.clone()),
+                        ]);
+                    }
+                    let mut totals = vec![("合计扣款", a.total_fen), ("风险敞口合计", a.exposure_fen)];
+                    if !d.service_reductions.is_empty() {
+                        totals.push(("核减合计", d.service_reduction_fen));
+                    }
+                    for (label, fen) in totals {
                         rows.push(vec![
                             Text(d.contract.clone()),
                             Text(d.vendor.clone()),
