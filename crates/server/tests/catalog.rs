@@ -166,12 +166,13 @@ both!(
                 "cn-7x24",
                 "remote_and_on_site",
             ),
-            // Row 27, L7000-7113: support by phone "7x8" only, so working hours; 严重 1 h / 12 h.
+            // Row 27, L7000-7113: support by phone "7x8" only (L7084), seven days of eight hours
+            // (issue 24: cn-7x8, not cn-5x8); 严重 1 h / 12 h.
             (
                 "sy-027",
                 Serious,
                 rra(Some("1h"), None, Some("12h")),
-                "cn-5x8",
+                "cn-7x8",
                 "remote",
             ),
             // Row 56, L11664-11860: 普通/较大/重大/特大; "特大故障将在 24 小时内处理完毕", on site within 1 h.
@@ -183,11 +184,11 @@ both!(
                 "remote_and_on_site",
             ),
             // Row 126, L22794-22954: "四级故障 属于紧急问题…工程师立即响应；业务应在 4 小时内恢复正常" —
-            // immediate: recorded, no response clock.
+            // immediate: measured with a zero target (issue 24), not left without a clock.
             (
                 "sy-126",
                 Urgent,
-                rra(None, None, Some("4h")),
+                rra(Some("0m"), None, Some("4h")),
                 "cn-7x24",
                 "remote_and_on_site",
             ),
@@ -195,12 +196,19 @@ both!(
             (
                 "sy-127",
                 Minor,
-                rra(None, None, Some("30m")),
+                rra(Some("0m"), None, Some("30m")),
                 "cn-7x24",
                 "remote_and_on_site",
             ),
-            // Row 129, L23239-23489: no tiers; "现场实质响应时间不超过 2 小时" for every fault.
-            ("sy-129", Minor, rra(None, Some("2h"), None), "cn-7x24", "on_site"),
+            // Row 129, L23239-23489: no tiers; "现场实质响应时间不超过 2 小时" for every fault, and
+            // L23401-23403 "设备无法正常使用时，单次维修周期不超过 24 小时" (issue 24).
+            (
+                "sy-129",
+                Minor,
+                rra(None, Some("2h"), Some("24h")),
+                "cn-7x24",
+                "on_site",
+            ),
             // Row 148, L26442-26585: template 4h·5wd … 15min·4h, hotline on 5×8.
             (
                 "sy-148",
@@ -571,7 +579,9 @@ fn the_cli_imports_with_a_dry_run_first_and_exports_what_it_imported() {
     assert!(
         err.contains("bad.toml has 1 problem(s); nothing was imported")
             && err.contains(": line ")
-            && err.contains(".calendar: no calendar \"cn-7×24\"; the server has: 24x7, cn-5x8, cn-7x24"),
+            && err.contains(
+                ".calendar: no calendar \"cn-7×24\"; the server has: 24x7, cn-5x24, cn-5x8, cn-7x12, cn-7x24, cn-7x8"
+            ),
         "{err}"
     );
     std::fs::remove_dir_all(&dir).ok();

@@ -24,8 +24,14 @@ pub struct Known {
     pub calendars: BTreeSet<String>,
 }
 
-/// The words a contract uses for "at once"; such a deadline is recorded, no clock runs for it.
+/// The words a contract uses for "at once". Such a deadline is measured, not left out: its clock
+/// runs with a zero target ([`IMMEDIATE_TARGET`]), so the time taken is reported and any delay past
+/// the instant the clock starts is a breach (docs/catalog.md, "Durations and immediate").
 pub const IMMEDIATE: [&str; 4] = ["immediate", "立即", "立即响应", "即时响应"];
+
+/// The target an immediate deadline gets: zero minutes, sla-clock's own reading of `立即` (the
+/// deadline is the start itself). No figure is invented: a contract that gives no limit gets none.
+pub const IMMEDIATE_TARGET: SlaDuration = SlaDuration::new(0, sla_clock::DurationUnit::Minutes);
 
 /// The kinds a policy's tiers apply to when it does not say.
 pub const DEFAULT_KINDS: [Kind; 3] = [Kind::Fault, Kind::Alarm, Kind::Security];
@@ -175,7 +181,8 @@ impl Deadline {
     fn target(&self) -> Option<SlaDuration> {
         match self {
             Deadline::Within(d) => Some(*d),
-            Deadline::None | Deadline::Immediate => None,
+            Deadline::Immediate => Some(IMMEDIATE_TARGET),
+            Deadline::None => None,
         }
     }
 }
