@@ -24,13 +24,10 @@ pub struct Known {
     pub calendars: BTreeSet<String>,
 }
 
-/// The words a contract uses for "at once". Such a deadline is measured, not left out: its clock
-/// runs with a zero target ([`IMMEDIATE_TARGET`]), so the time taken is reported and any delay past
-/// the instant the clock starts is a breach (docs/catalog.md, "Durations and immediate").
+/// The words a contract uses for "at once": measured with [`IMMEDIATE_TARGET`] (docs/catalog.md).
 pub const IMMEDIATE: [&str; 4] = ["immediate", "立即", "立即响应", "即时响应"];
 
-/// The target an immediate deadline gets: zero minutes, sla-clock's own reading of `立即` (the
-/// deadline is the start itself). No figure is invented: a contract that gives no limit gets none.
+/// An immediate deadline's target: zero minutes, sla-clock's reading of `立即` (due at the start).
 pub const IMMEDIATE_TARGET: SlaDuration = SlaDuration::new(0, sla_clock::DurationUnit::Minutes);
 
 /// The kinds a policy's tiers apply to when it does not say.
