@@ -168,12 +168,13 @@ both!(
                 "cn-7x24",
                 "remote_and_on_site",
             ),
-            // Row 27, L7000-7113: support by phone "7x8" only, so working hours; 严重 1 h / 12 h.
+            // Row 27, L7000-7113: support by phone "7x8" only (L7084), seven days of eight hours
+            // (issue 24: cn-7x8, not cn-5x8); 严重 1 h / 12 h.
             (
                 "sy-027",
                 Serious,
                 rra(Some("1h"), None, Some("12h")),
-                "cn-5x8",
+                "cn-7x8",
                 "remote",
             ),
             // Row 56, L11664-11860: 普通/较大/重大/特大; "特大故障将在 24 小时内处理完毕", on site within 1 h.
@@ -185,11 +186,11 @@ both!(
                 "remote_and_on_site",
             ),
             // Row 126, L22794-22954: "四级故障 属于紧急问题…工程师立即响应；业务应在 4 小时内恢复正常" —
-            // immediate: recorded, no response clock.
+            // immediate: measured with a zero target (issue 24), not left without a clock.
             (
                 "sy-126",
                 Urgent,
-                rra(None, None, Some("4h")),
+                rra(Some("0m"), None, Some("4h")),
                 "cn-7x24",
                 "remote_and_on_site",
             ),
@@ -197,12 +198,19 @@ both!(
             (
                 "sy-127",
                 Minor,
-                rra(None, None, Some("30m")),
+                rra(Some("0m"), None, Some("30m")),
                 "cn-7x24",
                 "remote_and_on_site",
             ),
-            // Row 129, L23239-23489: no tiers; "现场实质响应时间不超过 2 小时" for every fault.
-            ("sy-129", Minor, rra(None, Some("2h"), None), "cn-7x24", "on_site"),
+            // Row 129, L23239-23489: no tiers; "现场实质响应时间不超过 2 小时" for every fault, and
+            // L23401-23403 "设备无法正常使用时，单次维修周期不超过 24 小时" (issue 24).
+            (
+                "sy-129",
+                Minor,
+                rra(None, Some("2h"), Some("24h")),
+                "cn-7x24",
+                "on_site",
+            ),
             // Row 148, L26442-26585: template 4h·5wd … 15min·4h, hotline on 5×8.
             (
                 "sy-148",
@@ -216,6 +224,17 @@ both!(
             let (got, cal, m) = fault_targets(&t, code, severity).await;
             assert_eq!(got, want, "{code} {severity:?}");
             assert_eq!((cal.as_str(), m.as_str()), (calendar, mode), "{code}");
+        }
+        // Issue 24, no severity left without clocks: row 38 L9004-9016 "出现故障时在 1小时内响应" (a serious
+        // fault is no 服务中断); row 85 L16955-16959 and row 127 L23105-23115, the worst tier sets urgent
+        // too; row 6 L3632 "一般事件：1-72 小时内", the mildest, sets minor too.
+        for (code, severity, want) in [
+            ("sy-038", Serious, rra(Some("1h"), Some("4h"), Some("1wd"))),
+            ("sy-085", Urgent, rra(None, Some("48h"), Some("2h"))),
+            ("sy-127", Urgent, rra(Some("10m"), None, Some("2h"))),
+            ("sy-006", Minor, rra(None, None, Some("72h"))),
+        ] {
+            assert_eq!(fault_targets(&t, code, severity).await.0, want, "{code} {severity:?}");
         }
         // Row 5's standard 紧急 tier is kept as documentation, and every system carries its source lines.
         let s = systems::Entity::find()
@@ -573,7 +592,9 @@ fn the_cli_imports_with_a_dry_run_first_and_exports_what_it_imported() {
     assert!(
         err.contains("bad.toml has 1 problem(s); nothing was imported")
             && err.contains(": line ")
-            && err.contains(".calendar: no calendar \"cn-7×24\"; the server has: 24x7, cn-5x8, cn-7x24"),
+            && err.contains(
+                ".calendar: no calendar \"cn-7×24\"; the server has: 24x7, cn-5x24, cn-5x8, cn-7x12, cn-7x24, cn-7x8"
+            ),
         "{err}"
     );
     std::fs::remove_dir_all(&dir).ok();

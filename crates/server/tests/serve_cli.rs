@@ -666,8 +666,10 @@ fn sighup_reloads_the_calendar_files() {
     let cals = scratch.0.join("calendars");
     std::fs::create_dir_all(&cals).unwrap();
     let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/calendars");
-    for name in ["24x7", "cn-5x8", "cn-7x24"] {
-        std::fs::copy(format!("{shipped}/{name}.toml"), cals.join(format!("{name}.toml"))).unwrap();
+    // Every shipped calendar: the demo's catalogue names them all.
+    for entry in std::fs::read_dir(shipped).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, cals.join(path.file_name().unwrap())).unwrap();
     }
     let server = start(&scratch.0, &["--calendar-dir", cals.to_str().unwrap()]);
     let log = scratch.0.join("serve.log");

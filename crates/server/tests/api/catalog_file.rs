@@ -127,3 +127,81 @@ both!(
             .problem(StatusCode::PAYLOAD_TOO_LARGE, "too-large");
     }
 );
+
+/// The clock `name` of ticket view `v`: (target, calendar, deadline).
+fn clock(v: &serde_json::Value, name: &str) -> (String, String, String) {
+    let c = v["clocks"]
+        .as_array()
+        .expect("clocks")
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no {name} clock in {v}"));
+    let text = |k: &str| c[k].as_str().unwrap_or_else(|| panic!("{name}.{k} in {v}")).to_owned();
+    (text("target"), text("calendar"), text("deadline"))
+}
+
+fn owned(target: &str, calendar: &str, deadline: &str) -> (String, String, String) {
+    (target.to_owned(), calendar.to_owned(), deadline.to_owned())
+}
+
+/// Opens a fault on `system` as the admin with the harness's clock set to `at` (Beijing time),
+/// so the clocks start at `at`.
+async fn open_at(t: &Harness, system: &str, severity: &str, at: &str) -> serde_json::Value {
+    t.time.set(at.parse::<chrono::DateTime<chrono::Utc>>().expect("a time"));
+    t.open("admin", system, "fault", severity).await
+}
+
+both!(
+    the_corrected_shunyi_rows_get_the_deadlines_their_seed_lines_give,
+    |t: Harness| async move {
+        upload(&t, "admin", "", "application/toml", SHUNYI_CATALOG)
+            .await
+            .expect(StatusCode::OK);
+        // Every fault below is reported on Saturday 2026-11-21 (Beijing).
+
+        // sy-129 (policy shunyi-e), L23401-23403: "设备无法正常使用时，单次维修周期不超过 24 小时" —
+        // a repair clock of 24 h wall-clock time on cn-7x24 (before issue 24 it had none).
+        let v = open_at(&t, "sy-129", "minor", "2026-11-21T10:00:00+08:00").await;
+        assert_eq!(clock(&v, "arrival"), owned("2h", "cn-7x24", "2026-11-21T04:00:00Z"));
+        assert_eq!(clock(&v, "repair"), owned("24h", "cn-7x24", "2026-11-22T02:00:00Z"));
+
+        // sy-126, L22794-22954: "四级故障 属于紧急问题…工程师立即响应；业务应在 4 小时内恢复正常" —
+        // the immediate response is measured: due at the start itself, breached by any delay.
+        let v = open_at(&t, "sy-126", "urgent", "2026-11-21T10:00:00+08:00").await;
+        assert_eq!(clock(&v, "response"), owned("0m", "cn-7x24", "2026-11-21T02:00:00Z"));
+        assert_eq!(clock(&v, "repair"), owned("4h", "cn-7x24", "2026-11-21T06:00:00Z"));
+        t.time.set("2026-11-21T10:01:00+08:00".parse().unwrap());
+        let number = v["number"].as_str().unwrap();
+        let later = t
+            .get("admin", &format!("/api/v1/tickets/{number}"))
+            .await
+            .expect(StatusCode::OK);
+        let response = later["clocks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "response")
+            .unwrap();
+        assert_eq!(response["breached"], true, "{later}");
+        assert_eq!(response["overdue_seconds"], 60, "{later}");
+
+        // sy-050, L10765-10766: "提供每周 7 天，每天 12 小时的系统运行服务(技术支持和故障响应)" on
+        // cn-7x12 (08:00-20:00, a reading); 紧急 "15 分钟内响应，4 小时内修复". At 19:50 ten
+        // minutes remain on Saturday; the rest counts from Sunday 08:00.
+        let v = open_at(&t, "sy-050", "urgent", "2026-11-21T19:50:00+08:00").await;
+        assert_eq!(clock(&v, "response"), owned("15m", "cn-7x12", "2026-11-22T00:05:00Z"));
+        assert_eq!(clock(&v, "repair"), owned("4h", "cn-7x12", "2026-11-22T03:50:00Z"));
+
+        // sy-027, L7084: "远程支持（电话 7x8）" on cn-7x8 (09:00-17:00, a reading); 严重 "1小时内响应，
+        // 12 小时内修复" (L7102-7106). From Saturday 16:30: response Sunday 09:30, repair Monday 12:30.
+        let v = open_at(&t, "sy-027", "serious", "2026-11-21T16:30:00+08:00").await;
+        assert_eq!(clock(&v, "response"), owned("1h", "cn-7x8", "2026-11-22T01:30:00Z"));
+        assert_eq!(clock(&v, "repair"), owned("12h", "cn-7x8", "2026-11-23T04:30:00Z"));
+
+        // sy-070, L14241: "工作日 5*24 小时咨询服务" on cn-5x24; 严重 "1 小时内响应，24 小时内修复"
+        // (L14258-14261). A Saturday fault counts from Monday 00:00: response 01:00, repair 24:00.
+        let v = open_at(&t, "sy-070", "serious", "2026-11-21T10:00:00+08:00").await;
+        assert_eq!(clock(&v, "response"), owned("1h", "cn-5x24", "2026-11-22T17:00:00Z"));
+        assert_eq!(clock(&v, "repair"), owned("24h", "cn-5x24", "2026-11-23T16:00:00Z"));
+    }
+);

@@ -57,8 +57,11 @@ impl std::fmt::Debug for Counting {
     }
 }
 
-/// The words a contract uses for "at once"; such a deadline is recorded, no clock runs for it.
+/// The words a contract uses for "at once": measured with [`IMMEDIATE_TARGET`] (docs/catalog.md).
 pub const IMMEDIATE: [&str; 4] = ["immediate", "立即", "立即响应", "即时响应"];
+
+/// An immediate deadline's target: zero minutes, sla-clock's reading of `立即` (due at the start).
+pub const IMMEDIATE_TARGET: SlaDuration = SlaDuration::new(0, sla_clock::DurationUnit::Minutes);
 
 /// The kinds a policy's tiers apply to when it does not say.
 pub const DEFAULT_KINDS: [Kind; 3] = [Kind::Fault, Kind::Alarm, Kind::Security];
@@ -247,7 +250,8 @@ impl Deadline {
     pub(super) fn target(&self) -> Option<SlaDuration> {
         match self {
             Deadline::Within(d) => Some(*d),
-            Deadline::None | Deadline::Immediate => None,
+            Deadline::Immediate => Some(IMMEDIATE_TARGET),
+            Deadline::None => None,
         }
     }
 }
