@@ -354,3 +354,26 @@ both!(
         );
     }
 );
+
+both!(a_session_ends_twelve_hours_after_signing_in, |t: Harness| async move {
+    // ASVS 3.3.1: expiry ends the session. A session lasts 12 hours from signing in
+    // (`SESSION_HOURS`), used or not; the next request after that is refused.
+    let mine = session_of(&t, "eng_a", "password-of-eng_a").await;
+    let path = "/api/v1/me/sessions";
+    assert_eq!(
+        with_cookie(&t, &mine, Method::GET, path, None).await.status,
+        StatusCode::OK
+    );
+    t.time.advance(TimeDelta::hours(12) - TimeDelta::seconds(1));
+    assert_eq!(
+        with_cookie(&t, &mine, Method::GET, path, None).await.status,
+        StatusCode::OK,
+        "still within its 12 hours"
+    );
+    t.time.advance(TimeDelta::seconds(1));
+    assert_eq!(
+        with_cookie(&t, &mine, Method::GET, path, None).await.status,
+        StatusCode::UNAUTHORIZED,
+        "12 hours after signing in it is over"
+    );
+});
