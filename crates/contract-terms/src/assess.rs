@@ -403,14 +403,7 @@ pub fn assess(contract: &Contract, metrics: &Metrics) -> Assessment {
                 .to_owned(),
         );
     }
-    let unmeasured: Vec<&str> = outcomes
-        .iter()
-        .filter(|o| o.status == Status::NotMeasured)
-        .map(|o| o.rule.as_str())
-        .collect();
-    if !unmeasured.is_empty() {
-        notes.push(format!("not measured, assess by hand: {}", unmeasured.join(", ")));
-    }
+    notes.extend(unmeasured_note(&outcomes));
     Assessment {
         contract: contract.code.clone(),
         outcomes,
@@ -420,4 +413,18 @@ pub fn assess(contract: &Contract, metrics: &Metrics) -> Assessment {
         months: Vec::new(),
         notes,
     }
+}
+
+/// How the note listing the rules opsclock does not measure begins.
+pub(crate) const UNMEASURED: &str = "not measured, assess by hand: ";
+
+/// The note listing the rules opsclock does not measure, if any: one per assessment, whether of
+/// one month ([`assess`]) or of several summed (`assess_months`).
+pub(crate) fn unmeasured_note(outcomes: &[Outcome]) -> Option<String> {
+    let rules: Vec<&str> = outcomes
+        .iter()
+        .filter(|o| o.status == Status::NotMeasured)
+        .map(|o| o.rule.as_str())
+        .collect();
+    (!rules.is_empty()).then(|| format!("{UNMEASURED}{}", rules.join(", ")))
 }

@@ -147,7 +147,7 @@ pub fn assess_months(contract: &Contract, months: &[(String, Metrics)]) -> Asses
         total_fen = total_fen.saturating_add(a.total_fen);
         exposure_fen = exposure_fen.saturating_add(a.exposure_fen);
         capped |= a.capped;
-        for n in a.notes.iter().filter(|n| !n.starts_with("not measured")) {
+        for n in a.notes.iter().filter(|n| !n.starts_with(crate::assess::UNMEASURED)) {
             notes.push(if many { format!("{month}: {n}") } else { n.clone() });
         }
         totals.push(MonthTotal {
@@ -157,14 +157,7 @@ pub fn assess_months(contract: &Contract, months: &[(String, Metrics)]) -> Asses
             capped: a.capped,
         });
     }
-    let unmeasured: Vec<&str> = outcomes
-        .iter()
-        .filter(|o| o.status == Status::NotMeasured)
-        .map(|o| o.rule.as_str())
-        .collect();
-    if !unmeasured.is_empty() {
-        notes.push(format!("not measured, assess by hand: {}", unmeasured.join(", ")));
-    }
+    notes.extend(crate::assess::unmeasured_note(&outcomes));
     Assessment {
         contract: contract.code.clone(),
         outcomes,
