@@ -10,12 +10,14 @@ use contract_terms::{Assessment, Contract, Metrics, Outcome, Status};
 use serde_json::{Value, json};
 
 mod jingban;
+mod jingtong;
 mod shunyi;
 mod sme;
 
 pub(crate) const SHUNYI: &str = include_str!("../../../../config/contracts/shunyi-2026.toml");
 pub(crate) const SME: &str = include_str!("../../../../config/contracts/sme-platform-2025.toml");
 pub(crate) const JINGBAN: &str = include_str!("../../../../config/contracts/jingban-2026.toml");
+pub(crate) const JINGTONG: &str = include_str!("../../../../config/contracts/jingtong-2024.toml");
 
 pub(crate) const MINUTE_MS: i64 = 60 * 1000;
 pub(crate) const HOUR_MS: i64 = 60 * MINUTE_MS;
@@ -59,6 +61,7 @@ const SME_RULES: [&str; 22] = [
     "14-5-annual",
 ];
 const JINGBAN_RULES: [&str; 4] = ["10-2", "10-2-termination", "10-3", "8-8"];
+const JINGTONG_RULES: [&str; 5] = ["10-2", "10-2-arrival", "10-2-termination", "10-3", "8-8"];
 
 pub(crate) fn contract(text: &str) -> Contract {
     #[derive(serde::Deserialize)]
@@ -124,6 +127,7 @@ fn every_shipped_rule_is_tested() {
         (SHUNYI, &SHUNYI_RULES[..]),
         (SME, &SME_RULES[..]),
         (JINGBAN, &JINGBAN_RULES[..]),
+        (JINGTONG, &JINGTONG_RULES[..]),
     ] {
         let c = contract(text);
         let ids: Vec<&str> = c.rules.iter().map(|r| r.id.as_str()).collect();
