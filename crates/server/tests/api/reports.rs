@@ -421,7 +421,7 @@ fn the_shipped_contracts_parse_and_validate() {
             n += 1;
         }
     }
-    assert_eq!(n, 3);
+    assert_eq!(n, 4);
 }
 
 both!(
