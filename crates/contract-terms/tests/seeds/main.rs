@@ -10,6 +10,7 @@ use contract_terms::{Assessment, Contract, Metrics, Outcome, Status};
 use serde_json::{Value, json};
 
 mod jingban;
+mod jingtong;
 mod shunyi;
 mod sme;
 mod zhengwuyun;
@@ -17,6 +18,7 @@ mod zhengwuyun;
 pub(crate) const SHUNYI: &str = include_str!("../../../../config/contracts/shunyi-2026.toml");
 pub(crate) const SME: &str = include_str!("../../../../config/contracts/sme-platform-2025.toml");
 pub(crate) const JINGBAN: &str = include_str!("../../../../config/contracts/jingban-2026.toml");
+pub(crate) const JINGTONG: &str = include_str!("../../../../config/contracts/jingtong-2024.toml");
 pub(crate) const ZHENGWUYUN: &str = include_str!("../../../../config/contracts/zhengwuyun-2025.toml");
 
 pub(crate) const MINUTE_MS: i64 = 60 * 1000;
@@ -61,6 +63,7 @@ const SME_RULES: [&str; 22] = [
     "14-5-annual",
 ];
 const JINGBAN_RULES: [&str; 4] = ["10-2", "10-2-termination", "10-3", "8-8"];
+const JINGTONG_RULES: [&str; 5] = ["10-2", "10-2-arrival", "10-2-termination", "10-3", "8-8"];
 const ZHENGWUYUN_RULES: [&str; 4] = ["10-2", "10-2-termination", "10-3", "8-8"];
 
 pub(crate) fn contract(text: &str) -> Contract {
@@ -127,6 +130,7 @@ fn every_shipped_rule_is_tested() {
         (SHUNYI, &SHUNYI_RULES[..]),
         (SME, &SME_RULES[..]),
         (JINGBAN, &JINGBAN_RULES[..]),
+        (JINGTONG, &JINGTONG_RULES[..]),
         (ZHENGWUYUN, &ZHENGWUYUN_RULES[..]),
     ] {
         let c = contract(text);

@@ -37,6 +37,7 @@ mod page_permissions;
 mod permissions;
 mod reports;
 mod reports_provisional;
+mod seed_catalogs_000_001;
 mod seed_catalogs_002_003;
 mod service_dates;
 mod session;
