@@ -79,6 +79,9 @@ fn zhengwuyun_the_consortium_shares_one_fee() {
     assert_eq!(c.members, ["capinfo-cloud", "axtx", "anxinwangdun"]);
     assert_eq!(c.price_fen, (10_666_400 + 8_898_000 + 2_528_000 + 2_650_000) * 100);
     assert_eq!(c.months, 12);
+    // The nine systems of config/catalogs/zhengwuyun-2025.toml: 首信云 serves seed 000 too.
+    assert_eq!(c.systems.len(), 9);
+    assert!(c.systems.iter().all(|s| s.starts_with("zwy-")), "{:?}", c.systems);
 }
 
 #[test]
