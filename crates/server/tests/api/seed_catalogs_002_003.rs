@@ -207,3 +207,32 @@ both!(
         assert_eq!(a["total_fen"].as_i64(), Some(247_424_000));
     }
 );
+
+both!(
+    the_zhengwuyun_catalogue_shares_the_buyer_and_capinfo_cloud_with_the_jingban_one,
+    |t: Harness| async move {
+        // Seeds 000 and 002 have one buyer, 北京市大数据中心 (000 L9, 002 L9), and one common vendor,
+        // 首信云技术有限公司 (000 丁方 L15, 002 丙方 L13): after the 京办 catalogue, the 政务云 one finds
+        // both as they are and creates the rest (4 − 1 vendors, 1 policy, 9 systems).
+        import(&t, include_str!("../../../../config/catalogs/jingban-2026.toml")).await;
+        assert_eq!(import(&t, ZHENGWUYUN).await, 3 + 1 + 9);
+        // The contract names only its own systems. The 京办 mail system that 首信云 also serves is
+        // not served before 2026-04-06 (000 L148); unscoped, the 政务云 contract's March report would
+        // list it under 核减. Scoped, every system of it is served all March: no line.
+        t.put("admin", "/api/v1/contracts/zhengwuyun-2025", zhengwuyun_contract())
+            .await
+            .expect(StatusCode::OK);
+        let r = t
+            .get("admin", "/api/v1/reports/breaches?period=2026-03")
+            .await
+            .expect(StatusCode::OK);
+        let d = r["deductions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["contract"] == "zhengwuyun-2025")
+            .unwrap_or_else(|| panic!("{}", r["deductions"]))
+            .clone();
+        assert_eq!(d["service_reductions"], json!([]), "{d}");
+    }
+);
