@@ -90,6 +90,7 @@ fn rra(response: Option<&str>, arrival: Option<&str>, repair: Option<&str>) -> T
         arrival: arrival.and_then(d),
         repair: repair.and_then(d),
         repair_from_arrival: false,
+        ..Default::default()
     }
 }
 

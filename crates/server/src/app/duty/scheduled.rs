@@ -487,6 +487,7 @@ async fn run_one(
             arrival: None,
             repair: Some(due),
             repair_from_arrival: false,
+            ..Default::default()
         },
         reporter: None,
         assignee,
