@@ -64,7 +64,7 @@ pub struct Targets {
 /// assert!(ClockStart::Occurred.at_occurrence(Kind::Fault));
 /// assert!(!ClockStart::Occurred.at_occurrence(Kind::Request));
 /// ```
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ClockStart {
     /// When the problem began (`occurred_at`: the fault, the alert firing) for faults, alarms
