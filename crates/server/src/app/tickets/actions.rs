@@ -1,4 +1,4 @@
-//! Acting on a ticket: acknowledge, arrive, start, pause, resume, regrade, resolve, close,
+//! Acting on a ticket: acknowledge, request a visit, arrive, start, pause, resume, regrade, resolve, close,
 //! reopen, cancel, assign, comment — and approve or reject the other party's claim or request.
 //!
 //! Who may is [`crate::app::permissions`]; what an action by one party leaves waiting for the
@@ -304,7 +304,7 @@ fn need_text(field: &str, v: Option<String>, why: &str) -> AppResult<String> {
     }
 }
 
-/// Performs `action` on ticket `number` for `p`: acknowledge, arrive, start, pause, resume,
+/// Performs `action` on ticket `number` for `p`: acknowledge, request_visit, arrive, start, pause, resume,
 /// regrade, resolve, close, reopen, cancel, assign or comment. The body carries the version
 /// read; a stale one is a [`AppError::VersionConflict`] with the current version.
 pub async fn perform(

@@ -62,6 +62,11 @@ impl<'a> TicketCalendars<'a> {
         Ok(TicketCalendars { set, names })
     }
 
+    /// Every clock in calendar `name`.
+    pub fn all(set: &'a BTreeMap<String, Calendar>, name: &str) -> AppResult<TicketCalendars<'a>> {
+        TicketCalendars::new(set, ORDER.map(|_| name.to_owned()))
+    }
+
     /// The calendars of `ticket` on `system` now.
     pub fn of(set: &'a BTreeMap<String, Calendar>, ticket: &Ticket, system: &systems::Model) -> AppResult<Self> {
         TicketCalendars::new(set, names(system, ticket.opened_with().major_event.as_ref()))
