@@ -58,6 +58,8 @@ async fn world(backend: Backend, idle: usize, due: usize) -> Bench {
     .expect("a user")
     .id;
     let calendar = sla_clock::builtin::calendar("24x7").expect("24x7");
+    let set = BTreeMap::from([("24x7".to_owned(), calendar.clone())]);
+    let calendars = opsclock::app::tickets::calendars::TicketCalendars::all(&set, "24x7").expect("24x7 loaded");
     let mut due_tickets = Vec::new();
     for (count, occurred) in [(idle, now()), (due, now() - TimeDelta::hours(5))] {
         for chunk in (0..count).collect::<Vec<_>>().chunks(500) {
@@ -83,7 +85,7 @@ async fn world(backend: Backend, idle: usize, due: usize) -> Bench {
                 };
                 let (row, _) = opsclock::app::tickets::create(
                     &txn,
-                    &calendar,
+                    &calendars,
                     seeded.system_id,
                     new,
                     Some(actor),

@@ -90,6 +90,7 @@ fn rra(response: Option<&str>, arrival: Option<&str>, repair: Option<&str>) -> T
         arrival: arrival.and_then(d),
         repair: repair.and_then(d),
         repair_from_arrival: false,
+        ..Default::default()
     }
 }
 
@@ -203,11 +204,15 @@ both!(
                 "remote_and_on_site",
             ),
             // Row 129, L23239-23489: no tiers; "现场实质响应时间不超过 2 小时" for every fault, and
-            // L23401-23403 "设备无法正常使用时，单次维修周期不超过 24 小时" (issue 24).
+            // L23401-23403 "设备无法正常使用时，单次维修周期不超过 24 小时" (issue 24), both counted
+            // "接到故障通知后" (L23390), from the report.
             (
                 "sy-129",
                 Minor,
-                rra(None, Some("2h"), Some("24h")),
+                Targets {
+                    start: ticket_domain::ClockStart::Reported,
+                    ..rra(None, Some("2h"), Some("24h"))
+                },
                 "cn-7x24",
                 "on_site",
             ),

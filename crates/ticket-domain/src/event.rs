@@ -52,6 +52,19 @@ pub struct NewTicket {
     pub clocks_from: Option<DateTime<Utc>>,
 }
 
+impl NewTicket {
+    /// The start the ticket states for its clocks: `occurred_at` for faults, alarms and security
+    /// events, `received_at` for requests and for every kind under a policy whose clocks start
+    /// at the report ([`crate::ClockStart`]).
+    pub fn stated_start(&self) -> DateTime<Utc> {
+        if self.targets.start.at_occurrence(self.kind) {
+            self.occurred_at
+        } else {
+            self.received_at
+        }
+    }
+}
+
 /// The major-event window a ticket was opened in, and why its targets are what they are.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MajorEventRef {
@@ -89,6 +102,12 @@ pub enum Command {
     },
     /// An engineer checked in on site (stops the arrival clock).
     Arrive {
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// The buyer asks for an engineer on site: starts an arrival clock counted from the request
+    /// ([`crate::Targets::arrival_from_visit_request`]).
+    RequestVisit {
         /// When.
         at: DateTime<Utc>,
     },
@@ -243,6 +262,11 @@ pub enum Event {
     },
     /// See [`Command::Arrive`].
     Arrived {
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// See [`Command::RequestVisit`].
+    VisitRequested {
         /// When.
         at: DateTime<Utc>,
     },
@@ -408,6 +432,7 @@ impl Command {
         match self {
             Command::Acknowledge { at }
             | Command::Arrive { at }
+            | Command::RequestVisit { at }
             | Command::Start { at }
             | Command::Pause { at, .. }
             | Command::Resume { at }
@@ -431,6 +456,7 @@ impl Command {
         match &mut self {
             Command::Acknowledge { at }
             | Command::Arrive { at }
+            | Command::RequestVisit { at }
             | Command::Start { at }
             | Command::Pause { at, .. }
             | Command::Resume { at }
@@ -455,6 +481,7 @@ impl Command {
         match self {
             Command::Acknowledge { .. } => "acknowledge",
             Command::Arrive { .. } => "arrive",
+            Command::RequestVisit { .. } => "request_visit",
             Command::Start { .. } => "start",
             Command::Pause { .. } => "pause",
             Command::Resume { .. } => "resume",
@@ -482,6 +509,7 @@ impl Event {
             Event::Opened { at, .. }
             | Event::Acknowledged { at }
             | Event::Arrived { at }
+            | Event::VisitRequested { at }
             | Event::Started { at }
             | Event::Paused { at, .. }
             | Event::Resumed { at }
@@ -510,6 +538,7 @@ impl Event {
             Event::Opened { ticket, .. } => ticket.clocks_from = None,
             Event::Acknowledged { at }
             | Event::Arrived { at }
+            | Event::VisitRequested { at }
             | Event::Started { at }
             | Event::Paused { at, .. }
             | Event::Resumed { at }
@@ -538,6 +567,7 @@ impl Event {
             Event::Opened { .. } => return None,
             Event::Acknowledged { .. } => "acknowledge",
             Event::Arrived { .. } => "arrive",
+            Event::VisitRequested { .. } => "request_visit",
             Event::Started { .. } => "start",
             Event::Paused { .. } => "pause",
             Event::Resumed { .. } => "resume",
@@ -565,6 +595,7 @@ impl Event {
             Event::Opened { .. } => "opened",
             Event::Acknowledged { .. } => "acknowledged",
             Event::Arrived { .. } => "arrived",
+            Event::VisitRequested { .. } => "visit_requested",
             Event::Started { .. } => "started",
             Event::Paused { .. } => "paused",
             Event::Resumed { .. } => "resumed",

@@ -70,8 +70,9 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
-use sla_clock::{Calendar, Severity};
+use sla_clock::Severity;
 
+use crate::calendars::Calendars;
 use crate::event::{Command, Event, NewTicket};
 use crate::kind::{CancelReason, ClockName, PauseReason};
 use crate::policy::Targets;
@@ -224,7 +225,7 @@ fn favours(side: Side, c: &Command) -> bool {
     );
     let buyer = matches!(
         c,
-        Command::Resume { .. } | Command::Reopen { .. } | Command::Regrade { .. }
+        Command::Resume { .. } | Command::Reopen { .. } | Command::Regrade { .. } | Command::RequestVisit { .. }
     );
     match side {
         Side::Vendor => vendor,
@@ -255,11 +256,7 @@ impl Ticket {
         rec: &Recording,
         favours: bool,
     ) -> Result<(Ticket, Vec<Event>), DomainError> {
-        let stated = if new.kind.clocks_start_at_occurrence() {
-            new.occurred_at
-        } else {
-            new.received_at
-        };
+        let stated = new.stated_start();
         let claim = favours && rec.at - stated > rec.tolerance;
         if claim {
             new.clocks_from = Some(rec.at);
@@ -281,14 +278,20 @@ impl Ticket {
 
     /// The events `command` causes when `rec.side` records it at `rec.at`, under the rules of
     /// this module, or why it cannot be done. The ticket is not changed.
-    pub fn decide_as(&self, command: Command, rec: &Recording, calendar: &Calendar) -> Result<Vec<Event>, DomainError> {
+    pub fn decide_as<'c>(
+        &self,
+        command: Command,
+        rec: &Recording,
+        calendars: impl Into<Calendars<'c>>,
+    ) -> Result<Vec<Event>, DomainError> {
+        let calendars = calendars.into();
         if let Command::Decide { on, approve, note, .. } = &command {
             return self.decide_on(*on, *approve, note.clone(), rec);
         }
         let claimed = command.at();
         let measured = rec.side == Side::Vendor;
         let breached = if measured {
-            self.breached_clocks(calendar, rec.at)?
+            self.breached_clocks(calendars, rec.at)?
         } else {
             Vec::new()
         };
@@ -307,7 +310,7 @@ impl Ticket {
                     let events = self.decide(command.clone().with_at(rec.at))?;
                     let asks = if measured {
                         (*severity > self.severity() && status != crate::kind::Status::New)
-                            || self.clears_breach(&events, &breached, calendar, rec.at)?
+                            || self.clears_breach(&events, &breached, calendars, rec.at)?
                     } else {
                         status == crate::kind::Status::Resolved
                     };
@@ -363,7 +366,7 @@ impl Ticket {
         let back_dated = claimed < rec.at && favours(rec.side, &command);
         if back_dated
             && (rec.at - claimed > rec.tolerance
-                || (measured && self.clears_breach(&events, &breached, calendar, rec.at)?))
+                || (measured && self.clears_breach(&events, &breached, calendars, rec.at)?))
         {
             events = self.decide(command.clone().with_at(rec.at))?;
             events.push(Event::Claimed {
@@ -443,11 +446,16 @@ impl Ticket {
     }
 
     /// The clocks breached when measured at `at`.
-    pub fn breached_clocks(&self, calendar: &Calendar, at: DateTime<Utc>) -> Result<Vec<ClockName>, DomainError> {
+    pub fn breached_clocks<'c>(
+        &self,
+        calendars: impl Into<Calendars<'c>>,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<ClockName>, DomainError> {
+        let calendars = calendars.into();
         let mut out = Vec::new();
         for (name, clock) in self.clocks() {
             let s = clock
-                .status(calendar, at)
+                .status(calendars.get(*name), at)
                 .map_err(|source| DomainError::Clock { clock: *name, source })?;
             if s.breached {
                 out.push(*name);
@@ -461,7 +469,7 @@ impl Ticket {
         &self,
         events: &[Event],
         breached: &[ClockName],
-        calendar: &Calendar,
+        calendars: Calendars<'_>,
         at: DateTime<Utc>,
     ) -> Result<bool, DomainError> {
         if breached.is_empty() {
@@ -471,7 +479,7 @@ impl Ticket {
         for e in events {
             trial.apply(e)?;
         }
-        let after = trial.breached_clocks(calendar, at)?;
+        let after = trial.breached_clocks(calendars, at)?;
         Ok(breached.iter().any(|c| !after.contains(c)))
     }
 

@@ -22,7 +22,10 @@
 //! is cancelled if the ticket is resolved without a visit, `repair` pauses and resumes with the
 //! ticket, stops at resolve and runs again on reopen (the time between resolution and reopening is
 //! not counted). Faults, alarms and security events start their clocks when the problem began
-//! (`occurred_at`); requests when they were received.
+//! (`occurred_at`); requests when they were received; under a policy whose clocks start at the
+//! report ([`ClockStart::Reported`]) every kind when it was received. An arrival counted from the
+//! buyer's request for a visit starts at `request_visit`. Each clock counts in its own calendar
+//! ([`Calendars`]).
 //!
 //! Two parties share a ticket: the buyer and the vendor it measures. [`evidence`] holds their
 //! rules — a back-dated claim waits for the other party, a breach the vendor alone cannot clear,
@@ -32,15 +35,17 @@
 //! Not here: a contract's deduction clauses (违约金) are in `contract-terms`, which reads the clocks
 //! measured here, and who is on duty is in `duty-roster`. Nothing in this crate depends on either.
 
+pub mod calendars;
 pub mod event;
 pub mod evidence;
 pub mod kind;
 pub mod policy;
 pub mod ticket;
 
+pub use calendars::Calendars;
 pub use event::{Command, Event, MajorEventRef, NewTicket, Resolution, UserId};
 pub use evidence::{Change, Claim, Pending, Recording, Side};
 pub use kind::{CancelReason, ClockName, Kind, PauseReason, ServiceMode, Status, UnknownValue};
-pub use policy::{Policy, Targets};
+pub use policy::{ClockStart, Policy, Targets};
 pub use sla_clock;
 pub use ticket::{DomainError, MAX_TITLE_CHARS, Ticket, allowed_actions};

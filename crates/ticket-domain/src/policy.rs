@@ -42,6 +42,57 @@ pub struct Targets {
     /// elsewhere the repair clock starts with the others.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub repair_from_arrival: bool,
+    /// The arrival period starts when the buyer asks for a visit (`request_visit`: "接到用户
+    /// 现场服务要求后 4 小时内到达现场"), not with the other clocks. Until asked, no arrival clock
+    /// runs; an engineer who goes without being asked meets no deadline and misses none. Only
+    /// on-site service modes with an arrival target have an arrival.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub arrival_from_visit_request: bool,
+    /// When the clocks start [default: `occurred`].
+    #[serde(default, skip_serializing_if = "ClockStart::is_occurred")]
+    pub start: ClockStart,
+}
+
+/// When a ticket's clocks start, as the contract words it.
+///
+/// ```
+/// use ticket_domain::{ClockStart, Kind};
+/// // "在接到故障通知或发现故障问题后，1小时内响应" (seed 004 L27561): from the report.
+/// assert!(!ClockStart::Reported.at_occurrence(Kind::Fault));
+/// // Unless a policy says so, a fault's clocks start when the problem began, a request's when
+/// // it was received.
+/// assert!(ClockStart::Occurred.at_occurrence(Kind::Fault));
+/// assert!(!ClockStart::Occurred.at_occurrence(Kind::Request));
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockStart {
+    /// When the problem began (`occurred_at`: the fault, the alert firing) for faults, alarms
+    /// and security events; when it was received for requests.
+    #[default]
+    Occurred,
+    /// When the report was received (`received_at`), for every kind: a reporter's early
+    /// `occurred_at` is kept as a fact but starts no deadline.
+    Reported,
+}
+
+impl ClockStart {
+    /// Whether a ticket of `kind` starts its clocks at `occurred_at` (else at `received_at`).
+    pub fn at_occurrence(self, kind: Kind) -> bool {
+        self == ClockStart::Occurred && kind.clocks_start_at_occurrence()
+    }
+
+    /// The catalogue's and the API's word for it.
+    pub fn key(self) -> &'static str {
+        match self {
+            ClockStart::Occurred => "occurred",
+            ClockStart::Reported => "reported",
+        }
+    }
+
+    fn is_occurred(&self) -> bool {
+        *self == ClockStart::Occurred
+    }
 }
 
 impl Targets {
@@ -75,6 +126,22 @@ impl Policy {
             .and_then(|m| m.get(&severity))
             .copied()
             .unwrap_or_default()
+    }
+
+    /// When the clocks of a ticket of `kind` start: `reported` if any severity of the kind says
+    /// so. A policy says it for all its targets at once (the catalogue's `clock_start`), and
+    /// the server needs it before the severity is known (to find the major-event window in
+    /// force at the start).
+    pub fn start(&self, kind: Kind) -> ClockStart {
+        let reported = self
+            .targets
+            .get(&kind)
+            .is_some_and(|m| m.values().any(|t| t.start == ClockStart::Reported));
+        if reported {
+            ClockStart::Reported
+        } else {
+            ClockStart::Occurred
+        }
     }
 
     /// Sets the targets for `kind` at `severity`.

@@ -20,7 +20,7 @@
 //!     occurred_at: at("2026-11-23T09:50:00+08:00"),
 //!     received_at: at("2026-11-23T10:00:00+08:00"),
 //!     service_mode: ServiceMode::OnSite,
-//!     targets: Targets { response: Some("15m".parse().unwrap()), arrival: Some("2h".parse().unwrap()), repair: Some("4h".parse().unwrap()), repair_from_arrival: false },
+//!     targets: Targets { response: Some("15m".parse().unwrap()), arrival: Some("2h".parse().unwrap()), repair: Some("4h".parse().unwrap()), repair_from_arrival: false, ..Default::default() },
 //!     reporter: None,
 //!     assignee: None,
 //!     major_event: None,
@@ -121,6 +121,9 @@ pub struct Ticket {
     pub(crate) clocks: Vec<(ClockName, Clock)>,
     /// The repair target of a repair clock that starts at the first arrival, until it does.
     pub(crate) repair_on_arrival: Option<SlaDuration>,
+    /// The arrival target of an arrival clock that starts when the buyer asks for a visit, until
+    /// asked (or until an engineer arrives unasked).
+    pub(crate) arrival_on_request: Option<SlaDuration>,
     pub(crate) last_at: DateTime<Utc>,
     /// Every event so far, in order (an approved claim re-folds them).
     pub(crate) history: Vec<Event>,
@@ -204,19 +207,18 @@ impl Ticket {
                 format!("{} is after received_at {}", new.occurred_at, new.received_at),
             ));
         }
-        let start = new.clocks_from.unwrap_or(if new.kind.clocks_start_at_occurrence() {
-            new.occurred_at
-        } else {
-            new.received_at
-        });
+        let start = new.clocks_from.unwrap_or(new.stated_start());
         let waits = repair_waits_for_arrival(&new.targets, new.service_mode);
+        let on_request = arrival_waits_for_request(&new.targets, new.service_mode);
         let clocks = ClockName::ALL
             .iter()
             .filter(|c| **c != ClockName::Arrival || new.service_mode.has_on_site())
             .filter(|c| !(waits && **c == ClockName::Repair))
+            .filter(|c| !(on_request && **c == ClockName::Arrival))
             .filter_map(|c| new.targets.get(*c).map(|t| (*c, Clock::start(start, t))))
             .collect();
         let repair_on_arrival = if waits { new.targets.repair } else { None };
+        let arrival_on_request = if on_request { new.targets.arrival } else { None };
         Ok(Ticket {
             status: Status::New,
             severity: new.severity,
@@ -230,6 +232,7 @@ impl Ticket {
             reopened: 0,
             clocks,
             repair_on_arrival,
+            arrival_on_request,
             last_at: new.received_at,
             history: Vec::new(),
             pending: Vec::new(),
@@ -295,21 +298,17 @@ impl Ticket {
         self.opened.service_mode
     }
 
-    /// When the clocks start: when the problem began for faults, alarms and security events,
-    /// when it was received for requests — unless that stated start still waits for the other
+    /// When the clocks start: the stated start ([`NewTicket::stated_start`]) — unless that stated start still waits for the other
     /// party ([`NewTicket::clocks_from`]).
     pub fn clocks_start(&self) -> DateTime<Utc> {
         self.opened.clocks_from.unwrap_or(self.stated_start())
     }
 
-    /// The start the ticket was opened with: when the problem began for faults, alarms and
-    /// security events, when it was received for requests.
+    /// The start the ticket was opened with ([`NewTicket::stated_start`]): when the problem began
+    /// for faults, alarms and security events, when it was received for requests or under a
+    /// policy whose clocks start at the report.
     pub fn stated_start(&self) -> DateTime<Utc> {
-        if self.opened.kind.clocks_start_at_occurrence() {
-            self.opened.occurred_at
-        } else {
-            self.opened.received_at
-        }
+        self.opened.stated_start()
     }
 
     /// Every event, in order.
@@ -407,10 +406,34 @@ impl Ticket {
 
     /// The actions allowed now, in a stable order.
     pub fn allowed(&self) -> Vec<&'static str> {
-        allowed_actions(
+        let mut allowed = allowed_actions(
             self.status,
             self.service_mode().has_on_site() && self.on_site_at.is_none(),
-        )
+        );
+        if self.visit_requestable() {
+            let at = allowed.iter().position(|a| *a == "regrade").unwrap_or(allowed.len());
+            allowed.insert(at, "request_visit");
+        }
+        allowed
+    }
+
+    /// Whether the buyer can ask for a visit now: the arrival counts from that request, none was
+    /// made, nobody has arrived, and the ticket is open and not yet resolved.
+    pub fn visit_requestable(&self) -> bool {
+        self.arrival_on_request.is_some()
+            && self.on_site_at.is_none()
+            && matches!(
+                self.status,
+                Status::New | Status::Acknowledged | Status::InProgress | Status::Paused
+            )
+    }
+
+    /// When the buyer asked for a visit, if it did (the arrival clock's start).
+    pub fn visit_requested_at(&self) -> Option<DateTime<Utc>> {
+        self.history.iter().find_map(|e| match e {
+            Event::VisitRequested { at } => Some(*at),
+            _ => None,
+        })
     }
 
     /// The events `command` causes, or why it cannot be done. The ticket is not changed.
@@ -436,6 +459,17 @@ impl Ticket {
                 | Command::ChangeSystem { .. }
         );
         if !annotation && !self.allowed().contains(&action) {
+            if action == "request_visit" && self.arrival_on_request.is_none() {
+                let why = if self.visit_requested_at().is_some() {
+                    "a visit was already requested; its arrival clock runs"
+                } else if self.on_site_at.is_some() {
+                    "an engineer is already on site"
+                } else {
+                    "the system's arrival does not count from a request for a visit (its policy \
+                     has no arrival_from = \"visit_request\", or the system is served remotely)"
+                };
+                return Err(invalid("action", why));
+            }
             if action == "arrive" && !self.service_mode().has_on_site() {
                 return Err(invalid(
                     "action",
@@ -459,6 +493,7 @@ impl Ticket {
         let event = match command {
             Command::Acknowledge { at } => Event::Acknowledged { at },
             Command::Arrive { at } => Event::Arrived { at },
+            Command::RequestVisit { at } => Event::VisitRequested { at },
             Command::Start { at } => Event::Started { at },
             Command::Pause { at, reason, note } => Event::Paused {
                 at,
@@ -676,7 +711,22 @@ impl Ticket {
                 self.acknowledged_at = Some(*at);
                 self.status = Status::Acknowledged;
             }
+            Event::VisitRequested { at } => {
+                let target = self
+                    .arrival_on_request
+                    .take()
+                    .ok_or_else(|| invalid("action", "no arrival waits for a request for a visit"))?;
+                // Clocks stay in the order response, arrival, repair.
+                let i = self
+                    .clocks
+                    .iter()
+                    .position(|(n, _)| *n == ClockName::Repair)
+                    .unwrap_or(self.clocks.len());
+                self.clocks.insert(i, (ClockName::Arrival, Clock::start(*at, target)));
+            }
             Event::Arrived { at } => {
+                // Unasked, the visit meets no deadline; no clock starts for it later.
+                self.arrival_on_request = None;
                 self.clock_op(ClockName::Arrival, |c| c.stop(*at))?;
                 if let Some(target) = self.repair_on_arrival.take() {
                     self.clocks.push((ClockName::Repair, Clock::start(*at, target)));
@@ -942,6 +992,9 @@ impl Ticket {
         if let (Some(waiting), Some(new)) = (self.repair_on_arrival.as_mut(), targets.repair) {
             *waiting = new;
         }
+        if let (Some(waiting), Some(new)) = (self.arrival_on_request.as_mut(), targets.arrival) {
+            *waiting = new;
+        }
         for (name, clock) in &mut self.clocks {
             let cancelled = matches!(last_phase_event(clock), Some(ClockEvent::Cancelled { .. }));
             if let (Some(t), false) = (targets.get(*name), cancelled) {
@@ -958,6 +1011,13 @@ impl Ticket {
 /// say so, and there can be an arrival (an on-site mode with an arrival target).
 fn repair_waits_for_arrival(targets: &Targets, mode: ServiceMode) -> bool {
     targets.repair_from_arrival && targets.arrival.is_some() && targets.repair.is_some() && mode.has_on_site()
+}
+
+/// Whether the arrival clock starts at the buyer's request for a visit rather than with the
+/// others: the targets say so, and there can be an arrival (an on-site mode with an arrival
+/// target).
+fn arrival_waits_for_request(targets: &Targets, mode: ServiceMode) -> bool {
+    targets.arrival_from_visit_request && targets.arrival.is_some() && mode.has_on_site()
 }
 
 /// The actions a ticket in `status` allows, in a stable order; `arrive_possible` says whether the

@@ -46,6 +46,7 @@ fn targets(response: Option<&str>, arrival: Option<&str>, repair: Option<&str>) 
         arrival: arrival.map(dur),
         repair: repair.map(dur),
         repair_from_arrival: false,
+        ..Default::default()
     }
 }
 

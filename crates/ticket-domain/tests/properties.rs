@@ -12,12 +12,12 @@ use proptest::test_runner::Config;
 use sla_clock::{Calendar, ClockState, DurationUnit, Severity, SlaDuration};
 use ticket_domain::evidence::{Recording, Side};
 use ticket_domain::{
-    CancelReason, ClockName, Command, DomainError, Event, Kind, NewTicket, PauseReason, Resolution, ServiceMode,
-    Status, Targets, Ticket, UserId,
+    CancelReason, ClockName, ClockStart, Command, DomainError, Event, Kind, NewTicket, PauseReason, Resolution,
+    ServiceMode, Status, Targets, Ticket, UserId,
 };
 
 /// The fourteen actions, in the order of `Ticket::allowed`.
-const ACTIONS: [&str; 14] = [
+const ACTIONS: [&str; 15] = [
     "acknowledge",
     "arrive",
     "start",
@@ -26,6 +26,7 @@ const ACTIONS: [&str; 14] = [
     "resolve",
     "close",
     "reopen",
+    "request_visit",
     "regrade",
     "cancel",
     "assign",
@@ -76,13 +77,19 @@ fn targets() -> impl Strategy<Value = Targets> {
         option::of(duration()),
         option::of(duration()),
         any::<bool>(),
+        any::<bool>(),
+        select(vec![ClockStart::Occurred, ClockStart::Reported]),
     )
-        .prop_map(|(response, arrival, repair, repair_from_arrival)| Targets {
-            response,
-            arrival,
-            repair,
-            repair_from_arrival,
-        })
+        .prop_map(
+            |(response, arrival, repair, repair_from_arrival, arrival_from_visit_request, start)| Targets {
+                response,
+                arrival,
+                repair,
+                repair_from_arrival,
+                arrival_from_visit_request,
+                start,
+            },
+        )
 }
 
 fn severity() -> impl Strategy<Value = Severity> {
@@ -117,6 +124,7 @@ fn regrade_targets() -> impl Strategy<Value = Targets> {
             arrival: d(2, DurationUnit::Hours),
             repair: d(4, DurationUnit::Hours),
             repair_from_arrival: true,
+            ..Default::default()
         },
         Targets {
             response: d(0, DurationUnit::Minutes),
@@ -225,6 +233,7 @@ fn command(action: &str, at: DateTime<Utc>, s: &Step) -> Command {
     match action {
         "acknowledge" => Command::Acknowledge { at },
         "arrive" => Command::Arrive { at },
+        "request_visit" => Command::RequestVisit { at },
         "start" => Command::Start { at },
         "pause" => Command::Pause {
             at,
@@ -356,8 +365,17 @@ fn expected(ticket: &Ticket, cmd: &Command) -> Expected {
     let blank = |s: &str| s.trim().is_empty();
     let annotation = matches!(cmd, Command::GradeImpact { .. } | Command::Correct { .. });
     if !annotation && !ticket.allowed().contains(&cmd.name()) {
+        let t = &ticket.opened_with().targets;
+        let arrival_waits = t.arrival_from_visit_request
+            && t.arrival.is_some()
+            && ticket.service_mode().has_on_site()
+            && ticket.visit_requested_at().is_none()
+            && ticket.on_site_at().is_none();
         return if cmd.name() == "arrive" && !ticket.service_mode().has_on_site() {
             Expected::ServedRemotely
+        } else if cmd.name() == "request_visit" && !arrival_waits {
+            // Nothing waits for a request: said as such, not as a matter of status.
+            Expected::Invalid("action")
         } else {
             Expected::NotAllowed
         };
@@ -447,6 +465,7 @@ fn event_kind(action: &str) -> &'static str {
     match action {
         "acknowledge" => "acknowledged",
         "arrive" => "arrived",
+        "request_visit" => "visit_requested",
         "start" => "started",
         "pause" => "paused",
         "resume" => "resumed",
@@ -476,6 +495,7 @@ fn model(before: &Ticket, cmd: &Command, after: &Ticket) -> Result<(), TestCaseE
         Command::Close { .. } => Status::Closed,
         Command::Cancel { .. } => Status::Cancelled,
         Command::Regrade { .. }
+        | Command::RequestVisit { .. }
         | Command::Assign { .. }
         | Command::Comment { .. }
         | Command::GradeImpact { .. }
@@ -571,6 +591,14 @@ fn invariants(ticket: &Ticket, events: &[Event]) -> Result<(), TestCaseError> {
     let opened = ticket.opened_with();
     let t = &opened.targets;
     let waits = t.repair_from_arrival && t.arrival.is_some() && t.repair.is_some() && opened.service_mode.has_on_site();
+    // An arrival counted from the buyer's request runs once a visit was requested before anyone
+    // arrived.
+    let on_request = t.arrival_from_visit_request && t.arrival.is_some() && opened.service_mode.has_on_site();
+    let first_arrival = events.iter().position(|e| matches!(e, Event::Arrived { .. }));
+    let requested = events.iter().enumerate().find_map(|(i, e)| match e {
+        Event::VisitRequested { at } if first_arrival.is_none_or(|a| i < a) => Some(*at),
+        _ => None,
+    });
     let mut names: Vec<_> = ticket.clocks().iter().map(|(n, _)| *n).collect();
     names.sort();
     let expected_names: Vec<_> = ClockName::ALL
@@ -579,11 +607,13 @@ fn invariants(ticket: &Ticket, events: &[Event]) -> Result<(), TestCaseError> {
         .filter(|n| t.get(*n).is_some())
         .filter(|n| *n != ClockName::Arrival || opened.service_mode.has_on_site())
         .filter(|n| *n != ClockName::Repair || !waits || ticket.on_site_at().is_some())
+        .filter(|n| *n != ClockName::Arrival || !on_request || requested.is_some())
         .collect();
     prop_assert_eq!(names, expected_names);
 
     let now = ticket.last_event_at();
-    let start = if opened.kind.clocks_start_at_occurrence() {
+    // Under a policy counting from the report, every kind starts at the receipt.
+    let start = if opened.kind.clocks_start_at_occurrence() && t.start == ClockStart::Occurred {
         opened.occurred_at
     } else {
         opened.received_at
@@ -599,6 +629,8 @@ fn invariants(ticket: &Ticket, events: &[Event]) -> Result<(), TestCaseError> {
                     _ => None,
                 });
                 prop_assert_eq!(Some(s.started_at), first_arrival);
+            } else if on_request && *name == ClockName::Arrival {
+                prop_assert_eq!(Some(s.started_at), requested);
             } else {
                 prop_assert_eq!(s.started_at, start);
             }

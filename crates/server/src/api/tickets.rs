@@ -66,7 +66,7 @@ pub async fn get_ticket(
     Ok(Json(read::get(&state, &p, &number).await?))
 }
 
-/// Performs an action: acknowledge, arrive, start, pause, resume, regrade, resolve, close,
+/// Performs an action: acknowledge, request_visit, arrive, start, pause, resume, regrade, resolve, close,
 /// reopen, cancel, assign or comment. The body carries the version read; a stale one gets 409
 /// with `current_version`.
 #[utoipa::path(post, path = "/tickets/{number}/{action}", tag = "tickets",

@@ -177,7 +177,10 @@ pub async fn load(
                 .map(|p| p.targets)
                 .unwrap_or_default(),
         )?;
-        let calendar = &calendars[&s.calendar];
+        let measured = crate::app::tickets::calendars::TicketCalendars::new(
+            calendars,
+            crate::app::tickets::calendars::system_names(s),
+        )?;
         let new = NewTicket {
             kind,
             severity,
@@ -195,7 +198,7 @@ pub async fn load(
         };
         crate::app::tickets::create(
             &txn,
-            calendar,
+            &measured,
             s.id,
             new,
             Some(engineer_id),

@@ -69,6 +69,7 @@ actions! {
     TicketOpen = "ticket.open", "open a ticket";
     TicketAcknowledge = "ticket.acknowledge", "acknowledge a ticket";
     TicketArrive = "ticket.arrive", "record arriving on site";
+    TicketRequestVisit = "ticket.request_visit", "ask for an engineer on site (starts an arrival counted from the request)";
     TicketStart = "ticket.start", "start the repair";
     TicketPause = "ticket.pause", "pause a ticket's clocks";
     TicketResume = "ticket.resume", "resume a ticket's clocks";
@@ -116,6 +117,7 @@ impl Action {
         Some(match name {
             "acknowledge" => Action::TicketAcknowledge,
             "arrive" => Action::TicketArrive,
+            "request_visit" => Action::TicketRequestVisit,
             "start" => Action::TicketStart,
             "pause" => Action::TicketPause,
             "resume" => Action::TicketResume,
@@ -304,6 +306,7 @@ pub const TABLE: &[Rule] = &[
     row(Action::TicketOpen, BUYER_AND_VENDOR_WRITERS),
     row(Action::TicketAcknowledge, VENDOR_WORK),
     row(Action::TicketArrive, VENDOR_WORK),
+    row(Action::TicketRequestVisit, BUYER_AND_VENDOR_WRITERS),
     row(Action::TicketStart, VENDOR_WORK),
     row(Action::TicketPause, VENDOR_WORK),
     row(Action::TicketResume, VENDOR_WORK),

@@ -59,6 +59,10 @@ impl Lookup {
             "policy": policy.map(|p| p.code.clone()),
             "policy_name": policy.map(|p| p.name.clone()),
             "calendar": s.calendar,
+            "clock_calendars": crate::app::tickets::calendars::named(s.clock_calendars.as_ref())
+                .into_iter()
+                .map(|(clock, calendar)| json!({"clock": clock.key(), "calendar": calendar}))
+                .collect::<Vec<_>>(),
             "service_mode": s.service_mode,
             "availability_target": s.profile.as_ref().and_then(|p| p.get("availability_target")).cloned(),
         })
@@ -115,8 +119,19 @@ pub async fn system(State(state): State<AppState>, v: Viewer, Path(code): Path<S
                 "arrival": t.arrival.map(|d| d.to_string()),
                 "repair": t.repair.map(|d| d.to_string()),
                 "repair_from_arrival": t.repair_from_arrival,
+                "arrival_from_visit_request": t.arrival_from_visit_request,
             }));
         }
     }
-    super::page(&v, "system.html", ctx! { s => lookup.describe(&s), targets => targets })
+    let clock_start = Kind::ALL
+        .iter()
+        .map(|k| policy.start(*k))
+        .max()
+        .unwrap_or_default()
+        .key();
+    super::page(
+        &v,
+        "system.html",
+        ctx! { s => lookup.describe(&s), targets => targets, clock_start => clock_start },
+    )
 }

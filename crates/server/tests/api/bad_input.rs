@@ -568,7 +568,7 @@ both!(ticket_actions, |t: crate::support::Harness| async move {
             "not-found",
             &[
                 "\"fix\"",
-                "acknowledge, arrive, start, pause, resume, regrade, resolve, close, reopen, cancel, assign, comment",
+                "acknowledge, request_visit, arrive, start, pause, resume, regrade, resolve, close, reopen, cancel, assign, comment",
             ],
         ),
         act("pause", json!({"reason": "lunch"}))

@@ -203,5 +203,53 @@ both!(
         let v = open_at(&t, "sy-070", "serious", "2026-11-21T10:00:00+08:00").await;
         assert_eq!(clock(&v, "response"), owned("1h", "cn-5x24", "2026-11-22T17:00:00Z"));
         assert_eq!(clock(&v, "repair"), owned("24h", "cn-5x24", "2026-11-23T16:00:00Z"));
+
+        // sy-038, L8998-9006: "远程提供 7x24 小时远程响应，5x8 小时远程故障解决支持。出现故障时在
+        // 1小时内响应" — the response on cn-7x24 that Saturday, the repair (一般故障 "1 个工作日") and
+        // the on-site arrival (4 h, "现场提供 5x8 小时技术支持") on cn-5x8 from Monday.
+        let v = open_at(&t, "sy-038", "general", "2026-11-21T10:00:00+08:00").await;
+        assert_eq!(clock(&v, "response"), owned("1h", "cn-7x24", "2026-11-21T03:00:00Z"));
+        assert_eq!(clock(&v, "arrival"), owned("4h", "cn-5x8", "2026-11-23T05:00:00Z"));
+        assert_eq!(clock(&v, "repair"), owned("1wd", "cn-5x8", "2026-11-23T09:00:00Z"));
+
+        // sy-088, L17474-17492: "工作日期间 … 响应时间不得多于 2 小时" on cn-5x8, "48 小时内解决故障"
+        // in wall-clock hours on cn-7x24: Monday 10:00 and Monday 10:00.
+        let v = open_at(&t, "sy-088", "general", "2026-11-21T10:00:00+08:00").await;
+        assert_eq!(clock(&v, "response"), owned("2h", "cn-5x8", "2026-11-23T03:00:00Z"));
+        assert_eq!(clock(&v, "repair"), owned("48h", "cn-7x24", "2026-11-23T02:00:00Z"));
+
+        // sy-057, L11984-11989: "乙方于甲方提出请求后 4 小时内提供现场(上门)技术支持服务" — no
+        // arrival clock until the buyer asks; then 4 h from the request.
+        let v = open_at(&t, "sy-057", "general", "2026-11-21T10:00:00+08:00").await;
+        assert!(
+            v["clocks"].as_array().unwrap().iter().all(|c| c["name"] != "arrival"),
+            "{v}"
+        );
+        t.time.set("2026-11-21T15:00:00+08:00".parse().unwrap());
+        let v = t
+            .act("admin", &v, "request_visit", serde_json::json!({}))
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(clock(&v, "arrival"), owned("4h", "cn-7x24", "2026-11-21T11:00:00Z"));
     }
 );
+
+both!(shunyi_e_counts_from_the_notice_of_the_fault, |t: Harness| async move {
+    upload(&t, "admin", "", "application/toml", SHUNYI_CATALOG)
+        .await
+        .expect(StatusCode::OK);
+    // sy-129 (shunyi-e), L23390-23392: "日常维护期间：接到故障通知后，现场实质响应时间不超过 2 小时":
+    // a camera that failed at 06:00 and was reported at 09:00 is due on site at 11:00.
+    t.time.set("2026-11-23T09:00:00+08:00".parse().unwrap());
+    let v = t
+        .post(
+            "admin",
+            "/api/v1/tickets",
+            serde_json::json!({"kind": "fault", "system": "sy-129", "severity": "general", "title": "摄像机离线",
+                       "occurred_at": "2026-11-23T06:00:00+08:00", "received_at": "2026-11-23T09:00:00+08:00"}),
+        )
+        .await
+        .expect(StatusCode::CREATED);
+    assert_eq!(clock(&v, "arrival"), owned("2h", "cn-7x24", "2026-11-23T03:00:00Z"));
+    assert_eq!(clock(&v, "repair"), owned("24h", "cn-7x24", "2026-11-24T01:00:00Z"));
+});

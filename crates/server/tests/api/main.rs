@@ -18,6 +18,7 @@ mod catalog;
 mod catalog_file;
 mod catalog_rules;
 mod catalog_scale;
+mod clock_shapes;
 mod clocks;
 mod concurrency;
 mod connections;

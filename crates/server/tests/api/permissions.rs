@@ -50,6 +50,8 @@ pub(crate) fn policy(action: &str) -> &'static [&'static str] {
         "ticket.open"
         | "ticket.acknowledge"
         | "ticket.arrive"
+        // The buyer asks for a visit; the vendor may log a request it took by phone.
+        | "ticket.request_visit"
         | "ticket.start"
         | "ticket.pause"
         | "ticket.resume"

@@ -209,9 +209,11 @@ impl World {
             major_event: None,
             clocks_from: None,
         };
+        let calendars =
+            opsclock::app::tickets::calendars::TicketCalendars::all(&self.calendars, cal.name()).expect("loaded");
         let (row, _) = opsclock::app::tickets::create(
             &txn,
-            cal,
+            &calendars,
             self.system_id,
             new,
             Some(self.engineer),
@@ -236,7 +238,7 @@ impl World {
         let version = loaded.row.version;
         opsclock::app::tickets::act(
             &txn,
-            &self.calendars["24x7"],
+            &opsclock::app::tickets::calendars::TicketCalendars::all(&self.calendars, "24x7").expect("loaded"),
             loaded,
             version,
             command,

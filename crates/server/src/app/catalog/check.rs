@@ -377,6 +377,22 @@ pub fn check_with(file: &CatalogFile, text: &str, known: &Known, progress: &Prog
                 format!("no calendar {:?}; the server has: {calendar_names}", s.calendar),
             );
         }
+        for (clock, name) in &s.clock_calendars {
+            if clock.parse::<ticket_domain::ClockName>().is_err() {
+                c.problem(
+                    line,
+                    format!("{path}.clock_calendars.{clock}"),
+                    format!("{clock:?} is not a clock; the clocks are response, arrival, repair"),
+                );
+            }
+            if !known.calendars.contains(name) {
+                c.problem(
+                    line,
+                    format!("{path}.clock_calendars.{clock}"),
+                    format!("no calendar {name:?}; the server has: {calendar_names}"),
+                );
+            }
+        }
         if s.service_mode.parse::<ServiceMode>().is_err() {
             c.problem(
                 line,
@@ -394,6 +410,7 @@ pub fn check_with(file: &CatalogFile, text: &str, known: &Known, progress: &Prog
             vendors: s.vendors.clone(),
             policy: s.policy.clone(),
             calendar: s.calendar.clone(),
+            clock_calendars: (!s.clock_calendars.is_empty()).then(|| serde_json::json!(s.clock_calendars)),
             // Stored as its key, whichever form (remote, 远程, …) the file used.
             service_mode: s
                 .service_mode

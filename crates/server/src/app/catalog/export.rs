@@ -52,6 +52,7 @@ pub async fn export(db: &impl ConnectionTrait) -> Result<CatalogFile, DbErr> {
                 note: d.note,
                 tiers: d.tiers,
                 major_event: d.major_event,
+                clock_start: d.clock_start,
                 targets: None,
             },
             None => PolicyEntry {
@@ -61,6 +62,7 @@ pub async fn export(db: &impl ConnectionTrait) -> Result<CatalogFile, DbErr> {
                 note: None,
                 tiers: Vec::new(),
                 major_event: None,
+                clock_start: None,
                 targets: Some(serde_json::from_value(p.targets).map_err(|e| DbErr::Json(e.to_string()))?),
             },
         };
@@ -77,6 +79,10 @@ pub async fn export(db: &impl ConnectionTrait) -> Result<CatalogFile, DbErr> {
                 code: s.code,
                 name: s.name,
                 calendar: s.calendar,
+                clock_calendars: crate::app::tickets::calendars::named(s.clock_calendars.as_ref())
+                    .into_iter()
+                    .map(|(c, n)| (c.key().to_owned(), n))
+                    .collect(),
                 service_mode: s.service_mode,
                 contract,
             },

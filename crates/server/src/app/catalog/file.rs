@@ -66,6 +66,10 @@ pub struct PolicyEntry {
     /// Stricter targets while a major-event window (重保) covers the system.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub major_event: Option<MajorEventEntry>,
+    /// When the clocks start: `occurred` (when the problem began; requests when received) or
+    /// `reported` (when the report was received, every kind) [default: occurred].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock_start: Option<ticket_domain::ClockStart>,
     /// Raw targets, kind → severity → clock (the API's form); not together with `tiers`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub targets: Option<Policy>,
@@ -95,6 +99,9 @@ pub struct TierEntry {
     /// Where the repair period starts [default: start, the clocks' common start].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repair_from: Option<RepairFrom>,
+    /// Where the arrival period starts [default: start, the clocks' common start].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arrival_from: Option<ArrivalFrom>,
     /// Free text for the reader.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
@@ -108,6 +115,16 @@ pub enum RepairFrom {
     Start,
     /// When an engineer checks in on site ("到达现场后 1 小时内修复").
     Arrival,
+}
+
+/// Where an arrival period starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ArrivalFrom {
+    /// When the clocks start (occurrence or receipt).
+    Start,
+    /// When the buyer asks for a visit (`request_visit`: "接到用户现场服务要求后 4 小时内到达").
+    VisitRequest,
 }
 
 /// Major-event (重保) targets of a policy.
@@ -145,6 +162,10 @@ pub struct SystemEntry {
     pub policy: String,
     /// Name of its calendar.
     pub calendar: String,
+    /// Clocks that count in another calendar than `calendar`: clock (response, arrival, repair)
+    /// → calendar name.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub clock_calendars: std::collections::BTreeMap<String, String>,
     /// remote, on_site or remote_and_on_site.
     pub service_mode: String,
     /// What the contract says that no clock reads (yet).

@@ -113,6 +113,8 @@ pub struct SystemDef {
     pub policy: String,
     /// Calendar name.
     pub calendar: String,
+    /// Clocks on other calendars, clock → name, as JSON (none: every clock on `calendar`).
+    pub clock_calendars: Option<serde_json::Value>,
     /// Service mode key.
     pub service_mode: String,
     /// The contract facts, as JSON.

@@ -350,6 +350,12 @@ fn compute(current: &Current, cat: &Catalog) -> Plan {
                 json!(s.policy),
             );
             change(&mut ch, "calendar", json!(r.calendar), json!(s.calendar));
+            change(
+                &mut ch,
+                "clock_calendars",
+                r.clock_calendars.clone().unwrap_or(Value::Null),
+                s.clock_calendars.clone().unwrap_or(Value::Null),
+            );
             change(&mut ch, "service_mode", json!(r.service_mode), json!(s.service_mode));
             change(
                 &mut ch,
@@ -490,6 +496,7 @@ pub async fn apply(
                     .col_expr(systems::Column::UnitId, unit_id.into())
                     .col_expr(systems::Column::PolicyId, policy_id.into())
                     .col_expr(systems::Column::Calendar, s.calendar.clone().into())
+                    .col_expr(systems::Column::ClockCalendars, s.clock_calendars.clone().into())
                     .col_expr(systems::Column::ServiceMode, s.service_mode.clone().into())
                     .col_expr(systems::Column::Profile, s.profile.clone().into())
                     .col_expr(systems::Column::Version, (row.version + 1).into())
@@ -513,6 +520,7 @@ pub async fn apply(
                     unit_id: Set(unit_id),
                     policy_id: Set(policy_id),
                     calendar: Set(s.calendar.clone()),
+                    clock_calendars: Set(s.clock_calendars.clone()),
                     service_mode: Set(s.service_mode.clone()),
                     profile: Set(s.profile.clone()),
                     created_at: Set(now),

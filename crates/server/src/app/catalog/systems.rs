@@ -1,6 +1,8 @@
 //! Systems under contract: read in scope by everyone signed in, created and changed by admins
 //! (a change carries the version read; a stale one is a version conflict).
 
+use std::collections::BTreeMap;
+
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
     TransactionTrait,
@@ -33,6 +35,8 @@ pub struct SystemView {
     pub policy_id: i64,
     /// The calendar its clocks run on.
     pub calendar: String,
+    /// Clocks that run on another calendar: clock (`response`, `arrival`, `repair`) → calendar.
+    pub clock_calendars: BTreeMap<String, String>,
     /// `remote`, `on_site` or `remote_and_on_site`.
     pub service_mode: String,
     /// Version, for updates.
@@ -56,6 +60,10 @@ pub struct NewSystem {
     pub policy_id: i64,
     /// The calendar its clocks run on (see `opsclock sla calendars`).
     pub calendar: String,
+    /// Clocks that run on another calendar than `calendar`, e.g. `{"response": "cn-7x24"}` for
+    /// "7x24 小时远程响应，5x8 小时远程故障解决" [default: none].
+    #[serde(default)]
+    pub clock_calendars: BTreeMap<String, String>,
     /// `remote`, `on_site` or `remote_and_on_site`.
     pub service_mode: String,
 }
@@ -72,6 +80,8 @@ pub struct SystemPatch {
     pub policy_id: Option<i64>,
     /// New calendar.
     pub calendar: Option<String>,
+    /// New clock calendars (replacing the old; `{}` puts every clock on `calendar`).
+    pub clock_calendars: Option<BTreeMap<String, String>>,
     /// New service mode.
     pub service_mode: Option<String>,
     /// New vendor list.
@@ -94,10 +104,34 @@ async fn system_view(db: &impl ConnectionTrait, s: systems::Model) -> Result<Sys
         unit_id: s.unit_id,
         vendor_ids,
         policy_id: s.policy_id,
+        clock_calendars: crate::app::tickets::calendars::named(s.clock_calendars.as_ref())
+            .into_iter()
+            .map(|(c, n)| (c.key().to_owned(), n))
+            .collect(),
         calendar: s.calendar,
         service_mode: s.service_mode,
         version: s.version,
     })
+}
+
+/// `clock_calendars` checked (known clocks, loaded calendars) and as stored (none when empty).
+fn clock_calendars(ctx: &Context, map: &BTreeMap<String, String>) -> AppResult<Option<serde_json::Value>> {
+    let loaded = ctx.calendars.snapshot();
+    for (clock, name) in map {
+        clock
+            .parse::<ticket_domain::ClockName>()
+            .map_err(|e| AppError::invalid("clock_calendars", e.to_string()))?;
+        if !loaded.contains_key(name) {
+            return Err(AppError::invalid(
+                "clock_calendars",
+                format!(
+                    "{clock}: no calendar {name:?}; known: {}",
+                    loaded.keys().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            ));
+        }
+    }
+    Ok((!map.is_empty()).then(|| serde_json::json!(map)))
 }
 
 async fn check_system_refs(
@@ -199,6 +233,7 @@ pub async fn create(ctx: &Context, p: &Principal, from: &ClientAddr, body: NewSy
         Some(&body.service_mode),
     )
     .await?;
+    let per_clock = clock_calendars(ctx, &body.clock_calendars)?;
     let now = ctx.now();
     let s = systems::ActiveModel {
         code: Set(code.clone()),
@@ -206,6 +241,7 @@ pub async fn create(ctx: &Context, p: &Principal, from: &ClientAddr, body: NewSy
         unit_id: Set(body.unit_id),
         policy_id: Set(body.policy_id),
         calendar: Set(body.calendar),
+        clock_calendars: Set(per_clock),
         service_mode: Set(body.service_mode),
         created_at: Set(now),
         updated_at: Set(now),
@@ -267,6 +303,9 @@ pub async fn update(
     }
     if let Some(v) = body.calendar {
         am.calendar = Set(v);
+    }
+    if let Some(map) = &body.clock_calendars {
+        am.clock_calendars = Set(clock_calendars(ctx, map)?);
     }
     if let Some(v) = body.service_mode {
         am.service_mode = Set(v);

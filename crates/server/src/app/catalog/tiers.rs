@@ -12,7 +12,7 @@ use ticket_domain::{Kind, Policy, Targets};
 
 use super::PolicyDef;
 use super::check::{Checker, DEFAULT_KINDS};
-use super::file::{MajorEventEntry, PolicyEntry, RepairFrom, TierEntry};
+use super::file::{ArrivalFrom, MajorEventEntry, PolicyEntry, RepairFrom, TierEntry};
 
 pub(super) fn policy(c: &mut Checker<'_>, line: Option<usize>, path: &str, p: &PolicyEntry) -> Option<PolicyDef> {
     c.code(line, path, &p.code);
@@ -34,6 +34,14 @@ pub(super) fn policy(c: &mut Checker<'_>, line: Option<usize>, path: &str, p: &P
                 format!("policy {:?}: {why}", p.code),
             );
         }
+        if p.clock_start.is_some() {
+            c.problem(
+                line,
+                format!("{path}.clock_start"),
+                "raw targets say where their clocks start themselves (\"start\": \"reported\" in each); \
+                 clock_start goes with tiers",
+            );
+        }
         return Some(PolicyDef {
             code: p.code.clone(),
             name: p.name.clone(),
@@ -53,7 +61,10 @@ pub(super) fn policy(c: &mut Checker<'_>, line: Option<usize>, path: &str, p: &P
     let mut claimed: BTreeMap<Severity, usize> = BTreeMap::new();
     for (j, tier) in p.tiers.iter().enumerate() {
         let tpath = format!("{path}.tiers[{j}]");
-        let targets = tier_targets(c, line, &tpath, &p.code, tier);
+        let targets = Targets {
+            start: p.clock_start.unwrap_or_default(),
+            ..tier_targets(c, line, &tpath, &p.code, tier)
+        };
         for sev in tier.severity.iter().flat_map(|s| s.0.iter()) {
             if let Some(&k) = claimed.get(sev) {
                 c.problem(
@@ -116,11 +127,21 @@ fn tier_targets(c: &mut Checker<'_>, line: Option<usize>, path: &str, code: &str
             "\"arrival\" needs both an arrival and a repair duration in the same tier",
         );
     }
+    let on_request = t.arrival_from == Some(ArrivalFrom::VisitRequest);
+    if on_request && arrival.target().is_none() {
+        c.problem(
+            line,
+            format!("{path}.arrival_from"),
+            "\"visit_request\" needs an arrival duration in the same tier",
+        );
+    }
     Targets {
         response: response.target(),
         arrival: arrival.target(),
         repair: repair.target(),
         repair_from_arrival: from_arrival,
+        arrival_from_visit_request: on_request,
+        start: Default::default(),
     }
 }
 
@@ -158,6 +179,9 @@ pub struct PolicyDocument {
     /// As in the file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub major_event: Option<MajorEventEntry>,
+    /// As in the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock_start: Option<ticket_domain::ClockStart>,
 }
 
 impl From<&PolicyEntry> for PolicyDocument {
@@ -167,6 +191,7 @@ impl From<&PolicyEntry> for PolicyDocument {
             note: p.note.clone(),
             tiers: p.tiers.clone(),
             major_event: p.major_event.clone(),
+            clock_start: p.clock_start,
         }
     }
 }

@@ -487,6 +487,7 @@ async fn run_one(
             arrival: None,
             repair: Some(due),
             repair_from_arrival: false,
+            ..Default::default()
         },
         reporter: None,
         assignee,
@@ -495,7 +496,7 @@ async fn run_one(
     };
     // Opened like every other ticket (and audited as one, by no one: the schedule opened it).
     let plan = crate::app::tickets::open::Plan {
-        calendar: system.calendar.clone(),
+        calendars: crate::app::tickets::calendars::system_names(&system),
         system,
         window: None,
         new,

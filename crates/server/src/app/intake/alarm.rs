@@ -120,9 +120,10 @@ pub(super) async fn act(
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("ticket {number} is gone")))?;
     let command = make(now.max(loaded.ticket.last_event_at()));
     let system = loaded.system(txn).await?;
-    let calendar = state.calendar(crate::app::tickets::calendar_name(&loaded.ticket, &system.calendar))?;
+    let snapshot = state.calendars.snapshot();
+    let calendars = crate::app::tickets::calendars::TicketCalendars::of(&snapshot, &loaded.ticket, &system)?;
     let version = loaded.row.version;
-    crate::app::tickets::act(txn, &calendar, loaded, version, command, None, now, None).await?;
+    crate::app::tickets::act(txn, &calendars, loaded, version, command, None, now, None).await?;
     Ok(())
 }
 

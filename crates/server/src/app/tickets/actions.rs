@@ -1,4 +1,4 @@
-//! Acting on a ticket: acknowledge, arrive, start, pause, resume, regrade, resolve, close,
+//! Acting on a ticket: acknowledge, request a visit, arrive, start, pause, resume, regrade, resolve, close,
 //! reopen, cancel, assign, comment — and approve or reject the other party's claim or request.
 //!
 //! Who may is [`crate::app::permissions`]; what an action by one party leaves waiting for the
@@ -72,8 +72,9 @@ pub struct ActionRequest {
 }
 
 /// The actions, in the order of the lifecycle.
-pub const ACTIONS: [&str; 17] = [
+pub const ACTIONS: [&str; 18] = [
     "acknowledge",
+    "request_visit",
     "arrive",
     "start",
     "pause",
@@ -145,6 +146,7 @@ fn command(
     Ok(match action {
         "acknowledge" => (Command::Acknowledge { at }, None),
         "arrive" => (Command::Arrive { at }, None),
+        "request_visit" => (Command::RequestVisit { at }, None),
         "start" => (Command::Start { at }, None),
         "pause" => (
             Command::Pause {
@@ -302,7 +304,7 @@ fn need_text(field: &str, v: Option<String>, why: &str) -> AppResult<String> {
     }
 }
 
-/// Performs `action` on ticket `number` for `p`: acknowledge, arrive, start, pause, resume,
+/// Performs `action` on ticket `number` for `p`: acknowledge, request_visit, arrive, start, pause, resume,
 /// regrade, resolve, close, reopen, cancel, assign or comment. The body carries the version
 /// read; a stale one is a [`AppError::VersionConflict`] with the current version.
 pub async fn perform(
@@ -400,13 +402,15 @@ pub async fn perform(
             policy_targets(&policy_row(&txn, &to).await?)?.targets(loaded.ticket.kind(), loaded.ticket.severity());
         out_of_service(&to, &loaded.ticket, targets);
     }
-    let calendar = ctx.calendar(super::calendar_name(&loaded.ticket, &system.calendar))?;
+    let snapshot = ctx.calendars.snapshot();
+    let calendars = super::calendars::TicketCalendars::of(&snapshot, &loaded.ticket, &system)?;
     let detail = serde_json::to_value(&cmd).map_err(|e| AppError::Internal(e.into()))?;
     let rec = super::recording(&txn, ctx, p, &system, now).await?;
-    let (mut row, ticket) = super::act(&txn, &calendar, loaded, version, cmd, Some(p.user_id), now, Some(&rec)).await?;
+    let (mut row, ticket) =
+        super::act(&txn, &calendars, loaded, version, cmd, Some(p.user_id), now, Some(&rec)).await?;
     if row.system_id != system.id {
         // Moved: measure again in the new system's calendar.
-        super::refresh(&txn, &ctx.calendars.snapshot(), &row.number, now).await?;
+        super::refresh(&txn, &snapshot, &row.number, now).await?;
         row = super::load(&txn, &row.number)
             .await?
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("ticket {number} is gone")))?

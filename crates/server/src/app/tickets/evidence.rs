@@ -428,17 +428,15 @@ pub async fn auto_close(
             continue;
         };
         let system = loaded.system(&txn).await?;
-        let calendar = crate::app::context::calendar_in(
-            calendars.snapshot(),
-            super::calendar_name(&loaded.ticket, &system.calendar),
-        )?;
+        let snapshot = calendars.snapshot();
+        let calendars = super::calendars::TicketCalendars::of(&snapshot, &loaded.ticket, &system)?;
         let version = loaded.row.version;
         let close = ticket_domain::Command::Close {
             at: now,
             satisfaction: None,
             note: Some(AUTO_CLOSE_NOTE.to_owned()),
         };
-        match super::act(&txn, &calendar, loaded, version, close, None, now, None).await {
+        match super::act(&txn, &calendars, loaded, version, close, None, now, None).await {
             Ok(_) => {
                 crate::app::audit::record(
                     &txn,

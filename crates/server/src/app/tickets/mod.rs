@@ -9,9 +9,11 @@
 //! | [`read`] | the list with its filters, one ticket with its timeline |
 //! | [`views`] | what a reader sees: the row, the clocks evaluated now, the actions allowed |
 //! | [`remeasure`] | measure the clocks again after the calendars changed |
+//! | [`calendars`] | the calendar each clock counts in: the system's, a clock's own, a major event's |
 //! | [`store`] | the events and their projections, written in one transaction |
 
 pub mod actions;
+pub mod calendars;
 pub mod evidence;
 pub mod open;
 pub mod preview;

@@ -153,8 +153,9 @@ pub(crate) struct Plan {
     pub(crate) window: Option<crate::app::duty::windows::Loaded>,
     /// The ticket as the domain opens it.
     pub(crate) new: NewTicket,
-    /// The calendar the clocks count in (the window's, under a major event).
-    pub(crate) calendar: String,
+    /// The calendars the clocks count in, response, arrival, repair (the window's, under a major
+    /// event; see [`super::calendars`]).
+    pub(crate) calendars: [String; 3],
     /// How the assignee was chosen, when the rosters chose.
     pub(crate) assigned_by: Option<String>,
     /// The scheduled duty the ticket is an occurrence of (or is logged against).
@@ -205,7 +206,11 @@ pub(crate) async fn plan_as(
         return Err(AppError::invalid("received_at", "is in the future"));
     }
     let occurred_at = body.occurred_at.unwrap_or(received_at);
-    let clocks_start = if kind.clocks_start_at_occurrence() {
+    let policy = policy_row(txn, &system).await?;
+    let policy_targets = policy_targets(&policy)?;
+    // The policy says where the clocks start (`clock_start`), for every severity alike.
+    let start = policy_targets.start(kind);
+    let clocks_start = if start.at_occurrence(kind) {
         occurred_at
     } else {
         received_at
@@ -228,8 +233,7 @@ pub(crate) async fn plan_as(
     let proposal = proposal_of(&body, window.is_some());
     let (severity, severity_reason) = severity_of(&body, proposal.as_ref())?;
     let service_mode: ServiceMode = parse("service_mode", &system.service_mode)?;
-    let policy = policy_row(txn, &system).await?;
-    let usual = policy_targets(&policy)?.targets(kind, severity);
+    let usual = policy_targets.targets(kind, severity);
     let (targets, major_event) = match &window {
         Some(w) => {
             match crate::app::duty::windows::apply(w, &ctx.calendars.snapshot(), &policy, kind, usual, clocks_start) {
@@ -261,10 +265,15 @@ pub(crate) async fn plan_as(
     let targets = if outside_service.is_some() {
         Targets::default()
     } else {
-        targets
+        // A window changes durations, not where the clocks start or what starts the arrival.
+        Targets {
+            start,
+            arrival_from_visit_request: usual.arrival_from_visit_request,
+            ..targets
+        }
     };
-    let calendar = major_event.as_ref().map_or(&system.calendar, |m| &m.calendar).clone();
-    ctx.calendar(&calendar)?;
+    let calendars = super::calendars::names(&system, major_event.as_ref());
+    super::calendars::TicketCalendars::new(&ctx.calendars.snapshot(), calendars.clone())?;
     // Nobody named: the system's on-duty engineer by its vendors' rosters.
     let (assignee, assigned_by) = match body.assignee_id {
         Some(a) => (Some(a), None),
@@ -299,7 +308,7 @@ pub(crate) async fn plan_as(
         system,
         window,
         new,
-        calendar,
+        calendars,
         assigned_by,
         duty_id,
         proposal,
@@ -319,20 +328,21 @@ pub(crate) async fn plan_as(
 /// duties), but a calendar's coverage ends as time passes: a `1800d` repair target countable in
 /// 2026 cannot be counted from 2028 by a calendar that counts to 2031. Such a ticket still opens,
 /// on the targets that can be counted, and the reason is recorded on its timeline (issue 25).
-pub(crate) fn countable_targets(calendar: &Calendar, new: &mut NewTicket, targets_from: &str) -> Vec<String> {
-    let start = new.clocks_from.unwrap_or(if new.kind.clocks_start_at_occurrence() {
-        new.occurred_at
-    } else {
-        new.received_at
-    });
+pub(crate) fn countable_targets(
+    calendars: &super::calendars::TicketCalendars<'_>,
+    new: &mut NewTicket,
+    targets_from: &str,
+) -> Vec<String> {
+    let start = new.clocks_from.unwrap_or(new.stated_start());
     let mut dropped = Vec::new();
-    // A start the calendar does not answer for (a ticket dated 2001) is the request's mistake,
-    // refused as such when the clocks are measured; only a target reaching past what the
-    // calendar counts is dropped.
-    if crate::app::countable::span(calendar, start, start).is_err() {
-        return dropped;
-    }
     for clock in ticket_domain::ClockName::ALL {
+        let calendar = calendars.get(*clock);
+        // A start the calendar does not answer for (a ticket dated 2001) is the request's
+        // mistake, refused as such when the clocks are measured; only a target reaching past
+        // what the calendar counts is dropped.
+        if crate::app::countable::span(calendar, start, start).is_err() {
+            continue;
+        }
         let Some(d) = new.targets.get(*clock) else { continue };
         if let Err(why) = crate::app::countable::duration(calendar, start, d) {
             dropped.push(format!(
@@ -386,15 +396,13 @@ pub(crate) async fn open(
             .map(|w| w.row.id),
         duty_id: plan.duty_id,
     };
-    let calendar = calendars
-        .get(&plan.calendar)
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("calendar {:?} is not loaded", plan.calendar)))?;
+    let calendars = super::calendars::TicketCalendars::new(calendars, plan.calendars.clone())?;
     let mut new = plan.new;
-    let unapplied = countable_targets(calendar, &mut new, &plan.targets_from);
+    let unapplied = countable_targets(&calendars, &mut new, &plan.targets_from);
     let outside_service = plan.outside_service.clone();
     let (mut row, mut ticket) = super::create(
         txn,
-        calendar,
+        &calendars,
         plan.system.id,
         new,
         actor,
@@ -424,7 +432,7 @@ pub(crate) async fn open(
         );
         (row, ticket) = super::act(
             txn,
-            calendar,
+            &calendars,
             loaded,
             version,
             Command::Comment { at, text },

@@ -28,7 +28,8 @@ pub struct TicketPreview {
     pub proposed_reason_en: Option<String>,
     /// The system's name.
     pub system_name: String,
-    /// The calendar the clocks would count in.
+    /// The calendar the clocks would count in (the response's, where a clock has its own; each
+    /// clock names its own in `clocks`).
     pub calendar: String,
     /// The major-event window it would be opened under, and what that changes.
     pub major_event: Option<MajorEventView>,
@@ -38,6 +39,10 @@ pub struct TicketPreview {
     pub clocks: Vec<PreviewClock>,
     /// A repair clock that starts only when an engineer arrives, with its target.
     pub repair_on_arrival: Option<String>,
+    /// An arrival clock that starts only when the buyer asks for a visit (`request_visit`), with
+    /// its target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arrival_on_request: Option<String>,
     /// Targets that cannot be counted in the calendar from the clocks' start, and why: the ticket
     /// would open without those clocks, and say so on its timeline.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -49,6 +54,8 @@ pub struct TicketPreview {
 pub struct PreviewClock {
     /// `response`, `arrival` or `repair`.
     pub name: String,
+    /// The calendar it counts in.
+    pub calendar: String,
     /// The target (e.g. `15m`, `4h`, `3wd`).
     pub target: String,
     /// The deadline.
@@ -68,8 +75,9 @@ pub async fn preview(ctx: &Context, p: &Principal, body: CreateTicket) -> AppRes
     let system = system_in_scope(&ctx.db, p, &body.system).await?;
     let side = Some(super::evidence::side_of(p));
     let mut plan = super::open::plan_as(&ctx.db, ctx, system, Some(p.user_id), body, ctx.now(), side).await?;
-    let calendar = ctx.calendar(&plan.calendar)?;
-    let unapplied = super::open::countable_targets(&calendar, &mut plan.new, &plan.targets_from);
+    let snapshot = ctx.calendars.snapshot();
+    let calendars = super::calendars::TicketCalendars::new(&snapshot, plan.calendars.clone())?;
+    let unapplied = super::open::countable_targets(&calendars, &mut plan.new, &plan.targets_from);
     // Approved maintenance and force-majeure windows pause the clocks, as when opening.
     let excluded = crate::app::duty::exclusions::approved_for(&ctx.db, plan.system.id).await?;
     let repair_on_arrival = plan
@@ -78,27 +86,35 @@ pub async fn preview(ctx: &Context, p: &Principal, body: CreateTicket) -> AppRes
         .repair
         .filter(|_| plan.new.targets.repair_from_arrival && plan.new.service_mode.has_on_site())
         .map(|t| t.to_string());
+    let arrival_on_request = plan
+        .new
+        .targets
+        .arrival
+        .filter(|_| plan.new.targets.arrival_from_visit_request && plan.new.service_mode.has_on_site())
+        .map(|t| t.to_string());
     let (ticket, _) = ticket_domain::Ticket::open(plan.new)?;
     let start = ticket.clocks_start();
     let mut clocks = Vec::new();
     for (name, clock) in ticket.clocks() {
+        let calendar = calendars.get(*name);
         let clock = clock.excluding(&excluded).map_err(|e| AppError::Internal(e.into()))?;
         let status = clock
-            .status(&calendar, start)
+            .status(calendar, start)
             .map_err(|e| AppError::Internal(e.into()))?;
         let explained = calendar
             .explain_deadline(start, status.target)
             .map_err(|e| AppError::Internal(e.into()))?;
-        let mut explanation = explained.rule.explain(&calendar, start);
+        let mut explanation = explained.rule.explain(calendar, start);
         if explained.at != status.deadline {
             explanation.push_str("; moved later by an approved exclusion window");
         }
         if status.provisional {
             explanation.push_str("; ");
-            explanation.push_str(&sla_clock::period::provisional_note(&calendar));
+            explanation.push_str(&sla_clock::period::provisional_note(calendar));
         }
         clocks.push(PreviewClock {
             name: name.key().to_owned(),
+            calendar: calendar.name().to_owned(),
             target: status.target.to_string(),
             deadline: status.deadline,
             explanation,
@@ -115,7 +131,7 @@ pub async fn preview(ctx: &Context, p: &Principal, body: CreateTicket) -> AppRes
         proposed_reason_zh: plan.proposal.as_ref().map(|c| c.reason_zh.to_string()),
         proposed_reason_en: plan.proposal.as_ref().map(|c| c.reason_en.to_string()),
         system_name: plan.system.name,
-        calendar: plan.calendar,
+        calendar: calendars.main().name().to_owned(),
         major_event: opened.major_event.as_ref().map(|m| MajorEventView {
             code: m.code.clone(),
             name: m.name.clone(),
@@ -125,6 +141,7 @@ pub async fn preview(ctx: &Context, p: &Principal, body: CreateTicket) -> AppRes
         assigned_by: plan.assigned_by,
         clocks,
         repair_on_arrival: repair_on_arrival.filter(|_| ticket.clock(ClockName::Repair).is_none()),
+        arrival_on_request: arrival_on_request.filter(|_| ticket.clock(ClockName::Arrival).is_none()),
         unapplied,
     })
 }

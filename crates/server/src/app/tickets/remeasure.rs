@@ -167,7 +167,7 @@ pub async fn remeasure(
             continue;
         }
         let calendar = calendars.get(&moved_here[0].calendar);
-        remark(&txn, calendar, &row.number, &moved_here, now).await?;
+        remark(&txn, calendars, calendar, &row.number, &moved_here, now).await?;
         notify(&txn, links, calendar, &row, &moved_here, now).await?;
         out.moved.extend(moved_here);
     }
@@ -217,6 +217,7 @@ fn moves_zh(calendar: Option<&Calendar>, moved: &[MovedDeadline]) -> String {
 /// The remark on the ticket's timeline.
 async fn remark(
     txn: &sea_orm::DatabaseTransaction,
+    calendars: &BTreeMap<String, Calendar>,
     calendar: Option<&Calendar>,
     number: &str,
     moved: &[MovedDeadline],
@@ -233,11 +234,13 @@ async fn remark(
         calendar.name(),
         moves_zh(Some(calendar), moved)
     );
+    let system = loaded.system(txn).await?;
+    let measured = super::calendars::TicketCalendars::of(calendars, &loaded.ticket, &system)?;
     let version = loaded.row.version;
     let at = now.max(loaded.ticket.last_event_at());
     match crate::app::tickets::act(
         txn,
-        calendar,
+        &measured,
         loaded,
         version,
         Command::Comment { at, text },

@@ -13,6 +13,7 @@ use sea_orm::{
 use sla_clock::{Calendar, ClockState};
 use ticket_domain::{Command, Event, NewTicket, Recording, Ticket};
 
+use super::calendars::TicketCalendars;
 use crate::app::AppError;
 use crate::db::Key;
 use crate::db::entities::{clocks, ticket_events, tickets};
@@ -79,7 +80,7 @@ pub struct Origin {
 #[allow(clippy::too_many_arguments)]
 pub async fn create(
     txn: &DatabaseTransaction,
-    calendar: &Calendar,
+    calendars: &TicketCalendars<'_>,
     system_id: i64,
     new: NewTicket,
     actor: Option<i64>,
@@ -98,7 +99,7 @@ pub async fn create(
         )?,
         None => Ticket::open(new).map(|(t, e)| (t, vec![e]))?,
     };
-    let year = calendar.local(ticket.received_at()).year();
+    let year = calendars.main().local(ticket.received_at()).year();
     let number = crate::db::counters::next_ticket_number(txn, ticket.kind().number_prefix(), year)
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
@@ -132,7 +133,7 @@ pub async fn create(
     for (seq, e) in (1..).zip(&events) {
         append(txn, row.id, seq, e, actor, now).await?;
     }
-    let row = project(txn, row, &ticket, calendar, now).await?;
+    let row = project(txn, row, &ticket, calendars, now).await?;
     let numbered: Vec<(i32, &Event)> = (1..).zip(events.iter()).collect();
     crate::app::webhooks::queue_ticket_events(txn, &row, &numbered, now).await?;
     Ok((row, ticket))
@@ -145,7 +146,7 @@ pub async fn create(
 #[allow(clippy::too_many_arguments)]
 pub async fn act(
     txn: &DatabaseTransaction,
-    calendar: &Calendar,
+    calendars: &TicketCalendars<'_>,
     loaded: Loaded,
     version: i64,
     command: Command,
@@ -165,7 +166,7 @@ pub async fn act(
         return Err(conflict(row.version));
     }
     let decided = match rec {
-        Some(rec) => ticket.decide_as(command, rec, calendar),
+        Some(rec) => ticket.decide_as(command, rec, calendars.domain()),
         None => ticket.decide(command),
     };
     let events = match decided {
@@ -216,7 +217,7 @@ pub async fn act(
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("ticket {}: no system {code}", row.number)))?;
         row.system_id = to.id;
     }
-    let row = project(txn, row, &ticket, calendar, now).await?;
+    let row = project(txn, row, &ticket, calendars, now).await?;
     let numbered: Vec<(i32, &Event)> = (version as i32 + 1..).zip(events.iter()).collect();
     crate::app::webhooks::queue_ticket_events(txn, &row, &numbered, now).await?;
     Ok((row, ticket))
@@ -250,7 +251,7 @@ async fn project(
     txn: &DatabaseTransaction,
     row: tickets::Model,
     ticket: &Ticket,
-    calendar: &Calendar,
+    calendars: &TicketCalendars<'_>,
     now: DateTime<Utc>,
 ) -> Result<tickets::Model, AppError> {
     let ladder = crate::app::escalation::ladders::for_ticket(txn, &row).await?;
@@ -262,6 +263,7 @@ async fn project(
         .all(txn)
         .await?;
     for (name, clock) in ticket.clocks() {
+        let calendar = calendars.get(*name);
         // Approved exclusion windows pause the clock as stored (the fold keeps the events).
         let clock = &clock
             .excluding(&excluded)
@@ -356,16 +358,6 @@ async fn vendor_of(
         .map(|sv| sv.vendor_id))
 }
 
-/// The name of the calendar a ticket's clocks count in: its major-event window's, else its
-/// system's.
-pub fn calendar_name<'a>(ticket: &'a Ticket, system_calendar: &'a str) -> &'a str {
-    ticket
-        .opened_with()
-        .major_event
-        .as_ref()
-        .map_or(system_calendar, |m| m.calendar.as_str())
-}
-
 /// Re-projects ticket `number` (after something outside its events changed, e.g. an exclusion
 /// window of its system was approved or revoked).
 pub async fn refresh(
@@ -380,11 +372,9 @@ pub async fn refresh(
         return Ok(());
     };
     let system = loaded.system(txn).await?;
-    let name = calendar_name(&loaded.ticket, &system.calendar);
-    let calendar = calendars
-        .get(name)
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("ticket {number}: calendar {name:?} is not loaded")))?;
-    project(txn, loaded.row, &loaded.ticket, calendar, now).await?;
+    let calendars = TicketCalendars::of(calendars, &loaded.ticket, &system)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("ticket {number}: {e}")))?;
+    project(txn, loaded.row, &loaded.ticket, &calendars, now).await?;
     Ok(())
 }
 

@@ -142,6 +142,7 @@ pub fn event_zh(event: &str) -> &'static str {
     match event {
         "created" => "新建",
         "acknowledged" => "已响应",
+        "visit_requested" => "用户要求现场服务",
         "arrived" => "已到场",
         "started" => "开始处理",
         "paused" => "已暂停",

@@ -27,9 +27,10 @@ use utoipa::ToSchema;
 use crate::db::entities::{outbox, systems, tickets, users, webhook_subscriptions};
 
 /// The events a subscription can ask for (`*` means all).
-pub const EVENTS: [&str; 15] = [
+pub const EVENTS: [&str; 16] = [
     "created",
     "acknowledged",
+    "visit_requested",
     "arrived",
     "started",
     "paused",

@@ -34,6 +34,10 @@ pub struct Model {
     /// The contract facts a catalogue file gave (source lines, inspection, …).
     #[sea_orm(column_type = "JsonBinary", nullable)]
     pub profile: Option<Json>,
+    /// The calendars of clocks that do not count in `calendar`, clock → calendar name
+    /// (`{"response": "cn-7x24"}`); none: every clock counts in `calendar`.
+    #[sea_orm(column_type = "JsonBinary", nullable)]
+    pub clock_calendars: Option<Json>,
 }
 
 /// Relations of a system.
