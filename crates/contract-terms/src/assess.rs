@@ -220,7 +220,6 @@ fn assess_rule(contract: &Contract, rule: &Rule, metrics: &Scoped<'_>, all: &Met
             notes.push(note);
             outcome.notes = notes;
             outcome.status = Status::NotMeasured;
-            outcome.occurrences = mult;
             outcome.evidence = collect_evidence(charged.iter().chain(waiting.iter()).copied());
             return (outcome, false);
         }

@@ -14,7 +14,12 @@ use crate::text::num;
 fn systems_of<'a>(o: &'a Occurrence, m: &'a Metrics) -> BTreeSet<&'a str> {
     let mut out: BTreeSet<&str> = o.systems.iter().map(String::as_str).collect();
     if out.is_empty() {
-        out.extend(o.tickets.iter().filter_map(|t| m.ticket_systems.get(t)).map(String::as_str));
+        out.extend(
+            o.tickets
+                .iter()
+                .filter_map(|t| m.ticket_systems.get(t))
+                .map(String::as_str),
+        );
     }
     if out.is_empty() {
         out.extend(m.fees.iter().map(|f| f.system.as_str()));

@@ -48,7 +48,9 @@ fn each_late_clock_is_charged_on_its_own_system_s_fee() {
     assert_eq!(o.amount_fen, 720_000);
     assert_eq!(a.total_fen, 720_000);
     assert!(
-        o.notes.iter().any(|n| n == "1% of the yearly fee of sy-1 ¥120,000.00, sy-2 ¥480,000.00"),
+        o.notes
+            .iter()
+            .any(|n| n == "1% of the yearly fee of sy-1 ¥120,000.00, sy-2 ¥480,000.00"),
         "{:?}",
         o.notes
     );
@@ -73,7 +75,9 @@ fn a_system_without_a_fee_is_not_measured_and_says_which() {
     assert_eq!(a.total_fen, 0);
     assert_eq!(o.evidence, ["INC-1", "INC-9"]);
     assert!(
-        o.notes.iter().any(|n| n.contains("sy-3 has no fee (fee_fen): not measured")),
+        o.notes
+            .iter()
+            .any(|n| n.contains("sy-3 has no fee (fee_fen): not measured")),
         "{:?}",
         o.notes
     );
@@ -81,6 +85,7 @@ fn a_system_without_a_fee_is_not_measured_and_says_which() {
     // The months add up the same way: not measured, no amount.
     let m = assess_months(&c, &[("2026-11".to_owned(), metrics(&[("INC-9", "sy-3")]))]);
     assert_eq!((m.outcomes[0].status, m.total_fen), (Status::NotMeasured, 0));
+    assert_eq!(m.outcomes[0].evidence, ["INC-9"]);
 }
 
 #[test]
@@ -100,7 +105,10 @@ fn a_figure_of_the_whole_month_is_charged_on_every_system_covered() {
     // With sy-3's fee (60,000.00) known: 10 % × 660,000.00.
     m.fees[2].fee_fen = Some(6_000_000);
     let a = assess(&c, &m);
-    assert_eq!((a.outcomes[0].status, a.outcomes[0].amount_fen), (Status::Fired, 6_600_000));
+    assert_eq!(
+        (a.outcomes[0].status, a.outcomes[0].amount_fen),
+        (Status::Fired, 6_600_000)
+    );
 }
 
 #[test]
