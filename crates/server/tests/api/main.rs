@@ -38,6 +38,7 @@ mod permissions;
 mod reports;
 mod reports_provisional;
 mod service_dates;
+mod service_edit;
 mod session;
 mod setting_rules;
 mod shipped_contracts;
