@@ -14,8 +14,8 @@ fn contract(rules: Value) -> Contract {
         "code": "fees", "name": "按系统计费", "vendor": "v", "price_fen": 60_000_000, "months": 12,
         "systems": ["sy-1", "sy-2", "sy-3"], "rules": rules
     }))
-    .unwrap();
-    c.validate().unwrap();
+    .expect("as written");
+    c.validate().expect("as written");
     c
 }
 
@@ -33,7 +33,7 @@ fn metrics(late: &[(&str, &str)]) -> Metrics {
         "fees": [{"system": "sy-1", "fee_fen": 12_000_000}, {"system": "sy-2", "fee_fen": 48_000_000},
                  {"system": "sy-3"}]
     }))
-    .unwrap()
+    .expect("as written")
 }
 
 #[test]
@@ -100,7 +100,7 @@ fn a_figure_of_the_whole_month_is_charged_on_every_system_covered() {
         "fees": [{"system": "sy-1", "fee_fen": 12_000_000}, {"system": "sy-2", "fee_fen": 48_000_000},
                  {"system": "sy-3"}]
     }))
-    .unwrap();
+    .expect("as written");
     assert_eq!(assess(&c, &m).outcomes[0].status, Status::NotMeasured);
     // With sy-3's fee (60,000.00) known: 10 % × 660,000.00.
     m.fees[2].fee_fen = Some(6_000_000);
@@ -119,9 +119,9 @@ fn an_outage_is_charged_on_its_system_and_no_fees_at_all_is_not_measured() {
     let outages = json!([{"system": "sy-2", "tickets": ["INC-5"], "minutes": 150}]);
     let with: Metrics = serde_json::from_value(json!({"outages": outages,
         "fees": [{"system": "sy-2", "fee_fen": 48_000_000}]}))
-    .unwrap();
+    .expect("as written");
     assert_eq!(assess(&c, &with).outcomes[0].amount_fen, 2_400_000);
-    let without: Metrics = serde_json::from_value(json!({"outages": outages})).unwrap();
+    let without: Metrics = serde_json::from_value(json!({"outages": outages})).expect("as written");
     let o = &assess(&c, &without).outcomes[0];
     assert_eq!(o.status, Status::NotMeasured);
     assert!(o.notes.iter().any(|n| n.contains("sy-2 has no fee")), "{:?}", o.notes);
@@ -136,6 +136,6 @@ fn a_rule_on_the_price_ignores_the_fees() {
     // 1 % × 600,000.00 × 2, whatever the fees.
     assert_eq!((a.outcomes[0].status, a.total_fen), (Status::Fired, 1_200_000));
     // The amount vocabulary reads and writes `of = "fee"`.
-    let back = serde_json::to_value(contract(late_repair_on_fees("per_month"))).unwrap();
+    let back = serde_json::to_value(contract(late_repair_on_fees("per_month"))).expect("as written");
     assert_eq!(back["rules"][0]["amount"], json!({"of": "fee", "pct": 1.0}));
 }
