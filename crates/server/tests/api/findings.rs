@@ -10,7 +10,8 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
 use crate::both;
-use crate::support::{Harness, open, step};
+use crate::recorded::{open, step};
+use crate::support::Harness;
 
 /// An urgent fault on System A received 2 Nov 2026 10:00, acknowledged 10:05, on site 11:00 and
 /// restored 16:00: its 4 h repair is 2 h late, its response and arrival are on time.

@@ -353,7 +353,7 @@ both!(
         .await
         .expect(StatusCode::OK);
         // An urgent fault on SA received 2 Nov 10:00 and restored 16:00: its 4 h repair is late.
-        let v = crate::support::open(&t, "eng_a", "SA", "fault", "urgent", "2026-11-02T10:00:00").await;
+        let v = crate::recorded::open(&t, "eng_a", "SA", "fault", "urgent", "2026-11-02T10:00:00").await;
         let number = v["number"].as_str().unwrap().to_owned();
         let mut v = v;
         for (action, at, extra) in [
@@ -362,7 +362,7 @@ both!(
             ("start", "2026-11-02T11:00:00", json!({})),
             ("resolve", "2026-11-02T16:00:00", json!({"root_cause": "c", "fix": "f"})),
         ] {
-            v = crate::support::step(&t, "eng_a", &v, action, at, extra).await;
+            v = crate::recorded::step(&t, "eng_a", &v, action, at, extra).await;
         }
         let outcome = |r: Value| {
             r["deductions"]

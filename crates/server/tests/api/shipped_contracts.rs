@@ -8,7 +8,8 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use crate::both;
-use crate::support::{Harness, open, step};
+use crate::recorded::{open, step};
+use crate::support::Harness;
 
 const NOVEMBER: &str = "/api/v1/reports/breaches?period=2026-11";
 

@@ -422,27 +422,6 @@ impl Harness {
     }
 }
 
-/// Opens a ticket received (and begun) at `at`, Beijing time, as `who`; returns the ticket view.
-pub async fn open(t: &Harness, who: &str, system: &str, kind: &str, severity: &str, at: &str) -> Value {
-    let at = format!("{at}+08:00");
-    t.post(
-        who,
-        "/api/v1/tickets",
-        json!({"kind": kind, "system": system, "severity": severity, "title": format!("{kind} {severity}"),
-               "occurred_at": at, "received_at": at}),
-    )
-    .await
-    .expect(StatusCode::CREATED)
-}
-
-/// Performs `action` at `at` (Beijing time) as `who`; returns the new view.
-pub async fn step(t: &Harness, who: &str, v: &Value, action: &str, at: &str, extra: Value) -> Value {
-    let at: DateTime<Utc> = format!("{at}+08:00").parse().unwrap();
-    crate::recorded::act_at(t, who, v, action, at, extra)
-        .await
-        .expect(StatusCode::OK)
-}
-
 /// The outbound policy of the harness: the public internet and 127.0.0.1, where the tests'
 /// receivers listen (a test of the default policy sets `Outbound::default()`).
 pub fn loopback_allowed() -> opsclock::app::outbound::Outbound {
