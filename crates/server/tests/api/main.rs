@@ -42,6 +42,7 @@ mod service_edit;
 mod session;
 mod setting_rules;
 mod shipped_contracts;
+mod shunyi_leftovers;
 mod sign_in_cap;
 mod web;
 mod webhooks;
