@@ -133,7 +133,8 @@ fn multiplier<'a>(counts: Counts, occurrences: impl IntoIterator<Item = &'a Occu
 }
 
 /// One rule's outcome and whether it lets the buyer terminate.
-fn assess_rule(contract: &Contract, rule: &Rule, metrics: &Scoped<'_>, findings: &[crate::Finding]) -> (Outcome, bool) {
+fn assess_rule(contract: &Contract, rule: &Rule, metrics: &Scoped<'_>, all: &Metrics) -> (Outcome, bool) {
+    let findings = &all.findings;
     let counts = rule.counts();
     let mut outcome = Outcome {
         rule: rule.id.clone(),
@@ -210,13 +211,29 @@ fn assess_rule(contract: &Contract, rule: &Rule, metrics: &Scoped<'_>, findings:
         )
     };
     let mult = multiplier(counts, charged.iter().copied());
-    let mut amount = contract.amount_fen(rule.amount, mult);
+    // A share of the systems' fees: a system without one leaves the rule unmeasured.
+    let on_fees = crate::fees::amount(rule.amount, counts, &charged, all)
+        .and_then(|c| Ok((c, crate::fees::amount(rule.amount, counts, &waiting, all)?)));
+    let (fee_charged, fee_waiting) = match on_fees {
+        Ok(amounts) => amounts,
+        Err(note) => {
+            notes.push(note);
+            outcome.notes = notes;
+            outcome.status = Status::NotMeasured;
+            outcome.evidence = collect_evidence(charged.iter().chain(waiting.iter()).copied());
+            return (outcome, false);
+        }
+    };
+    if let crate::clauses::Amount::Fee { pct } = rule.amount {
+        notes.push(crate::fees::basis_note(pct, &charged, all));
+    }
+    let mut amount = fee_charged.unwrap_or_else(|| contract.amount_fen(rule.amount, mult));
     let mut pending = (!waiting.is_empty()).then(|| {
         let occurrences = multiplier(counts, waiting.iter().copied());
         Pending {
             occurrences,
             evidence: collect_evidence(waiting.iter().copied()),
-            amount_fen: contract.amount_fen(rule.amount, occurrences),
+            amount_fen: fee_waiting.unwrap_or_else(|| contract.amount_fen(rule.amount, occurrences)),
         }
     });
     if let Some(cap_pct) = rule.cap_pct_of_price {
@@ -350,7 +367,7 @@ pub fn assess(contract: &Contract, metrics: &Metrics) -> Assessment {
     let mut outcomes = Vec::with_capacity(contract.rules.len());
     let mut terminate = Vec::new();
     for rule in &contract.rules {
-        let (outcome, may_terminate) = assess_rule(contract, rule, &scoped, &metrics.findings);
+        let (outcome, may_terminate) = assess_rule(contract, rule, &scoped, metrics);
         if may_terminate {
             terminate.push(rule.id.as_str());
         }

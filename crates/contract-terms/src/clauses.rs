@@ -322,13 +322,24 @@ pub enum Amount {
         /// The percentage.
         pct: f64,
     },
+    /// Per cent of the yearly fees (`fee_fen`, [`crate::SystemFee`]) of the systems each
+    /// occurrence concerns, for a contract whose price is made of its systems' fees: a late clock
+    /// or a finding on a ticket is charged on the fee of the ticket's system, an outage or an
+    /// availability figure on its system's, and an occurrence about no one system (an average, a
+    /// finding about the month) on the fees of every system the contract covers. Once per month
+    /// (`per_month`), each system concerned counts once. A system without a fee leaves the rule
+    /// [`crate::Status::NotMeasured`], its note naming the system: no amount is invented.
+    Fee {
+        /// The percentage.
+        pct: f64,
+    },
 }
 
 impl Amount {
     /// The percentage.
     pub fn pct(self) -> f64 {
         match self {
-            Amount::MonthlyFee { pct } | Amount::Price { pct } => pct,
+            Amount::MonthlyFee { pct } | Amount::Price { pct } | Amount::Fee { pct } => pct,
         }
     }
 }

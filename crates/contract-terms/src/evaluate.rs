@@ -51,6 +51,9 @@ pub(crate) struct Occurrence {
     pub(crate) weight: u64,
     /// The findings it is (for [`Condition::Finding`]).
     pub(crate) findings: Vec<String>,
+    /// The systems it is about, where the metric names them (an outage, an availability figure);
+    /// else its tickets' systems are looked up (for [`crate::Amount::Fee`]).
+    pub(crate) systems: Vec<String>,
 }
 
 impl Occurrence {
@@ -60,6 +63,7 @@ impl Occurrence {
             tickets,
             weight,
             findings: Vec::new(),
+            systems: Vec::new(),
         }
     }
 }
@@ -176,6 +180,7 @@ fn average_time(
                 tickets: Vec::new(),
                 weight: 1,
                 findings: Vec::new(),
+                systems: Vec::new(),
             }],
             Vec::new(),
         )
@@ -219,6 +224,7 @@ pub(crate) fn evaluate(when: &Condition, m: &Scoped<'_>) -> Eval {
                         tickets: Vec::new(),
                         weight: 1,
                         findings: Vec::new(),
+                        systems: vec![a.system.clone()],
                     });
                     values.push(format!("{} {}%", a.system, num(a.pct, 3)));
                 }
@@ -298,7 +304,10 @@ pub(crate) fn evaluate(when: &Condition, m: &Scoped<'_>) -> Eval {
             );
             let occurrences = long
                 .iter()
-                .map(|o| Occurrence::of_tickets(o.tickets.clone(), 1))
+                .map(|o| Occurrence {
+                    systems: vec![o.system.clone()],
+                    ..Occurrence::of_tickets(o.tickets.clone(), 1)
+                })
                 .collect();
             holds(occurrences, vec![note])
         }
@@ -380,6 +389,7 @@ pub(crate) fn evaluate(when: &Condition, m: &Scoped<'_>) -> Eval {
                     tickets: f.ticket.iter().cloned().collect(),
                     weight: 1,
                     findings: vec![f.id.clone()],
+                    systems: Vec::new(),
                 });
             }
             if occurrences.is_empty() {
@@ -471,6 +481,7 @@ fn outage_total(
             tickets: tickets.clone(),
             weight: 1,
             findings: Vec::new(),
+            systems: vec![(*s).to_owned()],
         })
         .collect();
     holds(occurrences, notes)

@@ -43,7 +43,17 @@
 //!   is not rounded on its own: a 3,278,000.00 yuan, 12-month contract at 100 % owes
 //!   ¥273,166.67, not ¥273,166.66.
 //! - [`Amount::Price`]: per cent of the total price. The 000 contract: "服务费总额的 0.1%"; the
-//!   004 contract: "本合同总价款百分之零点一（0.1%）".
+//!   004 contract: "本合同总价款百分之零点一（0.1%）". Every shipped rule is on one of these two.
+//! - [`Amount::Fee`] (`of = "fee"`): per cent of the yearly fees ([`Metrics::fees`], the
+//!   catalogue's `fee_fen`) of the systems each occurrence concerns, for a contract whose price is
+//!   the sum of per-system fees, so that a breach on a small system is not charged on the whole
+//!   price. A late clock or a finding concerns its ticket's system
+//!   ([`Metrics::ticket_systems`]), an outage or availability figure its system; an average or a
+//!   finding about the month concerns every system covered. Per occurrence, each occurrence is
+//!   charged on its systems' fees (times its days for `delay`); once per month, each system
+//!   concerned counts once. A system concerned without a fee makes the rule
+//!   [`Status::NotMeasured`] for the month, and the note names it: no fee is invented. Example:
+//!   `{of = "fee", pct = 1}`, a late repair on sy-1 (fee ¥120,000.00 a year) → ¥1,200.00.
 //!
 //! ## Counting: [`Counts`]
 //!
@@ -244,6 +254,7 @@ mod assess;
 mod clauses;
 mod decide;
 mod evaluate;
+mod fees;
 mod findings;
 mod metrics;
 mod money;
@@ -257,7 +268,7 @@ mod tests;
 pub use assess::{Assessment, MonthTotal, Outcome, Pending, Status, assess};
 pub use clauses::{Amount, Condition, Contract, Counts, Impact, Rule};
 pub use findings::{Finding, FindingKind, UnknownFindingKind};
-pub use metrics::{Availability, Average, Late, Metrics, Outage};
+pub use metrics::{Availability, Average, Late, Metrics, Outage, SystemFee};
 pub use money::format_yuan;
 pub use months::assess_months;
 pub use validate::DeductionError;

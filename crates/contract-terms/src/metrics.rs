@@ -2,6 +2,8 @@
 //! clocks, availability, outages, and the findings the buyer made. Building them from tickets is
 //! the caller's job.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use ticket_domain::{ClockName, Kind};
 
@@ -26,6 +28,25 @@ pub struct Metrics {
     /// The findings of the month that are not withdrawn.
     #[serde(default)]
     pub findings: Vec<Finding>,
+    /// The yearly fee of every system the contract covers, for rules charged on the fees
+    /// ([`crate::Amount::Fee`]); only those rules read it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fees: Vec<SystemFee>,
+    /// The system of each ticket the late clocks and findings name (ticket number → system code),
+    /// for [`crate::Amount::Fee`]; a ticket not listed concerns every system covered.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub ticket_systems: BTreeMap<String, String>,
+}
+
+/// A system's yearly fee.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SystemFee {
+    /// The system's code.
+    pub system: String,
+    /// Its fee for one year of service, in fen; `None` when the catalogue gives none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fee_fen: Option<i64>,
 }
 
 /// The mean working time of one clock.

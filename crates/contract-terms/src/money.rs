@@ -10,18 +10,20 @@ impl Contract {
     }
 
     /// One unit of `amount` (one occurrence or day), times `multiplier`, in fen: computed in
-    /// `f64` and rounded once, half away from zero. Never negative.
+    /// `f64` and rounded once, half away from zero. Never negative. [`Amount::Fee`] is a share of
+    /// the systems' fees, not of the price: 0 here (the assessment computes it from the fees).
     pub fn amount_fen(&self, amount: Amount, multiplier: u64) -> i64 {
         let (pct, months) = match amount {
             Amount::MonthlyFee { pct } => (pct, self.months.max(1)),
             Amount::Price { pct } => (pct, 1),
+            Amount::Fee { .. } => return 0,
         };
         to_fen(self.price_fen as f64 * pct * multiplier as f64 / (100.0 * f64::from(months)))
     }
 }
 
 /// Rounds half away from zero to the fen; NaN and negatives give 0, huge values saturate.
-fn to_fen(x: f64) -> i64 {
+pub(crate) fn to_fen(x: f64) -> i64 {
     if x.is_nan() || x <= 0.0 { 0 } else { x.round() as i64 }
 }
 

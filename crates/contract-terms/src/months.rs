@@ -55,6 +55,12 @@ fn merge(months: &[(&str, &Outcome)], many: bool) -> Outcome {
             for e in &o.evidence {
                 push_unique(&mut out.evidence, e);
             }
+        } else if o.status == Status::NotMeasured && out.status == Status::NotMeasured {
+            // A rule that held but could not be charged (a system without a fee) keeps its
+            // evidence.
+            for e in &o.evidence {
+                push_unique(&mut out.evidence, e);
+            }
         } else if o.status == Status::Exposure {
             // An exposure month under a rule that fired in another month.
             add_pending(&mut out.pending, o.occurrences, &o.evidence, o.amount_fen);

@@ -269,6 +269,7 @@ fn metrics() -> impl Strategy<Value = Metrics> {
                     minutes,
                 })
                 .collect(),
+            ..Metrics::default()
         })
 }
 

@@ -162,9 +162,13 @@ pub async fn create_system(
     ))
 }
 
-/// Changes a system (admins); a stale `version` gets 409 with the current one.
+/// Changes a system (admins): name, policy, calendar, service mode, vendors, and its service dates
+/// and yearly fee (`service_start`, `service_end`, `fee_fen`: absent leaves one, `null` clears
+/// it), checked as a catalogue import checks them (422 naming the field). A stale `version` gets
+/// 409 with the current one.
 #[utoipa::path(patch, path = "/systems/{id}", tag = "catalogue", params(("id" = i64, Path)), request_body = SystemPatch,
-    responses((status = 200, body = SystemView), (status = 409, body = super::problem::Problem)))]
+    responses((status = 200, body = SystemView), (status = 409, body = super::problem::Problem),
+              (status = 422, body = super::problem::Problem)))]
 pub async fn update_system(
     State(state): State<AppState>,
     p: Principal,

@@ -1,4 +1,6 @@
-//! The catalogue: the systems the reader sees, and one system's policy, clock by clock.
+//! The catalogue: the systems the reader sees, and one system's policy, clock by clock, its
+//! service dates and yearly fee, and for those who may change the catalogue the form that sets
+//! them ([`crate::app::catalog::systems::update`], as `PATCH /api/v1/systems/{id}` does).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -9,8 +11,12 @@ use serde_json::json;
 use sla_clock::Severity;
 use ticket_domain::{Kind, Policy};
 
-use super::{Viewer, WebResult};
-use crate::app::AppError;
+use super::{Fields, Viewer, WebResult, redirect_with};
+use crate::app::audit::ClientAddr;
+use crate::app::catalog::service_edit::ServiceChange;
+use crate::app::catalog::systems::{self as system_cases, SystemPatch};
+use crate::app::permissions::{self, Action};
+use crate::app::{AppError, AppResult};
 use crate::db::entities::{policies, system_vendors, systems};
 use crate::http::AppState;
 
@@ -65,7 +71,120 @@ impl Lookup {
                 .collect::<Vec<_>>(),
             "service_mode": s.service_mode,
             "availability_target": s.profile.as_ref().and_then(|p| p.get("availability_target")).cloned(),
+            "service_start": fact(s, "service_start"),
+            "service_end": fact(s, "service_end"),
+            "fee_yuan": s.profile.as_ref().and_then(|p| p.get("fee_fen")).and_then(serde_json::Value::as_i64).map(yuan),
+            "version": s.version,
         })
+    }
+}
+
+/// A text fact of the system's contract facts.
+fn fact(s: &systems::Model, key: &str) -> Option<String> {
+    s.profile
+        .as_ref()
+        .and_then(|p| p.get(key))
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_owned)
+}
+
+/// Fen as yuan with two decimals, no separators (the form's value): `3650000.00`.
+fn yuan(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let abs = fen.unsigned_abs();
+    format!("{sign}{}.{:02}", abs / 100, abs % 100)
+}
+
+/// Yuan as the form writes them (`3650000`, `3,650,000.5`, `-1.00`) in fen; `None` for anything
+/// else, more than two decimals included.
+fn fen_of_yuan(text: &str) -> Option<i64> {
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let digits = digits.replace([',', '，'], "");
+    let (whole, part) = digits.split_once('.').unwrap_or((&digits, ""));
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if (whole.is_empty() && part.is_empty()) || part.len() > 2 || !all_digits(whole) || !all_digits(part) {
+        return None;
+    }
+    let whole: i64 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
+    let part: i64 = format!("{part:0<2}").parse().ok()?;
+    let fen = whole.checked_mul(100)?.checked_add(part)?;
+    Some(if negative { -fen } else { fen })
+}
+
+/// The words of the service form, Chinese and English.
+const WORDS: &[(&str, &str, &str)] = &[
+    ("service", "运维服务期限与费用", "Service dates and fee"),
+    ("service_start", "运维服务开始日期", "Service starts"),
+    ("service_end", "运维服务结束日期", "Service ends (last day)"),
+    ("fee_yuan", "年度运维费（元）", "Yearly fee (yuan)"),
+    ("not_set", "未设置", "not set"),
+    (
+        "service_hint",
+        "日期格式 2026-09-15 或 2026-09（开始为当月首日、结束为当月末日）；留空即清除。开始前、结束后发生的故障不计合同时限；费用用于核减。",
+        "Dates as 2026-09-15 or 2026-09 (a start is the month's first day, an end its last); blank clears. Faults that begin before the start or after the end get no contract clocks; the fee gives the reductions.",
+    ),
+    ("save", "保存", "Save"),
+    ("saved", "已保存运维服务期限与费用", "Service dates and fee saved"),
+];
+
+fn words(lang: super::Lang) -> BTreeMap<&'static str, &'static str> {
+    WORDS
+        .iter()
+        .map(|(k, zh, en)| (*k, if lang == super::Lang::Zh { *zh } else { *en }))
+        .collect()
+}
+
+/// The form's fields as a change of all three values (blank clears one) and the version read.
+fn service_form(f: &HashMap<String, String>) -> AppResult<(i64, ServiceChange)> {
+    let field = |k: &str| f.get(k).map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    let version = field("version")
+        .and_then(|v| v.parse::<i64>().ok())
+        .ok_or_else(|| AppError::invalid("version", "the form has no version; reload the page"))?;
+    let fee_fen =
+        match field("fee_yuan") {
+            None => None,
+            Some(y) => Some(fen_of_yuan(&y).ok_or_else(|| {
+                AppError::invalid("fee_fen", format!("{y:?} is not an amount in yuan like 365000.00"))
+            })?),
+        };
+    Ok((
+        version,
+        ServiceChange {
+            service_start: Some(field("service_start")),
+            service_end: Some(field("service_end")),
+            fee_fen: Some(fee_fen),
+        },
+    ))
+}
+
+/// `POST /catalog/{code}/service`: sets (or, left blank, clears) the system's service dates and
+/// yearly fee from the form, and goes back to the system's page with what happened.
+pub async fn set_service(
+    State(state): State<AppState>,
+    v: Viewer,
+    from: ClientAddr,
+    Path(code): Path<String>,
+    axum::Form(f): Fields,
+) -> WebResult {
+    v.check_form(&f)?;
+    let s = crate::app::scope::system_in_scope(&state.db, &v.p, &code)
+        .await
+        .map_err(|_| AppError::NotFound(format!("no system {code}")))?;
+    let back = format!("/catalog/{}", super::encode(&s.code));
+    let w = words(v.lang);
+    let done = match service_form(&f) {
+        Ok((version, change)) => {
+            system_cases::update(&state, &v.p, &from, s.id, SystemPatch::service(version, change)).await
+        }
+        Err(e) => Err(e),
+    };
+    match done {
+        Ok(_) => Ok(redirect_with(&back, &format!("{} ✓", w["saved"]))),
+        Err(e @ (AppError::Internal(_) | AppError::NotFound(_) | AppError::Forbidden(_))) => Err(e.into()),
+        Err(e) => Ok(redirect_with(&back, &format!("{} ✗ {}", w["service"], e.detail()))),
     }
 }
 
@@ -132,6 +251,30 @@ pub async fn system(State(state): State<AppState>, v: Viewer, Path(code): Path<S
     super::page(
         &v,
         "system.html",
-        ctx! { s => lookup.describe(&s), targets => targets, clock_start => clock_start },
+        ctx! {
+            s => lookup.describe(&s),
+            targets => targets,
+            clock_start => clock_start,
+            sw => words(v.lang),
+            may_edit => permissions::may(&v.p, Action::CatalogWrite),
+        },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{fen_of_yuan, yuan};
+
+    #[test]
+    fn yuan_on_the_page_fen_in_the_store() {
+        assert_eq!(fen_of_yuan("365000"), Some(36_500_000));
+        assert_eq!(fen_of_yuan("3,650.5"), Some(365_050));
+        assert_eq!(fen_of_yuan("0.07"), Some(7));
+        assert_eq!(fen_of_yuan("-1.00"), Some(-100));
+        assert_eq!(fen_of_yuan("1.005"), None);
+        assert_eq!(fen_of_yuan("1e5"), None);
+        assert_eq!(fen_of_yuan("."), None);
+        assert_eq!(yuan(36_500_000), "365000.00");
+        assert_eq!(yuan(7), "0.07");
+    }
 }

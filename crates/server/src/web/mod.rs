@@ -15,7 +15,7 @@
 //! | `/tickets/{number}` | clocks, timeline, the actions allowed now |
 //! | `/dashboard` | trend, compliance by vendor and unit, availability, deductions |
 //! | `/findings` | findings (认定) of a contract's month, and recording one |
-//! | `/catalog` | systems and their policies |
+//! | `/catalog` | systems and their policies; a system's service dates and fee |
 //! | `/admin/…` | users and tokens, calendars, ladders, windows, the outbox |
 
 /// A template context: `ctx! { key => value, … }` with any serializable values.
@@ -102,6 +102,7 @@ fn pages() -> Vec<PageRoute> {
         at_post("/findings/{id}/withdraw", findings::withdraw),
         at_get("/catalog", catalog::list),
         at_get("/catalog/{code}", catalog::system),
+        at_post("/catalog/{code}/service", catalog::set_service),
         at_get("/admin", || async { Redirect::to("/admin/users") }),
         at_get("/admin/users", admin::users),
         at_post("/admin/tokens", admin::create_token),

@@ -55,6 +55,7 @@ pub const PAGES: &[Page] = &[
     r("POST", "/findings/{id}/withdraw", Action::FindingWrite),
     r("GET", "/catalog", Action::CatalogRead),
     r("GET", "/catalog/{code}", Action::CatalogRead),
+    r("POST", "/catalog/{code}/service", Action::CatalogWrite),
     public("GET", "/admin", "a redirect to /admin/users, which asks"),
     r("GET", "/admin/users", Action::UserManage),
     r("POST", "/admin/tokens", Action::TokenManage),

@@ -5,34 +5,13 @@
 //! once-per-month rule in each of its months.
 
 use axum::http::StatusCode;
-use chrono::{DateTime, Utc};
 use opsclock::db::entities::audit_log;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
 use crate::both;
+use crate::recorded::{open, step};
 use crate::support::Harness;
-
-/// Opens a ticket received (and begun) at `at`, Beijing time.
-async fn open(t: &Harness, who: &str, system: &str, kind: &str, severity: &str, at: &str) -> Value {
-    let at = format!("{at}+08:00");
-    t.post(
-        who,
-        "/api/v1/tickets",
-        json!({"kind": kind, "system": system, "severity": severity, "title": format!("{kind} {severity}"),
-               "occurred_at": at, "received_at": at}),
-    )
-    .await
-    .expect(StatusCode::CREATED)
-}
-
-/// Performs `action` at `at` (Beijing time) as `who`; returns the new view.
-async fn step(t: &Harness, who: &str, v: &Value, action: &str, at: &str, extra: Value) -> Value {
-    let at: DateTime<Utc> = format!("{at}+08:00").parse().unwrap();
-    crate::recorded::act_at(t, who, v, action, at, extra)
-        .await
-        .expect(StatusCode::OK)
-}
 
 /// An urgent fault on System A received 2 Nov 2026 10:00, acknowledged 10:05, on site 11:00 and
 /// restored 16:00: its 4 h repair is 2 h late, its response and arrival are on time.

@@ -5,10 +5,10 @@
 //! its vendor (and members) renamed to the harness's vendors; every figure is the file's.
 
 use axum::http::StatusCode;
-use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use crate::both;
+use crate::recorded::{open, step};
 use crate::support::Harness;
 
 const NOVEMBER: &str = "/api/v1/reports/breaches?period=2026-11";
@@ -32,27 +32,6 @@ async fn set_contract(t: &Harness, c: &Value) {
     t.put("admin", &format!("/api/v1/contracts/{code}"), c.clone())
         .await
         .expect(StatusCode::OK);
-}
-
-/// Opens a ticket received (and begun) at `at`, Beijing time.
-async fn open(t: &Harness, who: &str, system: &str, kind: &str, severity: &str, at: &str) -> Value {
-    let at = format!("{at}+08:00");
-    t.post(
-        who,
-        "/api/v1/tickets",
-        json!({"kind": kind, "system": system, "severity": severity, "title": format!("{kind} {severity}"),
-               "occurred_at": at, "received_at": at}),
-    )
-    .await
-    .expect(StatusCode::CREATED)
-}
-
-/// Performs `action` at `at` (Beijing time) as `who`; returns the new view.
-async fn step(t: &Harness, who: &str, v: &Value, action: &str, at: &str, extra: Value) -> Value {
-    let at: DateTime<Utc> = format!("{at}+08:00").parse().unwrap();
-    crate::recorded::act_at(t, who, v, action, at, extra)
-        .await
-        .expect(StatusCode::OK)
 }
 
 /// The November assessment of contract `code`.

@@ -110,3 +110,32 @@ both!(
         .expect(StatusCode::CREATED);
     }
 );
+
+both!(
+    a_window_s_immediate_response_is_a_zero_minute_clock_as_in_the_catalogue,
+    |t: Harness| async move {
+        // "立即" in a window reads as a catalogue tier reads it (docs/catalog.md "Durations and
+        // immediate"): a 0m target, due when the clocks start — stricter than the usual 15 min.
+        let mut w = window("2h");
+        w["targets"]["response"] = json!("立即");
+        put(&t, "mgr_a", "/api/v1/windows/long", w).await.expect(StatusCode::OK);
+        let opened = t.open("mgr_a", "SA", "fault", "urgent").await;
+        let targets: Vec<String> = opened["clocks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| format!("{}={}", c["name"].as_str().unwrap(), c["target"].as_str().unwrap()))
+            .collect();
+        assert_eq!(targets, ["response=0m", "arrival=2h", "repair=2h"], "{opened}");
+        // A repair "at once" is refused, as the catalogue refuses it.
+        let mut w = window("immediate");
+        w["code"] = json!("later");
+        let answer = put(&t, "mgr_a", "/api/v1/windows/later", w).await;
+        assert_eq!(answer.body["field"], "targets.repair", "{}", answer.body);
+        let detail = answer.problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+        assert!(
+            detail.contains("only response and arrival may be immediate"),
+            "{detail}"
+        );
+    }
+);

@@ -8,7 +8,7 @@
 //! - [`orgs`], [`policies`], [`systems`]: reading and editing one record at a time;
 //! - [`store`]: the plan (what an import would create, change or leave) and the import itself;
 //! - [`export`]: the database written back as a file;
-//! - [`service`]: a system's service dates and fee.
+//! - [`service`]: a system's service dates and fee; [`service_edit`]: setting them by hand.
 
 pub mod check;
 pub mod export;
@@ -16,6 +16,7 @@ pub mod file;
 pub mod orgs;
 pub mod policies;
 pub mod service;
+pub mod service_edit;
 pub mod store;
 pub mod systems;
 pub mod tiers;

@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 
 use crate::app::audit::{self, ClientAddr};
 use crate::app::auth::Principal;
+use crate::app::catalog::service_edit::{self, ServiceChange, changed, set_or_clear};
 use crate::app::catalog::{check_code, check_name, duplicate};
 use crate::app::scope::{can_see_system, visible_system_ids};
 use crate::app::{AppError, AppResult, Context};
@@ -39,6 +40,12 @@ pub struct SystemView {
     pub clock_calendars: BTreeMap<String, String>,
     /// `remote`, `on_site` or `remote_and_on_site`.
     pub service_mode: String,
+    /// The first day served (`"YYYY-MM-DD"`, or a month: its first day); none: from the start.
+    pub service_start: Option<String>,
+    /// The last day served (`"YYYY-MM-DD"`, or a month: its last day); none: to the end.
+    pub service_end: Option<String>,
+    /// The fee for one year of service, fen; none: not known.
+    pub fee_fen: Option<i64>,
     /// Version, for updates.
     pub version: i64,
 }
@@ -86,6 +93,37 @@ pub struct SystemPatch {
     pub service_mode: Option<String>,
     /// New vendor list.
     pub vendor_ids: Option<Vec<i64>>,
+    /// New first day served, `"YYYY-MM-DD"` or `"YYYY-MM"`; `null` clears it (served from the
+    /// start). Checked as a catalogue import checks it.
+    #[serde(default, deserialize_with = "set_or_clear")]
+    #[schema(value_type = Option<String>)]
+    pub service_start: Option<Option<String>>,
+    /// New last day served, `"YYYY-MM-DD"` or `"YYYY-MM"` (its last day), not before the start;
+    /// `null` clears it (served to the end).
+    #[serde(default, deserialize_with = "set_or_clear")]
+    #[schema(value_type = Option<String>)]
+    pub service_end: Option<Option<String>>,
+    /// New fee for one year of service, fen, not negative; `null` clears it.
+    #[serde(default, deserialize_with = "set_or_clear")]
+    #[schema(value_type = Option<i64>)]
+    pub fee_fen: Option<Option<i64>>,
+}
+
+impl SystemPatch {
+    /// A change of the service dates and fee alone.
+    pub fn service(version: i64, change: ServiceChange) -> SystemPatch {
+        SystemPatch {
+            version,
+            name: None,
+            policy_id: None,
+            calendar: None,
+            service_mode: None,
+            vendor_ids: None,
+            service_start: change.service_start,
+            service_end: change.service_end,
+            fee_fen: change.fee_fen,
+        }
+    }
 }
 
 async fn system_view(db: &impl ConnectionTrait, s: systems::Model) -> Result<SystemView, DbErr> {
@@ -97,6 +135,19 @@ async fn system_view(db: &impl ConnectionTrait, s: systems::Model) -> Result<Sys
         .into_iter()
         .map(|l| l.vendor_id)
         .collect();
+    let text = |k: &str| {
+        s.profile
+            .as_ref()
+            .and_then(|p| p.get(k))
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned)
+    };
+    let (service_start, service_end) = (text("service_start"), text("service_end"));
+    let fee_fen = s
+        .profile
+        .as_ref()
+        .and_then(|p| p.get("fee_fen"))
+        .and_then(serde_json::Value::as_i64);
     Ok(SystemView {
         id: s.id,
         code: s.code,
@@ -110,6 +161,9 @@ async fn system_view(db: &impl ConnectionTrait, s: systems::Model) -> Result<Sys
             .collect(),
         calendar: s.calendar,
         service_mode: s.service_mode,
+        service_start,
+        service_end,
+        fee_fen,
         version: s.version,
     })
 }
@@ -267,7 +321,9 @@ pub async fn create(ctx: &Context, p: &Principal, from: &ClientAddr, body: NewSy
     Ok(view)
 }
 
-/// Changes a system (admins); a stale `version` is a version conflict with the current one.
+/// Changes a system (admins); a stale `version` is a version conflict with the current one. The
+/// service dates and fee are checked as an import checks them ([`service_edit::apply`]); the
+/// audit entry lists each field changed with its value before and after.
 pub async fn update(
     ctx: &Context,
     p: &Principal,
@@ -293,21 +349,37 @@ pub async fn update(
     )
     .await?;
     let mut am = s.clone().into_active_model();
+    let mut changes = Vec::new();
+    let service = ServiceChange {
+        service_start: body.service_start.clone(),
+        service_end: body.service_end.clone(),
+        fee_fen: body.fee_fen,
+    };
+    if !service.is_empty() {
+        let (profile, service_changes) = service_edit::apply(s.profile.as_ref(), &service)?;
+        am.profile = Set(profile);
+        changes.extend(service_changes);
+    }
     if let Some(n) = &body.name {
-        am.name = Set(check_name(n)?);
+        let n = check_name(n)?;
+        changes.extend(changed("name", s.name.clone().into(), n.clone().into()));
+        am.name = Set(n);
     }
     if let Some(v) = body.policy_id.filter(|v| *v != s.policy_id) {
+        changes.extend(changed("policy_id", s.policy_id.into(), v.into()));
         am.policy_id = Set(v);
         // Its tickets may escalate by another ladder now.
         crate::app::escalation::ladders::wake_system(&txn, id, now).await?;
     }
     if let Some(v) = body.calendar {
+        changes.extend(changed("calendar", s.calendar.clone().into(), v.clone().into()));
         am.calendar = Set(v);
     }
     if let Some(map) = &body.clock_calendars {
         am.clock_calendars = Set(clock_calendars(ctx, map)?);
     }
     if let Some(v) = body.service_mode {
+        changes.extend(changed("service_mode", s.service_mode.clone().into(), v.clone().into()));
         am.service_mode = Set(v);
     }
     // From the stored version: the client's may be anything (i64::MAX overflowed here).
@@ -341,7 +413,7 @@ pub async fn update(
         Some(p.user_id),
         "system.update",
         &view.code,
-        serde_json::json!({"version": view.version}),
+        serde_json::json!({"version": view.version, "changes": changes}),
         from,
         now,
     )

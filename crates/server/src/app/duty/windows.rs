@@ -26,7 +26,7 @@ use ticket_domain::{ClockName, Kind, MajorEventRef, Targets};
 use utoipa::ToSchema;
 
 use crate::app::AppError;
-use crate::app::catalog::check::{IMMEDIATE, PolicyDocument};
+use crate::app::catalog::check::{IMMEDIATE, IMMEDIATE_TARGET, PolicyDocument};
 use crate::app::catalog::file::MajorEventEntry;
 use crate::db::entities::{major_events, policies, systems, units};
 
@@ -183,12 +183,23 @@ pub async fn covering(
     Ok(live.into_iter().find(|w| w.covers(system, &unit)))
 }
 
-/// A deadline word of a window: a duration, "immediate" (no clock of its own: the usual target
-/// holds), or nothing.
-fn target(field: &str, text: &Option<String>) -> Result<Option<SlaDuration>, AppError> {
+/// A deadline word of a window: a duration, one of the words for "at once" ("立即", "immediate",
+/// …) read as a catalogue tier reads it — a zero-minute target ([`IMMEDIATE_TARGET`], due when the
+/// clocks start; docs/catalog.md "Durations and immediate") — where `immediate_ok` (response and
+/// arrival; a repair "at once" is refused, as the catalogue refuses it), or nothing.
+fn target(field: &str, text: &Option<String>, immediate_ok: bool) -> Result<Option<SlaDuration>, AppError> {
     match text {
         None => Ok(None),
-        Some(t) if IMMEDIATE.contains(&t.as_str()) => Ok(None),
+        Some(t) if IMMEDIATE.contains(&t.as_str()) => {
+            if immediate_ok {
+                Ok(Some(IMMEDIATE_TARGET))
+            } else {
+                Err(AppError::invalid(
+                    field,
+                    format!("{t:?}: only response and arrival may be immediate"),
+                ))
+            }
+        }
         Some(t) => t
             .parse::<SlaDuration>()
             .map(Some)
@@ -198,9 +209,9 @@ fn target(field: &str, text: &Option<String>) -> Result<Option<SlaDuration>, App
 
 fn entry_targets(entry: &MajorEventEntry, field: &str) -> Result<[Option<SlaDuration>; 3], AppError> {
     Ok([
-        target(&format!("{field}.response"), &entry.response)?,
-        target(&format!("{field}.arrival"), &entry.arrival)?,
-        target(&format!("{field}.repair"), &entry.repair)?,
+        target(&format!("{field}.response"), &entry.response, true)?,
+        target(&format!("{field}.arrival"), &entry.arrival, true)?,
+        target(&format!("{field}.repair"), &entry.repair, false)?,
     ])
 }
 
@@ -471,4 +482,26 @@ pub fn template(calendar: &Calendar, year: i32) -> Result<Vec<WindowDoc>, AppErr
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn immediate_is_a_zero_minute_target_as_in_the_catalogue() {
+        for word in IMMEDIATE {
+            let t = Some(word.to_owned());
+            assert_eq!(target("targets.response", &t, true).unwrap(), Some(IMMEDIATE_TARGET));
+            assert_eq!(IMMEDIATE_TARGET.to_string(), "0m");
+            let e = target("targets.repair", &t, false).unwrap_err().detail();
+            assert!(e.contains("only response and arrival may be immediate"), "{e}");
+        }
+        let entry: MajorEventEntry =
+            serde_json::from_value(serde_json::json!({"response": "立即", "repair": "2h"})).unwrap();
+        let [response, arrival, repair] = entry_targets(&entry, "targets").unwrap();
+        assert_eq!(response, Some(IMMEDIATE_TARGET));
+        assert_eq!(arrival, None);
+        assert_eq!(repair.map(|d| d.to_string()).as_deref(), Some("2h"));
+    }
 }

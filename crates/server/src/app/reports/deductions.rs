@@ -30,7 +30,7 @@ use super::contract_months;
 use super::period::Period;
 use super::sql::Scope;
 use crate::app::{AppError, AppResult};
-use crate::db::entities::{contracts, system_vendors, systems, vendors};
+use crate::db::entities::{contracts, system_vendors, systems, tickets, vendors};
 
 /// One contract's deductions over the period.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -248,6 +248,7 @@ pub async fn assess(
                 (m, provisional_late(breached.iter()))
             };
             metrics.findings = crate::app::findings::for_month(db, &c.code, &month.label).await?;
+            add_fees(db, &stored, &mut metrics).await?;
             provisional.extend(late);
             by_month.push((month.label.clone(), metrics));
         }
@@ -371,5 +372,62 @@ pub async fn metrics(
 ) -> AppResult<Metrics> {
     let (mut m, _) = contract_months::measure(db, calendars, scope, month, stored).await?;
     m.findings = crate::app::findings::for_month(db, &stored.contract.code, &month.label).await?;
+    add_fees(db, stored, &mut m).await?;
     Ok(m)
+}
+
+/// Gives `m` what a rule charged on the systems' fees (`amount = {of = "fee"}`) reads, if the
+/// contract has one: the yearly fee of every system it covers (the catalogue's `fee_fen`,
+/// [`crate::app::catalog::service`]; none where the catalogue has none, so that the rule says so
+/// instead of charging an invented amount), and the system of each ticket its late clocks and
+/// findings name.
+async fn add_fees(db: &impl ConnectionTrait, stored: &Stored, m: &mut Metrics) -> AppResult<()> {
+    if !stored
+        .contract
+        .rules
+        .iter()
+        .any(|r| matches!(r.amount, deduction::Amount::Fee { .. }))
+    {
+        return Ok(());
+    }
+    let covered = systems::Entity::find()
+        .filter(systems::Column::Id.is_in(stored.system_ids.clone()))
+        .order_by_asc(systems::Column::Code)
+        .all(db)
+        .await?;
+    m.fees = covered
+        .iter()
+        .map(|s| deduction::SystemFee {
+            system: s.code.clone(),
+            fee_fen: crate::app::catalog::service::ServiceDates::of(s.profile.as_ref()).fee_fen,
+        })
+        .collect();
+    let numbers: Vec<String> = m
+        .late
+        .iter()
+        .map(|l| l.ticket.clone())
+        .chain(m.findings.iter().filter_map(|f| f.ticket.clone()))
+        .collect();
+    if numbers.is_empty() {
+        return Ok(());
+    }
+    let named = tickets::Entity::find()
+        .filter(tickets::Column::Number.is_in(numbers))
+        .all(db)
+        .await?;
+    let mut ids: Vec<i64> = named.iter().map(|t| t.system_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let codes: BTreeMap<i64, String> = systems::Entity::find()
+        .filter(systems::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.code))
+        .collect();
+    m.ticket_systems = named
+        .into_iter()
+        .filter_map(|t| Some((t.number, codes.get(&t.system_id)?.clone())))
+        .collect();
+    Ok(())
 }
