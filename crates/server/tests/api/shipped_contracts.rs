@@ -24,6 +24,8 @@ fn shipped(file: &str, vendor: &str, members: &[&str]) -> Value {
     let mut c = file.contracts.into_iter().next().unwrap();
     c.vendor = vendor.to_owned();
     c.members = members.iter().map(|m| (*m).to_owned()).collect();
+    // The harness's systems stand in for the catalogue's the file names.
+    c.systems.clear();
     serde_json::to_value(c).unwrap()
 }
 

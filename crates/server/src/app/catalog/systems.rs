@@ -117,6 +117,7 @@ impl SystemPatch {
             name: None,
             policy_id: None,
             calendar: None,
+            clock_calendars: None,
             service_mode: None,
             vendor_ids: None,
             service_start: change.service_start,
@@ -376,7 +377,13 @@ pub async fn update(
         am.calendar = Set(v);
     }
     if let Some(map) = &body.clock_calendars {
-        am.clock_calendars = Set(clock_calendars(ctx, map)?);
+        let stored = clock_calendars(ctx, map)?;
+        changes.extend(changed(
+            "clock_calendars",
+            s.clock_calendars.clone().unwrap_or(serde_json::Value::Null),
+            stored.clone().unwrap_or(serde_json::Value::Null),
+        ));
+        am.clock_calendars = Set(stored);
     }
     if let Some(v) = body.service_mode {
         changes.extend(changed("service_mode", s.service_mode.clone().into(), v.clone().into()));
