@@ -54,8 +54,8 @@ pub struct NewTicket {
 
 impl NewTicket {
     /// The start the ticket states for its clocks: `occurred_at` for faults, alarms and security
-    /// events, `received_at` for requests and for every kind under a policy whose clocks start
-    /// at the report ([`crate::ClockStart`]).
+    /// events, `received_at` for requests, and for faults and security events too under a policy
+    /// whose clocks start at the report ([`crate::ClockStart`]; an alarm still counts from firing).
     pub fn stated_start(&self) -> DateTime<Utc> {
         if self.targets.start.at_occurrence(self.kind) {
             self.occurred_at
@@ -76,6 +76,18 @@ pub struct MajorEventRef {
     pub calendar: String,
     /// What the window changed, for the reader ("response 15m → 1h was looser, kept 15m; …").
     pub reason: String,
+    /// Whether the window's targets and calendar apply; `false` when it could not be applied
+    /// (the reason says why) and the system's own targets and calendars hold.
+    #[serde(default = "applied", skip_serializing_if = "is_applied")]
+    pub applied: bool,
+}
+
+fn applied() -> bool {
+    true
+}
+
+fn is_applied(applied: &bool) -> bool {
+    *applied
 }
 
 /// What an engineer found and did, required to resolve.

@@ -23,7 +23,7 @@
 //! ticket, stops at resolve and runs again on reopen (the time between resolution and reopening is
 //! not counted). Faults, alarms and security events start their clocks when the problem began
 //! (`occurred_at`); requests when they were received; under a policy whose clocks start at the
-//! report ([`ClockStart::Reported`]) every kind when it was received. An arrival counted from the
+//! report ([`ClockStart::Reported`]) every kind but alarms when it was received. An arrival counted from the
 //! buyer's request for a visit starts at `request_visit`. Each clock counts in its own calendar
 //! ([`Calendars`]).
 //!

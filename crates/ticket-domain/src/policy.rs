@@ -59,6 +59,8 @@ pub struct Targets {
 /// use ticket_domain::{ClockStart, Kind};
 /// // "在接到故障通知或发现故障问题后，1小时内响应" (seed 004 L27561): from the report.
 /// assert!(!ClockStart::Reported.at_occurrence(Kind::Fault));
+/// // "…或发现故障问题后": an alarm is the discovery, so it still counts from when it fired.
+/// assert!(ClockStart::Reported.at_occurrence(Kind::Alarm));
 /// // Unless a policy says so, a fault's clocks start when the problem began, a request's when
 /// // it was received.
 /// assert!(ClockStart::Occurred.at_occurrence(Kind::Fault));
@@ -71,15 +73,20 @@ pub enum ClockStart {
     /// and security events; when it was received for requests.
     #[default]
     Occurred,
-    /// When the report was received (`received_at`), for every kind: a reporter's early
-    /// `occurred_at` is kept as a fact but starts no deadline.
+    /// When the report was received (`received_at`) for faults, security events and requests: a
+    /// reporter's early `occurred_at` is kept as a fact but starts no deadline. An alarm still
+    /// starts when it fired: the monitor's alert is the discovery itself.
     Reported,
 }
 
 impl ClockStart {
     /// Whether a ticket of `kind` starts its clocks at `occurred_at` (else at `received_at`).
     pub fn at_occurrence(self, kind: Kind) -> bool {
-        self == ClockStart::Occurred && kind.clocks_start_at_occurrence()
+        match self {
+            ClockStart::Occurred => kind.clocks_start_at_occurrence(),
+            // An alarm is the monitor's own discovery ("发现故障问题"): it counts from the firing.
+            ClockStart::Reported => kind == Kind::Alarm,
+        }
     }
 
     /// The catalogue's and the API's word for it.

@@ -613,7 +613,9 @@ fn invariants(ticket: &Ticket, events: &[Event]) -> Result<(), TestCaseError> {
 
     let now = ticket.last_event_at();
     // Under a policy counting from the report, every kind starts at the receipt.
-    let start = if opened.kind.clocks_start_at_occurrence() && t.start == ClockStart::Occurred {
+    let start = if opened.kind == Kind::Alarm
+        || (opened.kind.clocks_start_at_occurrence() && t.start == ClockStart::Occurred)
+    {
         opened.occurred_at
     } else {
         opened.received_at

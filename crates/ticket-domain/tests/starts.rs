@@ -103,6 +103,29 @@ fn clocks_start_at_the_report_when_the_policy_says_so() {
     );
 }
 
+/// "或发现故障问题后": an alarm is the monitor's discovery, so under `start = reported` it still
+/// counts from the firing, while a fault counts from the report.
+#[test]
+fn an_alarm_counts_from_its_firing_even_under_reported_starts() {
+    let cal = cal("24x7");
+    let new = NewTicket {
+        kind: Kind::Alarm,
+        ..new_ticket(
+            ServiceMode::Remote,
+            "2026-11-23 06:00",
+            "2026-11-23 06:02",
+            Targets {
+                response: dur("1h"),
+                start: ClockStart::Reported,
+                ..Default::default()
+            },
+        )
+    };
+    let (alarm, _) = Ticket::open(new).unwrap();
+    assert_eq!(alarm.clocks_start(), t("2026-11-23 06:00"));
+    assert_eq!(deadline(&alarm, ClockName::Response, &cal), t("2026-11-23 07:00"));
+}
+
 /// Under `start = reported` a vendor's back-dated receipt is still the claim the buyer decides:
 /// the stated start is the receipt, compared with the recording.
 #[test]

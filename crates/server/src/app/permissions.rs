@@ -306,7 +306,9 @@ pub const TABLE: &[Rule] = &[
     row(Action::TicketOpen, BUYER_AND_VENDOR_WRITERS),
     row(Action::TicketAcknowledge, VENDOR_WORK),
     row(Action::TicketArrive, VENDOR_WORK),
-    row(Action::TicketRequestVisit, BUYER_AND_VENDOR_WRITERS),
+    // The buyer asks; a vendor recording the request itself would set the start of a clock it is
+    // charged on (Shunyi 8-4), unchallenged.
+    row(Action::TicketRequestVisit, BUYER_WRITERS),
     row(Action::TicketStart, VENDOR_WORK),
     row(Action::TicketPause, VENDOR_WORK),
     row(Action::TicketResume, VENDOR_WORK),

@@ -66,6 +66,9 @@ policy = "PR"
 calendar = "24x7"
 service_mode = "remote"
 
+[systems.contract]
+service_start = "2026-11-01"
+
 [[systems]]
 code = "SV"
 name = "System V"
@@ -241,6 +244,33 @@ both!(
         assert_eq!(clock(&v, "response").unwrap()["breached"], false);
         let page = page(&t, "admin", "/catalog/SR").await;
         assert!(page.contains("接到报告时"), "{page}");
+        // The days of service gate where the clocks start: a fault that began the evening before
+        // SR's first day and was reported on it counts.
+        let first = open(&t, "SR", "2026-10-31T22:00:00", "2026-11-01T08:00:00").await;
+        assert_eq!(deadline(&first, "response"), beijing("2026-11-01T09:00:00"), "{first}");
+        // A move onto a system whose clocks start elsewhere would keep the old start: refused.
+        let plain = t
+            .post(
+                "eng_a",
+                "/api/v1/tickets",
+                json!({"kind": "fault", "system": "SA", "severity": "serious", "title": "x"}),
+            )
+            .await
+            .expect(StatusCode::CREATED);
+        let moved = t
+            .act(
+                "eng_a",
+                &plain,
+                "correct",
+                json!({"system": "SR", "reason": "错登系统"}),
+            )
+            .await;
+        assert_eq!(moved.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", moved.body);
+        assert!(
+            moved.body.to_string().contains("starts the clocks elsewhere"),
+            "{}",
+            moved.body
+        );
     }
 );
 
@@ -270,6 +300,9 @@ both!(
             .expect(StatusCode::OK);
         // The unit's manager asks at 13:00: on site by 17:00, not by 12:00.
         t.time.set(beijing("2026-11-23T13:00:00"));
+        // The vendor does not set the start of a clock it is charged on.
+        let vendor = t.act("eng_a", &v, "request_visit", json!({})).await;
+        assert_eq!(vendor.status, StatusCode::FORBIDDEN, "{}", vendor.body);
         let v = t
             .act("mgr_a", &v, "request_visit", json!({}))
             .await

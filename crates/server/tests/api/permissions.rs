@@ -50,8 +50,6 @@ pub(crate) fn policy(action: &str) -> &'static [&'static str] {
         "ticket.open"
         | "ticket.acknowledge"
         | "ticket.arrive"
-        // The buyer asks for a visit; the vendor may log a request it took by phone.
-        | "ticket.request_visit"
         | "ticket.start"
         | "ticket.pause"
         | "ticket.resume"
@@ -64,8 +62,9 @@ pub(crate) fn policy(action: &str) -> &'static [&'static str] {
         | "ticket.correct"
         | "ticket.contest"
         | "exclusion.propose" => WORKERS,
-        // Closing (and the satisfaction it carries) is the reporter's side, the buyer.
-        "ticket.close" => &["admin", "bureau", "mgr_a", "ueng_a"],
+        // Closing (and the satisfaction it carries) is the reporter's side, the buyer; so is asking
+        // for a visit, which starts an arrival clock the vendor is charged on.
+        "ticket.close" | "ticket.request_visit" => &["admin", "bureau", "mgr_a", "ueng_a"],
         // The supervisor does no work but may remark.
         "ticket.comment" => &["admin", "bureau", "mgr_a", "ueng_a", "vmgr_a", "eng_a", "sup"],
         // The other party's managers, or the supervisor, decide a claim or request.

@@ -126,16 +126,23 @@ impl ServiceDates {
     /// Why a problem that began at `at` gets no contract clocks, in Chinese with the English
     /// after it; `None` when `at` is a day of service.
     pub fn outside(&self, at: DateTime<Utc>) -> Option<String> {
+        self.outside_as(at, ("故障发生于", "the problem began on"))
+    }
+
+    /// [`ServiceDates::outside`] for clocks that start at `at`, said as `what` (`("报告于", "it was
+    /// reported on")` under a policy counting from the report).
+    pub fn outside_as(&self, at: DateTime<Utc>, what: (&str, &str)) -> Option<String> {
         let day = at.with_timezone(&ZONE).date_naive();
+        let (zh, en) = what;
         if let Some(s) = self.start.filter(|s| day < *s) {
             return Some(format!(
-                "故障发生于 {day}，早于本系统运维服务开始日期 {s}，不计合同时限 / the problem began on {day}, \
+                "{zh} {day}，早于本系统运维服务开始日期 {s}，不计合同时限 / {en} {day}, \
                  before the system's service starts ({s}): no contract clocks"
             ));
         }
         if let Some(e) = self.end.filter(|e| day > *e) {
             return Some(format!(
-                "故障发生于 {day}，晚于本系统运维服务结束日期 {e}，不计合同时限 / the problem began on {day}, \
+                "{zh} {day}，晚于本系统运维服务结束日期 {e}，不计合同时限 / {en} {day}, \
                  after the system's service ended ({e}): no contract clocks"
             ));
         }

@@ -284,6 +284,7 @@ pub fn apply(
             name: w.doc.name.clone(),
             calendar: w.doc.calendar.clone(),
             reason: format!("重保 {} ({}): {}", w.doc.name, w.doc.code, why.join("; ")),
+            applied: true,
         },
     )))
 }

@@ -400,6 +400,18 @@ pub async fn perform(
         *service_mode = parse("service_mode", &to.service_mode)?;
         *targets =
             policy_targets(&policy_row(&txn, &to).await?)?.targets(loaded.ticket.kind(), loaded.ticket.severity());
+        // A move changes durations, never where the clocks start: a policy that starts them
+        // elsewhere (at the report, an arrival at the buyer's request) needs a new ticket.
+        let opened = &loaded.ticket.opened_with().targets;
+        if (targets.start, targets.arrival_from_visit_request) != (opened.start, opened.arrival_from_visit_request) {
+            return Err(AppError::invalid(
+                "system",
+                format!(
+                    "{code}'s policy starts the clocks elsewhere (clock_start, arrival_from); void this ticket and \
+                     open one on {code}"
+                ),
+            ));
+        }
         out_of_service(&to, &loaded.ticket, targets);
     }
     let snapshot = ctx.calendars.snapshot();

@@ -38,8 +38,9 @@ pub fn named(json: Option<&Value>) -> BTreeMap<ClockName, String> {
 /// The calendar names of a ticket opened with `major_event` on `system`.
 pub fn names(system: &systems::Model, major_event: Option<&MajorEventRef>) -> [String; 3] {
     match major_event {
-        Some(m) => ORDER.map(|_| m.calendar.clone()),
-        None => system_names(system),
+        Some(m) if m.applied => ORDER.map(|_| m.calendar.clone()),
+        // A window that could not be applied leaves the system's calendars.
+        _ => system_names(system),
     }
 }
 

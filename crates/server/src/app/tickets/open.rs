@@ -253,6 +253,7 @@ pub(crate) async fn plan_as(
                         name: w.doc.name.clone(),
                         calendar: system.calendar.clone(),
                         reason,
+                        applied: false,
                     };
                     (usual, Some(r))
                 }
@@ -261,7 +262,13 @@ pub(crate) async fn plan_as(
         None => (usual, None),
     };
     // A problem outside the system's days of service is accepted, with no contract clocks.
-    let outside_service = ServiceDates::of(system.profile.as_ref()).outside(occurred_at);
+    // Gated on where the clocks start: under `clock_start = "reported"` a fault reported on the
+    // first day of service counts, however early it began.
+    let outside_service = if clocks_start == occurred_at {
+        ServiceDates::of(system.profile.as_ref()).outside(occurred_at)
+    } else {
+        ServiceDates::of(system.profile.as_ref()).outside_as(clocks_start, ("报告于", "it was reported on"))
+    };
     let targets = if outside_service.is_some() {
         Targets::default()
     } else {
