@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use crate::both;
+use crate::recorded::{beijing, import_catalog as import};
 use crate::support::Harness;
 
 /// SX answers on 7×24 and repairs on 5×8 (seed 004 sy-038, L8998–9006); SR counts from the
@@ -78,21 +79,6 @@ policy = "PV"
 calendar = "24x7"
 service_mode = "remote_and_on_site"
 "#;
-
-async fn import(t: &Harness, text: &str) -> crate::support::Answer {
-    t.raw(
-        "admin",
-        Method::POST,
-        "/api/v1/catalog/import",
-        Some("application/toml"),
-        text.as_bytes().to_vec(),
-    )
-    .await
-}
-
-fn beijing(at: &str) -> DateTime<Utc> {
-    format!("{at}+08:00").parse().unwrap()
-}
 
 async fn open(t: &Harness, system: &str, occurred: &str, received: &str) -> Value {
     t.post(

@@ -3,13 +3,31 @@
 //! `ticket_domain::evidence`), then put back. [`open`] and [`step`] are the tests' shorthand for
 //! a ticket received at a Beijing time and its actions at theirs (shared by `findings.rs`,
 //! `shipped_contracts.rs` and `service_edit.rs`; `support.rs` is also compiled into other test
-//! binaries, which have no `recorded`).
+//! binaries, which have no `recorded`). [`beijing`] and [`import_catalog`] are the catalogue
+//! tests' shorthand for a Beijing time and an import over HTTP.
 
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use crate::support::{Answer, Harness};
+
+/// An instant written as Beijing local time without its offset, `"2026-11-28T10:00:00"`.
+pub fn beijing(at: &str) -> DateTime<Utc> {
+    format!("{at}+08:00").parse().unwrap()
+}
+
+/// Imports catalogue `text` as the admin through `POST /api/v1/catalog/import`.
+pub async fn import_catalog(t: &Harness, text: &str) -> Answer {
+    t.raw(
+        "admin",
+        Method::POST,
+        "/api/v1/catalog/import",
+        Some("application/toml"),
+        text.as_bytes().to_vec(),
+    )
+    .await
+}
 
 /// Performs `action` on `ticket` as `who`, recorded at `at`, with `extra` fields.
 pub async fn act_at(t: &Harness, who: &str, ticket: &Value, action: &str, at: DateTime<Utc>, extra: Value) -> Answer {

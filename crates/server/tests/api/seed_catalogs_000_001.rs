@@ -4,7 +4,7 @@
 //! system's service dates get none, and the contract files load with `opsclock contract set` over
 //! the catalogue's own vendor codes and charge a late response as the seed's figure says.
 
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use opsclock::app::audit::ClientAddr;
 use opsclock::app::catalog::{self, store::Action};
@@ -12,29 +12,18 @@ use opsclock::db::testing::{Backend, TestDb};
 use serde_json::{Value, json};
 
 use crate::both;
+use crate::recorded::{beijing, import_catalog};
 use crate::support::{Harness, opsclock};
 
 const JINGBAN: &str = include_str!("../../../../config/catalogs/jingban-2026.toml");
 const JINGTONG: &str = include_str!("../../../../config/catalogs/jingtong-2024.toml");
-
-fn beijing(at: &str) -> DateTime<Utc> {
-    format!("{at}+08:00").parse().unwrap()
-}
 
 fn contract_file(name: &str) -> String {
     format!("{}/../../config/contracts/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
 async fn import(t: &Harness, text: &str) -> Value {
-    t.raw(
-        "admin",
-        Method::POST,
-        "/api/v1/catalog/import",
-        Some("application/toml"),
-        text.as_bytes().to_vec(),
-    )
-    .await
-    .expect(StatusCode::OK)
+    import_catalog(t, text).await.expect(StatusCode::OK)
 }
 
 /// Opens a ticket that began and was received at `at` (Beijing time), recorded live then.

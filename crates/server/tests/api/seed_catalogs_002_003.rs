@@ -4,33 +4,21 @@
 //! the seeds state — and none where a seed states none. Also the 002 contract
 //! (`config/contracts/zhengwuyun-2025.toml`) set as shipped and firing on a finding.
 
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use crate::both;
+use crate::recorded::{beijing, import_catalog};
 use crate::support::Harness;
 
 const ZHENGWUYUN: &str = include_str!("../../../../config/catalogs/zhengwuyun-2025.toml");
 const SME: &str = include_str!("../../../../config/catalogs/sme-platform-2025.toml");
 const ZHENGWUYUN_CONTRACT: &str = include_str!("../../../../config/contracts/zhengwuyun-2025.toml");
 
-fn beijing(at: &str) -> DateTime<Utc> {
-    format!("{at}+08:00").parse().unwrap()
-}
-
 /// Imports a catalogue file as the admin; returns the number of entries created.
 async fn import(t: &Harness, text: &str) -> u64 {
-    let r = t
-        .raw(
-            "admin",
-            Method::POST,
-            "/api/v1/catalog/import",
-            Some("application/toml"),
-            text.as_bytes().to_vec(),
-        )
-        .await
-        .expect(StatusCode::OK);
+    let r = import_catalog(t, text).await.expect(StatusCode::OK);
     assert_eq!(r["changed"], 0, "{r}");
     r["created"].as_u64().unwrap()
 }

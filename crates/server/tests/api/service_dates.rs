@@ -3,10 +3,10 @@
 //! round-trip through the catalogue file.
 
 use axum::http::{Method, StatusCode};
-use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use crate::both;
+use crate::recorded::{beijing, import_catalog as import};
 use crate::support::Harness;
 
 /// SD starts like sy-127 (config/catalogs/shunyi-2026.toml: `service_start = "2026-09-15"`);
@@ -38,21 +38,6 @@ service_mode = "on_site"
 service_end = "2026-03-20"
 fee_fen = 36500000
 "#;
-
-async fn import(t: &Harness, text: &str) -> crate::support::Answer {
-    t.raw(
-        "admin",
-        Method::POST,
-        "/api/v1/catalog/import",
-        Some("application/toml"),
-        text.as_bytes().to_vec(),
-    )
-    .await
-}
-
-fn beijing(at: &str) -> DateTime<Utc> {
-    format!("{at}+08:00").parse().unwrap()
-}
 
 async fn open(t: &Harness, who: &str, system: &str, severity: &str, at: &str) -> Value {
     let at = format!("{at}+08:00");

@@ -79,10 +79,7 @@ pub async fn export(db: &impl ConnectionTrait) -> Result<CatalogFile, DbErr> {
                 code: s.code,
                 name: s.name,
                 calendar: s.calendar,
-                clock_calendars: crate::app::tickets::calendars::named(s.clock_calendars.as_ref())
-                    .into_iter()
-                    .map(|(c, n)| (c.key().to_owned(), n))
-                    .collect(),
+                clock_calendars: crate::app::tickets::calendars::keyed(s.clock_calendars.as_ref()),
                 service_mode: s.service_mode,
                 contract,
             },

@@ -156,10 +156,7 @@ async fn system_view(db: &impl ConnectionTrait, s: systems::Model) -> Result<Sys
         unit_id: s.unit_id,
         vendor_ids,
         policy_id: s.policy_id,
-        clock_calendars: crate::app::tickets::calendars::named(s.clock_calendars.as_ref())
-            .into_iter()
-            .map(|(c, n)| (c.key().to_owned(), n))
-            .collect(),
+        clock_calendars: crate::app::tickets::calendars::keyed(s.clock_calendars.as_ref()),
         calendar: s.calendar,
         service_mode: s.service_mode,
         service_start,

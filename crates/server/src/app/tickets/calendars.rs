@@ -35,6 +35,12 @@ pub fn named(json: Option<&Value>) -> BTreeMap<ClockName, String> {
         .collect()
 }
 
+/// [`named`] keyed by the clocks' words (`response`, `arrival`, `repair`), as the catalogue
+/// file and the API write it.
+pub fn keyed(json: Option<&Value>) -> BTreeMap<String, String> {
+    named(json).into_iter().map(|(c, n)| (c.key().to_owned(), n)).collect()
+}
+
 /// The calendar names of a ticket opened with `major_event` on `system`.
 pub fn names(system: &systems::Model, major_event: Option<&MajorEventRef>) -> [String; 3] {
     match major_event {
