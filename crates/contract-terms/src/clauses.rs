@@ -136,6 +136,11 @@ pub enum Condition {
         /// they are left out.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         include_scheduled: bool,
+        /// Whether only tickets that ran a target for the clock are averaged. By default every
+        /// ticket with a measured time is ([`Average::untargeted`]): "平均响应时间" is over every
+        /// need raised, not over those a deadline happened to cover.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        targeted_only: bool,
         /// The finding on consequences the contract adds (kept for stored contracts; `major` is
         /// `needs = major_impact`, `no_major` is `needs = no_major_impact`).
         #[serde(default, skip_serializing_if = "Impact::is_any")]

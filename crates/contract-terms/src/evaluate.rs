@@ -124,9 +124,9 @@ fn holds(occurrences: Vec<Occurrence>, notes: Vec<String>) -> Eval {
 
 /// What the averaged entries cover, when the caller split them by kind or source or the rule
 /// picks kinds: ` (request; scheduled duties left out)`.
-fn coverage(averages: &[Average], kinds: &[Kind], include_scheduled: bool) -> String {
-    let split = averages.iter().any(|a| a.kind.is_some() || a.scheduled);
-    if !split && kinds.is_empty() {
+fn coverage(averages: &[Average], kinds: &[Kind], include_scheduled: bool, targeted_only: bool) -> String {
+    let split = averages.iter().any(|a| a.kind.is_some() || a.scheduled || a.untargeted);
+    if !split && kinds.is_empty() && !targeted_only {
         return String::new();
     }
     let kinds = if kinds.is_empty() {
@@ -139,7 +139,14 @@ fn coverage(averages: &[Average], kinds: &[Kind], include_scheduled: bool) -> St
     } else {
         "scheduled duties left out"
     };
-    format!(" ({kinds}; {scheduled})")
+    let targets = if targeted_only {
+        "; tickets with a target only"
+    } else if averages.iter().any(|a| a.untargeted) {
+        "; tickets without a target measured too"
+    } else {
+        ""
+    };
+    format!(" ({kinds}; {scheduled}{targets})")
 }
 
 fn average_time(
@@ -149,6 +156,7 @@ fn average_time(
     below_minutes: Option<f64>,
     kinds: &[Kind],
     include_scheduled: bool,
+    targeted_only: bool,
 ) -> Eval {
     let (count, sum) = m
         .metrics
@@ -157,10 +165,11 @@ fn average_time(
         .filter(|a| a.clock == clock && a.count > 0 && a.mean_minutes.is_finite())
         .filter(|a| kinds.is_empty() || a.kind.is_some_and(|k| kinds.contains(&k)))
         .filter(|a| include_scheduled || !a.scheduled)
+        .filter(|a| !targeted_only || !a.untargeted)
         .fold((0u64, 0.0), |(c, s), a| {
             (c.saturating_add(a.count), s + a.mean_minutes * a.count as f64)
         });
-    let covers = coverage(&m.metrics.averages, kinds, include_scheduled);
+    let covers = coverage(&m.metrics.averages, kinds, include_scheduled, targeted_only);
     if count == 0 {
         return Eval::Fails(vec![format!(
             "no stopped {} clocks in the period{covers}",
@@ -210,8 +219,17 @@ pub(crate) fn evaluate(when: &Condition, m: &Scoped<'_>) -> Eval {
             below_minutes,
             ref kinds,
             include_scheduled,
+            targeted_only,
             ..
-        } => average_time(m, clock, above_minutes, below_minutes, kinds, include_scheduled),
+        } => average_time(
+            m,
+            clock,
+            above_minutes,
+            below_minutes,
+            kinds,
+            include_scheduled,
+            targeted_only,
+        ),
         Condition::Availability { below_pct, .. } => {
             let mut seen: Vec<&str> = Vec::new();
             let mut occurrences = Vec::new();

@@ -65,6 +65,11 @@ pub struct Average {
     /// Whether the mean is over tickets opened by scheduled duties (inspections, backups).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub scheduled: bool,
+    /// Whether the mean is over tickets that ran no target for the clock: times measured from the
+    /// clocks' start to the acknowledgement or the resolution all the same (seed 003 sets one
+    /// per-ticket deadline but averages every need's times, L133–135 and L811–834).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub untargeted: bool,
 }
 
 /// A breached clock.

@@ -76,6 +76,7 @@ fn avg(mean: f64, count: u64) -> Metrics {
             mean_minutes: mean,
             kind: None,
             scheduled: false,
+            untargeted: false,
         }],
         ..Metrics::default()
     }
@@ -179,6 +180,7 @@ fn averages_listed_twice_are_pooled_by_count() {
         mean_minutes: 50.0,
         kind: None,
         scheduled: false,
+        untargeted: false,
     });
     m.averages.push(Average {
         clock: ClockName::Repair,
@@ -186,6 +188,7 @@ fn averages_listed_twice_are_pooled_by_count() {
         mean_minutes: 500.0,
         kind: None,
         scheduled: false,
+        untargeted: false,
     });
     let a = assess(&c003(), &m);
     assert_eq!(outcome(&a, "a6-5").evidence, ["mean 40 min over 4 clocks"]);
@@ -454,6 +457,7 @@ fn alternative_findings_are_noted() {
         below_minutes: Some(60.0),
         kinds: Vec::new(),
         include_scheduled: false,
+        targeted_only: false,
         impact: Impact::Major,
         needs: None,
     };

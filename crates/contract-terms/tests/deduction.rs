@@ -62,19 +62,23 @@ fn condition() -> impl Strategy<Value = Condition> {
             option::of(1.0..120.0f64),
             impact_and_needs(),
             vec(select(Kind::ALL.to_vec()), 0..2),
+            any::<bool>(),
             any::<bool>()
         )
-            .prop_map(|(clock, above, width, (impact, needs), kinds, include_scheduled)| {
-                Condition::AverageTime {
-                    clock,
-                    above_minutes: above,
-                    below_minutes: width.map(|w| above + w),
-                    kinds,
-                    include_scheduled,
-                    impact,
-                    needs,
+            .prop_map(
+                |(clock, above, width, (impact, needs), kinds, include_scheduled, targeted_only)| {
+                    Condition::AverageTime {
+                        clock,
+                        above_minutes: above,
+                        below_minutes: width.map(|w| above + w),
+                        kinds,
+                        include_scheduled,
+                        targeted_only,
+                        impact,
+                        needs,
+                    }
                 }
-            }),
+            ),
         (90.0..=100.0f64, impact_and_needs()).prop_map(|(below_pct, (impact, needs))| Condition::Availability {
             below_pct,
             impact,
@@ -236,6 +240,7 @@ fn metrics() -> impl Strategy<Value = Metrics> {
                 0.0..200.0f64,
                 option::of(select(Kind::ALL.to_vec())),
                 any::<bool>(),
+                any::<bool>(),
             ),
             0..4,
         ),
@@ -247,12 +252,13 @@ fn metrics() -> impl Strategy<Value = Metrics> {
         .prop_map(|(averages, late, availability, outages, findings)| Metrics {
             averages: averages
                 .into_iter()
-                .map(|(clock, count, mean_minutes, kind, scheduled)| Average {
+                .map(|(clock, count, mean_minutes, kind, scheduled, untargeted)| Average {
                     clock,
                     count,
                     mean_minutes,
                     kind,
                     scheduled,
+                    untargeted,
                 })
                 .collect(),
             findings,

@@ -97,6 +97,9 @@ pub enum DomainError {
     NotOpened,
 }
 
+/// The target of a measure ([`Ticket::measured`]): nothing reads its deadline.
+const MEASURE_ONLY: SlaDuration = SlaDuration::new(0, sla_clock::DurationUnit::Minutes);
+
 fn invalid(field: &'static str, problem: impl Into<String>) -> DomainError {
     DomainError::Invalid {
         field,
@@ -119,6 +122,9 @@ pub struct Ticket {
     pub(crate) satisfaction: Option<u8>,
     pub(crate) reopened: u32,
     pub(crate) clocks: Vec<(ClockName, Clock)>,
+    /// The response and repair times measured where no target runs a clock (see
+    /// [`Ticket::measured`]): clocks with a zero target that nothing reads as a deadline.
+    pub(crate) measures: Vec<(ClockName, Clock)>,
     /// The repair target of a repair clock that starts at the first arrival, until it does.
     pub(crate) repair_on_arrival: Option<SlaDuration>,
     /// The arrival target of an arrival clock that starts when the buyer asks for a visit, until
@@ -217,6 +223,11 @@ impl Ticket {
             .filter(|c| !(on_request && **c == ClockName::Arrival))
             .filter_map(|c| new.targets.get(*c).map(|t| (*c, Clock::start(start, t))))
             .collect();
+        let measures = [ClockName::Response, ClockName::Repair]
+            .into_iter()
+            .filter(|c| new.targets.get(*c).is_none())
+            .map(|c| (c, Clock::start(start, MEASURE_ONLY)))
+            .collect();
         let repair_on_arrival = if waits { new.targets.repair } else { None };
         let arrival_on_request = if on_request { new.targets.arrival } else { None };
         Ok(Ticket {
@@ -231,6 +242,7 @@ impl Ticket {
             satisfaction: None,
             reopened: 0,
             clocks,
+            measures,
             repair_on_arrival,
             arrival_on_request,
             last_at: new.received_at,
@@ -392,6 +404,51 @@ impl Ticket {
     /// One clock.
     pub fn clock(&self, name: ClockName) -> Option<&Clock> {
         self.clocks.iter().find(|(n, _)| *n == name).map(|(_, c)| c)
+    }
+
+    /// The clock that measures `name`'s time, for averages: the ticket's clock if a target runs
+    /// one, else a measure kept for `response` and `repair` alone, from the clocks' start to the
+    /// acknowledgement or the resolution, paused and resumed as a repair clock is.
+    ///
+    /// Contracts average times no ticket has a deadline for: seed 003 sets one per-ticket target,
+    /// the urgent response (L133–135), but charges the month's mean response and repair times over
+    /// every need raised ("运维需求平均故障恢复时间大于 60 分钟且小于 120 分钟", L832). A measure is a
+    /// clock with a zero target (`0m`): its `consumed` working time is the figure, its state and
+    /// deadline mean nothing, and it never appears in [`Ticket::clocks`]. No arrival is measured
+    /// without a target.
+    ///
+    /// ```
+    /// # use chrono::{TimeDelta, TimeZone, Utc};
+    /// # use ticket_domain::{ClockName, Command, Kind, NewTicket, Resolution, ServiceMode, Targets, Ticket};
+    /// # use ticket_domain::sla_clock::Severity;
+    /// let t0 = Utc.with_ymd_and_hms(2026, 3, 2, 1, 0, 0).unwrap();
+    /// let minutes = |m| t0 + TimeDelta::minutes(m);
+    /// let targets = Targets { response: Some("30m".parse().unwrap()), ..Targets::default() };
+    /// let (mut ticket, _) = Ticket::open(NewTicket {
+    ///     kind: Kind::Fault, severity: Severity::Urgent, severity_reason: None,
+    ///     title: "门户网站无法访问".into(), description: String::new(),
+    ///     occurred_at: t0, received_at: t0, service_mode: ServiceMode::Remote, targets,
+    ///     reporter: None, assignee: None, major_event: None, clocks_from: None,
+    /// }).unwrap();
+    /// let resolution = Resolution {
+    ///     root_cause: "证书过期".into(), fix: "更换证书".into(), impact_from: t0, impact_to: minutes(95),
+    /// };
+    /// for command in [
+    ///     Command::Acknowledge { at: minutes(10) },
+    ///     Command::Resolve { at: minutes(95), resolution },
+    /// ] {
+    ///     for e in ticket.decide(command).unwrap() { ticket.apply(&e).unwrap(); }
+    /// }
+    /// let cal = ticket_domain::sla_clock::builtin::calendar("cn-7x24").unwrap();
+    /// let consumed = |name| ticket.measured(name).unwrap().status(&cal, minutes(95)).unwrap().consumed;
+    /// assert_eq!(consumed(ClockName::Response), TimeDelta::minutes(10)); // the response clock itself
+    /// assert_eq!(consumed(ClockName::Repair), TimeDelta::minutes(95));   // no target, measured all the same
+    /// assert!(ticket.clock(ClockName::Repair).is_none());
+    /// assert!(ticket.measured(ClockName::Arrival).is_none());
+    /// ```
+    pub fn measured(&self, name: ClockName) -> Option<&Clock> {
+        self.clock(name)
+            .or_else(|| self.measures.iter().find(|(n, _)| *n == name).map(|(_, c)| c))
     }
 
     /// The instant of the last event.
@@ -965,6 +1022,13 @@ impl Ticket {
         op: impl FnOnce(&mut Clock) -> Result<(), ClockError>,
     ) -> Result<(), DomainError> {
         let Some((_, clock)) = self.clocks.iter_mut().find(|(n, _)| *n == name) else {
+            // A measure follows the clock it stands in for, but never refuses an event.
+            if let Some((_, measure)) = self.measures.iter_mut().find(|(n, _)| *n == name) {
+                let mut trial = measure.clone();
+                if op(&mut trial).is_ok() {
+                    *measure = trial;
+                }
+            }
             return Ok(());
         };
         let ended = matches!(last_phase_event(clock), Some(ClockEvent::Cancelled { .. }));

@@ -860,3 +860,43 @@ proptest! {
         prop_assert_eq!(Ticket::from_events(&events), Ok(ticket));
     }
 }
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// A measure counts what the clock would: the same events, opened without a response or a
+    /// repair target, measure each of those times ([`Ticket::measured`]) exactly as the clock of
+    /// the ticket with the target did — paused, resumed, stopped, reopened and cancelled alike —
+    /// in either calendar, wherever the clock started with the others. A measure never refuses an
+    /// event: the stream without targets folds as well.
+    #[test]
+    fn a_measure_counts_what_the_clock_would(new in new_ticket(), steps in steps(), cal in 0usize..2) {
+        let (ticket, events) = run(new, &steps, |_, _, _, _, _| Ok(()))?;
+        let mut untargeted = events.clone();
+        let Event::Opened { ticket: opened, .. } = &mut untargeted[0] else {
+            return Err(TestCaseError::fail("the first event opens"));
+        };
+        opened.targets.response = None;
+        opened.targets.repair = None;
+        let measured = Ticket::from_events(&untargeted);
+        prop_assert!(measured.is_ok(), "without targets the stream is refused: {:?}", measured);
+        let measured = measured.expect("checked");
+        prop_assert!(measured.clock(ClockName::Response).is_none() && measured.clock(ClockName::Repair).is_none());
+        let calendar = &CALENDARS[cal];
+        let at = ticket.last_event_at();
+        for name in [ClockName::Response, ClockName::Repair] {
+            let measure = measured.measured(name).expect("a measure is kept").status(calendar, at);
+            let measure = measure.map_err(|e| TestCaseError::fail(format!("measure: {e}")))?;
+            prop_assert_eq!(measure.started_at, measured.clocks_start());
+            let Some(clock) = ticket.clock(name) else { continue };
+            let clock = clock.status(calendar, at).map_err(|e| TestCaseError::fail(format!("clock: {e}")))?;
+            if clock.started_at != measure.started_at {
+                continue; // a repair counted from the arrival
+            }
+            prop_assert_eq!(clock.consumed, measure.consumed, "{} consumed", name.key());
+            prop_assert_eq!(clock.ended_at, measure.ended_at, "{} ended", name.key());
+            prop_assert_eq!(clock.paused, measure.paused, "{} paused", name.key());
+            prop_assert_eq!(ticket.measured(name), ticket.clock(name));
+        }
+    }
+}

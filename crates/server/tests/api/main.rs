@@ -31,6 +31,7 @@ mod findings;
 mod hardening;
 mod intake;
 mod lifecycle;
+mod measured_times;
 mod openapi;
 mod operations;
 mod outbound;

@@ -83,36 +83,48 @@ pub fn averages_needed(c: &deduction::Contract) -> bool {
     c.rules.iter().any(|r| matches!(r.when, Condition::AverageTime { .. }))
 }
 
-/// The mean working time of the scope's stopped clocks, per clock, ticket kind and source (a
-/// ticket opened by or logged against a scheduled duty, or not).
+/// The mean measured time of the scope's tickets, per clock, ticket kind, source (a ticket opened
+/// by or logged against a scheduled duty, or not) and whether a target ran the clock: the
+/// response time to the acknowledgement and the repair time to the resolution
+/// (`tickets.response_ms`, `tickets.repair_ms`), measured for every ticket whether or not its
+/// policy gives the clock a target ([`ticket_domain::Ticket::measured`]).
 pub async fn averages(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<deduction::Average>, DbErr> {
     let scheduled = "CAST(CASE WHEN t.duty_id IS NULL THEN 0 ELSE 1 END AS BIGINT)";
-    let mut q = Sql::new(db);
-    q.push(&format!(
-        "SELECT c.name AS clock, t.kind AS kind, {scheduled} AS scheduled, COUNT(*) AS stopped, \
-         CAST(SUM(c.consumed_ms) AS BIGINT) AS consumed"
-    ))
-    .from_clocks(scope)
-    .push(" AND c.state IN ('met', 'breached-met') AND c.consumed_ms IS NOT NULL")
-    .push(&format!(" GROUP BY c.name, t.kind, {scheduled}"));
     let mut out = Vec::new();
-    for row in q.all(db).await? {
-        let clock: String = row.try_get("", "clock")?;
-        let kind: String = row.try_get("", "kind")?;
-        let (Ok(clock), Ok(kind)) = (clock.parse::<ClockName>(), kind.parse::<Kind>()) else {
-            continue;
-        };
-        let count = int(&row, "stopped")?;
-        if count <= 0 {
-            continue;
+    for (clock, column) in [(ClockName::Response, "response_ms"), (ClockName::Repair, "repair_ms")] {
+        let untargeted = format!(
+            "CAST(CASE WHEN EXISTS (SELECT 1 FROM clocks c WHERE c.ticket_id = t.id AND c.name = '{}') \
+             THEN 0 ELSE 1 END AS BIGINT)",
+            clock.key()
+        );
+        let mut q = Sql::new(db);
+        // Grouped outside: PostgreSQL refuses a correlated subquery among the GROUP BY keys.
+        q.push(&format!(
+            "SELECT kind, scheduled, untargeted, COUNT(*) AS stopped, CAST(SUM(ms) AS BIGINT) AS consumed \
+             FROM (SELECT t.kind AS kind, {scheduled} AS scheduled, {untargeted} AS untargeted, t.{column} AS ms"
+        ))
+        .from_scope(scope)
+        .push(&format!(
+            " AND t.{column} IS NOT NULL) m GROUP BY kind, scheduled, untargeted"
+        ));
+        for row in q.all(db).await? {
+            let kind: String = row.try_get("", "kind")?;
+            let Ok(kind) = kind.parse::<Kind>() else {
+                continue;
+            };
+            let count = int(&row, "stopped")?;
+            if count <= 0 {
+                continue;
+            }
+            out.push(deduction::Average {
+                clock,
+                count: count.unsigned_abs(),
+                mean_minutes: int(&row, "consumed")? as f64 / count as f64 / 60_000.0,
+                kind: Some(kind),
+                scheduled: int(&row, "scheduled")? != 0,
+                untargeted: int(&row, "untargeted")? != 0,
+            });
         }
-        out.push(deduction::Average {
-            clock,
-            count: count.unsigned_abs(),
-            mean_minutes: int(&row, "consumed")? as f64 / count as f64 / 60_000.0,
-            kind: Some(kind),
-            scheduled: int(&row, "scheduled")? != 0,
-        });
     }
     Ok(out)
 }

@@ -11,7 +11,7 @@ use sea_orm::{
     QueryOrder, Set,
 };
 use sla_clock::{Calendar, ClockState};
-use ticket_domain::{Command, Event, NewTicket, Recording, Ticket};
+use ticket_domain::{ClockName, Command, Event, NewTicket, Recording, Ticket};
 
 use super::calendars::TicketCalendars;
 use crate::app::AppError;
@@ -316,6 +316,8 @@ async fn project(
         am.provisional = Set(status.provisional);
         am.save(txn).await?;
     }
+    let measured = |name: ClockName| measured_ms(&row.number, ticket, name, calendars, &excluded, now);
+    let (response_ms, repair_ms) = (measured(ClockName::Response), measured(ClockName::Repair));
     let vendor_id = vendor_of(txn, ticket.assignee(), row.system_id).await?;
     let system_id = row.system_id;
     let mut am = row.into_active_model();
@@ -334,8 +336,36 @@ async fn project(
     am.resolved_at = Set(ticket.resolved_at());
     am.closed_at = Set(ticket.closed_at());
     am.breached = Set(any_breached);
+    am.response_ms = Set(response_ms);
+    am.repair_ms = Set(repair_ms);
     am.updated_at = Set(now);
     Ok(am.update(txn).await?)
+}
+
+/// The working time `name` measured, once stopped: its clock's consumed time, or the measure's
+/// where no target runs one ([`Ticket::measured`]), in the clock's calendar and net of approved
+/// exclusions, as the clock would count it. A measure that cannot be counted (a calendar that
+/// cannot answer) is left unmeasured and logged: it never fails the ticket's write.
+fn measured_ms(
+    number: &str,
+    ticket: &Ticket,
+    name: ClockName,
+    calendars: &TicketCalendars<'_>,
+    excluded: &[sla_clock::Exclusion],
+    now: DateTime<Utc>,
+) -> Option<i64> {
+    let status = ticket
+        .measured(name)?
+        .excluding(excluded)
+        .and_then(|c| c.status(calendars.get(name), now.max(ticket.last_event_at())));
+    match status {
+        Ok(s) if matches!(s.state, ClockState::Met | ClockState::BreachedMet) => Some(s.consumed.num_milliseconds()),
+        Ok(_) => None,
+        Err(e) => {
+            tracing::warn!(ticket = %number, clock = %name.key(), error = %e, "time not measured");
+            None
+        }
+    }
 }
 
 /// The vendor a ticket counts against in reports: its assignee's, else its system's first (by id).

@@ -61,6 +61,12 @@ pub struct Model {
     pub duty_id: Option<i64>,
     /// The vendor the ticket counts against (the assignee's, else the system's first).
     pub vendor_id: Option<i64>,
+    /// The working time from the clocks' start to the acknowledgement, whether or not a response
+    /// target ran a clock ([`ticket_domain::Ticket::measured`]); NULL until acknowledged.
+    pub response_ms: Option<i64>,
+    /// The working time from the clocks' start to the resolution, less counted pauses, whether or
+    /// not a repair target ran a clock; NULL until resolved (again, after a reopening).
+    pub repair_ms: Option<i64>,
 }
 
 /// Relations of a ticket.
