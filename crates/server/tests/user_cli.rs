@@ -80,6 +80,19 @@ async fn every_user_command_is_audited(backend: Backend) {
         "the reset ends the user's sessions"
     );
     user(&url, &["revoke-token", &issued.id.to_string()]);
+    // The only admin cannot be disabled: nobody could administer opsclock afterwards.
+    let refused = Command::new(env!("CARGO_BIN_EXE_opsclock"))
+        .env_remove("OPSCLOCK_CONFIG")
+        .env_remove("OPSCLOCK_DATABASE_URL")
+        .args(["user", "disable", "zhang", "--database", &url])
+        .output()
+        .expect("opsclock runs");
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("the last enabled admin cannot be disabled"), "{said}");
+    user(&url, &["add", "li", "--role", "engineer", "--party", "bureau"]);
+    assert!(user(&url, &["disable", "li"]).contains("disabled li"));
+    user(&url, &["enable", "li"]);
 
     let log = audit_log::Entity::find()
         .order_by_asc(audit_log::Column::Id)
@@ -96,6 +109,9 @@ async fn every_user_command_is_audited(backend: Backend) {
             ("token.create", "zhang"),
             ("user.reset_password", "zhang"),
             ("token.revoke", revoked.as_str()),
+            ("user.add", "li"),
+            ("user.disable", "li"),
+            ("user.enable", "li"),
         ]
     );
     for e in &log {

@@ -1,19 +1,16 @@
-//! `opsclock user add | notify | passwd | token | revoke-token`.
+//! `opsclock user add | notify | passwd | disable | enable | token | revoke-token`.
 //!
 //! Each command calls the same use case as the API and the pages ([`crate::app::auth::accounts`],
 //! [`crate::app::auth::tokens`]) and is audited like them, with the operator as the actor: no
 //! user id, `cli` as the address and `"by": "cli:<login name of the operating system>"`.
 
-use chrono::Utc;
 use clap::Subcommand;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 
 use super::DatabaseArg;
 use crate::app::Context;
 use crate::app::audit::{Actor, ClientAddr};
 use crate::app::auth::{PartyKind, Role, accounts, tokens};
 use crate::config::Config;
-use crate::db::entities::users;
 
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
@@ -70,6 +67,21 @@ pub enum UserCommand {
         /// Also revoke every API token of the user.
         #[arg(long)]
         revoke_tokens: bool,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+    /// Disables a user: ends every session at once; the account's API tokens are refused until it
+    /// is enabled again. The last enabled admin cannot be disabled.
+    Disable {
+        /// Login name.
+        username: String,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+    /// Enables a disabled user again.
+    Enable {
+        /// Login name.
+        username: String,
         #[command(flatten)]
         database: DatabaseArg,
     },
@@ -133,22 +145,17 @@ pub async fn run(cmd: UserCommand, config: &Config) -> anyhow::Result<()> {
             email,
             database,
         } => {
-            let db = crate::serve::open_database(&database.url(config)).await?;
-            let user = find(&db, &username).await?;
-            let mut am = user.clone().into_active_model();
-            if none || !roles.is_empty() {
-                am.notify_roles = Set(Some(serde_json::json!(roles)));
-            }
-            if let Some(e) = email {
-                e.parse::<lettre::Address>()
-                    .map_err(|err| anyhow::anyhow!("{e:?} is not an email address: {err}"))?;
-                am.email = Set(Some(e));
-            }
-            let txn = crate::db::begin_write(&db).await?;
-            let user = am.update(&txn).await?;
-            let detail = serde_json::json!({ "notify_roles": user.notify_roles, "email": user.email });
-            crate::app::audit::record_by(&txn, by, "user.notify", &username, detail, &from, Utc::now()).await?;
-            txn.commit().await?;
+            let ctx = context(&database, config).await?;
+            let roles = if none || !roles.is_empty() {
+                let parsed: Result<Vec<sla_clock::Role>, _> = roles
+                    .iter()
+                    .map(|r| serde_json::from_value(serde_json::json!(r)))
+                    .collect();
+                Some(parsed?)
+            } else {
+                None
+            };
+            let user = accounts::set_notify(&ctx, by, &from, &username, accounts::Notify { roles, email }).await?;
             let held: Vec<&str> = crate::app::escalation::recipients::held_roles(&user)
                 .into_iter()
                 .map(|r| r.key())
@@ -178,6 +185,16 @@ pub async fn run(cmd: UserCommand, config: &Config) -> anyhow::Result<()> {
                 "ended {} session(s) of {username}; revoked {} API token(s)",
                 ended.sessions, ended.tokens
             );
+        }
+        UserCommand::Disable { username, database } => {
+            let ctx = context(&database, config).await?;
+            let ended = accounts::set_disabled(&ctx, by, &from, &username, true).await?;
+            println!("disabled {username}; ended {} session(s)", ended.sessions);
+        }
+        UserCommand::Enable { username, database } => {
+            let ctx = context(&database, config).await?;
+            accounts::set_disabled(&ctx, by, &from, &username, false).await?;
+            println!("enabled {username}");
         }
         UserCommand::Token {
             username,
@@ -217,12 +234,4 @@ fn operator() -> String {
 async fn context(database: &DatabaseArg, config: &Config) -> anyhow::Result<Context> {
     let db = crate::serve::open_database(&database.url(config)).await?;
     Ok(Context::new(db, crate::calendars::Calendars::fixed(Default::default())))
-}
-
-async fn find(db: &sea_orm::DatabaseConnection, username: &str) -> anyhow::Result<users::Model> {
-    users::Entity::find()
-        .filter(users::Column::Username.eq(username))
-        .one(db)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("no user called {username:?}"))
 }

@@ -74,7 +74,8 @@ async fn users_page(state: &AppState, v: &Viewer, new_token: Option<String>) -> 
     super::page(
         v,
         "admin_users.html",
-        ctx! { users => users, tokens => tokens, new_token => new_token, coverage => coverage_banner(state, v) },
+        ctx! { users => users, tokens => tokens, new_token => new_token, coverage => coverage_banner(state, v),
+        parties => super::users::parties(state).await? },
     )
 }
 

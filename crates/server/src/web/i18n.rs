@@ -258,7 +258,11 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("disabled", "已停用", "disabled"),
     ("one_time_password", "待改密", "one-time password"),
     ("active", "正常", "active"),
-    ("users_cli", "添加用户：", "Add users with"),
+    (
+        "users_cli",
+        "也可在服务器上用命令行添加：",
+        "Or at the server's command line:",
+    ),
     ("tokens", "API 令牌", "API tokens"),
     ("created", "创建", "Created"),
     ("last_used", "最近使用", "Last used"),

@@ -41,6 +41,7 @@ pub mod permissions;
 mod svg;
 pub mod templates;
 mod ticket;
+mod users;
 
 use axum::Router;
 use axum::extract::FromRequestParts;
@@ -105,6 +106,13 @@ fn pages() -> Vec<PageRoute> {
         at_post("/catalog/{code}/service", catalog::set_service),
         at_get("/admin", || async { Redirect::to("/admin/users") }),
         at_get("/admin/users", admin::users),
+        at_post("/admin/users", users::add),
+        at_get("/admin/users/{username}", users::page),
+        at_post("/admin/users/{username}/password", users::reset_password),
+        at_post("/admin/users/{username}/disable", users::disable),
+        at_post("/admin/users/{username}/enable", users::enable),
+        at_post("/admin/users/{username}/role", users::set_role),
+        at_post("/admin/users/{username}/notify", users::set_notify),
         at_post("/admin/tokens", admin::create_token),
         at_post("/admin/tokens/{id}/revoke", admin::revoke_token),
         at_get("/admin/calendars", admin::calendars),

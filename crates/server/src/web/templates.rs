@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use minijinja::{Environment, Value};
 
 /// Every template, by name.
-const TEMPLATES: [(&str, &str); 20] = [
+const TEMPLATES: [(&str, &str); 21] = [
     ("base.html", include_str!("templates/base.html")),
     ("macros.html", include_str!("templates/macros.html")),
     ("error.html", include_str!("templates/error.html")),
@@ -27,6 +27,7 @@ const TEMPLATES: [(&str, &str); 20] = [
     ("system.html", include_str!("templates/system.html")),
     ("admin_nav.html", include_str!("templates/admin_nav.html")),
     ("admin_users.html", include_str!("templates/admin_users.html")),
+    ("admin_user.html", include_str!("templates/admin_user.html")),
     ("admin_calendars.html", include_str!("templates/admin_calendars.html")),
     ("admin_ladders.html", include_str!("templates/admin_ladders.html")),
     ("admin_windows.html", include_str!("templates/admin_windows.html")),

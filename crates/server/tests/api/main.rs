@@ -48,6 +48,7 @@ mod setting_rules;
 mod shipped_contracts;
 mod shunyi_leftovers;
 mod sign_in_cap;
+mod users_admin;
 mod web;
 mod webhooks;
 mod window_rules;

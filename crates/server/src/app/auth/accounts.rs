@@ -1,7 +1,14 @@
-//! Accounts: adding a user and an administrator's password reset. The command line
-//! (`opsclock user add | passwd`) calls these, so that its changes are audited like the API's.
+//! Accounts: adding a user, an administrator's password reset, disabling and enabling an
+//! account, its role, and the escalation roles it holds with its address. The command line
+//! (`opsclock user add | passwd | disable | enable | notify`) and the admin pages (`/admin/users`)
+//! call these, so that either door's changes are checked and audited alike.
+//!
+//! Two guards keep the tool administrable: no admin disables their own account or takes away
+//! their own admin role, and the last enabled admin stays one — for example, with `admin` the only
+//! enabled admin, disabling `admin` (by another door, the command line) is refused with "the last
+//! enabled admin cannot be disabled".
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Set};
 use serde_json::json;
 
 use crate::app::audit::{self, Actor, ClientAddr};
@@ -165,6 +172,188 @@ pub async fn reset_password(
     .await?;
     txn.commit().await?;
     Ok((password, ended))
+}
+
+/// Disables (`disabled = true`) or enables `username`. Disabling ends every session of the
+/// account at once and keeps its API tokens, which are refused while it is disabled and work again
+/// once it is enabled. Audited as `user.disable` or `user.enable`; doing what is already so changes
+/// nothing and records nothing.
+pub async fn set_disabled(
+    ctx: &Context,
+    by: Actor<'_>,
+    from: &ClientAddr,
+    username: &str,
+    disabled: bool,
+) -> AppResult<Ended> {
+    may_manage_users(by)?;
+    let user = find(ctx, username).await?;
+    if user.disabled == disabled {
+        return Ok(Ended::default());
+    }
+    if disabled {
+        if let Actor::Person(p) = by
+            && p.username == username
+        {
+            return Err(AppError::invalid("username", "you cannot disable your own account"));
+        }
+        last_admin_stays(ctx, &user, "disabled").await?;
+    }
+    let txn = ctx.begin_write().await?;
+    let user_id = user.id;
+    let mut am = user.into_active_model();
+    am.disabled = Set(disabled);
+    am.update(&txn).await?;
+    let ended = if disabled {
+        end_access(&txn, user_id, None, false).await?
+    } else {
+        Ended::default()
+    };
+    let action = if disabled { "user.disable" } else { "user.enable" };
+    audit::record_by(
+        &txn,
+        by,
+        action,
+        username,
+        json!({"sessions_ended": ended.sessions}),
+        from,
+        ctx.now(),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(ended)
+}
+
+/// Gives `username` the role `role` in the party it belongs to, under the rules of [`add`] (an
+/// admin belongs to no unit, vendor or supervisor; anyone else to one of them). Ends the account's
+/// sessions, so that the new rights apply from the next sign-in. Audited as `user.role`.
+pub async fn set_role(ctx: &Context, by: Actor<'_>, from: &ClientAddr, username: &str, role: Role) -> AppResult<()> {
+    may_manage_users(by)?;
+    let user = find(ctx, username).await?;
+    let before = user.role.0;
+    if before == role {
+        return Ok(());
+    }
+    if before == Role::Admin {
+        if let Actor::Person(p) = by
+            && p.username == username
+        {
+            return Err(AppError::invalid("role", "you cannot take away your own admin role"));
+        }
+        last_admin_stays(ctx, &user, "given another role").await?;
+    }
+    let party = user.party.as_ref().map(|p| p.0);
+    if role == Role::Admin
+        && (user.unit_id.is_some() || user.vendor_id.is_some() || party.is_some_and(|p| p != PartyKind::Bureau))
+    {
+        return Err(AppError::invalid(
+            "role",
+            "an admin acts as the bureau and belongs to no unit, vendor or supervisor; this account belongs to one",
+        ));
+    }
+    if role != Role::Admin && user.unit_id.is_none() && user.vendor_id.is_none() && party.is_none() {
+        return Err(AppError::invalid(
+            "role",
+            "this account belongs to no unit, vendor, bureau or supervisor, so it can only be an admin; add a new \
+             account in the party instead",
+        ));
+    }
+    let txn = ctx.begin_write().await?;
+    let user_id = user.id;
+    let mut am = user.into_active_model();
+    am.role = Set(role.into());
+    am.update(&txn).await?;
+    let ended = end_access(&txn, user_id, None, false).await?;
+    audit::record_by(
+        &txn,
+        by,
+        "user.role",
+        username,
+        json!({"from": before, "to": role, "sessions_ended": ended.sessions}),
+        from,
+        ctx.now(),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// What [`set_notify`] changes: the escalation roles held (`None` keeps them) and the address
+/// (`None` keeps it; `Some("")` removes it).
+#[derive(Debug, Clone, Default)]
+pub struct Notify {
+    /// The escalation roles to hold, replacing those held before.
+    pub roles: Option<Vec<sla_clock::Role>>,
+    /// The address escalations go to.
+    pub email: Option<String>,
+}
+
+/// Sets the escalation roles `username` holds and its address; returns the account as saved.
+/// `on_duty` and `vendor_manager` apply to the systems of the user's vendor, `unit_head` to those
+/// of the user's unit, `buyer_ops_lead` to the user's unit or, without one, to all; `assignee` is
+/// not a role one holds (it is whoever a ticket is assigned to) and is refused. An address that is
+/// not one (`ops@`) is refused with 422. Audited as `user.notify`.
+pub async fn set_notify(
+    ctx: &Context,
+    by: Actor<'_>,
+    from: &ClientAddr,
+    username: &str,
+    change: Notify,
+) -> AppResult<users::Model> {
+    may_manage_users(by)?;
+    let user = find(ctx, username).await?;
+    let mut am = user.into_active_model();
+    if let Some(roles) = change.roles {
+        if roles.contains(&sla_clock::Role::Assignee) {
+            return Err(AppError::invalid(
+                "roles",
+                "assignee is whoever a ticket is assigned to, not a role one holds",
+            ));
+        }
+        am.notify_roles = Set(Some(json!(roles)));
+    }
+    if let Some(e) = change.email {
+        let e = e.trim().to_owned();
+        if e.is_empty() {
+            am.email = Set(None);
+        } else {
+            e.parse::<lettre::Address>()
+                .map_err(|err| AppError::invalid("email", format!("{e:?} is not an email address: {err}")))?;
+            am.email = Set(Some(e));
+        }
+    }
+    let txn = ctx.begin_write().await?;
+    let user = am.update(&txn).await?;
+    let detail = json!({ "notify_roles": user.notify_roles, "email": user.email });
+    audit::record_by(&txn, by, "user.notify", username, detail, from, ctx.now()).await?;
+    txn.commit().await?;
+    Ok(user)
+}
+
+async fn find(ctx: &Context, username: &str) -> AppResult<users::Model> {
+    users::Entity::find()
+        .filter(users::Column::Username.eq(username))
+        .one(&ctx.db)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no user called {username:?}")))
+}
+
+/// Refuses when `user` is the last enabled admin (about to be `what`).
+async fn last_admin_stays(ctx: &Context, user: &users::Model, what: &str) -> AppResult<()> {
+    if user.role.0 != Role::Admin || user.disabled {
+        return Ok(());
+    }
+    let admins = users::Entity::find()
+        .filter(users::Column::Role.eq(Role::Admin.key()))
+        .filter(users::Column::Disabled.eq(false))
+        .count(&ctx.db)
+        .await?;
+    if admins <= 1 {
+        return Err(AppError::invalid(
+            "username",
+            format!("the last enabled admin cannot be {what}: make another account an admin first"),
+        ));
+    }
+    Ok(())
 }
 
 /// A person needs to be allowed to manage users (admins); an operator at the command line is.
