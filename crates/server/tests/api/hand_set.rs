@@ -73,7 +73,14 @@ fn listed(report: &Value) -> Vec<Value> {
         .iter()
         .map(|h| {
             assert_eq!(h["set_at"], "2026-11-25T02:00:00Z", "the harness's pinned clock: {h}");
-            json!([h["system"], h["field"], h["hand_set"], h["file"], h["set_by"], h["kept"]])
+            json!([
+                h["system"],
+                h["field"],
+                h["hand_set"],
+                h["file"],
+                h["set_by"],
+                h["kept"]
+            ])
         })
         .collect()
 }
@@ -86,7 +93,15 @@ async fn hand_set_audit(t: &Harness) -> Vec<Value> {
         .await
         .unwrap()
         .into_iter()
-        .map(|e| json!([e.target, e.detail["field"], e.detail["hand_set"], e.detail["file"], e.detail["kept"]]))
+        .map(|e| {
+            json!([
+                e.target,
+                e.detail["field"],
+                e.detail["hand_set"],
+                e.detail["file"],
+                e.detail["kept"]
+            ])
+        })
         .collect()
 }
 
@@ -117,7 +132,10 @@ both!(
         );
         assert_eq!((&kept["created"], &kept["changed"]), (&json!(0), &json!(0)), "{kept}");
         let s = sh(&t).await;
-        assert_eq!((&s["service_end"], &s["fee_fen"]), (&json!("2026-03-20"), &json!(36_500_000)));
+        assert_eq!(
+            (&s["service_end"], &s["fee_fen"]),
+            (&json!("2026-03-20"), &json!(36_500_000))
+        );
 
         // Kept while the file changes something else: the name changes, the hand-set values stay,
         // and the next import still knows them as set by hand.
@@ -126,7 +144,10 @@ both!(
         assert_eq!(kept["changed"], 1, "{kept}");
         let s = sh(&t).await;
         assert_eq!(s["name"], "System H (renamed)");
-        assert_eq!((&s["service_end"], &s["fee_fen"]), (&json!("2026-03-20"), &json!(36_500_000)));
+        assert_eq!(
+            (&s["service_end"], &s["fee_fen"]),
+            (&json!("2026-03-20"), &json!(36_500_000))
+        );
         assert_eq!(
             hand_set_audit(&t).await,
             [
@@ -183,9 +204,7 @@ both!(
             "{out}"
         );
         assert!(
-            out.contains(
-                "hand-set system SH fee_fen: 36500000 (by admin, 2026-11-25 02:00 UTC) -> file 100000: kept"
-            ),
+            out.contains("hand-set system SH fee_fen: 36500000 (by admin, 2026-11-25 02:00 UTC) -> file 100000: kept"),
             "{out}"
         );
         assert!(out.contains("nothing changed"), "{out}");

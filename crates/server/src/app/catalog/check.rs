@@ -449,10 +449,7 @@ pub fn clock_calendar_problems<'a>(
         }
         if !loaded.contains(name) {
             let names = loaded.iter().map(String::as_str).collect::<Vec<_>>().join(", ");
-            out.push((
-                clock.as_str(),
-                format!("no calendar {name:?}; the server has: {names}"),
-            ));
+            out.push((clock.as_str(), format!("no calendar {name:?}; the server has: {names}")));
         }
     }
     out

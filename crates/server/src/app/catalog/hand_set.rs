@@ -100,7 +100,9 @@ async fn last_hand_edits(db: &impl ConnectionTrait) -> Result<BTreeMap<(String, 
                 }
             }
             _ => {
-                let Some(code) = row.target.strip_prefix("system:") else { continue };
+                let Some(code) = row.target.strip_prefix("system:") else {
+                    continue;
+                };
                 let contract = changes
                     .into_iter()
                     .flatten()
@@ -141,7 +143,9 @@ pub async fn reconcile(
     for def in &mut cat.systems {
         let Some(row) = stored.get(&def.code) else { continue };
         for f in FIELDS {
-            let Some(edit) = edits.get(&(def.code.clone(), f)) else { continue };
+            let Some(edit) = edits.get(&(def.code.clone(), f)) else {
+                continue;
+            };
             let (now, file) = (field(row.profile.as_ref(), f), field(def.profile.as_ref(), f));
             if now == file {
                 continue;
