@@ -29,7 +29,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -71,8 +71,16 @@ struct Edit {
 /// For each (system code, field), the hand edit that last changed it, if no import changed it
 /// since: read from the audit log in the order it was written.
 async fn last_hand_edits(db: &impl ConnectionTrait) -> Result<BTreeMap<(String, &'static str), Edit>, DbErr> {
+    // Hand edits, and imports of systems (not of policies, whose entries carry whole documents).
+    let imports = Condition::all()
+        .add(audit_log::Column::Action.is_in(["catalog.create", "catalog.change"]))
+        .add(audit_log::Column::Target.starts_with("system:"));
     let rows = audit_log::Entity::find()
-        .filter(audit_log::Column::Action.is_in(["system.update", "catalog.create", "catalog.change"]))
+        .filter(
+            Condition::any()
+                .add(audit_log::Column::Action.eq("system.update"))
+                .add(imports),
+        )
         .order_by_asc(audit_log::Column::Id)
         .all(db)
         .await?;
