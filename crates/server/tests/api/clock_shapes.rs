@@ -14,7 +14,8 @@ use crate::support::Harness;
 
 /// SX answers on 7×24 and repairs on 5×8 (seed 004 sy-038, L8998–9006); SR counts from the
 /// report (L27561); SV goes on site within 4 hours of the buyer's request (sy-057, L11985–11989).
-const FILE: &str = r#"format = 1
+/// The webhook tests ask SV for a visit too.
+pub(crate) const FILE: &str = r#"format = 1
 
 [[policies]]
 code = "P38"

@@ -322,36 +322,12 @@ both!(
     }
 );
 
-/// SV goes on site within 4 hours of the buyer's request for a visit (seed 004 sy-057,
-/// L11985–11989: "接到用户现场服务要求后 4 小时内到达").
-const VISIT_FILE: &str = r#"format = 1
-
-[[policies]]
-code = "PV"
-name = "on site 4h after the buyer asks"
-
-[[policies.tiers]]
-label = "故障"
-severity = ["urgent", "serious", "general", "minor"]
-response = "30m"
-arrival = "4h"
-arrival_from = "visit_request"
-repair = "24h"
-
-[[systems]]
-code = "SV"
-name = "System V"
-unit = "UA"
-vendors = ["VA"]
-policy = "PV"
-calendar = "24x7"
-service_mode = "remote_and_on_site"
-"#;
-
 both!(
     a_buyers_request_for_a_visit_is_posted_to_the_subscribers,
     |t: Harness| async move {
-        crate::recorded::import_catalog(&t, VISIT_FILE)
+        // SV goes on site within 4 hours of the buyer's request for a visit (seed 004 sy-057,
+        // L11985–11989: "接到用户现场服务要求后 4 小时内到达").
+        crate::recorded::import_catalog(&t, crate::clock_shapes::FILE)
             .await
             .expect(StatusCode::OK);
         let r = Receiver::default();
