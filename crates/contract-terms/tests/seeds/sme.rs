@@ -350,3 +350,26 @@ fn sme_a_quarter_is_assessed_month_by_month() {
     let o = fired(&a, "a6-2", 2 * FEE_30);
     assert_eq!(o.months, ["2026-10", "2026-12"]);
 }
+
+#[test]
+fn sme_the_monthly_fee_is_the_contract_total_over_the_service_months() {
+    // 附件5 注2 (L821) and 附件6 注 (L838): "取费基数为月均合同服务费，即违约金=服务合同总金额/服务月数*
+    // 违约金取费比例". The file states both terms: price_fen from L87 "本合同项下服务费总额为人民币
+    // 3,278,000.00 元", months from L77 "服务期为 自合同签订之日起一年" (12); `monthly_fee` is derived.
+    let c = contract(SME);
+    assert_eq!((c.price_fen, c.months), (327_800_000, 12));
+    let monthly = |c: &contract_terms::Contract, pct: f64| c.amount_fen(contract_terms::Amount::MonthlyFee { pct }, 1);
+    // 327 800 000 / 12 = 27 316 666.67 fen: 100 % rounds to 27 316 667, 30 % is 8 195 000.
+    assert_eq!(monthly(&c, 100.0), FEE_100);
+    assert_eq!(monthly(&c, 30.0), FEE_30);
+    // The months are read, not assumed: the same total over 6 months is 54 633 333.33 fen a month
+    // (100 % → 54 633 333; 30 % → 327 800 000 × 0.3 / 6 = 16 390 000 exactly).
+    let half_year = contract_terms::Contract { months: 6, ..c.clone() };
+    assert_eq!(monthly(&half_year, 100.0), 54_633_333);
+    assert_eq!(monthly(&half_year, 30.0), 16_390_000);
+    // And an occurrence's amount is that base times its count: two months of 附件6-2 (30 %).
+    assert_eq!(
+        c.amount_fen(contract_terms::Amount::MonthlyFee { pct: 30.0 }, 2),
+        2 * FEE_30
+    );
+}

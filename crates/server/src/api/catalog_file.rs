@@ -27,6 +27,10 @@ pub struct ImportParams {
     /// Check and report what would happen; write nothing.
     #[serde(default)]
     pub dry_run: bool,
+    /// Keep the service dates and fees set by hand (`PATCH /systems/{id}`, the system's page) where
+    /// the file's differ; by default the file's replace them. Either way `plan.hand_set` lists each.
+    #[serde(default)]
+    pub keep_hand_set: bool,
 }
 
 /// Imports a catalogue file (admins): the body is the TOML text, sent as
@@ -69,7 +73,11 @@ pub async fn import_catalog(
     }
     let text = std::str::from_utf8(&body)
         .map_err(|e| ApiError::Malformed(format!("the catalogue file is not UTF-8 text: {e}")))?;
-    Ok(Json(catalog::upload(&state, &p, &from, text, params.dry_run).await?))
+    let options = catalog::ImportOptions {
+        dry_run: params.dry_run,
+        keep_hand_set: params.keep_hand_set,
+    };
+    Ok(Json(catalog::upload(&state, &p, &from, text, options).await?))
 }
 
 /// Exports the catalogue as a TOML file that `POST /catalog/import` and `opsclock import catalog`

@@ -1,4 +1,4 @@
-//! `opsclock import catalog FILE [--dry-run]` and `opsclock export catalog [--output FILE]`.
+//! `opsclock import catalog FILE [--dry-run] [--keep-hand-set]` and `opsclock export catalog [--output FILE]`.
 
 use std::path::PathBuf;
 
@@ -33,6 +33,10 @@ pub struct ImportCatalogArgs {
     /// Check the file and print what would be created, changed or left alone; write nothing.
     #[arg(long)]
     dry_run: bool,
+    /// Keep the service dates and fees set by hand (PATCH /api/v1/systems/{id}, the system's page)
+    /// where the file's differ; by default the file's replace them. Either way each is listed.
+    #[arg(long)]
+    keep_hand_set: bool,
     /// Directory of calendar files the systems may name [default: as for `opsclock sla`].
     #[arg(long, value_name = "DIR")]
     calendar_dir: Option<PathBuf>,
@@ -55,12 +59,16 @@ pub async fn import(cmd: ImportCommand, config: &Config) -> anyhow::Result<()> {
     let calendars = super::calendar_source(a.calendar_dir, config)?.all()?;
     let db = crate::serve::open_database(&a.database.url(config)).await?;
     let name = a.file.display().to_string();
-    let plan = catalog::import(
+    let options = catalog::ImportOptions {
+        dry_run: a.dry_run,
+        keep_hand_set: a.keep_hand_set,
+    };
+    let plan = catalog::import_with(
         &db,
         &text,
         &name,
         std::sync::Arc::new(calendars),
-        a.dry_run,
+        options,
         None,
         &ClientAddr(Some("cli".into())),
         chrono::Utc::now(),

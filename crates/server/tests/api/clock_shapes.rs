@@ -5,6 +5,7 @@
 
 use axum::http::{Method, StatusCode};
 use chrono::{DateTime, Utc};
+use sea_orm::ActiveModelTrait;
 use serde_json::{Value, json};
 
 use crate::both;
@@ -13,7 +14,8 @@ use crate::support::Harness;
 
 /// SX answers on 7×24 and repairs on 5×8 (seed 004 sy-038, L8998–9006); SR counts from the
 /// report (L27561); SV goes on site within 4 hours of the buyer's request (sy-057, L11985–11989).
-const FILE: &str = r#"format = 1
+/// The webhook tests ask SV for a visit too.
+pub(crate) const FILE: &str = r#"format = 1
 
 [[policies]]
 code = "P38"
@@ -304,5 +306,46 @@ both!(
         // A field that does not apply is refused like any other action's.
         let extra = t.act("mgr_a", &v, "request_visit", json!({"note": "x"})).await;
         assert_eq!(extra.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", extra.body);
+    }
+);
+
+both!(
+    a_window_that_could_not_be_applied_keeps_the_per_clock_calendars,
+    |t: Harness| async move {
+        import(&t, FILE).await.expect(StatusCode::OK);
+        // A window over SX stored without the check (issue 25: as before the check existed, or its
+        // calendar changed since): its 3000 days cannot be counted, so it is not applied.
+        let doc: opsclock::app::duty::windows::WindowDoc = serde_json::from_value(json!({
+            "code": "stale", "name": "年终重保", "systems": ["SX"],
+            "starts": "2026-11-20T00:00:00+08:00", "ends": "2026-12-05T00:00:00+08:00",
+            "targets": {"response": "10m", "repair": "3000d"}}))
+        .unwrap();
+        opsclock::db::entities::major_events::ActiveModel {
+            code: sea_orm::Set(doc.code.clone()),
+            name: sea_orm::Set(doc.name.clone()),
+            starts_at: sea_orm::Set(doc.starts),
+            ends_at: sea_orm::Set(doc.ends),
+            document: sea_orm::Set(serde_json::to_value(&doc).unwrap()),
+            updated_at: sea_orm::Set(t.now()),
+            ..Default::default()
+        }
+        .insert(&t.state.db)
+        .await
+        .unwrap();
+        t.time.set(beijing("2026-11-28T10:05:00"));
+        let v = open(&t, "SX", "2026-11-28T10:00:00", "2026-11-28T10:00:00").await;
+        let read = t
+            .get("eng_a", &format!("/api/v1/tickets/{}", v["number"].as_str().unwrap()))
+            .await
+            .expect(StatusCode::OK);
+        let reason = read["major_event"]["reason"].as_str().unwrap_or_default();
+        assert!(reason.contains("could not be applied"), "{read}");
+        // As without the window: the response on cn-7x24 that Saturday, the repair on cn-5x8
+        // (8 working hours: Monday), not every clock on the system's cn-5x8 (response due
+        // Monday 10:00) nor on the window's cn-7x24.
+        assert_eq!(clock(&v, "response").unwrap()["calendar"], "cn-7x24", "{v}");
+        assert_eq!(deadline(&v, "response"), beijing("2026-11-28T11:00:00"), "{v}");
+        assert_eq!(clock(&v, "repair").unwrap()["calendar"], "cn-5x8", "{v}");
+        assert_eq!(deadline(&v, "repair"), beijing("2026-11-30T17:00:00"), "{v}");
     }
 );

@@ -321,3 +321,73 @@ both!(
         assert_eq!(header(ping, "x-opsclock-event"), "ping");
     }
 );
+
+both!(
+    a_buyers_request_for_a_visit_is_posted_to_the_subscribers,
+    |t: Harness| async move {
+        // SV goes on site within 4 hours of the buyer's request for a visit (seed 004 sy-057,
+        // L11985–11989: "接到用户现场服务要求后 4 小时内到达").
+        crate::recorded::import_catalog(&t, crate::clock_shapes::FILE)
+            .await
+            .expect(StatusCode::OK);
+        let r = Receiver::default();
+        let base = start_receiver(r.clone()).await;
+        let hook = t
+            .put(
+                "admin",
+                "/api/v1/webhooks/visits",
+                json!({"url": format!("{base}/json"), "events": ["visit_requested"]}),
+            )
+            .await
+            .expect(StatusCode::OK);
+        let secret = hook["secret"].as_str().unwrap().to_owned();
+        t.put(
+            "admin",
+            "/api/v1/webhooks/wecom",
+            json!({"url": format!("{base}/wecom"), "format": "wecom", "events": ["visit_requested"]}),
+        )
+        .await
+        .expect(StatusCode::OK);
+        let ticket = t.open("eng_a", "SV", "fault", "serious").await;
+        let number = ticket["number"].as_str().unwrap().to_owned();
+        let ticket = t
+            .act("eng_a", &ticket, "acknowledge", json!({}))
+            .await
+            .expect(StatusCode::OK);
+        // Only the buyer asks for a visit: the unit's manager.
+        t.act("mgr_a", &ticket, "request_visit", json!({}))
+            .await
+            .expect(StatusCode::OK);
+
+        let links = Links::new(Some("https://ops.example"), "unused", "ops.example".into());
+        let settings = WebhookSettings::from_config(&WebhookConfig::default()).unwrap();
+        let poster = sender(t.state.db.clone(), settings, &t.state.outbound, t.time.clone(), links).unwrap();
+        assert_eq!(
+            poster.drain().await.unwrap(),
+            DrainReport {
+                sent: 2,
+                ..DrainReport::default()
+            },
+            "one visit_requested event per subscription, and nothing for created or acknowledged"
+        );
+        let hits = r.hits.lock().unwrap().clone();
+        assert_eq!(hits.len(), 2, "{hits:?}");
+        let json_hit = hits.iter().find(|h| h.path == "json").unwrap();
+        assert_eq!(header(json_hit, "x-opsclock-event"), "visit_requested");
+        let ts: i64 = header(json_hit, "x-opsclock-timestamp").parse().unwrap();
+        assert!(opsclock::app::auth::hmac::verify(
+            &secret,
+            ts,
+            json_hit.body.as_bytes(),
+            &header(json_hit, "x-opsclock-signature")
+        ));
+        let body: Value = serde_json::from_str(&json_hit.body).unwrap();
+        assert_eq!(body["event"], "visit_requested", "{body}");
+        assert_eq!(body["ticket"]["number"], number.as_str(), "{body}");
+        let wecom = hits.iter().find(|h| h.path == "wecom").unwrap();
+        assert!(wecom.body.contains("用户要求现场服务"), "{}", wecom.body);
+        // Delivered once: nothing is sent again.
+        t.time.advance(TimeDelta::hours(1));
+        assert_eq!(poster.drain().await.unwrap(), DrainReport::default());
+    }
+);

@@ -377,21 +377,8 @@ pub fn check_with(file: &CatalogFile, text: &str, known: &Known, progress: &Prog
                 format!("no calendar {:?}; the server has: {calendar_names}", s.calendar),
             );
         }
-        for (clock, name) in &s.clock_calendars {
-            if clock.parse::<ticket_domain::ClockName>().is_err() {
-                c.problem(
-                    line,
-                    format!("{path}.clock_calendars.{clock}"),
-                    format!("{clock:?} is not a clock; the clocks are response, arrival, repair"),
-                );
-            }
-            if !known.calendars.contains(name) {
-                c.problem(
-                    line,
-                    format!("{path}.clock_calendars.{clock}"),
-                    format!("no calendar {name:?}; the server has: {calendar_names}"),
-                );
-            }
+        for (clock, message) in clock_calendar_problems(&s.clock_calendars, &known.calendars) {
+            c.problem(line, format!("{path}.clock_calendars.{clock}"), message);
         }
         if s.service_mode.parse::<ServiceMode>().is_err() {
             c.problem(
@@ -439,6 +426,33 @@ pub fn check_with(file: &CatalogFile, text: &str, known: &Known, progress: &Prog
     } else {
         Err(c.problems)
     }
+}
+
+/// What is wrong with a system's `clock_calendars` (clock → calendar name), given the calendars
+/// the server has loaded: each (clock, message), in the map's order. The one check for a
+/// catalogue file (`systems[i].clock_calendars.CLOCK`) and the systems API (`clock_calendars`).
+///
+/// Example: with cn-5x8 and cn-7x24 loaded, `{answer = "cn-7x24", repair = "cn-9x9"}` has two
+/// problems: `answer` is not a clock (the clocks are response, arrival, repair), and there is no
+/// calendar "cn-9x9"; `{response = "cn-7x24"}` has none.
+pub fn clock_calendar_problems<'a>(
+    map: &'a BTreeMap<String, String>,
+    loaded: &BTreeSet<String>,
+) -> Vec<(&'a str, String)> {
+    let mut out = Vec::new();
+    for (clock, name) in map {
+        if clock.parse::<ticket_domain::ClockName>().is_err() {
+            out.push((
+                clock.as_str(),
+                format!("{clock:?} is not a clock; the clocks are response, arrival, repair"),
+            ));
+        }
+        if !loaded.contains(name) {
+            let names = loaded.iter().map(String::as_str).collect::<Vec<_>>().join(", ");
+            out.push((clock.as_str(), format!("no calendar {name:?}; the server has: {names}")));
+        }
+    }
+    out
 }
 
 /// The codes a reference could have named, for the message of one that names none of them.
@@ -533,7 +547,28 @@ fn contract(c: &mut Checker<'_>, line: Option<usize>, path: &str, f: &ContractFa
 
 #[cfg(test)]
 mod tests {
-    use super::Lines;
+    use super::{Lines, clock_calendar_problems};
+
+    #[test]
+    fn clock_calendars_name_known_clocks_and_loaded_calendars() {
+        let loaded = ["cn-5x8".to_owned(), "cn-7x24".to_owned()].into();
+        let map = [("answer", "cn-7x24"), ("repair", "cn-9x9"), ("response", "cn-7x24")]
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .into();
+        assert_eq!(
+            clock_calendar_problems(&map, &loaded),
+            [
+                (
+                    "answer",
+                    "\"answer\" is not a clock; the clocks are response, arrival, repair".to_owned()
+                ),
+                (
+                    "repair",
+                    "no calendar \"cn-9x9\"; the server has: cn-5x8, cn-7x24".to_owned()
+                ),
+            ]
+        );
+    }
 
     #[test]
     fn lines_are_counted_as_before() {

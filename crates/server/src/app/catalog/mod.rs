@@ -8,11 +8,13 @@
 //! - [`orgs`], [`policies`], [`systems`]: reading and editing one record at a time;
 //! - [`store`]: the plan (what an import would create, change or leave) and the import itself;
 //! - [`export`]: the database written back as a file;
-//! - [`service`]: a system's service dates and fee; [`service_edit`]: setting them by hand.
+//! - [`service`]: a system's service dates and fee; [`service_edit`]: setting them by hand;
+//!   [`hand_set`]: what a re-import does to those set by hand.
 
 pub mod check;
 pub mod export;
 pub mod file;
+pub mod hand_set;
 pub mod orgs;
 pub mod policies;
 pub mod service;
@@ -218,9 +220,20 @@ pub enum ImportError {
     Db(#[from] sea_orm::DbErr),
 }
 
+/// How an import runs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportOptions {
+    /// Check and plan only; write nothing.
+    pub dry_run: bool,
+    /// Keep service dates and fees set by hand where the file's differ ([`hand_set`]); by default
+    /// the file's replace them (and the plan lists each).
+    pub keep_hand_set: bool,
+}
+
 /// Checks `text` and, unless `dry_run`, imports it in one write transaction at `now`. Either way
 /// returns the plan: what is (or would be) created, changed and left alone. Systems may name any of
-/// `calendars`, and every policy target must be countable in each of them from `now`.
+/// `calendars`, and every policy target must be countable in each of them from `now`. Service
+/// dates and fees set by hand are replaced by the file's (see [`import_with`] to keep them).
 #[allow(clippy::too_many_arguments)]
 pub async fn import(
     db: &sea_orm::DatabaseConnection,
@@ -232,16 +245,40 @@ pub async fn import(
     from: &crate::app::audit::ClientAddr,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<store::Plan, ImportError> {
+    let options = ImportOptions {
+        dry_run,
+        keep_hand_set: false,
+    };
+    import_with(db, text, source_name, calendars, options, user_id, from, now).await
+}
+
+/// [`import`] with its [`ImportOptions`]. The plan's `hand_set` lists each service date or fee
+/// set by hand that the file's differs from, and whether it was kept; each is also audited as
+/// `catalog.hand_set` when the import writes.
+#[allow(clippy::too_many_arguments)]
+pub async fn import_with(
+    db: &sea_orm::DatabaseConnection,
+    text: &str,
+    source_name: &str,
+    calendars: std::sync::Arc<std::collections::BTreeMap<String, sla_clock::Calendar>>,
+    options: ImportOptions,
+    user_id: Option<i64>,
+    from: &crate::app::audit::ClientAddr,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<store::Plan, ImportError> {
     let invalid = |problems| ImportError::Invalid {
         source_name: source_name.to_owned(),
         problems,
     };
-    if dry_run {
+    if options.dry_run {
         let current = store::Current::load(db).await?;
-        let cat = load_with(text, current.known(calendars, now), Default::default())
+        let mut cat = load_with(text, current.known(calendars, now), Default::default())
             .await
             .map_err(invalid)?;
-        return Ok(current.plan(&cat));
+        let hand = hand_set::reconcile(db, current.systems(), &mut cat, options.keep_hand_set).await?;
+        let mut plan = current.plan(&cat);
+        plan.hand_set = hand;
+        return Ok(plan);
     }
     let txn = crate::db::begin_write(db)
         .await
@@ -249,15 +286,25 @@ pub async fn import(
     // Checked inside the write transaction, so the references it resolves cannot change before
     // the writes that rely on them.
     let current = store::Current::load(&txn).await?;
-    let cat = load_with(text, current.known(calendars, now), Default::default())
+    let mut cat = load_with(text, current.known(calendars, now), Default::default())
         .await
         .map_err(invalid)?;
-    let plan = store::apply(&txn, &current, &cat, user_id, from, source_name, now).await?;
+    let hand = hand_set::reconcile(&txn, current.systems(), &mut cat, options.keep_hand_set).await?;
+    let mut plan = store::apply(&txn, &current, &cat, user_id, from, source_name, now).await?;
     if plan.is_noop() {
         txn.rollback().await?;
     } else {
+        for h in &hand {
+            let detail = serde_json::json!({
+                "source": source_name, "field": h.field, "hand_set": h.hand_set, "file": h.file,
+                "set_at": h.set_at, "set_by": h.set_by, "kept": h.kept,
+            });
+            let target = format!("system:{}", h.system);
+            crate::app::audit::record(&txn, user_id, "catalog.hand_set", &target, detail, from, now).await?;
+        }
         txn.commit().await?;
     }
+    plan.hand_set = hand;
     Ok(plan)
 }
 
@@ -313,16 +360,16 @@ pub async fn upload(
     p: &crate::app::auth::Principal,
     from: &crate::app::audit::ClientAddr,
     text: &str,
-    dry_run: bool,
+    options: ImportOptions,
 ) -> AppResult<ImportReport> {
     crate::app::permissions::check(p, crate::app::permissions::Action::CatalogFile)?;
     let source = format!("upload by {}", p.username);
-    let plan = import(
+    let plan = import_with(
         &ctx.db,
         text,
         &source,
         ctx.calendars.snapshot(),
-        dry_run,
+        options,
         Some(p.user_id),
         from,
         ctx.now(),
@@ -340,7 +387,7 @@ pub async fn upload(
         ImportError::Db(e) => AppError::from(e),
     })?;
     Ok(ImportReport {
-        dry_run,
+        dry_run: options.dry_run,
         created: plan.count(store::Action::Create),
         changed: plan.count(store::Action::Change),
         unchanged: plan.count(store::Action::Unchanged),

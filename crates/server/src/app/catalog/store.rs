@@ -74,6 +74,8 @@ pub struct Plan {
     pub entries: Vec<PlanEntry>,
     /// Database entries the file does not mention.
     pub kept: Vec<Kept>,
+    /// Service dates and fees set by hand that differ from the file's ([`super::hand_set`]).
+    pub hand_set: Vec<super::hand_set::HandSet>,
 }
 
 impl Plan {
@@ -114,6 +116,9 @@ impl fmt::Display for Plan {
         }
         for k in &self.kept {
             writeln!(f, "keep   {} {} (in the database, not in the file)", k.entity, k.code)?;
+        }
+        for h in &self.hand_set {
+            writeln!(f, "{}", super::hand_set::describe(h))?;
         }
         write!(
             f,
@@ -220,6 +225,11 @@ impl Current {
     /// What importing `cat` would do, without doing it.
     pub fn plan(&self, cat: &Catalog) -> Plan {
         compute(self, cat)
+    }
+
+    /// The systems in the database, by code.
+    pub(super) fn systems(&self) -> &BTreeMap<String, systems::Model> {
+        &self.systems
     }
 
     pub(super) fn unit_code(&self, id: i64) -> String {

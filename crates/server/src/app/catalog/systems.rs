@@ -166,22 +166,13 @@ async fn system_view(db: &impl ConnectionTrait, s: systems::Model) -> Result<Sys
     })
 }
 
-/// `clock_calendars` checked (known clocks, loaded calendars) and as stored (none when empty).
+/// `clock_calendars` checked as a catalogue file's are ([`super::check::clock_calendar_problems`]:
+/// known clocks, loaded calendars) and as stored (none when empty); the first problem is a 422
+/// on `clock_calendars` naming the clock.
 fn clock_calendars(ctx: &Context, map: &BTreeMap<String, String>) -> AppResult<Option<serde_json::Value>> {
-    let loaded = ctx.calendars.snapshot();
-    for (clock, name) in map {
-        clock
-            .parse::<ticket_domain::ClockName>()
-            .map_err(|e| AppError::invalid("clock_calendars", e.to_string()))?;
-        if !loaded.contains_key(name) {
-            return Err(AppError::invalid(
-                "clock_calendars",
-                format!(
-                    "{clock}: no calendar {name:?}; known: {}",
-                    loaded.keys().cloned().collect::<Vec<_>>().join(", ")
-                ),
-            ));
-        }
+    let loaded = ctx.calendars.snapshot().keys().cloned().collect();
+    if let Some((clock, message)) = super::check::clock_calendar_problems(map, &loaded).into_iter().next() {
+        return Err(AppError::invalid("clock_calendars", format!("{clock}: {message}")));
     }
     Ok((!map.is_empty()).then(|| serde_json::json!(map)))
 }

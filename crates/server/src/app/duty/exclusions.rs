@@ -151,12 +151,13 @@ pub async fn record(
         .one(txn)
         .await?
         .ok_or_else(|| AppError::invalid("system", format!("no system {:?}", req.system)))?;
-    // The clocks of the system's tickets count around it in the system's calendar, which must
-    // answer for every instant of it: an exclusion into years it cannot count would make those
-    // tickets impossible to measure.
-    let cal = super::calendar(calendars, "system", &system.calendar)?;
-    crate::app::countable::span(cal, req.starts, req.starts).map_err(|why| AppError::invalid("starts", why))?;
-    crate::app::countable::span(cal, req.starts, req.ends).map_err(|why| AppError::invalid("ends", why))?;
+    // The clocks of the system's tickets count around it, each in its own calendar (the system's,
+    // or the one its `clock_calendars` names), which must answer for every instant of it: an
+    // exclusion into years one cannot count would make those tickets impossible to measure.
+    for cal in super::clock_calendars(calendars, "system", &system)? {
+        crate::app::countable::span(cal, req.starts, req.starts).map_err(|why| AppError::invalid("starts", why))?;
+        crate::app::countable::span(cal, req.starts, req.ends).map_err(|why| AppError::invalid("ends", why))?;
+    }
     let row = exclusions::ActiveModel {
         system_id: Set(system.id),
         kind: Set(req.kind.clone()),

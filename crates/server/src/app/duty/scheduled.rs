@@ -180,13 +180,16 @@ pub async fn set(
             ),
         ));
     }
-    // Each occurrence's ticket is due `due` after it: countable from the next occurrence (the
-    // counting must also be possible at the occurrences after it, which the opening checks).
+    // Each occurrence's ticket is due `due` after it, on its repair clock: countable from the next
+    // occurrence in the calendar that clock counts in (the system's `clock_calendars` may put it
+    // on another than the system's calendar; the counting must also be possible at the
+    // occurrences after it, which the opening checks).
     if let (Some(at), Some(due)) = (next, doc.due.as_deref()) {
         let d: SlaDuration = due
             .parse()
             .map_err(|e| AppError::invalid("due", format!("{due:?}: {e}")))?;
-        crate::app::countable::duration(calendar, at, d).map_err(|why| AppError::invalid("due", why))?;
+        let repair = super::clock_calendar(calendars, "system", &system, ticket_domain::ClockName::Repair)?;
+        crate::app::countable::duration(repair, at, d).map_err(|why| AppError::invalid("due", why))?;
     }
     let document = serde_json::to_value(doc).map_err(|e| AppError::Internal(e.into()))?;
     let existing = duties::Entity::find()
