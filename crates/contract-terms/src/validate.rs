@@ -72,10 +72,10 @@ impl Contract {
 }
 
 fn check_non_negative(out: &mut Vec<String>, field: &str, value: Option<f64>) {
-    if let Some(v) = value {
-        if !v.is_finite() || v < 0.0 {
-            out.push(format!("{field}: {v} is not a finite, non-negative number"));
-        }
+    if let Some(v) = value
+        && (!v.is_finite() || v < 0.0)
+    {
+        out.push(format!("{field}: {v} is not a finite, non-negative number"));
     }
 }
 
@@ -90,14 +90,14 @@ fn check_condition(out: &mut Vec<String>, when: &str, condition: &Condition) {
         } => {
             check_non_negative(out, &format!("{when}.above_minutes"), Some(above_minutes));
             check_non_negative(out, &format!("{when}.below_minutes"), below_minutes);
-            if let Some(below) = below_minutes {
-                if below <= above_minutes {
-                    out.push(format!(
-                        "{when}.below_minutes: {} must be greater than above_minutes ({})",
-                        num(below, 3),
-                        num(above_minutes, 3)
-                    ));
-                }
+            if let Some(below) = below_minutes
+                && below <= above_minutes
+            {
+                out.push(format!(
+                    "{when}.below_minutes: {} must be greater than above_minutes ({})",
+                    num(below, 3),
+                    num(above_minutes, 3)
+                ));
             }
             check_impact(out, when, impact.needs(), needs);
         }
@@ -201,14 +201,14 @@ fn check_condition(out: &mut Vec<String>, when: &str, condition: &Condition) {
             }
             check_non_negative(out, &format!("{when}.above_minutes"), above_minutes);
             check_non_negative(out, &format!("{when}.below_minutes"), below_minutes);
-            if let (Some(a), Some(b)) = (above_minutes, below_minutes) {
-                if b <= a {
-                    out.push(format!(
-                        "{when}.below_minutes: {} must be greater than above_minutes ({})",
-                        num(b, 3),
-                        num(a, 3)
-                    ));
-                }
+            if let (Some(a), Some(b)) = (above_minutes, below_minutes)
+                && b <= a
+            {
+                out.push(format!(
+                    "{when}.below_minutes: {} must be greater than above_minutes ({})",
+                    num(b, 3),
+                    num(a, 3)
+                ));
             }
         }
         Condition::Delay { .. } | Condition::Manual => {}
@@ -217,11 +217,11 @@ fn check_condition(out: &mut Vec<String>, when: &str, condition: &Condition) {
 
 /// `impact` (kept for stored contracts) and `needs` must not say different things.
 fn check_impact(out: &mut Vec<String>, when: &str, from_impact: Option<FindingKind>, needs: Option<FindingKind>) {
-    if let (Some(a), Some(b)) = (from_impact, needs) {
-        if a != b {
-            out.push(format!(
-                "{when}.needs: {b} contradicts impact (which means {a}); drop impact"
-            ));
-        }
+    if let (Some(a), Some(b)) = (from_impact, needs)
+        && a != b
+    {
+        out.push(format!(
+            "{when}.needs: {b} contradicts impact (which means {a}); drop impact"
+        ));
     }
 }

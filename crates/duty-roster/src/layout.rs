@@ -173,10 +173,10 @@ fn apply_overrides(line: &ShiftLine, date: NaiveDate, mut members: Vec<String>, 
         if let Some(off) = &o.off {
             members.retain(|m| m != off);
         }
-        if let Some(on) = &o.on {
-            if !members.contains(on) {
-                members.push(on.clone());
-            }
+        if let Some(on) = &o.on
+            && !members.contains(on)
+        {
+            members.push(on.clone());
         }
     }
     members

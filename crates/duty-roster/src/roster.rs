@@ -136,10 +136,10 @@ impl Roster {
             if l.until.is_some_and(|u| u < l.anchor) {
                 out.push(format!("{at}.until: is before the anchor {}", l.anchor));
             }
-            if let Days::Weekdays(w) = &l.days {
-                if w.is_empty() {
-                    out.push(format!("{at}.days: name at least one weekday"));
-                }
+            if let Days::Weekdays(w) = &l.days
+                && w.is_empty()
+            {
+                out.push(format!("{at}.days: name at least one weekday"));
             }
         }
         for (i, r) in self.staffing.iter().enumerate() {

@@ -350,13 +350,13 @@ impl Clock {
 
     /// Appends an event if it may follow the ones so far.
     pub fn apply(&mut self, event: ClockEvent) -> Result<(), ClockError> {
-        if let Some(previous) = self.events.last().map(ClockEvent::at) {
-            if event.at() < previous {
-                return Err(ClockError::OutOfOrder {
-                    at: event.at(),
-                    previous,
-                });
-            }
+        if let Some(previous) = self.events.last().map(ClockEvent::at)
+            && event.at() < previous
+        {
+            return Err(ClockError::OutOfOrder {
+                at: event.at(),
+                previous,
+            });
         }
         let phase = self.phase();
         let ok = match (&event, phase) {

@@ -69,7 +69,7 @@ async fn sigkill_under_write_load_loses_nothing(backend: Backend) {
                 i += 1;
                 let mut body = json!({"kind": "fault", "system": "sy-900", "severity": "urgent",
                     "title": format!("crash {c}-{i}")});
-                if i % 25 == 0 {
+                if i.is_multiple_of(25) {
                     // Five hours before the server's clock, the system's (sy-900 is 24x7: wall
                     // time, the same in any year).
                     body["received_at"] = json!(Utc::now() - TimeDelta::hours(5));

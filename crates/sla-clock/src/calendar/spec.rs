@@ -459,10 +459,10 @@ impl CalendarSpec {
                 );
             }
             for d in h.from.iter_days().take_while(|d| *d <= h.to).take(400) {
-                if let Some(j) = off.insert(d, i) {
-                    if j != i {
-                        c.problem(format!("holidays[{i}]"), format!("{d} is also in holidays[{j}]"));
-                    }
+                if let Some(j) = off.insert(d, i)
+                    && j != i
+                {
+                    c.problem(format!("holidays[{i}]"), format!("{d} is also in holidays[{j}]"));
                 }
             }
         }

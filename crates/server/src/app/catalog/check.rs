@@ -529,14 +529,14 @@ fn contract(c: &mut Checker<'_>, line: Option<usize>, path: &str, f: &ContractFa
     for (field, message) in super::service::problems(f) {
         c.problem(line, format!("{path}.{field}"), message);
     }
-    if let Some(t) = f.availability_target {
-        if !(t > 0.0 && t <= 100.0) {
-            c.problem(
-                line,
-                format!("{path}.availability_target"),
-                format!("{t} is not a percentage in (0, 100]"),
-            );
-        }
+    if let Some(t) = f.availability_target
+        && !(t > 0.0 && t <= 100.0)
+    {
+        c.problem(
+            line,
+            format!("{path}.availability_target"),
+            format!("{t} is not a percentage in (0, 100]"),
+        );
     }
     for (i, ins) in f.inspection.iter().enumerate() {
         if ins.times == 0 {

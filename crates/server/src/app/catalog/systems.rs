@@ -186,31 +186,31 @@ async fn check_system_refs(
     calendar: Option<&str>,
     service_mode: Option<&str>,
 ) -> AppResult<()> {
-    if let Some(u) = unit_id {
-        if units::Entity::find_by_id(u).one(db).await?.is_none() {
-            return Err(AppError::invalid("unit_id", format!("no unit {u}")));
-        }
+    if let Some(u) = unit_id
+        && units::Entity::find_by_id(u).one(db).await?.is_none()
+    {
+        return Err(AppError::invalid("unit_id", format!("no unit {u}")));
     }
-    if let Some(pid) = policy_id {
-        if policies::Entity::find_by_id(pid).one(db).await?.is_none() {
-            return Err(AppError::invalid("policy_id", format!("no policy {pid}")));
-        }
+    if let Some(pid) = policy_id
+        && policies::Entity::find_by_id(pid).one(db).await?.is_none()
+    {
+        return Err(AppError::invalid("policy_id", format!("no policy {pid}")));
     }
     for v in vendor_ids {
         if vendors::Entity::find_by_id(*v).one(db).await?.is_none() {
             return Err(AppError::invalid("vendor_ids", format!("no vendor {v}")));
         }
     }
-    if let Some(c) = calendar {
-        if !ctx.calendars.snapshot().contains_key(c) {
-            return Err(AppError::invalid(
-                "calendar",
-                format!(
-                    "no calendar {c:?}; known: {}",
-                    ctx.calendars.snapshot().keys().cloned().collect::<Vec<_>>().join(", ")
-                ),
-            ));
-        }
+    if let Some(c) = calendar
+        && !ctx.calendars.snapshot().contains_key(c)
+    {
+        return Err(AppError::invalid(
+            "calendar",
+            format!(
+                "no calendar {c:?}; known: {}",
+                ctx.calendars.snapshot().keys().cloned().collect::<Vec<_>>().join(", ")
+            ),
+        ));
     }
     if let Some(m) = service_mode {
         m.parse::<ServiceMode>()

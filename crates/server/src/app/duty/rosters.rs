@@ -226,17 +226,17 @@ pub async fn on_duty(
             .await?;
         for s in &shifts {
             for m in &s.members {
-                if let Some(u) = people.iter().find(|u| &u.username == m) {
-                    if !out.iter().any(|o: &OnDuty| o.user_id == u.id) {
-                        out.push(OnDuty {
-                            user_id: u.id,
-                            username: u.username.clone(),
-                            roster: r.doc.code.clone(),
-                            line: s.line.clone(),
-                            team: s.team.clone(),
-                            until: s.end,
-                        });
-                    }
+                if let Some(u) = people.iter().find(|u| &u.username == m)
+                    && !out.iter().any(|o: &OnDuty| o.user_id == u.id)
+                {
+                    out.push(OnDuty {
+                        user_id: u.id,
+                        username: u.username.clone(),
+                        roster: r.doc.code.clone(),
+                        line: s.line.clone(),
+                        team: s.team.clone(),
+                        until: s.end,
+                    });
                 }
             }
         }

@@ -145,10 +145,10 @@ pub async fn set(
         d.parse::<SlaDuration>()
             .map_err(|e| AppError::invalid("due", format!("{d:?}: {e}")))?;
     }
-    if let Some(q) = &doc.quota {
-        if q.count == 0 || !["month", "quarter", "year"].contains(&q.per.as_str()) {
-            return Err(AppError::invalid("quota", "count ≥ 1 per month, quarter or year"));
-        }
+    if let Some(q) = &doc.quota
+        && (q.count == 0 || !["month", "quarter", "year"].contains(&q.per.as_str()))
+    {
+        return Err(AppError::invalid("quota", "count ≥ 1 per month, quarter or year"));
     }
     if doc.schedule.is_some() && doc.due.is_none() {
         return Err(AppError::invalid(
@@ -156,15 +156,14 @@ pub async fn set(
             "a scheduled duty needs a due period, e.g. \"5wd\"",
         ));
     }
-    if let Some(a) = &doc.assignee {
-        if users::Entity::find()
+    if let Some(a) = &doc.assignee
+        && users::Entity::find()
             .filter(users::Column::Username.eq(a))
             .one(db)
             .await?
             .is_none()
-        {
-            return Err(AppError::invalid("assignee", format!("no user {a:?}")));
-        }
+    {
+        return Err(AppError::invalid("assignee", format!("no user {a:?}")));
     }
     crate::app::text::refuse_nul(doc)?;
     let next = match &doc.schedule {
