@@ -134,12 +134,13 @@ both!(
                 "cn-7x24",
                 "remote",
             ),
-            // Row 3, L2949-3126: "(1)轻微故障…：10 分钟内响应，2 个小时内修复" (a minor fault as fast as an urgent one).
+            // Row 3, L2949-3126: "(1)轻微故障…：10 分钟内响应，2 个小时内修复" (a minor fault as fast as an urgent one);
+            // "驻场人员服务时间：5*8 小时" (L3072), the only hours the row names: cn-5x8 (issue 24 re-read).
             (
                 "sy-003",
                 Minor,
                 rra(Some("10m"), None, Some("2h")),
-                "cn-7x24",
+                "cn-5x8",
                 "remote_and_on_site",
             ),
             // Row 5, L3263-3426: a fifth tier "一级（致命故障）" 15 min / 2 h is stricter than 紧急 30 min / 8 h.
@@ -150,12 +151,13 @@ both!(
                 "cn-7x24",
                 "remote_and_on_site",
             ),
-            // Row 13, L4965: "紧急故障（…）：1 分钟内响应，2 小时内修复".
+            // Row 13, L4965: "紧急故障（…）：1 分钟内响应，2 小时内修复"; "驻场人员服务时间：5*8 小时"
+            // (L4971) puts the row on cn-5x8, "7*24小时电话支持" (L4939-4941) its response on cn-7x24.
             (
                 "sy-013",
                 Urgent,
                 rra(Some("1m"), None, Some("2h")),
-                "cn-7x24",
+                "cn-5x8",
                 "remote_and_on_site",
             ),
             // Row 22, L6188-6444: "一般故障…：1 小时内做出响应，1 小时内到达故障现场，到达现场后1 小时内修复".

@@ -253,3 +253,41 @@ both!(shunyi_e_counts_from_the_notice_of_the_fault, |t: Harness| async move {
     assert_eq!(clock(&v, "arrival"), owned("2h", "cn-7x24", "2026-11-23T03:00:00Z"));
     assert_eq!(clock(&v, "repair"), owned("24h", "cn-7x24", "2026-11-24T01:00:00Z"));
 });
+
+both!(
+    the_reread_shunyi_rows_count_each_clock_on_the_hours_they_name,
+    |t: Harness| async move {
+        upload(&t, "admin", "", "application/toml", SHUNYI_CATALOG)
+            .await
+            .expect(StatusCode::OK);
+        // Issue 24 re-read (docs/shunyi-reread.md); every fault below is reported on Saturday
+        // 2026-11-21 (Beijing).
+
+        // sy-014, L5091-5095: "现场服务（7*8小时服务现场维修、技术支持）、远程支持（ 7*24 小时电话技术
+        // 支持服务）"; 严重 "1小时内响应，24 小时内修复" (L5117-5119). The response on cn-7x24 at 17:30
+        // that Saturday; the repair on cn-7x8 (09:00-17:00 every day): 0.5 h on Saturday, 8 h on
+        // Sunday and on Monday, the last 7.5 h on Tuesday until 16:30.
+        let v = open_at(&t, "sy-014", "serious", "2026-11-21T16:30:00+08:00").await;
+        assert_eq!(clock(&v, "response"), owned("1h", "cn-7x24", "2026-11-21T09:30:00Z"));
+        assert_eq!(clock(&v, "repair"), owned("24h", "cn-7x8", "2026-11-24T08:30:00Z"));
+
+        // sy-062, L12886-12902: "驻场服务 5*8 小时" … "以及工作时间外的 7*24 小时响应服务"; 紧急
+        // "5 分钟内响应，2 小时内修复" (L12926-12930). The response at 10:05 that Saturday, the repair
+        // on cn-5x8 from Monday 09:00: 11:00.
+        let v = open_at(&t, "sy-062", "urgent", "2026-11-21T10:00:00+08:00").await;
+        assert_eq!(clock(&v, "response"), owned("5m", "cn-7x24", "2026-11-21T02:05:00Z"));
+        assert_eq!(clock(&v, "repair"), owned("2h", "cn-5x8", "2026-11-23T03:00:00Z"));
+
+        // sy-100, L19357: "在工作日内 7x24 小时的即时响应" on cn-5x24; 紧急 "15 分钟内响应，4 小时内
+        // 修复" (L19385-19387). A Saturday fault counts from Monday 00:00: 00:15 and 04:00.
+        let v = open_at(&t, "sy-100", "urgent", "2026-11-21T10:00:00+08:00").await;
+        assert_eq!(clock(&v, "response"), owned("15m", "cn-5x24", "2026-11-22T16:15:00Z"));
+        assert_eq!(clock(&v, "repair"), owned("4h", "cn-5x24", "2026-11-22T20:00:00Z"));
+
+        // sy-075, L15171: "驻场人员服务时间：5*8 小时", the only hours the row names, on cn-5x8; 紧急
+        // "15 分钟内响应，4 小时内修复" (L15167-15169): Monday 09:15 and 13:00.
+        let v = open_at(&t, "sy-075", "urgent", "2026-11-21T10:00:00+08:00").await;
+        assert_eq!(clock(&v, "response"), owned("15m", "cn-5x8", "2026-11-23T01:15:00Z"));
+        assert_eq!(clock(&v, "repair"), owned("4h", "cn-5x8", "2026-11-23T05:00:00Z"));
+    }
+);
