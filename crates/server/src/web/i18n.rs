@@ -178,7 +178,7 @@ const WORDS: &[(&str, &str, &str)] = &[
         "已人工调整等级（需填写理由）。",
         "Severity overridden (a reason is required).",
     ),
-    ("target", "时限", "Target"),
+    ("target", "目标", "Target"),
     ("how_counted", "计算方式", "How it is counted"),
     (
         "repair_on_arrival",
@@ -448,7 +448,10 @@ const WORDS: &[(&str, &str, &str)] = &[
 /// Every word: the pages' own, then the product's vocabulary (`app::vocab::labels`: steps,
 /// roles, service modes, kinds, clocks), which mails and exports say too.
 fn all_words() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
-    WORDS.iter().chain(crate::app::vocab::labels::TABLE)
+    WORDS
+        .iter()
+        .chain(super::wording::WORDS)
+        .chain(crate::app::vocab::labels::TABLE)
 }
 
 /// The words of `lang`, by key.

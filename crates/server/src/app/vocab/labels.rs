@@ -109,6 +109,30 @@ pub fn step_by(id: &str, trigger: Option<&Trigger>, lang: Lang) -> String {
     }
 }
 
+/// When a step fires, as a reader says it: `50%` → 时限已用 50%, `breach` → 超时时,
+/// `every 1h after breach, 8 times` → 超时后每 1 小时一次，最多 8 次.
+///
+/// ```
+/// use opsclock::app::vocab::{Lang, labels::trigger};
+/// let t = "every 1h after breach, 8 times".parse().unwrap();
+/// assert_eq!(trigger(&t, Lang::Zh), "超时后每 1 小时一次，最多 8 次");
+/// assert_eq!(trigger(&t, Lang::En), "every 1h after breach, 8 times");
+/// assert_eq!(trigger(&"80%".parse().unwrap(), Lang::Zh), "时限已用 80%");
+/// ```
+pub fn trigger(t: &Trigger, lang: Lang) -> String {
+    match (t, lang) {
+        (_, Lang::En) => t.to_string(),
+        (Trigger::Share { percent }, Lang::Zh) => format!("时限已用 {percent}%"),
+        (Trigger::Breach, Lang::Zh) => "超时时".to_owned(),
+        (Trigger::AfterBreach { every, limit }, Lang::Zh) => {
+            format!(
+                "超时后每 {} 一次，最多 {limit} 次",
+                super::duration::sla(*every, Lang::Zh)
+            )
+        }
+    }
+}
+
 /// A user's role (`engineer` → 工程师).
 pub fn role(key: &str, lang: Lang) -> String {
     or_value("role_", key, lang)

@@ -16,6 +16,8 @@
 
 pub mod duration;
 pub mod labels;
+pub mod reasons;
+pub mod rules;
 
 /// The language a text is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
