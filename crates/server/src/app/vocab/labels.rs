@@ -126,7 +126,7 @@ pub fn trigger(t: &Trigger, lang: Lang) -> String {
         (Trigger::Breach, Lang::Zh) => "超时时".to_owned(),
         (Trigger::AfterBreach { every, limit }, Lang::Zh) => {
             format!(
-                "超时后每 {} 一次，最多 {limit} 次",
+                "超时后每 {}一次，最多 {limit} 次",
                 super::duration::sla(*every, Lang::Zh)
             )
         }
