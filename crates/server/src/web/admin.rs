@@ -34,7 +34,12 @@ fn coverage_banner(state: &AppState, v: &Viewer) -> Vec<serde_json::Value> {
             } else {
                 c.message_en()
             };
-            json!({"calendar": c.calendar, "days_left": c.days_left, "past": c.days_left < 0, "message": message})
+            // The command the message ends with is shown as code: `(opsclock calendar …)`.
+            let (message, command) = match message.split_once("(opsclock ") {
+                Some((text, rest)) => (text.trim_end().to_owned(), Some(format!("opsclock {}", rest.trim_end_matches(')')))),
+                None => (message, None),
+            };
+            json!({"calendar": c.calendar, "days_left": c.days_left, "past": c.days_left < 0, "message": message, "command": command})
         })
         .collect()
 }
