@@ -170,7 +170,7 @@ pub async fn favicon() -> Response {
             (header::CONTENT_TYPE, "image/x-icon"),
             (header::CACHE_CONTROL, "public, max-age=86400"),
         ],
-        include_bytes!("assets/favicon.ico").as_slice(),
+        include_bytes!("favicon.ico").as_slice(),
     )
         .into_response()
 }
