@@ -6,6 +6,8 @@ use contract_terms::Status;
 
 use super::{Cell, PROVISIONAL_MARK, Section};
 use crate::app::reports::Report;
+use crate::app::vocab::Lang;
+use crate::app::vocab::duration::sla_text;
 
 /// Chinese names of the clocks, kinds, severities and states.
 fn zh(key: &str) -> String {
@@ -48,6 +50,16 @@ fn zh(key: &str) -> String {
         other => other,
     }
     .to_owned()
+}
+
+/// A vendor by its name, as the report's scorecard (which lists every vendor of the report)
+/// gives it; its code when the scorecard does not.
+fn vendor_name(r: &Report, code: &str) -> String {
+    r.vendors
+        .iter()
+        .find(|v| v.vendor.as_deref() == Some(code))
+        .and_then(|v| v.name.clone())
+        .unwrap_or_else(|| code.to_owned())
 }
 
 fn status_zh(s: Status) -> &'static str {
@@ -208,9 +220,9 @@ pub fn sections(r: &Report) -> Vec<Section> {
                         Text(b.system.clone()),
                         Text(b.system_name.clone()),
                         Text(b.unit.clone()),
-                        Cell::opt(b.vendor.clone(), Text),
+                        Cell::opt(b.vendor.as_deref().map(|v| vendor_name(r, v)), Text),
                         Text(zh(&b.clock)),
-                        Cell::opt(b.target.clone(), Text),
+                        Cell::opt(b.target.as_deref(), |d| Text(sla_text(d, Lang::Zh))),
                         Cell::opt(b.started_at, When),
                         Cell::opt(b.deadline, When),
                         Cell::opt(b.ended_at, When),
@@ -360,12 +372,7 @@ pub fn sections(r: &Report) -> Vec<Section> {
                     // Names, not codes: the contract's and the vendor's (from the scorecard,
                     // which lists every vendor of the report; the code when it is not there).
                     let contract = d.name.clone();
-                    let vendor = r
-                        .vendors
-                        .iter()
-                        .find(|v| v.vendor.as_deref() == Some(d.vendor.as_str()))
-                        .and_then(|v| v.name.clone())
-                        .unwrap_or_else(|| d.vendor.clone());
+                    let vendor = vendor_name(r, &d.vendor);
                     let mut rows: Vec<Vec<Cell>> = a
                         .outcomes
                         .iter()
