@@ -195,3 +195,42 @@ both!(
         }
     }
 );
+
+both!(
+    the_printable_report_is_in_chinese_only,
+    |t: crate::support::Harness| async move {
+        // A breached urgent fault (response 15m) opened an hour before now, in November.
+        t.time.set("2026-11-25T02:00:00Z".parse().unwrap());
+        let opened = t
+            .post(
+                "eng_a",
+                "/api/v1/tickets",
+                json!({"kind": "fault", "system": "SA", "severity": "urgent", "title": "打印报告用",
+                       "occurred_at": "2026-11-25T01:00:00Z"}),
+            )
+            .await
+            .expect(StatusCode::CREATED);
+        assert!(opened["clocks"][0]["breached"].as_bool().unwrap_or(false), "{opened}");
+        let (status, _, bytes) = t
+            .download("admin", "/api/v1/reports/breaches?period=2026-11&format=html")
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let page = String::from_utf8(bytes).unwrap();
+        assert!(
+            page.contains("<h1>运维服务违约报告 2026-11</h1>") && page.contains(">概况</h2>"),
+            "{page}"
+        );
+        for english in [
+            "Breach report",
+            "Summary",
+            "MTTA / MTTR",
+            "Breached clocks",
+            "无 / none",
+            "<small>",
+        ] {
+            assert!(!page.contains(english), "{english}: {page}");
+        }
+        // The late clock's target in the contract's words.
+        assert!(page.contains("<td>15 分钟</td>"), "{page}");
+    }
+);
