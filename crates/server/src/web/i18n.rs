@@ -461,11 +461,6 @@ pub fn words(lang: Lang) -> BTreeMap<&'static str, &'static str> {
         .collect()
 }
 
-/// Both languages at once ("出错了 / Something went wrong"), for pages that cannot know which.
-pub fn both() -> BTreeMap<&'static str, String> {
-    all_words().map(|(k, zh, en)| (*k, format!("{zh} / {en}"))).collect()
-}
-
 /// The language switch's query.
 #[derive(Debug, Deserialize)]
 pub struct Switch {
