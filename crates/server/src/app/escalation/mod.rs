@@ -248,12 +248,8 @@ impl Links {
         }
     }
 
-    /// The page of a ticket.
-    pub fn ticket(&self, number: &str) -> String {
-        format!("{}/api/v1/tickets/{number}", self.public_url)
-    }
-
-    /// The web page of a ticket.
+    /// The web page of a ticket: what mails link to (signed out, it sends the reader to sign in
+    /// and back, `/login?next=/tickets/{number}`).
     pub fn page(&self, number: &str) -> String {
         format!("{}/tickets/{number}", self.public_url)
     }
