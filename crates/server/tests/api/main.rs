@@ -48,6 +48,7 @@ mod shipped_contracts;
 mod shunyi_leftovers;
 mod sign_in_cap;
 mod web;
+mod web_resume;
 mod webhooks;
 mod window_rules;
 mod year_end;
