@@ -109,8 +109,13 @@ async fn five_steps_five_emails(backend: Backend) {
             en.contains("due 2026-11-23 14:00 (Asia/Shanghai, calendar 24x7)"),
             "{en}"
         );
-        // The link opens the ticket's page, not the API.
-        assert!(m.text.contains("https://opsclock.test/tickets/INC-2026-000001\n"));
+        // The link opens the ticket's page, not the API (lines end in CRLF on the wire).
+        let text = m.text.replace("\r\n", "\n");
+        let zh = text.split("-- English --").next().unwrap();
+        assert!(
+            text.contains("https://opsclock.test/tickets/INC-2026-000001\n"),
+            "{text}"
+        );
         assert!(
             m.html
                 .contains("href=\"https://opsclock.test/tickets/INC-2026-000001\"")
@@ -128,7 +133,12 @@ async fn five_steps_five_emails(backend: Backend) {
         assert!(m.html.contains("name=\"viewport\""));
         assert!(m.html.contains("数字城管平台"));
     }
-    assert!(by(".warning.").text.contains("升级步骤：时限已用 80%\n"));
+    assert!(
+        by(".warning.")
+            .text
+            .replace("\r\n", "\n")
+            .contains("升级步骤：时限已用 80%\n")
+    );
     assert!(by(".warning.").text.contains("warning (80% of the time used)"));
     assert!(
         by(".overdue.2")
