@@ -92,9 +92,10 @@ function confirmations() {
 
 // A form is sent once: its buttons are disabled while the next page loads (a double click sends
 // nothing more), and enabled again if the browser shows this page from its cache after Back.
-// The new-ticket form's one-time token also survives Back when the browser loads the form
-// afresh: sent again, the server shows the ticket the first send opened. Without the script the
-// browser keeps the token itself when it restores the form, and the server still checks it.
+// The new-ticket form's one-time token is kept in this history entry (not in any storage): Back
+// to the form, even when the browser loads it afresh, gives it the token it was sent with, so
+// that sending it again shows the ticket the first send opened. Without the script the browser
+// keeps the token itself when it restores the form, and the server checks it either way.
 function sendOnce() {
   for (const form of document.querySelectorAll("form[method=post]")) {
     form.addEventListener("submit", (e) => {
@@ -114,12 +115,8 @@ function sendOnce() {
   });
   const once = document.getElementById("once");
   if (!once || !once.form) return;
-  const nav = performance.getEntriesByType("navigation")[0];
-  const kept = sessionStorage.getItem("opsclock-once");
-  if (nav && nav.type === "back_forward" && kept) once.value = kept;
-  once.form.addEventListener("submit", (e) => {
-    if (!e.defaultPrevented) sessionStorage.setItem("opsclock-once", once.value);
-  });
+  if (history.state && history.state.once) once.value = history.state.once;
+  else history.replaceState({ ...(history.state || {}), once: once.value }, "");
 }
 
 document.addEventListener("DOMContentLoaded", () => {
