@@ -331,7 +331,15 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .merge(crate::web::routes(state.clone()))
-        .fallback(|| async { ApiError::from(AppError::NotFound("no such route".into())) })
+        // A browser that mistypes an address gets the 404 page in its language, a program the
+        // JSON problem (docs/web.md).
+        .fallback(|uri: axum::http::Uri, headers: axum::http::HeaderMap| async move {
+            if crate::web::errors::wants_page(&uri, &headers) {
+                crate::web::errors::not_found(&headers)
+            } else {
+                ApiError::from(AppError::NotFound("no such route".into())).into_response()
+            }
+        })
         .method_not_allowed_fallback(|method: axum::http::Method, uri: axum::http::Uri| async move {
             ApiError::MethodNotAllowed(format!(
                 "{} does not take {method}; see /api/v1/openapi.json",

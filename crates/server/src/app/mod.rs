@@ -39,6 +39,7 @@
 //! | [`calendar_notice`] | adding a year's State Council holiday notice to a calendar file |
 //! | [`countable`] | whether what a setting names can be counted in the calendars: the check behind every setting saved, and behind isolating one that no longer can be |
 //! | [`text`] | rules for any text that is stored: no NUL byte, found by its path |
+//! | [`vocab`] | one vocabulary for what people read: durations in the contracts' words, names of steps, roles, modes, kinds, clocks |
 //! | [`coverage`] | warnings ahead of a dated calendar running out of published holidays |
 //! | [`retention`] | how long the records that are not tickets are kept, and the daily purge |
 //! | [`backup`] | `opsclock backup` and `opsclock restore` for a SQLite database |
@@ -68,6 +69,7 @@ pub mod retention;
 pub mod scope;
 pub mod text;
 pub mod tickets;
+pub mod vocab;
 pub mod webhooks;
 
 pub use context::{CalendarRef, Context, calendar_in};

@@ -17,6 +17,7 @@ use crate::app::AppError;
 use crate::app::auth::PartyKind;
 use crate::app::outbox::OutboxQuery;
 use crate::app::permissions::{self, Action};
+use crate::app::vocab::labels;
 use crate::http::AppState;
 
 use crate::app::audit::ClientAddr;
@@ -33,7 +34,12 @@ fn coverage_banner(state: &AppState, v: &Viewer) -> Vec<serde_json::Value> {
             } else {
                 c.message_en()
             };
-            json!({"calendar": c.calendar, "days_left": c.days_left, "past": c.days_left < 0, "message": message})
+            // The command the message ends with is shown as code: `(opsclock calendar …)`.
+            let (message, command) = match message.split_once("(opsclock ") {
+                Some((text, rest)) => (text.trim_end().to_owned(), Some(format!("opsclock {}", rest.trim_end_matches(')')))),
+                None => (message, None),
+            };
+            json!({"calendar": c.calendar, "days_left": c.days_left, "past": c.days_left < 0, "message": message, "command": command})
         })
         .collect()
 }
@@ -345,22 +351,31 @@ pub async fn ladders(State(state): State<AppState>, v: Viewer) -> WebResult {
     let coverage = coverage_banner(&state, &v);
     let all = crate::app::escalation::ladders::overview(&state.db).await?;
     let all = serde_json::to_value(&all).map_err(|e| AppError::Internal(e.into()))?;
+    // Each step in the reader's words: what it is (已过半), when it fires (时限已用 50%), whom it
+    // tells (处理人、值班负责人; an address as it is).
+    let lang = v.lang.vocab();
     let steps = |ladder: &serde_json::Value| -> Vec<serde_json::Value> {
         ladder["steps"]
             .as_array()
             .into_iter()
             .flatten()
             .map(|s| {
-                let text = |v: &serde_json::Value| match v {
-                    serde_json::Value::String(s) => s.clone(),
-                    serde_json::Value::Array(a) => a
-                        .iter()
-                        .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_owned))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    other => other.to_string(),
-                };
-                json!({"id": text(&s["id"]), "when": text(&s["when"]), "notify": text(&s["notify"])})
+                let id = s["id"].as_str().unwrap_or_default();
+                let when_text = s["when"].as_str().unwrap_or_default();
+                let when = when_text.parse::<sla_clock::Trigger>().ok();
+                let notify: Vec<String> = s["notify"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|x| x.as_str())
+                    .map(|x| labels::notify(x, lang))
+                    .collect();
+                json!({
+                    "id": id,
+                    "label": labels::step_by(id, when.as_ref(), lang),
+                    "when": when.map_or_else(|| when_text.to_owned(), |t| labels::trigger(&t, lang)),
+                    "notify": notify.join(lang.pick("、", ", ")),
+                })
             })
             .collect()
     };
@@ -370,7 +385,7 @@ pub async fn ladders(State(state): State<AppState>, v: Viewer) -> WebResult {
         .flatten()
         .map(|l| json!({"scope": l["scope"], "steps": steps(&l["ladder"])}))
         .collect();
-    ladders.push(json!({"scope": "builtin default", "steps": steps(&all["builtin_default"])}));
+    ladders.push(json!({"scope": lang.pick("内置默认", "builtin default"), "steps": steps(&all["builtin_default"])}));
     super::page(
         &v,
         "admin_ladders.html",

@@ -36,6 +36,11 @@ impl Lang {
             Lang::En => "en",
         }
     }
+
+    /// The same language in the product's vocabulary (durations, names).
+    pub fn vocab(self) -> crate::app::vocab::Lang {
+        crate::app::vocab::Lang::from_key(self.key())
+    }
 }
 
 /// `(key, 中文, English)`.
@@ -173,7 +178,7 @@ const WORDS: &[(&str, &str, &str)] = &[
         "已人工调整等级（需填写理由）。",
         "Severity overridden (a reason is required).",
     ),
-    ("target", "时限", "Target"),
+    ("target", "目标", "Target"),
     ("how_counted", "计算方式", "How it is counted"),
     (
         "repair_on_arrival",
@@ -306,13 +311,6 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("status_resolved", "已解决", "Resolved"),
     ("status_closed", "已关闭", "Closed"),
     ("status_cancelled", "已作废", "Voided"),
-    ("kind_fault", "故障", "Fault"),
-    ("kind_request", "服务请求", "Request"),
-    ("kind_security", "安全事件", "Security event"),
-    ("kind_alarm", "监控告警", "Alarm"),
-    ("clock_response", "响应", "Response"),
-    ("clock_arrival", "到场", "Arrival"),
-    ("clock_repair", "修复", "Repair"),
     ("clock_state_running", "计时中", "running"),
     ("clock_state_paused", "已暂停", "paused"),
     ("clock_state_met", "已达标", "met"),
@@ -447,17 +445,25 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("done", "完成", "Done"),
 ];
 
-/// The words of `lang`, by key.
-pub fn words(lang: Lang) -> BTreeMap<&'static str, &'static str> {
+/// Every word: the pages' own, then the product's vocabulary (`app::vocab::labels`: steps,
+/// roles, service modes, kinds, clocks), which mails and exports say too.
+fn all_words() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
     WORDS
         .iter()
+        .chain(super::wording::WORDS)
+        .chain(crate::app::vocab::labels::TABLE)
+}
+
+/// The words of `lang`, by key.
+pub fn words(lang: Lang) -> BTreeMap<&'static str, &'static str> {
+    all_words()
         .map(|(k, zh, en)| (*k, if lang == Lang::Zh { *zh } else { *en }))
         .collect()
 }
 
 /// Both languages at once ("出错了 / Something went wrong"), for pages that cannot know which.
 pub fn both() -> BTreeMap<&'static str, String> {
-    WORDS.iter().map(|(k, zh, en)| (*k, format!("{zh} / {en}"))).collect()
+    all_words().map(|(k, zh, en)| (*k, format!("{zh} / {en}"))).collect()
 }
 
 /// The language switch's query.
@@ -589,7 +595,7 @@ mod tests {
     #[test]
     fn keys_are_unique() {
         let mut seen = std::collections::BTreeSet::new();
-        for (k, _, _) in WORDS {
+        for (k, _, _) in all_words() {
             assert!(seen.insert(k), "{k} twice");
         }
     }

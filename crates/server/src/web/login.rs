@@ -158,7 +158,35 @@ pub async fn password_submit(
                 "Password set"
             },
         )),
-        Err(AppError::Invalid { detail, .. }) => super::page(&v, "password.html", ctx! { error => detail }),
+        Err(AppError::Invalid { field, detail }) => {
+            let error = password_error(field.as_deref(), &body, v.lang).unwrap_or(detail);
+            super::page(&v, "password.html", ctx! { error => error })
+        }
         Err(e) => Err(e.into()),
     }
+}
+
+/// What the password form says when the change is refused, in the reader's language, told by
+/// the field at fault and the form itself (the use case's text is for the API): the current
+/// password is wrong, the new one repeats it, or it is too short. `None` for anything else,
+/// whose text is shown as it is.
+fn password_error(field: Option<&str>, body: &PasswordChange, lang: Lang) -> Option<String> {
+    let zh = lang == Lang::Zh;
+    Some(match field? {
+        "current" if zh => "当前密码不正确。".to_owned(),
+        "current" => "The current password is wrong.".to_owned(),
+        "new" if body.new == body.current && zh => "新密码不能与当前密码相同。".to_owned(),
+        "new" if body.new == body.current => "The new password must differ from the current one.".to_owned(),
+        "new" if body.new.chars().count() < secret::MIN_PASSWORD_CHARS => {
+            if zh {
+                format!("新密码至少需要 {} 个字符。", secret::MIN_PASSWORD_CHARS)
+            } else {
+                format!(
+                    "The new password needs at least {} characters.",
+                    secret::MIN_PASSWORD_CHARS
+                )
+            }
+        }
+        _ => return None,
+    })
 }

@@ -34,6 +34,7 @@ mod board;
 mod catalog;
 pub mod csrf;
 mod dashboard;
+pub mod errors;
 mod findings;
 pub mod i18n;
 mod login;
@@ -43,6 +44,7 @@ pub mod resume;
 mod svg;
 pub mod templates;
 mod ticket;
+mod wording;
 
 use axum::Router;
 use axum::extract::FromRequestParts;
@@ -117,6 +119,7 @@ fn pages() -> Vec<PageRoute> {
         at_get("/admin/outbox", admin::outbox),
         at_post("/admin/outbox/{id}/retry", admin::retry),
         at_get("/assets/{file}", templates::asset),
+        at_get("/favicon.ico", templates::favicon),
     ]
 }
 
@@ -134,6 +137,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .into_iter()
         .fold(Router::new(), |router, (_, path, route)| router.route(path, route))
         .route_layer(axum::middleware::from_fn_with_state(state, permissions::guard))
+        .layer(axum::middleware::from_fn(errors::localize))
 }
 
 /// The signed-in reader of a page: who, their CSRF token, their language, and the message the
@@ -265,29 +269,24 @@ impl From<sea_orm::DbErr> for WebError {
 pub type WebResult<T = Response> = Result<T, WebError>;
 
 impl IntoResponse for WebError {
+    /// The error page ([`errors`]): in Chinese here, said again in English by
+    /// [`errors::localize`] for a reader who chose English.
     fn into_response(self) -> Response {
         let (status, detail) = match self {
             WebError::Redirect(to) => return Redirect::to(&to).into_response(),
-            WebError::BadRequest(detail) => (StatusCode::BAD_REQUEST, detail),
+            WebError::BadRequest(detail) => (StatusCode::BAD_REQUEST, Some(detail)),
             WebError::App(e) => {
                 let status = crate::http::status_of(&e);
-                // Internal errors are logged in full, shown in a sentence.
-                let detail = if status.is_server_error() && !matches!(e, AppError::Busy { .. }) {
+                // Internal errors are logged in full; the page says only that they were.
+                if status.is_server_error() && !matches!(e, AppError::Busy { .. }) {
                     tracing::error!(error = %e, "page failed");
-                    "something went wrong on the server; it has been logged. Try again, or tell the administrator"
-                        .to_owned()
+                    (status, None)
                 } else {
-                    e.detail()
-                };
-                (status, detail)
+                    (status, Some(e.detail()))
+                }
             }
         };
-        let html = templates::render(
-            "error.html",
-            ctx! { status => status.as_u16(), detail => detail, tr => i18n::both() },
-        )
-        .unwrap_or_else(|_| format!("{status}: {detail}"));
-        (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
+        errors::render(status, detail.as_deref(), Lang::Zh)
     }
 }
 

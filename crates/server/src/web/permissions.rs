@@ -72,6 +72,11 @@ pub const PAGES: &[Page] = &[
         "/assets/{file}",
         "the pages' stylesheet and script, which the sign-in page needs too",
     ),
+    public(
+        "GET",
+        "/favicon.ico",
+        "the pages' icon, which browsers ask for on every page",
+    ),
 ];
 
 /// What `method` on `path` (as the router writes it) needs; `None` for a route without a row. A

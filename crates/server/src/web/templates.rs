@@ -7,7 +7,9 @@ use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use minijinja::{Environment, Value};
+use minijinja::{Environment, State, Value};
+
+use crate::app::vocab::{Lang, duration, labels};
 
 /// Every template, by name.
 const TEMPLATES: [(&str, &str); 20] = [
@@ -52,6 +54,8 @@ fn env() -> &'static Environment<'static> {
         env.add_filter("pct", pct);
         env.add_filter("yuan", yuan);
         env.add_filter("level", level);
+        env.add_filter("sla", sla);
+        env.add_filter("word", word);
         env
     })
 }
@@ -74,25 +78,42 @@ fn dt(v: Value) -> String {
     )
 }
 
-/// Seconds as `1d 02h 05m`, `2h 05m` or `5m 10s`.
-pub fn dur(seconds: i64) -> String {
-    let s = seconds.abs();
-    let (d, h, m, sec) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60, s % 60);
-    if d > 0 {
-        format!("{d}d {h:02}h {m:02}m")
-    } else if h > 0 {
-        format!("{h}h {m:02}m")
-    } else {
-        format!("{m}m {sec:02}s")
+/// The page's language, from the `lang` the page context carries (Chinese without one).
+fn lang_of(state: &State) -> Lang {
+    state
+        .lookup("lang")
+        .and_then(|v| v.as_str().map(Lang::from_key))
+        .unwrap_or_default()
+}
+
+/// Seconds as a span in the page's language (`1 天 7 小时`, `1d 07h 00m`;
+/// [`crate::app::vocab::duration::span`]).
+fn dur(state: &State, seconds: i64) -> String {
+    duration::span(seconds, lang_of(state))
+}
+
+/// Minutes (a float, or none) as a span.
+fn minutes(state: &State, v: Value) -> String {
+    match f64::try_from(v) {
+        Ok(m) => duration::minutes(m, lang_of(state)),
+        Err(_) => "—".to_owned(),
     }
 }
 
-/// Minutes (a float, or none) as a duration.
-fn minutes(v: Value) -> String {
-    match f64::try_from(v) {
-        Ok(m) => dur((m * 60.0).round() as i64),
-        Err(_) => "—".to_owned(),
+/// A contract duration (`30m`, `7wd`) in the page's language (`30 分钟`, `7 个工作日`;
+/// [`crate::app::vocab::duration::sla`]); other text as it is.
+fn sla(state: &State, v: Value) -> String {
+    match v.as_str() {
+        Some(s) => duration::sla_text(s, lang_of(state)),
+        None => "—".to_owned(),
     }
+}
+
+/// A word of the product's vocabulary under a prefix (`"remote" | word("mode_")` → 远程), in
+/// the page's language; a value it does not know as it is.
+fn word(state: &State, v: Value, prefix: &str) -> String {
+    let value = v.to_string();
+    labels::word(&format!("{prefix}{value}"), lang_of(state)).map_or(value, str::to_owned)
 }
 
 /// A percentage, or `—`.
@@ -141,6 +162,19 @@ pub async fn asset(Path(file): Path<String>) -> Response {
         .into_response()
 }
 
+/// `/favicon.ico`: a clock face in the brand's blue, so that no page asks the browser for a
+/// missing file (and logs a 404 in its console).
+pub async fn favicon() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "image/x-icon"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        include_bytes!("favicon.ico").as_slice(),
+    )
+        .into_response()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,13 +188,28 @@ mod tests {
         }
     }
 
+    /// The filters speak the page's language: a template that says `{{ s | dur }}` and
+    /// `{{ t | sla }}` reads 1 天 7 小时 and 7 个工作日 on a Chinese page, the canonical forms on
+    /// an English one.
     #[test]
-    fn durations_read_at_a_glance() {
-        assert_eq!(dur(0), "0m 00s");
-        assert_eq!(dur(75), "1m 15s");
-        assert_eq!(dur(2 * 3600 + 5 * 60), "2h 05m");
-        assert_eq!(dur(86_400 + 2 * 3600 + 60), "1d 02h 01m");
-        assert_eq!(dur(-90), "1m 30s");
+    fn durations_follow_the_page_language() {
+        let mut env = Environment::new();
+        env.add_filter("dur", dur);
+        env.add_filter("sla", sla);
+        env.add_filter("word", word);
+        env.add_filter("minutes", minutes);
+        env.add_template(
+            "t",
+            "{{ s | dur }}|{{ t | sla }}|{{ m | word('mode_') }}|{{ a | minutes }}",
+        )
+        .unwrap();
+        let out = |lang: Option<&str>| {
+            let ctx = minijinja::context! { lang => lang, s => 111_600, t => "7wd", m => "remote", a => 95.5 };
+            env.get_template("t").unwrap().render(ctx).unwrap()
+        };
+        assert_eq!(out(Some("zh")), "1 天 7 小时|7 个工作日|远程|1 小时 35 分");
+        assert_eq!(out(None), "1 天 7 小时|7 个工作日|远程|1 小时 35 分");
+        assert_eq!(out(Some("en")), "1d 07h 00m|7wd|remote|1h 35m");
     }
 
     #[test]

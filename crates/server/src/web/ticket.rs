@@ -267,7 +267,10 @@ fn timeline(t: &TicketView, names: &HashMap<i64, String>, lang: Lang) -> Vec<Jso
                 format!(
                     "{} · {}",
                     word("sev_", d["ticket"]["severity"].as_str().unwrap_or("")),
-                    d["ticket"]["severity_reason"].as_str().unwrap_or("")
+                    crate::app::vocab::reasons::severity_reason(
+                        d["ticket"]["severity_reason"].as_str().unwrap_or(""),
+                        lang.vocab()
+                    )
                 )
             }
             "corrected" => {
@@ -395,16 +398,17 @@ fn timeline(t: &TicketView, names: &HashMap<i64, String>, lang: Lang) -> Vec<Jso
         ));
     }
     for m in t.escalations.iter().flatten() {
+        // The step by what happened (响应 已过半), a reminder by its number (第 2 次).
+        let repeat = match (m.repeat, lang) {
+            (0, _) => String::new(),
+            (n, Lang::Zh) => format!(" 第 {n} 次"),
+            (n, Lang::En) => format!(" #{n}"),
+        };
         let detail = format!(
-            "{} {} · {} → {} · {}",
+            "{} {}{repeat} → {} · {}",
             word("clock_", &m.clock),
-            m.step,
-            if m.repeat > 0 {
-                format!("#{}", m.repeat)
-            } else {
-                String::new()
-            },
-            m.recipients.join(", "),
+            crate::app::vocab::labels::step(&m.step, lang.vocab()),
+            m.recipients.join(lang.vocab().pick("、", ", ")),
             word("mail_", &m.status)
         );
         out.push((

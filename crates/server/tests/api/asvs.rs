@@ -404,7 +404,7 @@ both!(a_database_failure_answers_a_fixed_sentence, |t: Harness| async move {
         assert_eq!(problem, internal_problem(), "{path}");
         names_no_cause(&a.text(), &path);
     }
-    // The pages say a fixed sentence too.
+    // The pages say a fixed sentence too, in the reader's language (Chinese by default).
     let cookies = jar.header();
     for path in ["/board".to_owned(), format!("/tickets/{number}")] {
         let page = send(&t.router, Method::GET, &path, &[("cookie", &cookies)], vec![]).await;
@@ -415,8 +415,7 @@ both!(a_database_failure_answers_a_fixed_sentence, |t: Harness| async move {
             page.text()
         );
         assert!(
-            page.text()
-                .contains("something went wrong on the server; it has been logged"),
+            page.text().contains("服务器出错，已记录日志。"),
             "{path}: {}",
             page.text()
         );

@@ -18,6 +18,7 @@ mod catalog;
 mod catalog_file;
 mod catalog_rules;
 mod catalog_scale;
+mod chinese_pages;
 mod clock_shapes;
 mod clocks;
 mod concurrency;

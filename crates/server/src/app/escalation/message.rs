@@ -14,6 +14,8 @@
 //! asking the on-duty people to take it) and the on-duty contacts: the people the duty roster puts
 //! on duty for the system now (until when), else the holders of the `on_duty` role.
 //!
+//! Targets are written in the contracts' words in the Chinese copy (`4 小时`, `7 个工作日`,
+//! [`crate::app::vocab::duration`]) and as configured in the English one (`4h`, `7wd`).
 //! Time left and time overdue are wall-clock time to or from the deadline, in whole minutes
 //! ("1 h 5 min", "2 d 3 h"): what a person reading the mail can plan with. The deadline itself is
 //! written in the calendar's zone, with the calendar's name, so a business-hours deadline that
@@ -23,6 +25,8 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use sla_clock::{Calendar, Severity, SlaDuration, Trigger};
 use ticket_domain::ClockName;
+
+use crate::app::vocab;
 
 /// A person an email names: the assignee or someone on duty.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,7 +158,11 @@ fn step_words(f: &StepFacts<'_>) -> (String, String) {
         ),
         Trigger::Breach => ("超时".to_owned(), format!("{} (breach)", f.step)),
         Trigger::AfterBreach { every, limit } => (
-            format!("超时后第 {}/{limit} 次提醒（每 {every}）", f.repeat),
+            format!(
+                "超时后第 {}/{limit} 次提醒（每 {}）",
+                f.repeat,
+                vocab::duration::sla(every, vocab::Lang::Zh)
+            ),
             format!(
                 "{} (every {every} after breach, reminder {} of {limit})",
                 f.step, f.repeat
@@ -305,7 +313,7 @@ pub fn render(f: &StepFacts<'_>) -> Rendered {
             format!(
                 "{}目标 {}，截止 {deadline}（{zone}，日历 {cal}{provisional_zh}）",
                 f.clock.label_zh(),
-                f.target
+                vocab::duration::sla(f.target, vocab::Lang::Zh)
             ),
         ),
         ("状态", format!("{state_zh}（截至 {written}）")),

@@ -210,3 +210,29 @@ fn the_html_reads_on_a_phone() {
     // The Chinese step is in words, the ladder's id only in the English copy.
     assert!(r.text.contains("升级步骤：时限已用 80%\n"), "{}", r.text);
 }
+
+#[test]
+fn the_chinese_copy_says_targets_in_the_contracts_words() {
+    let cal = sla_clock::builtin::calendar("24x7").unwrap();
+    let mut f = facts(
+        &cal,
+        "2026-11-23T15:05:00+08:00",
+        Trigger::AfterBreach {
+            every: "30m".parse().unwrap(),
+            limit: 2,
+        },
+    );
+    f.repeat = 2;
+    let r = render(&f);
+    assert!(
+        r.text.contains("时限：修复目标 4 小时，截止 2026-11-23 14:00"),
+        "{}",
+        r.text
+    );
+    assert!(
+        r.text.contains("升级步骤：超时后第 2/2 次提醒（每 30 分钟）"),
+        "{}",
+        r.text
+    );
+    assert!(r.text.contains("repair target 4h, due 2026-11-23 14:00"), "{}", r.text);
+}

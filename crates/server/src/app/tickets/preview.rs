@@ -62,6 +62,8 @@ pub struct PreviewClock {
     pub deadline: DateTime<Utc>,
     /// How the deadline was counted, in the calendar's words.
     pub explanation: String,
+    /// The same in Chinese, as the pages show it (`app::vocab::rules`).
+    pub explanation_zh: String,
     /// Whether the deadline rests on days whose holidays are not published yet (see
     /// [`ClockView::provisional`]).
     pub provisional: bool,
@@ -104,13 +106,18 @@ pub async fn preview(ctx: &Context, p: &Principal, body: CreateTicket) -> AppRes
         let explained = calendar
             .explain_deadline(start, status.target)
             .map_err(|e| AppError::Internal(e.into()))?;
-        let mut explanation = explained.rule.explain(calendar, start);
+        let mut explanation = explained.rule.explain(calendar, explained.at);
+        let mut explanation_zh = crate::app::vocab::rules::explain_zh(&explained.rule, calendar, explained.at);
         if explained.at != status.deadline {
             explanation.push_str("; moved later by an approved exclusion window");
+            explanation_zh.push('；');
+            explanation_zh.push_str(crate::app::vocab::rules::MOVED_BY_WINDOW_ZH);
         }
         if status.provisional {
             explanation.push_str("; ");
             explanation.push_str(&sla_clock::period::provisional_note(calendar));
+            explanation_zh.push('；');
+            explanation_zh.push_str(&crate::app::vocab::rules::provisional_zh(calendar));
         }
         clocks.push(PreviewClock {
             name: name.key().to_owned(),
@@ -118,6 +125,7 @@ pub async fn preview(ctx: &Context, p: &Principal, body: CreateTicket) -> AppRes
             target: status.target.to_string(),
             deadline: status.deadline,
             explanation,
+            explanation_zh,
             provisional: status.provisional,
         });
     }

@@ -4,11 +4,19 @@
 
 // Countdowns: time left to the deadline (wall clock), coloured when the clock has used 50 % and
 // 80 % of its working-time budget (instants computed by the server, so business hours count).
-function fmt(ms) {
+// The text is the server's own form (app::vocab::duration::span), so a countdown reads the same
+// before and after the script takes it over: days, hours and minutes from an hour up, minutes
+// and seconds below, zero parts left out ("1 小时 35 分", "5 分 10 秒"; "1h 35m", "5m 10s").
+function span(ms) {
   const s = Math.floor(Math.abs(ms) / 1000);
   const d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
-  const pad = (n) => String(n).padStart(2, "0");
-  return (d ? d + "d " : "") + pad(h) + ":" + pad(m) + ":" + pad(sec);
+  if (!document.documentElement.lang.startsWith("zh")) {
+    const pad = (n) => String(n).padStart(2, "0");
+    return d ? d + "d " + pad(h) + "h " + pad(m) + "m" : h ? h + "h " + pad(m) + "m" : m + "m " + pad(sec) + "s";
+  }
+  const parts = s >= 3600 ? [[d, "天"], [h, "小时"], [m, "分"]] : [[m, "分"], [sec, "秒"]];
+  const words = parts.filter(([n]) => n > 0).map(([n, unit]) => n + " " + unit);
+  return words.length ? words.join(" ") : "0 秒";
 }
 // The server's clock, not the device's: the page says what time the server had when it made
 // the page, and the difference is kept (a phone set a few minutes wrong still counts right).
@@ -24,7 +32,7 @@ function tick() {
     const at80 = el.dataset.at80 ? Date.parse(el.dataset.at80) : Infinity;
     const left = deadline - now;
     const level = left < 0 ? "breached" : now >= at80 ? "80" : now >= at50 ? "50" : "ok";
-    el.textContent = (left < 0 ? el.dataset.late : el.dataset.left) + " " + fmt(left);
+    el.textContent = (left < 0 ? el.dataset.late : el.dataset.left) + " " + span(left);
     el.className = "cd lvl-" + level;
     el.dataset.level = level;
     const bar = el.closest(".clock");

@@ -1,5 +1,5 @@
-//! The report as one printable HTML page: every section as a table, Chinese headings with English
-//! subtitles, a print stylesheet (A4 landscape, headers repeated on each page, no page break inside
+//! The report as one printable HTML page: every section as a table under its Chinese heading (the
+//! page is the signable record, in one language: docs/web.md, one vocabulary), a print stylesheet (A4 landscape, headers repeated on each page, no page break inside
 //! a row), the report's footnotes under the tables and a signature block for the monthly
 //! assessment record.
 
@@ -25,7 +25,7 @@ pub fn write(r: &Report) -> String {
     let _ = write!(
         out,
         "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{t}</title><style>{STYLE}</style></head><body>\
-         <h1>{t} <small>Breach report</small></h1><p class=\"meta\">统计期间 {from} 至 {to}（{zone}），统计截至 {as_of}</p>",
+         <h1>{t}</h1><p class=\"meta\">统计期间 {from} 至 {to}（{zone}），统计截至 {as_of}</p>",
         t = escape(&title),
         from = Cell::When(r.period.from).text(z),
         to = Cell::When(r.period.to).text(z),
@@ -35,17 +35,16 @@ pub fn write(r: &Report) -> String {
     for section in super::sections(r) {
         let _ = write!(
             out,
-            "<h2 id=\"{k}\">{t}<small>{e}</small></h2><table><thead><tr>",
+            "<h2 id=\"{k}\">{t}</h2><table><thead><tr>",
             k = section.key,
             t = escape(section.title),
-            e = escape(section.english)
         );
         for h in &section.headers {
             let _ = write!(out, "<th>{}</th>", escape(h));
         }
         out.push_str("</tr></thead><tbody>");
         if section.rows.is_empty() {
-            let _ = write!(out, "<tr><td colspan=\"{}\">无 / none</td></tr>", section.headers.len());
+            let _ = write!(out, "<tr><td colspan=\"{}\">无</td></tr>", section.headers.len());
         }
         for row in &section.rows {
             let total = matches!(row.get(2), Some(Cell::Text(s)) if s.ends_with("合计") || s.starts_with("合计"));
@@ -63,11 +62,10 @@ pub fn write(r: &Report) -> String {
         }
         out.push_str("</tbody></table>");
     }
-    let notes = super::footnote_lines(r);
-    if !notes.is_empty() {
+    if !r.notes.is_empty() {
         out.push_str("<div class=\"notes\" id=\"notes\">");
-        for line in notes {
-            let _ = write!(out, "<p>{}</p>", escape(line));
+        for note in &r.notes {
+            let _ = write!(out, "<p>{}</p>", escape(&note.zh));
         }
         out.push_str("</div>");
     }

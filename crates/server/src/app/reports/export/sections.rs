@@ -53,7 +53,7 @@ fn zh(key: &str) -> String {
 fn status_zh(s: Status) -> &'static str {
     match s {
         Status::Fired => "已触发",
-        Status::Exposure => "风险敞口（待备忘录/认定）",
+        Status::Exposure => "待认定（待备忘录或认定）",
         Status::NotFired => "未触发",
         Status::NotMeasured => "未计量（需人工认定）",
     }
@@ -357,13 +357,22 @@ pub fn sections(r: &Report) -> Vec<Section> {
                 .iter()
                 .flat_map(|d| {
                     let a = &d.assessment;
+                    // Names, not codes: the contract's and the vendor's (from the scorecard,
+                    // which lists every vendor of the report; the code when it is not there).
+                    let contract = d.name.clone();
+                    let vendor = r
+                        .vendors
+                        .iter()
+                        .find(|v| v.vendor.as_deref() == Some(d.vendor.as_str()))
+                        .and_then(|v| v.name.clone())
+                        .unwrap_or_else(|| d.vendor.clone());
                     let mut rows: Vec<Vec<Cell>> = a
                         .outcomes
                         .iter()
                         .map(|o| {
                             vec![
-                                Text(d.contract.clone()),
-                                Text(d.vendor.clone()),
+                                Text(contract.clone()),
+                                Text(vendor.clone()),
                                 Text(o.rule.clone()),
                                 Text(o.label.clone()),
                                 Cell::opt(o.source.clone(), Text),
@@ -375,7 +384,7 @@ pub fn sections(r: &Report) -> Vec<Section> {
                                 Text(o.findings.join(" ")),
                                 Yuan(o.amount_fen),
                                 t(if o.capped { "是" } else { "" }),
-                                Cell::opt(o.needs, |k| Text(format!("{} ({})", k.label_zh(), k.key()))),
+                                Cell::opt(o.needs, |k| t(k.label_zh())),
                                 Cell::opt(o.pending.as_ref().map(|p| p.amount_fen), Yuan),
                                 Text(o.notes.join("；")),
                             ]
@@ -383,8 +392,8 @@ pub fn sections(r: &Report) -> Vec<Section> {
                         .collect();
                     for s in &d.service_reductions {
                         rows.push(vec![
-                            Text(d.contract.clone()),
-                            Text(d.vendor.clone()),
+                            Text(contract.clone()),
+                            Text(vendor.clone()),
                             t("核减"),
                             Text(format!(
                                 "{} 运维服务 {}～{} 外 {} 天",
@@ -407,14 +416,14 @@ pub fn sections(r: &Report) -> Vec<Section> {
                             Text(s.note.clone()),
                         ]);
                     }
-                    let mut totals = vec![("合计扣款", a.total_fen), ("风险敞口合计", a.exposure_fen)];
+                    let mut totals = vec![("合计扣款", a.total_fen), ("待认定合计", a.exposure_fen)];
                     if !d.service_reductions.is_empty() {
                         totals.push(("核减合计", d.service_reduction_fen));
                     }
                     for (label, fen) in totals {
                         rows.push(vec![
-                            Text(d.contract.clone()),
-                            Text(d.vendor.clone()),
+                            Text(contract.clone()),
+                            Text(vendor.clone()),
                             t(label),
                             Text(d.name.clone()),
                             Empty,
