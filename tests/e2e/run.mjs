@@ -223,8 +223,6 @@ const PENDING = {
   "/reports/breaches": "per occurrence no finding of in the month late arrivals rule fires from repairs responses once does not measure this assess it by hand measured",
   // The calendar file's own description (config/calendars/cn-5x8.toml).
   "/admin/calendars": "China s official working days State Council holiday arrangements",
-  // Mail subjects still carry their English half (app/escalation/message.rs, the mail change).
-  "/admin/outbox": "serious response breaches in min",
   // Token names the demo gives (data, like a system's name).
   "/admin/users": "cli monitoring",
   "/me/security": "cli",
@@ -455,6 +453,59 @@ try {
     await shot(p, "board-phone");
   });
 
+  await step("every Chinese page speaks Chinese: no English word outside the allow-list", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    current = page;
+    // Signed out: the sign-in page, and a mistyped address (an HTML 404, not JSON).
+    const leaks = [await englishOn(page, "/login")];
+    const missing = await page.goto(`${base}/no-such-page`);
+    assert.equal(missing.status(), 404);
+    assert.match(missing.headers()["content-type"], /text\/html/);
+    assert.equal((await page.textContent("h1")).trim(), "页面不存在");
+    assert.deepEqual(await latinWords(page), []);
+    const icon = await page.request.get(`${base}/favicon.ico`);
+    assert.equal(icon.status(), 200, "the icon browsers ask for is there");
+    await page.goto(`${base}/login`);
+    await page.fill("input[name=username]", "admin");
+    await page.fill("input[name=password]", "admin-pass-2026");
+    await page.click("#sign-in");
+    await page.waitForURL(/\/board$/);
+    const systems = await (await page.request.get(`${base}/api/v1/systems`)).json();
+    for (const s of systems) for (const w of s.name.match(/[A-Za-z]+/g) || []) catalogueNames.add(w);
+    assert.ok(catalogueNames.size > 0 && catalogueNames.size < 60, `names: ${[...catalogueNames]}`);
+    const month = new Date().toISOString().slice(0, 7);
+    for (const path of [
+      "/board",
+      "/tickets/new",
+      `/tickets/${number}`,
+      `/dashboard?period=${month}`,
+      `/reports/breaches?period=${month}`,
+      "/catalog",
+      "/catalog/sy-002",
+      "/admin/users",
+      "/admin/calendars?name=cn-5x8&month=2026-10",
+      "/admin/ladders",
+      "/admin/windows",
+      "/admin/outbox",
+      "/me/security",
+      "/dashboard?period=2026-13",
+    ]) {
+      leaks.push(await englishOn(page, path));
+    }
+    assert.deepEqual(leaks.filter(Boolean), [], "English words on Chinese pages");
+    // The new-ticket preview, answered: severity, reason and how each deadline is counted.
+    await page.goto(`${base}/tickets/new`);
+    await page.selectOption("#system", "sy-002");
+    await page.check("input[name=core_function][value=down]");
+    await page.check("input[name=users_affected][value=many]");
+    await page.fill("#title", "电子政务办公平台无法登录");
+    await page.waitForSelector("#preview table.deadlines tbody tr[data-clock]");
+    assert.deepEqual(await latinWords(page), [], "the preview");
+    const heads = await page.$$eval("#preview table.deadlines thead th", (ths) => ths.map((t) => t.textContent));
+    assert.equal(new Set(heads).size, heads.length, `no header twice: ${heads}`);
+    await page.close();
+  });
+
   await step("mail without public_url is said at start-up", async () => {
     assert.match(started, /public_url is not set: links in emails will point at http:\/\/127\.0\.0\.1:\d+/);
   });
@@ -539,11 +590,13 @@ try {
     await page.click("#actions form[data-action=acknowledge] button");
     await page.waitForURL(/\/login\?next=.*resume=1$/);
     assert.match(await page.textContent("#login-notice"), /请重新确认操作/);
+    assert.deepEqual(await latinWords(page), [], "the notice is Chinese");
     await page.fill("input[name=username]", "engineer");
     await page.fill("input[name=password]", "engineer-pass-2026");
     await page.click("#sign-in");
     await page.waitForURL(new RegExp(`/tickets/${number}\\?confirm=acknowledge$`));
     assert.match(await page.textContent("#confirm-notice"), /请确认后点击「响应」/);
+    assert.deepEqual(await latinWords(page), [], "the ticket page asking to confirm is Chinese");
     assert.notEqual((await page.textContent("#status")).trim(), "已响应", "nothing done behind the reader's back");
     assert.equal(await page.locator("#actions form.to-confirm[data-action=acknowledge]").count(), 1);
     await page.click("#actions form.to-confirm button");
@@ -588,59 +641,6 @@ try {
     const list = await (await fetch(`${base}/api/v1/tickets?system=sy-009&limit=200`, { headers: { authorization: `Bearer ${token}` } })).json();
     assert.equal(list.items.filter((t) => t.title === title).length, 1, "one ticket");
     await page.context().close();
-  });
-
-  await step("every Chinese page speaks Chinese: no English word outside the allow-list", async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    current = page;
-    // Signed out: the sign-in page, and a mistyped address (an HTML 404, not JSON).
-    const leaks = [await englishOn(page, "/login")];
-    const missing = await page.goto(`${base}/no-such-page`);
-    assert.equal(missing.status(), 404);
-    assert.match(missing.headers()["content-type"], /text\/html/);
-    assert.equal((await page.textContent("h1")).trim(), "页面不存在");
-    assert.deepEqual(await latinWords(page), []);
-    const icon = await page.request.get(`${base}/favicon.ico`);
-    assert.equal(icon.status(), 200, "the icon browsers ask for is there");
-    await page.goto(`${base}/login`);
-    await page.fill("input[name=username]", "admin");
-    await page.fill("input[name=password]", "admin-pass-2026");
-    await page.click("#sign-in");
-    await page.waitForURL(/\/board$/);
-    const systems = await (await page.request.get(`${base}/api/v1/systems`)).json();
-    for (const s of systems) for (const w of s.name.match(/[A-Za-z]+/g) || []) catalogueNames.add(w);
-    assert.ok(catalogueNames.size > 0 && catalogueNames.size < 60, `names: ${[...catalogueNames]}`);
-    const month = new Date().toISOString().slice(0, 7);
-    for (const path of [
-      "/board",
-      "/tickets/new",
-      `/tickets/${number}`,
-      `/dashboard?period=${month}`,
-      `/reports/breaches?period=${month}`,
-      "/catalog",
-      "/catalog/sy-002",
-      "/admin/users",
-      "/admin/calendars?name=cn-5x8&month=2026-10",
-      "/admin/ladders",
-      "/admin/windows",
-      "/admin/outbox",
-      "/me/security",
-      "/dashboard?period=2026-13",
-    ]) {
-      leaks.push(await englishOn(page, path));
-    }
-    assert.deepEqual(leaks.filter(Boolean), [], "English words on Chinese pages");
-    // The new-ticket preview, answered: severity, reason and how each deadline is counted.
-    await page.goto(`${base}/tickets/new`);
-    await page.selectOption("#system", "sy-002");
-    await page.check("input[name=core_function][value=down]");
-    await page.check("input[name=users_affected][value=many]");
-    await page.fill("#title", "电子政务办公平台无法登录");
-    await page.waitForSelector("#preview table.deadlines tbody tr[data-clock]");
-    assert.deepEqual(await latinWords(page), [], "the preview");
-    const heads = await page.$$eval("#preview table.deadlines thead th", (ths) => ths.map((t) => t.textContent));
-    assert.equal(new Set(heads).size, heads.length, `no header twice: ${heads}`);
-    await page.close();
   });
 
   await step("nothing was blocked by the Content-Security-Policy", async () => {

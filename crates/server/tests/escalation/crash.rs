@@ -194,7 +194,7 @@ async fn sigkill_under_write_load_loses_nothing(backend: Backend) {
     for r in rows.iter().filter(|r| r.status == "failed") {
         assert_eq!(
             r.last_error.as_deref(),
-            Some("no recipients: nobody holds the step's roles"),
+            Some("无收件人：该步骤的角色无人担任"),
             "{r:?}"
         );
     }

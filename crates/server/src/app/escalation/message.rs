@@ -2,7 +2,7 @@
 //! English below, readable on a phone.
 //!
 //! ```text
-//! Subject: [紧急] T-2026-0001 sy-001 区政务网站：修复 12 分钟后超时（时限已用 80%） | urgent: repair breaches in 12 min (80% used)
+//! Subject: [紧急] T-2026-0001 sy-001 区政务网站：修复 12 分钟后超时（时限已用 80%）
 //! ```
 //!
 //! The subject carries the step, so that two steps that fall due together (a 50 % and an 80 %
@@ -171,16 +171,13 @@ fn step_words(f: &StepFacts<'_>) -> (String, String) {
     }
 }
 
-/// The step as the subject tags it: `（时限已用 80%）` / ` (80% used)`, nothing for the breach
-/// itself (the state says it), the reminder's count after a breach.
-fn subject_tag(f: &StepFacts<'_>) -> (String, String) {
+/// The step as the subject tags it: `（时限已用 80%）`, nothing for the breach itself (the state
+/// says it), the reminder's count after a breach (`（第 2/8 次提醒）`).
+fn subject_tag(f: &StepFacts<'_>) -> String {
     match f.trigger {
-        Trigger::Share { percent } => (format!("（时限已用 {percent}%）"), format!(" ({percent}% used)")),
-        Trigger::Breach => (String::new(), String::new()),
-        Trigger::AfterBreach { limit, .. } => (
-            format!("（第 {}/{limit} 次提醒）", f.repeat),
-            format!(" (reminder {} of {limit})", f.repeat),
-        ),
+        Trigger::Share { percent } => format!("（时限已用 {percent}%）"),
+        Trigger::Breach => String::new(),
+        Trigger::AfterBreach { limit, .. } => format!("（第 {}/{limit} 次提醒）", f.repeat),
     }
 }
 
@@ -244,7 +241,7 @@ fn person(c: &Contact, calendar: &Calendar, zh: bool) -> String {
 pub fn render(f: &StepFacts<'_>) -> Rendered {
     let (state_zh, state_en) = state(f);
     let (step_zh, step_en) = step_words(f);
-    let (tag_zh, tag_en) = subject_tag(f);
+    let tag_zh = subject_tag(f);
     let (todo_zh, todo_en) = to_do(f);
     let deadline = f.calendar.local(f.deadline).format("%Y-%m-%d %H:%M");
     let (provisional_zh, provisional_en) = if f.provisional {
@@ -259,10 +256,10 @@ pub fn render(f: &StepFacts<'_>) -> Rendered {
     let written = f.calendar.local(f.now).format("%Y-%m-%d %H:%M");
     let zone = f.calendar.zone();
     let cal = f.calendar.name();
+    // The subject in Chinese only: the English copy is in the body, below the Chinese.
     let subject = format!(
-        "[{sev_zh}] {t} {code} {sys}：{state_zh}{tag_zh} | {sev_en}: {state_en}{tag_en}",
+        "[{sev_zh}] {t} {code} {sys}：{state_zh}{tag_zh}",
         sev_zh = f.severity.label_zh(),
-        sev_en = f.severity.key(),
         t = f.ticket,
         code = f.system_code,
         sys = f.system_name,

@@ -52,19 +52,12 @@ fn subject_says_time_left_or_overdue() {
     ));
     assert_eq!(
         warn.subject,
-        "[紧急] T-2026-0001 sy-001 区政务网站：修复 12 分钟后超时（时限已用 80%） | urgent: repair breaches in 12 min (80% used)"
+        "[紧急] T-2026-0001 sy-001 区政务网站：修复 12 分钟后超时（时限已用 80%）"
     );
     let late = render(&facts(&cal, "2026-11-23T15:05:30+08:00", Trigger::Breach));
-    assert!(
-        late.subject
-            .ends_with("修复已超时 1 小时 5 分钟 | urgent: repair overdue by 1 h 5 min")
-    );
+    assert!(late.subject.ends_with("：修复已超时 1 小时 5 分钟"));
     let just = render(&facts(&cal, "2026-11-23T14:00:00.001+08:00", Trigger::Breach));
-    assert!(
-        just.subject.ends_with("| urgent: repair has just breached"),
-        "{}",
-        just.subject
-    );
+    assert!(just.subject.ends_with("：修复已超时"), "{}", just.subject);
 }
 
 #[test]

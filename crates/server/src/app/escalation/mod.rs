@@ -227,7 +227,7 @@ pub async fn enqueue(
 }
 
 /// The error of a message parked because nobody was to receive it.
-pub const NO_RECIPIENTS: &str = "no recipients: nobody holds the step's roles";
+pub const NO_RECIPIENTS: &str = "无收件人：该步骤的角色无人担任";
 
 /// How links and message ids are written.
 #[derive(Debug, Clone)]
