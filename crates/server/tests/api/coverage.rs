@@ -167,7 +167,7 @@ both!(admin_pages_warn_about_calendars_running_out, |t: Harness| async move {
         assert!(
             html.contains(
                 "日历 cn-5x8 的节假日安排只发布到 2026-12-31，还剩 28 天；\
-                     请导入 2027 年的国务院通知 (opsclock calendar import-notice --year 2027 FILE)"
+                     请导入 2027 年的国务院通知 <code>opsclock calendar import-notice --year 2027 FILE</code>"
             ),
             "{path}: {html}"
         );
