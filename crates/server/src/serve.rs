@@ -108,6 +108,11 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
         links: Links::new(opts.public_url.as_deref(), &addr.to_string(), opts.jobs.mail.domain()),
         batch: 500,
     };
+    // Mail links to the listen address unless told where users open opsclock: said at start-up.
+    if let Some(warning) = public_url_warning(opts.jobs.mail.host.as_deref(), opts.public_url.as_deref(), &addr) {
+        println!("警告 Warning: {warning}");
+        tracing::warn!("{warning}");
+    }
     let state = state.with_links(sweeper.links.clone());
     // Calendar files may have gained a year while the server was down: settle what they publish
     // (with the links of the address now bound, for the mails of moved deadlines).
@@ -134,6 +139,31 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
     let _ = scheduler.shutdown().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The start-up warning when mail is sent (`[mail] host`) but `[server] public_url` is not set:
+/// every link in a mail then points at the listen address, which a reader elsewhere cannot open
+/// (`http://127.0.0.1:8080/tickets/…` on a phone).
+///
+/// ```
+/// let addr: std::net::SocketAddr = "127.0.0.1:8080".parse().unwrap();
+/// let w = opsclock::serve::public_url_warning(Some("smtp.example.cn"), None, &addr).unwrap();
+/// assert!(w.contains("http://127.0.0.1:8080"));
+/// assert!(opsclock::serve::public_url_warning(Some("smtp.example.cn"), Some("https://ops.example.cn"), &addr).is_none());
+/// assert!(opsclock::serve::public_url_warning(None, None, &addr).is_none());
+/// ```
+pub fn public_url_warning(
+    mail_host: Option<&str>,
+    public_url: Option<&str>,
+    addr: &std::net::SocketAddr,
+) -> Option<String> {
+    (mail_host.is_some() && public_url.is_none_or(|u| u.trim().is_empty())).then(|| {
+        format!(
+            "mail is configured ([mail] host) but [server] public_url is not set: links in emails will point at \
+             http://{addr}, which readers elsewhere may not reach. Set public_url to the address users open \
+             opsclock at (docs/operations.md)"
+        )
+    })
 }
 
 /// Reloads the calendars on SIGHUP, and when another replica did (checked every minute); either

@@ -19,11 +19,22 @@ use crate::http::AppState;
 const LOGIN_COOKIE: &str = "opsclock_login";
 
 fn render_login(lang: Lang, token: &str, next: &str, username: Option<&str>, error: Option<String>) -> WebResult {
+    render_login_with(lang, token, next, username, error, None)
+}
+
+fn render_login_with(
+    lang: Lang,
+    token: &str,
+    next: &str,
+    username: Option<&str>,
+    error: Option<String>,
+    notice: Option<&str>,
+) -> WebResult {
     let mut res = super::html(
         "login.html",
         ctx! {
             lang => lang.key(), tr => i18n::words(lang), path => "/login",
-            login_csrf => token, next => next, username => username, error => error,
+            login_csrf => token, next => next, username => username, error => error, notice => notice,
         },
     )?;
     let cookie = format!("{LOGIN_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600");
@@ -31,10 +42,13 @@ fn render_login(lang: Lang, token: &str, next: &str, username: Option<&str>, err
     Ok(res)
 }
 
-/// `GET /login`.
+/// `GET /login`: `next` is where to go after (a path of this site only), `resume=1` says that a
+/// form was posted after the session ran out ([`super::resume`]).
 pub async fn form(headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> WebResult {
+    let lang = Lang::of(&headers);
     let next = local_path(q.get("next").map(String::as_str), "/board");
-    render_login(Lang::of(&headers), &secret::new_secret("ocl_"), &next, None, None)
+    let notice = q.contains_key("resume").then(|| super::resume::notice(lang));
+    render_login_with(lang, &secret::new_secret("ocl_"), &next, None, None, notice)
 }
 
 /// `POST /login`: the sign-in both HTTP doors share ([`crate::http::session::sign_in`]), then on

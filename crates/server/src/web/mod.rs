@@ -38,7 +38,9 @@ pub mod errors;
 mod findings;
 pub mod i18n;
 mod login;
+mod new_ticket;
 pub mod permissions;
+pub mod resume;
 mod svg;
 pub mod templates;
 mod ticket;
@@ -93,9 +95,9 @@ fn pages() -> Vec<PageRoute> {
         at_post("/me/tokens/{id}/revoke", account::revoke_token),
         at_get("/lang", i18n::switch),
         at_get("/board", board::page),
-        at_get("/tickets/new", ticket::new_form),
-        at_post("/tickets/new", ticket::create),
-        at_post("/tickets/new/preview", ticket::preview),
+        at_get("/tickets/new", new_ticket::new_form),
+        at_post("/tickets/new", new_ticket::create),
+        at_post("/tickets/new/preview", new_ticket::preview),
         at_get("/tickets/{number}", ticket::page),
         at_post("/tickets/{number}/act/{action}", ticket::act),
         at_get("/dashboard", dashboard::page),
@@ -209,8 +211,22 @@ impl FromRequestParts<AppState> for Viewer {
         };
         let p = match signed_in {
             Ok(p) => p,
+            // Not signed in, or the session ran out: sign in, then back. A form posted meanwhile
+            // goes back to its page with the action to confirm, never to a GET on itself.
             Err(AppError::Unauthorized(_)) => {
-                return Err(WebError::Redirect(format!("/login?next={}", encode(&path))));
+                let value_of = |h| parts.headers.get(h).and_then(|v| v.to_str().ok());
+                let next = resume::after_sign_in(
+                    parts.method.as_str(),
+                    &path,
+                    value_of(header::REFERER),
+                    value_of(header::HOST),
+                );
+                let posted = !matches!(parts.method.as_str(), "GET" | "HEAD");
+                return Err(WebError::Redirect(format!(
+                    "/login?next={}{}",
+                    encode(&next),
+                    if posted { "&resume=1" } else { "" }
+                )));
             }
             // Signed in with a one-time password: set one's own first.
             Err(AppError::Forbidden(m)) if m.contains("one-time password") => {

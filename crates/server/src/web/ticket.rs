@@ -1,12 +1,10 @@
-//! One ticket (clocks, the claims and requests between the two parties, timeline, the actions
-//! the reader may take now) and logging a new one (system search, the classifier's questions, a
-//! preview of the severity and deadlines before submitting).
+//! One ticket: clocks, the claims and requests between the two parties, timeline, the actions
+//! the reader may take now. Logging a new one is [`super::new_ticket`].
 
 use std::collections::HashMap;
 
 use axum::Form;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::extract::{Path, Query, State};
 use chrono::Utc;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Map, Value as Json, json};
@@ -19,14 +17,13 @@ use crate::app::auth::Role;
 use crate::app::permissions::{Action, check_ticket};
 use crate::app::tickets::actions::ActionRequest;
 use crate::app::tickets::evidence::{ClaimView, side_of};
-use crate::app::tickets::open::CreateTicket;
 use crate::app::tickets::views::{TicketView, TimelineEntry};
 use crate::db::Key;
 use crate::db::entities::{systems, tickets, users};
 use crate::http::AppState;
 use ticket_domain::Side;
 
-fn field<'a>(f: &'a HashMap<String, String>, k: &str) -> Option<&'a str> {
+pub(super) fn field<'a>(f: &'a HashMap<String, String>, k: &str) -> Option<&'a str> {
     f.get(k).map(|s| s.trim()).filter(|s| !s.is_empty())
 }
 
@@ -55,8 +52,14 @@ async fn may_contest(state: &AppState, v: &Viewer, number: &str, more: Vec<Strin
     }
 }
 
-/// `GET /tickets/{number}`.
-pub async fn page(State(state): State<AppState>, v: Viewer, Path(number): Path<String>) -> WebResult {
+/// `GET /tickets/{number}`; `?confirm=ACTION` (where a form posted after the session ran out
+/// comes back to, [`super::resume`]) marks that action's form and asks to confirm it.
+pub async fn page(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(number): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> WebResult {
     let t = crate::app::tickets::read::get(&state, &v.p, &number).await?;
     let system = systems::Entity::find_by_id(t.system_id)
         .one(&state.db)
@@ -109,6 +112,7 @@ pub async fn page(State(state): State<AppState>, v: Viewer, Path(number): Path<S
     let may_decide = permitted(&v, "approve", has_vendor);
     let claims = claims(&t, &v, may_decide);
     let pending = claims.iter().any(|c| c["status"] == "pending");
+    let confirm = q.get("confirm").map(|a| confirm_notice(a, &actions, &more, v.lang));
     super::page(
         &v,
         "ticket.html",
@@ -124,8 +128,32 @@ pub async fn page(State(state): State<AppState>, v: Viewer, Path(number): Path<S
             pending => pending,
             side => side_of(&v.p).key(),
             findings => findings,
+            confirm => confirm,
         },
     )
+}
+
+/// What the ticket page says about the action `action` a reader comes back to confirm: the
+/// action (to mark its form) if it is still offered, and the sentence.
+///
+/// 响应 still offered: 「登录已过期，操作未执行。请确认后点击「响应」。」; acknowledged by
+/// someone else meanwhile: 「…该操作现已不可执行：工单状态已变化。」 (no form is marked).
+fn confirm_notice(action: &str, actions: &[String], more: &[String], lang: Lang) -> Json {
+    let offered = actions.iter().chain(more).any(|a| a == action);
+    let label = i18n::words(lang)
+        .get(format!("act_{action}").as_str())
+        .map_or_else(|| action.to_owned(), |w| (*w).to_owned());
+    let text = match (lang, offered) {
+        (Lang::Zh, true) => format!("登录已过期，操作未执行。请确认后点击「{label}」。"),
+        (Lang::Zh, false) => format!("登录已过期，操作「{label}」未执行；该操作现已不可执行：工单状态已变化。"),
+        (Lang::En, true) => format!("Your session had expired and nothing was done. Confirm by pressing {label}."),
+        (Lang::En, false) => {
+            format!(
+                "Your session had expired and {label} was not done; the ticket has changed and it is no longer possible."
+            )
+        }
+    };
+    json!({"action": if offered { Some(action) } else { None }, "more": more.iter().any(|a| a == action), "text": text})
 }
 
 /// The ticket's claims and requests as the page lists them: who made each (party and person),
@@ -482,112 +510,4 @@ pub async fn act(
         Err(AppError::NotFound(m)) => Err(WebError::App(AppError::NotFound(m))),
         Err(e) => Ok(redirect_with(&back, &format!("{label} · {number} ✗ {e}"))),
     }
-}
-
-/// The systems the reader may log against, with their units, by name.
-async fn systems_in_scope(state: &AppState, v: &Viewer) -> crate::app::AppResult<Vec<Json>> {
-    let mut q = systems::Entity::find().order_by_asc(systems::Column::Name);
-    if let Some(ids) = crate::app::scope::visible_system_ids(&state.db, &v.p).await? {
-        q = q.filter(systems::Column::Id.is_in(ids));
-    }
-    let units = crate::app::catalog::export::unit_names(&state.db).await?;
-    Ok(q.all(&state.db)
-        .await?
-        .into_iter()
-        .map(|s| json!({"code": s.code, "name": s.name, "unit": units.get(&s.unit_id).cloned().unwrap_or_default()}))
-        .collect())
-}
-
-/// `GET /tickets/new`.
-pub async fn new_form(State(state): State<AppState>, v: Viewer) -> WebResult {
-    v.p.require_writer()?;
-    let systems = systems_in_scope(&state, &v).await?;
-    super::page(
-        &v,
-        "new.html",
-        ctx! { systems => systems, form => json!({"kind": "fault"}) },
-    )
-}
-
-/// The form as the body of [`open_ticket`](crate::app::tickets::open::open_ticket).
-fn create_body(f: &HashMap<String, String>) -> crate::app::AppResult<CreateTicket> {
-    let mut body = Map::new();
-    for k in ["kind", "system", "title", "description", "severity", "severity_reason"] {
-        if let Some(x) = field(f, k) {
-            body.insert(k.into(), json!(x));
-        }
-    }
-    body.entry("title").or_insert(json!(""));
-    if field(f, "severity").is_none() || field(f, "core_function").is_some() {
-        body.insert(
-            "facts".into(),
-            json!({
-                "core_function": field(f, "core_function").unwrap_or("down"),
-                "users_affected": field(f, "users_affected").unwrap_or("some"),
-                "workaround": field(f, "workaround").is_some(),
-                "security_incident": field(f, "security_incident").is_some(),
-            }),
-        );
-    }
-    serde_json::from_value(Json::Object(body)).map_err(|e| AppError::Invalid {
-        field: None,
-        detail: format!("the form cannot be read: {e}"),
-    })
-}
-
-/// The form again, with what was wrong (422).
-async fn refuse(state: &AppState, v: &Viewer, f: &HashMap<String, String>, error: String) -> WebResult {
-    let systems = systems_in_scope(state, v).await?;
-    let mut res = super::page(v, "new.html", ctx! { systems => systems, form => f, error => error })?;
-    *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    Ok(res)
-}
-
-/// `POST /tickets/new`: opens the ticket, or shows the form again with what was wrong.
-pub async fn create(State(state): State<AppState>, v: Viewer, from: ClientAddr, Form(f): Fields) -> WebResult {
-    v.check_form(&f)?;
-    if field(&f, "severity").is_some() && field(&f, "severity_reason").is_none() {
-        return refuse(
-            &state,
-            &v,
-            &f,
-            if v.lang == Lang::Zh {
-                "人工调整等级时请填写理由。".into()
-            } else {
-                "Give a reason for overriding the severity.".into()
-            },
-        )
-        .await;
-    }
-    let body = match create_body(&f) {
-        Ok(b) => b,
-        Err(e) => return refuse(&state, &v, &f, e.to_string()).await,
-    };
-    match crate::app::tickets::open::open_ticket(&state, &v.p, body, &from).await {
-        Ok(t) => Ok(redirect_with(
-            &format!("/tickets/{}", t.number),
-            &format!("{} ✓", t.number),
-        )),
-        Err(e @ AppError::Internal(_)) => Err(e.into()),
-        Err(e) => refuse(&state, &v, &f, e.to_string()).await,
-    }
-}
-
-/// `POST /tickets/new/preview`: the preview section alone (the page's script puts it in place).
-pub async fn preview(State(state): State<AppState>, v: Viewer, Form(mut f): Fields) -> WebResult {
-    v.check_form(&f)?;
-    // The deadlines do not depend on the title, which may not be written yet.
-    if field(&f, "title").is_none() {
-        f.insert("title".into(), "…".into());
-    }
-    let answer = match create_body(&f) {
-        Ok(body) => crate::app::tickets::preview::preview(&state, &v.p, body).await,
-        Err(e) => Err(e),
-    };
-    let ctx = match answer {
-        Ok(p) => ctx! { preview => p, lang => v.lang.key(), tr => i18n::words(v.lang) },
-        Err(e @ AppError::Internal(_)) => return Err(e.into()),
-        Err(e) => ctx! { preview_error => e.to_string(), lang => v.lang.key(), tr => i18n::words(v.lang) },
-    };
-    super::html("preview.html", ctx)
 }

@@ -158,7 +158,7 @@ both!(admins_see_the_outbox_and_retry_failed_mail, |t: Harness| async move {
         .iter()
         .find(|m| m["key"].as_str().unwrap().ends_with("/response/breach/0"))
         .expect("the response breach step");
-    assert_eq!(first["last_error"], "no recipients: nobody holds the step's roles");
+    assert_eq!(first["last_error"], "无收件人：该步骤的角色无人担任");
     assert!(first["note"].as_str().unwrap().starts_with("nobody holds:"), "{first}");
     let id = first["id"].as_i64().unwrap();
 

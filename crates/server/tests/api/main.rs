@@ -53,6 +53,7 @@ mod shunyi_leftovers;
 mod sign_in_cap;
 mod users_admin;
 mod web;
+mod web_resume;
 mod webhooks;
 mod window_rules;
 mod year_end;

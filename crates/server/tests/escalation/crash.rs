@@ -192,11 +192,7 @@ async fn sigkill_under_write_load_loses_nothing(backend: Backend) {
     tokio::time::sleep(Duration::from_secs(2)).await;
     let rows = world.outbox().await;
     for r in rows.iter().filter(|r| r.status == "failed") {
-        assert_eq!(
-            r.last_error.as_deref(),
-            Some("no recipients: nobody holds the step's roles"),
-            "{r:?}"
-        );
+        assert_eq!(r.last_error.as_deref(), Some("无收件人：该步骤的角色无人担任"), "{r:?}");
     }
     let queued: BTreeSet<String> = rows
         .iter()

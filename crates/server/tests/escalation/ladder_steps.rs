@@ -67,30 +67,22 @@ async fn five_steps_five_emails(backend: Backend) {
         assert_eq!(by(step).to, rcpt(step), "To matches the envelope");
     }
 
-    // Subjects: number, severity, system, and the time left or overdue.
+    // Subjects: number, severity, system, the time left or overdue, and the step.
     assert_eq!(
         by(".half.").subject,
-        "[紧急] INC-2026-000001 sy-900 数字城管平台：修复 2 小时后超时 | urgent: repair breaches in 2 h"
+        "[紧急] INC-2026-000001 sy-900 数字城管平台：修复 2 小时后超时（时限已用 50%）"
     );
     assert_eq!(
         by(".warning.").subject,
-        "[紧急] INC-2026-000001 sy-900 数字城管平台：修复 48 分钟后超时 | urgent: repair breaches in 48 min"
+        "[紧急] INC-2026-000001 sy-900 数字城管平台：修复 48 分钟后超时（时限已用 80%）"
     );
-    assert!(
-        by(".breach.")
-            .subject
-            .ends_with("修复已超时 | urgent: repair has just breached")
-    );
+    assert!(by(".breach.").subject.ends_with("修复已超时"));
     assert!(
         by(".overdue.1")
             .subject
-            .ends_with("修复已超时 30 分钟 | urgent: repair overdue by 30 min")
+            .ends_with("修复已超时 30 分钟（第 1/2 次提醒）")
     );
-    assert!(
-        by(".overdue.2")
-            .subject
-            .ends_with("修复已超时 1 小时 | urgent: repair overdue by 1 h")
-    );
+    assert!(by(".overdue.2").subject.ends_with("修复已超时 1 小时（第 2/2 次提醒）"));
 
     for m in &mails {
         // One thread per ticket.
@@ -109,14 +101,37 @@ async fn five_steps_five_emails(backend: Backend) {
             en.contains("due 2026-11-23 14:00 (Asia/Shanghai, calendar 24x7)"),
             "{en}"
         );
-        assert!(m.text.contains("https://opsclock.test/api/v1/tickets/INC-2026-000001"));
+        // The link opens the ticket's page, not the API (lines end in CRLF on the wire).
+        let text = m.text.replace("\r\n", "\n");
+        let zh = text.split("-- English --").next().unwrap();
+        assert!(
+            text.contains("https://opsclock.test/tickets/INC-2026-000001\n"),
+            "{text}"
+        );
         assert!(
             m.html
-                .contains("href=\"https://opsclock.test/api/v1/tickets/INC-2026-000001\"")
+                .contains("href=\"https://opsclock.test/tickets/INC-2026-000001\"")
         );
+        assert!(!m.text.contains("/api/v1/"), "{}", m.text);
+        // What to do, who works on it and who is on duty (no roster: the on_duty role's holder
+        // for this system's vendor, never the other vendor's).
+        assert!(
+            zh.contains("请尽快恢复服务") || zh.contains("已超时，请立即恢复服务"),
+            "{zh}"
+        );
+        assert!(zh.contains("处理人：eng（eng@ops.test）\n"), "{zh}");
+        assert!(zh.contains("值班联系人：eng（eng@ops.test）\n"), "{zh}");
+        assert!(!m.text.contains("other-pm"), "{}", m.text);
+        assert!(m.html.contains("name=\"viewport\""));
         assert!(m.html.contains("数字城管平台"));
     }
-    assert!(by(".warning.").text.contains("升级步骤：warning（时限已用 80%）"));
+    assert!(
+        by(".warning.")
+            .text
+            .replace("\r\n", "\n")
+            .contains("升级步骤：时限已用 80%\n")
+    );
+    assert!(by(".warning.").text.contains("warning (80% of the time used)"));
     assert!(
         by(".overdue.2")
             .text

@@ -1,17 +1,44 @@
-//! What an escalation email says: subject, plain text and HTML, Chinese first and English below.
+//! What an escalation email says: what happened, what to do and who is on it, Chinese first and
+//! English below, readable on a phone.
 //!
 //! ```text
-//! Subject: [紧急] T-2026-0001 sy-001 区政务网站：修复 12 分钟后超时 | urgent: repair breaches in 12 min
+//! Subject: [紧急] T-2026-0001 sy-001 区政务网站：修复 12 分钟后超时（时限已用 80%）
 //! ```
 //!
+//! The subject carries the step, so that two steps that fall due together (a 50 % and an 80 %
+//! step queued late, after an outage) arrive as two mails with two subjects. A step sent later
+//! than it fell due says when it fell due ("本提醒应于 03:14 发出（时限已用 50%），补发").
+//!
+//! The body opens with what to do now — for a response clock 「请立即响应：打开工单，点击「响应」」,
+//! once breached 「已超时，请立即响应，并在工单中说明超时原因」 — then the assignee (or 「未分派」,
+//! asking the on-duty people to take it) and the on-duty contacts: the people the duty roster puts
+//! on duty for the system now (until when), else the holders of the `on_duty` role.
+//!
+//! Targets are written in the contracts' words in the Chinese copy (`4 小时`, `7 个工作日`,
+//! [`crate::app::vocab::duration`]) and as configured in the English one (`4h`, `7wd`).
 //! Time left and time overdue are wall-clock time to or from the deadline, in whole minutes
 //! ("1 h 5 min", "2 d 3 h"): what a person reading the mail can plan with. The deadline itself is
 //! written in the calendar's zone, with the calendar's name, so a business-hours deadline that
-//! lies tomorrow morning reads as such.
+//! lies tomorrow morning reads as such. The link opens the ticket's page (`/tickets/{number}`),
+//! through the sign-in page and back when the reader is signed out.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use sla_clock::{Calendar, Severity, SlaDuration, Trigger};
 use ticket_domain::ClockName;
+
+use crate::app::vocab;
+
+/// A person an email names: the assignee or someone on duty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    /// Their display name.
+    pub name: String,
+    /// Their address, if they have one.
+    pub email: Option<String>,
+    /// Until when they are on duty (a roster's shift end); `None` for the assignee or a holder
+    /// of the `on_duty` role without a roster.
+    pub until: Option<DateTime<Utc>>,
+}
 
 /// The facts an escalation email is written from.
 #[derive(Debug, Clone)]
@@ -44,12 +71,18 @@ pub struct StepFacts<'a> {
     pub trigger: Trigger,
     /// 0, or the repeat after breach.
     pub repeat: u32,
+    /// When the step fell due (a mail written later says so).
+    pub due_at: DateTime<Utc>,
     /// When the email is written.
     pub now: DateTime<Utc>,
-    /// Where the ticket can be opened.
+    /// Where the ticket's page can be opened.
     pub link: &'a str,
     /// Roles nobody holds, mentioned so that readers know who else did not hear.
     pub unfilled: &'a [&'a str],
+    /// Who the ticket is assigned to, if anyone.
+    pub assignee: Option<&'a Contact>,
+    /// Who is on duty for the system now.
+    pub on_duty: &'a [Contact],
 }
 
 /// A rendered email.
@@ -115,15 +148,21 @@ fn state(f: &StepFacts<'_>) -> (String, String) {
     }
 }
 
+/// The step in a few words: `时限已用 80%`, `超时`, `超时后第 2/3 次提醒` (the step's id only in
+/// the English copy, where the ladder's own words are read).
 fn step_words(f: &StepFacts<'_>) -> (String, String) {
     match f.trigger {
         Trigger::Share { percent } => (
-            format!("{}（时限已用 {percent}%）", f.step),
+            format!("时限已用 {percent}%"),
             format!("{} ({percent}% of the time used)", f.step),
         ),
-        Trigger::Breach => (format!("{}（超时）", f.step), format!("{} (breach)", f.step)),
+        Trigger::Breach => ("超时".to_owned(), format!("{} (breach)", f.step)),
         Trigger::AfterBreach { every, limit } => (
-            format!("{}（超时后每 {every} 提醒，第 {}/{limit} 次）", f.step, f.repeat),
+            format!(
+                "超时后第 {}/{limit} 次提醒（每 {}）",
+                f.repeat,
+                vocab::duration::sla(every, vocab::Lang::Zh)
+            ),
             format!(
                 "{} (every {every} after breach, reminder {} of {limit})",
                 f.step, f.repeat
@@ -132,10 +171,78 @@ fn step_words(f: &StepFacts<'_>) -> (String, String) {
     }
 }
 
+/// The step as the subject tags it: `（时限已用 80%）`, nothing for the breach itself (the state
+/// says it), the reminder's count after a breach (`（第 2/8 次提醒）`).
+fn subject_tag(f: &StepFacts<'_>) -> String {
+    match f.trigger {
+        Trigger::Share { percent } => format!("（时限已用 {percent}%）"),
+        Trigger::Breach => String::new(),
+        Trigger::AfterBreach { limit, .. } => format!("（第 {}/{limit} 次提醒）", f.repeat),
+    }
+}
+
+/// What the reader should do now, by clock and whether it has breached: the button to press on
+/// the ticket's page is named as the page names it.
+///
+/// | clock | before the deadline | breached |
+/// |---|---|---|
+/// | response | 请立即响应：打开工单，点击「响应」 | 已超时，请立即响应，并在工单中说明超时原因 |
+/// | arrival | 请尽快到场，到场后在工单上点击「到场」 | 已超时，请立即到场…… |
+/// | repair | 请尽快恢复服务，恢复后在工单上点击「解决」 | 已超时，请立即恢复…… |
+fn to_do(f: &StepFacts<'_>) -> (String, String) {
+    let breached = f.now > f.deadline;
+    let (zh, en) = match (f.clock, breached) {
+        (ClockName::Response, false) => (
+            "请立即响应：打开工单，点击「响应」。",
+            "Please acknowledge now: open the ticket and press Acknowledge.",
+        ),
+        (ClockName::Response, true) => (
+            "已超时，请立即响应（打开工单，点击「响应」），并在工单中说明超时原因。",
+            "Overdue: acknowledge now (open the ticket, press Acknowledge) and note why it was late.",
+        ),
+        (ClockName::Arrival, false) => (
+            "请尽快到场；到场后在工单上点击「到场」。",
+            "Please get on site; once there, press Arrived on the ticket.",
+        ),
+        (ClockName::Arrival, true) => (
+            "已超时，请立即到场（到场后在工单上点击「到场」），并在工单中说明超时原因。",
+            "Overdue: get on site now (then press Arrived on the ticket) and note why it was late.",
+        ),
+        (ClockName::Repair, false) => (
+            "请尽快恢复服务；恢复后在工单上点击「解决」，填写原因与处理。",
+            "Please restore the service; then press Resolve on the ticket with the cause and fix.",
+        ),
+        (ClockName::Repair, true) => (
+            "已超时，请立即恢复服务（恢复后在工单上点击「解决」），并在工单中说明超时原因。",
+            "Overdue: restore the service now (then press Resolve on the ticket) and note why it was late.",
+        ),
+    };
+    (zh.to_owned(), en.to_owned())
+}
+
+/// `张三（zhang@example.cn）`, with the shift's end for someone on duty by a roster.
+fn person(c: &Contact, calendar: &Calendar, zh: bool) -> String {
+    let mut out = c.name.clone();
+    if let Some(e) = &c.email {
+        out.push_str(&if zh { format!("（{e}）") } else { format!(" ({e})") });
+    }
+    if let Some(until) = c.until {
+        let until = calendar.local(until).format("%m-%d %H:%M");
+        out.push_str(&if zh {
+            format!("，值班至 {until}")
+        } else {
+            format!(", on duty until {until}")
+        });
+    }
+    out
+}
+
 /// Writes the email for a due ladder step.
 pub fn render(f: &StepFacts<'_>) -> Rendered {
     let (state_zh, state_en) = state(f);
     let (step_zh, step_en) = step_words(f);
+    let tag_zh = subject_tag(f);
+    let (todo_zh, todo_en) = to_do(f);
     let deadline = f.calendar.local(f.deadline).format("%Y-%m-%d %H:%M");
     let (provisional_zh, provisional_en) = if f.provisional {
         (
@@ -149,23 +256,47 @@ pub fn render(f: &StepFacts<'_>) -> Rendered {
     let written = f.calendar.local(f.now).format("%Y-%m-%d %H:%M");
     let zone = f.calendar.zone();
     let cal = f.calendar.name();
+    // The subject in Chinese only: the English copy is in the body, below the Chinese.
     let subject = format!(
-        "[{sev_zh}] {t} {code} {sys}：{state_zh} | {sev_en}: {state_en}",
+        "[{sev_zh}] {t} {code} {sys}：{state_zh}{tag_zh}",
         sev_zh = f.severity.label_zh(),
-        sev_en = f.severity.key(),
         t = f.ticket,
         code = f.system_code,
         sys = f.system_name,
     );
-    let unfilled_zh = if f.unfilled.is_empty() {
-        String::new()
-    } else {
-        format!("未找到以下角色的收件人：{}\n", f.unfilled.join("、"))
-    };
-    let unfilled_en = if f.unfilled.is_empty() {
-        String::new()
-    } else {
-        format!("Nobody holds these roles for this ticket: {}\n", f.unfilled.join(", "))
+    let mut notes_zh = Vec::new();
+    let mut notes_en = Vec::new();
+    if f.now - f.due_at >= TimeDelta::minutes(1) {
+        let due = f.calendar.local(f.due_at).format("%Y-%m-%d %H:%M");
+        notes_zh.push(format!("本提醒应于 {due} 发出（{step_zh}），现补发。"));
+        notes_en.push(format!("This reminder fell due at {due} ({step_en}) and is sent late."));
+    }
+    if !f.unfilled.is_empty() {
+        notes_zh.push(format!("未找到以下角色的收件人：{}", f.unfilled.join("、")));
+        notes_en.push(format!(
+            "Nobody holds these roles for this ticket: {}",
+            f.unfilled.join(", ")
+        ));
+    }
+    let assignee_zh = f.assignee.map_or_else(
+        || "未分派：请值班人员立即认领".to_owned(),
+        |a| person(a, f.calendar, true),
+    );
+    let assignee_en = f.assignee.map_or_else(
+        || "unassigned: whoever is on duty, please take it".to_owned(),
+        |a| person(a, f.calendar, false),
+    );
+    let on_duty = |zh: bool| {
+        if f.on_duty.is_empty() {
+            return if zh {
+                "未找到值班人员"
+            } else {
+                "nobody found on duty"
+            }
+            .to_owned();
+        }
+        let people: Vec<String> = f.on_duty.iter().map(|c| person(c, f.calendar, zh)).collect();
+        people.join(if zh { "；" } else { "; " })
     };
     let rows_zh = [
         ("工单", format!("{}「{}」", f.ticket, f.title)),
@@ -179,10 +310,12 @@ pub fn render(f: &StepFacts<'_>) -> Rendered {
             format!(
                 "{}目标 {}，截止 {deadline}（{zone}，日历 {cal}{provisional_zh}）",
                 f.clock.label_zh(),
-                f.target
+                vocab::duration::sla(f.target, vocab::Lang::Zh)
             ),
         ),
         ("状态", format!("{state_zh}（截至 {written}）")),
+        ("处理人", assignee_zh),
+        ("值班联系人", on_duty(true)),
         ("升级步骤", step_zh),
     ];
     let rows_en = [
@@ -201,42 +334,65 @@ pub fn render(f: &StepFacts<'_>) -> Rendered {
             ),
         ),
         ("Status", format!("{state_en} (as of {written})")),
+        ("Assignee", assignee_en),
+        ("On duty", on_duty(false)),
         ("Escalation step", step_en),
     ];
-    let mut text = String::new();
+    let mut text = format!("{state_zh}。{todo_zh}\n查看并处理工单：{}\n\n", f.link);
     for (k, v) in &rows_zh {
         text.push_str(&format!("{k}：{v}\n"));
     }
-    text.push_str(&format!("查看工单：{}\n{unfilled_zh}\n-- English --\n", f.link));
+    for n in &notes_zh {
+        text.push_str(&format!("{n}\n"));
+    }
+    text.push_str(&format!(
+        "\n-- English --\n{state_en}. {todo_en}\nOpen the ticket: {}\n\n",
+        f.link
+    ));
     for (k, v) in &rows_en {
         text.push_str(&format!("{k}: {v}\n"));
     }
-    text.push_str(&format!("Open the ticket: {}\n{unfilled_en}", f.link));
+    for n in &notes_en {
+        text.push_str(&format!("{n}\n"));
+    }
 
     let table = |rows: &[(&str, String)]| {
         rows.iter()
-            .map(|(k, v)| format!("<tr><th align=\"left\">{}</th><td>{}</td></tr>", escape(k), escape(v)))
+            .map(|(k, v)| {
+                format!(
+                    "<tr><th align=\"left\" valign=\"top\" style=\"white-space:nowrap\">{}</th><td>{}</td></tr>",
+                    escape(k),
+                    escape(v)
+                )
+            })
             .collect::<String>()
     };
-    let colour = if f.now > f.deadline { "#b91c1c" } else { "#b45309" };
+    let paras = |notes: &[String]| notes.iter().map(|n| para(n)).collect::<String>();
+    let colour = if f.now > f.deadline { "#b91c1c" } else { "#92400e" };
+    let button = "display:inline-block;padding:10px 18px;background:#1d4ed8;color:#ffffff;\
+                  text-decoration:none;border-radius:4px;font-weight:bold";
     let html = format!(
-        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{title}</title></head>\
-         <body style=\"font-family:sans-serif\">\
-         <p style=\"font-size:1.2em;color:{colour}\"><strong>{szh}</strong></p>\
-         <table cellpadding=\"4\">{tzh}</table>\
-         <p><a href=\"{link}\">查看工单 {ticket}</a></p>{uzh}\
-         <hr><div lang=\"en\"><p style=\"color:{colour}\"><strong>{sen}</strong></p>\
-         <table cellpadding=\"4\">{ten}</table>\
-         <p><a href=\"{link}\">Open ticket {ticket}</a></p>{uen}</div></body></html>",
+        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title></head>\
+         <body style=\"font-family:sans-serif;margin:0;padding:12px;max-width:640px;line-height:1.5\">\
+         <p style=\"font-size:1.2em;color:{colour};margin:0 0 8px\"><strong>{szh}</strong></p>\
+         <p style=\"margin:0 0 12px\">{dzh}</p>\
+         <p><a href=\"{link}\" style=\"{button}\">查看并处理工单 {ticket}</a></p>\
+         <table cellpadding=\"4\" style=\"border-collapse:collapse;max-width:100%\">{tzh}</table>{nzh}\
+         <hr><div lang=\"en\"><p style=\"color:{colour}\"><strong>{sen}</strong></p><p>{den}</p>\
+         <table cellpadding=\"4\" style=\"border-collapse:collapse;max-width:100%\">{ten}</table>\
+         <p><a href=\"{link}\">Open ticket {ticket}</a></p>{nen}</div></body></html>",
         title = escape(&subject),
         szh = escape(&state_zh),
         sen = escape(&state_en),
+        dzh = escape(&todo_zh),
+        den = escape(&todo_en),
         tzh = table(&rows_zh),
         ten = table(&rows_en),
         link = escape(f.link),
         ticket = escape(f.ticket),
-        uzh = para(&unfilled_zh),
-        uen = para(&unfilled_en),
+        nzh = paras(&notes_zh),
+        nen = paras(&notes_en),
     );
     Rendered { subject, text, html }
 }
@@ -266,114 +422,5 @@ pub fn escape(s: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn at(s: &str) -> DateTime<Utc> {
-        s.parse().unwrap()
-    }
-
-    fn facts<'a>(cal: &'a Calendar, now: &str, trigger: Trigger) -> StepFacts<'a> {
-        StepFacts {
-            ticket: "T-2026-0001",
-            title: "门户 <首页> 打不开",
-            severity: Severity::Urgent,
-            system_code: "sy-001",
-            system_name: "区政务网站",
-            unit_name: "区经信局",
-            clock: ClockName::Repair,
-            target: "4h".parse().unwrap(),
-            deadline: at("2026-11-23T14:00:00+08:00"),
-            provisional: false,
-            calendar: cal,
-            step: "warning",
-            trigger,
-            repeat: 0,
-            now: at(now),
-            link: "http://127.0.0.1:8080/tickets/T-2026-0001",
-            unfilled: &[],
-        }
-    }
-
-    #[test]
-    fn spans_read_in_both_languages() {
-        assert_eq!(span_en(TimeDelta::minutes(12)), "12 min");
-        assert_eq!(span_en(TimeDelta::minutes(65)), "1 h 5 min");
-        assert_eq!(span_en(TimeDelta::minutes(120)), "2 h");
-        assert_eq!(span_en(TimeDelta::minutes(3 * 1440 + 61)), "3 d 1 h");
-        assert_eq!(span_en(TimeDelta::seconds(59)), "0 min");
-        assert_eq!(span_zh(TimeDelta::minutes(65)), "1 小时 5 分钟");
-        assert_eq!(span_zh(TimeDelta::minutes(2 * 1440)), "2 天");
-    }
-
-    #[test]
-    fn subject_says_time_left_or_overdue() {
-        let cal = sla_clock::builtin::calendar("24x7").unwrap();
-        let warn = render(&facts(
-            &cal,
-            "2026-11-23T13:48:00+08:00",
-            Trigger::Share { percent: 80 },
-        ));
-        assert_eq!(
-            warn.subject,
-            "[紧急] T-2026-0001 sy-001 区政务网站：修复 12 分钟后超时 | urgent: repair breaches in 12 min"
-        );
-        let late = render(&facts(&cal, "2026-11-23T15:05:30+08:00", Trigger::Breach));
-        assert!(
-            late.subject
-                .ends_with("修复已超时 1 小时 5 分钟 | urgent: repair overdue by 1 h 5 min")
-        );
-        let just = render(&facts(&cal, "2026-11-23T14:00:00.001+08:00", Trigger::Breach));
-        assert!(
-            just.subject.ends_with("| urgent: repair has just breached"),
-            "{}",
-            just.subject
-        );
-    }
-
-    #[test]
-    fn bodies_put_chinese_first_and_escape_html() {
-        let cal = sla_clock::builtin::calendar("24x7").unwrap();
-        let r = render(&facts(
-            &cal,
-            "2026-11-23T13:48:00+08:00",
-            Trigger::Share { percent: 80 },
-        ));
-        let zh = r.text.find("截止 2026-11-23 14:00").unwrap();
-        let en = r.text.find("due 2026-11-23 14:00").unwrap();
-        assert!(zh < r.text.find("-- English --").unwrap() && r.text.find("-- English --").unwrap() < en);
-        assert!(r.text.contains("warning (80% of the time used)"));
-        assert!(
-            r.text.contains("状态：修复 12 分钟后超时（截至 2026-11-23 13:48）"),
-            "{}",
-            r.text
-        );
-        assert!(
-            r.text
-                .contains("Status: repair breaches in 12 min (as of 2026-11-23 13:48)")
-        );
-        assert!(r.html.contains("门户 &lt;首页&gt; 打不开"));
-        assert!(!r.html.contains("<首页>"));
-        assert!(r.html.contains("href=\"http://127.0.0.1:8080/tickets/T-2026-0001\""));
-        assert!(!r.text.contains("暂定"), "a final deadline is not called provisional");
-    }
-
-    #[test]
-    fn a_provisional_deadline_says_so_in_both_languages() {
-        let cal = sla_clock::builtin::calendar("cn-5x8").unwrap();
-        let mut f = facts(&cal, "2026-11-23T13:48:00+08:00", Trigger::Breach);
-        f.provisional = true;
-        let r = render(&f);
-        assert!(
-            r.text.contains("日历 cn-5x8；暂定：下一年节假日安排尚未发布"),
-            "{}",
-            r.text
-        );
-        assert!(
-            r.text.contains("calendar cn-5x8; provisional: next year's holidays"),
-            "{}",
-            r.text
-        );
-        assert!(r.html.contains("暂定"));
-    }
-}
+#[path = "message_tests.rs"]
+mod tests;

@@ -227,7 +227,7 @@ pub async fn enqueue(
 }
 
 /// The error of a message parked because nobody was to receive it.
-pub const NO_RECIPIENTS: &str = "no recipients: nobody holds the step's roles";
+pub const NO_RECIPIENTS: &str = "无收件人：该步骤的角色无人担任";
 
 /// How links and message ids are written.
 #[derive(Debug, Clone)]
@@ -248,12 +248,8 @@ impl Links {
         }
     }
 
-    /// The page of a ticket.
-    pub fn ticket(&self, number: &str) -> String {
-        format!("{}/api/v1/tickets/{number}", self.public_url)
-    }
-
-    /// The web page of a ticket.
+    /// The web page of a ticket: what mails link to (signed out, it sends the reader to sign in
+    /// and back, `/login?next=/tickets/{number}`).
     pub fn page(&self, number: &str) -> String {
         format!("{}/tickets/{number}", self.public_url)
     }

@@ -71,7 +71,7 @@ impl Directory {
         let on_duty = crate::app::duty::rosters::on_duty(db, calendars, system, now)
             .await
             .map_err(|e| DbErr::Custom(format!("who is on duty for {}: {e}", system.code)))?
-            .map(|people| people.into_iter().map(|p| p.user_id).collect());
+            .map(|people| people.into_iter().map(|p| (p.user_id, p.until)).collect());
         let vendors = system_vendors::Entity::find()
             .filter(system_vendors::Column::SystemId.eq(system.id))
             .all(db)
@@ -94,8 +94,9 @@ pub struct SystemContacts<'a> {
     users: &'a [users::Model],
     system: &'a systems::Model,
     vendors: Vec<i64>,
-    /// The users on duty by the rosters, or `None` where no roster covers the system.
-    on_duty: Option<Vec<i64>>,
+    /// The users on duty by the rosters (with their shift's end), or `None` where no roster
+    /// covers the system.
+    on_duty: Option<Vec<(i64, chrono::DateTime<chrono::Utc>)>>,
 }
 
 impl SystemContacts<'_> {
@@ -113,7 +114,7 @@ impl SystemContacts<'_> {
                         .users
                         .iter()
                         .filter(|u| match (role, &self.on_duty) {
-                            (Role::OnDuty, Some(ids)) => ids.contains(&u.id),
+                            (Role::OnDuty, Some(on)) => on.iter().any(|(id, _)| *id == u.id),
                             _ => holds(u, *role, self.system, assignee, &self.vendors),
                         })
                         .collect();
@@ -127,6 +128,39 @@ impl SystemContacts<'_> {
         Resolved {
             addresses: addresses.into_iter().collect(),
             unfilled,
+        }
+    }
+}
+
+impl SystemContacts<'_> {
+    /// Who an escalation mail names as on duty: the people the rosters put on duty now, with
+    /// their shift's end; where no roster covers the system, the holders of the `on_duty` role
+    /// for its vendors (no end). Only users with an address are known here.
+    ///
+    /// A roster saying `eng_a` is on the day shift until 18:00 gives `eng_a`'s name, address and
+    /// 18:00; a system without a roster gives every `on_duty` holder of its vendors.
+    pub fn on_duty_contacts(&self) -> Vec<super::message::Contact> {
+        let contact = |u: &users::Model, until| super::message::Contact {
+            name: u.display_name.clone(),
+            email: u.email.clone(),
+            until,
+        };
+        match &self.on_duty {
+            Some(on) => on
+                .iter()
+                .filter_map(|(id, until)| {
+                    self.users
+                        .iter()
+                        .find(|u| u.id == *id)
+                        .map(|u| contact(u, Some(*until)))
+                })
+                .collect(),
+            None => self
+                .users
+                .iter()
+                .filter(|u| holds(u, Role::OnDuty, self.system, None, &self.vendors))
+                .map(|u| contact(u, None))
+                .collect(),
         }
     }
 }

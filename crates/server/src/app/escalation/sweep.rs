@@ -23,7 +23,7 @@ use ticket_domain::ClockName;
 
 use super::recipients::Directory;
 use super::{Links, NewMessage, StepRef, enqueue, ladders, message, next_look, queued_keys, step_key};
-use crate::db::entities::{clocks, systems, tickets, units};
+use crate::db::entities::{clocks, systems, tickets, units, users};
 use crate::time::TimeSource;
 
 /// The advisory-lock key of the sweep on PostgreSQL (ASCII "opsclock" as a number).
@@ -179,6 +179,18 @@ impl Sweeper {
         let clock_name: ClockName = clock.name.parse().map_err(|e| anyhow!("clock {clock_id}: {e}"))?;
         let severity = *ticket.severity;
         let contacts = directory.for_system(&txn, &calendars, &system, now).await?;
+        let on_duty = contacts.on_duty_contacts();
+        let assignee = match ticket.assignee_id {
+            Some(id) => users::Entity::find_by_id(id)
+                .one(&txn)
+                .await?
+                .map(|u| message::Contact {
+                    name: u.display_name,
+                    email: u.email,
+                    until: None,
+                }),
+            None => None,
+        };
         let mut queued = queued_keys(&txn, ticket_id).await?;
         let mut inserted = 0;
         for due in &evaluation.due {
@@ -192,7 +204,7 @@ impl Sweeper {
                 .find(|s| s.id == due.step)
                 .ok_or_else(|| anyhow!("the ladder evaluated a step {:?} it does not have", due.step))?;
             let to = contacts.resolve(ticket.assignee_id, &due.recipients);
-            let link = self.links.ticket(&ticket.number);
+            let link = self.links.page(&ticket.number);
             let mail = message::render(&message::StepFacts {
                 ticket: &ticket.number,
                 title: &ticket.title,
@@ -208,9 +220,12 @@ impl Sweeper {
                 step: &step.id,
                 trigger: step.when,
                 repeat: due.repeat,
+                due_at: due.due_at,
                 now,
                 link: &link,
                 unfilled: &to.unfilled,
+                assignee: assignee.as_ref(),
+                on_duty: &on_duty,
             });
             let message = NewMessage {
                 key: key.clone(),

@@ -3,6 +3,7 @@
 //! | file | use case |
 //! |---|---|
 //! | [`open`] | open a ticket (the API, the pages, alert intake and scheduled duties all come here) |
+//! | [`once`] | open a ticket from a form at most once (the form's one-time token) |
 //! | [`preview`] | what opening would do, without opening |
 //! | [`actions`] | acknowledge, arrive, pause, regrade, resolve …, approve and reject the other party's claims |
 //! | [`evidence`] | who records as which party, the claims and requests a reader sees, auto-close |
@@ -15,6 +16,7 @@
 pub mod actions;
 pub mod calendars;
 pub mod evidence;
+pub mod once;
 pub mod open;
 pub mod preview;
 pub mod read;

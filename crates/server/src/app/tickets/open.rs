@@ -369,6 +369,19 @@ pub(crate) fn countable_targets(
 /// Opens a ticket for a person: the system must be in their scope and they may not be a viewer.
 /// Severity is given, or proposed by the classifier from `facts`.
 pub async fn open_ticket(ctx: &Context, p: &Principal, body: CreateTicket, from: &ClientAddr) -> AppResult<TicketView> {
+    open_ticket_with(ctx, p, body, from, None).await
+}
+
+/// [`open_ticket`], recording the form's one-time token `once` with the ticket in the same
+/// transaction ([`super::once`]): of two sends of one form, one opens the ticket and the other
+/// fails on the token's unique index and opens nothing.
+pub(crate) async fn open_ticket_with(
+    ctx: &Context,
+    p: &Principal,
+    body: CreateTicket,
+    from: &ClientAddr,
+    once: Option<&str>,
+) -> AppResult<TicketView> {
     crate::app::permissions::check(p, crate::app::permissions::Action::TicketOpen)?;
     let now = ctx.now();
     let txn = ctx.begin_write().await?;
@@ -377,6 +390,9 @@ pub async fn open_ticket(ctx: &Context, p: &Principal, body: CreateTicket, from:
     let mut plan = plan_as(&txn, ctx, system, Some(p.user_id), body, now, side).await?;
     plan.recording = Some(super::recording(&txn, ctx, p, &plan.system, now).await?);
     let (row, ticket) = open(&txn, &ctx.calendars.snapshot(), plan, Some(p.user_id), now, from).await?;
+    if let Some(token) = once {
+        super::once::record(&txn, p.user_id, token, &row.number, now).await?;
+    }
     txn.commit().await?;
     let mut view = view(&ctx.db, ctx, row, now, allowed_of(&ticket), None).await?;
     view.claims = Some(super::evidence::claims_of(&ticket));

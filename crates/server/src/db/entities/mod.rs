@@ -17,6 +17,7 @@ pub mod duty_runs;
 pub mod escalation_ladders;
 pub mod exclusions;
 pub mod findings;
+pub mod form_submissions;
 pub mod intake_sources;
 pub mod major_events;
 pub mod outbox;
@@ -50,6 +51,7 @@ pub mod prelude {
     pub use super::escalation_ladders::Entity as EscalationLadders;
     pub use super::exclusions::Entity as Exclusions;
     pub use super::findings::Entity as Findings;
+    pub use super::form_submissions::Entity as FormSubmissions;
     pub use super::intake_sources::Entity as IntakeSources;
     pub use super::major_events::Entity as MajorEvents;
     pub use super::outbox::Entity as Outbox;

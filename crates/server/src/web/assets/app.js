@@ -98,12 +98,42 @@ function confirmations() {
   }
 }
 
+// A form is sent once: its buttons are disabled while the next page loads (a double click sends
+// nothing more), and enabled again if the browser shows this page from its cache after Back.
+// The new-ticket form's one-time token is kept in this history entry (not in any storage): Back
+// to the form, even when the browser loads it afresh, gives it the token it was sent with, so
+// that sending it again shows the ticket the first send opened. Without the script the browser
+// keeps the token itself when it restores the form, and the server checks it either way.
+function sendOnce() {
+  for (const form of document.querySelectorAll("form[method=post]")) {
+    form.addEventListener("submit", (e) => {
+      if (e.defaultPrevented) return;
+      for (const b of form.querySelectorAll("button")) {
+        b.disabled = true;
+        if (b.dataset.busy) { b.dataset.label = b.textContent; b.textContent = b.dataset.busy; }
+      }
+    });
+  }
+  window.addEventListener("pageshow", (e) => {
+    if (!e.persisted) return;
+    for (const b of document.querySelectorAll("form[method=post] button[disabled]")) {
+      b.disabled = false;
+      if (b.dataset.label) b.textContent = b.dataset.label;
+    }
+  });
+  const once = document.getElementById("once");
+  if (!once || !once.form) return;
+  if (history.state && history.state.once) once.value = history.state.once;
+  else history.replaceState({ ...(history.state || {}), once: once.value }, "");
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   tick();
   setInterval(tick, 1000);
   systemSearch();
   preview();
   confirmations();
+  sendOnce();
 });
 
 // "Back" on the error page: the previous page (a link, not an inline script, which the
