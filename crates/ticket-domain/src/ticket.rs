@@ -25,6 +25,7 @@
 //!     assignee: None,
 //!     major_event: None,
 //!     clocks_from: None,
+//!     calendars: None,
 //! }).unwrap();
 //! assert_eq!(ticket.status(), Status::New);
 //!
@@ -207,7 +208,6 @@ impl Ticket {
                 format!("{} is after received_at {}", new.occurred_at, new.received_at),
             ));
         }
-        let start = new.clocks_from.unwrap_or(new.stated_start());
         let waits = repair_waits_for_arrival(&new.targets, new.service_mode);
         let on_request = arrival_waits_for_request(&new.targets, new.service_mode);
         let clocks = ClockName::ALL
@@ -215,7 +215,7 @@ impl Ticket {
             .filter(|c| **c != ClockName::Arrival || new.service_mode.has_on_site())
             .filter(|c| !(waits && **c == ClockName::Repair))
             .filter(|c| !(on_request && **c == ClockName::Arrival))
-            .filter_map(|c| new.targets.get(*c).map(|t| (*c, Clock::start(start, t))))
+            .filter_map(|c| new.targets.get(*c).map(|t| (*c, Clock::start(new.clock_start(*c), t))))
             .collect();
         let repair_on_arrival = if waits { new.targets.repair } else { None };
         let arrival_on_request = if on_request { new.targets.arrival } else { None };
@@ -608,6 +608,7 @@ impl Ticket {
                 service_mode,
                 targets,
                 reason,
+                calendars,
             } => {
                 if service_mode.has_on_site() != self.service_mode().has_on_site() {
                     return Err(invalid(
@@ -638,6 +639,7 @@ impl Ticket {
                     system,
                     targets,
                     reason: required("reason", reason)?,
+                    calendars,
                 }
             }
             Command::Contest { at, reason } => {
@@ -789,6 +791,7 @@ impl Ticket {
                 system,
                 targets,
                 reason,
+                ..
             } => {
                 if matches!(self.status, Status::Closed | Status::Cancelled) {
                     return Err(invalid(
@@ -921,6 +924,7 @@ impl Ticket {
                             system,
                             targets,
                             reason,
+                            ..
                         }) => {
                             if matches!(self.status, Status::Closed | Status::Cancelled) {
                                 return Err(invalid(
