@@ -82,6 +82,7 @@ async fn world(backend: Backend, idle: usize, due: usize) -> Bench {
                     assignee: None,
                     major_event: None,
                     clocks_from: None,
+                    calendars: None,
                 };
                 let (row, _) = opsclock::app::tickets::create(
                     &txn,

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sla_clock::Severity;
 
+use crate::calendars::CalendarNames;
 use crate::evidence::{Change, Claim, Side};
 use crate::kind::{CancelReason, Kind, PauseReason, ServiceMode};
 use crate::policy::Targets;
@@ -50,6 +51,11 @@ pub struct NewTicket {
     /// other party accepts it (see [`crate::evidence`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clocks_from: Option<DateTime<Utc>>,
+    /// The calendar each clock counts in, named when the ticket opened (the system's, or the
+    /// major-event window's); absent in events written before they were recorded, whose
+    /// tickets count in their system's current calendars ([`CalendarNames`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendars: Option<CalendarNames>,
 }
 
 impl NewTicket {
@@ -234,6 +240,9 @@ pub enum Command {
         targets: Targets,
         /// Why (required).
         reason: String,
+        /// The new system's calendar per clock, recorded with the move.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        calendars: Option<CalendarNames>,
     },
     /// The other party disputes a cancellation: the ticket stays cancelled, the dispute is on
     /// record (and in the report) for the assessment to settle.
@@ -392,6 +401,10 @@ pub enum Event {
         targets: Targets,
         /// Why.
         reason: String,
+        /// The new system's calendar per clock; absent in events written before they were
+        /// recorded (the system's current calendars then hold).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        calendars: Option<CalendarNames>,
     },
     /// See [`Command::Contest`].
     Contested {

@@ -46,7 +46,7 @@
 //!     occurred_at: at("2026-11-23T10:00:00+08:00"), received_at: at("2026-11-23T10:00:00+08:00"),
 //!     service_mode: ServiceMode::Remote,
 //!     targets: Targets { response: Some("15m".parse().unwrap()), ..Default::default() },
-//!     reporter: None, assignee: None, major_event: None, clocks_from: None,
+//!     reporter: None, assignee: None, major_event: None, clocks_from: None, calendars: None,
 //! };
 //! let (mut ticket, opened) = Ticket::open_as(new, &rec(Side::Buyer, "2026-11-23T10:00:00+08:00")).unwrap();
 //! assert_eq!(opened.len(), 1);
@@ -156,6 +156,9 @@ pub enum Change {
         targets: Targets,
         /// Why.
         reason: String,
+        /// Its calendar per clock (absent in requests written before they were recorded).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        calendars: Option<crate::CalendarNames>,
     },
     /// Cancelling the ticket.
     Cancel {
@@ -345,6 +348,7 @@ impl Ticket {
                 system,
                 targets,
                 reason,
+                calendars,
                 ..
             },
         ) = (measured, &command)
@@ -357,6 +361,7 @@ impl Ticket {
                     system: system.clone(),
                     targets: *targets,
                     reason: reason.trim().to_owned(),
+                    calendars: calendars.clone(),
                 },
                 by: rec.side,
             }]);

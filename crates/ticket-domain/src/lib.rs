@@ -24,8 +24,10 @@
 //! not counted). Faults, alarms and security events start their clocks when the problem began
 //! (`occurred_at`); requests when they were received; under a policy whose clocks start at the
 //! report ([`ClockStart::Reported`]) every kind but alarms when it was received. An arrival counted from the
-//! buyer's request for a visit starts at `request_visit`. Each clock counts in its own calendar
-//! ([`Calendars`]).
+//! buyer's request for a visit starts at `request_visit`. A zero target ("立即") starts at the
+//! report whatever the policy says ([`NewTicket::clock_start`]): nobody answers before being told.
+//! Each clock counts in its own calendar ([`Calendars`]), named on the ticket when it opens or
+//! moves ([`CalendarNames`]), so editing a system's calendar later does not re-measure it.
 //!
 //! Two parties share a ticket: the buyer and the vendor it measures. [`evidence`] holds their
 //! rules — a back-dated claim waits for the other party, a breach the vendor alone cannot clear,
@@ -42,7 +44,7 @@ pub mod kind;
 pub mod policy;
 pub mod ticket;
 
-pub use calendars::Calendars;
+pub use calendars::{CalendarNames, Calendars};
 pub use event::{Command, Event, MajorEventRef, NewTicket, Resolution, UserId};
 pub use evidence::{Change, Claim, Pending, Recording, Side};
 pub use kind::{CancelReason, ClockName, Kind, PauseReason, ServiceMode, Status, UnknownValue};

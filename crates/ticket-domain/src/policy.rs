@@ -19,9 +19,11 @@
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sla_clock::{Severity, SlaDuration};
 
+use crate::event::NewTicket;
 use crate::kind::{ClockName, Kind};
 
 /// The targets of a ticket's clocks; `None` means the clock does not run.
@@ -99,6 +101,43 @@ impl ClockStart {
 
     fn is_occurred(&self) -> bool {
         *self == ClockStart::Occurred
+    }
+}
+
+impl NewTicket {
+    /// When clock `clock` of the new ticket starts: where the clocks start (the recording, while
+    /// an earlier stated start waits for the other party; else [`NewTicket::stated_start`]) —
+    /// except that a zero target ("立即", 0m) never starts before the report.
+    ///
+    /// Nobody can respond before being told: under `clock_start = "occurred"` a fault that began
+    /// at 08:00 and was reported at 08:30 would have a "立即响应" already 30 minutes late when it
+    /// was logged, breached by construction. A zero target therefore counts from `received_at`
+    /// (or the recording, if later) whatever the policy's clock start; the other clocks keep it.
+    ///
+    /// ```
+    /// use chrono::{DateTime, Utc};
+    /// use sla_clock::Severity;
+    /// use ticket_domain::{ClockName, Kind, NewTicket, ServiceMode, Targets};
+    /// let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+    /// let new = NewTicket {
+    ///     kind: Kind::Fault, severity: Severity::Urgent, severity_reason: None,
+    ///     title: "业务停止".into(), description: String::new(),
+    ///     occurred_at: at("2026-11-23T08:00:00+08:00"),
+    ///     received_at: at("2026-11-23T08:30:00+08:00"),
+    ///     service_mode: ServiceMode::Remote,
+    ///     // seed 004 sy-126 (L22948–22951): "工程师立即响应；业务应在 4 小时内恢复正常".
+    ///     targets: Targets { response: Some("0m".parse().unwrap()), repair: Some("4h".parse().unwrap()), ..Default::default() },
+    ///     reporter: None, assignee: None, major_event: None, clocks_from: None, calendars: None,
+    /// };
+    /// assert_eq!(new.clock_start(ClockName::Response), at("2026-11-23T08:30:00+08:00"));
+    /// assert_eq!(new.clock_start(ClockName::Repair), at("2026-11-23T08:00:00+08:00"));
+    /// ```
+    pub fn clock_start(&self, clock: ClockName) -> DateTime<Utc> {
+        let start = self.clocks_from.unwrap_or(self.stated_start());
+        match self.targets.get(clock) {
+            Some(t) if t.is_zero() => start.max(self.received_at),
+            _ => start,
+        }
     }
 }
 

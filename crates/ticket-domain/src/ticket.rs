@@ -25,6 +25,7 @@
 //!     assignee: None,
 //!     major_event: None,
 //!     clocks_from: None,
+//!     calendars: None,
 //! }).unwrap();
 //! assert_eq!(ticket.status(), Status::New);
 //!
@@ -213,7 +214,6 @@ impl Ticket {
                 format!("{} is after received_at {}", new.occurred_at, new.received_at),
             ));
         }
-        let start = new.clocks_from.unwrap_or(new.stated_start());
         let waits = repair_waits_for_arrival(&new.targets, new.service_mode);
         let on_request = arrival_waits_for_request(&new.targets, new.service_mode);
         let clocks = ClockName::ALL
@@ -221,7 +221,7 @@ impl Ticket {
             .filter(|c| **c != ClockName::Arrival || new.service_mode.has_on_site())
             .filter(|c| !(waits && **c == ClockName::Repair))
             .filter(|c| !(on_request && **c == ClockName::Arrival))
-            .filter_map(|c| new.targets.get(*c).map(|t| (*c, Clock::start(start, t))))
+            .filter_map(|c| new.targets.get(*c).map(|t| (*c, Clock::start(new.clock_start(*c), t))))
             .collect();
         let measures = [ClockName::Response, ClockName::Repair]
             .into_iter()
@@ -665,6 +665,7 @@ impl Ticket {
                 service_mode,
                 targets,
                 reason,
+                calendars,
             } => {
                 if service_mode.has_on_site() != self.service_mode().has_on_site() {
                     return Err(invalid(
@@ -695,6 +696,7 @@ impl Ticket {
                     system,
                     targets,
                     reason: required("reason", reason)?,
+                    calendars,
                 }
             }
             Command::Contest { at, reason } => {
@@ -846,6 +848,7 @@ impl Ticket {
                 system,
                 targets,
                 reason,
+                ..
             } => {
                 if matches!(self.status, Status::Closed | Status::Cancelled) {
                     return Err(invalid(
@@ -978,6 +981,7 @@ impl Ticket {
                             system,
                             targets,
                             reason,
+                            ..
                         }) => {
                             if matches!(self.status, Status::Closed | Status::Cancelled) {
                                 return Err(invalid(

@@ -49,6 +49,7 @@ fn ticket() -> Ticket {
             assignee: None,
             major_event: None,
             clocks_from: None,
+            calendars: None,
         },
         &rec(Side::Buyer, "10:01"),
     )

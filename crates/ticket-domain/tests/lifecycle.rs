@@ -65,6 +65,7 @@ fn new_ticket(kind: Kind, mode: ServiceMode, occurred: &str, received: &str, tar
         assignee: Some(7),
         major_event: None,
         clocks_from: None,
+        calendars: None,
     }
 }
 

@@ -173,6 +173,7 @@ prop_compose! {
             assignee,
             major_event: None,
             clocks_from: None,
+            calendars: None,
         }
     }
 }
@@ -633,6 +634,9 @@ fn invariants(ticket: &Ticket, events: &[Event]) -> Result<(), TestCaseError> {
                 prop_assert_eq!(Some(s.started_at), first_arrival);
             } else if on_request && *name == ClockName::Arrival {
                 prop_assert_eq!(Some(s.started_at), requested);
+            } else if opened.targets.get(*name).is_some_and(|t| t.is_zero()) {
+                // A zero target ("立即") never starts before the report.
+                prop_assert_eq!(s.started_at, opened.received_at);
             } else {
                 prop_assert_eq!(s.started_at, start);
             }

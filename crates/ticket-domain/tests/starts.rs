@@ -40,6 +40,7 @@ fn new_ticket(mode: ServiceMode, occurred: &str, received: &str, targets: Target
         assignee: Some(7),
         major_event: None,
         clocks_from: None,
+        calendars: None,
     }
 }
 

@@ -177,10 +177,8 @@ pub async fn load(
                 .map(|p| p.targets)
                 .unwrap_or_default(),
         )?;
-        let measured = crate::app::tickets::calendars::TicketCalendars::new(
-            calendars,
-            crate::app::tickets::calendars::system_names(s),
-        )?;
+        let names = crate::app::tickets::calendars::system_names(s);
+        let measured = crate::app::tickets::calendars::TicketCalendars::new(calendars, names.clone())?;
         let new = NewTicket {
             kind,
             severity,
@@ -195,6 +193,7 @@ pub async fn load(
             assignee: Some(engineer_id),
             major_event: None,
             clocks_from: None,
+            calendars: Some(names.into()),
         };
         crate::app::tickets::create(
             &txn,

@@ -40,6 +40,7 @@ mod operations;
 mod outbound;
 mod page_permissions;
 mod permissions;
+mod pins;
 mod reports;
 mod reports_provisional;
 mod seed_catalogs_000_001;

@@ -208,6 +208,7 @@ impl World {
             assignee: Some(self.engineer),
             major_event: None,
             clocks_from: None,
+            calendars: None,
         };
         let calendars =
             opsclock::app::tickets::calendars::TicketCalendars::all(&self.calendars, cal.name()).expect("loaded");

@@ -140,6 +140,10 @@ pub struct MajorEventEntry {
     /// Repair deadline.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repair: Option<String>,
+    /// Where these clocks start inside a window, `occurred` or `reported` [default: `reported`,
+    /// "在接到故障通知或发现故障问题后" (seed 004 L27561)]; a window's own `clock_start` wins.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock_start: Option<ticket_domain::ClockStart>,
     /// Where the words come from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,

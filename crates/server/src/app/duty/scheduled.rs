@@ -495,6 +495,7 @@ async fn run_one(
         assignee,
         major_event: None,
         clocks_from: None,
+        calendars: None,
     };
     // Opened like every other ticket (and audited as one, by no one: the schedule opened it).
     let plan = crate::app::tickets::open::Plan {

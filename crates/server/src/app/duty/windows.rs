@@ -12,6 +12,10 @@
 //! targets of the system's policy) or the policy's usual target, whichever gives the earlier
 //! deadline counted in the window's calendar: a window never loosens a deadline. Kinds the policy
 //! does not apply to (requests, unless it says so) are not affected.
+//!
+//! **Where the clocks start** ([`Loaded::clock_start`], [`in_force`]): by default at the report,
+//! every clock of the ticket. A fault that began at 07:40, before a window opening at 08:00, and
+//! was reported at 08:30 falls under the window and counts from 08:30 (an alarm from its firing).
 
 use std::collections::BTreeMap;
 
@@ -22,7 +26,7 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 use sla_clock::{Calendar, Ladder, SlaDuration};
-use ticket_domain::{ClockName, Kind, MajorEventRef, Targets};
+use ticket_domain::{ClockName, ClockStart, Kind, MajorEventRef, Targets};
 use utoipa::ToSchema;
 
 use crate::app::AppError;
@@ -32,6 +36,10 @@ use crate::db::entities::{major_events, policies, systems, units};
 
 /// The calendar a window counts in unless it says otherwise.
 pub const DEFAULT_CALENDAR: &str = "cn-7x24";
+
+/// Where the clocks of a ticket opened under a window start unless the window (or the targets it
+/// applies) says otherwise: at the report, "在接到故障通知或发现故障问题后" (seed 004 L27561).
+pub const DEFAULT_CLOCK_START: ClockStart = ClockStart::Reported;
 
 /// A window as written in a file or sent to the API.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -54,6 +62,11 @@ pub struct WindowDoc {
     /// The calendar the clocks count in [default: cn-7x24].
     #[serde(default = "default_calendar")]
     pub calendar: String,
+    /// Where the clocks start, `occurred` or `reported` [default: the `clock_start` of the
+    /// targets applied, else `reported`, seed 004 L27561].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub clock_start: Option<ClockStart>,
     /// The window's own targets for every severity; without them each policy's `major_event`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
@@ -104,6 +117,76 @@ impl Loaded {
             || self.doc.systems.contains(&system.code)
             || self.doc.units.iter().any(|u| u == unit_code)
     }
+
+    /// Where the clocks of a ticket of `kind` start under the window, on a system with `policy`
+    /// whose own clocks start at `usual`: the window's `clock_start`, else its targets', else the
+    /// policy's `major_event`'s, else [`DEFAULT_CLOCK_START`]; `usual` for a kind the policy
+    /// does not apply to (the window changes nothing for it).
+    pub fn clock_start(&self, policy: &policies::Model, kind: Kind, usual: ClockStart) -> ClockStart {
+        let document = document(policy);
+        if !applies_to(document.as_ref()).contains(&kind) {
+            return usual;
+        }
+        let entry = self
+            .doc
+            .targets
+            .as_ref()
+            .or_else(|| document.as_ref().and_then(|d| d.major_event.as_ref()));
+        self.doc
+            .clock_start
+            .or_else(|| entry.and_then(|e| e.clock_start))
+            .unwrap_or(DEFAULT_CLOCK_START)
+    }
+
+    fn spans(&self, at: DateTime<Utc>) -> bool {
+        self.doc.starts <= at && at < self.doc.ends
+    }
+}
+
+fn document(policy: &policies::Model) -> Option<PolicyDocument> {
+    policy
+        .document
+        .as_ref()
+        .and_then(|d| serde_json::from_value(d.clone()).ok())
+}
+
+fn applies_to(document: Option<&PolicyDocument>) -> Vec<Kind> {
+    document
+        .and_then(|d| d.applies_to.clone())
+        .unwrap_or_else(|| vec![Kind::Fault, Kind::Alarm, Kind::Security])
+}
+
+/// The window a ticket of `kind` falls under on `system` (with `policy`, whose clocks start at
+/// `usual`), and where its clocks start under it: a window covering the instant its own start
+/// gives. The policy's start is tried first, then the report; so under a window counting from the
+/// report, a fault that began before the window and was reported inside it falls under it, and
+/// one that began inside it and was reported after it does not.
+pub async fn in_force(
+    db: &impl ConnectionTrait,
+    system: &systems::Model,
+    policy: &policies::Model,
+    kind: Kind,
+    (occurred_at, received_at): (DateTime<Utc>, DateTime<Utc>),
+    usual: ClockStart,
+) -> Result<Option<(Loaded, ClockStart)>, AppError> {
+    let at_of = |s: ClockStart| {
+        if s.at_occurrence(kind) {
+            occurred_at
+        } else {
+            received_at
+        }
+    };
+    let first = at_of(usual);
+    for at in std::iter::once(first).chain((first != received_at).then_some(received_at)) {
+        let Some(w) = covering(db, system, at).await? else {
+            continue;
+        };
+        let start = w.clock_start(policy, kind, usual);
+        if w.spans(at_of(start)) {
+            return Ok(Some((w, start)));
+        }
+    }
+    Ok(None)
 }
 
 fn parse(row: major_events::Model) -> Result<Loaded, AppError> {
@@ -216,7 +299,8 @@ fn entry_targets(entry: &MajorEventEntry, field: &str) -> Result<[Option<SlaDura
 }
 
 /// The targets, calendar and explanation of a ticket of `kind` opened under window `w` on a
-/// system with `policy`, whose clocks start at `start`; `usual` are the policy's targets.
+/// system with `policy`, whose clocks start at `start` (under the window: see
+/// [`Loaded::clock_start`], which the targets returned carry); `usual` are the policy's targets.
 /// `None` when the window changes nothing for this kind.
 pub fn apply(
     w: &Loaded,
@@ -226,17 +310,11 @@ pub fn apply(
     usual: Targets,
     start: DateTime<Utc>,
 ) -> Result<Option<(Targets, MajorEventRef)>, AppError> {
-    let document: Option<PolicyDocument> = policy
-        .document
-        .as_ref()
-        .and_then(|d| serde_json::from_value(d.clone()).ok());
-    let applies_to = document
-        .as_ref()
-        .and_then(|d| d.applies_to.clone())
-        .unwrap_or_else(|| vec![Kind::Fault, Kind::Alarm, Kind::Security]);
-    if !applies_to.contains(&kind) {
+    let document = document(policy);
+    if !applies_to(document.as_ref()).contains(&kind) {
         return Ok(None);
     }
+    let clock_start = w.clock_start(policy, kind, usual.start);
     let (entry, source) = match (&w.doc.targets, document.as_ref().and_then(|d| d.major_event.as_ref())) {
         (Some(e), _) => (Some(e), "window"),
         (None, Some(e)) => (Some(e), "policy major_event"),
@@ -251,7 +329,10 @@ pub fn apply(
         cal.deadline(start, d)
             .map_err(|e| AppError::Internal(anyhow::anyhow!("window {}: {e}", w.doc.code)))
     };
-    let mut out = usual;
+    let mut out = Targets {
+        start: clock_start,
+        ..usual
+    };
     let mut why = Vec::new();
     for (i, clock) in ClockName::ALL.iter().enumerate() {
         let (normal, major) = (usual.get(*clock), stricter[i]);
@@ -277,6 +358,10 @@ pub fn apply(
         }
     }
     why.push(format!("calendar {}", w.doc.calendar));
+    why.push(match clock_start {
+        ClockStart::Reported => "clocks from the report (接到故障通知或发现故障问题后)".to_owned(),
+        ClockStart::Occurred => "clocks from the occurrence".to_owned(),
+    });
     Ok(Some((
         out,
         MajorEventRef {
@@ -476,6 +561,7 @@ pub fn template(calendar: &Calendar, year: i32) -> Result<Vec<WindowDoc>, AppErr
             units: Vec::new(),
             systems: Vec::new(),
             calendar: DEFAULT_CALENDAR.to_owned(),
+            clock_start: None,
             targets: None,
             ladder: None,
             staffing: Vec::new(),

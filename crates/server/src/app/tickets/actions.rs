@@ -248,6 +248,7 @@ fn command(
                     service_mode: ticket_domain::ServiceMode::Remote,
                     targets: Default::default(),
                     reason: need("reason", b.reason)?,
+                    calendars: None,
                 },
                 None,
             )
@@ -374,6 +375,7 @@ pub async fn perform(
         system: code,
         service_mode,
         targets,
+        calendars,
         ..
     } = &mut cmd
     {
@@ -413,6 +415,8 @@ pub async fn perform(
             ));
         }
         out_of_service(&to, &loaded.ticket, targets);
+        // The new system's calendars, pinned with the move as at an opening.
+        *calendars = Some(super::calendars::system_names(&to).into());
     }
     let snapshot = ctx.calendars.snapshot();
     let calendars = super::calendars::TicketCalendars::of(&snapshot, &loaded.ticket, &system)?;

@@ -3,7 +3,8 @@
 //! A system counts its clocks in its `calendar`, except those its `clock_calendars` names
 //! (`{"response": "cn-7x24"}`: seed 004 sy-038 answers on 7×24 and repairs on 5×8, L8998–9006).
 //! A ticket opened in a major-event window (重保) counts every clock in the window's calendar: the
-//! window's words replace the row's.
+//! window's words replace the row's. The names are recorded on the ticket when it opens (and when
+//! it moves), so an edit of the system's calendars later measures only the tickets opened after it.
 //!
 //! Example: sy-038 has `calendar = "cn-5x8"` and `clock_calendars = { response = "cn-7x24" }`.
 //! A fault on Saturday 2026-11-28 10:00 with a 1 h response and an 8 h repair: the response is
@@ -74,9 +75,19 @@ impl<'a> TicketCalendars<'a> {
         TicketCalendars::new(set, ORDER.map(|_| name.to_owned()))
     }
 
-    /// The calendars of `ticket` on `system` now.
+    /// The calendars of `ticket` on `system`: those recorded when it opened or last moved
+    /// ([`Ticket::calendar_names`]), else, for a ticket whose events predate the recording,
+    /// `system`'s now (and its window's, if it opened under one).
+    ///
+    /// Example: a ticket opened on a cn-5x8 system keeps counting on cn-5x8 after the system is
+    /// switched to cn-7x24; a ticket opened afterwards counts on cn-7x24. The pin is the name,
+    /// so cn-5x8 gaining next year's holidays still measures the old ticket again.
     pub fn of(set: &'a BTreeMap<String, Calendar>, ticket: &Ticket, system: &systems::Model) -> AppResult<Self> {
-        TicketCalendars::new(set, names(system, ticket.opened_with().major_event.as_ref()))
+        let names = match ticket.calendar_names() {
+            Some(pinned) => pinned.to_array(),
+            None => names(system, ticket.opened_with().major_event.as_ref()),
+        };
+        TicketCalendars::new(set, names)
     }
 
     /// The calendar `clock` counts in.

@@ -208,37 +208,52 @@ pub(crate) async fn plan_as(
     let occurred_at = body.occurred_at.unwrap_or(received_at);
     let policy = policy_row(txn, &system).await?;
     let policy_targets = policy_targets(&policy)?;
-    // The policy says where the clocks start (`clock_start`), for every severity alike.
-    let start = policy_targets.start(kind);
-    let clocks_start = if start.at_occurrence(kind) {
-        occurred_at
-    } else {
-        received_at
+    // The policy says where the clocks start (`clock_start`), for every severity alike; a
+    // major-event window says it for the tickets opened under it.
+    let policy_start = policy_targets.start(kind);
+    let at_of = |s: ticket_domain::ClockStart| {
+        if s.at_occurrence(kind) {
+            occurred_at
+        } else {
+            received_at
+        }
     };
     if let Some(a) = body.assignee_id {
         check_assignee(txn, "assignee_id", a, system.id).await?;
     }
-    // The window in force when the clocks start. The vendor cannot leave one in force as it
-    // records the ticket by stating an earlier start: that start waits for the buyer, and the
-    // window holds meanwhile (see `start_escapes_window`).
+    // The window in force when the clocks start (as the window counts them: see
+    // `windows::in_force`). The vendor cannot leave one in force as it records the ticket by
+    // stating an earlier start: that start waits for the buyer, and the window holds meanwhile
+    // (see `start_escapes_window`).
     let mut start_escapes_window = false;
-    let window = match crate::app::duty::windows::covering(txn, &system, clocks_start).await? {
-        None if side == Some(ticket_domain::Side::Vendor) && clocks_start < now => {
+    let found =
+        crate::app::duty::windows::in_force(txn, &system, &policy, kind, (occurred_at, received_at), policy_start)
+            .await?;
+    let window = match found {
+        None if side == Some(ticket_domain::Side::Vendor) && at_of(policy_start) < now => {
             let now_window = crate::app::duty::windows::covering(txn, &system, now).await?;
             start_escapes_window = now_window.is_some();
-            now_window
+            now_window.map(|w| {
+                let s = w.clock_start(&policy, kind, policy_start);
+                (w, s)
+            })
         }
         found => found,
+    };
+    let (window, window_start) = match window {
+        Some((w, s)) => (Some(w), s),
+        None => (None, policy_start),
     };
     let proposal = proposal_of(&body, window.is_some());
     let (severity, severity_reason) = severity_of(&body, proposal.as_ref())?;
     let service_mode: ServiceMode = parse("service_mode", &system.service_mode)?;
     let usual = policy_targets.targets(kind, severity);
-    let (targets, major_event) = match &window {
+    let (targets, major_event, start) = match &window {
         Some(w) => {
-            match crate::app::duty::windows::apply(w, &ctx.calendars.snapshot(), &policy, kind, usual, clocks_start) {
-                Ok(Some((t, r))) => (t, Some(r)),
-                Ok(None) => (usual, None),
+            let snapshot = ctx.calendars.snapshot();
+            match crate::app::duty::windows::apply(w, &snapshot, &policy, kind, usual, at_of(window_start)) {
+                Ok(Some((t, r))) => (t, Some(r), window_start),
+                Ok(None) => (usual, None, policy_start),
                 // A window that cannot be applied (stored before its targets were checked, or its
                 // calendar changed since) does not stop the ticket: it opens on the usual targets
                 // and calendar, and says why.
@@ -255,15 +270,16 @@ pub(crate) async fn plan_as(
                         reason,
                         applied: false,
                     };
-                    (usual, Some(r))
+                    (usual, Some(r), policy_start)
                 }
             }
         }
-        None => (usual, None),
+        None => (usual, None, policy_start),
     };
     // A problem outside the system's days of service is accepted, with no contract clocks.
     // Gated on where the clocks start: under `clock_start = "reported"` a fault reported on the
     // first day of service counts, however early it began.
+    let clocks_start = at_of(start);
     let outside_service = if clocks_start == occurred_at {
         ServiceDates::of(system.profile.as_ref()).outside(occurred_at)
     } else {
@@ -272,7 +288,8 @@ pub(crate) async fn plan_as(
     let targets = if outside_service.is_some() {
         Targets::default()
     } else {
-        // A window changes durations, not where the clocks start or what starts the arrival.
+        // The clocks start where the policy says, or the window in force (`start`); a window
+        // never changes what starts the arrival.
         Targets {
             start,
             arrival_from_visit_request: usual.arrival_from_visit_request,
@@ -310,6 +327,7 @@ pub(crate) async fn plan_as(
         assignee,
         major_event,
         clocks_from: None,
+        calendars: None,
     };
     Ok(Plan {
         system,
@@ -421,6 +439,9 @@ pub(crate) async fn open(
     };
     let calendars = super::calendars::TicketCalendars::new(calendars, plan.calendars.clone())?;
     let mut new = plan.new;
+    // Pinned on the opened event: a later edit of the system's calendars leaves this ticket's
+    // deadlines alone ([`ticket_domain::CalendarNames`]).
+    new.calendars = Some(plan.calendars.clone().into());
     let unapplied = countable_targets(&calendars, &mut new, &plan.targets_from);
     let outside_service = plan.outside_service.clone();
     let (mut row, mut ticket) = super::create(

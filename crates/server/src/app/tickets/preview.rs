@@ -95,10 +95,11 @@ pub async fn preview(ctx: &Context, p: &Principal, body: CreateTicket) -> AppRes
         .filter(|_| plan.new.targets.arrival_from_visit_request && plan.new.service_mode.has_on_site())
         .map(|t| t.to_string());
     let (ticket, _) = ticket_domain::Ticket::open(plan.new)?;
-    let start = ticket.clocks_start();
     let mut clocks = Vec::new();
     for (name, clock) in ticket.clocks() {
         let calendar = calendars.get(*name);
+        // Each clock from its own start: a zero target ("立即") counts from the report.
+        let start = ticket.opened_with().clock_start(*name);
         let clock = clock.excluding(&excluded).map_err(|e| AppError::Internal(e.into()))?;
         let status = clock
             .status(calendar, start)
