@@ -226,7 +226,7 @@ impl Ticket {
         let measures = [ClockName::Response, ClockName::Repair]
             .into_iter()
             .filter(|c| new.targets.get(*c).is_none())
-            .map(|c| (c, Clock::start(start, MEASURE_ONLY)))
+            .map(|c| (c, Clock::start(new.clock_start(c), MEASURE_ONLY)))
             .collect();
         let repair_on_arrival = if waits { new.targets.repair } else { None };
         let arrival_on_request = if on_request { new.targets.arrival } else { None };
