@@ -82,6 +82,8 @@ async fn world(backend: Backend, idle: usize, due: usize) -> Bench {
                     assignee: None,
                     major_event: None,
                     clocks_from: None,
+                    immediate_from_report: true,
+                    outside_service: false,
                     calendars: None,
                 };
                 let (row, _) = opsclock::app::tickets::create(

@@ -56,6 +56,15 @@ pub struct NewTicket {
     /// tickets count in their system's current calendars ([`CalendarNames`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendars: Option<CalendarNames>,
+    /// A zero target ("立即") counts from the report, whatever the policy's start
+    /// ([`NewTicket::clock_start`]). Recorded, so that tickets opened before the rule replay with
+    /// the deadlines they had: absent (false) in their events.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub immediate_from_report: bool,
+    /// The problem lies outside the system's days of service: no contract clock runs, and no
+    /// time is measured for the averages either ([`crate::Ticket::measured`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub outside_service: bool,
 }
 
 impl NewTicket {

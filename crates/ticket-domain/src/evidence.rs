@@ -46,7 +46,7 @@
 //!     occurred_at: at("2026-11-23T10:00:00+08:00"), received_at: at("2026-11-23T10:00:00+08:00"),
 //!     service_mode: ServiceMode::Remote,
 //!     targets: Targets { response: Some("15m".parse().unwrap()), ..Default::default() },
-//!     reporter: None, assignee: None, major_event: None, clocks_from: None, calendars: None,
+//!     reporter: None, assignee: None, major_event: None, clocks_from: None, immediate_from_report: true, outside_service: false, calendars: None,
 //! };
 //! let (mut ticket, opened) = Ticket::open_as(new, &rec(Side::Buyer, "2026-11-23T10:00:00+08:00")).unwrap();
 //! assert_eq!(opened.len(), 1);

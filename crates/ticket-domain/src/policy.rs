@@ -127,7 +127,7 @@ impl NewTicket {
     ///     service_mode: ServiceMode::Remote,
     ///     // seed 004 sy-126 (L22948–22951): "工程师立即响应；业务应在 4 小时内恢复正常".
     ///     targets: Targets { response: Some("0m".parse().unwrap()), repair: Some("4h".parse().unwrap()), ..Default::default() },
-    ///     reporter: None, assignee: None, major_event: None, clocks_from: None, calendars: None,
+    ///     reporter: None, assignee: None, major_event: None, clocks_from: None, immediate_from_report: true, outside_service: false, calendars: None,
     /// };
     /// assert_eq!(new.clock_start(ClockName::Response), at("2026-11-23T08:30:00+08:00"));
     /// assert_eq!(new.clock_start(ClockName::Repair), at("2026-11-23T08:00:00+08:00"));
@@ -135,7 +135,7 @@ impl NewTicket {
     pub fn clock_start(&self, clock: ClockName) -> DateTime<Utc> {
         let start = self.clocks_from.unwrap_or(self.stated_start());
         match self.targets.get(clock) {
-            Some(t) if t.is_zero() => start.max(self.received_at),
+            Some(t) if t.is_zero() && self.immediate_from_report => start.max(self.received_at),
             _ => start,
         }
     }

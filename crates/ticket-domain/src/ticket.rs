@@ -24,7 +24,7 @@
 //!     reporter: None,
 //!     assignee: None,
 //!     major_event: None,
-//!     clocks_from: None,
+//!     clocks_from: None, immediate_from_report: true, outside_service: false,
 //!     calendars: None,
 //! }).unwrap();
 //! assert_eq!(ticket.status(), Status::New);
@@ -223,9 +223,12 @@ impl Ticket {
             .filter(|c| !(on_request && **c == ClockName::Arrival))
             .filter_map(|c| new.targets.get(*c).map(|t| (*c, Clock::start(new.clock_start(*c), t))))
             .collect();
+        // A repair that waits for an arrival is measured from the clocks' start until it does
+        // (then its clock measures it), so that a repair done without a visit still counts.
         let measures = [ClockName::Response, ClockName::Repair]
             .into_iter()
-            .filter(|c| new.targets.get(*c).is_none())
+            .filter(|_| !new.outside_service)
+            .filter(|c| new.targets.get(*c).is_none() || (waits && *c == ClockName::Repair))
             .map(|c| (c, Clock::start(new.clock_start(c), MEASURE_ONLY)))
             .collect();
         let repair_on_arrival = if waits { new.targets.repair } else { None };
@@ -428,7 +431,8 @@ impl Ticket {
     ///     kind: Kind::Fault, severity: Severity::Urgent, severity_reason: None,
     ///     title: "门户网站无法访问".into(), description: String::new(),
     ///     occurred_at: t0, received_at: t0, service_mode: ServiceMode::Remote, targets,
-    ///     reporter: None, assignee: None, major_event: None, clocks_from: None,
+    ///     reporter: None, assignee: None, major_event: None, clocks_from: None, calendars: None,
+    ///     immediate_from_report: true, outside_service: false,
     /// }).unwrap();
     /// let resolution = Resolution {
     ///     root_cause: "证书过期".into(), fix: "更换证书".into(), impact_from: t0, impact_to: minutes(95),

@@ -49,6 +49,8 @@ fn ticket() -> Ticket {
             assignee: None,
             major_event: None,
             clocks_from: None,
+            immediate_from_report: false,
+            outside_service: false,
             calendars: None,
         },
         &rec(Side::Buyer, "10:01"),

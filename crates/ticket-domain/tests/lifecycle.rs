@@ -65,6 +65,8 @@ fn new_ticket(kind: Kind, mode: ServiceMode, occurred: &str, received: &str, tar
         assignee: Some(7),
         major_event: None,
         clocks_from: None,
+        immediate_from_report: false,
+        outside_service: false,
         calendars: None,
     }
 }

@@ -39,6 +39,8 @@ fn new_ticket(occurred: &str, received: &str, targets: Targets, calendars: Optio
         assignee: Some(7),
         major_event: None,
         clocks_from: None,
+        immediate_from_report: true,
+        outside_service: false,
         calendars,
     }
 }
@@ -236,4 +238,68 @@ fn an_immediate_response_is_met_by_answering_the_report() {
         .unwrap();
     assert_eq!(response.state, ClockState::BreachedMet);
     assert_eq!(response.deadline, t("2026-11-23 08:30"));
+}
+
+/// Tickets opened before the rule ("立即" counts from the report) replay with the deadlines they
+/// had: their opening records no `immediate_from_report`, and their zero target counts from the
+/// policy's start, as it did.
+#[test]
+fn tickets_opened_before_the_immediate_rule_keep_their_deadlines() {
+    let cal = sla_clock::builtin::calendar("cn-7x24").unwrap();
+    let targets = Targets {
+        response: dur("立即"),
+        ..Default::default()
+    };
+    let mut new = new_ticket("2026-11-23 08:00", "2026-11-23 08:30", targets, None);
+    new.immediate_from_report = false;
+    let (ticket, opened) = Ticket::open(new).unwrap();
+    let stored = serde_json::to_string(&opened).unwrap();
+    assert!(!stored.contains("immediate_from_report"), "{stored}");
+    let replayed = Ticket::from_events(&[serde_json::from_str::<Event>(&stored).unwrap()]).unwrap();
+    assert_eq!(replayed, ticket);
+    let response = replayed
+        .clock(ClockName::Response)
+        .unwrap()
+        .status(&cal, t("2026-11-23 08:30"))
+        .unwrap();
+    assert_eq!(response.deadline, t("2026-11-23 08:00"));
+}
+
+/// A ticket outside the system's days of service runs no clock and measures no time, so the
+/// month's averages leave it out (seed 004 L28725–28735: a system outside its service is not
+/// served by the contract).
+#[test]
+fn a_ticket_outside_service_measures_nothing() {
+    let mut new = new_ticket("2026-03-02 08:00", "2026-03-02 08:00", Targets::default(), None);
+    new.outside_service = true;
+    let (mut ticket, _) = Ticket::open(new).unwrap();
+    apply(
+        &mut ticket,
+        Command::Acknowledge {
+            at: t("2026-03-02 08:40"),
+        },
+    );
+    assert!(ticket.measured(ClockName::Response).is_none());
+    assert!(ticket.measured(ClockName::Repair).is_none());
+    // Inside service, the same ticket measures its 40 minutes.
+    let (mut inside, _) = Ticket::open(new_ticket(
+        "2026-03-02 08:00",
+        "2026-03-02 08:00",
+        Targets::default(),
+        None,
+    ))
+    .unwrap();
+    apply(
+        &mut inside,
+        Command::Acknowledge {
+            at: t("2026-03-02 08:40"),
+        },
+    );
+    let cal = sla_clock::builtin::calendar("cn-7x24").unwrap();
+    let status = inside
+        .measured(ClockName::Response)
+        .unwrap()
+        .status(&cal, t("2026-03-02 08:40"))
+        .unwrap();
+    assert_eq!(status.consumed, chrono::TimeDelta::minutes(40));
 }

@@ -157,6 +157,7 @@ prop_compose! {
         targets in targets(),
         reporter in assignee(),
         assignee in assignee(),
+        immediate_from_report in any::<bool>(),
     ) -> NewTicket {
         let received_at = base() + TimeDelta::seconds(received);
         NewTicket {
@@ -173,6 +174,8 @@ prop_compose! {
             assignee,
             major_event: None,
             clocks_from: None,
+            immediate_from_report,
+            outside_service: false,
             calendars: None,
         }
     }
@@ -634,7 +637,7 @@ fn invariants(ticket: &Ticket, events: &[Event]) -> Result<(), TestCaseError> {
                 prop_assert_eq!(Some(s.started_at), first_arrival);
             } else if on_request && *name == ClockName::Arrival {
                 prop_assert_eq!(Some(s.started_at), requested);
-            } else if opened.targets.get(*name).is_some_and(|t| t.is_zero()) {
+            } else if opened.immediate_from_report && opened.targets.get(*name).is_some_and(|t| t.is_zero()) {
                 // A zero target ("立即") never starts before the report.
                 prop_assert_eq!(s.started_at, opened.received_at);
             } else {

@@ -40,6 +40,8 @@ fn new_ticket(mode: ServiceMode, occurred: &str, received: &str, targets: Target
         assignee: Some(7),
         major_event: None,
         clocks_from: None,
+        immediate_from_report: false,
+        outside_service: false,
         calendars: None,
     }
 }

@@ -193,6 +193,8 @@ pub async fn load(
             assignee: Some(engineer_id),
             major_event: None,
             clocks_from: None,
+            immediate_from_report: true,
+            outside_service: false,
             calendars: Some(names.into()),
         };
         crate::app::tickets::create(

@@ -693,7 +693,7 @@ async fn every_answer(t: &Harness) -> Vec<Answered> {
                 "{}{query}",
                 path.replace("{number}", &number)
                     .replace("{code}", "SA")
-                .replace("{username}", "eng_a")
+                    .replace("{username}", "eng_a")
                     .replace("{file}", file)
             );
             let a = send(&t.router, Method::GET, &concrete, &[("cookie", &cookies), evil], vec![]).await;

@@ -173,3 +173,42 @@ both!(
         );
     }
 );
+
+both!(
+    tickets_stored_before_measured_times_are_measured_once_at_start_up,
+    |t: Harness| async move {
+        use sea_orm::ConnectionTrait;
+        import_catalog(&t, SME).await.expect(StatusCode::OK);
+        t.put("admin", "/api/v1/contracts/sme-platform-2025", sme_contract())
+            .await
+            .expect(StatusCode::OK);
+        fault(&t, "general", "2026-11-02T10:00:00", 40, 90).await;
+        fault(&t, "general", "2026-11-03T14:00:00", 50, 100).await;
+        // As a database upgraded from before migration 000040 holds them: no times for tickets
+        // that ran no clock (the migration takes only stopped clocks' times).
+        t.db.db
+            .execute_unprepared("UPDATE tickets SET response_ms = NULL, repair_ms = NULL")
+            .await
+            .unwrap();
+        let (_, _, evidence) = outcome(&november(&t).await, "a6-7");
+        assert_eq!(evidence, json!([]), "no times, no mean");
+        // Start-up measures them (the test clock's November is before the migration was applied).
+        let calendars = t.state.calendars.snapshot();
+        let measured = opsclock::app::tickets::measures::measure_stored(&t.db.db, &calendars, t.now())
+            .await
+            .unwrap();
+        assert_eq!(measured, 2);
+        let (_, _, evidence) = outcome(&november(&t).await, "a6-7");
+        assert_eq!(
+            evidence,
+            json!([
+                "mean 95 min over 2 clocks (fault, alarm; scheduled duties left out; tickets without a target measured too)"
+            ])
+        );
+        // Once: the second start finds nothing left.
+        let again = opsclock::app::tickets::measures::measure_stored(&t.db.db, &calendars, t.now())
+            .await
+            .unwrap();
+        assert_eq!(again, 0);
+    }
+);

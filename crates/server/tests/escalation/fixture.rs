@@ -208,6 +208,8 @@ impl World {
             assignee: Some(self.engineer),
             major_event: None,
             clocks_from: None,
+            immediate_from_report: false,
+            outside_service: false,
             calendars: None,
         };
         let calendars =

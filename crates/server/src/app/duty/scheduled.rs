@@ -495,6 +495,8 @@ async fn run_one(
         assignee,
         major_event: None,
         clocks_from: None,
+        immediate_from_report: true,
+        outside_service: false,
         calendars: None,
     };
     // Opened like every other ticket (and audited as one, by no one: the schedule opened it).

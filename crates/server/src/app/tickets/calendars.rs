@@ -82,10 +82,27 @@ impl<'a> TicketCalendars<'a> {
     /// Example: a ticket opened on a cn-5x8 system keeps counting on cn-5x8 after the system is
     /// switched to cn-7x24; a ticket opened afterwards counts on cn-7x24. The pin is the name,
     /// so cn-5x8 gaining next year's holidays still measures the old ticket again.
+    ///
+    /// A pinned calendar that is no longer loaded (its file renamed or removed) gives way, for
+    /// that clock, to the system's calendar now, with a warning in the log: every write to the
+    /// ticket would fail otherwise. Put the file back under its old name to keep the ticket on it.
     pub fn of(set: &'a BTreeMap<String, Calendar>, ticket: &Ticket, system: &systems::Model) -> AppResult<Self> {
+        let current = names(system, ticket.opened_with().major_event.as_ref());
         let names = match ticket.calendar_names() {
-            Some(pinned) => pinned.to_array(),
-            None => names(system, ticket.opened_with().major_event.as_ref()),
+            Some(pinned) => {
+                let mut pinned = pinned.to_array();
+                for (name, now) in pinned.iter_mut().zip(current) {
+                    if !set.contains_key(name.as_str()) {
+                        tracing::warn!(
+                            ticket = %ticket.title(), pinned = %name, instead = %now,
+                            "the calendar the ticket opened with is not loaded; counting in the system's"
+                        );
+                        *name = now;
+                    }
+                }
+                pinned
+            }
+            None => current,
         };
         TicketCalendars::new(set, names)
     }

@@ -16,6 +16,7 @@
 pub mod actions;
 pub mod calendars;
 pub mod evidence;
+pub mod measures;
 pub mod once;
 pub mod open;
 pub mod preview;

@@ -327,6 +327,8 @@ pub(crate) async fn plan_as(
         assignee,
         major_event,
         clocks_from: None,
+        immediate_from_report: true,
+        outside_service: outside_service.is_some(),
         calendars: None,
     };
     Ok(Plan {
