@@ -73,7 +73,7 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
             .context("cannot load the demo data")?;
         println!("Loaded demo data. One-time passwords (shown once; change them after signing in):");
         // A header row: which column is the username, which the role (docs/web.md).
-        println!("  {:<16} {:<9} {}", "username", "role", "one-time password");
+        println!("  {:<16} {:<9} one-time password", "username", "role");
         for l in logins {
             println!("  {:<16} {:<9} {}", l.username, l.role.key(), l.password);
         }
