@@ -37,6 +37,15 @@ both!(
             .await
             .expect(StatusCode::OK);
         assert_eq!(r["deductions_withheld"], true, "{r}");
+        // The XLSX sheet says it under its header.
+        let (status, _, bytes) = t
+            .download("mgr_a", "/api/v1/reports/breaches?period=2026-11&format=xlsx")
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        use calamine::Reader as _;
+        let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        let sheet = book.worksheet_range("违约扣款").unwrap();
+        assert_eq!(sheet.get_value((1, 0)).unwrap().to_string(), WITHHELD);
 
         // The bureau's manager reads every unit and the deductions: here no contract applies,
         // so the section truly has none, and says 「无」.
