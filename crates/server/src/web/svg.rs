@@ -131,9 +131,16 @@ pub fn percent_bars(rows: &[Row<'_>], floor: f64, width: f64, empty: &str, targe
             ty = y + row_h * 0.65,
             bh = row_h - 6.0,
         );
+        // Full-width brackets around a Chinese word, ASCII ones around an English one.
         let target = r
             .target
-            .map(|t| format!("（{} {t} %）", esc(target_word)))
+            .map(|t| {
+                if target_word.is_ascii() {
+                    format!(" ({} {t} %)", esc(target_word))
+                } else {
+                    format!("（{} {t} %）", esc(target_word))
+                }
+            })
             .unwrap_or_default();
         if let Some(p) = r.pct {
             let bad = p < r.target.unwrap_or(DEFAULT_TARGET);
@@ -235,6 +242,18 @@ mod tests {
         assert_eq!(svg.matches("<line").count(), 3, "two targets and the axis");
         assert!(svg.contains(r#"data-axis="start">90 %"#), "{svg}");
         assert!(percent_bars(&[], 0.0, 480.0, "nothing", "目标").contains("nothing"));
+        let english = percent_bars(
+            &[Row {
+                label: "HIS",
+                pct: Some(99.5),
+                target: Some(99.0),
+            }],
+            90.0,
+            720.0,
+            "",
+            "Target",
+        );
+        assert!(english.contains("99.50 % (Target 99 %)"), "{english}");
     }
 
     #[test]
