@@ -169,3 +169,24 @@ both!(
         assert!(page.contains(r#"<h3 class="action-title">响应工单</h3>"#), "{page}");
     }
 );
+
+both!(
+    the_availability_chart_labels_its_axis,
+    |t: crate::support::Harness| async move {
+        t.time.set("2026-12-02T02:00:00Z".parse().unwrap());
+        let cookies = session(&t, "bureau").await;
+        let (status, dash) = browse(&t, &cookies, "/dashboard?period=2026-11").await;
+        assert_eq!(status, StatusCode::OK);
+        let chart = dash
+            .split(r#"id="chart-availability">"#)
+            .nth(1)
+            .and_then(|c| c.split("</svg>").next())
+            .expect("the availability chart");
+        // Both systems served the whole month: the axis starts at 90 % and says so.
+        assert!(chart.contains(r#"data-row="System A""#), "{chart}");
+        assert!(
+            chart.contains(r#"data-axis="start">90 %"#) && chart.contains(r#"data-axis="end">100 %"#),
+            "{chart}"
+        );
+    }
+);
