@@ -174,6 +174,7 @@ async function signIn(user, oneTime, password, viewport = { width: 1280, height:
   await page.waitForURL(/\/me\/password$/);
   await page.fill("input[name=current]", oneTime);
   await page.fill("input[name=new]", password);
+  await page.fill("input[name=confirm]", password);
   await page.click("#set-password");
   await page.waitForURL(/\/board$/);
   return page;

@@ -72,8 +72,10 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
             .await
             .context("cannot load the demo data")?;
         println!("Loaded demo data. One-time passwords (shown once; change them after signing in):");
+        // A header row: which column is the username, which the role (docs/web.md).
+        println!("  {:<16} {:<9} one-time password", "username", "role");
         for l in logins {
-            println!("  {:<10} {:<9} {}", l.username, l.role.key(), l.password);
+            println!("  {:<16} {:<9} {}", l.username, l.role.key(), l.password);
         }
     }
     let rules = crate::app::intake::store::load_at_start(&db, opts.intake_rules.as_deref(), SystemTime.now()).await?;

@@ -164,6 +164,36 @@ fn serve_creates_the_database_loads_the_demo_and_stops_on_sigterm() {
         &change,
     );
     assert_eq!(status, 204, "{res}");
+    // The start-up table has a header row naming its columns.
+    assert!(
+        server
+            .stdout_lines
+            .iter()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["username", "role", "one-time", "password"]),
+        "{:?}",
+        server.stdout_lines
+    );
+    // The README's API example logs a fault against a real demo system (sy-001, not 422).
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).expect("README");
+    let example = readme
+        .lines()
+        .skip_while(|l| !l.contains("localhost:8080/api/v1/tickets \\"))
+        .nth(1)
+        .and_then(|l| l.trim().strip_prefix("-d '"))
+        .and_then(|l| l.strip_suffix('\''))
+        .expect("the README's ticket example");
+    let (status, res) = http(
+        &server.addr,
+        "POST",
+        "/api/v1/tickets",
+        &[("Cookie", &cookie), json, ("sec-fetch-site", "same-origin")],
+        example,
+    );
+    assert_eq!(status, 201, "{example}: {res}");
+    assert!(
+        res.contains("INC-2026-000002"),
+        "the number the README acts on next: {res}"
+    );
     let (status, tickets) = http(&server.addr, "GET", "/api/v1/tickets", &[("Cookie", &cookie)], "");
     assert_eq!(status, 200);
     assert!(

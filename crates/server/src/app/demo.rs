@@ -1,6 +1,7 @@
 //! The demo loaded into an empty database by `opsclock serve`: the real catalogue of the Shunyi
 //! district tender (`config/catalogs/shunyi-2026.toml`: 54 units, the vendor, 54 policies and
-//! 154 systems, compiled into the binary), an admin, a vendor engineer and a unit manager with
+//! 154 systems, compiled into the binary), an admin, a vendor engineer and manager, a unit manager,
+//! the bureau's manager (the buyer-side reader of deductions) and a supervisor with
 //! one-time passwords, and two open tickets.
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -116,6 +117,17 @@ pub async fn load(
             None,
             &["unit_head"][..],
             None,
+        ),
+        // The bureau's own manager (no unit: every unit): the one buyer-side reader of the
+        // contract deductions, which `manager` (one unit) is not shown (docs/reports.md).
+        (
+            "bureau_manager",
+            "区经信局 统一运维项目负责人（全区）",
+            Role::Manager,
+            None,
+            None,
+            &[][..],
+            Some(crate::app::auth::PartyKind::Bureau),
         ),
     ] {
         let password = secret::one_time_password();

@@ -139,6 +139,16 @@ pub async fn password_submit(
         new: f.get("new").cloned().unwrap_or_default(),
         revoke_tokens: f.get("revoke_tokens").is_some_and(|v| !v.is_empty()),
     };
+    // The new password typed twice (the 确认新密码 field): a mismatch saves nothing. A form
+    // without the field (an older page still open in a tab) is taken as it is.
+    if f.get("confirm").is_some_and(|c| *c != body.new) {
+        let error = if v.lang == Lang::Zh {
+            "两次输入的新密码不一致，密码未修改，请重新输入。"
+        } else {
+            "the two new passwords differ; nothing was changed, type them again"
+        };
+        return super::page(&v, "password.html", ctx! { error => error });
+    }
     let current = crate::http::session::current_session(&headers);
     match crate::app::auth::session::change_password(
         &state,

@@ -84,16 +84,38 @@ pub struct Row<'a> {
     pub target: Option<f64>,
 }
 
-/// Horizontal bars from `floor` % to 100 %, each with its value and, if given, a target mark;
-/// bars under their target (or under 90 % without one) are red.
+/// The red line for a row without a target of its own: bars under 90 % are red.
+const DEFAULT_TARGET: f64 = 90.0;
+
+/// Horizontal bars from `floor` % to 100 %, each with its value and, if given, a target mark
+/// labelled in the value column (`target_word`: 目标 or target); bars under their target (or
+/// under 90 % without one) are red. An axis under the bars labels where they start and end.
 /// `width` is the drawing's own width: smaller for a chart in half a page, so that its text
 /// is not scaled down as far.
-pub fn percent_bars(rows: &[Row<'_>], floor: f64, width: f64, empty: &str) -> String {
+///
+/// A value under `floor` lowers the axis to the next 5 % below it rather than vanishing: with
+/// floor 90 and a system at 89.03 %, the axis runs from 85 % and the bar is a fifth of the way
+/// along, red, with 「89.03 %」 beside it. Every value keeps at least a 2-unit stub, so that a bar
+/// at the axis start is still seen.
+pub fn percent_bars(rows: &[Row<'_>], floor: f64, width: f64, empty: &str, target_word: &str) -> String {
     if rows.is_empty() {
         return format!(r#"<p class="muted">{}</p>"#, esc(empty));
     }
-    let (w, row_h, label_w, value_w) = (width, 22.0, width * 0.3, 70.0);
-    let h = row_h * rows.len() as f64 + 6.0;
+    let lowest = rows
+        .iter()
+        .flat_map(|r| [r.pct, r.target])
+        .flatten()
+        .fold(floor, f64::min);
+    let floor = if lowest < floor {
+        ((lowest / 5.0).floor() * 5.0).max(0.0)
+    } else {
+        floor
+    };
+    let targeted = rows.iter().any(|r| r.target.is_some());
+    let value_w = if targeted { 150.0 } else { 70.0 };
+    let (w, row_h, label_w) = (width, 22.0, width * 0.3);
+    let axis_h = 18.0;
+    let h = row_h * rows.len() as f64 + 6.0 + axis_h;
     let span = w - label_w - value_w;
     let x_of = |p: f64| label_w + span * ((p - floor) / (100.0 - floor)).clamp(0.0, 1.0);
     let mut s = format!(r##"<svg viewBox="0 0 {w} {h}" xmlns="http://www.w3.org/2000/svg" role="img">"##);
@@ -109,12 +131,23 @@ pub fn percent_bars(rows: &[Row<'_>], floor: f64, width: f64, empty: &str) -> St
             ty = y + row_h * 0.65,
             bh = row_h - 6.0,
         );
+        // Full-width brackets around a Chinese word, ASCII ones around an English one.
+        let target = r
+            .target
+            .map(|t| {
+                if target_word.is_ascii() {
+                    format!(" ({} {t} %)", esc(target_word))
+                } else {
+                    format!("（{} {t} %）", esc(target_word))
+                }
+            })
+            .unwrap_or_default();
         if let Some(p) = r.pct {
-            let bad = p < r.target.unwrap_or(90.0);
+            let bad = p < r.target.unwrap_or(DEFAULT_TARGET);
             let _ = write!(
                 s,
-                r##"<rect x="{label_w}" y="{y:.1}" width="{bw:.1}" height="{bh:.1}" fill="{fill}"/><text x="{vx:.1}" y="{ty:.1}">{p:.2} %</text>"##,
-                bw = x_of(p) - label_w,
+                r##"<rect x="{label_w}" y="{y:.1}" width="{bw:.1}" height="{bh:.1}" fill="{fill}"/><text x="{vx:.1}" y="{ty:.1}">{p:.2} %{target}</text>"##,
+                bw = (x_of(p) - label_w).max(2.0),
                 bh = row_h - 6.0,
                 fill = if bad { "#c62828" } else { "#2e7d32" },
                 vx = label_w + span + 6.0,
@@ -123,7 +156,7 @@ pub fn percent_bars(rows: &[Row<'_>], floor: f64, width: f64, empty: &str) -> St
         } else {
             let _ = write!(
                 s,
-                r##"<text x="{vx:.1}" y="{ty:.1}">—</text>"##,
+                r##"<text x="{vx:.1}" y="{ty:.1}">—{target}</text>"##,
                 vx = label_w + span + 6.0,
                 ty = y + row_h * 0.65
             );
@@ -131,7 +164,8 @@ pub fn percent_bars(rows: &[Row<'_>], floor: f64, width: f64, empty: &str) -> St
         if let Some(t) = r.target {
             let _ = write!(
                 s,
-                r##"<line x1="{x:.1}" x2="{x:.1}" y1="{y0:.1}" y2="{y1:.1}" stroke="#263238" stroke-width="2"><title>{t} %</title></line>"##,
+                r##"<line x1="{x:.1}" x2="{x:.1}" y1="{y0:.1}" y2="{y1:.1}" stroke="#263238" stroke-width="2"><title>{word} {t} %</title></line>"##,
+                word = esc(target_word),
                 x = x_of(t),
                 y0 = y - 1.0,
                 y1 = y + row_h - 5.0,
@@ -139,6 +173,14 @@ pub fn percent_bars(rows: &[Row<'_>], floor: f64, width: f64, empty: &str) -> St
         }
         s.push_str("</g>");
     }
+    // The axis: where the bars start (not always 0 %) and end.
+    let ay = row_h * rows.len() as f64 + 4.0;
+    let _ = write!(
+        s,
+        r##"<g class="axis"><line x1="{label_w}" x2="{end:.1}" y1="{ay:.1}" y2="{ay:.1}" stroke="#90a4ae"/><text x="{label_w}" y="{ty:.1}" data-axis="start">{floor} %</text><text x="{end:.1}" y="{ty:.1}" text-anchor="end" data-axis="end">100 %</text></g>"##,
+        end = label_w + span,
+        ty = ay + 14.0,
+    );
     s.push_str("</svg>");
     s
 }
@@ -193,10 +235,43 @@ mod tests {
             90.0,
             720.0,
             "",
+            "目标",
         );
-        assert!(svg.contains("98.12 %") && svg.contains("100.00 %"));
+        assert!(svg.contains("98.12 %（目标 99.9 %）") && svg.contains("100.00 %（目标 99 %）"));
         assert_eq!(svg.matches("#c62828").count(), 1, "only HIS is under its target");
-        assert_eq!(svg.matches("<line").count(), 2);
-        assert!(percent_bars(&[], 0.0, 480.0, "nothing").contains("nothing"));
+        assert_eq!(svg.matches("<line").count(), 3, "two targets and the axis");
+        assert!(svg.contains(r#"data-axis="start">90 %"#), "{svg}");
+        assert!(percent_bars(&[], 0.0, 480.0, "nothing", "目标").contains("nothing"));
+        let english = percent_bars(
+            &[Row {
+                label: "HIS",
+                pct: Some(99.5),
+                target: Some(99.0),
+            }],
+            90.0,
+            720.0,
+            "",
+            "Target",
+        );
+        assert!(english.contains("99.50 % (Target 99 %)"), "{english}");
+    }
+
+    #[test]
+    fn a_value_under_the_axis_start_lowers_the_axis_and_keeps_its_bar() {
+        let svg = percent_bars(
+            &[Row {
+                label: "sy-006",
+                pct: Some(89.03),
+                target: None,
+            }],
+            90.0,
+            720.0,
+            "",
+            "目标",
+        );
+        // From 85 %: 4.03 of 15 points of the 434-unit span.
+        assert!(svg.contains(r#"data-axis="start">85 %"#), "{svg}");
+        assert!(svg.contains(r#"width="116.6""#) && svg.contains("89.03 %"), "{svg}");
+        assert_eq!(svg.matches("#c62828").count(), 1, "under 90 %: red");
     }
 }

@@ -4,6 +4,34 @@
 
 /// `(key, 中文, English)`.
 pub(super) const WORDS: &[(&str, &str, &str)] = &[
+    // The smaller points of issue 26 (docs/web.md, "Reading the pages as they are used"): the
+    // withheld deductions, the confirm field, the folded description, the action cards' titles.
+    (
+        "deductions_withheld",
+        "扣款由采购方（区局）管理人员查看，本角色不显示。",
+        "Deductions are shown to the buyer's (bureau's) managers; not to this role.",
+    ),
+    ("password_confirm", "确认新密码", "Confirm new password"),
+    ("card_acknowledge", "响应工单", "Acknowledge the ticket"),
+    ("card_arrive", "确认到场", "Confirm arrival on site"),
+    ("card_request_visit", "要求现场服务", "Request a visit"),
+    ("card_start", "开始处理", "Start work"),
+    ("card_pause", "挂起计时", "Pause the clock"),
+    ("card_resume", "恢复计时", "Resume the clock"),
+    ("card_regrade", "调整等级", "Re-grade"),
+    ("card_resolve", "解决工单", "Resolve the ticket"),
+    ("card_close", "关闭工单", "Close the ticket"),
+    ("card_reopen", "重新打开工单", "Reopen the ticket"),
+    ("card_cancel", "作废工单", "Void the ticket"),
+    ("card_assign", "分派处理人", "Assign an engineer"),
+    ("card_comment", "添加备注", "Add a comment"),
+    ("card_grade_impact", "事后定级", "Grade the impact"),
+    ("card_correct", "更正工单", "Correct the ticket"),
+    ("card_contest", "对作废提出异议", "Contest the cancellation"),
+    ("card_approve", "同意", "Approve"),
+    ("card_reject", "驳回", "Reject"),
+    ("description_expand", "展开全文", "Show all"),
+    ("description_chars", "字", "characters"),
     ("error_400", "请求有误", "Bad request"),
     ("error_403", "无权访问", "Not allowed"),
     ("error_404", "页面不存在", "Not found"),

@@ -53,6 +53,7 @@ mod shipped_contracts;
 mod shunyi_leftovers;
 mod sign_in_cap;
 mod users_admin;
+mod ux_small;
 mod web;
 mod web_resume;
 mod webhooks;

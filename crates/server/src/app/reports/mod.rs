@@ -84,6 +84,12 @@ pub struct Report {
     pub availability: Vec<availability::SystemAvailability>,
     /// Per contract: the deduction rules that fired, their evidence and amounts.
     pub deductions: Vec<deductions::ContractDeductions>,
+    /// True when the reader may not see deductions (a unit's manager, an engineer): then
+    /// `deductions` is empty because it is withheld, not because nothing was deducted, and every
+    /// printed form says so instead of printing 「无」. E.g. 区经信局's manager reading November,
+    /// while the bureau's admin sees ¥77,133.30 pending: `true`, and the page reads
+    /// 「扣款由采购方（区局）管理人员查看，本角色不显示」.
+    pub deductions_withheld: bool,
     /// Footnotes every printed form carries (e.g. provisional deadlines); empty when none.
     pub notes: Vec<notes::Footnote>,
     /// Every claim, request and cancellation on the period's tickets, decided or not: how a
@@ -135,6 +141,7 @@ pub async fn breaches(
         } else {
             Vec::new()
         },
+        deductions_withheld: !with_deductions,
         breached,
         availability,
         corrections,

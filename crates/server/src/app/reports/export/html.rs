@@ -17,6 +17,10 @@ th{background:#ddebf7}td.n{text-align:right;white-space:nowrap}tr.total td{font-
 .notes{margin-top:16px;font-size:12px;color:#333}.notes p{margin:2px 0}.sign{margin-top:36px;display:flex;gap:64px}.sign div{border-top:1px solid #333;padding-top:4px;min-width:200px}\
 @media print{body{margin:0}@page{size:A4 landscape;margin:12mm}thead{display:table-header-group}tr{page-break-inside:avoid}}";
 
+/// What the deductions section says to a reader who may not see deductions (docs/reports.md):
+/// never 「无」, which would read as "nothing was deducted" above the signature lines.
+pub const WITHHELD: &str = "扣款由采购方（区局）管理人员查看，本角色不显示";
+
 /// Writes the page.
 pub fn write(r: &Report) -> String {
     let z = zone(r);
@@ -44,7 +48,19 @@ pub fn write(r: &Report) -> String {
         }
         out.push_str("</tr></thead><tbody>");
         if section.rows.is_empty() {
-            let _ = write!(out, "<tr><td colspan=\"{}\">无</td></tr>", section.headers.len());
+            // Withheld is not none: a unit's manager must not sign a page saying nothing was
+            // deducted when the deductions are merely not shown to that role.
+            let empty = if section.key == "deductions" && r.deductions_withheld {
+                WITHHELD
+            } else {
+                "无"
+            };
+            let _ = write!(
+                out,
+                "<tr><td colspan=\"{}\" class=\"{}\">{empty}</td></tr>",
+                section.headers.len(),
+                if empty == WITHHELD { "withheld" } else { "none" },
+            );
         }
         for row in &section.rows {
             let total = matches!(row.get(2), Some(Cell::Text(s)) if s.ends_with("合计") || s.starts_with("合计"));

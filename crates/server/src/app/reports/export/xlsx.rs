@@ -57,6 +57,10 @@ pub fn write(r: &Report) -> Result<Vec<u8>, XlsxError> {
                 }
             }
         }
+        // Withheld is not none (see html::WITHHELD): the sheet says so under its header.
+        if section.rows.is_empty() && section.key == "deductions" && r.deductions_withheld {
+            sheet.write_string(1, 0, super::html::WITHHELD)?;
+        }
         for (c, w) in widths.iter().enumerate() {
             sheet.set_column_width(c as u16, (*w as f64 + 2.0).max(8.0))?;
         }
