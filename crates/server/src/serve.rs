@@ -130,11 +130,7 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
         Err(e) => tracing::error!(error = %e.detail(), "cannot measure the provisional deadlines again"),
     }
     // Tickets stored before measured times existed get theirs, once (app::tickets::measures).
-    match crate::app::tickets::measures::measure_stored(&state.db, &state.calendars.snapshot(), state.now()).await {
-        Ok(0) => {}
-        Ok(n) => println!("Measured the response and repair times of {n} ticket(s) stored before measured times."),
-        Err(e) => tracing::error!(error = %e.detail(), "cannot measure the stored tickets' times"),
-    }
+    crate::app::tickets::measures::at_start_up(&state.db, &state.calendars.snapshot(), state.now()).await;
     follow_calendar_reloads(&state);
     let mut scheduler = crate::jobs::start(sweeper, opts.jobs).await?;
     let app: Router = app(state);

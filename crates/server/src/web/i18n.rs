@@ -441,12 +441,6 @@ const WORDS: &[(&str, &str, &str)] = &[
         "已超时的工单由乙方作废，须甲方同意后才生效。",
         "Voiding a breached ticket takes effect only once the buyer approves it.",
     ),
-    (
-        "cancel_confirm",
-        "确定作废此工单？作废后它不计入任何 SLA 统计。",
-        "Void this ticket? It will leave every SLA figure.",
-    ),
-    ("done", "完成", "Done"),
 ];
 
 /// Every word: the pages' own, then the product's vocabulary (`app::vocab::labels`: steps,

@@ -82,4 +82,10 @@ pub(super) const WORDS: &[(&str, &str, &str)] = &[
     ),
     ("error_detail", "技术细节（英文）", "Details"),
     ("colon", "：", ": "),
+    (
+        "cancel_confirm",
+        "确定作废此工单？作废后它不计入任何 SLA 统计。",
+        "Void this ticket? It will leave every SLA figure.",
+    ),
+    ("done", "完成", "Done"),
 ];

@@ -220,3 +220,36 @@ both!(
         assert_eq!(sh(&t).await["service_end"], Value::Null);
     }
 );
+
+both!(
+    a_kept_start_that_would_follow_the_files_end_is_not_kept,
+    |t: Harness| async move {
+        import(&t, FILE).await.expect(StatusCode::OK);
+        // By hand: served only from 1 September.
+        let s = sh(&t).await;
+        t.patch(
+            "admin",
+            &format!("/api/v1/systems/{}", s["id"]),
+            json!({"version": s["version"], "service_start": "2026-09-01"}),
+        )
+        .await
+        .expect(StatusCode::OK);
+        // The file now ends the service on 30 June: keeping the hand-set start would give a
+        // period that starts after it ends, which the file's own check refuses.
+        let ended = FILE.replace(
+            "service_start = \"2026-01-01\"",
+            "service_start = \"2026-01-01\"\nservice_end = \"2026-06-30\"",
+        );
+        let report = import_with(&t, &ended, "keep_hand_set=true").await;
+        let hand_set = report["plan"]["hand_set"].as_array().unwrap();
+        assert_eq!(hand_set.len(), 1, "{report}");
+        assert_eq!(hand_set[0]["field"], "service_start");
+        assert_eq!(hand_set[0]["kept"], false, "{report}");
+        let s = sh(&t).await;
+        assert_eq!(
+            (s["service_start"].as_str(), s["service_end"].as_str()),
+            (Some("2026-01-01"), Some("2026-06-30")),
+            "{s}"
+        );
+    }
+);

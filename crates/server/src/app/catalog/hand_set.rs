@@ -150,6 +150,7 @@ pub async fn reconcile(
     let mut out = Vec::new();
     for def in &mut cat.systems {
         let Some(row) = stored.get(&def.code) else { continue };
+        let (file_profile, first) = (def.profile.clone(), out.len());
         for f in FIELDS {
             let Some(edit) = edits.get(&(def.code.clone(), f)) else {
                 continue;
@@ -183,6 +184,19 @@ pub async fn reconcile(
                 set_by,
                 kept: keep,
             });
+        }
+        // A kept date must still make a service period the file's check would accept: a
+        // hand-set start after the file's new end is not kept (both dates come from the file).
+        let dates = |p: &Option<Value>| (field(p.as_ref(), "service_start"), field(p.as_ref(), "service_end"));
+        if keep
+            && let (Value::String(start), Value::String(end)) = dates(&def.profile)
+            && start > end
+        {
+            tracing::warn!(system = %def.code, %start, %end, "hand-set service dates not kept: the start would follow the end");
+            def.profile = file_profile;
+            for h in &mut out[first..] {
+                h.kept = false;
+            }
         }
     }
     Ok(out)

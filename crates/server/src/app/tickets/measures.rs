@@ -21,6 +21,16 @@ use crate::app::AppError;
 /// The migration whose tickets are measured.
 const MIGRATION: &str = "m20261207_000040_measures";
 
+/// [`measure_stored`] as `opsclock serve` runs it when it starts: says how many tickets it
+/// measured, and logs a failure without stopping the server (the next start tries again).
+pub async fn at_start_up(db: &DatabaseConnection, calendars: &BTreeMap<String, Calendar>, now: DateTime<Utc>) {
+    match measure_stored(db, calendars, now).await {
+        Ok(0) => {}
+        Ok(n) => println!("Measured the response and repair times of {n} ticket(s) stored before measured times."),
+        Err(e) => tracing::error!(error = %e.detail(), "cannot measure the stored tickets' times"),
+    }
+}
+
 /// Projects again every ticket acknowledged or resolved without a measured time, stored before
 /// [`MIGRATION`]; returns how many were projected.
 pub async fn measure_stored(
