@@ -61,8 +61,10 @@ async fn users_page(state: &AppState, v: &Viewer, new_token: Option<String>) -> 
                 "belongs_to": u.unit_id.and_then(|i| units.get(&i).cloned())
                     .or_else(|| u.vendor_id.and_then(|i| vendors.get(&i).cloned()))
                     .or_else(|| u.party.as_deref().map(|p| match p {
-                        PartyKind::Supervisor => "监理 supervisor".to_owned(),
-                        _ => "区局 bureau".to_owned(),
+                        PartyKind::Supervisor if v.lang == super::Lang::Zh => "监理".to_owned(),
+                        PartyKind::Supervisor => "supervisor".to_owned(),
+                        _ if v.lang == super::Lang::Zh => "区局".to_owned(),
+                        _ => "bureau".to_owned(),
                     })),
             })
         })

@@ -80,14 +80,14 @@ pub async fn parties(state: &AppState) -> Result<Vec<serde_json::Value>, AppErro
         .all(&state.db)
         .await?
     {
-        out.push(json!({"value": format!("unit:{}", u.code), "label": format!("单位：{}（{}）", u.name, u.code)}));
+        out.push(json!({"value": format!("unit:{}", u.code), "label": format!("单位：{}", u.name)}));
     }
     for s in vendors::Entity::find()
         .order_by_asc(vendors::Column::Code)
         .all(&state.db)
         .await?
     {
-        out.push(json!({"value": format!("vendor:{}", s.code), "label": format!("服务商：{}（{}）", s.name, s.code)}));
+        out.push(json!({"value": format!("vendor:{}", s.code), "label": format!("服务商：{}", s.name)}));
     }
     Ok(out)
 }
