@@ -49,11 +49,15 @@ pub async fn measure_stored(
     let Some(applied) = DateTime::<Utc>::from_timestamp(applied, 0) else {
         return Ok(0);
     };
-    let mut done = 0;
+    // By id, from where the last batch ended: a ticket that cannot be projected (logged and
+    // left as it was) is not taken again in this pass, and does not stop the others.
+    let (mut done, mut after) = (0, 0i64);
     loop {
         let mut q = Sql::new(db);
-        q.push("SELECT number FROM tickets WHERE updated_at < ")
+        q.push("SELECT id, number FROM tickets WHERE updated_at < ")
             .bind(applied)
+            .push(" AND id > ")
+            .bind(after)
             .push(
                 " AND ((acknowledged_at IS NOT NULL AND response_ms IS NULL) OR \
                  (resolved_at IS NOT NULL AND repair_ms IS NULL)) ORDER BY id LIMIT 200",
@@ -64,12 +68,17 @@ pub async fn measure_stored(
         }
         for row in rows {
             let number: String = row.try_get("", "number")?;
+            after = row.try_get("", "id")?;
             let txn = crate::db::begin_write(db)
                 .await
                 .map_err(|e| AppError::Internal(e.into()))?;
-            super::store::refresh(&txn, calendars, &number, now).await?;
-            txn.commit().await?;
-            done += 1;
+            match super::store::refresh(&txn, calendars, &number, now).await {
+                Ok(()) => {
+                    txn.commit().await?;
+                    done += 1;
+                }
+                Err(e) => tracing::warn!(ticket = %number, error = %e.detail(), "time not measured; left as it was"),
+            }
         }
     }
 }
