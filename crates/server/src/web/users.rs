@@ -120,8 +120,7 @@ pub async fn add(State(state): State<AppState>, v: Viewer, from: ClientAddr, axu
         email: field("email"),
     };
     if let Some(e) = &new.email {
-        e.parse::<lettre::Address>()
-            .map_err(|err| AppError::invalid("email", format!("{e:?} is not an email address: {err}")))?;
+        accounts::check_email(e)?;
     }
     let password = accounts::add(&state, Actor::Person(&v.p), &from, new).await?;
     user_page(&state, &v, &username, Some(password)).await
