@@ -53,7 +53,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Que
 use sla_clock::Calendar;
 
 use crate::app::auth::Role;
-use crate::app::escalation::message::{Rendered, escape};
+use crate::app::escalation::message::{EnglishCopy, Rendered, escape};
 use crate::app::escalation::{Links, NewMessage, enqueue};
 use crate::db::Key;
 use crate::db::entities::{outbox, users};
@@ -274,29 +274,46 @@ fn render(c: &Coverage, links: &Links) -> Rendered {
         )
     };
     let subject = format!(
-        "[opsclock] 日历 {} 的节假日安排{when_zh}（至 {}）| calendar coverage: {when_en}",
+        "[opsclock] 日历 {} 的节假日安排{when_zh}（至 {}）",
         c.calendar, c.published_to
     );
     let text = format!(
         "{zh}\n\n导入后请让 opsclock 重新读取日历文件（重新加载日历或重启）。日历：{link}\n\n\
-         -- English --\n{en}\n\nAfter the import, have opsclock read the calendar files again (reload the \
-         calendars or restart it). Calendar: {link}\n\n\
-         (每周一封，直到导入为止 / sent once a week until the year is imported)\n"
+         每周一封，直到导入为止。\n"
     );
     let html = format!(
-        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{t}</title></head><body>\
+        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{t}</title></head><body>\
          <p><strong>{zh}</strong></p><p>导入后请让 opsclock 重新读取日历文件（重新加载日历或重启）。</p>\
-         <p lang=\"en\">{en}</p><p lang=\"en\">After the import, have opsclock read the calendar files again (reload \
-         the calendars or restart it).</p><p><a href=\"{l}\">日历 / Calendar {name}</a></p>\
-         <p style=\"color:#6b7385\">每周一封，直到导入为止 / sent once a week until the year is imported</p>\
+         <p><a href=\"{l}\">日历 {name}</a></p>\
+         <p style=\"color:#4b5563\">每周一封，直到导入为止。</p>\
          </body></html>",
         t = escape(&subject),
         zh = escape(&zh),
-        en = escape(&en),
         l = escape(&link),
         name = escape(&c.calendar),
     );
-    Rendered { subject, text, html }
+    let english = EnglishCopy {
+        text: format!(
+            "Calendar coverage: {when_en}.\n{en}\n\nAfter the import, have opsclock read the calendar files again \
+             (reload the calendars or restart it). Calendar: {link}\n\nSent once a week until the year is imported.\n"
+        ),
+        html: format!(
+            "<p><strong>Calendar coverage: {w}.</strong></p><p>{en}</p><p>After the import, have opsclock read the \
+             calendar files again (reload the calendars or restart it).</p><p><a href=\"{l}\">Calendar {name}</a></p>\
+             <p>Sent once a week until the year is imported.</p>",
+            w = escape(&when_en),
+            en = escape(&en),
+            l = escape(&link),
+            name = escape(&c.calendar),
+        ),
+    };
+    Rendered {
+        subject,
+        text,
+        html,
+        english: Some(english),
+    }
 }
 
 #[cfg(test)]

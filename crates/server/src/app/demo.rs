@@ -143,6 +143,7 @@ pub async fn load(
             party: Set(party.map(crate::db::Key)),
             disabled: Set(false),
             must_change_password: Set(true),
+            mail_english: Set(false),
             created_at: Set(now),
             ..Default::default()
         }

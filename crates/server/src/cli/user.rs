@@ -57,6 +57,9 @@ pub enum UserCommand {
         /// Email address to send escalations to.
         #[arg(long)]
         email: Option<String>,
+        /// Whether the user's emails carry the English copy below the Chinese (default: no).
+        #[arg(long, value_name = "yes|no", value_parser = clap::builder::BoolishValueParser::new())]
+        english: Option<bool>,
         #[command(flatten)]
         database: DatabaseArg,
     },
@@ -143,6 +146,7 @@ pub async fn run(cmd: UserCommand, config: &Config) -> anyhow::Result<()> {
             roles,
             none,
             email,
+            english,
             database,
         } => {
             let ctx = context(&database, config).await?;
@@ -155,7 +159,8 @@ pub async fn run(cmd: UserCommand, config: &Config) -> anyhow::Result<()> {
             } else {
                 None
             };
-            let user = accounts::set_notify(&ctx, by, &from, &username, accounts::Notify { roles, email }).await?;
+            let user =
+                accounts::set_notify(&ctx, by, &from, &username, accounts::Notify { roles, email, english }).await?;
             let held: Vec<&str> = crate::app::escalation::recipients::held_roles(&user)
                 .into_iter()
                 .map(|r| r.key())

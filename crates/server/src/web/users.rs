@@ -57,7 +57,7 @@ async fn user_page(state: &AppState, v: &Viewer, username: &str, password: Optio
         ctx! {
             user => json!({
                 "username": user.username, "display_name": user.display_name, "role": user.role.key(),
-                "email": user.email, "disabled": user.disabled,
+                "email": user.email, "mail_english": user.mail_english, "disabled": user.disabled,
                 "must_change_password": user.must_change_password, "belongs_to": belongs_to,
             }),
             roles => roles,
@@ -189,8 +189,8 @@ pub async fn set_role(
     ))
 }
 
-/// `POST /admin/users/{username}/notify`: the escalation roles held (checkboxes `role_<key>`) and
-/// the address (empty removes it).
+/// `POST /admin/users/{username}/notify`: the escalation roles held (checkboxes `role_<key>`),
+/// the address (empty removes it) and whether the mails carry the English copy (`mail_english`).
 pub async fn set_notify(
     State(state): State<AppState>,
     v: Viewer,
@@ -208,6 +208,7 @@ pub async fn set_notify(
     let change = accounts::Notify {
         roles: Some(roles),
         email: Some(f.get("email").cloned().unwrap_or_default()),
+        english: Some(f.get("mail_english").is_some_and(|s| s == "on")),
     };
     let user = accounts::set_notify(&state, Actor::Person(&v.p), &from, &username, change).await?;
     let warn = if user.email.is_none() && !crate::app::escalation::recipients::held_roles(&user).is_empty() {

@@ -244,6 +244,7 @@ impl Harness {
             vendor_id: Set(vendor),
             disabled: Set(false),
             must_change_password: Set(false),
+            mail_english: Set(false),
             created_at: Set(self.now()),
             ..Default::default()
         }

@@ -99,15 +99,21 @@ both!(an_admin_manages_accounts_in_the_web, |t: Harness| async move {
             ("csrf", &csrf),
             ("role_on_duty", "on"),
             ("email", "wang.duty@example.com"),
+            ("mail_english", "on"),
         ],
     )
     .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER);
     let (_, page) = browse(&t, &next, "/admin/users/wang").await;
     assert!(page.contains("已保存 wang 的通知设置"), "{page}");
+    assert!(
+        page.contains(r#"name="mail_english" id="mail-english" checked"#),
+        "the English copy is asked for: {page}"
+    );
     let wang = user(&t, "wang").await;
     assert_eq!(wang.email.as_deref(), Some("wang.duty@example.com"));
     assert_eq!(wang.notify_roles, Some(serde_json::json!(["on_duty"])));
+    assert!(wang.mail_english);
     // Not an address: refused, nothing saved.
     let (bad, _) = submit(
         &t,

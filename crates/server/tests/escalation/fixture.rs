@@ -153,6 +153,7 @@ impl World {
                 vendor_id: Set(vendor_id),
                 disabled: Set(false),
                 must_change_password: Set(false),
+                mail_english: Set(false),
                 created_at: Set(now),
                 notify_roles: Set(Some(notify)),
                 ..Default::default()

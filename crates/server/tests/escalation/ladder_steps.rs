@@ -1,5 +1,7 @@
 //! A ticket whose repair clock crosses 50 %, 80 %, breach and two repeats produces exactly those
-//! five emails, each once, to the right people, with the right words and threading headers.
+//! five steps' emails, each once, to the right people, with the right words and threading headers:
+//! in Chinese, and with the English copy below for the one reader who asked for it (a second
+//! message per step, `….en@`, to that reader alone).
 
 use chrono::TimeDelta;
 use opsclock::db::testing::Backend;
@@ -12,6 +14,18 @@ async fn five_steps_five_emails(backend: Backend) {
     let world = World::new(backend).await;
     let smtp = SmtpServer::start();
     let mailer = world.mailer(smtp.port, 8);
+    // The vendor's project manager reads the English copy; everyone else Chinese alone.
+    {
+        use opsclock::db::entities::users;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+        let updated = users::Entity::update_many()
+            .col_expr(users::Column::MailEnglish, Expr::value(true))
+            .filter(users::Column::Email.eq("pm@ops.test"))
+            .exec(&world.db.db)
+            .await
+            .unwrap();
+        assert_eq!(updated.rows_affected, 1);
+    }
     // Urgent fault at 10:00 Beijing, 4 h to repair on 7×24: half at 12:00, 80 % at 13:12,
     // breach just after 14:00, reminders at 14:30 and 15:00.
     let number = world.open(t0(), "4h", t0()).await;
@@ -20,15 +34,15 @@ async fn five_steps_five_emails(backend: Backend) {
     let script: [(&str, usize); 11] = [
         ("2026-11-23T10:00:00+08:00", 0),
         ("2026-11-23T11:59:59+08:00", 0),
-        ("2026-11-23T12:00:00+08:00", 1), // half
+        ("2026-11-23T12:00:00+08:00", 1), // half (the engineer only: one message)
         ("2026-11-23T12:30:00+08:00", 1),
-        ("2026-11-23T13:12:00+08:00", 2), // warning
-        ("2026-11-23T14:00:00+08:00", 2), // the deadline itself is not yet a breach
-        ("2026-11-23T14:00:01+08:00", 3), // breach
-        ("2026-11-23T14:30:01+08:00", 4), // overdue 1
-        ("2026-11-23T14:45:00+08:00", 4),
-        ("2026-11-23T15:00:01+08:00", 5), // overdue 2, the last
-        ("2026-11-23T20:00:00+08:00", 5),
+        ("2026-11-23T13:12:00+08:00", 3), // warning (and its English copy for the pm)
+        ("2026-11-23T14:00:00+08:00", 3), // the deadline itself is not yet a breach
+        ("2026-11-23T14:00:01+08:00", 5), // breach
+        ("2026-11-23T14:30:01+08:00", 7), // overdue 1
+        ("2026-11-23T14:45:00+08:00", 7),
+        ("2026-11-23T15:00:01+08:00", 9), // overdue 2, the last
+        ("2026-11-23T20:00:00+08:00", 9),
     ];
     for (when, expected) in script {
         let (_, drained) = world.tick(at(when), &mailer).await;
@@ -44,27 +58,45 @@ async fn five_steps_five_emails(backend: Backend) {
     assert_eq!(
         ids,
         [
+            "INC-2026-000001.repair.breach.0.en@ops.test",
             "INC-2026-000001.repair.breach.0@ops.test",
             "INC-2026-000001.repair.half.0@ops.test",
+            "INC-2026-000001.repair.overdue.1.en@ops.test",
             "INC-2026-000001.repair.overdue.1@ops.test",
+            "INC-2026-000001.repair.overdue.2.en@ops.test",
             "INC-2026-000001.repair.overdue.2@ops.test",
+            "INC-2026-000001.repair.warning.0.en@ops.test",
             "INC-2026-000001.repair.warning.0@ops.test",
         ]
     );
-    let by = |step: &str| mails.iter().find(|m| m.message_id.contains(step)).unwrap();
+    // The Chinese message of a step, and its English copy.
+    let by = |step: &str| {
+        mails
+            .iter()
+            .find(|m| m.message_id.contains(step) && !m.message_id.ends_with(".en@ops.test"))
+            .unwrap()
+    };
+    let in_english = |step: &str| {
+        mails
+            .iter()
+            .find(|m| m.message_id.contains(step) && m.message_id.ends_with(".en@ops.test"))
+            .unwrap()
+    };
 
     // Recipients by role: the engineer is assignee and on duty (one address); other-pm holds
-    // the roles for another vendor and never appears.
+    // the roles for another vendor and never appears. The pm, who asked for English, gets the
+    // copy with it, and not the Chinese one besides.
     let rcpt = |step: &str| by(step).rcpt.clone();
     assert_eq!(rcpt(".half."), ["eng@ops.test"]);
-    assert_eq!(rcpt(".warning."), ["eng@ops.test", "pm@ops.test"]);
-    assert_eq!(rcpt(".breach."), ["eng@ops.test", "head@ops.test", "pm@ops.test"]);
+    assert_eq!(rcpt(".warning."), ["eng@ops.test"]);
+    assert_eq!(rcpt(".breach."), ["eng@ops.test", "head@ops.test"]);
     for step in [".overdue.1", ".overdue.2"] {
-        assert_eq!(
-            rcpt(step),
-            ["duty-desk@bureau.test", "head@ops.test", "lead@ops.test", "pm@ops.test"]
-        );
+        assert_eq!(rcpt(step), ["duty-desk@bureau.test", "head@ops.test", "lead@ops.test"]);
         assert_eq!(by(step).to, rcpt(step), "To matches the envelope");
+    }
+    for step in [".warning.", ".breach.", ".overdue.1", ".overdue.2"] {
+        assert_eq!(in_english(step).rcpt, ["pm@ops.test"]);
+        assert_eq!(in_english(step).subject, by(step).subject, "one subject, in Chinese");
     }
 
     // Subjects: number, severity, system, the time left or overdue, and the step.
@@ -95,12 +127,16 @@ async fn five_steps_five_emails(backend: Backend) {
         assert_eq!(m.references, ["INC-2026-000001@ops.test"]);
         // Plain text and HTML alternatives, Chinese first, the deadline in Beijing time, a link.
         assert_eq!(m.content_type, "multipart/alternative");
-        let (zh, en) = m.text.split_once("-- English --").expect("both languages");
+        let english = m.message_id.ends_with(".en@ops.test");
+        let (zh, en) = m.text.split_once("-- English --").unwrap_or((&m.text, ""));
         assert!(zh.contains("截止 2026-11-23 14:00（Asia/Shanghai，日历 24x7）"), "{zh}");
-        assert!(
+        assert_eq!(
             en.contains("due 2026-11-23 14:00 (Asia/Shanghai, calendar 24x7)"),
-            "{en}"
+            english,
+            "{}: {en}",
+            m.message_id
         );
+        assert_eq!(m.html.contains("lang=\"en\""), english, "{}", m.message_id);
         // The link opens the ticket's page, not the API (lines end in CRLF on the wire).
         let text = m.text.replace("\r\n", "\n");
         let zh = text.split("-- English --").next().unwrap();
@@ -131,16 +167,16 @@ async fn five_steps_five_emails(backend: Backend) {
             .replace("\r\n", "\n")
             .contains("升级步骤：时限已用 80%\n")
     );
-    assert!(by(".warning.").text.contains("warning (80% of the time used)"));
+    assert!(in_english(".warning.").text.contains("warning (80% of the time used)"));
     assert!(
-        by(".overdue.2")
+        in_english(".overdue.2")
             .text
             .contains("overdue (every 30m after breach, reminder 2 of 2)")
     );
 
     // The outbox recorded each step once, sent, with the SMTP server's answer.
     let rows = world.outbox().await;
-    assert_eq!(rows.len(), 5);
+    assert_eq!(rows.len(), 9);
     for r in &rows {
         assert_eq!((r.status.as_str(), r.attempts), ("sent", 1), "{}", r.dedup_key);
         let detail = opsclock::app::outbox::get(&world.db.db, r.id).await.unwrap().unwrap();

@@ -103,6 +103,7 @@ pub async fn add(ctx: &Context, by: Actor<'_>, from: &ClientAddr, new: NewUser) 
         party: Set(new.party.map(Into::into)),
         disabled: Set(false),
         must_change_password: Set(true),
+        mail_english: Set(false),
         created_at: Set(now),
         ..Default::default()
     }
@@ -281,9 +282,12 @@ pub struct Notify {
     pub roles: Option<Vec<sla_clock::Role>>,
     /// The address escalations go to.
     pub email: Option<String>,
+    /// Whether the emails carry the English copy below the Chinese.
+    pub english: Option<bool>,
 }
 
-/// Sets the escalation roles `username` holds and its address; returns the account as saved.
+/// Sets the escalation roles `username` holds, its address and whether its emails carry the
+/// English copy; returns the account as saved.
 /// `on_duty` and `vendor_manager` apply to the systems of the user's vendor, `unit_head` to those
 /// of the user's unit, `buyer_ops_lead` to the user's unit or, without one, to all; `assignee` is
 /// not a role one holds (it is whoever a ticket is assigned to) and is refused. An address that is
@@ -316,9 +320,12 @@ pub async fn set_notify(
             am.email = Set(Some(e));
         }
     }
+    if let Some(english) = change.english {
+        am.mail_english = Set(english);
+    }
     let txn = ctx.begin_write().await?;
     let user = am.update(&txn).await?;
-    let detail = json!({ "notify_roles": user.notify_roles, "email": user.email });
+    let detail = json!({ "notify_roles": user.notify_roles, "email": user.email, "mail_english": user.mail_english });
     audit::record_by(&txn, by, "user.notify", username, detail, from, ctx.now()).await?;
     txn.commit().await?;
     Ok(user)

@@ -1,5 +1,6 @@
-//! What an escalation email says: what happened, what to do and who is on it, Chinese first and
-//! English below, readable on a phone.
+//! What an escalation email says: what happened, what to do and who is on it, in Chinese, with an
+//! English copy below for the readers who ask for it (`users.mail_english`, see
+//! [`Rendered::for_reader`]), readable on a phone.
 //!
 //! ```text
 //! Subject: [紧急] T-2026-0001 sy-001 区政务网站：修复 12 分钟后超时（时限已用 80%）
@@ -85,15 +86,59 @@ pub struct StepFacts<'a> {
     pub on_duty: &'a [Contact],
 }
 
-/// A rendered email.
+/// A rendered email: the Chinese message, and the English copy a reader may ask for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rendered {
-    /// The subject line.
+    /// The subject line (Chinese only: a subject is read in a list, where one language is enough).
     pub subject: String,
-    /// The plain-text alternative.
+    /// The plain-text alternative, in Chinese.
     pub text: String,
-    /// The HTML alternative.
+    /// The HTML alternative, in Chinese: a whole document.
     pub html: String,
+    /// The same in English, appended below the Chinese for readers who asked for it.
+    pub english: Option<EnglishCopy>,
+}
+
+/// The English copy of a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnglishCopy {
+    /// The plain text.
+    pub text: String,
+    /// An HTML fragment (no document around it).
+    pub html: String,
+}
+
+impl Rendered {
+    /// The plain text and HTML sent to a reader who asked for the English copy (`english`) or
+    /// not. The Chinese comes first either way; the English follows under a rule:
+    ///
+    /// ```
+    /// use opsclock::app::escalation::message::{EnglishCopy, Rendered};
+    /// let r = Rendered {
+    ///     subject: "[紧急] 工单".into(),
+    ///     text: "已超时。\n".into(),
+    ///     html: "<html><body><p>已超时。</p></body></html>".into(),
+    ///     english: Some(EnglishCopy { text: "Breached.\n".into(), html: "<p>Breached.</p>".into() }),
+    /// };
+    /// assert_eq!(r.for_reader(false), ("已超时。\n".to_owned(), "<html><body><p>已超时。</p></body></html>".to_owned()));
+    /// let (text, html) = r.for_reader(true);
+    /// assert_eq!(text, "已超时。\n\n-- English --\nBreached.\n");
+    /// assert_eq!(html, "<html><body><p>已超时。</p><hr><div lang=\"en\"><p>Breached.</p></div></body></html>");
+    /// ```
+    pub fn for_reader(&self, english: bool) -> (String, String) {
+        match (&self.english, english) {
+            (Some(en), true) => {
+                let text = format!("{}\n-- English --\n{}", self.text, en.text);
+                let copy = format!("<hr><div lang=\"en\">{}</div>", en.html);
+                let html = match self.html.rfind("</body>") {
+                    Some(i) => format!("{}{copy}{}", &self.html[..i], &self.html[i..]),
+                    None => format!("{}{copy}", self.html),
+                };
+                (text, html)
+            }
+            _ => (self.text.clone(), self.html.clone()),
+        }
+    }
 }
 
 /// `1 h 5 min`, `12 min`, `2 d 3 h` (whole minutes, rounded down; the two largest units).
@@ -256,7 +301,7 @@ pub fn render(f: &StepFacts<'_>) -> Rendered {
     let written = f.calendar.local(f.now).format("%Y-%m-%d %H:%M");
     let zone = f.calendar.zone();
     let cal = f.calendar.name();
-    // The subject in Chinese only: the English copy is in the body, below the Chinese.
+    // The subject in Chinese only: the English copy, for who asked for it, is in the body.
     let subject = format!(
         "[{sev_zh}] {t} {code} {sys}：{state_zh}{tag_zh}",
         sev_zh = f.severity.label_zh(),
@@ -345,15 +390,12 @@ pub fn render(f: &StepFacts<'_>) -> Rendered {
     for n in &notes_zh {
         text.push_str(&format!("{n}\n"));
     }
-    text.push_str(&format!(
-        "\n-- English --\n{state_en}. {todo_en}\nOpen the ticket: {}\n\n",
-        f.link
-    ));
+    let mut text_en = format!("{state_en}. {todo_en}\nOpen the ticket: {}\n\n", f.link);
     for (k, v) in &rows_en {
-        text.push_str(&format!("{k}: {v}\n"));
+        text_en.push_str(&format!("{k}: {v}\n"));
     }
     for n in &notes_en {
-        text.push_str(&format!("{n}\n"));
+        text_en.push_str(&format!("{n}\n"));
     }
 
     let table = |rows: &[(&str, String)]| {
@@ -379,22 +421,35 @@ pub fn render(f: &StepFacts<'_>) -> Rendered {
          <p style=\"margin:0 0 12px\">{dzh}</p>\
          <p><a href=\"{link}\" style=\"{button}\">查看并处理工单 {ticket}</a></p>\
          <table cellpadding=\"4\" style=\"border-collapse:collapse;max-width:100%\">{tzh}</table>{nzh}\
-         <hr><div lang=\"en\"><p style=\"color:{colour}\"><strong>{sen}</strong></p><p>{den}</p>\
-         <table cellpadding=\"4\" style=\"border-collapse:collapse;max-width:100%\">{ten}</table>\
-         <p><a href=\"{link}\">Open ticket {ticket}</a></p>{nen}</div></body></html>",
+         </body></html>",
         title = escape(&subject),
         szh = escape(&state_zh),
-        sen = escape(&state_en),
         dzh = escape(&todo_zh),
-        den = escape(&todo_en),
         tzh = table(&rows_zh),
-        ten = table(&rows_en),
         link = escape(f.link),
         ticket = escape(f.ticket),
         nzh = paras(&notes_zh),
+    );
+    let html_en = format!(
+        "<p style=\"color:{colour}\"><strong>{sen}</strong></p><p>{den}</p>\
+         <table cellpadding=\"4\" style=\"border-collapse:collapse;max-width:100%\">{ten}</table>\
+         <p><a href=\"{link}\">Open ticket {ticket}</a></p>{nen}",
+        sen = escape(&state_en),
+        den = escape(&todo_en),
+        ten = table(&rows_en),
+        link = escape(f.link),
+        ticket = escape(f.ticket),
         nen = paras(&notes_en),
     );
-    Rendered { subject, text, html }
+    Rendered {
+        subject,
+        text,
+        html,
+        english: Some(EnglishCopy {
+            text: text_en,
+            html: html_en,
+        }),
+    }
 }
 
 fn para(s: &str) -> String {

@@ -68,19 +68,23 @@ fn bodies_put_chinese_first_and_escape_html() {
         "2026-11-23T13:48:00+08:00",
         Trigger::Share { percent: 80 },
     ));
-    let zh = r.text.find("截止 2026-11-23 14:00").unwrap();
-    let en = r.text.find("due 2026-11-23 14:00").unwrap();
-    assert!(zh < r.text.find("-- English --").unwrap() && r.text.find("-- English --").unwrap() < en);
-    assert!(r.text.contains("warning (80% of the time used)"));
+    // The Chinese alone, for most readers.
+    assert!(
+        !r.text.contains("-- English --") && !r.html.contains("lang=\"en\""),
+        "{}",
+        r.text
+    );
+    let (text, _) = r.for_reader(true);
+    let zh = text.find("截止 2026-11-23 14:00").unwrap();
+    let en = text.find("due 2026-11-23 14:00").unwrap();
+    assert!(zh < text.find("-- English --").unwrap() && text.find("-- English --").unwrap() < en);
+    assert!(text.contains("warning (80% of the time used)"));
     assert!(
         r.text.contains("状态：修复 12 分钟后超时（截至 2026-11-23 13:48）"),
         "{}",
         r.text
     );
-    assert!(
-        r.text
-            .contains("Status: repair breaches in 12 min (as of 2026-11-23 13:48)")
-    );
+    assert!(text.contains("Status: repair breaches in 12 min (as of 2026-11-23 13:48)"));
     assert!(r.html.contains("门户 &lt;首页&gt; 打不开"));
     assert!(!r.html.contains("<首页>"));
     assert!(r.html.contains("href=\"http://127.0.0.1:8080/tickets/T-2026-0001\""));
@@ -98,10 +102,10 @@ fn a_provisional_deadline_says_so_in_both_languages() {
         "{}",
         r.text
     );
+    let (text, _) = r.for_reader(true);
     assert!(
-        r.text.contains("calendar cn-5x8; provisional: next year's holidays"),
-        "{}",
-        r.text
+        text.contains("calendar cn-5x8; provisional: next year's holidays"),
+        "{text}"
     );
     assert!(r.html.contains("暂定"));
 }
@@ -170,7 +174,7 @@ fn the_mail_says_what_to_do_and_who_is_on_it() {
         "{}",
         r.text
     );
-    assert!(r.text.contains("Assignee: 王工 (wang@vendor.example)"));
+    assert!(r.for_reader(true).0.contains("Assignee: 王工 (wang@vendor.example)"));
     // Breached and unassigned: overdue words, and the on-duty people are asked to take it.
     let mut late = facts(&cal, "2026-11-23T14:30:00+08:00", Trigger::Breach);
     late.clock = ClockName::Response;
@@ -198,8 +202,13 @@ fn the_html_reads_on_a_phone() {
     );
     assert!(r.html.contains("max-width:640px"));
     // Chinese first: the action and the button come before the English copy.
-    let button = r.html.find("查看并处理工单 T-2026-0001").unwrap();
-    assert!(button < r.html.find("lang=\"en\"").unwrap());
+    let (_, html) = r.for_reader(true);
+    let button = html.find("查看并处理工单 T-2026-0001").unwrap();
+    assert!(button < html.find("lang=\"en\"").unwrap());
+    assert!(
+        html.ends_with("</div></body></html>"),
+        "the copy inside the body: {html}"
+    );
     // The Chinese step is in words, the ladder's id only in the English copy.
     assert!(r.text.contains("升级步骤：时限已用 80%\n"), "{}", r.text);
 }
@@ -227,5 +236,6 @@ fn the_chinese_copy_says_targets_in_the_contracts_words() {
         "{}",
         r.text
     );
-    assert!(r.text.contains("repair target 4h, due 2026-11-23 14:00"), "{}", r.text);
+    let (text, _) = r.for_reader(true);
+    assert!(text.contains("repair target 4h, due 2026-11-23 14:00"), "{text}");
 }

@@ -184,29 +184,73 @@ pub struct NewMessage {
 
 /// Queues `m` unless a message with its key is queued already; returns whether it was. A message
 /// without recipients is parked as `failed` at once, where admins see it.
+///
+/// The readers who asked for the English copy (`users.mail_english`) get it below the Chinese;
+/// the others get the Chinese alone. Where both kinds of reader are among the recipients, the
+/// message is queued twice: under its key for those who read Chinese only, under `{key}/en` for
+/// the others. Each is queued once, as any message is.
 pub async fn enqueue(
     db: &impl ConnectionTrait,
     links: &Links,
     m: NewMessage,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
+    let english = match m.mail.english {
+        Some(_) if !m.recipients.is_empty() => english_readers(db, &m.recipients).await?,
+        _ => HashSet::new(),
+    };
+    let (with_english, chinese_only): (Vec<String>, Vec<String>) =
+        m.recipients.iter().cloned().partition(|a| english.contains(a));
+    if with_english.is_empty() || chinese_only.is_empty() {
+        let read_english = chinese_only.is_empty() && !with_english.is_empty();
+        return insert(db, links, &m, m.key.clone(), m.recipients.clone(), read_english, now).await;
+    }
+    let queued = insert(db, links, &m, m.key.clone(), chinese_only, false, now).await?;
+    insert(db, links, &m, format!("{}/en", m.key), with_english, true, now).await?;
+    Ok(queued)
+}
+
+/// Of `addresses`, those whose account asks for the English copy.
+async fn english_readers(db: &impl ConnectionTrait, addresses: &[String]) -> Result<HashSet<String>, DbErr> {
+    use crate::db::entities::users;
+    let rows: Vec<Option<String>> = users::Entity::find()
+        .select_only()
+        .column(users::Column::Email)
+        .filter(users::Column::MailEnglish.eq(true))
+        .filter(users::Column::Email.is_in(addresses.iter().cloned()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().flatten().collect())
+}
+
+async fn insert(
+    db: &impl ConnectionTrait,
+    links: &Links,
+    m: &NewMessage,
+    key: String,
+    recipients: Vec<String>,
+    english: bool,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
     use sea_orm::Set;
-    let nobody = m.recipients.is_empty();
+    let nobody = recipients.is_empty();
+    let (text, html) = m.mail.for_reader(english);
     let row = outbox::ActiveModel {
-        message_id: Set(links.message_id(&m.key)),
-        dedup_key: Set(m.key),
+        message_id: Set(links.message_id(&key)),
+        dedup_key: Set(key),
         kind: Set(m.kind.to_owned()),
         ticket_id: Set(m.step.as_ref().map(|s| s.ticket_id)),
         clock: Set(m.step.as_ref().map(|s| s.clock.clone())),
         step: Set(m.step.as_ref().map(|s| s.step.clone())),
         repeat: Set(m.step.as_ref().map(|s| s.repeat as i32)),
         due_at: Set(m.due_at),
-        recipients: Set(serde_json::json!(m.recipients)),
-        note: Set(m.note),
-        subject: Set(m.mail.subject),
-        body_text: Set(m.mail.text),
-        body_html: Set(m.mail.html),
-        thread_id: Set(m.thread_id),
+        recipients: Set(serde_json::json!(recipients)),
+        note: Set(m.note.clone()),
+        subject: Set(m.mail.subject.clone()),
+        body_text: Set(text),
+        body_html: Set(html),
+        thread_id: Set(m.thread_id.clone()),
         attachments: Set((!m.attachments.is_empty()).then(|| serde_json::json!(m.attachments))),
         status: Set(crate::db::Key(if nobody {
             crate::db::entities::outbox::Status::Failed

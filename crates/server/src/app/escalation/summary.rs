@@ -11,8 +11,8 @@ use chrono_tz::Tz;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter};
 use sla_clock::Role;
 
-use super::message::Rendered;
 use super::message::escape;
+use super::message::{EnglishCopy, Rendered};
 use super::recipients::held_roles;
 use super::{Links, NewMessage, enqueue};
 use crate::db::entities::{outbox, tickets, users};
@@ -195,25 +195,45 @@ pub async fn queue(
     let link = format!("{}/reports/breaches?period={month}", links.public_url);
     let compliance = h.compliance().map_or("-".to_owned(), |c| format!("{c:.1}%"));
     let subject = format!(
-        "[opsclock] {month} 月度运维报告：工单 {}，超时 {} | monthly summary",
+        "[opsclock] {month} 月度运维报告：工单 {}，超时 {}",
         h.received, h.breached
     );
     let text = format!(
-        "{month} 月度运维摘要\n受理工单：{r}\n超时工单：{b}\n按时率：{compliance}\n已解决：{s}\n违约报告：{link}\n\n\
-         -- English --\nSummary of {month}\nTickets received: {r}\nTickets that breached a deadline: {b}\n\
-         Met every deadline: {compliance}\nResolved: {s}\nBreach report: {link}\n",
+        "{month} 月度运维摘要\n受理工单：{r}\n超时工单：{b}\n按时率：{compliance}\n已解决：{s}\n违约报告：{link}\n",
         r = h.received,
         b = h.breached,
         s = h.resolved,
     );
+    let english = EnglishCopy {
+        text: format!(
+            "Summary of {month}\nTickets received: {r}\nTickets that breached a deadline: {b}\n\
+             Met every deadline: {compliance}\nResolved: {s}\nBreach report: {link}\n",
+            r = h.received,
+            b = h.breached,
+            s = h.resolved,
+        ),
+        html: format!(
+            "<h2>Summary of {month}</h2><table cellpadding=\"4\">\
+             <tr><th align=\"left\">Received</th><td>{r}</td></tr>\
+             <tr><th align=\"left\">Breached</th><td>{b}</td></tr>\
+             <tr><th align=\"left\">Met every deadline</th><td>{compliance}</td></tr>\
+             <tr><th align=\"left\">Resolved</th><td>{s}</td></tr></table>\
+             <p><a href=\"{l}\">Breach report</a></p>",
+            r = h.received,
+            b = h.breached,
+            s = h.resolved,
+            l = escape(&link),
+        ),
+    };
     let html = format!(
-        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{t}</title></head><body>\
+        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{t}</title></head><body>\
          <h2>{month} 月度运维摘要</h2><table cellpadding=\"4\">\
-         <tr><th align=\"left\">受理工单 Received</th><td>{r}</td></tr>\
-         <tr><th align=\"left\">超时工单 Breached</th><td>{b}</td></tr>\
-         <tr><th align=\"left\">按时率 Met every deadline</th><td>{compliance}</td></tr>\
-         <tr><th align=\"left\">已解决 Resolved</th><td>{s}</td></tr></table>\
-         <p><a href=\"{l}\">违约报告 / Breach report</a></p></body></html>",
+         <tr><th align=\"left\">受理工单</th><td>{r}</td></tr>\
+         <tr><th align=\"left\">超时工单</th><td>{b}</td></tr>\
+         <tr><th align=\"left\">按时率</th><td>{compliance}</td></tr>\
+         <tr><th align=\"left\">已解决</th><td>{s}</td></tr></table>\
+         <p><a href=\"{l}\">违约报告</a></p></body></html>",
         t = escape(&subject),
         r = h.received,
         b = h.breached,
@@ -227,7 +247,12 @@ pub async fn queue(
         due_at: month.bounds(zone).1,
         recipients: to,
         note: None,
-        mail: Rendered { subject, text, html },
+        mail: Rendered {
+            subject,
+            text,
+            html,
+            english: Some(english),
+        },
         thread_id: None,
         attachments,
     };

@@ -310,7 +310,12 @@ async fn notify(
             due_at: now,
             recipients: vec![email],
             note: None,
-            mail: message::Rendered { subject, text, html },
+            mail: message::Rendered {
+                subject,
+                text,
+                html,
+                english: None,
+            },
             thread_id: Some(links.thread_id(&row.number)),
             attachments: Vec::new(),
         },

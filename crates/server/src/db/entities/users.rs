@@ -47,6 +47,8 @@ pub struct Model {
     pub failed_sign_ins: i32,
     /// Sign-ins are refused until then, after too many failed ones.
     pub locked_until: Option<DateTimeUtc>,
+    /// Whether this person's emails carry the English copy below the Chinese (default no).
+    pub mail_english: bool,
 }
 
 /// Relations of a user.
