@@ -118,9 +118,22 @@ pub async fn logout(State(state): State<AppState>, v: Viewer, headers: HeaderMap
     Ok(super::redirect_keeping_cookies("/login", &res))
 }
 
-/// `GET /me/password`.
-pub async fn password_form(v: Viewer) -> WebResult {
-    super::page(&v, "password.html", ctx! {})
+/// `GET /me/password`: `next` is where to go once the password is set (a path of this site,
+/// carried from the page a one-time password's first sign-in was on its way to).
+pub async fn password_form(v: Viewer, Query(q): Query<HashMap<String, String>>) -> WebResult {
+    let next = after_password(q.get("next").map(String::as_str));
+    super::page(&v, "password.html", ctx! { next => next })
+}
+
+/// Where the password form goes on to: `next` if it is one of this site's pages (not the form
+/// itself), else the board.
+fn after_password(next: Option<&str>) -> String {
+    let next = local_path(next, "/board");
+    if next.starts_with("/me/password") {
+        "/board".to_owned()
+    } else {
+        next
+    }
 }
 
 /// `POST /me/password`.
@@ -147,7 +160,8 @@ pub async fn password_submit(
         } else {
             "the two new passwords differ; nothing was changed, type them again"
         };
-        return super::page(&v, "password.html", ctx! { error => error });
+        let next = after_password(f.get("next").map(String::as_str));
+        return super::page(&v, "password.html", ctx! { error => error, next => next });
     }
     let current = crate::http::session::current_session(&headers);
     match crate::app::auth::session::change_password(
@@ -161,7 +175,7 @@ pub async fn password_submit(
     .await
     {
         Ok(_) => Ok(super::redirect_with(
-            "/board",
+            &after_password(f.get("next").map(String::as_str)),
             if v.lang == Lang::Zh {
                 "密码已设置"
             } else {
@@ -170,7 +184,8 @@ pub async fn password_submit(
         )),
         Err(AppError::Invalid { field, detail }) => {
             let error = password_error(field.as_deref(), &body, v.lang).unwrap_or(detail);
-            super::page(&v, "password.html", ctx! { error => error })
+            let next = after_password(f.get("next").map(String::as_str));
+            super::page(&v, "password.html", ctx! { error => error, next => next })
         }
         Err(e) => Err(e.into()),
     }

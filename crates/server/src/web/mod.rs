@@ -228,9 +228,20 @@ impl FromRequestParts<AppState> for Viewer {
                     if posted { "&resume=1" } else { "" }
                 )));
             }
-            // Signed in with a one-time password: set one's own first.
+            // Signed in with a one-time password: set one's own first, then on to the page
+            // (the ticket a mail linked to) that was asked for.
             Err(AppError::Forbidden(m)) if m.contains("one-time password") => {
-                return Err(WebError::Redirect("/me/password".into()));
+                let value_of = |h| parts.headers.get(h).and_then(|v| v.to_str().ok());
+                let next = resume::after_sign_in(
+                    parts.method.as_str(),
+                    &path,
+                    value_of(header::REFERER),
+                    value_of(header::HOST),
+                );
+                return Err(WebError::Redirect(match next.as_str() {
+                    "/board" => "/me/password".to_owned(),
+                    _ => format!("/me/password?next={}", encode(&next)),
+                }));
             }
             Err(e) => return Err(WebError::App(e)),
         };

@@ -244,6 +244,51 @@ both!(
             let answer = b.sign_in(&format!("/login?next={}", encode(evil)), "eng_a").await;
             assert_eq!(answer.location(), "/board", "{evil}");
         }
+
+        // A first sign-in with a one-time password: set one's own, then on to the ticket.
+        {
+            use opsclock::db::entities::users;
+            use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
+            let u = users::Entity::find_by_id(t.user_ids["eng_a"])
+                .one(&t.db.db)
+                .await
+                .unwrap()
+                .unwrap();
+            let mut am = u.into_active_model();
+            am.must_change_password = Set(true);
+            am.update(&t.db.db).await.unwrap();
+        }
+        let mut b = Browser::new(&t);
+        let first = b.get(path).await;
+        let signed_in = b.sign_in(first.location(), "eng_a").await;
+        assert_eq!(signed_in.location(), path);
+        let held = b.get(path).await;
+        assert_eq!(held.status, StatusCode::SEE_OTHER);
+        let to_form = format!("/me/password?next={path}");
+        assert_eq!(held.location(), to_form);
+        let form = b.get(&to_form).await;
+        assert_eq!(form.status, StatusCode::OK, "{}", form.html);
+        assert_eq!(form.field("next"), path);
+        let set = b
+            .post(
+                "/me/password",
+                &[
+                    ("csrf", &form.field("csrf")),
+                    ("next", &form.field("next")),
+                    ("current", "password-of-eng_a"),
+                    ("new", "a-new-password-1"),
+                    ("confirm", "a-new-password-1"),
+                ],
+            )
+            .await;
+        assert_eq!(set.status, StatusCode::SEE_OTHER, "{}", set.html);
+        assert_eq!(set.location(), path, "back to the ticket the mail linked to");
+        assert_eq!(b.get(path).await.status, StatusCode::OK);
+        // The form never sends anyone back to itself or off the site.
+        for odd in ["/me/password", "//evil.example/x"] {
+            let page = b.get(&format!("/me/password?next={}", encode(odd))).await;
+            assert_eq!(page.field("next"), "/board", "{odd}");
+        }
     }
 );
 
