@@ -122,9 +122,9 @@ pub async fn page(
             findings => super::findings::labels(v.lang),
             r => r,
             trend_svg => trend_svg,
-            vendors_svg => svg::percent_bars(&vendor_rows, 0.0, 480.0, none, target),
-            units_svg => svg::percent_bars(&unit_rows, 0.0, 480.0, none, target),
-            availability_svg => svg::percent_bars(&avail_rows, 90.0, 720.0, none, target),
+            vendors_svg => svg::percent_bars(word("by_vendor"), &vendor_rows, 0.0, 480.0, none, target),
+            units_svg => svg::percent_bars(word("by_unit"), &unit_rows, 0.0, 480.0, none, target),
+            availability_svg => svg::percent_bars(word("availability"), &avail_rows, 90.0, 720.0, none, target),
         },
     )
 }

@@ -97,7 +97,7 @@ const DEFAULT_TARGET: f64 = 90.0;
 /// floor 90 and a system at 89.03 %, the axis runs from 85 % and the bar is a fifth of the way
 /// along, red, with 「89.03 %」 beside it. Every value keeps at least a 2-unit stub, so that a bar
 /// at the axis start is still seen.
-pub fn percent_bars(rows: &[Row<'_>], floor: f64, width: f64, empty: &str, target_word: &str) -> String {
+pub fn percent_bars(title: &str, rows: &[Row<'_>], floor: f64, width: f64, empty: &str, target_word: &str) -> String {
     if rows.is_empty() {
         return format!(r#"<p class="muted">{}</p>"#, esc(empty));
     }
@@ -118,7 +118,10 @@ pub fn percent_bars(rows: &[Row<'_>], floor: f64, width: f64, empty: &str, targe
     let h = row_h * rows.len() as f64 + 6.0 + axis_h;
     let span = w - label_w - value_w;
     let x_of = |p: f64| label_w + span * ((p - floor) / (100.0 - floor)).clamp(0.0, 1.0);
-    let mut s = format!(r##"<svg viewBox="0 0 {w} {h}" xmlns="http://www.w3.org/2000/svg" role="img">"##);
+    let mut s = format!(
+        r##"<svg viewBox="0 0 {w} {h}" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{}">"##,
+        esc(title)
+    );
     for (i, r) in rows.iter().enumerate() {
         let y = 3.0 + row_h * i as f64;
         // A CJK character is about 12 units wide at this size.
@@ -215,6 +218,7 @@ mod tests {
     #[test]
     fn bars_under_target_are_red_and_marked() {
         let svg = percent_bars(
+            "图",
             &[
                 Row {
                     label: "HIS",
@@ -241,8 +245,9 @@ mod tests {
         assert_eq!(svg.matches("#c62828").count(), 1, "only HIS is under its target");
         assert_eq!(svg.matches("<line").count(), 3, "two targets and the axis");
         assert!(svg.contains(r#"data-axis="start">90 %"#), "{svg}");
-        assert!(percent_bars(&[], 0.0, 480.0, "nothing", "目标").contains("nothing"));
+        assert!(percent_bars("图", &[], 0.0, 480.0, "nothing", "目标").contains("nothing"));
         let english = percent_bars(
+            "chart",
             &[Row {
                 label: "HIS",
                 pct: Some(99.5),
@@ -259,6 +264,7 @@ mod tests {
     #[test]
     fn a_value_under_the_axis_start_lowers_the_axis_and_keeps_its_bar() {
         let svg = percent_bars(
+            "图",
             &[Row {
                 label: "sy-006",
                 pct: Some(89.03),
