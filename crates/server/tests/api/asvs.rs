@@ -311,10 +311,11 @@ both!(
         let page = send(&t.router, Method::GET, "/me/password", &[("cookie", cookie)], vec![]).await;
         assert_eq!(page.status, StatusCode::OK);
         let inputs = inputs_of(form_of(&page.text(), "/me/password"));
-        assert_eq!(names(&inputs), ["csrf", "current", "new", "confirm", "revoke_tokens"]);
-        assert_eq!(inputs[1]["autocomplete"], "current-password");
-        assert_eq!(inputs[2]["autocomplete"], "new-password");
+        // (`next`: where to go once it is set.)
+        assert_eq!(names(&inputs), ["csrf", "next", "current", "new", "confirm", "revoke_tokens"]);
+        assert_eq!(inputs[2]["autocomplete"], "current-password");
         assert_eq!(inputs[3]["autocomplete"], "new-password");
+        assert_eq!(inputs[4]["autocomplete"], "new-password");
         password_inputs_are_plain(&inputs, "/me/password");
 
         // The pages' script does not listen for pastes, copies or drops.
