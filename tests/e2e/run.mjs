@@ -225,9 +225,6 @@ async function latinWords(page) {
 const PENDING = {
   // The deduction rules' notes are written in English by crates/contract-terms (assess.rs).
   "/reports/breaches": "per occurrence no finding of in the month late arrivals rule fires from repairs responses once does not measure this assess it by hand measured",
-  // Token names the demo gives (data, like a system's name).
-  "/admin/users": "cli monitoring",
-  "/me/security": "cli",
 };
 /** The English words on the Chinese page at `path`, as "path: word, word" (none: null). */
 async function englishOn(page, path) {

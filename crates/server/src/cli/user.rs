@@ -93,7 +93,7 @@ pub enum UserCommand {
         /// Login name.
         username: String,
         /// What the token is for.
-        #[arg(long, default_value = "cli")]
+        #[arg(long, default_value = "命令行")]
         name: String,
         /// The token stops being valid this many days from now [default: it does not expire].
         #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..))]
