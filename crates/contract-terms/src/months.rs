@@ -6,6 +6,7 @@ use crate::assess::{Assessment, MonthTotal, Outcome, Pending, Status, assess};
 use crate::clauses::Contract;
 use crate::evaluate::push_unique;
 use crate::metrics::Metrics;
+use crate::text::{Note, split};
 
 /// Adds `from`'s multiplier, evidence and amount to a pending part.
 fn add_pending(into: &mut Option<Pending>, occurrences: u64, evidence: &[String], amount_fen: i64) {
@@ -35,6 +36,7 @@ fn merge(months: &[(&str, &Outcome)], many: bool) -> Outcome {
         needs: None,
         findings: Vec::new(),
         notes: Vec::new(),
+        notes_zh: Vec::new(),
         ..first.clone()
     };
     let any = |s: Status| months.iter().any(|(_, o)| o.status == s);
@@ -76,8 +78,11 @@ fn merge(months: &[(&str, &Outcome)], many: bool) -> Outcome {
         }
         out.capped |= o.capped;
         out.needs = out.needs.or(o.needs);
-        for n in &o.notes {
-            out.notes.push(if many { format!("{month}: {n}") } else { n.clone() });
+        for (zh, en) in o.notes_zh.iter().zip(&o.notes) {
+            let note = Note::new(zh.as_str(), en.as_str());
+            let note = if many { note.in_month(month) } else { note };
+            out.notes_zh.push(note.zh);
+            out.notes.push(note.en);
         }
     }
     out
@@ -142,9 +147,12 @@ pub fn assess_months(contract: &Contract, months: &[(String, Metrics)]) -> Asses
     let mut notes = Vec::new();
     if many {
         let names: Vec<&str> = monthly.iter().map(|(m, _)| *m).collect();
-        notes.push(format!(
-            "assessed month by month ({}) and summed; caps apply to each month",
-            names.join(", ")
+        notes.push(Note::new(
+            format!("按月评定（{}）后合计；封顶额按月适用", names.join("、")),
+            format!(
+                "assessed month by month ({}) and summed; caps apply to each month",
+                names.join(", ")
+            ),
         ));
     }
     let mut totals = Vec::with_capacity(monthly.len());
@@ -153,8 +161,12 @@ pub fn assess_months(contract: &Contract, months: &[(String, Metrics)]) -> Asses
         total_fen = total_fen.saturating_add(a.total_fen);
         exposure_fen = exposure_fen.saturating_add(a.exposure_fen);
         capped |= a.capped;
-        for n in a.notes.iter().filter(|n| !n.starts_with(crate::assess::UNMEASURED)) {
-            notes.push(if many { format!("{month}: {n}") } else { n.clone() });
+        for (zh, en) in a.notes_zh.iter().zip(&a.notes) {
+            if en.starts_with(crate::assess::UNMEASURED) {
+                continue;
+            }
+            let note = Note::new(zh.as_str(), en.as_str());
+            notes.push(if many { note.in_month(month) } else { note });
         }
         totals.push(MonthTotal {
             month: (*month).to_owned(),
@@ -164,6 +176,7 @@ pub fn assess_months(contract: &Contract, months: &[(String, Metrics)]) -> Asses
         });
     }
     notes.extend(crate::assess::unmeasured_note(&outcomes));
+    let (notes_zh, notes) = split(notes);
     Assessment {
         contract: contract.code.clone(),
         outcomes,
@@ -172,5 +185,6 @@ pub fn assess_months(contract: &Contract, months: &[(String, Metrics)]) -> Asses
         capped,
         months: totals,
         notes,
+        notes_zh,
     }
 }
