@@ -220,8 +220,6 @@ async function latinWords(page) {
 // English still on a page, word by word, and why: text this change does not own. Each entry is
 // a to-do with its owner; a new word anywhere fails.
 const PENDING = {
-  // The deduction rules' notes are written in English by crates/contract-terms (assess.rs).
-  "/reports/breaches": "per occurrence no finding of in the month late arrivals rule fires from repairs responses once does not measure this assess it by hand measured",
   // The calendar file's own description (config/calendars/cn-5x8.toml).
   "/admin/calendars": "China s official working days State Council holiday arrangements",
   // Token names the demo gives (data, like a system's name).
