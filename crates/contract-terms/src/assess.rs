@@ -35,6 +35,9 @@ pub struct Pending {
     pub occurrences: u64,
     /// Their tickets or systems.
     pub evidence: Vec<String>,
+    /// The same as Chinese pages show it (see [`Outcome::evidence_zh`]).
+    #[serde(default)]
+    pub evidence_zh: Vec<String>,
     /// What they would cost if the finding were made, in fen; summed into
     /// [`Assessment::exposure_fen`].
     pub amount_fen: i64,
@@ -61,6 +64,11 @@ pub struct Outcome {
     pub occurrences: u64,
     /// Ticket numbers, system codes, the measured mean, and the findings that decided it.
     pub evidence: Vec<String>,
+    /// The same evidence as Chinese pages show it, in the same order: ticket numbers and system
+    /// codes as they are, the mean as `8 个计时平均 42.5 分钟`, a finding about the month as
+    /// `F-3（本月）`.
+    #[serde(default)]
+    pub evidence_zh: Vec<String>,
     /// The amount after the rule's cap, in fen: the fired amount, or the exposure's; 0 unless
     /// fired or an exposure.
     pub amount_fen: i64,
@@ -128,7 +136,7 @@ fn collect_evidence<'a>(occurrences: impl IntoIterator<Item = &'a Occurrence>) -
     out
 }
 
-/// The occurrences' evidence as Chinese notes say it.
+/// The occurrences' evidence as Chinese pages say it.
 fn collect_evidence_zh<'a>(occurrences: impl IntoIterator<Item = &'a Occurrence>) -> Vec<String> {
     let mut out = Vec::new();
     for o in occurrences {
@@ -164,6 +172,7 @@ fn assess_rule(contract: &Contract, rule: &Rule, metrics: &Scoped<'_>, all: &Met
         months: Vec::new(),
         occurrences: 0,
         evidence: Vec::new(),
+        evidence_zh: Vec::new(),
         amount_fen: 0,
         capped: false,
         pending: None,
@@ -260,6 +269,7 @@ fn rule_notes(
             notes.push(note);
             outcome.status = Status::NotMeasured;
             outcome.evidence = collect_evidence(charged.iter().chain(waiting.iter()).copied());
+            outcome.evidence_zh = collect_evidence_zh(charged.iter().chain(waiting.iter()).copied());
             return (notes, false);
         }
     };
@@ -272,6 +282,7 @@ fn rule_notes(
         Pending {
             occurrences,
             evidence: collect_evidence(waiting.iter().copied()),
+            evidence_zh: collect_evidence_zh(waiting.iter().copied()),
             amount_fen: fee_waiting.unwrap_or_else(|| contract.amount_fen(rule.amount, occurrences)),
         }
     });
@@ -300,6 +311,7 @@ fn rule_notes(
         }
     }
     let mut evidence = collect_evidence(charged.iter().copied());
+    let mut evidence_zh = collect_evidence_zh(charged.iter().copied());
     let used: Vec<&crate::Finding> = decision
         .decided
         .iter()
@@ -308,6 +320,7 @@ fn rule_notes(
         .collect();
     for f in &used {
         push_unique(&mut evidence, &f.evidence());
+        push_unique(&mut evidence_zh, &f.evidence_zh());
         push_unique(&mut outcome.findings, &f.id);
     }
     for o in &charged {
@@ -322,9 +335,8 @@ fn rule_notes(
         }
         if let Some(p) = &pending {
             outcome.needs = Some(kind);
-            let evidence_zh = collect_evidence_zh(waiting.iter().copied());
             notes.push(Note::new(
-                format!("{}：{}", evidence_zh.join("、"), kind.needed_note_zh()),
+                format!("{}：{}", p.evidence_zh.join("、"), kind.needed_note_zh()),
                 format!("{} for {}", kind.needed_note(), p.evidence.join(", ")),
             ));
         }
@@ -363,6 +375,7 @@ fn rule_notes(
     outcome.status = if fires { Status::Fired } else { Status::Exposure };
     outcome.occurrences = mult;
     outcome.evidence = evidence;
+    outcome.evidence_zh = evidence_zh;
     outcome.amount_fen = amount;
     outcome.pending = pending;
     (notes, terminate)
@@ -415,6 +428,7 @@ fn rule_notes(
 /// // The average band holds, but the contract also needs a finding: an exposure.
 /// assert_eq!(a.outcomes[1].status, Status::Exposure);
 /// assert_eq!(a.outcomes[1].evidence, ["mean 42.5 min over 8 clocks"]);
+/// assert_eq!(a.outcomes[1].evidence_zh, ["8 个计时平均 42.5 分钟"]);
 /// assert_eq!(a.exposure_fen, 8_195_000);
 /// ```
 pub fn assess(contract: &Contract, metrics: &Metrics) -> Assessment {

@@ -261,7 +261,9 @@
 //! pages and the exports. The two lists have the same length and order: `notes_zh[i]` says what
 //! `notes[i]` says, with the same figures, and names only codes (rule ids, ticket numbers, system
 //! codes, finding ids) in Latin letters; a finding kind is named by its label, not its key
-//! ([`FindingKind::needed_note_zh`]). How a rule counts reads [`Counts::label_zh`] ("每次",
+//! ([`FindingKind::needed_note_zh`]). [`Outcome::evidence_zh`] and [`Pending::evidence_zh`] are
+//! the evidence as Chinese pages show it: codes as they are, the mean as "8 个计时平均 42.5 分钟",
+//! a finding about the month as "F-3（本月）". How a rule counts reads [`Counts::label_zh`] ("每次",
 //! "每月一次") on a Chinese page and [`Counts::label_en`] on an English one. Over several months
 //! ([`assess_months`]) each note starts with its month in both lists ("2026-11：…", "2026-11: …").
 //!

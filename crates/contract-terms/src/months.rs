@@ -8,17 +8,36 @@ use crate::evaluate::push_unique;
 use crate::metrics::Metrics;
 use crate::text::{Note, split};
 
-/// Adds `from`'s multiplier, evidence and amount to a pending part.
-fn add_pending(into: &mut Option<Pending>, occurrences: u64, evidence: &[String], amount_fen: i64) {
+/// Adds a multiplier, evidence (English, Chinese) and amount to a pending part.
+fn add_pending(
+    into: &mut Option<Pending>,
+    occurrences: u64,
+    (evidence, evidence_zh): (&[String], &[String]),
+    amount_fen: i64,
+) {
     let p = into.get_or_insert(Pending {
         occurrences: 0,
         evidence: Vec::new(),
+        evidence_zh: Vec::new(),
         amount_fen: 0,
     });
     p.occurrences = p.occurrences.saturating_add(occurrences);
     p.amount_fen = p.amount_fen.saturating_add(amount_fen);
     for e in evidence {
         push_unique(&mut p.evidence, e);
+    }
+    for e in evidence_zh {
+        push_unique(&mut p.evidence_zh, e);
+    }
+}
+
+/// Adds `from`'s evidence, in both languages, to `into`'s.
+fn add_evidence(into: &mut Outcome, from: &Outcome) {
+    for e in &from.evidence {
+        push_unique(&mut into.evidence, e);
+    }
+    for e in &from.evidence_zh {
+        push_unique(&mut into.evidence_zh, e);
     }
 }
 
@@ -30,6 +49,7 @@ fn merge(months: &[(&str, &Outcome)], many: bool) -> Outcome {
         months: Vec::new(),
         occurrences: 0,
         evidence: Vec::new(),
+        evidence_zh: Vec::new(),
         amount_fen: 0,
         capped: false,
         pending: None,
@@ -54,21 +74,27 @@ fn merge(months: &[(&str, &Outcome)], many: bool) -> Outcome {
         if counted {
             out.occurrences = out.occurrences.saturating_add(o.occurrences);
             out.amount_fen = out.amount_fen.saturating_add(o.amount_fen);
-            for e in &o.evidence {
-                push_unique(&mut out.evidence, e);
-            }
+            add_evidence(&mut out, o);
         } else if o.status == Status::NotMeasured && out.status == Status::NotMeasured {
             // A rule that held but could not be charged (a system without a fee) keeps its
             // evidence.
-            for e in &o.evidence {
-                push_unique(&mut out.evidence, e);
-            }
+            add_evidence(&mut out, o);
         } else if o.status == Status::Exposure {
             // An exposure month under a rule that fired in another month.
-            add_pending(&mut out.pending, o.occurrences, &o.evidence, o.amount_fen);
+            add_pending(
+                &mut out.pending,
+                o.occurrences,
+                (&o.evidence, &o.evidence_zh),
+                o.amount_fen,
+            );
         }
         if let Some(p) = &o.pending {
-            add_pending(&mut out.pending, p.occurrences, &p.evidence, p.amount_fen);
+            add_pending(
+                &mut out.pending,
+                p.occurrences,
+                (&p.evidence, &p.evidence_zh),
+                p.amount_fen,
+            );
         }
         if counted || o.status == Status::Exposure || o.pending.is_some() {
             out.months.push(month.to_owned());

@@ -608,20 +608,25 @@ fn codes(c: &Contract, m: &Metrics) -> Vec<String> {
     out
 }
 
+/// `zh` has no Latin letter but in `codes`.
+fn only_codes_latin(zh: &str, codes: &[String]) -> bool {
+    let mut bare = zh.to_owned();
+    for code in codes {
+        bare = bare.replace(code.as_str(), "");
+    }
+    !bare.chars().any(|c| c.is_ascii_alphabetic())
+}
+
 /// Every note of `a` has a Chinese counterpart at the same place, written in Chinese: no Latin
-/// letter but in `codes`.
+/// letter but in `codes`; and so has every piece of evidence (which may be a bare code).
 fn assert_notes_in_chinese(a: &Assessment, codes: &[String], seen: &mut usize) {
     let lists = std::iter::once((&a.notes_zh, &a.notes, "the assessment"))
         .chain(a.outcomes.iter().map(|o| (&o.notes_zh, &o.notes, o.rule.as_str())));
     for (zh, en, whose) in lists {
         assert_eq!(zh.len(), en.len(), "{whose}: {zh:?} against {en:?}");
         for (zh, en) in zh.iter().zip(en) {
-            let mut bare = zh.clone();
-            for code in codes {
-                bare = bare.replace(code.as_str(), "");
-            }
             assert!(
-                !bare.chars().any(|c| c.is_ascii_alphabetic()),
+                only_codes_latin(zh, codes),
                 "{whose}: {zh:?} (for {en:?}) has Latin letters besides codes"
             );
             assert!(
@@ -629,6 +634,15 @@ fn assert_notes_in_chinese(a: &Assessment, codes: &[String], seen: &mut usize) {
                 "{whose}: {zh:?} is not Chinese"
             );
             *seen += 1;
+        }
+    }
+    for o in &a.outcomes {
+        let pending = o.pending.iter().map(|p| (&p.evidence_zh, &p.evidence));
+        for (zh, en) in std::iter::once((&o.evidence_zh, &o.evidence)).chain(pending) {
+            assert_eq!(zh.len(), en.len(), "{}: {zh:?} against {en:?}", o.rule);
+            for e in zh {
+                assert!(only_codes_latin(e, codes), "{}: evidence {e:?}", o.rule);
+            }
         }
     }
 }
@@ -790,4 +804,6 @@ fn every_note_has_a_chinese_counterpart_in_the_contracts_words() {
         ["10 个计时平均 30 分钟：不在“大于 15 分钟且小于 30 分钟”之内"]
     );
     assert_eq!(a.notes_zh, ["未计量，需人工评定：a5-8"]);
+    let a = assess(&c003(), &busy);
+    assert_eq!(outcome(&a, "a5-4").evidence_zh, ["8 个计时平均 22.5 分钟"]);
 }

@@ -387,7 +387,7 @@ pub fn sections(r: &Report) -> Vec<Section> {
                                 Text(o.months.join(" ")),
                                 t(status_zh(o.status)),
                                 Int(o.occurrences as i64),
-                                Text(o.evidence.join(" ")),
+                                Text(o.evidence_zh.join(" ")),
                                 Text(o.findings.join(" ")),
                                 Yuan(o.amount_fen),
                                 t(if o.capped { "是" } else { "" }),
