@@ -220,12 +220,9 @@ async function latinWords(page) {
     .map((t) => t.replace(/^[^A-Za-z]+|[^A-Za-z]+$/g, ""))
     .filter((t) => /^[A-Za-z]+$/.test(t) && !LATIN_ALLOWED.has(t) && !catalogueNames.has(t)))];
 }
-// English still on a page, word by word, and why: text this change does not own. Each entry is
-// a to-do with its owner; a new word anywhere fails.
-const PENDING = {
-  // The deduction rules' notes are written in English by crates/contract-terms (assess.rs).
-  "/reports/breaches": "per occurrence no finding of in the month late arrivals rule fires from repairs responses once does not measure this assess it by hand measured",
-};
+// English still on a page, word by word, and why: text a change does not own yet. Each entry is
+// a to-do with its owner; a new word anywhere fails. None today.
+const PENDING = {};
 /** The English words on the Chinese page at `path`, as "path: word, word" (none: null). */
 async function englishOn(page, path) {
   const res = await page.goto(`${base}${path}`);

@@ -10,7 +10,7 @@ use crate::evaluate::{Eval, Occurrence, Scoped, evaluate, push_unique, serious};
 use crate::findings::FindingKind;
 use crate::metrics::Metrics;
 use crate::money::format_yuan;
-use crate::text::num;
+use crate::text::{Note, num, split};
 
 /// What became of a rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -35,6 +35,9 @@ pub struct Pending {
     pub occurrences: u64,
     /// Their tickets or systems.
     pub evidence: Vec<String>,
+    /// The same as Chinese pages show it (see [`Outcome::evidence_zh`]).
+    #[serde(default)]
+    pub evidence_zh: Vec<String>,
     /// What they would cost if the finding were made, in fen; summed into
     /// [`Assessment::exposure_fen`].
     pub amount_fen: i64,
@@ -61,6 +64,11 @@ pub struct Outcome {
     pub occurrences: u64,
     /// Ticket numbers, system codes, the measured mean, and the findings that decided it.
     pub evidence: Vec<String>,
+    /// The same evidence as Chinese pages show it, in the same order: ticket numbers and system
+    /// codes as they are, the mean as `8 个计时平均 42.5 分钟`, a finding about the month as
+    /// `F-3（本月）`.
+    #[serde(default)]
+    pub evidence_zh: Vec<String>,
     /// The amount after the rule's cap, in fen: the fired amount, or the exposure's; 0 unless
     /// fired or an exposure.
     pub amount_fen: i64,
@@ -72,8 +80,13 @@ pub struct Outcome {
     pub needs: Option<FindingKind>,
     /// The ids of the findings behind it.
     pub findings: Vec<String>,
-    /// Explanations: findings needed, seriousness, termination rights, measured values.
+    /// Explanations: findings needed, seriousness, termination rights, measured values, in
+    /// English.
     pub notes: Vec<String>,
+    /// The same explanations in Chinese, in the contracts' words: as many as [`Outcome::notes`],
+    /// in the same order (`notes_zh[i]` says what `notes[i]` says).
+    #[serde(default)]
+    pub notes_zh: Vec<String>,
 }
 
 /// One month's totals in an [`Assessment`] over several months.
@@ -105,14 +118,29 @@ pub struct Assessment {
     pub capped: bool,
     /// Each month's totals; empty from [`assess`].
     pub months: Vec<MonthTotal>,
-    /// Explanations: the cap, termination rights, unmeasured rules, alternative findings.
+    /// Explanations: the cap, termination rights, unmeasured rules, alternative findings, in
+    /// English.
     pub notes: Vec<String>,
+    /// The same explanations in Chinese: as many as [`Assessment::notes`], in the same order.
+    #[serde(default)]
+    pub notes_zh: Vec<String>,
 }
 
 fn collect_evidence<'a>(occurrences: impl IntoIterator<Item = &'a Occurrence>) -> Vec<String> {
     let mut out = Vec::new();
     for o in occurrences {
         for e in &o.evidence {
+            push_unique(&mut out, e);
+        }
+    }
+    out
+}
+
+/// The occurrences' evidence as Chinese pages say it.
+fn collect_evidence_zh<'a>(occurrences: impl IntoIterator<Item = &'a Occurrence>) -> Vec<String> {
+    let mut out = Vec::new();
+    for o in occurrences {
+        for e in &o.evidence_zh {
             push_unique(&mut out, e);
         }
     }
@@ -134,7 +162,6 @@ fn multiplier<'a>(counts: Counts, occurrences: impl IntoIterator<Item = &'a Occu
 
 /// One rule's outcome and whether it lets the buyer terminate.
 fn assess_rule(contract: &Contract, rule: &Rule, metrics: &Scoped<'_>, all: &Metrics) -> (Outcome, bool) {
-    let findings = &all.findings;
     let counts = rule.counts();
     let mut outcome = Outcome {
         rule: rule.id.clone(),
@@ -145,30 +172,50 @@ fn assess_rule(contract: &Contract, rule: &Rule, metrics: &Scoped<'_>, all: &Met
         months: Vec::new(),
         occurrences: 0,
         evidence: Vec::new(),
+        evidence_zh: Vec::new(),
         amount_fen: 0,
         capped: false,
         pending: None,
         needs: None,
         findings: Vec::new(),
         notes: Vec::new(),
+        notes_zh: Vec::new(),
     };
+    let (notes, terminate) = rule_notes(&mut outcome, contract, rule, metrics, all);
+    (outcome.notes_zh, outcome.notes) = split(notes);
+    (outcome, terminate)
+}
+
+/// Fills in one rule's `outcome` but for its notes, which it returns, with whether the rule lets
+/// the buyer terminate.
+fn rule_notes(
+    outcome: &mut Outcome,
+    contract: &Contract,
+    rule: &Rule,
+    metrics: &Scoped<'_>,
+    all: &Metrics,
+) -> (Vec<Note>, bool) {
+    let findings = &all.findings;
+    let counts = outcome.counts;
     let mut terminate = false;
     let serious_note = serious(&rule.when, metrics);
     let measured = match evaluate(&rule.when, metrics) {
         Eval::NotMeasured => {
             outcome.status = Status::NotMeasured;
-            outcome
-                .notes
-                .push("opsclock does not measure this; assess it by hand".to_owned());
-            return (outcome, false);
+            return (
+                vec![Note::new(
+                    "本系统不计量此项，需人工评定",
+                    "opsclock does not measure this; assess it by hand",
+                )],
+                false,
+            );
         }
-        Eval::Fails(notes) => {
-            outcome.notes = notes;
+        Eval::Fails(mut notes) => {
             if let Some((note, t)) = serious_note {
-                outcome.notes.push(note);
+                notes.push(note);
                 terminate = t;
             }
-            return (outcome, terminate);
+            return (notes, terminate);
         }
         Eval::Holds(measured) => measured,
     };
@@ -183,14 +230,16 @@ fn assess_rule(contract: &Contract, rule: &Rule, metrics: &Scoped<'_>, all: &Met
     let exposed = !fires && eligible as u64 >= gate;
     if !fires && !exposed {
         if eligible > 0 {
-            notes.push(format!("{eligible} counted; the rule fires from {gate}"));
+            notes.push(Note::new(
+                format!("计入 {eligible} 次；本条满 {gate} 次起扣款"),
+                format!("{eligible} counted; the rule fires from {gate}"),
+            ));
         }
-        outcome.notes = notes;
         if let Some((note, t)) = serious_note {
-            outcome.notes.push(note);
+            notes.push(note);
             terminate = t;
         }
-        return (outcome, terminate);
+        return (notes, terminate);
     }
     // The occurrences the amount is for, and those still waiting on a finding.
     let (charged, waiting): (Vec<&Occurrence>, Vec<&Occurrence>) = if fires {
@@ -218,10 +267,10 @@ fn assess_rule(contract: &Contract, rule: &Rule, metrics: &Scoped<'_>, all: &Met
         Ok(amounts) => amounts,
         Err(note) => {
             notes.push(note);
-            outcome.notes = notes;
             outcome.status = Status::NotMeasured;
             outcome.evidence = collect_evidence(charged.iter().chain(waiting.iter()).copied());
-            return (outcome, false);
+            outcome.evidence_zh = collect_evidence_zh(charged.iter().chain(waiting.iter()).copied());
+            return (notes, false);
         }
     };
     if let crate::clauses::Amount::Fee { pct } = rule.amount {
@@ -233,17 +282,26 @@ fn assess_rule(contract: &Contract, rule: &Rule, metrics: &Scoped<'_>, all: &Met
         Pending {
             occurrences,
             evidence: collect_evidence(waiting.iter().copied()),
+            evidence_zh: collect_evidence_zh(waiting.iter().copied()),
             amount_fen: fee_waiting.unwrap_or_else(|| contract.amount_fen(rule.amount, occurrences)),
         }
     });
     if let Some(cap_pct) = rule.cap_pct_of_price {
         let cap = contract.pct_of_price_fen(cap_pct);
         if amount > cap {
-            notes.push(format!(
-                "capped at {} ({}% of the price) from {}",
-                format_yuan(cap),
-                num(cap_pct, 3),
-                format_yuan(amount)
+            notes.push(Note::new(
+                format!(
+                    "由 {} 封顶为 {}（合同总价的 {}%）",
+                    format_yuan(amount),
+                    format_yuan(cap),
+                    num(cap_pct, 3)
+                ),
+                format!(
+                    "capped at {} ({}% of the price) from {}",
+                    format_yuan(cap),
+                    num(cap_pct, 3),
+                    format_yuan(amount)
+                ),
             ));
             amount = cap;
             outcome.capped = true;
@@ -253,6 +311,7 @@ fn assess_rule(contract: &Contract, rule: &Rule, metrics: &Scoped<'_>, all: &Met
         }
     }
     let mut evidence = collect_evidence(charged.iter().copied());
+    let mut evidence_zh = collect_evidence_zh(charged.iter().copied());
     let used: Vec<&crate::Finding> = decision
         .decided
         .iter()
@@ -261,6 +320,7 @@ fn assess_rule(contract: &Contract, rule: &Rule, metrics: &Scoped<'_>, all: &Met
         .collect();
     for f in &used {
         push_unique(&mut evidence, &f.evidence());
+        push_unique(&mut evidence_zh, &f.evidence_zh());
         push_unique(&mut outcome.findings, &f.id);
     }
     for o in &charged {
@@ -271,15 +331,21 @@ fn assess_rule(contract: &Contract, rule: &Rule, metrics: &Scoped<'_>, all: &Met
     if let Some(kind) = needs {
         if exposed && !decision.undecided.is_empty() {
             outcome.needs = Some(kind);
-            notes.push(kind.needed_note());
+            notes.push(Note::new(kind.needed_note_zh(), kind.needed_note()));
         }
         if let Some(p) = &pending {
             outcome.needs = Some(kind);
-            notes.push(format!("{} for {}", kind.needed_note(), p.evidence.join(", ")));
+            notes.push(Note::new(
+                format!("{}：{}", p.evidence_zh.join("、"), kind.needed_note_zh()),
+                format!("{} for {}", kind.needed_note(), p.evidence.join(", ")),
+            ));
         }
     }
     if rule.memo {
-        notes.push("the contract leaves this deduction to a memo (管理备忘录)".to_owned());
+        notes.push(Note::new(
+            "合同规定此项扣款按管理备忘录处理",
+            "the contract leaves this deduction to a memo (管理备忘录)",
+        ));
     }
     if let Condition::Delay {
         terminate_after_days: Some(t),
@@ -290,12 +356,14 @@ fn assess_rule(contract: &Contract, rule: &Rule, metrics: &Scoped<'_>, all: &Met
         if days > u64::from(t) {
             if fires {
                 terminate = true;
-                notes.push(format!(
-                    "more than {t} days: the buyer may terminate (累计延迟超过 {t} 日)"
+                notes.push(Note::new(
+                    format!("累计延迟超过 {t} 日：甲方有权解除合同"),
+                    format!("more than {t} days: the buyer may terminate (累计延迟超过 {t} 日)"),
                 ));
             } else {
-                notes.push(format!(
-                    "more than {t} days if confirmed: the buyer could terminate (累计延迟超过 {t} 日)"
+                notes.push(Note::new(
+                    format!("如经认定，累计延迟超过 {t} 日：甲方将有权解除合同"),
+                    format!("more than {t} days if confirmed: the buyer could terminate (累计延迟超过 {t} 日)"),
                 ));
             }
         }
@@ -304,13 +372,13 @@ fn assess_rule(contract: &Contract, rule: &Rule, metrics: &Scoped<'_>, all: &Met
         notes.push(note);
         terminate |= t;
     }
-    outcome.notes = notes;
     outcome.status = if fires { Status::Fired } else { Status::Exposure };
     outcome.occurrences = mult;
     outcome.evidence = evidence;
+    outcome.evidence_zh = evidence_zh;
     outcome.amount_fen = amount;
     outcome.pending = pending;
-    (outcome, terminate)
+    (notes, terminate)
 }
 
 /// Assesses a contract's rules against one month's metrics (use [`crate::assess_months`] for a
@@ -360,6 +428,7 @@ fn assess_rule(contract: &Contract, rule: &Rule, metrics: &Scoped<'_>, all: &Met
 /// // The average band holds, but the contract also needs a finding: an exposure.
 /// assert_eq!(a.outcomes[1].status, Status::Exposure);
 /// assert_eq!(a.outcomes[1].evidence, ["mean 42.5 min over 8 clocks"]);
+/// assert_eq!(a.outcomes[1].evidence_zh, ["8 个计时平均 42.5 分钟"]);
 /// assert_eq!(a.exposure_fen, 8_195_000);
 /// ```
 pub fn assess(contract: &Contract, metrics: &Metrics) -> Assessment {
@@ -390,37 +459,53 @@ pub fn assess(contract: &Contract, metrics: &Metrics) -> Assessment {
     if let Some(cap_pct) = contract.cap_pct_of_price {
         let cap = contract.pct_of_price_fen(cap_pct);
         if fired > cap {
-            notes.push(format!(
-                "the fired total {} is capped at {} ({}% of the price)",
-                format_yuan(fired),
-                format_yuan(cap),
-                num(cap_pct, 3)
+            notes.push(Note::new(
+                format!(
+                    "已扣款合计 {} 封顶为 {}（合同总价的 {}%）",
+                    format_yuan(fired),
+                    format_yuan(cap),
+                    num(cap_pct, 3)
+                ),
+                format!(
+                    "the fired total {} is capped at {} ({}% of the price)",
+                    format_yuan(fired),
+                    format_yuan(cap),
+                    num(cap_pct, 3)
+                ),
             ));
             total_fen = cap;
             capped = true;
         } else if fired.saturating_add(exposure_fen) > cap {
-            notes.push(format!(
-                "if the exposures were confirmed, the cap of {} ({}% of the price) would limit the total",
-                format_yuan(cap),
-                num(cap_pct, 3)
+            notes.push(Note::new(
+                format!(
+                    "如待认定项均经认定，合计将受封顶额 {}（合同总价的 {}%）限制",
+                    format_yuan(cap),
+                    num(cap_pct, 3)
+                ),
+                format!(
+                    "if the exposures were confirmed, the cap of {} ({}% of the price) would limit the total",
+                    format_yuan(cap),
+                    num(cap_pct, 3)
+                ),
             ));
         }
     }
     if !terminate.is_empty() {
-        notes.push(format!(
-            "the buyer may terminate the contract: {}",
-            terminate.join(", ")
+        notes.push(Note::new(
+            format!("甲方有权解除（终止）合同：{}", terminate.join("、")),
+            format!("the buyer may terminate the contract: {}", terminate.join(", ")),
         ));
     }
     let exposures_with = |kind: FindingKind| outcomes.iter().any(|o| o.needs == Some(kind));
     if exposures_with(FindingKind::MajorImpact) && exposures_with(FindingKind::NoMajorImpact) {
-        notes.push(
+        notes.push(Note::new(
+            "需认定“造成重大影响”与需认定“未造成重大影响”的待认定项互为替代：待认定合计两者都计入",
             "exposures needing a major-impact finding and a no-major-impact finding are alternatives: \
-             the exposure total counts both"
-                .to_owned(),
-        );
+             the exposure total counts both",
+        ));
     }
     notes.extend(unmeasured_note(&outcomes));
+    let (notes_zh, notes) = split(notes);
     Assessment {
         contract: contract.code.clone(),
         outcomes,
@@ -429,19 +514,26 @@ pub fn assess(contract: &Contract, metrics: &Metrics) -> Assessment {
         capped,
         months: Vec::new(),
         notes,
+        notes_zh,
     }
 }
 
-/// How the note listing the rules opsclock does not measure begins.
+/// How the note listing the rules opsclock does not measure begins, in English and Chinese.
 pub(crate) const UNMEASURED: &str = "not measured, assess by hand: ";
+const UNMEASURED_ZH: &str = "未计量，需人工评定：";
 
 /// The note listing the rules opsclock does not measure, if any: one per assessment, whether of
 /// one month ([`assess`]) or of several summed (`assess_months`).
-pub(crate) fn unmeasured_note(outcomes: &[Outcome]) -> Option<String> {
+pub(crate) fn unmeasured_note(outcomes: &[Outcome]) -> Option<Note> {
     let rules: Vec<&str> = outcomes
         .iter()
         .filter(|o| o.status == Status::NotMeasured)
         .map(|o| o.rule.as_str())
         .collect();
-    (!rules.is_empty()).then(|| format!("{UNMEASURED}{}", rules.join(", ")))
+    (!rules.is_empty()).then(|| {
+        Note::new(
+            format!("{UNMEASURED_ZH}{}", rules.join("、")),
+            format!("{UNMEASURED}{}", rules.join(", ")),
+        )
+    })
 }

@@ -108,6 +108,22 @@ impl Counts {
             Counts::PerMonth => "每月一次 / once per month",
         }
     }
+
+    /// How it reads on a Chinese page: `每次`, `每月一次`.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Counts::PerOccurrence => "每次",
+            Counts::PerMonth => "每月一次",
+        }
+    }
+
+    /// How it reads on an English page: `per occurrence`, `once per month`.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Counts::PerOccurrence => "per occurrence",
+            Counts::PerMonth => "once per month",
+        }
+    }
 }
 
 fn one() -> u32 {

@@ -4,6 +4,7 @@
 
 use crate::evaluate::Occurrence;
 use crate::findings::{Finding, FindingKind};
+use crate::text::Note;
 
 /// The occurrences of a condition that holds, sorted by the findings.
 pub(crate) struct Decision<'a> {
@@ -12,11 +13,11 @@ pub(crate) struct Decision<'a> {
     /// Waiting on a finding.
     pub(crate) undecided: Vec<&'a Occurrence>,
     /// Why occurrences were ruled out.
-    pub(crate) excluded: Vec<String>,
+    pub(crate) excluded: Vec<Note>,
 }
 
-fn ids(findings: &[&Finding]) -> String {
-    findings.iter().map(|f| f.id.as_str()).collect::<Vec<_>>().join(", ")
+fn ids(findings: &[&Finding], sep: &str) -> String {
+    findings.iter().map(|f| f.id.as_str()).collect::<Vec<_>>().join(sep)
 }
 
 pub(crate) fn decide<'a>(
@@ -43,22 +44,33 @@ pub(crate) fn decide<'a>(
         let own = covering(needs, o);
         let against = needs.excludes().map(|k| covering(k, o)).unwrap_or_default();
         if let Some(first) = against.first() {
-            let mut note = format!(
+            let mut en = format!(
                 "{}: not counted, {} found {} ({}), which rules out {} ({})",
                 o.evidence.join(", "),
-                ids(&against),
+                ids(&against, ", "),
                 first.kind.label_zh(),
                 first.kind.key(),
                 needs.label_zh(),
                 needs.key()
             );
+            let mut zh = format!(
+                "{}：不计入，{} 认定“{}”，排除了“{}”",
+                o.evidence_zh.join("、"),
+                ids(&against, "、"),
+                first.kind.label_zh(),
+                needs.label_zh()
+            );
             if !own.is_empty() {
-                note.push_str(&format!(
+                en.push_str(&format!(
                     "; {} found the opposite: the findings contradict each other, withdraw one",
-                    ids(&own)
+                    ids(&own, ", ")
+                ));
+                zh.push_str(&format!(
+                    "；{} 的认定与之相反：两项认定互相矛盾，请撤回其一",
+                    ids(&own, "、")
                 ));
             }
-            out.excluded.push(note);
+            out.excluded.push(Note::new(zh, en));
         } else if own.is_empty() {
             out.undecided.push(o);
         } else {

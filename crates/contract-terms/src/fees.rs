@@ -7,7 +7,7 @@ use crate::clauses::{Amount, Counts};
 use crate::evaluate::Occurrence;
 use crate::metrics::Metrics;
 use crate::money::{format_yuan, to_fen};
-use crate::text::num;
+use crate::text::{Note, num};
 
 /// The systems `o` concerns: those its metric names, else its tickets' systems, else (a figure
 /// of the whole month, a ticket whose system is not known) every system covered.
@@ -41,7 +41,7 @@ pub(crate) fn amount(
     counts: Counts,
     occurrences: &[&Occurrence],
     m: &Metrics,
-) -> Result<Option<i64>, String> {
+) -> Result<Option<i64>, Note> {
     let Amount::Fee { pct } = amount else {
         return Ok(None);
     };
@@ -51,11 +51,11 @@ pub(crate) fn amount(
     for o in occurrences {
         let systems = systems_of(o, m);
         if systems.is_empty() {
-            return Err(
+            return Err(Note::new(
+                "按系统年度服务费扣款，但未给出任何系统的服务费：不予计量，不虚构金额",
                 "charged on the systems' yearly fees (of = \"fee\"), but no system's fee was given: \
-                 not measured, no amount is invented"
-                    .to_owned(),
-            );
+                 not measured, no amount is invented",
+            ));
         }
         for s in systems {
             match fee_of(m, s) {
@@ -74,18 +74,25 @@ pub(crate) fn amount(
         }
     }
     if !missing.is_empty() {
-        return Err(format!(
-            "charged on the systems' yearly fees (of = \"fee\"), and {} {} no fee (fee_fen): not \
-             measured, no amount is invented",
-            missing.iter().copied().collect::<Vec<_>>().join(", "),
-            if missing.len() == 1 { "has" } else { "have" }
+        let missing: Vec<&str> = missing.into_iter().collect();
+        return Err(Note::new(
+            format!(
+                "按系统年度服务费扣款，但 {} 未给出服务费：不予计量，不虚构金额",
+                missing.join("、")
+            ),
+            format!(
+                "charged on the systems' yearly fees (of = \"fee\"), and {} {} no fee (fee_fen): not \
+                 measured, no amount is invented",
+                missing.join(", "),
+                if missing.len() == 1 { "has" } else { "have" }
+            ),
         ));
     }
     Ok(Some(to_fen(base * pct / 100.0)))
 }
 
 /// The note saying what a fee-based amount was a share of.
-pub(crate) fn basis_note(pct: f64, occurrences: &[&Occurrence], m: &Metrics) -> String {
+pub(crate) fn basis_note(pct: f64, occurrences: &[&Occurrence], m: &Metrics) -> Note {
     let mut systems: BTreeSet<String> = BTreeSet::new();
     for o in occurrences {
         for s in systems_of(o, m) {
@@ -94,9 +101,9 @@ pub(crate) fn basis_note(pct: f64, occurrences: &[&Occurrence], m: &Metrics) -> 
             }
         }
     }
-    format!(
-        "{}% of the yearly fee of {}",
-        num(pct, 3),
-        systems.into_iter().collect::<Vec<_>>().join(", ")
+    let systems: Vec<String> = systems.into_iter().collect();
+    Note::new(
+        format!("按 {} 年度服务费的 {}% 计", systems.join("、"), num(pct, 3)),
+        format!("{}% of the yearly fee of {}", num(pct, 3), systems.join(", ")),
     )
 }

@@ -115,6 +115,12 @@ impl FindingKind {
     pub fn needed_note(self) -> String {
         format!("需认定：{} ({})", self.label_zh(), self.key())
     }
+
+    /// The same in Chinese notes ([`crate::Outcome::notes_zh`]), without the key:
+    /// `需认定：因工作服务能力不足`.
+    pub fn needed_note_zh(self) -> String {
+        format!("需认定：{}", self.label_zh())
+    }
 }
 
 impl fmt::Display for FindingKind {
@@ -170,6 +176,14 @@ impl Finding {
         match &self.ticket {
             Some(t) => format!("{} ({t})", self.id),
             None => format!("{} (本月 / the month)", self.id),
+        }
+    }
+
+    /// The same in Chinese notes: `F-12（INC-2026-000017）`, `F-3（本月）`.
+    pub fn evidence_zh(&self) -> String {
+        match &self.ticket {
+            Some(t) => format!("{}（{t}）", self.id),
+            None => format!("{}（本月）", self.id),
         }
     }
 

@@ -57,7 +57,8 @@
 //!
 //! ## Counting: [`Counts`]
 //!
-//! Each rule says how it counts ([`Rule::counts`]), and the report's label says it:
+//! Each rule says how it counts ([`Rule::counts`]), and the report's label says it
+//! ([`Counts::label_zh`] on Chinese pages, [`Counts::label_en`] on English ones):
 //!
 //! - `per_occurrence` ("每次 / per occurrence"): the amount is multiplied by the occurrences —
 //!   late clocks, long outages, systems over a bound, findings, or days for [`Condition::Delay`]
@@ -251,6 +252,57 @@
 //! When [`Contract::systems`] is not empty, availability figures and outages of other systems are
 //! ignored. Averages and late clocks carry no system: the caller builds them from the contract's
 //! tickets.
+//!
+//! ## Notes in two languages: [`Outcome::notes`] and [`Outcome::notes_zh`]
+//!
+//! Every note is written twice. [`Outcome::notes`] and [`Assessment::notes`] are in English, as
+//! the API has always given them; [`Outcome::notes_zh`] and [`Assessment::notes_zh`] say the same
+//! in the contracts' own Chinese (扣款, 超时, 到场, 修复, 认定, 人工评定, 日, 次), for the Chinese
+//! pages and the exports. The two lists have the same length and order: `notes_zh[i]` says what
+//! `notes[i]` says, with the same figures, and names only codes (rule ids, ticket numbers, system
+//! codes, finding ids) in Latin letters; a finding kind is named by its label, not its key
+//! ([`FindingKind::needed_note_zh`]). [`Outcome::evidence_zh`] and [`Pending::evidence_zh`] are
+//! the evidence as Chinese pages show it: codes as they are, the mean as "8 个计时平均 42.5 分钟",
+//! a finding about the month as "F-3（本月）". How a rule counts reads [`Counts::label_zh`] ("每次",
+//! "每月一次") on a Chinese page and [`Counts::label_en`] on an English one. Over several months
+//! ([`assess_months`]) each note starts with its month in both lists ("2026-11：…", "2026-11: …").
+//!
+//! ```
+//! use contract_terms::{Contract, Metrics, Status, assess};
+//!
+//! // 004 八-4: late arrivals, left to a memo, serious (情节严重) from the second.
+//! let contract: Contract = serde_json::from_value(serde_json::json!({
+//!     "code": "004", "name": "顺义统一运维", "vendor": "v-004",
+//!     "price_fen": 500_000_000, "months": 12,
+//!     "rules": [{"id": "8-4", "label": "不能及时到达现场进行维护的", "memo": true,
+//!                "when": {"metric": "late", "clock": "arrival", "serious_from": 2},
+//!                "amount": {"of": "price", "pct": 0.1}},
+//!               {"id": "8-5", "label": "连续 3 个月考核得分低于 60 分", "when": {"metric": "manual"},
+//!                "amount": {"of": "price", "pct": 0.1}}]
+//! })).unwrap();
+//! let metrics: Metrics = serde_json::from_value(serde_json::json!({
+//!     "late": [{"clock": "arrival", "ticket": "INC-2026-000001", "overdue_wall_ms": 3_600_000},
+//!              {"clock": "arrival", "ticket": "INC-2026-000002", "overdue_wall_ms": 7_200_000}]
+//! })).unwrap();
+//!
+//! let a = assess(&contract, &metrics);
+//! let o = &a.outcomes[0];
+//! assert_eq!(o.status, Status::Exposure);
+//! assert_eq!(o.notes, [
+//!     "2 late arrivals",
+//!     "the contract leaves this deduction to a memo (管理备忘录)",
+//!     "2 late arrivals: from 2 the contract calls it serious (情节严重); the buyer may terminate",
+//! ]);
+//! assert_eq!(o.notes_zh, [
+//!     "2 次到场超时",
+//!     "合同规定此项扣款按管理备忘录处理",
+//!     "2 次到场超时：合同规定满 2 次即属情节严重，甲方有权终止合同",
+//! ]);
+//! assert_eq!(a.outcomes[1].notes_zh, ["本系统不计量此项，需人工评定"]);
+//! assert_eq!(a.notes, ["the buyer may terminate the contract: 8-4", "not measured, assess by hand: 8-5"]);
+//! assert_eq!(a.notes_zh, ["甲方有权解除（终止）合同：8-4", "未计量，需人工评定：8-5"]);
+//! assert_eq!(o.counts.label_zh(), "每次");
+//! ```
 //!
 //! ## Known readings
 //!

@@ -6,18 +6,38 @@ use crate::assess::{Assessment, MonthTotal, Outcome, Pending, Status, assess};
 use crate::clauses::Contract;
 use crate::evaluate::push_unique;
 use crate::metrics::Metrics;
+use crate::text::{Note, split};
 
-/// Adds `from`'s multiplier, evidence and amount to a pending part.
-fn add_pending(into: &mut Option<Pending>, occurrences: u64, evidence: &[String], amount_fen: i64) {
+/// Adds a multiplier, evidence (English, Chinese) and amount to a pending part.
+fn add_pending(
+    into: &mut Option<Pending>,
+    occurrences: u64,
+    (evidence, evidence_zh): (&[String], &[String]),
+    amount_fen: i64,
+) {
     let p = into.get_or_insert(Pending {
         occurrences: 0,
         evidence: Vec::new(),
+        evidence_zh: Vec::new(),
         amount_fen: 0,
     });
     p.occurrences = p.occurrences.saturating_add(occurrences);
     p.amount_fen = p.amount_fen.saturating_add(amount_fen);
     for e in evidence {
         push_unique(&mut p.evidence, e);
+    }
+    for e in evidence_zh {
+        push_unique(&mut p.evidence_zh, e);
+    }
+}
+
+/// Adds `from`'s evidence, in both languages, to `into`'s.
+fn add_evidence(into: &mut Outcome, from: &Outcome) {
+    for e in &from.evidence {
+        push_unique(&mut into.evidence, e);
+    }
+    for e in &from.evidence_zh {
+        push_unique(&mut into.evidence_zh, e);
     }
 }
 
@@ -29,12 +49,14 @@ fn merge(months: &[(&str, &Outcome)], many: bool) -> Outcome {
         months: Vec::new(),
         occurrences: 0,
         evidence: Vec::new(),
+        evidence_zh: Vec::new(),
         amount_fen: 0,
         capped: false,
         pending: None,
         needs: None,
         findings: Vec::new(),
         notes: Vec::new(),
+        notes_zh: Vec::new(),
         ..first.clone()
     };
     let any = |s: Status| months.iter().any(|(_, o)| o.status == s);
@@ -52,21 +74,27 @@ fn merge(months: &[(&str, &Outcome)], many: bool) -> Outcome {
         if counted {
             out.occurrences = out.occurrences.saturating_add(o.occurrences);
             out.amount_fen = out.amount_fen.saturating_add(o.amount_fen);
-            for e in &o.evidence {
-                push_unique(&mut out.evidence, e);
-            }
+            add_evidence(&mut out, o);
         } else if o.status == Status::NotMeasured && out.status == Status::NotMeasured {
             // A rule that held but could not be charged (a system without a fee) keeps its
             // evidence.
-            for e in &o.evidence {
-                push_unique(&mut out.evidence, e);
-            }
+            add_evidence(&mut out, o);
         } else if o.status == Status::Exposure {
             // An exposure month under a rule that fired in another month.
-            add_pending(&mut out.pending, o.occurrences, &o.evidence, o.amount_fen);
+            add_pending(
+                &mut out.pending,
+                o.occurrences,
+                (&o.evidence, &o.evidence_zh),
+                o.amount_fen,
+            );
         }
         if let Some(p) = &o.pending {
-            add_pending(&mut out.pending, p.occurrences, &p.evidence, p.amount_fen);
+            add_pending(
+                &mut out.pending,
+                p.occurrences,
+                (&p.evidence, &p.evidence_zh),
+                p.amount_fen,
+            );
         }
         if counted || o.status == Status::Exposure || o.pending.is_some() {
             out.months.push(month.to_owned());
@@ -76,8 +104,11 @@ fn merge(months: &[(&str, &Outcome)], many: bool) -> Outcome {
         }
         out.capped |= o.capped;
         out.needs = out.needs.or(o.needs);
-        for n in &o.notes {
-            out.notes.push(if many { format!("{month}: {n}") } else { n.clone() });
+        for (zh, en) in o.notes_zh.iter().zip(&o.notes) {
+            let note = Note::new(zh.as_str(), en.as_str());
+            let note = if many { note.in_month(month) } else { note };
+            out.notes_zh.push(note.zh);
+            out.notes.push(note.en);
         }
     }
     out
@@ -142,9 +173,12 @@ pub fn assess_months(contract: &Contract, months: &[(String, Metrics)]) -> Asses
     let mut notes = Vec::new();
     if many {
         let names: Vec<&str> = monthly.iter().map(|(m, _)| *m).collect();
-        notes.push(format!(
-            "assessed month by month ({}) and summed; caps apply to each month",
-            names.join(", ")
+        notes.push(Note::new(
+            format!("按月评定（{}）后合计；封顶额按月适用", names.join("、")),
+            format!(
+                "assessed month by month ({}) and summed; caps apply to each month",
+                names.join(", ")
+            ),
         ));
     }
     let mut totals = Vec::with_capacity(monthly.len());
@@ -153,8 +187,12 @@ pub fn assess_months(contract: &Contract, months: &[(String, Metrics)]) -> Asses
         total_fen = total_fen.saturating_add(a.total_fen);
         exposure_fen = exposure_fen.saturating_add(a.exposure_fen);
         capped |= a.capped;
-        for n in a.notes.iter().filter(|n| !n.starts_with(crate::assess::UNMEASURED)) {
-            notes.push(if many { format!("{month}: {n}") } else { n.clone() });
+        for (zh, en) in a.notes_zh.iter().zip(&a.notes) {
+            if en.starts_with(crate::assess::UNMEASURED) {
+                continue;
+            }
+            let note = Note::new(zh.as_str(), en.as_str());
+            notes.push(if many { note.in_month(month) } else { note });
         }
         totals.push(MonthTotal {
             month: (*month).to_owned(),
@@ -164,6 +202,7 @@ pub fn assess_months(contract: &Contract, months: &[(String, Metrics)]) -> Asses
         });
     }
     notes.extend(crate::assess::unmeasured_note(&outcomes));
+    let (notes_zh, notes) = split(notes);
     Assessment {
         contract: contract.code.clone(),
         outcomes,
@@ -172,5 +211,6 @@ pub fn assess_months(contract: &Contract, months: &[(String, Metrics)]) -> Asses
         capped,
         months: totals,
         notes,
+        notes_zh,
     }
 }

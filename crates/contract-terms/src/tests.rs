@@ -583,3 +583,227 @@ fn rounding_is_half_away_from_zero_once() {
     assert_eq!(c.amount_fen(Amount::MonthlyFee { pct: 100.0 }, 1), 0);
     assert_eq!(c.amount_fen(Amount::Price { pct: f64::NAN }, 1), 0);
 }
+
+/// The codes a note may name in Latin letters: the contract's rule ids and the metrics' ticket
+/// numbers, system codes and finding ids.
+fn codes(c: &Contract, m: &Metrics) -> Vec<String> {
+    let mut out: Vec<String> = c.rules.iter().map(|r| r.id.clone()).collect();
+    out.extend(m.late.iter().map(|l| l.ticket.clone()));
+    for o in &m.outages {
+        out.push(o.system.clone());
+        out.extend(o.tickets.iter().cloned());
+    }
+    out.extend(m.availability.iter().map(|a| a.system.clone()));
+    out.extend(m.fees.iter().map(|f| f.system.clone()));
+    for f in &m.findings {
+        out.push(f.id.clone());
+        out.extend(f.ticket.iter().cloned());
+    }
+    for (t, s) in &m.ticket_systems {
+        out.push(t.clone());
+        out.push(s.clone());
+    }
+    // Longest first, so that `INC-10` goes before `INC-1`.
+    out.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    out
+}
+
+/// `zh` has no Latin letter but in `codes`.
+fn only_codes_latin(zh: &str, codes: &[String]) -> bool {
+    let mut bare = zh.to_owned();
+    for code in codes {
+        bare = bare.replace(code.as_str(), "");
+    }
+    !bare.chars().any(|c| c.is_ascii_alphabetic())
+}
+
+/// Every note of `a` has a Chinese counterpart at the same place, written in Chinese: no Latin
+/// letter but in `codes`; and so has every piece of evidence (which may be a bare code).
+fn assert_notes_in_chinese(a: &Assessment, codes: &[String], seen: &mut usize) {
+    let lists = std::iter::once((&a.notes_zh, &a.notes, "the assessment"))
+        .chain(a.outcomes.iter().map(|o| (&o.notes_zh, &o.notes, o.rule.as_str())));
+    for (zh, en, whose) in lists {
+        assert_eq!(zh.len(), en.len(), "{whose}: {zh:?} against {en:?}");
+        for (zh, en) in zh.iter().zip(en) {
+            assert!(
+                only_codes_latin(zh, codes),
+                "{whose}: {zh:?} (for {en:?}) has Latin letters besides codes"
+            );
+            assert!(
+                zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{whose}: {zh:?} is not Chinese"
+            );
+            *seen += 1;
+        }
+    }
+    for o in &a.outcomes {
+        let pending = o.pending.iter().map(|p| (&p.evidence_zh, &p.evidence));
+        for (zh, en) in std::iter::once((&o.evidence_zh, &o.evidence)).chain(pending) {
+            assert_eq!(zh.len(), en.len(), "{}: {zh:?} against {en:?}", o.rule);
+            for e in zh {
+                assert!(only_codes_latin(e, codes), "{}: evidence {e:?}", o.rule);
+            }
+        }
+    }
+}
+
+#[test]
+fn every_note_has_a_chinese_counterpart_in_the_contracts_words() {
+    // Fired, exposed, capped, not measured and failing rules of the three contracts.
+    let busy = Metrics {
+        outages: (1..=4).map(|i| outage("sy-003", &format!("INC-{i}"), 150.0)).collect(),
+        availability: vec![Availability {
+            system: "sy-003".into(),
+            pct: 99.5,
+        }],
+        ..avg(22.5, 8)
+    };
+    let mut capped = c003();
+    capped.rules[2].cap_pct_of_price = Some(1.0);
+    capped.cap_pct_of_price = Some(3.0);
+    let delays = Metrics {
+        late: vec![
+            late(ClockName::Repair, "INC-1", 10 * 24 * HOUR_MS),
+            late(ClockName::Repair, "INC-2", 21 * 24 * HOUR_MS),
+        ],
+        ..Metrics::default()
+    };
+    let arrivals = Metrics {
+        late: vec![
+            late(ClockName::Arrival, "INC-1", HOUR_MS),
+            late(ClockName::Arrival, "INC-2", 2 * HOUR_MS),
+            late(ClockName::Response, "INC-3", HOUR_MS),
+        ],
+        ..Metrics::default()
+    };
+    let mut from_three = c004();
+    from_three.rules[0].memo = false;
+    from_three.rules[0].when = Condition::Late {
+        clock: ClockName::Arrival,
+        from_count: 3,
+        serious_from: Some(2),
+        serious_clocks: vec![ClockName::Arrival, ClockName::Response],
+        serious_needs: Some(FindingKind::BusinessImpact),
+        needs: None,
+    };
+    let mut alternatives = c003();
+    alternatives.rules[0].when = Condition::AverageTime {
+        clock: ClockName::Response,
+        above_minutes: 30.0,
+        below_minutes: Some(60.0),
+        kinds: vec![ticket_domain::Kind::Fault],
+        include_scheduled: false,
+        targeted_only: true,
+        impact: Impact::Major,
+        needs: None,
+    };
+    // Findings: out of the band, without minutes, serious, charged by the late-repair rule, and
+    // two that contradict each other; fees, one missing.
+    let found: Contract = serde_json::from_value(json!({
+        "code": "f-1", "name": "认定", "vendor": "v-1", "price_fen": 100_000_000, "months": 12,
+        "rules": [
+            {"id": "unattended", "label": "现场无人值守", "when": {"metric": "finding",
+             "kind": "unattended_site", "above_minutes": 60, "below_minutes": 120},
+             "amount": {"of": "price", "pct": 0.1}},
+            {"id": "8-4-capability", "label": "因工作服务能力不足", "when": {"metric": "finding",
+             "kind": "insufficient_capability", "except_late": "repair"},
+             "amount": {"of": "price", "pct": 0.1}},
+            {"id": "late-repair", "label": "修复超时", "when": {"metric": "late", "clock": "repair",
+             "needs": "insufficient_capability"}, "amount": {"of": "fee", "pct": 1},
+             "cap_pct_of_price": 0.5},
+            {"id": "avail", "label": "可用性", "when": {"metric": "availability", "below_pct": 99.9,
+             "impact": "no_major"}, "amount": {"of": "monthly_fee", "pct": 50}},
+            {"id": "avail-fee", "label": "可用性（服务费）", "when": {"metric": "availability", "below_pct": 99.9},
+             "amount": {"of": "fee", "pct": 1}},
+            {"id": "longest", "label": "中断 2 小时以上", "when": {"metric": "outage_longer",
+             "at_least_minutes": 120}, "amount": {"of": "monthly_fee", "pct": 30}},
+            {"id": "total", "label": "中断 3 次以上或累计 8 小时以上", "when": {"metric": "outage_total",
+             "count_at_least": 3, "total_minutes_at_least": 480}, "amount": {"of": "monthly_fee", "pct": 60}},
+            {"id": "delay", "label": "每延迟1日", "when": {"metric": "delay", "clock": "response",
+             "terminate_after_days": 1, "needs": "business_impact"}, "amount": {"of": "price", "pct": 0.1}},
+            {"id": "refused", "label": "拒不整改", "when": {"metric": "finding", "kind": "refused_rectification"},
+             "amount": {"of": "price", "pct": 0.1}}
+        ]
+    }))
+    .expect("contract with findings");
+    let findings: Metrics = serde_json::from_value(json!({
+        "late": [{"clock": "repair", "ticket": "INC-1", "overdue_wall_ms": HOUR_MS},
+                 {"clock": "repair", "ticket": "INC-2", "overdue_wall_ms": HOUR_MS},
+                 {"clock": "response", "ticket": "INC-3", "overdue_wall_ms": 50 * HOUR_MS}],
+        "availability": [{"system": "sy-1", "pct": 98.0}, {"system": "sy-3", "pct": 97.0}],
+        "outages": [{"system": "sy-1", "tickets": ["INC-5"], "minutes": 130}],
+        "findings": [
+            {"id": "F-1", "kind": "unattended_site", "summary": "30 分钟", "minutes": 30},
+            {"id": "F-2", "kind": "unattended_site", "summary": "未记时长"},
+            {"id": "F-3", "kind": "unattended_site", "ticket": "INC-9", "summary": "90 分钟",
+             "minutes": 90, "serious": true},
+            {"id": "F-4", "kind": "insufficient_capability", "ticket": "INC-1", "summary": "能力不足"},
+            {"id": "F-5", "kind": "major_impact", "summary": "重大影响"},
+            {"id": "F-6", "kind": "no_major_impact", "summary": "未造成重大影响"}
+        ],
+        "fees": [{"system": "sy-1", "fee_fen": 12_000_000}, {"system": "sy-2", "fee_fen": 6_000_000},
+                 {"system": "sy-3"}],
+        "ticket_systems": {"INC-1": "sy-1", "INC-2": "sy-2"}
+    }))
+    .expect("metrics with findings");
+    let cases: Vec<(Contract, Metrics)> = vec![
+        (c003(), busy.clone()),
+        (capped, busy.clone()),
+        (c003(), avg(30.0, 10)),
+        (c003(), Metrics::default()),
+        (c000(), delays.clone()),
+        (c000(), Metrics::default()),
+        (c004(), arrivals.clone()),
+        (from_three.clone(), arrivals.clone()),
+        (alternatives, avg(45.0, 3)),
+        (found.clone(), findings.clone()),
+        (found.clone(), Metrics::default()),
+    ];
+    let mut seen = 0;
+    for (c, m) in &cases {
+        assert_notes_in_chinese(&assess(c, m), &codes(c, m), &mut seen);
+    }
+    // Several months: each note starts with its month.
+    let quarter = [
+        ("2026-10".to_owned(), findings.clone()),
+        ("2026-11".to_owned(), Metrics::default()),
+    ];
+    let a = assess_months(&found, &quarter);
+    assert_notes_in_chinese(&a, &codes(&found, &findings), &mut seen);
+    assert!(
+        a.notes_zh[0].starts_with("按月评定（2026-10、2026-11）"),
+        "{:?}",
+        a.notes_zh
+    );
+    assert!(seen > 60, "only {seen} notes");
+
+    // The Chinese says what the English says, in the contracts' words.
+    let a = assess(&c004(), &arrivals);
+    let o = outcome(&a, "8-4");
+    assert_eq!(
+        o.notes_zh,
+        [
+            "2 次到场超时",
+            "合同规定此项扣款按管理备忘录处理",
+            "2 次到场超时：合同规定满 2 次即属情节严重，甲方有权终止合同"
+        ]
+    );
+    let o = outcome(&assess(&c003(), &Metrics::default()), "a5-8").clone();
+    assert_eq!(o.notes_zh, ["本系统不计量此项，需人工评定"]);
+    let a = assess(&from_three, &arrivals);
+    assert_eq!(
+        a.outcomes[0].notes_zh,
+        [
+            "2 次到场超时；本条满 3 次起扣款",
+            "超时 3 次（到场、响应），已达情节严重的次数（2 次），另需认定：影响甲方或用户单位正常业务运行"
+        ]
+    );
+    let a = assess(&c003(), &avg(30.0, 10));
+    assert_eq!(
+        outcome(&a, "a5-4").notes_zh,
+        ["10 个计时平均 30 分钟：不在“大于 15 分钟且小于 30 分钟”之内"]
+    );
+    assert_eq!(a.notes_zh, ["未计量，需人工评定：a5-8"]);
+    let a = assess(&c003(), &busy);
+    assert_eq!(outcome(&a, "a5-4").evidence_zh, ["8 个计时平均 22.5 分钟"]);
+}

@@ -74,7 +74,7 @@ pub(super) fn labels(lang: Lang) -> Json {
     let kinds: BTreeMap<&str, &str> = FindingKind::ALL.iter().map(|k| (k.key(), k.label_zh())).collect();
     let counts: BTreeMap<&str, &str> = [Counts::PerOccurrence, Counts::PerMonth]
         .iter()
-        .map(|c| (c.key(), c.label()))
+        .map(|c| (c.key(), if lang == Lang::Zh { c.label_zh() } else { c.label_en() }))
         .collect();
     json!({"kinds": kinds, "counts": counts, "words": words(lang)})
 }

@@ -437,7 +437,10 @@ both!(
             .await;
         assert_eq!(status, StatusCode::OK);
         let text = String::from_utf8(bytes).unwrap();
-        assert!(text.contains("每月一次 / once per month"), "{text}");
+        assert!(
+            text.contains(",每月一次,") && !text.contains("once per month"),
+            "{text}"
+        );
         assert!(text.contains("2026-10 2026-11"), "{text}");
     }
 );
@@ -493,7 +496,8 @@ both!(findings_on_the_pages, |t: Harness| async move {
         dash.contains("/findings?contract=va-84&amp;month=2026-11&amp;kind=insufficient_capability"),
         "{dash}"
     );
-    assert!(dash.contains("每次 &#x2f; per occurrence"), "{dash}");
+    assert!(dash.contains("<span class=\"counts\">每次</span>"), "{dash}");
+    assert!(!dash.contains("per occurrence"), "{dash}");
 
     // Unit A's manager sees the 认定 section with the form, and records from it.
     let mgr = session(&t, "mgr_a").await;

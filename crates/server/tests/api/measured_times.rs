@@ -112,6 +112,18 @@ both!(
                 "mean 90 min over 3 clocks (fault, alarm; scheduled duties left out; tickets without a target measured too)"
             ])
         );
+        // The same, as the Chinese report's 依据 column prints it.
+        let a67 = month["outcomes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["rule"] == "a6-7")
+            .unwrap();
+        assert_eq!(
+            a67["evidence_zh"],
+            json!(["3 个计时平均 90 分钟（故障、监控告警；不含定期任务；无时限的工单也计入）"]),
+            "{a67}"
+        );
 
         t.post(
             "bureau",

@@ -155,15 +155,33 @@ both!(
         for rule in ["late-repair", "delay"] {
             let o = outcome(&r, rule);
             assert_eq!(o["status"], "fired", "{o}");
-            let notes = o["notes"].to_string();
-            assert!(notes.contains("暂定") && notes.contains(&number), "{notes}");
+            // The notes in English, and beside them the same notes in Chinese, one for one.
+            assert_eq!(
+                o["notes"].as_array().unwrap().len(),
+                o["notes_zh"].as_array().unwrap().len(),
+                "{o}"
+            );
+            let (zh, en) = (o["notes_zh"].to_string(), o["notes"].to_string());
+            assert!(zh.contains("暂定：其中 1 个超时时限") && zh.contains(&number), "{zh}");
+            assert!(
+                en.contains("provisional: 1 of the late clocks") && !en.contains("暂定"),
+                "{en}"
+            );
         }
+        assert_eq!(outcome(&r, "late-repair")["notes"][0], "1 late repair");
+        assert_eq!(outcome(&r, "late-repair")["notes_zh"][0], "1 次修复超时");
         assert_eq!(outcome(&r, "late-response")["status"], "not_fired");
         assert!(!outcome(&r, "late-response")["notes"].to_string().contains("暂定"));
         assert!(
             d["assessment"]["notes"]
                 .to_string()
                 .contains("provisional: late-repair, delay"),
+            "{d}"
+        );
+        assert!(
+            d["assessment"]["notes_zh"]
+                .to_string()
+                .contains("暂定：late-repair、delay 依据暂定截止时间"),
             "{d}"
         );
         // A filtered report (its contracts measured afresh) marks them alike.
@@ -204,6 +222,27 @@ both!(
         let notes_sheet = book.worksheet_range("说明").unwrap();
         assert_eq!(notes_sheet.get_value((1, 0)), Some(&Data::String(zh.to_owned())));
         assert_eq!(notes_sheet.get_value((2, 0)), Some(&Data::String(en.to_owned())));
+        // The deductions sheet is Chinese: how the rule counts, and its notes under 说明.
+        let deductions = book.worksheet_range("违约扣款").unwrap();
+        let cell = |row, col| match deductions.get_value((row, col)) {
+            Some(Data::String(s)) => s.clone(),
+            Some(Data::Empty) | None => String::new(),
+            other => panic!("({row}, {col}): {other:?}"),
+        };
+        assert_eq!((cell(0, 5), cell(0, 15)), ("计法".into(), "说明".into()));
+        assert_eq!((cell(1, 2), cell(1, 5)), ("late-repair".into(), "每次".into()));
+        let note = cell(1, 15);
+        assert!(
+            note.starts_with(&format!(
+                "1 次修复超时；暂定：其中 1 个超时时限（{number}）的截止时间为暂定"
+            )),
+            "{note}"
+        );
+        for row in 1..deductions.height() as u32 {
+            let note = cell(row, 15).replace(&number, "");
+            let note = ["late-repair", "delay"].iter().fold(note, |n, id| n.replace(id, ""));
+            assert!(!note.chars().any(|c| c.is_ascii_alphabetic()), "row {row}: {note}");
+        }
         let late = book.worksheet_range("超时明细").unwrap();
         assert_eq!(late.get_value((0, 17)), Some(&Data::String("暂定".into())));
         assert_eq!(late.get_value((1, 17)), Some(&Data::String("是 *".into())));
@@ -227,8 +266,15 @@ both!(
         for needle in ["id=\"notes\"", "* 暂定：2 个时限", "是 *", "暂定时限（见说明）"] {
             assert!(page.contains(needle), "{needle} missing: {page}");
         }
-        // The printable record is in Chinese only (docs/web.md, one vocabulary).
+        // The printable record is in Chinese only (docs/web.md, one vocabulary), the rules' notes
+        // and how they count too.
         assert!(!page.contains("* Provisional: 2 deadlines"), "{page}");
+        for needle in ["1 次修复超时", "累计延迟", "暂定：late-repair、delay", "<td>每次</td>"] {
+            assert!(page.contains(needle), "{needle} missing: {page}");
+        }
+        for english in ["late repair", "per occurrence", "provisional:", "of delay"] {
+            assert!(!page.contains(english), "{english} on the printable page: {page}");
+        }
         // The footnote comes after the tables, before the signatures.
         assert!(page.find("id=\"notes\"") > page.find("id=\"deductions\""));
         assert!(page.find("id=\"notes\"") < page.find("class=\"sign\""));
@@ -239,6 +285,10 @@ both!(
         let dash = String::from_utf8(bytes).unwrap();
         assert!(dash.contains("class=\"provisional\""), "{dash}");
         assert!(dash.contains("* 暂定：2 个时限（其中 1 个已超时）"), "{dash}");
+        assert!(
+            dash.contains("<span class=\"counts\">每次</span>") && !dash.contains("per occurrence"),
+            "{dash}"
+        );
 
         // November: final deadlines only — no mark, no separate counts, no footnote anywhere.
         let november = format!("/api/v1/reports/breaches?period=2026-11&{AS_OF}");

@@ -49,7 +49,8 @@ pub struct ContractDeductions {
     /// The monthly fee (price / months), fen.
     pub monthly_fee_fen: i64,
     /// The rules, their outcomes (each with how it counts, its months and the findings behind
-    /// it) and the totals, month by month.
+    /// it) and the totals, month by month. Each outcome and the assessment carry `notes` in
+    /// English and `notes_zh`, the same notes in Chinese (same length and order).
     #[schema(value_type = Object)]
     pub assessment: Assessment,
     /// The fired or exposed rules that count a breach whose deadline is provisional (their notes
@@ -337,9 +338,13 @@ fn mark_provisional(c: &Contract, a: &mut Assessment, provisional: &[Provisional
         if tickets.is_empty() {
             continue;
         }
+        o.notes_zh.push(format!(
+            "暂定：其中 {n} 个超时时限（{list}）的截止时间为暂定，导入国务院通知后重新计算，次数、天数和金额可能变化",
+            n = tickets.len(),
+            list = tickets.join(" "),
+        ));
         o.notes.push(format!(
-            "暂定：其中 {n} 个超时时限（{list}）的截止时间为暂定，导入国务院通知后重新计算，次数、天数和金额可能变化 / \
-             provisional: {n} of the late clocks ({list}) {have} provisional, measured again when the \
+            "provisional: {n} of the late clocks ({list}) {have} provisional, measured again when the \
              State Council's notice is imported; the count, days and amount may change",
             n = tickets.len(),
             have = if tickets.len() == 1 {
@@ -352,9 +357,12 @@ fn mark_provisional(c: &Contract, a: &mut Assessment, provisional: &[Provisional
         marked.push(o.rule.clone());
     }
     if !marked.is_empty() {
+        a.notes_zh.push(format!(
+            "暂定：{rules} 依据暂定截止时间，合计可能变化",
+            rules = marked.join("、"),
+        ));
         a.notes.push(format!(
-            "暂定：{rules} 依据暂定截止时间，合计可能变化 / provisional: {rules} rest on provisional deadlines; \
-             the totals may change",
+            "provisional: {rules} rest on provisional deadlines; the totals may change",
             rules = marked.join(", "),
         ));
     }

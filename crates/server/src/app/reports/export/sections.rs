@@ -383,17 +383,17 @@ pub fn sections(r: &Report) -> Vec<Section> {
                                 Text(o.rule.clone()),
                                 Text(o.label.clone()),
                                 Cell::opt(o.source.clone(), Text),
-                                t(o.counts.label()),
+                                t(o.counts.label_zh()),
                                 Text(o.months.join(" ")),
                                 t(status_zh(o.status)),
                                 Int(o.occurrences as i64),
-                                Text(o.evidence.join(" ")),
+                                Text(o.evidence_zh.join(" ")),
                                 Text(o.findings.join(" ")),
                                 Yuan(o.amount_fen),
                                 t(if o.capped { "是" } else { "" }),
                                 Cell::opt(o.needs, |k| t(k.label_zh())),
                                 Cell::opt(o.pending.as_ref().map(|p| p.amount_fen), Yuan),
-                                Text(o.notes.join("；")),
+                                Text(o.notes_zh.join("；")),
                             ]
                         })
                         .collect();
@@ -444,7 +444,7 @@ pub fn sections(r: &Report) -> Vec<Section> {
                             t(if a.capped && label == "合计扣款" { "是" } else { "" }),
                             Empty,
                             Empty,
-                            Text(a.notes.join("；")),
+                            Text(a.notes_zh.join("；")),
                         ]);
                     }
                     rows
