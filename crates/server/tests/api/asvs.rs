@@ -312,7 +312,10 @@ both!(
         assert_eq!(page.status, StatusCode::OK);
         let inputs = inputs_of(form_of(&page.text(), "/me/password"));
         // (`next`: where to go once it is set.)
-        assert_eq!(names(&inputs), ["csrf", "next", "current", "new", "confirm", "revoke_tokens"]);
+        assert_eq!(
+            names(&inputs),
+            ["csrf", "next", "current", "new", "confirm", "revoke_tokens"]
+        );
         assert_eq!(inputs[2]["autocomplete"], "current-password");
         assert_eq!(inputs[3]["autocomplete"], "new-password");
         assert_eq!(inputs[4]["autocomplete"], "new-password");
