@@ -177,13 +177,19 @@ impl Scheme {
     }
 
     fn check_decisions(&self, out: &mut Vec<String>) {
+        // Without a full score (an unknown category named, reported above) only the sign is checked.
         let full = self.full();
+        let over = |v: Dec2| v < Dec2::ZERO || (full > Dec2::ZERO && v > full);
+        let range = |v: Dec2| {
+            if full > Dec2::ZERO {
+                format!("{v} is not between 0 and the full score {full}")
+            } else {
+                format!("{v} is negative")
+            }
+        };
         let d = &self.decisions;
-        if d.below < Dec2::ZERO || d.below > full {
-            out.push(format!(
-                "decisions.below: {} is not between 0 and the full score {full}",
-                d.below
-            ));
+        if over(d.below) {
+            out.push(format!("decisions.below: {}", range(d.below)));
         }
         let mut ids = HashMap::new();
         for (i, r) in d.month.iter().enumerate() {
@@ -226,11 +232,8 @@ impl Scheme {
             } else if let Some(first) = names.insert(g.name.as_str(), i) {
                 out.push(format!("{at}.name: {:?} is also year.grades[{first}]'s", g.name));
             }
-            if g.from < Dec2::ZERO || g.from > full {
-                out.push(format!(
-                    "{at}.from: {} is not between 0 and the full score {full}",
-                    g.from
-                ));
+            if over(g.from) {
+                out.push(format!("{at}.from: {}", range(g.from)));
             }
             if i > 0 && g.from >= y.grades[i - 1].from {
                 out.push(format!(
