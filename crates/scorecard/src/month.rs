@@ -10,7 +10,14 @@ use crate::scheme::{MonthScore, Scheme};
 
 /// The points given in one month: item id → aspect id → points.
 ///
-/// In TOML or JSON a table of tables: `[a01] t = 3, q = 5, d = 2`.
+/// In TOML (or JSON) a table of tables, as an assessor's sheet could be kept:
+///
+/// ```
+/// let e: scorecard::Entries = toml::from_str(r#"
+///     a01 = { timeliness = 3, quality = 4.5, documentation = "1.75" }
+/// "#).unwrap();
+/// assert_eq!(e.0["a01"]["documentation"].hundredths(), 175);
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Entries(pub BTreeMap<String, BTreeMap<String, Dec2>>);

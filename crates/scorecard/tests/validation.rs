@@ -164,3 +164,15 @@ fn a_third_decimal_and_unknown_fields_do_not_parse() {
         assert!(matches!(Scheme::from_toml(&t), Err(SchemeError::Parse(_))), "{t}");
     }
 }
+
+/// A scheme written back to TOML (as the server may store it) reads into the same scheme.
+#[test]
+fn a_scheme_round_trips_through_toml() {
+    let s = Scheme::from_toml(include_str!("../../../config/schemes/003-sme-platform.toml")).expect("003");
+    let text = toml::to_string(&s).expect("serialised");
+    assert_eq!(Scheme::from_toml(&text).expect("read back"), s);
+    let mut one = s.clone();
+    one.month_score = scorecard::MonthScore::Category("infra".into());
+    let text = toml::to_string(&one).expect("serialised");
+    assert_eq!(Scheme::from_toml(&text).expect("read back"), one);
+}
