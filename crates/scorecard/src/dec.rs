@@ -132,7 +132,6 @@ impl<'de> Deserialize<'de> for Dec2 {
                     return Err(E::custom(format!("{v} is not a number with at most two decimals")));
                 }
                 // In range and whole, checked just above.
-                #[allow(clippy::cast_possible_truncation)]
                 Ok(Dec2(r as i64))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Dec2, E> {
@@ -198,22 +197,10 @@ impl Score {
         let mut sum = Score::whole(0);
         let mut n: i128 = 0;
         for s in scores {
-            sum = sum.add(s);
+            sum = sum + s;
             n += 1;
         }
         (n > 0).then(|| Score::new(sum.num, sum.den * n))
-    }
-
-    /// The sum.
-    #[allow(clippy::should_implement_trait)]
-    pub fn add(self, other: Score) -> Score {
-        Score::new(self.num * other.den + other.num * self.den, self.den * other.den)
-    }
-
-    /// The difference.
-    #[allow(clippy::should_implement_trait)]
-    pub fn sub(self, other: Score) -> Score {
-        Score::new(self.num * other.den - other.num * self.den, self.den * other.den)
     }
 
     /// The product with a fraction `num / den` (`den` > 0).
@@ -240,6 +227,22 @@ impl Score {
 impl From<Dec2> for Score {
     fn from(d: Dec2) -> Score {
         Score::new(i128::from(d.0), 100)
+    }
+}
+
+impl std::ops::Add for Score {
+    type Output = Score;
+
+    fn add(self, other: Score) -> Score {
+        Score::new(self.num * other.den + other.num * self.den, self.den * other.den)
+    }
+}
+
+impl std::ops::Sub for Score {
+    type Output = Score;
+
+    fn sub(self, other: Score) -> Score {
+        Score::new(self.num * other.den - other.num * self.den, self.den * other.den)
     }
 }
 

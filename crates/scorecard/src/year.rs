@@ -242,7 +242,7 @@ pub fn assess_year(scheme: &Scheme, months: &[(YearMonth, Option<Score>)]) -> Re
     let fail = match (&grade, &scheme.year.fail, mean) {
         (Some(g), Some(f), Some(m)) if g.fail => Some(YearFail {
             rule: f.id.clone(),
-            pct: full.sub(m).scale(10_000, i128::from(scheme.full().hundredths().max(1))),
+            pct: (full - m).scale(10_000, i128::from(scheme.full().hundredths().max(1))),
             base: f.base,
             source: f.source.clone(),
         }),
