@@ -167,6 +167,7 @@
 //! ```
 
 mod dec;
+pub mod lifecycle;
 mod month;
 mod scheme;
 mod validate;
