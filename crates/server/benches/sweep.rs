@@ -50,6 +50,7 @@ async fn world(backend: Backend, idle: usize, due: usize) -> Bench {
         role: Set(opsclock::app::auth::Role::Admin.into()),
         disabled: Set(false),
         must_change_password: Set(false),
+        mail_english: Set(false),
         created_at: Set(now()),
         ..Default::default()
     }

@@ -49,6 +49,26 @@ pub async fn insert_once(db: &impl sea_orm::ConnectionTrait, row: outbox::Active
     Ok(inserted == 1)
 }
 
+/// Inserts `rows` into the outbox in one statement, each unless a row with its `dedup_key` is
+/// there already; returns how many were inserted. One statement: they are queued together or
+/// not at all (a step's Chinese message and its English copy, [`crate::app::escalation::enqueue`]).
+pub async fn insert_all_once(
+    db: &impl sea_orm::ConnectionTrait,
+    rows: Vec<outbox::ActiveModel>,
+) -> Result<u64, sea_orm::DbErr> {
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    outbox::Entity::insert_many(rows)
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::column(outbox::Column::DedupKey)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await
+}
+
 /// How patient a worker is with the far end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Patience {

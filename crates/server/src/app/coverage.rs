@@ -236,7 +236,7 @@ pub async fn queue_weekly(
             thread_id: None,
             attachments: Vec::new(),
         };
-        if enqueue(db, links, message, now).await? {
+        if enqueue(db, links, message, now).await? > 0 {
             queued.push(c.key());
         }
     }

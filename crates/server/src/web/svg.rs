@@ -119,7 +119,7 @@ pub fn percent_bars(title: &str, rows: &[Row<'_>], floor: f64, width: f64, empty
     let span = w - label_w - value_w;
     let x_of = |p: f64| label_w + span * ((p - floor) / (100.0 - floor)).clamp(0.0, 1.0);
     let mut s = format!(
-        r##"<svg viewBox="0 0 {w} {h}" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{}">"##,
+        r##"<svg viewBox="0 0 {w} {h}" xmlns="http://www.w3.org/2000/svg" role="group" aria-label="{}">"##,
         esc(title)
     );
     for (i, r) in rows.iter().enumerate() {

@@ -404,8 +404,13 @@ fn timeline(t: &TicketView, names: &HashMap<i64, String>, lang: Lang) -> Vec<Jso
             (n, Lang::Zh) => format!(" 第 {n} 次"),
             (n, Lang::En) => format!(" #{n}"),
         };
+        let copy = if m.english_copy {
+            lang.vocab().pick("（英文副本）", " (English copy)")
+        } else {
+            ""
+        };
         let detail = format!(
-            "{} {}{repeat} → {} · {}",
+            "{} {}{repeat}{copy} → {} · {}",
             word("clock_", &m.clock),
             crate::app::vocab::labels::step(&m.step, lang.vocab()),
             m.recipients.join(lang.vocab().pick("、", ", ")),

@@ -182,61 +182,75 @@ pub struct NewMessage {
     pub attachments: Vec<crate::mail::Attachment>,
 }
 
-/// Queues `m` unless a message with its key is queued already; returns whether it was. A message
-/// without recipients is parked as `failed` at once, where admins see it.
+/// Queues `m` unless a message with its key is queued already; returns how many outbox rows it
+/// wrote (0 when queued before). A message without recipients is parked as `failed` at once,
+/// where admins see it.
 ///
 /// The readers who asked for the English copy (`users.mail_english`) get it below the Chinese;
 /// the others get the Chinese alone. Where both kinds of reader are among the recipients, the
-/// message is queued twice: under its key for those who read Chinese only, under `{key}/en` for
-/// the others. Each is queued once, as any message is.
+/// message is queued as two rows: under its key for those who read Chinese only, under
+/// `{key}/en` for the others, written in one statement, so both are queued or neither.
+/// Addresses are matched to accounts trimmed and without regard to case, and an address given
+/// twice in different case is sent to once.
 pub async fn enqueue(
     db: &impl ConnectionTrait,
     links: &Links,
     m: NewMessage,
     now: DateTime<Utc>,
-) -> Result<bool, DbErr> {
+) -> Result<usize, DbErr> {
+    let mut seen = HashSet::new();
+    let recipients: Vec<String> = m
+        .recipients
+        .iter()
+        .map(|a| a.trim().to_owned())
+        .filter(|a| seen.insert(a.to_lowercase()))
+        .collect();
     let english = match m.mail.english {
-        Some(_) if !m.recipients.is_empty() => english_readers(db, &m.recipients).await?,
+        Some(_) if !recipients.is_empty() => english_readers(db).await?,
         _ => HashSet::new(),
     };
-    let (with_english, chinese_only): (Vec<String>, Vec<String>) =
-        m.recipients.iter().cloned().partition(|a| english.contains(a));
-    if with_english.is_empty() || chinese_only.is_empty() {
+    let (with_english, chinese_only): (Vec<String>, Vec<String>) = recipients
+        .iter()
+        .cloned()
+        .partition(|a| english.contains(&a.to_lowercase()));
+    let rows = if with_english.is_empty() || chinese_only.is_empty() {
         let read_english = chinese_only.is_empty() && !with_english.is_empty();
-        return insert(db, links, &m, m.key.clone(), m.recipients.clone(), read_english, now).await;
-    }
-    let queued = insert(db, links, &m, m.key.clone(), chinese_only, false, now).await?;
-    insert(db, links, &m, format!("{}/en", m.key), with_english, true, now).await?;
-    Ok(queued)
+        vec![row(links, &m, m.key.clone(), recipients, read_english, now)]
+    } else {
+        vec![
+            row(links, &m, m.key.clone(), chinese_only, false, now),
+            row(links, &m, format!("{}/en", m.key), with_english, true, now),
+        ]
+    };
+    Ok(crate::delivery::insert_all_once(db, rows).await? as usize)
 }
 
-/// Of `addresses`, those whose account asks for the English copy.
-async fn english_readers(db: &impl ConnectionTrait, addresses: &[String]) -> Result<HashSet<String>, DbErr> {
+/// The addresses (trimmed, lower case) of the accounts that ask for the English copy.
+async fn english_readers(db: &impl ConnectionTrait) -> Result<HashSet<String>, DbErr> {
     use crate::db::entities::users;
     let rows: Vec<Option<String>> = users::Entity::find()
         .select_only()
         .column(users::Column::Email)
         .filter(users::Column::MailEnglish.eq(true))
-        .filter(users::Column::Email.is_in(addresses.iter().cloned()))
+        .filter(users::Column::Email.is_not_null())
         .into_tuple()
         .all(db)
         .await?;
-    Ok(rows.into_iter().flatten().collect())
+    Ok(rows.into_iter().flatten().map(|a| a.trim().to_lowercase()).collect())
 }
 
-async fn insert(
-    db: &impl ConnectionTrait,
+fn row(
     links: &Links,
     m: &NewMessage,
     key: String,
     recipients: Vec<String>,
     english: bool,
     now: DateTime<Utc>,
-) -> Result<bool, DbErr> {
+) -> outbox::ActiveModel {
     use sea_orm::Set;
     let nobody = recipients.is_empty();
     let (text, html) = m.mail.for_reader(english);
-    let row = outbox::ActiveModel {
+    outbox::ActiveModel {
         message_id: Set(links.message_id(&key)),
         dedup_key: Set(key),
         kind: Set(m.kind.to_owned()),
@@ -266,8 +280,7 @@ async fn insert(
         channel: Set("email".to_owned()),
         subscription_id: Set(None),
         ..Default::default()
-    };
-    crate::delivery::insert_once(db, row).await
+    }
 }
 
 /// The error of a message parked because nobody was to receive it.

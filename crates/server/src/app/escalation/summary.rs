@@ -256,7 +256,7 @@ pub async fn queue(
         thread_id: None,
         attachments,
     };
-    Ok(enqueue(db, links, message, now).await?)
+    Ok(enqueue(db, links, message, now).await? > 0)
 }
 
 #[cfg(test)]

@@ -243,7 +243,7 @@ impl Sweeper {
                 thread_id: Some(self.links.thread_id(&ticket.number)),
                 attachments: Vec::new(),
             };
-            inserted += usize::from(enqueue(&txn, &self.links, message, now).await?);
+            inserted += enqueue(&txn, &self.links, message, now).await?;
             queued.insert(key);
         }
         if status.breached {

@@ -200,6 +200,7 @@ pub async fn get(ctx: &Context, p: &Principal, number: &str) -> AppResult<Ticket
             status: m.status.to_string(),
             recipients: serde_json::from_value(m.recipients).unwrap_or_default(),
             sent_at: m.sent_at,
+            english_copy: m.dedup_key.ends_with("/en"),
         })
         .collect();
     let allowed = allowed_of(&loaded.ticket);

@@ -199,6 +199,11 @@ async fn clock_rows(txn: &sea_orm::DatabaseTransaction, ticket_id: i64) -> Resul
 
 /// `修复 2027-01-05 17:00 → 2027-01-06 17:00` for each moved clock, in the calendar's zone.
 fn moves_zh(calendar: Option<&Calendar>, moved: &[MovedDeadline]) -> String {
+    moves(calendar, moved, true)
+}
+
+/// The moves in Chinese (`zh`) or English.
+fn moves(calendar: Option<&Calendar>, moved: &[MovedDeadline], zh: bool) -> String {
     let local = |t: DateTime<Utc>| match calendar {
         Some(c) => c.local(t).format("%Y-%m-%d %H:%M").to_string(),
         None => t.format("%Y-%m-%d %H:%M UTC").to_string(),
@@ -206,12 +211,19 @@ fn moves_zh(calendar: Option<&Calendar>, moved: &[MovedDeadline]) -> String {
     moved
         .iter()
         .map(|m| {
-            let name = m.clock.parse::<ClockName>().map_or(m.clock.as_str(), |c| c.label_zh());
-            let still = if m.provisional { "（仍为暂定）" } else { "" };
+            let name = match m.clock.parse::<ClockName>() {
+                Ok(c) if zh => c.label_zh(),
+                _ => m.clock.as_str(),
+            };
+            let still = match (m.provisional, zh) {
+                (false, _) => "",
+                (true, true) => "（仍为暂定）",
+                (true, false) => " (still provisional)",
+            };
             format!("{name} {} → {}{still}", local(m.before), local(m.after))
         })
         .collect::<Vec<_>>()
-        .join("；")
+        .join(if zh { "；" } else { "; " })
 }
 
 /// The remark on the ticket's timeline.
@@ -276,6 +288,7 @@ async fn notify(
         return Ok(());
     };
     let moves = moves_zh(calendar, moved);
+    let moves_en = self::moves(calendar, moved, false);
     let key = format!(
         "remeasure/{}/{}",
         row.number,
@@ -314,7 +327,20 @@ async fn notify(
                 subject,
                 text,
                 html,
-                english: None,
+                english: Some(message::EnglishCopy {
+                    text: format!(
+                        "The deadlines of ticket {} \"{}\" were measured again with the newly published holidays:\n{moves_en}\n\nPlease work to the new deadlines: {page}\n",
+                        row.number, row.title
+                    ),
+                    html: format!(
+                        "<p>The deadlines of ticket <b>{}</b> \"{}\" were measured again with the newly published holidays:</p>\
+                         <p>{}</p><p><a href=\"{}\">Open the ticket</a></p>",
+                        message::escape(&row.number),
+                        message::escape(&row.title),
+                        message::escape(&moves_en),
+                        message::escape(&page)
+                    ),
+                }),
             },
             thread_id: Some(links.thread_id(&row.number)),
             attachments: Vec::new(),

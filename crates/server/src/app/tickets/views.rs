@@ -153,6 +153,9 @@ pub struct EscalationEntry {
     pub recipients: Vec<String>,
     /// When the mail server accepted it.
     pub sent_at: Option<DateTime<Utc>>,
+    /// True for the English copy of a step, sent to the readers who asked for it (the step's
+    /// Chinese message is another entry).
+    pub english_copy: bool,
 }
 
 /// One event of a ticket's history.
