@@ -25,6 +25,7 @@ mod m20261206_000030_clock_calendars;
 mod m20261207_000040_measures;
 mod m20261207_000043_form_submissions;
 mod m20261208_000044_mail_english;
+mod m20261208_000045_assessments;
 
 /// Applies and reverts the opsclock schema; see [`MigratorTrait`] for `up`, `down`, `status`, ….
 #[derive(Debug, Clone, Copy, Default)]
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000040_measures::Migration),
             Box::new(m20261207_000043_form_submissions::Migration),
             Box::new(m20261208_000044_mail_english::Migration),
+            Box::new(m20261208_000045_assessments::Migration),
         ]
     }
 }

@@ -5,6 +5,7 @@
 //! Every route has a row in [`permissions::ROUTES`], the action of the permission table it needs;
 //! [`permissions::guard`] asks it before the handler runs.
 
+pub mod assessments;
 pub mod calendars;
 pub mod catalog;
 pub mod catalog_file;
@@ -176,6 +177,17 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(reports::breaches))
         .routes(routes!(reports::list_contracts))
         .routes(routes!(reports::get_contract, reports::put_contract))
+        .routes(routes!(assessments::list_assessments, assessments::create_assessment))
+        .routes(routes!(assessments::get_assessment))
+        .routes(routes!(assessments::assessment_snapshot))
+        .routes(routes!(assessments::revise_assessment))
+        .routes(routes!(assessments::send_assessment))
+        .routes(routes!(assessments::maintain_assessment))
+        .routes(routes!(assessments::agree_assessment))
+        .routes(routes!(assessments::dispute_assessment))
+        .routes(routes!(assessments::reply_assessment))
+        .routes(routes!(assessments::sign_assessment))
+        .routes(routes!(assessments::reopen_assessment))
         .routes(routes!(findings::list_findings, findings::record_finding))
         .routes(routes!(findings::withdraw_finding))
         .routes(routes!(intake::get_rules, intake::put_rules))

@@ -46,6 +46,7 @@
 //! | [`demo`] | the demo loaded into an empty database by `opsclock serve` |
 //! | [`context`] | what every use case runs with: [`Context`] |
 //! | [`error`] | what a use case can fail with, whichever door asked: [`AppError`], [`AppResult`] |
+pub mod assessments;
 pub mod audit;
 pub mod auth;
 pub mod backup;

@@ -100,6 +100,12 @@ actions! {
     ContractWrite = "contract.write", "create or replace a contract";
     FindingRead = "finding.read", "read the findings (认定) against the contracts and tickets in your scope";
     FindingWrite = "finding.write", "record or withdraw a finding (认定) on a ticket or a contract's month";
+    AssessmentRead = "assessment.read", "read the assessments (考核) of the contracts in your scope";
+    AssessmentWrite = "assessment.write", "create, revise and send an assessment, or maintain it after a dispute";
+    AssessmentAnswer = "assessment.answer", "agree to or dispute an assessment sent to your vendor";
+    AssessmentReply = "assessment.reply", "reply in a disputed assessment's thread";
+    AssessmentSign = "assessment.sign", "sign an assessment for your party";
+    AssessmentReopen = "assessment.reopen", "reopen a final assessment, with a reason";
     IntakeManage = "intake.manage", "read and change alert mapping rules and intake sources";
     IntakeTriage = "intake.triage", "open or dismiss alerts in the triage queue";
     Webhooks = "webhooks", "read and change webhook subscriptions";
@@ -290,6 +296,23 @@ const FINDING_READERS: &[Grant] = &[
     to(PartyKind::Supervisor, MEV),
 ];
 
+/// Assessments are read by the buyer (a unit's managers for their own unit), the vendor assessed
+/// and the supervisor.
+const ASSESSMENT_READERS: &[Grant] = &[
+    to(PartyKind::Bureau, M),
+    to_only(PartyKind::Unit, M, Only::OwnUnit),
+    to_only(PartyKind::Vendor, M, Only::OwnVendor),
+    to(PartyKind::Supervisor, MEV),
+];
+/// Who speaks and signs for a party of an assessment: its managers, and the supervisor.
+const ASSESSMENT_PARTIES: &[Grant] = &[
+    to(PartyKind::Bureau, M),
+    to_only(PartyKind::Unit, M, Only::OwnUnit),
+    to_only(PartyKind::Vendor, M, Only::OwnVendor),
+    to(PartyKind::Supervisor, M),
+];
+const VENDOR_MANAGERS_OWN: &[Grant] = &[to_only(PartyKind::Vendor, M, Only::OwnVendor)];
+
 /// The permission table: one row per [`Action`], in its order.
 pub const TABLE: &[Rule] = &[
     row(Action::Own, SIGNED_IN),
@@ -339,6 +362,12 @@ pub const TABLE: &[Rule] = &[
     row(Action::ContractWrite, BUREAU_MANAGERS),
     row(Action::FindingRead, FINDING_READERS),
     row(Action::FindingWrite, BUYER_MANAGERS_OWN_UNIT),
+    row(Action::AssessmentRead, ASSESSMENT_READERS),
+    row(Action::AssessmentWrite, BUYER_MANAGERS_OWN_UNIT),
+    row(Action::AssessmentAnswer, VENDOR_MANAGERS_OWN),
+    row(Action::AssessmentReply, ASSESSMENT_PARTIES),
+    row(Action::AssessmentSign, ASSESSMENT_PARTIES),
+    row(Action::AssessmentReopen, ADMINS),
     row(Action::IntakeManage, ADMINS),
     row(Action::IntakeTriage, ADMINS),
     row(Action::Webhooks, ADMINS),

@@ -8,6 +8,7 @@ mod support;
 
 mod access;
 mod alertmanager;
+mod assessments;
 mod asvs;
 mod authz;
 mod bad_alerts;

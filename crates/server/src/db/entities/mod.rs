@@ -9,6 +9,8 @@
 
 pub mod alerts;
 pub mod api_tokens;
+pub mod assessment_events;
+pub mod assessments;
 pub mod audit_log;
 pub mod clocks;
 pub mod contracts;
@@ -43,6 +45,8 @@ pub mod webhook_subscriptions;
 pub mod prelude {
     pub use super::alerts::Entity as Alerts;
     pub use super::api_tokens::Entity as ApiTokens;
+    pub use super::assessment_events::Entity as AssessmentEvents;
+    pub use super::assessments::Entity as Assessments;
     pub use super::audit_log::Entity as AuditLog;
     pub use super::clocks::Entity as Clocks;
     pub use super::contracts::Entity as Contracts;

@@ -1,0 +1,230 @@
+//! Acts on an assessment: `revise`, `send`, `agree`, `dispute`, `reply`, `maintain`, `sign`,
+//! `reopen`, each asked of [`scorecard::lifecycle::apply`] as the actor's party, stored with its
+//! event and audit entry in one transaction.
+//!
+//! The actor's party is the account's: the bureau's and the supervisor's accounts act for them;
+//! a unit's account for the unit of a unit's assessment; the vendor's for a vendor the contract
+//! binds. An admin acts as an admin, which only reopens. A refused act changes nothing and says
+//! why (409 for the state or the figures having moved on, 403 for someone else's act, 422 for a
+//! missing point or reason).
+
+use scorecard::lifecycle::{self, Act, Actor, Party, Refusal, State};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+use serde_json::json;
+
+use super::{ActBody, AssessmentView, figures, load, view};
+use crate::app::audit::{self, ClientAddr};
+use crate::app::auth::{self, Principal, Role};
+use crate::app::permissions::{self, Action};
+use crate::app::reports::deductions::Stored;
+use crate::app::{AppError, AppResult, Context};
+use crate::db::entities::{assessments, units};
+
+/// The longest point, message or reason, in characters.
+const MAX_TEXT: usize = 4000;
+
+/// The acts, by the name the API and the pages use, with the permission each needs.
+pub const ACTS: [(&str, Action); 8] = [
+    ("revise", Action::AssessmentWrite),
+    ("send", Action::AssessmentWrite),
+    ("maintain", Action::AssessmentWrite),
+    ("agree", Action::AssessmentAnswer),
+    ("dispute", Action::AssessmentAnswer),
+    ("reply", Action::AssessmentReply),
+    ("sign", Action::AssessmentSign),
+    ("reopen", Action::AssessmentReopen),
+];
+
+/// The party `p` acts for on `row` (of contract `stored`), if any.
+pub fn party_of(p: &Principal, row: &assessments::Model, stored: &Stored) -> Option<Party> {
+    match p.party? {
+        auth::Party::Bureau => Some(Party::Bureau),
+        auth::Party::Supervisor => Some(Party::Supervisor),
+        auth::Party::Unit(u) => (row.unit_id == Some(u)).then_some(Party::Unit),
+        auth::Party::Vendor(v) => stored.binds(v).then_some(Party::Vendor),
+    }
+}
+
+fn refused(r: Refusal) -> AppError {
+    let detail = format!("{r} ({})", r.zh());
+    match r {
+        Refusal::WrongState { .. } | Refusal::StaleHash | Refusal::AlreadySigned(_) => AppError::Conflict(detail),
+        Refusal::NotYours { .. } | Refusal::NotASigner(_) => AppError::Forbidden(detail),
+        Refusal::Empty(what) => AppError::invalid(
+            match what {
+                "the reason" => "reason",
+                _ => "points",
+            },
+            detail,
+        ),
+    }
+}
+
+fn text(field: &str, s: &str) -> AppResult<String> {
+    let t = s.trim();
+    if t.contains('\0') || t.chars().count() > MAX_TEXT {
+        return Err(AppError::invalid(
+            field,
+            format!("at most {MAX_TEXT} characters, no NUL"),
+        ));
+    }
+    Ok(t.to_owned())
+}
+
+/// Does `name` to assessment `id` as `p`; returns the assessment as it is now.
+pub async fn act(
+    ctx: &Context,
+    p: &Principal,
+    from: &ClientAddr,
+    id: i64,
+    name: &str,
+    body: ActBody,
+) -> AppResult<AssessmentView> {
+    let Some(&(name, needs)) = ACTS.iter().find(|(n, _)| *n == name) else {
+        return Err(AppError::NotFound(format!(
+            "no act {name:?}; acts: {}",
+            ACTS.map(|(n, _)| n).join(", ")
+        )));
+    };
+    permissions::check(p, needs)?;
+    let (row, stored) = load(&ctx.db, p, id).await?;
+    let party = party_of(p, &row, &stored);
+    // A signature is a party's, given by its own people: an administrator's account (which
+    // belongs to the bureau when it has no unit or vendor) runs the system and signs nothing.
+    if name == "sign" && p.role == Role::Admin {
+        return Err(AppError::Forbidden(
+            "an administrator's account signs for no party; sign with your party's own manager account (管理员账号不能代表任何一方签字)".into(),
+        ));
+    }
+    let actor = match (name, p.role, party) {
+        ("reopen", Role::Admin, _) => Actor::Admin,
+        (_, _, Some(party)) => Actor::Party(party),
+        (_, Role::Admin, None) => Actor::Admin,
+        (_, _, None) => {
+            return Err(AppError::Forbidden(format!(
+                "you act for no party of A-{id} (the unit it assesses, the vendor, the bureau or the supervisor)"
+            )));
+        }
+    };
+    let message = text("text", body.text.as_deref().unwrap_or(""))?;
+    // Revising measures the figures again: the month's tickets as they are now.
+    let mut revised = None;
+    let (act, said) = match name {
+        "revise" => {
+            let unit = match row.unit_id {
+                Some(u) => units::Entity::find_by_id(u).one(&ctx.db).await?,
+                None => None,
+            };
+            let snapshot = figures::canonical(&figures::compute(ctx, &stored, unit.as_ref(), &row.period).await?);
+            let hash = figures::hash(&snapshot);
+            revised = Some(snapshot);
+            (Act::Revise { hash }, message)
+        }
+        "send" => (
+            Act::Send {
+                hash: body.hash.clone().unwrap_or_else(|| row.content_hash.clone()),
+            },
+            message,
+        ),
+        "agree" => (Act::Agree, message),
+        "maintain" => (Act::Maintain, message),
+        "reply" => {
+            if message.is_empty() {
+                return Err(AppError::invalid("text", "a reply says something"));
+            }
+            (Act::Reply, message)
+        }
+        "dispute" => {
+            let points = body
+                .points
+                .iter()
+                .map(|p| text("points", p))
+                .collect::<AppResult<Vec<_>>>()?;
+            let said = points.join("\n");
+            let said = if message.is_empty() {
+                said
+            } else {
+                format!("{said}\n{message}")
+            };
+            (Act::Dispute { points }, said)
+        }
+        "sign" => {
+            let Some(hash) = body.hash.clone().filter(|h| !h.trim().is_empty()) else {
+                return Err(AppError::invalid(
+                    "hash",
+                    "a signature names the content hash of the figures its signer read",
+                ));
+            };
+            (
+                Act::Sign {
+                    hash: hash.trim().to_owned(),
+                },
+                message,
+            )
+        }
+        _ => {
+            let reason = text("reason", body.reason.as_deref().unwrap_or(""))?;
+            (Act::Reopen { reason: reason.clone() }, reason)
+        }
+    };
+    let before = super::lifecycle_of(&row)?;
+    let after = lifecycle::apply(&before, actor, &act).map_err(refused)?;
+    let now = ctx.now();
+    let txn = ctx.begin_write().await?;
+    let content_hash = match &act {
+        Act::Revise { hash } => hash.clone(),
+        _ => row.content_hash.clone(),
+    };
+    let keys = |s: &std::collections::BTreeSet<Party>| s.iter().map(|p| p.key()).collect::<Vec<_>>();
+    let mut update = assessments::Entity::update_many()
+        .col_expr(assessments::Column::State, Expr::value(after.state.key()))
+        .col_expr(assessments::Column::Signed, Expr::value(json!(keys(&after.signed))))
+        .col_expr(assessments::Column::HashSent, Expr::value(after.hash.clone()))
+        .col_expr(assessments::Column::ContentHash, Expr::value(content_hash.clone()))
+        .col_expr(assessments::Column::Version, Expr::value(row.version + 1))
+        .col_expr(assessments::Column::UpdatedAt, Expr::value(now));
+    if let Some(snapshot) = revised {
+        update = update.col_expr(assessments::Column::Snapshot, Expr::value(snapshot));
+    }
+    if after.state == State::Final && before.state != State::Final {
+        update = update.col_expr(assessments::Column::FinalAt, Expr::value(Some(now)));
+    }
+    let done = update
+        .filter(assessments::Column::Id.eq(id))
+        .filter(assessments::Column::Version.eq(row.version))
+        .exec(&txn)
+        .await?;
+    if done.rows_affected != 1 {
+        return Err(AppError::Conflict(format!(
+            "A-{id} changed meanwhile; read it again (它已被他人修改，请刷新)"
+        )));
+    }
+    super::event(
+        &txn,
+        id,
+        p,
+        party.filter(|_| actor != Actor::Admin),
+        name,
+        &said,
+        &content_hash,
+        now,
+    )
+    .await?;
+    let detail = json!({"act": name, "state": after.state.key(), "content_hash": content_hash, "text": said});
+    audit::record(
+        &txn,
+        Some(p.user_id),
+        &format!("assessment.{name}"),
+        &format!("A-{id}"),
+        detail,
+        from,
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    let row = assessments::Entity::find_by_id(id)
+        .one(&ctx.db)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no assessment A-{id}")))?;
+    view(&ctx.db, row, true).await
+}

@@ -1,0 +1,102 @@
+//! An assessment's figures: what the breach report measures for its contract, unit and month,
+//! stored as canonical JSON text and hashed.
+//!
+//! The figures are taken from [`crate::app::reports::breaches`] for the contract's vendor (and
+//! the unit, for a unit's assessment) over the month, with the contract's deductions: the ticket
+//! counts, compliance per clock, MTTA/MTTR, availability, the deduction rules' outcomes and the
+//! report's footnotes. They are computed when the assessment is created and when the buyer
+//! revises it, never otherwise: a final assessment keeps the figures its parties signed, whatever
+//! happens to the month's tickets afterwards.
+//!
+//! **Canonical text.** The figures are written as JSON with every object's keys sorted and no
+//! whitespace ([`canonical`]); the SHA-256 of that text, in hex, is the content hash
+//! ([`hash`]). The text is stored as it is (not as a JSON column, which PostgreSQL would
+//! reorder), so anyone can fetch it (`GET /api/v1/assessments/{id}/snapshot`) and check the hash
+//! a signature names:
+//!
+//! ```
+//! use opsclock::app::assessments::figures::{canonical, hash};
+//! let text = canonical(&serde_json::json!({"b": [2, {"d": 1, "c": 0}], "a": "考核"}));
+//! assert_eq!(text, r#"{"a":"考核","b":[2,{"c":0,"d":1}]}"#);
+//! assert_eq!(hash(&text).len(), 64);
+//! ```
+
+use sea_orm::EntityTrait;
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::app::reports::{self, Filters, Period, deductions::Stored};
+use crate::app::{AppError, AppResult, Context};
+use crate::db::entities::{units, vendors};
+
+/// The zone months are counted in (the reports' default).
+const ZONE: chrono_tz::Tz = chrono_tz::Asia::Shanghai;
+
+/// `value` as canonical JSON text: keys sorted, no whitespace.
+pub fn canonical(value: &Value) -> String {
+    fn sorted(v: &Value) -> Value {
+        match v {
+            Value::Object(m) => {
+                let mut keys: Vec<&String> = m.keys().collect();
+                keys.sort();
+                let mut out = Map::new();
+                for k in keys {
+                    out.insert(k.clone(), sorted(&m[k]));
+                }
+                Value::Object(out)
+            }
+            Value::Array(a) => Value::Array(a.iter().map(sorted).collect()),
+            other => other.clone(),
+        }
+    }
+    // A map that keeps insertion order (serde_json's preserve_order) writes the sorted keys in
+    // order; one that sorts (the default BTreeMap) does too.
+    sorted(value).to_string()
+}
+
+/// SHA-256 of `text`, hex.
+pub fn hash(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+/// The figures of `stored`'s `period` (`YYYY-MM`) for `unit` (none: every unit), as measured now.
+pub async fn compute(ctx: &Context, stored: &Stored, unit: Option<&units::Model>, period: &str) -> AppResult<Value> {
+    let vendor = vendors::Entity::find_by_id(stored.vendor_id)
+        .one(&ctx.db)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("the vendor of contract {}", stored.contract.code)))?;
+    let parsed = Period::parse(period, ZONE).map_err(|e| AppError::invalid("period", e))?;
+    let filters = Filters {
+        unit: unit.map(|u| u.code.clone()),
+        vendor: Some(vendor.code.clone()),
+        ..Filters::default()
+    };
+    let now = ctx.now();
+    let r = reports::breaches(&ctx.db, &ctx.calendars.snapshot(), parsed, filters, None, now, true).await?;
+    let deductions = r
+        .deductions
+        .iter()
+        .find(|d| d.contract == stored.contract.code)
+        .map(serde_json::to_value)
+        .transpose()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("the deductions as JSON: {e}")))?;
+    Ok(json!({
+        "contract": {"code": stored.contract.code, "name": stored.contract.name, "vendor": vendor.code,
+                     "vendor_name": vendor.name},
+        "unit": unit.map(|u| json!({"code": u.code, "name": u.name})),
+        "period": period,
+        "measured_at": now,
+        "tickets": to_json(&r.tickets),
+        "clocks": to_json(&r.clocks),
+        "latency": to_json(&r.latency),
+        "availability": to_json(&r.availability),
+        "breached": r.breached.len(),
+        "deductions": deductions,
+        "notes": to_json(&r.notes),
+    }))
+}
+
+/// A part of the report as JSON (they all serialise; `null` would say one did not).
+fn to_json<T: serde::Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}

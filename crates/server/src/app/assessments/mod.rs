@@ -1,0 +1,463 @@
+//! Assessments (考核, issue 27): a contract's month assessed by the buyer, sent to the vendor,
+//! agreed or disputed, signed by every party the contract names, then final — the payment
+//! voucher. Seed 004: "运行维护服务考核记录形成书面材料经甲方、用户单位及乙方签字/盖章确认"
+//! (L28681–28685); disputes go between the unit and the vendor, then to the bureau (L28385–28395).
+//!
+//! | who | may |
+//! |---|---|
+//! | the bureau's managers, a unit's managers (own unit) | create, revise (figures measured again), send, maintain after a dispute, sign for their party |
+//! | the vendor's managers (its contracts) | agree or dispute (with the points), reply, sign |
+//! | the supervisor (监理) | read, reply, sign where asked to |
+//! | admins | read; reopen a final assessment, with a reason |
+//!
+//! The rulebook is [`scorecard::lifecycle`]: this module stores what it answers, with every act
+//! in `assessment_events` and the audit log, in one transaction. The figures are measured by
+//! [`figures`] and stored as canonical JSON text with its SHA-256; a signature names the hash its
+//! signer saw, so no one signs figures that changed under them, and a final assessment keeps its
+//! figures whatever later happens to the month's tickets.
+
+pub mod acts;
+pub mod figures;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
+use scorecard::lifecycle::{Lifecycle, Party, State};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::app::audit::{self, ClientAddr};
+use crate::app::auth::{self, Principal, Role};
+use crate::app::permissions::{self, Action};
+use crate::app::reports::deductions::{self, Stored};
+use crate::app::{AppError, AppResult, Context};
+use crate::db::entities::{assessment_events, assessments, systems, units, users};
+
+/// An assessment to create.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewAssessment {
+    /// The contract (code).
+    pub contract: String,
+    /// The month, `YYYY-MM`.
+    pub period: String,
+    /// The user unit it is for (code); without it, the whole contract. A unit's manager
+    /// assesses their own unit (the default for them).
+    #[serde(default)]
+    pub unit: Option<String>,
+    /// Who must sign: `unit`, `vendor`, `bureau`, `supervisor`. Default: the unit (for a unit's
+    /// assessment), the vendor and the bureau (seed 004 L28681: 甲方、用户单位及乙方).
+    #[serde(default)]
+    pub signers: Option<Vec<String>>,
+}
+
+/// What an act says besides its name; each field only where the act takes it.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActBody {
+    /// `send` (optional) and `sign` (required): the content hash the actor saw.
+    #[serde(default)]
+    pub hash: Option<String>,
+    /// `dispute`: the points disputed (at least one).
+    #[serde(default)]
+    pub points: Vec<String>,
+    /// `reply`, and optionally `agree`, `maintain`, `revise`: the message.
+    #[serde(default)]
+    pub text: Option<String>,
+    /// `reopen`: why (required).
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// One act on an assessment, as the thread shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct EventView {
+    /// `create`, `revise`, `send`, `agree`, `dispute`, `reply`, `maintain`, `sign`, `reopen`.
+    pub kind: String,
+    /// Who (user name).
+    pub by: Option<String>,
+    /// For which party; none for an admin.
+    pub party: Option<String>,
+    /// The points, the message or the reason.
+    pub text: String,
+    /// The content hash at that moment.
+    pub content_hash: String,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// An assessment as people read it.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct AssessmentView {
+    /// Id.
+    pub id: i64,
+    /// As documents name it: `A-3`.
+    pub code: String,
+    /// The contract (code).
+    pub contract: String,
+    /// The unit (code); none for the whole contract.
+    pub unit: Option<String>,
+    /// The month, `YYYY-MM`.
+    pub period: String,
+    /// `draft`, `sent`, `disputed`, `agreed`, `final`.
+    pub state: String,
+    /// The state in Chinese.
+    pub state_label: String,
+    /// Who must sign.
+    pub required: Vec<String>,
+    /// Who has signed.
+    pub signed: Vec<String>,
+    /// Who is still to sign.
+    pub awaiting: Vec<String>,
+    /// SHA-256 of the figures' canonical text.
+    pub content_hash: String,
+    /// The hash the life cycle binds (sent to the vendor, signed); none in a draft never sent.
+    pub bound_hash: Option<String>,
+    /// Incremented by every change.
+    pub version: i32,
+    /// The figures (absent from lists).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Object)]
+    pub figures: Option<Value>,
+    /// Every act, oldest first (absent from lists).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub events: Option<Vec<EventView>>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it became final.
+    pub final_at: Option<DateTime<Utc>>,
+}
+
+/// Filters of the list; every one optional.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct AssessmentQuery {
+    /// A contract (code).
+    pub contract: Option<String>,
+    /// A month, `YYYY-MM`.
+    pub period: Option<String>,
+    /// A state.
+    pub state: Option<String>,
+}
+
+/// The life cycle stored in `row`.
+pub(crate) fn lifecycle_of(row: &assessments::Model) -> AppResult<Lifecycle> {
+    let parties = |v: &Value| -> AppResult<BTreeSet<Party>> {
+        serde_json::from_value(v.clone()).map_err(|e| AppError::Internal(anyhow::anyhow!("A-{}: {e}", row.id)))
+    };
+    Ok(Lifecycle {
+        state: row
+            .state
+            .parse::<State>()
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("A-{}: {e}", row.id)))?,
+        required: parties(&row.required)?,
+        signed: parties(&row.signed)?,
+        hash: row.hash_sent.clone(),
+    })
+}
+
+/// Whether `p` may read `row` (of contract `stored`).
+pub(crate) async fn sees(
+    db: &impl ConnectionTrait,
+    p: &Principal,
+    row: &assessments::Model,
+    stored: &Stored,
+) -> AppResult<bool> {
+    Ok(match (p.role, p.party) {
+        (Role::Admin, _) | (_, Some(auth::Party::Bureau | auth::Party::Supervisor)) => true,
+        (_, Some(auth::Party::Vendor(v))) => stored.binds(v),
+        (_, Some(auth::Party::Unit(u))) => match row.unit_id {
+            Some(id) => id == u,
+            // The whole contract's assessment: a unit whose systems it covers.
+            None => systems::Entity::find()
+                .filter(systems::Column::UnitId.eq(u))
+                .filter(systems::Column::Id.is_in(stored.system_ids.clone()))
+                .one(db)
+                .await?
+                .is_some(),
+        },
+        (_, None) => false,
+    })
+}
+
+/// The contract `code`, or a field error naming `field`.
+pub(crate) async fn contract(db: &impl ConnectionTrait, field: &str, code: &str) -> AppResult<Stored> {
+    deductions::list(db)
+        .await?
+        .into_iter()
+        .find(|s| s.contract.code == code)
+        .ok_or_else(|| AppError::invalid(field, format!("no contract {code:?}")))
+}
+
+/// Assessment `id` if `p` may read it (otherwise, as if there were none), with its contract.
+pub(crate) async fn load(db: &impl ConnectionTrait, p: &Principal, id: i64) -> AppResult<(assessments::Model, Stored)> {
+    let missing = || AppError::NotFound(format!("no assessment A-{id}"));
+    let row = assessments::Entity::find_by_id(id).one(db).await?.ok_or_else(missing)?;
+    let stored = contract(db, "contract", &row.contract_code)
+        .await
+        .map_err(|_| missing())?;
+    if !sees(db, p, &row, &stored).await? {
+        return Err(missing());
+    }
+    Ok((row, stored))
+}
+
+/// The view of `row`, with its figures and thread when `full`.
+pub(crate) async fn view(db: &impl ConnectionTrait, row: assessments::Model, full: bool) -> AppResult<AssessmentView> {
+    let l = lifecycle_of(&row)?;
+    let unit = match row.unit_id {
+        Some(id) => units::Entity::find_by_id(id).one(db).await?.map(|u| u.code),
+        None => None,
+    };
+    let (figures, events) = if full {
+        let figures: Value = serde_json::from_str(&row.snapshot)
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("A-{}'s figures: {e}", row.id)))?;
+        let rows = assessment_events::Entity::find()
+            .filter(assessment_events::Column::AssessmentId.eq(row.id))
+            .order_by_asc(assessment_events::Column::Id)
+            .all(db)
+            .await?;
+        let names: BTreeMap<i64, String> = users::Entity::find()
+            .filter(users::Column::Id.is_in(rows.iter().map(|e| e.user_id)))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.username))
+            .collect();
+        let events = rows
+            .into_iter()
+            .map(|e| EventView {
+                by: names.get(&e.user_id).cloned(),
+                kind: e.kind,
+                party: e.party,
+                text: e.text,
+                content_hash: e.content_hash,
+                at: e.at,
+            })
+            .collect();
+        (Some(figures), Some(events))
+    } else {
+        (None, None)
+    };
+    let keys = |s: &BTreeSet<Party>| s.iter().map(|p| p.key().to_owned()).collect::<Vec<_>>();
+    Ok(AssessmentView {
+        id: row.id,
+        code: format!("A-{}", row.id),
+        contract: row.contract_code,
+        unit,
+        period: row.period,
+        state: l.state.key().to_owned(),
+        state_label: l.state.label_zh().to_owned(),
+        required: keys(&l.required),
+        signed: keys(&l.signed),
+        awaiting: l.awaiting().iter().map(|p| p.key().to_owned()).collect(),
+        content_hash: row.content_hash,
+        bound_hash: row.hash_sent,
+        version: row.version,
+        figures,
+        events,
+        created_at: row.created_at,
+        final_at: row.final_at,
+    })
+}
+
+/// Records an act in the thread.
+pub(crate) async fn event(
+    db: &impl ConnectionTrait,
+    id: i64,
+    p: &Principal,
+    party: Option<Party>,
+    kind: &str,
+    text: &str,
+    hash: &str,
+    at: DateTime<Utc>,
+) -> AppResult<()> {
+    assessment_events::ActiveModel {
+        assessment_id: Set(id),
+        user_id: Set(p.user_id),
+        party: Set(party.map(|p| p.key().to_owned())),
+        kind: Set(kind.to_owned()),
+        text: Set(text.to_owned()),
+        content_hash: Set(hash.to_owned()),
+        at: Set(at),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Creates a draft assessment with its figures measured now; audited as `assessment.create`.
+pub async fn create(ctx: &Context, p: &Principal, from: &ClientAddr, body: NewAssessment) -> AppResult<AssessmentView> {
+    permissions::check(p, Action::AssessmentWrite)?;
+    let period = crate::app::findings::parse_month("period", body.period.trim())?;
+    let stored = contract(&ctx.db, "contract", body.contract.trim()).await?;
+    let own_unit = match p.party {
+        Some(auth::Party::Unit(u)) => Some(u),
+        _ => None,
+    };
+    let unit = match (body.unit.as_deref().map(str::trim).filter(|s| !s.is_empty()), own_unit) {
+        (Some(code), _) => Some(
+            units::Entity::find()
+                .filter(units::Column::Code.eq(code))
+                .one(&ctx.db)
+                .await?
+                .ok_or_else(|| AppError::invalid("unit", format!("no unit {code:?}")))?,
+        ),
+        (None, Some(u)) => units::Entity::find_by_id(u).one(&ctx.db).await?,
+        (None, None) => None,
+    };
+    if let (Some(own), Some(u)) = (own_unit, unit.as_ref())
+        && own != u.id
+    {
+        return Err(AppError::Forbidden(format!(
+            "a unit's managers assess their own unit only, not {}",
+            u.code
+        )));
+    }
+    if let Some(u) = &unit {
+        let covers = systems::Entity::find()
+            .filter(systems::Column::UnitId.eq(u.id))
+            .filter(systems::Column::Id.is_in(stored.system_ids.clone()))
+            .one(&ctx.db)
+            .await?
+            .is_some();
+        if !covers {
+            return Err(AppError::invalid(
+                "unit",
+                format!("contract {} covers no system of unit {}", stored.contract.code, u.code),
+            ));
+        }
+    }
+    let required = signers(body.signers.as_deref(), unit.is_some())?;
+    let snapshot = figures::canonical(&figures::compute(ctx, &stored, unit.as_ref(), &period).await?);
+    let content_hash = figures::hash(&snapshot);
+    let now = ctx.now();
+    let txn = ctx.begin_write().await?;
+    let mut same = assessments::Entity::find()
+        .filter(assessments::Column::ContractCode.eq(&stored.contract.code))
+        .filter(assessments::Column::Period.eq(&period));
+    same = match &unit {
+        Some(u) => same.filter(assessments::Column::UnitId.eq(u.id)),
+        None => same.filter(assessments::Column::UnitId.is_null()),
+    };
+    if let Some(existing) = same.one(&txn).await? {
+        return Err(AppError::Duplicate(format!(
+            "A-{} already assesses contract {} for {period}{}",
+            existing.id,
+            stored.contract.code,
+            unit.as_ref().map_or(String::new(), |u| format!(", unit {}", u.code))
+        )));
+    }
+    let row = assessments::ActiveModel {
+        contract_code: Set(stored.contract.code.clone()),
+        unit_id: Set(unit.as_ref().map(|u| u.id)),
+        period: Set(period.clone()),
+        state: Set(State::Draft.key().to_owned()),
+        required: Set(json!(required)),
+        signed: Set(json!([])),
+        snapshot: Set(snapshot),
+        content_hash: Set(content_hash.clone()),
+        hash_sent: Set(None),
+        version: Set(1),
+        created_by: Set(p.user_id),
+        created_at: Set(now),
+        updated_at: Set(now),
+        final_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let party = acts::party_of(p, &row, &stored);
+    event(&txn, row.id, p, party, "create", "", &content_hash, now).await?;
+    let detail = json!({"contract": row.contract_code, "period": row.period, "unit": unit.as_ref().map(|u| &u.code),
+                        "content_hash": content_hash});
+    audit::record(
+        &txn,
+        Some(p.user_id),
+        "assessment.create",
+        &format!("A-{}", row.id),
+        detail,
+        from,
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    view(&ctx.db, row, true).await
+}
+
+/// The parties that must sign: `given`, or the default for a unit's (`for_unit`) or the whole
+/// contract's assessment.
+fn signers(given: Option<&[String]>, for_unit: bool) -> AppResult<BTreeSet<Party>> {
+    let set: BTreeSet<Party> = match given {
+        Some(list) => list
+            .iter()
+            .map(|s| s.trim().parse::<Party>().map_err(|e| AppError::invalid("signers", e)))
+            .collect::<AppResult<_>>()?,
+        None if for_unit => [Party::Unit, Party::Vendor, Party::Bureau].into_iter().collect(),
+        None => [Party::Vendor, Party::Bureau].into_iter().collect(),
+    };
+    if set.is_empty() {
+        return Err(AppError::invalid("signers", "at least one party signs"));
+    }
+    if set.contains(&Party::Unit) && !for_unit {
+        return Err(AppError::invalid(
+            "signers",
+            "the unit signs a unit's assessment; name the unit, or leave it out of the signers",
+        ));
+    }
+    Ok(set)
+}
+
+/// The assessments `p` may read, newest period first.
+pub async fn list(ctx: &Context, p: &Principal, q: AssessmentQuery) -> AppResult<Vec<AssessmentView>> {
+    permissions::check(p, Action::AssessmentRead)?;
+    let mut find = assessments::Entity::find();
+    if let Some(c) = q.contract.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        find = find.filter(assessments::Column::ContractCode.eq(c));
+    }
+    if let Some(m) = q.period.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        find = find.filter(assessments::Column::Period.eq(crate::app::findings::parse_month("period", m)?));
+    }
+    if let Some(s) = q.state.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let state: State = s.parse().map_err(|e| AppError::invalid("state", e))?;
+        find = find.filter(assessments::Column::State.eq(state.key()));
+    }
+    let rows = find
+        .order_by_desc(assessments::Column::Period)
+        .order_by_asc(assessments::Column::Id)
+        .all(&ctx.db)
+        .await?;
+    let contracts: BTreeMap<String, Stored> = deductions::list(&ctx.db)
+        .await?
+        .into_iter()
+        .map(|s| (s.contract.code.clone(), s))
+        .collect();
+    let mut out = Vec::new();
+    for row in rows {
+        let Some(stored) = contracts.get(&row.contract_code) else {
+            continue;
+        };
+        if sees(&ctx.db, p, &row, stored).await? {
+            out.push(view(&ctx.db, row, false).await?);
+        }
+    }
+    Ok(out)
+}
+
+/// Assessment `id` with its figures and thread.
+pub async fn get(ctx: &Context, p: &Principal, id: i64) -> AppResult<AssessmentView> {
+    permissions::check(p, Action::AssessmentRead)?;
+    let (row, _) = load(&ctx.db, p, id).await?;
+    view(&ctx.db, row, true).await
+}
+
+/// The figures of assessment `id` as stored: the exact text its content hash is computed over.
+pub async fn snapshot(ctx: &Context, p: &Principal, id: i64) -> AppResult<String> {
+    permissions::check(p, Action::AssessmentRead)?;
+    let (row, _) = load(&ctx.db, p, id).await?;
+    Ok(row.snapshot)
+}
