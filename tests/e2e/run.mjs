@@ -693,14 +693,26 @@ try {
     };
     await fill();
     await page.waitForSelector("#preview-severity");
-    // The button is disabled once pressed (the answer is held back a moment to see it).
+    // The button is disabled once pressed: seen by an observer in the page that reports to the
+    // test as it happens (polling after the click can miss it on a loaded machine, once the next
+    // page has replaced the form). The answer is held back a moment, as a slow server's would be.
+    let disabledWhileSent = false;
+    await page.exposeFunction("sawSubmitDisabled", () => {
+      disabledWhileSent = true;
+    });
+    await page.evaluate(() => {
+      const b = document.querySelector("#submit-ticket");
+      new MutationObserver(() => {
+        if (b.disabled) window.sawSubmitDisabled();
+      }).observe(b, { attributes: true, attributeFilter: ["disabled"] });
+    });
     await page.route("**/tickets/new", async (route) => {
       if (route.request().method() === "POST") await new Promise((r) => setTimeout(r, 700));
       await route.continue();
     });
     await page.click("#submit-ticket", { noWaitAfter: true });
-    await page.waitForFunction(() => document.querySelector("#submit-ticket")?.disabled === true);
     await page.waitForURL(/\/tickets\/INC-\d{4}-\d+$/);
+    assert.equal(disabledWhileSent, true, "the button is disabled while the form is sent");
     const first = page.url();
     await page.unroute("**/tickets/new");
     await page.goBack();
