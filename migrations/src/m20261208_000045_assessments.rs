@@ -6,7 +6,8 @@
 //!   (SHA-256, hex) is computed over, so a signature names figures that can be checked again
 //!   byte for byte. `state` is a `scorecard::lifecycle::State` key; `required` and `signed` are
 //!   JSON arrays of party keys; `hash_sent` is the hash sent to the vendor (what signatures
-//!   bind). `version` guards concurrent changes.
+//!   bind). `version` guards concurrent changes. `scheme` names the assessment scheme (考核方案,
+//!   `config/schemes/`) whose items the buyer scores, `entries` the scores given.
 //! - `assessment_events`: every act on an assessment, append-only: who (user and party), what
 //!   (`create`, `revise`, `send`, `agree`, `dispute`, `reply`, `maintain`, `sign`, `reopen`), the
 //!   text (disputed points, a reply, a reason) and the content hash at that moment.
@@ -29,6 +30,8 @@ impl MigrationTrait for Migration {
                     .col(text(Assessments::ContractCode))
                     .col(big_integer_null(Assessments::UnitId))
                     .col(text(Assessments::Period))
+                    .col(text_null(Assessments::Scheme))
+                    .col(json_binary_null(Assessments::Entries))
                     .col(text(Assessments::State))
                     .col(json_binary(Assessments::Required))
                     .col(json_binary(Assessments::Signed))
@@ -120,6 +123,8 @@ enum Assessments {
     ContractCode,
     UnitId,
     Period,
+    Scheme,
+    Entries,
     State,
     Required,
     Signed,

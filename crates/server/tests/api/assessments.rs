@@ -377,3 +377,101 @@ both!(
             .expect(StatusCode::NOT_FOUND);
     }
 );
+
+both!(
+    a_scored_month_says_its_score_and_what_a_month_below_sixty_costs,
+    |t: Harness| async move {
+        setup(&t).await;
+        // The whole contract's November, scored by seed 003's scheme (附件 7).
+        let a = t
+            .post(
+                "bureau",
+                "/api/v1/assessments",
+                json!({"contract": "va-84", "period": "2026-11", "scheme": "003-sme-platform"}),
+            )
+            .await
+            .expect(StatusCode::CREATED);
+        let id = a["id"].as_i64().unwrap();
+        assert_eq!(a["scheme"], "003-sme-platform");
+        assert_eq!(a["figures"]["scorecard"]["entered"], false);
+
+        // Full marks: 100, nothing follows.
+        let scheme = opsclock::app::assessments::schemes::get("003-sme-platform").unwrap();
+        let full = scorecard::Entries::full_marks(&scheme);
+        let r = act(&t, "bureau", id, "revise", json!({"scores": full}))
+            .await
+            .expect(StatusCode::OK);
+        let sc = &r["figures"]["scorecard"];
+        assert_eq!(
+            (sc["score"].as_str(), sc["below"].as_bool()),
+            (Some("100.00"), Some(false)),
+            "{sc}"
+        );
+
+        // Every application item's quality (50 % of its points) scored 0: that category makes
+        // 50 points, the month's score is the lower category's (the scheme's reading), below 60:
+        // 附件6 第11项, 40 % of the monthly fee (1,200,000.00 yuan / 12 months = 100,000.00).
+        let mut low = full.clone();
+        for (category, item) in scheme.items() {
+            if category.id == "app" {
+                low.set(&item.id, "quality", scorecard::Dec2::ZERO);
+            }
+        }
+        let r = act(&t, "bureau", id, "revise", json!({"scores": low}))
+            .await
+            .expect(StatusCode::OK);
+        let sc = &r["figures"]["scorecard"];
+        assert_eq!(
+            (sc["score"].as_str(), sc["below"].as_bool()),
+            (Some("50.00"), Some(true)),
+            "{sc}"
+        );
+        assert_eq!(sc["consequences"][0]["rule"], "a6-11");
+        assert_eq!(sc["consequences"][0]["amount_fen"], 4_000_000);
+        // The scores are kept: revising again (figures measured anew) scores the same.
+        let again = act(&t, "bureau", id, "revise", json!({})).await.expect(StatusCode::OK);
+        assert_eq!(again["figures"]["scorecard"]["score"], "50.00");
+
+        // An item the scheme lacks, or more than an aspect's share, is refused, naming `scores`.
+        let mut bad = full.clone();
+        bad.set("no-such-item", "quality", scorecard::Dec2::ZERO);
+        let answer = act(&t, "bureau", id, "revise", json!({"scores": bad})).await;
+        assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", answer.body);
+        assert!(answer.body.to_string().contains("scores"), "{}", answer.body);
+        let mut over = full.clone();
+        let (_, first) = scheme.items().next().unwrap();
+        over.set(&first.id, "quality", "99".parse().unwrap());
+        act(&t, "bureau", id, "revise", json!({"scores": over}))
+            .await
+            .expect(StatusCode::UNPROCESSABLE_ENTITY);
+        // Scores go with revising only, and only where a scheme is named.
+        act(&t, "bureau", id, "send", json!({"scores": full}))
+            .await
+            .expect(StatusCode::UNPROCESSABLE_ENTITY);
+        let plain = t
+            .post(
+                "mgr_a",
+                "/api/v1/assessments",
+                json!({"contract": "va-84", "period": "2026-11"}),
+            )
+            .await
+            .expect(StatusCode::CREATED);
+        act(
+            &t,
+            "mgr_a",
+            plain["id"].as_i64().unwrap(),
+            "revise",
+            json!({"scores": full}),
+        )
+        .await
+        .expect(StatusCode::UNPROCESSABLE_ENTITY);
+        // An unknown scheme names its field.
+        t.post(
+            "bureau",
+            "/api/v1/assessments",
+            json!({"contract": "va-84", "period": "2026-10", "scheme": "nope"}),
+        )
+        .await
+        .expect(StatusCode::UNPROCESSABLE_ENTITY);
+    }
+);

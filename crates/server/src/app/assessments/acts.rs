@@ -12,7 +12,9 @@ use scorecard::lifecycle::{self, Act, Actor, Party, Refusal, State};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 use serde_json::json;
 
-use super::{ActBody, AssessmentView, figures, load, view};
+use scorecard::Entries;
+
+use super::{ActBody, AssessmentView, figures, load, schemes, view};
 use crate::app::audit::{self, ClientAddr};
 use crate::app::auth::{self, Principal, Role};
 use crate::app::permissions::{self, Action};
@@ -106,16 +108,44 @@ pub async fn act(
             )));
         }
     };
+    if body.scores.is_some() && name != "revise" {
+        return Err(AppError::invalid(
+            "scores",
+            "scores are given by revising the assessment",
+        ));
+    }
     let message = text("text", body.text.as_deref().unwrap_or(""))?;
     // Revising measures the figures again: the month's tickets as they are now.
     let mut revised = None;
+    let mut new_entries: Option<Entries> = None;
     let (act, said) = match name {
         "revise" => {
             let unit = match row.unit_id {
                 Some(u) => units::Entity::find_by_id(u).one(&ctx.db).await?,
                 None => None,
             };
-            let snapshot = figures::canonical(&figures::compute(ctx, &stored, unit.as_ref(), &row.period).await?);
+            let scheme = row.scheme.as_deref().map(schemes::get).transpose()?;
+            let entries: Option<Entries> = match (body.scores.clone(), &scheme) {
+                (Some(_), None) => {
+                    return Err(AppError::invalid(
+                        "scores",
+                        format!("A-{id} has no assessment scheme to score (name one when creating it)"),
+                    ));
+                }
+                (Some(given), Some(_)) => {
+                    new_entries = Some(given.clone());
+                    Some(given)
+                }
+                (None, _) => row
+                    .entries
+                    .clone()
+                    .map(serde_json::from_value)
+                    .transpose()
+                    .map_err(|e| AppError::Internal(anyhow::anyhow!("A-{id}'s scores: {e}")))?,
+            };
+            let scored = scheme.as_ref().map(|s| (s, entries.as_ref()));
+            let snapshot =
+                figures::canonical(&figures::compute(ctx, &stored, unit.as_ref(), &row.period, scored).await?);
             let hash = figures::hash(&snapshot);
             revised = Some(snapshot);
             (Act::Revise { hash }, message)
@@ -185,6 +215,9 @@ pub async fn act(
         .col_expr(assessments::Column::UpdatedAt, Expr::value(now));
     if let Some(snapshot) = revised {
         update = update.col_expr(assessments::Column::Snapshot, Expr::value(snapshot));
+    }
+    if let Some(entries) = &new_entries {
+        update = update.col_expr(assessments::Column::Entries, Expr::value(Some(json!(entries))));
     }
     if after.state == State::Final && before.state != State::Final {
         update = update.col_expr(assessments::Column::FinalAt, Expr::value(Some(now)));

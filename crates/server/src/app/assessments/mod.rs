@@ -18,6 +18,7 @@
 
 pub mod acts;
 pub mod figures;
+pub mod schemes;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -51,6 +52,10 @@ pub struct NewAssessment {
     /// assessment), the vendor and the bureau (seed 004 L28681: 甲方、用户单位及乙方).
     #[serde(default)]
     pub signers: Option<Vec<String>>,
+    /// The assessment scheme (考核方案) whose items the buyer scores, by code
+    /// (`003-sme-platform`); without it, the assessment has no scored part.
+    #[serde(default)]
+    pub scheme: Option<String>,
 }
 
 /// What an act says besides its name; each field only where the act takes it.
@@ -69,6 +74,12 @@ pub struct ActBody {
     /// `reopen`: why (required).
     #[serde(default)]
     pub reason: Option<String>,
+    /// `revise`: the scores given, by item and aspect id (`{"app-1": {"timeliness": 3,
+    /// "quality": 4.5, "documentation": 2}}`), each at most the aspect's share of the item's
+    /// points; the scheme's every item must be scored. Replaces the scores given before.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub scores: Option<scorecard::Entries>,
 }
 
 /// One act on an assessment, as the thread shows it.
@@ -111,6 +122,8 @@ pub struct AssessmentView {
     pub signed: Vec<String>,
     /// Who is still to sign.
     pub awaiting: Vec<String>,
+    /// The assessment scheme scored, by code.
+    pub scheme: Option<String>,
     /// SHA-256 of the figures' canonical text.
     pub content_hash: String,
     /// The hash the life cycle binds (sent to the vendor, signed); none in a draft never sent.
@@ -249,6 +262,7 @@ pub(crate) async fn view(db: &impl ConnectionTrait, row: assessments::Model, ful
         contract: row.contract_code,
         unit,
         period: row.period,
+        scheme: row.scheme,
         state: l.state.key().to_owned(),
         state_label: l.state.label_zh().to_owned(),
         required: keys(&l.required),
@@ -333,7 +347,12 @@ pub async fn create(ctx: &Context, p: &Principal, from: &ClientAddr, body: NewAs
         }
     }
     let required = signers(body.signers.as_deref(), unit.is_some())?;
-    let snapshot = figures::canonical(&figures::compute(ctx, &stored, unit.as_ref(), &period).await?);
+    let scheme = match body.scheme.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(code) => Some(schemes::get(code)?),
+        None => None,
+    };
+    let scored = scheme.as_ref().map(|s| (s, None));
+    let snapshot = figures::canonical(&figures::compute(ctx, &stored, unit.as_ref(), &period, scored).await?);
     let content_hash = figures::hash(&snapshot);
     let now = ctx.now();
     let txn = ctx.begin_write().await?;
@@ -356,6 +375,8 @@ pub async fn create(ctx: &Context, p: &Principal, from: &ClientAddr, body: NewAs
         contract_code: Set(stored.contract.code.clone()),
         unit_id: Set(unit.as_ref().map(|u| u.id)),
         period: Set(period.clone()),
+        scheme: Set(scheme.as_ref().map(|s| s.code.clone())),
+        entries: Set(None),
         state: Set(State::Draft.key().to_owned()),
         required: Set(json!(required)),
         signed: Set(json!([])),

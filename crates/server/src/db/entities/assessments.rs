@@ -18,6 +18,12 @@ pub struct Model {
     /// The period, `YYYY-MM`.
     #[sea_orm(column_type = "Text")]
     pub period: String,
+    /// The assessment scheme (考核方案) scored, by code; `None`: no scored part.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub scheme: Option<String>,
+    /// The scores given (`scorecard::Entries`); `None` until the buyer scores.
+    #[sea_orm(column_type = "JsonBinary", nullable)]
+    pub entries: Option<Json>,
     /// A `scorecard::lifecycle::State` key.
     #[sea_orm(column_type = "Text")]
     pub state: String,
