@@ -232,17 +232,14 @@ pub async fn act(
             "A-{id} changed meanwhile; read it again (它已被他人修改，请刷新)"
         )));
     }
-    super::event(
-        &txn,
+    let record = super::NewEvent {
         id,
-        p,
-        party.filter(|_| actor != Actor::Admin),
-        name,
-        &said,
-        &content_hash,
-        now,
-    )
-    .await?;
+        party: party.filter(|_| actor != Actor::Admin),
+        kind: name,
+        text: &said,
+        hash: &content_hash,
+    };
+    super::event(&txn, p, record, now).await?;
     let detail = json!({"act": name, "state": after.state.key(), "content_hash": content_hash, "text": said});
     audit::record(
         &txn,

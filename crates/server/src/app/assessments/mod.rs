@@ -278,24 +278,34 @@ pub(crate) async fn view(db: &impl ConnectionTrait, row: assessments::Model, ful
     })
 }
 
-/// Records an act in the thread.
+/// An act to record in the thread.
+pub(crate) struct NewEvent<'a> {
+    /// The assessment.
+    pub id: i64,
+    /// For which party (none for an admin).
+    pub party: Option<Party>,
+    /// The act's name.
+    pub kind: &'a str,
+    /// The points, the message or the reason.
+    pub text: &'a str,
+    /// The content hash at that moment.
+    pub hash: &'a str,
+}
+
+/// Records an act of `p` in the thread.
 pub(crate) async fn event(
     db: &impl ConnectionTrait,
-    id: i64,
     p: &Principal,
-    party: Option<Party>,
-    kind: &str,
-    text: &str,
-    hash: &str,
+    e: NewEvent<'_>,
     at: DateTime<Utc>,
 ) -> AppResult<()> {
     assessment_events::ActiveModel {
-        assessment_id: Set(id),
+        assessment_id: Set(e.id),
         user_id: Set(p.user_id),
-        party: Set(party.map(|p| p.key().to_owned())),
-        kind: Set(kind.to_owned()),
-        text: Set(text.to_owned()),
-        content_hash: Set(hash.to_owned()),
+        party: Set(e.party.map(|p| p.key().to_owned())),
+        kind: Set(e.kind.to_owned()),
+        text: Set(e.text.to_owned()),
+        content_hash: Set(e.hash.to_owned()),
         at: Set(at),
         ..Default::default()
     }
@@ -393,7 +403,14 @@ pub async fn create(ctx: &Context, p: &Principal, from: &ClientAddr, body: NewAs
     .insert(&txn)
     .await?;
     let party = acts::party_of(p, &row, &stored);
-    event(&txn, row.id, p, party, "create", "", &content_hash, now).await?;
+    let created = NewEvent {
+        id: row.id,
+        party,
+        kind: "create",
+        text: "",
+        hash: &content_hash,
+    };
+    event(&txn, p, created, now).await?;
     let detail = json!({"contract": row.contract_code, "period": row.period, "unit": unit.as_ref().map(|u| &u.code),
                         "content_hash": content_hash});
     audit::record(
