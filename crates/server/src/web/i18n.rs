@@ -205,6 +205,8 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("compliance", "达标率", "compliance"),
     ("trend", "按月超时趋势", "Breaches by month"),
     ("by_vendor", "各服务商达标率", "Compliance by vendor"),
+    ("satisfaction_rate", "满意度", "Satisfaction"),
+    ("satisfaction_rated", "评价数", "rated"),
     ("by_unit", "各单位达标率", "Compliance by unit"),
     ("availability", "系统可用率（对照目标）", "Availability against target"),
     ("deductions", "合同扣款", "Contract deductions"),

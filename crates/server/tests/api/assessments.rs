@@ -53,6 +53,19 @@ async fn late_repair(t: &Harness, at: &str) -> String {
     v["number"].as_str().unwrap().to_owned()
 }
 
+/// Closes ticket `number` as the unit's manager with `rating` (none: unrated).
+async fn close(t: &Harness, number: &str, rating: Option<u8>) {
+    let v = t
+        .get("mgr_a", &format!("/api/v1/tickets/{number}"))
+        .await
+        .expect(StatusCode::OK);
+    let body = match rating {
+        Some(r) => json!({"satisfaction": r}),
+        None => json!({}),
+    };
+    step(t, "mgr_a", &v, "close", "2026-11-28T10:00:00", body).await;
+}
+
 async fn setup(t: &Harness) {
     t.time.set("2026-12-02T02:00:00Z".parse().unwrap());
     t.put("admin", "/api/v1/contracts/va-84", contract())
@@ -473,5 +486,52 @@ both!(
         )
         .await
         .expect(StatusCode::UNPROCESSABLE_ENTITY);
+    }
+);
+
+both!(
+    the_reporters_satisfaction_is_in_the_report_and_the_assessment,
+    |t: Harness| async move {
+        setup(&t).await;
+        // Three more faults restored in November; closed rated 5 and 3, and one unrated.
+        let mut numbers = Vec::new();
+        for day in ["05", "06", "07"] {
+            numbers.push(late_repair(&t, &format!("2026-11-{day}T10:00:00")).await);
+        }
+        close(&t, &numbers[0], Some(5)).await;
+        close(&t, &numbers[1], Some(3)).await;
+        close(&t, &numbers[2], None).await;
+        let r = t
+            .get("admin", "/api/v1/reports/breaches?period=2026-11")
+            .await
+            .expect(StatusCode::OK);
+        let s = &r["satisfaction"];
+        assert_eq!(
+            (
+                s["rated"].as_i64(),
+                s["satisfied"].as_i64(),
+                s["rate_pct"].as_f64(),
+                s["mean"].as_f64()
+            ),
+            (Some(2), Some(1), Some(50.0), Some(4.0)),
+            "{s}"
+        );
+        assert_eq!(s["by_rating"], json!([0, 0, 1, 0, 1]));
+        let a = t
+            .post(
+                "mgr_a",
+                "/api/v1/assessments",
+                json!({"contract": "va-84", "period": "2026-11"}),
+            )
+            .await
+            .expect(StatusCode::CREATED);
+        assert_eq!(a["figures"]["satisfaction"], *s);
+        // The dashboard shows the rate.
+        let cookies = crate::web::session(&t, "bureau").await;
+        let (_, page) = crate::web::browse(&t, &cookies, "/dashboard?period=2026-11").await;
+        assert!(
+            page.contains(r#"id="kpi-satisfaction">50.0"#) || page.contains(r#"id="kpi-satisfaction">50.00"#),
+            "{page}"
+        );
     }
 );

@@ -101,6 +101,7 @@ pub async fn compute(
         "breached": r.breached.len(),
         "deductions": deductions,
         "notes": to_json(&r.notes),
+        "satisfaction": to_json(&r.satisfaction),
         "scorecard": scored
             .map(|(scheme, entries)| scorecard_of(scheme, entries, &stored.contract))
             .transpose()?,

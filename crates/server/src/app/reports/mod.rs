@@ -23,6 +23,7 @@ pub mod paused;
 pub mod period;
 pub mod reductions;
 pub mod request;
+pub mod satisfaction;
 pub mod scorecard;
 pub mod sql;
 pub mod trend;
@@ -97,6 +98,8 @@ pub struct Report {
     pub corrections: Vec<corrections::Correction>,
     /// Every clock of the period's tickets that spent time paused: how long, how often, why.
     pub paused: Vec<paused::PausedClock>,
+    /// The reporters' ratings of the period's closed tickets (满意度).
+    pub satisfaction: satisfaction::Satisfaction,
 }
 
 /// Computes the breach report for `period`, `filters` and the systems the caller may see
@@ -115,7 +118,7 @@ pub async fn breaches(
     let scope = resolve(db, &period, &filters, visible, as_of).await?;
     // Independent scans, run at once: on a pool each takes its own connection (SQLite readers
     // do not block each other in WAL mode), inside a transaction they simply take turns.
-    let (ticket_rows, clock_rows, provisional, latency, breached, availability, corrections, paused) = tokio::try_join!(
+    let (ticket_rows, clock_rows, provisional, latency, breached, availability, corrections, paused, satisfaction) = tokio::try_join!(
         counts::ticket_rows(db, &scope),
         counts::clock_rows(db, &scope),
         counts::provisional_rows(db, &scope),
@@ -124,6 +127,7 @@ pub async fn breaches(
         availability::systems(db, &scope),
         corrections::list(db, &scope),
         paused::list(db, calendars, &scope),
+        satisfaction::of(db, &scope),
     )?;
     let measured = deductions::Measured {
         breached: &breached,
@@ -146,6 +150,7 @@ pub async fn breaches(
         availability,
         corrections,
         paused,
+        satisfaction,
         period,
         as_of,
         filters,
