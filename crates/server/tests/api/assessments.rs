@@ -117,10 +117,25 @@ async fn to_final(t: &Harness) -> Value {
         .expect(StatusCode::OK)
 }
 
+/// Gives `who` an address (the harness's users have none).
+async fn address(t: &Harness, who: &str) {
+    use opsclock::db::entities::users;
+    use sea_orm::sea_query::Expr;
+    users::Entity::update_many()
+        .col_expr(users::Column::Email, Expr::value(format!("{who}@example.gov.cn")))
+        .filter(users::Column::Username.eq(who))
+        .exec(&t.db.db)
+        .await
+        .unwrap();
+}
+
 both!(
     a_month_is_disputed_revised_agreed_and_signed_by_three_parties,
     |t: Harness| async move {
         setup(&t).await;
+        for who in ["mgr_a", "vmgr_a", "bureau", "mgr_b", "eng_a"] {
+            address(&t, who).await;
+        }
         // The unit's manager assesses their unit: the unit, the vendor and the bureau sign.
         let a = t
             .post(
@@ -245,6 +260,35 @@ both!(
                 ("bureau", hash.as_str())
             ]
         );
+        // Whoever must act next was mailed, once per act: the vendor when sent, the buyer when
+        // disputed, the vendor when the buyer replied, each signer still to sign, all at the end.
+        // Never another unit's manager, never an engineer.
+        use opsclock::db::entities::outbox;
+        use sea_orm::QueryOrder;
+        let mails: Vec<(String, Value)> = outbox::Entity::find()
+            .filter(outbox::Column::Kind.eq("assessment"))
+            .order_by_asc(outbox::Column::Id)
+            .all(&t.db.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| (m.dedup_key, m.recipients))
+            .collect();
+        let (u, vm, b) = ("mgr_a@example.gov.cn", "vmgr_a@example.gov.cn", "bureau@example.gov.cn");
+        let expected: Vec<(String, Value)> = [
+            (2, json!([vm])),
+            (3, json!([b, u])),
+            (4, json!([vm])),
+            (6, json!([vm])),
+            (7, json!([b, u, vm])),
+            (8, json!([b, vm])),
+            (9, json!([b])),
+            (10, json!([b, u, vm])),
+        ]
+        .into_iter()
+        .map(|(v, to)| (format!("assessment/A-{id}/v{v}"), to))
+        .collect();
+        assert_eq!(mails, expected);
         // And the audit log, act by act.
         let audited = audit_log::Entity::find()
             .filter(audit_log::Column::Target.eq(format!("A-{id}")))

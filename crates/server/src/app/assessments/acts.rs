@@ -251,10 +251,18 @@ pub async fn act(
         now,
     )
     .await?;
-    txn.commit().await?;
-    let row = assessments::Entity::find_by_id(id)
-        .one(&ctx.db)
+    // Who must act next hears of it, queued with the change (nothing told of a change undone).
+    let now_row = assessments::Entity::find_by_id(id)
+        .one(&txn)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("no assessment A-{id}")))?;
-    view(&ctx.db, row, true).await
+    let by = party.filter(|_| actor != Actor::Admin);
+    let acted = super::notify::Acted {
+        name,
+        by,
+        after: &after,
+    };
+    super::notify::after_act(&txn, &ctx.links, &now_row, &stored, acted, now).await?;
+    txn.commit().await?;
+    view(&ctx.db, now_row, true).await
 }

@@ -18,6 +18,7 @@
 
 pub mod acts;
 pub mod figures;
+pub mod notify;
 pub mod schemes;
 
 use std::collections::{BTreeMap, BTreeSet};
