@@ -79,6 +79,15 @@ pub(crate) fn policy(action: &str) -> &'static [&'static str] {
         // reads those that concern it.
         "finding.read" => PARTIES,
         "finding.write" => BUYER_MANAGERS,
+        // Assessments (考核): read by the parties' managers and the supervisor's people; written
+        // by the buyer's managers, answered by the vendor's, replied to and signed by each
+        // party's managers (the supervisor's where asked: its managers, not `sup`, an engineer);
+        // reopened by admins.
+        "assessment.read" => &["admin", "bureau", "mgr_a", "vmgr_a", "sup"],
+        "assessment.write" => BUYER_MANAGERS,
+        "assessment.answer" => &["admin", "vmgr_a"],
+        "assessment.reply" | "assessment.sign" => MANAGERS,
+        "assessment.reopen" => ADMIN,
         "intake.manage" | "intake.triage" | "webhooks" | "user.manage" | "token.manage" | "administer" => ADMIN,
         other => panic!(
             "action {other:?} has no written expectation: add it to policy() in tests/api/permissions.rs, \
