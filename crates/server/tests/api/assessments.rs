@@ -53,7 +53,7 @@ async fn late_repair(t: &Harness, at: &str) -> String {
     v["number"].as_str().unwrap().to_owned()
 }
 
-async fn setup(t: &Harness) {
+pub(crate) async fn setup(t: &Harness) {
     t.time.set("2026-12-02T02:00:00Z".parse().unwrap());
     t.put("admin", "/api/v1/contracts/va-84", contract())
         .await

@@ -79,6 +79,14 @@ pub(crate) fn policy(action: &str) -> &'static [&'static str] {
         // reads those that concern it.
         "finding.read" => PARTIES,
         "finding.write" => BUYER_MANAGERS,
+        // Assessments (考核): read by the parties' managers (a unit's for its own unit) and the
+        // supervisor; written by the buyer's managers, answered by the vendor's, spoken in and
+        // signed by each party's managers; reopened by an admin.
+        "assessment.read" => &["admin", "bureau", "mgr_a", "vmgr_a", "sup"],
+        "assessment.write" => BUYER_MANAGERS,
+        "assessment.answer" => &["admin", "vmgr_a"],
+        "assessment.reply" | "assessment.sign" => &["admin", "bureau", "mgr_a", "vmgr_a"],
+        "assessment.reopen" => ADMIN,
         "intake.manage" | "intake.triage" | "webhooks" | "user.manage" | "token.manage" | "administer" => ADMIN,
         other => panic!(
             "action {other:?} has no written expectation: add it to policy() in tests/api/permissions.rs, \
