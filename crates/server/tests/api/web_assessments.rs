@@ -154,6 +154,19 @@ both!(
             .await;
         assert_eq!(acts_on(&html), ["sign"]);
 
+        // In English on the switch; the printed record stays Chinese, the paper's one language.
+        let english = format!("{}; opsclock_lang=en", vendor.cookie);
+        let (_, html) = browse(&t, &english, &page).await;
+        assert!(
+            html.contains("Awaiting signatures") && html.contains(r#"data-act="sign">Sign<"#),
+            "{html}"
+        );
+        let (_, html) = browse(&t, &english, &format!("{page}/print")).await;
+        assert!(
+            html.contains("运行维护服务考核记录") && html.contains("待签字"),
+            "{html}"
+        );
+
         // A signature on figures other than the current ones is refused, in Chinese.
         let stale = "0".repeat(64);
         let html = vendor
