@@ -100,7 +100,7 @@ function serve(smtpPort) {
     const timer = setTimeout(() => fail(new Error(`opsclock did not start:\n${out}`)), 60_000);
     child.stdout.on("data", (d) => {
       out += d;
-      for (const m of out.matchAll(/^\s+(admin|engineer|manager)\s+\w+\s+(\S+)$/gm)) passwords[m[1]] = m[2];
+      for (const m of out.matchAll(/^\s+(admin|engineer|manager|vendor_manager|bureau_manager)\s+\w+\s+(\S+)$/gm)) passwords[m[1]] = m[2];
       const url = out.match(/open (http:\/\/[\d.:]+)\//);
       if (url) {
         clearTimeout(timer);
@@ -485,6 +485,73 @@ try {
     await shot(p, "board-phone");
   });
 
+  // Issue 27: the demo's unit manager (manager, 区经信局), the vendor's manager (vendor_manager,
+  // 统一运维) and the bureau's manager (bureau_manager) take this month of the Shunyi contract
+  // through the forms, each with their own account, then print the record.
+  let assessmentId;
+  await step("a month is assessed, disputed, revised and signed by three accounts, then printed", async () => {
+    const act = async (page, name) => {
+      await page.click(`#act-${name} button`);
+      await page.waitForLoadState();
+      const flash = await page.textContent(".flash");
+      assert.match(flash, /✓/, `${name}: ${flash}`);
+      assert.deepEqual(await latinWords(page), [], `${name}: Chinese only`);
+      return flash;
+    };
+    const acts = (page) => page.$$eval("form.assessment-act", (fs) => fs.map((f) => f.id.slice(4)));
+    const unit = await signInWith("manager", "manager-pass-2026");
+    await unit.click("#nav-assessments");
+    await unit.waitForURL(/\/assessments$/);
+    await unit.selectOption("#assessment-contract", "shunyi-2026");
+    await unit.click("#assessment-create");
+    await unit.waitForURL(/\/assessments\/\d+$/);
+    assessmentId = unit.url().match(/(\d+)$/)[1];
+    const path = `${base}/assessments/${assessmentId}`;
+    assert.deepEqual(await acts(unit), ["revise", "send"]);
+    assert.equal(await unit.locator("#signatures tbody tr").count(), 3, "the unit, the vendor and the bureau sign");
+    await act(unit, "send");
+
+    const vendor = await signIn("vendor_manager", passwords.vendor_manager, "vendor-manager-pass-2026");
+    await vendor.goto(path);
+    assert.deepEqual(await acts(vendor), ["agree", "dispute"]);
+    await vendor.fill("#dispute-points", "本月修复超时次数应扣除用户原因挂起的时间");
+    await act(vendor, "dispute");
+    assert.equal(await vendor.getAttribute("#assessment-state", "data-state"), "disputed");
+    assert.match(await vendor.textContent("#thread"), /修复超时次数/);
+
+    await unit.goto(path);
+    assert.deepEqual(await acts(unit), ["revise", "maintain", "reply"]);
+    await unit.fill("#revise-text", "已按挂起记录重新计算");
+    await act(unit, "revise");
+    await act(unit, "send");
+    await vendor.goto(path);
+    await act(vendor, "agree");
+
+    const bureau = await signIn("bureau_manager", passwords.bureau_manager, "bureau-manager-pass-2026");
+    const hash = (await unit.textContent("#content-hash")).trim();
+    for (const page of [unit, vendor, bureau]) {
+      current = page;
+      await page.goto(path);
+      assert.ok((await acts(page)).includes("sign"), "asked to sign");
+      assert.equal(await page.getAttribute("#act-sign input[name=hash]", "value"), hash, "the form names the figures shown");
+      await act(page, "sign");
+    }
+    assert.equal(await bureau.getAttribute("#assessment-state", "data-state"), "final");
+    assert.deepEqual(await acts(bureau), []);
+    await shot(bureau, "assessment-final");
+
+    await bureau.click("#print");
+    await bureau.waitForURL(/\/print$/);
+    assert.equal((await bureau.textContent("h1")).trim(), "运行维护服务考核记录");
+    const blocks = await bureau.$$eval("section.sign", (ss) => ss.map((s) => [s.querySelector("h3").textContent, s.querySelector(".signer")?.textContent]));
+    assert.deepEqual(blocks, [["用户单位", "manager"], ["乙方（服务商）", "vendor_manager"], ["甲方（区局）", "bureau_manager"]]);
+    assert.equal((await bureau.textContent("#print-hash")).trim(), hash);
+    assert.equal(hash.length, 64);
+    assert.deepEqual(await latinWords(bureau), [], "the record is Chinese");
+    await shot(bureau, "assessment-print");
+    for (const page of [unit, vendor, bureau]) await page.context().close();
+  });
+
   await step("every Chinese page speaks Chinese: no English word outside the allow-list", async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     current = page;
@@ -516,6 +583,9 @@ try {
       "/catalog",
       "/catalog/sy-002",
       "/findings",
+      "/assessments",
+      `/assessments/${assessmentId}`,
+      `/assessments/${assessmentId}/print`,
       "/admin/users",
       "/admin/users/engineer",
       "/admin/calendars?name=cn-5x8&month=2026-10",

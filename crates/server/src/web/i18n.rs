@@ -49,6 +49,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("nav_new", "报障", "Log a fault"),
     ("nav_dashboard", "仪表盘", "Dashboard"),
     ("nav_catalog", "系统目录", "Catalogue"),
+    ("nav_assessments", "考核", "Assessments"),
     ("nav_admin", "管理", "Admin"),
     ("sign_in", "登录", "Sign in"),
     ("sign_out", "退出", "Sign out"),

@@ -15,6 +15,7 @@
 //! | `/tickets/{number}` | clocks, timeline, the actions allowed now |
 //! | `/dashboard` | trend, compliance by vendor and unit, availability, deductions |
 //! | `/findings` | findings (认定) of a contract's month, and recording one |
+//! | `/assessments` | assessments (考核): the list, one with its figures, thread and forms, its printable record |
 //! | `/catalog` | systems and their policies; a system's service dates and fee |
 //! | `/admin/…` | users and tokens, calendars, ladders, windows, the outbox |
 
@@ -30,6 +31,7 @@ macro_rules! ctx {
 
 mod account;
 mod admin;
+mod assessments;
 mod board;
 mod catalog;
 pub mod csrf;
@@ -83,7 +85,7 @@ fn at_post<H: Handler<T, AppState>, T: 'static>(path: &'static str, handler: H) 
 /// route cannot be added without the test that compares the list with
 /// [`permissions::PAGES`] seeing it.
 fn pages() -> Vec<PageRoute> {
-    vec![
+    let mut list = vec![
         at_get("/", || async { Redirect::to("/board") }),
         at_get("/login", login::form),
         at_post("/login", login::submit),
@@ -105,6 +107,9 @@ fn pages() -> Vec<PageRoute> {
         at_get("/findings", findings::page),
         at_post("/findings", findings::record),
         at_post("/findings/{id}/withdraw", findings::withdraw),
+    ];
+    list.extend(assessments::routes());
+    list.extend([
         at_get("/catalog", catalog::list),
         at_get("/catalog/{code}", catalog::system),
         at_post("/catalog/{code}/service", catalog::set_service),
@@ -128,7 +133,8 @@ fn pages() -> Vec<PageRoute> {
         at_post("/admin/outbox/{id}/retry", admin::retry),
         at_get("/assets/{file}", templates::asset),
         at_get("/favicon.ico", templates::favicon),
-    ]
+    ]);
+    list
 }
 
 /// Every page route the router has, as (method, path as the router writes it): what
@@ -319,6 +325,7 @@ pub fn page(v: &Viewer, name: &str, ctx: Value) -> WebResult {
         admin => v.p.role == Role::Admin,
         writer => v.can_write(),
         opener => crate::app::permissions::may(&v.p, crate::app::permissions::Action::TicketOpen),
+        assessor => crate::app::permissions::may_at_all(&v.p, crate::app::permissions::Action::AssessmentRead),
         vendor => matches!(v.p.scope, Scope::Vendor(_)),
     };
     let common = ctx! {

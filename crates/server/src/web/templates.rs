@@ -12,7 +12,7 @@ use minijinja::{Environment, State, Value};
 use crate::app::vocab::{Lang, duration, labels};
 
 /// Every template, by name.
-const TEMPLATES: [(&str, &str); 21] = [
+const TEMPLATES: [(&str, &str); 25] = [
     ("base.html", include_str!("templates/base.html")),
     ("macros.html", include_str!("templates/macros.html")),
     ("error.html", include_str!("templates/error.html")),
@@ -25,6 +25,13 @@ const TEMPLATES: [(&str, &str); 21] = [
     ("preview.html", include_str!("templates/preview.html")),
     ("dashboard.html", include_str!("templates/dashboard.html")),
     ("findings.html", include_str!("templates/findings.html")),
+    ("assessments.html", include_str!("templates/assessments.html")),
+    ("assessment.html", include_str!("templates/assessment.html")),
+    (
+        "assessment_figures.html",
+        include_str!("templates/assessment_figures.html"),
+    ),
+    ("assessment_print.html", include_str!("templates/assessment_print.html")),
     ("catalog.html", include_str!("templates/catalog.html")),
     ("system.html", include_str!("templates/system.html")),
     ("admin_nav.html", include_str!("templates/admin_nav.html")),

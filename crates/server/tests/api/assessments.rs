@@ -66,7 +66,7 @@ async fn close(t: &Harness, number: &str, rating: Option<u8>) {
     step(t, "mgr_a", &v, "close", "2026-11-28T10:00:00", body).await;
 }
 
-async fn setup(t: &Harness) {
+pub(crate) async fn setup(t: &Harness) {
     t.time.set("2026-12-02T02:00:00Z".parse().unwrap());
     t.put("admin", "/api/v1/contracts/va-84", contract())
         .await

@@ -466,6 +466,17 @@ both!(
 both!(
     the_browser_keeps_only_opaque_cookies_and_no_secret,
     |t: Harness| async move {
+        // An assessment (a month of vendor A's contract), so that its pages are visited too.
+        crate::assessments::setup(&t).await;
+        let assessment = t
+            .post(
+                "mgr_a",
+                "/api/v1/assessments",
+                serde_json::json!({"contract": "va-84", "period": "2026-11"}),
+            )
+            .await
+            .expect(StatusCode::CREATED)["id"]
+            .to_string();
         let number = t.open("admin", "SA", "fault", "serious").await["number"]
             .as_str()
             .unwrap()
@@ -491,6 +502,7 @@ both!(
                 .replace("{number}", &number)
                 .replace("{code}", "SA")
                 .replace("{username}", "eng_a")
+                .replace("{id}", &assessment)
                 .replace("{file}", "app.js");
             visit.push(format!("{path}{query}"));
         }

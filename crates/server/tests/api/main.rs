@@ -56,6 +56,7 @@ mod sign_in_cap;
 mod users_admin;
 mod ux_small;
 mod web;
+mod web_assessments;
 mod web_resume;
 mod webhooks;
 mod window_rules;

@@ -47,6 +47,62 @@ pub fn party_of(p: &Principal, row: &assessments::Model, stored: &Stored) -> Opt
     }
 }
 
+/// Who `p` is when doing act `name` to A-`id` as `party` (see [`party_of`]), or why they may not act.
+///
+/// A signature is a party's, given by its own people: an administrator's account (which belongs
+/// to the bureau when it has no unit or vendor) runs the system and signs nothing.
+fn actor_of(p: &Principal, id: i64, name: &str, party: Option<Party>) -> AppResult<Actor> {
+    if name == "sign" && p.role == Role::Admin {
+        return Err(AppError::Forbidden(
+            "an administrator's account signs for no party; sign with your party's own manager account (管理员账号不能代表任何一方签字)".into(),
+        ));
+    }
+    Ok(match (name, p.role, party) {
+        ("reopen", Role::Admin, _) => Actor::Admin,
+        (_, _, Some(party)) => Actor::Party(party),
+        (_, Role::Admin, None) => Actor::Admin,
+        (_, _, None) => {
+            return Err(AppError::Forbidden(format!(
+                "you act for no party of A-{id} (the unit it assesses, the vendor, the bureau or the supervisor)"
+            )));
+        }
+    })
+}
+
+/// The acts `p` may do to `row` (of contract `stored`) now, in [`ACTS`] order: those the
+/// permission table grants and [`lifecycle::apply`] accepts from the reader's actor, asked with
+/// the figures as they stand (a signature on the hash bound, a dispute with one point, a
+/// reopening with a reason). What the page offers; [`act`] asks the same again when it is done.
+pub fn allowed_acts(p: &Principal, row: &assessments::Model, stored: &Stored) -> AppResult<Vec<&'static str>> {
+    let before = super::lifecycle_of(row)?;
+    let party = party_of(p, row, stored);
+    let bound = before.hash.clone().unwrap_or_else(|| row.content_hash.clone());
+    Ok(ACTS
+        .iter()
+        .filter(|(_, needs)| permissions::may(p, *needs))
+        .filter_map(|&(name, _)| {
+            let actor = actor_of(p, row.id, name, party).ok()?;
+            let act = match name {
+                "revise" => Act::Revise {
+                    hash: row.content_hash.clone(),
+                },
+                "send" => Act::Send {
+                    hash: row.content_hash.clone(),
+                },
+                "agree" => Act::Agree,
+                "dispute" => Act::Dispute {
+                    points: vec!["·".into()],
+                },
+                "reply" => Act::Reply,
+                "maintain" => Act::Maintain,
+                "sign" => Act::Sign { hash: bound.clone() },
+                _ => Act::Reopen { reason: "·".into() },
+            };
+            lifecycle::apply(&before, actor, &act).is_ok().then_some(name)
+        })
+        .collect())
+}
+
 fn refused(r: Refusal) -> AppError {
     let detail = format!("{r} ({})", r.zh());
     match r {
@@ -91,23 +147,7 @@ pub async fn act(
     permissions::check(p, needs)?;
     let (row, stored) = load(&ctx.db, p, id).await?;
     let party = party_of(p, &row, &stored);
-    // A signature is a party's, given by its own people: an administrator's account (which
-    // belongs to the bureau when it has no unit or vendor) runs the system and signs nothing.
-    if name == "sign" && p.role == Role::Admin {
-        return Err(AppError::Forbidden(
-            "an administrator's account signs for no party; sign with your party's own manager account (管理员账号不能代表任何一方签字)".into(),
-        ));
-    }
-    let actor = match (name, p.role, party) {
-        ("reopen", Role::Admin, _) => Actor::Admin,
-        (_, _, Some(party)) => Actor::Party(party),
-        (_, Role::Admin, None) => Actor::Admin,
-        (_, _, None) => {
-            return Err(AppError::Forbidden(format!(
-                "you act for no party of A-{id} (the unit it assesses, the vendor, the bureau or the supervisor)"
-            )));
-        }
-    };
+    let actor = actor_of(p, id, name, party)?;
     if body.scores.is_some() && name != "revise" {
         return Err(AppError::invalid(
             "scores",
@@ -265,4 +305,90 @@ pub async fn act(
     super::notify::after_act(&txn, &ctx.links, &now_row, &stored, acted, now).await?;
     txn.commit().await?;
     view(&ctx.db, now_row, true).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::auth::Scope;
+
+    fn stored() -> Stored {
+        let contract = serde_json::from_value(json!({
+            "code": "c", "name": "合同", "vendor": "v", "price_fen": 100, "months": 12, "rules": []
+        }))
+        .unwrap();
+        Stored {
+            contract,
+            vendor_id: 7,
+            member_ids: vec![],
+            system_ids: vec![],
+        }
+    }
+
+    fn row(state: State, signed: &[&str], hash_sent: Option<&str>) -> assessments::Model {
+        let now = chrono::Utc::now();
+        assessments::Model {
+            id: 1,
+            contract_code: "c".into(),
+            unit_id: Some(3),
+            period: "2026-11".into(),
+            scheme: None,
+            entries: None,
+            state: state.key().into(),
+            required: json!(["unit", "vendor", "bureau"]),
+            signed: json!(signed),
+            snapshot: "{}".into(),
+            content_hash: "h1".into(),
+            hash_sent: hash_sent.map(str::to_owned),
+            version: 1,
+            created_by: 1,
+            created_at: now,
+            updated_at: now,
+            final_at: None,
+        }
+    }
+
+    fn who(role: Role, party: Option<auth::Party>) -> Principal {
+        Principal {
+            user_id: 1,
+            username: "x".into(),
+            role,
+            scope: Scope::All,
+            party,
+        }
+    }
+
+    #[test]
+    fn each_reader_is_offered_what_the_rulebook_and_the_table_allow_now() {
+        let unit = who(Role::Manager, Some(auth::Party::Unit(3)));
+        let vendor = who(Role::Manager, Some(auth::Party::Vendor(7)));
+        let other_vendor = who(Role::Manager, Some(auth::Party::Vendor(8)));
+        let bureau = who(Role::Manager, Some(auth::Party::Bureau));
+        let admin = who(Role::Admin, None);
+        let s = stored();
+        let draft = row(State::Draft, &[], None);
+        assert_eq!(allowed_acts(&unit, &draft, &s).unwrap(), ["revise", "send"]);
+        assert!(allowed_acts(&vendor, &draft, &s).unwrap().is_empty());
+        let sent = row(State::Sent, &[], Some("h1"));
+        assert_eq!(allowed_acts(&unit, &sent, &s).unwrap(), ["revise"]);
+        assert_eq!(allowed_acts(&vendor, &sent, &s).unwrap(), ["agree", "dispute"]);
+        assert!(allowed_acts(&other_vendor, &sent, &s).unwrap().is_empty());
+        let disputed = row(State::Disputed, &[], Some("h1"));
+        assert_eq!(
+            allowed_acts(&unit, &disputed, &s).unwrap(),
+            ["revise", "maintain", "reply"]
+        );
+        assert_eq!(allowed_acts(&vendor, &disputed, &s).unwrap(), ["reply"]);
+        let agreed = row(State::Agreed, &["unit"], Some("h1"));
+        assert_eq!(allowed_acts(&unit, &agreed, &s).unwrap(), ["revise"], "signed already");
+        assert_eq!(allowed_acts(&vendor, &agreed, &s).unwrap(), ["sign"]);
+        assert_eq!(allowed_acts(&bureau, &agreed, &s).unwrap(), ["revise", "sign"]);
+        assert!(
+            !allowed_acts(&admin, &agreed, &s).unwrap().contains(&"sign"),
+            "an admin signs for no party"
+        );
+        let done = row(State::Final, &["unit", "vendor", "bureau"], Some("h1"));
+        assert_eq!(allowed_acts(&admin, &done, &s).unwrap(), ["reopen"]);
+        assert!(allowed_acts(&unit, &done, &s).unwrap().is_empty());
+    }
 }

@@ -500,3 +500,58 @@ pub async fn snapshot(ctx: &Context, p: &Principal, id: i64) -> AppResult<String
     let (row, _) = load(&ctx.db, p, id).await?;
     Ok(row.snapshot)
 }
+
+/// Assessment `id` with its figures and thread, and the acts `p` may do to it now
+/// ([`acts::allowed_acts`]): what a page offers.
+pub async fn get_with_acts(ctx: &Context, p: &Principal, id: i64) -> AppResult<(AssessmentView, Vec<&'static str>)> {
+    permissions::check(p, Action::AssessmentRead)?;
+    let (row, stored) = load(&ctx.db, p, id).await?;
+    let allowed = acts::allowed_acts(p, &row, &stored)?;
+    Ok((view(&ctx.db, row, true).await?, allowed))
+}
+
+/// The contracts `p` may assess, as (code, name): every contract for the bureau's managers, the
+/// contracts covering a system of their unit for a unit's; none for whoever may not write.
+pub async fn assessable(ctx: &Context, p: &Principal) -> AppResult<Vec<(String, String)>> {
+    if !permissions::may(p, Action::AssessmentWrite) {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for s in deductions::list(&ctx.db).await? {
+        let ok = match p.party {
+            Some(auth::Party::Unit(u)) => systems::Entity::find()
+                .filter(systems::Column::UnitId.eq(u))
+                .filter(systems::Column::Id.is_in(s.system_ids.clone()))
+                .one(&ctx.db)
+                .await?
+                .is_some(),
+            Some(auth::Party::Vendor(_) | auth::Party::Supervisor) => false,
+            _ => true,
+        };
+        if ok {
+            out.push((s.contract.code, s.contract.name));
+        }
+    }
+    Ok(out)
+}
+
+/// The names of the contracts and units `list` names, by code: what a list shows people.
+pub async fn names(ctx: &Context, list: &[AssessmentView]) -> AppResult<BTreeMap<String, String>> {
+    let mut out: BTreeMap<String, String> = deductions::list(&ctx.db)
+        .await?
+        .into_iter()
+        .filter(|s| list.iter().any(|a| a.contract == s.contract.code))
+        .map(|s| (s.contract.code, s.contract.name))
+        .collect();
+    let codes: BTreeSet<&String> = list.iter().filter_map(|a| a.unit.as_ref()).collect();
+    if !codes.is_empty() {
+        for u in units::Entity::find()
+            .filter(units::Column::Code.is_in(codes))
+            .all(&ctx.db)
+            .await?
+        {
+            out.insert(u.code, u.name);
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,443 @@
+//! Assessments (考核, issue 27) on the pages: `/assessments` (the list the reader may see, and the
+//! form that creates one for the buyer's managers), `/assessments/{id}` (the figures, who must and
+//! has signed, the thread, and only the forms the reader may use now) and
+//! `/assessments/{id}/print` (the record to print and sign, in Chinese, with one signature block
+//! per required party and the content hash). Every page calls [`crate::app::assessments`] only:
+//! the acts offered are the use case's [`allowed_acts`](crate::app::assessments::acts::allowed_acts),
+//! the rulebook asked, never a rule written here.
+
+use std::collections::{BTreeMap, HashMap};
+
+use axum::extract::{Path, State};
+use scorecard::lifecycle::{Party, State as Stage};
+use serde_json::{Value as Json, json};
+
+use super::i18n::{self, Lang};
+use super::{Fields, PageRoute, Viewer, WebResult, at_get, at_post, redirect_with};
+use crate::app::AppError;
+use crate::app::assessments::{self, ActBody, AssessmentQuery, AssessmentView, NewAssessment};
+use crate::app::audit::ClientAddr;
+use crate::http::AppState;
+
+/// The words of these pages, Chinese and English.
+const WORDS: &[(&str, &str, &str)] = &[
+    ("assessments", "考核", "Assessments"),
+    (
+        "hint",
+        "考核由采购方（用户单位或区局）管理人员编制并发送乙方；乙方同意或提出异议；各方用本人账号签字后定稿，定稿后数据冻结。",
+        "An assessment is written and sent by the buyer's managers (the unit or the bureau); the vendor agrees or disputes; each party signs with its own account, and it is then final and frozen.",
+    ),
+    ("none", "暂无考核", "No assessments"),
+    ("code", "编号", "Number"),
+    ("contract", "合同", "Contract"),
+    ("unit", "用户单位", "User unit"),
+    ("whole_contract", "全合同", "Whole contract"),
+    ("month", "月份", "Month"),
+    ("state", "状态", "State"),
+    ("awaiting", "待签字", "Still to sign"),
+    ("signed", "已签字", "Signed"),
+    ("required", "须签字", "Must sign"),
+    ("create", "新建考核", "New assessment"),
+    ("month_field", "月份（YYYY-MM）", "Month (YYYY-MM)"),
+    ("unit_field", "用户单位代码（可选）", "User unit code (optional)"),
+    (
+        "signers_hint",
+        "签字方默认：用户单位（按单位考核时）、乙方（服务商）、甲方（区局）。",
+        "Signers by default: the user unit (for a unit's assessment), the vendor and the bureau.",
+    ),
+    ("figures", "考核数据", "Figures"),
+    ("measured_at", "数据计算时间", "Measured at"),
+    ("tickets", "工单", "Tickets"),
+    ("received", "受理", "Received"),
+    ("resolved", "已解决", "Resolved"),
+    ("open", "未关闭", "Open"),
+    ("cancelled", "已作废", "Voided"),
+    ("breached", "超时", "Breached"),
+    ("breached_clocks", "超时计时数", "Late clocks"),
+    ("severity", "等级", "Severity"),
+    ("compliance", "时限达标", "Compliance"),
+    ("clock", "时限", "Clock"),
+    ("total", "合计", "Total"),
+    ("met", "达标", "Met"),
+    ("pending", "计时中", "Running"),
+    ("rate", "达标率", "Rate"),
+    ("latency", "平均时长", "Mean times"),
+    ("measure", "指标", "Measure"),
+    ("count", "次数", "Count"),
+    ("mean", "平均（工作时间）", "Mean (working time)"),
+    ("availability", "可用率", "Availability"),
+    ("system", "系统", "System"),
+    ("target", "目标", "Target"),
+    ("measured", "实测", "Measured"),
+    ("outage", "中断时长", "Outage"),
+    ("deductions", "扣款", "Deductions"),
+    ("rule", "条款", "Rule"),
+    ("outcome", "结果", "Outcome"),
+    ("evidence", "依据", "Evidence"),
+    ("amount", "金额", "Amount"),
+    ("deduction_total", "扣款合计", "Total deducted"),
+    (
+        "no_deductions",
+        "本合同未设扣款条款。",
+        "The contract sets no deduction rules.",
+    ),
+    ("out_fired", "扣款", "Deducted"),
+    ("out_exposure", "待认定", "Awaits a finding"),
+    ("out_not_fired", "未触发", "Not triggered"),
+    ("out_not_measured", "未计量", "Not measured"),
+    ("signatures", "签字", "Signatures"),
+    ("party", "签字方", "Party"),
+    ("signer", "签字人", "Signed by"),
+    ("signed_at", "签字时间", "Signed at"),
+    ("not_signed", "尚未签字", "Not signed yet"),
+    ("thread", "往来记录", "Thread"),
+    ("when", "时间", "When"),
+    ("who", "人员", "Who"),
+    ("what", "操作", "Act"),
+    ("said", "内容", "Said"),
+    ("hash_prefix", "校验值", "Hash"),
+    ("content_hash", "内容校验值（SHA-256）", "Content hash (SHA-256)"),
+    ("print", "打印考核记录", "Print the record"),
+    ("your_acts", "可进行的操作", "What you may do"),
+    ("no_acts", "当前没有需要您进行的操作。", "Nothing for you to do now."),
+    ("note_optional", "说明（可选）", "Note (optional)"),
+    (
+        "points",
+        "异议要点（每行一条，必填）",
+        "Points disputed (one per line, required)",
+    ),
+    ("reply_text", "回复内容（必填）", "Reply (required)"),
+    ("reason", "重新打开的原因（必填）", "Why reopen (required)"),
+    (
+        "sign_hint",
+        "签字即确认上述考核数据，签字记录本页所示的校验值：",
+        "Signing confirms the figures above and records the hash shown here:",
+    ),
+    ("act_create", "新建", "Created"),
+    ("act_revise", "重新计算并修订", "Measure again and revise"),
+    ("act_send", "发送乙方确认", "Send to the vendor"),
+    ("act_maintain", "维持原考核", "Maintain the figures"),
+    ("act_agree", "同意", "Agree"),
+    ("act_dispute", "提出异议", "Dispute"),
+    ("act_reply", "回复", "Reply"),
+    ("act_sign", "签字确认", "Sign"),
+    ("act_reopen", "重新打开", "Reopen"),
+    ("st_draft", "草稿", "Draft"),
+    ("st_sent", "待乙方确认", "Awaiting the vendor"),
+    ("st_disputed", "有异议", "Disputed"),
+    ("st_agreed", "待签字", "Awaiting signatures"),
+    ("st_final", "已定稿", "Final"),
+    ("pt_unit", "用户单位", "User unit"),
+    ("pt_vendor", "乙方（服务商）", "Vendor"),
+    ("pt_bureau", "甲方（区局）", "Bureau"),
+    ("pt_supervisor", "监理", "Supervisor"),
+    ("pt_admin", "管理员", "Administrator"),
+];
+
+/// The words of `lang`, by key.
+fn words(lang: Lang) -> BTreeMap<&'static str, &'static str> {
+    WORDS
+        .iter()
+        .map(|(k, zh, en)| (*k, if lang == Lang::Zh { *zh } else { *en }))
+        .collect()
+}
+
+/// The page routes of assessments, each act its own route (as in the API), so that each needs
+/// its own permission (web/permissions.rs).
+pub(super) fn routes() -> Vec<PageRoute> {
+    macro_rules! act_route {
+        ($name:literal) => {
+            at_post(
+                concat!("/assessments/{id}/", $name),
+                |s: State<AppState>, v: Viewer, from: ClientAddr, Path(id): Path<String>, f: Fields| {
+                    act(s, v, from, id, $name, f.0)
+                },
+            )
+        };
+    }
+    vec![
+        at_get("/assessments", list),
+        at_post("/assessments", create),
+        at_get("/assessments/{id}", page),
+        at_get("/assessments/{id}/print", print),
+        act_route!("revise"),
+        act_route!("send"),
+        act_route!("maintain"),
+        act_route!("agree"),
+        act_route!("dispute"),
+        act_route!("reply"),
+        act_route!("sign"),
+        act_route!("reopen"),
+    ]
+}
+
+/// `12` or `A-12`.
+fn id_of(text: &str) -> Result<i64, AppError> {
+    text.trim()
+        .trim_start_matches("A-")
+        .parse()
+        .map_err(|_| AppError::NotFound(format!("no assessment {text:?}")))
+}
+
+/// A party's name in `lang` (the rulebook's own Chinese label).
+fn party_label(key: &str, lang: Lang) -> String {
+    match (key.parse::<Party>(), lang) {
+        (Ok(p), Lang::Zh) => p.label_zh().to_owned(),
+        _ => words(lang)
+            .get(format!("pt_{key}").as_str())
+            .map_or_else(|| key.to_owned(), |w| (*w).to_owned()),
+    }
+}
+
+/// A state's name in `lang` (the rulebook's own Chinese label).
+fn state_label(key: &str, lang: Lang) -> String {
+    match (key.parse::<Stage>(), lang) {
+        (Ok(s), Lang::Zh) => s.label_zh().to_owned(),
+        _ => words(lang)
+            .get(format!("st_{key}").as_str())
+            .map_or_else(|| key.to_owned(), |w| (*w).to_owned()),
+    }
+}
+
+/// A view with its state and parties named for people.
+fn named(a: &AssessmentView, lang: Lang) -> Json {
+    let names = |keys: &[String]| keys.iter().map(|k| party_label(k, lang)).collect::<Vec<_>>();
+    json!({
+        "view": a,
+        "state": state_label(&a.state, lang),
+        "required": names(&a.required),
+        "awaiting": names(&a.awaiting),
+        "signed": names(&a.signed),
+    })
+}
+
+/// The use case's reason in the reader's language: the rulebook says it in English with the
+/// Chinese in brackets at the end (「… (考核内容已变化，请刷新后再签字或发送)」); a Chinese reader
+/// gets the bracket, an English reader the rest.
+fn reason(e: &AppError, lang: Lang) -> String {
+    let detail = e.detail();
+    let cjk = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    match detail.strip_suffix(')').and_then(|d| d.rsplit_once('(')) {
+        Some((en, zh)) if cjk(zh) => match lang {
+            Lang::Zh => zh.to_owned(),
+            Lang::En => en.trim().to_owned(),
+        },
+        _ => detail,
+    }
+}
+
+/// `GET /assessments`: the assessments the reader may see, and the form to create one.
+pub async fn list(State(state): State<AppState>, v: Viewer) -> WebResult {
+    let rows = assessments::list(&state, &v.p, AssessmentQuery::default()).await?;
+    let contracts = assessments::assessable(&state, &v.p).await?;
+    let names = assessments::names(&state, &rows).await?;
+    super::page(
+        &v,
+        "assessments.html",
+        ctx! {
+            list => rows.iter().map(|a| named(a, v.lang)).collect::<Vec<_>>(),
+            contracts => contracts.into_iter().map(|(code, name)| json!({"code": code, "name": name})).collect::<Vec<_>>(),
+            names => names,
+            aw => words(v.lang),
+            month => v.now.with_timezone(&super::templates::ZONE).format("%Y-%m").to_string(),
+        },
+    )
+}
+
+fn field<'a>(f: &'a HashMap<String, String>, k: &str) -> Option<&'a str> {
+    f.get(k).map(|s| s.trim()).filter(|s| !s.is_empty())
+}
+
+/// `POST /assessments`: creates one from the form and opens it.
+pub async fn create(State(state): State<AppState>, v: Viewer, from: ClientAddr, axum::Form(f): Fields) -> WebResult {
+    v.check_form(&f)?;
+    let label = words(v.lang)["create"];
+    let body = NewAssessment {
+        contract: field(&f, "contract").unwrap_or_default().to_owned(),
+        period: field(&f, "period").unwrap_or_default().to_owned(),
+        unit: field(&f, "unit").map(str::to_owned),
+        signers: None,
+        scheme: field(&f, "scheme").map(str::to_owned),
+    };
+    match assessments::create(&state, &v.p, &from, body).await {
+        Ok(a) => Ok(redirect_with(
+            &format!("/assessments/{}", a.id),
+            &format!("{label} {} ✓", a.code),
+        )),
+        Err(e @ (AppError::Internal(_) | AppError::NotFound(_))) => Err(e.into()),
+        Err(e) => Ok(redirect_with(
+            "/assessments",
+            &format!("{label} ✗ {}", reason(&e, v.lang)),
+        )),
+    }
+}
+
+/// Each required party's signature: who and when (the last `sign` of that party since the
+/// signatures were last voided), or nothing yet.
+fn signatures(a: &AssessmentView, lang: Lang) -> Vec<Json> {
+    let events = a.events.as_deref().unwrap_or_default();
+    Party::ALL
+        .iter()
+        .filter(|p| a.required.iter().any(|r| r == p.key()))
+        .map(|p| {
+            let signed = a.signed.iter().any(|s| s == p.key());
+            let by = events
+                .iter()
+                .rev()
+                .take_while(|e| !matches!(e.kind.as_str(), "revise" | "reopen"))
+                .find(|e| e.kind == "sign" && e.party.as_deref() == Some(p.key()))
+                .filter(|_| signed);
+            json!({
+                "party": p.key(),
+                "label": party_label(p.key(), lang),
+                "by": by.and_then(|e| e.by.clone()),
+                "at": by.map(|e| e.at),
+                "hash": by.map(|e| e.content_hash.clone()),
+            })
+        })
+        .collect()
+}
+
+/// The thread as people read it: the act's and the party's names, the hash's first 12 digits.
+fn thread(a: &AssessmentView, lang: Lang) -> Vec<Json> {
+    let w = words(lang);
+    a.events
+        .as_deref()
+        .unwrap_or_default()
+        .iter()
+        .map(|e| {
+            json!({
+                "at": e.at,
+                "by": e.by,
+                "party": party_label(e.party.as_deref().unwrap_or("admin"), lang),
+                "kind": w.get(format!("act_{}", e.kind).as_str()).copied().unwrap_or(e.kind.as_str()),
+                "text": e.text,
+                "hash": e.content_hash.chars().take(12).collect::<String>(),
+            })
+        })
+        .collect()
+}
+
+/// `GET /assessments/{id}`: the figures, the signatures, the thread and the reader's forms.
+pub async fn page(State(state): State<AppState>, v: Viewer, Path(id): Path<String>) -> WebResult {
+    let (a, allowed) = assessments::get_with_acts(&state, &v.p, id_of(&id)?).await?;
+    super::page(
+        &v,
+        "assessment.html",
+        ctx! {
+            a => named(&a, v.lang),
+            f => a.figures.clone().unwrap_or(Json::Null),
+            signatures => signatures(&a, v.lang),
+            thread => thread(&a, v.lang),
+            acts => allowed,
+            aw => words(v.lang),
+        },
+    )
+}
+
+/// `GET /assessments/{id}/print`: the record to print and sign, in Chinese whatever the reader
+/// chose (the signed paper is one language, as the printable report is).
+pub async fn print(State(state): State<AppState>, v: Viewer, Path(id): Path<String>) -> WebResult {
+    let a = assessments::get(&state, &v.p, id_of(&id)?).await?;
+    let mut res = super::html(
+        "assessment_print.html",
+        ctx! {
+            a => named(&a, Lang::Zh),
+            f => a.figures.clone().unwrap_or(Json::Null),
+            signatures => signatures(&a, Lang::Zh),
+            aw => words(Lang::Zh),
+            tr => i18n::words(Lang::Zh),
+            lang => "zh",
+        },
+    )?;
+    res.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    Ok(res)
+}
+
+/// `POST /assessments/{id}/{act}`: the act, then back to the assessment with a message.
+async fn act(
+    State(state): State<AppState>,
+    v: Viewer,
+    from: ClientAddr,
+    id: String,
+    name: &'static str,
+    f: HashMap<String, String>,
+) -> WebResult {
+    v.check_form(&f)?;
+    let id = id_of(&id)?;
+    let back = format!("/assessments/{id}");
+    let body = ActBody {
+        hash: field(&f, "hash").map(str::to_owned),
+        points: f
+            .get("points")
+            .map(|p| {
+                p.lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        text: field(&f, "text").map(str::to_owned),
+        reason: field(&f, "reason").map(str::to_owned),
+        // Scores are entered through the API for now (`revise` with `scores`).
+        scores: None,
+    };
+    let label = words(v.lang)
+        .get(format!("act_{name}").as_str())
+        .copied()
+        .unwrap_or(name);
+    match assessments::acts::act(&state, &v.p, &from, id, name, body).await {
+        Ok(a) => Ok(redirect_with(
+            &back,
+            &format!("{label} · {} ✓ {}", a.code, state_label(&a.state, v.lang)),
+        )),
+        Err(e @ (AppError::Internal(_) | AppError::NotFound(_))) => Err(e.into()),
+        Err(e) => Ok(redirect_with(
+            &back,
+            &format!("{label} · A-{id} ✗ {}", reason(&e, v.lang)),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every `aw.key` the assessment templates use exists, in both languages, once.
+    #[test]
+    fn every_word_the_pages_use_exists_in_both_languages() {
+        let mut seen = std::collections::BTreeSet::new();
+        for (k, zh, en) in WORDS {
+            assert!(seen.insert(k), "{k} twice");
+            assert!(!zh.is_empty() && !en.is_empty(), "{k}");
+        }
+        for (name, source) in super::super::templates::sources().filter(|(n, _)| n.starts_with("assessment")) {
+            for part in source.split("aw.").skip(1) {
+                let key: String = part
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                assert!(seen.contains(&key.as_str()), "{name}: no word {key}");
+            }
+        }
+        for (name, _) in crate::app::assessments::acts::ACTS {
+            assert!(seen.contains(&format!("act_{name}").as_str()), "act_{name}");
+        }
+        for p in Party::ALL {
+            assert!(seen.contains(&format!("pt_{}", p.key()).as_str()));
+        }
+    }
+
+    #[test]
+    fn a_refusal_is_said_in_the_readers_language() {
+        let e = AppError::Conflict("the figures changed (考核内容已变化，请刷新后再签字或发送)".into());
+        assert_eq!(reason(&e, Lang::Zh), "考核内容已变化，请刷新后再签字或发送");
+        assert_eq!(reason(&e, Lang::En), "the figures changed");
+        let plain = AppError::Conflict("no (brackets) here".into());
+        assert_eq!(reason(&plain, Lang::Zh), "no (brackets) here");
+    }
+}
