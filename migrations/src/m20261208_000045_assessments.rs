@@ -56,8 +56,8 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        // One assessment per contract, unit and period; NULL units compare distinct in SQL, so
-        // the whole-contract assessment is kept unique by the use case under the write lock.
+        // One assessment per contract, unit and period. NULL units compare distinct in SQL, so
+        // the whole contract's assessment (unit_id NULL) has a partial index of its own.
         manager
             .create_index(
                 Index::create()
@@ -68,6 +68,13 @@ impl MigrationTrait for Migration {
                     .col(Assessments::Period)
                     .unique()
                     .to_owned(),
+            )
+            .await?;
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "CREATE UNIQUE INDEX assessments_contract_period_whole ON assessments (contract_code, period) \
+                 WHERE unit_id IS NULL",
             )
             .await?;
         manager

@@ -81,6 +81,11 @@ const WORDS: &[(&str, &str, &str)] = &[
         "本合同未设扣款条款。",
         "The contract sets no deduction rules.",
     ),
+    (
+        "deductions_whole",
+        "扣款按合同整体计算，见区局对全合同的考核。",
+        "Deductions are the whole contract's: see the bureau's assessment of the whole contract.",
+    ),
     ("out_fired", "扣款", "Deducted"),
     ("out_exposure", "待认定", "Awaits a finding"),
     ("out_not_fired", "未触发", "Not triggered"),

@@ -152,10 +152,12 @@ both!(
         );
         assert_eq!(a["state"], "draft");
         assert_eq!(a["required"], json!(["unit", "vendor", "bureau"]));
-        // The figures are the month's report for the contract: one late repair, 0.1 % deducted.
+        // The figures are the month's report for the contract's tickets on the unit's systems:
+        // one late repair. The deductions are the whole contract's (the bureau's assessment),
+        // left out of a unit's as the report withholds them from units.
         let f = &a["figures"];
         assert_eq!(f["breached"], 1, "{f}");
-        assert_eq!(f["deductions"]["assessment"]["total_fen"], 120_000, "{f}");
+        assert_eq!(f["deductions"], Value::Null, "{f}");
         // The hash is the SHA-256 of the figures' stored text, which anyone may fetch.
         let text = snapshot(&t, id).await;
         let first_hash = a["content_hash"].as_str().unwrap().to_owned();
@@ -165,6 +167,10 @@ both!(
         act(&t, "vmgr_a", id, "send", json!({}))
             .await
             .expect(StatusCode::FORBIDDEN);
+        // What is sent is what is stored: a hash that is not the figures' is refused.
+        act(&t, "mgr_a", id, "send", json!({"hash": "00"}))
+            .await
+            .expect(StatusCode::CONFLICT);
         act(&t, "mgr_a", id, "send", json!({})).await.expect(StatusCode::OK);
         act(&t, "vmgr_a", id, "dispute", json!({"points": []}))
             .await
@@ -317,12 +323,14 @@ both!(
             .await
             .expect(StatusCode::OK);
         assert_eq!(report["deductions"][0]["assessment"]["total_fen"], 240_000);
+        assert_eq!(report["tickets"]["breached"], 2);
         let after = t
             .get("vmgr_a", &format!("/api/v1/assessments/{id}"))
             .await
             .expect(StatusCode::OK);
         assert_eq!(after["content_hash"], a["content_hash"]);
-        assert_eq!(after["figures"]["deductions"]["assessment"]["total_fen"], 120_000);
+        assert_eq!(after["figures"]["breached"], 1);
+        assert_eq!(after["figures"]["tickets"]["received"], 1);
         assert_eq!(snapshot(&t, id).await, before, "byte for byte");
 
         // Final is final: no revising, no signing again; reopening is an admin's, with a reason.
@@ -345,6 +353,7 @@ both!(
         .await
         .expect(StatusCode::OK);
         assert_eq!((r["state"].as_str(), r["signed"].clone()), (Some("draft"), json!([])));
+        assert_eq!(r["final_at"], Value::Null, "no longer final");
         let reopen = audit_log::Entity::find()
             .filter(audit_log::Column::Action.eq("assessment.reopen"))
             .one(&t.db.db)
@@ -354,7 +363,7 @@ both!(
         assert!(reopen.detail.to_string().contains("漏计"), "{}", reopen.detail);
         // Revised now, it counts both late repairs.
         let r = act(&t, "mgr_a", id, "revise", json!({})).await.expect(StatusCode::OK);
-        assert_eq!(r["figures"]["deductions"]["assessment"]["total_fen"], 240_000);
+        assert_eq!(r["figures"]["breached"], 2);
         assert_ne!(r["content_hash"], a["content_hash"]);
     }
 );
@@ -428,6 +437,22 @@ both!(
             .expect(StatusCode::CREATED);
         assert_eq!(whole["unit"], Value::Null);
         assert_eq!(whole["required"], json!(["vendor", "bureau", "supervisor"]));
+        // The whole contract's carries the deductions: a unit's manager does not read it.
+        assert_eq!(whole["figures"]["deductions"]["assessment"]["total_fen"], 120_000);
+        let whole_path = format!("/api/v1/assessments/{}", whole["id"]);
+        t.get("mgr_a", &whole_path).await.expect(StatusCode::NOT_FOUND);
+        t.get("vmgr_a", &whole_path).await.expect(StatusCode::OK);
+        // An administrator reads and reopens, and acts for no party.
+        t.post(
+            "admin",
+            "/api/v1/assessments",
+            json!({"contract": "va-84", "period": "2026-09"}),
+        )
+        .await
+        .expect(StatusCode::FORBIDDEN);
+        act(&t, "admin", whole["id"].as_i64().unwrap(), "send", json!({}))
+            .await
+            .expect(StatusCode::FORBIDDEN);
         // An unknown act is 404.
         act(&t, "mgr_a", id, "approve", json!({}))
             .await

@@ -107,8 +107,9 @@ both!(
         assert!(html.contains(&format!("新建考核 A-{id} ✓")), "{html}");
         let html = unit.page(&page).await;
         assert_eq!(acts_on(&html), ["revise", "send"]);
+        // A unit's assessment: the unit's tickets; the deductions are the whole contract's.
         assert!(
-            html.contains("修复超时") && html.contains(r#"id="deduction-total">¥1,200.00<"#),
+            html.contains(r#"id="deductions-whole""#) && !html.contains(r#"id="deduction-total""#),
             "{html}"
         );
         assert!(acts_on(&vendor.page(&page).await).is_empty(), "a draft is the buyer's");

@@ -57,10 +57,11 @@ fn actor_of(p: &Principal, id: i64, name: &str, party: Option<Party>) -> AppResu
             "an administrator's account signs for no party; sign with your party's own manager account (管理员账号不能代表任何一方签字)".into(),
         ));
     }
+    // An administrator runs the system: it acts as no party (an admin account without a unit
+    // or vendor would otherwise count as the bureau's), and the rulebook lets it only reopen.
     Ok(match (name, p.role, party) {
-        ("reopen", Role::Admin, _) => Actor::Admin,
+        (_, Role::Admin, _) => Actor::Admin,
         (_, _, Some(party)) => Actor::Party(party),
-        (_, Role::Admin, None) => Actor::Admin,
         (_, _, None) => {
             return Err(AppError::Forbidden(format!(
                 "you act for no party of A-{id} (the unit it assesses, the vendor, the bureau or the supervisor)"
@@ -190,12 +191,19 @@ pub async fn act(
             revised = Some(snapshot);
             (Act::Revise { hash }, message)
         }
-        "send" => (
-            Act::Send {
-                hash: body.hash.clone().unwrap_or_else(|| row.content_hash.clone()),
-            },
-            message,
-        ),
+        "send" => {
+            // What is sent is the figures as stored; a hash given says what the sender read, and
+            // must be theirs.
+            if body.hash.as_deref().is_some_and(|h| h.trim() != row.content_hash) {
+                return Err(refused(Refusal::StaleHash));
+            }
+            (
+                Act::Send {
+                    hash: row.content_hash.clone(),
+                },
+                message,
+            )
+        }
         "agree" => (Act::Agree, message),
         "maintain" => (Act::Maintain, message),
         "reply" => {
@@ -261,6 +269,12 @@ pub async fn act(
     }
     if after.state == State::Final && before.state != State::Final {
         update = update.col_expr(assessments::Column::FinalAt, Expr::value(Some(now)));
+    }
+    if after.state != State::Final && before.state == State::Final {
+        update = update.col_expr(
+            assessments::Column::FinalAt,
+            Expr::value(None::<chrono::DateTime<chrono::Utc>>),
+        );
     }
     let done = update
         .filter(assessments::Column::Id.eq(id))

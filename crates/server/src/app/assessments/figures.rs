@@ -26,7 +26,7 @@ use sea_orm::EntityTrait;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::app::reports::{self, Filters, Period, deductions::Stored};
+use crate::app::reports::{self, Filters, Period, Scope, deductions::Stored};
 use crate::app::{AppError, AppResult, Context};
 use crate::db::entities::{units, vendors};
 
@@ -80,7 +80,21 @@ pub async fn compute(
         ..Filters::default()
     };
     let now = ctx.now();
-    let r = reports::breaches(&ctx.db, &ctx.calendars.snapshot(), parsed, filters, None, now, true).await?;
+    // The contract's own tickets: on its systems, counted against its vendor or a member (as its
+    // deduction rules read them), and, for a unit's assessment, on that unit's systems. The
+    // deductions are the contract's as a whole, so a unit's assessment leaves them out: they are
+    // the whole contract's assessment's (the bureau's), as the report withholds them from units.
+    let scope = Scope {
+        from: parsed.from,
+        to: parsed.to,
+        as_of: now,
+        systems: Some(stored.system_ids.clone()),
+        unit: unit.map(|u| u.id),
+        vendors: Some(stored.vendor_ids()),
+        ..Scope::default()
+    };
+    let whole = unit.is_none();
+    let r = reports::breaches_in(&ctx.db, &ctx.calendars.snapshot(), parsed, filters, scope, whole).await?;
     let deductions = r
         .deductions
         .iter()

@@ -174,27 +174,15 @@ pub(crate) fn lifecycle_of(row: &assessments::Model) -> AppResult<Lifecycle> {
 }
 
 /// Whether `p` may read `row` (of contract `stored`).
-pub(crate) async fn sees(
-    db: &impl ConnectionTrait,
-    p: &Principal,
-    row: &assessments::Model,
-    stored: &Stored,
-) -> AppResult<bool> {
-    Ok(match (p.role, p.party) {
+pub(crate) fn sees(p: &Principal, row: &assessments::Model, stored: &Stored) -> bool {
+    match (p.role, p.party) {
         (Role::Admin, _) | (_, Some(auth::Party::Bureau | auth::Party::Supervisor)) => true,
         (_, Some(auth::Party::Vendor(v))) => stored.binds(v),
-        (_, Some(auth::Party::Unit(u))) => match row.unit_id {
-            Some(id) => id == u,
-            // The whole contract's assessment: a unit whose systems it covers.
-            None => systems::Entity::find()
-                .filter(systems::Column::UnitId.eq(u))
-                .filter(systems::Column::Id.is_in(stored.system_ids.clone()))
-                .one(db)
-                .await?
-                .is_some(),
-        },
+        // A unit reads its own unit's assessments; the whole contract's carries every unit's
+        // figures and the deductions, which the report withholds from units too.
+        (_, Some(auth::Party::Unit(u))) => row.unit_id == Some(u),
         (_, None) => false,
-    })
+    }
 }
 
 /// The contract `code`, or a field error naming `field`.
@@ -213,7 +201,7 @@ pub(crate) async fn load(db: &impl ConnectionTrait, p: &Principal, id: i64) -> A
     let stored = contract(db, "contract", &row.contract_code)
         .await
         .map_err(|_| missing())?;
-    if !sees(db, p, &row, &stored).await? {
+    if !sees(p, &row, &stored) {
         return Err(missing());
     }
     Ok((row, stored))
@@ -318,6 +306,11 @@ pub(crate) async fn event(
 /// Creates a draft assessment with its figures measured now; audited as `assessment.create`.
 pub async fn create(ctx: &Context, p: &Principal, from: &ClientAddr, body: NewAssessment) -> AppResult<AssessmentView> {
     permissions::check(p, Action::AssessmentWrite)?;
+    if p.role == Role::Admin {
+        return Err(AppError::Forbidden(
+            "an administrator's account assesses for no party; the bureau's or a unit's managers create assessments (管理员账号不代表任何一方)".into(),
+        ));
+    }
     let period = crate::app::findings::parse_month("period", body.period.trim())?;
     let stored = contract(&ctx.db, "contract", body.contract.trim()).await?;
     let own_unit = match p.party {
@@ -402,7 +395,15 @@ pub async fn create(ctx: &Context, p: &Principal, from: &ClientAddr, body: NewAs
         ..Default::default()
     }
     .insert(&txn)
-    .await?;
+    .await
+    .map_err(|e| match e.sql_err() {
+        // Another request created it meanwhile (the unique indexes decide, on either backend).
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => AppError::Duplicate(format!(
+            "contract {} for {period} is assessed already",
+            stored.contract.code
+        )),
+        _ => e.into(),
+    })?;
     let party = acts::party_of(p, &row, &stored);
     let created = NewEvent {
         id: row.id,
@@ -480,7 +481,7 @@ pub async fn list(ctx: &Context, p: &Principal, q: AssessmentQuery) -> AppResult
         let Some(stored) = contracts.get(&row.contract_code) else {
             continue;
         };
-        if sees(&ctx.db, p, &row, stored).await? {
+        if sees(p, &row, stored) {
             out.push(view(&ctx.db, row, false).await?);
         }
     }

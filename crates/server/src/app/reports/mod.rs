@@ -116,6 +116,20 @@ pub async fn breaches(
     with_deductions: bool,
 ) -> AppResult<Report> {
     let scope = resolve(db, &period, &filters, visible, as_of).await?;
+    breaches_in(db, calendars, period, filters, scope, with_deductions).await
+}
+
+/// The breach report over `scope` as given (e.g. a contract's own systems and vendors, an
+/// assessment's), `filters` only said back in the report.
+pub async fn breaches_in(
+    db: &impl ConnectionTrait,
+    calendars: &BTreeMap<String, Calendar>,
+    period: Period,
+    filters: Filters,
+    scope: Scope,
+    with_deductions: bool,
+) -> AppResult<Report> {
+    let as_of = scope.as_of;
     // Independent scans, run at once: on a pool each takes its own connection (SQLite readers
     // do not block each other in WAL mode), inside a transaction they simply take turns.
     let (ticket_rows, clock_rows, provisional, latency, breached, availability, corrections, paused, satisfaction) = tokio::try_join!(
