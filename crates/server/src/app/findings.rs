@@ -169,20 +169,6 @@ pub fn month_of(at: DateTime<Utc>) -> String {
     at.with_timezone(&ZONE).format("%Y-%m").to_string()
 }
 
-fn text(field: &str, s: &str, max: usize, required: bool) -> AppResult<String> {
-    let t = s.trim();
-    if required && t.is_empty() {
-        return Err(AppError::invalid(field, "must not be empty"));
-    }
-    if t.contains('\0') {
-        return Err(AppError::invalid(field, "must not contain a NUL character"));
-    }
-    if t.chars().count() > max {
-        return Err(AppError::invalid(field, format!("longer than {max} characters")));
-    }
-    Ok(t.to_owned())
-}
-
 fn check_facts(kind: FindingKind, f: &Facts) -> AppResult<()> {
     let finite = |field: &str, v: Option<f64>| match v {
         Some(x) if !x.is_finite() || x < 0.0 => Err(AppError::invalid(
@@ -223,15 +209,6 @@ async fn sees(db: &impl ConnectionTrait, p: &Principal, stored: &Stored, system_
         },
         (_, None) => false,
     })
-}
-
-/// The contract `code`, as a field error naming `field` if there is none.
-async fn contract(db: &impl ConnectionTrait, field: &str, code: &str) -> AppResult<Stored> {
-    deductions::list(db)
-        .await?
-        .into_iter()
-        .find(|s| s.contract.code == code)
-        .ok_or_else(|| AppError::invalid(field, format!("no contract {code:?}")))
 }
 
 async fn views(db: &impl ConnectionTrait, rows: Vec<findings::Model>) -> AppResult<Vec<FindingView>> {
@@ -287,12 +264,12 @@ pub async fn record(ctx: &Context, p: &Principal, from: &ClientAddr, body: NewFi
         .trim()
         .parse()
         .map_err(|e: contract_terms::UnknownFindingKind| AppError::invalid("kind", e.to_string()))?;
-    let summary = text("summary", &body.summary, MAX_SUMMARY, true)?;
-    let evidence = text("evidence", &body.evidence, MAX_TEXT, false)?;
+    let summary = crate::app::text::field("summary", &body.summary, MAX_SUMMARY, true)?;
+    let evidence = crate::app::text::field("evidence", &body.evidence, MAX_TEXT, false)?;
     check_facts(kind, &body.facts)?;
     let txn = ctx.begin_write().await?;
     let now = ctx.now();
-    let stored = contract(&txn, "contract", body.contract.trim()).await?;
+    let stored = deductions::by_code(&txn, "contract", body.contract.trim()).await?;
     let (ticket, month) = match body.ticket.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         Some(number) => {
             let t = tickets::Entity::find()
@@ -385,7 +362,7 @@ pub async fn withdraw(
     body: Withdrawal,
 ) -> AppResult<FindingView> {
     permissions::check(p, Action::FindingWrite)?;
-    let reason = text("reason", &body.reason, MAX_TEXT, true)?;
+    let reason = crate::app::text::field("reason", &body.reason, MAX_TEXT, true)?;
     let id = parse_id(id)?;
     let txn = ctx.begin_write().await?;
     let now = ctx.now();
@@ -522,7 +499,7 @@ pub async fn may_record(ctx: &Context, p: &Principal, code: &str, system_id: Opt
     if !permissions::may(p, Action::FindingWrite) {
         return Ok(false);
     }
-    let Ok(stored) = contract(&ctx.db, "contract", code).await else {
+    let Ok(stored) = deductions::by_code(&ctx.db, "contract", code).await else {
         return Ok(false);
     };
     sees(&ctx.db, p, &stored, system_id).await

@@ -59,6 +59,30 @@ pub fn refuse_nul<T: Serialize>(doc: &T) -> AppResult<()> {
     }
 }
 
+/// `s` trimmed, as a field of a form or body: refused with a 422 naming `field` when it is empty
+/// (if `required`), holds a NUL byte, or is longer than `max` characters.
+///
+/// ```
+/// use opsclock::app::text::field;
+/// assert_eq!(field("reason", "  重新考核 ", 100, true).unwrap(), "重新考核");
+/// assert!(field("reason", " ", 100, true).is_err());
+/// assert!(field("text", "a\u{0}", 100, false).is_err());
+/// assert!(field("text", "长文本", 2, false).is_err());
+/// ```
+pub fn field(field: &str, s: &str, max: usize, required: bool) -> AppResult<String> {
+    let t = s.trim();
+    if required && t.is_empty() {
+        return Err(AppError::invalid(field, "must not be empty"));
+    }
+    if t.contains('\0') {
+        return Err(AppError::invalid(field, "must not contain a NUL character"));
+    }
+    if t.chars().count() > max {
+        return Err(AppError::invalid(field, format!("longer than {max} characters")));
+    }
+    Ok(t.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::nul_in;

@@ -19,7 +19,7 @@ use crate::app::audit::{self, ClientAddr};
 use crate::app::auth::{self, Principal, Role};
 use crate::app::permissions::{self, Action};
 use crate::app::reports::deductions::Stored;
-use crate::app::{AppError, AppResult, Context};
+use crate::app::{AppError, AppResult, Context, text};
 use crate::db::entities::{assessments, units};
 
 /// The longest point, message or reason, in characters.
@@ -119,17 +119,6 @@ fn refused(r: Refusal) -> AppError {
     }
 }
 
-fn text(field: &str, s: &str) -> AppResult<String> {
-    let t = s.trim();
-    if t.contains('\0') || t.chars().count() > MAX_TEXT {
-        return Err(AppError::invalid(
-            field,
-            format!("at most {MAX_TEXT} characters, no NUL"),
-        ));
-    }
-    Ok(t.to_owned())
-}
-
 /// Does `name` to assessment `id` as `p`; returns the assessment as it is now.
 pub async fn act(
     ctx: &Context,
@@ -155,7 +144,7 @@ pub async fn act(
             "scores are given by revising the assessment",
         ));
     }
-    let message = text("text", body.text.as_deref().unwrap_or(""))?;
+    let message = text::field("text", body.text.as_deref().unwrap_or(""), MAX_TEXT, false)?;
     // Revising measures the figures again: the month's tickets as they are now.
     let mut revised = None;
     let mut new_entries: Option<Entries> = None;
@@ -216,7 +205,7 @@ pub async fn act(
             let points = body
                 .points
                 .iter()
-                .map(|p| text("points", p))
+                .map(|p| text::field("points", p, MAX_TEXT, false))
                 .collect::<AppResult<Vec<_>>>()?;
             let said = points.join("\n");
             let said = if message.is_empty() {
@@ -241,7 +230,7 @@ pub async fn act(
             )
         }
         _ => {
-            let reason = text("reason", body.reason.as_deref().unwrap_or(""))?;
+            let reason = text::field("reason", body.reason.as_deref().unwrap_or(""), MAX_TEXT, false)?;
             (Act::Reopen { reason: reason.clone() }, reason)
         }
     };

@@ -126,8 +126,9 @@ pub async fn compute(
 /// what a month below the pass mark decides, with its amount in fen where the contract's fees
 /// give it), or `entered: false` before the buyer scores.
 ///
-/// An amount is the base times the percentage, rounded half up to the fen: the monthly fee is
-/// `price_fen / months` (the contracts' "服务合同总金额/服务月数", also rounded half up).
+/// An amount is reckoned as the contract's deduction rules are ([`contract_terms::Contract::amount_fen`]):
+/// the price, or the monthly fee ("服务合同总金额/服务月数"), times the percentage, rounded once to
+/// the fen.
 pub fn scorecard_of(scheme: &Scheme, entries: Option<&Entries>, c: &contract_terms::Contract) -> AppResult<Value> {
     let Some(entries) = entries else {
         return Ok(json!({"scheme": scheme.code, "name": scheme.name, "entered": false}));
@@ -140,13 +141,16 @@ pub fn scorecard_of(scheme: &Scheme, entries: Option<&Entries>, c: &contract_ter
             .month
             .iter()
             .map(|r| {
-                let base = match r.charge.base {
-                    scorecard::Base::MonthlyFee => monthly_fee(c),
-                    scorecard::Base::ContractTotal => Some(c.price_fen),
+                // The contract's own money rule, as its deduction rules are charged: the price (or
+                // the monthly fee, price / months) times the percentage, rounded once.
+                let pct = r.charge.pct.hundredths() as f64 / 100.0;
+                let amount = match r.charge.base {
+                    scorecard::Base::MonthlyFee => contract_terms::Amount::MonthlyFee { pct },
+                    scorecard::Base::ContractTotal => contract_terms::Amount::Price { pct },
                 };
                 json!({"rule": r.id, "source": r.source, "charge": r.charge.describe(),
                        "pct": r.charge.pct.to_string(), "base": r.charge.base,
-                       "amount_fen": base.map(|b| share(b, r.charge.pct.hundredths()))})
+                       "amount_fen": c.amount_fen(amount, 1)})
             })
             .collect()
     } else {
@@ -165,39 +169,7 @@ pub fn scorecard_of(scheme: &Scheme, entries: Option<&Entries>, c: &contract_ter
     }))
 }
 
-/// The monthly fee in fen, `price / months` rounded half up; none without months.
-fn monthly_fee(c: &contract_terms::Contract) -> Option<i64> {
-    (c.months > 0).then(|| (2 * c.price_fen + i64::from(c.months)) / (2 * i64::from(c.months)))
-}
-
-/// `pct_hundredths` hundredths of a percent of `base` fen, rounded half up to the fen.
-fn share(base: i64, pct_hundredths: i64) -> i64 {
-    (2 * base * pct_hundredths + 10_000) / 20_000
-}
-
 /// A part of the report as JSON (they all serialise; `null` would say one did not).
 fn to_json<T: serde::Serialize>(v: &T) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn shares_and_monthly_fees_round_half_up_to_the_fen() {
-        // 40 % of a monthly fee of 100,000.00 yuan; 0.1 % of 1 fen is nothing; 50 % of 1 fen is 1.
-        assert_eq!(super::share(10_000_000, 4_000), 4_000_000);
-        assert_eq!(super::share(1, 10), 0);
-        assert_eq!(super::share(1, 5_000), 1);
-        let c = |price_fen, months| contract_terms::Contract {
-            price_fen,
-            months,
-            ..serde_json::from_value(serde_json::json!({"code": "c", "name": "c", "vendor": "v",
-                "price_fen": 0, "months": 1, "rules": []}))
-            .unwrap()
-        };
-        assert_eq!(super::monthly_fee(&c(120_000_000, 12)), Some(10_000_000));
-        assert_eq!(super::monthly_fee(&c(100, 12)), Some(8)); // 8.33 → 8
-        assert_eq!(super::monthly_fee(&c(102, 12)), Some(9)); // 8.5 → 9
-        assert_eq!(super::monthly_fee(&c(100, 0)), None);
-    }
 }

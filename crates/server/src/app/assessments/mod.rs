@@ -185,20 +185,11 @@ pub(crate) fn sees(p: &Principal, row: &assessments::Model, stored: &Stored) -> 
     }
 }
 
-/// The contract `code`, or a field error naming `field`.
-pub(crate) async fn contract(db: &impl ConnectionTrait, field: &str, code: &str) -> AppResult<Stored> {
-    deductions::list(db)
-        .await?
-        .into_iter()
-        .find(|s| s.contract.code == code)
-        .ok_or_else(|| AppError::invalid(field, format!("no contract {code:?}")))
-}
-
 /// Assessment `id` if `p` may read it (otherwise, as if there were none), with its contract.
 pub(crate) async fn load(db: &impl ConnectionTrait, p: &Principal, id: i64) -> AppResult<(assessments::Model, Stored)> {
     let missing = || AppError::NotFound(format!("no assessment A-{id}"));
     let row = assessments::Entity::find_by_id(id).one(db).await?.ok_or_else(missing)?;
-    let stored = contract(db, "contract", &row.contract_code)
+    let stored = deductions::by_code(db, "contract", &row.contract_code)
         .await
         .map_err(|_| missing())?;
     if !sees(p, &row, &stored) {
@@ -312,7 +303,7 @@ pub async fn create(ctx: &Context, p: &Principal, from: &ClientAddr, body: NewAs
         ));
     }
     let period = crate::app::findings::parse_month("period", body.period.trim())?;
-    let stored = contract(&ctx.db, "contract", body.contract.trim()).await?;
+    let stored = deductions::by_code(&ctx.db, "contract", body.contract.trim()).await?;
     let own_unit = match p.party {
         Some(auth::Party::Unit(u)) => Some(u),
         _ => None,

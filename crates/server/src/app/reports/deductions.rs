@@ -92,6 +92,15 @@ impl Stored {
     }
 }
 
+/// The stored contract `code`, or a 422 naming `field` when there is none.
+pub async fn by_code(db: &impl ConnectionTrait, field: &str, code: &str) -> AppResult<Stored> {
+    list(db)
+        .await?
+        .into_iter()
+        .find(|s| s.contract.code == code)
+        .ok_or_else(|| AppError::invalid(field, format!("no contract {code:?}")))
+}
+
 /// Creates or replaces contract `c` (by code), after checking it; returns whether it changed.
 pub async fn set(db: &impl ConnectionTrait, c: Contract, now: DateTime<Utc>) -> AppResult<bool> {
     c.validate().map_err(|e| AppError::invalid("contract", e.to_string()))?;
