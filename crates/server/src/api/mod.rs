@@ -15,6 +15,7 @@ pub mod findings;
 pub mod intake;
 pub mod permissions;
 pub mod problem;
+pub mod rectification;
 pub mod reports;
 pub mod session;
 pub mod tickets;
@@ -188,6 +189,13 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(assessments::reply_assessment))
         .routes(routes!(assessments::sign_assessment))
         .routes(routes!(assessments::reopen_assessment))
+        .routes(routes!(rectification::list_orders, rectification::issue_order))
+        .routes(routes!(rectification::get_order))
+        .routes(routes!(rectification::submit_order))
+        .routes(routes!(rectification::refuse_order))
+        .routes(routes!(rectification::accept_order))
+        .routes(routes!(rectification::reject_order))
+        .routes(routes!(rectification::withdraw_order))
         .routes(routes!(findings::list_findings, findings::record_finding))
         .routes(routes!(findings::withdraw_finding))
         .routes(routes!(intake::get_rules, intake::put_rules))

@@ -65,6 +65,7 @@ pub mod intake;
 pub mod outbound;
 pub mod outbox;
 pub mod permissions;
+pub mod rectification;
 pub mod reports;
 pub mod retention;
 pub mod scope;

@@ -106,6 +106,9 @@ actions! {
     AssessmentReply = "assessment.reply", "reply in a disputed assessment's thread";
     AssessmentSign = "assessment.sign", "sign an assessment for your party";
     AssessmentReopen = "assessment.reopen", "reopen a final assessment, with a reason";
+    RectificationRead = "rectification.read", "read the rectification orders (整改通知) in your scope";
+    RectificationIssue = "rectification.issue", "issue a rectification order to a vendor, accept or reject its rectification, or withdraw it";
+    RectificationAnswer = "rectification.answer", "report a rectification ordered of your vendor done, or refuse it";
     IntakeManage = "intake.manage", "read and change alert mapping rules and intake sources";
     IntakeTriage = "intake.triage", "open or dismiss alerts in the triage queue";
     Webhooks = "webhooks", "read and change webhook subscriptions";
@@ -312,6 +315,8 @@ const ASSESSMENT_PARTIES: &[Grant] = &[
     to(PartyKind::Supervisor, M),
 ];
 const VENDOR_MANAGERS_OWN: &[Grant] = &[to_only(PartyKind::Vendor, M, Only::OwnVendor)];
+/// The vendor's people who do its work: engineers and managers, for their own vendor.
+const VENDOR_WORKERS_OWN: &[Grant] = &[to_only(PartyKind::Vendor, ME, Only::OwnVendor)];
 
 /// The permission table: one row per [`Action`], in its order.
 pub const TABLE: &[Rule] = &[
@@ -368,6 +373,9 @@ pub const TABLE: &[Rule] = &[
     row(Action::AssessmentReply, ASSESSMENT_PARTIES),
     row(Action::AssessmentSign, ASSESSMENT_PARTIES),
     row(Action::AssessmentReopen, ADMINS),
+    row(Action::RectificationRead, FINDING_READERS),
+    row(Action::RectificationIssue, BUYER_MANAGERS_OWN_UNIT),
+    row(Action::RectificationAnswer, VENDOR_WORKERS_OWN),
     row(Action::IntakeManage, ADMINS),
     row(Action::IntakeTriage, ADMINS),
     row(Action::Webhooks, ADMINS),

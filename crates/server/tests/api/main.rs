@@ -42,6 +42,7 @@ mod outbound;
 mod page_permissions;
 mod permissions;
 mod pins;
+mod rectification;
 mod reports;
 mod reports_provisional;
 mod seed_catalogs_000_001;

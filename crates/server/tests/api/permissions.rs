@@ -88,6 +88,12 @@ pub(crate) fn policy(action: &str) -> &'static [&'static str] {
         "assessment.answer" => &["admin", "vmgr_a"],
         "assessment.reply" | "assessment.sign" => MANAGERS,
         "assessment.reopen" => ADMIN,
+        // Rectification orders (整改通知): read by every party's people (each its own); issued,
+        // accepted, rejected and withdrawn by the buyer's managers (a unit's on its own systems);
+        // reported done or refused by the vendor's people.
+        "rectification.read" => PARTIES,
+        "rectification.issue" => BUYER_MANAGERS,
+        "rectification.answer" => &["admin", "vmgr_a", "eng_a"],
         "intake.manage" | "intake.triage" | "webhooks" | "user.manage" | "token.manage" | "administer" => ADMIN,
         other => panic!(
             "action {other:?} has no written expectation: add it to policy() in tests/api/permissions.rs, \

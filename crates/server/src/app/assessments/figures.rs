@@ -94,6 +94,7 @@ pub async fn compute(
         ..Scope::default()
     };
     let whole = unit.is_none();
+    let (from, to) = (parsed.from, parsed.to);
     let r = reports::breaches_in(&ctx.db, &ctx.calendars.snapshot(), parsed, filters, scope, whole).await?;
     let deductions = r
         .deductions
@@ -116,6 +117,7 @@ pub async fn compute(
         "deductions": deductions,
         "notes": to_json(&r.notes),
         "satisfaction": to_json(&r.satisfaction),
+        "rectification": crate::app::rectification::for_period(&ctx.db, &stored.contract.code, unit.map(|u| u.id), from, to).await?,
         "scorecard": scored
             .map(|(scheme, entries)| scorecard_of(scheme, entries, &stored.contract))
             .transpose()?,

@@ -128,6 +128,13 @@ impl Sweeper {
                 break;
             }
         }
+        // Rectification orders: their clocks escalate by the same ladders (issue 27).
+        let calendars = self.calendars.snapshot();
+        let orders =
+            crate::app::rectification::escalate::sweep(&self.db, &calendars, &self.links, now, &mut directory).await?;
+        report.clocks += orders.orders;
+        report.queued += orders.queued;
+        report.failed += orders.failed;
         Ok(report)
     }
 

@@ -25,6 +25,8 @@ pub mod major_events;
 pub mod outbox;
 pub mod outbox_attempts;
 pub mod policies;
+pub mod rectification_events;
+pub mod rectification_orders;
 pub mod roster_overrides;
 pub mod rosters;
 pub mod sessions;
@@ -61,6 +63,8 @@ pub mod prelude {
     pub use super::outbox::Entity as Outbox;
     pub use super::outbox_attempts::Entity as OutboxAttempts;
     pub use super::policies::Entity as Policies;
+    pub use super::rectification_events::Entity as RectificationEvents;
+    pub use super::rectification_orders::Entity as RectificationOrders;
     pub use super::roster_overrides::Entity as RosterOverrides;
     pub use super::rosters::Entity as Rosters;
     pub use super::sessions::Entity as Sessions;

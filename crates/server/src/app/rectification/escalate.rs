@@ -1,0 +1,330 @@
+//! Mail about rectification orders: a notice at each act, and the escalation sweep's pass over
+//! the orders' clocks, with the same ladders as tickets (the order's system's policy at the
+//! order's severity), the same outbox, the same exactly-once identity (`ZG-7/rectification/
+//! breach/0`) and the same English copy for readers who asked for it.
+//!
+//! A due order is handled in one short transaction that first claims the order's row (as a
+//! ticket write claims its ticket), so an act and the sweep never interleave on one order.
+
+use std::collections::{BTreeMap, HashSet};
+
+use anyhow::{Context as _, anyhow};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
+};
+use sla_clock::{Calendar, ClockStatus, Recipient, Role};
+
+use crate::app::escalation::message::{EnglishCopy, Rendered, escape, span_en, span_zh};
+use crate::app::escalation::recipients::Directory;
+use crate::app::escalation::{Links, NewMessage, enqueue, evaluate, ladders, next_look, next_look_or_event, read_at};
+use crate::app::{AppError, AppResult, Context};
+use crate::db::entities::{outbox, rectification_orders, systems, users};
+
+/// The clock's name in outbox identities.
+const CLOCK: &str = "rectification";
+
+/// The page of order `id`.
+pub fn page(links: &Links, id: i64) -> String {
+    format!("{}/rectifications/ZG-{id}", links.public_url)
+}
+
+/// What one mail says: the subject's lead, the first line in Chinese and in English.
+struct Words {
+    lead: &'static str,
+    zh: String,
+    en: String,
+}
+
+/// The words of a mail about `row`: after act `act` (`issue`, `submit`, …), or for a ladder
+/// step when `act` is `None`.
+fn words(act: Option<&str>, status: &ClockStatus, cal: &Calendar) -> Words {
+    let deadline = crate::app::countable::local(cal, status.deadline);
+    let (lead, zh, en) = match act {
+        Some("issue") => (
+            "整改通知",
+            format!("请在 {deadline} 前完成整改并在页面上报告。"),
+            format!("Rectify by {deadline} and report it on the page."),
+        ),
+        Some("submit") => (
+            "整改待验收",
+            "乙方已报告整改完成，请验收（通过或不通过）。".to_owned(),
+            "The vendor reports the rectification done; please check it.".to_owned(),
+        ),
+        Some("reject") => (
+            "整改验收不通过",
+            format!("验收不通过，请继续整改；期限 {deadline}。"),
+            format!("Not accepted; rectify further by {deadline}."),
+        ),
+        Some("accept") => (
+            "整改已验收",
+            "整改已验收通过。".to_owned(),
+            "The rectification is accepted.".to_owned(),
+        ),
+        Some("refuse") => (
+            "拒不整改",
+            "乙方拒绝整改，已记录「拒不整改」认定事项。".to_owned(),
+            "The vendor refused; a refused-rectification finding is recorded.".to_owned(),
+        ),
+        Some(_) => (
+            "整改通知已撤回",
+            "整改通知已撤回。".to_owned(),
+            "The order is withdrawn.".to_owned(),
+        ),
+        None if status.breached => (
+            "整改已超期",
+            format!(
+                "整改已超期 {}（期限 {deadline}）。请立即完成整改并报告。",
+                span_zh(status.overdue_wall)
+            ),
+            format!(
+                "Overdue by {} (deadline {deadline}). Rectify and report now.",
+                span_en(status.overdue_wall)
+            ),
+        ),
+        None => (
+            "整改即将到期",
+            format!(
+                "距整改期限还有 {}（按日历计的工作时间；期限 {deadline}）。",
+                span_zh(status.remaining)
+            ),
+            format!(
+                "{} of working time left to the deadline ({deadline}).",
+                span_en(status.remaining)
+            ),
+        ),
+    };
+    Words { lead, zh, en }
+}
+
+/// Renders a mail about `row` on `system`.
+fn render(row: &rectification_orders::Model, system: &systems::Model, w: &Words, link: &str) -> Rendered {
+    let subject = format!("【{}】ZG-{} {}（{}）", w.lead, row.id, row.title, system.name);
+    let facts_zh = format!(
+        "整改通知 ZG-{}：{}\n系统：{} {}\n合同：{}\n整改要求：{}\n整改时限：{}\n",
+        row.id, row.title, system.code, system.name, row.contract_code, row.request, row.target
+    );
+    let facts_en = format!(
+        "Rectification order ZG-{}: {}\nSystem: {} {}\nContract: {}\nWithin: {}\n",
+        row.id, row.title, system.code, system.name, row.contract_code, row.target
+    );
+    let text = format!("{}\n\n{facts_zh}\n打开：{link}\n", w.zh);
+    let html = format!(
+        "<html><body><p><strong>{}</strong></p><pre>{}</pre><p><a href=\"{}\">打开整改通知</a></p></body></html>",
+        escape(&w.zh),
+        escape(&facts_zh),
+        escape(link)
+    );
+    Rendered {
+        subject,
+        text,
+        html,
+        english: Some(EnglishCopy {
+            text: format!("{}\n\n{facts_en}\nOpen: {link}\n", w.en),
+            html: format!(
+                "<p><strong>{}</strong></p><pre>{}</pre><p><a href=\"{}\">Open the order</a></p>",
+                escape(&w.en),
+                escape(&facts_en),
+                escape(link)
+            ),
+        }),
+    }
+}
+
+/// Queues the notice of act `act` on `row` (just written in `db`'s transaction): a new order,
+/// a rejection or a final state to the vendor's managers (and the vendor's reporter); a report
+/// to the person who issued the order.
+pub(crate) async fn notice(
+    db: &impl ConnectionTrait,
+    ctx: &Context,
+    row: &rectification_orders::Model,
+    act: &str,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let system = systems::Entity::find_by_id(row.system_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::Internal(anyhow!("system {} is gone", row.system_id)))?;
+    let calendars = ctx.calendars.snapshot();
+    let cal = super::calendar_in(&calendars, &row.calendar)?;
+    let clock = super::clock_of(row)?;
+    let status = clock
+        .status(cal, now.max(read_at(&clock, now)))
+        .map_err(|e| AppError::Internal(anyhow!("ZG-{}'s clock: {e}", row.id)))?;
+    let mut to: Vec<String> = Vec::new();
+    let mut note = None;
+    if act == "submit" || act == "refuse" {
+        let issuer = users::Entity::find_by_id(row.issued_by).one(db).await?;
+        to.extend(issuer.and_then(|u| u.email));
+    }
+    if act != "submit" {
+        let directory = Directory::load(db).await?;
+        let contacts = directory.for_system(db, &calendars, &system, now).await?;
+        let resolved = contacts.resolve(
+            row.assignee_id,
+            &[Recipient::Role(Role::VendorManager), Recipient::Role(Role::Assignee)],
+        );
+        to.extend(resolved.addresses.iter().cloned());
+        if to.is_empty() {
+            note = resolved.note();
+        }
+    }
+    let w = words(Some(act), &status, cal);
+    let message = NewMessage {
+        key: format!("ZG-{}/{act}/v{}", row.id, row.version),
+        kind: "rectification",
+        step: None,
+        due_at: now,
+        recipients: to,
+        note,
+        mail: render(row, &system, &w, &page(&ctx.links, row.id)),
+        thread_id: Some(ctx.links.thread_id(&format!("ZG-{}", row.id))),
+        attachments: Vec::new(),
+    };
+    enqueue(db, &ctx.links, message, now).await?;
+    Ok(())
+}
+
+/// The outbox identities already recorded for order `id`.
+async fn queued_keys(db: &impl ConnectionTrait, id: i64) -> Result<HashSet<String>, DbErr> {
+    let keys: Vec<String> = outbox::Entity::find()
+        .select_only()
+        .column(outbox::Column::DedupKey)
+        .filter(outbox::Column::DedupKey.starts_with(format!("ZG-{id}/{CLOCK}/")))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(keys.into_iter().collect())
+}
+
+/// What the sweep's pass over the orders did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Swept {
+    /// Due orders looked at.
+    pub orders: usize,
+    /// Outbox rows inserted.
+    pub queued: usize,
+    /// Orders that could not be evaluated (logged; they stay due).
+    pub failed: usize,
+}
+
+/// Queues the due ladder steps of every order whose `next_due_at` has passed.
+pub async fn sweep(
+    db: &DatabaseConnection,
+    calendars: &BTreeMap<String, Calendar>,
+    links: &Links,
+    now: DateTime<Utc>,
+    directory: &mut Option<Directory>,
+) -> anyhow::Result<Swept> {
+    let mut swept = Swept::default();
+    let due: Vec<i64> = rectification_orders::Entity::find()
+        .select_only()
+        .column(rectification_orders::Column::Id)
+        .filter(rectification_orders::Column::NextDueAt.lte(now))
+        .order_by_asc(rectification_orders::Column::NextDueAt)
+        .into_tuple()
+        .all(db)
+        .await?;
+    if due.is_empty() {
+        return Ok(swept);
+    }
+    let directory = match directory.as_mut() {
+        Some(d) => d,
+        None => directory.insert(Directory::load(db).await?),
+    };
+    for id in due {
+        swept.orders += 1;
+        match escalate(db, calendars, links, id, now, directory).await {
+            Ok(n) => swept.queued += n,
+            Err(e) => {
+                tracing::error!(order = %format!("ZG-{id}"), error = %format!("{e:#}"), "cannot escalate a rectification order");
+                swept.failed += 1;
+            }
+        }
+    }
+    Ok(swept)
+}
+
+/// Queues the due steps of order `id` and advances its `next_due_at`, in one transaction.
+async fn escalate(
+    db: &DatabaseConnection,
+    calendars: &BTreeMap<String, Calendar>,
+    links: &Links,
+    id: i64,
+    now: DateTime<Utc>,
+    directory: &Directory,
+) -> anyhow::Result<usize> {
+    let txn = crate::db::begin_write(db).await?;
+    // Claim the row first, as acts do (a no-op update takes the row's lock).
+    rectification_orders::Entity::update_many()
+        .col_expr(
+            rectification_orders::Column::Version,
+            Expr::col(rectification_orders::Column::Version).into(),
+        )
+        .filter(rectification_orders::Column::Id.eq(id))
+        .exec(&txn)
+        .await?;
+    let Some(row) = rectification_orders::Entity::find_by_id(id).one(&txn).await? else {
+        return Ok(0);
+    };
+    if row.next_due_at.is_none_or(|t| t > now) {
+        return Ok(0); // an act or another sweep got here first
+    }
+    let system = systems::Entity::find_by_id(row.system_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| anyhow!("system {} is gone", row.system_id))?;
+    let cal = calendars
+        .get(&row.calendar)
+        .ok_or_else(|| anyhow!("ZG-{id} runs on calendar {:?}, which is not loaded", row.calendar))?;
+    let clock: sla_clock::Clock =
+        serde_json::from_value(row.events.clone()).with_context(|| format!("ZG-{id}'s clock"))?;
+    let ladder = ladders::effective(&txn, system.policy_id, &row.severity).await?;
+    let at = read_at(&clock, now);
+    let (evaluation, skipped) = evaluate(&ladder, &clock, cal, at)?;
+    if !skipped.is_empty() {
+        tracing::warn!(order = %format!("ZG-{id}"), skipped = ?skipped, "escalation steps skipped");
+    }
+    let status = clock.status(cal, at)?;
+    let contacts = directory.for_system(&txn, calendars, &system, now).await?;
+    let number = format!("ZG-{id}");
+    let mut queued = queued_keys(&txn, id).await?;
+    let mut inserted = 0;
+    // A closed order's steps are no longer news: only an open one is escalated.
+    if super::is_open(&row.state) {
+        for due in &evaluation.due {
+            let key = due.identity(&format!("{number}/{CLOCK}"));
+            if queued.contains(&key) {
+                continue;
+            }
+            let to = contacts.resolve(row.assignee_id, &due.recipients);
+            let w = words(None, &status, cal);
+            let message = NewMessage {
+                key: key.clone(),
+                kind: "rectification",
+                step: None,
+                due_at: due.due_at,
+                note: to.note(),
+                recipients: to.addresses,
+                mail: render(&row, &system, &w, &page(links, id)),
+                thread_id: Some(links.thread_id(&number)),
+                attachments: Vec::new(),
+            };
+            inserted += enqueue(&txn, links, message, now).await?;
+            queued.insert(key);
+        }
+    }
+    let next = if super::is_open(&row.state) {
+        next_look_or_event(next_look(&number, CLOCK, &evaluation, &queued), &clock, at)
+    } else {
+        None
+    };
+    let mut am = row.into_active_model();
+    am.next_due_at = Set(next);
+    am.breached = Set(status.breached);
+    am.deadline = Set(Some(status.deadline));
+    am.update(&txn).await?;
+    txn.commit().await?;
+    Ok(inserted)
+}
