@@ -42,6 +42,12 @@ pub struct Contract {
     /// `[sla] claim_tolerance` holds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub claim_tolerance_min: Option<u32>,
+    /// The assessment scheme (考核方案) the contract scores its months by, by code
+    /// (`"003-sme-platform"`): an assessment of the contract created without naming one takes
+    /// it. Which codes exist is the server's business (it ships the schemes); this crate only
+    /// refuses an empty one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheme: Option<String>,
     /// The rules, in the contract's order.
     pub rules: Vec<Rule>,
 }

@@ -512,6 +512,20 @@ fn problems_name_their_fields() {
         ..c000()
     };
     assert_eq!(empty.problems(), ["rules: give at least one rule"]);
+    // A scheme is named or left out; which codes exist is the server's to say.
+    let blank = Contract {
+        scheme: Some(" ".into()),
+        ..c000()
+    };
+    assert_eq!(
+        blank.problems(),
+        ["scheme: must not be empty (leave it out for a contract without a scheme)"]
+    );
+    let named = Contract {
+        scheme: Some("003-sme-platform".into()),
+        ..c000()
+    };
+    assert!(named.problems().is_empty());
 }
 
 #[test]

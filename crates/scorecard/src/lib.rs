@@ -174,7 +174,9 @@ mod validate;
 mod year;
 
 pub use dec::{Dec2, ParseDec2Error, Score};
-pub use month::{AspectScore, CategoryScore, Entries, EntryError, ItemScore, Month, score_month};
+pub use month::{
+    AspectScore, CategoryScore, Entries, EntryError, EntryProblem, EntryProblemKind, ItemScore, Month, score_month,
+};
 pub use scheme::{
     Aspect, Base, Boundary, Category, Charge, Decisions, Grade, Item, Missing, MonthRule, MonthScore, Repeat, RunRule,
     Scheme, YearCharge, YearRules,

@@ -53,8 +53,128 @@ impl Entries {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EntryError {
     /// Each problem names the item and aspect (`a01.t: 3.10 is above the maximum 3.00`).
-    #[error("{}", .0.join("; "))]
-    Invalid(Vec<String>),
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<EntryProblem>),
+}
+
+impl EntryError {
+    /// Every problem, in the scheme's order (unknown items first).
+    pub fn problems(&self) -> &[EntryProblem] {
+        match self {
+            EntryError::Invalid(p) => p,
+        }
+    }
+
+    /// The problems in Chinese, as an assessor's sheet names them (`企业一体化申报运维·完成时效：
+    /// 3.10 超过该方面满分 3.00`), joined by `；`.
+    ///
+    /// ```
+    /// use scorecard::{Dec2, Entries, Scheme, score_month};
+    /// let scheme = Scheme::from_toml(include_str!("../../../config/schemes/003-sme-platform.toml")).unwrap();
+    /// let mut month = Entries::full_marks(&scheme);
+    /// month.set("a01", "timeliness", Dec2::from_hundredths(310));
+    /// month.0.remove("a02");
+    /// let err = score_month(&scheme, &month).unwrap_err();
+    /// assert_eq!(err.zh(), "企业一体化申报运维·完成时效：3.10 超过该方面满分 3.00；重点企业特训营管理运维：未评分");
+    /// assert_eq!(err.problems()[0].place(), "a01.timeliness");
+    /// ```
+    pub fn zh(&self) -> String {
+        self.problems()
+            .iter()
+            .map(EntryProblem::zh)
+            .collect::<Vec<_>>()
+            .join("；")
+    }
+}
+
+/// What is wrong with one entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryProblemKind {
+    /// The scheme has no item with this id.
+    UnknownItem,
+    /// The item has no aspect with this id.
+    UnknownAspect,
+    /// The item is not scored at all.
+    MissingItem,
+    /// One aspect of the item is not scored.
+    MissingAspect,
+    /// The points given are below zero.
+    Negative(Dec2),
+    /// The points given are above the aspect's maximum.
+    AboveMax {
+        /// The points given.
+        given: Dec2,
+        /// The aspect's maximum.
+        max: Dec2,
+    },
+}
+
+/// One problem with a month's entries: which item and aspect, named as the scheme names them,
+/// and what is wrong. `Display` says it in English (`a01.timeliness: 3.10 is above the aspect's
+/// maximum 3.00`), [`EntryProblem::zh`] in Chinese.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryProblem {
+    /// The item's id.
+    pub item: String,
+    /// The aspect's id, when the problem is one aspect's.
+    pub aspect: Option<String>,
+    /// The item's name (its id when the scheme does not know it).
+    pub item_name: String,
+    /// The aspect's name (its id when the item does not know it).
+    pub aspect_name: Option<String>,
+    /// What is wrong.
+    pub kind: EntryProblemKind,
+}
+
+impl EntryProblem {
+    /// `item` or `item.aspect`.
+    pub fn place(&self) -> String {
+        match &self.aspect {
+            Some(a) => format!("{}.{a}", self.item),
+            None => self.item.clone(),
+        }
+    }
+
+    /// The problem in Chinese.
+    pub fn zh(&self) -> String {
+        let what = match &self.aspect_name {
+            Some(a) => format!("{}·{a}", self.item_name),
+            None => self.item_name.clone(),
+        };
+        match self.kind {
+            EntryProblemKind::UnknownItem => format!("考核方案中没有考核项 {}", self.item),
+            EntryProblemKind::UnknownAspect => format!(
+                "{}：没有考核方面 {}",
+                self.item_name,
+                self.aspect.as_deref().unwrap_or("")
+            ),
+            EntryProblemKind::MissingItem => format!("{what}：未评分"),
+            EntryProblemKind::MissingAspect => format!("{what}：未填写"),
+            EntryProblemKind::Negative(g) => format!("{what}：{g} 不能为负数"),
+            EntryProblemKind::AboveMax { given, max } => format!("{what}：{given} 超过该方面满分 {max}"),
+        }
+    }
+}
+
+impl std::fmt::Display for EntryProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let place = self.place();
+        match self.kind {
+            EntryProblemKind::UnknownItem => write!(f, "{place}: no item of the scheme has this id"),
+            EntryProblemKind::UnknownAspect => write!(f, "{place}: the item has no such aspect"),
+            EntryProblemKind::MissingItem => write!(f, "{place}: missing ({})", self.item_name),
+            EntryProblemKind::MissingAspect => write!(
+                f,
+                "{place}: missing ({} {})",
+                self.item_name,
+                self.aspect_name.as_deref().unwrap_or("")
+            ),
+            EntryProblemKind::Negative(g) => write!(f, "{place}: {g} is negative"),
+            EntryProblemKind::AboveMax { given, max } => {
+                write!(f, "{place}: {given} is above the aspect's maximum {max}")
+            }
+        }
+    }
 }
 
 /// One aspect of one item, scored.
@@ -148,10 +268,17 @@ impl Month {
 /// ```
 pub fn score_month(scheme: &Scheme, entries: &Entries) -> Result<Month, EntryError> {
     let mut problems = Vec::new();
+    let problem = |item: &str, item_name: &str, aspect: Option<(&str, &str)>, kind| EntryProblem {
+        item: item.to_owned(),
+        aspect: aspect.map(|(id, _)| id.to_owned()),
+        item_name: item_name.to_owned(),
+        aspect_name: aspect.map(|(_, name)| name.to_owned()),
+        kind,
+    };
     let known: BTreeSet<&str> = scheme.items().map(|(_, i)| i.id.as_str()).collect();
     for id in entries.0.keys() {
         if !known.contains(id.as_str()) {
-            problems.push(format!("{id}: no item of the scheme has this id"));
+            problems.push(problem(id, id, None, EntryProblemKind::UnknownItem));
         }
     }
     let mut categories = Vec::new();
@@ -161,26 +288,29 @@ pub fn score_month(scheme: &Scheme, entries: &Entries) -> Result<Month, EntryErr
         for item in &cat.items {
             let aspects = scheme.aspects_of(item);
             let Some(given) = entries.0.get(&item.id) else {
-                problems.push(format!("{}: missing ({})", item.id, item.name));
+                problems.push(problem(&item.id, &item.name, None, EntryProblemKind::MissingItem));
                 continue;
             };
             for id in given.keys() {
                 if !aspects.iter().any(|a| &a.id == id) {
-                    problems.push(format!("{}.{id}: the item has no such aspect", item.id));
+                    let at = Some((id.as_str(), id.as_str()));
+                    problems.push(problem(&item.id, &item.name, at, EntryProblemKind::UnknownAspect));
                 }
             }
             let mut scored = Vec::new();
             let mut subtotal = Dec2::ZERO;
             for a in aspects {
                 let max = a.max(item.points).unwrap_or(Dec2::ZERO);
+                let at = Some((a.id.as_str(), a.name.as_str()));
                 let Some(&g) = given.get(&a.id) else {
-                    problems.push(format!("{}.{}: missing ({} {})", item.id, a.id, item.name, a.name));
+                    problems.push(problem(&item.id, &item.name, at, EntryProblemKind::MissingAspect));
                     continue;
                 };
                 if g < Dec2::ZERO {
-                    problems.push(format!("{}.{}: {g} is negative", item.id, a.id));
+                    problems.push(problem(&item.id, &item.name, at, EntryProblemKind::Negative(g)));
                 } else if g > max {
-                    problems.push(format!("{}.{}: {g} is above the aspect's maximum {max}", item.id, a.id));
+                    let kind = EntryProblemKind::AboveMax { given: g, max };
+                    problems.push(problem(&item.id, &item.name, at, kind));
                 }
                 subtotal = Dec2::from_hundredths(subtotal.hundredths().saturating_add(g.hundredths()));
                 scored.push(AspectScore {

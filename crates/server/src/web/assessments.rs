@@ -6,6 +6,8 @@
 //! the acts offered are the use case's [`allowed_acts`](crate::app::assessments::acts::allowed_acts),
 //! the rulebook asked, never a rule written here.
 
+mod scores;
+
 use std::collections::{BTreeMap, HashMap};
 
 use axum::extract::{Path, State};
@@ -137,6 +139,36 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("pt_bureau", "甲方（区局）", "Bureau"),
     ("pt_supervisor", "监理", "Supervisor"),
     ("pt_admin", "管理员", "Administrator"),
+    ("scores", "考核评分", "Scores"),
+    (
+        "scores_hint",
+        "按考核方案逐项评分，每一方面不超过其满分；保存后重新计算考核数据，已有签字作废。",
+        "Score each item by the scheme, each aspect at most its maximum; saving measures the figures again and voids any signature.",
+    ),
+    ("item", "考核项", "Item"),
+    ("points", "分值", "Points"),
+    ("aspects", "各方面评分（满分）", "Aspects (maximum)"),
+    ("save_scores", "保存评分并重新计算", "Save the scores and measure again"),
+    (
+        "not_a_number",
+        "不是有效的分数（最多两位小数）",
+        "is not a number with at most two decimals",
+    ),
+    ("scorecard", "考核得分", "Scored month"),
+    ("category", "类别", "Category"),
+    ("category_total", "总得分", "Total"),
+    ("full", "满分", "Full score"),
+    ("month_score", "月考核得分", "Month's score"),
+    ("grade", "等级", "Grade"),
+    ("pass_mark", "及格线（低于即不合格）", "Pass mark (below fails)"),
+    ("below", "低于及格线", "Below the pass mark"),
+    ("consequence", "违约责任", "Consequence"),
+    ("not_entered", "尚未评分。", "Not scored yet."),
+    ("satisfaction", "用户满意度", "Satisfaction"),
+    ("rated", "评价数", "Rated"),
+    ("satisfied", "满意（4–5 分）", "Satisfied (4–5)"),
+    ("sat_rate", "满意率", "Satisfied rate"),
+    ("sat_mean", "平均评分", "Mean rating"),
 ];
 
 /// The words of `lang`, by key.
@@ -325,9 +357,15 @@ fn thread(a: &AssessmentView, lang: Lang) -> Vec<Json> {
 
 /// `GET /assessments/{id}`: the figures, the signatures, the thread and the reader's forms.
 pub async fn page(State(state): State<AppState>, v: Viewer, Path(id): Path<String>) -> WebResult {
-    let (a, allowed) = assessments::get_with_acts(&state, &v.p, id_of(&id)?).await?;
+    render(&state, &v, id_of(&id)?, None).await
+}
+
+/// Assessment `id`'s page for `v`, with the score sheet as `typed` when it was refused.
+async fn render(state: &AppState, v: &Viewer, id: i64, typed: Option<scores::Typed>) -> WebResult {
+    let (a, allowed) = assessments::get_with_acts(state, &v.p, id).await?;
+    let sheet = scores::sheet_for(&a, &allowed, typed.as_ref())?;
     super::page(
-        &v,
+        v,
         "assessment.html",
         ctx! {
             a => named(&a, v.lang),
@@ -335,6 +373,8 @@ pub async fn page(State(state): State<AppState>, v: Viewer, Path(id): Path<Strin
             signatures => signatures(&a, v.lang),
             thread => thread(&a, v.lang),
             acts => allowed,
+            sheet => sheet,
+            score_error => typed.map(|t| t.error),
             aw => words(v.lang),
         },
     )
@@ -373,6 +413,9 @@ async fn act(
 ) -> WebResult {
     v.check_form(&f)?;
     let id = id_of(&id)?;
+    if name == "revise" && f.contains_key("scores") {
+        return scores::submit(state, v, from, id, f).await;
+    }
     let back = format!("/assessments/{id}");
     let body = ActBody {
         hash: field(&f, "hash").map(str::to_owned),
@@ -388,7 +431,7 @@ async fn act(
             .unwrap_or_default(),
         text: field(&f, "text").map(str::to_owned),
         reason: field(&f, "reason").map(str::to_owned),
-        // Scores are entered through the API for now (`revise` with `scores`).
+        // Scores come with the score sheet (`scores`, above); revising without it keeps them.
         scores: None,
     };
     let label = words(v.lang)

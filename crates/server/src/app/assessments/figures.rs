@@ -124,9 +124,10 @@ pub async fn compute(
     }))
 }
 
-/// The scored part: the scheme, and the month as scored (each category, the month's score, and
-/// what a month below the pass mark decides, with its amount in fen where the contract's fees
-/// give it), or `entered: false` before the buyer scores.
+/// The scored part: the scheme, and the month as scored (each category, the month's score, the
+/// band of the scheme's grades it falls in, and what a month below the pass mark decides, with
+/// its amount in fen where the contract's fees give it), or `entered: false` before the buyer
+/// scores.
 ///
 /// An amount is reckoned as the contract's deduction rules are ([`contract_terms::Contract::amount_fen`]):
 /// the price, or the monthly fee ("服务合同总金额/服务月数"), times the percentage, rounded once to
@@ -135,7 +136,7 @@ pub fn scorecard_of(scheme: &Scheme, entries: Option<&Entries>, c: &contract_ter
     let Some(entries) = entries else {
         return Ok(json!({"scheme": scheme.code, "name": scheme.name, "entered": false}));
     };
-    let month = score_month(scheme, entries).map_err(|e| AppError::invalid("scores", e.to_string()))?;
+    let month = score_month(scheme, entries).map_err(|e| scores_refused(&e))?;
     let below = scheme.is_below(month.score);
     let consequences: Vec<Value> = if below {
         scheme
@@ -165,10 +166,25 @@ pub fn scorecard_of(scheme: &Scheme, entries: Option<&Entries>, c: &contract_ter
         "entries": entries,
         "month": month,
         "score": month.score.to_string(),
+        "grade": scheme.grade(month.score).map(|g| g.name.clone()),
         "pass_mark": scheme.decisions.below.to_string(),
         "below": below,
         "consequences": consequences,
     }))
+}
+
+/// Scores that cannot be scored: 422 naming the first problem's place (`scores.a01.timeliness`),
+/// every problem said in English with the Chinese in brackets at the end, as the rulebook's
+/// refusals are (the pages show the Chinese).
+fn scores_refused(e: &scorecard::EntryError) -> AppError {
+    let field = e
+        .problems()
+        .first()
+        .map_or_else(|| "scores".to_owned(), |p| format!("scores.{}", p.place()));
+    AppError::Invalid {
+        field: Some(field),
+        detail: format!("{e} ({})", e.zh()),
+    }
 }
 
 /// A part of the report as JSON (they all serialise; `null` would say one did not).

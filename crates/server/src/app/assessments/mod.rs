@@ -54,7 +54,8 @@ pub struct NewAssessment {
     #[serde(default)]
     pub signers: Option<Vec<String>>,
     /// The assessment scheme (考核方案) whose items the buyer scores, by code
-    /// (`003-sme-platform`); without it, the assessment has no scored part.
+    /// (`003-sme-platform`); without it, the contract's own scheme (`scheme` in the contract's
+    /// document), and without that, the assessment has no scored part.
     #[serde(default)]
     pub scheme: Option<String>,
 }
@@ -342,7 +343,9 @@ pub async fn create(ctx: &Context, p: &Principal, from: &ClientAddr, body: NewAs
         }
     }
     let required = signers(body.signers.as_deref(), unit.is_some())?;
-    let scheme = match body.scheme.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    // The scheme named, or else the contract's own (`scheme` in its document).
+    let named = body.scheme.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let scheme = match named.or(stored.contract.scheme.as_deref()) {
         Some(code) => Some(schemes::get(code)?),
         None => None,
     };

@@ -104,6 +104,10 @@ pub async fn by_code(db: &impl ConnectionTrait, field: &str, code: &str) -> AppR
 /// Creates or replaces contract `c` (by code), after checking it; returns whether it changed.
 pub async fn set(db: &impl ConnectionTrait, c: Contract, now: DateTime<Utc>) -> AppResult<bool> {
     c.validate().map_err(|e| AppError::invalid("contract", e.to_string()))?;
+    // The scheme a contract names must be one the server ships (422 naming `scheme`).
+    if let Some(code) = &c.scheme {
+        crate::app::assessments::schemes::get(code)?;
+    }
     let vendor = vendors::Entity::find()
         .filter(vendors::Column::Code.eq(&c.vendor))
         .one(db)
