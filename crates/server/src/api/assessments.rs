@@ -1,17 +1,24 @@
 //! Assessments (考核, `/assessments`): a contract's month assessed, sent, agreed or disputed,
 //! signed by each required party, final (see [`crate::app::assessments`]). Each act is its own
-//! route, so that each needs its own permission.
+//! route, so that each needs its own permission. The record downloads as a workbook, and the
+//! scanned signed copies are attached and fetched here too.
 
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::extract::rejection::BytesRejection;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
+use serde::Deserialize;
+use utoipa::IntoParams;
 
-use super::problem::{ApiJson, ApiPath, ApiQuery, ApiResult, Problem};
+use super::problem::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, Problem};
 use crate::app::AppError;
+use crate::app::assessments::scans::{self, ScanView};
 use crate::app::assessments::{self, ActBody, AssessmentQuery, AssessmentView, NewAssessment, acts};
 use crate::app::audit::ClientAddr;
 use crate::app::auth::Principal;
+use crate::app::reports::export::Format;
 use crate::http::AppState;
 
 /// `12` or `A-12`.
@@ -184,4 +191,123 @@ pub async fn reopen_assessment(
     ApiJson(body): ApiJson<ActBody>,
 ) -> ApiResult<Json<AssessmentView>> {
     Ok(Json(acts::act(&state, &p, &from, id_of(&id)?, "reopen", body).await?))
+}
+
+/// The record as an Excel workbook: the figures (tickets, clocks, mean times, availability,
+/// deductions, satisfaction, the scored month, rectification orders), the thread of acts, each
+/// party's signature and the content hash, the scans attached; Chinese headers.
+#[utoipa::path(get, path = "/assessments/{id}/record.xlsx", tag = "assessments",
+    params(("id" = String, Path, description = "12 or A-12")),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
+        (status = 404, body = Problem)))]
+pub async fn assessment_record_xlsx(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<impl IntoResponse> {
+    let (name, bytes) = assessments::record::xlsx(&state, &p, id_of(&id)?).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, Format::Xlsx.content_type().to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        bytes,
+    ))
+}
+
+/// Options of an upload.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ScanParams {
+    /// The file's name, kept to show (its type is told by its first bytes, not by the name).
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// Attaches a scanned signed copy: the body is the file, sent as `Content-Type:
+/// application/pdf`, `image/png` or `image/jpeg`, at most 10 MiB, its type checked by its first
+/// bytes. Any party of the assessment with its own account (the supervisor where it signs; not
+/// an administrator's). Changes neither the figures nor the content hash. 409 for the same file
+/// twice.
+#[utoipa::path(post, path = "/assessments/{id}/scans", tag = "assessments",
+    params(("id" = String, Path, description = "12 or A-12"), ScanParams),
+    request_body(content = Vec<u8>, content_type = "application/pdf"),
+    responses((status = 201, body = ScanView), (status = 403, body = Problem), (status = 409, body = Problem),
+        (status = 413, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)))]
+pub async fn attach_scan(
+    State(state): State<AppState>,
+    p: Principal,
+    from: ClientAddr,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(params): ApiQuery<ScanParams>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<(StatusCode, Json<ScanView>)> {
+    let id = id_of(&id)?;
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::TooLarge(format!("a scan is at most {} MiB", scans::MAX_BYTES / (1024 * 1024)))
+        } else {
+            ApiError::Malformed(format!("cannot read the request body: {e}"))
+        }
+    })?;
+    let media = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let essence = media.split(';').next().unwrap_or("").trim().to_owned();
+    // Only the types a scan is: a form of another site can send none of them without asking.
+    if !["application/pdf", "image/png", "image/jpeg"].contains(&essence.as_str()) {
+        return Err(ApiError::UnsupportedMediaType(format!(
+            "send the scan as Content-Type: application/pdf, image/png or image/jpeg (got {:?})",
+            if media.is_empty() { "none" } else { media.as_str() }
+        )));
+    }
+    let scan = scans::NewScan {
+        bytes: &body,
+        declared: Some(&essence),
+        file_name: params.name.as_deref(),
+    };
+    Ok((
+        StatusCode::CREATED,
+        Json(scans::attach(&state, &p, &from, id, scan).await?),
+    ))
+}
+
+/// The scanned signed copies attached, oldest first (without their bytes).
+#[utoipa::path(get, path = "/assessments/{id}/scans", tag = "assessments",
+    params(("id" = String, Path, description = "12 or A-12")),
+    responses((status = 200, body = Vec<ScanView>), (status = 404, body = Problem)))]
+pub async fn list_scans(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<Vec<ScanView>>> {
+    Ok(Json(scans::list(&state, &p, id_of(&id)?).await?))
+}
+
+/// A scanned signed copy, as it was attached (its SHA-256 in `ETag`).
+#[utoipa::path(get, path = "/assessments/{id}/scans/{n}", tag = "assessments",
+    params(("id" = String, Path, description = "12 or A-12"), ("n" = i32, Path, description = "the scan's number, from 1")),
+    responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 404, body = Problem)))]
+pub async fn get_scan(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiPath((id, n)): ApiPath<(String, i32)>,
+) -> ApiResult<impl IntoResponse> {
+    let id = id_of(&id)?;
+    let (scan, bytes) = scans::get(&state, &p, id, n).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, scan.media_type.clone()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}\"", scans::download_name(id, &scan)),
+            ),
+            (header::ETAG, format!("\"{}\"", scan.sha256)),
+        ],
+        bytes,
+    ))
 }

@@ -41,6 +41,7 @@ pub fn body_limit(path: &str) -> usize {
     match path {
         "/catalog/import" => catalog_file::CATALOG_LIMIT,
         "/intake/alertmanager" | "/intake/generic/{source}" => intake::INTAKE_LIMIT,
+        "/assessments/{id}/scans" => crate::app::assessments::scans::MAX_BYTES,
         _ => BODY_LIMIT,
     }
 }
@@ -189,6 +190,8 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(assessments::reply_assessment))
         .routes(routes!(assessments::sign_assessment))
         .routes(routes!(assessments::reopen_assessment))
+        .routes(routes!(assessments::assessment_record_xlsx))
+        .routes(routes!(assessments::get_scan))
         .routes(routes!(rectification::list_orders, rectification::issue_order))
         .routes(routes!(rectification::get_order))
         .routes(routes!(rectification::submit_order))
@@ -214,6 +217,12 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                 .routes(routes!(intake::alertmanager_webhook))
                 .routes(routes!(intake::generic_webhook))
                 .layer(DefaultBodyLimit::max(intake::INTAKE_LIMIT)),
+        )
+        .merge(
+            // A scanned signed copy is a file of up to 10 MiB.
+            OpenApiRouter::new()
+                .routes(routes!(assessments::list_scans, assessments::attach_scan))
+                .layer(DefaultBodyLimit::max(crate::app::assessments::scans::MAX_BYTES)),
         )
         .merge(
             // The catalogue file is larger than any JSON body; only this route takes that much.

@@ -105,6 +105,7 @@ actions! {
     AssessmentAnswer = "assessment.answer", "agree to or dispute an assessment sent to your vendor";
     AssessmentReply = "assessment.reply", "reply in a disputed assessment's thread";
     AssessmentSign = "assessment.sign", "sign an assessment for your party";
+    AssessmentAttach = "assessment.attach", "attach a scanned signed copy to an assessment of your party";
     AssessmentReopen = "assessment.reopen", "reopen a final assessment, with a reason";
     RectificationRead = "rectification.read", "read the rectification orders (整改通知) in your scope";
     RectificationIssue = "rectification.issue", "issue a rectification order to a vendor, accept or reject its rectification, or withdraw it";
@@ -372,6 +373,7 @@ pub const TABLE: &[Rule] = &[
     row(Action::AssessmentAnswer, VENDOR_MANAGERS_OWN),
     row(Action::AssessmentReply, ASSESSMENT_PARTIES),
     row(Action::AssessmentSign, ASSESSMENT_PARTIES),
+    row(Action::AssessmentAttach, ASSESSMENT_PARTIES),
     row(Action::AssessmentReopen, ADMINS),
     row(Action::RectificationRead, FINDING_READERS),
     row(Action::RectificationIssue, BUYER_MANAGERS_OWN_UNIT),

@@ -6,6 +6,7 @@
 //! the acts offered are the use case's [`allowed_acts`](crate::app::assessments::acts::allowed_acts),
 //! the rulebook asked, never a rule written here.
 
+pub(super) mod scans;
 mod scores;
 
 use std::collections::{BTreeMap, HashMap};
@@ -146,7 +147,7 @@ const WORDS: &[(&str, &str, &str)] = &[
         "Score each item by the scheme, each aspect at most its maximum; saving measures the figures again and voids any signature.",
     ),
     ("item", "考核项", "Item"),
-    ("points", "分值", "Points"),
+    ("item_points", "分值", "Points"),
     ("aspects", "各方面评分（满分）", "Aspects (maximum)"),
     ("save_scores", "保存评分并重新计算", "Save the scores and measure again"),
     (
@@ -164,6 +165,24 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("below", "低于及格线", "Below the pass mark"),
     ("consequence", "违约责任", "Consequence"),
     ("not_entered", "尚未评分。", "Not scored yet."),
+    ("record_xlsx", "导出考核记录 XLSX", "Record as XLSX"),
+    ("scans", "签字盖章扫描件", "Signed scans"),
+    (
+        "scans_hint",
+        "各方签字盖章后的纸质考核记录，扫描后上传存档；上传不改变考核数据和校验值。格式：",
+        "The paper record signed and stamped by the parties, scanned and kept here; attaching one changes neither the figures nor the hash. Formats:",
+    ),
+    ("scan_max", "不超过 10 MB。", "at most 10 MB."),
+    ("no_scans", "尚未上传扫描件。", "No scan attached yet."),
+    ("scan_no", "序号", "No."),
+    ("file", "文件", "File"),
+    ("size", "大小", "Size"),
+    ("bytes", "字节", "bytes"),
+    ("download", "下载", "Download"),
+    ("scan_file", "扫描件文件", "Scanned file"),
+    ("scan_upload", "上传扫描件", "Attach the scan"),
+    ("scan_none", "请选择要上传的文件", "choose a file to attach"),
+    ("scan_too_large", "扫描件不能超过 10 MB", "a scan is at most 10 MB"),
     ("satisfaction", "用户满意度", "Satisfaction"),
     ("rated", "评价数", "Rated"),
     ("satisfied", "满意（4–5 分）", "Satisfied (4–5)"),
@@ -205,6 +224,11 @@ pub(super) fn routes() -> Vec<PageRoute> {
         act_route!("reply"),
         act_route!("sign"),
         act_route!("reopen"),
+        (
+            "POST",
+            "/assessments/{id}/scans",
+            axum::routing::post(scans::upload).layer(axum::extract::DefaultBodyLimit::max(scans::FORM_LIMIT)),
+        ),
     ]
 }
 
@@ -309,27 +333,18 @@ pub async fn create(State(state): State<AppState>, v: Viewer, from: ClientAddr, 
     }
 }
 
-/// Each required party's signature: who and when (the last `sign` of that party since the
-/// signatures were last voided), or nothing yet.
+/// Each required party's signature ([`assessments::record::signatures`]): who and when, or
+/// nothing yet, with the party named for people.
 fn signatures(a: &AssessmentView, lang: Lang) -> Vec<Json> {
-    let events = a.events.as_deref().unwrap_or_default();
-    Party::ALL
-        .iter()
-        .filter(|p| a.required.iter().any(|r| r == p.key()))
-        .map(|p| {
-            let signed = a.signed.iter().any(|s| s == p.key());
-            let by = events
-                .iter()
-                .rev()
-                .take_while(|e| !matches!(e.kind.as_str(), "revise" | "reopen"))
-                .find(|e| e.kind == "sign" && e.party.as_deref() == Some(p.key()))
-                .filter(|_| signed);
+    assessments::record::signatures(a)
+        .into_iter()
+        .map(|s| {
             json!({
-                "party": p.key(),
-                "label": party_label(p.key(), lang),
-                "by": by.and_then(|e| e.by.clone()),
-                "at": by.map(|e| e.at),
-                "hash": by.map(|e| e.content_hash.clone()),
+                "party": s.party.key(),
+                "label": party_label(s.party.key(), lang),
+                "by": s.by,
+                "at": s.at,
+                "hash": s.hash,
             })
         })
         .collect()
@@ -364,6 +379,8 @@ pub async fn page(State(state): State<AppState>, v: Viewer, Path(id): Path<Strin
 async fn render(state: &AppState, v: &Viewer, id: i64, typed: Option<scores::Typed>) -> WebResult {
     let (a, allowed) = assessments::get_with_acts(state, &v.p, id).await?;
     let sheet = scores::sheet_for(&a, &allowed, typed.as_ref())?;
+    let scans = assessments::scans::list(state, &v.p, id).await?;
+    let may_attach = assessments::scans::may_attach(state, &v.p, id).await?;
     super::page(
         v,
         "assessment.html",
@@ -375,6 +392,8 @@ async fn render(state: &AppState, v: &Viewer, id: i64, typed: Option<scores::Typ
             acts => allowed,
             sheet => sheet,
             score_error => typed.map(|t| t.error),
+            scans => scans.iter().map(|s| json!({"s": s, "party": party_label(s.party.as_deref().unwrap_or("admin"), v.lang)})).collect::<Vec<_>>(),
+            may_attach => may_attach,
             aw => words(v.lang),
         },
     )

@@ -137,6 +137,12 @@ fn pages() -> Vec<PageRoute> {
     list
 }
 
+/// The largest body page route `route` (as the router writes it) takes, where it takes more than
+/// a form does: the scan upload's file. `serve`'s `admit` reads a write's body up to it.
+pub fn body_limit(route: &str) -> Option<usize> {
+    (route == "/assessments/{id}/scans").then_some(assessments::scans::FORM_LIMIT)
+}
+
 /// Every page route the router has, as (method, path as the router writes it): what
 /// `tests/api/page_permissions.rs` holds against the page table.
 pub fn route_list() -> &'static [(&'static str, &'static str)] {

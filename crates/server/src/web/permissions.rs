@@ -65,6 +65,7 @@ pub const PAGES: &[Page] = &[
     r("POST", "/assessments/{id}/reply", Action::AssessmentReply),
     r("POST", "/assessments/{id}/sign", Action::AssessmentSign),
     r("POST", "/assessments/{id}/reopen", Action::AssessmentReopen),
+    r("POST", "/assessments/{id}/scans", Action::AssessmentAttach),
     r("GET", "/catalog", Action::CatalogRead),
     r("GET", "/catalog/{code}", Action::CatalogRead),
     r("POST", "/catalog/{code}/service", Action::CatalogWrite),

@@ -87,6 +87,9 @@ pub(crate) fn policy(action: &str) -> &'static [&'static str] {
         "assessment.write" => BUYER_MANAGERS,
         "assessment.answer" => &["admin", "vmgr_a"],
         "assessment.reply" | "assessment.sign" => MANAGERS,
+        // A scanned signed copy is attached by a party's managers (the use case then asks that
+        // they act for a party of that assessment: the supervisor only where it signs).
+        "assessment.attach" => MANAGERS,
         "assessment.reopen" => ADMIN,
         // Rectification orders (整改通知): read by every party's people (each its own); issued,
         // accepted, rejected and withdrawn by the buyer's managers (a unit's on its own systems);

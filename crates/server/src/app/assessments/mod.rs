@@ -19,6 +19,8 @@
 pub mod acts;
 pub mod figures;
 pub mod notify;
+pub mod record;
+pub mod scans;
 pub mod schemes;
 
 use std::collections::{BTreeMap, BTreeSet};

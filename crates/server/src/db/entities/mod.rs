@@ -10,6 +10,7 @@
 pub mod alerts;
 pub mod api_tokens;
 pub mod assessment_events;
+pub mod assessment_scans;
 pub mod assessments;
 pub mod audit_log;
 pub mod clocks;
@@ -48,6 +49,7 @@ pub mod prelude {
     pub use super::alerts::Entity as Alerts;
     pub use super::api_tokens::Entity as ApiTokens;
     pub use super::assessment_events::Entity as AssessmentEvents;
+    pub use super::assessment_scans::Entity as AssessmentScans;
     pub use super::assessments::Entity as Assessments;
     pub use super::audit_log::Entity as AuditLog;
     pub use super::clocks::Entity as Clocks;

@@ -21,10 +21,13 @@ use crate::web::{Viewer, WebResult, redirect_with};
 /// The prefix of a score field: `s.{item}.{aspect}`.
 const PREFIX: &str = "s.";
 
+/// The text of each field, by (item, aspect).
+type Given = BTreeMap<(String, String), String>;
+
 /// A sheet sent back: what was typed, why it was refused, and the fields at fault.
 pub(super) struct Typed {
     /// The text of each field, by (item, aspect).
-    pub given: BTreeMap<(String, String), String>,
+    pub given: Given,
     /// The refusal, in the reader's language.
     pub error: String,
     /// The places at fault: (item, aspect), or (item, none) for a whole item.
@@ -58,7 +61,7 @@ pub(super) fn sheet_for(
 
 /// The sheet's fields: the entries they give (an empty field gives none), the text of each, and
 /// the fields that are not numbers with at most two decimals.
-fn read(f: &HashMap<String, String>) -> (Entries, BTreeMap<(String, String), String>, Vec<(String, String)>) {
+fn read(f: &HashMap<String, String>) -> (Entries, Given, Vec<(String, String)>) {
     let mut entries = Entries::new();
     let mut typed = BTreeMap::new();
     let mut not_numbers = Vec::new();

@@ -9,6 +9,7 @@ mod sections;
 pub mod xlsx;
 
 pub use sections::sections;
+pub(crate) use sections::zh;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;

@@ -10,7 +10,7 @@ use crate::app::vocab::Lang;
 use crate::app::vocab::duration::sla_text;
 
 /// Chinese names of the clocks, kinds, severities and states.
-fn zh(key: &str) -> String {
+pub(crate) fn zh(key: &str) -> String {
     match key {
         "response" => "响应",
         "arrival" => "到场",

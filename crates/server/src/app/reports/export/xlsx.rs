@@ -5,12 +5,29 @@
 
 use rust_xlsxwriter::{Color, Format as Style, FormatBorder, Workbook, XlsxError};
 
-use super::{Cell, zone};
+use chrono_tz::Tz;
+
+use super::{Cell, Section, zone};
 use crate::app::reports::Report;
 
 /// Writes the workbook.
 pub fn write(r: &Report) -> Result<Vec<u8>, XlsxError> {
-    let z = zone(r);
+    let withheld = r.deductions_withheld;
+    workbook(&super::sections(r), zone(r), &super::footnote_lines(r), |section| {
+        // Withheld is not none (see html::WITHHELD): the sheet says so under its header.
+        (section.key == "deductions" && withheld).then_some(super::html::WITHHELD)
+    })
+}
+
+/// `sections` as a workbook, one sheet each, instants in zone `z`; `notes`, if any, on a last
+/// sheet, 说明; under the header of a section without rows, what `empty` says of it. The report
+/// and the assessment's record (`app::assessments::record`) are both written by it.
+pub fn workbook(
+    sections: &[Section],
+    z: Tz,
+    notes: &[&str],
+    empty: impl Fn(&Section) -> Option<&'static str>,
+) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
     let header = Style::new()
         .set_bold()
@@ -20,7 +37,7 @@ pub fn write(r: &Report) -> Result<Vec<u8>, XlsxError> {
     let pct = Style::new().set_num_format("0.00%");
     let yuan = Style::new().set_num_format("#,##0.00");
     let when = Style::new().set_num_format("yyyy-mm-dd hh:mm");
-    for section in super::sections(r) {
+    for section in sections {
         let sheet = book.add_worksheet();
         sheet.set_name(section.title)?;
         let mut widths: Vec<usize> = section.headers.iter().map(|h| display_width(h)).collect();
@@ -57,16 +74,16 @@ pub fn write(r: &Report) -> Result<Vec<u8>, XlsxError> {
                 }
             }
         }
-        // Withheld is not none (see html::WITHHELD): the sheet says so under its header.
-        if section.rows.is_empty() && section.key == "deductions" && r.deductions_withheld {
-            sheet.write_string(1, 0, super::html::WITHHELD)?;
+        if section.rows.is_empty()
+            && let Some(text) = empty(section)
+        {
+            sheet.write_string(1, 0, text)?;
         }
         for (c, w) in widths.iter().enumerate() {
             sheet.set_column_width(c as u16, (*w as f64 + 2.0).max(8.0))?;
         }
         sheet.set_freeze_panes(1, 0)?;
     }
-    let notes = super::footnote_lines(r);
     if !notes.is_empty() {
         let sheet = book.add_worksheet();
         sheet.set_name("说明")?;

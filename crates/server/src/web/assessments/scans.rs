@@ -1,0 +1,163 @@
+//! The scanned signed copy on the assessment page: `POST /assessments/{id}/scans` takes the
+//! upload form (`multipart/form-data`: the form token and the file, as a browser sends a file
+//! without any script) and attaches the file through
+//! [`crate::app::assessments::scans::attach`], which tells its type by its first bytes and says
+//! who may; the page lists the scans with links to download them.
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+
+use super::{id_of, reason, words};
+use crate::app::AppError;
+use crate::app::assessments::scans::{self, NewScan};
+use crate::app::audit::ClientAddr;
+use crate::http::AppState;
+use crate::web::{Viewer, WebError, WebResult, redirect_with};
+
+/// The largest upload form: the largest scan and room for the form's other parts.
+pub(crate) const FORM_LIMIT: usize = scans::MAX_BYTES + 64 * 1024;
+
+/// One part of a `multipart/form-data` body.
+#[derive(Debug, PartialEq)]
+struct Part<'a> {
+    /// The field's name.
+    name: String,
+    /// The file's name, for a file.
+    file_name: Option<String>,
+    /// Its bytes.
+    data: &'a [u8],
+}
+
+/// The boundary a `multipart/form-data` content type names.
+fn boundary(content_type: &str) -> Option<String> {
+    let mut params = content_type.split(';');
+    if !params.next()?.trim().eq_ignore_ascii_case("multipart/form-data") {
+        return None;
+    }
+    params
+        .filter_map(|p| p.split_once('='))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case("boundary"))
+        .map(|(_, v)| v.trim().trim_matches('"').to_owned())
+        .filter(|b| !b.is_empty() && b.len() <= 70)
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// A parameter of a header (`name="file"`), its quotes removed.
+fn param(header: &str, key: &str) -> Option<String> {
+    header.split(';').skip(1).find_map(|p| {
+        let (k, v) = p.split_once('=')?;
+        k.trim()
+            .eq_ignore_ascii_case(key)
+            .then(|| v.trim().trim_matches('"').to_owned())
+    })
+}
+
+/// The parts of `body`, split at `boundary` (RFC 7578); none if it is not such a body.
+fn parts<'a>(body: &'a [u8], boundary: &str) -> Option<Vec<Part<'a>>> {
+    let delimiter = format!("--{boundary}").into_bytes();
+    let mut rest = &body[find(body, &delimiter)? + delimiter.len()..];
+    let mut out = Vec::new();
+    loop {
+        if rest.starts_with(b"--") {
+            return Some(out);
+        }
+        rest = rest.strip_prefix(b"\r\n")?;
+        let head_end = find(rest, b"\r\n\r\n")?;
+        let head = std::str::from_utf8(&rest[..head_end]).ok()?;
+        rest = &rest[head_end + 4..];
+        let mut closing = b"\r\n".to_vec();
+        closing.extend_from_slice(&delimiter);
+        let end = find(rest, &closing)?;
+        let data = &rest[..end];
+        rest = &rest[end + closing.len()..];
+        let disposition = head
+            .split("\r\n")
+            .find(|l| l.to_ascii_lowercase().starts_with("content-disposition:"))?;
+        out.push(Part {
+            name: param(disposition, "name")?,
+            file_name: param(disposition, "filename"),
+            data,
+        });
+    }
+}
+
+/// `POST /assessments/{id}/scans`: attaches the file sent with the upload form, then back to the
+/// assessment with a message.
+pub(super) async fn upload(
+    State(state): State<AppState>,
+    v: Viewer,
+    from: ClientAddr,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> WebResult {
+    let id = id_of(&id)?;
+    let back = format!("/assessments/{id}");
+    let w = words(v.lang);
+    let label = w["scan_upload"];
+    let body = match body {
+        Ok(b) => b,
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return Ok(redirect_with(&back, &format!("{label} ✗ {}", w["scan_too_large"])));
+        }
+        Err(e) => return Err(WebError::BadRequest(format!("the form could not be read: {e}"))),
+    };
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let parts = boundary(content_type)
+        .and_then(|b| parts(&body, &b))
+        .ok_or_else(|| WebError::BadRequest("the upload form could not be read (multipart/form-data)".into()))?;
+    let csrf = parts
+        .iter()
+        .find(|p| p.name == "csrf")
+        .and_then(|p| std::str::from_utf8(p.data).ok());
+    v.check_csrf(csrf)?;
+    let Some(file) = parts.iter().find(|p| p.name == "file" && !p.data.is_empty()) else {
+        return Ok(redirect_with(&back, &format!("{label} ✗ {}", w["scan_none"])));
+    };
+    // The browser's type comes from the file's name: the first bytes alone say what it is.
+    let scan = NewScan {
+        bytes: file.data,
+        declared: None,
+        file_name: file.file_name.as_deref(),
+    };
+    match scans::attach(&state, &v.p, &from, id, scan).await {
+        Ok(s) => Ok(redirect_with(&back, &format!("{label} · A-{id} #{} ✓", s.number))),
+        Err(e @ (AppError::Internal(_) | AppError::NotFound(_))) => Err(e.into()),
+        Err(e) => Ok(redirect_with(
+            &back,
+            &format!("{label} · A-{id} ✗ {}", reason(&e, v.lang)),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_browsers_upload_form_is_read_part_by_part() {
+        let body = b"preamble\r\n------b1\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\ntok\r\n\
+            ------b1\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\xE7\xAD\xBE.pdf\"\r\n\
+            Content-Type: application/pdf\r\n\r\n%PDF-1.7\r\n\r\nend\r\n------b1--\r\n";
+        let b = boundary("multipart/form-data; boundary=\"----b1\"").unwrap();
+        let p = parts(body, &b).unwrap();
+        assert_eq!(p.len(), 2);
+        assert_eq!((p[0].name.as_str(), p[0].data), ("csrf", &b"tok"[..]));
+        assert_eq!(p[1].file_name.as_deref(), Some("签.pdf"));
+        assert_eq!(p[1].data, b"%PDF-1.7\r\n\r\nend");
+        assert_eq!(boundary("application/x-www-form-urlencoded"), None);
+        assert_eq!(parts(b"no boundary here", &b), None);
+        assert_eq!(
+            parts(b"------b1\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\ncut", &b),
+            None
+        );
+    }
+}
