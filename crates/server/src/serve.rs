@@ -463,9 +463,8 @@ async fn observe(
 ///    routes are signing in and out (small bodies) and the intake, whose token, or source and
 ///    timestamp, are checked first ([`api::intake::before_body`]);
 /// 2. the body, when it must be read here (a form, checked for NUL bytes; any write on SQLite),
-///    up to the route's own limit ([`api::body_limit`]: 64 KiB but for the intake, the
-///    catalogue file and an assessment's scan; [`crate::web::body_limit`] for the scan's upload
-///    form), not the largest any route takes: 413 beyond it;
+///    up to the route's own limit ([`api::body_limit`], [`crate::web::body_limit`]: 64 KiB but
+///    for the intake, the catalogue file and a scan), not the largest any route takes: 413 beyond;
 /// 3. on SQLite, a turn to write (see [`AppState::new`]), taken once the body has arrived so
 ///    that a slow upload does not hold up every other write. Signing in spends tens of
 ///    milliseconds hashing a password before its one insert, and a dry run of the catalogue
@@ -525,10 +524,8 @@ async fn admit(
     if !is_form && writes.is_none() {
         return next.run(axum::extract::Request::from_parts(parts, body)).await;
     }
-    let limit = match api_route {
-        Some(path) => api::body_limit(path),
-        None => crate::web::body_limit(route).unwrap_or(api::BODY_LIMIT),
-    };
+    let page_limit = || crate::web::body_limit(route).unwrap_or(api::BODY_LIMIT);
+    let limit = api_route.map_or_else(page_limit, api::body_limit);
     let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
         return ApiError::TooLarge(format!(
             "the request body is over this route's limit of {limit} bytes, or was cut off"
