@@ -232,7 +232,7 @@ pub struct ScanParams {
 /// twice.
 #[utoipa::path(post, path = "/assessments/{id}/scans", tag = "assessments",
     params(("id" = String, Path, description = "12 or A-12"), ScanParams),
-    request_body(content = Vec<u8>, content_type = "application/pdf"),
+    request_body(content((Vec<u8> = "application/pdf"), (Vec<u8> = "image/png"), (Vec<u8> = "image/jpeg"))),
     responses((status = 201, body = ScanView), (status = 403, body = Problem), (status = 409, body = Problem),
         (status = 413, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)))]
 pub async fn attach_scan(
@@ -291,7 +291,9 @@ pub async fn list_scans(
 /// A scanned signed copy, as it was attached (its SHA-256 in `ETag`).
 #[utoipa::path(get, path = "/assessments/{id}/scans/{n}", tag = "assessments",
     params(("id" = String, Path, description = "12 or A-12"), ("n" = i32, Path, description = "the scan's number, from 1")),
-    responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 404, body = Problem)))]
+    responses((status = 200, description = "The file as it was attached",
+        content((Vec<u8> = "application/pdf"), (Vec<u8> = "image/png"), (Vec<u8> = "image/jpeg"))),
+        (status = 404, body = Problem)))]
 pub async fn get_scan(
     State(state): State<AppState>,
     p: Principal,
