@@ -58,6 +58,7 @@ mod users_admin;
 mod ux_small;
 mod web;
 mod web_assessments;
+mod web_rectification;
 mod web_resume;
 mod webhooks;
 mod window_rules;

@@ -16,7 +16,7 @@ use crate::both;
 use crate::support::Harness;
 
 /// Vendor A's contract: it covers System A (Unit A's, served by Vendor A).
-async fn setup(t: &Harness) {
+pub(crate) async fn setup(t: &Harness) {
     t.time.set("2026-12-02T02:00:00Z".parse().unwrap());
     t.put(
         "admin",

@@ -260,7 +260,7 @@ async fn escalate(
     rectification_orders::Entity::update_many()
         .col_expr(
             rectification_orders::Column::Version,
-            Expr::col(rectification_orders::Column::Version).into(),
+            Expr::col(rectification_orders::Column::Version),
         )
         .filter(rectification_orders::Column::Id.eq(id))
         .exec(&txn)
