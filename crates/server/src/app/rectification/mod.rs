@@ -128,6 +128,8 @@ pub struct OrderView {
     pub issuer_party: String,
     /// The issuing unit (code), when a unit issued it.
     pub unit: Option<String>,
+    /// The issuing unit's name.
+    pub unit_name: Option<String>,
     /// Who issued it (user name).
     pub issued_by: Option<String>,
     /// When.
@@ -259,12 +261,12 @@ pub(crate) async fn views(
         .into_iter()
         .map(|v| (v.id, v))
         .collect();
-    let units: BTreeMap<i64, String> = units::Entity::find()
+    let units: BTreeMap<i64, (String, String)> = units::Entity::find()
         .filter(units::Column::Id.is_in(rows.iter().filter_map(|r| r.unit_id)))
         .all(db)
         .await?
         .into_iter()
-        .map(|u| (u.id, u.code))
+        .map(|u| (u.id, (u.code, u.name)))
         .collect();
     let events = if full {
         rectification_events::Entity::find()
@@ -302,7 +304,8 @@ pub(crate) async fn views(
             vendor: vendor.map(|v| v.code.clone()).unwrap_or_default(),
             vendor_name: vendor.map(|v| v.name.clone()).unwrap_or_default(),
             issuer_party: r.issuer_party.clone(),
-            unit: r.unit_id.and_then(|u| units.get(&u).cloned()),
+            unit: r.unit_id.and_then(|u| units.get(&u).map(|u| u.0.clone())),
+            unit_name: r.unit_id.and_then(|u| units.get(&u).map(|u| u.1.clone())),
             issued_by: names.get(&r.issued_by).cloned(),
             issued_at: r.issued_at,
             source_label: label(&SOURCES, &r.source),
