@@ -232,6 +232,17 @@ both!(
             .unwrap()
             .len();
         assert_eq!(audited, 5);
+        // The operator reads it on the command line.
+        let (ok, out, err) = crate::support::opsclock(&t, &["rectification", "show", &number]);
+        assert!(ok, "{err}");
+        assert!(out.starts_with(&format!("{number}  accepted (已验收)")), "{out}");
+        assert!(
+            out.contains("overdue 120 min") && out.contains("[evidence: 记录扫描件]"),
+            "{out}"
+        );
+        let (ok, out, err) = crate::support::opsclock(&t, &["rectification", "list", "--open"]);
+        assert!(ok, "{err}");
+        assert_eq!(out.trim(), "0 order(s)", "closed orders are not open");
 
         // December's assessment of Unit A counts the order: issued, overdue, accepted.
         t.time.set("2027-01-02T02:00:00Z".parse().unwrap());
