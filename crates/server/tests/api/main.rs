@@ -54,6 +54,7 @@ mod setting_rules;
 mod shipped_contracts;
 mod shunyi_leftovers;
 mod sign_in_cap;
+mod supervisor;
 mod users_admin;
 mod ux_small;
 mod web;
