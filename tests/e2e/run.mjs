@@ -488,8 +488,24 @@ try {
   // Issue 27: the demo's unit manager (manager, 区经信局), the vendor's manager (vendor_manager,
   // 统一运维) and the bureau's manager (bureau_manager) take this month of the Shunyi contract
   // through the forms, each with their own account, then print the record.
-  let assessmentId;
+  let assessmentId, orderNumber;
   await step("a month is assessed, disputed, revised and signed by three accounts, then printed", async () => {
+    // A ticket of this month, resolved before the assessment: reopened once the record is final.
+    const engineerToken = cli("user", "token", "engineer").trim();
+    const api = async (path, body) => {
+      const res = await fetch(`${base}/api/v1${path}`, {
+        method: body ? "POST" : "GET",
+        headers: { authorization: `Bearer ${engineerToken}`, "content-type": "application/json" },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      const text = await res.text();
+      assert.ok(res.status < 300, `${path}: ${res.status} ${text}`);
+      return JSON.parse(text);
+    };
+    let resolved = await api("/tickets", { kind: "fault", system: "sy-004", severity: "general", title: "移动短信机 发送队列积压" });
+    for (const [action, extra] of [["acknowledge", {}], ["start", {}], ["resolve", { root_cause: "队列进程挂起", fix: "重启进程" }]]) {
+      resolved = await api(`/tickets/${resolved.number}/${action}`, { version: resolved.version, ...extra });
+    }
     const act = async (page, name) => {
       await page.click(`#act-${name} button`);
       await page.waitForLoadState();
@@ -549,7 +565,73 @@ try {
     assert.equal(hash.length, 64);
     assert.deepEqual(await latinWords(bureau), [], "the record is Chinese");
     await shot(bureau, "assessment-print");
+    // The month changes after the record is final: a resolved ticket of it is reopened. The
+    // printed figures do not move; the month's report does.
+    const printed = await bureau.textContent("main");
+    const resolvedBefore = (await api(`/reports/breaches?period=${new Date().toISOString().slice(0, 7)}`)).tickets.resolved;
+    await api(`/tickets/${resolved.number}/reopen`, { version: resolved.version, reason: "用户反馈仍有积压" });
+    const resolvedAfter = (await api(`/reports/breaches?period=${new Date().toISOString().slice(0, 7)}`)).tickets.resolved;
+    assert.equal(resolvedAfter, resolvedBefore - 1, "the month's report counts the reopened ticket as unresolved");
+    await bureau.reload();
+    assert.equal(await bureau.textContent("main"), printed, "the final record's printed figures stay as signed");
+    assert.equal((await bureau.textContent("#print-hash")).trim(), hash);
     for (const page of [unit, vendor, bureau]) await page.context().close();
+  });
+
+  // Issue 27: a rectification order issued by the unit's manager, counted on the 24x7 calendar
+  // with one minute allowed, breaches; the sweep (every second here) mails the breach step; the
+  // vendor reports it done with evidence and the unit's manager accepts it.
+  await step("a rectification order is issued, breached, escalated and closed", async () => {
+    const unit = await signInWith("manager", "manager-pass-2026");
+    await unit.click("#nav-rectifications");
+    await unit.waitForURL(/\/rectifications$/);
+    await unit.selectOption("#order-contract", "shunyi-2026");
+    const system = await unit.$eval("#order-systems option", (o) => o.value);
+    await unit.fill("#order-system", system);
+    await unit.fill("#order-title", "机房巡检记录缺失");
+    await unit.fill("#order-request", "补齐本月机房巡检记录并提交签字扫描件");
+    await unit.fill("#order-within", "1 分钟");
+    await unit.fill("#order-calendar", "24x7");
+    await unit.click("#order-issue");
+    await unit.waitForURL(/\/rectifications\/ZG-\d+$/);
+    orderNumber = unit.url().match(/(ZG-\d+)$/)[1];
+    assert.match(await unit.textContent(".flash"), /✓/);
+    assert.equal(await unit.getAttribute("#order-state", "data-state"), "issued");
+    assert.deepEqual(await latinWords(unit), [], "the order is Chinese");
+    await shot(unit, "rectification-issued");
+
+    // The vendor's manager hears of it at once, and of its breach a minute later.
+    let mails = [];
+    for (let i = 0; i < 180 && !mails.some((m) => m.subject.includes("整改已超期")); i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      mails = received(smtp.maildir).filter((m) => m.subject.includes(orderNumber));
+    }
+    assert.ok(mails.some((m) => m.subject.startsWith("【整改通知】")), `the notice: ${mails.map((m) => m.subject)}`);
+    const breach = mails.find((m) => m.subject.includes("整改已超期"));
+    assert.ok(breach, `the breach step is mailed: ${mails.map((m) => m.subject)}`);
+    assert.match(breach.text, /整改已超期/);
+    assert.equal(breach.html.match(/href="([^"]+)"/)[1], `${base}/rectifications/${orderNumber}`);
+
+    const vendor = await signInWith("vendor_manager", "vendor-manager-pass-2026");
+    assert.equal(await vendor.locator(`#rectifications tr[data-order="${orderNumber}"]`).count(), 1, "on the vendor's board");
+    await vendor.goto(`${base}/rectifications/${orderNumber}`);
+    assert.equal(await vendor.getAttribute("#order-clock", "data-clock"), "breached-running");
+    await vendor.fill("#submit-text", "已补齐本月巡检记录");
+    await vendor.fill("#submit-evidence", "巡检记录签字扫描件");
+    await vendor.click("#act-submit button");
+    await vendor.waitForLoadState();
+    assert.match(await vendor.textContent(".flash"), /✓/);
+    assert.equal(await vendor.getAttribute("#order-state", "data-state"), "submitted");
+
+    await unit.reload();
+    await unit.click("#act-accept button");
+    await unit.waitForLoadState();
+    assert.match(await unit.textContent(".flash"), /✓/);
+    assert.equal(await unit.getAttribute("#order-state", "data-state"), "accepted");
+    assert.equal(await unit.getAttribute("#order-clock", "data-clock"), "breached-met");
+    assert.match(await unit.textContent("#history"), /巡检记录签字扫描件/);
+    await shot(unit, "rectification-accepted");
+    for (const page of [unit, vendor]) await page.context().close();
   });
 
   await step("every Chinese page speaks Chinese: no English word outside the allow-list", async () => {
@@ -586,6 +668,8 @@ try {
       "/assessments",
       `/assessments/${assessmentId}`,
       `/assessments/${assessmentId}/print`,
+      "/rectifications",
+      `/rectifications/${orderNumber}`,
       "/admin/users",
       "/admin/users/engineer",
       "/admin/calendars?name=cn-5x8&month=2026-10",

@@ -48,6 +48,14 @@ pub struct Contract {
     /// refuses an empty one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scheme: Option<String>,
+    /// Whether a rectification order (整改通知) still open when its deadline passes counts as
+    /// refused (拒不整改). Seed 004 八-7 (L28693–28699): "甲方有权要求乙方限期整改，乙方拒不整改的…
+    /// 0.5%": one fair reading is that only an explicit refusal is 拒不整改 (the default,
+    /// `false`: a late order is counted as overdue and the buyer records a finding if it judges
+    /// the lateness a refusal); the other, that letting the 限期 pass is itself the refusal
+    /// (`true`: the deadline passing records the `refused_rectification` finding, once).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub overdue_rectification_is_refusal: bool,
     /// The rules, in the contract's order.
     pub rules: Vec<Rule>,
 }

@@ -6,6 +6,7 @@ mod catalog;
 mod duty;
 mod ladder;
 mod outbox;
+mod rectification;
 mod report;
 mod sla;
 mod user;
@@ -93,6 +94,9 @@ enum Command {
     /// Contracts and their deduction rules: list, set FILE.
     #[command(subcommand)]
     Contract(report::ContractCommand),
+    /// Rectification orders (整改通知): list, show.
+    #[command(subcommand)]
+    Rectification(rectification::RectificationCommand),
     /// Copies the SQLite database to PATH while the server runs (a consistent snapshot).
     Backup(BackupArgs),
     /// Replaces the SQLite database with a backup (stop the server first).
@@ -183,6 +187,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Export(cmd) => runtime()?.block_on(catalog::export(cmd, &config)),
         Command::Ladder(cmd) => runtime()?.block_on(ladder::run(cmd, &config)),
         Command::Outbox(cmd) => runtime()?.block_on(outbox::run(cmd, &config)),
+        Command::Rectification(cmd) => runtime()?.block_on(rectification::run(cmd, &config)),
         Command::Roster(cmd) => runtime()?.block_on(duty::roster(cmd, &config)),
         Command::Window(cmd) => runtime()?.block_on(duty::window(cmd, &config)),
         Command::Duty(cmd) => runtime()?.block_on(duty::duty(cmd, &config)),

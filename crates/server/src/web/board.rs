@@ -103,10 +103,12 @@ pub async fn page(State(state): State<AppState>, v: Viewer) -> WebResult {
         item["pending"] = waits.into();
         if is_mine { mine.push(item) } else { queue.push(item) }
     }
+    let orders = super::rectification::card(&state, &v).await?;
     super::page(
         &v,
         "board.html",
         ctx! {
+            orders => orders,
             sections => vec![
                 ctx! { id => "mine", title => "board_mine", tickets => mine },
                 ctx! { id => "queue", title => "board_queue", tickets => queue },

@@ -115,10 +115,12 @@ pub async fn page(
         .collect();
     let none = word("none_yet");
     let target = word("target");
+    let orders = super::rectification::card(&state, &v).await?;
     super::page(
         &v,
         "dashboard.html",
         ctx! {
+            orders => orders,
             findings => super::findings::labels(v.lang),
             r => r,
             trend_svg => trend_svg,

@@ -16,6 +16,7 @@
 //! | `/dashboard` | trend, compliance by vendor and unit, availability, deductions |
 //! | `/findings` | findings (认定) of a contract's month, and recording one |
 //! | `/assessments` | assessments (考核): the list, one with its figures, thread and forms, its printable record |
+//! | `/rectifications` | rectification orders (整改通知): the list, issuing one, one with its clock, history and forms |
 //! | `/catalog` | systems and their policies; a system's service dates and fee |
 //! | `/admin/…` | users and tokens, calendars, ladders, windows, the outbox |
 
@@ -42,6 +43,7 @@ pub mod i18n;
 mod login;
 mod new_ticket;
 pub mod permissions;
+mod rectification;
 pub mod resume;
 mod svg;
 pub mod templates;
@@ -109,6 +111,7 @@ fn pages() -> Vec<PageRoute> {
         at_post("/findings/{id}/withdraw", findings::withdraw),
     ];
     list.extend(assessments::routes());
+    list.extend(rectification::routes());
     list.extend([
         at_get("/catalog", catalog::list),
         at_get("/catalog/{code}", catalog::system),
@@ -332,6 +335,7 @@ pub fn page(v: &Viewer, name: &str, ctx: Value) -> WebResult {
         writer => v.can_write(),
         opener => crate::app::permissions::may(&v.p, crate::app::permissions::Action::TicketOpen),
         assessor => crate::app::permissions::may_at_all(&v.p, crate::app::permissions::Action::AssessmentRead),
+        rectifier => crate::app::permissions::may_at_all(&v.p, crate::app::permissions::Action::RectificationRead),
         vendor => matches!(v.p.scope, Scope::Vendor(_)),
     };
     let common = ctx! {

@@ -12,7 +12,7 @@ use minijinja::{Environment, State, Value};
 use crate::app::vocab::{Lang, duration, labels};
 
 /// Every template, by name.
-const TEMPLATES: [(&str, &str); 25] = [
+const TEMPLATES: [(&str, &str); 28] = [
     ("base.html", include_str!("templates/base.html")),
     ("macros.html", include_str!("templates/macros.html")),
     ("error.html", include_str!("templates/error.html")),
@@ -20,6 +20,12 @@ const TEMPLATES: [(&str, &str); 25] = [
     ("password.html", include_str!("templates/password.html")),
     ("me_security.html", include_str!("templates/me_security.html")),
     ("board.html", include_str!("templates/board.html")),
+    ("rectifications.html", include_str!("templates/rectifications.html")),
+    ("rectification.html", include_str!("templates/rectification.html")),
+    (
+        "rectification_card.html",
+        include_str!("templates/rectification_card.html"),
+    ),
     ("ticket.html", include_str!("templates/ticket.html")),
     ("new.html", include_str!("templates/new.html")),
     ("preview.html", include_str!("templates/preview.html")),

@@ -16,7 +16,7 @@ use crate::both;
 use crate::support::Harness;
 
 /// Vendor A's contract: it covers System A (Unit A's, served by Vendor A).
-async fn setup(t: &Harness) {
+pub(crate) async fn setup(t: &Harness) {
     t.time.set("2026-12-02T02:00:00Z".parse().unwrap());
     t.put(
         "admin",
@@ -232,6 +232,17 @@ both!(
             .unwrap()
             .len();
         assert_eq!(audited, 5);
+        // The operator reads it on the command line.
+        let (ok, out, err) = crate::support::opsclock(&t, &["rectification", "show", &number]);
+        assert!(ok, "{err}");
+        assert!(out.starts_with(&format!("{number}  accepted (已验收)")), "{out}");
+        assert!(
+            out.contains("overdue 120 min") && out.contains("[evidence: 记录扫描件]"),
+            "{out}"
+        );
+        let (ok, out, err) = crate::support::opsclock(&t, &["rectification", "list", "--open"]);
+        assert!(ok, "{err}");
+        assert_eq!(out.trim(), "0 order(s)", "closed orders are not open");
 
         // December's assessment of Unit A counts the order: issued, overdue, accepted.
         t.time.set("2027-01-02T02:00:00Z".parse().unwrap());
@@ -368,5 +379,93 @@ both!(
         t.get("mgr_a", "/api/v1/rectifications?state=lost")
             .await
             .problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    }
+);
+
+both!(
+    where_the_contract_reads_a_passed_deadline_as_refusal_the_breach_records_the_finding_once,
+    |t: Harness| async move {
+        setup(&t).await;
+        let base = json!({"contract": "va-zg", "system": "SA", "title": "备件台账不符", "request": "核对并更正备件台账", "within": "24h"});
+        // The default reading: late is overdue, not refused.
+        let late = t
+            .post("mgr_a", "/api/v1/rectifications", base.clone())
+            .await
+            .expect(StatusCode::CREATED);
+        let s = sweeper(&t);
+        t.time.set(t.now() + TimeDelta::hours(25));
+        s.sweep().await.unwrap();
+        let late = t
+            .get(
+                "mgr_a",
+                &format!("/api/v1/rectifications/{}", late["number"].as_str().unwrap()),
+            )
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(
+            (late["breached"].as_bool(), late["finding"].as_str()),
+            (Some(true), None)
+        );
+
+        // The other reading, chosen in the contract: the deadline passing is the refusal.
+        let mut doc = t.get("admin", "/api/v1/contracts/va-zg").await.expect(StatusCode::OK);
+        doc["overdue_rectification_is_refusal"] = json!(true);
+        t.put("admin", "/api/v1/contracts/va-zg", doc)
+            .await
+            .expect(StatusCode::OK);
+        let o = t
+            .post("mgr_a", "/api/v1/rectifications", base)
+            .await
+            .expect(StatusCode::CREATED);
+        let number = o["number"].as_str().unwrap().to_owned();
+        t.time.set(t.now() + TimeDelta::hours(23));
+        s.sweep().await.unwrap();
+        let o = t
+            .get("mgr_a", &format!("/api/v1/rectifications/{number}"))
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(o["finding"], Value::Null, "not before the deadline");
+        t.time.set(t.now() + TimeDelta::hours(2));
+        s.sweep().await.unwrap();
+        t.time.set(t.now() + TimeDelta::hours(3));
+        s.sweep().await.unwrap();
+        let o = t
+            .get("mgr_a", &format!("/api/v1/rectifications/{number}"))
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(o["state"], "issued", "still to be rectified");
+        let finding = o["finding"]
+            .as_str()
+            .expect("the finding the breach recorded")
+            .to_owned();
+        // Further sweeps (the ladder's reminders) record nothing more.
+        t.time.set(t.now() + TimeDelta::hours(3));
+        s.sweep().await.unwrap();
+        let found = t
+            .get("bureau", "/api/v1/findings?contract=va-zg")
+            .await
+            .expect(StatusCode::OK);
+        let refusals: Vec<(String, String)> = found
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["kind"] == "refused_rectification")
+            .map(|f| {
+                (
+                    f["code"].as_str().unwrap().to_owned(),
+                    f["evidence"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        // One per overdue open order: this one, and the first, still open and overdue when the
+        // contract's reading changed (the reading is the contract's as it stands when the sweep
+        // looks, as its deduction rules are).
+        assert_eq!(refusals.len(), 2, "{refusals:?}");
+        assert!(
+            refusals
+                .iter()
+                .any(|(code, ev)| *code == finding && ev.contains(&number)),
+            "{refusals:?}"
+        );
     }
 );

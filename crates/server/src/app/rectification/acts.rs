@@ -166,7 +166,9 @@ pub async fn act(
         .status(calendar_in(&calendars, &row.calendar)?, at)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("ZG-{id}'s clock: {e}")))?;
     let finding = if name == "refuse" {
-        Some(record_refusal(&txn, p, &row, &words, now).await?)
+        let summary = format!("拒不整改：ZG-{} {}", row.id, row.title);
+        let evidence = format!("整改通知 ZG-{}；乙方拒绝理由：{words}", row.id);
+        Some(record_refusal(&txn, p.user_id, &row, &summary, &evidence, now).await?)
     } else {
         None
     };
@@ -217,18 +219,16 @@ pub async fn act(
 }
 
 /// Records the `refused_rectification` finding a refusal makes (seed 004 八-7), in the month of
-/// the refusal, with the order as its evidence; returns its id.
-async fn record_refusal(
+/// `now`, with the order as its evidence, as `user_id`; returns its id.
+pub(crate) async fn record_refusal(
     db: &impl ConnectionTrait,
-    p: &Principal,
+    user_id: i64,
     row: &rectification_orders::Model,
-    reason: &str,
+    summary: &str,
+    evidence: &str,
     now: DateTime<Utc>,
 ) -> AppResult<i64> {
-    let summary: String = format!("拒不整改：ZG-{} {}", row.id, row.title)
-        .chars()
-        .take(500)
-        .collect();
+    let summary: String = summary.chars().take(500).collect();
     let f = findings::ActiveModel {
         contract_code: Set(row.contract_code.clone()),
         kind: Set(contract_terms::FindingKind::RefusedRectification.into()),
@@ -236,9 +236,9 @@ async fn record_refusal(
         month: Set(crate::app::findings::month_of(now)),
         summary: Set(summary),
         facts: Set(serde_json::json!({})),
-        evidence: Set(format!("整改通知 ZG-{}；乙方拒绝理由：{reason}", row.id)),
+        evidence: Set(evidence.to_owned()),
         serious: Set(false),
-        recorded_by: Set(p.user_id),
+        recorded_by: Set(user_id),
         recorded_at: Set(now),
         ..Default::default()
     }

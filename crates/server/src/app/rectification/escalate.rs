@@ -260,7 +260,7 @@ async fn escalate(
     rectification_orders::Entity::update_many()
         .col_expr(
             rectification_orders::Column::Version,
-            Expr::col(rectification_orders::Column::Version).into(),
+            Expr::col(rectification_orders::Column::Version),
         )
         .filter(rectification_orders::Column::Id.eq(id))
         .exec(&txn)
@@ -320,7 +320,39 @@ async fn escalate(
     } else {
         None
     };
+    // Where the contract reads a passed deadline as the refusal itself (八-7, configurable), the
+    // breach records the `refused_rectification` finding, once, in the issuer's name.
+    let mut finding = None;
+    if status.breached && super::is_open(&row.state) && row.finding_id.is_none() {
+        let stored = crate::app::reports::deductions::by_code(&txn, "contract", &row.contract_code)
+            .await
+            .map_err(|e| anyhow!("ZG-{id}'s contract: {e}"))?;
+        if stored.contract.overdue_rectification_is_refusal {
+            let summary = format!("逾期未整改（合同约定视为拒不整改）：ZG-{id} {}", row.title);
+            let evidence = format!(
+                "整改通知 ZG-{id}，期限 {}，逾期未报告整改完成",
+                crate::app::countable::local(cal, status.deadline)
+            );
+            let f = super::acts::record_refusal(&txn, row.issued_by, &row, &summary, &evidence, now)
+                .await
+                .map_err(|e| anyhow!("ZG-{id}'s finding: {e}"))?;
+            crate::app::audit::record(
+                &txn,
+                None,
+                "rectification.overdue",
+                &number,
+                serde_json::json!({"finding": format!("F-{f}"), "deadline": status.deadline}),
+                &crate::app::audit::ClientAddr(Some("escalation sweep".into())),
+                now,
+            )
+            .await?;
+            finding = Some(f);
+        }
+    }
     let mut am = row.into_active_model();
+    if finding.is_some() {
+        am.finding_id = Set(finding);
+    }
     am.next_due_at = Set(next);
     am.breached = Set(status.breached);
     am.deadline = Set(Some(status.deadline));
