@@ -9,8 +9,13 @@
 //!   list in `events` on the calendar `calendar`, with `deadline`, `breached` and `next_due_at`
 //!   (when the escalation sweep must next look). `state` is `issued`, `submitted`, `accepted`,
 //!   `refused` or `withdrawn`; `version` guards concurrent acts.
+//!   `overdue_is_refusal` is the contract's reading of 八-7 when the order was issued (a deadline
+//!   passed with the order open is itself the refusal), kept so that a later change of the
+//!   contract does not turn orders already running into refusals.
 //! - `rectification_events`: every act on an order, append-only: who, what, the text and the
 //!   evidence given.
+//! - `findings.rectification_id`: the order a `refused_rectification` finding was recorded for,
+//!   so that only the parties of that order read and withdraw it.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -46,6 +51,7 @@ impl MigrationTrait for Migration {
                     .col(text(Orders::State))
                     .col(big_integer_null(Orders::AssigneeId))
                     .col(big_integer_null(Orders::FindingId))
+                    .col(boolean(Orders::OverdueIsRefusal))
                     .col(integer(Orders::Version))
                     .col(big_integer(Orders::IssuedBy))
                     .col(timestamp_with_time_zone(Orders::IssuedAt))
@@ -116,10 +122,26 @@ impl MigrationTrait for Migration {
                     .col(Events::OrderId)
                     .to_owned(),
             )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Findings::Table)
+                    .add_column(big_integer_null(Findings::RectificationId))
+                    .to_owned(),
+            )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Findings::Table)
+                    .drop_column(Findings::RectificationId)
+                    .to_owned(),
+            )
+            .await?;
         manager
             .drop_table(Table::drop().table(Events::Table).to_owned())
             .await?;
@@ -151,6 +173,7 @@ enum Orders {
     State,
     AssigneeId,
     FindingId,
+    OverdueIsRefusal,
     Version,
     IssuedBy,
     IssuedAt,
@@ -169,6 +192,12 @@ enum Events {
     Text,
     Evidence,
     At,
+}
+
+#[derive(DeriveIden)]
+enum Findings {
+    Table,
+    RectificationId,
 }
 
 #[derive(DeriveIden)]

@@ -31,7 +31,7 @@ use crate::app::auth::{Party, Principal, Role};
 use crate::app::permissions::{self, Action};
 use crate::app::reports::deductions::{self, Stored};
 use crate::app::{AppError, AppResult, Context};
-use crate::db::entities::{findings, systems, tickets, users};
+use crate::db::entities::{findings, rectification_orders, systems, tickets, users};
 
 /// The zone a ticket's report month is counted in (the reports' default).
 const ZONE: chrono_tz::Tz = chrono_tz::Asia::Shanghai;
@@ -116,6 +116,8 @@ pub struct FindingView {
     pub kind_label: String,
     /// The ticket (number), if it is about one.
     pub ticket: Option<String>,
+    /// The rectification order it was recorded for (`ZG-7`), if any.
+    pub rectification: Option<String>,
     /// The month, `YYYY-MM`.
     pub month: String,
     /// What was found.
@@ -241,6 +243,7 @@ async fn views(db: &impl ConnectionTrait, rows: Vec<findings::Model>) -> AppResu
             kind: r.kind.key().to_owned(),
             kind_label: r.kind.label_zh().to_owned(),
             ticket: r.ticket_id.and_then(|id| numbers.get(&id).cloned()),
+            rectification: r.rectification_id.map(|o| format!("ZG-{o}")),
             month: r.month,
             summary: r.summary,
             facts: serde_json::from_value(r.facts).unwrap_or_default(),
@@ -407,9 +410,14 @@ async fn visible(db: &impl ConnectionTrait, p: &Principal, id: i64) -> AppResult
         .into_iter()
         .find(|s| s.contract.code == row.contract_code)
         .ok_or_else(not_found)?;
-    let system = match row.ticket_id {
-        Some(t) => tickets::Entity::find_by_id(t).one(db).await?.map(|t| t.system_id),
-        None => None,
+    let system = match (row.ticket_id, row.rectification_id) {
+        (Some(t), _) => tickets::Entity::find_by_id(t).one(db).await?.map(|t| t.system_id),
+        // A refusal of a rectification order is about the order's system: the unit that owns it.
+        (None, Some(o)) => rectification_orders::Entity::find_by_id(o)
+            .one(db)
+            .await?
+            .map(|o| o.system_id),
+        (None, None) => None,
     };
     if !sees(db, p, &stored, system).await? {
         return Err(not_found());
@@ -455,12 +463,25 @@ pub async fn list(ctx: &Context, p: &Principal, q: FindingQuery) -> AppResult<Ve
         .into_iter()
         .map(|t| (t.id, t.system_id))
         .collect();
+    let order_systems: BTreeMap<i64, i64> = rectification_orders::Entity::find()
+        .filter(
+            rectification_orders::Column::Id.is_in(rows.iter().filter_map(|r| r.rectification_id).collect::<Vec<_>>()),
+        )
+        .all(&ctx.db)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.system_id))
+        .collect();
     let mut kept = Vec::new();
     for r in rows {
         let Some(stored) = contracts.get(&r.contract_code) else {
             continue;
         };
-        let system = r.ticket_id.and_then(|t| ticket_systems.get(&t).copied());
+        let system = match (r.ticket_id, r.rectification_id) {
+            (Some(t), _) => ticket_systems.get(&t).copied(),
+            (None, Some(o)) => order_systems.get(&o).copied(),
+            (None, None) => None,
+        };
         if sees(&ctx.db, p, stored, system).await? {
             kept.push(r);
         }

@@ -109,7 +109,8 @@ actions! {
     AssessmentReopen = "assessment.reopen", "reopen a final assessment, with a reason";
     RectificationRead = "rectification.read", "read the rectification orders (整改通知) in your scope";
     RectificationIssue = "rectification.issue", "issue a rectification order to a vendor, accept or reject its rectification, or withdraw it";
-    RectificationAnswer = "rectification.answer", "report a rectification ordered of your vendor done, or refuse it";
+    RectificationAnswer = "rectification.answer", "report a rectification ordered of your vendor done";
+    RectificationRefuse = "rectification.refuse", "refuse a rectification ordered of your vendor (a refusal of the bureau's order is priced by 004 八-7)";
     IntakeManage = "intake.manage", "read and change alert mapping rules and intake sources";
     IntakeTriage = "intake.triage", "open or dismiss alerts in the triage queue";
     Webhooks = "webhooks", "read and change webhook subscriptions";
@@ -378,6 +379,7 @@ pub const TABLE: &[Rule] = &[
     row(Action::RectificationRead, FINDING_READERS),
     row(Action::RectificationIssue, BUYER_MANAGERS_OWN_UNIT),
     row(Action::RectificationAnswer, VENDOR_WORKERS_OWN),
+    row(Action::RectificationRefuse, VENDOR_MANAGERS_OWN),
     row(Action::IntakeManage, ADMINS),
     row(Action::IntakeTriage, ADMINS),
     row(Action::Webhooks, ADMINS),

@@ -70,7 +70,7 @@ pub const PAGES: &[Page] = &[
     r("POST", "/rectifications", Action::RectificationIssue),
     r("GET", "/rectifications/{id}", Action::RectificationRead),
     r("POST", "/rectifications/{id}/submit", Action::RectificationAnswer),
-    r("POST", "/rectifications/{id}/refuse", Action::RectificationAnswer),
+    r("POST", "/rectifications/{id}/refuse", Action::RectificationRefuse),
     r("POST", "/rectifications/{id}/accept", Action::RectificationIssue),
     r("POST", "/rectifications/{id}/reject", Action::RectificationIssue),
     r("POST", "/rectifications/{id}/withdraw", Action::RectificationIssue),

@@ -23,8 +23,8 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("orders", "整改通知", "Rectification orders"),
     (
         "hint",
-        "整改通知由采购方（用户单位或区局）管理人员下达给服务商，整改期限按合同日历计时，临近和超过期限时按升级规则通知；服务商报告整改完成后计时暂停，待下达方验收。",
-        "The buyer's managers (the unit or the bureau) order a vendor to rectify; the deadline is counted on the contract's calendar and escalated before and after it passes; once the vendor reports it done, the clock pauses until the issuer checks it.",
+        "整改通知由采购方（用户单位或区局）管理人员下达给服务商。整改期限按日历计时（工作日默认按国家法定工作日，小时和天默认按系统的修复日历），临近和超过期限时按升级规则通知；服务商报告整改完成后计时暂停，待下达方验收。",
+        "The buyer's managers (the unit or the bureau) order a vendor to rectify. The deadline is counted on a calendar (working days on the statutory working days by default, hours and days on the system's repair calendar) and escalated before and after it passes; once the vendor reports it done, the clock pauses until the issuer checks it.",
     ),
     ("none", "暂无整改通知", "No orders"),
     ("number", "编号", "Number"),
@@ -226,6 +226,8 @@ async fn act(
     let body = ActBody {
         text: field(&f, "text").map(str::to_owned),
         evidence: field(&f, "evidence").map(str::to_owned),
+        // The order as the reader saw it: an act on an order that changed since is refused.
+        version: field(&f, "version").and_then(|v| v.parse().ok()),
     };
     let label = acts::act_label(name);
     match acts::act(&state, &v.p, &from, id, name, body).await {

@@ -97,6 +97,8 @@ pub(crate) fn policy(action: &str) -> &'static [&'static str] {
         "rectification.read" => PARTIES,
         "rectification.issue" => BUYER_MANAGERS,
         "rectification.answer" => &["admin", "vmgr_a", "eng_a"],
+        // A refusal is the vendor's decision, priced by 八-7: its managers'.
+        "rectification.refuse" => &["admin", "vmgr_a"],
         "intake.manage" | "intake.triage" | "webhooks" | "user.manage" | "token.manage" | "administer" => ADMIN,
         other => panic!(
             "action {other:?} has no written expectation: add it to policy() in tests/api/permissions.rs, \

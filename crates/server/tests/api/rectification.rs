@@ -124,6 +124,9 @@ both!(
         act(&t, "mgr_a", &number, "accept", json!({}))
             .await
             .problem(StatusCode::CONFLICT, "conflict");
+        act(&t, "eng_a", &number, "refuse", json!({"text": "x"}))
+            .await
+            .problem(StatusCode::FORBIDDEN, "forbidden");
         let list = t.get("eng_b", "/api/v1/rectifications").await.expect(StatusCode::OK);
         assert_eq!(list, json!([]), "another vendor's orders are not listed");
         let list = t
@@ -196,6 +199,16 @@ both!(
         assert_eq!(o["clock"], "breached-running");
         assert_eq!(o["overdue_minutes"], 60, "the paused two hours do not count");
         t.time.set(issued_at + TimeDelta::hours(52));
+        // An act on the order as it was read before the rejection is refused.
+        act(
+            &t,
+            "eng_a",
+            &number,
+            "submit",
+            json!({"text": "x", "evidence": "y", "version": 2}),
+        )
+        .await
+        .problem(StatusCode::CONFLICT, "conflict");
         act(
             &t,
             "eng_a",
@@ -298,6 +311,29 @@ both!(
         t.post("mgr_b", "/api/v1/rectifications", base.clone())
             .await
             .problem(StatusCode::FORBIDDEN, "forbidden");
+        // An administrator issues for no party.
+        t.post("admin", "/api/v1/rectifications", base.clone())
+            .await
+            .problem(StatusCode::FORBIDDEN, "forbidden");
+        // Working days are the statutory ones unless a calendar is named (System A's is 24x7).
+        let o = t
+            .post("mgr_a", "/api/v1/rectifications", with("within", json!("2 个工作日")))
+            .await
+            .expect(StatusCode::CREATED);
+        assert_eq!(o["calendar"], "cn-5x8");
+        assert_eq!(
+            o["deadline"], "2026-12-04T09:00:00Z",
+            "Thursday and Friday, to 17:00: {o}"
+        );
+        act(
+            &t,
+            "mgr_a",
+            o["number"].as_str().unwrap(),
+            "withdraw",
+            json!({"text": "试下达"}),
+        )
+        .await
+        .expect(StatusCode::OK);
 
         // From a ticket: the system is the ticket's; counted in working days on the calendar named.
         let ticket = t.open("eng_a", "SA", "fault", "general").await;
@@ -383,89 +419,136 @@ both!(
 );
 
 both!(
-    where_the_contract_reads_a_passed_deadline_as_refusal_the_breach_records_the_finding_once,
+    where_the_contract_reads_a_passed_deadline_as_refusal_the_bureaus_order_records_the_finding_once,
     |t: Harness| async move {
         setup(&t).await;
-        let base = json!({"contract": "va-zg", "system": "SA", "title": "备件台账不符", "request": "核对并更正备件台账", "within": "24h"});
+        let order = |who: &'static str| {
+            let t = &t;
+            async move {
+                let o = t
+                    .post(
+                        who,
+                        "/api/v1/rectifications",
+                        json!({"contract": "va-zg", "system": "SA", "title": "备件台账不符",
+                               "request": "核对并更正备件台账", "within": "24h"}),
+                    )
+                    .await
+                    .expect(StatusCode::CREATED);
+                o["number"].as_str().unwrap().to_owned()
+            }
+        };
+        let read = |number: String| {
+            let t = &t;
+            async move {
+                t.get("bureau", &format!("/api/v1/rectifications/{number}"))
+                    .await
+                    .expect(StatusCode::OK)
+            }
+        };
+        let refusals = || {
+            let t = &t;
+            async move {
+                let found = t
+                    .get("bureau", "/api/v1/findings?contract=va-zg")
+                    .await
+                    .expect(StatusCode::OK);
+                found
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|f| f["kind"] == "refused_rectification")
+                    .cloned()
+                    .collect::<Vec<Value>>()
+            }
+        };
         // The default reading: late is overdue, not refused.
-        let late = t
-            .post("mgr_a", "/api/v1/rectifications", base.clone())
-            .await
-            .expect(StatusCode::CREATED);
-        let s = sweeper(&t);
-        t.time.set(t.now() + TimeDelta::hours(25));
-        s.sweep().await.unwrap();
-        let late = t
-            .get(
-                "mgr_a",
-                &format!("/api/v1/rectifications/{}", late["number"].as_str().unwrap()),
-            )
-            .await
-            .expect(StatusCode::OK);
-        assert_eq!(
-            (late["breached"].as_bool(), late["finding"].as_str()),
-            (Some(true), None)
-        );
-
-        // The other reading, chosen in the contract: the deadline passing is the refusal.
+        let a = order("bureau").await;
+        // The other reading, chosen in the contract: the deadline passing is the refusal — for
+        // the orders issued from now on, and only the bureau's (八-7 is 甲方's).
         let mut doc = t.get("admin", "/api/v1/contracts/va-zg").await.expect(StatusCode::OK);
         doc["overdue_rectification_is_refusal"] = json!(true);
         t.put("admin", "/api/v1/contracts/va-zg", doc)
             .await
             .expect(StatusCode::OK);
-        let o = t
-            .post("mgr_a", "/api/v1/rectifications", base)
-            .await
-            .expect(StatusCode::CREATED);
-        let number = o["number"].as_str().unwrap().to_owned();
+        let b = order("bureau").await;
+        let c = order("mgr_a").await;
+        let d = order("bureau").await;
+        let s = sweeper(&t);
+        s.sweep().await.unwrap();
         t.time.set(t.now() + TimeDelta::hours(23));
         s.sweep().await.unwrap();
-        let o = t
-            .get("mgr_a", &format!("/api/v1/rectifications/{number}"))
-            .await
-            .expect(StatusCode::OK);
-        assert_eq!(o["finding"], Value::Null, "not before the deadline");
-        t.time.set(t.now() + TimeDelta::hours(2));
+        assert_eq!(read(b.clone()).await["finding"], Value::Null, "not before the deadline");
+        // The sweep looks at the deadline itself, whatever the ladder: two minutes past it, the
+        // breach and the finding are recorded.
+        t.time.set(t.now() + TimeDelta::minutes(62));
         s.sweep().await.unwrap();
-        t.time.set(t.now() + TimeDelta::hours(3));
-        s.sweep().await.unwrap();
-        let o = t
-            .get("mgr_a", &format!("/api/v1/rectifications/{number}"))
-            .await
-            .expect(StatusCode::OK);
-        assert_eq!(o["state"], "issued", "still to be rectified");
-        let finding = o["finding"]
+        let (ra, rb, rc) = (read(a.clone()).await, read(b.clone()).await, read(c.clone()).await);
+        assert_eq!(
+            [&ra["breached"], &rb["breached"], &rc["breached"]],
+            [&json!(true), &json!(true), &json!(true)]
+        );
+        assert_eq!(ra["finding"], Value::Null, "issued under the default reading");
+        assert_eq!(rc["finding"], Value::Null, "a unit's order carries no 八-7 penalty");
+        let finding = rb["finding"]
             .as_str()
-            .expect("the finding the breach recorded")
+            .expect("the finding the deadline recorded")
             .to_owned();
-        // Further sweeps (the ladder's reminders) record nothing more.
+        assert_eq!(rb["state"], "issued", "still to be rectified");
+        // Further sweeps (the ladder's reminders) record nothing more; a refusal now adds none.
         t.time.set(t.now() + TimeDelta::hours(3));
         s.sweep().await.unwrap();
-        let found = t
-            .get("bureau", "/api/v1/findings?contract=va-zg")
+        let refused = act(&t, "vmgr_a", &b, "refuse", json!({"text": "不同意"}))
             .await
             .expect(StatusCode::OK);
-        let refusals: Vec<(String, String)> = found
+        assert_eq!(
+            (refused["state"].as_str(), refused["finding"].as_str()),
+            (Some("refused"), Some(finding.as_str()))
+        );
+        // Withdrawing an order withdraws the finding its deadline recorded.
+        let rd = read(d.clone()).await;
+        act(
+            &t,
+            "bureau",
+            &d,
+            "withdraw",
+            json!({"text": "下达有误", "version": rd["version"]}),
+        )
+        .await
+        .expect(StatusCode::OK);
+        let all = refusals().await;
+        assert_eq!(all.len(), 2, "B's and D's: {all:?}");
+        let fb = all.iter().find(|f| f["code"] == json!(finding)).unwrap();
+        assert_eq!(fb["rectification"], json!(b));
+        assert_eq!(fb["recorded_by"], "bureau", "in the issuer's name");
+        assert_eq!(fb["month"], "2026-12", "the month the deadline passed");
+        assert!(fb["withdrawn_at"].is_null());
+        let fd = all.iter().find(|f| f["rectification"] == json!(d)).unwrap();
+        assert!(fd["withdrawn_at"].is_string(), "{fd}");
+        // Only the order's parties read the finding: unit B does not.
+        let seen = t
+            .get("mgr_b", "/api/v1/findings?contract=va-zg")
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(seen, json!([]));
+
+        // January: A and C, still open and overdue since December, are overdue in it too.
+        t.time.set("2027-02-01T02:00:00Z".parse().unwrap());
+        let jan = t
+            .post(
+                "bureau",
+                "/api/v1/assessments",
+                json!({"contract": "va-zg", "period": "2027-01"}),
+            )
+            .await
+            .expect(StatusCode::CREATED);
+        let r = &jan["figures"]["rectification"];
+        let numbers: Vec<&str> = r["orders"]
             .as_array()
             .unwrap()
             .iter()
-            .filter(|f| f["kind"] == "refused_rectification")
-            .map(|f| {
-                (
-                    f["code"].as_str().unwrap().to_owned(),
-                    f["evidence"].as_str().unwrap().to_owned(),
-                )
-            })
+            .map(|o| o["number"].as_str().unwrap())
             .collect();
-        // One per overdue open order: this one, and the first, still open and overdue when the
-        // contract's reading changed (the reading is the contract's as it stands when the sweep
-        // looks, as its deduction rules are).
-        assert_eq!(refusals.len(), 2, "{refusals:?}");
-        assert!(
-            refusals
-                .iter()
-                .any(|(code, ev)| *code == finding && ev.contains(&number)),
-            "{refusals:?}"
-        );
+        assert_eq!(numbers, [a.as_str(), c.as_str()], "{r}");
+        assert_eq!((&r["overdue"], &r["issued"]), (&json!(2), &json!(0)));
     }
 );

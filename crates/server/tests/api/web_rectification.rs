@@ -105,7 +105,7 @@ both!(
             "{board}"
         );
         let page = vendor.page("/rectifications/ZG-1").await;
-        assert_eq!(acts_on(&page), ["submit", "refuse"]);
+        assert_eq!(acts_on(&page), ["submit"], "a refusal is the vendor manager's");
         let (_, html) = vendor
             .post(
                 "/rectifications/ZG-1",
@@ -142,6 +142,26 @@ both!(
         let dash = unit.page("/dashboard").await;
         assert!(dash.contains(r#"id="rectifications""#), "{dash}");
         assert!(!dash.contains(r#"data-order="ZG-1""#));
+        // The month's assessment shows the order in its figures, on the page and printed.
+        let a = t
+            .post(
+                "mgr_a",
+                "/api/v1/assessments",
+                serde_json::json!({"contract": "va-zg", "period": "2026-12"}),
+            )
+            .await
+            .expect(StatusCode::CREATED);
+        for path in [
+            format!("/assessments/{}", a["id"]),
+            format!("/assessments/{}/print", a["id"]),
+        ] {
+            let html = unit.page(&path).await;
+            assert!(html.contains(r#"<tr data-order="ZG-1">"#), "{path}: {html}");
+            assert!(
+                html.contains("本期下达 1 份，验收通过 1 份，拒不整改 0 份，超期 0 份。"),
+                "{path}"
+            );
+        }
         // Another vendor sees none of it.
         let other = Reader {
             t: &t,

@@ -95,7 +95,8 @@ pub async fn compute(
     };
     let whole = unit.is_none();
     let (from, to) = (parsed.from, parsed.to);
-    let r = reports::breaches_in(&ctx.db, &ctx.calendars.snapshot(), parsed, filters, scope, whole).await?;
+    let calendars = ctx.calendars.snapshot();
+    let r = reports::breaches_in(&ctx.db, &calendars, parsed, filters, scope, whole).await?;
     let deductions = r
         .deductions
         .iter()
@@ -117,7 +118,10 @@ pub async fn compute(
         "deductions": deductions,
         "notes": to_json(&r.notes),
         "satisfaction": to_json(&r.satisfaction),
-        "rectification": crate::app::rectification::for_period(&ctx.db, &stored.contract.code, unit.map(|u| u.id), from, to).await?,
+        "rectification": crate::app::rectification::for_period(
+            &ctx.db, &calendars, &stored.contract.code, unit.map(|u| u.id), from, to, now,
+        )
+        .await?,
         "scorecard": scored
             .map(|(scheme, entries)| scorecard_of(scheme, entries, &stored.contract))
             .transpose()?,

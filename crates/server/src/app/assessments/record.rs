@@ -442,37 +442,42 @@ fn rectification(r: &Value) -> Section {
     let mut rows: Vec<Vec<Cell>> = list(&r["orders"])
         .iter()
         .map(|o| {
+            // `breached` in figures measured before the orders said `overdue`.
+            let overdue = o["overdue"].as_bool().or(o["breached"].as_bool()) == Some(true);
             vec![
                 text_of(&o["number"]),
                 text_of(&o["title"]),
                 text_of(&o["state_label"]),
                 when(&o["issued_at"]),
                 when(&o["deadline"]),
-                t(if o["breached"].as_bool() == Some(true) {
-                    "是"
-                } else {
-                    "否"
-                }),
+                t(if overdue { "是" } else { "否" }),
                 when(&o["closed_at"]),
+                text_of(&o["finding"]),
             ]
         })
         .collect();
-    rows.push(vec![
+    let mut total = vec![
         t("本月合计"),
         Cell::Text(format!(
             "下达 {} · 验收通过 {} · 拒绝整改 {} · 超期 {}",
             r["issued"], r["accepted"], r["refused"], r["overdue"]
         )),
-        Cell::Empty,
-        Cell::Empty,
-        Cell::Empty,
-        Cell::Empty,
-        Cell::Empty,
-    ]);
+    ];
+    total.resize(8, Cell::Empty);
+    rows.push(total);
     section(
         "rectification",
         "整改通知",
-        vec!["编号", "事项", "状态", "下达时间", "整改期限", "超期", "关闭时间"],
+        vec![
+            "编号",
+            "事项",
+            "状态",
+            "下达时间",
+            "整改期限",
+            "超期",
+            "关闭时间",
+            "认定",
+        ],
         rows,
     )
 }

@@ -100,6 +100,17 @@ pub struct SystemContacts<'a> {
 }
 
 impl SystemContacts<'_> {
+    /// The same people, narrowed to one of the system's vendors: its managers and its engineers
+    /// on duty (what a rectification order to that vendor is mailed to).
+    pub fn only_vendor(mut self, vendor: i64) -> Self {
+        self.vendors.retain(|v| *v == vendor);
+        let users = self.users;
+        if let Some(on) = self.on_duty.as_mut() {
+            on.retain(|(id, _)| users.iter().any(|u| u.id == *id && u.vendor_id == Some(vendor)));
+        }
+        self
+    }
+
     /// The addresses `recipients` stand for on a ticket assigned to `assignee`.
     pub fn resolve(&self, assignee: Option<i64>, recipients: &[Recipient]) -> Resolved {
         let mut addresses = BTreeSet::new();

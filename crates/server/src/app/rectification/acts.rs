@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, sea_query::Expr};
 
-use super::{ActBody, MAX_TEXT, OrderView, calendar_in, clock_of, get, load};
+use super::{ActBody, MAX_TEXT, OrderView, clock_of, get, load};
 use crate::app::audit::{self, ClientAddr};
 use crate::app::auth::{self, Principal, Role};
 use crate::app::permissions::{self, Action};
@@ -24,7 +24,7 @@ pub enum Side {
 /// The acts: name, Chinese label, the side that does it, the permission it needs.
 pub const ACTS: [(&str, &str, Side, Action); 5] = [
     ("submit", "报告整改完成", Side::Vendor, Action::RectificationAnswer),
-    ("refuse", "拒绝整改", Side::Vendor, Action::RectificationAnswer),
+    ("refuse", "拒绝整改", Side::Vendor, Action::RectificationRefuse),
     ("accept", "验收通过", Side::Issuer, Action::RectificationIssue),
     ("reject", "验收不通过", Side::Issuer, Action::RectificationIssue),
     ("withdraw", "撤回", Side::Issuer, Action::RectificationIssue),
@@ -109,8 +109,9 @@ pub(crate) async fn event(
 }
 
 /// Does `name` to order `id` as `p`; returns the order as it is now. A 409 when the order is
-/// no longer in a state the act applies to (someone acted first), a 403 when `p` is not on the
-/// act's side, a 422 for a missing reason or evidence.
+/// no longer in a state the act applies to, or is not at the `version` the actor read (someone
+/// acted, or the sweep recorded something, since); a 403 when `p` is not on the act's side; a
+/// 422 for a missing reason or evidence.
 pub async fn act(
     ctx: &Context,
     p: &Principal,
@@ -135,6 +136,9 @@ pub async fn act(
     )?;
     let txn = ctx.begin_write().await?;
     let now = ctx.now();
+    // Claim the row before reading it (as the sweep does): an act and the sweep, or two acts,
+    // never interleave on one order, and what is read below is what is changed.
+    lock(&txn, id).await?;
     let row = load(&txn, p, id).await?;
     if side_of(p, &row) != Some(side) {
         return Err(AppError::Forbidden(format!(
@@ -145,6 +149,14 @@ pub async fn act(
             }
         )));
     }
+    if let Some(v) = body.version
+        && v != row.version
+    {
+        return Err(AppError::Conflict(format!(
+            "ZG-{id} changed since you read it (version {v}, now {}); read it again",
+            row.version
+        )));
+    }
     let Some(state) = next(&row.state, name) else {
         return Err(AppError::Conflict(format!(
             "ZG-{id} is {} ({}); {label} ({name}) does not apply",
@@ -153,7 +165,7 @@ pub async fn act(
         )));
     };
     let mut clock = clock_of(&row)?;
-    let at = now.max(crate::app::escalation::read_at(&clock, now));
+    let at = crate::app::escalation::read_at(&clock, now);
     let clocked = match name {
         "submit" => clock.pause(at, "整改已报告，等待验收"),
         "reject" => clock.resume(at),
@@ -161,33 +173,38 @@ pub async fn act(
         _ => clock.cancel(at, words.clone()),
     };
     clocked.map_err(|e| AppError::Conflict(format!("ZG-{id}'s clock: {e}")))?;
+    // Measured where the calendar is loaded; an order whose calendar was removed can still be
+    // closed, keeping its last measured deadline.
     let calendars = ctx.calendars.snapshot();
-    let status = clock
-        .status(calendar_in(&calendars, &row.calendar)?, at)
+    let measured = calendars
+        .get(&row.calendar)
+        .map(|cal| clock.status(cal, at))
+        .transpose()
         .map_err(|e| AppError::Internal(anyhow::anyhow!("ZG-{id}'s clock: {e}")))?;
-    let finding = if name == "refuse" {
-        let summary = format!("拒不整改：ZG-{} {}", row.id, row.title);
-        let evidence = format!("整改通知 ZG-{}；乙方拒绝理由：{words}", row.id);
-        Some(record_refusal(&txn, p.user_id, &row, &summary, &evidence, now).await?)
-    } else {
-        None
+    // 八-7 is the bureau's (甲方's) right: a refusal of the bureau's order is the finding it
+    // prices, recorded once (the deadline may have recorded it already). A unit's order
+    // (L28512–28514) carries no penalty of its own: its refusal is reported to the bureau.
+    let finding = match (name, row.finding_id) {
+        ("refuse", None) if row.issuer_party == "bureau" => {
+            let summary = format!("拒不整改：ZG-{} {}", row.id, row.title);
+            let evidence = format!("整改通知 ZG-{}；乙方拒绝理由：{words}", row.id);
+            Some(record_refusal(&txn, &row, &summary, &evidence, now, now).await?)
+        }
+        _ => None,
     };
-    let open = super::is_open(state);
-    // Claim the row at the version read, so that of two acts at once one wins and the other is told.
-    let claimed = rectification_orders::Entity::update_many()
-        .col_expr(rectification_orders::Column::Version, Expr::value(row.version + 1))
-        .filter(rectification_orders::Column::Id.eq(id))
-        .filter(rectification_orders::Column::Version.eq(row.version))
-        .exec(&txn)
-        .await?;
-    if claimed.rows_affected != 1 {
-        return Err(AppError::Conflict(format!("ZG-{id} changed meanwhile; read it again")));
+    if name == "withdraw"
+        && let Some(f) = row.finding_id
+    {
+        withdraw_finding(&txn, f, p.user_id, &format!("整改通知 ZG-{id} 已撤回：{words}"), now).await?;
     }
+    let open = super::is_open(state);
     let mut am: rectification_orders::ActiveModel = row.clone().into();
     am.state = Set(state.to_owned());
     am.events = Set(serde_json::to_value(&clock).map_err(|e| AppError::Internal(e.into()))?);
-    am.deadline = Set(Some(status.deadline));
-    am.breached = Set(status.breached);
+    if let Some(status) = &measured {
+        am.deadline = Set(Some(status.deadline));
+        am.breached = Set(status.breached);
+    }
     // The sweep looks again at once: it queues what is due now and finds the next step.
     am.next_due_at = Set(open.then_some(now));
     am.version = Set(row.version + 1);
@@ -218,14 +235,30 @@ pub async fn act(
     get(ctx, p, id).await
 }
 
-/// Records the `refused_rectification` finding a refusal makes (seed 004 八-7), in the month of
-/// `now`, with the order as its evidence, as `user_id`; returns its id.
+/// Claims order `id`'s row for this transaction (a no-op update takes its lock on PostgreSQL;
+/// SQLite's write transaction holds the database).
+pub(crate) async fn lock(db: &impl ConnectionTrait, id: i64) -> AppResult<()> {
+    rectification_orders::Entity::update_many()
+        .col_expr(
+            rectification_orders::Column::Version,
+            Expr::col(rectification_orders::Column::Version),
+        )
+        .filter(rectification_orders::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Records the `refused_rectification` finding of order `row` (seed 004 八-7) in the issuer's
+/// name (八-7 is the buyer's right; the record is the buyer's), in the month of `month_of`,
+/// recorded at `now`, linked to the order so that only its parties read and withdraw it;
+/// returns its id.
 pub(crate) async fn record_refusal(
     db: &impl ConnectionTrait,
-    user_id: i64,
     row: &rectification_orders::Model,
     summary: &str,
     evidence: &str,
+    month_of: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> AppResult<i64> {
     let summary: String = summary.chars().take(500).collect();
@@ -233,18 +266,38 @@ pub(crate) async fn record_refusal(
         contract_code: Set(row.contract_code.clone()),
         kind: Set(contract_terms::FindingKind::RefusedRectification.into()),
         ticket_id: Set(None),
-        month: Set(crate::app::findings::month_of(now)),
+        month: Set(crate::app::findings::month_of(month_of)),
         summary: Set(summary),
         facts: Set(serde_json::json!({})),
         evidence: Set(evidence.to_owned()),
         serious: Set(false),
-        recorded_by: Set(user_id),
+        recorded_by: Set(row.issued_by),
         recorded_at: Set(now),
+        rectification_id: Set(Some(row.id)),
         ..Default::default()
     }
     .insert(db)
     .await?;
     Ok(f.id)
+}
+
+/// Withdraws finding `id` (the one an order's deadline recorded) with `reason`, unless withdrawn.
+async fn withdraw_finding(
+    db: &impl ConnectionTrait,
+    id: i64,
+    by: i64,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    findings::Entity::update_many()
+        .col_expr(findings::Column::WithdrawnAt, Expr::value(Some(now)))
+        .col_expr(findings::Column::WithdrawnBy, Expr::value(Some(by)))
+        .col_expr(findings::Column::WithdrawReason, Expr::value(Some(reason.to_owned())))
+        .filter(findings::Column::Id.eq(id))
+        .filter(findings::Column::WithdrawnAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// The number of open orders and of those overdue, among `rows`.
@@ -274,7 +327,10 @@ mod tests {
     fn only_the_vendor_reports_and_only_the_issuer_checks() {
         for (name, _, side, needs) in ACTS {
             match side {
-                Side::Vendor => assert_eq!(needs, Action::RectificationAnswer, "{name}"),
+                Side::Vendor => assert!(
+                    matches!(needs, Action::RectificationAnswer | Action::RectificationRefuse),
+                    "{name}"
+                ),
                 Side::Issuer => assert_eq!(needs, Action::RectificationIssue, "{name}"),
             }
         }

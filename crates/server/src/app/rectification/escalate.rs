@@ -12,7 +12,7 @@ use anyhow::{Context as _, anyhow};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use sla_clock::{Calendar, ClockStatus, Recipient, Role};
 
@@ -37,65 +37,89 @@ struct Words {
     en: String,
 }
 
-/// The words of a mail about `row`: after act `act` (`issue`, `submit`, …), or for a ladder
-/// step when `act` is `None`.
-fn words(act: Option<&str>, status: &ClockStatus, cal: &Calendar) -> Words {
-    let deadline = crate::app::countable::local(cal, status.deadline);
-    let (lead, zh, en) = match act {
-        Some("issue") => (
+/// The words of a mail after act `act` (`issue`, `submit`, …), or for a ladder step when `act`
+/// is `None` (then with the clock's `status`); `deadline` as people read it.
+fn words(act: Option<&str>, status: Option<&ClockStatus>, deadline: &str) -> Words {
+    let (lead, zh, en) = match (act, status) {
+        (Some("issue"), _) => (
             "整改通知",
             format!("请在 {deadline} 前完成整改并在页面上报告。"),
             format!("Rectify by {deadline} and report it on the page."),
         ),
-        Some("submit") => (
+        (Some("submit"), _) => (
             "整改待验收",
             "乙方已报告整改完成，请验收（通过或不通过）。".to_owned(),
             "The vendor reports the rectification done; please check it.".to_owned(),
         ),
-        Some("reject") => (
+        (Some("reject"), _) => (
             "整改验收不通过",
             format!("验收不通过，请继续整改；期限 {deadline}。"),
             format!("Not accepted; rectify further by {deadline}."),
         ),
-        Some("accept") => (
+        (Some("accept"), _) => (
             "整改已验收",
             "整改已验收通过。".to_owned(),
             "The rectification is accepted.".to_owned(),
         ),
-        Some("refuse") => (
+        (Some("refuse"), _) => (
             "拒不整改",
-            "乙方拒绝整改，已记录「拒不整改」认定事项。".to_owned(),
-            "The vendor refused; a refused-rectification finding is recorded.".to_owned(),
+            "乙方拒绝整改。".to_owned(),
+            "The vendor refuses to rectify.".to_owned(),
         ),
-        Some(_) => (
+        (Some(_), _) => (
             "整改通知已撤回",
             "整改通知已撤回。".to_owned(),
             "The order is withdrawn.".to_owned(),
         ),
-        None if status.breached => (
+        (None, Some(st)) if st.breached => (
             "整改已超期",
             format!(
                 "整改已超期 {}（期限 {deadline}）。请立即完成整改并报告。",
-                span_zh(status.overdue_wall)
+                span_zh(st.overdue_wall)
             ),
             format!(
                 "Overdue by {} (deadline {deadline}). Rectify and report now.",
-                span_en(status.overdue_wall)
+                span_en(st.overdue_wall)
             ),
         ),
-        None => (
-            "整改即将到期",
-            format!(
-                "距整改期限还有 {}（按日历计的工作时间；期限 {deadline}）。",
-                span_zh(status.remaining)
-            ),
-            format!(
-                "{} of working time left to the deadline ({deadline}).",
-                span_en(status.remaining)
-            ),
-        ),
+        (None, st) => {
+            let left = st.map_or(chrono::TimeDelta::zero(), |s| s.remaining);
+            (
+                "整改即将到期",
+                format!(
+                    "距整改期限还有 {}（按日历计的工作时间；期限 {deadline}）。",
+                    span_zh(left)
+                ),
+                format!("{} of working time left to the deadline ({deadline}).", span_en(left)),
+            )
+        }
     };
     Words { lead, zh, en }
+}
+
+/// The deadline of `row` as people read it: on its calendar, or (the calendar gone) in Beijing time.
+fn deadline_text(row: &rectification_orders::Model, cal: Option<&Calendar>, status: Option<&ClockStatus>) -> String {
+    let at = status.map(|s| s.deadline).or(row.deadline);
+    match (at, cal) {
+        (Some(t), Some(cal)) => crate::app::countable::local(cal, t),
+        (Some(t), None) => t
+            .with_timezone(&chrono_tz::Asia::Shanghai)
+            .format("%Y-%m-%d %H:%M")
+            .to_string(),
+        (None, _) => "—".to_owned(),
+    }
+}
+
+/// The ladder's recipients for an order: its `assignee` is the vendor's person who last reported
+/// on it; before anyone has, the vendor's managers stand in (a 50 % step must reach someone).
+fn for_order(recipients: &[Recipient], assignee: Option<i64>) -> Vec<Recipient> {
+    recipients
+        .iter()
+        .map(|r| match (r, assignee) {
+            (Recipient::Role(Role::Assignee), None) => Recipient::Role(Role::VendorManager),
+            _ => r.clone(),
+        })
+        .collect()
 }
 
 /// Renders a mail about `row` on `system`.
@@ -147,30 +171,36 @@ pub(crate) async fn notice(
         .await?
         .ok_or_else(|| AppError::Internal(anyhow!("system {} is gone", row.system_id)))?;
     let calendars = ctx.calendars.snapshot();
-    let cal = super::calendar_in(&calendars, &row.calendar)?;
-    let clock = super::clock_of(row)?;
-    let status = clock
-        .status(cal, now.max(read_at(&clock, now)))
-        .map_err(|e| AppError::Internal(anyhow!("ZG-{}'s clock: {e}", row.id)))?;
+    let cal = calendars.get(&row.calendar);
     let mut to: Vec<String> = Vec::new();
     let mut note = None;
-    if act == "submit" || act == "refuse" {
-        let issuer = users::Entity::find_by_id(row.issued_by).one(db).await?;
-        to.extend(issuer.and_then(|u| u.email));
+    // The issuer hears of the vendor's answers and of the final state; a unit's order refused is
+    // reported to the bureau's managers too (八-7 is the bureau's to apply, L28512–28514).
+    if matches!(act, "submit" | "refuse" | "accept" | "reject" | "withdraw") {
+        to.extend(enabled_address(db, row.issued_by).await?);
     }
-    if act != "submit" {
+    if act == "refuse" && row.issuer_party == "unit" {
+        to.extend(bureau_managers(db).await?);
+    }
+    if act != "submit" && act != "refuse" {
         let directory = Directory::load(db).await?;
-        let contacts = directory.for_system(db, &calendars, &system, now).await?;
+        let contacts = directory
+            .for_system(db, &calendars, &system, now)
+            .await?
+            .only_vendor(row.vendor_id);
         let resolved = contacts.resolve(
             row.assignee_id,
-            &[Recipient::Role(Role::VendorManager), Recipient::Role(Role::Assignee)],
+            &for_order(
+                &[Recipient::Role(Role::VendorManager), Recipient::Role(Role::Assignee)],
+                row.assignee_id,
+            ),
         );
         to.extend(resolved.addresses.iter().cloned());
         if to.is_empty() {
             note = resolved.note();
         }
     }
-    let w = words(Some(act), &status, cal);
+    let w = words(Some(act), None, &deadline_text(row, cal, None));
     let message = NewMessage {
         key: format!("ZG-{}/{act}/v{}", row.id, row.version),
         kind: "rectification",
@@ -184,6 +214,30 @@ pub(crate) async fn notice(
     };
     enqueue(db, &ctx.links, message, now).await?;
     Ok(())
+}
+
+/// The address of user `id` if the account is enabled and has one.
+async fn enabled_address(db: &impl ConnectionTrait, id: i64) -> Result<Option<String>, DbErr> {
+    Ok(users::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .filter(|u| !u.disabled)
+        .and_then(|u| u.email))
+}
+
+/// The addresses of the bureau's enabled managers.
+async fn bureau_managers(db: &impl ConnectionTrait) -> Result<Vec<String>, DbErr> {
+    Ok(users::Entity::find()
+        .filter(users::Column::Disabled.eq(false))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|u| {
+            *u.role == crate::app::auth::Role::Manager
+                && crate::app::auth::Party::of(u) == Some(crate::app::auth::Party::Bureau)
+        })
+        .filter_map(|u| u.email)
+        .collect())
 }
 
 /// The outbox identities already recorded for order `id`.
@@ -256,15 +310,8 @@ async fn escalate(
     directory: &Directory,
 ) -> anyhow::Result<usize> {
     let txn = crate::db::begin_write(db).await?;
-    // Claim the row first, as acts do (a no-op update takes the row's lock).
-    rectification_orders::Entity::update_many()
-        .col_expr(
-            rectification_orders::Column::Version,
-            Expr::col(rectification_orders::Column::Version),
-        )
-        .filter(rectification_orders::Column::Id.eq(id))
-        .exec(&txn)
-        .await?;
+    // Claim the row first, as acts do.
+    super::acts::lock(&txn, id).await.map_err(|e| anyhow!("{e}"))?;
     let Some(row) = rectification_orders::Entity::find_by_id(id).one(&txn).await? else {
         return Ok(0);
     };
@@ -287,8 +334,13 @@ async fn escalate(
         tracing::warn!(order = %format!("ZG-{id}"), skipped = ?skipped, "escalation steps skipped");
     }
     let status = clock.status(cal, at)?;
-    let contacts = directory.for_system(&txn, calendars, &system, now).await?;
+    // The ordered vendor's people only: another vendor serving the system does not read the order.
+    let contacts = directory
+        .for_system(&txn, calendars, &system, now)
+        .await?
+        .only_vendor(row.vendor_id);
     let number = format!("ZG-{id}");
+    let deadline = deadline_text(&row, Some(cal), Some(&status));
     let mut queued = queued_keys(&txn, id).await?;
     let mut inserted = 0;
     // A closed order's steps are no longer news: only an open one is escalated.
@@ -298,8 +350,8 @@ async fn escalate(
             if queued.contains(&key) {
                 continue;
             }
-            let to = contacts.resolve(row.assignee_id, &due.recipients);
-            let w = words(None, &status, cal);
+            let to = contacts.resolve(row.assignee_id, &for_order(&due.recipients, row.assignee_id));
+            let w = words(None, Some(&status), &deadline);
             let message = NewMessage {
                 key: key.clone(),
                 kind: "rectification",
@@ -316,42 +368,50 @@ async fn escalate(
         }
     }
     let next = if super::is_open(&row.state) {
-        next_look_or_event(next_look(&number, CLOCK, &evaluation, &queued), &clock, at)
+        let next = next_look_or_event(next_look(&number, CLOCK, &evaluation, &queued), &clock, at);
+        // Also at the deadline itself, whatever the ladder says: the breach is recorded (and,
+        // where the contract reads it so, the refusal) even under a ladder with no breach step.
+        if status.state == sla_clock::ClockState::Running {
+            Some(next.map_or(status.deadline, |n| n.min(status.deadline)))
+        } else {
+            next
+        }
     } else {
         None
     };
-    // Where the contract reads a passed deadline as the refusal itself (八-7, configurable), the
-    // breach records the `refused_rectification` finding, once, in the issuer's name.
+    // Where the contract read a passed deadline as the refusal itself when the bureau issued the
+    // order (八-7, `overdue_rectification_is_refusal`), the breach records the
+    // `refused_rectification` finding, once, in the issuer's name, in the month the deadline passed.
     let mut finding = None;
-    if status.breached && super::is_open(&row.state) && row.finding_id.is_none() {
-        let stored = crate::app::reports::deductions::by_code(&txn, "contract", &row.contract_code)
+    if status.breached
+        && super::is_open(&row.state)
+        && row.finding_id.is_none()
+        && row.overdue_is_refusal
+        && row.issuer_party == "bureau"
+    {
+        let summary = format!("逾期未整改（合同约定视为拒不整改）：ZG-{id} {}", row.title);
+        let evidence = format!("整改通知 ZG-{id}，整改期限 {deadline} 已过，整改未完成");
+        let f = super::acts::record_refusal(&txn, &row, &summary, &evidence, status.deadline, now)
             .await
-            .map_err(|e| anyhow!("ZG-{id}'s contract: {e}"))?;
-        if stored.contract.overdue_rectification_is_refusal {
-            let summary = format!("逾期未整改（合同约定视为拒不整改）：ZG-{id} {}", row.title);
-            let evidence = format!(
-                "整改通知 ZG-{id}，期限 {}，逾期未报告整改完成",
-                crate::app::countable::local(cal, status.deadline)
-            );
-            let f = super::acts::record_refusal(&txn, row.issued_by, &row, &summary, &evidence, now)
-                .await
-                .map_err(|e| anyhow!("ZG-{id}'s finding: {e}"))?;
-            crate::app::audit::record(
-                &txn,
-                None,
-                "rectification.overdue",
-                &number,
-                serde_json::json!({"finding": format!("F-{f}"), "deadline": status.deadline}),
-                &crate::app::audit::ClientAddr(Some("escalation sweep".into())),
-                now,
-            )
-            .await?;
-            finding = Some(f);
-        }
+            .map_err(|e| anyhow!("ZG-{id}'s finding: {e}"))?;
+        crate::app::audit::record(
+            &txn,
+            None,
+            "rectification.overdue",
+            &number,
+            serde_json::json!({"finding": format!("F-{f}"), "deadline": status.deadline}),
+            &crate::app::audit::ClientAddr(Some("escalation sweep".into())),
+            now,
+        )
+        .await?;
+        finding = Some(f);
     }
+    let version = row.version;
     let mut am = row.into_active_model();
     if finding.is_some() {
+        // A change the parties rely on: an act read before it is refused (409).
         am.finding_id = Set(finding);
+        am.version = Set(version + 1);
     }
     am.next_due_at = Set(next);
     am.breached = Set(status.breached);

@@ -8,11 +8,15 @@ use utoipa::ToSchema;
 
 use super::{MAX_TEXT, MAX_TITLE, OrderView, SOURCES, acts, calendar_in, escalate, get};
 use crate::app::audit::{self, ClientAddr};
-use crate::app::auth::{self, Principal};
+use crate::app::auth::{self, Principal, Role};
 use crate::app::permissions::{self, Action};
 use crate::app::reports::deductions::{self, Stored};
 use crate::app::{AppError, AppResult, Context, text};
 use crate::db::entities::{assessments, findings, rectification_orders, system_vendors, systems, tickets};
+
+/// The calendar working days are counted on when the issuer names none: the statutory working
+/// days (holidays and make-up days of the State Council's notices).
+pub const WORKING_DAYS: &str = "cn-5x8";
 
 /// An order to issue.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -37,7 +41,8 @@ pub struct NewOrder {
     pub request: String,
     /// The time allowed, as a contract writes it: `5 个工作日`, `48h`, `3 天`.
     pub within: String,
-    /// The calendar it is counted on; default the system's repair calendar.
+    /// The calendar it is counted on; default `cn-5x8` for working days (the statutory ones),
+    /// the system's repair calendar for hours and days.
     #[serde(default)]
     pub calendar: Option<String>,
     /// The severity whose escalation ladder it follows (`urgent`, `serious`, `general`, `minor`
@@ -167,7 +172,35 @@ pub async fn issue(ctx: &Context, p: &Principal, from: &ClientAddr, body: NewOrd
     let txn = ctx.begin_write().await?;
     let now = ctx.now();
     let stored = deductions::by_code(&txn, "contract", body.contract.trim()).await?;
+    // Who issues: the bureau's people, or a unit's on its own systems; an administrator runs
+    // the system and issues for no party (as it signs no assessment).
+    let unit_of_issuer = match (p.role, p.party) {
+        (Role::Admin, _) => {
+            return Err(AppError::Forbidden(
+                "an administrator issues for no party: issue with the bureau's or the unit's own manager account (管理员账号不能代表采购方下达整改通知)".into(),
+            ));
+        }
+        (_, Some(auth::Party::Bureau)) => None,
+        (_, Some(auth::Party::Unit(u))) => Some(u),
+        _ => {
+            return Err(AppError::Forbidden(
+                "only the buyer (the bureau, or a unit on its own systems) orders rectification".into(),
+            ));
+        }
+    };
     let (source, source_ref, source_ticket) = source_of(&txn, &body, &stored).await?;
+    // A unit names only tickets it may read (and learns nothing of the others').
+    if let Some(t) = &source_ticket
+        && !crate::app::scope::can_see_system(&txn, p, t.system_id).await?
+    {
+        return Err(AppError::invalid(
+            "source_ref",
+            format!(
+                "no ticket or finding {:?} of yours",
+                body.source_ref.as_deref().unwrap_or_default()
+            ),
+        ));
+    }
     let system = system_of(&txn, body.system.as_deref(), source_ticket.as_ref()).await?;
     if let Some(t) = &source_ticket
         && t.system_id != system.id
@@ -186,15 +219,15 @@ pub async fn issue(ctx: &Context, p: &Principal, from: &ClientAddr, body: NewOrd
             ),
         ));
     }
-    let (issuer_party, unit_id) = match (p.role, p.party) {
-        (_, Some(auth::Party::Unit(u))) if system.unit_id == u => ("unit", Some(u)),
-        (_, Some(auth::Party::Unit(_))) => {
+    let (issuer_party, unit_id) = match unit_of_issuer {
+        Some(u) if system.unit_id == u => ("unit", Some(u)),
+        Some(_) => {
             return Err(AppError::Forbidden(format!(
                 "a unit's managers order rectification only on their unit's systems; {} is another unit's",
                 system.code
             )));
         }
-        _ => ("bureau", None),
+        None => ("bureau", None),
     };
     let serving: Vec<i64> = system_vendors::Entity::find()
         .filter(system_vendors::Column::SystemId.eq(system.id))
@@ -217,6 +250,11 @@ pub async fn issue(ctx: &Context, p: &Principal, from: &ClientAddr, body: NewOrd
     let calendar = match body.calendar.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
         Some(c) if calendars.contains_key(c) => c.to_owned(),
         Some(c) => return Err(AppError::invalid("calendar", format!("no calendar {c:?}"))),
+        // Working days are the State Council's (a 7×24 repair calendar would make every day
+        // one); hours and days run on the system's repair calendar.
+        None if within.unit() == sla_clock::DurationUnit::WorkingDays && calendars.contains_key(WORKING_DAYS) => {
+            WORKING_DAYS.to_owned()
+        }
         None => crate::app::tickets::calendars::system_names(&system)[2].clone(),
     };
     let clock = Clock::start(now, within);
@@ -243,6 +281,7 @@ pub async fn issue(ctx: &Context, p: &Principal, from: &ClientAddr, body: NewOrd
         state: Set("issued".to_owned()),
         assignee_id: Set(None),
         finding_id: Set(None),
+        overdue_is_refusal: Set(stored.contract.overdue_rectification_is_refusal),
         version: Set(1),
         issued_by: Set(p.user_id),
         issued_at: Set(now),
@@ -272,7 +311,7 @@ pub async fn issue(ctx: &Context, p: &Principal, from: &ClientAddr, body: NewOrd
 /// The contracts `p` may issue orders under, each with the systems `p` may name (a unit's
 /// managers: their unit's systems of the contract), as (code, name) pairs: what the form offers.
 pub async fn issuable(ctx: &Context, p: &Principal) -> AppResult<Vec<(String, String, Vec<(String, String)>)>> {
-    if !permissions::may(p, Action::RectificationIssue) {
+    if !permissions::may(p, Action::RectificationIssue) || p.role == Role::Admin {
         return Ok(Vec::new());
     }
     let mut out = Vec::new();

@@ -90,6 +90,10 @@ pub struct ActBody {
     /// The evidence named: a document, photos, a test record (`submit`: required).
     #[serde(default)]
     pub evidence: Option<String>,
+    /// The order's `version` as the actor read it: given, the act is refused (409) if the order
+    /// changed since (the pages always give it).
+    #[serde(default)]
+    pub version: Option<i32>,
 }
 
 /// One act, as the order's history shows it.
@@ -158,7 +162,7 @@ pub struct OrderView {
     pub deadline: Option<DateTime<Utc>>,
     /// Whether the deadline passed with the order open, or it closed late.
     pub breached: bool,
-    /// The clock: `running`, `paused`, `met`, `breached-running`, `breached-met`, `cancelled`.
+    /// The clock (`unknown` while its calendar is not loaded): `running`, `paused`, `met`, `breached-running`, `breached-met`, `cancelled`.
     pub clock: String,
     /// Working time left, in minutes (0 once breached).
     pub remaining_minutes: i64,
@@ -207,7 +211,10 @@ pub(crate) async fn sees(
     Ok(match (p.role, p.party) {
         (Role::Admin, _) | (_, Some(auth::Party::Bureau | auth::Party::Supervisor)) => true,
         (_, Some(auth::Party::Vendor(v))) => row.vendor_id == v,
-        (_, Some(auth::Party::Unit(_))) => crate::app::scope::can_see_system(db, p, row.system_id).await?,
+        // A unit reads the orders on its systems, and those it issued (its system may have moved).
+        (_, Some(auth::Party::Unit(u))) => {
+            row.unit_id == Some(u) || crate::app::scope::can_see_system(db, p, row.system_id).await?
+        }
         (_, None) => false,
     })
 }
@@ -288,12 +295,19 @@ pub(crate) async fn views(
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let clock = clock_of(&r)?;
-        let status = clock
-            .status(
-                calendar_in(&calendars, &r.calendar)?,
-                now.max(super::escalation::read_at(&clock, now)),
-            )
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("ZG-{}'s clock: {e}", r.id)))?;
+        // An order whose calendar is no longer loaded shows its last measured deadline: one such
+        // order must not take every list, board and dashboard down with it.
+        let status = match calendars.get(&r.calendar) {
+            Some(cal) => Some(
+                clock
+                    .status(cal, super::escalation::read_at(&clock, now))
+                    .map_err(|e| AppError::Internal(anyhow::anyhow!("ZG-{}'s clock: {e}", r.id)))?,
+            ),
+            None => {
+                tracing::error!(order = %format!("ZG-{}", r.id), calendar = %r.calendar, "the order's calendar is not loaded");
+                None
+            }
+        };
         let system = systems.get(&r.system_id);
         let vendor = vendors.get(&r.vendor_id);
         out.push(OrderView {
@@ -318,11 +332,13 @@ pub(crate) async fn views(
             calendar: r.calendar.clone(),
             state_label: label(&STATES, &r.state),
             state: r.state.clone(),
-            deadline: Some(status.deadline),
-            breached: status.breached,
-            clock: status.state.to_string(),
-            remaining_minutes: status.remaining.num_minutes().max(0),
-            overdue_minutes: status.overdue.num_minutes().max(0),
+            deadline: status.as_ref().map_or(r.deadline, |s| Some(s.deadline)),
+            breached: status.as_ref().map_or(r.breached, |s| s.breached),
+            clock: status
+                .as_ref()
+                .map_or_else(|| "unknown".to_owned(), |s| s.state.to_string()),
+            remaining_minutes: status.as_ref().map_or(0, |s| s.remaining.num_minutes().max(0)),
+            overdue_minutes: status.as_ref().map_or(0, |s| s.overdue.num_minutes().max(0)),
             finding: r.finding_id.map(|f| format!("F-{f}")),
             closed_at: r.closed_at,
             version: r.version,
@@ -374,7 +390,11 @@ pub async fn list(ctx: &Context, p: &Principal, q: OrderQuery) -> AppResult<Vec<
                 .await?
                 .into_iter()
                 .map(|s| s.id);
-            find = find.filter(rectification_orders::Column::SystemId.is_in(mine));
+            find = find.filter(
+                sea_orm::Condition::any()
+                    .add(rectification_orders::Column::SystemId.is_in(mine))
+                    .add(rectification_orders::Column::UnitId.eq(u)),
+            );
         }
         Some(auth::Party::Bureau | auth::Party::Supervisor) => {}
         None => return Ok(Vec::new()),

@@ -43,6 +43,9 @@ pub struct Model {
     /// Why.
     #[sea_orm(column_type = "Text", nullable)]
     pub withdraw_reason: Option<String>,
+    /// The rectification order a `refused_rectification` finding was recorded for (its parties
+    /// alone read and withdraw it).
+    pub rectification_id: Option<i64>,
 }
 
 /// Relations of a finding.

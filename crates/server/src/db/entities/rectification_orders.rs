@@ -58,6 +58,9 @@ pub struct Model {
     pub assignee_id: Option<i64>,
     /// The `refused_rectification` finding a refusal recorded.
     pub finding_id: Option<i64>,
+    /// The contract's reading of 八-7 when the order was issued: a deadline passed with the order
+    /// open is itself the refusal.
+    pub overdue_is_refusal: bool,
     /// Optimistic-concurrency version.
     pub version: i32,
     /// Who issued it.
