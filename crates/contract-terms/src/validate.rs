@@ -32,6 +32,9 @@ impl Contract {
             out.push(format!("price_fen: {} is negative", self.price_fen));
         }
         check_non_negative(&mut out, "cap_pct_of_price", self.cap_pct_of_price);
+        if let Some(s) = &self.satisfaction {
+            s.problems("satisfaction", &mut out);
+        }
         for (i, m) in self.members.iter().enumerate() {
             if m.trim().is_empty() {
                 out.push(format!("members[{i}]: must not be empty"));

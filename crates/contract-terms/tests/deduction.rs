@@ -201,6 +201,7 @@ fn contract() -> impl Strategy<Value = Contract> {
                 source: None,
                 cap_pct_of_price: cap,
                 claim_tolerance_min: None,
+                satisfaction: None,
                 rules,
             }
         })
@@ -373,6 +374,7 @@ proptest! {
             source: None,
             cap_pct_of_price: None,
             claim_tolerance_min: None,
+            satisfaction: None,
             rules: vec![Rule {
                 id: "d".into(),
                 label: "每延迟1日 0.1%".into(),
