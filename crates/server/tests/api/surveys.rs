@@ -226,10 +226,7 @@ both!(each_party_reads_only_its_own, |t: Harness| async move {
         .post("mgr_b", "/api/v1/surveys", survey(5))
         .await
         .problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
-    assert!(
-        d.starts_with("contract: va-sat covers no system of unit UB"),
-        "{d}"
-    );
+    assert!(d.starts_with("contract: va-sat covers no system of unit UB"), "{d}");
     // Nor replace unit A's.
     t.put("mgr_b", &format!("/api/v1/surveys/{id}"), json!({"overall": 1}))
         .await

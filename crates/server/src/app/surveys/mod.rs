@@ -174,10 +174,7 @@ async fn contract_for(db: &impl ConnectionTrait, code: &str, unit: &units::Model
     if !covers {
         return Err(AppError::invalid(
             "contract",
-            format!(
-                "contract {} covers no system of unit {}",
-                stored.contract.code, unit.code
-            ),
+            format!("{} covers no system of unit {}", stored.contract.code, unit.code),
         ));
     }
     Ok(stored)
@@ -326,14 +323,18 @@ pub async fn fill(ctx: &Context, p: &Principal, from: &ClientAddr, body: NewSurv
 
 /// Replaces survey `id`'s answers (its unit's managers only), audited with what it replaced.
 pub async fn replace(ctx: &Context, p: &Principal, from: &ClientAddr, id: i64, body: Answers) -> AppResult<SurveyView> {
-    let unit_id = unit_of(p)?;
+    permissions::check(p, Action::SurveyWrite)?;
     let now = ctx.now();
     let txn = ctx.begin_write().await?;
+    let missing = || AppError::NotFound(format!("no survey MY-{id} of your unit"));
     let row = satisfaction_surveys::Entity::find_by_id(id)
         .one(&txn)
         .await?
-        .filter(|r| r.unit_id == unit_id)
-        .ok_or_else(|| AppError::NotFound(format!("no survey MY-{id} of your unit")))?;
+        .ok_or_else(missing)?;
+    // A survey there is, but only its unit replaces it; another unit's is as absent.
+    if row.unit_id != unit_of(p)? {
+        return Err(missing());
+    }
     let stored = deductions::by_code(&txn, "contract", &row.contract_code).await?;
     let (overall, aspects, comment) = checked(&body, &aspects_of(&stored))?;
     let before = serde_json::json!({"overall": row.overall, "aspects": row.aspects, "comment": row.comment,
