@@ -171,8 +171,10 @@ pub fn rows(
     contracts: &[ContractSide],
     units: &BTreeMap<i64, (String, String)>,
 ) -> Vec<RateRow> {
+    // (unit, contract's index) → (ticket ratings, survey ratings, survey numbers).
     type Key = (i64, Option<usize>);
-    let mut ratings: BTreeMap<Key, (Vec<u8>, Vec<u8>, Vec<String>)> = BTreeMap::new();
+    type Bucket = (Vec<u8>, Vec<u8>, Vec<String>);
+    let mut ratings: BTreeMap<Key, Bucket> = BTreeMap::new();
     for t in tickets {
         let c = contracts
             .iter()
