@@ -283,6 +283,14 @@ both!(
         assert_eq!(actions, ["survey.fill", "survey.replace"]);
         let detail: Value = serde_json::from_str(&audited[1].detail.to_string()).unwrap();
         assert_eq!(detail["replaced"]["overall"], json!(5), "{detail}");
+        // The operator lists them on the command line.
+        let (ok, out, err) = crate::support::opsclock(&t, &["survey", "list", "--period", "2026-11"]);
+        assert!(ok, "{err}");
+        assert!(
+            out.contains(&format!("MY-{id}  2026-11  UA  va-sat  2 (不满意)")),
+            "{out}"
+        );
+        assert!(out.ends_with("1 survey(s)\n"), "{out}");
         // November counts both surveys of unit A (the month's and the quarter's): 2 and 4.
         assert_eq!(fig(&rate(&t, "bureau").await["surveys"]), (2, 1, Some(50.0)));
     }
