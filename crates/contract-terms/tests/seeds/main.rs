@@ -153,7 +153,7 @@ fn every_shipped_rule_is_tested() {
 
 /// The satisfaction targets the seeds state, and only those: 001 L667 "系统服务单位满意度 ≥ 90%"
 /// (inclusive), 003 L181 "用户满意度超过90%" (超过: strict); 000, 002 and 004's contracts set none
-/// (004's "用户满意度≥90%", L14995, is one system's line in the tender's list, not the contract's).
+/// (004's "用户满意度≥90%", L14993–14995, is one system's line in the tender's list, not the contract's).
 #[test]
 fn the_satisfaction_targets_are_the_seeds_own() {
     let jingtong = contract(JINGTONG).satisfaction.expect("001 sets one");
