@@ -56,6 +56,9 @@ pub struct Contract {
     /// (`true`: the deadline passing records the `refused_rectification` finding, once).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub overdue_rectification_is_refusal: bool,
+    /// The satisfaction target (满意度) and how it is read; absent when the contract sets none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub satisfaction: Option<crate::satisfaction::SatisfactionTerms>,
     /// The rules, in the contract's order.
     pub rules: Vec<Rule>,
 }

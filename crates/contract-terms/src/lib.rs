@@ -23,6 +23,8 @@
 //! - [`assess`]: one month, one [`Outcome`] per rule with its [`Status`], added up in an
 //!   [`Assessment`]; [`assess_months`]: several months, each assessed on its own and summed.
 //! - [`format_yuan`]: fen printed as yuan.
+//! - [`SatisfactionTerms`]: the satisfaction target (满意度) a contract sets, whether it includes
+//!   the figure (≥) or not (超过), how ticket ratings and surveys [`Combine`], the survey's aspects.
 //!
 //! ## Contract deductions (违约金) as data
 //!
@@ -318,6 +320,7 @@ mod findings;
 mod metrics;
 mod money;
 mod months;
+mod satisfaction;
 mod text;
 mod validate;
 
@@ -330,4 +333,5 @@ pub use findings::{Finding, FindingKind, UnknownFindingKind};
 pub use metrics::{Availability, Average, Late, Metrics, Outage, SystemFee};
 pub use money::format_yuan;
 pub use months::assess_months;
+pub use satisfaction::{Combine, DEFAULT_ASPECTS, SatisfactionTerms};
 pub use validate::DeductionError;

@@ -35,6 +35,9 @@ impl Contract {
         if self.scheme.as_deref().is_some_and(|s| s.trim().is_empty()) {
             out.push("scheme: must not be empty (leave it out for a contract without a scheme)".to_owned());
         }
+        if let Some(s) = &self.satisfaction {
+            s.problems("satisfaction", &mut out);
+        }
         for (i, m) in self.members.iter().enumerate() {
             if m.trim().is_empty() {
                 out.push(format!("members[{i}]: must not be empty"));

@@ -202,6 +202,7 @@ fn contract() -> impl Strategy<Value = Contract> {
                 cap_pct_of_price: cap,
                 claim_tolerance_min: None,
                 scheme: None,
+                satisfaction: None,
                 rules,
             }
         })
@@ -375,6 +376,7 @@ proptest! {
             cap_pct_of_price: None,
             claim_tolerance_min: None,
             scheme: None,
+            satisfaction: None,
             rules: vec![Rule {
                 id: "d".into(),
                 label: "每延迟1日 0.1%".into(),

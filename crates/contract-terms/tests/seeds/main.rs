@@ -150,3 +150,25 @@ fn every_shipped_rule_is_tested() {
         }
     }
 }
+
+/// The satisfaction targets the seeds state, and only those: 001 L667 "系统服务单位满意度 ≥ 90%"
+/// (inclusive), 003 L181 "用户满意度超过90%" (超过: strict); 000, 002 and 004's contracts set none
+/// (004's "用户满意度≥90%", L14993–14995, is one system's line in the tender's list, not the contract's).
+#[test]
+fn the_satisfaction_targets_are_the_seeds_own() {
+    let jingtong = contract(JINGTONG).satisfaction.expect("001 sets one");
+    assert_eq!((jingtong.target_pct, jingtong.strict), (Some(90.0), false));
+    assert_eq!(
+        (jingtong.meets(9, 10), jingtong.describe().as_deref()),
+        (Some(true), Some("≥ 90%"))
+    );
+    let sme = contract(SME).satisfaction.expect("003 sets one");
+    assert_eq!((sme.target_pct, sme.strict), (Some(90.0), true));
+    assert_eq!(
+        (sme.meets(9, 10), sme.describe().as_deref()),
+        (Some(false), Some("> 90%"))
+    );
+    for text in [SHUNYI, JINGBAN, ZHENGWUYUN] {
+        assert_eq!(contract(text).satisfaction, None);
+    }
+}

@@ -18,6 +18,7 @@ pub mod problem;
 pub mod rectification;
 pub mod reports;
 pub mod session;
+pub mod surveys;
 pub mod tickets;
 pub mod webhooks;
 
@@ -199,6 +200,8 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(rectification::accept_order))
         .routes(routes!(rectification::reject_order))
         .routes(routes!(rectification::withdraw_order))
+        .routes(routes!(surveys::list_surveys, surveys::fill_survey))
+        .routes(routes!(surveys::get_survey, surveys::replace_survey))
         .routes(routes!(findings::list_findings, findings::record_finding))
         .routes(routes!(findings::withdraw_finding))
         .routes(routes!(intake::get_rules, intake::put_rules))

@@ -69,6 +69,7 @@ pub mod rectification;
 pub mod reports;
 pub mod retention;
 pub mod scope;
+pub mod surveys;
 pub mod text;
 pub mod tickets;
 pub mod vocab;

@@ -111,6 +111,8 @@ actions! {
     RectificationIssue = "rectification.issue", "issue a rectification order to a vendor, accept or reject its rectification, or withdraw it";
     RectificationAnswer = "rectification.answer", "report a rectification ordered of your vendor done";
     RectificationRefuse = "rectification.refuse", "refuse a rectification ordered of your vendor (a refusal of the bureau's order is priced by 004 八-7)";
+    SurveyRead = "survey.read", "read the satisfaction surveys (满意度调查) in your scope";
+    SurveyWrite = "survey.write", "fill or replace your unit's satisfaction survey of a contract's service for a month or quarter";
     IntakeManage = "intake.manage", "read and change alert mapping rules and intake sources";
     IntakeTriage = "intake.triage", "open or dismiss alerts in the triage queue";
     Webhooks = "webhooks", "read and change webhook subscriptions";
@@ -320,6 +322,10 @@ const VENDOR_MANAGERS_OWN: &[Grant] = &[to_only(PartyKind::Vendor, M, Only::OwnV
 /// The vendor's people who do its work: engineers and managers, for their own vendor.
 const VENDOR_WORKERS_OWN: &[Grant] = &[to_only(PartyKind::Vendor, ME, Only::OwnVendor)];
 
+/// A unit's managers, for their own unit: a satisfaction survey speaks for the unit (its
+/// engineers rate the tickets they close; docs/satisfaction.md).
+const UNIT_MANAGERS_OWN: &[Grant] = &[to_only(PartyKind::Unit, M, Only::OwnUnit)];
+
 /// The permission table: one row per [`Action`], in its order.
 pub const TABLE: &[Rule] = &[
     row(Action::Own, SIGNED_IN),
@@ -380,6 +386,8 @@ pub const TABLE: &[Rule] = &[
     row(Action::RectificationIssue, BUYER_MANAGERS_OWN_UNIT),
     row(Action::RectificationAnswer, VENDOR_WORKERS_OWN),
     row(Action::RectificationRefuse, VENDOR_MANAGERS_OWN),
+    row(Action::SurveyRead, FINDING_READERS),
+    row(Action::SurveyWrite, UNIT_MANAGERS_OWN),
     row(Action::IntakeManage, ADMINS),
     row(Action::IntakeTriage, ADMINS),
     row(Action::Webhooks, ADMINS),

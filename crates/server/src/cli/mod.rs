@@ -9,6 +9,7 @@ mod outbox;
 mod rectification;
 mod report;
 mod sla;
+mod survey;
 mod user;
 
 use std::path::{Path, PathBuf};
@@ -97,6 +98,9 @@ enum Command {
     /// Rectification orders (整改通知): list, show.
     #[command(subcommand)]
     Rectification(rectification::RectificationCommand),
+    /// Satisfaction surveys (满意度调查): list.
+    #[command(subcommand)]
+    Survey(survey::SurveyCommand),
     /// Copies the SQLite database to PATH while the server runs (a consistent snapshot).
     Backup(BackupArgs),
     /// Replaces the SQLite database with a backup (stop the server first).
@@ -188,6 +192,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Ladder(cmd) => runtime()?.block_on(ladder::run(cmd, &config)),
         Command::Outbox(cmd) => runtime()?.block_on(outbox::run(cmd, &config)),
         Command::Rectification(cmd) => runtime()?.block_on(rectification::run(cmd, &config)),
+        Command::Survey(cmd) => runtime()?.block_on(survey::run(cmd, &config)),
         Command::Roster(cmd) => runtime()?.block_on(duty::roster(cmd, &config)),
         Command::Window(cmd) => runtime()?.block_on(duty::window(cmd, &config)),
         Command::Duty(cmd) => runtime()?.block_on(duty::duty(cmd, &config)),

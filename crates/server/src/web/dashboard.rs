@@ -122,6 +122,7 @@ pub async fn page(
         ctx! {
             orders => orders,
             findings => super::findings::labels(v.lang),
+            sw => super::surveys::words(v.lang),
             r => r,
             trend_svg => trend_svg,
             vendors_svg => svg::percent_bars(word("by_vendor"), &vendor_rows, 0.0, 480.0, none, target),

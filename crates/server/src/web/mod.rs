@@ -15,6 +15,7 @@
 //! | `/tickets/{number}` | clocks, timeline, the actions allowed now |
 //! | `/dashboard` | trend, compliance by vendor and unit, availability, deductions |
 //! | `/findings` | findings (认定) of a contract's month, and recording one |
+//! | `/surveys` | satisfaction surveys (满意度调查): the list, and a unit's managers' form for the period |
 //! | `/assessments` | assessments (考核): the list, one with its figures, thread and forms, its printable record |
 //! | `/rectifications` | rectification orders (整改通知): the list, issuing one, one with its clock, history and forms |
 //! | `/catalog` | systems and their policies; a system's service dates and fee |
@@ -45,6 +46,7 @@ mod new_ticket;
 pub mod permissions;
 mod rectification;
 pub mod resume;
+mod surveys;
 mod svg;
 pub mod templates;
 mod ticket;
@@ -109,6 +111,8 @@ fn pages() -> Vec<PageRoute> {
         at_get("/findings", findings::page),
         at_post("/findings", findings::record),
         at_post("/findings/{id}/withdraw", findings::withdraw),
+        at_get("/surveys", surveys::page),
+        at_post("/surveys", surveys::submit),
     ];
     list.extend(assessments::routes());
     list.extend(rectification::routes());

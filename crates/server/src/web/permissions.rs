@@ -53,6 +53,8 @@ pub const PAGES: &[Page] = &[
     r("GET", "/findings", Action::FindingRead),
     r("POST", "/findings", Action::FindingWrite),
     r("POST", "/findings/{id}/withdraw", Action::FindingWrite),
+    r("GET", "/surveys", Action::SurveyRead),
+    r("POST", "/surveys", Action::SurveyWrite),
     r("GET", "/assessments", Action::AssessmentRead),
     r("POST", "/assessments", Action::AssessmentWrite),
     r("GET", "/assessments/{id}", Action::AssessmentRead),

@@ -176,6 +176,11 @@ both!(
         // 0.1 % of ¥1,200,000 once: a number, in yuan.
         assert_eq!(deductions.get_value((1, 5)), Some(&calamine::Data::Float(1200.0)));
         assert_eq!(row(&deductions, "扣款合计")[5], "1200");
+        // No ticket of the month rated, no survey: counted as none, not left out.
+        let satisfaction = book.worksheet_range("满意度").unwrap();
+        assert_eq!(row(&satisfaction, "工单评价")[1], "0");
+        assert_eq!(row(&satisfaction, "满意度调查")[1], "0");
+        assert_eq!(row(&satisfaction, "合计")[1], "0");
         let scored = book.worksheet_range("考核评分").unwrap();
         assert_eq!(row(&scored, "月考核得分")[4], "97");
         assert_eq!(row(&scored, "等级")[1], "优秀");

@@ -57,6 +57,7 @@ mod shipped_contracts;
 mod shunyi_leftovers;
 mod sign_in_cap;
 mod supervisor;
+mod surveys;
 mod users_admin;
 mod ux_small;
 mod web;

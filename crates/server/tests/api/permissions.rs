@@ -99,6 +99,11 @@ pub(crate) fn policy(action: &str) -> &'static [&'static str] {
         "rectification.answer" => &["admin", "vmgr_a", "eng_a"],
         // A refusal is the vendor's decision, priced by 八-7: its managers'.
         "rectification.refuse" => &["admin", "vmgr_a"],
+        // Satisfaction surveys (满意度调查): read by every party's people (each its own); filled
+        // by a unit's managers only, for their unit (the survey speaks for the unit; its
+        // engineers rate the tickets they close).
+        "survey.read" => PARTIES,
+        "survey.write" => &["admin", "mgr_a"],
         "intake.manage" | "intake.triage" | "webhooks" | "user.manage" | "token.manage" | "administer" => ADMIN,
         other => panic!(
             "action {other:?} has no written expectation: add it to policy() in tests/api/permissions.rs, \

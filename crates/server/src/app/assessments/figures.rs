@@ -118,6 +118,7 @@ pub async fn compute(
         "deductions": deductions,
         "notes": to_json(&r.notes),
         "satisfaction": to_json(&r.satisfaction),
+        "satisfaction_rate": to_json(&r.satisfaction_rate),
         "rectification": crate::app::rectification::for_period(
             &ctx.db, &calendars, &stored.contract.code, unit.map(|u| u.id), from, to, now,
         )

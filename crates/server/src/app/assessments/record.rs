@@ -8,7 +8,7 @@
 //! | 工单 | tickets received and breached per severity |
 //! | 时限达标, 平均时长, 可用性 | the clocks' compliance, the mean times, each system's availability |
 //! | 违约扣款 | each deduction rule's outcome, evidence and amount, and the total (the whole contract's only) |
-//! | 满意度 | ratings, satisfied, rate, mean |
+//! | 满意度 | the tickets' ratings, the units' surveys and the two combined (rated, satisfied, rate, mean); the target and whether it is met |
 //! | 考核评分 | each item and aspect scored, each category's total, the month's score, grade and consequences (a scheme only) |
 //! | 整改通知 | the month's rectification orders (when the figures carry them) |
 //! | 往来记录 | every act: when, who, for which party, what, what was said, the hash then |
@@ -224,22 +224,7 @@ fn sections(a: &AssessmentView, f: &Value, scans: &[scans::ScanView]) -> Vec<Sec
             .collect(),
     ));
     out.push(deductions(f));
-    let s = &f["satisfaction"];
-    out.push(section(
-        "satisfaction",
-        "满意度",
-        vec!["评价数", "满意（4–5 分）", "满意率", "平均评分"],
-        if s.is_null() {
-            Vec::new()
-        } else {
-            vec![vec![
-                num(&s["rated"]),
-                num(&s["satisfied"]),
-                pct(&s["rate_pct"]),
-                num(&s["mean"]),
-            ]]
-        },
-    ));
+    out.push(satisfaction(f));
     if f["scorecard"].is_object() {
         out.push(scorecard(&f["scorecard"]));
     }
@@ -356,6 +341,43 @@ fn deductions(f: &Value) -> Section {
         "deductions",
         "违约扣款",
         vec!["条款", "条款内容", "结果", "依据", "说明", "金额（元）"],
+        rows,
+    )
+}
+
+/// The ticket ratings, and where the figures carry them (`satisfaction_rate`) the surveys, the two
+/// combined by the contract's rule and the target with whether it is met.
+fn satisfaction(f: &Value) -> Section {
+    let line = |label: &str, s: &Value| {
+        vec![
+            t(label),
+            num(&s["rated"]),
+            num(&s["satisfied"]),
+            pct(&s["rate_pct"]),
+            num(&s["mean"]),
+        ]
+    };
+    let mut rows = Vec::new();
+    if f["satisfaction"].is_object() {
+        rows.push(line("工单评价", &f["satisfaction"]));
+    }
+    let r = &f["satisfaction_rate"];
+    if r.is_object() {
+        rows.push(line("满意度调查", &r["surveys"]));
+        rows.push(line("合计", &r["combined"]));
+        if let Some(target) = r["target"]["text"].as_str() {
+            let met = match r["met"].as_bool() {
+                Some(true) => "达标",
+                Some(false) => "未达标",
+                None => "—",
+            };
+            rows.push(vec![t("目标"), t(target), t(met), Cell::Empty, Cell::Empty]);
+        }
+    }
+    section(
+        "satisfaction",
+        "满意度",
+        vec!["来源", "评价数", "满意（4–5 分）", "满意率", "平均评分"],
         rows,
     )
 }

@@ -24,6 +24,7 @@ pub mod period;
 pub mod reductions;
 pub mod request;
 pub mod satisfaction;
+pub mod satisfaction_rate;
 pub mod scorecard;
 pub mod sql;
 pub mod trend;
@@ -100,6 +101,9 @@ pub struct Report {
     pub paused: Vec<paused::PausedClock>,
     /// The reporters' ratings of the period's closed tickets (满意度).
     pub satisfaction: satisfaction::Satisfaction,
+    /// Satisfaction against the contracts' targets: the ticket ratings and the units' surveys,
+    /// apart and combined, per unit and contract (docs/satisfaction.md).
+    pub satisfaction_rate: satisfaction_rate::SatisfactionRate,
 }
 
 /// Computes the breach report for `period`, `filters` and the systems the caller may see
@@ -148,6 +152,7 @@ pub async fn breaches_in(
         availability: &availability,
     };
     let clocks = counts::compliance(&clock_rows, &provisional);
+    let satisfaction_rate = satisfaction_rate::of(db, &scope).await?;
     Ok(Report {
         tickets: counts::tickets(&ticket_rows),
         notes: notes::footnotes(&clocks, &provisional, calendars),
@@ -165,6 +170,7 @@ pub async fn breaches_in(
         corrections,
         paused,
         satisfaction,
+        satisfaction_rate,
         period,
         as_of,
         filters,

@@ -40,6 +40,11 @@ impl Satisfaction {
                 by_rating[usize::from(r - 1)] += 1;
             }
         }
+        Satisfaction::counted(by_rating)
+    }
+
+    /// The figures of these counts of ratings 1, 2, 3, 4 and 5.
+    pub fn counted(by_rating: [i64; 5]) -> Satisfaction {
         let rated: i64 = by_rating.iter().sum();
         let satisfied = by_rating[3] + by_rating[4];
         let sum: i64 = by_rating.iter().zip(1..).map(|(n, r)| n * r).sum();
@@ -52,6 +57,15 @@ impl Satisfaction {
             by_rating,
         }
     }
+}
+
+/// `a` and `b` together (their counts added).
+pub fn sum(a: &Satisfaction, b: &Satisfaction) -> Satisfaction {
+    let mut by_rating = a.by_rating;
+    for (n, m) in by_rating.iter_mut().zip(b.by_rating) {
+        *n += m;
+    }
+    Satisfaction::counted(by_rating)
 }
 
 /// The ratings of the scope's tickets (the last closing of each closed ticket).

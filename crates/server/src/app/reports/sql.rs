@@ -109,6 +109,13 @@ impl Sql {
         self.scope_where(scope)
     }
 
+    /// `FROM tickets t JOIN systems us … WHERE <scope>`: the scope's tickets with their system
+    /// as `us` (its unit is `us.unit_id`).
+    pub fn from_tickets_by_unit(&mut self, scope: &Scope) -> &mut Sql {
+        self.push(" FROM tickets t JOIN systems us ON us.id = t.system_id");
+        self.scope_where(scope)
+    }
+
     /// The condition "ticket `t` has a clock that counts as breached at `as_of`". Only tickets
     /// marked breached, or open (running past a deadline the sweep has not seen), can: the
     /// subquery runs for those alone.

@@ -30,6 +30,7 @@ pub mod rectification_events;
 pub mod rectification_orders;
 pub mod roster_overrides;
 pub mod rosters;
+pub mod satisfaction_surveys;
 pub mod sessions;
 pub mod settings;
 pub mod sign_in_accounts;
@@ -69,6 +70,7 @@ pub mod prelude {
     pub use super::rectification_orders::Entity as RectificationOrders;
     pub use super::roster_overrides::Entity as RosterOverrides;
     pub use super::rosters::Entity as Rosters;
+    pub use super::satisfaction_surveys::Entity as SatisfactionSurveys;
     pub use super::sessions::Entity as Sessions;
     pub use super::settings::Entity as Settings;
     pub use super::sign_in_accounts::Entity as SignInAccounts;

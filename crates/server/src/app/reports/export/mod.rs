@@ -1,15 +1,22 @@
-//! The report as tables: nine sections (summary, clocks, times, breached clocks, paused clocks,
-//! vendors, availability, deductions, corrections; [`sections`]), each with Chinese headers, written as CSV (one section), XLSX (one
+//! The report as tables: ten sections (summary, clocks, times, breached clocks, paused clocks,
+//! vendors, availability, deductions, corrections, satisfaction; [`sections`]), each with Chinese headers, written as CSV (one section), XLSX (one
 //! sheet per section) or a printable HTML page (all sections). The report's footnotes
 //! ([`footnote_lines`]) follow: the CSV's last rows, a 说明 sheet, a paragraph under the tables.
 
 pub mod csv;
 pub mod html;
+mod satisfaction;
 mod sections;
 pub mod xlsx;
 
-pub use sections::sections;
 pub(crate) use sections::zh;
+
+/// The report's sections, in the order of [`SECTIONS`].
+pub fn sections(r: &Report) -> Vec<Section> {
+    let mut all = sections::sections(r);
+    all.push(satisfaction::section(r));
+    all
+}
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -140,7 +147,7 @@ pub struct Section {
 }
 
 /// The section keys, in order.
-pub const SECTIONS: [&str; 9] = [
+pub const SECTIONS: [&str; 10] = [
     "summary",
     "clocks",
     "latency",
@@ -150,6 +157,7 @@ pub const SECTIONS: [&str; 9] = [
     "availability",
     "deductions",
     "corrections",
+    "satisfaction",
 ];
 
 /// How a row with a provisional deadline is marked; the footnote starting with `*` explains it.
