@@ -8,6 +8,7 @@ mod support;
 
 mod access;
 mod alertmanager;
+mod assessment_periods;
 mod assessments;
 mod asvs;
 mod authz;
