@@ -670,6 +670,7 @@ try {
       `/assessments/${assessmentId}/print`,
       "/rectifications",
       `/rectifications/${orderNumber}`,
+      "/surveys",
       "/admin/users",
       "/admin/users/engineer",
       "/admin/calendars?name=cn-5x8&month=2026-10",

@@ -165,6 +165,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("below", "低于及格线", "Below the pass mark"),
     ("consequence", "违约责任", "Consequence"),
     ("not_entered", "尚未评分。", "Not scored yet."),
+    ("period_mean", "各月平均得分", "Mean of the months"),
     ("record_xlsx", "导出考核记录 XLSX", "Record as XLSX"),
     ("scans", "签字盖章扫描件", "Signed scans"),
     (

@@ -481,6 +481,18 @@ both!(
             .as_str()
             .unwrap()
             .to_owned();
+        // A rectification order on vendor A's contract, so that its page is visited too.
+        let order = t
+            .post(
+                "mgr_a",
+                "/api/v1/rectifications",
+                serde_json::json!({"contract": "va-84", "system": "SA", "title": "t", "request": "r", "within": "48h"}),
+            )
+            .await
+            .expect(StatusCode::CREATED)["number"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         let mut jar = Jar::default();
         let mut set: BTreeMap<String, Vec<String>> = BTreeMap::new();
         let mut pages: Vec<(String, String)> = Vec::new();
@@ -498,11 +510,16 @@ both!(
                 "/lang" => "?to=en&back=/board",
                 _ => "",
             };
+            let id = if path.starts_with("/rectifications/") {
+                &order
+            } else {
+                &assessment
+            };
             let path = path
                 .replace("{number}", &number)
                 .replace("{code}", "SA")
                 .replace("{username}", "eng_a")
-                .replace("{id}", &assessment)
+                .replace("{id}", id)
                 .replace("{file}", "app.js");
             visit.push(format!("{path}{query}"));
         }

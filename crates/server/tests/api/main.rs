@@ -8,6 +8,7 @@ mod support;
 
 mod access;
 mod alertmanager;
+mod assessment_periods;
 mod assessments;
 mod assessments_record;
 mod assessments_scans;

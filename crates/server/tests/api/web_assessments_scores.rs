@@ -156,5 +156,23 @@ both!(
         // The vendor reads the score in the figures.
         let (_, html) = browse(&t, &vendor, &page).await;
         assert!(html.contains(r#"id="month-score">93.00<"#));
+
+        // A quarter is scored by its months' final assessments, not by hand: no sheet; its
+        // months (none final yet) and their mean in the figures.
+        let q = t
+            .post(
+                "bureau",
+                "/api/v1/assessments",
+                json!({"contract": "va-84", "period": "2026-Q4"}),
+            )
+            .await
+            .expect(StatusCode::CREATED);
+        let (status, html) = browse(&t, &bureau, &format!("/assessments/{}", q["id"])).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(!html.contains(r#"id="scores-form""#), "{html}");
+        assert!(
+            html.contains(r#"<tr data-month="2026-11">"#) && html.contains(r#"id="period-mean">—<"#),
+            "{html}"
+        );
     }
 );

@@ -162,6 +162,15 @@ pub async fn act(
                         format!("A-{id} has no assessment scheme to score (name one when creating it)"),
                     ));
                 }
+                (Some(_), Some(_)) if super::periods::months_of(&row.period).is_some() => {
+                    return Err(AppError::invalid(
+                        "scores",
+                        format!(
+                            "A-{id} assesses {}: a quarter or a year is scored by its months' final assessments, not by hand",
+                            row.period
+                        ),
+                    ));
+                }
                 (Some(given), Some(_)) => {
                     new_entries = Some(given.clone());
                     Some(given)

@@ -123,9 +123,15 @@ pub async fn compute(
             &ctx.db, &calendars, &stored.contract.code, unit.map(|u| u.id), from, to, now,
         )
         .await?,
-        "scorecard": scored
-            .map(|(scheme, entries)| scorecard_of(scheme, entries, &stored.contract))
-            .transpose()?,
+        "scorecard": match scored {
+            // A quarter or a year: its months as their final assessments scored them.
+            Some((scheme, _)) if super::periods::months_of(period).is_some() => Some(
+                super::periods::scorecard_of_period(&ctx.db, &stored.contract.code, unit.map(|u| u.id), period, scheme)
+                    .await?,
+            ),
+            Some((scheme, entries)) => Some(scorecard_of(scheme, entries, &stored.contract)?),
+            None => None,
+        },
     }))
 }
 

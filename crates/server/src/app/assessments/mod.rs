@@ -19,6 +19,7 @@
 pub mod acts;
 pub mod figures;
 pub mod notify;
+pub mod periods;
 pub mod record;
 pub mod scans;
 pub mod schemes;
@@ -305,7 +306,7 @@ pub async fn create(ctx: &Context, p: &Principal, from: &ClientAddr, body: NewAs
             "an administrator's account assesses for no party; the bureau's or a unit's managers create assessments (管理员账号不代表任何一方)".into(),
         ));
     }
-    let period = crate::app::findings::parse_month("period", body.period.trim())?;
+    let period = periods::parse("period", body.period.trim())?;
     let stored = deductions::by_code(&ctx.db, "contract", body.contract.trim()).await?;
     let own_unit = match p.party {
         Some(auth::Party::Unit(u)) => Some(u),
@@ -456,7 +457,7 @@ pub async fn list(ctx: &Context, p: &Principal, q: AssessmentQuery) -> AppResult
         find = find.filter(assessments::Column::ContractCode.eq(c));
     }
     if let Some(m) = q.period.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        find = find.filter(assessments::Column::Period.eq(crate::app::findings::parse_month("period", m)?));
+        find = find.filter(assessments::Column::Period.eq(periods::parse("period", m)?));
     }
     if let Some(s) = q.state.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         let state: State = s.parse().map_err(|e| AppError::invalid("state", e))?;

@@ -41,7 +41,9 @@ pub(super) fn sheet_for(
     allowed: &[&str],
     typed: Option<&Typed>,
 ) -> Result<Option<Sheet>, AppError> {
-    let Some(code) = a.scheme.as_deref().filter(|_| allowed.contains(&"revise")) else {
+    // A quarter or a year is scored by its months' final assessments, not by hand.
+    let monthly = crate::app::assessments::periods::months_of(&a.period).is_none();
+    let Some(code) = a.scheme.as_deref().filter(|_| monthly && allowed.contains(&"revise")) else {
         return Ok(None);
     };
     let scheme = schemes::get(code)?;
