@@ -312,6 +312,7 @@ pub async fn act(
     let acted = super::notify::Acted {
         name,
         by,
+        before: before.state,
         after: &after,
     };
     super::notify::after_act(&txn, &ctx.links, &now_row, &stored, acted, now).await?;
