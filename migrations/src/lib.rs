@@ -28,6 +28,7 @@ mod m20261208_000044_mail_english;
 mod m20261208_000045_assessments;
 mod m20261209_000046_rectification;
 mod m20261209_000048_satisfaction_surveys;
+mod m20261209_000049_assessment_vendor;
 
 /// Applies and reverts the opsclock schema; see [`MigratorTrait`] for `up`, `down`, `status`, ….
 #[derive(Debug, Clone, Copy, Default)]
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000045_assessments::Migration),
             Box::new(m20261209_000046_rectification::Migration),
             Box::new(m20261209_000048_satisfaction_surveys::Migration),
+            Box::new(m20261209_000049_assessment_vendor::Migration),
         ]
     }
 }

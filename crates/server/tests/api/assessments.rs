@@ -624,3 +624,45 @@ both!(
         );
     }
 );
+
+both!(
+    the_vendor_assessed_is_the_lead_vendor_at_creation_and_a_member_only_reads,
+    |mut t: Harness| async move {
+        let vb = t.ids.vendor_b;
+        t.add_user("vmgr_b", "manager", None, Some(vb)).await;
+        setup(&t).await;
+        // Vendor B joins the contract as a consortium member (联合体).
+        let mut doc = t.get("admin", "/api/v1/contracts/va-84").await.expect(StatusCode::OK);
+        doc["members"] = json!(["VB"]);
+        t.put("admin", "/api/v1/contracts/va-84", doc.clone())
+            .await
+            .expect(StatusCode::OK);
+        let a = t
+            .post(
+                "bureau",
+                "/api/v1/assessments",
+                json!({"contract": "va-84", "period": "2026-11"}),
+            )
+            .await
+            .expect(StatusCode::CREATED);
+        let id = a["id"].as_i64().unwrap();
+        act(&t, "bureau", id, "send", json!({})).await.expect(StatusCode::OK);
+        // The member reads it, and answers nothing.
+        t.get("vmgr_b", &format!("/api/v1/assessments/{id}"))
+            .await
+            .expect(StatusCode::OK);
+        act(&t, "vmgr_b", id, "agree", json!({}))
+            .await
+            .expect(StatusCode::FORBIDDEN);
+        // The contract later names vendor B as its lead: the assessment still assesses vendor A.
+        doc["vendor"] = json!("VB");
+        doc["members"] = json!(["VA"]);
+        t.put("admin", "/api/v1/contracts/va-84", doc)
+            .await
+            .expect(StatusCode::OK);
+        act(&t, "vmgr_b", id, "agree", json!({}))
+            .await
+            .expect(StatusCode::FORBIDDEN);
+        act(&t, "vmgr_a", id, "agree", json!({})).await.expect(StatusCode::OK);
+    }
+);

@@ -69,7 +69,9 @@ async fn addresses(
             let manager = *u.role == Role::Manager;
             let party = crate::app::auth::Party::of(u);
             parties.iter().any(|p| match (p, party) {
-                (Party::Vendor, Some(crate::app::auth::Party::Vendor(v))) => manager && stored.binds(v),
+                (Party::Vendor, Some(crate::app::auth::Party::Vendor(v))) => {
+                    manager && super::answers_for_vendor(row, stored, v)
+                }
                 (Party::Unit, Some(crate::app::auth::Party::Unit(un))) => manager && row.unit_id == Some(un),
                 (Party::Bureau, Some(crate::app::auth::Party::Bureau)) => manager,
                 (Party::Supervisor, Some(crate::app::auth::Party::Supervisor)) => true,
