@@ -358,6 +358,7 @@ mod tests {
             created_at: now,
             updated_at: now,
             final_at: None,
+            vendor_id: None,
         }
     }
 
