@@ -29,6 +29,7 @@ mod m20261208_000045_assessments;
 mod m20261209_000046_rectification;
 mod m20261209_000047_assessment_scans;
 mod m20261209_000048_satisfaction_surveys;
+mod m20261209_000049_assessment_vendor;
 
 /// Applies and reverts the opsclock schema; see [`MigratorTrait`] for `up`, `down`, `status`, ….
 #[derive(Debug, Clone, Copy, Default)]
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000046_rectification::Migration),
             Box::new(m20261209_000047_assessment_scans::Migration),
             Box::new(m20261209_000048_satisfaction_surveys::Migration),
+            Box::new(m20261209_000049_assessment_vendor::Migration),
         ]
     }
 }

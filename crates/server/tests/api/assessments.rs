@@ -267,7 +267,8 @@ both!(
             ]
         );
         // Whoever must act next was mailed, once per act: the vendor when sent, the buyer when
-        // disputed, the vendor when the buyer replied, each signer still to sign, all at the end.
+        // disputed, the vendor when the buyer replied, everyone when the disputed figures were
+        // revised (the vendor's answer is void), each signer still to sign, all at the end.
         // Never another unit's manager, never an engineer.
         use opsclock::db::entities::outbox;
         use sea_orm::QueryOrder;
@@ -285,6 +286,7 @@ both!(
             (2, json!([vm])),
             (3, json!([b, u])),
             (4, json!([vm])),
+            (5, json!([b, u, vm])),
             (6, json!([vm])),
             (7, json!([b, u, vm])),
             (8, json!([b, vm])),
@@ -310,6 +312,9 @@ both!(
     a_final_assessment_keeps_its_figures_and_only_an_admin_reopens_it,
     |t: Harness| async move {
         setup(&t).await;
+        for who in ["mgr_a", "vmgr_a", "bureau"] {
+            address(&t, who).await;
+        }
         let a = to_final(&t).await;
         let id = a["id"].as_i64().unwrap();
         assert_eq!(a["state"], "final");
@@ -361,6 +366,21 @@ both!(
             .unwrap()
             .expect("audited");
         assert!(reopen.detail.to_string().contains("漏计"), "{}", reopen.detail);
+        // Every party whose signature it voids is told.
+        {
+            use opsclock::db::entities::outbox;
+            let mail = outbox::Entity::find()
+                .filter(outbox::Column::DedupKey.eq(format!("assessment/A-{id}/v{}", r["version"])))
+                .one(&t.db.db)
+                .await
+                .unwrap()
+                .expect("the reopening is mailed");
+            assert_eq!(
+                mail.recipients,
+                json!(["bureau@example.gov.cn", "mgr_a@example.gov.cn", "vmgr_a@example.gov.cn"])
+            );
+            assert!(mail.body_text.contains("签字作废"), "{}", mail.body_text);
+        }
         // Revised now, it counts both late repairs.
         let r = act(&t, "mgr_a", id, "revise", json!({})).await.expect(StatusCode::OK);
         assert_eq!(r["figures"]["breached"], 2);
@@ -602,5 +622,47 @@ both!(
             page.contains(r#"id="kpi-satisfaction">50.0"#) || page.contains(r#"id="kpi-satisfaction">50.00"#),
             "{page}"
         );
+    }
+);
+
+both!(
+    the_vendor_assessed_is_the_lead_vendor_at_creation_and_a_member_only_reads,
+    |mut t: Harness| async move {
+        let vb = t.ids.vendor_b;
+        t.add_user("vmgr_b", "manager", None, Some(vb)).await;
+        setup(&t).await;
+        // Vendor B joins the contract as a consortium member (联合体).
+        let mut doc = t.get("admin", "/api/v1/contracts/va-84").await.expect(StatusCode::OK);
+        doc["members"] = json!(["VB"]);
+        t.put("admin", "/api/v1/contracts/va-84", doc.clone())
+            .await
+            .expect(StatusCode::OK);
+        let a = t
+            .post(
+                "bureau",
+                "/api/v1/assessments",
+                json!({"contract": "va-84", "period": "2026-11"}),
+            )
+            .await
+            .expect(StatusCode::CREATED);
+        let id = a["id"].as_i64().unwrap();
+        act(&t, "bureau", id, "send", json!({})).await.expect(StatusCode::OK);
+        // The member reads it, and answers nothing.
+        t.get("vmgr_b", &format!("/api/v1/assessments/{id}"))
+            .await
+            .expect(StatusCode::OK);
+        act(&t, "vmgr_b", id, "agree", json!({}))
+            .await
+            .expect(StatusCode::FORBIDDEN);
+        // The contract later names vendor B as its lead: the assessment still assesses vendor A.
+        doc["vendor"] = json!("VB");
+        doc["members"] = json!(["VA"]);
+        t.put("admin", "/api/v1/contracts/va-84", doc)
+            .await
+            .expect(StatusCode::OK);
+        act(&t, "vmgr_b", id, "agree", json!({}))
+            .await
+            .expect(StatusCode::FORBIDDEN);
+        act(&t, "vmgr_a", id, "agree", json!({})).await.expect(StatusCode::OK);
     }
 );

@@ -43,7 +43,7 @@ pub fn party_of(p: &Principal, row: &assessments::Model, stored: &Stored) -> Opt
         auth::Party::Bureau => Some(Party::Bureau),
         auth::Party::Supervisor => Some(Party::Supervisor),
         auth::Party::Unit(u) => (row.unit_id == Some(u)).then_some(Party::Unit),
-        auth::Party::Vendor(v) => stored.binds(v).then_some(Party::Vendor),
+        auth::Party::Vendor(v) => super::answers_for_vendor(row, stored, v).then_some(Party::Vendor),
     }
 }
 
@@ -312,6 +312,7 @@ pub async fn act(
     let acted = super::notify::Acted {
         name,
         by,
+        before: before.state,
         after: &after,
     };
     super::notify::after_act(&txn, &ctx.links, &now_row, &stored, acted, now).await?;
@@ -357,6 +358,7 @@ mod tests {
             created_at: now,
             updated_at: now,
             final_at: None,
+            vendor_id: None,
         }
     }
 

@@ -177,11 +177,21 @@ pub(crate) fn lifecycle_of(row: &assessments::Model) -> AppResult<Lifecycle> {
     })
 }
 
+/// Whether vendor `v` answers and signs for the vendor on `row`: the vendor stored when it was
+/// created (the contract's lead vendor then), whatever the contract says now; on a row older
+/// than that column, any vendor the contract binds. A consortium member reads; the lead signs.
+pub(crate) fn answers_for_vendor(row: &assessments::Model, stored: &Stored, v: i64) -> bool {
+    match row.vendor_id {
+        Some(lead) => lead == v,
+        None => stored.binds(v),
+    }
+}
+
 /// Whether `p` may read `row` (of contract `stored`).
 pub(crate) fn sees(p: &Principal, row: &assessments::Model, stored: &Stored) -> bool {
     match (p.role, p.party) {
         (Role::Admin, _) | (_, Some(auth::Party::Bureau | auth::Party::Supervisor)) => true,
-        (_, Some(auth::Party::Vendor(v))) => stored.binds(v),
+        (_, Some(auth::Party::Vendor(v))) => stored.binds(v) || row.vendor_id == Some(v),
         // A unit reads its own unit's assessments; the whole contract's carries every unit's
         // figures and the deductions, which the report withholds from units too.
         (_, Some(auth::Party::Unit(u))) => row.unit_id == Some(u),
@@ -389,6 +399,7 @@ pub async fn create(ctx: &Context, p: &Principal, from: &ClientAddr, body: NewAs
         created_at: Set(now),
         updated_at: Set(now),
         final_at: Set(None),
+        vendor_id: Set(Some(stored.vendor_id)),
         ..Default::default()
     }
     .insert(&txn)

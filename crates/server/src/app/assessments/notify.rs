@@ -8,6 +8,7 @@
 //! | `reply` by the buyer | the vendor's managers | (read the reply) |
 //! | `agree`, and each `sign` while some still must | the managers of each party still to sign (and the supervisor's people, where asked) | 签字 (sign) |
 //! | the last `sign` (final) | every party's managers | — (the record is final) |
+//! | `reopen` of a final record, `revise` of one sent, agreed or disputed | every required party's managers and the vendor's | 签字作废，待重新发送 (the signatures given are void; it will be sent again) |
 //!
 //! The mail links to the assessment's page (`/assessments/{id}`) and names the contract, the
 //! month, the state, who is still to sign and the content hash. Its identity is
@@ -26,11 +27,16 @@ use crate::app::escalation::{Links, NewMessage, enqueue};
 use crate::app::reports::deductions::Stored;
 use crate::db::entities::{assessments, users};
 
-/// The parties to tell after act `name`, by party `by` (none: an admin), left the assessment in
-/// `after`: whoever must act next; a reply goes to the other side.
-pub fn parties_to_tell(name: &str, by: Option<Party>, after: &Lifecycle) -> BTreeSet<Party> {
+/// The parties to tell after act `name`, by party `by` (none: an admin), took the assessment
+/// from `before` to `after`: whoever must act next; a reply goes to the other side; a record
+/// reopened, or figures revised after the vendor saw them, to everyone whose answer or
+/// signature it voids.
+pub fn parties_to_tell(name: &str, by: Option<Party>, before: State, after: &Lifecycle) -> BTreeSet<Party> {
     let buyer: BTreeSet<Party> = [Party::Unit, Party::Bureau].into_iter().collect();
+    let everyone = || after.required.iter().copied().chain([Party::Vendor]).collect();
     match (name, after.state) {
+        ("reopen", State::Draft) => everyone(),
+        ("revise", State::Draft) if before != State::Draft => everyone(),
         (_, State::Final) => after.required.iter().copied().chain([Party::Vendor]).collect(),
         ("send" | "maintain", State::Sent) => [Party::Vendor].into_iter().collect(),
         ("dispute", State::Disputed) => buyer,
@@ -63,7 +69,9 @@ async fn addresses(
             let manager = *u.role == Role::Manager;
             let party = crate::app::auth::Party::of(u);
             parties.iter().any(|p| match (p, party) {
-                (Party::Vendor, Some(crate::app::auth::Party::Vendor(v))) => manager && stored.binds(v),
+                (Party::Vendor, Some(crate::app::auth::Party::Vendor(v))) => {
+                    manager && super::answers_for_vendor(row, stored, v)
+                }
                 (Party::Unit, Some(crate::app::auth::Party::Unit(un))) => manager && row.unit_id == Some(un),
                 (Party::Bureau, Some(crate::app::auth::Party::Bureau)) => manager,
                 (Party::Supervisor, Some(crate::app::auth::Party::Supervisor)) => true,
@@ -83,6 +91,8 @@ pub struct Acted<'a> {
     pub name: &'a str,
     /// The actor's party.
     pub by: Option<Party>,
+    /// The state before the act.
+    pub before: State,
     /// The life cycle after the act.
     pub after: &'a Lifecycle,
 }
@@ -96,8 +106,13 @@ pub async fn after_act(
     acted: Acted<'_>,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    let Acted { name, by, after } = acted;
-    let parties = parties_to_tell(name, by, after);
+    let Acted {
+        name,
+        by,
+        before,
+        after,
+    } = acted;
+    let parties = parties_to_tell(name, by, before, after);
     if parties.is_empty() {
         return Ok(());
     }
@@ -122,7 +137,10 @@ pub async fn after_act(
             "各方已签字，考核记录已定稿。",
             "Every party has signed: the record is final.",
         ),
-        State::Draft => ("", ""),
+        State::Draft => (
+            "考核已重新打开或修订，此前的确认和签字作废，修订后将重新发送。",
+            "The assessment was reopened or revised: the answers and signatures given are void; it will be sent again.",
+        ),
     };
     let subject = format!(
         "[opsclock] 考核 {code} {} {}：{}",
@@ -205,18 +223,22 @@ mod tests {
         let (unit, vendor) = (Some(Party::Unit), Some(Party::Vendor));
         let mut l = Lifecycle::new(three.clone());
         l.state = State::Sent;
-        assert_eq!(parties_to_tell("send", unit, &l), vendor_only);
+        assert_eq!(parties_to_tell("send", unit, State::Draft, &l), vendor_only);
         l.state = State::Disputed;
-        assert_eq!(parties_to_tell("dispute", vendor, &l), buyer);
-        assert_eq!(parties_to_tell("reply", vendor, &l), buyer);
-        assert_eq!(parties_to_tell("reply", unit, &l), vendor_only);
+        assert_eq!(parties_to_tell("dispute", vendor, State::Sent, &l), buyer);
+        assert_eq!(parties_to_tell("reply", vendor, State::Disputed, &l), buyer);
+        assert_eq!(parties_to_tell("reply", unit, State::Disputed, &l), vendor_only);
         l.state = State::Agreed;
         l.signed.insert(Party::Unit);
         let rest: BTreeSet<Party> = [Party::Vendor, Party::Bureau].into_iter().collect();
-        assert_eq!(parties_to_tell("sign", unit, &l), rest);
+        assert_eq!(parties_to_tell("sign", unit, State::Agreed, &l), rest);
         l.state = State::Final;
-        assert_eq!(parties_to_tell("sign", Some(Party::Bureau), &l), three);
+        assert_eq!(parties_to_tell("sign", Some(Party::Bureau), State::Agreed, &l), three);
         l.state = State::Draft;
-        assert!(parties_to_tell("revise", unit, &l).is_empty());
+        // A draft revised before anyone saw it is news to nobody; one the vendor saw, or a
+        // final record reopened, to everyone whose answer or signature it voids.
+        assert!(parties_to_tell("revise", unit, State::Draft, &l).is_empty());
+        assert_eq!(parties_to_tell("revise", unit, State::Agreed, &l), three);
+        assert_eq!(parties_to_tell("reopen", None, State::Final, &l), three);
     }
 }

@@ -52,6 +52,9 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     /// When it became final (the last one, if reopened since).
     pub final_at: Option<DateTimeUtc>,
+    /// The vendor assessed: the contract's lead vendor when the assessment was created (none on
+    /// rows older than the column: then any vendor the contract binds).
+    pub vendor_id: Option<i64>,
 }
 
 /// Relations of an assessment.
