@@ -77,14 +77,30 @@ pub struct SatisfactionTerms {
 
 impl SatisfactionTerms {
     /// Whether `satisfied` of `rated` meets the target: none without a target or a rating. The
-    /// share is compared exactly (satisfied × 100 against target × rated), not its rounding.
+    /// share is compared exactly, in integers (satisfied × 10 000 against the target in
+    /// hundredths of a per cent × rated), not its rounding nor in floating point: 309 of 375 is
+    /// exactly 82.4 %, which meets "≥ 82.4%" (82.4 × 375 in floating point is 30 900.000…04).
+    ///
+    /// ```
+    /// use contract_terms::SatisfactionTerms;
+    /// let t: SatisfactionTerms = serde_json::from_value(serde_json::json!({"target_pct": 82.4})).unwrap();
+    /// assert_eq!(t.meets(309, 375), Some(true));
+    /// let over: SatisfactionTerms = serde_json::from_value(serde_json::json!({"target_pct": 81.6, "strict": true})).unwrap();
+    /// assert_eq!(over.meets(306, 375), Some(false)); // exactly 81.6 % does not exceed 81.6 %
+    /// ```
     pub fn meets(&self, satisfied: i64, rated: i64) -> Option<bool> {
-        let target = self.target_pct?;
+        let target = self.target_hundredths()?;
         if rated <= 0 {
             return None;
         }
-        let (have, need) = (satisfied as f64 * 100.0, target * rated as f64);
+        let (have, need) = (i128::from(satisfied) * 10_000, target * i128::from(rated));
         Some(if self.strict { have > need } else { have >= need })
+    }
+
+    /// The target in hundredths of a per cent (90 % is 9 000); targets are checked to have at
+    /// most two decimals ([`SatisfactionTerms::problems`]).
+    fn target_hundredths(&self) -> Option<i128> {
+        self.target_pct.map(|t| (t * 100.0).round() as i128)
     }
 
     /// The aspects a survey rates: the contract's, or [`DEFAULT_ASPECTS`].
@@ -112,6 +128,10 @@ impl SatisfactionTerms {
             && !(t.is_finite() && (0.0..=100.0).contains(&t))
         {
             out.push(format!("{at}.target_pct: {t} is not a share between 0 and 100"));
+        } else if let Some(t) = self.target_pct
+            && ((t * 100.0).round() - t * 100.0).abs() > 1e-6
+        {
+            out.push(format!("{at}.target_pct: {t} has more than two decimals"));
         }
         for (i, a) in self.aspects.iter().enumerate() {
             if a.trim().is_empty() {

@@ -1,5 +1,6 @@
 //! Command-line interface: `opsclock <command>`.
 
+mod assessment;
 mod batch;
 mod calendar;
 mod catalog;
@@ -95,6 +96,9 @@ enum Command {
     /// Contracts and their deduction rules: list, set FILE.
     #[command(subcommand)]
     Contract(report::ContractCommand),
+    /// Assessments (考核): list, show, snapshot (the figures a signature's hash is over).
+    #[command(subcommand)]
+    Assessment(assessment::AssessmentCommand),
     /// Rectification orders (整改通知): list, show.
     #[command(subcommand)]
     Rectification(rectification::RectificationCommand),
@@ -192,6 +196,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Ladder(cmd) => runtime()?.block_on(ladder::run(cmd, &config)),
         Command::Outbox(cmd) => runtime()?.block_on(outbox::run(cmd, &config)),
         Command::Rectification(cmd) => runtime()?.block_on(rectification::run(cmd, &config)),
+        Command::Assessment(cmd) => runtime()?.block_on(assessment::run(cmd, &config)),
         Command::Survey(cmd) => runtime()?.block_on(survey::run(cmd, &config)),
         Command::Roster(cmd) => runtime()?.block_on(duty::roster(cmd, &config)),
         Command::Window(cmd) => runtime()?.block_on(duty::window(cmd, &config)),

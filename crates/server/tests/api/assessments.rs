@@ -337,6 +337,20 @@ both!(
         assert_eq!(after["figures"]["breached"], 1);
         assert_eq!(after["figures"]["tickets"]["received"], 1);
         assert_eq!(snapshot(&t, id).await, before, "byte for byte");
+        // The operator checks the hash on the command line: the stored text, hashed.
+        let (ok, out, err) = crate::support::opsclock(&t, &["assessment", "snapshot", &format!("A-{id}")]);
+        assert!(ok, "{err}");
+        assert_eq!(
+            json!(hex::encode(sha2::Sha256::digest(out.as_bytes()))),
+            a["content_hash"],
+            "the snapshot printed is what the hash is over"
+        );
+        let (ok, out, err) = crate::support::opsclock(&t, &["assessment", "show", &id.to_string()]);
+        assert!(ok, "{err}");
+        assert!(
+            out.contains("final (已定稿)") && out.contains("signed: unit, vendor, bureau"),
+            "{out}"
+        );
 
         // Final is final: no revising, no signing again; reopening is an admin's, with a reason.
         act(&t, "mgr_a", id, "revise", json!({}))
