@@ -13,7 +13,6 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::problem::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, Problem};
-use crate::app::AppError;
 use crate::app::assessments::scans::{self, ScanView};
 use crate::app::assessments::{self, ActBody, AssessmentQuery, AssessmentView, NewAssessment, acts};
 use crate::app::audit::ClientAddr;
@@ -21,13 +20,7 @@ use crate::app::auth::Principal;
 use crate::app::reports::export::Format;
 use crate::http::AppState;
 
-/// `12` or `A-12`.
-fn id_of(text: &str) -> Result<i64, AppError> {
-    text.trim()
-        .trim_start_matches("A-")
-        .parse()
-        .map_err(|_| AppError::NotFound(format!("no assessment {text:?}")))
-}
+use crate::app::assessments::id_of;
 
 /// The assessments the caller may read, newest month first.
 #[utoipa::path(get, path = "/assessments", tag = "assessments", params(AssessmentQuery),

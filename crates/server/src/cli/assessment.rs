@@ -8,8 +8,7 @@ use clap::Subcommand;
 
 use super::DatabaseArg;
 use crate::app::Context;
-use crate::app::assessments::{self, AssessmentQuery, AssessmentView};
-use crate::app::auth::{Principal, Role, Scope};
+use crate::app::assessments::{self, AssessmentQuery, AssessmentView, id_of};
 use crate::config::Config;
 
 #[derive(Debug, Subcommand)]
@@ -42,24 +41,6 @@ pub enum AssessmentCommand {
     },
 }
 
-/// The operator: reads everything, acts for no party.
-fn operator() -> Principal {
-    Principal {
-        user_id: 0,
-        username: "cli".to_owned(),
-        role: Role::Admin,
-        scope: Scope::All,
-        party: None,
-    }
-}
-
-fn id_of(text: &str) -> anyhow::Result<i64> {
-    text.trim()
-        .trim_start_matches("A-")
-        .parse()
-        .map_err(|_| anyhow::anyhow!("{text:?} is not an assessment number (A-3)"))
-}
-
 fn line(a: &AssessmentView) -> String {
     format!(
         "{}  {}  {}  {}  {} ({})  awaiting: {}",
@@ -86,7 +67,7 @@ pub async fn run(cmd: AssessmentCommand, config: &Config) -> anyhow::Result<()> 
     };
     let db = crate::serve::open_database(&database.url(config)).await?;
     let ctx = Context::new(db, crate::calendars::Calendars::fixed(calendars));
-    let p = operator();
+    let p = super::reader();
     match cmd {
         AssessmentCommand::List { contract, period, .. } => {
             let q = AssessmentQuery {

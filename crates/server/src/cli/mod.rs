@@ -150,6 +150,18 @@ struct ServeArgs {
     calendar_dir: Option<PathBuf>,
 }
 
+/// Who the read-only commands (`assessment`, `rectification`, `survey`) read as: the operator,
+/// who has the database and so reads everything, and acts for no party.
+fn reader() -> crate::app::auth::Principal {
+    crate::app::auth::Principal {
+        user_id: 0,
+        username: "cli".to_owned(),
+        role: crate::app::auth::Role::Admin,
+        scope: crate::app::auth::Scope::All,
+        party: None,
+    }
+}
+
 /// Where calendars come from, given a flag and the config file.
 pub fn calendar_source(flag: Option<PathBuf>, config: &Config) -> anyhow::Result<CalendarSource> {
     CalendarSource::choose(

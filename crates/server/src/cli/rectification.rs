@@ -6,7 +6,6 @@ use clap::Subcommand;
 
 use super::DatabaseArg;
 use crate::app::Context;
-use crate::app::auth::{Principal, Role, Scope};
 use crate::app::rectification::{self, OrderQuery, OrderView, id_of};
 use crate::config::Config;
 
@@ -30,17 +29,6 @@ pub enum RectificationCommand {
         #[command(flatten)]
         database: DatabaseArg,
     },
-}
-
-/// The operator: reads everything, acts for no party.
-fn operator() -> Principal {
-    Principal {
-        user_id: 0,
-        username: "cli".to_owned(),
-        role: Role::Admin,
-        scope: Scope::All,
-        party: None,
-    }
 }
 
 /// One line of the list.
@@ -68,7 +56,7 @@ pub async fn run(cmd: RectificationCommand, config: &Config) -> anyhow::Result<(
     };
     let db = crate::serve::open_database(&database.url(config)).await?;
     let ctx = Context::new(db, crate::calendars::Calendars::fixed(calendars));
-    let p = operator();
+    let p = super::reader();
     match cmd {
         RectificationCommand::List { contract, open, .. } => {
             let q = OrderQuery {

@@ -7,7 +7,6 @@ use clap::Subcommand;
 
 use super::DatabaseArg;
 use crate::app::Context;
-use crate::app::auth::{Principal, Role, Scope};
 use crate::app::surveys::{self, SurveyQuery, SurveyView};
 use crate::config::Config;
 
@@ -27,17 +26,6 @@ pub enum SurveyCommand {
         #[command(flatten)]
         database: DatabaseArg,
     },
-}
-
-/// The operator: reads everything, fills nothing.
-fn operator() -> Principal {
-    Principal {
-        user_id: 0,
-        username: "cli".to_owned(),
-        role: Role::Admin,
-        scope: Scope::All,
-        party: None,
-    }
 }
 
 /// One line of the list: `MY-1  2026-11  UA  va-sat  5 (非常满意)  响应及时性 5, 服务态度 4  v1 mgr_a`.
@@ -75,7 +63,7 @@ pub async fn run(cmd: SurveyCommand, config: &Config) -> anyhow::Result<()> {
     let calendars = super::calendar_source(None, config)?.all()?;
     let db = crate::serve::open_database(&database.url(config)).await?;
     let ctx = Context::new(db, crate::calendars::Calendars::fixed(calendars));
-    let rows = surveys::list(&ctx, &operator(), SurveyQuery { contract, period, unit }).await?;
+    let rows = surveys::list(&ctx, &super::reader(), SurveyQuery { contract, period, unit }).await?;
     for s in &rows {
         println!("{}", line(s));
     }

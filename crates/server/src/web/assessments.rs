@@ -16,7 +16,7 @@ use scorecard::lifecycle::{Party, State as Stage};
 use serde_json::{Value as Json, json};
 
 use super::i18n::{self, Lang};
-use super::{Fields, PageRoute, Viewer, WebResult, at_get, at_post, redirect_with};
+use super::{Fields, PageRoute, Viewer, WebResult, at_get, at_post, field, redirect_with};
 use crate::app::AppError;
 use crate::app::assessments::{self, ActBody, AssessmentQuery, AssessmentView, NewAssessment};
 use crate::app::audit::ClientAddr;
@@ -233,13 +233,7 @@ pub(super) fn routes() -> Vec<PageRoute> {
     ]
 }
 
-/// `12` or `A-12`.
-fn id_of(text: &str) -> Result<i64, AppError> {
-    text.trim()
-        .trim_start_matches("A-")
-        .parse()
-        .map_err(|_| AppError::NotFound(format!("no assessment {text:?}")))
-}
+use crate::app::assessments::id_of;
 
 /// A party's name in `lang` (the rulebook's own Chinese label).
 fn party_label(key: &str, lang: Lang) -> String {
@@ -304,10 +298,6 @@ pub async fn list(State(state): State<AppState>, v: Viewer) -> WebResult {
             month => v.now.with_timezone(&super::templates::ZONE).format("%Y-%m").to_string(),
         },
     )
-}
-
-fn field<'a>(f: &'a HashMap<String, String>, k: &str) -> Option<&'a str> {
-    f.get(k).map(|s| s.trim()).filter(|s| !s.is_empty())
 }
 
 /// `POST /assessments`: creates one from the form and opens it.

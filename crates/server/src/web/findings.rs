@@ -10,7 +10,7 @@ use contract_terms::{Counts, FindingKind};
 use serde_json::{Value as Json, json};
 
 use super::i18n::Lang;
-use super::{Fields, Viewer, WebError, WebResult, local_path, redirect_with};
+use super::{Fields, Viewer, WebError, WebResult, field, local_path, redirect_with};
 use crate::app::audit::ClientAddr;
 use crate::app::findings::{self, Facts, FindingQuery, NewFinding, Withdrawal};
 use crate::app::permissions::{self, Action};
@@ -152,10 +152,6 @@ pub async fn page(
             withdrawable => permissions::may(&v.p, Action::FindingWrite),
         },
     )
-}
-
-fn field<'a>(f: &'a HashMap<String, String>, k: &str) -> Option<&'a str> {
-    f.get(k).map(|s| s.trim()).filter(|s| !s.is_empty())
 }
 
 /// A number of the form, or a field error.

@@ -71,6 +71,11 @@ pub use i18n::Lang;
 /// A posted form, field by field.
 pub type Fields = axum::Form<std::collections::HashMap<String, String>>;
 
+/// Form field `k`, trimmed; `None` when absent or blank.
+pub(crate) fn field<'a>(f: &'a std::collections::HashMap<String, String>, k: &str) -> Option<&'a str> {
+    f.get(k).map(|s| s.trim()).filter(|s| !s.is_empty())
+}
+
 /// Name of the cookie that carries a one-shot message to the next page.
 const FLASH_COOKIE: &str = "opsclock_flash";
 

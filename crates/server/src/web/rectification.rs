@@ -11,7 +11,7 @@ use axum::extract::{Path, State};
 use serde_json::{Value as Json, json};
 
 use super::i18n::Lang;
-use super::{Fields, PageRoute, Viewer, WebResult, at_get, at_post, redirect_with};
+use super::{Fields, PageRoute, Viewer, WebResult, at_get, at_post, field, redirect_with};
 use crate::app::audit::ClientAddr;
 use crate::app::permissions::{self, Action};
 use crate::app::rectification::{self, ActBody, NewOrder, OrderQuery, OrderView, acts, id_of};
@@ -129,10 +129,6 @@ pub(super) fn routes() -> Vec<PageRoute> {
         act_route!("reject"),
         act_route!("withdraw"),
     ]
-}
-
-fn field<'a>(f: &'a HashMap<String, String>, k: &str) -> Option<&'a str> {
-    f.get(k).map(|s| s.trim()).filter(|s| !s.is_empty())
 }
 
 /// `GET /rectifications`: the orders the reader may see, and the form to issue one.

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::i18n::Lang;
 use super::templates::ZONE;
-use super::{Fields, Viewer, WebError, WebResult, local_path, redirect_with};
+use super::{Fields, Viewer, WebError, WebResult, field, local_path, redirect_with};
 use crate::app::AppError;
 use crate::app::audit::ClientAddr;
 use crate::app::surveys::{self, Answers, NewSurvey, SurveyQuery, rating_choices};
@@ -100,10 +100,6 @@ pub async fn page(
             period => period,
         },
     )
-}
-
-fn field<'a>(f: &'a HashMap<String, String>, k: &str) -> Option<&'a str> {
-    f.get(k).map(|s| s.trim()).filter(|s| !s.is_empty())
 }
 
 /// The form's answers: `overall`, `aspect:<name>` for each rated aspect, `comment`.

@@ -177,6 +177,14 @@ pub(crate) fn lifecycle_of(row: &assessments::Model) -> AppResult<Lifecycle> {
     })
 }
 
+/// `12` or `A-12` → 12 (not found otherwise).
+pub fn id_of(text: &str) -> AppResult<i64> {
+    text.trim()
+        .trim_start_matches("A-")
+        .parse()
+        .map_err(|_| AppError::NotFound(format!("no assessment {text:?}")))
+}
+
 /// Whether vendor `v` answers and signs for the vendor on `row`: the vendor stored when it was
 /// created (the contract's lead vendor then), whatever the contract says now; on a row older
 /// than that column, any vendor the contract binds. A consortium member reads; the lead signs.
