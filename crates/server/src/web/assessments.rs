@@ -15,6 +15,7 @@ use axum::extract::{Path, State};
 use scorecard::lifecycle::{Party, State as Stage};
 use serde_json::{Value as Json, json};
 
+use super::errors::reason;
 use super::i18n::{self, Lang};
 use super::{Fields, PageRoute, Viewer, WebResult, at_get, at_post, field, redirect_with};
 use crate::app::AppError;
@@ -265,21 +266,6 @@ fn named(a: &AssessmentView, lang: Lang) -> Json {
         "awaiting": names(&a.awaiting),
         "signed": names(&a.signed),
     })
-}
-
-/// The use case's reason in the reader's language: the rulebook says it in English with the
-/// Chinese in brackets at the end (「… (考核内容已变化，请刷新后再签字或发送)」); a Chinese reader
-/// gets the bracket, an English reader the rest.
-fn reason(e: &AppError, lang: Lang) -> String {
-    let detail = e.detail();
-    let cjk = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
-    match detail.strip_suffix(')').and_then(|d| d.rsplit_once('(')) {
-        Some((en, zh)) if cjk(zh) => match lang {
-            Lang::Zh => zh.to_owned(),
-            Lang::En => en.trim().to_owned(),
-        },
-        _ => detail,
-    }
 }
 
 /// `GET /assessments`: the assessments the reader may see, and the form to create one.

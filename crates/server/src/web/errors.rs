@@ -25,6 +25,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::{Lang, i18n, templates};
+use crate::app::AppError;
 
 /// What an error page said, kept on its response so that [`localize`] can say it in the
 /// reader's language.
@@ -113,6 +114,21 @@ pub fn wants_page(uri: &Uri, headers: &HeaderMap) -> bool {
 /// The 404 page for an address no route has, in the reader's language.
 pub fn not_found(headers: &HeaderMap) -> Response {
     render(StatusCode::NOT_FOUND, None, Lang::of(headers))
+}
+
+/// The use case's reason in the reader's language: the rulebook (and the surveys') says it in English with the
+/// Chinese in brackets at the end (「… (考核内容已变化，请刷新后再签字或发送)」); a Chinese reader
+/// gets the bracket, an English reader the rest.
+pub(super) fn reason(e: &AppError, lang: Lang) -> String {
+    let detail = e.detail();
+    let cjk = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    match detail.strip_suffix(')').and_then(|d| d.rsplit_once('(')) {
+        Some((en, zh)) if cjk(zh) => match lang {
+            Lang::Zh => zh.to_owned(),
+            Lang::En => en.trim().to_owned(),
+        },
+        _ => detail,
+    }
 }
 
 #[cfg(test)]

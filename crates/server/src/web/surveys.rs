@@ -8,6 +8,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use serde_json::json;
 
+use super::errors::reason;
 use super::i18n::Lang;
 use super::templates::ZONE;
 use super::{Fields, Viewer, WebError, WebResult, field, local_path, redirect_with};
@@ -21,8 +22,8 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("surveys", "满意度调查", "Satisfaction surveys"),
     (
         "hint",
-        "用户单位管理人员按月或按季度对合同服务填写满意度调查：总体评价 1–5 分，4 分（满意）及以上计为满意；各方面评价和意见可选。每个单位、合同、期间一份，可由本单位替换（留痕）。",
-        "A unit's managers rate a contract's service each month or quarter: overall 1–5, 4 (satisfied) and above count as satisfied; aspects and a comment are optional. One per unit, contract and period; the unit may replace it (audited).",
+        "用户单位管理人员按月或按季度对合同服务填写满意度调查：总体评价 1–5 分，4 分（满意）及以上计为满意；各方面评价和意见可选。每个单位、合同、月份一份（季度调查涵盖其三个月），可由本单位替换（留痕）。",
+        "A unit's managers rate a contract's service each month or quarter: overall 1–5, 4 (satisfied) and above count as satisfied; aspects and a comment are optional. One per unit, contract and month (a quarter's survey covers its three months); the unit may replace it (audited).",
     ),
     (
         "period",
@@ -48,6 +49,7 @@ const WORDS: &[(&str, &str, &str)] = &[
         "Submit (replaces this period's survey)",
     ),
     ("filled", "本期已填写：", "Filled already: "),
+    ("no_forms", "本期不能填写调查：", "No survey for this period: "),
     ("target", "合同目标", "Target"),
     ("no_target", "合同未约定满意度目标", "The contract sets no target"),
     ("not_rated", "不评价", "Not rated"),
@@ -88,12 +90,18 @@ pub async fn page(
         .clone()
         .unwrap_or_else(|| state.now().with_timezone(&ZONE).format("%Y-%m").to_string());
     let forms = surveys::forms(&state, &v.p, &period).await?;
+    // Why a unit's manager gets no form for the period (not begun, a quarter too early).
+    let no_forms = match surveys::period_of(&period, state.now()) {
+        Err(e) if surveys::fills(&v.p) => Some(reason(&e, v.lang)),
+        _ => None,
+    };
     super::page(
         &v,
         "surveys.html",
         ctx! {
             list => list,
             forms => forms,
+            no_forms => no_forms,
             ratings => rating_choices(),
             sw => words(v.lang),
             q => json!({"period": query.period, "contract": query.contract, "unit": query.unit}),
@@ -108,7 +116,7 @@ fn answers(f: &HashMap<String, String>) -> Result<Answers, AppError> {
         field(f, k)
             .map(|s| {
                 s.parse::<i64>()
-                    .map_err(|_| AppError::invalid(name, format!("{s:?} is not a rating")))
+                    .map_err(|_| AppError::invalid(name, format!("{s:?} is not a number (应填写数字)")))
             })
             .transpose()
     };
@@ -121,6 +129,7 @@ fn answers(f: &HashMap<String, String>) -> Result<Answers, AppError> {
         }
     }
     Ok(Answers {
+        version: number("version", "version")?,
         overall: number("overall", "overall")?,
         aspects,
         comment: f.get("comment").cloned(),
@@ -156,6 +165,6 @@ pub async fn submit(State(state): State<AppState>, v: Viewer, from: ClientAddr, 
             &format!("{title} {} · {} ✓", view.number, view.overall_label),
         )),
         Err(e @ AppError::Internal(_)) => Err(e.into()),
-        Err(e) => Ok(redirect_with(&back, &format!("{title} ✗ {e}"))),
+        Err(e) => Ok(redirect_with(&back, &format!("{title} ✗ {}", reason(&e, v.lang)))),
     }
 }

@@ -58,6 +58,7 @@ mod shipped_contracts;
 mod shunyi_leftovers;
 mod sign_in_cap;
 mod supervisor;
+mod survey_periods;
 mod surveys;
 mod users_admin;
 mod ux_small;

@@ -15,7 +15,7 @@ use crate::support::Harness;
 
 /// Vendor A's contract on System A with a satisfaction target of `satisfaction` (illustrative
 /// price and rule; the target as 001 and 003 write theirs).
-fn contract(satisfaction: Value) -> Value {
+pub(crate) fn contract(satisfaction: Value) -> Value {
     json!({
         "code": "va-sat", "name": "Vendor A O&M", "vendor": "VA", "price_fen": 120_000_000, "months": 12,
         "satisfaction": satisfaction,
@@ -26,7 +26,7 @@ fn contract(satisfaction: Value) -> Value {
     })
 }
 
-async fn set_contract(t: &Harness, satisfaction: Value) {
+pub(crate) async fn set_contract(t: &Harness, satisfaction: Value) {
     t.put("admin", "/api/v1/contracts/va-sat", contract(satisfaction))
         .await
         .expect(StatusCode::OK);
@@ -60,7 +60,7 @@ async fn rated(t: &Harness, day: &str, rating: u8) {
 }
 
 /// December 2nd, a 90 % target (001's wording), November's tickets rated 5 5 4 3 (75 %).
-async fn setup(t: &Harness) {
+pub(crate) async fn setup(t: &Harness) {
     t.time.set("2026-12-02T02:00:00Z".parse().unwrap());
     set_contract(t, json!({"target_pct": 90, "source": "illustrative, as 001 L667"})).await;
     for (day, rating) in [("02", 5), ("03", 5), ("04", 4), ("05", 3)] {
@@ -68,7 +68,7 @@ async fn setup(t: &Harness) {
     }
 }
 
-fn survey(overall: i64) -> Value {
+pub(crate) fn survey(overall: i64) -> Value {
     json!({"contract": "va-sat", "period": "2026-11", "overall": overall,
            "aspects": {"响应及时性": 5, "服务态度": 4}, "comment": "响应及时"})
 }
@@ -83,7 +83,7 @@ async fn rate(t: &Harness, who: &str) -> Value {
 }
 
 /// (rated, satisfied, rate_pct) of a figure.
-fn fig(s: &Value) -> (i64, i64, Option<f64>) {
+pub(crate) fn fig(s: &Value) -> (i64, i64, Option<f64>) {
     (
         s["rated"].as_i64().unwrap(),
         s["satisfied"].as_i64().unwrap(),
@@ -252,16 +252,25 @@ both!(
             )),
             "{d}"
         );
-        // The quarter is another period: a survey of its own.
+        // The quarter holds November: one survey per unit, contract and month.
         let mut q = survey(4);
         q["period"] = json!("2026-Q4");
-        t.post("mgr_a", "/api/v1/surveys", q).await.expect(StatusCode::CREATED);
+        let d = t
+            .post("mgr_a", "/api/v1/surveys", q)
+            .await
+            .problem(StatusCode::CONFLICT, "duplicate");
+        assert!(
+            d.starts_with(&format!(
+                "MY-{id}: unit UA has rated contract va-sat for 2026-11 already, which 2026-Q4 overlaps"
+            )),
+            "{d}"
+        );
         // The unit replaces its own: same number, version 2, the audit keeps what it replaced.
         let r = t
             .put(
                 "mgr_a",
                 &format!("/api/v1/surveys/MY-{id}"),
-                json!({"overall": 2, "comment": "复查后下调"}),
+                json!({"overall": 2, "comment": "复查后下调", "version": 1}),
             )
             .await
             .expect(StatusCode::OK);
@@ -291,8 +300,8 @@ both!(
             "{out}"
         );
         assert!(out.ends_with("1 survey(s)\n"), "{out}");
-        // November counts both surveys of unit A (the month's and the quarter's): 2 and 4.
-        assert_eq!(fig(&rate(&t, "bureau").await["surveys"]), (2, 1, Some(50.0)));
+        // November counts unit A's one survey, as replaced.
+        assert_eq!(fig(&rate(&t, "bureau").await["surveys"]), (1, 0, Some(0.0)));
     }
 );
 

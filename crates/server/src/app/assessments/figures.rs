@@ -91,6 +91,7 @@ pub async fn compute(
         systems: Some(stored.system_ids.clone()),
         unit: unit.map(|u| u.id),
         vendors: Some(stored.vendor_ids()),
+        contract: Some(stored.contract.code.clone()),
         ..Scope::default()
     };
     let whole = unit.is_none();

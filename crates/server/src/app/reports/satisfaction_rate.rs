@@ -5,23 +5,31 @@
 //!
 //! - **Satisfied** is a rating of 4 or 5 on the ticket ratings' 1–5 scale ([`super::satisfaction`]);
 //!   a survey's overall rating is on the same scale and counts the same way.
-//! - **Rows**: one per unit and contract. A rated ticket belongs to the first contract (by code)
-//!   that covers its system and binds its vendor, or to a row without a contract; a survey to its
-//!   unit and contract. A survey counts in every report period its own period overlaps: the
-//!   2026-Q4 survey is in the 2026-11 figures and in 2026's.
-//! - **Combined** by the contract's rule ([`Combine`]), default `surveys_first`: a unit that filled
-//!   a survey is counted by its survey, one that did not by its ticket ratings; `pooled` counts
-//!   every rating once.
+//! - **Rows**: one per unit and contract. A rated ticket belongs to the report's own contract
+//!   when it has one (an assessment's) and that contract covers the ticket, otherwise to the
+//!   first contract (by code) that covers its system and binds its vendor, or to a row without a
+//!   contract; a survey to its unit and contract. A survey counts in every report period its own
+//!   period overlaps: the 2026-Q4 survey is in the 2026-11 figures and in 2026's.
+//! - **Combined** by the contract's rule ([`Combine`]), default `surveys_first`: a unit's survey
+//!   stands in for the unit's ticket ratings **of its own period** (tickets received in it); the
+//!   ticket ratings of the report's other months still count. `pooled` counts every rating once.
+//!   Where a unit's month survey and its quarter survey overlap (filed before the surveys refused
+//!   overlaps), the month's counts and the quarter's is left out.
 //! - **Target**: the row's contract's; met when the combined satisfied share reaches it (or, for a
-//!   strict target, 超过, exceeds it). The whole report is judged when its rows share one target.
+//!   strict target, 超过, exceeds it). The whole report is judged when its rows with a target
+//!   share one, on those rows alone (a row no contract covers has no say).
 //!
 //! ```text
-//! unit A, contract C (≥ 90%): tickets 5 5 4 3 (75.0 %), survey 5   surveys_first → 1/1 100 % met
-//!                                                                  pooled        → 4/5  80 % not met
+//! unit A, contract C (≥ 90%), report 2026-11: tickets 5 5 4 3 (75.0 %), survey 2026-11 rated 5
+//!     surveys_first → 1/1 100 % met          pooled → 4/5 80 % not met
+//! unit A, contract C, report 2026 (a year): tickets of Jan–Sep 5 5 3 (66.7 %), of Oct–Dec 2 2,
+//! survey 2026-Q4 rated 5
+//!     surveys_first → Jan–Sep's 5 5 3 and the survey 5: 3/4 75.0 %, not met
 //! ```
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, Utc};
 use contract_terms::{Combine, SatisfactionTerms};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
@@ -62,6 +70,10 @@ pub struct RateRow {
     pub surveys: Satisfaction,
     /// The two combined by `combine`.
     pub combined: Satisfaction,
+    /// Ticket ratings the surveys stand in for (`surveys_first`: those of tickets received in a
+    /// survey's period); left out of `combined`.
+    #[serde(default)]
+    pub replaced: i64,
     /// `surveys_first` or `pooled`.
     pub combine: String,
     /// The contract's target, if it sets one.
@@ -83,7 +95,7 @@ pub struct SatisfactionRate {
     pub combined: Satisfaction,
     /// The target, when every row with one has the same.
     pub target: Option<Target>,
-    /// Whether `combined` meets `target`.
+    /// Whether the combined ratings of the rows under `target` meet it.
     pub met: Option<bool>,
     /// Rows meeting their target.
     pub rows_met: usize,
@@ -93,7 +105,7 @@ pub struct SatisfactionRate {
     pub rows: Vec<RateRow>,
 }
 
-/// A rated ticket: its unit, system, vendor and the rating.
+/// A rated ticket: its unit, system, vendor, when it was received and the rating.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TicketRating {
     /// The system's unit.
@@ -102,11 +114,13 @@ pub struct TicketRating {
     pub system: i64,
     /// The vendor it is counted against.
     pub vendor: Option<i64>,
+    /// When it was received (the instant that puts it in a period).
+    pub received: DateTime<Utc>,
     /// 1–5.
     pub rating: u8,
 }
 
-/// A survey: its id, unit, contract and overall rating.
+/// A survey: its id, unit, contract, period and overall rating.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SurveyRating {
     /// Its id.
@@ -115,8 +129,22 @@ pub struct SurveyRating {
     pub unit: i64,
     /// The contract (code).
     pub contract: String,
+    /// Its period's first instant.
+    pub from: DateTime<Utc>,
+    /// The first instant after its period.
+    pub to: DateTime<Utc>,
     /// 1–5.
     pub rating: u8,
+}
+
+impl SurveyRating {
+    fn covers(&self, at: DateTime<Utc>) -> bool {
+        self.from <= at && at < self.to
+    }
+
+    fn overlaps(&self, other: &SurveyRating) -> bool {
+        self.from < other.to && other.from < self.to
+    }
 }
 
 /// What the rows need of a contract.
@@ -134,21 +162,32 @@ pub struct ContractSide {
     pub terms: SatisfactionTerms,
 }
 
-/// The unit's figure from its ticket ratings and its surveys, by `rule`.
+/// The unit's figure from its ticket ratings and its surveys, by `rule`: `tickets` are all its
+/// ticket ratings, `uncovered` those of tickets received outside every survey's period.
 ///
 /// ```
 /// use contract_terms::Combine;
 /// use opsclock::app::reports::satisfaction::Satisfaction;
 /// use opsclock::app::reports::satisfaction_rate::combine;
 /// let (tickets, surveys) = (Satisfaction::of([5, 5, 4, 3]), Satisfaction::of([5]));
-/// assert_eq!(combine(Combine::SurveysFirst, &tickets, &surveys).rate_pct, Some(100.0));
-/// assert_eq!(combine(Combine::Pooled, &tickets, &surveys).rate_pct, Some(80.0));
-/// assert_eq!(combine(Combine::SurveysFirst, &tickets, &Satisfaction::default()).rate_pct, Some(75.0));
+/// // The survey's period holds every ticket: it speaks for the unit alone.
+/// let none = Satisfaction::default();
+/// assert_eq!(combine(Combine::SurveysFirst, &tickets, &none, &surveys).rate_pct, Some(100.0));
+/// assert_eq!(combine(Combine::Pooled, &tickets, &none, &surveys).rate_pct, Some(80.0));
+/// // It holds the last two (4, 3): the first two still count.
+/// let uncovered = Satisfaction::of([5, 5]);
+/// assert_eq!(combine(Combine::SurveysFirst, &tickets, &uncovered, &surveys).rated, 3);
+/// // No survey: the tickets.
+/// assert_eq!(combine(Combine::SurveysFirst, &tickets, &tickets, &none).rate_pct, Some(75.0));
 /// ```
-pub fn combine(rule: Combine, tickets: &Satisfaction, surveys: &Satisfaction) -> Satisfaction {
+pub fn combine(
+    rule: Combine,
+    tickets: &Satisfaction,
+    uncovered: &Satisfaction,
+    surveys: &Satisfaction,
+) -> Satisfaction {
     match rule {
-        Combine::SurveysFirst if surveys.rated > 0 => surveys.clone(),
-        Combine::SurveysFirst => tickets.clone(),
+        Combine::SurveysFirst => sum(uncovered, surveys),
         Combine::Pooled => sum(tickets, surveys),
     }
 }
@@ -164,28 +203,30 @@ pub fn target_of(terms: &SatisfactionTerms) -> Option<Target> {
 }
 
 /// The rows of `tickets` and `surveys` under `contracts`, by unit (code and name from `units`)
-/// then contract (a row without a contract last).
+/// then contract (a row without a contract last). A ticket goes to `own` (a contract's code)
+/// when that contract covers it, else to the first contract covering it.
 pub fn rows(
     tickets: &[TicketRating],
     surveys: &[SurveyRating],
     contracts: &[ContractSide],
     units: &BTreeMap<i64, (String, String)>,
+    own: Option<&str>,
 ) -> Vec<RateRow> {
-    // (unit, contract's index) → (ticket ratings, survey ratings, survey numbers).
+    // (unit, contract's index) → (the tickets, the surveys).
     type Key = (i64, Option<usize>);
-    type Bucket = (Vec<u8>, Vec<u8>, Vec<String>);
-    let mut ratings: BTreeMap<Key, Bucket> = BTreeMap::new();
+    let mut ratings: BTreeMap<Key, (Vec<&TicketRating>, Vec<&SurveyRating>)> = BTreeMap::new();
+    let covers = |c: &ContractSide, t: &TicketRating| {
+        c.systems.contains(&t.system) && t.vendor.is_some_and(|v| c.vendors.contains(&v))
+    };
     for t in tickets {
-        let c = contracts
-            .iter()
-            .position(|c| c.systems.contains(&t.system) && t.vendor.is_some_and(|v| c.vendors.contains(&v)));
-        ratings.entry((t.unit, c)).or_default().0.push(t.rating);
+        let c = own
+            .and_then(|code| contracts.iter().position(|c| c.code == code && covers(c, t)))
+            .or_else(|| contracts.iter().position(|c| covers(c, t)));
+        ratings.entry((t.unit, c)).or_default().0.push(t);
     }
     for s in surveys {
         if let Some(c) = contracts.iter().position(|c| c.code == s.contract) {
-            let e = ratings.entry((s.unit, Some(c))).or_default();
-            e.1.push(s.rating);
-            e.2.push(format!("MY-{}", s.id));
+            ratings.entry((s.unit, Some(c))).or_default().1.push(s);
         }
     }
     // A row without a contract sorts after the unit's contracts.
@@ -194,11 +235,30 @@ pub fn rows(
     let defaults = SatisfactionTerms::default();
     keys.into_iter()
         .map(|key| {
-            let (t, s, ids) = &ratings[&key];
+            let (t, s) = &ratings[&key];
+            // A survey overlapping a shorter one of the same unit and contract gives way to it.
+            let s: Vec<&SurveyRating> = s
+                .iter()
+                .copied()
+                .filter(|a| {
+                    !s.iter()
+                        .any(|b| b.id != a.id && b.overlaps(a) && b.to - b.from < a.to - a.from)
+                })
+                .collect();
             let contract = key.1.map(|i| &contracts[i]);
             let terms = contract.map_or(&defaults, |c| &c.terms);
-            let (tickets, surveys) = (Satisfaction::of(t.iter().copied()), Satisfaction::of(s.iter().copied()));
-            let combined = combine(terms.combine, &tickets, &surveys);
+            let tickets = Satisfaction::of(t.iter().map(|t| t.rating));
+            let uncovered = Satisfaction::of(
+                t.iter()
+                    .filter(|t| !s.iter().any(|s| s.covers(t.received)))
+                    .map(|t| t.rating),
+            );
+            let surveys = Satisfaction::of(s.iter().map(|s| s.rating));
+            let combined = combine(terms.combine, &tickets, &uncovered, &surveys);
+            let replaced = match terms.combine {
+                Combine::SurveysFirst => tickets.rated - uncovered.rated,
+                Combine::Pooled => 0,
+            };
             let (unit, unit_name) = units.get(&key.0).cloned().unwrap_or_default();
             RateRow {
                 unit,
@@ -209,15 +269,17 @@ pub fn rows(
                 tickets,
                 surveys,
                 combined,
+                replaced,
                 combine: terms.combine.key().to_owned(),
                 target: target_of(terms),
-                survey_ids: ids.clone(),
+                survey_ids: s.iter().map(|s| format!("MY-{}", s.id)).collect(),
             }
         })
         .collect()
 }
 
-/// The report's figure from its rows: sums, and the verdict when the rows share one target.
+/// The report's figure from its rows: sums, and, when the rows with a target share one, the
+/// verdict on those rows' combined ratings (a row without a target has no say in it).
 pub fn overall(rows: Vec<RateRow>, contracts: &[ContractSide]) -> SatisfactionRate {
     let mut out = SatisfactionRate::default();
     for r in &rows {
@@ -230,24 +292,32 @@ pub fn overall(rows: Vec<RateRow>, contracts: &[ContractSide]) -> SatisfactionRa
             None => {}
         }
     }
-    let mut targets = rows.iter().filter_map(|r| r.contract.as_ref()).filter_map(|code| {
+    let terms_of = |r: &RateRow| {
+        let code = r.contract.as_ref()?;
         contracts
             .iter()
             .find(|c| c.code == *code)
-            .filter(|c| c.terms.target_pct.is_some())
-    });
+            .map(|c| &c.terms)
+            .filter(|t| t.target_pct.is_some())
+    };
+    let mut targets = rows.iter().filter_map(terms_of);
     if let Some(first) = targets.next()
-        && targets.all(|c| c.terms.target_pct == first.terms.target_pct && c.terms.strict == first.terms.strict)
+        && targets.all(|t| t.target_pct == first.target_pct && t.strict == first.strict)
     {
-        out.target = target_of(&first.terms);
-        out.met = first.terms.meets(out.combined.satisfied, out.combined.rated);
+        let under = rows
+            .iter()
+            .filter(|r| terms_of(r).is_some())
+            .fold(Satisfaction::default(), |a, r| sum(&a, &r.combined));
+        out.target = target_of(first);
+        out.met = first.meets(under.satisfied, under.rated);
     }
     out.rows = rows;
     out
 }
 
 /// The scope's satisfaction rate: its rated tickets, the surveys of its units whose period
-/// overlaps its own, under every stored contract. A report narrowed to a kind or a severity has
+/// overlaps its own, under every stored contract (only the scope's own contract's surveys when
+/// it names one). A report narrowed to a kind or a severity has
 /// no surveys (a survey rates the whole service); one narrowed to systems (a system filter, the
 /// reader's visible systems, an assessment's contract) keeps the surveys of those systems' units
 /// about contracts covering them.
@@ -266,6 +336,7 @@ pub async fn of(db: &impl ConnectionTrait, scope: &Scope) -> AppResult<Satisfact
     let mut q = Sql::new(db);
     q.push(
         "SELECT us.unit_id AS unit_id, t.system_id AS system_id, t.vendor_id AS vendor_id, \
+         t.received_at AS received_at, \
          (SELECT e.data FROM ticket_events e WHERE e.ticket_id = t.id AND e.kind = 'closed' \
          ORDER BY e.seq DESC LIMIT 1) AS data",
     )
@@ -283,6 +354,7 @@ pub async fn of(db: &impl ConnectionTrait, scope: &Scope) -> AppResult<Satisfact
                 unit: row.try_get("", "unit_id")?,
                 system: row.try_get("", "system_id")?,
                 vendor: row.try_get("", "vendor_id")?,
+                received: row.try_get("", "received_at")?,
                 rating: r,
             });
         }
@@ -298,7 +370,10 @@ pub async fn of(db: &impl ConnectionTrait, scope: &Scope) -> AppResult<Satisfact
         .into_iter()
         .map(|u| (u.id, (u.code, u.name)))
         .collect();
-    Ok(overall(rows(&tickets, &surveys, &contracts, &units), &contracts))
+    Ok(overall(
+        rows(&tickets, &surveys, &contracts, &units, scope.contract.as_deref()),
+        &contracts,
+    ))
 }
 
 /// The surveys of `scope` (see [`of`]).
@@ -312,6 +387,9 @@ async fn surveys_in(
         .filter(satisfaction_surveys::Column::PeriodTo.gt(scope.from));
     if let Some(u) = scope.unit {
         find = find.filter(satisfaction_surveys::Column::UnitId.eq(u));
+    }
+    if let Some(c) = &scope.contract {
+        find = find.filter(satisfaction_surveys::Column::ContractCode.eq(c));
     }
     let unit_of: BTreeMap<i64, i64> = match &scope.systems {
         Some(ids) => systems::Entity::find()
@@ -350,6 +428,8 @@ async fn surveys_in(
             id: s.id,
             unit: s.unit_id,
             contract: s.contract_code.clone(),
+            from: s.period_from,
+            to: s.period_to,
             rating: u8::try_from(s.overall).unwrap_or(0),
         });
     }
@@ -379,13 +459,39 @@ mod tests {
         [(1, ("UA".into(), "A".into())), (2, ("UB".into(), "B".into()))].into()
     }
 
+    fn at(text: &str) -> DateTime<Utc> {
+        text.parse().unwrap()
+    }
+
+    /// A ticket of unit `unit` on `system`, received on 10 November 2026.
     fn ticket(unit: i64, system: i64, vendor: Option<i64>, rating: u8) -> TicketRating {
+        received(unit, system, vendor, rating, "2026-11-10T02:00:00Z")
+    }
+
+    fn received(unit: i64, system: i64, vendor: Option<i64>, rating: u8, when: &str) -> TicketRating {
         TicketRating {
             unit,
             system,
             vendor,
+            received: at(when),
             rating,
         }
+    }
+
+    /// Survey `id` of unit 1 under `contract` for [from, to) (Shanghai midnights, as UTC).
+    fn survey(id: i64, contract: &str, from: &str, to: &str, rating: u8) -> SurveyRating {
+        SurveyRating {
+            id,
+            unit: 1,
+            contract: contract.into(),
+            from: at(from),
+            to: at(to),
+            rating,
+        }
+    }
+
+    fn november(id: i64, rating: u8) -> SurveyRating {
+        survey(id, "C", "2026-10-31T16:00:00Z", "2026-11-30T16:00:00Z", rating)
     }
 
     #[test]
@@ -402,20 +508,15 @@ mod tests {
             // No contract covers this ticket (another vendor): a row of its own, no target.
             ticket(2, 2, Some(99), 1),
         ];
-        let surveys = [SurveyRating {
-            id: 3,
-            unit: 1,
-            contract: "C".into(),
-            rating: 5,
-        }];
-        let rows = rows(&tickets, &surveys, &c, &units());
+        let surveys = [november(3, 5)];
+        let rows = rows(&tickets, &surveys, &c, &units(), None);
         assert_eq!(rows.len(), 3);
         let a = &rows[0];
         assert_eq!((a.unit.as_str(), a.contract.as_deref()), ("UA", Some("C")));
         assert_eq!((a.tickets.rate_pct, a.surveys.rate_pct), (Some(75.0), Some(100.0)));
         assert_eq!(
-            (a.combined.rated, a.met, a.survey_ids.clone()),
-            (1, Some(true), vec!["MY-3".to_owned()])
+            (a.combined.rated, a.replaced, a.met, a.survey_ids.clone()),
+            (1, 4, Some(true), vec!["MY-3".to_owned()])
         );
         let b = &rows[1];
         assert_eq!((b.combined.rated, b.combined.satisfied, b.met), (2, 1, Some(false)));
@@ -426,24 +527,85 @@ mod tests {
         assert_eq!((all.tickets.rated, all.surveys.rated), (7, 1));
         assert_eq!((all.rows_met, all.rows_not_met), (1, 1));
         assert_eq!(all.target.as_ref().map(|t| t.text.as_str()), Some("≥ 90%"));
+        // The verdict is on the rows under the target: A's survey (5), B's tickets (5, 2): 2 of
+        // 3, 66.7 %. The uncovered ticket (1) has no say.
         assert_eq!(all.met, Some(false));
+    }
+
+    #[test]
+    fn a_survey_stands_in_for_the_tickets_of_its_own_period_only() {
+        // The year 2026 under a ≥ 60 % target: tickets of March (5, 5, 3) and of November (2, 2),
+        // and the 2026-Q4 survey rated 5.
+        let c = [contract("C", Some(60.0), false, Combine::SurveysFirst)];
+        let tickets = [
+            received(1, 1, Some(10), 5, "2026-03-02T02:00:00Z"),
+            received(1, 1, Some(10), 5, "2026-03-03T02:00:00Z"),
+            received(1, 1, Some(10), 3, "2026-03-04T02:00:00Z"),
+            received(1, 1, Some(10), 2, "2026-11-02T02:00:00Z"),
+            received(1, 1, Some(10), 2, "2026-11-03T02:00:00Z"),
+        ];
+        let q4 = survey(7, "C", "2026-09-30T16:00:00Z", "2026-12-31T16:00:00Z", 5);
+        let r = &rows(&tickets, std::slice::from_ref(&q4), &c, &units(), None)[0];
+        // March's three and the survey: 3 of 4, 75 %; November's two gave way to the survey.
+        assert_eq!((r.combined.satisfied, r.combined.rated, r.replaced), (3, 4, 2));
+        assert_eq!(r.combined.rate_pct, Some(75.0));
+        // A ticket received the instant the quarter ends (1 January, Shanghai) is not in it.
+        let late = [received(1, 1, Some(10), 1, "2026-12-31T16:00:00Z")];
+        let r = &rows(&late, std::slice::from_ref(&q4), &c, &units(), None)[0];
+        assert_eq!((r.combined.rated, r.replaced), (2, 0));
+        // Pooled: every rating once, none replaced.
+        let c = [contract("C", Some(60.0), false, Combine::Pooled)];
+        let r = &rows(&tickets, &[q4], &c, &units(), None)[0];
+        assert_eq!((r.combined.rated, r.replaced), (6, 0));
+    }
+
+    #[test]
+    fn a_month_survey_overrides_its_quarters_where_both_were_filed() {
+        let c = [contract("C", Some(90.0), false, Combine::SurveysFirst)];
+        let q4 = survey(1, "C", "2026-09-30T16:00:00Z", "2026-12-31T16:00:00Z", 5);
+        let r = &rows(&[], &[q4, november(2, 2)], &c, &units(), None)[0];
+        assert_eq!((r.surveys.rated, r.combined.satisfied), (1, 0));
+        assert_eq!(r.survey_ids, vec!["MY-2".to_owned()]);
+    }
+
+    #[test]
+    fn a_renewal_counts_its_tickets_under_the_reports_own_contract() {
+        // C (2025) and its renewal D (2026) cover the same systems and vendor.
+        let (old, new) = (
+            contract("C", Some(95.0), false, Combine::SurveysFirst),
+            contract("D", Some(90.0), false, Combine::SurveysFirst),
+        );
+        let c = [old, new];
+        let tickets = [ticket(1, 1, Some(10), 5), ticket(1, 1, Some(10), 4)];
+        assert_eq!(
+            rows(&tickets, &[], &c, &units(), None)[0].contract.as_deref(),
+            Some("C")
+        );
+        let r = overall(rows(&tickets, &[], &c, &units(), Some("D")), &c);
+        assert_eq!(r.rows.len(), 1);
+        assert_eq!(r.rows[0].contract.as_deref(), Some("D"));
+        assert_eq!(
+            (r.target.map(|t| t.text), r.met),
+            (Some("≥ 90%".to_owned()), Some(true))
+        );
+        // A ticket D does not cover (another vendor) still goes to whoever covers it.
+        let other = [ticket(1, 1, Some(99), 1)];
+        assert_eq!(rows(&other, &[], &c, &units(), Some("D"))[0].contract, None);
     }
 
     #[test]
     fn pooled_counts_every_rating_once() {
         let c = [contract("C", Some(80.0), true, Combine::Pooled)];
         let tickets = [5, 5, 4, 3].map(|r| ticket(1, 1, Some(10), r));
-        let surveys = [SurveyRating {
-            id: 1,
-            unit: 1,
-            contract: "C".into(),
-            rating: 5,
-        }];
-        let r = overall(rows(&tickets, &surveys, &c, &units()), &c);
+        let surveys = [november(1, 5)];
+        let r = overall(rows(&tickets, &surveys, &c, &units(), None), &c);
         // 4 of 5 = 80.0 %: a strict (超过) 80 % target is missed, an inclusive one met.
         assert_eq!((r.combined.satisfied, r.combined.rated, r.met), (4, 5, Some(false)));
         let c = [contract("C", Some(80.0), false, Combine::Pooled)];
-        assert_eq!(overall(rows(&tickets, &surveys, &c, &units()), &c).met, Some(true));
+        assert_eq!(
+            overall(rows(&tickets, &surveys, &c, &units(), None), &c).met,
+            Some(true)
+        );
     }
 
     #[test]
@@ -454,10 +616,10 @@ mod tests {
         d.systems = vec![2];
         let c = [first, d];
         let tickets = [ticket(1, 1, Some(10), 5), ticket(2, 2, Some(10), 5)];
-        let r = overall(rows(&tickets, &[], &c, &units()), &c);
+        let r = overall(rows(&tickets, &[], &c, &units(), None), &c);
         assert_eq!((r.target.clone(), r.met, r.rows_met), (None, None, 2));
         // Nothing rated: no verdict either way.
-        let r = overall(rows(&[], &[], &c, &units()), &c);
+        let r = overall(rows(&[], &[], &c, &units(), None), &c);
         assert_eq!((r.met, r.combined.rate_pct), (None, None));
     }
 }

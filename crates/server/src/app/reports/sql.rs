@@ -30,6 +30,10 @@ pub struct Scope {
     pub kind: Option<String>,
     /// Only this severity (`urgent`, …).
     pub severity: Option<String>,
+    /// The contract the report is about (an assessment's, by code): a ticket two contracts cover
+    /// is counted under this one, and only its surveys count. It narrows no ticket: `systems`
+    /// and `vendors` do.
+    pub contract: Option<String>,
 }
 
 /// A statement under construction: text with placeholders in the backend's style, and values.

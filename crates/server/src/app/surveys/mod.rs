@@ -9,22 +9,33 @@
 //!   on the ticket ratings' scale, 1 (很不满意) to 5 (非常满意), 4 and 5 counting as satisfied; a
 //!   rating per aspect, optional, of the aspects the contract names (default 响应及时性, 服务态度,
 //!   解决质量); a comment, optional.
-//! - **One per unit, contract and period**: a second is refused (409) naming the first; the unit
-//!   replaces its own (`PUT /surveys/{id}`), audited with what it replaced.
+//! - **One per unit, contract and month**: a survey whose period overlaps one the unit filled for
+//!   the contract (the same month; a month of a filled quarter; a quarter holding a filled
+//!   month) is refused (409) naming it; the unit replaces its own (`PUT /surveys/{id}`, naming
+//!   the version it read), audited with what it replaced.
 //! - **Who fills it**: the unit's managers, for their own unit, on a contract covering one of
 //!   its systems. Not its engineers: the survey speaks for the unit (服务单位满意度), as its
 //!   managers sign its assessments; the engineers' voice is the rating they give when closing a
 //!   ticket. Not the bureau, the vendor or the supervisor: it is the served unit's opinion.
 //! - **Who reads it**: the unit's people (their own unit's), the vendors the contract binds, the
 //!   bureau and the supervisor. Another unit's or vendor's survey answers as if absent (404).
-//! - **Which period**: one that has begun (a survey of next month is refused); a month or a
-//!   quarter, in the reports' zone (Asia/Shanghai).
+//! - **Which period**: a month that has begun, or a quarter whose last month has (a survey of
+//!   next month, or of 2026-Q4 before 1 December 2026, is refused: a survey rates service
+//!   given); in the reports' zone (Asia/Shanghai).
+//! - **Not under a signed record**: once an assessment of the contract covering the period (the
+//!   unit's, or the whole contract's) is final, the unit neither fills nor replaces a survey of
+//!   the period (409): the signed figures carry the surveys as they were; an administrator
+//!   reopens the assessment first.
+//!
+//! Refusals say it in English with the Chinese in brackets at the end, as the assessments'
+//! rulebook does, so that each page shows the reader's language.
 
 mod views;
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -37,7 +48,7 @@ use crate::app::permissions::{self, Action};
 use crate::app::reports::Period;
 use crate::app::reports::deductions::{self, Stored};
 use crate::app::{AppError, AppResult, Context, text};
-use crate::db::entities::{satisfaction_surveys, systems, units};
+use crate::db::entities::{assessments, satisfaction_surveys, systems, units};
 
 /// The zone periods are counted in (the reports' default).
 const ZONE: chrono_tz::Tz = chrono_tz::Asia::Shanghai;
@@ -67,6 +78,10 @@ pub struct NewSurvey {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Answers {
+    /// The version the answers replace (the page always sends it); another version is refused
+    /// (409): someone replaced it meanwhile.
+    #[serde(default)]
+    pub version: Option<i64>,
     /// The overall rating, 1–5.
     pub overall: Option<i64>,
     /// Ratings 1–5 by aspect.
@@ -95,22 +110,49 @@ pub fn id_of(text: &str) -> AppResult<i64> {
     text.trim()
         .trim_start_matches("MY-")
         .parse()
-        .map_err(|_| AppError::NotFound(format!("no survey {text:?}")))
+        .map_err(|_| AppError::NotFound(format!("no survey {text:?} (没有此满意度调查)")))
 }
 
-/// `text` as a survey period: a month or a quarter that has begun by `now`.
+/// `text` as a survey period: a month that has begun by `now`, or a quarter whose last month has.
+///
+/// ```
+/// use opsclock::app::surveys::period_of;
+/// let now = "2026-11-20T02:00:00Z".parse().unwrap();
+/// assert_eq!(period_of("2026-11", now).unwrap().label, "2026-11");
+/// assert!(period_of("2026-12", now).is_err()); // not begun
+/// assert!(period_of("2026-Q4", now).is_err()); // its last month, December, has not begun
+/// assert!(period_of("2026-Q4", "2026-11-30T16:00:00Z".parse().unwrap()).is_ok()); // 1 Dec, Shanghai
+/// assert!(period_of("2026", now).is_err()); // a year is no survey period
+/// ```
 pub fn period_of(text: &str, now: DateTime<Utc>) -> AppResult<Period> {
-    let p = Period::parse(text, ZONE).map_err(|e| AppError::invalid("period", e))?;
+    let p = Period::parse(text, ZONE).map_err(|e| AppError::invalid("period", format!("{e} (期间格式有误)")))?;
     if p.label.contains("..") || !p.label.contains('-') {
         return Err(AppError::invalid(
             "period",
-            format!("{:?}: a survey is of a month (2026-11) or a quarter (2026-Q4)", p.label),
+            format!(
+                "{:?}: a survey is of a month (2026-11) or a quarter (2026-Q4) (满意度调查按月或按季度填写)",
+                p.label
+            ),
         ));
     }
-    if p.from > now {
+    // A quarter's last month: the month before the quarter ends.
+    let last = match p.label.split_once("-Q") {
+        Some((y, q)) => {
+            Period::parse(&format!("{y}-{:02}", 3 * q.parse::<u32>().unwrap_or(1)), ZONE)
+                .map_err(|e| AppError::invalid("period", e))?
+                .from
+        }
+        None => p.from,
+    };
+    if last > now {
+        let (en, zh) = if last == p.from {
+            ("has not begun", "尚未开始")
+        } else {
+            ("is rated from its last month on", "自季度最后一个月起方可填写")
+        };
         return Err(AppError::invalid(
             "period",
-            format!("{} has not begun: a survey rates service given", p.label),
+            format!("{} {en}: a survey rates service given ({} {zh})", p.label, p.label),
         ));
     }
     Ok(p)
@@ -124,14 +166,15 @@ fn checked(a: &Answers, aspects: &[String]) -> AppResult<(i32, serde_json::Value
         } else {
             Err(AppError::invalid(
                 field,
-                format!("{r} is not a rating: 1 (很不满意) to 5 (非常满意)"),
+                format!("{r} is not a rating: 1 (很不满意) to 5 (非常满意) (评分应为 1 至 5 分)"),
             ))
         }
     };
     let overall = rating(
         "overall",
-        a.overall
-            .ok_or_else(|| AppError::invalid("overall", "give the overall rating, 1 to 5"))?,
+        a.overall.ok_or_else(|| {
+            AppError::invalid("overall", "give the overall rating, 1 to 5 (请填写总体评价，1 至 5 分)")
+        })?,
     )?;
     let mut given = serde_json::Map::new();
     for (name, r) in &a.aspects {
@@ -140,7 +183,8 @@ fn checked(a: &Answers, aspects: &[String]) -> AppResult<(i32, serde_json::Value
             return Err(AppError::invalid(
                 field,
                 format!(
-                    "not an aspect of this contract's survey; aspects: {}",
+                    "not an aspect of this contract's survey; aspects: {} (不是本合同调查的评价方面：{})",
+                    aspects.join("、"),
                     aspects.join("、")
                 ),
             ));
@@ -157,7 +201,8 @@ fn unit_of(p: &Principal) -> AppResult<i64> {
     match p.party {
         Some(Party::Unit(u)) if p.role != Role::Admin => Ok(u),
         _ => Err(AppError::Forbidden(
-            "a survey speaks for a served unit: only a unit's managers fill it".into(),
+            "a survey speaks for a served unit: only a unit's managers fill it (满意度调查由用户单位管理人员填写)"
+                .into(),
         )),
     }
 }
@@ -174,10 +219,72 @@ async fn contract_for(db: &impl ConnectionTrait, code: &str, unit: &units::Model
     if !covers {
         return Err(AppError::invalid(
             "contract",
-            format!("{} covers no system of unit {}", stored.contract.code, unit.code),
+            format!(
+                "{} covers no system of unit {} (合同 {} 不涉及单位 {} 的系统)",
+                stored.contract.code, unit.code, stored.contract.code, unit.code
+            ),
         ));
     }
     Ok(stored)
+}
+
+/// The final assessment of `contract` whose period overlaps [`from`, `to`) and that speaks for
+/// `unit` (its own, or the whole contract's), if any.
+async fn signed_over(
+    db: &impl ConnectionTrait,
+    contract: &str,
+    unit: i64,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> AppResult<Option<assessments::Model>> {
+    let finals = assessments::Entity::find()
+        .filter(assessments::Column::ContractCode.eq(contract))
+        .filter(assessments::Column::State.eq("final"))
+        .filter(
+            sea_orm::Condition::any()
+                .add(assessments::Column::UnitId.eq(unit))
+                .add(assessments::Column::UnitId.is_null()),
+        )
+        .order_by_asc(assessments::Column::Id)
+        .all(db)
+        .await?;
+    Ok(finals
+        .into_iter()
+        .find(|a| Period::parse(&a.period, ZONE).is_ok_and(|p| p.from < to && from < p.to)))
+}
+
+/// Refuses a survey of `label` ([`from`, `to`)) when [`signed_over`] finds a final assessment.
+async fn unsigned(
+    db: &impl ConnectionTrait,
+    contract: &str,
+    unit: i64,
+    label: &str,
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+) -> AppResult<()> {
+    match signed_over(db, contract, unit, from, to).await? {
+        Some(a) => Err(AppError::InvalidTransition {
+            detail: format!(
+                "A-{} ({}) is final: its signed figures carry the surveys of {label} as they were; an \
+             administrator reopens it first (考核 A-{} 已定稿，{label} 的满意度调查已随之签字确认，\
+             如需变更须由管理员先重新打开考核)",
+                a.id, a.period, a.id
+            ),
+            allowed: Vec::new(),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Claims unit `unit`'s row for this transaction (a no-op update takes its lock on PostgreSQL;
+/// SQLite's write transaction holds the database), so that two fills of one unit do not both
+/// find no overlapping survey.
+async fn lock_unit(db: &impl ConnectionTrait, unit: i64) -> AppResult<()> {
+    units::Entity::update_many()
+        .col_expr(units::Column::Code, Expr::col(units::Column::Code))
+        .filter(units::Column::Id.eq(unit))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// The aspects a survey of `stored` rates.
@@ -259,30 +366,50 @@ pub async fn fill(ctx: &Context, p: &Principal, from: &ClientAddr, body: NewSurv
         .ok_or_else(|| AppError::Forbidden("your unit no longer exists".into()))?;
     let stored = contract_for(&txn, &body.contract, &unit).await?;
     let answers = Answers {
+        version: None,
         overall: body.overall,
         aspects: body.aspects,
         comment: body.comment,
     };
     let (overall, aspects, comment) = checked(&answers, &aspects_of(&stored))?;
-    let duplicate = |id: Option<i64>| {
+    let duplicate = |e: Option<&satisfaction_surveys::Model>| {
+        let (id, of) = match e {
+            Some(e) => (format!("MY-{}: ", e.id), e.period.clone()),
+            None => (String::new(), period.label.clone()),
+        };
+        let (c, label) = (&stored.contract.code, &period.label);
+        let (en, zh) = if of == *label {
+            (String::new(), String::new())
+        } else {
+            (format!(", which {label} overlaps"), format!("，与 {label} 重叠"))
+        };
         AppError::Duplicate(format!(
-            "{}unit {} has rated contract {} for {} already: one survey per unit, contract and period; \
-             replace it (PUT /api/v1/surveys/{{id}})",
-            id.map_or(String::new(), |id| format!("MY-{id}: ")),
-            unit.code,
-            stored.contract.code,
-            period.label
+            "{id}unit {} has rated contract {c} for {of} already{en}: one survey per unit, contract \
+             and month; replace it (PUT /api/v1/surveys/{{id}}) (单位 {} 已填写合同 {c} {of} 的满意度\
+             调查{zh}：每个单位、合同、月份只填一份，可替换已填写的调查)",
+            unit.code, unit.code
         ))
     };
+    lock_unit(&txn, unit.id).await?;
     let existing = satisfaction_surveys::Entity::find()
         .filter(satisfaction_surveys::Column::UnitId.eq(unit.id))
         .filter(satisfaction_surveys::Column::ContractCode.eq(&stored.contract.code))
-        .filter(satisfaction_surveys::Column::Period.eq(&period.label))
+        .filter(satisfaction_surveys::Column::PeriodFrom.lt(period.to))
+        .filter(satisfaction_surveys::Column::PeriodTo.gt(period.from))
+        .order_by_asc(satisfaction_surveys::Column::PeriodFrom)
         .one(&txn)
         .await?;
     if let Some(e) = existing {
-        return Err(duplicate(Some(e.id)));
+        return Err(duplicate(Some(&e)));
     }
+    unsigned(
+        &txn,
+        &stored.contract.code,
+        unit.id,
+        &period.label,
+        (period.from, period.to),
+    )
+    .await?;
     let row = satisfaction_surveys::ActiveModel {
         unit_id: Set(unit.id),
         contract_code: Set(stored.contract.code.clone()),
@@ -326,7 +453,7 @@ pub async fn replace(ctx: &Context, p: &Principal, from: &ClientAddr, id: i64, b
     permissions::check(p, Action::SurveyWrite)?;
     let now = ctx.now();
     let txn = ctx.begin_write().await?;
-    let missing = || AppError::NotFound(format!("no survey MY-{id} of your unit"));
+    let missing = || AppError::NotFound(format!("no survey MY-{id} of your unit (本单位没有满意度调查 MY-{id})"));
     let row = satisfaction_surveys::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -335,19 +462,50 @@ pub async fn replace(ctx: &Context, p: &Principal, from: &ClientAddr, id: i64, b
     if row.unit_id != unit_of(p)? {
         return Err(missing());
     }
+    let stale = |current: i64| AppError::VersionConflict {
+        detail: format!(
+            "MY-{id} is at version {current}, not {}: it was replaced meanwhile; read it again \
+             (满意度调查 MY-{id} 已被他人替换，请刷新后再填写)",
+            body.version.unwrap_or(current)
+        ),
+        current,
+    };
+    if body.version.is_some_and(|v| v != i64::from(row.version)) {
+        return Err(stale(i64::from(row.version)));
+    }
+    unsigned(
+        &txn,
+        &row.contract_code,
+        row.unit_id,
+        &row.period,
+        (row.period_from, row.period_to),
+    )
+    .await?;
     let stored = deductions::by_code(&txn, "contract", &row.contract_code).await?;
     let (overall, aspects, comment) = checked(&body, &aspects_of(&stored))?;
     let before = serde_json::json!({"overall": row.overall, "aspects": row.aspects, "comment": row.comment,
                                     "version": row.version, "filled_by": row.filled_by});
     let version = row.version + 1;
-    let mut am: satisfaction_surveys::ActiveModel = row.into();
-    am.overall = Set(overall);
-    am.aspects = Set(aspects.clone());
-    am.comment = Set(comment.clone());
-    am.version = Set(version);
-    am.filled_by = Set(p.user_id);
-    am.updated_at = Set(now);
-    am.update(&txn).await?;
+    // The claim: only the version read is replaced (two replacements at once: the second finds
+    // its version gone).
+    let claimed = satisfaction_surveys::Entity::update_many()
+        .col_expr(satisfaction_surveys::Column::Overall, Expr::value(overall))
+        .col_expr(satisfaction_surveys::Column::Aspects, Expr::value(aspects.clone()))
+        .col_expr(satisfaction_surveys::Column::Comment, Expr::value(comment.clone()))
+        .col_expr(satisfaction_surveys::Column::Version, Expr::value(version))
+        .col_expr(satisfaction_surveys::Column::FilledBy, Expr::value(p.user_id))
+        .col_expr(satisfaction_surveys::Column::UpdatedAt, Expr::value(now))
+        .filter(satisfaction_surveys::Column::Id.eq(id))
+        .filter(satisfaction_surveys::Column::Version.eq(row.version))
+        .exec(&txn)
+        .await?;
+    if claimed.rows_affected != 1 {
+        let current = satisfaction_surveys::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .map_or(i64::from(row.version), |r| i64::from(r.version));
+        return Err(stale(current));
+    }
     audit::record(
         &txn,
         Some(p.user_id),
@@ -363,13 +521,20 @@ pub async fn replace(ctx: &Context, p: &Principal, from: &ClientAddr, id: i64, b
     get(ctx, p, id).await
 }
 
-/// The survey forms `p` may fill for `period` (none unless a unit's manager): one per contract
-/// covering a system of the unit, with its aspects and the survey already filled, if any.
+/// Whether `p` fills surveys (a unit's manager).
+pub fn fills(p: &Principal) -> bool {
+    unit_of(p).is_ok()
+}
+
+/// The survey forms `p` may fill for `period` (none unless a unit's manager, or when the period
+/// is not one a survey may be of yet: [`period_of`] says why): one per contract covering a
+/// system of the unit, with its aspects and the survey already filled over the period, if any
+/// (its own, or the quarter's holding the month, or a month of the quarter), which the form
+/// replaces.
 pub async fn forms(ctx: &Context, p: &Principal, period: &str) -> AppResult<Vec<SurveyForm>> {
-    let Ok(unit_id) = unit_of(p) else {
+    let (Ok(unit_id), Ok(period)) = (unit_of(p), period_of(period, ctx.now())) else {
         return Ok(Vec::new());
     };
-    let label = period_of(period, ctx.now()).map(|p| p.label).unwrap_or_default();
     let mine: Vec<i64> = systems::Entity::find()
         .filter(systems::Column::UnitId.eq(unit_id))
         .all(&ctx.db)
@@ -379,7 +544,9 @@ pub async fn forms(ctx: &Context, p: &Principal, period: &str) -> AppResult<Vec<
         .collect();
     let filled = satisfaction_surveys::Entity::find()
         .filter(satisfaction_surveys::Column::UnitId.eq(unit_id))
-        .filter(satisfaction_surveys::Column::Period.eq(&label))
+        .filter(satisfaction_surveys::Column::PeriodFrom.lt(period.to))
+        .filter(satisfaction_surveys::Column::PeriodTo.gt(period.from))
+        .order_by_asc(satisfaction_surveys::Column::PeriodFrom)
         .all(&ctx.db)
         .await?;
     let mut out = Vec::new();
@@ -387,10 +554,13 @@ pub async fn forms(ctx: &Context, p: &Principal, period: &str) -> AppResult<Vec<
         if !s.system_ids.iter().any(|id| mine.contains(id)) {
             continue;
         }
+        let existing = filled.iter().find(|f| f.contract_code == s.contract.code);
         out.push(SurveyForm {
             aspects: aspects_of(&s),
             target: s.contract.satisfaction.as_ref().and_then(|t| t.describe()),
-            existing: filled.iter().find(|f| f.contract_code == s.contract.code).map(|f| f.id),
+            existing: existing.map(|f| f.id),
+            existing_period: existing.map(|f| f.period.clone()),
+            existing_version: existing.map(|f| i64::from(f.version)),
             contract: s.contract.code,
             name: s.contract.name,
         });

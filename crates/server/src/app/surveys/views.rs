@@ -93,8 +93,12 @@ pub struct SurveyForm {
     pub aspects: Vec<String>,
     /// The contract's target (`≥ 90%`), if it sets one.
     pub target: Option<String>,
-    /// The period's survey already filled (its id), which the form replaces.
+    /// The survey already filled over the period (its id), which the form replaces.
     pub existing: Option<i64>,
+    /// Its period (the quarter's survey over a month of it, say).
+    pub existing_period: Option<String>,
+    /// Its version, which the replacement names.
+    pub existing_version: Option<i64>,
 }
 
 /// The views of `rows`.
