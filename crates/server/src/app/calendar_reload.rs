@@ -178,6 +178,9 @@ async fn measure_again(
                 .and_then(|d| cal.start_of_day(d).ok()),
         })
         .collect();
+    // Rectification orders store no provisional deadline to measure again: the sweep measures
+    // each one's deadline when it looks, so it looks again now.
+    crate::app::rectification::escalate::look_again(db, now).await?;
     remeasure(db, &snapshot, &affected, links, actor, now).await
 }
 

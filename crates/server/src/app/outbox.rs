@@ -138,8 +138,8 @@ pub async fn get(db: &impl ConnectionTrait, id: i64) -> Result<Option<OutboxDeta
 
 /// Makes failed messages (the ones in `ids`, or all if `None`) pending again with a fresh set of
 /// attempts, due at `now`; returns how many. Messages in any other state are left alone. An
-/// escalation parked for want of recipients has them resolved again first (someone may hold the
-/// role now).
+/// escalation parked for want of recipients — a ticket's or a rectification order's — has them
+/// resolved again first (someone may hold the role now).
 pub async fn retry(
     db: &impl ConnectionTrait,
     calendars: &std::collections::BTreeMap<String, sla_clock::Calendar>,
@@ -147,6 +147,7 @@ pub async fn retry(
     now: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
     crate::app::escalation::readdress(db, calendars, ids, now).await?;
+    crate::app::rectification::escalate::readdress(db, calendars, ids, now).await?;
     let mut q = outbox::Entity::update_many()
         .col_expr(outbox::Column::Status, Expr::value(outbox::Status::Pending.key()))
         .col_expr(outbox::Column::Attempts, Expr::value(0))

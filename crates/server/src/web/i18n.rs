@@ -492,20 +492,8 @@ mod tests {
     #[test]
     fn every_word_a_template_uses_exists() {
         let have = words(Lang::En);
-        let mut keys = std::collections::BTreeSet::new();
-        for (name, source) in super::super::templates::sources() {
-            let mut rest = source;
-            while let Some(i) = rest.find("tr.") {
-                let tail = &rest[i + 3..];
-                let end = tail
-                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                    .unwrap_or(tail.len());
-                if end > 0 {
-                    keys.insert((name, tail[..end].to_owned()));
-                }
-                rest = &tail[end..];
-            }
-        }
+        let keys: std::collections::BTreeSet<_> =
+            super::super::templates::words_used(&[""], "tr").into_iter().collect();
         let missing: Vec<_> = keys.iter().filter(|(_, k)| !have.contains_key(k.as_str())).collect();
         assert!(missing.is_empty(), "missing words: {missing:?}");
         let families: [(&str, &[&str]); 17] = [

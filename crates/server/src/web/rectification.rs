@@ -265,19 +265,7 @@ mod tests {
     /// Every `rw.key` the order templates use exists, in both languages, once.
     #[test]
     fn every_word_the_pages_use_exists_in_both_languages() {
-        let mut seen = std::collections::BTreeSet::new();
-        for (k, zh, en) in WORDS {
-            assert!(seen.insert(k), "{k} twice");
-            assert!(!zh.is_empty() && !en.is_empty(), "{k}");
-        }
-        for (name, source) in super::super::templates::sources().filter(|(n, _)| n.starts_with("rectification")) {
-            for part in source.split("rw.").skip(1) {
-                let key: String = part
-                    .chars()
-                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                    .collect();
-                assert!(seen.contains(&key.as_str()), "{name}: no word {key}");
-            }
-        }
+        let used = super::super::templates::words_used(&["rectification"], "rw");
+        super::super::templates::check_words(WORDS, &used);
     }
 }

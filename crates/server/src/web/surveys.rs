@@ -168,3 +168,14 @@ pub async fn submit(State(state): State<AppState>, v: Viewer, from: ClientAddr, 
         Err(e) => Ok(redirect_with(&back, &format!("{title} ✗ {}", reason(&e, v.lang)))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// Every `sw.key` the surveys page and the dashboard's card use exists, in both languages.
+    #[test]
+    fn every_word_the_pages_use_exists_in_both_languages() {
+        let used = super::super::templates::words_used(&["surveys", "dashboard"], "sw");
+        assert!(used.iter().any(|(_, k)| k == "no_forms"), "{used:?}");
+        super::super::templates::check_words(super::WORDS, &used);
+    }
+}

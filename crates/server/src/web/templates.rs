@@ -80,6 +80,48 @@ pub fn sources() -> impl Iterator<Item = (&'static str, &'static str)> {
     TEMPLATES.into_iter()
 }
 
+/// The words a page table's templates use: every `{var}.key` in the templates whose names start
+/// with one of `templates`, as (template, key). The pages' word tables are each tested with it:
+/// a key a template uses and the table lacks renders as nothing.
+#[cfg(test)]
+pub(super) fn words_used(templates: &[&str], var: &str) -> Vec<(&'static str, String)> {
+    let marker = format!("{var}.");
+    let mut out = Vec::new();
+    for (name, source) in sources().filter(|(n, _)| templates.iter().any(|t| n.starts_with(t))) {
+        for (i, _) in source.match_indices(&marker) {
+            // `aw.` inside a longer name (`raw.`) is not this table's.
+            if source[..i]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+            {
+                continue;
+            }
+            let key: String = source[i + marker.len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            if !key.is_empty() {
+                out.push((name, key));
+            }
+        }
+    }
+    out
+}
+
+/// Checks a page's word table: each key once, both languages given, and every key `used` there.
+#[cfg(test)]
+pub(super) fn check_words(table: &[(&str, &str, &str)], used: &[(&'static str, String)]) {
+    let mut seen = std::collections::BTreeSet::new();
+    for (k, zh, en) in table {
+        assert!(seen.insert(*k), "{k} twice");
+        assert!(!zh.is_empty() && !en.is_empty(), "{k}");
+    }
+    for (name, key) in used {
+        assert!(seen.contains(key.as_str()), "{name}: no word {key}");
+    }
+}
+
 /// Renders template `name` with `ctx`.
 pub fn render(name: &str, ctx: Value) -> Result<String, minijinja::Error> {
     env().get_template(name)?.render(ctx)

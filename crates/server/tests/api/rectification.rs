@@ -552,3 +552,89 @@ both!(
         assert_eq!((&r["overdue"], &r["issued"]), (&json!(2), &json!(0)));
     }
 );
+
+both!(
+    a_step_nobody_could_receive_is_readdressed_on_retry_and_a_reload_looks_again,
+    |t: Harness| async move {
+        use opsclock::db::entities::rectification_orders;
+        setup(&t).await;
+        // Vendor A's manager has no address yet: the 50 % step reaches nobody.
+        let mut u = users::Entity::find_by_id(t.user_ids["vmgr_a"])
+            .one(&t.db.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .into_active_model();
+        u.email = Set(None);
+        u.update(&t.db.db).await.unwrap();
+        let issued_at = t.now();
+        let o = t
+            .post(
+                "mgr_a",
+                "/api/v1/rectifications",
+                json!({"contract": "va-zg", "system": "SA", "title": "补齐巡检记录", "request": "补齐", "within": "48h"}),
+            )
+            .await
+            .expect(StatusCode::CREATED);
+        let number = o["number"].as_str().unwrap().to_owned();
+        let s = sweeper(&t);
+        s.sweep().await.unwrap();
+        t.time.set(issued_at + TimeDelta::hours(25));
+        s.sweep().await.unwrap();
+        let half = format!("{number}/rectification/half/0");
+        let row = || async {
+            outbox::Entity::find()
+                .filter(outbox::Column::DedupKey.eq(half.clone()))
+                .one(&t.db.db)
+                .await
+                .unwrap()
+                .unwrap()
+        };
+        assert_eq!(
+            (row().await.status.0.key(), row().await.recipients),
+            ("failed", json!([]))
+        );
+        // The admin gives the manager an address and retries: the step now reaches them.
+        let mut u = users::Entity::find_by_id(t.user_ids["vmgr_a"])
+            .one(&t.db.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .into_active_model();
+        u.email = Set(Some("vmgr_a@ops.test".into()));
+        u.update(&t.db.db).await.unwrap();
+        let calendars = t.state.calendars.snapshot();
+        let retried = opsclock::app::outbox::retry(&t.db.db, &calendars, None, t.now())
+            .await
+            .unwrap();
+        assert!(retried >= 1);
+        let r = row().await;
+        assert_eq!(
+            (r.status.0.key(), r.recipients),
+            ("pending", json!(["vmgr_a@ops.test"]))
+        );
+
+        // A calendar reload makes every open order due for the sweep at once, which measures
+        // its deadline again with the calendars as they are.
+        let far = issued_at + TimeDelta::days(30);
+        let id: i64 = number.trim_start_matches("ZG-").parse().unwrap();
+        let mut am = rectification_orders::Entity::find_by_id(id)
+            .one(&t.db.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .into_active_model();
+        am.next_due_at = Set(Some(far));
+        am.update(&t.db.db).await.unwrap();
+        let links = Links::new(None, "127.0.0.1:8080", "ops.test".into());
+        opsclock::app::calendar_reload::reload(&t.db.db, &t.state.calendars, &links, None, t.now(), false)
+            .await
+            .unwrap();
+        let order = rectification_orders::Entity::find_by_id(id)
+            .one(&t.db.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(order.next_due_at, Some(t.now()));
+    }
+);

@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use anyhow::{Context as _, anyhow};
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel,
     QueryFilter, QueryOrder, QuerySelect, Set,
@@ -419,4 +420,76 @@ async fn escalate(
     am.update(&txn).await?;
     txn.commit().await?;
     Ok(inserted)
+}
+
+/// Resolves the recipients again for failed ladder messages about orders that had none (the
+/// ones in `ids`, or all), as [`crate::app::escalation::readdress`] does for tickets: after an
+/// admin gives the ordered vendor a manager with an address, a retry reaches them. A message's
+/// key names its order and step (`ZG-7/rectification/breach/0`); act notices (`ZG-7/submit/v2`)
+/// go to whoever the act concerned and are not readdressed. Returns how many now have recipients.
+pub async fn readdress(
+    db: &impl ConnectionTrait,
+    calendars: &BTreeMap<String, Calendar>,
+    ids: Option<&[i64]>,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let mut q = outbox::Entity::find()
+        .filter(outbox::Column::Status.eq(crate::db::Key(outbox::Status::Failed)))
+        .filter(outbox::Column::Kind.eq("rectification"));
+    if let Some(ids) = ids {
+        q = q.filter(outbox::Column::Id.is_in(ids.iter().copied()));
+    }
+    let rows = q.all(db).await?;
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let directory = Directory::load(db).await?;
+    let mut readdressed = 0;
+    for row in rows {
+        let empty = serde_json::from_value::<Vec<String>>(row.recipients.clone()).map_or(true, |r| r.is_empty());
+        let parts: Vec<&str> = row.dedup_key.split('/').collect();
+        let (true, [number, CLOCK, step, _repeat]) = (empty, parts.as_slice()) else {
+            continue;
+        };
+        let Some(id) = number.strip_prefix("ZG-").and_then(|n| n.parse::<i64>().ok()) else {
+            continue;
+        };
+        let Some(order) = rectification_orders::Entity::find_by_id(id).one(db).await? else {
+            continue;
+        };
+        let Some(system) = systems::Entity::find_by_id(order.system_id).one(db).await? else {
+            continue;
+        };
+        let ladder = ladders::effective(db, system.policy_id, &order.severity).await?;
+        let Some(step) = ladder.steps().iter().find(|s| s.id == *step) else {
+            continue;
+        };
+        let to = directory
+            .for_system(db, calendars, &system, now)
+            .await?
+            .only_vendor(order.vendor_id)
+            .resolve(order.assignee_id, &for_order(&step.notify, order.assignee_id));
+        if to.addresses.is_empty() {
+            continue;
+        }
+        let mut am = row.into_active_model();
+        am.recipients = Set(serde_json::json!(to.addresses));
+        am.note = Set(to.note());
+        am.update(db).await?;
+        readdressed += 1;
+    }
+    Ok(readdressed)
+}
+
+/// Makes every open order due for the sweep at `now`, so that it measures the deadline again
+/// with the calendars as they are: a reload that publishes a holiday or a make-up working day
+/// moves the deadlines of the orders counting across it, and the next look stored before may
+/// now be late. Returns how many. (The pages measure the deadline as they show it.)
+pub async fn look_again(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64, DbErr> {
+    Ok(rectification_orders::Entity::update_many()
+        .col_expr(rectification_orders::Column::NextDueAt, Expr::value(now))
+        .filter(rectification_orders::Column::State.is_in(super::OPEN))
+        .exec(db)
+        .await?
+        .rows_affected)
 }

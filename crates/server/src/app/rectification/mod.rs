@@ -75,9 +75,12 @@ pub fn label(table: &[(&'static str, &'static str)], key: &str) -> String {
         .map_or_else(|| key.to_owned(), |(_, l)| (*l).to_owned())
 }
 
+/// The states of an open order (its clock counts).
+pub const OPEN: [&str; 2] = ["issued", "submitted"];
+
 /// Whether an order in `state` is still open (its clock counts).
 pub fn is_open(state: &str) -> bool {
-    matches!(state, "issued" | "submitted")
+    OPEN.contains(&state)
 }
 
 /// What an act says: the report, the reason, the evidence.
