@@ -86,7 +86,7 @@ pub async fn reload(
         let names: Vec<&str> = changes.iter().map(|c| c.name.as_str()).collect();
         tracing::info!(calendars = names.join(","), "calendars reloaded");
     }
-    let remeasured = measure_again(db, calendars, &changes, links, actor, now).await?;
+    let remeasured = measure_again(db, calendars, (&changes, false), links, actor, now).await?;
     Ok(Reloaded {
         changed: changes.iter().map(ChangedCalendar::from).collect(),
         remeasured,
@@ -152,7 +152,7 @@ pub async fn remeasure_all(
     actor: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<Remeasured, AppError> {
-    measure_again(db, calendars, &[], links, actor, now).await
+    measure_again(db, calendars, (&[], true), links, actor, now).await
 }
 
 /// Every provisional clock of every calendar — not only of those that changed now, so that a
@@ -161,7 +161,7 @@ pub async fn remeasure_all(
 async fn measure_again(
     db: &DatabaseConnection,
     calendars: &Calendars,
-    changes: &[CalendarChange],
+    (changes, at_start): (&[CalendarChange], bool),
     links: &Links,
     actor: Option<i64>,
     now: DateTime<Utc>,
@@ -179,8 +179,11 @@ async fn measure_again(
         })
         .collect();
     // Rectification orders store no provisional deadline to measure again: the sweep measures
-    // each one's deadline when it looks, so it looks again now.
-    crate::app::rectification::escalate::look_again(db, now).await?;
+    // each one's deadline when it looks, so it looks again now — at start-up (the files may have
+    // changed while the server was down) and after a reload that changed a calendar.
+    if at_start || !changes.is_empty() {
+        crate::app::rectification::escalate::look_again(db, now).await?;
+    }
     remeasure(db, &snapshot, &affected, links, actor, now).await
 }
 

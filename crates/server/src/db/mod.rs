@@ -243,6 +243,29 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     Ok(db.begin_with_options(options).await?)
 }
 
+/// Claims the rows of `E` that `filter` matches for the rest of the transaction, with a write that
+/// changes nothing (`col = col`): on PostgreSQL it takes their row locks, which a concurrent
+/// write to them waits for (and whose later reads, under READ COMMITTED, see what the other
+/// committed); on SQLite the write transaction ([`begin_write`]) holds the database already.
+/// Returns how many rows matched.
+///
+/// A use case that reads rows to decide, then writes elsewhere (a survey checking the
+/// assessments it must not slip under; a sweep taking a due order), claims them first, so that
+/// it does not interleave with a write to them.
+pub async fn claim<E: sea_orm::EntityTrait>(
+    db: &impl sea_orm::ConnectionTrait,
+    col: E::Column,
+    filter: impl Into<sea_orm::Condition>,
+) -> Result<u64, sea_orm::DbErr> {
+    use sea_orm::QueryFilter;
+    Ok(E::update_many()
+        .col_expr(col, sea_orm::sea_query::Expr::col(col))
+        .filter(filter.into())
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
 /// Writes the `settings` row `key` (inserted, or replaced whole), saying who and when.
 pub async fn put_setting(
     db: &impl sea_orm::ConnectionTrait,

@@ -464,13 +464,4 @@ mod tests {
             assert!(seen.contains(&format!("pt_{}", p.key()).as_str()));
         }
     }
-
-    #[test]
-    fn a_refusal_is_said_in_the_readers_language() {
-        let e = AppError::Conflict("the figures changed (考核内容已变化，请刷新后再签字或发送)".into());
-        assert_eq!(reason(&e, Lang::Zh), "考核内容已变化，请刷新后再签字或发送");
-        assert_eq!(reason(&e, Lang::En), "the figures changed");
-        let plain = AppError::Conflict("no (brackets) here".into());
-        assert_eq!(reason(&plain, Lang::Zh), "no (brackets) here");
-    }
 }

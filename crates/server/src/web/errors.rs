@@ -116,19 +116,45 @@ pub fn not_found(headers: &HeaderMap) -> Response {
     render(StatusCode::NOT_FOUND, None, Lang::of(headers))
 }
 
-/// The use case's reason in the reader's language: the rulebook (and the surveys') says it in English with the
-/// Chinese in brackets at the end (「… (考核内容已变化，请刷新后再签字或发送)」); a Chinese reader
-/// gets the bracket, an English reader the rest.
+/// The use case's reason in the reader's language. The rulebooks (the assessments', the
+/// surveys') say it in English with the Chinese in brackets at the end (「… (考核内容已变化，请刷新
+/// 后再签字或发送)」): a Chinese reader gets the bracket, an English reader the rest. The bracket is
+/// the one that matches the last `)`, so brackets inside the Chinese (an aspect named
+/// 「响应时间(小时)」) stay in it. A reason with no Chinese part is shown as it is, after the kind
+/// of refusal in Chinese for a Chinese reader (「无权访问：…」).
 pub(super) fn reason(e: &AppError, lang: Lang) -> String {
     let detail = e.detail();
     let cjk = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
-    match detail.strip_suffix(')').and_then(|d| d.rsplit_once('(')) {
+    match split_last_bracket(&detail) {
         Some((en, zh)) if cjk(zh) => match lang {
             Lang::Zh => zh.to_owned(),
             Lang::En => en.trim().to_owned(),
         },
+        _ if lang == Lang::Zh => {
+            let status = crate::http::status_of(e).as_u16();
+            match i18n::words(Lang::Zh).get(format!("error_{status}").as_str()) {
+                Some(kind) => format!("{kind}：{detail}"),
+                None => detail,
+            }
+        }
         _ => detail,
     }
+}
+
+/// `text` before and inside its last bracketed part, if it ends with one: the `(` that matches
+/// the final `)`.
+fn split_last_bracket(text: &str) -> Option<(&str, &str)> {
+    let body = text.strip_suffix(')')?;
+    let mut depth = 0usize;
+    for (i, c) in body.char_indices().rev() {
+        match c {
+            ')' => depth += 1,
+            '(' if depth == 0 => return Some((&body[..i], &body[i + 1..])),
+            '(' => depth -= 1,
+            _ => {}
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -175,5 +201,31 @@ mod tests {
         assert!(wants_page(&"/nonexistent".parse().unwrap(), &h));
         assert!(!wants_page(&"/api/v1/nonexistent".parse().unwrap(), &h));
         assert!(!wants_page(&"/nonexistent".parse().unwrap(), &HeaderMap::new()));
+    }
+
+    #[test]
+    fn a_reason_splits_at_the_bracket_matching_the_last() {
+        let e = AppError::invalid(
+            "aspects.x",
+            "not an aspect; aspects: 响应时间(小时)、服务态度 (不是本合同调查的评价方面：响应时间(小时)、服务态度)",
+        );
+        assert_eq!(
+            reason(&e, Lang::Zh),
+            "不是本合同调查的评价方面：响应时间(小时)、服务态度"
+        );
+        assert_eq!(
+            reason(&e, Lang::En),
+            "aspects.x: not an aspect; aspects: 响应时间(小时)、服务态度"
+        );
+        let e = AppError::Conflict("the figures changed (考核内容已变化，请刷新后再签字或发送)".into());
+        assert_eq!(reason(&e, Lang::Zh), "考核内容已变化，请刷新后再签字或发送");
+        assert_eq!(reason(&e, Lang::En), "the figures changed");
+        let plain = AppError::Conflict("no (brackets) here".into());
+        assert_eq!(reason(&plain, Lang::Zh), "操作冲突：no (brackets) here");
+        assert_eq!(reason(&plain, Lang::En), "no (brackets) here");
+        // No Chinese part: the kind of refusal in Chinese, then the reason as it is.
+        let e = AppError::Forbidden("your role may not do this".into());
+        assert_eq!(reason(&e, Lang::Zh), "无权访问：your role may not do this");
+        assert_eq!(reason(&e, Lang::En), "your role may not do this");
     }
 }

@@ -50,6 +50,11 @@ const WORDS: &[(&str, &str, &str)] = &[
     ),
     ("filled", "本期已填写：", "Filled already: "),
     ("no_forms", "本期不能填写调查：", "No survey for this period: "),
+    (
+        "covered",
+        "本期已由其他期间的调查涵盖（每个单位、合同、月份只填一份），如需修改请替换：",
+        "This period is rated by another period's survey (one per unit, contract and month); replace that one: ",
+    ),
     ("target", "合同目标", "Target"),
     ("no_target", "合同未约定满意度目标", "The contract sets no target"),
     ("not_rated", "不评价", "Not rated"),

@@ -613,9 +613,13 @@ both!(
             (r.status.0.key(), r.recipients),
             ("pending", json!(["vmgr_a@ops.test"]))
         );
+        // So does the order's own notice (整改通知), which found nobody when it was issued.
+        let notice = mails(&t, &format!("{number}/issue/")).await;
+        assert_eq!(notice, [(format!("{number}/issue/v1"), json!(["vmgr_a@ops.test"]))]);
 
-        // A calendar reload makes every open order due for the sweep at once, which measures
-        // its deadline again with the calendars as they are.
+        // A start-up (or a reload that changed a calendar) makes every open order due for the
+        // sweep at once, which measures its deadline again with the calendars as they are; a
+        // reload that changed nothing leaves the next look alone.
         let far = issued_at + TimeDelta::days(30);
         let id: i64 = number.trim_start_matches("ZG-").parse().unwrap();
         let mut am = rectification_orders::Entity::find_by_id(id)
@@ -627,7 +631,18 @@ both!(
         am.next_due_at = Set(Some(far));
         am.update(&t.db.db).await.unwrap();
         let links = Links::new(None, "127.0.0.1:8080", "ops.test".into());
-        opsclock::app::calendar_reload::reload(&t.db.db, &t.state.calendars, &links, None, t.now(), false)
+        let reloaded =
+            opsclock::app::calendar_reload::reload(&t.db.db, &t.state.calendars, &links, None, t.now(), false)
+                .await
+                .unwrap();
+        assert!(reloaded.changed.is_empty());
+        let order = rectification_orders::Entity::find_by_id(id)
+            .one(&t.db.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(order.next_due_at, Some(far));
+        opsclock::app::calendar_reload::remeasure_all(&t.db.db, &t.state.calendars, &links, None, t.now())
             .await
             .unwrap();
         let order = rectification_orders::Entity::find_by_id(id)

@@ -143,6 +143,14 @@ both!(
                 .len(),
             3
         );
+        // October's page: va-sat's form to fill; va-sat2's October is the quarter's, named with a
+        // link and no form (replacing the quarter from a month's page would be wrong).
+        let cookies = crate::web::session(&t, "mgr_a").await;
+        let (_, page) = crate::web::browse(&t, &cookies, "/surveys?period=2026-10").await;
+        assert_eq!(page.matches(r#"name="overall""#).count(), 1, "{page}");
+        assert!(page.contains("本期已由其他期间的调查涵盖"), "{page}");
+        assert!(page.contains(r#"<a href="/surveys?period=2026-Q4">MY-"#), "{page}");
+        assert!(!page.contains(r#"name="replace""#), "{page}");
     }
 );
 

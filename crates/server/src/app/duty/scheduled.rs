@@ -406,14 +406,7 @@ async fn run_one(
     now: DateTime<Utc>,
 ) -> Result<Step, AppError> {
     // Claim the row first (a write), so two schedulers take turns on it.
-    duties::Entity::update_many()
-        .col_expr(
-            duties::Column::UpdatedAt,
-            sea_orm::sea_query::Expr::col(duties::Column::UpdatedAt),
-        )
-        .filter(duties::Column::Id.eq(duty_id))
-        .exec(txn)
-        .await?;
+    crate::db::claim::<duties::Entity>(txn, duties::Column::UpdatedAt, duties::Column::Id.eq(duty_id)).await?;
     let Some(row) = duties::Entity::find_by_id(duty_id).one(txn).await? else {
         return Ok(Step::Done);
     };

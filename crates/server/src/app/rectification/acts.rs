@@ -238,14 +238,12 @@ pub async fn act(
 /// Claims order `id`'s row for this transaction (a no-op update takes its lock on PostgreSQL;
 /// SQLite's write transaction holds the database).
 pub(crate) async fn lock(db: &impl ConnectionTrait, id: i64) -> AppResult<()> {
-    rectification_orders::Entity::update_many()
-        .col_expr(
-            rectification_orders::Column::Version,
-            Expr::col(rectification_orders::Column::Version),
-        )
-        .filter(rectification_orders::Column::Id.eq(id))
-        .exec(db)
-        .await?;
+    crate::db::claim::<rectification_orders::Entity>(
+        db,
+        rectification_orders::Column::Version,
+        rectification_orders::Column::Id.eq(id),
+    )
+    .await?;
     Ok(())
 }
 

@@ -173,34 +173,7 @@ pub(crate) async fn notice(
         .ok_or_else(|| AppError::Internal(anyhow!("system {} is gone", row.system_id)))?;
     let calendars = ctx.calendars.snapshot();
     let cal = calendars.get(&row.calendar);
-    let mut to: Vec<String> = Vec::new();
-    let mut note = None;
-    // The issuer hears of the vendor's answers and of the final state; a unit's order refused is
-    // reported to the bureau's managers too (八-7 is the bureau's to apply, L28512–28514).
-    if matches!(act, "submit" | "refuse" | "accept" | "reject" | "withdraw") {
-        to.extend(enabled_address(db, row.issued_by).await?);
-    }
-    if act == "refuse" && row.issuer_party == "unit" {
-        to.extend(bureau_managers(db).await?);
-    }
-    if act != "submit" && act != "refuse" {
-        let directory = Directory::load(db).await?;
-        let contacts = directory
-            .for_system(db, &calendars, &system, now)
-            .await?
-            .only_vendor(row.vendor_id);
-        let resolved = contacts.resolve(
-            row.assignee_id,
-            &for_order(
-                &[Recipient::Role(Role::VendorManager), Recipient::Role(Role::Assignee)],
-                row.assignee_id,
-            ),
-        );
-        to.extend(resolved.addresses.iter().cloned());
-        if to.is_empty() {
-            note = resolved.note();
-        }
-    }
+    let (to, note) = act_recipients(db, &calendars, row, &system, act, now).await?;
     let w = words(Some(act), None, &deadline_text(row, cal, None));
     let message = NewMessage {
         key: format!("ZG-{}/{act}/v{}", row.id, row.version),
@@ -215,6 +188,46 @@ pub(crate) async fn notice(
     };
     enqueue(db, &ctx.links, message, now).await?;
     Ok(())
+}
+
+/// Who hears of act `act` on `row` (see [`notice`]), and the note on why nobody does.
+async fn act_recipients(
+    db: &impl ConnectionTrait,
+    calendars: &BTreeMap<String, Calendar>,
+    row: &rectification_orders::Model,
+    system: &systems::Model,
+    act: &str,
+    now: DateTime<Utc>,
+) -> Result<(Vec<String>, Option<String>), DbErr> {
+    let mut to: Vec<String> = Vec::new();
+    let mut note = None;
+    // The issuer hears of the vendor's answers and of the final state; a unit's order refused is
+    // reported to the bureau's managers too (八-7 is the bureau's to apply, L28512–28514).
+    if matches!(act, "submit" | "refuse" | "accept" | "reject" | "withdraw") {
+        to.extend(enabled_address(db, row.issued_by).await?);
+    }
+    if act == "refuse" && row.issuer_party == "unit" {
+        to.extend(bureau_managers(db).await?);
+    }
+    if act != "submit" && act != "refuse" {
+        let directory = Directory::load(db).await?;
+        let contacts = directory
+            .for_system(db, calendars, system, now)
+            .await?
+            .only_vendor(row.vendor_id);
+        let resolved = contacts.resolve(
+            row.assignee_id,
+            &for_order(
+                &[Recipient::Role(Role::VendorManager), Recipient::Role(Role::Assignee)],
+                row.assignee_id,
+            ),
+        );
+        to.extend(resolved.addresses.iter().cloned());
+        if to.is_empty() {
+            note = resolved.note();
+        }
+    }
+    Ok((to, note))
 }
 
 /// The address of user `id` if the account is enabled and has one.
@@ -422,11 +435,13 @@ async fn escalate(
     Ok(inserted)
 }
 
-/// Resolves the recipients again for failed ladder messages about orders that had none (the
-/// ones in `ids`, or all), as [`crate::app::escalation::readdress`] does for tickets: after an
-/// admin gives the ordered vendor a manager with an address, a retry reaches them. A message's
-/// key names its order and step (`ZG-7/rectification/breach/0`); act notices (`ZG-7/submit/v2`)
-/// go to whoever the act concerned and are not readdressed. Returns how many now have recipients.
+/// Resolves the recipients again for failed messages about orders that had none (the ones in
+/// `ids`, or all), as [`crate::app::escalation::readdress`] does for tickets: after an admin
+/// gives the ordered vendor a manager with an address (or the issuer one), a retry reaches them.
+/// A message's key names its order and what it is: a ladder step (`ZG-7/rectification/breach/0`,
+/// readdressed only while the order is open: a closed order's steps are no longer news, as the
+/// sweep holds) or an act's notice (`ZG-7/issue/v1`, addressed as [`notice`] addresses it).
+/// Returns how many now have recipients.
 pub async fn readdress(
     db: &impl ConnectionTrait,
     calendars: &BTreeMap<String, Calendar>,
@@ -448,33 +463,48 @@ pub async fn readdress(
     for row in rows {
         let empty = serde_json::from_value::<Vec<String>>(row.recipients.clone()).map_or(true, |r| r.is_empty());
         let parts: Vec<&str> = row.dedup_key.split('/').collect();
-        let (true, [number, CLOCK, step, _repeat]) = (empty, parts.as_slice()) else {
+        let Some(id) = parts
+            .first()
+            .and_then(|n| n.strip_prefix("ZG-"))
+            .and_then(|n| n.parse::<i64>().ok())
+        else {
             continue;
         };
-        let Some(id) = number.strip_prefix("ZG-").and_then(|n| n.parse::<i64>().ok()) else {
+        if !empty {
             continue;
-        };
+        }
         let Some(order) = rectification_orders::Entity::find_by_id(id).one(db).await? else {
             continue;
         };
         let Some(system) = systems::Entity::find_by_id(order.system_id).one(db).await? else {
             continue;
         };
-        let ladder = ladders::effective(db, system.policy_id, &order.severity).await?;
-        let Some(step) = ladder.steps().iter().find(|s| s.id == *step) else {
-            continue;
+        let (to, note) = match parts.as_slice() {
+            [_, CLOCK, step, _repeat] => {
+                if !super::is_open(&order.state) {
+                    continue;
+                }
+                let ladder = ladders::effective(db, system.policy_id, &order.severity).await?;
+                let Some(step) = ladder.steps().iter().find(|s| s.id == *step) else {
+                    continue;
+                };
+                let to = directory
+                    .for_system(db, calendars, &system, now)
+                    .await?
+                    .only_vendor(order.vendor_id)
+                    .resolve(order.assignee_id, &for_order(&step.notify, order.assignee_id));
+                let note = to.note();
+                (to.addresses, note)
+            }
+            [_, act, _version] => act_recipients(db, calendars, &order, &system, act, now).await?,
+            _ => continue,
         };
-        let to = directory
-            .for_system(db, calendars, &system, now)
-            .await?
-            .only_vendor(order.vendor_id)
-            .resolve(order.assignee_id, &for_order(&step.notify, order.assignee_id));
-        if to.addresses.is_empty() {
+        if to.is_empty() {
             continue;
         }
         let mut am = row.into_active_model();
-        am.recipients = Set(serde_json::json!(to.addresses));
-        am.note = Set(to.note());
+        am.recipients = Set(serde_json::json!(to));
+        am.note = Set(note);
         am.update(db).await?;
         readdressed += 1;
     }

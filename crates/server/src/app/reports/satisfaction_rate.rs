@@ -14,7 +14,8 @@
 //!   stands in for the unit's ticket ratings **of its own period** (tickets received in it); the
 //!   ticket ratings of the report's other months still count. `pooled` counts every rating once.
 //!   Where a unit's month survey and its quarter survey overlap (filed before the surveys refused
-//!   overlaps), the month's counts and the quarter's is left out.
+//!   overlaps), the month's counts, and the quarter's only for the report's months no month
+//!   survey covers ([`standing`]).
 //! - **Target**: the row's contract's; met when the combined satisfied share reaches it (or, for a
 //!   strict target, 超过, exceeds it). The whole report is judged when its rows with a target
 //!   share one, on those rows alone (a row no contract covers has no say).
@@ -95,7 +96,9 @@ pub struct SatisfactionRate {
     pub combined: Satisfaction,
     /// The target, when every row with one has the same.
     pub target: Option<Target>,
-    /// Whether the combined ratings of the rows under `target` meet it.
+    /// The combined ratings of the rows under `target` (none without it): the figure judged.
+    pub judged: Satisfaction,
+    /// Whether `judged` meets `target`.
     pub met: Option<bool>,
     /// Rows meeting their target.
     pub rows_met: usize,
@@ -203,14 +206,16 @@ pub fn target_of(terms: &SatisfactionTerms) -> Option<Target> {
 }
 
 /// The rows of `tickets` and `surveys` under `contracts`, by unit (code and name from `units`)
-/// then contract (a row without a contract last). A ticket goes to `own` (a contract's code)
-/// when that contract covers it, else to the first contract covering it.
+/// then contract (a row without a contract last), over the report's `period` ([from, to)). A
+/// ticket goes to `own` (a contract's code) when that contract covers it, else to the first
+/// contract covering it.
 pub fn rows(
     tickets: &[TicketRating],
     surveys: &[SurveyRating],
     contracts: &[ContractSide],
     units: &BTreeMap<i64, (String, String)>,
     own: Option<&str>,
+    period: (DateTime<Utc>, DateTime<Utc>),
 ) -> Vec<RateRow> {
     // (unit, contract's index) → (the tickets, the surveys).
     type Key = (i64, Option<usize>);
@@ -236,15 +241,7 @@ pub fn rows(
     keys.into_iter()
         .map(|key| {
             let (t, s) = &ratings[&key];
-            // A survey overlapping a shorter one of the same unit and contract gives way to it.
-            let s: Vec<&SurveyRating> = s
-                .iter()
-                .copied()
-                .filter(|a| {
-                    !s.iter()
-                        .any(|b| b.id != a.id && b.overlaps(a) && b.to - b.from < a.to - a.from)
-                })
-                .collect();
+            let s = standing(s, period);
             let contract = key.1.map(|i| &contracts[i]);
             let terms = contract.map_or(&defaults, |c| &c.terms);
             let tickets = Satisfaction::of(t.iter().map(|t| t.rating));
@@ -274,6 +271,36 @@ pub fn rows(
                 target: target_of(terms),
                 survey_ids: s.iter().map(|s| format!("MY-{}", s.id)).collect(),
             }
+        })
+        .collect()
+}
+
+/// The surveys of one unit and contract that count over `period`: where surveys overlap (a
+/// month's and its quarter's, filed before overlaps were refused), the shorter ones count, and a
+/// longer one only if some part of it within the period is left uncovered by them. So the
+/// quarter's survey counts in October's report when only November's has a survey of its own,
+/// and not in November's.
+fn standing<'a>(surveys: &[&'a SurveyRating], (from, to): (DateTime<Utc>, DateTime<Utc>)) -> Vec<&'a SurveyRating> {
+    surveys
+        .iter()
+        .copied()
+        .filter(|a| {
+            let span = a.to - a.from;
+            let mut shorter: Vec<&SurveyRating> = surveys
+                .iter()
+                .copied()
+                .filter(|b| b.id != a.id && b.overlaps(a) && b.to - b.from < span)
+                .collect();
+            shorter.sort_by_key(|b| b.from);
+            // Sweep the part of `a` within the period: a gap the shorter ones leave keeps it.
+            let (mut at, end) = (a.from.max(from), a.to.min(to));
+            for b in shorter {
+                if b.from > at {
+                    break;
+                }
+                at = at.max(b.to);
+            }
+            at < end
         })
         .collect()
 }
@@ -310,6 +337,7 @@ pub fn overall(rows: Vec<RateRow>, contracts: &[ContractSide]) -> SatisfactionRa
             .fold(Satisfaction::default(), |a, r| sum(&a, &r.combined));
         out.target = target_of(first);
         out.met = first.meets(under.satisfied, under.rated);
+        out.judged = under;
     }
     out.rows = rows;
     out
@@ -371,7 +399,14 @@ pub async fn of(db: &impl ConnectionTrait, scope: &Scope) -> AppResult<Satisfact
         .map(|u| (u.id, (u.code, u.name)))
         .collect();
     Ok(overall(
-        rows(&tickets, &surveys, &contracts, &units, scope.contract.as_deref()),
+        rows(
+            &tickets,
+            &surveys,
+            &contracts,
+            &units,
+            scope.contract.as_deref(),
+            (scope.from, scope.to),
+        ),
         &contracts,
     ))
 }
@@ -382,9 +417,7 @@ async fn surveys_in(
     scope: &Scope,
     contracts: &[ContractSide],
 ) -> AppResult<Vec<SurveyRating>> {
-    let mut find = satisfaction_surveys::Entity::find()
-        .filter(satisfaction_surveys::Column::PeriodFrom.lt(scope.to))
-        .filter(satisfaction_surveys::Column::PeriodTo.gt(scope.from));
+    let mut find = satisfaction_surveys::Entity::find().filter(crate::app::surveys::overlapping(scope.from, scope.to));
     if let Some(u) = scope.unit {
         find = find.filter(satisfaction_surveys::Column::UnitId.eq(u));
     }
@@ -490,6 +523,12 @@ mod tests {
         }
     }
 
+    /// The year 2026 in Shanghai, as a report period.
+    const YEAR: (DateTime<Utc>, DateTime<Utc>) = (
+        DateTime::from_timestamp(1_767_196_800, 0).unwrap(), // 2026-01-01T00:00+08:00
+        DateTime::from_timestamp(1_798_732_800, 0).unwrap(), // 2027-01-01T00:00+08:00
+    );
+
     fn november(id: i64, rating: u8) -> SurveyRating {
         survey(id, "C", "2026-10-31T16:00:00Z", "2026-11-30T16:00:00Z", rating)
     }
@@ -509,7 +548,7 @@ mod tests {
             ticket(2, 2, Some(99), 1),
         ];
         let surveys = [november(3, 5)];
-        let rows = rows(&tickets, &surveys, &c, &units(), None);
+        let rows = rows(&tickets, &surveys, &c, &units(), None, YEAR);
         assert_eq!(rows.len(), 3);
         let a = &rows[0];
         assert_eq!((a.unit.as_str(), a.contract.as_deref()), ("UA", Some("C")));
@@ -545,17 +584,17 @@ mod tests {
             received(1, 1, Some(10), 2, "2026-11-03T02:00:00Z"),
         ];
         let q4 = survey(7, "C", "2026-09-30T16:00:00Z", "2026-12-31T16:00:00Z", 5);
-        let r = &rows(&tickets, std::slice::from_ref(&q4), &c, &units(), None)[0];
+        let r = &rows(&tickets, std::slice::from_ref(&q4), &c, &units(), None, YEAR)[0];
         // March's three and the survey: 3 of 4, 75 %; November's two gave way to the survey.
         assert_eq!((r.combined.satisfied, r.combined.rated, r.replaced), (3, 4, 2));
         assert_eq!(r.combined.rate_pct, Some(75.0));
         // A ticket received the instant the quarter ends (1 January, Shanghai) is not in it.
         let late = [received(1, 1, Some(10), 1, "2026-12-31T16:00:00Z")];
-        let r = &rows(&late, std::slice::from_ref(&q4), &c, &units(), None)[0];
+        let r = &rows(&late, std::slice::from_ref(&q4), &c, &units(), None, YEAR)[0];
         assert_eq!((r.combined.rated, r.replaced), (2, 0));
         // Pooled: every rating once, none replaced.
         let c = [contract("C", Some(60.0), false, Combine::Pooled)];
-        let r = &rows(&tickets, &[q4], &c, &units(), None)[0];
+        let r = &rows(&tickets, &[q4], &c, &units(), None, YEAR)[0];
         assert_eq!((r.combined.rated, r.replaced), (6, 0));
     }
 
@@ -563,9 +602,27 @@ mod tests {
     fn a_month_survey_overrides_its_quarters_where_both_were_filed() {
         let c = [contract("C", Some(90.0), false, Combine::SurveysFirst)];
         let q4 = survey(1, "C", "2026-09-30T16:00:00Z", "2026-12-31T16:00:00Z", 5);
-        let r = &rows(&[], &[q4, november(2, 2)], &c, &units(), None)[0];
+        let both = [q4, november(2, 2)];
+        // November alone: the month's survey; the quarter's is left out.
+        let nov = (at("2026-10-31T16:00:00Z"), at("2026-11-30T16:00:00Z"));
+        let r = &rows(&[], &both, &c, &units(), None, nov)[0];
         assert_eq!((r.surveys.rated, r.combined.satisfied), (1, 0));
         assert_eq!(r.survey_ids, vec!["MY-2".to_owned()]);
+        // The year: October and December are the quarter's, November the month's: both count,
+        // and an October ticket gives way to the quarter's survey.
+        let oct = [received(1, 1, Some(10), 1, "2026-10-05T02:00:00Z")];
+        let r = &rows(&oct, &both, &c, &units(), None, YEAR)[0];
+        assert_eq!((r.surveys.rated, r.replaced), (2, 1));
+        // A quarter whose three months all have surveys of their own is left out of the year.
+        let months = [
+            survey(3, "C", "2026-09-30T16:00:00Z", "2026-10-31T16:00:00Z", 5),
+            november(4, 5),
+            survey(5, "C", "2026-11-30T16:00:00Z", "2026-12-31T16:00:00Z", 5),
+        ];
+        let mut all = months.to_vec();
+        all.push(survey(1, "C", "2026-09-30T16:00:00Z", "2026-12-31T16:00:00Z", 1));
+        let r = &rows(&[], &all, &c, &units(), None, YEAR)[0];
+        assert_eq!((r.surveys.rated, r.combined.satisfied), (3, 3));
     }
 
     #[test]
@@ -578,10 +635,10 @@ mod tests {
         let c = [old, new];
         let tickets = [ticket(1, 1, Some(10), 5), ticket(1, 1, Some(10), 4)];
         assert_eq!(
-            rows(&tickets, &[], &c, &units(), None)[0].contract.as_deref(),
+            rows(&tickets, &[], &c, &units(), None, YEAR)[0].contract.as_deref(),
             Some("C")
         );
-        let r = overall(rows(&tickets, &[], &c, &units(), Some("D")), &c);
+        let r = overall(rows(&tickets, &[], &c, &units(), Some("D"), YEAR), &c);
         assert_eq!(r.rows.len(), 1);
         assert_eq!(r.rows[0].contract.as_deref(), Some("D"));
         assert_eq!(
@@ -590,7 +647,7 @@ mod tests {
         );
         // A ticket D does not cover (another vendor) still goes to whoever covers it.
         let other = [ticket(1, 1, Some(99), 1)];
-        assert_eq!(rows(&other, &[], &c, &units(), Some("D"))[0].contract, None);
+        assert_eq!(rows(&other, &[], &c, &units(), Some("D"), YEAR)[0].contract, None);
     }
 
     #[test]
@@ -598,12 +655,12 @@ mod tests {
         let c = [contract("C", Some(80.0), true, Combine::Pooled)];
         let tickets = [5, 5, 4, 3].map(|r| ticket(1, 1, Some(10), r));
         let surveys = [november(1, 5)];
-        let r = overall(rows(&tickets, &surveys, &c, &units(), None), &c);
+        let r = overall(rows(&tickets, &surveys, &c, &units(), None, YEAR), &c);
         // 4 of 5 = 80.0 %: a strict (超过) 80 % target is missed, an inclusive one met.
         assert_eq!((r.combined.satisfied, r.combined.rated, r.met), (4, 5, Some(false)));
         let c = [contract("C", Some(80.0), false, Combine::Pooled)];
         assert_eq!(
-            overall(rows(&tickets, &surveys, &c, &units(), None), &c).met,
+            overall(rows(&tickets, &surveys, &c, &units(), None, YEAR), &c).met,
             Some(true)
         );
     }
@@ -616,10 +673,10 @@ mod tests {
         d.systems = vec![2];
         let c = [first, d];
         let tickets = [ticket(1, 1, Some(10), 5), ticket(2, 2, Some(10), 5)];
-        let r = overall(rows(&tickets, &[], &c, &units(), None), &c);
+        let r = overall(rows(&tickets, &[], &c, &units(), None, YEAR), &c);
         assert_eq!((r.target.clone(), r.met, r.rows_met), (None, None, 2));
         // Nothing rated: no verdict either way.
-        let r = overall(rows(&[], &[], &c, &units(), None), &c);
+        let r = overall(rows(&[], &[], &c, &units(), None, YEAR), &c);
         assert_eq!((r.met, r.combined.rate_pct), (None, None));
     }
 }

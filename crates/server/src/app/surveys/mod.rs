@@ -158,6 +158,14 @@ pub fn period_of(text: &str, now: DateTime<Utc>) -> AppResult<Period> {
     Ok(p)
 }
 
+/// The surveys whose period overlaps [`from`, `to`) (periods are half-open: November and
+/// December do not overlap).
+pub(crate) fn overlapping(from: DateTime<Utc>, to: DateTime<Utc>) -> sea_orm::Condition {
+    sea_orm::Condition::all()
+        .add(satisfaction_surveys::Column::PeriodFrom.lt(to))
+        .add(satisfaction_surveys::Column::PeriodTo.gt(from))
+}
+
 /// Checks the answers against `aspects`: the overall rating and each aspect's, 1–5, the comment.
 fn checked(a: &Answers, aspects: &[String]) -> AppResult<(i32, serde_json::Value, String)> {
     let rating = |field: &str, r: i64| {
@@ -229,7 +237,8 @@ async fn contract_for(db: &impl ConnectionTrait, code: &str, unit: &units::Model
 }
 
 /// The final assessment of `contract` whose period overlaps [`from`, `to`) and that speaks for
-/// `unit` (its own, or the whole contract's), if any.
+/// `unit` (its own, or the whole contract's), if any. Claims the contract's assessments of the
+/// unit and of the whole contract for the transaction ([`crate::db::claim`]).
 async fn signed_over(
     db: &impl ConnectionTrait,
     contract: &str,
@@ -237,14 +246,20 @@ async fn signed_over(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> AppResult<Option<assessments::Model>> {
-    let finals = assessments::Entity::find()
-        .filter(assessments::Column::ContractCode.eq(contract))
-        .filter(assessments::Column::State.eq("final"))
-        .filter(
+    let speaking = sea_orm::Condition::all()
+        .add(assessments::Column::ContractCode.eq(contract))
+        .add(
             sea_orm::Condition::any()
                 .add(assessments::Column::UnitId.eq(unit))
                 .add(assessments::Column::UnitId.is_null()),
-        )
+        );
+    // Claim them first: a signature making one final meanwhile is either committed before we
+    // read (and refuses us) or waits for our survey (which it then does not carry: its figures
+    // were measured before).
+    crate::db::claim::<assessments::Entity>(db, assessments::Column::Version, speaking.clone()).await?;
+    let finals = assessments::Entity::find()
+        .filter(speaking)
+        .filter(assessments::Column::State.eq("final"))
         .order_by_asc(assessments::Column::Id)
         .all(db)
         .await?;
@@ -273,18 +288,6 @@ async fn unsigned(
         }),
         None => Ok(()),
     }
-}
-
-/// Claims unit `unit`'s row for this transaction (a no-op update takes its lock on PostgreSQL;
-/// SQLite's write transaction holds the database), so that two fills of one unit do not both
-/// find no overlapping survey.
-async fn lock_unit(db: &impl ConnectionTrait, unit: i64) -> AppResult<()> {
-    units::Entity::update_many()
-        .col_expr(units::Column::Code, Expr::col(units::Column::Code))
-        .filter(units::Column::Id.eq(unit))
-        .exec(db)
-        .await?;
-    Ok(())
 }
 
 /// The aspects a survey of `stored` rates.
@@ -385,17 +388,17 @@ pub async fn fill(ctx: &Context, p: &Principal, from: &ClientAddr, body: NewSurv
         };
         AppError::Duplicate(format!(
             "{id}unit {} has rated contract {c} for {of} already{en}: one survey per unit, contract \
-             and month; replace it (PUT /api/v1/surveys/{{id}}) (单位 {} 已填写合同 {c} {of} 的满意度\
+             and month; replace that one instead (单位 {} 已填写合同 {c} {of} 的满意度\
              调查{zh}：每个单位、合同、月份只填一份，可替换已填写的调查)",
             unit.code, unit.code
         ))
     };
-    lock_unit(&txn, unit.id).await?;
+    // Two fills of one unit take turns, so both cannot find no overlapping survey.
+    crate::db::claim::<units::Entity>(&txn, units::Column::Id, units::Column::Id.eq(unit.id)).await?;
     let existing = satisfaction_surveys::Entity::find()
         .filter(satisfaction_surveys::Column::UnitId.eq(unit.id))
         .filter(satisfaction_surveys::Column::ContractCode.eq(&stored.contract.code))
-        .filter(satisfaction_surveys::Column::PeriodFrom.lt(period.to))
-        .filter(satisfaction_surveys::Column::PeriodTo.gt(period.from))
+        .filter(overlapping(period.from, period.to))
         .order_by_asc(satisfaction_surveys::Column::PeriodFrom)
         .one(&txn)
         .await?;
@@ -466,7 +469,7 @@ pub async fn replace(ctx: &Context, p: &Principal, from: &ClientAddr, id: i64, b
         detail: format!(
             "MY-{id} is at version {current}, not {}: it was replaced meanwhile; read it again \
              (满意度调查 MY-{id} 已被他人替换，请刷新后再填写)",
-            body.version.unwrap_or(current)
+            body.version.unwrap_or(i64::from(row.version))
         ),
         current,
     };
@@ -528,9 +531,9 @@ pub fn fills(p: &Principal) -> bool {
 
 /// The survey forms `p` may fill for `period` (none unless a unit's manager, or when the period
 /// is not one a survey may be of yet: [`period_of`] says why): one per contract covering a
-/// system of the unit, with its aspects and the survey already filled over the period, if any
-/// (its own, or the quarter's holding the month, or a month of the quarter), which the form
-/// replaces.
+/// system of the unit, with its aspects, the period's own survey if filled (which the form
+/// replaces), and the other surveys over the period (the quarter's holding the month, the
+/// months of the quarter), which leave no form to fill.
 pub async fn forms(ctx: &Context, p: &Principal, period: &str) -> AppResult<Vec<SurveyForm>> {
     let (Ok(unit_id), Ok(period)) = (unit_of(p), period_of(period, ctx.now())) else {
         return Ok(Vec::new());
@@ -544,8 +547,7 @@ pub async fn forms(ctx: &Context, p: &Principal, period: &str) -> AppResult<Vec<
         .collect();
     let filled = satisfaction_surveys::Entity::find()
         .filter(satisfaction_surveys::Column::UnitId.eq(unit_id))
-        .filter(satisfaction_surveys::Column::PeriodFrom.lt(period.to))
-        .filter(satisfaction_surveys::Column::PeriodTo.gt(period.from))
+        .filter(overlapping(period.from, period.to))
         .order_by_asc(satisfaction_surveys::Column::PeriodFrom)
         .all(&ctx.db)
         .await?;
@@ -554,13 +556,22 @@ pub async fn forms(ctx: &Context, p: &Principal, period: &str) -> AppResult<Vec<
         if !s.system_ids.iter().any(|id| mine.contains(id)) {
             continue;
         }
-        let existing = filled.iter().find(|f| f.contract_code == s.contract.code);
+        let theirs: Vec<&satisfaction_surveys::Model> =
+            filled.iter().filter(|f| f.contract_code == s.contract.code).collect();
+        // The period's own survey is replaced by the form; others over it (the quarter's over a
+        // month, a month of the quarter) leave no form: the unit replaces those on their own
+        // period's page.
+        let existing = theirs.iter().find(|f| f.period == period.label);
         out.push(SurveyForm {
             aspects: aspects_of(&s),
             target: s.contract.satisfaction.as_ref().and_then(|t| t.describe()),
             existing: existing.map(|f| f.id),
-            existing_period: existing.map(|f| f.period.clone()),
             existing_version: existing.map(|f| i64::from(f.version)),
+            covered_by: theirs
+                .iter()
+                .filter(|f| f.period != period.label)
+                .map(|f| (format!("MY-{}", f.id), f.period.clone()))
+                .collect(),
             contract: s.contract.code,
             name: s.contract.name,
         });

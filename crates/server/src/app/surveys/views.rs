@@ -93,12 +93,13 @@ pub struct SurveyForm {
     pub aspects: Vec<String>,
     /// The contract's target (`≥ 90%`), if it sets one.
     pub target: Option<String>,
-    /// The survey already filled over the period (its id), which the form replaces.
+    /// The period's own survey (its id), which the form replaces.
     pub existing: Option<i64>,
-    /// Its period (the quarter's survey over a month of it, say).
-    pub existing_period: Option<String>,
     /// Its version, which the replacement names.
     pub existing_version: Option<i64>,
+    /// Other surveys of the unit over the period (number, period): the quarter's holding the
+    /// month, or months of the quarter. With any, there is no form: the period is rated.
+    pub covered_by: Vec<(String, String)>,
 }
 
 /// The views of `rows`.

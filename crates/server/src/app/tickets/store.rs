@@ -412,14 +412,7 @@ pub async fn refresh(
 /// changes nothing. Every ticket write updates its row first (the version claim), so whoever
 /// locks a ticket this way does not interleave with a write to it.
 pub async fn lock(db: &impl ConnectionTrait, filter: sea_orm::Condition) -> Result<(), sea_orm::DbErr> {
-    tickets::Entity::update_many()
-        .col_expr(
-            tickets::Column::Version,
-            sea_orm::sea_query::Expr::col(tickets::Column::Version),
-        )
-        .filter(filter)
-        .exec(db)
-        .await?;
+    crate::db::claim::<tickets::Entity>(db, tickets::Column::Version, filter).await?;
     Ok(())
 }
 

@@ -1,5 +1,6 @@
 //! The report's satisfaction section (满意度): per unit and contract, the ticket ratings and the
-//! surveys apart, combined by the contract's rule, against its target; the whole report last.
+//! surveys apart, combined by the contract's rule, against its target; the sums (合计), then the
+//! verdict on the rows under the shared target, when they share one.
 
 use super::{Cell, Section};
 use crate::app::reports::Report;
@@ -29,7 +30,7 @@ fn target(t: Option<&Target>) -> Cell {
 
 fn rule(key: &str) -> String {
     match key {
-        "surveys_first" => "有调查以调查为准".into(),
+        "surveys_first" => "调查期内以调查为准".into(),
         "pooled" => "合并计".into(),
         other => other.into(),
     }
@@ -49,6 +50,7 @@ pub fn section(r: &Report) -> Section {
             cells.extend(figures(&row.tickets));
             cells.extend(figures(&row.surveys));
             cells.push(Cell::Text(rule(&row.combine)));
+            cells.push(Cell::Int(row.replaced));
             cells.extend(figures(&row.combined));
             cells.push(target(row.target.as_ref()));
             cells.push(verdict(row.met));
@@ -60,11 +62,30 @@ pub fn section(r: &Report) -> Section {
     total.extend(figures(&s.tickets));
     total.extend(figures(&s.surveys));
     total.push(Cell::Empty);
+    total.push(Cell::Int(s.rows.iter().map(|r| r.replaced).sum()));
     total.extend(figures(&s.combined));
-    total.push(target(s.target.as_ref()));
-    total.push(verdict(s.met));
-    total.push(Cell::Empty);
+    // The verdict is on the rows under the shared target (a row no contract covers has no say):
+    // a row of its own, with the figure judged, so that the verdict sits beside its number.
+    let judged = s.target.as_ref().map(|t| {
+        let mut row = vec![Cell::Text("达标判定（有目标的行）".into()), Cell::Empty];
+        row.extend([
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Empty,
+        ]);
+        row.extend([Cell::Empty, Cell::Empty]);
+        row.extend(figures(&s.judged));
+        row.push(target(Some(t)));
+        row.push(verdict(s.met));
+        row.push(Cell::Empty);
+        row
+    });
+    total.extend([Cell::Empty, Cell::Empty, Cell::Empty]);
     rows.push(total);
+    rows.extend(judged);
     Section {
         key: "satisfaction",
         title: "满意度",
@@ -79,6 +100,7 @@ pub fn section(r: &Report) -> Section {
             "调查满意数",
             "调查满意率",
             "综合口径",
+            "调查替代的工单评价数",
             "综合评价数",
             "综合满意数",
             "综合满意率",
