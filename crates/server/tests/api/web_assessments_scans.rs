@@ -132,3 +132,42 @@ both!(
         )));
     }
 );
+
+/// Unit A's November, created by its manager: its id, the vendor's manager's session and the
+/// page's form token.
+async fn november(t: &Harness) -> (i64, String, String) {
+    crate::assessments::setup(t).await;
+    let a = t
+        .post(
+            "mgr_a",
+            "/api/v1/assessments",
+            json!({"contract": "va-84", "period": "2026-11"}),
+        )
+        .await
+        .expect(StatusCode::CREATED);
+    let id = a["id"].as_i64().unwrap();
+    let vendor = session(t, "vmgr_a").await;
+    let (_, html) = browse(t, &vendor, &format!("/assessments/{id}")).await;
+    (id, vendor, csrf_of(&html))
+}
+
+both!(
+    a_file_name_keeps_a_semicolon_inside_its_quotes,
+    |t: Harness| async move {
+        let (id, vendor, csrf) = november(&t).await;
+        let pdf = b"%PDF-1.7\n% page one\n%%EOF\n".to_vec();
+        let answer = upload(
+            &t,
+            &vendor,
+            id,
+            form(&csrf, "甲方;乙方 签字.pdf", "application/pdf", &pdf),
+        )
+        .await;
+        let html = follow(&t, &vendor, &answer).await;
+        assert!(html.contains("上传扫描件 · A-1 #1 ✓"), "{html}");
+        assert!(
+            html.contains(r#"<a href="/api/v1/assessments/1/scans/1"><code>甲方;乙方 签字.pdf</code></a>"#),
+            "{html}"
+        );
+    }
+);
