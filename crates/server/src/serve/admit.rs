@@ -4,6 +4,7 @@ use axum::response::IntoResponse;
 
 use crate::api::{self, problem::ApiError};
 use crate::http::AppState;
+use crate::http::limits::BodyTooLarge;
 
 use super::nul_refused;
 
@@ -18,7 +19,9 @@ use super::nul_refused;
 ///    timestamp, are checked first ([`api::intake::before_body`]);
 /// 2. the body, when it must be read here (a form, checked for NUL bytes; any write on SQLite),
 ///    up to the route's own limit ([`api::body_limit`], [`crate::web::body_limit`]: 64 KiB but
-///    for the intake, the catalogue file and a scan), not the largest any route takes: 413 beyond;
+///    for the intake, the catalogue file and a scan), not the largest any route takes: 413 beyond
+///    (but a page that takes a file, the scan upload, is handed [`BodyTooLarge`] and no body, and
+///    says so on the page);
 /// 3. on SQLite, a turn to write (see [`AppState::new`]), taken once the body has arrived so
 ///    that a slow upload does not hold up every other write. Signing in spends tens of
 ///    milliseconds hashing a password before its one insert, and a dry run of the catalogue
@@ -80,11 +83,22 @@ pub(super) async fn admit(
     }
     let page_limit = || crate::web::body_limit(route).unwrap_or(api::BODY_LIMIT);
     let limit = api_route.map_or_else(page_limit, api::body_limit);
-    let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
-        return ApiError::TooLarge(format!(
-            "the request body is over this route's limit of {limit} bytes, or was cut off"
-        ))
-        .into_response();
+    let bytes = match axum::body::to_bytes(body, limit).await {
+        Ok(bytes) => bytes,
+        // A page that takes a file says on the page that it is too large, as it does where its
+        // route reads the body itself (PostgreSQL): it is handed the mark and no body.
+        Err(e) if api_route.is_none() && crate::web::body_limit(route).is_some() && over_limit(&e) => {
+            parts.extensions.insert(BodyTooLarge { limit });
+            return next
+                .run(axum::extract::Request::from_parts(parts, axum::body::Body::empty()))
+                .await;
+        }
+        Err(_) => {
+            return ApiError::TooLarge(format!(
+                "the request body is over this route's limit of {limit} bytes, or was cut off"
+            ))
+            .into_response();
+        }
     };
     if is_form && let Some(place) = crate::http::security::nul_in("", None, Some(&bytes)) {
         return nul_refused(place);
@@ -101,4 +115,16 @@ pub(super) async fn admit(
 fn is_dry_run(uri: &axum::http::Uri) -> bool {
     uri.query()
         .is_some_and(|q| q.split('&').any(|pair| pair == "dry_run=true"))
+}
+
+/// Whether reading a body failed for its length (not for the client going away).
+fn over_limit(e: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if err.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = err.source();
+    }
+    false
 }

@@ -171,3 +171,18 @@ both!(
         );
     }
 );
+
+both!(
+    an_upload_over_the_forms_limit_is_refused_on_the_page,
+    |t: Harness| async move {
+        let (id, vendor, csrf) = november(&t).await;
+        // Said on the page, on either backend (SQLite reads the body before the route does),
+        // not with the API's problem document.
+        let mut big = b"%PDF-1.7\n".to_vec();
+        big.resize(10 * 1024 * 1024 + 64 * 1024, b' ');
+        let answer = upload(&t, &vendor, id, form(&csrf, "big.pdf", "application/pdf", &big)).await;
+        let html = follow(&t, &vendor, &answer).await;
+        assert!(html.contains("上传扫描件 ✗ 扫描件不能超过 10 MB"), "{html}");
+        assert!(html.contains(r#"id="no-scans""#));
+    }
+);

@@ -6,7 +6,7 @@
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, State};
+use axum::extract::{Extension, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 
 use super::{id_of, reason, words};
@@ -14,6 +14,7 @@ use crate::app::AppError;
 use crate::app::assessments::scans::{self, NewScan};
 use crate::app::audit::ClientAddr;
 use crate::http::AppState;
+use crate::http::limits::BodyTooLarge;
 use crate::web::{Viewer, WebError, WebResult, redirect_with};
 
 /// The largest upload form: the largest scan and room for the form's other parts.
@@ -153,13 +154,19 @@ pub(super) async fn upload(
     from: ClientAddr,
     Path(id): Path<String>,
     headers: HeaderMap,
+    too_large: Option<Extension<BodyTooLarge>>,
     body: Result<Bytes, BytesRejection>,
 ) -> WebResult {
     let id = id_of(&id)?;
     let back = format!("/assessments/{id}");
     let w = words(v.lang);
     let label = w["scan_upload"];
+    // Over the limit, whoever refused it: this route's own limit, or `serve`'s `admit`, which
+    // reads the body before the route on SQLite.
     let body = match body {
+        Ok(_) if too_large.is_some() => {
+            return Ok(redirect_with(&back, &format!("{label} ✗ {}", w["scan_too_large"])));
+        }
         Ok(b) => b,
         Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
             return Ok(redirect_with(&back, &format!("{label} ✗ {}", w["scan_too_large"])));
