@@ -173,7 +173,11 @@ const WORDS: &[(&str, &str, &str)] = &[
         "各方签字盖章后的纸质考核记录，扫描后上传存档；上传不改变考核数据和校验值。格式：",
         "The paper record signed and stamped by the parties, scanned and kept here; attaching one changes neither the figures nor the hash. Formats:",
     ),
-    ("scan_max", "不超过 10 MB。", "at most 10 MB."),
+    (
+        "scan_max",
+        "每份不超过 10 MB；每份考核最多 20 份，合计不超过 50 MB。",
+        "at most 10 MB each; at most 20 scans and 50 MB in all per assessment.",
+    ),
     ("no_scans", "尚未上传扫描件。", "No scan attached yet."),
     ("scan_no", "序号", "No."),
     ("file", "文件", "File"),

@@ -70,6 +70,7 @@ both!(
             "{html}"
         );
         assert!(html.contains(r#"id="no-scans""#));
+        assert!(html.contains("每份不超过 10 MB；每份考核最多 20 份，合计不超过 50 MB。"));
         assert!(html.contains(&format!(
             r#"id="record-xlsx" href="/api/v1/assessments/{id}/record.xlsx""#
         )));

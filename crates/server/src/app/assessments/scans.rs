@@ -7,6 +7,11 @@
 //!   along (the API's `Content-Type`) must agree. Stored in the database with its SHA-256, who
 //!   attached it for which party, when, and the assessment's content hash at that moment; the
 //!   same file twice on one assessment is refused (409).
+//! - **How many.** At most [`MAX_SCANS`] (20) scans and [`MAX_TOTAL_BYTES`] (50 MiB) in all per
+//!   assessment: one more is refused (422, `file`), saying what is allowed and what is there.
+//!   Counted in the transaction that inserts, under the assessment's row lock (`FOR UPDATE` on
+//!   PostgreSQL; SQLite's write transaction holds the whole database), so that two uploads at
+//!   once cannot both pass.
 //! - **Who.** Any party of the assessment who may read it, with its own account: the bureau's
 //!   managers, the unit's of a unit's assessment, the vendor's, and the supervisor's only where
 //!   the supervisor signs. Not an administrator's account, which acts for no party.
@@ -40,6 +45,13 @@ use crate::db::entities::{assessment_scans, assessments, users};
 
 /// The largest scan, in bytes: 10 MiB.
 pub const MAX_BYTES: usize = 10 * 1024 * 1024;
+
+/// The most scans one assessment keeps: a signed record is a few pages, scanned once per party
+/// or once for all, and a rescan now and then.
+pub const MAX_SCANS: usize = 20;
+
+/// The most bytes one assessment's scans hold in all: 50 MiB, five scans of the largest size.
+pub const MAX_TOTAL_BYTES: usize = 50 * 1024 * 1024;
 
 /// The longest file name kept, in characters.
 const MAX_NAME: usize = 200;
@@ -203,20 +215,30 @@ pub async fn attach(
     let sha256 = hex::encode(Sha256::digest(scan.bytes));
     let now = ctx.now();
     let txn = ctx.begin_write().await?;
+    // The assessment's row, locked until the scan is in: a second upload at once waits here and
+    // then counts this one (on SQLite the write transaction already holds the whole database).
+    // Read again, so that the hash kept is the figures' at the insert, not at the check above.
+    let row = assessments::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no assessment A-{id}")))?;
     let before = assessment_scans::Entity::find()
         .select_only()
         .column(assessment_scans::Column::Number)
         .column(assessment_scans::Column::Sha256)
+        .column(assessment_scans::Column::Size)
         .filter(assessment_scans::Column::AssessmentId.eq(id))
-        .into_tuple::<(i32, String)>()
+        .into_tuple::<(i32, String, i64)>()
         .all(&txn)
         .await?;
-    if let Some((n, _)) = before.iter().find(|(_, h)| *h == sha256) {
+    if let Some((n, ..)) = before.iter().find(|(_, h, _)| *h == sha256) {
         return Err(AppError::Duplicate(format!(
             "this file is attached to A-{id} already, as scan {n} (该文件已作为第 {n} 份扫描件上传)"
         )));
     }
-    let number = before.iter().map(|(n, _)| *n).max().unwrap_or(0) + 1;
+    within_caps(id, &before, scan.bytes.len())?;
+    let number = before.iter().map(|(n, ..)| *n).max().unwrap_or(0) + 1;
     assessment_scans::ActiveModel {
         assessment_id: Set(id),
         number: Set(number),
@@ -263,6 +285,42 @@ pub async fn attach(
         party: Some(party.key().to_owned()),
         uploaded_at: now,
     })
+}
+
+/// Whether one more scan of `size` bytes may join the scans `before` (number, SHA-256, size) of
+/// A-`id`: at most [`MAX_SCANS`] of them and [`MAX_TOTAL_BYTES`] in all, or why not (422, `file`).
+fn within_caps(id: i64, before: &[(i32, String, i64)], size: usize) -> AppResult<()> {
+    let n = before.len();
+    if n >= MAX_SCANS {
+        return Err(AppError::invalid(
+            "file",
+            format!(
+                "A-{id} has {n} scans already, the most an assessment keeps is {MAX_SCANS} \
+                 (每份考核最多 {MAX_SCANS} 份扫描件，已有 {n} 份)"
+            ),
+        ));
+    }
+    let held: i64 = before.iter().map(|(.., s)| *s).sum();
+    let held = usize::try_from(held).unwrap_or(usize::MAX);
+    if held.saturating_add(size) > MAX_TOTAL_BYTES {
+        let (cap, after) = (MAX_TOTAL_BYTES / (1024 * 1024), held.saturating_add(size));
+        let (size, held, after) = (mib(size), mib(held), mib(after));
+        return Err(AppError::invalid(
+            "file",
+            format!(
+                "this file of {size} MiB would bring A-{id}'s scans to {after} MiB, over the {cap} MiB \
+                 an assessment keeps in all ({n} scans of {held} MiB already) \
+                 (每份考核的扫描件合计不超过 {cap} MB，已有 {n} 份共 {held} MB，本文件 {size} MB)"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `bytes` in mebibytes to one decimal, rounded up (a file is never "0.0"): `10.5`.
+fn mib(bytes: usize) -> String {
+    let tenths = bytes.saturating_mul(10).div_ceil(1024 * 1024);
+    format!("{}.{}", tenths / 10, tenths % 10)
 }
 
 /// The last part of a path a browser may send as a file's name (`C:\scans\a.pdf` → `a.pdf`).

@@ -228,6 +228,19 @@ mod tests {
     }
 
     #[test]
+    fn the_page_says_the_limits_the_use_case_keeps() {
+        let mib = |bytes: usize| format!("{} MB", bytes / (1024 * 1024));
+        for lang in [crate::web::i18n::Lang::Zh, crate::web::i18n::Lang::En] {
+            let w = words(lang);
+            let max = w["scan_max"];
+            assert!(max.contains(&mib(scans::MAX_BYTES)), "{max}");
+            assert!(max.contains(&mib(scans::MAX_TOTAL_BYTES)), "{max}");
+            assert!(max.contains(&format!("{} ", scans::MAX_SCANS)), "{max}");
+            assert!(w["scan_too_large"].contains(&mib(scans::MAX_BYTES)));
+        }
+    }
+
+    #[test]
     fn a_quoted_file_name_keeps_its_semicolons_and_escapes() {
         let header = r#"Content-Disposition: form-data; name="file"; filename="a;b.pdf""#;
         assert_eq!(param(header, "name").as_deref(), Some("file"));
