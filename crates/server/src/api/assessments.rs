@@ -269,7 +269,8 @@ pub async fn attach_scan(
     ))
 }
 
-/// The scanned signed copies attached, oldest first (without their bytes).
+/// The scanned signed copies attached, oldest first (without their bytes); `current` is false
+/// for a scan of figures revised since.
 #[utoipa::path(get, path = "/assessments/{id}/scans", tag = "assessments",
     params(("id" = String, Path, description = "12 or A-12")),
     responses((status = 200, body = Vec<ScanView>), (status = 404, body = Problem)))]

@@ -270,3 +270,62 @@ both!(
         assert_eq!(audited.len(), 25, "nothing refused is audited");
     }
 );
+
+both!(
+    a_scan_of_figures_revised_since_is_marked_not_current,
+    |t: Harness| async move {
+        crate::assessments::setup(&t).await;
+        let a = t
+            .post(
+                "mgr_a",
+                "/api/v1/assessments",
+                json!({"contract": "va-84", "period": "2026-11"}),
+            )
+            .await
+            .expect(StatusCode::CREATED);
+        let id = a["id"].as_i64().unwrap();
+        let first = attach(&t, "vmgr_a", id, "application/pdf", pdf("draft"))
+            .await
+            .expect(StatusCode::CREATED);
+        assert_eq!(first["current"], true);
+
+        // The buyer revises the draft: measured again, at another instant, another hash.
+        t.time.set("2026-12-03T02:00:00Z".parse().unwrap());
+        let r = t
+            .post("mgr_a", &format!("/api/v1/assessments/{id}/revise"), json!({}))
+            .await
+            .expect(StatusCode::OK);
+        assert_ne!(r["content_hash"], a["content_hash"]);
+        let second = attach(&t, "mgr_a", id, "application/pdf", pdf("revised"))
+            .await
+            .expect(StatusCode::CREATED);
+        assert_eq!(
+            (second["current"].as_bool(), &second["content_hash"]),
+            (Some(true), &r["content_hash"])
+        );
+
+        let list = t
+            .get("vmgr_a", &format!("/api/v1/assessments/{id}/scans"))
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(
+            (&list[0]["content_hash"], list[0]["current"].as_bool()),
+            (&a["content_hash"], Some(false))
+        );
+        assert_eq!(list[1]["current"], true);
+
+        // The workbook says which: its last column.
+        let (_, _, bytes) = t
+            .download("bureau", &format!("/api/v1/assessments/{id}/record.xlsx"))
+            .await;
+        use calamine::Reader as _;
+        let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        let sheet = book.worksheet_range("扫描件").unwrap();
+        let cell = |r: u32, c: u32| sheet.get_value((r, c)).unwrap().to_string();
+        assert_eq!(cell(0, 9), "与现内容是否一致");
+        assert_eq!(
+            (cell(1, 9).as_str(), cell(2, 9).as_str()),
+            ("不一致（上传后考核内容已修订）", "一致")
+        );
+    }
+);

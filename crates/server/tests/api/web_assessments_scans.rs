@@ -187,3 +187,33 @@ both!(
         assert!(html.contains(r#"id="no-scans""#));
     }
 );
+
+both!(
+    a_scan_of_figures_revised_since_is_marked_on_the_page,
+    |t: Harness| async move {
+        let (id, vendor, csrf) = november(&t).await;
+        let pdf = b"%PDF-1.7\n% the draft\n%%EOF\n".to_vec();
+        let answer = upload(&t, &vendor, id, form(&csrf, "draft.pdf", "application/pdf", &pdf)).await;
+        let html = follow(&t, &vendor, &answer).await;
+        assert!(html.contains("与现内容一致") && !html.contains("data-stale"), "{html}");
+
+        // The figures revised a day later: the scan is marked, in either language.
+        t.time.set("2026-12-03T02:00:00Z".parse().unwrap());
+        t.post("mgr_a", &format!("/api/v1/assessments/{id}/revise"), json!({}))
+            .await
+            .expect(StatusCode::OK);
+        let vendor = session(&t, "vmgr_a").await;
+        let (status, html) = browse(&t, &vendor, &format!("/assessments/{id}")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            html.contains(r#"data-stale="1""#) && html.contains("⚠ 内容已修订") && html.contains(r#"id="scans-stale""#),
+            "{html}"
+        );
+        let english = format!("{vendor}; opsclock_lang=en");
+        let (_, html) = browse(&t, &english, &format!("/assessments/{id}")).await;
+        assert!(
+            html.contains("⚠ revised since") && html.contains("The figures were revised after this scan was attached"),
+            "{html}"
+        );
+    }
+);

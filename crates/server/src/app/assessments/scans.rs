@@ -12,6 +12,9 @@
 //!   Counted in the transaction that inserts, under the assessment's row lock (`FOR UPDATE` on
 //!   PostgreSQL; SQLite's write transaction holds the whole database), so that two uploads at
 //!   once cannot both pass.
+//! - **Current or not.** A scan keeps the content hash of the figures it was attached to; once
+//!   the figures are revised its [`ScanView::current`] is false: the paper shows figures the
+//!   assessment no longer holds (the page and the workbook mark it).
 //! - **Who.** Any party of the assessment who may read it, with its own account: the bureau's
 //!   managers, the unit's of a unit's assessment, the vendor's, and the supervisor's only where
 //!   the supervisor signs. Not an administrator's account, which acts for no party.
@@ -95,6 +98,9 @@ pub struct ScanView {
     pub sha256: String,
     /// The assessment's content hash when it was attached.
     pub content_hash: String,
+    /// Whether `content_hash` is still the assessment's: false once the figures were revised
+    /// after it was attached (the paper scanned shows figures the assessment no longer holds).
+    pub current: bool,
     /// Who attached it (user name).
     pub uploaded_by: Option<String>,
     /// For which party.
@@ -281,6 +287,7 @@ pub async fn attach(
         size: i64::try_from(scan.bytes.len()).unwrap_or(i64::MAX),
         sha256,
         content_hash: row.content_hash,
+        current: true,
         uploaded_by: Some(p.username.clone()),
         party: Some(party.key().to_owned()),
         uploaded_at: now,
@@ -328,8 +335,9 @@ fn base_name(name: &str) -> &str {
     name.rsplit(['/', '\\']).next().unwrap_or(name).trim()
 }
 
-/// The scans of a readable assessment `id`, in order, without their bytes.
-pub(crate) async fn listed(db: &impl sea_orm::ConnectionTrait, id: i64) -> AppResult<Vec<ScanView>> {
+/// The scans of a readable assessment `id` whose content hash is now `current`, in order,
+/// without their bytes.
+pub(crate) async fn listed(db: &impl sea_orm::ConnectionTrait, id: i64, current: &str) -> AppResult<Vec<ScanView>> {
     let rows = assessment_scans::Entity::find()
         .select_only()
         .columns([
@@ -363,6 +371,7 @@ pub(crate) async fn listed(db: &impl sea_orm::ConnectionTrait, id: i64) -> AppRe
             file_name: r.file_name,
             size: r.size,
             sha256: r.sha256,
+            current: r.content_hash == current,
             content_hash: r.content_hash,
             uploaded_by: names.get(&r.uploaded_by).cloned(),
             party: r.party,
@@ -374,14 +383,14 @@ pub(crate) async fn listed(db: &impl sea_orm::ConnectionTrait, id: i64) -> AppRe
 /// The scans of assessment `id` (which `p` may read), in order, without their bytes.
 pub async fn list(ctx: &Context, p: &Principal, id: i64) -> AppResult<Vec<ScanView>> {
     permissions::check(p, Action::AssessmentRead)?;
-    load(&ctx.db, p, id).await?;
-    listed(&ctx.db, id).await
+    let (row, _) = load(&ctx.db, p, id).await?;
+    listed(&ctx.db, id, &row.content_hash).await
 }
 
 /// Scan `number` of assessment `id` (which `p` may read): its listing and its bytes.
 pub async fn get(ctx: &Context, p: &Principal, id: i64, number: i32) -> AppResult<(ScanView, Vec<u8>)> {
     permissions::check(p, Action::AssessmentRead)?;
-    load(&ctx.db, p, id).await?;
+    let (assessment, _) = load(&ctx.db, p, id).await?;
     let missing = || AppError::NotFound(format!("A-{id} has no scan {number}"));
     let row = assessment_scans::Entity::find()
         .filter(assessment_scans::Column::AssessmentId.eq(id))
@@ -399,6 +408,7 @@ pub async fn get(ctx: &Context, p: &Principal, id: i64, number: i32) -> AppResul
         file_name: row.file_name,
         size: row.size,
         sha256: row.sha256,
+        current: row.content_hash == assessment.content_hash,
         content_hash: row.content_hash,
         uploaded_by: by,
         party: row.party,
