@@ -19,6 +19,10 @@ use crate::calendars::{CalendarSource, Calendars};
 use crate::http::AppState;
 use crate::time::{SystemTime, TimeSource};
 
+mod admit;
+
+use admit::admit;
+
 /// What `serve` needs.
 pub struct ServeOptions {
     /// Database URL.
@@ -451,102 +455,6 @@ async fn observe(
     };
     crate::metrics::REGISTRY.http(&method, &route, res.status().as_u16(), started.elapsed());
     res
-}
-
-/// A request that may write, admitted in this order, so that nobody the server does not know
-/// can make it hold a body:
-///
-/// 1. the caller: a route that needs someone signed in authenticates them now, from the headers
-///    alone; an API request without valid credentials is answered 401 (or 403) without reading
-///    its body, and a page's is handed to the page, which sends the person to sign in without
-///    reading it either. The principal found is handed on to the door's guard. The public
-///    routes are signing in and out (small bodies) and the intake, whose token, or source and
-///    timestamp, are checked first ([`api::intake::before_body`]);
-/// 2. the body, when it must be read here (a form, checked for NUL bytes; any write on SQLite),
-///    up to the route's own limit ([`api::body_limit`], [`crate::web::body_limit`]: 64 KiB but
-///    for the intake, the catalogue file and a scan), not the largest any route takes: 413 beyond;
-/// 3. on SQLite, a turn to write (see [`AppState::new`]), taken once the body has arrived so
-///    that a slow upload does not hold up every other write. Signing in spends tens of
-///    milliseconds hashing a password before its one insert, and a dry run of the catalogue
-///    import only reads: neither takes a turn.
-///
-/// ```text
-/// POST /api/v1/tickets, Content-Length: 4194304, no credentials  →  401 after the headers
-/// POST /api/v1/tickets, Bearer ocp_…, 4 MiB                      →  413 after 64 KiB
-/// POST /tickets/new (a page), no session                         →  303 /login, body unread
-/// ```
-async fn admit(
-    state: &AppState,
-    route: &str,
-    req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    use crate::http::routes::Need;
-    use axum::http::Method;
-    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
-        return next.run(req).await;
-    }
-    // A route of neither table is answered by the router (404, 405) or its guard (500) unread.
-    let api_route = route.strip_prefix("/api/v1");
-    let need = match api_route {
-        Some(path) => api::permissions::need(req.method().as_str(), path),
-        None => crate::web::permissions::need(req.method().as_str(), route),
-    };
-    let Some(need) = need else {
-        return next.run(req).await;
-    };
-    let (mut parts, body) = req.into_parts();
-    if let Need::Public(_) = need {
-        if let Some(path) = api_route
-            && let Err(e) = api::intake::before_body(state, path, &mut parts).await
-        {
-            return e.into_response();
-        }
-    } else {
-        match crate::http::extract::authenticate(&parts, state).await {
-            Ok(p) => {
-                parts.extensions.insert(p);
-            }
-            Err(e) if api_route.is_some() => return ApiError::from(e).into_response(),
-            Err(_) => return next.run(axum::extract::Request::from_parts(parts, body)).await,
-        }
-    }
-    let is_form = parts
-        .headers
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
-    let writes = state
-        .writes
-        .clone()
-        .filter(|_| !matches!(route, "/api/v1/session" | "/login"))
-        .filter(|_| !(route == "/api/v1/catalog/import" && is_dry_run(&parts.uri)));
-    if !is_form && writes.is_none() {
-        return next.run(axum::extract::Request::from_parts(parts, body)).await;
-    }
-    let page_limit = || crate::web::body_limit(route).unwrap_or(api::BODY_LIMIT);
-    let limit = api_route.map_or_else(page_limit, api::body_limit);
-    let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
-        return ApiError::TooLarge(format!(
-            "the request body is over this route's limit of {limit} bytes, or was cut off"
-        ))
-        .into_response();
-    };
-    if is_form && let Some(place) = crate::http::security::nul_in("", None, Some(&bytes)) {
-        return nul_refused(place);
-    }
-    let _turn = match writes {
-        Some(writes) => writes.acquire_owned().await.ok(),
-        None => None,
-    };
-    next.run(axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes)))
-        .await
-}
-
-/// Whether the query says `dry_run=true` (as `POST /catalog/import?dry_run=true` does).
-fn is_dry_run(uri: &axum::http::Uri) -> bool {
-    uri.query()
-        .is_some_and(|q| q.split('&').any(|pair| pair == "dry_run=true"))
 }
 
 /// `GET /metrics`: Prometheus text format (see [`crate::metrics`]); with `[server] metrics_token`

@@ -222,7 +222,7 @@ pub struct ScanParams {
 /// application/pdf`, `image/png` or `image/jpeg`, at most 10 MiB, its type checked by its first
 /// bytes. Any party of the assessment with its own account (the supervisor where it signs; not
 /// an administrator's). Changes neither the figures nor the content hash. 409 for the same file
-/// twice.
+/// twice; 422 (`file`) beyond 20 scans or 50 MiB in all on one assessment.
 #[utoipa::path(post, path = "/assessments/{id}/scans", tag = "assessments",
     params(("id" = String, Path, description = "12 or A-12"), ScanParams),
     request_body(content((Vec<u8> = "application/pdf"), (Vec<u8> = "image/png"), (Vec<u8> = "image/jpeg"))),
@@ -269,7 +269,8 @@ pub async fn attach_scan(
     ))
 }
 
-/// The scanned signed copies attached, oldest first (without their bytes).
+/// The scanned signed copies attached, oldest first (without their bytes); `current` is false
+/// for a scan of figures revised since.
 #[utoipa::path(get, path = "/assessments/{id}/scans", tag = "assessments",
     params(("id" = String, Path, description = "12 or A-12")),
     responses((status = 200, body = Vec<ScanView>), (status = 404, body = Problem)))]

@@ -54,6 +54,15 @@ pub struct Limits {
     pub connections: Connections,
 }
 
+/// A page's request whose body was over its route's limit, marked so by `serve`'s `admit` (which
+/// reads a write's body on SQLite) and handed on without its body: the page says so on the page
+/// ([`crate::web::body_limit`]'s routes), as it does where its route's own limit refuses the body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyTooLarge {
+    /// The route's limit, in bytes.
+    pub limit: usize,
+}
+
 /// How long a connection may dawdle, and how many are served at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Connections {

@@ -150,7 +150,9 @@ fn pages() -> Vec<PageRoute> {
 }
 
 /// The largest body page route `route` (as the router writes it) takes, where it takes more than
-/// a form does: the scan upload's file. `serve`'s `admit` reads a write's body up to it.
+/// a form does: the scan upload's file. `serve`'s `admit` reads a write's body up to it; beyond,
+/// it hands the route [`BodyTooLarge`](crate::http::limits::BodyTooLarge) and no body, and the
+/// route answers on the page, not with the API's problem document.
 pub fn body_limit(route: &str) -> Option<usize> {
     (route == "/assessments/{id}/scans").then_some(assessments::scans::FORM_LIMIT)
 }

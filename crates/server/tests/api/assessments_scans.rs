@@ -184,3 +184,148 @@ both!(
         assert_eq!(sheet.get_value((2, 6)).unwrap().to_string(), "用户单位");
     }
 );
+
+both!(
+    an_assessment_keeps_at_most_twenty_scans_and_fifty_mib_in_all,
+    |t: Harness| async move {
+        crate::assessments::setup(&t).await;
+        let create = |period: &'static str| {
+            let t = &t;
+            async move {
+                let a = t
+                    .post(
+                        "mgr_a",
+                        "/api/v1/assessments",
+                        json!({"contract": "va-84", "period": period}),
+                    )
+                    .await
+                    .expect(StatusCode::CREATED);
+                a["id"].as_i64().unwrap()
+            }
+        };
+
+        // Twenty scans; the twenty-first is refused, saying what is allowed and what is there.
+        let id = create("2026-11").await;
+        for n in 1..=19 {
+            attach(&t, "vmgr_a", id, "application/pdf", pdf(&format!("page {n}")))
+                .await
+                .expect(StatusCode::CREATED);
+        }
+        // The last place, asked for twice at once: one is attached, the other counts it and is
+        // refused for the cap (not a conflict over the number both would take).
+        let (a, b) = tokio::join!(
+            attach(&t, "vmgr_a", id, "application/pdf", pdf("page 20")),
+            attach(&t, "bureau", id, "application/pdf", pdf("page 20 too")),
+        );
+        let mut statuses = [a.status, b.status];
+        statuses.sort();
+        assert_eq!(
+            statuses,
+            [StatusCode::CREATED, StatusCode::UNPROCESSABLE_ENTITY],
+            "{a:?} {b:?}"
+        );
+        let answer = attach(&t, "mgr_a", id, "application/pdf", pdf("page 21")).await;
+        assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", answer.body);
+        assert_eq!(answer.body["field"], "file");
+        let detail = answer.body["detail"].as_str().unwrap();
+        assert!(
+            detail.contains(&format!(
+                "A-{id} has 20 scans already, the most an assessment keeps is 20"
+            )) && detail.contains("每份考核最多 20 份扫描件，已有 20 份"),
+            "{detail}"
+        );
+        // The same file is still told as the same file.
+        attach(&t, "bureau", id, "application/pdf", pdf("page 1"))
+            .await
+            .expect(StatusCode::CONFLICT);
+        let list = t
+            .get("bureau", &format!("/api/v1/assessments/{id}/scans"))
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(list.as_array().unwrap().len(), 20);
+
+        // 50 MiB in all: five of the largest fill it exactly; a byte more is refused.
+        let id = create("2026-10").await;
+        for n in 0..5u8 {
+            let mut big = b"\xFF\xD8\xFF\xE0".to_vec();
+            big.resize(10 * 1024 * 1024, n);
+            attach(&t, "vmgr_a", id, "image/jpeg", big)
+                .await
+                .expect(StatusCode::CREATED);
+        }
+        let answer = attach(&t, "vmgr_a", id, "application/pdf", pdf("one more")).await;
+        assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", answer.body);
+        assert_eq!(answer.body["field"], "file");
+        let detail = answer.body["detail"].as_str().unwrap();
+        assert!(
+            detail.contains("over the 50 MiB an assessment keeps in all (5 scans of 50.0 MiB already)")
+                && detail.contains("每份考核的扫描件合计不超过 50 MB，已有 5 份共 50.0 MB，本文件 0.1 MB"),
+            "{detail}"
+        );
+        let audited = audit_log::Entity::find()
+            .filter(audit_log::Column::Action.eq("assessment.attach"))
+            .all(&t.db.db)
+            .await
+            .unwrap();
+        assert_eq!(audited.len(), 25, "nothing refused is audited");
+    }
+);
+
+both!(
+    a_scan_of_figures_revised_since_is_marked_not_current,
+    |t: Harness| async move {
+        crate::assessments::setup(&t).await;
+        let a = t
+            .post(
+                "mgr_a",
+                "/api/v1/assessments",
+                json!({"contract": "va-84", "period": "2026-11"}),
+            )
+            .await
+            .expect(StatusCode::CREATED);
+        let id = a["id"].as_i64().unwrap();
+        let first = attach(&t, "vmgr_a", id, "application/pdf", pdf("draft"))
+            .await
+            .expect(StatusCode::CREATED);
+        assert_eq!(first["current"], true);
+
+        // The buyer revises the draft: measured again, at another instant, another hash.
+        t.time.set("2026-12-03T02:00:00Z".parse().unwrap());
+        let r = t
+            .post("mgr_a", &format!("/api/v1/assessments/{id}/revise"), json!({}))
+            .await
+            .expect(StatusCode::OK);
+        assert_ne!(r["content_hash"], a["content_hash"]);
+        let second = attach(&t, "mgr_a", id, "application/pdf", pdf("revised"))
+            .await
+            .expect(StatusCode::CREATED);
+        assert_eq!(
+            (second["current"].as_bool(), &second["content_hash"]),
+            (Some(true), &r["content_hash"])
+        );
+
+        let list = t
+            .get("vmgr_a", &format!("/api/v1/assessments/{id}/scans"))
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(
+            (&list[0]["content_hash"], list[0]["current"].as_bool()),
+            (&a["content_hash"], Some(false))
+        );
+        assert_eq!(list[1]["current"], true);
+
+        // The workbook says which: its last column.
+        let (_, _, bytes) = t
+            .download("bureau", &format!("/api/v1/assessments/{id}/record.xlsx"))
+            .await;
+        use calamine::Reader as _;
+        let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        let sheet = book.worksheet_range("扫描件").unwrap();
+        let cell = |r: u32, c: u32| sheet.get_value((r, c)).unwrap().to_string();
+        assert_eq!(cell(0, 9), "与现内容是否一致");
+        assert_eq!(
+            (cell(1, 9).as_str(), cell(2, 9).as_str()),
+            ("不一致（上传后考核内容已修订）", "一致")
+        );
+    }
+);

@@ -70,6 +70,7 @@ both!(
             "{html}"
         );
         assert!(html.contains(r#"id="no-scans""#));
+        assert!(html.contains("每份不超过 10 MB；每份考核最多 20 份，合计不超过 50 MB。"));
         assert!(html.contains(&format!(
             r#"id="record-xlsx" href="/api/v1/assessments/{id}/record.xlsx""#
         )));
@@ -130,5 +131,89 @@ both!(
         assert!(html.contains(&format!(
             r#"id="print-xlsx" href="/api/v1/assessments/{id}/record.xlsx""#
         )));
+    }
+);
+
+/// Unit A's November, created by its manager: its id, the vendor's manager's session and the
+/// page's form token.
+async fn november(t: &Harness) -> (i64, String, String) {
+    crate::assessments::setup(t).await;
+    let a = t
+        .post(
+            "mgr_a",
+            "/api/v1/assessments",
+            json!({"contract": "va-84", "period": "2026-11"}),
+        )
+        .await
+        .expect(StatusCode::CREATED);
+    let id = a["id"].as_i64().unwrap();
+    let vendor = session(t, "vmgr_a").await;
+    let (_, html) = browse(t, &vendor, &format!("/assessments/{id}")).await;
+    (id, vendor, csrf_of(&html))
+}
+
+both!(
+    a_file_name_keeps_a_semicolon_inside_its_quotes,
+    |t: Harness| async move {
+        let (id, vendor, csrf) = november(&t).await;
+        let pdf = b"%PDF-1.7\n% page one\n%%EOF\n".to_vec();
+        let answer = upload(
+            &t,
+            &vendor,
+            id,
+            form(&csrf, "甲方;乙方 签字.pdf", "application/pdf", &pdf),
+        )
+        .await;
+        let html = follow(&t, &vendor, &answer).await;
+        assert!(html.contains("上传扫描件 · A-1 #1 ✓"), "{html}");
+        assert!(
+            html.contains(r#"<a href="/api/v1/assessments/1/scans/1"><code>甲方;乙方 签字.pdf</code></a>"#),
+            "{html}"
+        );
+    }
+);
+
+both!(
+    an_upload_over_the_forms_limit_is_refused_on_the_page,
+    |t: Harness| async move {
+        let (id, vendor, csrf) = november(&t).await;
+        // Said on the page, on either backend (SQLite reads the body before the route does),
+        // not with the API's problem document.
+        let mut big = b"%PDF-1.7\n".to_vec();
+        big.resize(10 * 1024 * 1024 + 64 * 1024, b' ');
+        let answer = upload(&t, &vendor, id, form(&csrf, "big.pdf", "application/pdf", &big)).await;
+        let html = follow(&t, &vendor, &answer).await;
+        assert!(html.contains("上传扫描件 ✗ 扫描件不能超过 10 MB"), "{html}");
+        assert!(html.contains(r#"id="no-scans""#));
+    }
+);
+
+both!(
+    a_scan_of_figures_revised_since_is_marked_on_the_page,
+    |t: Harness| async move {
+        let (id, vendor, csrf) = november(&t).await;
+        let pdf = b"%PDF-1.7\n% the draft\n%%EOF\n".to_vec();
+        let answer = upload(&t, &vendor, id, form(&csrf, "draft.pdf", "application/pdf", &pdf)).await;
+        let html = follow(&t, &vendor, &answer).await;
+        assert!(html.contains("与现内容一致") && !html.contains("data-stale"), "{html}");
+
+        // The figures revised a day later: the scan is marked, in either language.
+        t.time.set("2026-12-03T02:00:00Z".parse().unwrap());
+        t.post("mgr_a", &format!("/api/v1/assessments/{id}/revise"), json!({}))
+            .await
+            .expect(StatusCode::OK);
+        let vendor = session(&t, "vmgr_a").await;
+        let (status, html) = browse(&t, &vendor, &format!("/assessments/{id}")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            html.contains(r#"data-stale="1""#) && html.contains("⚠ 内容已修订") && html.contains(r#"id="scans-stale""#),
+            "{html}"
+        );
+        let english = format!("{vendor}; opsclock_lang=en");
+        let (_, html) = browse(&t, &english, &format!("/assessments/{id}")).await;
+        assert!(
+            html.contains("⚠ revised since") && html.contains("The figures were revised after this scan was attached"),
+            "{html}"
+        );
     }
 );

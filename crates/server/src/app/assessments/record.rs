@@ -13,7 +13,7 @@
 //! | 整改通知 | the month's rectification orders (when the figures carry them) |
 //! | 往来记录 | every act: when, who, for which party, what, what was said, the hash then |
 //! | 签字 | each required party: who signed, when, the hash signed; and the content hash |
-//! | 扫描件 | the scanned signed copies attached, with their SHA-256 |
+//! | 扫描件 | the scanned signed copies attached, with their SHA-256, and whether the figures were revised since (与现内容是否一致: 一致, or 不一致) |
 //! | 说明 | the figures' footnotes |
 //!
 //! Everything but the thread, the signatures and the scans is read from the stored figures, the
@@ -103,7 +103,7 @@ fn party_zh(key: Option<&str>) -> String {
 /// Assessment `id`'s record as a workbook, for a reader `p`: the file's name and bytes.
 pub async fn xlsx(ctx: &Context, p: &Principal, id: i64) -> AppResult<(String, Vec<u8>)> {
     let a = get(ctx, p, id).await?;
-    let scans = scans::listed(&ctx.db, a.id).await?;
+    let scans = scans::listed(&ctx.db, a.id, &a.content_hash).await?;
     let name = format!("assessment-A-{}-{}.xlsx", a.id, a.period);
     let bytes = tokio::task::spawn_blocking(move || {
         let figures = a.figures.clone().unwrap_or(Value::Null);
@@ -398,6 +398,12 @@ fn signature_sheet(a: &AssessmentView) -> Section {
     )
 }
 
+/// A scan attached to the figures the assessment holds now.
+const CURRENT: &str = "一致";
+
+/// A scan attached to figures revised since: the paper shows what the assessment no longer says.
+const STALE: &str = "不一致（上传后考核内容已修订）";
+
 fn scan_sheet(scans: &[scans::ScanView]) -> Section {
     section(
         "scans",
@@ -412,6 +418,7 @@ fn scan_sheet(scans: &[scans::ScanView]) -> Section {
             "代表",
             "上传时间",
             "上传时的内容校验值",
+            "与现内容是否一致",
         ],
         scans
             .iter()
@@ -426,6 +433,7 @@ fn scan_sheet(scans: &[scans::ScanView]) -> Section {
                     Cell::Text(party_zh(s.party.as_deref())),
                     Cell::When(s.uploaded_at),
                     t(&s.content_hash),
+                    t(if s.current { CURRENT } else { STALE }),
                 ]
             })
             .collect(),

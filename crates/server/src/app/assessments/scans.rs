@@ -7,6 +7,14 @@
 //!   along (the API's `Content-Type`) must agree. Stored in the database with its SHA-256, who
 //!   attached it for which party, when, and the assessment's content hash at that moment; the
 //!   same file twice on one assessment is refused (409).
+//! - **How many.** At most [`MAX_SCANS`] (20) scans and [`MAX_TOTAL_BYTES`] (50 MiB) in all per
+//!   assessment: one more is refused (422, `file`), saying what is allowed and what is there.
+//!   Counted in the transaction that inserts, under the assessment's row lock (`FOR UPDATE` on
+//!   PostgreSQL; SQLite's write transaction holds the whole database), so that two uploads at
+//!   once cannot both pass.
+//! - **Current or not.** A scan keeps the content hash of the figures it was attached to; once
+//!   the figures are revised its [`ScanView::current`] is false: the paper shows figures the
+//!   assessment no longer holds (the page and the workbook mark it).
 //! - **Who.** Any party of the assessment who may read it, with its own account: the bureau's
 //!   managers, the unit's of a unit's assessment, the vendor's, and the supervisor's only where
 //!   the supervisor signs. Not an administrator's account, which acts for no party.
@@ -40,6 +48,13 @@ use crate::db::entities::{assessment_scans, assessments, users};
 
 /// The largest scan, in bytes: 10 MiB.
 pub const MAX_BYTES: usize = 10 * 1024 * 1024;
+
+/// The most scans one assessment keeps: a signed record is a few pages, scanned once per party
+/// or once for all, and a rescan now and then.
+pub const MAX_SCANS: usize = 20;
+
+/// The most bytes one assessment's scans hold in all: 50 MiB, five scans of the largest size.
+pub const MAX_TOTAL_BYTES: usize = 50 * 1024 * 1024;
 
 /// The longest file name kept, in characters.
 const MAX_NAME: usize = 200;
@@ -83,6 +98,9 @@ pub struct ScanView {
     pub sha256: String,
     /// The assessment's content hash when it was attached.
     pub content_hash: String,
+    /// Whether `content_hash` is still the assessment's: false once the figures were revised
+    /// after it was attached (the paper scanned shows figures the assessment no longer holds).
+    pub current: bool,
     /// Who attached it (user name).
     pub uploaded_by: Option<String>,
     /// For which party.
@@ -203,20 +221,30 @@ pub async fn attach(
     let sha256 = hex::encode(Sha256::digest(scan.bytes));
     let now = ctx.now();
     let txn = ctx.begin_write().await?;
+    // The assessment's row, locked until the scan is in: a second upload at once waits here and
+    // then counts this one (on SQLite the write transaction already holds the whole database).
+    // Read again, so that the hash kept is the figures' at the insert, not at the check above.
+    let row = assessments::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no assessment A-{id}")))?;
     let before = assessment_scans::Entity::find()
         .select_only()
         .column(assessment_scans::Column::Number)
         .column(assessment_scans::Column::Sha256)
+        .column(assessment_scans::Column::Size)
         .filter(assessment_scans::Column::AssessmentId.eq(id))
-        .into_tuple::<(i32, String)>()
+        .into_tuple::<(i32, String, i64)>()
         .all(&txn)
         .await?;
-    if let Some((n, _)) = before.iter().find(|(_, h)| *h == sha256) {
+    if let Some((n, ..)) = before.iter().find(|(_, h, _)| *h == sha256) {
         return Err(AppError::Duplicate(format!(
             "this file is attached to A-{id} already, as scan {n} (该文件已作为第 {n} 份扫描件上传)"
         )));
     }
-    let number = before.iter().map(|(n, _)| *n).max().unwrap_or(0) + 1;
+    within_caps(id, &before, scan.bytes.len())?;
+    let number = before.iter().map(|(n, ..)| *n).max().unwrap_or(0) + 1;
     assessment_scans::ActiveModel {
         assessment_id: Set(id),
         number: Set(number),
@@ -259,10 +287,47 @@ pub async fn attach(
         size: i64::try_from(scan.bytes.len()).unwrap_or(i64::MAX),
         sha256,
         content_hash: row.content_hash,
+        current: true,
         uploaded_by: Some(p.username.clone()),
         party: Some(party.key().to_owned()),
         uploaded_at: now,
     })
+}
+
+/// Whether one more scan of `size` bytes may join the scans `before` (number, SHA-256, size) of
+/// A-`id`: at most [`MAX_SCANS`] of them and [`MAX_TOTAL_BYTES`] in all, or why not (422, `file`).
+fn within_caps(id: i64, before: &[(i32, String, i64)], size: usize) -> AppResult<()> {
+    let n = before.len();
+    if n >= MAX_SCANS {
+        return Err(AppError::invalid(
+            "file",
+            format!(
+                "A-{id} has {n} scans already, the most an assessment keeps is {MAX_SCANS} \
+                 (每份考核最多 {MAX_SCANS} 份扫描件，已有 {n} 份)"
+            ),
+        ));
+    }
+    let held: i64 = before.iter().map(|(.., s)| *s).sum();
+    let held = usize::try_from(held).unwrap_or(usize::MAX);
+    if held.saturating_add(size) > MAX_TOTAL_BYTES {
+        let (cap, after) = (MAX_TOTAL_BYTES / (1024 * 1024), held.saturating_add(size));
+        let (size, held, after) = (mib(size), mib(held), mib(after));
+        return Err(AppError::invalid(
+            "file",
+            format!(
+                "this file of {size} MiB would bring A-{id}'s scans to {after} MiB, over the {cap} MiB \
+                 an assessment keeps in all ({n} scans of {held} MiB already) \
+                 (每份考核的扫描件合计不超过 {cap} MB，已有 {n} 份共 {held} MB，本文件 {size} MB)"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `bytes` in mebibytes to one decimal, rounded up (a file is never "0.0"): `10.5`.
+fn mib(bytes: usize) -> String {
+    let tenths = bytes.saturating_mul(10).div_ceil(1024 * 1024);
+    format!("{}.{}", tenths / 10, tenths % 10)
 }
 
 /// The last part of a path a browser may send as a file's name (`C:\scans\a.pdf` → `a.pdf`).
@@ -270,8 +335,9 @@ fn base_name(name: &str) -> &str {
     name.rsplit(['/', '\\']).next().unwrap_or(name).trim()
 }
 
-/// The scans of a readable assessment `id`, in order, without their bytes.
-pub(crate) async fn listed(db: &impl sea_orm::ConnectionTrait, id: i64) -> AppResult<Vec<ScanView>> {
+/// The scans of a readable assessment `id` whose content hash is now `current`, in order,
+/// without their bytes.
+pub(crate) async fn listed(db: &impl sea_orm::ConnectionTrait, id: i64, current: &str) -> AppResult<Vec<ScanView>> {
     let rows = assessment_scans::Entity::find()
         .select_only()
         .columns([
@@ -305,6 +371,7 @@ pub(crate) async fn listed(db: &impl sea_orm::ConnectionTrait, id: i64) -> AppRe
             file_name: r.file_name,
             size: r.size,
             sha256: r.sha256,
+            current: r.content_hash == current,
             content_hash: r.content_hash,
             uploaded_by: names.get(&r.uploaded_by).cloned(),
             party: r.party,
@@ -316,14 +383,14 @@ pub(crate) async fn listed(db: &impl sea_orm::ConnectionTrait, id: i64) -> AppRe
 /// The scans of assessment `id` (which `p` may read), in order, without their bytes.
 pub async fn list(ctx: &Context, p: &Principal, id: i64) -> AppResult<Vec<ScanView>> {
     permissions::check(p, Action::AssessmentRead)?;
-    load(&ctx.db, p, id).await?;
-    listed(&ctx.db, id).await
+    let (row, _) = load(&ctx.db, p, id).await?;
+    listed(&ctx.db, id, &row.content_hash).await
 }
 
 /// Scan `number` of assessment `id` (which `p` may read): its listing and its bytes.
 pub async fn get(ctx: &Context, p: &Principal, id: i64, number: i32) -> AppResult<(ScanView, Vec<u8>)> {
     permissions::check(p, Action::AssessmentRead)?;
-    load(&ctx.db, p, id).await?;
+    let (assessment, _) = load(&ctx.db, p, id).await?;
     let missing = || AppError::NotFound(format!("A-{id} has no scan {number}"));
     let row = assessment_scans::Entity::find()
         .filter(assessment_scans::Column::AssessmentId.eq(id))
@@ -341,6 +408,7 @@ pub async fn get(ctx: &Context, p: &Principal, id: i64, number: i32) -> AppResul
         file_name: row.file_name,
         size: row.size,
         sha256: row.sha256,
+        current: row.content_hash == assessment.content_hash,
         content_hash: row.content_hash,
         uploaded_by: by,
         party: row.party,
