@@ -311,3 +311,53 @@ both!(
         );
     }
 );
+
+both!(
+    the_breach_report_registers_the_periods_incidents,
+    |t: Harness| async move {
+        let number = resolved_late(&t).await;
+        // A request is no incident; an open fault is listed as not restored, lasting till now.
+        let request = t.open("eng_a", "SA", "request", "general").await;
+        let open = post_at(
+            &t,
+            "eng_a",
+            "/api/v1/tickets",
+            json!({"kind": "fault", "system": "SA", "severity": "general", "title": "接口偶发超时"}),
+            beijing("2026-11-25T09:30:00"),
+        )
+        .await
+        .expect(StatusCode::CREATED);
+        let period = "/api/v1/reports/breaches?period=2026-11";
+        let r = t.get("mgr_a", period).await.expect(StatusCode::OK);
+        let incidents = r["incidents"].as_array().unwrap();
+        let tickets: Vec<&str> = incidents.iter().map(|i| i["ticket"].as_str().unwrap()).collect();
+        assert_eq!(tickets, [number.as_str(), open["number"].as_str().unwrap()]);
+        assert!(!tickets.contains(&request["number"].as_str().unwrap()));
+        let done = &incidents[0];
+        assert_eq!(done["root_cause"], ROOT_CAUSE);
+        assert_eq!(done["fix"], FIX);
+        assert_eq!(done["duration_min"], 300.0);
+        assert_eq!(done["breached"], true);
+        assert_eq!(incidents[1]["resolved_at"], Value::Null);
+        assert_eq!(incidents[1]["duration_min"], 30.0);
+
+        // The CSV section and the workbook's sheet, in Chinese.
+        let (status, _, csv) = t
+            .download("mgr_a", &format!("{period}&format=csv&section=incidents"))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let csv = String::from_utf8(csv).unwrap();
+        assert!(
+            csv.contains("故障原因") && csv.contains(ROOT_CAUSE) && csv.contains("未恢复"),
+            "{csv}"
+        );
+        let (_, _, bytes) = t.download("mgr_a", &format!("{period}&format=xlsx")).await;
+        use calamine::Reader as _;
+        let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        let sheet = book.worksheet_range("故障记录").unwrap();
+        assert_eq!(sheet.get_value((0, 10)).unwrap().to_string(), "故障原因");
+        assert_eq!(sheet.get_value((1, 0)).unwrap().to_string(), number);
+        assert_eq!(sheet.get_value((1, 10)).unwrap().to_string(), ROOT_CAUSE);
+        assert_eq!(sheet.get_value((1, 14)), Some(&calamine::Data::Float(300.0)));
+    }
+);
