@@ -116,6 +116,10 @@ pub struct Resolution {
     pub impact_from: DateTime<Utc>,
     /// When the impact ended.
     pub impact_to: DateTime<Utc>,
+    /// What is still to be done to keep it from happening again (整改措施 / 后续跟进), if
+    /// anything: the incident report prints it. Absent in events written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follow_up: Option<String>,
 }
 
 /// An action on an existing ticket.

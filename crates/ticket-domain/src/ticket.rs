@@ -436,6 +436,7 @@ impl Ticket {
     /// }).unwrap();
     /// let resolution = Resolution {
     ///     root_cause: "证书过期".into(), fix: "更换证书".into(), impact_from: t0, impact_to: minutes(95),
+    ///     follow_up: None,
     /// };
     /// for command in [
     ///     Command::Acknowledge { at: minutes(10) },
@@ -584,6 +585,11 @@ impl Ticket {
                 let resolution = Resolution {
                     root_cause: required("root_cause", resolution.root_cause)?,
                     fix: required("fix", resolution.fix)?,
+                    // Blank is none: the report prints no empty follow-up.
+                    follow_up: resolution
+                        .follow_up
+                        .map(|f| f.trim().to_owned())
+                        .filter(|f| !f.is_empty()),
                     ..resolution
                 };
                 if resolution.impact_from > resolution.impact_to {

@@ -77,6 +77,7 @@ fn resolution(from: &str, to: &str) -> Resolution {
         fix: "更换光模块".into(),
         impact_from: t(from),
         impact_to: t(to),
+        follow_up: None,
     }
 }
 
@@ -1079,10 +1080,16 @@ fn commands_check_their_fields() {
     log.ok(with(&|r| {
         r.root_cause = "  光模块老化 ".into();
         r.impact_from = t(at);
+        r.follow_up = Some(" 更换同批次光模块 ".into());
     }));
     assert_eq!(
         log.ticket.resolution().map(|r| r.root_cause.as_str()),
         Some("光模块老化")
+    );
+    // The follow-up (for the incident report) is optional, stored trimmed; blank is none.
+    assert_eq!(
+        log.ticket.resolution().and_then(|r| r.follow_up.as_deref()),
+        Some("更换同批次光模块")
     );
 
     // Close: satisfaction 1-5.

@@ -258,6 +258,7 @@ fn command(action: &str, at: DateTime<Utc>, s: &Step) -> Command {
                 fix: owned(s.fix),
                 impact_from: at - TimeDelta::seconds(s.impact.0),
                 impact_to: at - TimeDelta::seconds(s.impact.1),
+                follow_up: None,
             },
         },
         "close" => Command::Close {

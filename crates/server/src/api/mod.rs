@@ -155,6 +155,7 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(tickets::create_ticket, tickets::list_tickets))
         .routes(routes!(tickets::preview_ticket))
         .routes(routes!(tickets::get_ticket))
+        .routes(routes!(tickets::incident_report))
         .routes(routes!(tickets::act))
         .routes(routes!(catalog_file::export_catalog))
         .routes(routes!(calendars::list_calendars))

@@ -58,6 +58,7 @@ pub const ROUTES: &[Route] = &[
     r("POST", "/tickets", Action::TicketOpen),
     r("POST", "/tickets/preview", Action::TicketOpen),
     r("GET", "/tickets/{number}", Action::TicketRead),
+    r("GET", "/tickets/{number}/incident-report", Action::TicketRead),
     Route {
         method: "POST",
         path: "/tickets/{number}/{action}",

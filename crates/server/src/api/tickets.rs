@@ -1,14 +1,18 @@
-//! Tickets over HTTP: open, preview, list, read, act. Each handler reads the request, calls the
+//! Tickets over HTTP: open, preview, list, read, act, and a ticket's incident report. Each handler reads the request, calls the
 //! use case in [`crate::app::tickets`] and writes the answer; errors become problems in
 //! [`super::problem`].
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use super::problem::{ApiJson, ApiPath, ApiQuery, ApiResult, Problem};
 use crate::app::audit::ClientAddr;
 use crate::app::auth::Principal;
+use crate::app::incident_report::{self, Format, IncidentReport};
 use crate::app::tickets::actions::{self, ActionRequest};
 use crate::app::tickets::open::{self, CreateTicket};
 use crate::app::tickets::preview::{self, TicketPreview};
@@ -81,4 +85,37 @@ pub async fn act(
     ApiJson(body): ApiJson<ActionRequest>,
 ) -> ApiResult<Json<TicketView>> {
     Ok(Json(actions::perform(&state, &p, &from, &number, &action, body).await?))
+}
+
+/// The query of `GET /tickets/{number}/incident-report`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct IncidentReportQuery {
+    /// `json` (default), `html` (the printable page) or `docx` (a Word file).
+    pub format: Option<String>,
+    /// The words of the page and the file: `zh` (default) or `en`.
+    pub lang: Option<String>,
+}
+
+/// The incident report (故障处理情况报告) of a ticket: facts, clocks with their outcome, the
+/// timeline, the notifications sent, root cause, fix, impact, comments and the parties that sign;
+/// as JSON, a printable page or a Word file. Whoever may read the ticket may read it.
+#[utoipa::path(get, path = "/tickets/{number}/incident-report", tag = "tickets",
+    params(("number" = String, Path), IncidentReportQuery),
+    responses((status = 200, description = "The report as data, the printable page or the Word file, as asked for",
+                content((IncidentReport = "application/json"), (String = "text/html"),
+                        (Vec<u8> = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"))),
+              (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn incident_report(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiPath(number): ApiPath<String>,
+    ApiQuery(q): ApiQuery<IncidentReportQuery>,
+) -> ApiResult<Response> {
+    let format = q.format.as_deref().map_or(Ok(Format::Json), str::parse)?;
+    let lang = crate::app::vocab::Lang::from_key(q.lang.as_deref().unwrap_or("zh"));
+    Ok(incident_report::render(&state, &p, &number, format, lang)
+        .await?
+        .into_response())
 }

@@ -30,6 +30,7 @@
 //! | [`intake`] | alert intake: monitors open and update `alarm` tickets by themselves |
 //! | [`duty`] | rosters, major-event windows, exclusions and scheduled duties ([`duty::manage`] holds the use cases) |
 //! | [`reports`] | breach reports for managers, as a reader asks for them ([`reports::request`]), and the contracts they apply ([`reports::contracts`]) |
+//! | [`incident_report`] | the incident report (故障处理情况报告) of one ticket: its data, the printable page, the Word file |
 //! | [`findings`] | findings (认定) a buyer-side manager records on a ticket or a contract's month, which contract rules need |
 //! | [`escalation`] | which ladder a ticket uses, who its roles are, what the email says, and the sweep |
 //! | [`webhooks`] | outbound webhooks: ticket events posted to chat robots and other systems |
@@ -61,6 +62,7 @@ pub mod duty;
 pub mod error;
 pub mod escalation;
 pub mod findings;
+pub mod incident_report;
 pub mod intake;
 pub mod outbound;
 pub mod outbox;

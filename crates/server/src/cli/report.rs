@@ -30,8 +30,8 @@ pub enum ReportCommand {
         /// standard output].
         #[arg(long, short)]
         output: Option<PathBuf>,
-        /// For CSV: the section (summary, clocks, latency, breached, vendors, availability,
-        /// deductions).
+        /// For CSV: the section (summary, clocks, latency, breached, paused, vendors, availability,
+        /// deductions, corrections, satisfaction, incidents).
         #[arg(long, default_value = "breached")]
         section: String,
         /// Only this unit (code).

@@ -58,3 +58,28 @@ impl axum::response::IntoResponse for crate::app::reports::request::Rendered {
         }
     }
 }
+
+/// A rendered incident report is answered the same by both doors: the data, or the file with its
+/// type and disposition (inline for the page). Neither is cached: it is the record as it stands.
+impl axum::response::IntoResponse for crate::app::incident_report::Rendered {
+    fn into_response(self) -> axum::response::Response {
+        use crate::app::incident_report::Rendered;
+        use axum::http::header;
+        match self {
+            Rendered::Json(r) => axum::Json(*r).into_response(),
+            Rendered::File {
+                content_type,
+                disposition,
+                bytes,
+            } => (
+                [
+                    (header::CONTENT_TYPE, content_type.to_owned()),
+                    (header::CONTENT_DISPOSITION, disposition),
+                    (header::CACHE_CONTROL, "no-store".to_owned()),
+                ],
+                bytes,
+            )
+                .into_response(),
+        }
+    }
+}

@@ -139,6 +139,8 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("note", "备注", "Note"),
     ("root_cause", "根本原因", "Root cause"),
     ("fix", "处理措施", "What was done"),
+    ("follow_up", "后续措施（可选）", "Follow-up (optional)"),
+    ("incident_report", "故障处理情况报告", "Incident report"),
     ("satisfaction", "满意度", "Satisfaction"),
     ("comment_text", "内容", "Text"),
     ("timeline", "处理记录", "Timeline"),

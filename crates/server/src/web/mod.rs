@@ -13,6 +13,7 @@
 //! | `/board` | my tickets and the on-duty queue, by time to breach, with live countdowns |
 //! | `/tickets/new` | logging a fault: system search, the classifier's questions, a preview |
 //! | `/tickets/{number}` | clocks, timeline, the actions allowed now |
+//! | `/tickets/{number}/incident-report` | the ticket's incident report (故障处理情况报告), to print and sign |
 //! | `/dashboard` | trend, compliance by vendor and unit, availability, deductions |
 //! | `/findings` | findings (认定) of a contract's month, and recording one |
 //! | `/surveys` | satisfaction surveys (满意度调查): the list, and a unit's managers' form for the period |
@@ -110,6 +111,7 @@ fn pages() -> Vec<PageRoute> {
         at_post("/tickets/new", new_ticket::create),
         at_post("/tickets/new/preview", new_ticket::preview),
         at_get("/tickets/{number}", ticket::page),
+        at_get("/tickets/{number}/incident-report", ticket::incident_report),
         at_post("/tickets/{number}/act/{action}", ticket::act),
         at_get("/dashboard", dashboard::page),
         at_get("/reports/breaches", dashboard::printable),

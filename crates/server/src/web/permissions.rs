@@ -43,6 +43,7 @@ pub const PAGES: &[Page] = &[
     r("POST", "/tickets/new", Action::TicketOpen),
     r("POST", "/tickets/new/preview", Action::TicketOpen),
     r("GET", "/tickets/{number}", Action::TicketRead),
+    r("GET", "/tickets/{number}/incident-report", Action::TicketRead),
     Page {
         method: "POST",
         path: "/tickets/{number}/act/{action}",

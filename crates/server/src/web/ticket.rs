@@ -447,7 +447,16 @@ pub async fn act(
     let mut body = Map::new();
     let version = number_of("version")?.ok_or_else(|| AppError::invalid("version", "the form has no version"))?;
     body.insert("version".into(), json!(version));
-    for k in ["reason", "note", "severity", "root_cause", "fix", "text", "title"] {
+    for k in [
+        "reason",
+        "note",
+        "severity",
+        "root_cause",
+        "fix",
+        "follow_up",
+        "text",
+        "title",
+    ] {
         if let Some(x) = field(&f, k) {
             body.insert(k.into(), json!(x));
         }
@@ -515,4 +524,14 @@ pub async fn act(
         Err(AppError::NotFound(m)) => Err(WebError::App(AppError::NotFound(m))),
         Err(e) => Ok(redirect_with(&back, &format!("{label} · {number} ✗ {e}"))),
     }
+}
+
+/// `GET /tickets/{number}/incident-report`: the ticket's incident report (故障处理情况报告) to
+/// print and sign, in the reader's language ([`crate::app::incident_report`]).
+pub async fn incident_report(State(state): State<AppState>, v: Viewer, Path(number): Path<String>) -> WebResult {
+    use crate::app::incident_report::{Format, render};
+    use axum::response::IntoResponse;
+    Ok(render(&state, &v.p, &number, Format::Html, v.lang.vocab())
+        .await?
+        .into_response())
 }

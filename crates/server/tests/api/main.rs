@@ -36,6 +36,7 @@ mod evidence;
 mod findings;
 mod hand_set;
 mod hardening;
+mod incident_report;
 mod intake;
 mod lifecycle;
 mod measured_times;

@@ -59,6 +59,7 @@ both!(
             ("POST", "/tickets"),
             ("POST", "/tickets/preview"),
             ("GET", "/tickets/{number}"),
+            ("GET", "/tickets/{number}/incident-report"),
             ("POST", "/tickets/{number}/{action}"),
             ("GET", "/ladders"),
             ("PUT", "/ladders/{scope}"),

@@ -360,7 +360,7 @@ both!(
             .into_iter()
             .filter(|(_, p)| p.contains("{number}"))
             .collect();
-        assert_eq!(ops.len(), 2, "reading and acting: {ops:?}");
+        assert_eq!(ops.len(), 3, "reading, the incident report and acting: {ops:?}");
         let mut report = Vec::new();
         let mut wrong = 0;
         for who in [

@@ -207,6 +207,7 @@ async fn a_resolved_ticket_stops_escalating(backend: Backend) {
                 fix: "重启服务".into(),
                 impact_from: t0(),
                 impact_to: now,
+                follow_up: None,
             },
         },
     ] {

@@ -150,6 +150,7 @@ pub(super) async fn auto_resolve(
                     fix: "告警恢复，按规则自动解决 / resolved automatically by the rule's auto_resolve".into(),
                     impact_from: occurred.min(ends),
                     impact_to: ends.max(occurred).min(at),
+                    follow_up: None,
                 },
             })
             .await;

@@ -1,7 +1,8 @@
 //! Breach reports for managers: over a period and filters, the ticket counts, each clock's
 //! compliance, MTTA/MTTR (working and wall time; mean, median, p90), the breached clocks with
 //! their deadlines and lateness, a per-vendor scorecard, per-system availability against its
-//! target, and the deductions each vendor's contract implies.
+//! target, the deductions each vendor's contract implies, and the register of the period's
+//! incidents with their cause, impact and duration.
 //!
 //! One door: [`breaches`] computes a [`Report`]; [`export`] writes it as CSV, XLSX or printable
 //! HTML. The API (`GET /api/v1/reports/breaches`), the CLI (`opsclock report breaches`) and the
@@ -17,6 +18,7 @@ pub mod corrections;
 pub mod counts;
 pub mod deductions;
 pub mod export;
+pub mod incidents;
 pub mod latency;
 pub mod notes;
 pub mod paused;
@@ -104,6 +106,9 @@ pub struct Report {
     /// Satisfaction against the contracts' targets: the ticket ratings and the units' surveys,
     /// apart and combined, per unit and contract (docs/satisfaction.md).
     pub satisfaction_rate: satisfaction_rate::SatisfactionRate,
+    /// The incident register (故障记录): the period's faults, security events and alarms with
+    /// their cause, impact and duration (docs/incident-report.md).
+    pub incidents: Vec<incidents::Incident>,
 }
 
 /// Computes the breach report for `period`, `filters` and the systems the caller may see
@@ -136,7 +141,18 @@ pub async fn breaches_in(
     let as_of = scope.as_of;
     // Independent scans, run at once: on a pool each takes its own connection (SQLite readers
     // do not block each other in WAL mode), inside a transaction they simply take turns.
-    let (ticket_rows, clock_rows, provisional, latency, breached, availability, corrections, paused, satisfaction) = tokio::try_join!(
+    let (
+        ticket_rows,
+        clock_rows,
+        provisional,
+        latency,
+        breached,
+        availability,
+        corrections,
+        paused,
+        satisfaction,
+        incidents,
+    ) = tokio::try_join!(
         counts::ticket_rows(db, &scope),
         counts::clock_rows(db, &scope),
         counts::provisional_rows(db, &scope),
@@ -146,6 +162,7 @@ pub async fn breaches_in(
         corrections::list(db, &scope),
         paused::list(db, calendars, &scope),
         satisfaction::of(db, &scope),
+        incidents::list(db, &scope),
     )?;
     let measured = deductions::Measured {
         breached: &breached,
@@ -171,6 +188,7 @@ pub async fn breaches_in(
         paused,
         satisfaction,
         satisfaction_rate,
+        incidents,
         period,
         as_of,
         filters,

@@ -31,8 +31,8 @@ pub struct BreachQuery {
     pub severity: Option<String>,
     /// `json` (default), `csv`, `xlsx` or `html`.
     pub format: Option<String>,
-    /// For CSV: the section (summary, clocks, latency, breached, vendors, availability,
-    /// deductions; default breached).
+    /// For CSV: the section (summary, clocks, latency, breached, paused, vendors, availability,
+    /// deductions, corrections, satisfaction, incidents; default breached).
     pub section: Option<String>,
     /// The zone days are counted in (default Asia/Shanghai).
     pub timezone: Option<String>,

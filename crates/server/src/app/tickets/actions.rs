@@ -61,6 +61,9 @@ pub struct ActionRequest {
     pub impact_from: Option<DateTime<Utc>>,
     /// resolve: when the impact ended [default: at].
     pub impact_to: Option<DateTime<Utc>>,
+    /// resolve: what is still to be done so that it does not happen again (optional; the
+    /// incident report's 后续措施).
+    pub follow_up: Option<String>,
     /// close: satisfaction 1–5.
     pub satisfaction: Option<u8>,
     /// assign: the user id, or null to unassign (required).
@@ -108,6 +111,7 @@ fn command(
         ("fix", b.fix.is_some()),
         ("impact_from", b.impact_from.is_some()),
         ("impact_to", b.impact_to.is_some()),
+        ("follow_up", b.follow_up.is_some()),
         ("satisfaction", b.satisfaction.is_some()),
         ("assignee_id", b.assignee_id.is_some()),
         ("text", b.text.is_some()),
@@ -119,7 +123,7 @@ fn command(
     let applies: &[&str] = match action {
         "pause" => &["reason", "note"],
         "regrade" => &["severity", "reason"],
-        "resolve" => &["root_cause", "fix", "impact_from", "impact_to"],
+        "resolve" => &["root_cause", "fix", "impact_from", "impact_to", "follow_up"],
         "close" => &["satisfaction", "note"],
         "reopen" => &["reason"],
         "cancel" => &["reason", "note"],
@@ -178,6 +182,7 @@ fn command(
                     fix: need("fix", b.fix)?,
                     impact_from: b.impact_from.unwrap_or(occurred_at),
                     impact_to: b.impact_to.unwrap_or(at),
+                    follow_up: b.follow_up,
                 },
             },
             None,

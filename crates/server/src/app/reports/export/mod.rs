@@ -1,10 +1,11 @@
-//! The report as tables: ten sections (summary, clocks, times, breached clocks, paused clocks,
-//! vendors, availability, deductions, corrections, satisfaction; [`sections`]), each with Chinese headers, written as CSV (one section), XLSX (one
+//! The report as tables: eleven sections (summary, clocks, times, breached clocks, paused clocks,
+//! vendors, availability, deductions, corrections, satisfaction, incidents; [`sections`]), each with Chinese headers, written as CSV (one section), XLSX (one
 //! sheet per section) or a printable HTML page (all sections). The report's footnotes
 //! ([`footnote_lines`]) follow: the CSV's last rows, a 说明 sheet, a paragraph under the tables.
 
 pub mod csv;
 pub mod html;
+mod incidents;
 mod satisfaction;
 mod sections;
 pub mod xlsx;
@@ -15,6 +16,7 @@ pub(crate) use sections::zh;
 pub fn sections(r: &Report) -> Vec<Section> {
     let mut all = sections::sections(r);
     all.push(satisfaction::section(r));
+    all.push(incidents::section(r));
     all
 }
 
@@ -147,7 +149,7 @@ pub struct Section {
 }
 
 /// The section keys, in order.
-pub const SECTIONS: [&str; 10] = [
+pub const SECTIONS: [&str; 11] = [
     "summary",
     "clocks",
     "latency",
@@ -158,6 +160,7 @@ pub const SECTIONS: [&str; 10] = [
     "deductions",
     "corrections",
     "satisfaction",
+    "incidents",
 ];
 
 /// How a row with a provisional deadline is marked; the footnote starting with `*` explains it.
