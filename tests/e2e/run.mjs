@@ -192,7 +192,7 @@ const LATIN_ALLOWED = new Set([
   "opsclock", // the product's name
   "English", // the language switch, written in its own language
   "SLA", "MB", // the contracts' own abbreviation; a unit
-  "CSV", "XLSX", // file formats, as the export links name them
+  "CSV", "XLSX", "DOCX", // file formats, as the export links name them
   "API", "MTTA", "MTTR", // terms Chinese O&M staff use as they are (API 令牌, 平均响应时长 MTTA)
   "admin", "engineer", "manager", "supervisor", "outsider", // the demo's and this test's login names
 ]);
@@ -660,6 +660,7 @@ try {
       "/board",
       "/tickets/new",
       `/tickets/${number}`,
+      `/tickets/${number}/incident-report`,
       `/dashboard?period=${month}`,
       `/reports/breaches?period=${month}`,
       "/catalog",

@@ -114,7 +114,7 @@ pub async fn incident_report(
     ApiQuery(q): ApiQuery<IncidentReportQuery>,
 ) -> ApiResult<Response> {
     let format = q.format.as_deref().map_or(Ok(Format::Json), str::parse)?;
-    let lang = crate::app::vocab::Lang::from_key(q.lang.as_deref().unwrap_or("zh"));
+    let lang = incident_report::lang_of(q.lang.as_deref())?;
     Ok(incident_report::render(&state, &p, &number, format, lang)
         .await?
         .into_response())

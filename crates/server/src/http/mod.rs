@@ -42,7 +42,7 @@ impl axum::response::IntoResponse for crate::app::reports::request::Rendered {
         use crate::app::reports::request::Rendered;
         use axum::http::header;
         match self {
-            Rendered::Json(r) => axum::Json(*r).into_response(),
+            Rendered::Json(r) => ([(header::CACHE_CONTROL, "no-store")], axum::Json(*r)).into_response(),
             Rendered::File {
                 content_type,
                 disposition,
@@ -66,7 +66,7 @@ impl axum::response::IntoResponse for crate::app::incident_report::Rendered {
         use crate::app::incident_report::Rendered;
         use axum::http::header;
         match self {
-            Rendered::Json(r) => axum::Json(*r).into_response(),
+            Rendered::Json(r) => ([(header::CACHE_CONTROL, "no-store")], axum::Json(*r)).into_response(),
             Rendered::File {
                 content_type,
                 disposition,

@@ -300,7 +300,7 @@ both!(
         }
         assert!(text.iter().any(|c| c == ROOT_CAUSE), "{all}");
         assert!(text.iter().any(|c| c == FOLLOW_UP), "{all}");
-        assert!(all.contains("超时 1 小时"), "{all}");
+        assert!(all.contains("超时完成 1 小时"), "{all}");
         assert!(all.contains("服务商（乙方）") && all.contains("监理单位") && all.contains("盖章"));
         // Chinese is set in 宋体, and the sections are headings.
         assert!(text.contains(&"eastAsia=宋体".to_owned()), "{all}");
@@ -359,5 +359,85 @@ both!(
         assert_eq!(sheet.get_value((1, 0)).unwrap().to_string(), number);
         assert_eq!(sheet.get_value((1, 10)).unwrap().to_string(), ROOT_CAUSE);
         assert_eq!(sheet.get_value((1, 14)), Some(&calamine::Data::Float(300.0)));
+    }
+);
+
+both!(
+    a_reopened_ticket_an_approved_downgrade_and_control_characters,
+    |t: Harness| async move {
+        // An urgent fault whose title came from a monitor with a terminal colour code and a
+        // vertical tab, received an hour ago: its response clock is breached and still running.
+        let title = "CPU 告警\u{1b}[31m 高\u{b}负载";
+        let v = post_at(
+            &t,
+            "eng_a",
+            "/api/v1/tickets",
+            json!({"kind": "fault", "system": "SA", "severity": "urgent", "title": title}),
+            t.now() - chrono::TimeDelta::hours(1),
+        )
+        .await
+        .expect(StatusCode::CREATED);
+        let number = v["number"].as_str().unwrap().to_owned();
+        let path = format!("/api/v1/tickets/{number}/incident-report");
+        let r = t.get("eng_a", &path).await.expect(StatusCode::OK);
+        assert_eq!(clock(&r, "response")["outcome"], "breached_running", "{r}");
+        // The vendor asks for a downgrade after the breach; the unit's manager approves it. No
+        // `regraded` event is written, yet the report names the re-grading and who approved it.
+        let v = t
+            .act(
+                "eng_a",
+                &v,
+                "regrade",
+                json!({"severity": "minor", "reason": "只影响一台终端"}),
+            )
+            .await
+            .expect(StatusCode::OK);
+        let seq = v["claims"][0]["seq"].clone();
+        let v = t
+            .act("mgr_a", &v, "approve", json!({"event": seq}))
+            .await
+            .expect(StatusCode::OK);
+        let v = t
+            .act("eng_a", &v, "acknowledge", json!({}))
+            .await
+            .expect(StatusCode::OK);
+        let v = t.act("eng_a", &v, "start", json!({})).await.expect(StatusCode::OK);
+        let v = t
+            .act("eng_a", &v, "resolve", json!({"root_cause": ROOT_CAUSE, "fix": FIX}))
+            .await
+            .expect(StatusCode::OK);
+        t.act("mgr_a", &v, "reopen", json!({"reason": "问题复现"}))
+            .await
+            .expect(StatusCode::OK);
+        let r = t.get("mgr_a", &path).await.expect(StatusCode::OK);
+        let regrading = &r["regradings"][0];
+        assert_eq!(
+            (
+                regrading["from"].as_str(),
+                regrading["to"].as_str(),
+                regrading["actor"].as_str()
+            ),
+            (Some("urgent"), Some("minor"), Some("mgr_a")),
+            "{r}"
+        );
+        // The last resolution is shown as such: the ticket was reopened since.
+        assert_eq!(r["resolution"]["superseded"], true, "{r}");
+        assert_eq!(r["resolution"]["root_cause"], ROOT_CAUSE);
+        let (_, _, page) = t.download("mgr_a", &format!("{path}?format=html")).await;
+        let page = String::from_utf8(page).unwrap();
+        assert!(page.contains("工单已重新打开，以下为上次解决时的记录"), "{page}");
+        // The Word file opens: the control characters are left out of it.
+        let (status, _, bytes) = t.download("mgr_a", &format!("{path}?format=docx")).await;
+        assert_eq!(status, StatusCode::OK);
+        if let Some(text) = docx_text(&bytes, "a_reopened_ticket_an_approved_downgrade_and_control_characters") {
+            assert!(text.iter().any(|c| c == "CPU 告警[31m 高负载"), "{text:?}");
+        }
+        // A language the report has not is refused, not answered in Chinese.
+        let d = t
+            .get("mgr_a", &format!("{path}?lang=fr"))
+            .await
+            .problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+        assert!(d.starts_with("lang: "), "{d}");
+        t.get("mgr_a", &format!("{path}?lang=EN")).await.expect(StatusCode::OK);
     }
 );

@@ -59,7 +59,9 @@ pub struct ReportClock {
     pub ended_at: Option<DateTime<Utc>>,
     /// running, paused, met, breached-running, breached-met or cancelled.
     pub state: String,
-    /// `met`, `breached`, `running` (not stopped, not late yet) or `cancelled`.
+    /// `met`; `breached` (stopped late, 超时完成); `breached_running` (still counting, or paused,
+    /// past the deadline: 超时未完成); `running` (not late yet); `paused` (not late; its deadline
+    /// is the one it would have if it resumed now); `cancelled`.
     pub outcome: String,
     /// Working time past the deadline, seconds (0 when met).
     pub overdue_seconds: i64,
@@ -91,6 +93,9 @@ pub struct ResolutionView {
     pub by: Option<String>,
     /// When.
     pub at: DateTime<Utc>,
+    /// Whether the ticket was reopened since: this is the last resolution's record, not a
+    /// recovery (the ticket's `resolved_at` is empty until it is resolved again).
+    pub superseded: bool,
 }
 
 /// The impact grade after the event (事后定级), apart from the severity that set the deadlines.
@@ -152,6 +157,8 @@ pub struct Notification {
     pub sent_at: Option<DateTime<Utc>>,
     /// The subject line.
     pub subject: String,
+    /// Whether it is a step's English copy, to the readers who asked for English.
+    pub english_copy: bool,
 }
 
 /// A comment on the ticket.

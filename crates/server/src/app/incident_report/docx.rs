@@ -40,9 +40,29 @@ fn run(text: &str) -> Run {
     sized(text, 21)
 }
 
+/// `text` as XML 1.0 may carry it: a tab becomes a space, a carriage return (of a CRLF) goes,
+/// and the control characters it forbids
+/// (a terminal's colour codes in a monitor's alert, a vertical tab pasted from Word) and the
+/// non-characters U+FFFE and U+FFFF are left out, or the file would not open.
+///
+/// ```text
+/// "CPU\u{1b}[31m 告警\u{b}" → "CPU[31m 告警"
+/// ```
+fn xml_safe(text: &str) -> String {
+    text.chars()
+        .filter_map(|c| match c {
+            '\t' => Some(' '),
+            '\n' => Some(c),
+            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => None,
+            _ => Some(c),
+        })
+        .collect()
+}
+
 /// A run of `text` in `half_points`, its lines broken where the text breaks them.
 fn sized(text: &str, half_points: usize) -> Run {
     let mut r = Run::new().fonts(fonts()).size(half_points);
+    let text = xml_safe(text);
     for (i, line) in text.split('\n').enumerate() {
         if i > 0 {
             r = r.add_break(BreakType::TextWrapping);
@@ -249,6 +269,9 @@ pub fn write(r: &IncidentReport, lang: Lang) -> AppResult<Vec<u8>> {
         None => vec![(h("root_cause"), h("not_resolved"))],
     };
     let mut cause = cause;
+    if r.resolution.as_ref().is_some_and(|res| res.superseded) {
+        cause.insert(0, (h("note"), h("superseded").trim().to_owned()));
+    }
     if let Some(g) = &r.impact_grade {
         cause.push((
             h("impact_grade"),
@@ -394,4 +417,15 @@ pub fn write(r: &IncidentReport, lang: Lang) -> AppResult<Vec<u8>> {
         .pack(&mut out)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("DOCX: {e}")))?;
     Ok(out.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn control_characters_do_not_reach_the_file() {
+        assert_eq!(
+            super::xml_safe("CPU\u{1b}[31m 告警\u{b}\t完\n毕\u{ffff}"),
+            "CPU[31m 告警 完\n毕"
+        );
+    }
 }

@@ -62,46 +62,47 @@ pub fn write(r: &IncidentReport, lang: Lang) -> String {
         "<h2 id=\"facts\">{}</h2><table class=\"facts\"><tbody>",
         e(&h("facts"))
     );
-    let named = |n: &super::Named| format!("{}（{}）", n.name, n.code);
+    // Values as HTML: a code is set as code (ids, not words of the page's language).
+    let named = |n: &super::Named| format!("{}（<code>{}</code>）", e(&n.name), e(&n.code));
     let pairs: Vec<(&str, String)> = vec![
-        ("number", r.number.clone()),
-        ("status", of("status_", &r.status, lang)),
-        ("kind", crate::app::vocab::labels::kind(&r.kind, lang)),
-        ("severity", words::severity_line(r, lang)),
+        ("number", e(&r.number)),
+        ("status", e(&of("status_", &r.status, lang))),
+        ("kind", e(&crate::app::vocab::labels::kind(&r.kind, lang))),
+        ("severity", e(&words::severity_line(r, lang))),
         ("system", named(&r.system)),
         ("unit", named(&r.unit)),
         ("vendor", r.vendor.as_ref().map_or_else(|| "—".to_owned(), named)),
         (
             "reporter",
-            words::person(
+            e(&words::person(
                 r.reporter.as_ref().map(|p| p.name.as_str()),
                 r.reporter.as_ref().map(|p| p.username.as_str()),
                 lang,
-            ),
+            )),
         ),
-        ("occurred_at", when(Some(r.occurred_at))),
-        ("received_at", when(Some(r.received_at))),
-        ("acknowledged_at", when(r.acknowledged_at)),
-        ("on_site_at", when(r.on_site_at)),
-        ("resolved_at", when(r.resolved_at)),
-        ("closed_at", when(r.closed_at)),
+        ("occurred_at", e(&when(Some(r.occurred_at)))),
+        ("received_at", e(&when(Some(r.received_at)))),
+        ("acknowledged_at", e(&when(r.acknowledged_at))),
+        ("on_site_at", e(&when(r.on_site_at))),
+        ("resolved_at", e(&when(r.resolved_at))),
+        ("closed_at", e(&when(r.closed_at))),
         (
             "assignee",
-            words::person(
+            e(&words::person(
                 r.assignee.as_ref().map(|p| p.name.as_str()),
                 r.assignee.as_ref().map(|p| p.username.as_str()),
                 lang,
-            ),
+            )),
         ),
         (
             "satisfaction",
-            r.satisfaction.map_or_else(|| "—".to_owned(), |s| format!("{s} / 5")),
+            e(&r.satisfaction.map_or_else(|| "—".to_owned(), |s| format!("{s} / 5"))),
         ),
     ];
     for pair in pairs.chunks(2) {
         out.push_str("<tr>");
         for (k, v) in pair {
-            let _ = write!(out, "<th>{}</th><td id=\"f-{k}\">{}</td>", e(&h(k)), e(v));
+            let _ = write!(out, "<th>{}</th><td id=\"f-{k}\">{v}</td>", e(&h(k)));
         }
         out.push_str("</tr>");
     }
@@ -144,7 +145,7 @@ pub fn write(r: &IncidentReport, lang: Lang) -> String {
         .clocks
         .iter()
         .map(|c| {
-            let late = c.outcome == "breached";
+            let late = c.outcome.starts_with("breached");
             let deadline = format!(
                 "{}{}",
                 when(Some(c.deadline)),
@@ -180,6 +181,9 @@ pub fn write(r: &IncidentReport, lang: Lang) -> String {
     );
     match &r.resolution {
         Some(res) => {
+            if res.superseded {
+                wide(&mut out, "note", w("superseded", lang).trim());
+            }
             wide(&mut out, "root_cause", &res.root_cause);
             wide(&mut out, "fix", &res.fix);
             wide(

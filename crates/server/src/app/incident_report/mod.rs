@@ -89,17 +89,7 @@ pub async fn get(ctx: &Context, p: &Principal, number: &str) -> AppResult<Incide
         .collect();
     let opened = timeline.iter().find(|e| e.kind == "opened");
     let text = |v: &serde_json::Value| v.as_str().map(str::to_owned);
-    let regradings = timeline
-        .iter()
-        .filter(|e| e.kind == "regraded")
-        .map(|e| Regrading {
-            at: e.at,
-            actor: e.actor.clone(),
-            from: text(&e.data["from"]).unwrap_or_default(),
-            to: text(&e.data["to"]).unwrap_or_default(),
-            reason: text(&e.data["reason"]).unwrap_or_default(),
-        })
-        .collect();
+    let regradings = regradings_of(&timeline);
     let resolution = timeline.iter().rev().find(|e| e.kind == "resolved").and_then(|e| {
         let r = &e.data["resolution"];
         let when = |k: &str| r[k].as_str().and_then(|s| s.parse::<DateTime<Utc>>().ok());
@@ -113,6 +103,7 @@ pub async fn get(ctx: &Context, p: &Principal, number: &str) -> AppResult<Incide
             impact_seconds: (to - from).num_seconds(),
             by: e.actor.clone(),
             at: e.at,
+            superseded: reopened_since(&timeline, e.seq),
         })
     });
     let impact_grade = t.impact.as_ref().and_then(|grade| {
@@ -231,17 +222,67 @@ async fn people(
         .collect())
 }
 
+/// Every re-grading (重新定级): the buyer's own (`regraded`) and a party's request the other
+/// approved (a `requested` regrade with an approving `decided`, which changes the severity
+/// without a `regraded` event: a downgrade the vendor asked for after a breach), by when they
+/// took effect; the approver is named for the latter.
+fn regradings_of(timeline: &[TimelineEntry]) -> Vec<Regrading> {
+    let text = |v: &serde_json::Value| v.as_str().map(str::to_owned).unwrap_or_default();
+    let mut out: Vec<Regrading> = timeline
+        .iter()
+        .filter_map(|e| match e.kind.as_str() {
+            "regraded" => Some(Regrading {
+                at: e.at,
+                actor: e.actor.clone(),
+                from: text(&e.data["from"]),
+                to: text(&e.data["to"]),
+                reason: text(&e.data["reason"]),
+            }),
+            "requested" if e.data["change"]["kind"] == "regrade" => {
+                // A decision names the request by its index among the events (seq − 1).
+                let decided = timeline.iter().find(|d| {
+                    d.kind == "decided"
+                        && d.data["on"].as_i64() == Some(i64::from(e.seq) - 1)
+                        && d.data["approved"] == true
+                })?;
+                let c = &e.data["change"];
+                Some(Regrading {
+                    at: decided.at,
+                    actor: decided.actor.clone(),
+                    from: text(&c["from"]),
+                    to: text(&c["to"]),
+                    reason: text(&c["reason"]),
+                })
+            }
+            _ => None,
+        })
+        .collect();
+    out.sort_by_key(|r| r.at);
+    out
+}
+
+/// Whether the ticket was reopened after the event numbered `seq`.
+fn reopened_since(timeline: &[TimelineEntry], seq: i32) -> bool {
+    timeline.iter().any(|e| e.seq > seq && e.kind == "reopened")
+}
+
 /// A clock as the report states it, from the clock read now and its stored row.
 fn report_clock(c: ClockView, row: Option<&clocks::Model>, now: DateTime<Utc>) -> ReportClock {
     let ended_at = row.and_then(|r| r.ended_at);
+    // Stopped late (`breached`, 超时完成) apart from still counting past the deadline
+    // (`breached_running`, 超时未完成, paused or not), as the breach report tells them apart; a
+    // paused clock's deadline is the one it would have if it resumed now.
     let outcome = match c.state.as_str() {
         "cancelled" => "cancelled",
         "met" => "met",
-        _ if c.breached || c.state.starts_with("breached") => "breached",
+        "breached-met" => "breached",
+        _ if c.breached || c.state == "breached-running" => "breached_running",
+        "paused" => "paused",
         _ => "running",
     };
-    let overdue_wall_seconds =
-        (outcome == "breached").then(|| (ended_at.unwrap_or(now) - c.deadline).num_seconds().max(0));
+    let overdue_wall_seconds = outcome
+        .starts_with("breached")
+        .then(|| (ended_at.unwrap_or(now) - c.deadline).num_seconds().max(0));
     ReportClock {
         name: c.name,
         calendar: c.calendar,
@@ -259,8 +300,9 @@ fn report_clock(c: ClockView, row: Option<&clocks::Model>, now: DateTime<Utc>) -
     }
 }
 
-/// The outbox rows about ticket `id`, by when they fell due; each step's English copy is left
-/// out (it is the same message, to the readers who asked for English).
+/// The outbox rows about ticket `id`, by when they fell due. A step's English copy (`…/en`) is
+/// the same step to the readers who asked for English: its own row, recipients and outcome,
+/// marked `english_copy`, so that the record names everyone told.
 async fn notifications(ctx: &Context, id: i64) -> AppResult<Vec<Notification>> {
     Ok(outbox::Entity::find()
         .filter(outbox::Column::TicketId.eq(id))
@@ -269,8 +311,8 @@ async fn notifications(ctx: &Context, id: i64) -> AppResult<Vec<Notification>> {
         .all(&ctx.db)
         .await?
         .into_iter()
-        .filter(|m| !m.dedup_key.ends_with("/en"))
         .map(|m| Notification {
+            english_copy: m.dedup_key.ends_with("/en"),
             channel: m.channel,
             clock: m.clock,
             step: m.step,
@@ -343,6 +385,19 @@ impl std::str::FromStr for Format {
                 format!("{s:?} is not a format of the incident report; expected one of: json, html, docx"),
             )),
         }
+    }
+}
+
+/// The words of the page and the file: `zh` (the default) or `en`, as the API's `lang` says it;
+/// anything else is refused rather than quietly answered in Chinese.
+pub fn lang_of(key: Option<&str>) -> AppResult<Lang> {
+    match key.map(|k| k.trim().to_ascii_lowercase()).as_deref() {
+        None | Some("zh") => Ok(Lang::Zh),
+        Some("en") => Ok(Lang::En),
+        Some(other) => Err(AppError::invalid(
+            "lang",
+            format!("{other:?} is not a language of the incident report; expected zh or en"),
+        )),
     }
 }
 

@@ -71,6 +71,13 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("send_status", "状态", "Status"),
     ("no_recipients", "（无接收人）", "(nobody)"),
     ("step", "事由", "Why"),
+    ("english_copy", "（英文副本）", " (English copy)"),
+    ("note", "说明", "Note"),
+    (
+        "superseded",
+        "（工单已重新打开，以下为上次解决时的记录）",
+        " (the ticket was reopened: the last resolution's record)",
+    ),
     ("recipients", "接收人", "To"),
     ("sent_at", "发送时间", "Sent"),
     ("due_at", "应发时间", "Due"),
@@ -87,9 +94,11 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("sig_unit", "用户单位", "User unit"),
     ("sig_supervisor", "监理单位", "Supervisor"),
     ("out_met", "达标", "Met"),
-    ("out_breached", "超时", "Breached"),
+    ("out_breached", "超时完成", "Met late"),
+    ("out_breached_running", "超时未完成", "Breached, still running"),
     ("out_running", "计时中", "Running"),
-    ("out_cancelled", "已作废", "Cancelled"),
+    ("out_paused", "已暂停", "Paused"),
+    ("out_cancelled", "已取消", "Cancelled"),
     ("ch_email", "邮件", "Email"),
     ("ch_webhook", "消息推送", "Webhook"),
     ("mail_pending", "待发", "pending"),
@@ -221,7 +230,7 @@ pub fn severity_reason(r: &IncidentReport, lang: Lang) -> String {
 /// apart where they differ (`超时 2 小时（工作时间），1 天 2 小时（自然时间）`).
 pub fn outcome(c: &ReportClock, lang: Lang) -> String {
     let word = of("out_", &c.outcome, lang);
-    if c.outcome != "breached" {
+    if !c.outcome.starts_with("breached") {
         return word;
     }
     let working = span(c.overdue_seconds, lang);
@@ -341,7 +350,12 @@ pub fn step(n: &super::Notification, lang: Lang) -> String {
         (k, Lang::Zh) => format!(" 第 {k} 次"),
         (k, Lang::En) => format!(" #{k}"),
     };
-    format!("{clock} {step}{repeat}").trim().to_owned()
+    let copy = if n.english_copy {
+        w("english_copy", lang)
+    } else {
+        String::new()
+    };
+    format!("{clock} {step}{repeat}{copy}").trim().to_owned()
 }
 
 #[cfg(test)]
@@ -377,14 +391,14 @@ mod tests {
             paused_seconds: 0,
             provisional: false,
         };
-        assert_eq!(outcome(&clock(3600, Some(3600)), Lang::Zh), "超时 1 小时");
+        assert_eq!(outcome(&clock(3600, Some(3600)), Lang::Zh), "超时完成 1 小时");
         assert_eq!(
             outcome(&clock(7200, Some(93_600)), Lang::Zh),
-            "超时 2 小时（工作时间），1 天 2 小时（自然时间）"
+            "超时完成 2 小时（工作时间），1 天 2 小时（自然时间）"
         );
         assert_eq!(
             outcome(&clock(7200, Some(93_600)), Lang::En),
-            "Breached 2h 00m (working time); 1d 02h 00m (wall time)"
+            "Met late 2h 00m (working time); 1d 02h 00m (wall time)"
         );
     }
 
