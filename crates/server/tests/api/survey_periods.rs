@@ -8,36 +8,8 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use crate::both;
-use crate::recorded::{open, step};
 use crate::support::Harness;
-use crate::surveys::{contract, fig, set_contract, setup, survey};
-
-/// A general fault on System A received on `date` (`2026-10-05`) at 10:00, repaired by 11:00,
-/// closed by unit A's manager on 28 November with `rating`.
-async fn rated_on(t: &Harness, date: &str, rating: u8) {
-    let at = |time: &str| format!("{date}T{time}");
-    let v = open(t, "eng_a", "SA", "fault", "general", &at("10:00:00")).await;
-    let v = step(t, "eng_a", &v, "acknowledge", &at("10:05:00"), json!({})).await;
-    let v = step(t, "eng_a", &v, "start", &at("10:10:00"), json!({})).await;
-    let v = step(
-        t,
-        "eng_a",
-        &v,
-        "resolve",
-        &at("11:00:00"),
-        json!({"root_cause": "c", "fix": "f"}),
-    )
-    .await;
-    step(
-        t,
-        "mgr_a",
-        &v,
-        "close",
-        "2026-11-28T10:00:00",
-        json!({"satisfaction": rating}),
-    )
-    .await;
-}
+use crate::surveys::{contract, fig, rated, set_contract, setup, survey};
 
 async fn rate_of(t: &Harness, period: &str) -> Value {
     t.get("bureau", &format!("/api/v1/reports/breaches?period={period}"))
@@ -58,7 +30,7 @@ both!(
             ("2026-11-02", 2),
             ("2026-11-03", 2),
         ] {
-            rated_on(&t, date, rating).await;
+            rated(&t, date, rating).await;
         }
         // Tickets alone over the quarter: 1 of 4.
         assert_eq!(fig(&rate_of(&t, "2026-Q4").await["combined"]), (4, 1, Some(25.0)));

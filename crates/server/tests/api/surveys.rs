@@ -32,10 +32,10 @@ pub(crate) async fn set_contract(t: &Harness, satisfaction: Value) {
         .expect(StatusCode::OK);
 }
 
-/// A general fault on System A received on November `day`, repaired within the hour, closed by
-/// unit A's manager with `rating`.
-async fn rated(t: &Harness, day: &str, rating: u8) {
-    let at = |time: &str| format!("2026-11-{day}T{time}");
+/// A general fault on System A received on `date` (`2026-11-02`) at 10:00, repaired within the
+/// hour, closed by unit A's manager on 28 November with `rating`.
+pub(crate) async fn rated(t: &Harness, date: &str, rating: u8) {
+    let at = |time: &str| format!("{date}T{time}");
     let v = open(t, "eng_a", "SA", "fault", "general", &at("10:00:00")).await;
     let v = step(t, "eng_a", &v, "acknowledge", &at("10:05:00"), json!({})).await;
     let v = step(t, "eng_a", &v, "start", &at("10:10:00"), json!({})).await;
@@ -64,7 +64,7 @@ pub(crate) async fn setup(t: &Harness) {
     t.time.set("2026-12-02T02:00:00Z".parse().unwrap());
     set_contract(t, json!({"target_pct": 90, "source": "illustrative, as 001 L667"})).await;
     for (day, rating) in [("02", 5), ("03", 5), ("04", 4), ("05", 3)] {
-        rated(t, day, rating).await;
+        rated(t, &format!("2026-11-{day}"), rating).await;
     }
 }
 
