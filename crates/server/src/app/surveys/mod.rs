@@ -394,7 +394,7 @@ pub async fn fill(ctx: &Context, p: &Principal, from: &ClientAddr, body: NewSurv
         ))
     };
     // Two fills of one unit take turns, so both cannot find no overlapping survey.
-    crate::db::claim::<units::Entity>(&txn, units::Column::Id, units::Column::Id.eq(unit.id)).await?;
+    crate::db::claim::<units::Entity>(&txn, units::Column::Name, units::Column::Id.eq(unit.id)).await?;
     let existing = satisfaction_surveys::Entity::find()
         .filter(satisfaction_surveys::Column::UnitId.eq(unit.id))
         .filter(satisfaction_surveys::Column::ContractCode.eq(&stored.contract.code))
