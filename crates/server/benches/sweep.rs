@@ -67,6 +67,7 @@ async fn world(backend: Backend, idle: usize, due: usize) -> Bench {
             let txn = opsclock::db::begin_write(&db.db).await.expect("begin");
             for _ in chunk {
                 let new = NewTicket {
+                    category: None,
                     kind: Kind::Fault,
                     severity: Severity::Serious,
                     severity_reason: None,

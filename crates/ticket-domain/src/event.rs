@@ -65,6 +65,10 @@ pub struct NewTicket {
     /// time is measured for the averages either ([`crate::Ticket::measured`]).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub outside_service: bool,
+    /// The contract's category (分类) it was logged under, by code ([`crate::Categories`]); the
+    /// server checks it against the system's policy. Absent when not sorted yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
 }
 
 impl NewTicket {
@@ -228,6 +232,17 @@ pub enum Command {
         /// Why: the loss and the reach found (required).
         reason: String,
     },
+    /// The ticket is sorted into one of its contract's categories (or out of all, with `None`);
+    /// like the impact grade it moves no clock, and is possible in any status. The server checks
+    /// the code against the system's policy ([`crate::Categories::find`]).
+    Categorise {
+        /// When.
+        at: DateTime<Utc>,
+        /// The category's code, or none to leave it unsorted.
+        category: Option<String>,
+        /// Why, if said (a change of an earlier category).
+        reason: Option<String>,
+    },
     /// The title or the description is corrected; the old text stays in the event stream.
     Correct {
         /// When.
@@ -382,6 +397,18 @@ pub enum Event {
         /// The text.
         text: String,
     },
+    /// See [`Command::Categorise`].
+    Categorised {
+        /// When.
+        at: DateTime<Utc>,
+        /// The category before, if there was one.
+        from: Option<String>,
+        /// The category now (none: unsorted).
+        to: Option<String>,
+        /// Why, if said.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
     /// See [`Command::GradeImpact`].
     ImpactGraded {
         /// When.
@@ -482,6 +509,7 @@ impl Command {
             | Command::Assign { at, .. }
             | Command::Comment { at, .. }
             | Command::GradeImpact { at, .. }
+            | Command::Categorise { at, .. }
             | Command::Correct { at, .. }
             | Command::Contest { at, .. }
             | Command::ChangeSystem { at, .. }
@@ -506,6 +534,7 @@ impl Command {
             | Command::Assign { at, .. }
             | Command::Comment { at, .. }
             | Command::GradeImpact { at, .. }
+            | Command::Categorise { at, .. }
             | Command::Correct { at, .. }
             | Command::Contest { at, .. }
             | Command::ChangeSystem { at, .. }
@@ -531,6 +560,7 @@ impl Command {
             Command::Assign { .. } => "assign",
             Command::Comment { .. } => "comment",
             Command::GradeImpact { .. } => "grade_impact",
+            Command::Categorise { .. } => "categorise",
             Command::Correct { .. } => "correct",
             Command::Contest { .. } => "contest",
             Command::ChangeSystem { .. } => "correct",
@@ -559,6 +589,7 @@ impl Event {
             | Event::Assigned { at, .. }
             | Event::Commented { at, .. }
             | Event::ImpactGraded { at, .. }
+            | Event::Categorised { at, .. }
             | Event::Corrected { at, .. }
             | Event::Contested { at, .. }
             | Event::SystemChanged { at, .. }
@@ -588,6 +619,7 @@ impl Event {
             | Event::Assigned { at, .. }
             | Event::Commented { at, .. }
             | Event::ImpactGraded { at, .. }
+            | Event::Categorised { at, .. }
             | Event::Corrected { at, .. }
             | Event::Contested { at, .. }
             | Event::SystemChanged { at, .. }
@@ -617,6 +649,7 @@ impl Event {
             Event::Assigned { .. } => "assign",
             Event::Commented { .. } => "comment",
             Event::ImpactGraded { .. } => "grade_impact",
+            Event::Categorised { .. } => "categorise",
             Event::Corrected { .. } => "correct",
             Event::Contested { .. } => "contest",
             Event::SystemChanged { .. } => "correct",
@@ -645,6 +678,7 @@ impl Event {
             Event::Assigned { .. } => "assigned",
             Event::Commented { .. } => "commented",
             Event::ImpactGraded { .. } => "impact_graded",
+            Event::Categorised { .. } => "categorised",
             Event::Corrected { .. } => "corrected",
             Event::Contested { .. } => "contested",
             Event::SystemChanged { .. } => "system_changed",

@@ -41,6 +41,7 @@
 //! let cal = sla_clock::builtin::calendar("24x7").unwrap();
 //! let rec = |side, when: &str| Recording { side, at: at(when), tolerance: TimeDelta::minutes(5) };
 //! let new = NewTicket {
+//!     category: None,
 //!     kind: Kind::Fault, severity: Severity::Urgent, severity_reason: None,
 //!     title: "核心交换机宕机".into(), description: String::new(),
 //!     occurred_at: at("2026-11-23T10:00:00+08:00"), received_at: at("2026-11-23T10:00:00+08:00"),

@@ -38,6 +38,7 @@
 //! measured here, and who is on duty is in `duty-roster`. Nothing in this crate depends on either.
 
 pub mod calendars;
+pub mod category;
 pub mod event;
 pub mod evidence;
 pub mod kind;
@@ -45,6 +46,7 @@ pub mod policy;
 pub mod ticket;
 
 pub use calendars::{CalendarNames, Calendars};
+pub use category::{Categories, CategoryDef};
 pub use event::{Command, Event, MajorEventRef, NewTicket, Resolution, UserId};
 pub use evidence::{Change, Claim, Pending, Recording, Side};
 pub use kind::{CancelReason, ClockName, Kind, PauseReason, ServiceMode, Status, UnknownValue};

@@ -120,6 +120,7 @@ impl NewTicket {
     /// use ticket_domain::{ClockName, Kind, NewTicket, ServiceMode, Targets};
     /// let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
     /// let new = NewTicket {
+    ///     category: None,
     ///     kind: Kind::Fault, severity: Severity::Urgent, severity_reason: None,
     ///     title: "业务停止".into(), description: String::new(),
     ///     occurred_at: at("2026-11-23T08:00:00+08:00"),

@@ -12,6 +12,7 @@
 //!
 //! let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
 //! let (mut ticket, opened) = Ticket::open(NewTicket {
+//!     category: None,
 //!     kind: Kind::Fault,
 //!     severity: Severity::Urgent,
 //!     severity_reason: None,
@@ -147,6 +148,8 @@ pub struct Ticket {
     pub(crate) description: String,
     /// The impact grade after the event, if graded.
     pub(crate) impact: Option<Severity>,
+    /// The contract's category, by code, if sorted.
+    pub(crate) category: Option<String>,
     /// The system it was moved to, if it was.
     pub(crate) system: Option<String>,
 }
@@ -257,6 +260,7 @@ impl Ticket {
             title: title.to_owned(),
             description: new.description.clone(),
             impact: None,
+            category: new.category.clone(),
             system: None,
             opened: new.clone(),
         })
@@ -301,6 +305,11 @@ impl Ticket {
     /// The impact grade after the event (事后定级), if graded: apart from the SLA severity.
     pub fn impact(&self) -> Option<Severity> {
         self.impact
+    }
+
+    /// The contract's category (分类) it is sorted into, by code, if it is.
+    pub fn category(&self) -> Option<&str> {
+        self.category.as_deref()
     }
 
     /// Who works on it.
@@ -428,6 +437,7 @@ impl Ticket {
     /// let minutes = |m| t0 + TimeDelta::minutes(m);
     /// let targets = Targets { response: Some("30m".parse().unwrap()), ..Targets::default() };
     /// let (mut ticket, _) = Ticket::open(NewTicket {
+    ///     category: None,
     ///     kind: Kind::Fault, severity: Severity::Urgent, severity_reason: None,
     ///     title: "门户网站无法访问".into(), description: String::new(),
     ///     occurred_at: t0, received_at: t0, service_mode: ServiceMode::Remote, targets,
@@ -516,6 +526,7 @@ impl Ticket {
         let annotation = matches!(
             command,
             Command::GradeImpact { .. }
+                | Command::Categorise { .. }
                 | Command::Correct { .. }
                 | Command::Contest { .. }
                 | Command::ChangeSystem { .. }
@@ -641,6 +652,24 @@ impl Ticket {
                 to: grade,
                 reason: required("reason", reason)?,
             },
+            Command::Categorise { at, category, reason } => {
+                let to = non_blank(category);
+                if to == self.category {
+                    return Err(invalid(
+                        "category",
+                        match &to {
+                            Some(c) => format!("the ticket is already in category {c}"),
+                            None => "the ticket has no category".to_owned(),
+                        },
+                    ));
+                }
+                Event::Categorised {
+                    at,
+                    from: self.category.clone(),
+                    to,
+                    reason: non_blank(reason),
+                }
+            }
             Command::Correct {
                 at,
                 title,
@@ -753,6 +782,7 @@ impl Ticket {
                 | Event::Requested { .. }
                 | Event::Decided { .. }
                 | Event::ImpactGraded { .. }
+                | Event::Categorised { .. }
                 | Event::Corrected { .. }
                 | Event::Contested { .. }
                 | Event::SystemChanged { .. }
@@ -852,6 +882,7 @@ impl Ticket {
             Event::Assigned { assignee, .. } => self.assignee = *assignee,
             Event::Commented { .. } => {}
             Event::ImpactGraded { to, .. } => self.impact = Some(*to),
+            Event::Categorised { to, .. } => self.category = to.clone(),
             Event::Contested { .. } => {}
             Event::SystemChanged {
                 at,

@@ -36,6 +36,7 @@ fn targets(response: &str, repair: &str) -> Targets {
 fn ticket() -> Ticket {
     let (t, events) = Ticket::open_as(
         NewTicket {
+            category: None,
             kind: Kind::Fault,
             severity: Severity::Urgent,
             severity_reason: None,

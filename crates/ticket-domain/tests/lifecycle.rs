@@ -52,6 +52,7 @@ fn targets(response: Option<&str>, arrival: Option<&str>, repair: Option<&str>) 
 
 fn new_ticket(kind: Kind, mode: ServiceMode, occurred: &str, received: &str, targets: Targets) -> NewTicket {
     NewTicket {
+        category: None,
         kind,
         severity: Severity::Serious,
         severity_reason: Some("核心功能受损".into()),

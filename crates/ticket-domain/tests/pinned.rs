@@ -26,6 +26,7 @@ fn names(response: &str, arrival: &str, repair: &str) -> CalendarNames {
 
 fn new_ticket(occurred: &str, received: &str, targets: Targets, calendars: Option<CalendarNames>) -> NewTicket {
     NewTicket {
+        category: None,
         kind: Kind::Fault,
         severity: Severity::Urgent,
         severity_reason: None,

@@ -16,8 +16,8 @@ use ticket_domain::{
     ServiceMode, Status, Targets, Ticket, UserId,
 };
 
-/// The fourteen actions, in the order of `Ticket::allowed`.
-const ACTIONS: [&str; 15] = [
+/// The lifecycle's actions, in the order of `Ticket::allowed`, then the annotations.
+const ACTIONS: [&str; 16] = [
     "acknowledge",
     "arrive",
     "start",
@@ -33,6 +33,7 @@ const ACTIONS: [&str; 15] = [
     "comment",
     "grade_impact",
     "correct",
+    "categorise",
 ];
 
 /// The shipped calendars, built once.
@@ -177,6 +178,7 @@ prop_compose! {
             immediate_from_report,
             outside_service: false,
             calendars: None,
+            category: None,
         }
     }
 }
@@ -294,6 +296,11 @@ fn command(action: &str, at: DateTime<Utc>, s: &Step) -> Command {
             description: None,
             reason: owned(s.fix),
         },
+        "categorise" => Command::Categorise {
+            at,
+            category: s.note.map(owned),
+            reason: Some(owned(s.text)),
+        },
         other => panic!("unknown action {other}"),
     }
 }
@@ -368,7 +375,10 @@ enum Expected {
 
 fn expected(ticket: &Ticket, cmd: &Command) -> Expected {
     let blank = |s: &str| s.trim().is_empty();
-    let annotation = matches!(cmd, Command::GradeImpact { .. } | Command::Correct { .. });
+    let annotation = matches!(
+        cmd,
+        Command::GradeImpact { .. } | Command::Correct { .. } | Command::Categorise { .. }
+    );
     if !annotation && !ticket.allowed().contains(&cmd.name()) {
         let t = &ticket.opened_with().targets;
         let arrival_waits = t.arrival_from_visit_request
@@ -420,6 +430,11 @@ fn expected(ticket: &Ticket, cmd: &Command) -> Expected {
             Some("title")
         }
         Command::Correct { reason, .. } if blank(reason) => Some("reason"),
+        Command::Categorise { category, .. }
+            if category.as_deref().map(str::trim).filter(|c| !c.is_empty()) == ticket.category() =>
+        {
+            Some("category")
+        }
         _ => None,
     };
     invalid.map_or(Expected::Accepted, Expected::Invalid)
@@ -483,6 +498,7 @@ fn event_kind(action: &str) -> &'static str {
         "comment" => "commented",
         "grade_impact" => "impact_graded",
         "correct" => "corrected",
+        "categorise" => "categorised",
         other => panic!("unknown action {other}"),
     }
 }
@@ -504,12 +520,19 @@ fn model(before: &Ticket, cmd: &Command, after: &Ticket) -> Result<(), TestCaseE
         | Command::Assign { .. }
         | Command::Comment { .. }
         | Command::GradeImpact { .. }
+        | Command::Categorise { .. }
         | Command::Correct { .. }
         | Command::Contest { .. }
         | Command::ChangeSystem { .. }
         | Command::Decide { .. } => before.status(),
     };
     prop_assert_eq!(after.status(), status, "after {:?}", cmd);
+    // Only categorising moves the category, to the trimmed code (or to none).
+    let category = match cmd {
+        Command::Categorise { category, .. } => category.as_deref().map(str::trim).filter(|c| !c.is_empty()),
+        _ => before.category(),
+    };
+    prop_assert_eq!(after.category(), category);
     prop_assert_eq!(after.last_event_at(), cmd.at());
     prop_assert_eq!(after.event_count(), before.event_count() + 1);
 
@@ -704,8 +727,9 @@ fn probes(ticket: &Ticket) -> Result<(), TestCaseError> {
             );
         } else {
             outcome(ticket, &cmd, &result)?;
-            // Grading the impact and correcting the text are always possible (not in `allowed`).
-            let annotation = matches!(action, "grade_impact" | "correct");
+            // Grading the impact, correcting the text and categorising are always possible (not
+            // in `allowed`).
+            let annotation = matches!(action, "grade_impact" | "correct" | "categorise");
             prop_assert_eq!(result.is_err(), !annotation || probe_is_invalid(&cmd, ticket));
         }
     }
@@ -905,6 +929,55 @@ proptest! {
             prop_assert_eq!(clock.ended_at, measure.ended_at, "{} ended", name.key());
             prop_assert_eq!(clock.paused, measure.paused, "{} paused", name.key());
             prop_assert_eq!(ticket.measured(name), ticket.clock(name));
+        }
+    }
+}
+
+// ---- categories ----------------------------------------------------------------------------------
+
+mod categories {
+    use super::*;
+    use ticket_domain::{Categories, CategoryDef};
+
+    fn def() -> impl Strategy<Value = CategoryDef> {
+        (
+            select(vec!["account", "data", "latent", "x", "", "a b", "资源"]),
+            select(vec!["账号管理", "数据处理", "潜伏故障", " ", "x"]),
+            vec(select(Kind::ALL.to_vec()), 0..3),
+        )
+            .prop_map(|(code, name, kinds)| CategoryDef::new(code, name, &kinds))
+    }
+
+    proptest! {
+        #![proptest_config(config())]
+
+        /// A list that checks clean answers `find` exactly as its definitions say: a code is
+        /// found for the kinds it sorts and refused, with a reason, for the others and for codes
+        /// it does not have; and the kinds it offers are those it finds.
+        #[test]
+        fn a_checked_list_finds_what_it_defines(defs in vec(def(), 0..6), kind in select(Kind::ALL.to_vec())) {
+            let list = Categories(defs);
+            let problems = list.check();
+            let codes_ok = list.0.iter().all(|c| !c.code.is_empty() && c.code.chars().all(|ch| ch.is_ascii_alphanumeric()));
+            let unique = list.0.iter().enumerate().all(|(i, c)| {
+                list.0[..i].iter().all(|o| o.code != c.code && o.name.trim() != c.name.trim())
+                    && c.kinds.iter().enumerate().all(|(j, k)| !c.kinds[..j].contains(k))
+            });
+            let names_ok = list.0.iter().all(|c| !c.name.trim().is_empty());
+            prop_assert_eq!(problems.is_empty(), codes_ok && unique && names_ok, "{:?}", problems);
+            if problems.is_empty() {
+                for c in &list.0 {
+                    let found = list.find(&c.code, kind);
+                    prop_assert_eq!(found.is_ok(), c.kinds.is_empty() || c.kinds.contains(&kind));
+                    if let Err(why) = found {
+                        prop_assert!(why.contains(&c.code) && why.contains(kind.key()), "{}", why);
+                    }
+                }
+                prop_assert!(list.find("no-such-code", kind).is_err());
+                let offered: Vec<&str> = list.for_kind(kind).map(|c| c.code.as_str()).collect();
+                let found: Vec<&str> = list.0.iter().filter(|c| list.find(&c.code, kind).is_ok()).map(|c| c.code.as_str()).collect();
+                prop_assert_eq!(offered, found);
+            }
         }
     }
 }

@@ -27,6 +27,7 @@ fn cal(name: &str) -> Calendar {
 
 fn new_ticket(mode: ServiceMode, occurred: &str, received: &str, targets: Targets) -> NewTicket {
     NewTicket {
+        category: None,
         kind: Kind::Fault,
         severity: Severity::Serious,
         severity_reason: None,
@@ -112,6 +113,7 @@ fn clocks_start_at_the_report_when_the_policy_says_so() {
 fn an_alarm_counts_from_its_firing_even_under_reported_starts() {
     let cal = cal("24x7");
     let new = NewTicket {
+        category: None,
         kind: Kind::Alarm,
         ..new_ticket(
             ServiceMode::Remote,

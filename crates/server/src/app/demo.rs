@@ -193,6 +193,7 @@ pub async fn load(
         let names = crate::app::tickets::calendars::system_names(s);
         let measured = crate::app::tickets::calendars::TicketCalendars::new(calendars, names.clone())?;
         let new = NewTicket {
+            category: None,
             kind,
             severity,
             severity_reason: Some("demo".into()),

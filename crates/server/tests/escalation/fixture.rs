@@ -193,6 +193,7 @@ impl World {
         let cal = &self.calendars["24x7"];
         let txn = opsclock::db::begin_write(&self.db.db).await.expect("begin");
         let new = NewTicket {
+            category: None,
             kind: Kind::Fault,
             severity: Severity::Urgent,
             severity_reason: None,

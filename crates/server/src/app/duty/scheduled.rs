@@ -469,6 +469,7 @@ async fn run_one(
         .map_err(|e| AppError::Internal(anyhow::anyhow!("system {}: {e}", system.code)))?;
     let local = calendar.local(at).format("%Y-%m-%d %H:%M");
     let new = NewTicket {
+        category: None,
         kind: Kind::Request,
         severity: Severity::General,
         severity_reason: Some(format!("scheduled duty {}", doc.code)),

@@ -314,6 +314,7 @@ pub(crate) async fn plan_as(
         None => None,
     };
     let new = NewTicket {
+        category: None,
         kind,
         severity,
         severity_reason,
