@@ -43,6 +43,7 @@ pub mod event;
 pub mod evidence;
 pub mod kind;
 pub mod policy;
+pub mod recurrence;
 pub mod ticket;
 
 pub use calendars::{CalendarNames, Calendars};
@@ -51,5 +52,6 @@ pub use event::{Command, Event, MajorEventRef, NewTicket, Resolution, UserId};
 pub use evidence::{Change, Claim, Pending, Recording, Side};
 pub use kind::{CancelReason, ClockName, Kind, PauseReason, ServiceMode, Status, UnknownValue};
 pub use policy::{ClockStart, Policy, Targets};
+pub use recurrence::Recurrence;
 pub use sla_clock;
 pub use ticket::{DomainError, MAX_TITLE_CHARS, Ticket, allowed_actions};

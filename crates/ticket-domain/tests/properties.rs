@@ -981,3 +981,81 @@ mod categories {
         }
     }
 }
+
+// ---- recurring faults ----------------------------------------------------------------------------
+
+mod recurrence {
+    use super::*;
+    use ticket_domain::recurrence::{Occurrence, Recurrence};
+
+    fn occurrence() -> impl Strategy<Value = Occurrence> {
+        (
+            select(Kind::ALL.to_vec()),
+            option::of(select(vec!["latent", "occasional"])),
+            -90i64..=90,
+            any::<bool>(),
+        )
+            .prop_map(|(kind, category, day, voided)| Occurrence {
+                kind,
+                category: category.map(str::to_owned),
+                occurred_at: base() + TimeDelta::hours(day * 12),
+                voided,
+            })
+    }
+
+    fn rule() -> impl Strategy<Value = Recurrence> {
+        (2u32..=4, 1u32..=40, vec(select(Kind::ALL.to_vec()), 1..3)).prop_map(|(count, within_days, kinds)| {
+            Recurrence {
+                enabled: true,
+                count,
+                within_days,
+                kinds,
+            }
+        })
+    }
+
+    proptest! {
+        #![proptest_config(config())]
+
+        /// A recurrence is exactly "at least `count` of one class, all begun within the window of
+        /// each other, the new one among them": every ticket it names is of the new one's class,
+        /// counted and not voided; the group's whole span is within the window; no window holding
+        /// the new ticket holds more; and it is found whenever such a window holds enough.
+        #[test]
+        fn a_recurrence_names_a_group_of_the_class_within_one_window(
+            rule in rule(),
+            new in occurrence(),
+            earlier in vec(occurrence(), 0..12),
+        ) {
+            let class = |o: &Occurrence| !o.voided && rule.kinds.contains(&o.kind) && o.category == new.category;
+            let w = rule.window();
+            // Brute force: every window [s, s + w] holding `new`, s anywhere a ticket began.
+            let most = std::iter::once(new.occurred_at)
+                .chain(earlier.iter().map(|o| o.occurred_at))
+                .filter(|s| *s <= new.occurred_at && new.occurred_at - *s <= w)
+                .map(|s| earlier.iter().filter(|o| class(o) && o.occurred_at >= s && o.occurred_at - s <= w).count())
+                .max()
+                .unwrap_or(0);
+            let counted = !new.voided && rule.kinds.contains(&new.kind);
+            match rule.recurs(&new, &earlier) {
+                Some(found) => {
+                    prop_assert!(counted);
+                    prop_assert!(found.iter().all(|i| class(&earlier[*i])));
+                    let times: Vec<_> = found.iter().map(|i| earlier[*i].occurred_at).chain([new.occurred_at]).collect();
+                    let span = *times.iter().max().unwrap() - *times.iter().min().unwrap();
+                    prop_assert!(span <= w, "span {:?} over {:?}", span, w);
+                    prop_assert_eq!(found.len(), most);
+                    prop_assert!(found.len() + 1 >= rule.count as usize);
+                    prop_assert!(found.windows(2).all(|p| earlier[p[0]].occurred_at <= earlier[p[1]].occurred_at));
+                }
+                None => prop_assert!(!counted || most + 1 < rule.count as usize, "most {}", most),
+            }
+            let stricter = Recurrence { count: rule.count + 1, ..rule.clone() };
+            if stricter.recurs(&new, &earlier).is_some() {
+                prop_assert!(rule.recurs(&new, &earlier).is_some());
+            }
+            let off = Recurrence { enabled: false, ..rule.clone() };
+            prop_assert!(off.recurs(&new, &earlier).is_none());
+        }
+    }
+}

@@ -15,6 +15,7 @@ pub mod findings;
 pub mod intake;
 pub mod permissions;
 pub mod problem;
+pub mod problems;
 pub mod rectification;
 pub mod reports;
 pub mod session;
@@ -201,6 +202,9 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(rectification::accept_order))
         .routes(routes!(rectification::reject_order))
         .routes(routes!(rectification::withdraw_order))
+        .routes(routes!(problems::list_problems))
+        .routes(routes!(problems::get_problem, problems::change_problem))
+        .routes(routes!(problems::close_problem))
         .routes(routes!(surveys::list_surveys, surveys::fill_survey))
         .routes(routes!(surveys::get_survey, surveys::replace_survey))
         .routes(routes!(findings::list_findings, findings::record_finding))

@@ -67,6 +67,7 @@ pub mod intake;
 pub mod outbound;
 pub mod outbox;
 pub mod permissions;
+pub mod problems;
 pub mod rectification;
 pub mod reports;
 pub mod retention;

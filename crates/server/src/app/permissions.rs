@@ -82,6 +82,7 @@ actions! {
     TicketComment = "ticket.comment", "comment on a ticket";
     TicketGradeImpact = "ticket.grade_impact", "grade an event's impact after it (事后定级)";
     TicketCorrect = "ticket.correct", "correct a ticket's title or description";
+    TicketCategorise = "ticket.categorise", "sort a ticket into one of its contract's categories (分类)";
     TicketContest = "ticket.contest", "contest the other party's cancellation of a ticket";
     TicketDecide = "ticket.decide", "approve or reject the other party's claim or request on a ticket";
     DutyRead = "duty.read", "read rosters, windows, exclusions, scheduled duties, who is on duty and staffing gaps";
@@ -111,6 +112,9 @@ actions! {
     RectificationIssue = "rectification.issue", "issue a rectification order to a vendor, accept or reject its rectification, or withdraw it";
     RectificationAnswer = "rectification.answer", "report a rectification ordered of your vendor done";
     RectificationRefuse = "rectification.refuse", "refuse a rectification ordered of your vendor (a refusal of the bureau's order is priced by 004 八-7)";
+    ProblemRead = "problem.read", "read the problem records (问题单) of the systems in your scope";
+    ProblemWrite = "problem.write", "write a problem record's root-cause analysis and fix plan";
+    ProblemClose = "problem.close", "close a problem record once its analysis and plan are written";
     SurveyRead = "survey.read", "read the satisfaction surveys (满意度调查) in your scope";
     SurveyWrite = "survey.write", "fill or replace your unit's satisfaction survey of a contract's service for a month or quarter";
     IntakeManage = "intake.manage", "read and change alert mapping rules and intake sources";
@@ -143,6 +147,7 @@ impl Action {
             "comment" => Action::TicketComment,
             "grade_impact" => Action::TicketGradeImpact,
             "correct" => Action::TicketCorrect,
+            "categorise" => Action::TicketCategorise,
             "contest" => Action::TicketContest,
             "approve" | "reject" => Action::TicketDecide,
             _ => return None,
@@ -237,6 +242,7 @@ const EVERY_PARTY: &[Grant] = &[
     to(PartyKind::Supervisor, MEV),
 ];
 const BUREAU_MANAGERS: &[Grant] = &[to(PartyKind::Bureau, M)];
+const BUYER_MANAGERS: &[Grant] = &[to(PartyKind::Bureau, M), to(PartyKind::Unit, M)];
 const BUYER_MANAGERS_OWN_UNIT: &[Grant] = &[to(PartyKind::Bureau, M), to_only(PartyKind::Unit, M, Only::OwnUnit)];
 const BUYER_AND_VENDOR_WRITERS: &[Grant] = &[
     to(PartyKind::Bureau, ME),
@@ -357,6 +363,7 @@ pub const TABLE: &[Rule] = &[
     row(Action::TicketComment, EVERY_PARTY_WRITERS),
     row(Action::TicketGradeImpact, BUYER_AND_VENDOR_WRITERS),
     row(Action::TicketCorrect, BUYER_AND_VENDOR_WRITERS),
+    row(Action::TicketCategorise, BUYER_AND_VENDOR_WRITERS),
     row(Action::TicketContest, BUYER_AND_VENDOR_WRITERS),
     row(Action::TicketDecide, DECIDERS),
     row(Action::DutyRead, EVERY_PARTY),
@@ -386,6 +393,9 @@ pub const TABLE: &[Rule] = &[
     row(Action::RectificationIssue, BUYER_MANAGERS_OWN_UNIT),
     row(Action::RectificationAnswer, VENDOR_WORKERS_OWN),
     row(Action::RectificationRefuse, VENDOR_MANAGERS_OWN),
+    row(Action::ProblemRead, EVERY_PARTY),
+    row(Action::ProblemWrite, VENDOR_WORK),
+    row(Action::ProblemClose, BUYER_MANAGERS),
     row(Action::SurveyRead, FINDING_READERS),
     row(Action::SurveyWrite, UNIT_MANAGERS_OWN),
     row(Action::IntakeManage, ADMINS),

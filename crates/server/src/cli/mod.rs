@@ -7,6 +7,7 @@ mod catalog;
 mod duty;
 mod ladder;
 mod outbox;
+mod problem;
 mod rectification;
 mod report;
 mod sla;
@@ -105,6 +106,9 @@ enum Command {
     /// Satisfaction surveys (满意度调查): list.
     #[command(subcommand)]
     Survey(survey::SurveyCommand),
+    /// Problem records (问题单, recurring faults): list.
+    #[command(subcommand)]
+    Problem(problem::ProblemCommand),
     /// Copies the SQLite database to PATH while the server runs (a consistent snapshot).
     Backup(BackupArgs),
     /// Replaces the SQLite database with a backup (stop the server first).
@@ -210,6 +214,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Rectification(cmd) => runtime()?.block_on(rectification::run(cmd, &config)),
         Command::Assessment(cmd) => runtime()?.block_on(assessment::run(cmd, &config)),
         Command::Survey(cmd) => runtime()?.block_on(survey::run(cmd, &config)),
+        Command::Problem(cmd) => runtime()?.block_on(problem::run(cmd, &config)),
         Command::Roster(cmd) => runtime()?.block_on(duty::roster(cmd, &config)),
         Command::Window(cmd) => runtime()?.block_on(duty::window(cmd, &config)),
         Command::Duty(cmd) => runtime()?.block_on(duty::duty(cmd, &config)),

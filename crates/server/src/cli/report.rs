@@ -31,7 +31,7 @@ pub enum ReportCommand {
         #[arg(long, short)]
         output: Option<PathBuf>,
         /// For CSV: the section (summary, clocks, latency, breached, paused, vendors, availability,
-        /// deductions, corrections, satisfaction, incidents).
+        /// deductions, corrections, satisfaction, incidents, categories).
         #[arg(long, default_value = "breached")]
         section: String,
         /// Only this unit (code).
@@ -49,6 +49,9 @@ pub enum ReportCommand {
         /// Only this severity (urgent, serious, general, minor).
         #[arg(long)]
         severity: Option<String>,
+        /// Only this category (分类), by code; `--category ''` for the tickets not sorted yet.
+        #[arg(long)]
+        category: Option<String>,
         /// The zone days are counted in.
         #[arg(long, default_value = "Asia/Shanghai")]
         timezone: String,
@@ -88,6 +91,7 @@ pub async fn report(cmd: ReportCommand, config: &Config) -> anyhow::Result<()> {
         system,
         kind,
         severity,
+        category,
         timezone,
         as_of,
         database,
@@ -105,6 +109,7 @@ pub async fn report(cmd: ReportCommand, config: &Config) -> anyhow::Result<()> {
         system,
         kind,
         severity,
+        category,
     };
     let now = Utc::now();
     let started = std::time::Instant::now();

@@ -16,6 +16,7 @@
 //! | `/tickets/{number}/incident-report` | the ticket's incident report (故障处理情况报告), to print and sign |
 //! | `/dashboard` | trend, compliance by vendor and unit, availability, deductions |
 //! | `/findings` | findings (认定) of a contract's month, and recording one |
+//! | `/problem-records` | problem records (问题单): a system's recurring class of fault, its tickets, the vendor's analysis and plan |
 //! | `/surveys` | satisfaction surveys (满意度调查): the list, and a unit's managers' form for the period |
 //! | `/assessments` | assessments (考核): the list, one with its figures, thread and forms, its printable record |
 //! | `/rectifications` | rectification orders (整改通知): the list, issuing one, one with its clock, history and forms |
@@ -45,6 +46,7 @@ pub mod i18n;
 mod login;
 mod new_ticket;
 pub mod permissions;
+mod problems;
 mod rectification;
 pub mod resume;
 mod surveys;
@@ -118,6 +120,9 @@ fn pages() -> Vec<PageRoute> {
         at_get("/findings", findings::page),
         at_post("/findings", findings::record),
         at_post("/findings/{id}/withdraw", findings::withdraw),
+        at_get("/problem-records", problems::list),
+        at_get("/problem-records/{number}", problems::page),
+        at_post("/problem-records/{number}", problems::submit),
         at_get("/surveys", surveys::page),
         at_post("/surveys", surveys::submit),
     ];

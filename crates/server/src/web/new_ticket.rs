@@ -31,7 +31,33 @@ async fn systems_in_scope(state: &AppState, v: &Viewer) -> crate::app::AppResult
     Ok(q.all(&state.db)
         .await?
         .into_iter()
-        .map(|s| json!({"code": s.code, "name": s.name, "unit": units.get(&s.unit_id).cloned().unwrap_or_default()}))
+        .map(|s| {
+            json!({
+                "code": s.code,
+                "name": s.name,
+                "unit": units.get(&s.unit_id).cloned().unwrap_or_default(),
+                "policy": s.policy_id,
+            })
+        })
+        .collect())
+}
+
+/// Every policy's categories, for the form's category list (grouped by policy; the page's
+/// script shows the chosen system's policy's for the chosen kind).
+async fn category_groups(state: &AppState) -> crate::app::AppResult<Vec<Json>> {
+    Ok(crate::app::catalog::policies::categories_by_policy(&state.db)
+        .await?
+        .into_iter()
+        .map(|(id, name, list)| {
+            let list: Vec<Json> = list
+                .into_iter()
+                .map(|c| {
+                    let kinds: Vec<&str> = c.kinds.iter().map(|k| k.key()).collect();
+                    json!({"code": c.code, "name": c.name, "kinds": kinds.join(" ")})
+                })
+                .collect();
+            json!({"policy": id, "name": name, "categories": list})
+        })
         .collect())
 }
 
@@ -39,11 +65,12 @@ async fn systems_in_scope(state: &AppState, v: &Viewer) -> crate::app::AppResult
 pub async fn new_form(State(state): State<AppState>, v: Viewer) -> WebResult {
     v.p.require_writer()?;
     let systems = systems_in_scope(&state, &v).await?;
+    let groups = category_groups(&state).await?;
     // A fresh one-time token per form served: the form sent twice opens one ticket.
     super::page(
         &v,
         "new.html",
-        ctx! { systems => systems, form => json!({"kind": "fault", "once": once::new_token()}) },
+        ctx! { systems => systems, groups => groups, form => json!({"kind": "fault", "once": once::new_token()}) },
     )
 }
 
@@ -62,7 +89,15 @@ fn unanswered(f: &HashMap<String, String>, lang: Lang) -> Option<String> {
 /// The form as the body of [`open_ticket`](crate::app::tickets::open::open_ticket).
 fn create_body(f: &HashMap<String, String>) -> crate::app::AppResult<CreateTicket> {
     let mut body = Map::new();
-    for k in ["kind", "system", "title", "description", "severity", "severity_reason"] {
+    for k in [
+        "kind",
+        "system",
+        "title",
+        "description",
+        "severity",
+        "severity_reason",
+        "category",
+    ] {
         if let Some(x) = field(f, k) {
             body.insert(k.into(), json!(x));
         }
@@ -88,7 +123,12 @@ fn create_body(f: &HashMap<String, String>) -> crate::app::AppResult<CreateTicke
 /// The form again, with what was wrong (422).
 async fn refuse(state: &AppState, v: &Viewer, f: &HashMap<String, String>, error: String) -> WebResult {
     let systems = systems_in_scope(state, v).await?;
-    let mut res = super::page(v, "new.html", ctx! { systems => systems, form => f, error => error })?;
+    let groups = category_groups(state).await?;
+    let mut res = super::page(
+        v,
+        "new.html",
+        ctx! { systems => systems, groups => groups, form => f, error => error },
+    )?;
     *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     Ok(res)
 }

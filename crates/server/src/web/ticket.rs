@@ -35,7 +35,7 @@ pub(super) fn permitted(v: &Viewer, action: &str, ticket_has_vendor: bool) -> bo
 }
 
 /// The actions the ticket page keeps under 更多操作, apart from the everyday buttons.
-const MORE_ACTIONS: [&str; 3] = ["grade_impact", "correct", "contest"];
+const MORE_ACTIONS: [&str; 4] = ["categorise", "grade_impact", "correct", "contest"];
 
 /// `more` without `contest` when the reader's party is the one that cancelled the ticket: the
 /// use case's own rule ([`check_contest`](crate::app::tickets::evidence::check_contest)), asked
@@ -82,6 +82,23 @@ pub async fn page(
         .cloned()
         .partition(|a| MORE_ACTIONS.contains(&a.as_str()));
     let more = may_contest(&state, &v, &t.number, more).await?;
+    // The categories the system's policy offers for the ticket's kind; with none, and none set,
+    // there is nothing to sort into.
+    let kind: ticket_domain::Kind = t
+        .kind
+        .parse()
+        .map_err(|e: ticket_domain::UnknownValue| AppError::Internal(e.into()))?;
+    let categories = crate::app::tickets::open::categories_for(&state.db, &system, kind).await?;
+    let more: Vec<String> = more
+        .into_iter()
+        .filter(|a| a != "categorise" || !categories.is_empty() || t.category.is_some())
+        .collect();
+    let category_name = t.category.as_ref().map(|c| {
+        categories
+            .iter()
+            .find(|d| &d.code == c)
+            .map_or_else(|| c.clone(), |d| d.name.clone())
+    });
     // Whom the ticket can be assigned to, and only for readers who may assign now.
     let vendor_ids = crate::app::scope::assignable_vendor_ids(&state.db, &v.p, system.id).await?;
     let may_assign = actions.iter().any(|a| a == "assign");
@@ -121,6 +138,8 @@ pub async fn page(
             system => json!({"code": system.code, "name": system.name}),
             assignee => t.assignee_id.and_then(|a| names.get(&a).cloned()),
             engineers => engineers,
+            categories => categories,
+            category_name => category_name,
             actions => actions,
             more => more,
             timeline => timeline,
@@ -293,6 +312,12 @@ fn timeline(t: &TicketView, names: &HashMap<i64, String>, lang: Lang) -> Vec<Jso
                 lines.push(format!("{}{colon}{}", word("", "reason"), s(d, "reason")));
                 lines.join("\n")
             }
+            "categorised" => format!(
+                "{} → {}{}",
+                d["from"].as_str().unwrap_or("—"),
+                d["to"].as_str().unwrap_or("—"),
+                d["reason"].as_str().map(|r| format!(" · {r}")).unwrap_or_default()
+            ),
             "impact_graded" => format!(
                 "{}{} · {}",
                 d["from"]
@@ -486,6 +511,10 @@ pub async fn act(
     }
     if action == "assign" {
         body.insert("assignee_id".into(), json!(number_of("assignee_id")?));
+    }
+    // categorise: the select's empty choice (未分类) takes the category away.
+    if action == "categorise" {
+        body.insert("category".into(), json!(f.get("category").map_or("", |c| c.trim())));
     }
     let request: ActionRequest = serde_json::from_value(Json::Object(body))
         .map_err(|e| WebError::BadRequest(format!("the form cannot be read: {e}")))?;

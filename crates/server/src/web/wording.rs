@@ -26,6 +26,17 @@ pub(super) const WORDS: &[(&str, &str, &str)] = &[
     ("card_assign", "分派处理人", "Assign an engineer"),
     ("card_comment", "添加备注", "Add a comment"),
     ("card_grade_impact", "事后定级", "Grade the impact"),
+    ("card_categorise", "工单分类", "Categorise the ticket"),
+    // Categories and problem records on the ticket page (issue 28).
+    ("category", "分类", "Category"),
+    ("problem", "问题单", "Problem record"),
+    ("problem_hint", "同类故障重复发生", "the same fault again"),
+    ("uncategorised", "未分类", "Not categorised"),
+    (
+        "categorise_hint",
+        "按合同的分类归类工单，用于分类统计和同类故障识别；不改变时限。",
+        "Sort the ticket into one of its contract's categories, for the counts by category and for recurring faults; it changes no deadline.",
+    ),
     ("card_correct", "更正工单", "Correct the ticket"),
     ("card_contest", "对作废提出异议", "Contest the cancellation"),
     ("card_approve", "同意", "Approve"),

@@ -355,10 +355,10 @@ both!(
         use calamine::Reader as _;
         let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
         let sheet = book.worksheet_range("故障记录").unwrap();
-        assert_eq!(sheet.get_value((0, 10)).unwrap().to_string(), "故障原因");
+        assert_eq!(sheet.get_value((0, 11)).unwrap().to_string(), "故障原因");
         assert_eq!(sheet.get_value((1, 0)).unwrap().to_string(), number);
-        assert_eq!(sheet.get_value((1, 10)).unwrap().to_string(), ROOT_CAUSE);
-        assert_eq!(sheet.get_value((1, 14)), Some(&calamine::Data::Float(300.0)));
+        assert_eq!(sheet.get_value((1, 11)).unwrap().to_string(), ROOT_CAUSE);
+        assert_eq!(sheet.get_value((1, 15)), Some(&calamine::Data::Float(300.0)));
     }
 );
 

@@ -86,7 +86,10 @@ both!(
             .expect(StatusCode::OK);
         assert_eq!(v["status"], "closed");
         assert!(v["closed_at"].is_string());
-        assert_eq!(v["allowed"], json!(["reopen", "comment", "grade_impact", "correct"]));
+        assert_eq!(
+            v["allowed"],
+            json!(["reopen", "comment", "grade_impact", "correct", "categorise"])
+        );
 
         let full = t
             .get("admin", &format!("/api/v1/tickets/{}", v["number"].as_str().unwrap()))

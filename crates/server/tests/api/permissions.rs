@@ -59,6 +59,7 @@ pub(crate) fn policy(action: &str) -> &'static [&'static str] {
         | "ticket.cancel"
         | "ticket.assign"
         | "ticket.grade_impact"
+        | "ticket.categorise"
         | "ticket.correct"
         | "ticket.contest"
         | "exclusion.propose" => WORKERS,

@@ -43,6 +43,14 @@ pub async fn export(db: &impl ConnectionTrait) -> Result<CatalogFile, DbErr> {
         ..Default::default()
     };
     for p in policies {
+        let categories: Vec<ticket_domain::CategoryDef> = match &p.categories {
+            Some(v) => serde_json::from_value(v.clone()).map_err(|e| DbErr::Json(e.to_string()))?,
+            None => Vec::new(),
+        };
+        let recurrence: Option<ticket_domain::Recurrence> = match &p.recurrence {
+            Some(v) => Some(serde_json::from_value(v.clone()).map_err(|e| DbErr::Json(e.to_string()))?),
+            None => None,
+        };
         let document: Option<PolicyDocument> = p.document.clone().and_then(|d| serde_json::from_value(d).ok());
         let entry = match document {
             Some(d) => PolicyEntry {
@@ -54,6 +62,8 @@ pub async fn export(db: &impl ConnectionTrait) -> Result<CatalogFile, DbErr> {
                 major_event: d.major_event,
                 clock_start: d.clock_start,
                 targets: None,
+                categories,
+                recurrence: recurrence.clone(),
             },
             None => PolicyEntry {
                 code: p.code,
@@ -64,6 +74,8 @@ pub async fn export(db: &impl ConnectionTrait) -> Result<CatalogFile, DbErr> {
                 major_event: None,
                 clock_start: None,
                 targets: Some(serde_json::from_value(p.targets).map_err(|e| DbErr::Json(e.to_string()))?),
+                categories,
+                recurrence: recurrence.clone(),
             },
         };
         out.policies.push(Spanned::new(0..0, entry));

@@ -73,6 +73,14 @@ pub struct PolicyEntry {
     /// Raw targets, kind → severity → clock (the API's form); not together with `tiers`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub targets: Option<Policy>,
+    /// The contract's categories (分类) of work, in its order: tickets on the policy's systems
+    /// may be sorted into them (docs/catalog.md, "Categories").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub categories: Vec<ticket_domain::CategoryDef>,
+    /// When tickets of one class on one system are one problem (问题单) [default: two faults of
+    /// one category within 30 days] (docs/catalog.md, "Recurring faults").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recurrence: Option<ticket_domain::Recurrence>,
 }
 
 /// One tier of a contract ("紧急故障：30 分钟内响应，8 小时内修复").

@@ -8,6 +8,7 @@
 //! - [`orgs`], [`policies`], [`systems`]: reading and editing one record at a time;
 //! - [`store`]: the plan (what an import would create, change or leave) and the import itself;
 //! - [`export`]: the database written back as a file;
+//! - [`json`]: a policy's parts as stored, and documents flattened for the plan;
 //! - [`service`]: a system's service dates and fee; [`service_edit`]: setting them by hand;
 //!   [`hand_set`]: what a re-import does to those set by hand.
 
@@ -15,6 +16,7 @@ pub mod check;
 pub mod export;
 pub mod file;
 pub mod hand_set;
+pub mod json;
 pub mod orgs;
 pub mod policies;
 pub mod service;
@@ -99,6 +101,10 @@ pub struct PolicyDef {
     pub targets: Policy,
     /// The tiers as written, if the file gave tiers.
     pub document: Option<serde_json::Value>,
+    /// The contract's categories (分类), in its order.
+    pub categories: ticket_domain::Categories,
+    /// The rule for recurring faults, if the file sets one.
+    pub recurrence: Option<ticket_domain::Recurrence>,
 }
 
 /// A system, referring to others by code.

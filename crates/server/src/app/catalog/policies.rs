@@ -24,6 +24,14 @@ pub struct PolicyView {
     /// `{kind: {severity: {response, arrival, repair}}}` with durations like `15m`, `4h`, `3wd`.
     #[schema(value_type = Object)]
     pub targets: serde_json::Value,
+    /// The contract's categories (分类): `[{code, name, kinds?, note?}]`, in its order; empty
+    /// when it offers none.
+    #[schema(value_type = Vec<Object>)]
+    pub categories: Vec<ticket_domain::CategoryDef>,
+    /// When tickets of one class on one system are one problem (问题单): `{enabled, count,
+    /// within_days, kinds}`, the policy's own or the default (2 within 30 days, faults).
+    #[schema(value_type = Object)]
+    pub recurrence: ticket_domain::Recurrence,
 }
 
 /// A new policy.
@@ -37,6 +45,14 @@ pub struct NewPolicy {
     /// `{kind: {severity: {response, arrival, repair}}}`.
     #[schema(value_type = Object)]
     pub targets: serde_json::Value,
+    /// The contract's categories (分类): `[{code, name, kinds?, note?}]` [default: none].
+    #[serde(default)]
+    #[schema(value_type = Vec<Object>)]
+    pub categories: Vec<ticket_domain::CategoryDef>,
+    /// The rule for recurring faults `{enabled?, count?, within_days?, kinds?}` [default: 2
+    /// faults of one category within 30 days].
+    #[schema(value_type = Option<Object>)]
+    pub recurrence: Option<ticket_domain::Recurrence>,
 }
 
 /// A change to a policy.
@@ -48,6 +64,13 @@ pub struct PolicyPatch {
     /// New targets.
     #[schema(value_type = Option<Object>)]
     pub targets: Option<serde_json::Value>,
+    /// New categories (the whole list; `[]` for none). Tickets keep the category they have; a
+    /// code no longer listed is shown as its code.
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub categories: Option<Vec<ticket_domain::CategoryDef>>,
+    /// A new rule for recurring faults (the whole rule; problems already open keep their tickets).
+    #[schema(value_type = Option<Object>)]
+    pub recurrence: Option<ticket_domain::Recurrence>,
 }
 
 /// Reads the targets, and checks each can be counted from `now` in every loaded calendar (any
@@ -62,12 +85,62 @@ fn check_targets(ctx: &Context, v: serde_json::Value) -> AppResult<serde_json::V
     serde_json::to_value(&p).map_err(|e| AppError::Internal(e.into()))
 }
 
+/// Checks a list of categories, answering the first problem on its field.
+fn check_categories(list: Vec<ticket_domain::CategoryDef>) -> AppResult<Option<serde_json::Value>> {
+    let c = ticket_domain::Categories(list);
+    if let Some((path, why)) = c.check().into_iter().next() {
+        return Err(AppError::invalid(path, why));
+    }
+    Ok(super::json::categories_json(&c))
+}
+
+/// Checks a rule for recurring faults, answering the first problem on its field.
+fn check_recurrence(r: Option<ticket_domain::Recurrence>) -> AppResult<Option<serde_json::Value>> {
+    if let Some((field, why)) = r.iter().flat_map(|r| r.check()).next() {
+        return Err(AppError::invalid(format!("recurrence.{field}"), why));
+    }
+    Ok(super::json::recurrence_json(r.as_ref()))
+}
+
 fn policy_view(r: policies::Model) -> PolicyView {
+    let recurrence = crate::app::problems::detect::rule_of(&r);
     PolicyView {
+        recurrence,
         id: r.id,
         code: r.code,
         name: r.name,
         targets: r.targets,
+        categories: r
+            .categories
+            .and_then(|v| serde_json::from_value(v).ok())
+            .unwrap_or_default(),
+    }
+}
+
+/// Every policy that lists categories (id, name, the list), by code: what a new ticket's form
+/// offers.
+pub async fn categories_by_policy(
+    db: &impl sea_orm::ConnectionTrait,
+) -> AppResult<Vec<(i64, String, Vec<ticket_domain::CategoryDef>)>> {
+    let rows = policies::Entity::find()
+        .order_by_asc(policies::Column::Code)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            let list: Vec<ticket_domain::CategoryDef> = serde_json::from_value(r.categories?).ok()?;
+            (!list.is_empty()).then_some((r.id, r.name, list))
+        })
+        .collect())
+}
+
+/// What the audit log keeps of a policy as saved: the targets, and the categories and the rule
+/// for recurring faults when it has them (the parties rely on both).
+fn audit_detail(r: &policies::Model) -> serde_json::Value {
+    match (&r.categories, &r.recurrence) {
+        (None, None) => r.targets.clone(),
+        (c, rec) => serde_json::json!({"targets": r.targets, "categories": c, "recurrence": rec}),
     }
 }
 
@@ -89,6 +162,8 @@ pub async fn create(ctx: &Context, p: &Principal, from: &ClientAddr, body: NewPo
         code: Set(code.clone()),
         name: Set(check_name(&body.name)?),
         targets: Set(check_targets(ctx, body.targets)?),
+        categories: Set(check_categories(body.categories)?),
+        recurrence: Set(check_recurrence(body.recurrence)?),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -101,7 +176,7 @@ pub async fn create(ctx: &Context, p: &Principal, from: &ClientAddr, body: NewPo
         Some(p.user_id),
         "policy.create",
         &r.code,
-        r.targets.clone(),
+        audit_detail(&r),
         from,
         now,
     )
@@ -140,6 +215,12 @@ pub async fn update(
         // The catalogue's tiers no longer describe these targets; an export writes them raw.
         am.document = Set(None);
     }
+    if let Some(c) = body.categories {
+        am.categories = Set(check_categories(c)?);
+    }
+    if let Some(r) = body.recurrence {
+        am.recurrence = Set(check_recurrence(Some(r))?);
+    }
     let now = ctx.now();
     am.updated_at = Set(now);
     let r = am.update(&ctx.db).await?;
@@ -148,7 +229,7 @@ pub async fn update(
         Some(p.user_id),
         "policy.update",
         &r.code,
-        r.targets.clone(),
+        audit_detail(&r),
         from,
         now,
     )

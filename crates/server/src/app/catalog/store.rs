@@ -13,8 +13,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
 use serde::Serialize;
 use serde_json::{Value, json};
-use ticket_domain::Policy;
 
+use super::json::{categories_json, leaves, recurrence_json, short, targets_json};
 use super::{Catalog, Known, OrgDef, PolicyDef};
 use crate::app::audit::{self, ClientAddr};
 use crate::db::entities::{policies, system_vendors, systems, units, vendors};
@@ -128,45 +128,6 @@ impl fmt::Display for Plan {
             self.count(Action::Unchanged),
             self.kept.len()
         )
-    }
-}
-
-/// A JSON document as `path -> scalar`, e.g. `fault.urgent.repair -> "8h"`, `tiers[3].label -> …`.
-fn leaves(v: &Value) -> BTreeMap<String, Value> {
-    fn walk(prefix: String, v: &Value, out: &mut BTreeMap<String, Value>) {
-        let join = |k: &str| {
-            if prefix.is_empty() {
-                k.to_owned()
-            } else {
-                format!("{prefix}.{k}")
-            }
-        };
-        match v {
-            Value::Object(m) => m.iter().for_each(|(k, v)| walk(join(k), v, out)),
-            Value::Array(a) if a.iter().any(|x| x.is_object()) => {
-                a.iter()
-                    .enumerate()
-                    .for_each(|(i, v)| walk(format!("{prefix}[{i}]"), v, out));
-            }
-            other => {
-                out.insert(prefix, other.clone());
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(String::new(), v, &mut out);
-    out
-}
-
-fn short(v: &Value) -> String {
-    let s = match v {
-        Value::String(s) => format!("{s:?}"),
-        other => other.to_string(),
-    };
-    if s.chars().count() > 100 {
-        format!("{}…", s.chars().take(100).collect::<String>())
-    } else {
-        s
     }
 }
 
@@ -289,10 +250,6 @@ fn entry(entity: &'static str, code: &str, exists: bool, changes: Vec<FieldChang
     }
 }
 
-fn targets_json(p: &Policy) -> Value {
-    serde_json::to_value(p).unwrap_or(Value::Null)
-}
-
 fn sorted(v: &[String]) -> Vec<String> {
     let mut v = v.to_vec();
     v.sort();
@@ -337,6 +294,18 @@ fn compute(current: &Current, cat: &Catalog) -> Plan {
                 "document",
                 r.document.clone().unwrap_or(Value::Null),
                 p.document.clone().unwrap_or(Value::Null),
+            );
+            change(
+                &mut ch,
+                "categories",
+                r.categories.clone().unwrap_or(Value::Null),
+                categories_json(&p.categories).unwrap_or(Value::Null),
+            );
+            change(
+                &mut ch,
+                "recurrence",
+                r.recurrence.clone().unwrap_or(Value::Null),
+                recurrence_json(p.recurrence.as_ref()).unwrap_or(Value::Null),
             );
         }
         plan.entries.push(entry("policy", &p.code, row.is_some(), ch));
@@ -457,6 +426,8 @@ pub async fn apply(
         name,
         targets,
         document,
+        categories,
+        recurrence,
     } in &cat.policies
     {
         match action_of("policy", code) {
@@ -466,6 +437,8 @@ pub async fn apply(
                     name: Set(name.clone()),
                     targets: Set(targets_json(targets)),
                     document: Set(document.clone()),
+                    categories: Set(categories_json(categories)),
+                    recurrence: Set(recurrence_json(recurrence.as_ref())),
                     created_at: Set(now),
                     updated_at: Set(now),
                     ..Default::default()
@@ -479,6 +452,11 @@ pub async fn apply(
                     .col_expr(policies::Column::Name, name.clone().into())
                     .col_expr(policies::Column::Targets, targets_json(targets).into())
                     .col_expr(policies::Column::Document, document.clone().into())
+                    .col_expr(policies::Column::Categories, categories_json(categories).into())
+                    .col_expr(
+                        policies::Column::Recurrence,
+                        recurrence_json(recurrence.as_ref()).into(),
+                    )
                     .col_expr(policies::Column::UpdatedAt, now.into())
                     .filter(policies::Column::Code.eq(code.as_str()))
                     .exec(txn)

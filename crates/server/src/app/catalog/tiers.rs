@@ -17,6 +17,14 @@ use super::file::{ArrivalFrom, MajorEventEntry, PolicyEntry, RepairFrom, TierEnt
 pub(super) fn policy(c: &mut Checker<'_>, line: Option<usize>, path: &str, p: &PolicyEntry) -> Option<PolicyDef> {
     c.code(line, path, &p.code);
     c.name(line, path, &p.name);
+    let categories = ticket_domain::Categories(p.categories.clone());
+    for (sub, why) in categories.check() {
+        c.problem(line, format!("{path}.{sub}"), why);
+    }
+    for (field, why) in p.recurrence.iter().flat_map(|r| r.check()) {
+        c.problem(line, format!("{path}.recurrence.{field}"), why);
+    }
+    let recurrence = p.recurrence.clone();
     if let Some(raw) = &p.targets {
         if !p.tiers.is_empty() || p.applies_to.is_some() || p.major_event.is_some() {
             c.problem(
@@ -47,6 +55,8 @@ pub(super) fn policy(c: &mut Checker<'_>, line: Option<usize>, path: &str, p: &P
             name: p.name.clone(),
             targets: raw.clone(),
             document: None,
+            categories,
+            recurrence,
         });
     }
     let kinds: Vec<Kind> = p.applies_to.clone().unwrap_or_else(|| DEFAULT_KINDS.to_vec());
@@ -94,6 +104,8 @@ pub(super) fn policy(c: &mut Checker<'_>, line: Option<usize>, path: &str, p: &P
         name: p.name.clone(),
         targets: compiled,
         document,
+        categories,
+        recurrence,
     })
 }
 

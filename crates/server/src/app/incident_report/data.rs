@@ -194,6 +194,9 @@ pub struct IncidentReport {
     pub description: String,
     /// fault, request, security or alarm.
     pub kind: String,
+    /// The contract's category (分类) it is sorted into, if it is: its code and its name as the
+    /// policies list it (the code again, if none lists it any more).
+    pub category: Option<Named>,
     /// The status now.
     pub status: String,
     /// The severity in force (urgent, serious, general, minor).

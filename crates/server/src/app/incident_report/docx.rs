@@ -189,6 +189,10 @@ pub fn write(r: &IncidentReport, lang: Lang) -> AppResult<Vec<u8>> {
         (h("number"), r.number.clone()),
         (h("title"), r.title.clone()),
         (h("kind"), labels::kind(&r.kind, lang)),
+        (
+            h("category"),
+            r.category.as_ref().map_or_else(|| h("uncategorised"), named),
+        ),
         (h("severity"), words::severity_line(r, lang)),
         (h("status"), of("status_", &r.status, lang)),
         (h("system"), named(&r.system)),

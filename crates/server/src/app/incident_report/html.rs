@@ -68,6 +68,10 @@ pub fn write(r: &IncidentReport, lang: Lang) -> String {
         ("number", e(&r.number)),
         ("status", e(&of("status_", &r.status, lang))),
         ("kind", e(&crate::app::vocab::labels::kind(&r.kind, lang))),
+        (
+            "category",
+            r.category.as_ref().map_or_else(|| e(&h("uncategorised")), named),
+        ),
         ("severity", e(&words::severity_line(r, lang))),
         ("system", named(&r.system)),
         ("unit", named(&r.unit)),

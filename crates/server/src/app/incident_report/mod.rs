@@ -153,12 +153,22 @@ pub async fn get(ctx: &Context, p: &Principal, number: &str) -> AppResult<Incide
         })
         .collect();
     let notifications = notifications(ctx, row.id).await?;
+    let category = match t.category {
+        Some(code) => {
+            let name = crate::app::reports::categories::Names::load(&ctx.db)
+                .await?
+                .of(row.system_id, &code);
+            Some(Named { code, name })
+        }
+        None => None,
+    };
     let signatures = signatures(ctx, vendor.as_ref(), &unit).await?;
     Ok(IncidentReport {
         number: t.number,
         title: t.title,
         description: t.description,
         kind: t.kind,
+        category,
         status: t.status,
         severity: t.severity,
         opened_severity: opened

@@ -24,6 +24,8 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("title", "故障标题", "Title"),
     ("description", "故障描述", "Description"),
     ("kind", "类型", "Kind"),
+    ("category", "分类", "Category"),
+    ("uncategorised", "未分类", "Not categorised"),
     ("status", "当前状态", "Status"),
     ("severity", "故障等级", "Severity"),
     ("severity_reason", "定级理由", "Why this severity"),
@@ -146,6 +148,7 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("ev_requested", "申请", "Request"),
     ("ev_decided", "决定", "Decision"),
     ("ev_impact_graded", "事后定级", "Impact graded"),
+    ("ev_categorised", "分类", "Categorised"),
     ("ev_corrected", "更正", "Corrected"),
     ("ev_contested", "对作废提出异议", "Cancellation contested"),
     ("ev_system_changed", "更正系统", "System corrected"),
@@ -306,6 +309,12 @@ pub fn detail(e: &ReportEvent, r: &IncidentReport, lang: Lang) -> String {
         "cancelled" => format!("{} {}", of("cancel_", &s(&d["reason"]), lang), s(&d["note"])),
         "commented" => s(&d["text"]),
         "impact_graded" => format!("{} · {}", of("sev_", &s(&d["to"]), lang), s(&d["reason"])),
+        "categorised" => format!(
+            "{} → {}{}",
+            d["from"].as_str().unwrap_or("—"),
+            d["to"].as_str().unwrap_or("—"),
+            d["reason"].as_str().map(|r| format!(" · {r}")).unwrap_or_default()
+        ),
         "corrected" => s(&d["reason"]),
         "system_changed" => format!("→ {} · {}", s(&d["system"]), s(&d["reason"])),
         "claimed" | "requested" => r

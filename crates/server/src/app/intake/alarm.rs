@@ -68,6 +68,8 @@ pub async fn open_alarm(
         received_at: Some(opening.received_at.min(now)),
         assignee_id: None,
         duty: None,
+        // A monitor does not sort: the desk does, with the categorise action.
+        category: None,
     };
     let plan = crate::app::tickets::open::plan(txn, state, system, opening.reporter, body, now).await?;
     crate::app::tickets::open::open(txn, &state.calendars.snapshot(), plan, opening.reporter, now, from).await

@@ -32,7 +32,8 @@ pub struct Correction {
     pub system: String,
     /// Requests and claims, which wait for the other party: `earlier_time`, `buyer_pause`,
     /// `regrade`, `cancel`, `system`. Changes that took effect at once: `cancelled`, `regraded`,
-    /// `system_changed`, `corrected` (title or description), `impact_graded`. And `contested`
+    /// `system_changed`, `corrected` (title or description), `impact_graded`, `categorised` (a
+    /// category set or changed after the opening: it decides recurring faults). And `contested`
     /// (the other party disputes a cancellation; the assessment settles it). A reassignment is
     /// not a correction: it changes who works on, not what was recorded.
     pub kind: String,
@@ -62,7 +63,7 @@ pub struct Correction {
 
 /// The event kinds that put a ticket in this section.
 const KINDS: &str = "'claimed', 'requested', 'decided', 'cancelled', 'contested', 'regraded', \
-                     'system_changed', 'corrected', 'impact_graded'";
+                     'system_changed', 'corrected', 'impact_graded', 'categorised'";
 
 /// The corrections of the scope's tickets, by ticket then in the order they were recorded; then
 /// those recorded in the period on earlier tickets.
@@ -236,6 +237,17 @@ fn of_ticket(loaded: &Loaded, system: &str, people: &BTreeMap<i64, users::Model>
                     "影响定级 {} → {}：{reason}",
                     from.map_or("无", |f| f.label_zh()),
                     to.label_zh()
+                ),
+                None,
+            )),
+            Event::Categorised { from, to, reason, .. } => Some(entry(
+                r,
+                "categorised",
+                format!(
+                    "分类 {} → {}{}",
+                    from.as_deref().unwrap_or("未分类"),
+                    to.as_deref().unwrap_or("未分类"),
+                    reason.as_ref().map(|r| format!("：{r}")).unwrap_or_default()
                 ),
                 None,
             )),

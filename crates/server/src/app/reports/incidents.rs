@@ -33,6 +33,10 @@ pub struct Incident {
     pub severity: String,
     /// The impact grade after the event (事后定级), if graded.
     pub impact_grade: Option<String>,
+    /// The contract's category (分类), by code, if sorted.
+    pub category: Option<String>,
+    /// Its name as the policies list it (the code, if none lists it any more).
+    pub category_name: Option<String>,
     /// System code.
     pub system: String,
     /// System name.
@@ -61,7 +65,7 @@ pub struct Incident {
 /// The scope's incidents, oldest first.
 pub async fn list(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<Incident>, DbErr> {
     let mut q = Sql::new(db);
-    q.push("SELECT t.id, t.number, t.title, t.kind, t.severity, t.system_id, t.occurred_at, t.resolved_at, CASE WHEN ")
+    q.push("SELECT t.id, t.number, t.title, t.kind, t.severity, t.system_id, t.category, t.occurred_at, t.resolved_at, CASE WHEN ")
         .ticket_breached(scope.as_of)
         .push(" THEN 1 ELSE 0 END AS late")
         .from_tickets_by_unit(scope)
@@ -97,6 +101,7 @@ pub async fn list(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<Incide
         }
     }
     let units = crate::app::catalog::export::unit_names(db).await?;
+    let names = super::categories::Names::load(db).await?;
     let systems: BTreeMap<i64, (String, String, String)> = systems::Entity::find()
         .all(db)
         .await?
@@ -113,6 +118,7 @@ pub async fn list(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<Incide
         let (system, system_name, unit) = systems.get(&system_id).cloned().unwrap_or_default();
         let occurred_at: DateTime<Utc> = row.try_get("", "occurred_at")?;
         let resolved_at: Option<DateTime<Utc>> = row.try_get("", "resolved_at")?;
+        let category: Option<String> = row.try_get("", "category")?;
         let r = resolved.get(&id);
         let text = |k: &str| r.and_then(|r| r[k].as_str()).map(str::to_owned);
         let at = |k: &str| {
@@ -130,6 +136,8 @@ pub async fn list(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<Incide
             kind: row.try_get("", "kind")?,
             severity: row.try_get("", "severity")?,
             impact_grade: graded.remove(&id),
+            category_name: category.as_ref().map(|c| names.of(system_id, c)),
+            category,
             system,
             system_name,
             unit,

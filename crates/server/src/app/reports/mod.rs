@@ -12,6 +12,7 @@
 
 pub mod availability;
 pub mod breached;
+pub mod categories;
 pub mod contract_months;
 pub mod contracts;
 pub mod corrections;
@@ -63,6 +64,9 @@ pub struct Filters {
     /// Only this severity: urgent, serious, general, minor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub severity: Option<String>,
+    /// Only this category (分类), by code; empty for the tickets not sorted yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
 }
 
 /// The breach report.
@@ -109,6 +113,8 @@ pub struct Report {
     /// The incident register (故障记录): the period's faults, security events and alarms with
     /// their cause, impact and duration (docs/incident-report.md).
     pub incidents: Vec<incidents::Incident>,
+    /// The period's tickets by kind and category (分类统计), the unsorted apart.
+    pub categories: Vec<categories::CategoryCount>,
 }
 
 /// Computes the breach report for `period`, `filters` and the systems the caller may see
@@ -152,6 +158,7 @@ pub async fn breaches_in(
         paused,
         satisfaction,
         incidents,
+        categories,
     ) = tokio::try_join!(
         counts::ticket_rows(db, &scope),
         counts::clock_rows(db, &scope),
@@ -163,6 +170,7 @@ pub async fn breaches_in(
         paused::list(db, calendars, &scope),
         satisfaction::of(db, &scope),
         incidents::list(db, &scope),
+        categories::list(db, &scope),
     )?;
     let measured = deductions::Measured {
         breached: &breached,
@@ -189,6 +197,7 @@ pub async fn breaches_in(
         satisfaction,
         satisfaction_rate,
         incidents,
+        categories,
         period,
         as_of,
         filters,
@@ -288,5 +297,6 @@ pub async fn resolve(
             .map_err(|e: sla_clock::SeverityParseError| AppError::invalid("severity", e.to_string()))?;
         scope.severity = Some(sev.key().to_owned());
     }
+    scope.category = f.category.as_deref().map(|c| c.trim().to_owned());
     Ok(scope)
 }

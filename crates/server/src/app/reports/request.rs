@@ -29,10 +29,12 @@ pub struct BreachQuery {
     pub kind: Option<String>,
     /// Only this severity.
     pub severity: Option<String>,
+    /// Only this category (分类), by code; empty (`category=`) for the tickets not sorted yet.
+    pub category: Option<String>,
     /// `json` (default), `csv`, `xlsx` or `html`.
     pub format: Option<String>,
     /// For CSV: the section (summary, clocks, latency, breached, paused, vendors, availability,
-    /// deductions, corrections, satisfaction, incidents; default breached).
+    /// deductions, corrections, satisfaction, incidents, categories; default breached).
     pub section: Option<String>,
     /// The zone days are counted in (default Asia/Shanghai).
     pub timezone: Option<String>,
@@ -87,6 +89,7 @@ pub async fn authorize(ctx: &Context, p: &Principal, q: &BreachQuery) -> AppResu
         system: q.system.clone(),
         kind: q.kind.clone(),
         severity: q.severity.clone(),
+        category: q.category.clone(),
     };
     if let Scope::Vendor(own) = p.scope {
         let Some(own) = vendors::Entity::find_by_id(own).one(&ctx.db).await?.map(|v| v.code) else {

@@ -30,6 +30,8 @@ pub struct Scope {
     pub kind: Option<String>,
     /// Only this severity (`urgent`, …).
     pub severity: Option<String>,
+    /// Only this category, by code; empty: the tickets not sorted yet.
+    pub category: Option<String>,
     /// The contract the report is about (an assessment's, by code): a ticket two contracts cover
     /// is counted under this one, and only its surveys count. It narrows no ticket: `systems`
     /// and `vendors` do.
@@ -173,6 +175,15 @@ impl Sql {
         }
         if let Some(sev) = &scope.severity {
             self.push(" AND t.severity = ").bind(sev.clone());
+        }
+        match scope.category.as_deref() {
+            Some("") => {
+                self.push(" AND t.category IS NULL");
+            }
+            Some(c) => {
+                self.push(" AND t.category = ").bind(c.to_owned());
+            }
+            None => {}
         }
         self
     }

@@ -34,7 +34,7 @@ pub struct ActionRequest {
     /// When it happened [default: now]; not before the ticket's last event, not in the future.
     pub at: Option<DateTime<Utc>>,
     /// pause: awaiting_reporter | third_party | buyer_window; cancel: duplicate | withdrawn;
-    /// regrade, reopen, grade_impact, correct: free text (required).
+    /// regrade, reopen, grade_impact, correct: free text (required); categorise: why (optional).
     pub reason: Option<String>,
     /// pause, cancel: what is awaited / why it is void (required); close: remarks; approve,
     /// reject: why (required to reject).
@@ -72,10 +72,13 @@ pub struct ActionRequest {
     pub assignee_id: Option<Option<i64>>,
     /// comment: the text (required).
     pub text: Option<String>,
+    /// categorise: the category's code, one of the system's policy's `categories` for the
+    /// ticket's kind, or `""` to leave it unsorted (required).
+    pub category: Option<String>,
 }
 
 /// The actions, in the order of the lifecycle.
-pub const ACTIONS: [&str; 18] = [
+pub const ACTIONS: [&str; 19] = [
     "acknowledge",
     "request_visit",
     "arrive",
@@ -91,6 +94,7 @@ pub const ACTIONS: [&str; 18] = [
     "comment",
     "grade_impact",
     "correct",
+    "categorise",
     "contest",
     "approve",
     "reject",
@@ -119,6 +123,7 @@ fn command(
         ("title", b.title.is_some()),
         ("system", b.system.is_some()),
         ("description", b.description.is_some()),
+        ("category", b.category.is_some()),
     ]);
     let applies: &[&str] = match action {
         "pause" => &["reason", "note"],
@@ -132,6 +137,7 @@ fn command(
         "approve" | "reject" => &["event", "note"],
         "grade_impact" => &["severity", "reason"],
         "correct" => &["title", "description", "system", "reason"],
+        "categorise" => &["category", "reason"],
         "contest" => &["reason"],
         _ => &[],
     };
@@ -267,6 +273,19 @@ fn command(
             },
             None,
         ),
+        "categorise" => (
+            Command::Categorise {
+                at,
+                category: Some(b.category.ok_or_else(|| {
+                    AppError::invalid(
+                        "category",
+                        "categorise needs category: a code, or \"\" to leave the ticket unsorted",
+                    )
+                })?),
+                reason: b.reason,
+            },
+            None,
+        ),
         "contest" => (
             Command::Contest {
                 at,
@@ -370,6 +389,10 @@ pub async fn perform(
         };
         out_of_service(&system, &loaded.ticket, targets);
     }
+    if let Command::Categorise { category, .. } = &mut cmd {
+        let policy = policy_row(&txn, &system).await?;
+        *category = super::open::check_category("category", &policy, loaded.ticket.kind(), category.as_deref())?;
+    }
     if let Command::Decide { on, .. } = &cmd {
         super::evidence::check_decision(ctx, &loaded.ticket, *on, now)?;
     }
@@ -387,6 +410,19 @@ pub async fn perform(
         let to = crate::app::scope::system_in_scope(&txn, p, code).await?;
         if to.id == system.id {
             return Err(AppError::invalid("system", format!("the ticket is already on {code}")));
+        }
+        // Its category must be one the new system's contract sorts by.
+        if let Some(c) = loaded.ticket.category() {
+            let policy = policy_row(&txn, &to).await?;
+            if super::open::check_category("system", &policy, loaded.ticket.kind(), Some(c)).is_err() {
+                return Err(AppError::invalid(
+                    "system",
+                    format!(
+                        "the ticket is in category {c}, which {code}'s policy does not offer; categorise it first \
+                         (\"\" leaves it unsorted)"
+                    ),
+                ));
+            }
         }
         if loaded.row.major_event_id.is_some() {
             return Err(AppError::invalid(
@@ -429,7 +465,8 @@ pub async fn perform(
     let rec = super::recording(&txn, ctx, p, &system, now).await?;
     let (mut row, ticket) =
         super::act(&txn, &calendars, loaded, version, cmd, Some(p.user_id), now, Some(&rec)).await?;
-    if row.system_id != system.id {
+    let moved = row.system_id != system.id;
+    if moved {
         // Moved: measure again in the new system's calendar.
         super::refresh(&txn, &snapshot, &row.number, now).await?;
         row = super::load(&txn, &row.number)
@@ -447,8 +484,16 @@ pub async fn perform(
         now,
     )
     .await?;
+    // Sorted into a class, or moved to a system, where it recurs: one problem with the others
+    // (and out of one it no longer belongs to).
+    let problem = if action == "categorise" || moved {
+        crate::app::problems::reconsider(&txn, &row, now).await?
+    } else {
+        crate::app::problems::problem_of(&txn, row.id).await?
+    };
     txn.commit().await?;
     let mut view = view(&ctx.db, ctx, row, now, allowed_of(&ticket), None).await?;
+    view.problem = problem;
     view.claims = Some(super::evidence::claims_of(&ticket));
     view.clocks_from = ticket.opened_with().clocks_from;
     view.impact = ticket.impact().map(|s| s.key().to_owned());

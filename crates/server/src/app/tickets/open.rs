@@ -70,6 +70,10 @@ pub struct CreateTicket {
     pub assignee_id: Option<i64>,
     /// The code of the scheduled duty it counts towards (e.g. a penetration test for a quota).
     pub duty: Option<String>,
+    /// The contract's category (分类), by code: one of the system's policy's `categories` that
+    /// sorts this kind [default: none, sorted later with the `categorise` action].
+    #[serde(default)]
+    pub category: Option<String>,
 }
 
 pub(crate) async fn policy_row(db: &impl ConnectionTrait, system: &systems::Model) -> AppResult<policies::Model> {
@@ -77,6 +81,43 @@ pub(crate) async fn policy_row(db: &impl ConnectionTrait, system: &systems::Mode
         .one(db)
         .await?
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("system {} has no policy", system.code)))
+}
+
+/// The policy's categories (分类); none when it offers none.
+pub(crate) fn policy_categories(p: &policies::Model) -> AppResult<ticket_domain::Categories> {
+    match &p.categories {
+        None => Ok(Default::default()),
+        Some(v) => serde_json::from_value(v.clone())
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("policy {}: categories: {e}", p.code))),
+    }
+}
+
+/// The categories `system`'s policy offers for tickets of `kind`, in its order (what a page's
+/// form lists).
+pub async fn categories_for(
+    db: &impl ConnectionTrait,
+    system: &systems::Model,
+    kind: Kind,
+) -> AppResult<Vec<ticket_domain::CategoryDef>> {
+    let policy = policy_row(db, system).await?;
+    Ok(policy_categories(&policy)?.for_kind(kind).cloned().collect())
+}
+
+/// `code` (trimmed; blank is none) if the policy offers it for tickets of `kind`, else an
+/// invalid-input error on `field` naming the choices.
+pub(crate) fn check_category(
+    field: &str,
+    policy: &policies::Model,
+    kind: Kind,
+    code: Option<&str>,
+) -> AppResult<Option<String>> {
+    let Some(code) = code.map(str::trim).filter(|c| !c.is_empty()) else {
+        return Ok(None);
+    };
+    policy_categories(policy)?
+        .find(code, kind)
+        .map(|c| Some(c.code.clone()))
+        .map_err(|why| AppError::invalid(field, format!("{why} (policy {})", policy.code)))
 }
 
 pub(crate) fn policy_targets(p: &policies::Model) -> AppResult<Policy> {
@@ -208,6 +249,7 @@ pub(crate) async fn plan_as(
     let occurred_at = body.occurred_at.unwrap_or(received_at);
     let policy = policy_row(txn, &system).await?;
     let policy_targets = policy_targets(&policy)?;
+    let category = check_category("category", &policy, kind, body.category.as_deref())?;
     // The policy says where the clocks start (`clock_start`), for every severity alike; a
     // major-event window says it for the tickets opened under it.
     let policy_start = policy_targets.start(kind);
@@ -314,7 +356,7 @@ pub(crate) async fn plan_as(
         None => None,
     };
     let new = NewTicket {
-        category: None,
+        category,
         kind,
         severity,
         severity_reason,
@@ -415,10 +457,12 @@ pub(crate) async fn open_ticket_with(
         super::once::record(&txn, p.user_id, token, &row.number, now).await?;
     }
     txn.commit().await?;
+    let problem = crate::app::problems::problem_of(&ctx.db, row.id).await?;
     let mut view = view(&ctx.db, ctx, row, now, allowed_of(&ticket), None).await?;
     view.claims = Some(super::evidence::claims_of(&ticket));
     view.clocks_from = ticket.opened_with().clocks_from;
     view.impact = ticket.impact().map(|s| s.key().to_owned());
+    view.problem = problem;
     Ok(view)
 }
 
@@ -490,5 +534,7 @@ pub(crate) async fn open(
         .await?;
     }
     audit::record(txn, actor, "ticket.open", &row.number, detail, from, now).await?;
+    // Of a class that recurs on its system: one problem with the others (app::problems).
+    crate::app::problems::detect(txn, &row, now).await?;
     Ok((row, ticket))
 }

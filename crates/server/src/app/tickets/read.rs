@@ -37,6 +37,8 @@ pub struct ListQuery {
     pub vendor: Option<i64>,
     /// Assignee user id.
     pub assignee: Option<i64>,
+    /// Category code (分类); empty (`category=`) for the unsorted.
+    pub category: Option<String>,
     /// Only tickets with (or without) a breached clock, as of now.
     pub breached: Option<bool>,
     /// Only tickets with a running clock due before this instant.
@@ -100,6 +102,11 @@ pub async fn list(ctx: &Context, p: &Principal, q: ListQuery) -> AppResult<Ticke
     }
     if let Some(a) = q.assignee {
         cond = cond.add(tickets::Column::AssigneeId.eq(a));
+    }
+    match q.category.as_deref().map(str::trim) {
+        Some("") => cond = cond.add(tickets::Column::Category.is_null()),
+        Some(c) => cond = cond.add(tickets::Column::Category.eq(c)),
+        None => {}
     }
     let running = super::running_state();
     if let Some(b) = q.breached {
@@ -225,7 +232,9 @@ pub async fn get(ctx: &Context, p: &Principal, number: &str) -> AppResult<Ticket
     let claims = super::evidence::claims_of(&loaded.ticket);
     let clocks_from = loaded.ticket.opened_with().clocks_from;
     let impact = loaded.ticket.impact().map(|s| s.key().to_owned());
+    let problem = crate::app::problems::problem_of(&ctx.db, loaded.row.id).await?;
     let mut view = view(&ctx.db, ctx, loaded.row, now, allowed, Some(timeline)).await?;
+    view.problem = problem;
     view.claims = Some(claims);
     view.clocks_from = clocks_from;
     view.impact = impact;

@@ -327,6 +327,7 @@ async fn project(
     am.severity = Set(Key(ticket.severity()));
     am.title = Set(ticket.title().to_owned());
     am.description = Set(ticket.description().to_owned());
+    am.category = Set(ticket.category().map(str::to_owned));
     // A stated start the vendor accepted files the ticket under its stated receipt.
     am.received_at = Set(ticket.counts_as_received_at());
     am.occurred_at = Set(ticket.counts_as_occurred_at());

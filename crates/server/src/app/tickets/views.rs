@@ -116,6 +116,14 @@ pub struct TicketView {
     /// an action).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub impact: Option<String>,
+    /// The contract's category (分类) it is sorted into, by code (see the system's policy's
+    /// `categories`); absent while unsorted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    /// The problem record (问题单) it belongs to, as one of a recurring class of fault on its
+    /// system (only when reading one ticket, and after opening or sorting it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
     /// When the clocks start, if not at the stated start: the buyer opened it with a start
     /// earlier than recorded, and the vendor has not accepted it yet (only when reading one
     /// ticket, and after an action).
@@ -289,6 +297,8 @@ pub(crate) fn view_with_clocks(
         duty: None,
         claims: None,
         impact: None,
+        category: row.category,
+        problem: None,
         clocks_from: None,
     })
 }
@@ -351,7 +361,7 @@ pub(crate) fn allowed_of(ticket: &ticket_domain::Ticket) -> Vec<String> {
 /// The actions outside the lifecycle a ticket in `status` allows.
 fn annotations(status: ticket_domain::Status) -> impl Iterator<Item = String> {
     let contest = (status == ticket_domain::Status::Cancelled).then_some("contest");
-    ["grade_impact", "correct"]
+    ["grade_impact", "correct", "categorise"]
         .into_iter()
         .chain(contest)
         .map(str::to_owned)

@@ -26,6 +26,8 @@ pub mod major_events;
 pub mod outbox;
 pub mod outbox_attempts;
 pub mod policies;
+pub mod problem_tickets;
+pub mod problems;
 pub mod rectification_events;
 pub mod rectification_orders;
 pub mod roster_overrides;
@@ -66,6 +68,8 @@ pub mod prelude {
     pub use super::outbox::Entity as Outbox;
     pub use super::outbox_attempts::Entity as OutboxAttempts;
     pub use super::policies::Entity as Policies;
+    pub use super::problem_tickets::Entity as ProblemTickets;
+    pub use super::problems::Entity as Problems;
     pub use super::rectification_events::Entity as RectificationEvents;
     pub use super::rectification_orders::Entity as RectificationOrders;
     pub use super::roster_overrides::Entity as RosterOverrides;

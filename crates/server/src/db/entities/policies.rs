@@ -22,6 +22,13 @@ pub struct Model {
     /// The tiers as a catalogue file wrote them; none for policies made through the API.
     #[sea_orm(column_type = "JsonBinary", nullable)]
     pub document: Option<Json>,
+    /// The contract's categories (分类) of work, as `ticket_domain::Categories`; none: the
+    /// policy offers none.
+    #[sea_orm(column_type = "JsonBinary", nullable)]
+    pub categories: Option<Json>,
+    /// The rule for recurring faults, as `ticket_domain::Recurrence`; none: the default.
+    #[sea_orm(column_type = "JsonBinary", nullable)]
+    pub recurrence: Option<Json>,
     /// When the row was created.
     pub created_at: DateTimeUtc,
     /// When the row was last changed.

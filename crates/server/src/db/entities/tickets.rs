@@ -67,6 +67,9 @@ pub struct Model {
     /// The working time from the clocks' start to the resolution, less counted pauses, whether or
     /// not a repair target ran a clock; NULL until resolved (again, after a reopening).
     pub repair_ms: Option<i64>,
+    /// The contract's category (分类) it is sorted into, by code; none: unsorted.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub category: Option<String>,
 }
 
 /// Relations of a ticket.

@@ -61,6 +61,33 @@ function systemSearch() {
   q.addEventListener("keydown", (e) => { if (e.key === "Enter") e.preventDefault(); });
 }
 
+// The category picker: only the chosen system's policy's categories for the chosen kind (the
+// server checks it again; without scripts every category is listed and a wrong one is refused).
+function categoryPicker() {
+  const form = document.getElementById("new-ticket");
+  const cat = document.getElementById("category");
+  if (!form || !cat) return;
+  const row = document.getElementById("category-row");
+  const sync = () => {
+    const sys = form.elements.system.selectedOptions[0];
+    const policy = sys ? sys.dataset.policy : null;
+    const kind = form.elements.kind.value;
+    let shown = 0;
+    for (const o of cat.querySelectorAll("option[data-policy]")) {
+      const ok = o.dataset.policy === policy && (!o.dataset.kinds || o.dataset.kinds.split(" ").includes(kind));
+      o.hidden = !ok;
+      o.disabled = !ok;
+      if (ok) shown++;
+      if (!ok && o.selected) cat.value = "";
+    }
+    for (const g of cat.querySelectorAll("optgroup")) g.hidden = !g.querySelector("option:not([hidden])");
+    if (row) row.hidden = shown === 0;
+  };
+  form.elements.system.addEventListener("change", sync);
+  form.elements.kind.addEventListener("change", sync);
+  sync();
+}
+
 // The preview: what the ticket would get (severity, reason, deadlines), asked of the server on
 // every change, before submitting.
 function preview() {
@@ -131,6 +158,7 @@ document.addEventListener("DOMContentLoaded", () => {
   tick();
   setInterval(tick, 1000);
   systemSearch();
+  categoryPicker();
   preview();
   confirmations();
   sendOnce();

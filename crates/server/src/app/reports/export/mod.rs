@@ -1,8 +1,10 @@
-//! The report as tables: eleven sections (summary, clocks, times, breached clocks, paused clocks,
-//! vendors, availability, deductions, corrections, satisfaction, incidents; [`sections`]), each with Chinese headers, written as CSV (one section), XLSX (one
+//! The report as tables: twelve sections (summary, clocks, times, breached clocks, paused clocks,
+//! vendors, availability, deductions, corrections, satisfaction, incidents, categories;
+//! [`sections`]), each with Chinese headers, written as CSV (one section), XLSX (one
 //! sheet per section) or a printable HTML page (all sections). The report's footnotes
 //! ([`footnote_lines`]) follow: the CSV's last rows, a 说明 sheet, a paragraph under the tables.
 
+mod categories;
 pub mod csv;
 pub mod html;
 mod incidents;
@@ -17,6 +19,7 @@ pub fn sections(r: &Report) -> Vec<Section> {
     let mut all = sections::sections(r);
     all.push(satisfaction::section(r));
     all.push(incidents::section(r));
+    all.push(categories::section(r));
     all
 }
 
@@ -149,7 +152,7 @@ pub struct Section {
 }
 
 /// The section keys, in order.
-pub const SECTIONS: [&str; 11] = [
+pub const SECTIONS: [&str; 12] = [
     "summary",
     "clocks",
     "latency",
@@ -161,6 +164,7 @@ pub const SECTIONS: [&str; 11] = [
     "corrections",
     "satisfaction",
     "incidents",
+    "categories",
 ];
 
 /// How a row with a provisional deadline is marked; the footnote starting with `*` explains it.

@@ -38,6 +38,7 @@ pub(crate) fn zh(key: &str) -> String {
         "system_changed" => "改系统",
         "corrected" => "更正标题/描述",
         "impact_graded" => "影响定级",
+        "categorised" => "分类",
         "buyer" => "甲方",
         "vendor" => "乙方",
         "supervisor" => "监理",

@@ -1,0 +1,261 @@
+//! Finding a recurrence as a ticket is opened or sorted: the system's tickets of the ticket's
+//! class within the policy's window ([`ticket_domain::Recurrence`]), and the problem they are.
+//!
+//! Runs in the ticket's own transaction, so a ticket and its problem link commit together. The
+//! system's row is claimed first: two tickets of one class opened at once on one system make one
+//! problem, not two.
+
+use chrono::{DateTime, Datelike, Utc};
+use sea_orm::sea_query::ExprTrait;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use ticket_domain::Status;
+use ticket_domain::recurrence::{Occurrence, Recurrence};
+
+use crate::app::AppResult;
+use crate::app::audit::{self, ClientAddr};
+use crate::db::entities::{policies, problem_tickets, problems, systems, tickets};
+
+/// The policy's rule for recurring faults: its own, or the default.
+pub fn rule_of(policy: &policies::Model) -> Recurrence {
+    policy
+        .recurrence
+        .as_ref()
+        .and_then(|v| match serde_json::from_value(v.clone()) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                tracing::warn!(policy = %policy.code, error = %e, "recurrence rule cannot be read; the default holds");
+                None
+            }
+        })
+        .unwrap_or_default()
+}
+
+/// Looks for a recurrence of `ticket` (just opened, or just sorted) and links it — with the
+/// earlier tickets of its class not yet in a problem — to the system's open problem of that
+/// class, or to a new one. Returns the problem's number when the ticket is (now) in one.
+pub async fn detect(
+    txn: &impl ConnectionTrait,
+    ticket: &tickets::Model,
+    now: DateTime<Utc>,
+) -> AppResult<Option<String>> {
+    if let Some(number) = problem_of(txn, ticket.id).await? {
+        return Ok(Some(number));
+    }
+    let Some(system) = systems::Entity::find_by_id(ticket.system_id).one(txn).await? else {
+        return Ok(None);
+    };
+    let policy = crate::app::tickets::open::policy_row(txn, &system).await?;
+    let rule = rule_of(&policy);
+    let new = occurrence(ticket);
+    if !rule.enabled || new.voided || !rule.kinds.contains(&new.kind) {
+        return Ok(None);
+    }
+    // Where the policy sorts this kind, an unsorted ticket's class is not known yet: it is
+    // looked at again when it is sorted (`categorise`).
+    if ticket.category.is_none()
+        && crate::app::tickets::open::policy_categories(&policy)?
+            .for_kind(new.kind)
+            .next()
+            .is_some()
+    {
+        return Ok(None);
+    }
+    // Serialise the system's detections: a no-op write to its row.
+    crate::db::claim::<systems::Entity>(txn, systems::Column::Name, systems::Column::Id.eq(system.id)).await?;
+    let kinds: Vec<&str> = rule.kinds.iter().map(|k| k.key()).collect();
+    let mut q = tickets::Entity::find()
+        .filter(tickets::Column::SystemId.eq(system.id))
+        .filter(tickets::Column::Id.ne(ticket.id))
+        .filter(tickets::Column::Kind.is_in(kinds))
+        .filter(tickets::Column::OccurredAt.gte(ticket.occurred_at - rule.window()))
+        .filter(tickets::Column::OccurredAt.lte(ticket.occurred_at + rule.window()));
+    q = match &ticket.category {
+        Some(c) => q.filter(tickets::Column::Category.eq(c.as_str())),
+        None => q.filter(tickets::Column::Category.is_null()),
+    };
+    // A closed problem's tickets are done with: the next recurrence starts afresh.
+    let closed_links = problem_tickets::Entity::find()
+        .filter(
+            problem_tickets::Column::ProblemId.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(problems::Column::Id)
+                    .from(problems::Entity)
+                    .and_where(problems::Column::SystemId.eq(system.id))
+                    .and_where(problems::Column::State.eq("closed"))
+                    .to_owned(),
+            ),
+        )
+        .all(txn)
+        .await?;
+    let done: std::collections::BTreeSet<i64> = closed_links.into_iter().map(|l| l.ticket_id).collect();
+    let earlier: Vec<tickets::Model> = q
+        .order_by_asc(tickets::Column::OccurredAt)
+        .all(txn)
+        .await?
+        .into_iter()
+        .filter(|t| !done.contains(&t.id))
+        .collect();
+    let seen: Vec<Occurrence> = earlier.iter().map(occurrence).collect();
+    let Some(found) = rule.recurs(&new, &seen) else {
+        return Ok(None);
+    };
+    let mut open = problems::Entity::find()
+        .filter(problems::Column::SystemId.eq(system.id))
+        .filter(problems::Column::State.eq("open"));
+    open = match &ticket.category {
+        Some(c) => open.filter(problems::Column::Category.eq(c.as_str())),
+        None => open.filter(problems::Column::Category.is_null()),
+    };
+    // Take the open problem only if it is still open, and move its version on: a close that read
+    // the problem before this link must read it again (and see the new ticket).
+    let found_open = match open.order_by_asc(problems::Column::Id).one(txn).await? {
+        Some(p) => {
+            let claimed = problems::Entity::update_many()
+                .col_expr(
+                    problems::Column::Version,
+                    sea_orm::sea_query::Expr::col(problems::Column::Version).add(1),
+                )
+                .col_expr(problems::Column::UpdatedAt, sea_orm::sea_query::Expr::value(now))
+                .filter(problems::Column::Id.eq(p.id))
+                .filter(problems::Column::State.eq("open"))
+                .exec(txn)
+                .await?;
+            (claimed.rows_affected == 1).then_some(p)
+        }
+        None => None,
+    };
+    let (problem, opened) = match found_open {
+        Some(p) => (p, false),
+        None => {
+            // Numbered by the year in Beijing, as the contracts' days are counted.
+            let year = now.with_timezone(&chrono_tz::Asia::Shanghai).year();
+            let number = crate::db::counters::next_ticket_number(txn, "PRB", year)
+                .await
+                .map_err(|e| crate::app::AppError::Internal(e.into()))?;
+            let class = match &ticket.category {
+                Some(c) => super::category_name(txn, system.id, c).await?,
+                None => "未分类".to_owned(),
+            };
+            let p = problems::ActiveModel {
+                number: Set(number),
+                system_id: Set(system.id),
+                category: Set(ticket.category.clone()),
+                title: Set(format!("{}：同类故障重复发生（{class}）", system.name)),
+                state: Set("open".to_owned()),
+                analysis: Set(None),
+                plan: Set(None),
+                version: Set(1),
+                opened_at: Set(now),
+                closed_at: Set(None),
+                closed_by: Set(None),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(txn)
+            .await?;
+            (p, true)
+        }
+    };
+    let mut linked = Vec::new();
+    for t in found.iter().map(|i| &earlier[*i]).chain(std::iter::once(ticket)) {
+        if problem_of(txn, t.id).await?.is_none() {
+            problem_tickets::ActiveModel {
+                problem_id: Set(problem.id),
+                ticket_id: Set(t.id),
+                linked_at: Set(now),
+                ..Default::default()
+            }
+            .insert(txn)
+            .await?;
+            linked.push(t.number.clone());
+        }
+    }
+    audit::record(
+        txn,
+        None,
+        if opened { "problem.open" } else { "problem.link" },
+        &problem.number,
+        serde_json::json!({
+            "system": system.code,
+            "category": ticket.category,
+            "tickets": linked,
+            "rule": {"count": rule.count, "within_days": rule.within_days},
+        }),
+        &ClientAddr::default(),
+        now,
+    )
+    .await?;
+    Ok(Some(problem.number))
+}
+
+/// After `ticket` was sorted again or moved to another system: takes it out of a problem it no
+/// longer belongs to — any problem of another system (its readers may no longer see the
+/// ticket), an open one of another class — audited as `problem.unlink`, then looks for its
+/// recurrence as it is now ([`detect`]). A closed problem of its own system keeps it: that record
+/// is history.
+pub async fn reconsider(
+    txn: &impl ConnectionTrait,
+    ticket: &tickets::Model,
+    now: DateTime<Utc>,
+) -> AppResult<Option<String>> {
+    if let Some(link) = problem_tickets::Entity::find()
+        .filter(problem_tickets::Column::TicketId.eq(ticket.id))
+        .one(txn)
+        .await?
+        && let Some(p) = problems::Entity::find_by_id(link.problem_id).one(txn).await?
+    {
+        let elsewhere = p.system_id != ticket.system_id;
+        let other_class = p.state == "open" && p.category != ticket.category;
+        if elsewhere || other_class {
+            problem_tickets::Entity::delete_by_id(link.id).exec(txn).await?;
+            // The record changed under anyone who read it.
+            problems::Entity::update_many()
+                .col_expr(
+                    problems::Column::Version,
+                    sea_orm::sea_query::Expr::col(problems::Column::Version).add(1),
+                )
+                .col_expr(problems::Column::UpdatedAt, sea_orm::sea_query::Expr::value(now))
+                .filter(problems::Column::Id.eq(p.id))
+                .exec(txn)
+                .await?;
+            audit::record(
+                txn,
+                None,
+                "problem.unlink",
+                &p.number,
+                serde_json::json!({
+                    "ticket": ticket.number,
+                    "why": if elsewhere { "moved to another system" } else { "sorted into another category" },
+                }),
+                &ClientAddr::default(),
+                now,
+            )
+            .await?;
+        }
+    }
+    detect(txn, ticket, now).await
+}
+
+/// The number of the problem ticket `ticket_id` is in, if any.
+pub async fn problem_of(db: &impl ConnectionTrait, ticket_id: i64) -> AppResult<Option<String>> {
+    let Some(link) = problem_tickets::Entity::find()
+        .filter(problem_tickets::Column::TicketId.eq(ticket_id))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(problems::Entity::find_by_id(link.problem_id)
+        .one(db)
+        .await?
+        .map(|p| p.number))
+}
+
+fn occurrence(t: &tickets::Model) -> Occurrence {
+    Occurrence {
+        kind: *t.kind,
+        category: t.category.clone(),
+        occurred_at: t.occurred_at,
+        voided: *t.status == Status::Cancelled,
+    }
+}
