@@ -30,6 +30,7 @@ mod m20261209_000046_rectification;
 mod m20261209_000047_assessment_scans;
 mod m20261209_000048_satisfaction_surveys;
 mod m20261209_000049_assessment_vendor;
+mod m20261210_000051_inspections;
 
 /// Applies and reverts the opsclock schema; see [`MigratorTrait`] for `up`, `down`, `status`, ….
 #[derive(Debug, Clone, Copy, Default)]
@@ -62,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000047_assessment_scans::Migration),
             Box::new(m20261209_000048_satisfaction_surveys::Migration),
             Box::new(m20261209_000049_assessment_vendor::Migration),
+            Box::new(m20261210_000051_inspections::Migration),
         ]
     }
 }

@@ -111,6 +111,8 @@ actions! {
     RectificationIssue = "rectification.issue", "issue a rectification order to a vendor, accept or reject its rectification, or withdraw it";
     RectificationAnswer = "rectification.answer", "report a rectification ordered of your vendor done";
     RectificationRefuse = "rectification.refuse", "refuse a rectification ordered of your vendor (a refusal of the bureau's order is priced by 004 八-7)";
+    InspectionRead = "inspection.read", "read the inspections (巡检) of the systems in your scope";
+    InspectionRecord = "inspection.record", "record an inspection of a system your vendor serves, item by item (findings may open fault tickets)";
     SurveyRead = "survey.read", "read the satisfaction surveys (满意度调查) in your scope";
     SurveyWrite = "survey.write", "fill or replace your unit's satisfaction survey of a contract's service for a month or quarter";
     IntakeManage = "intake.manage", "read and change alert mapping rules and intake sources";
@@ -386,6 +388,8 @@ pub const TABLE: &[Rule] = &[
     row(Action::RectificationIssue, BUYER_MANAGERS_OWN_UNIT),
     row(Action::RectificationAnswer, VENDOR_WORKERS_OWN),
     row(Action::RectificationRefuse, VENDOR_MANAGERS_OWN),
+    row(Action::InspectionRead, EVERY_PARTY),
+    row(Action::InspectionRecord, VENDOR_WORKERS_OWN),
     row(Action::SurveyRead, FINDING_READERS),
     row(Action::SurveyWrite, UNIT_MANAGERS_OWN),
     row(Action::IntakeManage, ADMINS),
