@@ -151,7 +151,9 @@ pub(crate) fn view(
     let calendar = ctx.calendars.snapshot();
     let first = calendar
         .get(&system.calendar)
-        .map_or(row.period_start.date_naive(), |c| c.local(row.period_start).date_naive());
+        .map_or(row.period_start.date_naive(), |c| {
+            c.local(row.period_start).date_naive()
+        });
     let code = row
         .checklist
         .clone()
@@ -223,7 +225,10 @@ pub async fn list(ctx: &Context, p: &Principal, q: InspectionQuery) -> AppResult
     }
     if let Some(state) = &q.state {
         if !STATES.iter().any(|(k, _)| k == state) {
-            return Err(AppError::invalid("state", format!("{state:?}: expected due, done or missed")));
+            return Err(AppError::invalid(
+                "state",
+                format!("{state:?}: expected due, done or missed"),
+            ));
         }
         find = find.filter(inspections::Column::State.eq(state.as_str()));
     }
@@ -301,10 +306,7 @@ pub(crate) async fn views(
 pub async fn get(ctx: &Context, p: &Principal, id: i64) -> AppResult<InspectionView> {
     permissions::check_at_all(p, Action::InspectionRead)?;
     let row = load_in_scope(&ctx.db, p, id).await?;
-    views(ctx, &ctx.db, vec![row])
-        .await?
-        .pop()
-        .ok_or_else(|| not_found(id))
+    views(ctx, &ctx.db, vec![row]).await?.pop().ok_or_else(|| not_found(id))
 }
 
 fn not_found(id: i64) -> AppError {
@@ -313,7 +315,10 @@ fn not_found(id: i64) -> AppError {
 
 /// The inspection `id` if `p` may see its system.
 pub(crate) async fn load_in_scope(db: &impl ConnectionTrait, p: &Principal, id: i64) -> AppResult<inspections::Model> {
-    let row = inspections::Entity::find_by_id(id).one(db).await?.ok_or_else(|| not_found(id))?;
+    let row = inspections::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| not_found(id))?;
     if !crate::app::scope::can_see_system(db, p, row.system_id).await? {
         return Err(not_found(id));
     }

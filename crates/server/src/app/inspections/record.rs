@@ -118,11 +118,18 @@ pub async fn record(
             let keys: Vec<&str> = checklist.items.iter().map(|it| it.key.as_str()).collect();
             return Err(AppError::invalid(
                 format!("results[{i}].item"),
-                format!("checklist {code:?} has no item {:?}; its items: {}", r.item, keys.join(", ")),
+                format!(
+                    "checklist {code:?} has no item {:?}; its items: {}",
+                    r.item,
+                    keys.join(", ")
+                ),
             ));
         }
         if !seen.insert(r.item.as_str()) {
-            return Err(AppError::invalid(format!("results[{i}].item"), format!("{:?} is given twice", r.item)));
+            return Err(AppError::invalid(
+                format!("results[{i}].item"),
+                format!("{:?} is given twice", r.item),
+            ));
         }
         if !r.ok && r.remark.trim().is_empty() {
             return Err(AppError::invalid(
@@ -131,7 +138,10 @@ pub async fn record(
             ));
         }
         if r.remark.chars().count() > MAX_REMARK {
-            return Err(AppError::invalid(format!("results[{i}].remark"), format!("at most {MAX_REMARK} characters")));
+            return Err(AppError::invalid(
+                format!("results[{i}].remark"),
+                format!("at most {MAX_REMARK} characters"),
+            ));
         }
         if r.ok && r.ticket.is_some() {
             return Err(AppError::invalid(
@@ -149,14 +159,19 @@ pub async fn record(
     if !missing.is_empty() {
         return Err(AppError::invalid(
             "results",
-            format!("every item of checklist {code:?} needs a result; missing: {}", missing.join(", ")),
+            format!(
+                "every item of checklist {code:?} needs a result; missing: {}",
+                missing.join(", ")
+            ),
         ));
     }
     let first = ctx
         .calendars
         .snapshot()
         .get(&system.calendar)
-        .map_or(row.period_start.date_naive(), |c| c.local(row.period_start).date_naive());
+        .map_or(row.period_start.date_naive(), |c| {
+            c.local(row.period_start).date_naive()
+        });
     let period = schedule::label(&row.every, first);
     // In the checklist's order, each with its words as they were when recorded.
     let mut results = Vec::new();
@@ -176,7 +191,12 @@ pub async fn record(
         results.push(json!({"item": item.key, "zh": item.zh, "en": item.en, "ok": r.ok,
             "remark": r.remark.trim(), "ticket": ticket}));
     }
-    let note = body.note.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned);
+    let note = body
+        .note
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_owned);
     let done = inspections::Entity::update_many()
         .set(inspections::ActiveModel {
             state: Set("done".to_owned()),
@@ -192,7 +212,9 @@ pub async fn record(
         .exec(&txn)
         .await?;
     if done.rows_affected != 1 {
-        return Err(AppError::Conflict(format!("inspection {id} was recorded meanwhile; reload it")));
+        return Err(AppError::Conflict(format!(
+            "inspection {id} was recorded meanwhile; reload it"
+        )));
     }
     let not_ok: Vec<&str> = body.results.iter().filter(|r| !r.ok).map(|r| r.item.as_str()).collect();
     audit::record(

@@ -98,7 +98,9 @@ pub fn cadence(profile: Option<&serde_json::Value>) -> BTreeMap<(&'static str, &
         .unwrap_or_default();
     let mut out: BTreeMap<(&'static str, &'static str), (Period, u32)> = BTreeMap::new();
     for i in list {
-        let entry = out.entry((every_key(i.every), mode_key(i.mode))).or_insert((i.every, 0));
+        let entry = out
+            .entry((every_key(i.every), mode_key(i.mode)))
+            .or_insert((i.every, 0));
         entry.1 += i.times;
     }
     out
@@ -187,7 +189,8 @@ async fn create_due(
                     break;
                 }
                 let (from, next) = bounds(period, start);
-                let (Some(period_start), Some(period_end)) = (midnight(calendar, from), midnight(calendar, next)) else {
+                let (Some(period_start), Some(period_end)) = (midnight(calendar, from), midnight(calendar, next))
+                else {
                     break;
                 };
                 for seq in 1..=times {
@@ -250,7 +253,10 @@ mod tests {
         assert_eq!(bounds(Period::Quarter, day), (d("2026-10-01"), d("2027-01-01")));
         assert_eq!(bounds(Period::HalfYear, day), (d("2026-07-01"), d("2027-01-01")));
         assert_eq!(bounds(Period::Year, day), (d("2026-01-01"), d("2027-01-01")));
-        assert_eq!(bounds(Period::HalfYear, d("2026-06-30")), (d("2026-01-01"), d("2026-07-01")));
+        assert_eq!(
+            bounds(Period::HalfYear, d("2026-06-30")),
+            (d("2026-01-01"), d("2026-07-01"))
+        );
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! Breach reports for managers: over a period and filters, the ticket counts, each clock's
 //! compliance, MTTA/MTTR (working and wall time; mean, median, p90), the breached clocks with
 //! their deadlines and lateness, a per-vendor scorecard, per-system availability against its
-//! target, the deductions each vendor's contract implies, and the register of the period's
-//! incidents with their cause, impact and duration.
+//! target, the deductions each vendor's contract implies, the register of the period's
+//! incidents with their cause, impact and duration, and the period's missed inspections.
 //!
 //! One door: [`breaches`] computes a [`Report`]; [`export`] writes it as CSV, XLSX or printable
 //! HTML. The API (`GET /api/v1/reports/breaches`), the CLI (`opsclock report breaches`) and the
@@ -19,6 +19,7 @@ pub mod counts;
 pub mod deductions;
 pub mod export;
 pub mod incidents;
+pub mod inspections;
 pub mod latency;
 pub mod notes;
 pub mod paused;
@@ -109,6 +110,9 @@ pub struct Report {
     /// The incident register (故障记录): the period's faults, security events and alarms with
     /// their cause, impact and duration (docs/incident-report.md).
     pub incidents: Vec<incidents::Incident>,
+    /// The period's missed inspections (巡检) and, per system that missed one, how many it owed,
+    /// did and missed (docs/inspections.md).
+    pub inspections: inspections::Inspections,
 }
 
 /// Computes the breach report for `period`, `filters` and the systems the caller may see
@@ -152,6 +156,7 @@ pub async fn breaches_in(
         paused,
         satisfaction,
         incidents,
+        inspections,
     ) = tokio::try_join!(
         counts::ticket_rows(db, &scope),
         counts::clock_rows(db, &scope),
@@ -163,6 +168,7 @@ pub async fn breaches_in(
         paused::list(db, calendars, &scope),
         satisfaction::of(db, &scope),
         incidents::list(db, &scope),
+        inspections::of(db, calendars, &scope),
     )?;
     let measured = deductions::Measured {
         breached: &breached,
@@ -189,6 +195,7 @@ pub async fn breaches_in(
         satisfaction,
         satisfaction_rate,
         incidents,
+        inspections,
         period,
         as_of,
         filters,

@@ -1,11 +1,12 @@
-//! The report as tables: eleven sections (summary, clocks, times, breached clocks, paused clocks,
-//! vendors, availability, deductions, corrections, satisfaction, incidents; [`sections`]), each with Chinese headers, written as CSV (one section), XLSX (one
+//! The report as tables: twelve sections (summary, clocks, times, breached clocks, paused clocks,
+//! vendors, availability, deductions, corrections, satisfaction, incidents, inspections; [`sections`]), each with Chinese headers, written as CSV (one section), XLSX (one
 //! sheet per section) or a printable HTML page (all sections). The report's footnotes
 //! ([`footnote_lines`]) follow: the CSV's last rows, a 说明 sheet, a paragraph under the tables.
 
 pub mod csv;
 pub mod html;
 mod incidents;
+mod inspections;
 mod satisfaction;
 mod sections;
 pub mod xlsx;
@@ -17,6 +18,7 @@ pub fn sections(r: &Report) -> Vec<Section> {
     let mut all = sections::sections(r);
     all.push(satisfaction::section(r));
     all.push(incidents::section(r));
+    all.push(inspections::section(r));
     all
 }
 
@@ -149,7 +151,7 @@ pub struct Section {
 }
 
 /// The section keys, in order.
-pub const SECTIONS: [&str; 11] = [
+pub const SECTIONS: [&str; 12] = [
     "summary",
     "clocks",
     "latency",
@@ -161,6 +163,7 @@ pub const SECTIONS: [&str; 11] = [
     "corrections",
     "satisfaction",
     "incidents",
+    "inspections",
 ];
 
 /// How a row with a provisional deadline is marked; the footnote starting with `*` explains it.
