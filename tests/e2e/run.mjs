@@ -656,6 +656,9 @@ try {
     for (const s of systems) for (const w of s.name.match(/[A-Za-z]+/g) || []) catalogueNames.add(w);
     assert.ok(catalogueNames.size > 0 && catalogueNames.size < 60, `names: ${[...catalogueNames]}`);
     const month = new Date().toISOString().slice(0, 7);
+    // The demo's catalogue owes inspections from the first sweep on: the list and one of them.
+    const owed = await (await page.request.get(`${base}/api/v1/inspections?limit=1`)).json();
+    assert.ok(owed.length === 1, "the sweep created the Shunyi catalogue's inspections");
     for (const path of [
       "/board",
       "/tickets/new",
@@ -672,6 +675,8 @@ try {
       "/rectifications",
       `/rectifications/${orderNumber}`,
       "/surveys",
+      "/inspections",
+      `/inspections/${owed[0].id}`,
       "/admin/users",
       "/admin/users/engineer",
       "/admin/calendars?name=cn-5x8&month=2026-10",

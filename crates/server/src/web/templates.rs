@@ -12,7 +12,7 @@ use minijinja::{Environment, State, Value};
 use crate::app::vocab::{Lang, duration, labels};
 
 /// Every template, by name.
-const TEMPLATES: [(&str, &str); 29] = [
+const TEMPLATES: [(&str, &str); 31] = [
     ("base.html", include_str!("templates/base.html")),
     ("macros.html", include_str!("templates/macros.html")),
     ("error.html", include_str!("templates/error.html")),
@@ -32,6 +32,8 @@ const TEMPLATES: [(&str, &str); 29] = [
     ("dashboard.html", include_str!("templates/dashboard.html")),
     ("findings.html", include_str!("templates/findings.html")),
     ("surveys.html", include_str!("templates/surveys.html")),
+    ("inspections.html", include_str!("templates/inspections.html")),
+    ("inspection.html", include_str!("templates/inspection.html")),
     ("assessments.html", include_str!("templates/assessments.html")),
     ("assessment.html", include_str!("templates/assessment.html")),
     (

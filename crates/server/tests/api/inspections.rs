@@ -346,3 +346,74 @@ both!(
         assert!(html.contains("<h2 id=\"inspections\">巡检</h2>"), "{html}");
     }
 );
+
+both!(
+    the_pages_list_inspections_due_first_and_record_one_through_its_form,
+    |t: Harness| async move {
+        use crate::web::{browse, csrf_of, session, submit};
+        import_catalog(&t, FILE).await.expect(StatusCode::OK);
+        sweep(&t).await;
+        let engineer = session(&t, "eng_a").await;
+        let (status, html) = browse(&t, &engineer, "/inspections").await;
+        assert_eq!(status, StatusCode::OK, "{html}");
+        let states: Vec<&str> = html
+            .split(r#"data-state=""#)
+            .skip(1)
+            .map(|r| r.split('"').next().unwrap())
+            .collect();
+        assert_eq!(states, ["due", "due", "due"]);
+        assert!(
+            html.contains("审批平台") && html.contains("每周远程") && html.contains("2026-W48"),
+            "{html}"
+        );
+        let id = list(&t, "eng_a", "?system=SI").await[1]["id"].as_i64().unwrap();
+        let path = format!("/inspections/{id}");
+
+        // The unit's manager reads it but gets no form: the vendor inspects.
+        let manager = session(&t, "mgr_a").await;
+        let (_, html) = browse(&t, &manager, &path).await;
+        assert!(
+            html.contains("软件系统的业务质量：登录量") && !html.contains(r#"id="inspection-form""#),
+            "{html}"
+        );
+
+        let (_, html) = browse(&t, &engineer, &path).await;
+        assert!(html.contains(r#"id="inspection-form""#), "{html}");
+        let csrf = csrf_of(&html);
+        let mut fields = vec![("csrf", csrf.as_str()), ("note", "现场巡检")];
+        for k in ["interfaces", "functions", "processes", "key_functions", "processing"] {
+            fields.push((Box::leak(format!("ok:{k}").into_boxed_str()), "ok"));
+        }
+        fields.extend([
+            ("ok:logins", "not_ok"),
+            ("remark:logins", "登录量骤降"),
+            ("ticket:logins", "serious"),
+        ]);
+        let (answer, next) = submit(&t, &engineer, &format!("{path}/record"), &fields).await;
+        assert_eq!(answer.status, StatusCode::SEE_OTHER);
+        let (_, html) = browse(&t, &next, &path).await;
+        assert!(html.contains(r#"data-state="done""#), "{html}");
+        assert!(html.contains("✓ INC-"), "the message names the ticket: {html}");
+        assert!(
+            html.contains(r#"data-item="logins" data-ok="false""#) && html.contains("登录量骤降"),
+            "{html}"
+        );
+        let done = t
+            .get("eng_a", &format!("/api/v1/inspections/{id}"))
+            .await
+            .expect(StatusCode::OK);
+        let number = done["items"][4]["ticket"].as_str().unwrap();
+        assert!(html.contains(&format!(r#"href="/tickets/{number}""#)));
+        let ticket = t
+            .get("eng_a", &format!("/api/v1/tickets/{number}"))
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(ticket["severity"], "serious");
+
+        // A second send of the form is refused on the page, in Chinese where the reason has it.
+        let (answer, next) = submit(&t, &engineer, &format!("{path}/record"), &fields).await;
+        assert_eq!(answer.status, StatusCode::SEE_OTHER);
+        let (_, html) = browse(&t, &next, &path).await;
+        assert!(html.contains("✗"), "{html}");
+    }
+);
