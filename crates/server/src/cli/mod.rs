@@ -5,6 +5,7 @@ mod batch;
 mod calendar;
 mod catalog;
 mod duty;
+mod inspection;
 mod ladder;
 mod outbox;
 mod rectification;
@@ -105,6 +106,9 @@ enum Command {
     /// Satisfaction surveys (满意度调查): list.
     #[command(subcommand)]
     Survey(survey::SurveyCommand),
+    /// Inspections (巡检) owed by the catalogue's cadences: list.
+    #[command(subcommand)]
+    Inspection(inspection::InspectionCommand),
     /// Copies the SQLite database to PATH while the server runs (a consistent snapshot).
     Backup(BackupArgs),
     /// Replaces the SQLite database with a backup (stop the server first).
@@ -170,6 +174,22 @@ pub fn calendar_source(flag: Option<PathBuf>, config: &Config) -> anyhow::Result
     )
 }
 
+/// The inspection checklists: `[inspections] checklist_dir`, else `config/checklists` if it
+/// exists, else the shipped ones built into the binary. A directory that does not read stops
+/// the command, saying which file and what is wrong.
+pub fn checklists(config: &Config) -> anyhow::Result<std::sync::Arc<crate::app::inspections::Checklists>> {
+    use crate::app::inspections::Checklists;
+    let default = Path::new("config/checklists");
+    let dir = match &config.inspections.checklist_dir {
+        Some(d) => d.clone(),
+        None if default.is_dir() => default.to_path_buf(),
+        None => return Ok(Default::default()),
+    };
+    Checklists::load_dir(&dir)
+        .map(std::sync::Arc::new)
+        .map_err(|e| anyhow::anyhow!("inspection checklists: {e}"))
+}
+
 /// Runs the command the arguments name.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::load(cli.config.as_deref())?;
@@ -191,6 +211,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 public_url: config.server.public_url.clone(),
                 intake_rules: config.intake.rules_file.clone(),
                 jobs: job_options(&config)?,
+                checklists: checklists(&config)?,
             };
             runtime()?.block_on(crate::serve::serve(opts))
         }
@@ -210,6 +231,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Rectification(cmd) => runtime()?.block_on(rectification::run(cmd, &config)),
         Command::Assessment(cmd) => runtime()?.block_on(assessment::run(cmd, &config)),
         Command::Survey(cmd) => runtime()?.block_on(survey::run(cmd, &config)),
+        Command::Inspection(cmd) => runtime()?.block_on(inspection::run(cmd, &config)),
         Command::Roster(cmd) => runtime()?.block_on(duty::roster(cmd, &config)),
         Command::Window(cmd) => runtime()?.block_on(duty::window(cmd, &config)),
         Command::Duty(cmd) => runtime()?.block_on(duty::duty(cmd, &config)),

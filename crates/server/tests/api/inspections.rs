@@ -417,3 +417,42 @@ both!(
         assert!(html.contains("✗"), "{html}");
     }
 );
+
+both!(
+    the_command_line_lists_inspections_and_refuses_a_broken_checklist_directory,
+    |t: Harness| async move {
+        import_catalog(&t, FILE).await.expect(StatusCode::OK);
+        sweep(&t).await;
+        let (ok, out, err) = crate::support::opsclock(&t, &["inspection", "list", "--system", "SI"]);
+        assert!(ok, "{err}");
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 4, "{out}");
+        assert!(
+            lines[0].contains("SI 审批平台  2026-W48  1/1  每周远程  due 2026-11-30 00:00  待巡检  —"),
+            "{out}"
+        );
+        assert!(
+            lines[1].contains("2026-11  1/2  每月  due 2026-12-01 00:00  待巡检"),
+            "{out}"
+        );
+        assert_eq!(lines[3], "3 inspection(s)");
+        let (ok, _, err) = crate::support::opsclock(&t, &["inspection", "list", "--state", "late"]);
+        assert!(!ok && err.contains("state"), "{err}");
+
+        // A deployment's checklist directory that does not read stops the command, naming the
+        // file and what is wrong (here: no `generic`, the checklist of every system naming none).
+        let bad = crate::support::scratch(
+            "mine.toml",
+            "[[checklists]]\ncode = \"ups\"\nname = \"UPS\"\nname_en = \"UPS\"\n\
+             [[checklists.items]]\nkey = \"battery\"\nzh = \"电池内阻\"\nen = \"Battery resistance\"\n",
+        );
+        let dir = std::path::Path::new(bad.path()).parent().unwrap().display().to_string();
+        let config = crate::support::scratch("opsclock.toml", &format!("[inspections]\nchecklist_dir = {dir:?}\n"));
+        let (ok, _, err) = crate::support::opsclock(&t, &["--config", config.path(), "inspection", "list"]);
+        assert!(!ok, "refused");
+        assert!(
+            err.contains("inspection checklists") && err.contains("no checklist \"generic\""),
+            "{err}"
+        );
+    }
+);
