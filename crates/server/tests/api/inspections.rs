@@ -456,3 +456,41 @@ both!(
         );
     }
 );
+
+both!(
+    the_shunyi_catalogue_owes_its_inspections_without_a_duty_file,
+    |t: Harness| async move {
+        use opsclock::app::demo::SHUNYI_CATALOG;
+        import_catalog(&t, SHUNYI_CATALOG).await.expect(StatusCode::OK);
+        let swept = sweep(&t).await;
+        // What the file says is owed on Wednesday 25 November 2026: for each cadence of each
+        // system served by then, `times` for the period holding that day.
+        let file = opsclock::app::catalog::parse(SHUNYI_CATALOG).unwrap();
+        let mut expected = 0;
+        let mut systems = std::collections::BTreeSet::new();
+        for s in file.systems.iter().map(|s| s.get_ref()) {
+            let Some(c) = &s.contract else { continue };
+            let start = c
+                .service_start
+                .as_deref()
+                .and_then(|d| opsclock::app::catalog::service::parse_date(d, false));
+            if c.inspection.is_empty() || start.is_some_and(|d| d > "2026-11-25".parse().unwrap()) {
+                continue;
+            }
+            systems.insert(s.code.clone());
+            expected += c.inspection.iter().map(|i| u64::from(i.times)).sum::<u64>();
+        }
+        assert!(systems.len() > 100, "{}", systems.len());
+        assert_eq!(swept.created, expected);
+        let all = list(&t, "admin", "?limit=1000").await;
+        let seen: std::collections::BTreeSet<String> =
+            all.iter().map(|i| i["system"].as_str().unwrap().to_owned()).collect();
+        assert_eq!(seen, systems);
+        let sy054 = list(&t, "admin", "?system=sy-054").await;
+        assert_eq!(summary(&sy054), ["sy-054 2026-11 month 1/1 due"]);
+        assert_eq!(sy054[0]["checklist"], "software");
+        let sy129 = list(&t, "admin", "?system=sy-129").await;
+        assert_eq!(sy129[0]["checklist"], "video");
+        assert_eq!(sy129[0]["checklist_name"], "视频及硬件系统巡检");
+    }
+);
