@@ -42,6 +42,15 @@ service_start = "2027-01-01"
 inspection = [{ every = "month" }]
 "#;
 
+/// Imports [`FILE`], sweeps, and returns the id of an inspection vendor A's engineer may record.
+pub(crate) async fn one(t: &Harness) -> i64 {
+    import_catalog(t, FILE).await.expect(StatusCode::OK);
+    sweep(t).await;
+    list(t, "eng_a", "?system=SI&state=due").await[0]["id"]
+        .as_i64()
+        .unwrap()
+}
+
 async fn sweep(t: &Harness) -> opsclock::app::inspections::schedule::Swept {
     opsclock::app::inspections::schedule::sweep(&t.state.db, &t.state.calendars.snapshot(), t.now())
         .await
