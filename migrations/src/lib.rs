@@ -31,6 +31,7 @@ mod m20261209_000047_assessment_scans;
 mod m20261209_000048_satisfaction_surveys;
 mod m20261209_000049_assessment_vendor;
 mod m20261210_000050_categories;
+mod m20261210_000051_inspections;
 mod m20261210_000052_problems;
 
 /// Applies and reverts the opsclock schema; see [`MigratorTrait`] for `up`, `down`, `status`, ….
@@ -65,6 +66,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000048_satisfaction_surveys::Migration),
             Box::new(m20261209_000049_assessment_vendor::Migration),
             Box::new(m20261210_000050_categories::Migration),
+            Box::new(m20261210_000051_inspections::Migration),
             Box::new(m20261210_000052_problems::Migration),
         ]
     }

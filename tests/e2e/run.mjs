@@ -664,6 +664,9 @@ try {
     assert.match(problemNumber || "", /^PRB-\d{4}-\d{6}$/, "the second fault of a class opens a problem");
     const problem = await (await page.request.get(`${base}/api/v1/problems/${problemNumber}`)).json();
     assert.deepEqual(problem.tickets.map((t) => t.number), [first, second]);
+    // The demo's catalogue owes inspections from the first sweep on: the list and one of them.
+    const owed = await (await page.request.get(`${base}/api/v1/inspections?limit=1`)).json();
+    assert.ok(owed.length === 1, "the sweep created the Shunyi catalogue's inspections");
     for (const path of [
       "/board",
       "/tickets/new",
@@ -682,6 +685,8 @@ try {
       "/surveys",
       "/problem-records",
       `/problem-records/${problemNumber}`,
+      "/inspections",
+      `/inspections/${owed[0].id}`,
       "/admin/users",
       "/admin/users/engineer",
       "/admin/calendars?name=cn-5x8&month=2026-10",

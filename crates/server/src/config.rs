@@ -39,6 +39,9 @@ pub struct Config {
     /// `[intake]`: where the alert mapping rules come from.
     #[serde(default)]
     pub intake: IntakeConfig,
+    /// `[inspections]`: where the inspection checklists come from.
+    #[serde(default)]
+    pub inspections: InspectionsConfig,
     /// `[retention]`: how long the audit log, delivered messages and alerts are kept.
     #[serde(default)]
     pub retention: RetentionConfig,
@@ -52,6 +55,16 @@ pub struct IntakeConfig {
     /// only source: it is loaded at start and `PUT /api/v1/intake/rules` is refused. Relative
     /// to the deployment root, like `calendar_dir`.
     pub rules_file: Option<PathBuf>,
+}
+
+/// `[inspections]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InspectionsConfig {
+    /// Directory of checklist files (`*.toml`, see `docs/inspections.md`); relative to the
+    /// deployment root, like `calendar_dir` [default: `config/checklists` if it exists, else the
+    /// shipped checklists built into the binary].
+    pub checklist_dir: Option<PathBuf>,
 }
 
 /// `[escalation]`.
@@ -205,9 +218,13 @@ impl Config {
             toml::from_str(&text).with_context(|| format!("config file {} is not valid", path.display()))?;
         // Relative paths are relative to the deployment root: the config directory's parent.
         let root = path.parent().and_then(Path::parent).unwrap_or(Path::new(""));
-        for p in [config.sla.calendar_dir.as_mut(), config.intake.rules_file.as_mut()]
-            .into_iter()
-            .flatten()
+        for p in [
+            config.sla.calendar_dir.as_mut(),
+            config.intake.rules_file.as_mut(),
+            config.inspections.checklist_dir.as_mut(),
+        ]
+        .into_iter()
+        .flatten()
         {
             if p.is_relative() {
                 *p = root.join(&*p);

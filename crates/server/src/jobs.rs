@@ -2,7 +2,7 @@
 //!
 //! | job | when | what |
 //! |---|---|---|
-//! | sweep | every `[escalation] sweep_every_secs` (30 s) and at start | open the tickets of due scheduled duties ([`crate::app::duty::scheduled`]), then queue due ladder steps ([`crate::app::escalation::sweep`]) |
+//! | sweep | every `[escalation] sweep_every_secs` (30 s) and at start | open the tickets of due scheduled duties ([`crate::app::duty::scheduled`]), create the inspections owed and mark the overdue ones missed ([`crate::app::inspections::schedule`]), then queue due ladder steps ([`crate::app::escalation::sweep`]) |
 //! | mailer | every `[mail] every_secs` (10 s), and right after a sweep queued something | send due outbox messages ([`crate::mail::Mailer`]) |
 //! | webhooks | every `[webhooks] every_secs` (5 s) | post due webhook rows ([`crate::app::webhooks::sender`]) |
 //! | summary | `[escalation] summary_cron` (08:00 on the 1st) | queue last month's summary ([`crate::app::escalation::summary`]) |
@@ -78,6 +78,20 @@ pub async fn start(sweeper: Sweeper, opts: JobOptions) -> anyhow::Result<JobSche
                     Ok(opened) if !opened.is_empty() => tracing::info!(tickets = ?opened, "scheduled duties"),
                     Ok(_) => {}
                     Err(e) => tracing::error!(error = %e, "scheduled duties failed; trying again next round"),
+                }
+                // Inspections owed by the catalogue's cadences: created once, missed when overdue.
+                match crate::app::inspections::schedule::sweep(
+                    &sweeper.db,
+                    &sweeper.calendars.snapshot(),
+                    sweeper.time.now(),
+                )
+                .await
+                {
+                    Ok(s) if s.created > 0 || s.missed > 0 => {
+                        tracing::info!(created = s.created, missed = s.missed, "inspections")
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(error = %e, "inspections failed; trying again next round"),
                 }
                 let swept = sweeper.sweep().await;
                 // A round another replica held the lock for is not a success of this one; a round

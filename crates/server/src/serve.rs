@@ -43,6 +43,8 @@ pub struct ServeOptions {
     pub intake_rules: Option<std::path::PathBuf>,
     /// The escalation sweep, the mailer and the monthly summary.
     pub jobs: crate::jobs::JobOptions,
+    /// The inspection checklists (`[inspections] checklist_dir`).
+    pub checklists: std::sync::Arc<crate::app::inspections::Checklists>,
 }
 
 /// The HTTP limits `[server]` asks for (see [`crate::http::limits`]).
@@ -90,7 +92,8 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
     let state = AppState::new(db, calendars, opts.secure_cookies, opts.limits)
         .with_coverage_warning_days(opts.jobs.coverage_warning_days)
         .with_evidence(opts.jobs.evidence)
-        .with_outbound(opts.jobs.outbound.clone());
+        .with_outbound(opts.jobs.outbound.clone())
+        .with_checklists(opts.checklists.clone());
     // Calendars whose published holidays run out soon (or have): said now, and on the admin
     // pages, in /metrics and in a weekly email while the server runs.
     for c in crate::app::coverage::warnings(&state.calendars.snapshot(), state.now(), state.coverage_warning_days) {

@@ -12,6 +12,7 @@ pub mod catalog_file;
 pub mod duty;
 pub mod escalation;
 pub mod findings;
+pub mod inspections;
 pub mod intake;
 pub mod permissions;
 pub mod problem;
@@ -205,6 +206,9 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(problems::list_problems))
         .routes(routes!(problems::get_problem, problems::change_problem))
         .routes(routes!(problems::close_problem))
+        .routes(routes!(inspections::list_inspections))
+        .routes(routes!(inspections::get_inspection))
+        .routes(routes!(inspections::record_inspection))
         .routes(routes!(surveys::list_surveys, surveys::fill_survey))
         .routes(routes!(surveys::get_survey, surveys::replace_survey))
         .routes(routes!(findings::list_findings, findings::record_finding))

@@ -38,6 +38,8 @@ pub struct Context {
     /// How many passwords are checked at once (`[server] password_checks_at_once`, see
     /// [`crate::app::auth::secret::PasswordGate`]).
     pub passwords: crate::app::auth::secret::PasswordGate,
+    /// The inspection checklists (`config/checklists`, see [`crate::app::inspections`]).
+    pub checklists: Arc<crate::app::inspections::Checklists>,
 }
 
 impl Context {
@@ -53,6 +55,7 @@ impl Context {
             evidence: Default::default(),
             outbound: Default::default(),
             passwords: crate::app::auth::secret::PasswordGate::for_this_machine(),
+            checklists: Arc::default(),
         }
     }
 

@@ -63,6 +63,7 @@ pub mod error;
 pub mod escalation;
 pub mod findings;
 pub mod incident_report;
+pub mod inspections;
 pub mod intake;
 pub mod outbound;
 pub mod outbox;

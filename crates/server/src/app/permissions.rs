@@ -115,6 +115,8 @@ actions! {
     ProblemRead = "problem.read", "read the problem records (问题单) of the systems in your scope";
     ProblemWrite = "problem.write", "write a problem record's root-cause analysis and fix plan";
     ProblemClose = "problem.close", "close a problem record once its analysis and plan are written";
+    InspectionRead = "inspection.read", "read the inspections (巡检) of the systems in your scope";
+    InspectionRecord = "inspection.record", "record an inspection of a system your vendor serves, item by item (findings may open fault tickets)";
     SurveyRead = "survey.read", "read the satisfaction surveys (满意度调查) in your scope";
     SurveyWrite = "survey.write", "fill or replace your unit's satisfaction survey of a contract's service for a month or quarter";
     IntakeManage = "intake.manage", "read and change alert mapping rules and intake sources";
@@ -396,6 +398,8 @@ pub const TABLE: &[Rule] = &[
     row(Action::ProblemRead, EVERY_PARTY),
     row(Action::ProblemWrite, VENDOR_WORK),
     row(Action::ProblemClose, BUYER_MANAGERS),
+    row(Action::InspectionRead, EVERY_PARTY),
+    row(Action::InspectionRecord, VENDOR_WORKERS_OWN),
     row(Action::SurveyRead, FINDING_READERS),
     row(Action::SurveyWrite, UNIT_MANAGERS_OWN),
     row(Action::IntakeManage, ADMINS),

@@ -5,6 +5,7 @@ mod batch;
 mod calendar;
 mod catalog;
 mod duty;
+mod inspection;
 mod ladder;
 mod outbox;
 mod problem;
@@ -109,6 +110,9 @@ enum Command {
     /// Problem records (问题单, recurring faults): list.
     #[command(subcommand)]
     Problem(problem::ProblemCommand),
+    /// Inspections (巡检) owed by the catalogue's cadences: list.
+    #[command(subcommand)]
+    Inspection(inspection::InspectionCommand),
     /// Copies the SQLite database to PATH while the server runs (a consistent snapshot).
     Backup(BackupArgs),
     /// Replaces the SQLite database with a backup (stop the server first).
@@ -174,6 +178,22 @@ pub fn calendar_source(flag: Option<PathBuf>, config: &Config) -> anyhow::Result
     )
 }
 
+/// The inspection checklists: `[inspections] checklist_dir`, else `config/checklists` if it
+/// exists, else the shipped ones built into the binary. A directory that does not read stops
+/// the command, saying which file and what is wrong.
+pub fn checklists(config: &Config) -> anyhow::Result<std::sync::Arc<crate::app::inspections::Checklists>> {
+    use crate::app::inspections::Checklists;
+    let default = Path::new("config/checklists");
+    let dir = match &config.inspections.checklist_dir {
+        Some(d) => d.clone(),
+        None if default.is_dir() => default.to_path_buf(),
+        None => return Ok(Default::default()),
+    };
+    Checklists::load_dir(&dir)
+        .map(std::sync::Arc::new)
+        .map_err(|e| anyhow::anyhow!("inspection checklists: {e}"))
+}
+
 /// Runs the command the arguments name.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::load(cli.config.as_deref())?;
@@ -195,6 +215,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 public_url: config.server.public_url.clone(),
                 intake_rules: config.intake.rules_file.clone(),
                 jobs: job_options(&config)?,
+                checklists: checklists(&config)?,
             };
             runtime()?.block_on(crate::serve::serve(opts))
         }
@@ -215,6 +236,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Assessment(cmd) => runtime()?.block_on(assessment::run(cmd, &config)),
         Command::Survey(cmd) => runtime()?.block_on(survey::run(cmd, &config)),
         Command::Problem(cmd) => runtime()?.block_on(problem::run(cmd, &config)),
+        Command::Inspection(cmd) => runtime()?.block_on(inspection::run(cmd, &config)),
         Command::Roster(cmd) => runtime()?.block_on(duty::roster(cmd, &config)),
         Command::Window(cmd) => runtime()?.block_on(duty::window(cmd, &config)),
         Command::Duty(cmd) => runtime()?.block_on(duty::duty(cmd, &config)),

@@ -31,7 +31,7 @@ pub enum ReportCommand {
         #[arg(long, short)]
         output: Option<PathBuf>,
         /// For CSV: the section (summary, clocks, latency, breached, paused, vendors, availability,
-        /// deductions, corrections, satisfaction, incidents, categories).
+        /// deductions, corrections, satisfaction, incidents, categories, inspections).
         #[arg(long, default_value = "breached")]
         section: String,
         /// Only this unit (code).

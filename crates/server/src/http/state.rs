@@ -79,6 +79,12 @@ impl AppState {
         self
     }
 
+    /// The same state with other inspection checklists (`[inspections] checklist_dir`).
+    pub fn with_checklists(mut self, checklists: Arc<crate::app::inspections::Checklists>) -> AppState {
+        self.ctx.checklists = checklists;
+        self
+    }
+
     /// The same state with "now" taken from `time` (tests pin it; see [`crate::time`]).
     pub fn with_time(mut self, time: Arc<dyn crate::time::TimeSource>) -> AppState {
         self.ctx.time = time;

@@ -17,6 +17,7 @@
 //! | `/dashboard` | trend, compliance by vendor and unit, availability, deductions |
 //! | `/findings` | findings (认定) of a contract's month, and recording one |
 //! | `/problem-records` | problem records (问题单): a system's recurring class of fault, its tickets, the vendor's analysis and plan |
+//! | `/inspections` | inspections (巡检) from the catalogue's cadence: the list, due first; one with its checklist and the vendor's recording form |
 //! | `/surveys` | satisfaction surveys (满意度调查): the list, and a unit's managers' form for the period |
 //! | `/assessments` | assessments (考核): the list, one with its figures, thread and forms, its printable record |
 //! | `/rectifications` | rectification orders (整改通知): the list, issuing one, one with its clock, history and forms |
@@ -43,6 +44,7 @@ mod dashboard;
 pub mod errors;
 mod findings;
 pub mod i18n;
+mod inspections;
 mod login;
 mod new_ticket;
 pub mod permissions;
@@ -128,6 +130,7 @@ fn pages() -> Vec<PageRoute> {
     ];
     list.extend(assessments::routes());
     list.extend(rectification::routes());
+    list.extend(inspections::routes());
     list.extend([
         at_get("/catalog", catalog::list),
         at_get("/catalog/{code}", catalog::system),
@@ -354,6 +357,7 @@ pub fn page(v: &Viewer, name: &str, ctx: Value) -> WebResult {
         opener => crate::app::permissions::may(&v.p, crate::app::permissions::Action::TicketOpen),
         assessor => crate::app::permissions::may_at_all(&v.p, crate::app::permissions::Action::AssessmentRead),
         rectifier => crate::app::permissions::may_at_all(&v.p, crate::app::permissions::Action::RectificationRead),
+        inspector => crate::app::permissions::may_at_all(&v.p, crate::app::permissions::Action::InspectionRead),
         vendor => matches!(v.p.scope, Scope::Vendor(_)),
     };
     let common = ctx! {

@@ -12,7 +12,7 @@ use minijinja::{Environment, State, Value};
 use crate::app::vocab::{Lang, duration, labels};
 
 /// Every template, by name.
-const TEMPLATES: [(&str, &str); 31] = [
+const TEMPLATES: [(&str, &str); 33] = [
     ("base.html", include_str!("templates/base.html")),
     ("macros.html", include_str!("templates/macros.html")),
     ("error.html", include_str!("templates/error.html")),
@@ -34,6 +34,8 @@ const TEMPLATES: [(&str, &str); 31] = [
     ("surveys.html", include_str!("templates/surveys.html")),
     ("problems.html", include_str!("templates/problems.html")),
     ("problem.html", include_str!("templates/problem.html")),
+    ("inspections.html", include_str!("templates/inspections.html")),
+    ("inspection.html", include_str!("templates/inspection.html")),
     ("assessments.html", include_str!("templates/assessments.html")),
     ("assessment.html", include_str!("templates/assessment.html")),
     (

@@ -481,6 +481,8 @@ both!(
             .as_str()
             .unwrap()
             .to_owned();
+        // An inspection, so that its page is visited too.
+        let inspection = crate::inspections::one(&t).await.to_string();
         // A rectification order on vendor A's contract, so that its page is visited too.
         let order = t
             .post(
@@ -512,6 +514,8 @@ both!(
             };
             let id = if path.starts_with("/rectifications/") {
                 &order
+            } else if path.starts_with("/inspections/") {
+                &inspection
             } else {
                 &assessment
             };

@@ -38,6 +38,7 @@ mod findings;
 mod hand_set;
 mod hardening;
 mod incident_report;
+mod inspections;
 mod intake;
 mod lifecycle;
 mod measured_times;

@@ -104,6 +104,10 @@ pub(crate) fn policy(action: &str) -> &'static [&'static str] {
         // by a unit's managers only, for their unit (the survey speaks for the unit; its
         // engineers rate the tickets they close).
         "survey.read" => PARTIES,
+        // Inspections (巡检): read by every party's people (each the systems it sees); recorded
+        // by the people of a vendor serving the system, never by the buyer, who reviews them.
+        "inspection.read" => PARTIES,
+        "inspection.record" => &["admin", "vmgr_a", "eng_a"],
         "survey.write" => &["admin", "mgr_a"],
         "intake.manage" | "intake.triage" | "webhooks" | "user.manage" | "token.manage" | "administer" => ADMIN,
         other => panic!(

@@ -543,6 +543,15 @@ fn contract(c: &mut Checker<'_>, line: Option<usize>, path: &str, f: &ContractFa
             c.problem(line, format!("{path}.inspection[{i}].times"), "must be at least 1");
         }
     }
+    if let Some(code) = &f.checklist
+        && !super::is_valid_code(code)
+    {
+        c.problem(
+            line,
+            format!("{path}.checklist"),
+            format!("{code:?} is not a checklist code (letters, digits, '-' and '_')"),
+        );
+    }
 }
 
 #[cfg(test)]

@@ -216,6 +216,9 @@ pub struct ContractFacts {
     /// Inspection cadence.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub inspection: Vec<Inspection>,
+    /// The inspection checklist the system uses (`config/checklists`); none: `generic`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checklist: Option<String>,
     /// Availability or online-rate requirement as written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability: Option<String>,

@@ -1,8 +1,8 @@
 //! Breach reports for managers: over a period and filters, the ticket counts, each clock's
 //! compliance, MTTA/MTTR (working and wall time; mean, median, p90), the breached clocks with
 //! their deadlines and lateness, a per-vendor scorecard, per-system availability against its
-//! target, the deductions each vendor's contract implies, and the register of the period's
-//! incidents with their cause, impact and duration.
+//! target, the deductions each vendor's contract implies, the register of the period's
+//! incidents with their cause, impact and duration, and the period's missed inspections.
 //!
 //! One door: [`breaches`] computes a [`Report`]; [`export`] writes it as CSV, XLSX or printable
 //! HTML. The API (`GET /api/v1/reports/breaches`), the CLI (`opsclock report breaches`) and the
@@ -20,6 +20,7 @@ pub mod counts;
 pub mod deductions;
 pub mod export;
 pub mod incidents;
+pub mod inspections;
 pub mod latency;
 pub mod notes;
 pub mod paused;
@@ -115,6 +116,9 @@ pub struct Report {
     pub incidents: Vec<incidents::Incident>,
     /// The period's tickets by kind and category (分类统计), the unsorted apart.
     pub categories: Vec<categories::CategoryCount>,
+    /// The period's missed inspections (巡检) and, per system that missed one, how many it owed,
+    /// did and missed (docs/inspections.md).
+    pub inspections: inspections::Inspections,
 }
 
 /// Computes the breach report for `period`, `filters` and the systems the caller may see
@@ -159,6 +163,7 @@ pub async fn breaches_in(
         satisfaction,
         incidents,
         categories,
+        inspections,
     ) = tokio::try_join!(
         counts::ticket_rows(db, &scope),
         counts::clock_rows(db, &scope),
@@ -171,6 +176,7 @@ pub async fn breaches_in(
         satisfaction::of(db, &scope),
         incidents::list(db, &scope),
         categories::list(db, &scope),
+        inspections::of(db, calendars, &scope),
     )?;
     let measured = deductions::Measured {
         breached: &breached,
@@ -198,6 +204,7 @@ pub async fn breaches_in(
         satisfaction_rate,
         incidents,
         categories,
+        inspections,
         period,
         as_of,
         filters,

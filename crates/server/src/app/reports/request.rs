@@ -34,7 +34,7 @@ pub struct BreachQuery {
     /// `json` (default), `csv`, `xlsx` or `html`.
     pub format: Option<String>,
     /// For CSV: the section (summary, clocks, latency, breached, paused, vendors, availability,
-    /// deductions, corrections, satisfaction, incidents, categories; default breached).
+    /// deductions, corrections, satisfaction, incidents, categories, inspections; default breached).
     pub section: Option<String>,
     /// The zone days are counted in (default Asia/Shanghai).
     pub timezone: Option<String>,

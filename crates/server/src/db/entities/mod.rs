@@ -21,6 +21,7 @@ pub mod escalation_ladders;
 pub mod exclusions;
 pub mod findings;
 pub mod form_submissions;
+pub mod inspections;
 pub mod intake_sources;
 pub mod major_events;
 pub mod outbox;
@@ -63,6 +64,7 @@ pub mod prelude {
     pub use super::exclusions::Entity as Exclusions;
     pub use super::findings::Entity as Findings;
     pub use super::form_submissions::Entity as FormSubmissions;
+    pub use super::inspections::Entity as Inspections;
     pub use super::intake_sources::Entity as IntakeSources;
     pub use super::major_events::Entity as MajorEvents;
     pub use super::outbox::Entity as Outbox;

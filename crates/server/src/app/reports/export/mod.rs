@@ -1,6 +1,6 @@
-//! The report as tables: twelve sections (summary, clocks, times, breached clocks, paused clocks,
-//! vendors, availability, deductions, corrections, satisfaction, incidents, categories;
-//! [`sections`]), each with Chinese headers, written as CSV (one section), XLSX (one
+//! The report as tables: thirteen sections (summary, clocks, times, breached clocks, paused
+//! clocks, vendors, availability, deductions, corrections, satisfaction, incidents, categories,
+//! inspections; [`sections`]), each with Chinese headers, written as CSV (one section), XLSX (one
 //! sheet per section) or a printable HTML page (all sections). The report's footnotes
 //! ([`footnote_lines`]) follow: the CSV's last rows, a 说明 sheet, a paragraph under the tables.
 
@@ -8,6 +8,7 @@ mod categories;
 pub mod csv;
 pub mod html;
 mod incidents;
+mod inspections;
 mod satisfaction;
 mod sections;
 pub mod xlsx;
@@ -20,6 +21,7 @@ pub fn sections(r: &Report) -> Vec<Section> {
     all.push(satisfaction::section(r));
     all.push(incidents::section(r));
     all.push(categories::section(r));
+    all.push(inspections::section(r));
     all
 }
 
@@ -152,7 +154,7 @@ pub struct Section {
 }
 
 /// The section keys, in order.
-pub const SECTIONS: [&str; 12] = [
+pub const SECTIONS: [&str; 13] = [
     "summary",
     "clocks",
     "latency",
@@ -165,6 +167,7 @@ pub const SECTIONS: [&str; 12] = [
     "satisfaction",
     "incidents",
     "categories",
+    "inspections",
 ];
 
 /// How a row with a provisional deadline is marked; the footnote starting with `*` explains it.
