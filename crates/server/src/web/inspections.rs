@@ -15,7 +15,7 @@ use crate::app::audit::ClientAddr;
 use crate::app::inspections::{
     self, InspectionQuery, InspectionView, RecordBody, ResultBody, TicketBody, every_zh, mode_zh, state_zh,
 };
-use crate::app::permissions::{self, Action};
+
 use crate::http::AppState;
 
 /// The words of these pages, Chinese and English.
@@ -126,7 +126,7 @@ pub async fn list(
 /// `GET /inspections/{id}`: the inspection with its checklist, and the form while it is due.
 pub async fn page(State(state): State<AppState>, v: Viewer, Path(id): Path<i64>) -> WebResult {
     let i = inspections::get(&state, &v.p, id).await?;
-    let recorder = i.state == "due" && permissions::may(&v.p, Action::InspectionRecord);
+    let recorder = crate::app::inspections::record::may_record(&v.p, &i, state.now());
     let severities: Vec<Json> = sla_clock::Severity::ALL
         .iter()
         .map(|s| json!({"key": s.key(), "label": if v.lang == Lang::Zh { s.label_zh() } else { s.key() }}))

@@ -119,7 +119,8 @@ pub async fn submit(
     let title = words(v.lang)["problems"];
     match done {
         Ok(p) => Ok(redirect_with(&back, &format!("{title} {} ✓", p.number))),
-        Err(e @ AppError::Internal(_)) => Err(e.into()),
+        // Out of scope is as absent: the 404 page, not a message on a page the reader cannot see.
+        Err(e @ (AppError::Internal(_) | AppError::NotFound(_))) => Err(e.into()),
         Err(e) => Ok(redirect_with(&back, &format!("{title} ✗ {}", reason(&e, v.lang)))),
     }
 }

@@ -481,6 +481,11 @@ both!(
             .as_str()
             .unwrap()
             .to_owned();
+        // A second fault on SA: a recurrence, so that the problem record's page is visited too.
+        let problem = t.open("admin", "SA", "fault", "serious").await["problem"]
+            .as_str()
+            .expect("two faults of one class make a problem")
+            .to_owned();
         // An inspection, so that its page is visited too.
         let inspection = crate::inspections::one(&t).await.to_string();
         // A rectification order on vendor A's contract, so that its page is visited too.
@@ -519,8 +524,13 @@ both!(
             } else {
                 &assessment
             };
+            let number = if path.starts_with("/problem-records/") {
+                &problem
+            } else {
+                &number
+            };
             let path = path
-                .replace("{number}", &number)
+                .replace("{number}", number)
                 .replace("{code}", "SA")
                 .replace("{username}", "eng_a")
                 .replace("{id}", id)

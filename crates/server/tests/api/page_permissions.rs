@@ -66,6 +66,8 @@ fn every_page_route_has_a_rule_and_every_rule_a_route() {
 /// What to put in a route's parameters.
 struct Things<'a> {
     number: &'a str,
+    /// A problem record's number (the `{number}` of `/problem-records/…`).
+    problem: &'a str,
     code: &'a str,
     file: &'a str,
 }
@@ -73,6 +75,7 @@ struct Things<'a> {
 /// Things that do not exist.
 const ABSENT: Things<'static> = Things {
     number: "INC-2099-999999",
+    problem: "PRB-2099-999999",
     code: "nope",
     file: "nope",
 };
@@ -86,8 +89,13 @@ fn concrete(path: &str, things: &Things<'_>, action: &str) -> String {
         "/lang" => "?to=en&back=/board",
         _ => "",
     };
+    let number = if path.starts_with("/problem-records/") {
+        things.problem
+    } else {
+        things.number
+    };
     let path = path
-        .replace("{number}", things.number)
+        .replace("{number}", number)
         .replace("{code}", things.code)
         .replace("{file}", things.file)
         .replace("{id}", "999999")
@@ -175,8 +183,11 @@ both!(
         // A ticket of unit A's system, which vendor A serves; the form's version is never the
         // ticket's, so no action the matrix sends changes it.
         let ticket = t.open("mgr_a", "SA", "fault", "urgent").await;
+        // A second: a recurrence, and the problem record of unit A's system that holds both.
+        let again = t.open("mgr_a", "SA", "fault", "urgent").await;
         let real = Things {
             number: ticket["number"].as_str().unwrap(),
+            problem: again["problem"].as_str().expect("a problem record"),
             code: "SA",
             file: "app.css",
         };

@@ -25,6 +25,16 @@ use crate::app::auth::Principal;
 use crate::app::permissions::{self, Action};
 use crate::app::{AppError, AppResult, Context};
 use crate::db::entities::{inspections, systems};
+
+/// Whether `p` may record inspection `v` now (for a page deciding whether to show the form): a
+/// vendor's people (not an administrator, who is on no side), while it is due and its period has
+/// begun.
+pub fn may_record(p: &Principal, v: &InspectionView, now: chrono::DateTime<chrono::Utc>) -> bool {
+    p.role != crate::app::auth::Role::Admin
+        && permissions::may(p, Action::InspectionRecord)
+        && v.state == "due"
+        && v.period_start <= now
+}
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
 
 /// The longest note.
@@ -79,10 +89,24 @@ pub async fn record(
     body: RecordBody,
 ) -> AppResult<InspectionView> {
     permissions::check(p, Action::InspectionRecord)?;
+    if p.role == crate::app::auth::Role::Admin {
+        // As a rectification order's acts: the vendor's record is the vendor's people's.
+        return Err(AppError::Forbidden(
+            "an administrator is on no side: the vendor's engineers and managers record its inspections \
+             (管理员不代表服务商，巡检记录由服务商人员填写)"
+                .into(),
+        ));
+    }
     crate::app::text::refuse_nul(&body)?;
     let now = ctx.now();
     let txn = ctx.begin_write().await?;
     let row = load_in_scope(&txn, p, id).await?;
+    if row.period_start > now {
+        return Err(AppError::Conflict(format!(
+            "inspection {id}'s period has not begun (it begins {}); record it then (巡检周期尚未开始)",
+            row.period_start.to_rfc3339()
+        )));
+    }
     match row.state.as_str() {
         "done" => {
             return Err(AppError::Conflict(format!(

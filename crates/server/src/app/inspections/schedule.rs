@@ -3,11 +3,13 @@
 //! For each `{ every, times, mode }` of a system's `[systems.contract] inspection`, each period
 //! (a day, a week from Monday, a month, a quarter, a half-year from January or July, a year), in
 //! the zone of the system's calendar, owes `times` inspections, all due at the end of the period.
-//! The first period is the one holding the later of the day service starts and the day the sweep
-//! first sees the cadence (in practice the day the catalogue was imported, or the day this
-//! version was installed): nothing is owed for periods opsclock was never told about. From there
-//! each round adds the periods that have begun since the last one it holds (catch-up after a
-//! stop), up to the one holding now, none starting after the service ends. The rows are unique per
+//! Only a period that has not ended is ever created: an inspection nobody could have recorded in
+//! opsclock (its period over before opsclock knew of it, while no server ran, or while the
+//! cadence was removed from the catalogue) is not a missed one. The first period owed is the one
+//! holding the day the sweep first sees the cadence (in practice the day the catalogue was
+//! imported), once service has begun. From there each round adds the period holding now (the
+//! latest it holds again, so a round cut short between inserts is completed), none starting
+//! after the service ends. The rows are unique per
 //! (system, every, mode, period, n) and inserted with `ON CONFLICT DO NOTHING`: several servers,
 //! restarts and rounds create each once. Then every `due` one whose due instant has passed
 //! becomes `missed`.
@@ -171,16 +173,17 @@ async fn create_due(
         let today = calendar.local(now).date_naive();
         let mut rows = Vec::new();
         for ((every, mode), (period, times)) in cadence {
+            let now_from = bounds(period, today).0;
             let first = match latest.get(&(system.id, every.to_owned(), mode.to_owned())) {
-                Some(at) => bounds(period, calendar.local(*at).date_naive()).1,
+                // The latest held again (ON CONFLICT keeps it once): a round cut short between
+                // two inserts is completed. Periods already over are never made up.
+                Some(at) => bounds(period, calendar.local(*at).date_naive()).0.max(now_from),
+                // Seen for the first time: the period holding today, once service has begun.
                 None => {
-                    // Seen for the first time: from the period holding today, or the one holding
-                    // the first day of service once it has come.
-                    let anchor = service.start.map_or(today, |s| s.max(today));
-                    if anchor > today {
+                    if service.start.is_some_and(|s| s > today) {
                         continue;
                     }
-                    bounds(period, anchor).0
+                    now_from
                 }
             };
             let mut start = first;

@@ -31,8 +31,8 @@ pub fn section(r: &Report) -> Section {
         vec![
             Cell::Text(s.system.clone()),
             Cell::Text(s.system_name.clone()),
+            Cell::Text(s.unit.clone()),
             Cell::Text("漏检合计".into()),
-            Cell::Empty,
             Cell::Empty,
             Cell::Empty,
             Cell::Empty,
