@@ -426,7 +426,7 @@ both!(
         // The ticket page links to it.
         let (_, ticket) = browse(&t, &buyer, &format!("/tickets/{}", first["number"].as_str().unwrap())).await;
         assert!(
-            ticket.contains(&format!("<a href=\"/problem-records/{number}\">")),
+            ticket.contains(&format!("<a class=\"in-text\" href=\"/problem-records/{number}\">")),
             "{ticket}"
         );
     }

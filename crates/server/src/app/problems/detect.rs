@@ -38,17 +38,19 @@ pub async fn detect(
     ticket: &tickets::Model,
     now: DateTime<Utc>,
 ) -> AppResult<Option<String>> {
-    if let Some(number) = problem_of(txn, ticket.id).await? {
-        return Ok(Some(number));
-    }
     let Some(system) = systems::Entity::find_by_id(ticket.system_id).one(txn).await? else {
         return Ok(None);
     };
     let policy = crate::app::tickets::open::policy_row(txn, &system).await?;
     let rule = rule_of(&policy);
     let new = occurrence(ticket);
+    // A kind the rule does not count (an alarm, by default): no claim, no search, only the link
+    // it may already have (after a re-sort).
     if !rule.enabled || new.voided || !rule.kinds.contains(&new.kind) {
-        return Ok(None);
+        return problem_of(txn, ticket.id).await;
+    }
+    if let Some(number) = problem_of(txn, ticket.id).await? {
+        return Ok(Some(number));
     }
     // Where the policy sorts this kind, an unsorted ticket's class is not known yet: it is
     // looked at again when it is sorted (`categorise`).

@@ -16,7 +16,7 @@ pub fn section(r: &Report) -> Section {
             .map(|c| {
                 vec![
                     Cell::Text(zh(&c.kind)),
-                    Cell::Text(c.category.clone().unwrap_or_default()),
+                    Cell::Code(c.category.clone().unwrap_or_default()),
                     Cell::Text(match (&c.category, &c.name) {
                         (None, _) => "未分类".to_owned(),
                         (Some(_), Some(n)) => n.clone(),

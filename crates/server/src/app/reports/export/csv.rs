@@ -10,7 +10,9 @@ use crate::app::reports::Report;
 /// gets a leading `'`: a ticket title is data, never a formula. Numbers are left alone.
 fn defuse(cell: &super::Cell, text: String) -> String {
     match cell {
-        super::Cell::Text(_) if text.starts_with(['=', '+', '-', '@', '\t', '\r']) => format!("'{text}"),
+        super::Cell::Text(_) | super::Cell::Code(_) if text.starts_with(['=', '+', '-', '@', '\t', '\r']) => {
+            format!("'{text}")
+        }
         _ => text,
     }
 }

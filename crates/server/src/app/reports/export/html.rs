@@ -67,11 +67,16 @@ pub fn write(r: &Report) -> String {
             out.push_str(if total { "<tr class=\"total\">" } else { "<tr>" });
             for cell in row {
                 let numeric = matches!(cell, Cell::Int(_) | Cell::Num(_) | Cell::Pct(_) | Cell::Yuan(_));
+                let text = escape(&cell.text(z));
                 let _ = write!(
                     out,
                     "<td{}>{}</td>",
                     if numeric { " class=\"n\"" } else { "" },
-                    escape(&cell.text(z))
+                    if matches!(cell, Cell::Code(_)) && !text.is_empty() {
+                        format!("<code>{text}</code>")
+                    } else {
+                        text
+                    }
                 );
             }
             out.push_str("</tr>");

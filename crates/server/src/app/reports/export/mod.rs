@@ -105,6 +105,9 @@ pub async fn render_file(r: Report, format: Format, section: Option<String>) -> 
 pub enum Cell {
     /// Text.
     Text(String),
+    /// A code (a category's `latent`): text in the files, set as code on the printable page, where
+    /// it is an identifier, not a word of the page's language.
+    Code(String),
     /// A count.
     Int(i64),
     /// Minutes or another measure, two decimals.
@@ -127,7 +130,7 @@ impl Cell {
     /// The cell as text (CSV and HTML).
     pub fn text(&self, zone: Tz) -> String {
         match self {
-            Cell::Text(s) => s.clone(),
+            Cell::Text(s) | Cell::Code(s) => s.clone(),
             Cell::Int(i) => i.to_string(),
             Cell::Num(x) => format!("{x:.2}"),
             Cell::Pct(x) => format!("{x:.2}%"),

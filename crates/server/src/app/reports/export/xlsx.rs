@@ -49,7 +49,7 @@ pub fn workbook(
             for (c, cell) in row.iter().enumerate() {
                 let col = c as u16;
                 match cell {
-                    Cell::Text(s) => {
+                    Cell::Text(s) | Cell::Code(s) => {
                         sheet.write_string(row_n, col, fit(s))?;
                     }
                     Cell::Int(n) => {
