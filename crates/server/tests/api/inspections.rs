@@ -435,11 +435,15 @@ both!(
             .expect(StatusCode::OK);
         assert_eq!(ticket["severity"], "serious");
 
-        // A second send of the form is refused on the page, in Chinese where the reason has it.
+        // A second send of the form is refused on the page, in the reader's language.
         let (answer, next) = submit(&t, &engineer, &format!("{path}/record"), &fields).await;
         assert_eq!(answer.status, StatusCode::SEE_OTHER);
         let (_, html) = browse(&t, &next, &path).await;
-        assert!(html.contains("✗"), "{html}");
+        assert!(
+            html.contains("✗") && html.contains("该巡检已填写，不能重复填写"),
+            "{html}"
+        );
+        assert!(!html.contains("a second record is not taken"), "{html}");
     }
 );
 

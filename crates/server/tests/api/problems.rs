@@ -167,6 +167,15 @@ both!(
         assert_eq!(fault(&t, "SB", Value::Null).await.get("problem"), None);
         assert!(fault(&t, "SB", Value::Null).await["problem"].is_string());
 
+        // `null` goes back to the default rule.
+        let p = t
+            .patch("admin", &policy, json!({"recurrence": null}))
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(
+            p["recurrence"],
+            json!({"count": 2, "within_days": 30, "kinds": ["fault"]})
+        );
         t.patch("admin", &policy, json!({"recurrence": {"enabled": false}}))
             .await
             .expect(StatusCode::OK);

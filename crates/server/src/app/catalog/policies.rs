@@ -68,9 +68,16 @@ pub struct PolicyPatch {
     /// code no longer listed is shown as its code.
     #[schema(value_type = Option<Vec<Object>>)]
     pub categories: Option<Vec<ticket_domain::CategoryDef>>,
-    /// A new rule for recurring faults (the whole rule; problems already open keep their tickets).
+    /// A new rule for recurring faults (the whole rule; problems already open keep their
+    /// tickets); `null` goes back to the default.
+    #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<Object>)]
-    pub recurrence: Option<ticket_domain::Recurrence>,
+    pub recurrence: Option<Option<ticket_domain::Recurrence>>,
+}
+
+/// A field that may be absent (`None`), `null` (`Some(None)`) or a value.
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
 }
 
 /// Reads the targets, and checks each can be counted from `now` in every loaded calendar (any
@@ -219,7 +226,7 @@ pub async fn update(
         am.categories = Set(check_categories(c)?);
     }
     if let Some(r) = body.recurrence {
-        am.recurrence = Set(check_recurrence(Some(r))?);
+        am.recurrence = Set(check_recurrence(r)?);
     }
     let now = ctx.now();
     am.updated_at = Set(now);

@@ -110,7 +110,7 @@ pub async fn record(
     match row.state.as_str() {
         "done" => {
             return Err(AppError::Conflict(format!(
-                "inspection {id} is already done (recorded {}); a second record is not taken",
+                "inspection {id} is already done (recorded {}); a second record is not taken (该巡检已填写，不能重复填写)",
                 row.done_at.map(|t| t.to_rfc3339()).unwrap_or_default()
             )));
         }
@@ -126,14 +126,17 @@ pub async fn record(
     let checklist = ctx.checklists.get(&code).cloned().ok_or_else(|| {
         AppError::Conflict(format!(
             "system {} names checklist {code:?}, which is not configured (config/checklists); \
-             ask an admin to add it or to change the system's checklist",
+             ask an admin to add it or to change the system's checklist (系统指定的巡检表未配置，请联系管理员)",
             system.code
         ))
     })?;
     if let Some(note) = &body.note
         && note.chars().count() > MAX_NOTE
     {
-        return Err(AppError::invalid("note", format!("at most {MAX_NOTE} characters")));
+        return Err(AppError::invalid(
+            "note",
+            format!("at most {MAX_NOTE} characters (备注过长)"),
+        ));
     }
     // Every item once, each known, each not-ok one said.
     let mut seen = std::collections::BTreeSet::new();
@@ -143,7 +146,7 @@ pub async fn record(
             return Err(AppError::invalid(
                 format!("results[{i}].item"),
                 format!(
-                    "checklist {code:?} has no item {:?}; its items: {}",
+                    "checklist {code:?} has no item {:?}; its items: {} (巡检表中没有此项目)",
                     r.item,
                     keys.join(", ")
                 ),
@@ -152,25 +155,25 @@ pub async fn record(
         if !seen.insert(r.item.as_str()) {
             return Err(AppError::invalid(
                 format!("results[{i}].item"),
-                format!("{:?} is given twice", r.item),
+                format!("{:?} is given twice (同一项目填写了两次)", r.item),
             ));
         }
         if !r.ok && r.remark.trim().is_empty() {
             return Err(AppError::invalid(
                 format!("results[{i}].remark"),
-                "an item not in order needs a remark saying what is wrong",
+                "an item not in order needs a remark saying what is wrong (异常项目须填写说明)",
             ));
         }
         if r.remark.chars().count() > MAX_REMARK {
             return Err(AppError::invalid(
                 format!("results[{i}].remark"),
-                format!("at most {MAX_REMARK} characters"),
+                format!("at most {MAX_REMARK} characters (说明过长)"),
             ));
         }
         if r.ok && r.ticket.is_some() {
             return Err(AppError::invalid(
                 format!("results[{i}].ticket"),
-                "a ticket is opened only for an item not in order",
+                "a ticket is opened only for an item not in order (只有异常项目可以报障)",
             ));
         }
     }
@@ -184,7 +187,7 @@ pub async fn record(
         return Err(AppError::invalid(
             "results",
             format!(
-                "every item of checklist {code:?} needs a result; missing: {}",
+                "every item of checklist {code:?} needs a result; missing: {} (每个巡检项目都须填写结果)",
                 missing.join(", ")
             ),
         ));
@@ -237,7 +240,7 @@ pub async fn record(
         .await?;
     if done.rows_affected != 1 {
         return Err(AppError::Conflict(format!(
-            "inspection {id} was recorded meanwhile; reload it"
+            "inspection {id} was recorded, or became missed, meanwhile; reload it (该巡检已被填写或已过期，请刷新)"
         )));
     }
     let not_ok: Vec<&str> = body.results.iter().filter(|r| !r.ok).map(|r| r.item.as_str()).collect();
@@ -265,7 +268,7 @@ pub async fn record(
 
 fn missed(id: i64, row: &inspections::Model) -> AppError {
     AppError::Conflict(format!(
-        "inspection {id} was due by {} and is missed; a missed inspection stays on record",
+        "inspection {id} was due by {} and is missed; a missed inspection stays on record (该巡检已过期未做，记为漏检)",
         row.due_at.to_rfc3339()
     ))
 }
