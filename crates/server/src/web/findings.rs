@@ -55,10 +55,7 @@ const WORDS: &[(&str, &str, &str)] = &[
 
 /// The words of `lang`, by key.
 fn words(lang: Lang) -> BTreeMap<&'static str, &'static str> {
-    WORDS
-        .iter()
-        .map(|(k, zh, en)| (*k, if lang == Lang::Zh { *zh } else { *en }))
-        .collect()
+    super::templates::pick(WORDS, lang == Lang::Zh)
 }
 
 /// Every finding kind's key and Chinese label, in order (the form's choices).

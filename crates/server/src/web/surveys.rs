@@ -69,10 +69,7 @@ const WORDS: &[(&str, &str, &str)] = &[
 
 /// The words of `lang`, by key.
 pub(super) fn words(lang: Lang) -> BTreeMap<&'static str, &'static str> {
-    WORDS
-        .iter()
-        .map(|(k, zh, en)| (*k, if lang == Lang::Zh { *zh } else { *en }))
-        .collect()
+    super::templates::pick(WORDS, lang == Lang::Zh)
 }
 
 /// `GET /surveys?period=…&contract=…&unit=…`: the surveys the reader may read (of the period,

@@ -84,6 +84,19 @@ pub fn sources() -> impl Iterator<Item = (&'static str, &'static str)> {
     TEMPLATES.into_iter()
 }
 
+/// A page's own `(key, 中文, English)` table, in Chinese when `chinese`, by key (the `sw`, `pw`,
+/// … its template reads; [`words_used`] and [`check_words`] keep the table and the template in
+/// step).
+pub(super) fn pick(
+    table: &'static [(&'static str, &'static str, &'static str)],
+    chinese: bool,
+) -> std::collections::BTreeMap<&'static str, &'static str> {
+    table
+        .iter()
+        .map(|(k, zh, en)| (*k, if chinese { *zh } else { *en }))
+        .collect()
+}
+
 /// The words a page table's templates use: every `{var}.key` in the templates whose names start
 /// with one of `templates`, as (template, key). The pages' word tables are each tested with it:
 /// a key a template uses and the table lacks renders as nothing.

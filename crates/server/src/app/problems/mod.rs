@@ -118,6 +118,16 @@ pub(crate) async fn category_name(db: &impl ConnectionTrait, system_id: i64, cod
 }
 
 async fn view(db: &impl ConnectionTrait, p: problems::Model) -> AppResult<ProblemView> {
+    let names = crate::app::reports::categories::Names::load(db).await?;
+    view_named(db, &names, p).await
+}
+
+/// [`view`] with the category names read already (a list reads them once).
+async fn view_named(
+    db: &impl ConnectionTrait,
+    names: &crate::app::reports::categories::Names,
+    p: problems::Model,
+) -> AppResult<ProblemView> {
     let system = systems::Entity::find_by_id(p.system_id)
         .one(db)
         .await?
@@ -136,7 +146,7 @@ async fn view(db: &impl ConnectionTrait, p: problems::Model) -> AppResult<Proble
         .all(db)
         .await?;
     let category_name = match &p.category {
-        Some(c) => category_name(db, p.system_id, c).await?,
+        Some(c) => names.of(p.system_id, c),
         None => "未分类".to_owned(),
     };
     Ok(ProblemView {
@@ -192,9 +202,10 @@ pub async fn list(ctx: &Context, p: &Principal, q: ProblemQuery) -> AppResult<Ve
         .order_by_desc(problems::Column::Id)
         .all(&ctx.db)
         .await?;
+    let names = crate::app::reports::categories::Names::load(&ctx.db).await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        out.push(view(&ctx.db, r).await?);
+        out.push(view_named(&ctx.db, &names, r).await?);
     }
     // Open first (a stable sort keeps the newest first within each).
     out.sort_by_key(|v| v.state != "open");

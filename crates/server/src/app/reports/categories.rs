@@ -49,11 +49,16 @@ pub struct CategoryCount {
 /// Every category code the policies list, with its name and its place (policy by code, then the
 /// list's order): the first policy's name wins where two policies share a code.
 pub async fn names(db: &impl ConnectionTrait) -> Result<BTreeMap<String, (usize, String)>, DbErr> {
-    let mut rows = policies::Entity::find().all(db).await?;
+    Ok(names_of(&policies::Entity::find().all(db).await?))
+}
+
+/// [`names`] over policy rows already read.
+fn names_of(rows: &[policies::Model]) -> BTreeMap<String, (usize, String)> {
+    let mut rows: Vec<&policies::Model> = rows.iter().collect();
     rows.sort_by(|a, b| a.code.cmp(&b.code));
     let mut out = BTreeMap::new();
     for p in rows {
-        let Some(v) = p.categories else { continue };
+        let Some(v) = p.categories.clone() else { continue };
         let Ok(list) = serde_json::from_value::<Categories>(v) else {
             tracing::warn!(policy = %p.code, "categories cannot be read; left out of the names");
             continue;
@@ -63,7 +68,7 @@ pub async fn names(db: &impl ConnectionTrait) -> Result<BTreeMap<String, (usize,
             out.entry(c.code).or_insert((place, c.name));
         }
     }
-    Ok(out)
+    out
 }
 
 /// Category names as each system's policy lists them: a ticket's category is named by its own
@@ -76,10 +81,12 @@ pub struct Names {
 impl Names {
     /// Every system's policy's names.
     pub async fn load(db: &impl ConnectionTrait) -> Result<Names, DbErr> {
+        let rows = policies::Entity::find().all(db).await?;
         let mut per_policy: std::collections::HashMap<i64, BTreeMap<String, String>> = Default::default();
-        for p in policies::Entity::find().all(db).await? {
+        for p in &rows {
             let list: Categories = p
                 .categories
+                .clone()
                 .and_then(|v| serde_json::from_value(v).ok())
                 .unwrap_or_default();
             per_policy.insert(p.id, list.0.into_iter().map(|c| (c.code, c.name)).collect());
@@ -92,7 +99,7 @@ impl Names {
             .collect();
         Ok(Names {
             by_system,
-            all: names(db).await?,
+            all: names_of(&rows),
         })
     }
 
