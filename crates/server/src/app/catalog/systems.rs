@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use ticket_domain::ServiceMode;
@@ -265,7 +264,7 @@ pub async fn create(ctx: &Context, p: &Principal, from: &ClientAddr, body: NewSy
     crate::app::permissions::check(p, crate::app::permissions::Action::CatalogWrite)?;
     let code = check_code(&body.code)?;
     let name = check_name(&body.name)?;
-    let txn = ctx.db.begin().await?;
+    let txn = ctx.begin_write().await?;
     check_system_refs(
         ctx,
         &txn,
@@ -322,7 +321,7 @@ pub async fn update(
 ) -> AppResult<SystemView> {
     crate::app::permissions::check(p, crate::app::permissions::Action::CatalogWrite)?;
     let now = ctx.now();
-    let txn = ctx.db.begin().await?;
+    let txn = ctx.begin_write().await?;
     let s = systems::Entity::find_by_id(id)
         .one(&txn)
         .await?
