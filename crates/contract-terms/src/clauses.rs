@@ -59,6 +59,9 @@ pub struct Contract {
     /// The satisfaction target (满意度) and how it is read; absent when the contract sets none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub satisfaction: Option<crate::satisfaction::SatisfactionTerms>,
+    /// The reports the contract asks for at fixed times (月报, 季度报告…), in its order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reports: Vec<crate::reporting::ReportDuty>,
     /// The rules, in the contract's order.
     pub rules: Vec<Rule>,
 }

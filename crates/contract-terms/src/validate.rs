@@ -47,6 +47,13 @@ impl Contract {
                 out.push(format!("members[{i}]: {m:?} is also members[{j}]"));
             }
         }
+        for (i, duty) in self.reports.iter().enumerate() {
+            let at = format!("reports[{i}]");
+            duty.problems(&at, &mut out);
+            if let Some(j) = self.reports[..i].iter().position(|d| d.code == duty.code) {
+                out.push(format!("{at}.code: {:?} is also the code of reports[{j}]", duty.code));
+            }
+        }
         let mut ids: HashMap<&str, usize> = HashMap::new();
         for (i, rule) in self.rules.iter().enumerate() {
             let at = format!("rules[{i}]");

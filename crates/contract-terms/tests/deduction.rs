@@ -203,6 +203,7 @@ fn contract() -> impl Strategy<Value = Contract> {
                 claim_tolerance_min: None,
                 scheme: None,
                 satisfaction: None,
+                reports: Vec::new(),
                 rules,
             }
         })

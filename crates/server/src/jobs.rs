@@ -2,7 +2,7 @@
 //!
 //! | job | when | what |
 //! |---|---|---|
-//! | sweep | every `[escalation] sweep_every_secs` (30 s) and at start | open the tickets of due scheduled duties ([`crate::app::duty::scheduled`]), create the inspections owed and mark the overdue ones missed ([`crate::app::inspections::schedule`]), then queue due ladder steps ([`crate::app::escalation::sweep`]) |
+//! | sweep | every `[escalation] sweep_every_secs` (30 s) and at start | open the tickets of due scheduled duties ([`crate::app::duty::scheduled`]), create the inspections owed and mark the overdue ones missed ([`crate::app::inspections::schedule`]), create the periodic reports owed and send their reminders and breach notices ([`crate::app::periodic_reports::schedule`]), then queue due ladder steps ([`crate::app::escalation::sweep`]) |
 //! | mailer | every `[mail] every_secs` (10 s), and right after a sweep queued something | send due outbox messages ([`crate::mail::Mailer`]) |
 //! | webhooks | every `[webhooks] every_secs` (5 s) | post due webhook rows ([`crate::app::webhooks::sender`]) |
 //! | summary | `[escalation] summary_cron` (08:00 on the 1st) | queue last month's summary ([`crate::app::escalation::summary`]) |
@@ -92,6 +92,26 @@ pub async fn start(sweeper: Sweeper, opts: JobOptions) -> anyhow::Result<JobSche
                     }
                     Ok(_) => {}
                     Err(e) => tracing::error!(error = %e, "inspections failed; trying again next round"),
+                }
+                // Periodic reports owed by the contracts: created once, reminded, breached.
+                match crate::app::periodic_reports::schedule::sweep(
+                    &sweeper.db,
+                    &sweeper.calendars.snapshot(),
+                    &sweeper.links,
+                    sweeper.time.now(),
+                )
+                .await
+                {
+                    Ok(s) if s.created > 0 || s.reminded > 0 || s.breached > 0 => {
+                        tracing::info!(
+                            created = s.created,
+                            reminded = s.reminded,
+                            breached = s.breached,
+                            "periodic reports"
+                        )
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(error = %e, "periodic reports failed; trying again next round"),
                 }
                 let swept = sweeper.sweep().await;
                 // A round another replica held the lock for is not a success of this one; a round

@@ -16,6 +16,8 @@
 //!   cancelled; its [`ClockStatus`] at any instant is a pure function of its events.
 //! - [`classify`] ([`severity`]): the four contract severities from facts an engineer can state.
 //! - [`Ladder`] ([`ladder`]): which escalation steps are due for a clock, and when the next is.
+//! - [`DueRule`] ([`due`]): when a periodic report is due — "the 30th of the quarter's last
+//!   month", "the first working day after the month".
 //! - [`builtin`]: the calendars opsclock ships (`24x7`, `cn-5x8`), compiled in.
 //!
 //! ```
@@ -31,6 +33,7 @@
 pub mod builtin;
 pub mod calendar;
 pub mod clock;
+pub mod due;
 pub mod duration;
 pub mod ladder;
 pub mod period;
@@ -41,6 +44,7 @@ mod testing;
 
 pub use calendar::{Calendar, CalendarError, CalendarFileError, CalendarSpec, DayKind};
 pub use clock::{Clock, ClockError, ClockEvent, ClockState, ClockStatus, Exclusion};
+pub use due::{DueError, DueIn, DueRule};
 pub use duration::{DurationParseError, DurationUnit, SlaDuration};
 pub use ladder::{DueStep, Ladder, LadderError, LadderEvaluation, LadderStep, Recipient, Role, Trigger};
 pub use period::{Deadline, Rule};

@@ -14,6 +14,7 @@ pub mod escalation;
 pub mod findings;
 pub mod inspections;
 pub mod intake;
+pub mod periodic_reports;
 pub mod permissions;
 pub mod problem;
 pub mod problems;
@@ -206,6 +207,15 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(problems::list_problems))
         .routes(routes!(problems::get_problem, problems::change_problem))
         .routes(routes!(problems::close_problem))
+        .routes(routes!(periodic_reports::list_periodic_reports))
+        .routes(routes!(
+            periodic_reports::get_periodic_report,
+            periodic_reports::change_periodic_report
+        ))
+        .routes(routes!(periodic_reports::submit_periodic_report))
+        .routes(routes!(periodic_reports::acknowledge_periodic_report))
+        .routes(routes!(periodic_reports::return_periodic_report))
+        .routes(routes!(periodic_reports::periodic_report_docx))
         .routes(routes!(inspections::list_inspections))
         .routes(routes!(inspections::get_inspection))
         .routes(routes!(inspections::record_inspection))

@@ -115,6 +115,9 @@ actions! {
     ProblemRead = "problem.read", "read the problem records (问题单) of the systems in your scope";
     ProblemWrite = "problem.write", "write a problem record's root-cause analysis and fix plan";
     ProblemClose = "problem.close", "close a problem record once its analysis and plan are written";
+    PeriodicReportRead = "periodic_report.read", "read the periodic reports (定期报告: 月报, 季度报告…) of the contracts in your scope";
+    PeriodicReportWrite = "periodic_report.write", "write and submit a periodic report your vendor owes";
+    PeriodicReportAcknowledge = "periodic_report.acknowledge", "acknowledge a submitted periodic report, or return it with a reason";
     InspectionRead = "inspection.read", "read the inspections (巡检) of the systems in your scope";
     InspectionRecord = "inspection.record", "record an inspection of a system your vendor serves, item by item (findings may open fault tickets)";
     SurveyRead = "survey.read", "read the satisfaction surveys (满意度调查) in your scope";
@@ -330,6 +333,14 @@ const VENDOR_MANAGERS_OWN: &[Grant] = &[to_only(PartyKind::Vendor, M, Only::OwnV
 /// The vendor's people who do its work: engineers and managers, for their own vendor.
 const VENDOR_WORKERS_OWN: &[Grant] = &[to_only(PartyKind::Vendor, ME, Only::OwnVendor)];
 
+/// A contract's periodic reports are read by the bureau, the supervisor and the contract's vendor:
+/// a report covers every unit's systems of the contract, so a unit's people do not.
+const PERIODIC_REPORT_READERS: &[Grant] = &[
+    to(PartyKind::Bureau, MEV),
+    to_only(PartyKind::Vendor, MEV, Only::OwnVendor),
+    to(PartyKind::Supervisor, MEV),
+];
+
 /// A unit's managers, for their own unit: a satisfaction survey speaks for the unit (its
 /// engineers rate the tickets they close; docs/satisfaction.md).
 const UNIT_MANAGERS_OWN: &[Grant] = &[to_only(PartyKind::Unit, M, Only::OwnUnit)];
@@ -398,6 +409,9 @@ pub const TABLE: &[Rule] = &[
     row(Action::ProblemRead, EVERY_PARTY),
     row(Action::ProblemWrite, VENDOR_WORK),
     row(Action::ProblemClose, BUYER_MANAGERS),
+    row(Action::PeriodicReportRead, PERIODIC_REPORT_READERS),
+    row(Action::PeriodicReportWrite, VENDOR_WORKERS_OWN),
+    row(Action::PeriodicReportAcknowledge, BUREAU_MANAGERS),
     row(Action::InspectionRead, EVERY_PARTY),
     row(Action::InspectionRecord, VENDOR_WORKERS_OWN),
     row(Action::SurveyRead, FINDING_READERS),

@@ -8,6 +8,7 @@ mod duty;
 mod inspection;
 mod ladder;
 mod outbox;
+mod periodic_report;
 mod problem;
 mod rectification;
 mod report;
@@ -110,6 +111,9 @@ enum Command {
     /// Problem records (问题单, recurring faults): list.
     #[command(subcommand)]
     Problem(problem::ProblemCommand),
+    /// Periodic reports (定期报告: 月报, 季度报告…) owed by the contracts: list.
+    #[command(subcommand)]
+    PeriodicReport(periodic_report::PeriodicReportCommand),
     /// Inspections (巡检) owed by the catalogue's cadences: list.
     #[command(subcommand)]
     Inspection(inspection::InspectionCommand),
@@ -236,6 +240,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Assessment(cmd) => runtime()?.block_on(assessment::run(cmd, &config)),
         Command::Survey(cmd) => runtime()?.block_on(survey::run(cmd, &config)),
         Command::Problem(cmd) => runtime()?.block_on(problem::run(cmd, &config)),
+        Command::PeriodicReport(cmd) => runtime()?.block_on(periodic_report::run(cmd, &config)),
         Command::Inspection(cmd) => runtime()?.block_on(inspection::run(cmd, &config)),
         Command::Roster(cmd) => runtime()?.block_on(duty::roster(cmd, &config)),
         Command::Window(cmd) => runtime()?.block_on(duty::window(cmd, &config)),

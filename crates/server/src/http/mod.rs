@@ -59,6 +59,24 @@ impl axum::response::IntoResponse for crate::app::reports::request::Rendered {
     }
 }
 
+/// A Word file named `name`, as a download.
+pub fn docx_response(name: &str, bytes: Vec<u8>) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let safe: String = name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        .collect();
+    (
+        [
+            (header::CONTENT_TYPE, crate::app::incident_report::DOCX_TYPE.to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{safe}\"")),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
 /// A rendered incident report is answered the same by both doors: the data, or the file with its
 /// type and disposition (inline for the page). Neither is cached: it is the record as it stands.
 impl axum::response::IntoResponse for crate::app::incident_report::Rendered {

@@ -220,7 +220,7 @@ both!(the_printable_report_has_the_signature_blocks, |t: Harness| async move {
 /// The Word file's text, paragraph by paragraph and cell by cell, as python-docx reads it
 /// (Debian's python3-docx under /usr/bin/python3; `./scripts/test` installs it). `None`, and the
 /// test skipped with a message, where it is missing outside CI.
-fn docx_text(bytes: &[u8], test: &str) -> Option<Vec<String>> {
+pub(crate) fn docx_text(bytes: &[u8], test: &str) -> Option<Vec<String>> {
     let has_module = std::process::Command::new("/usr/bin/python3")
         .args(["-c", "import docx"])
         .output()
@@ -235,7 +235,7 @@ fn docx_text(bytes: &[u8], test: &str) -> Option<Vec<String>> {
         return None;
     }
     let file = std::env::temp_dir().join(format!(
-        "opsclock-incident-{}-{:?}.docx",
+        "opsclock-docx-{}-{:?}.docx",
         std::process::id(),
         std::thread::current().id()
     ));

@@ -46,6 +46,7 @@ mod openapi;
 mod operations;
 mod outbound;
 mod page_permissions;
+mod periodic_reports;
 mod permissions;
 mod pins;
 mod problems;

@@ -52,6 +52,19 @@ pub async fn get(ctx: &Context, p: &Principal, code: &str) -> AppResult<Contract
 pub async fn put(ctx: &Context, p: &Principal, from: &ClientAddr, code: &str, c: Contract) -> AppResult<Contract> {
     permissions::check(p, Action::ContractWrite)?;
     same_code(code, &c.code)?;
+    let calendars = ctx.calendars.snapshot();
+    for (i, d) in c.reports.iter().enumerate() {
+        if !calendars.contains_key(&d.calendar) {
+            return Err(AppError::invalid(
+                &format!("reports[{i}].calendar"),
+                format!(
+                    "no calendar {:?}; the calendars are: {}",
+                    d.calendar,
+                    calendars.keys().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            ));
+        }
+    }
     let txn = ctx.begin_write().await?;
     let now = ctx.now();
     if super::deductions::set(&txn, c.clone(), now).await? {

@@ -108,6 +108,7 @@ pub async fn set(db: &impl ConnectionTrait, c: Contract, now: DateTime<Utc>) -> 
     if let Some(code) = &c.scheme {
         crate::app::assessments::schemes::get(code)?;
     }
+    crate::app::periodic_reports::check_duties(db, &c).await?;
     let vendor = vendors::Entity::find()
         .filter(vendors::Column::Code.eq(&c.vendor))
         .one(db)

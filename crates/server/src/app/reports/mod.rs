@@ -25,6 +25,7 @@ pub mod latency;
 pub mod notes;
 pub mod paused;
 pub mod period;
+pub mod periodic;
 pub mod reductions;
 pub mod request;
 pub mod satisfaction;
@@ -119,6 +120,9 @@ pub struct Report {
     /// The period's missed inspections (巡检) and, per system that missed one, how many it owed,
     /// did and missed (docs/inspections.md).
     pub inspections: inspections::Inspections,
+    /// The periodic reports (定期报告) due in the period: the late ones, and per contract how many
+    /// fell due, on time and late (docs/periodic-reports.md).
+    pub periodic_reports: periodic::PeriodicReports,
 }
 
 /// Computes the breach report for `period`, `filters` and the systems the caller may see
@@ -178,6 +182,7 @@ pub async fn breaches_in(
         categories::list(db, &scope),
         inspections::of(db, calendars, &scope),
     )?;
+    let periodic_reports = periodic::of(db, &scope).await?;
     let measured = deductions::Measured {
         breached: &breached,
         availability: &availability,
@@ -205,6 +210,7 @@ pub async fn breaches_in(
         incidents,
         categories,
         inspections,
+        periodic_reports,
         period,
         as_of,
         filters,

@@ -26,6 +26,7 @@ pub mod intake_sources;
 pub mod major_events;
 pub mod outbox;
 pub mod outbox_attempts;
+pub mod periodic_reports;
 pub mod policies;
 pub mod problem_tickets;
 pub mod problems;
@@ -69,6 +70,7 @@ pub mod prelude {
     pub use super::major_events::Entity as MajorEvents;
     pub use super::outbox::Entity as Outbox;
     pub use super::outbox_attempts::Entity as OutboxAttempts;
+    pub use super::periodic_reports::Entity as PeriodicReports;
     pub use super::policies::Entity as Policies;
     pub use super::problem_tickets::Entity as ProblemTickets;
     pub use super::problems::Entity as Problems;

@@ -1,6 +1,6 @@
-//! The report as tables: thirteen sections (summary, clocks, times, breached clocks, paused
+//! The report as tables: fourteen sections (summary, clocks, times, breached clocks, paused
 //! clocks, vendors, availability, deductions, corrections, satisfaction, incidents, categories,
-//! inspections; [`sections`]), each with Chinese headers, written as CSV (one section), XLSX (one
+//! inspections, periodic reports; [`sections`]), each with Chinese headers, written as CSV (one section), XLSX (one
 //! sheet per section) or a printable HTML page (all sections). The report's footnotes
 //! ([`footnote_lines`]) follow: the CSV's last rows, a 说明 sheet, a paragraph under the tables.
 
@@ -9,6 +9,7 @@ pub mod csv;
 pub mod html;
 mod incidents;
 mod inspections;
+mod periodic;
 mod satisfaction;
 mod sections;
 pub mod xlsx;
@@ -22,6 +23,7 @@ pub fn sections(r: &Report) -> Vec<Section> {
     all.push(incidents::section(r));
     all.push(categories::section(r));
     all.push(inspections::section(r));
+    all.push(periodic::section(r));
     all
 }
 
@@ -157,7 +159,7 @@ pub struct Section {
 }
 
 /// The section keys, in order.
-pub const SECTIONS: [&str; 13] = [
+pub const SECTIONS: [&str; 14] = [
     "summary",
     "clocks",
     "latency",
@@ -171,6 +173,7 @@ pub const SECTIONS: [&str; 13] = [
     "incidents",
     "categories",
     "inspections",
+    "periodic_reports",
 ];
 
 /// How a row with a provisional deadline is marked; the footnote starting with `*` explains it.

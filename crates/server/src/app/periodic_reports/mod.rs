@@ -1,0 +1,701 @@
+//! Periodic reports (定期报告, issue 28): the reporting calendar. A contract's
+//! `[[contracts.reports]]` ([`contract_terms::ReportDuty`]) owes one report per period, each
+//! with a due instant watched like a ticket's clock: a reminder before it, a breach after it,
+//! listed in the breach report.
+//!
+//! - [`schedule`]: the sweep creates each period's report once, settles provisional due dates,
+//!   reminds and marks breaches (each notice once);
+//! - [`content`]: the sections filled from the record (tickets, categories, alarms, clocks,
+//!   breaches, incidents, inspections, 重保, satisfaction, rectifications, problems);
+//! - the vendor writes the narrative parts the duty names and submits; the sections are frozen
+//!   then, as submitted, and the bureau's managers are mailed the DOCX;
+//! - the bureau's managers acknowledge it, or return it with a reason (it is open again, and a
+//!   second submission is judged against the same due instant).
+//!
+//! ```text
+//! open ──submit──▶ submitted ──acknowledge──▶ acknowledged
+//!   ▲                  │
+//!   └─────return───────┘
+//! ```
+//!
+//! Who: the contract's vendor and members (engineers and managers) write and submit; the
+//! bureau's managers acknowledge or return; the bureau, the supervisor and the vendor's people
+//! read. A unit's people do not: a contract's report covers every unit's systems.
+
+pub mod content;
+pub mod docx;
+pub mod notify;
+pub mod queries;
+pub mod schedule;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use contract_terms::ReportDuty;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::app::audit::{self, ClientAddr};
+use crate::app::auth::{Party, Principal, Role};
+use crate::app::permissions::{self, Action};
+use crate::app::reports::deductions::{self, Stored};
+use crate::app::{AppError, AppResult, Context};
+use crate::db::entities::{contracts, periodic_reports, users};
+
+pub use content::Section;
+
+/// The states, with their Chinese labels.
+pub const STATES: [(&str, &str); 3] = [("open", "待提交"), ("submitted", "待确认"), ("acknowledged", "已确认")];
+
+/// The Chinese label of a state.
+pub fn state_zh(state: &str) -> &'static str {
+    STATES.iter().find(|(k, _)| *k == state).map_or("", |(_, zh)| zh)
+}
+
+/// Most characters one narrative part may hold.
+pub const MAX_TEXT: usize = 20_000;
+
+/// Fails unless every report duty of `c` names sections the server fills and systems that exist.
+pub(crate) async fn check_duties(db: &impl ConnectionTrait, c: &contract_terms::Contract) -> AppResult<()> {
+    use crate::db::entities::systems;
+    for (i, d) in c.reports.iter().enumerate() {
+        for (j, key) in d.sections.iter().enumerate() {
+            if !content::SECTIONS.iter().any(|(k, _, _)| k == key) {
+                let known: Vec<&str> = content::SECTIONS.iter().map(|(k, _, _)| *k).collect();
+                return Err(AppError::invalid(
+                    &format!("reports[{i}].sections[{j}]"),
+                    format!(
+                        "{key:?} is not a section opsclock fills; the sections are: {}",
+                        known.join(", ")
+                    ),
+                ));
+            }
+        }
+        for (j, code) in d.systems.iter().enumerate() {
+            let found = systems::Entity::find()
+                .filter(systems::Column::Code.eq(code))
+                .one(db)
+                .await?;
+            if found.is_none() {
+                return Err(AppError::invalid(
+                    &format!("reports[{i}].systems[{j}]"),
+                    format!("no system with code {code:?}"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The id of the contract stored as `code`.
+pub(crate) async fn contract_id(db: &impl ConnectionTrait, code: &str) -> Result<Option<i64>, sea_orm::DbErr> {
+    contracts::Entity::find()
+        .select_only()
+        .column(contracts::Column::Id)
+        .filter(contracts::Column::Code.eq(code))
+        .into_tuple()
+        .one(db)
+        .await
+}
+
+/// The code of contract `id`.
+async fn contract_code(db: &impl ConnectionTrait, id: i64) -> Result<Option<String>, sea_orm::DbErr> {
+    contracts::Entity::find_by_id(id)
+        .select_only()
+        .column(contracts::Column::Code)
+        .into_tuple()
+        .one(db)
+        .await
+}
+
+/// The stored contract of `row` among `contracts`.
+async fn stored_of<'a>(
+    db: &impl ConnectionTrait,
+    contracts: &'a [Stored],
+    row: &periodic_reports::Model,
+) -> Result<Option<&'a Stored>, sea_orm::DbErr> {
+    let Some(code) = contract_code(db, row.contract_id).await? else {
+        return Ok(None);
+    };
+    Ok(contracts.iter().find(|s| s.contract.code == code))
+}
+
+/// The duty of `row` as its contract says it now (`None` once the contract drops it).
+pub(crate) async fn duty_of(
+    db: &impl ConnectionTrait,
+    contracts: &[Stored],
+    row: &periodic_reports::Model,
+) -> Result<Option<ReportDuty>, sea_orm::DbErr> {
+    Ok(stored_of(db, contracts, row)
+        .await?
+        .and_then(|s| s.contract.reports.iter().find(|d| d.code == row.duty).cloned()))
+}
+
+/// Whether `p` reads the reports of `stored`: admins, the bureau and the supervisor all; a
+/// vendor's people those of the contracts binding their vendor.
+fn reads(p: &Principal, stored: &Stored) -> bool {
+    match (p.role, p.party) {
+        (Role::Admin, _) => true,
+        (_, Some(Party::Vendor(own))) => stored.binds(own),
+        (_, Some(Party::Bureau | Party::Supervisor)) => true,
+        _ => false,
+    }
+}
+
+/// One narrative part: a heading the duty names and the vendor's text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Narrative {
+    /// The heading (工作总结).
+    pub heading: String,
+    /// The text; empty until written.
+    pub text: String,
+}
+
+/// A report owed, as its readers see it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PeriodicReportView {
+    /// `RPT-7`.
+    pub number: String,
+    /// The row's id.
+    pub id: i64,
+    /// The contract's code and name.
+    pub contract: String,
+    /// The contract's name.
+    pub contract_name: String,
+    /// The report's code in the contract (`monthly`).
+    pub duty: String,
+    /// Its name (运维月报).
+    pub name: String,
+    /// `day`, `week`, `month`, `quarter`, `half_year`, `year`.
+    pub every: String,
+    /// The period as written (`2026-11`).
+    pub period: String,
+    /// The period's first instant.
+    pub period_start: DateTime<Utc>,
+    /// The first instant after it.
+    pub period_end: DateTime<Utc>,
+    /// When it is due (`None` while the calendar cannot say).
+    pub due_at: Option<DateTime<Utc>>,
+    /// Whether the due date rests on holidays not published yet.
+    pub due_provisional: bool,
+    /// The due rule in Chinese (次月第 1 个工作日…), as the contract sets it.
+    pub due_rule: Option<String>,
+    /// The due rule in English.
+    pub due_rule_en: Option<String>,
+    /// Where the contract asks for it.
+    pub source: Option<String>,
+    /// What a reader should know about the reading.
+    pub note: Option<String>,
+    /// `open`, `submitted`, `acknowledged`.
+    pub state: String,
+    /// Whether the due instant passed with the report not submitted.
+    pub breached: bool,
+    /// Whether it was (last) submitted after its due instant, or is still open past it.
+    pub late: bool,
+    /// The parts the vendor writes.
+    pub narrative: Vec<Narrative>,
+    /// When it was submitted, and by whom.
+    pub submitted_at: Option<DateTime<Utc>>,
+    /// The submitter's username.
+    pub submitted_by: Option<String>,
+    /// When the buyer acknowledged it, and who.
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    /// The acknowledger's username.
+    pub acknowledged_by: Option<String>,
+    /// Why the buyer last returned it.
+    pub returned_note: Option<String>,
+    /// Moves on with every change; send it back to change or act.
+    pub version: i32,
+    /// The sections: as submitted once submitted, else as the record reads now. Only in the
+    /// answer about one report.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sections: Option<Vec<Section>>,
+}
+
+/// The narrative of `row`: the duty's headings in order (the stored text under each), then any
+/// stored heading the duty no longer names.
+fn narrative_of(row: &periodic_reports::Model, duty: Option<&ReportDuty>) -> Vec<Narrative> {
+    let stored: BTreeMap<String, String> = row
+        .narrative
+        .as_ref()
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+        .unwrap_or_default();
+    let mut out: Vec<Narrative> = duty
+        .map(|d| d.narrative.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .map(|h| Narrative {
+            heading: h.clone(),
+            text: stored.get(h).cloned().unwrap_or_default(),
+        })
+        .collect();
+    for (h, text) in stored {
+        if !out.iter().any(|n| n.heading == h) {
+            out.push(Narrative { heading: h, text });
+        }
+    }
+    out
+}
+
+async fn username(db: &impl ConnectionTrait, id: Option<i64>) -> Result<Option<String>, sea_orm::DbErr> {
+    let Some(id) = id else { return Ok(None) };
+    Ok(users::Entity::find_by_id(id).one(db).await?.map(|u| u.username))
+}
+
+/// Whether `row`, as it stands at `now`, is late.
+pub fn is_late(row: &periodic_reports::Model, now: DateTime<Utc>) -> bool {
+    match (row.due_at, row.submitted_at) {
+        (Some(due), Some(at)) if row.state != "open" => at > due,
+        (Some(due), _) => row.breached_at.is_some() || due <= now,
+        (None, _) => false,
+    }
+}
+
+async fn view(
+    db: &impl ConnectionTrait,
+    stored: &Stored,
+    row: periodic_reports::Model,
+    now: DateTime<Utc>,
+) -> AppResult<PeriodicReportView> {
+    let duty = stored.contract.reports.iter().find(|d| d.code == row.duty);
+    Ok(PeriodicReportView {
+        number: format!("RPT-{}", row.id),
+        id: row.id,
+        contract: stored.contract.code.clone(),
+        contract_name: stored.contract.name.clone(),
+        duty: row.duty.clone(),
+        name: row.name.clone(),
+        every: row.every.clone(),
+        period: row.period.clone(),
+        period_start: row.period_start,
+        period_end: row.period_end,
+        due_at: row.due_at,
+        due_provisional: row.due_provisional,
+        due_rule: duty.map(|d| d.due.describe_zh(d.every.zh())),
+        due_rule_en: duty.map(|d| d.due.describe_en()),
+        source: duty.and_then(|d| d.source.clone()),
+        note: duty.and_then(|d| d.note.clone()),
+        state: row.state.clone(),
+        breached: row.breached_at.is_some(),
+        late: is_late(&row, now),
+        narrative: narrative_of(&row, duty),
+        submitted_at: row.submitted_at,
+        submitted_by: username(db, row.submitted_by).await?,
+        acknowledged_at: row.acknowledged_at,
+        acknowledged_by: username(db, row.acknowledged_by).await?,
+        returned_note: row.returned_note.clone(),
+        version: row.version,
+        sections: None,
+    })
+}
+
+/// The filters of a list.
+#[derive(Debug, Default, Clone, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
+pub struct PeriodicReportQuery {
+    /// Only this contract's (by code).
+    pub contract: Option<String>,
+    /// Only in this state: `open`, `submitted`, `acknowledged`.
+    pub state: Option<String>,
+    /// Only the late ones (`true`).
+    pub late: Option<bool>,
+    /// At most this many (default 200, at most 1000).
+    pub limit: Option<u64>,
+}
+
+/// The reports `p` may read, newest period first.
+pub async fn list(ctx: &Context, p: &Principal, q: PeriodicReportQuery) -> AppResult<Vec<PeriodicReportView>> {
+    permissions::check(p, Action::PeriodicReportRead)?;
+    if let Some(s) = q.state.as_deref()
+        && !STATES.iter().any(|(k, _)| *k == s)
+    {
+        return Err(AppError::invalid(
+            "state",
+            format!("{s:?} is not open, submitted or acknowledged"),
+        ));
+    }
+    let contracts = deductions::list(&ctx.db).await?;
+    let mut ids = BTreeMap::new();
+    for s in contracts.iter().filter(|s| reads(p, s)) {
+        if q.contract.as_deref().is_some_and(|c| c != s.contract.code) {
+            continue;
+        }
+        if let Some(id) = contract_id(&ctx.db, &s.contract.code).await? {
+            ids.insert(id, s);
+        }
+    }
+    let mut find = periodic_reports::Entity::find()
+        .filter(periodic_reports::Column::ContractId.is_in(ids.keys().copied().collect::<Vec<_>>()))
+        .order_by_desc(periodic_reports::Column::PeriodStart)
+        .order_by_asc(periodic_reports::Column::Id)
+        .limit(q.limit.unwrap_or(200).clamp(1, 1000));
+    if let Some(s) = &q.state {
+        find = find.filter(periodic_reports::Column::State.eq(s.clone()));
+    }
+    let now = ctx.now();
+    let mut out = Vec::new();
+    for row in find.all(&ctx.db).await? {
+        let Some(stored) = ids.get(&row.contract_id) else {
+            continue;
+        };
+        if q.late.is_some_and(|l| l != is_late(&row, now)) {
+            continue;
+        }
+        out.push(view(&ctx.db, stored, row, now).await?);
+    }
+    Ok(out)
+}
+
+/// Reads `RPT-7` (or `7`) as an id.
+pub fn id_of(text: &str) -> AppResult<i64> {
+    let digits = text.trim().trim_start_matches("RPT-").trim_start_matches("rpt-");
+    digits
+        .parse::<i64>()
+        .map_err(|_| AppError::NotFound(format!("no periodic report {text:?}")))
+}
+
+/// Report `number` with the row and contract, if `p` may read it.
+async fn load(db: &impl ConnectionTrait, p: &Principal, number: &str) -> AppResult<(periodic_reports::Model, Stored)> {
+    let id = id_of(number)?;
+    let missing = || AppError::NotFound(format!("no periodic report {number}"));
+    let row = periodic_reports::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(missing)?;
+    let contracts = deductions::list(db).await?;
+    let stored = stored_of(db, &contracts, &row).await?.cloned().ok_or_else(missing)?;
+    if !reads(p, &stored) {
+        return Err(missing());
+    }
+    Ok((row, stored))
+}
+
+/// The sections of `row`: frozen once submitted, else filled now.
+pub async fn sections_of(ctx: &Context, row: &periodic_reports::Model, stored: &Stored) -> AppResult<Vec<Section>> {
+    if let Some(frozen) = row.content.as_ref()
+        && row.state != "open"
+    {
+        return serde_json::from_value(frozen.clone())
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("RPT-{} content unreadable: {e}", row.id)));
+    }
+    let duty = stored.contract.reports.iter().find(|d| d.code == row.duty);
+    let only = match duty.map(|d| d.systems.as_slice()).unwrap_or_default() {
+        [] => None,
+        codes => Some(queries_system_ids(&ctx.db, codes).await?),
+    };
+    let period = crate::app::reports::Period {
+        label: row.period.clone(),
+        from: row.period_start,
+        to: row.period_end,
+        timezone: "Asia/Shanghai".to_owned(),
+    };
+    let keys = duty.map(|d| d.sections.clone()).unwrap_or_default();
+    content::build(
+        &ctx.db,
+        &ctx.calendars.snapshot(),
+        stored,
+        only,
+        period,
+        ctx.now(),
+        &keys,
+    )
+    .await
+}
+
+async fn queries_system_ids(db: &impl ConnectionTrait, codes: &[String]) -> AppResult<Vec<i64>> {
+    use crate::db::entities::systems;
+    Ok(systems::Entity::find()
+        .select_only()
+        .column(systems::Column::Id)
+        .filter(systems::Column::Code.is_in(codes.to_vec()))
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+/// Report `number` with its sections.
+pub async fn get(ctx: &Context, p: &Principal, number: &str) -> AppResult<PeriodicReportView> {
+    permissions::check(p, Action::PeriodicReportRead)?;
+    let (row, stored) = load(&ctx.db, p, number).await?;
+    let sections = sections_of(ctx, &row, &stored).await?;
+    let mut v = view(&ctx.db, &stored, row, ctx.now()).await?;
+    v.sections = Some(sections);
+    Ok(v)
+}
+
+/// A change to the narrative.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NarrativeChange {
+    /// The version read.
+    pub version: i32,
+    /// The parts to write, by heading; a heading the duty does not name is refused.
+    pub narrative: Vec<Narrative>,
+}
+
+/// An act on a report: submit, acknowledge, return.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportAct {
+    /// The version read.
+    pub version: i32,
+    /// Why (required to return a report).
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Fails unless `p` is of a vendor the contract binds (or an admin).
+fn check_vendor(p: &Principal, stored: &Stored) -> AppResult<()> {
+    permissions::check(p, Action::PeriodicReportWrite)?;
+    match (p.role, p.party) {
+        (Role::Admin, _) => Ok(()),
+        (_, Some(Party::Vendor(own))) if stored.binds(own) => Ok(()),
+        _ => Err(AppError::Forbidden(
+            "only the people of the contract's vendor (or a member of its consortium) write its reports".to_owned(),
+        )),
+    }
+}
+
+/// Moves the version of `row` on from `version`, or fails with a conflict.
+async fn claim(db: &impl ConnectionTrait, row: &periodic_reports::Model, version: i32) -> AppResult<()> {
+    let claimed = periodic_reports::Entity::update_many()
+        .col_expr(periodic_reports::Column::Version, Expr::value(version + 1))
+        .filter(periodic_reports::Column::Id.eq(row.id))
+        .filter(periodic_reports::Column::Version.eq(version))
+        .exec(db)
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Err(AppError::VersionConflict {
+            detail: format!(
+                "RPT-{} changed since you read it (your version {version}, current {}); reload and retry",
+                row.id, row.version
+            ),
+            current: i64::from(row.version),
+        });
+    }
+    Ok(())
+}
+
+fn wrong_state(row: &periodic_reports::Model, what: &str, allowed: &[&str]) -> AppError {
+    AppError::InvalidTransition {
+        detail: format!("RPT-{} is {} ({}): {what}", row.id, row.state, state_zh(&row.state)),
+        allowed: allowed.iter().map(|s| (*s).to_owned()).collect(),
+    }
+}
+
+/// Writes narrative parts (the vendor's, while the report is open).
+pub async fn change(
+    ctx: &Context,
+    p: &Principal,
+    from: &ClientAddr,
+    number: &str,
+    body: NarrativeChange,
+) -> AppResult<PeriodicReportView> {
+    permissions::check(p, Action::PeriodicReportWrite)?;
+    let txn = ctx.begin_write().await?;
+    let (row, stored) = load(&txn, p, number).await?;
+    check_vendor(p, &stored)?;
+    if row.state != "open" {
+        return Err(wrong_state(&row, "only an open report is written", &[]));
+    }
+    let duty = stored.contract.reports.iter().find(|d| d.code == row.duty);
+    let headings: Vec<String> = duty.map(|d| d.narrative.clone()).unwrap_or_default();
+    let mut current: BTreeMap<String, String> = narrative_of(&row, duty)
+        .into_iter()
+        .map(|n| (n.heading, n.text))
+        .collect();
+    for (i, n) in body.narrative.iter().enumerate() {
+        if !headings.contains(&n.heading) {
+            return Err(AppError::invalid(
+                &format!("narrative[{i}].heading"),
+                format!(
+                    "{:?} is not a part of this report; its parts are: {}",
+                    n.heading,
+                    headings.join("、")
+                ),
+            ));
+        }
+        if n.text.chars().count() > MAX_TEXT {
+            return Err(AppError::invalid(
+                &format!("narrative[{i}].text"),
+                format!("at most {MAX_TEXT} characters"),
+            ));
+        }
+        current.insert(n.heading.clone(), n.text.trim().to_owned());
+    }
+    claim(&txn, &row, body.version).await?;
+    let now = ctx.now();
+    periodic_reports::Entity::update_many()
+        .col_expr(
+            periodic_reports::Column::Narrative,
+            Expr::value(serde_json::json!(current)),
+        )
+        .filter(periodic_reports::Column::Id.eq(row.id))
+        .exec(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        Some(p.user_id),
+        "periodic_report.write",
+        &format!("RPT-{}", row.id),
+        serde_json::json!({"headings": body.narrative.iter().map(|n| &n.heading).collect::<Vec<_>>()}),
+        from,
+        now,
+    )
+    .await?;
+    let row = reload(&txn, row.id).await?;
+    txn.commit().await?;
+    view(&ctx.db, &stored, row, now).await
+}
+
+async fn reload(db: &impl ConnectionTrait, id: i64) -> AppResult<periodic_reports::Model> {
+    periodic_reports::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no periodic report RPT-{id}")))
+}
+
+/// Submits the report (the vendor's): every narrative part must be written; the sections are
+/// frozen as they read now; the bureau's managers are mailed it with the DOCX.
+pub async fn submit(
+    ctx: &Context,
+    p: &Principal,
+    from: &ClientAddr,
+    number: &str,
+    body: ReportAct,
+) -> AppResult<PeriodicReportView> {
+    permissions::check(p, Action::PeriodicReportWrite)?;
+    let (row, stored) = load(&ctx.db, p, number).await?;
+    check_vendor(p, &stored)?;
+    let sections = sections_of(ctx, &row, &stored).await?;
+    let txn = ctx.begin_write().await?;
+    let (row, stored) = load(&txn, p, number).await?;
+    if row.state != "open" {
+        return Err(wrong_state(&row, "only an open report is submitted", &[]));
+    }
+    let now = ctx.now();
+    if row.period_start > now {
+        return Err(wrong_state(&row, "its period has not begun", &[]));
+    }
+    let duty = stored.contract.reports.iter().find(|d| d.code == row.duty);
+    let missing: Vec<String> = narrative_of(&row, duty)
+        .into_iter()
+        .filter(|n| n.text.trim().is_empty())
+        .map(|n| n.heading)
+        .collect();
+    if !missing.is_empty() {
+        return Err(AppError::invalid(
+            "narrative",
+            format!(
+                "write every part before submitting; still empty: {}",
+                missing.join("、")
+            ),
+        ));
+    }
+    claim(&txn, &row, body.version).await?;
+    let content = serde_json::to_value(&sections).map_err(|e| AppError::Internal(e.into()))?;
+    periodic_reports::Entity::update_many()
+        .col_expr(periodic_reports::Column::State, Expr::value("submitted"))
+        .col_expr(periodic_reports::Column::Content, Expr::value(content))
+        .col_expr(periodic_reports::Column::SubmittedAt, Expr::value(Some(now)))
+        .col_expr(periodic_reports::Column::SubmittedBy, Expr::value(Some(p.user_id)))
+        .col_expr(periodic_reports::Column::NextLookAt, Expr::value(None::<DateTime<Utc>>))
+        .filter(periodic_reports::Column::Id.eq(row.id))
+        .exec(&txn)
+        .await?;
+    let row = reload(&txn, row.id).await?;
+    let v = view(&txn, &stored, row.clone(), now).await?;
+    audit::record(
+        &txn,
+        Some(p.user_id),
+        "periodic_report.submit",
+        &v.number,
+        serde_json::json!({"late": v.late}),
+        from,
+        now,
+    )
+    .await?;
+    let file = docx::render(&v, &sections)?;
+    notify::submitted(&txn, &ctx.links, &row, &v, file, now).await?;
+    txn.commit().await?;
+    Ok(v)
+}
+
+/// Acknowledges (`acknowledge`) or returns (`return`, with a reason) a submitted report: the
+/// bureau's managers.
+pub async fn decide(
+    ctx: &Context,
+    p: &Principal,
+    from: &ClientAddr,
+    number: &str,
+    act: &str,
+    body: ReportAct,
+) -> AppResult<PeriodicReportView> {
+    permissions::check(p, Action::PeriodicReportAcknowledge)?;
+    let txn = ctx.begin_write().await?;
+    let (row, stored) = load(&txn, p, number).await?;
+    if row.state != "submitted" {
+        return Err(wrong_state(
+            &row,
+            "only a submitted report is acknowledged or returned",
+            &[],
+        ));
+    }
+    let note = body.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
+    let now = ctx.now();
+    let update = periodic_reports::Entity::update_many().filter(periodic_reports::Column::Id.eq(row.id));
+    let update = match act {
+        "acknowledge" => update
+            .col_expr(periodic_reports::Column::State, Expr::value("acknowledged"))
+            .col_expr(periodic_reports::Column::AcknowledgedAt, Expr::value(Some(now)))
+            .col_expr(periodic_reports::Column::AcknowledgedBy, Expr::value(Some(p.user_id))),
+        "return" => {
+            let Some(note) = note else {
+                return Err(AppError::invalid("note", "say why the report is returned"));
+            };
+            if note.chars().count() > 2000 {
+                return Err(AppError::invalid("note", "at most 2000 characters"));
+            }
+            // Open again: the due instant is the same; the sweep looks again if it is still ahead.
+            let look = row.due_at.filter(|d| *d > now && row.breached_at.is_none());
+            update
+                .col_expr(periodic_reports::Column::State, Expr::value("open"))
+                .col_expr(
+                    periodic_reports::Column::ReturnedNote,
+                    Expr::value(Some(note.to_owned())),
+                )
+                .col_expr(
+                    periodic_reports::Column::Content,
+                    Expr::value(None::<serde_json::Value>),
+                )
+                .col_expr(periodic_reports::Column::NextLookAt, Expr::value(look))
+        }
+        other => return Err(AppError::NotFound(format!("no act {other:?} on a periodic report"))),
+    };
+    claim(&txn, &row, body.version).await?;
+    update.exec(&txn).await?;
+    audit::record(
+        &txn,
+        Some(p.user_id),
+        &format!("periodic_report.{act}"),
+        &format!("RPT-{}", row.id),
+        serde_json::json!({"note": note}),
+        from,
+        now,
+    )
+    .await?;
+    let row = reload(&txn, row.id).await?;
+    notify::decided(&txn, &ctx.links, &row, act, now).await?;
+    txn.commit().await?;
+    view(&ctx.db, &stored, row, now).await
+}
+
+/// The report `number` as a DOCX file (its name, its bytes).
+pub async fn docx_file(ctx: &Context, p: &Principal, number: &str) -> AppResult<(String, Vec<u8>)> {
+    let v = get(ctx, p, number).await?;
+    let sections = v.sections.clone().unwrap_or_default();
+    let bytes = docx::render(&v, &sections)?;
+    Ok((format!("{}-{}-{}.docx", v.number, v.contract, v.period), bytes))
+}

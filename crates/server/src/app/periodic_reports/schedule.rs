@@ -1,0 +1,286 @@
+//! The reports each contract's `[[contracts.reports]]` owes, created and watched by the sweep.
+//!
+//! **Created once, when their period begins.** Each round adds, for each duty of each stored
+//! contract, the report of the period holding now (in the duty calendar's zone): the vendor can
+//! write it while the period runs, and it is due after (or, for `in = "last_month"`, within) it.
+//! The first period owed is the one holding the day the sweep first sees the duty (in practice
+//! the day the contract is set): nothing is owed for periods that ended before opsclock knew of
+//! them, as with inspections ([`crate::app::inspections::schedule`]). Rows are unique per
+//! (contract, duty, period start) and inserted with `ON CONFLICT DO NOTHING`: several servers,
+//! restarts and rounds create each once.
+//!
+//! **Due dates.** [`sla_clock::DueRule::due`] on the duty's calendar. A working-day rule that
+//! reaches past the published holidays is provisional (`due_provisional`) and computed again
+//! every round until the year is published; one the calendar cannot answer at all stays without
+//! a due date (and is logged) until it can.
+//!
+//! **Reminder and breach, each once.** `next_look_at` is when the sweep must next look: `remind_hours`
+//! before the due instant (the vendor's managers are reminded), then the due instant itself. A
+//! report still open then is *breached*: `breached_at` is set, once and for good (submitting later
+//! does not undo it), and the vendor's managers and the bureau's managers are told. Each notice
+//! has its outbox identity (`RPT-7/remind`, `RPT-7/breach`): exactly once across servers.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use contract_terms::{ReportDuty, ReportEvery};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sla_clock::Calendar;
+
+use crate::app::AppError;
+use crate::app::catalog::file::Period;
+use crate::app::escalation::Links;
+use crate::app::inspections::schedule::{bounds, label, midnight};
+use crate::app::reports::deductions;
+use crate::db::entities::periodic_reports;
+
+/// At most this many periods of one duty are added in one round.
+const CATCH_UP: usize = 400;
+
+/// The catalogue's period of a duty's `every`.
+pub fn period_of(every: ReportEvery) -> Period {
+    match every {
+        ReportEvery::Day => Period::Day,
+        ReportEvery::Week => Period::Week,
+        ReportEvery::Month => Period::Month,
+        ReportEvery::Quarter => Period::Quarter,
+        ReportEvery::HalfYear => Period::HalfYear,
+        ReportEvery::Year => Period::Year,
+    }
+}
+
+/// The due instant of `duty`'s report on the period `[from, next)` and whether it is
+/// provisional; `None` when the calendar cannot say.
+pub fn due_of(
+    duty: &ReportDuty,
+    calendar: &Calendar,
+    from: chrono::NaiveDate,
+    next: chrono::NaiveDate,
+) -> (Option<DateTime<Utc>>, bool) {
+    match duty.due.due_date(calendar, from, next) {
+        Ok(date) => match duty.due.due(calendar, from, next) {
+            Ok(at) => (Some(at), duty.due.is_provisional(calendar, date)),
+            Err(_) => (None, false),
+        },
+        Err(e) => {
+            tracing::warn!(duty = %duty.code, error = %e, "no due date for a periodic report yet");
+            (None, false)
+        }
+    }
+}
+
+/// When the sweep looks first at a report due at `due`: the reminder, or the due instant.
+pub fn first_look(duty_remind_hours: u32, due: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+    due.map(|d| d - TimeDelta::hours(i64::from(duty_remind_hours)))
+}
+
+/// What a round did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Swept {
+    /// Reports created.
+    pub created: u64,
+    /// Reminders queued.
+    pub reminded: u64,
+    /// Reports that became breached.
+    pub breached: u64,
+}
+
+/// Creates the reports owed up to `now`, settles provisional due dates, and sends the due
+/// reminders and breach notices.
+pub async fn sweep(
+    db: &DatabaseConnection,
+    calendars: &BTreeMap<String, Calendar>,
+    links: &Links,
+    now: DateTime<Utc>,
+) -> Result<Swept, AppError> {
+    let created = create_owed(db, calendars, now).await?;
+    settle(db, calendars).await?;
+    let (reminded, breached) = look(db, links, now).await?;
+    Ok(Swept {
+        created,
+        reminded,
+        breached,
+    })
+}
+
+async fn create_owed(
+    db: &DatabaseConnection,
+    calendars: &BTreeMap<String, Calendar>,
+    now: DateTime<Utc>,
+) -> Result<u64, AppError> {
+    let held: Vec<(i64, String, DateTime<Utc>)> = periodic_reports::Entity::find()
+        .select_only()
+        .column(periodic_reports::Column::ContractId)
+        .column(periodic_reports::Column::Duty)
+        .column_as(periodic_reports::Column::PeriodStart.max(), "latest")
+        .group_by(periodic_reports::Column::ContractId)
+        .group_by(periodic_reports::Column::Duty)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let latest: BTreeMap<(i64, String), DateTime<Utc>> = held.into_iter().map(|(c, d, at)| ((c, d), at)).collect();
+    let mut rows = Vec::new();
+    for stored in deductions::list(db).await? {
+        let Some(contract_id) = super::contract_id(db, &stored.contract.code).await? else {
+            continue;
+        };
+        for duty in &stored.contract.reports {
+            let Some(calendar) = calendars.get(&duty.calendar) else {
+                tracing::error!(contract = %stored.contract.code, duty = %duty.code, calendar = %duty.calendar,
+                    "no such calendar: the report is not scheduled");
+                continue;
+            };
+            let period = period_of(duty.every);
+            let today = calendar.local(now).date_naive();
+            let now_from = bounds(period, today).0;
+            let mut start = match latest.get(&(contract_id, duty.code.clone())) {
+                Some(at) => bounds(period, calendar.local(*at).date_naive()).0.max(now_from),
+                None => now_from,
+            };
+            for _ in 0..CATCH_UP {
+                if start > today {
+                    break;
+                }
+                let (from, next) = bounds(period, start);
+                let (Some(period_start), Some(period_end)) = (midnight(calendar, from), midnight(calendar, next))
+                else {
+                    break;
+                };
+                let (due_at, provisional) = due_of(duty, calendar, from, next);
+                rows.push(periodic_reports::ActiveModel {
+                    contract_id: Set(contract_id),
+                    duty: Set(duty.code.clone()),
+                    name: Set(duty.name.clone()),
+                    every: Set(duty.every.key().to_owned()),
+                    period: Set(label(duty.every.key(), from)),
+                    period_start: Set(period_start),
+                    period_end: Set(period_end),
+                    due_at: Set(due_at),
+                    due_provisional: Set(provisional),
+                    state: Set("open".to_owned()),
+                    narrative: Set(None),
+                    content: Set(None),
+                    submitted_at: Set(None),
+                    submitted_by: Set(None),
+                    acknowledged_at: Set(None),
+                    acknowledged_by: Set(None),
+                    returned_note: Set(None),
+                    breached_at: Set(None),
+                    next_look_at: Set(first_look(duty.remind_hours, due_at)),
+                    version: Set(1),
+                    created_at: Set(now),
+                    ..Default::default()
+                });
+                start = next;
+            }
+        }
+    }
+    let mut created = 0;
+    for chunk in rows.chunks(200) {
+        created += periodic_reports::Entity::insert_many(chunk.to_vec())
+            .on_conflict(
+                OnConflict::columns([
+                    periodic_reports::Column::ContractId,
+                    periodic_reports::Column::Duty,
+                    periodic_reports::Column::PeriodStart,
+                ])
+                .do_nothing()
+                .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(created)
+}
+
+/// Computes again the due dates that were provisional or unknown, for reports not breached yet:
+/// publishing a year's holidays may move them.
+async fn settle(db: &DatabaseConnection, calendars: &BTreeMap<String, Calendar>) -> Result<(), AppError> {
+    let unsettled = periodic_reports::Entity::find()
+        .filter(periodic_reports::Column::State.eq("open"))
+        .filter(periodic_reports::Column::BreachedAt.is_null())
+        .filter(
+            Condition::any()
+                .add(periodic_reports::Column::DueProvisional.eq(true))
+                .add(periodic_reports::Column::DueAt.is_null()),
+        )
+        .all(db)
+        .await?;
+    if unsettled.is_empty() {
+        return Ok(());
+    }
+    let contracts = deductions::list(db).await?;
+    for row in unsettled {
+        let Some(duty) = super::duty_of(db, &contracts, &row).await? else {
+            continue;
+        };
+        let Some(calendar) = calendars.get(&duty.calendar) else {
+            continue;
+        };
+        let from = calendar.local(row.period_start).date_naive();
+        let next = calendar.local(row.period_end).date_naive();
+        let (due_at, provisional) = due_of(&duty, calendar, from, next);
+        if due_at != row.due_at || provisional != row.due_provisional {
+            periodic_reports::Entity::update_many()
+                .col_expr(periodic_reports::Column::DueAt, Expr::value(due_at))
+                .col_expr(periodic_reports::Column::DueProvisional, Expr::value(provisional))
+                .col_expr(
+                    periodic_reports::Column::NextLookAt,
+                    Expr::value(first_look(duty.remind_hours, due_at)),
+                )
+                .filter(periodic_reports::Column::Id.eq(row.id))
+                .filter(periodic_reports::Column::Version.eq(row.version))
+                .exec(db)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Sends the reminders and breach notices that have fallen due; returns (reminded, breached).
+async fn look(db: &DatabaseConnection, links: &Links, now: DateTime<Utc>) -> Result<(u64, u64), AppError> {
+    let due: Vec<periodic_reports::Model> = periodic_reports::Entity::find()
+        .filter(periodic_reports::Column::NextLookAt.lte(now))
+        .order_by_asc(periodic_reports::Column::NextLookAt)
+        .limit(500)
+        .all(db)
+        .await?;
+    let (mut reminded, mut breached) = (0, 0);
+    for row in due {
+        let Some(due_at) = row.due_at else { continue };
+        let txn = crate::db::begin_write(db)
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?;
+        // Claim the row as read: a submission or another server in between leaves it alone.
+        let breach = due_at <= now && row.state == "open";
+        let mut claim = periodic_reports::Entity::update_many()
+            .col_expr(
+                periodic_reports::Column::NextLookAt,
+                Expr::value(if breach || row.state != "open" {
+                    None
+                } else {
+                    Some(due_at)
+                }),
+            )
+            .filter(periodic_reports::Column::Id.eq(row.id))
+            .filter(periodic_reports::Column::Version.eq(row.version))
+            .filter(periodic_reports::Column::NextLookAt.eq(row.next_look_at));
+        if breach {
+            claim = claim.col_expr(periodic_reports::Column::BreachedAt, Expr::value(Some(due_at)));
+        }
+        if claim.exec(&txn).await?.rows_affected != 1 || row.state != "open" {
+            txn.commit().await?;
+            continue;
+        }
+        let act = if breach { "breach" } else { "remind" };
+        super::notify::notice(&txn, links, &row, act, now).await?;
+        txn.commit().await?;
+        if breach {
+            breached += 1;
+        } else {
+            reminded += 1;
+        }
+    }
+    Ok((reminded, breached))
+}
