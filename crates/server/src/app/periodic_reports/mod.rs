@@ -65,7 +65,7 @@ pub(crate) async fn check_duties(db: &impl ConnectionTrait, c: &contract_terms::
             if !content::SECTIONS.iter().any(|(k, _, _)| k == key) {
                 let known: Vec<&str> = content::SECTIONS.iter().map(|(k, _, _)| *k).collect();
                 return Err(AppError::invalid(
-                    &format!("reports[{i}].sections[{j}]"),
+                    format!("reports[{i}].sections[{j}]"),
                     format!(
                         "{key:?} is not a section opsclock fills; the sections are: {}",
                         known.join(", ")
@@ -80,7 +80,7 @@ pub(crate) async fn check_duties(db: &impl ConnectionTrait, c: &contract_terms::
                 .await?;
             if found.is_none() {
                 return Err(AppError::invalid(
-                    &format!("reports[{i}].systems[{j}]"),
+                    format!("reports[{i}].systems[{j}]"),
                     format!("no system with code {code:?}"),
                 ));
             }
@@ -509,7 +509,7 @@ pub async fn change(
     for (i, n) in body.narrative.iter().enumerate() {
         if !headings.contains(&n.heading) {
             return Err(AppError::invalid(
-                &format!("narrative[{i}].heading"),
+                format!("narrative[{i}].heading"),
                 format!(
                     "{:?} is not a part of this report; its parts are: {}",
                     n.heading,
@@ -519,7 +519,7 @@ pub async fn change(
         }
         if n.text.chars().count() > MAX_TEXT {
             return Err(AppError::invalid(
-                &format!("narrative[{i}].text"),
+                format!("narrative[{i}].text"),
                 format!("at most {MAX_TEXT} characters"),
             ));
         }

@@ -102,16 +102,23 @@ fn render(row: &periodic_reports::Model, lead: &str, zh: &str, en: &str, link: &
     }
 }
 
-async fn send(
-    db: &impl ConnectionTrait,
-    links: &Links,
-    row: &periodic_reports::Model,
+/// One mail about report `id`: its outbox identity, recipients, words and files.
+struct Outgoing {
+    id: i64,
     key: String,
     to: Vec<String>,
     mail: Rendered,
     attachments: Vec<crate::mail::Attachment>,
-    now: DateTime<Utc>,
-) -> AppResult<()> {
+}
+
+async fn send(db: &impl ConnectionTrait, links: &Links, m: Outgoing, now: DateTime<Utc>) -> AppResult<()> {
+    let Outgoing {
+        id,
+        key,
+        to,
+        mail,
+        attachments,
+    } = m;
     let note = to
         .is_empty()
         .then(|| "nobody to tell: no enabled manager with an address".to_owned());
@@ -126,7 +133,7 @@ async fn send(
             recipients: to,
             note,
             mail,
-            thread_id: Some(links.thread_id(&format!("RPT-{}", row.id))),
+            thread_id: Some(links.thread_id(&format!("RPT-{id}"))),
             attachments,
         },
         now,
@@ -161,17 +168,15 @@ pub(crate) async fn notice(
         )
     };
     let mail = render(row, lead, &zh, &en, &page(links, row.id));
-    send(
-        db,
-        links,
-        row,
-        format!("RPT-{}/{act}", row.id),
+    let key = format!("RPT-{}/{act}", row.id);
+    let m = Outgoing {
+        id: row.id,
+        key,
         to,
         mail,
-        Vec::new(),
-        now,
-    )
-    .await
+        attachments: Vec::new(),
+    };
+    send(db, links, m, now).await
 }
 
 /// The notice of a submission, to the bureau's managers, with the DOCX.
@@ -201,14 +206,17 @@ pub(crate) async fn submitted(
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         &file,
     );
+    let key = format!("RPT-{}/submit/v{}", row.id, row.version);
     send(
         db,
         links,
-        row,
-        format!("RPT-{}/submit/v{}", row.id, row.version),
-        to,
-        mail,
-        vec![attachment],
+        Outgoing {
+            id: row.id,
+            key,
+            to,
+            mail,
+            attachments: vec![attachment],
+        },
         now,
     )
     .await
@@ -254,14 +262,17 @@ pub(crate) async fn decided(
         other => return Err(AppError::Internal(anyhow!("no notice for act {other}"))),
     };
     let mail = render(row, lead, &zh, &en, &page(links, row.id));
+    let key = format!("RPT-{}/{act}/v{}", row.id, row.version);
     send(
         db,
         links,
-        row,
-        format!("RPT-{}/{act}/v{}", row.id, row.version),
-        to,
-        mail,
-        Vec::new(),
+        Outgoing {
+            id: row.id,
+            key,
+            to,
+            mail,
+            attachments: Vec::new(),
+        },
         now,
     )
     .await
