@@ -523,3 +523,82 @@ both!(
         assert_eq!(sy129[0]["checklist"], "generic");
     }
 );
+
+both!(
+    a_catalogue_naming_a_checklist_the_server_has_not_loaded_is_refused_whole,
+    |t: Harness| async move {
+        // Over the API (real and dry run): the problem names the system and the loaded codes.
+        let typo = FILE.replace("checklist = \"software\"", "checklist = \"sofware\"");
+        for query in ["", "?dry_run=true"] {
+            let answer = t
+                .raw(
+                    "admin",
+                    axum::http::Method::POST,
+                    &format!("/api/v1/catalog/import{query}"),
+                    Some("application/toml"),
+                    typo.as_bytes().to_vec(),
+                )
+                .await;
+            assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", answer.body);
+            assert_eq!(answer.body["type"], "/problems/invalid-file");
+            let problems = answer.body["problems"].as_array().unwrap();
+            assert_eq!(problems.len(), 1, "{problems:?}");
+            assert_eq!(
+                (&problems[0]["path"], &problems[0]["message"]),
+                (
+                    &json!("systems[0].contract.checklist"),
+                    &json!(
+                        "system \"SI\" names checklist \"sofware\", which the server has not loaded \
+                         (config/checklists); known: generic, software, video"
+                    )
+                )
+            );
+        }
+        // Nothing imported: neither system, though SJ names no checklist.
+        let systems = t.get("admin", "/api/v1/systems").await.expect(StatusCode::OK);
+        assert!(
+            systems
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|s| s["code"] != "SI" && s["code"] != "SJ"),
+            "{systems}"
+        );
+
+        // The command line checks against the checklists its configuration loads: a directory
+        // without `software` refuses the file that names it, and imports nothing.
+        let mine = crate::support::scratch(
+            "mine.toml",
+            "[[checklists]]\ncode = \"generic\"\nname = \"通用\"\nname_en = \"Generic\"\n\
+             [[checklists.items]]\nkey = \"config\"\nzh = \"软件的管理配置\"\nen = \"Configuration\"\n",
+        );
+        let dir = std::path::Path::new(mine.path())
+            .parent()
+            .unwrap()
+            .display()
+            .to_string();
+        let config = crate::support::scratch("opsclock.toml", &format!("[inspections]\nchecklist_dir = {dir:?}\n"));
+        let file = crate::support::scratch("catalog.toml", FILE);
+        let import = |extra: &[&str]| {
+            let mut args = extra.to_vec();
+            args.extend(["import", "catalog", file.path()]);
+            crate::support::opsclock(&t, &args)
+        };
+        let (ok, out, err) = import(&["--config", config.path()]);
+        assert!(!ok, "refused: {out}");
+        assert!(
+            err.contains(
+                "systems[0].contract.checklist: system \"SI\" names checklist \"software\", which the \
+                 server has not loaded (config/checklists); known: generic"
+            ) && err.contains("nothing was imported"),
+            "{err}"
+        );
+        let systems = t.get("admin", "/api/v1/systems").await.expect(StatusCode::OK);
+        assert!(systems.as_array().unwrap().iter().all(|s| s["code"] != "SI"));
+        // With the shipped checklists the same file imports.
+        let (ok, out, err) = import(&[]);
+        assert!(ok, "{out}{err}");
+        let systems = t.get("admin", "/api/v1/systems").await.expect(StatusCode::OK);
+        assert!(systems.as_array().unwrap().iter().any(|s| s["code"] == "SI"));
+    }
+);
