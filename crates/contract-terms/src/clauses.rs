@@ -291,16 +291,32 @@ pub enum Condition {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         except_late: Option<ClockName>,
     },
+    /// Each missed inspection (巡检) of the contract's systems due in the month is one
+    /// occurrence, as each late clock is for [`Condition::Late`]; fires when there are at least
+    /// `from_count`. No seed contract prices a missed inspection by itself: a contract whose text
+    /// does writes this rule.
+    MissedInspection {
+        /// The fewest occurrences that fire the rule (default 1).
+        #[serde(default = "one")]
+        from_count: u32,
+        /// The finding each occurrence needs (a missed inspection has no ticket: a finding of the
+        /// kind in the month decides).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        needs: Option<FindingKind>,
+    },
     /// Something opsclock does not measure: always [`Status::NotMeasured`].
     Manual,
 }
 
 impl Condition {
     /// How the condition counted before [`Rule::counts`] existed: per occurrence for `late`,
-    /// `delay` and `finding`, once per month for the others.
+    /// `delay`, `finding` and `missed_inspection`, once per month for the others.
     pub fn default_counts(&self) -> Counts {
         match self {
-            Condition::Late { .. } | Condition::Delay { .. } | Condition::Finding { .. } => Counts::PerOccurrence,
+            Condition::Late { .. }
+            | Condition::Delay { .. }
+            | Condition::Finding { .. }
+            | Condition::MissedInspection { .. } => Counts::PerOccurrence,
             _ => Counts::PerMonth,
         }
     }
@@ -315,7 +331,8 @@ impl Condition {
             | Condition::OutageLonger { needs, .. }
             | Condition::OutageTotal { needs, .. }
             | Condition::Delay { needs, .. }
-            | Condition::Finding { needs, .. } => needs,
+            | Condition::Finding { needs, .. }
+            | Condition::MissedInspection { needs, .. } => needs,
             Condition::Manual => None,
         }
     }

@@ -9,7 +9,7 @@ use ticket_domain::{ClockName, Kind};
 
 use crate::clauses::{Condition, Contract};
 use crate::findings::{Finding, FindingKind};
-use crate::metrics::{Availability, Average, Late, Metrics, Outage};
+use crate::metrics::{Availability, Average, Late, Metrics, MissedInspection, Outage};
 use crate::text::{Note, num, plural};
 
 /// Milliseconds in a day of delay.
@@ -41,6 +41,14 @@ fn late_count(n: u64, clock: ClockName) -> Note {
             &format!("late {}", clock_noun(clock)),
             &format!("late {}s", clock_noun(clock)),
         ),
+    )
+}
+
+/// `n` missed inspections, in both languages: `2 次漏检`, `2 missed inspections`.
+fn missed_count(n: u64) -> Note {
+    Note::new(
+        format!("{n} 次漏检"),
+        plural(n, "missed inspection", "missed inspections"),
     )
 }
 
@@ -112,6 +120,7 @@ pub(crate) struct Scoped<'a> {
     metrics: &'a Metrics,
     availability: Vec<&'a Availability>,
     outages: Vec<&'a Outage>,
+    missed_inspections: Vec<&'a MissedInspection>,
 }
 
 impl<'a> Scoped<'a> {
@@ -122,6 +131,11 @@ impl<'a> Scoped<'a> {
             metrics,
             availability: metrics.availability.iter().filter(|a| in_scope(&a.system)).collect(),
             outages: metrics.outages.iter().filter(|o| in_scope(&o.system)).collect(),
+            missed_inspections: metrics
+                .missed_inspections
+                .iter()
+                .filter(|i| in_scope(&i.system))
+                .collect(),
         }
     }
 
@@ -526,6 +540,33 @@ pub(crate) fn evaluate(when: &Condition, m: &Scoped<'_>) -> Eval {
                 ),
             );
             holds(occurrences, notes)
+        }
+        Condition::MissedInspection { from_count, .. } => {
+            let occurrences: Vec<Occurrence> = m
+                .missed_inspections
+                .iter()
+                .map(|i| Occurrence {
+                    evidence: vec![i.evidence()],
+                    evidence_zh: vec![i.evidence()],
+                    tickets: Vec::new(),
+                    weight: 1,
+                    findings: Vec::new(),
+                    systems: vec![i.system.clone()],
+                })
+                .collect();
+            let n = occurrences.len() as u64;
+            let what = missed_count(n);
+            if n == 0 || n < u64::from(from_count) {
+                return Eval::Fails(vec![Note::new(
+                    format!("{}；本条满 {from_count} 次起扣款", what.zh),
+                    format!("{}; the rule fires from {from_count}", what.en),
+                )]);
+            }
+            Eval::Holds(Measured {
+                occurrences,
+                gate: u64::from(from_count),
+                notes: vec![what],
+            })
         }
         Condition::Manual => Eval::NotMeasured,
     }

@@ -18,8 +18,8 @@
 //!
 //! - [`Contract`], [`Rule`], [`Condition`], [`Amount`], [`Counts`], [`Impact`]: the clauses, as a
 //!   contract file writes them; [`Contract::validate`] names each problem by its field.
-//! - [`Metrics`] ([`Average`], [`Late`], [`Availability`], [`Outage`], [`Finding`]): what was
-//!   measured in one month, and what the buyer found ([`FindingKind`]).
+//! - [`Metrics`] ([`Average`], [`Late`], [`Availability`], [`Outage`], [`MissedInspection`],
+//!   [`Finding`]): what was measured in one month, and what the buyer found ([`FindingKind`]).
 //! - [`assess`]: one month, one [`Outcome`] per rule with its [`Status`], added up in an
 //!   [`Assessment`]; [`assess_months`]: several months, each assessed on its own and summed.
 //! - [`format_yuan`]: fen printed as yuan.
@@ -63,14 +63,15 @@
 //! ([`Counts::label_zh`] on Chinese pages, [`Counts::label_en`] on English ones):
 //!
 //! - `per_occurrence` ("每次 / per occurrence"): the amount is multiplied by the occurrences —
-//!   late clocks, long outages, systems over a bound, findings, or days for [`Condition::Delay`]
+//!   late clocks, long outages, systems over a bound, findings, missed inspections, or days for
+//!   [`Condition::Delay`]
 //!   (000 第十条 2 "每延迟1日 … 0.1%").
 //! - `per_month` ("每月一次 / once per month"): the amount is charged once in each assessed month
 //!   in which the condition holds (003 附件6 第2项 "造成某服务中断 2 小时以上 30%", a share of the
 //!   monthly fee, seed 003 L827).
 //!
-//! Absent, a rule counts as it did before the field existed: `late`, `delay` and `finding` per
-//! occurrence, every other condition per month. The 004 late-arrival clause says no "每次"
+//! Absent, a rule counts as it did before the field existed: `late`, `delay`, `finding` and
+//! `missed_inspection` per occurrence, every other condition per month. The 004 late-arrival clause says no "每次"
 //! (seed 004 L28658–28664: "不能及时到达现场进行维护的 … 0.1%"), so a contract that reads it as
 //! one charge per month writes `counts = "per_month"`.
 //!
@@ -202,6 +203,23 @@
 //! `8-4-repair`; the outcome's notes say so (`"F-4: charged by the late-repair rule
 //! (INC-2026-000006), not again here"`).
 //!
+//! ### `missed_inspection`: each missed inspection is one occurrence
+//!
+//! The contracts ask for regular inspections (巡检: seed 004 L28450–28452 "乙方应进行定期的项目巡检
+//! 工作"), and the server lists each inspection a period owed that nobody recorded by its due
+//! instant ([`Metrics::missed_inspections`], [`MissedInspection`]). No seed contract prices a
+//! missed inspection by itself (004 八, L28609–28717, names none), so no shipped rule uses this;
+//! a contract whose text does writes `{metric = "missed_inspection"}`.
+//!
+//! Counted as `late` counts late clocks: each missed inspection of the month is one occurrence,
+//! the rule fires from `from_count` (default 1) and per occurrence the amount is multiplied by
+//! all of them. The evidence is each inspection as `system period n/times`
+//! (`"sy-054 2026-11 1/2"`); under [`Amount::Fee`] each is charged on its system's fee. With
+//! `needs`, a finding of the kind in the month decides (a missed inspection has no ticket).
+//! Example: `{metric = "missed_inspection", from_count = 2}`, `{of = "price", pct = 0.1}`, a
+//! 5,000,000.00 yuan price: one missed inspection owes nothing ("1 missed inspection; the rule
+//! fires from 2"), three owe 3 × ¥5,000.00 = ¥15,000.00.
+//!
 //! ### `manual`: what opsclock does not measure
 //!
 //! 003 附件5 第10项 "连续 3 个月考核得分低于 60 分" (seed 003 L817): the rule is listed so the
@@ -218,7 +236,8 @@
 //! Every metric condition takes `needs = "<finding kind>"`. For conditions whose occurrences have
 //! tickets (`late`, `delay`, `outage_longer`, `outage_total`) an occurrence counts only if one of
 //! its tickets has a finding of that kind, or a finding of that kind about the month exists; for
-//! `average_time` and `availability` any finding of the kind in the month decides. Occurrences
+//! `average_time`, `availability` and `missed_inspection` any finding of the kind in the month
+//! decides. Occurrences
 //! that hold on the metric but wait on the finding are an *exposure* whose note names it:
 //! `late, clock = "repair", needs = "insufficient_capability"` with one late repair and no finding
 //! is an exposure noted "需认定：因工作服务能力不足 (insufficient_capability)"; with a finding
@@ -251,8 +270,8 @@
 //!
 //! ## Scope
 //!
-//! When [`Contract::systems`] is not empty, availability figures and outages of other systems are
-//! ignored. Averages and late clocks carry no system: the caller builds them from the contract's
+//! When [`Contract::systems`] is not empty, availability figures, outages and missed inspections
+//! of other systems are ignored. Averages and late clocks carry no system: the caller builds them from the contract's
 //! tickets.
 //!
 //! ## Notes in two languages: [`Outcome::notes`] and [`Outcome::notes_zh`]
@@ -331,7 +350,7 @@ mod tests;
 pub use assess::{Assessment, MonthTotal, Outcome, Pending, Status, assess};
 pub use clauses::{Amount, Condition, Contract, Counts, Impact, Rule};
 pub use findings::{Finding, FindingKind, UnknownFindingKind};
-pub use metrics::{Availability, Average, Late, Metrics, Outage, SystemFee};
+pub use metrics::{Availability, Average, Late, Metrics, MissedInspection, Outage, SystemFee};
 pub use money::format_yuan;
 pub use months::assess_months;
 pub use reporting::{ReportDuty, ReportEvery};

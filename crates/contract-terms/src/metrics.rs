@@ -28,6 +28,9 @@ pub struct Metrics {
     /// The findings of the month that are not withdrawn.
     #[serde(default)]
     pub findings: Vec<Finding>,
+    /// One entry per missed inspection (巡检) due in the period.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missed_inspections: Vec<MissedInspection>,
     /// The yearly fee of every system the contract covers, for rules charged on the fees
     /// ([`crate::Amount::Fee`]); only those rules read it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -106,4 +109,25 @@ pub struct Outage {
     pub tickets: Vec<String>,
     /// Its length, in minutes.
     pub minutes: f64,
+}
+
+/// An inspection (巡检) the period owed and nobody recorded by its due instant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MissedInspection {
+    /// The system's code.
+    pub system: String,
+    /// The period that owed it (`2026-11`, `2026-W48`).
+    pub period: String,
+    /// Which of the period's inspections it was (from 1).
+    pub seq: u32,
+    /// How many the period owed.
+    pub times: u32,
+}
+
+impl MissedInspection {
+    /// How evidence names it: `sy-054 2026-11 1/2`.
+    pub fn evidence(&self) -> String {
+        format!("{} {} {}/{}", self.system, self.period, self.seq, self.times)
+    }
 }

@@ -448,6 +448,124 @@ fn systems_limit_availability_and_outages() {
     }
 }
 
+fn missed(system: &str, period: &str, seq: u32, times: u32) -> MissedInspection {
+    MissedInspection {
+        system: system.into(),
+        period: period.into(),
+        seq,
+        times,
+    }
+}
+
+/// A rule on missed inspections (巡检), on the 004 test price (no seed prices one: this is the
+/// vocabulary, not a contract's clause).
+fn on_missed(when: serde_json::Value, amount: serde_json::Value) -> Contract {
+    serde_json::from_value(json!({
+        "code": "mi", "name": "巡检", "vendor": "v", "price_fen": 500_000_000, "months": 12,
+        "rules": [{"id": "missed", "label": "漏检", "when": when, "amount": amount}]
+    }))
+    .expect("missed-inspection contract")
+}
+
+#[test]
+fn missed_inspections_count_per_occurrence_from_their_count() {
+    let c = on_missed(
+        json!({"metric": "missed_inspection", "from_count": 2}),
+        json!({"of": "price", "pct": 0.1}),
+    );
+    assert_eq!(c.validate(), Ok(()));
+    assert_eq!(c.rules[0].counts(), Counts::PerOccurrence);
+    // One is below the count: nothing owed, and the note says why.
+    let one = Metrics {
+        missed_inspections: vec![missed("sy-054", "2026-11", 1, 2)],
+        ..Metrics::default()
+    };
+    let o = assess(&c, &one).outcomes[0].clone();
+    assert_eq!((o.status, o.amount_fen), (Status::NotFired, 0));
+    assert_eq!(o.notes, ["1 missed inspection; the rule fires from 2"]);
+    assert_eq!(o.notes_zh, ["1 次漏检；本条满 2 次起扣款"]);
+    // Three: each is one occurrence, 3 × 0.1 % of ¥5,000,000.00.
+    let three = Metrics {
+        missed_inspections: vec![
+            missed("sy-054", "2026-11", 1, 2),
+            missed("sy-054", "2026-11", 2, 2),
+            missed("sy-001", "2026-W48", 1, 1),
+        ],
+        ..Metrics::default()
+    };
+    let a = assess(&c, &three);
+    let o = &a.outcomes[0];
+    assert_eq!((o.status, o.occurrences, o.amount_fen), (Status::Fired, 3, 1_500_000));
+    assert_eq!(
+        o.evidence,
+        ["sy-054 2026-11 1/2", "sy-054 2026-11 2/2", "sy-001 2026-W48 1/1"]
+    );
+    assert_eq!(o.notes_zh, ["3 次漏检"]);
+    assert_eq!(a.total_fen, 1_500_000);
+    // Once per month: charged once however many.
+    let mut monthly = c.clone();
+    monthly.rules[0].counts = Some(Counts::PerMonth);
+    assert_eq!(assess(&monthly, &three).outcomes[0].amount_fen, 500_000);
+    // A contract of some systems counts only theirs: one left, below the count.
+    let mut scoped = c.clone();
+    scoped.systems = vec!["sy-001".into()];
+    assert_eq!(assess(&scoped, &three).outcomes[0].status, Status::NotFired);
+    // None missed: not fired.
+    assert_eq!(
+        assess(&c, &Metrics::default()).outcomes[0].notes,
+        ["0 missed inspections; the rule fires from 2"]
+    );
+    // A zero count is refused, naming the field.
+    let zero = on_missed(
+        json!({"metric": "missed_inspection", "from_count": 0}),
+        json!({"of": "price", "pct": 0.1}),
+    );
+    assert_eq!(zero.problems(), ["rules[0].when.from_count: must be at least 1"]);
+}
+
+#[test]
+fn a_missed_inspection_is_charged_on_its_system_s_fee_and_may_need_a_finding() {
+    // On the fees: each on its own system's.
+    let c = on_missed(json!({"metric": "missed_inspection"}), json!({"of": "fee", "pct": 1}));
+    let m = Metrics {
+        missed_inspections: vec![missed("sy-1", "2026-11", 1, 1), missed("sy-2", "2026-11", 1, 1)],
+        fees: vec![
+            SystemFee {
+                system: "sy-1".into(),
+                fee_fen: Some(12_000_000),
+            },
+            SystemFee {
+                system: "sy-2".into(),
+                fee_fen: Some(48_000_000),
+            },
+        ],
+        ..Metrics::default()
+    };
+    assert_eq!(assess(&c, &m).outcomes[0].amount_fen, 600_000);
+    // With `needs`: an exposure until the buyer finds it, then fired.
+    let c = on_missed(
+        json!({"metric": "missed_inspection", "needs": "business_impact"}),
+        json!({"of": "price", "pct": 0.5}),
+    );
+    let o = assess(&c, &m).outcomes[0].clone();
+    assert_eq!((o.status, o.amount_fen), (Status::Exposure, 5_000_000));
+    assert_eq!(o.needs, Some(FindingKind::BusinessImpact));
+    let found = Metrics {
+        findings: vec![Finding {
+            id: "F-1".into(),
+            kind: FindingKind::BusinessImpact,
+            ticket: None,
+            summary: "影响正常业务运行".into(),
+            minutes: None,
+            serious: false,
+        }],
+        ..m
+    };
+    let o = assess(&c, &found).outcomes[0].clone();
+    assert_eq!((o.status, o.amount_fen), (Status::Fired, 5_000_000));
+    assert_eq!(o.findings, ["F-1"]);
+}
+
 #[test]
 fn alternative_findings_are_noted() {
     let mut c = c003();
@@ -545,6 +663,14 @@ fn serde_forms() {
             needs: None,
         }
     );
+    // So does missed_inspection.
+    assert_eq!(
+        serde_json::from_value::<Condition>(json!({"metric": "missed_inspection"})).expect("de"),
+        Condition::MissedInspection {
+            from_count: 1,
+            needs: None
+        }
+    );
     // Unknown fields are refused, in conditions too.
     let bad = json!({"metric": "outage_longer", "minutes": 120, "minutess": 1});
     assert!(serde_json::from_value::<Condition>(bad).is_err());
@@ -609,6 +735,10 @@ fn codes(c: &Contract, m: &Metrics) -> Vec<String> {
     }
     out.extend(m.availability.iter().map(|a| a.system.clone()));
     out.extend(m.fees.iter().map(|f| f.system.clone()));
+    for i in &m.missed_inspections {
+        out.push(i.system.clone());
+        out.push(i.period.clone());
+    }
     for f in &m.findings {
         out.push(f.id.clone());
         out.extend(f.ticket.iter().cloned());
@@ -772,6 +902,23 @@ fn every_note_has_a_chinese_counterpart_in_the_contracts_words() {
         (alternatives, avg(45.0, 3)),
         (found.clone(), findings.clone()),
         (found.clone(), Metrics::default()),
+        (
+            on_missed(
+                json!({"metric": "missed_inspection", "from_count": 2, "needs": "business_impact"}),
+                json!({"of": "price", "pct": 0.1}),
+            ),
+            Metrics {
+                missed_inspections: vec![missed("sy-1", "2026-W48", 1, 1), missed("sy-1", "2026-11", 1, 1)],
+                ..Metrics::default()
+            },
+        ),
+        (
+            on_missed(
+                json!({"metric": "missed_inspection"}),
+                json!({"of": "price", "pct": 0.1}),
+            ),
+            Metrics::default(),
+        ),
     ];
     let mut seen = 0;
     for (c, m) in &cases {

@@ -224,6 +224,11 @@ fn check_condition(out: &mut Vec<String>, when: &str, condition: &Condition) {
                 ));
             }
         }
+        Condition::MissedInspection { from_count, .. } => {
+            if from_count == 0 {
+                out.push(format!("{when}.from_count: must be at least 1"));
+            }
+        }
         Condition::Delay { .. } | Condition::Manual => {}
     }
 }

@@ -1,10 +1,10 @@
 //! Property tests of contract deductions: caps hold, amounts are never negative, more lateness
-//! never costs less, delay days are ⌈overdue / 24 h⌉ summed, memo rules never reach the total, and
-//! the total and exposure add up to the outcomes.
+//! (or one more missed inspection) never costs less, delay days are ⌈overdue / 24 h⌉ summed, memo
+//! rules never reach the total, and the total and exposure add up to the outcomes.
 
 use contract_terms::{
     Amount, Assessment, Availability, Average, Condition, Contract, Counts, Finding, FindingKind, Impact, Late,
-    Metrics, Outage, Rule, Status, assess,
+    Metrics, MissedInspection, Outage, Rule, Status, assess,
 };
 use proptest::collection::vec;
 use proptest::option;
@@ -146,6 +146,7 @@ fn condition() -> impl Strategy<Value = Condition> {
                     except_late,
                 }
             }),
+        (1u32..4, needs()).prop_map(|(from_count, needs)| Condition::MissedInspection { from_count, needs }),
         Just(Condition::Manual),
     ]
 }
@@ -217,6 +218,15 @@ fn late_entry() -> impl Strategy<Value = Late> {
     })
 }
 
+fn missed_inspection() -> impl Strategy<Value = MissedInspection> {
+    (select(SYSTEMS.to_vec()), 1u32..4, 1u32..3).prop_map(|(system, seq, times)| MissedInspection {
+        system: system.into(),
+        period: "2026-11".into(),
+        seq,
+        times: times.max(seq),
+    })
+}
+
 fn finding() -> impl Strategy<Value = Finding> {
     (
         0u32..100,
@@ -252,8 +262,9 @@ fn metrics() -> impl Strategy<Value = Metrics> {
         vec((select(SYSTEMS.to_vec()), 95.0..=100.0f64), 0..5),
         vec((select(SYSTEMS.to_vec()), 0u32..20, 0.0..600.0f64), 0..8),
         vec(finding(), 0..6),
+        vec(missed_inspection(), 0..6),
     )
-        .prop_map(|(averages, late, availability, outages, findings)| Metrics {
+        .prop_map(|(averages, late, availability, outages, findings, missed)| Metrics {
             averages: averages
                 .into_iter()
                 .map(|(clock, count, mean_minutes, kind, scheduled, untargeted)| Average {
@@ -266,6 +277,7 @@ fn metrics() -> impl Strategy<Value = Metrics> {
                 })
                 .collect(),
             findings,
+            missed_inspections: missed,
             late,
             availability: availability
                 .into_iter()
@@ -356,6 +368,27 @@ proptest! {
         };
         for ((rule, b), a) in c.rules.iter().zip(&before.outcomes).zip(&after.outcomes) {
             if matches!(rule.when, Condition::Late { .. } | Condition::Delay { .. }) {
+                let ((a_fen, a_n), (b_fen, b_n)) = (whole(a), whole(b));
+                prop_assert!(a_fen >= b_fen, "{:?} then {:?}", b, a);
+                prop_assert!(a_n >= b_n, "{:?} then {:?}", b, a);
+            }
+        }
+    }
+
+    /// (3b) One more missed inspection never lowers a missed-inspection rule's amount or
+    /// multiplier, counting what waits for a finding with what fired, as for late clocks.
+    #[test]
+    fn one_more_missed_inspection_never_costs_less(c in contract(), m in metrics(), extra in missed_inspection()) {
+        let before = assess(&c, &m);
+        let mut more = m.clone();
+        more.missed_inspections.push(extra);
+        let after = assess(&c, &more);
+        let whole = |o: &contract_terms::Outcome| {
+            let (amount, occurrences) = o.pending.as_ref().map_or((0, 0), |p| (p.amount_fen, p.occurrences));
+            (o.amount_fen + amount, o.occurrences + occurrences)
+        };
+        for ((rule, b), a) in c.rules.iter().zip(&before.outcomes).zip(&after.outcomes) {
+            if matches!(rule.when, Condition::MissedInspection { .. }) {
                 let ((a_fen, a_n), (b_fen, b_n)) = (whole(a), whole(b));
                 prop_assert!(a_fen >= b_fen, "{:?} then {:?}", b, a);
                 prop_assert!(a_n >= b_n, "{:?} then {:?}", b, a);

@@ -162,7 +162,7 @@ fn year_start() -> DateTime<Utc> {
 async fn generate(db: &DatabaseConnection, n: u64) {
     let cals = calendars();
     // The demo as of the year's first hour, whatever the real date: its two tickets are part of the year.
-    opsclock::app::demo::load(db, &cals, year_start() + TimeDelta::hours(1))
+    opsclock::app::demo::load(db, &cals, &Default::default(), year_start() + TimeDelta::hours(1))
         .await
         .unwrap();
     let vendor = vendors::Entity::find()

@@ -74,7 +74,7 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
         println!("Measured {measured} ticket(s) written before reports existed.");
     }
     if opts.demo && crate::app::demo::is_empty(&db).await? {
-        let logins = crate::app::demo::load(&db, &loaded, SystemTime.now())
+        let logins = crate::app::demo::load(&db, &loaded, &opts.checklists, SystemTime.now())
             .await
             .context("cannot load the demo data")?;
         println!("Loaded demo data. One-time passwords (shown once; change them after signing in):");

@@ -47,6 +47,7 @@ async fn import(t: &TestDb, text: &str, dry_run: bool) -> Result<Plan, ImportErr
         text,
         "test.toml",
         calendars(),
+        &Default::default(),
         dry_run,
         None,
         &ClientAddr(None),

@@ -42,6 +42,7 @@ pub async fn is_empty(db: &DatabaseConnection) -> Result<bool, sea_orm::DbErr> {
 pub async fn load(
     db: &DatabaseConnection,
     calendars: &std::collections::BTreeMap<String, sla_clock::Calendar>,
+    checklists: &crate::app::inspections::Checklists,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Vec<DemoLogin>> {
     crate::app::catalog::import(
@@ -49,6 +50,7 @@ pub async fn load(
         SHUNYI_CATALOG,
         "demo: config/catalogs/shunyi-2026.toml",
         std::sync::Arc::new(calendars.clone()),
+        checklists,
         false,
         None,
         &ClientAddr(Some("demo".into())),

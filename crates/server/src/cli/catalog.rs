@@ -57,6 +57,7 @@ pub async fn import(cmd: ImportCommand, config: &Config) -> anyhow::Result<()> {
     let ImportCommand::Catalog(a) = cmd;
     let text = std::fs::read_to_string(&a.file).with_context(|| format!("cannot read {}", a.file.display()))?;
     let calendars = super::calendar_source(a.calendar_dir, config)?.all()?;
+    let checklists = super::checklists(config)?;
     let db = crate::serve::open_database(&a.database.url(config)).await?;
     let name = a.file.display().to_string();
     let options = catalog::ImportOptions {
@@ -68,6 +69,7 @@ pub async fn import(cmd: ImportCommand, config: &Config) -> anyhow::Result<()> {
         &text,
         &name,
         std::sync::Arc::new(calendars),
+        &checklists,
         options,
         None,
         &ClientAddr(Some("cli".into())),

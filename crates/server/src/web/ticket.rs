@@ -125,7 +125,19 @@ pub async fn page(
         .into_iter()
         .map(|u| (u.id, u.display_name))
         .collect();
-    let timeline = timeline(&t, &names, v.lang);
+    // A category in the timeline is named as the ticket's system's policy names it.
+    let sorted = t.timeline.iter().flatten().any(|e| e.kind == "categorised");
+    let known = if sorted {
+        Some(crate::app::reports::categories::Names::load(&state.db).await?)
+    } else {
+        None
+    };
+    let category = |c: &str| {
+        known
+            .as_ref()
+            .map_or_else(|| c.to_owned(), |n| n.labelled(system.id, c))
+    };
+    let timeline = timeline(&t, &names, &category, v.lang);
     let may_decide = permitted(&v, "approve", has_vendor);
     let claims = claims(&t, &v, may_decide);
     let pending = claims.iter().any(|c| c["status"] == "pending");
@@ -265,8 +277,9 @@ fn local(t: chrono::DateTime<Utc>) -> String {
         .to_string()
 }
 
-/// The ticket's events and escalation emails, oldest first, each with a one-line detail.
-fn timeline(t: &TicketView, names: &HashMap<i64, String>, lang: Lang) -> Vec<Json> {
+/// The ticket's events and escalation emails, oldest first, each with a one-line detail; a
+/// category code is shown as `category` says it (`潜伏故障 (latent)`).
+fn timeline(t: &TicketView, names: &HashMap<i64, String>, category: &dyn Fn(&str) -> String, lang: Lang) -> Vec<Json> {
     let words = i18n::words(lang);
     let word = |prefix: &str, key: &str| {
         words
@@ -314,8 +327,8 @@ fn timeline(t: &TicketView, names: &HashMap<i64, String>, lang: Lang) -> Vec<Jso
             }
             "categorised" => format!(
                 "{} → {}{}",
-                d["from"].as_str().unwrap_or("—"),
-                d["to"].as_str().unwrap_or("—"),
+                d["from"].as_str().map_or_else(|| "—".to_owned(), category),
+                d["to"].as_str().map_or_else(|| "—".to_owned(), category),
                 d["reason"].as_str().map(|r| format!(" · {r}")).unwrap_or_default()
             ),
             "impact_graded" => format!(

@@ -138,9 +138,10 @@ both!(
             .filter(|c| c["kind"] == "categorised")
             .collect();
         assert_eq!(sorted_rows.len(), 1, "{}", r["corrections"]);
+        // Named as the ticket's policy names them, the code beside each.
         assert_eq!(
             sorted_rows[0]["summary"],
-            "分类 account → data_processing：实为数据导出"
+            "分类 账号管理 (account) → 数据处理 (data_processing)：实为数据导出"
         );
         // Taken out of every category, with "".
         let cleared = t
@@ -412,6 +413,11 @@ both!(
             after.contains("<dd id=\"category\"><span class=\"muted\">未分类</span>"),
             "{after}"
         );
+        // The timeline names the category it left, with its code.
+        assert!(
+            after.contains("<div class=\"muted pre\">账号管理 (account) → —</div>"),
+            "{after}"
+        );
 
         // A system whose policy lists none shows no category and no form.
         let other = t.open("mgr_b", "SB", "fault", "minor").await;
@@ -433,5 +439,20 @@ both!(
             !page.contains("id=\"category\"") && !page.contains("/act/categorise"),
             "{page}"
         );
+        // A code no policy lists any more is shown as the code.
+        let (_, page) = browse(&t, &next, &format!("/tickets/{number}")).await;
+        assert!(page.contains("<div class=\"muted pre\">account → —</div>"), "{page}");
+        let r = t
+            .get("mgr_a", "/api/v1/reports/breaches?period=2026-11")
+            .await
+            .expect(StatusCode::OK);
+        let summaries: Vec<&str> = r["corrections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["kind"] == "categorised")
+            .filter_map(|c| c["summary"].as_str())
+            .collect();
+        assert_eq!(summaries, ["分类 account → 未分类"], "{}", r["corrections"]);
     }
 );

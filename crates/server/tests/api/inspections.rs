@@ -373,6 +373,67 @@ both!(
 );
 
 both!(
+    a_contract_rule_on_missed_inspections_charges_each_one_missed_in_the_month,
+    |t: Harness| async move {
+        // An illustrative rule (no seed contract prices a missed inspection): 0.1 % of a
+        // 1,200,000.00 yuan price for each, per occurrence; 120,000 fen each.
+        t.put(
+            "admin",
+            "/api/v1/contracts/va-mi",
+            json!({
+                "code": "va-mi", "name": "Vendor A O&M", "vendor": "VA", "price_fen": 120_000_000, "months": 12,
+                "rules": [{"id": "missed", "label": "漏检", "source": "illustrative",
+                           "counts": "per_occurrence", "when": {"metric": "missed_inspection"},
+                           "amount": {"of": "price", "pct": 0.1}}]
+            }),
+        )
+        .await
+        .expect(StatusCode::OK);
+        import_catalog(&t, FILE).await.expect(StatusCode::OK);
+        sweep(&t).await;
+        // November's 1/2 is recorded; its 2/2 and week 48's are not, and are missed on 2 December.
+        let id = list(&t, "eng_a", "?system=SI&state=due").await[1]["id"]
+            .as_i64()
+            .unwrap();
+        t.post(
+            "eng_a",
+            &format!("/api/v1/inspections/{id}/record"),
+            json!({"results": results("", None)}),
+        )
+        .await
+        .expect(StatusCode::OK);
+        // While they are only due, nothing is owed.
+        let a = assessed(&t, "2026-11").await;
+        assert_eq!(
+            (&a["outcomes"][0]["status"], &a["total_fen"]),
+            (&json!("not_fired"), &json!(0)),
+            "{a}"
+        );
+        t.time.set(beijing("2026-12-02T10:00:00"));
+        sweep(&t).await;
+        let a = assessed(&t, "2026-11").await;
+        let o = &a["outcomes"][0];
+        assert_eq!(o["status"], "fired", "{o}");
+        assert_eq!(o["occurrences"], 2);
+        assert_eq!(o["evidence"], json!(["SI 2026-W48 1/1", "SI 2026-11 2/2"]));
+        assert_eq!(o["notes_zh"], json!(["2 次漏检"]));
+        assert_eq!((&o["amount_fen"], &a["total_fen"]), (&json!(240_000), &json!(240_000)));
+        // December's report does not count November's misses again.
+        let december = assessed(&t, "2026-12").await;
+        assert_eq!(december["total_fen"], 0, "{december}");
+    }
+);
+
+/// The breach report's assessment of its one contract over `period`.
+async fn assessed(t: &Harness, period: &str) -> Value {
+    let r = t
+        .get("admin", &format!("/api/v1/reports/breaches?period={period}"))
+        .await
+        .expect(StatusCode::OK);
+    r["deductions"][0]["assessment"].clone()
+}
+
+both!(
     the_pages_list_inspections_due_first_and_record_one_through_its_form,
     |t: Harness| async move {
         use crate::web::{browse, csrf_of, session, submit};
@@ -521,5 +582,84 @@ both!(
         // A row whose wording no shipped list quotes whole takes the tender's general one.
         let sy129 = list(&t, "admin", "?system=sy-129").await;
         assert_eq!(sy129[0]["checklist"], "generic");
+    }
+);
+
+both!(
+    a_catalogue_naming_a_checklist_the_server_has_not_loaded_is_refused_whole,
+    |t: Harness| async move {
+        // Over the API (real and dry run): the problem names the system and the loaded codes.
+        let typo = FILE.replace("checklist = \"software\"", "checklist = \"sofware\"");
+        for query in ["", "?dry_run=true"] {
+            let answer = t
+                .raw(
+                    "admin",
+                    axum::http::Method::POST,
+                    &format!("/api/v1/catalog/import{query}"),
+                    Some("application/toml"),
+                    typo.as_bytes().to_vec(),
+                )
+                .await;
+            assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", answer.body);
+            assert_eq!(answer.body["type"], "/problems/invalid-file");
+            let problems = answer.body["problems"].as_array().unwrap();
+            assert_eq!(problems.len(), 1, "{problems:?}");
+            assert_eq!(
+                (&problems[0]["path"], &problems[0]["message"]),
+                (
+                    &json!("systems[0].contract.checklist"),
+                    &json!(
+                        "system \"SI\" names checklist \"sofware\", which the server has not loaded \
+                         (config/checklists); known: generic, software, video"
+                    )
+                )
+            );
+        }
+        // Nothing imported: neither system, though SJ names no checklist.
+        let systems = t.get("admin", "/api/v1/systems").await.expect(StatusCode::OK);
+        assert!(
+            systems
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|s| s["code"] != "SI" && s["code"] != "SJ"),
+            "{systems}"
+        );
+
+        // The command line checks against the checklists its configuration loads: a directory
+        // without `software` refuses the file that names it, and imports nothing.
+        let mine = crate::support::scratch(
+            "mine.toml",
+            "[[checklists]]\ncode = \"generic\"\nname = \"通用\"\nname_en = \"Generic\"\n\
+             [[checklists.items]]\nkey = \"config\"\nzh = \"软件的管理配置\"\nen = \"Configuration\"\n",
+        );
+        let dir = std::path::Path::new(mine.path())
+            .parent()
+            .unwrap()
+            .display()
+            .to_string();
+        let config = crate::support::scratch("opsclock.toml", &format!("[inspections]\nchecklist_dir = {dir:?}\n"));
+        let file = crate::support::scratch("catalog.toml", FILE);
+        let import = |extra: &[&str]| {
+            let mut args = extra.to_vec();
+            args.extend(["import", "catalog", file.path()]);
+            crate::support::opsclock(&t, &args)
+        };
+        let (ok, out, err) = import(&["--config", config.path()]);
+        assert!(!ok, "refused: {out}");
+        assert!(
+            err.contains(
+                "systems[0].contract.checklist: system \"SI\" names checklist \"software\", which the \
+                 server has not loaded (config/checklists); known: generic"
+            ) && err.contains("nothing was imported"),
+            "{err}"
+        );
+        let systems = t.get("admin", "/api/v1/systems").await.expect(StatusCode::OK);
+        assert!(systems.as_array().unwrap().iter().all(|s| s["code"] != "SI"));
+        // With the shipped checklists the same file imports.
+        let (ok, out, err) = import(&[]);
+        assert!(ok, "{out}{err}");
+        let systems = t.get("admin", "/api/v1/systems").await.expect(StatusCode::OK);
+        assert!(systems.as_array().unwrap().iter().any(|s| s["code"] == "SI"));
     }
 );

@@ -110,6 +110,7 @@ async fn import_into(db: &TestDb, text: &str) -> (usize, usize) {
         text,
         "seed.toml",
         calendars,
+        &Default::default(),
         false,
         None,
         &ClientAddr(None),

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use sla_clock::{Calendar, SlaDuration};
 use ticket_domain::{Kind, ServiceMode};
 
-use super::file::{CatalogFile, ContractFacts, FORMAT, OrgEntry};
+use super::file::{CatalogFile, FORMAT, OrgEntry};
 use super::{Catalog, OrgDef, Problem, SystemDef};
 
 pub use super::tiers::PolicyDocument;
@@ -26,6 +26,9 @@ pub struct Known {
     pub policies: BTreeSet<String>,
     /// Calendar names the server has loaded.
     pub calendars: BTreeSet<String>,
+    /// The codes of the inspection checklists the server has loaded, which a system's
+    /// `checklist` must name; none (a check of the file's form alone): not checked.
+    pub checklists: Option<BTreeSet<String>>,
     /// The loaded calendars and "now", to count every policy target in (as a policy saved
     /// through the API is); without them (a check of the file's form alone) targets are read but
     /// not counted.
@@ -388,7 +391,8 @@ pub fn check_with(file: &CatalogFile, text: &str, known: &Known, progress: &Prog
             );
         }
         if let Some(facts) = &s.contract {
-            contract(&mut c, line, &format!("{path}.contract"), facts);
+            let at = format!("{path}.contract");
+            super::facts::check(&mut c, line, &at, &s.code, facts, known.checklists.as_ref());
         }
         systems.push(SystemDef {
             code: s.code.clone(),
@@ -523,35 +527,6 @@ fn orgs(
             .map(|(i, e)| (lines.of(&e.span()), format!("{list}[{i}]"), e.get_ref().code.as_str())),
     );
     Some(out)
-}
-
-fn contract(c: &mut Checker<'_>, line: Option<usize>, path: &str, f: &ContractFacts) {
-    for (field, message) in super::service::problems(f) {
-        c.problem(line, format!("{path}.{field}"), message);
-    }
-    if let Some(t) = f.availability_target
-        && !(t > 0.0 && t <= 100.0)
-    {
-        c.problem(
-            line,
-            format!("{path}.availability_target"),
-            format!("{t} is not a percentage in (0, 100]"),
-        );
-    }
-    for (i, ins) in f.inspection.iter().enumerate() {
-        if ins.times == 0 {
-            c.problem(line, format!("{path}.inspection[{i}].times"), "must be at least 1");
-        }
-    }
-    if let Some(code) = &f.checklist
-        && !super::is_valid_code(code)
-    {
-        c.problem(
-            line,
-            format!("{path}.checklist"),
-            format!("{code:?} is not a checklist code (letters, digits, '-' and '_')"),
-        );
-    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,8 @@
 //!
 //! - [`file`](mod@file): the TOML types;
 //! - [`check`]: validation of every entry, references resolved; [`tiers`]: a policy's tiers
-//!   compiled into clock targets, each target counted in the loaded calendars;
+//!   compiled into clock targets, each target counted in the loaded calendars; [`facts`]: a
+//!   system's contract facts, its checklist among the loaded ones;
 //! - [`orgs`], [`policies`], [`systems`]: reading and editing one record at a time;
 //! - [`store`]: the plan (what an import would create, change or leave) and the import itself;
 //! - [`export`]: the database written back as a file;
@@ -14,6 +15,7 @@
 
 pub mod check;
 pub mod export;
+pub mod facts;
 pub mod file;
 pub mod hand_set;
 pub mod json;
@@ -238,14 +240,16 @@ pub struct ImportOptions {
 
 /// Checks `text` and, unless `dry_run`, imports it in one write transaction at `now`. Either way
 /// returns the plan: what is (or would be) created, changed and left alone. Systems may name any of
-/// `calendars`, and every policy target must be countable in each of them from `now`. Service
-/// dates and fees set by hand are replaced by the file's (see [`import_with`] to keep them).
+/// `calendars` and of `checklists`, and every policy target must be countable in each calendar
+/// from `now`. Service dates and fees set by hand are replaced by the file's (see [`import_with`]
+/// to keep them).
 #[allow(clippy::too_many_arguments)]
 pub async fn import(
     db: &sea_orm::DatabaseConnection,
     text: &str,
     source_name: &str,
     calendars: std::sync::Arc<std::collections::BTreeMap<String, sla_clock::Calendar>>,
+    checklists: &crate::app::inspections::Checklists,
     dry_run: bool,
     user_id: Option<i64>,
     from: &crate::app::audit::ClientAddr,
@@ -255,7 +259,18 @@ pub async fn import(
         dry_run,
         keep_hand_set: false,
     };
-    import_with(db, text, source_name, calendars, options, user_id, from, now).await
+    import_with(
+        db,
+        text,
+        source_name,
+        calendars,
+        checklists,
+        options,
+        user_id,
+        from,
+        now,
+    )
+    .await
 }
 
 /// [`import`] with its [`ImportOptions`]. The plan's `hand_set` lists each service date or fee
@@ -267,6 +282,7 @@ pub async fn import_with(
     text: &str,
     source_name: &str,
     calendars: std::sync::Arc<std::collections::BTreeMap<String, sla_clock::Calendar>>,
+    checklists: &crate::app::inspections::Checklists,
     options: ImportOptions,
     user_id: Option<i64>,
     from: &crate::app::audit::ClientAddr,
@@ -278,7 +294,7 @@ pub async fn import_with(
     };
     if options.dry_run {
         let current = store::Current::load(db).await?;
-        let mut cat = load_with(text, current.known(calendars, now), Default::default())
+        let mut cat = load_with(text, current.known(calendars, checklists, now), Default::default())
             .await
             .map_err(invalid)?;
         let hand = hand_set::reconcile(db, current.systems(), &mut cat, options.keep_hand_set).await?;
@@ -292,7 +308,7 @@ pub async fn import_with(
     // Checked inside the write transaction, so the references it resolves cannot change before
     // the writes that rely on them.
     let current = store::Current::load(&txn).await?;
-    let mut cat = load_with(text, current.known(calendars, now), Default::default())
+    let mut cat = load_with(text, current.known(calendars, checklists, now), Default::default())
         .await
         .map_err(invalid)?;
     let hand = hand_set::reconcile(&txn, current.systems(), &mut cat, options.keep_hand_set).await?;
@@ -375,6 +391,7 @@ pub async fn upload(
         text,
         &source,
         ctx.calendars.snapshot(),
+        &ctx.checklists,
         options,
         Some(p.user_id),
         from,

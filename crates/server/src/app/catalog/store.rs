@@ -167,11 +167,12 @@ impl Current {
         })
     }
 
-    /// The codes in the database and the loaded calendars, for checking a file's references; its
-    /// policies' targets are counted in those calendars from `now`.
+    /// The codes in the database, the loaded calendars and checklists, for checking a file's
+    /// references; its policies' targets are counted in those calendars from `now`.
     pub fn known(
         &self,
         calendars: std::sync::Arc<std::collections::BTreeMap<String, sla_clock::Calendar>>,
+        checklists: &crate::app::inspections::Checklists,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Known {
         Known {
@@ -179,6 +180,7 @@ impl Current {
             vendors: self.vendors.keys().cloned().collect(),
             policies: self.policies.keys().cloned().collect(),
             calendars: calendars.keys().cloned().collect(),
+            checklists: Some(checklists.all().map(|c| c.code.clone()).collect()),
             counting: Some(super::check::Counting::known(calendars, now)),
         }
     }

@@ -112,6 +112,13 @@ impl Names {
             .cloned()
             .unwrap_or_else(|| code.to_owned())
     }
+
+    /// `code` as a line of the record shows it: its name ([`Names::of`]) with the code beside it,
+    /// `潜伏故障 (latent)`; the code alone where no policy lists it (a category since removed).
+    pub fn labelled(&self, system_id: i64, code: &str) -> String {
+        let name = self.of(system_id, code);
+        if name == code { name } else { format!("{name} ({code})") }
+    }
 }
 
 /// The scope's tickets by kind and category, kinds in their order, categories in the policies'

@@ -1,7 +1,7 @@
 //! What a contract's rules read, month by month: the report's period cut into calendar months in
 //! its zone, and for each month the contract's late clocks, availability and outages, its
-//! averages split by ticket kind and by source (scheduled duty or not), and the findings of the
-//! month that are not withdrawn. [`contract_terms::assess_months`] assesses each month on its own
+//! averages split by ticket kind and by source (scheduled duty or not), its missed inspections,
+//! and the findings of the month that are not withdrawn. [`contract_terms::assess_months`] assesses each month on its own
 //! and sums them, so a rule charged once per month charges once in each month of a quarter.
 
 use std::collections::BTreeMap;
@@ -127,6 +127,40 @@ pub async fn averages(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<de
         }
     }
     Ok(out)
+}
+
+/// Gives `m` the month's missed inspections if the contract has a `missed_inspection` rule: each
+/// inspection of its systems (those its vendor or a member serves) due in the month (after its
+/// first instant, at the latest at its end) and missed, as the breach report lists them
+/// ([`super::inspections`]).
+pub async fn add_missed_inspections(
+    db: &impl ConnectionTrait,
+    calendars: &BTreeMap<String, Calendar>,
+    scope: &Scope,
+    month: &Month,
+    stored: &Stored,
+    m: &mut Metrics,
+) -> Result<(), DbErr> {
+    if !stored
+        .contract
+        .rules
+        .iter()
+        .any(|r| matches!(r.when, Condition::MissedInspection { .. }))
+    {
+        return Ok(());
+    }
+    let listed = super::inspections::of(db, calendars, &own_scope(scope, month, stored)).await?;
+    m.missed_inspections = listed
+        .missed
+        .into_iter()
+        .map(|i| deduction::MissedInspection {
+            system: i.system,
+            period: i.period,
+            seq: u32::try_from(i.seq).unwrap_or(0),
+            times: u32::try_from(i.times).unwrap_or(0),
+        })
+        .collect();
+    Ok(())
 }
 
 /// A breached clock as the rules read it.

@@ -101,6 +101,7 @@ pub async fn list(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<Correc
         return Ok(Vec::new());
     }
     let systems = crate::app::catalog::export::system_codes(db).await?;
+    let names = super::categories::Names::load(db).await?;
     let people: BTreeMap<i64, users::Model> = users::Entity::find()
         .all(db)
         .await?
@@ -120,7 +121,7 @@ pub async fn list(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<Correc
             };
             let system = systems.get(&loaded.row.system_id).cloned().unwrap_or_default();
             out.extend(
-                of_ticket(&loaded, &system, &people)
+                of_ticket(&loaded, &system, &people, &names)
                     .into_iter()
                     .filter(|c| whole || in_period(Some(c.recorded_at)) || in_period(c.decided_at)),
             );
@@ -129,8 +130,14 @@ pub async fn list(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<Correc
     Ok(out)
 }
 
-/// Every correction of one ticket, in the order recorded.
-fn of_ticket(loaded: &Loaded, system: &str, people: &BTreeMap<i64, users::Model>) -> Vec<Correction> {
+/// Every correction of one ticket, in the order recorded; a category is named as the ticket's
+/// system's policy names it (`names`).
+fn of_ticket(
+    loaded: &Loaded,
+    system: &str,
+    people: &BTreeMap<i64, users::Model>,
+    names: &super::categories::Names,
+) -> Vec<Correction> {
     let person = |id: Option<i64>| id.and_then(|id| people.get(&id));
     // A change made by nobody in person (a job, the alert intake) is the system's.
     let side = |u: Option<&users::Model>| u.map_or("system", |u| side_of_user(u).key()).to_owned();
@@ -240,17 +247,23 @@ fn of_ticket(loaded: &Loaded, system: &str, people: &BTreeMap<i64, users::Model>
                 ),
                 None,
             )),
-            Event::Categorised { from, to, reason, .. } => Some(entry(
-                r,
-                "categorised",
-                format!(
-                    "分类 {} → {}{}",
-                    from.as_deref().unwrap_or("未分类"),
-                    to.as_deref().unwrap_or("未分类"),
-                    reason.as_ref().map(|r| format!("：{r}")).unwrap_or_default()
-                ),
-                None,
-            )),
+            Event::Categorised { from, to, reason, .. } => {
+                let named = |c: &Option<String>| {
+                    c.as_deref()
+                        .map_or_else(|| "未分类".to_owned(), |c| names.labelled(loaded.row.system_id, c))
+                };
+                Some(entry(
+                    r,
+                    "categorised",
+                    format!(
+                        "分类 {} → {}{}",
+                        named(from),
+                        named(to),
+                        reason.as_ref().map(|r| format!("：{r}")).unwrap_or_default()
+                    ),
+                    None,
+                ))
+            }
             _ => None,
         };
         if let Some(c) = direct {

@@ -263,6 +263,7 @@ pub async fn assess(
                 (m, provisional_late(breached.iter()))
             };
             metrics.findings = crate::app::findings::for_month(db, &c.code, &month.label).await?;
+            contract_months::add_missed_inspections(db, calendars, scope, month, &stored, &mut metrics).await?;
             add_fees(db, &stored, &mut metrics).await?;
             provisional.extend(late);
             by_month.push((month.label.clone(), metrics));
@@ -384,7 +385,7 @@ fn mark_provisional(c: &Contract, a: &mut Assessment, provisional: &[Provisional
 }
 
 /// What the contract's rules read in one month, measured over its vendors' tickets on its
-/// systems, with the month's findings.
+/// systems, with the month's findings and missed inspections.
 pub async fn metrics(
     db: &impl ConnectionTrait,
     calendars: &BTreeMap<String, Calendar>,
@@ -394,6 +395,7 @@ pub async fn metrics(
 ) -> AppResult<Metrics> {
     let (mut m, _) = contract_months::measure(db, calendars, scope, month, stored).await?;
     m.findings = crate::app::findings::for_month(db, &stored.contract.code, &month.label).await?;
+    contract_months::add_missed_inspections(db, calendars, scope, month, stored, &mut m).await?;
     add_fees(db, stored, &mut m).await?;
     Ok(m)
 }
