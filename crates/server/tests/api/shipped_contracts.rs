@@ -26,6 +26,9 @@ fn shipped(file: &str, vendor: &str, members: &[&str]) -> Value {
     c.members = members.iter().map(|m| (*m).to_owned()).collect();
     // The harness's systems stand in for the catalogue's the file names.
     c.systems.clear();
+    for d in &mut c.reports {
+        d.systems.clear();
+    }
     serde_json::to_value(c).unwrap()
 }
 
