@@ -15,6 +15,10 @@
 //! source = "004 L4933–4935"
 //! ```
 //!
+//! 重保 windows are periods too: `every = "major_event"` owes one report per window covering the
+//! report's systems (its preparation, due before it opens, or its summary, due after it closes),
+//! `every = "major_event_day"` one per day of such a window (the 重保 daily report).
+//!
 //! Each period of `every` owes one report, due by [`sla_clock::DueRule`] on the contract's
 //! calendar. Which sections a report has, and which systems it covers, are the server's to fill
 //! from its data ([`ReportDuty::sections`], [`ReportDuty::systems`]); the parts the vendor writes
@@ -50,6 +54,12 @@ pub enum ReportEvery {
     HalfYear,
     /// A calendar year (年度报告).
     Year,
+    /// Each 重保 window (major-event protection) covering the report's systems: a report
+    /// before it (`due = { in = "before", … }`, the preparation) or after it (its summary,
+    /// 000 L849 "每次重保完成后，需输出一份重保总结报告").
+    MajorEvent,
+    /// Each day of a 重保 window covering the report's systems (001 L507 "每日提供详尽的工作日报").
+    MajorEventDay,
 }
 
 impl ReportEvery {
@@ -62,7 +72,14 @@ impl ReportEvery {
             ReportEvery::Quarter => "quarter",
             ReportEvery::HalfYear => "half_year",
             ReportEvery::Year => "year",
+            ReportEvery::MajorEvent => "major_event",
+            ReportEvery::MajorEventDay => "major_event_day",
         }
+    }
+
+    /// Whether the periods are a 重保 window's (or its days) rather than the calendar's.
+    pub fn is_major_event(self) -> bool {
+        matches!(self, ReportEvery::MajorEvent | ReportEvery::MajorEventDay)
     }
 
     /// The period in Chinese: 日, 周, 月, 季度, 半年, 年.
@@ -74,6 +91,8 @@ impl ReportEvery {
             ReportEvery::Quarter => "季度",
             ReportEvery::HalfYear => "半年",
             ReportEvery::Year => "年",
+            ReportEvery::MajorEvent => "重保",
+            ReportEvery::MajorEventDay => "重保日",
         }
     }
 }

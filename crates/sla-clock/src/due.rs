@@ -22,6 +22,10 @@
 //!   [`Calendar::counts_to`]): [`DueRule::is_provisional`] says when a due date rests on such
 //!   days, and publishing the year may move it. Past even that, it is a [`CalendarError`], never a
 //!   guess.
+//! - **`in = "before"`**: the days before the period, counted back: day 1 is the day before its
+//!   first day, working day 1 the last working day before it. A 重保 window's preparation due
+//!   "before the 重保" (000 L815 "在每次重保前执行平台应急演练") is `{ in = "before", day = 1 }`: by the
+//!   end of the day before the window opens.
 //! - **`by = "HH:MM"`**: the report is due at that local time on the day; without it, by the end
 //!   of the day (24:00, the next day's midnight). "30 日前提交" reads as "by the 30th", so the
 //!   whole 30th is allowed; the stricter "before the 30th" is `by = "00:00"`.
@@ -59,6 +63,9 @@ pub enum DueIn {
     After,
     /// The days of the period's last month: day N is that month's N-th.
     LastMonth,
+    /// The days before the period: day 1 is the day before its first day (a 重保 window's
+    /// preparation, due before the window opens).
+    Before,
 }
 
 /// When a report about a period is due; see the [module](self) for the rules.
@@ -121,6 +128,7 @@ impl DueRule {
         self.check().map_err(DueError::Invalid)?;
         let last = next.pred_opt().unwrap_or(first).max(first);
         let (from, month_end) = match self.counted_in {
+            DueIn::Before => return self.before(calendar, first),
             DueIn::After => (next, None),
             DueIn::LastMonth => {
                 let start = last.with_day(1).unwrap_or(last);
@@ -153,6 +161,26 @@ impl DueRule {
         }
     }
 
+    /// The N-th (working) day before `first`, counting back from the day before it.
+    fn before(&self, calendar: &Calendar, first: NaiveDate) -> Result<NaiveDate, DueError> {
+        let past = || DueError::Invalid("before the first date".to_owned());
+        if let Some(n) = self.day {
+            return first.checked_sub_days(Days::new(u64::from(n))).ok_or_else(past);
+        }
+        let n = self.working_day.unwrap_or(1);
+        let mut seen = 0;
+        let mut date = first;
+        loop {
+            date = date.pred_opt().ok_or_else(past)?;
+            if calendar.is_working_day(date)? {
+                seen += 1;
+                if seen == n {
+                    return Ok(date);
+                }
+            }
+        }
+    }
+
     /// The instant the report about the period `[first, next)` is due, in `calendar`'s zone.
     pub fn due(&self, calendar: &Calendar, first: NaiveDate, next: NaiveDate) -> Result<DateTime<Utc>, DueError> {
         let date = self.due_date(calendar, first, next)?;
@@ -177,6 +205,8 @@ impl DueRule {
             (DueIn::After, _, n) => format!("{every}结束后第 {} 个工作日", n.unwrap_or(1)),
             (DueIn::LastMonth, Some(n), _) => format!("本{every}最后一个月 {n} 日"),
             (DueIn::LastMonth, _, n) => format!("本{every}最后一个月第 {} 个工作日", n.unwrap_or(1)),
+            (DueIn::Before, Some(n), _) => format!("{every}开始前第 {n} 日"),
+            (DueIn::Before, _, n) => format!("{every}开始前第 {} 个工作日", n.unwrap_or(1)),
         };
         match &self.by {
             Some(by) => format!("{when} {by} 前"),
@@ -191,6 +221,8 @@ impl DueRule {
             (DueIn::After, _, n) => format!("working day {} after the period", n.unwrap_or(1)),
             (DueIn::LastMonth, Some(n), _) => format!("day {n} of the period's last month"),
             (DueIn::LastMonth, _, n) => format!("working day {} of the period's last month", n.unwrap_or(1)),
+            (DueIn::Before, Some(n), _) => format!("day {n} before the period"),
+            (DueIn::Before, _, n) => format!("working day {} before the period", n.unwrap_or(1)),
         };
         match &self.by {
             Some(by) => format!("{when}, by {by}"),
@@ -211,8 +243,11 @@ mod tests {
         toml::from_str(text).unwrap()
     }
 
+    /// `cn-5x8`, read once for every test (property tests ask for it hundreds of times).
     fn cn() -> Calendar {
-        crate::builtin::calendar("cn-5x8").unwrap()
+        static CN: std::sync::LazyLock<Calendar> =
+            std::sync::LazyLock::new(|| crate::builtin::calendar("cn-5x8").unwrap());
+        CN.clone()
     }
 
     #[test]
@@ -258,6 +293,23 @@ mod tests {
             r.due_date(&cn(), d("2026-10-05"), d("2026-10-12")).unwrap(),
             d("2026-10-12")
         );
+    }
+
+    #[test]
+    fn before_counts_back_from_the_day_before_the_period() {
+        let r = rule("in = \"before\"\nday = 1");
+        assert_eq!(
+            r.due_date(&cn(), d("2026-10-01"), d("2026-10-08")).unwrap(),
+            d("2026-09-30")
+        );
+        // The last working day before National Day 2026: Wednesday 30 September; the 2nd is the
+        // 29th (the 25th–27th are the Mid-Autumn holiday, the 28th a Monday).
+        let r = rule("in = \"before\"\nworking_day = 2");
+        assert_eq!(
+            r.due_date(&cn(), d("2026-10-01"), d("2026-10-08")).unwrap(),
+            d("2026-09-29")
+        );
+        assert_eq!(r.describe_zh("重保"), "重保开始前第 2 个工作日（含当日）");
     }
 
     #[test]
@@ -350,21 +402,31 @@ mod tests {
             /// Counted after the period, every rule is due after the period's last day; counted in
             /// its last month, within that month; and the instant is never before the date.
             #[test]
-            fn due_dates_fall_where_the_rule_counts(i in 0u32..35, n in 1u32..40, working in any::<bool>(),
-                                                    last_month in any::<bool>()) {
+            fn due_dates_fall_where_the_rule_counts(i in 1u32..35, n in 1u32..25, working in any::<bool>(),
+                                                    counted in 0u8..3) {
                 let cal = cn();
                 let (first, next) = month(i);
+                let counted_in = [DueIn::After, DueIn::LastMonth, DueIn::Before][usize::from(counted)];
                 let r = DueRule {
-                    counted_in: if last_month { DueIn::LastMonth } else { DueIn::After },
+                    counted_in,
                     day: (!working).then_some(n),
                     working_day: working.then_some(n),
                     by: None,
                 };
                 let date = r.due_date(&cal, first, next).unwrap();
-                if last_month {
-                    prop_assert!(date >= first && date < next);
-                } else {
-                    prop_assert!(date >= next);
+                match counted_in {
+                    DueIn::LastMonth => prop_assert!(date >= first && date < next),
+                    DueIn::After => prop_assert!(date >= next),
+                    DueIn::Before => {
+                        prop_assert!(date < first);
+                        if working {
+                            let counted = date.iter_days().take_while(|x| *x < first)
+                                .filter(|x| cal.is_working_day(*x).unwrap()).count();
+                            prop_assert_eq!(counted, n as usize);
+                        } else {
+                            prop_assert_eq!((first - date).num_days(), i64::from(n));
+                        }
+                    }
                 }
                 let at = r.due(&cal, first, next).unwrap();
                 prop_assert_eq!(cal.local(at).date_naive(), date.succ_opt().unwrap());

@@ -430,3 +430,117 @@ both!(
         assert!(detail.contains("cn-9x9"), "{detail}");
     }
 );
+
+/// Vendor A's contract with 000's 重保 duties: the preparation before each window (L815 "在每次
+/// 重保前执行平台应急演练"), a daily report during it (001 L507 "每日提供详尽的工作日报"), the summary
+/// after it (L849 "每次重保完成后，需输出一份重保总结报告").
+fn major_event_contract() -> Value {
+    let mut c = contract();
+    c["reports"] = json!([
+        {"code": "zb-prep", "name": "重保前准备", "every": "major_event", "due": {"in": "before", "day": 1},
+         "remind_hours": 0, "narrative": ["平台应急演练"], "sections": ["tickets"]},
+        {"code": "zb-daily", "name": "重保工作日报", "every": "major_event_day", "due": {"day": 1, "by": "09:00"},
+         "remind_hours": 0, "sections": ["tickets", "alarms"]},
+        {"code": "zb-summary", "name": "重保总结报告", "every": "major_event", "due": {"day": 5},
+         "remind_hours": 0, "sections": ["tickets", "major_events"]}
+    ]);
+    c
+}
+
+both!(
+    a_major_event_window_owes_its_preparation_daily_reports_and_summary,
+    |t: Harness| async move {
+        t.time.set("2026-09-20T02:00:00Z".parse().unwrap());
+        t.put("admin", "/api/v1/contracts/va-rpt", major_event_contract())
+            .await
+            .expect(StatusCode::OK);
+        // The National Day window over System A's unit, set ten days ahead; another over unit B only.
+        t.put(
+            "bureau",
+            "/api/v1/windows/guoqing",
+            json!({"code": "guoqing", "name": "国庆重保", "units": ["UA"],
+               "starts": "2026-10-01T00:00:00+08:00", "ends": "2026-10-04T00:00:00+08:00"}),
+        )
+        .await
+        .expect(StatusCode::OK);
+        t.put(
+            "bureau",
+            "/api/v1/windows/other",
+            json!({"code": "other", "name": "其他单位重保", "units": ["UB"],
+               "starts": "2026-10-01T00:00:00+08:00", "ends": "2026-10-02T00:00:00+08:00"}),
+        )
+        .await
+        .expect(StatusCode::OK);
+        // Seen ahead: the preparation and the summary of the window covering System A, no day yet.
+        assert_eq!(sweep(&t).await.created, 2);
+        let list = t.get("bureau", "/api/v1/periodic-reports").await.expect(StatusCode::OK);
+        let by_duty = |d: &str| -> Value {
+            list.as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["duty"] == d)
+                .cloned()
+                .unwrap_or(Value::Null)
+        };
+        let prep = by_duty("zb-prep");
+        assert_eq!(prep["period"], "guoqing");
+        // By the end of 30 September: before the window opens.
+        assert_eq!(prep["due_at"], "2026-09-30T16:00:00Z", "{prep}");
+        assert_eq!(prep["due_rule"], "重保开始前第 1 日（含当日）");
+        let summary = by_duty("zb-summary");
+        // Five days after the window's last day (3 October): 8 October, by its end.
+        assert_eq!(summary["due_at"], "2026-10-08T16:00:00Z", "{summary}");
+        assert_eq!(by_duty("zb-daily"), Value::Null);
+        // The preparation not done by the window's opening is breached.
+        t.time.set("2026-09-30T16:00:01Z".parse().unwrap());
+        let s = sweep(&t).await;
+        assert_eq!(s.breached, 1);
+        // Each day of the window owes its daily report, due the next morning at 09:00.
+        assert_eq!(s.created, 1, "1 October's daily report");
+        t.time.set("2026-10-02T02:00:00Z".parse().unwrap());
+        assert_eq!(sweep(&t).await.created, 1, "2 October's");
+        assert_eq!(sweep(&t).await.created, 0);
+        t.time.set("2026-10-04T02:00:00Z".parse().unwrap());
+        assert_eq!(sweep(&t).await.created, 0, "the window has closed");
+        let list = t
+            .get("bureau", "/api/v1/periodic-reports?contract=va-rpt")
+            .await
+            .expect(StatusCode::OK);
+        let daily: Vec<(&str, &str)> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["duty"] == "zb-daily")
+            .map(|r| (r["period"].as_str().unwrap(), r["due_at"].as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            daily,
+            [
+                ("2026-10-02", "2026-10-03T01:00:00Z"),
+                ("2026-10-01", "2026-10-02T01:00:00Z")
+            ]
+        );
+        // The summary covers the window: its 重保 section counts it.
+        let summary = t
+            .get(
+                "bureau",
+                &format!(
+                    "/api/v1/periodic-reports/{}",
+                    by_duty("zb-summary")["number"].as_str().unwrap()
+                ),
+            )
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(
+            section(&summary, "major_events")["note"],
+            "本期重保 1 次。",
+            "{summary}"
+        );
+        // The late preparation is in September's breach report (due 30 September, Beijing).
+        let report = t
+            .get("bureau", "/api/v1/reports/breaches?period=2026-09")
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(report["periodic_reports"]["late"][0]["name"], "重保前准备", "{report}");
+    }
+);

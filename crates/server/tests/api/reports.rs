@@ -357,7 +357,7 @@ both!(the_report_exports_as_csv_xlsx_and_html, |t: Harness| async move {
         let (status, ..) = t.download("mgr_a", &format!("{MARCH}&{bad}")).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
     }
-    // XLSX: read back with calamine: thirteen sheets with Chinese names, numbers as numbers.
+    // XLSX: read back with calamine: fourteen sheets with Chinese names, numbers as numbers.
     let (status, ct, bytes) = t.download("mgr_a", &format!("{MARCH}&format=xlsx")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(ct.starts_with("application/vnd.openxmlformats-officedocument.spreadsheetml"));
@@ -378,7 +378,8 @@ both!(the_report_exports_as_csv_xlsx_and_html, |t: Harness| async move {
             "满意度",
             "故障记录",
             "分类统计",
-            "巡检"
+            "巡检",
+            "定期报告"
         ]
     );
     let clocks = book.worksheet_range("时限达标").unwrap();

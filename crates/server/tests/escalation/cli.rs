@@ -175,7 +175,11 @@ async fn ladders_roles_outbox_and_summary_from_the_command_line() {
     );
     assert!(ok && err.contains("1 tickets"), "{err}");
     let mut book: calamine::Xlsx<_> = calamine::open_workbook(&file).unwrap();
-    assert_eq!(book.sheet_names().len(), 13, "with 满意度, 故障记录, 分类统计 and 巡检");
+    assert_eq!(
+        book.sheet_names().len(),
+        14,
+        "with 满意度, 故障记录, 分类统计, 巡检 and 定期报告"
+    );
     assert_eq!(
         book.worksheet_range("概况").unwrap().get_value((3, 1)),
         Some(&calamine::Data::Float(1.0))

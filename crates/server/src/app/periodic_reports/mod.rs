@@ -28,6 +28,7 @@ pub mod docx;
 pub mod notify;
 pub mod queries;
 pub mod schedule;
+pub mod windows;
 
 use std::collections::BTreeMap;
 
@@ -381,9 +382,9 @@ pub async fn sections_of(ctx: &Context, row: &periodic_reports::Model, stored: &
             .map_err(|e| AppError::Internal(anyhow::anyhow!("RPT-{} content unreadable: {e}", row.id)));
     }
     let duty = stored.contract.reports.iter().find(|d| d.code == row.duty);
-    let only = match duty.map(|d| d.systems.as_slice()).unwrap_or_default() {
-        [] => None,
-        codes => Some(queries_system_ids(&ctx.db, codes).await?),
+    let only = match duty {
+        Some(d) if !d.systems.is_empty() => Some(windows::report_systems(&ctx.db, stored, d).await?),
+        _ => None,
     };
     let period = crate::app::reports::Period {
         label: row.period.clone(),
@@ -402,17 +403,6 @@ pub async fn sections_of(ctx: &Context, row: &periodic_reports::Model, stored: &
         &keys,
     )
     .await
-}
-
-async fn queries_system_ids(db: &impl ConnectionTrait, codes: &[String]) -> AppResult<Vec<i64>> {
-    use crate::db::entities::systems;
-    Ok(systems::Entity::find()
-        .select_only()
-        .column(systems::Column::Id)
-        .filter(systems::Column::Code.is_in(codes.to_vec()))
-        .into_tuple()
-        .all(db)
-        .await?)
 }
 
 /// Report `number` with its sections.

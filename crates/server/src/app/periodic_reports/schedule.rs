@@ -22,7 +22,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use contract_terms::{ReportDuty, ReportEvery};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
@@ -38,15 +38,61 @@ use crate::db::entities::periodic_reports;
 /// At most this many periods of one duty are added in one round.
 const CATCH_UP: usize = 400;
 
-/// The catalogue's period of a duty's `every`.
-pub fn period_of(every: ReportEvery) -> Period {
-    match every {
+/// The calendar period of a duty's `every`; `None` for the 重保 windows' periods.
+pub fn period_of(every: ReportEvery) -> Option<Period> {
+    Some(match every {
         ReportEvery::Day => Period::Day,
         ReportEvery::Week => Period::Week,
         ReportEvery::Month => Period::Month,
         ReportEvery::Quarter => Period::Quarter,
         ReportEvery::HalfYear => Period::HalfYear,
         ReportEvery::Year => Period::Year,
+        ReportEvery::MajorEvent | ReportEvery::MajorEventDay => return None,
+    })
+}
+
+/// The days of the period `[start, end)` in `calendar`'s zone: its first day and the day after
+/// its last (a window closing at 18:00 on the 7th has the 8th as the day after).
+pub fn days_of(calendar: &Calendar, start: DateTime<Utc>, end: DateTime<Utc>) -> (NaiveDate, NaiveDate) {
+    let first = calendar.local(start).date_naive();
+    let last = calendar.local(end - TimeDelta::milliseconds(1)).date_naive().max(first);
+    (first, last.succ_opt().unwrap_or(last))
+}
+
+/// The row of `duty`'s report over `[start, end)`, written `label`, due by its rule.
+pub(crate) fn owed(
+    contract_id: i64,
+    duty: &ReportDuty,
+    calendar: &Calendar,
+    label: String,
+    (start, end): (DateTime<Utc>, DateTime<Utc>),
+    now: DateTime<Utc>,
+) -> periodic_reports::ActiveModel {
+    let (from, next) = days_of(calendar, start, end);
+    let (due_at, provisional) = due_of(duty, calendar, from, next);
+    periodic_reports::ActiveModel {
+        contract_id: Set(contract_id),
+        duty: Set(duty.code.clone()),
+        name: Set(duty.name.clone()),
+        every: Set(duty.every.key().to_owned()),
+        period: Set(label),
+        period_start: Set(start),
+        period_end: Set(end),
+        due_at: Set(due_at),
+        due_provisional: Set(provisional),
+        state: Set("open".to_owned()),
+        narrative: Set(None),
+        content: Set(None),
+        submitted_at: Set(None),
+        submitted_by: Set(None),
+        acknowledged_at: Set(None),
+        acknowledged_by: Set(None),
+        returned_note: Set(None),
+        breached_at: Set(None),
+        next_look_at: Set(first_look(duty.remind_hours, due_at)),
+        version: Set(1),
+        created_at: Set(now),
+        ..Default::default()
     }
 }
 
@@ -121,6 +167,7 @@ async fn create_owed(
         .await?;
     let latest: BTreeMap<(i64, String), DateTime<Utc>> = held.into_iter().map(|(c, d, at)| ((c, d), at)).collect();
     let mut rows = Vec::new();
+    let mut windows = super::windows::Windows::default();
     for stored in deductions::list(db).await? {
         let Some(contract_id) = super::contract_id(db, &stored.contract.code).await? else {
             continue;
@@ -131,7 +178,10 @@ async fn create_owed(
                     "no such calendar: the report is not scheduled");
                 continue;
             };
-            let period = period_of(duty.every);
+            let Some(period) = period_of(duty.every) else {
+                rows.extend(windows.owed(db, &stored, contract_id, duty, calendar, now).await?);
+                continue;
+            };
             let today = calendar.local(now).date_naive();
             let now_from = bounds(period, today).0;
             let mut start = match latest.get(&(contract_id, duty.code.clone())) {
@@ -147,31 +197,14 @@ async fn create_owed(
                 else {
                     break;
                 };
-                let (due_at, provisional) = due_of(duty, calendar, from, next);
-                rows.push(periodic_reports::ActiveModel {
-                    contract_id: Set(contract_id),
-                    duty: Set(duty.code.clone()),
-                    name: Set(duty.name.clone()),
-                    every: Set(duty.every.key().to_owned()),
-                    period: Set(label(duty.every.key(), from)),
-                    period_start: Set(period_start),
-                    period_end: Set(period_end),
-                    due_at: Set(due_at),
-                    due_provisional: Set(provisional),
-                    state: Set("open".to_owned()),
-                    narrative: Set(None),
-                    content: Set(None),
-                    submitted_at: Set(None),
-                    submitted_by: Set(None),
-                    acknowledged_at: Set(None),
-                    acknowledged_by: Set(None),
-                    returned_note: Set(None),
-                    breached_at: Set(None),
-                    next_look_at: Set(first_look(duty.remind_hours, due_at)),
-                    version: Set(1),
-                    created_at: Set(now),
-                    ..Default::default()
-                });
+                rows.push(owed(
+                    contract_id,
+                    duty,
+                    calendar,
+                    label(duty.every.key(), from),
+                    (period_start, period_end),
+                    now,
+                ));
                 start = next;
             }
         }
@@ -218,8 +251,7 @@ async fn settle(db: &DatabaseConnection, calendars: &BTreeMap<String, Calendar>)
         let Some(calendar) = calendars.get(&duty.calendar) else {
             continue;
         };
-        let from = calendar.local(row.period_start).date_naive();
-        let next = calendar.local(row.period_end).date_naive();
+        let (from, next) = days_of(calendar, row.period_start, row.period_end);
         let (due_at, provisional) = due_of(&duty, calendar, from, next);
         if due_at != row.due_at || provisional != row.due_provisional {
             periodic_reports::Entity::update_many()
