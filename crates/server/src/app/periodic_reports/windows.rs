@@ -31,19 +31,23 @@ use crate::app::duty::windows::{self, Loaded};
 use crate::app::reports::deductions::Stored;
 use crate::db::entities::{periodic_reports, systems};
 
+/// What a round reads once: every window, every system by id, every unit's code by id.
+struct Read {
+    windows: Vec<Loaded>,
+    systems: BTreeMap<i64, systems::Model>,
+    units: BTreeMap<i64, String>,
+}
+
 /// The windows and systems a round reads once, when a duty first needs them.
 #[derive(Default)]
 pub(crate) struct Windows {
-    loaded: Option<(Vec<Loaded>, BTreeMap<i64, systems::Model>, BTreeMap<i64, String>)>,
+    loaded: Option<Read>,
 }
 
 impl Windows {
-    async fn load(
-        &mut self,
-        db: &impl ConnectionTrait,
-    ) -> Result<&(Vec<Loaded>, BTreeMap<i64, systems::Model>, BTreeMap<i64, String>), AppError> {
+    async fn load(&mut self, db: &impl ConnectionTrait) -> Result<&Read, AppError> {
         if self.loaded.is_none() {
-            let all = windows::list(db).await?;
+            let windows = windows::list(db).await?;
             let systems = systems::Entity::find()
                 .all(db)
                 .await?
@@ -51,7 +55,11 @@ impl Windows {
                 .map(|s| (s.id, s))
                 .collect();
             let units = super::queries::unit_codes(db).await?;
-            self.loaded = Some((all, systems, units));
+            self.loaded = Some(Read {
+                windows,
+                systems,
+                units,
+            });
         }
         Ok(self.loaded.as_ref().unwrap_or_else(|| unreachable!("loaded above")))
     }
@@ -67,7 +75,11 @@ impl Windows {
         now: DateTime<Utc>,
     ) -> Result<Vec<periodic_reports::ActiveModel>, AppError> {
         let ids = report_systems(db, stored, duty).await?;
-        let (all, systems, units) = self.load(db).await?;
+        let Read {
+            windows: all,
+            systems,
+            units,
+        } = self.load(db).await?;
         let covering: Vec<&Loaded> = all
             .iter()
             .filter(|w| w.row.ends_at > now)
