@@ -5,8 +5,10 @@
 //!   `name`, `every`), the period (`period` as written, `2026-11`; `period_start` inclusive and
 //!   `period_end` exclusive, midnights in the duty calendar's zone), `due_at` (null while the
 //!   calendar cannot say) and `due_provisional` (the due date rests on unpublished holidays),
-//!   `state` (`open`, `submitted`, `acknowledged`), the vendor's `narrative` (JSON, heading to
-//!   text), the `content` frozen at submission (JSON), who submitted and acknowledged it and when,
+//!   `state` (`open`, `submitted`, `acknowledged`, `withdrawn` when its window or duty went
+//!   away), the vendor's `narrative` (JSON, heading to text), the `content` frozen at submission
+//!   (JSON), when it was first submitted (lateness is judged on it), who (last) submitted and
+//!   acknowledged it and when,
 //!   `returned_note` (why the buyer sent it back), `breached_at` (set once, when the due instant
 //!   passed with the report not submitted), `next_look_at` (the next instant the sweep must look:
 //!   the reminder, then the due instant; null once nothing is left to send), `version`.
@@ -41,6 +43,7 @@ impl MigrationTrait for Migration {
                     .col(text(PeriodicReports::State))
                     .col(json_binary_null(PeriodicReports::Narrative))
                     .col(json_binary_null(PeriodicReports::Content))
+                    .col(timestamp_with_time_zone_null(PeriodicReports::FirstSubmittedAt))
                     .col(timestamp_with_time_zone_null(PeriodicReports::SubmittedAt))
                     .col(big_integer_null(PeriodicReports::SubmittedBy))
                     .col(timestamp_with_time_zone_null(PeriodicReports::AcknowledgedAt))
@@ -123,6 +126,7 @@ enum PeriodicReports {
     State,
     Narrative,
     Content,
+    FirstSubmittedAt,
     SubmittedAt,
     SubmittedBy,
     AcknowledgedAt,

@@ -161,6 +161,26 @@ impl ReportDuty {
         if let Err(e) = self.due.check() {
             out.push(format!("{at}.due: {e}"));
         }
+        // A rule that could only make the report late the day it is owed is refused.
+        match self.due.counted_in {
+            sla_clock::DueIn::Before if self.every != ReportEvery::MajorEvent => out.push(format!(
+                "{at}.due: in = \"before\" is for a 重保 window's preparation (every = \"major_event\"); a \
+                 report about a {} is owed once its period has begun",
+                self.every.key()
+            )),
+            sla_clock::DueIn::LastMonth
+                if matches!(
+                    self.every,
+                    ReportEvery::Day | ReportEvery::Week | ReportEvery::MajorEvent | ReportEvery::MajorEventDay
+                ) =>
+            {
+                out.push(format!(
+                    "{at}.due: in = \"last_month\" counts in the period's last month, which a {} does not have",
+                    self.every.key()
+                ))
+            }
+            _ => {}
+        }
         if self.calendar.trim().is_empty() {
             out.push(format!("{at}.calendar: must not be empty"));
         }
@@ -195,6 +215,22 @@ mod tests {
             toml::from_str::<ReportDuty>("code = \"q\"\nname = \"x\"\nevery = \"fortnight\"\ndue = { day = 1 }")
                 .is_err()
         );
+    }
+
+    #[test]
+    fn a_rule_that_cannot_be_met_for_the_period_is_refused() {
+        let problems = |text: &str| {
+            let d: ReportDuty = toml::from_str(text).unwrap();
+            let mut out = Vec::new();
+            d.problems("r", &mut out);
+            out
+        };
+        let before = problems("code = \"m\"\nname = \"x\"\nevery = \"month\"\ndue = { in = \"before\", day = 1 }");
+        assert!(before[0].contains("major_event"), "{before:?}");
+        let week = problems("code = \"w\"\nname = \"x\"\nevery = \"week\"\ndue = { in = \"last_month\", day = 1 }");
+        assert!(week[0].contains("last month"), "{week:?}");
+        let prep = "code = \"p\"\nname = \"x\"\nevery = \"major_event\"\ndue = { in = \"before\", day = 1 }";
+        assert!(problems(prep).is_empty());
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::support::Harness;
 
 /// SI: twice a month (any mode) and weekly remote, the software checklist, served since January.
 /// SJ: monthly, no checklist named (generic), served only from 2027. Both of unit A, vendor A.
-const FILE: &str = r#"format = 1
+pub(crate) const FILE: &str = r#"format = 1
 
 [[systems]]
 code = "SI"
@@ -51,13 +51,13 @@ pub(crate) async fn one(t: &Harness) -> i64 {
         .unwrap()
 }
 
-async fn sweep(t: &Harness) -> opsclock::app::inspections::schedule::Swept {
+pub(crate) async fn sweep(t: &Harness) -> opsclock::app::inspections::schedule::Swept {
     opsclock::app::inspections::schedule::sweep(&t.state.db, &t.state.calendars.snapshot(), t.now())
         .await
         .unwrap()
 }
 
-async fn list(t: &Harness, who: &str, query: &str) -> Vec<Value> {
+pub(crate) async fn list(t: &Harness, who: &str, query: &str) -> Vec<Value> {
     t.get(who, &format!("/api/v1/inspections{query}"))
         .await
         .expect(StatusCode::OK)
@@ -83,7 +83,7 @@ fn summary(list: &[Value]) -> Vec<String> {
 }
 
 /// Every item of the software checklist in order, but `not_ok` with a remark (and `ticket`).
-fn results(not_ok: &str, ticket: Option<Value>) -> Value {
+pub(crate) fn results(not_ok: &str, ticket: Option<Value>) -> Value {
     let items = [
         "interfaces",
         "functions",

@@ -142,6 +142,7 @@ both!(
                 "breaches",
                 "incidents",
                 "inspections",
+                "inspection_records",
                 "major_events",
                 "satisfaction",
                 "rectifications",
@@ -230,6 +231,12 @@ both!(
             )
             .await
             .expect(StatusCode::OK);
+        // An administrator is on no side: it neither writes nor submits the vendor's report.
+        let admin = t
+            .post("admin", &format!("{path}/submit"), json!({"version": r["version"]}))
+            .await
+            .problem(StatusCode::FORBIDDEN, "forbidden");
+        assert!(admin.contains("管理员"), "{admin}");
         // The bureau cannot submit for the vendor; the vendor cannot acknowledge.
         t.post("bureau", &format!("{path}/submit"), json!({"version": r["version"]}))
             .await
@@ -536,11 +543,190 @@ both!(
             "本期重保 1 次。",
             "{summary}"
         );
+        // The window moved to open a day later: its open reports not yet breached (the summary) are
+        // withdrawn, and the moved window owes its own; the breached preparation stays as it was.
+        t.time.set("2026-10-02T03:00:00Z".parse().unwrap());
+        t.put(
+            "bureau",
+            "/api/v1/windows/guoqing",
+            json!({"code": "guoqing", "name": "国庆重保", "units": ["UA"],
+               "starts": "2026-10-02T00:00:00+08:00", "ends": "2026-10-05T00:00:00+08:00"}),
+        )
+        .await
+        .expect(StatusCode::OK);
+        sweep(&t).await;
+        let list = t
+            .get("bureau", "/api/v1/periodic-reports?contract=va-rpt&state=withdrawn")
+            .await
+            .expect(StatusCode::OK);
+        let withdrawn: Vec<&str> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["duty"].as_str().unwrap())
+            .collect();
+        assert_eq!(withdrawn, ["zb-summary"], "{list}");
         // The late preparation is in September's breach report (due 30 September, Beijing).
         let report = t
             .get("bureau", "/api/v1/reports/breaches?period=2026-09")
             .await
             .expect(StatusCode::OK);
         assert_eq!(report["periodic_reports"]["late"][0]["name"], "重保前准备", "{report}");
+    }
+);
+
+both!(
+    an_inspection_report_lists_each_inspection_done_with_its_faults,
+    |t: Harness| async move {
+        // 001 L645 asks for a 运维巡检月报: here over System SI, whose catalogue owes two a month.
+        t.time.set("2026-11-25T02:00:00Z".parse().unwrap());
+        crate::recorded::import_catalog(&t, crate::inspections::FILE)
+            .await
+            .expect(StatusCode::OK);
+        crate::inspections::sweep(&t).await;
+        let mut c = contract();
+        c["systems"] = json!(["SI"]);
+        c["reports"] = json!([{"code": "inspection-monthly", "name": "运维巡检月报", "every": "month",
+        "due": {"working_day": 1}, "sections": ["inspections", "inspection_records"], "source": "as 001 L645"}]);
+        t.put("admin", "/api/v1/contracts/va-rpt", c)
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(sweep(&t).await.created, 1);
+        let due = crate::inspections::list(&t, "eng_a", "?system=SI&state=due").await;
+        let id = due.iter().find(|i| i["every"] == "month").unwrap()["id"]
+            .as_i64()
+            .unwrap();
+        t.post(
+            "eng_a",
+            &format!("/api/v1/inspections/{id}/record"),
+            json!({"results": crate::inspections::results("logins", None)}),
+        )
+        .await
+        .expect(StatusCode::OK);
+        let list = t.get("eng_a", "/api/v1/periodic-reports").await.expect(StatusCode::OK);
+        let number = list[0]["number"].as_str().unwrap().to_owned();
+        let r = t
+            .get("eng_a", &format!("/api/v1/periodic-reports/{number}"))
+            .await
+            .expect(StatusCode::OK);
+        let keys: Vec<&str> = r["sections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["key"].as_str().unwrap())
+            .collect();
+        assert_eq!(keys, ["inspections", "inspection_records"]);
+        let records = section(&r, "inspection_records");
+        let rows = records["rows"].as_array().unwrap();
+        assert_eq!(rows.len(), 1, "{records}");
+        assert!(rows[0][0].as_str().unwrap().starts_with("SI "), "{records}");
+        assert_eq!(rows[0][3], "eng_a");
+        assert_eq!(rows[0][4], "5/6", "five of six items in order");
+        assert!(rows[0][5].as_str().unwrap().contains("登录量骤降"), "{records}");
+        // No part to write: it is submitted as generated.
+        t.post(
+            "eng_a",
+            &format!("/api/v1/periodic-reports/{number}/submit"),
+            json!({"version": r["version"]}),
+        )
+        .await
+        .expect(StatusCode::OK);
+    }
+);
+
+/// Writes the two parts and submits report `number` as `eng_a`; returns the answer.
+async fn write_and_submit(t: &Harness, number: &str) -> Value {
+    let path = format!("/api/v1/periodic-reports/{number}");
+    let r = t.get("eng_a", &path).await.expect(StatusCode::OK);
+    let r = t
+        .patch(
+            "eng_a",
+            &path,
+            json!({"version": r["version"], "narrative": [
+                {"heading": "服务受理工作进展", "text": "a"}, {"heading": "非故障响应支持工作进展", "text": "b"}]}),
+        )
+        .await
+        .expect(StatusCode::OK);
+    t.post("eng_a", &format!("{path}/submit"), json!({"version": r["version"]}))
+        .await
+        .expect(StatusCode::OK)
+}
+
+both!(
+    a_report_returned_after_its_due_date_stays_on_time_and_late_ones_filter_before_the_limit,
+    |t: Harness| async move {
+        let number = november(&t).await;
+        t.time.set("2026-11-30T08:00:00Z".parse().unwrap());
+        write_and_submit(&t, &number).await;
+        // Returned on 3 December, after the due instant (1 December, 24:00): open again, but handed
+        // in on time, so not late, never breached, and not mailed as overdue.
+        t.time.set("2026-12-03T02:00:00Z".parse().unwrap());
+        let path = format!("/api/v1/periodic-reports/{number}");
+        let r = t.get("bureau", &path).await.expect(StatusCode::OK);
+        let back = t
+            .post(
+                "bureau",
+                &format!("{path}/return"),
+                json!({"version": r["version"], "note": "补充"}),
+            )
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(
+            (back["state"].clone(), back["late"].clone()),
+            (json!("open"), json!(false))
+        );
+        assert_eq!(sweep(&t).await.breached, 0);
+        assert!(mails(&t, &format!("{number}/breach")).await.is_empty());
+        let again = write_and_submit(&t, &number).await;
+        assert_eq!(again["late"], false, "judged on the first submission");
+        let report = t
+            .get("bureau", "/api/v1/reports/breaches?period=2026-12")
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(report["periodic_reports"]["per_contract"][0]["late"], 0);
+        // December's report, never submitted, is late once January's first working day has passed;
+        // the filter finds it in the database, before the list's limit.
+        t.time.set("2027-01-06T02:00:00Z".parse().unwrap());
+        sweep(&t).await;
+        let late = t
+            .get("bureau", "/api/v1/periodic-reports?late=true&limit=1")
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(late.as_array().unwrap().len(), 1, "{late}");
+        assert_eq!(late[0]["period"], "2026-12");
+        let on_time = t
+            .get("bureau", "/api/v1/periodic-reports?late=false")
+            .await
+            .expect(StatusCode::OK);
+        let periods: Vec<&str> = on_time
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["period"].as_str().unwrap())
+            .collect();
+        assert_eq!(periods, ["2027-01", "2026-11"], "{on_time}");
+    }
+);
+
+both!(
+    a_contract_set_after_the_due_date_owes_the_report_but_it_is_never_late,
+    |t: Harness| async move {
+        // A quarterly report due by 30 December, its contract set on the 31st.
+        t.time.set("2026-12-31T02:00:00Z".parse().unwrap());
+        let mut c = contract();
+        c["reports"] = json!([{"code": "q", "name": "运维季度报告", "every": "quarter",
+        "due": {"in": "last_month", "day": 30}}]);
+        t.put("admin", "/api/v1/contracts/va-rpt", c)
+            .await
+            .expect(StatusCode::OK);
+        for who in ["vmgr_a", "bureau"] {
+            address(&t, who).await;
+        }
+        let s = sweep(&t).await;
+        assert_eq!((s.created, s.reminded, s.breached), (1, 0, 0));
+        let list = t.get("bureau", "/api/v1/periodic-reports").await.expect(StatusCode::OK);
+        assert_eq!(list[0]["period"], "2026-Q4");
+        assert_eq!(list[0]["late"], false, "{list}");
+        assert!(mails(&t, "RPT-").await.is_empty());
     }
 );

@@ -331,6 +331,7 @@ mod tests {
         }))
         .unwrap();
         Stored {
+            id: 1,
             contract,
             vendor_id: 7,
             member_ids: vec![],

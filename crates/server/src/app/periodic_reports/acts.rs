@@ -44,12 +44,23 @@ pub struct ReportAct {
 fn check_vendor(p: &Principal, stored: &Stored) -> AppResult<()> {
     permissions::check(p, Action::PeriodicReportWrite)?;
     match (p.role, p.party) {
-        (Role::Admin, _) => Ok(()),
+        (Role::Admin, _) => Err(not_a_party(
+            "writes and submits a report for the vendor",
+            "代表服务商填写、提交报告",
+        )),
         (_, Some(Party::Vendor(own))) if stored.binds(own) => Ok(()),
         _ => Err(AppError::Forbidden(
             "only the people of the contract's vendor (or a member of its consortium) write its reports".to_owned(),
         )),
     }
+}
+
+/// An administrator keeps the server; it is on no side of the contract (as with inspections and
+/// rectification orders): it neither writes the vendor's report nor accepts it for the buyer.
+fn not_a_party(en: &str, zh: &str) -> AppError {
+    AppError::Forbidden(format!(
+        "an administrator is neither the vendor nor the bureau: nobody {en} as an administrator（管理员不{zh}）"
+    ))
 }
 
 /// Moves the version of `row` on from `version`, or fails with a conflict.
@@ -170,10 +181,13 @@ pub async fn submit(
         return Err(wrong_state(&row, "only an open report is submitted", &[]));
     }
     let now = ctx.now();
-    if row.period_start > now {
+    let duty = stored.contract.reports.iter().find(|d| d.code == row.duty);
+    // A report about a period is handed in once the period has begun; a preparation, due before
+    // its period (a 重保 window), before it.
+    let ahead = duty.is_some_and(|d| d.due.counted_in == sla_clock::DueIn::Before);
+    if row.period_start > now && !ahead {
         return Err(wrong_state(&row, "its period has not begun", &[]));
     }
-    let duty = stored.contract.reports.iter().find(|d| d.code == row.duty);
     let missing: Vec<String> = narrative_of(&row, duty)
         .into_iter()
         .filter(|n| n.text.trim().is_empty())
@@ -194,6 +208,10 @@ pub async fn submit(
         .col_expr(periodic_reports::Column::State, Expr::value("submitted"))
         .col_expr(periodic_reports::Column::Content, Expr::value(content))
         .col_expr(periodic_reports::Column::SubmittedAt, Expr::value(Some(now)))
+        .col_expr(
+            periodic_reports::Column::FirstSubmittedAt,
+            Expr::value(Some(row.first_submitted_at.unwrap_or(now))),
+        )
         .col_expr(periodic_reports::Column::SubmittedBy, Expr::value(Some(p.user_id)))
         .col_expr(periodic_reports::Column::NextLookAt, Expr::value(None::<DateTime<Utc>>))
         .filter(periodic_reports::Column::Id.eq(row.id))
@@ -228,6 +246,12 @@ pub async fn decide(
     body: ReportAct,
 ) -> AppResult<PeriodicReportView> {
     permissions::check(p, Action::PeriodicReportAcknowledge)?;
+    if p.role == Role::Admin {
+        return Err(not_a_party(
+            "acknowledges or returns a report for the bureau",
+            "代表甲方确认或退回报告",
+        ));
+    }
     let txn = ctx.begin_write().await?;
     let (row, stored) = load(&txn, p, number).await?;
     if row.state != "submitted" {
@@ -252,8 +276,9 @@ pub async fn decide(
             if note.chars().count() > 2000 {
                 return Err(AppError::invalid("note", "at most 2000 characters"));
             }
-            // Open again: the due instant is the same; the sweep looks again if it is still ahead.
-            let look = row.due_at.filter(|d| *d > now && row.breached_at.is_none());
+            // Open again, due at the same instant; lateness stays judged on the first submission,
+            // so the sweep has nothing more to remind or breach.
+            let look: Option<DateTime<Utc>> = None;
             update
                 .col_expr(periodic_reports::Column::State, Expr::value("open"))
                 .col_expr(

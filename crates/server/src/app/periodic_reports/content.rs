@@ -14,6 +14,7 @@
 //! | `breaches` | 超时明细 | every breached clock |
 //! | `incidents` | 故障登记 | each incident: cause, fix, impact window, duration |
 //! | `inspections` | 巡检 | per system: owed, done, missed |
+//! | `inspection_records` | 巡检记录 | each inspection done in the period: when, by whom, items in order, the faults found |
 //! | `major_events` | 重保 | the 重保 windows over the period and their count |
 //! | `satisfaction` | 满意度 | ratings and the satisfied share |
 //! | `rectifications` | 整改 | the rectification orders open at the period's end or closed in it |
@@ -33,7 +34,7 @@ use crate::app::vocab::Lang;
 use crate::db::entities::{problems, rectification_orders, systems};
 
 /// Every section key with its headings, in the default order.
-pub const SECTIONS: [(&str, &str, &str); 11] = [
+pub const SECTIONS: [(&str, &str, &str); 12] = [
     ("tickets", "工单统计", "Tickets"),
     ("categories", "分类统计", "By category"),
     ("alarms", "告警", "Alarms"),
@@ -41,6 +42,7 @@ pub const SECTIONS: [(&str, &str, &str); 11] = [
     ("breaches", "超时明细", "Breached deadlines"),
     ("incidents", "故障登记", "Incident register"),
     ("inspections", "巡检", "Inspections"),
+    ("inspection_records", "巡检记录", "Inspection records"),
     ("major_events", "重保", "Major-event protection (重保)"),
     ("satisfaction", "满意度", "Satisfaction"),
     ("rectifications", "整改", "Rectification orders"),
@@ -146,9 +148,10 @@ pub async fn build(
             "breaches" => breaches(&r),
             "incidents" => incidents(&r),
             "inspections" => inspections(&r),
+            "inspection_records" => inspection_records(db, &system_ids, from, to).await?,
             "major_events" => major_events(db, &system_ids, from, to).await?,
             "satisfaction" => satisfaction(&r),
-            "rectifications" => rectifications(db, &system_ids, from, to).await?,
+            "rectifications" => rectifications(db, &system_ids, &stored.vendor_ids(), from, to).await?,
             "problems" => problem_records(db, &system_ids, from, to).await?,
             _ => continue,
         });
@@ -348,6 +351,49 @@ fn inspections(r: &reports::Report) -> Section {
     )
 }
 
+async fn inspection_records(
+    db: &impl ConnectionTrait,
+    systems: &[i64],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> AppResult<Section> {
+    let rows = super::queries::inspections_done(db, systems, from, to)
+        .await?
+        .into_iter()
+        .map(|i| {
+            vec![
+                i.system,
+                format!(
+                    "{}{}",
+                    crate::app::inspections::every_zh(&i.every),
+                    crate::app::inspections::mode_zh(&i.mode)
+                ),
+                local(i.done_at),
+                i.done_by,
+                format!("{}/{}", i.ok, i.items),
+                if i.faults.is_empty() {
+                    "—".to_owned()
+                } else {
+                    i.faults.join("；")
+                },
+            ]
+        })
+        .collect();
+    Ok(section(
+        "inspection_records",
+        &[
+            ("系统", "System"),
+            ("频次", "Cadence"),
+            ("完成时间", "Done"),
+            ("巡检人", "By"),
+            ("正常项", "Items in order"),
+            ("异常", "Faults found"),
+        ],
+        rows,
+        None,
+    ))
+}
+
 async fn major_events(
     db: &impl ConnectionTrait,
     systems_in: &[i64],
@@ -408,11 +454,15 @@ fn satisfaction(r: &reports::Report) -> Section {
 async fn rectifications(
     db: &impl ConnectionTrait,
     systems: &[i64],
+    vendors: &[i64],
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> AppResult<Section> {
+    // The orders issued to the contract's vendors only: another vendor's on a shared system are
+    // not this vendor's to read.
     let orders = rectification_orders::Entity::find()
         .filter(rectification_orders::Column::SystemId.is_in(systems.to_vec()))
+        .filter(rectification_orders::Column::VendorId.is_in(vendors.to_vec()))
         .filter(rectification_orders::Column::IssuedAt.lt(to))
         .order_by_asc(rectification_orders::Column::Id)
         .all(db)

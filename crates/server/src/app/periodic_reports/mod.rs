@@ -48,7 +48,12 @@ pub use acts::{NarrativeChange, ReportAct, change, decide, submit};
 pub use content::Section;
 
 /// The states, with their Chinese labels.
-pub const STATES: [(&str, &str); 3] = [("open", "待提交"), ("submitted", "待确认"), ("acknowledged", "已确认")];
+pub const STATES: [(&str, &str); 4] = [
+    ("open", "待提交"),
+    ("submitted", "待确认"),
+    ("acknowledged", "已确认"),
+    ("withdrawn", "已撤销"),
+];
 
 /// The Chinese label of a state.
 pub fn state_zh(state: &str) -> &'static str {
@@ -79,10 +84,20 @@ pub(crate) async fn check_duties(db: &impl ConnectionTrait, c: &contract_terms::
                 .filter(systems::Column::Code.eq(code))
                 .one(db)
                 .await?;
-            if found.is_none() {
+            let field = format!("reports[{i}].systems[{j}]");
+            let Some(system) = found else {
+                return Err(AppError::invalid(field, format!("no system with code {code:?}")));
+            };
+            // A report tells the vendor about its systems: never about another contract's.
+            let covered = if c.systems.is_empty() {
+                serves(db, system.id, c).await?
+            } else {
+                c.systems.contains(code)
+            };
+            if !covered {
                 return Err(AppError::invalid(
-                    format!("reports[{i}].systems[{j}]"),
-                    format!("no system with code {code:?}"),
+                    field,
+                    format!("system {code:?} is not covered by contract {:?}", c.code),
                 ));
             }
         }
@@ -90,15 +105,24 @@ pub(crate) async fn check_duties(db: &impl ConnectionTrait, c: &contract_terms::
     Ok(())
 }
 
-/// The id of the contract stored as `code`.
-pub(crate) async fn contract_id(db: &impl ConnectionTrait, code: &str) -> Result<Option<i64>, sea_orm::DbErr> {
-    contracts::Entity::find()
+/// Whether system `id` is served by the vendor of `c` or a member of its consortium.
+async fn serves(db: &impl ConnectionTrait, id: i64, c: &contract_terms::Contract) -> AppResult<bool> {
+    use crate::db::entities::{system_vendors, vendors};
+    let mut codes = vec![c.vendor.clone()];
+    codes.extend(c.members.iter().cloned());
+    let vendor_ids: Vec<i64> = vendors::Entity::find()
         .select_only()
-        .column(contracts::Column::Id)
-        .filter(contracts::Column::Code.eq(code))
+        .column(vendors::Column::Id)
+        .filter(vendors::Column::Code.is_in(codes))
         .into_tuple()
+        .all(db)
+        .await?;
+    Ok(system_vendors::Entity::find()
+        .filter(system_vendors::Column::SystemId.eq(id))
+        .filter(system_vendors::Column::VendorId.is_in(vendor_ids))
         .one(db)
-        .await
+        .await?
+        .is_some())
 }
 
 /// The code of contract `id`.
@@ -121,17 +145,6 @@ async fn stored_of<'a>(
         return Ok(None);
     };
     Ok(contracts.iter().find(|s| s.contract.code == code))
-}
-
-/// The duty of `row` as its contract says it now (`None` once the contract drops it).
-pub(crate) async fn duty_of(
-    db: &impl ConnectionTrait,
-    contracts: &[Stored],
-    row: &periodic_reports::Model,
-) -> Result<Option<ReportDuty>, sea_orm::DbErr> {
-    Ok(stored_of(db, contracts, row)
-        .await?
-        .and_then(|s| s.contract.reports.iter().find(|d| d.code == row.duty).cloned()))
 }
 
 /// Whether `p` reads the reports of `stored`: admins, the bureau and the supervisor all; a
@@ -246,12 +259,46 @@ async fn username(db: &impl ConnectionTrait, id: Option<i64>) -> Result<Option<S
 }
 
 /// Whether `row`, as it stands at `now`, is late.
+///
+/// Late means: first submitted after the due instant, or not submitted by it. A report returned
+/// and submitted again is judged on its first submission (the buyer's return is on record, and
+/// cannot make an on-time report late). A report whose due instant had passed when it was
+/// created (a contract set, or a 重保 window put up, after the date) is owed but never late: it
+/// could not have been handed in on time through opsclock. A withdrawn one is not late.
 pub fn is_late(row: &periodic_reports::Model, now: DateTime<Utc>) -> bool {
-    match (row.due_at, row.submitted_at) {
-        (Some(due), Some(at)) if row.state != "open" => at > due,
-        (Some(due), _) => row.breached_at.is_some() || due <= now,
-        (None, _) => false,
+    let Some(due) = row.due_at else { return false };
+    if row.state == "withdrawn" || due <= row.created_at {
+        return false;
     }
+    match row.first_submitted_at {
+        Some(at) => at > due,
+        None => row.breached_at.is_some() || due <= now,
+    }
+}
+
+/// [`is_late`] as a condition on the rows, so that a list filters before its limit.
+fn late_condition(now: DateTime<Utc>) -> sea_orm::Condition {
+    use periodic_reports::Column as C;
+    use sea_orm::Condition;
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    Condition::all()
+        .add(C::DueAt.is_not_null())
+        .add(C::State.ne("withdrawn"))
+        .add(Expr::col(C::DueAt).gt(Expr::col(C::CreatedAt)))
+        .add(
+            Condition::any()
+                // Guarded: a NULL comparison would make the whole condition NULL, and its NOT too.
+                .add(
+                    Condition::all()
+                        .add(C::FirstSubmittedAt.is_not_null())
+                        .add(Expr::col(C::FirstSubmittedAt).gt(Expr::col(C::DueAt))),
+                )
+                .add(
+                    Condition::all()
+                        .add(C::FirstSubmittedAt.is_null())
+                        .add(Condition::any().add(C::BreachedAt.is_not_null()).add(C::DueAt.lte(now))),
+                ),
+        )
 }
 
 async fn view(
@@ -323,9 +370,7 @@ pub async fn list(ctx: &Context, p: &Principal, q: PeriodicReportQuery) -> AppRe
         if q.contract.as_deref().is_some_and(|c| c != s.contract.code) {
             continue;
         }
-        if let Some(id) = contract_id(&ctx.db, &s.contract.code).await? {
-            ids.insert(id, s);
-        }
+        ids.insert(s.id, s);
     }
     let mut find = periodic_reports::Entity::find()
         .filter(periodic_reports::Column::ContractId.is_in(ids.keys().copied().collect::<Vec<_>>()))
@@ -336,6 +381,11 @@ pub async fn list(ctx: &Context, p: &Principal, q: PeriodicReportQuery) -> AppRe
         find = find.filter(periodic_reports::Column::State.eq(s.clone()));
     }
     let now = ctx.now();
+    find = match q.late {
+        Some(true) => find.filter(late_condition(now)),
+        Some(false) => find.filter(late_condition(now).not()),
+        None => find,
+    };
     let mut out = Vec::new();
     for row in find.all(&ctx.db).await? {
         let Some(stored) = ids.get(&row.contract_id) else {
@@ -386,10 +436,16 @@ pub async fn sections_of(ctx: &Context, row: &periodic_reports::Model, stored: &
         Some(d) if !d.systems.is_empty() => Some(windows::report_systems(&ctx.db, stored, d).await?),
         _ => None,
     };
+    // A preparation (due before its period) reports on the time before it: from when it was
+    // owed to the period's start.
+    let (from, to) = match duty.map(|d| d.due.counted_in) {
+        Some(sla_clock::DueIn::Before) => (row.created_at.min(row.period_start), row.period_start),
+        _ => (row.period_start, row.period_end),
+    };
     let period = crate::app::reports::Period {
         label: row.period.clone(),
-        from: row.period_start,
-        to: row.period_end,
+        from,
+        to,
         timezone: "Asia/Shanghai".to_owned(),
     };
     let keys = duty.map(|d| d.sections.clone()).unwrap_or_default();

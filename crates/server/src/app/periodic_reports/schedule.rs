@@ -25,7 +25,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use contract_terms::{ReportDuty, ReportEvery};
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use sla_clock::Calendar;
 
 use crate::app::AppError;
@@ -59,17 +59,22 @@ pub fn days_of(calendar: &Calendar, start: DateTime<Utc>, end: DateTime<Utc>) ->
     (first, last.succ_opt().unwrap_or(last))
 }
 
-/// The row of `duty`'s report over `[start, end)`, written `label`, due by its rule.
+/// The row of `duty`'s report over `[start, end)`, written `label`, due by its rule, owed since
+/// `since` (when it is created, or for a period the sweep missed while no server ran, the
+/// period's start: [`super::is_late`] judges a report owed since after its due instant never
+/// late, and one the sweep merely caught up late like any other).
 pub(crate) fn owed(
     contract_id: i64,
     duty: &ReportDuty,
     calendar: &Calendar,
     label: String,
     (start, end): (DateTime<Utc>, DateTime<Utc>),
-    now: DateTime<Utc>,
+    since: DateTime<Utc>,
 ) -> periodic_reports::ActiveModel {
     let (from, next) = days_of(calendar, start, end);
     let (due_at, provisional) = due_of(duty, calendar, from, next);
+    // Nothing to remind of or breach for a report owed only once its due instant had passed.
+    let look = first_look(duty.remind_hours, due_at).filter(|_| due_at.is_some_and(|d| d > since));
     periodic_reports::ActiveModel {
         contract_id: Set(contract_id),
         duty: Set(duty.code.clone()),
@@ -83,15 +88,16 @@ pub(crate) fn owed(
         state: Set("open".to_owned()),
         narrative: Set(None),
         content: Set(None),
+        first_submitted_at: Set(None),
         submitted_at: Set(None),
         submitted_by: Set(None),
         acknowledged_at: Set(None),
         acknowledged_by: Set(None),
         returned_note: Set(None),
         breached_at: Set(None),
-        next_look_at: Set(first_look(duty.remind_hours, due_at)),
+        next_look_at: Set(look),
         version: Set(1),
-        created_at: Set(now),
+        created_at: Set(since),
         ..Default::default()
     }
 }
@@ -107,7 +113,10 @@ pub fn due_of(
     match duty.due.due_date(calendar, from, next) {
         Ok(date) => match duty.due.due(calendar, from, next) {
             Ok(at) => (Some(at), duty.due.is_provisional(calendar, date)),
-            Err(_) => (None, false),
+            Err(e) => {
+                tracing::warn!(duty = %duty.code, error = %e, "no due instant for a periodic report");
+                (None, false)
+            }
         },
         Err(e) => {
             tracing::warn!(duty = %duty.code, error = %e, "no due date for a periodic report yet");
@@ -169,24 +178,24 @@ async fn create_owed(
     let mut rows = Vec::new();
     let mut windows = super::windows::Windows::default();
     for stored in deductions::list(db).await? {
-        let Some(contract_id) = super::contract_id(db, &stored.contract.code).await? else {
-            continue;
-        };
+        let contract_id = stored.id;
         for duty in &stored.contract.reports {
             let Some(calendar) = calendars.get(&duty.calendar) else {
                 tracing::error!(contract = %stored.contract.code, duty = %duty.code, calendar = %duty.calendar,
                     "no such calendar: the report is not scheduled");
                 continue;
             };
+            let held = latest.get(&(contract_id, duty.code.clone())).copied();
             let Some(period) = period_of(duty.every) else {
-                rows.extend(windows.owed(db, &stored, contract_id, duty, calendar, now).await?);
+                rows.extend(windows.owed(db, &stored, duty, calendar, held, now).await?);
                 continue;
             };
             let today = calendar.local(now).date_naive();
-            let now_from = bounds(period, today).0;
-            let mut start = match latest.get(&(contract_id, duty.code.clone())) {
-                Some(at) => bounds(period, calendar.local(*at).date_naive()).0.max(now_from),
-                None => now_from,
+            // From the latest period held (again: a round cut short is completed, and the periods
+            // no sweep saw while no server ran are caught up), or, first seen, the one holding now.
+            let mut start = match held {
+                Some(at) => bounds(period, calendar.local(at).date_naive()).0,
+                None => bounds(period, today).0,
             };
             for _ in 0..CATCH_UP {
                 if start > today {
@@ -197,13 +206,14 @@ async fn create_owed(
                 else {
                     break;
                 };
+                let since = if held.is_some() { period_start.min(now) } else { now };
                 rows.push(owed(
                     contract_id,
                     duty,
                     calendar,
                     label(duty.every.key(), from),
                     (period_start, period_end),
-                    now,
+                    since,
                 ));
                 start = next;
             }
@@ -227,45 +237,80 @@ async fn create_owed(
     Ok(created)
 }
 
-/// Computes again the due dates that were provisional or unknown, for reports not breached yet:
-/// publishing a year's holidays may move them.
+/// Brings the open reports not yet submitted nor breached in line with what they owe now:
+/// a due date that was provisional or unknown is computed again (publishing a year's holidays
+/// may move it); a report whose duty the contract dropped, or whose 重保 window went away, is
+/// withdrawn; one whose window's end moved follows it.
 async fn settle(db: &DatabaseConnection, calendars: &BTreeMap<String, Calendar>) -> Result<(), AppError> {
-    let unsettled = periodic_reports::Entity::find()
+    let open = periodic_reports::Entity::find()
         .filter(periodic_reports::Column::State.eq("open"))
         .filter(periodic_reports::Column::BreachedAt.is_null())
-        .filter(
-            Condition::any()
-                .add(periodic_reports::Column::DueProvisional.eq(true))
-                .add(periodic_reports::Column::DueAt.is_null()),
-        )
+        .filter(periodic_reports::Column::FirstSubmittedAt.is_null())
         .all(db)
         .await?;
-    if unsettled.is_empty() {
+    if open.is_empty() {
         return Ok(());
     }
     let contracts = deductions::list(db).await?;
-    for row in unsettled {
-        let Some(duty) = super::duty_of(db, &contracts, &row).await? else {
+    let mut windows = super::windows::Windows::default();
+    for row in open {
+        let stored = contracts.iter().find(|s| s.id == row.contract_id);
+        let duty = stored.and_then(|s| s.contract.reports.iter().find(|d| d.code == row.duty));
+        let (Some(stored), Some(duty)) = (stored, duty) else {
+            withdraw(db, &row).await?;
             continue;
         };
+        let span = if duty.every.is_major_event() {
+            match windows.span(db, stored, duty, &row).await? {
+                Some(span) => span,
+                None => {
+                    withdraw(db, &row).await?;
+                    continue;
+                }
+            }
+        } else {
+            (row.period_start, row.period_end)
+        };
+        let moved = span.1 != row.period_end;
+        if !(moved || row.due_provisional || row.due_at.is_none()) {
+            continue;
+        }
         let Some(calendar) = calendars.get(&duty.calendar) else {
             continue;
         };
-        let (from, next) = days_of(calendar, row.period_start, row.period_end);
-        let (due_at, provisional) = due_of(&duty, calendar, from, next);
-        if due_at != row.due_at || provisional != row.due_provisional {
+        let (from, next) = days_of(calendar, span.0, span.1);
+        let (due_at, provisional) = due_of(duty, calendar, from, next);
+        if moved || due_at != row.due_at || provisional != row.due_provisional {
+            let look = first_look(duty.remind_hours, due_at).filter(|_| due_at.is_some_and(|d| d > row.created_at));
             periodic_reports::Entity::update_many()
+                .col_expr(periodic_reports::Column::PeriodEnd, Expr::value(span.1))
                 .col_expr(periodic_reports::Column::DueAt, Expr::value(due_at))
                 .col_expr(periodic_reports::Column::DueProvisional, Expr::value(provisional))
-                .col_expr(
-                    periodic_reports::Column::NextLookAt,
-                    Expr::value(first_look(duty.remind_hours, due_at)),
-                )
+                .col_expr(periodic_reports::Column::NextLookAt, Expr::value(look))
                 .filter(periodic_reports::Column::Id.eq(row.id))
                 .filter(periodic_reports::Column::Version.eq(row.version))
+                .filter(periodic_reports::Column::State.eq("open"))
+                .filter(periodic_reports::Column::BreachedAt.is_null())
                 .exec(db)
                 .await?;
         }
+    }
+    Ok(())
+}
+
+/// Withdraws `row` (open, never submitted, not breached): nothing more is owed of it.
+async fn withdraw(db: &DatabaseConnection, row: &periodic_reports::Model) -> Result<(), AppError> {
+    let done = periodic_reports::Entity::update_many()
+        .col_expr(periodic_reports::Column::State, Expr::value("withdrawn"))
+        .col_expr(periodic_reports::Column::NextLookAt, Expr::value(None::<DateTime<Utc>>))
+        .filter(periodic_reports::Column::Id.eq(row.id))
+        .filter(periodic_reports::Column::Version.eq(row.version))
+        .filter(periodic_reports::Column::State.eq("open"))
+        .filter(periodic_reports::Column::BreachedAt.is_null())
+        .exec(db)
+        .await?;
+    if done.rows_affected == 1 {
+        tracing::info!(report = %format!("RPT-{}", row.id), duty = %row.duty, "periodic report withdrawn: its duty or window went away");
     }
     Ok(())
 }

@@ -13,7 +13,12 @@
 //!
 //! A day's report (`major_event_day`) is created on each day of a window, for that day (one a
 //! day however many windows cover it), labelled with the date, due by its rule counted from the
-//! day (`{ day = 1, by = "09:00" }`: the next morning).
+//! day (`{ day = 1, by = "09:00" }`: the next morning). Days a stopped sweep missed since the
+//! last one owed are caught up.
+//!
+//! **When a window changes** ([`Windows::span`]): an open report follows its window's new end; a
+//! window removed, moved to another start, or no longer covering the report's systems withdraws
+//! its open reports not yet breached (a moved window owes its reports anew, under its new start).
 //!
 //! Rows are unique per (contract, duty, period start), like every report: two windows opening at
 //! the same instant owe one preparation and one summary between them.
@@ -64,36 +69,77 @@ impl Windows {
         Ok(self.loaded.as_ref().unwrap_or_else(|| unreachable!("loaded above")))
     }
 
-    /// The rows `duty` of `stored` owes for the windows open now or ahead.
-    pub(crate) async fn owed(
+    /// The windows covering a system of `duty`'s report.
+    async fn covering(
         &mut self,
         db: &impl ConnectionTrait,
         stored: &Stored,
-        contract_id: i64,
         duty: &ReportDuty,
-        calendar: &Calendar,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<periodic_reports::ActiveModel>, AppError> {
+    ) -> Result<Vec<&Loaded>, AppError> {
         let ids = report_systems(db, stored, duty).await?;
         let Read {
             windows: all,
             systems,
             units,
         } = self.load(db).await?;
-        let covering: Vec<&Loaded> = all
+        Ok(all
             .iter()
-            .filter(|w| w.row.ends_at > now)
             .filter(|w| {
                 ids.iter().filter_map(|id| systems.get(id)).any(|s| {
                     let unit = units.get(&s.unit_id).map_or("", String::as_str);
                     w.covers(s, unit)
                 })
             })
+            .collect())
+    }
+
+    /// The span an open report of a window (`major_event`, `major_event_day`) owes now: the
+    /// window's own if it is still there with the same start (its end may have moved), the day's
+    /// if a window still covers it; `None` once the window was removed, moved to another start,
+    /// or no longer covers the report's systems — then the report is withdrawn (a moved window
+    /// owes its reports anew).
+    pub(crate) async fn span(
+        &mut self,
+        db: &impl ConnectionTrait,
+        stored: &Stored,
+        duty: &ReportDuty,
+        row: &periodic_reports::Model,
+    ) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>, AppError> {
+        let covering = self.covering(db, stored, duty).await?;
+        Ok(match duty.every {
+            ReportEvery::MajorEvent => covering
+                .iter()
+                .find(|w| w.row.code == row.period && w.row.starts_at == row.period_start)
+                .map(|w| (w.row.starts_at, w.row.ends_at)),
+            _ => covering
+                .iter()
+                .any(|w| w.row.starts_at < row.period_end && w.row.ends_at > row.period_start)
+                .then_some((row.period_start, row.period_end)),
+        })
+    }
+
+    /// The rows `duty` of `stored` owes for the windows open now or ahead; `held`, the start of
+    /// the latest day already owed (the days a stopped sweep missed since are caught up).
+    pub(crate) async fn owed(
+        &mut self,
+        db: &impl ConnectionTrait,
+        stored: &Stored,
+        duty: &ReportDuty,
+        calendar: &Calendar,
+        held: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<periodic_reports::ActiveModel>, AppError> {
+        let contract_id = stored.id;
+        let covering: Vec<&Loaded> = self
+            .covering(db, stored, duty)
+            .await?
+            .into_iter()
+            .filter(|w| w.row.ends_at > held.unwrap_or(now).min(now))
             .collect();
         let mut rows = Vec::new();
         match duty.every {
             ReportEvery::MajorEvent => {
-                for w in covering {
+                for w in covering.into_iter().filter(|w| w.row.ends_at > now) {
                     rows.push(owed(
                         contract_id,
                         duty,

@@ -67,6 +67,8 @@ pub struct ContractDeductions {
 /// A stored contract with its vendor and system ids.
 #[derive(Debug, Clone)]
 pub struct Stored {
+    /// Its row's id.
+    pub id: i64,
     /// The contract.
     pub contract: Contract,
     /// Its vendor.
@@ -198,6 +200,7 @@ pub async fn list(db: &impl ConnectionTrait) -> AppResult<Vec<Stored>> {
             contract.systems.iter().filter_map(|c| codes.get(c).copied()).collect()
         };
         out.push(Stored {
+            id: row.id,
             contract,
             vendor_id: row.vendor_id,
             member_ids,

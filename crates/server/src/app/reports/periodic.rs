@@ -81,9 +81,7 @@ pub async fn of(db: &impl ConnectionTrait, scope: &Scope) -> AppResult<PeriodicR
         {
             continue;
         }
-        if let Some(id) = crate::app::periodic_reports::contract_id(db, &s.contract.code).await? {
-            contracts.insert(id, s.contract.code.clone());
-        }
+        contracts.insert(s.id, s.contract.code.clone());
     }
     if contracts.is_empty() {
         return Ok(PeriodicReports::default());
@@ -93,6 +91,7 @@ pub async fn of(db: &impl ConnectionTrait, scope: &Scope) -> AppResult<PeriodicR
         .filter(periodic_reports::Column::DueAt.gt(scope.from))
         .filter(periodic_reports::Column::DueAt.lte(scope.to))
         .filter(periodic_reports::Column::DueAt.lte(scope.as_of))
+        .filter(periodic_reports::Column::State.ne("withdrawn"))
         .order_by_asc(periodic_reports::Column::DueAt)
         .order_by_asc(periodic_reports::Column::Id)
         .all(db)

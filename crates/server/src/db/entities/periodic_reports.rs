@@ -32,7 +32,8 @@ pub struct Model {
     pub due_at: Option<DateTimeUtc>,
     /// Whether the due date rests on holidays not yet published.
     pub due_provisional: bool,
-    /// `open`, `submitted` or `acknowledged`.
+    /// `open`, `submitted`, `acknowledged`, or `withdrawn` (its 重保 window or its duty went away
+    /// before it was due).
     #[sea_orm(column_type = "Text")]
     pub state: String,
     /// The vendor's text, heading to text.
@@ -41,6 +42,9 @@ pub struct Model {
     /// What was submitted: the sections as they read then (frozen).
     #[sea_orm(column_type = "JsonBinary", nullable)]
     pub content: Option<Json>,
+    /// When it was first submitted: lateness is judged on it (a report returned and submitted
+    /// again keeps it).
+    pub first_submitted_at: Option<DateTimeUtc>,
     /// When it was (last) submitted.
     pub submitted_at: Option<DateTimeUtc>,
     /// Who submitted it.
