@@ -115,6 +115,12 @@ pub(crate) fn policy(action: &str) -> &'static [&'static str] {
         "problem.read" => PARTIES,
         "problem.write" => WORKERS,
         "problem.close" => BUYER_MANAGERS,
+        // Periodic reports (定期报告): a contract's report covers every unit's systems, so the
+        // bureau, the supervisor and the contract's vendor read it and a unit's people do not;
+        // the vendor's people write and submit it; the bureau's managers acknowledge or return it.
+        "periodic_report.read" => &["admin", "bureau", "vmgr_a", "eng_a", "sup"],
+        "periodic_report.write" => &["admin", "vmgr_a", "eng_a"],
+        "periodic_report.acknowledge" => &["admin", "bureau"],
         "intake.manage" | "intake.triage" | "webhooks" | "user.manage" | "token.manage" | "administer" => ADMIN,
         other => panic!(
             "action {other:?} has no written expectation: add it to policy() in tests/api/permissions.rs, \

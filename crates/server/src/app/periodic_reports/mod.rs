@@ -5,6 +5,7 @@
 //!
 //! - [`schedule`]: the sweep creates each period's report once, settles provisional due dates,
 //!   reminds and marks breaches (each notice once);
+//! - [`acts`]: writing, submitting, acknowledging and returning a report;
 //! - [`content`]: the sections filled from the record (tickets, categories, alarms, clocks,
 //!   breaches, incidents, inspections, 重保, satisfaction, rectifications, problems);
 //! - the vendor writes the narrative parts the duty names and submits; the sections are frozen
@@ -22,6 +23,7 @@
 //! bureau's managers acknowledge or return; the bureau, the supervisor and the vendor's people
 //! read. A unit's people do not: a contract's report covers every unit's systems.
 
+pub mod acts;
 pub mod content;
 pub mod docx;
 pub mod notify;
@@ -32,18 +34,17 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use contract_terms::ReportDuty;
-use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::app::audit::{self, ClientAddr};
 use crate::app::auth::{Party, Principal, Role};
 use crate::app::permissions::{self, Action};
 use crate::app::reports::deductions::{self, Stored};
 use crate::app::{AppError, AppResult, Context};
 use crate::db::entities::{contracts, periodic_reports, users};
 
+pub use acts::{NarrativeChange, ReportAct, change, decide, submit};
 pub use content::Section;
 
 /// The states, with their Chinese labels.
@@ -423,273 +424,6 @@ pub async fn get(ctx: &Context, p: &Principal, number: &str) -> AppResult<Period
     let mut v = view(&ctx.db, &stored, row, ctx.now()).await?;
     v.sections = Some(sections);
     Ok(v)
-}
-
-/// A change to the narrative.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NarrativeChange {
-    /// The version read.
-    pub version: i32,
-    /// The parts to write, by heading; a heading the duty does not name is refused.
-    pub narrative: Vec<Narrative>,
-}
-
-/// An act on a report: submit, acknowledge, return.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ReportAct {
-    /// The version read.
-    pub version: i32,
-    /// Why (required to return a report).
-    #[serde(default)]
-    pub note: Option<String>,
-}
-
-/// Fails unless `p` is of a vendor the contract binds (or an admin).
-fn check_vendor(p: &Principal, stored: &Stored) -> AppResult<()> {
-    permissions::check(p, Action::PeriodicReportWrite)?;
-    match (p.role, p.party) {
-        (Role::Admin, _) => Ok(()),
-        (_, Some(Party::Vendor(own))) if stored.binds(own) => Ok(()),
-        _ => Err(AppError::Forbidden(
-            "only the people of the contract's vendor (or a member of its consortium) write its reports".to_owned(),
-        )),
-    }
-}
-
-/// Moves the version of `row` on from `version`, or fails with a conflict.
-async fn claim(db: &impl ConnectionTrait, row: &periodic_reports::Model, version: i32) -> AppResult<()> {
-    let claimed = periodic_reports::Entity::update_many()
-        .col_expr(periodic_reports::Column::Version, Expr::value(version + 1))
-        .filter(periodic_reports::Column::Id.eq(row.id))
-        .filter(periodic_reports::Column::Version.eq(version))
-        .exec(db)
-        .await?;
-    if claimed.rows_affected != 1 {
-        return Err(AppError::VersionConflict {
-            detail: format!(
-                "RPT-{} changed since you read it (your version {version}, current {}); reload and retry",
-                row.id, row.version
-            ),
-            current: i64::from(row.version),
-        });
-    }
-    Ok(())
-}
-
-fn wrong_state(row: &periodic_reports::Model, what: &str, allowed: &[&str]) -> AppError {
-    AppError::InvalidTransition {
-        detail: format!("RPT-{} is {} ({}): {what}", row.id, row.state, state_zh(&row.state)),
-        allowed: allowed.iter().map(|s| (*s).to_owned()).collect(),
-    }
-}
-
-/// Writes narrative parts (the vendor's, while the report is open).
-pub async fn change(
-    ctx: &Context,
-    p: &Principal,
-    from: &ClientAddr,
-    number: &str,
-    body: NarrativeChange,
-) -> AppResult<PeriodicReportView> {
-    permissions::check(p, Action::PeriodicReportWrite)?;
-    let txn = ctx.begin_write().await?;
-    let (row, stored) = load(&txn, p, number).await?;
-    check_vendor(p, &stored)?;
-    if row.state != "open" {
-        return Err(wrong_state(&row, "only an open report is written", &[]));
-    }
-    let duty = stored.contract.reports.iter().find(|d| d.code == row.duty);
-    let headings: Vec<String> = duty.map(|d| d.narrative.clone()).unwrap_or_default();
-    let mut current: BTreeMap<String, String> = narrative_of(&row, duty)
-        .into_iter()
-        .map(|n| (n.heading, n.text))
-        .collect();
-    for (i, n) in body.narrative.iter().enumerate() {
-        if !headings.contains(&n.heading) {
-            return Err(AppError::invalid(
-                &format!("narrative[{i}].heading"),
-                format!(
-                    "{:?} is not a part of this report; its parts are: {}",
-                    n.heading,
-                    headings.join("、")
-                ),
-            ));
-        }
-        if n.text.chars().count() > MAX_TEXT {
-            return Err(AppError::invalid(
-                &format!("narrative[{i}].text"),
-                format!("at most {MAX_TEXT} characters"),
-            ));
-        }
-        current.insert(n.heading.clone(), n.text.trim().to_owned());
-    }
-    claim(&txn, &row, body.version).await?;
-    let now = ctx.now();
-    periodic_reports::Entity::update_many()
-        .col_expr(
-            periodic_reports::Column::Narrative,
-            Expr::value(serde_json::json!(current)),
-        )
-        .filter(periodic_reports::Column::Id.eq(row.id))
-        .exec(&txn)
-        .await?;
-    audit::record(
-        &txn,
-        Some(p.user_id),
-        "periodic_report.write",
-        &format!("RPT-{}", row.id),
-        serde_json::json!({"headings": body.narrative.iter().map(|n| &n.heading).collect::<Vec<_>>()}),
-        from,
-        now,
-    )
-    .await?;
-    let row = reload(&txn, row.id).await?;
-    txn.commit().await?;
-    view(&ctx.db, &stored, row, now).await
-}
-
-async fn reload(db: &impl ConnectionTrait, id: i64) -> AppResult<periodic_reports::Model> {
-    periodic_reports::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("no periodic report RPT-{id}")))
-}
-
-/// Submits the report (the vendor's): every narrative part must be written; the sections are
-/// frozen as they read now; the bureau's managers are mailed it with the DOCX.
-pub async fn submit(
-    ctx: &Context,
-    p: &Principal,
-    from: &ClientAddr,
-    number: &str,
-    body: ReportAct,
-) -> AppResult<PeriodicReportView> {
-    permissions::check(p, Action::PeriodicReportWrite)?;
-    let (row, stored) = load(&ctx.db, p, number).await?;
-    check_vendor(p, &stored)?;
-    let sections = sections_of(ctx, &row, &stored).await?;
-    let txn = ctx.begin_write().await?;
-    let (row, stored) = load(&txn, p, number).await?;
-    if row.state != "open" {
-        return Err(wrong_state(&row, "only an open report is submitted", &[]));
-    }
-    let now = ctx.now();
-    if row.period_start > now {
-        return Err(wrong_state(&row, "its period has not begun", &[]));
-    }
-    let duty = stored.contract.reports.iter().find(|d| d.code == row.duty);
-    let missing: Vec<String> = narrative_of(&row, duty)
-        .into_iter()
-        .filter(|n| n.text.trim().is_empty())
-        .map(|n| n.heading)
-        .collect();
-    if !missing.is_empty() {
-        return Err(AppError::invalid(
-            "narrative",
-            format!(
-                "write every part before submitting; still empty: {}",
-                missing.join("、")
-            ),
-        ));
-    }
-    claim(&txn, &row, body.version).await?;
-    let content = serde_json::to_value(&sections).map_err(|e| AppError::Internal(e.into()))?;
-    periodic_reports::Entity::update_many()
-        .col_expr(periodic_reports::Column::State, Expr::value("submitted"))
-        .col_expr(periodic_reports::Column::Content, Expr::value(content))
-        .col_expr(periodic_reports::Column::SubmittedAt, Expr::value(Some(now)))
-        .col_expr(periodic_reports::Column::SubmittedBy, Expr::value(Some(p.user_id)))
-        .col_expr(periodic_reports::Column::NextLookAt, Expr::value(None::<DateTime<Utc>>))
-        .filter(periodic_reports::Column::Id.eq(row.id))
-        .exec(&txn)
-        .await?;
-    let row = reload(&txn, row.id).await?;
-    let v = view(&txn, &stored, row.clone(), now).await?;
-    audit::record(
-        &txn,
-        Some(p.user_id),
-        "periodic_report.submit",
-        &v.number,
-        serde_json::json!({"late": v.late}),
-        from,
-        now,
-    )
-    .await?;
-    let file = docx::render(&v, &sections)?;
-    notify::submitted(&txn, &ctx.links, &row, &v, file, now).await?;
-    txn.commit().await?;
-    Ok(v)
-}
-
-/// Acknowledges (`acknowledge`) or returns (`return`, with a reason) a submitted report: the
-/// bureau's managers.
-pub async fn decide(
-    ctx: &Context,
-    p: &Principal,
-    from: &ClientAddr,
-    number: &str,
-    act: &str,
-    body: ReportAct,
-) -> AppResult<PeriodicReportView> {
-    permissions::check(p, Action::PeriodicReportAcknowledge)?;
-    let txn = ctx.begin_write().await?;
-    let (row, stored) = load(&txn, p, number).await?;
-    if row.state != "submitted" {
-        return Err(wrong_state(
-            &row,
-            "only a submitted report is acknowledged or returned",
-            &[],
-        ));
-    }
-    let note = body.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
-    let now = ctx.now();
-    let update = periodic_reports::Entity::update_many().filter(periodic_reports::Column::Id.eq(row.id));
-    let update = match act {
-        "acknowledge" => update
-            .col_expr(periodic_reports::Column::State, Expr::value("acknowledged"))
-            .col_expr(periodic_reports::Column::AcknowledgedAt, Expr::value(Some(now)))
-            .col_expr(periodic_reports::Column::AcknowledgedBy, Expr::value(Some(p.user_id))),
-        "return" => {
-            let Some(note) = note else {
-                return Err(AppError::invalid("note", "say why the report is returned"));
-            };
-            if note.chars().count() > 2000 {
-                return Err(AppError::invalid("note", "at most 2000 characters"));
-            }
-            // Open again: the due instant is the same; the sweep looks again if it is still ahead.
-            let look = row.due_at.filter(|d| *d > now && row.breached_at.is_none());
-            update
-                .col_expr(periodic_reports::Column::State, Expr::value("open"))
-                .col_expr(
-                    periodic_reports::Column::ReturnedNote,
-                    Expr::value(Some(note.to_owned())),
-                )
-                .col_expr(
-                    periodic_reports::Column::Content,
-                    Expr::value(None::<serde_json::Value>),
-                )
-                .col_expr(periodic_reports::Column::NextLookAt, Expr::value(look))
-        }
-        other => return Err(AppError::NotFound(format!("no act {other:?} on a periodic report"))),
-    };
-    claim(&txn, &row, body.version).await?;
-    update.exec(&txn).await?;
-    audit::record(
-        &txn,
-        Some(p.user_id),
-        &format!("periodic_report.{act}"),
-        &format!("RPT-{}", row.id),
-        serde_json::json!({"note": note}),
-        from,
-        now,
-    )
-    .await?;
-    let row = reload(&txn, row.id).await?;
-    notify::decided(&txn, &ctx.links, &row, act, now).await?;
-    txn.commit().await?;
-    view(&ctx.db, &stored, row, now).await
 }
 
 /// The report `number` as a DOCX file (its name, its bytes).
