@@ -386,6 +386,7 @@ proptest! {
             claim_tolerance_min: None,
             scheme: None,
             satisfaction: None,
+            reports: Vec::new(),
             rules: vec![Rule {
                 id: "d".into(),
                 label: "每延迟1日 0.1%".into(),

@@ -102,7 +102,7 @@ pub async fn change(
     for (i, n) in body.narrative.iter().enumerate() {
         if !headings.contains(&n.heading) {
             return Err(AppError::invalid(
-                &format!("narrative[{i}].heading"),
+                format!("narrative[{i}].heading"),
                 format!(
                     "{:?} is not a part of this report; its parts are: {}",
                     n.heading,
@@ -112,7 +112,7 @@ pub async fn change(
         }
         if n.text.chars().count() > MAX_TEXT {
             return Err(AppError::invalid(
-                &format!("narrative[{i}].text"),
+                format!("narrative[{i}].text"),
                 format!("at most {MAX_TEXT} characters"),
             ));
         }

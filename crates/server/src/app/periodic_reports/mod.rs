@@ -66,7 +66,7 @@ pub(crate) async fn check_duties(db: &impl ConnectionTrait, c: &contract_terms::
             if !content::SECTIONS.iter().any(|(k, _, _)| k == key) {
                 let known: Vec<&str> = content::SECTIONS.iter().map(|(k, _, _)| *k).collect();
                 return Err(AppError::invalid(
-                    &format!("reports[{i}].sections[{j}]"),
+                    format!("reports[{i}].sections[{j}]"),
                     format!(
                         "{key:?} is not a section opsclock fills; the sections are: {}",
                         known.join(", ")
@@ -81,7 +81,7 @@ pub(crate) async fn check_duties(db: &impl ConnectionTrait, c: &contract_terms::
                 .await?;
             if found.is_none() {
                 return Err(AppError::invalid(
-                    &format!("reports[{i}].systems[{j}]"),
+                    format!("reports[{i}].systems[{j}]"),
                     format!("no system with code {code:?}"),
                 ));
             }

@@ -102,6 +102,7 @@ fn render(row: &periodic_reports::Model, lead: &str, zh: &str, en: &str, link: &
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn send(
     db: &impl ConnectionTrait,
     links: &Links,

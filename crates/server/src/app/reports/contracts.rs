@@ -56,7 +56,7 @@ pub async fn put(ctx: &Context, p: &Principal, from: &ClientAddr, code: &str, c:
     for (i, d) in c.reports.iter().enumerate() {
         if !calendars.contains_key(&d.calendar) {
             return Err(AppError::invalid(
-                &format!("reports[{i}].calendar"),
+                format!("reports[{i}].calendar"),
                 format!(
                     "no calendar {:?}; the calendars are: {}",
                     d.calendar,
