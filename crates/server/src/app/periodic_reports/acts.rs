@@ -1,6 +1,7 @@
 //! The acts on a periodic report: the vendor writes its narrative parts ([`change`]) and submits
 //! it ([`submit`]: the sections frozen, the bureau's managers mailed the DOCX); the bureau's
-//! managers acknowledge it or return it with a reason ([`decide`]).
+//! managers acknowledge it or return it with a reason ([`decide`]). [`abilities`] tells a door
+//! which of them to offer a reader.
 
 use std::collections::BTreeMap;
 
@@ -283,4 +284,24 @@ pub async fn decide(
     notify::decided(&txn, &ctx.links, &row, act, now).await?;
     txn.commit().await?;
     view(&ctx.db, &stored, row, now).await
+}
+
+/// What a reader may do on a report now: the buttons a door offers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Abilities {
+    /// Write its narrative parts and submit it: the vendor's people while it is open.
+    pub write: bool,
+    /// Acknowledge it or return it: the bureau's managers once it is submitted.
+    pub decide: bool,
+}
+
+/// What `p` may do on report `v`, which `p` has read ([`super::get`]): a vendor's people read only
+/// the reports of the contracts binding their vendor, so the vendor's check in [`change`] and
+/// [`submit`] holds for them; the use cases check again when they act.
+pub fn abilities(p: &Principal, v: &PeriodicReportView) -> Abilities {
+    let vendor_side = p.role == Role::Admin || matches!(p.party, Some(Party::Vendor(_)));
+    Abilities {
+        write: v.state == "open" && vendor_side && permissions::may(p, Action::PeriodicReportWrite),
+        decide: v.state == "submitted" && permissions::may(p, Action::PeriodicReportAcknowledge),
+    }
 }

@@ -44,7 +44,7 @@ use crate::app::reports::deductions::{self, Stored};
 use crate::app::{AppError, AppResult, Context};
 use crate::db::entities::{contracts, periodic_reports, users};
 
-pub use acts::{NarrativeChange, ReportAct, change, decide, submit};
+pub use acts::{Abilities, NarrativeChange, ReportAct, abilities, change, decide, submit};
 pub use content::Section;
 
 /// The states, with their Chinese labels.
