@@ -98,7 +98,8 @@ pub(super) fn routes() -> Vec<PageRoute> {
         at_get("/periodic-reports", list),
         at_get("/periodic-reports/{number}", page),
         at_get("/periodic-reports/{number}/docx", docx),
-        at_post("/periodic-reports/{number}", write),
+        at_post("/periodic-reports/{number}", save),
+        at_post("/periodic-reports/{number}/submit", submit),
         at_post("/periodic-reports/{number}/decide", decide),
     ]
 }
@@ -188,17 +189,41 @@ fn back(number: &str, lang: Lang, done: Result<PeriodicReportView, AppError>) ->
     }
 }
 
-/// `POST /periodic-reports/{number}`: writes the parts (`part:HEADING` fields); with
-/// `do=submit`, then submits the report.
-pub async fn write(
+/// `POST /periodic-reports/{number}`: writes the parts (`part:HEADING` fields).
+pub async fn save(
     State(state): State<AppState>,
     v: Viewer,
     from: ClientAddr,
     Path(number): Path<String>,
     axum::Form(f): Fields,
 ) -> WebResult {
-    v.check_form(&f)?;
-    let version = version_of(&f)?;
+    write(&state, &v, &from, &number, &f, false).await
+}
+
+/// `POST /periodic-reports/{number}/submit`: writes the parts, then submits the report (the
+/// form's second button, by its `formaction`: the script disables a form's buttons as it is
+/// sent, so a button's own name and value would not be).
+pub async fn submit(
+    State(state): State<AppState>,
+    v: Viewer,
+    from: ClientAddr,
+    Path(number): Path<String>,
+    axum::Form(f): Fields,
+) -> WebResult {
+    write(&state, &v, &from, &number, &f, true).await
+}
+
+/// Writes the parts the form `f` holds, then, when `then_submit`, submits the report.
+async fn write(
+    state: &AppState,
+    v: &Viewer,
+    from: &ClientAddr,
+    number: &str,
+    f: &HashMap<String, String>,
+    then_submit: bool,
+) -> WebResult {
+    v.check_form(f)?;
+    let version = version_of(f)?;
     let narrative: Vec<Narrative> = f
         .iter()
         .filter_map(|(k, text)| {
@@ -208,18 +233,18 @@ pub async fn write(
             })
         })
         .collect();
-    let written = periodic_reports::change(&state, &v.p, &from, &number, NarrativeChange { version, narrative }).await;
-    let done = match (written, field(&f, "do")) {
-        (Ok(r), Some("submit")) => {
+    let written = periodic_reports::change(state, &v.p, from, number, NarrativeChange { version, narrative }).await;
+    let done = match written {
+        Ok(r) if then_submit => {
             let act = ReportAct {
                 version: r.version,
                 note: None,
             };
-            periodic_reports::submit(&state, &v.p, &from, &number, act).await
+            periodic_reports::submit(state, &v.p, from, number, act).await
         }
-        (done, _) => done,
+        done => done,
     };
-    back(&number, v.lang, done)
+    back(number, v.lang, done)
 }
 
 /// `POST /periodic-reports/{number}/decide`: `act=acknowledge`, or `act=return` with a `note`.

@@ -79,6 +79,7 @@ pub const PAGES: &[Page] = &[
     r("GET", "/periodic-reports/{number}", Action::PeriodicReportRead),
     r("GET", "/periodic-reports/{number}/docx", Action::PeriodicReportRead),
     r("POST", "/periodic-reports/{number}", Action::PeriodicReportWrite),
+    r("POST", "/periodic-reports/{number}/submit", Action::PeriodicReportWrite),
     r(
         "POST",
         "/periodic-reports/{number}/decide",
