@@ -252,7 +252,7 @@ async function accessibility(page) {
 // which a test keeps complete) is checked by axe-core; a new page fails here until it is.
 const pageRoutes = [...readFileSync(join(root, "crates/server/src/web/permissions.rs"), "utf8")
   .matchAll(/(?:r|public)\(\s*"GET",\s*"([^"]+)"/g)].map((m) => m[1])
-  .filter((p) => !["/", "/lang", "/admin", "/assets/{file}", "/favicon.ico"].includes(p)); // redirects and files
+  .filter((p) => !["/", "/lang", "/admin", "/assets/{file}", "/favicon.ico", "/periodic-reports/{number}/docx"].includes(p)); // redirects and files
 const axeChecked = new Map(); // route → violations
 function route(path) {
   const bare = path.split("?")[0];
@@ -634,6 +634,80 @@ try {
     for (const page of [unit, vendor]) await page.context().close();
   });
 
+  // Issue 28: the Shunyi contract is given a 运维月报 on 移动短信机 (sy-004), whose vendor the demo's
+  // engineer works for; the sweep (every second here) creates this month's report; the engineer
+  // writes its part and submits it through the pages, the bureau's manager acknowledges it, and
+  // its Word file downloads.
+  let reportNumber;
+  await step("a monthly report is produced, written and submitted by the vendor, acknowledged by the bureau", async () => {
+    const token = cli("user", "token", "admin").trim();
+    const api = async (method, path, body) => {
+      const res = await fetch(`${base}/api/v1${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      const text = await res.text();
+      assert.ok(res.status < 300, `${method} ${path}: ${res.status} ${text}`);
+      return JSON.parse(text);
+    };
+    const contract = await api("GET", "/contracts/shunyi-2026");
+    contract.reports = [
+      ...(contract.reports || []),
+      { code: "monthly", name: "运维月报", every: "month", due: { working_day: 1 }, systems: ["sy-004"], narrative: ["服务受理工作进展"] },
+    ];
+    await api("PUT", "/contracts/shunyi-2026", contract);
+    let report;
+    for (let i = 0; i < 60 && !report; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      report = (await api("GET", "/periodic-reports?contract=shunyi-2026")).find((r) => r.duty === "monthly");
+    }
+    assert.ok(report, "the sweep created this month's report");
+    reportNumber = report.number;
+
+    const vendor = await signInWith("engineer", "engineer-pass-2026");
+    await vendor.click("#nav-periodic-reports");
+    await vendor.waitForURL(/\/periodic-reports$/);
+    const row = `tr[data-report="${reportNumber}"]`;
+    assert.match(await vendor.textContent(row), /运维月报[\s\S]*待提交/);
+    assert.deepEqual(await latinWords(vendor), [], "the list is Chinese");
+    await vendor.click(`${row} a`);
+    await vendor.waitForURL(new RegExp(`/periodic-reports/${reportNumber}$`));
+    const sections = await vendor.$$eval("#report-sections h3", (hs) => hs.map((h) => h.textContent));
+    for (const s of ["工单统计", "告警", "时限达成", "故障登记", "巡检"]) assert.ok(sections.includes(s), `${s} in ${sections}`);
+    assert.match(await vendor.textContent("#section-tickets"), /合计/, "the tickets counted over the month");
+    assert.deepEqual(await latinWords(vendor), [], "the report is Chinese");
+    await shot(vendor, "periodic-report-open");
+    await vendor.fill("textarea[data-heading='服务受理工作进展']", "本月受理移动短信机故障工单若干，均已处理");
+    await vendor.click("#report-submit");
+    await vendor.waitForLoadState();
+    assert.match(await vendor.textContent(".flash"), /✓/);
+    assert.equal(await vendor.getAttribute("#report-state", "data-state"), "submitted");
+    assert.equal(await vendor.locator("#report-write").count(), 0, "nothing left to write");
+    assert.match(await vendor.textContent("#report-narrative"), /本月受理移动短信机故障工单若干/);
+
+    const bureau = await signInWith("bureau_manager", "bureau-manager-pass-2026");
+    assert.equal(await bureau.locator("#nav-periodic-reports").count(), 1);
+    await bureau.goto(`${base}/periodic-reports/${reportNumber}`);
+    assert.equal(await bureau.locator("#report-write").count(), 0, "the bureau does not write the vendor's report");
+    await bureau.click("#report-acknowledge button");
+    await bureau.waitForLoadState();
+    assert.match(await bureau.textContent(".flash"), /✓/);
+    assert.equal(await bureau.getAttribute("#report-state", "data-state"), "acknowledged");
+    assert.match(await bureau.textContent("#report-acknowledged"), /bureau_manager/);
+    await shot(bureau, "periodic-report-acknowledged");
+    const docx = await bureau.request.get(base + (await bureau.getAttribute("#report-docx", "href")));
+    assert.equal(docx.status(), 200);
+    assert.match(docx.headers()["content-type"], /wordprocessingml/);
+    assert.equal((await docx.body()).subarray(0, 2).toString("latin1"), "PK", "a DOCX is a zip");
+
+    // A unit's manager has no link to the reports, and no page.
+    const unit = await signInWith("manager", "manager-pass-2026");
+    assert.equal(await unit.locator("#nav-periodic-reports").count(), 0);
+    assert.equal((await unit.goto(`${base}/periodic-reports/${reportNumber}`)).status(), 403);
+    for (const page of [vendor, bureau, unit]) await page.context().close();
+  });
+
   await step("every Chinese page speaks Chinese: no English word outside the allow-list", async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     current = page;
@@ -687,6 +761,8 @@ try {
       `/problem-records/${problemNumber}`,
       "/inspections",
       `/inspections/${owed[0].id}`,
+      "/periodic-reports",
+      `/periodic-reports/${reportNumber}`,
       "/admin/users",
       "/admin/users/engineer",
       "/admin/calendars?name=cn-5x8&month=2026-10",

@@ -18,6 +18,7 @@
 //! | `/findings` | findings (认定) of a contract's month, and recording one |
 //! | `/problem-records` | problem records (问题单): a system's recurring class of fault, its tickets, the vendor's analysis and plan |
 //! | `/inspections` | inspections (巡检) from the catalogue's cadence: the list, due first; one with its checklist and the vendor's recording form |
+//! | `/periodic-reports` | periodic reports (定期报告: 月报, 季度报告…): the list with due dates and late marks; one with its tables, the vendor's form for its written parts and submission, the bureau's managers' acknowledgement or return, its Word file |
 //! | `/surveys` | satisfaction surveys (满意度调查): the list, and a unit's managers' form for the period |
 //! | `/assessments` | assessments (考核): the list, one with its figures, thread and forms, its printable record |
 //! | `/rectifications` | rectification orders (整改通知): the list, issuing one, one with its clock, history and forms |
@@ -47,6 +48,7 @@ pub mod i18n;
 mod inspections;
 mod login;
 mod new_ticket;
+mod periodic_reports;
 pub mod permissions;
 mod problems;
 mod rectification;
@@ -131,6 +133,7 @@ fn pages() -> Vec<PageRoute> {
     list.extend(assessments::routes());
     list.extend(rectification::routes());
     list.extend(inspections::routes());
+    list.extend(periodic_reports::routes());
     list.extend([
         at_get("/catalog", catalog::list),
         at_get("/catalog/{code}", catalog::system),
@@ -358,6 +361,7 @@ pub fn page(v: &Viewer, name: &str, ctx: Value) -> WebResult {
         assessor => crate::app::permissions::may_at_all(&v.p, crate::app::permissions::Action::AssessmentRead),
         rectifier => crate::app::permissions::may_at_all(&v.p, crate::app::permissions::Action::RectificationRead),
         inspector => crate::app::permissions::may_at_all(&v.p, crate::app::permissions::Action::InspectionRead),
+        reporter => crate::app::permissions::may_at_all(&v.p, crate::app::permissions::Action::PeriodicReportRead),
         vendor => matches!(v.p.scope, Scope::Vendor(_)),
     };
     let common = ctx! {

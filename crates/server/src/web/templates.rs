@@ -12,7 +12,7 @@ use minijinja::{Environment, State, Value};
 use crate::app::vocab::{Lang, duration, labels};
 
 /// Every template, by name.
-const TEMPLATES: [(&str, &str); 33] = [
+const TEMPLATES: [(&str, &str); 35] = [
     ("base.html", include_str!("templates/base.html")),
     ("macros.html", include_str!("templates/macros.html")),
     ("error.html", include_str!("templates/error.html")),
@@ -36,6 +36,8 @@ const TEMPLATES: [(&str, &str); 33] = [
     ("problem.html", include_str!("templates/problem.html")),
     ("inspections.html", include_str!("templates/inspections.html")),
     ("inspection.html", include_str!("templates/inspection.html")),
+    ("periodic_reports.html", include_str!("templates/periodic_reports.html")),
+    ("periodic_report.html", include_str!("templates/periodic_report.html")),
     ("assessments.html", include_str!("templates/assessments.html")),
     ("assessment.html", include_str!("templates/assessment.html")),
     (

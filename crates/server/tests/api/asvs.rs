@@ -500,6 +500,8 @@ both!(
             .as_str()
             .unwrap()
             .to_owned();
+        // A periodic report of vendor A's contract, so that its pages are visited too.
+        let report = crate::periodic_reports::one(&t).await;
         let mut jar = Jar::default();
         let mut set: BTreeMap<String, Vec<String>> = BTreeMap::new();
         let mut pages: Vec<(String, String)> = Vec::new();
@@ -526,6 +528,8 @@ both!(
             };
             let number = if path.starts_with("/problem-records/") {
                 &problem
+            } else if path.starts_with("/periodic-reports/") {
+                &report
             } else {
                 &number
             };

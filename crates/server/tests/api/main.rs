@@ -71,6 +71,7 @@ mod web;
 mod web_assessments;
 mod web_assessments_scans;
 mod web_assessments_scores;
+mod web_periodic_reports;
 mod web_rectification;
 mod web_resume;
 mod webhooks;

@@ -68,6 +68,8 @@ struct Things<'a> {
     number: &'a str,
     /// A problem record's number (the `{number}` of `/problem-records/…`).
     problem: &'a str,
+    /// A periodic report's number (the `{number}` of `/periodic-reports/…`).
+    report: &'a str,
     code: &'a str,
     file: &'a str,
 }
@@ -76,6 +78,7 @@ struct Things<'a> {
 const ABSENT: Things<'static> = Things {
     number: "INC-2099-999999",
     problem: "PRB-2099-999999",
+    report: "RPT-999999",
     code: "nope",
     file: "nope",
 };
@@ -91,6 +94,8 @@ fn concrete(path: &str, things: &Things<'_>, action: &str) -> String {
     };
     let number = if path.starts_with("/problem-records/") {
         things.problem
+    } else if path.starts_with("/periodic-reports/") {
+        things.report
     } else {
         things.number
     };
@@ -185,9 +190,13 @@ both!(
         let ticket = t.open("mgr_a", "SA", "fault", "urgent").await;
         // A second: a recurrence, and the problem record of unit A's system that holds both.
         let again = t.open("mgr_a", "SA", "fault", "urgent").await;
+        // A periodic report of vendor A's contract, which vendor B's people find absent and a
+        // unit's people may not read at all.
+        let report = crate::periodic_reports::one(&t).await;
         let real = Things {
             number: ticket["number"].as_str().unwrap(),
             problem: again["problem"].as_str().expect("a problem record"),
+            report: &report,
             code: "SA",
             file: "app.css",
         };

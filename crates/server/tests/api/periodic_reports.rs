@@ -43,7 +43,7 @@ async fn address(t: &Harness, who: &str) {
     u.update(&t.db.db).await.unwrap();
 }
 
-async fn sweep(t: &Harness) -> opsclock::app::periodic_reports::schedule::Swept {
+pub(crate) async fn sweep(t: &Harness) -> opsclock::app::periodic_reports::schedule::Swept {
     let links = Links::new(None, "127.0.0.1:8080", "ops.test".into());
     opsclock::app::periodic_reports::schedule::sweep(&t.state.db, &t.state.calendars.snapshot(), &links, t.now())
         .await
@@ -64,9 +64,20 @@ async fn mails(t: &Harness, prefix: &str) -> Vec<(String, Value)> {
     rows
 }
 
+/// Vendor A's 月报 contract set now and swept: the number of the month's report (for the tests
+/// that visit every page).
+pub(crate) async fn one(t: &Harness) -> String {
+    t.put("admin", "/api/v1/contracts/va-rpt", contract())
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(sweep(t).await.created, 1);
+    let list = t.get("admin", "/api/v1/periodic-reports").await.expect(StatusCode::OK);
+    list[0]["number"].as_str().unwrap().to_owned()
+}
+
 /// November 2026 on System A: the contract set on 2 November, an urgent fault breached and
 /// resolved, an alarm, a request; returns the report's number.
-async fn november(t: &Harness) -> String {
+pub(crate) async fn november(t: &Harness) -> String {
     t.time.set("2026-11-02T01:00:00Z".parse().unwrap());
     t.put("admin", "/api/v1/contracts/va-rpt", contract())
         .await

@@ -310,3 +310,27 @@ pub async fn decide(
     txn.commit().await?;
     view(&ctx.db, &stored, row, now).await
 }
+
+/// What a reader may do on a report now: the buttons a door offers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Abilities {
+    /// Write its narrative parts and submit it: the vendor's people while it is open.
+    pub write: bool,
+    /// Acknowledge it or return it: the bureau's managers once it is submitted.
+    pub decide: bool,
+}
+
+/// What `p` may do on report `v`, which `p` has read ([`super::get`]): a vendor's people read only
+/// the reports of the contracts binding their vendor, so the vendor's check in [`change`] and
+/// [`submit`] holds for them; the use cases check again when they act. An administrator is on
+/// no side, so it has no button.
+pub fn abilities(p: &Principal, v: &PeriodicReportView) -> Abilities {
+    if p.role == Role::Admin {
+        return Abilities::default();
+    }
+    let vendor_side = matches!(p.party, Some(Party::Vendor(_)));
+    Abilities {
+        write: v.state == "open" && vendor_side && permissions::may(p, Action::PeriodicReportWrite),
+        decide: v.state == "submitted" && permissions::may(p, Action::PeriodicReportAcknowledge),
+    }
+}

@@ -5,6 +5,7 @@
 //!
 //! - [`schedule`]: the sweep creates each period's report once, settles provisional due dates,
 //!   reminds and marks breaches (each notice once);
+//! - [`acts`]: writing, submitting, acknowledging and returning a report;
 //! - [`content`]: the sections filled from the record (tickets, categories, alarms, clocks,
 //!   breaches, incidents, inspections, 重保, satisfaction, rectifications, problems);
 //! - the vendor writes the narrative parts the duty names and submits; the sections are frozen
@@ -44,7 +45,7 @@ use crate::app::reports::deductions::{self, Stored};
 use crate::app::{AppError, AppResult, Context};
 use crate::db::entities::{contracts, periodic_reports, users};
 
-pub use acts::{NarrativeChange, ReportAct, change, decide, submit};
+pub use acts::{Abilities, NarrativeChange, ReportAct, abilities, change, decide, submit};
 pub use content::Section;
 
 /// The states, with their Chinese labels.
