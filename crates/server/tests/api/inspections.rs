@@ -663,3 +663,58 @@ both!(
         assert!(systems.as_array().unwrap().iter().any(|s| s["code"] == "SI"));
     }
 );
+
+both!(
+    a_missed_inspection_of_a_system_another_contracts_vendor_also_serves_is_not_charged,
+    |t: Harness| async move {
+        t.put(
+            "admin",
+            "/api/v1/contracts/va-mi",
+            json!({
+                "code": "va-mi", "name": "Vendor A O&M", "vendor": "VA", "price_fen": 120_000_000, "months": 12,
+                "rules": [{"id": "missed", "label": "漏检", "source": "illustrative",
+                           "counts": "per_occurrence", "when": {"metric": "missed_inspection"},
+                           "amount": {"of": "price", "pct": 0.1}}]
+            }),
+        )
+        .await
+        .expect(StatusCode::OK);
+        import_catalog(&t, FILE).await.expect(StatusCode::OK);
+        sweep(&t).await;
+        // Vendor B serves SI too: whose inspection it was is not known, so neither contract is
+        // charged for it (each would be, for the same miss); the report still lists it.
+        let systems = t.get("admin", "/api/v1/systems").await.expect(StatusCode::OK);
+        let si = systems
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["code"] == "SI")
+            .unwrap()
+            .clone();
+        t.patch(
+            "admin",
+            &format!("/api/v1/systems/{}", si["id"]),
+            json!({"vendor_ids": [t.ids.vendor_a, t.ids.vendor_b], "version": si["version"]}),
+        )
+        .await
+        .expect(StatusCode::OK);
+        t.time.set(beijing("2026-12-02T10:00:00"));
+        sweep(&t).await;
+        let r = t
+            .get("admin", "/api/v1/reports/breaches?period=2026-11")
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(
+            r["inspections"]["missed"].as_array().unwrap().len(),
+            3,
+            "{}",
+            r["inspections"]
+        );
+        let a = &r["deductions"][0]["assessment"];
+        assert_eq!(
+            (&a["outcomes"][0]["status"], &a["total_fen"]),
+            (&json!("not_fired"), &json!(0)),
+            "{a}"
+        );
+    }
+);

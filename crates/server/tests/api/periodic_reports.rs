@@ -332,7 +332,7 @@ both!(
             .expect(StatusCode::OK);
         assert_eq!(
             report["periodic_reports"]["per_contract"],
-            json!([{"contract": "va-rpt", "due": 1, "on_time": 1, "late": 0}])
+            json!([{"contract": "va-rpt", "due": 1, "on_time": 1, "late": 0, "not_submitted": 0}])
         );
     }
 );
@@ -374,7 +374,7 @@ both!(
         assert_eq!(late[0]["state"], "open");
         assert_eq!(
             report["periodic_reports"]["per_contract"],
-            json!([{"contract": "va-rpt", "due": 1, "on_time": 0, "late": 1}])
+            json!([{"contract": "va-rpt", "due": 1, "on_time": 0, "late": 1, "not_submitted": 0}])
         );
         // As a CSV section too.
         let (status, _, csv) = t
@@ -739,5 +739,57 @@ both!(
         assert_eq!(list[0]["period"], "2026-Q4");
         assert_eq!(list[0]["late"], false, "{list}");
         assert!(mails(&t, "RPT-").await.is_empty());
+    }
+);
+
+both!(
+    a_dropped_duty_withdraws_its_open_report_and_restoring_it_opens_it_again,
+    |t: Harness| async move {
+        let number = november(&t).await;
+        let path = format!("/api/v1/periodic-reports/{number}");
+        let r = t.get("eng_a", &path).await.expect(StatusCode::OK);
+        t.patch(
+            "eng_a",
+            &path,
+            json!({"version": r["version"], "narrative": [{"heading": "服务受理工作进展", "text": "写了一半"}]}),
+        )
+        .await
+        .expect(StatusCode::OK);
+        // The bureau drops the 月报 from the contract: the open report is withdrawn, not breached.
+        let mut without = contract();
+        without["reports"] = json!([]);
+        t.put("admin", "/api/v1/contracts/va-rpt", without)
+            .await
+            .expect(StatusCode::OK);
+        sweep(&t).await;
+        let r = t.get("eng_a", &path).await.expect(StatusCode::OK);
+        assert_eq!(
+            (r["state"].clone(), r["late"].clone()),
+            (json!("withdrawn"), json!(false))
+        );
+        t.post("eng_a", &format!("{path}/submit"), json!({"version": r["version"]}))
+            .await
+            .expect(StatusCode::CONFLICT);
+        // Restored within the month: the same report is open again, with what was written.
+        t.put("admin", "/api/v1/contracts/va-rpt", contract())
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(sweep(&t).await.created, 0);
+        let r = t.get("eng_a", &path).await.expect(StatusCode::OK);
+        assert_eq!(r["state"], "open");
+        assert_eq!(r["narrative"][0]["text"], "写了一半");
+        // Its period kind changed (a 周报 now): the month's report is withdrawn, the week's owed.
+        let mut weekly = contract();
+        weekly["reports"][0]["every"] = json!("week");
+        t.put("admin", "/api/v1/contracts/va-rpt", weekly)
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(sweep(&t).await.created, 1);
+        assert_eq!(t.get("eng_a", &path).await.expect(StatusCode::OK)["state"], "withdrawn");
+        let open = t
+            .get("eng_a", "/api/v1/periodic-reports?state=open")
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(open[0]["period"], "2026-W45", "{open}");
     }
 );

@@ -4,8 +4,8 @@
 //! contract, the report of the period holding now (in the duty calendar's zone): the vendor can
 //! write it while the period runs, and it is due after (or, for `in = "last_month"`, within) it.
 //! The first period owed is the one holding the day the sweep first sees the duty (in practice
-//! the day the contract is set): nothing is owed for periods that ended before opsclock knew of
-//! them, as with inspections ([`crate::app::inspections::schedule`]). Rows are unique per
+//! the day the contract is set), and after that the one holding now: nothing is owed for periods
+//! that ended before opsclock knew of them, or while no server ran, as with inspections ([`crate::app::inspections::schedule`]). Rows are unique per
 //! (contract, duty, period start) and inserted with `ON CONFLICT DO NOTHING`: several servers,
 //! restarts and rounds create each once.
 //!
@@ -150,7 +150,7 @@ pub async fn sweep(
     now: DateTime<Utc>,
 ) -> Result<Swept, AppError> {
     let created = create_owed(db, calendars, now).await?;
-    settle(db, calendars).await?;
+    settle(db, calendars, now).await?;
     let (reminded, breached) = look(db, links, now).await?;
     Ok(Swept {
         created,
@@ -164,17 +164,23 @@ async fn create_owed(
     calendars: &BTreeMap<String, Calendar>,
     now: DateTime<Utc>,
 ) -> Result<u64, AppError> {
-    let held: Vec<(i64, String, DateTime<Utc>)> = periodic_reports::Entity::find()
+    // The latest period held per (contract, duty, every), withdrawn ones left out: a duty whose
+    // period kind changed starts afresh.
+    let held: Vec<(i64, String, String, DateTime<Utc>)> = periodic_reports::Entity::find()
         .select_only()
         .column(periodic_reports::Column::ContractId)
         .column(periodic_reports::Column::Duty)
+        .column(periodic_reports::Column::Every)
         .column_as(periodic_reports::Column::PeriodStart.max(), "latest")
+        .filter(periodic_reports::Column::State.ne("withdrawn"))
         .group_by(periodic_reports::Column::ContractId)
         .group_by(periodic_reports::Column::Duty)
+        .group_by(periodic_reports::Column::Every)
         .into_tuple()
         .all(db)
         .await?;
-    let latest: BTreeMap<(i64, String), DateTime<Utc>> = held.into_iter().map(|(c, d, at)| ((c, d), at)).collect();
+    let latest: BTreeMap<(i64, String, String), DateTime<Utc>> =
+        held.into_iter().map(|(c, d, e, at)| ((c, d, e), at)).collect();
     let mut rows = Vec::new();
     let mut windows = super::windows::Windows::default();
     for stored in deductions::list(db).await? {
@@ -185,17 +191,21 @@ async fn create_owed(
                     "no such calendar: the report is not scheduled");
                 continue;
             };
-            let held = latest.get(&(contract_id, duty.code.clone())).copied();
+            let held = latest
+                .get(&(contract_id, duty.code.clone(), duty.every.key().to_owned()))
+                .copied();
             let Some(period) = period_of(duty.every) else {
-                rows.extend(windows.owed(db, &stored, duty, calendar, held, now).await?);
+                rows.extend(windows.owed(db, &stored, duty, calendar, now).await?);
                 continue;
             };
             let today = calendar.local(now).date_naive();
-            // From the latest period held (again: a round cut short is completed, and the periods
-            // no sweep saw while no server ran are caught up), or, first seen, the one holding now.
+            // The latest period held again (a round cut short between inserts is completed), up to
+            // the one holding now; a period that ended while no server ran is not made up, as an
+            // inspection's is not: nobody was reminded of it through opsclock.
+            let now_from = bounds(period, today).0;
             let mut start = match held {
-                Some(at) => bounds(period, calendar.local(at).date_naive()).0,
-                None => bounds(period, today).0,
+                Some(at) => bounds(period, calendar.local(at).date_naive()).0.max(now_from),
+                None => now_from,
             };
             for _ in 0..CATCH_UP {
                 if start > today {
@@ -206,19 +216,25 @@ async fn create_owed(
                 else {
                     break;
                 };
-                let since = if held.is_some() { period_start.min(now) } else { now };
                 rows.push(owed(
                     contract_id,
                     duty,
                     calendar,
                     label(duty.every.key(), from),
                     (period_start, period_end),
-                    since,
+                    now,
                 ));
                 start = next;
             }
         }
     }
+    let created = insert(db, &rows).await?;
+    revive(db, &rows, now).await?;
+    Ok(created)
+}
+
+/// Inserts `rows`, each unless its (contract, duty, period start) is there already.
+async fn insert(db: &DatabaseConnection, rows: &[periodic_reports::ActiveModel]) -> Result<u64, AppError> {
     let mut created = 0;
     for chunk in rows.chunks(200) {
         created += periodic_reports::Entity::insert_many(chunk.to_vec())
@@ -237,11 +253,57 @@ async fn create_owed(
     Ok(created)
 }
 
+/// Opens again the withdrawn reports among `rows` (owed again: a window moved back, a duty
+/// restored), with the span and due date they owe now and the text the vendor had written.
+async fn revive(
+    db: &DatabaseConnection,
+    rows: &[periodic_reports::ActiveModel],
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    use sea_orm::ActiveValue;
+    use sea_orm::sea_query::ExprTrait as _;
+    for row in rows {
+        let (ActiveValue::Set(contract_id), ActiveValue::Set(duty), ActiveValue::Set(start)) =
+            (&row.contract_id, &row.duty, &row.period_start)
+        else {
+            continue;
+        };
+        let (ActiveValue::Set(end), ActiveValue::Set(due_at), ActiveValue::Set(provisional)) =
+            (&row.period_end, &row.due_at, &row.due_provisional)
+        else {
+            continue;
+        };
+        let look = due_at.filter(|d| *d > now);
+        periodic_reports::Entity::update_many()
+            .col_expr(periodic_reports::Column::State, Expr::value("open"))
+            .col_expr(periodic_reports::Column::PeriodEnd, Expr::value(*end))
+            .col_expr(periodic_reports::Column::DueAt, Expr::value(*due_at))
+            .col_expr(periodic_reports::Column::DueProvisional, Expr::value(*provisional))
+            .col_expr(periodic_reports::Column::NextLookAt, Expr::value(look))
+            .col_expr(periodic_reports::Column::CreatedAt, Expr::value(now))
+            .col_expr(
+                periodic_reports::Column::Version,
+                Expr::col(periodic_reports::Column::Version).add(1),
+            )
+            .filter(periodic_reports::Column::ContractId.eq(*contract_id))
+            .filter(periodic_reports::Column::Duty.eq(duty.clone()))
+            .filter(periodic_reports::Column::PeriodStart.eq(*start))
+            .filter(periodic_reports::Column::State.eq("withdrawn"))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Brings the open reports not yet submitted nor breached in line with what they owe now:
 /// a due date that was provisional or unknown is computed again (publishing a year's holidays
 /// may move it); a report whose duty the contract dropped, or whose 重保 window went away, is
 /// withdrawn; one whose window's end moved follows it.
-async fn settle(db: &DatabaseConnection, calendars: &BTreeMap<String, Calendar>) -> Result<(), AppError> {
+async fn settle(
+    db: &DatabaseConnection,
+    calendars: &BTreeMap<String, Calendar>,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
     let open = periodic_reports::Entity::find()
         .filter(periodic_reports::Column::State.eq("open"))
         .filter(periodic_reports::Column::BreachedAt.is_null())
@@ -260,6 +322,11 @@ async fn settle(db: &DatabaseConnection, calendars: &BTreeMap<String, Calendar>)
             withdraw(db, &row).await?;
             continue;
         };
+        if row.every != duty.every.key() {
+            // The duty now owes another kind of period: this one is no longer owed.
+            withdraw(db, &row).await?;
+            continue;
+        }
         let span = if duty.every.is_major_event() {
             match windows.span(db, stored, duty, &row).await? {
                 Some(span) => span,
@@ -281,8 +348,13 @@ async fn settle(db: &DatabaseConnection, calendars: &BTreeMap<String, Calendar>)
         let (from, next) = days_of(calendar, span.0, span.1);
         let (due_at, provisional) = due_of(duty, calendar, from, next);
         if moved || due_at != row.due_at || provisional != row.due_provisional {
-            let look = first_look(duty.remind_hours, due_at).filter(|_| due_at.is_some_and(|d| d > row.created_at));
+            // A due date moved into the past (a window's end brought forward after the fact) is
+            // owed from now and never late, like a report owed only after its due date.
+            let past = due_at.is_some_and(|d| d <= now);
+            let since = if past { now.max(row.created_at) } else { row.created_at };
+            let look = first_look(duty.remind_hours, due_at).filter(|_| !past);
             periodic_reports::Entity::update_many()
+                .col_expr(periodic_reports::Column::CreatedAt, Expr::value(since))
                 .col_expr(periodic_reports::Column::PeriodEnd, Expr::value(span.1))
                 .col_expr(periodic_reports::Column::DueAt, Expr::value(due_at))
                 .col_expr(periodic_reports::Column::DueProvisional, Expr::value(provisional))
@@ -300,9 +372,14 @@ async fn settle(db: &DatabaseConnection, calendars: &BTreeMap<String, Calendar>)
 
 /// Withdraws `row` (open, never submitted, not breached): nothing more is owed of it.
 async fn withdraw(db: &DatabaseConnection, row: &periodic_reports::Model) -> Result<(), AppError> {
+    use sea_orm::sea_query::ExprTrait as _;
     let done = periodic_reports::Entity::update_many()
         .col_expr(periodic_reports::Column::State, Expr::value("withdrawn"))
         .col_expr(periodic_reports::Column::NextLookAt, Expr::value(None::<DateTime<Utc>>))
+        .col_expr(
+            periodic_reports::Column::Version,
+            Expr::col(periodic_reports::Column::Version).add(1),
+        )
         .filter(periodic_reports::Column::Id.eq(row.id))
         .filter(periodic_reports::Column::Version.eq(row.version))
         .filter(periodic_reports::Column::State.eq("open"))

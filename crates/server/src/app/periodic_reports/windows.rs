@@ -13,8 +13,7 @@
 //!
 //! A day's report (`major_event_day`) is created on each day of a window, for that day (one a
 //! day however many windows cover it), labelled with the date, due by its rule counted from the
-//! day (`{ day = 1, by = "09:00" }`: the next morning). Days a stopped sweep missed since the
-//! last one owed are caught up.
+//! day (`{ day = 1, by = "09:00" }`: the next morning). A day no server saw is not owed.
 //!
 //! **When a window changes** ([`Windows::span`]): an open report follows its window's new end; a
 //! window removed, moved to another start, or no longer covering the report's systems withdraws
@@ -118,15 +117,13 @@ impl Windows {
         })
     }
 
-    /// The rows `duty` of `stored` owes for the windows open now or ahead; `held`, the start of
-    /// the latest day already owed (the days a stopped sweep missed since are caught up).
+    /// The rows `duty` of `stored` owes for the windows open now or ahead.
     pub(crate) async fn owed(
         &mut self,
         db: &impl ConnectionTrait,
         stored: &Stored,
         duty: &ReportDuty,
         calendar: &Calendar,
-        held: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
     ) -> Result<Vec<periodic_reports::ActiveModel>, AppError> {
         let contract_id = stored.id;
@@ -134,12 +131,12 @@ impl Windows {
             .covering(db, stored, duty)
             .await?
             .into_iter()
-            .filter(|w| w.row.ends_at > held.unwrap_or(now).min(now))
+            .filter(|w| w.row.ends_at > now)
             .collect();
         let mut rows = Vec::new();
         match duty.every {
             ReportEvery::MajorEvent => {
-                for w in covering.into_iter().filter(|w| w.row.ends_at > now) {
+                for w in covering {
                     rows.push(owed(
                         contract_id,
                         duty,

@@ -150,9 +150,14 @@ pub async fn add_missed_inspections(
         return Ok(());
     }
     let listed = super::inspections::of(db, calendars, &own_scope(scope, month, stored)).await?;
+    // An inspection has no vendor of its own: on a system another contract's vendor serves too,
+    // whose it was is not known, and charging it here would charge it twice (once per
+    // contract). Such a miss is listed in the report but left to a finding.
+    let shared = shared_systems(db, stored).await?;
     m.missed_inspections = listed
         .missed
         .into_iter()
+        .filter(|i| !shared.contains(&i.system))
         .map(|i| deduction::MissedInspection {
             system: i.system,
             period: i.period,
@@ -161,6 +166,31 @@ pub async fn add_missed_inspections(
         })
         .collect();
     Ok(())
+}
+
+/// The codes of the systems `stored`'s vendors serve together with a vendor it does not bind.
+async fn shared_systems(db: &impl ConnectionTrait, stored: &Stored) -> Result<Vec<String>, DbErr> {
+    use crate::db::entities::{system_vendors, systems};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let links = system_vendors::Entity::find()
+        .filter(system_vendors::Column::SystemId.is_in(stored.system_ids.clone()))
+        .all(db)
+        .await?;
+    let shared: Vec<i64> = links
+        .iter()
+        .filter(|l| !stored.binds(l.vendor_id))
+        .map(|l| l.system_id)
+        .collect();
+    if shared.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(systems::Entity::find()
+        .filter(systems::Column::Id.is_in(shared))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| s.code)
+        .collect())
 }
 
 /// A breached clock as the rules read it.

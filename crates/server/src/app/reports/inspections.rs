@@ -127,12 +127,15 @@ pub async fn of(
             missed: 0,
         });
         counts.owed += 1;
-        match row.state.as_str() {
-            "done" => counts.done += 1,
-            "missed" => counts.missed += 1,
-            _ => {}
+        // Missed once its due instant has passed undone, whether or not a sweep has marked it
+        // yet (a report run while no server sweeps counts the same).
+        let missed = row.state == "missed" || (row.state == "due" && row.due_at <= scope.as_of);
+        if row.state == "done" {
+            counts.done += 1;
+        } else if missed {
+            counts.missed += 1;
         }
-        if row.state == "missed" {
+        if missed {
             let first = calendars.get(&s.calendar).map_or(row.period_start.date_naive(), |c| {
                 c.local(row.period_start).date_naive()
             });

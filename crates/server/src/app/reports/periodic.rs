@@ -1,6 +1,7 @@
 //! The periodic reports (定期报告) due in the report's period: each one that was late (not
-//! submitted by its due instant, or submitted after it), and per contract how many fell due, how
-//! many were on time and how many late ([`crate::app::periodic_reports`]).
+//! submitted by its due instant, or first submitted after it), and per contract how many fell
+//! due, how many were on time, how many late, and how many are owed but not handed in without
+//! being late (owed only after their due date) ([`crate::app::periodic_reports`]).
 //!
 //! A report is counted in the period holding its due instant (due at midnight on 1 December, it
 //! is November's, as an inspection due at the end of its period is). Which contracts: those
@@ -47,8 +48,11 @@ pub struct ContractReports {
     pub due: u32,
     /// Submitted by their due instant.
     pub on_time: u32,
-    /// Not submitted by it.
+    /// Not submitted by it (or first submitted after it).
     pub late: u32,
+    /// Not submitted yet and not late: owed only after their due date had passed (a contract set
+    /// late), so never late, but not handed in either.
+    pub not_submitted: u32,
 }
 
 /// The section.
@@ -108,6 +112,7 @@ pub async fn of(db: &impl ConnectionTrait, scope: &Scope) -> AppResult<PeriodicR
             due: 0,
             on_time: 0,
             late: 0,
+            not_submitted: 0,
         });
         entry.due += 1;
         if late {
@@ -121,8 +126,10 @@ pub async fn of(db: &impl ConnectionTrait, scope: &Scope) -> AppResult<PeriodicR
                 state: row.state,
                 submitted_at: row.submitted_at,
             });
-        } else {
+        } else if row.first_submitted_at.is_some() {
             entry.on_time += 1;
+        } else {
+            entry.not_submitted += 1;
         }
     }
     out.per_contract = per.into_values().collect();

@@ -23,6 +23,7 @@ pub fn section(r: &Report) -> Section {
                 Cell::Empty,
                 Cell::Empty,
                 Cell::Empty,
+                Cell::Empty,
             ]
         })
         .collect();
@@ -38,6 +39,7 @@ pub fn section(r: &Report) -> Section {
             Cell::Int(i64::from(c.due)),
             Cell::Int(i64::from(c.on_time)),
             Cell::Int(i64::from(c.late)),
+            Cell::Int(i64::from(c.not_submitted)),
         ]
     }));
     Section {
@@ -55,6 +57,7 @@ pub fn section(r: &Report) -> Section {
             "应提交",
             "按时",
             "逾期",
+            "未提交（未逾期）",
         ],
         rows,
     }
