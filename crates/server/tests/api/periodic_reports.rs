@@ -16,7 +16,7 @@ use crate::support::Harness;
 
 /// Vendor A's contract on System A with a 月报 due the first working day after the month, and
 /// the 000 wording's two parts to write.
-fn contract() -> Value {
+pub(crate) fn contract() -> Value {
     json!({
         "code": "va-rpt", "name": "Vendor A O&M", "vendor": "VA", "price_fen": 120_000_000, "months": 12,
         "systems": ["SA"],

@@ -289,3 +289,35 @@ both!(
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     }
 );
+
+both!(
+    a_withdrawn_report_reads_as_withdrawn_with_no_form_and_an_administrator_gets_no_form,
+    |t: Harness| async move {
+        let number = november(&t).await;
+        let path = format!("/periodic-reports/{number}");
+        // The administrator reads it but is offered no form: it is on no side.
+        let admin = Reader {
+            t: &t,
+            cookie: session(&t, "admin").await,
+        };
+        let html = admin.page(&path).await;
+        assert!(forms_on(&html).is_empty(), "{html}");
+        // The duty dropped: withdrawn, read live (not "frozen"), and nobody may write.
+        let mut without = crate::periodic_reports::contract();
+        without["reports"] = serde_json::json!([]);
+        t.put("admin", "/api/v1/contracts/va-rpt", without)
+            .await
+            .expect(StatusCode::OK);
+        sweep(&t).await;
+        let engineer = Reader {
+            t: &t,
+            cookie: session(&t, "eng_a").await,
+        };
+        let html = engineer.page(&path).await;
+        assert_eq!(state_of(&html), "withdrawn");
+        assert!(html.contains("已撤销"), "{html}");
+        assert!(forms_on(&html).is_empty(), "{html}");
+        let list = engineer.page("/periodic-reports?state=withdrawn").await;
+        assert!(row_of(&list, &number).contains("已撤销"), "{list}");
+    }
+);
