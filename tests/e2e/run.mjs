@@ -341,6 +341,25 @@ try {
     assert.match(timeline, /响应/);
   });
 
+  await step("the resolved fault's incident report: the printable page, then the Word file", async () => {
+    const page = engineer;
+    await page.click("#incident-report");
+    await page.waitForURL(new RegExp(`/tickets/${number}/incident-report$`));
+    const text = await page.textContent("body");
+    assert.match(text, /故障处理情况报告/);
+    assert.match(text, /认证服务证书过期/, "the root cause");
+    assert.match(text, /更换证书并重启认证服务/, "the fix");
+    assert.match(text, /响应/, "the clocks with their deadlines");
+    await shot(page, "incident-report");
+    const href = await page.getAttribute("#docx", "href");
+    const docx = await page.request.get(base + href);
+    assert.equal(docx.status(), 200);
+    assert.match(docx.headers()["content-type"], /wordprocessingml/);
+    const bytes = await docx.body();
+    assert.equal(bytes.subarray(0, 2).toString(), "PK", "a zip: the DOCX");
+    await page.goto(`${base}/tickets/${number}`);
+  });
+
   await step("a form without its CSRF token is refused", async () => {
     const res = await engineer.request.post(`${base}/tickets/${number}/act/comment`, {
       form: { version: "3", text: "forged" },
