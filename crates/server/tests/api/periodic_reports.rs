@@ -154,6 +154,7 @@ both!(
                 "incidents",
                 "inspections",
                 "inspection_records",
+                "duties",
                 "major_events",
                 "satisfaction",
                 "rectifications",
@@ -791,5 +792,42 @@ both!(
             .await
             .expect(StatusCode::OK);
         assert_eq!(open[0]["period"], "2026-W45", "{open}");
+    }
+);
+
+both!(
+    the_monthly_report_counts_each_scheduled_duty_that_ran,
+    |t: Harness| async move {
+        use opsclock::db::entities::duties;
+        use sea_orm::ActiveModelTrait as _;
+        let number = november(&t).await;
+        t.put(
+            "mgr_a",
+            "/api/v1/duties/backup-sa",
+            json!({"code": "backup-sa", "name": "System A 备份检查", "system": "SA", "schedule": "0 9 * * *",
+            "due": "4h", "assignee": "eng_a"}),
+        )
+        .await
+        .expect(StatusCode::OK);
+        let row = duties::Entity::find().one(&t.state.db).await.unwrap().unwrap();
+        let mut am = row.into_active_model();
+        am.next_run_at = Set(Some(t.now() - chrono::TimeDelta::hours(1)));
+        am.update(&t.state.db).await.unwrap();
+        let opened = opsclock::app::duty::scheduled::run_due(&t.state.db, &t.state.calendars.snapshot(), t.now())
+            .await
+            .unwrap();
+        assert_eq!(opened.len(), 1);
+        let r = t
+            .get("vmgr_a", &format!("/api/v1/periodic-reports/{number}"))
+            .await
+            .expect(StatusCode::OK);
+        let duties = section(&r, "duties");
+        assert_eq!(duties["rows"][0][0], "System A 备份检查", "{duties}");
+        assert_eq!(duties["rows"][0][2], "1", "one run in November");
+        assert_eq!(
+            (&duties["rows"][0][3], &duties["rows"][0][4]),
+            (&json!("0"), &json!("1")),
+            "its ticket still open"
+        );
     }
 );

@@ -15,6 +15,7 @@
 //! | `incidents` | 故障登记 | each incident: cause, fix, impact window, duration |
 //! | `inspections` | 巡检 | per system: owed, done, missed |
 //! | `inspection_records` | 巡检记录 | each inspection done in the period: when, by whom, items in order, the faults found |
+//! | `duties` | 定期任务 | each scheduled duty (值班, 备份检查…) that ran: its runs, their tickets done and open |
 //! | `major_events` | 重保 | the 重保 windows over the period and their count |
 //! | `satisfaction` | 满意度 | ratings and the satisfied share |
 //! | `rectifications` | 整改 | the rectification orders open at the period's end or closed in it |
@@ -34,7 +35,7 @@ use crate::app::vocab::Lang;
 use crate::db::entities::{problems, rectification_orders, systems};
 
 /// Every section key with its headings, in the default order.
-pub const SECTIONS: [(&str, &str, &str); 12] = [
+pub const SECTIONS: [(&str, &str, &str); 13] = [
     ("tickets", "工单统计", "Tickets"),
     ("categories", "分类统计", "By category"),
     ("alarms", "告警", "Alarms"),
@@ -43,6 +44,7 @@ pub const SECTIONS: [(&str, &str, &str); 12] = [
     ("incidents", "故障登记", "Incident register"),
     ("inspections", "巡检", "Inspections"),
     ("inspection_records", "巡检记录", "Inspection records"),
+    ("duties", "定期任务", "Scheduled duties"),
     ("major_events", "重保", "Major-event protection (重保)"),
     ("satisfaction", "满意度", "Satisfaction"),
     ("rectifications", "整改", "Rectification orders"),
@@ -149,6 +151,7 @@ pub async fn build(
             "incidents" => incidents(&r),
             "inspections" => inspections(&r),
             "inspection_records" => inspection_records(db, &system_ids, from, to).await?,
+            "duties" => duties(db, &system_ids, from, to).await?,
             "major_events" => major_events(db, &system_ids, from, to).await?,
             "satisfaction" => satisfaction(&r),
             "rectifications" => rectifications(db, &system_ids, &stored.vendor_ids(), from, to).await?,
@@ -388,6 +391,39 @@ async fn inspection_records(
             ("巡检人", "By"),
             ("正常项", "Items in order"),
             ("异常", "Faults found"),
+        ],
+        rows,
+        None,
+    ))
+}
+
+async fn duties(
+    db: &impl ConnectionTrait,
+    systems: &[i64],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> AppResult<Section> {
+    let rows = super::queries::duty_runs(db, systems, from, to)
+        .await?
+        .into_iter()
+        .map(|d| {
+            vec![
+                d.name,
+                d.system,
+                d.runs.to_string(),
+                d.done.to_string(),
+                d.open.to_string(),
+            ]
+        })
+        .collect();
+    Ok(section(
+        "duties",
+        &[
+            ("任务", "Duty"),
+            ("系统", "System"),
+            ("执行次数", "Runs"),
+            ("已完成", "Done"),
+            ("未完成", "Open"),
         ],
         rows,
         None,

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
 
-use crate::db::entities::{inspections, systems, tickets, units, users};
+use crate::db::entities::{duties, duty_runs, inspections, systems, tickets, units, users};
 
 /// The alarm tickets received in `[from, to)` on `systems`, counted against one of `vendors`
 /// (or none), per severity key.
@@ -136,6 +136,82 @@ pub async fn inspections_done(
                     .count(),
                 items: results.len(),
                 faults,
+            })
+        })
+        .collect())
+}
+
+/// A scheduled duty's runs over a period: its name and system, how many times it ran, and how
+/// many of the tickets it opened are resolved (or closed) and how many still open.
+pub struct DutyRuns {
+    /// The duty's name.
+    pub name: String,
+    /// `SA 系统名`.
+    pub system: String,
+    /// Runs scheduled in the period.
+    pub runs: usize,
+    /// Of their tickets, resolved or closed.
+    pub done: usize,
+    /// Of their tickets, neither resolved, closed nor cancelled.
+    pub open: usize,
+}
+
+/// The scheduled duties (定期任务, 值班) of `systems` that ran in `[from, to)`.
+pub async fn duty_runs(
+    db: &impl ConnectionTrait,
+    systems_in: &[i64],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<DutyRuns>, DbErr> {
+    use sea_orm::QueryOrder;
+    let list = duties::Entity::find()
+        .filter(duties::Column::SystemId.is_in(systems_in.to_vec()))
+        .order_by_asc(duties::Column::Code)
+        .all(db)
+        .await?;
+    if list.is_empty() {
+        return Ok(Vec::new());
+    }
+    let runs = duty_runs::Entity::find()
+        .filter(duty_runs::Column::DutyId.is_in(list.iter().map(|d| d.id).collect::<Vec<_>>()))
+        .filter(duty_runs::Column::ScheduledAt.gte(from))
+        .filter(duty_runs::Column::ScheduledAt.lt(to))
+        .all(db)
+        .await?;
+    let status: BTreeMap<i64, String> = tickets::Entity::find()
+        .filter(tickets::Column::Id.is_in(runs.iter().filter_map(|r| r.ticket_id).collect::<Vec<_>>()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.status.key().to_owned()))
+        .collect();
+    let names: BTreeMap<i64, String> = systems::Entity::find()
+        .filter(systems::Column::Id.is_in(systems_in.to_vec()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, format!("{} {}", s.code, s.name)))
+        .collect();
+    Ok(list
+        .into_iter()
+        .filter_map(|d| {
+            let mine: Vec<&duty_runs::Model> = runs.iter().filter(|r| r.duty_id == d.id).collect();
+            if mine.is_empty() {
+                return None;
+            }
+            let of = |r: &&duty_runs::Model| r.ticket_id.and_then(|id| status.get(&id)).map(String::as_str);
+            Some(DutyRuns {
+                name: d.name,
+                system: names.get(&d.system_id).cloned().unwrap_or_default(),
+                runs: mine.len(),
+                done: mine
+                    .iter()
+                    .filter(|r| matches!(of(r), Some("resolved" | "closed")))
+                    .count(),
+                open: mine
+                    .iter()
+                    .filter(|r| matches!(of(r), Some(s) if !matches!(s, "resolved" | "closed" | "cancelled")))
+                    .count(),
             })
         })
         .collect())
