@@ -273,9 +273,19 @@ async fn revive(
         else {
             continue;
         };
+        let (ActiveValue::Set(every), ActiveValue::Set(name), ActiveValue::Set(label)) =
+            (&row.every, &row.name, &row.period)
+        else {
+            continue;
+        };
         let look = due_at.filter(|d| *d > now);
+        // Its kind, name and label too: a duty whose period kind changed may owe a period that
+        // starts where the withdrawn one of the old kind did (a week from Monday 1 June).
         periodic_reports::Entity::update_many()
             .col_expr(periodic_reports::Column::State, Expr::value("open"))
+            .col_expr(periodic_reports::Column::Every, Expr::value(every.clone()))
+            .col_expr(periodic_reports::Column::Name, Expr::value(name.clone()))
+            .col_expr(periodic_reports::Column::Period, Expr::value(label.clone()))
             .col_expr(periodic_reports::Column::PeriodEnd, Expr::value(*end))
             .col_expr(periodic_reports::Column::DueAt, Expr::value(*due_at))
             .col_expr(periodic_reports::Column::DueProvisional, Expr::value(*provisional))
