@@ -15,6 +15,7 @@ fn known() -> Known {
         vendors: set(&["shunyi-om"]),
         policies: set(&["standard"]),
         calendars: set(&["24x7", "cn-5x8", "cn-7x24"]),
+        checklists: Some(set(&["generic", "software", "video"])),
         // The file's form alone: targets are read, not counted in calendars (the counting is
         // the calendars' code, fuzzed by its own target).
         counting: None,
