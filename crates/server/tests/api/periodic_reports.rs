@@ -6,12 +6,13 @@
 
 use axum::http::StatusCode;
 use opsclock::app::escalation::Links;
-use opsclock::db::entities::{outbox, users};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
+use opsclock::db::entities::users;
+use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
 use serde_json::{Value, json};
 
 use crate::both;
 use crate::recorded::{open, step};
+use crate::rectification::mails;
 use crate::support::Harness;
 
 /// Vendor A's contract on System A with a 月报 due the first working day after the month, and
@@ -48,20 +49,6 @@ pub(crate) async fn sweep(t: &Harness) -> opsclock::app::periodic_reports::sched
     opsclock::app::periodic_reports::schedule::sweep(&t.state.db, &t.state.calendars.snapshot(), &links, t.now())
         .await
         .unwrap()
-}
-
-/// The outbox rows whose key starts with `prefix`: key → recipients.
-async fn mails(t: &Harness, prefix: &str) -> Vec<(String, Value)> {
-    let mut rows: Vec<(String, Value)> = outbox::Entity::find()
-        .filter(outbox::Column::DedupKey.starts_with(prefix))
-        .all(&t.db.db)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| (r.dedup_key, r.recipients))
-        .collect();
-    rows.sort_by(|a, b| a.0.cmp(&b.0));
-    rows
 }
 
 /// Vendor A's 月报 contract set now and swept: the number of the month's report (for the tests

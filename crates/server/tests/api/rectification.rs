@@ -57,7 +57,7 @@ fn sweeper(t: &Harness) -> Sweeper {
 }
 
 /// The outbox rows whose key starts with `prefix`: key → recipients.
-async fn mails(t: &Harness, prefix: &str) -> Vec<(String, Value)> {
+pub(crate) async fn mails(t: &Harness, prefix: &str) -> Vec<(String, Value)> {
     let mut rows: Vec<(String, Value)> = outbox::Entity::find()
         .filter(outbox::Column::DedupKey.starts_with(prefix))
         .all(&t.db.db)

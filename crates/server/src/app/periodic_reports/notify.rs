@@ -17,6 +17,7 @@ use super::{PeriodicReportView, state_zh};
 use crate::app::auth::{Party, Role};
 use crate::app::escalation::message::{EnglishCopy, Rendered, escape};
 use crate::app::escalation::{Links, NewMessage, enqueue};
+use crate::app::rectification::escalate::bureau_managers;
 use crate::app::reports::deductions;
 use crate::app::{AppError, AppResult};
 use crate::db::entities::{periodic_reports, users};
@@ -35,18 +36,6 @@ async fn vendor_managers(db: &impl ConnectionTrait, vendor_ids: &[i64]) -> Resul
         .await?
         .into_iter()
         .filter(|u| *u.role == Role::Manager && matches!(Party::of(u), Some(Party::Vendor(_))))
-        .filter_map(|u| u.email)
-        .collect())
-}
-
-/// The bureau's enabled managers (with an address).
-async fn bureau_managers(db: &impl ConnectionTrait) -> Result<Vec<String>, DbErr> {
-    Ok(users::Entity::find()
-        .filter(users::Column::Disabled.eq(false))
-        .all(db)
-        .await?
-        .into_iter()
-        .filter(|u| *u.role == Role::Manager && Party::of(u) == Some(Party::Bureau))
         .filter_map(|u| u.email)
         .collect())
 }

@@ -240,7 +240,7 @@ async fn enabled_address(db: &impl ConnectionTrait, id: i64) -> Result<Option<St
 }
 
 /// The addresses of the bureau's enabled managers.
-async fn bureau_managers(db: &impl ConnectionTrait) -> Result<Vec<String>, DbErr> {
+pub(crate) async fn bureau_managers(db: &impl ConnectionTrait) -> Result<Vec<String>, DbErr> {
     Ok(users::Entity::find()
         .filter(users::Column::Disabled.eq(false))
         .all(db)
