@@ -34,6 +34,7 @@ mod m20261210_000050_categories;
 mod m20261210_000051_inspections;
 mod m20261210_000052_problems;
 mod m20261211_000053_periodic_reports;
+mod m20261212_000054_notices;
 
 /// Applies and reverts the opsclock schema; see [`MigratorTrait`] for `up`, `down`, `status`, ….
 #[derive(Debug, Clone, Copy, Default)]
@@ -70,6 +71,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000051_inspections::Migration),
             Box::new(m20261210_000052_problems::Migration),
             Box::new(m20261211_000053_periodic_reports::Migration),
+            Box::new(m20261212_000054_notices::Migration),
         ]
     }
 }

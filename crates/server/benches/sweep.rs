@@ -115,6 +115,7 @@ async fn world(backend: Backend, idle: usize, due: usize) -> Bench {
         time: Arc::new(ManualTime::new(now())),
         links: Links::new(None, "127.0.0.1:8080", "bench.test".into()),
         batch: 500,
+        notices: Default::default(),
     };
     Bench {
         db,

@@ -42,6 +42,9 @@ pub struct Config {
     /// `[inspections]`: where the inspection checklists come from.
     #[serde(default)]
     pub inspections: InspectionsConfig,
+    /// `[notices]`: who is told at once when a ticket is opened, re-graded, resolved or reopened.
+    #[serde(default)]
+    pub notices: crate::app::notices::NoticesConfig,
     /// `[retention]`: how long the audit log, delivered messages and alerts are kept.
     #[serde(default)]
     pub retention: RetentionConfig,

@@ -45,6 +45,8 @@ pub struct ServeOptions {
     pub jobs: crate::jobs::JobOptions,
     /// The inspection checklists (`[inspections] checklist_dir`).
     pub checklists: std::sync::Arc<crate::app::inspections::Checklists>,
+    /// The event notice rules (`[notices]`).
+    pub notices: std::sync::Arc<crate::app::notices::Rules>,
 }
 
 /// The HTTP limits `[server]` asks for (see [`crate::http::limits`]).
@@ -116,6 +118,7 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
         time: Arc::new(SystemTime),
         links: Links::new(opts.public_url.as_deref(), &addr.to_string(), opts.jobs.mail.domain()),
         batch: 500,
+        notices: opts.notices.clone(),
     };
     // Mail links to the listen address unless told where users open opsclock: said at start-up.
     if let Some(warning) = public_url_warning(opts.jobs.mail.host.as_deref(), opts.public_url.as_deref(), &addr) {

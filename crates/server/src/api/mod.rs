@@ -147,6 +147,7 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(session::end_my_session))
         .routes(routes!(session::my_tokens))
         .routes(routes!(session::revoke_my_token))
+        .routes(routes!(session::my_notifications, session::set_my_notifications))
         .routes(routes!(catalog::list_units, catalog::create_unit))
         .routes(routes!(catalog::get_unit, catalog::update_unit))
         .routes(routes!(catalog::list_vendors, catalog::create_vendor))

@@ -34,6 +34,8 @@ pub const ROUTES: &[Route] = &[
     r("DELETE", "/me/sessions/{id}", Action::Own),
     r("GET", "/me/tokens", Action::Own),
     r("DELETE", "/me/tokens/{id}", Action::Own),
+    r("GET", "/me/notifications", Action::Own),
+    r("PUT", "/me/notifications", Action::Own),
     r("GET", "/units", Action::CatalogRead),
     r("POST", "/units", Action::CatalogWrite),
     r("GET", "/units/{id}", Action::CatalogRead),

@@ -11,6 +11,7 @@ use crate::app::audit::ClientAddr;
 use crate::app::auth::Principal;
 use crate::app::auth::session::{self, PasswordChange, SessionView, SignIn};
 use crate::app::auth::tokens::{self, TokenView};
+use crate::app::notices::preferences::{self, Preferences, PreferencesPatch};
 use crate::http::AppState;
 
 /// Signs in: sets an HttpOnly session cookie and returns the principal.
@@ -107,4 +108,26 @@ pub async fn revoke_my_token(
     let used = crate::http::extract::bearer(&headers);
     tokens::revoke_mine(&state, &p, &from, id, used).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The caller's notification settings: the English copy, quiet hours per channel (see
+/// docs/notifications.md).
+#[utoipa::path(get, path = "/me/notifications", tag = "session",
+    responses((status = 200, body = Preferences)))]
+pub async fn my_notifications(State(state): State<AppState>, p: Principal) -> ApiResult<axum::Json<Preferences>> {
+    Ok(axum::Json(preferences::get(&state, &p).await?))
+}
+
+/// Changes the caller's notification settings. Quiet hours are `HH:MM` China time, may run past
+/// midnight, and hold back non-urgent notices on that channel until they end; urgent ones go at
+/// once. 422 names a bad time (`quiet_hours.sms.from`).
+#[utoipa::path(put, path = "/me/notifications", tag = "session", request_body = PreferencesPatch,
+    responses((status = 200, body = Preferences), (status = 422, body = super::problem::Problem)))]
+pub async fn set_my_notifications(
+    State(state): State<AppState>,
+    p: Principal,
+    from: ClientAddr,
+    ApiJson(body): ApiJson<PreferencesPatch>,
+) -> ApiResult<axum::Json<Preferences>> {
+    Ok(axum::Json(preferences::set(&state, &p, &from, body).await?))
 }

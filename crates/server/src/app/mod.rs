@@ -33,6 +33,8 @@
 //! | [`incident_report`] | the incident report (故障处理情况报告) of one ticket: its data, the printable page, the Word file |
 //! | [`findings`] | findings (认定) a buyer-side manager records on a ticket or a contract's month, which contract rules need |
 //! | [`escalation`] | which ladder a ticket uses, who its roles are, what the email says, and the sweep |
+//! | [`notices`] | event notices: who hears at once when a ticket is opened, re-graded, resolved or reopened, by email and SMS, quiet hours |
+//! | [`action_links`] | links in messages that act as their recipient (acknowledge with one tap), single-use and expiring |
 //! | [`webhooks`] | outbound webhooks: ticket events posted to chat robots and other systems |
 //! | [`outbound`] | the one HTTP client for requests to other servers: no internal addresses unless `[outbound] allow` names them, no redirects |
 //! | [`outbox`] | the outbox as admins see it (email and webhooks): list, read with attempts, send again |
@@ -47,6 +49,7 @@
 //! | [`demo`] | the demo loaded into an empty database by `opsclock serve` |
 //! | [`context`] | what every use case runs with: [`Context`] |
 //! | [`error`] | what a use case can fail with, whichever door asked: [`AppError`], [`AppResult`] |
+pub mod action_links;
 pub mod assessments;
 pub mod audit;
 pub mod auth;
@@ -66,6 +69,7 @@ pub mod findings;
 pub mod incident_report;
 pub mod inspections;
 pub mod intake;
+pub mod notices;
 pub mod outbound;
 pub mod outbox;
 pub mod periodic_reports;

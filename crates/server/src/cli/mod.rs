@@ -220,6 +220,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 intake_rules: config.intake.rules_file.clone(),
                 jobs: job_options(&config)?,
                 checklists: checklists(&config)?,
+                notices: std::sync::Arc::new(
+                    crate::app::notices::Rules::from_config(&config.notices).map_err(anyhow::Error::msg)?,
+                ),
             };
             runtime()?.block_on(crate::serve::serve(opts))
         }

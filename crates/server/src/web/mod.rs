@@ -48,6 +48,7 @@ pub mod i18n;
 mod inspections;
 mod login;
 mod new_ticket;
+mod notifications;
 mod periodic_reports;
 pub mod permissions;
 mod problems;
@@ -111,6 +112,10 @@ fn pages() -> Vec<PageRoute> {
         at_get("/me/security", account::page),
         at_post("/me/sessions/{id}/end", account::end_session),
         at_post("/me/tokens/{id}/revoke", account::revoke_token),
+        at_get("/me/notifications", notifications::page),
+        at_post("/me/notifications", notifications::save),
+        at_get("/a/{token}", notifications::show),
+        at_post("/a/{token}", notifications::act),
         at_get("/lang", i18n::switch),
         at_get("/board", board::page),
         at_get("/tickets/new", new_ticket::new_form),

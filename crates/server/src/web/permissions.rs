@@ -37,6 +37,18 @@ pub const PAGES: &[Page] = &[
     r("GET", "/me/security", Action::Own),
     r("POST", "/me/sessions/{id}/end", Action::Own),
     r("POST", "/me/tokens/{id}/revoke", Action::Own),
+    r("GET", "/me/notifications", Action::Own),
+    r("POST", "/me/notifications", Action::Own),
+    public(
+        "GET",
+        "/a/{token}",
+        "a link in a notice: shows what it would do; the token is the credential",
+    ),
+    public(
+        "POST",
+        "/a/{token}",
+        "a link in a notice acknowledges once as the person it was sent to; the token is the credential",
+    ),
     public("GET", "/lang", "choosing the pages' language, kept in a cookie"),
     r("GET", "/board", Action::TicketRead),
     r("GET", "/tickets/new", Action::TicketOpen),

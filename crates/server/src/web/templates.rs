@@ -12,13 +12,15 @@ use minijinja::{Environment, State, Value};
 use crate::app::vocab::{Lang, duration, labels};
 
 /// Every template, by name.
-const TEMPLATES: [(&str, &str); 35] = [
+const TEMPLATES: [(&str, &str); 37] = [
     ("base.html", include_str!("templates/base.html")),
     ("macros.html", include_str!("templates/macros.html")),
     ("error.html", include_str!("templates/error.html")),
     ("login.html", include_str!("templates/login.html")),
     ("password.html", include_str!("templates/password.html")),
     ("me_security.html", include_str!("templates/me_security.html")),
+    ("me_notifications.html", include_str!("templates/me_notifications.html")),
+    ("action_link.html", include_str!("templates/action_link.html")),
     ("board.html", include_str!("templates/board.html")),
     ("rectifications.html", include_str!("templates/rectifications.html")),
     ("rectification.html", include_str!("templates/rectification.html")),

@@ -436,6 +436,10 @@ fn timeline(t: &TicketView, names: &HashMap<i64, String>, category: &dyn Fn(&str
         ));
     }
     for m in t.escalations.iter().flatten() {
+        if m.kind == "notice" {
+            out.push((m.due_at, super::notifications::timeline_entry(m, lang)));
+            continue;
+        }
         // The step by what happened (响应 已过半), a reminder by its number (第 2 次).
         let repeat = match (m.repeat, lang) {
             (0, _) => String::new(),

@@ -271,6 +271,7 @@ both!(
             time: t.time.clone(),
             links: Links::new(None, "127.0.0.1:8080", "ops.test".into()),
             batch: 100,
+            notices: Default::default(),
         };
         sweeper.sweep().await.unwrap();
         let on_duty_now: Vec<String> =

@@ -116,6 +116,7 @@ both!(admins_see_the_outbox_and_retry_failed_mail, |t: Harness| async move {
         time: t.time.clone(),
         links: Links::new(None, "127.0.0.1:8080", "ops.test".into()),
         batch: 100,
+        notices: Default::default(),
     };
     let report = sweeper.sweep().await.unwrap();
     assert!(report.queued >= 3, "{report:?}");

@@ -48,6 +48,7 @@ async fn resolved_late(t: &Harness) -> String {
         time: t.time.clone(),
         links: Links::new(None, "127.0.0.1:8080", "ops.test".into()),
         batch: 100,
+        notices: Default::default(),
     }
     .sweep()
     .await

@@ -42,6 +42,7 @@ mod inspections;
 mod intake;
 mod lifecycle;
 mod measured_times;
+mod notices;
 mod openapi;
 mod operations;
 mod outbound;

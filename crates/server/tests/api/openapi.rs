@@ -35,6 +35,8 @@ both!(
             ("DELETE", "/me/sessions/{id}"),
             ("GET", "/me/tokens"),
             ("DELETE", "/me/tokens/{id}"),
+            ("GET", "/me/notifications"),
+            ("PUT", "/me/notifications"),
             ("GET", "/units"),
             ("POST", "/units"),
             ("GET", "/units/{id}"),

@@ -53,6 +53,7 @@ fn sweeper(t: &Harness) -> Sweeper {
         time: t.time.clone(),
         links: Links::new(None, "127.0.0.1:8080", "ops.test".into()),
         batch: 100,
+        notices: Default::default(),
     }
 }
 

@@ -184,6 +184,7 @@ both!(
             time: t.time.clone(),
             links: Links::new(Some("https://ops.example.cn/"), "127.0.0.1:8080", "ops.test".into()),
             batch: 100,
+            notices: Default::default(),
         };
         sweeper.sweep().await.unwrap();
         let mails: Vec<outbox::Model> = outbox::Entity::find()

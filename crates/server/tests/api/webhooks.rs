@@ -247,6 +247,7 @@ both!(
             time: time.clone() as Arc<dyn TimeSource>,
             links,
             batch: 100,
+            notices: Default::default(),
         };
         time.set(crate::support::pinned() + TimeDelta::hours(5));
         sweeper.sweep().await.unwrap();

@@ -157,6 +157,7 @@ async fn provisional_then_measured_again(backend: opsclock::db::testing::Backend
         time: time.clone(),
         links: Links::new(None, "127.0.0.1:8080", "ops.test".into()),
         batch: 100,
+        notices: Default::default(),
     };
     sweeper.sweep().await.unwrap();
     let ticket_id = tickets::Entity::find()

@@ -20,7 +20,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, Pagin
 use serde_json::json;
 
 use crate::fixture::World;
-use crate::processes::{Server, scratch, wait_for, write_config};
+use crate::processes::{Server, scratch, wait_for, write_config_with_notices};
 use crate::smtp::{SmtpServer, free_port};
 
 async fn sigkill_under_write_load_loses_nothing(backend: Backend) {
@@ -45,7 +45,9 @@ async fn sigkill_under_write_load_loses_nothing(backend: Backend) {
 
     let dir = scratch(&format!("crash-{backend:?}"));
     let smtp = SmtpServer::start();
-    let config = write_config(&dir, "crash", smtp.port);
+    // With the built-in event notices: each urgent ticket also queues its notices, which must
+    // survive the kill like the ladder's steps.
+    let config = write_config_with_notices(&dir, "crash", smtp.port);
     let port = free_port();
     let listen = format!("127.0.0.1:{port}");
     let mut first = Server::start_on(&world.db.url, &config, "first", &listen);

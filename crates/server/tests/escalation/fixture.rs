@@ -256,14 +256,20 @@ impl World {
         txn.commit().await.expect("commit");
     }
 
-    /// The sweeper, on the injected clock.
+    /// The sweeper, on the injected clock, with no event notices (the ladder alone).
     pub fn sweeper(&self) -> Sweeper {
+        self.sweeper_with(opsclock::app::notices::Rules::none())
+    }
+
+    /// The sweeper, on the injected clock, with the event notice rules `notices`.
+    pub fn sweeper_with(&self, notices: opsclock::app::notices::Rules) -> Sweeper {
         Sweeper {
             db: self.db.db.clone(),
             calendars: opsclock::calendars::Calendars::fixed((*self.calendars).clone()),
             time: self.time.clone(),
             links: Links::new(Some("https://opsclock.test"), "unused", "ops.test".into()),
             batch: 3, // small, so that a sweep pages
+            notices: Arc::new(notices),
         }
     }
 

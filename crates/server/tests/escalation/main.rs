@@ -8,6 +8,7 @@ mod cli;
 mod crash;
 mod fixture;
 mod ladder_steps;
+mod notices;
 mod outage;
 mod processes;
 mod smtp;

@@ -65,7 +65,23 @@ impl Drop for Server {
     }
 }
 
+/// A configuration for `name` sending to `smtp_port`, with no event notices: these tests count
+/// the ladder's messages (notices are `notices.rs`'s, and the crash test's).
 pub(crate) fn write_config(dir: &Path, name: &str, smtp_port: u16) -> PathBuf {
+    let path = write_config_with_notices(dir, name, smtp_port);
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str(
+        "
+[notices]
+rules = []
+",
+    );
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// A configuration for `name` sending to `smtp_port`, with the built-in event notices.
+pub(crate) fn write_config_with_notices(dir: &Path, name: &str, smtp_port: u16) -> PathBuf {
     std::fs::create_dir_all(dir).unwrap();
     let path = dir.join(format!("{name}.toml"));
     std::fs::write(

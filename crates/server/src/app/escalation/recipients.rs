@@ -60,6 +60,11 @@ impl Directory {
         Ok(Directory { users })
     }
 
+    /// The enabled user `id` with an address, if there is one.
+    pub fn user(&self, id: i64) -> Option<&users::Model> {
+        self.users.iter().find(|u| u.id == id)
+    }
+
     /// The people who may hold roles for tickets of `system`.
     pub async fn for_system<'a>(
         &'a self,
@@ -121,14 +126,7 @@ impl SystemContacts<'_> {
                     addresses.insert(e.clone());
                 }
                 Recipient::Role(role) => {
-                    let holders: Vec<&users::Model> = self
-                        .users
-                        .iter()
-                        .filter(|u| match (role, &self.on_duty) {
-                            (Role::OnDuty, Some(on)) => on.iter().any(|(id, _)| *id == u.id),
-                            _ => holds(u, *role, self.system, assignee, &self.vendors),
-                        })
-                        .collect();
+                    let holders = self.holders(assignee, *role);
                     if holders.is_empty() {
                         unfilled.push(role.key());
                     }
@@ -140,6 +138,24 @@ impl SystemContacts<'_> {
             addresses: addresses.into_iter().collect(),
             unfilled,
         }
+    }
+}
+
+impl<'a> SystemContacts<'a> {
+    /// The users who hold `role` for a ticket of this system assigned to `assignee`.
+    pub fn holders(&self, assignee: Option<i64>, role: Role) -> Vec<&'a users::Model> {
+        self.users
+            .iter()
+            .filter(|u| match (role, &self.on_duty) {
+                (Role::OnDuty, Some(on)) => on.iter().any(|(id, _)| *id == u.id),
+                _ => holds(u, role, self.system, assignee, &self.vendors),
+            })
+            .collect()
+    }
+
+    /// Whether `user` works for one of the system's vendors.
+    pub fn serves(&self, user: &users::Model) -> bool {
+        user.vendor_id.is_some_and(|v| self.vendors.contains(&v))
     }
 }
 

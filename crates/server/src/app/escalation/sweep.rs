@@ -42,6 +42,8 @@ pub struct Sweeper {
     pub links: Links,
     /// Clocks per query.
     pub batch: u64,
+    /// The event notice rules ([`crate::app::notices`]).
+    pub notices: Arc<crate::app::notices::Rules>,
 }
 
 /// What one sweep did.
@@ -88,6 +90,21 @@ impl Sweeper {
         // sweep is the one indexed query.
         let mut directory: Option<Directory> = None;
         let mut report = SweepReport::default();
+        // Event notices first: a new urgent ticket is told of before anything else.
+        let calendars = self.calendars.snapshot();
+        let notices = crate::app::notices::sweep::run(
+            &crate::app::notices::sweep::Env {
+                db: &self.db,
+                calendars: &calendars,
+                links: &self.links,
+                rules: &self.notices,
+                now,
+            },
+            &mut directory,
+        )
+        .await?;
+        report.queued += notices.queued;
+        report.failed += notices.failed;
         let mut failed_ids = Vec::new();
         loop {
             let due: Vec<(i64, i64)> = clocks::Entity::find()
@@ -129,7 +146,6 @@ impl Sweeper {
             }
         }
         // Rectification orders: their clocks escalate by the same ladders (issue 27).
-        let calendars = self.calendars.snapshot();
         let orders =
             crate::app::rectification::escalate::sweep(&self.db, &calendars, &self.links, now, &mut directory).await?;
         report.clocks += orders.orders;

@@ -136,14 +136,17 @@ pub struct ReportEvent {
     pub data: serde_json::Value,
 }
 
-/// A message the outbox holds about the ticket: an escalation email or a webhook post.
+/// A message the outbox holds about the ticket: an escalation email, an event notice (email or
+/// SMS) or a webhook post.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Notification {
-    /// `email` or `webhook`.
+    /// `escalation`, `notice` or `webhook`.
+    pub kind: String,
+    /// `email`, `sms` or `webhook`.
     pub channel: String,
     /// The clock it is about, if any.
     pub clock: Option<String>,
-    /// The ladder step (or the event a webhook reports).
+    /// The ladder step (or the event a notice or a webhook reports).
     pub step: Option<String>,
     /// 0, or the reminder's number after a breach.
     pub repeat: i32,

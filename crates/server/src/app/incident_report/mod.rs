@@ -323,6 +323,7 @@ async fn notifications(ctx: &Context, id: i64) -> AppResult<Vec<Notification>> {
         .into_iter()
         .map(|m| Notification {
             english_copy: m.dedup_key.ends_with("/en"),
+            kind: m.kind,
             channel: m.channel,
             clock: m.clock,
             step: m.step,

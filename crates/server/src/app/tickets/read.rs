@@ -208,6 +208,12 @@ pub async fn get(ctx: &Context, p: &Principal, number: &str) -> AppResult<Ticket
             recipients: serde_json::from_value(m.recipients).unwrap_or_default(),
             sent_at: m.sent_at,
             english_copy: m.dedup_key.ends_with("/en"),
+            kind: m.kind,
+            channel: m.channel,
+            attempts: m.attempts,
+            next_attempt_at: m.next_attempt_at,
+            last_error: m.last_error,
+            note: m.note,
         })
         .collect();
     let allowed = allowed_of(&loaded.ticket);

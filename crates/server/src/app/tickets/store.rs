@@ -136,6 +136,7 @@ pub async fn create(
     let row = project(txn, row, &ticket, calendars, now).await?;
     let numbered: Vec<(i32, &Event)> = (1..).zip(events.iter()).collect();
     crate::app::webhooks::queue_ticket_events(txn, &row, &numbered, now).await?;
+    crate::app::notices::queue_ticket_events(txn, &row, &numbered, now).await?;
     Ok((row, ticket))
 }
 
@@ -220,6 +221,7 @@ pub async fn act(
     let row = project(txn, row, &ticket, calendars, now).await?;
     let numbered: Vec<(i32, &Event)> = (version as i32 + 1..).zip(events.iter()).collect();
     crate::app::webhooks::queue_ticket_events(txn, &row, &numbered, now).await?;
+    crate::app::notices::queue_ticket_events(txn, &row, &numbered, now).await?;
     Ok((row, ticket))
 }
 

@@ -144,7 +144,8 @@ pub struct MajorEventView {
     pub reason: String,
 }
 
-/// An escalation email of a ticket: one ladder step of one clock.
+/// A message about a ticket: an escalation email (one ladder step of one clock), an event
+/// notice by email or SMS, a webhook post. Who was told what, when, and whether it arrived.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EscalationEntry {
     /// `response`, `arrival` or `repair`.
@@ -164,6 +165,19 @@ pub struct EscalationEntry {
     /// True for the English copy of a step, sent to the readers who asked for it (the step's
     /// Chinese message is another entry).
     pub english_copy: bool,
+    /// `escalation` (a ladder step), `notice` (an event notice: `step` is the event, `opened`,
+    /// `regraded`, `resolved` or `reopened`), `webhook`, or another kind of message.
+    pub kind: String,
+    /// `email`, `sms` or `webhook`.
+    pub channel: String,
+    /// Delivery attempts so far.
+    pub attempts: i32,
+    /// When the next attempt may be made (a notice held back by quiet hours waits until then).
+    pub next_attempt_at: DateTime<Utc>,
+    /// The last delivery error, if the last attempt failed.
+    pub last_error: Option<String>,
+    /// What the sender noticed (roles nobody holds, quiet hours).
+    pub note: Option<String>,
 }
 
 /// One event of a ticket's history.

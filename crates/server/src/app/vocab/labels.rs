@@ -31,6 +31,11 @@ pub const TABLE: &[(&str, &str, &str)] = &[
     ("step_warning", "预警", "warning"),
     ("step_breach", "已超时", "breached"),
     ("step_overdue", "超时提醒", "overdue reminder"),
+    // Event notices (docs/notifications.md): the outbox's `step` of a notice is its event.
+    ("step_opened", "新建通知", "opened notice"),
+    ("step_regraded", "重新定级通知", "re-grade notice"),
+    ("step_resolved", "解决通知", "resolution notice"),
+    ("step_reopened", "重新打开通知", "reopen notice"),
     // Users' roles (who may do what, docs/permissions.md).
     ("role_admin", "管理员", "admin"),
     ("role_manager", "经理", "manager"),

@@ -7,6 +7,7 @@
 //! [`DateTimeUtc`]: sea_orm::prelude::DateTimeUtc
 //! [`Json`]: sea_orm::prelude::Json
 
+pub mod action_links;
 pub mod alerts;
 pub mod api_tokens;
 pub mod assessment_events;
@@ -24,6 +25,7 @@ pub mod form_submissions;
 pub mod inspections;
 pub mod intake_sources;
 pub mod major_events;
+pub mod notice_queue;
 pub mod outbox;
 pub mod outbox_attempts;
 pub mod periodic_reports;

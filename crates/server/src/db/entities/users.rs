@@ -49,6 +49,10 @@ pub struct Model {
     pub locked_until: Option<DateTimeUtc>,
     /// Whether this person's emails carry the English copy below the Chinese (default no).
     pub mail_english: bool,
+    /// Quiet hours per channel (`app::notices::QuietHours`), during which non-urgent notices
+    /// wait; `None` = none.
+    #[sea_orm(column_type = "JsonBinary", nullable)]
+    pub quiet_hours: Option<Json>,
 }
 
 /// Relations of a user.

@@ -1,0 +1,291 @@
+//! The notice sweep: turns each queued ticket event into its messages, once.
+//!
+//! For each `notice_queue` row, oldest first, one transaction locks the ticket (as every ticket
+//! write does), deletes the row — the process whose delete took it does the work, any other
+//! stops — resolves the people the matching rules name with the ticket as it is now, and queues
+//! one outbox message per person and channel under `{ticket}/notice/{seq}/{channel}/{person}`
+//! (`ON CONFLICT DO NOTHING`). A failure rolls the row back for the next round.
+
+use std::collections::BTreeMap;
+
+use anyhow::anyhow;
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use sla_clock::Severity;
+use ticket_domain::Event;
+
+use super::message::{self, Facts};
+use super::quiet::QuietHours;
+use super::{Channel, NoticeEvent, Rules, Target};
+use crate::app::escalation::Links;
+use crate::app::escalation::recipients::Directory;
+use crate::db::entities::{notice_queue, outbox, policies, systems, ticket_events, tickets, users};
+
+/// Rows per query.
+const BATCH: u64 = 200;
+
+/// What one round did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct NoticeReport {
+    /// Events looked at.
+    pub events: usize,
+    /// Messages queued.
+    pub queued: usize,
+    /// Events that failed (logged; tried again next round).
+    pub failed: usize,
+}
+
+/// What the sweep needs to write notices.
+pub struct Env<'a> {
+    /// The database.
+    pub db: &'a DatabaseConnection,
+    /// The calendars (for who is on duty).
+    pub calendars: &'a std::collections::BTreeMap<String, sla_clock::Calendar>,
+    /// Links and message ids.
+    pub links: &'a Links,
+    /// The rules.
+    pub rules: &'a Rules,
+    /// Now.
+    pub now: DateTime<Utc>,
+}
+
+/// Queues the notices of every queued ticket event; `directory` is loaded once if needed.
+pub async fn run(env: &Env<'_>, directory: &mut Option<Directory>) -> anyhow::Result<NoticeReport> {
+    let mut report = NoticeReport::default();
+    let mut failed: Vec<i64> = Vec::new();
+    loop {
+        let due = notice_queue::Entity::find()
+            .filter(notice_queue::Column::Id.is_not_in(failed.clone()))
+            .order_by_asc(notice_queue::Column::Id)
+            .limit(BATCH)
+            .all(env.db)
+            .await?;
+        if due.is_empty() {
+            break;
+        }
+        let full = due.len() as u64 == BATCH;
+        let dir = match directory.as_mut() {
+            Some(d) => d,
+            None => directory.insert(Directory::load(env.db).await?),
+        };
+        for q in due {
+            report.events += 1;
+            match one(env, &q, dir).await {
+                Ok(n) => report.queued += n,
+                Err(e) => {
+                    tracing::error!(ticket_id = q.ticket_id, seq = q.seq, error = %format!("{e:#}"), "cannot queue a ticket's notices");
+                    report.failed += 1;
+                    failed.push(q.id);
+                }
+            }
+        }
+        if !full {
+            break;
+        }
+    }
+    Ok(report)
+}
+
+/// Who a message goes to.
+#[derive(Debug, Clone)]
+enum To<'a> {
+    User(&'a users::Model),
+    Address(String),
+}
+
+impl To<'_> {
+    fn key(&self) -> String {
+        match self {
+            To::User(u) => format!("u{}", u.id),
+            To::Address(a) => a.trim().to_lowercase(),
+        }
+    }
+}
+
+async fn one(env: &Env<'_>, q: &notice_queue::Model, dir: &Directory) -> anyhow::Result<usize> {
+    let txn = crate::db::begin_write(env.db).await?;
+    crate::app::tickets::lock(&txn, tickets::Column::Id.eq(q.ticket_id).into()).await?;
+    let taken = notice_queue::Entity::delete_many()
+        .filter(notice_queue::Column::Id.eq(q.id))
+        .exec(&txn)
+        .await?;
+    if taken.rows_affected != 1 {
+        return Ok(0); // another sweep took it
+    }
+    let event = NoticeEvent::of_key(&q.event).ok_or_else(|| anyhow!("unknown notice event {:?}", q.event))?;
+    let ticket = tickets::Entity::find_by_id(q.ticket_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| anyhow!("ticket {} is gone", q.ticket_id))?;
+    let system = systems::Entity::find_by_id(ticket.system_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| anyhow!("system {} is gone", ticket.system_id))?;
+    let policy = policies::Entity::find_by_id(system.policy_id)
+        .one(&txn)
+        .await?
+        .map(|p| p.code)
+        .unwrap_or_default();
+    let severity: Severity = *ticket.severity;
+    let rules: Vec<_> = env.rules.matching(event, &policy, severity).collect();
+    if rules.is_empty() {
+        txn.commit().await?;
+        return Ok(0);
+    }
+    let contacts = dir.for_system(&txn, env.calendars, &system, env.now).await?;
+    // Each person once per channel, whichever rules name them.
+    let mut to: BTreeMap<(Channel, String), To<'_>> = BTreeMap::new();
+    let mut unfilled = Vec::new();
+    for rule in &rules {
+        let mut people: Vec<To<'_>> = Vec::new();
+        for t in &rule.notify {
+            match t {
+                Target::Reporter => match ticket.reporter_id.and_then(|id| dir.user(id)) {
+                    Some(u) => people.push(To::User(u)),
+                    None => unfilled.push("reporter".to_owned()),
+                },
+                Target::Role(role) => {
+                    let holders = contacts.holders(ticket.assignee_id, *role);
+                    if holders.is_empty() {
+                        unfilled.push(role.key().to_owned());
+                    }
+                    people.extend(holders.into_iter().map(To::User));
+                }
+                Target::Address(a) => people.push(To::Address(a.clone())),
+            }
+        }
+        for ch in &rule.channels {
+            for p in &people {
+                to.entry((*ch, p.key())).or_insert_with(|| p.clone());
+            }
+        }
+    }
+    unfilled.sort();
+    unfilled.dedup();
+    let detail = detail_of(&txn, q).await?;
+    let may_ack = event != NoticeEvent::Resolved
+        && ticket.acknowledged_at.is_none()
+        && *ticket.status == ticket_domain::Status::New;
+    let mut queued = 0;
+    for ((channel, who), person) in &to {
+        let key = format!("{}/notice/{}/{}/{who}", ticket.number, q.seq, channel.key());
+        let user = match person {
+            To::User(u) => Some(*u),
+            To::Address(_) => None,
+        };
+        // A link only for who may acknowledge this ticket: by the same permission table as the
+        // API (vendor work, or the unit's own on a ticket without a vendor), and in scope.
+        let acks = user.filter(|u| {
+            may_ack
+                && (contacts.serves(u) || u.unit_id == Some(system.unit_id))
+                && crate::app::auth::Principal::of(u).is_ok_and(|p| {
+                    crate::app::permissions::check_ticket(
+                        &p,
+                        crate::app::permissions::Action::TicketAcknowledge,
+                        ticket.vendor_id.is_some(),
+                    )
+                    .is_ok()
+                })
+        });
+        let token = acks.map(|_| crate::app::action_links::new_token());
+        let facts = Facts {
+            event,
+            number: &ticket.number,
+            title: &ticket.title,
+            severity,
+            system_code: &system.code,
+            system_name: &system.name,
+            at: q.at,
+            detail: detail.clone(),
+            page: env.links.page(&ticket.number),
+            ack_link: token.as_ref().map(|t| crate::app::action_links::url(env.links, t)),
+            link_hours: env.rules.link_valid.num_hours(),
+        };
+        // Quiet hours hold back what is not urgent.
+        let hold = match (severity, user) {
+            (Severity::Urgent, _) | (_, None) => None,
+            (_, Some(u)) => QuietHours::of(u.quiet_hours.as_ref()).hold_until(*channel, env.now),
+        };
+        let mut notes: Vec<String> = Vec::new();
+        if !unfilled.is_empty() {
+            notes.push(format!("nobody holds: {}", unfilled.join(", ")));
+        }
+        if let Some(t) = hold {
+            notes.push(format!(
+                "quiet hours: held until {}",
+                t.with_timezone(&super::quiet::ZONE).format("%Y-%m-%d %H:%M")
+            ));
+        }
+        let row = match channel {
+            Channel::Email => {
+                let address = match person {
+                    To::User(u) => u.email.clone(),
+                    To::Address(a) => Some(a.clone()),
+                };
+                let Some(address) = address else { continue };
+                let mail = message::render(&facts);
+                let (text, html) = mail.for_reader(user.is_some_and(|u| u.mail_english));
+                outbox::ActiveModel {
+                    message_id: Set(env.links.message_id(&key)),
+                    dedup_key: Set(key.clone()),
+                    kind: Set("notice".to_owned()),
+                    ticket_id: Set(Some(ticket.id)),
+                    step: Set(Some(event.key().to_owned())),
+                    due_at: Set(q.created_at),
+                    recipients: Set(serde_json::json!([address])),
+                    note: Set((!notes.is_empty()).then(|| notes.join("; "))),
+                    subject: Set(mail.subject.clone()),
+                    body_text: Set(text),
+                    body_html: Set(html),
+                    thread_id: Set(Some(env.links.thread_id(&ticket.number))),
+                    status: Set(crate::db::Key(outbox::Status::Pending)),
+                    attempts: Set(0),
+                    next_attempt_at: Set(hold.unwrap_or(env.now)),
+                    created_at: Set(env.now),
+                    channel: Set(Channel::Email.key().to_owned()),
+                    ..Default::default()
+                }
+            }
+            Channel::Sms => continue,
+        };
+        if crate::delivery::insert_once(&txn, row).await? {
+            queued += 1;
+            if let (Some(u), Some(t)) = (acks, token) {
+                crate::app::action_links::insert(&txn, &t, u.id, ticket.id, &key, env.rules.link_valid, env.now)
+                    .await?;
+            }
+        }
+    }
+    txn.commit().await?;
+    Ok(queued)
+}
+
+/// The event's own words (Chinese, English): the severities of a re-grade, the root cause and
+/// fix of a resolution, the reason of a reopening.
+async fn detail_of(db: &impl ConnectionTrait, q: &notice_queue::Model) -> anyhow::Result<Option<(String, String)>> {
+    let Some(row) = ticket_events::Entity::find()
+        .filter(ticket_events::Column::TicketId.eq(q.ticket_id))
+        .filter(ticket_events::Column::Seq.eq(q.seq))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Ok(e) = serde_json::from_value::<Event>(row.data) else {
+        return Ok(None);
+    };
+    Ok(match e {
+        Event::Regraded { from, to, reason, .. } => Some((
+            format!("级别：{} → {}；原因：{reason}", from.label_zh(), to.label_zh()),
+            format!("Severity: {} → {}; why: {reason}", from.key(), to.key()),
+        )),
+        Event::Resolved { resolution, .. } => Some((
+            format!("原因：{}\n处理：{}", resolution.root_cause, resolution.fix),
+            format!("Root cause: {}\nFix: {}", resolution.root_cause, resolution.fix),
+        )),
+        Event::Reopened { reason, .. } => Some((format!("原因：{reason}"), format!("Why: {reason}"))),
+        _ => None,
+    })
+}

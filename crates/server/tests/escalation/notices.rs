@@ -1,0 +1,206 @@
+//! Event notices through a real SMTP server (aiosmtpd): an urgent ticket's people hear of it in
+//! the first sweep, each once, with a link that acknowledges as them — once; a minor ticket's
+//! notice to someone in their quiet hours waits for the morning; a re-grade and a resolution
+//! tell whom the rules say.
+
+use chrono::TimeDelta;
+use opsclock::app::audit::ClientAddr;
+use opsclock::app::notices::Rules;
+use opsclock::db::entities::{outbox, tickets, users};
+use opsclock::db::testing::Backend;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+
+use crate::both_backends;
+use crate::fixture::{World, at, t0};
+use crate::smtp::SmtpServer;
+
+fn context(world: &World) -> opsclock::app::Context {
+    let mut ctx = opsclock::app::Context::new(
+        world.db.db.clone(),
+        opsclock::calendars::Calendars::fixed((*world.calendars).clone()),
+    );
+    ctx.time = world.time.clone();
+    ctx
+}
+
+/// The link in a mail's text: `https://opsclock.test/a/TOKEN`.
+fn link_token(text: &str) -> Option<String> {
+    let i = text.find("https://opsclock.test/a/")?;
+    Some(
+        text[i + "https://opsclock.test/a/".len()..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect(),
+    )
+}
+
+async fn urgent_ticket_tells_its_people_at_once(backend: Backend) {
+    let world = World::new(backend).await;
+    let smtp = SmtpServer::start();
+    let mailer = world.mailer(smtp.port, 8);
+    let number = world.open(t0(), "4h", t0()).await;
+    // One sweep after the ticket was written: every notice of the rules, each person once.
+    let sweeper = world.sweeper_with(Rules::builtin());
+    world.time.set(t0() + TimeDelta::seconds(30));
+    let swept = sweeper.sweep().await.unwrap();
+    let drained = mailer.drain().await.unwrap();
+    assert_eq!(drained.failed + drained.retrying, 0, "{drained:?}");
+    let mails = smtp.messages();
+    let mut to: Vec<String> = mails.iter().flat_map(|m| m.rcpt.clone()).collect();
+    to.sort();
+    // assignee + on duty (eng, once), vendor manager (pm), unit head (head); not the other
+    // vendor's pm, not the buyer's ops lead.
+    assert_eq!(to, ["eng@ops.test", "head@ops.test", "pm@ops.test"], "{swept:?}");
+    for m in &mails {
+        assert_eq!(
+            m.subject,
+            format!("[紧急] 新工单 {number} sy-900 数字城管平台：城管案件上报失败")
+        );
+        assert!(m.text.contains("级别：紧急"), "{}", m.text);
+        assert_eq!(m.in_reply_to.as_deref(), Some(format!("{number}@ops.test").as_str()));
+    }
+    // The engineer and the vendor's manager may acknowledge: their mails carry a link; the unit
+    // head (buyer side) may not: no link.
+    let text_of = |who: &str| {
+        mails
+            .iter()
+            .find(|m| m.rcpt == [who.to_owned()])
+            .map(|m| m.text.clone())
+            .unwrap()
+    };
+    assert!(link_token(&text_of("head@ops.test")).is_none());
+    let token = link_token(&text_of("eng@ops.test")).expect("the engineer's link");
+    assert_eq!(token.len(), 22);
+    assert!(link_token(&text_of("pm@ops.test")).is_some());
+    // Sweeping again sends nothing more.
+    world.time.set(t0() + TimeDelta::seconds(60));
+    let again = sweeper.sweep().await.unwrap();
+    mailer.drain().await.unwrap();
+    assert_eq!(again.queued, 0);
+    assert_eq!(smtp.messages().len(), 3);
+
+    // The link: looking changes nothing; the tap acknowledges as the engineer; a replay does
+    // nothing and says so.
+    let ctx = context(&world);
+    let from = ClientAddr(Some("phone".into()));
+    use opsclock::app::action_links::{self, LinkState};
+    let seen = action_links::peek(&ctx, &token).await.unwrap();
+    assert_eq!(seen.state, LinkState::Ready);
+    assert_eq!(seen.number, number);
+    let row = |n: String| {
+        let db = world.db.db.clone();
+        async move {
+            tickets::Entity::find()
+                .filter(tickets::Column::Number.eq(n))
+                .one(&db)
+                .await
+                .unwrap()
+                .unwrap()
+        }
+    };
+    assert!(row(number.clone()).await.acknowledged_at.is_none());
+    world.time.set(t0() + TimeDelta::minutes(3));
+    let done = action_links::acknowledge(&ctx, &from, &token).await.unwrap();
+    assert_eq!(done.state, LinkState::Done, "{done:?}");
+    assert_eq!(done.acknowledged_by.as_deref(), Some("eng"), "{done:?}");
+    let acked = row(number.clone()).await;
+    assert_eq!(acked.acknowledged_at, Some(t0() + TimeDelta::minutes(3)));
+    let version = acked.version;
+    let replay = action_links::acknowledge(&ctx, &from, &token).await.unwrap();
+    assert_eq!(replay.state, LinkState::Used);
+    assert_eq!(row(number.clone()).await.version, version, "a replay writes nothing");
+    // The manager's link, tapped after: the ticket is acknowledged already.
+    let pm = link_token(&text_of("pm@ops.test")).unwrap();
+    let late = action_links::acknowledge(&ctx, &from, &pm).await.unwrap();
+    assert_eq!(late.state, LinkState::AlreadyAcknowledged);
+    assert_eq!(late.acknowledged_by.as_deref(), Some("eng"));
+    // An unknown token is not found; an expired one says so.
+    assert!(action_links::peek(&ctx, "nonsense").await.is_err());
+}
+both_backends!(
+    an_urgent_ticket_tells_its_people_at_once_and_a_link_acknowledges_once,
+    urgent_ticket_tells_its_people_at_once
+);
+
+async fn quiet_hours_hold_what_is_not_urgent(backend: Backend) {
+    let world = World::new(backend).await;
+    let smtp = SmtpServer::start();
+    let mailer = world.mailer(smtp.port, 8);
+    // The vendor's manager keeps email quiet from 22:00 to 07:00.
+    users::Entity::update_many()
+        .col_expr(
+            users::Column::QuietHours,
+            Expr::value(serde_json::json!({"email": {"from": "22:00", "to": "07:00"}})),
+        )
+        .filter(users::Column::Username.eq("pm"))
+        .exec(&world.db.db)
+        .await
+        .unwrap();
+    // An urgent ticket at 23:00 goes to everyone at once, quiet hours or not.
+    let night = at("2026-11-23T23:00:00+08:00");
+    world.time.set(night);
+    let urgent = world.open(night, "4h", night).await;
+    let sweeper = world.sweeper_with(Rules::builtin());
+    sweeper.sweep().await.unwrap();
+    mailer.drain().await.unwrap();
+    assert!(smtp.messages().iter().any(|m| m.rcpt == ["pm@ops.test"]));
+    // Re-graded to serious at 23:10: the notice to pm waits until 07:00; the others go.
+    world
+        .act(
+            &urgent,
+            ticket_domain::Command::Regrade {
+                at: night + TimeDelta::minutes(10),
+                severity: sla_clock::Severity::Serious,
+                reason: "影响范围小于预估".into(),
+                targets: Default::default(),
+            },
+            night + TimeDelta::minutes(10),
+        )
+        .await;
+    world.time.set(night + TimeDelta::minutes(11));
+    sweeper.sweep().await.unwrap();
+    mailer.drain().await.unwrap();
+    let regrades = |smtp: &SmtpServer| {
+        smtp.messages()
+            .into_iter()
+            .filter(|m| m.subject.contains("重新定级"))
+            .flat_map(|m| m.rcpt)
+            .collect::<Vec<_>>()
+    };
+    let mut now_sent = regrades(&smtp);
+    now_sent.sort();
+    assert_eq!(now_sent, ["eng@ops.test", "head@ops.test"]);
+    let held: Vec<outbox::Model> = outbox::Entity::find()
+        .filter(outbox::Column::Kind.eq("notice"))
+        .filter(outbox::Column::Status.eq("pending"))
+        .all(&world.db.db)
+        .await
+        .unwrap();
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].next_attempt_at, at("2026-11-24T07:00:00+08:00"));
+    assert!(
+        held[0]
+            .note
+            .as_deref()
+            .unwrap()
+            .contains("quiet hours: held until 2026-11-24 07:00")
+    );
+    let m = smtp
+        .messages()
+        .into_iter()
+        .find(|m| m.subject.contains("重新定级"))
+        .unwrap();
+    assert!(
+        m.text.contains("级别：紧急 → 严重；原因：影响范围小于预估"),
+        "{}",
+        m.text
+    );
+    // At 07:00 it goes.
+    world.time.set(at("2026-11-24T07:00:00+08:00"));
+    mailer.drain().await.unwrap();
+    assert_eq!(regrades(&smtp).len(), 3);
+}
+both_backends!(
+    quiet_hours_hold_a_notice_that_is_not_urgent_until_they_end,
+    quiet_hours_hold_what_is_not_urgent
+);
