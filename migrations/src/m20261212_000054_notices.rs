@@ -1,7 +1,8 @@
 //! Event notices, links that act from a message, quiet hours (issue 29).
 //!
 //! - `notice_queue`: one row per ticket event that may owe notices (opened, regraded, resolved,
-//!   reopened), written in the ticket's own transaction. The sweep resolves who is told, queues
+//!   reopened), with the severity the event left the ticket at, written in the ticket's own
+//!   transaction. The sweep resolves who is told, queues
 //!   the messages in the outbox under their unique keys and deletes the row in one transaction, so
 //!   a notice is queued once however many servers sweep. Unique per (ticket, seq).
 //! - `action_links`: a link in a message that acts as its recipient (today: acknowledge a ticket).
@@ -28,6 +29,7 @@ impl MigrationTrait for Migration {
                     .col(big_integer(NoticeQueue::TicketId))
                     .col(integer(NoticeQueue::Seq))
                     .col(text(NoticeQueue::Event))
+                    .col(text(NoticeQueue::Severity))
                     .col(timestamp_with_time_zone(NoticeQueue::At))
                     .col(timestamp_with_time_zone(NoticeQueue::CreatedAt))
                     .foreign_key(
@@ -132,6 +134,7 @@ enum NoticeQueue {
     TicketId,
     Seq,
     Event,
+    Severity,
     At,
     CreatedAt,
 }

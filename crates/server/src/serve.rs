@@ -363,6 +363,14 @@ pub fn app(state: AppState) -> Router {
     layered(routes, state)
 }
 
+/// The span of a request: its method and path, with the token of a notice's link
+/// (`/a/{token}`) left out, since the token acts as its recipient and logs are read by others.
+fn request_span(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let path = req.uri().path();
+    let path = if path.starts_with("/a/") { "/a/…" } else { path };
+    tracing::info_span!("request", method = %req.method(), uri = %path, version = ?req.version())
+}
+
 /// `routes` behind the middleware every answer of the application passes through, innermost
 /// first: the body limit, panics answered as a 500 problem, the request timeout and write turns
 /// with their metrics ([`observe`]), the NUL and origin checks and the security headers
@@ -393,7 +401,7 @@ pub fn layered(routes: Router<AppState>, state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), security))
         .layer(
             tower_http::trace::TraceLayer::new_for_http()
-                .make_span_with(tower_http::trace::DefaultMakeSpan::new().level(tracing::Level::INFO))
+                .make_span_with(request_span)
                 .on_response(
                     tower_http::trace::DefaultOnResponse::new()
                         .level(tracing::Level::INFO)

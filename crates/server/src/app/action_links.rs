@@ -8,11 +8,13 @@
 //!
 //! - Opening the link only shows what it would do ([`peek`]); mail scanners that fetch links
 //!   change nothing. The page's button posts the form back ([`acknowledge`]).
-//! - The first post uses the link up, then acknowledges through the same use case and
-//!   permission checks as the API ([`crate::app::tickets::actions::perform`]), audited as that
-//!   person; the ticket's timeline shows them as the actor.
+//! - The post acknowledges through the same use case and permission checks as the API
+//!   ([`crate::app::tickets::actions::perform`]), audited as that person (the ticket's timeline
+//!   shows them as the actor), then marks the link used. A refusal (the person may no longer
+//!   acknowledge it, the account is disabled or must set its password) leaves it unused.
 //! - A second tap does nothing and says when the link was used; a ticket someone else
-//!   acknowledged first says who and when; an expired or unknown link says so.
+//!   acknowledged first says so; an expired or unknown link says so. Only a link that can
+//!   still act shows what the ticket is about.
 //!
 //! The token is the credential: a forged form from another site cannot know it, and the page
 //! adds a double-submit cookie besides (see `web::action_link`).
@@ -48,9 +50,10 @@ pub fn url(links: &crate::app::escalation::Links, token: &str) -> String {
     format!("{}/a/{token}", links.public_url)
 }
 
-/// Stores link `token` ([`new_token`]) acting as `user_id` on `ticket_id` until `now + valid`,
-/// carried by the outbox message `outbox_key`. Call it in the transaction that queues the
-/// message.
+/// Stores link `token` ([`new_token`]) acting as `user_id` on `ticket_id` until `from + valid`
+/// (`from`: when the message may go), carried by the outbox message `outbox_key`, made at `now`.
+/// Call it in the transaction that queues the message.
+#[allow(clippy::too_many_arguments)]
 pub async fn insert(
     db: &impl ConnectionTrait,
     token: &str,
@@ -58,6 +61,7 @@ pub async fn insert(
     ticket_id: i64,
     outbox_key: &str,
     valid: chrono::TimeDelta,
+    from: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     action_links::ActiveModel {
@@ -66,7 +70,7 @@ pub async fn insert(
         user_id: Set(user_id),
         ticket_id: Set(ticket_id),
         outbox_key: Set(outbox_key.to_owned()),
-        expires_at: Set(now + valid),
+        expires_at: Set(from + valid),
         used_at: Set(None),
         created_at: Set(now),
         ..Default::default()
@@ -174,16 +178,23 @@ async fn page(
         (None, None) if f.link.expires_at <= now => LinkState::Expired,
         (None, None) => LinkState::Ready,
     });
+    // What the ticket is about is shown only while the link can act (or has just acted): a
+    // forwarded, used or expired link says where it stands and no more.
+    let open = matches!(state, LinkState::Ready | LinkState::Done);
     Ok(LinkPage {
         state,
         number: f.ticket.number.clone(),
-        title: f.ticket.title.clone(),
+        title: if open { f.ticket.title.clone() } else { String::new() },
         severity: f.ticket.severity.key().to_owned(),
-        person: f.user.display_name.clone(),
+        person: if open {
+            f.user.display_name.clone()
+        } else {
+            String::new()
+        },
         expires_at: f.link.expires_at,
         used_at: f.link.used_at,
         acknowledged_at: ack.as_ref().map(|(at, _)| *at),
-        acknowledged_by: ack.and_then(|(_, by)| by),
+        acknowledged_by: ack.and_then(|(_, by)| by).filter(|_| open),
         detail: None,
     })
 }
@@ -194,8 +205,9 @@ pub async fn peek(ctx: &Context, token: &str) -> AppResult<LinkPage> {
     page(&ctx.db, &f, ctx.now(), None).await
 }
 
-/// Uses link `token`: acknowledges its ticket as its person, once. A used, expired or
-/// superseded link changes nothing and says why.
+/// Uses link `token`: acknowledges its ticket as its person, then marks the link used. A used or
+/// expired link, or a ticket acknowledged already, changes nothing and says so. A refusal (the
+/// person may no longer acknowledge it) leaves the link unused and says why.
 pub async fn acknowledge(ctx: &Context, from: &ClientAddr, token: &str) -> AppResult<LinkPage> {
     let now = ctx.now();
     let f = find(&ctx.db, token).await?;
@@ -203,7 +215,54 @@ pub async fn acknowledge(ctx: &Context, from: &ClientAddr, token: &str) -> AppRe
     if before.state != LinkState::Ready {
         return Ok(before);
     }
-    // Use it up first: of two taps at once exactly one goes on.
+    if f.user.disabled || f.user.must_change_password {
+        let why = if f.user.disabled {
+            "this account is disabled"
+        } else {
+            "this account must set its password first: sign in"
+        };
+        let mut p = before;
+        p.state = LinkState::Refused;
+        p.detail = Some(why.into());
+        return Ok(p);
+    }
+    let principal = crate::app::auth::Principal::of(&f.user)?;
+    let mut version = f.ticket.version;
+    let mut tries = 0;
+    let outcome = loop {
+        let body = crate::app::tickets::actions::ActionRequest {
+            version,
+            ..Default::default()
+        };
+        match crate::app::tickets::actions::perform(ctx, &principal, from, &f.ticket.number, ACKNOWLEDGE, body).await {
+            Ok(_) => break Ok(()),
+            // Someone commented meanwhile: acknowledge on the new version.
+            Err(AppError::VersionConflict { current, .. }) if tries < 3 => {
+                tries += 1;
+                version = current;
+            }
+            Err(e) => break Err(e),
+        }
+    };
+    let acked = acknowledged(&ctx.db, f.ticket.id).await?;
+    let state = match outcome {
+        Ok(()) => LinkState::Done,
+        // Acknowledged by someone else first (another link, the page, the API): done with.
+        Err(_) if acked.is_some() => LinkState::AlreadyAcknowledged,
+        Err(e @ AppError::Internal(_)) => return Err(e),
+        Err(e) => {
+            let mut p = page(&ctx.db, &f, now, Some(LinkState::Refused)).await?;
+            p.detail = Some(e.to_string());
+            return Ok(p);
+        }
+    };
+    use_up(ctx, from, &f, now).await?;
+    let f = find(&ctx.db, token).await?;
+    page(&ctx.db, &f, now, Some(state)).await
+}
+
+/// Marks the link used (once) and audits it as its person.
+async fn use_up(ctx: &Context, from: &ClientAddr, f: &Found, now: DateTime<Utc>) -> AppResult<()> {
     let txn = ctx.begin_write().await?;
     let claimed = action_links::Entity::update_many()
         .col_expr(action_links::Column::UsedAt, Expr::value(now))
@@ -211,66 +270,19 @@ pub async fn acknowledge(ctx: &Context, from: &ClientAddr, token: &str) -> AppRe
         .filter(action_links::Column::UsedAt.is_null())
         .exec(&txn)
         .await?;
-    if claimed.rows_affected != 1 {
-        drop(txn);
-        let f = find(&ctx.db, token).await?;
-        return page(&ctx.db, &f, now, None).await;
+    if claimed.rows_affected == 1 {
+        let detail = serde_json::json!({ "link": f.link.id, "ticket": f.ticket.number, "message": f.link.outbox_key });
+        audit::record(
+            &txn,
+            Some(f.user.id),
+            "action_link.use",
+            &f.ticket.number,
+            detail,
+            from,
+            now,
+        )
+        .await?;
     }
-    let detail = serde_json::json!({ "link": f.link.id, "ticket": f.ticket.number, "message": f.link.outbox_key });
-    audit::record(
-        &txn,
-        Some(f.user.id),
-        "action_link.use",
-        &f.ticket.number,
-        detail,
-        from,
-        now,
-    )
-    .await?;
     txn.commit().await?;
-    if f.user.disabled {
-        return refused(ctx, token, now, "this account is disabled".into()).await;
-    }
-    let principal = crate::app::auth::Principal::of(&f.user)?;
-    let body = crate::app::tickets::actions::ActionRequest {
-        version: f.ticket.version,
-        ..Default::default()
-    };
-    let mut version_tries = 0;
-    let mut body = body;
-    loop {
-        match crate::app::tickets::actions::perform(ctx, &principal, from, &f.ticket.number, ACKNOWLEDGE, body).await {
-            Ok(_) => {
-                let f = find(&ctx.db, token).await?;
-                return page(&ctx.db, &f, now, Some(LinkState::Done)).await;
-            }
-            // Someone commented meanwhile: the acknowledgement still stands on the new version.
-            Err(AppError::VersionConflict { current, .. }) if version_tries < 3 => {
-                version_tries += 1;
-                body = crate::app::tickets::actions::ActionRequest {
-                    version: current,
-                    ..Default::default()
-                };
-            }
-            Err(e @ AppError::Internal(_)) => return Err(e),
-            Err(e) => {
-                let f = find(&ctx.db, token).await?;
-                let mut p = page(&ctx.db, &f, now, None).await?;
-                if p.acknowledged_at.is_none() {
-                    p.state = LinkState::Refused;
-                    p.detail = Some(e.to_string());
-                } else {
-                    p.state = LinkState::AlreadyAcknowledged;
-                }
-                return Ok(p);
-            }
-        }
-    }
-}
-
-async fn refused(ctx: &Context, token: &str, now: DateTime<Utc>, why: String) -> AppResult<LinkPage> {
-    let f = find(&ctx.db, token).await?;
-    let mut p = page(&ctx.db, &f, now, Some(LinkState::Refused)).await?;
-    p.detail = Some(why);
-    Ok(p)
+    Ok(())
 }

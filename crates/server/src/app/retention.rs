@@ -78,6 +78,9 @@ pub struct Purged {
     pub alerts: u64,
     /// Expired sessions.
     pub sessions: u64,
+    /// Notice links expired for longer than messages are kept (their page then says the link
+    /// is not known).
+    pub links: u64,
 }
 
 /// Deletes what is older than `r` allows as of `now`.
@@ -132,12 +135,18 @@ pub async fn purge(db: &DatabaseConnection, r: Retention, now: DateTime<Utc>) ->
         .exec(db)
         .await?
         .rows_affected;
+    let links = crate::db::entities::action_links::Entity::delete_many()
+        .filter(crate::db::entities::action_links::Column::ExpiresAt.lt(now - r.outbox))
+        .exec(db)
+        .await?
+        .rows_affected;
     Ok(Purged {
         audit,
         outbox,
         emptied,
         alerts,
         sessions,
+        links,
     })
 }
 

@@ -39,18 +39,27 @@ pub async fn page(State(state): State<AppState>, v: Viewer) -> WebResult {
 pub async fn save(State(state): State<AppState>, v: Viewer, from: ClientAddr, Form(f): Fields) -> WebResult {
     v.check_form(&f)?;
     let window = |ch: &str| match (field(&f, &format!("{ch}_from")), field(&f, &format!("{ch}_to"))) {
-        (Some(a), Some(b)) => Some(Window {
+        (Some(a), Some(b)) => Ok(Some(Window {
             from: a.to_owned(),
             to: b.to_owned(),
-        }),
-        _ => None,
+        })),
+        (None, None) => Ok(None),
+        // One time without the other is a mistake, not "none": say so rather than clear it.
+        (Some(_), None) | (None, Some(_)) => Err(v.lang.vocab().pick(
+            "免打扰时段需要同时填写开始和结束时间（或都留空）",
+            "quiet hours need both a start and an end (or neither)",
+        )),
+    };
+    let (email, sms) = match (window("email"), window("sms")) {
+        (Ok(e), Ok(s)) => (e, s),
+        (Err(msg), _) | (_, Err(msg)) => {
+            let prefs = preferences::get(&state, &v.p).await?;
+            return super::page(&v, "me_notifications.html", ctx! { prefs => prefs, error => Some(msg) });
+        }
     };
     let patch = PreferencesPatch {
         mail_english: Some(f.get("mail_english").is_some_and(|s| s == "on")),
-        quiet_hours: Some(QuietHours {
-            email: window("email"),
-            sms: window("sms"),
-        }),
+        quiet_hours: Some(QuietHours { email, sms }),
     };
     match preferences::set(&state, &v.p, &from, patch).await {
         Ok(_) => {

@@ -591,13 +591,26 @@ both!(
             record(&a, path, &mut jar);
         }
 
-        // 8.1.3, 8.2.2: these four cookies and no other.
+        // 8.1.3, 8.2.2: these five cookies and no other (opsclock_link: the double-submit
+        // cookie of the page a notice's link opens, /a/{token}).
         let names: BTreeSet<&str> = set.keys().map(String::as_str).collect();
         assert_eq!(
             names,
-            BTreeSet::from(["opsclock_flash", "opsclock_lang", "opsclock_login", "opsclock_session"]),
+            BTreeSet::from([
+                "opsclock_flash",
+                "opsclock_lang",
+                "opsclock_link",
+                "opsclock_login",
+                "opsclock_session"
+            ]),
             "{set:#?}"
         );
+        for c in &set["opsclock_link"] {
+            assert!(
+                c.contains("HttpOnly") && c.contains("SameSite=Strict") && c.contains("Path=/a/"),
+                "{c}"
+            );
+        }
         // The session is an opaque random value, out of the page's reach.
         assert!(
             regex::Regex::new("^ocs_[0-9a-f]{64}$").unwrap().is_match(&session),

@@ -210,6 +210,17 @@ async fn sigkill_under_write_load_loses_nothing(backend: Backend) {
     let mails = smtp.messages();
     let received: BTreeSet<String> = mails.iter().map(|m| m.message_id.clone()).collect();
     assert_eq!(received, queued, "every queued message arrived; log:\n{}", second.log());
+    // The urgent tickets' event notices were queued and delivered like the ladder's steps, and
+    // none is left waiting in the queue.
+    assert!(
+        rows.iter().any(|r| r.kind == "notice" && r.status == "sent"),
+        "no notice was sent"
+    );
+    let waiting = opsclock::db::entities::notice_queue::Entity::find()
+        .count(db)
+        .await
+        .unwrap();
+    assert_eq!(waiting, 0, "ticket events still waiting for their notices");
     let twice = mails.len() - received.len();
     assert!(
         twice <= in_flight.len(),

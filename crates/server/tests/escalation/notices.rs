@@ -99,6 +99,24 @@ async fn urgent_ticket_tells_its_people_at_once(backend: Backend) {
         }
     };
     assert!(row(number.clone()).await.acknowledged_at.is_none());
+    // A disabled account's link is refused and stays unused: enabled again, it works.
+    let disable = |off: bool| {
+        let db = world.db.db.clone();
+        async move {
+            users::Entity::update_many()
+                .col_expr(users::Column::Disabled, Expr::value(off))
+                .filter(users::Column::Username.eq("eng"))
+                .exec(&db)
+                .await
+                .unwrap();
+        }
+    };
+    disable(true).await;
+    let refused = action_links::acknowledge(&ctx, &from, &token).await.unwrap();
+    assert_eq!(refused.state, LinkState::Refused, "{refused:?}");
+    assert!(row(number.clone()).await.acknowledged_at.is_none());
+    disable(false).await;
+    assert_eq!(action_links::peek(&ctx, &token).await.unwrap().state, LinkState::Ready);
     world.time.set(t0() + TimeDelta::minutes(3));
     let done = action_links::acknowledge(&ctx, &from, &token).await.unwrap();
     assert_eq!(done.state, LinkState::Done, "{done:?}");
@@ -113,14 +131,50 @@ async fn urgent_ticket_tells_its_people_at_once(backend: Backend) {
     let pm = link_token(&text_of("pm@ops.test")).unwrap();
     let late = action_links::acknowledge(&ctx, &from, &pm).await.unwrap();
     assert_eq!(late.state, LinkState::AlreadyAcknowledged);
-    assert_eq!(late.acknowledged_by.as_deref(), Some("eng"));
-    // An unknown token is not found; an expired one says so.
+    assert!(late.acknowledged_at.is_some());
+    assert_eq!(late.acknowledged_by, None, "nor who acknowledged it");
+    assert!(
+        late.title.is_empty(),
+        "a link that cannot act shows nothing of the ticket"
+    );
+    // An unknown token is not found.
     assert!(action_links::peek(&ctx, "nonsense").await.is_err());
 }
 both_backends!(
     an_urgent_ticket_tells_its_people_at_once_and_a_link_acknowledges_once,
     urgent_ticket_tells_its_people_at_once
 );
+
+async fn a_link_expires(backend: Backend) {
+    use opsclock::app::action_links::{self, LinkState};
+    let world = World::new(backend).await;
+    let smtp = SmtpServer::start();
+    let mailer = world.mailer(smtp.port, 8);
+    world.open(t0(), "4h", t0()).await;
+    world.time.set(t0() + TimeDelta::seconds(30));
+    world.sweeper_with(Rules::builtin()).sweep().await.unwrap();
+    mailer.drain().await.unwrap();
+    let mail = smtp
+        .messages()
+        .into_iter()
+        .find(|m| m.rcpt == ["eng@ops.test"])
+        .unwrap();
+    let token = link_token(&mail.text).unwrap();
+    let ctx = context(&world);
+    // 24 hours from when the message could go, then no more.
+    let sent = t0() + TimeDelta::seconds(30);
+    world.time.set(sent + TimeDelta::hours(24) - TimeDelta::seconds(1));
+    assert_eq!(action_links::peek(&ctx, &token).await.unwrap().state, LinkState::Ready);
+    world.time.set(sent + TimeDelta::hours(24));
+    let late = action_links::acknowledge(&ctx, &ClientAddr(None), &token)
+        .await
+        .unwrap();
+    assert_eq!(late.state, LinkState::Expired);
+    assert!(late.title.is_empty() && late.person.is_empty());
+    let t = tickets::Entity::find().one(&world.db.db).await.unwrap().unwrap();
+    assert!(t.acknowledged_at.is_none());
+}
+both_backends!(a_link_expires_a_day_after_its_message_could_go, a_link_expires);
 
 async fn quiet_hours_hold_what_is_not_urgent(backend: Backend) {
     let world = World::new(backend).await;

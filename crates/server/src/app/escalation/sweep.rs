@@ -92,19 +92,24 @@ impl Sweeper {
         let mut report = SweepReport::default();
         // Event notices first: a new urgent ticket is told of before anything else.
         let calendars = self.calendars.snapshot();
-        let notices = crate::app::notices::sweep::run(
-            &crate::app::notices::sweep::Env {
-                db: &self.db,
-                calendars: &calendars,
-                links: &self.links,
-                rules: &self.notices,
-                now,
-            },
-            &mut directory,
-        )
-        .await?;
-        report.queued += notices.queued;
-        report.failed += notices.failed;
+        // A failure there is logged and leaves the ladder's work to go on.
+        let env = crate::app::notices::sweep::Env {
+            db: &self.db,
+            calendars: &calendars,
+            links: &self.links,
+            rules: &self.notices,
+            now,
+        };
+        match crate::app::notices::sweep::run(&env, &mut directory).await {
+            Ok(notices) => {
+                report.queued += notices.queued;
+                report.failed += notices.failed;
+            }
+            Err(e) => {
+                tracing::error!(error = %format!("{e:#}"), "cannot queue event notices; trying again next round");
+                report.failed += 1;
+            }
+        }
         let mut failed_ids = Vec::new();
         loop {
             let due: Vec<(i64, i64)> = clocks::Entity::find()

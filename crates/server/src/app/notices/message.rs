@@ -15,7 +15,7 @@
 //! let m = render(&f);
 //! assert_eq!(m.subject, "[紧急] 新工单 INC-2026-0007 sy-001 政务外网：核心交换机宕机");
 //! assert!(m.text.contains("一键确认响应（24 小时内有效）：https://ops.example.gov.cn/a/abc"));
-//! assert!(m.text.contains("发生时间：2026-12-03 10:05"));
+//! assert!(m.text.contains("受理时间：2026-12-03 10:05"));
 //! ```
 
 use chrono::{DateTime, Utc};
@@ -39,7 +39,7 @@ pub struct Facts<'a> {
     pub system_code: &'a str,
     /// Its system's name.
     pub system_name: &'a str,
-    /// When the event counts.
+    /// When the event counts (for an opening, when the ticket was received).
     pub at: DateTime<Utc>,
     /// The event's own words: `一般 → 紧急：…` for a re-grade, the root cause and fix for a
     /// resolution, the reason for a reopening.
@@ -86,7 +86,7 @@ pub fn render(f: &Facts<'_>) -> Rendered {
         format!(
             "{}：{when}（北京时间）",
             if f.event == NoticeEvent::Opened {
-                "发生时间"
+                "受理时间"
             } else {
                 "时间"
             }

@@ -377,7 +377,7 @@ impl Rules {
         self.rules.iter().filter(move |r| r.applies(event, policy, severity))
     }
 
-    /// The rules as documents (what `GET /api/v1/notice-rules` shows).
+    /// The rules as documents (as `[[notices.rules]]` writes them).
     pub fn docs(&self) -> Vec<RuleDoc> {
         self.rules
             .iter()
@@ -393,27 +393,50 @@ impl Rules {
 }
 
 /// Records, in the ticket write's own transaction, the events of `row` that may owe notices, for
-/// the sweep to resolve ([`sweep::run`]). One insert per such event (`ON CONFLICT DO NOTHING`);
-/// an event that owes none under the rules is dropped by the sweep.
+/// the sweep to resolve ([`sweep::run`]), each with the severity it left the ticket at. One
+/// insert (`ON CONFLICT DO NOTHING`); an event that owes none under the rules is dropped by the
+/// sweep. `severity_before` is the ticket's severity before `events` (`None` for a new ticket):
+/// a re-grade the other party approved (a decision, not a `regraded` event) is a re-grade too.
 pub async fn queue_ticket_events(
     db: &impl ConnectionTrait,
     row: &tickets::Model,
     events: &[(i32, &Event)],
+    severity_before: Option<Severity>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    let rows: Vec<notice_queue::ActiveModel> = events
-        .iter()
-        .filter_map(|(seq, e)| {
-            NoticeEvent::of(e).map(|n| notice_queue::ActiveModel {
-                ticket_id: Set(row.id),
-                seq: Set(*seq),
-                event: Set(n.key().to_owned()),
-                at: Set(e.at()),
-                created_at: Set(now),
-                ..Default::default()
-            })
+    let after: Severity = *row.severity;
+    let mut rows: Vec<notice_queue::ActiveModel> = Vec::new();
+    let mut push = |seq: i32, n: NoticeEvent, severity: Severity, at: DateTime<Utc>| {
+        rows.push(notice_queue::ActiveModel {
+            ticket_id: Set(row.id),
+            seq: Set(seq),
+            event: Set(n.key().to_owned()),
+            severity: Set(severity.key().to_owned()),
+            at: Set(at),
+            created_at: Set(now),
+            ..Default::default()
         })
-        .collect();
+    };
+    let mut regraded = false;
+    for (seq, e) in events {
+        let severity = match e {
+            Event::Opened { ticket, .. } => ticket.severity,
+            Event::Regraded { to, .. } => {
+                regraded = true;
+                *to
+            }
+            _ => after,
+        };
+        if let Some(n) = NoticeEvent::of(e) {
+            push(*seq, n, severity, e.at());
+        }
+    }
+    if let (Some(before), Some((seq, last))) = (severity_before, events.last())
+        && before != after
+        && !regraded
+    {
+        push(*seq, NoticeEvent::Regraded, after, last.at());
+    }
     if rows.is_empty() {
         return Ok(());
     }

@@ -128,7 +128,11 @@ async fn one(env: &Env<'_>, q: &notice_queue::Model, dir: &Directory) -> anyhow:
         .await?
         .map(|p| p.code)
         .unwrap_or_default();
-    let severity: Severity = *ticket.severity;
+    // The rules match the severity the event left the ticket at, not a later re-grade's.
+    let severity: Severity = Severity::ALL
+        .into_iter()
+        .find(|s| s.key() == q.severity)
+        .unwrap_or(*ticket.severity);
     let rules: Vec<_> = env.rules.matching(event, &policy, severity).collect();
     if rules.is_empty() {
         txn.commit().await?;
@@ -168,6 +172,13 @@ async fn one(env: &Env<'_>, q: &notice_queue::Model, dir: &Directory) -> anyhow:
     let may_ack = event != NoticeEvent::Resolved
         && ticket.acknowledged_at.is_none()
         && *ticket.status == ticket_domain::Status::New;
+    let loaded = if may_ack {
+        crate::app::tickets::load(&txn, &ticket.number)
+            .await
+            .map_err(|e| anyhow!("{e}"))?
+    } else {
+        None
+    };
     let mut queued = 0;
     for ((channel, who), person) in &to {
         let key = format!("{}/notice/{}/{}/{who}", ticket.number, q.seq, channel.key());
@@ -175,20 +186,18 @@ async fn one(env: &Env<'_>, q: &notice_queue::Model, dir: &Directory) -> anyhow:
             To::User(u) => Some(*u),
             To::Address(_) => None,
         };
-        // A link only for who may acknowledge this ticket: by the same permission table as the
-        // API (vendor work, or the unit's own on a ticket without a vendor), and in scope.
-        let acks = user.filter(|u| {
-            may_ack
-                && (contacts.serves(u) || u.unit_id == Some(system.unit_id))
-                && crate::app::auth::Principal::of(u).is_ok_and(|p| {
-                    crate::app::permissions::check_ticket(
-                        &p,
-                        crate::app::permissions::Action::TicketAcknowledge,
-                        ticket.vendor_id.is_some(),
-                    )
-                    .is_ok()
-                })
-        });
+        // A link only for who may acknowledge this ticket: by the same checks as the API's
+        // acknowledge (scope, the permission table, the ticket's own vendor).
+        let acks = match (user, &loaded) {
+            (Some(u), Some(l)) if may_ack && !u.disabled => {
+                let p = crate::app::auth::Principal::of(u).map_err(|e| anyhow!("{e}"))?;
+                crate::app::tickets::read::may_act(&txn, &p, l, "acknowledge")
+                    .await
+                    .map_err(|e| anyhow!("{e}"))?
+                    .then_some(u)
+            }
+            _ => None,
+        };
         let token = acks.map(|_| crate::app::action_links::new_token());
         let facts = Facts {
             event,
@@ -253,7 +262,9 @@ async fn one(env: &Env<'_>, q: &notice_queue::Model, dir: &Directory) -> anyhow:
         if crate::delivery::insert_once(&txn, row).await? {
             queued += 1;
             if let (Some(u), Some(t)) = (acks, token) {
-                crate::app::action_links::insert(&txn, &t, u.id, ticket.id, &key, env.rules.link_valid, env.now)
+                // The link's time runs from when the message may go (quiet hours hold it).
+                let from = hold.unwrap_or(env.now);
+                crate::app::action_links::insert(&txn, &t, u.id, ticket.id, &key, env.rules.link_valid, from, env.now)
                     .await?;
             }
         }

@@ -249,3 +249,21 @@ pub async fn get(ctx: &Context, p: &Principal, number: &str) -> AppResult<Ticket
     view.duty = duty;
     Ok(view)
 }
+
+/// Whether `p` may perform `action` on the loaded ticket, by the same three checks as
+/// [`super::actions::perform`]: the ticket's system is in `p`'s scope, the permission table
+/// grants the action, and a vendor's person acts only on their own vendor's tickets. What a
+/// notice's acknowledge link is given by ([`crate::app::notices`]).
+pub async fn may_act(
+    db: &impl ConnectionTrait,
+    p: &Principal,
+    loaded: &super::Loaded,
+    action: &str,
+) -> AppResult<bool> {
+    let Some(permission) = crate::app::permissions::Action::for_ticket_action(action) else {
+        return Ok(false);
+    };
+    Ok(can_see_system(db, p, loaded.row.system_id).await?
+        && crate::app::permissions::check_ticket(p, permission, loaded.row.vendor_id.is_some()).is_ok()
+        && super::evidence::check_own_vendor(p, loaded, action).is_ok())
+}

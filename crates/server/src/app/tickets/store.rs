@@ -136,7 +136,7 @@ pub async fn create(
     let row = project(txn, row, &ticket, calendars, now).await?;
     let numbered: Vec<(i32, &Event)> = (1..).zip(events.iter()).collect();
     crate::app::webhooks::queue_ticket_events(txn, &row, &numbered, now).await?;
-    crate::app::notices::queue_ticket_events(txn, &row, &numbered, now).await?;
+    crate::app::notices::queue_ticket_events(txn, &row, &numbered, None, now).await?;
     Ok((row, ticket))
 }
 
@@ -156,6 +156,7 @@ pub async fn act(
     rec: Option<&Recording>,
 ) -> Result<(tickets::Model, Ticket), AppError> {
     let Loaded { row, mut ticket, .. } = loaded;
+    let severity_before = ticket.severity();
     let conflict = |current: i64| AppError::VersionConflict {
         detail: format!(
             "ticket {} changed since you read it (your version {version}, current {current}); reload and retry",
@@ -221,7 +222,7 @@ pub async fn act(
     let row = project(txn, row, &ticket, calendars, now).await?;
     let numbered: Vec<(i32, &Event)> = (version as i32 + 1..).zip(events.iter()).collect();
     crate::app::webhooks::queue_ticket_events(txn, &row, &numbered, now).await?;
-    crate::app::notices::queue_ticket_events(txn, &row, &numbered, now).await?;
+    crate::app::notices::queue_ticket_events(txn, &row, &numbered, Some(severity_before), now).await?;
     Ok((row, ticket))
 }
 

@@ -17,6 +17,9 @@ pub struct Model {
     /// `opened`, `regraded`, `resolved` or `reopened`.
     #[sea_orm(column_type = "Text")]
     pub event: String,
+    /// The severity the event left the ticket at (`urgent`, …): the rules match on it.
+    #[sea_orm(column_type = "Text")]
+    pub severity: String,
     /// When the event counts.
     pub at: DateTimeUtc,
     /// When the row was written.
