@@ -48,6 +48,9 @@ pub struct Config {
     /// `[retention]`: how long the audit log, delivered messages and alerts are kept.
     #[serde(default)]
     pub retention: RetentionConfig,
+    /// `[attachments]`: where files attached to tickets go, and how much they may hold.
+    #[serde(default)]
+    pub attachments: crate::app::attachments::AttachmentsConfig,
 }
 
 /// `[intake]`.

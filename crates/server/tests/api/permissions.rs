@@ -67,7 +67,7 @@ pub(crate) fn policy(action: &str) -> &'static [&'static str] {
         // for a visit, which starts an arrival clock the vendor is charged on.
         "ticket.close" | "ticket.request_visit" => &["admin", "bureau", "mgr_a", "ueng_a"],
         // The supervisor does no work but may remark.
-        "ticket.comment" => &["admin", "bureau", "mgr_a", "ueng_a", "vmgr_a", "eng_a", "sup"],
+        "ticket.comment" | "ticket.attach" => &["admin", "bureau", "mgr_a", "ueng_a", "vmgr_a", "eng_a", "sup"],
         // The other party's managers, or the supervisor, decide a claim or request.
         "ticket.decide" => &["admin", "bureau", "mgr_a", "vmgr_a", "sup"],
         // A vendor's manager keeps its own rosters; the buyer's managers see every roster.
