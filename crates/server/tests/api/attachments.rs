@@ -29,7 +29,10 @@ fn png(tag: &str) -> Vec<u8> {
 }
 
 /// A `multipart/form-data` body: the parts (field name, file name, type, bytes), then the end.
-fn multipart(parts: &[(&str, Option<&str>, Option<&str>, &[u8])]) -> Vec<u8> {
+/// A part of a form: field name, file name, type, bytes.
+type Part<'a> = (&'a str, Option<&'a str>, Option<&'a str>, &'a [u8]);
+
+fn multipart(parts: &[Part<'_>]) -> Vec<u8> {
     let mut body = Vec::new();
     for (name, file_name, content_type, data) in parts {
         body.extend_from_slice(format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"").as_bytes());
@@ -218,8 +221,10 @@ both!(
         assert_eq!(ticket_attachments::Entity::find().count(&t.db.db).await.unwrap(), 0);
         // A kind the settings leave out is refused, naming the setting.
         let mut t = t;
-        let mut only_images = AttachmentStore::default();
-        only_images.allowed = [attachments::kinds::Kind::Png].into_iter().collect();
+        let only_images = AttachmentStore {
+            allowed: [attachments::kinds::Kind::Png].into_iter().collect(),
+            ..AttachmentStore::default()
+        };
         with_store(&mut t, only_images);
         let answer = upload(&t, "mgr_a", &n, &[("a.pdf", "application/pdf", b"%PDF-1.7 x")]).await;
         assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -374,7 +379,11 @@ both!(
             .unwrap()
             .map(|e| e.unwrap().file_name().into_string().unwrap())
             .collect();
-        assert_eq!(files, [sha.clone()], "one file, named by its hash, no temporary left");
+        assert_eq!(
+            files,
+            std::slice::from_ref(&sha),
+            "one file, named by its hash, no temporary left"
+        );
         assert_eq!(std::fs::read(dir.join(&sha)).unwrap(), pdf);
         let rows = ticket_attachments::Entity::find().all(&t.db.db).await.unwrap();
         assert!(rows.iter().all(|r| r.storage == "disk" && r.data.is_none()));
