@@ -43,6 +43,8 @@ pub async fn upload_attachments(
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<(StatusCode, Json<Vec<AttachmentView>>)> {
+    // Who may, and whether the ticket is there for them, before a byte of the body is read.
+    attachments::check_upload(&state, &p, &number).await?;
     let limit = state.attachments.request_limit();
     let content_type = headers
         .get(header::CONTENT_TYPE)

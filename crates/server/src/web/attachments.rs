@@ -90,6 +90,8 @@ pub(super) async fn upload(
     let w = words(v.lang);
     let label = w["upload"];
     let refused = |why: &str| Ok(redirect_with(&back, &format!("{label} · {number} ✗ {why}")));
+    // Who may, and whether the ticket is there for them (404), before the body is read.
+    attachments::check_upload(&state, &v.p, &number).await?;
     let limit = state.attachments.request_limit();
     let too_big = format!("{} ({} MB)", w["too_large"], state.attachments.max_file / (1024 * 1024));
     // Over the limit, whoever refused it: `serve`'s `admit` (which reads the body first on

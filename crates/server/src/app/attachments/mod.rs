@@ -470,6 +470,14 @@ pub async fn may_attach(ctx: &Context, p: &Principal, number: &str) -> AppResult
     Ok(permissions::check_ticket(p, Action::TicketAttach, loaded.row.vendor_id.is_some()).is_ok())
 }
 
+/// Fails unless `p` may attach files to ticket `number`: 404 if they cannot see it, 403 if they
+/// may not act on it. The doors ask before they read an upload's body.
+pub async fn check_upload(ctx: &Context, p: &Principal, number: &str) -> AppResult<()> {
+    permissions::check_at_all(p, Action::TicketAttach)?;
+    let loaded = crate::app::tickets::read::load_in_scope(&ctx.db, p, number).await?;
+    permissions::check_ticket(p, Action::TicketAttach, loaded.row.vendor_id.is_some())
+}
+
 /// A file sent to [`upload`].
 #[derive(Debug, Clone, Copy)]
 pub struct Upload<'a> {
