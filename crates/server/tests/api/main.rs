@@ -62,6 +62,7 @@ mod session;
 mod setting_rules;
 mod shipped_contracts;
 mod shunyi_leftovers;
+mod sms;
 mod sign_in_cap;
 mod supervisor;
 mod survey_periods;
