@@ -168,27 +168,35 @@ pub async fn run(cmd: UserCommand, config: &Config) -> anyhow::Result<()> {
             } else {
                 None
             };
-            let user =
-                accounts::set_notify(&ctx, by, &from, &username, accounts::Notify {
+            let user = accounts::set_notify(
+                &ctx,
+                by,
+                &from,
+                &username,
+                accounts::Notify {
                     roles,
                     email,
                     english,
                     phone,
-                }).await?;
+                },
+            )
+            .await?;
             let held: Vec<&str> = crate::app::escalation::recipients::held_roles(&user)
                 .into_iter()
                 .map(|r| r.key())
                 .collect();
             println!(
-                "{username} <{}> {} holds: {}",
+                "{username} <{}> holds: {}",
                 user.email.as_deref().unwrap_or("no address"),
-                user.phone.as_deref().unwrap_or("no phone"),
                 if held.is_empty() {
                     "no escalation role".to_owned()
                 } else {
                     held.join(", ")
                 }
             );
+            if let Some(phone) = &user.phone {
+                println!("{username} gets SMS at {phone}");
+            }
             if user.email.is_none() && !held.is_empty() {
                 eprintln!("warning: {username} has no email address (--email), so receives nothing");
             }

@@ -42,7 +42,10 @@ fn kannel_program(name: &str, debian_dir: &str) -> PathBuf {
 fn wait_for_port(port: u16, what: &str) {
     let start = Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(start.elapsed() < Duration::from_secs(20), "{what} did not listen on {port}");
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "{what} did not listen on {port}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -93,7 +96,17 @@ impl Kannel {
         wait_for_port(smsc, "bearerbox's fake SMSC port");
         let out = log("fakesmsc.out");
         let mut fake = Command::new(&fakesmsc)
-            .args(["-H", "127.0.0.1", "-r", &smsc.to_string(), "-i", "0.1", "-m", "0", "1 2 text nop"])
+            .args([
+                "-H",
+                "127.0.0.1",
+                "-r",
+                &smsc.to_string(),
+                "-i",
+                "0.1",
+                "-m",
+                "0",
+                "1 2 text nop",
+            ])
             .stdin(Stdio::piped())
             .stdout(out.try_clone().unwrap())
             .stderr(out)
@@ -239,7 +252,10 @@ both!(
         };
         let refused = accounts::set_notify(&t.state, by, &from, "eng_a", change("12345")).await;
         let refused = format!("{:?}", refused.unwrap_err());
-        assert!(refused.contains("phone") && refused.contains("mainland mobile"), "{refused}");
+        assert!(
+            refused.contains("phone") && refused.contains("mainland mobile"),
+            "{refused}"
+        );
         let user = accounts::set_notify(&t.state, by, &from, "eng_a", change("+86 138-0013-8000"))
             .await
             .unwrap();
@@ -271,14 +287,23 @@ both!(
         let phone = user.phone.clone().unwrap();
         let now = t.time.now();
         let m = message("T-2026-0001/open/sms", &[&phone, "138 0013 8000", "12345"], &text);
-        assert_eq!(sms::queue(&t.state.db, m.clone(), now).await.unwrap(), 2, "one row per distinct number");
+        assert_eq!(
+            sms::queue(&t.state.db, m.clone(), now).await.unwrap(),
+            2,
+            "one row per distinct number"
+        );
         assert_eq!(sms::queue(&t.state.db, m, now).await.unwrap(), 0, "queued once");
 
         let rows = sms_rows(&t).await;
         assert_eq!(rows.len(), 2, "{rows:?}");
         let bad = rows.iter().find(|r| r["recipients"][0] == "12345").unwrap();
         assert_eq!(bad["status"], "failed");
-        assert!(bad["last_error"].as_str().unwrap().contains("not a mainland mobile number"));
+        assert!(
+            bad["last_error"]
+                .as_str()
+                .unwrap()
+                .contains("not a mainland mobile number")
+        );
 
         assert_eq!(
             sender.drain().await.unwrap(),
@@ -294,8 +319,15 @@ both!(
         // Sent is sent: later rounds send nothing, and the outbox says what the gateway answered.
         t.time.advance(TimeDelta::hours(1));
         assert_eq!(sender.drain().await.unwrap(), DrainReport::default());
-        let good = sms_rows(&t).await.into_iter().find(|r| r["recipients"][0] == phone).unwrap();
-        assert_eq!((good["status"].as_str(), good["key"].as_str()), (Some("sent"), Some("T-2026-0001/open/sms/13800138000")));
+        let good = sms_rows(&t)
+            .await
+            .into_iter()
+            .find(|r| r["recipients"][0] == phone)
+            .unwrap();
+        assert_eq!(
+            (good["status"].as_str(), good["key"].as_str()),
+            (Some("sent"), Some("T-2026-0001/open/sms/13800138000"))
+        );
         let detail = t
             .get("admin", &format!("/api/v1/outbox/{}", good["id"]))
             .await
@@ -326,8 +358,14 @@ both!(
             secret_file: Some(wrong_secret),
             ..SmsConfig::default()
         });
-        let wrong = sms::sender::sender(t.state.db.clone(), &wrong, wrong.gateway.clone().unwrap(), &t.state.outbound, t.time.clone())
-            .unwrap();
+        let wrong = sms::sender::sender(
+            t.state.db.clone(),
+            &wrong,
+            wrong.gateway.clone().unwrap(),
+            &t.state.outbound,
+            t.time.clone(),
+        )
+        .unwrap();
         let m = message("T-2026-0001/resolve/sms", &[&phone], "【opsclock】已恢复 T-2026-0001");
         assert_eq!(sms::queue(&t.state.db, m, t.time.now()).await.unwrap(), 1);
         assert_eq!(
@@ -337,7 +375,11 @@ both!(
                 ..DrainReport::default()
             }
         );
-        let refused = sms_rows(&t).await.into_iter().find(|r| r["key"] == "T-2026-0001/resolve/sms/13800138000").unwrap();
+        let refused = sms_rows(&t)
+            .await
+            .into_iter()
+            .find(|r| r["key"] == "T-2026-0001/resolve/sms/13800138000")
+            .unwrap();
         assert_eq!(refused["last_error"], "403 Authorization failed for sendsms");
         assert_eq!(kannel.received().len(), 1);
         drop(kannel);
@@ -404,11 +446,21 @@ both!(
             ..SmsConfig::default()
         });
         std::fs::remove_dir_all(&dir).unwrap();
-        let sender = sms::sender::sender(t.state.db.clone(), &s, s.gateway.clone().unwrap(), &t.state.outbound, t.time.clone())
-            .unwrap();
+        let sender = sms::sender::sender(
+            t.state.db.clone(),
+            &s,
+            s.gateway.clone().unwrap(),
+            &t.state.outbound,
+            t.time.clone(),
+        )
+        .unwrap();
         let text = "【opsclock】一般 T-2026-0002 \"打印机\"\n卡纸 https://o.cn/a/X";
         let now = t.time.now();
-        let m = message("T-2026-0002/open/sms", &["13800138000", "13900139000", "13700137000"], text);
+        let m = message(
+            "T-2026-0002/open/sms",
+            &["13800138000", "13900139000", "13700137000"],
+            text,
+        );
         assert_eq!(sms::queue(&t.state.db, m, now).await.unwrap(), 3);
 
         assert_eq!(
@@ -434,7 +486,9 @@ both!(
 
         let hits = g.hits.lock().unwrap().clone();
         assert_eq!(
-            hits.iter().map(|h| (h.body["to"].as_str().unwrap(), h.answered)).collect::<Vec<_>>(),
+            hits.iter()
+                .map(|h| (h.body["to"].as_str().unwrap(), h.answered))
+                .collect::<Vec<_>>(),
             vec![
                 ("+8613800138000", 200),
                 ("+8613900139000", 503),
@@ -454,7 +508,10 @@ both!(
         let rows = sms_rows(&t).await;
         let status = |phone: &str| {
             let r = rows.iter().find(|r| r["recipients"][0] == phone).unwrap();
-            (r["status"].as_str().unwrap().to_owned(), r["attempts"].as_i64().unwrap())
+            (
+                r["status"].as_str().unwrap().to_owned(),
+                r["attempts"].as_i64().unwrap(),
+            )
         };
         assert_eq!(status("13800138000"), ("sent".to_owned(), 1));
         assert_eq!(status("13900139000"), ("sent".to_owned(), 2));

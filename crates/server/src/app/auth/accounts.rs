@@ -87,7 +87,13 @@ pub async fn add(ctx: &Context, by: Actor<'_>, from: &ClientAddr, new: NewUser) 
             ),
         ));
     }
-    let phone = new.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()).map(sms::phone::check).transpose()?;
+    let phone = new
+        .phone
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(sms::phone::check)
+        .transpose()?;
     let password = secret::one_time_password();
     let hash = secret::hash_password_off_thread(&ctx.passwords, &password)
         .await
@@ -332,7 +338,11 @@ pub async fn set_notify(
     }
     if let Some(p) = change.phone {
         let p = p.trim();
-        am.phone = Set(if p.is_empty() { None } else { Some(sms::phone::check(p)?) });
+        am.phone = Set(if p.is_empty() {
+            None
+        } else {
+            Some(sms::phone::check(p)?)
+        });
     }
     let txn = ctx.begin_write().await?;
     let user = am.update(&txn).await?;

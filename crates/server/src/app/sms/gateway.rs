@@ -180,7 +180,12 @@ impl Gateway {
 
     /// The request that sends `m` at `now` (`nonce`: a fresh random string, for Alibaba);
     /// `Err` when it cannot be made (a missing template variable).
-    pub fn request(&self, m: &Outgoing<'_>, now: chrono::DateTime<chrono::Utc>, nonce: &str) -> Result<Request, String> {
+    pub fn request(
+        &self,
+        m: &Outgoing<'_>,
+        now: chrono::DateTime<chrono::Utc>,
+        nonce: &str,
+    ) -> Result<Request, String> {
         match self {
             Gateway::Http(h) => {
                 let query = h.query.as_deref().map(|q| fill(q, m, pop_encode)).unwrap_or_default();

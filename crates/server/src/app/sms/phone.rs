@@ -30,7 +30,11 @@ pub fn normalise(text: &str) -> Result<String, String> {
         match c {
             '0'..='9' => digits.push(c),
             ' ' | '-' | '.' | '(' | ')' => {}
-            _ => return Err(format!("{text:?} is not a phone number: only digits, spaces, - ( ) and a leading + are allowed")),
+            _ => {
+                return Err(format!(
+                    "{text:?} is not a phone number: only digits, spaces, - ( ) and a leading + are allowed"
+                ));
+            }
         }
     }
     let mainland = |d: &str| -> Result<String, String> {

@@ -163,7 +163,10 @@ mod tests {
              &Timestamp=2017-07-12T02%3A42%3A19Z&Version=2017-05-25"
         );
         assert_eq!(pop_signature("testSecret", &params), "zJDF+Lrzhj/ThnlvIToysFRq6t4=");
-        assert_eq!(pop_encode("zJDF+Lrzhj/ThnlvIToysFRq6t4="), "zJDF%2BLrzhj%2FThnlvIToysFRq6t4%3D");
+        assert_eq!(
+            pop_encode("zJDF+Lrzhj/ThnlvIToysFRq6t4="),
+            "zJDF%2BLrzhj%2FThnlvIToysFRq6t4%3D"
+        );
         assert_eq!(pop_encode("a b*c~"), "a%20b%2Ac~");
     }
 

@@ -254,7 +254,10 @@ mod tests {
             link: "https://o.cn/a/x",
             max_segments: 1,
         });
-        assert_eq!(m.text, "【opsclock】紧急 T-2026-0001 门户网站 无法访问 https://o.cn/a/x");
+        assert_eq!(
+            m.text,
+            "【opsclock】紧急 T-2026-0001 门户网站 无法访问 https://o.cn/a/x"
+        );
         assert!(!m.cut);
         assert_eq!(m.segments.count, 1);
     }
@@ -294,7 +297,10 @@ mod tests {
         // Two parts of 67: "P " + 129 × 中 + "…" + " L" = 134 code units.
         assert_eq!((m.segments.count, m.segments.units), (2, 134));
         assert!(m.cut);
-        let one = compose(&Parts { max_segments: 1, ..m_parts(&title) });
+        let one = compose(&Parts {
+            max_segments: 1,
+            ..m_parts(&title)
+        });
         assert_eq!((one.segments.count, one.segments.units), (1, 70));
     }
 

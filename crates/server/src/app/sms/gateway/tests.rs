@@ -37,9 +37,14 @@ fn placeholders_are_escaped_for_where_they_go() {
         vars: &v,
     };
     let now = chrono::Utc::now();
-    let json = http(Method::Post, "application/json", Some(r#"{"to":"{phone}","e":"{e164}","msg":"{text}"}"#), None)
-        .request(&m, now, "n")
-        .unwrap();
+    let json = http(
+        Method::Post,
+        "application/json",
+        Some(r#"{"to":"{phone}","e":"{e164}","msg":"{text}"}"#),
+        None,
+    )
+    .request(&m, now, "n")
+    .unwrap();
     assert_eq!(
         json.body.as_deref(),
         Some(r#"{"to":"13800138000","e":"+8613800138000","msg":"告警 \"a&b\""}"#)
@@ -47,12 +52,20 @@ fn placeholders_are_escaped_for_where_they_go() {
     let body: serde_json::Value = serde_json::from_str(json.body.as_deref().unwrap()).unwrap();
     assert_eq!(body["msg"], "告警 \"a&b\"");
     assert_eq!(json.url, "https://sms.example.cn/send?acct=7");
-    assert!(json.headers.contains(&("Content-Type".into(), "application/json".into())));
+    assert!(
+        json.headers
+            .contains(&("Content-Type".into(), "application/json".into()))
+    );
     assert_eq!(json.basic, Some(("u".into(), "p".into())));
 
-    let form = http(Method::Post, "application/x-www-form-urlencoded", Some("to={phone}&msg={text}"), None)
-        .request(&m, now, "n")
-        .unwrap();
+    let form = http(
+        Method::Post,
+        "application/x-www-form-urlencoded",
+        Some("to={phone}&msg={text}"),
+        None,
+    )
+    .request(&m, now, "n")
+    .unwrap();
     assert_eq!(
         form.body.as_deref(),
         Some("to=13800138000&msg=%E5%91%8A%E8%AD%A6%20%22a%26b%22")
@@ -78,7 +91,15 @@ fn kannel_sends_ucs2_for_chinese_and_7_bit_otherwise() {
         from: Some("10690000".into()),
     };
     let r = g
-        .request(&Outgoing { phone: "13800138000", text: "故障 T-1", vars: &v }, chrono::Utc::now(), "n")
+        .request(
+            &Outgoing {
+                phone: "13800138000",
+                text: "故障 T-1",
+                vars: &v,
+            },
+            chrono::Utc::now(),
+            "n",
+        )
         .unwrap();
     assert_eq!(
         r.url,
@@ -86,7 +107,15 @@ fn kannel_sends_ucs2_for_chinese_and_7_bit_otherwise() {
          &text=%E6%95%85%E9%9A%9C%20T-1&charset=UTF-8&coding=2&from=10690000"
     );
     let r = g
-        .request(&Outgoing { phone: "13800138000", text: "T-1 down", vars: &v }, chrono::Utc::now(), "n")
+        .request(
+            &Outgoing {
+                phone: "13800138000",
+                text: "T-1 down",
+                vars: &v,
+            },
+            chrono::Utc::now(),
+            "n",
+        )
         .unwrap();
     assert!(!r.url.contains("coding"), "{}", r.url);
 }
@@ -105,10 +134,21 @@ fn aliyun_request_is_signed_over_what_is_sent() {
     };
     let now = chrono::Utc.with_ymd_and_hms(2026, 12, 6, 8, 0, 0).unwrap();
     let r = g
-        .request(&Outgoing { phone: "+447700900123", text: "x", vars: &v }, now, "nonce-1")
+        .request(
+            &Outgoing {
+                phone: "+447700900123",
+                text: "x",
+                vars: &v,
+            },
+            now,
+            "nonce-1",
+        )
         .unwrap();
     let url = reqwest::Url::parse(&r.url).unwrap();
-    let pairs: Vec<(String, String)> = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
     let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap();
     assert_eq!(get("PhoneNumbers"), "447700900123");
     assert_eq!(get("Timestamp"), "2026-12-06T08:00:00Z");
@@ -121,7 +161,10 @@ fn aliyun_request_is_signed_over_what_is_sent() {
         .filter(|(k, _)| k != "Signature")
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
-    assert_eq!(get("Signature"), crate::app::sms::sign::pop_signature("testSecret", &unsigned));
+    assert_eq!(
+        get("Signature"),
+        crate::app::sms::sign::pop_signature("testSecret", &unsigned)
+    );
 
     let missing = Gateway::Aliyun {
         url: reqwest::Url::parse("https://dysmsapi.aliyuncs.com/").unwrap(),
@@ -133,7 +176,15 @@ fn aliyun_request_is_signed_over_what_is_sent() {
         region: "cn-hangzhou".into(),
     };
     let e = missing
-        .request(&Outgoing { phone: "13800138000", text: "x", vars: &v }, now, "n")
+        .request(
+            &Outgoing {
+                phone: "13800138000",
+                text: "x",
+                vars: &v,
+            },
+            now,
+            "n",
+        )
         .unwrap_err();
     assert!(e.contains("\"event\""), "{e}");
 }
@@ -153,11 +204,22 @@ fn tencent_request_carries_the_tc3_headers() {
     };
     let now = chrono::Utc.with_ymd_and_hms(2026, 12, 6, 8, 0, 0).unwrap();
     let r = g
-        .request(&Outgoing { phone: "13800138000", text: "x", vars: &v }, now, "n")
+        .request(
+            &Outgoing {
+                phone: "13800138000",
+                text: "x",
+                vars: &v,
+            },
+            now,
+            "n",
+        )
         .unwrap();
     let body: serde_json::Value = serde_json::from_str(r.body.as_deref().unwrap()).unwrap();
     assert_eq!(body["PhoneNumberSet"], serde_json::json!(["+8613800138000"]));
-    assert_eq!(body["TemplateParamSet"], serde_json::json!(["T-2026-0001", "https://o.cn/a/x"]));
+    assert_eq!(
+        body["TemplateParamSet"],
+        serde_json::json!(["T-2026-0001", "https://o.cn/a/x"])
+    );
     let h = |k: &str| r.headers.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap();
     assert_eq!(h("X-TC-Timestamp"), now.timestamp().to_string());
     let expected = crate::app::sms::sign::Tc3 {
@@ -184,8 +246,14 @@ fn answers_are_judged_as_the_outcome_table_says() {
     };
     let outcome = |a: Attempt| (a.ok, a.permanent);
     assert_eq!(outcome(kannel.judge(202, "0: Accepted for delivery")), (true, false));
-    assert_eq!(outcome(kannel.judge(202, "3: Queued for later delivery")), (true, false));
-    assert_eq!(outcome(kannel.judge(403, "Authorization failed for sendsms")), (false, true));
+    assert_eq!(
+        outcome(kannel.judge(202, "3: Queued for later delivery")),
+        (true, false)
+    );
+    assert_eq!(
+        outcome(kannel.judge(403, "Authorization failed for sendsms")),
+        (false, true)
+    );
     assert_eq!(outcome(kannel.judge(503, "")), (false, false));
     assert_eq!(outcome(kannel.judge(429, "")), (false, false));
 
@@ -198,7 +266,10 @@ fn answers_are_judged_as_the_outcome_table_says() {
         params: vec![],
         region: "r".into(),
     };
-    assert_eq!(outcome(aliyun.judge(200, r#"{"Code":"OK","Message":"OK","BizId":"1"}"#)), (true, false));
+    assert_eq!(
+        outcome(aliyun.judge(200, r#"{"Code":"OK","Message":"OK","BizId":"1"}"#)),
+        (true, false)
+    );
     assert_eq!(
         outcome(aliyun.judge(200, r#"{"Code":"isv.MOBILE_NUMBER_ILLEGAL"}"#)),
         (false, true)
@@ -207,12 +278,18 @@ fn answers_are_judged_as_the_outcome_table_says() {
         outcome(aliyun.judge(200, r#"{"Code":"isv.BUSINESS_LIMIT_CONTROL"}"#)),
         (false, false)
     );
-    assert_eq!(outcome(aliyun.judge(400, r#"{"Code":"Throttling.User"}"#)), (false, false));
+    assert_eq!(
+        outcome(aliyun.judge(400, r#"{"Code":"Throttling.User"}"#)),
+        (false, false)
+    );
     assert_eq!(
         outcome(aliyun.judge(400, r#"{"Code":"SignatureDoesNotMatch"}"#)),
         (false, true)
     );
-    assert_eq!(outcome(aliyun.judge(500, r#"{"Code":"isp.SYSTEM_ERROR"}"#)), (false, false));
+    assert_eq!(
+        outcome(aliyun.judge(500, r#"{"Code":"isp.SYSTEM_ERROR"}"#)),
+        (false, false)
+    );
 
     let tencent = Gateway::Tencent {
         url,
@@ -226,7 +303,8 @@ fn answers_are_judged_as_the_outcome_table_says() {
     };
     let ok = r#"{"Response":{"SendStatusSet":[{"SerialNo":"1","PhoneNumber":"+8613800138000","Fee":1,"Code":"Ok","Message":"send success"}],"RequestId":"r"}}"#;
     assert_eq!(outcome(tencent.judge(200, ok)), (true, false));
-    let bad = r#"{"Response":{"SendStatusSet":[{"Code":"InvalidParameterValue.IncorrectPhoneNumber"}],"RequestId":"r"}}"#;
+    let bad =
+        r#"{"Response":{"SendStatusSet":[{"Code":"InvalidParameterValue.IncorrectPhoneNumber"}],"RequestId":"r"}}"#;
     assert_eq!(outcome(tencent.judge(200, bad)), (false, true));
     let limit = r#"{"Response":{"SendStatusSet":[{"Code":"LimitExceeded.PhoneNumberThirtySecondLimit"}]}}"#;
     assert_eq!(outcome(tencent.judge(200, limit)), (false, false));
