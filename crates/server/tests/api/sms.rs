@@ -19,6 +19,7 @@ use opsclock::app::sms::settings::{SmsConfig, SmsSettings};
 use opsclock::app::sms::{self, SmsMessage};
 use opsclock::delivery::DrainReport;
 use opsclock::time::TimeSource;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
 
 use crate::both;
@@ -519,5 +520,70 @@ both!(
         let parked = rows.iter().find(|r| r["recipients"][0] == "13700137000").unwrap();
         assert_eq!(parked["last_error"], "400 {\"status\":400}");
         server.abort();
+    }
+);
+
+both!(
+    opsclock_sms_test_sends_through_kannel_and_prints_its_answer,
+    |t: Harness| async move {
+        let kannel = Arc::new(tokio::task::spawn_blocking(Kannel::start).await.unwrap());
+        std::fs::write(kannel.dir.join("secret"), kannel.password()).unwrap();
+        let config = kannel.dir.join("opsclock.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "[sms]\nprovider = \"kannel\"\nurl = \"http://127.0.0.1:{}/cgi-bin/sendsms\"\nusername = \"opsclock\"\n\
+                 from = \"10690000\"\nsecret_file = \"{}\"\n",
+                kannel.sendsms,
+                kannel.dir.join("secret").display()
+            ),
+        )
+        .unwrap();
+        let run = |args: &[&str]| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_opsclock"))
+                .env_remove("OPSCLOCK_DATABASE_URL")
+                .env("USER", "ops-alice")
+                .arg("--config")
+                .arg(&config)
+                .args(["sms", "test"])
+                .args(args)
+                .args(["--database", &t.db.url])
+                .output()
+                .expect("opsclock runs")
+        };
+        let out = run(&["+86 138 0013 8000", "测试 T-2026-0009 短信网关"]);
+        let said = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{said}{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            said.contains("kannel: accepted (1 segment(s), 19 Ucs2 units)"),
+            "{said}"
+        );
+        assert!(
+            said.contains("gateway answered: 202 0: Accepted for delivery"),
+            "{said}"
+        );
+        let k = kannel.clone();
+        let got = tokio::task::spawn_blocking(move || k.wait_for(1)).await.unwrap();
+        assert_eq!(
+            got,
+            vec![("13800138000".to_owned(), "测试 T-2026-0009 短信网关".to_owned())]
+        );
+
+        // A number that is not one is refused before anything is sent.
+        let out = run(&["12345"]);
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("phone"));
+
+        // Audited, with the gateway's answer; nothing is queued in the outbox.
+        let log = opsclock::db::entities::audit_log::Entity::find()
+            .filter(opsclock::db::entities::audit_log::Column::Action.eq("sms.test"))
+            .all(&t.state.db)
+            .await
+            .unwrap();
+        assert_eq!(log.len(), 1, "{log:?}");
+        assert_eq!(log[0].target, "13800138000");
+        assert_eq!(log[0].detail["by"], "cli:ops-alice");
+        assert_eq!(log[0].detail["answer"], "202 0: Accepted for delivery");
+        assert!(sms_rows(&t).await.is_empty());
     }
 );

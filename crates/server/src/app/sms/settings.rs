@@ -57,7 +57,8 @@ pub struct SmsConfig {
     pub secret_env: Option<String>,
     /// A file holding the secret (its first line), instead of the environment.
     pub secret_file: Option<PathBuf>,
-    /// The sender number (`kannel`'s `from`) [default: the SMSC's].
+    /// The sender number (`kannel`'s `from`) [default: smsbox's `global-sender`; without either
+    /// Kannel refuses every message].
     pub from: Option<String>,
     /// AccessKeyId (`aliyun`) or SecretId (`tencent`).
     pub key_id: Option<String>,
