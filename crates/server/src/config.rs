@@ -33,6 +33,9 @@ pub struct Config {
     /// `[webhooks]`: the webhook sender's patience.
     #[serde(default)]
     pub webhooks: crate::app::webhooks::sender::WebhookConfig,
+    /// `[sms]`: the SMS gateway and the SMS sender's patience.
+    #[serde(default)]
+    pub sms: crate::app::sms::settings::SmsConfig,
     /// `[outbound]`: what outbound HTTP (webhooks) may reach besides the public internet.
     #[serde(default)]
     pub outbound: crate::app::outbound::OutboundConfig,

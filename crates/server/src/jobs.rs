@@ -5,6 +5,7 @@
 //! | sweep | every `[escalation] sweep_every_secs` (30 s) and at start | open the tickets of due scheduled duties ([`crate::app::duty::scheduled`]), create the inspections owed and mark the overdue ones missed ([`crate::app::inspections::schedule`]), create the periodic reports owed and send their reminders and breach notices ([`crate::app::periodic_reports::schedule`]), then queue due ladder steps ([`crate::app::escalation::sweep`]) |
 //! | mailer | every `[mail] every_secs` (10 s), and right after a sweep queued something | send due outbox messages ([`crate::mail::Mailer`]) |
 //! | webhooks | every `[webhooks] every_secs` (5 s) | post due webhook rows ([`crate::app::webhooks::sender`]) |
+//! | sms | every `[sms] every_secs` (5 s), when `[sms] provider` is set | send due SMS rows through the gateway ([`crate::app::sms::sender`]) |
 //! | summary | `[escalation] summary_cron` (08:00 on the 1st) | queue last month's summary ([`crate::app::escalation::summary`]) |
 //! | retention | at start and every 24 h | purge the audit log, outbox and alerts past `[retention]` ([`crate::app::retention`]) |
 //! | auto-close | every hour, and at start | close, as the system and without a rating, tickets resolved longer than `[sla] auto_close_after` ago that nobody closed or reopened ([`crate::app::tickets::evidence::auto_close`]) |
@@ -38,6 +39,8 @@ pub struct JobOptions {
     pub summary_attach: bool,
     /// The webhook sender's settings.
     pub webhooks: crate::app::webhooks::sender::WebhookSettings,
+    /// The SMS gateway and the SMS sender's settings (no provider: the sender does not run).
+    pub sms: crate::app::sms::settings::SmsSettings,
     /// What outbound HTTP may reach (`[outbound]`).
     pub outbound: crate::app::outbound::Outbound,
     /// How long records that are not tickets are kept.
@@ -206,6 +209,36 @@ pub async fn start(sweeper: Sweeper, opts: JobOptions) -> anyhow::Result<JobSche
             Box::pin(post())
         })?)
         .await?;
+
+    if let Some(gateway) = opts.sms.gateway.clone() {
+        let sms = Arc::new(crate::app::sms::sender::sender(
+            sweeper.db.clone(),
+            &opts.sms,
+            gateway,
+            &opts.outbound,
+            sweeper.time.clone(),
+        )?);
+        let busy = Arc::new(Mutex::new(()));
+        let send = move || {
+            let (sms, busy) = (sms.clone(), busy.clone());
+            async move {
+                let Ok(_running) = busy.try_lock() else { return };
+                match sms.drain().await {
+                    Ok(r) if r.sent + r.retrying + r.failed > 0 => {
+                        tracing::info!(sent = r.sent, retrying = r.retrying, failed = r.failed, "sms")
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(error = %format!("{e:#}"), "sms sender failed; trying again next round"),
+                }
+            }
+        };
+        tokio::spawn(send());
+        scheduler
+            .add(Job::new_repeated_async(opts.sms.every, move |_, _| Box::pin(send()))?)
+            .await?;
+    } else {
+        tracing::info!("[sms] provider is not set: SMS are queued in the outbox but not sent");
+    }
 
     let (db, retention, time) = (sweeper.db.clone(), opts.retention, sweeper.time.clone());
     let purge = move || {

@@ -272,7 +272,7 @@ pub async fn render(
         (
             "opsclock_outbox_pending",
             "pending",
-            "Outbox messages waiting to be delivered (or retried), by channel (email, webhook).",
+            "Outbox messages waiting to be delivered (or retried), by channel (email, webhook, sms).",
         ),
         (
             "opsclock_outbox_failed",
@@ -281,7 +281,7 @@ pub async fn render(
         ),
     ] {
         header(&mut out, name, "gauge", help);
-        for channel in ["email", "webhook"] {
+        for channel in ["email", "webhook", "sms"] {
             let n = outbox
                 .get(&vec![channel.to_owned(), status.to_owned()])
                 .copied()

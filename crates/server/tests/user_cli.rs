@@ -35,7 +35,16 @@ async fn every_user_command_is_audited(backend: Backend) {
     let url = t.url.clone();
     let out = user(
         &url,
-        &["add", "zhang", "--role", "admin", "--email", "zhang@example.com"],
+        &[
+            "add",
+            "zhang",
+            "--role",
+            "admin",
+            "--email",
+            "zhang@example.com",
+            "--phone",
+            "138 0013 8000",
+        ],
     );
     assert!(out.contains("one-time password: "), "{out}");
     let zhang = users::Entity::find()
@@ -44,7 +53,39 @@ async fn every_user_command_is_audited(backend: Backend) {
         .await
         .unwrap()
         .unwrap();
-    user(&url, &["notify", "zhang", "--role", "buyer_ops_lead"]);
+    // A phone number that is not a mobile one is refused, naming the field; nothing is written.
+    let refused = Command::new(env!("CARGO_BIN_EXE_opsclock"))
+        .env_remove("OPSCLOCK_CONFIG")
+        .env_remove("OPSCLOCK_DATABASE_URL")
+        .args([
+            "user",
+            "notify",
+            "zhang",
+            "--phone",
+            "010 6512 3456",
+            "--database",
+            &url,
+        ])
+        .output()
+        .expect("opsclock runs");
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        said.contains("phone") && said.contains("not a mainland mobile number"),
+        "{said}"
+    );
+    let out = user(
+        &url,
+        &[
+            "notify",
+            "zhang",
+            "--role",
+            "buyer_ops_lead",
+            "--phone",
+            "+44 7700 900123",
+        ],
+    );
+    assert!(out.contains("zhang gets SMS at +447700900123"), "{out}");
     let token = user(&url, &["token", "zhang", "--name", "backup", "--expires-in-days", "30"]);
     assert!(token.trim().starts_with("ocp_"), "{token}");
     let issued = api_tokens::Entity::find()
@@ -120,6 +161,8 @@ async fn every_user_command_is_audited(backend: Backend) {
         assert_eq!(e.detail["by"], "cli:ops-alice", "{e:?}");
     }
     assert_eq!(log[0].detail["role"], "admin");
+    assert_eq!(log[0].detail["phone"], "13800138000");
+    assert_eq!(log[1].detail["phone"], "+447700900123");
     assert_eq!(log[2].detail["name"], "backup");
     assert_eq!(log[3].detail["sessions_ended"], json!(1));
 }

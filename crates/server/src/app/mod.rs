@@ -36,6 +36,7 @@
 //! | [`notices`] | event notices: who hears at once when a ticket is opened, re-graded, resolved or reopened, by email and SMS, quiet hours |
 //! | [`action_links`] | links in messages that act as their recipient (acknowledge with one tap), single-use and expiring |
 //! | [`webhooks`] | outbound webhooks: ticket events posted to chat robots and other systems |
+//! | [`sms`] | SMS as an outbox channel: phone numbers, segment rules, the HTTP, Kannel, Alibaba and Tencent gateways, the sender |
 //! | [`outbound`] | the one HTTP client for requests to other servers: no internal addresses unless `[outbound] allow` names them, no redirects |
 //! | [`outbox`] | the outbox as admins see it (email and webhooks): list, read with attempts, send again |
 //! | [`calendar_reload`] | reloading calendars while the server runs, and which calendars are loaded |
@@ -80,6 +81,7 @@ pub mod rectification;
 pub mod reports;
 pub mod retention;
 pub mod scope;
+pub mod sms;
 pub mod surveys;
 pub mod text;
 pub mod tickets;

@@ -184,6 +184,22 @@ impl Outbound {
         }
     }
 
+    /// This policy, also allowing `host` (a name, or an address as in `allow`): for a gateway
+    /// the config file names (`[sms] url`), whose writer may name internal addresses anyway.
+    pub fn also_allowing(&self, host: &str) -> Outbound {
+        let mut allowed = Allowed {
+            cidrs: self.inner.cidrs.clone(),
+            hosts: self.inner.hosts.clone(),
+        };
+        match Cidr::parse(host) {
+            Some(c) => allowed.cidrs.push(c),
+            None => allowed.hosts.push(host.trim_end_matches('.').to_ascii_lowercase()),
+        }
+        Outbound {
+            inner: Arc::new(allowed),
+        }
+    }
+
     /// The client every outbound request goes through: this policy checked at every connection,
     /// no redirects, no proxy, `timeout` to connect and to answer.
     pub fn client(&self, timeout: Duration) -> anyhow::Result<Client> {
@@ -213,13 +229,18 @@ impl Client {
     /// A POST to `url`, or why it may not be made. A URL with an address in it is checked here; a
     /// host name is checked when it is resolved, at connection.
     pub fn post(&self, url: &str) -> Result<reqwest::RequestBuilder, String> {
+        self.request(reqwest::Method::POST, url)
+    }
+
+    /// A request with `method` to `url`, checked as [`Client::post`] checks.
+    pub fn request(&self, method: reqwest::Method, url: &str) -> Result<reqwest::RequestBuilder, String> {
         let parsed = reqwest::Url::parse(url).map_err(|e| format!("not a URL: {e}"))?;
         match host_of(&parsed) {
             Some(Host::Ip(ip)) => self.policy.check_ip(ip)?,
             Some(Host::Name(_)) => {}
             None => return Err("the URL has no host".into()),
         }
-        Ok(self.http.post(parsed))
+        Ok(self.http.request(method, parsed))
     }
 }
 

@@ -13,6 +13,7 @@ mod problem;
 mod rectification;
 mod report;
 mod sla;
+mod sms;
 mod survey;
 mod user;
 
@@ -117,6 +118,9 @@ enum Command {
     /// Inspections (巡检) owed by the catalogue's cadences: list.
     #[command(subcommand)]
     Inspection(inspection::InspectionCommand),
+    /// SMS: `sms test PHONE [TEXT]` sends one message through the configured gateway now.
+    #[command(subcommand)]
+    Sms(sms::SmsCommand),
     /// Copies the SQLite database to PATH while the server runs (a consistent snapshot).
     Backup(BackupArgs),
     /// Replaces the SQLite database with a backup (stop the server first).
@@ -240,6 +244,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Export(cmd) => runtime()?.block_on(catalog::export(cmd, &config)),
         Command::Ladder(cmd) => runtime()?.block_on(ladder::run(cmd, &config)),
         Command::Outbox(cmd) => runtime()?.block_on(outbox::run(cmd, &config)),
+        Command::Sms(cmd) => runtime()?.block_on(sms::run(cmd, &config)),
         Command::Rectification(cmd) => runtime()?.block_on(rectification::run(cmd, &config)),
         Command::Assessment(cmd) => runtime()?.block_on(assessment::run(cmd, &config)),
         Command::Survey(cmd) => runtime()?.block_on(survey::run(cmd, &config)),
@@ -296,6 +301,7 @@ fn job_options(config: &Config) -> anyhow::Result<crate::jobs::JobOptions> {
         summary_zone,
         summary_attach: e.summary_attach_xlsx.unwrap_or(true),
         webhooks: crate::app::webhooks::sender::WebhookSettings::from_config(&config.webhooks)?,
+        sms: crate::app::sms::settings::SmsSettings::from_config(&config.sms)?,
         outbound: crate::app::outbound::Outbound::from_config(&config.outbound)?,
         retention: crate::app::retention::Retention::from_config(&config.retention)?,
         coverage_warning_days: config.sla.coverage_warning_days(),

@@ -37,6 +37,9 @@ pub enum UserCommand {
         /// Email address for notifications.
         #[arg(long)]
         email: Option<String>,
+        /// Mobile number for SMS notices (13800138000, +86 138 0013 8000, +447700900123).
+        #[arg(long)]
+        phone: Option<String>,
         #[command(flatten)]
         database: DatabaseArg,
     },
@@ -60,6 +63,9 @@ pub enum UserCommand {
         /// Whether the user's emails carry the English copy below the Chinese (default: no).
         #[arg(long, value_name = "yes|no", value_parser = clap::builder::BoolishValueParser::new())]
         english: Option<bool>,
+        /// Mobile number for SMS notices ("" removes it).
+        #[arg(long)]
+        phone: Option<String>,
         #[command(flatten)]
         database: DatabaseArg,
     },
@@ -123,6 +129,7 @@ pub async fn run(cmd: UserCommand, config: &Config) -> anyhow::Result<()> {
             party,
             name,
             email,
+            phone,
             database,
         } => {
             let ctx = context(&database, config).await?;
@@ -136,6 +143,7 @@ pub async fn run(cmd: UserCommand, config: &Config) -> anyhow::Result<()> {
                 party,
                 display_name: name,
                 email,
+                phone,
             };
             let password = accounts::add(&ctx, by, &from, new).await?;
             let of = party.map_or(String::new(), |p| format!(", {p}"));
@@ -147,6 +155,7 @@ pub async fn run(cmd: UserCommand, config: &Config) -> anyhow::Result<()> {
             none,
             email,
             english,
+            phone,
             database,
         } => {
             let ctx = context(&database, config).await?;
@@ -159,8 +168,19 @@ pub async fn run(cmd: UserCommand, config: &Config) -> anyhow::Result<()> {
             } else {
                 None
             };
-            let user =
-                accounts::set_notify(&ctx, by, &from, &username, accounts::Notify { roles, email, english }).await?;
+            let user = accounts::set_notify(
+                &ctx,
+                by,
+                &from,
+                &username,
+                accounts::Notify {
+                    roles,
+                    email,
+                    english,
+                    phone,
+                },
+            )
+            .await?;
             let held: Vec<&str> = crate::app::escalation::recipients::held_roles(&user)
                 .into_iter()
                 .map(|r| r.key())
@@ -174,6 +194,9 @@ pub async fn run(cmd: UserCommand, config: &Config) -> anyhow::Result<()> {
                     held.join(", ")
                 }
             );
+            if let Some(phone) = &user.phone {
+                println!("{username} gets SMS at {phone}");
+            }
             if user.email.is_none() && !held.is_empty() {
                 eprintln!("warning: {username} has no email address (--email), so receives nothing");
             }

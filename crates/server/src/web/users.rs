@@ -57,7 +57,7 @@ async fn user_page(state: &AppState, v: &Viewer, username: &str, password: Optio
         ctx! {
             user => json!({
                 "username": user.username, "display_name": user.display_name, "role": user.role.key(),
-                "email": user.email, "mail_english": user.mail_english, "disabled": user.disabled,
+                "email": user.email, "phone": user.phone, "mail_english": user.mail_english, "disabled": user.disabled,
                 "must_change_password": user.must_change_password, "belongs_to": belongs_to,
             }),
             roles => roles,
@@ -118,6 +118,7 @@ pub async fn add(State(state): State<AppState>, v: Viewer, from: ClientAddr, axu
         party,
         display_name: field("display_name"),
         email: field("email"),
+        phone: field("phone"),
     };
     if let Some(e) = &new.email {
         accounts::check_email(e)?;
@@ -190,7 +191,8 @@ pub async fn set_role(
 }
 
 /// `POST /admin/users/{username}/notify`: the escalation roles held (checkboxes `role_<key>`),
-/// the address (empty removes it) and whether the mails carry the English copy (`mail_english`).
+/// the address (empty removes it), whether the mails carry the English copy (`mail_english`) and
+/// the mobile number for SMS (`phone`, empty removes it).
 pub async fn set_notify(
     State(state): State<AppState>,
     v: Viewer,
@@ -209,6 +211,7 @@ pub async fn set_notify(
         roles: Some(roles),
         email: Some(f.get("email").cloned().unwrap_or_default()),
         english: Some(f.get("mail_english").is_some_and(|s| s == "on")),
+        phone: Some(f.get("phone").cloned().unwrap_or_default()),
     };
     let user = accounts::set_notify(&state, Actor::Person(&v.p), &from, &username, change).await?;
     let warn = if user.email.is_none() && !crate::app::escalation::recipients::held_roles(&user).is_empty() {

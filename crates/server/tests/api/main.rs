@@ -64,6 +64,7 @@ mod setting_rules;
 mod shipped_contracts;
 mod shunyi_leftovers;
 mod sign_in_cap;
+mod sms;
 mod supervisor;
 mod survey_periods;
 mod surveys;

@@ -15,7 +15,7 @@ use crate::app::audit::{self, Actor, ClientAddr};
 use crate::app::auth::session::{Ended, end_access};
 use crate::app::auth::{PartyKind, Role, secret, throttle};
 use crate::app::permissions::{self, Action};
-use crate::app::{AppError, AppResult, Context};
+use crate::app::{AppError, AppResult, Context, sms};
 use crate::db::entities::{units, users, vendors};
 
 /// A user to add.
@@ -35,6 +35,8 @@ pub struct NewUser {
     pub display_name: Option<String>,
     /// Email address for notifications.
     pub email: Option<String>,
+    /// Mobile number for SMS notices (checked and normalised, [`crate::app::sms::phone`]).
+    pub phone: Option<String>,
 }
 
 /// Adds `new` with a one-time password, which it returns (the user must change it at the first
@@ -85,6 +87,13 @@ pub async fn add(ctx: &Context, by: Actor<'_>, from: &ClientAddr, new: NewUser) 
             ),
         ));
     }
+    let phone = new
+        .phone
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(sms::phone::check)
+        .transpose()?;
     let password = secret::one_time_password();
     let hash = secret::hash_password_off_thread(&ctx.passwords, &password)
         .await
@@ -104,6 +113,7 @@ pub async fn add(ctx: &Context, by: Actor<'_>, from: &ClientAddr, new: NewUser) 
         disabled: Set(false),
         must_change_password: Set(true),
         mail_english: Set(false),
+        phone: Set(phone.clone()),
         created_at: Set(now),
         ..Default::default()
     }
@@ -121,7 +131,7 @@ pub async fn add(ctx: &Context, by: Actor<'_>, from: &ClientAddr, new: NewUser) 
         "user.add",
         &new.username,
         json!({"role": new.role, "unit": new.unit, "vendor": new.vendor, "party": new.party.map(|p| p.key()),
-               "email": new.email}),
+               "email": new.email, "phone": phone}),
         from,
         now,
     )
@@ -284,14 +294,17 @@ pub struct Notify {
     pub email: Option<String>,
     /// Whether the emails carry the English copy below the Chinese.
     pub english: Option<bool>,
+    /// The mobile number SMS notices go to (`None` keeps it; `Some("")` removes it).
+    pub phone: Option<String>,
 }
 
-/// Sets the escalation roles `username` holds, its address and whether its emails carry the
-/// English copy; returns the account as saved.
+/// Sets the escalation roles `username` holds, its address, whether its emails carry the
+/// English copy and its mobile number; returns the account as saved.
 /// `on_duty` and `vendor_manager` apply to the systems of the user's vendor, `unit_head` to those
 /// of the user's unit, `buyer_ops_lead` to the user's unit or, without one, to all; `assignee` is
 /// not a role one holds (it is whoever a ticket is assigned to) and is refused. An address that is
-/// not one (`ops@`) is refused with 422. Audited as `user.notify`.
+/// not one (`ops@`) is refused with 422, and so is a phone number that is not a mobile one
+/// (`12345`, on `phone`). Audited as `user.notify`.
 pub async fn set_notify(
     ctx: &Context,
     by: Actor<'_>,
@@ -323,9 +336,18 @@ pub async fn set_notify(
     if let Some(english) = change.english {
         am.mail_english = Set(english);
     }
+    if let Some(p) = change.phone {
+        let p = p.trim();
+        am.phone = Set(if p.is_empty() {
+            None
+        } else {
+            Some(sms::phone::check(p)?)
+        });
+    }
     let txn = ctx.begin_write().await?;
     let user = am.update(&txn).await?;
-    let detail = json!({ "notify_roles": user.notify_roles, "email": user.email, "mail_english": user.mail_english });
+    let detail = json!({ "notify_roles": user.notify_roles, "email": user.email, "mail_english": user.mail_english,
+                         "phone": user.phone });
     audit::record_by(&txn, by, "user.notify", username, detail, from, ctx.now()).await?;
     txn.commit().await?;
     Ok(user)

@@ -53,6 +53,10 @@ pub struct Model {
     /// wait; `None` = none.
     #[sea_orm(column_type = "JsonBinary", nullable)]
     pub quiet_hours: Option<Json>,
+    /// Mobile number for SMS notices, normalised (`13800138000`, or E.164 `+447700900123`
+    /// abroad); see [`crate::app::sms::phone`].
+    #[sea_orm(column_type = "Text", nullable)]
+    pub phone: Option<String>,
 }
 
 /// Relations of a user.
