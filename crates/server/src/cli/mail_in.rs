@@ -37,7 +37,11 @@ pub async fn run(cmd: MailInCommand, config: &Config) -> anyhow::Result<()> {
     if config.mail_in.is_empty() {
         println!("no [[mail_in]] mailbox is configured");
     }
-    for m in config.mail_in.iter().filter(|m| mailbox.as_ref().is_none_or(|n| *n == m.name)) {
+    for m in config
+        .mail_in
+        .iter()
+        .filter(|m| mailbox.as_ref().is_none_or(|n| *n == m.name))
+    {
         let key = format!("mail_in.status.{}", m.name);
         let status = crate::db::entities::settings::Entity::find_by_id(key).one(&db).await?;
         let v = status.map(|s| s.value).unwrap_or_default();

@@ -54,7 +54,10 @@ pub async fn connect(s: &MailInSettings) -> anyhow::Result<ImapSession> {
         ImapTls::Starttls => {
             let mut client = async_imap::Client::new(tcp);
             client.read_response().await?.context("no greeting")?;
-            client.run_command_and_check_ok("STARTTLS", None).await.context("STARTTLS")?;
+            client
+                .run_command_and_check_ok("STARTTLS", None)
+                .await
+                .context("STARTTLS")?;
             Box::new(tls(s, client.into_inner()).await?)
         }
     };
@@ -91,9 +94,16 @@ async fn tls(s: &MailInSettings, tcp: TcpStream) -> anyhow::Result<tokio_rustls:
 
 /// One round over a session: every message waiting in the folder, handled and put away.
 pub async fn round(ctx: &Context, s: &MailInSettings, session: &mut ImapSession) -> anyhow::Result<RoundReport> {
-    let mailbox = session.select(&s.folder).await.with_context(|| format!("SELECT {}", s.folder))?;
+    let mailbox = session
+        .select(&s.folder)
+        .await
+        .with_context(|| format!("SELECT {}", s.folder))?;
     let uidvalidity = mailbox.uid_validity.unwrap_or(0);
-    let query = if s.processed_folder.is_some() { "UNDELETED" } else { "UNSEEN UNDELETED" };
+    let query = if s.processed_folder.is_some() {
+        "UNDELETED"
+    } else {
+        "UNSEEN UNDELETED"
+    };
     let mut uids: Vec<u32> = session.uid_search(query).await?.into_iter().collect();
     uids.sort_unstable();
     let mut report = RoundReport::default();
@@ -124,15 +134,29 @@ pub async fn round(ctx: &Context, s: &MailInSettings, session: &mut ImapSession)
 /// Marks message `uid` `\Seen` and moves it to the processed folder.
 async fn put_away(s: &MailInSettings, session: &mut ImapSession, uid: u32, can_move: bool) -> anyhow::Result<()> {
     let set = uid.to_string();
-    session.uid_store(&set, "+FLAGS (\\Seen)").await?.try_collect::<Vec<_>>().await?;
+    session
+        .uid_store(&set, "+FLAGS (\\Seen)")
+        .await?
+        .try_collect::<Vec<_>>()
+        .await?;
     let Some(folder) = &s.processed_folder else {
         return Ok(());
     };
     if can_move {
-        session.uid_mv(&set, folder).await.with_context(|| format!("MOVE to {folder}"))?;
+        session
+            .uid_mv(&set, folder)
+            .await
+            .with_context(|| format!("MOVE to {folder}"))?;
     } else {
-        session.uid_copy(&set, folder).await.with_context(|| format!("COPY to {folder}"))?;
-        session.uid_store(&set, "+FLAGS (\\Deleted)").await?.try_collect::<Vec<_>>().await?;
+        session
+            .uid_copy(&set, folder)
+            .await
+            .with_context(|| format!("COPY to {folder}"))?;
+        session
+            .uid_store(&set, "+FLAGS (\\Deleted)")
+            .await?
+            .try_collect::<Vec<_>>()
+            .await?;
         session.uid_expunge(&set).await?.try_collect::<Vec<_>>().await?;
     }
     Ok(())
@@ -150,7 +174,10 @@ async fn ensure_folder(s: &MailInSettings, session: &mut ImapSession) -> anyhow:
         .await?
         .is_empty();
     if !exists {
-        session.create(folder).await.with_context(|| format!("CREATE {folder}"))?;
+        session
+            .create(folder)
+            .await
+            .with_context(|| format!("CREATE {folder}"))?;
     }
     Ok(())
 }
@@ -212,7 +239,10 @@ async fn session_loop(ctx: &Context, s: &MailInSettings) -> anyhow::Result<()> {
 async fn status(ctx: &Context, name: &str, error: Option<String>) {
     let now = ctx.now();
     let key = format!("mail_in.status.{name}");
-    let mut value = match crate::db::entities::settings::Entity::find_by_id(key.clone()).one(&ctx.db).await {
+    let mut value = match crate::db::entities::settings::Entity::find_by_id(key.clone())
+        .one(&ctx.db)
+        .await
+    {
         Ok(Some(row)) => row.value,
         _ => serde_json::json!({}),
     };

@@ -181,13 +181,15 @@ pub async fn facts(txn: &DatabaseTransaction, opts: &Options, m: &Parsed) -> App
             .is_some();
     }
     let user = match &m.from {
-        Some(from) => users::Entity::find()
-            .filter({
-                use sea_orm::sea_query::ExprTrait as _;
-                Expr::expr(Func::lower(Expr::col(users::Column::Email))).eq(from.to_lowercase())
-            })
-            .one(txn)
-            .await?,
+        Some(from) => {
+            users::Entity::find()
+                .filter({
+                    use sea_orm::sea_query::ExprTrait as _;
+                    Expr::expr(Func::lower(Expr::col(users::Column::Email))).eq(from.to_lowercase())
+                })
+                .one(txn)
+                .await?
+        }
         None => None,
     };
     if let Some(u) = &user {

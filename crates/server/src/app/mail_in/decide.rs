@@ -200,7 +200,10 @@ pub fn reply_text(text: &str) -> String {
 fn ack_keyword(text: &str, keywords: &[String]) -> Option<String> {
     let first = text.lines().map(str::trim).find(|l| !l.is_empty())?;
     let word = first.trim_end_matches(|c: char| c.is_ascii_punctuation() || "。！，、 ".contains(c));
-    keywords.iter().find(|k| k.to_lowercase() == word.to_lowercase()).cloned()
+    keywords
+        .iter()
+        .find(|k| k.to_lowercase() == word.to_lowercase())
+        .cloned()
 }
 
 /// The title: the subject without `Re:`/`Fwd:`/`回复：`/`转发：` prefixes, else the text's first
@@ -218,7 +221,10 @@ fn title_of(subject: &str, text: &str) -> String {
         }
     }
     let title = if s.is_empty() {
-        text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("(无主题)")
+        text.lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .unwrap_or("(无主题)")
     } else {
         s
     };

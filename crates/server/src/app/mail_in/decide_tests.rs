@@ -70,7 +70,10 @@ fn automatic_messages_are_ignored_before_anything_else() {
             },
             "a bounce (Return-Path: <>)",
         ),
-        (mail("MAILER-DAEMON@ua.example".to_lowercase().as_str(), "x", "y"), "a bounce (from mailer-daemon@ua.example)"),
+        (
+            mail("MAILER-DAEMON@ua.example".to_lowercase().as_str(), "x", "y"),
+            "a bounce (from mailer-daemon@ua.example)",
+        ),
     ];
     for (m, why) in cases {
         assert_eq!(decide(&m, &user(), &opts()), Decision::Ignore(why.into()));
@@ -115,9 +118,7 @@ fn rules_then_the_units_only_system_then_triage() {
         matches!(&by_address, Decision::Open { system, why, .. } if system == "SP" && why == "rule 1 (address *@portal.example)")
     );
     let by_subject = decide(&mail("li@ua.example", "Re: 门户打不开", "x"), &user(), &opts());
-    assert!(
-        matches!(&by_subject, Decision::Open { system, title, .. } if system == "SA" && title == "门户打不开")
-    );
+    assert!(matches!(&by_subject, Decision::Open { system, title, .. } if system == "SA" && title == "门户打不开"));
     let one = Facts {
         unit_systems: vec!["SB".into()],
         ..user()
@@ -160,7 +161,12 @@ fn replies_comment_or_acknowledge() {
             text: "重启后仍然打不开".into()
         }
     );
-    for (first, keyword) in [("确认", "确认"), ("收到。", "收到"), ("ack!", "ACK"), ("  ACK\n谢谢", "ACK")] {
+    for (first, keyword) in [
+        ("确认", "确认"),
+        ("收到。", "收到"),
+        ("ack!", "ACK"),
+        ("  ACK\n谢谢", "ACK"),
+    ] {
         let m = mail("li@ua.example", "Re: x", &format!("{first}\n> quoted"));
         assert_eq!(
             decide(&m, &thread, &opts()),

@@ -39,7 +39,10 @@ pub struct Rule {
 impl Rule {
     /// Whether the rule holds for a message from `from` about `subject`: each matcher it has.
     pub fn holds(&self, from: &str, subject: &str) -> bool {
-        let address = self.address.as_deref().is_none_or(|p| glob(&p.to_lowercase(), &from.to_lowercase()));
+        let address = self
+            .address
+            .as_deref()
+            .is_none_or(|p| glob(&p.to_lowercase(), &from.to_lowercase()));
         let subject = self
             .subject
             .as_deref()

@@ -77,9 +77,7 @@ impl Parsed {
             .map(|a| a.trim().to_lowercase())
             .filter(|a| !a.is_empty());
         let text = match m.body_text(0) {
-            Some(t) if m.text_body_count() > 0 && !m.text_part(0).is_some_and(|p| p.is_text_html()) => {
-                t.into_owned()
-            }
+            Some(t) if m.text_body_count() > 0 && !m.text_part(0).is_some_and(|p| p.is_text_html()) => t.into_owned(),
             _ => match m.body_html(0) {
                 Some(h) => mail_parser::decoders::html::html_to_text(&h),
                 None => m.body_text(0).map(|t| t.into_owned()).unwrap_or_default(),

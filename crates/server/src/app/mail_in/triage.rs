@@ -3,7 +3,9 @@
 //! system, dismissing one. Every act is one transaction with its audit entry.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -116,7 +118,7 @@ pub async fn recent(db: &impl sea_orm::ConnectionTrait, q: MailQuery) -> AppResu
 /// How to open a ticket for a message waiting in triage.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct TriageOpen {
+pub struct MailTriageOpen {
     /// The system's code.
     pub system: String,
     /// The severity [default: what the subject asked for, else general].
@@ -127,7 +129,13 @@ pub struct TriageOpen {
 
 /// Opens a `fault` ticket for message `id`, waiting in triage (admins, the bureau): reported by
 /// the sender when the message came in, recorded by the triager; the sender gets the number back.
-pub async fn open(ctx: &Context, p: &Principal, from: &ClientAddr, id: i64, body: TriageOpen) -> AppResult<TicketView> {
+pub async fn open(
+    ctx: &Context,
+    p: &Principal,
+    from: &ClientAddr,
+    id: i64,
+    body: MailTriageOpen,
+) -> AppResult<TicketView> {
     permissions::check(p, Action::MailInTriage)?;
     let now = ctx.now();
     let txn = ctx.begin_write().await?;
@@ -141,7 +149,11 @@ pub async fn open(ctx: &Context, p: &Principal, from: &ClientAddr, id: i64, body
     let create = CreateTicket {
         kind: "fault".into(),
         system: system.code.clone(),
-        severity: Some(body.severity.or_else(|| row.severity.clone()).unwrap_or_else(|| "general".into())),
+        severity: Some(
+            body.severity
+                .or_else(|| row.severity.clone())
+                .unwrap_or_else(|| "general".into()),
+        ),
         severity_reason: Some(format!("邮件报告，{} 分派 / reported by email, triaged", p.username)),
         facts: None,
         title: crate::app::text::field("title", body.title.as_deref().unwrap_or(&row.subject), 200, true)?,

@@ -490,8 +490,7 @@ pub(crate) async fn perform_in(
     let calendars = super::calendars::TicketCalendars::of(&snapshot, &loaded.ticket, &system)?;
     let detail = serde_json::to_value(&cmd).map_err(|e| AppError::Internal(e.into()))?;
     let rec = super::recording(txn, ctx, p, &system, now).await?;
-    let (mut row, ticket) =
-        super::act(txn, &calendars, loaded, version, cmd, Some(p.user_id), now, Some(&rec)).await?;
+    let (mut row, ticket) = super::act(txn, &calendars, loaded, version, cmd, Some(p.user_id), now, Some(&rec)).await?;
     let moved = row.system_id != system.id;
     if moved {
         // Moved: measure again in the new system's calendar.

@@ -1,0 +1,332 @@
+//! Mail in against a real Dovecot (tests/api/dovecot.rs): mail from a registered user becomes a
+//! ticket on the unit's system and the reporter gets the number back; a reply becomes a comment;
+//! a reply whose first line is a keyword acknowledges as its sender, if they may; auto-replies
+//! and unknown senders open nothing; a GBK subject reads right; a message seen twice is handled
+//! once; IDLE wakes the worker; mail no rule places waits for triage.
+
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use opsclock::db::entities::{audit_log, mail_in_messages, outbox, tickets, users};
+use opsclock::mail::imap;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use serde_json::json;
+
+use crate::both;
+use crate::dovecot::Dovecot;
+use crate::support::Harness;
+
+async fn set_email(t: &Harness, who: &str, email: &str) {
+    users::ActiveModel {
+        id: sea_orm::ActiveValue::Unchanged(t.user_ids[who]),
+        email: Set(Some(email.to_owned())),
+        ..Default::default()
+    }
+    .update(&t.db.db)
+    .await
+    .expect("set the email");
+}
+
+/// A message; `headers` are extra header lines.
+fn mail(from: &str, subject: &str, id: &str, headers: &str, body: &str) -> String {
+    format!(
+        "From: {from}\r\nTo: ops@opsclock.example\r\nSubject: {subject}\r\nMessage-ID: <{id}>\r\n\
+         Date: Wed, 25 Nov 2026 10:00:00 +0800\r\n{headers}MIME-Version: 1.0\r\n\
+         Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n{body}\r\n"
+    )
+}
+
+async fn ticket_count(t: &Harness) -> u64 {
+    tickets::Entity::find().count(&t.db.db).await.unwrap()
+}
+
+/// One round; the outcomes (outcome, ticket) of the messages handled.
+async fn round(t: &Harness, s: &opsclock::mail::inbound::MailInSettings) -> Vec<(String, Option<String>)> {
+    let report = imap::once(&t.state.ctx, s).await.expect("a round");
+    report.outcomes.into_iter().map(|(_, o, n)| (o, n)).collect()
+}
+
+both!(
+    mail_becomes_a_ticket_a_reply_a_comment_and_a_keyword_an_acknowledgement,
+    |t: Harness| async move {
+        set_email(&t, "ueng_a", "Li@UA.example").await;
+        set_email(&t, "eng_a", "wang@va.example").await;
+        let dovecot = Dovecot::start();
+        let s = dovecot.mailbox("ua", "");
+
+        dovecot
+            .deliver(
+                "INBOX",
+                &mail(
+                    "李工 <li@ua.example>",
+                    "门户网站打不开",
+                    "m1@ua.example",
+                    "",
+                    "首页 502，\r\n已影响办事大厅。",
+                ),
+            )
+            .await;
+        let got = round(&t, &s).await;
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].0, "ticket");
+        let number = got[0].1.clone().expect("a ticket");
+        let view = t
+            .get("admin", &format!("/api/v1/tickets/{number}"))
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(view["system_id"], t.ids.sys_a, "unit A's only system");
+        assert_eq!(view["severity"], "general");
+        assert_eq!(view["kind"], "fault");
+        assert_eq!(view["title"], "门户网站打不开");
+        assert_eq!(view["description"], "首页 502，\n已影响办事大厅。");
+        assert_eq!(view["reporter_id"], t.user_ids["ueng_a"]);
+        // Handled mail is put away: a restart does not fetch it again.
+        assert_eq!((dovecot.count("INBOX").await, dovecot.count("Processed").await), (0, 1));
+        assert!(round(&t, &s).await.is_empty());
+
+        // The reporter gets the number back, in reply to their message, with a link.
+        let acks = outbox::Entity::find()
+            .filter(outbox::Column::Kind.eq("mail_in_ack"))
+            .all(&t.db.db)
+            .await
+            .unwrap();
+        assert_eq!(acks.len(), 1);
+        let ack = &acks[0];
+        assert_eq!(ack.recipients, json!(["Li@UA.example"]));
+        assert!(ack.subject.contains(&number), "{}", ack.subject);
+        assert_eq!(ack.thread_id.as_deref(), Some("m1@ua.example"));
+        assert!(
+            ack.body_text.contains(&format!("/tickets/{number}")),
+            "{}",
+            ack.body_text
+        );
+
+        // A reply to the answer is a comment by the reporter; the quoted text is left out.
+        let replied = format!(
+            "In-Reply-To: <{}>\r\nReferences: <m1@ua.example> <{}>\r\n",
+            ack.message_id, ack.message_id
+        );
+        let reply = mail(
+            "li@ua.example",
+            &format!("Re: {}", ack.subject),
+            "m2@ua.example",
+            &replied,
+            "重启后仍然 502\r\n\r\n> 您的邮件已登记",
+        );
+        dovecot.deliver("INBOX", &reply).await;
+        assert_eq!(round(&t, &s).await, [("comment".to_owned(), Some(number.clone()))]);
+        let view = t
+            .get("admin", &format!("/api/v1/tickets/{number}"))
+            .await
+            .expect(StatusCode::OK);
+        let timeline = view["timeline"].to_string();
+        assert!(timeline.contains("重启后仍然 502"), "{timeline}");
+        assert!(!timeline.contains("您的邮件已登记"), "{timeline}");
+
+        // The keyword from someone who may not acknowledge (the unit's engineer) is refused …
+        let subject = format!("回复：已受理 {number}");
+        dovecot
+            .deliver("INBOX", &mail("li@ua.example", &subject, "m3@ua.example", "", "确认"))
+            .await;
+        assert_eq!(round(&t, &s).await, [("refused".to_owned(), Some(number.clone()))]);
+        let view = t
+            .get("admin", &format!("/api/v1/tickets/{number}"))
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(view["status"], "new");
+        // … and from the vendor's engineer (the number in the subject names the ticket) it acknowledges, as them.
+        dovecot
+            .deliver(
+                "INBOX",
+                &mail("wang@va.example", &subject, "m4@va.example", "", "收到。\r\n马上处理"),
+            )
+            .await;
+        assert_eq!(round(&t, &s).await, [("ack".to_owned(), Some(number.clone()))]);
+        let view = t
+            .get("admin", &format!("/api/v1/tickets/{number}"))
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(view["status"], "acknowledged");
+        let audited = audit_log::Entity::find()
+            .filter(audit_log::Column::Action.eq("ticket.acknowledge"))
+            .filter(audit_log::Column::Target.eq(&number))
+            .one(&t.db.db)
+            .await
+            .unwrap()
+            .expect("audited");
+        assert_eq!(audited.user_id, Some(t.user_ids["eng_a"]));
+
+        // An auto-reply and a stranger open nothing; the stranger gets no answer (no backscatter).
+        let before = (
+            ticket_count(&t).await,
+            outbox::Entity::find().count(&t.db.db).await.unwrap(),
+        );
+        dovecot
+            .deliver(
+                "INBOX",
+                &mail(
+                    "li@ua.example",
+                    "自动回复: 门户网站打不开",
+                    "m5@ua.example",
+                    "Auto-Submitted: auto-replied\r\n",
+                    "我正在休假",
+                ),
+            )
+            .await;
+        dovecot
+            .deliver(
+                "INBOX",
+                &mail("x@elsewhere.example", "门户网站打不开", "m6@x.example", "", "hello"),
+            )
+            .await;
+        assert_eq!(
+            round(&t, &s).await,
+            [("ignored".to_owned(), None), ("refused".to_owned(), None)]
+        );
+        let after = (
+            ticket_count(&t).await,
+            outbox::Entity::find().count(&t.db.db).await.unwrap(),
+        );
+        assert_eq!(before, after);
+        let reasons: Vec<Option<String>> = mail_in_messages::Entity::find()
+            .filter(mail_in_messages::Column::MessageId.is_in(["m5@ua.example", "m6@x.example"]))
+            .all(&t.db.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.reason)
+            .collect();
+        assert!(
+            reasons.contains(&Some("Auto-Submitted: auto-replied".into())),
+            "{reasons:?}"
+        );
+        assert!(
+            reasons.contains(&Some("x@elsewhere.example is not the address of a user".into())),
+            "{reasons:?}"
+        );
+    }
+);
+
+both!(
+    a_gbk_subject_reads_right_and_the_same_message_twice_is_handled_once,
+    |t: Harness| async move {
+        set_email(&t, "mgr_b", "zhao@ub.example").await;
+        let dovecot = Dovecot::start();
+        let s = dovecot.mailbox("shared", "");
+        // 紧急：邮件系统故障 in GBK; the body in GB2312, base64.
+        let raw = "From: =?GBK?B?1dTW98jO?= <zhao@ub.example>\r\nSubject: =?GBK?B?vfS8saO608q8/s+1zbO5ytXP?=\r\n\
+               Message-ID: <gbk-1@ub.example>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=gb2312\r\n\
+               Content-Transfer-Encoding: base64\r\n\r\n08q8/srVt6LIq7K/yqew3KOsx+u+ob/stKbA7aGj\r\n";
+        dovecot.deliver("INBOX", raw).await;
+        let got = round(&t, &s).await;
+        assert_eq!(got.len(), 1, "{got:?}");
+        let number = got[0].1.clone().expect("a ticket");
+        let view = t
+            .get("admin", &format!("/api/v1/tickets/{number}"))
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(view["title"], "紧急：邮件系统故障");
+        assert_eq!(view["description"], "邮件收发全部失败，请尽快处理。");
+        assert_eq!(view["severity"], "urgent", "紧急 in the subject");
+        assert_eq!(view["system_id"], t.ids.sys_b);
+
+        // The same message again (a copy, or a restart before it was moved): nothing more.
+        dovecot.deliver("INBOX", raw).await;
+        assert!(round(&t, &s).await.is_empty());
+        assert_eq!(ticket_count(&t).await, 1);
+        assert_eq!((dovecot.count("INBOX").await, dovecot.count("Processed").await), (0, 2));
+        // And the same place twice (two replicas fetching one UID) is handled once.
+        let opts = &s.options;
+        let place = opsclock::app::mail_in::act::Place {
+            uidvalidity: 1,
+            uid: 99,
+        };
+        let other = raw.replace("gbk-1@", "gbk-2@");
+        let first = opsclock::app::mail_in::handle(&t.state.ctx, opts, place, other.as_bytes())
+            .await
+            .unwrap();
+        let again =
+            opsclock::app::mail_in::handle(&t.state.ctx, opts, place, other.replace("gbk-2@", "gbk-3@").as_bytes())
+                .await
+                .unwrap();
+        assert_eq!((first.outcome.as_str(), again.outcome.as_str()), ("ticket", "seen"));
+    }
+);
+
+both!(
+    idle_wakes_the_worker_and_unplaced_mail_waits_for_triage,
+    |t: Harness| async move {
+        set_email(&t, "bureau", "chen@bureau.example").await;
+        let dovecot = Dovecot::start();
+        // Polling every 10 minutes: only IDLE can take the mail in within the test.
+        let s = dovecot.mailbox("shared", "poll_secs = 600\nidle = true\n");
+        let worker = tokio::spawn(imap::run(t.state.ctx.clone(), s));
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        dovecot
+            .deliver(
+                "INBOX",
+                &mail(
+                    "chen@bureau.example",
+                    "全市视频会议系统无声音",
+                    "b1@bureau.example",
+                    "",
+                    "各区县均无声音",
+                ),
+            )
+            .await;
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        let row = loop {
+            if let Some(r) = mail_in_messages::Entity::find().one(&t.db.db).await.unwrap()
+                && r.outcome != "pending"
+            {
+                break r;
+            }
+            assert!(std::time::Instant::now() < deadline, "IDLE did not wake the worker");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        worker.abort();
+        assert_eq!(row.outcome, "triage");
+        assert_eq!(
+            row.reason.as_deref(),
+            Some("no rule matches and the sender has no unit with a system")
+        );
+
+        let queue = t
+            .get("admin", "/api/v1/mail-in/messages?triage=true")
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(queue.as_array().unwrap().len(), 1);
+        assert_eq!(queue[0]["body"], "各区县均无声音");
+        t.get("mgr_a", "/api/v1/mail-in/messages")
+            .await
+            .expect(StatusCode::FORBIDDEN);
+        let id = row.id;
+        let opened = t
+            .post(
+                "bureau",
+                &format!("/api/v1/mail-in/messages/{id}/open"),
+                json!({"system": "SB"}),
+            )
+            .await
+            .expect(StatusCode::CREATED);
+        assert_eq!(opened["system_id"], t.ids.sys_b);
+        assert_eq!(opened["reporter_id"], t.user_ids["bureau"]);
+        assert_eq!(opened["title"], "全市视频会议系统无声音");
+        let number = opened["number"].as_str().unwrap();
+        let acks = outbox::Entity::find()
+            .filter(outbox::Column::Kind.eq("mail_in_ack"))
+            .all(&t.db.db)
+            .await
+            .unwrap();
+        assert_eq!(acks.len(), 1);
+        assert!(acks[0].subject.contains(number));
+        let queue = t
+            .get("admin", "/api/v1/mail-in/messages?triage=true")
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(queue, json!([]));
+        t.post("admin", &format!("/api/v1/mail-in/messages/{id}/dismiss"), json!({}))
+            .await
+            .problem(StatusCode::CONFLICT, "conflict");
+    }
+);
