@@ -330,3 +330,76 @@ both!(
             .problem(StatusCode::CONFLICT, "conflict");
     }
 );
+
+both!(
+    the_page_lists_mail_and_opens_one_waiting_for_triage,
+    |t: Harness| async move {
+        use crate::web::{browse, csrf_of, session, submit};
+        set_email(&t, "bureau", "chen@bureau.example").await;
+        let opts = opsclock::app::mail_in::Options::new("shared");
+        let raw = mail(
+            "chen@bureau.example",
+            "【严重】全市视频会议系统无声音",
+            "p1@bureau.example",
+            "",
+            "各区县均无声音",
+        );
+        let place = opsclock::app::mail_in::act::Place { uidvalidity: 7, uid: 1 };
+        let handled = opsclock::app::mail_in::handle(&t.state.ctx, &opts, place, raw.as_bytes())
+            .await
+            .unwrap();
+        assert_eq!(handled.outcome, "triage");
+        let id = mail_in_messages::Entity::find()
+            .one(&t.db.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+
+        let cookie = session(&t, "bureau").await;
+        let (status, html) = browse(&t, &cookie, "/mail-in?triage=1").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            html.contains("全市视频会议系统无声音") && html.contains("待分派"),
+            "{html}"
+        );
+        assert!(html.contains(&format!(r#"action="/mail-in/{id}/open""#)), "{html}");
+        assert!(
+            html.contains(r#"<option value="serious" selected>"#),
+            "the subject's severity is offered: {html}"
+        );
+        let (answer, _) = submit(
+            &t,
+            &cookie,
+            &format!("/mail-in/{id}/open"),
+            &[("csrf", &csrf_of(&html)), ("system", "SB"), ("severity", "serious")],
+        )
+        .await;
+        assert_eq!(answer.status, StatusCode::SEE_OTHER);
+        let row = mail_in_messages::Entity::find_by_id(id)
+            .one(&t.db.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(row.triage_outcome.as_deref(), Some("opened"));
+        let ticket = tickets::Entity::find_by_id(row.ticket_id.unwrap())
+            .one(&t.db.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (ticket.system_id, ticket.title.as_str()),
+            (t.ids.sys_b, "【严重】全市视频会议系统无声音")
+        );
+        let audited = audit_log::Entity::find()
+            .filter(audit_log::Column::Action.eq("mail_in.open"))
+            .one(&t.db.db)
+            .await
+            .unwrap()
+            .expect("audited");
+        assert_eq!(audited.user_id, Some(t.user_ids["bureau"]));
+
+        let unit = session(&t, "mgr_a").await;
+        assert_eq!(browse(&t, &unit, "/mail-in").await.0, StatusCode::FORBIDDEN);
+    }
+);
