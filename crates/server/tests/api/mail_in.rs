@@ -250,6 +250,37 @@ both!(
                 .await
                 .unwrap();
         assert_eq!((first.outcome.as_str(), again.outcome.as_str()), ("ticket", "seen"));
+
+        // An attachment is recorded with the message and named on the ticket (not stored yet).
+        let with_file = "From: zhao@ub.example\r\nSubject: 打印机故障\r\nMessage-ID: <att-1@ub.example>\r\n\
+                         MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=XX\r\n\r\n\
+                         --XX\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n见日志\r\n\
+                         --XX\r\nContent-Type: text/plain; name=\"err.log\"\r\nContent-Disposition: attachment; filename=\"err.log\"\r\n\
+                         Content-Transfer-Encoding: base64\r\n\r\naGVsbG8=\r\n--XX--\r\n";
+        dovecot.deliver("INBOX", with_file).await;
+        let got = round(&t, &s).await;
+        assert_eq!(got[0].0, "ticket", "{got:?}");
+        let number = got[0].1.clone().unwrap();
+        let row = mail_in_messages::Entity::find()
+            .filter(mail_in_messages::Column::MessageId.eq("att-1@ub.example"))
+            .one(&t.db.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            row.attachments,
+            Some(json!([{"name": "err.log", "type": "text/plain", "size": 5}]))
+        );
+        let view = t
+            .get("admin", &format!("/api/v1/tickets/{number}"))
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(view["description"], "见日志");
+        assert!(
+            view["timeline"].to_string().contains("err.log (text/plain, 5 B)"),
+            "{}",
+            view["timeline"]
+        );
     }
 );
 
