@@ -86,10 +86,10 @@ async fn tls(s: &MailInSettings, tcp: TcpStream) -> anyhow::Result<tokio_rustls:
         .with_root_certificates(roots)
         .with_no_client_auth();
     let name = rustls::pki_types::ServerName::try_from(s.host.clone())?;
-    Ok(tokio_rustls::TlsConnector::from(Arc::new(config))
+    tokio_rustls::TlsConnector::from(Arc::new(config))
         .connect(name, tcp)
         .await
-        .with_context(|| format!("TLS with {}", s.host))?)
+        .with_context(|| format!("TLS with {}", s.host))
 }
 
 /// One round over a session: every message waiting in the folder, handled and put away.
