@@ -317,6 +317,33 @@ both!(
         };
         worker.abort();
         assert_eq!(row.outcome, "triage");
+
+        // The operator sees the mailbox's last round and the mail with its outcome.
+        let config = std::env::temp_dir().join(format!("opsclock-mail-in-{}-{}.toml", std::process::id(), row.id));
+        let table = format!(
+            "[[mail_in]]\nname = \"shared\"\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\nusername = \"ops\"\npassword = \"secret\"\n",
+            dovecot.port
+        );
+        std::fs::write(&config, table).unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_opsclock"))
+            .args(["mail-in", "status", "--database", &t.db.url, "--config"])
+            .arg(&config)
+            .output()
+            .expect("opsclock runs");
+        std::fs::remove_file(&config).ok();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            stdout.contains(&format!(
+                "shared  ops@127.0.0.1:{} folder INBOX  last ok 2026-",
+                dovecot.port
+            )),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains("triage") && stdout.contains("全市视频会议系统无声音"),
+            "{stdout}"
+        );
         assert_eq!(
             row.reason.as_deref(),
             Some("no rule matches and the sender has no unit with a system")
