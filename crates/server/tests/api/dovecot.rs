@@ -13,7 +13,10 @@ use opsclock::mail::inbound::{MailInConfig, MailInSettings};
 /// A running Dovecot with one mailbox user, `ops` (password `secret`).
 pub struct Dovecot {
     pub port: u16,
-    dir: PathBuf,
+    /// The IMAPS port, when started with TLS.
+    pub tls_port: u16,
+    /// The temporary directory (with `ca.pem`, when started with TLS).
+    pub dir: PathBuf,
     child: Child,
 }
 
@@ -28,8 +31,18 @@ fn id(flag: &str, name: Option<&str>) -> u32 {
 }
 
 impl Dovecot {
-    /// Starts one and waits until it answers.
+    /// Starts one without TLS and waits until it answers.
     pub fn start() -> Dovecot {
+        Dovecot::start_with(false)
+    }
+
+    /// Starts one with TLS — IMAPS on `tls_port` and STARTTLS on `port` — under a certificate for
+    /// 127.0.0.1 from a CA of its own (`dir/ca.pem`), and waits until it answers.
+    pub fn start_tls() -> Dovecot {
+        Dovecot::start_with(true)
+    }
+
+    fn start_with(tls: bool) -> Dovecot {
         static N: AtomicU32 = AtomicU32::new(0);
         let n = N.fetch_add(1, Ordering::Relaxed);
         let dir = std::env::temp_dir().join(format!("opsclock-dovecot-{}-{n}", std::process::id()));
@@ -37,11 +50,22 @@ impl Dovecot {
         for sub in ["run", "state", "mail", "home"] {
             std::fs::create_dir_all(dir.join(sub)).expect("temp dir");
         }
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .expect("a free port")
-            .local_addr()
-            .expect("addr")
-            .port();
+        let free = || {
+            std::net::TcpListener::bind("127.0.0.1:0")
+                .expect("a free port")
+                .local_addr()
+                .expect("addr")
+                .port()
+        };
+        let (port, tls_port) = (free(), free());
+        let ssl = if tls {
+            certificates(&dir);
+            let d = dir.display();
+            format!("ssl = yes\nssl_cert = <{d}/cert.pem\nssl_key = <{d}/key.pem\n")
+        } else {
+            "ssl = no\n".to_owned()
+        };
+        let imaps = if tls { tls_port } else { 0 };
         let root = id("-u", None) == 0;
         let (uid, gid) = if root {
             (id("-u", Some("nobody")), id("-g", Some("nobody")))
@@ -70,13 +94,13 @@ impl Dovecot {
         let d = dir.display();
         let conf = format!(
             "base_dir = {d}/run\nstate_dir = {d}/state\ninstance_name = opsclock-test-{pid}-{n}\n\
-             log_path = {d}/dovecot.log\nprotocols = imap\nlisten = 127.0.0.1\nssl = no\n\
+             log_path = {d}/dovecot.log\nprotocols = imap\nlisten = 127.0.0.1\n{ssl}\
              disable_plaintext_auth = no\nauth_mechanisms = plain login\nmail_location = maildir:{d}/mail/%u\n\
              first_valid_uid = 0\n{users}\
              passdb {{\n  driver = passwd-file\n  args = {d}/passwd\n}}\n\
              userdb {{\n  driver = static\n  args = uid={uid} gid={gid} home={d}/home/%u\n}}\n\
              service imap-login {{\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n\
-             inet_listener imaps {{\n    port = 0\n  }}\n}}\n",
+             inet_listener imaps {{\n    address = 127.0.0.1\n    port = {imaps}\n  }}\n}}\n",
             pid = std::process::id()
         );
         std::fs::write(dir.join("dovecot.conf"), conf).expect("write conf");
@@ -89,7 +113,12 @@ impl Dovecot {
             .stderr(Stdio::null())
             .spawn()
             .expect("dovecot starts (apt-get install dovecot-imapd)");
-        let d = Dovecot { port, dir, child };
+        let d = Dovecot {
+            port,
+            tls_port,
+            dir,
+            child,
+        };
         let deadline = Instant::now() + Duration::from_secs(20);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(
@@ -130,6 +159,71 @@ impl Dovecot {
         s.logout().await.ok();
         n
     }
+}
+
+/// A CA and a certificate for 127.0.0.1 signed by it, made with openssl in `dir`.
+fn certificates(dir: &std::path::Path) {
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("openssl (apt-get install -y openssl)");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=opsclock test CA",
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "key.pem",
+        "-out",
+        "leaf.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    ]);
+    std::fs::write(
+        dir.join("leaf.ext"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
+    )
+    .expect("write leaf.ext");
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "leaf.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "cert.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "leaf.ext",
+    ]);
 }
 
 impl Drop for Dovecot {

@@ -461,3 +461,36 @@ both!(
         assert_eq!(browse(&t, &unit, "/mail-in").await.0, StatusCode::FORBIDDEN);
     }
 );
+
+/// IMAPS and STARTTLS reach the server under a certificate from the configured CA (`ca_file`);
+/// without that CA the connection is refused, not taken in the clear.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_and_starttls_trust_the_configured_ca_only() {
+    let dovecot = Dovecot::start_tls();
+    let ca = dovecot.dir.join("ca.pem");
+    let settings = |tls: &str, port: u16, ca: Option<&std::path::Path>| {
+        let ca_line = ca
+            .map(|p| format!("ca_file = {:?}\n", p.display().to_string()))
+            .unwrap_or_default();
+        let text = format!(
+            "name = \"tls\"\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"{tls}\"\nusername = \"ops\"\npassword = \"secret\"\n{ca_line}"
+        );
+        opsclock::mail::inbound::MailInSettings::from_config(&toml::from_str(&text).unwrap()).unwrap()
+    };
+    for (tls, port) in [("tls", dovecot.tls_port), ("starttls", dovecot.port)] {
+        let mut session = imap::connect(&settings(tls, port, Some(&ca)))
+            .await
+            .unwrap_or_else(|e| panic!("{tls}: {e:#}"));
+        let inbox = session.select("INBOX").await.expect("SELECT over TLS");
+        assert_eq!(inbox.exists, 0, "{tls}");
+        session.logout().await.ok();
+        let refused = imap::connect(&settings(tls, port, None))
+            .await
+            .err()
+            .expect("an unknown CA is refused");
+        assert!(
+            format!("{refused:#}").contains("TLS with 127.0.0.1"),
+            "{tls}: {refused:#}"
+        );
+    }
+}
