@@ -486,8 +486,7 @@ async fn tls_and_starttls_trust_the_configured_ca_only() {
         session.logout().await.ok();
         let refused = imap::connect(&settings(tls, port, None))
             .await
-            .err()
-            .expect("an unknown CA is refused");
+            .expect_err("an unknown CA is refused");
         assert!(
             format!("{refused:#}").contains("TLS with 127.0.0.1"),
             "{tls}: {refused:#}"
