@@ -35,6 +35,7 @@ mod m20261210_000051_inspections;
 mod m20261210_000052_problems;
 mod m20261211_000053_periodic_reports;
 mod m20261212_000054_notices;
+mod m20261212_000056_attachments;
 mod m20261212_000057_mail_in;
 
 /// Applies and reverts the opsclock schema; see [`MigratorTrait`] for `up`, `down`, `status`, ….
@@ -73,6 +74,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000052_problems::Migration),
             Box::new(m20261211_000053_periodic_reports::Migration),
             Box::new(m20261212_000054_notices::Migration),
+            Box::new(m20261212_000056_attachments::Migration),
             Box::new(m20261212_000057_mail_in::Migration),
         ]
     }

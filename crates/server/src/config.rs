@@ -51,6 +51,9 @@ pub struct Config {
     /// `[retention]`: how long the audit log, delivered messages and alerts are kept.
     #[serde(default)]
     pub retention: RetentionConfig,
+    /// `[attachments]`: where files attached to tickets go, and how much they may hold.
+    #[serde(default)]
+    pub attachments: crate::app::attachments::AttachmentsConfig,
 }
 
 /// `[intake]`.
@@ -228,6 +231,7 @@ impl Config {
             config.sla.calendar_dir.as_mut(),
             config.intake.rules_file.as_mut(),
             config.inspections.checklist_dir.as_mut(),
+            config.attachments.dir.as_mut(),
         ]
         .into_iter()
         .flatten()
@@ -265,6 +269,8 @@ mod tests {
             crate::app::coverage::DEFAULT_WARNING_DAYS
         );
         assert_eq!(Config::default().sla.coverage_warning_days(), 60);
+        let attachments = crate::app::attachments::AttachmentStore::from_config(&c.attachments).unwrap();
+        assert_eq!(attachments.storage, crate::app::attachments::Storage::Database);
     }
 
     #[test]

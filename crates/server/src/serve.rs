@@ -47,6 +47,8 @@ pub struct ServeOptions {
     pub checklists: std::sync::Arc<crate::app::inspections::Checklists>,
     /// The event notice rules (`[notices]`).
     pub notices: std::sync::Arc<crate::app::notices::Rules>,
+    /// Where attachments go and their limits (`[attachments]`).
+    pub attachments: crate::app::attachments::AttachmentStore,
 }
 
 /// The HTTP limits `[server]` asks for (see [`crate::http::limits`]).
@@ -95,7 +97,8 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
         .with_coverage_warning_days(opts.jobs.coverage_warning_days)
         .with_evidence(opts.jobs.evidence)
         .with_outbound(opts.jobs.outbound.clone())
-        .with_checklists(opts.checklists.clone());
+        .with_checklists(opts.checklists.clone())
+        .with_attachments(opts.attachments.clone());
     // Calendars whose published holidays run out soon (or have): said now, and on the admin
     // pages, in /metrics and in a weekly email while the server runs.
     for c in crate::app::coverage::warnings(&state.calendars.snapshot(), state.now(), state.coverage_warning_days) {

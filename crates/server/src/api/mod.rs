@@ -6,6 +6,7 @@
 //! [`permissions::guard`] asks it before the handler runs.
 
 pub mod assessments;
+pub mod attachments;
 pub mod calendars;
 pub mod catalog;
 pub mod catalog_file;
@@ -42,8 +43,9 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 /// limit of its `DefaultBodyLimit` layer in [`api_routes`]. A write's body is read up to it, and
 /// only once the caller is known (`serve`'s `admit`), so nobody can make the server hold more
 /// of a body than the route could take.
-pub fn body_limit(path: &str) -> usize {
+pub fn body_limit(path: &str, ctx: &crate::app::Context) -> usize {
     match path {
+        "/tickets/{number}/attachments" => ctx.attachments.request_limit(),
         "/catalog/import" => catalog_file::CATALOG_LIMIT,
         "/intake/alertmanager" | "/intake/generic/{source}" => intake::INTAKE_LIMIT,
         "/assessments/{id}/scans" => crate::app::assessments::scans::MAX_BYTES,
@@ -162,6 +164,8 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(tickets::get_ticket))
         .routes(routes!(tickets::incident_report))
         .routes(routes!(tickets::act))
+        .routes(routes!(attachments::list_attachments, attachments::upload_attachments))
+        .routes(routes!(attachments::download_attachment))
         .routes(routes!(catalog_file::export_catalog))
         .routes(routes!(calendars::list_calendars))
         .routes(routes!(calendars::reload_calendars))

@@ -61,6 +61,9 @@ pub const ROUTES: &[Route] = &[
     r("POST", "/tickets/preview", Action::TicketOpen),
     r("GET", "/tickets/{number}", Action::TicketRead),
     r("GET", "/tickets/{number}/incident-report", Action::TicketRead),
+    r("GET", "/tickets/{number}/attachments", Action::TicketRead),
+    r("POST", "/tickets/{number}/attachments", Action::TicketAttach),
+    r("GET", "/tickets/{number}/attachments/{id}", Action::TicketRead),
     Route {
         method: "POST",
         path: "/tickets/{number}/{action}",

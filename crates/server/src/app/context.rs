@@ -40,6 +40,9 @@ pub struct Context {
     pub passwords: crate::app::auth::secret::PasswordGate,
     /// The inspection checklists (`config/checklists`, see [`crate::app::inspections`]).
     pub checklists: Arc<crate::app::inspections::Checklists>,
+    /// Where attachments go and how much they may hold (`[attachments]`, see
+    /// [`crate::app::attachments`]).
+    pub attachments: crate::app::attachments::AttachmentStore,
 }
 
 impl Context {
@@ -56,6 +59,7 @@ impl Context {
             outbound: Default::default(),
             passwords: crate::app::auth::secret::PasswordGate::for_this_machine(),
             checklists: Arc::default(),
+            attachments: Default::default(),
         }
     }
 

@@ -52,6 +52,7 @@
 //! | [`error`] | what a use case can fail with, whichever door asked: [`AppError`], [`AppResult`] |
 pub mod action_links;
 pub mod assessments;
+pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod backup;

@@ -80,6 +80,7 @@ actions! {
     TicketCancel = "ticket.cancel", "cancel a ticket";
     TicketAssign = "ticket.assign", "assign a ticket";
     TicketComment = "ticket.comment", "comment on a ticket";
+    TicketAttach = "ticket.attach", "attach a file to a ticket";
     TicketGradeImpact = "ticket.grade_impact", "grade an event's impact after it (事后定级)";
     TicketCorrect = "ticket.correct", "correct a ticket's title or description";
     TicketCategorise = "ticket.categorise", "sort a ticket into one of its contract's categories (分类)";
@@ -375,6 +376,8 @@ pub const TABLE: &[Rule] = &[
     row(Action::TicketCancel, BUYER_AND_VENDOR_WRITERS),
     row(Action::TicketAssign, BUYER_AND_VENDOR_WRITERS),
     row(Action::TicketComment, EVERY_PARTY_WRITERS),
+    // Whoever may comment may attach: a screenshot or a log is a comment's evidence.
+    row(Action::TicketAttach, EVERY_PARTY_WRITERS),
     row(Action::TicketGradeImpact, BUYER_AND_VENDOR_WRITERS),
     row(Action::TicketCorrect, BUYER_AND_VENDOR_WRITERS),
     row(Action::TicketCategorise, BUYER_AND_VENDOR_WRITERS),

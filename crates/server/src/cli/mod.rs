@@ -227,6 +227,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 notices: std::sync::Arc::new(
                     crate::app::notices::Rules::from_config(&config.notices).map_err(anyhow::Error::msg)?,
                 ),
+                attachments: crate::app::attachments::AttachmentStore::from_config(&config.attachments)?,
             };
             runtime()?.block_on(crate::serve::serve(opts))
         }

@@ -5,6 +5,7 @@
 pub mod conn;
 pub mod extract;
 pub mod limits;
+pub mod multipart;
 pub mod routes;
 pub mod security;
 pub mod session;

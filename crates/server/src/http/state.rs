@@ -85,6 +85,12 @@ impl AppState {
         self
     }
 
+    /// The same state with other attachment settings (`[attachments]`).
+    pub fn with_attachments(mut self, attachments: crate::app::attachments::AttachmentStore) -> AppState {
+        self.ctx.attachments = attachments;
+        self
+    }
+
     /// The same state with "now" taken from `time` (tests pin it; see [`crate::time`]).
     pub fn with_time(mut self, time: Arc<dyn crate::time::TimeSource>) -> AppState {
         self.ctx.time = time;

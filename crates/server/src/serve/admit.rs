@@ -81,13 +81,17 @@ pub(super) async fn admit(
     if !is_form && writes.is_none() {
         return next.run(axum::extract::Request::from_parts(parts, body)).await;
     }
-    let page_limit = || crate::web::body_limit(route).unwrap_or(api::BODY_LIMIT);
-    let limit = api_route.map_or_else(page_limit, api::body_limit);
+    let page_limit = || crate::web::body_limit(route, state).unwrap_or(api::BODY_LIMIT);
+    let limit = api_route.map_or_else(page_limit, |path| api::body_limit(path, state));
     let bytes = match axum::body::to_bytes(body, limit).await {
         Ok(bytes) => bytes,
         // A page that takes a file says on the page that it is too large, as it does where its
         // route reads the body itself (PostgreSQL): it is handed the mark and no body.
-        Err(e) if api_route.is_none() && crate::web::body_limit(route).is_some() && over_limit(&e) => {
+        Err(e)
+            if api_route.is_none()
+                && crate::web::body_limit(route, state).is_some()
+                && crate::http::limits::over_limit(&e) =>
+        {
             parts.extensions.insert(BodyTooLarge { limit });
             return next
                 .run(axum::extract::Request::from_parts(parts, axum::body::Body::empty()))
@@ -115,16 +119,4 @@ pub(super) async fn admit(
 fn is_dry_run(uri: &axum::http::Uri) -> bool {
     uri.query()
         .is_some_and(|q| q.split('&').any(|pair| pair == "dry_run=true"))
-}
-
-/// Whether reading a body failed for its length (not for the client going away).
-fn over_limit(e: &axum::Error) -> bool {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(err) = source {
-        if err.is::<http_body_util::LengthLimitError>() {
-            return true;
-        }
-        source = err.source();
-    }
-    false
 }

@@ -39,6 +39,7 @@ macro_rules! ctx {
 mod account;
 mod admin;
 mod assessments;
+mod attachments;
 mod board;
 mod catalog;
 pub mod csrf;
@@ -126,6 +127,7 @@ fn pages() -> Vec<PageRoute> {
         at_get("/tickets/{number}", ticket::page),
         at_get("/tickets/{number}/incident-report", ticket::incident_report),
         at_post("/tickets/{number}/act/{action}", ticket::act),
+        at_post("/tickets/{number}/attachments", attachments::upload),
         at_get("/dashboard", dashboard::page),
         at_get("/reports/breaches", dashboard::printable),
         at_get("/findings", findings::page),
@@ -176,8 +178,12 @@ fn pages() -> Vec<PageRoute> {
 /// a form does: the scan upload's file. `serve`'s `admit` reads a write's body up to it; beyond,
 /// it hands the route [`BodyTooLarge`](crate::http::limits::BodyTooLarge) and no body, and the
 /// route answers on the page, not with the API's problem document.
-pub fn body_limit(route: &str) -> Option<usize> {
-    (route == "/assessments/{id}/scans").then_some(assessments::scans::FORM_LIMIT)
+pub fn body_limit(route: &str, ctx: &crate::app::Context) -> Option<usize> {
+    match route {
+        "/assessments/{id}/scans" => Some(assessments::scans::FORM_LIMIT),
+        "/tickets/{number}/attachments" => Some(ctx.attachments.request_limit()),
+        _ => None,
+    }
 }
 
 /// Every page route the router has, as (method, path as the router writes it): what

@@ -56,6 +56,7 @@ pub const PAGES: &[Page] = &[
     r("POST", "/tickets/new/preview", Action::TicketOpen),
     r("GET", "/tickets/{number}", Action::TicketRead),
     r("GET", "/tickets/{number}/incident-report", Action::TicketRead),
+    r("POST", "/tickets/{number}/attachments", Action::TicketAttach),
     Page {
         method: "POST",
         path: "/tickets/{number}/act/{action}",

@@ -142,6 +142,8 @@ pub async fn page(
     let claims = claims(&t, &v, may_decide);
     let pending = claims.iter().any(|c| c["status"] == "pending");
     let confirm = q.get("confirm").map(|a| confirm_notice(a, &actions, &more, v.lang));
+    let attachments =
+        super::attachments::section(&state, &v, &t.number, t.attachments.as_deref().unwrap_or_default()).await?;
     super::page(
         &v,
         "ticket.html",
@@ -160,6 +162,8 @@ pub async fn page(
             side => side_of(&v.p).key(),
             findings => findings,
             confirm => confirm,
+            attachments => attachments,
+            att => super::attachments::words(v.lang),
         },
     )
 }

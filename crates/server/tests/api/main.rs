@@ -14,6 +14,7 @@ mod assessments;
 mod assessments_record;
 mod assessments_scans;
 mod asvs;
+mod attachments;
 mod authz;
 mod bad_alerts;
 mod bad_input;

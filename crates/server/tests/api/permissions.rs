@@ -69,7 +69,7 @@ pub(crate) fn policy(action: &str) -> &'static [&'static str] {
         // for a visit, which starts an arrival clock the vendor is charged on.
         "ticket.close" | "ticket.request_visit" => &["admin", "bureau", "mgr_a", "ueng_a"],
         // The supervisor does no work but may remark.
-        "ticket.comment" => &["admin", "bureau", "mgr_a", "ueng_a", "vmgr_a", "eng_a", "sup"],
+        "ticket.comment" | "ticket.attach" => &["admin", "bureau", "mgr_a", "ueng_a", "vmgr_a", "eng_a", "sup"],
         // The other party's managers, or the supervisor, decide a claim or request.
         "ticket.decide" => &["admin", "bureau", "mgr_a", "vmgr_a", "sup"],
         // A vendor's manager keeps its own rosters; the buyer's managers see every roster.
@@ -375,11 +375,31 @@ both!(
         // it (a version that is never the ticket's: nothing the matrix sends changes it).
         let ticket = t.open("mgr_a", "SA", "fault", "urgent").await;
         let number = ticket["number"].as_str().unwrap();
+        // A file attached to it, for the download's route.
+        let boundary = "b0undary";
+        let form = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nlog\r\n--{boundary}--\r\n"
+        );
+        let attached = t
+            .raw(
+                "mgr_a",
+                Method::POST,
+                &format!("/api/v1/tickets/{number}/attachments"),
+                Some(&format!("multipart/form-data; boundary={boundary}")),
+                form.into_bytes(),
+            )
+            .await
+            .expect(StatusCode::CREATED);
+        let file = attached[0]["id"].to_string();
         let ops: Vec<(String, String)> = documented()
             .into_iter()
             .filter(|(_, p)| p.starts_with("/tickets/{number}"))
             .collect();
-        assert_eq!(ops.len(), 3, "reading, the incident report and acting: {ops:?}");
+        assert_eq!(
+            ops.len(),
+            6,
+            "reading, the incident report, acting and attachments: {ops:?}"
+        );
         let mut report = Vec::new();
         let mut wrong = 0;
         for who in [
@@ -393,7 +413,12 @@ both!(
                     vec![""]
                 };
                 for name in names {
-                    let uri = format!("/api/v1{}", path.replace("{number}", number).replace("{action}", name));
+                    let uri = format!(
+                        "/api/v1{}",
+                        path.replace("{number}", number)
+                            .replace("{action}", name)
+                            .replace("{id}", &file)
+                    );
                     let action = match routes::need(method, path) {
                         Some(Need::Act(a)) => Some(a),
                         Some(Need::TicketAction) => Action::for_ticket_action(name),

@@ -248,6 +248,8 @@ pub struct IncidentReport {
     pub notifications: Vec<Notification>,
     /// The comments, oldest first.
     pub comments: Vec<Comment>,
+    /// The files attached, oldest first (name, type, size, SHA-256, who, when, how).
+    pub attachments: Vec<crate::app::attachments::AttachmentView>,
     /// The reporter's rating on closing, 1–5.
     pub satisfaction: Option<u64>,
     /// Who signs the printed report: the vendor, the unit, and the supervisor where one is engaged.

@@ -197,6 +197,27 @@ pub fn write(r: &IncidentReport, lang: Lang) -> AppResult<Vec<u8>> {
     doc = doc
         .add_paragraph(heading(&h("comments")))
         .add_table(table(&headers, &[16, 16, 48], &rows, &h("none")));
+    // 附件, under 六
+    let headers: Vec<String> = ["file_name", "file_size", "SHA-256", "who", "when"]
+        .iter()
+        .map(|k| if *k == "SHA-256" { (*k).to_owned() } else { h(k) })
+        .collect();
+    let rows: Vec<Vec<String>> = r
+        .attachments
+        .iter()
+        .map(|a| {
+            vec![
+                a.name.clone(),
+                a.size.to_string(),
+                a.sha256.clone(),
+                a.uploaded_by.clone().unwrap_or_else(|| h("by_mail")),
+                when(Some(a.created_at)),
+            ]
+        })
+        .collect();
+    doc =
+        doc.add_paragraph(para(&h("attachments")))
+            .add_table(table(&headers, &[18, 8, 30, 10, 14], &rows, &h("none")));
     // 七、申报与确认
     if !r.claims.is_empty() {
         let headers: Vec<String> = ["claim", "by", "recorded_at", "decision"]

@@ -283,6 +283,26 @@ pub fn write(r: &IncidentReport, lang: Lang) -> String {
         })
         .collect();
     table(&mut out, "comments", &headers, &rows, &h("none"));
+    // 附件, under 六: what each file is, by its hash, so that a copy can be checked against it.
+    let _ = write!(out, "<h3 id=\"attachments-h\">{}</h3>", e(&h("attachments")));
+    let headers: Vec<String> = ["file_name", "file_size", "SHA-256", "who", "when"]
+        .iter()
+        .map(|k| if *k == "SHA-256" { (*k).to_owned() } else { h(k) })
+        .collect();
+    let rows: Vec<Vec<String>> = r
+        .attachments
+        .iter()
+        .map(|a| {
+            vec![
+                e(&a.name),
+                a.size.to_string(),
+                format!("<code>{}</code>", e(&a.sha256)),
+                e(&a.uploaded_by.clone().unwrap_or_else(|| h("by_mail"))),
+                e(&when(Some(a.created_at))),
+            ]
+        })
+        .collect();
+    table(&mut out, "attachments", &headers, &rows, &h("none"));
     // 七、申报与确认 (only when there are any)
     if !r.claims.is_empty() {
         let _ = write!(out, "<h2 id=\"claims-h\">{}</h2>", e(&h("claims")));

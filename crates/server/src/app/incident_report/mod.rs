@@ -58,6 +58,7 @@ pub async fn get(ctx: &Context, p: &Principal, number: &str) -> AppResult<Incide
         None => None,
     };
     let timeline: Vec<TimelineEntry> = t.timeline.unwrap_or_default();
+    let attachments = t.attachments.unwrap_or_default();
     let claims = t.claims.unwrap_or_default();
     let people = people(ctx, &timeline, [t.reporter_id, t.assignee_id]).await?;
     let person_by_id = |id: Option<i64>| {
@@ -204,6 +205,7 @@ pub async fn get(ctx: &Context, p: &Principal, number: &str) -> AppResult<Incide
         claims,
         notifications,
         comments,
+        attachments,
         satisfaction,
         signatures,
         generated_at: now,

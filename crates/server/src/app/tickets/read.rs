@@ -239,6 +239,7 @@ pub async fn get(ctx: &Context, p: &Principal, number: &str) -> AppResult<Ticket
     let clocks_from = loaded.ticket.opened_with().clocks_from;
     let impact = loaded.ticket.impact().map(|s| s.key().to_owned());
     let problem = crate::app::problems::problem_of(&ctx.db, loaded.row.id).await?;
+    let attachments = crate::app::attachments::of_ticket(&ctx.db, loaded.row.id).await?;
     let mut view = view(&ctx.db, ctx, loaded.row, now, allowed, Some(timeline)).await?;
     view.problem = problem;
     view.claims = Some(claims);
@@ -247,5 +248,6 @@ pub async fn get(ctx: &Context, p: &Principal, number: &str) -> AppResult<Ticket
     view.escalations = Some(escalations);
     view.major_event = major_event;
     view.duty = duty;
+    view.attachments = Some(attachments);
     Ok(view)
 }

@@ -129,6 +129,10 @@ pub struct TicketView {
     /// ticket, and after an action).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub clocks_from: Option<DateTime<Utc>>,
+    /// The files attached, oldest first, without their bytes (only when reading one ticket):
+    /// `GET /tickets/{number}/attachments/{id}` downloads one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attachments: Option<Vec<crate::app::attachments::AttachmentView>>,
 }
 
 /// Why a ticket's targets are a major-event window's.
@@ -314,6 +318,7 @@ pub(crate) fn view_with_clocks(
         category: row.category,
         problem: None,
         clocks_from: None,
+        attachments: None,
     })
 }
 

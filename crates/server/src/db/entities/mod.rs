@@ -44,6 +44,7 @@ pub mod sign_in_accounts;
 pub mod sign_in_throttle;
 pub mod system_vendors;
 pub mod systems;
+pub mod ticket_attachments;
 pub mod ticket_counters;
 pub mod ticket_events;
 pub mod tickets;
@@ -88,6 +89,7 @@ pub mod prelude {
     pub use super::sign_in_throttle::Entity as SignInThrottle;
     pub use super::system_vendors::Entity as SystemVendors;
     pub use super::systems::Entity as Systems;
+    pub use super::ticket_attachments::Entity as TicketAttachments;
     pub use super::ticket_counters::Entity as TicketCounters;
     pub use super::ticket_events::Entity as TicketEvents;
     pub use super::tickets::Entity as Tickets;
