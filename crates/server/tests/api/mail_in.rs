@@ -251,12 +251,15 @@ both!(
                 .unwrap();
         assert_eq!((first.outcome.as_str(), again.outcome.as_str()), ("ticket", "seen"));
 
-        // An attachment is recorded with the message and named on the ticket (not stored yet).
+        // Attachments are stored with the ticket through the attachments' checks; one refused (a
+        // program) is named on the ticket with the reason and does not stop it.
         let with_file = "From: zhao@ub.example\r\nSubject: 打印机故障\r\nMessage-ID: <att-1@ub.example>\r\n\
                          MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=XX\r\n\r\n\
                          --XX\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n见日志\r\n\
                          --XX\r\nContent-Type: text/plain; name=\"err.log\"\r\nContent-Disposition: attachment; filename=\"err.log\"\r\n\
-                         Content-Transfer-Encoding: base64\r\n\r\naGVsbG8=\r\n--XX--\r\n";
+                         Content-Transfer-Encoding: base64\r\n\r\naGVsbG8gbG9nCg==\r\n\
+                         --XX\r\nContent-Type: application/octet-stream; name=\"tool.exe\"\r\nContent-Disposition: attachment; filename=\"tool.exe\"\r\n\
+                         Content-Transfer-Encoding: base64\r\n\r\nTVqQAAMAAAAEAAAA//8AALgAAAAAAAAAQAAAAAAAAAAAAAAA\r\n--XX--\r\n";
         dovecot.deliver("INBOX", with_file).await;
         let got = round(&t, &s).await;
         assert_eq!(got[0].0, "ticket", "{got:?}");
@@ -267,19 +270,30 @@ both!(
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(
-            row.attachments,
-            Some(json!([{"name": "err.log", "type": "text/plain", "size": 5}]))
-        );
+        let files = row.attachments.clone().unwrap();
+        assert_eq!(files[0]["name"], "err.log");
+        assert!(files[0]["stored"].is_i64(), "{files}");
+        assert_eq!(files[1]["name"], "tool.exe");
+        assert!(files[1]["refused"].is_string(), "{files}");
+        assert!(row.reason.as_deref().unwrap().contains("tool.exe"), "{:?}", row.reason);
         let view = t
             .get("admin", &format!("/api/v1/tickets/{number}"))
             .await
             .expect(StatusCode::OK);
         assert_eq!(view["description"], "见日志");
+        let timeline = view["timeline"].to_string();
         assert!(
-            view["timeline"].to_string().contains("err.log (text/plain, 5 B)"),
-            "{}",
-            view["timeline"]
+            timeline.contains("邮件附件未保存") && timeline.contains("tool.exe"),
+            "{timeline}"
+        );
+        let stored = opsclock::db::entities::ticket_attachments::Entity::find()
+            .all(&t.db.db)
+            .await
+            .unwrap();
+        assert_eq!(stored.len(), 1);
+        assert_eq!(
+            (stored[0].name.as_str(), stored[0].source.as_str()),
+            ("err.log", "mail")
         );
     }
 );

@@ -319,7 +319,7 @@ async fn act(
                 category: None,
             };
             let (opened, _) = crate::app::tickets::open::open_in(txn, ctx, &p, body, from, now).await?;
-            let note = note_files(txn, ctx, &opened, &p, m, from, now).await?;
+            let note = store_files(txn, ctx, row, &opened, &p, m, from, now).await?;
             done("ticket", Some(opened.number), note)
         }
         Decision::Comment { ticket, text } => {
@@ -330,9 +330,9 @@ async fn act(
                 text: Some(format!("{text}\n\n（邮件回复 / by email）")),
                 ..Default::default()
             };
-            let (row, _, _) =
+            let (commented, _, _) =
                 crate::app::tickets::actions::perform_in(txn, ctx, &p, from, ticket, "comment", body, now).await?;
-            let note = note_files(txn, ctx, &row, &p, m, from, now).await?;
+            let note = store_files(txn, ctx, row, &commented, &p, m, from, now).await?;
             done("comment", Some(ticket.clone()), note)
         }
         Decision::Acknowledge { ticket, keyword } => {
@@ -358,12 +358,15 @@ async fn current_version(txn: &DatabaseTransaction, number: &str) -> AppResult<i
         .version)
 }
 
-/// The attachments of `m`, on ticket `t`. Storing them is the ticket attachments' work (limits,
-/// types); until that store is here, each file is named on the ticket's timeline with its type
-/// and size, so that nobody believes it lost, and recorded with the message.
-async fn note_files(
+/// Stores the attachments of `m` on ticket `t` through [`crate::app::attachments::store`]
+/// (its limits and kinds, audited as the sender). A file refused (too large, a program, a kind
+/// not allowed, the quota) does not stop the ticket: it is named on the ticket's timeline with
+/// the reason, and what became of every file is recorded with the message. Returns the note.
+#[allow(clippy::too_many_arguments)]
+async fn store_files(
     txn: &DatabaseTransaction,
     ctx: &Context,
+    row: &mail_in_messages::Model,
     t: &tickets::Model,
     p: &Principal,
     m: &Parsed,
@@ -373,12 +376,50 @@ async fn note_files(
     if m.attachments.is_empty() {
         return Ok(None);
     }
-    let list: Vec<String> = m
-        .attachments
-        .iter()
-        .map(|f| format!("{} ({}, {} B)", f.name, f.content_type, f.bytes.len()))
-        .collect();
-    let note = format!("attachments not stored: {}", list.join(", "));
+    let mut recorded = Vec::new();
+    let mut refused = Vec::new();
+    for f in &m.attachments {
+        let savepoint = txn.begin().await?;
+        let stored = crate::app::attachments::store(
+            &savepoint,
+            &ctx.attachments,
+            t.id,
+            Some(p.user_id),
+            crate::app::attachments::Source::Mail,
+            &f.name,
+            Some(&f.content_type),
+            &f.bytes,
+            from,
+            now,
+        )
+        .await;
+        let mut entry = serde_json::json!({"name": f.name, "type": f.content_type, "size": f.bytes.len()});
+        match stored {
+            Ok(a) => {
+                savepoint.commit().await?;
+                entry["stored"] = serde_json::json!(a.id);
+            }
+            Err(AppError::Internal(e)) => return Err(AppError::Internal(e)),
+            Err(e) => {
+                savepoint.rollback().await?;
+                entry["refused"] = serde_json::json!(e.to_string());
+                refused.push(format!("{}: {e}", f.name));
+            }
+        }
+        recorded.push(entry);
+    }
+    mail_in_messages::Entity::update_many()
+        .col_expr(
+            mail_in_messages::Column::Attachments,
+            Expr::value(serde_json::json!(recorded)),
+        )
+        .filter(mail_in_messages::Column::Id.eq(row.id))
+        .exec(txn)
+        .await?;
+    if refused.is_empty() {
+        return Ok(None);
+    }
+    let note = format!("attachments refused: {}", refused.join("; "));
     let body = ActionRequest {
         version: current_version(txn, &t.number).await?,
         text: Some(format!("邮件附件未保存 / {note}")),

@@ -5,7 +5,7 @@
 //! |---|---|
 //! | [`parse`] | a message's bytes → [`Parsed`]: addresses, subject, text, loop headers, attachments |
 //! | [`decide`] | what to do with it, from the message and the facts about it ([`Facts`]): pure |
-//! | [`act`] | record it once, gather the facts, act as the sender, queue the reporter's answer |
+//! | [`act`] | record it once, gather the facts, act as the sender, store the attachments, queue the reporter's answer |
 //! | [`triage`] | the messages no rule placed: list, open as a ticket on a system, dismiss; status |
 //!
 //! The IMAP side (connecting, IDLE, moving handled messages away) is `crate::mail::imap`.
