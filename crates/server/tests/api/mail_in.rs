@@ -134,6 +134,14 @@ both!(
             .await
             .expect(StatusCode::OK);
         assert_eq!(view["status"], "new");
+        let m3 = mail_in_messages::Entity::find()
+            .filter(mail_in_messages::Column::MessageId.eq("m3@ua.example"))
+            .one(&t.db.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(m3.user_id, Some(t.user_ids["ueng_a"]), "the refusal names who sent it");
+        assert!(m3.reason.is_some());
         // … and from the vendor's engineer (the number in the subject names the ticket) it acknowledges, as them.
         dovecot
             .deliver(

@@ -67,6 +67,14 @@ pub async fn handle(ctx: &Context, opts: &Options, place: Place, raw: &[u8]) -> 
         None => None,
     };
     let from = ClientAddr(Some(format!("mail-in:{}", opts.mailbox)));
+    // Recorded whatever the act comes to (a refusal rolls the act back, not this).
+    if let Some(u) = &sender {
+        mail_in_messages::Entity::update_many()
+            .col_expr(mail_in_messages::Column::UserId, Expr::value(u.id))
+            .filter(mail_in_messages::Column::Id.eq(row.id))
+            .exec(&txn)
+            .await?;
+    }
     let savepoint = txn.begin().await?;
     let acted = act(&savepoint, ctx, &row, sender.as_ref(), &decision, &m, &from, now).await;
     let handled = match acted {
@@ -282,13 +290,6 @@ async fn act(
         ticket,
         reason,
     };
-    if let Some(u) = sender {
-        mail_in_messages::Entity::update_many()
-            .col_expr(mail_in_messages::Column::UserId, Expr::value(u.id))
-            .filter(mail_in_messages::Column::Id.eq(row.id))
-            .exec(txn)
-            .await?;
-    }
     let principal = |u: Option<&users::Model>| -> AppResult<Principal> {
         Principal::of(u.ok_or_else(|| AppError::Internal(anyhow::anyhow!("no sender")))?)
     };
