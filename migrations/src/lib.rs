@@ -37,6 +37,7 @@ mod m20261211_000053_periodic_reports;
 mod m20261212_000054_notices;
 mod m20261212_000055_sms;
 mod m20261212_000056_attachments;
+mod m20261212_000057_mail_in;
 
 /// Applies and reverts the opsclock schema; see [`MigratorTrait`] for `up`, `down`, `status`, ….
 #[derive(Debug, Clone, Copy, Default)]
@@ -76,6 +77,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261212_000054_notices::Migration),
             Box::new(m20261212_000055_sms::Migration),
             Box::new(m20261212_000056_attachments::Migration),
+            Box::new(m20261212_000057_mail_in::Migration),
         ]
     }
 }

@@ -27,6 +27,9 @@ pub struct Config {
     /// `[mail]`: the SMTP server and the mailer.
     #[serde(default)]
     pub mail: crate::mail::MailConfig,
+    /// `[[mail_in]]`: the IMAP mailboxes whose mail becomes tickets (see `docs/mail-in.md`).
+    #[serde(default)]
+    pub mail_in: Vec<crate::mail::inbound::MailInConfig>,
     /// `[escalation]`: the sweep and the monthly summary.
     #[serde(default)]
     pub escalation: EscalationConfig,

@@ -10,6 +10,7 @@
 //! | retention | at start and every 24 h | purge the audit log, outbox and alerts past `[retention]` ([`crate::app::retention`]) |
 //! | auto-close | every hour, and at start | close, as the system and without a rating, tickets resolved longer than `[sla] auto_close_after` ago that nobody closed or reopened ([`crate::app::tickets::evidence::auto_close`]) |
 //! | coverage | daily at 09:00 in `[escalation] summary_timezone` | queue this ISO week's email to admins about calendars whose published holidays run out within `[sla] coverage_warning_days` ([`crate::app::coverage::queue_weekly`]; once per calendar per week) |
+//! | mail in | one task per `[[mail_in]]` mailbox, waiting in IMAP IDLE (or polling every `poll_secs`) | turn new mail into tickets, comments and acknowledgements ([`crate::mail::imap`], [`crate::app::mail_in`]) |
 //!
 //! A job still running when its next turn comes skips that turn, so runs never pile up.
 
@@ -50,6 +51,9 @@ pub struct JobOptions {
     /// The two parties' rules (`[sla]`): the auto-close job closes resolved tickets after
     /// `auto_close_after`.
     pub evidence: crate::app::tickets::evidence::Rules,
+    /// The `[[mail_in]]` mailboxes: one worker each, started by `serve`
+    /// ([`crate::mail::imap::run`]).
+    pub mail_in: Vec<crate::mail::inbound::MailInSettings>,
 }
 
 /// When the coverage job runs (in the summary's zone): every day at 09:00. It queues a calendar's

@@ -145,6 +145,10 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
     // Tickets stored before measured times existed get theirs, once (app::tickets::measures).
     crate::app::tickets::measures::at_start_up(&state.db, &state.calendars.snapshot(), state.now()).await;
     follow_calendar_reloads(&state);
+    // Mail in: one worker per mailbox, for as long as the server runs.
+    for mailbox in opts.jobs.mail_in.clone() {
+        tokio::spawn(crate::mail::imap::run(state.ctx.clone(), mailbox));
+    }
     let mut scheduler = crate::jobs::start(sweeper, opts.jobs).await?;
     let app: Router = app(state);
     println!(

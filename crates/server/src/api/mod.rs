@@ -15,6 +15,7 @@ pub mod escalation;
 pub mod findings;
 pub mod inspections;
 pub mod intake;
+pub mod mail_in;
 pub mod periodic_reports;
 pub mod permissions;
 pub mod problem;
@@ -235,6 +236,9 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(intake::list_alerts))
         .routes(routes!(intake::open_alert))
         .routes(routes!(intake::dismiss_alert))
+        .routes(routes!(mail_in::list_messages))
+        .routes(routes!(mail_in::open_message))
+        .routes(routes!(mail_in::dismiss_message))
         .routes(routes!(webhooks::list_webhooks))
         .routes(routes!(webhooks::put_webhook, webhooks::delete_webhook))
         .routes(routes!(webhooks::ping_webhook))

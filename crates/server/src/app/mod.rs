@@ -28,6 +28,7 @@
 //! | [`audit`] | the audit log: every write, who did it, when, from where |
 //! | [`catalog`] | system catalogues: units, vendors, SLA policies and systems, one at a time or as one TOML file |
 //! | [`intake`] | alert intake: monitors open and update `alarm` tickets by themselves |
+//! | [`mail_in`] | mail in: messages in IMAP mailboxes become tickets, comments and acknowledgements |
 //! | [`duty`] | rosters, major-event windows, exclusions and scheduled duties ([`duty::manage`] holds the use cases) |
 //! | [`reports`] | breach reports for managers, as a reader asks for them ([`reports::request`]), and the contracts they apply ([`reports::contracts`]) |
 //! | [`incident_report`] | the incident report (故障处理情况报告) of one ticket: its data, the printable page, the Word file |
@@ -71,6 +72,7 @@ pub mod findings;
 pub mod incident_report;
 pub mod inspections;
 pub mod intake;
+pub mod mail_in;
 pub mod notices;
 pub mod outbound;
 pub mod outbox;

@@ -125,6 +125,7 @@ actions! {
     SurveyWrite = "survey.write", "fill or replace your unit's satisfaction survey of a contract's service for a month or quarter";
     IntakeManage = "intake.manage", "read and change alert mapping rules and intake sources";
     IntakeTriage = "intake.triage", "open or dismiss alerts in the triage queue";
+    MailInTriage = "mail_in.triage", "read the mail taken in, open or dismiss the messages waiting in its triage queue";
     Webhooks = "webhooks", "read and change webhook subscriptions";
     UserManage = "user.manage", "add users, set their party and roles, list them";
     TokenManage = "token.manage", "issue and revoke API tokens";
@@ -421,6 +422,7 @@ pub const TABLE: &[Rule] = &[
     row(Action::SurveyWrite, UNIT_MANAGERS_OWN),
     row(Action::IntakeManage, ADMINS),
     row(Action::IntakeTriage, ADMINS),
+    row(Action::MailInTriage, BUREAU_MANAGERS),
     row(Action::Webhooks, ADMINS),
     row(Action::UserManage, ADMINS),
     row(Action::TokenManage, ADMINS),

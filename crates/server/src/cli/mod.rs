@@ -7,6 +7,7 @@ mod catalog;
 mod duty;
 mod inspection;
 mod ladder;
+mod mail_in;
 mod outbox;
 mod periodic_report;
 mod problem;
@@ -85,6 +86,9 @@ enum Command {
     /// The mail outbox: list, show, retry failed messages, queue a monthly summary.
     #[command(subcommand)]
     Outbox(outbox::OutboxCommand),
+    /// Mail in: `mail-in status` lists the mailboxes, their last round or error, and recent mail.
+    #[command(subcommand)]
+    MailIn(mail_in::MailInCommand),
     /// Duty rosters (值班): list, set FILE, who is on duty, gaps, a person's shifts as .ics.
     #[command(subcommand)]
     Roster(duty::RosterCommand),
@@ -245,6 +249,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Ladder(cmd) => runtime()?.block_on(ladder::run(cmd, &config)),
         Command::Outbox(cmd) => runtime()?.block_on(outbox::run(cmd, &config)),
         Command::Sms(cmd) => runtime()?.block_on(sms::run(cmd, &config)),
+        Command::MailIn(cmd) => runtime()?.block_on(mail_in::run(cmd, &config)),
         Command::Rectification(cmd) => runtime()?.block_on(rectification::run(cmd, &config)),
         Command::Assessment(cmd) => runtime()?.block_on(assessment::run(cmd, &config)),
         Command::Survey(cmd) => runtime()?.block_on(survey::run(cmd, &config)),
@@ -306,6 +311,7 @@ fn job_options(config: &Config) -> anyhow::Result<crate::jobs::JobOptions> {
         retention: crate::app::retention::Retention::from_config(&config.retention)?,
         coverage_warning_days: config.sla.coverage_warning_days(),
         evidence: config.sla.evidence()?,
+        mail_in: crate::mail::inbound::MailInSettings::all(&config.mail_in)?,
     })
 }
 

@@ -1,9 +1,13 @@
 //! Sending the outbox by email over SMTP (lettre), and looking after it.
 //!
 //! - [`settings`]: the `[mail]` section of the configuration file, checked.
+//! - [`inbound`], [`imap`]: mail in, the `[[mail_in]]` mailboxes read over IMAP (IDLE where
+//!   offered) and handed to [`crate::app::mail_in`].
 //! - [`mailer`]: claims due outbox rows, sends them, records each attempt, retries with
 //!   exponential backoff and jitter, parks a message as `failed` after the last attempt.
 
+pub mod imap;
+pub mod inbound;
 pub mod mailer;
 pub mod settings;
 

@@ -22,6 +22,7 @@
 //! | `/surveys` | satisfaction surveys (满意度调查): the list, and a unit's managers' form for the period |
 //! | `/assessments` | assessments (考核): the list, one with its figures, thread and forms, its printable record |
 //! | `/rectifications` | rectification orders (整改通知): the list, issuing one, one with its clock, history and forms |
+//! | `/mail-in` | mail taken in from the `[[mail_in]]` mailboxes with what became of it; the triage queue (open as a ticket on a system, dismiss) |
 //! | `/catalog` | systems and their policies; a system's service dates and fee |
 //! | `/admin/…` | users and tokens, calendars, ladders, windows, the outbox |
 
@@ -48,6 +49,7 @@ mod findings;
 pub mod i18n;
 mod inspections;
 mod login;
+mod mail_in;
 mod new_ticket;
 mod notifications;
 mod periodic_reports;
@@ -161,6 +163,9 @@ fn pages() -> Vec<PageRoute> {
         at_post("/admin/calendars/notice", admin::import_notice),
         at_get("/admin/ladders", admin::ladders),
         at_get("/admin/windows", admin::windows),
+        at_get("/mail-in", mail_in::list),
+        at_post("/mail-in/{id}/open", mail_in::open),
+        at_post("/mail-in/{id}/dismiss", mail_in::dismiss),
         at_get("/admin/outbox", admin::outbox),
         at_post("/admin/outbox/{id}/retry", admin::retry),
         at_get("/assets/{file}", templates::asset),
@@ -374,6 +379,7 @@ pub fn page(v: &Viewer, name: &str, ctx: Value) -> WebResult {
         inspector => crate::app::permissions::may_at_all(&v.p, crate::app::permissions::Action::InspectionRead),
         reporter => crate::app::permissions::may_at_all(&v.p, crate::app::permissions::Action::PeriodicReportRead),
         vendor => matches!(v.p.scope, Scope::Vendor(_)),
+        mail_triager => crate::app::permissions::may(&v.p, crate::app::permissions::Action::MailInTriage),
     };
     let common = ctx! {
         me => me,

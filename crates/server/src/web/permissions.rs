@@ -125,6 +125,9 @@ pub const PAGES: &[Page] = &[
     r("POST", "/admin/calendars/notice", Action::CalendarChange),
     r("GET", "/admin/ladders", Action::Administer),
     r("GET", "/admin/windows", Action::Administer),
+    r("GET", "/mail-in", Action::MailInTriage),
+    r("POST", "/mail-in/{id}/open", Action::MailInTriage),
+    r("POST", "/mail-in/{id}/dismiss", Action::MailInTriage),
     r("GET", "/admin/outbox", Action::Administer),
     r("POST", "/admin/outbox/{id}/retry", Action::Outbox),
     public(

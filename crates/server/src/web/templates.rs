@@ -12,7 +12,7 @@ use minijinja::{Environment, State, Value};
 use crate::app::vocab::{Lang, duration, labels};
 
 /// Every template, by name.
-const TEMPLATES: [(&str, &str); 37] = [
+const TEMPLATES: [(&str, &str); 38] = [
     ("base.html", include_str!("templates/base.html")),
     ("macros.html", include_str!("templates/macros.html")),
     ("error.html", include_str!("templates/error.html")),
@@ -56,6 +56,7 @@ const TEMPLATES: [(&str, &str); 37] = [
     ("admin_ladders.html", include_str!("templates/admin_ladders.html")),
     ("admin_windows.html", include_str!("templates/admin_windows.html")),
     ("admin_outbox.html", include_str!("templates/admin_outbox.html")),
+    ("mail_in.html", include_str!("templates/mail_in.html")),
 ];
 
 /// The zone times are shown in.

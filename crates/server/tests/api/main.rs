@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod dovecot;
 mod recorded;
 mod support;
 
@@ -42,6 +43,7 @@ mod incident_report;
 mod inspections;
 mod intake;
 mod lifecycle;
+mod mail_in;
 mod measured_times;
 mod notices;
 mod openapi;

@@ -47,6 +47,8 @@ pub(crate) fn policy(action: &str) -> &'static [&'static str] {
         "catalog.write" | "catalog.file" | "calendar.change" | "outbox" => ADMIN,
         // The bureau's rules over every unit.
         "policy.write" | "ladder.write" | "contract.write" => &["admin", "bureau"],
+        // Placing mail no rule placed: the bureau's, over every unit.
+        "mail_in.triage" => &["admin", "bureau"],
         "ticket.open"
         | "ticket.acknowledge"
         | "ticket.arrive"

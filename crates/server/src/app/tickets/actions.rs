@@ -341,14 +341,41 @@ pub async fn perform(
     body: ActionRequest,
 ) -> AppResult<TicketView> {
     let now = ctx.now();
+    let txn = ctx.begin_write().await?;
+    let (row, ticket, problem) = perform_in(&txn, ctx, p, from, number, action, body, now).await?;
+    txn.commit().await?;
+    let mut view = view(&ctx.db, ctx, row, now, allowed_of(&ticket), None).await?;
+    view.problem = problem;
+    view.claims = Some(super::evidence::claims_of(&ticket));
+    view.clocks_from = ticket.opened_with().clocks_from;
+    view.impact = ticket.impact().map(|s| s.key().to_owned());
+    Ok(view)
+}
+
+/// [`perform`] inside `txn` (mail in acts in the transaction that records the message): the
+/// ticket's row and state after the action, and its problem record.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn perform_in(
+    txn: &sea_orm::DatabaseTransaction,
+    ctx: &Context,
+    p: &Principal,
+    from: &ClientAddr,
+    number: &str,
+    action: &str,
+    body: ActionRequest,
+    now: DateTime<Utc>,
+) -> AppResult<(
+    crate::db::entities::tickets::Model,
+    ticket_domain::Ticket,
+    Option<String>,
+)> {
     if !ACTIONS.contains(&action) {
         return Err(AppError::NotFound(format!(
             "no action {action:?}; actions: {}",
             ACTIONS.join(", ")
         )));
     }
-    let txn = ctx.begin_write().await?;
-    let loaded = load_in_scope(&txn, p, number).await?;
+    let loaded = load_in_scope(txn, p, number).await?;
     let permission = crate::app::permissions::Action::for_ticket_action(action)
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("action {action} has no permission rule")))?;
     crate::app::permissions::check_ticket(p, permission, loaded.row.vendor_id.is_some())?;
@@ -358,18 +385,18 @@ pub async fn perform(
         return Err(AppError::invalid("at", "is in the future"));
     }
     if let Some(Some(a)) = body.assignee_id {
-        check_assignee(&txn, "assignee_id", a, loaded.row.system_id).await?;
-        super::evidence::check_vendor_assignee(&txn, p, a).await?;
+        check_assignee(txn, "assignee_id", a, loaded.row.system_id).await?;
+        super::evidence::check_vendor_assignee(txn, p, a).await?;
     }
     let version = body.version;
     let (mut cmd, regrade_to) = command(action, body, at, loaded.ticket.occurred_at())?;
-    let system = loaded.system(&txn).await?;
+    let system = loaded.system(txn).await?;
     if let (Some(sev), Command::Regrade { targets, .. }) = (regrade_to, &mut cmd) {
-        let policy = policy_row(&txn, &system).await?;
+        let policy = policy_row(txn, &system).await?;
         let usual = policy_targets(&policy)?.targets(loaded.ticket.kind(), sev);
         // A ticket opened under a major-event window is re-graded under it too.
         let window = match loaded.row.major_event_id {
-            Some(id) => crate::app::duty::windows::by_id(&txn, id).await?,
+            Some(id) => crate::app::duty::windows::by_id(txn, id).await?,
             None => None,
         };
         *targets = match window {
@@ -390,14 +417,14 @@ pub async fn perform(
         out_of_service(&system, &loaded.ticket, targets);
     }
     if let Command::Categorise { category, .. } = &mut cmd {
-        let policy = policy_row(&txn, &system).await?;
+        let policy = policy_row(txn, &system).await?;
         *category = super::open::check_category("category", &policy, loaded.ticket.kind(), category.as_deref())?;
     }
     if let Command::Decide { on, .. } = &cmd {
         super::evidence::check_decision(ctx, &loaded.ticket, *on, now)?;
     }
     if let Command::Contest { .. } = &cmd {
-        super::evidence::check_contest(&txn, &loaded, p).await?;
+        super::evidence::check_contest(txn, &loaded, p).await?;
     }
     if let Command::ChangeSystem {
         system: code,
@@ -407,13 +434,13 @@ pub async fn perform(
         ..
     } = &mut cmd
     {
-        let to = crate::app::scope::system_in_scope(&txn, p, code).await?;
+        let to = crate::app::scope::system_in_scope(txn, p, code).await?;
         if to.id == system.id {
             return Err(AppError::invalid("system", format!("the ticket is already on {code}")));
         }
         // Its category must be one the new system's contract sorts by.
         if let Some(c) = loaded.ticket.category() {
-            let policy = policy_row(&txn, &to).await?;
+            let policy = policy_row(txn, &to).await?;
             if super::open::check_category("system", &policy, loaded.ticket.kind(), Some(c)).is_err() {
                 return Err(AppError::invalid(
                     "system",
@@ -433,7 +460,7 @@ pub async fn perform(
         // Nor into one: a window over the new system, in force when the clocks started or now,
         // would have set the stricter targets of a ticket opened there; a move must not skip them.
         for at in [loaded.ticket.clocks_start(), now] {
-            if crate::app::duty::windows::covering(&txn, &to, at).await?.is_some() {
+            if crate::app::duty::windows::covering(txn, &to, at).await?.is_some() {
                 return Err(AppError::invalid(
                     "system",
                     format!("{code} is under a major-event window; void this ticket and open one on {code}"),
@@ -442,7 +469,7 @@ pub async fn perform(
         }
         *service_mode = parse("service_mode", &to.service_mode)?;
         *targets =
-            policy_targets(&policy_row(&txn, &to).await?)?.targets(loaded.ticket.kind(), loaded.ticket.severity());
+            policy_targets(&policy_row(txn, &to).await?)?.targets(loaded.ticket.kind(), loaded.ticket.severity());
         // A move changes durations, never where the clocks start: a policy that starts them
         // elsewhere (at the report, an arrival at the buyer's request) needs a new ticket.
         let opened = &loaded.ticket.opened_with().targets;
@@ -462,20 +489,19 @@ pub async fn perform(
     let snapshot = ctx.calendars.snapshot();
     let calendars = super::calendars::TicketCalendars::of(&snapshot, &loaded.ticket, &system)?;
     let detail = serde_json::to_value(&cmd).map_err(|e| AppError::Internal(e.into()))?;
-    let rec = super::recording(&txn, ctx, p, &system, now).await?;
-    let (mut row, ticket) =
-        super::act(&txn, &calendars, loaded, version, cmd, Some(p.user_id), now, Some(&rec)).await?;
+    let rec = super::recording(txn, ctx, p, &system, now).await?;
+    let (mut row, ticket) = super::act(txn, &calendars, loaded, version, cmd, Some(p.user_id), now, Some(&rec)).await?;
     let moved = row.system_id != system.id;
     if moved {
         // Moved: measure again in the new system's calendar.
-        super::refresh(&txn, &snapshot, &row.number, now).await?;
-        row = super::load(&txn, &row.number)
+        super::refresh(txn, &snapshot, &row.number, now).await?;
+        row = super::load(txn, &row.number)
             .await?
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("ticket {number} is gone")))?
             .row;
     }
     audit::record(
-        &txn,
+        txn,
         Some(p.user_id),
         &format!("ticket.{action}"),
         &row.number,
@@ -487,17 +513,11 @@ pub async fn perform(
     // Sorted into a class, or moved to a system, where it recurs: one problem with the others
     // (and out of one it no longer belongs to).
     let problem = if action == "categorise" || moved {
-        crate::app::problems::reconsider(&txn, &row, now).await?
+        crate::app::problems::reconsider(txn, &row, now).await?
     } else {
-        crate::app::problems::problem_of(&txn, row.id).await?
+        crate::app::problems::problem_of(txn, row.id).await?
     };
-    txn.commit().await?;
-    let mut view = view(&ctx.db, ctx, row, now, allowed_of(&ticket), None).await?;
-    view.problem = problem;
-    view.claims = Some(super::evidence::claims_of(&ticket));
-    view.clocks_from = ticket.opened_with().clocks_from;
-    view.impact = ticket.impact().map(|s| s.key().to_owned());
-    Ok(view)
+    Ok((row, ticket, problem))
 }
 
 /// A ticket whose problem began outside `system`'s days of service keeps no contract clocks

@@ -445,14 +445,9 @@ pub(crate) async fn open_ticket_with(
     from: &ClientAddr,
     once: Option<&str>,
 ) -> AppResult<TicketView> {
-    crate::app::permissions::check(p, crate::app::permissions::Action::TicketOpen)?;
     let now = ctx.now();
     let txn = ctx.begin_write().await?;
-    let system = system_in_scope(&txn, p, &body.system).await?;
-    let side = Some(super::evidence::side_of(p));
-    let mut plan = plan_as(&txn, ctx, system, Some(p.user_id), body, now, side).await?;
-    plan.recording = Some(super::recording(&txn, ctx, p, &plan.system, now).await?);
-    let (row, ticket) = open(&txn, &ctx.calendars.snapshot(), plan, Some(p.user_id), now, from).await?;
+    let (row, ticket) = open_in(&txn, ctx, p, body, from, now).await?;
     if let Some(token) = once {
         super::once::record(&txn, p.user_id, token, &row.number, now).await?;
     }
@@ -464,6 +459,25 @@ pub(crate) async fn open_ticket_with(
     view.impact = ticket.impact().map(|s| s.key().to_owned());
     view.problem = problem;
     Ok(view)
+}
+
+/// Opens a ticket for person `p` inside `txn` (the pages and the API through
+/// [`open_ticket`], mail in in the transaction that records the message): the system must be in
+/// their scope and they may not be a viewer.
+pub(crate) async fn open_in(
+    txn: &DatabaseTransaction,
+    ctx: &Context,
+    p: &Principal,
+    body: CreateTicket,
+    from: &ClientAddr,
+    now: DateTime<Utc>,
+) -> AppResult<(tickets::Model, ticket_domain::Ticket)> {
+    crate::app::permissions::check(p, crate::app::permissions::Action::TicketOpen)?;
+    let system = system_in_scope(txn, p, &body.system).await?;
+    let side = Some(super::evidence::side_of(p));
+    let mut plan = plan_as(txn, ctx, system, Some(p.user_id), body, now, side).await?;
+    plan.recording = Some(super::recording(txn, ctx, p, &plan.system, now).await?);
+    open(txn, &ctx.calendars.snapshot(), plan, Some(p.user_id), now, from).await
 }
 
 /// Opens the ticket `plan` describes (`actor`: who, `None` for a monitor) and records it in the

@@ -1,0 +1,184 @@
+//! A message's bytes read into what mail in decides on (MIME by `mail-parser`: encoded words,
+//! GBK/GB2312/GB18030 and other charsets, base64 and quoted-printable).
+
+use mail_parser::{MessageParser, MimeHeaders};
+use sha2::Digest;
+
+/// A file attached to a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailFile {
+    /// Its name as sent (`attachment` if it has none).
+    pub name: String,
+    /// Its media type as sent (`application/octet-stream` if none).
+    pub content_type: String,
+    /// Its content, decoded.
+    pub bytes: Vec<u8>,
+}
+
+/// A message as mail in sees it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Parsed {
+    /// `Message-ID` without brackets, if it has one.
+    pub message_id: Option<String>,
+    /// The `From` address, trimmed and in lower case.
+    pub from: Option<String>,
+    /// The subject, decoded and trimmed.
+    pub subject: String,
+    /// `In-Reply-To` and `References` ids, without brackets, in order.
+    pub replies_to: Vec<String>,
+    /// The text: the text part, else the HTML part as text; trimmed.
+    pub text: String,
+    /// `Auto-Submitted`, lower case.
+    pub auto_submitted: Option<String>,
+    /// `Precedence`, lower case.
+    pub precedence: Option<String>,
+    /// It carries `X-Autoreply`, `X-Autorespond` or `X-Auto-Response-Suppress: All`-style marks of
+    /// an automatic answer.
+    pub autoreply_header: bool,
+    /// `Return-Path: <>`: a bounce.
+    pub null_return_path: bool,
+    /// The attachments.
+    pub attachments: Vec<MailFile>,
+    /// `sha256:` and the hex SHA-256 of the bytes: the identity of a message without an id.
+    pub digest: String,
+    /// Whether the bytes read as a message at all.
+    pub readable: bool,
+}
+
+impl Parsed {
+    /// The id a message is recorded under: its `Message-ID`, else the digest of its bytes.
+    pub fn identity(&self) -> String {
+        self.message_id.clone().unwrap_or_else(|| self.digest.clone())
+    }
+
+    /// Reads `raw`. Never fails: bytes that are no message give `readable: false`.
+    pub fn from_bytes(raw: &[u8]) -> Parsed {
+        let digest = format!("sha256:{}", hex::encode(sha2::Sha256::digest(raw)));
+        let Some(m) = MessageParser::default().parse(raw) else {
+            return Parsed {
+                digest,
+                ..Parsed::default()
+            };
+        };
+        let lower = |name: &str| m.header_raw(name).map(|v| v.trim().to_lowercase());
+        let ids = |v: &mail_parser::HeaderValue<'_>| -> Vec<String> {
+            match v {
+                mail_parser::HeaderValue::Text(t) => vec![t.to_string()],
+                mail_parser::HeaderValue::TextList(l) => l.iter().map(|t| t.to_string()).collect(),
+                _ => Vec::new(),
+            }
+        };
+        let mut replies_to = ids(m.in_reply_to());
+        replies_to.extend(ids(m.references()));
+        let from = m
+            .from()
+            .and_then(|a| a.first())
+            .and_then(|a| a.address())
+            .map(|a| a.trim().to_lowercase())
+            .filter(|a| !a.is_empty());
+        let text = match m.body_text(0) {
+            Some(t) if m.text_body_count() > 0 && !m.text_part(0).is_some_and(|p| p.is_text_html()) => t.into_owned(),
+            _ => match m.body_html(0) {
+                Some(h) => mail_parser::decoders::html::html_to_text(&h),
+                None => m.body_text(0).map(|t| t.into_owned()).unwrap_or_default(),
+            },
+        };
+        let attachments = m
+            .attachments()
+            .filter(|p| !p.is_message() || p.attachment_name().is_some())
+            .map(|p| MailFile {
+                name: p.attachment_name().unwrap_or("attachment").to_owned(),
+                content_type: p
+                    .content_type()
+                    .map(|c| match c.subtype() {
+                        Some(s) => format!("{}/{}", c.ctype(), s),
+                        None => c.ctype().to_owned(),
+                    })
+                    .unwrap_or_else(|| "application/octet-stream".to_owned())
+                    .to_lowercase(),
+                bytes: p.contents().to_vec(),
+            })
+            .collect();
+        let null_return_path = m.header_raw("Return-Path").is_some_and(|v| v.trim() == "<>");
+        Parsed {
+            message_id: m.message_id().map(str::to_owned).filter(|s| !s.is_empty()),
+            from,
+            subject: m.subject().unwrap_or_default().trim().to_owned(),
+            replies_to,
+            text: text.replace("\r\n", "\n").trim().to_owned(),
+            auto_submitted: lower("Auto-Submitted"),
+            precedence: lower("Precedence"),
+            autoreply_header: m.header_raw("X-Autoreply").is_some()
+                || m.header_raw("X-Autorespond").is_some()
+                || m.header_raw("X-Autoreply-From").is_some(),
+            null_return_path,
+            attachments,
+            digest,
+            readable: true,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_gbk_subject_and_body_read_as_chinese() {
+        // 门户网站故障 in GBK, as an encoded word; the body in GB2312, base64.
+        let subject = [0xc3u8, 0xc5, 0xbb, 0xa7, 0xcd, 0xf8, 0xd5, 0xbe, 0xb9, 0xca, 0xd5, 0xcf];
+        use base64::Engine as _;
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let raw = format!(
+            "From: Li <LI@ua.example>\r\nTo: ops@x\r\nSubject: =?GBK?B?{}?=\r\nMessage-ID: <m1@ua.example>\r\n\
+             MIME-Version: 1.0\r\nContent-Type: text/plain; charset=gb2312\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n",
+            b64.encode(subject),
+            b64.encode(subject)
+        );
+        let p = Parsed::from_bytes(raw.as_bytes());
+        assert_eq!(p.subject, "门户网站故障");
+        assert_eq!(p.text, "门户网站故障");
+        assert_eq!(p.from.as_deref(), Some("li@ua.example"));
+        assert_eq!(p.identity(), "m1@ua.example");
+    }
+
+    #[test]
+    fn replies_loops_and_html_are_read() {
+        let raw = "From: a@b\r\nSubject: Re: x\r\nIn-Reply-To: <INC-2026-000001.repair.breach.0@ops>\r\n\
+                   References: <INC-2026-000001@ops> <INC-2026-000001.repair.breach.0@ops>\r\n\
+                   Auto-Submitted: Auto-Replied\r\nPrecedence: bulk\r\nX-Autoreply: yes\r\nReturn-Path: <>\r\n\
+                   Content-Type: text/html; charset=utf-8\r\n\r\n<p>hello <b>there</b></p>\r\n";
+        let p = Parsed::from_bytes(raw.as_bytes());
+        assert_eq!(
+            p.replies_to,
+            [
+                "INC-2026-000001.repair.breach.0@ops",
+                "INC-2026-000001@ops",
+                "INC-2026-000001.repair.breach.0@ops"
+            ]
+        );
+        assert_eq!(p.auto_submitted.as_deref(), Some("auto-replied"));
+        assert_eq!(p.precedence.as_deref(), Some("bulk"));
+        assert!(p.autoreply_header && p.null_return_path);
+        assert_eq!(p.text, "hello there");
+        assert!(p.message_id.is_none() && p.identity().starts_with("sha256:"));
+    }
+
+    #[test]
+    fn attachments_are_collected_with_name_and_type() {
+        let raw = "From: a@b\r\nSubject: s\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=XX\r\n\r\n\
+                   --XX\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nsee the log\r\n\
+                   --XX\r\nContent-Type: text/plain; name=\"err.log\"\r\nContent-Disposition: attachment; filename=\"err.log\"\r\n\
+                   Content-Transfer-Encoding: base64\r\n\r\naGVsbG8=\r\n--XX--\r\n";
+        let p = Parsed::from_bytes(raw.as_bytes());
+        assert_eq!(p.text, "see the log");
+        assert_eq!(
+            p.attachments,
+            [MailFile {
+                name: "err.log".into(),
+                content_type: "text/plain".into(),
+                bytes: b"hello".to_vec()
+            }]
+        );
+    }
+}

@@ -1,0 +1,261 @@
+//! The IMAP side of mail in: one worker per `[[mail_in]]` mailbox.
+//!
+//! A round selects the folder, fetches each message waiting there (`BODY.PEEK[]`, so reading
+//! does not mark it), hands it to [`crate::app::mail_in::handle`] — which records it once and
+//! acts — and then marks it `\Seen` and moves it to the processed folder (`MOVE`, else `COPY`,
+//! `\Deleted` and `EXPUNGE`), so a restart does not fetch it again; if the process dies between
+//! the two, the next round fetches it again and the database's record makes it a no-op before
+//! it is moved. Between rounds the worker waits in `IDLE` where the server offers it (Dovecot
+//! does), at most `poll_secs`, else sleeps `poll_secs`. A lost connection is opened again after
+//! a backoff doubling from 1 s to 5 min. Errors are logged and kept in the setting
+//! `mail_in.status.{name}`, which `opsclock mail-in status` shows.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use async_imap::Session;
+use futures::TryStreamExt;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+use tokio_rustls::rustls;
+
+use super::inbound::{ImapTls, MailInSettings};
+use crate::app::Context;
+use crate::app::mail_in::act::Place;
+
+/// A byte stream IMAP runs over: TCP, or TLS over TCP.
+pub trait Io: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug> Io for T {}
+
+/// A logged-in IMAP session.
+pub type ImapSession = Session<Box<dyn Io>>;
+
+/// What one round did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RoundReport {
+    /// Messages fetched.
+    pub fetched: usize,
+    /// Of them, handled now (not seen before).
+    pub handled: usize,
+    /// What became of each handled message: (UID, outcome, ticket).
+    pub outcomes: Vec<(u32, String, Option<String>)>,
+}
+
+/// Connects and logs in to the mailbox's server.
+pub async fn connect(s: &MailInSettings) -> anyhow::Result<ImapSession> {
+    let tcp = tokio::time::timeout(Duration::from_secs(30), TcpStream::connect((s.host.as_str(), s.port)))
+        .await
+        .with_context(|| format!("connecting to {}:{} timed out", s.host, s.port))?
+        .with_context(|| format!("cannot connect to {}:{}", s.host, s.port))?;
+    let stream: Box<dyn Io> = match s.tls {
+        ImapTls::None => Box::new(tcp),
+        ImapTls::Tls => Box::new(tls(s, tcp).await?),
+        ImapTls::Starttls => {
+            let mut client = async_imap::Client::new(tcp);
+            client.read_response().await?.context("no greeting")?;
+            client
+                .run_command_and_check_ok("STARTTLS", None)
+                .await
+                .context("STARTTLS")?;
+            Box::new(tls(s, client.into_inner()).await?)
+        }
+    };
+    let mut client = async_imap::Client::new(stream);
+    if s.tls != ImapTls::Starttls {
+        client.read_response().await?.context("no greeting")?;
+    }
+    client
+        .login(&s.username, &s.password)
+        .await
+        .map_err(|(e, _)| anyhow::anyhow!("login as {} refused: {e}", s.username))
+}
+
+async fn tls(s: &MailInSettings, tcp: TcpStream) -> anyhow::Result<tokio_rustls::client::TlsStream<TcpStream>> {
+    use rustls::pki_types::pem::PemObject as _;
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in rustls_native_certs::load_native_certs().certs {
+        let _ = roots.add(cert);
+    }
+    if let Some(pem) = &s.extra_ca {
+        for cert in rustls::pki_types::CertificateDer::pem_slice_iter(pem) {
+            roots.add(cert.context("ca_file is not a PEM certificate")?)?;
+        }
+    }
+    let config = rustls::ClientConfig::builder()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let name = rustls::pki_types::ServerName::try_from(s.host.clone())?;
+    tokio_rustls::TlsConnector::from(Arc::new(config))
+        .connect(name, tcp)
+        .await
+        .with_context(|| format!("TLS with {}", s.host))
+}
+
+/// One round over a session: every message waiting in the folder, handled and put away.
+pub async fn round(ctx: &Context, s: &MailInSettings, session: &mut ImapSession) -> anyhow::Result<RoundReport> {
+    let mailbox = session
+        .select(&s.folder)
+        .await
+        .with_context(|| format!("SELECT {}", s.folder))?;
+    let uidvalidity = mailbox.uid_validity.unwrap_or(0);
+    let query = if s.processed_folder.is_some() {
+        "UNDELETED"
+    } else {
+        "UNSEEN UNDELETED"
+    };
+    let mut uids: Vec<u32> = session.uid_search(query).await?.into_iter().collect();
+    uids.sort_unstable();
+    let mut report = RoundReport::default();
+    let can_move = s.processed_folder.is_some() && session.capabilities().await?.has_str("MOVE");
+    for uid in uids {
+        let raw = {
+            let fetches: Vec<_> = session
+                .uid_fetch(uid.to_string(), "(UID BODY.PEEK[])")
+                .await?
+                .try_collect()
+                .await?;
+            fetches.iter().find_map(|f| f.body().map(<[u8]>::to_vec))
+        };
+        let Some(raw) = raw else { continue };
+        report.fetched += 1;
+        let handled = crate::app::mail_in::handle(ctx, &s.options, Place { uidvalidity, uid }, &raw)
+            .await
+            .map_err(|e| anyhow::anyhow!("message UID {uid}: {e}"))?;
+        if handled.outcome != "seen" {
+            report.handled += 1;
+            report.outcomes.push((uid, handled.outcome, handled.ticket));
+        }
+        put_away(s, session, uid, can_move).await?;
+    }
+    Ok(report)
+}
+
+/// Marks message `uid` `\Seen` and moves it to the processed folder.
+async fn put_away(s: &MailInSettings, session: &mut ImapSession, uid: u32, can_move: bool) -> anyhow::Result<()> {
+    let set = uid.to_string();
+    session
+        .uid_store(&set, "+FLAGS (\\Seen)")
+        .await?
+        .try_collect::<Vec<_>>()
+        .await?;
+    let Some(folder) = &s.processed_folder else {
+        return Ok(());
+    };
+    if can_move {
+        session
+            .uid_mv(&set, folder)
+            .await
+            .with_context(|| format!("MOVE to {folder}"))?;
+    } else {
+        session
+            .uid_copy(&set, folder)
+            .await
+            .with_context(|| format!("COPY to {folder}"))?;
+        session
+            .uid_store(&set, "+FLAGS (\\Deleted)")
+            .await?
+            .try_collect::<Vec<_>>()
+            .await?;
+        session.uid_expunge(&set).await?.try_collect::<Vec<_>>().await?;
+    }
+    Ok(())
+}
+
+/// Creates the processed folder unless it exists.
+async fn ensure_folder(s: &MailInSettings, session: &mut ImapSession) -> anyhow::Result<()> {
+    let Some(folder) = &s.processed_folder else {
+        return Ok(());
+    };
+    let exists = !session
+        .list(None, Some(folder))
+        .await?
+        .try_collect::<Vec<_>>()
+        .await?
+        .is_empty();
+    if !exists {
+        session
+            .create(folder)
+            .await
+            .with_context(|| format!("CREATE {folder}"))?;
+    }
+    Ok(())
+}
+
+/// Connects, runs one round and logs out (`opsclock mail-in poll`, the tests).
+pub async fn once(ctx: &Context, s: &MailInSettings) -> anyhow::Result<RoundReport> {
+    let mut session = connect(s).await?;
+    ensure_folder(s, &mut session).await?;
+    let report = round(ctx, s, &mut session).await?;
+    session.logout().await.ok();
+    Ok(report)
+}
+
+/// Runs the mailbox's worker until the process ends: rounds, IDLE or sleep between them,
+/// reconnecting with backoff.
+pub async fn run(ctx: Context, s: MailInSettings) {
+    let name = s.options.mailbox.clone();
+    let mut backoff = Duration::from_secs(1);
+    loop {
+        match session_loop(&ctx, &s).await {
+            Ok(()) => backoff = Duration::from_secs(1),
+            Err(e) => {
+                tracing::error!(mailbox = %name, error = %format!("{e:#}"), retry_in = ?backoff, "mail in failed");
+                status(&ctx, &name, Some(format!("{e:#}"))).await;
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(300));
+            }
+        }
+    }
+}
+
+/// One connection's life: rounds until an error (returned) or the server ends it.
+async fn session_loop(ctx: &Context, s: &MailInSettings) -> anyhow::Result<()> {
+    let mut session = connect(s).await?;
+    ensure_folder(s, &mut session).await?;
+    let idle = s.idle && session.capabilities().await?.has_str("IDLE");
+    loop {
+        let report = round(ctx, s, &mut session).await?;
+        if report.handled > 0 {
+            tracing::info!(mailbox = %s.options.mailbox, handled = report.handled, "mail in round");
+        }
+        status(ctx, &s.options.mailbox, None).await;
+        if idle {
+            let mut handle = session.idle();
+            handle.init().await?;
+            let (wait, stop) = handle.wait_with_timeout(s.poll);
+            let woke = wait.await;
+            drop(stop);
+            woke?;
+            session = handle.done().await?;
+        } else {
+            tokio::time::sleep(s.poll).await;
+        }
+    }
+}
+
+/// Records the mailbox's last round in the setting `mail_in.status.{name}`: when it last went
+/// well, or the error it last met.
+async fn status(ctx: &Context, name: &str, error: Option<String>) {
+    let now = ctx.now();
+    let key = format!("mail_in.status.{name}");
+    let mut value = match crate::db::entities::settings::Entity::find_by_id(key.clone())
+        .one(&ctx.db)
+        .await
+    {
+        Ok(Some(row)) => row.value,
+        _ => serde_json::json!({}),
+    };
+    match error {
+        None => value["last_ok_at"] = serde_json::json!(now),
+        Some(e) => {
+            value["last_error"] = serde_json::json!(e);
+            value["last_error_at"] = serde_json::json!(now);
+        }
+    }
+    if let Err(e) = crate::db::put_setting(&ctx.db, &key, value, None, now).await {
+        tracing::warn!(mailbox = %name, error = %e, "mail in status not recorded");
+    }
+}
+
+use sea_orm::EntityTrait as _;
