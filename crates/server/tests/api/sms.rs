@@ -227,6 +227,9 @@ fn message(key: &str, phones: &[&str], text: &str) -> SmsMessage {
         label: "紧急 T-2026-0001 开单通知".to_owned(),
         vars: BTreeMap::new(),
         due_at: crate::support::pinned(),
+        step: None,
+        note: None,
+        not_before: None,
     }
 }
 
@@ -585,5 +588,102 @@ both!(
         assert_eq!(log[0].detail["by"], "cli:ops-alice");
         assert_eq!(log[0].detail["answer"], "202 0: Accepted for delivery");
         assert!(sms_rows(&t).await.is_empty());
+    }
+);
+
+both!(
+    a_new_urgent_tickets_notice_reaches_the_on_duty_engineers_phone_through_kannel_once,
+    |t: Harness| async move {
+        use opsclock::app::escalation::{Links, sweep::Sweeper};
+        // eng_a is on duty for SA and has an address and a number; vmgr_a has only an address.
+        let by = Actor::Operator("test");
+        let from = ClientAddr(Some("cli".into()));
+        accounts::set_notify(
+            &t.state,
+            by,
+            &from,
+            "eng_a",
+            accounts::Notify {
+                phone: Some("13800138000".into()),
+                email: Some("eng_a@ops.test".into()),
+                roles: Some(vec![sla_clock::Role::OnDuty]),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let kannel = Arc::new(tokio::task::spawn_blocking(Kannel::start).await.unwrap());
+        let secret = kannel.dir.join("secret");
+        std::fs::write(&secret, format!("{}\n", kannel.password())).unwrap();
+        let s = settings(SmsConfig {
+            provider: Some("kannel".into()),
+            url: Some(format!("http://127.0.0.1:{}/cgi-bin/sendsms", kannel.sendsms)),
+            username: Some("opsclock".into()),
+            secret_file: Some(secret),
+            from: Some("10690000".into()),
+            ..SmsConfig::default()
+        });
+        let gateway = s.gateway.clone().unwrap();
+        let sender = sms::sender::sender(t.state.db.clone(), &s, gateway, &t.state.outbound, t.time.clone()).unwrap();
+        let ticket = t.open("ueng_a", "SA", "fault", "urgent").await;
+        let number = ticket["number"].as_str().unwrap().to_owned();
+        // One sweep after the write: the notice by email and by SMS, each once.
+        let sweeper = Sweeper {
+            db: t.state.db.clone(),
+            calendars: t.state.calendars.clone(),
+            time: t.time.clone(),
+            links: Links::new(Some("https://ops.test"), "127.0.0.1:8080", "ops.test".into()),
+            batch: 100,
+            notices: Default::default(),
+        };
+        sweeper.sweep().await.unwrap();
+        sweeper.sweep().await.unwrap();
+        assert_eq!(sender.drain().await.unwrap().sent, 1);
+        let k = kannel.clone();
+        let got = tokio::task::spawn_blocking(move || k.wait_for(1)).await.unwrap();
+        assert_eq!(got.len(), 1, "{got:?}");
+        let (phone, text) = &got[0];
+        assert_eq!(phone, "13800138000");
+        assert!(text.starts_with(&format!("【紧急】新工单 {number} ")), "{text}");
+        assert!(
+            text.contains("确认:https://ops.test/a/"),
+            "the acknowledge link, whole: {text}"
+        );
+        assert_eq!(sms::text::segments(text).count, 1, "one segment: {text}");
+        // The link in the SMS acknowledges like the email's (its own link, single-use).
+        let token = text.rsplit("/a/").next().unwrap().to_owned();
+        let link = opsclock::app::action_links::peek(&t.state, &token).await.unwrap();
+        assert_eq!(link.state, opsclock::app::action_links::LinkState::Ready);
+        // The ticket says who was told what, by which channel, and how it went.
+        let view = t
+            .get("mgr_a", &format!("/api/v1/tickets/{number}"))
+            .await
+            .expect(StatusCode::OK);
+        let told: Vec<(String, String, String)> = view["escalations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["kind"] == "notice")
+            .map(|m| {
+                (
+                    m["channel"].as_str().unwrap().to_owned(),
+                    m["recipients"][0].as_str().unwrap().to_owned(),
+                    m["status"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        assert!(
+            told.contains(&("sms".into(), "13800138000".into(), "sent".into())),
+            "{told:?}"
+        );
+        assert!(
+            told.contains(&("email".into(), "eng_a@ops.test".into(), "pending".into())),
+            "{told:?}"
+        );
+        assert_eq!(told.iter().filter(|(c, _, _)| c == "sms").count(), 1, "{told:?}");
+        // Later rounds send nothing more.
+        t.time.advance(TimeDelta::minutes(5));
+        sweeper.sweep().await.unwrap();
+        assert_eq!(sender.drain().await.unwrap(), DrainReport::default());
     }
 );

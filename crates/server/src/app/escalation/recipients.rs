@@ -50,17 +50,21 @@ pub fn held_roles(user: &users::Model) -> Vec<Role> {
 }
 
 impl Directory {
-    /// Loads every enabled user with an address.
+    /// Loads every enabled user with an address or a phone number.
     pub async fn load(db: &impl ConnectionTrait) -> Result<Directory, DbErr> {
         let users = users::Entity::find()
             .filter(users::Column::Disabled.eq(false))
-            .filter(users::Column::Email.is_not_null())
+            .filter(
+                sea_orm::Condition::any()
+                    .add(users::Column::Email.is_not_null())
+                    .add(users::Column::Phone.is_not_null()),
+            )
             .all(db)
             .await?;
         Ok(Directory { users })
     }
 
-    /// The enabled user `id` with an address, if there is one.
+    /// The enabled user `id` with an address or a phone, if there is one.
     pub fn user(&self, id: i64) -> Option<&users::Model> {
         self.users.iter().find(|u| u.id == id)
     }

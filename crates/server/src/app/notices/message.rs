@@ -146,8 +146,9 @@ fn linkify(line: &str) -> String {
     }
 }
 
-/// The pieces of a notice's text message: a fixed head that names the severity, the event and
-/// the ticket, the title (which may be shortened), and the link (never cut).
+/// The pieces of a notice's text message ([`crate::app::sms::text::compose`] joins them in one
+/// segment): a fixed head that names the severity, the event and the ticket, the title (which
+/// may be shortened), and the acknowledge link if the reader gets one (never cut).
 pub fn sms_parts(f: &Facts<'_>) -> (String, String, Option<String>) {
     let what = match f.event {
         NoticeEvent::Opened => "新工单",
@@ -156,8 +157,8 @@ pub fn sms_parts(f: &Facts<'_>) -> (String, String, Option<String>) {
         NoticeEvent::Reopened => "重新打开",
     };
     let head = format!("【{}】{what} {} ", f.severity.label_zh(), f.number);
-    let link = f.ack_link.clone().map(|l| format!(" 确认:{l}"));
-    (head, f.title.to_owned(), link)
+    let link = f.ack_link.clone().map(|l| format!("确认:{l}"));
+    (head.trim_end().to_owned(), f.title.to_owned(), link)
 }
 
 #[cfg(test)]
@@ -197,7 +198,7 @@ mod tests {
         let m = render(&facts(NoticeEvent::Regraded));
         assert!(m.text.contains("级别：一般 → 严重"), "{}", m.text);
         let (head, title, link) = sms_parts(&facts(NoticeEvent::Regraded));
-        assert_eq!(head, "【严重】重新定级 INC-2026-0007 ");
+        assert_eq!(head, "【严重】重新定级 INC-2026-0007");
         assert_eq!(title, "<b>核心交换机</b>");
         assert_eq!(link, None);
     }

@@ -227,7 +227,8 @@ async fn one(env: &Env<'_>, q: &notice_queue::Model, dir: &Directory) -> anyhow:
                 t.with_timezone(&super::quiet::ZONE).format("%Y-%m-%d %H:%M")
             ));
         }
-        let row = match channel {
+        let note = (!notes.is_empty()).then(|| notes.join("; "));
+        let inserted = match channel {
             Channel::Email => {
                 let address = match person {
                     To::User(u) => u.email.clone(),
@@ -236,7 +237,7 @@ async fn one(env: &Env<'_>, q: &notice_queue::Model, dir: &Directory) -> anyhow:
                 let Some(address) = address else { continue };
                 let mail = message::render(&facts);
                 let (text, html) = mail.for_reader(user.is_some_and(|u| u.mail_english));
-                outbox::ActiveModel {
+                let row = outbox::ActiveModel {
                     message_id: Set(env.links.message_id(&key)),
                     dedup_key: Set(key.clone()),
                     kind: Set("notice".to_owned()),
@@ -244,7 +245,7 @@ async fn one(env: &Env<'_>, q: &notice_queue::Model, dir: &Directory) -> anyhow:
                     step: Set(Some(event.key().to_owned())),
                     due_at: Set(q.created_at),
                     recipients: Set(serde_json::json!([address])),
-                    note: Set((!notes.is_empty()).then(|| notes.join("; "))),
+                    note: Set(note),
                     subject: Set(mail.subject.clone()),
                     body_text: Set(text),
                     body_html: Set(html),
@@ -255,11 +256,49 @@ async fn one(env: &Env<'_>, q: &notice_queue::Model, dir: &Directory) -> anyhow:
                     created_at: Set(env.now),
                     channel: Set(Channel::Email.key().to_owned()),
                     ..Default::default()
-                }
+                };
+                crate::delivery::insert_once(&txn, row).await?
             }
-            Channel::Sms => continue,
+            Channel::Sms => {
+                // Only people with a number; an address alone has none.
+                let Some(phone) = user.and_then(|u| u.phone.clone()) else {
+                    continue;
+                };
+                let (head, title, link) = message::sms_parts(&facts);
+                let link = link.unwrap_or_else(|| facts.page.clone());
+                let text = crate::app::sms::text::compose(&crate::app::sms::text::Parts {
+                    prefix: &head,
+                    title: &title,
+                    link: &link,
+                    max_segments: 1,
+                })
+                .text;
+                let vars = [
+                    ("number", ticket.number.clone()),
+                    ("title", ticket.title.clone()),
+                    ("link", link.clone()),
+                    ("event", event.key().to_owned()),
+                ]
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect();
+                let m = crate::app::sms::SmsMessage {
+                    dedup_key: key.clone(),
+                    kind: "notice".to_owned(),
+                    ticket_id: Some(ticket.id),
+                    phones: vec![phone],
+                    text,
+                    label: format!("{} {} {}", severity.label_zh(), ticket.number, event.key()),
+                    vars,
+                    due_at: q.created_at,
+                    step: Some(event.key().to_owned()),
+                    note,
+                    not_before: hold,
+                };
+                crate::app::sms::queue(&txn, m, env.now).await? > 0
+            }
         };
-        if crate::delivery::insert_once(&txn, row).await? {
+        if inserted {
             queued += 1;
             if let (Some(u), Some(t)) = (acks, token) {
                 // The link's time runs from when the message may go (quiet hours hold it).

@@ -54,6 +54,12 @@ pub struct SmsMessage {
     pub vars: BTreeMap<String, String>,
     /// When it fell due.
     pub due_at: DateTime<Utc>,
+    /// The ladder step or the notice's event (`opened`, …), as the outbox shows it.
+    pub step: Option<String>,
+    /// What the sender noticed (roles nobody holds, quiet hours).
+    pub note: Option<String>,
+    /// Not before then (quiet hours); `None` = at once.
+    pub not_before: Option<DateTime<Utc>>,
 }
 
 /// Queues `m`, one row per distinct phone, each exactly once under `<dedup_key>/<phone>`, in
@@ -88,11 +94,11 @@ pub async fn queue(db: &impl ConnectionTrait, m: SmsMessage, now: DateTime<Utc>)
             subscription_id: Set(None),
             ticket_id: Set(m.ticket_id),
             clock: Set(None),
-            step: Set(None),
+            step: Set(m.step.clone()),
             repeat: Set(None),
             due_at: Set(m.due_at),
             recipients: Set(serde_json::json!([phone])),
-            note: Set(None),
+            note: Set(m.note.clone()),
             subject: Set(m.label.clone()),
             body_text: Set(m.text.clone()),
             body_html: Set(vars.clone()),
@@ -100,7 +106,7 @@ pub async fn queue(db: &impl ConnectionTrait, m: SmsMessage, now: DateTime<Utc>)
             attachments: Set(None),
             status: Set(crate::db::Key(status)),
             attempts: Set(0),
-            next_attempt_at: Set(now),
+            next_attempt_at: Set(m.not_before.unwrap_or(now)),
             claimed_until: Set(None),
             last_error: Set(error),
             sent_at: Set(None),
