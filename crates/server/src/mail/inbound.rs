@@ -80,6 +80,11 @@ pub struct MailInConfig {
     pub idle: Option<bool>,
     /// Words that, alone on a reply's first line, acknowledge the ticket [default 确认, 收到, ACK].
     pub ack_keywords: Option<Vec<String>>,
+    /// The `authserv-id` of the mail server whose `Authentication-Results` header opsclock
+    /// trusts (the receiving server of this mailbox, which removes such headers from outside).
+    /// A keyword reply acknowledges only when that header says `dmarc=pass`; without this key
+    /// keyword replies are comments, since a `From` is easily forged.
+    pub trusted_authserv_id: Option<String>,
     /// Subject words → severity [default 紧急 urgent, 严重 serious, 轻微 minor]; without one, general.
     pub severity_keywords: Option<BTreeMap<String, String>>,
     /// Rules placing a new message on a system, tried in order.
@@ -187,6 +192,7 @@ impl MailInSettings {
                 rules: c.rules.clone(),
                 severity_keywords,
                 ack_keywords: c.ack_keywords.clone().unwrap_or_else(Options::default_ack_keywords),
+                trusted_authserv_id: c.trusted_authserv_id.clone().filter(|s| !s.trim().is_empty()),
             },
         })
     }

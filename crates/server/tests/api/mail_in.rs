@@ -52,7 +52,9 @@ both!(
         set_email(&t, "ueng_a", "Li@UA.example").await;
         set_email(&t, "eng_a", "wang@va.example").await;
         let dovecot = Dovecot::start();
-        let s = dovecot.mailbox("ua", "");
+        // The receiving server stamps Authentication-Results as mx.ops.example.
+        let s = dovecot.mailbox("ua", "trusted_authserv_id = \"mx.ops.example\"\n");
+        const VOUCHED: &str = "Authentication-Results: mx.ops.example; dmarc=pass header.from=example\r\n";
 
         dovecot
             .deliver(
@@ -126,7 +128,10 @@ both!(
         // The keyword from someone who may not acknowledge (the unit's engineer) is refused …
         let subject = format!("回复：已受理 {number}");
         dovecot
-            .deliver("INBOX", &mail("li@ua.example", &subject, "m3@ua.example", "", "确认"))
+            .deliver(
+                "INBOX",
+                &mail("li@ua.example", &subject, "m3@ua.example", VOUCHED, "确认"),
+            )
             .await;
         assert_eq!(round(&t, &s).await, [("refused".to_owned(), Some(number.clone()))]);
         let view = t
@@ -142,11 +147,32 @@ both!(
             .unwrap();
         assert_eq!(m3.user_id, Some(t.user_ids["ueng_a"]), "the refusal names who sent it");
         assert!(m3.reason.is_some());
-        // … and from the vendor's engineer (the number in the subject names the ticket) it acknowledges, as them.
+        // … a forged one (no DMARC pass from the trusted server) in the vendor engineer's name is
+        // only a comment …
         dovecot
             .deliver(
                 "INBOX",
-                &mail("wang@va.example", &subject, "m4@va.example", "", "收到。\r\n马上处理"),
+                &mail("wang@va.example", &subject, "m4-forged@va.example", "", "收到"),
+            )
+            .await;
+        assert_eq!(round(&t, &s).await, [("comment".to_owned(), Some(number.clone()))]);
+        let view = t
+            .get("admin", &format!("/api/v1/tickets/{number}"))
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(view["status"], "new", "a From alone acknowledges nothing");
+        // … and the vendor's engineer's, vouched for (the number in the subject names the
+        // ticket), acknowledges, as them.
+        dovecot
+            .deliver(
+                "INBOX",
+                &mail(
+                    "wang@va.example",
+                    &subject,
+                    "m4@va.example",
+                    VOUCHED,
+                    "收到。\r\n马上处理",
+                ),
             )
             .await;
         assert_eq!(round(&t, &s).await, [("ack".to_owned(), Some(number.clone()))]);

@@ -654,6 +654,11 @@ both!(
         let token = text.rsplit("/a/").next().unwrap().to_owned();
         let link = opsclock::app::action_links::peek(&t.state, &token).await.unwrap();
         assert_eq!(link.state, opsclock::app::action_links::LinkState::Ready);
+        let done = opsclock::app::action_links::acknowledge(&t.state, &ClientAddr(Some("phone".into())), &token)
+            .await
+            .unwrap();
+        assert_eq!(done.state, opsclock::app::action_links::LinkState::Done, "{done:?}");
+        assert_eq!(done.acknowledged_by.as_deref(), Some("eng_a"));
         // The ticket says who was told what, by which channel, and how it went.
         let view = t
             .get("mgr_a", &format!("/api/v1/tickets/{number}"))

@@ -130,7 +130,12 @@ impl SystemContacts<'_> {
                     addresses.insert(e.clone());
                 }
                 Recipient::Role(role) => {
-                    let holders = self.holders(assignee, *role);
+                    // By email: a holder with a phone only is no recipient here.
+                    let holders: Vec<&users::Model> = self
+                        .holders(assignee, *role)
+                        .into_iter()
+                        .filter(|u| u.email.is_some())
+                        .collect();
                     if holders.is_empty() {
                         unfilled.push(role.key());
                     }

@@ -188,17 +188,32 @@ pub async fn facts(txn: &DatabaseTransaction, opts: &Options, m: &Parsed) -> App
             .await?
             .is_some();
     }
-    let user = match &m.from {
+    let matching = match &m.from {
         Some(from) => {
             users::Entity::find()
                 .filter({
                     use sea_orm::sea_query::ExprTrait as _;
                     Expr::expr(Func::lower(Expr::col(users::Column::Email))).eq(from.to_lowercase())
                 })
-                .one(txn)
+                .all(txn)
                 .await?
         }
-        None => None,
+        None => Vec::new(),
+    };
+    // Two enabled accounts with one address: which one acts cannot be told, so neither does.
+    let enabled: Vec<&users::Model> = matching.iter().filter(|u| !u.disabled).collect();
+    let user = match (enabled.as_slice(), matching.first()) {
+        ([one], _) => Some((*one).clone()),
+        ([], first) => first.cloned(),
+        (many, _) => {
+            let names: Vec<&str> = many.iter().map(|u| u.username.as_str()).collect();
+            facts.sender_refused = Some(format!(
+                "{} is the address of several accounts ({}); give each its own",
+                m.from.as_deref().unwrap_or_default(),
+                names.join(", ")
+            ));
+            None
+        }
     };
     if let Some(u) = &user {
         if u.disabled {

@@ -92,7 +92,13 @@ pub fn decide(m: &Parsed, facts: &Facts, opts: &Options) -> Decision {
     }
     let text = reply_text(&m.text);
     if let Some(ticket) = &facts.thread {
-        if let Some(keyword) = ack_keyword(&text, &opts.ack_keywords) {
+        // A keyword acts only for a sender the trusted mail server vouched for (DMARC); else
+        // it is what anyone may write: a comment.
+        let vouched = opts
+            .trusted_authserv_id
+            .as_deref()
+            .is_some_and(|id| m.dmarc_pass_by.iter().any(|b| b.eq_ignore_ascii_case(id.trim())));
+        if let Some(keyword) = ack_keyword(&text, &opts.ack_keywords).filter(|_| vouched) {
             return Decision::Acknowledge {
                 ticket: ticket.clone(),
                 keyword,

@@ -167,9 +167,21 @@ fn replies_comment_or_acknowledge() {
         ("ack!", "ACK"),
         ("  ACK\n谢谢", "ACK"),
     ] {
-        let m = mail("li@ua.example", "Re: x", &format!("{first}\n> quoted"));
+        let mut m = mail("li@ua.example", "Re: x", &format!("{first}\n> quoted"));
+        // Without the trusted server's DMARC pass a keyword is only a comment: From is forgeable.
+        assert!(
+            matches!(decide(&m, &thread, &opts()), Decision::Comment { .. }),
+            "{first}"
+        );
+        let trusting = Options {
+            trusted_authserv_id: Some("mx.ops.example".into()),
+            ..opts()
+        };
+        m.dmarc_pass_by = vec!["mx.elsewhere.example".into()];
+        assert!(matches!(decide(&m, &thread, &trusting), Decision::Comment { .. }));
+        m.dmarc_pass_by = vec!["mx.ops.example".into()];
         assert_eq!(
-            decide(&m, &thread, &opts()),
+            decide(&m, &thread, &trusting),
             Decision::Acknowledge {
                 ticket: "INC-2026-000001".into(),
                 keyword: keyword.into()

@@ -85,6 +85,9 @@ pub struct Options {
     pub severity_keywords: Vec<(String, Severity)>,
     /// Words that, alone on a reply's first line, acknowledge the ticket.
     pub ack_keywords: Vec<String>,
+    /// The mail server whose `Authentication-Results` say the sender is who `From` says: a
+    /// keyword acknowledges only with its `dmarc=pass` ([`parse::Parsed::dmarc_pass_by`]).
+    pub trusted_authserv_id: Option<String>,
 }
 
 impl Options {
@@ -110,6 +113,7 @@ impl Options {
             rules: Vec::new(),
             severity_keywords: Options::default_severity_keywords(),
             ack_keywords: Options::default_ack_keywords(),
+            trusted_authserv_id: None,
         }
     }
 }

@@ -39,6 +39,8 @@ pub struct Parsed {
     pub null_return_path: bool,
     /// The attachments.
     pub attachments: Vec<MailFile>,
+    /// The `authserv-id`s of the `Authentication-Results` headers that report `dmarc=pass`.
+    pub dmarc_pass_by: Vec<String>,
     /// `sha256:` and the hex SHA-256 of the bytes: the identity of a message without an id.
     pub digest: String,
     /// Whether the bytes read as a message at all.
@@ -100,12 +102,29 @@ impl Parsed {
             })
             .collect();
         let null_return_path = m.header_raw("Return-Path").is_some_and(|v| v.trim() == "<>");
+        let dmarc_pass_by = m
+            .header_values("Authentication-Results")
+            .filter_map(|v| v.as_text().map(str::to_owned))
+            .filter_map(|v| dmarc_pass(&v))
+            .collect();
+        // What anyone may send is stored: no NUL (PostgreSQL refuses it in text) and no id too
+        // long for an index (a long one is known by its hash), so that one crafted mail cannot
+        // stop the mailbox.
+        let clean = |s: &str| s.replace('\0', "");
+        let id = |s: &str| {
+            let s = clean(s);
+            if s.len() > 250 {
+                format!("sha256:{}", hex::encode(sha2::Sha256::digest(s.as_bytes())))
+            } else {
+                s
+            }
+        };
         Parsed {
-            message_id: m.message_id().map(str::to_owned).filter(|s| !s.is_empty()),
-            from,
-            subject: m.subject().unwrap_or_default().trim().to_owned(),
-            replies_to,
-            text: text.replace("\r\n", "\n").trim().to_owned(),
+            message_id: m.message_id().map(id).filter(|s| !s.is_empty()),
+            from: from.map(|f| clean(&f)).filter(|f| f.len() <= 320),
+            subject: clean(m.subject().unwrap_or_default().trim()),
+            replies_to: replies_to.iter().map(|r| id(r)).collect(),
+            text: clean(&text).replace("\r\n", "\n").trim().to_owned(),
             auto_submitted: lower("Auto-Submitted"),
             precedence: lower("Precedence"),
             autoreply_header: m.header_raw("X-Autoreply").is_some()
@@ -113,6 +132,7 @@ impl Parsed {
                 || m.header_raw("X-Autoreply-From").is_some(),
             null_return_path,
             attachments,
+            dmarc_pass_by,
             digest,
             readable: true,
         }
@@ -180,5 +200,46 @@ mod tests {
                 bytes: b"hello".to_vec()
             }]
         );
+    }
+}
+
+/// The `authserv-id` of an `Authentication-Results` value (RFC 8601) that reports `dmarc=pass`.
+///
+/// ```
+/// use opsclock::app::mail_in::parse::dmarc_pass;
+/// let v = "mx.ops.example; spf=pass smtp.mailfrom=vendor.example; dmarc=pass (p=reject) header.from=vendor.example";
+/// assert_eq!(dmarc_pass(v), Some("mx.ops.example".to_owned()));
+/// assert_eq!(dmarc_pass("mx.ops.example; dmarc=fail header.from=x.example"), None);
+/// assert_eq!(dmarc_pass("mx.ops.example; dkim=pass; dmarc=passed"), None);
+/// ```
+pub fn dmarc_pass(value: &str) -> Option<String> {
+    let mut parts = value.split(';');
+    let id = parts.next()?.split_whitespace().next()?.trim().to_lowercase();
+    parts
+        .any(|p| {
+            p.split_whitespace()
+                .next()
+                .is_some_and(|m| m.eq_ignore_ascii_case("dmarc=pass"))
+        })
+        .then_some(id)
+}
+
+#[cfg(test)]
+mod crafted {
+    use super::*;
+
+    #[test]
+    fn a_nul_or_an_endless_id_is_made_storable() {
+        let long = "x".repeat(3000);
+        let raw = format!(
+            "From: a@b.example\r\nSubject: =?utf-8?b?{}?=\r\nMessage-ID: <{long}@x>\r\nIn-Reply-To: <{long}@y>\r\n\r\nbody\0text\r\n",
+            base64::Engine::encode(&base64::engine::general_purpose::STANDARD, "门户\0打不开")
+        );
+        let p = Parsed::from_bytes(raw.as_bytes());
+        assert_eq!(p.subject, "门户打不开");
+        assert!(!p.text.contains('\0'));
+        let id = p.message_id.unwrap();
+        assert!(id.starts_with("sha256:") && id.len() < 80, "{id}");
+        assert!(p.replies_to.iter().all(|r| r.len() < 80));
     }
 }

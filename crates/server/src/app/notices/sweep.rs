@@ -266,13 +266,23 @@ async fn one(env: &Env<'_>, q: &notice_queue::Model, dir: &Directory) -> anyhow:
                 };
                 let (head, title, link) = message::sms_parts(&facts);
                 let link = link.unwrap_or_else(|| facts.page.clone());
-                let text = crate::app::sms::text::compose(&crate::app::sms::text::Parts {
+                let composed = crate::app::sms::text::compose(&crate::app::sms::text::Parts {
                     prefix: &head,
                     title: &title,
                     link: &link,
                     max_segments: 1,
-                })
-                .text;
+                });
+                // A long public_url can push even the head and the link past one segment: said.
+                let note = match composed.segments.count {
+                    1 => note,
+                    n => Some(
+                        note.into_iter()
+                            .chain([format!("the text needs {n} segments (a long link)")])
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                    ),
+                };
+                let text = composed.text;
                 let vars = [
                     ("number", ticket.number.clone()),
                     ("title", ticket.title.clone()),
