@@ -367,6 +367,24 @@ both!(
             number(&t.open("mgr_a", "SA", "fault", "general").await),
         );
         let pdf = "%PDF-1.7\n% 验收单\n%%EOF\n".as_bytes().to_vec();
+        // A good file sent with a refused one: refused whole, and nothing written to disk (a file
+        // written for a rolled-back request would sit outside every quota).
+        let other = "%PDF-1.7\n% 其他\n%%EOF\n".as_bytes().to_vec();
+        upload(
+            &t,
+            "mgr_a",
+            &one,
+            &[
+                ("other.pdf", "application/pdf", &other),
+                ("x.png", "image/png", b"MZ\x90\0"),
+            ],
+        )
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+        assert!(
+            std::fs::read_dir(&dir).map_or(true, |d| d.count() == 0),
+            "nothing on disk after a refused request"
+        );
         let a = upload(&t, "mgr_a", &one, &[("验收单.pdf", "application/pdf", &pdf)])
             .await
             .expect(StatusCode::CREATED);

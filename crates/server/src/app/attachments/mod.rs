@@ -34,7 +34,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use self::kinds::Sniffed;
+use self::kinds::{Kind, Sniffed};
 use self::settings::{GIB, MIB};
 use crate::app::audit::{self, ClientAddr};
 use crate::app::auth::Principal;
@@ -120,32 +120,11 @@ async fn held(txn: &impl ConnectionTrait, ticket_id: Option<i64>) -> AppResult<(
     Ok((u64::try_from(n).unwrap_or(0), u64::try_from(bytes).unwrap_or(0)))
 }
 
-/// Stores a file as an attachment of ticket `ticket_id`, inside the caller's transaction `txn`
-/// (which the caller commits), and audits it (`ticket.attach`).
-///
-/// Who may is the caller's to decide (the doors ask [`upload`], which checks; the mail-in job
-/// has decided the sender's mail belongs to the ticket): `by` is the person (none for a mail
-/// from no user), `source` how it came. `name` is the name it was sent with (sanitised here),
-/// `declared_type` the type it was sent as (recorded in the audit, never trusted), `bytes` the
-/// file.
-///
-/// Fails with [`AppError::Invalid`] on `file`, naming the rule: an empty file; a kind refused
-/// (a program, HTML, SVG) or not in `allowed_types`; over `max_file_mib`, `max_ticket_mib` or
-/// `quota_gib` (saying what is used). [`AppError::NotFound`] if there is no such ticket. The
-/// same content already on the ticket is not stored again: its attachment is the answer.
-#[allow(clippy::too_many_arguments)]
-pub async fn store(
-    txn: &impl ConnectionTrait,
-    settings: &AttachmentStore,
-    ticket_id: i64,
-    by: Option<i64>,
-    source: Source,
-    name: &str,
-    declared_type: Option<&str>,
-    bytes: &[u8],
-    from: &ClientAddr,
-    now: DateTime<Utc>,
-) -> AppResult<AttachmentView> {
+/// The kind of `bytes` if a file of them may be attached at all (not empty, within
+/// `max_file_mib`, of an allowed kind by its content), else why not. [`upload`] asks it of every
+/// file of a request before storing any, so that a refused file cannot leave another's bytes on
+/// disk behind a rolled-back transaction.
+pub fn admit(settings: &AttachmentStore, name: &str, declared_type: Option<&str>, bytes: &[u8]) -> AppResult<Kind> {
     let size = bytes.len() as u64;
     if bytes.is_empty() {
         return Err(AppError::invalid("file", "the file is empty (文件为空)"));
@@ -202,6 +181,40 @@ pub async fn store(
             ));
         }
     };
+    Ok(kind)
+}
+
+/// Stores a file as an attachment of ticket `ticket_id`, inside the caller's transaction `txn`
+/// (which the caller commits), and audits it (`ticket.attach`).
+///
+/// Who may is the caller's to decide (the doors ask [`upload`], which checks; the mail-in job
+/// has decided the sender's mail belongs to the ticket): `by` is the person (none for a mail
+/// from no user), `source` how it came. `name` is the name it was sent with (sanitised here),
+/// `declared_type` the type it was sent as (recorded in the audit, never trusted), `bytes` the
+/// file.
+///
+/// Fails with [`AppError::Invalid`] on `file`, naming the rule: an empty file; a kind refused
+/// (a program, HTML, SVG) or not in `allowed_types`; over `max_file_mib`, `max_ticket_mib` or
+/// `quota_gib` (saying what is used). [`AppError::NotFound`] if there is no such ticket. The
+/// same content already on the ticket is not stored again: its attachment is the answer.
+#[allow(clippy::too_many_arguments)]
+pub async fn store(
+    txn: &impl ConnectionTrait,
+    settings: &AttachmentStore,
+    ticket_id: i64,
+    by: Option<i64>,
+    source: Source,
+    name: &str,
+    declared_type: Option<&str>,
+    bytes: &[u8],
+    from: &ClientAddr,
+    now: DateTime<Utc>,
+) -> AppResult<AttachmentView> {
+    let size = bytes.len() as u64;
+    let kind = admit(settings, name, declared_type, bytes)?;
+    let declared = declared_type
+        .map(|d| d.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        .filter(|d| !d.is_empty());
     let name = kinds::clean_name(name, kind);
     let sha256 = hex::encode(Sha256::digest(bytes));
     // One upload at a time counts and inserts (SQLite: the write transaction already is).
@@ -384,6 +397,9 @@ pub async fn upload(
     let txn = ctx.begin_write().await?;
     let loaded = crate::app::tickets::read::load_in_scope(&txn, p, number).await?;
     permissions::check_ticket(p, Action::TicketAttach, loaded.row.vendor_id.is_some())?;
+    for f in files {
+        admit(&ctx.attachments, f.name, f.declared_type, f.bytes)?;
+    }
     let mut out = Vec::with_capacity(files.len());
     for f in files {
         let view = store(
