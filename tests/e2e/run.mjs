@@ -789,6 +789,9 @@ try {
       "/admin/windows",
       "/admin/outbox",
       "/me/security",
+      "/me/notifications",
+      "/mail-in",
+      "/a/not-a-known-link",
       "/dashboard?period=2026-13",
     ]) {
       leaks.push(await englishOn(page, path));

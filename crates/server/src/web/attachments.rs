@@ -36,7 +36,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("choose", "选择文件", "Files"),
     (
         "hint",
-        "附件一经上传即随工单永久保存，不可删除；文件类型按内容识别，不接受可执行文件、脚本、HTML、SVG。",
+        "附件一经上传即随工单永久保存，不可删除；文件类型按内容识别，不接受可执行文件、脚本、网页和矢量图文件。",
         "Attachments stay with the ticket for good (none is deleted); the type is told by the content, and programs, scripts, HTML and SVG are refused.",
     ),
     ("limits", "限制", "Limits"),

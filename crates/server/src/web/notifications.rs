@@ -169,10 +169,43 @@ pub(super) fn timeline_entry(m: &crate::app::tickets::views::EscalationEntry, la
         m.recipients.join(v.pick("、", ", "))
     );
     if let Some(n) = &m.note {
-        detail.push_str(&format!(" · {n}"));
+        detail.push_str(&format!(" · {}", note_words(n, lang)));
     }
     if let Some(e) = m.last_error.as_ref().filter(|_| m.status != "sent") {
         detail.push_str(&format!(" · {e}"));
     }
     serde_json::json!({"at": m.due_at, "kind": m.channel, "who": null, "detail": detail})
+}
+
+/// A notice's note (stored in English: `nobody holds: unit_head; quiet hours: held until …`) in
+/// the reader's language.
+fn note_words(note: &str, lang: Lang) -> String {
+    if lang != Lang::Zh {
+        return note.to_owned();
+    }
+    let v = lang.vocab();
+    note.split("; ")
+        .map(|part| {
+            if let Some(roles) = part.strip_prefix("nobody holds: ") {
+                let names: Vec<String> = roles
+                    .split(", ")
+                    .map(|r| match r {
+                        "reporter" => "报告人".to_owned(),
+                        r => crate::app::vocab::labels::notify(r, v),
+                    })
+                    .collect();
+                format!("无人担任：{}", names.join("、"))
+            } else if let Some(until) = part.strip_prefix("quiet hours: held until ") {
+                format!("免打扰时段，顺延至 {until}")
+            } else if let Some(n) = part
+                .strip_prefix("the text needs ")
+                .and_then(|r| r.strip_suffix(" segments (a long link)"))
+            {
+                format!("短信需分 {n} 条发送（链接较长）")
+            } else {
+                part.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("；")
 }
