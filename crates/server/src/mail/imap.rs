@@ -6,7 +6,10 @@
 //! `\Deleted` and `EXPUNGE`), so a restart does not fetch it again; if the process dies between
 //! the two, the next round fetches it again and the database's record makes it a no-op before
 //! it is moved. Between rounds the worker waits in `IDLE` where the server offers it (Dovecot
-//! does), at most `poll_secs`, else sleeps `poll_secs`. A lost connection is opened again after
+//! does), at most `poll_secs`, else sleeps `poll_secs`. A message larger than `max_message_mib`
+//! is not downloaded: only its header is, and it is placed with a text saying so
+//! ([`crate::app::mail_in::handle_oversized`]). A message the server fails on (its database,
+//! its disk) is left in the folder and tried again next round, without holding up the others. A lost connection is opened again after
 //! a backoff doubling from 1 s to 5 min. Errors are logged and kept in the setting
 //! `mail_in.status.{name}`, which `opsclock mail-in status` shows.
 
@@ -40,6 +43,9 @@ pub struct RoundReport {
     pub handled: usize,
     /// What became of each handled message: (UID, outcome, ticket).
     pub outcomes: Vec<(u32, String, Option<String>)>,
+    /// The messages that could not be handled for a fault of the server's (the database, the
+    /// disk), left in the folder for the next round: why, each.
+    pub failed: Vec<String>,
 }
 
 /// Connects and logs in to the mailbox's server.
@@ -109,19 +115,45 @@ pub async fn round(ctx: &Context, s: &MailInSettings, session: &mut ImapSession)
     let mut report = RoundReport::default();
     let can_move = s.processed_folder.is_some() && session.capabilities().await?.has_str("MOVE");
     for uid in uids {
-        let raw = {
+        let place = Place { uidvalidity, uid };
+        let size = {
             let fetches: Vec<_> = session
-                .uid_fetch(uid.to_string(), "(UID BODY.PEEK[])")
+                .uid_fetch(uid.to_string(), "(UID RFC822.SIZE)")
                 .await?
                 .try_collect()
                 .await?;
-            fetches.iter().find_map(|f| f.body().map(<[u8]>::to_vec))
+            fetches.iter().find_map(|f| f.size).map(u64::from)
+        };
+        let Some(size) = size else { continue };
+        let oversized = size > s.max_message_bytes;
+        let raw = {
+            let what = if oversized {
+                "(UID BODY.PEEK[HEADER])"
+            } else {
+                "(UID BODY.PEEK[])"
+            };
+            let fetches: Vec<_> = session.uid_fetch(uid.to_string(), what).await?.try_collect().await?;
+            fetches
+                .iter()
+                .find_map(|f| if oversized { f.header() } else { f.body() }.map(<[u8]>::to_vec))
         };
         let Some(raw) = raw else { continue };
         report.fetched += 1;
-        let handled = crate::app::mail_in::handle(ctx, &s.options, Place { uidvalidity, uid }, &raw)
-            .await
-            .map_err(|e| anyhow::anyhow!("message UID {uid}: {e}"))?;
+        let handled = if oversized {
+            crate::app::mail_in::handle_oversized(ctx, &s.options, place, &raw, size, s.max_message_bytes).await
+        } else {
+            crate::app::mail_in::handle(ctx, &s.options, place, &raw).await
+        };
+        let handled = match handled {
+            Ok(h) => h,
+            Err(e) => {
+                // Left where it is, for the next round; the others are not held up by it.
+                let detail = format!("message UID {uid}: {}", e.detail());
+                tracing::error!(mailbox = %s.options.mailbox, %uid, error = %detail, "mail in left a message for the next round");
+                report.failed.push(detail);
+                continue;
+            }
+        };
         if handled.outcome != "seen" {
             report.handled += 1;
             report.outcomes.push((uid, handled.outcome, handled.ticket));
@@ -219,7 +251,14 @@ async fn session_loop(ctx: &Context, s: &MailInSettings) -> anyhow::Result<()> {
         if report.handled > 0 {
             tracing::info!(mailbox = %s.options.mailbox, handled = report.handled, "mail in round");
         }
-        status(ctx, &s.options.mailbox, None).await;
+        let error = (!report.failed.is_empty()).then(|| {
+            format!(
+                "{} message(s) left for the next round: {}",
+                report.failed.len(),
+                report.failed.join("; ")
+            )
+        });
+        status(ctx, &s.options.mailbox, error).await;
         if idle {
             let mut handle = session.idle();
             handle.init().await?;

@@ -13,6 +13,7 @@
 //! unit = "UA"                           # a unit's own mailbox [default: shared]
 //! poll_secs = 60
 //! idle = true
+//! max_message_mib = 25                  # of a larger message only the header is read
 //! ack_keywords = ["确认", "收到", "ACK"]
 //! severity_keywords = { "紧急" = "urgent", "严重" = "serious", "轻微" = "minor" }
 //! rules = [
@@ -78,6 +79,9 @@ pub struct MailInConfig {
     pub poll_secs: Option<u64>,
     /// Wait with IDLE where the server offers it [default true].
     pub idle: Option<bool>,
+    /// The largest message read whole, in MiB (default 25); of a larger one only the header is
+    /// read, and its ticket or comment says so.
+    pub max_message_mib: Option<u64>,
     /// Words that, alone on a reply's first line, acknowledge the ticket [default 确认, 收到, ACK].
     pub ack_keywords: Option<Vec<String>>,
     /// The `authserv-id` of the mail server whose `Authentication-Results` header opsclock
@@ -115,6 +119,8 @@ pub struct MailInSettings {
     pub poll: Duration,
     /// Use IDLE where offered.
     pub idle: bool,
+    /// The largest message read whole, in bytes.
+    pub max_message_bytes: u64,
     /// How messages are placed.
     pub options: Options,
 }
@@ -168,6 +174,10 @@ impl MailInSettings {
             0 => bail!("{at}: poll_secs must be at least 1"),
             n => Duration::from_secs(n),
         };
+        let max_message_bytes = match c.max_message_mib.unwrap_or(25) {
+            n @ 1..=1024 => n * 1024 * 1024,
+            n => bail!("{at}: max_message_mib must be from 1 to 1024, not {n}"),
+        };
         Ok(MailInSettings {
             host: c.host.clone(),
             port: c.port.unwrap_or(match c.tls {
@@ -186,6 +196,7 @@ impl MailInSettings {
             },
             poll,
             idle: c.idle.unwrap_or(true),
+            max_message_bytes,
             options: Options {
                 mailbox: c.name.clone(),
                 unit: c.unit.clone(),

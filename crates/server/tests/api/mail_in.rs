@@ -541,3 +541,94 @@ async fn tls_and_starttls_trust_the_configured_ca_only() {
         );
     }
 }
+
+both!(
+    a_message_the_server_fails_on_waits_for_the_next_round_and_a_huge_one_is_read_by_its_header,
+    |t: Harness| async move {
+        use sea_orm::ConnectionTrait as _;
+        set_email(&t, "ueng_a", "li@ua.example").await;
+        let dovecot = Dovecot::start();
+        let mut s = dovecot.mailbox("ua", "");
+        let with_file = "From: li@ua.example\r\nSubject: 摄像头离线\r\nMessage-ID: <fail-1@ua.example>\r\n\
+                         MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=XX\r\n\r\n\
+                         --XX\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n见日志\r\n\
+                         --XX\r\nContent-Type: text/plain; name=\"err.log\"\r\nContent-Disposition: attachment; filename=\"err.log\"\r\n\
+                         Content-Transfer-Encoding: base64\r\n\r\naGVsbG8gbG9nCg==\r\n--XX--\r\n";
+        dovecot.deliver("INBOX", with_file).await;
+        dovecot
+            .deliver("INBOX", &mail("li@ua.example", "门户网站打不开", "ok-1@ua.example", "", "502"))
+            .await;
+
+        // The attachments' table is away: storing the file fails, as a full disk or a lost
+        // database would. The message is left in the mailbox, nothing of it is recorded (no
+        // ticket half-opened, no "refused"), and the message after it is not held up.
+        t.db.db
+            .execute_unprepared("ALTER TABLE ticket_attachments RENAME TO ticket_attachments_away")
+            .await
+            .unwrap();
+        let report = imap::once(&t.state.ctx, &s).await.expect("the round itself goes on");
+        assert_eq!(report.failed.len(), 1, "{report:?}");
+        assert!(report.failed[0].contains("the server failed"), "{report:?}");
+        assert_eq!(report.outcomes.len(), 1, "{report:?}");
+        assert_eq!(report.outcomes[0].1, "ticket");
+        assert_eq!((dovecot.count("INBOX").await, dovecot.count("Processed").await), (1, 1));
+        assert_eq!(ticket_count(&t).await, 1, "only the second message's ticket");
+        let recorded = mail_in_messages::Entity::find()
+            .filter(mail_in_messages::Column::MessageId.eq("fail-1@ua.example"))
+            .count(&t.db.db)
+            .await
+            .unwrap();
+        assert_eq!(recorded, 0);
+
+        // Once the server is well again, the next round handles it, file and all.
+        t.db.db
+            .execute_unprepared("ALTER TABLE ticket_attachments_away RENAME TO ticket_attachments")
+            .await
+            .unwrap();
+        let got = round(&t, &s).await;
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].0, "ticket");
+        assert_eq!((dovecot.count("INBOX").await, dovecot.count("Processed").await), (0, 2));
+        let stored = opsclock::db::entities::ticket_attachments::Entity::find()
+            .all(&t.db.db)
+            .await
+            .unwrap();
+        assert_eq!(stored.len(), 1);
+        assert_eq!(stored[0].name, "err.log");
+
+        // A message over the mailbox's limit is not downloaded: its header opens the ticket,
+        // whose description says why the text and files are missing.
+        s.max_message_bytes = 4096;
+        let photo = "QUJD".repeat(4000);
+        let huge = format!(
+            "From: li@ua.example\r\nSubject: 机房漏水 照片见附件\r\nMessage-ID: <huge-1@ua.example>\r\n\
+             MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=XX\r\n\r\n\
+             --XX\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n漏水位置见照片\r\n\
+             --XX\r\nContent-Type: image/jpeg; name=\"leak.jpg\"\r\nContent-Disposition: attachment; filename=\"leak.jpg\"\r\n\
+             Content-Transfer-Encoding: base64\r\n\r\n{photo}\r\n--XX--\r\n"
+        );
+        dovecot.deliver("INBOX", &huge).await;
+        let got = round(&t, &s).await;
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].0, "ticket");
+        let number = got[0].1.clone().unwrap();
+        let view = t
+            .get("admin", &format!("/api/v1/tickets/{number}"))
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(view["title"], "机房漏水 照片见附件");
+        let description = view["description"].as_str().unwrap();
+        assert!(description.contains("超过邮箱上限 4 KiB"), "{description}");
+        assert!(description.contains("over the mailbox's limit"), "{description}");
+        assert!(!description.contains("漏水位置见照片"), "the body was not read: {description}");
+        assert_eq!(dovecot.count("Processed").await, 3);
+        let row = mail_in_messages::Entity::find()
+            .filter(mail_in_messages::Column::MessageId.eq("huge-1@ua.example"))
+            .one(&t.db.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(row.outcome, "ticket");
+        assert!(row.attachments.is_none(), "no file was read: {:?}", row.attachments);
+    }
+);

@@ -7,7 +7,9 @@
 //! the record commit together or not at all. The act runs in a savepoint: when the sender may not
 //! do what the message asks (a viewer opening a ticket, a comment on a ticket out of their
 //! scope), the savepoint is rolled back and the message is recorded `refused` (or `triage`)
-//! with the reason.
+//! with the reason. When it fails for a reason of the server's own (the database, the disk), the
+//! whole transaction is rolled back and the error returned: nothing is recorded, the message stays
+//! where it is, and the next round tries it again.
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, Func, OnConflict};
@@ -48,8 +50,58 @@ pub struct Place {
 }
 
 /// Handles message `raw`, found at `place` in the mailbox of `opts`, exactly once.
+///
+/// An internal failure while acting (the database, the disk) is returned, with nothing
+/// recorded: the message stays in the mailbox and the next round tries it again. What the
+/// sender may not do, or what cannot be placed, is recorded as `refused` or `triage`.
 pub async fn handle(ctx: &Context, opts: &Options, place: Place, raw: &[u8]) -> AppResult<Handled> {
-    let m = Parsed::from_bytes(raw);
+    handle_parsed(ctx, opts, place, Parsed::from_bytes(raw)).await
+}
+
+/// Handles a message too large to read, of which only the header was fetched: `size` bytes,
+/// over the mailbox's limit of `limit`. It is placed as any other — a new ticket, a comment —
+/// with a text saying its body and files were not read, so a fault reported with a large
+/// photo is not lost; the reporter attaches the files on the ticket's page.
+pub async fn handle_oversized(
+    ctx: &Context,
+    opts: &Options,
+    place: Place,
+    header: &[u8],
+    size: u64,
+    limit: u64,
+) -> AppResult<Handled> {
+    let mut m = Parsed::from_bytes(header);
+    m.text = oversized_text(size, limit);
+    m.attachments.clear();
+    handle_parsed(ctx, opts, place, m).await
+}
+
+/// The text that stands for the body of a message too large to read.
+///
+/// ```
+/// let text = opsclock::app::mail_in::act::oversized_text(31_457_280, 26_214_400);
+/// assert!(text.starts_with("（邮件共 30.0 MiB，超过邮箱上限 25.0 MiB，"));
+/// ```
+pub fn oversized_text(size: u64, limit: u64) -> String {
+    let (size, limit) = (human(size), human(limit));
+    format!(
+        "（邮件共 {size}，超过邮箱上限 {limit}，正文和附件未读取；请在工单页面上传附件。）\n\
+         (The message is {size}, over the mailbox's limit of {limit}; its text and files were not \
+         read. Attach the files on the ticket's page.)"
+    )
+}
+
+/// `bytes` in MiB with one decimal, or in KiB below one MiB.
+fn human(bytes: u64) -> String {
+    const MIB: u64 = 1024 * 1024;
+    if bytes >= MIB {
+        format!("{:.1} MiB", bytes as f64 / MIB as f64)
+    } else {
+        format!("{} KiB", bytes.div_ceil(1024))
+    }
+}
+
+async fn handle_parsed(ctx: &Context, opts: &Options, place: Place, m: Parsed) -> AppResult<Handled> {
     let now = ctx.now();
     let txn = ctx.begin_write().await?;
     let Some(row) = insert_once(&txn, opts, place, &m, now).await? else {
@@ -82,9 +134,15 @@ pub async fn handle(ctx: &Context, opts: &Options, place: Place, raw: &[u8]) -> 
             savepoint.commit().await?;
             h
         }
+        Err(e) if matches!(e, AppError::Internal(_)) && e.calendar_not_covered().is_none() => {
+            // Not the sender's doing: record nothing, leave the message for the next round.
+            savepoint.rollback().await?;
+            txn.rollback().await?;
+            return Err(e);
+        }
         Err(e) => {
             savepoint.rollback().await?;
-            refused(&decision, &e, &opts.mailbox, &m)
+            refused(&decision, &e)
         }
     };
     let ticket_id = match &handled.ticket {
@@ -448,14 +506,9 @@ async fn store_files(
 /// What became of a message whose act failed with `e`: a refusal (the sender may not), or triage
 /// for a ticket that could not be opened on the chosen system (a rule naming a system out of the
 /// sender's scope, or none at all).
-fn refused(decision: &Decision, e: &AppError, mailbox: &str, m: &Parsed) -> Handled {
-    let reason = match e {
-        AppError::Internal(inner) => {
-            tracing::error!(%mailbox, message_id = %m.identity(), error = %format!("{inner:#}"), "mail in could not act");
-            "an internal error (logged)".to_owned()
-        }
-        other => other.to_string(),
-    };
+fn refused(decision: &Decision, e: &AppError) -> Handled {
+    // An internal error is never here but a calendar that cannot answer, which `detail` names.
+    let reason = e.detail();
     let (outcome, ticket) = match decision {
         Decision::Open { system, .. } if !matches!(e, AppError::Forbidden(_)) => {
             return Handled {
