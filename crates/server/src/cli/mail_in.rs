@@ -59,6 +59,9 @@ pub async fn run(cmd: MailInCommand, config: &Config) -> anyhow::Result<()> {
         if v.get("last_error").is_some() {
             println!("    last error at {}: {}", text("last_error_at"), text("last_error"));
         }
+        if v.get("left").is_some() {
+            println!("    {}", text("left"));
+        }
     }
     let rows = recent(
         &db,

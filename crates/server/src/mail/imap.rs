@@ -98,8 +98,27 @@ async fn tls(s: &MailInSettings, tcp: TcpStream) -> anyhow::Result<tokio_rustls:
         .with_context(|| format!("TLS with {}", s.host))
 }
 
+/// How many rounds a message the server fails on is tried before it is recorded for triage.
+pub const GIVE_UP_AFTER: u32 = 5;
+
+/// The most of a message's header read when the message is over the size limit.
+const HEADER_MAX: u32 = 256 * 1024;
+
+/// The failed tries of each message, by (UIDVALIDITY, UID), kept by a worker from round to round.
+pub type Attempts = std::collections::HashMap<(u32, u32), u32>;
+
 /// One round over a session: every message waiting in the folder, handled and put away.
-pub async fn round(ctx: &Context, s: &MailInSettings, session: &mut ImapSession) -> anyhow::Result<RoundReport> {
+///
+/// A message the server fails on (not the sender's doing: the database, the disk) stays in the
+/// folder and is tried again next round; after [`GIVE_UP_AFTER`] tries it is recorded for
+/// triage and put away. When the database cannot be reached at all, the round ends with the
+/// error, so that the worker backs off.
+pub async fn round(
+    ctx: &Context,
+    s: &MailInSettings,
+    session: &mut ImapSession,
+    attempts: &mut Attempts,
+) -> anyhow::Result<RoundReport> {
     let mailbox = session
         .select(&s.folder)
         .await
@@ -116,41 +135,87 @@ pub async fn round(ctx: &Context, s: &MailInSettings, session: &mut ImapSession)
     let can_move = s.processed_folder.is_some() && session.capabilities().await?.has_str("MOVE");
     for uid in uids {
         let place = Place { uidvalidity, uid };
-        let size = {
+        let limit = s.max_message_bytes;
+        // At most one byte over the limit is fetched: whatever RFC822.SIZE says (an estimate on
+        // some servers), no message larger than the limit is downloaded whole.
+        let (size, raw) = {
             let fetches: Vec<_> = session
-                .uid_fetch(uid.to_string(), "(UID RFC822.SIZE)")
+                .uid_fetch(
+                    uid.to_string(),
+                    format!("(UID RFC822.SIZE BODY.PEEK[]<0.{}>)", limit + 1),
+                )
                 .await?
                 .try_collect()
                 .await?;
-            fetches.iter().find_map(|f| f.size).map(u64::from)
+            (
+                fetches.iter().find_map(|f| f.size).map(u64::from),
+                fetches.iter().find_map(|f| f.body().map(<[u8]>::to_vec)),
+            )
         };
-        let Some(size) = size else { continue };
-        let oversized = size > s.max_message_bytes;
-        let raw = {
-            let what = if oversized {
-                "(UID BODY.PEEK[HEADER])"
-            } else {
-                "(UID BODY.PEEK[])"
-            };
-            let fetches: Vec<_> = session.uid_fetch(uid.to_string(), what).await?.try_collect().await?;
-            fetches
-                .iter()
-                .find_map(|f| if oversized { f.header() } else { f.body() }.map(<[u8]>::to_vec))
+        let Some(raw) = raw else {
+            report
+                .failed
+                .push(format!("message UID {uid}: the server sent no body"));
+            continue;
         };
-        let Some(raw) = raw else { continue };
         report.fetched += 1;
+        let oversized = raw.len() as u64 > limit;
         let handled = if oversized {
-            crate::app::mail_in::handle_oversized(ctx, &s.options, place, &raw, size, s.max_message_bytes).await
+            let fetches: Vec<_> = session
+                .uid_fetch(uid.to_string(), format!("(UID BODY.PEEK[HEADER]<0.{HEADER_MAX}>)"))
+                .await?
+                .try_collect()
+                .await?;
+            let header = fetches
+                .iter()
+                .find_map(|f| f.header().map(<[u8]>::to_vec))
+                .unwrap_or_default();
+            let size = size.unwrap_or(raw.len() as u64).max(raw.len() as u64);
+            crate::app::mail_in::handle_oversized(ctx, &s.options, place, &header, size, limit).await
         } else {
             crate::app::mail_in::handle(ctx, &s.options, place, &raw).await
         };
         let handled = match handled {
-            Ok(h) => h,
+            Ok(h) => {
+                attempts.remove(&(uidvalidity, uid));
+                h
+            }
             Err(e) => {
-                // Left where it is, for the next round; the others are not held up by it.
-                let detail = format!("message UID {uid}: {}", e.detail());
-                tracing::error!(mailbox = %s.options.mailbox, %uid, error = %detail, "mail in left a message for the next round");
-                report.failed.push(detail);
+                // The database gone: end the round, so that the worker backs off instead of
+                // downloading every message again each round.
+                if ctx.db.ping().await.is_err() {
+                    anyhow::bail!("message UID {uid}: the database cannot be reached: {e:#}");
+                }
+                let tries = attempts.entry((uidvalidity, uid)).or_insert(0);
+                *tries += 1;
+                let why = format!("{e:#}");
+                if *tries < GIVE_UP_AFTER {
+                    tracing::error!(mailbox = %s.options.mailbox, %uid, tries = *tries, error = %why,
+                        "mail in left a message for the next round");
+                    report.failed.push(format!("message UID {uid} (try {}): {why}", *tries));
+                    continue;
+                }
+                // Round after round: record it for triage, so a person sees it and the mailbox
+                // moves on.
+                let mut body = raw;
+                if oversized {
+                    body.clear();
+                }
+                match crate::app::mail_in::give_up(ctx, &s.options, place, &body, &why).await {
+                    Ok(_) => {
+                        tracing::error!(mailbox = %s.options.mailbox, %uid, tries = *tries, error = %why,
+                            "mail in gave up on a message; it waits in triage");
+                        attempts.remove(&(uidvalidity, uid));
+                        report.outcomes.push((uid, "triage".into(), None));
+                        report.handled += 1;
+                        put_away(s, session, uid, can_move).await?;
+                    }
+                    Err(again) => {
+                        report
+                            .failed
+                            .push(format!("message UID {uid}: {why}; recording it failed too: {again:#}"));
+                    }
+                }
                 continue;
             }
         };
@@ -216,9 +281,14 @@ async fn ensure_folder(s: &MailInSettings, session: &mut ImapSession) -> anyhow:
 
 /// Connects, runs one round and logs out (`opsclock mail-in poll`, the tests).
 pub async fn once(ctx: &Context, s: &MailInSettings) -> anyhow::Result<RoundReport> {
+    once_with(ctx, s, &mut Attempts::new()).await
+}
+
+/// [`once`], counting failed tries in `attempts` (as a worker does from round to round).
+pub async fn once_with(ctx: &Context, s: &MailInSettings, attempts: &mut Attempts) -> anyhow::Result<RoundReport> {
     let mut session = connect(s).await?;
     ensure_folder(s, &mut session).await?;
-    let report = round(ctx, s, &mut session).await?;
+    let report = round(ctx, s, &mut session, attempts).await?;
     session.logout().await.ok();
     Ok(report)
 }
@@ -228,12 +298,13 @@ pub async fn once(ctx: &Context, s: &MailInSettings) -> anyhow::Result<RoundRepo
 pub async fn run(ctx: Context, s: MailInSettings) {
     let name = s.options.mailbox.clone();
     let mut backoff = Duration::from_secs(1);
+    let mut attempts = Attempts::new();
     loop {
-        match session_loop(&ctx, &s).await {
+        match session_loop(&ctx, &s, &mut attempts).await {
             Ok(()) => backoff = Duration::from_secs(1),
             Err(e) => {
                 tracing::error!(mailbox = %name, error = %format!("{e:#}"), retry_in = ?backoff, "mail in failed");
-                status(&ctx, &name, Some(format!("{e:#}"))).await;
+                status(&ctx, &name, Status::Error(format!("{e:#}"))).await;
                 tokio::time::sleep(backoff).await;
                 backoff = (backoff * 2).min(Duration::from_secs(300));
             }
@@ -242,23 +313,23 @@ pub async fn run(ctx: Context, s: MailInSettings) {
 }
 
 /// One connection's life: rounds until an error (returned) or the server ends it.
-async fn session_loop(ctx: &Context, s: &MailInSettings) -> anyhow::Result<()> {
+async fn session_loop(ctx: &Context, s: &MailInSettings, attempts: &mut Attempts) -> anyhow::Result<()> {
     let mut session = connect(s).await?;
     ensure_folder(s, &mut session).await?;
     let idle = s.idle && session.capabilities().await?.has_str("IDLE");
     loop {
-        let report = round(ctx, s, &mut session).await?;
+        let report = round(ctx, s, &mut session, attempts).await?;
         if report.handled > 0 {
             tracing::info!(mailbox = %s.options.mailbox, handled = report.handled, "mail in round");
         }
-        let error = (!report.failed.is_empty()).then(|| {
+        let left = (!report.failed.is_empty()).then(|| {
             format!(
                 "{} message(s) left for the next round: {}",
                 report.failed.len(),
                 report.failed.join("; ")
             )
         });
-        status(ctx, &s.options.mailbox, error).await;
+        status(ctx, &s.options.mailbox, Status::Round { left }).await;
         if idle {
             let mut handle = session.idle();
             handle.init().await?;
@@ -273,9 +344,18 @@ async fn session_loop(ctx: &Context, s: &MailInSettings) -> anyhow::Result<()> {
     }
 }
 
-/// Records the mailbox's last round in the setting `mail_in.status.{name}`: when it last went
-/// well, or the error it last met.
-async fn status(ctx: &Context, name: &str, error: Option<String>) {
+/// What a worker records of itself.
+enum Status {
+    /// A round went through; `left`: the messages it left for the next one, if any.
+    Round { left: Option<String> },
+    /// The connection or a round failed.
+    Error(String),
+}
+
+/// Records the mailbox's last round in the setting `mail_in.status.{name}`: when a round last
+/// went through and what it left (`left`, cleared by a round that leaves nothing), or the error
+/// the worker last met.
+async fn status(ctx: &Context, name: &str, status: Status) {
     let now = ctx.now();
     let key = format!("mail_in.status.{name}");
     let mut value = match crate::db::entities::settings::Entity::find_by_id(key.clone())
@@ -285,9 +365,19 @@ async fn status(ctx: &Context, name: &str, error: Option<String>) {
         Ok(Some(row)) => row.value,
         _ => serde_json::json!({}),
     };
-    match error {
-        None => value["last_ok_at"] = serde_json::json!(now),
-        Some(e) => {
+    match status {
+        Status::Round { left } => {
+            value["last_ok_at"] = serde_json::json!(now);
+            match left {
+                Some(left) => value["left"] = serde_json::json!(left),
+                None => {
+                    if let Some(o) = value.as_object_mut() {
+                        o.remove("left");
+                    }
+                }
+            }
+        }
+        Status::Error(e) => {
             value["last_error"] = serde_json::json!(e);
             value["last_error_at"] = serde_json::json!(now);
         }

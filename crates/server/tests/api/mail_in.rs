@@ -571,7 +571,7 @@ both!(
             .unwrap();
         let report = imap::once(&t.state.ctx, &s).await.expect("the round itself goes on");
         assert_eq!(report.failed.len(), 1, "{report:?}");
-        assert!(report.failed[0].contains("the server failed"), "{report:?}");
+        assert!(report.failed[0].contains("(try 1)"), "{report:?}");
         assert_eq!(report.outcomes.len(), 1, "{report:?}");
         assert_eq!(report.outcomes[0].1, "ticket");
         assert_eq!((dovecot.count("INBOX").await, dovecot.count("Processed").await), (1, 1));
@@ -598,6 +598,55 @@ both!(
             .unwrap();
         assert_eq!(stored.len(), 1);
         assert_eq!(stored[0].name, "err.log");
+
+        // A message the server fails on round after round is recorded for triage after five
+        // tries and put away, so that a person sees it and the mailbox moves on.
+        dovecot.deliver("INBOX", &with_file.replace("fail-1@", "fail-2@")).await;
+        t.db.db
+            .execute_unprepared("ALTER TABLE ticket_attachments RENAME TO ticket_attachments_away")
+            .await
+            .unwrap();
+        let mut attempts = imap::Attempts::new();
+        for n in 1..imap::GIVE_UP_AFTER {
+            let report = imap::once_with(&t.state.ctx, &s, &mut attempts).await.unwrap();
+            assert_eq!(report.failed.len(), 1, "{report:?}");
+            assert!(report.failed[0].contains(&format!("(try {n})")), "{report:?}");
+            assert_eq!(dovecot.count("INBOX").await, 1);
+        }
+        let report = imap::once_with(&t.state.ctx, &s, &mut attempts).await.unwrap();
+        assert!(report.failed.is_empty(), "{report:?}");
+        assert_eq!(report.outcomes.len(), 1, "{report:?}");
+        assert_eq!(report.outcomes[0].1, "triage");
+        assert_eq!((dovecot.count("INBOX").await, dovecot.count("Processed").await), (0, 3));
+        let row = mail_in_messages::Entity::find()
+            .filter(mail_in_messages::Column::MessageId.eq("fail-2@ua.example"))
+            .one(&t.db.db)
+            .await
+            .unwrap()
+            .expect("recorded for triage");
+        assert_eq!(row.outcome, "triage");
+        assert_eq!(row.user_id, Some(t.user_ids["ueng_a"]));
+        assert!(
+            row.reason.as_deref().unwrap().starts_with("not handled: "),
+            "{:?}",
+            row.reason
+        );
+        assert_eq!(row.body.as_deref(), Some("见日志"));
+        t.db.db
+            .execute_unprepared("ALTER TABLE ticket_attachments_away RENAME TO ticket_attachments")
+            .await
+            .unwrap();
+        // Triage opens it as the sender's ticket.
+        let opened = t
+            .post(
+                "admin",
+                &format!("/api/v1/mail-in/messages/{}/open", row.id),
+                json!({"system": "SA"}),
+            )
+            .await
+            .expect(StatusCode::CREATED);
+        assert_eq!(opened["title"], "摄像头离线");
+        assert_eq!(opened["reporter_id"], t.user_ids["ueng_a"]);
 
         // A message over the mailbox's limit is not downloaded: its header opens the ticket,
         // whose description says why the text and files are missing.
@@ -627,7 +676,7 @@ both!(
             !description.contains("漏水位置见照片"),
             "the body was not read: {description}"
         );
-        assert_eq!(dovecot.count("Processed").await, 3);
+        assert_eq!(dovecot.count("Processed").await, 4);
         let row = mail_in_messages::Entity::find()
             .filter(mail_in_messages::Column::MessageId.eq("huge-1@ua.example"))
             .one(&t.db.db)

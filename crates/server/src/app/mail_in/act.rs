@@ -76,6 +76,46 @@ pub async fn handle_oversized(
     handle_parsed(ctx, opts, place, m).await
 }
 
+/// Records message `raw` as waiting in triage without acting on it, after the server failed on
+/// it round after round (`why`): a person then opens it as a ticket or dismisses it at
+/// `/mail-in`, and the mailbox moves on. The sender is looked for as usual; when even that fails,
+/// the message is recorded without one (triage can then only dismiss it). `Ok(false)`: the
+/// message was recorded before.
+pub async fn give_up(ctx: &Context, opts: &Options, place: Place, raw: &[u8], why: &str) -> AppResult<bool> {
+    let m = Parsed::from_bytes(raw);
+    let now = ctx.now();
+    let txn = ctx.begin_write().await?;
+    let Some(row) = insert_once(&txn, opts, place, &m, now).await? else {
+        return Ok(false);
+    };
+    // In a savepoint: on PostgreSQL a failed statement would spoil the whole transaction.
+    let savepoint = txn.begin().await?;
+    let sender = match facts(&savepoint, opts, &m).await {
+        Ok(f) => {
+            savepoint.commit().await?;
+            f.sender.map(|(id, _)| id)
+        }
+        Err(_) => {
+            savepoint.rollback().await.ok();
+            None
+        }
+    };
+    let severity = opts
+        .severity_keywords
+        .iter()
+        .find(|(k, _)| m.subject.to_lowercase().contains(&k.to_lowercase()))
+        .map(|(_, s)| s.key().to_owned());
+    let mut am: mail_in_messages::ActiveModel = row.into();
+    am.outcome = Set("triage".into());
+    am.user_id = Set(sender);
+    am.reason = Set(Some(format!("not handled: {why}")));
+    am.severity = Set(severity);
+    am.body = Set(Some(m.text.chars().take(BODY_MAX).collect()));
+    am.update(&txn).await?;
+    txn.commit().await?;
+    Ok(true)
+}
+
 /// The text that stands for the body of a message too large to read.
 ///
 /// ```
@@ -135,9 +175,10 @@ async fn handle_parsed(ctx: &Context, opts: &Options, place: Place, m: Parsed) -
             h
         }
         Err(e) if matches!(e, AppError::Internal(_)) && e.calendar_not_covered().is_none() => {
-            // Not the sender's doing: record nothing, leave the message for the next round.
-            savepoint.rollback().await?;
-            txn.rollback().await?;
+            // Not the sender's doing: record nothing, leave the message for the next round (a
+            // failing rollback must not hide why).
+            savepoint.rollback().await.ok();
+            txn.rollback().await.ok();
             return Err(e);
         }
         Err(e) => {
@@ -473,7 +514,10 @@ async fn store_files(
                 savepoint.commit().await?;
                 entry["stored"] = serde_json::json!(a.id);
             }
-            Err(AppError::Internal(e)) => return Err(AppError::Internal(e)),
+            Err(AppError::Internal(e)) => {
+                savepoint.rollback().await.ok();
+                return Err(AppError::Internal(e));
+            }
             Err(e) => {
                 savepoint.rollback().await?;
                 entry["refused"] = serde_json::json!(e.to_string());

@@ -18,7 +18,7 @@ pub mod triage;
 use serde::Deserialize;
 use sla_clock::Severity;
 
-pub use act::{Handled, handle, handle_oversized};
+pub use act::{Handled, give_up, handle, handle_oversized};
 pub use decide::{Decision, Facts, decide};
 pub use parse::{MailFile, Parsed};
 

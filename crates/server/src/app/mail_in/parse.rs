@@ -85,17 +85,24 @@ impl Parsed {
                 None => m.body_text(0).map(|t| t.into_owned()).unwrap_or_default(),
             },
         };
+        // What anyone may send is stored: no NUL (PostgreSQL refuses it in text and JSON) and no
+        // id too long for an index (a long one is known by its hash), so that one crafted mail
+        // cannot stop the mailbox.
+        let clean = |s: &str| s.replace('\0', "");
         let attachments = m
             .attachments()
             .filter(|p| !p.is_message() || p.attachment_name().is_some())
             .map(|p| MailFile {
-                name: p.attachment_name().unwrap_or("attachment").to_owned(),
+                name: Some(clean(p.attachment_name().unwrap_or_default()))
+                    .filter(|n| !n.trim().is_empty())
+                    .unwrap_or_else(|| "attachment".to_owned()),
                 content_type: p
                     .content_type()
                     .map(|c| match c.subtype() {
                         Some(s) => format!("{}/{}", c.ctype(), s),
                         None => c.ctype().to_owned(),
                     })
+                    .map(|c| clean(&c))
                     .unwrap_or_else(|| "application/octet-stream".to_owned())
                     .to_lowercase(),
                 bytes: p.contents().to_vec(),
@@ -107,10 +114,6 @@ impl Parsed {
             .filter_map(|v| v.as_text().map(str::to_owned))
             .filter_map(|v| dmarc_pass(&v))
             .collect();
-        // What anyone may send is stored: no NUL (PostgreSQL refuses it in text) and no id too
-        // long for an index (a long one is known by its hash), so that one crafted mail cannot
-        // stop the mailbox.
-        let clean = |s: &str| s.replace('\0', "");
         let id = |s: &str| {
             let s = clean(s);
             if s.len() > 250 {
@@ -241,5 +244,18 @@ mod crafted {
         let id = p.message_id.unwrap();
         assert!(id.starts_with("sha256:") && id.len() < 80, "{id}");
         assert!(p.replies_to.iter().all(|r| r.len() < 80));
+    }
+
+    #[test]
+    fn a_nul_in_an_attachments_name_or_type_is_dropped() {
+        let raw = "From: a@b.example\r\nSubject: x\r\nMIME-Version: 1.0\r\n\
+                   Content-Type: multipart/mixed; boundary=XX\r\n\r\n--XX\r\nContent-Type: text/plain\r\n\r\nhi\r\n\
+                   --XX\r\nContent-Type: text/plain; name*=utf-8''a%00.log\r\n\
+                   Content-Disposition: attachment; filename*=utf-8''a%00.log\r\n\r\nlog\r\n\
+                   --XX\r\nContent-Type: text/plain\r\nContent-Disposition: attachment; filename*=utf-8''%00\r\n\r\nx\r\n--XX--\r\n";
+        let p = Parsed::from_bytes(raw.as_bytes());
+        let names: Vec<&str> = p.attachments.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["a.log", "attachment"]);
+        assert!(p.attachments.iter().all(|f| !f.content_type.contains('\0')));
     }
 }
