@@ -281,3 +281,69 @@ both!(
         .expect(StatusCode::UNPROCESSABLE_ENTITY);
     }
 );
+
+both!(
+    a_scope_of_some_systems_pages_newest_first_across_them,
+    |t: crate::support::Harness| async move {
+        // Unit A gets a second system: its manager sees SA and SC, not SB, so the list merges
+        // the newest of each of the two systems (read.rs `newest`).
+        t.post(
+            "admin",
+            "/api/v1/systems",
+            json!({"code": "SC", "name": "System C", "unit_id": t.ids.unit_a, "vendor_ids": [t.ids.vendor_a],
+                "policy_id": t.ids.policy, "calendar": "24x7", "service_mode": "on_site"}),
+        )
+        .await
+        .expect(StatusCode::CREATED);
+        let mut opened = Vec::new();
+        for system in ["SA", "SB", "SC", "SC", "SB", "SA", "SC", "SA", "SB"] {
+            let who = if system == "SB" { "eng_b" } else { "eng_a" };
+            let view = t.open(who, system, "fault", "minor").await;
+            if system != "SB" {
+                opened.push(view["number"].as_str().unwrap().to_owned());
+            }
+        }
+        opened.reverse();
+        let status_of_first = t
+            .act(
+                "eng_a",
+                &t.get("eng_a", &format!("/api/v1/tickets/{}", opened[1]))
+                    .await
+                    .expect(StatusCode::OK),
+                "acknowledge",
+                json!({}),
+            )
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(status_of_first["status"], "acknowledged");
+        let mut seen = Vec::new();
+        let mut cursor = String::new();
+        loop {
+            let page = t
+                .get("mgr_a", &format!("/api/v1/tickets?limit=2{cursor}"))
+                .await
+                .expect(StatusCode::OK);
+            for item in page["items"].as_array().unwrap() {
+                seen.push(item["number"].as_str().unwrap().to_owned());
+            }
+            match page["next_cursor"].as_str() {
+                Some(c) => cursor = format!("&cursor={c}"),
+                None => break,
+            }
+        }
+        assert_eq!(seen, opened, "every ticket of SA and SC once, newest first, none of SB");
+        // With a filter, the merge keeps it.
+        let new_only = t
+            .get("mgr_a", "/api/v1/tickets?status=new&limit=50")
+            .await
+            .expect(StatusCode::OK);
+        let numbers: Vec<&str> = new_only["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["number"].as_str().unwrap())
+            .collect();
+        let expected: Vec<&str> = opened.iter().map(String::as_str).filter(|n| *n != opened[1]).collect();
+        assert_eq!(numbers, expected);
+    }
+);

@@ -57,9 +57,8 @@ pub async fn list(ctx: &Context, p: &Principal, q: ListQuery) -> AppResult<Ticke
         return Err(AppError::invalid("limit", "must be 1 to 200"));
     }
     let mut cond = Condition::all();
-    if let Some(ids) = visible_system_ids(&ctx.db, p).await? {
-        cond = cond.add(tickets::Column::SystemId.is_in(ids));
-    }
+    // The scope's systems, when it covers only some: filtered last (see `newest`).
+    let scope = visible_system_ids(&ctx.db, p).await?;
     if let Some(s) = &q.status {
         cond = cond.add(tickets::Column::Status.eq(parse::<ticket_domain::Status>("status", s)?.key()));
     }
@@ -147,17 +146,90 @@ pub async fn list(ctx: &Context, p: &Principal, q: ListQuery) -> AppResult<Ticke
             .map_err(|_| AppError::invalid("cursor", "not a cursor from this API"))?;
         cond = cond.add(tickets::Column::Id.lt(id));
     }
-    let rows = tickets::Entity::find()
-        .filter(cond)
-        .order_by_desc(tickets::Column::Id)
-        .limit(limit)
-        .all(&ctx.db)
-        .await?;
+    let rows = newest(&ctx.db, cond, scope, limit).await?;
     let next_cursor = (rows.len() as u64 == limit)
         .then(|| rows.last().map(|r| r.id.to_string()))
         .flatten();
     let items = views_of(ctx, rows, now).await?;
     Ok(TicketPage { items, next_cursor })
+}
+
+/// The scopes of more systems than this are filtered with one `IN` list (a vendor of every
+/// system but one); SQLite takes at most 500 terms in a compound select.
+const MERGE_MAX_SYSTEMS: usize = 300;
+
+/// The newest `limit` tickets that meet `cond`, among the systems `scope` names (`None`: all).
+///
+/// A scope of some systems is read system by system, each one's newest `limit` from the
+/// `(system_id, id)` index, and merged: `SELECT id FROM (SELECT * FROM (… system 1 … ORDER BY id
+/// DESC LIMIT n) UNION ALL SELECT * FROM (… system 2 …) …) ORDER BY id DESC LIMIT n`. The cost
+/// is the scope's systems times the page, however many tickets they hold; `system_id IN (…)
+/// ORDER BY id DESC LIMIT n` instead gathers and sorts every ticket of those systems (SQLite) or
+/// walks all tickets newest first until it has found n (PostgreSQL).
+async fn newest(
+    db: &impl ConnectionTrait,
+    cond: Condition,
+    scope: Option<Vec<i64>>,
+    limit: u64,
+) -> AppResult<Vec<tickets::Model>> {
+    use sea_orm::sea_query::{Alias, Asterisk, Order, SelectStatement, UnionType};
+    let ids = match scope {
+        Some(ids) if ids.len() >= 2 && ids.len() <= MERGE_MAX_SYSTEMS => ids,
+        scope => {
+            let cond = match scope {
+                Some(ids) => cond.add(tickets::Column::SystemId.is_in(ids)),
+                None => cond,
+            };
+            return Ok(tickets::Entity::find()
+                .filter(cond)
+                .order_by_desc(tickets::Column::Id)
+                .limit(limit)
+                .all(db)
+                .await?);
+        }
+    };
+    let mut merged: Option<SelectStatement> = None;
+    for (i, system) in ids.into_iter().enumerate() {
+        let one = Query::select()
+            .column(tickets::Column::Id)
+            .from(tickets::Entity)
+            .cond_where(cond.clone().add(tickets::Column::SystemId.eq(system)))
+            .order_by(tickets::Column::Id, Order::Desc)
+            .limit(limit)
+            .to_owned();
+        let member = Query::select()
+            .column(Asterisk)
+            .from_subquery(one, Alias::new(format!("s{i}")))
+            .to_owned();
+        match merged.as_mut() {
+            None => merged = Some(member),
+            Some(m) => {
+                m.union(UnionType::All, member);
+            }
+        }
+    }
+    let merged = merged.expect("two systems or more");
+    let top = Query::select()
+        .column(Alias::new("id"))
+        .from_subquery(merged, Alias::new("merged"))
+        .order_by(Alias::new("id"), Order::Desc)
+        .limit(limit)
+        .to_owned();
+    let backend = db.get_database_backend();
+    let found: Vec<i64> = db
+        .query_all_raw(backend.build(&top))
+        .await?
+        .iter()
+        .map(|r| r.try_get_by_index::<i64>(0))
+        .collect::<Result<_, _>>()?;
+    if found.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(tickets::Entity::find()
+        .filter(tickets::Column::Id.is_in(found))
+        .order_by_desc(tickets::Column::Id)
+        .all(db)
+        .await?)
 }
 
 /// The ticket with `number`, if the caller may see it (else 404).
