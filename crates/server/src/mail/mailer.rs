@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 
+use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
@@ -98,7 +99,17 @@ impl Smtp {
             .from(self.settings.from.clone())
             .subject(row.subject.clone())
             .date(self.time.now().into())
-            .message_id(Some(format!("<{}>", row.message_id)));
+            .message_id(Some(format!("<{}>", row.message_id)))
+            // RFC 3834: no auto-responder (an out-of-office, a list) should answer it, and
+            // Exchange's own switch for the same; a person's reply is not affected.
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("Auto-Submitted"),
+                "auto-generated".to_owned(),
+            ))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("X-Auto-Response-Suppress"),
+                "All".to_owned(),
+            ));
         if let Some(thread) = &row.thread_id {
             builder = builder
                 .in_reply_to(format!("<{thread}>"))

@@ -58,6 +58,8 @@ async fn urgent_ticket_tells_its_people_at_once(backend: Backend) {
         );
         assert!(m.text.contains("级别：紧急"), "{}", m.text);
         assert_eq!(m.in_reply_to.as_deref(), Some(format!("{number}@ops.test").as_str()));
+        // No out-of-office answers it (RFC 3834); mail in ignores such answers anyway.
+        assert_eq!(m.auto_submitted.as_deref(), Some("auto-generated"));
     }
     // The engineer and the vendor's manager may acknowledge: their mails carry a link; the unit
     // head (buyer side) may not: no link.

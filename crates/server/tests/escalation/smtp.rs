@@ -114,6 +114,8 @@ pub struct Received {
     pub in_reply_to: Option<String>,
     /// `References`, without brackets.
     pub references: Vec<String>,
+    /// `Auto-Submitted`.
+    pub auto_submitted: Option<String>,
     /// The addresses in `To`, sorted.
     pub to: Vec<String>,
     /// The envelope recipients the server saw, sorted.
@@ -160,6 +162,7 @@ impl Received {
             message_id: m.message_id().unwrap_or("").to_owned(),
             in_reply_to: list(m.in_reply_to()).into_iter().next(),
             references: list(m.references()),
+            auto_submitted: m.header_raw("Auto-Submitted").map(|v| v.trim().to_owned()),
             to,
             rcpt,
             content_type: ct,

@@ -32,8 +32,8 @@ pub struct Parsed {
     pub auto_submitted: Option<String>,
     /// `Precedence`, lower case.
     pub precedence: Option<String>,
-    /// It carries `X-Autoreply`, `X-Autorespond` or `X-Auto-Response-Suppress: All`-style marks of
-    /// an automatic answer.
+    /// It carries `X-Autoreply`, `X-Autorespond` or `X-Autoreply-From`, marks of an automatic
+    /// answer.
     pub autoreply_header: bool,
     /// `Return-Path: <>`: a bounce.
     pub null_return_path: bool,
