@@ -556,7 +556,10 @@ both!(
                          Content-Transfer-Encoding: base64\r\n\r\naGVsbG8gbG9nCg==\r\n--XX--\r\n";
         dovecot.deliver("INBOX", with_file).await;
         dovecot
-            .deliver("INBOX", &mail("li@ua.example", "门户网站打不开", "ok-1@ua.example", "", "502"))
+            .deliver(
+                "INBOX",
+                &mail("li@ua.example", "门户网站打不开", "ok-1@ua.example", "", "502"),
+            )
             .await;
 
         // The attachments' table is away: storing the file fails, as a full disk or a lost
@@ -620,7 +623,10 @@ both!(
         let description = view["description"].as_str().unwrap();
         assert!(description.contains("超过邮箱上限 4 KiB"), "{description}");
         assert!(description.contains("over the mailbox's limit"), "{description}");
-        assert!(!description.contains("漏水位置见照片"), "the body was not read: {description}");
+        assert!(
+            !description.contains("漏水位置见照片"),
+            "the body was not read: {description}"
+        );
         assert_eq!(dovecot.count("Processed").await, 3);
         let row = mail_in_messages::Entity::find()
             .filter(mail_in_messages::Column::MessageId.eq("huge-1@ua.example"))
