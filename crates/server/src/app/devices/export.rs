@@ -94,5 +94,17 @@ pub async fn export(ctx: &Context, p: &Principal, system: &str, format: Format) 
                 .map_err(|e| AppError::Internal(e.into()))??,
         ),
     };
-    Ok((format!("devices-{}.{ext}", s.code), bytes))
+    // The name goes into a header: ASCII only.
+    let safe: String = s
+        .code
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    Ok((format!("devices-{safe}.{ext}"), bytes))
 }

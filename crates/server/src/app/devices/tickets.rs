@@ -90,19 +90,17 @@ pub async fn of_ticket(db: &impl ConnectionTrait, ticket_id: i64) -> AppResult<V
         .collect())
 }
 
-/// Names the devices of ticket `number` (replacing the list).
+/// Names the devices of ticket `number` (replacing the list). The body (a [`TicketDevices`]) is
+/// read once the ticket is known to be the caller's: a ticket out of scope is absent, whatever
+/// was sent.
 pub async fn set(
     ctx: &Context,
     p: &Principal,
     from: &ClientAddr,
     number: &str,
-    body: TicketDevices,
+    body: serde_json::Value,
 ) -> AppResult<Vec<DeviceRef>> {
     permissions::check(p, Action::TicketDevices)?;
-    let codes: BTreeSet<String> = body.devices.iter().map(|c| c.trim().to_owned()).collect();
-    if codes.len() > MAX_DEVICES {
-        return Err(AppError::invalid("devices", format!("at most {MAX_DEVICES} devices")));
-    }
     let txn = ctx.begin_write().await?;
     let not_found = || AppError::NotFound(format!("no ticket {number}"));
     let t = tickets::Entity::find()
@@ -117,6 +115,11 @@ pub async fn set(
         && mine != theirs
     {
         return Err(AppError::Forbidden(format!("{number} is another vendor's ticket")));
+    }
+    let body: TicketDevices = serde_json::from_value(body).map_err(|e| AppError::invalid("devices", e.to_string()))?;
+    let codes: BTreeSet<String> = body.devices.iter().map(|c| c.trim().to_owned()).collect();
+    if codes.len() > MAX_DEVICES {
+        return Err(AppError::invalid("devices", format!("at most {MAX_DEVICES} devices")));
     }
     let found = devices::Entity::find()
         .filter(devices::Column::Code.is_in(codes.iter().cloned().collect::<Vec<_>>()))
