@@ -463,3 +463,91 @@ both!(a_month_of_main_device_availability_by_hand, |t: Harness| async move {
         .await
         .problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
 });
+
+/// 10 000 devices imported from CSV and from XLSX through the API on SQLite, against a plain
+/// multi-row INSERT of the same rows in one transaction, timed in the same run (figures:
+/// docs/benchmarks.md). Run with
+/// `cargo test -p opsclock --test api devices::import_of_10_000_devices_is_timed -- --ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a timing, not a check; run by hand"]
+async fn import_of_10_000_devices_is_timed() {
+    use sea_orm::{Set, TransactionTrait};
+    use std::time::Instant;
+    let t = Harness::new(opsclock::db::testing::Backend::Sqlite).await;
+    let n = 10_000;
+    let row = |prefix: &str, i: usize| {
+        format!(
+            "{prefix}{i:05},摄像机,DS-2CD3T46,SN{i},顺义区第{i}号杆,40.{i},116.{i},{},2025-06-01,,海康威视,2028-05-31,in_service,400万,G-{i}",
+            if i % 3 == 0 { "是" } else { "否" }
+        )
+    };
+    let csv: String = std::iter::once(format!("{HEADER},attr:像素,attr:杆号"))
+        .chain((0..n).map(|i| row("CAM-", i)))
+        .collect::<Vec<_>>()
+        .join("\n");
+    // Baseline: the same rows as plain multi-row INSERTs (1 000 a statement) in one transaction.
+    let sb = t.ids.sys_b;
+    let now = t.now();
+    let models: Vec<devices::ActiveModel> = (0..n)
+        .map(|i| devices::ActiveModel {
+            code: Set(format!("BASE-{i:05}")),
+            system_id: Set(sb),
+            kind: Set("摄像机".into()),
+            model: Set(Some("DS-2CD3T46".into())),
+            serial: Set(Some(format!("SN{i}"))),
+            location: Set(Some(format!("顺义区第{i}号杆"))),
+            latitude: Set(Some(40.5)),
+            longitude: Set(Some(116.5)),
+            main: Set(i % 3 == 0),
+            installed_on: Set(chrono::NaiveDate::from_ymd_opt(2025, 6, 1)),
+            removed_on: Set(None),
+            warranty_by: Set(Some("海康威视".into())),
+            warranty_until: Set(chrono::NaiveDate::from_ymd_opt(2028, 5, 31)),
+            status: Set(opsclock::db::Key(devices::Status::InService)),
+            attributes: Set(json!({"像素": "400万", "杆号": format!("G-{i}")})),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .collect();
+    let started = Instant::now();
+    let txn = t.db.db.begin().await.unwrap();
+    let mut rest = models.into_iter().peekable();
+    while rest.peek().is_some() {
+        let chunk: Vec<_> = rest.by_ref().take(1000).collect();
+        devices::Entity::insert_many(chunk).exec(&txn).await.unwrap();
+    }
+    txn.commit().await.unwrap();
+    let baseline = started.elapsed();
+
+    let started = Instant::now();
+    let report = import(&t, "mgr_a", "SA", "text/csv", csv.into_bytes())
+        .await
+        .expect(StatusCode::OK);
+    let csv_import = started.elapsed();
+    assert_eq!(report["created"], n);
+    let started = Instant::now();
+    let book = export(&t, "SA", "xlsx").await;
+    let xlsx_export = started.elapsed();
+    let started = Instant::now();
+    let report = import(&t, "mgr_a", "SA", XLSX, book).await.expect(StatusCode::OK);
+    let xlsx_again = started.elapsed();
+    assert_eq!(report["unchanged"], n);
+    let ratio = |d: std::time::Duration| d.as_secs_f64() / baseline.as_secs_f64();
+    println!("plain INSERT of {n} rows: {:.0} ms", baseline.as_secs_f64() * 1e3);
+    println!(
+        "CSV import, {n} new:      {:.0} ms ({:.1}× the INSERT)",
+        csv_import.as_secs_f64() * 1e3,
+        ratio(csv_import)
+    );
+    println!(
+        "XLSX export:              {:.0} ms ({:.1}×)",
+        xlsx_export.as_secs_f64() * 1e3,
+        ratio(xlsx_export)
+    );
+    println!(
+        "XLSX import, {n} same:    {:.0} ms ({:.1}×)",
+        xlsx_again.as_secs_f64() * 1e3,
+        ratio(xlsx_again)
+    );
+}

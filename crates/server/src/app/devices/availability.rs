@@ -24,7 +24,7 @@ use crate::app::{AppError, AppResult, Context};
 use crate::db::entities::devices;
 
 /// The severities whose tickets count as a device's outage unless the caller names others: all
-/// four. Seed 004 L27655–27656 counts as a fault "设备或设备的一部分不能或部分不能完成规定功能的",
+/// four. Seed 004 L27657 counts as a fault "设备或设备的一部分不能或部分不能完成规定功能的",
 /// a device unable to do its function even in part, whatever the ticket's grade (docs/contracts.md).
 pub const OUTAGE_SEVERITIES: [Severity; 4] = Severity::ALL;
 

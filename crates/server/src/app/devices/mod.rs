@@ -1,7 +1,7 @@
 //! Devices (一机一档, issue 30 part A): each system's device inventory, the tickets that name
-//! devices, and device availability. Seed 004 asks "为每个设备编制唯一的…" and 一机一档备案率 100 %
-//! (docs/devices.md quotes the lines), and assesses "系统主要设备考核指标，按照运行期间设备正常运行
-//! 时间比例进行计算" (L27653–27655).
+//! devices, and device availability. Seed 004 asks "为每个设备编制唯一的编码贴到设备上" (L15042–15044)
+//! and "一机一档备案率：确保 100% 备案" (e.g. L23410), and assesses "系统主要设备考核指标，按照运行
+//! 期间设备正常运行时间比例进行计算" (L27655). See `docs/devices.md`.
 //!
 //! | who | may |
 //! |---|---|

@@ -1,8 +1,8 @@
 //! Device availability, the arithmetic alone (no I/O): a device's outage over a period and a
-//! system's main-device availability. Seed 004 L27653–27655: "系统主要设备考核指标，按照运行期间
+//! system's main-device availability. Seed 004 L27655: "系统主要设备考核指标，按照运行期间
 //! 设备正常运行时间比例进行计算" — the share of normal running time of the main devices over the
 //! time they run; outages from road or municipal works, force majeure and buyer-approved
-//! maintenance "不视为故障" (L27661–27663), i.e. the approved exclusion windows.
+//! maintenance "不视为故障" (L27661–27665), i.e. the approved exclusion windows.
 //!
 //! - A device is measured over the period cut to its days in service: from the start of its
 //!   `installed_on` day to the end of its `removed_on` day (Beijing time); without either, the
