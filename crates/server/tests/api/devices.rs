@@ -551,3 +551,28 @@ async fn import_of_10_000_devices_is_timed() {
         ratio(xlsx_again)
     );
 }
+
+both!(
+    the_operator_imports_and_exports_a_list_from_the_command_line,
+    |t: Harness| async move {
+        let good = crate::support::scratch("devices.csv", &format!("{HEADER}\nCAM-9,摄像机,,,,,,是,,,,,\n"));
+        let (ok, out, err) = crate::support::opsclock(&t, &["devices", "import", good.path(), "--system", "SA"]);
+        assert!(ok, "{err}");
+        assert!(out.contains("1 row(s): 1 created"), "{out}");
+        let import = &audited(&t, "device.import").await[0];
+        assert!(import["by"].as_str().unwrap().starts_with("cli:"), "{import}");
+        // A bad row: every problem printed with its row and column, nothing written, exit 1.
+        let bad = crate::support::scratch("bad.csv", &format!("{HEADER}\nCAM-10,摄像机,,,,,,是,2026-13-01,,,,\n"));
+        let (ok, _, err) = crate::support::opsclock(&t, &["devices", "import", bad.path(), "--system", "SA"]);
+        assert!(!ok);
+        assert!(err.contains("line 2: 安装日期 installed_on"), "{err}");
+        t.get("admin", "/api/v1/devices/CAM-10")
+            .await
+            .problem(StatusCode::NOT_FOUND, "not-found");
+        // Export writes the file the API gives.
+        let out_file = crate::support::scratch("out.csv", "");
+        let (ok, _, err) = crate::support::opsclock(&t, &["devices", "export", out_file.path(), "--system", "SA"]);
+        assert!(ok, "{err}");
+        assert_eq!(std::fs::read(out_file.path()).unwrap(), export(&t, "SA", "csv").await);
+    }
+);

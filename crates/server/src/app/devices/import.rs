@@ -257,6 +257,20 @@ pub async fn import(
     format: Format,
     bytes: &[u8],
 ) -> AppResult<DeviceImportReport> {
+    import_by(ctx, p, audit::Actor::Person(p), from, system, format, bytes).await
+}
+
+/// [`import`] audited as `actor` (`opsclock devices import` is the operator's, with every
+/// system in its scope).
+pub async fn import_by(
+    ctx: &Context,
+    p: &Principal,
+    actor: audit::Actor<'_>,
+    from: &ClientAddr,
+    system: &str,
+    format: Format,
+    bytes: &[u8],
+) -> AppResult<DeviceImportReport> {
     permissions::check(p, Action::DeviceWrite)?;
     let sheet = match format {
         Format::Csv => read_csv(bytes),
@@ -266,21 +280,22 @@ pub async fn import(
     let records = check(&sheet).map_err(invalid)?;
     let txn = ctx.begin_write().await?;
     let s = crate::app::scope::system_in_scope(&txn, p, system).await?;
-    let report = write(&txn, &s, records, ctx.now()).await?;
-    audit::record(
+    let (report, created, changed) = write(&txn, &s, records, ctx.now()).await?;
+    let detail = serde_json::json!({
+        "rows": report.rows, "created": created, "changed": changed, "unchanged": report.unchanged,
+    });
+    audit::record_by(
         &txn,
-        Some(p.user_id),
+        actor,
         "device.import",
         &format!("system:{}", s.code),
-        serde_json::json!({
-            "rows": report.0.rows, "created": report.1, "changed": report.2, "unchanged": report.0.unchanged,
-        }),
+        detail,
         from,
         ctx.now(),
     )
     .await?;
     txn.commit().await?;
-    Ok(report.0)
+    Ok(report)
 }
 
 /// Writes checked records into system `s`: the report and the codes created and changed.
