@@ -19,8 +19,8 @@ use crate::app::devices::tickets::{DeviceRef, DeviceTicket, TicketDevices};
 use crate::app::devices::{self, DeviceFields, DeviceQuery, DeviceView};
 use crate::http::AppState;
 
-/// Largest device file (10 000 devices are about 1.5 MiB of CSV, 0.6 MiB of XLSX).
-pub const DEVICE_FILE_LIMIT: usize = 32 * 1024 * 1024;
+/// Largest device file.
+pub const DEVICE_FILE_LIMIT: usize = crate::app::devices::import::MAX_FILE_BYTES;
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 

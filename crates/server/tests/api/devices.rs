@@ -576,3 +576,83 @@ both!(
         assert_eq!(std::fs::read(out_file.path()).unwrap(), export(&t, "SA", "csv").await);
     }
 );
+
+const BOUNDARY: &str = "----opsclockDeviceBoundary";
+
+/// The import form as a browser sends it: the token and the file.
+fn form(csrf: &str, file_name: &str, data: &[u8]) -> Vec<u8> {
+    let mut body = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+         --{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\
+         Content-Type: text/csv\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(data);
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+both!(
+    the_pages_list_import_and_show_devices_in_chinese,
+    |t: Harness| async move {
+        use crate::web::{browse, csrf_of, session};
+        let mgr = session(&t, "mgr_a").await;
+        let (status, html) = browse(&t, &mgr, "/catalog/SA/devices?month=2026-11").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            html.contains("设备清单") && html.contains(r#"id="device-import-form""#),
+            "{html}"
+        );
+        assert!(html.contains("暂无设备"));
+        let csrf = csrf_of(&html);
+        let file = format!("{HEADER}\nCAM-7,摄像机,,,府前街,,,是,2026-01-01,,,,\n");
+        let sent = t
+            .with_headers(
+                "",
+                Method::POST,
+                "/catalog/SA/devices/import",
+                Some(&format!("multipart/form-data; boundary={BOUNDARY}")),
+                &[("cookie", &mgr)],
+                form(&csrf, "list.csv", file.as_bytes()),
+            )
+            .await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER, "{:?}", sent.body);
+        let flash = sent.set_cookie.as_deref().unwrap().split(';').next().unwrap();
+        let (_, html) = browse(&t, &format!("{mgr}; {flash}"), "/catalog/SA/devices?month=2026-11").await;
+        assert!(html.contains("导入设备清单 ✓"), "{html}");
+        assert!(html.contains(r#"<a href="/devices/CAM-7">CAM-7</a>"#), "{html}");
+        // A month with no outage: 100 %, over the one main device.
+        assert!(
+            html.contains(r#"id="system-device-availability">100%"#)
+                || html.contains(r#"id="system-device-availability">100.0%"#),
+            "{html}"
+        );
+        // An engineer reads the list without the import form; the device page lists its tickets.
+        let eng = session(&t, "eng_a").await;
+        let (_, html) = browse(&t, &eng, "/catalog/SA/devices").await;
+        assert!(html.contains("CAM-7") && !html.contains("device-import-form"));
+        let v = open(&t, "fault", "general", "2026-11-25T09:00:00").await;
+        let number = v["number"].as_str().unwrap();
+        t.put(
+            "eng_a",
+            &format!("/api/v1/tickets/{number}/devices"),
+            json!({"devices": ["CAM-7"]}),
+        )
+        .await
+        .expect(StatusCode::OK);
+        let (status, html) = browse(&t, &eng, "/devices/CAM-7").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            html.contains("设备 CAM-7") && html.contains(&format!(r#"href="/tickets/{number}""#)),
+            "{html}"
+        );
+        let (_, html) = browse(&t, &eng, &format!("/tickets/{number}")).await;
+        assert!(
+            html.contains("涉及设备") && html.contains(r#"href="/devices/CAM-7""#),
+            "{html}"
+        );
+        // Another vendor's engineer finds nothing.
+        let (status, _) = browse(&t, &session(&t, "eng_b").await, "/devices/CAM-7").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+);

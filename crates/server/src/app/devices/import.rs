@@ -19,6 +19,8 @@ use crate::app::permissions::{self, Action};
 use crate::app::{AppError, AppResult, Context};
 use crate::db::entities::{devices, systems};
 
+/// The largest file, in bytes (10 000 devices are about 1.5 MiB of CSV, 0.6 MiB of XLSX).
+pub const MAX_FILE_BYTES: usize = 32 * 1024 * 1024;
 /// The most rows a file may hold.
 pub const MAX_ROWS: usize = 100_000;
 /// The most problems an answer lists.
