@@ -71,13 +71,12 @@ pub async fn run(cmd: DevicesCommand, config: &Config) -> anyhow::Result<()> {
                 &bytes,
             )
             .await
-            .map_err(|e| {
-                if let crate::app::AppError::InvalidFile { problems, .. } = &e {
+            .inspect_err(|e| {
+                if let crate::app::AppError::InvalidFile { problems, .. } = e {
                     for p in problems {
                         eprintln!("{p}");
                     }
                 }
-                e
             })?;
             println!(
                 "{} row(s): {} created, {} changed, {} unchanged",

@@ -478,7 +478,7 @@ async fn import_of_10_000_devices_is_timed() {
     let row = |prefix: &str, i: usize| {
         format!(
             "{prefix}{i:05},摄像机,DS-2CD3T46,SN{i},顺义区第{i}号杆,40.{i},116.{i},{},2025-06-01,,海康威视,2028-05-31,in_service,400万,G-{i}",
-            if i % 3 == 0 { "是" } else { "否" }
+            if i.is_multiple_of(3) { "是" } else { "否" }
         )
     };
     let csv: String = std::iter::once(format!("{HEADER},attr:像素,attr:杆号"))
@@ -498,7 +498,7 @@ async fn import_of_10_000_devices_is_timed() {
             location: Set(Some(format!("顺义区第{i}号杆"))),
             latitude: Set(Some(40.5)),
             longitude: Set(Some(116.5)),
-            main: Set(i % 3 == 0),
+            main: Set(i.is_multiple_of(3)),
             installed_on: Set(chrono::NaiveDate::from_ymd_opt(2025, 6, 1)),
             removed_on: Set(None),
             warranty_by: Set(Some("海康威视".into())),

@@ -147,17 +147,17 @@ fn names(cell: &str, i: usize) -> bool {
 /// Reads and checks every row: the records, or every problem.
 fn check(sheet: &Sheet) -> Result<Vec<(usize, Record)>, Vec<Problem>> {
     let mut problems = Vec::new();
-    for i in 0..COLUMNS.len() {
+    for (i, (full, _)) in COLUMNS.iter().enumerate() {
         let cell = sheet.header.get(i).map(String::as_str).unwrap_or("");
         if !names(cell, i) {
             problems.push(problem(
                 Some(1),
-                COLUMNS[i].0,
+                *full,
                 format!(
                     "column {} of the header is {cell:?}; expected {:?} (the columns are fixed, in order; \
                  custom attributes follow as attr:名称)",
                     i + 1,
-                    COLUMNS[i].0
+                    full
                 ),
             ));
         }
