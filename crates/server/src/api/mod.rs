@@ -10,6 +10,7 @@ pub mod attachments;
 pub mod calendars;
 pub mod catalog;
 pub mod catalog_file;
+pub mod devices;
 pub mod duty;
 pub mod escalation;
 pub mod findings;
@@ -47,6 +48,7 @@ pub fn body_limit(path: &str, ctx: &crate::app::Context) -> usize {
     match path {
         "/tickets/{number}/attachments" => ctx.attachments.request_limit(),
         "/catalog/import" => catalog_file::CATALOG_LIMIT,
+        "/systems/{code}/devices/import" => devices::DEVICE_FILE_LIMIT,
         "/intake/alertmanager" | "/intake/generic/{source}" => intake::INTAKE_LIMIT,
         "/assessments/{id}/scans" => crate::app::assessments::scans::MAX_BYTES,
         _ => BODY_LIMIT,
@@ -213,6 +215,12 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(problems::list_problems))
         .routes(routes!(problems::get_problem, problems::change_problem))
         .routes(routes!(problems::close_problem))
+        .routes(routes!(devices::list_devices, devices::create_device))
+        .routes(routes!(devices::get_device, devices::change_device))
+        .routes(routes!(devices::device_tickets))
+        .routes(routes!(devices::name_ticket_devices))
+        .routes(routes!(devices::device_availability))
+        .routes(routes!(devices::export_devices))
         .routes(routes!(periodic_reports::list_periodic_reports))
         .routes(routes!(
             periodic_reports::get_periodic_report,
@@ -254,6 +262,12 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             OpenApiRouter::new()
                 .routes(routes!(assessments::list_scans, assessments::attach_scan))
                 .layer(DefaultBodyLimit::max(crate::app::assessments::scans::MAX_BYTES)),
+        )
+        .merge(
+            // A device list of 10 000 rows is a file of a few MiB.
+            OpenApiRouter::new()
+                .routes(routes!(devices::import_devices))
+                .layer(DefaultBodyLimit::max(devices::DEVICE_FILE_LIMIT)),
         )
         .merge(
             // The catalogue file is larger than any JSON body; only this route takes that much.

@@ -4,6 +4,7 @@ mod assessment;
 mod batch;
 mod calendar;
 mod catalog;
+mod devices;
 mod duty;
 mod inspection;
 mod ladder;
@@ -113,6 +114,9 @@ enum Command {
     /// Satisfaction surveys (满意度调查): list.
     #[command(subcommand)]
     Survey(survey::SurveyCommand),
+    /// Devices (一机一档): `devices import FILE --system SA`, `devices export FILE --system SA`.
+    #[command(subcommand)]
+    Devices(devices::DevicesCommand),
     /// Problem records (问题单, recurring faults): list.
     #[command(subcommand)]
     Problem(problem::ProblemCommand),
@@ -254,6 +258,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Assessment(cmd) => runtime()?.block_on(assessment::run(cmd, &config)),
         Command::Survey(cmd) => runtime()?.block_on(survey::run(cmd, &config)),
         Command::Problem(cmd) => runtime()?.block_on(problem::run(cmd, &config)),
+        Command::Devices(cmd) => runtime()?.block_on(devices::run(cmd, &config)),
         Command::PeriodicReport(cmd) => runtime()?.block_on(periodic_report::run(cmd, &config)),
         Command::Inspection(cmd) => runtime()?.block_on(inspection::run(cmd, &config)),
         Command::Roster(cmd) => runtime()?.block_on(duty::roster(cmd, &config)),

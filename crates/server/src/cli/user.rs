@@ -251,7 +251,7 @@ pub async fn run(cmd: UserCommand, config: &Config) -> anyhow::Result<()> {
 }
 
 /// Who runs the command, as the audit log names them.
-fn operator() -> String {
+pub(super) fn operator() -> String {
     ["SUDO_USER", "USER", "LOGNAME"]
         .into_iter()
         .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))

@@ -117,6 +117,7 @@ fn fen_of_yuan(text: &str) -> Option<i64> {
 /// The words of the service form, Chinese and English.
 const WORDS: &[(&str, &str, &str)] = &[
     ("service", "运维服务期限与费用", "Service dates and fee"),
+    ("devices", "设备清单", "Devices"),
     ("service_start", "运维服务开始日期", "Service starts"),
     ("service_end", "运维服务结束日期", "Service ends (last day)"),
     ("fee_yuan", "年度运维费（元）", "Yearly fee (yuan)"),

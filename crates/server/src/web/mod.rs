@@ -16,6 +16,7 @@
 //! | `/tickets/{number}/incident-report` | the ticket's incident report (故障处理情况报告), to print and sign |
 //! | `/dashboard` | trend, compliance by vendor and unit, availability, deductions |
 //! | `/findings` | findings (认定) of a contract's month, and recording one |
+//! | `/catalog/{code}/devices`, `/devices/{device}` | a system's devices (一机一档) with the month's main-device availability, export links and the import form; one device with its tickets and availability |
 //! | `/problem-records` | problem records (问题单): a system's recurring class of fault, its tickets, the vendor's analysis and plan |
 //! | `/inspections` | inspections (巡检) from the catalogue's cadence: the list, due first; one with its checklist and the vendor's recording form |
 //! | `/periodic-reports` | periodic reports (定期报告: 月报, 季度报告…): the list with due dates and late marks; one with its tables, the vendor's form for its written parts and submission, the bureau's managers' acknowledgement or return, its Word file |
@@ -44,6 +45,7 @@ mod board;
 mod catalog;
 pub mod csrf;
 mod dashboard;
+mod devices;
 pub mod errors;
 mod findings;
 pub mod i18n;
@@ -146,6 +148,9 @@ fn pages() -> Vec<PageRoute> {
     list.extend([
         at_get("/catalog", catalog::list),
         at_get("/catalog/{code}", catalog::system),
+        at_get("/catalog/{code}/devices", devices::list),
+        at_post("/catalog/{code}/devices/import", devices::upload),
+        at_get("/devices/{device}", devices::page),
         at_post("/catalog/{code}/service", catalog::set_service),
         at_get("/admin", || async { Redirect::to("/admin/users") }),
         at_get("/admin/users", admin::users),
@@ -181,6 +186,7 @@ fn pages() -> Vec<PageRoute> {
 pub fn body_limit(route: &str, ctx: &crate::app::Context) -> Option<usize> {
     match route {
         "/assessments/{id}/scans" => Some(assessments::scans::FORM_LIMIT),
+        "/catalog/{code}/devices/import" => Some(devices::FORM_LIMIT),
         "/tickets/{number}/attachments" => Some(ctx.attachments.request_limit()),
         _ => None,
     }

@@ -12,7 +12,7 @@ use minijinja::{Environment, State, Value};
 use crate::app::vocab::{Lang, duration, labels};
 
 /// Every template, by name.
-const TEMPLATES: [(&str, &str); 38] = [
+const TEMPLATES: [(&str, &str); 40] = [
     ("base.html", include_str!("templates/base.html")),
     ("macros.html", include_str!("templates/macros.html")),
     ("error.html", include_str!("templates/error.html")),
@@ -36,6 +36,8 @@ const TEMPLATES: [(&str, &str); 38] = [
     ("surveys.html", include_str!("templates/surveys.html")),
     ("problems.html", include_str!("templates/problems.html")),
     ("problem.html", include_str!("templates/problem.html")),
+    ("devices.html", include_str!("templates/devices.html")),
+    ("device.html", include_str!("templates/device.html")),
     ("inspections.html", include_str!("templates/inspections.html")),
     ("inspection.html", include_str!("templates/inspection.html")),
     ("periodic_reports.html", include_str!("templates/periodic_reports.html")),

@@ -164,6 +164,7 @@ pub async fn page(
             confirm => confirm,
             attachments => attachments,
             att => super::attachments::words(v.lang),
+            dw => super::devices::words(v.lang),
         },
     )
 }

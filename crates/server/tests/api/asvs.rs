@@ -502,6 +502,14 @@ both!(
             .to_owned();
         // A periodic report of vendor A's contract, so that its pages are visited too.
         let report = crate::periodic_reports::one(&t).await;
+        // A device of System A, for the device page.
+        t.post(
+            "admin",
+            "/api/v1/systems/SA/devices",
+            serde_json::json!({"code": "CAM-ASVS", "type": "摄像机"}),
+        )
+        .await
+        .expect(StatusCode::CREATED);
         let mut jar = Jar::default();
         let mut set: BTreeMap<String, Vec<String>> = BTreeMap::new();
         let mut pages: Vec<(String, String)> = Vec::new();
@@ -536,6 +544,7 @@ both!(
             let path = path
                 .replace("{number}", number)
                 .replace("{code}", "SA")
+                .replace("{device}", "CAM-ASVS")
                 .replace("{username}", "eng_a")
                 .replace("{id}", id)
                 .replace("{file}", "app.js");

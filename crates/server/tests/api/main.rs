@@ -32,6 +32,7 @@ mod concurrency;
 mod connections;
 mod corrections;
 mod coverage;
+mod devices;
 mod duty;
 mod duty_calendars;
 mod escalation;

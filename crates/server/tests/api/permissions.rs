@@ -117,6 +117,12 @@ pub(crate) fn policy(action: &str) -> &'static [&'static str] {
         "problem.read" => PARTIES,
         "problem.write" => WORKERS,
         "problem.close" => BUYER_MANAGERS,
+        // Devices (一机一档): read by every party's people (each the systems it sees); kept by
+        // the buyer's managers and the managers of the system's vendor; a ticket's devices are
+        // named by whoever works on tickets.
+        "device.read" => PARTIES,
+        "device.write" => MANAGERS,
+        "ticket.devices" => WORKERS,
         // Periodic reports (定期报告): a contract's reports cover every unit's systems, so the
         // bureau, the supervisor and the contract's vendor read them, a unit's people do not; the
         // vendor's people write and submit them; the bureau's managers acknowledge or return.
@@ -397,8 +403,8 @@ both!(
             .collect();
         assert_eq!(
             ops.len(),
-            6,
-            "reading, the incident report, acting and attachments: {ops:?}"
+            7,
+            "reading, the incident report, acting, attachments and devices: {ops:?}"
         );
         let mut report = Vec::new();
         let mut wrong = 0;

@@ -1,0 +1,249 @@
+//! Device pages (一机一档): `/catalog/{code}/devices`, a system's devices with the month's main-
+//! device availability, the export links and (for whoever may keep the list) the import form;
+//! `/devices/{device}`, one device with its tickets and its availability. Everything goes
+//! through [`crate::app::devices`], which says who may do what.
+
+use std::collections::{BTreeMap, HashMap};
+
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{Extension, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use chrono::{Datelike, NaiveDate};
+
+use super::errors::reason;
+use super::i18n::Lang;
+use super::{Viewer, WebError, WebResult, redirect_with};
+use crate::app::AppError;
+use crate::app::audit::ClientAddr;
+use crate::app::devices::availability::{self, AvailabilityQuery};
+use crate::app::devices::import::{self, Format};
+use crate::app::devices::{self, DeviceQuery};
+use crate::app::permissions::{self, Action};
+use crate::http::AppState;
+use crate::http::limits::BodyTooLarge;
+use crate::http::multipart::{boundary, parts};
+
+/// The largest import form: the largest device file and room for the form's other parts.
+pub(crate) const FORM_LIMIT: usize = crate::app::devices::import::MAX_FILE_BYTES + 64 * 1024;
+
+/// The words of these pages, Chinese and English.
+const WORDS: &[(&str, &str, &str)] = &[
+    ("devices", "设备清单", "Devices"),
+    ("device", "设备", "Device"),
+    (
+        "hint",
+        "一机一档：每台设备一个唯一编号。主要设备的正常运行时间比例即系统主要设备考核指标；经批准的检修、不可抗力和道路市政施工时段不计为故障。",
+        "One record per device, each with a unique code. The running-time share of the main devices is the system's main-device KPI; approved maintenance, force majeure and road or municipal works are not counted as faults.",
+    ),
+    ("none", "暂无设备", "No devices"),
+    ("code", "设备编号", "Code"),
+    ("type", "类型", "Type"),
+    ("model", "型号", "Model"),
+    ("serial", "序列号", "Serial"),
+    ("location", "位置", "Location"),
+    ("coordinates", "经纬度", "Coordinates"),
+    ("main", "主要设备", "Main device"),
+    ("yes", "是", "Yes"),
+    ("no", "否", "No"),
+    ("installed_on", "安装日期", "Installed"),
+    ("removed_on", "拆除日期", "Removed"),
+    ("warranty", "保修", "Warranty"),
+    ("until", "截止", "until"),
+    ("status", "状态", "Status"),
+    ("status_in_service", "在用", "In service"),
+    ("status_faulty", "故障", "Faulty"),
+    ("status_removed", "已拆除", "Removed"),
+    ("attributes", "其他属性", "Other attributes"),
+    ("system", "系统", "System"),
+    ("month", "月份", "Month"),
+    ("show", "查看", "Show"),
+    ("availability", "设备可用率", "Device availability"),
+    ("system_availability", "主要设备可用率", "Main-device availability"),
+    ("main_count", "主要设备数", "Main devices"),
+    ("measured", "计量时长（分钟）", "Measured (minutes)"),
+    ("outage", "故障时长（分钟）", "Outage (minutes)"),
+    ("excluded", "已扣除（分钟）", "Excluded (minutes)"),
+    (
+        "no_figure",
+        "无（本期无主要设备）",
+        "None (no main device in the period)",
+    ),
+    ("export", "导出", "Export"),
+    ("import", "导入设备清单", "Import the device list"),
+    (
+        "import_hint",
+        "首行为固定表头（设备编号 code …），自定义属性列写作 attr:名称；按设备编号新增或更新；任何一行有误则整份文件不导入。",
+        "The first row is the fixed header (设备编号 code …), custom attributes as attr:名称 columns; devices are created or updated by code; a file with any bad row imports nothing.",
+    ),
+    ("file", "文件", "File"),
+    ("upload", "导入", "Import"),
+    ("no_file", "请选择文件", "Choose a file"),
+    ("wrong_type", "只接受 .csv 或 .xlsx 文件", "Only .csv or .xlsx files"),
+    ("too_large", "文件过大", "The file is too large"),
+    ("imported", "已导入", "Imported"),
+    ("tickets", "关联工单", "Tickets"),
+    ("ticket", "工单", "Ticket"),
+    ("title", "标题", "Title"),
+    ("occurred", "发生时间", "Began"),
+    ("resolved", "恢复时间", "Restored"),
+    ("no_tickets", "暂无关联工单", "No tickets"),
+    ("ticket_devices", "涉及设备", "Devices"),
+];
+
+/// The words of `lang`, by key.
+pub(super) fn words(lang: Lang) -> BTreeMap<&'static str, &'static str> {
+    super::templates::pick(WORDS, lang == Lang::Zh)
+}
+
+/// The month asked for (`?month=2026-03`), else the current one (Beijing): its first day and the
+/// first of the next.
+fn month(q: &HashMap<String, String>, today: NaiveDate) -> (String, NaiveDate, NaiveDate) {
+    let first = q
+        .get("month")
+        .and_then(|m| NaiveDate::parse_from_str(&format!("{}-01", m.trim()), "%Y-%m-%d").ok())
+        .unwrap_or_else(|| today.with_day(1).unwrap_or(today));
+    let next = first.checked_add_months(chrono::Months::new(1)).unwrap_or(first);
+    (first.format("%Y-%m").to_string(), first, next)
+}
+
+async fn month_availability(
+    state: &AppState,
+    v: &Viewer,
+    system: &str,
+    q: &HashMap<String, String>,
+) -> Result<(String, availability::SystemDeviceAvailability), AppError> {
+    let today = state
+        .now()
+        .with_timezone(&crate::app::catalog::service::ZONE)
+        .date_naive();
+    let (label, from, to) = month(q, today);
+    let query = AvailabilityQuery {
+        from: from.to_string(),
+        to: to.to_string(),
+        severities: None,
+    };
+    Ok((label, availability::of_system(state, &v.p, system, query).await?))
+}
+
+/// `GET /catalog/{code}/devices?month=2026-03`.
+pub async fn list(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(code): Path<String>,
+    q: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> WebResult {
+    let q = q.map_err(|e| WebError::BadRequest(e.body_text()))?.0;
+    let not_found = |_| WebError::from(AppError::NotFound(format!("no system {code}")));
+    let system = crate::app::scope::system_in_scope(&state.db, &v.p, &code)
+        .await
+        .map_err(not_found)?;
+    let list = devices::list(&state, &v.p, &code, DeviceQuery::default()).await?;
+    let (label, avail) = month_availability(&state, &v, &code, &q).await?;
+    let may_import = permissions::may(&v.p, Action::DeviceWrite);
+    super::page(
+        &v,
+        "devices.html",
+        ctx! { system => ctx! { code => system.code, name => system.name }, list => list, avail => avail,
+        month => label, may_import => may_import, dw => words(v.lang) },
+    )
+}
+
+/// `GET /devices/{device}?month=2026-03`.
+pub async fn page(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(device): Path<String>,
+    q: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> WebResult {
+    let q = q.map_err(|e| WebError::BadRequest(e.body_text()))?.0;
+    let d = devices::get(&state, &v.p, &device).await?;
+    let tickets = devices::tickets::of_device(&state, &v.p, &device).await?;
+    let (label, avail) = month_availability(&state, &v, &d.system, &q).await?;
+    let mine = avail.devices.iter().find(|x| x.code == d.code).cloned();
+    super::page(
+        &v,
+        "device.html",
+        ctx! { d => d, tickets => tickets, mine => mine, month => label, dw => words(v.lang) },
+    )
+}
+
+/// `POST /catalog/{code}/devices/import`: the upload form (`multipart/form-data`: the form
+/// token and the file); back to the list with what it did or the file's first problems.
+pub async fn upload(
+    State(state): State<AppState>,
+    v: Viewer,
+    from: ClientAddr,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    too_large: Option<Extension<BodyTooLarge>>,
+    body: Result<Bytes, BytesRejection>,
+) -> WebResult {
+    // Out of scope is as absent, whatever was sent.
+    crate::app::scope::system_in_scope(&state.db, &v.p, &code)
+        .await
+        .map_err(|_| AppError::NotFound(format!("no system {code}")))?;
+    let back = format!("/catalog/{code}/devices");
+    let w = words(v.lang);
+    let label = w["import"];
+    let body = match body {
+        Ok(_) if too_large.is_some() => return Ok(redirect_with(&back, &format!("{label} ✗ {}", w["too_large"]))),
+        Ok(b) => b,
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return Ok(redirect_with(&back, &format!("{label} ✗ {}", w["too_large"])));
+        }
+        Err(e) => return Err(WebError::BadRequest(format!("the form could not be read: {e}"))),
+    };
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let parts = boundary(content_type)
+        .and_then(|b| parts(&body, &b))
+        .ok_or_else(|| WebError::BadRequest("the upload form could not be read (multipart/form-data)".into()))?;
+    let csrf = parts
+        .iter()
+        .find(|p| p.name == "csrf")
+        .and_then(|p| std::str::from_utf8(p.data).ok());
+    v.check_csrf(csrf)?;
+    let Some(file) = parts.iter().find(|p| p.name == "file" && !p.data.is_empty()) else {
+        return Ok(redirect_with(&back, &format!("{label} ✗ {}", w["no_file"])));
+    };
+    let name = file.file_name.as_deref().unwrap_or("").to_ascii_lowercase();
+    let format = if name.ends_with(".csv") {
+        Format::Csv
+    } else if name.ends_with(".xlsx") {
+        Format::Xlsx
+    } else {
+        return Ok(redirect_with(&back, &format!("{label} ✗ {}", w["wrong_type"])));
+    };
+    match import::import(&state, &v.p, &from, &code, format, file.data).await {
+        Ok(r) => Ok(redirect_with(
+            &back,
+            &format!(
+                "{label} ✓ {} · +{} ~{} ={}",
+                w["imported"], r.created, r.changed, r.unchanged
+            ),
+        )),
+        Err(AppError::InvalidFile { problems, .. }) => {
+            let first: Vec<String> = problems.iter().take(3).map(ToString::to_string).collect();
+            Ok(redirect_with(
+                &back,
+                &format!("{label} ✗ ({}) {}", problems.len(), first.join("; ")),
+            ))
+        }
+        Err(e @ (AppError::Internal(_) | AppError::NotFound(_))) => Err(e.into()),
+        Err(e) => Ok(redirect_with(&back, &format!("{label} ✗ {}", reason(&e, v.lang)))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every `dw.key` the device pages use exists, in both languages.
+    #[test]
+    fn every_word_the_pages_use_exists_in_both_languages() {
+        let used = super::super::templates::words_used(&["devices", "device", "ticket"], "dw");
+        assert!(used.iter().any(|(_, k)| k == "main"), "{used:?}");
+        super::super::templates::check_words(super::WORDS, &used);
+    }
+}
