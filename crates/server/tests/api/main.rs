@@ -67,6 +67,7 @@ mod shipped_contracts;
 mod shunyi_leftovers;
 mod sign_in_cap;
 mod sms;
+mod spares;
 mod supervisor;
 mod survey_periods;
 mod surveys;

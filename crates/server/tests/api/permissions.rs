@@ -123,6 +123,16 @@ pub(crate) fn policy(action: &str) -> &'static [&'static str] {
         "periodic_report.read" => &["admin", "bureau", "vmgr_a", "eng_a", "sup"],
         "periodic_report.write" => &["admin", "vmgr_a", "eng_a"],
         "periodic_report.acknowledge" => &["admin", "bureau"],
+        // Spares (备品备件): read by every party's people (a vendor its own contracts'); the list
+        // and its prices are the bureau's; the warehouse is the vendor's; the inventory is
+        // confirmed by the supervisor. A replacement is asked for by whoever works on the ticket
+        // and approved by the buyer's managers and by the supervisor, each for their side.
+        "spare.read" => PARTIES,
+        "spare.catalogue" => &["admin", "bureau"],
+        "spare.move" => &["admin", "vmgr_a", "eng_a"],
+        "spare.confirm" => &["admin", "sup"],
+        "replacement.request" => WORKERS,
+        "replacement.decide" => &["admin", "bureau", "mgr_a", "sup"],
         "intake.manage" | "intake.triage" | "webhooks" | "user.manage" | "token.manage" | "administer" => ADMIN,
         other => panic!(
             "action {other:?} has no written expectation: add it to policy() in tests/api/permissions.rs, \
@@ -397,8 +407,8 @@ both!(
             .collect();
         assert_eq!(
             ops.len(),
-            6,
-            "reading, the incident report, acting and attachments: {ops:?}"
+            7,
+            "reading, the incident report, acting, attachments and spares: {ops:?}"
         );
         let mut report = Vec::new();
         let mut wrong = 0;

@@ -1,0 +1,241 @@
+//! Spare parts (备品备件, issue 30 part B) on the pages: `/spares` (a contract's lines with their
+//! stock, the warehouse's movements and, for the vendor keeping it, the form that records one)
+//! and `/spares/settlement` (the settlement by actual use of a period, the inventory and the
+//! supervisor's confirmation). Every page calls [`crate::app::spares`] only.
+
+use std::collections::{BTreeMap, HashMap};
+
+use axum::extract::{Query, State};
+use serde_json::json;
+
+use super::i18n::Lang;
+use super::{Fields, PageRoute, Viewer, WebResult, at_get, at_post, field, redirect_with};
+use crate::app::AppError;
+use crate::app::audit::ClientAddr;
+use crate::app::permissions::{self, Action};
+use crate::app::spares::movements::{self, MovementQuery, NewMovement};
+use crate::app::spares::settlement::{self, ConfirmBody, SettlementQuery};
+use crate::app::spares::{self, catalogue};
+use crate::http::AppState;
+
+/// The words of these pages, Chinese and English.
+const WORDS: &[(&str, &str, &str)] = &[
+    ("spares", "备品备件", "Spare parts"),
+    (
+        "hint",
+        "备品备件按合同清单管理：清单载明的数量为合同结算上限，按实际发生数量据实结算；库房由服务商管理，入库、领用出库（须注明工单）和退回入库均留痕。单价以中标人投标报价为准，录入前为空。",
+        "Spares follow the contract's list: each line's quantity caps what the contract pays for, and the vendor is paid for what it actually used. The vendor keeps the warehouse and records every receipt, issue to a ticket and return. Unit prices come from the vendor's bid and stay blank until entered.",
+    ),
+    ("contract", "合同", "Contract"),
+    ("show", "查看", "Show"),
+    ("none", "暂无备品备件清单", "No spares list"),
+    ("code", "编号", "Code"),
+    ("seq", "序号", "No."),
+    ("name", "名称", "Name"),
+    ("spec", "参数（首项）", "Specification (first item)"),
+    ("unit", "单位", "Unit"),
+    ("cap", "数量上限", "Cap"),
+    ("year", "使用年份", "Year"),
+    ("price", "单价（元）", "Unit price (yuan)"),
+    ("no_price", "未录入", "not entered"),
+    ("received", "累计入库", "Received"),
+    ("used", "实际使用", "Used"),
+    ("stock", "库存", "In stock"),
+    ("remaining", "剩余额度", "Cap remaining"),
+    ("movements", "出入库记录", "Movements"),
+    ("no_movements", "暂无出入库记录", "No movements"),
+    ("kind", "类型", "Kind"),
+    ("quantity", "数量", "Quantity"),
+    ("ticket", "工单", "Ticket"),
+    ("note", "说明", "Note"),
+    ("by", "经办人", "By"),
+    ("at", "时间", "When"),
+    ("record", "登记出入库", "Record a movement"),
+    ("kind_in", "入库", "Received"),
+    ("kind_out", "领用出库", "Out to a ticket"),
+    ("kind_returned", "退回入库", "Returned"),
+    ("settlement", "据实结算", "Settlement by actual use"),
+    (
+        "period",
+        "期间（如 2026-11、2026-Q4、2026）",
+        "Period (2026-11, 2026-Q4, 2026)",
+    ),
+    ("amount", "金额（元）", "Amount (yuan)"),
+    ("used_to_date", "累计使用", "Used to date"),
+    ("total", "合计（元）", "Total (yuan)"),
+    (
+        "unpriced",
+        "以下条目有使用但未录入单价，合计未含：",
+        "Used but not priced, left out of the total:",
+    ),
+    ("inventory", "备品备件库存清单", "Spares inventory"),
+    ("confirm", "监理确认库存清单", "Confirm the inventory (supervisor)"),
+    ("confirmations", "确认记录", "Confirmations"),
+    (
+        "no_confirmations",
+        "监理尚未确认",
+        "Not confirmed by the supervisor yet",
+    ),
+    ("confirmed_by", "确认人", "Confirmed by"),
+    ("ledger", "拆除设备台账", "Removed-device ledger"),
+];
+
+/// The words of `lang`, by key.
+fn words(lang: Lang) -> BTreeMap<&'static str, &'static str> {
+    super::templates::pick(WORDS, lang == Lang::Zh)
+}
+
+/// The page routes.
+pub(super) fn routes() -> Vec<PageRoute> {
+    vec![
+        at_get("/spares", page),
+        at_post("/spares/movements", record),
+        at_get("/spares/settlement", settlement_page),
+        at_post("/spares/inventory/confirm", confirm),
+    ]
+}
+
+/// The contract asked for, else the first the reader may read.
+async fn chosen(
+    state: &AppState,
+    v: &Viewer,
+    q: &HashMap<String, String>,
+) -> Result<(Vec<(String, String)>, Option<String>), AppError> {
+    let list = spares::contracts(state, &v.p).await?;
+    let asked = q.get("contract").map(|c| c.trim().to_owned()).filter(|c| !c.is_empty());
+    let code = asked.or_else(|| list.first().map(|c| c.0.clone()));
+    Ok((list, code))
+}
+
+fn contract_options(list: &[(String, String)]) -> Vec<serde_json::Value> {
+    list.iter().map(|(c, n)| json!({"code": c, "name": n})).collect()
+}
+
+/// `GET /spares`: a contract's lines, stock and movements.
+pub async fn page(State(state): State<AppState>, v: Viewer, Query(q): Query<HashMap<String, String>>) -> WebResult {
+    let (list, code) = chosen(&state, &v, &q).await?;
+    let (items, moves) = match &code {
+        Some(c) => (
+            catalogue::list(&state, &v.p, c).await?,
+            movements::list(
+                &state,
+                &v.p,
+                MovementQuery {
+                    contract: c.clone(),
+                    item: None,
+                },
+            )
+            .await?,
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
+    let kinds: Vec<serde_json::Value> = movements::KINDS
+        .iter()
+        .map(|(k, zh)| json!({"key": k, "label": if v.lang == Lang::Zh { *zh } else { *k }}))
+        .collect();
+    super::page(
+        &v,
+        "spares.html",
+        ctx! {
+            contracts => contract_options(&list),
+            contract => code,
+            items => items,
+            moves => moves.iter().take(200).map(|m| json!({"m": m, "kind": if v.lang == Lang::Zh { m.kind_label.clone() } else { m.kind.clone() }})).collect::<Vec<_>>(),
+            kinds => kinds,
+            keeper => permissions::may_at_all(&v.p, Action::SpareMove),
+            sw => words(v.lang),
+        },
+    )
+}
+
+/// `POST /spares/movements`: records one, then back to the contract's page with a message.
+pub async fn record(State(state): State<AppState>, v: Viewer, from: ClientAddr, axum::Form(f): Fields) -> WebResult {
+    v.check_form(&f)?;
+    let label = words(v.lang)["record"];
+    let back = format!("/spares?contract={}", field(&f, "contract").unwrap_or_default());
+    let body = NewMovement {
+        item: field(&f, "item").unwrap_or_default().to_owned(),
+        kind: field(&f, "kind").unwrap_or_default().to_owned(),
+        quantity: field(&f, "quantity").and_then(|q| q.trim().parse().ok()).unwrap_or(0),
+        ticket: field(&f, "ticket").map(str::to_owned),
+        note: field(&f, "note").map(str::to_owned),
+    };
+    match movements::record(&state, &v.p, &from, body).await {
+        Ok(m) => Ok(redirect_with(&back, &format!("{label} {} {} ✓", m.item, m.quantity))),
+        Err(e @ AppError::Internal(_)) => Err(e.into()),
+        Err(e) => Ok(redirect_with(&back, &format!("{label} ✗ {}", e.detail()))),
+    }
+}
+
+/// `GET /spares/settlement`: the settlement of a period, the inventory and its confirmations.
+pub async fn settlement_page(
+    State(state): State<AppState>,
+    v: Viewer,
+    Query(q): Query<HashMap<String, String>>,
+) -> WebResult {
+    let (list, code) = chosen(&state, &v, &q).await?;
+    let period = q
+        .get("period")
+        .map(|p| p.trim().to_owned())
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| v.now.with_timezone(&chrono_tz::Asia::Shanghai).format("%Y").to_string());
+    let (settled, inventory) = match &code {
+        Some(c) => (
+            Some(
+                settlement::settlement(
+                    &state,
+                    &v.p,
+                    SettlementQuery {
+                        contract: c.clone(),
+                        period: period.clone(),
+                    },
+                )
+                .await?,
+            ),
+            Some(settlement::inventory(&state, &v.p, c).await?),
+        ),
+        None => (None, None),
+    };
+    super::page(
+        &v,
+        "spares_settlement.html",
+        ctx! {
+            contracts => contract_options(&list),
+            contract => code,
+            period => period,
+            s => settled,
+            inv => inventory,
+            confirmer => permissions::may_at_all(&v.p, Action::SpareConfirm),
+            sw => words(v.lang),
+        },
+    )
+}
+
+/// `POST /spares/inventory/confirm`: the supervisor confirms the inventory as it is now.
+pub async fn confirm(State(state): State<AppState>, v: Viewer, from: ClientAddr, axum::Form(f): Fields) -> WebResult {
+    v.check_form(&f)?;
+    let label = words(v.lang)["confirm"];
+    let contract = field(&f, "contract").unwrap_or_default().to_owned();
+    let back = format!("/spares/settlement?contract={contract}");
+    let body = ConfirmBody {
+        contract,
+        note: field(&f, "note").map(str::to_owned),
+    };
+    match settlement::confirm(&state, &v.p, &from, body).await {
+        Ok(_) => Ok(redirect_with(&back, &format!("{label} ✓"))),
+        Err(e @ AppError::Internal(_)) => Err(e.into()),
+        Err(e) => Ok(redirect_with(&back, &format!("{label} ✗ {}", e.detail()))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every `sw.key` the spares templates use exists, in both languages, once.
+    #[test]
+    fn every_word_the_pages_use_exists_in_both_languages() {
+        let used = super::super::templates::words_used(&["spares"], "sw");
+        super::super::templates::check_words(WORDS, &used);
+    }
+}
