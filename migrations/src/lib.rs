@@ -38,6 +38,7 @@ mod m20261212_000054_notices;
 mod m20261212_000055_sms;
 mod m20261212_000056_attachments;
 mod m20261212_000057_mail_in;
+mod m20261213_000058_devices;
 mod m20261213_000061_spares;
 
 /// Applies and reverts the opsclock schema; see [`MigratorTrait`] for `up`, `down`, `status`, ….
@@ -79,6 +80,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261212_000055_sms::Migration),
             Box::new(m20261212_000056_attachments::Migration),
             Box::new(m20261212_000057_mail_in::Migration),
+            Box::new(m20261213_000058_devices::Migration),
             Box::new(m20261213_000061_spares::Migration),
         ]
     }

@@ -65,6 +65,7 @@ pub mod context;
 pub mod countable;
 pub mod coverage;
 pub mod demo;
+pub mod devices;
 pub(crate) mod docx_parts;
 pub mod duty;
 pub mod error;

@@ -1,3 +1,6 @@
+//! Over 600 lines because the table is one table: every action, its grant groups and its row read
+//! together, with the words that print it.
+//!
 //! What each party and role may do: one table, asked by every door.
 //!
 //! Every account belongs to a [`Party`](crate::app::auth::Party): the buyer (the bureau, or one of
@@ -119,6 +122,9 @@ actions! {
     ProblemRead = "problem.read", "read the problem records (问题单) of the systems in your scope";
     ProblemWrite = "problem.write", "write a problem record's root-cause analysis and fix plan";
     ProblemClose = "problem.close", "close a problem record once its analysis and plan are written";
+    DeviceRead = "device.read", "read the devices (一机一档) of the systems in your scope, their tickets and availability";
+    DeviceWrite = "device.write", "create, change and import the devices of a system";
+    TicketDevices = "ticket.devices", "name the devices a ticket is about";
     PeriodicReportRead = "periodic_report.read", "read the periodic reports (定期报告: 月报, 季度报告…) of the contracts in your scope";
     PeriodicReportWrite = "periodic_report.write", "write and submit a periodic report your vendor owes";
     PeriodicReportAcknowledge = "periodic_report.acknowledge", "acknowledge a submitted periodic report, or return it with a reason";
@@ -355,6 +361,12 @@ const PERIODIC_REPORT_READERS: &[Grant] = &[
 /// A unit's managers, for their own unit: a satisfaction survey speaks for the unit (its
 /// engineers rate the tickets they close; docs/satisfaction.md).
 const UNIT_MANAGERS_OWN: &[Grant] = &[to_only(PartyKind::Unit, M, Only::OwnUnit)];
+/// A system's device list is kept by the buyer's managers and the managers of its vendor.
+const DEVICE_KEEPERS: &[Grant] = &[
+    to(PartyKind::Bureau, M),
+    to_only(PartyKind::Unit, M, Only::OwnUnit),
+    to_only(PartyKind::Vendor, M, Only::OwnVendor),
+];
 
 /// The supervisor's people (监理): what the contract has it confirm.
 const SUPERVISORS: &[Grant] = &[to(PartyKind::Supervisor, ME)];
@@ -432,6 +444,9 @@ pub const TABLE: &[Rule] = &[
     row(Action::ProblemRead, EVERY_PARTY),
     row(Action::ProblemWrite, VENDOR_WORK),
     row(Action::ProblemClose, BUYER_MANAGERS),
+    row(Action::DeviceRead, EVERY_PARTY),
+    row(Action::DeviceWrite, DEVICE_KEEPERS),
+    row(Action::TicketDevices, BUYER_AND_VENDOR_WRITERS),
     row(Action::PeriodicReportRead, PERIODIC_REPORT_READERS),
     row(Action::PeriodicReportWrite, VENDOR_WORKERS_OWN),
     row(Action::PeriodicReportAcknowledge, BUREAU_MANAGERS),

@@ -213,7 +213,7 @@ async fn impact_windows(
 }
 
 /// Approved exclusion windows of `systems` overlapping `[from, end)`, by system.
-async fn exclusion_windows(
+pub(crate) async fn exclusion_windows(
     db: &impl ConnectionTrait,
     systems: &[i64],
     from: DateTime<Utc>,

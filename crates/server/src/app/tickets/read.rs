@@ -240,6 +240,7 @@ pub async fn get(ctx: &Context, p: &Principal, number: &str) -> AppResult<Ticket
     let impact = loaded.ticket.impact().map(|s| s.key().to_owned());
     let problem = crate::app::problems::problem_of(&ctx.db, loaded.row.id).await?;
     let attachments = crate::app::attachments::of_ticket(&ctx.db, loaded.row.id).await?;
+    let devices = crate::app::devices::tickets::of_ticket(&ctx.db, loaded.row.id).await?;
     let mut view = view(&ctx.db, ctx, loaded.row, now, allowed, Some(timeline)).await?;
     view.problem = problem;
     view.claims = Some(claims);
@@ -249,6 +250,7 @@ pub async fn get(ctx: &Context, p: &Principal, number: &str) -> AppResult<Ticket
     view.major_event = major_event;
     view.duty = duty;
     view.attachments = Some(attachments);
+    view.devices = Some(devices);
     Ok(view)
 }
 

@@ -133,6 +133,10 @@ pub struct TicketView {
     /// `GET /tickets/{number}/attachments/{id}` downloads one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<crate::app::attachments::AttachmentView>>,
+    /// The devices (一机一档) it names, by code (only when reading one ticket):
+    /// `PUT /tickets/{number}/devices` names them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub devices: Option<Vec<crate::app::devices::tickets::DeviceRef>>,
 }
 
 /// Why a ticket's targets are a major-event window's.
@@ -319,6 +323,7 @@ pub(crate) fn view_with_clocks(
         problem: None,
         clocks_from: None,
         attachments: None,
+        devices: None,
     })
 }
 
