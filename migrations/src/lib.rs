@@ -40,6 +40,7 @@ mod m20261212_000056_attachments;
 mod m20261212_000057_mail_in;
 mod m20261213_000058_devices;
 mod m20261213_000061_spares;
+mod m20261213_000062_replacements;
 
 /// Applies and reverts the opsclock schema; see [`MigratorTrait`] for `up`, `down`, `status`, ….
 #[derive(Debug, Clone, Copy, Default)]
@@ -82,6 +83,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261212_000057_mail_in::Migration),
             Box::new(m20261213_000058_devices::Migration),
             Box::new(m20261213_000061_spares::Migration),
+            Box::new(m20261213_000062_replacements::Migration),
         ]
     }
 }

@@ -11,7 +11,9 @@ use crate::app::audit::ClientAddr;
 use crate::app::auth::Principal;
 use crate::app::spares::ContractQuery;
 use crate::app::spares::catalogue::{self, ItemView, LoadBody, PriceBody};
+use crate::app::spares::ledger::{self, LedgerQuery, LedgerRow};
 use crate::app::spares::movements::{self, MovementQuery, MovementView, NewMovement};
+use crate::app::spares::replacements::{self, DecideBody, NewReplacement, RecordBody, ReplacementView};
 use crate::app::spares::settlement::{self, ConfirmBody, Inventory, Settlement, SettlementQuery};
 use crate::http::AppState;
 
@@ -126,4 +128,109 @@ pub async fn confirm_inventory(
     ApiJson(body): ApiJson<ConfirmBody>,
 ) -> ApiResult<Json<Inventory>> {
     Ok(Json(settlement::confirm(&state, &p, &from, body).await?))
+}
+
+/// The replacement requests of a ticket, oldest first.
+#[utoipa::path(get, path = "/tickets/{number}/replacements", tag = "spares",
+    params(("number" = String, Path, description = "INC-20261202-0001")),
+    responses((status = 200, body = Vec<ReplacementView>), (status = 404, body = Problem)))]
+pub async fn ticket_replacements(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiPath(number): ApiPath<String>,
+) -> ApiResult<Json<Vec<ReplacementView>>> {
+    Ok(Json(replacements::of_ticket(&state, &p, &number).await?))
+}
+
+/// Asks for the replacement of a device the ticket names, with the spares line to put in and
+/// the reason; it needs the buyer's and the supervisor's approvals before it can be recorded.
+#[utoipa::path(post, path = "/tickets/{number}/replacements", tag = "spares",
+    params(("number" = String, Path, description = "INC-20261202-0001")), request_body = NewReplacement,
+    responses((status = 201, body = ReplacementView), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn request_replacement(
+    State(state): State<AppState>,
+    p: Principal,
+    from: ClientAddr,
+    ApiPath(number): ApiPath<String>,
+    ApiJson(body): ApiJson<NewReplacement>,
+) -> ApiResult<(StatusCode, Json<ReplacementView>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(replacements::request(&state, &p, &from, &number, body).await?),
+    ))
+}
+
+/// A replacement request.
+#[utoipa::path(get, path = "/replacements/{id}", tag = "spares",
+    params(("id" = String, Path, description = "HR-3 or 3")),
+    responses((status = 200, body = ReplacementView), (status = 404, body = Problem)))]
+pub async fn get_replacement(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<ReplacementView>> {
+    Ok(Json(replacements::get(&state, &p, replacements::id_of(&id)?).await?))
+}
+
+/// Approves the replacement for the caller's side (the buyer's managers; the supervisor).
+#[utoipa::path(post, path = "/replacements/{id}/approve", tag = "spares",
+    params(("id" = String, Path, description = "HR-3 or 3")), request_body = DecideBody,
+    responses((status = 200, body = ReplacementView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn approve_replacement(
+    State(state): State<AppState>,
+    p: Principal,
+    from: ClientAddr,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<DecideBody>,
+) -> ApiResult<Json<ReplacementView>> {
+    Ok(Json(
+        replacements::decide(&state, &p, &from, replacements::id_of(&id)?, true, body).await?,
+    ))
+}
+
+/// Refuses the replacement for the caller's side, with the reason: the request is closed.
+#[utoipa::path(post, path = "/replacements/{id}/refuse", tag = "spares",
+    params(("id" = String, Path, description = "HR-3 or 3")), request_body = DecideBody,
+    responses((status = 200, body = ReplacementView), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn refuse_replacement(
+    State(state): State<AppState>,
+    p: Principal,
+    from: ClientAddr,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<DecideBody>,
+) -> ApiResult<Json<ReplacementView>> {
+    Ok(Json(
+        replacements::decide(&state, &p, &from, replacements::id_of(&id)?, false, body).await?,
+    ))
+}
+
+/// Records the replacement done (the vendor working the ticket), only once both approved: one
+/// of the spares line goes out to the ticket, the device is removed, the ledger row written.
+#[utoipa::path(post, path = "/replacements/{id}/record", tag = "spares",
+    params(("id" = String, Path, description = "HR-3 or 3")), request_body = RecordBody,
+    responses((status = 200, body = ReplacementView), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn record_replacement(
+    State(state): State<AppState>,
+    p: Principal,
+    from: ClientAddr,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<RecordBody>,
+) -> ApiResult<Json<ReplacementView>> {
+    Ok(Json(
+        replacements::record(&state, &p, &from, replacements::id_of(&id)?, body).await?,
+    ))
+}
+
+/// The ledger of removed devices (拆除设备台账) of the systems in the caller's scope.
+#[utoipa::path(get, path = "/spares/ledger", tag = "spares", params(LedgerQuery),
+    responses((status = 200, body = Vec<LedgerRow>), (status = 404, body = Problem)))]
+pub async fn get_ledger(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiQuery(q): ApiQuery<LedgerQuery>,
+) -> ApiResult<Json<Vec<LedgerRow>>> {
+    Ok(Json(ledger::list(&state, &p, q).await?))
 }

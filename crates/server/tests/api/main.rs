@@ -5,6 +5,7 @@
 
 mod dovecot;
 mod recorded;
+mod replacements;
 mod support;
 
 mod access;

@@ -407,8 +407,8 @@ both!(
             .collect();
         assert_eq!(
             ops.len(),
-            7,
-            "reading, the incident report, acting, attachments and spares: {ops:?}"
+            9,
+            "reading, the incident report, acting, attachments, spares and replacements: {ops:?}"
         );
         let mut report = Vec::new();
         let mut wrong = 0;

@@ -11,12 +11,16 @@
 //! |---|---|
 //! | [`catalogue`] | the lines: loading a contract's list (the shipped Shunyi tables), unit prices |
 //! | [`movements`] | received, out to a ticket, returned; stock and use per line and per ticket |
+//! | [`replacements`] | a device's replacement on a ticket: the buyer's and the supervisor's approvals, then the replacement |
+//! | [`ledger`] | the ledger of removed devices: name, reason, location, age |
 //! | [`settlement`] | the settlement by actual use for a period, the inventory and its confirmation |
 //!
 //! The rules, each with an example, are in `docs/spares.md`.
 
 pub mod catalogue;
+pub mod ledger;
 pub mod movements;
+pub mod replacements;
 pub mod settlement;
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};

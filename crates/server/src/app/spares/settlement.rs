@@ -19,7 +19,7 @@ use crate::app::auth::Principal;
 use crate::app::permissions::{self, Action};
 use crate::app::reports::Period;
 use crate::app::{AppError, AppResult, Context, text};
-use crate::db::entities::{spare_inventories, users};
+use crate::db::entities::{device_replacements, spare_inventories, users};
 
 /// The zone a period's days are counted in.
 const ZONE: chrono_tz::Tz = chrono_tz::Asia::Shanghai;
@@ -75,6 +75,9 @@ pub struct Settlement {
     pub total_fen: i64,
     /// Lines used in the period whose price is not entered: the total leaves them out.
     pub unpriced: Vec<String>,
+    /// The devices the period's replacements removed (the ledger's rows), the settlement's
+    /// basis with the movements (004 L27693–27695).
+    pub removed: Vec<super::ledger::LedgerRow>,
 }
 
 /// The settlement of `q.contract` for `q.period`.
@@ -84,6 +87,16 @@ pub async fn settlement(ctx: &Context, p: &Principal, q: SettlementQuery) -> App
     let period = Period::parse(&q.period, ZONE).map_err(|e| AppError::invalid("period", e))?;
     let items = super::catalogue::items_of(&ctx.db, &contract.code).await?;
     let ids: Vec<i64> = items.iter().map(|i| i.id).collect();
+    let replaced: Vec<i64> = device_replacements::Entity::find()
+        .filter(device_replacements::Column::ItemId.is_in(ids.clone()))
+        .filter(device_replacements::Column::ReplacedAt.gte(period.from))
+        .filter(device_replacements::Column::ReplacedAt.lt(period.to))
+        .all(&ctx.db)
+        .await?
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    let removed = super::ledger::of_replacements(&ctx.db, replaced).await?;
     let within = super::movements::totals(&ctx.db, ids.clone(), Some(period.from), Some(period.to)).await?;
     let to_date = super::movements::totals(&ctx.db, ids, None, Some(period.to)).await?;
     let mut lines = Vec::with_capacity(items.len());
@@ -117,6 +130,7 @@ pub async fn settlement(ctx: &Context, p: &Principal, q: SettlementQuery) -> App
         lines,
         total_fen,
         unpriced,
+        removed,
     })
 }
 
