@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use serde_json::json;
 
 use super::i18n::Lang;
@@ -13,9 +13,11 @@ use super::{Fields, PageRoute, Viewer, WebResult, at_get, at_post, field, redire
 use crate::app::AppError;
 use crate::app::audit::ClientAddr;
 use crate::app::permissions::{self, Action};
+use crate::app::spares::ledger::{self, LedgerQuery};
 use crate::app::spares::movements::{self, MovementQuery, NewMovement};
+use crate::app::spares::replacements::{self, DecideBody, NewReplacement, RecordBody};
 use crate::app::spares::settlement::{self, ConfirmBody, SettlementQuery};
-use crate::app::spares::{self, catalogue};
+use crate::app::spares::{self, catalogue, on_ticket};
 use crate::http::AppState;
 
 /// The words of these pages, Chinese and English.
@@ -78,6 +80,38 @@ const WORDS: &[(&str, &str, &str)] = &[
     ),
     ("confirmed_by", "确认人", "Confirmed by"),
     ("ledger", "拆除设备台账", "Removed-device ledger"),
+    (
+        "ledger_hint",
+        "拆除更换后的设备由服务商妥善保管并形成台账（设备名称、拆除原因、位置、使用年限），与备品备件维修记录同时作为结算依据。",
+        "Devices removed are kept by the vendor and entered in the ledger (name, reason, location, age), the settlement's basis with the spares records.",
+    ),
+    ("no_ledger", "暂无拆除设备", "No device removed"),
+    ("device", "设备编号", "Device"),
+    ("device_name", "设备名称", "Device name"),
+    ("reason", "拆除原因", "Reason for removal"),
+    ("location", "位置", "Location"),
+    ("system", "系统", "System"),
+    ("installed_on", "安装日期", "Installed on"),
+    ("removed_on", "拆除日期", "Removed on"),
+    ("age", "使用年限", "Age"),
+    ("replacements", "设备更换", "Device replacements"),
+    (
+        "replace_hint",
+        "设备无法维修需拆除更换的，须经采购人和监理单位共同确认同意后方可更换；任一方不同意即关闭申请。等待审批期间修复计时不暂停。",
+        "A device that cannot be repaired is replaced only once the buyer and the supervisor both approved; a refusal by either closes the request. The repair clock does not pause while approval is awaited.",
+    ),
+    ("request", "申请更换", "Ask for a replacement"),
+    ("state", "状态", "State"),
+    ("buyer", "采购人", "Buyer"),
+    ("supervisor", "监理", "Supervisor"),
+    ("awaiting", "待审批", "Awaiting"),
+    ("approve", "同意更换", "Approve"),
+    ("refuse", "不同意更换", "Refuse"),
+    ("refuse_reason", "不同意的原因（必填）", "Why (required)"),
+    ("record_replace", "登记已更换", "Record the replacement"),
+    ("new_device", "新设备编号（可选）", "New device code (optional)"),
+    ("spare_used", "所用备件", "Spare used"),
+    ("ticket_spares", "本工单备件使用", "Spares used on this ticket"),
 ];
 
 /// The words of `lang`, by key.
@@ -92,7 +126,126 @@ pub(super) fn routes() -> Vec<PageRoute> {
         at_post("/spares/movements", record),
         at_get("/spares/settlement", settlement_page),
         at_post("/spares/inventory/confirm", confirm),
+        at_get("/spares/ledger", ledger_page),
+        at_post(
+            "/tickets/{number}/replacements",
+            |s: State<AppState>, v: Viewer, from: ClientAddr, Path(n): Path<String>, f: Fields| {
+                request(s, v, from, n, f.0)
+            },
+        ),
+        at_post(
+            "/replacements/{id}/approve",
+            |s: State<AppState>, v: Viewer, from: ClientAddr, Path(id): Path<String>, f: Fields| {
+                act(s, v, from, id, "approve", f.0)
+            },
+        ),
+        at_post(
+            "/replacements/{id}/refuse",
+            |s: State<AppState>, v: Viewer, from: ClientAddr, Path(id): Path<String>, f: Fields| {
+                act(s, v, from, id, "refuse", f.0)
+            },
+        ),
+        at_post(
+            "/replacements/{id}/record",
+            |s: State<AppState>, v: Viewer, from: ClientAddr, Path(id): Path<String>, f: Fields| {
+                act(s, v, from, id, "record", f.0)
+            },
+        ),
     ]
+}
+
+/// The ticket page's spares section for `v` (`None`: the reader reads no spares), with its words.
+pub(super) async fn ticket_section(
+    state: &AppState,
+    v: &Viewer,
+    number: &str,
+) -> Result<Option<serde_json::Value>, AppError> {
+    let Some(s) = on_ticket::section(state, &v.p, number).await? else {
+        return Ok(None);
+    };
+    let zh = v.lang == Lang::Zh;
+    let replacements: Vec<serde_json::Value> = s
+        .replacements
+        .iter()
+        .map(|x| json!({"r": x.r, "acts": x.acts, "state": if zh { x.r.state_label.clone() } else { x.r.state.clone() }}))
+        .collect();
+    Ok(Some(json!({
+        "replacements": replacements,
+        "moves": s.movements.iter().map(|m| json!({"m": m, "kind": if zh { m.kind_label.clone() } else { m.kind.clone() }})).collect::<Vec<_>>(),
+        "items": s.items,
+        "sw": words(v.lang),
+    })))
+}
+
+/// `GET /spares/ledger`: the removed devices of the reader's systems.
+pub async fn ledger_page(State(state): State<AppState>, v: Viewer) -> WebResult {
+    let rows = ledger::list(&state, &v.p, LedgerQuery::default()).await?;
+    super::page(&v, "spares_ledger.html", ctx! { rows => rows, sw => words(v.lang) })
+}
+
+/// `POST /tickets/{number}/replacements`: asks for one, then back to the ticket.
+async fn request(
+    State(state): State<AppState>,
+    v: Viewer,
+    from: ClientAddr,
+    number: String,
+    f: HashMap<String, String>,
+) -> WebResult {
+    v.check_form(&f)?;
+    let label = words(v.lang)["request"];
+    let back = format!("/tickets/{number}#replacements");
+    let body = NewReplacement {
+        device: field(&f, "device").unwrap_or_default().to_owned(),
+        item: field(&f, "item").unwrap_or_default().to_owned(),
+        reason: field(&f, "reason").unwrap_or_default().to_owned(),
+        version: None,
+    };
+    match replacements::request(&state, &v.p, &from, &number, body).await {
+        Ok(r) => Ok(redirect_with(&back, &format!("{label} {} ✓", r.number))),
+        Err(e @ (AppError::Internal(_) | AppError::NotFound(_))) => Err(e.into()),
+        Err(e) => Ok(redirect_with(&back, &format!("{label} ✗ {}", e.detail()))),
+    }
+}
+
+/// `POST /replacements/{id}/{act}`: approve, refuse or record, then back to the ticket.
+async fn act(
+    State(state): State<AppState>,
+    v: Viewer,
+    from: ClientAddr,
+    id: String,
+    name: &'static str,
+    f: HashMap<String, String>,
+) -> WebResult {
+    v.check_form(&f)?;
+    let id = replacements::id_of(&id)?;
+    let r = replacements::get(&state, &v.p, id).await?;
+    let back = format!("/tickets/{}#replacements", r.ticket);
+    let version = field(&f, "version").and_then(|x| x.parse().ok());
+    let done = match name {
+        "record" => {
+            let body = RecordBody {
+                new_device: field(&f, "new_device").map(str::to_owned),
+                version,
+            };
+            replacements::record(&state, &v.p, &from, id, body).await
+        }
+        _ => {
+            let body = DecideBody {
+                reason: field(&f, "reason").map(str::to_owned),
+                version,
+            };
+            replacements::decide(&state, &v.p, &from, id, name == "approve", body).await
+        }
+    };
+    let label = words(v.lang)[if name == "record" { "record_replace" } else { name }];
+    match done {
+        Ok(r) => Ok(redirect_with(
+            &back,
+            &format!("{label} · {} ✓ {}", r.number, r.state_label),
+        )),
+        Err(e @ (AppError::Internal(_) | AppError::NotFound(_))) => Err(e.into()),
+        Err(e) => Ok(redirect_with(&back, &format!("{label} · HR-{id} ✗ {}", e.detail()))),
+    }
 }
 
 /// The contract asked for, else the first the reader may read.

@@ -323,3 +323,67 @@ both!(a_refusal_by_either_side_closes_the_request, |t: Harness| async move {
     .await
     .expect(StatusCode::CREATED);
 });
+
+both!(
+    a_replacement_is_asked_approved_and_recorded_through_the_ticket_page,
+    |t: Harness| async move {
+        use crate::web::{browse, csrf_of, session, submit};
+        setup(&t).await;
+        moved(&t, "eng_a", json!({"item": "SY26-PA-1", "kind": "in", "quantity": 1}))
+            .await
+            .expect(StatusCode::CREATED);
+        let ticket = t.open("eng_a", "SA", "fault", "serious").await;
+        let number = ticket["number"].as_str().unwrap().to_owned();
+        camera(&t, "SY-CAM-009", Some(&ticket)).await;
+        let page = format!("/tickets/{number}");
+        // Each reader posts a form of the ticket page, and comes back to it with the message.
+        let post = |who: &'static str, path: String, fields: Vec<(&'static str, &'static str)>| {
+            let (t, page) = (&t, page.clone());
+            async move {
+                let cookie = session(t, who).await;
+                let (_, html) = browse(t, &cookie, &page).await;
+                let csrf = csrf_of(&html);
+                let mut all = vec![("csrf", csrf.as_str())];
+                all.extend(fields);
+                let (answer, next) = submit(t, &cookie, &path, &all).await;
+                assert_eq!(answer.status, StatusCode::SEE_OTHER, "{path}");
+                let (status, html) = browse(t, &next, &page).await;
+                assert_eq!(status, StatusCode::OK);
+                html
+            }
+        };
+        let html = post(
+            "eng_a",
+            format!("/tickets/{number}/replacements"),
+            vec![
+                ("device", "SY-CAM-009"),
+                ("item", "SY26-PA-1"),
+                ("reason", "供电模块损坏"),
+            ],
+        )
+        .await;
+        assert!(html.contains("申请更换 HR-1 ✓"), "{html}");
+        assert!(html.contains(r#"data-state="requested""#));
+        assert!(
+            !html.contains(r#"id="record-HR-1""#),
+            "nothing to record before both approvals"
+        );
+        // The buyer's manager is offered the approval; so is the supervisor; the vendor is not.
+        let cookie = session(&t, "eng_a").await;
+        assert!(!browse(&t, &cookie, &page).await.1.contains(r#"id="approve-HR-1""#));
+        let html = post("mgr_a", "/replacements/HR-1/approve".into(), vec![("version", "1")]).await;
+        assert!(html.contains("同意更换 · HR-1 ✓ 待审批"), "{html}");
+        let html = post("sup", "/replacements/HR-1/approve".into(), vec![("version", "2")]).await;
+        assert!(html.contains("已同意更换"), "{html}");
+        let html = post("eng_a", "/replacements/HR-1/record".into(), vec![("version", "3")]).await;
+        assert!(html.contains("登记已更换 · HR-1 ✓ 已更换"), "{html}");
+        assert!(html.contains("更换 HR-1"), "the movement shows on the ticket: {html}");
+        let cookie = session(&t, "mgr_a").await;
+        let (status, html) = browse(&t, &cookie, "/spares/ledger").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            html.contains("SY-CAM-009") && html.contains("供电模块损坏") && html.contains("5 年 7 个月"),
+            "{html}"
+        );
+    }
+);

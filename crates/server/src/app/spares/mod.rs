@@ -20,6 +20,7 @@
 pub mod catalogue;
 pub mod ledger;
 pub mod movements;
+pub mod on_ticket;
 pub mod replacements;
 pub mod settlement;
 

@@ -16,10 +16,8 @@
 //! approve, as the contract says. The request does not pause the ticket's repair clock (see
 //! `docs/spares.md` and `docs/contracts.md`).
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -27,7 +25,9 @@ use crate::app::audit::{self, ClientAddr};
 use crate::app::auth::{Party, Principal, Role};
 use crate::app::permissions::{self, Action};
 use crate::app::{AppError, AppResult, Context, scope, text};
-use crate::db::entities::{device_replacements, devices, spare_items, systems, ticket_devices, tickets, users};
+use crate::db::entities::{device_replacements, devices, spare_items, systems, ticket_devices, tickets};
+
+pub use super::on_ticket::{get, of_ticket};
 
 /// The states, with their Chinese labels.
 pub const STATES: [(&str, &str); 4] = [
@@ -81,12 +81,21 @@ pub fn side_of(p: &Principal, system: &systems::Model) -> Option<Side> {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewReplacement {
-    /// The device (code), one the ticket names.
+    /// The device (code), one the ticket names (required).
+    #[serde(default)]
     pub device: String,
-    /// The spares line to put in (code).
+    /// The spares line to put in (code; required).
+    #[serde(default)]
     pub item: String,
-    /// Why it cannot be repaired (拆除原因).
+    /// Why it cannot be repaired (拆除原因; required).
+    #[serde(default)]
     pub reason: String,
+    /// The ticket's `version` as the caller read it, taken as every write on a ticket takes it;
+    /// a request changes nothing of the ticket, so it is not compared. Every field is read
+    /// only once the ticket is found in the caller's scope: out of scope answers 404 whatever
+    /// the body.
+    #[serde(default)]
+    pub version: Option<i64>,
 }
 
 /// An approval or a refusal.
@@ -185,10 +194,10 @@ pub async fn request(
     body: NewReplacement,
 ) -> AppResult<ReplacementView> {
     permissions::check_at_all(p, Action::ReplacementRequest)?;
-    let reason = text::field("reason", &body.reason, MAX_REASON, true)?;
     let txn = ctx.begin_write().await?;
     let now = ctx.now();
     let ticket = worker_ticket(&txn, p, number).await?;
+    let reason = text::field("reason", &body.reason, MAX_REASON, true)?;
     let device = devices::Entity::find()
         .filter(devices::Column::Code.eq(body.device.trim()))
         .filter(devices::Column::SystemId.eq(ticket.system_id))
@@ -264,12 +273,12 @@ pub async fn request(
     )
     .await?;
     txn.commit().await?;
-    get(ctx, p, row.id).await
+    super::on_ticket::get(ctx, p, row.id).await
 }
 
 /// Ticket `number` for a worker on it: in scope, the action granted for a ticket with or without
 /// a vendor, and a vendor's people only on their own vendor's tickets.
-async fn worker_ticket(db: &impl ConnectionTrait, p: &Principal, number: &str) -> AppResult<tickets::Model> {
+pub(crate) async fn worker_ticket(db: &impl ConnectionTrait, p: &Principal, number: &str) -> AppResult<tickets::Model> {
     let loaded = crate::app::tickets::read::load_in_scope(db, p, number).await?;
     permissions::check_ticket(p, Action::ReplacementRequest, loaded.row.vendor_id.is_some())?;
     if let (Some(mine), Some(theirs)) = (scope::own_vendor(p), loaded.row.vendor_id)
@@ -283,7 +292,7 @@ async fn worker_ticket(db: &impl ConnectionTrait, p: &Principal, number: &str) -
 }
 
 /// Replacement `id` with its ticket and system, if `p` may see the ticket (else as if absent).
-async fn load(
+pub(crate) async fn load(
     db: &impl ConnectionTrait,
     p: &Principal,
     id: i64,
@@ -404,7 +413,7 @@ pub async fn decide(
     )
     .await?;
     txn.commit().await?;
-    get(ctx, p, id).await
+    super::on_ticket::get(ctx, p, id).await
 }
 
 /// Records replacement `id` done (the vendor working the ticket), only once both approved: one
@@ -522,11 +531,11 @@ pub async fn record(
     )
     .await?;
     txn.commit().await?;
-    get(ctx, p, id).await
+    super::on_ticket::get(ctx, p, id).await
 }
 
 /// The sides still to approve `row`.
-fn awaiting(row: &device_replacements::Model) -> Vec<String> {
+pub(crate) fn awaiting(row: &device_replacements::Model) -> Vec<String> {
     if row.state != "requested" {
         return Vec::new();
     }
@@ -535,122 +544,4 @@ fn awaiting(row: &device_replacements::Model) -> Vec<String> {
         .filter(|(at, _)| at.is_none())
         .map(|(_, s)| s.key().to_owned())
         .collect()
-}
-
-/// Replacement `id`.
-pub async fn get(ctx: &Context, p: &Principal, id: i64) -> AppResult<ReplacementView> {
-    permissions::check(p, Action::TicketRead)?;
-    let (row, ..) = load(&ctx.db, p, id).await?;
-    Ok(views(&ctx.db, vec![row]).await?.remove(0))
-}
-
-/// The replacements of ticket `number`, oldest first.
-pub async fn of_ticket(ctx: &Context, p: &Principal, number: &str) -> AppResult<Vec<ReplacementView>> {
-    permissions::check(p, Action::TicketRead)?;
-    let t = crate::app::tickets::read::load_in_scope(&ctx.db, p, number).await?.row;
-    let rows = device_replacements::Entity::find()
-        .filter(device_replacements::Column::TicketId.eq(t.id))
-        .order_by_asc(device_replacements::Column::Id)
-        .all(&ctx.db)
-        .await?;
-    views(&ctx.db, rows).await
-}
-
-/// What `p` may do to `v` now (what the ticket page offers): `approve`, `refuse`, `record`.
-pub async fn allowed(ctx: &Context, p: &Principal, v: &ReplacementView) -> AppResult<Vec<&'static str>> {
-    let id = id_of(&v.number)?;
-    let (row, ticket, system) = load(&ctx.db, p, id).await?;
-    let mut out = Vec::new();
-    if row.state == "requested"
-        && let Some(side) = side_of(p, &system)
-        && v.awaiting.iter().any(|a| a == side.key())
-    {
-        out.extend(["approve", "refuse"]);
-    }
-    if row.state == "approved" && worker_ticket(&ctx.db, p, &ticket.number).await.is_ok() {
-        out.push("record");
-    }
-    Ok(out)
-}
-
-/// The views of `rows`.
-pub(crate) async fn views(
-    db: &impl ConnectionTrait,
-    rows: Vec<device_replacements::Model>,
-) -> AppResult<Vec<ReplacementView>> {
-    let tickets: BTreeMap<i64, String> = tickets::Entity::find()
-        .filter(tickets::Column::Id.is_in(rows.iter().map(|r| r.ticket_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|t| (t.id, t.number))
-        .collect();
-    let devices: BTreeMap<i64, devices::Model> = devices::Entity::find()
-        .filter(devices::Column::Id.is_in(rows.iter().flat_map(|r| [Some(r.device_id), r.new_device_id]).flatten()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|d| (d.id, d))
-        .collect();
-    let items: BTreeMap<i64, spare_items::Model> = spare_items::Entity::find()
-        .filter(spare_items::Column::Id.is_in(rows.iter().map(|r| r.item_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|i| (i.id, i))
-        .collect();
-    let people = rows
-        .iter()
-        .flat_map(|r| {
-            [
-                Some(r.requested_by),
-                r.buyer_by,
-                r.supervisor_by,
-                r.refused_by,
-                r.replaced_by,
-            ]
-        })
-        .flatten();
-    let names: BTreeMap<i64, String> = users::Entity::find()
-        .filter(users::Column::Id.is_in(people))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.username))
-        .collect();
-    let decision = |by: Option<i64>, at: Option<DateTime<Utc>>| {
-        at.map(|at| Decision {
-            by: by.and_then(|b| names.get(&b).cloned()),
-            at,
-        })
-    };
-    Ok(rows
-        .iter()
-        .map(|r| {
-            let device = devices.get(&r.device_id);
-            let item = items.get(&r.item_id);
-            ReplacementView {
-                number: format!("HR-{}", r.id),
-                ticket: tickets.get(&r.ticket_id).cloned().unwrap_or_default(),
-                device: device.map(|d| d.code.clone()).unwrap_or_default(),
-                device_name: device.map(super::ledger::name_of).unwrap_or_default(),
-                item: item.map(|i| i.code.clone()).unwrap_or_default(),
-                item_name: item.map(|i| i.name.clone()).unwrap_or_default(),
-                reason: r.reason.clone(),
-                state: r.state.clone(),
-                state_label: state_label(&r.state).to_owned(),
-                requested_by: names.get(&r.requested_by).cloned(),
-                requested_at: r.requested_at,
-                buyer: decision(r.buyer_by, r.buyer_at),
-                supervisor: decision(r.supervisor_by, r.supervisor_at),
-                awaiting: awaiting(r),
-                refused: decision(r.refused_by, r.refused_at),
-                refused_side: r.refused_side.clone(),
-                refuse_reason: r.refuse_reason.clone(),
-                replaced: decision(r.replaced_by, r.replaced_at),
-                new_device: r.new_device_id.and_then(|d| devices.get(&d)).map(|d| d.code.clone()),
-                version: r.version,
-            }
-        })
-        .collect())
 }
