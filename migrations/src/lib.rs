@@ -41,6 +41,7 @@ mod m20261212_000057_mail_in;
 mod m20261213_000058_devices;
 mod m20261213_000061_spares;
 mod m20261213_000062_replacements;
+mod m20261213_000063_warranty_repairs;
 
 /// Applies and reverts the opsclock schema; see [`MigratorTrait`] for `up`, `down`, `status`, ….
 #[derive(Debug, Clone, Copy, Default)]
@@ -84,6 +85,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261213_000058_devices::Migration),
             Box::new(m20261213_000061_spares::Migration),
             Box::new(m20261213_000062_replacements::Migration),
+            Box::new(m20261213_000063_warranty_repairs::Migration),
         ]
     }
 }

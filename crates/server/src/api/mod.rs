@@ -225,6 +225,8 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(spares::refuse_replacement))
         .routes(routes!(spares::record_replacement))
         .routes(routes!(spares::get_ledger))
+        .routes(routes!(spares::ticket_warranty_repairs, spares::send_warranty_repair))
+        .routes(routes!(spares::warranty_step))
         .routes(routes!(problems::list_problems))
         .routes(routes!(problems::get_problem, problems::change_problem))
         .routes(routes!(problems::close_problem))

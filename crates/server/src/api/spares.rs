@@ -15,6 +15,7 @@ use crate::app::spares::ledger::{self, LedgerQuery, LedgerRow};
 use crate::app::spares::movements::{self, MovementQuery, MovementView, NewMovement};
 use crate::app::spares::replacements::{self, DecideBody, NewReplacement, RecordBody, ReplacementView};
 use crate::app::spares::settlement::{self, ConfirmBody, Inventory, Settlement, SettlementQuery};
+use crate::app::spares::warranty::{self, NewWarrantyRepair, StepBody, WarrantyView};
 use crate::http::AppState;
 
 /// A contract's spares lines with their stock, use and what remains of each cap.
@@ -233,4 +234,52 @@ pub async fn get_ledger(
     ApiQuery(q): ApiQuery<LedgerQuery>,
 ) -> ApiResult<Json<Vec<LedgerRow>>> {
     Ok(Json(ledger::list(&state, &p, q).await?))
+}
+
+/// The OEM warranty repairs of a ticket's devices, oldest first.
+#[utoipa::path(get, path = "/tickets/{number}/warranty-repairs", tag = "spares",
+    params(("number" = String, Path, description = "INC-20261202-0001")),
+    responses((status = 200, body = Vec<WarrantyView>), (status = 404, body = Problem)))]
+pub async fn ticket_warranty_repairs(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiPath(number): ApiPath<String>,
+) -> ApiResult<Json<Vec<WarrantyView>>> {
+    Ok(Json(warranty::of_ticket(&state, &p, &number).await?))
+}
+
+/// Records a device the ticket names sent to its manufacturer under warranty (the vendor).
+#[utoipa::path(post, path = "/tickets/{number}/warranty-repairs", tag = "spares",
+    params(("number" = String, Path, description = "INC-20261202-0001")), request_body = NewWarrantyRepair,
+    responses((status = 201, body = WarrantyView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn send_warranty_repair(
+    State(state): State<AppState>,
+    p: Principal,
+    from: ClientAddr,
+    ApiPath(number): ApiPath<String>,
+    ApiJson(body): ApiJson<NewWarrantyRepair>,
+) -> ApiResult<(StatusCode, Json<WarrantyView>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(warranty::send(&state, &p, &from, &number, body).await?),
+    ))
+}
+
+/// Records the device back from its manufacturer (`returned`), then the repair accepted
+/// (`accepted`), in that order.
+#[utoipa::path(post, path = "/warranty-repairs/{id}/{step}", tag = "spares",
+    params(("id" = String, Path, description = "WR-2 or 2"), ("step" = String, Path, description = "returned or accepted")),
+    request_body = StepBody,
+    responses((status = 200, body = WarrantyView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn warranty_step(
+    State(state): State<AppState>,
+    p: Principal,
+    from: ClientAddr,
+    ApiPath((id, step)): ApiPath<(String, String)>,
+    ApiJson(body): ApiJson<StepBody>,
+) -> ApiResult<Json<WarrantyView>> {
+    if !["returned", "accepted"].contains(&step.as_str()) {
+        return Err(crate::app::AppError::NotFound(format!("no step {step:?}; steps: returned, accepted")).into());
+    }
+    Ok(Json(warranty::step(&state, &p, &from, &id, &step, body).await?))
 }

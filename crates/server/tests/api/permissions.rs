@@ -407,8 +407,8 @@ both!(
             .collect();
         assert_eq!(
             ops.len(),
-            9,
-            "reading, the incident report, acting, attachments, spares and replacements: {ops:?}"
+            11,
+            "reading, the incident report, acting, attachments, spares, replacements and warranty repairs: {ops:?}"
         );
         let mut report = Vec::new();
         let mut wrong = 0;
@@ -439,7 +439,8 @@ both!(
                     let vendors_work = (matches!(
                         name,
                         "acknowledge" | "arrive" | "start" | "pause" | "resume" | "resolve"
-                    ) || (method == "POST" && path.ends_with("/replacements")))
+                    ) || (method == "POST"
+                        && (path.ends_with("/replacements") || path.ends_with("/warranty-repairs"))))
                         && matches!(who, "bureau" | "mgr_a" | "ueng_a");
                     let allowed = action.is_none_or(|a| may(who, a)) && !vendors_work;
                     let m: Method = method.parse().unwrap();

@@ -384,3 +384,58 @@ both!(
         );
     }
 );
+
+both!(
+    an_oem_warranty_repair_is_sent_returned_and_accepted_in_order,
+    |t: Harness| async move {
+        setup(&t).await;
+        let ticket = t.open("eng_a", "SA", "fault", "serious").await;
+        let number = ticket["number"].as_str().unwrap().to_owned();
+        camera(&t, "SY-CAM-050", Some(&ticket)).await;
+        let path = format!("/api/v1/tickets/{number}/warranty-repairs");
+        // The camera names no warranty provider: the OEM must be named.
+        t.post("eng_a", &path, json!({"device": "SY-CAM-050"}))
+            .await
+            .problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+        t.post("mgr_a", &path, json!({"device": "SY-CAM-050", "oem": "海康威视"}))
+            .await
+            .problem(StatusCode::FORBIDDEN, "forbidden");
+        let w = t
+            .post(
+                "eng_a",
+                &path,
+                json!({"device": "SY-CAM-050", "oem": "海康威视", "reference": "RMA-2026-118"}),
+            )
+            .await
+            .expect(StatusCode::CREATED);
+        assert_eq!(
+            (w["number"].as_str(), w["state_label"].as_str()),
+            (Some("WR-1"), Some("已送原厂"))
+        );
+        t.post("eng_a", "/api/v1/warranty-repairs/WR-1/accepted", json!({}))
+            .await
+            .problem(StatusCode::CONFLICT, "conflict");
+        t.post(
+            "eng_a",
+            "/api/v1/warranty-repairs/WR-1/returned",
+            json!({"note": "原厂更换主板"}),
+        )
+        .await
+        .expect(StatusCode::OK);
+        let w = t
+            .post(
+                "vmgr_a",
+                "/api/v1/warranty-repairs/WR-1/accepted",
+                json!({"note": "通电测试正常"}),
+            )
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(
+            (w["state"].as_str(), w["note"].as_str()),
+            (Some("accepted"), Some("原厂更换主板\n通电测试正常"))
+        );
+        t.get("eng_b", &path).await.problem(StatusCode::NOT_FOUND, "not-found");
+        let list = t.get("mgr_a", &path).await.expect(StatusCode::OK);
+        assert_eq!(list[0]["accepted"][0], "vmgr_a");
+    }
+);

@@ -13,6 +13,7 @@
 //! | [`movements`] | received, out to a ticket, returned; stock and use per line and per ticket |
 //! | [`replacements`] | a device's replacement on a ticket: the buyer's and the supervisor's approvals, then the replacement |
 //! | [`ledger`] | the ledger of removed devices: name, reason, location, age |
+//! | [`warranty`] | OEM warranty repairs of a ticket's device: sent, returned, accepted |
 //! | [`settlement`] | the settlement by actual use for a period, the inventory and its confirmation |
 //!
 //! The rules, each with an example, are in `docs/spares.md`.
@@ -23,6 +24,7 @@ pub mod movements;
 pub mod on_ticket;
 pub mod replacements;
 pub mod settlement;
+pub mod warranty;
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 

@@ -58,6 +58,7 @@ pub mod tickets;
 pub mod units;
 pub mod users;
 pub mod vendors;
+pub mod warranty_repairs;
 pub mod webhook_subscriptions;
 
 /// Every entity under its table's name in `CamelCase`: `use opsclock::db::entities::prelude::*`.
@@ -108,5 +109,6 @@ pub mod prelude {
     pub use super::units::Entity as Units;
     pub use super::users::Entity as Users;
     pub use super::vendors::Entity as Vendors;
+    pub use super::warranty_repairs::Entity as WarrantyRepairs;
     pub use super::webhook_subscriptions::Entity as WebhookSubscriptions;
 }
