@@ -39,6 +39,9 @@ mod m20261212_000055_sms;
 mod m20261212_000056_attachments;
 mod m20261212_000057_mail_in;
 mod m20261213_000058_devices;
+mod m20261213_000061_spares;
+mod m20261213_000062_replacements;
+mod m20261213_000063_warranty_repairs;
 
 /// Applies and reverts the opsclock schema; see [`MigratorTrait`] for `up`, `down`, `status`, ….
 #[derive(Debug, Clone, Copy, Default)]
@@ -80,6 +83,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261212_000056_attachments::Migration),
             Box::new(m20261212_000057_mail_in::Migration),
             Box::new(m20261213_000058_devices::Migration),
+            Box::new(m20261213_000061_spares::Migration),
+            Box::new(m20261213_000062_replacements::Migration),
+            Box::new(m20261213_000063_warranty_repairs::Migration),
         ]
     }
 }

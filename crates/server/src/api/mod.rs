@@ -24,6 +24,7 @@ pub mod problems;
 pub mod rectification;
 pub mod reports;
 pub mod session;
+pub mod spares;
 pub mod surveys;
 pub mod tickets;
 pub mod webhooks;
@@ -212,6 +213,22 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(rectification::accept_order))
         .routes(routes!(rectification::reject_order))
         .routes(routes!(rectification::withdraw_order))
+        .routes(routes!(spares::list_items))
+        .routes(routes!(spares::load_catalogue))
+        .routes(routes!(spares::set_price))
+        .routes(routes!(spares::list_movements, spares::record_movement))
+        .routes(routes!(spares::ticket_spares))
+        .routes(routes!(spares::get_settlement))
+        .routes(routes!(spares::get_inventory))
+        .routes(routes!(spares::confirm_inventory))
+        .routes(routes!(spares::ticket_replacements, spares::request_replacement))
+        .routes(routes!(spares::get_replacement))
+        .routes(routes!(spares::approve_replacement))
+        .routes(routes!(spares::refuse_replacement))
+        .routes(routes!(spares::record_replacement))
+        .routes(routes!(spares::get_ledger))
+        .routes(routes!(spares::ticket_warranty_repairs, spares::send_warranty_repair))
+        .routes(routes!(spares::warranty_step))
         .routes(routes!(problems::list_problems))
         .routes(routes!(problems::get_problem, problems::change_problem))
         .routes(routes!(problems::close_problem))

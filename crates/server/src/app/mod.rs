@@ -37,6 +37,7 @@
 //! | [`notices`] | event notices: who hears at once when a ticket is opened, re-graded, resolved or reopened, by email and SMS, quiet hours |
 //! | [`action_links`] | links in messages that act as their recipient (acknowledge with one tap), single-use and expiring |
 //! | [`webhooks`] | outbound webhooks: ticket events posted to chat robots and other systems |
+//! | [`spares`] | spare parts (备品备件): the contract's capped lists, the warehouse's movements, the settlement by actual use, the supervisor's inventory, device replacements and their approvals |
 //! | [`sms`] | SMS as an outbox channel: phone numbers, segment rules, the HTTP, Kannel, Alibaba and Tencent gateways, the sender |
 //! | [`outbound`] | the one HTTP client for requests to other servers: no internal addresses unless `[outbound] allow` names them, no redirects |
 //! | [`outbox`] | the outbox as admins see it (email and webhooks): list, read with attempts, send again |
@@ -85,6 +86,7 @@ pub mod reports;
 pub mod retention;
 pub mod scope;
 pub mod sms;
+pub mod spares;
 pub mod surveys;
 pub mod text;
 pub mod tickets;

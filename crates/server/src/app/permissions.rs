@@ -129,6 +129,12 @@ actions! {
     InspectionRecord = "inspection.record", "record an inspection of a system your vendor serves, item by item (findings may open fault tickets)";
     SurveyRead = "survey.read", "read the satisfaction surveys (满意度调查) in your scope";
     SurveyWrite = "survey.write", "fill or replace your unit's satisfaction survey of a contract's service for a month or quarter";
+    SpareRead = "spare.read", "read the spares (备品备件) of the contracts in your scope: stock, movements, settlement, the ledger of removed devices";
+    SpareCatalogue = "spare.catalogue", "load a contract's spares list and enter its unit prices from the vendor's bid";
+    SpareMove = "spare.move", "record a movement of your vendor's spares warehouse: received, out to a ticket, returned";
+    SpareConfirm = "spare.confirm", "confirm a contract's spares inventory for the supervisor (备品备件库存清单，经监理确认)";
+    ReplacementRequest = "replacement.request", "ask for a device's replacement on a ticket, record it once approved, track an OEM warranty repair";
+    ReplacementDecide = "replacement.decide", "approve or refuse a device's replacement for your party (the buyer's or the supervisor's)";
     IntakeManage = "intake.manage", "read and change alert mapping rules and intake sources";
     IntakeTriage = "intake.triage", "open or dismiss alerts in the triage queue";
     MailInTriage = "mail_in.triage", "read the mail taken in, open or dismiss the messages waiting in its triage queue";
@@ -359,6 +365,16 @@ const DEVICE_KEEPERS: &[Grant] = &[
     to_only(PartyKind::Vendor, M, Only::OwnVendor),
 ];
 
+/// The supervisor's people (监理): what the contract has it confirm.
+const SUPERVISORS: &[Grant] = &[to(PartyKind::Supervisor, ME)];
+/// A device's replacement is approved by the buyer (the bureau's managers, a unit's for its own
+/// systems) and by the supervisor (004 L27689–27691: 由采购人、监理单位共同确认).
+const REPLACEMENT_DECIDERS: &[Grant] = &[
+    to(PartyKind::Bureau, M),
+    to_only(PartyKind::Unit, M, Only::OwnUnit),
+    to(PartyKind::Supervisor, ME),
+];
+
 /// The permission table: one row per [`Action`], in its order.
 pub const TABLE: &[Rule] = &[
     row(Action::Own, SIGNED_IN),
@@ -435,6 +451,12 @@ pub const TABLE: &[Rule] = &[
     row(Action::InspectionRecord, VENDOR_WORKERS_OWN),
     row(Action::SurveyRead, FINDING_READERS),
     row(Action::SurveyWrite, UNIT_MANAGERS_OWN),
+    row(Action::SpareRead, REPORT_READERS),
+    row(Action::SpareCatalogue, BUREAU_MANAGERS),
+    row(Action::SpareMove, VENDOR_WORKERS_OWN),
+    row(Action::SpareConfirm, SUPERVISORS),
+    row(Action::ReplacementRequest, VENDOR_WORK),
+    row(Action::ReplacementDecide, REPLACEMENT_DECIDERS),
     row(Action::IntakeManage, ADMINS),
     row(Action::IntakeTriage, ADMINS),
     row(Action::MailInTriage, BUREAU_MANAGERS),

@@ -23,6 +23,7 @@
 //! | `/surveys` | satisfaction surveys (满意度调查): the list, and a unit's managers' form for the period |
 //! | `/assessments` | assessments (考核): the list, one with its figures, thread and forms, its printable record |
 //! | `/rectifications` | rectification orders (整改通知): the list, issuing one, one with its clock, history and forms |
+//! | `/spares` | spare parts (备品备件): a contract's lines, stock and movements, the form that records one; `/spares/settlement` the settlement by actual use and the inventory the supervisor confirms |
 //! | `/mail-in` | mail taken in from the `[[mail_in]]` mailboxes with what became of it; the triage queue (open as a ticket on a system, dismiss) |
 //! | `/catalog` | systems and their policies; a system's service dates and fee |
 //! | `/admin/…` | users and tokens, calendars, ladders, windows, the outbox |
@@ -59,6 +60,7 @@ pub mod permissions;
 mod problems;
 mod rectification;
 pub mod resume;
+mod spares;
 mod surveys;
 mod svg;
 pub mod templates;
@@ -143,6 +145,7 @@ fn pages() -> Vec<PageRoute> {
     ];
     list.extend(assessments::routes());
     list.extend(rectification::routes());
+    list.extend(spares::routes());
     list.extend(inspections::routes());
     list.extend(periodic_reports::routes());
     list.extend([
@@ -385,6 +388,7 @@ pub fn page(v: &Viewer, name: &str, ctx: Value) -> WebResult {
         inspector => crate::app::permissions::may_at_all(&v.p, crate::app::permissions::Action::InspectionRead),
         reporter => crate::app::permissions::may_at_all(&v.p, crate::app::permissions::Action::PeriodicReportRead),
         vendor => matches!(v.p.scope, Scope::Vendor(_)),
+        spares => crate::app::permissions::may_at_all(&v.p, crate::app::permissions::Action::SpareRead),
         mail_triager => crate::app::permissions::may(&v.p, crate::app::permissions::Action::MailInTriage),
     };
     let common = ctx! {

@@ -12,7 +12,7 @@ use minijinja::{Environment, State, Value};
 use crate::app::vocab::{Lang, duration, labels};
 
 /// Every template, by name.
-const TEMPLATES: [(&str, &str); 40] = [
+const TEMPLATES: [(&str, &str); 44] = [
     ("base.html", include_str!("templates/base.html")),
     ("macros.html", include_str!("templates/macros.html")),
     ("error.html", include_str!("templates/error.html")),
@@ -29,6 +29,13 @@ const TEMPLATES: [(&str, &str); 40] = [
         include_str!("templates/rectification_card.html"),
     ),
     ("ticket.html", include_str!("templates/ticket.html")),
+    ("spares.html", include_str!("templates/spares.html")),
+    (
+        "spares_settlement.html",
+        include_str!("templates/spares_settlement.html"),
+    ),
+    ("spares_ledger.html", include_str!("templates/spares_ledger.html")),
+    ("spares_ticket.html", include_str!("templates/spares_ticket.html")),
     ("new.html", include_str!("templates/new.html")),
     ("preview.html", include_str!("templates/preview.html")),
     ("dashboard.html", include_str!("templates/dashboard.html")),

@@ -144,6 +144,7 @@ pub async fn page(
     let confirm = q.get("confirm").map(|a| confirm_notice(a, &actions, &more, v.lang));
     let attachments =
         super::attachments::section(&state, &v, &t.number, t.attachments.as_deref().unwrap_or_default()).await?;
+    let spares = super::spares::ticket_section(&state, &v, &t.number).await?;
     super::page(
         &v,
         "ticket.html",
@@ -165,6 +166,7 @@ pub async fn page(
             attachments => attachments,
             att => super::attachments::words(v.lang),
             dw => super::devices::words(v.lang),
+            spares => spares,
         },
     )
 }

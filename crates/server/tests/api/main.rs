@@ -5,6 +5,7 @@
 
 mod dovecot;
 mod recorded;
+mod replacements;
 mod support;
 
 mod access;
@@ -68,6 +69,7 @@ mod shipped_contracts;
 mod shunyi_leftovers;
 mod sign_in_cap;
 mod sms;
+mod spares;
 mod supervisor;
 mod survey_periods;
 mod surveys;

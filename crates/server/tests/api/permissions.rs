@@ -129,6 +129,16 @@ pub(crate) fn policy(action: &str) -> &'static [&'static str] {
         "periodic_report.read" => &["admin", "bureau", "vmgr_a", "eng_a", "sup"],
         "periodic_report.write" => &["admin", "vmgr_a", "eng_a"],
         "periodic_report.acknowledge" => &["admin", "bureau"],
+        // Spares (备品备件): read by every party's people (a vendor its own contracts'); the list
+        // and its prices are the bureau's; the warehouse is the vendor's; the inventory is
+        // confirmed by the supervisor. A replacement is asked for by whoever works on the ticket
+        // and approved by the buyer's managers and by the supervisor, each for their side.
+        "spare.read" => PARTIES,
+        "spare.catalogue" => &["admin", "bureau"],
+        "spare.move" => &["admin", "vmgr_a", "eng_a"],
+        "spare.confirm" => &["admin", "sup"],
+        "replacement.request" => WORKERS,
+        "replacement.decide" => &["admin", "bureau", "mgr_a", "sup"],
         "intake.manage" | "intake.triage" | "webhooks" | "user.manage" | "token.manage" | "administer" => ADMIN,
         other => panic!(
             "action {other:?} has no written expectation: add it to policy() in tests/api/permissions.rs, \
@@ -403,8 +413,8 @@ both!(
             .collect();
         assert_eq!(
             ops.len(),
-            7,
-            "reading, the incident report, acting, attachments and devices: {ops:?}"
+            12,
+            "reading, the incident report, acting, attachments, devices, spares, replacements and warranty repairs: {ops:?}"
         );
         let mut report = Vec::new();
         let mut wrong = 0;
@@ -431,10 +441,13 @@ both!(
                         _ => None,
                     };
                     // The vendor's work on a ticket the vendor serves is not the buyer's.
-                    let vendors_work = matches!(
+                    // Asking for a device's replacement is too (the buyer approves it).
+                    let vendors_work = (matches!(
                         name,
                         "acknowledge" | "arrive" | "start" | "pause" | "resume" | "resolve"
-                    ) && matches!(who, "bureau" | "mgr_a" | "ueng_a");
+                    ) || (method == "POST"
+                        && (path.ends_with("/replacements") || path.ends_with("/warranty-repairs"))))
+                        && matches!(who, "bureau" | "mgr_a" | "ueng_a");
                     let allowed = action.is_none_or(|a| may(who, a)) && !vendors_work;
                     let m: Method = method.parse().unwrap();
                     let body = (m != Method::GET).then(|| b"{\"version\": 999999}".to_vec());

@@ -16,6 +16,7 @@ pub mod assessments;
 pub mod audit_log;
 pub mod clocks;
 pub mod contracts;
+pub mod device_replacements;
 pub mod devices;
 pub mod duties;
 pub mod duty_runs;
@@ -36,6 +37,7 @@ pub mod problem_tickets;
 pub mod problems;
 pub mod rectification_events;
 pub mod rectification_orders;
+pub mod removed_devices;
 pub mod roster_overrides;
 pub mod rosters;
 pub mod satisfaction_surveys;
@@ -43,6 +45,9 @@ pub mod sessions;
 pub mod settings;
 pub mod sign_in_accounts;
 pub mod sign_in_throttle;
+pub mod spare_inventories;
+pub mod spare_items;
+pub mod spare_movements;
 pub mod system_vendors;
 pub mod systems;
 pub mod ticket_attachments;
@@ -53,6 +58,7 @@ pub mod tickets;
 pub mod units;
 pub mod users;
 pub mod vendors;
+pub mod warranty_repairs;
 pub mod webhook_subscriptions;
 
 /// Every entity under its table's name in `CamelCase`: `use opsclock::db::entities::prelude::*`.
@@ -65,6 +71,7 @@ pub mod prelude {
     pub use super::audit_log::Entity as AuditLog;
     pub use super::clocks::Entity as Clocks;
     pub use super::contracts::Entity as Contracts;
+    pub use super::device_replacements::Entity as DeviceReplacements;
     pub use super::duties::Entity as Duties;
     pub use super::duty_runs::Entity as DutyRuns;
     pub use super::escalation_ladders::Entity as EscalationLadders;
@@ -82,6 +89,7 @@ pub mod prelude {
     pub use super::problems::Entity as Problems;
     pub use super::rectification_events::Entity as RectificationEvents;
     pub use super::rectification_orders::Entity as RectificationOrders;
+    pub use super::removed_devices::Entity as RemovedDevices;
     pub use super::roster_overrides::Entity as RosterOverrides;
     pub use super::rosters::Entity as Rosters;
     pub use super::satisfaction_surveys::Entity as SatisfactionSurveys;
@@ -89,6 +97,9 @@ pub mod prelude {
     pub use super::settings::Entity as Settings;
     pub use super::sign_in_accounts::Entity as SignInAccounts;
     pub use super::sign_in_throttle::Entity as SignInThrottle;
+    pub use super::spare_inventories::Entity as SpareInventories;
+    pub use super::spare_items::Entity as SpareItems;
+    pub use super::spare_movements::Entity as SpareMovements;
     pub use super::system_vendors::Entity as SystemVendors;
     pub use super::systems::Entity as Systems;
     pub use super::ticket_attachments::Entity as TicketAttachments;
@@ -98,5 +109,6 @@ pub mod prelude {
     pub use super::units::Entity as Units;
     pub use super::users::Entity as Users;
     pub use super::vendors::Entity as Vendors;
+    pub use super::warranty_repairs::Entity as WarrantyRepairs;
     pub use super::webhook_subscriptions::Entity as WebhookSubscriptions;
 }
