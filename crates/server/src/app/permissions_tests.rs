@@ -87,6 +87,7 @@ fn viewers_and_accounts_of_no_party_only_read() {
                 | Action::ProblemRead
                 | Action::InspectionRead
                 | Action::DeviceRead
+                | Action::SpareRead
         );
         assert_eq!(may_at_all(&viewer, *a), reads, "viewer {a:?}");
         let signed_in = matches!(a, Action::Own | Action::CatalogRead | Action::TicketRead);

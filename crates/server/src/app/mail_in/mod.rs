@@ -6,6 +6,7 @@
 //! | [`parse`] | a message's bytes → [`Parsed`]: addresses, subject, text, loop headers, attachments |
 //! | [`decide`] | what to do with it, from the message and the facts about it ([`Facts`]): pure |
 //! | [`act`] | record it once, gather the facts, act as the sender, store the attachments, queue the reporter's answer |
+//! | [`unread`] | a message too large to read, placed by its header; one the server keeps failing on, recorded for triage |
 //! | [`triage`] | the messages no rule placed: list, open as a ticket on a system, dismiss; status |
 //!
 //! The IMAP side (connecting, IDLE, moving handled messages away) is `crate::mail::imap`.
@@ -14,13 +15,15 @@ pub mod act;
 pub mod decide;
 pub mod parse;
 pub mod triage;
+pub mod unread;
 
 use serde::Deserialize;
 use sla_clock::Severity;
 
-pub use act::{Handled, give_up, handle, handle_oversized};
+pub use act::{Handled, handle};
 pub use decide::{Decision, Facts, decide};
 pub use parse::{MailFile, Parsed};
+pub use unread::{give_up, handle_oversized};
 
 /// A rule placing a new message on a system: by the sender's address, or by a keyword in the
 /// subject. Rules are tried in order; the first that holds decides.
