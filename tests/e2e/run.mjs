@@ -760,6 +760,27 @@ try {
     // The demo's catalogue owes inspections from the first sweep on: the list and one of them.
     const owed = await (await page.request.get(`${base}/api/v1/inspections?limit=1`)).json();
     assert.ok(owed.length === 1, "the sweep created the Shunyi catalogue's inspections");
+    // A device of the portal (一机一档) and the contract's spares, so that their pages have rows.
+    const adminToken = cli("user", "token", "admin").trim();
+    const asAdmin = async (path, body) => {
+      const res = await fetch(`${base}/api/v1${path}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      const text = await res.text();
+      assert.ok(res.status < 300, `${path}: ${res.status} ${text}`);
+    };
+    await asAdmin("/systems/sy-002/devices", { code: "SY002-SRV-001", type: "服务器", main: true, location: "区政务云机房" });
+    await asAdmin("/spares/catalogue", { contract: "shunyi-2026" });
+    // The spares' names and specifications are the seed's (LED, NVR, HDMI…): names, not vocabulary.
+    const items = await (await page.request.get(`${base}/api/v1/spares/items?contract=shunyi-2026`)).json();
+    assert.ok(items.length > 0, "the spares list is loaded");
+    for (const item of items) {
+      for (const v of Object.values(item)) {
+        if (typeof v === "string") for (const w of v.match(/[A-Za-z]+/g) || []) catalogueNames.add(w);
+      }
+    }
     for (const path of [
       "/board",
       "/tickets/new",
@@ -791,6 +812,11 @@ try {
       "/me/security",
       "/me/notifications",
       "/mail-in",
+      "/catalog/sy-002/devices",
+      "/devices/SY002-SRV-001",
+      "/spares?contract=shunyi-2026",
+      `/spares/settlement?contract=shunyi-2026&period=${month.slice(0, 4)}`,
+      "/spares/ledger",
       "/a/not-a-known-link",
       "/dashboard?period=2026-13",
     ]) {

@@ -73,8 +73,8 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("import", "导入设备清单", "Import the device list"),
     (
         "import_hint",
-        "首行为固定表头（设备编号 code …），自定义属性列写作 attr:名称；按设备编号新增或更新；任何一行有误则整份文件不导入。",
-        "The first row is the fixed header (设备编号 code …), custom attributes as attr:名称 columns; devices are created or updated by code; a file with any bad row imports nothing.",
+        "首行为固定表头，与导出的文件相同（可先导出一份作模板），自定义属性各占一列，列名见下；按设备编号新增或更新；任何一行有误则整份文件不导入。",
+        "The first row is the fixed header, as in an exported file (export one as a template), each custom attribute a column of its own, named as below; devices are created or updated by code; a file with any bad row imports nothing.",
     ),
     ("file", "文件", "File"),
     ("upload", "导入", "Import"),
