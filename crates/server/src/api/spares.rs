@@ -10,7 +10,7 @@ use super::problem::{ApiJson, ApiPath, ApiQuery, ApiResult, Problem};
 use crate::app::audit::ClientAddr;
 use crate::app::auth::Principal;
 use crate::app::spares::ContractQuery;
-use crate::app::spares::catalogue::{self, ItemView, LoadBody, PriceBody};
+use crate::app::spares::catalogue::{self, LoadBody, PriceBody, SpareItemView};
 use crate::app::spares::ledger::{self, LedgerQuery, LedgerRow};
 use crate::app::spares::movements::{self, MovementQuery, MovementView, NewMovement};
 use crate::app::spares::replacements::{self, DecideBody, NewReplacement, RecordBody, ReplacementView};
@@ -20,39 +20,39 @@ use crate::http::AppState;
 
 /// A contract's spares lines with their stock, use and what remains of each cap.
 #[utoipa::path(get, path = "/spares/items", tag = "spares", params(ContractQuery),
-    responses((status = 200, body = Vec<ItemView>), (status = 404, body = Problem)))]
+    responses((status = 200, body = Vec<SpareItemView>), (status = 404, body = Problem)))]
 pub async fn list_items(
     State(state): State<AppState>,
     p: Principal,
     ApiQuery(q): ApiQuery<ContractQuery>,
-) -> ApiResult<Json<Vec<ItemView>>> {
+) -> ApiResult<Json<Vec<SpareItemView>>> {
     Ok(Json(catalogue::list(&state, &p, &q.contract).await?))
 }
 
 /// Loads a contract's spares list (CSV; the shipped list when `csv` is absent): new codes are
 /// added, known ones replaced, prices and movements kept.
 #[utoipa::path(post, path = "/spares/catalogue", tag = "spares", request_body = LoadBody,
-    responses((status = 200, body = Vec<ItemView>), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = Vec<SpareItemView>), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn load_catalogue(
     State(state): State<AppState>,
     p: Principal,
     from: ClientAddr,
     ApiJson(body): ApiJson<LoadBody>,
-) -> ApiResult<Json<Vec<ItemView>>> {
+) -> ApiResult<Json<Vec<SpareItemView>>> {
     Ok(Json(catalogue::load(&state, &p, &from, body).await?))
 }
 
 /// Enters or clears a line's unit price (fen), from the vendor's bid.
 #[utoipa::path(put, path = "/spares/items/{code}/price", tag = "spares",
     params(("code" = String, Path, description = "SY26-PA-1")), request_body = PriceBody,
-    responses((status = 200, body = ItemView), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = SpareItemView), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn set_price(
     State(state): State<AppState>,
     p: Principal,
     from: ClientAddr,
     ApiPath(code): ApiPath<String>,
     ApiJson(body): ApiJson<PriceBody>,
-) -> ApiResult<Json<ItemView>> {
+) -> ApiResult<Json<SpareItemView>> {
     Ok(Json(catalogue::set_price(&state, &p, &from, &code, body).await?))
 }
 

@@ -41,7 +41,7 @@ pub struct PriceBody {
 
 /// One line of a spares list, with its stock.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct ItemView {
+pub struct SpareItemView {
     /// `SY26-PA-1`.
     pub code: String,
     /// The contract (code).
@@ -128,7 +128,7 @@ fn parse(csv_text: &str) -> AppResult<Vec<Row>> {
 }
 
 /// Loads contract `body.contract`'s list (the bureau's managers); returns its lines.
-pub async fn load(ctx: &Context, p: &Principal, from: &ClientAddr, body: LoadBody) -> AppResult<Vec<ItemView>> {
+pub async fn load(ctx: &Context, p: &Principal, from: &ClientAddr, body: LoadBody) -> AppResult<Vec<SpareItemView>> {
     permissions::check(p, Action::SpareCatalogue)?;
     let contract = super::contract(&ctx.db, p, &body.contract).await?;
     let file = match &body.csv {
@@ -205,7 +205,7 @@ pub async fn load(ctx: &Context, p: &Principal, from: &ClientAddr, body: LoadBod
 }
 
 /// Contract `code`'s lines with their stock, in table order.
-pub async fn list(ctx: &Context, p: &Principal, code: &str) -> AppResult<Vec<ItemView>> {
+pub async fn list(ctx: &Context, p: &Principal, code: &str) -> AppResult<Vec<SpareItemView>> {
     permissions::check(p, Action::SpareRead)?;
     let contract = super::contract(&ctx.db, p, code).await?;
     let rows = items_of(&ctx.db, &contract.code).await?;
@@ -228,13 +228,13 @@ pub(crate) async fn views(
     db: &impl ConnectionTrait,
     rows: Vec<spare_items::Model>,
     until: Option<DateTime<Utc>>,
-) -> AppResult<Vec<ItemView>> {
+) -> AppResult<Vec<SpareItemView>> {
     let totals = super::movements::totals(db, rows.iter().map(|r| r.id).collect(), None, until).await?;
     Ok(rows
         .into_iter()
         .map(|r| {
             let t = totals.get(&r.id).copied().unwrap_or_default();
-            ItemView {
+            SpareItemView {
                 contract: r.contract_code,
                 table: r.table_name,
                 seq: r.seq,
@@ -262,7 +262,7 @@ pub async fn set_price(
     from: &ClientAddr,
     code: &str,
     body: PriceBody,
-) -> AppResult<ItemView> {
+) -> AppResult<SpareItemView> {
     permissions::check(p, Action::SpareCatalogue)?;
     if body.unit_price_fen.is_some_and(|f| f < 0) {
         return Err(AppError::invalid("unit_price_fen", "unit_price_fen is negative"));

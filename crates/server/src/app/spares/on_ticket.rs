@@ -151,7 +151,7 @@ pub struct TicketSpares {
     /// The spares that went out to the ticket and came back.
     pub movements: Vec<super::movements::MovementView>,
     /// The spares lines the reader may ask to put in: of the contracts of the ticket's vendor.
-    pub items: Vec<super::catalogue::ItemView>,
+    pub items: Vec<super::catalogue::SpareItemView>,
 }
 
 /// Ticket `number`'s spares section for `p`; `None` when `p` reads no spares.

@@ -112,6 +112,7 @@ pub struct DecideBody {
 
 /// The replacement done.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[schema(as = ReplacementRecordBody)]
 #[serde(deny_unknown_fields)]
 pub struct RecordBody {
     /// The code of the device put in its place (a new device of the same system, kind, model
