@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use axum::body::Body;
 use axum::extract::{Extension, Path, State};
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use serde_json::{Value as Json, json};
 
 use super::i18n::Lang;
@@ -17,7 +17,6 @@ use crate::app::attachments::{self, AttachmentView, Upload};
 use crate::app::audit::ClientAddr;
 use crate::http::AppState;
 use crate::http::limits::BodyTooLarge;
-use crate::http::multipart::{boundary, parts};
 
 /// The section's words, `att.key` in `ticket.html`.
 const WORDS: &[(&str, &str, &str)] = &[
@@ -104,18 +103,7 @@ pub(super) async fn upload(
         Err(e) if crate::http::limits::over_limit(&e) => return refused(&too_big),
         Err(e) => return Err(WebError::BadRequest(format!("the form could not be read: {e}"))),
     };
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let parts = boundary(content_type)
-        .and_then(|b| parts(&body, &b))
-        .ok_or_else(|| WebError::BadRequest("the upload form could not be read (multipart/form-data)".into()))?;
-    let csrf = parts
-        .iter()
-        .find(|p| p.name == "csrf")
-        .and_then(|p| std::str::from_utf8(p.data).ok());
-    v.check_csrf(csrf)?;
+    let parts = v.upload_parts(&headers, &body)?;
     // A browser's type comes from the file's name: the content alone says what it is.
     let files: Vec<Upload<'_>> = parts
         .iter()

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{Extension, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use chrono::{Datelike, NaiveDate};
 
 use super::errors::reason;
@@ -22,7 +22,6 @@ use crate::app::devices::{self, DeviceQuery};
 use crate::app::permissions::{self, Action};
 use crate::http::AppState;
 use crate::http::limits::BodyTooLarge;
-use crate::http::multipart::{boundary, parts};
 
 /// The largest import form: the largest device file and room for the form's other parts.
 pub(crate) const FORM_LIMIT: usize = crate::app::devices::import::MAX_FILE_BYTES + 64 * 1024;
@@ -194,18 +193,7 @@ pub async fn upload(
         }
         Err(e) => return Err(WebError::BadRequest(format!("the form could not be read: {e}"))),
     };
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let parts = boundary(content_type)
-        .and_then(|b| parts(&body, &b))
-        .ok_or_else(|| WebError::BadRequest("the upload form could not be read (multipart/form-data)".into()))?;
-    let csrf = parts
-        .iter()
-        .find(|p| p.name == "csrf")
-        .and_then(|p| std::str::from_utf8(p.data).ok());
-    v.check_csrf(csrf)?;
+    let parts = v.upload_parts(&headers, &body)?;
     let Some(file) = parts.iter().find(|p| p.name == "file" && !p.data.is_empty()) else {
         return Ok(redirect_with(&back, &format!("{label} ✗ {}", w["no_file"])));
     };

@@ -247,6 +247,30 @@ impl Viewer {
         self.check_csrf(form.get("csrf").map(String::as_str))
     }
 
+    /// The parts of an upload form (`multipart/form-data`, as `headers` says) once its `csrf`
+    /// part is their token: a body that is no such form is a bad request, a wrong token is
+    /// refused as [`Viewer::check_csrf`] refuses it.
+    pub fn upload_parts<'a>(
+        &self,
+        headers: &axum::http::HeaderMap,
+        body: &'a [u8],
+    ) -> Result<Vec<crate::http::multipart::Part<'a>>, WebError> {
+        use crate::http::multipart::{boundary, parts};
+        let content_type = headers
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let parts = boundary(content_type)
+            .and_then(|b| parts(body, &b))
+            .ok_or_else(|| WebError::BadRequest("the upload form could not be read (multipart/form-data)".into()))?;
+        let csrf = parts
+            .iter()
+            .find(|p| p.name == "csrf")
+            .and_then(|p| std::str::from_utf8(p.data).ok());
+        self.check_csrf(csrf)?;
+        Ok(parts)
+    }
+
     /// Fails with a friendly page unless the form's token is theirs.
     pub fn check_csrf(&self, sent: Option<&str>) -> Result<(), WebError> {
         if csrf::matches(&self.csrf, sent) {

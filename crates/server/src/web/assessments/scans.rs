@@ -7,7 +7,7 @@
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Extension, Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 
 use super::{id_of, reason, words};
 use crate::app::AppError;
@@ -15,7 +15,6 @@ use crate::app::assessments::scans::{self, NewScan};
 use crate::app::audit::ClientAddr;
 use crate::http::AppState;
 use crate::http::limits::BodyTooLarge;
-use crate::http::multipart::{boundary, parts};
 use crate::web::{Viewer, WebError, WebResult, redirect_with};
 
 /// The largest upload form: the largest scan and room for the form's other parts.
@@ -48,18 +47,7 @@ pub(super) async fn upload(
         }
         Err(e) => return Err(WebError::BadRequest(format!("the form could not be read: {e}"))),
     };
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let parts = boundary(content_type)
-        .and_then(|b| parts(&body, &b))
-        .ok_or_else(|| WebError::BadRequest("the upload form could not be read (multipart/form-data)".into()))?;
-    let csrf = parts
-        .iter()
-        .find(|p| p.name == "csrf")
-        .and_then(|p| std::str::from_utf8(p.data).ok());
-    v.check_csrf(csrf)?;
+    let parts = v.upload_parts(&headers, &body)?;
     let Some(file) = parts.iter().find(|p| p.name == "file" && !p.data.is_empty()) else {
         return Ok(redirect_with(&back, &format!("{label} ✗ {}", w["scan_none"])));
     };
