@@ -235,11 +235,7 @@ pub(super) fn routes() -> Vec<PageRoute> {
         act_route!("reply"),
         act_route!("sign"),
         act_route!("reopen"),
-        (
-            "POST",
-            "/assessments/{id}/scans",
-            axum::routing::post(scans::upload).layer(axum::extract::DefaultBodyLimit::max(scans::FORM_LIMIT)),
-        ),
+        ("POST", "/assessments/{id}/scans", axum::routing::post(scans::upload)),
     ]
 }
 

@@ -88,7 +88,28 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("resolved", "恢复时间", "Restored"),
     ("no_tickets", "暂无关联工单", "No tickets"),
     ("ticket_devices", "涉及设备", "Devices"),
+    ("search", "查找", "Find"),
+    (
+        "search_hint",
+        "编号、类型或位置中的文字",
+        "Text in the code, type or location",
+    ),
+    ("page", "页", "Page"),
+    ("of", "共", "of"),
+    ("previous", "上一页", "Previous"),
+    ("next", "下一页", "Next"),
+    ("no_match", "没有符合条件的设备", "No device matches"),
+    ("name_devices", "填写涉及设备", "Name the devices"),
+    (
+        "name_devices_hint",
+        "填写本系统的设备编号，多个用逗号或空格分隔；保存后替换原有清单，留空则清除。",
+        "Codes of this system's devices, separated by commas or spaces; saving replaces the list, empty clears it.",
+    ),
+    ("save", "保存", "Save"),
 ];
+
+/// Devices shown per page of a system's list.
+pub(super) const PAGE_ROWS: usize = 100;
 
 /// The words of `lang`, by key.
 pub(super) fn words(lang: Lang) -> BTreeMap<&'static str, &'static str> {
@@ -138,14 +159,66 @@ pub async fn list(
         .await
         .map_err(not_found)?;
     let list = devices::list(&state, &v.p, &code, DeviceQuery::default()).await?;
-    let (label, avail) = month_availability(&state, &v, &code, &q).await?;
+    let (label, mut avail) = month_availability(&state, &v, &code, &q).await?;
     let may_import = permissions::may(&v.p, Action::DeviceWrite);
+    let search = q.get("q").map(|s| s.trim().to_owned()).unwrap_or_default();
+    let (rows, total, page_no, pages) = one_page(list, &search, &mut avail, &q);
     super::page(
         &v,
         "devices.html",
-        ctx! { system => ctx! { code => system.code, name => system.name }, list => list, avail => avail,
+        ctx! { system => ctx! { code => system.code, name => system.name }, rows => rows, total => total,
+        search => search, page_no => page_no, pages => pages, avail => avail,
         month => label, may_import => may_import, dw => words(v.lang) },
     )
+}
+
+/// One page of a system's devices: those whose code, type or location contains `search` (any
+/// case), [`PAGE_ROWS`] at a time by code, page `?page=` (1 when absent or out of range), each
+/// with its availability of the month. A district's list runs to tens of thousands of cameras;
+/// the page shows one hundred and says how many matched. Takes the devices' figures out of
+/// `avail` (the page shows the system's).
+///
+/// Example: 10 000 devices, `search` "杆 12" → those whose location holds "杆 12"; page 2 of
+/// 10 000 without a search is devices 101–200.
+fn one_page(
+    list: Vec<devices::DeviceView>,
+    search: &str,
+    avail: &mut availability::SystemDeviceAvailability,
+    q: &HashMap<String, String>,
+) -> (Vec<serde_json::Value>, usize, usize, usize) {
+    let needle = search.to_lowercase();
+    let hit = |d: &devices::DeviceView| {
+        needle.is_empty()
+            || d.code.to_lowercase().contains(&needle)
+            || d.kind.to_lowercase().contains(&needle)
+            || d.location
+                .as_deref()
+                .is_some_and(|l| l.to_lowercase().contains(&needle))
+    };
+    let matching: Vec<devices::DeviceView> = list.into_iter().filter(|d| hit(d)).collect();
+    let total = matching.len();
+    let pages = total.div_ceil(PAGE_ROWS).max(1);
+    let page_no = q
+        .get("page")
+        .and_then(|p| p.trim().parse::<usize>().ok())
+        .filter(|p| (1..=pages).contains(p))
+        .unwrap_or(1);
+    let figures: HashMap<String, Option<f64>> = std::mem::take(&mut avail.devices)
+        .into_iter()
+        .map(|a| (a.code, a.availability_pct))
+        .collect();
+    let rows = matching
+        .into_iter()
+        .skip((page_no - 1) * PAGE_ROWS)
+        .take(PAGE_ROWS)
+        .map(|d| {
+            let pct = figures.get(&d.code).copied().flatten();
+            let mut row = serde_json::to_value(&d).unwrap_or_default();
+            row["availability_pct"] = pct.into();
+            row
+        })
+        .collect();
+    (rows, total, page_no, pages)
 }
 
 /// `GET /devices/{device}?month=2026-03`.
@@ -222,6 +295,41 @@ pub async fn upload(
         }
         Err(e @ (AppError::Internal(_) | AppError::NotFound(_))) => Err(e.into()),
         Err(e) => Ok(redirect_with(&back, &format!("{label} ✗ {}", reason(&e, v.lang)))),
+    }
+}
+
+/// `POST /tickets/{number}/devices`: the ticket page's form naming the devices a ticket is about
+/// (`devices`: codes separated by commas, spaces or 、); back to the ticket with what was named
+/// or why not.
+pub async fn name_on_ticket(
+    State(state): State<AppState>,
+    v: Viewer,
+    from: ClientAddr,
+    Path(number): Path<String>,
+    axum::Form(f): super::Fields,
+) -> WebResult {
+    v.check_form(&f)?;
+    let w = words(v.lang);
+    let back = format!("/tickets/{number}#ticket-devices");
+    let codes: Vec<String> = f
+        .get("devices")
+        .map(String::as_str)
+        .unwrap_or_default()
+        .split(|c: char| c == ',' || c == '，' || c == '、' || c.is_whitespace())
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let body = serde_json::json!({ "devices": codes });
+    match devices::tickets::set(&state, &v.p, &from, &number, body).await {
+        Ok(named) => Ok(redirect_with(
+            &back,
+            &format!("{} ✓ {}", w["name_devices"], named.len()),
+        )),
+        Err(e @ (AppError::Internal(_) | AppError::NotFound(_))) => Err(e.into()),
+        Err(e) => Ok(redirect_with(
+            &back,
+            &format!("{} ✗ {}", w["name_devices"], reason(&e, v.lang)),
+        )),
     }
 }
 

@@ -154,6 +154,7 @@ fn pages() -> Vec<PageRoute> {
         at_get("/catalog/{code}/devices", devices::list),
         at_post("/catalog/{code}/devices/import", devices::upload),
         at_get("/devices/{device}", devices::page),
+        at_post("/tickets/{number}/devices", devices::name_on_ticket),
         at_post("/catalog/{code}/service", catalog::set_service),
         at_get("/admin", || async { Redirect::to("/admin/users") }),
         at_get("/admin/users", admin::users),
@@ -204,10 +205,20 @@ pub fn route_list() -> &'static [(&'static str, &'static str)] {
 
 /// The page routes, each behind [`permissions::guard`], which asks the permission table before
 /// the page's handler runs.
+///
+/// A route that takes a file ([`body_limit`]) reads its body up to that limit, not to the
+/// server's 64 KiB for everything else: without its own `DefaultBodyLimit` the page's upload of a
+/// 0.5 MiB device list or photo was refused as too large.
 pub fn routes(state: AppState) -> Router<AppState> {
     pages()
         .into_iter()
-        .fold(Router::new(), |router, (_, path, route)| router.route(path, route))
+        .fold(Router::new(), |router, (_, path, route)| {
+            let route = match body_limit(path, &state) {
+                Some(limit) => route.layer(axum::extract::DefaultBodyLimit::max(limit)),
+                None => route,
+            };
+            router.route(path, route)
+        })
         .route_layer(axum::middleware::from_fn_with_state(state, permissions::guard))
         .layer(axum::middleware::from_fn(errors::localize))
 }

@@ -121,6 +121,7 @@ pub const PAGES: &[Page] = &[
     r("GET", "/catalog/{code}/devices", Action::DeviceRead),
     r("POST", "/catalog/{code}/devices/import", Action::DeviceWrite),
     r("GET", "/devices/{device}", Action::DeviceRead),
+    r("POST", "/tickets/{number}/devices", Action::TicketDevices),
     public("GET", "/admin", "a redirect to /admin/users, which asks"),
     r("GET", "/admin/users", Action::UserManage),
     r("POST", "/admin/users", Action::UserManage),

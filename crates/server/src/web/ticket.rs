@@ -166,6 +166,7 @@ pub async fn page(
             attachments => attachments,
             att => super::attachments::words(v.lang),
             dw => super::devices::words(v.lang),
+            may_name_devices => crate::app::permissions::may(&v.p, crate::app::permissions::Action::TicketDevices),
             spares => spares,
         },
     )

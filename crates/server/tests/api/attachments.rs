@@ -643,10 +643,17 @@ both!(the_ticket_page_lists_them_and_takes_uploads, |t: Harness| async move {
         .await;
     assert_eq!(answer.status, StatusCode::OK);
 
+    // A photo as a phone takes one, larger than the 64 KiB a plain form may send.
+    let mut photo = png("photo");
+    photo.resize(600 * 1024, 7);
+    let answer = page_upload(&t, &eng, &n, &csrf, "现场.png", &photo).await;
+    let html = follow(&t, &eng, &n, &answer).await;
+    assert!(html.contains(&format!("上传附件 · {n} ✓ 现场.png")), "{html}");
+
     // The form needs its token.
     let answer = page_upload(&t, &eng, &n, "forged", "x.png", &png("forged")).await;
     assert_eq!(answer.status, StatusCode::FORBIDDEN);
-    assert_eq!(ticket_attachments::Entity::find().count(&t.db.db).await.unwrap(), 1);
+    assert_eq!(ticket_attachments::Entity::find().count(&t.db.db).await.unwrap(), 2);
 
     // The viewer sees the list, in English too, and no form.
     let viewer = session(&t, "viewer_a").await;

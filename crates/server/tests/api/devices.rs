@@ -656,3 +656,110 @@ both!(
         assert_eq!(status, StatusCode::NOT_FOUND);
     }
 );
+
+both!(
+    a_list_larger_than_a_form_comes_in_through_the_page_and_is_shown_a_page_at_a_time,
+    |t: Harness| async move {
+        use crate::web::{browse, csrf_of, session};
+        let mgr = session(&t, "mgr_a").await;
+        let (_, html) = browse(&t, &mgr, "/catalog/SA/devices").await;
+        let csrf = csrf_of(&html);
+        // 2 500 cameras, about 150 KiB: more than the 64 KiB any other form may send.
+        let mut file = HEADER.to_owned();
+        for i in 1..=2500 {
+            let main = if i <= 10 { "是" } else { "否" };
+            file.push_str(&format!(
+                "\nCAM-{i:05},摄像机,DS-2CD7A47,SN{i:08},府前街 {} 号杆,,,{main},2021-03-15,,海康威视,,在用",
+                i % 97
+            ));
+        }
+        assert!(file.len() > 128 * 1024, "{}", file.len());
+        let sent = t
+            .with_headers(
+                "",
+                Method::POST,
+                "/catalog/SA/devices/import",
+                Some(&format!("multipart/form-data; boundary={BOUNDARY}")),
+                &[("cookie", &mgr)],
+                form(&csrf, "cameras.csv", file.as_bytes()),
+            )
+            .await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER, "{:?}", sent.body);
+        let flash = sent.set_cookie.as_deref().unwrap().split(';').next().unwrap();
+        let (_, html) = browse(&t, &format!("{mgr}; {flash}"), "/catalog/SA/devices").await;
+        assert!(html.contains("导入设备清单 ✓ 已导入 · +2500 ~0 =0"), "{html}");
+        // A hundred a page, by code: page 1 of 25 holds CAM-00001…CAM-00100.
+        assert!(html.contains(r#"id="device-count">2500<"#), "{html}");
+        assert!(html.contains(r#"id="device-page">页 1 / 25<"#), "{html}");
+        assert_eq!(html.matches(r#"<tr id="device-"#).count(), 100);
+        assert!(html.contains("CAM-00100") && !html.contains("CAM-00101"));
+        let (_, html) = browse(&t, &mgr, "/catalog/SA/devices?page=25").await;
+        assert!(html.contains("CAM-02500") && html.contains(r#"rel="prev""#) && !html.contains(r#"rel="next""#));
+        // Out of range is the first page; a search by location finds its poles on any page.
+        let (_, html) = browse(&t, &mgr, "/catalog/SA/devices?page=99").await;
+        assert!(html.contains(r#"id="device-page">页 1 / 25<"#), "{html}");
+        let (_, html) = browse(&t, &mgr, "/catalog/SA/devices?q=%E5%BA%9C%E5%89%8D%E8%A1%97%2096%20").await;
+        // 府前街 96 号杆: i % 97 == 96, i = 96, 193, …, 2424: 25 of them, one page.
+        assert!(html.contains(r#"id="device-count">25<"#), "{html}");
+        assert!(html.contains("CAM-00096") && html.contains("CAM-02424") && !html.contains(r#"id="device-pages""#));
+        let (_, html) = browse(&t, &mgr, "/catalog/SA/devices?q=nothing-like-it").await;
+        assert!(html.contains("没有符合条件的设备"), "{html}");
+    }
+);
+
+both!(
+    the_ticket_page_names_its_devices_and_refuses_another_systems,
+    |t: Harness| async move {
+        use crate::web::{browse, csrf_of, session, submit};
+        for (system, code) in [("SA", "CAM-1"), ("SA", "CAM-2"), ("SB", "CAM-B")] {
+            t.post(
+                "admin",
+                &format!("/api/v1/systems/{system}/devices"),
+                json!({"code": code, "type": "摄像机", "main": true}),
+            )
+            .await
+            .expect(StatusCode::CREATED);
+        }
+        let v = open(&t, "fault", "serious", "2026-11-25T09:00:00").await;
+        let n = v["number"].as_str().unwrap().to_owned();
+        let eng = session(&t, "eng_a").await;
+        let (_, html) = browse(&t, &eng, &format!("/tickets/{n}")).await;
+        assert!(
+            html.contains(r#"id="name-devices""#),
+            "the form, before any device is named"
+        );
+        let csrf = csrf_of(&html);
+        let post = async |codes: &str| {
+            let (a, next) = submit(
+                &t,
+                &eng,
+                &format!("/tickets/{n}/devices"),
+                &[("csrf", &csrf), ("devices", codes)],
+            )
+            .await;
+            assert_eq!(a.status, StatusCode::SEE_OTHER, "{:?}", a.body);
+            browse(&t, &next, &format!("/tickets/{n}")).await.1
+        };
+        // Commas, 、 and spaces all separate; the list is replaced.
+        let html = post("CAM-1、 CAM-2").await;
+        assert!(html.contains("填写涉及设备 ✓ 2"), "{html}");
+        assert!(html.contains(r#"href="/devices/CAM-1""#) && html.contains(r#"href="/devices/CAM-2""#));
+        // Another system's device is refused with the reason, and the list stays.
+        let html = post("CAM-1,CAM-B").await;
+        assert!(html.contains("填写涉及设备 ✗"), "{html}");
+        let named = t
+            .get("eng_a", &format!("/api/v1/tickets/{n}"))
+            .await
+            .expect(StatusCode::OK);
+        let codes: Vec<&str> = named["devices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["code"].as_str().unwrap())
+            .collect();
+        assert_eq!(codes, ["CAM-1", "CAM-2"]);
+        // Empty clears it.
+        let html = post("").await;
+        assert!(html.contains("填写涉及设备 ✓ 0"), "{html}");
+    }
+);
