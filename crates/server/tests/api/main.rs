@@ -34,6 +34,7 @@ mod connections;
 mod corrections;
 mod coverage;
 mod devices;
+mod devices_guard;
 mod duty;
 mod duty_calendars;
 mod escalation;
