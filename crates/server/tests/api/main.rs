@@ -71,6 +71,7 @@ mod shunyi_leftovers;
 mod sign_in_cap;
 mod sms;
 mod spares;
+mod spares_guard;
 mod supervisor;
 mod survey_periods;
 mod surveys;

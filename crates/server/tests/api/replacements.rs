@@ -16,7 +16,7 @@ use crate::spares::{line, moved, setup};
 use crate::support::Harness;
 
 /// A camera of System A, installed on 2021-03-15, named on `ticket` when given.
-async fn camera(t: &Harness, code: &str, ticket: Option<&Value>) -> i64 {
+pub(crate) async fn camera(t: &Harness, code: &str, ticket: Option<&Value>) -> i64 {
     let d = devices::ActiveModel {
         code: Set(code.to_owned()),
         system_id: Set(t.ids.sys_a),
