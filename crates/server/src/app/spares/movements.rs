@@ -2,7 +2,7 @@
 //! a ticket (`returned`, unused). Stock = in − out + returned; use = out − returned.
 //!
 //! - `out` needs a ticket, the stock, and room under the contract's cap: going beyond the cap is
-//!   refused (409), since the contract pays for no more (004 L27675–27677 "总量不超过下表载明的
+//!   refused (409), since the contract pays for no more (004 L27677 "总量不超过下表载明的
 //!   数量"); a swap of unused lines for others (L27697–27701) is the bureau's, by loading the
 //!   list again with the caps it agreed.
 //! - The ticket of an `out` or a `returned` is one the contract's vendor serves: not another
@@ -10,7 +10,7 @@
 //! - A line that an open replacement request of the ticket names (`requested`, `approved`) goes
 //!   out only with that replacement's record, once both approved: not by a plain `out`.
 //! - `returned` needs the ticket the spares went out to, and no more than went out to it.
-//! - Each movement is the vendor's (the warehouse is its, L27685), recorded with who and when,
+//! - Each movement is the vendor's (the warehouse is its, L27681), recorded with who and when,
 //!   and audited.
 //! - The list shows the movements to tickets of the reader's systems, and the receipts; a
 //!   movement to another unit's ticket is left out (the stock and the settlement's lines are the

@@ -2,7 +2,7 @@
 //! only once the buyer and the supervisor both approved, and the device removed enters the
 //! ledger ([`super::ledger`]).
 //!
-//! Seed 004 L27687–27695: "如发现原有设备无法维修需更进行拆除更换的，需第一时间告知采购人，由采购
+//! Seed 004 L27689–27695: "如发现原有设备无法维修需更进行拆除更换的，需第一时间告知采购人，由采购
 //! 人、监理单位共同确认实际使用情况，同意更换后，即刻更换，中标人需将更换拆除后的设备妥善保管，
 //! 记录设备名称、拆除原因、位置、使用年限等信息形成台账".
 //!

@@ -1,4 +1,4 @@
-//! The settlement by actual use (据实结算, 004 L27677, L27693–27695) and the inventory the
+//! The settlement by actual use (据实结算, 004 L27677–27679, L27693–27695) and the inventory the
 //! supervisor confirms (L28571–28575).
 //!
 //! The settlement of a period lists per line what was used in it (out − returned, by the day
