@@ -1,5 +1,5 @@
 //! Device replacements (issue 30 part B): a device that cannot be repaired is replaced only
-//! once the buyer and the supervisor both approved (004 L27687–27695), and the device removed
+//! once the buyer and the supervisor both approved (004 L27689–27695), and the device removed
 //! enters the ledger (台账) with its name, the reason, its location and its age.
 //!
 //! - `device_replacements`: one request per device and ticket: `ticket_id`, `device_id`, the

@@ -109,12 +109,14 @@ both!(
             .await
             .problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
         assert!(bad.contains("status"), "{bad}");
+        // A removal is a recorded replacement's, or an administrator's correction: not the
+        // buyer's by hand (devices_guard.rs has the rules).
+        let removal = json!({"status": "removed", "removed_on": "2026-03-01", "location": "顺义区府前街路口"});
+        t.patch("mgr_a", "/api/v1/devices/CAM-001", removal.clone())
+            .await
+            .problem(StatusCode::FORBIDDEN, "forbidden");
         let changed = t
-            .patch(
-                "mgr_a",
-                "/api/v1/devices/CAM-001",
-                json!({"status": "removed", "removed_on": "2026-03-01", "location": "顺义区府前街路口"}),
-            )
+            .patch("admin", "/api/v1/devices/CAM-001", removal)
             .await
             .expect(StatusCode::OK);
         assert_eq!(changed["status"], "removed");
@@ -208,7 +210,10 @@ both!(
         );
         let imports = audited(&t, "device.import").await;
         assert_eq!(imports.len(), 4);
-        assert_eq!(imports[3]["changed"], json!(["SW-01"]));
+        assert_eq!(
+            imports[3]["changed"],
+            json!([{"code": "SW-01", "before": {"location": "机房A"}, "after": {"location": "机房B"}}])
+        );
 
         // A code of another system is refused, naming its row; nothing of the file is written.
         let other = format!("{HEADER}\nSB-CAM,摄像机,,,,,,否,,,,,\nCAM-001,摄像机,,,,,,否,,,,,\n");
@@ -327,7 +332,10 @@ both!(tickets_name_devices_of_their_own_system, |t: Harness| async move {
         .expect(StatusCode::OK);
     assert_eq!(tickets[0]["number"], number);
     let audit = audited(&t, "ticket.devices").await;
-    assert_eq!(audit, [json!({"before": [], "after": ["CAM-1", "CAM-2"]})]);
+    assert_eq!(
+        audit,
+        [json!({"before": [], "after": ["CAM-1", "CAM-2"], "after_resolution": false})]
+    );
 });
 
 both!(a_month_of_main_device_availability_by_hand, |t: Harness| async move {

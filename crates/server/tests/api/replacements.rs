@@ -1,4 +1,4 @@
-//! Device replacements (更换审批, issue 30 part B; seed 004 L27687–27695): a device a ticket names
+//! Device replacements (更换审批, issue 30 part B; seed 004 L27689–27695): a device a ticket names
 //! is replaced from the spares only once the buyer and the supervisor both approved; a refusal
 //! by either closes the request; the replacement takes the spare out of stock to the ticket,
 //! removes the device and writes the ledger row (name, reason, location, age), and the period's
@@ -16,7 +16,7 @@ use crate::spares::{line, moved, setup};
 use crate::support::Harness;
 
 /// A camera of System A, installed on 2021-03-15, named on `ticket` when given.
-async fn camera(t: &Harness, code: &str, ticket: Option<&Value>) -> i64 {
+pub(crate) async fn camera(t: &Harness, code: &str, ticket: Option<&Value>) -> i64 {
     let d = devices::ActiveModel {
         code: Set(code.to_owned()),
         system_id: Set(t.ids.sys_a),

@@ -2,6 +2,12 @@
 //! fixed header row (`设备编号 code`, …), then `attr:名称` for every custom attribute any of the
 //! system's devices has (by name), one row per device by code, every cell text. Export, import,
 //! export gives the same bytes (CSV) and the same cells (XLSX).
+//!
+//! A CSV cell of text that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, a tab or a
+//! carriage return first) is quoted with a leading `'`, as the reports' CSV is
+//! ([`crate::app::reports::export::csv::quote_formula`]); the import takes the quote off, so the
+//! round trip stays exact. The coordinates are numbers and are written as they are. An XLSX
+//! cell is written as text, which no spreadsheet runs, and is not quoted.
 
 use std::collections::BTreeSet;
 
@@ -32,9 +38,27 @@ pub fn table(records: &[Record]) -> (Vec<String>, Vec<Vec<String>>) {
     (header, rows)
 }
 
-/// The list as CSV: UTF-8 with a byte-order mark (so that Excel reads the Chinese), CRLF lines.
+/// The columns of a list that hold numbers, not text (the coordinates): never quoted.
+const NUMBER_COLUMNS: [&str; 2] = ["latitude", "longitude"];
+
+/// The list as CSV: UTF-8 with a byte-order mark (so that Excel reads the Chinese), CRLF lines,
+/// text that would run as a formula quoted.
 pub fn csv(records: &[Record]) -> AppResult<Vec<u8>> {
-    let (header, rows) = table(records);
+    use crate::app::reports::export::csv::quote_formula;
+    let (header, mut rows) = table(records);
+    let numbers: Vec<usize> = COLUMNS
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, key))| NUMBER_COLUMNS.contains(key))
+        .map(|(i, _)| i)
+        .collect();
+    for row in &mut rows {
+        for (i, cell) in row.iter_mut().enumerate() {
+            if !numbers.contains(&i) {
+                *cell = quote_formula(cell).into_owned();
+            }
+        }
+    }
     let mut out = "\u{feff}".as_bytes().to_vec();
     {
         let mut w = csv::WriterBuilder::new()

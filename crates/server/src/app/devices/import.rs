@@ -2,7 +2,12 @@
 //! before anything is written; a file with any problem answers [`AppError::InvalidFile`] listing
 //! each (its row as the spreadsheet numbers it, the header 1, and the column's header) and writes
 //! nothing. A good file upserts by code in one transaction: new codes are inserted many rows to
-//! a statement, changed devices updated, the same left alone; `device.import` records which.
+//! a statement, changed devices updated, the same left alone; `device.import` records the codes
+//! created and, per device changed, the fields before and after.
+//!
+//! A row is held to what its importer may change ([`super::guard`]): a vendor's row that sets
+//! `main`, a day in service or a removal, and anyone's row that would bring a removed device
+//! back into service (an old export imported again), is a problem of that row and column.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Cursor;
@@ -16,6 +21,7 @@ use crate::app::audit::{self, ClientAddr};
 use crate::app::auth::Principal;
 use crate::app::catalog::Problem;
 use crate::app::permissions::{self, Action};
+use crate::app::reports::export::csv::unquote_formula;
 use crate::app::{AppError, AppResult, Context};
 use crate::db::entities::{devices, systems};
 
@@ -73,7 +79,9 @@ fn read_csv(bytes: &[u8]) -> Result<Sheet, Problem> {
     let mut rows = Vec::new();
     for (i, rec) in reader.records().enumerate() {
         let rec = rec.map_err(|e| problem(Some(i + 1), "file", format!("not CSV text in UTF-8: {e}")))?;
-        rows.push((i + 1, rec.iter().map(str::to_owned).collect::<Vec<_>>()));
+        // The export quotes text a spreadsheet would run as a formula; the quote is not the text.
+        let cells = rec.iter().map(|c| unquote_formula(c).to_owned()).collect::<Vec<_>>();
+        rows.push((i + 1, cells));
     }
     split(rows)
 }
@@ -226,11 +234,7 @@ fn check(sheet: &Sheet) -> Result<Vec<(usize, Record)>, Vec<Problem>> {
             }
             Err(errors) => {
                 for (key, message) in errors {
-                    let column = COLUMNS
-                        .iter()
-                        .find(|(_, k)| *k == key)
-                        .map_or_else(|| format!("{ATTR_PREFIX}…"), |(h, _)| (*h).to_owned());
-                    problems.push(problem(Some(*line), column, message));
+                    problems.push(problem(Some(*line), column_of(key), message));
                 }
             }
         }
@@ -282,7 +286,8 @@ pub async fn import_by(
     let records = check(&sheet).map_err(invalid)?;
     let txn = ctx.begin_write().await?;
     let s = crate::app::scope::system_in_scope(&txn, p, system).await?;
-    let (report, created, changed) = write(&txn, &s, records, ctx.now()).await?;
+    let keeper = super::guard::Keeper::of(p);
+    let (report, created, changed) = write(&txn, &s, keeper, records, ctx.now()).await?;
     let detail = serde_json::json!({
         "rows": report.rows, "created": created, "changed": changed, "unchanged": report.unchanged,
     });
@@ -300,13 +305,39 @@ pub async fn import_by(
     Ok(report)
 }
 
-/// Writes checked records into system `s`: the report and the codes created and changed.
+/// The fields `before` and `after` differ in, each side's values (as `device.update` writes them).
+fn diff(code: &str, before: &Record, after: &Record) -> serde_json::Value {
+    let (b, a) = (super::audit_json(before), super::audit_json(after));
+    let (mut was, mut is) = (serde_json::Map::new(), serde_json::Map::new());
+    if let (Some(b), Some(a)) = (b.as_object(), a.as_object()) {
+        for (key, old) in b {
+            let new = a.get(key).cloned().unwrap_or_default();
+            if *old != new {
+                was.insert(key.clone(), old.clone());
+                is.insert(key.clone(), new);
+            }
+        }
+    }
+    serde_json::json!({"code": code, "before": was, "after": is})
+}
+
+/// The header of the column of field `key`.
+fn column_of(key: &str) -> String {
+    COLUMNS
+        .iter()
+        .find(|(_, k)| *k == key)
+        .map_or_else(|| format!("{ATTR_PREFIX}…"), |(h, _)| (*h).to_owned())
+}
+
+/// Writes checked records into system `s` as `keeper` may: the report, the codes created and
+/// each change (the code, the fields before and after).
 async fn write(
     db: &impl ConnectionTrait,
     s: &systems::Model,
+    keeper: super::guard::Keeper,
     records: Vec<(usize, Record)>,
     now: chrono::DateTime<chrono::Utc>,
-) -> AppResult<(DeviceImportReport, Vec<String>, Vec<String>)> {
+) -> AppResult<(DeviceImportReport, Vec<String>, Vec<serde_json::Value>)> {
     // The devices the file's codes name already, wherever they are.
     let mut existing: BTreeMap<String, devices::Model> = BTreeMap::new();
     let codes: Vec<String> = records.iter().map(|(_, r)| r.code.clone()).collect();
@@ -319,12 +350,29 @@ async fn write(
             existing.insert(d.code.clone(), d);
         }
     }
+    let removed: Vec<i64> = existing
+        .values()
+        .filter(|d| *d.status == devices::Status::Removed)
+        .map(|d| d.id)
+        .collect();
+    let replaced = super::replaced(db, &removed).await?;
     let mut problems = Vec::new();
-    let (mut fresh, mut created, mut changed) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut fresh, mut created, mut changed, mut updates) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut unchanged = 0;
     let rows = records.len();
     let mut system_codes: BTreeMap<i64, String> = BTreeMap::new();
     for (line, r) in records {
+        let before = existing
+            .get(&r.code)
+            .filter(|d| d.system_id == s.id)
+            .map(super::record_of);
+        let elsewhere = existing.get(&r.code).is_some_and(|d| d.system_id != s.id);
+        if !elsewhere && before.as_ref() != Some(&r) {
+            let was_replaced = existing.get(&r.code).is_some_and(|d| replaced.contains(&d.id));
+            for (key, why) in super::guard::refusals(keeper, before.as_ref(), &r, was_replaced) {
+                problems.push(problem(Some(line), column_of(key), why));
+            }
+        }
         match existing.get(&r.code) {
             None => {
                 created.push(r.code.clone());
@@ -354,18 +402,21 @@ async fn write(
                     ),
                 ));
             }
-            Some(d) if super::record_of(d) == r => unchanged += 1,
+            Some(_) if before.as_ref() == Some(&r) => unchanged += 1,
             Some(d) => {
-                changed.push(r.code.clone());
+                changed.push(diff(&r.code, &super::record_of(d), &r));
                 let mut a = super::active(&r, s.id, now);
                 a.id = Set(d.id);
-                a.update(db).await?;
+                updates.push(a);
             }
         }
     }
     if !problems.is_empty() {
-        // Nothing is written: the caller's transaction is dropped, not committed.
+        // Nothing is written.
         return Err(invalid(problems));
+    }
+    for a in updates {
+        a.update(db).await?;
     }
     let mut fresh = fresh.into_iter().peekable();
     while fresh.peek().is_some() {

@@ -6,13 +6,14 @@
 //! | who | may |
 //! |---|---|
 //! | everyone who sees the system | read its devices, their tickets and availability |
-//! | the buyer's managers (a unit's for its own systems), the vendor's managers (for the systems it serves), admins | create, change, import devices |
-//! | whoever may open tickets on the system | name a ticket's devices |
+//! | the buyer's managers (a unit's for its own systems), the vendor's managers (for the systems it serves), admins | create, change, import devices: the vendor's the descriptive fields only, a removal by a recorded replacement or an admin ([`guard`]) |
+//! | whoever may open tickets on the system | name a ticket's devices (the vendor's people until the ticket is resolved) |
 //!
 //! Every write is audited: `device.create`, `device.update`, `device.import`, `ticket.devices`.
 
 pub mod availability;
 pub mod export;
+pub mod guard;
 pub mod import;
 pub mod record;
 pub mod tickets;
@@ -30,7 +31,7 @@ use crate::app::auth::Principal;
 use crate::app::permissions::{self, Action};
 use crate::app::{AppError, AppResult, Context};
 use crate::db::Key;
-use crate::db::entities::{devices, systems};
+use crate::db::entities::{devices, removed_devices, systems};
 pub use record::Record;
 
 /// A device as the API shows it.
@@ -270,6 +271,33 @@ pub(crate) fn audit_json(r: &Record) -> serde_json::Value {
     serde_json::Value::Object(m)
 }
 
+/// Refuses (403, naming the field) what `p` may not change of `before` to make `after`
+/// ([`guard`]).
+fn guarded(p: &Principal, before: Option<&Record>, after: &Record, replaced: bool) -> AppResult<()> {
+    match guard::refusals(guard::Keeper::of(p), before, after, replaced)
+        .into_iter()
+        .next()
+    {
+        Some((field, why)) => Err(AppError::Forbidden(format!("{field}: {why}"))),
+        None => Ok(()),
+    }
+}
+
+/// Which of devices `ids` a recorded replacement removed (the ledger has them).
+pub(crate) async fn replaced(db: &impl ConnectionTrait, ids: &[i64]) -> AppResult<std::collections::BTreeSet<i64>> {
+    let mut out = std::collections::BTreeSet::new();
+    for chunk in ids.chunks(5000) {
+        for r in removed_devices::Entity::find()
+            .filter(removed_devices::Column::DeviceId.is_in(chunk.to_vec()))
+            .all(db)
+            .await?
+        {
+            out.insert(r.device_id);
+        }
+    }
+    Ok(out)
+}
+
 /// The devices of system `code`, by code.
 pub async fn list(ctx: &Context, p: &Principal, code: &str, q: DeviceQuery) -> AppResult<Vec<DeviceView>> {
     permissions::check(p, Action::DeviceRead)?;
@@ -335,10 +363,17 @@ pub async fn create(
     {
         return Err(AppError::Duplicate(format!("a device with code {:?} exists", r.code)));
     }
+    guarded(p, None, &r, false)?;
     let now = ctx.now();
     let mut a = active(&r, s.id, now);
     a.created_at = Set(now);
-    let d = a.insert(&txn).await?;
+    // Two creations of one code at once: the second meets the unique index, a 409 as above.
+    let d = a.insert(&txn).await.map_err(|e| match e.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+            AppError::Duplicate(format!("a device with code {:?} exists", r.code))
+        }
+        _ => e.into(),
+    })?;
     audit::record(
         &txn,
         Some(p.user_id),
@@ -373,6 +408,13 @@ pub async fn update(
     if after == before {
         return Ok(view_of(d, &s.code));
     }
+    let back = before.status == devices::Status::Removed && after.status != devices::Status::Removed;
+    guarded(
+        p,
+        Some(&before),
+        &after,
+        back && replaced(&txn, &[d.id]).await?.contains(&d.id),
+    )?;
     let now = ctx.now();
     let mut a = active(&after, s.id, now);
     a.id = Set(d.id);

@@ -1,6 +1,8 @@
 //! The devices a ticket names (`ticket_devices`), and the tickets of a device. A ticket names
 //! devices of its own system only; naming replaces the list (`ticket.devices`, audited with the
-//! list before and after). A device's outage is its tickets' impact windows
+//! list before and after). Once the ticket is resolved or closed its list is the record the
+//! devices' outage is counted on: the vendor's people no longer change it, the buyer's may
+//! correct it (the audit says it was after resolution). A device's outage is its tickets' impact windows
 //! ([`super::availability`]).
 
 use std::collections::BTreeSet;
@@ -15,6 +17,7 @@ use crate::app::auth::{Party, Principal};
 use crate::app::permissions::{self, Action};
 use crate::app::{AppError, AppResult, Context};
 use crate::db::entities::{devices, ticket_devices, tickets};
+use ticket_domain::Status;
 
 /// The most devices one ticket names.
 pub const MAX_DEVICES: usize = 200;
@@ -116,6 +119,14 @@ pub async fn set(
     {
         return Err(AppError::Forbidden(format!("{number} is another vendor's ticket")));
     }
+    let done = matches!(*t.status, Status::Resolved | Status::Closed);
+    if done && crate::app::scope::own_vendor(p).is_some() {
+        return Err(AppError::Forbidden(format!(
+            "{number} is {}: the devices it names are the record its outage is counted on; \
+             after resolution only the buyer corrects them",
+            *t.status
+        )));
+    }
     let body: TicketDevices = serde_json::from_value(body).map_err(|e| AppError::invalid("devices", e.to_string()))?;
     let codes: BTreeSet<String> = body.devices.iter().map(|c| c.trim().to_owned()).collect();
     if codes.len() > MAX_DEVICES {
@@ -157,7 +168,7 @@ pub async fn set(
             Some(p.user_id),
             "ticket.devices",
             &format!("ticket:{number}"),
-            serde_json::json!({"before": before, "after": after}),
+            serde_json::json!({"before": before, "after": after, "after_resolution": done}),
             from,
             ctx.now(),
         )

@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::app::auth::Principal;
 use crate::app::permissions::{self, Action};
-use crate::app::{AppResult, Context, scope};
+use crate::app::{AppError, AppResult, Context, scope};
 use crate::db::entities::{device_replacements, devices, removed_devices, systems, tickets};
 
 /// The zone whose day a removal is dated in.
@@ -113,7 +113,14 @@ pub(crate) async fn write(
         ..Default::default()
     }
     .insert(db)
-    .await?;
+    .await
+    .map_err(|e| match e.sql_err() {
+        // A device is removed once (a unique index): a concurrent second removal is refused.
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+            AppError::Conflict(format!("{} is in the ledger of removed devices already", device.code))
+        }
+        _ => e.into(),
+    })?;
     Ok(())
 }
 
@@ -136,13 +143,17 @@ pub async fn list(ctx: &Context, p: &Principal, q: LedgerQuery) -> AppResult<Vec
     rows_of(&ctx.db, rows).await
 }
 
-/// The ledger rows of the replacements among `ids`.
-pub(crate) async fn of_replacements(db: &impl ConnectionTrait, ids: Vec<i64>) -> AppResult<Vec<LedgerRow>> {
-    let rows = removed_devices::Entity::find()
-        .filter(removed_devices::Column::ReplacementId.is_in(ids))
-        .order_by_asc(removed_devices::Column::Id)
-        .all(db)
-        .await?;
+/// The ledger rows of the replacements among `ids`, of the systems `p` sees.
+pub(crate) async fn of_replacements(
+    db: &impl ConnectionTrait,
+    p: &Principal,
+    ids: Vec<i64>,
+) -> AppResult<Vec<LedgerRow>> {
+    let mut find = removed_devices::Entity::find().filter(removed_devices::Column::ReplacementId.is_in(ids));
+    if let Some(systems) = scope::visible_system_ids(db, p).await? {
+        find = find.filter(removed_devices::Column::SystemId.is_in(systems));
+    }
+    let rows = find.order_by_asc(removed_devices::Column::Id).all(db).await?;
     rows_of(db, rows).await
 }
 

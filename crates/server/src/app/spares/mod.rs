@@ -4,8 +4,8 @@
 //!
 //! Seed 004 §14 (L27673–27701): "本项目所使用的各类易损件及备品备件总量不超过下表载明的数量。最终
 //! 按照实际发生数量进行结算" — the tables cap each line; the vendor is paid for what it used.
-//! "中标人应在顺义区内提供备品备件库房" — the vendor keeps the warehouse, and records its movements
-//! here. L28571–28575: "备品备件库存清单（经监理确认）" — the supervisor confirms the inventory.
+//! "中标人应在顺义区内提供备品备件库房" (L27681) — the vendor keeps the warehouse, and records its
+//! movements here. L28571–28575: "备品备件库存清单（经监理确认）" — the supervisor confirms the inventory.
 //!
 //! | module | what |
 //! |---|---|

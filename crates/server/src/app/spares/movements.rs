@@ -2,12 +2,19 @@
 //! a ticket (`returned`, unused). Stock = in − out + returned; use = out − returned.
 //!
 //! - `out` needs a ticket, the stock, and room under the contract's cap: going beyond the cap is
-//!   refused (409), since the contract pays for no more (004 L27675–27677 "总量不超过下表载明的
+//!   refused (409), since the contract pays for no more (004 L27677 "总量不超过下表载明的
 //!   数量"); a swap of unused lines for others (L27697–27701) is the bureau's, by loading the
 //!   list again with the caps it agreed.
+//! - The ticket of an `out` or a `returned` is one the contract's vendor serves: not another
+//!   vendor's, and not one with no vendor (the warehouse is that vendor's, for its tickets).
+//! - A line that an open replacement request of the ticket names (`requested`, `approved`) goes
+//!   out only with that replacement's record, once both approved: not by a plain `out`.
 //! - `returned` needs the ticket the spares went out to, and no more than went out to it.
-//! - Each movement is the vendor's (the warehouse is its, L27685), recorded with who and when,
+//! - Each movement is the vendor's (the warehouse is its, L27681), recorded with who and when,
 //!   and audited.
+//! - The list shows the movements to tickets of the reader's systems, and the receipts; a
+//!   movement to another unit's ticket is left out (the stock and the settlement's lines are the
+//!   contract's, and count them).
 
 use std::collections::BTreeMap;
 
@@ -20,7 +27,7 @@ use crate::app::audit::{self, ClientAddr};
 use crate::app::auth::Principal;
 use crate::app::permissions::{self, Action};
 use crate::app::{AppError, AppResult, Context, text};
-use crate::db::entities::{spare_items, spare_movements, tickets, users};
+use crate::db::entities::{contracts, device_replacements, spare_items, spare_movements, tickets, users};
 
 /// The kinds of movement, with their Chinese labels.
 pub const KINDS: [(&str, &str); 3] = [("in", "入库"), ("out", "领用出库"), ("returned", "退回入库")];
@@ -218,8 +225,16 @@ pub(crate) async fn move_one(
             format!("ticket: a movement {kind} names its ticket"),
         ));
     }
-    // Claim the line: two movements of it never interleave, so stock is never oversold.
+    // Claim the line: two movements of it never interleave, so stock is never oversold; read it
+    // again once claimed, so that a cap changed meanwhile is the one checked.
     crate::db::claim::<spare_items::Entity>(db, spare_items::Column::Cap, spare_items::Column::Id.eq(item.id)).await?;
+    let item = &spare_items::Entity::find_by_id(item.id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no spares line {:?}", item.code)))?;
+    if let Some(t) = ticket {
+        served(db, item, t, kind, replacement).await?;
+    }
     let all = totals(db, vec![item.id], None, None)
         .await?
         .remove(&item.id)
@@ -284,6 +299,46 @@ pub(crate) async fn move_one(
     .await?)
 }
 
+/// Refuses a movement of `item` to ticket `t` that the contract's vendor does not serve, and a
+/// plain `out` of the line an open replacement request of `t` names.
+async fn served(
+    db: &impl ConnectionTrait,
+    item: &spare_items::Model,
+    t: &tickets::Model,
+    kind: &str,
+    replacement: Option<i64>,
+) -> AppResult<()> {
+    let contract = contracts::Entity::find()
+        .filter(contracts::Column::Code.eq(&item.contract_code))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no contract {:?}", item.contract_code)))?;
+    if t.vendor_id != Some(contract.vendor_id) {
+        return Err(AppError::invalid(
+            "ticket",
+            format!(
+                "ticket: {} is not a ticket of {}'s vendor; its spares go to the tickets that vendor serves",
+                t.number, contract.code
+            ),
+        ));
+    }
+    if kind == "out" && replacement.is_none() {
+        let open = device_replacements::Entity::find()
+            .filter(device_replacements::Column::TicketId.eq(t.id))
+            .filter(device_replacements::Column::ItemId.eq(item.id))
+            .filter(device_replacements::Column::State.is_in(["requested", "approved"]))
+            .one(db)
+            .await?;
+        if let Some(r) = open {
+            return Err(AppError::Conflict(format!(
+                "{} is the spare of replacement HR-{} on {}: it goes out when HR-{} is recorded, once the buyer and the supervisor approved it",
+                item.code, r.id, t.number, r.id
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// The movements of a contract (of one line), newest first.
 pub async fn list(ctx: &Context, p: &Principal, q: MovementQuery) -> AppResult<Vec<MovementView>> {
     permissions::check(p, Action::SpareRead)?;
@@ -296,12 +351,23 @@ pub async fn list(ctx: &Context, p: &Principal, q: MovementQuery) -> AppResult<V
             .map(|i| i.id)
             .collect(),
     };
-    let rows = spare_movements::Entity::find()
+    let mut rows = spare_movements::Entity::find()
         .filter(spare_movements::Column::ItemId.is_in(items))
         .order_by_desc(spare_movements::Column::At)
         .order_by_desc(spare_movements::Column::Id)
         .all(&ctx.db)
         .await?;
+    if let Some(systems) = crate::app::scope::visible_system_ids(&ctx.db, p).await? {
+        let seen: std::collections::BTreeSet<i64> = tickets::Entity::find()
+            .filter(tickets::Column::Id.is_in(rows.iter().filter_map(|r| r.ticket_id)))
+            .filter(tickets::Column::SystemId.is_in(systems))
+            .all(&ctx.db)
+            .await?
+            .into_iter()
+            .map(|t| t.id)
+            .collect();
+        rows.retain(|r| r.ticket_id.is_none_or(|t| seen.contains(&t)));
+    }
     views(&ctx.db, rows).await
 }
 

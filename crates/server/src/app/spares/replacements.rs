@@ -2,7 +2,7 @@
 //! only once the buyer and the supervisor both approved, and the device removed enters the
 //! ledger ([`super::ledger`]).
 //!
-//! Seed 004 L27687–27695: "如发现原有设备无法维修需更进行拆除更换的，需第一时间告知采购人，由采购
+//! Seed 004 L27689–27695: "如发现原有设备无法维修需更进行拆除更换的，需第一时间告知采购人，由采购
 //! 人、监理单位共同确认实际使用情况，同意更换后，即刻更换，中标人需将更换拆除后的设备妥善保管，
 //! 记录设备名称、拆除原因、位置、使用年限等信息形成台账".
 //!
@@ -13,7 +13,9 @@
 //! | `approved` (both sides approved) | the vendor working the ticket | `record` (the spare goes out to the ticket, the device is removed, the ledger row written) |
 //!
 //! `refused` and `replaced` are final. An administrator is on neither side: two named parties
-//! approve, as the contract says. The request does not pause the ticket's repair clock (see
+//! approve, as the contract says, and two people: whoever gave one side's approval does not give
+//! the other's. One request per device is open at a time, and a device enters the ledger once
+//! (unique indexes; a concurrent second answers 409). The request does not pause the ticket's repair clock (see
 //! `docs/spares.md` and `docs/contracts.md`).
 
 use chrono::{DateTime, Utc};
@@ -241,7 +243,7 @@ pub async fn request(
     }
     let item = super::catalogue::item(&txn, p, &body.item).await?;
     let contract = super::contract(&txn, p, &item.contract_code).await?;
-    if ticket.vendor_id.is_some_and(|v| v != contract.vendor_id) {
+    if ticket.vendor_id != Some(contract.vendor_id) {
         return Err(AppError::invalid(
             "item",
             format!(
@@ -262,7 +264,14 @@ pub async fn request(
         ..Default::default()
     }
     .insert(&txn)
-    .await?;
+    .await
+    .map_err(|e| match e.sql_err() {
+        // Another request for the device was written since the check above.
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+            AppError::Conflict(format!("{} has an open replacement request", device.code))
+        }
+        _ => e.into(),
+    })?;
     audit::record(
         &txn,
         Some(p.user_id),
@@ -372,6 +381,11 @@ pub async fn decide(
             side.key()
         )));
     }
+    if approve && [row.buyer_by, row.supervisor_by].contains(&Some(p.user_id)) {
+        return Err(AppError::Forbidden(format!(
+            "HR-{id}: you gave the other side's approval; the buyer's and the supervisor's are two people's"
+        )));
+    }
     let mut am: device_replacements::ActiveModel = row.clone().into();
     let state = if approve {
         match side {
@@ -454,21 +468,30 @@ pub async fn record(
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("HR-{id}'s spares line is gone")))?;
     let note = format!("更换 HR-{id}");
     let movement = super::movements::move_one(&txn, p, &item, "out", 1, Some(&ticket), Some(id), &note, now).await?;
+    // Claim the device, then read it: a removal committed meanwhile is seen, not overwritten.
+    crate::db::claim::<devices::Entity>(&txn, devices::Column::Status, devices::Column::Id.eq(row.device_id)).await?;
     let device = devices::Entity::find_by_id(row.device_id)
         .one(&txn)
         .await?
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("HR-{id}'s device is gone")))?;
+    if *device.status == devices::Status::Removed {
+        return Err(AppError::Conflict(format!(
+            "HR-{id}: {} was removed already",
+            device.code
+        )));
+    }
     let today = now.with_timezone(&super::ledger::ZONE).date_naive();
     let new_device = match body.new_device.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
         Some(code) => {
             text::field("new_device", code, 100, true)?;
+            let duplicate = || AppError::Duplicate(format!("a device {code} exists already"));
             if devices::Entity::find()
                 .filter(devices::Column::Code.eq(code))
                 .one(&txn)
                 .await?
                 .is_some()
             {
-                return Err(AppError::Duplicate(format!("a device {code} exists already")));
+                return Err(duplicate());
             }
             let d = devices::ActiveModel {
                 code: Set(code.to_owned()),
@@ -491,7 +514,11 @@ pub async fn record(
                 ..Default::default()
             }
             .insert(&txn)
-            .await?;
+            .await
+            .map_err(|e| match e.sql_err() {
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => duplicate(),
+                _ => e.into(),
+            })?;
             Some(d)
         }
         None => None,

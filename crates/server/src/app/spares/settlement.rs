@@ -1,10 +1,12 @@
-//! The settlement by actual use (据实结算, 004 L27677, L27693–27695) and the inventory the
+//! The settlement by actual use (据实结算, 004 L27677–27679, L27693–27695) and the inventory the
 //! supervisor confirms (L28571–28575).
 //!
 //! The settlement of a period lists per line what was used in it (out − returned, by the day
 //! each movement was recorded), its unit price and the amount, the cap and what remains of it
 //! after the period. A line used without a price has no amount, and the total says how many
-//! such lines it leaves out: the seed gives no prices, the vendor's bid does.
+//! such lines it leaves out: the seed gives no prices, the vendor's bid does. The lines are the
+//! contract's (one warehouse, one cap); the devices removed are listed for the reader's systems
+//! only, as the ledger is.
 //!
 //! The inventory is the stock per line now; the supervisor confirms it, and the confirmation
 //! keeps the lines as they were then, with who and when.
@@ -75,8 +77,8 @@ pub struct Settlement {
     pub total_fen: i64,
     /// Lines used in the period whose price is not entered: the total leaves them out.
     pub unpriced: Vec<String>,
-    /// The devices the period's replacements removed (the ledger's rows), the settlement's
-    /// basis with the movements (004 L27693–27695).
+    /// The devices the period's replacements removed (the ledger's rows) on the reader's
+    /// systems, the settlement's basis with the movements (004 L27693–27695).
     pub removed: Vec<super::ledger::LedgerRow>,
 }
 
@@ -96,7 +98,7 @@ pub async fn settlement(ctx: &Context, p: &Principal, q: SettlementQuery) -> App
         .into_iter()
         .map(|r| r.id)
         .collect();
-    let removed = super::ledger::of_replacements(&ctx.db, replaced).await?;
+    let removed = super::ledger::of_replacements(&ctx.db, p, replaced).await?;
     let within = super::movements::totals(&ctx.db, ids.clone(), Some(period.from), Some(period.to)).await?;
     let to_date = super::movements::totals(&ctx.db, ids, None, Some(period.to)).await?;
     let mut lines = Vec::with_capacity(items.len());

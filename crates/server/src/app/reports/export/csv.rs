@@ -6,13 +6,34 @@
 use super::{Section, zone};
 use crate::app::reports::Report;
 
-/// Text a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, carriage return first)
-/// gets a leading `'`: a ticket title is data, never a formula. Numbers are left alone.
+/// What a spreadsheet reads a formula from when it starts a cell (CSV injection).
+pub const FORMULA_LEADS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Text as a CSV cell no spreadsheet runs as a formula: text starting with one of
+/// [`FORMULA_LEADS`] gets a leading `'`, and so does text starting with `'` itself, so that
+/// [`unquote_formula`] gives back exactly the text (`=SUM(A1)` → `'=SUM(A1)`, `'x` → `''x`).
+pub fn quote_formula(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(FORMULA_LEADS) || text.starts_with('\'') {
+        format!("'{text}").into()
+    } else {
+        text.into()
+    }
+}
+
+/// Undoes [`quote_formula`]: a cell `'` followed by a formula's lead or another `'` loses its
+/// first `'`; any other cell is the text (a hand-written `'0012` stays `'0012`).
+pub fn unquote_formula(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_LEADS) || rest.starts_with('\'') => rest,
+        _ => cell,
+    }
+}
+
+/// A report's text and codes are quoted ([`quote_formula`]): a ticket title is data, never a
+/// formula. Numbers are left alone.
 fn defuse(cell: &super::Cell, text: String) -> String {
     match cell {
-        super::Cell::Text(_) | super::Cell::Code(_) if text.starts_with(['=', '+', '-', '@', '\t', '\r']) => {
-            format!("'{text}")
-        }
+        super::Cell::Text(_) | super::Cell::Code(_) => quote_formula(&text).into_owned(),
         _ => text,
     }
 }
@@ -56,5 +77,17 @@ mod tests {
         assert_eq!(t("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(t("数据库告警"), "数据库告警");
         assert_eq!(defuse(&Cell::Num(-3.0), "-3.00".into()), "-3.00");
+    }
+
+    #[test]
+    fn quoting_undoes_exactly() {
+        use super::{quote_formula, unquote_formula};
+        for text in [
+            "=1+1", "+86 10", "-", "@x", "\tx", "'=x", "'", "''", "'0012", "数据", "",
+        ] {
+            assert_eq!(unquote_formula(&quote_formula(text)), text, "{text:?}");
+            assert!(!quote_formula(text).starts_with(super::FORMULA_LEADS), "{text:?}");
+        }
+        assert_eq!(unquote_formula("'0012"), "'0012", "a hand-written quote stays");
     }
 }
