@@ -100,7 +100,7 @@ function serve(smtpPort) {
     const timer = setTimeout(() => fail(new Error(`opsclock did not start:\n${out}`)), 60_000);
     child.stdout.on("data", (d) => {
       out += d;
-      for (const m of out.matchAll(/^\s+(admin|engineer|manager|vendor_manager|bureau_manager)\s+\w+\s+(\S+)$/gm)) passwords[m[1]] = m[2];
+      for (const m of out.matchAll(/^\s+(admin|engineer|manager|vendor_manager|bureau_manager|supervisor)\s+\w+\s+(\S+)$/gm)) passwords[m[1]] = m[2];
       const url = out.match(/open (http:\/\/[\d.:]+)\//);
       if (url) {
         clearTimeout(timer);
@@ -271,7 +271,7 @@ async function checkAccessible(page, path) {
 
 let failed = false;
 try {
-  let engineer, number, receivedBefore;
+  let engineer, number, receivedBefore, deviceTicket;
 
   await step("the manager's month before the fault", async () => {
     const page = await signIn("manager", passwords.manager, "manager-pass-2026");
@@ -727,6 +727,118 @@ try {
     for (const page of [vendor, bureau, unit]) await page.context().close();
   });
 
+  await step("10 000 devices come in from XLSX; a camera fault is replaced on both approvals; the ledger and the availability show it", async () => {
+    // The list as a district hands it over: 10 000 cameras of the 平安小区 system, the first 100
+    // main devices, made with openpyxl (Debian's python3-openpyxl) in the import's own header.
+    const file = join(dir, "devices-10000.xlsx");
+    execFileSync("/usr/bin/python3", ["-c", `
+import sys, openpyxl
+book = openpyxl.Workbook(); sheet = book.active; sheet.title = "设备清单"
+sheet.append(["设备编号 code", "类型 type", "型号 model", "序列号 serial", "位置 location", "纬度 latitude", "经度 longitude",
+              "主要设备 main", "安装日期 installed_on", "拆除日期 removed_on", "保修方 warranty_by", "保修截止 warranty_until", "状态 status"])
+for i in range(1, 10001):
+    sheet.append([f"SY023-CAM-{i:05}", "人脸抓拍机", "DS-2CD7A47", f"SN{i:08}", f"仁和镇 {1 + i // 50} 号小区 {i % 50} 号杆", "", "",
+                  "是" if i <= 100 else "否", "2021-03-15", "", "海康威视", "2027-03-14", "在用"])
+book.save(sys.argv[1])`, file]);
+    const bureau = await signInWith("bureau_manager", "bureau-manager-pass-2026");
+    await bureau.goto(`${base}/catalog/sy-023/devices`);
+    await bureau.setInputFiles("#device-file", file);
+    await bureau.click("#device-upload");
+    await bureau.waitForSelector(".flash", { timeout: 120_000 });
+    assert.match(await bureau.textContent(".flash"), /✓.*\+10000 ~0 =0/, "every row created");
+    assert.equal((await bureau.textContent("#device-count")).trim(), "10000");
+    assert.equal(await bureau.locator("#devices tbody tr").count(), 100, "one page of a hundred");
+    assert.match(await bureau.textContent("#device-page"), /1 \/ 100/);
+    await bureau.click("#device-pages a[rel=next]");
+    await bureau.waitForSelector("#device-SY023-CAM-00101");
+    await bureau.fill("#device-q", "SY023-CAM-00042");
+    await bureau.click("#device-search button");
+    await bureau.waitForSelector("#device-SY023-CAM-00042");
+    assert.equal((await bureau.textContent("#device-count")).trim(), "1");
+
+    // The vendor stocks two face-capture cameras (社区人脸抓拍机, the seed's line 4 of the 平安小区 table).
+    const bureauToken = cli("user", "token", "bureau_manager").trim();
+    const loaded = await fetch(`${base}/api/v1/spares/catalogue`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${bureauToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ contract: "shunyi-2026" }),
+    });
+    assert.ok(loaded.status < 300, await loaded.text());
+    const vendor = await signInWith("engineer", "engineer-pass-2026");
+    await vendor.goto(`${base}/spares?contract=shunyi-2026`);
+    await vendor.selectOption("#move-item", "SY26-PA-4");
+    await vendor.selectOption("#move-kind", "in");
+    await vendor.fill("#move-quantity", "2");
+    await Promise.all([vendor.waitForNavigation(), vendor.click("#move-record")]);
+    assert.match(await vendor.textContent(".flash"), /✓/);
+
+    // The fault, logged on the page, then the camera named on the ticket.
+    await vendor.goto(`${base}/tickets/new`);
+    await vendor.fill("#system-search", "平安小区");
+    await vendor.selectOption("#system", "sy-023");
+    await vendor.fill("#title", "仁和镇 1 号小区 42 号杆人脸抓拍机无图像");
+    await vendor.check("input[name=core_function][value=degraded]");
+    await vendor.check("input[name=users_affected][value=some]");
+    await vendor.click("#submit-ticket");
+    await vendor.waitForURL(/\/tickets\/INC-\d{4}-\d+$/);
+    const ticket = vendor.url().split("/").pop();
+    await vendor.fill("#device-codes", "SY023-CAM-00042");
+    await Promise.all([vendor.waitForNavigation(), vendor.click("#save-devices")]);
+    assert.match(await vendor.textContent(".flash"), /✓ 1/);
+    assert.match(await vendor.textContent("#ticket-devices"), /SY023-CAM-00042/);
+
+    // It cannot be repaired: a replacement is asked for; nothing can be recorded before both approve.
+    await vendor.selectOption("#replace-device", "SY023-CAM-00042");
+    await vendor.selectOption("#replace-item", "SY26-PA-4");
+    await vendor.fill("#replace-reason", "镜头进水，主板烧毁，无法维修");
+    await Promise.all([vendor.waitForNavigation(), vendor.click("#replace-request")]);
+    const asked = (await vendor.textContent(".flash")).match(/(HR-\d+) ✓/);
+    assert.ok(asked, await vendor.textContent(".flash"));
+    const hr = asked[1];
+    assert.equal(await vendor.locator(`#record-${hr}`).count(), 0, "no record before the approvals");
+    for (const [who, password] of [["bureau_manager", "bureau-manager-pass-2026"], ["supervisor", "supervisor-pass-2026"]]) {
+      const page = who === "bureau_manager" ? bureau : await signIn("supervisor", passwords.supervisor, password);
+      await page.goto(`${base}/tickets/${ticket}#replacements`);
+      await Promise.all([page.waitForNavigation(), page.click(`#approve-${hr} button`)]);
+      const said = await page.textContent(".flash");
+      assert.match(said, /✓/, `${who} approves: ${said}`);
+      assert.equal(await page.locator(`#approve-${hr}`).count(), 0, `${who} approves once`);
+    }
+    await vendor.goto(`${base}/tickets/${ticket}`); // not the #replacements it is on: that would not load
+    assert.equal(await vendor.getAttribute(`tr[data-replacement=${hr}]`, "data-state"), "approved");
+    await vendor.fill(`#record-${hr} input[name=new_device]`, "SY023-CAM-10001");
+    await Promise.all([vendor.waitForNavigation(), vendor.click(`#record-${hr} button`)]);
+    assert.match(await vendor.textContent(".flash"), /✓/);
+    assert.equal(await vendor.getAttribute(`tr[data-replacement=${hr}]`, "data-state"), "replaced");
+
+    // The ledger of removed devices: name, reason, location, age; the settlement counts the spare.
+    await bureau.goto(`${base}/spares/ledger?contract=shunyi-2026`);
+    const row = await bureau.textContent("tr[data-device=SY023-CAM-00042]");
+    for (const part of ["人脸抓拍机 DS-2CD7A47", "镜头进水", "仁和镇 1 号小区 42 号杆", "2021-03-15", ticket]) assert.ok(row.includes(part), `${part} in ${row}`);
+    assert.match(row, /\d+ 年( \d+ 个月)?/, "its age");
+    const year = new Date().getFullYear();
+    const settlement = await (await fetch(`${base}/api/v1/spares/settlement?contract=shunyi-2026&period=${year}`, { headers: { authorization: `Bearer ${bureauToken}` } })).json();
+    const line = settlement.lines.find((l) => l.code === "SY26-PA-4");
+    assert.equal(line.used, 1, JSON.stringify(line));
+    assert.ok(settlement.removed.some((r) => r.code === "SY023-CAM-00042"), "the ledger row in the settlement");
+
+    // The camera is removed, its successor in service; the month's availability counts the outage.
+    await bureau.goto(`${base}/catalog/sy-023/devices?q=SY023-CAM-`);
+    assert.equal((await bureau.textContent("#device-count")).trim(), "10001");
+    await bureau.goto(`${base}/catalog/sy-023/devices?q=SY023-CAM-00042`);
+    const removed = await bureau.textContent("#device-SY023-CAM-00042");
+    assert.match(removed, /已拆除/);
+    // Its fault has run for seconds: its own month is below 100 % (the system's, over 100 main
+    // devices, rounds to 100 at four decimals, and is shown beside it).
+    const own = parseFloat(removed.match(/(\d+(\.\d+)?)%/)[1]);
+    assert.ok(own < 100, `the open fault lowers the camera's availability: ${removed}`);
+    assert.match((await bureau.textContent("#system-device-availability")).trim(), /^\d+(\.\d+)?%$/);
+    await bureau.goto(`${base}/catalog/sy-023/devices?q=SY023-CAM-10001`);
+    assert.match(await bureau.textContent("#device-SY023-CAM-10001"), /在用/);
+    deviceTicket = ticket;
+    await shot(bureau, "devices");
+  });
+
   await step("every Chinese page speaks Chinese: no English word outside the allow-list", async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     current = page;
@@ -813,6 +925,8 @@ try {
       "/me/notifications",
       "/mail-in",
       "/catalog/sy-002/devices",
+      "/catalog/sy-023/devices",
+      `/tickets/${deviceTicket}`,
       "/devices/SY002-SRV-001",
       "/spares?contract=shunyi-2026",
       `/spares/settlement?contract=shunyi-2026&period=${month.slice(0, 4)}`,
