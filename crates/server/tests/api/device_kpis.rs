@@ -259,6 +259,10 @@ both!(
         let (_, page) = crate::web::browse(&t, &cookies, "/catalog/SA/devices?month=2026-03").await;
         assert!(page.contains(r#"data-kpi="filing_rate""#), "{page}");
         assert!(page.contains("缺 型号、序列号、位置"), "{page}");
+        // The system's page states its targets.
+        let (_, page) = crate::web::browse(&t, &cookies, "/catalog/SA").await;
+        assert!(page.contains(r#"id="target-online_rate">98.0 %"#), "{page}");
+        assert!(page.contains("一机一档备案率 · 目标"), "{page}");
     }
 );
 
