@@ -1,5 +1,6 @@
 //! The manager's dashboard: a period's figures, the breach trend by month, compliance by vendor
-//! and by unit, availability against target and the contract deductions, with the exports.
+//! and by unit, availability against target, the device KPIs per contract and system against
+//! theirs (misses first), and the contract deductions, with the exports.
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -113,6 +114,7 @@ pub async fn page(
             target: s.target_pct,
         })
         .collect();
+    let device_lines = device_lines(&r.device_kpis);
     let none = word("none_yet");
     let target = word("target");
     let orders = super::rectification::card(&state, &v).await?;
@@ -128,8 +130,49 @@ pub async fn page(
             vendors_svg => svg::percent_bars(word("by_vendor"), &vendor_rows, 0.0, 480.0, none, target),
             units_svg => svg::percent_bars(word("by_unit"), &unit_rows, 0.0, 480.0, none, target),
             availability_svg => svg::percent_bars(word("availability"), &avail_rows, 90.0, 720.0, none, target),
+            device_lines => device_lines,
         },
     )
+}
+
+/// One line of the dashboard's device KPIs: a system or a contract and its KPIs with a target or
+/// a figure.
+#[derive(Debug, serde::Serialize)]
+struct DeviceLine<'a> {
+    /// `system` or `contract`.
+    scope: &'static str,
+    code: &'a str,
+    name: &'a str,
+    /// Whether a KPI missed its target.
+    missed: bool,
+    kpis: Vec<&'a crate::app::devices::kpis::Kpi>,
+}
+
+/// The report's device KPIs as compact lines: contracts and systems with a missed target first,
+/// then those with a target not measured, then the rest; contracts before systems, each by code,
+/// within each; at most 40.
+fn device_lines(d: &reports::device_kpis::DeviceKpis) -> Vec<DeviceLine<'_>> {
+    use crate::app::devices::kpis::misses_first;
+    let shown = |k: &&crate::app::devices::kpis::Kpi| k.target_pct.is_some() || k.value_pct.is_some();
+    let contracts = d.contracts.iter().map(|c| ("contract", &c.contract, &c.name, &c.kpis));
+    let systems = d.systems.iter().map(|s| ("system", &s.system, &s.name, &s.kpis));
+    let mut lines: Vec<(u8, DeviceLine<'_>)> = contracts
+        .chain(systems)
+        .map(|(scope, code, name, kpis)| {
+            (
+                misses_first(kpis),
+                DeviceLine {
+                    scope,
+                    code,
+                    name,
+                    missed: kpis.iter().any(|k| k.met == Some(false)),
+                    kpis: kpis.iter().filter(shown).collect(),
+                },
+            )
+        })
+        .collect();
+    lines.sort_by_key(|l| l.0);
+    lines.into_iter().map(|l| l.1).take(40).collect()
 }
 
 /// `GET /reports/breaches?period=…`: the printable report (the link in the monthly email).

@@ -60,6 +60,25 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("availability", "设备可用率", "Device availability"),
     ("system_availability", "主要设备可用率", "Main-device availability"),
     ("main_count", "主要设备数", "Main devices"),
+    ("kpis", "设备指标（对照目标）", "Device KPIs against target"),
+    ("kpi", "指标", "KPI"),
+    ("target", "目标", "Target"),
+    ("value", "实际", "Measured"),
+    ("verdict", "是否达标", "Met?"),
+    ("met", "达标", "Met"),
+    ("not_met", "未达标", "Not met"),
+    (
+        "kpi_main_device_availability",
+        "主要设备可用率",
+        "Main-device availability",
+    ),
+    ("kpi_online_rate", "设备在线率（全部设备）", "Online rate (all devices)"),
+    ("kpi_filing_rate", "一机一档备案率", "Device filing rate"),
+    ("filed", "建档", "Record"),
+    ("filed_complete", "完整", "Complete"),
+    ("filed_lacks", "缺", "Lacks"),
+    ("warranty_by", "保修方", "Warranty by"),
+    ("warranty_until", "保修截止", "Warranty until"),
     ("measured", "计量时长（分钟）", "Measured (minutes)"),
     ("outage", "故障时长（分钟）", "Outage (minutes)"),
     ("excluded", "已扣除（分钟）", "Excluded (minutes)"),
@@ -203,18 +222,22 @@ fn one_page(
         .and_then(|p| p.trim().parse::<usize>().ok())
         .filter(|p| (1..=pages).contains(p))
         .unwrap_or(1);
-    let figures: HashMap<String, Option<f64>> = std::mem::take(&mut avail.devices)
+    let figures: HashMap<String, (Option<f64>, Vec<String>)> = std::mem::take(&mut avail.devices)
         .into_iter()
-        .map(|a| (a.code, a.availability_pct))
+        .map(|a| (a.code, (a.availability_pct, a.missing)))
         .collect();
     let rows = matching
         .into_iter()
         .skip((page_no - 1) * PAGE_ROWS)
         .take(PAGE_ROWS)
         .map(|d| {
-            let pct = figures.get(&d.code).copied().flatten();
             let mut row = serde_json::to_value(&d).unwrap_or_default();
-            row["availability_pct"] = pct.into();
+            // A device not measured this month (not yet installed, or removed before it) has
+            // neither figure.
+            if let Some((pct, missing)) = figures.get(&d.code) {
+                row["availability_pct"] = (*pct).into();
+                row["missing"] = serde_json::json!(missing);
+            }
             row
         })
         .collect();

@@ -14,7 +14,7 @@
 //! | `/tickets/new` | logging a fault: system search, the classifier's questions, a preview |
 //! | `/tickets/{number}` | clocks, timeline, the actions allowed now |
 //! | `/tickets/{number}/incident-report` | the ticket's incident report (故障处理情况报告), to print and sign |
-//! | `/dashboard` | trend, compliance by vendor and unit, availability, deductions |
+//! | `/dashboard` | trend, compliance by vendor and unit, availability, device KPIs against targets, deductions |
 //! | `/findings` | findings (认定) of a contract's month, and recording one |
 //! | `/catalog/{code}/devices`, `/devices/{device}` | a system's devices (一机一档) with the month's main-device availability, export links and the import form; one device with its tickets and availability |
 //! | `/problem-records` | problem records (问题单): a system's recurring class of fault, its tickets, the vendor's analysis and plan |

@@ -4,6 +4,20 @@
 
 /// `(key, 中文, English)`.
 pub(super) const WORDS: &[(&str, &str, &str)] = &[
+    // Device KPIs against their targets on the dashboard (issue 30).
+    ("device_kpis", "设备指标（对照目标）", "Device KPIs against target"),
+    (
+        "kpi_main_device_availability",
+        "主要设备可用率",
+        "Main-device availability",
+    ),
+    ("kpi_online_rate", "设备在线率", "Online rate"),
+    ("kpi_filing_rate", "一机一档备案率", "Device filing rate"),
+    ("kpi_scope_system", "系统", "System"),
+    ("kpi_scope_contract", "合同", "Contract"),
+    ("kpi_met", "达标", "met"),
+    ("kpi_not_met", "未达标", "not met"),
+    ("kpi_not_measured", "未计量", "not measured"),
     // The smaller points of issue 26 (docs/web.md, "Reading the pages as they are used"): the
     // withheld deductions, the confirm field, the folded description, the action cards' titles.
     (

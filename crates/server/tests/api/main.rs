@@ -33,6 +33,7 @@ mod concurrency;
 mod connections;
 mod corrections;
 mod coverage;
+mod device_kpis;
 mod devices;
 mod devices_guard;
 mod duty;

@@ -357,7 +357,7 @@ both!(the_report_exports_as_csv_xlsx_and_html, |t: Harness| async move {
         let (status, ..) = t.download("mgr_a", &format!("{MARCH}&{bad}")).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
     }
-    // XLSX: read back with calamine: fourteen sheets with Chinese names, numbers as numbers.
+    // XLSX: read back with calamine: fifteen sheets with Chinese names, numbers as numbers.
     let (status, ct, bytes) = t.download("mgr_a", &format!("{MARCH}&format=xlsx")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(ct.starts_with("application/vnd.openxmlformats-officedocument.spreadsheetml"));
@@ -373,6 +373,7 @@ both!(the_report_exports_as_csv_xlsx_and_html, |t: Harness| async move {
             "暂停明细",
             "服务商评分",
             "可用性",
+            "设备指标",
             "违约扣款",
             "更正与申请",
             "满意度",

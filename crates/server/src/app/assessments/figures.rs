@@ -3,7 +3,9 @@
 //!
 //! The figures are taken from [`crate::app::reports::breaches`] for the contract's vendor (and
 //! the unit, for a unit's assessment) over the month, with the contract's deductions: the ticket
-//! counts, compliance per clock, MTTA/MTTR, availability, the deduction rules' outcomes and the
+//! counts, compliance per clock, MTTA/MTTR, availability, the device KPIs (main-device
+//! availability, online and filing rates per system and for the contract, each against its
+//! target, for the assessor to score: docs/devices.md), the deduction rules' outcomes and the
 //! report's footnotes. They are computed when the assessment is created and when the buyer
 //! revises it, never otherwise: a final assessment keeps the figures its parties signed, whatever
 //! happens to the month's tickets afterwards.
@@ -115,6 +117,7 @@ pub async fn compute(
         "clocks": to_json(&r.clocks),
         "latency": to_json(&r.latency),
         "availability": to_json(&r.availability),
+        "device_kpis": to_json(&r.device_kpis),
         "breached": r.breached.len(),
         "deductions": deductions,
         "notes": to_json(&r.notes),

@@ -1,6 +1,7 @@
-//! A system's contract facts (`[systems.contract]`) checked: service dates and fee, availability
-//! target, inspection cadence, and the inspection checklist it names, which must be one the
-//! server has loaded (`config/checklists`, docs/inspections.md "Which checklist").
+//! A system's contract facts (`[systems.contract]`) checked: service dates and fee, the
+//! availability and device KPI targets and the filing fields, inspection cadence, and the
+//! inspection checklist it names, which must be one the server has loaded (`config/checklists`,
+//! docs/inspections.md "Which checklist").
 
 use std::collections::BTreeSet;
 
@@ -25,14 +26,37 @@ pub(super) fn check(
     for (field, message) in super::service::problems(f) {
         c.problem(line, format!("{path}.{field}"), message);
     }
-    if let Some(t) = f.availability_target
-        && !(t > 0.0 && t <= 100.0)
-    {
-        c.problem(
-            line,
-            format!("{path}.availability_target"),
-            format!("{t} is not a percentage in (0, 100]"),
-        );
+    for (field, target) in [
+        ("availability_target", f.availability_target),
+        ("main_device_availability_target", f.main_device_availability_target),
+        ("online_rate_target", f.online_rate_target),
+        ("filing_rate_target", f.filing_rate_target),
+    ] {
+        if let Some(t) = target
+            && !(t > 0.0 && t <= 100.0)
+        {
+            c.problem(
+                line,
+                format!("{path}.{field}"),
+                format!("{t} is not a percentage in (0, 100]"),
+            );
+        }
+    }
+    let known = crate::app::devices::kpis::FILING_FIELDS;
+    for (i, name) in f.filing_fields.iter().enumerate() {
+        if !known.contains(&name.as_str()) {
+            c.problem(
+                line,
+                format!("{path}.filing_fields[{i}]"),
+                format!("{name:?} is not a device field; known: {}", known.join(", ")),
+            );
+        } else if f.filing_fields[..i].contains(name) {
+            c.problem(
+                line,
+                format!("{path}.filing_fields[{i}]"),
+                format!("{name:?} is named twice"),
+            );
+        }
     }
     for (i, ins) in f.inspection.iter().enumerate() {
         if ins.times == 0 {

@@ -225,6 +225,24 @@ pub struct ContractFacts {
     /// The availability target in percent, for reports.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability_target: Option<f64>,
+    /// The main-device availability target in percent (seed 004 L27655: "系统主要设备考核指标，
+    /// 按照运行期间设备正常运行时间比例进行计算"), against the system's figure over its main devices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub main_device_availability_target: Option<f64>,
+    /// The device online-rate target in percent (设备在线率, e.g. "视频监控设备在线率：确保≥98%",
+    /// L23416), against the system's figure over all its devices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub online_rate_target: Option<f64>,
+    /// The filing-rate target in percent (一机一档备案率, "确保 100% 备案达标", L23410): the share of
+    /// the system's devices whose record is complete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filing_rate_target: Option<f64>,
+    /// The fields a device's record needs to count as filed (complete), beyond its code and type,
+    /// which every device has: `model`, `serial`, `location`, `coordinates`, `installed_on`,
+    /// `warranty_by`, `warranty_until`. Empty: the default, `model`, `serial`, `location`,
+    /// `installed_on` (docs/devices.md "Filing rate").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub filing_fields: Vec<String>,
     /// Anything else a reader must know: choices made where the source is unclear.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,

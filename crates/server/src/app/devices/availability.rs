@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 use sla_clock::Severity;
 use ticket_domain::{Kind, Status};
@@ -60,6 +60,9 @@ pub struct DeviceAvailability {
     pub availability_pct: Option<f64>,
     /// The tickets whose windows count.
     pub tickets: Vec<String>,
+    /// The fields its record lacks to count as filed (一机一档; the system's `filing_fields`);
+    /// empty: filed.
+    pub missing: Vec<String>,
 }
 
 /// A system's device availability.
@@ -83,6 +86,9 @@ pub struct SystemDeviceAvailability {
     pub excluded_min: f64,
     /// `1 − Σ outage / Σ measured` over the main devices, per cent; none without any.
     pub availability_pct: Option<f64>,
+    /// Its device KPIs (main-device availability, online rate over every device, filing rate)
+    /// against the catalogue's targets (docs/devices.md "KPIs and targets").
+    pub kpis: Vec<super::kpis::Kpi>,
     /// Every device in service in the period, by code.
     pub devices: Vec<DeviceAvailability>,
 }
@@ -151,54 +157,22 @@ pub async fn of_system(
     let (a, b) = ServiceDates::of(s.profile.as_ref())
         .clip(from, to.min(now))
         .unwrap_or((from, from));
-    let mut q = Sql::new(&ctx.db);
-    q.push("SELECT td.device_id, t.number, t.occurred_at, t.resolved_at FROM ticket_devices td")
-        .push(" JOIN tickets t ON t.id = td.ticket_id JOIN devices d ON d.id = td.device_id WHERE d.system_id = ")
-        .bind(s.id)
-        .push(" AND t.kind IN (")
-        .keys(&[Kind::Fault, Kind::Alarm])
-        .push(") AND t.severity IN (")
-        .keys(&severities)
-        .push(") AND t.status NOT IN (")
-        .keys(&[Status::Cancelled])
-        .push(") AND t.occurred_at < ")
-        .bind(b)
-        .push(" AND (t.resolved_at IS NULL OR t.resolved_at > ")
-        .bind(a)
-        .push(")");
-    let mut impacts: BTreeMap<i64, Vec<(Span, String)>> = BTreeMap::new();
-    for row in q.all(&ctx.db).await? {
-        let began: DateTime<Utc> = row.try_get("", "occurred_at")?;
-        let restored: Option<DateTime<Utc>> = row.try_get("", "resolved_at")?;
-        impacts
-            .entry(row.try_get("", "device_id")?)
-            .or_default()
-            .push(((began, restored.unwrap_or(now)), row.try_get("", "number")?));
-    }
-    let exclusions = crate::app::reports::availability::exclusion_windows(&ctx.db, &[s.id], a, b)
+    let measured = measure(&ctx.db, &BTreeMap::from([(s.id, (a, b))]), &severities, now)
         .await?
         .remove(&s.id)
         .unwrap_or_default();
-    let rows = devices::Entity::find()
-        .filter(devices::Column::SystemId.eq(s.id))
-        .order_by_asc(devices::Column::Code)
-        .all(&ctx.db)
-        .await?;
+    let targets = super::kpis::Targets::of(s.profile.as_ref());
+    let mut tally = super::kpis::Tally::default();
     let mut out = Vec::new();
     let mut mains = Vec::new();
-    for d in rows {
-        let start = d.installed_on.and_then(day_start);
-        let end = d.removed_on.and_then(|r| r.succ_opt()).and_then(day_start);
-        let in_service = (start.is_some() || end.is_some()).then(|| (start.unwrap_or(a).min(b), end.unwrap_or(b)));
-        if in_service.is_some_and(|(x, y)| x.max(a) >= y.min(b)) {
-            continue;
-        }
-        let windows = impacts.remove(&d.id).unwrap_or_default();
-        let spans: Vec<Span> = windows.iter().map(|w| w.0).collect();
-        let u: Uptime = uptime::device((a, b), in_service, &spans, &exclusions);
-        let mut tickets: Vec<String> = windows.into_iter().map(|w| w.1).collect();
-        tickets.sort();
-        tickets.dedup();
+    for m in measured {
+        let d = m.device;
+        let u = m.uptime;
+        let missing: Vec<String> = super::kpis::missing(&super::record_of(&d), &targets.filing_fields)
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        tally.add(u, d.main, missing.is_empty());
         if d.main {
             mains.push(u);
         }
@@ -210,7 +184,8 @@ pub async fn of_system(
             outage_min: mins(u.outage),
             excluded_min: mins(u.excluded),
             availability_pct: u.share().map(uptime::pct),
-            tickets,
+            tickets: m.tickets,
+            missing,
         });
     }
     let main_devices = mains.len();
@@ -225,6 +200,93 @@ pub async fn of_system(
         outage_min: mins(total.outage),
         excluded_min: mins(total.excluded),
         availability_pct: total.share().map(uptime::pct),
+        kpis: tally.kpis(&targets),
         devices: out,
     })
+}
+
+/// One device measured over its system's period.
+#[derive(Debug, Clone)]
+pub(crate) struct Measured {
+    /// The device.
+    pub device: devices::Model,
+    /// Its figures.
+    pub uptime: Uptime,
+    /// The tickets whose windows count, by number.
+    pub tickets: Vec<String>,
+}
+
+/// The devices of each system of `periods` (system id → its period, already cut at now and to
+/// its days of service) in service in that period, by code, each measured: its outage from the
+/// fault and alarm tickets naming it of `severities` (cancelled ones aside, open ones to `now`),
+/// net of its system's approved exclusions. One query for the tickets, one for the exclusions,
+/// one for the devices, whatever the number of systems.
+pub(crate) async fn measure(
+    db: &impl ConnectionTrait,
+    periods: &BTreeMap<i64, Span>,
+    severities: &[Severity],
+    now: DateTime<Utc>,
+) -> Result<BTreeMap<i64, Vec<Measured>>, DbErr> {
+    let ids: Vec<i64> = periods.keys().copied().collect();
+    let (Some(first), Some(last)) = (periods.values().map(|p| p.0).min(), periods.values().map(|p| p.1).max()) else {
+        return Ok(BTreeMap::new());
+    };
+    let mut q = Sql::new(db);
+    q.push("SELECT td.device_id, t.number, t.occurred_at, t.resolved_at FROM ticket_devices td")
+        .push(" JOIN tickets t ON t.id = td.ticket_id JOIN devices d ON d.id = td.device_id")
+        .push(" WHERE t.kind IN (")
+        .keys(&[Kind::Fault, Kind::Alarm])
+        .push(") AND t.severity IN (")
+        .keys(severities)
+        .push(") AND t.status NOT IN (")
+        .keys(&[Status::Cancelled])
+        .push(") AND t.occurred_at < ")
+        .bind(last)
+        .push(" AND (t.resolved_at IS NULL OR t.resolved_at > ")
+        .bind(first)
+        .push(") AND d.system_id IN (-1");
+    for id in &ids {
+        q.push(", ").bind(*id);
+    }
+    q.push(")");
+    let mut impacts: BTreeMap<i64, Vec<(Span, String)>> = BTreeMap::new();
+    for row in q.all(db).await? {
+        let began: DateTime<Utc> = row.try_get("", "occurred_at")?;
+        let restored: Option<DateTime<Utc>> = row.try_get("", "resolved_at")?;
+        impacts
+            .entry(row.try_get("", "device_id")?)
+            .or_default()
+            .push(((began, restored.unwrap_or(now)), row.try_get("", "number")?));
+    }
+    let mut exclusions = crate::app::reports::availability::exclusion_windows(db, &ids, first, last).await?;
+    let mut out: BTreeMap<i64, Vec<Measured>> = BTreeMap::new();
+    for d in devices::Entity::find()
+        .filter(devices::Column::SystemId.is_in(ids.clone()))
+        .order_by_asc(devices::Column::Code)
+        .all(db)
+        .await?
+    {
+        let Some(&(a, b)) = periods.get(&d.system_id) else {
+            continue;
+        };
+        let start = d.installed_on.and_then(day_start);
+        let end = d.removed_on.and_then(|r| r.succ_opt()).and_then(day_start);
+        let in_service = (start.is_some() || end.is_some()).then(|| (start.unwrap_or(a).min(b), end.unwrap_or(b)));
+        if in_service.is_some_and(|(x, y)| x.max(a) >= y.min(b)) {
+            continue;
+        }
+        let windows = impacts.remove(&d.id).unwrap_or_default();
+        let spans: Vec<Span> = windows.iter().map(|w| w.0).collect();
+        let excl = exclusions.entry(d.system_id).or_default();
+        let uptime = uptime::device((a, b), in_service, &spans, excl);
+        let mut tickets: Vec<String> = windows.into_iter().map(|w| w.1).collect();
+        tickets.sort();
+        tickets.dedup();
+        out.entry(d.system_id).or_default().push(Measured {
+            device: d,
+            uptime,
+            tickets,
+        });
+    }
+    Ok(out)
 }

@@ -15,6 +15,7 @@ pub mod availability;
 pub mod export;
 pub mod guard;
 pub mod import;
+pub mod kpis;
 pub mod record;
 pub mod tickets;
 pub mod uptime;

@@ -74,24 +74,7 @@ pub struct Outage {
 /// The availability of every system in the scope (by code).
 pub async fn systems(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<SystemAvailability>, DbErr> {
     let end = scope.to.min(scope.as_of);
-    let mut query = systems::Entity::find();
-    if let Some(ids) = &scope.systems {
-        query = query.filter(systems::Column::Id.is_in(ids.clone()));
-    }
-    if let Some(u) = scope.unit {
-        query = query.filter(systems::Column::UnitId.eq(u));
-    }
-    if let Some(v) = scope.vendor {
-        let served: Vec<i64> = system_vendors::Entity::find()
-            .filter(system_vendors::Column::VendorId.eq(v))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|sv| sv.system_id)
-            .collect();
-        query = query.filter(systems::Column::Id.is_in(served));
-    }
-    let list = query.all(db).await?;
+    let list = in_scope(db, scope).await?;
     if list.is_empty() {
         return Ok(Vec::new());
     }
@@ -162,6 +145,28 @@ pub async fn systems(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<Sys
     }
     out.sort_by(|a, b| a.system.cmp(&b.system));
     Ok(out)
+}
+
+/// The systems of `scope` (its systems, unit and vendor; kind and severity do not apply).
+pub(crate) async fn in_scope(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<systems::Model>, DbErr> {
+    let mut query = systems::Entity::find();
+    if let Some(ids) = &scope.systems {
+        query = query.filter(systems::Column::Id.is_in(ids.clone()));
+    }
+    if let Some(u) = scope.unit {
+        query = query.filter(systems::Column::UnitId.eq(u));
+    }
+    if let Some(v) = scope.vendor {
+        let served: Vec<i64> = system_vendors::Entity::find()
+            .filter(system_vendors::Column::VendorId.eq(v))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|sv| sv.system_id)
+            .collect();
+        query = query.filter(systems::Column::Id.is_in(served));
+    }
+    query.all(db).await
 }
 
 type Window = (DateTime<Utc>, DateTime<Utc>, String);

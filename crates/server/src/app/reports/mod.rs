@@ -1,8 +1,9 @@
 //! Breach reports for managers: over a period and filters, the ticket counts, each clock's
 //! compliance, MTTA/MTTR (working and wall time; mean, median, p90), the breached clocks with
 //! their deadlines and lateness, a per-vendor scorecard, per-system availability against its
-//! target, the deductions each vendor's contract implies, the register of the period's
-//! incidents with their cause, impact and duration, and the period's missed inspections.
+//! target, the device KPIs per system and contract against theirs, the deductions each vendor's
+//! contract implies, the register of the period's incidents with their cause, impact and
+//! duration, and the period's missed inspections.
 //!
 //! One door: [`breaches`] computes a [`Report`]; [`export`] writes it as CSV, XLSX or printable
 //! HTML. The API (`GET /api/v1/reports/breaches`), the CLI (`opsclock report breaches`) and the
@@ -18,6 +19,7 @@ pub mod contracts;
 pub mod corrections;
 pub mod counts;
 pub mod deductions;
+pub mod device_kpis;
 pub mod export;
 pub mod incidents;
 pub mod inspections;
@@ -92,6 +94,9 @@ pub struct Report {
     pub vendors: Vec<scorecard::VendorScore>,
     /// Per-system availability.
     pub availability: Vec<availability::SystemAvailability>,
+    /// Device KPIs per system and per contract (main-device availability, online rate, filing
+    /// rate) against the catalogue's targets (docs/devices.md "KPIs and targets").
+    pub device_kpis: device_kpis::DeviceKpis,
     /// Per contract: the deduction rules that fired, their evidence and amounts.
     pub deductions: Vec<deductions::ContractDeductions>,
     /// True when the reader may not see deductions (a unit's manager, an engineer): then
@@ -183,6 +188,7 @@ pub async fn breaches_in(
         inspections::of(db, calendars, &scope),
     )?;
     let periodic_reports = periodic::of(db, &scope).await?;
+    let device_kpis = device_kpis::of(db, &scope).await?;
     let measured = deductions::Measured {
         breached: &breached,
         availability: &availability,
@@ -203,6 +209,7 @@ pub async fn breaches_in(
         deductions_withheld: !with_deductions,
         breached,
         availability,
+        device_kpis,
         corrections,
         paused,
         satisfaction,

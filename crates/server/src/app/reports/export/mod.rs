@@ -1,11 +1,12 @@
-//! The report as tables: fourteen sections (summary, clocks, times, breached clocks, paused
-//! clocks, vendors, availability, deductions, corrections, satisfaction, incidents, categories,
-//! inspections, periodic reports; [`sections`]), each with Chinese headers, written as CSV (one section), XLSX (one
-//! sheet per section) or a printable HTML page (all sections). The report's footnotes
+//! The report as tables: fifteen sections (summary, clocks, times, breached clocks, paused
+//! clocks, vendors, availability, device KPIs, deductions, corrections, satisfaction, incidents,
+//! categories, inspections, periodic reports; [`sections`]), each with Chinese headers, written
+//! as CSV (one section), XLSX (one sheet per section) or a printable HTML page (all sections). The report's footnotes
 //! ([`footnote_lines`]) follow: the CSV's last rows, a 说明 sheet, a paragraph under the tables.
 
 mod categories;
 pub mod csv;
+mod device_kpis;
 pub mod html;
 mod incidents;
 mod inspections;
@@ -19,6 +20,11 @@ pub(crate) use sections::zh;
 /// The report's sections, in the order of [`SECTIONS`].
 pub fn sections(r: &Report) -> Vec<Section> {
     let mut all = sections::sections(r);
+    let at = all
+        .iter()
+        .position(|s| s.key == "availability")
+        .map_or(all.len(), |i| i + 1);
+    all.insert(at, device_kpis::section(r));
     all.push(satisfaction::section(r));
     all.push(incidents::section(r));
     all.push(categories::section(r));
@@ -159,7 +165,7 @@ pub struct Section {
 }
 
 /// The section keys, in order.
-pub const SECTIONS: [&str; 14] = [
+pub const SECTIONS: [&str; 15] = [
     "summary",
     "clocks",
     "latency",
@@ -167,6 +173,7 @@ pub const SECTIONS: [&str; 14] = [
     "paused",
     "vendors",
     "availability",
+    "device_kpis",
     "deductions",
     "corrections",
     "satisfaction",
