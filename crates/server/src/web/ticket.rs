@@ -166,7 +166,7 @@ pub async fn page(
             attachments => attachments,
             att => super::attachments::words(v.lang),
             dw => super::devices::words(v.lang),
-            may_name_devices => crate::app::permissions::may(&v.p, crate::app::permissions::Action::TicketDevices),
+            may_name_devices => t.status.parse().is_ok_and(|s| crate::app::devices::tickets::may_name(&v.p, s)),
             spares => spares,
         },
     )

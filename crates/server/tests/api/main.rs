@@ -6,6 +6,7 @@
 mod dovecot;
 mod recorded;
 mod replacements;
+mod replacements_state;
 mod support;
 
 mod access;

@@ -16,7 +16,7 @@ use crate::app::audit::{self, ClientAddr};
 use crate::app::auth::{Party, Principal};
 use crate::app::permissions::{self, Action};
 use crate::app::{AppError, AppResult, Context};
-use crate::db::entities::{devices, ticket_devices, tickets};
+use crate::db::entities::{device_replacements, devices, ticket_devices, tickets};
 use ticket_domain::Status;
 
 /// The most devices one ticket names.
@@ -105,6 +105,8 @@ pub async fn set(
 ) -> AppResult<Vec<DeviceRef>> {
     permissions::check(p, Action::TicketDevices)?;
     let txn = ctx.begin_write().await?;
+    // The ticket's row first: a resolution committed meanwhile is seen, not raced.
+    crate::app::tickets::lock(&txn, tickets::Column::Number.eq(number).into()).await?;
     let not_found = || AppError::NotFound(format!("no ticket {number}"));
     let t = tickets::Entity::find()
         .filter(tickets::Column::Number.eq(number))
@@ -120,7 +122,7 @@ pub async fn set(
         return Err(AppError::Forbidden(format!("{number} is another vendor's ticket")));
     }
     let done = matches!(*t.status, Status::Resolved | Status::Closed);
-    if done && crate::app::scope::own_vendor(p).is_some() {
+    if !may_name(p, *t.status) {
         return Err(AppError::Forbidden(format!(
             "{number} is {}: the devices it names are the record its outage is counted on; \
              after resolution only the buyer corrects them",
@@ -150,6 +152,29 @@ pub async fn set(
     }
     let before: Vec<String> = of_ticket(&txn, t.id).await?.into_iter().map(|d| d.code).collect();
     let after: Vec<String> = codes.into_iter().collect();
+    let dropped: Vec<&String> = before.iter().filter(|c| !after.contains(c)).collect();
+    if !dropped.is_empty() && crate::app::scope::own_vendor(p).is_some() {
+        return Err(AppError::Forbidden(format!(
+            "{number}: the vendor adds devices to a ticket but does not take them off ({}); \
+             a device named is an outage counted against the vendor, so dropping one is the buyer's correction",
+            dropped.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
+        )));
+    }
+    if !dropped.is_empty() {
+        let open: Vec<i64> = found_ids_of(&txn, &dropped).await?;
+        let pending = device_replacements::Entity::find()
+            .filter(device_replacements::Column::TicketId.eq(t.id))
+            .filter(device_replacements::Column::DeviceId.is_in(open))
+            .filter(device_replacements::Column::State.is_in(["requested", "approved"]))
+            .one(&txn)
+            .await?;
+        if let Some(r) = pending {
+            return Err(AppError::Conflict(format!(
+                "{number}: HR-{} asks to replace a device this would take off; decide or refuse it first",
+                r.id
+            )));
+        }
+    }
     if before != after {
         ticket_devices::Entity::delete_many()
             .filter(ticket_devices::Column::TicketId.eq(t.id))
@@ -177,6 +202,25 @@ pub async fn set(
     let out = of_ticket(&txn, t.id).await?;
     txn.commit().await?;
     Ok(out)
+}
+
+/// Whether `p` may change the devices of a ticket in `status`: the buyer's people always (a
+/// correction after resolution is audited as such), the vendor's until the ticket is resolved.
+/// Example: a vendor engineer on a resolved ticket → false (the page hides the form).
+pub fn may_name(p: &Principal, status: Status) -> bool {
+    permissions::may(p, Action::TicketDevices)
+        && (crate::app::scope::own_vendor(p).is_none() || !matches!(status, Status::Resolved | Status::Closed))
+}
+
+/// The ids of the devices coded `codes`.
+async fn found_ids_of(db: &impl ConnectionTrait, codes: &[&String]) -> AppResult<Vec<i64>> {
+    Ok(devices::Entity::find()
+        .filter(devices::Column::Code.is_in(codes.iter().map(|c| c.as_str())))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| d.id)
+        .collect())
 }
 
 /// The tickets naming device `code`, newest first.

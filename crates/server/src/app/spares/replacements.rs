@@ -200,6 +200,7 @@ pub async fn request(
     let txn = ctx.begin_write().await?;
     let now = ctx.now();
     let ticket = worker_ticket(&txn, p, number).await?;
+    open_for_replacement(&ticket)?;
     let reason = text::field("reason", &body.reason, MAX_REASON, true)?;
     let device = devices::Entity::find()
         .filter(devices::Column::Code.eq(body.device.trim()))
@@ -299,6 +300,20 @@ pub(crate) async fn worker_ticket(db: &impl ConnectionTrait, p: &Principal, numb
         )));
     }
     Ok(loaded.row)
+}
+
+/// A closed or cancelled ticket takes no replacement: its record is settled (closed) or there was
+/// no fault (cancelled). A resolved one still does: the part may arrive after service was restored
+/// by a stopgap. Example: HR on a closed INC-2026-000007 → 409 "INC-2026-000007 is closed: …".
+fn open_for_replacement(ticket: &tickets::Model) -> AppResult<()> {
+    use ticket_domain::Status;
+    if matches!(*ticket.status, Status::Closed | Status::Cancelled) {
+        return Err(AppError::Conflict(format!(
+            "{} is {}: a closed or cancelled ticket takes no replacement",
+            ticket.number, *ticket.status
+        )));
+    }
+    Ok(())
 }
 
 /// Replacement `id` with its ticket and system, if `p` may see the ticket (else as if absent).
@@ -452,6 +467,7 @@ pub async fn record(
     .await?;
     let (row, ticket, _) = load(&txn, p, id).await?;
     worker_ticket(&txn, p, &ticket.number).await?;
+    open_for_replacement(&ticket)?;
     check_version(&row, body.version)?;
     if row.state != "approved" {
         let awaiting = awaiting(&row).join(" and ");
@@ -480,7 +496,29 @@ pub async fn record(
             device.code
         )));
     }
+    // The device is still the ticket's (naming cannot drop a device with an open request, but a
+    // request from before that rule may be open), and was installed by today: a removal before
+    // the installation would leave a record no later edit could pass.
+    let named = ticket_devices::Entity::find()
+        .filter(ticket_devices::Column::TicketId.eq(ticket.id))
+        .filter(ticket_devices::Column::DeviceId.eq(device.id))
+        .one(&txn)
+        .await?
+        .is_some();
+    if !named {
+        return Err(AppError::Conflict(format!(
+            "HR-{id}: {} is no longer named on {}; name it again or refuse the request",
+            device.code, ticket.number
+        )));
+    }
     let today = now.with_timezone(&super::ledger::ZONE).date_naive();
+    if device.installed_on.is_some_and(|d| d > today) {
+        return Err(AppError::Conflict(format!(
+            "HR-{id}: {} is recorded as installed on {}, after today ({today}); correct its installation day first",
+            device.code,
+            device.installed_on.unwrap_or(today)
+        )));
+    }
     let new_device = match body.new_device.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
         Some(code) => {
             text::field("new_device", code, 100, true)?;
