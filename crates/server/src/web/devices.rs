@@ -338,7 +338,7 @@ pub async fn name_on_ticket(
         .get("devices")
         .map(String::as_str)
         .unwrap_or_default()
-        .split(|c: char| c == ',' || c == '，' || c == '、' || c.is_whitespace())
+        .split(|c: char| ",，、;；".contains(c) || c.is_whitespace())
         .filter(|c| !c.is_empty())
         .map(str::to_owned)
         .collect();

@@ -241,6 +241,16 @@ both!(
                 .len();
             assert!(n > 0, "{action} not audited");
         }
+        // The device put in is audited as created, main flag and day included.
+        let created = audit_log::Entity::find()
+            .filter(audit_log::Column::Action.eq("device.create"))
+            .filter(audit_log::Column::Target.eq("device:SY-CAM-001-R"))
+            .one(&t.db.db)
+            .await
+            .unwrap()
+            .expect("the new device's creation is audited");
+        let detail = created.detail.to_string();
+        assert!(detail.contains("HR-1") && detail.contains("SY-CAM-001"), "{detail}");
     }
 );
 

@@ -28,6 +28,11 @@ pub const COLUMNS: [(&str, &str); 13] = [
 /// The prefix of a custom attribute's column.
 pub const ATTR_PREFIX: &str = "attr:";
 
+/// What a device code may not hold, beside spaces and control characters: list separators
+/// (`,` `，` `、` `;` `；`) and the marks of a URL path (`/` `?` `#` `%` `\`). Example:
+/// `SY-CAM/01` is refused; `SY-CAM-01`, `顺义-卡口_01.2` are codes.
+pub const CODE_FORBIDDEN: &str = ",，、;；/?#%\\";
+
 /// The longest code, in characters.
 pub const MAX_CODE_CHARS: usize = 64;
 /// The longest other text, in characters.
@@ -82,6 +87,11 @@ pub fn code(text: &str) -> Result<String, String> {
     }
     if t.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(format!("{t:?} holds a space or a control character"));
+    }
+    // A code is a path segment (`/devices/{code}`) and one of a list the ticket page separates by
+    // commas and 、: those and the URL's own marks would make it a device no link or list reaches.
+    if let Some(c) = t.chars().find(|c| CODE_FORBIDDEN.contains(*c)) {
+        return Err(format!("{t:?} holds {c:?}; a code has none of {CODE_FORBIDDEN}"));
     }
     Ok(t.to_owned())
 }
@@ -281,6 +291,26 @@ mod tests {
     fn fields(pairs: &[(&str, &str)]) -> impl Fn(&str) -> String {
         let map: BTreeMap<String, String> = pairs.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect();
         move |k| map.get(k).cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn a_code_is_a_path_segment_and_a_list_item() {
+        for ok in ["SY-CAM-01", "顺义-卡口_01.2", "A+B", "CAM(1)"] {
+            assert_eq!(code(ok).as_deref(), Ok(ok));
+        }
+        for bad in [
+            "SY-CAM/01",
+            "CAM,1",
+            "CAM、1",
+            "CAM#1",
+            "CAM?1",
+            "CAM%201",
+            "CAM;1",
+            "CAM\\1",
+        ] {
+            let e = code(bad).unwrap_err();
+            assert!(e.contains("a code has none of"), "{bad}: {e}");
+        }
     }
 
     #[test]

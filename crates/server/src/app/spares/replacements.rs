@@ -557,6 +557,23 @@ pub async fn record(
                 Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => duplicate(),
                 _ => e.into(),
             })?;
+            // Created here, it is audited as any other creation (main flag and day included).
+            let system = systems::Entity::find_by_id(d.system_id).one(&txn).await?;
+            audit::record(
+                &txn,
+                Some(p.user_id),
+                "device.create",
+                &format!("device:{}", d.code),
+                serde_json::json!({
+                    "system": system.map(|s| s.code),
+                    "device": crate::app::devices::audit_json(&crate::app::devices::record_of(&d)),
+                    "replaces": device.code,
+                    "replacement": format!("HR-{id}"),
+                }),
+                from,
+                now,
+            )
+            .await?;
             Some(d)
         }
         None => None,
