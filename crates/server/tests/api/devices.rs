@@ -766,8 +766,21 @@ both!(
             .map(|d| d["code"].as_str().unwrap())
             .collect();
         assert_eq!(codes, ["CAM-1", "CAM-2"]);
-        // Empty clears it.
+        // The vendor does not take devices off (they are outages counted against it): refused.
         let html = post("").await;
+        assert!(html.contains("填写涉及设备 ✗"), "{html}");
+        // The buyer does: an empty field clears the list.
+        let mgr = session(&t, "mgr_a").await;
+        let (_, page) = browse(&t, &mgr, &format!("/tickets/{n}")).await;
+        let (a, next) = submit(
+            &t,
+            &mgr,
+            &format!("/tickets/{n}/devices"),
+            &[("csrf", &csrf_of(&page)), ("devices", "")],
+        )
+        .await;
+        assert_eq!(a.status, StatusCode::SEE_OTHER, "{:?}", a.body);
+        let (_, html) = browse(&t, &next, &format!("/tickets/{n}")).await;
         assert!(html.contains("填写涉及设备 ✓ 0"), "{html}");
     }
 );
