@@ -22,6 +22,7 @@ pub mod catalogue;
 pub mod ledger;
 pub mod movements;
 pub mod on_ticket;
+pub mod recording;
 pub mod replacements;
 pub mod settlement;
 pub mod warranty;
