@@ -36,6 +36,7 @@ mod coverage;
 mod device_kpis;
 mod devices;
 mod devices_guard;
+mod devices_races;
 mod duty;
 mod duty_calendars;
 mod escalation;

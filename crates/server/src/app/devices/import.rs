@@ -12,7 +12,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::io::Cursor;
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -338,12 +338,18 @@ async fn write(
     records: Vec<(usize, Record)>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<(DeviceImportReport, Vec<String>, Vec<serde_json::Value>)> {
-    // The devices the file's codes name already, wherever they are.
+    // The devices the file's codes name already, wherever they are, read under their row locks
+    // (`FOR UPDATE` on PostgreSQL; SQLite's write transaction holds the database): a replacement
+    // recorded meanwhile is seen, not written over. Locked in the order of their codes, so two
+    // imports of overlapping lists wait for each other rather than deadlock.
     let mut existing: BTreeMap<String, devices::Model> = BTreeMap::new();
-    let codes: Vec<String> = records.iter().map(|(_, r)| r.code.clone()).collect();
+    let mut codes: Vec<String> = records.iter().map(|(_, r)| r.code.clone()).collect();
+    codes.sort_unstable();
     for chunk in codes.chunks(5000) {
         for d in devices::Entity::find()
             .filter(devices::Column::Code.is_in(chunk.to_vec()))
+            .order_by_asc(devices::Column::Code)
+            .lock_exclusive()
             .all(db)
             .await?
         {
