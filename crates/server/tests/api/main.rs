@@ -35,6 +35,7 @@ mod corrections;
 mod coverage;
 mod device_kpis;
 mod devices;
+mod devices_files;
 mod devices_guard;
 mod devices_races;
 mod duty;
