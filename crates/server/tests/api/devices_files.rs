@@ -96,3 +96,38 @@ both!(
         );
     }
 );
+
+both!(
+    a_code_in_use_on_a_system_the_importer_cannot_see_is_not_named,
+    |t: Harness| async move {
+        t.post(
+            "admin",
+            "/api/v1/systems/SB/devices",
+            json!({"code": "SB-CAM", "type": "摄像机"}),
+        )
+        .await
+        .expect(StatusCode::CREATED);
+        let file = format!("{HEADER}\nSB-CAM,摄像机,,,,,,否,,,,,\n").into_bytes();
+        // Vendor A's manager serves SA only: SB is not named.
+        let answer = import(&t, "vmgr_a", "text/csv", file.clone()).await;
+        let problems = answer.body["problems"].clone();
+        let detail = answer.problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid-file");
+        let message = problems[0]["message"].as_str().unwrap();
+        assert_eq!(
+            message,
+            "\"SB-CAM\" is already in use; a code is unique across the installation"
+        );
+        assert!(!detail.contains("SB ") && !detail.contains("system"), "{detail}");
+        // The bureau's manager sees both, and is told where the code is.
+        let answer = import(&t, "bureau", "text/csv", file).await;
+        let problems = answer.body["problems"].clone();
+        answer.problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid-file");
+        assert!(
+            problems[0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("a device of system SB"),
+            "{problems}"
+        );
+    }
+);

@@ -340,7 +340,7 @@ pub async fn import_by(
     let txn = ctx.begin_write().await?;
     let s = crate::app::scope::system_in_scope(&txn, p, system).await?;
     let keeper = super::guard::Keeper::of(p);
-    let (report, created, changed) = write(&txn, &s, keeper, records, ctx.now()).await?;
+    let (report, created, changed) = write(&txn, p, &s, keeper, records, ctx.now()).await?;
     let detail = serde_json::json!({
         "rows": report.rows, "created": created, "changed": changed, "unchanged": report.unchanged,
     });
@@ -386,6 +386,7 @@ fn column_of(key: &str) -> String {
 /// each change (the code, the fields before and after).
 async fn write(
     db: &impl ConnectionTrait,
+    p: &Principal,
     s: &systems::Model,
     keeper: super::guard::Keeper,
     records: Vec<(usize, Record)>,
@@ -419,7 +420,8 @@ async fn write(
     let (mut fresh, mut created, mut changed, mut updates) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut unchanged = 0;
     let rows = records.len();
-    let mut system_codes: BTreeMap<i64, String> = BTreeMap::new();
+    // The code of each other system a file's code is a device of, when the importer may see it.
+    let mut system_codes: BTreeMap<i64, Option<String>> = BTreeMap::new();
     for (line, r) in records {
         let before = existing
             .get(&r.code)
@@ -443,23 +445,27 @@ async fn write(
                 let other = match system_codes.get(&d.system_id) {
                     Some(c) => c.clone(),
                     None => {
-                        let c = systems::Entity::find_by_id(d.system_id)
-                            .one(db)
-                            .await?
-                            .map(|x| x.code)
-                            .unwrap_or_default();
+                        let c = if crate::app::scope::can_see_system(db, p, d.system_id).await? {
+                            systems::Entity::find_by_id(d.system_id).one(db).await?.map(|x| x.code)
+                        } else {
+                            None
+                        };
                         system_codes.insert(d.system_id, c.clone());
                         c
                     }
                 };
-                problems.push(problem(
-                    Some(line),
-                    COLUMNS[0].0,
-                    format!(
+                // A system the importer cannot see is not named: the code is only said to be taken.
+                let message = match other {
+                    Some(other) => format!(
                         "{:?} is a device of system {other}; a code is unique across the installation",
                         r.code
                     ),
-                ));
+                    None => format!(
+                        "{:?} is already in use; a code is unique across the installation",
+                        r.code
+                    ),
+                };
+                problems.push(problem(Some(line), COLUMNS[0].0, message));
             }
             Some(_) if before.as_ref() == Some(&r) => unchanged += 1,
             Some(d) => {
