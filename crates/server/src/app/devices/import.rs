@@ -12,7 +12,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::io::Cursor;
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -107,27 +107,74 @@ fn cell_text(c: &calamine::Data) -> String {
     }
 }
 
+/// The column letters of 0-based column `col` (`0` → `A`, `16383` → `XFD`).
+fn column_letters(col: u32) -> String {
+    let mut n = col as usize + 1;
+    let mut letters = Vec::new();
+    while n > 0 {
+        letters.push(b'A' + ((n - 1) % 26) as u8);
+        n = (n - 1) / 26;
+    }
+    letters.iter().rev().map(|&b| char::from(b)).collect()
+}
+
+/// Reads the first sheet cell by cell, keeping only the cells that hold something. A cell with a
+/// value past the header and [`MAX_ROWS`] rows, or past the 13 fixed columns and
+/// [`MAX_ATTRIBUTES`](super::record::MAX_ATTRIBUTES) attribute columns, is the file's problem,
+/// named by its row and column. Neither the sheet's declared dimension nor the span between its
+/// first and last cell is ever allocated: a few hundred bytes with cells in `A1` and
+/// `XFD1048576` would otherwise ask for 1.7·10¹⁰ cells.
 fn read_xlsx(bytes: &[u8]) -> Result<Sheet, Problem> {
     use calamine::Reader as _;
     let unreadable = |e: String| problem(None, "file", format!("not an XLSX workbook: {e}"));
     let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes))
         .map_err(|e: calamine::XlsxError| unreadable(e.to_string()))?;
-    let range = book
-        .worksheet_range_at(0)
-        .ok_or_else(|| unreadable("it has no sheet".into()))?
+    let first = book
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or_else(|| unreadable("it has no sheet".into()))?;
+    let mut cells = book
+        .worksheet_cells_reader(&first)
         .map_err(|e| unreadable(e.to_string()))?;
-    let first_row = range.start().map_or(0, |(r, _)| r as usize);
-    let first_col = range.start().map_or(0, |(_, c)| c as usize);
-    let rows = range
-        .rows()
-        .enumerate()
-        .map(|(i, r)| {
-            let mut cells = vec![String::new(); first_col];
-            cells.extend(r.iter().map(cell_text));
-            (first_row + i + 1, cells)
-        })
-        .collect();
-    split(rows)
+    let (max_rows, max_cols) = (MAX_ROWS + 1, COLUMNS.len() + super::record::MAX_ATTRIBUTES);
+    let mut rows: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    while let Some(cell) = cells.next_cell().map_err(|e| unreadable(e.to_string()))? {
+        let text = cell_text(&calamine::Data::from(cell.get_value().clone()));
+        if text.trim().is_empty() {
+            continue;
+        }
+        let (row, col) = cell.get_position();
+        let (line, col) = (row as usize + 1, col as usize);
+        let name = format!("{}{line}", column_letters(cell.get_position().1));
+        if line > max_rows {
+            return Err(problem(
+                Some(line),
+                "row",
+                format!(
+                    "cell {name} holds a value below row {max_rows}: a list holds at most {MAX_ROWS} devices under its header; split the file"
+                ),
+            ));
+        }
+        if col >= max_cols {
+            return Err(problem(
+                Some(line),
+                column_letters(cell.get_position().1),
+                format!(
+                    "cell {name} holds a value right of column {} ({max_cols}): a list has the {} fixed columns and at most {} attr: columns",
+                    column_letters(max_cols as u32 - 1),
+                    COLUMNS.len(),
+                    super::record::MAX_ATTRIBUTES
+                ),
+            ));
+        }
+        let cells = rows.entry(line).or_default();
+        if cells.len() <= col {
+            cells.resize(col + 1, String::new());
+        }
+        cells[col] = text;
+    }
+    split(rows.into_iter().collect())
 }
 
 fn split(mut rows: Vec<(usize, Vec<String>)>) -> Result<Sheet, Problem> {
@@ -278,16 +325,22 @@ pub async fn import_by(
     bytes: &[u8],
 ) -> AppResult<DeviceImportReport> {
     permissions::check(p, Action::DeviceWrite)?;
-    let sheet = match format {
-        Format::Csv => read_csv(bytes),
-        Format::Xlsx => read_xlsx(bytes),
-    }
-    .map_err(|e| invalid(vec![e]))?;
-    let records = check(&sheet).map_err(invalid)?;
+    // Reading and checking 100 000 rows is work for a blocking thread, not a runtime worker.
+    let bytes = bytes.to_vec();
+    let records = tokio::task::spawn_blocking(move || {
+        let sheet = match format {
+            Format::Csv => read_csv(&bytes),
+            Format::Xlsx => read_xlsx(&bytes),
+        }
+        .map_err(|e| invalid(vec![e]))?;
+        check(&sheet).map_err(invalid)
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.into()))??;
     let txn = ctx.begin_write().await?;
     let s = crate::app::scope::system_in_scope(&txn, p, system).await?;
     let keeper = super::guard::Keeper::of(p);
-    let (report, created, changed) = write(&txn, &s, keeper, records, ctx.now()).await?;
+    let (report, created, changed) = write(&txn, p, &s, keeper, records, ctx.now()).await?;
     let detail = serde_json::json!({
         "rows": report.rows, "created": created, "changed": changed, "unchanged": report.unchanged,
     });
@@ -333,17 +386,24 @@ fn column_of(key: &str) -> String {
 /// each change (the code, the fields before and after).
 async fn write(
     db: &impl ConnectionTrait,
+    p: &Principal,
     s: &systems::Model,
     keeper: super::guard::Keeper,
     records: Vec<(usize, Record)>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<(DeviceImportReport, Vec<String>, Vec<serde_json::Value>)> {
-    // The devices the file's codes name already, wherever they are.
+    // The devices the file's codes name already, wherever they are, read under their row locks
+    // (`FOR UPDATE` on PostgreSQL; SQLite's write transaction holds the database): a replacement
+    // recorded meanwhile is seen, not written over. Locked in the order of their codes, so two
+    // imports of overlapping lists wait for each other rather than deadlock.
     let mut existing: BTreeMap<String, devices::Model> = BTreeMap::new();
-    let codes: Vec<String> = records.iter().map(|(_, r)| r.code.clone()).collect();
+    let mut codes: Vec<String> = records.iter().map(|(_, r)| r.code.clone()).collect();
+    codes.sort_unstable();
     for chunk in codes.chunks(5000) {
         for d in devices::Entity::find()
             .filter(devices::Column::Code.is_in(chunk.to_vec()))
+            .order_by_asc(devices::Column::Code)
+            .lock_exclusive()
             .all(db)
             .await?
         {
@@ -360,7 +420,8 @@ async fn write(
     let (mut fresh, mut created, mut changed, mut updates) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut unchanged = 0;
     let rows = records.len();
-    let mut system_codes: BTreeMap<i64, String> = BTreeMap::new();
+    // The code of each other system a file's code is a device of, when the importer may see it.
+    let mut system_codes: BTreeMap<i64, Option<String>> = BTreeMap::new();
     for (line, r) in records {
         let before = existing
             .get(&r.code)
@@ -384,23 +445,27 @@ async fn write(
                 let other = match system_codes.get(&d.system_id) {
                     Some(c) => c.clone(),
                     None => {
-                        let c = systems::Entity::find_by_id(d.system_id)
-                            .one(db)
-                            .await?
-                            .map(|x| x.code)
-                            .unwrap_or_default();
+                        let c = if crate::app::scope::can_see_system(db, p, d.system_id).await? {
+                            systems::Entity::find_by_id(d.system_id).one(db).await?.map(|x| x.code)
+                        } else {
+                            None
+                        };
                         system_codes.insert(d.system_id, c.clone());
                         c
                     }
                 };
-                problems.push(problem(
-                    Some(line),
-                    COLUMNS[0].0,
-                    format!(
+                // A system the importer cannot see is not named: the code is only said to be taken.
+                let message = match other {
+                    Some(other) => format!(
                         "{:?} is a device of system {other}; a code is unique across the installation",
                         r.code
                     ),
-                ));
+                    None => format!(
+                        "{:?} is already in use; a code is unique across the installation",
+                        r.code
+                    ),
+                };
+                problems.push(problem(Some(line), COLUMNS[0].0, message));
             }
             Some(_) if before.as_ref() == Some(&r) => unchanged += 1,
             Some(d) => {

@@ -403,6 +403,9 @@ pub async fn update(
         return Err(AppError::invalid("code", "a device's code cannot be changed"));
     }
     let txn = ctx.begin_write().await?;
+    // Claim the device, then read it: a replacement recorded meanwhile (which claims it too) is
+    // seen, not written over with the fields it had before.
+    crate::db::claim::<devices::Entity>(&txn, devices::Column::Status, devices::Column::Code.eq(code)).await?;
     let (d, s) = load(&txn, p, code).await?;
     let before = record_of(&d);
     let after = merged(Some(&before), &fields)?;
