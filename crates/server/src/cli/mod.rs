@@ -16,6 +16,7 @@ mod rectification;
 mod report;
 mod sla;
 mod sms;
+mod spares;
 mod survey;
 mod user;
 
@@ -117,6 +118,9 @@ enum Command {
     /// Devices (一机一档): `devices import FILE --system SA`, `devices export FILE --system SA`.
     #[command(subcommand)]
     Devices(devices::DevicesCommand),
+    /// Spare parts (备品备件): `spares settlement --contract C --period 2026-11`, `spares ledger`.
+    #[command(subcommand)]
+    Spares(spares::SparesCommand),
     /// Problem records (问题单, recurring faults): list.
     #[command(subcommand)]
     Problem(problem::ProblemCommand),
@@ -259,6 +263,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Survey(cmd) => runtime()?.block_on(survey::run(cmd, &config)),
         Command::Problem(cmd) => runtime()?.block_on(problem::run(cmd, &config)),
         Command::Devices(cmd) => runtime()?.block_on(devices::run(cmd, &config)),
+        Command::Spares(cmd) => runtime()?.block_on(spares::run(cmd, &config)),
         Command::PeriodicReport(cmd) => runtime()?.block_on(periodic_report::run(cmd, &config)),
         Command::Inspection(cmd) => runtime()?.block_on(inspection::run(cmd, &config)),
         Command::Roster(cmd) => runtime()?.block_on(duty::roster(cmd, &config)),

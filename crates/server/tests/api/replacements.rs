@@ -231,6 +231,40 @@ both!(
         assert_eq!((cam["used"].as_i64(), cam["remaining"].as_i64()), (Some(1), Some(45)));
         assert_eq!(s["removed"][0]["code"], "SY-CAM-001");
         assert_eq!(s["unpriced"], json!(["SY26-PA-1"]));
+        // The same at the console: the settlement and the ledger, as the operator reads them.
+        let (ok, out, err) = crate::support::opsclock(
+            &t,
+            &[
+                "spares",
+                "settlement",
+                "--contract",
+                "shunyi-2026",
+                "--period",
+                "2026-11",
+            ],
+        );
+        assert!(ok, "{err}");
+        assert!(out.contains("shunyi-2026 · 2026-11"), "{out}");
+        assert!(
+            out.lines().any(|l| l.starts_with("SY26-PA-1\t") && l.contains("\t1\t")),
+            "{out}"
+        );
+        assert!(
+            out.contains("used without a price (not in the total): SY26-PA-1"),
+            "{out}"
+        );
+        assert!(out.contains("removed SY-CAM-001 摄像机 DS-2CD7A47"), "{out}");
+        let (ok, out, err) = crate::support::opsclock(&t, &["spares", "ledger", "--system", "SA"]);
+        assert!(ok, "{err}");
+        assert!(
+            out.contains("SY-CAM-001\t摄像机 DS-2CD7A47\t主板烧毁，无法维修") && out.contains("1 device(s) removed"),
+            "{out}"
+        );
+        let (ok, _, err) = crate::support::opsclock(
+            &t,
+            &["spares", "settlement", "--contract", "nope", "--period", "2026-11"],
+        );
+        assert!(!ok && err.contains("nope"), "{err}");
 
         for action in ["replacement.request", "replacement.approve", "replacement.record"] {
             let n = audit_log::Entity::find()
