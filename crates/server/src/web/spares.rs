@@ -17,6 +17,7 @@ use crate::app::spares::ledger::{self, LedgerQuery};
 use crate::app::spares::movements::{self, MovementQuery, NewMovement};
 use crate::app::spares::replacements::{self, DecideBody, NewReplacement, RecordBody};
 use crate::app::spares::settlement::{self, ConfirmBody, SettlementQuery};
+use crate::app::spares::warranty::{self, NewWarrantyRepair, StepBody};
 use crate::app::spares::{self, catalogue, on_ticket};
 use crate::http::AppState;
 
@@ -112,6 +113,25 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("new_device", "新设备编号（可选）", "New device code (optional)"),
     ("spare_used", "所用备件", "Spare used"),
     ("ticket_spares", "本工单备件使用", "Spares used on this ticket"),
+    ("warranty", "原厂保修维修", "OEM warranty repairs"),
+    (
+        "warranty_hint",
+        "在原厂质保期内的设备，由中标人协调并监督原厂维修与备件更换；送修、返回、验收逐步登记。登记不改变任何时限。",
+        "A device under the manufacturer's warranty is repaired by the OEM, which the vendor coordinates and supervises; sent, returned and accepted are recorded step by step. Recording changes no clock.",
+    ),
+    ("oem", "原厂", "OEM"),
+    (
+        "oem_hint",
+        "留空则取设备的保修方",
+        "Empty: the device's warranty provider",
+    ),
+    ("reference", "原厂工单号", "OEM case number"),
+    ("sent", "送修", "Sent"),
+    ("returned", "返回", "Returned"),
+    ("accepted", "验收", "Accepted"),
+    ("send", "登记送修", "Record as sent"),
+    ("mark_returned", "登记返回", "Record as returned"),
+    ("mark_accepted", "登记验收", "Record as accepted"),
 ];
 
 /// The words of `lang`, by key.
@@ -131,6 +151,24 @@ pub(super) fn routes() -> Vec<PageRoute> {
             "/tickets/{number}/replacements",
             |s: State<AppState>, v: Viewer, from: ClientAddr, Path(n): Path<String>, f: Fields| {
                 request(s, v, from, n, f.0)
+            },
+        ),
+        at_post(
+            "/tickets/{number}/warranty-repairs",
+            |s: State<AppState>, v: Viewer, from: ClientAddr, Path(n): Path<String>, f: Fields| {
+                warranty_send(s, v, from, n, f.0)
+            },
+        ),
+        at_post(
+            "/warranty-repairs/{id}/returned",
+            |s: State<AppState>, v: Viewer, from: ClientAddr, Path(id): Path<String>, f: Fields| {
+                warranty_step(s, v, from, id, "returned", f.0)
+            },
+        ),
+        at_post(
+            "/warranty-repairs/{id}/accepted",
+            |s: State<AppState>, v: Viewer, from: ClientAddr, Path(id): Path<String>, f: Fields| {
+                warranty_step(s, v, from, id, "accepted", f.0)
             },
         ),
         at_post(
@@ -169,7 +207,23 @@ pub(super) async fn ticket_section(
         .iter()
         .map(|x| json!({"r": x.r, "acts": x.acts, "state": if zh { x.r.state_label.clone() } else { x.r.state.clone() }}))
         .collect();
+    // The OEM warranty repairs, with the next step for whoever works the ticket.
+    let worker = replacements::worker_ticket(&state.db, &v.p, number).await.is_ok();
+    let warranty: Vec<serde_json::Value> = warranty::of_ticket(state, &v.p, number)
+        .await?
+        .into_iter()
+        .map(|w| {
+            let next = match (worker, w.state.as_str()) {
+                (true, "sent") => Some("returned"),
+                (true, "returned") => Some("accepted"),
+                _ => None,
+            };
+            json!({"w": w, "next": next, "state": if zh { w.state_label.clone() } else { w.state.clone() }})
+        })
+        .collect();
     Ok(Some(json!({
+        "warranty": warranty,
+        "may_send_warranty": worker,
         "replacements": replacements,
         "moves": s.movements.iter().map(|m| json!({"m": m, "kind": if zh { m.kind_label.clone() } else { m.kind.clone() }})).collect::<Vec<_>>(),
         "items": s.items,
@@ -204,6 +258,66 @@ async fn request(
         Ok(r) => Ok(redirect_with(&back, &format!("{label} {} ✓", r.number))),
         Err(e @ (AppError::Internal(_) | AppError::NotFound(_))) => Err(e.into()),
         Err(e) => Ok(redirect_with(&back, &format!("{label} ✗ {}", e.detail()))),
+    }
+}
+
+/// `POST /tickets/{number}/warranty-repairs`: records a device the ticket names sent to its
+/// manufacturer, then back to the ticket.
+async fn warranty_send(
+    State(state): State<AppState>,
+    v: Viewer,
+    from: ClientAddr,
+    number: String,
+    f: HashMap<String, String>,
+) -> WebResult {
+    v.check_form(&f)?;
+    let label = words(v.lang)["send"];
+    let back = format!("/tickets/{number}#warranty");
+    let body = NewWarrantyRepair {
+        device: field(&f, "device").unwrap_or_default().to_owned(),
+        oem: field(&f, "oem").map(str::to_owned),
+        reference: field(&f, "reference").map(str::to_owned),
+        note: field(&f, "note").map(str::to_owned),
+        version: None,
+    };
+    match warranty::send(&state, &v.p, &from, &number, body).await {
+        Ok(w) => Ok(redirect_with(&back, &format!("{label} {} ✓", w.number))),
+        Err(e @ (AppError::Internal(_) | AppError::NotFound(_))) => Err(e.into()),
+        Err(e) => Ok(redirect_with(&back, &format!("{label} ✗ {}", e.detail()))),
+    }
+}
+
+/// `POST /warranty-repairs/{id}/returned|accepted`: the next step, then back to the ticket (the
+/// form names it).
+async fn warranty_step(
+    State(state): State<AppState>,
+    v: Viewer,
+    from: ClientAddr,
+    id: String,
+    to: &'static str,
+    f: HashMap<String, String>,
+) -> WebResult {
+    v.check_form(&f)?;
+    let label = words(v.lang)[if to == "returned" {
+        "mark_returned"
+    } else {
+        "mark_accepted"
+    }];
+    let ticket = field(&f, "ticket").unwrap_or_default().to_owned();
+    let body = StepBody {
+        note: field(&f, "note").map(str::to_owned),
+    };
+    match warranty::step(&state, &v.p, &from, &id, to, body).await {
+        Ok(w) => Ok(redirect_with(
+            &format!("/tickets/{}#warranty", w.ticket),
+            &format!("{label} {} ✓", w.number),
+        )),
+        Err(e @ (AppError::Internal(_) | AppError::NotFound(_))) => Err(e.into()),
+        Err(e) if !ticket.is_empty() => Ok(redirect_with(
+            &format!("/tickets/{ticket}#warranty"),
+            &format!("{label} ✗ {}", e.detail()),
+        )),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -151,3 +151,64 @@ both!(
         assert!(!html.contains(r#"id="name-devices""#), "a viewer names nothing");
     }
 );
+
+both!(
+    an_oem_warranty_repair_is_recorded_step_by_step_on_the_ticket_page,
+    |t: Harness| async move {
+        use crate::web::{csrf_of, submit};
+        let ticket = t.open("eng_a", "SA", "fault", "serious").await;
+        let n = ticket["number"].as_str().unwrap().to_owned();
+        camera(&t, "CAM-W", Some(&ticket)).await;
+        let eng = session(&t, "eng_a").await;
+        let (_, html) = browse(&t, &eng, &format!("/tickets/{n}")).await;
+        assert!(html.contains(r#"id="warranty-form""#), "the vendor records a sending");
+        let csrf = csrf_of(&html);
+        let (a, next) = submit(
+            &t,
+            &eng,
+            &format!("/tickets/{n}/warranty-repairs"),
+            &[
+                ("csrf", &csrf),
+                ("device", "CAM-W"),
+                ("oem", "海康威视"),
+                ("reference", "RMA-2026-118"),
+            ],
+        )
+        .await;
+        assert_eq!(a.status, StatusCode::SEE_OTHER, "{:?}", a.body);
+        let (_, html) = browse(&t, &next, &format!("/tickets/{n}")).await;
+        assert!(html.contains("登记送修 WR-1 ✓"), "{html}");
+        assert!(
+            html.contains(r#"data-warranty="WR-1" data-state="sent""#) && html.contains("RMA-2026-118"),
+            "{html}"
+        );
+        // Only the next step is offered: returned, then accepted.
+        assert!(html.contains(r#"id="returned-WR-1""#) && !html.contains(r#"id="accepted-WR-1""#));
+        for (step, said) in [("returned", "登记返回 WR-1 ✓"), ("accepted", "登记验收 WR-1 ✓")] {
+            let (a, next) = submit(
+                &t,
+                &eng,
+                &format!("/warranty-repairs/WR-1/{step}"),
+                &[("csrf", &csrf), ("ticket", &n), ("note", "原厂更换主板")],
+            )
+            .await;
+            assert_eq!(a.status, StatusCode::SEE_OTHER, "{:?}", a.body);
+            let (_, html) = browse(&t, &next, &format!("/tickets/{n}")).await;
+            assert!(html.contains(said), "{html}");
+        }
+        // Out of order: accepted again is refused on the page, with the reason.
+        let (_, next) = submit(
+            &t,
+            &eng,
+            "/warranty-repairs/WR-1/accepted",
+            &[("csrf", &csrf), ("ticket", &n)],
+        )
+        .await;
+        let (_, html) = browse(&t, &next, &format!("/tickets/{n}")).await;
+        assert!(html.contains("登记验收 ✗"), "{html}");
+        // The buyer's viewer reads the record and is offered nothing.
+        let (_, html) = browse(&t, &session(&t, "viewer_a").await, &format!("/tickets/{n}")).await;
+        assert!(html.contains(r#"data-warranty="WR-1" data-state="accepted""#), "{html}");
+        assert!(!html.contains(r#"id="warranty-form""#) && !html.contains("warranty-act"));
+    }
+);
