@@ -45,6 +45,12 @@ pub enum SparesCommand {
     },
 }
 
+/// A free-text cell of a tab-separated line: a tab or a line break inside it becomes a space, so
+/// that a reason typed over two lines keeps its row (`--json` has the text as written).
+fn cell(text: &str) -> String {
+    text.replace(['\t', '\n', '\r'], " ")
+}
+
 /// Fen as yuan, `12000` → `120.00`.
 fn yuan(fen: i64) -> String {
     format!(
@@ -75,7 +81,7 @@ pub async fn run(cmd: SparesCommand, config: &Config) -> anyhow::Result<()> {
                 println!(
                     "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
                     l.code,
-                    l.name,
+                    cell(&l.name),
                     l.used,
                     l.unit,
                     l.unit_price_fen.map_or_else(|| "—".to_owned(), yuan),
@@ -95,7 +101,7 @@ pub async fn run(cmd: SparesCommand, config: &Config) -> anyhow::Result<()> {
                     r.name,
                     r.removed_on,
                     r.ticket.as_deref().unwrap_or("—"),
-                    r.reason
+                    cell(&r.reason)
                 );
             }
         }
@@ -110,9 +116,9 @@ pub async fn run(cmd: SparesCommand, config: &Config) -> anyhow::Result<()> {
                 println!(
                     "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
                     r.code,
-                    r.name,
-                    r.reason,
-                    r.location,
+                    cell(&r.name),
+                    cell(&r.reason),
+                    cell(&r.location),
                     r.system,
                     r.installed_on.map_or_else(|| "—".to_owned(), |d| d.to_string()),
                     r.removed_on,
@@ -129,6 +135,11 @@ pub async fn run(cmd: SparesCommand, config: &Config) -> anyhow::Result<()> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_cell_keeps_its_row() {
+        assert_eq!(super::cell("主板烧毁\n无法维修\t急"), "主板烧毁 无法维修 急");
+    }
+
     #[test]
     fn fen_read_as_yuan() {
         assert_eq!(super::yuan(12000), "120.00");

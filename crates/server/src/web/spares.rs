@@ -303,7 +303,11 @@ async fn warranty_step(
     } else {
         "mark_accepted"
     }];
-    let ticket = field(&f, "ticket").unwrap_or_default().to_owned();
+    // Only a ticket number's characters make the way back on a refusal; anything else errs.
+    let ticket = field(&f, "ticket")
+        .filter(|n| n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        .unwrap_or_default()
+        .to_owned();
     let body = StepBody {
         note: field(&f, "note").map(str::to_owned),
     };

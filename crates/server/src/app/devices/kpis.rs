@@ -185,27 +185,38 @@ pub fn kpi(key: &str, value_pct: Option<f64>, target_pct: Option<f64>) -> Kpi {
     }
 }
 
-/// A contract's KPIs: the pooled `tally` of its systems, each KPI met when every one of
-/// `systems` (their KPIs, as [`Tally::kpis`] gives them) that could be judged met its own target,
-/// not met when one did not, none when none could be judged; the target shown is the one the
-/// systems with a target share, none when they differ.
+/// A contract's KPIs: the pooled `tally` of its systems, each KPI judged against each system's
+/// own target (the seed sets targets per row):
+///
+/// - **not met** when one of `systems` (their KPIs, as [`Tally::kpis`] gives them) missed its own;
+/// - **none** when a system with a target has no figure (no device yet, none main): an empty
+///   inventory against a 100 % 一机一档 target is not a pass, and is not a miss measured either;
+/// - **met** when every system with a target met it; none when no system has one.
+///
+/// The target shown is the one **every** system of the contract has; when they differ, or one
+/// has none, none is shown, so that a pooled figure below a target never sits beside 达标.
+/// Example: SA 98 % online (met), SB no target at 90 % → pooled 90.89 %, target none, met.
 pub fn contract(tally: &Tally, systems: &[Vec<Kpi>]) -> Vec<Kpi> {
     KEYS.iter()
         .enumerate()
         .map(|(i, k)| {
             let of_key: Vec<&Kpi> = systems.iter().filter_map(|s| s.get(i)).collect();
-            let mut targets: Vec<f64> = of_key.iter().filter_map(|s| s.target_pct).collect();
-            targets.dedup();
-            let judged: Vec<bool> = of_key.iter().filter_map(|s| s.met).collect();
+            let first = of_key.first().and_then(|s| s.target_pct);
+            let shared = first.filter(|t| of_key.iter().all(|s| s.target_pct == Some(*t)));
+            let missed = of_key.iter().any(|s| s.met == Some(false));
+            let unmeasured = of_key.iter().any(|s| s.target_pct.is_some() && s.met.is_none());
+            let judged = of_key.iter().any(|s| s.met.is_some());
             Kpi {
                 kpi: (*k).to_owned(),
                 value_pct: tally.value(k),
-                target_pct: match targets.as_slice() {
-                    [t] => Some(*t),
-                    [t, rest @ ..] if rest.iter().all(|x| x == t) => Some(*t),
-                    _ => None,
+                target_pct: shared,
+                met: if missed {
+                    Some(false)
+                } else if unmeasured || !judged {
+                    None
+                } else {
+                    Some(true)
                 },
-                met: (!judged.is_empty()).then(|| judged.iter().all(|m| *m)),
             }
         })
         .collect()
@@ -298,6 +309,27 @@ mod tests {
         assert!(!t.any());
     }
 
+    #[test]
+    fn a_system_with_a_target_and_no_figure_leaves_its_contract_unjudged() {
+        // SA files 2 of 2 against 100 % (met); SB has a 100 % target and no device yet.
+        let mut a = Tally::default();
+        a.add(up(744, 0), true, true);
+        a.add(up(744, 0), true, true);
+        let b = Tally::default();
+        let t = targets(None, None, Some(100.0));
+        let c = contract(&a.plus(b), &[a.kpis(&t), b.kpis(&t)]);
+        assert_eq!(
+            (c[2].value_pct, c[2].target_pct, c[2].met),
+            (Some(100.0), Some(100.0), None)
+        );
+        // Once SB files one of two, the contract misses: a known miss is a miss.
+        let mut b = Tally::default();
+        b.add(up(744, 0), true, true);
+        b.add(up(744, 0), true, false);
+        let c = contract(&a.plus(b), &[a.kpis(&t), b.kpis(&t)]);
+        assert_eq!((c[2].value_pct, c[2].met), (Some(75.0), Some(false)));
+    }
+
     proptest! {
         #[test]
         fn a_contracts_figures_lie_between_its_systems_and_judge_as_they_do(
@@ -322,9 +354,10 @@ mod tests {
             let c = contract(&all, &kpis);
             for (i, k) in c.iter().enumerate() {
                 let judged: Vec<bool> = kpis.iter().filter_map(|s| s[i].met).collect();
+                let unmeasured = kpis.iter().any(|s| s[i].target_pct.is_some() && s[i].met.is_none());
                 prop_assert_eq!(k.met == Some(false), judged.contains(&false));
-                prop_assert_eq!(k.met.is_none(), judged.is_empty());
-                if judged.is_empty() { continue; }
+                prop_assert_eq!(k.met == Some(true), !judged.is_empty() && !judged.contains(&false) && !unmeasured);
+                // Every system has the same target here: it is shown.
                 prop_assert_eq!(k.target_pct, ta);
             }
         }

@@ -91,6 +91,7 @@ pub async fn send(
     let txn = ctx.begin_write().await?;
     let now = ctx.now();
     let ticket = super::replacements::worker_ticket(&txn, p, number).await?;
+    super::replacements::open_for_replacement(&ticket)?;
     let device = devices::Entity::find()
         .filter(devices::Column::Code.eq(body.device.trim()))
         .filter(devices::Column::SystemId.eq(ticket.system_id))
