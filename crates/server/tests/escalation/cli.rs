@@ -177,8 +177,8 @@ async fn ladders_roles_outbox_and_summary_from_the_command_line() {
     let mut book: calamine::Xlsx<_> = calamine::open_workbook(&file).unwrap();
     assert_eq!(
         book.sheet_names().len(),
-        14,
-        "with 满意度, 故障记录, 分类统计, 巡检 and 定期报告"
+        15,
+        "with 满意度, 故障记录, 分类统计, 巡检, 定期报告 and 设备指标"
     );
     assert_eq!(
         book.worksheet_range("概况").unwrap().get_value((3, 1)),
