@@ -103,7 +103,7 @@ pub async fn list_attachments(
 /// sandboxing Content-Security-Policy; its SHA-256 in `ETag`. Whoever may read the ticket.
 #[utoipa::path(get, path = "/tickets/{number}/attachments/{id}", tag = "tickets",
     params(("number" = String, Path), ("id" = i64, Path, description = "the attachment's id")),
-    responses((status = 200, description = "The file as it was attached", content((Vec<u8> = "application/octet-stream"))),
+    responses((status = 200, description = "The file as it was attached, its type told by its content (image/png, application/pdf …; application/octet-stream when unknown)", content((Vec<u8> = "*/*"))),
         (status = 404, body = Problem)))]
 pub async fn download_attachment(
     State(state): State<AppState>,
