@@ -160,6 +160,21 @@ impl Registry {
             "When this process last finished a sweep (0: not yet).",
             self.sweep_last_success.load(Ordering::Relaxed),
         );
+        let (groups, writes) = crate::app::group_commit::counted();
+        single(
+            out,
+            "opsclock_group_commits_total",
+            "counter",
+            "Group commits of ticket creations by this process (each one transaction).",
+            groups,
+        );
+        single(
+            out,
+            "opsclock_group_commit_writes_total",
+            "counter",
+            "Ticket creations run in those groups, each kept or undone alone (over the groups: the mean group size).",
+            writes,
+        );
     }
 }
 

@@ -43,13 +43,26 @@ pub struct Context {
     /// Where attachments go and how much they may hold (`[attachments]`, see
     /// [`crate::app::attachments`]).
     pub attachments: crate::app::attachments::AttachmentStore,
+    /// On SQLite, the process's write turn: requests that may write take turns on it (see
+    /// [`crate::http::AppState::new`]), and so does each group of [`Context::group`]. SQLite lets
+    /// one transaction write at a time, and a connection that finds the lock taken sleeps in
+    /// SQLite's busy handler (1, 2, 5 … 100 ms) however soon it frees; a queue wastes none of
+    /// that. `None` on PostgreSQL.
+    pub turn: Option<Arc<tokio::sync::Semaphore>>,
+    /// Concurrent ticket creations share one transaction and one commit
+    /// ([`crate::app::group_commit`]).
+    pub group: crate::app::group_commit::GroupCommit,
 }
 
 impl Context {
     /// A context over `db` and `calendars`, on the system clock, with default links and
     /// warning window.
     pub fn new(db: DatabaseConnection, calendars: Calendars) -> Context {
+        let turn =
+            (db.get_database_backend() == sea_orm::DbBackend::Sqlite).then(|| Arc::new(tokio::sync::Semaphore::new(1)));
         Context {
+            group: crate::app::group_commit::GroupCommit::new(db.clone(), turn.clone()),
+            turn,
             db,
             calendars,
             time: Arc::new(crate::time::SystemTime),

@@ -71,6 +71,7 @@ pub mod duty;
 pub mod error;
 pub mod escalation;
 pub mod findings;
+pub mod group_commit;
 pub mod incident_report;
 pub mod inspections;
 pub mod intake;

@@ -21,8 +21,6 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Timeouts, sign-in throttling and lockout.
     pub limits: Arc<Limits>,
-    /// On SQLite, requests that may write take turns here (see [`AppState::new`]).
-    pub writes: Option<Arc<tokio::sync::Semaphore>>,
 }
 
 impl std::ops::Deref for AppState {
@@ -40,18 +38,17 @@ impl AppState {
     /// queueing. Under many concurrent writers that wastes most of the time the lock is free and
     /// stretches the tail latency to seconds. So on SQLite, requests that may write (every method
     /// but GET and HEAD, and signing in) take turns on an in-process semaphore, first come first
-    /// served, each after its body has arrived; only sign-ins, the background jobs and CLI
-    /// commands still meet the busy handler. Reads never wait for it.
+    /// served, each after its body has arrived ([`Context::turn`]); only sign-ins, the background
+    /// jobs and CLI commands still meet the busy handler. Reads never wait for it. Creating a
+    /// ticket through the API takes no turn of its own: it queues for a group commit
+    /// ([`crate::app::group_commit`]), and each group takes one turn.
     pub fn new(db: DatabaseConnection, calendars: Calendars, secure_cookies: bool, limits: Limits) -> AppState {
-        let writes =
-            (db.get_database_backend() == sea_orm::DbBackend::Sqlite).then(|| Arc::new(tokio::sync::Semaphore::new(1)));
         let mut ctx = Context::new(db, calendars);
         ctx.passwords = crate::app::auth::secret::PasswordGate::new(limits.password_checks_at_once);
         AppState {
             ctx,
             secure_cookies,
             limits: Arc::new(limits),
-            writes,
         }
     }
 

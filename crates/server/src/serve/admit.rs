@@ -25,7 +25,9 @@ use super::nul_refused;
 /// 3. on SQLite, a turn to write (see [`AppState::new`]), taken once the body has arrived so
 ///    that a slow upload does not hold up every other write. Signing in spends tens of
 ///    milliseconds hashing a password before its one insert, and a dry run of the catalogue
-///    import only reads: neither takes a turn.
+///    import only reads: neither takes a turn. Creating a ticket (the API, the page) queues for a
+///    group commit instead, which takes one turn for the whole group
+///    ([`crate::app::group_commit`]).
 ///
 /// ```text
 /// POST /api/v1/tickets, Content-Length: 4194304, no credentials  →  401 after the headers
@@ -74,9 +76,11 @@ pub(super) async fn admit(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
     let writes = state
-        .writes
+        .turn
         .clone()
         .filter(|_| !matches!(route, "/api/v1/session" | "/login"))
+        // It queues for a group commit, which takes the turn for the group.
+        .filter(|_| !(matches!(route, "/api/v1/tickets" | "/tickets/new") && parts.method == axum::http::Method::POST))
         .filter(|_| !(route == "/api/v1/catalog/import" && is_dry_run(&parts.uri)));
     if !is_form && writes.is_none() {
         return next.run(axum::extract::Request::from_parts(parts, body)).await;

@@ -142,7 +142,7 @@ async fn a_dry_run_does_not_wait_for_the_write_turn() {
     };
     let turn = t
         .state
-        .writes
+        .turn
         .clone()
         .expect("SQLite takes turns")
         .acquire_owned()

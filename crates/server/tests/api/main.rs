@@ -44,6 +44,7 @@ mod duty_calendars;
 mod escalation;
 mod evidence;
 mod findings;
+mod group_commit;
 mod hand_set;
 mod hardening;
 mod incident_report;

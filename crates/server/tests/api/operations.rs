@@ -146,12 +146,19 @@ both!(requests_that_take_too_long_answer_503, |t: Harness| async move {
     // waited for (a closure would otherwise take only the fields it names).
     let t = t;
     // A write that can never get its turn: the timeout answers for it.
+    // Creating a ticket queues for a group commit, whose groups take that turn; the test holds
+    // it.
+    let turn = Arc::new(tokio::sync::Semaphore::new(1));
+    let held = turn.clone().acquire_owned().await.unwrap();
+    let mut ctx = t.state.ctx.clone();
+    ctx.turn = Some(turn.clone());
+    ctx.group = opsclock::app::group_commit::GroupCommit::new(ctx.db.clone(), Some(turn));
     let app = opsclock::serve::app(AppState {
         limits: Arc::new(Limits {
             request_timeout: Duration::from_millis(300),
             ..Limits::default()
         }),
-        writes: Some(Arc::new(tokio::sync::Semaphore::new(0))),
+        ctx,
         ..t.state.clone()
     });
     let req = Request::post("/api/v1/tickets")
@@ -162,11 +169,34 @@ both!(requests_that_take_too_long_answer_503, |t: Harness| async move {
         ))
         .unwrap();
     let started = std::time::Instant::now();
-    let res = app.oneshot(req).await.unwrap();
+    let res = app.clone().oneshot(req).await.unwrap();
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(started.elapsed() >= Duration::from_millis(300));
     let body: serde_json::Value = serde_json::from_slice(&res.into_body().collect().await.unwrap().to_bytes()).unwrap();
     assert_eq!(body["type"], "/problems/timeout");
+    // Given up on, it is not created later: the turn freed, the group drops the write whose
+    // caller has gone, and runs the next one.
+    drop(held);
+    let req = Request::post("/api/v1/tickets")
+        .header(header::AUTHORIZATION, format!("Bearer {}", t.tokens["eng_a"]))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(
+            json!({"kind": "fault", "system": "SA", "severity": "urgent", "title": "in time"}).to_string(),
+        ))
+        .unwrap();
+    assert_eq!(app.oneshot(req).await.unwrap().status(), StatusCode::CREATED);
+    let titles: Vec<String> = opsclock::db::entities::tickets::Entity::find()
+        .all(&t.db.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.title)
+        .collect();
+    assert!(titles.contains(&"in time".to_owned()), "{titles:?}");
+    assert!(
+        !titles.contains(&"slow".to_owned()),
+        "a request answered 503 opened its ticket: {titles:?}"
+    );
 });
 
 /// The value of the sample `name{labels}` in a Prometheus text page.

@@ -7,6 +7,7 @@
 mod cli;
 mod crash;
 mod fixture;
+mod group_kill;
 mod ladder_steps;
 mod notices;
 mod outage;

@@ -41,7 +41,17 @@ pub async fn detect(
     let Some(system) = systems::Entity::find_by_id(ticket.system_id).one(txn).await? else {
         return Ok(None);
     };
-    let policy = crate::app::tickets::open::policy_row(txn, &system).await?;
+    detect_on(txn, ticket, &system, now).await
+}
+
+/// [`detect`] for a ticket of `system`, read already (as opening a ticket has).
+pub async fn detect_on(
+    txn: &impl ConnectionTrait,
+    ticket: &tickets::Model,
+    system: &systems::Model,
+    now: DateTime<Utc>,
+) -> AppResult<Option<String>> {
+    let policy = crate::app::tickets::open::policy_row(txn, system).await?;
     let rule = rule_of(&policy);
     let new = occurrence(ticket);
     // A kind the rule does not count (an alarm, by default): no claim, no search, only the link

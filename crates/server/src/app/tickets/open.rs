@@ -446,12 +446,41 @@ pub(crate) async fn open_ticket_with(
     once: Option<&str>,
 ) -> AppResult<TicketView> {
     let now = ctx.now();
-    let txn = ctx.begin_write().await?;
-    let (row, ticket) = open_in(&txn, ctx, p, body, from, now).await?;
-    if let Some(token) = once {
-        super::once::record(&txn, p.user_id, token, &row.number, now).await?;
-    }
-    txn.commit().await?;
+    // What the ticket would be is read first, outside any transaction, on the read connections
+    // (in parallel with other requests); the group's transaction then only writes
+    // ([`crate::app::group_commit`]: concurrent creations share it and its commit, and this one
+    // is answered after that commit). A refusal (a wrong field, a system out of scope) is
+    // answered from the plan without waiting for a group.
+    crate::app::permissions::check(p, crate::app::permissions::Action::TicketOpen)?;
+    let system = system_in_scope(&ctx.db, p, &body.system).await?;
+    let side = Some(super::evidence::side_of(p));
+    let mut plan = plan_as(&ctx.db, ctx, system, Some(p.user_id), body, now, side).await?;
+    plan.recording = Some(super::recording(&ctx.db, ctx, p, &plan.system, now).await?);
+    let (c, user, from2, once) = (ctx.clone(), p.user_id, from.clone(), once.map(str::to_owned));
+    let (row, ticket) = ctx
+        .group
+        .run(move |txn| {
+            Box::pin(async move {
+                let calendars = c.calendars.snapshot();
+                // The on-duty engineer with the fewest open tickets is chosen again in the
+                // transaction: the plan counted them before the tickets of the same burst were
+                // written, and a burst is spread as if it came one ticket at a time.
+                if plan.assigned_by.is_some()
+                    && let Some(d) =
+                        crate::app::duty::rosters::pick_assignee(txn, &calendars, &plan.system, plan.new.received_at)
+                            .await?
+                {
+                    plan.new.assignee = Some(d.user_id);
+                    plan.assigned_by = Some(d.assigned_by());
+                }
+                let (row, ticket) = open(txn, &calendars, plan, Some(user), now, &from2).await?;
+                if let Some(token) = once {
+                    super::once::record(txn, user, &token, &row.number, now).await?;
+                }
+                Ok((row, ticket))
+            })
+        })
+        .await?;
     let problem = crate::app::problems::problem_of(&ctx.db, row.id).await?;
     let mut view = view(&ctx.db, ctx, row, now, allowed_of(&ticket), None).await?;
     view.claims = Some(super::evidence::claims_of(&ticket));
@@ -549,6 +578,6 @@ pub(crate) async fn open(
     }
     audit::record(txn, actor, "ticket.open", &row.number, detail, from, now).await?;
     // Of a class that recurs on its system: one problem with the others (app::problems).
-    crate::app::problems::detect(txn, &row, now).await?;
+    crate::app::problems::detect_on(txn, &row, &plan.system, now).await?;
     Ok((row, ticket))
 }

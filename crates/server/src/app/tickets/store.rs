@@ -133,7 +133,7 @@ pub async fn create(
     for (seq, e) in (1..).zip(&events) {
         append(txn, row.id, seq, e, actor, now).await?;
     }
-    let row = project(txn, row, &ticket, calendars, now).await?;
+    let row = project(txn, row, &ticket, calendars, now, true).await?;
     let numbered: Vec<(i32, &Event)> = (1..).zip(events.iter()).collect();
     crate::app::webhooks::queue_ticket_events(txn, &row, &numbered, now).await?;
     crate::app::notices::queue_ticket_events(txn, &row, &numbered, None, now).await?;
@@ -219,7 +219,7 @@ pub async fn act(
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("ticket {}: no system {code}", row.number)))?;
         row.system_id = to.id;
     }
-    let row = project(txn, row, &ticket, calendars, now).await?;
+    let row = project(txn, row, &ticket, calendars, now, false).await?;
     let numbered: Vec<(i32, &Event)> = (version as i32 + 1..).zip(events.iter()).collect();
     crate::app::webhooks::queue_ticket_events(txn, &row, &numbered, now).await?;
     crate::app::notices::queue_ticket_events(txn, &row, &numbered, Some(severity_before), now).await?;
@@ -256,15 +256,23 @@ async fn project(
     ticket: &Ticket,
     calendars: &TicketCalendars<'_>,
     now: DateTime<Utc>,
+    fresh: bool,
 ) -> Result<tickets::Model, AppError> {
     let ladder = crate::app::escalation::ladders::for_ticket(txn, &row).await?;
     let excluded = crate::app::duty::exclusions::approved_for(txn, row.system_id).await?;
-    let queued = crate::app::escalation::queued_keys(txn, row.id).await?;
+    // A ticket inserted by this transaction (`fresh`) has no clocks and nothing queued yet: two
+    // reads saved on every creation.
+    let (queued, mut existing_rows) = if fresh {
+        (Default::default(), Vec::new())
+    } else {
+        let queued = crate::app::escalation::queued_keys(txn, row.id).await?;
+        let rows = clocks::Entity::find()
+            .filter(clocks::Column::TicketId.eq(row.id))
+            .all(txn)
+            .await?;
+        (queued, rows)
+    };
     let mut any_breached = false;
-    let mut existing_rows = clocks::Entity::find()
-        .filter(clocks::Column::TicketId.eq(row.id))
-        .all(txn)
-        .await?;
     for (name, clock) in ticket.clocks() {
         let calendar = calendars.get(*name);
         // Approved exclusion windows pause the clock as stored (the fold keeps the events).
@@ -408,7 +416,7 @@ pub async fn refresh(
     let system = loaded.system(txn).await?;
     let calendars = TicketCalendars::of(calendars, &loaded.ticket, &system)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("ticket {number}: {e}")))?;
-    project(txn, loaded.row, &loaded.ticket, &calendars, now).await?;
+    project(txn, loaded.row, &loaded.ticket, &calendars, now, false).await?;
     Ok(())
 }
 
