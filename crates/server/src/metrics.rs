@@ -172,7 +172,7 @@ impl Registry {
             out,
             "opsclock_group_commit_writes_total",
             "counter",
-            "Ticket creations run in those groups, each kept or undone alone (over the groups: the mean group size).",
+            "Ticket creations kept in those groups (over the groups: the mean group size).",
             writes,
         );
     }

@@ -30,10 +30,16 @@
 //!   transaction: a crash before `COMMIT` loses the whole group, unanswered; after it, the whole
 //!   group is stored. If the `COMMIT` itself fails, every write that was waiting is answered with
 //!   that error, and none is stored.
-//! - **the database can be left unsure.** After a write fails with an internal (database)
-//!   error, SQLite may have rolled the whole transaction back by itself (a full disk, an I/O
-//!   error); no more writes join that group — the group commits (or fails) with what it has and
-//!   the rest wait for the next.
+//! - **the database can be left unsure.** After a write fails with a database error, SQLite may
+//!   have rolled the whole transaction back by itself (a full disk, an I/O error); no more
+//!   writes join that group — the group commits (or fails) with what it has and the rest wait
+//!   for the next. If a savepoint cannot even be begun, released or rolled back, what the
+//!   transaction holds is not known: the whole group is rolled back and every write in it is
+//!   answered with an error (none is stored).
+//!
+//! A caller that holds the write turn itself (a request admitted to write, [`holding_turn`])
+//! would wait for the group while the group waits for its turn: its write runs alone, in a
+//! transaction of its own, instead.
 //!
 //! A write whose caller has stopped waiting (its request timed out, its client went away) is not
 //! run, or, if it has run, is undone before the group commits: a request answered 503 does not
@@ -41,7 +47,8 @@
 //!
 //! A write runs while the writes before it in the group wait, so what it does inside is the
 //! transaction's work only: reads and writes on the transaction it is handed. A group is never
-//! longer than [`GroupCommit::MAX`] writes, so a write waits at most that many others.
+//! longer than [`GroupCommit::MAX`] writes or [`GroupCommit::BUDGET`], so a write waits at most
+//! that many others, and the other writers (the sweep, the CLI) get the database in between.
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -61,12 +68,51 @@ pub type TxnFuture<'t, T> = Pin<Box<dyn Future<Output = AppResult<T>> + Send + '
 /// What a queued write does after the group's commit: answers its caller with the outcome.
 type Finish = Box<dyn FnOnce(Result<(), String>) + Send>;
 
-/// One queued write: runs in the savepoint it is handed and says whether the group can go on
-/// (`false` after a database error: see the module's docs), and how to answer after the commit.
-type Job = Box<
-    dyn for<'t> FnOnce(&'t DatabaseTransaction) -> Pin<Box<dyn Future<Output = (bool, Option<Finish>)> + Send + 't>>
-        + Send,
->;
+/// One queued write: runs in the savepoint it is handed and says what it did.
+type Job = Box<dyn for<'t> FnOnce(&'t DatabaseTransaction) -> Pin<Box<dyn Future<Output = Ran> + Send + 't>> + Send>;
+
+/// What a queued write did in its group.
+struct Ran {
+    /// Whether the group goes on.
+    next: Next,
+    /// Whether its writes are kept (released into the group's transaction).
+    kept: bool,
+    /// How to answer its caller once the group's outcome is known.
+    finish: Option<Finish>,
+}
+
+/// Whether a group goes on after a write.
+#[derive(PartialEq, Eq)]
+enum Next {
+    /// Take the next queued write.
+    GoOn,
+    /// Commit what the group has and take no more (after a database error).
+    Stop,
+    /// Commit nothing: a savepoint could not be begun, released or rolled back, so what the
+    /// transaction holds is not known. Every write of the group is answered with an error.
+    Poisoned,
+}
+
+impl Ran {
+    fn skipped() -> Ran {
+        Ran {
+            next: Next::GoOn,
+            kept: false,
+            finish: None,
+        }
+    }
+
+    fn poisoned<T: Send + 'static>(tx: oneshot::Sender<AppResult<T>>, e: AppError) -> Ran {
+        tracing::error!(error = %e, "group commit: a savepoint failed; the group is rolled back");
+        Ran {
+            next: Next::Poisoned,
+            kept: false,
+            finish: Some(Box::new(move |_| {
+                let _ = tx.send(Err(e));
+            })),
+        }
+    }
+}
 
 /// The group committer of one database (cheap to clone). Its task starts with the first write.
 #[derive(Clone)]
@@ -80,14 +126,20 @@ struct Inner {
     queue: OnceLock<mpsc::UnboundedSender<Job>>,
     /// Writes queued and not yet taken into a group.
     waiting: AtomicUsize,
+    /// How long a group goes on taking writes.
+    budget: std::time::Duration,
     /// Groups committed, and the writes run in them.
     groups: AtomicU64,
     writes: AtomicU64,
 }
 
 impl GroupCommit {
-    /// The most writes in one group.
-    pub const MAX: usize = 64;
+    /// The most writes in one group (under PostgreSQL's 64 cached subtransactions a session
+    /// keeps before its snapshots slow down).
+    pub const MAX: usize = 48;
+
+    /// How long a group goes on taking writes: past it, the group commits what it has.
+    pub const BUDGET: std::time::Duration = std::time::Duration::from_millis(50);
 
     /// The committer of `db`, taking `turn` (SQLite's write turn) for each group.
     pub fn new(db: DatabaseConnection, turn: Option<Arc<Semaphore>>) -> GroupCommit {
@@ -97,10 +149,23 @@ impl GroupCommit {
                 turn,
                 queue: OnceLock::new(),
                 waiting: AtomicUsize::new(0),
+                budget: GroupCommit::BUDGET,
                 groups: AtomicU64::new(0),
                 writes: AtomicU64::new(0),
             }),
         }
+    }
+
+    /// The committer of `db` whose groups go on taking writes for `budget` (instead of
+    /// [`GroupCommit::BUDGET`]), e.g. for a test that wants one group of everything queued.
+    pub fn with_budget(
+        db: DatabaseConnection,
+        turn: Option<Arc<Semaphore>>,
+        budget: std::time::Duration,
+    ) -> GroupCommit {
+        let mut inner = Arc::into_inner(GroupCommit::new(db, turn).inner).expect("just made");
+        inner.budget = budget;
+        GroupCommit { inner: Arc::new(inner) }
     }
 
     /// Runs `write` in a group's transaction (in a savepoint of its own) and returns its result
@@ -115,21 +180,28 @@ impl GroupCommit {
         T: Send + 'static,
         F: for<'t> FnOnce(&'t DatabaseTransaction) -> TxnFuture<'t, T> + Send + 'static,
     {
+        // Its caller holds the write turn (a request admitted to write): a group would wait for
+        // that turn, and the caller for the group. It writes alone, in a transaction of its own.
+        if HOLDS_TURN.try_with(|held| *held).unwrap_or(false) {
+            let txn = crate::db::begin_write(&self.inner.db)
+                .await
+                .map_err(|e| AppError::Internal(e.into()))?;
+            let value = write(&txn).await?;
+            txn.commit().await?;
+            return Ok(value);
+        }
         let (tx, rx) = oneshot::channel::<AppResult<T>>();
         let job: Job = Box::new(move |outer| {
             Box::pin(async move {
                 // Its caller gave up (a request timed out, a client went away): not run.
                 if tx.is_closed() {
-                    return (true, None);
+                    return Ran::skipped();
                 }
                 let savepoint = match outer.begin().await {
                     Ok(s) => s,
-                    Err(e) => {
-                        let _ = tx.send(Err(e.into()));
-                        return (false, None);
-                    }
+                    Err(e) => return Ran::poisoned(tx, e.into()),
                 };
-                let done = AssertUnwindSafe(write(&savepoint)).catch_unwind().await;
+                let done = AssertUnwindSafe(async { write(&savepoint).await }).catch_unwind().await;
                 let done = match done {
                     Ok(done) => done,
                     Err(_) => Err(AppError::Internal(anyhow::anyhow!("the write panicked; it was undone"))),
@@ -137,36 +209,42 @@ impl GroupCommit {
                 match done {
                     // Nobody is waiting for it any more: undone rather than stored unheard of (its
                     // caller may still go away between here and the commit, as after any commit).
-                    Ok(_) if tx.is_closed() => {
-                        let _ = savepoint.rollback().await;
-                        (true, None)
-                    }
+                    Ok(_) if tx.is_closed() => match savepoint.rollback().await {
+                        Ok(()) => Ran::skipped(),
+                        Err(e) => Ran::poisoned(tx, e.into()),
+                    },
                     Ok(value) => match savepoint.commit().await {
-                        Ok(()) => {
-                            let finish: Finish = Box::new(move |outcome| {
+                        Ok(()) => Ran {
+                            next: Next::GoOn,
+                            kept: true,
+                            finish: Some(Box::new(move |outcome| {
                                 let _ = tx.send(match outcome {
                                     Ok(()) => Ok(value),
                                     Err(why) => Err(AppError::Internal(anyhow::anyhow!(
                                         "the transaction was not committed: {why}"
                                     ))),
                                 });
-                            });
-                            (true, Some(finish))
-                        }
-                        Err(e) => {
-                            let _ = tx.send(Err(e.into()));
-                            (false, None)
-                        }
+                            })),
+                        },
+                        Err(e) => Ran::poisoned(tx, e.into()),
                     },
                     Err(e) => {
-                        let database = matches!(e, AppError::Internal(_));
-                        let _ = savepoint.rollback().await;
-                        // Answered after the commit too, so that its caller sees the others'
-                        // writes (a form sent twice finds the ticket the first send opened).
-                        let finish: Finish = Box::new(move |_| {
-                            let _ = tx.send(Err(e));
-                        });
-                        (!database, Some(finish))
+                        if let Err(undo) = savepoint.rollback().await {
+                            tracing::error!(error = %undo, "group commit: a failed write could not be rolled back");
+                            return Ran::poisoned(tx, e);
+                        }
+                        // A database error (not the request's own mistake, as a date no calendar
+                        // answers for is) may have ended the whole transaction on SQLite.
+                        let database = matches!(e, AppError::Internal(_)) && e.calendar_not_covered().is_none();
+                        Ran {
+                            next: if database { Next::Stop } else { Next::GoOn },
+                            kept: false,
+                            // Answered after the commit too, so that its caller sees the others'
+                            // writes (a form sent twice finds the ticket the first send opened).
+                            finish: Some(Box::new(move |_| {
+                                let _ = tx.send(Err(e));
+                            })),
+                        }
                     }
                 }
             })
@@ -198,13 +276,24 @@ impl GroupCommit {
     fn queue(&self) -> &mpsc::UnboundedSender<Job> {
         self.inner.queue.get_or_init(|| {
             let (tx, rx) = mpsc::unbounded_channel();
-            tokio::spawn(run_groups(self.inner.clone(), rx));
+            tokio::spawn(run_groups(Arc::downgrade(&self.inner), rx));
             tx
         })
     }
 }
 
-/// Groups committed by this process, and the writes in them (`/metrics`:
+tokio::task_local! {
+    /// Set while a request holds the write turn ([`holding_turn`]).
+    static HOLDS_TURN: bool;
+}
+
+/// Runs `fut` as holding the write turn: a [`GroupCommit::run`] inside it writes in a
+/// transaction of its own instead of queueing for a group (which would wait for the turn).
+pub async fn holding_turn<F: Future>(fut: F) -> F::Output {
+    HOLDS_TURN.scope(true, fut).await
+}
+
+/// Groups committed by this process, and the writes kept in them (`/metrics`:
 /// `opsclock_group_commits_total`, `opsclock_group_commit_writes_total`): their ratio is the
 /// mean group size.
 pub fn counted() -> (u64, u64) {
@@ -214,13 +303,15 @@ pub fn counted() -> (u64, u64) {
 static GROUPS: AtomicU64 = AtomicU64::new(0);
 static WRITES: AtomicU64 = AtomicU64::new(0);
 
-/// The committer's task: a group per round, while anybody can still queue.
-async fn run_groups(inner: Arc<Inner>, mut rx: mpsc::UnboundedReceiver<Job>) {
-    let take = |job| {
-        inner.waiting.fetch_sub(1, Ordering::Relaxed);
-        job
-    };
+/// The committer's task: a group per round, while anybody can still queue (it holds the
+/// committer weakly, so that it ends when the last handle, and with it the queue, is dropped).
+async fn run_groups(committer: std::sync::Weak<Inner>, mut rx: mpsc::UnboundedReceiver<Job>) {
     while let Some(first) = rx.recv().await {
+        let Some(inner) = committer.upgrade() else { return };
+        let take = |job| {
+            inner.waiting.fetch_sub(1, Ordering::Relaxed);
+            job
+        };
         let _turn = match &inner.turn {
             Some(t) => t.clone().acquire_owned().await.ok(),
             None => None,
@@ -237,25 +328,38 @@ async fn run_groups(inner: Arc<Inner>, mut rx: mpsc::UnboundedReceiver<Job>) {
             }
         };
         let mut finishes = Vec::new();
-        let mut next = Some(first);
-        let mut count = 0;
+        let (mut next, mut taken, mut kept, mut poisoned) = (Some(first), 0, 0u64, false);
+        let started = std::time::Instant::now();
         while let Some(job) = next.take() {
-            count += 1;
-            let (go_on, finish) = job(&txn).await;
-            finishes.extend(finish);
-            if go_on && count < GroupCommit::MAX {
+            taken += 1;
+            let ran = job(&txn).await;
+            finishes.extend(ran.finish);
+            kept += u64::from(ran.kept);
+            poisoned = ran.next == Next::Poisoned;
+            // A group is closed after MAX writes or BUDGET, whichever comes first, so that
+            // other writers (the sweep, the CLI) get the database in between.
+            if ran.next == Next::GoOn && taken < GroupCommit::MAX && started.elapsed() < inner.budget {
                 next = rx.try_recv().ok().map(take);
             }
         }
-        let outcome = txn.commit().await.map_err(|e| e.to_string());
-        if outcome.is_ok() {
-            for (groups, writes) in [(&GROUPS, &WRITES), (&inner.groups, &inner.writes)] {
-                groups.fetch_add(1, Ordering::Relaxed);
-                writes.fetch_add(count as u64, Ordering::Relaxed);
+        let outcome = if poisoned {
+            let _ = txn.rollback().await;
+            Err("a savepoint of the group failed, so the whole group was rolled back".to_owned())
+        } else {
+            txn.commit().await.map_err(|e| e.to_string())
+        };
+        match &outcome {
+            // A group whose writes were all refused or given up on kept nothing: not counted.
+            Ok(()) if kept == 0 => {}
+            Ok(()) => {
+                for (groups, writes) in [(&GROUPS, &WRITES), (&inner.groups, &inner.writes)] {
+                    groups.fetch_add(1, Ordering::Relaxed);
+                    writes.fetch_add(kept, Ordering::Relaxed);
+                }
             }
-        }
-        if let Err(why) = &outcome {
-            tracing::error!(error = %why, writes = finishes.len(), "group commit failed; none of its writes is stored");
+            Err(why) => {
+                tracing::error!(error = %why, writes = kept, "group commit failed; none of its writes is stored")
+            }
         }
         for finish in finishes {
             finish(outcome.clone());

@@ -111,12 +111,18 @@ pub(super) async fn admit(
     if is_form && let Some(place) = crate::http::security::nul_in("", None, Some(&bytes)) {
         return nul_refused(place);
     }
-    let _turn = match writes {
-        Some(writes) => writes.acquire_owned().await.ok(),
-        None => None,
+    let Some(writes) = writes else {
+        return next
+            .run(axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes)))
+            .await;
     };
-    next.run(axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes)))
-        .await
+    let _turn = writes.acquire_owned().await.ok();
+    // Marked as holding the turn: a ticket creation reached from it does not queue for a group
+    // commit, whose group would wait for this turn.
+    crate::app::group_commit::holding_turn(
+        next.run(axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes))),
+    )
+    .await
 }
 
 /// Whether the query says `dry_run=true` (as `POST /catalog/import?dry_run=true` does).
