@@ -50,6 +50,7 @@ mod hardening;
 mod incident_report;
 mod inspections;
 mod intake;
+mod intake_batch;
 mod lifecycle;
 mod mail_in;
 mod measured_times;

@@ -1,8 +1,8 @@
 //! Alert intake: monitors open and update `alarm` tickets by themselves.
 //!
 //! An alert arrives from an intake source (an Alertmanager webhook, or the generic signed JSON
-//! intake) with a fingerprint, labels, a status and when it started. In one transaction per
-//! alert, under a lock on its fingerprint:
+//! intake) with a fingerprint, labels, a status and when it started. Under a lock on its
+//! fingerprint, in a savepoint of its notification's transaction ([`batch`]):
 //!
 //! | the alert | and opsclock knows | then |
 //! |---|---|---|
@@ -17,17 +17,19 @@
 //!
 //! Each alert of a notification stands on its own ([`receive_all`]): one that cannot be taken in
 //! (its ticket cannot be opened, e.g. it started before the calendars' published holidays; a
-//! database error on its row) is *parked* in triage with the reason, and the alerts after it are
-//! still taken in; the notification is answered 2xx once every alert is stored or parked. Only
-//! when even parking fails (the database is gone) is it answered 5xx, for the monitor to send it
-//! again. Text with NUL bytes (which PostgreSQL cannot store) has them replaced by U+FFFD and the
-//! alert is parked, with the reason, rather than mapped to a ticket.
+//! database error on its row) is rolled back alone and *parked* in triage with the reason, and the
+//! alerts after it are still taken in; the notification is answered 2xx once every alert is stored
+//! or parked, all in one commit. Only when even parking fails (the database is gone) is it
+//! answered 5xx, with nothing of it kept, for the monitor to send it again. Text with NUL bytes
+//! (which PostgreSQL cannot store) has them replaced by U+FFFD and the alert is parked, with the
+//! reason, rather than mapped to a ticket.
 //!
 //! The monitors come in through [`alertmanager`] and [`generic`]; what is written on the tickets
 //! is in [`alarm`]; admins manage the sources, the rules and the triage queue through [`manage`].
 
 pub mod alarm;
 pub mod alertmanager;
+pub mod batch;
 pub mod generic;
 pub mod manage;
 pub mod rules;
@@ -36,9 +38,7 @@ pub mod store;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Set,
-};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseTransaction, Set};
 use serde::Serialize;
 use ticket_domain::{Command, Status};
 use utoipa::ToSchema;
@@ -46,9 +46,11 @@ use utoipa::ToSchema;
 use crate::app::Context;
 use crate::app::audit::ClientAddr;
 use crate::app::{AppError, AppResult};
-use crate::db::entities::{alerts, intake_sources, systems, tickets};
+use crate::db::entities::{alerts, intake_sources, systems};
 use alarm::{Opening, act, auto_resolve, open_alarm, title_of};
 use rules::{Mapped, Mapping, Rules};
+
+pub use batch::receive_all;
 
 /// An alert as a monitor sends it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -190,140 +192,19 @@ impl Received {
     }
 }
 
-/// Takes in `alerts` from `source`, each in its own transaction, and marks the source used. An
-/// alert that cannot be taken in is parked in triage with the reason; an error is returned only
-/// when an alert can be neither taken in nor parked (the monitor should send it again).
-pub async fn receive_all(
-    state: &Context,
-    source: &intake_sources::Model,
-    alerts: Vec<Alert>,
-    from: &ClientAddr,
-) -> AppResult<Vec<Received>> {
-    let rules = store::rules(&state.db).await?;
-    let mut out = Vec::with_capacity(alerts.len());
-    for alert in alerts {
-        let now = state.now();
-        let taken = match &alert.defect {
-            Some(defect) => Err(defect.clone()),
-            None => receive_one(state, source, &rules, alert.clone(), now, from).await,
-        };
-        let received = match taken {
-            Ok(r) => r,
-            // It would only fail again: parked in triage with the reason, never dropped, and the
-            // alerts after it are still taken in. If even that fails, the monitor sends again.
-            Err(reason) => {
-                park(state, source, &alert, &reason, now).await?;
-                Received {
-                    reason: Some(reason),
-                    ..Received::new(&alert, "triage", None)
-                }
-            }
-        };
-        if received.outcome != "repeated" {
-            tracing::info!(source = %source.code, fingerprint = %received.fingerprint, outcome = %received.outcome,
-                ticket = ?received.ticket, reason = ?received.reason, "alert");
-        }
-        out.push(received);
-    }
-    intake_sources::Entity::update_many()
-        .col_expr(
-            intake_sources::Column::LastUsedAt,
-            sea_orm::sea_query::Expr::value(state.now()),
-        )
-        .filter(intake_sources::Column::Id.eq(source.id))
-        .exec(&state.db)
-        .await?;
-    Ok(out)
-}
-
-/// Takes in one alert in a transaction of its own, or says why it could not be.
-async fn receive_one(
-    state: &Context,
-    source: &intake_sources::Model,
-    rules: &Rules,
-    alert: Alert,
-    now: DateTime<Utc>,
-    from: &ClientAddr,
-) -> Result<Received, String> {
-    let fingerprint = alert.fingerprint.clone();
-    let attempt = async {
-        let txn = state.begin_write().await?;
-        let r = receive(&txn, state, source, rules, alert, now, from).await?;
-        txn.commit().await?;
-        Ok::<_, AppError>(r)
-    };
-    attempt.await.map_err(|e| {
-        if let AppError::Internal(inner) = &e {
-            tracing::error!(source = %source.code, %fingerprint, error = %format!("{inner:#}"), "alert could not be taken in; parked in triage");
-        }
-        let detail = match &e {
-            AppError::Internal(_) => match e.calendar_not_covered() {
-                Some(_) => format!("{e}"),
-                None => "an internal error (logged)".to_owned(),
-            },
-            _ => e.to_string(),
-        };
-        format!("could not be taken in: {detail}")
-    })
-}
-
-/// Parks `alert` in triage with `reason`: a new row, or, for a repeat of an episode already
-/// parked, the same row counted again (the monitor repeats its notifications).
-async fn park(
-    state: &Context,
-    source: &intake_sources::Model,
-    alert: &Alert,
-    reason: &str,
-    now: DateTime<Utc>,
-) -> AppResult<()> {
-    let txn = state.begin_write().await?;
-    lock_fingerprint(&txn, source.id, &alert.fingerprint).await?;
-    let parked = alerts::Entity::find()
-        .filter(alerts::Column::SourceId.eq(source.id))
-        .filter(alerts::Column::Fingerprint.eq(&alert.fingerprint))
-        .filter(alerts::Column::StartsAt.eq(alert.starts_at))
-        .filter(alerts::Column::TicketId.is_null())
-        .filter(alerts::Column::TriageOutcome.is_null())
-        .order_by_desc(alerts::Column::Id)
-        .one(&txn)
-        .await?;
-    match parked {
-        Some(row) => {
-            let id = row.id;
-            seen(&txn, row, alert, now).await?;
-            alerts::Entity::update_many()
-                .col_expr(alerts::Column::TriageReason, sea_orm::sea_query::Expr::value(reason))
-                .filter(alerts::Column::Id.eq(id))
-                .exec(&txn)
-                .await?;
-        }
-        None => insert(&txn, source, alert, None, None, Some(reason), now).await?,
-    }
-    txn.commit().await?;
-    Ok(())
-}
-
-/// Takes in one alert inside `txn`.
+/// Takes in one alert inside `txn`, with what `known` read for its notification.
+#[allow(clippy::too_many_arguments)]
 pub async fn receive(
     txn: &DatabaseTransaction,
     state: &Context,
     source: &intake_sources::Model,
     rules: &Rules,
+    known: &mut batch::Known,
     alert: Alert,
     now: DateTime<Utc>,
     from: &ClientAddr,
 ) -> AppResult<Received> {
-    lock_fingerprint(txn, source.id, &alert.fingerprint).await?;
-    let latest = alerts::Entity::find()
-        .filter(alerts::Column::SourceId.eq(source.id))
-        .filter(alerts::Column::Fingerprint.eq(&alert.fingerprint))
-        .order_by_desc(alerts::Column::Id)
-        .one(txn)
-        .await?;
-    let ticket = match latest.as_ref().and_then(|a| a.ticket_id) {
-        Some(id) => tickets::Entity::find_by_id(id).one(txn).await?,
-        None => None,
-    };
+    let (latest, ticket) = known.latest(txn, source.id, &alert.fingerprint).await?;
     let ticket_open = ticket.as_ref().is_some_and(|t| is_open(*t.status));
     let number = ticket.as_ref().map(|t| t.number.clone());
     let same_episode = latest.as_ref().is_some_and(|a| a.starts_at == alert.starts_at);
@@ -393,7 +274,7 @@ pub async fn receive(
             return Ok(Received::new(&alert, "repeated", number.as_deref()));
         }
         // Still in triage: the rules may have changed since.
-        return match map(txn, source, rules, &alert).await? {
+        return match map(txn, source, rules, known, &alert).await? {
             Ok((mapping, system)) => {
                 let (opened, _) =
                     open_alarm(txn, state, &alert, system, Opening::by_rule(&mapping, now), now, from).await?;
@@ -433,7 +314,7 @@ pub async fn receive(
         return Ok(Received::new(&alert, "added", Some(&t.number)));
     }
 
-    match map(txn, source, rules, &alert).await? {
+    match map(txn, source, rules, known, &alert).await? {
         Ok((mapping, system)) => {
             let (opened, _) =
                 open_alarm(txn, state, &alert, system, Opening::by_rule(&mapping, now), now, from).await?;
@@ -467,17 +348,22 @@ pub(crate) async fn lock_fingerprint(
     if txn.get_database_backend() != sea_orm::DbBackend::Postgres {
         return Ok(());
     }
+    txn.execute_raw(sea_orm::Statement::from_sql_and_values(
+        sea_orm::DbBackend::Postgres,
+        "SELECT pg_advisory_xact_lock($1)",
+        [fingerprint_key(source, fingerprint).into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// The advisory-lock key of a fingerprint of `source`.
+fn fingerprint_key(source: i64, fingerprint: &str) -> i64 {
     use sha2::Digest;
     let digest = sha2::Sha256::digest(format!("opsclock-alert/{source}/{fingerprint}"));
     let mut key = [0u8; 8];
     key.copy_from_slice(&digest[..8]);
-    txn.execute_raw(sea_orm::Statement::from_sql_and_values(
-        sea_orm::DbBackend::Postgres,
-        "SELECT pg_advisory_xact_lock($1)",
-        [i64::from_be_bytes(key).into()],
-    ))
-    .await?;
-    Ok(())
+    i64::from_be_bytes(key)
 }
 
 /// The rule's mapping and its system, or why the alert goes to triage.
@@ -485,16 +371,14 @@ async fn map(
     txn: &DatabaseTransaction,
     source: &intake_sources::Model,
     rules: &Rules,
+    known: &mut batch::Known,
     alert: &Alert,
 ) -> AppResult<Result<(Mapping, systems::Model), String>> {
     let mapping = match rules.map(&source.code, &alert.labels) {
         Mapped::To(m) => m,
         Mapped::Triage(reason) => return Ok(Err(reason)),
     };
-    let system = systems::Entity::find()
-        .filter(systems::Column::Code.eq(&mapping.system))
-        .one(txn)
-        .await?;
+    let system = known.system(txn, &mapping.system).await?;
     Ok(match system {
         Some(s) => Ok((mapping, s)),
         None => Err(format!(
