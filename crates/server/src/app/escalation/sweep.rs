@@ -25,8 +25,11 @@
 //!   holds which role is read once per sweep, and only when something is due, so an idle sweep
 //!   is the one indexed query.
 //! - **Write turns as everywhere.** The page's transaction begins as every write does
-//!   ([`crate::db::begin_write`], `BEGIN IMMEDIATE` on SQLite), so on SQLite it holds the write
-//!   lock for one page, not for the whole sweep: HTTP writes get their turns between pages.
+//!   ([`crate::db::begin_write`], `BEGIN IMMEDIATE` on SQLite), and like the other background
+//!   jobs it meets SQLite's busy handler rather than the HTTP writers' turns. It holds the write
+//!   lock for one page at a time, not for the whole sweep (200 due clocks took some 30–100 ms
+//!   on a loaded machine, docs/benchmarks.md), so a writer waiting meanwhile gets its turn
+//!   between pages, well within `SQLITE_BUSY_TIMEOUT`.
 //!
 //! On PostgreSQL the whole sweep runs under a session advisory lock, so of several replicas one
 //! sweeps at a time and the others skip that round; on SQLite one process does the work. A
