@@ -1,5 +1,6 @@
 //! The escalation sweep's cost: with nothing due it must not grow with the open tickets (one
-//! indexed range query on `clocks.next_due_at`); with work due it grows with the due clocks.
+//! indexed range query on `clocks.next_due_at`); with work due it grows with the due clocks (one
+//! transaction per page of `batch` clocks, four statements a clock: the 200 here are one page).
 //!
 //! `cargo bench -p opsclock --bench sweep` (SQLite in a temporary directory; set
 //! `OPSCLOCK_BENCH_PG=1` to run on PostgreSQL at 127.0.0.1 too). Figures: docs/benchmarks.md.

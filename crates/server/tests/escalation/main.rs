@@ -4,6 +4,7 @@
 //! write load loses no acknowledged ticket and leaves none half-written.
 #![allow(clippy::unwrap_used)]
 
+mod batch;
 mod cli;
 mod crash;
 mod fixture;

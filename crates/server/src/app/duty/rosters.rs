@@ -4,7 +4,7 @@
 //! A roster belongs to a vendor and covers the systems it lists, or every system the vendor
 //! serves. Its members are user names; on-duty answers name only enabled users of that vendor.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use duty_roster::{Override, Roster, ShiftInstance, ShiftLine, StaffingRule};
@@ -111,10 +111,20 @@ fn parse(row: &rosters::Model) -> Result<RosterDoc, AppError> {
         .map_err(|e| AppError::Internal(anyhow::anyhow!("roster {} is unreadable: {e}", row.code)))
 }
 
-/// The rosters of `rows` with their overrides. One that cannot be read (its document edited by
-/// hand, or written by a version of opsclock whose format has changed) is left out and logged:
-/// it must not stop ticket openings, escalations or the other rosters' answers.
+/// The rosters of `rows` with their overrides (read in one query). One that cannot be read (its
+/// document edited by hand, or written by a version of opsclock whose format has changed) is
+/// left out and logged: it must not stop ticket openings, escalations or the other rosters'
+/// answers.
 async fn load_rows(db: &impl ConnectionTrait, rows: Vec<rosters::Model>) -> Result<Vec<Loaded>, AppError> {
+    let overrides = if rows.is_empty() {
+        Vec::new()
+    } else {
+        roster_overrides::Entity::find()
+            .filter(roster_overrides::Column::RosterId.is_in(rows.iter().map(|r| r.id)))
+            .order_by_asc(roster_overrides::Column::Id)
+            .all(db)
+            .await?
+    };
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let doc = match parse(&row) {
@@ -124,18 +134,15 @@ async fn load_rows(db: &impl ConnectionTrait, rows: Vec<rosters::Model>) -> Resu
                 continue;
             }
         };
-        let overrides = roster_overrides::Entity::find()
-            .filter(roster_overrides::Column::RosterId.eq(row.id))
-            .order_by_asc(roster_overrides::Column::Id)
-            .all(db)
-            .await?
-            .into_iter()
+        let overrides = overrides
+            .iter()
+            .filter(|o| o.roster_id == row.id)
             .map(|o| Override {
-                line: o.line,
+                line: o.line.clone(),
                 date: o.date,
-                off: o.off_user,
-                on: o.on_user,
-                reason: o.reason,
+                off: o.off_user.clone(),
+                on: o.on_user.clone(),
+                reason: o.reason.clone(),
             })
             .collect();
         out.push(Loaded { row, doc, overrides });
@@ -167,28 +174,6 @@ pub async fn get(db: &impl ConnectionTrait, code: &str) -> Result<Loaded, AppErr
         .ok_or_else(|| AppError::NotFound(format!("no roster {code:?}")))
 }
 
-/// The rosters covering `system`.
-pub async fn covering(db: &impl ConnectionTrait, system: &systems::Model) -> Result<Vec<Loaded>, AppError> {
-    let vendor_ids: Vec<i64> = system_vendors::Entity::find()
-        .filter(system_vendors::Column::SystemId.eq(system.id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|l| l.vendor_id)
-        .collect();
-    if vendor_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let rows = rosters::Entity::find()
-        .filter(rosters::Column::VendorId.is_in(vendor_ids))
-        .order_by_asc(rosters::Column::Code)
-        .all(db)
-        .await?;
-    let mut loaded = load_rows(db, rows).await?;
-    loaded.retain(|l| l.doc.systems.is_empty() || l.doc.systems.contains(&system.code));
-    Ok(loaded)
-}
-
 /// Who is on duty for `system` at `at`: `None` when no roster covers the system (the caller
 /// falls back to whoever holds the role), else the people, possibly none (a gap).
 pub async fn on_duty(
@@ -197,51 +182,115 @@ pub async fn on_duty(
     system: &systems::Model,
     at: DateTime<Utc>,
 ) -> Result<Option<Vec<OnDuty>>, AppError> {
-    let covering = covering(db, system).await?;
-    if covering.is_empty() {
-        return Ok(None);
+    let vendors = vendors_of(db, [system.id]).await?;
+    Ok(on_duty_many(db, calendars, &[system], &vendors, at)
+        .await?
+        .remove(&system.id)
+        .flatten())
+}
+
+/// The vendors serving each of `systems` (by id), as system id → vendor ids.
+pub async fn vendors_of(
+    db: &impl ConnectionTrait,
+    systems: impl IntoIterator<Item = i64>,
+) -> Result<HashMap<i64, Vec<i64>>, sea_orm::DbErr> {
+    let mut out: HashMap<i64, Vec<i64>> = HashMap::new();
+    for l in system_vendors::Entity::find()
+        .filter(system_vendors::Column::SystemId.is_in(systems))
+        .all(db)
+        .await?
+    {
+        out.entry(l.system_id).or_default().push(l.vendor_id);
     }
-    let mut out = Vec::new();
-    for r in &covering {
-        // A roster that cannot answer (its calendar does not cover the date) must not stop ticket
-        // writes or escalations: it is logged and counts as nobody on duty.
-        let shifts = match super::calendar(calendars, "calendar", &r.doc.calendar).and_then(|cal| {
-            r.doc
-                .roster()
-                .on_duty(cal, at, &r.overrides)
-                .map_err(|e| AppError::invalid("roster", e.to_string()))
-        }) {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::error!(roster = %r.doc.code, error = %e, "roster cannot say who is on duty");
-                continue;
-            }
-        };
-        let names: Vec<String> = shifts.iter().flat_map(|s| s.members.clone()).collect();
-        let people = users::Entity::find()
-            .filter(users::Column::Username.is_in(names))
-            .filter(users::Column::VendorId.eq(r.row.vendor_id))
-            .filter(users::Column::Disabled.eq(false))
+    Ok(out)
+}
+
+/// [`on_duty`] for each of `systems` at once, in three queries however many there are (the
+/// escalation sweep asks for a whole batch's): the rosters of their vendors (`vendors`, from
+/// [`vendors_of`]) with their overrides, and the people those rosters put on duty. Each roster
+/// is asked once; a system maps to `None` when no roster covers it.
+pub async fn on_duty_many(
+    db: &impl ConnectionTrait,
+    calendars: &BTreeMap<String, Calendar>,
+    systems: &[&systems::Model],
+    vendors: &HashMap<i64, Vec<i64>>,
+    at: DateTime<Utc>,
+) -> Result<HashMap<i64, Option<Vec<OnDuty>>>, AppError> {
+    let serving: BTreeSet<i64> = systems
+        .iter()
+        .filter_map(|s| vendors.get(&s.id))
+        .flatten()
+        .copied()
+        .collect();
+    let rosters = if serving.is_empty() {
+        Vec::new()
+    } else {
+        let rows = rosters::Entity::find()
+            .filter(rosters::Column::VendorId.is_in(serving))
+            .order_by_asc(rosters::Column::Code)
             .all(db)
             .await?;
-        for s in &shifts {
-            for m in &s.members {
-                if let Some(u) = people.iter().find(|u| &u.username == m)
-                    && !out.iter().any(|o: &OnDuty| o.user_id == u.id)
-                {
-                    out.push(OnDuty {
-                        user_id: u.id,
-                        username: u.username.clone(),
-                        roster: r.doc.code.clone(),
-                        line: s.line.clone(),
-                        team: s.team.clone(),
-                        until: s.end,
-                    });
+        load_rows(db, rows).await?
+    };
+    let shifts: Vec<Vec<ShiftInstance>> = rosters.iter().map(|r| shifts_at(r, calendars, at)).collect();
+    let names: BTreeSet<&String> = shifts.iter().flatten().flat_map(|s| &s.members).collect();
+    let people = if names.is_empty() {
+        Vec::new()
+    } else {
+        users::Entity::find()
+            .filter(users::Column::Username.is_in(names.into_iter().cloned()))
+            .filter(users::Column::Disabled.eq(false))
+            .all(db)
+            .await?
+    };
+    let mut answers = HashMap::new();
+    for system in systems {
+        let theirs = vendors.get(&system.id).map_or(&[][..], Vec::as_slice);
+        let mut on: Option<Vec<OnDuty>> = None;
+        let covering = rosters.iter().zip(&shifts).filter(|(r, _)| {
+            theirs.contains(&r.row.vendor_id) && (r.doc.systems.is_empty() || r.doc.systems.contains(&system.code))
+        });
+        for (r, shifts) in covering {
+            let out = on.get_or_insert_with(Vec::new);
+            for s in shifts {
+                for m in &s.members {
+                    // Only the roster's own vendor's people are on duty by it.
+                    let person = people
+                        .iter()
+                        .find(|u| &u.username == m && u.vendor_id == Some(r.row.vendor_id));
+                    if let Some(u) = person
+                        && !out.iter().any(|o| o.user_id == u.id)
+                    {
+                        out.push(OnDuty {
+                            user_id: u.id,
+                            username: u.username.clone(),
+                            roster: r.doc.code.clone(),
+                            line: s.line.clone(),
+                            team: s.team.clone(),
+                            until: s.end,
+                        });
+                    }
                 }
             }
         }
+        answers.insert(system.id, on);
     }
-    Ok(Some(out))
+    Ok(answers)
+}
+
+/// The shifts of roster `r` at `at`. A roster that cannot answer (its calendar does not cover the
+/// date) must not stop ticket writes or escalations: it is logged and counts as nobody on duty.
+fn shifts_at(r: &Loaded, calendars: &BTreeMap<String, Calendar>, at: DateTime<Utc>) -> Vec<ShiftInstance> {
+    let shifts = super::calendar(calendars, "calendar", &r.doc.calendar).and_then(|cal| {
+        r.doc
+            .roster()
+            .on_duty(cal, at, &r.overrides)
+            .map_err(|e| AppError::invalid("roster", e.to_string()))
+    });
+    shifts.unwrap_or_else(|e| {
+        tracing::error!(roster = %r.doc.code, error = %e, "roster cannot say who is on duty");
+        Vec::new()
+    })
 }
 
 /// Checks a roster against the catalogue and the users, then stores it (replacing the roster with

@@ -109,7 +109,14 @@ pub async fn effective(db: &impl ConnectionTrait, policy_id: i64, severity: &str
         )
         .all(db)
         .await?;
+    Ok(pick(&rows, policy_id, severity))
+}
+
+/// [`effective`] among stored ladder rows read before, which may hold other policies' ladders
+/// too (the sweep reads those of a whole batch's policies at once).
+pub fn pick(rows: &[escalation_ladders::Model], policy_id: i64, severity: &str) -> Ladder {
     let rank = |r: &escalation_ladders::Model| match (r.policy_id, r.severity.as_deref()) {
+        (Some(p), _) if p != policy_id => None,
         (Some(_), Some(s)) if s == severity => Some(0),
         (Some(_), None) => Some(1),
         (None, _) => Some(2),
@@ -122,18 +129,21 @@ pub async fn effective(db: &impl ConnectionTrait, policy_id: i64, severity: &str
     {
         // Ladders are checked when set; one edited by hand into nonsense must not stop ticket
         // writes, so it is logged and the built-in default escalates meanwhile.
-        Some((_, row)) => Ok(parse(row).unwrap_or_else(|e| {
+        Some((_, row)) => parse(row).unwrap_or_else(|e| {
             tracing::error!(scope = %row.scope, error = %e, "using the built-in default ladder instead");
             Ladder::default_ladder()
-        })),
-        None => Ok(Ladder::default_ladder()),
+        }),
+        None => Ladder::default_ladder(),
     }
 }
 
 /// The ladder for a ticket: its major-event window's if it has one, else its policy's for its
 /// severity (see [`effective`]).
 pub async fn for_ticket(db: &impl ConnectionTrait, ticket: &tickets::Model) -> Result<Ladder, DbErr> {
-    if let Some(ladder) = window_ladder(db, ticket.major_event_id).await? {
+    if let Some(id) = ticket.major_event_id
+        && let Some(row) = major_events::Entity::find_by_id(id).one(db).await?
+        && let Some(ladder) = of_window(&row)
+    {
         return Ok(ladder);
     }
     let system = systems::Entity::find_by_id(ticket.system_id)
@@ -143,13 +153,9 @@ pub async fn for_ticket(db: &impl ConnectionTrait, ticket: &tickets::Model) -> R
     effective(db, system.policy_id, ticket.severity.key()).await
 }
 
-/// The ladder of the major-event window a ticket was opened under, if the window has one.
-async fn window_ladder(db: &impl ConnectionTrait, window: Option<i64>) -> Result<Option<Ladder>, DbErr> {
-    let Some(id) = window else { return Ok(None) };
-    let Some(row) = major_events::Entity::find_by_id(id).one(db).await? else {
-        return Ok(None);
-    };
-    Ok(row.document.get("ladder").filter(|l| !l.is_null()).and_then(|l| {
+/// The ladder of a major-event window, if the window has one.
+pub fn of_window(row: &major_events::Model) -> Option<Ladder> {
+    row.document.get("ladder").filter(|l| !l.is_null()).and_then(|l| {
         match serde_json::from_value::<Ladder>(l.clone()) {
             Ok(l) => Some(l),
             Err(e) => {
@@ -157,7 +163,7 @@ async fn window_ladder(db: &impl ConnectionTrait, window: Option<i64>) -> Result
                 None
             }
         }
-    }))
+    })
 }
 
 /// Every stored ladder, by scope.

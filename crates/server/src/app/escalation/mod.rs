@@ -5,9 +5,10 @@
 //!
 //! 1. Every ticket write stores, per clock, `next_due_at`: the earliest instant at which a ladder
 //!    step not yet in the outbox is or becomes due ([`next_look`]).
-//! 2. The [`sweep`] (every 30 s by default) takes the clocks whose `next_due_at` has passed, and
-//!    for each, in one transaction that also locks the ticket: evaluates the ladder with
-//!    `sla-clock`, inserts one outbox row per due step under its unique identity
+//! 2. The [`sweep`] (every 30 s by default) takes the clocks whose `next_due_at` has passed, a
+//!    page at a time, and for each page, in one transaction that first locks the page's tickets
+//!    and then gives each clock a savepoint of its own ([`sweep_batch`]): evaluates the ladder
+//!    with `sla-clock`, inserts one outbox row per due step under its unique identity
 //!    `ticket/clock/step/repeat` ([`step_key`]), and advances `next_due_at`.
 //! 3. The mailer ([`crate::mail`]) sends the outbox rows.
 
@@ -16,6 +17,7 @@ pub mod message;
 pub mod recipients;
 pub mod summary;
 pub mod sweep;
+pub mod sweep_batch;
 
 use std::collections::HashSet;
 
@@ -198,6 +200,23 @@ pub async fn enqueue(
     m: NewMessage,
     now: DateTime<Utc>,
 ) -> Result<usize, DbErr> {
+    let english = match m.mail.english {
+        Some(_) if !m.recipients.is_empty() => english_readers(db).await?,
+        _ => HashSet::new(),
+    };
+    Ok(crate::delivery::insert_all_once(db, outbox_rows(links, &m, &english, now)).await? as usize)
+}
+
+/// The outbox rows [`enqueue`] writes for `m`, given the addresses (trimmed, lower case) of the
+/// readers who ask for the English copy ([`english_readers`]): one row, or two where both kinds
+/// of reader are among the recipients. The sweep reads those readers once per batch and inserts
+/// a clock's rows together.
+pub fn outbox_rows(
+    links: &Links,
+    m: &NewMessage,
+    english: &HashSet<String>,
+    now: DateTime<Utc>,
+) -> Vec<outbox::ActiveModel> {
     let mut seen = HashSet::new();
     let recipients: Vec<String> = m
         .recipients
@@ -205,28 +224,26 @@ pub async fn enqueue(
         .map(|a| a.trim().to_owned())
         .filter(|a| seen.insert(a.to_lowercase()))
         .collect();
-    let english = match m.mail.english {
-        Some(_) if !recipients.is_empty() => english_readers(db).await?,
-        _ => HashSet::new(),
-    };
+    // Without an English copy, everyone reads the Chinese.
+    let nobody = HashSet::new();
+    let english = if m.mail.english.is_some() { english } else { &nobody };
     let (with_english, chinese_only): (Vec<String>, Vec<String>) = recipients
         .iter()
         .cloned()
         .partition(|a| english.contains(&a.to_lowercase()));
-    let rows = if with_english.is_empty() || chinese_only.is_empty() {
+    if with_english.is_empty() || chinese_only.is_empty() {
         let read_english = chinese_only.is_empty() && !with_english.is_empty();
-        vec![row(links, &m, m.key.clone(), recipients, read_english, now)]
+        vec![row(links, m, m.key.clone(), recipients, read_english, now)]
     } else {
         vec![
-            row(links, &m, m.key.clone(), chinese_only, false, now),
-            row(links, &m, format!("{}/en", m.key), with_english, true, now),
+            row(links, m, m.key.clone(), chinese_only, false, now),
+            row(links, m, format!("{}/en", m.key), with_english, true, now),
         ]
-    };
-    Ok(crate::delivery::insert_all_once(db, rows).await? as usize)
+    }
 }
 
 /// The addresses (trimmed, lower case) of the accounts that ask for the English copy.
-async fn english_readers(db: &impl ConnectionTrait) -> Result<HashSet<String>, DbErr> {
+pub async fn english_readers(db: &impl ConnectionTrait) -> Result<HashSet<String>, DbErr> {
     use crate::db::entities::users;
     let rows: Vec<Option<String>> = users::Entity::find()
         .select_only()

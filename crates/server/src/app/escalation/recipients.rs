@@ -12,12 +12,12 @@
 //! users without an address are skipped. A role nobody holds is reported, so that the outbox row
 //! says who was meant to hear and did not.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use sla_clock::{Recipient, Role};
 
-use crate::db::entities::{system_vendors, systems, users};
+use crate::db::entities::{systems, users};
 
 /// The addresses for a step, and the roles nobody could be found for.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -77,23 +77,48 @@ impl Directory {
         system: &'a systems::Model,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<SystemContacts<'a>, DbErr> {
-        let on_duty = crate::app::duty::rosters::on_duty(db, calendars, system, now)
-            .await
-            .map_err(|e| DbErr::Custom(format!("who is on duty for {}: {e}", system.code)))?
-            .map(|people| people.into_iter().map(|p| (p.user_id, p.until)).collect());
-        let vendors = system_vendors::Entity::find()
-            .filter(system_vendors::Column::SystemId.eq(system.id))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|l| l.vendor_id)
-            .collect();
-        Ok(SystemContacts {
+        let mut one = self.for_systems(db, calendars, &[system], now).await?;
+        Ok(one.remove(&system.id).unwrap_or(SystemContacts {
             users: &self.users,
             system,
-            vendors,
-            on_duty,
-        })
+            vendors: Vec::new(),
+            on_duty: None,
+        }))
+    }
+
+    /// [`Directory::for_system`] for each of `systems` at once, by system id, in a few queries
+    /// however many there are (the escalation sweep's batch): their vendors, and who their
+    /// vendors' rosters put on duty ([`crate::app::duty::rosters::on_duty_many`]).
+    pub async fn for_systems<'a>(
+        &'a self,
+        db: &impl ConnectionTrait,
+        calendars: &std::collections::BTreeMap<String, sla_clock::Calendar>,
+        systems: &[&'a systems::Model],
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<HashMap<i64, SystemContacts<'a>>, DbErr> {
+        use crate::app::duty::rosters;
+        let mut vendors = rosters::vendors_of(db, systems.iter().map(|s| s.id)).await?;
+        let mut on_duty = rosters::on_duty_many(db, calendars, systems, &vendors, now)
+            .await
+            .map_err(|e| {
+                let codes: Vec<&str> = systems.iter().map(|s| s.code.as_str()).collect();
+                DbErr::Custom(format!("who is on duty for {}: {e}", codes.join(", ")))
+            })?;
+        Ok(systems
+            .iter()
+            .map(|system| {
+                let contacts = SystemContacts {
+                    users: &self.users,
+                    system,
+                    vendors: vendors.remove(&system.id).unwrap_or_default(),
+                    on_duty: on_duty
+                        .remove(&system.id)
+                        .flatten()
+                        .map(|people| people.into_iter().map(|p| (p.user_id, p.until)).collect()),
+                };
+                (system.id, contacts)
+            })
+            .collect())
     }
 }
 

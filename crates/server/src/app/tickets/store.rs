@@ -428,6 +428,30 @@ pub async fn lock(db: &impl ConnectionTrait, filter: sea_orm::Condition) -> Resu
     Ok(())
 }
 
+/// Locks the ticket rows `ids` for the rest of the transaction as [`lock`] does, in id order:
+/// on PostgreSQL with `SELECT … ORDER BY id FOR NO KEY UPDATE`, the row lock that [`lock`]'s
+/// `UPDATE` of a non-key column takes, so a ticket write waits for it as for [`lock`] (and it
+/// for the write), and two transactions locking overlapping sets in this order cannot deadlock.
+/// On SQLite the write transaction ([`crate::db::begin_write`]) holds the whole database
+/// already, and this is [`lock`].
+pub async fn lock_in_order(db: &impl ConnectionTrait, ids: &[i64]) -> Result<(), sea_orm::DbErr> {
+    use sea_orm::sea_query::LockType;
+    use sea_orm::{QueryOrder, QuerySelect};
+    if db.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return lock(db, tickets::Column::Id.is_in(ids.iter().copied()).into()).await;
+    }
+    let _locked: Vec<i64> = tickets::Entity::find()
+        .select_only()
+        .column(tickets::Column::Id)
+        .filter(tickets::Column::Id.is_in(ids.iter().copied()))
+        .order_by_asc(tickets::Column::Id)
+        .lock(LockType::NoKeyUpdate)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(())
+}
+
 /// Whether a stored clock state counts as running (for "due before" and "breached" queries).
 pub fn running_state() -> String {
     ClockState::Running.to_string()

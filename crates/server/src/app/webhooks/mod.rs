@@ -281,7 +281,24 @@ pub async fn queue_breach(
     deadline: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<usize, DbErr> {
-    let subs: Vec<_> = active(db).await?.into_iter().filter(|s| wants(s, "breached")).collect();
+    let subs = breach_subscriptions(db).await?;
+    queue_breach_to(db, &subs, row, clock, deadline, now).await
+}
+
+/// The active subscriptions that want `breached` (what the sweep reads once per batch).
+pub async fn breach_subscriptions(db: &impl ConnectionTrait) -> Result<Vec<webhook_subscriptions::Model>, DbErr> {
+    Ok(active(db).await?.into_iter().filter(|s| wants(s, "breached")).collect())
+}
+
+/// [`queue_breach`] to the subscriptions `subs` ([`breach_subscriptions`]) read before.
+pub async fn queue_breach_to(
+    db: &impl ConnectionTrait,
+    subs: &[webhook_subscriptions::Model],
+    row: &tickets::Model,
+    clock: &str,
+    deadline: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<usize, DbErr> {
     if subs.is_empty() {
         return Ok(0);
     }
@@ -297,7 +314,7 @@ pub async fn queue_breach(
         note: None,
     };
     let mut queued = 0;
-    for s in &subs {
+    for s in subs {
         let key = format!("webhook/{}/{}/breached/{clock}", s.id, row.number);
         queued += usize::from(enqueue(db, s, key, Some(row.id), &payload, now).await?);
     }
