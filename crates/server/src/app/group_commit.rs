@@ -139,7 +139,7 @@ impl GroupCommit {
     pub const MAX: usize = 48;
 
     /// How long a group goes on taking writes: past it, the group commits what it has.
-    pub const BUDGET: std::time::Duration = std::time::Duration::from_millis(50);
+    pub const BUDGET: std::time::Duration = std::time::Duration::from_millis(250);
 
     /// The committer of `db`, taking `turn` (SQLite's write turn) for each group.
     pub fn new(db: DatabaseConnection, turn: Option<Arc<Semaphore>>) -> GroupCommit {
