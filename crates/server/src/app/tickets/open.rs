@@ -451,11 +451,7 @@ pub(crate) async fn open_ticket_with(
     // ([`crate::app::group_commit`]: concurrent creations share it and its commit, and this one
     // is answered after that commit). A refusal (a wrong field, a system out of scope) is
     // answered from the plan without waiting for a group.
-    crate::app::permissions::check(p, crate::app::permissions::Action::TicketOpen)?;
-    let system = system_in_scope(&ctx.db, p, &body.system).await?;
-    let side = Some(super::evidence::side_of(p));
-    let mut plan = plan_as(&ctx.db, ctx, system, Some(p.user_id), body, now, side).await?;
-    plan.recording = Some(super::recording(&ctx.db, ctx, p, &plan.system, now).await?);
+    let mut plan = plan_for(&ctx.db, ctx, p, body, now).await?;
     let (c, user, from2, once) = (ctx.clone(), p.user_id, from.clone(), once.map(str::to_owned));
     let (row, ticket) = ctx
         .group
@@ -501,12 +497,26 @@ pub(crate) async fn open_in(
     from: &ClientAddr,
     now: DateTime<Utc>,
 ) -> AppResult<(tickets::Model, ticket_domain::Ticket)> {
-    crate::app::permissions::check(p, crate::app::permissions::Action::TicketOpen)?;
-    let system = system_in_scope(txn, p, &body.system).await?;
-    let side = Some(super::evidence::side_of(p));
-    let mut plan = plan_as(txn, ctx, system, Some(p.user_id), body, now, side).await?;
-    plan.recording = Some(super::recording(txn, ctx, p, &plan.system, now).await?);
+    let plan = plan_for(txn, ctx, p, body, now).await?;
     open(txn, &ctx.calendars.snapshot(), plan, Some(p.user_id), now, from).await
+}
+
+/// The plan of a ticket person `p` opens, read on `db` (the read connections, or the
+/// transaction that will open it): `p` may open tickets (not a viewer) and the system is in their
+/// scope; the ticket is recorded as their party's.
+async fn plan_for(
+    db: &impl ConnectionTrait,
+    ctx: &Context,
+    p: &Principal,
+    body: CreateTicket,
+    now: DateTime<Utc>,
+) -> AppResult<Plan> {
+    crate::app::permissions::check(p, crate::app::permissions::Action::TicketOpen)?;
+    let system = system_in_scope(db, p, &body.system).await?;
+    let side = Some(super::evidence::side_of(p));
+    let mut plan = plan_as(db, ctx, system, Some(p.user_id), body, now, side).await?;
+    plan.recording = Some(super::recording(db, ctx, p, &plan.system, now).await?);
+    Ok(plan)
 }
 
 /// Opens the ticket `plan` describes (`actor`: who, `None` for a monitor) and records it in the
