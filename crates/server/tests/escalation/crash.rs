@@ -132,42 +132,7 @@ async fn sigkill_under_write_load_loses_nothing(backend: Backend) {
         "the load was real: {} confirmed",
         confirmed.len()
     );
-    for t in &rows {
-        let events = ticket_events::Entity::find()
-            .filter(ticket_events::Column::TicketId.eq(t.id))
-            .all(db)
-            .await
-            .unwrap();
-        assert!(
-            events.iter().any(|e| e.seq == 1),
-            "{} has no first event: {events:?}",
-            t.number
-        );
-        let n_clocks = clocks::Entity::find()
-            .filter(clocks::Column::TicketId.eq(t.id))
-            .count(db)
-            .await
-            .unwrap();
-        assert!(n_clocks >= 2, "{} has {n_clocks} clocks", t.number);
-        let audited = audit_log::Entity::find()
-            .filter(audit_log::Column::Target.eq(t.number.as_str()))
-            .count(db)
-            .await
-            .unwrap();
-        assert!(audited >= 1, "{} has no audit entry", t.number);
-    }
-    // The tickets' counter (problem records, PRB-…, number in the same table).
-    let counter = ticket_counters::Entity::find()
-        .filter(ticket_counters::Column::Key.not_like("PRB-%"))
-        .one(db)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        counter.last_value as usize,
-        rows.len(),
-        "the counter matches the tickets"
-    );
+    assert_none_half_stored(db, &rows, 2..=u64::MAX).await;
 
     // Restarted: the outbox resumes and drains; new writes are accepted.
     let second = Server::start_on(&world.db.url, &config, "second", &listen);
@@ -231,6 +196,48 @@ async fn sigkill_under_write_load_loses_nothing(backend: Backend) {
     );
     drop(second);
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Each of `rows` (every ticket stored) is whole: its first event, a number of clocks in
+/// `clocks`, an audit entry; and the tickets' counter (problem records, PRB-…, number in the same
+/// table) is exactly the number of tickets, so no number was given to a ticket not stored.
+pub(crate) async fn assert_none_half_stored(
+    db: &sea_orm::DatabaseConnection,
+    rows: &[tickets::Model],
+    clocks: std::ops::RangeInclusive<u64>,
+) {
+    for t in rows {
+        let first_event = ticket_events::Entity::find()
+            .filter(ticket_events::Column::TicketId.eq(t.id))
+            .filter(ticket_events::Column::Seq.eq(1))
+            .count(db)
+            .await
+            .unwrap();
+        assert_eq!(first_event, 1, "{} has no first event", t.number);
+        let n_clocks = clocks::Entity::find()
+            .filter(clocks::Column::TicketId.eq(t.id))
+            .count(db)
+            .await
+            .unwrap();
+        assert!(clocks.contains(&n_clocks), "{} has {n_clocks} clocks", t.number);
+        let audited = audit_log::Entity::find()
+            .filter(audit_log::Column::Target.eq(t.number.as_str()))
+            .count(db)
+            .await
+            .unwrap();
+        assert!(audited >= 1, "{} has no audit entry", t.number);
+    }
+    let counter = ticket_counters::Entity::find()
+        .filter(ticket_counters::Column::Key.not_like("PRB-%"))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        counter.last_value as usize,
+        rows.len(),
+        "the counter matches the tickets"
+    );
 }
 
 crate::both_backends!(sigkill_under_write_load, sigkill_under_write_load_loses_nothing);
