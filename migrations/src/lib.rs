@@ -43,6 +43,7 @@ mod m20261213_000061_spares;
 mod m20261213_000062_replacements;
 mod m20261213_000063_warranty_repairs;
 mod m20261213_000064_one_open_replacement;
+mod m20261214_000065_mail_in_files;
 
 /// Applies and reverts the opsclock schema; see [`MigratorTrait`] for `up`, `down`, `status`, ….
 #[derive(Debug, Clone, Copy, Default)]
@@ -88,6 +89,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261213_000062_replacements::Migration),
             Box::new(m20261213_000063_warranty_repairs::Migration),
             Box::new(m20261213_000064_one_open_replacement::Migration),
+            Box::new(m20261214_000065_mail_in_files::Migration),
         ]
     }
 }

@@ -255,6 +255,8 @@ pub async fn start(sweeper: Sweeper, opts: JobOptions) -> anyhow::Result<JobSche
                     emptied = p.emptied,
                     alerts = p.alerts,
                     sessions = p.sessions,
+                    links = p.links,
+                    mail_in = p.mail_in,
                     "retention purge"
                 ),
                 Err(e) => tracing::error!(error = %e, "retention purge failed; trying again tomorrow"),

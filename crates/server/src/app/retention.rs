@@ -6,6 +6,8 @@
 //! | outbox messages of no ticket (summaries, pings) and their attempts | 366 days | 90 days | created before, delivered or parked |
 //! | text of outbox messages of a ticket | 366 days | 90 days | created before, delivered or parked, the ticket closed or cancelled; the row and its dedup key stay |
 //! | alerts | 366 days | 90 days | last seen before, and ended |
+//! | mail taken in (`mail_in_messages`) that opened or joined no ticket: ignored, refused, dismissed from triage | as outbox messages | 90 days | received before; mail waiting in triage stays |
+//! | text kept of mail opened from triage | as outbox messages | 90 days | received before; the row stays, as the record of the ticket's source |
 //! | sign-in sessions | — | — | expired a day ago |
 //!
 //! The floor of 183 days is the tender's "日志保存不少于半年" (logs kept at least six months); the
@@ -22,7 +24,7 @@ use sea_orm::{ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, Qu
 
 use crate::config::RetentionConfig;
 use crate::db::Key;
-use crate::db::entities::{alerts, audit_log, outbox, sessions, tickets};
+use crate::db::entities::{alerts, audit_log, mail_in_files, mail_in_messages, outbox, sessions, tickets};
 use ticket_domain::Status;
 
 /// How long each kind of record is kept.
@@ -81,6 +83,8 @@ pub struct Purged {
     /// Notice links expired for longer than messages are kept (their page then says the link
     /// is not known).
     pub links: u64,
+    /// Mail taken in that came to no ticket (with any files it kept).
+    pub mail_in: u64,
 }
 
 /// Deletes what is older than `r` allows as of `now`.
@@ -140,6 +144,7 @@ pub async fn purge(db: &DatabaseConnection, r: Retention, now: DateTime<Utc>) ->
         .exec(db)
         .await?
         .rows_affected;
+    let mail_in = purge_mail_in(db, now - r.outbox).await?;
     Ok(Purged {
         audit,
         outbox,
@@ -147,7 +152,46 @@ pub async fn purge(db: &DatabaseConnection, r: Retention, now: DateTime<Utc>) ->
         alerts,
         sessions,
         links,
+        mail_in,
     })
+}
+
+/// Deletes the mail taken in before `before` that came to no ticket (ignored, refused,
+/// dismissed from triage), with the files it kept, and empties the text kept of mail opened
+/// from triage; returns how many messages were deleted. Mail still waiting in triage stays,
+/// however old: someone has yet to decide on it. A deleted message that is delivered again
+/// is taken in again, as any new message.
+async fn purge_mail_in(db: &DatabaseConnection, before: DateTime<Utc>) -> Result<u64, DbErr> {
+    let waiting = Condition::all()
+        .add(mail_in_messages::Column::Outcome.eq("triage"))
+        .add(mail_in_messages::Column::TriageOutcome.is_null());
+    let gone = Condition::all()
+        .add(mail_in_messages::Column::ReceivedAt.lt(before))
+        .add(mail_in_messages::Column::TicketId.is_null())
+        .add(mail_in_messages::Column::Outcome.ne("pending"))
+        .add(waiting.not());
+    let ids = Query::select()
+        .column(mail_in_messages::Column::Id)
+        .from(mail_in_messages::Entity)
+        .cond_where(gone.clone())
+        .to_owned();
+    mail_in_files::Entity::delete_many()
+        .filter(mail_in_files::Column::MessageId.in_subquery(ids))
+        .exec(db)
+        .await?;
+    let deleted = mail_in_messages::Entity::delete_many()
+        .filter(gone)
+        .exec(db)
+        .await?
+        .rows_affected;
+    mail_in_messages::Entity::update_many()
+        .col_expr(mail_in_messages::Column::Body, Expr::value(Option::<String>::None))
+        .filter(mail_in_messages::Column::ReceivedAt.lt(before))
+        .filter(mail_in_messages::Column::TriageOutcome.is_not_null())
+        .filter(mail_in_messages::Column::Body.is_not_null())
+        .exec(db)
+        .await?;
+    Ok(deleted)
 }
 
 #[cfg(test)]

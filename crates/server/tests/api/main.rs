@@ -53,6 +53,7 @@ mod intake;
 mod intake_batch;
 mod lifecycle;
 mod mail_in;
+mod mail_in_triage;
 mod measured_times;
 mod notices;
 mod openapi;

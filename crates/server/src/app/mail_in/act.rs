@@ -127,6 +127,9 @@ pub(super) async fn handle_parsed(ctx: &Context, opts: &Options, place: Place, m
     am.severity = Set(severity);
     am.body = Set(body);
     am.update(&txn).await?;
+    if handled.outcome == "triage" {
+        super::triage::park(&txn, row.id, &m.attachments, now).await?;
+    }
     if handled.outcome == "ticket"
         && let (Some(user), Some(number)) = (&sender, &handled.ticket)
     {
@@ -351,7 +354,7 @@ async fn act(
                 category: None,
             };
             let (opened, _) = crate::app::tickets::open::open_in(txn, ctx, &p, body, from, now).await?;
-            let note = store_files(txn, ctx, row, &opened, &p, m, from, now).await?;
+            let note = store_files(txn, ctx, row, &opened, (p.user_id, &p), &m.attachments, from, now).await?;
             done("ticket", Some(opened.number), note)
         }
         Decision::Comment { ticket, text } => {
@@ -364,7 +367,7 @@ async fn act(
             };
             let (commented, _, _) =
                 crate::app::tickets::actions::perform_in(txn, ctx, &p, from, ticket, "comment", body, now).await?;
-            let note = store_files(txn, ctx, row, &commented, &p, m, from, now).await?;
+            let note = store_files(txn, ctx, row, &commented, (p.user_id, &p), &m.attachments, from, now).await?;
             done("comment", Some(ticket.clone()), note)
         }
         Decision::Acknowledge { ticket, keyword } => {
@@ -390,33 +393,35 @@ async fn current_version(txn: &DatabaseTransaction, number: &str) -> AppResult<i
         .version)
 }
 
-/// Stores the attachments of `m` on ticket `t` through [`crate::app::attachments::store`]
-/// (its limits and kinds, audited as the sender). A file refused (too large, a program, a kind
-/// not allowed, the quota) does not stop the ticket: it is named on the ticket's timeline with
-/// the reason, and what became of every file is recorded with the message. Returns the note.
+/// Stores `files`, a message's attachments, on ticket `t` through
+/// [`crate::app::attachments::store`] (its limits and kinds), uploaded by `sender` (the user who
+/// sent the mail). A file refused (too large, a program, a kind not allowed, the quota) does not
+/// stop the ticket: it is named on the ticket's timeline with the reason, in a comment by `p`
+/// (the sender; for mail opened from triage, the triager), and what became of every file is
+/// recorded with the message. Returns the note.
 #[allow(clippy::too_many_arguments)]
-async fn store_files(
+pub(super) async fn store_files(
     txn: &DatabaseTransaction,
     ctx: &Context,
     row: &mail_in_messages::Model,
     t: &tickets::Model,
-    p: &Principal,
-    m: &Parsed,
+    (sender, p): (i64, &Principal),
+    files: &[super::MailFile],
     from: &ClientAddr,
     now: DateTime<Utc>,
 ) -> AppResult<Option<String>> {
-    if m.attachments.is_empty() {
+    if files.is_empty() {
         return Ok(None);
     }
     let mut recorded = Vec::new();
     let mut refused = Vec::new();
-    for f in &m.attachments {
+    for f in files {
         let savepoint = txn.begin().await?;
         let stored = crate::app::attachments::store(
             &savepoint,
             &ctx.attachments,
             t.id,
-            Some(p.user_id),
+            Some(sender),
             crate::app::attachments::Source::Mail,
             &f.name,
             Some(&f.content_type),

@@ -3,6 +3,7 @@
 //! system, dismissing one. Every act is one transaction with its audit entry.
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
@@ -15,7 +16,7 @@ use crate::app::permissions::{self, Action};
 use crate::app::tickets::open::CreateTicket;
 use crate::app::tickets::views::TicketView;
 use crate::app::{AppError, AppResult, Context};
-use crate::db::entities::{mail_in_messages, tickets, users};
+use crate::db::entities::{mail_in_files, mail_in_messages, tickets, users};
 
 /// A message mail in took.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -139,7 +140,7 @@ pub async fn open(
     permissions::check(p, Action::MailInTriage)?;
     let now = ctx.now();
     let txn = ctx.begin_write().await?;
-    let row = waiting(&txn, id).await?;
+    let row = waiting(&txn, id, p.user_id).await?;
     let sender = match row.user_id {
         Some(u) => users::Entity::find_by_id(u).one(&txn).await?,
         None => None,
@@ -179,6 +180,8 @@ pub async fn open(
         now,
     )
     .await?;
+    let files = unpark(&txn, row.id).await?;
+    super::act::store_files(&txn, ctx, &row, &ticket, (sender.id, p), &files, from, now).await?;
     super::act::answer(&txn, ctx, &row, &sender, &ticket.number, now).await?;
     txn.commit().await?;
     let allowed = crate::app::tickets::views::allowed_of(&domain);
@@ -190,8 +193,9 @@ pub async fn dismiss(ctx: &Context, p: &Principal, from: &ClientAddr, id: i64) -
     permissions::check(p, Action::MailInTriage)?;
     let now = ctx.now();
     let txn = ctx.begin_write().await?;
-    let row = waiting(&txn, id).await?;
+    let row = waiting(&txn, id, p.user_id).await?;
     let target = row.message_id.clone();
+    unpark(&txn, row.id).await?;
     triaged(&txn, row, None, p.user_id, now).await?;
     audit::record(
         &txn,
@@ -207,13 +211,27 @@ pub async fn dismiss(ctx: &Context, p: &Principal, from: &ClientAddr, id: i64) -
     Ok(())
 }
 
-/// Message `id`, if it waits in triage.
-async fn waiting(txn: &DatabaseTransaction, id: i64) -> AppResult<mail_in_messages::Model> {
+/// Message `id`, if it waits in triage, claimed for this transaction by `by`.
+///
+/// The claim is a conditional update of the row (`triaged_by`, where the message still waits),
+/// not a read: on PostgreSQL two triagers opening one message at once would otherwise both read
+/// it waiting and open two tickets. The second one's update waits for the first's transaction
+/// and then finds the message no longer waiting (409); on SQLite the write transaction already
+/// runs alone.
+async fn waiting(txn: &DatabaseTransaction, id: i64, by: i64) -> AppResult<mail_in_messages::Model> {
+    let claimed = mail_in_messages::Entity::update_many()
+        .col_expr(mail_in_messages::Column::TriagedBy, Expr::value(by))
+        .filter(mail_in_messages::Column::Id.eq(id))
+        .filter(mail_in_messages::Column::Outcome.eq("triage"))
+        .filter(mail_in_messages::Column::TriageOutcome.is_null())
+        .exec(txn)
+        .await?
+        .rows_affected;
     let row = mail_in_messages::Entity::find_by_id(id)
         .one(txn)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("no mail-in message {id}")))?;
-    if row.outcome != "triage" || row.triage_outcome.is_some() {
+    if claimed == 0 {
         return Err(AppError::Conflict(format!("message {id} is not waiting in triage")));
     }
     Ok(row)
@@ -233,4 +251,51 @@ async fn triaged(
     am.triaged_at = Set(Some(now));
     am.update(txn).await?;
     Ok(())
+}
+
+/// Keeps `files`, the attachments of message `message` just sent to triage, until triage ends:
+/// the message has no ticket to store them with yet, and it leaves the mailbox once handled.
+/// They are checked (kind, size, quota) only when triage opens the message as a ticket.
+pub(super) async fn park(
+    txn: &DatabaseTransaction,
+    message: i64,
+    files: &[super::MailFile],
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    if files.is_empty() {
+        return Ok(());
+    }
+    let rows = files.iter().map(|f| mail_in_files::ActiveModel {
+        message_id: Set(message),
+        name: Set(f.name.clone()),
+        content_type: Set(f.content_type.clone()),
+        data: Set(f.bytes.clone()),
+        created_at: Set(now),
+        ..Default::default()
+    });
+    mail_in_files::Entity::insert_many(rows)
+        .exec_without_returning(txn)
+        .await?;
+    Ok(())
+}
+
+/// The files kept for message `message` ([`park`]), in the order they came, deleted.
+async fn unpark(txn: &DatabaseTransaction, message: i64) -> AppResult<Vec<super::MailFile>> {
+    let rows = mail_in_files::Entity::find()
+        .filter(mail_in_files::Column::MessageId.eq(message))
+        .order_by_asc(mail_in_files::Column::Id)
+        .all(txn)
+        .await?;
+    mail_in_files::Entity::delete_many()
+        .filter(mail_in_files::Column::MessageId.eq(message))
+        .exec(txn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| super::MailFile {
+            name: r.name,
+            content_type: r.content_type,
+            bytes: r.data,
+        })
+        .collect())
 }

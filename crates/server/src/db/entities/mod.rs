@@ -26,6 +26,7 @@ pub mod findings;
 pub mod form_submissions;
 pub mod inspections;
 pub mod intake_sources;
+pub mod mail_in_files;
 pub mod mail_in_messages;
 pub mod major_events;
 pub mod notice_queue;
