@@ -152,28 +152,34 @@ pub async fn round(
                 fetches.iter().find_map(|f| f.body().map(<[u8]>::to_vec)),
             )
         };
-        let Some(raw) = raw else {
-            report
-                .failed
-                .push(format!("message UID {uid}: the server sent no body"));
-            continue;
-        };
-        report.fetched += 1;
-        let oversized = raw.len() as u64 > limit;
-        let handled = if oversized {
-            let fetches: Vec<_> = session
-                .uid_fetch(uid.to_string(), format!("(UID BODY.PEEK[HEADER]<0.{HEADER_MAX}>)"))
-                .await?
-                .try_collect()
-                .await?;
-            let header = fetches
-                .iter()
-                .find_map(|f| f.header().map(<[u8]>::to_vec))
-                .unwrap_or_default();
-            let size = size.unwrap_or(raw.len() as u64).max(raw.len() as u64);
-            crate::app::mail_in::handle_oversized(ctx, &s.options, place, &header, size, limit).await
-        } else {
-            crate::app::mail_in::handle(ctx, &s.options, place, &raw).await
+        // What is recorded if the message is given up on: the message, or for one too large to
+        // read its header, or for one the server sent nothing of a line naming its place (so
+        // that two such messages are not taken for one).
+        let (handled, kept) = match raw {
+            None => (
+                Err(crate::app::AppError::Internal(anyhow::anyhow!("the server sent no body"))),
+                format!("Subject: (IMAP UID {uid}: the server sent no body)\r\nMessage-ID: <uid-{uidvalidity}-{uid}@{}>\r\n\r\n", s.options.mailbox).into_bytes(),
+            ),
+            Some(raw) if raw.len() as u64 > limit => {
+                report.fetched += 1;
+                let fetches: Vec<_> = session
+                    .uid_fetch(uid.to_string(), format!("(UID BODY.PEEK[HEADER]<0.{HEADER_MAX}>)"))
+                    .await?
+                    .try_collect()
+                    .await?;
+                let header = fetches
+                    .iter()
+                    .find_map(|f| f.header().map(<[u8]>::to_vec))
+                    .unwrap_or_default();
+                let size = size.unwrap_or(raw.len() as u64).max(raw.len() as u64);
+                let handled =
+                    crate::app::mail_in::handle_oversized(ctx, &s.options, place, &header, size, limit).await;
+                (handled, header)
+            }
+            Some(raw) => {
+                report.fetched += 1;
+                (crate::app::mail_in::handle(ctx, &s.options, place, &raw).await, raw)
+            }
         };
         let handled = match handled {
             Ok(h) => {
@@ -197,17 +203,20 @@ pub async fn round(
                 }
                 // Round after round: record it for triage, so a person sees it and the mailbox
                 // moves on.
-                let mut body = raw;
-                if oversized {
-                    body.clear();
-                }
-                match crate::app::mail_in::give_up(ctx, &s.options, place, &body, &why).await {
-                    Ok(_) => {
+                match crate::app::mail_in::give_up(ctx, &s.options, place, &kept, &why).await {
+                    Ok(true) => {
                         tracing::error!(mailbox = %s.options.mailbox, %uid, tries = *tries, error = %why,
                             "mail in gave up on a message; it waits in triage");
                         attempts.remove(&(uidvalidity, uid));
                         report.outcomes.push((uid, "triage".into(), None));
                         report.handled += 1;
+                        put_away(s, session, uid, can_move).await?;
+                    }
+                    Ok(false) => {
+                        // Recorded before under its Message-ID or its place (another replica).
+                        tracing::warn!(mailbox = %s.options.mailbox, %uid, error = %why,
+                            "mail in gave up on a message it had recorded already");
+                        attempts.remove(&(uidvalidity, uid));
                         put_away(s, session, uid, can_move).await?;
                     }
                     Err(again) => {

@@ -107,6 +107,7 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("out_cancelled", "已取消", "Cancelled"),
     ("ch_email", "邮件", "Email"),
     ("ch_webhook", "消息推送", "Webhook"),
+    ("ch_sms", "短信", "SMS"),
     ("mail_pending", "待发", "pending"),
     ("mail_sending", "发送中", "sending"),
     ("mail_sent", "已发", "sent"),
@@ -385,6 +386,10 @@ mod tests {
         assert_eq!(of("sev_", "urgent", Lang::Zh), "紧急");
         assert_eq!(of("sev_", "unknown", Lang::Zh), "unknown");
         assert_eq!(w("doc_title", Lang::En), "Incident report");
+        // Every channel a notice goes by is named in Chinese: an SMS notice read "sms".
+        for (channel, zh) in [("email", "邮件"), ("sms", "短信"), ("webhook", "消息推送")] {
+            assert_eq!(of("ch_", channel, Lang::Zh), zh);
+        }
     }
 
     #[test]

@@ -293,18 +293,42 @@ async fn thread(txn: &DatabaseTransaction, m: &Parsed) -> AppResult<Option<Strin
             return Ok(Some(row.number));
         }
     }
-    let number = regex::Regex::new(r"\b(?:INC|REQ|SEC|ALM)-\d{4}-\d{6}\b").map_err(|e| AppError::Internal(e.into()))?;
-    for found in number.find_iter(&m.subject) {
+    for found in numbers_in(&m.subject) {
         if tickets::Entity::find()
-            .filter(tickets::Column::Number.eq(found.as_str()))
+            .filter(tickets::Column::Number.eq(found))
             .one(txn)
             .await?
             .is_some()
         {
-            return Ok(Some(found.as_str().to_owned()));
+            return Ok(Some(found.to_owned()));
         }
     }
     Ok(None)
+}
+
+/// The ticket numbers written in `subject`, in order: `INC-2026-000031` and its like, set off
+/// by anything but a Latin letter or digit — Chinese text included, which regex's `\b` counts
+/// as part of a word.
+///
+/// ```
+/// use opsclock::app::mail_in::act::numbers_in;
+/// assert_eq!(numbers_in("关于工单INC-2026-000031的处理"), ["INC-2026-000031"]);
+/// assert_eq!(numbers_in("回复：REQ-2026-000002进展如何 / ALM-2026-1234567"), ["REQ-2026-000002", "ALM-2026-1234567"]);
+/// assert!(numbers_in("XINC-2026-000031").is_empty());
+/// assert!(numbers_in("INC-2026-00003").is_empty());
+/// ```
+pub fn numbers_in(subject: &str) -> Vec<&str> {
+    static NUMBER: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(?:^|[^A-Za-z0-9])((?:INC|REQ|SEC|ALM)-\d{4}-\d{6,})(?:[^0-9]|$)").expect("a valid pattern")
+    });
+    let mut found = Vec::new();
+    let mut at = 0;
+    while let Some(c) = NUMBER.captures_at(subject, at) {
+        let m = c.get(1).expect("group 1");
+        found.push(m.as_str());
+        at = m.end();
+    }
+    found
 }
 
 /// Does what `decision` says, as `sender`.
@@ -383,8 +407,11 @@ async fn act(
     })
 }
 
-/// The ticket's version now.
+/// The ticket's version now, the ticket locked for the rest of the transaction: a write to it
+/// committed between this read and the act would otherwise refuse the act as a version
+/// conflict, and the reply (a comment, an acknowledgement) would be recorded `refused` and lost.
 async fn current_version(txn: &DatabaseTransaction, number: &str) -> AppResult<i64> {
+    crate::app::tickets::lock(txn, tickets::Column::Number.eq(number).into()).await?;
     Ok(tickets::Entity::find()
         .filter(tickets::Column::Number.eq(number))
         .one(txn)

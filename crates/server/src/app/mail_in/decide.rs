@@ -97,7 +97,7 @@ pub fn decide(m: &Parsed, facts: &Facts, opts: &Options) -> Decision {
         let vouched = opts
             .trusted_authserv_id
             .as_deref()
-            .is_some_and(|id| m.dmarc_pass_by.iter().any(|b| b.eq_ignore_ascii_case(id.trim())));
+            .is_some_and(|id| super::parse::vouched_by(&m.auth_results, id));
         if let Some(keyword) = ack_keyword(&text, &opts.ack_keywords).filter(|_| vouched) {
             return Decision::Acknowledge {
                 ticket: ticket.clone(),

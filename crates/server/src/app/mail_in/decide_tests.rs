@@ -177,9 +177,15 @@ fn replies_comment_or_acknowledge() {
             trusted_authserv_id: Some("mx.ops.example".into()),
             ..opts()
         };
-        m.dmarc_pass_by = vec!["mx.elsewhere.example".into()];
+        m.auth_results = vec![("mx.elsewhere.example".into(), Some(true))];
         assert!(matches!(decide(&m, &thread, &trusting), Decision::Comment { .. }));
-        m.dmarc_pass_by = vec!["mx.ops.example".into()];
+        // The trusted server's own result on top says fail: a pass below it was forged.
+        m.auth_results = vec![
+            ("mx.ops.example".into(), Some(false)),
+            ("mx.ops.example".into(), Some(true)),
+        ];
+        assert!(matches!(decide(&m, &thread, &trusting), Decision::Comment { .. }));
+        m.auth_results = vec![("mx.ops.example".into(), Some(true))];
         assert_eq!(
             decide(&m, &thread, &trusting),
             Decision::Acknowledge {

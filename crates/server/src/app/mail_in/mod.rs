@@ -89,7 +89,7 @@ pub struct Options {
     /// Words that, alone on a reply's first line, acknowledge the ticket.
     pub ack_keywords: Vec<String>,
     /// The mail server whose `Authentication-Results` say the sender is who `From` says: a
-    /// keyword acknowledges only with its `dmarc=pass` ([`parse::Parsed::dmarc_pass_by`]).
+    /// keyword acknowledges only with its `dmarc=pass` ([`parse::vouched_by`]).
     pub trusted_authserv_id: Option<String>,
 }
 

@@ -39,8 +39,9 @@ pub struct Parsed {
     pub null_return_path: bool,
     /// The attachments.
     pub attachments: Vec<MailFile>,
-    /// The `authserv-id`s of the `Authentication-Results` headers that report `dmarc=pass`.
-    pub dmarc_pass_by: Vec<String>,
+    /// The `Authentication-Results` headers, top (the last server's) first: each one's
+    /// `authserv-id` (lower case) and its DMARC result ([`auth_result`]).
+    pub auth_results: Vec<(String, Option<bool>)>,
     /// `sha256:` and the hex SHA-256 of the bytes: the identity of a message without an id.
     pub digest: String,
     /// Whether the bytes read as a message at all.
@@ -109,10 +110,10 @@ impl Parsed {
             })
             .collect();
         let null_return_path = m.header_raw("Return-Path").is_some_and(|v| v.trim() == "<>");
-        let dmarc_pass_by = m
+        let auth_results = m
             .header_values("Authentication-Results")
             .filter_map(|v| v.as_text().map(str::to_owned))
-            .filter_map(|v| dmarc_pass(&v))
+            .filter_map(|v| auth_result(&v))
             .collect();
         let id = |s: &str| {
             let s = clean(s);
@@ -135,7 +136,7 @@ impl Parsed {
                 || m.header_raw("X-Autoreply-From").is_some(),
             null_return_path,
             attachments,
-            dmarc_pass_by,
+            auth_results,
             digest,
             readable: true,
         }
@@ -206,25 +207,55 @@ mod tests {
     }
 }
 
-/// The `authserv-id` of an `Authentication-Results` value (RFC 8601) that reports `dmarc=pass`.
+/// The `authserv-id` (lower case) of an `Authentication-Results` value (RFC 8601), and its
+/// DMARC result if it reports one: `Some(true)` for `dmarc=pass`, `Some(false)` for any other
+/// (`fail`, `none`, …), `None` for no `dmarc=` at all.
 ///
 /// ```
-/// use opsclock::app::mail_in::parse::dmarc_pass;
+/// use opsclock::app::mail_in::parse::auth_result;
 /// let v = "mx.ops.example; spf=pass smtp.mailfrom=vendor.example; dmarc=pass (p=reject) header.from=vendor.example";
-/// assert_eq!(dmarc_pass(v), Some("mx.ops.example".to_owned()));
-/// assert_eq!(dmarc_pass("mx.ops.example; dmarc=fail header.from=x.example"), None);
-/// assert_eq!(dmarc_pass("mx.ops.example; dkim=pass; dmarc=passed"), None);
+/// assert_eq!(auth_result(v), Some(("mx.ops.example".to_owned(), Some(true))));
+/// assert_eq!(auth_result("MX.ops.example; dmarc=fail header.from=x.example"), Some(("mx.ops.example".to_owned(), Some(false))));
+/// assert_eq!(auth_result("mx.ops.example; dkim=pass"), Some(("mx.ops.example".to_owned(), None)));
+/// assert_eq!(auth_result("mx.ops.example; dkim=pass; dmarc=passed"), Some(("mx.ops.example".to_owned(), Some(false))));
 /// ```
-pub fn dmarc_pass(value: &str) -> Option<String> {
+pub fn auth_result(value: &str) -> Option<(String, Option<bool>)> {
     let mut parts = value.split(';');
     let id = parts.next()?.split_whitespace().next()?.trim().to_lowercase();
-    parts
-        .any(|p| {
-            p.split_whitespace()
-                .next()
-                .is_some_and(|m| m.eq_ignore_ascii_case("dmarc=pass"))
-        })
-        .then_some(id)
+    let dmarc = parts
+        .filter_map(|p| p.split_whitespace().next())
+        .find(|m| m.len() >= 6 && m[..6].eq_ignore_ascii_case("dmarc="))
+        .map(|m| m.eq_ignore_ascii_case("dmarc=pass"));
+    Some((id, dmarc))
+}
+
+/// Whether the server `trusted` vouched for the sender: the first DMARC result among the
+/// `Authentication-Results` headers at the top that `trusted` wrote is `pass`.
+///
+/// Servers add their headers on top of what came, so the trusted server's own results come
+/// first; a header further down that names it was in the mail before it got there — written by
+/// the sender, say. The trusted server must report DMARC on every message (OpenDMARC and rspamd
+/// write `dmarc=none` or `fail` too); a mail it reported nothing on is not vouched for by a
+/// header below.
+///
+/// ```
+/// use opsclock::app::mail_in::parse::vouched_by;
+/// let by = |id: &str, dmarc: Option<bool>| (id.to_owned(), dmarc);
+/// assert!(vouched_by(&[by("mx.ops.example", Some(true))], "MX.ops.example"));
+/// // The trusted server found DMARC failing; the sender's own header below says pass.
+/// assert!(!vouched_by(&[by("mx.ops.example", Some(false)), by("mx.ops.example", Some(true))], "mx.ops.example"));
+/// // Its DKIM header on top, its DMARC one next: the DMARC result counts.
+/// assert!(vouched_by(&[by("mx.ops.example", None), by("mx.ops.example", Some(true))], "mx.ops.example"));
+/// // Another server's header on top: what is below it came with the mail.
+/// assert!(!vouched_by(&[by("relay.example", None), by("mx.ops.example", Some(true))], "mx.ops.example"));
+/// ```
+pub fn vouched_by(results: &[(String, Option<bool>)], trusted: &str) -> bool {
+    let trusted = trusted.trim();
+    results
+        .iter()
+        .take_while(|(id, _)| id.eq_ignore_ascii_case(trusted))
+        .find_map(|(_, dmarc)| *dmarc)
+        .unwrap_or(false)
 }
 
 #[cfg(test)]
