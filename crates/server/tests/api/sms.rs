@@ -698,6 +698,19 @@ both!(
             "{told:?}"
         );
         assert_eq!(told.iter().filter(|(c, _, _)| c == "sms").count(), 1, "{told:?}");
+        // The vendor's engineer sees that an SMS went, to a masked number (手机号脱敏).
+        let seen = t
+            .get("eng_a", &format!("/api/v1/tickets/{number}"))
+            .await
+            .expect(StatusCode::OK);
+        let sms_to: Vec<&str> = seen["escalations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["channel"] == "sms")
+            .filter_map(|m| m["recipients"][0].as_str())
+            .collect();
+        assert_eq!(sms_to, ["138****8000"]);
         // Later rounds send nothing more.
         t.time.advance(TimeDelta::minutes(5));
         sweeper.sweep().await.unwrap();

@@ -77,6 +77,29 @@ pub fn e164(stored: &str) -> String {
     }
 }
 
+/// A stored number as shown to someone who may read a ticket but not manage its people: the
+/// first three and the last four digits (手机号脱敏), the rest `*`. Anything shorter than eight
+/// characters is all `*`.
+///
+/// ```
+/// use opsclock::app::sms::phone::masked;
+/// assert_eq!(masked("13800138000"), "138****8000");
+/// assert_eq!(masked("+447700900123"), "+44******0123");
+/// assert_eq!(masked("1234"), "****");
+/// ```
+pub fn masked(stored: &str) -> String {
+    let chars: Vec<char> = stored.chars().collect();
+    if chars.len() < 8 {
+        return "*".repeat(chars.len());
+    }
+    let (head, tail) = (3, 4);
+    chars
+        .iter()
+        .enumerate()
+        .map(|(i, c)| if i < head || i >= chars.len() - tail { *c } else { '*' })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,6 +15,7 @@ use super::views::{
     EscalationEntry, MajorEventView, TicketPage, TicketView, TimelineEntry, allowed_of, view, views_of,
 };
 use crate::app::auth::Principal;
+use crate::app::auth::Role;
 use crate::app::scope::{can_see_system, visible_system_ids};
 use crate::app::{AppError, AppResult, Context};
 use crate::db::entities::{clocks, outbox, systems, ticket_events, tickets, users};
@@ -276,12 +277,21 @@ pub async fn get(ctx: &Context, p: &Principal, number: &str) -> AppResult<Ticket
         .await?
         .into_iter()
         .map(|m| EscalationEntry {
+            // A number an SMS went to is shown whole to admins and managers only; engineers and
+            // viewers see that it went, and to a masked number.
+            recipients: {
+                let to: Vec<String> = serde_json::from_value(m.recipients).unwrap_or_default();
+                if m.channel == "sms" && !matches!(p.role, Role::Admin | Role::Manager) {
+                    to.iter().map(|n| crate::app::sms::phone::masked(n)).collect()
+                } else {
+                    to
+                }
+            },
             clock: m.clock.unwrap_or_default(),
             step: m.step.unwrap_or_default(),
             repeat: m.repeat.unwrap_or_default(),
             due_at: m.due_at,
             status: m.status.to_string(),
-            recipients: serde_json::from_value(m.recipients).unwrap_or_default(),
             sent_at: m.sent_at,
             english_copy: m.dedup_key.ends_with("/en"),
             kind: m.kind,
