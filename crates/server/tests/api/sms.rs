@@ -56,15 +56,15 @@ fn wait_for_port(port: u16, what: &str) {
 }
 
 /// bearerbox, smsbox and fakesmsc in a directory of their own; stopped and removed on drop.
-struct Kannel {
-    dir: PathBuf,
+pub(crate) struct Kannel {
+    pub(crate) dir: PathBuf,
     children: Vec<Child>,
     _fake_stdin: Option<ChildStdin>,
-    sendsms: u16,
+    pub(crate) sendsms: u16,
 }
 
 impl Kannel {
-    fn start() -> Kannel {
+    pub(crate) fn start() -> Kannel {
         let bearerbox = kannel_program("bearerbox", "/usr/sbin");
         let smsbox = kannel_program("smsbox", "/usr/sbin");
         let fakesmsc = kannel_program("fakesmsc", "/usr/lib/kannel/test");
@@ -132,12 +132,12 @@ impl Kannel {
         k
     }
 
-    fn password(&self) -> String {
+    pub(crate) fn password(&self) -> String {
         format!("s3cret-{}", self.sendsms)
     }
 
     /// The messages fakesmsc received so far: (to, text).
-    fn received(&self) -> Vec<(String, String)> {
+    pub(crate) fn received(&self) -> Vec<(String, String)> {
         let mut text = String::new();
         std::fs::File::open(self.dir.join("fakesmsc.out"))
             .unwrap()
@@ -154,7 +154,7 @@ impl Kannel {
     }
 
     /// Waits until fakesmsc has received `n` messages.
-    fn wait_for(&self, n: usize) -> Vec<(String, String)> {
+    pub(crate) fn wait_for(&self, n: usize) -> Vec<(String, String)> {
         let start = Instant::now();
         loop {
             let got = self.received();
@@ -212,7 +212,7 @@ fn decode(kind: &str, data: &str) -> String {
     }
 }
 
-fn settings(config: SmsConfig) -> SmsSettings {
+pub(crate) fn settings(config: SmsConfig) -> SmsSettings {
     SmsSettings::from_config(&SmsConfig {
         retry_initial_secs: Some(30),
         max_attempts: Some(5),
