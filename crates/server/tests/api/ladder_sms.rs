@@ -94,6 +94,12 @@ both!(
         );
         let all = t.get("mgr_a", "/api/v1/ladders").await.expect(StatusCode::OK);
         assert_eq!(all["stored"][0]["ladder"], set["ladder"]);
+        let admin = crate::web::session(&t, "admin").await;
+        let (_, html) = crate::web::browse(&t, &admin, "/admin/ladders").await;
+        assert!(
+            html.contains("<td>邮件、短信</td>"),
+            "the page shows the step's channels: {html}"
+        );
 
         let kannel = Arc::new(tokio::task::spawn_blocking(Kannel::start).await.unwrap());
         let secret = kannel.dir.join("secret");
