@@ -5,8 +5,9 @@
 //! - **One text a person, one segment.** The words are the notices' ([`crate::app::sms::text::compose`],
 //!   one 70-unit segment for Chinese): the severity and what happened (`响应将超时`, `修复已超时`),
 //!   the ticket's number, its title cut to fit, and the reader's own acknowledge link, never cut,
-//!   or the ticket's page for a reader who gets none.
-//!   `【紧急】响应将超时 INC-2026-000042 地图服务… 确认:https://ops.example.cn/a/3q2-7wVhTY6xP1oJrNnB0g`
+//!   or the ticket's page for a reader who gets none:
+//!   `【一般】响应将超时 INC-2026-000001 确认:https://ops.test/a/sR6T5ufAqhwAb8kYMnc8VQ` (70 units:
+//!   with a ticket number of 15 characters and an acknowledge link, the title rarely fits).
 //! - **Who.** The holders of the step's roles who have a number ([`SystemContacts::holders`], so
 //!   the duty rosters for `on_duty`), each once however many roles they hold. A fixed address has
 //!   no number, nor has a person without one: the step's email row says who got no text
