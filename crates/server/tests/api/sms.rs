@@ -30,7 +30,15 @@ use crate::support::Harness;
 const KANNEL_ACCEPTS: [&str; 2] = ["202 0: Accepted for delivery", "202 3: Queued for later delivery"];
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    free_ports::<1>()[0]
+}
+
+/// `N` distinct free ports: the probes are held open until all are chosen, since a port freed
+/// at once may be handed out again at the next bind (bearerbox then found its admin port and its
+/// fake SMSC's to be one, and died).
+fn free_ports<const N: usize>() -> [u16; N] {
+    let probes: Vec<TcpListener> = (0..N).map(|_| TcpListener::bind("127.0.0.1:0").unwrap()).collect();
+    std::array::from_fn(|i| probes[i].local_addr().unwrap().port())
 }
 
 /// A Kannel program: on PATH, else where Debian puts it.
@@ -70,7 +78,7 @@ impl Kannel {
         let fakesmsc = kannel_program("fakesmsc", "/usr/lib/kannel/test");
         let dir = std::env::temp_dir().join(format!("opsclock-kannel-{}-{}", std::process::id(), free_port()));
         std::fs::create_dir_all(dir.join("store")).unwrap();
-        let (admin, boxes, smsc, sendsms) = (free_port(), free_port(), free_port(), free_port());
+        let [admin, boxes, smsc, sendsms] = free_ports::<4>();
         let d = dir.display();
         let conf = format!(
             "group = core\nadmin-port = {admin}\nadmin-password = admin-{admin}\nsmsbox-port = {boxes}\n\
