@@ -192,6 +192,51 @@ impl fmt::Display for Recipient {
     }
 }
 
+/// How a step reaches people: by email (every step, unless told otherwise) and/or by SMS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Channel {
+    /// An email to each recipient's address.
+    Email,
+    /// A text message to each recipient who has a mobile number.
+    Sms,
+}
+
+impl Channel {
+    /// Every channel.
+    pub const ALL: [Channel; 2] = [Channel::Email, Channel::Sms];
+
+    /// The name used in files and APIs.
+    pub fn key(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Sms => "sms",
+        }
+    }
+
+    /// What a step without `channels` uses: email alone, as every ladder did before SMS.
+    pub fn default_set() -> Vec<Channel> {
+        vec![Channel::Email]
+    }
+}
+
+impl FromStr for Channel {
+    type Err = String;
+
+    /// `email` or `sms`, else why not (`"fax" is not a channel; expected one of: email, sms`).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Channel::ALL.into_iter().find(|c| c.key() == s.trim()).ok_or_else(|| {
+            let keys: Vec<&str> = Channel::ALL.iter().map(|c| c.key()).collect();
+            format!("{s:?} is not a channel; expected one of: {}", keys.join(", "))
+        })
+    }
+}
+
+impl fmt::Display for Channel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
 /// One rung of a ladder.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LadderStep {
@@ -201,6 +246,9 @@ pub struct LadderStep {
     pub when: Trigger,
     /// Who it notifies.
     pub notify: Vec<Recipient>,
+    /// How: [`Channel::default_set`] (email) unless the step says otherwise; never empty, no
+    /// channel twice.
+    pub channels: Vec<Channel>,
 }
 
 /// A ladder that does not make sense.
@@ -228,6 +276,15 @@ pub enum LadderError {
     /// A step notifies nobody.
     #[error("step {0:?} notifies nobody")]
     NoRecipients(String),
+    /// A step's channel is not one, is given twice, or the step has none; `field` names it
+    /// (`steps[1].channels[0]`).
+    #[error("{field}: {problem}")]
+    Channel {
+        /// The field, e.g. `steps[1].channels[0]`.
+        field: String,
+        /// What is wrong with it.
+        problem: String,
+    },
 }
 
 /// An escalation ladder: checked steps, in the order written.
@@ -237,10 +294,11 @@ pub struct Ladder {
 }
 
 impl Ladder {
-    /// A ladder of `steps`, checked: unique non-empty ids without '/', each notifying someone.
+    /// A ladder of `steps`, checked: unique non-empty ids without '/', each notifying someone by
+    /// at least one channel, none twice.
     pub fn new(steps: Vec<LadderStep>) -> Result<Ladder, LadderError> {
         let mut seen = HashSet::new();
-        for s in &steps {
+        for (i, s) in steps.iter().enumerate() {
             if s.id.is_empty() || s.id.contains('/') {
                 return Err(LadderError::BadId(s.id.clone()));
             }
@@ -250,6 +308,7 @@ impl Ladder {
             if s.notify.is_empty() {
                 return Err(LadderError::NoRecipients(s.id.clone()));
             }
+            check_channels(i, &s.channels)?;
         }
         Ok(Ladder { steps })
     }
@@ -264,6 +323,7 @@ impl Ladder {
             id: id.to_owned(),
             when,
             notify: roles.iter().map(|r| Recipient::Role(*r)).collect(),
+            channels: Channel::default_set(),
         };
         Ladder {
             steps: vec![
@@ -422,12 +482,17 @@ impl<'de> Deserialize<'de> for Trigger {
     }
 }
 
-/// The file form of a step: `{ id = "breach", when = "breach", notify = ["assignee"] }`.
+/// The file form of a step: `{ id = "breach", when = "breach", notify = ["assignee"] }`, with
+/// `channels = ["email", "sms"]` only where they are not email alone (so ladders written before
+/// SMS read, and are stored, exactly as they were).
 #[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct StepFile {
     id: String,
     when: Trigger,
     notify: Vec<Recipient>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    channels: Option<Vec<String>>,
 }
 
 /// The file form of a ladder: `[[steps]]` tables.
@@ -446,6 +511,8 @@ impl Serialize for Ladder {
                     id: st.id.clone(),
                     when: st.when,
                     notify: st.notify.clone(),
+                    channels: (st.channels != Channel::default_set())
+                        .then(|| st.channels.iter().map(|c| c.key().to_owned()).collect()),
                 })
                 .collect(),
         }
@@ -456,18 +523,58 @@ impl Serialize for Ladder {
 impl<'de> Deserialize<'de> for Ladder {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let file = LadderFile::deserialize(d)?;
-        Ladder::new(
-            file.steps
-                .into_iter()
-                .map(|s| LadderStep {
-                    id: s.id,
-                    when: s.when,
-                    notify: s.notify,
-                })
-                .collect(),
-        )
-        .map_err(serde::de::Error::custom)
+        let mut steps = Vec::with_capacity(file.steps.len());
+        for (i, s) in file.steps.into_iter().enumerate() {
+            let channels = match s.channels {
+                None => Channel::default_set(),
+                Some(written) => read_channels(i, &written).map_err(serde::de::Error::custom)?,
+            };
+            steps.push(LadderStep {
+                id: s.id,
+                when: s.when,
+                notify: s.notify,
+                channels,
+            });
+        }
+        Ladder::new(steps).map_err(serde::de::Error::custom)
     }
+}
+
+/// The channels written for step `i` (`["email", "sms"]`), or what is wrong with them, named by
+/// the field: `steps[1].channels[0]: "fax" is not a channel; expected one of: email, sms`, a
+/// channel given twice, or none at all.
+pub fn read_channels(i: usize, written: &[String]) -> Result<Vec<Channel>, LadderError> {
+    let channels = written
+        .iter()
+        .enumerate()
+        .map(|(j, c)| {
+            c.parse().map_err(|problem| LadderError::Channel {
+                field: format!("steps[{i}].channels[{j}]"),
+                problem,
+            })
+        })
+        .collect::<Result<Vec<Channel>, LadderError>>()?;
+    check_channels(i, &channels)?;
+    Ok(channels)
+}
+
+/// Step `i`'s channels are at least one, none twice.
+fn check_channels(i: usize, channels: &[Channel]) -> Result<(), LadderError> {
+    if channels.is_empty() {
+        return Err(LadderError::Channel {
+            field: format!("steps[{i}].channels"),
+            problem: "no channel: leave `channels` out for email alone, or name email and/or sms".into(),
+        });
+    }
+    for (j, c) in channels.iter().enumerate() {
+        if channels[..j].contains(c) {
+            return Err(LadderError::Channel {
+                field: format!("steps[{i}].channels[{j}]"),
+                problem: format!("{:?} is given twice", c.key()),
+            });
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -518,6 +625,7 @@ mod tests {
             id: id.into(),
             when: Trigger::Breach,
             notify: who,
+            channels: Channel::default_set(),
         };
         let me = || vec![Recipient::Role(Role::Assignee)];
         assert_eq!(
@@ -553,6 +661,46 @@ mod tests {
         assert_eq!(again, ladder);
         let bad = toml::from_str::<Ladder>("[[steps]]\nid = \"x\"\nwhen = \"breach\"\nnotify = [\"boss\"]\n");
         assert!(bad.unwrap_err().to_string().contains("\"boss\""));
+    }
+
+    #[test]
+    fn steps_go_by_email_unless_they_name_their_channels() {
+        let text = "[[steps]]\nid = \"warn\"\nwhen = \"80%\"\nnotify = [\"assignee\"]\n\
+                    [[steps]]\nid = \"late\"\nwhen = \"breach\"\nnotify = [\"on_duty\"]\nchannels = [\"email\", \"sms\"]\n";
+        let ladder: Ladder = toml::from_str(text).unwrap();
+        assert_eq!(ladder.steps()[0].channels, [Channel::Email]);
+        assert_eq!(ladder.steps()[1].channels, [Channel::Email, Channel::Sms]);
+        // Written back, a step by email alone says nothing of channels: stored ladders from before
+        // SMS stay byte for byte what they were.
+        let json = serde_json::to_value(&ladder).unwrap();
+        assert!(json["steps"][0].get("channels").is_none(), "{json}");
+        assert_eq!(json["steps"][1]["channels"], serde_json::json!(["email", "sms"]));
+        assert_eq!(serde_json::from_value::<Ladder>(json).unwrap(), ladder);
+        let old = serde_json::json!({"steps": [{"id": "b", "when": "breach", "notify": ["assignee"]}]});
+        let read: Ladder = serde_json::from_value(old.clone()).unwrap();
+        assert_eq!(serde_json::to_value(&read).unwrap(), old);
+
+        let refused = |channels: &str| {
+            let t = format!(
+                "[[steps]]\nid = \"a\"\nwhen = \"breach\"\nnotify = [\"assignee\"]\n\
+                             [[steps]]\nid = \"b\"\nwhen = \"50%\"\nnotify = [\"assignee\"]\nchannels = {channels}\n"
+            );
+            toml::from_str::<Ladder>(&t).unwrap_err().to_string()
+        };
+        let err = refused(r#"["fax"]"#);
+        assert!(
+            err.contains(r#"steps[1].channels[0]: "fax" is not a channel; expected one of: email, sms"#),
+            "{err}"
+        );
+        assert!(refused(r#"["sms", "sms"]"#).contains(r#"steps[1].channels[1]: "sms" is given twice"#));
+        assert!(refused("[]").contains("steps[1].channels: no channel"));
+        // A misspelt key is refused rather than read as email alone.
+        let err = toml::from_str::<Ladder>(
+            "[[steps]]\nid = \"a\"\nwhen = \"breach\"\nnotify = [\"assignee\"]\nchanels = [\"sms\"]\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("chanels"), "{err}");
     }
 
     #[test]

@@ -46,6 +46,6 @@ pub use calendar::{Calendar, CalendarError, CalendarFileError, CalendarSpec, Day
 pub use clock::{Clock, ClockError, ClockEvent, ClockState, ClockStatus, Exclusion};
 pub use due::{DueError, DueIn, DueRule};
 pub use duration::{DurationParseError, DurationUnit, SlaDuration};
-pub use ladder::{DueStep, Ladder, LadderError, LadderEvaluation, LadderStep, Recipient, Role, Trigger};
+pub use ladder::{Channel, DueStep, Ladder, LadderError, LadderEvaluation, LadderStep, Recipient, Role, Trigger};
 pub use period::{Deadline, Rule};
 pub use severity::{Classification, CoreFunction, Facts, Severity, SeverityParseError, UsersAffected, classify};

@@ -64,6 +64,23 @@ pub async fn insert(
     from: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    row(token, user_id, ticket_id, outbox_key, valid, from, now)
+        .insert(db)
+        .await?;
+    Ok(())
+}
+
+/// The row [`insert`] inserts, for a caller that inserts several in one statement (the
+/// escalation sweep, a step's texts).
+pub fn row(
+    token: &str,
+    user_id: i64,
+    ticket_id: i64,
+    outbox_key: &str,
+    valid: chrono::TimeDelta,
+    from: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> action_links::ActiveModel {
     action_links::ActiveModel {
         token_hash: Set(hash(token)),
         action: Set(ACKNOWLEDGE.to_owned()),
@@ -75,9 +92,6 @@ pub async fn insert(
         created_at: Set(now),
         ..Default::default()
     }
-    .insert(db)
-    .await?;
-    Ok(())
 }
 
 /// Where a link stands.

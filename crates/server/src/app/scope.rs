@@ -68,6 +68,17 @@ pub async fn system_in_scope(db: &impl ConnectionTrait, p: &Principal, code: &st
     }
 }
 
+/// Whether `p` sees a system of unit `unit_id` that `vendors` serve: what [`can_see_system`]
+/// looks up, for a caller that has read them already (the escalation sweep, a page at a time).
+pub fn sees_system(p: &Principal, unit_id: i64, vendors: &[i64]) -> bool {
+    match p.scope {
+        Scope::All => true,
+        Scope::Nothing => false,
+        Scope::Unit(u) => u == unit_id,
+        Scope::Vendor(v) => vendors.contains(&v),
+    }
+}
+
 /// Whether `p` may see system `id`: one indexed lookup, not the list of every visible system.
 pub async fn can_see_system(db: &impl ConnectionTrait, p: &Principal, id: i64) -> Result<bool, DbErr> {
     Ok(match p.scope {

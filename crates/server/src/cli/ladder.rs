@@ -60,7 +60,13 @@ pub async fn run(cmd: LadderCommand, config: &Config) -> anyhow::Result<()> {
                 println!("{scope}  (set {})", updated.format("%Y-%m-%d %H:%M UTC"));
                 for s in ladder.steps() {
                     let notify: Vec<String> = s.notify.iter().map(ToString::to_string).collect();
-                    println!("  {:<12} {:<36} {}", s.id, s.when.to_string(), notify.join(", "));
+                    let channels: Vec<&str> = s.channels.iter().map(|c| c.key()).collect();
+                    let by = if s.channels == sla_clock::Channel::default_set() {
+                        String::new()
+                    } else {
+                        format!("  (by {})", channels.join(", "))
+                    };
+                    println!("  {:<12} {:<36} {}{by}", s.id, s.when.to_string(), notify.join(", "));
                 }
             }
         }

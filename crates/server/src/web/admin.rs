@@ -373,8 +373,22 @@ pub async fn ladders(State(state): State<AppState>, v: Viewer) -> WebResult {
                     .filter_map(|x| x.as_str())
                     .map(|x| labels::notify(x, lang))
                     .collect();
+                // 邮件、短信 (email alone for a step that names no channels).
+                let channels: Vec<&str> = match s["channels"].as_array() {
+                    Some(c) => c.iter().filter_map(|x| x.as_str()).collect(),
+                    None => vec!["email"],
+                };
+                let channels: Vec<&str> = channels
+                    .into_iter()
+                    .map(|c| match c {
+                        "sms" => lang.pick("短信", "SMS"),
+                        "email" => lang.pick("邮件", "email"),
+                        other => other,
+                    })
+                    .collect();
                 json!({
                     "id": id,
+                    "channels": channels.join(lang.pick("、", ", ")),
                     "label": labels::step_by(id, when.as_ref(), lang),
                     "when": when.map_or_else(|| when_text.to_owned(), |t| labels::trigger(&t, lang)),
                     "notify": notify.join(lang.pick("、", ", ")),

@@ -454,10 +454,10 @@ fn timeline(t: &TicketView, names: &HashMap<i64, String>, category: &dyn Fn(&str
             (n, Lang::Zh) => format!(" 第 {n} 次"),
             (n, Lang::En) => format!(" #{n}"),
         };
-        let copy = if m.english_copy {
-            lang.vocab().pick("（英文副本）", " (English copy)")
-        } else {
-            ""
+        let copy = match (m.english_copy, m.channel.as_str()) {
+            (true, _) => lang.vocab().pick("（英文副本）", " (English copy)"),
+            (_, "sms") => lang.vocab().pick("（短信）", " (SMS)"),
+            _ => "",
         };
         let detail = format!(
             "{} {}{repeat}{copy} → {} · {}",
@@ -468,7 +468,7 @@ fn timeline(t: &TicketView, names: &HashMap<i64, String>, category: &dyn Fn(&str
         );
         out.push((
             m.due_at,
-            json!({"at": m.due_at, "kind": "email", "who": null, "detail": detail}),
+            json!({"at": m.due_at, "kind": m.channel, "who": null, "detail": detail}),
         ));
     }
     out.sort_by_key(|(at, _)| *at);

@@ -50,7 +50,12 @@ both!(
             .await
             .expect(StatusCode::OK);
         assert_eq!(set["scope"], "P:urgent");
-        assert_eq!(set["ladder"], ladder());
+        // Shown with each step's channels: email alone where none were given.
+        let mut shown = ladder();
+        for step in shown["steps"].as_array_mut().unwrap() {
+            step["channels"] = json!(["email"]);
+        }
+        assert_eq!(set["ladder"], shown);
         put(&t, "admin", "/api/v1/ladders/default", ladder())
             .await
             .expect(StatusCode::OK);

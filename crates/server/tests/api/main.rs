@@ -51,6 +51,7 @@ mod incident_report;
 mod inspections;
 mod intake;
 mod intake_batch;
+mod ladder_sms;
 mod lifecycle;
 mod mail_in;
 mod mail_in_triage;

@@ -30,7 +30,15 @@ use crate::support::Harness;
 const KANNEL_ACCEPTS: [&str; 2] = ["202 0: Accepted for delivery", "202 3: Queued for later delivery"];
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    free_ports::<1>()[0]
+}
+
+/// `N` distinct free ports: the probes are held open until all are chosen, since a port freed
+/// at once may be handed out again at the next bind (bearerbox then found its admin port and its
+/// fake SMSC's to be one, and died).
+fn free_ports<const N: usize>() -> [u16; N] {
+    let probes: Vec<TcpListener> = (0..N).map(|_| TcpListener::bind("127.0.0.1:0").unwrap()).collect();
+    std::array::from_fn(|i| probes[i].local_addr().unwrap().port())
 }
 
 /// A Kannel program: on PATH, else where Debian puts it.
@@ -56,21 +64,21 @@ fn wait_for_port(port: u16, what: &str) {
 }
 
 /// bearerbox, smsbox and fakesmsc in a directory of their own; stopped and removed on drop.
-struct Kannel {
-    dir: PathBuf,
+pub(crate) struct Kannel {
+    pub(crate) dir: PathBuf,
     children: Vec<Child>,
     _fake_stdin: Option<ChildStdin>,
-    sendsms: u16,
+    pub(crate) sendsms: u16,
 }
 
 impl Kannel {
-    fn start() -> Kannel {
+    pub(crate) fn start() -> Kannel {
         let bearerbox = kannel_program("bearerbox", "/usr/sbin");
         let smsbox = kannel_program("smsbox", "/usr/sbin");
         let fakesmsc = kannel_program("fakesmsc", "/usr/lib/kannel/test");
         let dir = std::env::temp_dir().join(format!("opsclock-kannel-{}-{}", std::process::id(), free_port()));
         std::fs::create_dir_all(dir.join("store")).unwrap();
-        let (admin, boxes, smsc, sendsms) = (free_port(), free_port(), free_port(), free_port());
+        let [admin, boxes, smsc, sendsms] = free_ports::<4>();
         let d = dir.display();
         let conf = format!(
             "group = core\nadmin-port = {admin}\nadmin-password = admin-{admin}\nsmsbox-port = {boxes}\n\
@@ -132,12 +140,12 @@ impl Kannel {
         k
     }
 
-    fn password(&self) -> String {
+    pub(crate) fn password(&self) -> String {
         format!("s3cret-{}", self.sendsms)
     }
 
     /// The messages fakesmsc received so far: (to, text).
-    fn received(&self) -> Vec<(String, String)> {
+    pub(crate) fn received(&self) -> Vec<(String, String)> {
         let mut text = String::new();
         std::fs::File::open(self.dir.join("fakesmsc.out"))
             .unwrap()
@@ -154,7 +162,7 @@ impl Kannel {
     }
 
     /// Waits until fakesmsc has received `n` messages.
-    fn wait_for(&self, n: usize) -> Vec<(String, String)> {
+    pub(crate) fn wait_for(&self, n: usize) -> Vec<(String, String)> {
         let start = Instant::now();
         loop {
             let got = self.received();
@@ -212,7 +220,7 @@ fn decode(kind: &str, data: &str) -> String {
     }
 }
 
-fn settings(config: SmsConfig) -> SmsSettings {
+pub(crate) fn settings(config: SmsConfig) -> SmsSettings {
     SmsSettings::from_config(&SmsConfig {
         retry_initial_secs: Some(30),
         max_attempts: Some(5),

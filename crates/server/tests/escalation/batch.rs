@@ -193,6 +193,11 @@ both_backends!(failing_clock_alone, a_failing_clock_is_rolled_back_alone);
 /// The statements a sweep of `due` due clocks runs (sea-orm's count: every query and write,
 /// not `BEGIN`, `SAVEPOINT`, `RELEASE` or `COMMIT`), with their SQL.
 async fn statements_of_a_sweep(world: &World) -> Vec<String> {
+    statements_of_a_sweep_queuing(world, 20).await
+}
+
+/// [`statements_of_a_sweep`], which queues `queued` outbox rows.
+async fn statements_of_a_sweep_queuing(world: &World, queued: usize) -> Vec<String> {
     // The tickets' own event notices are another sweep's work ([`opsclock::app::notices`]).
     notice_queue::Entity::delete_many().exec(&world.db.db).await.unwrap();
     let seen = Arc::new(Mutex::new(Vec::new()));
@@ -205,7 +210,7 @@ async fn statements_of_a_sweep(world: &World) -> Vec<String> {
         ..world.sweeper()
     };
     let report = sweeper.sweep().await.expect("a sweep");
-    assert_eq!((report.queued, report.failed), (20, 0), "{report:?}");
+    assert_eq!((report.queued, report.failed), (queued, 0), "{report:?}");
     seen.lock().unwrap().clone()
 }
 
@@ -229,3 +234,57 @@ async fn a_due_clock_costs_a_few_statements(backend: Backend) {
     );
 }
 both_backends!(statements_per_clock, a_due_clock_costs_a_few_statements);
+
+/// The same twenty clocks with a first step by email and SMS: the texts go in each clock's one
+/// outbox insert, the phones come with the users the sweep reads once, and the acknowledge links
+/// the texts carry (the tickets wait to be acknowledged) cost one insert a clock more.
+async fn a_due_clock_by_sms_costs_one_statement_more(backend: Backend) {
+    use opsclock::app::escalation::ladders::{self, Scope};
+    use opsclock::db::entities::users;
+    let world = World::new(backend).await;
+    users::Entity::update_many()
+        .col_expr(users::Column::Phone, Expr::value("13800138000"))
+        .filter(users::Column::Username.eq("eng"))
+        .exec(&world.db.db)
+        .await
+        .unwrap();
+    let mut steps = crate::fixture::test_ladder().steps().to_vec();
+    steps[0].channels = vec![sla_clock::Channel::Email, sla_clock::Channel::Sms];
+    let ladder = sla_clock::Ladder::new(steps).unwrap();
+    let scope = Scope::Policy("p-test".into());
+    ladders::set(&world.db.db, &world.calendars, &scope, Some(&ladder), t0())
+        .await
+        .unwrap();
+    storm(&world, 20).await;
+    // An email and a text a clock.
+    let statements = statements_of_a_sweep_queuing(&world, 40).await;
+    println!(
+        "{backend:?}: {} statements for 20 due clocks by email and SMS",
+        statements.len()
+    );
+    // As by email alone: who holds roles (with their phones) once a sweep, then the assignees
+    // and the readers of the English copy once a page.
+    let user_reads = statements.iter().filter(|s| s.contains(r#"FROM "users""#)).count();
+    assert_eq!(user_reads, 3, "users are read per sweep and page, not per clock");
+    assert!(
+        statements.len() <= 3 * 20 + 20 + 20,
+        "{} statements for 20 due clocks:\n{}",
+        statements.len(),
+        statements.join("\n")
+    );
+    let texts: Vec<String> = world
+        .outbox()
+        .await
+        .into_iter()
+        .filter(|r| r.channel == "sms")
+        .map(|r| r.dedup_key)
+        .collect();
+    assert_eq!(texts.len(), 20, "{texts:?}");
+    assert!(
+        texts
+            .iter()
+            .all(|k| k.ends_with(&format!("/repair/half/0/sms/u{}/13800138000", world.engineer))),
+        "{texts:?}"
+    );
+}
+both_backends!(statements_per_clock_by_sms, a_due_clock_by_sms_costs_one_statement_more);

@@ -245,6 +245,7 @@ async fn a_changed_ladder_applies_to_open_tickets(backend: Backend) {
             id: "early".into(),
             when: "25%".parse().unwrap(),
             notify: vec!["lead@ops.test".parse().unwrap()],
+            channels: sla_clock::Channel::default_set(),
         },
     );
     let ladder = sla_clock::Ladder::new(steps).unwrap();

@@ -438,6 +438,10 @@ pub struct StepDoc {
     /// Roles (`assignee`, `on_duty`, `vendor_manager`, `unit_head`, `buyer_ops_lead`) and/or addresses.
     #[schema(example = json!(["assignee", "vendor_manager"]))]
     pub notify: Vec<String>,
+    /// `email`, `sms` or both [default `["email"]`]: by SMS, each recipient with a mobile number.
+    #[serde(default = "super::sms::email_only")]
+    #[schema(example = json!(["email", "sms"]), default = json!(["email"]))]
+    pub channels: Vec<String>,
 }
 
 impl LadderDoc {
@@ -451,6 +455,7 @@ impl LadderDoc {
                     id: s.id.clone(),
                     when: s.when.to_string(),
                     notify: s.notify.iter().map(ToString::to_string).collect(),
+                    channels: s.channels.iter().map(ToString::to_string).collect(),
                 })
                 .collect(),
         }
@@ -458,6 +463,7 @@ impl LadderDoc {
 
     /// The ladder the document describes, or what is wrong with its steps.
     pub fn ladder(&self) -> crate::app::AppResult<Ladder> {
+        super::sms::check_channels(&self.steps)?;
         let value = serde_json::to_value(self).map_err(|e| AppError::Internal(e.into()))?;
         serde_json::from_value(value).map_err(|e| AppError::Invalid {
             field: Some("steps".into()),

@@ -15,6 +15,7 @@
 pub mod ladders;
 pub mod message;
 pub mod recipients;
+pub mod sms;
 pub mod summary;
 pub mod sweep;
 pub mod sweep_batch;

@@ -187,6 +187,11 @@ impl<'a> SystemContacts<'a> {
             .collect()
     }
 
+    /// The vendors that serve the system.
+    pub fn vendors(&self) -> &[i64] {
+        &self.vendors
+    }
+
     /// Whether `user` works for one of the system's vendors.
     pub fn serves(&self, user: &users::Model) -> bool {
         user.vendor_id.is_some_and(|v| self.vendors.contains(&v))

@@ -18,8 +18,10 @@
 //! 3. **Per clock**, evaluates the ladder in memory; a clock that cannot be evaluated (its
 //!    calendar is not loaded, its events cannot be read, its ladder cannot measure it) is logged
 //!    and counted as failed before it writes anything. The others write inside a savepoint of
-//!    their own: the outbox rows of their due steps not yet queued, in one `INSERT … ON CONFLICT
-//!    (dedup_key) DO NOTHING` (the last line of defence for exactly-once), the `breached`
+//!    their own: the outbox rows of their due steps not yet queued — the emails, and the texts of
+//!    steps whose `channels` name `sms` ([`super::sms`], to the phones of the users read once per
+//!    sweep) — in one `INSERT … ON CONFLICT (dedup_key) DO NOTHING` (the last line of defence for
+//!    exactly-once), the acknowledge links the texts carry (one insert, only if any), the `breached`
 //!    webhooks, and the clock's advanced `next_due_at`. A failing write rolls back to the
 //!    savepoint (on PostgreSQL that also keeps the transaction usable) and only that clock is
 //!    counted as failed; it stays due and is tried again next sweep.
@@ -38,14 +40,15 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, Condition, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
 };
-use sla_clock::{Calendar, Ladder};
+use sla_clock::{Calendar, Channel, Ladder};
 use ticket_domain::ClockName;
 
 use super::recipients::{Directory, SystemContacts};
 use super::sweep::Sweeper;
 use super::{NewMessage, StepRef, ladders, message, next_look, step_key};
 use crate::db::entities::{
-    clocks, escalation_ladders, major_events, outbox, systems, tickets, units, users, webhook_subscriptions,
+    action_links, clocks, escalation_ladders, major_events, outbox, systems, tickets, units, users,
+    webhook_subscriptions,
 };
 
 /// What one batch did.
@@ -144,6 +147,8 @@ struct Plan {
     ticket_id: i64,
     clock: String,
     rows: Vec<outbox::ActiveModel>,
+    /// The acknowledge links its texts carry ([`super::sms`]).
+    links: Vec<action_links::ActiveModel>,
     keys: Vec<String>,
     /// The deadline, if the clock is breached (for the `breached` webhooks).
     breached: Option<DateTime<Utc>>,
@@ -155,6 +160,12 @@ struct Plan {
 async fn write(db: &DatabaseTransaction, batch: &Batch, plan: &mut Plan, now: DateTime<Utc>) -> Result<usize, DbErr> {
     let rows = std::mem::take(&mut plan.rows);
     let mut inserted = crate::delivery::insert_all_once(db, rows).await? as usize;
+    let links = std::mem::take(&mut plan.links);
+    if !links.is_empty() {
+        action_links::Entity::insert_many(links)
+            .exec_without_returning(db)
+            .await?;
+    }
     if let (Some(deadline), Some(ticket)) = (plan.breached, batch.tickets.get(&plan.ticket_id)) {
         inserted +=
             crate::app::webhooks::queue_breach_to(db, &batch.breach_hooks, ticket, &plan.clock, deadline, now).await?;
@@ -339,6 +350,7 @@ impl Batch {
         let links = &env.sweeper.links;
         let mut queued = queued.get(&ticket_id).cloned().unwrap_or_default();
         let mut rows = Vec::new();
+        let mut links_of_texts = Vec::new();
         let mut keys = Vec::new();
         for due in &evaluation.due {
             let key = step_key(&ticket.number, &clock.name, due);
@@ -351,6 +363,29 @@ impl Batch {
                 .find(|s| s.id == due.step)
                 .ok_or_else(|| anyhow!("the ladder evaluated a step {:?} it does not have", due.step))?;
             let to = contacts.resolve(ticket.assignee_id, &due.recipients);
+            // By SMS too where the step says so: in this clock's one insert, with the email.
+            let mut note = to.note();
+            if step.channels.contains(&Channel::Sms) {
+                let f = super::sms::StepText {
+                    key: &key,
+                    ticket,
+                    system,
+                    clock: clock_name,
+                    step: &step.id,
+                    trigger: step.when,
+                    repeat: due.repeat,
+                    deadline: status.deadline,
+                    due_at: due.due_at,
+                    now,
+                };
+                let texts = super::sms::texts(links, env.sweeper.notices.link_valid, &f, &due.recipients, contacts)?;
+                note = [note, texts.note()]
+                    .into_iter()
+                    .flatten()
+                    .reduce(|a, b| format!("{a}; {b}"));
+                rows.extend(texts.rows);
+                links_of_texts.extend(texts.links);
+            }
             let link = links.page(&ticket.number);
             let mail = message::render(&message::StepFacts {
                 ticket: &ticket.number,
@@ -384,7 +419,7 @@ impl Batch {
                     repeat: due.repeat,
                 }),
                 due_at: due.due_at,
-                note: to.note(),
+                note,
                 recipients: to.addresses,
                 mail,
                 thread_id: Some(links.thread_id(&ticket.number)),
@@ -400,6 +435,7 @@ impl Batch {
             ticket_id,
             clock: clock.name.clone(),
             rows,
+            links: links_of_texts,
             keys,
             breached: status.breached.then_some(status.deadline),
             next,

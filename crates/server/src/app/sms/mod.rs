@@ -67,6 +67,12 @@ pub struct SmsMessage {
 /// A number that is not one is queued as a row parked as `failed` with the reason, so that the
 /// outbox shows who was not told and why.
 pub async fn queue(db: &impl ConnectionTrait, m: SmsMessage, now: DateTime<Utc>) -> Result<u64, DbErr> {
+    crate::delivery::insert_all_once(db, rows(&m, now)?).await
+}
+
+/// The outbox rows [`queue`] inserts for `m`, for a caller that inserts them with others in one
+/// statement (the escalation sweep puts a step's texts in its clock's one insert).
+pub fn rows(m: &SmsMessage, now: DateTime<Utc>) -> Result<Vec<outbox::ActiveModel>, DbErr> {
     let mut seen = std::collections::BTreeSet::new();
     let mut vars = m.vars.clone();
     vars.entry("text".into()).or_insert_with(|| m.text.clone());
@@ -114,7 +120,7 @@ pub async fn queue(db: &impl ConnectionTrait, m: SmsMessage, now: DateTime<Utc>)
             ..Default::default()
         });
     }
-    crate::delivery::insert_all_once(db, rows).await
+    Ok(rows)
 }
 
 /// The text `opsclock sms test` sends when none is given.

@@ -322,16 +322,26 @@ pub fn check_decision(ctx: &Context, ticket: &Ticket, on: usize, now: DateTime<U
 /// serve, vendor B does not acknowledge, resolve, void or decide on vendor A's ticket, nor reopen
 /// a ticket the buyer closed (reopening clears the buyer's rating).
 pub fn check_own_vendor(p: &Principal, loaded: &super::Loaded, action: &str) -> AppResult<()> {
-    if let (Some(Party::Vendor(mine)), Some(theirs)) = (p.party, loaded.row.vendor_id)
+    check_own_vendor_of(p, &loaded.row, loaded.ticket.status(), action)
+}
+
+/// [`check_own_vendor`] on a ticket's row and status.
+pub fn check_own_vendor_of(
+    p: &Principal,
+    row: &crate::db::entities::tickets::Model,
+    status: ticket_domain::Status,
+    action: &str,
+) -> AppResult<()> {
+    if let (Some(Party::Vendor(mine)), Some(theirs)) = (p.party, row.vendor_id)
         && mine != theirs
         && action != "comment"
     {
         return Err(AppError::Forbidden(format!(
             "ticket {} counts against another vendor; only its own vendor's people act on it",
-            loaded.row.number
+            row.number
         )));
     }
-    if side_of(p) == Side::Vendor && action == "reopen" && loaded.ticket.status() == ticket_domain::Status::Closed {
+    if side_of(p) == Side::Vendor && action == "reopen" && status == ticket_domain::Status::Closed {
         return Err(AppError::Forbidden(
             "the buyer closed this ticket; only the buyer reopens it".into(),
         ));
