@@ -2,9 +2,11 @@
 //! message was sent to.
 //!
 //! Each notice to someone who may acknowledge an unacknowledged ticket carries its own link,
-//! `{public_url}/a/{token}`. The token is 16 random bytes (22 characters, short enough for a
-//! text message); only its SHA-256 is stored, with whom it acts as, on which ticket, and until
-//! when ([`crate::app::notices::Rules::link_valid`], 24 hours by default).
+//! `{public_url}/a/{token}`. The token is 16 random bytes (22 characters) in a mail, 9 random
+//! bytes (12 characters, 72 bits) in a text message, where every character counts against the
+//! 70 of a segment ([`new_short_token`]); only its SHA-256 is stored, with whom it acts as, on
+//! which ticket, and until when ([`crate::app::notices::Rules::link_valid`], 24 hours by
+//! default).
 //!
 //! - Opening the link only shows what it would do ([`peek`]); mail scanners that fetch links
 //!   change nothing. The page's button posts the form back ([`acknowledge`]).
@@ -38,6 +40,21 @@ pub const ACKNOWLEDGE: &str = "acknowledge";
 /// A new random token (22 URL-safe characters).
 pub fn new_token() -> String {
     let bytes: [u8; 16] = rand::rng().random();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// A new random token for a text message: 12 URL-safe characters, 72 random bits. Shorter than
+/// a mail's ([`new_token`]) so that the title still fits a 70-unit segment beside a real
+/// `public_url`. Guessing stays out of reach: a link acts once, for a day, and one guess in
+/// 2^72 finds any given link (a billion guesses a second would take some 150 000 years).
+///
+/// ```
+/// let t = opsclock::app::action_links::new_short_token();
+/// assert_eq!(t.len(), 12);
+/// assert!(t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+/// ```
+pub fn new_short_token() -> String {
+    let bytes: [u8; 9] = rand::rng().random();
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 

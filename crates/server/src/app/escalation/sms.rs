@@ -6,8 +6,9 @@
 //!   one 70-unit segment for Chinese): the severity and what happened (`响应将超时`, `修复已超时`),
 //!   the ticket's number, its title cut to fit, and the reader's own acknowledge link, never cut,
 //!   or the ticket's page for a reader who gets none:
-//!   `【一般】响应将超时 INC-2026-000001 确认:https://ops.test/a/sR6T5ufAqhwAb8kYMnc8VQ` (70 units:
-//!   with a ticket number of 15 characters and an acknowledge link, the title rarely fits).
+//!   `[一般]响应将超时 INC-2026-000001 fault on… 确认:https://ops.test/a/zU87A4MQj2Nx` (70 units;
+//!   a text's link token is 12 characters, [`crate::app::action_links::new_short_token`]). A
+//!   link too long for one segment with the head makes it two, and the title fills them.
 //! - **Who.** The holders of the step's roles who have a number ([`SystemContacts::holders`], so
 //!   the duty rosters for `on_duty`), each once however many roles they hold. A fixed address has
 //!   no number, nor has a person without one: the step's email row says who got no text
@@ -165,7 +166,7 @@ pub fn texts(
     let severity = *ticket.severity;
     let breached = f.now > f.deadline;
     let what = what(f.clock, breached);
-    let head = format!("【{}】{what} {}", severity.label_zh(), ticket.number);
+    let head = format!("[{}]{what} {}", severity.label_zh(), ticket.number);
     let awaits_ack = ticket.acknowledged_at.is_none() && *ticket.status == ticket_domain::Status::New;
     for u in people.values() {
         let Some(phone) = u.phone.clone() else {
@@ -180,10 +181,14 @@ pub fn texts(
             f.now,
             &QuietHours::of(u.quiet_hours.as_ref()),
         );
-        let token = (awaits_ack && may_acknowledge(u, f, contacts)).then(crate::app::action_links::new_token);
-        let link = match &token {
-            Some(t) => format!("确认:{}", crate::app::action_links::url(links, t)),
+        let token = (awaits_ack && may_acknowledge(u, f, contacts)).then(crate::app::action_links::new_short_token);
+        let url = match &token {
+            Some(t) => crate::app::action_links::url(links, t),
             None => links.page(&ticket.number),
+        };
+        let link = match &token {
+            Some(_) => format!("确认:{url}"),
+            None => url.clone(),
         };
         let composed = crate::app::sms::text::compose(&crate::app::sms::text::Parts {
             prefix: &head,
@@ -206,8 +211,8 @@ pub fn texts(
         }
         let vars = [
             ("number", ticket.number.clone()),
-            ("title", ticket.title.clone()),
-            ("link", link.clone()),
+            ("title", composed.title.clone()),
+            ("link", url),
             ("event", what.clone()),
         ]
         .into_iter()

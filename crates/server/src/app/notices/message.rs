@@ -148,7 +148,9 @@ fn linkify(line: &str) -> String {
 
 /// The pieces of a notice's text message ([`crate::app::sms::text::compose`] joins them in one
 /// segment): a fixed head that names the severity, the event and the ticket, the title (which
-/// may be shortened), and the acknowledge link if the reader gets one (never cut).
+/// may be shortened), and the acknowledge link if the reader gets one (never cut). The severity
+/// is in square brackets, not 【】: carriers read 【…】 at the start or end of a text as its
+/// signature (签名), which must be the one registered for the sender.
 pub fn sms_parts(f: &Facts<'_>) -> (String, String, Option<String>) {
     let what = match f.event {
         NoticeEvent::Opened => "新工单",
@@ -156,7 +158,7 @@ pub fn sms_parts(f: &Facts<'_>) -> (String, String, Option<String>) {
         NoticeEvent::Resolved => "已解决请确认",
         NoticeEvent::Reopened => "重新打开",
     };
-    let head = format!("【{}】{what} {} ", f.severity.label_zh(), f.number);
+    let head = format!("[{}]{what} {} ", f.severity.label_zh(), f.number);
     let link = f.ack_link.clone().map(|l| format!("确认:{l}"));
     (head.trim_end().to_owned(), f.title.to_owned(), link)
 }
@@ -198,7 +200,7 @@ mod tests {
         let m = render(&facts(NoticeEvent::Regraded));
         assert!(m.text.contains("级别：一般 → 严重"), "{}", m.text);
         let (head, title, link) = sms_parts(&facts(NoticeEvent::Regraded));
-        assert_eq!(head, "【严重】重新定级 INC-2026-0007");
+        assert_eq!(head, "[严重]重新定级 INC-2026-0007");
         assert_eq!(title, "<b>核心交换机</b>");
         assert_eq!(link, None);
     }

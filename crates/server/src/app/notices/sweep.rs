@@ -199,7 +199,10 @@ async fn one(env: &Env<'_>, q: &notice_queue::Model, dir: &Directory) -> anyhow:
             }
             _ => None,
         };
-        let token = acks.map(|_| crate::app::action_links::new_token());
+        let token = acks.map(|_| match channel {
+            Channel::Sms => crate::app::action_links::new_short_token(),
+            Channel::Email => crate::app::action_links::new_token(),
+        });
         let facts = Facts {
             event,
             number: &ticket.number,
@@ -266,6 +269,7 @@ async fn one(env: &Env<'_>, q: &notice_queue::Model, dir: &Directory) -> anyhow:
                     continue;
                 };
                 let (head, title, link) = message::sms_parts(&facts);
+                let url = facts.ack_link.clone().unwrap_or_else(|| facts.page.clone());
                 let link = link.unwrap_or_else(|| facts.page.clone());
                 let composed = crate::app::sms::text::compose(&crate::app::sms::text::Parts {
                     prefix: &head,
@@ -286,8 +290,8 @@ async fn one(env: &Env<'_>, q: &notice_queue::Model, dir: &Directory) -> anyhow:
                 let text = composed.text;
                 let vars = [
                     ("number", ticket.number.clone()),
-                    ("title", ticket.title.clone()),
-                    ("link", link.clone()),
+                    ("title", composed.title.clone()),
+                    ("link", url),
                     ("event", event.key().to_owned()),
                 ]
                 .into_iter()

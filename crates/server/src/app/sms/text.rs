@@ -126,17 +126,21 @@ pub struct Composed {
     /// The text.
     pub text: String,
     /// How it goes out; `segments.count > max_segments` only when the prefix and the link alone
-    /// do not fit (the title is then left out).
+    /// do not fit (the title then fills the segments they take, as far as it goes).
     pub segments: Segments,
     /// Whether the title was cut (or left out).
     pub cut: bool,
+    /// The title as the text has it: white space made single, cut with `…`, or empty when it
+    /// was left out (what a cloud gateway's `title` template variable is given).
+    pub title: String,
 }
 
 /// `prefix title link`, joined by single spaces (empty parts and their space left out), with
 /// the title cut to its longest beginning that, followed by `…`, keeps the message within
 /// `max_segments`. Runs of white space in the title become one space (a title's line breaks
-/// would waste units). If not even the empty title fits, the message is the prefix and the link
-/// alone, which may be longer than asked: [`Composed::segments`] says by how much.
+/// would waste units). If the prefix and the link alone take more segments than asked (a long
+/// link), the message takes as many as they need — [`Composed::segments`] says how many — and
+/// the title is cut to fill those instead of being left out.
 ///
 /// ```
 /// use opsclock::app::sms::text::{compose, Parts};
@@ -150,7 +154,6 @@ pub struct Composed {
 /// assert_eq!((m.segments.units, m.segments.count, m.cut), (70, 1, true));
 /// ```
 pub fn compose(parts: &Parts<'_>) -> Composed {
-    let max = parts.max_segments.max(1);
     let title: String = parts.title.split_whitespace().collect::<Vec<_>>().join(" ");
     let join = |title: &str| {
         [parts.prefix.trim(), title, parts.link.trim()]
@@ -159,6 +162,9 @@ pub fn compose(parts: &Parts<'_>) -> Composed {
             .collect::<Vec<_>>()
             .join(" ")
     };
+    // The prefix and the link are never cut: the segments they need are sent (and paid for)
+    // whatever is asked, so the title fills them rather than leaving them half empty.
+    let max = parts.max_segments.max(1).max(segments(&join("")).count);
     let whole = join(&title);
     let s = segments(&whole);
     if s.count <= max {
@@ -166,38 +172,43 @@ pub fn compose(parts: &Parts<'_>) -> Composed {
             text: whole,
             segments: s,
             cut: false,
+            title,
         };
     }
     // Longest beginning of the title that fits with `…`: the count only grows with the
     // beginning, so search by halves over character boundaries.
     let chars: Vec<char> = title.chars().collect();
-    let with = |n: usize| {
+    let cut = |n: usize| {
         let mut t: String = chars[..n].iter().collect::<String>().trim_end().to_owned();
         t.push('…');
-        join(&t)
+        t
     };
+    let fits = |n: usize| segments(&join(&cut(n))).count <= max;
     let (mut lo, mut hi) = (0usize, chars.len());
-    if segments(&with(0)).count > max {
+    if !fits(0) {
         let text = join("");
         return Composed {
             segments: segments(&text),
             text,
             cut: true,
+            title: String::new(),
         };
     }
     while lo < hi {
         let mid = (lo + hi).div_ceil(2);
-        if segments(&with(mid)).count <= max {
+        if fits(mid) {
             lo = mid;
         } else {
             hi = mid - 1;
         }
     }
-    let text = if lo == 0 { join("") } else { with(lo) };
+    let title = if lo == 0 { String::new() } else { cut(lo) };
+    let text = join(&title);
     Composed {
         segments: segments(&text),
         text,
         cut: true,
+        title,
     }
 }
 
@@ -263,7 +274,7 @@ mod tests {
     }
 
     #[test]
-    fn a_link_too_long_leaves_the_title_out_and_says_so() {
+    fn a_link_too_long_takes_a_second_segment_and_the_title_fills_it() {
         let link = format!("https://ops.example.cn/{}", "x".repeat(60));
         let m = compose(&Parts {
             prefix: "【opsclock】紧急 T-2026-0001",
@@ -271,9 +282,19 @@ mod tests {
             link: &link,
             max_segments: 1,
         });
-        assert_eq!(m.text, format!("【opsclock】紧急 T-2026-0001 {link}"));
-        assert!(m.cut);
+        assert_eq!(m.text, format!("【opsclock】紧急 T-2026-0001 门户网站无法访问 {link}"));
+        assert!(!m.cut);
         assert_eq!(m.segments.count, 2);
+        // A title longer than the second segment's room is cut to fill two segments exactly.
+        let title = "中".repeat(100);
+        let m = compose(&Parts {
+            prefix: "【opsclock】紧急 T-2026-0001",
+            title: &title,
+            link: &link,
+            max_segments: 1,
+        });
+        assert!(m.cut);
+        assert_eq!((m.segments.count, m.segments.units), (2, 134), "{}", m.text);
     }
 
     fn m_parts(title: &str) -> Parts<'_> {
