@@ -13,7 +13,6 @@ pub use key::Key;
 pub mod entities;
 #[doc(hidden)]
 pub mod testing;
-pub mod turn;
 
 use std::path::PathBuf;
 use std::time::Duration;

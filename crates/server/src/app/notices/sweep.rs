@@ -105,7 +105,6 @@ impl To<'_> {
 }
 
 async fn one(env: &Env<'_>, q: &notice_queue::Model, dir: &Directory) -> anyhow::Result<usize> {
-    let _turn = crate::db::turn::take(env.db).await;
     let txn = crate::db::begin_write(env.db).await?;
     crate::app::tickets::lock(&txn, tickets::Column::Id.eq(q.ticket_id).into()).await?;
     let taken = notice_queue::Entity::delete_many()
