@@ -260,3 +260,77 @@ both_backends!(
     quiet_hours_hold_a_notice_that_is_not_urgent_until_they_end,
     quiet_hours_hold_what_is_not_urgent
 );
+
+/// A page of notice events commits together, and an event that fails is rolled back alone: the
+/// others' messages are queued and their rows taken; it stays queued for the next round.
+async fn a_failing_event_is_rolled_back_alone(backend: Backend) {
+    use opsclock::app::notices::sweep::{Env, run};
+    use opsclock::db::entities::notice_queue;
+    use sea_orm::{ActiveModelTrait, PaginatorTrait, Set};
+    let world = World::new(backend).await;
+    let mut numbers = Vec::new();
+    for _ in 0..3 {
+        numbers.push(world.open(t0(), "4h", t0()).await);
+    }
+    let second = tickets::Entity::find()
+        .filter(tickets::Column::Number.eq(numbers[1].clone()))
+        .one(&world.db.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let bad = notice_queue::ActiveModel {
+        ticket_id: Set(second.id),
+        seq: Set(99),
+        event: Set("nonsense".into()),
+        severity: Set("urgent".into()),
+        at: Set(t0()),
+        created_at: Set(t0()),
+        ..Default::default()
+    }
+    .insert(&world.db.db)
+    .await
+    .unwrap();
+    let rules = Rules::builtin();
+    let links = opsclock::app::escalation::Links::new(Some("https://opsclock.test"), "unused", "ops.test".into());
+    let env = Env {
+        db: &world.db.db,
+        calendars: &world.calendars,
+        links: &links,
+        rules: &rules,
+        now: t0() + TimeDelta::seconds(30),
+    };
+    let report = run(&env, &mut None).await.unwrap();
+    assert_eq!((report.events, report.failed), (4, 1), "{report:?}");
+    // Each good ticket's three people (engineer, vendor manager, unit head), once.
+    assert_eq!(report.queued, 9, "{report:?}");
+    let left: Vec<i64> = notice_queue::Entity::find()
+        .all(&world.db.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|q| q.id)
+        .collect();
+    assert_eq!(left, [bad.id], "only the failing event waits");
+    for n in &numbers {
+        let t = tickets::Entity::find()
+            .filter(tickets::Column::Number.eq(n.clone()))
+            .one(&world.db.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let queued = outbox::Entity::find()
+            .filter(outbox::Column::TicketId.eq(t.id))
+            .filter(outbox::Column::Kind.eq("notice"))
+            .count(&world.db.db)
+            .await
+            .unwrap();
+        assert_eq!(queued, 3, "{n}");
+    }
+    // The next round tries it again, and queues nothing twice.
+    let again = run(&env, &mut None).await.unwrap();
+    assert_eq!((again.events, again.failed, again.queued), (1, 1, 0), "{again:?}");
+}
+both_backends!(
+    a_page_of_notices_commits_together_and_a_failing_event_alone_rolls_back,
+    a_failing_event_is_rolled_back_alone
+);
