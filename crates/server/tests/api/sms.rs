@@ -757,6 +757,21 @@ both!(
             .filter_map(|m| m["recipients"][0].as_str())
             .collect();
         assert_eq!(sms_to, ["138****8000"]);
+        // So does the incident report they may read; the manager's names the number.
+        for (who, shown) in [("eng_a", "138****8000"), ("mgr_a", "13800138000")] {
+            let report = t
+                .get(who, &format!("/api/v1/tickets/{number}/incident-report"))
+                .await
+                .expect(StatusCode::OK);
+            let texts: Vec<&str> = report["notifications"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|n| n["channel"] == "sms")
+                .filter_map(|n| n["recipients"][0].as_str())
+                .collect();
+            assert_eq!(texts, [shown], "{who}");
+        }
         // Later rounds send nothing more.
         t.time.advance(TimeDelta::minutes(5));
         sweeper.sweep().await.unwrap();

@@ -153,7 +153,7 @@ pub async fn get(ctx: &Context, p: &Principal, number: &str) -> AppResult<Incide
             }
         })
         .collect();
-    let notifications = notifications(ctx, row.id).await?;
+    let notifications = notifications(ctx, p, row.id).await?;
     let category = match t.category {
         Some(code) => {
             let name = crate::app::reports::categories::Names::load(&ctx.db)
@@ -315,7 +315,8 @@ fn report_clock(c: ClockView, row: Option<&clocks::Model>, now: DateTime<Utc>) -
 /// The outbox rows about ticket `id`, by when they fell due. A step's English copy (`…/en`) is
 /// the same step to the readers who asked for English: its own row, recipients and outcome,
 /// marked `english_copy`, so that the record names everyone told.
-async fn notifications(ctx: &Context, id: i64) -> AppResult<Vec<Notification>> {
+async fn notifications(ctx: &Context, p: &Principal, id: i64) -> AppResult<Vec<Notification>> {
+    let sees_numbers = crate::app::sms::phone::sees_numbers(p);
     Ok(outbox::Entity::find()
         .filter(outbox::Column::TicketId.eq(id))
         .order_by_asc(outbox::Column::DueAt)
@@ -323,18 +324,29 @@ async fn notifications(ctx: &Context, id: i64) -> AppResult<Vec<Notification>> {
         .all(&ctx.db)
         .await?
         .into_iter()
-        .map(|m| Notification {
-            english_copy: m.dedup_key.ends_with("/en"),
-            kind: m.kind,
-            channel: m.channel,
-            clock: m.clock,
-            step: m.step,
-            repeat: m.repeat.unwrap_or_default(),
-            recipients: serde_json::from_value(m.recipients).unwrap_or_default(),
-            status: m.status.to_string(),
-            due_at: m.due_at,
-            sent_at: m.sent_at,
-            subject: m.subject,
+        .map(|m| {
+            let is_sms = m.channel == "sms";
+            Notification {
+                english_copy: m.dedup_key.ends_with("/en"),
+                kind: m.kind,
+                channel: m.channel,
+                clock: m.clock,
+                step: m.step,
+                repeat: m.repeat.unwrap_or_default(),
+                recipients: {
+                    // A number a text went to, whole for admins and managers only (as on the ticket).
+                    let to: Vec<String> = serde_json::from_value(m.recipients).unwrap_or_default();
+                    if is_sms && !sees_numbers {
+                        to.iter().map(|n| crate::app::sms::phone::masked(n)).collect()
+                    } else {
+                        to
+                    }
+                },
+                status: m.status.to_string(),
+                due_at: m.due_at,
+                sent_at: m.sent_at,
+                subject: m.subject,
+            }
         })
         .collect())
 }

@@ -315,11 +315,15 @@ async fn thread(txn: &DatabaseTransaction, m: &Parsed) -> AppResult<Option<Strin
 /// assert_eq!(numbers_in("关于工单INC-2026-000031的处理"), ["INC-2026-000031"]);
 /// assert_eq!(numbers_in("回复：REQ-2026-000002进展如何 / ALM-2026-1234567"), ["REQ-2026-000002", "ALM-2026-1234567"]);
 /// assert!(numbers_in("XINC-2026-000031").is_empty());
+/// assert!(numbers_in("INC-2026-000031A").is_empty());
+/// // A full-width digit after it is not read as part of the number.
+/// assert_eq!(numbers_in("INC-2026-000031１"), ["INC-2026-000031"]);
 /// assert!(numbers_in("INC-2026-00003").is_empty());
 /// ```
 pub fn numbers_in(subject: &str) -> Vec<&str> {
     static NUMBER: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r"(?:^|[^A-Za-z0-9])((?:INC|REQ|SEC|ALM)-\d{4}-\d{6,})(?:[^0-9]|$)").expect("a valid pattern")
+        regex::Regex::new(r"(?:^|[^A-Za-z0-9])((?:INC|REQ|SEC|ALM)-[0-9]{4}-[0-9]{6,})(?:[^A-Za-z0-9]|$)")
+            .expect("a valid pattern")
     });
     let mut found = Vec::new();
     let mut at = 0;

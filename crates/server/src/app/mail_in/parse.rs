@@ -209,7 +209,9 @@ mod tests {
 
 /// The `authserv-id` (lower case) of an `Authentication-Results` value (RFC 8601), and its
 /// DMARC result if it reports one: `Some(true)` for `dmarc=pass`, `Some(false)` for any other
-/// (`fail`, `none`, …), `None` for no `dmarc=` at all.
+/// (`fail`, `none`, …) or for more than one `dmarc=` in the header, `None` for none at all.
+/// Comments (`(…)`) and quoted strings are not read: a sender's address
+/// `"a; dmarc=pass b"@evil.example` quoted in `smtp.mailfrom` is no result.
 ///
 /// ```
 /// use opsclock::app::mail_in::parse::auth_result;
@@ -218,25 +220,68 @@ mod tests {
 /// assert_eq!(auth_result("MX.ops.example; dmarc=fail header.from=x.example"), Some(("mx.ops.example".to_owned(), Some(false))));
 /// assert_eq!(auth_result("mx.ops.example; dkim=pass"), Some(("mx.ops.example".to_owned(), None)));
 /// assert_eq!(auth_result("mx.ops.example; dkim=pass; dmarc=passed"), Some(("mx.ops.example".to_owned(), Some(false))));
+/// let quoted = r#"mx.ops.example; spf=pass smtp.mailfrom="a; dmarc=pass b"@evil.example (x; dmarc=pass); dmarc=fail"#;
+/// assert_eq!(auth_result(quoted), Some(("mx.ops.example".to_owned(), Some(false))));
+/// // Two results in one header: not a pass.
+/// assert_eq!(auth_result("mx.ops.example; dmarc=pass; dmarc=fail"), Some(("mx.ops.example".to_owned(), Some(false))));
+/// // Anything at all, Chinese included, reads without a panic.
+/// assert_eq!(auth_result("x; dmarc中=1"), Some(("x".to_owned(), None)));
 /// ```
 pub fn auth_result(value: &str) -> Option<(String, Option<bool>)> {
-    let mut parts = value.split(';');
+    let bare = without_comments(value);
+    let mut parts = bare.split(';');
     let id = parts.next()?.split_whitespace().next()?.trim().to_lowercase();
-    let dmarc = parts
+    let results: Vec<bool> = parts
         .filter_map(|p| p.split_whitespace().next())
-        .find(|m| m.len() >= 6 && m[..6].eq_ignore_ascii_case("dmarc="))
-        .map(|m| m.eq_ignore_ascii_case("dmarc=pass"));
+        .filter(|m| m.as_bytes().get(..6).is_some_and(|b| b.eq_ignore_ascii_case(b"dmarc=")))
+        .map(|m| m.eq_ignore_ascii_case("dmarc=pass"))
+        .collect();
+    let dmarc = match results.as_slice() {
+        [] => None,
+        [one] => Some(*one),
+        _ => Some(false),
+    };
     Some((id, dmarc))
 }
 
-/// Whether the server `trusted` vouched for the sender: the first DMARC result among the
-/// `Authentication-Results` headers at the top that `trusted` wrote is `pass`.
+/// `value` without its comments (`(…)`, nested) and quoted strings (`"…"`, with `\` escapes),
+/// each replaced by a space.
+fn without_comments(value: &str) -> String {
+    let (mut out, mut depth, mut quoted, mut escaped) = (String::new(), 0usize, false, false);
+    for c in value.chars() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        match c {
+            '\\' if quoted || depth > 0 => escaped = true,
+            '"' if depth == 0 => {
+                quoted = !quoted;
+                out.push(' ');
+            }
+            '(' if !quoted => depth += 1,
+            ')' if !quoted && depth > 0 => {
+                depth -= 1;
+                if depth == 0 {
+                    out.push(' ');
+                }
+            }
+            _ if quoted || depth > 0 => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Whether the server `trusted` vouched for the sender: among the `Authentication-Results`
+/// headers at the top that `trusted` wrote, exactly one DMARC result, and it is `pass`.
 ///
 /// Servers add their headers on top of what came, so the trusted server's own results come
 /// first; a header further down that names it was in the mail before it got there — written by
-/// the sender, say. The trusted server must report DMARC on every message (OpenDMARC and rspamd
-/// write `dmarc=none` or `fail` too); a mail it reported nothing on is not vouched for by a
-/// header below.
+/// the sender, say. A forged `dmarc=pass` right below the trusted server's own result makes two
+/// results, and two are no pass. The trusted server must report DMARC on every message
+/// (OpenDMARC and rspamd write `dmarc=none` or `fail` too): on a mail it reported nothing on, a
+/// forged header right below its others would be the only result (docs/mail-in.md).
 ///
 /// ```
 /// use opsclock::app::mail_in::parse::vouched_by;
@@ -244,6 +289,8 @@ pub fn auth_result(value: &str) -> Option<(String, Option<bool>)> {
 /// assert!(vouched_by(&[by("mx.ops.example", Some(true))], "MX.ops.example"));
 /// // The trusted server found DMARC failing; the sender's own header below says pass.
 /// assert!(!vouched_by(&[by("mx.ops.example", Some(false)), by("mx.ops.example", Some(true))], "mx.ops.example"));
+/// // It found a pass, and the sender added another: two results, no pass.
+/// assert!(!vouched_by(&[by("mx.ops.example", Some(true)), by("mx.ops.example", Some(true))], "mx.ops.example"));
 /// // Its DKIM header on top, its DMARC one next: the DMARC result counts.
 /// assert!(vouched_by(&[by("mx.ops.example", None), by("mx.ops.example", Some(true))], "mx.ops.example"));
 /// // Another server's header on top: what is below it came with the mail.
@@ -251,11 +298,12 @@ pub fn auth_result(value: &str) -> Option<(String, Option<bool>)> {
 /// ```
 pub fn vouched_by(results: &[(String, Option<bool>)], trusted: &str) -> bool {
     let trusted = trusted.trim();
-    results
+    let found: Vec<bool> = results
         .iter()
         .take_while(|(id, _)| id.eq_ignore_ascii_case(trusted))
-        .find_map(|(_, dmarc)| *dmarc)
-        .unwrap_or(false)
+        .filter_map(|(_, dmarc)| *dmarc)
+        .collect();
+    found == [true]
 }
 
 #[cfg(test)]

@@ -57,6 +57,7 @@ pub async fn give_up(ctx: &Context, opts: &Options, place: Place, raw: &[u8], wh
         .iter()
         .find(|(k, _)| m.subject.to_lowercase().contains(&k.to_lowercase()))
         .map(|(_, s)| s.key().to_owned());
+    let id = row.id;
     let mut am: mail_in_messages::ActiveModel = row.into();
     am.outcome = Set("triage".into());
     am.user_id = Set(sender);
@@ -64,6 +65,8 @@ pub async fn give_up(ctx: &Context, opts: &Options, place: Place, raw: &[u8], wh
     am.severity = Set(severity);
     am.body = Set(Some(m.text.chars().take(BODY_MAX).collect()));
     am.update(&txn).await?;
+    // Kept for triage to store with the ticket, as for mail no rule placed.
+    super::triage::park(&txn, id, &m.attachments, now).await?;
     txn.commit().await?;
     Ok(true)
 }

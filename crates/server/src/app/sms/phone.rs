@@ -100,6 +100,28 @@ pub fn masked(stored: &str) -> String {
         .collect()
 }
 
+/// Whether `p` sees the numbers texts went to whole: admins and managers, who manage the people;
+/// engineers and viewers see them [`masked`].
+pub fn sees_numbers(p: &crate::app::auth::Principal) -> bool {
+    matches!(p.role, crate::app::auth::Role::Admin | crate::app::auth::Role::Manager)
+}
+
+/// `text` with every run of 7 or more digits (a `+` before it kept) [`masked`]: what a reader
+/// who may not see numbers is shown of a text message's recipients and errors.
+///
+/// ```
+/// use opsclock::app::sms::phone::masked_in;
+/// assert_eq!(masked_in(r#""13800138000" is not a mainland mobile number"#), r#""138****8000" is not a mainland mobile number"#);
+/// assert_eq!(masked_in("+447700900123; INC-2026-000031"), "+44******0123; INC-2026-000031");
+/// ```
+pub fn masked_in(text: &str) -> String {
+    static NUMBER: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"\+?[0-9]{7,}").expect("a valid pattern"));
+    NUMBER
+        .replace_all(text, |c: &regex::Captures<'_>| masked(&c[0]))
+        .into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

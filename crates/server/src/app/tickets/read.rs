@@ -15,7 +15,6 @@ use super::views::{
     EscalationEntry, MajorEventView, TicketPage, TicketView, TimelineEntry, allowed_of, view, views_of,
 };
 use crate::app::auth::Principal;
-use crate::app::auth::Role;
 use crate::app::scope::{can_see_system, visible_system_ids};
 use crate::app::{AppError, AppResult, Context};
 use crate::db::entities::{clocks, outbox, systems, ticket_events, tickets, users};
@@ -269,6 +268,7 @@ pub async fn get(ctx: &Context, p: &Principal, number: &str) -> AppResult<Ticket
             data: r.data.clone(),
         })
         .collect();
+    let sees_numbers = crate::app::sms::phone::sees_numbers(p);
     let escalations = outbox::Entity::find()
         .filter(outbox::Column::TicketId.eq(loaded.row.id))
         .order_by_asc(outbox::Column::DueAt)
@@ -281,11 +281,15 @@ pub async fn get(ctx: &Context, p: &Principal, number: &str) -> AppResult<Ticket
             // viewers see that it went, and to a masked number.
             recipients: {
                 let to: Vec<String> = serde_json::from_value(m.recipients).unwrap_or_default();
-                if m.channel == "sms" && !matches!(p.role, Role::Admin | Role::Manager) {
+                if m.channel == "sms" && !sees_numbers {
                     to.iter().map(|n| crate::app::sms::phone::masked(n)).collect()
                 } else {
                     to
                 }
+            },
+            last_error: match m.last_error {
+                Some(e) if m.channel == "sms" && !sees_numbers => Some(crate::app::sms::phone::masked_in(&e)),
+                e => e,
             },
             clock: m.clock.unwrap_or_default(),
             step: m.step.unwrap_or_default(),
@@ -298,7 +302,6 @@ pub async fn get(ctx: &Context, p: &Principal, number: &str) -> AppResult<Ticket
             channel: m.channel,
             attempts: m.attempts,
             next_attempt_at: m.next_attempt_at,
-            last_error: m.last_error,
             note: m.note,
         })
         .collect();
