@@ -200,6 +200,7 @@ impl<T: Transport> Worker<T> {
     async fn claim(&self) -> anyhow::Result<Vec<outbox::Model>> {
         let now = self.time.now();
         let until = self.lease_from(now);
+        let _turn = crate::db::turn::take(&self.db).await;
         let txn = crate::db::begin_write(&self.db).await?;
         let due = Condition::any()
             .add(
@@ -249,6 +250,7 @@ impl<T: Transport> Worker<T> {
     /// Extends the claim on `row` to `now + lease`, if it is still ours.
     async fn renew(&self, mut row: outbox::Model) -> anyhow::Result<Option<outbox::Model>> {
         let until = self.lease_from(self.time.now());
+        let _turn = crate::db::turn::take(&self.db).await;
         let renewed = outbox::Entity::update_many()
             .col_expr(outbox::Column::ClaimedUntil, Expr::value(until))
             .filter(outbox::Column::Id.eq(row.id))
@@ -286,6 +288,7 @@ impl<T: Transport> Worker<T> {
             Outcome::Retry
         };
         let response = attempt.response;
+        let _turn = crate::db::turn::take(&self.db).await;
         let txn = crate::db::begin_write(&self.db).await?;
         outbox_attempts::ActiveModel {
             outbox_id: Set(row.id),

@@ -58,8 +58,7 @@ impl Context {
     /// A context over `db` and `calendars`, on the system clock, with default links and
     /// warning window.
     pub fn new(db: DatabaseConnection, calendars: Calendars) -> Context {
-        let turn =
-            (db.get_database_backend() == sea_orm::DbBackend::Sqlite).then(|| Arc::new(tokio::sync::Semaphore::new(1)));
+        let turn = crate::db::turn::for_db(&db);
         Context {
             group: crate::app::group_commit::GroupCommit::new(db.clone(), turn.clone()),
             turn,

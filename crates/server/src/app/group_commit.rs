@@ -182,7 +182,7 @@ impl GroupCommit {
     {
         // Its caller holds the write turn (a request admitted to write): a group would wait for
         // that turn, and the caller for the group. It writes alone, in a transaction of its own.
-        if HOLDS_TURN.try_with(|held| *held).unwrap_or(false) {
+        if crate::db::turn::held() {
             let txn = crate::db::begin_write(&self.inner.db)
                 .await
                 .map_err(|e| AppError::Internal(e.into()))?;
@@ -282,15 +282,11 @@ impl GroupCommit {
     }
 }
 
-tokio::task_local! {
-    /// Set while a request holds the write turn ([`holding_turn`]).
-    static HOLDS_TURN: bool;
-}
-
-/// Runs `fut` as holding the write turn: a [`GroupCommit::run`] inside it writes in a
-/// transaction of its own instead of queueing for a group (which would wait for the turn).
+/// Runs `fut` as holding the write turn ([`crate::db::turn::holding`]): a [`GroupCommit::run`]
+/// inside it writes in a transaction of its own instead of queueing for a group (which would
+/// wait for the turn).
 pub async fn holding_turn<F: Future>(fut: F) -> F::Output {
-    HOLDS_TURN.scope(true, fut).await
+    crate::db::turn::holding(fut).await
 }
 
 /// Groups committed by this process, and the writes kept in them (`/metrics`:

@@ -369,6 +369,7 @@ pub async fn run_due(
     let mut opened = Vec::new();
     for d in due {
         for _ in 0..CATCH_UP {
+            let _turn = crate::db::turn::take(db).await;
             let txn = crate::db::begin_write(db)
                 .await
                 .map_err(|e| AppError::Internal(e.into()))?;

@@ -86,6 +86,7 @@ async fn in_one_transaction(
     now: DateTime<Utc>,
     directory: &Directory,
 ) -> anyhow::Result<Outcome> {
+    let _turn = crate::db::turn::take(&sweeper.db).await;
     let txn = crate::db::begin_write(&sweeper.db).await?;
     let ticket_ids = ids(due.iter().map(|(_, t)| *t));
     crate::app::tickets::lock_in_order(&txn, &ticket_ids).await?;

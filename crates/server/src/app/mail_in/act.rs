@@ -60,6 +60,7 @@ pub async fn handle(ctx: &Context, opts: &Options, place: Place, raw: &[u8]) -> 
 
 pub(super) async fn handle_parsed(ctx: &Context, opts: &Options, place: Place, m: Parsed) -> AppResult<Handled> {
     let now = ctx.now();
+    let _turn = crate::db::turn::take(&ctx.db).await;
     let txn = ctx.begin_write().await?;
     let Some(row) = insert_once(&txn, opts, place, &m, now).await? else {
         txn.rollback().await?;

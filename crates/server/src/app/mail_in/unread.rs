@@ -36,6 +36,7 @@ pub async fn handle_oversized(
 pub async fn give_up(ctx: &Context, opts: &Options, place: Place, raw: &[u8], why: &str) -> AppResult<bool> {
     let m = Parsed::from_bytes(raw);
     let now = ctx.now();
+    let _turn = crate::db::turn::take(&ctx.db).await;
     let txn = ctx.begin_write().await?;
     let Some(row) = insert_once(&txn, opts, place, &m, now).await? else {
         return Ok(false);

@@ -104,6 +104,7 @@ async fn page(
     report: &mut NoticeReport,
     failed: &mut Vec<i64>,
 ) -> anyhow::Result<()> {
+    let _turn = crate::db::turn::take(env.db).await;
     let txn = crate::db::begin_write(env.db).await?;
     let mut ids: Vec<i64> = chunk.iter().map(|q| q.ticket_id).collect();
     ids.sort_unstable();

@@ -413,6 +413,7 @@ async fn look(db: &DatabaseConnection, links: &Links, now: DateTime<Utc>) -> Res
     let (mut reminded, mut breached) = (0, 0);
     for row in due {
         let Some(due_at) = row.due_at else { continue };
+        let _turn = crate::db::turn::take(db).await;
         let txn = crate::db::begin_write(db)
             .await
             .map_err(|e| AppError::Internal(e.into()))?;

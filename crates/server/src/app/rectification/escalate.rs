@@ -323,6 +323,7 @@ async fn escalate(
     now: DateTime<Utc>,
     directory: &Directory,
 ) -> anyhow::Result<usize> {
+    let _turn = crate::db::turn::take(db).await;
     let txn = crate::db::begin_write(db).await?;
     // Claim the row first, as acts do.
     super::acts::lock(&txn, id).await.map_err(|e| anyhow!("{e}"))?;

@@ -431,6 +431,7 @@ pub async fn auto_close(
         .await?;
     let mut closed = Vec::new();
     for number in due {
+        let _turn = crate::db::turn::take(db).await;
         let txn = crate::db::begin_write(db)
             .await
             .map_err(|e| AppError::Internal(e.into()))?;
