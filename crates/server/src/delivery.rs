@@ -131,6 +131,35 @@ pub trait Transport: Send + Sync {
     fn send(&self, row: &outbox::Model) -> impl Future<Output = Attempt> + Send;
 }
 
+/// Why `row` should no longer go, if it should not: a ladder step's warning held by quiet hours
+/// (queued to go later than it was queued, not tried yet) whose clock is no longer running by
+/// the time it may go — the ticket was acknowledged, resolved or paused overnight, and a text
+/// saying its deadline nears would be wrong (and its link would no longer act). Such a row is
+/// parked as failed with the reason, which the ticket's page shows. Anything else goes.
+pub async fn no_longer_due(
+    db: &impl sea_orm::ConnectionTrait,
+    row: &outbox::Model,
+) -> Result<Option<String>, sea_orm::DbErr> {
+    use crate::db::entities::clocks;
+    let held = row.kind == "escalation" && row.attempts == 0 && row.next_attempt_at > row.created_at;
+    let (true, Some(ticket), Some(clock)) = (held, row.ticket_id, row.clock.as_deref()) else {
+        return Ok(None);
+    };
+    let state = clocks::Entity::find()
+        .filter(clocks::Column::TicketId.eq(ticket))
+        .filter(clocks::Column::Name.eq(clock))
+        .one(db)
+        .await?
+        .map(|c| c.state);
+    Ok(match state.as_deref() {
+        Some("running" | "breached-running") => None,
+        Some(other) => Some(format!(
+            "no longer due: held for quiet hours, and the {clock} clock is {other} now (不再发送：计时已停止)"
+        )),
+        None => Some(format!("no longer due: the ticket has no {clock} clock")),
+    })
+}
+
 /// What one drain did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct DrainReport {
@@ -274,9 +303,13 @@ impl<T: Transport> Worker<T> {
     async fn deliver(&self, row: outbox::Model) -> anyhow::Result<Outcome> {
         // Bounded well inside the lease (2 × timeout + 5 s), whatever the far end does.
         let limit = self.patience.timeout * 2;
-        let attempt = match tokio::time::timeout(limit, self.transport.send(&row)).await {
-            Ok(a) => a,
-            Err(_) => Attempt::failed(false, format!("no answer within {} s", limit.as_secs())),
+        let attempt = if let Some(why) = no_longer_due(&self.db, &row).await? {
+            Attempt::failed(true, why)
+        } else {
+            match tokio::time::timeout(limit, self.transport.send(&row)).await {
+                Ok(a) => a,
+                Err(_) => Attempt::failed(false, format!("no answer within {} s", limit.as_secs())),
+            }
         };
         let now = self.time.now();
         let attempts = row.attempts + 1;

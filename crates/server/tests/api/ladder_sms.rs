@@ -249,3 +249,90 @@ both!(a_ladder_step_without_channels_sends_no_sms, |t: Harness| async move {
     assert_eq!(rows[0]["channel"], "email");
     assert_eq!(rows[0]["note"], Value::Null, "no word of texts: none were asked for");
 });
+
+both!(
+    a_warning_held_for_quiet_hours_is_not_sent_once_the_ticket_is_acknowledged,
+    |t: Harness| async move {
+        people(&t).await;
+        // eng_a's texts wait from 10:20 to 10:45 (Beijing); the ticket opens at 10:00, its
+        // response is due at 11:00, the step at half time (10:30) is held until 10:45.
+        t.put(
+            "eng_a",
+            "/api/v1/me/notifications",
+            json!({"quiet_hours": {"sms": {"from": "10:20", "to": "10:45"}}}),
+        )
+        .await
+        .expect(StatusCode::OK);
+        let ladder = json!({"steps": [
+            {"id": "half", "when": "50%", "notify": ["on_duty"], "channels": ["email", "sms"]}
+        ]});
+        put_ladder(&t, "P:general", ladder).await.expect(StatusCode::OK);
+        let kannel = Arc::new(tokio::task::spawn_blocking(Kannel::start).await.unwrap());
+        let secret = kannel.dir.join("secret");
+        std::fs::write(&secret, format!("{}\n", kannel.password())).unwrap();
+        let s = settings(SmsConfig {
+            provider: Some("kannel".into()),
+            url: Some(format!("http://127.0.0.1:{}/cgi-bin/sendsms", kannel.sendsms)),
+            username: Some("opsclock".into()),
+            secret_file: Some(secret),
+            from: Some("10690000".into()),
+            ..SmsConfig::default()
+        });
+        let sender = sms::sender::sender(
+            t.state.db.clone(),
+            &s,
+            s.gateway.clone().unwrap(),
+            &t.state.outbound,
+            t.time.clone(),
+        )
+        .unwrap();
+        let ticket = t.open("ueng_a", "SA", "fault", "general").await;
+        let sweeper = sweeper(&t);
+        t.time.advance(TimeDelta::minutes(31));
+        sweeper.sweep().await.unwrap();
+        let held: Vec<Value> = escalations(&t)
+            .await
+            .into_iter()
+            .filter(|r| r["channel"] == "sms")
+            .collect();
+        assert_eq!(held.len(), 1, "{held:?}");
+        assert!(
+            held[0]["note"].as_str().unwrap().contains("quiet hours: held until"),
+            "{held:?}"
+        );
+        assert_eq!(sender.drain().await.unwrap(), DrainReport::default(), "held");
+
+        // Acknowledged at 10:35; at 10:46 the text would say the deadline nears: it is parked.
+        t.time.advance(TimeDelta::minutes(4));
+        let current = t
+            .get(
+                "eng_a",
+                &format!("/api/v1/tickets/{}", ticket["number"].as_str().unwrap()),
+            )
+            .await
+            .expect(StatusCode::OK);
+        t.act("eng_a", &current, "acknowledge", json!({}))
+            .await
+            .expect(StatusCode::OK);
+        t.time.advance(TimeDelta::minutes(11));
+        assert_eq!(
+            sender.drain().await.unwrap(),
+            DrainReport {
+                failed: 1,
+                ..DrainReport::default()
+            }
+        );
+        let parked: Vec<Value> = escalations(&t)
+            .await
+            .into_iter()
+            .filter(|r| r["channel"] == "sms")
+            .collect();
+        assert_eq!(parked[0]["status"], "failed", "{parked:?}");
+        assert!(
+            parked[0]["last_error"].as_str().unwrap().starts_with("no longer due"),
+            "{parked:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        assert!(kannel.received().is_empty(), "nothing reached the phone");
+    }
+);
