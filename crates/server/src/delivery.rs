@@ -131,17 +131,24 @@ pub trait Transport: Send + Sync {
     fn send(&self, row: &outbox::Model) -> impl Future<Output = Attempt> + Send;
 }
 
-/// Why `row` should no longer go, if it should not: a ladder step's warning held by quiet hours
-/// (queued to go later than it was queued, not tried yet) whose clock is no longer running by
-/// the time it may go — the ticket was acknowledged, resolved or paused overnight, and a text
-/// saying its deadline nears would be wrong (and its link would no longer act). Such a row is
-/// parked as failed with the reason, which the ticket's page shows. Anything else goes.
+/// How the note of a message held for quiet hours begins (`quiet hours: held until …`).
+pub const HELD_NOTE: &str = "quiet hours: held until";
+
+/// Why `row` should no longer go, if it should not: a ladder step's text held by quiet hours
+/// (its note says so, not tried yet) whose clock is no longer running by the time it may go —
+/// the ticket was acknowledged, resolved or paused overnight, and a text saying its deadline
+/// nears would be wrong (and its link would no longer act). Such a row is parked as failed with
+/// the reason, which the ticket's page shows. Anything else goes, a message an operator retries
+/// (`outbox retry`) among them: only texts are ever held.
 pub async fn no_longer_due(
     db: &impl sea_orm::ConnectionTrait,
     row: &outbox::Model,
 ) -> Result<Option<String>, sea_orm::DbErr> {
     use crate::db::entities::clocks;
-    let held = row.kind == "escalation" && row.attempts == 0 && row.next_attempt_at > row.created_at;
+    let held = row.kind == "escalation"
+        && row.channel == "sms"
+        && row.attempts == 0
+        && row.note.as_deref().is_some_and(|n| n.contains(HELD_NOTE));
     let (true, Some(ticket), Some(clock)) = (held, row.ticket_id, row.clock.as_deref()) else {
         return Ok(None);
     };

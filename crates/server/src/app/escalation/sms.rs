@@ -199,7 +199,8 @@ pub fn texts(
         let mut notes = Vec::new();
         if let Some(t) = hold {
             notes.push(format!(
-                "quiet hours: held until {}",
+                "{} {}",
+                crate::delivery::HELD_NOTE,
                 t.with_timezone(&ZONE).format("%Y-%m-%d %H:%M")
             ));
         }

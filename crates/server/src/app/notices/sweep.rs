@@ -277,7 +277,8 @@ async fn one(
         }
         if let Some(t) = hold {
             notes.push(format!(
-                "quiet hours: held until {}",
+                "{} {}",
+                crate::delivery::HELD_NOTE,
                 t.with_timezone(&super::quiet::ZONE).format("%Y-%m-%d %H:%M")
             ));
         }
