@@ -324,29 +324,19 @@ async fn notifications(ctx: &Context, p: &Principal, id: i64) -> AppResult<Vec<N
         .all(&ctx.db)
         .await?
         .into_iter()
-        .map(|m| {
-            let is_sms = m.channel == "sms";
-            Notification {
-                english_copy: m.dedup_key.ends_with("/en"),
-                kind: m.kind,
-                channel: m.channel,
-                clock: m.clock,
-                step: m.step,
-                repeat: m.repeat.unwrap_or_default(),
-                recipients: {
-                    // A number a text went to, whole for admins and managers only (as on the ticket).
-                    let to: Vec<String> = serde_json::from_value(m.recipients).unwrap_or_default();
-                    if is_sms && !sees_numbers {
-                        to.iter().map(|n| crate::app::sms::phone::masked(n)).collect()
-                    } else {
-                        to
-                    }
-                },
-                status: m.status.to_string(),
-                due_at: m.due_at,
-                sent_at: m.sent_at,
-                subject: m.subject,
-            }
+        .map(|m| Notification {
+            english_copy: m.dedup_key.ends_with("/en"),
+            // A number a text went to, whole for admins and managers only (as on the ticket).
+            recipients: crate::app::sms::phone::recipients_shown(&m.channel, m.recipients, sees_numbers),
+            kind: m.kind,
+            channel: m.channel,
+            clock: m.clock,
+            step: m.step,
+            repeat: m.repeat.unwrap_or_default(),
+            status: m.status.to_string(),
+            due_at: m.due_at,
+            sent_at: m.sent_at,
+            subject: m.subject,
         })
         .collect())
 }

@@ -106,6 +106,17 @@ pub fn sees_numbers(p: &crate::app::auth::Principal) -> bool {
     matches!(p.role, crate::app::auth::Role::Admin | crate::app::auth::Role::Manager)
 }
 
+/// The recipients of an outbox message on `channel` as a reader is shown them: a text's numbers
+/// [`masked`] unless the reader `sees_numbers` ([`sees_numbers`]); addresses as they are.
+pub fn recipients_shown(channel: &str, to: serde_json::Value, sees_numbers: bool) -> Vec<String> {
+    let to: Vec<String> = serde_json::from_value(to).unwrap_or_default();
+    if channel == "sms" && !sees_numbers {
+        to.iter().map(|n| masked(n)).collect()
+    } else {
+        to
+    }
+}
+
 /// `text` with every run of 7 or more digits (a `+` before it kept) [`masked`]: what a reader
 /// who may not see numbers is shown of a text message's recipients and errors.
 ///

@@ -279,14 +279,7 @@ pub async fn get(ctx: &Context, p: &Principal, number: &str) -> AppResult<Ticket
         .map(|m| EscalationEntry {
             // A number an SMS went to is shown whole to admins and managers only; engineers and
             // viewers see that it went, and to a masked number.
-            recipients: {
-                let to: Vec<String> = serde_json::from_value(m.recipients).unwrap_or_default();
-                if m.channel == "sms" && !sees_numbers {
-                    to.iter().map(|n| crate::app::sms::phone::masked(n)).collect()
-                } else {
-                    to
-                }
-            },
+            recipients: crate::app::sms::phone::recipients_shown(&m.channel, m.recipients, sees_numbers),
             last_error: match m.last_error {
                 Some(e) if m.channel == "sms" && !sees_numbers => Some(crate::app::sms::phone::masked_in(&e)),
                 e => e,
