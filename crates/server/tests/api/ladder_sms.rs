@@ -11,12 +11,11 @@ use opsclock::app::auth::accounts;
 use opsclock::app::escalation::Links;
 use opsclock::app::escalation::sweep::Sweeper;
 use opsclock::app::sms;
-use opsclock::app::sms::settings::SmsConfig;
 use opsclock::delivery::DrainReport;
 use serde_json::{Value, json};
 
 use crate::both;
-use crate::sms::{Kannel, settings};
+use crate::sms::kannel_and_sender;
 use crate::support::Harness;
 
 async fn put_ladder(t: &Harness, scope: &str, body: Value) -> crate::support::Answer {
@@ -101,25 +100,7 @@ both!(
             "the page shows the step's channels: {html}"
         );
 
-        let kannel = Arc::new(tokio::task::spawn_blocking(Kannel::start).await.unwrap());
-        let secret = kannel.dir.join("secret");
-        std::fs::write(&secret, format!("{}\n", kannel.password())).unwrap();
-        let s = settings(SmsConfig {
-            provider: Some("kannel".into()),
-            url: Some(format!("http://127.0.0.1:{}/cgi-bin/sendsms", kannel.sendsms)),
-            username: Some("opsclock".into()),
-            secret_file: Some(secret),
-            from: Some("10690000".into()),
-            ..SmsConfig::default()
-        });
-        let sender = sms::sender::sender(
-            t.state.db.clone(),
-            &s,
-            s.gateway.clone().unwrap(),
-            &t.state.outbound,
-            t.time.clone(),
-        )
-        .unwrap();
+        let (kannel, sender) = kannel_and_sender(&t).await;
         let ticket = t.open("ueng_a", "SA", "fault", "general").await;
         let number = ticket["number"].as_str().unwrap().to_owned();
         let sweeper = sweeper(&t);
@@ -267,25 +248,7 @@ both!(
             {"id": "half", "when": "50%", "notify": ["on_duty"], "channels": ["email", "sms"]}
         ]});
         put_ladder(&t, "P:general", ladder).await.expect(StatusCode::OK);
-        let kannel = Arc::new(tokio::task::spawn_blocking(Kannel::start).await.unwrap());
-        let secret = kannel.dir.join("secret");
-        std::fs::write(&secret, format!("{}\n", kannel.password())).unwrap();
-        let s = settings(SmsConfig {
-            provider: Some("kannel".into()),
-            url: Some(format!("http://127.0.0.1:{}/cgi-bin/sendsms", kannel.sendsms)),
-            username: Some("opsclock".into()),
-            secret_file: Some(secret),
-            from: Some("10690000".into()),
-            ..SmsConfig::default()
-        });
-        let sender = sms::sender::sender(
-            t.state.db.clone(),
-            &s,
-            s.gateway.clone().unwrap(),
-            &t.state.outbound,
-            t.time.clone(),
-        )
-        .unwrap();
+        let (kannel, sender) = kannel_and_sender(&t).await;
         let ticket = t.open("ueng_a", "SA", "fault", "general").await;
         let sweeper = sweeper(&t);
         t.time.advance(TimeDelta::minutes(31));

@@ -274,6 +274,25 @@ fn message(key: &str, phones: &[&str], text: &str) -> SmsMessage {
     }
 }
 
+/// A Kannel, and an SMS sender of `t`'s outbox through its `sendsms` (user `opsclock`, sender
+/// number 10690000, the password in a secret file).
+pub(crate) async fn kannel_and_sender(t: &Harness) -> (Arc<Kannel>, sms::sender::SmsSender) {
+    let kannel = Arc::new(tokio::task::spawn_blocking(Kannel::start).await.unwrap());
+    let secret = kannel.dir.join("secret");
+    std::fs::write(&secret, format!("{}\n", kannel.password())).unwrap();
+    let s = settings(SmsConfig {
+        provider: Some("kannel".into()),
+        url: Some(format!("http://127.0.0.1:{}/cgi-bin/sendsms", kannel.sendsms)),
+        username: Some("opsclock".into()),
+        secret_file: Some(secret),
+        from: Some("10690000".into()),
+        ..SmsConfig::default()
+    });
+    let gateway = s.gateway.clone().unwrap();
+    let sender = sms::sender::sender(t.state.db.clone(), &s, gateway, &t.state.outbound, t.time.clone()).unwrap();
+    (kannel, sender)
+}
+
 async fn sms_rows(t: &Harness) -> Vec<Value> {
     let all = t.get("admin", "/api/v1/outbox").await.expect(StatusCode::OK);
     all["messages"]
@@ -306,19 +325,7 @@ both!(
             .unwrap();
         assert_eq!(user.phone.as_deref(), Some("13800138000"));
 
-        let kannel = Arc::new(tokio::task::spawn_blocking(Kannel::start).await.unwrap());
-        let secret = kannel.dir.join("secret");
-        std::fs::write(&secret, format!("{}\n", kannel.password())).unwrap();
-        let s = settings(SmsConfig {
-            provider: Some("kannel".into()),
-            url: Some(format!("http://127.0.0.1:{}/cgi-bin/sendsms", kannel.sendsms)),
-            username: Some("opsclock".into()),
-            secret_file: Some(secret),
-            from: Some("10690000".into()),
-            ..SmsConfig::default()
-        });
-        let gateway = s.gateway.clone().unwrap();
-        let sender = sms::sender::sender(t.state.db.clone(), &s, gateway, &t.state.outbound, t.time.clone()).unwrap();
+        let (kannel, sender) = kannel_and_sender(&t).await;
 
         // The text as compose makes it: one 70-unit segment, title cut, link whole, an emoji.
         let composed = sms::text::compose(&sms::text::Parts {
@@ -661,19 +668,7 @@ both!(
         )
         .await
         .unwrap();
-        let kannel = Arc::new(tokio::task::spawn_blocking(Kannel::start).await.unwrap());
-        let secret = kannel.dir.join("secret");
-        std::fs::write(&secret, format!("{}\n", kannel.password())).unwrap();
-        let s = settings(SmsConfig {
-            provider: Some("kannel".into()),
-            url: Some(format!("http://127.0.0.1:{}/cgi-bin/sendsms", kannel.sendsms)),
-            username: Some("opsclock".into()),
-            secret_file: Some(secret),
-            from: Some("10690000".into()),
-            ..SmsConfig::default()
-        });
-        let gateway = s.gateway.clone().unwrap();
-        let sender = sms::sender::sender(t.state.db.clone(), &s, gateway, &t.state.outbound, t.time.clone()).unwrap();
+        let (kannel, sender) = kannel_and_sender(&t).await;
         let ticket = t.open("ueng_a", "SA", "fault", "urgent").await;
         let number = ticket["number"].as_str().unwrap().to_owned();
         // One sweep after the write: the notice by email and by SMS, each once.
