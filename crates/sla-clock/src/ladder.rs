@@ -192,8 +192,10 @@ impl fmt::Display for Recipient {
     }
 }
 
-/// How a step reaches people: by email (every step, unless told otherwise) and/or by SMS.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// How a step — or an event notice of the server's — reaches people: by email (every step,
+/// unless told otherwise) and/or by SMS. Written `email` and `sms` in files and APIs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Channel {
     /// An email to each recipient's address.
     Email,

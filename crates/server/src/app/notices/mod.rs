@@ -104,28 +104,8 @@ impl NoticeEvent {
     }
 }
 
-/// A channel a notice goes by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Channel {
-    /// An email through the SMTP server.
-    Email,
-    /// A text message through the SMS gateway.
-    Sms,
-}
-
-impl Channel {
-    /// Both.
-    pub const ALL: [Channel; 2] = [Channel::Email, Channel::Sms];
-
-    /// `email` or `sms`: also the outbox's channel.
-    pub fn key(self) -> &'static str {
-        match self {
-            Channel::Email => "email",
-            Channel::Sms => "sms",
-        }
-    }
-}
+/// A channel a notice goes by: the ladder steps' (`email`, `sms`), which is also the outbox's.
+pub use sla_clock::Channel;
 
 /// Whom a rule tells.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -171,7 +151,7 @@ impl std::fmt::Display for Target {
 }
 
 /// One rule as written in the configuration.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleDoc {
     /// `opened`, `regraded`, `resolved` or `reopened`.
