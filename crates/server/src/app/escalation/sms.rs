@@ -210,15 +210,7 @@ pub fn texts(
                 composed.segments.count
             ));
         }
-        let vars = [
-            ("number", ticket.number.clone()),
-            ("title", composed.title.clone()),
-            ("link", url),
-            ("event", what.clone()),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect();
+        let vars = crate::app::sms::ticket_vars(&ticket.number, &composed.title, url, &what);
         let m = crate::app::sms::SmsMessage {
             dedup_key: key.clone(),
             kind: "escalation".to_owned(),

@@ -339,15 +339,7 @@ async fn one(
                     ),
                 };
                 let text = composed.text;
-                let vars = [
-                    ("number", ticket.number.clone()),
-                    ("title", composed.title.clone()),
-                    ("link", url),
-                    ("event", event.key().to_owned()),
-                ]
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v))
-                .collect();
+                let vars = crate::app::sms::ticket_vars(&ticket.number, &composed.title, url, event.key());
                 let m = crate::app::sms::SmsMessage {
                     dedup_key: key.clone(),
                     kind: "notice".to_owned(),

@@ -62,6 +62,20 @@ pub struct SmsMessage {
     pub not_before: Option<DateTime<Utc>>,
 }
 
+/// The template variables of a text about ticket `number` ([`SmsMessage::vars`]): `number`,
+/// `title` (as the text has it, cut), `link` (without `确认:`) and `event`.
+pub fn ticket_vars(number: &str, title: &str, link: String, event: &str) -> BTreeMap<String, String> {
+    [
+        ("number", number.to_owned()),
+        ("title", title.to_owned()),
+        ("link", link),
+        ("event", event.to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}
+
 /// Queues `m`, one row per distinct phone, each exactly once under `<dedup_key>/<phone>`, in
 /// one statement; returns how many rows were inserted (0 when they all were queued before).
 /// A number that is not one is queued as a row parked as `failed` with the reason, so that the
