@@ -1,10 +1,12 @@
 //! The opsclock database schema as sea-orm migrations.
 //!
 //! Every migration is written with sea-orm-migration's schema builder, never raw SQL, so the same
-//! code creates the same schema on SQLite and on PostgreSQL. Instants are `timestamp with time
+//! code creates the same schema on SQLite and on PostgreSQL (the one exception: the triggers of the
+//! configuration epoch, migration 66, which the builder cannot write). Instants are `timestamp with time
 //! zone` columns (text on SQLite), JSON documents are `jsonb` on PostgreSQL (text on SQLite), and
 //! ids are 64-bit auto-increment primary keys.
 
+pub use m20261215_000066_config_epoch::{EPOCH_SKIPS, EPOCH_TABLES, columns_of, epoch_triggers};
 pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_core;
@@ -44,6 +46,7 @@ mod m20261213_000062_replacements;
 mod m20261213_000063_warranty_repairs;
 mod m20261213_000064_one_open_replacement;
 mod m20261214_000065_mail_in_files;
+mod m20261215_000066_config_epoch;
 
 /// Applies and reverts the opsclock schema; see [`MigratorTrait`] for `up`, `down`, `status`, ….
 #[derive(Debug, Clone, Copy, Default)]
@@ -90,6 +93,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261213_000063_warranty_repairs::Migration),
             Box::new(m20261213_000064_one_open_replacement::Migration),
             Box::new(m20261214_000065_mail_in_files::Migration),
+            Box::new(m20261215_000066_config_epoch::Migration),
         ]
     }
 }

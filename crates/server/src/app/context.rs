@@ -52,6 +52,9 @@ pub struct Context {
     /// Concurrent ticket creations share one transaction and one commit
     /// ([`crate::app::group_commit`]).
     pub group: crate::app::group_commit::GroupCommit,
+    /// What requests read of the read-mostly configuration, kept while the database's
+    /// configuration epoch stays put ([`crate::app::cache`]).
+    pub cache: Arc<crate::app::cache::ConfigCache>,
 }
 
 impl Context {
@@ -59,8 +62,10 @@ impl Context {
     /// warning window.
     pub fn new(db: DatabaseConnection, calendars: Calendars) -> Context {
         let turn = crate::db::turn::for_db(&db);
+        let cache = crate::app::cache::ConfigCache::new();
         Context {
-            group: crate::app::group_commit::GroupCommit::new(db.clone(), turn.clone()),
+            group: crate::app::group_commit::GroupCommit::new(db.clone(), turn.clone()).with_cache(cache.clone()),
+            cache,
             turn,
             db,
             calendars,

@@ -131,6 +131,9 @@ struct Inner {
     /// Groups committed, and the writes run in them.
     groups: AtomicU64,
     writes: AtomicU64,
+    /// The configuration cache a group's writes read through, at the epoch read in the group's
+    /// transaction ([`crate::app::cache`]).
+    cache: Option<Arc<crate::app::cache::ConfigCache>>,
 }
 
 impl GroupCommit {
@@ -152,6 +155,7 @@ impl GroupCommit {
                 budget: GroupCommit::BUDGET,
                 groups: AtomicU64::new(0),
                 writes: AtomicU64::new(0),
+                cache: None,
             }),
         }
     }
@@ -165,6 +169,14 @@ impl GroupCommit {
     ) -> GroupCommit {
         let mut inner = Arc::into_inner(GroupCommit::new(db, turn).inner).expect("just made");
         inner.budget = budget;
+        GroupCommit { inner: Arc::new(inner) }
+    }
+
+    /// This committer, its groups reading the configuration through `cache` (at the epoch read
+    /// in each group's transaction, see [`crate::app::cache`]). Called before it is cloned.
+    pub fn with_cache(self, cache: Arc<crate::app::cache::ConfigCache>) -> GroupCommit {
+        let mut inner = Arc::into_inner(self.inner).expect("with_cache is called before the committer is shared");
+        inner.cache = Some(cache);
         GroupCommit { inner: Arc::new(inner) }
     }
 
@@ -326,17 +338,25 @@ async fn run_groups(committer: std::sync::Weak<Inner>, mut rx: mpsc::UnboundedRe
         let mut finishes = Vec::new();
         let (mut next, mut taken, mut kept, mut poisoned) = (Some(first), 0, 0u64, false);
         let started = std::time::Instant::now();
-        while let Some(job) = next.take() {
-            taken += 1;
-            let ran = job(&txn).await;
-            finishes.extend(ran.finish);
-            kept += u64::from(ran.kept);
-            poisoned = ran.next == Next::Poisoned;
-            // A group is closed after MAX writes or BUDGET, whichever comes first, so that
-            // other writers (the sweep, the CLI) get the database in between.
-            if ran.next == Next::GoOn && taken < GroupCommit::MAX && started.elapsed() < inner.budget {
-                next = rx.try_recv().ok().map(take);
+        // The group's writes read the configuration as of its transaction (one statement for
+        // the group): on SQLite exactly what they would read themselves.
+        let group = async {
+            while let Some(job) = next.take() {
+                taken += 1;
+                let ran = job(&txn).await;
+                finishes.extend(ran.finish);
+                kept += u64::from(ran.kept);
+                poisoned = ran.next == Next::Poisoned;
+                // A group is closed after MAX writes or BUDGET, whichever comes first, so that
+                // other writers (the sweep, the CLI) get the database in between.
+                if ran.next == Next::GoOn && taken < GroupCommit::MAX && started.elapsed() < inner.budget {
+                    next = rx.try_recv().ok().map(take);
+                }
             }
+        };
+        match &inner.cache {
+            Some(cache) => cache.read_now(&txn, group).await,
+            None => group.await,
         }
         let outcome = if poisoned {
             let _ = txn.rollback().await;

@@ -58,6 +58,7 @@ pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod backup;
+pub mod cache;
 pub mod calendar_notice;
 pub mod calendar_reload;
 pub mod catalog;

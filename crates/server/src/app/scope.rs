@@ -55,12 +55,19 @@ pub async fn visible_system_ids(db: &impl ConnectionTrait, p: &Principal) -> Res
 /// The system with `code` if the caller may see it; else an invalid `system` that does not say
 /// whether it exists.
 pub async fn system_in_scope(db: &impl ConnectionTrait, p: &Principal, code: &str) -> AppResult<systems::Model> {
-    let s = systems::Entity::find()
-        .filter(systems::Column::Code.eq(code))
-        .one(db)
-        .await?;
+    let s = crate::app::cache::cached("system.code", code, || {
+        systems::Entity::find().filter(systems::Column::Code.eq(code)).one(db)
+    })
+    .await?;
+    let sees = |unit_id: i64, id: i64| async move {
+        match p.scope {
+            // The row is read already: no second look for the unit.
+            Scope::Unit(u) => Ok::<_, DbErr>(unit_id == u),
+            _ => can_see_system(db, p, id).await,
+        }
+    };
     match s {
-        Some(s) if can_see_system(db, p, s.id).await? => Ok(s),
+        Some(s) if sees(s.unit_id, s.id).await? => Ok(s),
         _ => Err(AppError::invalid(
             "system",
             format!("no system with code {code:?} (or not yours)"),
@@ -91,15 +98,25 @@ pub async fn can_see_system(db: &impl ConnectionTrait, p: &Principal, id: i64) -
                 .await?
                 > 0
         }
-        Scope::Vendor(v) => {
-            system_vendors::Entity::find()
-                .filter(system_vendors::Column::SystemId.eq(id))
-                .filter(system_vendors::Column::VendorId.eq(v))
-                .count(db)
-                .await?
-                > 0
-        }
+        Scope::Vendor(v) => vendors_of_system(db, id).await?.contains(&v),
     })
+}
+
+/// The vendors serving system `id`, by id (read through the configuration cache,
+/// [`crate::app::cache`]).
+pub async fn vendors_of_system(db: &impl ConnectionTrait, id: i64) -> Result<Vec<i64>, DbErr> {
+    crate::app::cache::cached("system.vendors", id, || async move {
+        let mut ids: Vec<i64> = system_vendors::Entity::find()
+            .select_only()
+            .column(system_vendors::Column::VendorId)
+            .filter(system_vendors::Column::SystemId.eq(id))
+            .into_tuple::<i64>()
+            .all(db)
+            .await?;
+        ids.sort_unstable();
+        Ok(ids)
+    })
+    .await
 }
 
 /// Whether user `user_id` may see system `system_id`, by the user's own party: what assigning a

@@ -29,7 +29,18 @@ pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
 /// The caller of a request: a personal API token (`Authorization: Bearer ocp_…`) or the session
 /// cookie the pages get when signing in. The API answers a failure as a problem, the pages by
 /// sending the person to sign in.
+///
+/// The token and the person are read through the configuration cache ([`crate::app::cache`]):
+/// one statement (the epoch) when neither changed since.
 pub async fn authenticate(parts: &Parts, state: &AppState) -> AppResult<Principal> {
+    state
+        .cache
+        .clone()
+        .read_now(&state.db, authenticate_now(parts, state))
+        .await
+}
+
+async fn authenticate_now(parts: &Parts, state: &AppState) -> AppResult<Principal> {
     let unauthorized = || {
         AppError::Unauthorized("sign in (POST /api/v1/session) or send Authorization: Bearer <API token>".to_owned())
     };
@@ -49,8 +60,7 @@ pub async fn authenticate(parts: &Parts, state: &AppState) -> AppResult<Principa
     } else {
         return Err(unauthorized());
     };
-    let user = users::Entity::find_by_id(user_id)
-        .one(&state.db)
+    let user = crate::app::cache::cached("user", user_id, || users::Entity::find_by_id(user_id).one(&state.db))
         .await?
         .filter(|u| !u.disabled)
         .ok_or_else(|| AppError::Unauthorized("the account is disabled".into()))?;

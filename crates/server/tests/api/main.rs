@@ -31,6 +31,7 @@ mod chinese_pages;
 mod clock_shapes;
 mod clocks;
 mod concurrency;
+mod config_cache;
 mod connections;
 mod corrections;
 mod coverage;

@@ -163,20 +163,36 @@ pub async fn revoke_mine(
 
 /// The user a bearer `token` acts for: refused when unknown (revoked, mistyped) or expired.
 /// Records the use when the last one recorded is a minute old or more.
+///
+/// The token's row is read through the configuration cache ([`crate::app::cache`]) when the
+/// caller reads inside one: revoking or expiring a token moves the epoch, so the next request
+/// reads it again. When it was last used is not part of that (a use does not empty the cache):
+/// the kept row carries the last use this process recorded or read.
 pub async fn authenticate(ctx: &Context, token: &str) -> AppResult<i64> {
     let now = ctx.now();
-    let row = api_tokens::Entity::find()
-        .filter(api_tokens::Column::TokenHash.eq(secret::secret_hash(token)))
-        .one(&ctx.db)
-        .await?
-        .ok_or_else(|| AppError::Unauthorized("the API token is not valid (revoked or mistyped)".into()))?;
+    let hash = secret::secret_hash(token);
+    let (row, last_used) = crate::app::cache::cached("api_token", &hash, || async {
+        let row = api_tokens::Entity::find()
+            .filter(api_tokens::Column::TokenHash.eq(hash.as_str()))
+            .one(&ctx.db)
+            .await?;
+        let last = row
+            .as_ref()
+            .and_then(|r| r.last_used_at)
+            .map_or(i64::MIN, |t| t.timestamp_millis());
+        Ok::<_, sea_orm::DbErr>((row, std::sync::Arc::new(std::sync::atomic::AtomicI64::new(last))))
+    })
+    .await?;
+    let row = row.ok_or_else(|| AppError::Unauthorized("the API token is not valid (revoked or mistyped)".into()))?;
     if let Some(at) = row.expires_at.filter(|at| *at <= now) {
         return Err(AppError::Unauthorized(format!(
             "the API token {:?} expired at {at}; ask an administrator for a new one",
             row.name
         )));
     }
-    if row.last_used_at.is_none_or(|t| now - t >= LAST_USED_EVERY) {
+    let known = last_used.load(std::sync::atomic::Ordering::Relaxed);
+    if now.timestamp_millis().saturating_sub(known) >= LAST_USED_EVERY.num_milliseconds() {
+        last_used.store(now.timestamp_millis(), std::sync::atomic::Ordering::Relaxed);
         // Conditional, so that of a burst of requests only one writes.
         let recorded = api_tokens::Entity::update_many()
             .col_expr(api_tokens::Column::LastUsedAt, Expr::value(Some(now)))

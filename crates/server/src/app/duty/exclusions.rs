@@ -265,6 +265,11 @@ pub async fn approved_for(
     db: &impl ConnectionTrait,
     system_id: i64,
 ) -> Result<Vec<sla_clock::Exclusion>, sea_orm::DbErr> {
+    // Kept by the configuration cache ([`crate::app::cache`]) when the caller reads through it.
+    crate::app::cache::cached("exclusions.approved", system_id, || approved_read(db, system_id)).await
+}
+
+async fn approved_read(db: &impl ConnectionTrait, system_id: i64) -> Result<Vec<sla_clock::Exclusion>, sea_orm::DbErr> {
     Ok(exclusions::Entity::find()
         .filter(exclusions::Column::SystemId.eq(system_id))
         .filter(exclusions::Column::Status.eq(crate::db::Key(exclusions::Status::Approved)))

@@ -182,7 +182,7 @@ pub async fn on_duty(
     system: &systems::Model,
     at: DateTime<Utc>,
 ) -> Result<Option<Vec<OnDuty>>, AppError> {
-    let vendors = vendors_of(db, [system.id]).await?;
+    let vendors = HashMap::from([(system.id, crate::app::scope::vendors_of_system(db, system.id).await?)]);
     Ok(on_duty_many(db, calendars, &[system], &vendors, at)
         .await?
         .remove(&system.id)
@@ -223,25 +223,36 @@ pub async fn on_duty_many(
         .copied()
         .collect();
     let rosters = if serving.is_empty() {
-        Vec::new()
+        std::sync::Arc::default()
     } else {
-        let rows = rosters::Entity::find()
-            .filter(rosters::Column::VendorId.is_in(serving))
-            .order_by_asc(rosters::Column::Code)
-            .all(db)
-            .await?;
-        load_rows(db, rows).await?
+        // Kept by the configuration cache ([`crate::app::cache`]) when the caller reads through
+        // it: rosters and their overrides move its epoch.
+        let key = serving.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        crate::app::cache::cached("rosters.of_vendors", key, || async {
+            let rows = rosters::Entity::find()
+                .filter(rosters::Column::VendorId.is_in(serving.iter().copied()))
+                .order_by_asc(rosters::Column::Code)
+                .all(db)
+                .await?;
+            load_rows(db, rows).await.map(std::sync::Arc::new)
+        })
+        .await?
     };
     let shifts: Vec<Vec<ShiftInstance>> = rosters.iter().map(|r| shifts_at(r, calendars, at)).collect();
     let names: BTreeSet<&String> = shifts.iter().flatten().flat_map(|s| &s.members).collect();
     let people = if names.is_empty() {
-        Vec::new()
+        std::sync::Arc::default()
     } else {
-        users::Entity::find()
-            .filter(users::Column::Username.is_in(names.into_iter().cloned()))
-            .filter(users::Column::Disabled.eq(false))
-            .all(db)
-            .await?
+        let key = names.iter().map(|n| n.as_str()).collect::<Vec<_>>().join("\n");
+        crate::app::cache::cached("users.enabled_by_name", key, || async {
+            users::Entity::find()
+                .filter(users::Column::Username.is_in(names.into_iter().cloned()))
+                .filter(users::Column::Disabled.eq(false))
+                .all(db)
+                .await
+                .map(std::sync::Arc::new)
+        })
+        .await?
     };
     let mut answers = HashMap::new();
     for system in systems {

@@ -254,12 +254,19 @@ pub async fn covering(
     system: &systems::Model,
     at: DateTime<Utc>,
 ) -> Result<Option<Loaded>, AppError> {
-    let live = overlapping(db, at, at + TimeDelta::milliseconds(1)).await?;
+    // Every window, kept by the configuration cache ([`crate::app::cache`]); those live at `at`
+    // as `overlapping` would find them.
+    let all = crate::app::cache::cached("windows", "all", || async { list(db).await.map(std::sync::Arc::new) }).await?;
+    let live: Vec<Loaded> = all
+        .iter()
+        .filter(|w| w.row.starts_at < at + TimeDelta::milliseconds(1) && w.row.ends_at > at)
+        .cloned()
+        .collect();
     if live.is_empty() {
         return Ok(None);
     }
-    let unit = units::Entity::find_by_id(system.unit_id)
-        .one(db)
+    let unit_id = system.unit_id;
+    let unit = crate::app::cache::cached("unit", unit_id, || units::Entity::find_by_id(unit_id).one(db))
         .await?
         .map(|u| u.code)
         .unwrap_or_default();

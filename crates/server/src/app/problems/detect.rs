@@ -44,22 +44,50 @@ pub async fn detect(
     detect_on(txn, ticket, &system, now).await
 }
 
-/// [`detect`] for a ticket of `system`, read already (as opening a ticket has).
+/// [`detect`] for a ticket of `system`, read already.
 pub async fn detect_on(
     txn: &impl ConnectionTrait,
     ticket: &tickets::Model,
     system: &systems::Model,
     now: DateTime<Utc>,
 ) -> AppResult<Option<String>> {
+    detect_in(txn, ticket, system, now, false).await
+}
+
+/// [`detect_on`] for a ticket opened in this transaction, which is in no problem yet: two
+/// reads fewer on every creation.
+pub async fn detect_new(
+    txn: &impl ConnectionTrait,
+    ticket: &tickets::Model,
+    system: &systems::Model,
+    now: DateTime<Utc>,
+) -> AppResult<Option<String>> {
+    detect_in(txn, ticket, system, now, true).await
+}
+
+async fn detect_in(
+    txn: &impl ConnectionTrait,
+    ticket: &tickets::Model,
+    system: &systems::Model,
+    now: DateTime<Utc>,
+    new_ticket: bool,
+) -> AppResult<Option<String>> {
+    let linked = || async {
+        if new_ticket {
+            Ok(None)
+        } else {
+            problem_of(txn, ticket.id).await
+        }
+    };
     let policy = crate::app::tickets::open::policy_row(txn, system).await?;
     let rule = rule_of(&policy);
     let new = occurrence(ticket);
     // A kind the rule does not count (an alarm, by default): no claim, no search, only the link
     // it may already have (after a re-sort).
     if !rule.enabled || new.voided || !rule.kinds.contains(&new.kind) {
-        return problem_of(txn, ticket.id).await;
+        return linked().await;
     }
-    if let Some(number) = problem_of(txn, ticket.id).await? {
+    if let Some(number) = linked().await? {
         return Ok(Some(number));
     }
     // Where the policy sorts this kind, an unsorted ticket's class is not known yet: it is

@@ -16,7 +16,7 @@
 
 pub mod detect;
 
-pub use detect::{detect, detect_on, problem_of, reconsider};
+pub use detect::{detect, detect_new, detect_on, problem_of, reconsider};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};

@@ -139,18 +139,20 @@ pub async fn recording(
 
 /// The claim tolerance the contracts covering `system` set, if any (the strictest). Contracts
 /// carry no dates (a contract is in force while it is stored), so every stored one counts.
+/// Kept by the configuration cache ([`crate::app::cache`]) when the caller reads through it.
 pub async fn tolerance_for(
     db: &impl sea_orm::ConnectionTrait,
     system: &crate::db::entities::systems::Model,
 ) -> AppResult<Option<TimeDelta>> {
-    use crate::db::entities::{contracts, system_vendors};
-    let vendors: Vec<i64> = system_vendors::Entity::find()
-        .filter(system_vendors::Column::SystemId.eq(system.id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|sv| sv.vendor_id)
-        .collect();
+    crate::app::cache::cached("tolerance", system.id, || tolerance_read(db, system)).await
+}
+
+async fn tolerance_read(
+    db: &impl sea_orm::ConnectionTrait,
+    system: &crate::db::entities::systems::Model,
+) -> AppResult<Option<TimeDelta>> {
+    use crate::db::entities::contracts;
+    let vendors = crate::app::scope::vendors_of_system(db, system.id).await?;
     let mut strictest: Option<TimeDelta> = None;
     for row in contracts::Entity::find()
         .filter(contracts::Column::VendorId.is_in(vendors))

@@ -76,9 +76,10 @@ pub struct CreateTicket {
     pub category: Option<String>,
 }
 
+/// The policy of `system` (read through the configuration cache, [`crate::app::cache`]).
 pub(crate) async fn policy_row(db: &impl ConnectionTrait, system: &systems::Model) -> AppResult<policies::Model> {
-    policies::Entity::find_by_id(system.policy_id)
-        .one(db)
+    let id = system.policy_id;
+    crate::app::cache::cached("policy", id, || policies::Entity::find_by_id(id).one(db))
         .await?
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("system {} has no policy", system.code)))
 }
@@ -451,9 +452,14 @@ pub(crate) async fn open_ticket_with(
     // ([`crate::app::group_commit`]: concurrent creations share it and its commit, and this one
     // is answered after that commit). A refusal (a wrong field, a system out of scope) is
     // answered from the plan without waiting for a group.
-    let mut plan = plan_for(&ctx.db, ctx, p, body, now).await?;
+    // The configuration it reads (system, policy, windows, rosters, contracts) comes from the
+    // cache while the configuration epoch stays put ([`crate::app::cache`]).
+    let mut plan = ctx
+        .cache
+        .read_now(&ctx.db, plan_for(&ctx.db, ctx, p, body, now))
+        .await?;
     let (c, user, from2, once) = (ctx.clone(), p.user_id, from.clone(), once.map(str::to_owned));
-    let (row, ticket) = ctx
+    let (row, ticket, problem) = ctx
         .group
         .run(move |txn| {
             Box::pin(async move {
@@ -469,15 +475,14 @@ pub(crate) async fn open_ticket_with(
                     plan.new.assignee = Some(d.user_id);
                     plan.assigned_by = Some(d.assigned_by());
                 }
-                let (row, ticket) = open(txn, &calendars, plan, Some(user), now, &from2).await?;
+                let (row, ticket, problem) = open_new(txn, &calendars, plan, Some(user), now, &from2).await?;
                 if let Some(token) = once {
                     super::once::record(txn, user, &token, &row.number, now).await?;
                 }
-                Ok((row, ticket))
+                Ok((row, ticket, problem))
             })
         })
         .await?;
-    let problem = crate::app::problems::problem_of(&ctx.db, row.id).await?;
     let mut view = view(&ctx.db, ctx, row, now, allowed_of(&ticket), None).await?;
     view.claims = Some(super::evidence::claims_of(&ticket));
     view.clocks_from = ticket.opened_with().clocks_from;
@@ -529,6 +534,20 @@ pub(crate) async fn open(
     now: DateTime<Utc>,
     from: &ClientAddr,
 ) -> AppResult<(tickets::Model, ticket_domain::Ticket)> {
+    let (row, ticket, _) = open_new(txn, calendars, plan, actor, now, from).await?;
+    Ok((row, ticket))
+}
+
+/// [`open`], and the number of the problem the new ticket joined, if it recurs
+/// ([`crate::app::problems`]).
+pub(crate) async fn open_new(
+    txn: &DatabaseTransaction,
+    calendars: &BTreeMap<String, Calendar>,
+    plan: Plan,
+    actor: Option<i64>,
+    now: DateTime<Utc>,
+    from: &ClientAddr,
+) -> AppResult<(tickets::Model, ticket_domain::Ticket, Option<String>)> {
     let origin = super::Origin {
         major_event_id: plan
             .window
@@ -588,6 +607,6 @@ pub(crate) async fn open(
     }
     audit::record(txn, actor, "ticket.open", &row.number, detail, from, now).await?;
     // Of a class that recurs on its system: one problem with the others (app::problems).
-    crate::app::problems::detect_on(txn, &row, &plan.system, now).await?;
-    Ok((row, ticket))
+    let problem = crate::app::problems::detect_new(txn, &row, &plan.system, now).await?;
+    Ok((row, ticket, problem))
 }

@@ -273,6 +273,8 @@ async fn project(
         (queued, rows)
     };
     let mut any_breached = false;
+    // A fresh ticket's clocks are inserted together, in one statement.
+    let mut inserts: Vec<clocks::ActiveModel> = Vec::new();
     for (name, clock) in ticket.clocks() {
         let calendar = calendars.get(*name);
         // Approved exclusion windows pause the clock as stored (the fold keeps the events).
@@ -325,7 +327,14 @@ async fn project(
         am.overdue_wall_ms = ms(status.overdue_wall);
         am.paused_ms = ms(status.paused);
         am.provisional = Set(status.provisional);
-        am.save(txn).await?;
+        if fresh {
+            inserts.push(am);
+        } else {
+            am.save(txn).await?;
+        }
+    }
+    if !inserts.is_empty() {
+        clocks::Entity::insert_many(inserts).exec_without_returning(txn).await?;
     }
     let measured = |name: ClockName| measured_ms(&row.number, ticket, name, calendars, &excluded, now);
     let (response_ms, repair_ms) = (measured(ClockName::Response), measured(ClockName::Repair));
@@ -386,18 +395,19 @@ async fn vendor_of(
     assignee: Option<i64>,
     system_id: i64,
 ) -> Result<Option<i64>, sea_orm::DbErr> {
-    use crate::db::entities::{system_vendors, users};
+    use crate::db::entities::users;
     if let Some(id) = assignee
-        && let Some(vendor) = users::Entity::find_by_id(id).one(txn).await?.and_then(|u| u.vendor_id)
+        && let Some(vendor) = crate::app::cache::cached("user", id, || users::Entity::find_by_id(id).one(txn))
+            .await?
+            .and_then(|u| u.vendor_id)
     {
         return Ok(Some(vendor));
     }
-    Ok(system_vendors::Entity::find()
-        .filter(system_vendors::Column::SystemId.eq(system_id))
-        .order_by_asc(system_vendors::Column::VendorId)
-        .one(txn)
+    // In id order: the first is the smallest.
+    Ok(crate::app::scope::vendors_of_system(txn, system_id)
         .await?
-        .map(|sv| sv.vendor_id))
+        .first()
+        .copied())
 }
 
 /// Re-projects ticket `number` (after something outside its events changed, e.g. an exclusion

@@ -162,10 +162,13 @@ fn note_of(e: &Event) -> Option<String> {
 
 /// The active subscriptions.
 async fn active(db: &impl ConnectionTrait) -> Result<Vec<webhook_subscriptions::Model>, DbErr> {
-    webhook_subscriptions::Entity::find()
-        .filter(webhook_subscriptions::Column::Active.eq(true))
-        .all(db)
-        .await
+    // Kept by the configuration cache ([`crate::app::cache`]) when the caller reads through it.
+    crate::app::cache::cached("webhooks.active", "", || {
+        webhook_subscriptions::Entity::find()
+            .filter(webhook_subscriptions::Column::Active.eq(true))
+            .all(db)
+    })
+    .await
 }
 
 /// `url` with the values of its query hidden: robots carry their credential there
