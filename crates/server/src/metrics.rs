@@ -175,6 +175,21 @@ impl Registry {
             "Ticket creations kept in those groups (over the groups: the mean group size).",
             writes,
         );
+        let (hits, misses) = crate::app::cache::counted_all();
+        single(
+            out,
+            "opsclock_config_cache_hits_total",
+            "counter",
+            "Configuration lookups this process served from its cache.",
+            hits,
+        );
+        single(
+            out,
+            "opsclock_config_cache_misses_total",
+            "counter",
+            "Configuration lookups this process read from the database (not kept, or the epoch moved).",
+            misses,
+        );
     }
 }
 

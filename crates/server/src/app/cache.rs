@@ -135,11 +135,14 @@ impl ConfigCache {
             s.epoch = epoch;
         }
         let found = s.entries.get(key).and_then(|v| v.downcast_ref::<T>()).cloned();
-        if found.is_some() {
+        let counter = if found.is_some() {
             s.hits += 1;
+            &HITS
         } else {
             s.misses += 1;
-        }
+            &MISSES
+        };
+        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         found
     }
 
@@ -154,6 +157,18 @@ impl ConfigCache {
         }
         s.entries.insert(key, Arc::new(value));
     }
+}
+
+static HITS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+static MISSES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Lookups of every cache of this process served from memory, and read from the database
+/// (`/metrics`: `opsclock_config_cache_hits_total`, `opsclock_config_cache_misses_total`).
+pub fn counted_all() -> (u64, u64) {
+    (
+        HITS.load(std::sync::atomic::Ordering::Relaxed),
+        MISSES.load(std::sync::atomic::Ordering::Relaxed),
+    )
 }
 
 /// The value of `(kind, key)`: kept, inside [`ConfigCache::reading`] at the epoch it was read

@@ -24,6 +24,11 @@ use crate::db::entities::{system_vendors, systems, users, vendors};
 /// too, so that lists filter nothing and walk the newest tickets in id order, O(page), instead of
 /// gathering every ticket of a long list of systems to sort them.
 pub async fn visible_system_ids(db: &impl ConnectionTrait, p: &Principal) -> Result<Option<Vec<i64>>, DbErr> {
+    // Kept by the configuration cache ([`crate::app::cache`]) when the caller reads through it.
+    crate::app::cache::cached("scope.systems", format!("{:?}", p.scope), || visible_read(db, p)).await
+}
+
+async fn visible_read(db: &impl ConnectionTrait, p: &Principal) -> Result<Option<Vec<i64>>, DbErr> {
     let ids = match p.scope {
         Scope::All => return Ok(None),
         Scope::Nothing => return Ok(Some(vec![])),
@@ -100,6 +105,24 @@ pub async fn can_see_system(db: &impl ConnectionTrait, p: &Principal, id: i64) -
         }
         Scope::Vendor(v) => vendors_of_system(db, id).await?.contains(&v),
     })
+}
+
+/// System `id`: inside a reading of the configuration cache ([`crate::app::cache`]) from every
+/// system kept at once (one statement per epoch, whichever systems are asked for), else read.
+pub async fn system_by_id(db: &impl ConnectionTrait, id: i64) -> Result<Option<systems::Model>, DbErr> {
+    if !crate::app::cache::in_reading() {
+        return systems::Entity::find_by_id(id).one(db).await;
+    }
+    let all = crate::app::cache::cached("systems.all", "", || async {
+        let rows = systems::Entity::find().all(db).await?;
+        Ok::<_, DbErr>(std::sync::Arc::new(
+            rows.into_iter()
+                .map(|s| (s.id, s))
+                .collect::<std::collections::HashMap<_, _>>(),
+        ))
+    })
+    .await?;
+    Ok(all.get(&id).cloned())
 }
 
 /// The vendors serving system `id`, by id (read through the configuration cache,

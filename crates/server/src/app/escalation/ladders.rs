@@ -148,16 +148,10 @@ pub async fn for_ticket(db: &impl ConnectionTrait, ticket: &tickets::Model) -> R
     }
     // Kept by the configuration cache ([`crate::app::cache`]) when the caller reads through it.
     let (system_id, severity) = (ticket.system_id, ticket.severity.key());
-    let policy_id = crate::app::cache::cached("system.policy", system_id, || async move {
-        Ok::<_, DbErr>(
-            systems::Entity::find_by_id(system_id)
-                .one(db)
-                .await?
-                .ok_or_else(|| DbErr::RecordNotFound(format!("system {system_id}")))?
-                .policy_id,
-        )
-    })
-    .await?;
+    let policy_id = crate::app::scope::system_by_id(db, system_id)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("system {system_id}")))?
+        .policy_id;
     crate::app::cache::cached("ladder", format!("{policy_id}/{severity}"), || {
         effective(db, policy_id, severity)
     })

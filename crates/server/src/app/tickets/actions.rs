@@ -342,7 +342,12 @@ pub async fn perform(
 ) -> AppResult<TicketView> {
     let now = ctx.now();
     let txn = ctx.begin_write().await?;
-    let (row, ticket, problem) = perform_in(&txn, ctx, p, from, number, action, body, now).await?;
+    // No action writes the configuration: what it reads of it comes from the cache, as of the
+    // epoch its transaction sees ([`crate::app::cache`]).
+    let (row, ticket, problem) = ctx
+        .cache
+        .read_now(&txn, perform_in(&txn, ctx, p, from, number, action, body, now))
+        .await?;
     txn.commit().await?;
     let mut view = view(&ctx.db, ctx, row, now, allowed_of(&ticket), None).await?;
     view.problem = problem;

@@ -51,6 +51,12 @@ pub struct ListQuery {
 
 /// The tickets `p` may see, newest first, with the filters of `q` and cursor paging.
 pub async fn list(ctx: &Context, p: &Principal, q: ListQuery) -> AppResult<TicketPage> {
+    // The scope's systems and the systems' service modes come from the configuration cache
+    // ([`crate::app::cache`]).
+    ctx.cache.read_now(&ctx.db, list_now(ctx, p, q)).await
+}
+
+async fn list_now(ctx: &Context, p: &Principal, q: ListQuery) -> AppResult<TicketPage> {
     let now = ctx.now();
     let limit = q.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {

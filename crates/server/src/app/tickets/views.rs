@@ -335,10 +335,20 @@ pub(crate) async fn views_of(
     now: DateTime<Utc>,
 ) -> AppResult<Vec<TicketView>> {
     let mut clocks_of = clock_rows(&ctx.db, rows.iter().map(|r| r.id).collect()).await?;
-    let on_site: HashMap<i64, bool> = systems::Entity::find()
-        .filter(systems::Column::Id.is_in(rows.iter().map(|r| r.system_id).collect::<Vec<_>>()))
-        .all(&ctx.db)
-        .await?
+    let ids: std::collections::BTreeSet<i64> = rows.iter().map(|r| r.system_id).collect();
+    let systems = if crate::app::cache::in_reading() {
+        let mut found = Vec::with_capacity(ids.len());
+        for id in ids {
+            found.extend(crate::app::scope::system_by_id(&ctx.db, id).await?);
+        }
+        found
+    } else {
+        systems::Entity::find()
+            .filter(systems::Column::Id.is_in(ids))
+            .all(&ctx.db)
+            .await?
+    };
+    let on_site: HashMap<i64, bool> = systems
         .into_iter()
         .map(|s| {
             Ok((
