@@ -5,7 +5,8 @@
 //!
 //! - `config_epoch`: one row, `id` 1, `n` the epoch.
 //! - On every table of [`EPOCH_TABLES`], triggers add one to `n` after a row is inserted or
-//!   deleted, and after a row is updated **and a column of it changed** (a no-op claim such as
+//!   deleted, and after a row is updated **and a column of it changed** (on PostgreSQL once per
+//! transaction, at its commit) (a no-op claim such as
 //!   `UPDATE systems SET name = name`, which serialises problem detection, moves nothing). The
 //!   columns compared are listed in the trigger, all of the table's but those of
 //!   [`EPOCH_SKIPS`] (an API token's `last_used_at`, written once a minute per token by the
@@ -66,9 +67,18 @@ impl MigrationTrait for Migration {
             .await?;
         let db = manager.get_connection();
         if db.get_database_backend() == DbBackend::Postgres {
+            // Once per transaction, whatever it changes: the first of its triggers moves the epoch
+            // and notes so for the rest of the transaction (undone with a rolled-back savepoint,
+            // as the update is).
             db.execute_unprepared(
                 "CREATE OR REPLACE FUNCTION opsclock_bump_config_epoch() RETURNS trigger AS $$ \
-                 BEGIN UPDATE config_epoch SET n = n + 1 WHERE id = 1; RETURN NULL; END $$ LANGUAGE plpgsql",
+                 BEGIN \
+                   IF current_setting('opsclock.epoch_moved', true) IS DISTINCT FROM 'yes' THEN \
+                     UPDATE config_epoch SET n = n + 1 WHERE id = 1; \
+                     PERFORM set_config('opsclock.epoch_moved', 'yes', true); \
+                   END IF; \
+                   RETURN NULL; \
+                 END $$ LANGUAGE plpgsql",
             )
             .await?;
         }
@@ -122,15 +132,24 @@ pub async fn epoch_triggers(manager: &SchemaManager<'_>, table: &str) -> Result<
                 .iter()
                 .map(|c| format!("OLD.\"{c}\" IS DISTINCT FROM NEW.\"{c}\""))
                 .collect();
+            // Deferred to the commit: the epoch's row is the last lock a configuration write
+            // takes, so two of them cannot deadlock over it (each would hold its own rows and
+            // wait for the epoch, and the first to commit lets the other through).
             db.execute_unprepared(&format!(
-                "CREATE TRIGGER opsclock_epoch_{table}_iud AFTER INSERT OR DELETE OR TRUNCATE ON \"{table}\" \
-                 FOR EACH STATEMENT EXECUTE FUNCTION opsclock_bump_config_epoch()"
+                "CREATE CONSTRAINT TRIGGER opsclock_epoch_{table}_iud AFTER INSERT OR DELETE ON \"{table}\" \
+                 DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION opsclock_bump_config_epoch()"
             ))
             .await?;
             db.execute_unprepared(&format!(
-                "CREATE TRIGGER opsclock_epoch_{table}_u AFTER UPDATE ON \"{table}\" FOR EACH ROW \
+                "CREATE CONSTRAINT TRIGGER opsclock_epoch_{table}_u AFTER UPDATE ON \"{table}\" \
+                 DEFERRABLE INITIALLY DEFERRED FOR EACH ROW \
                  WHEN ({}) EXECUTE FUNCTION opsclock_bump_config_epoch()",
                 changed.join(" OR ")
+            ))
+            .await?;
+            db.execute_unprepared(&format!(
+                "CREATE TRIGGER opsclock_epoch_{table}_t AFTER TRUNCATE ON \"{table}\" \
+                 FOR EACH STATEMENT EXECUTE FUNCTION opsclock_bump_config_epoch()"
             ))
             .await?;
         }
@@ -157,7 +176,7 @@ pub async fn epoch_triggers(manager: &SchemaManager<'_>, table: &str) -> Result<
 
 fn drop_triggers(backend: DbBackend, table: &str) -> Vec<String> {
     match backend {
-        DbBackend::Postgres => ["iud", "u"]
+        DbBackend::Postgres => ["iud", "u", "t"]
             .iter()
             .map(|s| format!("DROP TRIGGER IF EXISTS opsclock_epoch_{table}_{s} ON \"{table}\""))
             .collect(),

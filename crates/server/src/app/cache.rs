@@ -182,6 +182,21 @@ where
     T: Clone + Send + Sync + 'static,
     Fut: Future<Output = Result<T, E>>,
 {
+    cached_if(kind, key, |_| true, load).await
+}
+
+/// [`cached`], keeping only a value `keep` says yes to: an unknown API token is not kept, so
+/// that requests with made-up tokens cannot fill the cache.
+pub async fn cached_if<T, E, Fut>(
+    kind: &'static str,
+    key: impl ToString,
+    keep: impl FnOnce(&T) -> bool,
+    load: impl FnOnce() -> Fut,
+) -> Result<T, E>
+where
+    T: Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<T, E>>,
+{
     let Ok(reading) = READING.try_with(Reading::clone) else {
         return load().await;
     };
@@ -190,7 +205,9 @@ where
         return Ok(v);
     }
     let v = load().await?;
-    reading.cache.put(reading.epoch, key, v.clone());
+    if keep(&v) {
+        reading.cache.put(reading.epoch, key, v.clone());
+    }
     Ok(v)
 }
 
@@ -228,6 +245,26 @@ mod tests {
         assert_eq!(cache.reading(8, get("g")).await.unwrap(), "g");
         assert_eq!(cache.reading(8, get("h")).await.unwrap(), "g");
         assert_eq!(cache.counted(), (2, 4));
+    }
+
+    #[tokio::test]
+    async fn a_value_keep_refuses_is_read_each_time() {
+        let cache = ConfigCache::new();
+        let loads = std::sync::atomic::AtomicU32::new(0);
+        let unknown = || {
+            cached_if(
+                "api_token",
+                "made-up",
+                |v: &Option<String>| v.is_some(),
+                || async {
+                    loads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    Ok::<_, DbErr>(None)
+                },
+            )
+        };
+        cache.reading(1, async { (unknown().await, unknown().await) }).await;
+        assert_eq!(loads.load(std::sync::atomic::Ordering::Relaxed), 2);
+        assert!(cache.state.lock().unwrap().entries.is_empty());
     }
 
     #[tokio::test]

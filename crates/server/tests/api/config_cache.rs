@@ -155,3 +155,36 @@ both!(
         }
     }
 );
+
+/// On PostgreSQL the epoch moves at the commit: two transactions changing the configuration
+/// cannot deadlock over it (each would hold its own rows and wait for the epoch's).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_configuration_writes_do_not_deadlock_over_the_epoch() {
+    use sea_orm::TransactionTrait;
+    let t = Harness::new(opsclock::db::testing::Backend::Postgres).await;
+    let before = epoch(&t).await;
+    let (policy, system) = (t.ids.policy, t.ids.sys_a);
+    let a = t.db.db.begin().await.unwrap();
+    a.execute_unprepared(&format!("UPDATE policies SET name = 'by a' WHERE id = {policy}"))
+        .await
+        .unwrap();
+    let b = t.db.db.begin().await.unwrap();
+    // Had a's change taken the epoch's row, this would wait for a …
+    tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        b.execute_unprepared(&format!("UPDATE systems SET name = 'by b' WHERE id = {system}")),
+    )
+    .await
+    .expect("b's change does not wait for a's")
+    .unwrap();
+    // … and a, waiting for b's system, would be a deadlock.
+    let a_done = tokio::spawn(async move {
+        a.execute_unprepared(&format!("UPDATE systems SET name = 'by a' WHERE id = {system}"))
+            .await?;
+        a.commit().await
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    b.commit().await.unwrap();
+    a_done.await.unwrap().expect("a commits after b");
+    assert_eq!(epoch(&t).await, before + 2, "each transaction moved the epoch once");
+}

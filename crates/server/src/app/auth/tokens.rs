@@ -171,7 +171,8 @@ pub async fn revoke_mine(
 pub async fn authenticate(ctx: &Context, token: &str) -> AppResult<i64> {
     let now = ctx.now();
     let hash = secret::secret_hash(token);
-    let (row, last_used) = crate::app::cache::cached("api_token", &hash, || async {
+    let keep = |(row, _): &(Option<api_tokens::Model>, _)| row.is_some();
+    let (row, last_used) = crate::app::cache::cached_if("api_token", &hash, keep, || async {
         let row = api_tokens::Entity::find()
             .filter(api_tokens::Column::TokenHash.eq(hash.as_str()))
             .one(&ctx.db)

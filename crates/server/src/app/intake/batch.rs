@@ -45,14 +45,39 @@ pub async fn receive_all(
 ) -> AppResult<Vec<Received>> {
     let rules = super::store::rules(&state.db).await?;
     let txn = state.begin_write().await?;
-    lock_fingerprints(&txn, source.id, alerts.iter().map(|a| a.fingerprint.as_str())).await?;
-    let mut known = Known::load(&txn, source, &rules, &alerts).await?;
+    // Taking alerts in writes no configuration: the systems, policies, windows, rosters and
+    // ladders their tickets need come from the cache, as of the epoch this transaction sees
+    // ([`crate::app::cache`]).
+    let out = state
+        .cache
+        .read_now(&txn, receive_in(&txn, state, source, &rules, alerts, from))
+        .await?;
+    intake_sources::Entity::update_many()
+        .col_expr(intake_sources::Column::LastUsedAt, Expr::value(state.now()))
+        .filter(intake_sources::Column::Id.eq(source.id))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(out)
+}
+
+/// The alerts of [`receive_all`], taken in inside `txn`.
+async fn receive_in(
+    txn: &DatabaseTransaction,
+    state: &Context,
+    source: &intake_sources::Model,
+    rules: &Rules,
+    alerts: Vec<Alert>,
+    from: &ClientAddr,
+) -> AppResult<Vec<Received>> {
+    lock_fingerprints(txn, source.id, alerts.iter().map(|a| a.fingerprint.as_str())).await?;
+    let mut known = Known::load(txn, source, rules, &alerts).await?;
     let mut out = Vec::with_capacity(alerts.len());
     for alert in alerts {
         let now = state.now();
         let taken = match &alert.defect {
             Some(defect) => Err(defect.clone()),
-            None => receive_one(&txn, state, source, &rules, &mut known, alert.clone(), now, from).await?,
+            None => receive_one(txn, state, source, rules, &mut known, alert.clone(), now, from).await?,
         };
         let received = match taken {
             Ok(r) => r,
@@ -60,7 +85,7 @@ pub async fn receive_all(
             // alerts after it are still taken in. If even that fails, the monitor sends again.
             Err(reason) => {
                 known.forget(&alert.fingerprint);
-                park(&txn, source, &alert, &reason, now).await?;
+                park(txn, source, &alert, &reason, now).await?;
                 Received {
                     reason: Some(reason),
                     ..Received::new(&alert, "triage", None)
@@ -73,12 +98,6 @@ pub async fn receive_all(
         }
         out.push(received);
     }
-    intake_sources::Entity::update_many()
-        .col_expr(intake_sources::Column::LastUsedAt, Expr::value(state.now()))
-        .filter(intake_sources::Column::Id.eq(source.id))
-        .exec(&txn)
-        .await?;
-    txn.commit().await?;
     Ok(out)
 }
 
