@@ -3,10 +3,13 @@
 //! it read of that configuration for as long as the number stays put — across replicas, after a
 //! catalogue import from the command line, after a hand-written `UPDATE`.
 //!
-//! - `config_epoch`: one row, `id` 1, `n` the epoch.
+//! - `config_epoch`: one row, `id` 1, `n` the count of changes, `stamp` a random number drawn
+//!   with each: the cache keys on the stamp, so a database restored from a backup (or failed
+//!   over to a standby that missed commits) cannot reuse a number it had for another
+//!   configuration once it changes again.
 //! - On every table of [`EPOCH_TABLES`], triggers add one to `n` after a row is inserted or
 //!   deleted, and after a row is updated **and a column of it changed** (on PostgreSQL once per
-//! transaction, at its commit) (a no-op claim such as
+//!   transaction, at its commit), and draw a new random `stamp` (a no-op claim such as
 //!   `UPDATE systems SET name = name`, which serialises problem detection, moves nothing). The
 //!   columns compared are listed in the trigger, all of the table's but those of
 //!   [`EPOCH_SKIPS`] (an API token's `last_used_at`, written once a minute per token by the
@@ -53,6 +56,7 @@ impl MigrationTrait for Migration {
                     .table(ConfigEpoch::Table)
                     .col(ColumnDef::new(ConfigEpoch::Id).big_integer().not_null().primary_key())
                     .col(ColumnDef::new(ConfigEpoch::N).big_integer().not_null())
+                    .col(ColumnDef::new(ConfigEpoch::Stamp).big_integer().not_null())
                     .to_owned(),
             )
             .await?;
@@ -60,8 +64,8 @@ impl MigrationTrait for Migration {
             .exec_stmt(
                 Query::insert()
                     .into_table(ConfigEpoch::Table)
-                    .columns([ConfigEpoch::Id, ConfigEpoch::N])
-                    .values_panic([1.into(), 1.into()])
+                    .columns([ConfigEpoch::Id, ConfigEpoch::N, ConfigEpoch::Stamp])
+                    .values_panic([1.into(), 1.into(), 0.into()])
                     .to_owned(),
             )
             .await?;
@@ -74,7 +78,7 @@ impl MigrationTrait for Migration {
                 "CREATE OR REPLACE FUNCTION opsclock_bump_config_epoch() RETURNS trigger AS $$ \
                  BEGIN \
                    IF current_setting('opsclock.epoch_moved', true) IS DISTINCT FROM 'yes' THEN \
-                     UPDATE config_epoch SET n = n + 1 WHERE id = 1; \
+                     UPDATE config_epoch SET n = n + 1, stamp = (random() * 9.2e18)::bigint WHERE id = 1; \
                      PERFORM set_config('opsclock.epoch_moved', 'yes', true); \
                    END IF; \
                    RETURN NULL; \
@@ -125,7 +129,7 @@ pub async fn epoch_triggers(manager: &SchemaManager<'_>, table: &str) -> Result<
     for stmt in drop_triggers(backend, table) {
         db.execute_unprepared(&stmt).await?;
     }
-    let bump = "UPDATE config_epoch SET n = n + 1 WHERE id = 1;";
+    let bump = "UPDATE config_epoch SET n = n + 1, stamp = random() WHERE id = 1;";
     match backend {
         DbBackend::Postgres => {
             let changed: Vec<String> = compared
@@ -214,4 +218,5 @@ enum ConfigEpoch {
     Table,
     Id,
     N,
+    Stamp,
 }

@@ -4,7 +4,8 @@
 //!
 //! # How it stays right
 //!
-//! The database keeps one number, the **configuration epoch** (`config_epoch.n`, migration 66).
+//! The database keeps one number, the **configuration epoch** (`config_epoch.stamp`, migration
+//! 66, drawn at random with every change).
 //! Triggers on every table the cache keeps ([`migration::EPOCH_TABLES`]) move it on in the same
 //! transaction as the change, whoever makes it: this server, another replica, `opsclock catalog
 //! import` from the command line, a hand-written `UPDATE`. A use case that wants cached reads
@@ -83,16 +84,18 @@ impl ConfigCache {
         Arc::default()
     }
 
-    /// The configuration epoch as the database says now: one statement.
+    /// The configuration epoch as the database says now: one statement. It is the random stamp
+    /// drawn with the last change (migration 66), not the count of changes, so that a database
+    /// restored from a backup cannot come back to an epoch it had for another configuration.
     pub async fn epoch(db: &impl ConnectionTrait) -> Result<i64, DbErr> {
         let row = db
             .query_one_raw(Statement::from_string(
                 db.get_database_backend(),
-                "SELECT n FROM config_epoch WHERE id = 1",
+                "SELECT stamp FROM config_epoch WHERE id = 1",
             ))
             .await?
             .ok_or_else(|| DbErr::RecordNotFound("config_epoch has no row 1".into()))?;
-        row.try_get::<i64>("", "n")
+        row.try_get::<i64>("", "stamp")
     }
 
     /// Runs `f` with [`cached`] lookups served as of `epoch` (read with [`ConfigCache::epoch`]
@@ -262,7 +265,8 @@ mod tests {
                 },
             )
         };
-        cache.reading(1, async { (unknown().await, unknown().await) }).await;
+        let (a, b) = cache.reading(1, async { (unknown().await, unknown().await) }).await;
+        assert_eq!((a.unwrap(), b.unwrap()), (None, None));
         assert_eq!(loads.load(std::sync::atomic::Ordering::Relaxed), 2);
         assert!(cache.state.lock().unwrap().entries.is_empty());
     }

@@ -60,7 +60,8 @@ async fn visible_read(db: &impl ConnectionTrait, p: &Principal) -> Result<Option
 /// The system with `code` if the caller may see it; else an invalid `system` that does not say
 /// whether it exists.
 pub async fn system_in_scope(db: &impl ConnectionTrait, p: &Principal, code: &str) -> AppResult<systems::Model> {
-    let s = crate::app::cache::cached("system.code", code, || {
+    // A code that names no system is not kept (made-up codes cannot fill the cache).
+    let s = crate::app::cache::cached_if("system.code", code, Option::is_some, || {
         systems::Entity::find().filter(systems::Column::Code.eq(code)).one(db)
     })
     .await?;
@@ -122,7 +123,11 @@ pub async fn system_by_id(db: &impl ConnectionTrait, id: i64) -> Result<Option<s
         ))
     })
     .await?;
-    Ok(all.get(&id).cloned())
+    match all.get(&id) {
+        Some(s) => Ok(Some(s.clone())),
+        // Created after the epoch was read (PostgreSQL reads each statement afresh): read it.
+        None => systems::Entity::find_by_id(id).one(db).await,
+    }
 }
 
 /// The vendors serving system `id`, by id (read through the configuration cache,

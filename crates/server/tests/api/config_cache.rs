@@ -25,8 +25,18 @@ async fn sql(t: &Harness, text: &str) {
     t.db.db.execute_unprepared(text).await.unwrap();
 }
 
+/// The count of configuration changes (the cache keys on the random stamp drawn with each).
 async fn epoch(t: &Harness) -> i64 {
-    ConfigCache::epoch(&t.db.db).await.unwrap()
+    let db = &t.db.db;
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT n FROM config_epoch WHERE id = 1",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get::<i64>("", "n").unwrap()
 }
 
 both!(
@@ -44,6 +54,7 @@ both!(
 
         // Another process changes the policy: the next ticket opens on the new targets.
         let before = epoch(&t).await;
+        let stamp = ConfigCache::epoch(&t.db.db).await.unwrap();
         let mut targets = crate::support::policy_targets();
         targets["fault"]["general"]["response"] = json!("2h");
         let set = Statement::from_sql_and_values(
@@ -56,6 +67,11 @@ both!(
         );
         t.db.db.execute_raw(set).await.unwrap();
         assert!(epoch(&t).await > before, "a changed policy moves the epoch");
+        assert_ne!(
+            ConfigCache::epoch(&t.db.db).await.unwrap(),
+            stamp,
+            "and draws a new stamp"
+        );
         let third = t.open("eng_a", "SA", "fault", "general").await;
         assert_eq!(response_target(&third), "2h");
 
@@ -188,3 +204,28 @@ async fn two_configuration_writes_do_not_deadlock_over_the_epoch() {
     a_done.await.unwrap().expect("a commits after b");
     assert_eq!(epoch(&t).await, before + 2, "each transaction moved the epoch once");
 }
+
+both!(
+    an_unreadable_window_long_over_stops_no_ticket,
+    |t: Harness| async move {
+        // A window of last year whose document was edited by hand into nonsense: the cache keeps
+        // every window's row, but only those live when a ticket opens are read.
+        use opsclock::db::entities::major_events;
+        use sea_orm::{ActiveModelTrait, Set};
+        let now = t.now();
+        major_events::ActiveModel {
+            code: Set("old".into()),
+            name: Set("last year".into()),
+            starts_at: Set(now - chrono::TimeDelta::days(400)),
+            ends_at: Set(now - chrono::TimeDelta::days(390)),
+            document: Set(json!({"nonsense": true})),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&t.db.db)
+        .await
+        .unwrap();
+        t.open("eng_a", "SA", "fault", "general").await;
+        t.open("eng_a", "SA", "fault", "general").await;
+    }
+);

@@ -10,6 +10,7 @@ pub mod manage;
 pub mod rosters;
 pub mod scheduled;
 pub mod shifts;
+pub mod window_template;
 pub mod windows;
 
 use std::collections::BTreeMap;

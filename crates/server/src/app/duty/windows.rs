@@ -19,7 +19,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Datelike, TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
     Set,
@@ -248,20 +248,37 @@ pub async fn overlapping(
         .collect()
 }
 
+/// The windows live at `at`: inside a reading of the configuration cache ([`crate::app::cache`])
+/// from every window's row kept at once, else read; only those live are parsed (an unreadable
+/// window long over stops nothing).
+async fn live_at(db: &impl ConnectionTrait, at: DateTime<Utc>) -> Result<Vec<Loaded>, AppError> {
+    let to = at + TimeDelta::milliseconds(1);
+    if !crate::app::cache::in_reading() {
+        return overlapping(db, at, to).await;
+    }
+    let rows = crate::app::cache::cached("windows.rows", "", || async {
+        let rows = major_events::Entity::find()
+            .order_by_asc(major_events::Column::StartsAt)
+            .order_by_asc(major_events::Column::Code)
+            .all(db)
+            .await?;
+        Ok::<_, sea_orm::DbErr>(std::sync::Arc::new(rows))
+    })
+    .await?;
+    rows.iter()
+        .filter(|r| r.starts_at < to && r.ends_at > at)
+        .cloned()
+        .map(parse)
+        .collect()
+}
+
 /// The window covering `system` at `at`: of several, the one that began first (then by code).
 pub async fn covering(
     db: &impl ConnectionTrait,
     system: &systems::Model,
     at: DateTime<Utc>,
 ) -> Result<Option<Loaded>, AppError> {
-    // Every window, kept by the configuration cache ([`crate::app::cache`]); those live at `at`
-    // as `overlapping` would find them.
-    let all = crate::app::cache::cached("windows", "all", || async { list(db).await.map(std::sync::Arc::new) }).await?;
-    let live: Vec<Loaded> = all
-        .iter()
-        .filter(|w| w.row.starts_at < at + TimeDelta::milliseconds(1) && w.row.ends_at > at)
-        .cloned()
-        .collect();
+    let live = live_at(db, at).await?;
     if live.is_empty() {
         return Ok(None);
     }
@@ -277,6 +294,8 @@ pub async fn covering(
 /// …) read as a catalogue tier reads it — a zero-minute target ([`IMMEDIATE_TARGET`], due when the
 /// clocks start; docs/catalog.md "Durations and immediate") — where `immediate_ok` (response and
 /// arrival; a repair "at once" is refused, as the catalogue refuses it), or nothing.
+pub use super::window_template::template;
+
 fn target(field: &str, text: &Option<String>, immediate_ok: bool) -> Result<Option<SlaDuration>, AppError> {
     match text {
         None => Ok(None),
@@ -507,75 +526,6 @@ pub async fn remove(db: &impl ConnectionTrait, code: &str) -> Result<bool, AppEr
         .exec(db)
         .await?;
     Ok(r.rows_affected > 0)
-}
-
-/// A code for a holiday's name: the pinyin of the seven official holidays, else `holiday-N`.
-fn holiday_code(name: &str, n: usize) -> String {
-    const KNOWN: [(&str, &str); 7] = [
-        ("元旦", "yuandan"),
-        ("春节", "chunjie"),
-        ("清明", "qingming"),
-        ("劳动", "laodong"),
-        ("端午", "duanwu"),
-        ("中秋", "zhongqiu"),
-        ("国庆", "guoqing"),
-    ];
-    KNOWN
-        .iter()
-        .find(|(zh, _)| name.contains(zh))
-        .map_or_else(|| format!("holiday-{n}"), |(_, code)| (*code).to_owned())
-}
-
-/// Proposed windows for `year`: one per official holiday of `calendar`, from local midnight of
-/// its first day to local midnight after its last, covering every system, in the default
-/// calendar, for a person to edit (add the Two Sessions, 护网, staffing) and store.
-pub fn template(calendar: &Calendar, year: i32) -> Result<Vec<WindowDoc>, AppError> {
-    if !calendar.covered_years().contains(&year) {
-        return Err(AppError::invalid(
-            "year",
-            format!(
-                "calendar {} covers {}–{}, not {year}",
-                calendar.name(),
-                calendar.covered_years().start(),
-                calendar.covered_years().end()
-            ),
-        ));
-    }
-    let mut out: Vec<WindowDoc> = Vec::new();
-    for (n, h) in calendar
-        .spec()
-        .holidays
-        .iter()
-        .filter(|h| h.from.year() == year)
-        .enumerate()
-    {
-        let start = calendar.start_of_day(h.from);
-        let end = calendar
-            .start_of_day(h.to + TimeDelta::days(1))
-            .or_else(|_| calendar.start_of_day(h.to).map(|t| t + TimeDelta::days(1)));
-        let (Ok(starts), Ok(ends)) = (start, end) else { continue };
-        let code = format!("{}-{year}", holiday_code(&h.name, n + 1));
-        // A holiday split in the calendar file (two entries of one name) becomes one window.
-        if let Some(last) = out.last_mut().filter(|w| w.code == code && w.ends >= starts) {
-            last.ends = ends;
-            continue;
-        }
-        out.push(WindowDoc {
-            code,
-            name: format!("{year} {}重保", h.name),
-            starts,
-            ends,
-            units: Vec::new(),
-            systems: Vec::new(),
-            calendar: DEFAULT_CALENDAR.to_owned(),
-            clock_start: None,
-            targets: None,
-            ladder: None,
-            staffing: Vec::new(),
-            note: Some(format!("{} {}–{} ({})", h.name, h.from, h.to, calendar.name())),
-        });
-    }
-    Ok(out)
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ pub mod evidence;
 pub mod measures;
 pub mod once;
 pub mod open;
+pub mod policy;
 pub mod preview;
 pub mod read;
 pub mod remeasure;

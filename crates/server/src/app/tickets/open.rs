@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait};
 use serde::Deserialize;
 use sla_clock::{Calendar, Facts, Severity};
-use ticket_domain::{Command, Kind, NewTicket, Policy, ServiceMode, Targets};
+use ticket_domain::{Command, Kind, NewTicket, ServiceMode, Targets};
 use utoipa::ToSchema;
 
 use super::views::{TicketView, allowed_of, view};
@@ -19,7 +19,7 @@ use crate::app::auth::Principal;
 use crate::app::catalog::service::ServiceDates;
 use crate::app::scope::system_in_scope;
 use crate::app::{AppError, AppResult, Context};
-use crate::db::entities::{policies, systems, tickets, users};
+use crate::db::entities::{systems, tickets, users};
 
 /// Facts for the severity classifier.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -76,54 +76,8 @@ pub struct CreateTicket {
     pub category: Option<String>,
 }
 
-/// The policy of `system` (read through the configuration cache, [`crate::app::cache`]).
-pub(crate) async fn policy_row(db: &impl ConnectionTrait, system: &systems::Model) -> AppResult<policies::Model> {
-    let id = system.policy_id;
-    crate::app::cache::cached("policy", id, || policies::Entity::find_by_id(id).one(db))
-        .await?
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("system {} has no policy", system.code)))
-}
-
-/// The policy's categories (分类); none when it offers none.
-pub(crate) fn policy_categories(p: &policies::Model) -> AppResult<ticket_domain::Categories> {
-    match &p.categories {
-        None => Ok(Default::default()),
-        Some(v) => serde_json::from_value(v.clone())
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("policy {}: categories: {e}", p.code))),
-    }
-}
-
-/// The categories `system`'s policy offers for tickets of `kind`, in its order (what a page's
-/// form lists).
-pub async fn categories_for(
-    db: &impl ConnectionTrait,
-    system: &systems::Model,
-    kind: Kind,
-) -> AppResult<Vec<ticket_domain::CategoryDef>> {
-    let policy = policy_row(db, system).await?;
-    Ok(policy_categories(&policy)?.for_kind(kind).cloned().collect())
-}
-
-/// `code` (trimmed; blank is none) if the policy offers it for tickets of `kind`, else an
-/// invalid-input error on `field` naming the choices.
-pub(crate) fn check_category(
-    field: &str,
-    policy: &policies::Model,
-    kind: Kind,
-    code: Option<&str>,
-) -> AppResult<Option<String>> {
-    let Some(code) = code.map(str::trim).filter(|c| !c.is_empty()) else {
-        return Ok(None);
-    };
-    policy_categories(policy)?
-        .find(code, kind)
-        .map(|c| Some(c.code.clone()))
-        .map_err(|why| AppError::invalid(field, format!("{why} (policy {})", policy.code)))
-}
-
-pub(crate) fn policy_targets(p: &policies::Model) -> AppResult<Policy> {
-    serde_json::from_value(p.targets.clone()).map_err(|e| AppError::Internal(anyhow::anyhow!("policy {}: {e}", p.code)))
-}
+pub use super::policy::categories_for;
+pub(crate) use super::policy::{check_category, policy_categories, policy_row, policy_targets};
 
 /// What the classifier proposes from the facts given (with the major-event fact set when a
 /// window covers the system).
