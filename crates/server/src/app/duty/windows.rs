@@ -34,6 +34,8 @@ use crate::app::catalog::check::{IMMEDIATE, IMMEDIATE_TARGET, PolicyDocument};
 use crate::app::catalog::file::MajorEventEntry;
 use crate::db::entities::{major_events, policies, systems, units};
 
+pub use super::window_template::template;
+
 /// The calendar a window counts in unless it says otherwise.
 pub const DEFAULT_CALENDAR: &str = "cn-7x24";
 
@@ -294,8 +296,6 @@ pub async fn covering(
 /// …) read as a catalogue tier reads it — a zero-minute target ([`IMMEDIATE_TARGET`], due when the
 /// clocks start; docs/catalog.md "Durations and immediate") — where `immediate_ok` (response and
 /// arrival; a repair "at once" is refused, as the catalogue refuses it), or nothing.
-pub use super::window_template::template;
-
 fn target(field: &str, text: &Option<String>, immediate_ok: bool) -> Result<Option<SlaDuration>, AppError> {
     match text {
         None => Ok(None),
