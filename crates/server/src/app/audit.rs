@@ -20,6 +20,21 @@ pub async fn record(
     from: &ClientAddr,
     at: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    entry(user_id, action, target, detail, from, at)
+        .insert(db)
+        .await
+        .map(|_| ())
+}
+
+/// The entry [`record`] inserts (for a write of many, inserted together).
+pub fn entry(
+    user_id: Option<i64>,
+    action: &str,
+    target: &str,
+    detail: serde_json::Value,
+    from: &ClientAddr,
+    at: DateTime<Utc>,
+) -> audit_log::ActiveModel {
     audit_log::ActiveModel {
         at: Set(at),
         user_id: Set(user_id),
@@ -29,9 +44,6 @@ pub async fn record(
         remote_addr: Set(from.0.clone()),
         ..Default::default()
     }
-    .insert(db)
-    .await
-    .map(|_| ())
 }
 
 /// Who made a change: a person signed in, or an operator at the server's command line.

@@ -50,6 +50,7 @@
 //! longer than [`GroupCommit::MAX`] writes or [`GroupCommit::BUDGET`], so a write waits at most
 //! that many others, and the other writers (the sweep, the CLI) get the database in between.
 
+use std::any::{Any, TypeId};
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
@@ -69,7 +70,42 @@ pub type TxnFuture<'t, T> = Pin<Box<dyn Future<Output = AppResult<T>> + Send + '
 type Finish = Box<dyn FnOnce(Result<(), String>) + Send>;
 
 /// One queued write: runs in the savepoint it is handed and says what it did.
-type Job = Box<dyn for<'t> FnOnce(&'t DatabaseTransaction) -> Pin<Box<dyn Future<Output = Ran> + Send + 't>> + Send>;
+type One = Box<dyn for<'t> FnOnce(&'t DatabaseTransaction) -> Pin<Box<dyn Future<Output = Ran> + Send + 't>> + Send>;
+
+/// Runs the queued items of one [`Batch`] together ([`run_many`]), saying what each did.
+type RunMany = for<'t> fn(
+    &'t DatabaseTransaction,
+    Vec<Box<dyn Any + Send>>,
+) -> Pin<Box<dyn Future<Output = Vec<Ran>> + Send + 't>>;
+
+/// What the committer's queue carries.
+enum Job {
+    /// A write of its own ([`GroupCommit::run`]).
+    One(One),
+    /// An item of a [`Batch`] ([`GroupCommit::run_batched`]): the items of one batch queued one
+    /// after another are written together.
+    Many {
+        batch: TypeId,
+        item: Box<dyn Any + Send>,
+        run: RunMany,
+    },
+}
+
+/// Writes that many callers make alike (opening a ticket): the group writes the items queued
+/// one after another with one statement per table instead of one per item, in one savepoint.
+///
+/// If that fails (one item's unique violation fails the statement it shares with the others),
+/// the savepoint is rolled back and each item is written again alone, in a savepoint of its
+/// own, as [`GroupCommit::run`] would: so one item's failure fails only that item, and the
+/// others are answered as if it had not been there.
+pub trait Batch: 'static {
+    /// What a caller queues.
+    type Item: Send + Sync + 'static;
+    /// What the caller is answered, once the group has committed.
+    type Out: Send + 'static;
+    /// Writes `items` in `txn` and returns each one's answer, in their order.
+    fn write<'t>(txn: &'t DatabaseTransaction, items: &'t [Self::Item]) -> TxnFuture<'t, Vec<Self::Out>>;
+}
 
 /// What a queued write did in its group.
 struct Ran {
@@ -203,7 +239,7 @@ impl GroupCommit {
             return Ok(value);
         }
         let (tx, rx) = oneshot::channel::<AppResult<T>>();
-        let job: Job = Box::new(move |outer| {
+        let job: One = Box::new(move |outer| {
             Box::pin(async move {
                 // Its caller gave up (a request timed out, a client went away): not run.
                 if tx.is_closed() {
@@ -261,6 +297,32 @@ impl GroupCommit {
                 }
             })
         });
+        self.send(Job::One(job), rx).await
+    }
+
+    /// Queues `item` of batch `B` and returns its answer once the group has committed: the
+    /// items of `B` queued one after another are written together ([`Batch`]). A caller that
+    /// holds the write turn ([`holding_turn`]) writes its item alone, in a transaction of its
+    /// own.
+    pub async fn run_batched<B: Batch>(&self, item: B::Item) -> AppResult<B::Out> {
+        if crate::db::turn::held() {
+            let txn = crate::db::begin_write(&self.inner.db)
+                .await
+                .map_err(|e| AppError::Internal(e.into()))?;
+            let out = B::write(&txn, std::slice::from_ref(&item)).await?.pop();
+            txn.commit().await?;
+            return out.ok_or_else(|| AppError::Internal(anyhow::anyhow!("a batch write answered nothing")));
+        }
+        let (tx, rx) = oneshot::channel::<AppResult<B::Out>>();
+        let job = Job::Many {
+            batch: TypeId::of::<B>(),
+            item: Box::new(Pending::<B> { item, tx }),
+            run: |txn, items| Box::pin(run_many::<B>(txn, items)),
+        };
+        self.send(job, rx).await
+    }
+
+    async fn send<T>(&self, job: Job, rx: oneshot::Receiver<AppResult<T>>) -> AppResult<T> {
         self.inner.waiting.fetch_add(1, Ordering::Relaxed);
         self.queue()
             .send(job)
@@ -314,7 +376,17 @@ static WRITES: AtomicU64 = AtomicU64::new(0);
 /// The committer's task: a group per round, while anybody can still queue (it holds the
 /// committer weakly, so that it ends when the last handle, and with it the queue, is dropped).
 async fn run_groups(committer: std::sync::Weak<Inner>, mut rx: mpsc::UnboundedReceiver<Job>) {
-    while let Some(first) = rx.recv().await {
+    // A write taken from the queue as a group closed: it opens the next group.
+    let mut carried: Option<Job> = None;
+    loop {
+        // (A carried write was counted out of `waiting` when it was taken.)
+        let (first, counted) = match carried.take() {
+            Some(job) => (job, true),
+            None => match rx.recv().await {
+                Some(job) => (job, false),
+                None => return,
+            },
+        };
         let Some(inner) = committer.upgrade() else { return };
         let take = |job| {
             inner.waiting.fetch_sub(1, Ordering::Relaxed);
@@ -324,7 +396,7 @@ async fn run_groups(committer: std::sync::Weak<Inner>, mut rx: mpsc::UnboundedRe
             Some(t) => t.clone().acquire_owned().await.ok(),
             None => None,
         };
-        let first = take(first);
+        let first = if counted { first } else { take(first) };
         let txn = match crate::db::begin_write(&inner.db).await {
             Ok(txn) => txn,
             Err(e) => {
@@ -343,13 +415,43 @@ async fn run_groups(committer: std::sync::Weak<Inner>, mut rx: mpsc::UnboundedRe
         let group = async {
             while let Some(job) = next.take() {
                 taken += 1;
-                let ran = job(&txn).await;
-                finishes.extend(ran.finish);
-                kept += u64::from(ran.kept);
-                poisoned = ran.next == Next::Poisoned;
+                let rans = match job {
+                    Job::One(job) => vec![job(&txn).await],
+                    Job::Many { batch, item, run } => {
+                        // The items of the same batch queued right behind it join it.
+                        let mut items = vec![item];
+                        while taken < GroupCommit::MAX {
+                            match rx.try_recv() {
+                                Ok(Job::Many { batch: b, item, .. }) if b == batch => {
+                                    inner.waiting.fetch_sub(1, Ordering::Relaxed);
+                                    items.push(item);
+                                    taken += 1;
+                                }
+                                Ok(other) => {
+                                    next = Some(take(other));
+                                    break;
+                                }
+                                Err(_) => break,
+                            }
+                        }
+                        run(&txn, items).await
+                    }
+                };
+                let mut go_on = true;
+                for ran in rans {
+                    finishes.extend(ran.finish);
+                    kept += u64::from(ran.kept);
+                    poisoned |= ran.next == Next::Poisoned;
+                    go_on &= ran.next == Next::GoOn;
+                }
                 // A group is closed after MAX writes or BUDGET, whichever comes first, so that
                 // other writers (the sweep, the CLI) get the database in between.
-                if ran.next == Next::GoOn && taken < GroupCommit::MAX && started.elapsed() < inner.budget {
+                if !go_on || taken >= GroupCommit::MAX || started.elapsed() >= inner.budget {
+                    // A write already taken (behind a batch) opens the next group.
+                    carried = next.take();
+                    break;
+                }
+                if next.is_none() {
                     next = rx.try_recv().ok().map(take);
                 }
             }
@@ -381,4 +483,144 @@ async fn run_groups(committer: std::sync::Weak<Inner>, mut rx: mpsc::UnboundedRe
             finish(outcome.clone());
         }
     }
+}
+
+/// An item of batch `B` waiting in the queue, and where its answer goes.
+struct Pending<B: Batch> {
+    item: B::Item,
+    tx: oneshot::Sender<AppResult<B::Out>>,
+}
+
+/// How an attempt at writing items in a savepoint of their own failed.
+enum Failed {
+    /// The write failed and was undone: the transaction goes on.
+    Write(AppError),
+    /// A savepoint could not be begun, released or rolled back: the group is poisoned.
+    Savepoint(AppError),
+}
+
+/// Writes `items` in a savepoint of `txn` of their own: kept (released) if the write succeeded
+/// and every caller still waits, undone otherwise.
+async fn attempt<B: Batch>(
+    txn: &DatabaseTransaction,
+    items: &[B::Item],
+    waiting: impl Fn() -> bool,
+) -> Result<Vec<B::Out>, Failed> {
+    let savepoint = txn.begin().await.map_err(|e| Failed::Savepoint(e.into()))?;
+    let done = AssertUnwindSafe(B::write(&savepoint, items)).catch_unwind().await;
+    let done = match done {
+        Ok(Ok(outs)) if outs.len() == items.len() && waiting() => Ok(outs),
+        Ok(Ok(outs)) if outs.len() == items.len() => Err(AppError::Internal(anyhow::anyhow!(
+            "a caller stopped waiting; the batch is written again without it"
+        ))),
+        Ok(Ok(_)) => Err(AppError::Internal(anyhow::anyhow!(
+            "a batch write answered a wrong number of items"
+        ))),
+        Ok(Err(e)) => Err(e),
+        Err(_) => Err(AppError::Internal(anyhow::anyhow!("the write panicked; it was undone"))),
+    };
+    match done {
+        Ok(outs) => match savepoint.commit().await {
+            Ok(()) => Ok(outs),
+            Err(e) => Err(Failed::Savepoint(e.into())),
+        },
+        Err(e) => match savepoint.rollback().await {
+            Ok(()) => Err(Failed::Write(e)),
+            Err(undo) => {
+                tracing::error!(error = %undo, "group commit: a failed write could not be rolled back");
+                Err(Failed::Savepoint(e))
+            }
+        },
+    }
+}
+
+/// Runs the queued items of batch `B` (each a [`Pending`]): together in one savepoint, or, if
+/// that fails, each alone in a savepoint of its own, as [`GroupCommit::run`] runs a write.
+async fn run_many<B: Batch>(txn: &DatabaseTransaction, items: Vec<Box<dyn Any + Send>>) -> Vec<Ran> {
+    let (mut kept, mut txs) = (Vec::with_capacity(items.len()), Vec::with_capacity(items.len()));
+    for item in items {
+        let Ok(p) = item.downcast::<Pending<B>>() else {
+            // Only `run_batched::<B>` queues items under `B`'s type id.
+            unreachable!("an item of another batch was queued as this one's");
+        };
+        // Its caller gave up (a request timed out, a client went away): not run.
+        if !p.tx.is_closed() {
+            kept.push(p.item);
+            txs.push(p.tx);
+        }
+    }
+    let answered = |tx: oneshot::Sender<AppResult<B::Out>>, out: B::Out| Ran {
+        next: Next::GoOn,
+        kept: true,
+        finish: Some(Box::new(move |outcome: Result<(), String>| {
+            let _ = tx.send(match outcome {
+                Ok(()) => Ok(out),
+                Err(why) => Err(AppError::Internal(anyhow::anyhow!(
+                    "the transaction was not committed: {why}"
+                ))),
+            });
+        })),
+    };
+    if kept.len() > 1 {
+        match attempt::<B>(txn, &kept, || txs.iter().all(|tx| !tx.is_closed())).await {
+            Ok(outs) => return txs.into_iter().zip(outs).map(|(tx, out)| answered(tx, out)).collect(),
+            Err(Failed::Savepoint(e)) => return poison_all(txs, e),
+            // One by one below: one item's failure (a unique violation shared by the
+            // statement) fails only that item.
+            Err(Failed::Write(e)) => {
+                tracing::debug!(error = %e, items = kept.len(), "batch write failed; writing each item alone")
+            }
+        }
+    }
+    let mut rans = Vec::with_capacity(kept.len());
+    let mut txs = txs.into_iter();
+    for item in &kept {
+        let Some(tx) = txs.next() else { break };
+        if tx.is_closed() {
+            continue;
+        }
+        match attempt::<B>(txn, std::slice::from_ref(item), || !tx.is_closed()).await {
+            Ok(mut outs) => match outs.pop() {
+                Some(out) => rans.push(answered(tx, out)),
+                None => rans.push(Ran::skipped()),
+            },
+            // Its caller went away while it was written: undone, as `run` undoes it.
+            Err(Failed::Write(_)) if tx.is_closed() => rans.push(Ran::skipped()),
+            Err(Failed::Write(e)) => {
+                // A database error (not the request's own mistake) may have ended the whole
+                // transaction on SQLite: the group commits what it has after this batch.
+                let database = matches!(e, AppError::Internal(_)) && e.calendar_not_covered().is_none();
+                rans.push(Ran {
+                    next: if database { Next::Stop } else { Next::GoOn },
+                    kept: false,
+                    finish: Some(Box::new(move |_| {
+                        let _ = tx.send(Err(e));
+                    })),
+                });
+            }
+            Err(Failed::Savepoint(e)) => {
+                rans.push(Ran::poisoned(tx, e));
+                rans.extend(poison_all(
+                    txs.collect(),
+                    AppError::Internal(anyhow::anyhow!("a savepoint of the group failed")),
+                ));
+                break;
+            }
+        }
+    }
+    rans
+}
+
+/// Every caller of `txs` answered with an error: the group is rolled back.
+fn poison_all<T: Send + 'static>(txs: Vec<oneshot::Sender<AppResult<T>>>, e: AppError) -> Vec<Ran> {
+    let why = e.to_string();
+    let mut rans = Vec::with_capacity(txs.len());
+    let mut first = Some(e);
+    for tx in txs {
+        let e = first
+            .take()
+            .unwrap_or_else(|| AppError::Internal(anyhow::anyhow!("{why}")));
+        rans.push(Ran::poisoned(tx, e));
+    }
+    rans
 }

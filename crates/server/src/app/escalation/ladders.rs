@@ -140,14 +140,23 @@ pub fn pick(rows: &[escalation_ladders::Model], policy_id: i64, severity: &str) 
 /// The ladder for a ticket: its major-event window's if it has one, else its policy's for its
 /// severity (see [`effective`]).
 pub async fn for_ticket(db: &impl ConnectionTrait, ticket: &tickets::Model) -> Result<Ladder, DbErr> {
-    if let Some(id) = ticket.major_event_id
+    of(db, ticket.major_event_id, ticket.system_id, ticket.severity.key()).await
+}
+
+/// [`for_ticket`] by what it reads of the ticket: its major-event window, system and severity.
+pub async fn of(
+    db: &impl ConnectionTrait,
+    major_event_id: Option<i64>,
+    system_id: i64,
+    severity: &str,
+) -> Result<Ladder, DbErr> {
+    if let Some(id) = major_event_id
         && let Some(row) = major_events::Entity::find_by_id(id).one(db).await?
         && let Some(ladder) = of_window(&row)
     {
         return Ok(ladder);
     }
     // Kept by the configuration cache ([`crate::app::cache`]) when the caller reads through it.
-    let (system_id, severity) = (ticket.system_id, ticket.severity.key());
     let policy_id = crate::app::scope::system_by_id(db, system_id)
         .await?
         .ok_or_else(|| DbErr::RecordNotFound(format!("system {system_id}")))?

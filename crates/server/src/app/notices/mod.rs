@@ -384,6 +384,17 @@ pub async fn queue_ticket_events(
     severity_before: Option<Severity>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    insert_queued(db, queued_rows(row, events, severity_before, now)).await
+}
+
+/// The rows [`queue_ticket_events`] inserts (for a write of many tickets, [`insert_queued`]
+/// inserts theirs together).
+pub fn queued_rows(
+    row: &tickets::Model,
+    events: &[(i32, &Event)],
+    severity_before: Option<Severity>,
+    now: DateTime<Utc>,
+) -> Vec<notice_queue::ActiveModel> {
     let after: Severity = *row.severity;
     let mut rows: Vec<notice_queue::ActiveModel> = Vec::new();
     let mut push = |seq: i32, n: NoticeEvent, severity: Severity, at: DateTime<Utc>| {
@@ -417,6 +428,11 @@ pub async fn queue_ticket_events(
     {
         push(*seq, NoticeEvent::Regraded, after, last.at());
     }
+    rows
+}
+
+/// Inserts queued rows ([`queued_rows`]) in one statement; a row already queued is left as it is.
+pub async fn insert_queued(db: &impl ConnectionTrait, rows: Vec<notice_queue::ActiveModel>) -> Result<(), DbErr> {
     if rows.is_empty() {
         return Ok(());
     }

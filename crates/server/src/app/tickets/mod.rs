@@ -12,10 +12,12 @@
 //! | [`remeasure`] | measure the clocks again after the calendars changed |
 //! | [`calendars`] | the calendar each clock counts in: the system's, a clock's own, a major event's |
 //! | [`store`] | the events and their projections, written in one transaction |
+//! | [`fresh`] | a new ticket made ready before its transaction, and many written together |
 
 pub mod actions;
 pub mod calendars;
 pub mod evidence;
+pub mod fresh;
 pub mod measures;
 pub mod once;
 pub mod open;

@@ -408,11 +408,31 @@ pub(crate) async fn open_ticket_with(
     // answered from the plan without waiting for a group.
     // The configuration it reads (system, policy, windows, rosters, contracts) comes from the
     // cache while the configuration epoch stays put ([`crate::app::cache`]).
-    let mut plan = ctx
+    // Most tickets are also made ready here, measured and serialised, and written with the
+    // others of the group by one statement per table ([`super::fresh`]).
+    let ready = ctx
         .cache
-        .read_now(&ctx.db, plan_for(&ctx.db, ctx, p, body, now))
+        .read_now(&ctx.db, async {
+            let plan = plan_for(&ctx.db, ctx, p, body, now).await?;
+            super::fresh::ready(&ctx.db, ctx, plan, p.user_id, now).await
+        })
         .await?;
-    let (c, user, from2, once) = (ctx.clone(), p.user_id, from.clone(), once.map(str::to_owned));
+    let (user, once) = (p.user_id, once.map(str::to_owned));
+    let mut plan = match ready {
+        super::fresh::Ready::Fresh(fresh, plan) => {
+            let opening = super::fresh::Opening {
+                fresh,
+                detail: serde_json::json!({"system": plan.system.code, "assigned": plan.assigned_by}),
+                system: plan.system,
+                from: from.clone(),
+                once: once.map(|t| (user, t)),
+            };
+            let (row, ticket, problem) = ctx.group.run_batched::<super::fresh::OpenMany>(opening).await?;
+            return view_of_new(ctx, row, ticket, problem, now).await;
+        }
+        super::fresh::Ready::Plan(plan) => plan,
+    };
+    let (c, from2) = (ctx.clone(), from.clone());
     let (row, ticket, problem) = ctx
         .group
         .run(move |txn| {
@@ -437,6 +457,17 @@ pub(crate) async fn open_ticket_with(
             })
         })
         .await?;
+    view_of_new(ctx, row, ticket, problem, now).await
+}
+
+/// What the one who opened ticket `row` is answered.
+async fn view_of_new(
+    ctx: &Context,
+    row: tickets::Model,
+    ticket: ticket_domain::Ticket,
+    problem: Option<String>,
+    now: DateTime<Utc>,
+) -> AppResult<TicketView> {
     let mut view = view(&ctx.db, ctx, row, now, allowed_of(&ticket), None).await?;
     view.claims = Some(super::evidence::claims_of(&ticket));
     view.clocks_from = ticket.opened_with().clocks_from;
@@ -502,19 +533,8 @@ pub(crate) async fn open_new(
     now: DateTime<Utc>,
     from: &ClientAddr,
 ) -> AppResult<(tickets::Model, ticket_domain::Ticket, Option<String>)> {
-    let origin = super::Origin {
-        major_event_id: plan
-            .window
-            .as_ref()
-            .filter(|_| plan.new.major_event.is_some())
-            .map(|w| w.row.id),
-        duty_id: plan.duty_id,
-    };
-    let calendars = super::calendars::TicketCalendars::new(calendars, plan.calendars.clone())?;
-    let mut new = plan.new;
-    // Pinned on the opened event: a later edit of the system's calendars leaves this ticket's
-    // deadlines alone ([`ticket_domain::CalendarNames`]).
-    new.calendars = Some(plan.calendars.clone().into());
+    let origin = super::fresh::origin_of(&plan);
+    let (calendars, mut new) = super::fresh::staged(calendars, &plan)?;
     let unapplied = countable_targets(&calendars, &mut new, &plan.targets_from);
     let outside_service = plan.outside_service.clone();
     let (mut row, mut ticket) = super::create(

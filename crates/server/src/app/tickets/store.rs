@@ -5,7 +5,7 @@
 //! from the fold of the events on every write, so they cannot disagree with the events. The
 //! webhook messages of the new events are queued in the same transaction ([`crate::app::webhooks`]).
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
     QueryOrder, Set,
@@ -76,6 +76,9 @@ pub struct Origin {
 /// ([`Ticket::open_as`]: a stated start older than the tolerance waits for the other party);
 /// `None` for a monitor or the scheduler, whose instants are the machine's. `start_escapes_window`:
 /// see [`super::open::Plan::start_escapes_window`].
+///
+/// It is [`super::fresh::prepare`] then [`super::fresh::insert`] of that one ticket: the group
+/// committer writes many prepared tickets with one statement per table.
 #[allow(clippy::too_many_arguments)]
 pub async fn create(
     txn: &DatabaseTransaction,
@@ -88,59 +91,23 @@ pub async fn create(
     rec: Option<&Recording>,
     start_escapes_window: bool,
 ) -> Result<(tickets::Model, Ticket), AppError> {
-    let (ticket, events) = match rec {
-        // The buyer's earlier start is stricter on the vendor, so it waits; the vendor's waits
-        // only when it would leave a major-event window (otherwise it only hurts the vendor).
-        Some(rec) => Ticket::open_as_with(
-            new,
-            rec,
-            rec.side != ticket_domain::Side::Vendor || start_escapes_window,
-        )?,
-        None => Ticket::open(new).map(|(t, e)| (t, vec![e]))?,
-    };
-    let year = calendars.main().local(ticket.received_at()).year();
-    let number = crate::db::counters::next_ticket_number(txn, ticket.kind().number_prefix(), year)
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-    let opened = ticket.opened_with();
-    // Written here as the projection would write them, so that a fresh ticket's projection
-    // usually finds nothing to update (one statement fewer per creation).
-    let vendor_id = vendor_of(txn, ticket.assignee(), system_id).await?;
-    let row = tickets::ActiveModel {
-        number: Set(number),
-        kind: Set(Key(ticket.kind())),
-        status: Set(Key(ticket.status())),
-        severity: Set(Key(ticket.severity())),
-        system_id: Set(system_id),
-        title: Set(opened.title.trim().to_owned()),
-        description: Set(opened.description.clone()),
-        reporter_id: Set(opened.reporter),
-        assignee_id: Set(ticket.assignee()),
-        version: Set(events.len() as i64),
-        occurred_at: Set(ticket.counts_as_occurred_at()),
-        received_at: Set(ticket.counts_as_received_at()),
-        acknowledged_at: Set(None),
-        on_site_at: Set(None),
-        resolved_at: Set(None),
-        closed_at: Set(None),
-        breached: Set(false),
-        created_at: Set(now),
-        updated_at: Set(now),
-        major_event_id: Set(origin.major_event_id),
-        duty_id: Set(origin.duty_id),
-        vendor_id: Set(vendor_id),
-        category: Set(ticket.category().map(str::to_owned)),
-        ..Default::default()
-    }
-    .insert(txn)
+    let fresh = super::fresh::prepare(
+        txn,
+        calendars,
+        system_id,
+        new,
+        actor,
+        now,
+        origin,
+        rec,
+        start_escapes_window,
+    )
     .await?;
-    for (seq, e) in (1..).zip(&events) {
-        append(txn, row.id, seq, e, actor, now).await?;
-    }
-    let row = project(txn, row, &ticket, calendars, now, true).await?;
-    let numbered: Vec<(i32, &Event)> = (1..).zip(events.iter()).collect();
-    crate::app::webhooks::queue_ticket_events(txn, &row, &numbered, now).await?;
-    crate::app::notices::queue_ticket_events(txn, &row, &numbered, None, now).await?;
+    let ticket = fresh.ticket.clone();
+    let row = super::fresh::insert(txn, &[&fresh])
+        .await?
+        .pop()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the new ticket was not written")))?;
     Ok((row, ticket))
 }
 
@@ -223,7 +190,7 @@ pub async fn act(
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("ticket {}: no system {code}", row.number)))?;
         row.system_id = to.id;
     }
-    let row = project(txn, row, &ticket, calendars, now, false).await?;
+    let row = project(txn, row, &ticket, calendars, now).await?;
     let numbered: Vec<(i32, &Event)> = (version as i32 + 1..).zip(events.iter()).collect();
     crate::app::webhooks::queue_ticket_events(txn, &row, &numbered, now).await?;
     crate::app::notices::queue_ticket_events(txn, &row, &numbered, Some(severity_before), now).await?;
@@ -238,7 +205,21 @@ async fn append(
     actor: Option<i64>,
     recorded_at: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    ticket_events::ActiveModel {
+    event_row(ticket_id, seq, event, actor, recorded_at)?
+        .insert(txn)
+        .await?;
+    Ok(())
+}
+
+/// The row of event `event`, number `seq` of ticket `ticket_id`.
+pub(super) fn event_row(
+    ticket_id: i64,
+    seq: i32,
+    event: &Event,
+    actor: Option<i64>,
+    recorded_at: DateTime<Utc>,
+) -> Result<ticket_events::ActiveModel, AppError> {
+    Ok(ticket_events::ActiveModel {
         ticket_id: Set(ticket_id),
         seq: Set(seq),
         at: Set(event.at()),
@@ -247,10 +228,7 @@ async fn append(
         data: Set(serde_json::to_value(event).map_err(|e| AppError::Internal(e.into()))?),
         recorded_at: Set(Some(recorded_at)),
         ..Default::default()
-    }
-    .insert(txn)
-    .await?;
-    Ok(())
+    })
 }
 
 /// Rewrites the ticket row's projected columns and its clock rows from the fold.
@@ -260,54 +238,92 @@ async fn project(
     ticket: &Ticket,
     calendars: &TicketCalendars<'_>,
     now: DateTime<Utc>,
-    fresh: bool,
 ) -> Result<tickets::Model, AppError> {
     let ladder = crate::app::escalation::ladders::for_ticket(txn, &row).await?;
     let excluded = crate::app::duty::exclusions::approved_for(txn, row.system_id).await?;
-    // A ticket inserted by this transaction (`fresh`) has no clocks and nothing queued yet: two
-    // reads saved on every creation.
-    let (queued, mut existing_rows) = if fresh {
-        (Default::default(), Vec::new())
-    } else {
-        let queued = crate::app::escalation::queued_keys(txn, row.id).await?;
-        let rows = clocks::Entity::find()
-            .filter(clocks::Column::TicketId.eq(row.id))
-            .all(txn)
-            .await?;
-        (queued, rows)
-    };
+    let queued = crate::app::escalation::queued_keys(txn, row.id).await?;
+    let existing = clocks::Entity::find()
+        .filter(clocks::Column::TicketId.eq(row.id))
+        .all(txn)
+        .await?;
+    let (rows, any_breached) = clock_rows(
+        &row.number,
+        row.id,
+        ticket,
+        calendars,
+        &ladder,
+        &excluded,
+        &queued,
+        existing,
+        now,
+    )?;
+    for am in rows {
+        am.save(txn).await?;
+    }
+    let vendor_id = vendor_of(txn, ticket.assignee(), row.system_id).await?;
+    let mut am = row.clone().into_active_model();
+    // A correction moves the ticket by changing its row's system before projecting it.
+    am.system_id = Set(row.system_id);
+    set_projected(
+        &mut am,
+        &row.number,
+        ticket,
+        calendars,
+        &excluded,
+        any_breached,
+        vendor_id,
+        now,
+    );
+    Ok(am.update(txn).await?)
+}
+
+/// The clock rows of `ticket` (of row `ticket_id`, numbered `number`) as the fold and its
+/// calendars measure them at `now`: `existing` rows updated, the others new. Approved
+/// exclusion windows (`excluded`) pause the clocks as stored; `queued` are the escalation steps
+/// already queued, which the next look skips. Returns whether any clock is breached.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn clock_rows(
+    number: &str,
+    ticket_id: i64,
+    ticket: &Ticket,
+    calendars: &TicketCalendars<'_>,
+    ladder: &sla_clock::Ladder,
+    excluded: &[sla_clock::Exclusion],
+    queued: &std::collections::HashSet<String>,
+    mut existing: Vec<clocks::Model>,
+    now: DateTime<Utc>,
+) -> Result<(Vec<clocks::ActiveModel>, bool), AppError> {
     let mut any_breached = false;
-    // A fresh ticket's clocks are inserted together, in one statement.
-    let mut inserts: Vec<clocks::ActiveModel> = Vec::new();
+    let mut rows = Vec::with_capacity(3);
     for (name, clock) in ticket.clocks() {
         let calendar = calendars.get(*name);
         // Approved exclusion windows pause the clock as stored (the fold keeps the events).
         let clock = &clock
-            .excluding(&excluded)
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("ticket {}: {e}", row.number)))?;
+            .excluding(excluded)
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("ticket {number}: {e}")))?;
         // Status at the later of now and the last event (events may be dated ahead by seconds).
         let at = now.max(ticket.last_event_at());
         let status = clock.status(calendar, at).map_err(|e| AppError::Internal(e.into()))?;
         // A step that cannot be computed is left out (and logged), not the ticket write.
         let (evaluation, skipped) =
-            crate::app::escalation::evaluate(&ladder, clock, calendar, at).map_err(|e| AppError::Internal(e.into()))?;
+            crate::app::escalation::evaluate(ladder, clock, calendar, at).map_err(|e| AppError::Internal(e.into()))?;
         if !skipped.is_empty() {
-            tracing::warn!(ticket = %row.number, clock = %name.key(), skipped = ?skipped, "escalation steps skipped");
+            tracing::warn!(ticket = %number, clock = %name.key(), skipped = ?skipped, "escalation steps skipped");
         }
         let next_due_at = crate::app::escalation::next_look_or_event(
-            crate::app::escalation::next_look(&row.number, name.key(), &evaluation, &queued),
+            crate::app::escalation::next_look(number, name.key(), &evaluation, queued),
             clock,
             at,
         );
         any_breached |= status.breached;
-        let existing = existing_rows
+        let found = existing
             .iter()
             .position(|c| c.name == name.key())
-            .map(|i| existing_rows.swap_remove(i));
-        let mut am = match existing {
+            .map(|i| existing.swap_remove(i));
+        let mut am = match found {
             Some(c) => c.into_active_model(),
             None => clocks::ActiveModel {
-                ticket_id: Set(row.id),
+                ticket_id: Set(ticket_id),
                 name: Set(name.key().to_owned()),
                 calendar: Set(calendar.name().to_owned()),
                 ..Default::default()
@@ -331,22 +347,25 @@ async fn project(
         am.overdue_wall_ms = ms(status.overdue_wall);
         am.paused_ms = ms(status.paused);
         am.provisional = Set(status.provisional);
-        if fresh {
-            inserts.push(am);
-        } else {
-            am.save(txn).await?;
-        }
+        rows.push(am);
     }
-    if !inserts.is_empty() {
-        clocks::Entity::insert_many(inserts).exec_without_returning(txn).await?;
-    }
-    let measured = |name: ClockName| measured_ms(&row.number, ticket, name, calendars, &excluded, now);
-    let (response_ms, repair_ms) = (measured(ClockName::Response), measured(ClockName::Repair));
-    let vendor_id = vendor_of(txn, ticket.assignee(), row.system_id).await?;
-    let system_id = row.system_id;
-    let inserted = fresh.then(|| row.clone());
-    let mut am = row.into_active_model();
-    am.system_id = Set(system_id);
+    Ok((rows, any_breached))
+}
+
+/// Sets the columns of ticket row `am` that are projected from the fold: status, severity,
+/// texts, instants, assignee and vendor, whether a clock is breached, the measured times.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn set_projected(
+    am: &mut tickets::ActiveModel,
+    number: &str,
+    ticket: &Ticket,
+    calendars: &TicketCalendars<'_>,
+    excluded: &[sla_clock::Exclusion],
+    any_breached: bool,
+    vendor_id: Option<i64>,
+    now: DateTime<Utc>,
+) {
+    let measured = |name: ClockName| measured_ms(number, ticket, name, calendars, excluded, now);
     am.vendor_id = Set(vendor_id);
     am.status = Set(Key(ticket.status()));
     am.severity = Set(Key(ticket.severity()));
@@ -362,43 +381,9 @@ async fn project(
     am.resolved_at = Set(ticket.resolved_at());
     am.closed_at = Set(ticket.closed_at());
     am.breached = Set(any_breached);
-    am.response_ms = Set(response_ms);
-    am.repair_ms = Set(repair_ms);
+    am.response_ms = Set(measured(ClockName::Response));
+    am.repair_ms = Set(measured(ClockName::Repair));
     am.updated_at = Set(now);
-    // A ticket inserted by this transaction ([`create`]) holds all this already, most often:
-    // then there is nothing to write (one statement fewer per creation).
-    if let Some(inserted) = inserted
-        && to_micros(sea_orm::TryIntoModel::try_into_model(am.clone())?) == to_micros(inserted.clone())
-    {
-        return Ok(inserted);
-    }
-    Ok(am.update(txn).await?)
-}
-
-/// `row` with its instants to the microsecond, as PostgreSQL keeps them (SQLite keeps more): a
-/// row read back is compared with the one written by what was stored.
-fn to_micros(mut row: tickets::Model) -> tickets::Model {
-    use chrono::SubsecRound;
-    for t in [
-        &mut row.occurred_at,
-        &mut row.received_at,
-        &mut row.created_at,
-        &mut row.updated_at,
-    ] {
-        *t = t.trunc_subsecs(6);
-    }
-    for t in [
-        &mut row.acknowledged_at,
-        &mut row.on_site_at,
-        &mut row.resolved_at,
-        &mut row.closed_at,
-    ]
-    .into_iter()
-    .flatten()
-    {
-        *t = t.trunc_subsecs(6);
-    }
-    row
 }
 
 /// The working time `name` measured, once stopped: its clock's consumed time, or the measure's
@@ -428,8 +413,8 @@ fn measured_ms(
 }
 
 /// The vendor a ticket counts against in reports: its assignee's, else its system's first (by id).
-async fn vendor_of(
-    txn: &DatabaseTransaction,
+pub(super) async fn vendor_of(
+    txn: &impl ConnectionTrait,
     assignee: Option<i64>,
     system_id: i64,
 ) -> Result<Option<i64>, sea_orm::DbErr> {
@@ -464,7 +449,7 @@ pub async fn refresh(
     let system = loaded.system(txn).await?;
     let calendars = TicketCalendars::of(calendars, &loaded.ticket, &system)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("ticket {number}: {e}")))?;
-    project(txn, loaded.row, &loaded.ticket, &calendars, now, false).await?;
+    project(txn, loaded.row, &loaded.ticket, &calendars, now).await?;
     Ok(())
 }
 

@@ -1,0 +1,318 @@
+//! A new ticket made ready before its transaction, and written with others in one.
+//!
+//! Opening a ticket is mostly work no transaction needs: the domain opens it, each clock is
+//! measured in its calendars, the escalation ladder says when to look next, and the rows are
+//! serialised. [`prepare`] does all that where the caller is (a request, on its own task, in
+//! parallel with the others), reading the configuration it needs (the ladder, the approved
+//! exclusions, the vendor) through the cache. What only the writing transaction can give, the
+//! number and the row id, [`insert`] gives, to many prepared tickets at once:
+//!
+//! ```text
+//! INSERT … ticket_counters … last_value + n RETURNING last_value   numbers for all n tickets
+//! INSERT INTO tickets … VALUES (…), (…), … RETURNING *               their rows and ids
+//! INSERT INTO ticket_events … VALUES (…), (…), …                   their opening events
+//! INSERT INTO clocks … VALUES (…), (…), …                          their clocks
+//! INSERT INTO notice_queue … VALUES (…), (…), …                    the notices they may owe
+//! ```
+//!
+//! [`OpenMany`] is the group commit's [`Batch`] of ticket openings: a burst of creations costs
+//! about eight statements per group instead of eight per ticket
+//! ([`crate::app::group_commit`]; the audit entries go in one more). A ticket opened alone
+//! ([`super::store::create`]) is the same two steps for one ticket.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{DateTime, Datelike, Utc};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait, Set};
+use sla_clock::Calendar;
+use ticket_domain::{Event, NewTicket, Recording, Ticket};
+
+use super::calendars::TicketCalendars;
+use super::store::{Origin, clock_rows, event_row, set_projected, vendor_of};
+use crate::app::audit::{self, ClientAddr};
+use crate::app::group_commit::{Batch, TxnFuture};
+use crate::app::{AppError, AppResult, Context};
+use crate::db::Key;
+use crate::db::entities::{audit_log, clocks, systems, ticket_events, tickets};
+
+/// A ticket opened by the domain and measured, ready to be written: everything but its number
+/// and its row id.
+pub struct Fresh {
+    /// The ticket as the domain opened it.
+    pub ticket: Ticket,
+    events: Vec<Event>,
+    /// The number series: the kind's prefix and the year of receipt in the system's calendar.
+    series: (&'static str, i32),
+    row: tickets::ActiveModel,
+    clocks: Vec<clocks::ActiveModel>,
+    actor: Option<i64>,
+    now: DateTime<Utc>,
+}
+
+/// Opens `new` against system `system_id` as the domain does and measures its clocks, reading
+/// on `db` (the read connections through the cache, or the transaction that will write it);
+/// see [`super::store::create`] for the arguments.
+#[allow(clippy::too_many_arguments)]
+pub async fn prepare(
+    db: &impl ConnectionTrait,
+    calendars: &TicketCalendars<'_>,
+    system_id: i64,
+    new: NewTicket,
+    actor: Option<i64>,
+    now: DateTime<Utc>,
+    origin: Origin,
+    rec: Option<&Recording>,
+    start_escapes_window: bool,
+) -> AppResult<Fresh> {
+    let (ticket, events) = match rec {
+        // The buyer's earlier start is stricter on the vendor, so it waits; the vendor's waits
+        // only when it would leave a major-event window (otherwise it only hurts the vendor).
+        Some(rec) => Ticket::open_as_with(
+            new,
+            rec,
+            rec.side != ticket_domain::Side::Vendor || start_escapes_window,
+        )?,
+        None => Ticket::open(new).map(|(t, e)| (t, vec![e]))?,
+    };
+    let year = calendars.main().local(ticket.received_at()).year();
+    let severity = ticket.severity();
+    let ladder = crate::app::escalation::ladders::of(db, origin.major_event_id, system_id, severity.key()).await?;
+    let excluded = crate::app::duty::exclusions::approved_for(db, system_id).await?;
+    let vendor_id = vendor_of(db, ticket.assignee(), system_id).await?;
+    // Numbered by the transaction: until then it is "new" in what is logged, and nothing is
+    // queued for it, so the number plays no part in what is measured.
+    let (number, id) = ("(new)", 0);
+    let (clocks, any_breached) = clock_rows(
+        number,
+        id,
+        &ticket,
+        calendars,
+        &ladder,
+        &excluded,
+        &HashSet::new(),
+        Vec::new(),
+        now,
+    )?;
+    let opened = ticket.opened_with();
+    let mut row = tickets::ActiveModel {
+        kind: Set(Key(ticket.kind())),
+        system_id: Set(system_id),
+        reporter_id: Set(opened.reporter),
+        version: Set(events.len() as i64),
+        created_at: Set(now),
+        major_event_id: Set(origin.major_event_id),
+        duty_id: Set(origin.duty_id),
+        ..Default::default()
+    };
+    set_projected(
+        &mut row,
+        number,
+        &ticket,
+        calendars,
+        &excluded,
+        any_breached,
+        vendor_id,
+        now,
+    );
+    Ok(Fresh {
+        series: (ticket.kind().number_prefix(), year),
+        ticket,
+        events,
+        row,
+        clocks,
+        actor,
+        now,
+    })
+}
+
+/// Writes the prepared tickets `fresh`, numbered in their order, with their events, clocks,
+/// webhook messages and queued notices; returns their rows in the same order.
+pub async fn insert(txn: &DatabaseTransaction, fresh: &[&Fresh]) -> AppResult<Vec<tickets::Model>> {
+    if fresh.is_empty() {
+        return Ok(Vec::new());
+    }
+    // One counter statement per series (most bursts have one: this year's faults).
+    let mut numbers: Vec<Option<String>> = vec![None; fresh.len()];
+    let series: std::collections::BTreeSet<(&'static str, i32)> = fresh.iter().map(|f| f.series).collect();
+    for (prefix, year) in series {
+        let of: Vec<usize> = (0..fresh.len())
+            .filter(|&i| fresh[i].series == (prefix, year))
+            .collect();
+        let got = crate::db::counters::next_ticket_numbers(txn, prefix, year, of.len())
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?;
+        for (i, number) in of.into_iter().zip(got) {
+            numbers[i] = Some(number);
+        }
+    }
+    let mut rows = Vec::with_capacity(fresh.len());
+    for (f, number) in fresh.iter().zip(&numbers) {
+        let number = number
+            .clone()
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("a new ticket was not numbered")))?;
+        let mut row = f.row.clone();
+        row.number = Set(number);
+        rows.push(row);
+    }
+    let mut inserted: HashMap<String, tickets::Model> = tickets::Entity::insert_many(rows)
+        .exec_with_returning(txn)
+        .await?
+        .into_iter()
+        .map(|r| (r.number.clone(), r))
+        .collect();
+    // RETURNING gives no order for a multi-row insert: each row is found by its number.
+    let rows: Vec<tickets::Model> = numbers
+        .iter()
+        .flatten()
+        .map(|n| {
+            inserted
+                .remove(n)
+                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("ticket {n} was not returned by its insert")))
+        })
+        .collect::<AppResult<_>>()?;
+    let (mut events, mut clock_rows, mut notices) = (Vec::new(), Vec::new(), Vec::new());
+    for (f, row) in fresh.iter().zip(&rows) {
+        for (seq, e) in (1..).zip(&f.events) {
+            events.push(event_row(row.id, seq, e, f.actor, f.now)?);
+        }
+        for c in &f.clocks {
+            let mut c = c.clone();
+            c.ticket_id = Set(row.id);
+            clock_rows.push(c);
+        }
+        let numbered: Vec<(i32, &Event)> = (1..).zip(f.events.iter()).collect();
+        crate::app::webhooks::queue_ticket_events(txn, row, &numbered, f.now).await?;
+        notices.extend(crate::app::notices::queued_rows(row, &numbered, None, f.now));
+    }
+    ticket_events::Entity::insert_many(events)
+        .exec_without_returning(txn)
+        .await?;
+    clocks::Entity::insert_many(clock_rows)
+        .exec_without_returning(txn)
+        .await?;
+    crate::app::notices::insert_queued(txn, notices).await?;
+    Ok(rows)
+}
+
+/// A ticket opening queued for the group commit ([`OpenMany`]): the prepared ticket, its audit
+/// entry, and the form's one-time token if it came from a form.
+pub struct Opening {
+    pub(super) fresh: Fresh,
+    pub(super) system: systems::Model,
+    pub(super) detail: serde_json::Value,
+    pub(super) from: ClientAddr,
+    /// Who sent the form, and its one-time token ([`super::once`]).
+    pub(super) once: Option<(i64, String)>,
+}
+
+/// What an opening is answered: the ticket's row and fold, and the problem it joined, if any.
+pub type Opened = (tickets::Model, Ticket, Option<String>);
+
+/// The group commit's batch of ticket openings: [`insert`], then the audit entries in one
+/// statement, the forms' tokens, and problem detection for each.
+pub struct OpenMany;
+
+impl Batch for OpenMany {
+    type Item = Opening;
+    type Out = Opened;
+
+    fn write<'t>(txn: &'t DatabaseTransaction, items: &'t [Opening]) -> TxnFuture<'t, Vec<Opened>> {
+        Box::pin(async move {
+            let fresh: Vec<&Fresh> = items.iter().map(|o| &o.fresh).collect();
+            let rows = insert(txn, &fresh).await?;
+            let entries: Vec<audit_log::ActiveModel> = items
+                .iter()
+                .zip(&rows)
+                .map(|(o, row)| {
+                    audit::entry(
+                        o.fresh.actor,
+                        "ticket.open",
+                        &row.number,
+                        o.detail.clone(),
+                        &o.from,
+                        o.fresh.now,
+                    )
+                })
+                .collect();
+            audit_log::Entity::insert_many(entries)
+                .exec_without_returning(txn)
+                .await?;
+            let mut out = Vec::with_capacity(items.len());
+            for (o, row) in items.iter().zip(rows) {
+                if let Some((user, token)) = &o.once {
+                    super::once::record(txn, *user, token, &row.number, o.fresh.now).await?;
+                }
+                // Of a class that recurs on its system: one problem with the others.
+                let problem = crate::app::problems::detect_new(txn, &row, &o.system, o.fresh.now).await?;
+                out.push((row, o.fresh.ticket.clone(), problem));
+            }
+            Ok(out)
+        })
+    }
+}
+
+/// A planned ticket made ready to be written with others ([`super::fresh`]), or, if it needs
+/// its transaction for more than its rows, the plan, opened alone by [`super::open::open_new`].
+pub(super) enum Ready {
+    Fresh(super::fresh::Fresh, Box<super::open::Plan>),
+    Plan(super::open::Plan),
+}
+
+/// Makes `plan` ready, reading on `db` (the read connections, through the cache): unless the
+/// rosters chose its assignee (chosen again in the transaction, which counts the tickets of the
+/// same burst), or it says something on its timeline as it opens (targets that cannot be counted,
+/// a problem outside the days of service).
+pub(super) async fn ready(
+    db: &impl ConnectionTrait,
+    ctx: &Context,
+    plan: super::open::Plan,
+    actor: i64,
+    now: DateTime<Utc>,
+) -> AppResult<Ready> {
+    if plan.assigned_by.is_some() || plan.outside_service.is_some() {
+        return Ok(Ready::Plan(plan));
+    }
+    let snapshot = ctx.calendars.snapshot();
+    let (calendars, mut new) = staged(&snapshot, &plan)?;
+    if !super::open::countable_targets(&calendars, &mut new, &plan.targets_from).is_empty() {
+        return Ok(Ready::Plan(plan));
+    }
+    let fresh = super::fresh::prepare(
+        db,
+        &calendars,
+        plan.system.id,
+        new,
+        Some(actor),
+        now,
+        origin_of(&plan),
+        plan.recording.as_ref(),
+        plan.start_escapes_window,
+    )
+    .await?;
+    Ok(Ready::Fresh(fresh, Box::new(plan)))
+}
+
+/// Where the ticket of `plan` comes from: the major-event window it opens under, its duty.
+pub(super) fn origin_of(plan: &super::open::Plan) -> super::Origin {
+    super::Origin {
+        major_event_id: plan
+            .window
+            .as_ref()
+            .filter(|_| plan.new.major_event.is_some())
+            .map(|w| w.row.id),
+        duty_id: plan.duty_id,
+    }
+}
+
+/// The calendars the clocks of `plan` count in, and the ticket the domain opens, its calendars
+/// pinned on the opened event: a later edit of the system's calendars leaves this ticket's
+/// deadlines alone ([`ticket_domain::CalendarNames`]).
+pub(super) fn staged<'c>(
+    calendars: &'c BTreeMap<String, Calendar>,
+    plan: &super::open::Plan,
+) -> AppResult<(super::calendars::TicketCalendars<'c>, NewTicket)> {
+    let calendars = super::calendars::TicketCalendars::new(calendars, plan.calendars.clone())?;
+    let mut new = plan.new.clone();
+    new.calendars = Some(plan.calendars.clone().into());
+    Ok((calendars, new))
+}
