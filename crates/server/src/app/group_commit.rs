@@ -37,6 +37,21 @@
 //!   transaction holds is not known: the whole group is rolled back and every write in it is
 //!   answered with an error (none is stored).
 //!
+//! Writes that many callers make alike (opening a ticket) can be queued as items of a [`Batch`]
+//! ([`GroupCommit::run_batched`]): the items queued one after another are written together, with
+//! one statement per table, in one savepoint; if that fails, each is written again alone, as
+//! above:
+//!
+//! ```text
+//! BEGIN IMMEDIATE
+//!   SAVEPOINT s   … items a, b, c: INSERT … VALUES (a), (b), (c) …   RELEASE s
+//! COMMIT                                                           a, b and c answered
+//!
+//!   SAVEPOINT s   … items d, e: fails (e's token is a duplicate)    ROLLBACK TO s
+//!   SAVEPOINT d   … item d …   RELEASE d                            kept
+//!   SAVEPOINT e   … item e …   ROLLBACK TO e                        answered with its error
+//! ```
+//!
 //! A caller that holds the write turn itself (a request admitted to write, [`holding_turn`])
 //! would wait for the group while the group waits for its turn: its write runs alone, in a
 //! transaction of its own, instead.

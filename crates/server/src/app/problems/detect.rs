@@ -114,8 +114,10 @@ async fn detect_in(
         None => q.filter(tickets::Column::Category.is_null()),
     };
     // A closed problem's tickets are done with: the next recurrence starts afresh.
-    let closed_links = problem_tickets::Entity::find()
-        .filter(
+    let closed_links = sea_orm::sea_query::Query::select()
+        .column(problem_tickets::Column::TicketId)
+        .from(problem_tickets::Entity)
+        .and_where(
             problem_tickets::Column::ProblemId.in_subquery(
                 sea_orm::sea_query::Query::select()
                     .column(problems::Column::Id)
@@ -125,45 +127,42 @@ async fn detect_in(
                     .to_owned(),
             ),
         )
-        .all(txn)
-        .await?;
-    let done: std::collections::BTreeSet<i64> = closed_links.into_iter().map(|l| l.ticket_id).collect();
+        .to_owned();
     let earlier: Vec<tickets::Model> = q
+        .filter(tickets::Column::Id.not_in_subquery(closed_links))
         .order_by_asc(tickets::Column::OccurredAt)
         .all(txn)
-        .await?
-        .into_iter()
-        .filter(|t| !done.contains(&t.id))
-        .collect();
+        .await?;
     let seen: Vec<Occurrence> = earlier.iter().map(occurrence).collect();
     let Some(found) = rule.recurs(&new, &seen) else {
         return Ok(None);
     };
-    let mut open = problems::Entity::find()
-        .filter(problems::Column::SystemId.eq(system.id))
-        .filter(problems::Column::State.eq("open"));
-    open = match &ticket.category {
-        Some(c) => open.filter(problems::Column::Category.eq(c.as_str())),
-        None => open.filter(problems::Column::Category.is_null()),
+    let mut open = sea_orm::sea_query::Query::select()
+        .column(problems::Column::Id)
+        .from(problems::Entity)
+        .and_where(problems::Column::SystemId.eq(system.id))
+        .and_where(problems::Column::State.eq("open"))
+        .order_by(problems::Column::Id, sea_orm::Order::Asc)
+        .limit(1)
+        .to_owned();
+    match &ticket.category {
+        Some(c) => open.and_where(problems::Column::Category.eq(c.as_str())),
+        None => open.and_where(problems::Column::Category.is_null()),
     };
     // Take the open problem only if it is still open, and move its version on: a close that read
     // the problem before this link must read it again (and see the new ticket).
-    let found_open = match open.order_by_asc(problems::Column::Id).one(txn).await? {
-        Some(p) => {
-            let claimed = problems::Entity::update_many()
-                .col_expr(
-                    problems::Column::Version,
-                    sea_orm::sea_query::Expr::col(problems::Column::Version).add(1),
-                )
-                .col_expr(problems::Column::UpdatedAt, sea_orm::sea_query::Expr::value(now))
-                .filter(problems::Column::Id.eq(p.id))
-                .filter(problems::Column::State.eq("open"))
-                .exec(txn)
-                .await?;
-            (claimed.rows_affected == 1).then_some(p)
-        }
-        None => None,
-    };
+    let found_open = problems::Entity::update_many()
+        .col_expr(
+            problems::Column::Version,
+            sea_orm::sea_query::Expr::col(problems::Column::Version).add(1),
+        )
+        .col_expr(problems::Column::UpdatedAt, sea_orm::sea_query::Expr::value(now))
+        .filter(problems::Column::Id.in_subquery(open))
+        .filter(problems::Column::State.eq("open"))
+        .exec_with_returning(txn)
+        .await?
+        .into_iter()
+        .next();
     let (problem, opened) = match found_open {
         Some(p) => (p, false),
         None => {
@@ -198,7 +197,11 @@ async fn detect_in(
     };
     // The recurrences not in a problem yet join this one: which are is read in one statement,
     // and they are linked in one (a storm on one system finds dozens of recurrences each time).
-    let candidates: Vec<&tickets::Model> = found.iter().map(|i| &earlier[*i]).chain(std::iter::once(ticket)).collect();
+    let candidates: Vec<&tickets::Model> = found
+        .iter()
+        .map(|i| &earlier[*i])
+        .chain(std::iter::once(ticket))
+        .collect();
     let in_one: std::collections::BTreeSet<i64> = problem_tickets::Entity::find()
         .filter(problem_tickets::Column::TicketId.is_in(candidates.iter().map(|t| t.id)))
         .all(txn)

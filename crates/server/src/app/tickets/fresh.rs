@@ -126,8 +126,11 @@ pub async fn prepare(
 }
 
 /// Writes the prepared tickets `fresh`, numbered in their order, with their events, clocks,
-/// webhook messages and queued notices; returns their rows in the same order.
-pub async fn insert(txn: &DatabaseTransaction, fresh: &[&Fresh]) -> AppResult<Vec<tickets::Model>> {
+/// webhook messages and queued notices; returns their rows and clock rows in the same order.
+pub async fn insert(
+    txn: &DatabaseTransaction,
+    fresh: &[&Fresh],
+) -> AppResult<Vec<(tickets::Model, Vec<clocks::Model>)>> {
     if fresh.is_empty() {
         return Ok(Vec::new());
     }
@@ -187,11 +190,20 @@ pub async fn insert(txn: &DatabaseTransaction, fresh: &[&Fresh]) -> AppResult<Ve
     ticket_events::Entity::insert_many(events)
         .exec_without_returning(txn)
         .await?;
-    clocks::Entity::insert_many(clock_rows)
-        .exec_without_returning(txn)
-        .await?;
+    // Returned, so that who opened a ticket is shown its clocks without reading them again.
+    let mut clocks_of: HashMap<i64, Vec<clocks::Model>> = HashMap::new();
+    for c in clocks::Entity::insert_many(clock_rows).exec_with_returning(txn).await? {
+        clocks_of.entry(c.ticket_id).or_default().push(c);
+    }
     crate::app::notices::insert_queued(txn, notices).await?;
-    Ok(rows)
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let mut clocks = clocks_of.remove(&row.id).unwrap_or_default();
+            clocks.sort_by_key(|c| ticket_domain::ClockName::ALL.iter().position(|n| n.key() == c.name));
+            (row, clocks)
+        })
+        .collect())
 }
 
 /// A ticket opening queued for the group commit ([`OpenMany`]): the prepared ticket, its audit
@@ -205,8 +217,9 @@ pub struct Opening {
     pub(super) once: Option<(i64, String)>,
 }
 
-/// What an opening is answered: the ticket's row and fold, and the problem it joined, if any.
-pub type Opened = (tickets::Model, Ticket, Option<String>);
+/// What an opening is answered: the ticket's row and fold, the problem it joined, if any, and
+/// its clock rows.
+pub type Opened = (tickets::Model, Ticket, Option<String>, Vec<clocks::Model>);
 
 /// The group commit's batch of ticket openings: [`insert`], then the audit entries in one
 /// statement, the forms' tokens, and problem detection for each.
@@ -223,7 +236,7 @@ impl Batch for OpenMany {
             let entries: Vec<audit_log::ActiveModel> = items
                 .iter()
                 .zip(&rows)
-                .map(|(o, row)| {
+                .map(|(o, (row, _))| {
                     audit::entry(
                         o.fresh.actor,
                         "ticket.open",
@@ -238,13 +251,13 @@ impl Batch for OpenMany {
                 .exec_without_returning(txn)
                 .await?;
             let mut out = Vec::with_capacity(items.len());
-            for (o, row) in items.iter().zip(rows) {
+            for (o, (row, clocks)) in items.iter().zip(rows) {
                 if let Some((user, token)) = &o.once {
                     super::once::record(txn, *user, token, &row.number, o.fresh.now).await?;
                 }
                 // Of a class that recurs on its system: one problem with the others.
                 let problem = crate::app::problems::detect_new(txn, &row, &o.system, o.fresh.now).await?;
-                out.push((row, o.fresh.ticket.clone(), problem));
+                out.push((row, o.fresh.ticket.clone(), problem, clocks));
             }
             Ok(out)
         })

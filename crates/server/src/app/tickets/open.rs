@@ -427,8 +427,8 @@ pub(crate) async fn open_ticket_with(
                 from: from.clone(),
                 once: once.map(|t| (user, t)),
             };
-            let (row, ticket, problem) = ctx.group.run_batched::<super::fresh::OpenMany>(opening).await?;
-            return view_of_new(ctx, row, ticket, problem, now).await;
+            let (row, ticket, problem, clocks) = ctx.group.run_batched::<super::fresh::OpenMany>(opening).await?;
+            return view_of_new(ctx, row, ticket, problem, Some(clocks), now).await;
         }
         super::fresh::Ready::Plan(plan) => plan,
     };
@@ -457,18 +457,22 @@ pub(crate) async fn open_ticket_with(
             })
         })
         .await?;
-    view_of_new(ctx, row, ticket, problem, now).await
+    view_of_new(ctx, row, ticket, problem, None, now).await
 }
 
-/// What the one who opened ticket `row` is answered.
+/// What the one who opened ticket `row` is answered (with its `clocks` as written, or read).
 async fn view_of_new(
     ctx: &Context,
     row: tickets::Model,
     ticket: ticket_domain::Ticket,
     problem: Option<String>,
+    clocks: Option<Vec<crate::db::entities::clocks::Model>>,
     now: DateTime<Utc>,
 ) -> AppResult<TicketView> {
-    let mut view = view(&ctx.db, ctx, row, now, allowed_of(&ticket), None).await?;
+    let mut view = match clocks {
+        Some(clocks) => super::views::view_with_clocks(ctx, row, &clocks, now, allowed_of(&ticket), None)?,
+        None => view(&ctx.db, ctx, row, now, allowed_of(&ticket), None).await?,
+    };
     view.claims = Some(super::evidence::claims_of(&ticket));
     view.clocks_from = ticket.opened_with().clocks_from;
     view.impact = ticket.impact().map(|s| s.key().to_owned());
