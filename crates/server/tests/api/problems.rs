@@ -440,3 +440,27 @@ both!(
         );
     }
 );
+
+both!(
+    a_burst_of_faults_on_one_system_makes_one_problem_with_each_ticket_once,
+    |t: Harness| async move {
+        setup(&t).await;
+        // Opened together, most in one group's batch: each finds the others as recurrences.
+        let sent: Vec<_> = (0..12).map(|_| fault(&t, "SA", json!("latent"))).collect();
+        let opened = futures::future::join_all(sent).await;
+        let problems: std::collections::BTreeSet<&str> = opened.iter().filter_map(|o| o["problem"].as_str()).collect();
+        assert_eq!(problems.len(), 1, "{opened:?}");
+        let all = t.get("admin", "/api/v1/problems").await.expect(StatusCode::OK);
+        assert_eq!(all.as_array().map(Vec::len), Some(1));
+        let mut linked: Vec<&str> = all[0]["tickets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["number"].as_str().unwrap())
+            .collect();
+        let mut numbers: Vec<&str> = opened.iter().map(|o| o["number"].as_str().unwrap()).collect();
+        linked.sort_unstable();
+        numbers.sort_unstable();
+        assert_eq!(linked, numbers, "every ticket of the burst in the problem, once");
+    }
+);

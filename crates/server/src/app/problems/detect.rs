@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Datelike, Utc};
 use sea_orm::sea_query::ExprTrait;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use ticket_domain::Status;
 use ticket_domain::recurrence::{Occurrence, Recurrence};
 
@@ -128,12 +128,30 @@ async fn detect_in(
             ),
         )
         .to_owned();
-    let earlier: Vec<tickets::Model> = q
+    // Only what the rule and the link need, and whether each is in a problem already: a storm
+    // on one system finds hundreds of recurrences each time.
+    let earlier: Vec<Recurrent> = q
         .filter(tickets::Column::Id.not_in_subquery(closed_links))
+        .select_only()
+        .columns([
+            tickets::Column::Id,
+            tickets::Column::Number,
+            tickets::Column::Kind,
+            tickets::Column::Category,
+            tickets::Column::OccurredAt,
+            tickets::Column::Status,
+        ])
+        .expr_as(
+            sea_orm::sea_query::Expr::cust(
+                "(SELECT problem_tickets.problem_id FROM problem_tickets WHERE problem_tickets.ticket_id = tickets.id)",
+            ),
+            "linked",
+        )
         .order_by_asc(tickets::Column::OccurredAt)
+        .into_model::<Recurrent>()
         .all(txn)
         .await?;
-    let seen: Vec<Occurrence> = earlier.iter().map(occurrence).collect();
+    let seen: Vec<Occurrence> = earlier.iter().map(Recurrent::occurrence).collect();
     let Some(found) = rule.recurs(&new, &seen) else {
         return Ok(None);
     };
@@ -195,25 +213,19 @@ async fn detect_in(
             (p, true)
         }
     };
-    // The recurrences not in a problem yet join this one: which are is read in one statement,
-    // and they are linked in one (a storm on one system finds dozens of recurrences each time).
-    let candidates: Vec<&tickets::Model> = found
+    // The recurrences not in a problem yet join this one (the ticket itself is in none: a new
+    // one has no link, and another returned above if it had one), in one statement.
+    let joining: Vec<(i64, &str)> = found
         .iter()
         .map(|i| &earlier[*i])
-        .chain(std::iter::once(ticket))
+        .filter(|t| t.linked.is_none())
+        .map(|t| (t.id, t.number.as_str()))
+        .chain(std::iter::once((ticket.id, ticket.number.as_str())))
         .collect();
-    let in_one: std::collections::BTreeSet<i64> = problem_tickets::Entity::find()
-        .filter(problem_tickets::Column::TicketId.is_in(candidates.iter().map(|t| t.id)))
-        .all(txn)
-        .await?
-        .into_iter()
-        .map(|l| l.ticket_id)
-        .collect();
-    let joining: Vec<&tickets::Model> = candidates.into_iter().filter(|t| !in_one.contains(&t.id)).collect();
-    let linked: Vec<String> = joining.iter().map(|t| t.number.clone()).collect();
-    problem_tickets::Entity::insert_many(joining.iter().map(|t| problem_tickets::ActiveModel {
+    let linked: Vec<String> = joining.iter().map(|(_, number)| (*number).to_owned()).collect();
+    problem_tickets::Entity::insert_many(joining.iter().map(|(id, _)| problem_tickets::ActiveModel {
         problem_id: Set(problem.id),
-        ticket_id: Set(t.id),
+        ticket_id: Set(*id),
         linked_at: Set(now),
         ..Default::default()
     }))
@@ -298,6 +310,30 @@ pub async fn problem_of(db: &impl ConnectionTrait, ticket_id: i64) -> AppResult<
         .one(db)
         .await?
         .map(|p| p.number))
+}
+
+/// An earlier ticket of the class, as the rule and the link read it.
+#[derive(Debug, sea_orm::FromQueryResult)]
+struct Recurrent {
+    id: i64,
+    number: String,
+    kind: crate::db::Key<ticket_domain::Kind>,
+    category: Option<String>,
+    occurred_at: DateTime<Utc>,
+    status: crate::db::Key<Status>,
+    /// The problem it is in, if any.
+    linked: Option<i64>,
+}
+
+impl Recurrent {
+    fn occurrence(&self) -> Occurrence {
+        Occurrence {
+            kind: *self.kind,
+            category: self.category.clone(),
+            occurred_at: self.occurred_at,
+            voided: *self.status == Status::Cancelled,
+        }
+    }
 }
 
 fn occurrence(t: &tickets::Model) -> Occurrence {
