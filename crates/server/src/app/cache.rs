@@ -219,6 +219,13 @@ pub fn in_reading() -> bool {
     READING.try_with(|_| ()).is_ok()
 }
 
+/// The epoch the lookups of this task are served at, inside [`ConfigCache::reading`]: what a
+/// ticket made ready in a request compares with its group's, to see whether the configuration
+/// it read has changed since ([`crate::app::tickets::fresh`]).
+pub fn reading_epoch() -> Option<i64> {
+    READING.try_with(|r| r.epoch).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -175,6 +175,7 @@ both!(
         // One group, one batch: its 20 good items kept, after the batch failed and each was
         // written again alone.
         assert_eq!(group.committed(), (1, 20));
+        assert_eq!(group.fallbacks(), 1);
         let mut stored: Vec<String> = audit_log::Entity::find()
             .filter(audit_log::Column::Action.eq("test.flaky"))
             .all(&t.db.db)

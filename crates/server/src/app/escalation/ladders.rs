@@ -417,19 +417,8 @@ async fn wake(db: &impl ConnectionTrait, tickets_of: SelectStatement, now: DateT
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn scopes_read_and_write_back() {
-        for s in ["default", "shunyi-a", "shunyi-a:urgent"] {
-            assert_eq!(s.parse::<Scope>().unwrap().to_string(), s);
-        }
-        assert!("shunyi-a:fatal".parse::<Scope>().unwrap_err().contains("fatal"));
-        assert!("a/b".parse::<Scope>().unwrap_err().contains("default"));
-        assert_eq!("shunyi-a:serious".parse::<Scope>().unwrap().policy(), Some("shunyi-a"));
-    }
-}
+#[path = "ladders_tests.rs"]
+mod tests;
 
 /// A ladder as JSON: its steps in order.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

@@ -215,6 +215,29 @@ pub struct Opening {
     pub(super) from: ClientAddr,
     /// Who sent the form, and its one-time token ([`super::once`]).
     pub(super) once: Option<(i64, String)>,
+    /// What it was made ready from, and as of which configuration and calendars: if either has
+    /// changed by the time its group writes it (a ladder edited, an exclusion approved, the
+    /// calendars reloaded), it is opened afresh in the group's transaction instead, as a ticket
+    /// opened alone would be, so that no change slips between the reading and the writing.
+    pub(super) made: Made,
+}
+
+/// What a ready ticket was made from ([`Opening::made`]).
+pub(super) struct Made {
+    pub(super) plan: Box<super::open::Plan>,
+    pub(super) actor: i64,
+    pub(super) epoch: Option<i64>,
+    pub(super) calendars: crate::calendars::Calendars,
+    pub(super) snapshot: std::sync::Arc<BTreeMap<String, Calendar>>,
+}
+
+impl Made {
+    /// Whether the configuration or the calendars changed since the ticket was made ready
+    /// (`None`: read without the cache, so not known).
+    fn stale(&self) -> bool {
+        let epoch = crate::app::cache::reading_epoch();
+        epoch.is_none() || epoch != self.epoch || !std::sync::Arc::ptr_eq(&self.snapshot, &self.calendars.snapshot())
+    }
 }
 
 /// What an opening is answered: the ticket's row and fold, the problem it joined, if any, and
@@ -231,9 +254,30 @@ impl Batch for OpenMany {
 
     fn write<'t>(txn: &'t DatabaseTransaction, items: &'t [Opening]) -> TxnFuture<'t, Vec<Opened>> {
         Box::pin(async move {
-            let fresh: Vec<&Fresh> = items.iter().map(|o| &o.fresh).collect();
+            // Those whose configuration or calendars changed since they were made ready are
+            // opened afresh, one by one, as a ticket opened alone; the others together.
+            let stale: Vec<bool> = items.iter().map(|o| o.made.stale()).collect();
+            let mut afresh: HashMap<usize, Opened> = HashMap::new();
+            for (i, o) in items.iter().enumerate().filter(|(i, _)| stale[*i]) {
+                let snapshot = o.made.calendars.snapshot();
+                let (row, ticket, problem) = super::open::open_new(
+                    txn,
+                    &snapshot,
+                    (*o.made.plan).clone(),
+                    Some(o.made.actor),
+                    o.fresh.now,
+                    &o.from,
+                )
+                .await?;
+                if let Some((user, token)) = &o.once {
+                    super::once::record(txn, *user, token, &row.number, o.fresh.now).await?;
+                }
+                afresh.insert(i, (row, ticket, problem, Vec::new()));
+            }
+            let ready: Vec<&Opening> = items.iter().zip(&stale).filter(|(_, s)| !**s).map(|(o, _)| o).collect();
+            let fresh: Vec<&Fresh> = ready.iter().map(|o| &o.fresh).collect();
             let rows = insert(txn, &fresh).await?;
-            let entries: Vec<audit_log::ActiveModel> = items
+            let entries: Vec<audit_log::ActiveModel> = ready
                 .iter()
                 .zip(&rows)
                 .map(|(o, (row, _))| {
@@ -250,14 +294,26 @@ impl Batch for OpenMany {
             audit_log::Entity::insert_many(entries)
                 .exec_without_returning(txn)
                 .await?;
-            let mut out = Vec::with_capacity(items.len());
-            for (o, (row, clocks)) in items.iter().zip(rows) {
+            let ids: Vec<i64> = rows.iter().map(|(row, _)| row.id).collect();
+            let mut together = Vec::with_capacity(ready.len());
+            for (k, (o, (row, clocks))) in ready.iter().zip(rows).enumerate() {
                 if let Some((user, token)) = &o.once {
                     super::once::record(txn, *user, token, &row.number, o.fresh.now).await?;
                 }
-                // Of a class that recurs on its system: one problem with the others.
-                let problem = crate::app::problems::detect_new(txn, &row, &o.system, o.fresh.now).await?;
-                out.push((row, o.fresh.ticket.clone(), problem, clocks));
+                // Of a class that recurs on its system: one problem with the others, as if the
+                // tickets of the batch had come one at a time.
+                let problem =
+                    crate::app::problems::detect_new(txn, &row, &o.system, o.fresh.now, &ids[k + 1..]).await?;
+                together.push((row, o.fresh.ticket.clone(), problem, clocks));
+            }
+            let mut together = together.into_iter();
+            let mut out = Vec::with_capacity(items.len());
+            for i in 0..items.len() {
+                let opened = match afresh.remove(&i) {
+                    Some(o) => Some(o),
+                    None => together.next(),
+                };
+                out.extend(opened);
             }
             Ok(out)
         })
@@ -267,7 +323,7 @@ impl Batch for OpenMany {
 /// A planned ticket made ready to be written with others ([`super::fresh`]), or, if it needs
 /// its transaction for more than its rows, the plan, opened alone by [`super::open::open_new`].
 pub(super) enum Ready {
-    Fresh(super::fresh::Fresh, Box<super::open::Plan>),
+    Fresh(super::fresh::Fresh, Made),
     Plan(super::open::Plan),
 }
 
@@ -302,7 +358,14 @@ pub(super) async fn ready(
         plan.start_escapes_window,
     )
     .await?;
-    Ok(Ready::Fresh(fresh, Box::new(plan)))
+    let made = Made {
+        plan: Box::new(plan),
+        actor,
+        epoch: crate::app::cache::reading_epoch(),
+        calendars: ctx.calendars.clone(),
+        snapshot,
+    };
+    Ok(Ready::Fresh(fresh, made))
 }
 
 /// Where the ticket of `plan` comes from: the major-event window it opens under, its duty.

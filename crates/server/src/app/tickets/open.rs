@@ -142,6 +142,7 @@ pub(crate) async fn check_assignee(db: &impl ConnectionTrait, field: &str, id: i
 /// pages, alert intake) and the preview shows it, so that the preview shows exactly what
 /// submitting creates; a scheduled duty makes its own (its targets are the duty's, not the
 /// policy's). Whichever made it, [`open`] opens it.
+#[derive(Clone)]
 pub(crate) struct Plan {
     /// The system the ticket is logged against.
     pub(crate) system: systems::Model,
@@ -419,13 +420,14 @@ pub(crate) async fn open_ticket_with(
         .await?;
     let (user, once) = (p.user_id, once.map(str::to_owned));
     let mut plan = match ready {
-        super::fresh::Ready::Fresh(fresh, plan) => {
+        super::fresh::Ready::Fresh(fresh, made) => {
             let opening = super::fresh::Opening {
                 fresh,
-                detail: serde_json::json!({"system": plan.system.code, "assigned": plan.assigned_by}),
-                system: plan.system,
+                detail: serde_json::json!({"system": made.plan.system.code, "assigned": made.plan.assigned_by}),
+                system: made.plan.system.clone(),
                 from: from.clone(),
                 once: once.map(|t| (user, t)),
+                made,
             };
             let (row, ticket, problem, clocks) = ctx.group.run_batched::<super::fresh::OpenMany>(opening).await?;
             return view_of_new(ctx, row, ticket, problem, Some(clocks), now).await;
@@ -585,6 +587,6 @@ pub(crate) async fn open_new(
     }
     audit::record(txn, actor, "ticket.open", &row.number, detail, from, now).await?;
     // Of a class that recurs on its system: one problem with the others (app::problems).
-    let problem = crate::app::problems::detect_new(txn, &row, &plan.system, now).await?;
+    let problem = crate::app::problems::detect_new(txn, &row, &plan.system, now, &[]).await?;
     Ok((row, ticket, problem))
 }

@@ -78,6 +78,11 @@ use tokio::sync::{Semaphore, mpsc, oneshot};
 
 use crate::app::{AppError, AppResult};
 
+mod batch;
+
+pub use batch::Batch;
+use batch::{Pending, run_many};
+
 /// A future borrowing the group's transaction for `'t`.
 pub type TxnFuture<'t, T> = Pin<Box<dyn Future<Output = AppResult<T>> + Send + 't>>;
 
@@ -91,7 +96,7 @@ type One = Box<dyn for<'t> FnOnce(&'t DatabaseTransaction) -> Pin<Box<dyn Future
 type RunMany = for<'t> fn(
     &'t DatabaseTransaction,
     Vec<Box<dyn Any + Send>>,
-) -> Pin<Box<dyn Future<Output = Vec<Ran>> + Send + 't>>;
+) -> Pin<Box<dyn Future<Output = (Vec<Ran>, bool)> + Send + 't>>;
 
 /// What the committer's queue carries.
 enum Job {
@@ -104,22 +109,6 @@ enum Job {
         item: Box<dyn Any + Send>,
         run: RunMany,
     },
-}
-
-/// Writes that many callers make alike (opening a ticket): the group writes the items queued
-/// one after another with one statement per table instead of one per item, in one savepoint.
-///
-/// If that fails (one item's unique violation fails the statement it shares with the others),
-/// the savepoint is rolled back and each item is written again alone, in a savepoint of its
-/// own, as [`GroupCommit::run`] would: so one item's failure fails only that item, and the
-/// others are answered as if it had not been there.
-pub trait Batch: 'static {
-    /// What a caller queues.
-    type Item: Send + Sync + 'static;
-    /// What the caller is answered, once the group has committed.
-    type Out: Send + 'static;
-    /// Writes `items` in `txn` and returns each one's answer, in their order.
-    fn write<'t>(txn: &'t DatabaseTransaction, items: &'t [Self::Item]) -> TxnFuture<'t, Vec<Self::Out>>;
 }
 
 /// What a queued write did in its group.
@@ -182,6 +171,8 @@ struct Inner {
     /// Groups committed, and the writes run in them.
     groups: AtomicU64,
     writes: AtomicU64,
+    /// Batches that failed together and were written again item by item.
+    fallbacks: AtomicU64,
     /// The configuration cache a group's writes read through, at the epoch read in the group's
     /// transaction ([`crate::app::cache`]).
     cache: Option<Arc<crate::app::cache::ConfigCache>>,
@@ -206,6 +197,7 @@ impl GroupCommit {
                 budget: GroupCommit::BUDGET,
                 groups: AtomicU64::new(0),
                 writes: AtomicU64::new(0),
+                fallbacks: AtomicU64::new(0),
                 cache: None,
             }),
         }
@@ -362,6 +354,12 @@ impl GroupCommit {
         )
     }
 
+    /// Batches ([`Batch`]) that failed together and were written again item by item: one
+    /// item's failure (a duplicate form token), or a caller gone while its batch was written.
+    pub fn fallbacks(&self) -> u64 {
+        self.inner.fallbacks.load(Ordering::Relaxed)
+    }
+
     fn queue(&self) -> &mpsc::UnboundedSender<Job> {
         self.inner.queue.get_or_init(|| {
             let (tx, rx) = mpsc::unbounded_channel();
@@ -449,7 +447,11 @@ async fn run_groups(committer: std::sync::Weak<Inner>, mut rx: mpsc::UnboundedRe
                                 Err(_) => break,
                             }
                         }
-                        run(&txn, items).await
+                        let (rans, fell_back) = run(&txn, items).await;
+                        if fell_back {
+                            inner.fallbacks.fetch_add(1, Ordering::Relaxed);
+                        }
+                        rans
                     }
                 };
                 let mut go_on = true;
@@ -498,144 +500,4 @@ async fn run_groups(committer: std::sync::Weak<Inner>, mut rx: mpsc::UnboundedRe
             finish(outcome.clone());
         }
     }
-}
-
-/// An item of batch `B` waiting in the queue, and where its answer goes.
-struct Pending<B: Batch> {
-    item: B::Item,
-    tx: oneshot::Sender<AppResult<B::Out>>,
-}
-
-/// How an attempt at writing items in a savepoint of their own failed.
-enum Failed {
-    /// The write failed and was undone: the transaction goes on.
-    Write(AppError),
-    /// A savepoint could not be begun, released or rolled back: the group is poisoned.
-    Savepoint(AppError),
-}
-
-/// Writes `items` in a savepoint of `txn` of their own: kept (released) if the write succeeded
-/// and every caller still waits, undone otherwise.
-async fn attempt<B: Batch>(
-    txn: &DatabaseTransaction,
-    items: &[B::Item],
-    waiting: impl Fn() -> bool,
-) -> Result<Vec<B::Out>, Failed> {
-    let savepoint = txn.begin().await.map_err(|e| Failed::Savepoint(e.into()))?;
-    let done = AssertUnwindSafe(B::write(&savepoint, items)).catch_unwind().await;
-    let done = match done {
-        Ok(Ok(outs)) if outs.len() == items.len() && waiting() => Ok(outs),
-        Ok(Ok(outs)) if outs.len() == items.len() => Err(AppError::Internal(anyhow::anyhow!(
-            "a caller stopped waiting; the batch is written again without it"
-        ))),
-        Ok(Ok(_)) => Err(AppError::Internal(anyhow::anyhow!(
-            "a batch write answered a wrong number of items"
-        ))),
-        Ok(Err(e)) => Err(e),
-        Err(_) => Err(AppError::Internal(anyhow::anyhow!("the write panicked; it was undone"))),
-    };
-    match done {
-        Ok(outs) => match savepoint.commit().await {
-            Ok(()) => Ok(outs),
-            Err(e) => Err(Failed::Savepoint(e.into())),
-        },
-        Err(e) => match savepoint.rollback().await {
-            Ok(()) => Err(Failed::Write(e)),
-            Err(undo) => {
-                tracing::error!(error = %undo, "group commit: a failed write could not be rolled back");
-                Err(Failed::Savepoint(e))
-            }
-        },
-    }
-}
-
-/// Runs the queued items of batch `B` (each a [`Pending`]): together in one savepoint, or, if
-/// that fails, each alone in a savepoint of its own, as [`GroupCommit::run`] runs a write.
-async fn run_many<B: Batch>(txn: &DatabaseTransaction, items: Vec<Box<dyn Any + Send>>) -> Vec<Ran> {
-    let (mut kept, mut txs) = (Vec::with_capacity(items.len()), Vec::with_capacity(items.len()));
-    for item in items {
-        let Ok(p) = item.downcast::<Pending<B>>() else {
-            // Only `run_batched::<B>` queues items under `B`'s type id.
-            unreachable!("an item of another batch was queued as this one's");
-        };
-        // Its caller gave up (a request timed out, a client went away): not run.
-        if !p.tx.is_closed() {
-            kept.push(p.item);
-            txs.push(p.tx);
-        }
-    }
-    let answered = |tx: oneshot::Sender<AppResult<B::Out>>, out: B::Out| Ran {
-        next: Next::GoOn,
-        kept: true,
-        finish: Some(Box::new(move |outcome: Result<(), String>| {
-            let _ = tx.send(match outcome {
-                Ok(()) => Ok(out),
-                Err(why) => Err(AppError::Internal(anyhow::anyhow!(
-                    "the transaction was not committed: {why}"
-                ))),
-            });
-        })),
-    };
-    if kept.len() > 1 {
-        match attempt::<B>(txn, &kept, || txs.iter().all(|tx| !tx.is_closed())).await {
-            Ok(outs) => return txs.into_iter().zip(outs).map(|(tx, out)| answered(tx, out)).collect(),
-            Err(Failed::Savepoint(e)) => return poison_all(txs, e),
-            // One by one below: one item's failure (a unique violation shared by the
-            // statement) fails only that item.
-            Err(Failed::Write(e)) => {
-                tracing::debug!(error = %e, items = kept.len(), "batch write failed; writing each item alone")
-            }
-        }
-    }
-    let mut rans = Vec::with_capacity(kept.len());
-    let mut txs = txs.into_iter();
-    for item in &kept {
-        let Some(tx) = txs.next() else { break };
-        if tx.is_closed() {
-            continue;
-        }
-        match attempt::<B>(txn, std::slice::from_ref(item), || !tx.is_closed()).await {
-            Ok(mut outs) => match outs.pop() {
-                Some(out) => rans.push(answered(tx, out)),
-                None => rans.push(Ran::skipped()),
-            },
-            // Its caller went away while it was written: undone, as `run` undoes it.
-            Err(Failed::Write(_)) if tx.is_closed() => rans.push(Ran::skipped()),
-            Err(Failed::Write(e)) => {
-                // A database error (not the request's own mistake) may have ended the whole
-                // transaction on SQLite: the group commits what it has after this batch.
-                let database = matches!(e, AppError::Internal(_)) && e.calendar_not_covered().is_none();
-                rans.push(Ran {
-                    next: if database { Next::Stop } else { Next::GoOn },
-                    kept: false,
-                    finish: Some(Box::new(move |_| {
-                        let _ = tx.send(Err(e));
-                    })),
-                });
-            }
-            Err(Failed::Savepoint(e)) => {
-                rans.push(Ran::poisoned(tx, e));
-                rans.extend(poison_all(
-                    txs.collect(),
-                    AppError::Internal(anyhow::anyhow!("a savepoint of the group failed")),
-                ));
-                break;
-            }
-        }
-    }
-    rans
-}
-
-/// Every caller of `txs` answered with an error: the group is rolled back.
-fn poison_all<T: Send + 'static>(txs: Vec<oneshot::Sender<AppResult<T>>>, e: AppError) -> Vec<Ran> {
-    let why = e.to_string();
-    let mut rans = Vec::with_capacity(txs.len());
-    let mut first = Some(e);
-    for tx in txs {
-        let e = first
-            .take()
-            .unwrap_or_else(|| AppError::Internal(anyhow::anyhow!("{why}")));
-        rans.push(Ran::poisoned(tx, e));
-    }
-    rans
 }
