@@ -137,7 +137,9 @@ pub(super) async fn run_many<B: Batch>(txn: &DatabaseTransaction, items: Vec<Box
             Err(Failed::Write(_)) if tx.is_closed() => rans.push(Ran::skipped()),
             Err(Failed::Write(e)) => {
                 // A database error (not the request's own mistake) may have ended the whole
-                // transaction on SQLite: the group commits what it has after this batch.
+                // transaction on SQLite: the group commits what it has after this batch. The
+                // batch's other items, already taken, are still tried: if the transaction is
+                // gone, their savepoint cannot be begun and the whole group is rolled back.
                 let database = matches!(e, AppError::Internal(_)) && e.calendar_not_covered().is_none();
                 rans.push(Ran {
                     next: if database { Next::Stop } else { Next::GoOn },

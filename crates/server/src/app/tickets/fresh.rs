@@ -16,9 +16,10 @@
 //! ```
 //!
 //! [`OpenMany`] is the group commit's [`Batch`] of ticket openings: a burst of creations costs
-//! about eight statements per group instead of eight per ticket
-//! ([`crate::app::group_commit`]; the audit entries go in one more). A ticket opened alone
-//! ([`super::store::create`]) is the same two steps for one ticket.
+//! one statement per table and number series instead of some eight per ticket
+//! ([`crate::app::group_commit`]; the audit entries go in one more); what stays per ticket is
+//! its problem detection, its webhook messages if anyone subscribes, and a form's token. A
+//! ticket opened alone ([`super::store::create`]) is the same two steps for one ticket.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
