@@ -242,8 +242,8 @@ impl Made {
 }
 
 /// What an opening is answered: the ticket's row and fold, the problem it joined, if any, and
-/// its clock rows.
-pub type Opened = (tickets::Model, Ticket, Option<String>, Vec<clocks::Model>);
+/// its clock rows as inserted (`None` for a ticket opened afresh: they are read for its view).
+pub type Opened = (tickets::Model, Ticket, Option<String>, Option<Vec<clocks::Model>>);
 
 /// The group commit's batch of ticket openings: [`insert`], then the audit entries in one
 /// statement, the forms' tokens, and problem detection for each.
@@ -273,7 +273,7 @@ impl Batch for OpenMany {
                 if let Some((user, token)) = &o.once {
                     super::once::record(txn, *user, token, &row.number, o.fresh.now).await?;
                 }
-                afresh.insert(i, (row, ticket, problem, Vec::new()));
+                afresh.insert(i, (row, ticket, problem, None));
             }
             let ready: Vec<&Opening> = items.iter().zip(&stale).filter(|(_, s)| !**s).map(|(o, _)| o).collect();
             let fresh: Vec<&Fresh> = ready.iter().map(|o| &o.fresh).collect();
@@ -305,7 +305,7 @@ impl Batch for OpenMany {
                 // tickets of the batch had come one at a time.
                 let problem =
                     crate::app::problems::detect_new(txn, &row, &o.system, o.fresh.now, &ids[k + 1..]).await?;
-                together.push((row, o.fresh.ticket.clone(), problem, clocks));
+                together.push((row, o.fresh.ticket.clone(), problem, Some(clocks)));
             }
             let mut together = together.into_iter();
             let mut out = Vec::with_capacity(items.len());

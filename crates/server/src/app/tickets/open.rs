@@ -430,7 +430,7 @@ pub(crate) async fn open_ticket_with(
                 made,
             };
             let (row, ticket, problem, clocks) = ctx.group.run_batched::<super::fresh::OpenMany>(opening).await?;
-            return view_of_new(ctx, row, ticket, problem, Some(clocks), now).await;
+            return view_of_new(ctx, row, ticket, problem, clocks, now).await;
         }
         super::fresh::Ready::Plan(plan) => plan,
     };
