@@ -66,6 +66,7 @@ mod periodic_reports;
 mod permissions;
 mod pins;
 mod problems;
+mod problems_batch;
 mod rectification;
 mod reports;
 mod reports_provisional;

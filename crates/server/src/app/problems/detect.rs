@@ -106,56 +106,15 @@ async fn detect_in(
     }
     // Serialise the system's detections: a no-op write to its row.
     crate::db::claim::<systems::Entity>(txn, systems::Column::Name, systems::Column::Id.eq(system.id)).await?;
-    let kinds: Vec<&str> = rule.kinds.iter().map(|k| k.key()).collect();
-    let mut q = tickets::Entity::find()
-        .filter(tickets::Column::SystemId.eq(system.id))
-        .filter(tickets::Column::Id.ne(ticket.id))
-        .filter(tickets::Column::Id.is_not_in(later.iter().copied()))
-        .filter(tickets::Column::Kind.is_in(kinds))
-        .filter(tickets::Column::OccurredAt.gte(ticket.occurred_at - rule.window()))
-        .filter(tickets::Column::OccurredAt.lte(ticket.occurred_at + rule.window()));
-    q = match &ticket.category {
-        Some(c) => q.filter(tickets::Column::Category.eq(c.as_str())),
-        None => q.filter(tickets::Column::Category.is_null()),
-    };
-    // A closed problem's tickets are done with: the next recurrence starts afresh.
-    let closed_links = sea_orm::sea_query::Query::select()
-        .column(problem_tickets::Column::TicketId)
-        .from(problem_tickets::Entity)
-        .and_where(
-            problem_tickets::Column::ProblemId.in_subquery(
-                sea_orm::sea_query::Query::select()
-                    .column(problems::Column::Id)
-                    .from(problems::Entity)
-                    .and_where(problems::Column::SystemId.eq(system.id))
-                    .and_where(problems::Column::State.eq("closed"))
-                    .to_owned(),
-            ),
-        )
-        .to_owned();
-    // Only what the rule and the link need, and whether each is in a problem already: a storm
-    // on one system finds hundreds of recurrences each time.
-    let earlier: Vec<Recurrent> = q
-        .filter(tickets::Column::Id.not_in_subquery(closed_links))
-        .select_only()
-        .columns([
-            tickets::Column::Id,
-            tickets::Column::Number,
-            tickets::Column::Kind,
-            tickets::Column::Category,
-            tickets::Column::OccurredAt,
-            tickets::Column::Status,
-        ])
-        .expr_as(
-            sea_orm::sea_query::Expr::cust(
-                "(SELECT problem_tickets.problem_id FROM problem_tickets WHERE problem_tickets.ticket_id = tickets.id)",
-            ),
-            "linked",
-        )
-        .order_by_asc(tickets::Column::OccurredAt)
-        .into_model::<Recurrent>()
-        .all(txn)
-        .await?;
+    let earlier = recurrences(
+        txn,
+        system.id,
+        ticket.category.as_deref(),
+        &rule,
+        (ticket.occurred_at - rule.window(), ticket.occurred_at + rule.window()),
+        &later.iter().copied().chain([ticket.id]).collect::<Vec<_>>(),
+    )
+    .await?;
     let seen: Vec<Occurrence> = earlier.iter().map(Recurrent::occurrence).collect();
     let Some(found) = rule.recurs(&new, &seen) else {
         return Ok(None);
@@ -188,35 +147,7 @@ async fn detect_in(
         .next();
     let (problem, opened) = match found_open {
         Some(p) => (p, false),
-        None => {
-            // Numbered by the year in Beijing, as the contracts' days are counted.
-            let year = now.with_timezone(&chrono_tz::Asia::Shanghai).year();
-            let number = crate::db::counters::next_ticket_number(txn, "PRB", year)
-                .await
-                .map_err(|e| crate::app::AppError::Internal(e.into()))?;
-            let class = match &ticket.category {
-                Some(c) => super::category_name(txn, system.id, c).await?,
-                None => "未分类".to_owned(),
-            };
-            let p = problems::ActiveModel {
-                number: Set(number),
-                system_id: Set(system.id),
-                category: Set(ticket.category.clone()),
-                title: Set(format!("{}：同类故障重复发生（{class}）", system.name)),
-                state: Set("open".to_owned()),
-                analysis: Set(None),
-                plan: Set(None),
-                version: Set(1),
-                opened_at: Set(now),
-                closed_at: Set(None),
-                closed_by: Set(None),
-                updated_at: Set(now),
-                ..Default::default()
-            }
-            .insert(txn)
-            .await?;
-            (p, true)
-        }
+        None => (open_problem(txn, system, ticket.category.as_deref(), now).await?, true),
     };
     // The recurrences not in a problem yet join this one (the ticket itself is in none: a new
     // one has no link, and another returned above if it had one), in one statement.
@@ -241,17 +172,123 @@ async fn detect_in(
         None,
         if opened { "problem.open" } else { "problem.link" },
         &problem.number,
-        serde_json::json!({
-            "system": system.code,
-            "category": ticket.category,
-            "tickets": linked,
-            "rule": {"count": rule.count, "within_days": rule.within_days},
-        }),
+        link_detail(system, ticket.category.as_deref(), &linked, &rule),
         &ClientAddr::default(),
         now,
     )
     .await?;
     Ok(Some(problem.number))
+}
+
+/// What a `problem.open` or `problem.link` audit entry says: the tickets that joined, and the
+/// rule they recurred under.
+pub(super) fn link_detail(
+    system: &systems::Model,
+    category: Option<&str>,
+    linked: &[String],
+    rule: &Recurrence,
+) -> serde_json::Value {
+    serde_json::json!({
+        "system": system.code,
+        "category": category,
+        "tickets": linked,
+        "rule": {"count": rule.count, "within_days": rule.within_days},
+    })
+}
+
+/// The tickets of `system` of `category` (`None`: unsorted) and of a kind `rule` counts that
+/// occurred within `[from, to]`, but not those in `except`, nor those of the system's closed
+/// problems (done with: the next recurrence starts afresh); oldest first, with the problem each
+/// is in. A storm on one system finds hundreds of recurrences each time, so only what the rule
+/// and the link need is read.
+pub(super) async fn recurrences(
+    txn: &impl ConnectionTrait,
+    system_id: i64,
+    category: Option<&str>,
+    rule: &Recurrence,
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+    except: &[i64],
+) -> AppResult<Vec<Recurrent>> {
+    let kinds: Vec<&str> = rule.kinds.iter().map(|k| k.key()).collect();
+    let mut q = tickets::Entity::find()
+        .filter(tickets::Column::SystemId.eq(system_id))
+        .filter(tickets::Column::Id.is_not_in(except.iter().copied()))
+        .filter(tickets::Column::Kind.is_in(kinds))
+        .filter(tickets::Column::OccurredAt.gte(from))
+        .filter(tickets::Column::OccurredAt.lte(to));
+    q = match category {
+        Some(c) => q.filter(tickets::Column::Category.eq(c)),
+        None => q.filter(tickets::Column::Category.is_null()),
+    };
+    let closed_links = sea_orm::sea_query::Query::select()
+        .column(problem_tickets::Column::TicketId)
+        .from(problem_tickets::Entity)
+        .and_where(
+            problem_tickets::Column::ProblemId.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(problems::Column::Id)
+                    .from(problems::Entity)
+                    .and_where(problems::Column::SystemId.eq(system_id))
+                    .and_where(problems::Column::State.eq("closed"))
+                    .to_owned(),
+            ),
+        )
+        .to_owned();
+    Ok(q.filter(tickets::Column::Id.not_in_subquery(closed_links))
+        .select_only()
+        .columns([
+            tickets::Column::Id,
+            tickets::Column::Number,
+            tickets::Column::Kind,
+            tickets::Column::Category,
+            tickets::Column::OccurredAt,
+            tickets::Column::Status,
+        ])
+        .expr_as(
+            sea_orm::sea_query::Expr::cust(
+                "(SELECT problem_tickets.problem_id FROM problem_tickets WHERE problem_tickets.ticket_id = tickets.id)",
+            ),
+            "linked",
+        )
+        .order_by_asc(tickets::Column::OccurredAt)
+        .into_model::<Recurrent>()
+        .all(txn)
+        .await?)
+}
+
+/// Opens a new problem of `system` for the tickets of `category` (`None`: unsorted), numbered
+/// in the `PRB` series of the year in Beijing, as the contracts' days are counted.
+pub(super) async fn open_problem(
+    txn: &impl ConnectionTrait,
+    system: &systems::Model,
+    category: Option<&str>,
+    now: DateTime<Utc>,
+) -> AppResult<problems::Model> {
+    let year = now.with_timezone(&chrono_tz::Asia::Shanghai).year();
+    let number = crate::db::counters::next_ticket_number(txn, "PRB", year)
+        .await
+        .map_err(|e| crate::app::AppError::Internal(e.into()))?;
+    let class = match category {
+        Some(c) => super::category_name(txn, system.id, c).await?,
+        None => "未分类".to_owned(),
+    };
+    Ok(problems::ActiveModel {
+        number: Set(number),
+        system_id: Set(system.id),
+        category: Set(category.map(str::to_owned)),
+        title: Set(format!("{}：同类故障重复发生（{class}）", system.name)),
+        state: Set("open".to_owned()),
+        analysis: Set(None),
+        plan: Set(None),
+        version: Set(1),
+        opened_at: Set(now),
+        closed_at: Set(None),
+        closed_by: Set(None),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?)
 }
 
 /// After `ticket` was sorted again or moved to another system: takes it out of a problem it no
@@ -319,19 +356,19 @@ pub async fn problem_of(db: &impl ConnectionTrait, ticket_id: i64) -> AppResult<
 
 /// An earlier ticket of the class, as the rule and the link read it.
 #[derive(Debug, sea_orm::FromQueryResult)]
-struct Recurrent {
-    id: i64,
-    number: String,
-    kind: crate::db::Key<ticket_domain::Kind>,
-    category: Option<String>,
-    occurred_at: DateTime<Utc>,
-    status: crate::db::Key<Status>,
+pub(super) struct Recurrent {
+    pub(super) id: i64,
+    pub(super) number: String,
+    pub(super) kind: crate::db::Key<ticket_domain::Kind>,
+    pub(super) category: Option<String>,
+    pub(super) occurred_at: DateTime<Utc>,
+    pub(super) status: crate::db::Key<Status>,
     /// The problem it is in, if any.
-    linked: Option<i64>,
+    pub(super) linked: Option<i64>,
 }
 
 impl Recurrent {
-    fn occurrence(&self) -> Occurrence {
+    pub(super) fn occurrence(&self) -> Occurrence {
         Occurrence {
             kind: *self.kind,
             category: self.category.clone(),
@@ -341,7 +378,7 @@ impl Recurrent {
     }
 }
 
-fn occurrence(t: &tickets::Model) -> Occurrence {
+pub(super) fn occurrence(t: &tickets::Model) -> Occurrence {
     Occurrence {
         kind: *t.kind,
         category: t.category.clone(),

@@ -14,8 +14,10 @@
 //! | the vendor's engineers and managers (the buyer's, where no vendor serves the system) | write the analysis (原因分析) and the plan (修复计划) |
 //! | the buyer's managers | close it, once both are written; a closed problem is final, and the next recurrence opens a new one |
 
+pub mod batch;
 pub mod detect;
 
+pub use batch::detect_batch;
 pub use detect::{detect, detect_new, detect_on, problem_of, reconsider};
 
 use chrono::{DateTime, Utc};

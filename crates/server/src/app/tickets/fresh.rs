@@ -295,18 +295,25 @@ impl Batch for OpenMany {
             audit_log::Entity::insert_many(entries)
                 .exec_without_returning(txn)
                 .await?;
-            let ids: Vec<i64> = rows.iter().map(|(row, _)| row.id).collect();
-            let mut together = Vec::with_capacity(ready.len());
-            for (k, (o, (row, clocks))) in ready.iter().zip(rows).enumerate() {
+            for (o, (row, _)) in ready.iter().zip(&rows) {
                 if let Some((user, token)) = &o.once {
                     super::once::record(txn, *user, token, &row.number, o.fresh.now).await?;
                 }
-                // Of a class that recurs on its system: one problem with the others, as if the
-                // tickets of the batch had come one at a time.
-                let problem =
-                    crate::app::problems::detect_new(txn, &row, &o.system, o.fresh.now, &ids[k + 1..]).await?;
-                together.push((row, o.fresh.ticket.clone(), problem, Some(clocks)));
             }
+            // Of a class that recurs on its system: one problem with the others, as if the
+            // tickets of the batch had come one at a time.
+            let detecting: Vec<crate::app::problems::batch::Opened> = ready
+                .iter()
+                .zip(&rows)
+                .map(|(o, (row, _))| (row, &o.system, o.fresh.now))
+                .collect();
+            let problems = crate::app::problems::detect_batch(txn, &detecting).await?;
+            let together: Vec<Opened> = ready
+                .iter()
+                .zip(rows)
+                .zip(problems)
+                .map(|((o, (row, clocks)), problem)| (row, o.fresh.ticket.clone(), problem, Some(clocks)))
+                .collect();
             let mut together = together.into_iter();
             let mut out = Vec::with_capacity(items.len());
             for i in 0..items.len() {
