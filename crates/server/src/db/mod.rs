@@ -13,6 +13,7 @@ pub use key::Key;
 pub mod entities;
 #[doc(hidden)]
 pub mod testing;
+pub mod together;
 pub mod turn;
 
 use std::path::PathBuf;

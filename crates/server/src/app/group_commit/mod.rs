@@ -1,7 +1,8 @@
 //! Group commit: concurrent writes share one transaction and one commit.
 //!
 //! A write that goes through [`GroupCommit::run`] does not begin a transaction of its own. It is
-//! queued; one task takes what is queued (up to [`GroupCommit::MAX`]), begins one write
+//! queued; one task takes what is queued (up to [`GroupCommit::MAX`] savepoints and
+//! [`GroupCommit::MAX_WRITES`] writes), begins one write
 //! transaction ([`crate::db::begin_write`], on SQLite after taking the process's
 //! [write turn](crate::app::Context::turn)), and runs each write in a savepoint of its own:
 //!
@@ -62,7 +63,7 @@
 //!
 //! A write runs while the writes before it in the group wait, so what it does inside is the
 //! transaction's work only: reads and writes on the transaction it is handed. A group is never
-//! longer than [`GroupCommit::MAX`] writes or [`GroupCommit::BUDGET`], so a write waits at most
+//! longer than [`GroupCommit::MAX_WRITES`] writes or [`GroupCommit::BUDGET`], so a write waits at most
 //! that many others, and the other writers (the sweep, the CLI) get the database in between.
 
 use std::any::{Any, TypeId};
@@ -179,9 +180,15 @@ struct Inner {
 }
 
 impl GroupCommit {
-    /// The most writes in one group (under PostgreSQL's 64 cached subtransactions a session
-    /// keeps before its snapshots slow down).
+    /// The most savepoints in one group — writes run alone, and batches — under PostgreSQL's 64
+    /// cached subtransactions a session keeps before its snapshots slow down.
     pub const MAX: usize = 48;
+
+    /// The most writes in one group, the items of its batches included: a batch is one
+    /// savepoint however many items it holds, so 64 clients' creations fit one group (a
+    /// batch that fails is written again item by item, each in a savepoint of its own: past
+    /// the 64, rarely).
+    pub const MAX_WRITES: usize = 96;
 
     /// How long a group goes on taking writes: past it, the group commits what it has.
     pub const BUDGET: std::time::Duration = std::time::Duration::from_millis(250);
@@ -422,18 +429,21 @@ async fn run_groups(committer: std::sync::Weak<Inner>, mut rx: mpsc::UnboundedRe
         };
         let mut finishes = Vec::new();
         let (mut next, mut taken, mut kept, mut poisoned) = (Some(first), 0, 0u64, false);
+        // Savepoints begun in the group (a batch is one).
+        let mut savepoints = 0;
         let started = std::time::Instant::now();
         // The group's writes read the configuration as of its transaction (one statement for
         // the group): on SQLite exactly what they would read themselves.
         let group = async {
             while let Some(job) = next.take() {
                 taken += 1;
+                savepoints += 1;
                 let rans = match job {
                     Job::One(job) => vec![job(&txn).await],
                     Job::Many { batch, item, run } => {
                         // The items of the same batch queued right behind it join it.
                         let mut items = vec![item];
-                        while taken < GroupCommit::MAX {
+                        while taken < GroupCommit::MAX_WRITES {
                             match rx.try_recv() {
                                 Ok(Job::Many { batch: b, item, .. }) if b == batch => {
                                     inner.waiting.fetch_sub(1, Ordering::Relaxed);
@@ -461,9 +471,11 @@ async fn run_groups(committer: std::sync::Weak<Inner>, mut rx: mpsc::UnboundedRe
                     poisoned |= ran.next == Next::Poisoned;
                     go_on &= ran.next == Next::GoOn;
                 }
-                // A group is closed after MAX writes or BUDGET, whichever comes first, so that
-                // other writers (the sweep, the CLI) get the database in between.
-                if !go_on || taken >= GroupCommit::MAX || started.elapsed() >= inner.budget {
+                // A group is closed after MAX savepoints, MAX_WRITES writes or BUDGET, whichever
+                // comes first, so that other writers (the sweep, the CLI) get the database in
+                // between.
+                let full = savepoints >= GroupCommit::MAX || taken >= GroupCommit::MAX_WRITES;
+                if !go_on || full || started.elapsed() >= inner.budget {
                     // A write already taken (behind a batch) opens the next group.
                     carried = next.take();
                     break;

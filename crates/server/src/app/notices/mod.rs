@@ -433,18 +433,25 @@ pub fn queued_rows(
 
 /// Inserts queued rows ([`queued_rows`]) in one statement; a row already queued is left as it is.
 pub async fn insert_queued(db: &impl ConnectionTrait, rows: Vec<notice_queue::ActiveModel>) -> Result<(), DbErr> {
-    if rows.is_empty() {
-        return Ok(());
+    if let Some(q) = queued_insert(rows) {
+        q.exec_without_returning(db).await?;
     }
-    notice_queue::Entity::insert_many(rows)
-        .on_conflict(
+    Ok(())
+}
+
+/// The statement [`insert_queued`] runs (`None` for no rows), for a caller that sends it with
+/// others ([`crate::db::together`]).
+pub fn queued_insert(rows: Vec<notice_queue::ActiveModel>) -> Option<sea_orm::InsertMany<notice_queue::ActiveModel>> {
+    if rows.is_empty() {
+        return None;
+    }
+    Some(
+        notice_queue::Entity::insert_many(rows).on_conflict(
             sea_orm::sea_query::OnConflict::columns([notice_queue::Column::TicketId, notice_queue::Column::Seq])
                 .do_nothing()
                 .to_owned(),
-        )
-        .exec_without_returning(db)
-        .await?;
-    Ok(())
+        ),
+    )
 }
 
 #[cfg(test)]

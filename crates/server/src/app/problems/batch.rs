@@ -245,12 +245,10 @@ pub async fn detect_batch(txn: &DatabaseTransaction, opened: &[Opened<'_>]) -> A
         }
     }
     if !links.is_empty() {
-        problem_tickets::Entity::insert_many(links)
-            .exec_without_returning(txn)
-            .await?;
-        audit_log::Entity::insert_many::<audit_log::ActiveModel, _>(entries)
-            .exec_without_returning(txn)
-            .await?;
+        let mut together = crate::db::together::Together::new(txn);
+        together.push(problem_tickets::Entity::insert_many(links));
+        together.push(audit_log::Entity::insert_many::<audit_log::ActiveModel, _>(entries));
+        together.run(txn).await?;
     }
     Ok(out)
 }

@@ -127,10 +127,17 @@ pub async fn prepare(
 }
 
 /// Writes the prepared tickets `fresh`, numbered in their order, with their events, clocks,
-/// webhook messages and queued notices; returns their rows and clock rows in the same order.
+/// webhook messages and queued notices, and the audit entries `audit` makes of their rows (the
+/// group's: none for a ticket opened alone, whose caller writes its own); returns their rows and
+/// clock rows in the same order.
+///
+/// Only the counter and the tickets' insert are read back; the rest is sent together
+/// ([`crate::db::together`]: on SQLite one round trip). The clock rows are returned as written,
+/// for the answer's view, without their row ids (0), which nobody shown a new ticket needs.
 pub async fn insert(
     txn: &DatabaseTransaction,
     fresh: &[&Fresh],
+    audit: impl Fn(usize, &tickets::Model) -> Option<audit_log::ActiveModel>,
 ) -> AppResult<Vec<(tickets::Model, Vec<clocks::Model>)>> {
     if fresh.is_empty() {
         return Ok(Vec::new());
@@ -174,37 +181,46 @@ pub async fn insert(
                 .ok_or_else(|| AppError::Internal(anyhow::anyhow!("ticket {n} was not returned by its insert")))
         })
         .collect::<AppResult<_>>()?;
-    let (mut events, mut clock_rows, mut notices) = (Vec::new(), Vec::new(), Vec::new());
-    for (f, row) in fresh.iter().zip(&rows) {
+    let (mut events, mut clock_rows, mut notices, mut entries) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut written = Vec::with_capacity(rows.len());
+    for (i, (f, row)) in fresh.iter().zip(&rows).enumerate() {
         for (seq, e) in (1..).zip(&f.events) {
             events.push(event_row(row.id, seq, e, f.actor, f.now)?);
         }
+        let mut models = Vec::with_capacity(f.clocks.len());
         for c in &f.clocks {
             let mut c = c.clone();
             c.ticket_id = Set(row.id);
+            let mut shown = c.clone();
+            shown.id = Set(0);
+            models.push(
+                sea_orm::TryIntoModel::try_into_model(shown)
+                    .map_err(|e| AppError::Internal(anyhow::anyhow!("a new clock row is incomplete: {e}")))?,
+            );
             clock_rows.push(c);
         }
+        models.sort_by_key(|c: &clocks::Model| ticket_domain::ClockName::ALL.iter().position(|n| n.key() == c.name));
+        written.push(models);
         let numbered: Vec<(i32, &Event)> = (1..).zip(f.events.iter()).collect();
         crate::app::webhooks::queue_ticket_events(txn, row, &numbered, f.now).await?;
         notices.extend(crate::app::notices::queued_rows(row, &numbered, None, f.now));
+        entries.extend(audit(i, row));
     }
-    ticket_events::Entity::insert_many(events)
-        .exec_without_returning(txn)
-        .await?;
-    // Returned, so that who opened a ticket is shown its clocks without reading them again.
-    let mut clocks_of: HashMap<i64, Vec<clocks::Model>> = HashMap::new();
-    for c in clocks::Entity::insert_many(clock_rows).exec_with_returning(txn).await? {
-        clocks_of.entry(c.ticket_id).or_default().push(c);
+    let mut together = crate::db::together::Together::new(txn);
+    if !events.is_empty() {
+        together.push(ticket_events::Entity::insert_many(events));
     }
-    crate::app::notices::insert_queued(txn, notices).await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| {
-            let mut clocks = clocks_of.remove(&row.id).unwrap_or_default();
-            clocks.sort_by_key(|c| ticket_domain::ClockName::ALL.iter().position(|n| n.key() == c.name));
-            (row, clocks)
-        })
-        .collect())
+    if !clock_rows.is_empty() {
+        together.push(clocks::Entity::insert_many(clock_rows));
+    }
+    if let Some(q) = crate::app::notices::queued_insert(notices) {
+        together.push(q);
+    }
+    if !entries.is_empty() {
+        together.push(audit_log::Entity::insert_many(entries));
+    }
+    together.run(txn).await?;
+    Ok(rows.into_iter().zip(written).collect())
 }
 
 /// A ticket opening queued for the group commit ([`OpenMany`]): the prepared ticket, its audit
@@ -277,24 +293,18 @@ impl Batch for OpenMany {
             }
             let ready: Vec<&Opening> = items.iter().zip(&stale).filter(|(_, s)| !**s).map(|(o, _)| o).collect();
             let fresh: Vec<&Fresh> = ready.iter().map(|o| &o.fresh).collect();
-            let rows = insert(txn, &fresh).await?;
-            let entries: Vec<audit_log::ActiveModel> = ready
-                .iter()
-                .zip(&rows)
-                .map(|(o, (row, _))| {
-                    audit::entry(
-                        o.fresh.actor,
-                        "ticket.open",
-                        &row.number,
-                        o.detail.clone(),
-                        &o.from,
-                        o.fresh.now,
-                    )
-                })
-                .collect();
-            audit_log::Entity::insert_many(entries)
-                .exec_without_returning(txn)
-                .await?;
+            let rows = insert(txn, &fresh, |i, row| {
+                let o = ready[i];
+                Some(audit::entry(
+                    o.fresh.actor,
+                    "ticket.open",
+                    &row.number,
+                    o.detail.clone(),
+                    &o.from,
+                    o.fresh.now,
+                ))
+            })
+            .await?;
             for (o, (row, _)) in ready.iter().zip(&rows) {
                 if let Some((user, token)) = &o.once {
                     super::once::record(txn, *user, token, &row.number, o.fresh.now).await?;

@@ -104,7 +104,7 @@ pub async fn create(
     )
     .await?;
     let ticket = fresh.ticket.clone();
-    let (row, _) = super::fresh::insert(txn, &[&fresh])
+    let (row, _) = super::fresh::insert(txn, &[&fresh], |_, _| None)
         .await?
         .pop()
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the new ticket was not written")))?;
