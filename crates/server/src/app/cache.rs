@@ -33,7 +33,9 @@
 //! would be served as of the epoch it read before its write. The scopes today:
 //!
 //! - authentication of an API token ([`crate::app::auth::tokens::authenticate`]);
-//! - planning a new ticket ([`crate::app::tickets::open`]), outside any transaction;
+//! - planning a new ticket ([`crate::app::tickets::open`]), outside any transaction, and
+//!   listing tickets: at the epoch the request's authentication read, if it read one
+//!   ([`ConfigCache::read_at`]);
 //! - each group of [`crate::app::group_commit`], at the epoch read inside its transaction (on
 //!   SQLite the transaction's own snapshot: exact);
 //! - each notification of alert intake ([`crate::app::intake`]).
@@ -121,6 +123,20 @@ impl ConfigCache {
                 tracing::warn!(error = %e, "configuration epoch not read; reading without the cache");
                 f.await
             }
+        }
+    }
+
+    /// [`ConfigCache::reading`] at `epoch` if it is known (read just before, by the same
+    /// request: [`crate::app::auth::Principal::epoch`]), else [`ConfigCache::read_now`].
+    pub async fn read_at<F: Future>(
+        self: &Arc<Self>,
+        epoch: Option<i64>,
+        db: &impl ConnectionTrait,
+        f: F,
+    ) -> F::Output {
+        match epoch {
+            Some(epoch) => self.reading(epoch, f).await,
+            None => self.read_now(db, f).await,
         }
     }
 

@@ -9,6 +9,7 @@ fn p(role: Role, party: Option<Party>) -> Principal {
         role,
         scope: Scope::All,
         party,
+        epoch: None,
     }
 }
 

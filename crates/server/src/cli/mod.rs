@@ -187,6 +187,7 @@ fn reader() -> crate::app::auth::Principal {
         role: crate::app::auth::Role::Admin,
         scope: crate::app::auth::Scope::All,
         party: None,
+        epoch: None,
     }
 }
 

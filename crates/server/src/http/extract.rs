@@ -31,13 +31,20 @@ pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
 /// sending the person to sign in.
 ///
 /// The token and the person are read through the configuration cache ([`crate::app::cache`]):
-/// one statement (the epoch) when neither changed since.
+/// one statement (the epoch) when neither changed since. The principal carries that epoch, so
+/// that the request's use case reads the configuration as of it too ([`Principal::epoch`]).
 pub async fn authenticate(parts: &Parts, state: &AppState) -> AppResult<Principal> {
-    state
-        .cache
-        .clone()
-        .read_now(&state.db, authenticate_now(parts, state))
-        .await
+    match crate::app::cache::ConfigCache::epoch(&state.db).await {
+        Ok(epoch) => {
+            let mut p = state.cache.reading(epoch, authenticate_now(parts, state)).await?;
+            p.epoch = Some(epoch);
+            Ok(p)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "configuration epoch not read; reading without the cache");
+            authenticate_now(parts, state).await
+        }
+    }
 }
 
 async fn authenticate_now(parts: &Parts, state: &AppState) -> AppResult<Principal> {

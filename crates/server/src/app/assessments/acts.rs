@@ -370,6 +370,7 @@ mod tests {
             role,
             scope: Scope::All,
             party,
+            epoch: None,
         }
     }
 

@@ -199,6 +199,10 @@ pub struct Principal {
     pub scope: Scope,
     /// Whom the caller belongs to; `None` for an account of no party.
     pub party: Option<Party>,
+    /// The configuration epoch its authentication read the cache at ([`crate::app::cache`]),
+    /// if it did: the request's own use case reads the configuration as of the same moment,
+    /// without reading the epoch again. `None` outside a request (the CLI, the jobs).
+    pub epoch: Option<i64>,
 }
 
 impl Principal {
@@ -218,6 +222,7 @@ impl Principal {
             role,
             scope,
             party,
+            epoch: None,
         })
     }
 

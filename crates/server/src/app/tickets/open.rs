@@ -413,7 +413,7 @@ pub(crate) async fn open_ticket_with(
     // others of the group by one statement per table ([`super::fresh`]).
     let ready = ctx
         .cache
-        .read_now(&ctx.db, async {
+        .read_at(p.epoch, &ctx.db, async {
             let plan = plan_for(&ctx.db, ctx, p, body, now).await?;
             super::fresh::ready(&ctx.db, ctx, plan, p.user_id, now).await
         })

@@ -53,7 +53,7 @@ pub struct ListQuery {
 pub async fn list(ctx: &Context, p: &Principal, q: ListQuery) -> AppResult<TicketPage> {
     // The scope's systems and the systems' service modes come from the configuration cache
     // ([`crate::app::cache`]).
-    ctx.cache.read_now(&ctx.db, list_now(ctx, p, q)).await
+    ctx.cache.read_at(p.epoch, &ctx.db, list_now(ctx, p, q)).await
 }
 
 async fn list_now(ctx: &Context, p: &Principal, q: ListQuery) -> AppResult<TicketPage> {
