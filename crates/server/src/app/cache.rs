@@ -126,19 +126,26 @@ impl ConfigCache {
         }
     }
 
-    /// [`ConfigCache::reading`] at `epoch` if it is known (read just before, by the same
-    /// request: [`crate::app::auth::Principal::epoch`]), else [`ConfigCache::read_now`].
+    /// [`ConfigCache::reading`] at `epoch` if it was read at most [`ConfigCache::FRESH`] ago
+    /// (by the same request: [`crate::app::auth::Principal::epoch`]), else
+    /// [`ConfigCache::read_now`]. A request whose body came slowly reads the epoch again, so
+    /// that what it plans from is as recent as if it had read it itself, and the shared cache is
+    /// not sent back to an older epoch.
     pub async fn read_at<F: Future>(
         self: &Arc<Self>,
-        epoch: Option<i64>,
+        epoch: Option<(i64, std::time::Instant)>,
         db: &impl ConnectionTrait,
         f: F,
     ) -> F::Output {
         match epoch {
-            Some(epoch) => self.reading(epoch, f).await,
-            None => self.read_now(db, f).await,
+            Some((epoch, at)) if at.elapsed() <= ConfigCache::FRESH => self.reading(epoch, f).await,
+            _ => self.read_now(db, f).await,
         }
     }
+
+    /// How old an epoch read by a request's authentication may be for its use case to read as
+    /// of it ([`ConfigCache::read_at`]).
+    pub const FRESH: std::time::Duration = std::time::Duration::from_millis(100);
 
     /// Lookups served from memory and read from the database since the start.
     pub fn counted(&self) -> (u64, u64) {

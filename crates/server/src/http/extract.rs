@@ -37,7 +37,7 @@ pub async fn authenticate(parts: &Parts, state: &AppState) -> AppResult<Principa
     match crate::app::cache::ConfigCache::epoch(&state.db).await {
         Ok(epoch) => {
             let mut p = state.cache.reading(epoch, authenticate_now(parts, state)).await?;
-            p.epoch = Some(epoch);
+            p.epoch = Some((epoch, std::time::Instant::now()));
             Ok(p)
         }
         Err(e) => {

@@ -200,9 +200,13 @@ pub struct Principal {
     /// Whom the caller belongs to; `None` for an account of no party.
     pub party: Option<Party>,
     /// The configuration epoch its authentication read the cache at ([`crate::app::cache`]),
-    /// if it did: the request's own use case reads the configuration as of the same moment,
-    /// without reading the epoch again. `None` outside a request (the CLI, the jobs).
-    pub epoch: Option<i64>,
+    /// and when: the request's own use case reads the configuration as of the same moment,
+    /// without reading the epoch again, if that moment is recent
+    /// ([`crate::app::cache::ConfigCache::read_at`]). `None` outside a request (the CLI, the
+    /// jobs). Never shown: it is the server's, not the caller's (`GET /me` leaves it out).
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub epoch: Option<(i64, std::time::Instant)>,
 }
 
 impl Principal {

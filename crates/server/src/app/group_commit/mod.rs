@@ -185,10 +185,11 @@ impl GroupCommit {
     pub const MAX: usize = 48;
 
     /// The most writes in one group, the items of its batches included: a batch is one
-    /// savepoint however many items it holds, so 64 clients' creations fit one group (a
-    /// batch that fails is written again item by item, each in a savepoint of its own: past
-    /// the 64, rarely).
-    pub const MAX_WRITES: usize = 96;
+    /// savepoint however many items it holds, so 64 clients' creations fit one group. A batch
+    /// that fails is written again item by item, each in a savepoint of its own; as each of them
+    /// is a write counted here, a group never holds more than 64 savepoints kept, within
+    /// PostgreSQL's cache.
+    pub const MAX_WRITES: usize = 64;
 
     /// How long a group goes on taking writes: past it, the group commits what it has.
     pub const BUDGET: std::time::Duration = std::time::Duration::from_millis(250);
@@ -460,6 +461,8 @@ async fn run_groups(committer: std::sync::Weak<Inner>, mut rx: mpsc::UnboundedRe
                         let (rans, fell_back) = run(&txn, items).await;
                         if fell_back {
                             inner.fallbacks.fetch_add(1, Ordering::Relaxed);
+                            // Each item was written again in a savepoint of its own.
+                            savepoints += rans.len();
                         }
                         rans
                     }

@@ -1,13 +1,17 @@
 //! Problem detection for the tickets of a batch ([`crate::app::tickets::fresh`]): the answers
 //! [`super::detect_new`] gives ticket by ticket — each ticket seeing the batch's tickets before it
-//! and not those after — in a handful of statements for the whole batch instead of five a ticket.
+//! and not those after: the same links, the same problems opened and numbered — in a handful of
+//! statements for the whole batch instead of five a ticket. (Only the problems' versions move
+//! less: once per batch, not once per ticket.)
 //!
 //! A storm opens many tickets of one class on each system, and once the first two have made a
 //! problem every later one joins it. So most detections are settled by two facts read for the
 //! whole batch at once:
 //!
-//! - **no earlier ticket of the class within the window is outside a problem** (the tickets not
-//!   in any problem are read, one statement: usually none), and
+//! - **no earlier ticket of the class within the window is outside a problem** (the batch's
+//!   classes' tickets in no problem are read, one statement: in a storm, few — every recurrence
+//!   after the second has joined its problem; under a rule that rarely fires, the tickets that
+//!   never recurred), and
 //! - **at least `count − 1` of them are in one and began within the window before the new one**
 //!   (counted per ticket, up to `count − 1`, in one statement of scalar subqueries).
 //!
@@ -22,11 +26,11 @@
 //! per ticket, those in one (at most count − 1)    SELECT (SELECT COUNT(*) …), (…), …
 //! the open problems                               SELECT … FROM problems WHERE state = 'open'
 //!   … each ticket decided in order; a new problem opened where the class has none …
-//! the problems joined, still open, versions on    UPDATE problems … RETURNING id
+//! the problems joined, still open, versions on    UPDATE problems … RETURNING *
 //! the links, the audit entries                    INSERT … VALUES (…), (…), …
 //! ```
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::sea_query::ExprTrait;
@@ -52,8 +56,6 @@ pub async fn detect_batch(txn: &DatabaseTransaction, opened: &[Opened<'_>]) -> A
     }
     let batch: Vec<(&tickets::Model, &systems::Model)> = opened.iter().map(|(t, s, _)| (*t, *s)).collect();
     let batch = batch.as_slice();
-    // The problems' versions move on as of the latest of them.
-    let latest = opened.iter().map(|(_, _, now)| *now).max().unwrap_or_default();
     let mut out = vec![None; batch.len()];
     // Which tickets the rule counts, under which rule.
     let mut rules: Vec<Option<Recurrence>> = Vec::with_capacity(batch.len());
@@ -63,7 +65,8 @@ pub async fn detect_batch(txn: &DatabaseTransaction, opened: &[Opened<'_>]) -> A
         let new = occurrence(ticket);
         let counted = rule.enabled && !new.voided && rule.kinds.contains(&new.kind);
         // Where the policy sorts this kind, an unsorted ticket's class is not known yet.
-        let unsorted = ticket.category.is_none()
+        let unsorted = counted
+            && ticket.category.is_none()
             && crate::app::tickets::open::policy_categories(&policy)?
                 .for_kind(new.kind)
                 .next()
@@ -74,7 +77,9 @@ pub async fn detect_batch(txn: &DatabaseTransaction, opened: &[Opened<'_>]) -> A
     if looked.is_empty() {
         return Ok(out);
     }
-    // Serialise the systems' detections (a no-op write to their rows, in id order).
+    // Serialise the systems' detections: a no-op write to their rows, in one statement (on
+    // PostgreSQL in the order the rows are found; the system before its problem, as a close
+    // and a ticket opened alone take them).
     let mut system_ids: Vec<i64> = looked.iter().map(|&i| batch[i].1.id).collect();
     system_ids.sort_unstable();
     system_ids.dedup();
@@ -101,7 +106,9 @@ pub async fn detect_batch(txn: &DatabaseTransaction, opened: &[Opened<'_>]) -> A
     let existing: HashSet<i64> = open_of.values().map(|p| p.id).collect();
     // Links made in this batch, by ticket id (of the batch, or earlier ones that joined).
     let mut joined: HashMap<i64, i64> = HashMap::new();
-    let (mut links, mut entries, mut used) = (Vec::new(), Vec::new(), HashSet::new());
+    // The problems that were open before the batch and gain links, and as of when.
+    let mut used: HashMap<i64, DateTime<Utc>> = HashMap::new();
+    let (mut links, mut entries) = (Vec::new(), Vec::new());
     for (k, &i) in looked.iter().enumerate() {
         let (ticket, system) = batch[i];
         let now = opened[i].2;
@@ -202,7 +209,8 @@ pub async fn detect_batch(txn: &DatabaseTransaction, opened: &[Opened<'_>]) -> A
         }
         let problem = &open_of[&class];
         if existing.contains(&problem.id) {
-            used.insert(problem.id);
+            let at = used.entry(problem.id).or_insert(now);
+            *at = std::cmp::max(*at, now);
         }
         let numbers: Vec<String> = joining.iter().map(|(_, n)| n.clone()).collect();
         for (id, _) in &joining {
@@ -224,21 +232,28 @@ pub async fn detect_batch(txn: &DatabaseTransaction, opened: &[Opened<'_>]) -> A
         ));
         out[i] = Some(problem.number.clone());
     }
-    if !used.is_empty() {
-        // Only if still open, and with their versions moved on: a close that read a problem
-        // before these links must read it again (and see the new tickets). One closed since it
-        // was read fails the batch, whose tickets are then detected one by one.
+    // Only if still open, and with their versions moved on: a close that read a problem before
+    // these links must read it again (and see the new tickets). One closed since it was read
+    // fails the batch, whose tickets are then detected one by one. (A problem moves on once per
+    // batch that links to it, as of its latest ticket, where tickets opened one by one would move
+    // it once each; a problem opened in the batch keeps its first version.)
+    let mut by_time: BTreeMap<DateTime<Utc>, Vec<i64>> = BTreeMap::new();
+    for (id, at) in &used {
+        by_time.entry(*at).or_default().push(*id);
+    }
+    for (at, ids) in by_time {
+        let n = ids.len();
         let still = problems::Entity::update_many()
             .col_expr(
                 problems::Column::Version,
                 sea_orm::sea_query::Expr::col(problems::Column::Version).add(1),
             )
-            .col_expr(problems::Column::UpdatedAt, sea_orm::sea_query::Expr::value(latest))
-            .filter(problems::Column::Id.is_in(used.iter().copied()))
+            .col_expr(problems::Column::UpdatedAt, sea_orm::sea_query::Expr::value(at))
+            .filter(problems::Column::Id.is_in(ids))
             .filter(problems::Column::State.eq("open"))
             .exec_with_returning(txn)
             .await?;
-        if still.len() != used.len() {
+        if still.len() != n {
             return Err(AppError::Internal(anyhow::anyhow!(
                 "a problem was closed while a batch was linking tickets to it"
             )));
@@ -300,7 +315,18 @@ async fn outside_problems(
     let (Some(from), Some(to)) = (span(|t, w| t - w).min(), span(|t, w| t + w).max()) else {
         return Ok(Vec::new());
     };
+    // The classes looked for: a ticket of another category cannot be the same.
+    let categories: Vec<String> = looked.iter().filter_map(|&i| batch[i].0.category.clone()).collect();
+    let unsorted = looked.iter().any(|&i| batch[i].0.category.is_none());
+    let mut class = sea_orm::Condition::any();
+    if !categories.is_empty() {
+        class = class.add(tickets::Column::Category.is_in(categories));
+    }
+    if unsorted {
+        class = class.add(tickets::Column::Category.is_null());
+    }
     let rows = tickets::Entity::find()
+        .filter(class)
         .filter(tickets::Column::SystemId.is_in(systems))
         .filter(tickets::Column::Id.is_not_in(batch_ids.iter().copied()))
         .filter(tickets::Column::Kind.is_in(kinds.iter().map(|k| k.key())))
@@ -342,7 +368,7 @@ async fn in_problems_before(
         if k > 0 {
             sql.push(", ");
         }
-        let kinds: Vec<ticket_domain::Kind> = rule.kinds.iter().copied().collect();
+        let kinds: Vec<ticket_domain::Kind> = rule.kinds.to_vec();
         sql.push("(SELECT COUNT(*) FROM (SELECT 1 FROM tickets t WHERE t.system_id = ")
             .bind(system.id)
             .push(" AND t.kind IN (")

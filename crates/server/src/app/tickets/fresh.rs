@@ -10,15 +10,17 @@
 //! ```text
 //! INSERT … ticket_counters … last_value + n RETURNING last_value   numbers for all n tickets
 //! INSERT INTO tickets … VALUES (…), (…), … RETURNING *               their rows and ids
-//! INSERT INTO ticket_events … VALUES (…), (…), …                   their opening events
-//! INSERT INTO clocks … VALUES (…), (…), …                          their clocks
-//! INSERT INTO notice_queue … VALUES (…), (…), …                    the notices they may owe
+//! INSERT INTO ticket_events … VALUES (…), (…), …;                  ┐ their opening events,
+//! INSERT INTO clocks … VALUES (…), (…), …;                         │ clocks, the notices they
+//! INSERT INTO notice_queue … VALUES (…), (…), …;                   │ may owe and the audit
+//! INSERT INTO audit_log … VALUES (…), (…), …                       ┘ entries: one round trip
 //! ```
 //!
 //! [`OpenMany`] is the group commit's [`Batch`] of ticket openings: a burst of creations costs
-//! one statement per table and number series instead of some eight per ticket
-//! ([`crate::app::group_commit`]; the audit entries go in one more); what stays per ticket is
-//! its problem detection, its webhook messages if anyone subscribes, and a form's token. A
+//! a few round trips to the database for the whole batch instead of some eight statements per
+//! ticket ([`crate::app::group_commit`], [`crate::db::together`]), then the problem detection of
+//! the batch ([`crate::app::problems::batch`]); what stays per ticket is its webhook messages if
+//! anyone subscribes, and a form's token. A
 //! ticket opened alone ([`super::store::create`]) is the same two steps for one ticket.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -261,8 +263,8 @@ impl Made {
 /// its clock rows as inserted (`None` for a ticket opened afresh: they are read for its view).
 pub type Opened = (tickets::Model, Ticket, Option<String>, Option<Vec<clocks::Model>>);
 
-/// The group commit's batch of ticket openings: [`insert`], then the audit entries in one
-/// statement, the forms' tokens, and problem detection for each.
+/// The group commit's batch of ticket openings: [`insert`] with their audit entries, the forms'
+/// tokens, and the batch's problem detection ([`crate::app::problems::detect_batch`]).
 pub struct OpenMany;
 
 impl Batch for OpenMany {
