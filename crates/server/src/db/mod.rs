@@ -117,6 +117,9 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbError> {
     }
 }
 
+/// Prepared statements kept per SQLite connection ([`connect_sqlite`]).
+const SQLITE_STATEMENT_CACHE: usize = 32;
+
 async fn connect_sqlite(url: &str) -> Result<DatabaseConnection, DbError> {
     let parsed: SqliteConnectOptions = url
         .parse()
@@ -154,7 +157,13 @@ async fn connect_sqlite(url: &str) -> Result<DatabaseConnection, DbError> {
         .max_connections(if in_memory { 1 } else { SQLITE_MAX_CONNECTIONS })
         .min_connections(1)
         .map_sqlx_sqlite_opts(move |o| {
-            let o = o.foreign_keys(true).busy_timeout(SQLITE_BUSY_TIMEOUT);
+            // Each connection keeps its prepared statements; a group commit's multi-row
+            // inserts differ by batch size, and any connection may be the writer, so a cache of
+            // sqlx's default 100 fills every connection with large ones (resident memory).
+            let o = o
+                .foreign_keys(true)
+                .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                .statement_cache_capacity(SQLITE_STATEMENT_CACHE);
             let o = if explicit_mode { o } else { o.create_if_missing(true) };
             if in_memory {
                 o
