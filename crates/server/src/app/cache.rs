@@ -117,11 +117,21 @@ impl ConfigCache {
     /// Reads the epoch on `db` and runs `f` as [`ConfigCache::reading`] does; if the epoch
     /// cannot be read, `f` runs without the cache (every lookup reads the database).
     pub async fn read_now<F: Future>(self: &Arc<Self>, db: &impl ConnectionTrait, f: F) -> F::Output {
+        self.read_now_saying(db, f).await.1
+    }
+
+    /// [`ConfigCache::read_now`], saying the epoch `f` read as of (`None`: without the cache),
+    /// for a caller that passes it on ([`crate::app::auth::Principal::epoch`]).
+    pub async fn read_now_saying<F: Future>(
+        self: &Arc<Self>,
+        db: &impl ConnectionTrait,
+        f: F,
+    ) -> (Option<i64>, F::Output) {
         match ConfigCache::epoch(db).await {
-            Ok(epoch) => self.reading(epoch, f).await,
+            Ok(epoch) => (Some(epoch), self.reading(epoch, f).await),
             Err(e) => {
                 tracing::warn!(error = %e, "configuration epoch not read; reading without the cache");
-                f.await
+                (None, f.await)
             }
         }
     }

@@ -9,6 +9,14 @@
 //! SQLite runs them in order, in the same transaction, and stops at the first that fails, whose
 //! error is returned: the same as sending them one by one, minus the waiting.
 //!
+//! sqlx documents running several statements in one query string as SQLite's alone and
+//! deprecated (its `query()` docs; launchbadge/sqlx#3108 removed `execute_many`); its SQLite
+//! driver still runs them all through `execute`, which is what this uses, and `raw_sql` is the
+//! replacement that takes no bound values. If a later sqlx ran only the first, or refused, the
+//! rows after the first statement would be missing, not wrong: `problems_batch` compares a
+//! batch's audit entries (the last statement of its send) with one-by-one detection's and would
+//! fail, as would every test that reads a new ticket's clocks. Upgrade sqlx with that in mind.
+//!
 //! On PostgreSQL (numbered placeholders, and prepared statements of one statement each) they are
 //! sent one by one, as before.
 //!

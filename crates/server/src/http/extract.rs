@@ -34,17 +34,13 @@ pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
 /// one statement (the epoch) when neither changed since. The principal carries that epoch, so
 /// that the request's use case reads the configuration as of it too ([`Principal::epoch`]).
 pub async fn authenticate(parts: &Parts, state: &AppState) -> AppResult<Principal> {
-    match crate::app::cache::ConfigCache::epoch(&state.db).await {
-        Ok(epoch) => {
-            let mut p = state.cache.reading(epoch, authenticate_now(parts, state)).await?;
-            p.epoch = Some((epoch, std::time::Instant::now()));
-            Ok(p)
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, "configuration epoch not read; reading without the cache");
-            authenticate_now(parts, state).await
-        }
-    }
+    let (epoch, principal) = state
+        .cache
+        .read_now_saying(&state.db, authenticate_now(parts, state))
+        .await;
+    let mut p = principal?;
+    p.epoch = epoch.map(|e| (e, std::time::Instant::now()));
+    Ok(p)
 }
 
 async fn authenticate_now(parts: &Parts, state: &AppState) -> AppResult<Principal> {

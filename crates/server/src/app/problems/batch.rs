@@ -33,12 +33,11 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, TimeDelta, Utc};
-use sea_orm::sea_query::ExprTrait;
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Set};
 use ticket_domain::Status;
 use ticket_domain::recurrence::{Occurrence, Recurrence};
 
-use super::detect::{Recurrent, link_detail, occurrence, open_problem, recurrences, rule_of};
+use super::detect::{Recurrent, link_detail, moved_on, occurrence, open_problem, recurrences, rule_of};
 use crate::app::audit::{self, ClientAddr};
 use crate::app::reports::sql::Sql;
 use crate::app::{AppError, AppResult};
@@ -46,11 +45,11 @@ use crate::db::entities::{audit_log, problem_tickets, problems, systems, tickets
 
 /// A ticket opened in the batch's transaction, its system, and the instant it was opened at
 /// (its request's).
-pub type Opened<'a> = (&'a tickets::Model, &'a systems::Model, DateTime<Utc>);
+pub type Detecting<'a> = (&'a tickets::Model, &'a systems::Model, DateTime<Utc>);
 
 /// [`super::detect_new`] for `opened`, tickets opened in this transaction in this order: for
 /// each, the number of the problem it is now in.
-pub async fn detect_batch(txn: &DatabaseTransaction, opened: &[Opened<'_>]) -> AppResult<Vec<Option<String>>> {
+pub async fn detect_batch(txn: &DatabaseTransaction, opened: &[Detecting<'_>]) -> AppResult<Vec<Option<String>>> {
     if let [(ticket, system, now)] = opened {
         return Ok(vec![super::detect_new(txn, ticket, system, *now, &[]).await?]);
     }
@@ -243,12 +242,7 @@ pub async fn detect_batch(txn: &DatabaseTransaction, opened: &[Opened<'_>]) -> A
     }
     for (at, ids) in by_time {
         let n = ids.len();
-        let still = problems::Entity::update_many()
-            .col_expr(
-                problems::Column::Version,
-                sea_orm::sea_query::Expr::col(problems::Column::Version).add(1),
-            )
-            .col_expr(problems::Column::UpdatedAt, sea_orm::sea_query::Expr::value(at))
+        let still = moved_on(at)
             .filter(problems::Column::Id.is_in(ids))
             .filter(problems::Column::State.eq("open"))
             .exec_with_returning(txn)

@@ -133,12 +133,7 @@ async fn detect_in(
     };
     // Take the open problem only if it is still open, and move its version on: a close that read
     // the problem before this link must read it again (and see the new ticket).
-    let found_open = problems::Entity::update_many()
-        .col_expr(
-            problems::Column::Version,
-            sea_orm::sea_query::Expr::col(problems::Column::Version).add(1),
-        )
-        .col_expr(problems::Column::UpdatedAt, sea_orm::sea_query::Expr::value(now))
+    let found_open = moved_on(now)
         .filter(problems::Column::Id.in_subquery(open))
         .filter(problems::Column::State.eq("open"))
         .exec_with_returning(txn)
@@ -312,15 +307,7 @@ pub async fn reconsider(
         if elsewhere || other_class {
             problem_tickets::Entity::delete_by_id(link.id).exec(txn).await?;
             // The record changed under anyone who read it.
-            problems::Entity::update_many()
-                .col_expr(
-                    problems::Column::Version,
-                    sea_orm::sea_query::Expr::col(problems::Column::Version).add(1),
-                )
-                .col_expr(problems::Column::UpdatedAt, sea_orm::sea_query::Expr::value(now))
-                .filter(problems::Column::Id.eq(p.id))
-                .exec(txn)
-                .await?;
+            moved_on(now).filter(problems::Column::Id.eq(p.id)).exec(txn).await?;
             audit::record(
                 txn,
                 None,
@@ -385,4 +372,17 @@ pub(super) fn occurrence(t: &tickets::Model) -> Occurrence {
         occurred_at: t.occurred_at,
         voided: *t.status == Status::Cancelled,
     }
+}
+
+/// An update that moves the problems it is filtered to on, as of `at`: their versions up by one
+/// (anyone who read one before a link or an unlink must read it again, a close included) and
+/// their `updated_at` set. Linking callers filter it to the problems still open too, and check
+/// that each is: one closed since it was read must not gain a ticket.
+pub(super) fn moved_on(at: DateTime<Utc>) -> sea_orm::UpdateMany<problems::Entity> {
+    problems::Entity::update_many()
+        .col_expr(
+            problems::Column::Version,
+            sea_orm::sea_query::Expr::col(problems::Column::Version).add(1),
+        )
+        .col_expr(problems::Column::UpdatedAt, sea_orm::sea_query::Expr::value(at))
 }

@@ -314,7 +314,7 @@ impl Batch for OpenMany {
             }
             // Of a class that recurs on its system: one problem with the others, as if the
             // tickets of the batch had come one at a time.
-            let detecting: Vec<crate::app::problems::batch::Opened> = ready
+            let detecting: Vec<crate::app::problems::batch::Detecting> = ready
                 .iter()
                 .zip(&rows)
                 .map(|(o, (row, _))| (row, &o.system, o.fresh.now))
