@@ -82,7 +82,8 @@ pub async fn system_in_scope(db: &impl ConnectionTrait, p: &Principal, code: &st
 }
 
 /// Whether `p` sees a system of unit `unit_id` that `vendors` serve: what [`can_see_system`]
-/// looks up, for a caller that has read them already (the escalation sweep, a page at a time).
+/// looks up, for a caller that has read them already (the escalation and notice sweeps, a page
+/// at a time: [`crate::app::tickets::read::may_act`]).
 pub fn sees_system(p: &Principal, unit_id: i64, vendors: &[i64]) -> bool {
     match p.scope {
         Scope::All => true,

@@ -261,3 +261,88 @@ both!(
         assert!(unknown.body.as_str().unwrap().contains("link-error"));
     }
 );
+
+both!(
+    one_page_of_events_on_two_systems_tells_each_ticket_its_own_systems_people,
+    |t: Harness| async move {
+        use opsclock::db::entities::{action_links, outbox, tickets};
+        reachable(&t, "eng_a", json!(["on_duty"])).await;
+        reachable(&t, "vmgr_a", json!(["vendor_manager"])).await;
+        reachable(&t, "eng_b", json!(["on_duty"])).await;
+        // Four events of two systems (two vendors), interleaved: one sweep page reads them
+        // together (the sweep's `Read`), and each must still be told from its own system, with
+        // its own event's words.
+        let mut opened = Vec::new();
+        for (who, system) in [("ueng_a", "SA"), ("admin", "SB"), ("ueng_a", "SA")] {
+            opened.push(t.open(who, system, "fault", "urgent").await);
+        }
+        t.act(
+            "admin",
+            &opened[1],
+            "regrade",
+            json!({"severity": "serious", "reason": "演练降级"}),
+        )
+        .await
+        .expect(StatusCode::OK);
+        let numbers: Vec<String> = opened
+            .iter()
+            .map(|o| o["number"].as_str().unwrap().to_owned())
+            .collect();
+        let swept = sweeper(&t).sweep().await.unwrap();
+        let users: std::collections::HashMap<i64, String> = users::Entity::find()
+            .all(&t.state.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|u| (u.id, u.username))
+            .collect();
+        let links = action_links::Entity::find().all(&t.state.db).await.unwrap();
+        let mails = outbox::Entity::find()
+            .filter(outbox::Column::Kind.eq("notice"))
+            .filter(outbox::Column::Channel.eq("email"))
+            .all(&t.state.db)
+            .await
+            .unwrap();
+        for (number, step, people) in [
+            (&numbers[0], "opened", vec!["eng_a", "vmgr_a"]),
+            (&numbers[1], "opened", vec!["eng_b"]),
+            (&numbers[1], "regraded", vec!["eng_b"]),
+            (&numbers[2], "opened", vec!["eng_a", "vmgr_a"]),
+        ] {
+            let id = tickets::Entity::find()
+                .filter(tickets::Column::Number.eq(number.as_str()))
+                .one(&t.state.db)
+                .await
+                .unwrap()
+                .unwrap()
+                .id;
+            let these: Vec<&outbox::Model> = mails
+                .iter()
+                .filter(|m| m.ticket_id == Some(id) && m.step.as_deref() == Some(step))
+                .collect();
+            let mut told: Vec<&str> = these
+                .iter()
+                .map(|r| r.recipients[0].as_str().unwrap().trim_end_matches("@ops.test"))
+                .collect();
+            told.sort();
+            assert_eq!(told, people, "{number} {step}: {swept:?}");
+            // The re-grade's own words, in its own notice only.
+            for m in &these {
+                assert_eq!(
+                    m.body_text.contains("原因：演练降级"),
+                    step == "regraded",
+                    "{}",
+                    m.body_text
+                );
+            }
+            // Each of them may acknowledge their own vendor's ticket: a link each, theirs.
+            let mut linked: Vec<&str> = links
+                .iter()
+                .filter(|l| l.ticket_id == id && these.iter().any(|m| m.dedup_key == l.outbox_key))
+                .map(|l| users[&l.user_id].as_str())
+                .collect();
+            linked.sort();
+            assert_eq!(linked, people, "{number} {step}");
+        }
+    }
+);

@@ -334,3 +334,52 @@ both_backends!(
     a_page_of_notices_commits_together_and_a_failing_event_alone_rolls_back,
     a_failing_event_is_rolled_back_alone
 );
+
+/// A row the page cannot read (here a ticket whose stored severity no build knows, as after a
+/// downgrade) fails the page's shared reads; its events are then tried one by one, and only the
+/// unreadable ticket's waits for the next round.
+async fn an_unreadable_ticket_holds_up_only_its_own_notice(backend: Backend) {
+    use opsclock::app::notices::sweep::{Env, run};
+    use opsclock::db::entities::notice_queue;
+    let world = World::new(backend).await;
+    let mut numbers = Vec::new();
+    for _ in 0..3 {
+        numbers.push(world.open(t0(), "4h", t0()).await);
+    }
+    let second = tickets::Entity::find()
+        .filter(tickets::Column::Number.eq(numbers[1].clone()))
+        .one(&world.db.db)
+        .await
+        .unwrap()
+        .unwrap();
+    tickets::Entity::update_many()
+        .col_expr(tickets::Column::Severity, Expr::value("catastrophic"))
+        .filter(tickets::Column::Id.eq(second.id))
+        .exec(&world.db.db)
+        .await
+        .unwrap();
+    let rules = Rules::builtin();
+    let links = opsclock::app::escalation::Links::new(Some("https://opsclock.test"), "unused", "ops.test".into());
+    let env = Env {
+        db: &world.db.db,
+        calendars: &world.calendars,
+        links: &links,
+        rules: &rules,
+        now: t0() + TimeDelta::seconds(30),
+    };
+    let report = run(&env, &mut None).await.unwrap();
+    // The other two tickets' three people each (engineer, vendor manager, unit head).
+    assert_eq!((report.events, report.failed, report.queued), (3, 1, 6), "{report:?}");
+    let left: Vec<i64> = notice_queue::Entity::find()
+        .all(&world.db.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|q| q.ticket_id)
+        .collect();
+    assert_eq!(left, [second.id], "only the unreadable ticket's notice waits");
+}
+both_backends!(
+    an_unreadable_ticket_fails_only_its_own_notice_not_its_page,
+    an_unreadable_ticket_holds_up_only_its_own_notice
+);

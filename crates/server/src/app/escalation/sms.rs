@@ -19,7 +19,7 @@
 //!   email key is not yet in the outbox.
 //! - **The acknowledge link** is given as a notice's is: while the ticket waits to be
 //!   acknowledged, to whom may acknowledge it (the same checks as the API's, by
-//!   [`crate::app::tickets::read::may_act_seeing`] on what the sweep has read already). It acts
+//!   [`crate::app::tickets::read::may_act`] on what the sweep has read already). It acts
 //!   for `[notices] link_hours` from when the text may go.
 //! - **Quiet hours** hold a text as they hold a notice's, with two exceptions: an urgent
 //!   ticket's, and any text once the clock has breached (the breach and the reminders after it),
@@ -247,13 +247,13 @@ fn may_acknowledge(u: &users::Model, f: &StepText<'_>, contacts: &SystemContacts
     let Ok(p) = crate::app::auth::Principal::of(u) else {
         return false;
     };
-    crate::app::scope::sees_system(&p, f.system.unit_id, contacts.vendors())
-        && crate::app::tickets::read::may_act_seeing(
-            &p,
-            f.ticket,
-            *f.ticket.status,
-            crate::app::action_links::ACKNOWLEDGE,
-        )
+    crate::app::tickets::read::may_act(
+        &p,
+        f.ticket,
+        *f.ticket.status,
+        (f.system.unit_id, contacts.vendors()),
+        crate::app::action_links::ACKNOWLEDGE,
+    )
 }
 
 #[cfg(test)]

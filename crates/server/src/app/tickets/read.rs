@@ -342,23 +342,24 @@ pub async fn get(ctx: &Context, p: &Principal, number: &str) -> AppResult<Ticket
     Ok(view)
 }
 
-/// Whether `p` may perform `action` on the loaded ticket, by the same three checks as
-/// [`super::actions::perform`]: the ticket's system is in `p`'s scope, the permission table
-/// grants the action, and a vendor's person acts only on their own vendor's tickets. What a
-/// notice's acknowledge link is given by ([`crate::app::notices`]).
-pub async fn may_act(
-    db: &impl ConnectionTrait,
+/// Whether `p` may perform `action` on ticket `row` (`status` from its fold), by the same three
+/// checks as [`super::actions::perform`], on what the caller has read: the ticket's system (of
+/// unit `unit_id`, served by `vendors`) is in `p`'s scope ([`crate::app::scope::sees_system`]),
+/// the permission table grants the action, and a vendor's person acts only on their own vendor's
+/// tickets. What the acknowledge link of a notice ([`crate::app::notices`]) or of an escalation
+/// text ([`crate::app::escalation`]) is given by; both sweeps read a page of tickets at a time.
+pub fn may_act(
     p: &Principal,
-    loaded: &super::Loaded,
+    row: &tickets::Model,
+    status: ticket_domain::Status,
+    (unit_id, vendors): (i64, &[i64]),
     action: &str,
-) -> AppResult<bool> {
-    Ok(can_see_system(db, p, loaded.row.system_id).await?
-        && may_act_seeing(p, &loaded.row, loaded.ticket.status(), action))
+) -> bool {
+    crate::app::scope::sees_system(p, unit_id, vendors) && may_act_seeing(p, row, status, action)
 }
 
-/// [`may_act`] for a caller who has already found that `p` sees the ticket's system: the other
-/// two checks, which read nothing (the escalation sweep's texts, a page of tickets at a time).
-pub fn may_act_seeing(p: &Principal, row: &tickets::Model, status: ticket_domain::Status, action: &str) -> bool {
+/// [`may_act`] but for the scope: the permission table and the vendor's own tickets.
+fn may_act_seeing(p: &Principal, row: &tickets::Model, status: ticket_domain::Status, action: &str) -> bool {
     let Some(permission) = crate::app::permissions::Action::for_ticket_action(action) else {
         return false;
     };

@@ -51,15 +51,24 @@ pub async fn load(db: &impl ConnectionTrait, number: &str) -> Result<Option<Load
         .order_by_asc(ticket_events::Column::Seq)
         .all(db)
         .await?;
-    let mut events = Vec::with_capacity(rows.len());
-    for r in rows {
-        let e: Event = serde_json::from_value(r.data.clone())
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("ticket {number} event {}: {e}", r.seq)))?;
-        events.push((r, e));
+    Loaded::of(row, rows).map(Some)
+}
+
+impl Loaded {
+    /// The ticket of projection `row` folded from its event rows `rows`, in order (read by the
+    /// caller, e.g. for many tickets at once).
+    pub fn of(row: tickets::Model, rows: Vec<ticket_events::Model>) -> Result<Loaded, AppError> {
+        let number = &row.number;
+        let mut events = Vec::with_capacity(rows.len());
+        for r in rows {
+            let e: Event = serde_json::from_value(r.data.clone())
+                .map_err(|e| AppError::Internal(anyhow::anyhow!("ticket {number} event {}: {e}", r.seq)))?;
+            events.push((r, e));
+        }
+        let ticket = Ticket::from_events(events.iter().map(|(_, e)| e))
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("ticket {number} does not replay: {e}")))?;
+        Ok(Loaded { row, events, ticket })
     }
-    let ticket = Ticket::from_events(events.iter().map(|(_, e)| e))
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("ticket {number} does not replay: {e}")))?;
-    Ok(Some(Loaded { row, events, ticket }))
 }
 
 /// Where a new ticket comes from, besides its events.
