@@ -263,10 +263,8 @@ both_backends!(
 
 /// A page of notice events commits together, and an event that fails is rolled back alone: the
 /// others' messages are queued and their rows taken; it stays queued for the next round.
-async fn a_failing_event_is_rolled_back_alone(backend: Backend) {
-    use opsclock::app::notices::sweep::{Env, run};
-    use opsclock::db::entities::notice_queue;
-    use sea_orm::{ActiveModelTrait, PaginatorTrait, Set};
+/// A world with three urgent tickets opened at t0, their numbers, and the second's row.
+async fn three_urgent_tickets(backend: Backend) -> (World, Vec<String>, tickets::Model) {
     let world = World::new(backend).await;
     let mut numbers = Vec::new();
     for _ in 0..3 {
@@ -278,6 +276,33 @@ async fn a_failing_event_is_rolled_back_alone(backend: Backend) {
         .await
         .unwrap()
         .unwrap();
+    (world, numbers, second)
+}
+
+fn test_links() -> opsclock::app::escalation::Links {
+    opsclock::app::escalation::Links::new(Some("https://opsclock.test"), "unused", "ops.test".into())
+}
+
+/// The notice sweep's environment in `world`, 30 s after t0.
+fn sweep_env<'a>(
+    world: &'a World,
+    links: &'a opsclock::app::escalation::Links,
+    rules: &'a Rules,
+) -> opsclock::app::notices::sweep::Env<'a> {
+    opsclock::app::notices::sweep::Env {
+        db: &world.db.db,
+        calendars: &world.calendars,
+        links,
+        rules,
+        now: t0() + TimeDelta::seconds(30),
+    }
+}
+
+async fn a_failing_event_is_rolled_back_alone(backend: Backend) {
+    use opsclock::app::notices::sweep::run;
+    use opsclock::db::entities::notice_queue;
+    use sea_orm::{ActiveModelTrait, PaginatorTrait, Set};
+    let (world, numbers, second) = three_urgent_tickets(backend).await;
     let bad = notice_queue::ActiveModel {
         ticket_id: Set(second.id),
         seq: Set(99),
@@ -290,15 +315,8 @@ async fn a_failing_event_is_rolled_back_alone(backend: Backend) {
     .insert(&world.db.db)
     .await
     .unwrap();
-    let rules = Rules::builtin();
-    let links = opsclock::app::escalation::Links::new(Some("https://opsclock.test"), "unused", "ops.test".into());
-    let env = Env {
-        db: &world.db.db,
-        calendars: &world.calendars,
-        links: &links,
-        rules: &rules,
-        now: t0() + TimeDelta::seconds(30),
-    };
+    let (rules, links) = (Rules::builtin(), test_links());
+    let env = sweep_env(&world, &links, &rules);
     let report = run(&env, &mut None).await.unwrap();
     assert_eq!((report.events, report.failed), (4, 1), "{report:?}");
     // Each good ticket's three people (engineer, vendor manager, unit head), once.
@@ -339,34 +357,17 @@ both_backends!(
 /// downgrade) fails the page's shared reads; its events are then tried one by one, and only the
 /// unreadable ticket's waits for the next round.
 async fn an_unreadable_ticket_holds_up_only_its_own_notice(backend: Backend) {
-    use opsclock::app::notices::sweep::{Env, run};
+    use opsclock::app::notices::sweep::run;
     use opsclock::db::entities::notice_queue;
-    let world = World::new(backend).await;
-    let mut numbers = Vec::new();
-    for _ in 0..3 {
-        numbers.push(world.open(t0(), "4h", t0()).await);
-    }
-    let second = tickets::Entity::find()
-        .filter(tickets::Column::Number.eq(numbers[1].clone()))
-        .one(&world.db.db)
-        .await
-        .unwrap()
-        .unwrap();
+    let (world, _, second) = three_urgent_tickets(backend).await;
     tickets::Entity::update_many()
         .col_expr(tickets::Column::Severity, Expr::value("catastrophic"))
         .filter(tickets::Column::Id.eq(second.id))
         .exec(&world.db.db)
         .await
         .unwrap();
-    let rules = Rules::builtin();
-    let links = opsclock::app::escalation::Links::new(Some("https://opsclock.test"), "unused", "ops.test".into());
-    let env = Env {
-        db: &world.db.db,
-        calendars: &world.calendars,
-        links: &links,
-        rules: &rules,
-        now: t0() + TimeDelta::seconds(30),
-    };
+    let (rules, links) = (Rules::builtin(), test_links());
+    let env = sweep_env(&world, &links, &rules);
     let report = run(&env, &mut None).await.unwrap();
     // The other two tickets' three people each (engineer, vendor manager, unit head).
     assert_eq!((report.events, report.failed, report.queued), (3, 1, 6), "{report:?}");
