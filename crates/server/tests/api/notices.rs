@@ -346,3 +346,68 @@ both!(
         }
     }
 );
+
+both!(
+    acknowledged_tickets_in_one_page_are_told_their_own_events_words_without_a_link,
+    |t: Harness| async move {
+        use opsclock::db::entities::{action_links, outbox};
+        reachable(&t, "eng_a", json!(["on_duty"])).await;
+        reachable(&t, "eng_b", json!(["on_duty"])).await;
+        let mut a = t.open("ueng_a", "SA", "fault", "urgent").await;
+        let mut b = t.open("admin", "SB", "fault", "urgent").await;
+        sweeper(&t).sweep().await.unwrap();
+        let before = action_links::Entity::find().all(&t.state.db).await.unwrap().len();
+        a = t
+            .act("eng_a", &a, "acknowledge", json!({}))
+            .await
+            .expect(StatusCode::OK);
+        b = t
+            .act("eng_b", &b, "acknowledge", json!({}))
+            .await
+            .expect(StatusCode::OK);
+        // Crossed numbers: A's re-grade is its event 3, B's is its event 4, B's 3 a comment
+        // (no notice). A page reads only the queued events of tickets no link can act on.
+        t.act(
+            "admin",
+            &a,
+            "regrade",
+            json!({"severity": "serious", "reason": "甲的原因"}),
+        )
+        .await
+        .expect(StatusCode::OK);
+        b = t
+            .act("admin", &b, "comment", json!({"text": "乙的备注"}))
+            .await
+            .expect(StatusCode::OK);
+        t.act(
+            "admin",
+            &b,
+            "regrade",
+            json!({"severity": "serious", "reason": "乙的原因"}),
+        )
+        .await
+        .expect(StatusCode::OK);
+        sweeper(&t).sweep().await.unwrap();
+        let regraded = outbox::Entity::find()
+            .filter(outbox::Column::Kind.eq("notice"))
+            .filter(outbox::Column::Step.eq("regraded"))
+            .all(&t.state.db)
+            .await
+            .unwrap();
+        for (ticket, own, other) in [(&a, "甲的原因", "乙的原因"), (&b, "乙的原因", "甲的原因")] {
+            let number = ticket["number"].as_str().unwrap();
+            let mine: Vec<&outbox::Model> = regraded
+                .iter()
+                .filter(|m| m.dedup_key.starts_with(&format!("{number}/")))
+                .collect();
+            assert!(!mine.is_empty(), "{number} was told of its re-grade");
+            for m in mine {
+                assert!(m.body_text.contains(own), "{}", m.body_text);
+                assert!(!m.body_text.contains(other), "{}", m.body_text);
+                assert!(!m.body_text.contains("/a/"), "acknowledged: no link: {}", m.body_text);
+            }
+        }
+        let after = action_links::Entity::find().all(&t.state.db).await.unwrap().len();
+        assert_eq!(after, before, "no link for an acknowledged ticket");
+    }
+);

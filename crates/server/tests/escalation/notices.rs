@@ -261,8 +261,6 @@ both_backends!(
     quiet_hours_hold_what_is_not_urgent
 );
 
-/// A page of notice events commits together, and an event that fails is rolled back alone: the
-/// others' messages are queued and their rows taken; it stays queued for the next round.
 /// A world with three urgent tickets opened at t0, their numbers, and the second's row.
 async fn three_urgent_tickets(backend: Backend) -> (World, Vec<String>, tickets::Model) {
     let world = World::new(backend).await;
@@ -298,6 +296,8 @@ fn sweep_env<'a>(
     }
 }
 
+/// A page of notice events commits together, and an event that fails is rolled back alone: the
+/// others' messages are queued and their rows taken; it stays queued for the next round.
 async fn a_failing_event_is_rolled_back_alone(backend: Backend) {
     use opsclock::app::notices::sweep::run;
     use opsclock::db::entities::notice_queue;

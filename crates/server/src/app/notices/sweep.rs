@@ -10,8 +10,8 @@
 //! is queued under `{ticket}/notice/{seq}/{channel}/{person}` (`ON CONFLICT DO NOTHING`). A row
 //! that fails is rolled back alone, for the next round; the others commit together, in one commit
 //! instead of one each (after a storm of 10 000 tickets, 200 commits instead of 10 000). If the
-//! page's reads fail, each of its rows is tried again as a page of its own, so that one row that
-//! cannot be read holds up only itself.
+//! page's shared reads fail, each of its rows is tried again as a page of its own, so that one
+//! row that cannot be read holds up only itself; if its transaction fails, the whole page waits.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -79,29 +79,32 @@ pub async fn run(env: &Env<'_>, directory: &mut Option<Directory>) -> anyhow::Re
             None => directory.insert(Directory::load(env.db).await?),
         };
         for chunk in due.chunks(PER_TRANSACTION) {
-            let Err(e) = page(env, chunk, dir, &mut report, &mut failed).await else {
-                continue;
-            };
-            // What the page reads for all its events failed (a row that cannot be read, a
-            // roster that cannot say who is on duty): each event is tried again as a page of
-            // its own, so that only the events it concerns wait for the next round.
-            let alone: Vec<(&notice_queue::Model, anyhow::Error)> = if let [q] = chunk {
-                vec![(q, e)]
-            } else {
-                tracing::warn!(events = chunk.len(), error = %format!("{e:#}"), "a page of notices failed; queuing its events one by one");
-                let mut alone = Vec::new();
-                for q in chunk {
-                    if let Err(e) = page(env, std::slice::from_ref(q), dir, &mut report, &mut failed).await {
-                        alone.push((q, e));
-                    }
+            let e = match page(env, chunk, dir, &mut report, &mut failed).await {
+                Ok(()) => continue,
+                // What the page reads for all its events failed (a row that cannot be read, a
+                // roster that cannot say who is on duty): each event is tried again as a page
+                // of its own, so that only the events it concerns wait for the next round.
+                Err(Failed::Reading(e)) if chunk.len() > 1 => e,
+                // The transaction itself failed (the database busy or full): the whole page
+                // waits for the next round.
+                Err(Failed::Reading(e) | Failed::Writing(e)) => {
+                    tracing::error!(events = chunk.len(), error = %format!("{e:#}"), "cannot queue a page of notices");
+                    report.events += chunk.len();
+                    report.failed += chunk.len();
+                    failed.extend(chunk.iter().map(|q| q.id));
+                    continue;
                 }
-                alone
             };
-            for (q, e) in alone {
-                tracing::error!(ticket_id = q.ticket_id, seq = q.seq, error = %format!("{e:#}"), "cannot queue a ticket's notices");
-                report.events += 1;
-                report.failed += 1;
-                failed.push(q.id);
+            tracing::warn!(events = chunk.len(), error = %format!("{e:#}"), "a page of notices could not be read; queuing its events one by one");
+            for q in chunk {
+                if let Err(Failed::Reading(e) | Failed::Writing(e)) =
+                    page(env, std::slice::from_ref(q), dir, &mut report, &mut failed).await
+                {
+                    tracing::error!(ticket_id = q.ticket_id, seq = q.seq, error = %format!("{e:#}"), "cannot queue a ticket's notices");
+                    report.events += 1;
+                    report.failed += 1;
+                    failed.push(q.id);
+                }
             }
         }
         if !full {
@@ -115,41 +118,40 @@ pub async fn run(env: &Env<'_>, directory: &mut Option<Directory>) -> anyhow::Re
 /// waiting for SQLite's write lock waits for at most this many.
 const PER_TRANSACTION: usize = 50;
 
+/// How a page failed ([`page`]): in the reads its events share, or in its transaction.
+enum Failed {
+    Reading(anyhow::Error),
+    Writing(anyhow::Error),
+}
+
+impl<E: Into<anyhow::Error>> From<E> for Failed {
+    fn from(e: E) -> Failed {
+        Failed::Writing(e.into())
+    }
+}
+
 /// Queues the notices of `chunk` in one write transaction: its tickets locked in id order (as
-/// the escalation sweep locks them, so the two cannot deadlock on PostgreSQL), each event in a
-/// savepoint of its own. An event that fails is rolled back alone, logged and left for the
-/// next round; the others commit together. Counts into `report` only what committed.
+/// the escalation sweep locks them, so the two cannot deadlock on PostgreSQL), what its events
+/// need read once ([`Read`]), each event in a savepoint of its own. An event that fails is rolled
+/// back alone, logged and left for the next round; the others commit together. Counts into
+/// `report` only what committed.
 async fn page(
     env: &Env<'_>,
     chunk: &[notice_queue::Model],
     dir: &Directory,
     report: &mut NoticeReport,
     failed: &mut Vec<i64>,
-) -> anyhow::Result<()> {
+) -> Result<(), Failed> {
     let _turn = crate::db::turn::take(env.db).await;
     let txn = crate::db::begin_write(env.db).await?;
     let mut ids: Vec<i64> = chunk.iter().map(|q| q.ticket_id).collect();
     ids.sort_unstable();
     ids.dedup();
     crate::app::tickets::lock_in_order(&txn, &ids).await?;
-    let tickets: HashMap<i64, tickets::Model> = tickets::Entity::find()
-        .filter(tickets::Column::Id.is_in(ids.iter().copied()))
-        .all(&txn)
-        .await?
-        .into_iter()
-        .map(|t| (t.id, t))
-        .collect();
-    let mut system_ids: Vec<i64> = tickets.values().map(|t| t.system_id).collect();
-    system_ids.sort_unstable();
-    system_ids.dedup();
-    let systems: HashMap<i64, systems::Model> = systems::Entity::find()
-        .filter(systems::Column::Id.is_in(system_ids))
-        .all(&txn)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s))
-        .collect();
-    let read = Read::of(env, &txn, chunk, tickets, &systems, dir).await?;
+    let (tickets, systems) = rows_of(&txn, &ids).await.map_err(Failed::Reading)?;
+    let read = Read::of(env, &txn, chunk, tickets, &systems, dir)
+        .await
+        .map_err(Failed::Reading)?;
     let (mut queued, mut refused) = (0, Vec::new());
     for q in chunk {
         let savepoint = txn.begin().await?;
@@ -175,6 +177,31 @@ async fn page(
     Ok(())
 }
 
+/// The tickets `ids` and their systems, by id.
+async fn rows_of(
+    txn: &DatabaseTransaction,
+    ids: &[i64],
+) -> anyhow::Result<(HashMap<i64, tickets::Model>, HashMap<i64, systems::Model>)> {
+    let tickets: HashMap<i64, tickets::Model> = tickets::Entity::find()
+        .filter(tickets::Column::Id.is_in(ids.iter().copied()))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t))
+        .collect();
+    let mut system_ids: Vec<i64> = tickets.values().map(|t| t.system_id).collect();
+    system_ids.sort_unstable();
+    system_ids.dedup();
+    let systems: HashMap<i64, systems::Model> = systems::Entity::find()
+        .filter(systems::Column::Id.is_in(system_ids))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    Ok((tickets, systems))
+}
+
 /// Who a message goes to.
 #[derive(Debug, Clone)]
 enum To<'a> {
@@ -196,8 +223,9 @@ impl To<'_> {
 /// which role for those systems, and the events the notices speak of — with the whole history of
 /// a ticket that may still be acknowledged (its links are checked on the fold). Nothing a page
 /// writes (outbox rows, links, the queue) changes any of it; on SQLite, which writes one
-/// transaction at a time, each event sees what it would have read itself, and on PostgreSQL what
-/// was committed when its page began. A handful of statements a page instead of some ten an
+/// transaction at a time, each event sees what it would have read itself. On PostgreSQL the
+/// tickets are locked, but a roster or a system's vendors changed by another transaction while
+/// the page runs is seen by the page's later events no more: they use what was read at its start. A handful of statements a page instead of some ten an
 /// event; if they fail, `run` tries each event of the page alone.
 struct Read<'s> {
     tickets: HashMap<i64, tickets::Model>,
