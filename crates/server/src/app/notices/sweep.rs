@@ -225,8 +225,9 @@ impl To<'_> {
 /// writes (outbox rows, links, the queue) changes any of it; on SQLite, which writes one
 /// transaction at a time, each event sees what it would have read itself. On PostgreSQL the
 /// tickets are locked, but a roster or a system's vendors changed by another transaction while
-/// the page runs is seen by the page's later events no more: they use what was read at its start. A handful of statements a page instead of some ten an
-/// event; if they fail, `run` tries each event of the page alone.
+/// the page runs is not seen by the page's later events: they use what was read at its start.
+/// A handful of statements a page instead of some ten an event; if they fail, `run` tries each
+/// event of the page alone.
 struct Read<'s> {
     tickets: HashMap<i64, tickets::Model>,
     systems: &'s HashMap<i64, systems::Model>,
