@@ -117,7 +117,12 @@ impl ConfigCache {
     /// Reads the epoch on `db` and runs `f` as [`ConfigCache::reading`] does; if the epoch
     /// cannot be read, `f` runs without the cache (every lookup reads the database).
     pub async fn read_now<F: Future>(self: &Arc<Self>, db: &impl ConnectionTrait, f: F) -> F::Output {
-        self.read_now_saying(db, f).await.1
+        // Not written as `read_now_saying(..).await.1`: one more level of future around a use
+        // case's (the intake's is large) overflowed a debug build's worker stack.
+        match ConfigCache::epoch_or_warn(db).await {
+            Some(epoch) => self.reading(epoch, f).await,
+            None => f.await,
+        }
     }
 
     /// [`ConfigCache::read_now`], saying the epoch `f` read as of (`None`: without the cache),
@@ -127,11 +132,21 @@ impl ConfigCache {
         db: &impl ConnectionTrait,
         f: F,
     ) -> (Option<i64>, F::Output) {
+        let epoch = ConfigCache::epoch_or_warn(db).await;
+        let out = match epoch {
+            Some(epoch) => self.reading(epoch, f).await,
+            None => f.await,
+        };
+        (epoch, out)
+    }
+
+    /// The epoch, or `None` (logged) if it cannot be read: the caller reads without the cache.
+    async fn epoch_or_warn(db: &impl ConnectionTrait) -> Option<i64> {
         match ConfigCache::epoch(db).await {
-            Ok(epoch) => (Some(epoch), self.reading(epoch, f).await),
+            Ok(epoch) => Some(epoch),
             Err(e) => {
                 tracing::warn!(error = %e, "configuration epoch not read; reading without the cache");
-                (None, f.await)
+                None
             }
         }
     }
