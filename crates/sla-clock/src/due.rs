@@ -401,8 +401,10 @@ mod tests {
 
             /// Counted after the period, every rule is due after the period's last day; counted in
             /// its last month, within that month; and the instant is never before the date.
+            /// (From March 2024: 24 working days before February 2024 reach back into 2023, which
+            /// the shipped calendar does not cover, and the rule rightly refuses to guess.)
             #[test]
-            fn due_dates_fall_where_the_rule_counts(i in 1u32..35, n in 1u32..25, working in any::<bool>(),
+            fn due_dates_fall_where_the_rule_counts(i in 2u32..35, n in 1u32..25, working in any::<bool>(),
                                                     counted in 0u8..3) {
                 let cal = cn();
                 let (first, next) = month(i);
