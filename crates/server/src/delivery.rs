@@ -69,6 +69,33 @@ pub async fn insert_all_once(
         .await
 }
 
+/// Inserts `rows` into the outbox in one statement, each unless a row with its `dedup_key` is
+/// there already (or earlier in `rows`); returns the keys of those inserted. For a caller that
+/// queues many messages at once and must know which of them are new (the notice sweep's page,
+/// whose acknowledge links go only with messages it queued).
+pub async fn insert_each_once(
+    db: &impl sea_orm::ConnectionTrait,
+    rows: Vec<outbox::ActiveModel>,
+) -> Result<std::collections::HashSet<String>, sea_orm::DbErr> {
+    use sea_orm::QueryTrait;
+    if rows.is_empty() {
+        return Ok(Default::default());
+    }
+    let mut insert = outbox::Entity::insert_many(rows)
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::column(outbox::Column::DedupKey)
+                .do_nothing()
+                .to_owned(),
+        )
+        .into_query();
+    insert.returning_col(outbox::Column::DedupKey);
+    db.query_all_raw(db.get_database_backend().build(&insert))
+        .await?
+        .iter()
+        .map(|r| r.try_get::<String>("", "dedup_key"))
+        .collect()
+}
+
 /// How patient a worker is with the far end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Patience {

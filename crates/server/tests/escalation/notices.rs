@@ -384,3 +384,84 @@ both_backends!(
     an_unreadable_ticket_fails_only_its_own_notice_not_its_page,
     an_unreadable_ticket_holds_up_only_its_own_notice
 );
+
+/// A page's messages are written together; when that write fails (here a trigger refuses one
+/// ticket's outbox rows), the page's events are written again one by one, and only the event
+/// whose write fails waits: the others' messages and acknowledge links are queued.
+async fn a_refused_write_holds_up_only_its_own_notice(backend: Backend) {
+    use opsclock::app::notices::sweep::run;
+    use opsclock::db::entities::{action_links, notice_queue};
+    use sea_orm::{ConnectionTrait, PaginatorTrait};
+    let (world, numbers, second) = three_urgent_tickets(backend).await;
+    let id = second.id;
+    let refuse = match backend {
+        Backend::Sqlite => vec![format!(
+            "CREATE TRIGGER refuse_one BEFORE INSERT ON outbox WHEN NEW.ticket_id = {id} \
+             BEGIN SELECT RAISE(ABORT, 'refused'); END"
+        )],
+        Backend::Postgres => vec![
+            format!(
+                "CREATE FUNCTION refuse_one() RETURNS trigger AS $$ BEGIN IF NEW.ticket_id = {id} THEN \
+                 RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql"
+            ),
+            "CREATE TRIGGER refuse_one BEFORE INSERT ON outbox FOR EACH ROW EXECUTE FUNCTION refuse_one()".to_owned(),
+        ],
+    };
+    for sql in refuse {
+        world.db.db.execute_unprepared(&sql).await.unwrap();
+    }
+    let (rules, links) = (Rules::builtin(), test_links());
+    let env = sweep_env(&world, &links, &rules);
+    let report = run(&env, &mut None).await.unwrap();
+    // The other two tickets' three people each (engineer, vendor manager, unit head).
+    assert_eq!((report.events, report.failed, report.queued), (3, 1, 6), "{report:?}");
+    let left: Vec<i64> = notice_queue::Entity::find()
+        .all(&world.db.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|q| q.ticket_id)
+        .collect();
+    assert_eq!(left, [id], "only the refused ticket's notice waits");
+    for n in [&numbers[0], &numbers[2]] {
+        let t = tickets::Entity::find()
+            .filter(tickets::Column::Number.eq(n.clone()))
+            .one(&world.db.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let queued = outbox::Entity::find()
+            .filter(outbox::Column::TicketId.eq(t.id))
+            .filter(outbox::Column::Kind.eq("notice"))
+            .count(&world.db.db)
+            .await
+            .unwrap();
+        assert_eq!(queued, 3, "{n}");
+        let linked = action_links::Entity::find()
+            .filter(action_links::Column::TicketId.eq(t.id))
+            .count(&world.db.db)
+            .await
+            .unwrap();
+        assert!(linked >= 1, "{n}: its messages carry acknowledge links");
+    }
+    let refused_links = action_links::Entity::find()
+        .filter(action_links::Column::TicketId.eq(id))
+        .count(&world.db.db)
+        .await
+        .unwrap();
+    assert_eq!(refused_links, 0, "no link for a message that was not queued");
+    // Once the write is allowed, the next round queues it, and nothing twice.
+    world
+        .db
+        .db
+        .execute_unprepared("DROP TRIGGER refuse_one ON outbox")
+        .await
+        .ok();
+    world.db.db.execute_unprepared("DROP TRIGGER refuse_one").await.ok();
+    let again = run(&env, &mut None).await.unwrap();
+    assert_eq!((again.events, again.failed, again.queued), (1, 0, 3), "{again:?}");
+}
+both_backends!(
+    a_message_that_cannot_be_written_holds_up_only_its_own_event,
+    a_refused_write_holds_up_only_its_own_notice
+);

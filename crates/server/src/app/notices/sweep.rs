@@ -4,16 +4,28 @@
 //! their tickets in id order (as every ticket write locks its ticket, and as the escalation
 //! sweep locks its page). What the page's events need is then read for all of them at once (the
 //! tickets, systems, policies, who holds which role, the events spoken of: a few statements a page
-//! instead of some ten a row, [`Read`]). Each row, in a savepoint of its own, is deleted — the
-//! process whose delete took it does the work, any other stops — the people the matching rules
-//! name are resolved with the ticket as it is now, and one outbox message per person and channel
-//! is queued under `{ticket}/notice/{seq}/{channel}/{person}` (`ON CONFLICT DO NOTHING`). A row
-//! that fails is rolled back alone, for the next round; the others commit together, in one commit
-//! instead of one each (after a storm of 10 000 tickets, 200 commits instead of 10 000). If the
-//! page's shared reads fail, each of its rows is tried again as a page of its own, so that one
-//! row that cannot be read holds up only itself; if its transaction fails, the whole page waits.
+//! instead of some ten a row, [`Read`]). For each row the people the matching rules name are
+//! resolved with the ticket as it is now, and one outbox message per person and channel is
+//! planned under `{ticket}/notice/{seq}/{channel}/{person}`; then the page is written together,
+//! in a savepoint: its rows deleted in one statement — the process whose delete took a row does
+//! its work, any other leaves it — the messages inserted in one (`ON CONFLICT DO NOTHING`) and
+//! the acknowledge links of those that were new in another:
+//!
+//! ```text
+//! DELETE FROM notice_queue WHERE id IN (…) RETURNING *          the rows this sweep took
+//! INSERT INTO outbox … VALUES (…), (…), … ON CONFLICT DO NOTHING RETURNING dedup_key
+//! INSERT INTO action_links … VALUES (…), (…), …                 links of the new messages
+//! ```
+//!
+//! A row whose messages cannot be planned (an event no build knows, a ticket gone) stays queued
+//! for the next round, and is logged; if a write of the page fails, the savepoint is rolled back
+//! and each row is written again alone, in a savepoint of its own, so that only a row whose write
+//! fails waits. The rows of a page commit together, in one commit instead of one each (after a
+//! storm of 10 000 tickets, 200 commits instead of 10 000). If the page's shared reads fail, each
+//! of its rows is tried again as a page of its own, so that one row that cannot be read holds up
+//! only itself; if its transaction fails, the whole page waits.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use anyhow::anyhow;
 use chrono::{DateTime, Utc};
@@ -29,7 +41,7 @@ use super::quiet::QuietHours;
 use super::{Channel, NoticeEvent, Rules, Target};
 use crate::app::escalation::Links;
 use crate::app::escalation::recipients::{Directory, SystemContacts};
-use crate::db::entities::{notice_queue, outbox, policies, systems, ticket_events, tickets, users};
+use crate::db::entities::{action_links, notice_queue, outbox, policies, systems, ticket_events, tickets, users};
 
 /// Rows per query.
 const BATCH: u64 = 200;
@@ -153,16 +165,29 @@ async fn page(
         .await
         .map_err(Failed::Reading)?;
     let (mut queued, mut refused) = (0, Vec::new());
-    for q in chunk {
-        let savepoint = txn.begin().await?;
-        match one(env, &savepoint, q, dir, &read).await {
-            Ok(n) => {
-                savepoint.commit().await?;
-                queued += n;
-            }
-            Err(e) => {
-                savepoint.rollback().await?;
-                refused.push((q, e));
+    let savepoint = txn.begin().await?;
+    match together(env, &savepoint, chunk, dir, &read).await {
+        Ok((n, r)) => {
+            savepoint.commit().await?;
+            (queued, refused) = (n, r);
+        }
+        // A write of the page failed: each event is written again alone, so that only the one
+        // whose write fails waits for the next round.
+        Err(e) => {
+            savepoint.rollback().await?;
+            tracing::warn!(events = chunk.len(), error = %e, "a page of notices could not be written together; writing its events one by one");
+            for q in chunk {
+                let savepoint = txn.begin().await?;
+                match one(env, &savepoint, q, dir, &read).await {
+                    Ok(n) => {
+                        savepoint.commit().await?;
+                        queued += n;
+                    }
+                    Err(e) => {
+                        savepoint.rollback().await?;
+                        refused.push((q, e));
+                    }
+                }
             }
         }
     }
@@ -304,8 +329,8 @@ impl<'s> Read<'s> {
     }
 }
 
-/// Queues the messages of event `q` in `txn` (a savepoint of [`page`]'s transaction, which
-/// has locked its ticket and read what it needs into `read`); returns how many.
+/// Queues the messages of event `q` alone in `txn` (a savepoint of [`page`]'s transaction,
+/// which has locked its ticket and read what it needs into `read`); returns how many.
 async fn one(
     env: &Env<'_>,
     txn: &DatabaseTransaction,
@@ -320,6 +345,12 @@ async fn one(
     if taken.rows_affected != 1 {
         return Ok(0); // another sweep took it
     }
+    let messages = plan(env, q, dir, read)?;
+    Ok(write(txn, messages).await?)
+}
+
+/// The messages of event `q`, decided from what its page read (`read`): no statement is run.
+fn plan(env: &Env<'_>, q: &notice_queue::Model, dir: &Directory, read: &Read<'_>) -> anyhow::Result<Vec<Message>> {
     let event = NoticeEvent::of_key(&q.event).ok_or_else(|| anyhow!("unknown notice event {:?}", q.event))?;
     let ticket = read
         .tickets
@@ -337,7 +368,7 @@ async fn one(
         .unwrap_or(*ticket.severity);
     let rules: Vec<_> = env.rules.matching(event, &policy, severity).collect();
     if rules.is_empty() {
-        return Ok(0);
+        return Ok(Vec::new());
     }
     let contacts = read
         .contacts
@@ -380,7 +411,7 @@ async fn one(
     } else {
         None
     };
-    let mut queued = 0;
+    let mut messages = Vec::new();
     for ((channel, who), person) in &to {
         let key = format!("{}/notice/{}/{}/{who}", ticket.number, q.seq, channel.key());
         let user = match person {
@@ -431,7 +462,7 @@ async fn one(
             ));
         }
         let note = (!notes.is_empty()).then(|| notes.join("; "));
-        let inserted = match channel {
+        let rows = match channel {
             Channel::Email => {
                 let address = match person {
                     To::User(u) => u.email.clone(),
@@ -460,7 +491,7 @@ async fn one(
                     channel: Set(Channel::Email.key().to_owned()),
                     ..Default::default()
                 };
-                crate::delivery::insert_once(txn, row).await?
+                vec![row]
             }
             Channel::Sms => {
                 // Only people with a number; an address alone has none.
@@ -501,20 +532,94 @@ async fn one(
                     note,
                     not_before: hold,
                 };
-                crate::app::sms::queue(txn, m, env.now).await? > 0
+                crate::app::sms::rows(&m, env.now)?
             }
         };
-        if inserted {
+        // The link's time runs from when the message may go (quiet hours hold it).
+        let link = acks.zip(token).map(|(u, t)| {
+            let from = hold.unwrap_or(env.now);
+            crate::app::action_links::row(&t, u.id, ticket.id, &key, env.rules.link_valid, from, env.now)
+        });
+        messages.push(Message { rows, link });
+    }
+    Ok(messages)
+}
+
+/// One message a notice queues: its outbox rows (an email's one, a text's one per number) and
+/// the acknowledge link it carries, if its reader may acknowledge.
+struct Message {
+    rows: Vec<outbox::ActiveModel>,
+    link: Option<action_links::ActiveModel>,
+}
+
+/// Writes `messages` in two statements: their outbox rows, each unless its key is queued
+/// already, then the links of the messages that were new (a message queued before keeps the
+/// link it was queued with). Returns how many messages were new.
+async fn write(txn: &DatabaseTransaction, messages: Vec<Message>) -> Result<usize, sea_orm::DbErr> {
+    let mut keyed = Vec::with_capacity(messages.len());
+    let mut rows = Vec::new();
+    for m in messages {
+        let keys: Vec<String> = m
+            .rows
+            .iter()
+            .filter_map(|r| r.dedup_key.try_as_ref().cloned())
+            .collect();
+        rows.extend(m.rows);
+        keyed.push((keys, m.link));
+    }
+    let new = crate::delivery::insert_each_once(txn, rows).await?;
+    let mut queued = 0;
+    let mut links = Vec::new();
+    for (keys, link) in keyed {
+        if keys.iter().any(|k| new.contains(k)) {
             queued += 1;
-            if let (Some(u), Some(t)) = (acks, token) {
-                // The link's time runs from when the message may go (quiet hours hold it).
-                let from = hold.unwrap_or(env.now);
-                crate::app::action_links::insert(txn, &t, u.id, ticket.id, &key, env.rules.link_valid, from, env.now)
-                    .await?;
-            }
+            links.extend(link);
         }
     }
+    if !links.is_empty() {
+        action_links::Entity::insert_many(links)
+            .exec_without_returning(txn)
+            .await?;
+    }
     Ok(queued)
+}
+
+/// Queues the messages of the page's events `chunk` together, in `txn` (a savepoint of
+/// [`page`]'s transaction): each event planned from `read`, the planned ones taken off the queue
+/// in one statement (only those this process's delete took are queued: any other sweep that
+/// took one does its work), their messages in one and their links in another — a handful of
+/// statements for the page instead of five or more an event. Returns how many messages were
+/// queued, and the events that could not be planned, which stay on the queue.
+async fn together<'q>(
+    env: &Env<'_>,
+    txn: &DatabaseTransaction,
+    chunk: &'q [notice_queue::Model],
+    dir: &Directory,
+    read: &Read<'_>,
+) -> Result<(usize, Vec<(&'q notice_queue::Model, anyhow::Error)>), sea_orm::DbErr> {
+    let (mut planned, mut refused) = (Vec::new(), Vec::new());
+    for q in chunk {
+        match plan(env, q, dir, read) {
+            Ok(m) => planned.push((q.id, m)),
+            Err(e) => refused.push((q, e)),
+        }
+    }
+    if planned.is_empty() {
+        return Ok((0, refused));
+    }
+    let taken: HashSet<i64> = notice_queue::Entity::delete_many()
+        .filter(notice_queue::Column::Id.is_in(planned.iter().map(|(id, _)| *id)))
+        .exec_with_returning(txn)
+        .await?
+        .into_iter()
+        .map(|q| q.id)
+        .collect();
+    let messages = planned
+        .into_iter()
+        .filter(|(id, _)| taken.contains(id))
+        .flat_map(|(_, m)| m)
+        .collect();
+    Ok((write(txn, messages).await?, refused))
 }
 
 /// The event's own words (Chinese, English): the severities of a re-grade, the root cause and
