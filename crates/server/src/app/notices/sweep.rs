@@ -55,6 +55,9 @@ pub struct NoticeReport {
     pub queued: usize,
     /// Events that failed (logged; tried again next round).
     pub failed: usize,
+    /// Pages whose write together failed, so that their events were written one by one (each
+    /// logged; none in the ordinary course).
+    pub pages_alone: usize,
 }
 
 /// What the sweep needs to write notices.
@@ -144,9 +147,12 @@ impl<E: Into<anyhow::Error>> From<E> for Failed {
 
 /// Queues the notices of `chunk` in one write transaction: its tickets locked in id order (as
 /// the escalation sweep locks them, so the two cannot deadlock on PostgreSQL), what its events
-/// need read once ([`Read`]), each event in a savepoint of its own. An event that fails is rolled
-/// back alone, logged and left for the next round; the others commit together. Counts into
-/// `report` only what committed.
+/// need read once ([`Read`]), then all its events written together in one savepoint
+/// ([`together`]). An event that cannot be planned is left for the next round. If the write
+/// together fails, it is rolled back and each event is written again in a savepoint of its own
+/// ([`one`]): one whose write fails is rolled back alone, logged and left for the next round
+/// (as is every event, each logged, when the failure was not an event's but the database's).
+/// The others commit together. Counts into `report` only what committed.
 async fn page(
     env: &Env<'_>,
     chunk: &[notice_queue::Model],
@@ -176,6 +182,7 @@ async fn page(
         Err(e) => {
             savepoint.rollback().await?;
             tracing::warn!(events = chunk.len(), error = %e, "a page of notices could not be written together; writing its events one by one");
+            report.pages_alone += 1;
             for q in chunk {
                 let savepoint = txn.begin().await?;
                 match one(env, &savepoint, q, dir, &read).await {
@@ -567,7 +574,13 @@ async fn write(txn: &DatabaseTransaction, messages: Vec<Message>) -> Result<usiz
         rows.extend(m.rows);
         keyed.push((keys, m.link));
     }
-    let new = crate::delivery::insert_each_once(txn, rows).await?;
+    // In statements of at most ROWS rows: an outbox row binds some 25 values, and SQLite takes
+    // at most 32 766 in one statement.
+    let mut new = HashSet::new();
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        new.extend(crate::delivery::insert_each_once(txn, rows.by_ref().take(ROWS).collect()).await?);
+    }
     let mut queued = 0;
     let mut links = Vec::new();
     for (keys, link) in keyed {
@@ -576,13 +589,16 @@ async fn write(txn: &DatabaseTransaction, messages: Vec<Message>) -> Result<usiz
             links.extend(link);
         }
     }
-    if !links.is_empty() {
-        action_links::Entity::insert_many(links)
+    for links in links.chunks(ROWS) {
+        action_links::Entity::insert_many(links.to_vec())
             .exec_without_returning(txn)
             .await?;
     }
     Ok(queued)
 }
+
+/// The most rows one insert of [`write`] holds.
+const ROWS: usize = 500;
 
 /// Queues the messages of the page's events `chunk` together, in `txn` (a savepoint of
 /// [`page`]'s transaction): each event planned from `read`, the planned ones taken off the queue
